@@ -1,0 +1,64 @@
+"""Alembic environment for todo.
+
+Run by `todo db ...` (which hands over an open connection in
+``config.attributes["connection"]``) and by plain
+``alembic -c alembic.ini upgrade head`` from the checkout, which resolves the
+database exactly as todo does and runs through the same code.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+
+from todo_cli.schema import metadata
+
+config = context.config
+
+
+def _options(dialect_name: str) -> dict[str, object]:
+    return {
+        "target_metadata": metadata,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table.
+        "render_as_batch": dialect_name == "sqlite",
+        "compare_type": True,
+    }
+
+
+def run_offline() -> None:
+    from todo_cli import migrate
+
+    url = config.attributes.get("url") or migrate.url_for_alembic_cli(context.get_x_argument(True))
+    context.configure(
+        url=url,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+        **_options(url.get_backend_name()),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_online(connection: object) -> None:
+    context.configure(connection=connection, **_options(connection.dialect.name))  # type: ignore[attr-defined]
+    # When the caller already holds a transaction, Alembic joins it, so every
+    # revision of one command commits or rolls back together.
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run_online(connection)
+        return
+    from todo_cli import migrate
+
+    settings = migrate.settings_for_alembic_cli(context.get_x_argument(True))
+    with migrate.migration_connection(settings) as conn:
+        _run_online(conn)
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

@@ -1,0 +1,1 @@
+"""`todo chat-log`: conversations of user and assistant messages."""

@@ -1,0 +1,339 @@
+"""`todo db ...`: Alembic, wrapped.
+
+Only this module (and migrations/env.py) imports Alembic, so everyday
+commands never pay for it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from todo_cli.database import read_revision, translate
+from todo_cli.engine import DatabaseURL, create_engine, parse_url
+from todo_cli.errors import ConfirmationRequired, DatabaseError, TodoError, UsageError
+from todo_cli.schema import HEAD_REVISION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+    from sqlalchemy.engine import URL
+
+    from todo_cli.settings import Settings
+
+
+def migrations_dir() -> Path:
+    """Where the revisions are: inside the installed package, or the checkout."""
+    try:
+        import todo_cli.migrations as shipped
+
+        return Path(shipped.__file__).parent
+    except ImportError:
+        return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    return config
+
+
+def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config())
+
+
+# --- the connection every migration runs on -------------------------------
+
+
+@contextmanager
+def migration_connection(settings: Settings) -> Iterator[Connection]:
+    """A connection to the migration endpoint, inside one transaction.
+
+    Neon's pooled URL is swapped for its direct endpoint. On SQLite, foreign
+    keys are off for the duration (batch mode needs it) and checked by hand
+    before the commit, so a migration can never leave a dangling reference.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    engine = create_engine(
+        db,
+        connect_timeout=settings.connect_timeout,
+        connect_retries=settings.connect_retries,
+        for_migrations=True,
+        create_parent=settings.is_default_sqlite,
+    )
+    try:
+        with engine.connect() as conn, conn.begin():
+            yield conn
+            if db.backend == "sqlite":
+                broken = conn.execute(text("PRAGMA foreign_key_check")).fetchall()
+                if broken:
+                    raise DatabaseError(
+                        f"migration would leave {len(broken)} dangling references; rolled back"
+                    )
+    except TodoError:
+        raise
+    except SQLAlchemyError as exc:
+        raise translate(exc, db) from exc
+    finally:
+        engine.dispose()
+
+
+def upgrade_sqlite_in_place(db: DatabaseURL) -> None:
+    """Bring an embedded SQLite file to head, safely under concurrent first use."""
+    from alembic import command
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(db, for_migrations=True, create_parent=True)
+    try:
+        with engine.connect() as conn, conn.begin():
+            # BEGIN IMMEDIATE holds the write lock: a second process that also
+            # found the file behind waits here, then finds it at head.
+            if read_revision(conn, look_first=True) == HEAD_REVISION:
+                return
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+    except SQLAlchemyError as exc:
+        raise translate(exc, db) from exc
+    finally:
+        engine.dispose()
+
+
+def settings_for_alembic_cli(x_args: Mapping[str, str]) -> Settings:
+    """Settings for plain `alembic` runs: `-x db=URL`, `-x user=NAME` act as --db and --user."""
+    from todo_cli.settings import resolve
+
+    return resolve(db=x_args.get("db"), user=x_args.get("user"))
+
+
+def url_for_alembic_cli(x_args: Mapping[str, str]) -> URL:
+    settings = settings_for_alembic_cli(x_args)
+    return parse_url(settings.database_url).direct(settings.direct_database_url).url
+
+
+# --- commands -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: str
+    down_revision: str | None
+    description: str
+    is_head: bool
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class DataLoss:
+    """Rows a downgrade would destroy: a whole table, or a column's values."""
+
+    table: str
+    column: str | None
+    rows: int
+
+    def describe(self) -> str:
+        if self.column is None:
+            return f"{self.rows} row{'s' if self.rows != 1 else ''} in {self.table}"
+        return f"{self.rows} value{'s' if self.rows != 1 else ''} of {self.table}.{self.column}"
+
+
+def current(settings: Settings) -> str | None:
+    with migration_connection(settings) as conn:
+        return read_revision(conn, look_first=True)
+
+
+def history(settings: Settings | None) -> list[Revision]:
+    """Every revision, newest first; marks the current one when a database is given."""
+    current_rev = current(settings) if settings is not None else None
+    script = script_directory()
+    heads = set(script.get_heads())
+    return [
+        Revision(
+            revision=rev.revision,
+            down_revision=rev.down_revision if isinstance(rev.down_revision, str) else None,
+            description=(rev.doc or "").strip(),
+            is_head=rev.revision in heads,
+            is_current=rev.revision == current_rev,
+        )
+        for rev in script.walk_revisions()
+    ]
+
+
+def _resolve_target(script: ScriptDirectory, current_rev: str | None, target: str) -> str | None:
+    """A revision id (None for base) from head, base, an id, or -N / +N relative steps."""
+    if target == "base":
+        return None
+    if target == "head" or target == "heads":
+        return script.get_current_head()
+    if target[:1] in "+-" and target[1:].isdigit():
+        steps = int(target)
+        order = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+        position = order.index(current_rev) if current_rev in order else -1
+        wanted = position + steps
+        if wanted < -1 or wanted >= len(order):
+            raise UsageError(
+                f"cannot move {target} from revision {current_rev or 'base'}",
+                hint="see `todo db history`",
+            )
+        return None if wanted == -1 else order[wanted]
+    try:
+        found = script.get_revision(target)
+    except Exception:  # alembic raises several kinds for an unknown or partial id
+        found = None
+    if found is None:
+        raise UsageError(f"unknown revision {target!r}", hint="see `todo db history`")
+    return found.revision
+
+
+def offline_sql(settings: Settings, *, direction: str, target: str, start: str | None) -> str:
+    """The SQL a migration would run, without running it."""
+    from alembic import command
+
+    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    script = script_directory()
+    if start is None:
+        start = current(settings) or "base"
+    start_rev = None if start == "base" else _resolve_target(script, None, start)
+    end_rev = _resolve_target(script, start_rev, target)
+    config = alembic_config()
+    config.attributes["url"] = db.url
+    out = io.StringIO()
+    config.stdout = out
+    buffer = io.StringIO()
+    config.output_buffer = buffer
+    span = f"{start_rev or 'base'}:{end_rev or 'base'}"
+    with redirect_stdout(out):
+        if direction == "upgrade":
+            command.upgrade(config, span, sql=True)
+        else:
+            command.downgrade(config, span, sql=True)
+    return buffer.getvalue()
+
+
+def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str | None]:
+    """Upgrade in one transaction; returns (from, to)."""
+    from alembic import command
+
+    with migration_connection(settings) as conn:
+        before = read_revision(conn, look_first=True)
+        script = script_directory()
+        end = _resolve_target(script, before, target)
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, end or "base")
+        return before, read_revision(conn, look_first=True)
+
+
+def _snapshot(conn: Connection) -> dict[str, set[str]]:
+    from sqlalchemy import inspect
+
+    inspector = inspect(conn)
+    return {
+        name: {col["name"] for col in inspector.get_columns(name)}
+        for name in inspector.get_table_names()
+        if name != "alembic_version"
+    }
+
+
+def _count(conn: Connection, table: str, column: str | None) -> int:
+    from sqlalchemy import text
+
+    quote = conn.dialect.identifier_preparer.quote
+    where = f" WHERE {quote(column)} IS NOT NULL" if column else ""
+    return int(conn.execute(text(f"SELECT count(*) FROM {quote(table)}{where}")).scalar_one())
+
+
+def downgrade(
+    settings: Settings,
+    target: str = "-1",
+    *,
+    confirm: Callable[[list[DataLoss]], bool],
+) -> tuple[str | None, str | None, list[DataLoss]]:
+    """Downgrade in one transaction, asking `confirm` first if rows would be lost.
+
+    What would be lost is found by running the downgrade inside a savepoint,
+    seeing which tables and columns vanish, and rolling the savepoint back:
+    no revision has to declare its own losses, so none can forget to.
+    """
+    from alembic import command
+
+    with migration_connection(settings) as conn:
+        before = read_revision(conn, look_first=True)
+        if before is None:
+            raise UsageError("nothing to downgrade: the database has no todo schema")
+        script = script_directory()
+        end = _resolve_target(script, before, target)
+        config = alembic_config()
+        config.attributes["connection"] = conn
+
+        tables_before = _snapshot(conn)
+        savepoint = conn.begin_nested()
+        command.downgrade(config, end or "base")
+        tables_after = _snapshot(conn)
+        savepoint.rollback()
+
+        losses: list[DataLoss] = []
+        for table, columns in sorted(tables_before.items()):
+            if table not in tables_after:
+                rows = _count(conn, table, None)
+                if rows:
+                    losses.append(DataLoss(table, None, rows))
+                continue
+            for column in sorted(columns - tables_after[table]):
+                rows = _count(conn, table, column)
+                if rows:
+                    losses.append(DataLoss(table, column, rows))
+
+        if losses and not confirm(losses):
+            raise ConfirmationRequired(
+                "downgrade would delete " + ", ".join(loss.describe() for loss in losses),
+                hint="pass --yes to go ahead; nothing was changed",
+            )
+        command.downgrade(config, end or "base")
+        return before, read_revision(conn, look_first=True), losses
+
+
+@dataclass(frozen=True)
+class Info:
+    backend: str
+    url: str
+    url_source: str
+    migration_url: str
+    server_version: str
+    current_revision: str | None
+    head_revision: str
+
+
+def info(settings: Settings) -> Info:
+    db = parse_url(settings.database_url)
+    direct = db.direct(settings.direct_database_url)
+    with migration_connection(settings) as conn:
+        version: Any = conn.dialect.server_version_info or ()
+        revision = read_revision(conn, look_first=True)
+    if db.backend == "sqlite":
+        import sqlite3
+
+        server = f"SQLite {sqlite3.sqlite_version}"
+    else:
+        server = "PostgreSQL " + ".".join(str(part) for part in version)
+    return Info(
+        backend=db.backend,
+        url=db.masked,
+        url_source=settings.database_source,
+        migration_url=direct.masked,
+        server_version=server,
+        current_revision=revision,
+        head_revision=HEAD_REVISION,
+    )

@@ -1,0 +1,128 @@
+"""References: how a user names a task or conversation.
+
+``12`` or ``#12`` is a per-user number; a full UUID is itself; 4 or more hex
+digits are a UUID prefix. A prefix is looked up as an index range
+(``id BETWEEN prefix-000... AND prefix-fff...``), which works the same on
+PostgreSQL's uuid type and SQLite's hex text, and uses the primary key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from todo_cli.errors import AmbiguousReference, InvalidInput, NotFound
+from todo_cli.limits import UUID_PREFIX_MIN
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Row, Table
+
+_NUMBER = re.compile(r"#?([0-9]+)")
+_HEX = re.compile(r"[0-9a-f]+")
+_MAX_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class Ref:
+    raw: str
+    number: int | None = None
+    uuid: UUID | None = None
+    prefix: str | None = None  # lowercase hex, no dashes
+
+
+def parse_ref(raw: str, noun: str) -> Ref:
+    text = raw.strip()
+    match = _NUMBER.fullmatch(text)
+    if match:
+        number = int(match.group(1))
+        if number < 1 or number > 2**31 - 1:
+            raise InvalidInput(f"{noun} number {raw!r} is out of range")
+        return Ref(raw, number=number)
+    compact = text.lower().replace("-", "")
+    if len(compact) == 32 and _HEX.fullmatch(compact):
+        return Ref(raw, uuid=UUID(compact))
+    if len(compact) >= UUID_PREFIX_MIN and len(compact) < 32 and _HEX.fullmatch(compact):
+        return Ref(raw, prefix=compact)
+    raise InvalidInput(
+        f"{raw!r} is not a {noun} reference",
+        hint=f"use a number like 12 or #12, a UUID, or {UUID_PREFIX_MIN}+ hex digits of one",
+    )
+
+
+def parse_refs(raws: Sequence[str], noun: str) -> list[Ref]:
+    return [parse_ref(raw, noun) for raw in raws]
+
+
+def _prefix_bounds(prefix: str) -> tuple[UUID, UUID]:
+    return UUID(prefix.ljust(32, "0")), UUID(prefix.ljust(32, "f"))
+
+
+def resolve(
+    conn: Connection,
+    table: Table,
+    user_id_clause: Any,
+    refs: Sequence[Ref],
+    noun: str,
+) -> list[Row[Any]]:
+    """The user's rows for `refs`, in the order given, each at most once.
+
+    One query for all numbers and full UUIDs, one per prefix. Any reference
+    that matches nothing is NotFound; a prefix matching several rows is
+    AmbiguousReference naming the candidates. Rows of other users are never
+    matched, so another user's UUID is simply "not found".
+    """
+    from sqlalchemy import and_, or_, select
+
+    numbers = [ref.number for ref in refs if ref.number is not None]
+    uuids = [ref.uuid for ref in refs if ref.uuid is not None]
+    by_number: dict[int, Row[Any]] = {}
+    by_uuid: dict[UUID, Row[Any]] = {}
+    if numbers or uuids:
+        wanted = []
+        if numbers:
+            wanted.append(table.c.number.in_(numbers))
+        if uuids:
+            wanted.append(table.c.id.in_(uuids))
+        rows = conn.execute(select(table).where(and_(user_id_clause, or_(*wanted)))).all()
+        for row in rows:
+            by_number[row.number] = row
+            by_uuid[row.id] = row
+
+    found: list[Row[Any]] = []
+    seen: set[UUID] = set()
+    for ref in refs:
+        row: Row[Any] | None
+        if ref.number is not None:
+            row = by_number.get(ref.number)
+        elif ref.uuid is not None:
+            row = by_uuid.get(ref.uuid)
+        else:
+            assert ref.prefix is not None
+            low, high = _prefix_bounds(ref.prefix)
+            matches = conn.execute(
+                select(table)
+                .where(and_(user_id_clause, table.c.id.between(low, high)))
+                .order_by(table.c.number)
+                .limit(_MAX_CANDIDATES + 1)
+            ).all()
+            if len(matches) > 1:
+                shown = ", ".join(f"#{m.number} ({str(m.id)[:8]})" for m in matches[:5])
+                more = " and more" if len(matches) > _MAX_CANDIDATES else ""
+                raise AmbiguousReference(
+                    f"{ref.raw!r} matches several {noun}s: {shown}{more}",
+                    hint="give more digits or the number",
+                )
+            row = matches[0] if matches else None
+        if row is None:
+            raise NotFound(f"no {noun} {ref.raw!r}", hint=f"see `todo {_list_cmd(noun)}`")
+        if row.id not in seen:
+            seen.add(row.id)
+            found.append(row)
+    return found
+
+
+def _list_cmd(noun: str) -> str:
+    return "list --all" if noun == "task" else "chat-log"

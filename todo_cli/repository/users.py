@@ -1,0 +1,61 @@
+"""Users: made on first write, and the counters that number their things."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+from uuid import UUID, uuid4
+
+from todo_cli.schema import users
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.sql.elements import ColumnElement
+
+Counter = Literal["task_counter", "conversation_counter"]
+
+
+def user_id_of(name: str) -> ColumnElement[Any]:
+    """A scalar subquery for the user's id, so reads need no separate lookup."""
+    from sqlalchemy import select
+
+    return select(users.c.id).where(users.c.name == name).scalar_subquery()
+
+
+def upsert_taking_numbers(
+    dialect_name: str, name: str, counter: Counter, count: int, now: datetime
+) -> Any:
+    """An INSERT .. ON CONFLICT that makes the user if missing and advances a counter.
+
+    It returns ``(id, counter)``: the last of ``count`` numbers now reserved.
+    The conflict update takes the user's row lock (PostgreSQL) inside the
+    write transaction (SQLite's BEGIN IMMEDIATE), so concurrent adders each get
+    their own numbers, and a number is never handed out twice.
+    """
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+
+    column = users.c[counter]
+    return (
+        insert(users)
+        .values(
+            id=uuid4(),
+            name=name,
+            created_at=now,
+            task_counter=count if counter == "task_counter" else 0,
+            conversation_counter=count if counter == "conversation_counter" else 0,
+        )
+        .on_conflict_do_update(index_elements=[users.c.name], set_={counter: column + count})
+        .returning(users.c.id, column)
+    )
+
+
+def take_numbers(
+    conn: Connection, name: str, counter: Counter, count: int, now: datetime
+) -> tuple[UUID, int]:
+    """Make the user if missing and reserve `count` numbers; returns (user id, first number)."""
+    stmt = upsert_taking_numbers(conn.dialect.name, name, counter, count, now)
+    user_id, last = conn.execute(stmt).one()
+    return user_id, last - count + 1

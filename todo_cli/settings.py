@@ -1,0 +1,186 @@
+"""Where `todo` finds its database and its user.
+
+Resolution order, first match wins:
+
+* database: ``--db URL``, ``TODO_DATABASE_URL``, ``database_url`` in the config
+  file, else a SQLite file in the platformdirs user data dir;
+* user: ``--user NAME``, ``TODO_USER``, ``user`` in the config file, else the OS
+  login name.
+
+The config file is ``config.toml`` in the platformdirs user config dir, or the
+path in ``TODO_CONFIG``. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from todo_cli.errors import ConfigError, InvalidInput
+from todo_cli.limits import USER_NAME_MAX
+
+APP_NAME = "todo-cli"
+
+
+class FileSettings(BaseModel):
+    """The keys `config.toml` may hold; an unknown key is an error, not a silent typo."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str | None = None
+    direct_database_url: str | None = None
+    user: str | None = None
+    connect_timeout: float = Field(default=10.0, gt=0, le=600)
+    connect_retries: int = Field(default=2, ge=0, le=10)
+
+    @field_validator("database_url", "direct_database_url", "user")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value if value is None or value.strip() else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to reach its data, already resolved."""
+
+    database_url: str
+    database_source: str
+    direct_database_url: str | None
+    user: str
+    user_source: str
+    connect_timeout: float
+    connect_retries: int
+    is_default_sqlite: bool
+
+
+def config_path(environ: Mapping[str, str]) -> Path:
+    explicit = environ.get("TODO_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def default_sqlite_path() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME) / "todo.db"
+
+
+def read_config_file(path: Path) -> FileSettings:
+    import tomllib
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return FileSettings()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read config file {path}: {exc.strerror}", hint="check its permissions"
+        ) from None
+    try:
+        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}", hint="fix or remove the file"
+        ) from None
+    try:
+        return FileSettings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ConfigError(
+            f"config file {path}: {where}: {first['msg']}", hint="fix or remove the key"
+        ) from None
+
+
+def _env_number(environ: Mapping[str, str], name: str, kind: type[float] | type[int]) -> Any:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number", hint=f"unset {name}") from None
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # getpass raises OSError or KeyError depending on the platform
+        raise ConfigError(
+            "cannot tell who you are from the OS", hint="pass --user NAME or set TODO_USER"
+        ) from None
+
+
+def validate_user_name(name: str, source: str) -> str:
+    from todo_cli.text import check_text
+
+    name = name.strip()
+    if not name:
+        raise InvalidInput(f"user name from {source} is empty", hint="give a name")
+    check_text(name, f"user name from {source}")
+    if len(name) > USER_NAME_MAX:
+        raise InvalidInput(
+            f"user name from {source} is longer than {USER_NAME_MAX} characters",
+            hint="use a shorter name",
+        )
+    return name
+
+
+def resolve(
+    *, db: str | None, user: str | None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Apply the resolution order of the docs to flags, environment and config file."""
+    env = os.environ if environ is None else environ
+    path = config_path(env)
+    file = read_config_file(path)
+
+    url: str | None
+    if db:
+        url, url_source = db, "--db"
+    elif env.get("TODO_DATABASE_URL"):
+        url, url_source = env["TODO_DATABASE_URL"], "TODO_DATABASE_URL"
+    elif file.database_url:
+        url, url_source = file.database_url, f"database_url in {path}"
+    else:
+        url, url_source = None, "default"
+
+    is_default = url is None
+    if url is None:
+        url = f"sqlite:///{default_sqlite_path()}"
+
+    if user:
+        name, user_source = user, "--user"
+    elif env.get("TODO_USER"):
+        name, user_source = env["TODO_USER"], "TODO_USER"
+    elif file.user:
+        name, user_source = file.user, f"user in {path}"
+    else:
+        name, user_source = _login_name(), "the OS login name"
+
+    timeout = _env_number(env, "TODO_CONNECT_TIMEOUT", float)
+    retries = _env_number(env, "TODO_CONNECT_RETRIES", int)
+    if timeout is not None and not 0 < timeout <= 600:
+        raise ConfigError("TODO_CONNECT_TIMEOUT must be between 0 and 600 seconds")
+    if retries is not None and not 0 <= retries <= 10:
+        raise ConfigError("TODO_CONNECT_RETRIES must be between 0 and 10")
+
+    return Settings(
+        database_url=url.strip(),
+        database_source=url_source,
+        direct_database_url=env.get("TODO_DIRECT_DATABASE_URL") or file.direct_database_url,
+        user=validate_user_name(name, user_source),
+        user_source=user_source,
+        connect_timeout=timeout if timeout is not None else file.connect_timeout,
+        connect_retries=retries if retries is not None else file.connect_retries,
+        is_default_sqlite=is_default,
+    )
