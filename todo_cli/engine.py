@@ -117,7 +117,10 @@ def create_engine(
     """
     if db.backend == "sqlite":
         return _sqlite_engine(db, for_migrations=for_migrations, create_parent=create_parent)
-    return _postgres_engine(db, connect_timeout=connect_timeout, connect_retries=connect_retries)
+    engine = _postgres_engine(db, connect_timeout=connect_timeout, connect_retries=connect_retries)
+    if not for_migrations:
+        _skip_first_connect_queries(engine)
+    return engine
 
 
 def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool) -> Engine:
@@ -185,6 +188,34 @@ def _is_retryable(exc: BaseException) -> bool:
         "permission denied",
     )
     return not any(word in text for word in permanent)
+
+
+def _skip_first_connect_queries(engine: Engine) -> None:
+    """Learn on first connect, without a round trip, what SQLAlchemy would query for.
+
+    SQLAlchemy's PostgreSQL dialect normally spends six statements (BEGIN, four
+    SELECT/SHOWs, ROLLBACK) finding out the server version, default schema,
+    isolation level and string quoting. Over a Neon region each costs a round
+    trip, and a one-shot command would pay them every time. libpq already
+    received the version and `standard_conforming_strings` in the startup
+    handshake, so read them from there. Commands never reflect, so the default
+    schema is not needed; migrations use a normal engine.
+    """
+    dialect: Any = engine.dialect
+
+    def server_version(connection: Any) -> tuple[int, ...]:
+        number = int(connection.connection.dbapi_connection.info.server_version)
+        major, rest = divmod(number, 10000)
+        return (major, rest) if major >= 10 else (major, rest // 100, rest % 100)
+
+    def backslash_escapes(connection: Any) -> None:
+        info = connection.connection.dbapi_connection.info
+        dialect._backslash_escapes = info.parameter_status("standard_conforming_strings") == b"off"
+
+    dialect._get_server_version_info = server_version
+    dialect._get_default_schema_name = lambda connection: None
+    dialect.get_default_isolation_level = lambda dbapi_connection: "READ COMMITTED"
+    dialect._set_backslash_escapes = backslash_escapes
 
 
 def _postgres_engine(db: DatabaseURL, *, connect_timeout: float, connect_retries: int) -> Engine:

@@ -153,7 +153,12 @@ def list_(
     output = Format.json if json else fmt
     with transaction(settings, read_only=True) as conn:
         found = TaskRepository(conn, settings.user).find(
-            status=status, search=search, sort=sort.value, reverse=reverse, limit=limit
+            status=status,
+            search=search,
+            sort=sort.value,
+            reverse=reverse,
+            limit=limit,
+            stream=output is not Format.table,
         )
         if output is Format.json:
             render.write_json_array(render.task_json(task) for task in found)

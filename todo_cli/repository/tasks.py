@@ -208,8 +208,14 @@ class TaskRepository:
         sort: SortKey = "number",
         reverse: bool = False,
         limit: int | None = None,
+        stream: bool = False,
     ) -> Iterator[Task]:
-        """Stream the user's tasks; never holds the whole list in memory."""
+        """The user's tasks, in order.
+
+        With ``stream`` a long list comes in batches (a server-side cursor on
+        PostgreSQL), so 100,000 tasks never sit in memory at once; without it,
+        the rows come in the one round trip of a plain query.
+        """
         from sqlalchemy import or_, select
 
         stmt = select(tasks).where(self._owner)
@@ -236,7 +242,7 @@ class TaskRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
 
-        if limit is None or limit > STREAM_THRESHOLD:
+        if stream and (limit is None or limit > STREAM_THRESHOLD):
             stmt = stmt.execution_options(yield_per=STREAM_BATCH)
         for row in self.conn.execute(stmt):
             yield _task(row)

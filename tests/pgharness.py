@@ -1,0 +1,211 @@
+"""A real PostgreSQL for the test suite, started by the suite itself.
+
+It uses the server binaries the `pgserver` package ships (no root, no system
+package), but runs them itself so the server can look like Neon: TCP on
+127.0.0.1, SCRAM passwords for a non-superuser role, TLS when `openssl` is at
+hand, and a statement log the tests read to count round trips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+APP_ROLE = "todo_app"
+APP_PASSWORD = "s3cret-Pass_word"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base: Path
+    port: int
+    tls: bool
+    system_user: str | None
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.base / "sock"
+
+    @property
+    def log(self) -> Path:
+        return self.base / "postgres.log"
+
+    def admin_dsn(self, database: str = "postgres") -> str:
+        return f"host={self.socket_dir} port={self.port} user=postgres dbname={database}"
+
+    def url(self, database: str, *, password: str = APP_PASSWORD, user: str = APP_ROLE) -> str:
+        query = "?sslmode=require" if self.tls else ""
+        return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}{query}"
+
+    def admin(self, sql: str, database: str = "postgres") -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.admin_dsn(database), autocommit=True) as conn:
+            cur = conn.execute(sql)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        clause = f" TEMPLATE {template}" if template else ""
+        self.admin(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}{clause}')
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def statements_for(self, database: str, since: int) -> list[str]:
+        """Statements the server logged for `database` after byte offset `since`."""
+        with self.log.open("rb") as fh:
+            fh.seek(since)
+            text = fh.read().decode("utf-8", "replace")
+        found = []
+        for line in text.splitlines():
+            marker = f"db={database} "
+            if marker in line and "LOG:  statement: " in line:
+                found.append(line.split("LOG:  statement: ", 1)[1])
+            elif marker in line and "LOG:  execute " in line:
+                found.append(line.split("LOG:  execute ", 1)[1])
+        return found
+
+    def log_offset(self) -> int:
+        return self.log.stat().st_size
+
+
+def _run(args: list[str], user: str | None, **kwargs: Any) -> None:
+    subprocess.run(args, check=True, capture_output=True, user=user, **kwargs)
+
+
+def _bin_dir() -> Path:
+    """pgserver's binaries, or TODO_TEST_PG_BINDIR (e.g. a distribution's build with TLS)."""
+    explicit = os.environ.get("TODO_TEST_PG_BINDIR")
+    if explicit:
+        return Path(explicit)
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
+def _bin(name: str) -> str:
+    return str(_bin_dir() / name)
+
+
+def _supports_tls() -> bool:
+    """pgserver's build has no OpenSSL; a distribution's usually has."""
+    try:
+        configure = subprocess.run(
+            [_bin("pg_config"), "--configure"], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return "--with-openssl" in configure and shutil.which("openssl") is not None
+
+
+def _prepare_for_root() -> str | None:
+    """PostgreSQL will not run as root: when we are root, run it as `pgserver`."""
+    if os.geteuid() != 0:
+        return None
+    from pgserver.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists("pgserver")
+    bin_dir = _bin_dir()
+    ensure_prefix_permissions(bin_dir)
+    if "pgserver" in str(bin_dir):
+        read = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(bin_dir, stat.S_IXGRP | stat.S_IXOTH | read)
+        ensure_folder_permissions(bin_dir.parent / "lib", read)
+    return "pgserver"
+
+
+def _make_certificate(data: Path, user: str | None) -> bool:
+    openssl = shutil.which("openssl")
+    if not openssl or not _supports_tls():
+        return False
+    _run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-keyout", str(data / "server.key"),
+         "-out", str(data / "server.crt")],
+        None,
+    )
+    (data / "server.key").chmod(0o600)
+    if user:
+        shutil.chown(data / "server.key", user, user)
+        shutil.chown(data / "server.crt", user, user)
+    return True
+
+
+@contextmanager
+def running_server() -> Iterator[Server]:
+    base = Path(tempfile.mkdtemp(prefix="todo-pg-"))
+    base.chmod(0o755)
+    user = _prepare_for_root()
+    data = base / "data"
+    data.mkdir()
+    (base / "sock").mkdir()
+    if user:
+        shutil.chown(data, user, user)
+        shutil.chown(base / "sock", user, user)
+        log = base / "postgres.log"
+        log.touch()
+        shutil.chown(log, user, user)
+    _run(
+        [_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
+         "--auth-host=scram-sha-256", "--encoding=UTF8", "--no-sync"],
+        user,
+    )
+    tls = _make_certificate(data, user)
+    port = _free_port()
+    conf = [
+        "listen_addresses = '127.0.0.1'",
+        f"port = {port}",
+        f"unix_socket_directories = '{base / 'sock'}'",
+        "password_encryption = 'scram-sha-256'",
+        # A scratch server: durability buys nothing and costs seconds.
+        "fsync = off",
+        "synchronous_commit = off",
+        "full_page_writes = off",
+        "max_connections = 200",
+        # Every statement is logged with its database, so tests can count them.
+        "log_statement = 'all'",
+        "log_line_prefix = 'db=%d app=%a '",
+        "lc_messages = 'C'",
+    ]
+    if tls:
+        conf += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
+    with (data / "postgresql.conf").open("a") as fh:
+        fh.write("\n".join(conf) + "\n")
+    hba = [
+        "local all all trust",
+        # TCP needs a SCRAM password, over TLS when the server has it (as Neon).
+        f"{'hostssl' if tls else 'host'} all all 127.0.0.1/32 scram-sha-256",
+    ]
+    (data / "pg_hba.conf").write_text("\n".join(hba) + "\n")
+    _run([_bin("pg_ctl"), "-D", str(data), "-l", str(base / "postgres.log"), "-w", "-t", "60",
+          "start"], user)
+    server = Server(base=base, port=port, tls=tls, system_user=user)
+    try:
+        server.admin(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}'")
+        yield server
+    finally:
+        subprocess.run([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True, user=user, check=False)
+        time.sleep(0.1)
+        shutil.rmtree(base, ignore_errors=True)
