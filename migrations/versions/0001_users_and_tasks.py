@@ -33,9 +33,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("name", name="uq_users_name"),
         sa.CheckConstraint(
-            _not_blank_and_at_most("name", USER_NAME_MAX), name="ck_users_name_length"
+            _not_blank_and_at_most("name", USER_NAME_MAX), name=op.f("ck_users_name_length")
         ),
-        sa.CheckConstraint("task_counter >= 0", name="ck_users_task_counter"),
+        sa.CheckConstraint("task_counter >= 0", name=op.f("ck_users_task_counter")),
     )
     op.create_table(
         "tasks",
@@ -53,19 +53,19 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name="fk_tasks_user_id_users", ondelete="CASCADE"
         ),
         sa.UniqueConstraint("user_id", "number", name="uq_tasks_user_id_number"),
-        sa.CheckConstraint("number >= 1", name="ck_tasks_number_positive"),
+        sa.CheckConstraint("number >= 1", name=op.f("ck_tasks_number_positive")),
         sa.CheckConstraint(
-            _not_blank_and_at_most("title", TASK_TITLE_MAX), name="ck_tasks_title_length"
+            _not_blank_and_at_most("title", TASK_TITLE_MAX), name=op.f("ck_tasks_title_length")
         ),
         sa.CheckConstraint(
             f"description IS NULL OR length(description) <= {TASK_DESCRIPTION_MAX}",
-            name="ck_tasks_description_length",
+            name=op.f("ck_tasks_description_length"),
         ),
         sa.CheckConstraint(
             "(completed AND completed_at IS NOT NULL) OR (NOT completed AND completed_at IS NULL)",
-            name="ck_tasks_completed_at_matches",
+            name=op.f("ck_tasks_completed_at_matches"),
         ),
-        sa.CheckConstraint("updated_at >= created_at", name="ck_tasks_updated_after_created"),
+        sa.CheckConstraint("updated_at >= created_at", name=op.f("ck_tasks_updated_after_created")),
     )
     op.create_index(
         "ix_tasks_user_id_completed_number", "tasks", ["user_id", "completed", "number"]

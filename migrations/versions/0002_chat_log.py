@@ -42,9 +42,9 @@ def _users(*extra: SchemaItem) -> sa.Table:
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("name", name="uq_users_name"),
         sa.CheckConstraint(
-            _not_blank_and_at_most("name", USER_NAME_MAX), name="ck_users_name_length"
+            _not_blank_and_at_most("name", USER_NAME_MAX), name=op.f("ck_users_name_length")
         ),
-        sa.CheckConstraint("task_counter >= 0", name="ck_users_task_counter"),
+        sa.CheckConstraint("task_counter >= 0", name=op.f("ck_users_task_counter")),
     )
 
 
@@ -66,7 +66,7 @@ $$
 def upgrade() -> None:
     with op.batch_alter_table("users", copy_from=_users()) as batch:
         batch.add_column(_conversation_counter())
-        batch.create_check_constraint("ck_users_conversation_counter", "conversation_counter >= 0")
+        batch.create_check_constraint(op.f("ck_users_conversation_counter"), "conversation_counter >= 0")
 
     op.create_table(
         "conversations",
@@ -81,13 +81,13 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name="fk_conversations_user_id_users", ondelete="CASCADE"
         ),
         sa.UniqueConstraint("user_id", "number", name="uq_conversations_user_id_number"),
-        sa.CheckConstraint("number >= 1", name="ck_conversations_number_positive"),
+        sa.CheckConstraint("number >= 1", name=op.f("ck_conversations_number_positive")),
         sa.CheckConstraint(
             f"title IS NULL OR ({_not_blank_and_at_most('title', CONVERSATION_TITLE_MAX)})",
-            name="ck_conversations_title_length",
+            name=op.f("ck_conversations_title_length"),
         ),
         sa.CheckConstraint(
-            "updated_at >= created_at", name="ck_conversations_updated_after_created"
+            "updated_at >= created_at", name=op.f("ck_conversations_updated_after_created")
         ),
     )
     op.create_index(
@@ -109,11 +109,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_id_seq"),
-        sa.CheckConstraint("seq >= 1", name="ck_messages_seq_positive"),
-        sa.CheckConstraint("role IN ('user', 'assistant')", name="ck_messages_role"),
+        sa.CheckConstraint("seq >= 1", name=op.f("ck_messages_seq_positive")),
+        sa.CheckConstraint("role IN ('user', 'assistant')", name=op.f("ck_messages_role")),
         sa.CheckConstraint(
             _not_blank_and_at_most("content", MESSAGE_CONTENT_MAX),
-            name="ck_messages_content_length",
+            name=op.f("ck_messages_content_length"),
         ),
     )
     # Messages are a record: the database itself refuses to rewrite one.
@@ -141,8 +141,8 @@ def downgrade() -> None:
     op.drop_table("conversations")
     users = _users(
         _conversation_counter(),
-        sa.CheckConstraint("conversation_counter >= 0", name="ck_users_conversation_counter"),
+        sa.CheckConstraint("conversation_counter >= 0", name=op.f("ck_users_conversation_counter")),
     )
     with op.batch_alter_table("users", copy_from=users) as batch:
-        batch.drop_constraint("ck_users_conversation_counter", type_="check")
+        batch.drop_constraint(op.f("ck_users_conversation_counter"), type_="check")
         batch.drop_column("conversation_counter")

@@ -1,0 +1,201 @@
+"""URLs in, one engine out; a database that is down is exit 3, never a traceback."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.conftest import PostgresHandle, Todo, run_cli
+from todo_cli.engine import _is_retryable, mask_url, parse_url
+from todo_cli.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "postgresql://u:p@ep-cool-1.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+        "postgres://u:p@ep-cool-1.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+        "postgresql+psycopg://u:p@ep-cool-1.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+    ],
+)
+def test_neon_and_libpq_urls_all_use_psycopg3(raw: str) -> None:
+    db = parse_url(raw)
+    assert db.backend == "postgresql"
+    assert db.url.drivername == "postgresql+psycopg"
+    assert db.url.query["sslmode"] == "require"
+    assert db.url.query["channel_binding"] == "require"
+    assert db.url.password == "p"
+
+
+def test_neon_pooled_host_migrates_through_the_direct_host() -> None:
+    db = parse_url("postgresql://u:p@ep-cool-1-pooler.eu-central-1.aws.neon.tech/neondb")
+    assert db.is_neon_pooler
+    assert db.direct(None).url.host == "ep-cool-1.eu-central-1.aws.neon.tech"
+
+
+def test_explicit_direct_url_wins_over_the_derived_one() -> None:
+    db = parse_url("postgresql://u:p@ep-cool-1-pooler.eu-central-1.aws.neon.tech/neondb")
+    direct = db.direct("postgresql://u:p@elsewhere.example/neondb")
+    assert direct.url.host == "elsewhere.example"
+
+
+def test_non_pooler_url_migrates_through_itself() -> None:
+    db = parse_url("postgresql://u:p@db.example/app")
+    assert db.direct(None) == db
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("postgresql://alice:hunter2@db/x", "postgresql://alice:***@db/x"),
+        ("postgres://alice:p%40ss@db/x?sslmode=require", "postgres://alice:***@db/x?sslmode=require"),
+        ("postgresql://db/x?user=a&password=hunter2", "postgresql://db/x?user=a&password=***"),
+        ("mysql://root:hunter2@db/x", "mysql://root:***@db/x"),
+        ("postgresql://alice@db/x", "postgresql://alice@db/x"),
+    ],
+)
+def test_mask_url_hides_every_password(raw: str, shown: str) -> None:
+    assert mask_url(raw) == shown
+
+
+@pytest.mark.parametrize(
+    "raw", ["mysql://root:hunter2@db/x", "just-a-path.db", "postgresql://:hunter2@/x"]
+)
+def test_unsupported_or_broken_url_is_exit_3_without_the_password(raw: str) -> None:
+    result = run_cli(["--db", raw, "list"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: ")
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unsupported_url_error_is_json_with_json_flag() -> None:
+    import json
+
+    result = run_cli(["--db", "mysql://root:hunter2@db/x", "list", "--json"])
+    assert result.exit_code == 3
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "config"
+    assert "hunter2" not in error["message"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_server_is_exit_3_with_masked_url() -> None:
+    url = f"postgresql://alice:hunter2@127.0.0.1:{_closed_port()}/todo"
+    result = run_cli(["--db", url, "list"])
+    assert result.exit_code == 3
+    assert "cannot reach" in result.stderr
+    assert "alice:***@127.0.0.1" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_server_in_a_real_process_shows_no_traceback() -> None:
+    from tests.conftest import run_process
+
+    url = f"postgresql://alice:hunter2@127.0.0.1:{_closed_port()}/todo"
+    proc = run_process(["--db", url, "add", "x"])
+    assert proc.returncode == 3
+    assert b"Traceback" not in proc.stderr
+    assert b"hunter2" not in proc.stderr
+    assert proc.stdout == b""
+
+
+def test_wrong_password_is_exit_3_and_not_retried(postgres: PostgresHandle) -> None:
+    if postgres.server is None:
+        pytest.skip("needs the suite's own server to know the real password")
+    url = postgres.server.url("postgres", password="wrong-password")
+    result = run_cli(["--db", url, "list"], env={"TODO_CONNECT_RETRIES": "3"})
+    assert result.exit_code == 3
+    assert "password authentication failed" in result.stderr
+    assert "wrong-password" not in result.stderr
+
+
+def test_sqlite_file_in_a_missing_directory_is_exit_3(tmp_path: object) -> None:
+    result = run_cli(["--db", "sqlite:////nonexistent/dir/todo.db", "list"])
+    assert result.exit_code == 3
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_that_is_not_a_database_is_exit_3(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "notes.txt"
+    path.write_text("not a database at all, just some text " * 100)
+    result = run_cli(["--db", f"sqlite:///{path}", "list"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    ("message", "retry"),
+    [
+        ("connection refused", True),
+        ("timeout expired", True),
+        ('FATAL:  password authentication failed for user "x"', False),
+        ('FATAL:  database "nope" does not exist', False),
+    ],
+)
+def test_only_transient_connect_failures_are_retried(message: str, retry: bool) -> None:
+    assert _is_retryable(Exception(message)) is retry
+
+
+def test_connect_is_retried_a_bounded_number_of_times() -> None:
+    """A server that hangs up at once (as a waking compute may) gets 1 + retries attempts."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    accepted = 0
+    stop = threading.Event()
+
+    def serve() -> None:
+        nonlocal accepted
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted += 1
+            conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        url = f"postgresql://alice:pw@127.0.0.1:{port}/todo?sslmode=disable"
+        result = run_cli(["--db", url, "list"], env={"TODO_CONNECT_RETRIES": "2"})
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    assert result.exit_code == 3
+    assert accepted == 3
+
+
+def test_parse_url_rejects_postgres_without_host() -> None:
+    with pytest.raises(ConfigError):
+        parse_url("postgresql:///db")
+
+
+def test_pooler_engine_never_prepares_statements(todo: Todo, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("prepared statements are a PostgreSQL matter")
+    from todo_cli.engine import create_engine
+
+    engine = create_engine(parse_url(todo.url))
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            assert raw.prepare_threshold is None  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()

@@ -1,0 +1,123 @@
+"""Where todo finds its database and user, and what a broken config file does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+from todo_cli.errors import ConfigError
+from todo_cli.settings import resolve
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_db_flag_beats_environment_and_config(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 'database_url = "sqlite:///from-config.db"\n')
+    settings = resolve(
+        db="sqlite:///from-flag.db",
+        user="u",
+        environ={"TODO_CONFIG": str(config), "TODO_DATABASE_URL": "sqlite:///from-env.db"},
+    )
+    assert settings.database_url == "sqlite:///from-flag.db"
+    assert settings.database_source == "--db"
+
+
+def test_environment_beats_config(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 'database_url = "sqlite:///from-config.db"\n')
+    settings = resolve(
+        db=None,
+        user="u",
+        environ={"TODO_CONFIG": str(config), "TODO_DATABASE_URL": "sqlite:///from-env.db"},
+    )
+    assert settings.database_url == "sqlite:///from-env.db"
+
+
+def test_config_file_beats_default(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 'database_url = "sqlite:///from-config.db"\n')
+    settings = resolve(db=None, user="u", environ={"TODO_CONFIG": str(config)})
+    assert settings.database_url == "sqlite:///from-config.db"
+    assert not settings.is_default_sqlite
+
+
+def test_default_is_sqlite_in_the_user_data_dir(tmp_path: Path) -> None:
+    settings = resolve(db=None, user="u", environ={"TODO_CONFIG": str(tmp_path / "none.toml")})
+    assert settings.is_default_sqlite
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.database_url.endswith("todo-cli/todo.db")
+
+
+def test_user_resolution_order(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 'user = "carol"\n')
+    env = {"TODO_CONFIG": str(config), "TODO_USER": "bob"}
+    assert resolve(db=None, user="alice", environ=env).user == "alice"
+    assert resolve(db=None, user=None, environ=env).user == "bob"
+    assert resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)}).user == "carol"
+
+
+def test_user_defaults_to_the_login_name(tmp_path: Path) -> None:
+    import getpass
+
+    settings = resolve(db=None, user=None, environ={"TODO_CONFIG": str(tmp_path / "none.toml")})
+    assert settings.user == getpass.getuser()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("database_url = [unclosed", "is not valid TOML"),
+        ("connect_timeout = 'soon'", "connect_timeout"),
+        ("databse_url = 'sqlite:///typo.db'", "databse_url"),
+        ("connect_timeout = -1", "connect_timeout"),
+    ],
+)
+def test_broken_config_file_is_a_clear_error_with_exit_3(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    config = write_config(tmp_path, content)
+    result = run_cli(["list"], env={"TODO_CONFIG": str(config)})
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: ")
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_config_file_that_is_not_utf8_is_exit_3(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes(b"user = '\xff\xfe'\n")
+    with pytest.raises(ConfigError):
+        resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)})
+
+
+def test_bad_number_in_environment_is_exit_3() -> None:
+    result = run_cli(["list"], env={"TODO_CONNECT_TIMEOUT": "fast"})
+    assert result.exit_code == 3
+    assert "TODO_CONNECT_TIMEOUT" in result.stderr
+
+
+def test_empty_user_name_is_bad_input() -> None:
+    result = run_cli(["--user", "  ", "list"])
+    assert result.exit_code == 2
+    assert "user name" in result.stderr
+
+
+def test_importing_the_cli_reads_connects_and_creates_nothing(tmp_path: Path) -> None:
+    code = (
+        "import sys, todo_cli.cli; "
+        "heavy = [m for m in ('sqlalchemy', 'alembic', 'psycopg', 'pydantic', 'rich.table') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
+    env = {"XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CONFIG_HOME": str(tmp_path / "c"),
+           "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, cwd=REPO, check=True)
+    assert out.stdout.strip() == ""
+    assert not (tmp_path / "d").exists()
+    assert not (tmp_path / "c").exists()
