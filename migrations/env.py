@@ -8,14 +8,17 @@ database exactly as todo does and runs through the same code.
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
+from sqlalchemy import Connection
 
 from todo_cli.schema import metadata
 
 config = context.config
 
 
-def _options(dialect_name: str) -> dict[str, object]:
+def _options(dialect_name: str) -> dict[str, Any]:
     return {
         "target_metadata": metadata,
         # SQLite cannot ALTER most things; batch mode rebuilds the table.
@@ -38,8 +41,8 @@ def run_offline() -> None:
         context.run_migrations()
 
 
-def _run_online(connection: object) -> None:
-    context.configure(connection=connection, **_options(connection.dialect.name))  # type: ignore[attr-defined]
+def _run_online(connection: Connection) -> None:
+    context.configure(connection=connection, **_options(connection.dialect.name))
     # When the caller already holds a transaction, Alembic joins it, so every
     # revision of one command commits or rolls back together.
     with context.begin_transaction():

@@ -45,7 +45,7 @@ class PostgresHandle:
         assert self.external_url is not None
         dsn = self.external_url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def url(self, database: str) -> str:
         if self.server is not None:
@@ -53,8 +53,8 @@ class PostgresHandle:
         from sqlalchemy.engine import make_url
 
         assert self.external_url is not None
-        return make_url(self.external_url).set(database=database).render_as_string(
-            hide_password=False
+        return (
+            make_url(self.external_url).set(database=database).render_as_string(hide_password=False)
         )
 
     def create(self, name: str, template: str | None = None) -> str:
@@ -142,8 +142,10 @@ def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the real user's config or data."""
     for name in list(os.environ):
-        if name.startswith("TODO_") and name not in ("TODO_TEST_DATABASE_URL",
-                                                     "TODO_TEST_PG_BINDIR"):
+        if name.startswith("TODO_") and name not in (
+            "TODO_TEST_DATABASE_URL",
+            "TODO_TEST_PG_BINDIR",
+        ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))

@@ -57,7 +57,7 @@ class Server:
         import psycopg
 
         with psycopg.connect(self.admin_dsn(database), autocommit=True) as conn:
-            cur = conn.execute(sql)  # type: ignore[arg-type]
+            cur = conn.execute(sql)
             return cur.fetchall() if cur.description else []
 
     def create_database(self, name: str, template: str | None = None) -> str:
@@ -140,9 +140,22 @@ def _make_certificate(data: Path, user: str | None) -> bool:
     if not openssl or not _supports_tls():
         return False
     _run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=localhost", "-keyout", str(data / "server.key"),
-         "-out", str(data / "server.crt")],
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(data / "server.key"),
+            "-out",
+            str(data / "server.crt"),
+        ],
         None,
     )
     (data / "server.key").chmod(0o600)
@@ -167,8 +180,17 @@ def running_server() -> Iterator[Server]:
         log.touch()
         shutil.chown(log, user, user)
     _run(
-        [_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
-         "--auth-host=scram-sha-256", "--encoding=UTF8", "--no-sync"],
+        [
+            _bin("initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+            "--no-sync",
+        ],
         user,
     )
     tls = _make_certificate(data, user)
@@ -198,14 +220,30 @@ def running_server() -> Iterator[Server]:
         f"{'hostssl' if tls else 'host'} all all 127.0.0.1/32 scram-sha-256",
     ]
     (data / "pg_hba.conf").write_text("\n".join(hba) + "\n")
-    _run([_bin("pg_ctl"), "-D", str(data), "-l", str(base / "postgres.log"), "-w", "-t", "60",
-          "start"], user)
+    _run(
+        [
+            _bin("pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(base / "postgres.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        user,
+    )
     server = Server(base=base, port=port, tls=tls, system_user=user)
     try:
         server.admin(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}'")
         yield server
     finally:
-        subprocess.run([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, user=user, check=False)
+        subprocess.run(
+            [_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            user=user,
+            check=False,
+        )
         time.sleep(0.1)
         shutil.rmtree(base, ignore_errors=True)

@@ -49,7 +49,10 @@ def test_non_pooler_url_migrates_through_itself() -> None:
     ("raw", "shown"),
     [
         ("postgresql://alice:hunter2@db/x", "postgresql://alice:***@db/x"),
-        ("postgres://alice:p%40ss@db/x?sslmode=require", "postgres://alice:***@db/x?sslmode=require"),
+        (
+            "postgres://alice:p%40ss@db/x?sslmode=require",
+            "postgres://alice:***@db/x?sslmode=require",
+        ),
         ("postgresql://db/x?user=a&password=hunter2", "postgresql://db/x?user=a&password=***"),
         ("mysql://root:hunter2@db/x", "mysql://root:***@db/x"),
         ("postgresql://alice@db/x", "postgresql://alice@db/x"),
@@ -196,6 +199,6 @@ def test_pooler_engine_never_prepares_statements(todo: Todo, backend: str) -> No
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection
             assert raw is not None
-            assert raw.prepare_threshold is None  # type: ignore[attr-defined]
+            assert raw.prepare_threshold is None
     finally:
         engine.dispose()

@@ -114,10 +114,14 @@ def test_importing_the_cli_reads_connects_and_creates_nothing(tmp_path: Path) ->
         "heavy = [m for m in ('sqlalchemy', 'alembic', 'psycopg', 'pydantic', 'rich.table') "
         "if m in sys.modules]; print(','.join(heavy))"
     )
-    env = {"XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CONFIG_HOME": str(tmp_path / "c"),
-           "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, cwd=REPO, check=True)
+    env = {
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+        "XDG_CONFIG_HOME": str(tmp_path / "c"),
+        "PATH": "/usr/bin:/bin",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True
+    )
     assert out.stdout.strip() == ""
     assert not (tmp_path / "d").exists()
     assert not (tmp_path / "c").exists()

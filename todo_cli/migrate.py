@@ -29,12 +29,14 @@ if TYPE_CHECKING:
 
 def migrations_dir() -> Path:
     """Where the revisions are: inside the installed package, or the checkout."""
-    try:
-        import todo_cli.migrations as shipped
+    import importlib.util
 
-        return Path(shipped.__file__).parent
-    except ImportError:
-        return Path(__file__).resolve().parent.parent / "migrations"
+    # Installed: the wheel maps migrations/ to todo_cli.migrations. Run from a
+    # checkout without installing: the folder beside the package.
+    spec = importlib.util.find_spec("todo_cli.migrations")
+    if spec is not None and spec.origin is not None:
+        return Path(spec.origin).parent
+    return Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config() -> Config:
@@ -236,22 +238,29 @@ def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str |
         return before, read_revision(conn, look_first=True)
 
 
-def _snapshot(conn: Connection) -> dict[str, set[str]]:
+def _snapshot(conn: Connection) -> dict[str, dict[str, str | None]]:
+    """Each table's columns, with their server defaults (as SQL text)."""
     from sqlalchemy import inspect
 
     inspector = inspect(conn)
     return {
-        name: {col["name"] for col in inspector.get_columns(name)}
+        name: {col["name"]: col.get("default") for col in inspector.get_columns(name)}
         for name in inspector.get_table_names()
         if name != "alembic_version"
     }
 
 
-def _count(conn: Connection, table: str, column: str | None) -> int:
+def _count(conn: Connection, table: str, column: str | None, default: str | None) -> int:
+    """Rows in a table, or values of a column that hold more than its default."""
     from sqlalchemy import text
 
     quote = conn.dialect.identifier_preparer.quote
-    where = f" WHERE {quote(column)} IS NOT NULL" if column else ""
+    where = ""
+    if column:
+        where = f" WHERE {quote(column)} IS NOT NULL"
+        if default is not None:
+            # The default came from the database's own catalog.
+            where += f" AND {quote(column)} <> {default}"
     return int(conn.execute(text(f"SELECT count(*) FROM {quote(table)}{where}")).scalar_one())
 
 
@@ -287,12 +296,12 @@ def downgrade(
         losses: list[DataLoss] = []
         for table, columns in sorted(tables_before.items()):
             if table not in tables_after:
-                rows = _count(conn, table, None)
+                rows = _count(conn, table, None, None)
                 if rows:
                     losses.append(DataLoss(table, None, rows))
                 continue
-            for column in sorted(columns - tables_after[table]):
-                rows = _count(conn, table, column)
+            for column in sorted(set(columns) - set(tables_after[table])):
+                rows = _count(conn, table, column, columns[column])
                 if rows:
                     losses.append(DataLoss(table, column, rows))
 

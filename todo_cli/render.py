@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from todo_cli.text import one_line
 
@@ -148,7 +148,7 @@ def tasks_table(tasks: Iterator[Task]) -> int:
         pad_edge=False,
         header_style=None if piped or os.environ.get("NO_COLOR") else "bold",
     )
-    overflow = "ignore" if piped else "fold"
+    overflow: Literal["ignore", "fold"] = "ignore" if piped else "fold"
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("done", no_wrap=True)
     table.add_column("title", overflow=overflow, no_wrap=piped)

@@ -180,7 +180,5 @@ messages = Table(
     UniqueConstraint("conversation_id", "seq"),
     CheckConstraint("seq >= 1", name="seq_positive"),
     CheckConstraint(f"role IN ({_roles})", name="role"),
-    CheckConstraint(
-        not_blank_and_at_most("content", MESSAGE_CONTENT_MAX), name="content_length"
-    ),
+    CheckConstraint(not_blank_and_at_most("content", MESSAGE_CONTENT_MAX), name="content_length"),
 )

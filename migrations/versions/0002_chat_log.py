@@ -66,7 +66,9 @@ $$
 def upgrade() -> None:
     with op.batch_alter_table("users", copy_from=_users()) as batch:
         batch.add_column(_conversation_counter())
-        batch.create_check_constraint(op.f("ck_users_conversation_counter"), "conversation_counter >= 0")
+        batch.create_check_constraint(
+            op.f("ck_users_conversation_counter"), "conversation_counter >= 0"
+        )
 
     op.create_table(
         "conversations",

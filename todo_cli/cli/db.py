@@ -48,8 +48,9 @@ def upgrade(
 
     settings = state(ctx).settings()
     if sql:
-        sys.stdout.write(migrate.offline_sql(settings, direction="upgrade", target=revision,
-                                             start=start))
+        sys.stdout.write(
+            migrate.offline_sql(settings, direction="upgrade", target=revision, start=start)
+        )
         return
     before, after = migrate.upgrade(settings, revision)
     if json:
@@ -63,9 +64,7 @@ def upgrade(
 @db_app.command()
 def downgrade(
     ctx: typer.Context,
-    revision: Annotated[
-        str, typer.Argument(help="Target: -N steps, an id, or base.")
-    ] = "-1",
+    revision: Annotated[str, typer.Argument(help="Target: -N steps, an id, or base.")] = "-1",
     yes: Yes = False,
     sql: Sql = False,
     start: From = None,
@@ -83,8 +82,9 @@ def downgrade(
 
     settings = state(ctx).settings()
     if sql:
-        sys.stdout.write(migrate.offline_sql(settings, direction="downgrade", target=revision,
-                                             start=start))
+        sys.stdout.write(
+            migrate.offline_sql(settings, direction="downgrade", target=revision, start=start)
+        )
         return
 
     def confirm(losses: list[migrate.DataLoss]) -> bool:
@@ -99,11 +99,13 @@ def downgrade(
 
     before, after, losses = migrate.downgrade(settings, revision, confirm=confirm)
     if json:
-        render.write_json({
-            "from": before,
-            "to": after,
-            "deleted": [{"table": x.table, "column": x.column, "rows": x.rows} for x in losses],
-        })
+        render.write_json(
+            {
+                "from": before,
+                "to": after,
+                "deleted": [{"table": x.table, "column": x.column, "rows": x.rows} for x in losses],
+            }
+        )
     else:
         render.tell(f"downgraded {before or 'base'} -> {after or 'base'}")
 
@@ -144,11 +146,18 @@ def history(ctx: typer.Context, json: Json = False) -> None:
         # History is a property of this todo; show it even with no database.
         revisions = migrate.history(None)
     if json:
-        render.write_json([
-            {"revision": r.revision, "down_revision": r.down_revision,
-             "description": r.description, "is_head": r.is_head, "is_current": r.is_current}
-            for r in revisions
-        ])
+        render.write_json(
+            [
+                {
+                    "revision": r.revision,
+                    "down_revision": r.down_revision,
+                    "description": r.description,
+                    "is_head": r.is_head,
+                    "is_current": r.is_current,
+                }
+                for r in revisions
+            ]
+        )
         return
     for r in revisions:
         mark = ">" if r.is_current else " "
@@ -169,8 +178,10 @@ def info(ctx: typer.Context, json: Json = False) -> None:
 
     settings = state(ctx).settings()
     facts = migrate.info(settings)
-    data = asdict(facts) | {"user": settings.user, "up_to_date": facts.current_revision ==
-                            facts.head_revision}
+    data = asdict(facts) | {
+        "user": settings.user,
+        "up_to_date": facts.current_revision == facts.head_revision,
+    }
     if json:
         render.write_json(data)
         return

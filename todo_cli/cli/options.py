@@ -6,9 +6,7 @@ from typing import Annotated
 
 import typer
 
-Json = Annotated[
-    bool, typer.Option("--json", help="Print JSON on stdout (errors too, on stderr).")
-]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (errors too, on stderr).")]
 Yes = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask; needed when stdin is not a terminal.")
 ]

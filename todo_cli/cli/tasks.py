@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,6 +14,7 @@ from todo_cli.errors import ConfirmationRequired, InvalidInput, UsageError
 
 if TYPE_CHECKING:
     from todo_cli.models import Task, TaskCreate
+    from todo_cli.repository.tasks import Status
 
 Refs = Annotated[
     list[str],
@@ -28,18 +29,18 @@ Description = Annotated[
 ]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
 
 
-class Sort(str, Enum):
-    number = "number"
-    created = "created"
-    updated = "updated"
-    title = "title"
-    completed = "completed"
+class Sort(StrEnum):
+    by_number = "number"
+    by_created = "created"
+    by_updated = "updated"
+    by_title = "title"
+    by_completed = "completed"
 
 
 def _read_stdin_lines() -> list[tuple[int, str]]:
@@ -49,7 +50,9 @@ def _read_stdin_lines() -> list[tuple[int, str]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput(f"stdin line {line} is not valid UTF-8", hint="nothing was added") from None
+        raise InvalidInput(
+            f"stdin line {line} is not valid UTF-8", hint="nothing was added"
+        ) from None
     text = text.removeprefix("\ufeff")
     return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
 
@@ -94,7 +97,7 @@ def add(
 
     settings = state(ctx).settings()
     if title is None and sys.stdin.isatty():
-        raise UsageError("missing TITLE", hint="todo add \"Buy milk\", or pipe titles on stdin")
+        raise UsageError("missing TITLE", hint='todo add "Buy milk", or pipe titles on stdin')
     if title is None or title == "-":
         new = _parse_stdin_tasks(description)
         with transaction(settings) as conn:
@@ -102,8 +105,10 @@ def add(
         if json:
             render.write_json_array(render.task_json(task) for task in added)
         else:
-            render.tell(f"added {len(added)} task{'s' if len(added) != 1 else ''}: "
-                        f"#{added[0].number}..#{added[-1].number}")
+            render.tell(
+                f"added {len(added)} task{'s' if len(added) != 1 else ''}: "
+                f"#{added[0].number}..#{added[-1].number}"
+            )
         return
 
     one = parse(TaskCreate, {"title": title, "description": description})
@@ -122,13 +127,17 @@ def list_(
     all_: Annotated[bool, typer.Option("--all", "-a", help="Open and completed tasks.")] = False,
     search: Annotated[
         str | None,
-        typer.Option("--search", "-s", metavar="TEXT", help="Only tasks whose title or "
-                     "description contains TEXT (case-insensitive)."),
+        typer.Option(
+            "--search",
+            "-s",
+            metavar="TEXT",
+            help="Only tasks whose title or description contains TEXT (case-insensitive).",
+        ),
     ] = None,
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N tasks.")
     ] = None,
-    sort: Annotated[Sort, typer.Option("--sort", help="Order by this.")] = Sort.number,
+    sort: Annotated[Sort, typer.Option("--sort", help="Order by this.")] = Sort.by_number,
     reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Reverse the order.")] = False,
     fmt: Annotated[
         Format, typer.Option("--format", "-f", help="table for people; json or jsonl for scripts.")
@@ -149,7 +158,7 @@ def list_(
     if done and all_:
         raise UsageError("--done and --all do not go together", hint="pick one")
     settings = state(ctx).settings()
-    status = "all" if all_ else "done" if done else "open"
+    status: Status = "all" if all_ else "done" if done else "open"
     output = Format.json if json else fmt
     with transaction(settings, read_only=True) as conn:
         found = TaskRepository(conn, settings.user).find(
@@ -165,8 +174,10 @@ def list_(
         elif output is Format.jsonl:
             render.write_jsonl(render.task_json(task) for task in found)
         elif not render.tasks_table(found):
-            render.tell(f"no {'' if status == 'all' else status + ' '}tasks"
-                        + (f" matching {search!r}" if search else ""))
+            render.tell(
+                f"no {'' if status == 'all' else status + ' '}tasks"
+                + (f" matching {search!r}" if search else "")
+            )
 
 
 def _set_completed(ctx: typer.Context, refs: list[str], completed: bool, json: bool) -> None:
@@ -238,8 +249,9 @@ def edit(
     title: Annotated[str | None, typer.Option("--title", "-t", help="A new title.")] = None,
     description: Annotated[
         str | None,
-        typer.Option("--description", "-d", metavar="TEXT",
-                     help='A new description; -d "" removes it.'),
+        typer.Option(
+            "--description", "-d", metavar="TEXT", help='A new description; -d "" removes it.'
+        ),
     ] = None,
     json: Json = False,
 ) -> None:
@@ -274,8 +286,9 @@ def confirm_or_refuse(question: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise ConfirmationRequired(f"{question} needs confirmation",
-                                   hint="pass --yes; nothing was changed")
+        raise ConfirmationRequired(
+            f"{question} needs confirmation", hint="pass --yes; nothing was changed"
+        )
     if not typer.confirm(question, default=False, err=True):
         raise ConfirmationRequired("not confirmed", hint="nothing was changed")
 

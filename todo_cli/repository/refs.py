@@ -87,9 +87,9 @@ def resolve(
         if uuids:
             wanted.append(table.c.id.in_(uuids))
         rows = conn.execute(select(table).where(and_(user_id_clause, or_(*wanted)))).all()
-        for row in rows:
-            by_number[row.number] = row
-            by_uuid[row.id] = row
+        for each in rows:
+            by_number[each.number] = each
+            by_uuid[each.id] = each
 
     found: list[Row[Any]] = []
     seen: set[UUID] = set()

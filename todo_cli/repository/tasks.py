@@ -136,7 +136,9 @@ class TaskRepository:
         ]
 
     @staticmethod
-    def _row(new: TaskCreate, task_id: Any, user_id: Any, number: int, now: datetime) -> dict[str, Any]:
+    def _row(
+        new: TaskCreate, task_id: Any, user_id: Any, number: int, now: datetime
+    ) -> dict[str, Any]:
         return {
             "id": task_id,
             "user_id": user_id,
@@ -165,7 +167,9 @@ class TaskRepository:
             stmt = (
                 update(tasks)
                 .where(tasks.c.id.in_(to_change))
-                .values(completed=completed, completed_at=now if completed else None, updated_at=now)
+                .values(
+                    completed=completed, completed_at=now if completed else None, updated_at=now
+                )
                 .returning(*tasks.c)
             )
             changed = {row.id: _task(row) for row in self.conn.execute(stmt)}

@@ -1,0 +1,329 @@
+"""Migrations run both ways on both backends, with data in the tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, Todo, run_cli, sql_rows
+from todo_cli.schema import HEAD_REVISION
+
+
+def revision(url: str) -> str | None:
+    rows = sql_rows(url, "SELECT version_num FROM alembic_version")
+    return rows[0][0] if rows else None
+
+
+def tables(url: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    from todo_cli.engine import create_engine, parse_url
+
+    engine = create_engine(parse_url(url))
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def fill(todo: Todo) -> None:
+    """Rows in every table: two users' tasks, a conversation with messages."""
+    assert todo("add", "first task", "-d", "with a description").exit_code == 0
+    assert todo("add", "second task").exit_code == 0
+    assert todo("done", "1").exit_code == 0
+    assert todo.as_user("bob")("add", "bob's task").exit_code == 0
+    # Chat logs straight into the tables, so this test depends on the schema alone.
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from sqlalchemy import insert, select
+
+    from todo_cli.engine import create_engine, parse_url
+    from todo_cli.schema import conversations, messages, users
+
+    now = datetime.now(UTC)
+    engine = create_engine(parse_url(todo.url))
+    with engine.begin() as conn:
+        alice = conn.execute(select(users.c.id).where(users.c.name == todo.user)).scalar_one()
+        conv = uuid4()
+        conn.execute(
+            insert(conversations).values(
+                id=conv, user_id=alice, number=1, title="planning", created_at=now, updated_at=now
+            )
+        )
+        conn.execute(
+            insert(messages),
+            [
+                {
+                    "id": uuid4(),
+                    "conversation_id": conv,
+                    "seq": 1,
+                    "role": "user",
+                    "content": "hello",
+                    "created_at": now,
+                },
+                {
+                    "id": uuid4(),
+                    "conversation_id": conv,
+                    "seq": 2,
+                    "role": "assistant",
+                    "content": "hi there",
+                    "created_at": now,
+                },
+            ],
+        )
+    engine.dispose()
+
+
+def test_head_revision_constant_is_the_alembic_head() -> None:
+    from todo_cli.migrate import script_directory
+
+    assert script_directory().get_current_head() == HEAD_REVISION
+
+
+def test_upgrade_creates_every_table(empty_db_url: str) -> None:
+    result = run_cli(["--db", empty_db_url, "db", "upgrade"])
+    assert result.exit_code == 0, result.stderr
+    assert revision(empty_db_url) == HEAD_REVISION
+    assert {"users", "tasks", "conversations", "messages"} <= tables(empty_db_url)
+
+
+def test_full_round_trip_down_to_base_and_up_again_with_data(db_url: str) -> None:
+    todo = Todo(db_url)
+    fill(todo)
+    down = run_cli(["--db", db_url, "db", "downgrade", "base", "--yes"])
+    assert down.exit_code == 0, down.stderr
+    assert "deleting" in down.stderr
+    assert tables(db_url) == {"alembic_version"}
+    assert revision(db_url) is None
+    up = run_cli(["--db", db_url, "db", "upgrade"])
+    assert up.exit_code == 0, up.stderr
+    assert revision(db_url) == HEAD_REVISION
+    assert todo("add", "after the drill").exit_code == 0
+
+
+def test_one_step_downgrade_keeps_tasks_and_drops_only_chat_logs(db_url: str) -> None:
+    todo = Todo(db_url)
+    fill(todo)
+    before = todo("list", "--all", "--json").json()
+    down = run_cli(["--db", db_url, "db", "downgrade", "--yes", "--json"])
+    assert down.exit_code == 0, down.stderr
+    deleted = {(d["table"], d["column"]): d["rows"] for d in down.json()["deleted"]}
+    assert deleted[("messages", None)] == 2
+    assert deleted[("conversations", None)] == 1
+    assert revision(db_url) == "0001"
+    # The rebuilt users table (SQLite batch mode) must not have cascaded into tasks.
+    assert sql_rows(db_url, "SELECT count(*) FROM tasks")[0][0] == 3
+    assert run_cli(["--db", db_url, "db", "upgrade"]).exit_code == 0
+    assert todo("list", "--all", "--json").json() == before
+    assert todo("add", "third task", "--json").json()["number"] == 3
+
+
+def test_downgrade_that_would_delete_rows_refuses_without_yes(db_url: str) -> None:
+    todo = Todo(db_url)
+    fill(todo)
+    result = run_cli(["--db", db_url, "db", "downgrade"])
+    assert result.exit_code == 2
+    assert "2 rows in messages" in result.stderr
+    assert "--yes" in result.stderr
+    assert revision(db_url) == HEAD_REVISION
+    assert sql_rows(db_url, "SELECT count(*) FROM messages")[0][0] == 2
+
+
+def test_downgrade_of_empty_tables_needs_no_confirmation(db_url: str) -> None:
+    result = run_cli(["--db", db_url, "db", "downgrade"])
+    assert result.exit_code == 0, result.stderr
+    assert revision(db_url) == "0001"
+
+
+def test_downgrade_with_no_schema_is_a_usage_error(empty_db_url: str) -> None:
+    result = run_cli(["--db", empty_db_url, "db", "downgrade"])
+    assert result.exit_code == 2
+    assert "no todo schema" in result.stderr
+
+
+def test_unknown_revision_is_a_usage_error(db_url: str) -> None:
+    result = run_cli(["--db", db_url, "db", "upgrade", "nope"])
+    assert result.exit_code == 2
+    assert "unknown revision" in result.stderr
+
+
+def test_upgrade_by_relative_step(empty_db_url: str) -> None:
+    assert run_cli(["--db", empty_db_url, "db", "upgrade", "+1"]).exit_code == 0
+    assert revision(empty_db_url) == "0001"
+    assert run_cli(["--db", empty_db_url, "db", "upgrade", "+1"]).exit_code == 0
+    assert revision(empty_db_url) == "0002"
+
+
+def test_models_and_migrations_agree(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from todo_cli.engine import create_engine, parse_url
+    from todo_cli.schema import metadata
+
+    engine = create_engine(parse_url(db_url), for_migrations=True)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_upgrade_sql_prints_ddl_and_changes_nothing(empty_db_url: str) -> None:
+    result = run_cli(["--db", empty_db_url, "db", "upgrade", "--sql"])
+    assert result.exit_code == 0, result.stderr
+    assert "CREATE TABLE users" in result.stdout
+    assert "CREATE TABLE messages" in result.stdout
+    assert "trg_messages_immutable" in result.stdout
+    assert tables(empty_db_url) == set()
+
+
+def test_downgrade_sql_prints_drops_and_changes_nothing(db_url: str) -> None:
+    result = run_cli(["--db", db_url, "db", "downgrade", "--sql"])
+    assert result.exit_code == 0, result.stderr
+    assert "DROP TABLE messages" in result.stdout
+    assert revision(db_url) == HEAD_REVISION
+
+
+def test_sql_from_base_needs_no_database() -> None:
+    url = "postgresql://u:p@127.0.0.1:1/never"
+    result = run_cli(["--db", url, "db", "upgrade", "--sql", "--from", "base"])
+    assert result.exit_code == 0, result.stderr
+    assert "CREATE FUNCTION todo_refuse_message_update" in result.stdout
+
+
+def test_postgres_behind_head_is_exit_4(db_url: str, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite is upgraded automatically")
+    assert run_cli(["--db", db_url, "db", "downgrade"]).exit_code == 0
+    result = run_cli(["--db", db_url, "list"])
+    assert result.exit_code == 4
+    assert "todo db upgrade" in result.stderr
+    assert revision(db_url) == "0001"
+
+
+def test_postgres_without_schema_is_exit_4_and_stays_empty(empty_db_url: str, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite is created automatically")
+    result = run_cli(["--db", empty_db_url, "add", "x"])
+    assert result.exit_code == 4
+    assert "todo db upgrade" in result.stderr
+    assert tables(empty_db_url) == set()
+
+
+def test_sqlite_behind_head_is_upgraded_on_first_use(db_url: str, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL is never changed implicitly")
+    todo = Todo(db_url)
+    todo("add", "kept")
+    assert run_cli(["--db", db_url, "db", "downgrade"]).exit_code == 0
+    assert todo("list", "--json").json()[0]["title"] == "kept"
+    assert revision(db_url) == HEAD_REVISION
+
+
+def test_database_from_a_newer_todo_is_exit_4(db_url: str) -> None:
+    from sqlalchemy import text
+
+    from todo_cli.engine import create_engine, parse_url
+
+    engine = create_engine(parse_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    result = run_cli(["--db", db_url, "list"])
+    assert result.exit_code == 4
+    assert "9999" in result.stderr
+
+
+def test_default_sqlite_is_created_on_first_add(tmp_path: Path) -> None:
+    result = run_cli(["add", "Buy milk"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "data" / "todo-cli" / "todo.db").is_file()
+
+
+def test_plain_alembic_in_the_checkout_does_what_todo_db_upgrade_does(empty_db_url: str) -> None:
+    env = dict(os.environ) | {"TODO_DATABASE_URL": empty_db_url}
+    proc = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", "alembic.ini", "upgrade", "head"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert revision(empty_db_url) == HEAD_REVISION
+    current = run_cli(["--db", empty_db_url, "db", "current", "--json"])
+    assert current.json() == {"current": HEAD_REVISION, "head": HEAD_REVISION}
+
+
+def test_plain_alembic_takes_the_url_as_x_db(empty_db_url: str) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            "alembic.ini",
+            "-x",
+            f"db={empty_db_url}",
+            "upgrade",
+            "0001",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert revision(empty_db_url) == "0001"
+
+
+def test_db_info_shows_facts_with_the_password_masked(db_url: str, backend: str) -> None:
+    result = run_cli(["--db", db_url, "db", "info", "--json"])
+    assert result.exit_code == 0, result.stderr
+    info = result.json()
+    assert info["backend"] == backend
+    assert info["current_revision"] == HEAD_REVISION
+    assert info["head_revision"] == HEAD_REVISION
+    assert info["up_to_date"] is True
+    if backend == "postgresql":
+        from tests.pgharness import APP_PASSWORD
+
+        assert APP_PASSWORD not in result.stdout
+        assert ":***@" in info["url"]
+        assert info["server_version"].startswith("PostgreSQL ")
+
+
+def test_db_current_and_history(db_url: str) -> None:
+    current = run_cli(["--db", db_url, "db", "current"])
+    assert current.stdout.strip() == f"{HEAD_REVISION} (head)"
+    history = run_cli(["--db", db_url, "db", "history", "--json"])
+    revisions = json.loads(history.stdout)
+    assert [r["revision"] for r in revisions] == ["0002", "0001"]
+    assert revisions[0]["is_current"]
+    assert revisions[0]["is_head"]
+
+
+def test_migrations_go_to_the_direct_url_while_commands_use_the_pooled_one(
+    empty_db_url: str, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("a pooler is a PostgreSQL matter")
+    pooled = "postgresql://u:pw@ep-x-pooler.invalid:1/db?connect_timeout=2"
+    env = {"TODO_DATABASE_URL": pooled, "TODO_DIRECT_DATABASE_URL": empty_db_url}
+    upgraded = run_cli(["db", "upgrade"], env=env)
+    assert upgraded.exit_code == 0, upgraded.stderr
+    assert revision(empty_db_url) == HEAD_REVISION
+    listed = run_cli(["list"], env=env)
+    assert listed.exit_code == 3
+    assert "ep-x-pooler.invalid" in listed.stderr

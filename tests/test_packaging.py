@@ -1,0 +1,84 @@
+"""A non-editable install works from any directory, migrations included."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("todo_cli-*.whl")
+    return built
+
+
+def test_wheel_ships_the_migrations(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "todo_cli/migrations/env.py" in names
+    assert "todo_cli/migrations/script.py.mako" in names
+    assert "todo_cli/migrations/versions/0001_users_and_tasks.py" in names
+    assert "todo_cli/migrations/versions/0002_chat_log.py" in names
+    assert "todo_cli/py.typed" in names
+    assert not any(name.startswith("migrations/") for name in names)
+
+
+def test_installed_wheel_upgrades_and_adds_from_another_directory(
+    wheel: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    db = f"sqlite:///{tmp_path / 'installed.db'}"
+    env = dict(os.environ) | {"PYTHONPATH": str(target), "TODO_DATABASE_URL": db}
+
+    def todo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "todo_cli", *args],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    where = subprocess.run(
+        [sys.executable, "-c", "import todo_cli; print(todo_cli.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.startswith(str(target))
+    upgraded = todo("db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert todo("db", "current").stdout.startswith("0002")
+    assert todo("add", "from the wheel").returncode == 0
