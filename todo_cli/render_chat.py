@@ -114,8 +114,10 @@ def _transcript_on_terminal(conversation: Conversation, messages: Sequence[Messa
     console.print(Text(facts, style="" if plain else "dim"))
     for message in messages:
         console.print()
-        who = Text(message.role, style="" if plain else _ROLE_STYLE[message.role])
-        console.print(who + Text(f" · {_when(message.created_at)}", style="" if plain else "dim"))
+        console.print(Text.assemble(
+            (message.role, "" if plain else _ROLE_STYLE[message.role]),
+            (f" · {_when(message.created_at)}", "" if plain else "dim"),
+        ))
         console.print(Text(_shown(message.content)), overflow="fold")
 
 

@@ -116,7 +116,7 @@ class ConversationRepository:
         # The UPDATE comes first: on PostgreSQL its row lock makes concurrent
         # appends to one conversation take turns, so each sees the other's
         # seq. (SQLite's BEGIN IMMEDIATE already serialises writers.) Another
-        # machine's clock may run ahead; updated_at still never goes back.
+        # machine's clock may run behind; updated_at still never goes back.
         stamp = literal(now, conversations.c.updated_at.type)
         row = self.conn.execute(
             update(conversations)
@@ -127,7 +127,7 @@ class ConversationRepository:
                     else_=stamp,
                 )
             )
-            .returning(*conversations.c, _message_count().label("message_count"))
+            .returning(*conversations.c)
         ).one()
         message_id = uuid4()
         next_seq = (
@@ -146,7 +146,7 @@ class ConversationRepository:
             )
         )
         message = Message(id=message_id, role=new.role, content=new.content, created_at=now)
-        return _conversation(row, row.message_count + 1), message
+        return _conversation(row, self._count(found.id)), message
 
     def delete(self, ref: Ref) -> Conversation:
         """Delete a conversation; the database's ON DELETE CASCADE takes its messages."""
@@ -159,13 +159,8 @@ class ConversationRepository:
     # --- reads ------------------------------------------------------------
 
     def get(self, ref: Ref) -> Conversation:
-        from sqlalchemy import func, select
-
         (row,) = self._resolve(ref)
-        count = self.conn.execute(
-            select(func.count()).where(messages.c.conversation_id == row.id)
-        ).scalar_one()
-        return _conversation(row, count)
+        return _conversation(row, self._count(row.id))
 
     def get_with_messages(self, ref: Ref) -> tuple[Conversation, list[Message]]:
         (row,) = self._resolve(ref)
@@ -180,7 +175,7 @@ class ConversationRepository:
             self._owner, conversations.c.id == conversation_id
         )
         stmt = (
-            select(messages.c.id, messages.c.role, messages.c.content, messages.c.created_at)
+            select(messages)
             .where(messages.c.conversation_id.in_(owned))
             .order_by(messages.c.seq)
         )
@@ -198,6 +193,12 @@ class ConversationRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_conversation(row, row.message_count) for row in self.conn.execute(stmt)]
+
+    def _count(self, conversation_id: UUID) -> int:
+        from sqlalchemy import func, select
+
+        stmt = select(func.count()).where(messages.c.conversation_id == conversation_id)
+        return int(self.conn.execute(stmt).scalar_one())
 
     def _resolve(self, ref: Ref) -> list[Row[Any]]:
         return resolve(self.conn, conversations, self._owner, [ref], NOUN)

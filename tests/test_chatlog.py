@@ -1,0 +1,387 @@
+"""`todo chat-log`: conversations, messages, references, users, and the database's guarantees."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from tests.conftest import Todo, sql_rows
+
+RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
+def new(todo: Todo, title: str | None = None) -> dict[str, Any]:
+    args = ["chat-log", "new", "--json"] + (["--title", title] if title else [])
+    result = todo(*args)
+    assert result.exit_code == 0, result.stderr
+    conversation: dict[str, Any] = result.json()
+    return conversation
+
+
+def say(todo: Todo, conv: str, role: str, text: str) -> dict[str, Any]:
+    result = todo("chat-log", "append", conv, "--role", role, text, "--json")
+    assert result.exit_code == 0, result.stderr
+    message: dict[str, Any] = result.json()
+    return message
+
+
+def export(todo: Todo, conv: str) -> dict[str, Any]:
+    result = todo("chat-log", "export", conv)
+    assert result.exit_code == 0, result.stderr
+    document: dict[str, Any] = result.json()
+    return document
+
+
+def count(url: str, table: str) -> int:
+    return int(sql_rows(url, f"SELECT count(*) FROM {table}")[0][0])
+
+
+# --- new and list -------------------------------------------------------------------
+
+
+def test_new_conversation_has_the_spec_json_shape(todo: Todo) -> None:
+    conversation = new(todo, "Plan the week")
+    assert list(conversation) == [
+        "id", "number", "title", "message_count", "created_at", "updated_at"
+    ]
+    assert conversation["number"] == 1
+    assert conversation["title"] == "Plan the week"
+    assert conversation["message_count"] == 0
+    assert RFC3339_UTC.match(conversation["created_at"])
+    assert conversation["updated_at"] == conversation["created_at"]
+
+
+def test_new_without_a_title_has_a_null_title(todo: Todo) -> None:
+    assert new(todo)["title"] is None
+
+
+def test_new_with_a_201_character_title_is_refused(todo: Todo) -> None:
+    result = todo("chat-log", "new", "--title", "x" * 201)
+    assert result.exit_code == 2
+    assert "limit is 200" in result.stderr
+    assert count(todo.url, "conversations") == 0
+
+
+def test_new_tells_on_stderr_and_keeps_stdout_for_data(todo: Todo) -> None:
+    result = todo("chat-log", "new", "--title", "Plan")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "#1" in result.stderr
+
+
+def test_plain_chat_log_lists_conversations(todo: Todo) -> None:
+    new(todo, "First")
+    result = todo("chat-log")
+    assert result.exit_code == 0, result.stderr
+    assert "First" in result.stdout
+    assert todo("chat-log", "--json").json()[0]["title"] == "First"
+
+
+def test_list_with_no_conversations_is_an_empty_array(todo: Todo) -> None:
+    result = todo("chat-log", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == []
+    assert todo("chat-log", "list").stdout == ""
+
+
+def test_list_is_newest_activity_first_with_message_counts(todo: Todo) -> None:
+    new(todo, "older")
+    new(todo, "newer")
+    say(todo, "1", "user", "bumps the older one")
+    say(todo, "1", "assistant", "and again")
+    listed = todo("chat-log", "list", "--json").json()
+    assert [(c["title"], c["message_count"]) for c in listed] == [("older", 2), ("newer", 0)]
+
+
+def test_list_table_shows_titles_as_typed_not_as_markup(todo: Todo) -> None:
+    new(todo, "[bold]not bold[/bold]")
+    result = todo("chat-log", "list")
+    assert "[bold]not bold[/bold]" in result.stdout
+
+
+# --- append -------------------------------------------------------------------------
+
+
+def test_append_prints_the_message_json(todo: Todo) -> None:
+    new(todo)
+    message = say(todo, "1", "user", "What is due on Friday?")
+    assert list(message) == ["id", "role", "content", "created_at"]
+    assert message["role"] == "user"
+    assert message["content"] == "What is due on Friday?"
+    assert RFC3339_UTC.match(message["created_at"])
+
+
+def test_append_moves_the_conversations_updated_at(todo: Todo) -> None:
+    before = new(todo)
+    say(todo, "1", "user", "hello")
+    after = todo("chat-log", "list", "--json").json()[0]
+    assert after["updated_at"] > before["updated_at"]
+    assert after["created_at"] == before["created_at"]
+
+
+def test_append_keeps_multi_line_stdin_exactly(todo: Todo) -> None:
+    new(todo)
+    text = "first line\n\n  indented\ttab\nlast line, trailing newline kept\n"
+    result = todo("chat-log", "append", "1", "--role", "assistant", "-", input=text)
+    assert result.exit_code == 0, result.stderr
+    assert export(todo, "1")["messages"][0]["content"] == text
+
+
+def test_append_with_no_text_reads_piped_stdin(todo: Todo) -> None:
+    new(todo)
+    result = todo("chat-log", "append", "1", "--role", "user", input="from a pipe")
+    assert result.exit_code == 0, result.stderr
+    assert export(todo, "1")["messages"][0]["content"] == "from a pipe"
+
+
+def test_messages_keep_their_order(todo: Todo) -> None:
+    new(todo)
+    for n in range(5):
+        say(todo, "1", "user" if n % 2 == 0 else "assistant", f"message {n}")
+    messages = export(todo, "1")["messages"]
+    assert [m["content"] for m in messages] == [f"message {n}" for n in range(5)]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant", "user"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--role", "system", "hi"], "'system' is not one of"),
+        (["--role", "user", ""], "content is empty"),
+        (["--role", "user", "   \n\t"], "content is empty"),
+        (["--role", "user", "x" * 5001], "5001 characters, the limit is 5000"),
+        (["hi"], "Missing option '--role'"),
+    ],
+    ids=["unknown-role", "empty", "blank", "5001-characters", "no-role"],
+)
+def test_append_of_bad_input_is_refused_and_writes_nothing(
+    todo: Todo, args: list[str], expected: str
+) -> None:
+    new(todo)
+    result = todo("chat-log", "append", "1", *args)
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert count(todo.url, "messages") == 0
+
+
+def test_append_of_exactly_5000_characters_is_accepted(todo: Todo) -> None:
+    new(todo)
+    say(todo, "1", "assistant", "y" * 5000)
+    assert len(export(todo, "1")["messages"][0]["content"]) == 5000
+
+
+def test_append_to_a_missing_conversation_is_not_found(todo: Todo) -> None:
+    result = todo("chat-log", "append", "7", "--role", "user", "hello")
+    assert result.exit_code == 1
+    assert "no conversation '7'" in result.stderr
+
+
+# --- show and export ------------------------------------------------------------------
+
+
+def test_show_prints_a_transcript_in_order(todo: Todo) -> None:
+    new(todo, "Groceries")
+    say(todo, "1", "user", "What do I need?")
+    say(todo, "1", "assistant", "Milk and eggs.")
+    result = todo("chat-log", "show", "1")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("#1  Groceries\n2 messages")
+    assert out.index("user · ") < out.index("What do I need?") < out.index("assistant · ")
+    assert out.index("assistant · ") < out.index("Milk and eggs.")
+
+
+def test_show_keeps_long_lines_whole_when_piped(todo: Todo) -> None:
+    new(todo)
+    long_line = " ".join(["word"] * 900)
+    say(todo, "1", "assistant", long_line)
+    assert long_line in todo("chat-log", "show", "1").stdout.splitlines()
+
+
+def test_show_neutralises_escape_sequences_and_ignores_markup(todo: Todo) -> None:
+    new(todo, "\x1b[2Jtitle")
+    say(todo, "1", "user", "\x1b[31mred[/]\r\n[bold]plain[/bold]\x07")
+    out = todo("chat-log", "show", "1").stdout
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\r" not in out
+    assert "\\x1b[31mred[/]\\x0d" in out
+    assert "[bold]plain[/bold]\\x07" in out
+    assert "\\x1b[2Jtitle" in out
+    # Only the screen is neutralised: the stored text is exactly what was given.
+    assert export(todo, "1")["messages"][0]["content"] == "\x1b[31mred[/]\r\n[bold]plain[/bold]\x07"
+
+
+def test_show_json_is_what_export_prints(todo: Todo) -> None:
+    new(todo, "Same")
+    say(todo, "1", "user", "hi")
+    shown = todo("chat-log", "show", "1", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.json() == export(todo, "1")
+
+
+def test_export_is_the_conversation_with_its_messages(todo: Todo) -> None:
+    conversation = new(todo, "Plan")
+    say(todo, "1", "user", "hi")
+    document = export(todo, "1")
+    assert {k: v for k, v in document.items() if k not in ("messages", "updated_at",
+                                                          "message_count")} == {
+        k: v for k, v in conversation.items() if k not in ("updated_at", "message_count")
+    }
+    assert document["message_count"] == 1
+    assert [list(m) for m in document["messages"]] == [["id", "role", "content", "created_at"]]
+
+
+def test_export_of_an_empty_conversation_has_no_messages(todo: Todo) -> None:
+    new(todo)
+    assert export(todo, "1")["messages"] == []
+
+
+# --- references -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["number", "hash-number", "uuid", "upper-uuid", "prefix"])
+def test_a_conversation_is_found_by_any_reference_form(todo: Todo, form: str) -> None:
+    new(todo, "decoy")
+    target = new(todo, "target")
+    ref = {
+        "number": "2",
+        "hash-number": "#2",
+        "uuid": target["id"],
+        "upper-uuid": target["id"].upper(),
+        "prefix": target["id"][:8],
+    }[form]
+    say(todo, ref, "user", "found it")
+    assert export(todo, ref)["title"] == "target"
+    assert export(todo, "2")["messages"][0]["content"] == "found it"
+
+
+def test_a_reference_that_is_not_one_is_bad_usage(todo: Todo) -> None:
+    result = todo("chat-log", "show", "not-a-ref")
+    assert result.exit_code == 2
+    assert "not a conversation reference" in result.stderr
+
+
+def test_not_found_with_json_is_a_json_error(todo: Todo) -> None:
+    result = todo("chat-log", "show", "3", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stderr)["error"]["code"] == "not_found"
+
+
+# --- delete -------------------------------------------------------------------------------
+
+
+def test_delete_takes_the_messages_with_it_in_the_database(todo: Todo) -> None:
+    doomed = new(todo, "doomed")
+    new(todo, "kept")
+    for n in range(3):
+        say(todo, "1", "user", f"doomed {n}")
+    say(todo, "2", "user", "kept")
+    result = todo("chat-log", "delete", "1", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["message_count"] == 3
+    orphans = sql_rows(
+        todo.url,
+        "SELECT count(*) FROM messages m WHERE NOT EXISTS "
+        "(SELECT 1 FROM conversations c WHERE c.id = m.conversation_id)",
+    )
+    assert orphans[0][0] == 0
+    remaining = sql_rows(todo.url, "SELECT content FROM messages")
+    assert [row[0] for row in remaining] == ["kept"]
+    assert doomed["id"] not in {str(row[0]) for row in sql_rows(todo.url,
+                                                                 "SELECT id FROM conversations")}
+
+
+def test_delete_off_a_terminal_needs_yes_and_changes_nothing(todo: Todo) -> None:
+    new(todo)
+    say(todo, "1", "user", "still here")
+    result = todo("chat-log", "delete", "1")
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
+    assert count(todo.url, "messages") == 1
+
+
+def test_a_deleted_conversations_number_is_not_reused(todo: Todo) -> None:
+    new(todo)
+    assert todo("chat-log", "delete", "1", "--yes").exit_code == 0
+    assert new(todo)["number"] == 2
+    assert todo("chat-log", "show", "1").exit_code == 1
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def test_another_users_conversations_are_invisible(todo: Todo) -> None:
+    secret = new(todo, "alice's")
+    say(todo, "1", "user", "private")
+    bob = todo.as_user("bob")
+    assert bob("chat-log", "list", "--json").json() == []
+    for ref in ("1", "#1", secret["id"], secret["id"][:8]):
+        for args in (["show", ref], ["export", ref], ["delete", ref, "--yes"],
+                     ["append", ref, "--role", "user", "intrusion"]):
+            result = bob("chat-log", *args)
+            assert result.exit_code == 1, (args, result.stderr)
+            assert "no conversation" in result.stderr
+    assert [m["content"] for m in export(todo, "1")["messages"]] == ["private"]
+
+
+def test_each_user_numbers_their_own_conversations(todo: Todo) -> None:
+    new(todo)
+    new(todo)
+    bob = todo.as_user("bob")
+    assert new(bob, "bob's")["number"] == 1
+    assert export(bob, "1")["title"] == "bob's"
+    assert export(todo, "1")["title"] is None
+
+
+# --- the database's own guarantees --------------------------------------------------------
+
+
+def test_the_database_refuses_to_update_a_message(todo: Todo) -> None:
+    new(todo)
+    say(todo, "1", "user", "the record")
+    with pytest.raises(DBAPIError, match="immutable"):
+        sql_rows(todo.url, "UPDATE messages SET content = 'tampered'")
+    assert export(todo, "1")["messages"][0]["content"] == "the record"
+
+
+def test_a_conversation_of_1000_messages_imports_and_shows(todo: Todo, tmp_path: Any) -> None:
+    lines = [
+        json.dumps({"role": "user" if n % 2 else "assistant", "content": f"message {n}"})
+        for n in range(1, 1001)
+    ]
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    imported = todo("chat-log", "import", str(path), "--json")
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.json()["message_count"] == 1000
+
+    say(todo, "1", "user", "one more")
+    document = export(todo, "1")
+    contents = [m["content"] for m in document["messages"]]
+    assert contents == [f"message {n}" for n in range(1, 1001)] + ["one more"]
+    assert document["message_count"] == 1001
+
+    shown = todo("chat-log", "show", "1")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.count("\nuser · ") + shown.stdout.count("\nassistant · ") == 1001
+    assert shown.stdout.index("\nmessage 999\n") < shown.stdout.index("\nmessage 1000\n")
+    assert todo("chat-log", "--json").json()[0]["message_count"] == 1001
+
+
+# --- help ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["list"], ["new"], ["append"], ["show"], ["delete"], ["export"], ["import"]]
+)
+def test_every_chat_log_command_has_help_with_an_example(command: list[str]) -> None:
+    from tests.conftest import run_cli
+
+    result = run_cli(["chat-log", *command, "--help"])
+    assert result.exit_code == 0, result.stderr
+    assert "Example" in result.stdout

@@ -1,0 +1,248 @@
+"""`todo chat-log import`: the three shapes, round trips, and broken files (all or nothing)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Todo, sql_rows
+
+
+def content_of(document: dict[str, Any]) -> tuple[Any, list[tuple[str, str]]]:
+    """What a round trip must keep: the title and every message's role and text, in order."""
+    return document["title"], [(m["role"], m["content"]) for m in document["messages"]]
+
+
+def export(todo: Todo, conv: str) -> dict[str, Any]:
+    result = todo("chat-log", "export", conv)
+    assert result.exit_code == 0, result.stderr
+    document: dict[str, Any] = result.json()
+    return document
+
+
+def import_file(todo: Todo, tmp_path: Path, data: str | bytes, *extra: str) -> Any:
+    path = tmp_path / "import.json"
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return todo("chat-log", "import", str(path), *extra)
+
+
+def nothing_written(url: str) -> bool:
+    counts = sql_rows(url, "SELECT (SELECT count(*) FROM conversations), "
+                           "(SELECT count(*) FROM messages), (SELECT count(*) FROM users)")
+    return tuple(counts[0]) == (0, 0, 0)
+
+
+TRICKY = [
+    ("user", "plain"),
+    ("assistant", "multi\nline\n\n  with indent\tand tab\n"),
+    ("user", "unicode: żółw 🐢 \u200b and \"quotes\" and \\backslash"),
+    ("assistant", "\x1b[31mescape kept in storage\x1b[0m"),
+    ("user", "x" * 5000),
+]
+
+
+def fill(todo: Todo, title: str | None) -> None:
+    args = ["chat-log", "new"] + (["--title", title] if title else [])
+    assert todo(*args).exit_code == 0
+    for role, text in TRICKY:
+        result = todo("chat-log", "append", "1", "--role", role, "-", input=text)
+        assert result.exit_code == 0, result.stderr
+
+
+# --- round trips ----------------------------------------------------------------------
+
+
+def test_export_then_import_keeps_the_content(todo: Todo, tmp_path: Path) -> None:
+    fill(todo, "Round trip")
+    original = export(todo, "1")
+    result = import_file(todo, tmp_path, json.dumps(original), "--json")
+    assert result.exit_code == 0, result.stderr
+    copy = export(todo, "2")
+    assert content_of(copy) == content_of(original) == ("Round trip", TRICKY)
+    assert copy["id"] != original["id"]
+    assert result.json()["message_count"] == len(TRICKY)
+
+
+def test_show_json_imports_as_the_same_content(todo: Todo) -> None:
+    fill(todo, None)
+    shown = todo("chat-log", "show", "1", "--json")
+    result = todo("chat-log", "import", "-", input=shown.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert content_of(export(todo, "2")) == content_of(export(todo, "1")) == (None, TRICKY)
+
+
+def test_an_export_imports_for_another_user(todo: Todo) -> None:
+    fill(todo, "Shared")
+    bob = todo.as_user("bob")
+    result = bob("chat-log", "import", "-", input=todo("chat-log", "export", "1").stdout)
+    assert result.exit_code == 0, result.stderr
+    assert content_of(export(bob, "1")) == ("Shared", TRICKY)
+
+
+def test_an_empty_conversation_round_trips(todo: Todo) -> None:
+    assert todo("chat-log", "new", "--title", "Nothing yet").exit_code == 0
+    result = todo("chat-log", "import", "-", input=todo("chat-log", "export", "1").stdout)
+    assert result.exit_code == 0, result.stderr
+    assert content_of(export(todo, "2")) == ("Nothing yet", [])
+
+
+def test_export_piped_into_import_in_real_processes(todo: Todo) -> None:
+    fill(todo, "Piped")
+    exported = todo.process("chat-log", "export", "1")
+    assert exported.returncode == 0, exported.stderr
+    imported = todo.process("chat-log", "import", "-", input=exported.stdout)
+    assert imported.returncode == 0, imported.stderr
+    assert b"imported conversation #2" in imported.stderr
+    assert imported.stdout == b""
+    assert content_of(export(todo, "2")) == ("Piped", TRICKY)
+
+
+# --- the accepted shapes ------------------------------------------------------------------
+
+
+def test_a_json_array_of_messages_imports_without_a_title(todo: Todo, tmp_path: Path) -> None:
+    data = json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}])
+    result = import_file(todo, tmp_path, data)
+    assert result.exit_code == 0, result.stderr
+    assert content_of(export(todo, "1")) == (None, [("user", "hi"), ("assistant", "yo")])
+
+
+def test_json_lines_import_with_blank_lines_skipped(todo: Todo, tmp_path: Path) -> None:
+    data = '{"role": "user", "content": "a"}\n\n{"role": "assistant", "content": "b\\nc"}\n'
+    result = import_file(todo, tmp_path, data)
+    assert result.exit_code == 0, result.stderr
+    assert content_of(export(todo, "1")) == (None, [("user", "a"), ("assistant", "b\nc")])
+
+
+def test_json_lines_of_one_message_import(todo: Todo, tmp_path: Path) -> None:
+    result = import_file(todo, tmp_path, '{"role": "user", "content": "alone"}\n')
+    assert result.exit_code == 0, result.stderr
+    assert content_of(export(todo, "1")) == (None, [("user", "alone")])
+
+
+def test_an_object_with_title_and_messages_imports(todo: Todo, tmp_path: Path) -> None:
+    data = json.dumps({"title": "Hand made", "messages": [{"role": "user", "content": "hi"}]})
+    result = import_file(todo, tmp_path, data)
+    assert result.exit_code == 0, result.stderr
+    assert content_of(export(todo, "1")) == ("Hand made", [("user", "hi")])
+
+
+def test_the_title_option_wins_over_the_files(todo: Todo, tmp_path: Path) -> None:
+    data = json.dumps({"title": "From file", "messages": []})
+    assert import_file(todo, tmp_path, data, "--title", "Given").exit_code == 0
+    assert export(todo, "1")["title"] == "Given"
+
+
+def test_a_byte_order_mark_is_not_content(todo: Todo, tmp_path: Path) -> None:
+    data = "\ufeff" + json.dumps([{"role": "user", "content": "hi"}])
+    assert import_file(todo, tmp_path, data).exit_code == 0
+    assert content_of(export(todo, "1")) == (None, [("user", "hi")])
+
+
+def test_import_from_stdin_in_a_real_process(todo: Todo) -> None:
+    data = json.dumps([{"role": "user", "content": "piped\nin"}]).encode()
+    result = todo.process("chat-log", "import", "-", "--json", input=data)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["message_count"] == 1
+    assert content_of(export(todo, "1")) == (None, [("user", "piped\nin")])
+
+
+# --- broken files: exit 2, the error says where and why, nothing written ------------------
+
+MESSAGE = {"role": "user", "content": "fine"}
+
+BROKEN: dict[str, tuple[str | bytes, str]] = {
+    "empty-file": ("", "is empty"),
+    "not-json": ('{"title": "x", "messages": [', "is not JSON"),
+    "not-utf8": (b'[{"role": "user", "content": "caf\xe9"}]', "is not valid UTF-8 (line 1)"),
+    "a-number": ("42", "not a number"),
+    "a-string": ('"hello"', "not a string"),
+    "message-not-an-object": (json.dumps([MESSAGE, "hi"]), 'message 2 (.[1]): expected an object'),
+    "unknown-role": (json.dumps([MESSAGE, {"role": "system", "content": "x"}]),
+                     "message 2 (.[1]): role must be 'user' or 'assistant', not 'system'"),
+    "missing-role": (json.dumps([{"content": "x"}]), "message 1 (.[0]): role is missing"),
+    "missing-content": (json.dumps([{"role": "user"}]), "message 1 (.[0]): content is missing"),
+    "empty-content": (json.dumps([MESSAGE, MESSAGE, {"role": "user", "content": ""}]),
+                      "message 3 (.[2]): content is empty"),
+    "blank-content": (json.dumps([{"role": "user", "content": " \n "}]), "content is empty"),
+    "content-not-a-string": (json.dumps([{"role": "user", "content": ["a"]}]),
+                             "message 1 (.[0]): content must be a string"),
+    "5001-characters": (json.dumps([{"role": "assistant", "content": "z" * 5001}]),
+                        "content is 5001 characters, the limit is 5000"),
+    "nul-in-content": (json.dumps([{"role": "user", "content": "a\u0000b"}]), "NUL"),
+    "unexpected-message-field": (json.dumps([{"role": "user", "content": "x", "rol": "user"}]),
+                                 "unexpected field 'rol'"),
+    "messages-not-an-array": (json.dumps({"title": "t", "messages": {"role": "user"}}),
+                              '"messages" must be an array'),
+    "messages-missing": (json.dumps({"title": "t"}), '"messages" is missing'),
+    "unexpected-object-field": (json.dumps({"titel": "t", "messages": []}),
+                                "unexpected field 'titel'"),
+    "title-too-long": (json.dumps({"title": "t" * 201, "messages": [MESSAGE]}), "limit is 200"),
+    "bad-object-message": (json.dumps({"title": "t", "messages": [MESSAGE, {"role": "bot"}]}),
+                           "message 2 (.messages[1]): role must be"),
+    "jsonl-line-not-json": ('{"role": "user", "content": "a"}\n\n{"role": "user", "content": \n',
+                            "line 3 is not JSON"),
+    "jsonl-bad-message": ('{"role": "user", "content": "a"}\n{"role": "user", "content": ""}\n',
+                          "line 2: content is empty"),
+    "deeply-nested": ("[" * 100_000, "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_file_is_refused_and_nothing_is_written(
+    todo: Todo, tmp_path: Path, case: str
+) -> None:
+    data, expected = BROKEN[case]
+    result = import_file(todo, tmp_path, data)
+    assert result.exit_code == 2, result.stderr
+    assert expected in result.stderr
+    assert "nothing was imported" in result.stderr or case == "empty-file"
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""
+    assert nothing_written(todo.url)
+
+
+def test_a_missing_file_is_bad_input(todo: Todo, tmp_path: Path) -> None:
+    result = todo("chat-log", "import", str(tmp_path / "nope.json"))
+    assert result.exit_code == 2
+    assert "no such file" in result.stderr
+    assert nothing_written(todo.url)
+
+
+def test_a_directory_is_bad_input(todo: Todo, tmp_path: Path) -> None:
+    result = todo("chat-log", "import", str(tmp_path))
+    assert result.exit_code == 2
+    assert "cannot read it" in result.stderr
+
+
+def test_one_bad_message_at_the_end_of_many_imports_nothing(todo: Todo, tmp_path: Path) -> None:
+    messages = [MESSAGE] * 999 + [{"role": "user", "content": "q" * 5001}]
+    result = import_file(todo, tmp_path, json.dumps({"title": "t", "messages": messages}))
+    assert result.exit_code == 2
+    assert "message 1000 (.messages[999])" in result.stderr
+    assert nothing_written(todo.url)
+
+
+def test_a_broken_import_with_json_reports_a_json_error(todo: Todo, tmp_path: Path) -> None:
+    result = import_file(todo, tmp_path, "[1]", "--json")
+    assert result.exit_code == 2
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "invalid_input"
+    assert "message 1" in error["message"]
+
+
+def test_a_broken_import_does_not_disturb_existing_conversations(
+    todo: Todo, tmp_path: Path
+) -> None:
+    fill(todo, "Existing")
+    assert import_file(todo, tmp_path, "[{}]").exit_code == 2
+    listed = todo("chat-log", "--json").json()
+    assert [(c["number"], c["message_count"]) for c in listed] == [(1, len(TRICKY))]
+    # The refused import took no number either.
+    assert todo("chat-log", "new", "--json").json()["number"] == 2
