@@ -83,6 +83,17 @@ def report(code: str, message: str, *, as_json: bool) -> None:
 class TodoGroup(TyperGroup):
     """Runs a command and maps every outcome to an exit code, in one place."""
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # `todo list --json | head -1`: the reader has all it wanted; that
+            # is success. Point stdout at devnull so the interpreter's final
+            # flush does not complain either.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return None
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
@@ -125,12 +136,6 @@ class TodoGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             code = ExitCode.INTERRUPTED
-        except BrokenPipeError:
-            # `todo list | head`: the reader has all it wanted. Point stdout at
-            # devnull so the interpreter's final flush does not complain.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            code = ExitCode.OK
         except Exception as exc:
             if _debugging(argv):
                 raise

@@ -1,0 +1,149 @@
+"""The real executable: exit codes, stdin, pipes and terminals as a shell sees them."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO, Todo
+
+
+def test_version(todo: Todo) -> None:
+    proc = todo.process("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.decode().startswith("todo ")
+
+
+def test_exit_codes_of_a_session(todo: Todo) -> None:
+    assert todo.process("add", "Buy milk").returncode == 0
+    assert todo.process("show", "99").returncode == 1
+    assert todo.process("add", "").returncode == 2
+    assert todo.process("list", "--bogus").returncode == 2
+    assert todo.process("frobnicate").returncode == 2
+
+
+def test_usage_error_is_one_line(todo: Todo) -> None:
+    proc = todo.process("list", "--bogus")
+    lines = proc.stderr.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert "--bogus" in lines[0]
+
+
+def test_usage_error_with_json_is_json(todo: Todo) -> None:
+    proc = todo.process("list", "--json", "--sort", "nope")
+    assert proc.returncode == 2
+    assert json.loads(proc.stderr)["error"]["code"] == "usage"
+
+
+def test_piped_stdin_adds_one_task_per_line(todo: Todo) -> None:
+    proc = todo.process("add", "--json", input=b"one\ntwo\r\nthree")
+    assert proc.returncode == 0, proc.stderr
+    assert [t["title"] for t in json.loads(proc.stdout)] == ["one", "two", "three"]
+
+
+def test_invalid_utf8_stdin_in_a_real_process(todo: Todo) -> None:
+    proc = todo.process("add", input=b"\xc3\x28\n")
+    assert proc.returncode == 2
+    assert b"Traceback" not in proc.stderr
+    assert todo.process("list", "--json").stdout.strip() == b"[]"
+
+
+def test_json_output_goes_through_jq_like_parsing(todo: Todo) -> None:
+    todo.process("add", "naïve café ☕")
+    proc = todo.process("list", "--json")
+    assert json.loads(proc.stdout.decode("utf-8"))[0]["title"] == "naïve café ☕"
+
+
+def test_reader_closing_the_pipe_early_is_not_an_error(todo: Todo) -> None:
+    todo.process("add", input="".join(f"t{i}\n" for i in range(3000)).encode())
+    env = dict(os.environ) | todo.env
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", "list", "--all", "--format", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+    )
+    assert writer.stdout is not None
+    first = writer.stdout.readline()
+    writer.stdout.close()
+    _, err = writer.communicate(timeout=60)
+    assert json.loads(first)["number"] == 1
+    assert b"Traceback" not in err
+    assert writer.returncode == 0
+
+
+def _run_on_a_terminal(todo: Todo, *args: str, **env: str) -> str:
+    """Run with stdout on a pseudo-terminal and return what the terminal got."""
+    master, slave = pty.openpty()
+    full_env = dict(os.environ) | todo.env | {"TERM": "xterm-256color", "COLUMNS": "100"} | env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", *args],
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        cwd=REPO,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.communicate(timeout=60)
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_terminal_table_has_colour_unless_no_color(todo: Todo) -> None:
+    todo.process("add", "plain title")
+    assert "\x1b[" in _run_on_a_terminal(todo, "list")
+    assert "\x1b[" not in _run_on_a_terminal(todo, "list", NO_COLOR="1")
+
+
+def test_escape_sequences_in_a_title_cannot_reach_the_terminal(todo: Todo) -> None:
+    todo.process("add", "evil \x1b]0;pwned\x07 \x1b[2J title")
+    screen = _run_on_a_terminal(todo, "list", NO_COLOR="1")
+    assert "\x1b]0;" not in screen
+    assert "\x1b[2J" not in screen
+    assert "\\x1b]0;pwned\\x07" in screen
+
+
+def test_terminal_wraps_a_long_title_instead_of_cutting_it(todo: Todo) -> None:
+    title = " ".join(f"word{i}" for i in range(28))
+    todo.process("add", title)
+    screen = _run_on_a_terminal(todo, "list", NO_COLOR="1")
+    assert "…" not in screen
+    assert "word27" in screen
+
+
+@pytest.mark.parametrize("command", [["delete", "1"]])
+def test_delete_asks_on_a_terminal_and_no_keeps_the_task(todo: Todo, command: list[str]) -> None:
+    todo.process("add", "keep me")
+    master, slave = pty.openpty()
+    env = dict(os.environ) | todo.env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", *command],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+    )
+    os.write(master, b"n\n")
+    _, err = proc.communicate(timeout=60)
+    os.close(slave)
+    os.close(master)
+    assert proc.returncode == 2
+    assert b"delete #1" in err
+    assert json.loads(todo.process("list", "--json").stdout)[0]["title"] == "keep me"

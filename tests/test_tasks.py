@@ -1,0 +1,420 @@
+"""Task commands as a person and a script use them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import Todo, sql_rows
+
+TASK_KEYS = {
+    "id",
+    "number",
+    "title",
+    "description",
+    "completed",
+    "completed_at",
+    "created_at",
+    "updated_at",
+}
+
+
+def add(todo: Todo, title: str, *extra: str) -> dict[str, object]:
+    result = todo("add", title, *extra, "--json")
+    assert result.exit_code == 0, result.stderr
+    task: dict[str, object] = result.json()
+    return task
+
+
+def titles(todo: Todo, *args: str) -> list[str]:
+    result = todo("list", *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return [task["title"] for task in result.json()]
+
+
+def task_count(todo: Todo) -> int:
+    return int(sql_rows(todo.url, "SELECT count(*) FROM tasks")[0][0])
+
+
+# --- add -----------------------------------------------------------------------
+
+
+def test_add_prints_the_task_as_json(todo: Todo) -> None:
+    task = add(todo, "Buy milk", "-d", "semi-skimmed")
+    assert set(task) == TASK_KEYS
+    assert task["number"] == 1
+    assert task["title"] == "Buy milk"
+    assert task["description"] == "semi-skimmed"
+    assert task["completed"] is False
+    assert task["completed_at"] is None
+    assert isinstance(task["created_at"], str)
+    assert task["created_at"].endswith("Z")
+    assert task["created_at"] == task["updated_at"]
+
+
+def test_add_without_json_keeps_stdout_empty_and_confirms_on_stderr(todo: Todo) -> None:
+    result = todo("add", "Buy milk")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "added #1" in result.stderr
+
+
+def test_numbers_count_up_per_user(todo: Todo) -> None:
+    assert [add(todo, f"t{i}")["number"] for i in range(3)] == [1, 2, 3]
+    assert add(todo.as_user("bob"), "bob's first")["number"] == 1
+
+
+def test_numbers_are_never_reused_after_a_delete(todo: Todo) -> None:
+    add(todo, "one")
+    add(todo, "two")
+    assert todo("delete", "2", "--yes").exit_code == 0
+    assert add(todo, "three")["number"] == 3
+
+
+def test_title_is_trimmed(todo: Todo) -> None:
+    assert add(todo, "  Buy milk \n")["title"] == "Buy milk"
+
+
+@pytest.mark.parametrize(
+    ("title", "why"),
+    [
+        ("", "empty"),
+        ("   \t ", "empty"),
+        ("x" * 201, "201 characters"),
+        ("nul\x00byte", "NUL"),
+    ],
+    ids=["empty", "whitespace", "201-characters", "nul-byte"],
+)
+def test_bad_title_is_exit_2_and_adds_nothing(todo: Todo, title: str, why: str) -> None:
+    result = todo("add", title)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert why in result.stderr
+    assert task_count(todo) == 0
+
+
+def test_a_200_character_title_is_fine(todo: Todo) -> None:
+    assert add(todo, "x" * 200)["title"] == "x" * 200
+
+
+def test_a_2001_character_description_is_exit_2(todo: Todo) -> None:
+    result = todo("add", "t", "-d", "d" * 2001)
+    assert result.exit_code == 2
+    assert "2000" in result.stderr
+    assert task_count(todo) == 0
+
+
+def test_sql_looking_text_is_just_text(todo: Todo) -> None:
+    title = "'); DROP TABLE tasks; -- 50% off_ \\"
+    assert add(todo, title)["title"] == title
+    assert titles(todo, "--search", "50% off_") == [title]
+    assert titles(todo, "--search", "5_%") == []
+
+
+def test_markup_and_escape_sequences_are_stored_exactly(todo: Todo) -> None:
+    title = "[bold]loud[/bold] \x1b[31mred\x1b[0m \x07bell"
+    add(todo, title)
+    assert titles(todo) == [title]
+    table = todo("list")
+    assert "[bold]loud[/bold]" in table.stdout
+    assert "\x1b" not in table.stdout
+    assert "\x07" not in table.stdout
+    assert "\\x1b[31mred" in table.stdout
+
+
+def test_invalid_input_in_json_mode_is_a_json_error(todo: Todo) -> None:
+    result = todo("add", "", "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "invalid_input"
+    assert "empty" in error["message"]
+
+
+# --- add from stdin --------------------------------------------------------------
+
+
+def test_stdin_lines_become_tasks_in_one_go(todo: Todo) -> None:
+    result = todo("add", "--json", input="first\n\n  second  \nthird\n")
+    assert result.exit_code == 0, result.stderr
+    added = result.json()
+    assert [t["title"] for t in added] == ["first", "second", "third"]
+    assert [t["number"] for t in added] == [1, 2, 3]
+
+
+def test_dash_title_reads_stdin(todo: Todo) -> None:
+    result = todo("add", "-", input="from stdin\n")
+    assert result.exit_code == 0, result.stderr
+    assert titles(todo) == ["from stdin"]
+
+
+def test_one_bad_stdin_line_adds_nothing_and_names_the_line(todo: Todo) -> None:
+    lines = "fine\nalso fine\n" + "x" * 201 + "\nnever\n"
+    result = todo("add", input=lines)
+    assert result.exit_code == 2
+    assert "line 3" in result.stderr
+    assert task_count(todo) == 0
+
+
+def test_invalid_utf8_on_stdin_adds_nothing(todo: Todo) -> None:
+    result = todo("add", input=b"good\nbad \xff\xfe line\n")
+    assert result.exit_code == 2
+    assert "line 2" in result.stderr
+    assert "UTF-8" in result.stderr
+    assert task_count(todo) == 0
+
+
+def test_empty_stdin_is_exit_2(todo: Todo) -> None:
+    result = todo("add", input="\n  \n")
+    assert result.exit_code == 2
+    assert "no tasks" in result.stderr
+
+
+def test_huge_stdin_is_added_in_one_transaction(todo: Todo) -> None:
+    lines = "".join(f"task {i}\n" for i in range(5000))
+    result = todo("add", input=lines)
+    assert result.exit_code == 0, result.stderr
+    assert task_count(todo) == 5000
+    last = todo("show", "5000", "--json").json()
+    assert last["title"] == "task 4999"
+
+
+# --- list ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three(todo: Todo) -> Todo:
+    add(todo, "Buy milk", "-d", "from the Corner shop")
+    add(todo, "call mom")
+    add(todo, "Answer email")
+    assert todo("done", "2").exit_code == 0
+    return todo
+
+
+def test_list_shows_open_tasks_by_default(three: Todo) -> None:
+    assert titles(three) == ["Buy milk", "Answer email"]
+
+
+def test_list_done_and_all(three: Todo) -> None:
+    assert titles(three, "--done") == ["call mom"]
+    assert titles(three, "--all") == ["Buy milk", "call mom", "Answer email"]
+
+
+def test_list_done_and_all_together_is_exit_2(three: Todo) -> None:
+    assert three("list", "--done", "--all").exit_code == 2
+
+
+def test_search_is_case_insensitive_and_looks_at_descriptions(three: Todo) -> None:
+    assert titles(three, "--all", "--search", "CORNER") == ["Buy milk"]
+    assert titles(three, "--all", "--search", "mOm") == ["call mom"]
+
+
+def test_sort_reverse_and_limit(three: Todo) -> None:
+    assert titles(three, "--all", "--sort", "title") == ["Answer email", "Buy milk", "call mom"]
+    assert titles(three, "--all", "--reverse", "--limit", "2") == ["Answer email", "call mom"]
+
+
+def test_bad_sort_key_and_limit_are_exit_2(three: Todo) -> None:
+    assert three("list", "--sort", "colour").exit_code == 2
+    assert three("list", "--limit", "0").exit_code == 2
+
+
+def test_list_formats(three: Todo) -> None:
+    jsonl = three("list", "--format", "jsonl")
+    assert [json.loads(line)["title"] for line in jsonl.stdout.splitlines()] == [
+        "Buy milk",
+        "Answer email",
+    ]
+    as_json = three("list", "--format", "json")
+    assert [t["number"] for t in as_json.json()] == [1, 3]
+
+
+def test_empty_list_is_an_empty_json_array(todo: Todo) -> None:
+    result = todo("list", "--json")
+    assert result.exit_code == 0
+    assert result.json() == []
+
+
+def test_empty_list_table_says_so_on_stderr_only(todo: Todo) -> None:
+    result = todo("list")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "no open tasks" in result.stderr
+
+
+def test_piped_table_never_truncates_a_long_title(todo: Todo) -> None:
+    long_title = "word " * 39 + "final"
+    add(todo, long_title)
+    table = todo("list")
+    assert long_title in table.stdout
+    assert "…" not in table.stdout
+    assert "\x1b[" not in table.stdout
+
+
+# --- done / reopen -----------------------------------------------------------------
+
+
+def test_done_completes_and_reopen_reopens(todo: Todo) -> None:
+    add(todo, "t")
+    done = todo("done", "1", "--json").json()
+    assert done[0]["completed"] is True
+    assert done[0]["completed_at"] is not None
+    assert done[0]["updated_at"] == done[0]["completed_at"]
+    reopened = todo("reopen", "#1", "--json").json()
+    assert reopened[0]["completed"] is False
+    assert reopened[0]["completed_at"] is None
+
+
+def test_done_twice_is_fine_and_changes_nothing(todo: Todo) -> None:
+    add(todo, "t")
+    first = todo("done", "1", "--json").json()[0]
+    second = todo("done", "1", "--json")
+    assert second.exit_code == 0
+    assert second.json()[0] == first
+    assert "already done" in todo("done", "1").stderr
+
+
+def test_done_many_prints_an_array_in_the_order_given(todo: Todo) -> None:
+    for title in ("a", "b", "c"):
+        add(todo, title)
+    result = todo("done", "3", "1", "--json")
+    assert [t["title"] for t in result.json()] == ["c", "a"]
+
+
+def test_done_with_one_missing_ref_changes_nothing(todo: Todo) -> None:
+    add(todo, "a")
+    result = todo("done", "1", "7")
+    assert result.exit_code == 1
+    assert "'7'" in result.stderr
+    assert titles(todo) == ["a"]
+
+
+# --- references ------------------------------------------------------------------
+
+
+def test_references_by_number_hash_uuid_and_prefix(todo: Todo) -> None:
+    task = add(todo, "t")
+    task_id = str(task["id"])
+    for ref in ("1", "#1", task_id, task_id.upper(), task_id.replace("-", ""), task_id[:6]):
+        shown = todo("show", ref, "--json")
+        assert shown.exit_code == 0, (ref, shown.stderr)
+        assert shown.json()["id"] == task_id
+
+
+def test_ambiguous_prefix_lists_the_candidates(todo: Todo) -> None:
+    add(todo, "a")
+    add(todo, "b")
+    # Give both tasks ids that share a prefix.
+    for number, task_id in (
+        (1, "abcd1111-0000-4000-8000-000000000001"),
+        (2, "abcd2222-0000-4000-8000-000000000002"),
+    ):
+        _set_id(todo.url, number, task_id)
+    result = todo("show", "abcd")
+    assert result.exit_code == 1
+    assert "#1 (abcd1111)" in result.stderr
+    assert "#2 (abcd2222)" in result.stderr
+    assert todo("show", "abcd2", "--json").json()["title"] == "b"
+
+
+def _set_id(url: str, number: int, task_id: str) -> None:
+    from uuid import UUID
+
+    from sqlalchemy import update
+
+    from todo_cli.engine import create_engine, parse_url
+    from todo_cli.schema import tasks
+
+    engine = create_engine(parse_url(url))
+    with engine.begin() as conn:
+        conn.execute(update(tasks).where(tasks.c.number == number).values(id=UUID(task_id)))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("ref", ["xyz", "#", "12ab-zz", "abc", "0", "-1", "1.5"])
+def test_malformed_reference_is_exit_2(todo: Todo, ref: str) -> None:
+    add(todo, "t")
+    result = todo("show", "--", ref)
+    assert result.exit_code == 2, result.stderr
+
+
+def test_unknown_number_is_exit_1(todo: Todo) -> None:
+    result = todo("show", "42")
+    assert result.exit_code == 1
+    assert "no task '42'" in result.stderr
+
+
+# --- show / edit / delete ---------------------------------------------------------
+
+
+def test_show_for_people(todo: Todo) -> None:
+    add(todo, "Buy milk", "-d", "line one\nline two")
+    result = todo("show", "1")
+    assert "#1  Buy milk" in result.stdout
+    assert "status:   open" in result.stdout
+    assert "    line two" in result.stdout
+
+
+def test_edit_changes_title_and_moves_updated_at(todo: Todo) -> None:
+    before = add(todo, "old")
+    after = todo("edit", "1", "--title", "new", "--json").json()
+    assert after["title"] == "new"
+    assert after["created_at"] == before["created_at"]
+    assert after["updated_at"] > before["updated_at"]
+
+
+def test_edit_with_empty_description_removes_it(todo: Todo) -> None:
+    add(todo, "t", "-d", "something")
+    assert todo("edit", "1", "-d", "", "--json").json()["description"] is None
+
+
+def test_edit_with_nothing_to_change_is_exit_2(todo: Todo) -> None:
+    add(todo, "t")
+    assert todo("edit", "1").exit_code == 2
+
+
+def test_edit_with_a_bad_title_changes_nothing(todo: Todo) -> None:
+    before = add(todo, "keep me")
+    assert todo("edit", "1", "--title", " ").exit_code == 2
+    assert todo("show", "1", "--json").json() == before
+
+
+def test_delete_without_a_terminal_needs_yes(todo: Todo) -> None:
+    add(todo, "t")
+    result = todo("delete", "1")
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
+    assert task_count(todo) == 1
+
+
+def test_delete_with_yes_prints_what_it_deleted(todo: Todo) -> None:
+    add(todo, "a")
+    add(todo, "b")
+    result = todo("delete", "1", "2", "--yes", "--json")
+    assert [t["title"] for t in result.json()] == ["a", "b"]
+    assert task_count(todo) == 0
+
+
+# --- users never see each other's tasks ------------------------------------------------
+
+
+def test_a_second_user_never_sees_the_first_users_tasks(todo: Todo) -> None:
+    alice_task = add(todo, "alice's secret")
+    bob = todo.as_user("bob")
+    add(bob, "bob's own")
+    assert titles(bob, "--all") == ["bob's own"]
+    assert titles(bob, "--all", "--search", "secret") == []
+    alice_id = str(alice_task["id"])
+    for command in (
+        ["show", alice_id],
+        ["done", alice_id],
+        ["reopen", alice_id],
+        ["edit", alice_id, "--title", "pwned"],
+        ["delete", alice_id, "--yes"],
+        ["show", alice_id[:8]],
+    ):
+        result = bob(*command)
+        assert result.exit_code == 1, (command, result.stderr)
+        assert "no task" in result.stderr
+    assert todo("show", "1", "--json").json() == alice_task
