@@ -202,3 +202,23 @@ def test_pooler_engine_never_prepares_statements(todo: Todo, backend: str) -> No
             assert raw.prepare_threshold is None
     finally:
         engine.dispose()
+
+
+def test_debug_logs_the_masked_url_and_the_sql(todo: Todo) -> None:
+    proc = todo.process("--debug", "list")
+    assert proc.returncode == 0
+    err = proc.stderr.decode()
+    assert "debug: todo_cli.engine: engine for" in err
+    assert "SELECT" in err
+    from tests.pgharness import APP_PASSWORD
+
+    assert APP_PASSWORD not in err
+
+
+def test_debug_shows_a_traceback_on_purpose() -> None:
+    from tests.conftest import run_process
+
+    proc = run_process(["--db", "mysql://x:hunter2@h/d", "list"], env={"TODO_DEBUG": "1"})
+    assert proc.returncode != 0
+    assert b"Traceback" in proc.stderr
+    assert b"hunter2" not in proc.stderr

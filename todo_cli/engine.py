@@ -115,6 +115,11 @@ def create_engine(
     Alembic's batch mode needs: it rebuilds a table by copy-and-rename, and with
     foreign keys on, dropping the old table would cascade-delete child rows.
     """
+    import logging
+
+    logging.getLogger(__name__).debug(
+        "engine for %s%s", db.masked, " (migrations)" if for_migrations else ""
+    )
     if db.backend == "sqlite":
         return _sqlite_engine(db, for_migrations=for_migrations, create_parent=create_parent)
     engine = _postgres_engine(db, connect_timeout=connect_timeout, connect_retries=connect_retries)

@@ -201,4 +201,16 @@ def root(
         ),
     ] = False,
 ) -> None:
+    debug = debug or _debugging([])
+    if debug:
+        _log_to_stderr()
     ctx.obj = AppState(db=db, user=user, debug=debug)
+
+
+def _log_to_stderr() -> None:
+    """--debug: what todo connects to (URLs masked) and every SQL statement."""
+    import logging
+
+    logging.basicConfig(stream=sys.stderr, format="debug: %(name)s: %(message)s")
+    logging.getLogger("todo_cli").setLevel(logging.DEBUG)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)

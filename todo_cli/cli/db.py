@@ -40,6 +40,7 @@ def upgrade(
 ) -> None:
     """Upgrade the schema (default: to head), all in one transaction.
 
+    \b
     Examples:
       todo db upgrade
       todo db upgrade --sql --from base > schema.sql
@@ -74,6 +75,7 @@ def downgrade(
 
     If rows would be lost it says how many, and asks (or needs --yes).
 
+    \b
     Examples:
       todo db downgrade            # one step back
       todo db downgrade base --yes
@@ -114,6 +116,7 @@ def downgrade(
 def current(ctx: typer.Context, json: Json = False) -> None:
     """Print the database's schema revision.
 
+    \b
     Example:
       todo db current
     """
@@ -132,6 +135,7 @@ def current(ctx: typer.Context, json: Json = False) -> None:
 def history(ctx: typer.Context, json: Json = False) -> None:
     """List the schema revisions, newest first; > marks the database's.
 
+    \b
     Example:
       todo db history
     """
@@ -169,6 +173,7 @@ def history(ctx: typer.Context, json: Json = False) -> None:
 def info(ctx: typer.Context, json: Json = False) -> None:
     """Show the backend, masked URL, server version and revisions.
 
+    \b
     Example:
       todo db info --json
     """

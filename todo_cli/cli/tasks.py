@@ -85,6 +85,7 @@ def add(
 ) -> None:
     """Add a task.
 
+    \b
     Examples:
       todo add "Buy milk"
       todo add "Renew passport" -d "Photos first"
@@ -146,6 +147,7 @@ def list_(
 ) -> None:
     """List your open tasks (or --done, or --all).
 
+    \b
     Examples:
       todo list
       todo list --all --search milk --sort updated --reverse --limit 5
@@ -203,6 +205,7 @@ def _set_completed(ctx: typer.Context, refs: list[str], completed: bool, json: b
 def done(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
     """Mark tasks done (already done is fine).
 
+    \b
     Examples:
       todo done 3
       todo done 3 '#4' 1a2b3c
@@ -214,6 +217,7 @@ def done(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
 def reopen(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
     """Mark done tasks open again.
 
+    \b
     Example:
       todo reopen 3
     """
@@ -224,6 +228,7 @@ def reopen(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
 def show(ctx: typer.Context, ref: Ref, json: Json = False) -> None:
     """Show one task in full.
 
+    \b
     Example:
       todo show 3
     """
@@ -257,6 +262,7 @@ def edit(
 ) -> None:
     """Change a task's title or description.
 
+    \b
     Examples:
       todo edit 3 --title "Buy oat milk"
       todo edit 3 -d ""               # remove the description
@@ -297,6 +303,7 @@ def confirm_or_refuse(question: str, yes: bool) -> None:
 def delete(ctx: typer.Context, refs: Refs, yes: Yes = False, json: Json = False) -> None:
     """Delete tasks for good (asks first; --yes when not on a terminal).
 
+    \b
     Example:
       todo delete 3 4 --yes
     """

@@ -1,0 +1,74 @@
+"""Every command explains itself, with an example."""
+
+from __future__ import annotations
+
+import pytest
+from typer import _click as click
+from typer.core import TyperGroup
+from typer.main import get_command
+
+from tests.conftest import run_cli
+from todo_cli.cli import app
+
+
+def _command_paths() -> list[list[str]]:
+    paths: list[list[str]] = []
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        if isinstance(command, TyperGroup):
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+        else:
+            paths.append(path)
+
+    walk(get_command(app), [])
+    return paths
+
+
+COMMANDS = _command_paths()
+
+
+def test_the_commands_of_the_spec_exist() -> None:
+    names = {" ".join(path) for path in COMMANDS}
+    expected = {
+        "add",
+        "list",
+        "done",
+        "reopen",
+        "show",
+        "edit",
+        "delete",
+        "chat-log list",
+        "chat-log new",
+        "chat-log append",
+        "chat-log show",
+        "chat-log delete",
+        "chat-log export",
+        "chat-log import",
+        "db upgrade",
+        "db downgrade",
+        "db current",
+        "db history",
+        "db info",
+    }
+    assert expected <= names
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda path: " ".join(path))
+def test_every_command_has_help_with_an_example(path: list[str]) -> None:
+    result = run_cli([*path, "--help"])
+    assert result.exit_code == 0
+    assert "Usage: todo" in result.stdout
+    assert "Example" in result.stdout
+
+
+def test_top_level_help_lists_the_exit_codes() -> None:
+    result = run_cli(["--help"])
+    assert result.exit_code == 0
+    assert "4 schema behind" in result.stdout
+
+
+def test_no_arguments_shows_help_and_exit_2() -> None:
+    result = run_cli([])
+    assert result.exit_code == 2
+    assert "Usage: todo" in result.stderr
