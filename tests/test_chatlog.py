@@ -46,7 +46,12 @@ def count(url: str, table: str) -> int:
 def test_new_conversation_has_the_spec_json_shape(todo: Todo) -> None:
     conversation = new(todo, "Plan the week")
     assert list(conversation) == [
-        "id", "number", "title", "message_count", "created_at", "updated_at"
+        "id",
+        "number",
+        "title",
+        "message_count",
+        "created_at",
+        "updated_at",
     ]
     assert conversation["number"] == 1
     assert conversation["title"] == "Plan the week"
@@ -228,10 +233,9 @@ def test_export_is_the_conversation_with_its_messages(todo: Todo) -> None:
     conversation = new(todo, "Plan")
     say(todo, "1", "user", "hi")
     document = export(todo, "1")
-    assert {k: v for k, v in document.items() if k not in ("messages", "updated_at",
-                                                          "message_count")} == {
-        k: v for k, v in conversation.items() if k not in ("updated_at", "message_count")
-    }
+    assert {
+        k: v for k, v in document.items() if k not in ("messages", "updated_at", "message_count")
+    } == {k: v for k, v in conversation.items() if k not in ("updated_at", "message_count")}
     assert document["message_count"] == 1
     assert [list(m) for m in document["messages"]] == [["id", "role", "content", "created_at"]]
 
@@ -292,8 +296,9 @@ def test_delete_takes_the_messages_with_it_in_the_database(todo: Todo) -> None:
     assert orphans[0][0] == 0
     remaining = sql_rows(todo.url, "SELECT content FROM messages")
     assert [row[0] for row in remaining] == ["kept"]
-    assert doomed["id"] not in {str(row[0]) for row in sql_rows(todo.url,
-                                                                 "SELECT id FROM conversations")}
+    assert doomed["id"] not in {
+        str(row[0]) for row in sql_rows(todo.url, "SELECT id FROM conversations")
+    }
 
 
 def test_delete_off_a_terminal_needs_yes_and_changes_nothing(todo: Todo) -> None:
@@ -321,8 +326,12 @@ def test_another_users_conversations_are_invisible(todo: Todo) -> None:
     bob = todo.as_user("bob")
     assert bob("chat-log", "list", "--json").json() == []
     for ref in ("1", "#1", secret["id"], secret["id"][:8]):
-        for args in (["show", ref], ["export", ref], ["delete", ref, "--yes"],
-                     ["append", ref, "--role", "user", "intrusion"]):
+        for args in (
+            ["show", ref],
+            ["export", ref],
+            ["delete", ref, "--yes"],
+            ["append", ref, "--role", "user", "intrusion"],
+        ):
             result = bob("chat-log", *args)
             assert result.exit_code == 1, (args, result.stderr)
             assert "no conversation" in result.stderr

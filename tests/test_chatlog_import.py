@@ -33,15 +33,18 @@ def import_file(todo: Todo, tmp_path: Path, data: str | bytes, *extra: str) -> A
 
 
 def nothing_written(url: str) -> bool:
-    counts = sql_rows(url, "SELECT (SELECT count(*) FROM conversations), "
-                           "(SELECT count(*) FROM messages), (SELECT count(*) FROM users)")
+    counts = sql_rows(
+        url,
+        "SELECT (SELECT count(*) FROM conversations), "
+        "(SELECT count(*) FROM messages), (SELECT count(*) FROM users)",
+    )
     return tuple(counts[0]) == (0, 0, 0)
 
 
 TRICKY = [
     ("user", "plain"),
     ("assistant", "multi\nline\n\n  with indent\tand tab\n"),
-    ("user", "unicode: żółw 🐢 \u200b and \"quotes\" and \\backslash"),
+    ("user", 'unicode: żółw 🐢 \u200b and "quotes" and \\backslash'),
     ("assistant", "\x1b[31mescape kept in storage\x1b[0m"),
     ("user", "x" * 5000),
 ]
@@ -163,33 +166,53 @@ BROKEN: dict[str, tuple[str | bytes, str]] = {
     "not-utf8": (b'[{"role": "user", "content": "caf\xe9"}]', "is not valid UTF-8 (line 1)"),
     "a-number": ("42", "not a number"),
     "a-string": ('"hello"', "not a string"),
-    "message-not-an-object": (json.dumps([MESSAGE, "hi"]), 'message 2 (.[1]): expected an object'),
-    "unknown-role": (json.dumps([MESSAGE, {"role": "system", "content": "x"}]),
-                     "message 2 (.[1]): role must be 'user' or 'assistant', not 'system'"),
+    "message-not-an-object": (json.dumps([MESSAGE, "hi"]), "message 2 (.[1]): expected an object"),
+    "unknown-role": (
+        json.dumps([MESSAGE, {"role": "system", "content": "x"}]),
+        "message 2 (.[1]): role must be 'user' or 'assistant', not 'system'",
+    ),
     "missing-role": (json.dumps([{"content": "x"}]), "message 1 (.[0]): role is missing"),
     "missing-content": (json.dumps([{"role": "user"}]), "message 1 (.[0]): content is missing"),
-    "empty-content": (json.dumps([MESSAGE, MESSAGE, {"role": "user", "content": ""}]),
-                      "message 3 (.[2]): content is empty"),
+    "empty-content": (
+        json.dumps([MESSAGE, MESSAGE, {"role": "user", "content": ""}]),
+        "message 3 (.[2]): content is empty",
+    ),
     "blank-content": (json.dumps([{"role": "user", "content": " \n "}]), "content is empty"),
-    "content-not-a-string": (json.dumps([{"role": "user", "content": ["a"]}]),
-                             "message 1 (.[0]): content must be a string"),
-    "5001-characters": (json.dumps([{"role": "assistant", "content": "z" * 5001}]),
-                        "content is 5001 characters, the limit is 5000"),
+    "content-not-a-string": (
+        json.dumps([{"role": "user", "content": ["a"]}]),
+        "message 1 (.[0]): content must be a string",
+    ),
+    "5001-characters": (
+        json.dumps([{"role": "assistant", "content": "z" * 5001}]),
+        "content is 5001 characters, the limit is 5000",
+    ),
     "nul-in-content": (json.dumps([{"role": "user", "content": "a\u0000b"}]), "NUL"),
-    "unexpected-message-field": (json.dumps([{"role": "user", "content": "x", "rol": "user"}]),
-                                 "unexpected field 'rol'"),
-    "messages-not-an-array": (json.dumps({"title": "t", "messages": {"role": "user"}}),
-                              '"messages" must be an array'),
+    "unexpected-message-field": (
+        json.dumps([{"role": "user", "content": "x", "rol": "user"}]),
+        "unexpected field 'rol'",
+    ),
+    "messages-not-an-array": (
+        json.dumps({"title": "t", "messages": {"role": "user"}}),
+        '"messages" must be an array',
+    ),
     "messages-missing": (json.dumps({"title": "t"}), '"messages" is missing'),
-    "unexpected-object-field": (json.dumps({"titel": "t", "messages": []}),
-                                "unexpected field 'titel'"),
+    "unexpected-object-field": (
+        json.dumps({"titel": "t", "messages": []}),
+        "unexpected field 'titel'",
+    ),
     "title-too-long": (json.dumps({"title": "t" * 201, "messages": [MESSAGE]}), "limit is 200"),
-    "bad-object-message": (json.dumps({"title": "t", "messages": [MESSAGE, {"role": "bot"}]}),
-                           "message 2 (.messages[1]): role must be"),
-    "jsonl-line-not-json": ('{"role": "user", "content": "a"}\n\n{"role": "user", "content": \n',
-                            "line 3 is not JSON"),
-    "jsonl-bad-message": ('{"role": "user", "content": "a"}\n{"role": "user", "content": ""}\n',
-                          "line 2: content is empty"),
+    "bad-object-message": (
+        json.dumps({"title": "t", "messages": [MESSAGE, {"role": "bot"}]}),
+        "message 2 (.messages[1]): role must be",
+    ),
+    "jsonl-line-not-json": (
+        '{"role": "user", "content": "a"}\n\n{"role": "user", "content": \n',
+        "line 3 is not JSON",
+    ),
+    "jsonl-bad-message": (
+        '{"role": "user", "content": "a"}\n{"role": "user", "content": ""}\n',
+        "line 2: content is empty",
+    ),
     "deeply-nested": ("[" * 100_000, "nested too deeply"),
 }
 

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.subprocess
 def test_append_from_stdin_keeps_the_bytes_exactly(todo: Todo) -> None:
     assert todo("chat-log", "new").exit_code == 0
     text = "Here is the plan:\n\n1. Milk 🥛\n2. Eggs\r\n\tindented\n"
-    result = todo.process("chat-log", "append", "1", "--role", "assistant", "-",
-                          input=text.encode("utf-8"))
+    result = todo.process(
+        "chat-log", "append", "1", "--role", "assistant", "-", input=text.encode("utf-8")
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
     exported = todo.process("chat-log", "export", "1")
@@ -24,8 +25,9 @@ def test_append_from_stdin_keeps_the_bytes_exactly(todo: Todo) -> None:
 
 def test_append_of_stdin_that_is_not_utf8_exits_2_and_writes_nothing(todo: Todo) -> None:
     assert todo("chat-log", "new").exit_code == 0
-    result = todo.process("chat-log", "append", "1", "--role", "user", "-",
-                          input=b"ok\nnot \xff utf-8\n")
+    result = todo.process(
+        "chat-log", "append", "1", "--role", "user", "-", input=b"ok\nnot \xff utf-8\n"
+    )
     assert result.returncode == 2
     assert result.stderr.decode().startswith("error: stdin is not valid UTF-8 (line 2)")
     assert json.loads(todo.process("chat-log", "export", "1").stdout)["messages"] == []
@@ -58,12 +60,16 @@ def _on_a_terminal(todo: Todo, *args: str, columns: int) -> str:
     from tests.conftest import REPO
 
     controller, terminal = pty.openpty()
-    env = dict(os.environ) | todo.env | {"COLUMNS": str(columns), "NO_COLOR": "1",
-                                         "TERM": "xterm"}
+    env = dict(os.environ) | todo.env | {"COLUMNS": str(columns), "NO_COLOR": "1", "TERM": "xterm"}
     chunks = []
     try:
-        with subprocess.Popen([sys.executable, "-m", "todo_cli", *args], stdout=terminal,
-                              stderr=subprocess.PIPE, env=env, cwd=REPO) as process:
+        with subprocess.Popen(
+            [sys.executable, "-m", "todo_cli", *args],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+        ) as process:
             os.close(terminal)
             while True:
                 try:
@@ -103,9 +109,21 @@ def test_concurrent_appends_to_one_conversation_all_land_in_order(todo: Todo) ->
     env = dict(os.environ) | todo.env
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "todo_cli", "chat-log", "append", "1", "--role", "user",
-             f"writer {n}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO,
+            [
+                sys.executable,
+                "-m",
+                "todo_cli",
+                "chat-log",
+                "append",
+                "1",
+                "--role",
+                "user",
+                f"writer {n}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
         )
         for n in range(4)
     ]

@@ -64,9 +64,7 @@ def conversations_table(conversations: Sequence[Conversation]) -> None:
             Text(_when(conversation.updated_at)),
         )
     if piped:
-        measurement = table.__rich_measure__(
-            console, console.options.update(max_width=100_000)
-        )
+        measurement = table.__rich_measure__(console, console.options.update(max_width=100_000))
         console.width = max(80, int(measurement.maximum))
     console.print(table)
 
@@ -114,10 +112,12 @@ def _transcript_on_terminal(conversation: Conversation, messages: Sequence[Messa
     console.print(Text(facts, style="" if plain else "dim"))
     for message in messages:
         console.print()
-        console.print(Text.assemble(
-            (message.role, "" if plain else _ROLE_STYLE[message.role]),
-            (f" · {_when(message.created_at)}", "" if plain else "dim"),
-        ))
+        console.print(
+            Text.assemble(
+                (message.role, "" if plain else _ROLE_STYLE[message.role]),
+                (f" · {_when(message.created_at)}", "" if plain else "dim"),
+            )
+        )
         console.print(Text(_shown(message.content)), overflow="fold")
 
 

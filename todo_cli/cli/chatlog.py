@@ -28,13 +28,9 @@ app.add_typer(chat_app)
 
 Conv = Annotated[
     str,
-    typer.Argument(
-        metavar="CONV", help="A conversation number (3 or #3), UUID or UUID prefix."
-    ),
+    typer.Argument(metavar="CONV", help="A conversation number (3 or #3), UUID or UUID prefix."),
 ]
-Title = Annotated[
-    str | None, typer.Option("--title", "-t", metavar="TEXT", help="A title for it.")
-]
+Title = Annotated[str | None, typer.Option("--title", "-t", metavar="TEXT", help="A title for it.")]
 AlwaysJson = Annotated[
     bool, typer.Option("--json", help="Accepted for symmetry: export always prints JSON.")
 ]
@@ -109,8 +105,10 @@ def new(ctx: typer.Context, title: Title = None, json: Json = False) -> None:
     if json:
         render.write_json(render.conversation_json(conversation))
     else:
-        render.tell(f"started conversation #{conversation.number}"
-                    + (f": {conversation.title}" if conversation.title else ""))
+        render.tell(
+            f"started conversation #{conversation.number}"
+            + (f": {conversation.title}" if conversation.title else "")
+        )
 
 
 @chat_app.command()
@@ -148,8 +146,10 @@ def append(
     if json:
         render.write_json(render.message_json(added))
     else:
-        render.tell(f"appended {added.role} message {updated.message_count} "
-                    f"to conversation #{updated.number}")
+        render.tell(
+            f"appended {added.role} message {updated.message_count} "
+            f"to conversation #{updated.number}"
+        )
 
 
 @chat_app.command()
@@ -216,8 +216,10 @@ def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json 
         with transaction(settings, read_only=True) as conn:
             target = ConversationRepository(conn, settings.user).get(ref)
         name = f" {target.title!r}" if target.title else ""
-        confirm_or_refuse(f"delete conversation #{target.number}{name} and its "
-                          f"{target.message_count} messages?", yes)
+        confirm_or_refuse(
+            f"delete conversation #{target.number}{name} and its {target.message_count} messages?",
+            yes,
+        )
         # Delete exactly what was confirmed, even if a number was typed.
         ref = Ref(str(target.id), uuid=target.id)
     with transaction(settings) as conn:
@@ -225,8 +227,9 @@ def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json 
     if json:
         render.write_json(render.conversation_json(deleted))
     else:
-        render.tell(f"deleted conversation #{deleted.number} and its "
-                    f"{deleted.message_count} messages")
+        render.tell(
+            f"deleted conversation #{deleted.number} and its {deleted.message_count} messages"
+        )
 
 
 @chat_app.command("import")
@@ -265,8 +268,10 @@ def import_(
     if json:
         render.write_json(render.conversation_json(conversation))
     else:
-        render.tell(f"imported conversation #{conversation.number} with "
-                    f"{conversation.message_count} messages")
+        render.tell(
+            f"imported conversation #{conversation.number} with "
+            f"{conversation.message_count} messages"
+        )
 
 
 # --- reading input -------------------------------------------------------------
@@ -287,8 +292,9 @@ def _read_file(file: str) -> str:
     except FileNotFoundError:
         raise InvalidInput(f"{file}: no such file", hint=NOTHING_IMPORTED) from None
     except OSError as exc:
-        raise InvalidInput(f"{file}: cannot read it: {exc.strerror}",
-                           hint=NOTHING_IMPORTED) from None
+        raise InvalidInput(
+            f"{file}: cannot read it: {exc.strerror}", hint=NOTHING_IMPORTED
+        ) from None
     return _decode(file, data, hint=NOTHING_IMPORTED)
 
 
@@ -303,11 +309,14 @@ def _decode(name: str, data: bytes, *, hint: str) -> str:
 
 
 # Fields that `export` and `show --json` print but a new conversation makes anew.
-_CONVERSATION_OUTPUT_FIELDS = frozenset({"id", "number", "message_count", "created_at",
-                                         "updated_at"})
+_CONVERSATION_OUTPUT_FIELDS = frozenset(
+    {"id", "number", "message_count", "created_at", "updated_at"}
+)
 _MESSAGE_OUTPUT_FIELDS = frozenset({"id", "created_at"})
-_SHAPES = ('a JSON array of {"role", "content"} objects, JSON Lines, '
-           'or an object with "title" and "messages"')
+_SHAPES = (
+    'a JSON array of {"role", "content"} objects, JSON Lines, '
+    'or an object with "title" and "messages"'
+)
 
 
 def _parse_transcript(
@@ -341,8 +350,9 @@ def _items(name: str, text: str) -> tuple[Any, list[tuple[str, Any]]]:
         return document.get("title"), _object_items(name, document)
     if isinstance(document, dict):
         return None, [("line 1", document)]  # JSON Lines of one message
-    raise InvalidInput(f"{name}: expected {_SHAPES}, not {_json_type(document)}",
-                       hint=NOTHING_IMPORTED)
+    raise InvalidInput(
+        f"{name}: expected {_SHAPES}, not {_json_type(document)}", hint=NOTHING_IMPORTED
+    )
 
 
 def _json_lines(name: str, text: str, whole: json.JSONDecodeError) -> list[tuple[str, Any]]:
@@ -362,33 +372,43 @@ def _json_lines(name: str, text: str, whole: json.JSONDecodeError) -> list[tuple
         try:
             items.append((f"line {n}", json.loads(line)))
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{name}: line {n} is not JSON: {exc.msg} at column {exc.colno}",
-                               hint=NOTHING_IMPORTED) from None
+            raise InvalidInput(
+                f"{name}: line {n} is not JSON: {exc.msg} at column {exc.colno}",
+                hint=NOTHING_IMPORTED,
+            ) from None
     return items
 
 
 def _object_items(name: str, document: dict[str, Any]) -> list[tuple[str, Any]]:
     unexpected = sorted(document.keys() - _CONVERSATION_OUTPUT_FIELDS - {"title", "messages"})
     if unexpected:
-        raise InvalidInput(f"{name}: unexpected field {unexpected[0]!r}",
-                           hint=f'expected "title" and "messages"; {NOTHING_IMPORTED}')
+        raise InvalidInput(
+            f"{name}: unexpected field {unexpected[0]!r}",
+            hint=f'expected "title" and "messages"; {NOTHING_IMPORTED}',
+        )
     if "messages" not in document:
         raise InvalidInput(f'{name}: "messages" is missing', hint=NOTHING_IMPORTED)
     messages = document["messages"]
     if not isinstance(messages, list):
-        raise InvalidInput(f'{name}: "messages" must be an array, not {_json_type(messages)}',
-                           hint=NOTHING_IMPORTED)
+        raise InvalidInput(
+            f'{name}: "messages" must be an array, not {_json_type(messages)}',
+            hint=NOTHING_IMPORTED,
+        )
     return [(f"message {i} (.messages[{i - 1}])", item) for i, item in enumerate(messages, 1)]
 
 
 def _message(model: type[MessageCreate], where: str, item: Any) -> MessageCreate:
     if not isinstance(item, dict):
-        raise InvalidInput(f'{where}expected an object with "role" and "content", '
-                           f"not {_json_type(item)}", hint=NOTHING_IMPORTED)
+        raise InvalidInput(
+            f'{where}expected an object with "role" and "content", not {_json_type(item)}',
+            hint=NOTHING_IMPORTED,
+        )
     unexpected = sorted(item.keys() - _MESSAGE_OUTPUT_FIELDS - {"role", "content"})
     if unexpected:
-        raise InvalidInput(f"{where}unexpected field {unexpected[0]!r}",
-                           hint=f'expected "role" and "content"; {NOTHING_IMPORTED}')
+        raise InvalidInput(
+            f"{where}unexpected field {unexpected[0]!r}",
+            hint=f'expected "role" and "content"; {NOTHING_IMPORTED}',
+        )
     return _checked(model, {key: item[key] for key in ("role", "content") if key in item}, where)
 
 
@@ -405,6 +425,13 @@ def _checked(model: type[M], data: dict[str, Any], where: str) -> M:
 
 
 def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)

@@ -171,13 +171,9 @@ class ConversationRepository:
         """The messages of one of the user's conversations, oldest first."""
         from sqlalchemy import select
 
-        owned = select(conversations.c.id).where(
-            self._owner, conversations.c.id == conversation_id
-        )
+        owned = select(conversations.c.id).where(self._owner, conversations.c.id == conversation_id)
         stmt = (
-            select(messages)
-            .where(messages.c.conversation_id.in_(owned))
-            .order_by(messages.c.seq)
+            select(messages).where(messages.c.conversation_id.in_(owned)).order_by(messages.c.seq)
         )
         return [_message(row) for row in self.conn.execute(stmt)]
 
