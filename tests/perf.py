@@ -234,9 +234,23 @@ def todo_command() -> list[str]:
 
 
 def base_env(root: Path) -> dict[str, str]:
-    """The environment every child gets: the user's, minus anything that points todo elsewhere."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TODO_", "TASK"))}
+    """The environment every child gets: the user's, minus anything that changes what is timed.
+
+    TODO_* and TASK* would point the programs at other data. PYTHON* settings
+    change the interpreter itself: PYTHONDONTWRITEBYTECODE would recompile the
+    package's modules from source on every run (an installed package has its
+    bytecode), PYTHONUNBUFFERED turns a 100,000-line export into 100,000
+    writes. Bytecode goes to a cache in the temp dir instead, filled by the
+    warm-up round, so the checkout and the environment stay untouched.
+    """
+    kept = ("PYTHONPATH", "PYTHONHOME")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TODO_", "TASK")) and (not k.startswith("PYTHON") or k in kept)
+    }
     env.update(
+        PYTHONPYCACHEPREFIX=str(root / "pycache"),
         XDG_DATA_HOME=str(root / "xdg-data"),
         XDG_CONFIG_HOME=str(root / "xdg-config"),
         XDG_CACHE_HOME=str(root / "xdg-cache"),
@@ -754,6 +768,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("Taskwarrior: taskwarrior not installed (no `task` on PATH)")
         if pg is None:
             print("PostgreSQL: skipped (--no-postgres)")
+        print("children: PYTHON* variables other than PYTHONPATH/PYTHONHOME removed; "
+              "bytecode cached in the temp dir (warm-up round)")
         print("ratio: median / the baseline's median; vs task: median / Taskwarrior's median "
               "for the same work at the same size")
         print(f"peak MiB: the child's own max RSS over all rounds; figures under "
