@@ -467,7 +467,9 @@ def build(
     # Empty, migrated databases: where each bulk-add run starts from.
     empty_sqlite = root / "sqlite-empty.db"
     run_setup([*todo, "db", "upgrade"], todo_env(sqlite_url(empty_sqlite)), root)
-    empty_pg = "todo_perf_empty"
+    # The pid keeps two runs against one external server apart.
+    pg_prefix = f"todo_perf_{os.getpid()}"
+    empty_pg = f"{pg_prefix}_empty"
     if pg is not None:
         url = pg.create(empty_pg)
         run_setup([*todo, "db", "upgrade"], todo_env(url), root)
@@ -495,8 +497,8 @@ def build(
                 bulk_prepare[backend] = _copy_sqlite(empty_sqlite, bulk_path)
             else:
                 assert pg is not None
-                urls[backend] = pg.create(f"todo_perf_{n}", empty_pg)
-                bulk_name = f"todo_perf_bulk_{n}"
+                urls[backend] = pg.create(f"{pg_prefix}_{n}", empty_pg)
+                bulk_name = f"{pg_prefix}_bulk_{n}"
                 bulk_urls[backend] = pg.create(bulk_name, empty_pg)
                 bulk_prepare[backend] = _fresh_pg(pg, bulk_name, empty_pg)
             # The product's own bulk path fills the list: what users would do.
@@ -515,6 +517,9 @@ def build(
             for backend in backends:
                 where = BACKEND_NAMES[backend]
                 if kind == "bulk":
+                    # stdin is the titles file itself (`todo add < FILE`): the
+                    # product reads a file and a pipe alike, and a file costs
+                    # no writer process to time along with it.
                     text = f"todo add < {size_name(n)} lines ({where}, empty db)"
                     url, stdin, prepare = bulk_urls[backend], lines, bulk_prepare[backend]
                 else:
