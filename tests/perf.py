@@ -193,8 +193,15 @@ class Bench:
 
 def titles(n: int) -> list[str]:
     """N distinct, realistic-length task titles (the same for todo and Taskwarrior)."""
-    words = ("Buy milk", "Call the plumber", "Review pull request", "Renew passport",
-             "Water the plants", "Write the quarterly report", "Book train tickets")
+    words = (
+        "Buy milk",
+        "Call the plumber",
+        "Review pull request",
+        "Renew passport",
+        "Water the plants",
+        "Write the quarterly report",
+        "Book train tickets",
+    )
     return [f"{words[i % len(words)]} #{i}" for i in range(n)]
 
 
@@ -306,9 +313,7 @@ class Postgres:
         from sqlalchemy.engine import make_url
 
         assert self._external is not None
-        return make_url(self._external).set(database=database).render_as_string(
-            hide_password=False
-        )
+        return make_url(self._external).set(database=database).render_as_string(hide_password=False)
 
     def create(self, name: str, template: str | None = None) -> str:
         if name not in self._made:  # bulk-add databases are made again every round
@@ -378,11 +383,18 @@ def _checkout() -> str | None:
     """The commit measured (and whether the product code had local changes), if known."""
     repo = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--",
-                                "todo_cli", "migrations"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--", "todo_cli", "migrations"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return f"{head}{' with local changes to todo_cli/migrations' if dirty else ''}"
@@ -418,7 +430,10 @@ def _taskwarrior_benches(
         # Taskwarrior's own scaling is worth seeing for the per-command rows.
         scales = kind in ("add", "list50") and n != smallest
         rows[kind] = Bench(
-            f"task-{kind}-{n}", section, f"Taskwarrior: {label}", [task_bin, *TASK_RC, *args],
+            f"task-{kind}-{n}",
+            section,
+            f"Taskwarrior: {label}",
+            [task_bin, *TASK_RC, *args],
             bulk_env if bulk else tw_env,
             prepare=_fresh_dir(bulk_data, bulk_rc) if bulk else None,
             baseline=f"task-{kind}-{smallest}" if scales else None,
@@ -426,9 +441,7 @@ def _taskwarrior_benches(
     return rows
 
 
-def build(
-    root: Path, sizes: tuple[int, ...], pg: Postgres | None, task_bin: str | None
-) -> Plan:
+def build(root: Path, sizes: tuple[int, ...], pg: Postgres | None, task_bin: str | None) -> Plan:
     """Make every database (untimed) and list the benches in round-robin order."""
     py = sys.executable
     todo = todo_command()
@@ -451,16 +464,39 @@ def build(
     run_setup([*todo, "add"], todo_env(sqlite_url(small_db)), root, small_titles)
     benches += [
         Bench("pass", start, "python -c pass", [py, "-c", "pass"], env),
-        Bench("typer", start, 'python -c "import typer"', [py, "-c", "import typer"], env,
-              baseline="pass"),
-        Bench("floor", start, "stack floor: import typer, sqlalchemy, pydantic",
-              [py, "-c", "import typer, sqlalchemy, pydantic"], env, baseline="pass"),
+        Bench(
+            "typer",
+            start,
+            'python -c "import typer"',
+            [py, "-c", "import typer"],
+            env,
+            baseline="pass",
+        ),
+        Bench(
+            "floor",
+            start,
+            "stack floor: import typer, sqlalchemy, pydantic",
+            [py, "-c", "import typer, sqlalchemy, pydantic"],
+            env,
+            baseline="pass",
+        ),
         Bench("help", start, "todo --help", [*todo, "--help"], env, baseline="typer"),
-        Bench("small-add", start, f"todo add X (SQLite, {SMALL_LIST} tasks)",
-              [*todo, "add", ONE_TITLE], todo_env(sqlite_url(small_db)),
-              baseline="floor"),
-        Bench("small-list", start, f"todo list (SQLite, {SMALL_LIST} tasks)",
-              [*todo, "list"], todo_env(sqlite_url(small_db)), baseline="floor"),
+        Bench(
+            "small-add",
+            start,
+            f"todo add X (SQLite, {SMALL_LIST} tasks)",
+            [*todo, "add", ONE_TITLE],
+            todo_env(sqlite_url(small_db)),
+            baseline="floor",
+        ),
+        Bench(
+            "small-list",
+            start,
+            f"todo list (SQLite, {SMALL_LIST} tasks)",
+            [*todo, "list"],
+            todo_env(sqlite_url(small_db)),
+            baseline="floor",
+        ),
     ]
 
     backends = ["sqlite"] + (["postgresql"] if pg is not None else [])
@@ -504,8 +540,10 @@ def build(
             # The product's own bulk path fills the list: what users would do.
             began = time.perf_counter()
             run_setup([*todo, "add"], todo_env(urls[backend]), root, lines)
-            _say(f"  {BACKEND_NAMES[backend]}: {size_name(n)} tasks added in "
-                 f"{time.perf_counter() - began:.1f} s")
+            _say(
+                f"  {BACKEND_NAMES[backend]}: {size_name(n)} tasks added in "
+                f"{time.perf_counter() - began:.1f} s"
+            )
 
         rivals: dict[str, Bench] = {}
         if task_bin is not None:
@@ -527,13 +565,23 @@ def build(
                     text = f"todo {shown} ({where})"
                     url, stdin, prepare = urls[backend], None, None
                 scales = kind in ("add", "list50")
-                benches.append(Bench(
-                    f"{backend}-{kind}-{n}", section, text, [*todo, *TODO_ARGS[kind]],
-                    todo_env(url), stdin=stdin, prepare=prepare,
-                    baseline=(("floor" if n == smallest else f"{backend}-{kind}-{smallest}")
-                              if scales else None),
-                    rival=rivals[kind].key if kind in rivals else None,
-                ))
+                benches.append(
+                    Bench(
+                        f"{backend}-{kind}-{n}",
+                        section,
+                        text,
+                        [*todo, *TODO_ARGS[kind]],
+                        todo_env(url),
+                        stdin=stdin,
+                        prepare=prepare,
+                        baseline=(
+                            ("floor" if n == smallest else f"{backend}-{kind}-{smallest}")
+                            if scales
+                            else None
+                        ),
+                        rival=rivals[kind].key if kind in rivals else None,
+                    )
+                )
             if kind in rivals:
                 benches.append(rivals[kind])
 
@@ -586,8 +634,10 @@ def print_table(plan: Plan) -> None:
     by_key = {b.key: b for b in plan.benches}
     label_width = max(len(b.label) for b in plan.benches) + 2
     base_width = 22
-    header = (f"{'command':<{label_width}} {'median ms':>10} {'min ms':>10} {'peak MiB':>9} "
-              f"{'ratio':>7}  {'baseline':<{base_width}} {'vs task':>8}")
+    header = (
+        f"{'command':<{label_width}} {'median ms':>10} {'min ms':>10} {'peak MiB':>9} "
+        f"{'ratio':>7}  {'baseline':<{base_width}} {'vs task':>8}"
+    )
     print(header)
     print("-" * len(header))
     section = None
@@ -649,8 +699,7 @@ class Check:
         shown = "not measured" if self.value is None else f"{self.value:.2f}{self.unit}"
         bound = "<" if self.strict else "<="
         best = "" if self.best is None else f"; best runs {self.best:.2f}{self.unit}"
-        return (f"{verdict}  {self.name}: {shown} (target {bound} {self.limit:g}{self.unit}"
-                f"{best})")
+        return f"{verdict}  {self.name}: {shown} (target {bound} {self.limit:g}{self.unit}{best})"
 
 
 def checks(plan: Plan) -> list[Check]:
@@ -660,40 +709,52 @@ def checks(plan: Plan) -> list[Check]:
     def timed(name: str, a: str, b: str, limit: float, strict: bool = False) -> Check:
         if a not in by_key or b not in by_key:
             return Check(name, None, limit, "x", strict)
-        return Check(name, ratio(by_key, a, b), limit, "x", strict,
-                     best=ratio(by_key, a, b, fastest=True))
+        return Check(
+            name, ratio(by_key, a, b), limit, "x", strict, best=ratio(by_key, a, b, fastest=True)
+        )
 
     found = [
         timed('todo --help vs python -c "import typer"', "help", "typer", 1.5),
-        timed(f"todo add (SQLite, {SMALL_LIST} tasks) vs stack floor",
-              "small-add", "floor", 1.15),
-        timed(f"todo list (SQLite, {SMALL_LIST} tasks) vs stack floor",
-              "small-list", "floor", 1.3),
+        timed(f"todo add (SQLite, {SMALL_LIST} tasks) vs stack floor", "small-add", "floor", 1.15),
+        timed(f"todo list (SQLite, {SMALL_LIST} tasks) vs stack floor", "small-list", "floor", 1.3),
     ]
     big, small = plan.sizes[-1], plan.sizes[0]
     for backend in plan.backends:
         label = BACKEND_NAMES[backend]
         if big != small:
             for kind, text in (("add", "todo add"), ("list50", "todo list --limit 50")):
-                found.append(timed(
-                    f"{text} ({label}) at {size_name(big)} vs at {size_name(small)}",
-                    f"{backend}-{kind}-{big}", f"{backend}-{kind}-{small}", 1.1,
-                ))
+                found.append(
+                    timed(
+                        f"{text} ({label}) at {size_name(big)} vs at {size_name(small)}",
+                        f"{backend}-{kind}-{big}",
+                        f"{backend}-{kind}-{small}",
+                        1.1,
+                    )
+                )
         for kind, text in (
             ("bulk", "bulk add (stdin) vs task import"),
             ("export", "list --all --json vs task export"),
             ("list50", "list --limit 50 vs task limit:50 list"),
             ("add", "add vs task add"),
         ):
-            found.append(timed(
-                f"{label} {text} at {size_name(big)} (faster than Taskwarrior)",
-                f"{backend}-{kind}-{big}", f"task-{kind}-{big}", 1, strict=True,
-            ))
+            found.append(
+                timed(
+                    f"{label} {text} at {size_name(big)} (faster than Taskwarrior)",
+                    f"{backend}-{kind}-{big}",
+                    f"task-{kind}-{big}",
+                    1,
+                    strict=True,
+                )
+            )
         export = by_key.get(f"{backend}-export-{big}")
-        found.append(Check(
-            f"todo list --all --json ({label}) of {size_name(big)} tasks: peak memory",
-            export.peak_mib if export else None, 100, " MiB",
-        ))
+        found.append(
+            Check(
+                f"todo list --all --json ({label}) of {size_name(big)} tasks: peak memory",
+                export.peak_mib if export else None,
+                100,
+                " MiB",
+            )
+        )
     return found
 
 
@@ -715,12 +776,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m tests.perf",
         description="Time todo against the Python stack floor and Taskwarrior, side by side.",
     )
-    parser.add_argument("--repeat", type=int, metavar="N",
-                        help=f"recorded rounds (default {DEFAULT_REPEAT}; --quick {QUICK_REPEAT})")
-    parser.add_argument("--sizes", type=_sizes, metavar="N,N,...",
-                        help="list sizes (default 100,10000,100000; --quick 100,1000)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a short run: sizes 100,1000 and 3 rounds")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="N",
+        help=f"recorded rounds (default {DEFAULT_REPEAT}; --quick {QUICK_REPEAT})",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        metavar="N,N,...",
+        help="list sizes (default 100,10000,100000; --quick 100,1000)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a short run: sizes 100,1000 and 3 rounds"
+    )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--no-taskwarrior", action="store_true", help="do not run `task`")
     args = parser.parse_args(argv)
@@ -750,8 +820,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = stack.enter_context(_private_root())
         pg = None
         if not args.no_postgres:
-            _say("starting PostgreSQL ..." if "TODO_TEST_DATABASE_URL" not in os.environ
-                 else "using TODO_TEST_DATABASE_URL ...")
+            _say(
+                "starting PostgreSQL ..."
+                if "TODO_TEST_DATABASE_URL" not in os.environ
+                else "using TODO_TEST_DATABASE_URL ..."
+            )
             pg = Postgres(stack)
         try:
             plan = build(root, args.sizes, pg, task_bin)
@@ -762,8 +835,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         stack.callback(spawner.close)
         run_rounds(plan, spawner, args.repeat)
 
-        print(f"todo benchmark: {args.repeat} rounds after a warm-up, medians; "
-              f"{os.cpu_count()} CPUs, {platform.platform()}")
+        print(
+            f"todo benchmark: {args.repeat} rounds after a warm-up, medians; "
+            f"{os.cpu_count()} CPUs, {platform.platform()}"
+        )
         print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
         for note in plan.notes:
             print(note)
@@ -773,12 +848,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("Taskwarrior: taskwarrior not installed (no `task` on PATH)")
         if pg is None:
             print("PostgreSQL: skipped (--no-postgres)")
-        print("children: PYTHON* variables other than PYTHONPATH/PYTHONHOME removed; "
-              "bytecode cached in the temp dir (warm-up round)")
-        print("ratio: median / the baseline's median; vs task: median / Taskwarrior's median "
-              "for the same work at the same size")
-        print(f"peak MiB: the child's own max RSS over all rounds; figures under "
-              f"{spawner.floor_bytes / MIB:.1f} MiB read as that (the spawner's own size)")
+        print(
+            "children: PYTHON* variables other than PYTHONPATH/PYTHONHOME removed; "
+            "bytecode cached in the temp dir (warm-up round)"
+        )
+        print(
+            "ratio: median / the baseline's median; vs task: median / Taskwarrior's median "
+            "for the same work at the same size"
+        )
+        print(
+            f"peak MiB: the child's own max RSS over all rounds; figures under "
+            f"{spawner.floor_bytes / MIB:.1f} MiB read as that (the spawner's own size)"
+        )
         print()
         print_table(plan)
         print()
@@ -786,8 +867,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for check in results:
             print(check.line())
         failed = sum(1 for c in results if c.passed is False)
-        print(f"\n{len(results) - failed} of {len(results)} targets met or not measured; "
-              f"{failed} failed. Total {time.perf_counter() - began:.0f} s.")
+        print(
+            f"\n{len(results) - failed} of {len(results)} targets met or not measured; "
+            f"{failed} failed. Total {time.perf_counter() - began:.0f} s."
+        )
     return 0
 
 

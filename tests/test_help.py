@@ -16,7 +16,11 @@ def _command_paths() -> list[list[str]]:
 
     def walk(command: click.Command, path: list[str]) -> None:
         if isinstance(command, TyperGroup):
-            for name, sub in command.commands.items():
+            # Through list_commands/get_command, as click does: some groups load lazily.
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                assert sub is not None
                 walk(sub, [*path, name])
         else:
             paths.append(path)

@@ -125,3 +125,30 @@ def test_importing_the_cli_reads_connects_and_creates_nothing(tmp_path: Path) ->
     assert out.stdout.strip() == ""
     assert not (tmp_path / "d").exists()
     assert not (tmp_path / "c").exists()
+
+
+def test_a_task_command_does_not_load_the_chat_log_or_db_commands(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.argv = ['todo', 'list', '--json']; import gc\n"
+        "from todo_cli.cli import app\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(','.join(m for m in ('todo_cli.cli.chatlog', 'todo_cli.cli.db', 'alembic', "
+        "'rich', 'psycopg', 'tomllib') if m in sys.modules), file=sys.stderr)"
+    )
+    env = {
+        "TODO_DATABASE_URL": f"sqlite:///{tmp_path / 'lean.db'}",
+        "TODO_USER": "alice",
+        "TODO_CONFIG": str(tmp_path / "absent.toml"),
+        "PATH": "/usr/bin:/bin",
+    }
+    # First use creates the schema (and so needs Alembic); the second is the everyday path.
+    for _ in range(2):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            check=True,
+        )
+    assert out.stderr.strip() == ""

@@ -418,3 +418,29 @@ def test_a_second_user_never_sees_the_first_users_tasks(todo: Todo) -> None:
         assert result.exit_code == 1, (command, result.stderr)
         assert "no task" in result.stderr
     assert todo("show", "1", "--json").json() == alice_task
+
+
+def test_list_json_from_the_database_is_byte_for_byte_the_python_encoding(todo: Todo) -> None:
+    """`list --json` is encoded by the database; `show --json` by Python. They agree."""
+    from todo_cli.render import dumps
+
+    tricky = [
+        "naïve café ☕ 🎉",
+        'quote " and backslash \\ and slash /',
+        "tab\tescape \x1b[31m del \x7f bell \x07 unit \x1f",
+        "line separator \u2028 and bom \ufeff inside",
+    ]
+    for title in tricky:
+        add(todo, title, "-d", "first line\nsecond line")
+    add(todo, "no description")
+    assert todo("done", "2").exit_code == 0
+    # Split on newlines only: str.splitlines would also split at U+2028.
+    lines = todo("list", "--all", "--format", "jsonl").stdout.rstrip("\n").split("\n")
+    assert len(lines) == len(tricky) + 1
+    for line in lines:
+        listed = json.loads(line)
+        shown = todo("show", str(listed["number"]), "--json").json()
+        assert listed == shown
+        assert line == dumps(shown)
+    as_array = todo("list", "--all", "--json").json()
+    assert [json.loads(line) for line in lines] == as_array

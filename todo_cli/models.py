@@ -24,6 +24,9 @@ from todo_cli.text import check_text
 
 Role = Literal["user", "assistant"]
 
+# Every model defers building its validator until first used: `todo list`
+# builds none, and `todo add` only the one it validates with.
+
 
 def _title(value: str, limit: int) -> str:
     check_text(value, "title")
@@ -47,7 +50,7 @@ def _optional_text(value: str | None, what: str, limit: int) -> str | None:
 
 
 class TaskCreate(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     title: str
     description: str | None = None
@@ -66,7 +69,7 @@ class TaskCreate(BaseModel):
 class TaskUpdate(BaseModel):
     """Only the fields that were given are changed (``model_fields_set``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     title: str | None = None
     description: str | None = None
@@ -83,7 +86,7 @@ class TaskUpdate(BaseModel):
 
 
 class Task(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: UUID
     number: int
@@ -96,7 +99,7 @@ class Task(BaseModel):
 
 
 class ConversationCreate(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     title: str | None = None
 
@@ -109,7 +112,7 @@ class ConversationCreate(BaseModel):
 
 
 class Conversation(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: UUID
     number: int
@@ -120,7 +123,7 @@ class Conversation(BaseModel):
 
 
 class MessageCreate(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     role: Role
     # Kept exactly as given (no stripping): a transcript is a record.
@@ -140,7 +143,7 @@ class MessageCreate(BaseModel):
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: UUID
     role: Role

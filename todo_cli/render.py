@@ -64,37 +64,52 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
-def _dumps(value: Any, indent: int | None = None) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=indent)
+def dumps(value: Any) -> str:
+    """Compact JSON, non-ASCII as is: the encoding of every item in a list.
+
+    It is also what the database produces for `list --json` (see
+    TaskRepository.find_as_json), so the two paths agree byte for byte.
+    """
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def write_json(value: Any, out: TextIO | None = None) -> None:
-    """One JSON document: an object for one item, an array for many."""
-    (out or sys.stdout).write(_dumps(value, indent=2) + "\n")
+    """One JSON document, indented for people who read it."""
+    (out or sys.stdout).write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
-def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
-    """A JSON array written item by item, so a long list never sits in memory."""
+def write_encoded_array(encoded: Iterable[str], out: TextIO | None = None) -> int:
+    """A JSON array of already-encoded items, one per line, written as they come."""
     stream = out or sys.stdout
     count = 0
-    for item in items:
-        stream.write(("[\n  " if count == 0 else ",\n  ") + _dumps(item))
+    for item in encoded:
+        stream.write(("[\n  " if count == 0 else ",\n  ") + item)
         count += 1
     stream.write("[]\n" if count == 0 else "\n]\n")
     return count
 
 
-def write_jsonl(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
+def write_encoded_lines(encoded: Iterable[str], out: TextIO | None = None) -> int:
+    """JSON Lines of already-encoded items."""
     stream = out or sys.stdout
     count = 0
-    for item in items:
-        stream.write(_dumps(item) + "\n")
+    for item in encoded:
+        stream.write(item + "\n")
         count += 1
     return count
 
 
+def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
+    """A JSON array written item by item, so a long list never sits in memory."""
+    return write_encoded_array((dumps(item) for item in items), out)
+
+
+def write_jsonl(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
+    return write_encoded_lines((dumps(item) for item in items), out)
+
+
 def error_json(code: str, message: str) -> str:
-    return _dumps({"error": {"code": code, "message": message}})
+    return dumps({"error": {"code": code, "message": message}})
 
 
 # --- people ---------------------------------------------------------------

@@ -8,6 +8,7 @@ checks that Alembic's autogenerate finds no difference between the two.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -74,10 +75,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None).isoformat(timespec="microseconds")
-        return value
+            return _sqlite_text(value)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -87,6 +87,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=16)
+def _sqlite_text(value: datetime) -> str:
+    # A bulk add binds the same instant 200,000 times; format it once.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def not_blank_and_at_most(column: str, limit: int) -> str:

@@ -30,7 +30,7 @@ APP_NAME = "todo-cli"
 class FileSettings(BaseModel):
     """The keys `config.toml` may hold; an unknown key is an error, not a silent typo."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     database_url: str | None = None
     direct_database_url: str | None = None
@@ -74,8 +74,6 @@ def default_sqlite_path() -> Path:
 
 
 def read_config_file(path: Path) -> FileSettings:
-    import tomllib
-
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -84,6 +82,8 @@ def read_config_file(path: Path) -> FileSettings:
         raise ConfigError(
             f"cannot read config file {path}: {exc.strerror}", hint="check its permissions"
         ) from None
+    import tomllib  # only when there is a file to parse
+
     try:
         data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

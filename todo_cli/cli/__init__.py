@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from todo_cli.cli import chatlog, db, tasks  # noqa: F401  (each registers its commands)
+from todo_cli.cli import tasks  # noqa: F401  (registers the task commands)
 from todo_cli.cli.app import app
 
 

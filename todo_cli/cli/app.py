@@ -80,8 +80,32 @@ def report(code: str, message: str, *, as_json: bool) -> None:
         sys.stderr.write(f"error: {one_line(message)}\n")
 
 
+# Command groups built only when named (or when help lists them): a task
+# command does not pay to import and build a dozen commands it will not run.
+LAZY_GROUPS = {
+    "chat-log": ("todo_cli.cli.chatlog", "chat_app"),
+    "db": ("todo_cli.cli.db", "db_app"),
+}
+
+
 class TodoGroup(TyperGroup):
     """Runs a command and maps every outcome to an exit code, in one place."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *LAZY_GROUPS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in LAZY_GROUPS or cmd_name in self.commands:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        from typer.main import get_command
+
+        module_name, attribute = LAZY_GROUPS[cmd_name]
+        group = get_command(getattr(importlib.import_module(module_name), attribute))
+        group.name = cmd_name
+        self.commands[cmd_name] = group
+        return group
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from todo_cli.cli.app import app, state
+from todo_cli.cli.app import state
 from todo_cli.cli.options import Json, Yes
 from todo_cli.errors import InvalidInput, UsageError
 
@@ -24,7 +24,6 @@ chat_app = typer.Typer(
     invoke_without_command=True,
     rich_markup_mode=None,
 )
-app.add_typer(chat_app)
 
 Conv = Annotated[
     str,

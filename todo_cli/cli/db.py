@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from todo_cli.cli.app import app, state
+from todo_cli.cli.app import state
 from todo_cli.cli.options import Json, Yes
 from todo_cli.errors import ConfirmationRequired
 
@@ -17,7 +17,6 @@ db_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(db_app)
 
 Sql = Annotated[bool, typer.Option("--sql", help="Print the SQL instead of running it.")]
 From = Annotated[

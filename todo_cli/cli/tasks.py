@@ -106,10 +106,8 @@ def add(
         if json:
             render.write_json_array(render.task_json(task) for task in added)
         else:
-            render.tell(
-                f"added {len(added)} task{'s' if len(added) != 1 else ''}: "
-                f"#{added[0].number}..#{added[-1].number}"
-            )
+            plural = "s" if len(added) != 1 else ""
+            render.tell(f"added {len(added)} task{plural}: #{added.first}..#{added.last}")
         return
 
     one = parse(TaskCreate, {"title": title, "description": description})
@@ -155,27 +153,21 @@ def list_(
     """
     from todo_cli import render
     from todo_cli.database import transaction
-    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.repository.tasks import TaskQuery, TaskRepository
 
     if done and all_:
         raise UsageError("--done and --all do not go together", hint="pick one")
     settings = state(ctx).settings()
     status: Status = "all" if all_ else "done" if done else "open"
     output = Format.json if json else fmt
+    query = TaskQuery(status=status, search=search, sort=sort.value, reverse=reverse, limit=limit)
     with transaction(settings, read_only=True) as conn:
-        found = TaskRepository(conn, settings.user).find(
-            status=status,
-            search=search,
-            sort=sort.value,
-            reverse=reverse,
-            limit=limit,
-            stream=output is not Format.table,
-        )
+        repository = TaskRepository(conn, settings.user)
         if output is Format.json:
-            render.write_json_array(render.task_json(task) for task in found)
+            render.write_encoded_array(repository.find_as_json(query))
         elif output is Format.jsonl:
-            render.write_jsonl(render.task_json(task) for task in found)
-        elif not render.tasks_table(found):
+            render.write_encoded_lines(repository.find_as_json(query))
+        elif not render.tasks_table(repository.find(query)):
             render.tell(
                 f"no {'' if status == 'all' else status + ' '}tasks"
                 + (f" matching {search!r}" if search else "")

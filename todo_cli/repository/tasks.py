@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import uuid4
@@ -44,6 +45,49 @@ def _task(row: Row[Any]) -> Task:
     )
 
 
+@dataclass(frozen=True)
+class TaskQuery:
+    """Which of the user's tasks a listing wants, and in what order."""
+
+    status: Status = "open"
+    search: str | None = None
+    sort: SortKey = "number"
+    reverse: bool = False
+    limit: int | None = None
+
+
+class AddedTasks:
+    """What a bulk add wrote: its number range, and its tasks on demand."""
+
+    def __init__(self, rows: list[dict[str, Any]], now: datetime) -> None:
+        self._rows = rows
+        self._now = now
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @property
+    def first(self) -> int:
+        return int(self._rows[0]["number"])
+
+    @property
+    def last(self) -> int:
+        return int(self._rows[-1]["number"])
+
+    def __iter__(self) -> Iterator[Task]:
+        for row in self._rows:
+            yield Task.model_construct(
+                id=row["id"],
+                number=row["number"],
+                title=row["title"],
+                description=row["description"],
+                completed=False,
+                completed_at=None,
+                created_at=self._now,
+                updated_at=self._now,
+            )
+
+
 class TaskRepository:
     """The current user's tasks, over the caller's connection and transaction."""
 
@@ -62,7 +106,7 @@ class TaskRepository:
             return self._add_in_one_statement(new, task_id, now)
         user_id, number = take_numbers(self.conn, self.user, "task_counter", 1, now)
         self.conn.execute(tasks.insert().values(self._row(new, task_id, user_id, number, now)))
-        return Task(
+        return Task.model_construct(
             id=task_id,
             number=number,
             title=new.title,
@@ -110,30 +154,41 @@ class TaskRepository:
         )
         return _task(self.conn.execute(stmt).one())
 
-    def add_many(self, new: Sequence[TaskCreate]) -> list[Task]:
-        """Add tasks in bulk: one counter update, then batched multi-row INSERTs."""
-        if not new:
-            return []
+    def add_many(self, new: Sequence[TaskCreate]) -> AddedTasks:
+        """Add tasks in bulk: one counter update, then batched multi-row INSERTs.
+
+        The models of what was added are built only if the caller iterates
+        the result (``--json``): for 100,000 tasks that is most of the cost.
+        """
         now = _now()
+        if not new:
+            return AddedTasks([], now)
         user_id, first = take_numbers(self.conn, self.user, "task_counter", len(new), now)
         rows = [
             self._row(item, uuid4(), user_id, first + offset, now)
             for offset, item in enumerate(new)
         ]
-        self.conn.execute(tasks.insert(), rows)
-        return [
-            Task.model_construct(
-                id=row["id"],
-                number=row["number"],
-                title=row["title"],
-                description=row["description"],
-                completed=False,
-                completed_at=None,
-                created_at=now,
-                updated_at=now,
-            )
-            for row in rows
-        ]
+        if self.conn.dialect.name == "postgresql":
+            self._copy_in(rows)
+        else:
+            self.conn.execute(tasks.insert(), rows)
+        return AddedTasks(rows, now)
+
+    def _copy_in(self, rows: list[dict[str, Any]]) -> None:
+        """COPY rows in on the command's own connection and transaction.
+
+        Multi-row INSERTs spend most of their time in the driver splitting and
+        binding 9,000-parameter statements; COPY streams rows in psycopg's C
+        code, several times faster for a bulk add of 100,000 tasks.
+        """
+        columns = list(rows[0])
+        raw: Any = self.conn.connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY tasks ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
 
     @staticmethod
     def _row(
@@ -204,32 +259,113 @@ class TaskRepository:
     def get(self, ref: Ref) -> Task:
         return self.get_many([ref])[0]
 
-    def find(
-        self,
-        *,
-        status: Status = "open",
-        search: str | None = None,
-        sort: SortKey = "number",
-        reverse: bool = False,
-        limit: int | None = None,
-        stream: bool = False,
-    ) -> Iterator[Task]:
+    def find(self, query: TaskQuery, *, stream: bool = False) -> Iterator[Task]:
         """The user's tasks, in order.
 
         With ``stream`` a long list comes in batches (a server-side cursor on
         PostgreSQL), so 100,000 tasks never sit in memory at once; without it,
         the rows come in the one round trip of a plain query.
         """
-        from sqlalchemy import or_, select
+        from sqlalchemy import select
 
-        stmt = select(tasks).where(self._owner)
-        if status != "all":
-            stmt = stmt.where(tasks.c.completed.is_(status == "done"))
-        if search:
+        stmt = self._filtered(select(tasks), query)
+        if stream and (query.limit is None or query.limit > STREAM_THRESHOLD):
+            stmt = stmt.execution_options(yield_per=STREAM_BATCH)
+        for row in self.conn.execute(stmt):
+            yield _task(row)
+
+    def find_as_json(self, query: TaskQuery) -> Iterator[str]:
+        """The same tasks as :meth:`find`, each already encoded as a JSON object.
+
+        The database builds the JSON (SQLite's json_object, PostgreSQL's
+        row_to_json): exporting 100,000 tasks through Python objects costs
+        four times as long. The output is byte for byte what
+        ``render.task_json`` gives for the same task, which a test holds.
+        Streams in batches, so memory stays flat however long the list.
+        """
+        stmt = self._filtered(self._json_select(), query)
+        if query.limit is None or query.limit > STREAM_THRESHOLD:
+            stmt = stmt.execution_options(yield_per=STREAM_BATCH)
+        for (encoded,) in self.conn.execute(stmt):
+            yield encoded
+
+    def _json_select(self) -> Any:
+        from sqlalchemy import String, Text, case, cast, func, literal_column, select, true
+
+        if self.conn.dialect.name == "postgresql":
+
+            def stamp(column: Any) -> Any:
+                return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+
+            fields = (
+                select(
+                    cast(tasks.c.id, String).label("id"),
+                    tasks.c.number,
+                    tasks.c.title,
+                    tasks.c.description,
+                    tasks.c.completed,
+                    stamp(tasks.c.completed_at).label("completed_at"),
+                    stamp(tasks.c.created_at).label("created_at"),
+                    stamp(tasks.c.updated_at).label("updated_at"),
+                )
+                .correlate(tasks)
+                .lateral("t")
+            )
+            # As text: psycopg would otherwise parse the JSON back into dicts.
+            return select(cast(func.row_to_json(literal_column("t")), Text)).select_from(
+                tasks.join(fields, true())
+            )
+
+        # SQLite keeps a UUID as 32 hex digits and a time as ISO 8601 UTC text
+        # (see schema.UTCDateTime): both need only dressing up.
+        raw_id = cast(tasks.c.id, String)
+        dashed = (
+            func.substr(raw_id, 1, 8)
+            + "-"
+            + func.substr(raw_id, 9, 4)
+            + "-"
+            + func.substr(raw_id, 13, 4)
+            + "-"
+            + func.substr(raw_id, 17, 4)
+            + "-"
+            + func.substr(raw_id, 21)
+        )
+
+        def zulu(column: Any) -> Any:
+            return cast(column, String) + "Z"
+
+        return select(
+            func.json_object(
+                "id",
+                dashed,
+                "number",
+                tasks.c.number,
+                "title",
+                tasks.c.title,
+                "description",
+                tasks.c.description,
+                "completed",
+                func.json(case((tasks.c.completed, "true"), else_="false")),
+                "completed_at",
+                case((tasks.c.completed_at.is_(None), None), else_=zulu(tasks.c.completed_at)),
+                "created_at",
+                zulu(tasks.c.created_at),
+                "updated_at",
+                zulu(tasks.c.updated_at),
+            )
+        )
+
+    def _filtered(self, stmt: Any, query: TaskQuery) -> Any:
+        from sqlalchemy import or_
+
+        stmt = stmt.where(self._owner)
+        if query.status != "all":
+            stmt = stmt.where(tasks.c.completed.is_(query.status == "done"))
+        if query.search:
             stmt = stmt.where(
                 or_(
-                    tasks.c.title.icontains(search, autoescape=True),
-                    tasks.c.description.icontains(search, autoescape=True),
+                    tasks.c.title.icontains(query.search, autoescape=True),
+                    tasks.c.description.icontains(query.search, autoescape=True),
                 )
             )
         key = {
@@ -238,15 +374,11 @@ class TaskRepository:
             "updated": tasks.c.updated_at,
             "title": tasks.c.title,
             "completed": tasks.c.completed_at,
-        }[sort]
-        order = [key.desc() if reverse else key.asc()]
-        if sort != "number":
-            order.append(tasks.c.number.desc() if reverse else tasks.c.number.asc())
+        }[query.sort]
+        order = [key.desc() if query.reverse else key.asc()]
+        if query.sort != "number":
+            order.append(tasks.c.number.desc() if query.reverse else tasks.c.number.asc())
         stmt = stmt.order_by(*order)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-
-        if stream and (limit is None or limit > STREAM_THRESHOLD):
-            stmt = stmt.execution_options(yield_per=STREAM_BATCH)
-        for row in self.conn.execute(stmt):
-            yield _task(row)
+        if query.limit is not None:
+            stmt = stmt.limit(query.limit)
+        return stmt
