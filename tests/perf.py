@@ -17,7 +17,9 @@ child's own peak resident memory (``ru_maxrss`` from ``os.wait4``). Children
 are started by a deliberately small helper process (tests/perf_spawn.py), so
 the benchmark's own memory never leaks into their figures. The table shows medians,
 the peak memory over all rounds, a ratio against the row's baseline and, at each
-size, the ratio against Taskwarrior doing the same thing.
+size, the ratio against Taskwarrior doing the same thing. A ratio is the median
+of the per-round ratios (each round runs both sides seconds apart), which holds
+steadier on a shared machine than a ratio of medians.
 
 Nothing outside a private temporary directory is touched: every database, the
 config file and the XDG dirs of `todo`, and Taskwarrior's TASKRC and TASKDATA,
@@ -48,7 +50,7 @@ from pathlib import Path
 
 DEFAULT_SIZES = (100, 10_000, 100_000)
 QUICK_SIZES = (100, 1_000)
-DEFAULT_REPEAT = 7
+DEFAULT_REPEAT = 11
 QUICK_REPEAT = 3
 # Tasks in the "small list" of the start-up rows: a list a person reads at a glance.
 SMALL_LIST = 10
@@ -620,10 +622,24 @@ def _ms(seconds: float | None) -> str:
 def ratio(
     benches: dict[str, Bench], key: str, against: str | None, *, fastest: bool = False
 ) -> float | None:
-    """Median over median (or, with `fastest`, best run over best run)."""
+    """The median of the per-round ratios (or, with `fastest`, best run over best run).
+
+    Both commands ran in the same round, seconds apart, so a ratio within a
+    round cancels the slow drift of a shared, noisy machine; the median of
+    those ratios then drops the rounds a neighbour disturbed.
+    """
     if against is None or against not in benches:
         return None
     mine, theirs = benches[key], benches[against]
+    if (
+        not fastest
+        and mine.samples
+        and len(mine.samples) == len(theirs.samples)
+        and all(t.seconds > 0 for t in theirs.samples)
+    ):
+        return statistics.median(
+            m.seconds / t.seconds for m, t in zip(mine.samples, theirs.samples, strict=True)
+        )
     a, b = (mine.fastest, theirs.fastest) if fastest else (mine.median, theirs.median)
     if a is None or b is None or b == 0:
         return None
