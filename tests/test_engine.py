@@ -222,3 +222,26 @@ def test_debug_shows_a_traceback_on_purpose() -> None:
     assert proc.returncode != 0
     assert b"Traceback" in proc.stderr
     assert b"hunter2" not in proc.stderr
+
+
+def test_tls_and_channel_binding_as_neon_requires(
+    todo: Todo, backend: str, postgres: PostgresHandle
+) -> None:
+    """With a TLS-capable server (TODO_TEST_PG_BINDIR), the Neon URL form just works."""
+    if backend != "postgresql" or postgres.server is None or not postgres.server.tls:
+        pytest.skip("needs the suite's server built with TLS (set TODO_TEST_PG_BINDIR)")
+    url = todo.url + "&channel_binding=require"
+    assert run_cli(["--db", url, "add", "over TLS"]).exit_code == 0
+    from sqlalchemy import text
+
+    from todo_cli.engine import create_engine
+
+    engine = create_engine(parse_url(url))
+    try:
+        with engine.connect() as conn:
+            ssl = conn.execute(
+                text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert ssl is True

@@ -296,7 +296,9 @@ def test_done_with_one_missing_ref_changes_nothing(todo: Todo) -> None:
 def test_references_by_number_hash_uuid_and_prefix(todo: Todo) -> None:
     task = add(todo, "t")
     task_id = str(task["id"])
-    for ref in ("1", "#1", task_id, task_id.upper(), task_id.replace("-", ""), task_id[:6]):
+    # Digits alone name a number, so take a prefix long enough to hold a letter.
+    prefix = next(task_id[:k] for k in range(6, 36) if not task_id[:k].isdigit())
+    for ref in ("1", "#1", task_id, task_id.upper(), task_id.replace("-", ""), prefix):
         shown = todo("show", ref, "--json")
         assert shown.exit_code == 0, (ref, shown.stderr)
         assert shown.json()["id"] == task_id
