@@ -240,3 +240,8 @@ def sql_rows(url: str, statement: str, **params: Any) -> list[Any]:
             return list(rows)
     finally:
         engine.dispose()
+
+
+def id_prefix(uuid_text: str, length: int = 8) -> str:
+    """A UUID prefix usable as a reference: digits alone would name a number instead."""
+    return next(uuid_text[:k] for k in range(length, 37) if not uuid_text[:k].isdigit())

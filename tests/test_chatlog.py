@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import Todo, sql_rows
+from tests.conftest import Todo, id_prefix, sql_rows
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
@@ -257,7 +257,7 @@ def test_a_conversation_is_found_by_any_reference_form(todo: Todo, form: str) ->
         "hash-number": "#2",
         "uuid": target["id"],
         "upper-uuid": target["id"].upper(),
-        "prefix": target["id"][:8],
+        "prefix": id_prefix(target["id"]),
     }[form]
     say(todo, ref, "user", "found it")
     assert export(todo, ref)["title"] == "target"
@@ -325,7 +325,7 @@ def test_another_users_conversations_are_invisible(todo: Todo) -> None:
     say(todo, "1", "user", "private")
     bob = todo.as_user("bob")
     assert bob("chat-log", "list", "--json").json() == []
-    for ref in ("1", "#1", secret["id"], secret["id"][:8]):
+    for ref in ("1", "#1", secret["id"], id_prefix(secret["id"])):
         for args in (
             ["show", ref],
             ["export", ref],

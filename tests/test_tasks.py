@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import Todo, sql_rows
+from tests.conftest import Todo, id_prefix, sql_rows
 
 TASK_KEYS = {
     "id",
@@ -296,8 +296,7 @@ def test_done_with_one_missing_ref_changes_nothing(todo: Todo) -> None:
 def test_references_by_number_hash_uuid_and_prefix(todo: Todo) -> None:
     task = add(todo, "t")
     task_id = str(task["id"])
-    # Digits alone name a number, so take a prefix long enough to hold a letter.
-    prefix = next(task_id[:k] for k in range(6, 36) if not task_id[:k].isdigit())
+    prefix = id_prefix(task_id, 6)
     for ref in ("1", "#1", task_id, task_id.upper(), task_id.replace("-", ""), prefix):
         shown = todo("show", ref, "--json")
         assert shown.exit_code == 0, (ref, shown.stderr)
@@ -414,7 +413,7 @@ def test_a_second_user_never_sees_the_first_users_tasks(todo: Todo) -> None:
         ["reopen", alice_id],
         ["edit", alice_id, "--title", "pwned"],
         ["delete", alice_id, "--yes"],
-        ["show", alice_id[:8]],
+        ["show", id_prefix(alice_id)],
     ):
         result = bob(*command)
         assert result.exit_code == 1, (command, result.stderr)

@@ -17,6 +17,7 @@ from todo_cli.text import one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table as RichTable
 
     from todo_cli.models import Conversation, Message, Task
 
@@ -149,13 +150,14 @@ def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def tasks_table(tasks: Iterator[Task]) -> int:
-    """A table of tasks on stdout; returns how many rows it showed."""
+def new_table() -> tuple[Console, RichTable, bool]:
+    """A console for stdout, an empty table styled for it, and whether stdout is piped.
+
+    Piped, the table has no box and no colour, and never wraps or cuts a cell.
+    """
     from rich import box
     from rich.table import Table
-    from rich.text import Text
 
-    console = stdout_console()
     piped = not sys.stdout.isatty()
     table = Table(
         box=None if piped else box.SIMPLE_HEAD,
@@ -163,6 +165,14 @@ def tasks_table(tasks: Iterator[Task]) -> int:
         pad_edge=False,
         header_style=None if piped or os.environ.get("NO_COLOR") else "bold",
     )
+    return stdout_console(), table, piped
+
+
+def tasks_table(tasks: Iterator[Task]) -> int:
+    """A table of tasks on stdout; returns how many rows it showed."""
+    from rich.text import Text
+
+    console, table, piped = new_table()
     overflow: Literal["ignore", "fold"] = "ignore" if piped else "fold"
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("done", no_wrap=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from todo_cli.render import conversation_json, message_json, stdout_console
+from todo_cli.render import conversation_json, message_json, new_table, stdout_console
 from todo_cli.text import multi_line, one_line
 
 if TYPE_CHECKING:
@@ -40,18 +40,9 @@ def transcript_json(conversation: Conversation, messages: Sequence[Message]) -> 
 
 def conversations_table(conversations: Sequence[Conversation]) -> None:
     """A table of conversations on stdout."""
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    console = stdout_console()
-    piped = not sys.stdout.isatty()
-    table = Table(
-        box=None if piped else box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        header_style=None if piped or os.environ.get("NO_COLOR") else "bold",
-    )
+    console, table, piped = new_table()
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("title", overflow="ignore" if piped else "fold", no_wrap=piped)
     table.add_column("messages", justify="right", no_wrap=True)
