@@ -227,7 +227,7 @@ def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json 
         render.write_json(render.conversation_json(deleted))
     else:
         render.tell(
-            f"deleted conversation #{deleted.number} and its {deleted.message_count} messages"
+            f"deleted conversation #{deleted.number} and its {_messages(deleted.message_count)}"
         )
 
 
@@ -269,7 +269,7 @@ def import_(
     else:
         render.tell(
             f"imported conversation #{conversation.number} with "
-            f"{conversation.message_count} messages"
+            f"{_messages(conversation.message_count)}"
         )
 
 
@@ -434,3 +434,7 @@ def _json_type(value: Any) -> str:
         type(None): "null",
     }
     return names.get(type(value), type(value).__name__)
+
+
+def _messages(count: int) -> str:
+    return f"{count} message{'' if count == 1 else 's'}"
