@@ -147,3 +147,32 @@ def test_delete_asks_on_a_terminal_and_no_keeps_the_task(todo: Todo, command: li
     assert proc.returncode == 2
     assert b"delete #1" in err
     assert json.loads(todo.process("list", "--json").stdout)[0]["title"] == "keep me"
+
+
+def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(todo: Todo) -> None:
+    import signal
+    import time
+
+    todo.process("add", "keep me")
+    master, slave = pty.openpty()
+    env = dict(os.environ) | todo.env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", "delete", "1"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+    )
+    assert proc.stderr is not None
+    prompt = b""
+    deadline = time.monotonic() + 60
+    while b"delete #1" not in prompt and time.monotonic() < deadline:
+        prompt += os.read(proc.stderr.fileno(), 1024)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    os.close(slave)
+    os.close(master)
+    assert proc.returncode == 130
+    assert b"Traceback" not in prompt + err
+    assert json.loads(todo.process("list", "--json").stdout)[0]["title"] == "keep me"
