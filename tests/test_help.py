@@ -76,3 +76,21 @@ def test_no_arguments_shows_help_and_exit_2() -> None:
     result = run_cli([])
     assert result.exit_code == 2
     assert "Usage: todo" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("todo li", "list"), ("todo db up", "upgrade"), ("todo chat-log ap", "append")],
+)
+def test_shell_completion_knows_every_command(words: str, expected: str) -> None:
+    from tests.conftest import run_process
+
+    proc = run_process(
+        [],
+        env={
+            "_TODO_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - 1),
+        },
+    )
+    assert proc.stdout.decode().split() == [expected]
