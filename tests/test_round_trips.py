@@ -26,8 +26,13 @@ def statements(postgres: PostgresHandle, todo: Todo, *args: str) -> list[str]:
     offset = postgres.server.log_offset()
     proc = todo.process(*args)
     assert proc.returncode == 0, proc.stderr
-    time.sleep(0.05)  # the server writes its log line just after answering
-    return postgres.server.statements_for(database, offset)
+    # The server logs a statement as it runs it; wait for the final COMMIT.
+    deadline = time.monotonic() + 5
+    sent = postgres.server.statements_for(database, offset)
+    while (not sent or sent[-1] != "COMMIT") and time.monotonic() < deadline:
+        time.sleep(0.02)
+        sent = postgres.server.statements_for(database, offset)
+    return sent
 
 
 def test_add_is_one_statement_of_work(pg_todo: Todo, postgres: PostgresHandle) -> None:
