@@ -243,9 +243,9 @@ def _postgres_engine(db: DatabaseURL, *, connect_timeout: float, connect_retries
         },
     )
 
-    # A bulk add without RETURNING would otherwise go to psycopg's executemany:
-    # one INSERT per row. SQLAlchemy's "insertmanyvalues" sends one multi-row
-    # INSERT per 1,000 rows instead.
+    # A batch INSERT without RETURNING (a chat-log import of many messages)
+    # would otherwise go to psycopg's executemany: one INSERT per row.
+    # SQLAlchemy's "insertmanyvalues" sends one multi-row INSERT per 1,000 rows.
     engine.dialect.use_insertmanyvalues_wo_returning = True
 
     @event.listens_for(engine, "do_connect")

@@ -155,7 +155,7 @@ class TaskRepository:
         return _task(self.conn.execute(stmt).one())
 
     def add_many(self, new: Sequence[TaskCreate]) -> AddedTasks:
-        """Add tasks in bulk: one counter update, then batched multi-row INSERTs.
+        """Add tasks in bulk: one counter update, then COPY (PostgreSQL) or executemany.
 
         The models of what was added are built only if the caller iterates
         the result (``--json``): for 100,000 tasks that is most of the cost.
