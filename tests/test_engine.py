@@ -245,3 +245,28 @@ def test_tls_and_channel_binding_as_neon_requires(
     finally:
         engine.dispose()
     assert ssl is True
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["add", "x"],
+        ["show", "1"],
+        ["chat-log"],
+        ["chat-log", "show", "1"],
+        ["db", "current"],
+        ["db", "upgrade"],
+        ["db", "info"],
+    ],
+    ids=lambda command: " ".join(command),
+)
+def test_every_command_on_a_down_database_is_exit_3_with_the_password_masked(
+    command: list[str],
+) -> None:
+    url = f"postgresql://alice:hunter2@127.0.0.1:{_closed_port()}/todo"
+    result = run_cli(["--db", url, *command])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: cannot reach postgresql+psycopg://alice:***@")
+    assert "hunter2" not in result.stderr
+    assert result.stdout == ""

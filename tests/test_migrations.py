@@ -87,6 +87,14 @@ def test_head_revision_constant_is_the_alembic_head() -> None:
     assert script_directory().get_current_head() == HEAD_REVISION
 
 
+def test_known_revisions_are_exactly_the_shipped_scripts() -> None:
+    from todo_cli.database import KNOWN_REVISIONS
+    from todo_cli.migrate import script_directory
+
+    shipped = [rev.revision for rev in reversed(list(script_directory().walk_revisions()))]
+    assert list(KNOWN_REVISIONS) == shipped
+
+
 def test_upgrade_creates_every_table(empty_db_url: str) -> None:
     result = run_cli(["--db", empty_db_url, "db", "upgrade"])
     assert result.exit_code == 0, result.stderr

@@ -152,3 +152,15 @@ def test_a_task_command_does_not_load_the_chat_log_or_db_commands(tmp_path: Path
             check=True,
         )
     assert out.stderr.strip() == ""
+
+
+def test_database_url_from_the_config_file_is_where_commands_write(tmp_path: Path) -> None:
+    db = tmp_path / "from-config.db"
+    config = write_config(tmp_path, f'database_url = "sqlite:///{db}"\nuser = "carol"\n')
+    env = {"TODO_CONFIG": str(config)}
+    assert run_cli(["add", "kept in the configured file"], env=env).exit_code == 0
+    listed = run_cli(
+        ["list", "--json"], env=env | {"TODO_DATABASE_URL": f"sqlite:///{db}", "TODO_USER": "carol"}
+    )
+    assert [t["title"] for t in listed.json()] == ["kept in the configured file"]
+    assert not (tmp_path / "xdg-data" / "todo-cli" / "todo.db").exists()

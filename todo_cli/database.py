@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from todo_cli.settings import Settings
 
+# Every revision this todo ships, oldest first, so a command can tell "behind"
+# from "newer than me" without importing Alembic; a test holds it to the scripts.
 KNOWN_REVISIONS = ("0001", HEAD_REVISION)
 
 

@@ -220,7 +220,7 @@ def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json 
             yes,
         )
         # Delete exactly what was confirmed, even if a number was typed.
-        ref = Ref(str(target.id), uuid=target.id)
+        ref = Ref.to(target.id)
     with transaction(settings) as conn:
         deleted = ConversationRepository(conn, settings.user).delete(ref)
     if json:

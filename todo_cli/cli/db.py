@@ -9,7 +9,6 @@ import typer
 
 from todo_cli.cli.app import state
 from todo_cli.cli.options import Json, Yes
-from todo_cli.errors import ConfirmationRequired
 
 db_app = typer.Typer(
     name="db",
@@ -192,6 +191,3 @@ def info(ctx: typer.Context, json: Json = False) -> None:
     width = max(len(key) for key in data)
     for key, value in data.items():
         sys.stdout.write(f"{key.ljust(width)}  {'-' if value is None else value}\n")
-
-
-__all__ = ["ConfirmationRequired", "db_app"]

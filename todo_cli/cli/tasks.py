@@ -312,9 +312,9 @@ def delete(ctx: typer.Context, refs: Refs, yes: Yes = False, json: Json = False)
         names = ", ".join(f"#{t.number} {t.title!r}" for t in targets)
         confirm_or_refuse(f"delete {names}?", yes)
         # Delete exactly what was confirmed, even if numbers were typed.
-        from todo_cli.repository.refs import Ref as RefValue
+        from todo_cli.repository.refs import Ref
 
-        parsed = [RefValue(str(t.id), uuid=t.id) for t in targets]
+        parsed = [Ref.to(t.id) for t in targets]
     with transaction(settings) as conn:
         deleted = TaskRepository(conn, settings.user).delete(parsed)
     if json:

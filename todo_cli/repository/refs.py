@@ -32,6 +32,11 @@ class Ref:
     uuid: UUID | None = None
     prefix: str | None = None  # lowercase hex, no dashes
 
+    @classmethod
+    def to(cls, uuid: UUID) -> Ref:
+        """A reference to exactly this row: what a confirmed delete acts on."""
+        return cls(str(uuid), uuid=uuid)
+
 
 def parse_ref(raw: str, noun: str) -> Ref:
     text = raw.strip()
