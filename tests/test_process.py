@@ -176,3 +176,24 @@ def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(todo: Todo) -> None:
     assert proc.returncode == 130
     assert b"Traceback" not in prompt + err
     assert json.loads(todo.process("list", "--json").stdout)[0]["title"] == "keep me"
+
+
+def test_downgrade_asks_on_a_terminal_with_the_row_counts(todo: Todo) -> None:
+    todo.process("chat-log", "new", "--title", "goes away")
+    master, slave = pty.openpty()
+    env = dict(os.environ) | todo.env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", "db", "downgrade"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+    )
+    os.write(master, b"y\n")
+    _, err = proc.communicate(timeout=60)
+    os.close(slave)
+    os.close(master)
+    assert proc.returncode == 0, err
+    assert b"this downgrade deletes 1 row in conversations" in err
+    assert todo.process("db", "current").stdout.startswith(b"0001")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from todo_cli.cli.app import state
-from todo_cli.cli.options import Json, Yes
+from todo_cli.cli.options import Json, Yes, confirm_or_refuse
 from todo_cli.errors import InvalidInput, UsageError
 
 if TYPE_CHECKING:
@@ -204,7 +204,6 @@ def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json 
       todo chat-log delete 1 --yes
     """
     from todo_cli import render
-    from todo_cli.cli.tasks import confirm_or_refuse
     from todo_cli.database import transaction
     from todo_cli.repository.conversations import ConversationRepository
     from todo_cli.repository.refs import Ref, parse_ref

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from todo_cli.cli.app import state
-from todo_cli.cli.options import Json, Yes
+from todo_cli.cli.options import Json, Yes, confirmed
 
 db_app = typer.Typer(
     name="db",
@@ -91,11 +91,9 @@ def downgrade(
         listing = ", ".join(loss.describe() for loss in losses)
         if yes:
             render.tell(f"deleting {listing}")
-            return True
-        if not sys.stdin.isatty():
-            return False
-        render.tell(f"this downgrade deletes {listing}")
-        return typer.confirm("go ahead?", default=False, err=True)
+        elif sys.stdin.isatty():
+            render.tell(f"this downgrade deletes {listing}")
+        return confirmed("go ahead?", yes)
 
     before, after, losses = migrate.downgrade(settings, revision, confirm=confirm)
     if json:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from todo_cli.cli.app import app, state
-from todo_cli.cli.options import Json, Yes
-from todo_cli.errors import ConfirmationRequired, InvalidInput, UsageError
+from todo_cli.cli.options import Json, Yes, confirm_or_refuse
+from todo_cli.errors import InvalidInput, UsageError
 
 if TYPE_CHECKING:
     from todo_cli.models import Task, TaskCreate
@@ -277,18 +277,6 @@ def edit(
         render.write_json(render.task_json(task))
     else:
         render.tell(f"edited #{task.number}: {task.title}")
-
-
-def confirm_or_refuse(question: str, yes: bool) -> None:
-    """Ask on a terminal; without one, only --yes goes ahead."""
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise ConfirmationRequired(
-            f"{question} needs confirmation", hint="pass --yes; nothing was changed"
-        )
-    if not typer.confirm(question, default=False, err=True):
-        raise ConfirmationRequired("not confirmed", hint="nothing was changed")
 
 
 @app.command()
