@@ -482,17 +482,6 @@ def build(root: Path, sizes: tuple[int, ...], pg: Postgres | None, task_bin: str
             env,
             baseline="pass",
         ),
-        # pydantic 2 imports lazily: `import pydantic` loads almost nothing,
-        # and the first model class pays for the rest. This row is the floor
-        # any command that validates with a pydantic model stands on.
-        Bench(
-            "floor-models",
-            start,
-            "stack floor + pydantic models",
-            [py, "-c", "import typer, sqlalchemy; from pydantic import BaseModel"],
-            env,
-            baseline="floor",
-        ),
         Bench("help", start, "todo --help", [*todo, "--help"], env, baseline="typer"),
         Bench(
             "small-add",
@@ -695,8 +684,6 @@ def print_table(plan: Plan) -> None:
 
 def _short(bench: Bench) -> str:
     """A baseline's name short enough for the baseline column."""
-    if bench.key == "floor-models":
-        return "floor + models"
     if bench.key == "floor":
         return "stack floor"
     if bench.key == "pass":
@@ -746,13 +733,6 @@ def checks(plan: Plan) -> list[Check]:
         timed('todo --help vs python -c "import typer"', "help", "typer", 1.5),
         timed(f"todo add (SQLite, {SMALL_LIST} tasks) vs stack floor", "small-add", "floor", 1.15),
         timed(f"todo list (SQLite, {SMALL_LIST} tasks) vs stack floor", "small-list", "floor", 1.3),
-        timed(
-            f"todo add (SQLite, {SMALL_LIST} tasks) vs stack floor + pydantic models "
-            "(for information)",
-            "small-add",
-            "floor-models",
-            1.15,
-        ),
     ]
     big, small = plan.sizes[-1], plan.sizes[0]
     for backend in plan.backends:

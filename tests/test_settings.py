@@ -154,6 +154,45 @@ def test_a_task_command_does_not_load_the_chat_log_or_db_commands(tmp_path: Path
     assert out.stderr.strip() == ""
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["add", "lean"],
+        ["list"],
+        ["edit", "1", "-d", "x"],
+        ["chat-log", "append", "1", "--role", "user", "hi"],
+    ],
+    ids=["add", "list", "edit", "chat-log append"],
+)
+def test_everyday_commands_do_not_load_pydantics_model_machinery(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    # Defining a BaseModel or building a TypeAdapter (as typer 0.29 does per
+    # parameter) loads pydantic.main: a quarter more start-up on every command.
+    # Input is validated by pydantic-core validators instead (todo_cli/models.py).
+    code = (
+        f"import sys; sys.argv = ['todo', *{argv!r}]\n"
+        "from todo_cli.cli import app\n"
+        "try:\n    app()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('loaded=' + ','.join(m for m in ('pydantic.main', 'pydantic.type_adapter', "
+        "'typer._adapters') if m in sys.modules), file=sys.stderr)"
+    )
+    config = write_config(tmp_path, "connect_retries = 1\n")
+    env = {
+        "TODO_DATABASE_URL": f"sqlite:///{tmp_path / 'lean.db'}",
+        "TODO_USER": "alice",
+        "TODO_CONFIG": str(config),
+        "PATH": "/usr/bin:/bin",
+    }
+    for setup in (["add", "first"], ["chat-log", "new"]):
+        assert run_cli(setup, env=env).exit_code == 0
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines()[-1] == "loaded="
+
+
 def test_database_url_from_the_config_file_is_where_commands_write(tmp_path: Path) -> None:
     db = tmp_path / "from-config.db"
     config = write_config(tmp_path, f'database_url = "sqlite:///{db}"\nuser = "carol"\n')

@@ -1,6 +1,6 @@
 """Every data limit, named once.
 
-The pydantic models, the SQLAlchemy tables and the migrations' CHECK
+The models' validators, the SQLAlchemy tables and the migrations' CHECK
 constraints all read these, so the three layers can never disagree.
 """
 

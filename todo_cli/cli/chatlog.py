@@ -15,9 +15,7 @@ from todo_cli.errors import InvalidInput, UsageError
 if TYPE_CHECKING:
     import json
 
-    from pydantic import BaseModel
-
-    from todo_cli.models import ConversationCreate, MessageCreate
+    from todo_cli.models import ConversationCreate, InputModel, MessageCreate
 
 chat_app = typer.Typer(
     name="chat-log",
@@ -410,7 +408,7 @@ def _message(model: type[MessageCreate], where: str, item: Any) -> MessageCreate
     return _checked(model, {key: item[key] for key in ("role", "content") if key in item}, where)
 
 
-M = TypeVar("M", bound="BaseModel")
+M = TypeVar("M", bound="InputModel")
 
 
 def _checked(model: type[M], data: dict[str, Any], where: str) -> M:

@@ -35,7 +35,7 @@ def _message_count() -> ColumnElement[int]:
 
 def _conversation(row: Row[Any], message_count: int) -> Conversation:
     # Rows come from our own CHECKed tables: no need to validate them again.
-    return Conversation.model_construct(
+    return Conversation(
         id=row.id,
         number=row.number,
         title=row.title,
@@ -46,9 +46,7 @@ def _conversation(row: Row[Any], message_count: int) -> Conversation:
 
 
 def _message(row: Row[Any]) -> Message:
-    return Message.model_construct(
-        id=row.id, role=row.role, content=row.content, created_at=row.created_at
-    )
+    return Message(id=row.id, role=row.role, content=row.content, created_at=row.created_at)
 
 
 class ConversationRepository:

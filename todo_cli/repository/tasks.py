@@ -31,9 +31,9 @@ def _now() -> datetime:
 
 
 def _task(row: Row[Any]) -> Task:
-    # Rows come from our own CHECKed tables: building the model without
-    # re-validating keeps a 100,000-row export fast.
-    return Task.model_construct(
+    # Rows come from our own CHECKed tables: they are not validated again,
+    # which keeps a 100,000-row export fast.
+    return Task(
         id=row.id,
         number=row.number,
         title=row.title,
@@ -76,7 +76,7 @@ class AddedTasks:
 
     def __iter__(self) -> Iterator[Task]:
         for row in self._rows:
-            yield Task.model_construct(
+            yield Task(
                 id=row["id"],
                 number=row["number"],
                 title=row["title"],
@@ -106,7 +106,7 @@ class TaskRepository:
             return self._add_in_one_statement(new, task_id, now)
         user_id, number = take_numbers(self.conn, self.user, "task_counter", 1, now)
         self.conn.execute(tasks.insert().values(self._row(new, task_id, user_id, number, now)))
-        return Task.model_construct(
+        return Task(
             id=task_id,
             number=number,
             title=new.title,
@@ -234,9 +234,7 @@ class TaskRepository:
         from sqlalchemy import update
 
         (row,) = resolve(self.conn, tasks, self._owner, [ref], "task")
-        values: dict[str, Any] = {
-            field: getattr(changes, field) for field in changes.model_fields_set
-        }
+        values: dict[str, Any] = changes.changes()
         if not values:
             return _task(row)
         values["updated_at"] = _now()
