@@ -61,6 +61,20 @@ def _optional_text(value: str | None, what: str, limit: int) -> str | None:
     return value
 
 
+def _task_title(value: str) -> str:
+    return _title(value, TASK_TITLE_MAX)
+
+
+def _task_description(value: str | None) -> str | None:
+    return _optional_text(value, "description", TASK_DESCRIPTION_MAX)
+
+
+def _conversation_title(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return _title(value, CONVERSATION_TITLE_MAX)
+
+
 def _content(value: str) -> str:
     # Kept exactly as given (no stripping): a transcript is a record.
     check_text(value, "content")
@@ -94,14 +108,8 @@ class TaskCreate:
     @staticmethod
     def rules() -> dict[str, cs.TypedDictField]:
         return {
-            "title": _field(_text(lambda v: _title(v, TASK_TITLE_MAX))),
-            "description": _field(
-                _text(
-                    lambda v: _optional_text(v, "description", TASK_DESCRIPTION_MAX),
-                    nullable=True,
-                ),
-                required=False,
-            ),
+            "title": _field(_text(_task_title)),
+            "description": _field(_text(_task_description, nullable=True), required=False),
         }
 
 
@@ -116,14 +124,8 @@ class TaskUpdate:
     @staticmethod
     def rules() -> dict[str, cs.TypedDictField]:
         return {
-            "title": _field(_text(lambda v: _title(v, TASK_TITLE_MAX)), required=False),
-            "description": _field(
-                _text(
-                    lambda v: _optional_text(v, "description", TASK_DESCRIPTION_MAX),
-                    nullable=True,
-                ),
-                required=False,
-            ),
+            "title": _field(_text(_task_title), required=False),
+            "description": _field(_text(_task_description, nullable=True), required=False),
         }
 
     @classmethod
@@ -140,12 +142,7 @@ class ConversationCreate:
 
     @staticmethod
     def rules() -> dict[str, cs.TypedDictField]:
-        def title(value: str | None) -> str | None:
-            if value is None or not value.strip():
-                return None
-            return _title(value, CONVERSATION_TITLE_MAX)
-
-        return {"title": _field(_text(title, nullable=True), required=False)}
+        return {"title": _field(_text(_conversation_title, nullable=True), required=False)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
