@@ -22,9 +22,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar
 from uuid import UUID
 
-from pydantic_core import SchemaValidator, ValidationError
-from pydantic_core import core_schema as cs
-
 from todo_cli.errors import InvalidInput
 from todo_cli.limits import (
     CONVERSATION_TITLE_MAX,
@@ -36,6 +33,12 @@ from todo_cli.text import check_text
 
 if TYPE_CHECKING:
     from typing import Self
+
+    from pydantic_core import SchemaValidator, ValidationError
+    from pydantic_core import core_schema as cs
+
+# pydantic-core is imported only where input is validated: `todo list`,
+# `done` or `show` take no text and do not pay for it (~20 ms).
 
 Role = Literal["user", "assistant"]
 
@@ -87,13 +90,23 @@ def _content(value: str) -> str:
 
 def _text(check: Callable[[Any], Any], *, nullable: bool = False) -> cs.CoreSchema:
     """A string (never a number or bytes coerced to one) passed through ``check``."""
+    from pydantic_core import core_schema as cs
+
     text: cs.CoreSchema = cs.str_schema(strict=True)
     if nullable:
         text = cs.nullable_schema(text)
     return cs.no_info_after_validator_function(check, text)
 
 
+def _roles() -> cs.CoreSchema:
+    from pydantic_core import core_schema as cs
+
+    return cs.literal_schema(["user", "assistant"])
+
+
 def _field(schema: cs.CoreSchema, *, required: bool = True) -> cs.TypedDictField:
+    from pydantic_core import core_schema as cs
+
     return cs.typed_dict_field(schema, required=required)
 
 
@@ -153,7 +166,7 @@ class MessageCreate:
     @staticmethod
     def rules() -> dict[str, cs.TypedDictField]:
         return {
-            "role": _field(cs.literal_schema(["user", "assistant"])),
+            "role": _field(_roles()),
             "content": _field(_text(_content)),
         }
 
@@ -212,6 +225,9 @@ _validators: dict[type[Any], SchemaValidator] = {}
 def _validator(model: type[Any]) -> SchemaValidator:
     validator = _validators.get(model)
     if validator is None:
+        from pydantic_core import SchemaValidator
+        from pydantic_core import core_schema as cs
+
         schema = cs.typed_dict_schema(model.rules(), extra_behavior="forbid")
         validator = _validators[model] = SchemaValidator(schema)
     return validator
@@ -236,6 +252,8 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 def parse(model: type[M], data: Mapping[str, Any], *, context: str = "") -> M:
     """Validate input into ``model``, turning failure into InvalidInput (exit 2)."""
+    from pydantic_core import ValidationError
+
     try:
         valid: dict[str, Any] = _validator(model).validate_python(data)
     except ValidationError as exc:

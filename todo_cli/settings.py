@@ -17,13 +17,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic_core import SchemaValidator, ValidationError
-from pydantic_core import core_schema as cs
+from typing import TYPE_CHECKING, Any
 
 from todo_cli.errors import ConfigError, InvalidInput
 from todo_cli.limits import USER_NAME_MAX
+
+if TYPE_CHECKING:
+    from pydantic_core import SchemaValidator
+    from pydantic_core import core_schema as cs
 
 APP_NAME = "todo-cli"
 
@@ -42,6 +43,10 @@ class FileSettings:
 def _file_settings_validator() -> SchemaValidator:
     # pydantic-core rather than a BaseModel, as in todo_cli.models: the model
     # machinery would cost every command ~45 ms when a config file exists.
+    # Imported here: with no config file there is nothing to validate.
+    from pydantic_core import SchemaValidator
+    from pydantic_core import core_schema as cs
+
     def blank_is_unset(value: str | None) -> str | None:
         return value if value is None or value.strip() else None
 
@@ -113,6 +118,8 @@ def read_config_file(path: Path) -> FileSettings:
         raise ConfigError(
             f"config file {path} is not valid TOML: {exc}", hint="fix or remove the file"
         ) from None
+    from pydantic_core import ValidationError
+
     try:
         return FileSettings(**_file_settings_validator().validate_python(data))
     except ValidationError as exc:
