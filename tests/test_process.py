@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import pty
+import signal
 import subprocess
 import sys
-
-import pytest
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tests.conftest import REPO, Todo
 
@@ -127,52 +129,61 @@ def test_terminal_wraps_a_long_title_instead_of_cutting_it(todo: Todo) -> None:
     assert "word27" in screen
 
 
-@pytest.mark.parametrize("command", [["delete", "1"]])
-def test_delete_asks_on_a_terminal_and_no_keeps_the_task(todo: Todo, command: list[str]) -> None:
-    todo.process("add", "keep me")
-    master, slave = pty.openpty()
-    env = dict(os.environ) | todo.env
+@contextmanager
+def _answering_on_a_terminal(
+    todo: Todo, *args: str
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """Run with stdin on a pseudo-terminal (so todo may prompt); yield it and the terminal."""
+    terminal, stdin = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "todo_cli", *command],
-        stdin=slave,
+        [sys.executable, "-m", "todo_cli", *args],
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env,
+        env=dict(os.environ) | todo.env,
         cwd=REPO,
     )
-    os.write(master, b"n\n")
-    _, err = proc.communicate(timeout=60)
-    os.close(slave)
-    os.close(master)
+    try:
+        yield proc, terminal
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        os.close(stdin)
+        os.close(terminal)
+
+
+def test_delete_asks_on_a_terminal_and_no_keeps_the_task(todo: Todo) -> None:
+    todo.process("add", "keep me")
+    with _answering_on_a_terminal(todo, "delete", "1") as (proc, terminal):
+        os.write(terminal, b"n\n")
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert b"delete #1" in err
     assert json.loads(todo.process("list", "--json").stdout)[0]["title"] == "keep me"
 
 
-def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(todo: Todo) -> None:
-    import signal
-    import time
+def test_chat_log_delete_asks_on_a_terminal_and_yes_deletes_it(todo: Todo) -> None:
+    todo.process("chat-log", "new", "--title", "old chat")
+    todo.process("chat-log", "append", "1", "--role", "user", "hello")
+    with _answering_on_a_terminal(todo, "chat-log", "delete", "1") as (proc, terminal):
+        os.write(terminal, b"y\n")
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert b"delete conversation #1 'old chat' and its 1 messages?" in err
+    assert json.loads(todo.process("chat-log", "list", "--json").stdout) == []
 
+
+def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(todo: Todo) -> None:
     todo.process("add", "keep me")
-    master, slave = pty.openpty()
-    env = dict(os.environ) | todo.env
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "todo_cli", "delete", "1"],
-        stdin=slave,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=REPO,
-    )
-    assert proc.stderr is not None
-    prompt = b""
-    deadline = time.monotonic() + 60
-    while b"delete #1" not in prompt and time.monotonic() < deadline:
-        prompt += os.read(proc.stderr.fileno(), 1024)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    os.close(slave)
-    os.close(master)
+    with _answering_on_a_terminal(todo, "delete", "1") as (proc, _):
+        assert proc.stderr is not None
+        prompt = b""
+        deadline = time.monotonic() + 60
+        while b"delete #1" not in prompt and time.monotonic() < deadline:
+            prompt += os.read(proc.stderr.fileno(), 1024)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert b"Traceback" not in prompt + err
     assert json.loads(todo.process("list", "--json").stdout)[0]["title"] == "keep me"
@@ -180,20 +191,9 @@ def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(todo: Todo) -> None:
 
 def test_downgrade_asks_on_a_terminal_with_the_row_counts(todo: Todo) -> None:
     todo.process("chat-log", "new", "--title", "goes away")
-    master, slave = pty.openpty()
-    env = dict(os.environ) | todo.env
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "todo_cli", "db", "downgrade"],
-        stdin=slave,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=REPO,
-    )
-    os.write(master, b"y\n")
-    _, err = proc.communicate(timeout=60)
-    os.close(slave)
-    os.close(master)
+    with _answering_on_a_terminal(todo, "db", "downgrade") as (proc, terminal):
+        os.write(terminal, b"y\n")
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert b"this downgrade deletes 1 row in conversations" in err
     assert todo.process("db", "current").stdout.startswith(b"0001")
