@@ -186,6 +186,7 @@ def run_process(
     input: bytes | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = 60,
+    cwd: Path = REPO,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run the real `todo` in a subprocess (exit codes, stdin and pipes as a shell sees them)."""
     full_env = dict(os.environ) | dict(env or {})
@@ -195,7 +196,7 @@ def run_process(
         capture_output=True,
         env=full_env,
         timeout=timeout,
-        cwd=REPO,
+        cwd=cwd,
         check=False,
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_process
 
 
 @pytest.fixture(scope="module")
@@ -57,22 +57,15 @@ def test_installed_wheel_upgrades_and_adds_from_another_directory(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     db = f"sqlite:///{tmp_path / 'installed.db'}"
-    env = dict(os.environ) | {"PYTHONPATH": str(target), "TODO_DATABASE_URL": db}
+    env = {"PYTHONPATH": str(target), "TODO_DATABASE_URL": db}
 
-    def todo(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "todo_cli", *args],
-            cwd=elsewhere,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    def todo(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return run_process(list(args), env=env, cwd=elsewhere)
 
     where = subprocess.run(
         [sys.executable, "-c", "import todo_cli; print(todo_cli.__file__)"],
         cwd=elsewhere,
-        env=env,
+        env=dict(os.environ) | env,
         capture_output=True,
         text=True,
         check=True,
@@ -80,5 +73,5 @@ def test_installed_wheel_upgrades_and_adds_from_another_directory(
     assert where.stdout.startswith(str(target))
     upgraded = todo("db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert todo("db", "current").stdout.startswith("0002")
+    assert todo("db", "current").stdout.startswith(b"0002")
     assert todo("add", "from the wheel").returncode == 0
