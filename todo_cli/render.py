@@ -105,10 +105,6 @@ def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None)
     return write_encoded_array((dumps(item) for item in items), out)
 
 
-def write_jsonl(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
-    return write_encoded_lines((dumps(item) for item in items), out)
-
-
 def error_json(code: str, message: str) -> str:
     return dumps({"error": {"code": code, "message": message}})
 
