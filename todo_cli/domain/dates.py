@@ -1,0 +1,483 @@
+"""The date words: the user's zone, whole local days, parsing and display.
+
+Convention. Times are stored as aware UTC instants. A date with no time is the whole local
+day: a ``due`` given as a date is stored as :func:`day_end` of that day (23:59:59.999999
+local), so "overdue" is simply ``due < now`` and a task due today is not overdue until
+midnight; :func:`is_all_day` tells such a due apart so it is shown as a date. A ``wait``
+given as a date is :func:`day_start` of that day (hidden until the day begins).
+
+Zone and days
+    ``local_zone(environ=None) -> tzinfo``
+        The user's zone: ``TZ`` (an IANA name, optionally ``:``-prefixed, or a zone file
+        path; an unknown one is ``InvalidInput``), else ``/etc/localtime`` as a real zone
+        with its daylight-saving rules, else UTC.
+    ``localize(wall, tz) -> datetime``
+        A naive local wall time as a UTC instant; see "Clock changes" below.
+    ``day_start(day, tz)``, ``day_end(day, tz) -> datetime``
+        00:00 and 23:59:59.999999 local of ``day``, as UTC instants.
+    ``is_all_day(instant, tz) -> bool``
+        Whether the instant is 23:59:59.999999 local (a due given as a date).
+    ``local_date(instant, tz) -> date``
+        The local calendar day of an instant.
+    ``add_months(day, months) -> date``
+        Calendar months, clamped to the month's last day (Jan 31 + 1 = Feb 28 or 29).
+
+Parsing
+    ``parse_when(text, *, now, tz, what) -> When``
+        One date word, relative to the aware ``now`` in zone ``tz``. ``what`` names the
+        field ("due", "wait", "due.before") in the error message. Accepted, case-insensitive:
+
+        - ``now`` (an instant); ``today``, ``tomorrow``, ``yesterday`` (days);
+        - ``mon``..``sun``, ``monday``..``sunday``: the next such day, never today;
+        - ``eow`` (Sunday of this week, today on a Sunday), ``eom`` (last day of this
+          month), ``eoy`` (December 31 of this year);
+        - ``Nd``, ``Nw``, ``Nm``, ``Ny`` with an optional ``+`` or ``-``: the day that many
+          days, weeks, months or years from today (months and years clamp to the month's
+          last day); ``Nh``, ``+Nh``, ``-Nh``: the instant that many real hours from now
+          (four hours across a clock change are still four hours). ``m`` is months.
+        - ISO ``2026-12-24`` (a day); ``2026-12-24T17:00``, ``2026-12-24T17:00:00`` and
+          with fractional seconds (local wall time); any of these with ``Z`` or an offset
+          ``+01:00`` (that exact instant). A space may stand for the ``T``, so what
+          ``local_text`` prints can be typed back.
+
+        Anything else is ``InvalidInput`` (exit 2) whose message names the field and the
+        word and whose hint lists every accepted form (:data:`ACCEPTED_FORMS`); a day that
+        does not exist (``2026-02-30``) says so. Nothing is guessed.
+
+    ``When`` (frozen): ``day`` (the local date, or None for an instant), ``start`` and
+    ``end`` (UTC: the day's first and last microsecond, or the instant twice), and
+
+        - ``is_day``: whether it is a whole local day;
+        - ``due``: the instant to store as a due (``end``: a day is due until it is over);
+        - ``wait``: the instant to store as a wait (``start``: hidden until the day begins);
+        - filter bounds: ``due.before:X`` is ``due < X.start``; ``due.after:X`` is
+          ``due > X.end``; ``due:X`` is ``X.start <= due <= X.end``.
+
+Display
+    ``describe(instant, now, tz) -> str``
+        Short and relative, for a table column. An all-day due: ``today``, ``tomorrow``,
+        ``yesterday``, ``3d`` (2 to 13 days ahead), ``3d ago`` (2 to 13 days back), else
+        ``2026-12-24``. A timed one: ``17:00`` (today), ``tomorrow 17:00``, else
+        ``2026-12-24 17:00``.
+    ``local_text(instant, tz) -> str``
+        For ``show``: ``2026-12-24`` for an all-day due, else ``2026-12-24 17:00``.
+    ``is_overdue(due, now) -> bool``: ``due < now``.
+    ``is_due_today(due, now, tz) -> bool``
+        Whether the due falls on today's local date. A timed due earlier today is both
+        overdue and due today: colour by :func:`is_overdue` first.
+
+Clock changes. A local wall time that never happens (the spring-forward gap) moves forward by
+the length of the gap: 02:30 on the night Berlin goes to summer time is 03:30 CEST. One that
+happens twice (the fall-back overlap) is its first occurrence: 02:30 on the night Berlin goes
+back is 02:30 CEST (``fold=0``, PEP 495). No wall time is refused because of the clock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from calendar import monthrange
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from todo_cli.errors import InvalidInput
+
+__all__ = [
+    "ACCEPTED_FORMS",
+    "When",
+    "add_months",
+    "day_end",
+    "day_start",
+    "describe",
+    "is_all_day",
+    "is_due_today",
+    "is_overdue",
+    "local_date",
+    "local_text",
+    "local_zone",
+    "localize",
+    "parse_when",
+]
+
+ACCEPTED_FORMS = (
+    "now, today, tomorrow, yesterday, a weekday (mon..sun), eow, eom, eoy, "
+    "3d, 2w, 1m, 1y, 4h, -3d, 2026-12-24, 2026-12-24T17:00, 2026-12-24T17:00:00Z"
+)
+
+_LAST_MICROSECOND = time(23, 59, 59, 999999)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_SYSTEM_ZONE_FILE = Path("/etc/localtime")
+# Within 13 days a count of days reads faster than a date; beyond two weeks it does not.
+_RELATIVE_DAYS_SHOWN = 13
+
+_WEEKDAYS = {
+    "mon": 0,
+    "monday": 0,
+    "tue": 1,
+    "tuesday": 1,
+    "wed": 2,
+    "wednesday": 2,
+    "thu": 3,
+    "thursday": 3,
+    "fri": 4,
+    "friday": 4,
+    "sat": 5,
+    "saturday": 5,
+    "sun": 6,
+    "sunday": 6,
+}
+# English names, not calendar.month_name, which follows the process locale.
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# [0-9], not \d: \d also matches other scripts' digits, which int() would then accept.
+_RELATIVE = re.compile(r"([+-]?)([0-9]+)([dwmyh])")
+_ISO = re.compile(
+    r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
+    r"(?:[t ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]{1,6}))?)?"
+    r"(?P<zone>z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+# More digits than this cannot be a date before year 10000 in any unit.
+_MAX_COUNT_DIGITS = 9
+
+
+# -- zone and days -------------------------------------------------------------------------
+
+
+def local_zone(environ: Mapping[str, str] | None = None) -> tzinfo:
+    """The user's time zone, with its daylight-saving rules.
+
+    ``TZ`` wins when set: an IANA name (``Europe/Berlin``), optionally with the leading
+    ``:`` POSIX allows, or an absolute path to a zone file. An empty ``TZ`` means UTC, as
+    for the C library. A ``TZ`` that names no zone is refused (``InvalidInput``) rather
+    than silently replaced, because every date the user types would shift. Without ``TZ``
+    the system zone (``/etc/localtime``) as a real zone, never a fixed offset, so that
+    dates on the other side of a daylight-saving change get their own offset; UTC when
+    there is none. ``environ`` defaults to ``os.environ``.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get("TZ")
+    if raw is not None:
+        return _zone_from_tz(raw)
+    return _system_zone()
+
+
+def _zone_from_tz(raw: str) -> tzinfo:
+    name = raw[1:] if raw.startswith(":") else raw
+    if not name.strip():
+        return UTC
+    try:
+        if name.startswith("/"):
+            with open(name, "rb") as handle:
+                return ZoneInfo.from_file(handle, key=name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidInput(
+            f"TZ: {raw!r} is not a time zone",
+            hint="set TZ to an IANA name such as Europe/Berlin, or unset it",
+        ) from None
+
+
+def _system_zone() -> tzinfo:
+    # A key (Europe/Berlin) is preferred to the file's bytes: it is cached by zoneinfo and
+    # prints as a name. The symlink target ends in .../zoneinfo/<key> on every common system.
+    try:
+        target = os.path.realpath(_SYSTEM_ZONE_FILE)
+    except OSError:
+        return UTC
+    marker = "/zoneinfo/"
+    if marker in target:
+        key = target.rsplit(marker, 1)[1]
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    try:
+        with open(_SYSTEM_ZONE_FILE, "rb") as handle:
+            return ZoneInfo.from_file(handle, key="localtime")
+    except (OSError, ValueError):
+        return UTC
+
+
+def localize(wall: datetime, tz: tzinfo) -> datetime:
+    """The UTC instant of a naive local wall time in ``tz``.
+
+    A wall time that happens twice (the hour the clocks go back) takes the first
+    occurrence; one that never happens (the hour the clocks go forward) moves forward by
+    the gap (02:30 on a spring-forward night in Berlin is 03:30 CEST). Both are what
+    ``fold=0`` means (PEP 495), chosen so that no input is refused for the clock's sake.
+    """
+    if wall.tzinfo is not None:
+        raise ValueError("localize takes a naive wall time")
+    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """00:00 local of ``day`` (or the first instant of it, if midnight is skipped), in UTC."""
+    return localize(datetime.combine(day, time.min), tz)
+
+
+def day_end(day: date, tz: tzinfo) -> datetime:
+    """The last microsecond of ``day`` in local time (23:59:59.999999), in UTC.
+
+    Computed as one microsecond before the next day starts, so that it is right even when
+    23:59:59.999999 happens twice (clocks going back at midnight): a day ends when the next
+    one begins.
+    """
+    return day_start(day + timedelta(days=1), tz) - _ONE_MICROSECOND
+
+
+def is_all_day(instant: datetime, tz: tzinfo) -> bool:
+    """Whether ``instant`` is 23:59:59.999999 local: a due given as a date, not a time."""
+    return _aware(instant).astimezone(tz).time() == _LAST_MICROSECOND
+
+
+def local_date(instant: datetime, tz: tzinfo) -> date:
+    """The local calendar day ``instant`` falls on."""
+    return _aware(instant).astimezone(tz).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months, clamped to the target month's last day.
+
+    Jan 31 + 1 is Feb 28 (29 in a leap year); Feb 29 + 12 is Feb 28. Raises
+    ``OverflowError`` outside years 1 to 9999.
+    """
+    total = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(total, 12)
+    if not 1 <= year <= 9999:
+        raise OverflowError("date out of range")
+    last = monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+def _aware(instant: datetime) -> datetime:
+    # A naive datetime here is a programming error, not user input: fail loudly.
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("expected an aware datetime")
+    return instant
+
+
+# -- parsing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A parsed date word: a whole local day, or an instant.
+
+    ``day`` is the local date for a whole day and None for an instant. ``start`` and ``end``
+    are aware UTC instants: the day's first and last microsecond, or the instant itself
+    twice. Build one with :meth:`of_day` or :meth:`at`.
+    """
+
+    day: date | None
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of_day(cls, day: date, tz: tzinfo) -> When:
+        """The whole local ``day`` in ``tz``."""
+        return cls(day, day_start(day, tz), day_end(day, tz))
+
+    @classmethod
+    def at(cls, instant: datetime) -> When:
+        """Exactly ``instant`` (stored in UTC)."""
+        utc = _aware(instant).astimezone(UTC)
+        return cls(None, utc, utc)
+
+    @property
+    def is_day(self) -> bool:
+        """Whether this is a whole local day rather than an instant."""
+        return self.day is not None
+
+    @property
+    def due(self) -> datetime:
+        """The instant to store as a due: a day is due until it is over."""
+        return self.end
+
+    @property
+    def wait(self) -> datetime:
+        """The instant to store as a wait: a day's task is hidden until the day begins."""
+        return self.start
+
+
+def parse_when(text: str, *, now: datetime, tz: tzinfo, what: str) -> When:
+    """Parse one date word relative to ``now`` (aware) in zone ``tz``.
+
+    See the module docstring for the grammar. ``what`` names the field in the message of
+    the ``InvalidInput`` raised for anything not accepted.
+    """
+    now = _aware(now)
+    word = text.strip().lower()
+    today = now.astimezone(tz).date()
+    try:
+        when = _parse_word(word, now=now, today=today, tz=tz)
+    except _NoSuchDate as reason:
+        raise _refusal(what, text, f": {reason}") from None
+    except (OverflowError, ValueError):
+        # Date arithmetic past year 9999 (or before year 1) ends here.
+        raise _refusal(what, text, ": it is out of range") from None
+    if when is None:
+        raise _refusal(what, text, "")
+    return when
+
+
+class _NoSuchDate(Exception):
+    """A well-formed ISO word naming a day or time that does not exist."""
+
+
+def _refusal(what: str, text: str, reason: str) -> InvalidInput:
+    return InvalidInput(f"{what}: {text!r} is not a date{reason}", hint=f"use {ACCEPTED_FORMS}")
+
+
+def _parse_word(word: str, *, now: datetime, today: date, tz: tzinfo) -> When | None:
+    if word == "now":
+        return When.at(now)
+    day = _named_day(word, today)
+    if day is not None:
+        return When.of_day(day, tz)
+    relative = _RELATIVE.fullmatch(word)
+    if relative is not None:
+        return _relative(relative, now=now, today=today, tz=tz)
+    iso = _ISO.fullmatch(word)
+    if iso is not None:
+        return _iso(iso, tz)
+    return None
+
+
+def _named_day(word: str, today: date) -> date | None:
+    if word == "today":
+        return today
+    if word == "tomorrow":
+        return today + timedelta(days=1)
+    if word == "yesterday":
+        return today - timedelta(days=1)
+    if word == "eow":
+        return today + timedelta(days=6 - today.weekday())
+    if word == "eom":
+        return today.replace(day=monthrange(today.year, today.month)[1])
+    if word == "eoy":
+        return date(today.year, 12, 31)
+    weekday = _WEEKDAYS.get(word)
+    if weekday is not None:
+        # 1 to 7 days ahead: "fri" on a Friday is next week's Friday, never today.
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    return None
+
+
+def _relative(match: re.Match[str], *, now: datetime, today: date, tz: tzinfo) -> When:
+    sign, digits, unit = match.groups()
+    if len(digits) > _MAX_COUNT_DIGITS:
+        raise OverflowError("count too large")
+    count = -int(digits) if sign == "-" else int(digits)
+    if unit == "h":
+        # Real hours, counted on the UTC timeline: 4h across a clock change is 4 hours.
+        return When.at(now.astimezone(UTC) + timedelta(hours=count))
+    if unit == "d":
+        day = today + timedelta(days=count)
+    elif unit == "w":
+        day = today + timedelta(weeks=count)
+    elif unit == "m":
+        day = add_months(today, count)
+    else:
+        day = add_months(today, 12 * count)
+    return When.of_day(day, tz)
+
+
+def _iso(match: re.Match[str], tz: tzinfo) -> When:
+    year, month, day = (int(match[name]) for name in ("year", "month", "day"))
+    if not 1 <= month <= 12:
+        raise _NoSuchDate(f"there is no month {month}")
+    if year < 1 or not 1 <= day <= monthrange(year, month)[1]:
+        raise _NoSuchDate(f"there is no {_MONTH_NAMES[month - 1]} {day} in {year:04d}")
+    calendar_day = date(year, month, day)
+    if match["hour"] is None:
+        return When.of_day(calendar_day, tz)
+    hour, minute = int(match["hour"]), int(match["minute"])
+    second = int(match["second"] or 0)
+    microsecond = int((match["fraction"] or "0").ljust(6, "0"))
+    if hour > 23 or minute > 59 or second > 59:
+        raise _NoSuchDate(f"there is no time {hour:02d}:{minute:02d}:{second:02d}")
+    wall = datetime.combine(calendar_day, time(hour, minute, second, microsecond))
+    zone = match["zone"]
+    if zone is None:
+        return When.at(localize(wall, tz))
+    if zone == "z":
+        return When.at(wall.replace(tzinfo=UTC))
+    offset_hours, offset_minutes = int(zone[1:3]), int(zone[4:6])
+    if offset_hours > 23 or offset_minutes > 59:
+        raise _NoSuchDate(f"there is no offset {zone}")
+    offset = timedelta(hours=offset_hours, minutes=offset_minutes)
+    return When.at(wall.replace(tzinfo=timezone(-offset if zone[0] == "-" else offset)))
+
+
+# -- display -------------------------------------------------------------------------------
+
+
+def describe(instant: datetime, now: datetime, tz: tzinfo) -> str:
+    """Short and relative, for a table column.
+
+    An all-day due: ``today``, ``tomorrow``, ``yesterday``, ``3d`` (2 to 13 days ahead),
+    ``3d ago`` (2 to 13 days back), else ``2026-12-24``. A timed one: ``17:00`` (today),
+    ``tomorrow 17:00``, else ``2026-12-24 17:00``.
+    """
+    local = _aware(instant).astimezone(tz)
+    today = _aware(now).astimezone(tz).date()
+    days = (local.date() - today).days
+    if is_all_day(instant, tz):
+        if days == 0:
+            return "today"
+        if days == 1:
+            return "tomorrow"
+        if days == -1:
+            return "yesterday"
+        if 2 <= days <= _RELATIVE_DAYS_SHOWN:
+            return f"{days}d"
+        if -_RELATIVE_DAYS_SHOWN <= days <= -2:
+            return f"{-days}d ago"
+        return local.date().isoformat()
+    clock = local.strftime("%H:%M")
+    if days == 0:
+        return clock
+    if days == 1:
+        return f"tomorrow {clock}"
+    return f"{local.date().isoformat()} {clock}"
+
+
+def local_text(instant: datetime, tz: tzinfo) -> str:
+    """For ``show``: ``2026-12-24`` for an all-day due, else ``2026-12-24 17:00`` local."""
+    local = _aware(instant).astimezone(tz)
+    if is_all_day(instant, tz):
+        return local.date().isoformat()
+    # isoformat, not strftime's %Y, which does not pad years before 1000 on every platform.
+    return f"{local.date().isoformat()} {local:%H:%M}"
+
+
+def is_overdue(due: datetime, now: datetime) -> bool:
+    """Whether ``due`` has passed. An all-day due passes when its local day is over."""
+    return _aware(due) < _aware(now)
+
+
+def is_due_today(due: datetime, now: datetime, tz: tzinfo) -> bool:
+    """Whether ``due`` falls on today's local date.
+
+    Independent of :func:`is_overdue`: a timed due earlier today is both; colour overdue
+    first.
+    """
+    return local_date(due, tz) == local_date(now, tz)
