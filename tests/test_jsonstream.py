@@ -1,0 +1,275 @@
+"""Reading big JSON in bounded memory: arrays element by element, lines, and what is refused."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from todo_cli.errors import InvalidInput
+from todo_cli.formats import jsonstream
+from todo_cli.formats.jsonstream import MiB
+
+
+class Trickle:
+    """A stream that gives at most ``step`` bytes a read, like a slow pipe."""
+
+    def __init__(self, data: bytes, step: int = 1) -> None:
+        self._data = io.BytesIO(data)
+        self._step = step
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._data.read(self._step if size < 0 else min(size, self._step))
+
+
+class Endless:
+    """A stream of ``head`` then ``filler`` forever, counting what was read from it.
+
+    Past 64 MiB it fails the test instead of feeding a reader that would go on for ever.
+    """
+
+    def __init__(self, head: bytes, filler: bytes) -> None:
+        self._head = head
+        self._filler = filler
+        self.read_bytes = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        size = MiB if size < 0 else size
+        assert self.read_bytes < 64 * MiB, "read on and on: the input was never refused"
+        data = self._head[:size]
+        self._head = self._head[size:]
+        missing = size - len(data)
+        data += (self._filler * (missing // len(self._filler) + 1))[:missing]
+        self.read_bytes += len(data)
+        return data
+
+
+def items(data: bytes, **limits: int) -> list[tuple[int, object]]:
+    return list(jsonstream.iter_array(io.BytesIO(data), "export.json", **limits))
+
+
+def refusal(data: bytes, **limits: int) -> str:
+    with pytest.raises(InvalidInput) as caught:
+        items(data, **limits)
+    return str(caught.value)
+
+
+# --- arrays -------------------------------------------------------------------------
+
+
+def test_an_array_yields_each_element_with_its_index() -> None:
+    data = b'[{"a": 1}, [2, 3], "four", 5.5, true, null]'
+    assert items(data) == [(0, {"a": 1}), (1, [2, 3]), (2, "four"), (3, 5.5), (4, True), (5, None)]
+
+
+def test_brackets_commas_and_escaped_quotes_inside_strings_are_text() -> None:
+    tricky = ["a,]b", "}{", '"q"', "back\\slash\\", "[[[", "\u2028 ü 🐢"]
+    data = json.dumps([{"t": text} for text in tricky]).encode()
+    assert [value for _, value in items(data)] == [{"t": text} for text in tricky]
+
+
+def test_an_empty_array_yields_nothing() -> None:
+    assert items(b" [ \n ] \n") == []
+
+
+def test_a_leading_byte_order_mark_is_dropped_even_when_it_arrives_a_byte_at_a_time() -> None:
+    stream = Trickle(b'\xef\xbb\xbf[{"a": "\xc3\xbc"}, 2]', step=1)
+    assert list(jsonstream.iter_array(stream, "export.json")) == [(0, {"a": "ü"}), (1, 2)]
+
+
+def test_elements_are_yielded_before_the_rest_of_the_file_is_read() -> None:
+    # An endless array of small objects: the first ones arrive at once.
+    stream = Endless(b"[", b'{"n": 1},' * 1000)
+    first = list(itertools.islice(jsonstream.iter_array(stream, "export.json"), 3))
+    assert first == [(0, {"n": 1}), (1, {"n": 1}), (2, {"n": 1})]
+    assert stream.read_bytes <= 2 * jsonstream.CHUNK_BYTES
+
+
+def test_an_element_over_the_size_cap_is_refused_before_the_rest_is_read() -> None:
+    # A file of one line that never ends: a string that never closes.
+    stream = Endless(b'[{"ok": 1}, {"text": "', b"x" * 4096)
+    reader = jsonstream.iter_array(stream, "export.json", max_item_bytes=4 * MiB)
+    assert next(reader) == (0, {"ok": 1})
+    with pytest.raises(InvalidInput, match=r"element 2 \(\.\[1\]\).*larger than 4 MiB"):
+        next(reader)
+    assert stream.read_bytes < 12 * MiB
+
+
+def test_nesting_deeper_than_the_limit_is_refused_while_scanning() -> None:
+    # A nesting bomb: it never ends, so only a check before parsing can stop it.
+    stream = Endless(b"[", b"[")
+    with pytest.raises(InvalidInput, match=r"element 1 \(\.\[0\]\).*more than 100 levels deep"):
+        next(jsonstream.iter_array(stream, "export.json"))
+    assert stream.read_bytes <= jsonstream.CHUNK_BYTES
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    nested = b"[" * 5 + b"1" + b"]" * 5
+    assert items(b"[" + nested + b"]", max_depth=5) == [(0, [[[[[1]]]]])]
+    assert "more than 4 levels" in refusal(b"[" + nested + b"]", max_depth=4)
+
+
+def test_brackets_inside_strings_do_not_count_towards_the_depth() -> None:
+    brackets = "[[[[[[[[[[{{{{{{{{"
+    assert items(json.dumps([{"s": brackets}]).encode(), max_depth=1) == [(0, {"s": brackets})]
+
+
+def test_invalid_utf8_names_the_line() -> None:
+    data = b'[\n{"a": 1},\n{"b": "caf\xe9"}\n]'
+    assert refusal(data) == "export.json is not valid UTF-8 (line 3)"
+
+
+def test_a_syntax_error_names_the_element_line_and_column() -> None:
+    data = b'[\n  {"a": 1},\n  {"b": 2,\n   "c": tru}\n]'
+    message = refusal(data)
+    assert "element 2 (.[1]) is not valid JSON" in message
+    assert "line 4 column 9" in message
+
+
+def test_a_syntax_error_on_the_first_line_counts_columns_in_characters() -> None:
+    data = '[{"ü": 1}, {"b": ]}]'.encode()
+    assert "line 1 column 18" in refusal(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "expected a JSON array, found nothing"),
+        (b'{"a": 1}', "expected a JSON array, found '{' at line 1 column 1"),
+        (b"[1, 2", "ends before the array is closed"),
+        (b"[1,", "ends before the array is closed"),
+        (b'[{"a": "unterminated', "ends inside element 1 (.[0])"),
+        (b"[1,]", "expected a value at line 1 column 4"),
+        (b"[1 2]", "element 1 (.[0]) is not valid JSON"),
+        (b'[{"a": 1} {"b": 2}]', "expected ',' or ']' after element 1 (.[0]), found '{'"),
+        (b"[1] [2]", "unexpected data after the array: '[' at line 1 column 5"),
+        (b"[NaN]", "NaN is not a JSON value"),
+        (b"[1, Infinity]", "element 2 (.[1]) is not valid JSON: Infinity is not a JSON value"),
+    ],
+)
+def test_broken_arrays_are_refused_with_a_plain_sentence(data: bytes, message: str) -> None:
+    assert message in refusal(data)
+
+
+# --- lines --------------------------------------------------------------------------
+
+
+def lines(data: bytes, **limits: int) -> list[tuple[int, str]]:
+    return list(jsonstream.iter_lines(io.BytesIO(data), "tasks.txt", **limits))
+
+
+def test_lines_end_at_lf_or_crlf_only() -> None:
+    odd = "a\rb\x0bc\x0cd\x1ce\x85f\u2028g\u2029h"
+    data = f"first\r\n{odd}\nlast".encode()
+    assert lines(data) == [(1, "first"), (2, odd), (3, "last")]
+
+
+def test_blank_lines_are_yielded_and_a_final_newline_adds_no_line() -> None:
+    assert lines(b"a\n\n  \nb\n") == [(1, "a"), (2, ""), (3, "  "), (4, "b")]
+
+
+def test_lines_drop_a_leading_bom_split_across_reads() -> None:
+    stream = Trickle(b"\xef\xbb\xbfone\ntwo", step=2)
+    assert list(jsonstream.iter_lines(stream, "tasks.txt")) == [(1, "one"), (2, "two")]
+
+
+def test_a_line_longer_than_the_limit_is_refused_before_it_is_all_read() -> None:
+    stream = Endless(b"short\n", b"x" * 4096)
+    reader = jsonstream.iter_lines(stream, "tasks.txt", max_line_bytes=2 * MiB)
+    assert next(reader) == (1, "short")
+    with pytest.raises(InvalidInput, match="line 2 is longer than 2 MiB"):
+        next(reader)
+    assert stream.read_bytes < 4 * MiB
+
+
+def test_a_line_at_the_limit_is_read_with_its_crlf() -> None:
+    assert lines(b"xxxx\r\nyy", max_line_bytes=4) == [(1, "xxxx"), (2, "yy")]
+
+
+def test_invalid_utf8_in_a_line_names_it() -> None:
+    with pytest.raises(InvalidInput, match=r"^tasks\.txt is not valid UTF-8 \(line 2\)$"):
+        lines(b"fine\nnot \xff fine\n")
+
+
+def test_json_lines_skip_blank_lines_and_name_the_broken_one() -> None:
+    stream = io.BytesIO(b'{"a": 1}\n\n  \r\n{"b": 2}\n{"c": }\n')
+    reader = jsonstream.iter_json_lines(stream, "tasks.jsonl")
+    assert next(reader) == (1, {"a": 1})
+    assert next(reader) == (4, {"b": 2})
+    with pytest.raises(InvalidInput, match=r"tasks\.jsonl: line 5 is not valid JSON: .* column 7"):
+        next(reader)
+
+
+def test_json_lines_refuse_deep_nesting_before_parsing() -> None:
+    stream = io.BytesIO(b"[" * 5000 + b"]" * 5000 + b"\n")
+    with pytest.raises(InvalidInput, match="line 1 is nested more than 100 levels deep"):
+        list(jsonstream.iter_json_lines(stream, "tasks.jsonl"))
+
+
+# --- peeking, whole documents, text -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "start"),
+    [
+        (b'\xef\xbb\xbf \n [{"a": 1}]', "array"),
+        (b'\t{"title": "x"}', "object"),
+        (b"", "empty"),
+        (b" \r\n\t ", "empty"),
+        (b"\xef\xbb\xbf", "empty"),
+        (b"hello", "other"),
+    ],
+)
+def test_peek_tells_how_a_stream_starts_and_gives_every_byte_back(data: bytes, start: str) -> None:
+    found, replay = jsonstream.peek(Trickle(data, step=3), "input")
+    assert found == start
+    assert b"".join(iter(lambda: replay.read(2), b"")) == data
+
+
+def test_peek_then_iter_array_reads_the_whole_array() -> None:
+    start, replay = jsonstream.peek(io.BytesIO(b'  [{"a": 1}, {"b": 2}]'), "export.json")
+    assert start == "array"
+    assert list(jsonstream.iter_array(replay, "export.json")) == [(0, {"a": 1}), (1, {"b": 2})]
+
+
+def test_load_reads_one_document_within_the_size_cap() -> None:
+    assert jsonstream.load(io.BytesIO(b'\xef\xbb\xbf{"title": "t"}'), "x.json") == {"title": "t"}
+    with pytest.raises(InvalidInput, match=r"x\.json is larger than 10 bytes"):
+        jsonstream.load(io.BytesIO(b'{"title": "long"}'), "x.json", max_bytes=10)
+
+
+def test_load_refuses_deep_nesting_and_names_syntax_errors() -> None:
+    with pytest.raises(InvalidInput, match="nested more than 3 levels"):
+        jsonstream.load(io.BytesIO(b"[[[[1]]]]"), "x.json", max_depth=3)
+    with pytest.raises(InvalidInput, match=r"x\.json is not valid JSON: .* line 2 column 5"):
+        jsonstream.load(io.BytesIO(b'{"a":\n  1 2}'), "x.json")
+
+
+def test_iter_text_decodes_across_chunks_and_names_the_bad_line() -> None:
+    text = "żółw 🐢\n" * 3
+    stream = io.BytesIO(b"\xef\xbb\xbf" + text.encode())
+    chunks = jsonstream.iter_text(stream, "n.txt", chunk_bytes=3)
+    assert "".join(chunks) == text
+    bad = io.BytesIO(b"ok\nok\n\xf0\x9f\n")  # a four-byte character cut after two
+    with pytest.raises(InvalidInput, match=r"n\.txt is not valid UTF-8 \(line 3\)"):
+        list(jsonstream.iter_text(bad, "n.txt", chunk_bytes=2))
+
+
+def test_nested_too_deep_counts_only_brackets_outside_strings() -> None:
+    assert not jsonstream.nested_too_deep('{"a": "[[[[[["}', 1)
+    assert jsonstream.nested_too_deep('{"a": [1]}', 1)
+
+
+def generate(count: int) -> Iterator[bytes]:
+    yield b"["
+    for n in range(count):
+        yield (b"," if n else b"") + json.dumps({"n": n, "pad": "x" * 1000}).encode()
+    yield b"]"
+
+
+def test_many_elements_across_many_chunks_all_arrive_in_order() -> None:
+    data = b"".join(generate(5000))  # about 5 MB: several chunks
+    assert [value["n"] for _, value in items(data)] == list(range(5000))  # type: ignore[index]

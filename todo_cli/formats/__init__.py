@@ -1,0 +1,2 @@
+"""File formats, read and written: transcripts, Taskwarrior, todo.txt, own JSON,
+ChatGPT, Claude and llm exports."""

@@ -1,0 +1,184 @@
+"""Chat logs from other tools: the shapes every reader yields, and telling the formats apart.
+
+The readers (:mod:`.chatgpt`, :mod:`.claude`, :mod:`.llm`) turn an export into
+:class:`ImportedConversation` values one at a time, so an import holds one
+conversation in memory however large the export is. They keep the source's
+own ids and times, which is what makes a second import of a newer export add
+only what is new.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, BinaryIO, Final, Literal
+
+from todo_cli.errors import InvalidInput
+from todo_cli.formats import jsonstream
+
+Source = Literal["chatgpt", "claude", "llm"]
+Format = Literal["chatgpt", "claude", "llm", "transcript"]
+Role = Literal["user", "assistant"]
+
+FORMATS: Final[tuple[Format, ...]] = ("chatgpt", "claude", "llm", "transcript")
+ACCEPTED: Final = (
+    "a ChatGPT export (conversations.json), a Claude export (conversations.json), "
+    "an llm logs.db, or a transcript (a JSON array of {role, content}, JSON Lines of them, "
+    "or an object with title and messages)"
+)
+SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedMessage:
+    source_id: str  # the source's own id for the message (stable across exports)
+    role: Role
+    content: str
+    created_at: datetime  # aware, UTC; the message's own time from the source
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedConversation:
+    source: Source
+    source_id: str  # the source's conversation id
+    title: str | None
+    created_at: datetime
+    updated_at: datetime | None
+    messages: tuple[ImportedMessage, ...]  # in conversation order (times may tie)
+    # What was left out, by kind: whole messages ("system", "tool", "hidden",
+    # "empty", "other-role") and parts of kept messages ("non-text" such as an
+    # image or attachment, "reasoning", "fragment").
+    skipped: Mapping[str, int]
+
+
+class Skipped:
+    """Counts of what a reader left out of one conversation, by kind."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+
+    def add(self, kind: str, count: int = 1) -> None:
+        if count:
+            self._counts[kind] += count
+
+    def update(self, other: Skipped) -> None:
+        self._counts.update(other._counts)
+
+    def total(self) -> int:
+        return self._counts.total()
+
+    def frozen(self) -> Mapping[str, int]:
+        return MappingProxyType(dict(sorted(self._counts.items())))
+
+
+# --- times ------------------------------------------------------------------------
+
+# Python's datetime covers years 1-9999; a Unix time outside this range is
+# corrupt data, not a date anyone chatted on.
+_UNIX_MIN: Final = 0.0
+_UNIX_MAX: Final = 253_402_300_799.0  # 9999-12-31T23:59:59Z
+
+
+def from_unix(value: object, where: str) -> datetime | None:
+    """A Unix time in seconds (int or float) as aware UTC; None for null."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"{where}: a time must be a number of seconds, not {value!r}")
+    if not math.isfinite(value) or not _UNIX_MIN <= value <= _UNIX_MAX:
+        raise InvalidInput(f"{where}: {value!r} is not a time")
+    return datetime.fromtimestamp(value, UTC)
+
+
+def from_iso(value: object, where: str) -> datetime | None:
+    """An ISO 8601 time (``Z`` or an offset, any fraction of a second) as aware UTC.
+
+    None for null or an empty string. A time without an offset is taken as
+    UTC: every tool read here writes UTC, and some (old llm) leave the offset off.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{where}: a time must be a string, not {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{where}: {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+# --- detection --------------------------------------------------------------------
+
+
+def detect(path: Path) -> Format:
+    """Which format the file at ``path`` holds, from its first bytes and first element.
+
+    An SQLite database is ``llm``; a JSON array whose first element has
+    ``mapping`` and ``current_node`` is ``chatgpt``, one with ``chat_messages``
+    and ``uuid`` is ``claude``, and one of ``{role, content}`` objects (or an
+    empty array), an object, or JSON Lines is ``transcript``. Anything else is
+    refused, naming the formats that are read (``--format`` chooses one).
+    """
+    try:
+        with path.open("rb") as stream:
+            return detect_stream(stream, str(path))
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path} is a directory, not a file") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read it: {exc.strerror}") from None
+
+
+def detect_stream(stream: BinaryIO, name: str) -> Format:
+    """:func:`detect` for an open stream, which must be seekable (it is rewound)."""
+    if stream.read(len(SQLITE_HEADER)) == SQLITE_HEADER:
+        return "llm"
+    stream.seek(0)
+    try:
+        start, replay = jsonstream.peek(stream, name)
+        if start == "empty":
+            raise InvalidInput(f"{name} is empty", hint=f"expected {ACCEPTED}")
+        if start == "object":
+            return "transcript"
+        if start != "array":
+            raise _unknown(name, "it is not JSON")
+        for _, first in jsonstream.iter_array(replay, name):
+            return _format_of(first, name)
+        return "transcript"  # an empty array: the transcript reader has its say
+    finally:
+        stream.seek(0)
+
+
+def _format_of(first: Any, name: str) -> Format:
+    if not isinstance(first, dict):
+        raise _unknown(name, "its first element is not an object")
+    keys = first.keys()
+    looks: dict[Format, bool] = {
+        "chatgpt": {"mapping", "current_node"} <= keys,
+        "claude": {"chat_messages", "uuid"} <= keys,
+        "transcript": bool({"role", "content"} & keys),
+    }
+    matches = [fmt for fmt, hit in looks.items() if hit]
+    if len(matches) > 1:
+        raise InvalidInput(
+            f"{name} looks like both {' and '.join(matches)}",
+            hint="choose one with --format",
+        )
+    if not matches:
+        raise _unknown(name, "its first element has none of the fields those formats have")
+    return matches[0]
+
+
+def _unknown(name: str, why: str) -> InvalidInput:
+    return InvalidInput(
+        f"{name} is not a chat log this reads ({why})",
+        hint=f"expected {ACCEPTED}; --format chooses one",
+    )
