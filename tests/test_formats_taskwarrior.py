@@ -1,0 +1,709 @@
+"""Taskwarrior import and export: against real `task export` output, and through `task` itself.
+
+The fixtures (tests/fixtures/taskwarrior/, made by tests/fixtures/make_fixtures.sh) were
+written by Taskwarrior 2.6.2 in Europe/Berlin; these tests read them in that zone. The
+round-trip tests run the real `task` and are skipped where it is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from todo_cli.domain.dates import day_end, day_start, is_all_day
+from todo_cli.errors import InvalidInput
+from todo_cli.formats import taskwarrior
+from todo_cli.formats.interchange import ImportBatch, InvalidRecord, Note, TaskRecord
+from todo_cli.formats.taskwarrior import parse_text, read, write
+
+FIXTURES = Path(__file__).parent / "fixtures" / "taskwarrior"
+# The zone the fixtures were made in (tests/fixtures/taskwarrior/README.md).
+ZONE = "Europe/Berlin"
+
+
+@pytest.fixture(scope="module")
+def tz() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(ZONE)
+
+
+@pytest.fixture(scope="module")
+def exported() -> list[dict[str, Any]]:
+    """The fixture as Taskwarrior wrote it, object by object."""
+    objects: list[dict[str, Any]] = json.loads((FIXTURES / "export.json").read_text("utf-8"))
+    return objects
+
+
+@pytest.fixture(scope="module")
+def batch(tz: Any) -> ImportBatch:
+    return parse_text((FIXTURES / "export.json").read_text("utf-8"), "export.json", tz=tz)
+
+
+def by_title(batch: ImportBatch, title: str, *, completed: bool = False) -> TaskRecord:
+    found = [r for r in batch.records if r.title == title and r.completed == completed]
+    assert len(found) == 1, f"{len(found)} records titled {title!r}"
+    return found[0]
+
+
+def raw(objects: list[dict[str, Any]], description: str, status: str) -> dict[str, Any]:
+    found = [o for o in objects if o["description"] == description and o["status"] == status]
+    assert found, f"no {status} task {description!r} in the fixture"
+    return found[0]
+
+
+def tw_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def obj(**fields: Any) -> dict[str, Any]:
+    """A minimal valid Taskwarrior object, with ``fields`` on top."""
+    base: dict[str, Any] = {
+        "uuid": str(uuid4()),
+        "description": "Something",
+        "status": "pending",
+        "entry": "20261120T080000Z",
+    }
+    base.update(fields)
+    return base
+
+
+def read_objects(tz: Any, *objects: dict[str, Any]) -> ImportBatch:
+    return read(((f"task {n}", o) for n, o in enumerate(objects, 1)), tz=tz)
+
+
+# -- reading what task export wrote ----------------------------------------------------------
+
+
+def test_the_fixture_reads_without_problems(batch: ImportBatch) -> None:
+    assert batch.problems == []
+
+
+def test_array_and_line_layouts_give_the_same_records(tz: Any, batch: ImportBatch) -> None:
+    lines = parse_text((FIXTURES / "export.jsonl").read_text("utf-8"), "export.jsonl", tz=tz)
+    assert lines.problems == []
+    assert lines.records == batch.records
+    assert lines.skipped == batch.skipped
+
+
+def test_a_pending_task_maps_every_field(
+    batch: ImportBatch, exported: list[dict[str, Any]], tz: Any
+) -> None:
+    source = raw(exported, "Buy milk", "pending")
+    record = by_title(batch, "Buy milk")
+    assert record.id == UUID(source["uuid"])
+    assert record.number is None
+    assert record.description is None
+    assert not record.completed
+    assert record.completed_at is None
+    assert record.created_at == tw_time(source["entry"])
+    assert record.updated_at == tw_time(source["modified"])
+    assert record.priority == "H"
+    assert record.project == "home.kitchen"
+    assert record.tags == ("errand", "shopping")
+    assert record.due == datetime(2026, 11, 24, 9, 30, tzinfo=tz)
+    assert not is_all_day(record.due, tz)
+    assert record.notes == tuple(
+        Note(tw_time(a["entry"]), a["description"]) for a in source["annotations"]
+    )
+    assert record.recur is None
+    assert record.series_id is None
+    assert record.attributes == {}
+
+
+def test_a_due_typed_as_a_date_is_that_whole_local_day(batch: ImportBatch, tz: Any) -> None:
+    record = by_title(batch, "Pay rent")
+    assert record.due == day_end(date(2026, 12, 1), tz)
+    assert record.priority == "M"
+
+
+def test_a_waiting_task_is_open_and_keeps_its_wait(batch: ImportBatch, tz: Any) -> None:
+    record = by_title(batch, "Renew passport")
+    assert not record.completed
+    assert record.wait == day_start(date(2027, 1, 10), tz)
+    assert record.due == day_end(date(2027, 2, 1), tz)
+    assert record.priority == "L"
+
+
+def test_a_completed_task_is_done_at_its_end(
+    batch: ImportBatch, exported: list[dict[str, Any]]
+) -> None:
+    source = raw(exported, "Old chore", "completed")
+    record = by_title(batch, "Old chore", completed=True)
+    assert record.completed_at == tw_time(source["end"])
+
+
+def test_a_deleted_task_is_counted_not_imported(batch: ImportBatch) -> None:
+    assert batch.skipped["deleted"] == 1
+    assert not [r for r in batch.records if r.title == "Cancelled trip"]
+
+
+def test_a_recurring_template_is_the_recurrence_of_its_earliest_open_instance(
+    batch: ImportBatch, exported: list[dict[str, Any]]
+) -> None:
+    template = raw(exported, "Weekly review", "recurring")
+    pending = [
+        o for o in exported if o["description"] == "Weekly review" and o["status"] == "pending"
+    ]
+    earliest = min(pending, key=lambda o: o["due"])
+    record = by_title(batch, "Weekly review")
+    assert record.id == UUID(earliest["uuid"])
+    assert record.recur == "weekly"
+    assert record.series_id == UUID(template["uuid"])
+    assert record.due == tw_time(earliest["due"])
+    assert batch.skipped["recurring template"] == 1
+    assert batch.skipped["later recurring instance"] == len(pending) - 1
+    assert any("later pending instances" in notice for notice in batch.notices)
+
+
+def test_a_completed_instance_keeps_its_series(
+    batch: ImportBatch, exported: list[dict[str, Any]]
+) -> None:
+    template = raw(exported, "Weekly review", "recurring")
+    record = by_title(batch, "Weekly review", completed=True)
+    assert record.series_id == UUID(template["uuid"])
+    assert record.recur == "weekly"
+
+
+def test_a_dependency_is_kept(batch: ImportBatch) -> None:
+    assert by_title(batch, "Write report").depends == (by_title(batch, "Buy milk").id,)
+
+
+def test_udas_and_unmapped_keys_are_kept_as_they_were(
+    batch: ImportBatch, exported: list[dict[str, Any]]
+) -> None:
+    assert by_title(batch, "Write report").attributes == {"estimate": 3}
+    source = raw(exported, "Plan café ☕ menu", "pending")
+    record = by_title(batch, "Plan café ☕ menu")
+    assert record.attributes == {key: source[key] for key in ("scheduled", "start", "until")}
+    assert record.notes[0].text == "Ünïcödé note"
+
+
+def test_taskwarrior_bookkeeping_is_not_kept(batch: ImportBatch) -> None:
+    for record in batch.records:
+        assert not set(record.attributes) & {"id", "urgency", "imask", "mask", "parent", "rtype"}
+
+
+def test_records_survive_their_own_json(batch: ImportBatch) -> None:
+    for n, record in enumerate(batch.records, 1):
+        assert TaskRecord.from_json(record.to_json(), f"task {n}") == record
+
+
+# -- reading: mapping rules ----------------------------------------------------------------
+
+
+def test_status_waiting_from_older_files_is_open(tz: Any) -> None:
+    result = read_objects(tz, obj(status="waiting", wait="20270101T080000Z"))
+    assert result.problems == []
+    assert not result.records[0].completed
+    assert result.records[0].wait == datetime(2027, 1, 1, 8, tzinfo=UTC)
+
+
+def test_modified_defaults_to_entry(tz: Any) -> None:
+    record = read_objects(tz, obj()).records[0]
+    assert record.updated_at == record.created_at == datetime(2026, 11, 20, 8, tzinfo=UTC)
+
+
+def test_depends_as_a_comma_separated_string_is_read(tz: Any) -> None:
+    first, second = uuid4(), uuid4()
+    result = read_objects(tz, obj(depends=f"{second},{first}"))
+    assert result.problems == []
+    assert set(result.records[0].depends) == {first, second}
+
+
+def test_a_dependency_on_a_deleted_task_is_dropped_with_a_notice(tz: Any) -> None:
+    gone = obj(status="deleted", end="20261121T080000Z")
+    result = read_objects(tz, gone, obj(depends=[gone["uuid"]]))
+    assert result.records[0].depends == ()
+    assert any("deleted" in notice for notice in result.notices)
+
+
+def test_a_long_description_keeps_its_first_line_as_the_title(tz: Any) -> None:
+    text = "word " * 60 + "\nsecond line"
+    result = read_objects(tz, obj(description=text))
+    record = result.records[0]
+    assert len(record.title) <= 200
+    assert record.title.endswith("\u2026")
+    assert record.description == text.strip()
+    assert result.notices == [
+        "task 1: description does not fit a title (one line, 200 characters): "
+        "the title is its first line, the whole text is kept as the description"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tw_recur", "ours"),
+    [
+        ("daily", "daily"),
+        ("weekly", "weekly"),
+        ("monthly", "monthly"),
+        ("yearly", "yearly"),
+        ("annual", "yearly"),
+        ("weekdays", "weekdays"),
+        ("2w", "+2w"),
+        ("biweekly", "+2w"),
+        ("fortnight", "+2w"),
+        ("bimonthly", "+2m"),
+        ("quarterly", "+3m"),
+        ("2q", "+6m"),
+        ("semiannual", "+6m"),
+        ("biannual", "+2y"),
+        ("3days", "+3d"),
+        ("1wk", "weekly"),
+        ("2y", "+2y"),
+        ("P1W", "weekly"),
+        ("P2D", "+2d"),
+        ("P1M", "monthly"),
+        ("P1Y", "yearly"),
+        ("P18M", "+18m"),
+    ],
+)
+def test_taskwarrior_recurrences_map_to_ours(tw_recur: str, ours: str) -> None:
+    assert taskwarrior.recur_from_taskwarrior(tw_recur) == (ours, None)
+
+
+def test_month_words_taskwarrior_counts_in_days_map_with_a_notice() -> None:
+    ours, notice = taskwarrior.recur_from_taskwarrior("2months")
+    assert ours == "+2m"
+    assert notice is not None
+    assert "60 days" in notice
+
+
+@pytest.mark.parametrize("tw_recur", ["2h", "PT2H", "30min", "0d", "P1M2D", "sennight", "3"])
+def test_recurrences_we_cannot_say_are_a_problem_on_recur(tz: Any, tw_recur: str) -> None:
+    result = read_objects(tz, obj(recur=tw_recur, due="20261201T090000Z"))
+    assert [(p.where, p.field) for p in result.problems] == [("task 1", "recur")]
+    assert result.records == []
+
+
+def test_a_recurrence_word_is_kept_to_be_written_back(tz: Any) -> None:
+    template = obj(status="recurring", recur="biweekly", due="20261201T090000Z", mask="-")
+    instance = obj(parent=template["uuid"], imask=0, recur="biweekly", due="20261201T090000Z")
+    record = read_objects(tz, template, instance).records[0]
+    assert record.recur == "+2w"
+    assert record.attributes == {"taskwarrior.recur": "biweekly"}
+    written = json.loads("".join(write([record], tz=tz)))
+    assert [o["recur"] for o in written] == ["biweekly", "biweekly"]
+
+
+def test_a_template_without_a_pending_instance_becomes_its_open_task(tz: Any) -> None:
+    template = obj(status="recurring", recur="weekly", due="20261201T090000Z", mask="+")
+    first = read_objects(tz, template)
+    again = read_objects(tz, template)
+    assert len(first.records) == 1
+    record = first.records[0]
+    assert record.recur == "weekly"
+    assert record.series_id == UUID(template["uuid"])
+    assert record.id != record.series_id
+    assert again.records[0].id == record.id  # importing the file again finds it
+    assert any("no pending instance" in notice for notice in first.notices)
+
+
+# -- reading: bad input ----------------------------------------------------------------------
+
+
+def test_a_duplicate_uuid_is_a_problem_naming_both_positions(tz: Any) -> None:
+    first = obj()
+    result = read_objects(tz, first, obj(uuid=first["uuid"], description="Other"))
+    assert [(p.where, p.field) for p in result.problems] == [("task 2", "uuid")]
+    assert "task 1" in result.problems[0].message
+
+
+def test_a_bad_date_is_a_problem_naming_the_position_and_field(tz: Any) -> None:
+    result = read_objects(tz, obj(), obj(due="20261331T090000Z"), obj(wait="tomorrow"))
+    assert [(p.where, p.field) for p in result.problems] == [
+        ("task 2", "due"),
+        ("task 3", "wait"),
+    ]
+    assert len(result.records) == 1
+
+
+def test_an_unknown_status_is_a_problem(tz: Any) -> None:
+    result = read_objects(tz, obj(status="someday"))
+    assert [(p.where, p.field) for p in result.problems] == [("task 1", "status")]
+    assert "'someday'" in result.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"uuid": "not-a-uuid"}, "uuid"),
+        ({"description": "  "}, "description"),
+        ({"entry": None}, "entry"),
+        ({"priority": "X"}, "priority"),
+        ({"project": "2026.taxes"}, "project"),
+        ({"tags": ["ok", "no spaces"]}, "tags"),
+        ({"annotations": [{"entry": "20261120T080000Z"}]}, "annotations"),
+        ({"depends": ["nope"]}, "depends"),
+        ({"recur": "weekly"}, "recur"),  # no due
+    ],
+)
+def test_a_bad_value_is_a_problem_naming_its_field(
+    tz: Any, fields: dict[str, Any], field: str
+) -> None:
+    o = obj(**fields)
+    if fields.get("entry", "") is None:
+        del o["entry"]
+    result = read_objects(tz, o)
+    assert [(p.where, p.field) for p in result.problems] == [("task 1", field)]
+
+
+def test_a_missing_key_is_a_problem_naming_it(tz: Any) -> None:
+    result = read_objects(tz, {"uuid": str(uuid4()), "status": "pending"})
+    assert {(p.where, p.field) for p in result.problems} == {
+        ("task 1", "description"),
+        ("task 1", "entry"),
+    }
+
+
+def test_a_syntax_error_names_the_line(tz: Any) -> None:
+    text = '{"uuid": "x"}\n\n{"broken": \n'
+    result = parse_text(text, "tasks.json", tz=tz)
+    assert result.problems[0].where == "line 3"
+    assert result.problems[0].field is None
+
+
+def test_a_syntax_error_in_an_array_names_the_line(tz: Any) -> None:
+    result = parse_text('\n[\n{"uuid": 1},\n{bad}\n]\n', "tasks.json", tz=tz)
+    assert [(p.where, p.field) for p in result.problems] == [("line 4", None)]
+
+
+def test_something_not_an_object_is_a_problem(tz: Any) -> None:
+    result = parse_text("[1]", "tasks.json", tz=tz)
+    assert [(p.where, p.field) for p in result.problems] == [("task 1", None)]
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def record(**fields: Any) -> TaskRecord:
+    base: dict[str, Any] = {
+        "id": uuid4(),
+        "number": 3,
+        "title": "Water the plants",
+        "description": None,
+        "completed": False,
+        "completed_at": None,
+        "created_at": datetime(2026, 11, 20, 8, 0, 0, tzinfo=UTC),
+        "updated_at": datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC),
+    }
+    base.update(fields)
+    return TaskRecord(**base)
+
+
+def written(tz: Any, *records: TaskRecord, notices: list[str] | None = None) -> Any:
+    return json.loads("".join(write(records, tz=tz, notices=notices)))
+
+
+def test_a_whole_day_due_is_written_as_local_midnight(tz: Any) -> None:
+    [out] = written(tz, record(due=day_end(date(2026, 12, 1), tz)))
+    assert out["due"] == "20261130T230000Z"
+
+
+def test_times_are_written_to_the_second(tz: Any) -> None:
+    due = datetime(2026, 12, 1, 9, 30, 59, 999999, tzinfo=UTC)
+    [out] = written(tz, record(due=due))
+    assert out["due"] == "20261201T093059Z"
+    assert out["entry"] == "20261120T080000Z"
+    assert out["modified"] == "20261121T090000Z"
+
+
+def test_a_done_task_is_completed_with_its_end(tz: Any) -> None:
+    done_at = datetime(2026, 11, 22, 10, tzinfo=UTC)
+    [out] = written(tz, record(completed=True, completed_at=done_at))
+    assert out["status"] == "completed"
+    assert out["end"] == "20261122T100000Z"
+
+
+def test_an_open_task_is_pending_even_when_waiting(tz: Any) -> None:
+    [out] = written(tz, record(wait=datetime(2027, 1, 1, tzinfo=UTC)))
+    assert out["status"] == "pending"
+    assert out["wait"] == "20270101T000000Z"
+
+
+def test_a_recurring_open_task_is_written_as_template_and_instance(tz: Any) -> None:
+    series = uuid4()
+    task = record(recur="+2w", series_id=series, due=datetime(2026, 12, 1, 9, tzinfo=UTC))
+    template, instance = written(tz, task)
+    assert template["uuid"] == str(series)
+    assert template["status"] == "recurring"
+    assert template["mask"] == "-"
+    assert template["recur"] == instance["recur"] == "2w"
+    assert instance["uuid"] == str(task.id)
+    assert instance["parent"] == str(series)
+    assert instance["imask"] == 0
+    assert instance["status"] == "pending"
+
+
+def test_a_recurrence_after_completion_is_written_as_cadence_and_reported(tz: Any) -> None:
+    notices: list[str] = []
+    due = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    written(tz, record(recur="1w", series_id=uuid4(), due=due), notices=notices)
+    assert notices == [
+        "Taskwarrior: 1 task(s): recurrence after completion written as Taskwarrior's "
+        "(on the due cadence)"
+    ]
+
+
+def test_a_description_of_its_own_becomes_an_annotation(tz: Any) -> None:
+    notices: list[str] = []
+    [out] = written(tz, record(description="Twice a week"), notices=notices)
+    assert out["description"] == "Water the plants"
+    assert out["annotations"] == [{"entry": "20261120T080000Z", "description": "Twice a week"}]
+    assert len(notices) == 1
+
+
+def test_numbers_in_attributes_are_written_as_taskwarrior_keeps_them(tz: Any) -> None:
+    [out] = written(tz, record(attributes={"estimate": 3, "ratio": 2.5, "todotxt.line": "x"}))
+    assert out["estimate"] == "3"
+    assert out["ratio"] == "2.5"
+    assert "todotxt.line" not in out
+
+
+def test_json_lines_are_one_object_a_line(tz: Any) -> None:
+    text = "".join(write([record(), record()], tz=tz, json_lines=True))
+    assert [json.loads(line)["description"] for line in text.splitlines()] == [
+        "Water the plants",
+        "Water the plants",
+    ]
+
+
+def test_the_writer_streams_object_by_object(tz: Any) -> None:
+    chunks = list(write([record(), record()], tz=tz))
+    assert len(chunks) == 4  # "[", two objects, "]"
+
+
+# -- through the real task ---------------------------------------------------------------
+
+
+def taskwarrior_installed() -> str:
+    found = shutil.which("task")
+    if found is None:
+        pytest.skip("taskwarrior is not installed")
+    return found
+
+
+class Taskwarrior:
+    """The real `task` in its own data directory, never the user's."""
+
+    def __init__(self, root: Path) -> None:
+        self.executable = taskwarrior_installed()
+        self.data = root / "task"
+        self.data.mkdir()
+        self.rc = root / "taskrc"
+        self.rc.write_text(
+            f"data.location={self.data}\n"
+            "confirmation=off\nverbose=nothing\nhooks=off\nnews.version=2.6.0\n"
+            "uda.estimate.type=numeric\nuda.estimate.label=Estimate\n"
+        )
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(root),
+            "TZ": ZONE,
+            "TASKRC": str(self.rc),
+            "TASKDATA": str(self.data),
+            "LC_ALL": "C.UTF-8",
+        }
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            [self.executable, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def import_text(self, text: str, name: str) -> None:
+        path = self.data.parent / name
+        path.write_text(text, encoding="utf-8")
+        self.run("import", str(path))
+
+    def export(self) -> list[dict[str, Any]]:
+        # recurrence=off: the export must show what was imported, not the instances
+        # Taskwarrior would add to a series up to now.
+        exported: list[dict[str, Any]] = json.loads(self.run("rc.recurrence=off", "export"))
+        return exported
+
+
+# Recomputed by Taskwarrior on every export, or recurrence bookkeeping the writer numbers
+# again (an open instance becomes index 0 of a template whose mask is "-").
+IGNORED = {"id", "urgency", "imask", "mask"}
+
+
+def comparable(o: dict[str, Any]) -> dict[str, Any]:
+    out = {key: value for key, value in o.items() if key not in IGNORED}
+    if "depends" in out:
+        out["depends"] = sorted(out["depends"])
+    return out
+
+
+def test_the_fixture_comes_back_from_task_import_field_by_field(
+    tmp_path: Path, tz: Any, batch: ImportBatch, exported: list[dict[str, Any]]
+) -> None:
+    task = Taskwarrior(tmp_path)
+    task.import_text("".join(write(batch.records, tz=tz)), "import.json")
+    after = {o["uuid"]: o for o in task.export()}
+
+    imported = {str(r.id) for r in batch.records}
+    for source in exported:
+        if source["uuid"] not in imported:
+            continue
+        assert comparable(after[source["uuid"]]) == comparable(source), source["description"]
+    template = raw(exported, "Weekly review", "recurring")
+    assert after[template["uuid"]]["status"] == "recurring"
+    assert after[template["uuid"]]["recur"] == "weekly"
+    assert len(after) == len(imported) + 1  # and the template
+
+
+def test_reading_task_export_after_our_import_gives_the_same_records(
+    tmp_path: Path, tz: Any, batch: ImportBatch
+) -> None:
+    task = Taskwarrior(tmp_path)
+    task.import_text("".join(write(batch.records, tz=tz)), "import.json")
+    again = read(((f"task {n}", o) for n, o in enumerate(task.export(), 1)), tz=tz)
+    assert again.problems == []
+    assert sorted(again.records, key=lambda r: str(r.id)) == sorted(
+        batch.records, key=lambda r: str(r.id)
+    )
+
+
+def test_our_own_tasks_survive_task_import_and_export(tmp_path: Path, tz: Any) -> None:
+    first = record(
+        title="Call the bank",
+        priority="H",
+        project="home.money",
+        tags=("finance", "phone"),
+        due=day_end(date(2026, 12, 24), tz),
+        notes=(Note(datetime(2026, 11, 21, 8, tzinfo=UTC), "ask about fees"),),
+        attributes={"estimate": 2},
+    )
+    records = [
+        first,
+        record(
+            title="Pay invoice",
+            due=datetime(2026, 12, 2, 16, 45, tzinfo=UTC),
+            wait=day_start(date(2026, 12, 1), tz),
+            depends=(first.id,),
+        ),
+        record(
+            title="Stretch", recur="weekdays", series_id=uuid4(), due=day_end(date(2026, 12, 1), tz)
+        ),
+        record(
+            title="Old thing",
+            completed=True,
+            completed_at=datetime(2026, 11, 25, 18, tzinfo=UTC),
+            tags=("done-before",),
+        ),
+    ]
+    task = Taskwarrior(tmp_path)
+    task.import_text("".join(write(records, tz=tz, json_lines=True)), "import.jsonl")
+    again = read(((f"task {n}", o) for n, o in enumerate(task.export(), 1)), tz=tz)
+    assert again.problems == []
+    expected = {r.id: r for r in records}
+    got = {r.id: r for r in again.records}
+    assert got.keys() == expected.keys()
+    for task_id, want in expected.items():
+        # Taskwarrior has no task numbers: they are the product's to give.
+        assert got[task_id] == TaskRecord(**{**_fields(want), "number": None}), want.title
+
+
+def _fields(record: TaskRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in TaskRecord.__dataclass_fields__}
+
+
+def test_taskwarrior_reads_what_we_write_in_both_layouts(tmp_path: Path, tz: Any) -> None:
+    task = Taskwarrior(tmp_path)
+    ours: Iterable[TaskRecord] = [record(title="One"), record(title="Two")]
+    task.import_text("".join(write(ours, tz=tz)), "array.json")
+    task.import_text("".join(write([record(title="Three")], tz=tz, json_lines=True)), "l.json")
+    assert sorted(o["description"] for o in task.export()) == ["One", "Three", "Two"]
+
+
+# -- the shared record (interchange) ----------------------------------------------------------
+
+
+def test_to_json_has_the_product_keys_in_order(tz: Any) -> None:
+    out = record(due=day_end(date(2026, 12, 1), tz)).to_json()
+    assert list(out) == [
+        "id",
+        "number",
+        "title",
+        "description",
+        "completed",
+        "completed_at",
+        "created_at",
+        "updated_at",
+        "priority",
+        "due",
+        "wait",
+        "project",
+        "tags",
+        "notes",
+        "depends",
+        "recur",
+        "series_id",
+        "attributes",
+    ]
+    assert out["created_at"] == "2026-11-20T08:00:00.000000Z"
+    assert out["due"] == "2026-12-01T22:59:59.999999Z"
+
+
+def test_from_json_names_every_bad_field_at_its_position() -> None:
+    good = record(recur="+1w", series_id=uuid4()).to_json()
+    bad = {
+        **good,
+        "title": " ",
+        "priority": "X",
+        "due": "2026-12-01 10:00",
+        "tags": ["fine", "9lives"],
+        "recur": "fortnightly",
+        "extra": 1,
+    }
+    with pytest.raises(InvalidRecord) as caught:
+        TaskRecord.from_json(bad, "task 7")
+    assert {(p.where, p.field) for p in caught.value.problems} == {
+        ("task 7", "title"),
+        ("task 7", "priority"),
+        ("task 7", "due"),
+        ("task 7", "tags"),
+        ("task 7", "recur"),
+        ("task 7", "extra"),
+    }
+
+
+def test_from_json_stores_the_canonical_recurrence() -> None:
+    obj = {**record().to_json(), "recur": "+1w"}
+    assert TaskRecord.from_json(obj, "task 1").recur == "weekly"
+
+
+def test_from_json_needs_the_required_keys() -> None:
+    with pytest.raises(InvalidRecord) as caught:
+        TaskRecord.from_json({"title": "x"}, "line 2")
+    assert {p.field for p in caught.value.problems} == {
+        "id",
+        "completed",
+        "created_at",
+        "updated_at",
+    }
+
+
+def test_a_batch_with_problems_raises_invalid_input_listing_them() -> None:
+    batch = ImportBatch()
+    batch.problem("line 3", "due", "'2026-02-30' is not a date that exists")
+    with pytest.raises(InvalidInput) as caught:
+        batch.raise_for_problems("todo.txt")
+    assert "line 3: due: '2026-02-30' is not a date that exists" in caught.value.message

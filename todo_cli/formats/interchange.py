@@ -1,0 +1,527 @@
+"""The types every task format converts through: one task record, and what an import found.
+
+``TaskRecord`` is the product's own task record, field for field what ``todo export --format
+json`` writes per task (one JSON object each, keys in declaration order). The Taskwarrior and
+todo.txt modules read into it and write from it, so a conversion between two formats always
+goes through this one shape.
+
+An import never raises half way: it returns an :class:`ImportBatch` with the records it could
+build, every :class:`Problem` it found (each naming the position, such as ``line 4`` or
+``task 3``, and the field), what it skipped on purpose (counted by reason), and notices for
+lossy but accepted mappings. The caller decides: any problem means nothing is imported.
+
+Attributes. ``attributes`` keeps what a foreign format has and we do not model, so that it is
+written back: Taskwarrior's user-defined attributes and unknown keys, as they were. Keys
+holding a ``.`` are reserved for format hints (``todotxt.line``, ``taskwarrior.recur``): they
+remember how a value was spelled in its format, so that it comes back as it went out; no
+Taskwarrior attribute can hold a ``.`` (the dot separates an attribute from its modifier in
+``due.before:``), so the two never clash, and the Taskwarrior writer never writes them.
+
+The limits are checked lightly here, so that a problem can name its line; the models check
+every limit again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, cast, get_args
+from uuid import UUID
+
+from todo_cli.domain.recurrence import parse_recur
+from todo_cli.errors import InvalidInput
+
+__all__ = [
+    "DESCRIPTION_MAX",
+    "ELLIPSIS",
+    "NOTE_MAX",
+    "PRIORITIES",
+    "PROJECT_MAX",
+    "TAGS_PER_TASK_MAX",
+    "TAG_MAX",
+    "TITLE_MAX",
+    "ImportBatch",
+    "InvalidRecord",
+    "Note",
+    "Priority",
+    "Problem",
+    "TaskRecord",
+    "check_project",
+    "check_tag",
+    "format_instant",
+    "is_hint_key",
+    "parse_instant",
+    "split_title",
+]
+
+# The product's limits (SPEC "Data", "Organizing tasks"). Repeated here because this module
+# may not import the models; the models enforce them again.
+TITLE_MAX: Final = 200
+DESCRIPTION_MAX: Final = 2000
+NOTE_MAX: Final = 2000
+TAG_MAX: Final = 50
+PROJECT_MAX: Final = 100
+TAGS_PER_TASK_MAX: Final = 30
+
+Priority = Literal["H", "M", "L"]
+PRIORITIES: Final[tuple[str, ...]] = get_args(Priority)
+
+# A shortened title ends with this, so that nobody takes it for the whole text.
+ELLIPSIS: Final = "\u2026"
+# A word boundary further back than this makes a title too short to recognise: cut mid-word.
+_MIN_WORD_CUT: Final = TITLE_MAX // 2
+
+# Letters as Unicode has them (not [A-Za-z]): a tag "café" is a word like any other.
+_NAME = re.compile(r"[^\W\d_][\w-]*")
+_INSTANT = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})",
+    re.ASCII,
+)
+
+
+def is_hint_key(key: str) -> bool:
+    """Whether an attribute key is a format hint (``todotxt.line``) rather than foreign data."""
+    return "." in key
+
+
+# -- instants --------------------------------------------------------------------------------
+
+
+def format_instant(instant: datetime) -> str:
+    """RFC 3339 in UTC with microseconds: ``2026-11-24T09:30:00.000000Z``."""
+    if instant.tzinfo is None:
+        raise ValueError("expected an aware datetime")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 instant with ``Z`` or an offset, as an aware UTC datetime.
+
+    Raises ValueError. A time without a zone is refused: it would mean a different instant
+    on every machine.
+    """
+    match = _INSTANT.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not an RFC 3339 time such as 2026-11-24T09:30:00.000000Z")
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date that exists") from None
+    return value.astimezone(UTC)
+
+
+# -- names and text -------------------------------------------------------------------------
+
+
+def check_tag(tag: str) -> str | None:
+    """Why ``tag`` is not a tag, or None when it is one."""
+    if not _NAME.fullmatch(tag):
+        return f"{tag!r} is not a tag: it starts with a letter and holds letters, digits, _ and -"
+    if len(tag) > TAG_MAX:
+        return f"tag {tag!r} is {len(tag)} characters, the limit is {TAG_MAX}"
+    return None
+
+
+def check_project(project: str) -> str | None:
+    """Why ``project`` is not a project path, or None when it is one."""
+    if len(project) > PROJECT_MAX:
+        return f"project is {len(project)} characters, the limit is {PROJECT_MAX}"
+    if not all(_NAME.fullmatch(segment) for segment in project.split(".")):
+        return (
+            f"{project!r} is not a project: dotted segments that start with a letter and hold "
+            "letters, digits, _ and -"
+        )
+    return None
+
+
+def split_title(text: str) -> tuple[str, str | None]:
+    """A title for a foreign task text, and the description that keeps the rest.
+
+    Other tools have one text where we have a title (one line, up to 200 characters) and a
+    description. Text that fits is the title alone. Longer or multi-line text keeps its
+    first line as the title, shortened at a word boundary with an ellipsis when it is too
+    long, and all of it as the description, so nothing is lost and writers can tell (by
+    calling this again) that the title came from the description. Whitespace around the
+    text is dropped, as the product drops it from titles.
+    """
+    whole = text.strip()
+    first = whole.splitlines()[0].strip() if whole else ""
+    if first == whole and len(whole) <= TITLE_MAX:
+        return whole, None
+    if len(first) > TITLE_MAX:
+        cut = first[: TITLE_MAX - len(ELLIPSIS)]
+        space = cut.rfind(" ")
+        if space >= _MIN_WORD_CUT:
+            cut = cut[:space]
+        first = cut.rstrip() + ELLIPSIS
+    return first, whole
+
+
+# -- the record ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A timestamped line added to a task over time (a Taskwarrior annotation)."""
+
+    created_at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why part of an input cannot be taken: where (``line 4``, ``task 3``), which field."""
+
+    where: str
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.field is None:
+            return f"{self.where}: {self.message}"
+        return f"{self.where}: {self.field}: {self.message}"
+
+
+class InvalidRecord(ValueError):
+    """A JSON object that is not a task record; ``problems`` says every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """One task as every format sees it; see the module docstring.
+
+    Instants are aware UTC datetimes. ``tags`` is sorted, ``notes`` in time order,
+    ``depends`` sorted by text; ``recur`` is the canonical text of
+    :func:`todo_cli.domain.recurrence.parse_recur`. A ``due`` given as a whole day is
+    23:59:59.999999 local of that day (``dates.day_end``).
+    """
+
+    id: UUID
+    number: int | None
+    title: str
+    description: str | None
+    completed: bool
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    priority: Priority | None = None
+    due: datetime | None = None
+    wait: datetime | None = None
+    project: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    depends: tuple[UUID, ...] = ()
+    recur: str | None = None
+    series_id: UUID | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object ``todo export --format json`` writes for this task."""
+        return {
+            "id": str(self.id),
+            "number": self.number,
+            "title": self.title,
+            "description": self.description,
+            "completed": self.completed,
+            "completed_at": _instant_or_none(self.completed_at),
+            "created_at": format_instant(self.created_at),
+            "updated_at": format_instant(self.updated_at),
+            "priority": self.priority,
+            "due": _instant_or_none(self.due),
+            "wait": _instant_or_none(self.wait),
+            "project": self.project,
+            "tags": list(self.tags),
+            "notes": [
+                {"created_at": format_instant(note.created_at), "text": note.text}
+                for note in self.notes
+            ],
+            "depends": [str(dependency) for dependency in self.depends],
+            "recur": self.recur,
+            "series_id": None if self.series_id is None else str(self.series_id),
+            "attributes": dict(self.attributes),
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any, where: str) -> TaskRecord:
+        """The record a JSON object describes; raises :class:`InvalidRecord` naming each field.
+
+        Strict: a key we do not know, a value of the wrong type or out of its limits is a
+        problem. ``id``, ``title``, ``completed``, ``created_at`` and ``updated_at`` are
+        required; a missing optional key is null (or empty). ``recur`` is stored in its
+        canonical text; ``tags`` and ``depends`` sorted.
+        """
+        return _RecordReader(obj, where).read()
+
+
+def _instant_or_none(instant: datetime | None) -> str | None:
+    return None if instant is None else format_instant(instant)
+
+
+_KEYS: Final = (
+    "id",
+    "number",
+    "title",
+    "description",
+    "completed",
+    "completed_at",
+    "created_at",
+    "updated_at",
+    "priority",
+    "due",
+    "wait",
+    "project",
+    "tags",
+    "notes",
+    "depends",
+    "recur",
+    "series_id",
+    "attributes",
+)
+_REQUIRED: Final = frozenset({"id", "title", "completed", "created_at", "updated_at"})
+_NIL: Final = UUID(int=0)
+_NEVER: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _RecordReader:
+    """Reads one JSON object field by field, collecting every problem before raising."""
+
+    def __init__(self, obj: Any, where: str) -> None:
+        self.obj = obj
+        self.where = where
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str | None, message: str) -> None:
+        self.problems.append(Problem(self.where, key, message))
+
+    def read(self) -> TaskRecord:
+        obj = self.obj
+        if not isinstance(obj, dict):
+            raise InvalidRecord([Problem(self.where, None, "a task is a JSON object")])
+        for key in obj:
+            if key not in _KEYS:
+                self.problem(key, "is not a field of a task")
+        for key in sorted(_REQUIRED - obj.keys()):
+            self.problem(key, "is missing")
+        record_id = self.uuid("id")
+        title = self.text("title", TITLE_MAX, nullable=False)
+        created_at = self.instant("created_at")
+        updated_at = self.instant("updated_at")
+        # Read every field before raising, so that one error message lists them all.
+        record = TaskRecord(
+            id=record_id or _NIL,
+            number=self.number(),
+            title=title or "",
+            description=self.text("description", DESCRIPTION_MAX, nullable=True),
+            completed=self.boolean("completed"),
+            completed_at=self.instant("completed_at"),
+            created_at=created_at or _NEVER,
+            updated_at=updated_at or _NEVER,
+            priority=self.priority(),
+            due=self.instant("due"),
+            wait=self.instant("wait"),
+            project=self.project(),
+            tags=self.tags(),
+            notes=self.notes(),
+            depends=self.depends(),
+            recur=self.recur(),
+            series_id=self.uuid("series_id"),
+            attributes=self.attributes(),
+        )
+        # A required value that is missing or bad has a problem: the stand-ins never leave.
+        if self.problems:
+            raise InvalidRecord(self.problems)
+        return record
+
+    def uuid(self, key: str) -> UUID | None:
+        value = self.obj.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(key, "is not a UUID string")
+            return None
+        try:
+            return UUID(value)
+        except ValueError:
+            self.problem(key, f"{value!r} is not a UUID")
+            return None
+
+    def number(self) -> int | None:
+        value = self.obj.get("number")
+        if value is None:
+            return None
+        # bool is an int in Python; true is not a task number.
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.problem("number", "is not a positive integer")
+            return None
+        return value
+
+    def text(self, key: str, limit: int, *, nullable: bool) -> str | None:
+        value = self.obj.get(key)
+        if value is None:
+            if not nullable and key in self.obj:
+                self.problem(key, "is null")
+            return None
+        if not isinstance(value, str):
+            self.problem(key, "is not a string")
+            return None
+        if not nullable and not value.strip():
+            self.problem(key, "is blank")
+        if len(value) > limit:
+            self.problem(key, f"is {len(value)} characters, the limit is {limit}")
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self.obj.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(key, "is not true or false")
+            return False
+        return value
+
+    def instant(self, key: str) -> datetime | None:
+        value = self.obj.get(key)
+        if value is None:
+            if key in _REQUIRED and key in self.obj:
+                self.problem(key, "is null")
+            return None
+        if not isinstance(value, str):
+            self.problem(key, "is not a time string")
+            return None
+        try:
+            return parse_instant(value)
+        except ValueError as reason:
+            self.problem(key, str(reason))
+            return None
+
+    def priority(self) -> Priority | None:
+        value = self.obj.get("priority")
+        if value is None:
+            return None
+        if value not in PRIORITIES:
+            self.problem("priority", f"{value!r} is not H, M or L")
+            return None
+        return cast(Priority, value)
+
+    def project(self) -> str | None:
+        value = self.obj.get("project")
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem("project", "is not a string")
+            return None
+        reason = check_project(value)
+        if reason is not None:
+            self.problem("project", reason)
+        return value
+
+    def tags(self) -> tuple[str, ...]:
+        value = self.obj.get("tags", [])
+        if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+            self.problem("tags", "is not a list of strings")
+            return ()
+        for tag in value:
+            reason = check_tag(tag)
+            if reason is not None:
+                self.problem("tags", reason)
+        tags = tuple(sorted(set(value)))
+        if len(tags) > TAGS_PER_TASK_MAX:
+            self.problem("tags", f"{len(tags)} tags, the limit is {TAGS_PER_TASK_MAX}")
+        return tags
+
+    def notes(self) -> tuple[Note, ...]:
+        value = self.obj.get("notes", [])
+        if not isinstance(value, list):
+            self.problem("notes", "is not a list")
+            return ()
+        notes: list[Note] = []
+        for index, item in enumerate(value, 1):
+            if not isinstance(item, dict) or set(item) != {"created_at", "text"}:
+                self.problem("notes", f"note {index} is not {{created_at, text}}")
+                continue
+            text = item["text"]
+            if not isinstance(text, str) or not text.strip() or len(text) > NOTE_MAX:
+                self.problem("notes", f"note {index}: text is not 1 to {NOTE_MAX} characters")
+                continue
+            try:
+                created_at = parse_instant(item["created_at"])
+            except (ValueError, TypeError) as reason:
+                self.problem("notes", f"note {index}: created_at: {reason}")
+                continue
+            notes.append(Note(created_at, text))
+        # Stable: notes made in the same instant keep their order.
+        return tuple(sorted(notes, key=lambda note: note.created_at))
+
+    def depends(self) -> tuple[UUID, ...]:
+        value = self.obj.get("depends", [])
+        if not isinstance(value, list):
+            self.problem("depends", "is not a list of UUIDs")
+            return ()
+        found: set[UUID] = set()
+        for item in value:
+            try:
+                found.add(UUID(item))
+            except (ValueError, TypeError, AttributeError):
+                self.problem("depends", f"{item!r} is not a UUID")
+        return tuple(sorted(found, key=str))
+
+    def recur(self) -> str | None:
+        value = self.obj.get("recur")
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem("recur", "is not a string")
+            return None
+        try:
+            return str(parse_recur(value))
+        except InvalidInput as refusal:
+            self.problem("recur", str(refusal))
+            return None
+
+    def attributes(self) -> dict[str, Any]:
+        value = self.obj.get("attributes", {})
+        if not isinstance(value, dict):
+            self.problem("attributes", "is not an object")
+            return {}
+        return dict(value)
+
+
+# -- what an import found -------------------------------------------------------------------
+
+
+@dataclass
+class ImportBatch:
+    """What reading one input gave: records, problems, what was skipped, lossy notices.
+
+    ``skipped`` counts tasks not imported on purpose, by reason (``{"deleted": 3}``);
+    ``notices`` are one line each, naming the position (``line 4: priority (D) imported as
+    L``). Any problem means the input must not be imported.
+    """
+
+    records: list[TaskRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def problem(self, where: str, field_name: str | None, message: str) -> None:
+        self.problems.append(Problem(where, field_name, message))
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+    def raise_for_problems(self, source: str, *, shown: int = 10) -> None:
+        """Raise ``InvalidInput`` (exit 2) listing the first ``shown`` problems, if any."""
+        if not self.problems:
+            return
+        lines = [str(problem) for problem in self.problems[:shown]]
+        more = len(self.problems) - shown
+        if more > 0:
+            lines.append(f"... and {more} more")
+        raise InvalidInput(
+            f"{source}: {len(self.problems)} problem(s), nothing imported:\n" + "\n".join(lines),
+            hint="fix the input and import again",
+        )

@@ -1,0 +1,854 @@
+"""Taskwarrior: read what ``task export`` writes, write what ``task import`` reads.
+
+Checked against Taskwarrior 2.6.2 (tests/fixtures/taskwarrior/ are its real output).
+
+Layout. ``task export`` writes a JSON array (``rc.json.array=on``, the default) or, with it
+off, one object a line; ``task import`` reads both. :func:`parse_text` takes either;
+:func:`read` takes objects one by one with their position (``task 3``, ``line 3``), so a
+streaming JSON reader can feed it. :func:`write` streams a JSON array, object by object.
+
+Reading, key by key:
+
+- ``uuid`` is the id. The same uuid twice in one input is a problem.
+- ``description`` is the title. One that does not fit a title (over 200 characters, or
+  several lines) keeps its first line, shortened at a word boundary, as the title and the
+  whole text as the description, with a notice (``interchange.split_title``).
+- ``entry`` is created_at; ``modified`` is updated_at (entry when absent).
+- ``status``: ``pending`` and ``waiting`` (older files) are open, ``completed`` is done
+  with ``end`` as completed_at, ``deleted`` is not imported (``skipped["deleted"]``), and
+  ``recurring`` is a template, not a task: see Recurrence. Anything else is a problem.
+- ``due``, ``wait``: ``20261124T093000Z``. Taskwarrior stores a due typed as a date as
+  00:00 local time, so a due at exactly 00:00 local is read as that whole day (our
+  23:59:59.999999 local); a due really meant for midnight reads as the day too.
+- ``priority`` H/M/L (anything else is a problem), ``project``, ``tags`` (an array),
+  ``annotations`` (notes, with their times), ``depends`` (an array of uuids, or the older
+  comma-separated string). A dependency on a task of the input that is not imported
+  (deleted, a template, a later recurring instance) is dropped or redirected, with a notice.
+- ``id``, ``urgency`` (output only), ``mask``, ``imask``, ``rtype``, ``parent``
+  (recurrence bookkeeping) are not kept: the writer makes the bookkeeping again.
+- Every other key (``scheduled``, ``until``, ``start``, user-defined attributes, keys we
+  do not know) is kept as-is in ``attributes`` and written back.
+
+Recurrence. Taskwarrior keeps a template (``status: recurring``, ``recur``, ``mask``) and
+makes a pending instance per due date (``parent`` = the template, ``imask`` its index),
+several at once when the series is behind. We keep one open task per series: the pending
+instance with the earliest due carries the recurrence, ``series_id`` is the template's
+uuid, and the later pending instances are not imported (``skipped["later recurring
+instance"]``, one notice per series): completing the open task makes the next one. A
+template with no pending instance becomes an open task itself (a new id derived from the
+template's uuid, so that importing again finds it), with a notice. Completed instances keep
+their ``series_id`` and ``recur``. Taskwarrior's recurrence always keeps the cadence of the
+due dates, so ``weekly`` is ``weekly``, ``2w``/``biweekly``/``fortnight`` are ``+2w``,
+``quarterly`` ``+3m``, ``semiannual`` ``+6m``, ``annual``/``yearly`` ``yearly``,
+``3days`` ``+3d``, ``P1W`` ``weekly``; month words Taskwarrior counts as 30 days
+(``2mo``, ``2months``) become calendar months with a notice; hours and minutes are a
+problem. When the mapping does not give back the original word, the word is kept in
+``attributes["taskwarrior.recur"]`` and written back while the recurrence is unchanged.
+
+Writing. Open tasks are ``pending`` (2.6 itself writes a waiting task as pending with a
+future ``wait``; it turns an imported ``waiting`` into that too), done ones ``completed``
+with ``end``. Times are written to the second (Taskwarrior keeps no fraction). A due that is
+a whole day is written as 00:00 local of that day, as Taskwarrior stores dates. Notes are
+annotations; a description that is not the long text the title was cut from has no place in
+Taskwarrior and is written as an annotation at created_at. A recurring open task is written
+as a template (uuid = ``series_id``, ``mask`` ``-``) plus the task as its instance 0
+(``parent``, ``imask`` 0), so its uuid survives: 2.6, given a pending task with ``recur``
+and no ``parent``, turns that task itself into the template and makes the instance under a
+new uuid. Completed tasks of a series are written with ``parent`` and ``recur``. After
+``task import``, Taskwarrior makes further instances of the template up to now as it always
+does (``rc.recurrence=off`` holds that back).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Final, cast
+from uuid import UUID, uuid5
+
+from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
+from todo_cli.domain.recurrence import Recurrence, Unit, parse_recur
+from todo_cli.errors import InvalidInput
+from todo_cli.formats.interchange import (
+    DESCRIPTION_MAX,
+    NOTE_MAX,
+    PRIORITIES,
+    TAGS_PER_TASK_MAX,
+    ImportBatch,
+    Note,
+    Priority,
+    Problem,
+    TaskRecord,
+    check_project,
+    check_tag,
+    is_hint_key,
+    split_title,
+)
+
+__all__ = ["parse_text", "read", "recur_from_taskwarrior", "recur_to_taskwarrior", "write"]
+
+# Ids we derive (a template's own open task, a lone recurring task's series) are uuid5 in
+# this namespace, so importing the same file again derives the same ids. Never change it.
+NAMESPACE: Final = UUID("6f1c9a52-3d0e-4c57-9a8e-2b7d4e1f0a63")
+
+RECUR_HINT: Final = "taskwarrior.recur"
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+SKIP_DELETED: Final = "deleted"
+SKIP_TEMPLATE: Final = "recurring template"
+SKIP_LATER_INSTANCE: Final = "later recurring instance"
+
+_STATUSES: Final = frozenset({"pending", "waiting", "completed", "deleted", "recurring"})
+_OPEN: Final = frozenset({"pending", "waiting"})
+# Keys mapped to our fields, and Taskwarrior's own bookkeeping: never kept as attributes,
+# never written from attributes.
+_MAPPED: Final = frozenset(
+    {
+        "uuid",
+        "description",
+        "status",
+        "entry",
+        "modified",
+        "end",
+        "due",
+        "wait",
+        "priority",
+        "project",
+        "tags",
+        "annotations",
+        "depends",
+        "recur",
+    }
+)
+_BOOKKEEPING: Final = frozenset({"id", "urgency", "mask", "imask", "parent", "rtype"})
+# A template is cloned into each new instance: it must not carry what belongs to one task.
+_NOT_ON_TEMPLATE: Final = frozenset({"start", "end"})
+
+_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z", re.ASCII)
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+
+def _parse_date(value: Any) -> datetime:
+    """A Taskwarrior date (``20261124T093000Z``) as an aware UTC datetime; ValueError if not."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date string such as 20261124T093000Z")
+    match = _DATE.fullmatch(value)
+    try:
+        if match is not None:
+            year, month, day, hour, minute, second = (int(part) for part in match.groups())
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        # Hand-made files sometimes hold extended ISO; Taskwarrior reads it too.
+        if _ISO_DATE.fullmatch(value):
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date that exists") from None
+    raise ValueError(f"{value!r} is not a date such as 20261124T093000Z")
+
+
+def _format_date(instant: datetime) -> str:
+    # Taskwarrior keeps whole seconds: the fraction is dropped (truncated, never rounded up
+    # into the next second).
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# -- recurrence words -------------------------------------------------------------------------
+
+_NAMED_RECUR: Final = {
+    "daily": "+1d",
+    "day": "+1d",
+    "weekly": "+1w",
+    "biweekly": "+2w",
+    "fortnight": "+2w",
+    "monthly": "+1m",
+    "bimonthly": "+2m",
+    "quarterly": "+3m",
+    "semiannual": "+6m",
+    "annual": "+1y",
+    "yearly": "+1y",
+    "biannual": "+2y",
+    "biyearly": "+2y",
+    "weekdays": "weekdays",
+}
+# Unit words after a count, by what they mean to Taskwarrior's recurrence (checked with
+# 2.6: 2m, 1q and 2y step calendar months and years; 2mo, 2months, 2qtr step fixed days).
+_COUNTED_UNITS: Final = {
+    **dict.fromkeys(("d", "day", "days"), ("d", 1)),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), ("w", 1)),
+    "m": ("m", 1),
+    "q": ("m", 3),
+    **dict.fromkeys(("y", "yr", "yrs", "year", "years"), ("y", 1)),
+}
+_DAY_COUNTED_UNITS: Final = {
+    **dict.fromkeys(("mo", "mos", "mth", "mths", "mnths", "month", "months"), ("m", 1, 30)),
+    **dict.fromkeys(("qtr", "qtrs", "qrtrs", "quarter", "quarters"), ("m", 3, 91)),
+}
+_SUB_DAY_UNITS: Final = frozenset(
+    {"h", "hr", "hrs", "hour", "hours", "min", "mins", "minute", "minutes", "s", "sec", "secs"}
+    | {"second", "seconds"}
+)
+_COUNTED = re.compile(r"([0-9]+)\s*([a-z]+)", re.ASCII)
+_ISO_PERIOD = re.compile(
+    r"P(?:([0-9]+)Y)?(?:([0-9]+)M)?(?:([0-9]+)W)?(?:([0-9]+)D)?(T.*)?", re.ASCII
+)
+_TASKWARRIOR_WORD: Final = {Unit.DAY: "daily", Unit.WEEK: "weekly", Unit.MONTH: "monthly"} | {
+    Unit.YEAR: "yearly"
+}
+
+
+def recur_from_taskwarrior(text: str) -> tuple[str, str | None]:
+    """Our canonical recurrence for a Taskwarrior ``recur`` value, and a notice if lossy.
+
+    Raises ValueError (the message says why) for what our grammar cannot say: hours,
+    minutes, seconds, zero, mixed ISO periods.
+    """
+    word = text.strip().lower()
+    notice: str | None = None
+    ours = _NAMED_RECUR.get(word)
+    if ours is None:
+        ours, notice = _counted_recur(text, word)
+    try:
+        return str(parse_recur(ours)), notice
+    except InvalidInput as refusal:
+        raise ValueError(f"{text!r}: {refusal.message}") from None
+
+
+def _counted_recur(text: str, word: str) -> tuple[str, str | None]:
+    counted = _COUNTED.fullmatch(word)
+    if counted is not None:
+        count, unit = int(counted[1][:6]), counted[2]
+        if count == 0:
+            raise ValueError(f"{text!r} does not repeat (a count of 0)")
+        if unit in _COUNTED_UNITS:
+            letter, factor = _COUNTED_UNITS[unit]
+            return f"+{count * factor}{letter}", None
+        if unit in _DAY_COUNTED_UNITS:
+            letter, factor, days = _DAY_COUNTED_UNITS[unit]
+            ours = f"+{count * factor}{letter}"
+            return ours, (
+                f"recur {text!r} repeats every {count * days} days in Taskwarrior; "
+                f"imported as {ours} (calendar months)"
+            )
+        if unit in _SUB_DAY_UNITS:
+            raise ValueError(f"{text!r} repeats within a day; the shortest recurrence is daily")
+        raise ValueError(f"{text!r} is not a Taskwarrior recurrence")
+    period = _ISO_PERIOD.fullmatch(text.strip().upper())
+    if period is None or not any(period.groups()):
+        raise ValueError(f"{text!r} is not a Taskwarrior recurrence")
+    years, months, weeks, days_text, clock = period.groups()
+    if clock is not None:
+        raise ValueError(f"{text!r} repeats within a day; the shortest recurrence is daily")
+    if (years or months) and (weeks or days_text):
+        raise ValueError(f"{text!r} mixes months and days, which no recurrence of ours can")
+    if years or months:
+        total = int(years or 0) * 12 + int(months or 0)
+        return (f"+{total // 12}y" if total % 12 == 0 else f"+{total}m"), None
+    total_days = int(weeks or 0) * 7 + int(days_text or 0)
+    return (f"+{total_days // 7}w" if total_days % 7 == 0 else f"+{total_days}d"), None
+
+
+def recur_to_taskwarrior(recur: str) -> tuple[str, bool]:
+    """The Taskwarrior ``recur`` for our canonical recurrence, and whether it is exact.
+
+    Taskwarrior has no after-completion recurrence: ``2w`` (two weeks after completion)
+    is written as Taskwarrior's ``2w``, which keeps the cadence, and reported as inexact.
+    """
+    rec: Recurrence = parse_recur(recur)
+    if rec.unit is Unit.WEEKDAY:
+        return "weekdays", True
+    if rec.cadence and rec.count == 1:
+        return _TASKWARRIOR_WORD[rec.unit], True
+    return f"{rec.count}{rec.unit.value}", rec.cadence
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+# Reports a problem of the object being read: (field, message).
+_Report = Callable[[str, str], None]
+
+
+@dataclass
+class _Task:
+    """One Taskwarrior object after its fields were mapped, before recurrence is resolved."""
+
+    where: str
+    status: str
+    record: TaskRecord
+    parent: UUID | None
+    imask: int | None
+    # Our recurrence of this object's own ``recur``, and the notice its mapping gave.
+    recur: str | None
+    recur_notice: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_text(text: str, name: str, *, tz: tzinfo) -> ImportBatch:
+    """Read a whole ``task export`` output: a JSON array, or one object a line.
+
+    Positions are ``task N`` (the N-th element of the array) or ``line N``. ``name`` (the
+    file) is used in messages about the document as a whole.
+    """
+    syntax: list[tuple[str, str]] = []
+    body = text.lstrip("\ufeff \t\r\n")
+    objects: list[tuple[str, Any]] = []
+    if body.startswith("["):
+        try:
+            document = json.loads(body)
+        except json.JSONDecodeError as error:
+            syntax.append((f"line {_line_of(text, body, error)}", f"not JSON: {error.msg}"))
+        else:
+            if isinstance(document, list):
+                objects = [(f"task {index}", obj) for index, obj in enumerate(document, 1)]
+            else:
+                syntax.append(("line 1", f"{name} is not a Taskwarrior export"))
+    else:
+        for number, line in enumerate(text.splitlines(), 1):
+            # Older exports ended each line with a comma; a blank line is no task.
+            stripped = line.strip().removesuffix(",")
+            if not stripped:
+                continue
+            try:
+                objects.append((f"line {number}", json.loads(stripped)))
+            except json.JSONDecodeError as error:
+                syntax.append((f"line {number}", f"not JSON: {error.msg}"))
+    batch = read(objects, tz=tz)
+    batch.problems[:0] = [Problem(where, None, message) for where, message in syntax]
+    return batch
+
+
+def _line_of(text: str, body: str, error: json.JSONDecodeError) -> int:
+    # The decoder counts lines in `body`; the lines stripped from the front count too.
+    skipped = text[: len(text) - len(body)].count("\n")
+    return error.lineno + skipped
+
+
+def read(objects: Iterable[tuple[str, Any]], *, tz: tzinfo) -> ImportBatch:
+    """Map Taskwarrior objects, each with its position, to task records.
+
+    See the module docstring for the mapping. ``tz`` is the zone Taskwarrior ran in: it
+    decides which dues are whole days (00:00 local). Memory grows with the number of tasks
+    (records are small); the raw text need not be held.
+    """
+    batch = ImportBatch()
+    tasks: list[_Task] = []
+    seen: dict[UUID, str] = {}
+    for where, obj in objects:
+        task = _map_object(where, obj, tz, batch)
+        if task is None:
+            continue
+        first = seen.get(task.record.id)
+        if first is not None:
+            batch.problem(where, "uuid", f"{task.record.id} is already the uuid of {first}")
+            continue
+        seen[task.record.id] = where
+        tasks.append(task)
+    _resolve(tasks, batch)
+    return batch
+
+
+def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task | None:
+    """The fields of one object, or None (with problems in ``batch``) when it is unusable."""
+    if not isinstance(obj, dict):
+        batch.problem(where, None, "a Taskwarrior task is a JSON object")
+        return None
+    before = len(batch.problems)
+
+    def problem(key: str, message: str) -> None:
+        # Every problem of this object names its position.
+        batch.problem(where, key, message)
+
+    def date(key: str, *, required: bool = False) -> datetime | None:
+        if key not in obj:
+            if required:
+                problem(key, "is missing")
+            return None
+        try:
+            return _parse_date(obj[key])
+        except ValueError as reason:
+            problem(key, str(reason))
+            return None
+
+    uuid = _uuid(obj.get("uuid"), "uuid", problem, required=True)
+    status = obj.get("status")
+    if status not in _STATUSES:
+        if "status" not in obj:
+            problem("status", "is missing")
+        else:
+            problem(
+                "status",
+                f"{status!r} is not pending, waiting, completed, deleted or recurring",
+            )
+    if status == "deleted":
+        # Not imported, so its other fields do not matter; its uuid still counts (a
+        # duplicate, a dependency on it), so it travels as a stub that is never emitted.
+        if uuid is None:
+            return None
+        stub = TaskRecord(uuid, None, "-", None, False, None, _EPOCH, _EPOCH)
+        return _Task(where, "deleted", stub, None, None, None)
+
+    title, description = _title(obj.get("description"), problem, where, batch)
+    entry = date("entry", required=True)
+    modified = date("modified")
+    end = date("end")
+    due = date("due")
+    if due is not None:
+        due = _due_from_taskwarrior(due, tz)
+    wait = date("wait")
+    priority = _priority(obj.get("priority"), problem)
+    project = _project(obj.get("project"), problem)
+    tags = _tags(obj.get("tags"), problem)
+    notes = _annotations(obj.get("annotations"), problem)
+    depends = _depends(obj.get("depends"), problem)
+    parent = _uuid(obj.get("parent"), "parent", problem, required=False)
+    imask = obj.get("imask")
+    recur: str | None = None
+    notice: str | None = None
+    attributes = {
+        key: value for key, value in obj.items() if key not in _MAPPED and key not in _BOOKKEEPING
+    }
+    if "recur" in obj:
+        raw = obj["recur"]
+        if not isinstance(raw, str):
+            problem("recur", "is not a string")
+        else:
+            try:
+                recur, notice = recur_from_taskwarrior(raw)
+            except ValueError as reason:
+                problem("recur", str(reason))
+            else:
+                if recur_to_taskwarrior(recur)[0] != raw:
+                    attributes[RECUR_HINT] = raw
+    if len(batch.problems) > before or uuid is None or entry is None or title is None:
+        return None
+    completed = status == "completed"
+    record = TaskRecord(
+        id=uuid,
+        number=None,
+        title=title,
+        description=description,
+        completed=completed,
+        # Taskwarrior always sets `end` on completion; a hand-made file may not.
+        completed_at=(end or modified) if completed else None,
+        created_at=entry,
+        updated_at=modified or entry,
+        priority=priority,
+        due=due,
+        wait=wait,
+        project=project,
+        tags=tags,
+        notes=notes,
+        depends=depends,
+        attributes=attributes,
+    )
+    return _Task(where, cast(str, status), record, parent, _index(imask), recur, notice, attributes)
+
+
+def _index(value: Any) -> int | None:
+    # 2.6 writes an index it was given in a file back as 0.000000 (it keeps numbers as text).
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _due_from_taskwarrior(due: datetime, tz: tzinfo) -> datetime:
+    # Taskwarrior stores a date typed without a time as 00:00 local: that is a whole day,
+    # which we keep as its last microsecond so that "overdue" is simply due < now.
+    day = local_date(due, tz)
+    return day_end(day, tz) if due == day_start(day, tz) else due
+
+
+def _uuid(value: Any, key: str, problem: _Report, *, required: bool) -> UUID | None:
+    if value is None:
+        if required:
+            problem(key, "is missing")
+        return None
+    try:
+        return UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        problem(key, f"{value!r} is not a UUID")
+        return None
+
+
+def _title(
+    value: Any, problem: _Report, where: str, batch: ImportBatch
+) -> tuple[str | None, str | None]:
+    if value is None:
+        problem("description", "is missing")
+        return None, None
+    if not isinstance(value, str) or not value.strip():
+        problem("description", "is not a text")
+        return None, None
+    title, description = split_title(value)
+    if description is not None:
+        if len(description) > DESCRIPTION_MAX:
+            problem(
+                "description",
+                f"is {len(description)} characters, the limit is {DESCRIPTION_MAX}",
+            )
+            return None, None
+        batch.notices.append(
+            f"{where}: description does not fit a title (one line, 200 characters): "
+            "the title is its first line, the whole text is kept as the description"
+        )
+    return title, description
+
+
+def _priority(value: Any, problem: _Report) -> Priority | None:
+    if value is None or value == "":
+        return None
+    if value not in PRIORITIES:
+        problem("priority", f"{value!r} is not H, M or L")
+        return None
+    return cast(Priority, value)
+
+
+def _project(value: Any, problem: _Report) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        problem("project", "is not a string")
+        return None
+    reason = check_project(value)
+    if reason is not None:
+        problem("project", reason)
+        return None
+    return value
+
+
+def _tags(value: Any, problem: _Report) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    # Very old versions wrote tags as one comma-separated string.
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(tag, str) for tag in items):
+        problem("tags", "is not a list of strings")
+        return ()
+    tags = sorted({tag for tag in items if tag})
+    for tag in tags:
+        reason = check_tag(tag)
+        if reason is not None:
+            problem("tags", reason)
+    if len(tags) > TAGS_PER_TASK_MAX:
+        problem("tags", f"{len(tags)} tags, the limit is {TAGS_PER_TASK_MAX}")
+    return tuple(tags)
+
+
+def _annotations(value: Any, problem: _Report) -> tuple[Note, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problem("annotations", "is not a list")
+        return ()
+    notes: list[Note] = []
+    for index, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            problem("annotations", f"annotation {index} is not an object")
+            continue
+        text = item.get("description")
+        if not isinstance(text, str) or not text.strip():
+            problem("annotations", f"annotation {index} has no description")
+            continue
+        if len(text) > NOTE_MAX:
+            problem(
+                "annotations",
+                f"annotation {index} is {len(text)} characters, the limit is {NOTE_MAX}",
+            )
+            continue
+        try:
+            created_at = _parse_date(item.get("entry"))
+        except ValueError as reason:
+            problem("annotations", f"annotation {index}: entry: {reason}")
+            continue
+        notes.append(Note(created_at, text))
+    return tuple(sorted(notes, key=lambda note: note.created_at))
+
+
+def _depends(value: Any, problem: _Report) -> tuple[UUID, ...]:
+    if value is None or value == "":
+        return ()
+    # 2.6 writes an array; older versions one comma-separated string.
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list):
+        problem("depends", "is not a list of uuids")
+        return ()
+    found: set[UUID] = set()
+    for item in items:
+        try:
+            found.add(UUID(item.strip() if isinstance(item, str) else item))
+        except (ValueError, TypeError, AttributeError):
+            problem("depends", f"{item!r} is not a uuid")
+    return tuple(sorted(found, key=str))
+
+
+def _resolve(tasks: list[_Task], batch: ImportBatch) -> None:
+    """Turn templates into the recurrence of one open instance each; fix up dependencies."""
+    templates = {task.record.id: task for task in tasks if task.status == "recurring"}
+    open_by_series: dict[UUID, list[_Task]] = {}
+    redirect: dict[UUID, UUID | None] = {}
+    for task in tasks:
+        if task.status == "deleted":
+            redirect[task.record.id] = None
+            batch.skip(SKIP_DELETED)
+        elif task.status in _OPEN:
+            series = _series_of(task)
+            if series is not None:
+                open_by_series.setdefault(series, []).append(task)
+
+    # The open task of each series: the earliest due (no due last), then the lowest index.
+    carriers: dict[UUID, _Task] = {}
+    for series_id, members in open_by_series.items():
+        members.sort(key=_instance_order)
+        carrier, later = members[0], members[1:]
+        carriers[series_id] = carrier
+        for task in later:
+            redirect[task.record.id] = carrier.record.id
+        if later:
+            batch.skip(SKIP_LATER_INSTANCE, len(later))
+            places = ", ".join(task.where for task in later)
+            batch.notices.append(
+                f"{places}: later pending instances of the recurring task at {carrier.where} "
+                "not imported: one open task per series, the next one comes when it is done"
+            )
+
+    made: list[TaskRecord] = []
+    for uuid, template in templates.items():
+        batch.skip(SKIP_TEMPLATE)
+        if uuid in carriers:
+            redirect[uuid] = carriers[uuid].record.id
+            continue
+        # A template whose instances are all done (or were never made): its series is
+        # still alive in Taskwarrior, which would make the next instance on its next run.
+        record = replace(
+            template.record,
+            id=uuid5(NAMESPACE, f"{uuid}/open"),
+            recur=template.recur,
+            series_id=uuid,
+            attributes=template.attributes,
+        )
+        made.append(record)
+        redirect[uuid] = record.id
+        batch.notices.append(
+            f"{template.where}: recurring template with no pending instance: imported as "
+            "its open task"
+        )
+        if template.recur_notice:
+            batch.notices.append(f"{template.where}: {template.recur_notice}")
+
+    for task in tasks:
+        if task.status in ("deleted", "recurring") or task.record.id in redirect:
+            continue
+        record = task.record
+        series = _series_of(task)
+        recur = task.recur
+        notice = task.recur_notice
+        parent = templates.get(series) if series is not None else None
+        if parent is not None and parent.recur is not None:
+            # The template's recurrence is the series' own; an instance only copies it.
+            recur, notice = parent.recur, parent.recur_notice
+            attributes = dict(record.attributes)
+            attributes.pop(RECUR_HINT, None)
+            if RECUR_HINT in parent.attributes:
+                attributes[RECUR_HINT] = parent.attributes[RECUR_HINT]
+            record = replace(record, attributes=attributes)
+        if notice and task.status in _OPEN:
+            batch.notices.append(f"{task.where}: {notice}")
+        if task.status in _OPEN and recur is not None and record.due is None:
+            batch.problem(task.where, "recur", "a recurring task needs a due date")
+            continue
+        made.append(replace(record, recur=recur, series_id=series))
+
+    batch.records.extend(_fix_dependencies(made, redirect, batch, tasks))
+
+
+def _series_of(task: _Task) -> UUID | None:
+    """The series a task belongs to: its template, or its own for a lone open recurring task."""
+    if task.parent is not None:
+        return task.parent
+    if task.status in _OPEN and task.recur is not None:
+        # Not a shape 2.6 writes (it makes such a task a template), but a file may hold it.
+        return uuid5(NAMESPACE, f"{task.record.id}/series")
+    return None
+
+
+def _instance_order(task: _Task) -> tuple[bool, datetime, int]:
+    due = task.record.due
+    return (due is None, due or _EPOCH, task.imask if task.imask is not None else 0)
+
+
+def _fix_dependencies(
+    records: list[TaskRecord],
+    redirect: dict[UUID, UUID | None],
+    batch: ImportBatch,
+    tasks: list[_Task],
+) -> Iterator[TaskRecord]:
+    where = {task.record.id: task.where for task in tasks}
+    for record in records:
+        if not any(dependency in redirect for dependency in record.depends):
+            yield record
+            continue
+        kept: set[UUID] = set()
+        for dependency in record.depends:
+            target = redirect.get(dependency, dependency)
+            if target is None:
+                batch.notices.append(
+                    f"{where.get(record.id, str(record.id))}: depends: {dependency} is "
+                    "deleted: dependency dropped"
+                )
+            elif target != record.id:
+                kept.add(target)
+        yield replace(record, depends=tuple(sorted(kept, key=str)))
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def write(
+    records: Iterable[TaskRecord],
+    *,
+    tz: tzinfo,
+    json_lines: bool = False,
+    notices: list[str] | None = None,
+) -> Iterator[str]:
+    """The text of a ``task import`` file, object by object: a JSON array by default.
+
+    ``tz`` is the zone Taskwarrior will run in (a whole-day due is written as 00:00 local).
+    ``json_lines`` writes one object a line instead (``task import`` reads both). What
+    Taskwarrior cannot hold exactly is added to ``notices`` (when given), one line per kind
+    with a count, once the last record is written.
+    """
+    lossy: dict[str, int] = {}
+    templates_written: dict[UUID, int] = {}
+    first = True
+    if not json_lines:
+        yield "["
+    for record in records:
+        for obj in _objects(record, tz, lossy, templates_written):
+            text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+            if json_lines:
+                yield text + "\n"
+            else:
+                yield ("\n" if first else ",\n") + text
+            first = False
+    if not json_lines:
+        yield "\n]\n"
+    if notices is not None:
+        notices.extend(f"Taskwarrior: {count} task(s): {kind}" for kind, count in lossy.items())
+
+
+def _attribute(value: Any) -> Any:
+    # Taskwarrior keeps every value as text: a number given as a JSON number is stored as
+    # "3.000000" and comes back so, while "3" comes back as 3 for a numeric attribute (and
+    # as "3" for an undeclared one, which is how 2.6 writes those anyway).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _objects(
+    record: TaskRecord, tz: tzinfo, lossy: dict[str, int], templates: dict[UUID, int]
+) -> Iterator[dict[str, Any]]:
+    def loss(kind: str) -> None:
+        lossy[kind] = lossy.get(kind, 0) + 1
+
+    obj: dict[str, Any] = {
+        key: _attribute(value)
+        for key, value in record.attributes.items()
+        if not is_hint_key(key) and key not in _MAPPED and key not in _BOOKKEEPING
+    }
+    description = record.title
+    annotations = [
+        {"entry": _format_date(note.created_at), "description": note.text} for note in record.notes
+    ]
+    if record.description is not None:
+        if split_title(record.description) == (record.title, record.description):
+            description = record.description
+        else:
+            annotations.insert(
+                0,
+                {"entry": _format_date(record.created_at), "description": record.description},
+            )
+            loss("description written as an annotation (Taskwarrior has one text per task)")
+    obj.update(
+        {
+            "uuid": str(record.id),
+            "description": description,
+            "status": "completed" if record.completed else "pending",
+            "entry": _format_date(record.created_at),
+            "modified": _format_date(record.updated_at),
+        }
+    )
+    if record.completed:
+        obj["end"] = _format_date(record.completed_at or record.updated_at)
+    if record.due is not None:
+        if is_all_day(record.due, tz):
+            obj["due"] = _format_date(day_start(local_date(record.due, tz), tz))
+        else:
+            obj["due"] = _format_date(record.due)
+            if record.due == day_start(local_date(record.due, tz), tz):
+                loss("due at 00:00 local time: Taskwarrior shows it as a date")
+    if record.wait is not None:
+        obj["wait"] = _format_date(record.wait)
+    if record.priority is not None:
+        obj["priority"] = record.priority
+    if record.project is not None:
+        obj["project"] = record.project
+    if record.tags:
+        obj["tags"] = list(record.tags)
+    if annotations:
+        obj["annotations"] = annotations
+    if record.depends:
+        obj["depends"] = [str(dependency) for dependency in record.depends]
+
+    if record.recur is None:
+        yield obj
+        return
+    recur, exact = recur_to_taskwarrior(record.recur)
+    hint = record.attributes.get(RECUR_HINT)
+    if isinstance(hint, str):
+        try:
+            if recur_from_taskwarrior(hint)[0] == record.recur:
+                recur, exact = hint, True
+        except ValueError:
+            pass
+    if not exact:
+        loss("recurrence after completion written as Taskwarrior's (on the due cadence)")
+    if record.completed:
+        obj.update(recur=recur, rtype="periodic")
+        if record.series_id is not None:
+            obj["parent"] = str(record.series_id)
+        yield obj
+        return
+    if record.due is None:
+        loss("recurrence without a due date not written (Taskwarrior needs a due)")
+        yield obj
+        return
+    series = record.series_id
+    if series is None or series == record.id:
+        series = uuid5(NAMESPACE, f"{record.id}/series")
+    index = templates.get(series)
+    if index is None:
+        index = 0
+        template = {
+            key: value
+            for key, value in obj.items()
+            if key not in _NOT_ON_TEMPLATE and key not in ("annotations", "depends")
+        }
+        template.update(
+            uuid=str(series), status="recurring", recur=recur, rtype="periodic", mask="-"
+        )
+        yield template
+    templates[series] = index + 1
+    obj.update(parent=str(series), imask=index, recur=recur, rtype="periodic")
+    yield obj
