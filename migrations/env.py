@@ -13,7 +13,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection
 
-from todo_cli.schema import metadata
+from todo_cli.db.schema import metadata
 
 config = context.config
 
@@ -28,7 +28,7 @@ def _options(dialect_name: str) -> dict[str, Any]:
 
 
 def run_offline() -> None:
-    from todo_cli import migrate
+    from todo_cli.db import migrate
 
     url = config.attributes.get("url") or migrate.url_for_alembic_cli(context.get_x_argument(True))
     context.configure(
@@ -54,7 +54,7 @@ def run_online() -> None:
     if connection is not None:
         _run_online(connection)
         return
-    from todo_cli import migrate
+    from todo_cli.db import migrate
 
     settings = migrate.settings_for_alembic_cli(context.get_x_argument(True))
     with migrate.migration_connection(settings) as conn:

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from tests import pgharness
 
+pytest_plugins = ["tests.ci_gate"]
 REPO = Path(__file__).resolve().parent.parent
 _counter = itertools.count()
 
@@ -231,7 +232,8 @@ def sql_rows(url: str, statement: str, **params: Any) -> list[Any]:
     """Read the database directly, bypassing todo (for checks at the source)."""
     from sqlalchemy import text
 
-    from todo_cli.engine import create_engine, parse_url
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
 
     engine = create_engine(parse_url(url))
     try:

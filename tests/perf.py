@@ -66,6 +66,7 @@ TODO_ARGS = {
     "add": ["add", ONE_TITLE],
     "list50": ["list", "--limit", "50"],
     "export": ["list", "--all", "--json"],
+    "table": ["list", "--all"],
     "bulk": ["add"],
 }
 BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -553,7 +554,7 @@ def build(root: Path, sizes: tuple[int, ...], pg: Postgres | None, task_bin: str
 
         # Order inside a round: each todo command next to its rival, so the
         # compared pairs run seconds apart.
-        for kind in ("add", "list50", "export", "bulk"):
+        for kind in ("add", "list50", "export", "table", "bulk"):
             for backend in backends:
                 where = BACKEND_NAMES[backend]
                 if kind == "bulk":
@@ -564,7 +565,8 @@ def build(root: Path, sizes: tuple[int, ...], pg: Postgres | None, task_bin: str
                     url, stdin, prepare = bulk_urls[backend], lines, bulk_prepare[backend]
                 else:
                     shown = "add X" if kind == "add" else " ".join(TODO_ARGS[kind])
-                    text = f"todo {shown} ({where})"
+                    piped = " (table, piped)" if kind == "table" else ""
+                    text = f"todo {shown}{piped} ({where})"
                     url, stdin, prepare = urls[backend], None, None
                 scales = kind in ("add", "list50")
                 benches.append(
@@ -768,6 +770,23 @@ def checks(plan: Plan) -> list[Check]:
                 f"todo list --all --json ({label}) of {size_name(big)} tasks: peak memory",
                 export.peak_mib if export else None,
                 100,
+                " MiB",
+            )
+        )
+        found.append(
+            timed(
+                f"todo list --all, the table ({label}), vs --json at {size_name(big)}",
+                f"{backend}-table-{big}",
+                f"{backend}-export-{big}",
+                2.5,
+            )
+        )
+        table = by_key.get(f"{backend}-table-{big}")
+        found.append(
+            Check(
+                f"todo list --all, the table ({label}), of {size_name(big)} tasks: peak memory",
+                table.peak_mib if table else None,
+                120,
                 " MiB",
             )
         )

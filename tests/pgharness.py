@@ -1,14 +1,21 @@
 """A real PostgreSQL for the test suite, started by the suite itself.
 
-It uses the server binaries the `pgserver` package ships (no root, no system
-package), but runs them itself so the server can look like Neon: TCP on
-127.0.0.1, SCRAM passwords for a non-superuser role, TLS when `openssl` is at
-hand, and a statement log the tests read to count round trips.
+It runs the server binaries itself, so the server can look like Neon: TCP on
+127.0.0.1, SCRAM passwords for a non-superuser role, TLS when the build has it
+and `openssl` is at hand, and a statement log the tests read to count round
+trips. The binaries are, in order of preference:
+
+1. `TODO_TEST_PG_BINDIR`, when set;
+2. a system PostgreSQL built with OpenSSL (Debian's `/usr/lib/postgresql/*/bin`,
+   highest version first), so TLS and channel binding get tested;
+3. the `pgserver` package's build (no TLS), so a developer with nothing
+   installed still gets a working suite with no root and no system package.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import stat
@@ -18,11 +25,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 APP_ROLE = "todo_app"
 APP_PASSWORD = "s3cret-Pass_word"
+# The account the server runs as when the suite runs as root (the name
+# pgserver itself uses, so earlier runs' files and user carry over).
+SERVER_USER = "pgserver"
+SYSTEM_PG_ROOT = Path("/usr/lib/postgresql")
 
 
 def _free_port() -> int:
@@ -86,58 +98,109 @@ class Server:
         return self.log.stat().st_size
 
 
-def _run(args: list[str], user: str | None, **kwargs: Any) -> None:
-    subprocess.run(args, check=True, capture_output=True, user=user, **kwargs)
+def _run(args: list[str], user: str | None, cwd: Path | None = None) -> None:
+    """Run a server tool; on failure say what it printed, which CI logs need."""
+    # A server user cannot always enter our working directory (e.g. /root), so
+    # tools run from the server's own directory instead.
+    done = subprocess.run(args, capture_output=True, text=True, user=user, cwd=cwd, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        )
 
 
-def _bin_dir() -> Path:
-    """pgserver's binaries, or TODO_TEST_PG_BINDIR (e.g. a distribution's build with TLS)."""
-    explicit = os.environ.get("TODO_TEST_PG_BINDIR")
-    if explicit:
-        return Path(explicit)
-    from pgserver._commands import POSTGRES_BIN_PATH
+@dataclass(frozen=True)
+class Binaries:
+    """Where the server binaries come from, and whether they can serve TLS."""
 
-    return Path(POSTGRES_BIN_PATH)
+    bin_dir: Path
+    origin: str  # "TODO_TEST_PG_BINDIR", "system" or "pgserver"
+    tls: bool
 
-
-def _bin(name: str) -> str:
-    return str(_bin_dir() / name)
+    def __str__(self) -> str:
+        return f"{self.bin_dir} ({self.origin}, {'TLS' if self.tls else 'no TLS'})"
 
 
-def _supports_tls() -> bool:
-    """pgserver's build has no OpenSSL; a distribution's usually has."""
+def _has_tls(bin_dir: Path) -> bool:
+    """A build with OpenSSL, and `openssl` to make the server a certificate."""
+    if shutil.which("openssl") is None:
+        return False
     try:
         configure = subprocess.run(
-            [_bin("pg_config"), "--configure"], capture_output=True, text=True, check=True
+            [str(bin_dir / "pg_config"), "--configure"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return False
-    return "--with-openssl" in configure and shutil.which("openssl") is not None
+    return "--with-openssl" in configure
+
+
+def _version_key(bin_dir: Path) -> tuple[int, ...]:
+    # /usr/lib/postgresql/<major>/bin: sort 9.6 < 10 < 15 numerically, not as text.
+    parts = bin_dir.parent.name.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else (-1,)
+
+
+def _system_bin_dirs() -> list[Path]:
+    """Installed distribution servers, highest version first."""
+    found = [
+        d
+        for d in SYSTEM_PG_ROOT.glob("*/bin")
+        if all((d / name).is_file() for name in ("postgres", "initdb", "pg_ctl"))
+    ]
+    return sorted(found, key=_version_key, reverse=True)
+
+
+@cache
+def binaries() -> Binaries:
+    """The binaries this run uses (see the module's docstring for the order)."""
+    explicit = os.environ.get("TODO_TEST_PG_BINDIR")
+    if explicit:
+        return Binaries(Path(explicit), "TODO_TEST_PG_BINDIR", _has_tls(Path(explicit)))
+    for bin_dir in _system_bin_dirs():
+        if _has_tls(bin_dir):
+            return Binaries(bin_dir, "system", True)
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    bin_dir = Path(POSTGRES_BIN_PATH)
+    return Binaries(bin_dir, "pgserver", _has_tls(bin_dir))
+
+
+def _bin(name: str) -> str:
+    return str(binaries().bin_dir / name)
+
+
+def _ensure_user(name: str) -> None:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "-s", "/bin/bash", name], check=True, capture_output=True)
 
 
 def _prepare_for_root() -> str | None:
-    """PostgreSQL will not run as root: when we are root, run it as `pgserver`."""
+    """PostgreSQL will not run as root: when we are root, run it as SERVER_USER."""
     if os.geteuid() != 0:
         return None
-    from pgserver.utils import (
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
+    _ensure_user(SERVER_USER)
+    found = binaries()
+    # A distribution's packages are world-readable already; binaries under a
+    # private prefix (a venv, a home directory) need opening up for that user.
+    if found.origin != "system":
+        from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions
 
-    ensure_user_exists("pgserver")
-    bin_dir = _bin_dir()
-    ensure_prefix_permissions(bin_dir)
-    if "pgserver" in str(bin_dir):
-        read = stat.S_IRGRP | stat.S_IROTH
-        ensure_folder_permissions(bin_dir, stat.S_IXGRP | stat.S_IXOTH | read)
-        ensure_folder_permissions(bin_dir.parent / "lib", read)
-    return "pgserver"
+        ensure_prefix_permissions(found.bin_dir)
+        if found.origin == "pgserver":
+            read = stat.S_IRGRP | stat.S_IROTH
+            ensure_folder_permissions(found.bin_dir, stat.S_IXGRP | stat.S_IXOTH | read)
+            ensure_folder_permissions(found.bin_dir.parent / "lib", read)
+    return SERVER_USER
 
 
 def _make_certificate(data: Path, user: str | None) -> bool:
     openssl = shutil.which("openssl")
-    if not openssl or not _supports_tls():
+    if not openssl or not binaries().tls:
         return False
     _run(
         [
@@ -192,6 +255,7 @@ def running_server() -> Iterator[Server]:
             "--no-sync",
         ],
         user,
+        cwd=base,
     )
     tls = _make_certificate(data, user)
     port = _free_port()
@@ -220,20 +284,29 @@ def running_server() -> Iterator[Server]:
         f"{'hostssl' if tls else 'host'} all all 127.0.0.1/32 scram-sha-256",
     ]
     (data / "pg_hba.conf").write_text("\n".join(hba) + "\n")
-    _run(
-        [
-            _bin("pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(base / "postgres.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-        user,
-    )
+    try:
+        _run(
+            [
+                _bin("pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(base / "postgres.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            user,
+            cwd=base,
+        )
+    except RuntimeError as error:
+        # pg_ctl only says "examine the log file": put the log in the error,
+        # as the directory holding it is about to go.
+        log = base / "postgres.log"
+        log_text = log.read_text(errors="replace") if log.exists() else "(none)"
+        shutil.rmtree(base, ignore_errors=True)
+        raise RuntimeError(f"{error}\nserver log:\n{log_text}") from None
     server = Server(base=base, port=port, tls=tls, system_user=user)
     try:
         server.admin(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}'")
@@ -243,6 +316,7 @@ def running_server() -> Iterator[Server]:
             [_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
             capture_output=True,
             user=user,
+            cwd=base,
             check=False,
         )
         time.sleep(0.1)

@@ -241,7 +241,7 @@ def test_a_missing_file_is_bad_input(todo: Todo, tmp_path: Path) -> None:
 def test_a_directory_is_bad_input(todo: Todo, tmp_path: Path) -> None:
     result = todo("chat-log", "import", str(tmp_path))
     assert result.exit_code == 2
-    assert "cannot read it" in result.stderr
+    assert "is a directory" in result.stderr
 
 
 def test_one_bad_message_at_the_end_of_many_imports_nothing(todo: Todo, tmp_path: Path) -> None:

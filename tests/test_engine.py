@@ -6,9 +6,12 @@ import socket
 
 import pytest
 
+from tests.ci_gate import not_applicable, requires_tls_server
 from tests.conftest import PostgresHandle, Todo, run_cli
-from todo_cli.engine import _is_retryable, mask_url, parse_url
+from todo_cli.db.engine import _is_retryable
+from todo_cli.db.url import parse_url
 from todo_cli.errors import ConfigError
+from todo_cli.redact import mask_url
 
 
 @pytest.mark.parametrize(
@@ -112,7 +115,7 @@ def test_unreachable_server_in_a_real_process_shows_no_traceback() -> None:
 
 def test_wrong_password_is_exit_3_and_not_retried(postgres: PostgresHandle) -> None:
     if postgres.server is None:
-        pytest.skip("needs the suite's own server to know the real password")
+        not_applicable("needs the suite's own server to know the real password")
     url = postgres.server.url("postgres", password="wrong-password")
     result = run_cli(["--db", url, "list"], env={"TODO_CONNECT_RETRIES": "3"})
     assert result.exit_code == 3
@@ -191,8 +194,8 @@ def test_parse_url_rejects_postgres_without_host() -> None:
 
 def test_pooler_engine_never_prepares_statements(todo: Todo, backend: str) -> None:
     if backend != "postgresql":
-        pytest.skip("prepared statements are a PostgreSQL matter")
-    from todo_cli.engine import create_engine
+        not_applicable("prepared statements are a PostgreSQL matter")
+    from todo_cli.db.engine import create_engine
 
     engine = create_engine(parse_url(todo.url))
     try:
@@ -208,7 +211,7 @@ def test_debug_logs_the_masked_url_and_the_sql(todo: Todo) -> None:
     proc = todo.process("--debug", "list")
     assert proc.returncode == 0
     err = proc.stderr.decode()
-    assert "debug: todo_cli.engine: engine for" in err
+    assert "debug: todo_cli.db.engine: engine for" in err
     assert "SELECT" in err
     from tests.pgharness import APP_PASSWORD
 
@@ -228,13 +231,14 @@ def test_tls_and_channel_binding_as_neon_requires(
     todo: Todo, backend: str, postgres: PostgresHandle
 ) -> None:
     """With a TLS-capable server (TODO_TEST_PG_BINDIR), the Neon URL form just works."""
-    if backend != "postgresql" or postgres.server is None or not postgres.server.tls:
-        pytest.skip("needs the suite's server built with TLS (set TODO_TEST_PG_BINDIR)")
+    if backend != "postgresql" or postgres.server is None:
+        not_applicable("TLS is tested on the suite's own PostgreSQL server")
+    requires_tls_server(postgres.server.tls)
     url = todo.url + "&channel_binding=require"
     assert run_cli(["--db", url, "add", "over TLS"]).exit_code == 0
     from sqlalchemy import text
 
-    from todo_cli.engine import create_engine
+    from todo_cli.db.engine import create_engine
 
     engine = create_engine(parse_url(url))
     try:
@@ -267,6 +271,6 @@ def test_every_command_on_a_down_database_is_exit_3_with_the_password_masked(
     url = f"postgresql://alice:hunter2@127.0.0.1:{_closed_port()}/todo"
     result = run_cli(["--db", url, *command])
     assert result.exit_code == 3
-    assert result.stderr.startswith("error: cannot reach postgresql+psycopg://alice:***@")
+    assert result.stderr.startswith("error: cannot reach postgresql://alice:***@")
     assert "hunter2" not in result.stderr
     assert result.stdout == ""

@@ -8,10 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
+from tests.ci_gate import not_applicable
 from tests.conftest import REPO, Todo, run_cli, sql_rows
-from todo_cli.schema import HEAD_REVISION
+from todo_cli.db.revisions import HEAD as HEAD_REVISION
+from todo_cli.db.revisions import REVISIONS
+
+# The revision before head, and the first: tests name revisions by position,
+# so a new revision needs no edit here (only a test of its own drill).
+PREVIOUS = REVISIONS[-2]
+FIRST = REVISIONS[0]
 
 
 def revision(url: str) -> str | None:
@@ -22,7 +27,8 @@ def revision(url: str) -> str | None:
 def tables(url: str) -> set[str]:
     from sqlalchemy import inspect
 
-    from todo_cli.engine import create_engine, parse_url
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
 
     engine = create_engine(parse_url(url))
     try:
@@ -33,9 +39,12 @@ def tables(url: str) -> set[str]:
 
 
 def fill(todo: Todo) -> None:
-    """Rows in every table: two users' tasks, a conversation with messages."""
+    """Rows in every table: two users' tasks with every field, a conversation with messages."""
     assert todo("add", "first task", "-d", "with a description").exit_code == 0
-    assert todo("add", "second task").exit_code == 0
+    added = todo("add", "second", "task", "+home", "+errand", "pri:H", "due:2030-01-02")
+    assert added.exit_code == 0, added.stderr
+    assert todo("edit", "2", "project:house.garden", "wait:2029-12-30").exit_code == 0
+    assert todo("note", "2", "ring first").exit_code == 0
     assert todo("done", "1").exit_code == 0
     assert todo.as_user("bob")("add", "bob's task").exit_code == 0
     # Chat logs straight into the tables, so this test depends on the schema alone.
@@ -44,8 +53,9 @@ def fill(todo: Todo) -> None:
 
     from sqlalchemy import insert, select
 
-    from todo_cli.engine import create_engine, parse_url
-    from todo_cli.schema import conversations, messages, users
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.schema import conversations, messages, users
+    from todo_cli.db.url import parse_url
 
     now = datetime.now(UTC)
     engine = create_engine(parse_url(todo.url))
@@ -82,14 +92,14 @@ def fill(todo: Todo) -> None:
 
 
 def test_head_revision_constant_is_the_alembic_head() -> None:
-    from todo_cli.migrate import script_directory
+    from todo_cli.db.migrate import script_directory
 
     assert script_directory().get_current_head() == HEAD_REVISION
 
 
 def test_known_revisions_are_exactly_the_shipped_scripts() -> None:
-    from todo_cli.database import KNOWN_REVISIONS
-    from todo_cli.migrate import script_directory
+    from todo_cli.db.migrate import script_directory
+    from todo_cli.db.revisions import REVISIONS as KNOWN_REVISIONS
 
     shipped = [rev.revision for rev in reversed(list(script_directory().walk_revisions()))]
     assert list(KNOWN_REVISIONS) == shipped
@@ -116,27 +126,59 @@ def test_full_round_trip_down_to_base_and_up_again_with_data(db_url: str) -> Non
     assert todo("add", "after the drill").exit_code == 0
 
 
-def test_one_step_downgrade_keeps_tasks_and_drops_only_chat_logs(db_url: str) -> None:
+def test_downgrade_of_0002_keeps_tasks_and_drops_only_chat_logs(db_url: str) -> None:
     todo = Todo(db_url)
     fill(todo)
-    before = todo("list", "--all", "--json").json()
-    down = run_cli(["--db", db_url, "db", "downgrade", "--yes", "--json"])
+    assert run_cli(["--db", db_url, "db", "downgrade", "0002", "--yes"]).exit_code == 0
+    before = sql_rows(db_url, "SELECT id, number, title, completed FROM tasks ORDER BY number")
+    down = run_cli(["--db", db_url, "db", "downgrade", "0001", "--yes", "--json"])
     assert down.exit_code == 0, down.stderr
     deleted = {(d["table"], d["column"]): d["rows"] for d in down.json()["deleted"]}
-    assert deleted[("messages", None)] == 2
-    assert deleted[("conversations", None)] == 1
+    assert deleted == {("messages", None): 2, ("conversations", None): 1}
     assert revision(db_url) == "0001"
     # The rebuilt users table (SQLite batch mode) must not have cascaded into tasks.
-    assert sql_rows(db_url, "SELECT count(*) FROM tasks")[0][0] == 3
+    after = sql_rows(db_url, "SELECT id, number, title, completed FROM tasks ORDER BY number")
+    assert after == before
+    assert len(after) == 3
     assert run_cli(["--db", db_url, "db", "upgrade"]).exit_code == 0
-    assert todo("list", "--all", "--json").json() == before
     assert todo("add", "third task", "--json").json()["number"] == 3
+
+
+def test_downgrade_of_0003_reports_the_fields_tags_and_notes_it_drops(db_url: str) -> None:
+    todo = Todo(db_url)
+    fill(todo)
+    refused = run_cli(["--db", db_url, "db", "downgrade", "0002"])
+    assert refused.exit_code == 2
+    assert revision(db_url) == HEAD_REVISION
+    down = run_cli(["--db", db_url, "db", "downgrade", "0002", "--yes", "--json"])
+    assert down.exit_code == 0, down.stderr
+    deleted = {(d["table"], d["column"]): d["rows"] for d in down.json()["deleted"]}
+    assert deleted[("task_tags", None)] == 2
+    assert deleted[("task_notes", None)] == 1
+    for column in ("priority", "due", "wait", "project"):
+        assert deleted[("tasks", column)] == 1
+    # The tasks themselves, their titles and states, are all still there.
+    rows = sql_rows(db_url, "SELECT title, number, completed FROM tasks ORDER BY title")
+    assert [tuple(row) for row in rows] == [
+        ("bob's task", 1, False),
+        ("first task", 1, True),
+        ("second task", 2, False),
+    ]
+    up = run_cli(["--db", db_url, "db", "upgrade"])
+    assert up.exit_code == 0, up.stderr
+    task = todo("show", "2", "--json").json()
+    assert (task["title"], task["tags"], task["notes"], task["priority"]) == (
+        "second task",
+        [],
+        [],
+        None,
+    )
 
 
 def test_downgrade_that_would_delete_rows_refuses_without_yes(db_url: str) -> None:
     todo = Todo(db_url)
     fill(todo)
-    result = run_cli(["--db", db_url, "db", "downgrade"])
+    result = run_cli(["--db", db_url, "db", "downgrade", "0001"])
     assert result.exit_code == 2
     assert "2 rows in messages" in result.stderr
     assert "--yes" in result.stderr
@@ -147,7 +189,7 @@ def test_downgrade_that_would_delete_rows_refuses_without_yes(db_url: str) -> No
 def test_downgrade_of_empty_tables_needs_no_confirmation(db_url: str) -> None:
     result = run_cli(["--db", db_url, "db", "downgrade"])
     assert result.exit_code == 0, result.stderr
-    assert revision(db_url) == "0001"
+    assert revision(db_url) == PREVIOUS
 
 
 def test_downgrade_with_no_schema_is_a_usage_error(empty_db_url: str) -> None:
@@ -163,18 +205,18 @@ def test_unknown_revision_is_a_usage_error(db_url: str) -> None:
 
 
 def test_upgrade_by_relative_step(empty_db_url: str) -> None:
-    assert run_cli(["--db", empty_db_url, "db", "upgrade", "+1"]).exit_code == 0
-    assert revision(empty_db_url) == "0001"
-    assert run_cli(["--db", empty_db_url, "db", "upgrade", "+1"]).exit_code == 0
-    assert revision(empty_db_url) == "0002"
+    for expected in REVISIONS:
+        assert run_cli(["--db", empty_db_url, "db", "upgrade", "+1"]).exit_code == 0
+        assert revision(empty_db_url) == expected
 
 
 def test_models_and_migrations_agree(db_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from todo_cli.engine import create_engine, parse_url
-    from todo_cli.schema import metadata
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.schema import metadata
+    from todo_cli.db.url import parse_url
 
     engine = create_engine(parse_url(db_url), for_migrations=True)
     try:
@@ -196,9 +238,10 @@ def test_upgrade_sql_prints_ddl_and_changes_nothing(empty_db_url: str) -> None:
 
 
 def test_downgrade_sql_prints_drops_and_changes_nothing(db_url: str) -> None:
-    result = run_cli(["--db", db_url, "db", "downgrade", "--sql"])
+    result = run_cli(["--db", db_url, "db", "downgrade", "base", "--sql"])
     assert result.exit_code == 0, result.stderr
     assert "DROP TABLE messages" in result.stdout
+    assert "DROP TABLE task_tags" in result.stdout
     assert revision(db_url) == HEAD_REVISION
 
 
@@ -211,17 +254,17 @@ def test_sql_from_base_needs_no_database() -> None:
 
 def test_postgres_behind_head_is_exit_4(db_url: str, backend: str) -> None:
     if backend != "postgresql":
-        pytest.skip("SQLite is upgraded automatically")
+        not_applicable("SQLite is upgraded automatically")
     assert run_cli(["--db", db_url, "db", "downgrade"]).exit_code == 0
     result = run_cli(["--db", db_url, "list"])
     assert result.exit_code == 4
     assert "todo db upgrade" in result.stderr
-    assert revision(db_url) == "0001"
+    assert revision(db_url) == PREVIOUS
 
 
 def test_postgres_without_schema_is_exit_4_and_stays_empty(empty_db_url: str, backend: str) -> None:
     if backend != "postgresql":
-        pytest.skip("SQLite is created automatically")
+        not_applicable("SQLite is created automatically")
     result = run_cli(["--db", empty_db_url, "add", "x"])
     assert result.exit_code == 4
     assert "todo db upgrade" in result.stderr
@@ -230,7 +273,7 @@ def test_postgres_without_schema_is_exit_4_and_stays_empty(empty_db_url: str, ba
 
 def test_sqlite_behind_head_is_upgraded_on_first_use(db_url: str, backend: str) -> None:
     if backend != "sqlite":
-        pytest.skip("PostgreSQL is never changed implicitly")
+        not_applicable("PostgreSQL is never changed implicitly")
     todo = Todo(db_url)
     todo("add", "kept")
     assert run_cli(["--db", db_url, "db", "downgrade"]).exit_code == 0
@@ -241,7 +284,8 @@ def test_sqlite_behind_head_is_upgraded_on_first_use(db_url: str, backend: str) 
 def test_database_from_a_newer_todo_is_exit_4(db_url: str) -> None:
     from sqlalchemy import text
 
-    from todo_cli.engine import create_engine, parse_url
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
 
     engine = create_engine(parse_url(db_url))
     with engine.begin() as conn:
@@ -285,7 +329,7 @@ def test_plain_alembic_takes_the_url_as_x_db(empty_db_url: str) -> None:
             "-x",
             f"db={empty_db_url}",
             "upgrade",
-            "0001",
+            FIRST,
         ],
         cwd=REPO,
         capture_output=True,
@@ -293,7 +337,7 @@ def test_plain_alembic_takes_the_url_as_x_db(empty_db_url: str) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert revision(empty_db_url) == "0001"
+    assert revision(empty_db_url) == FIRST
 
 
 def test_db_info_shows_facts_with_the_password_masked(db_url: str, backend: str) -> None:
@@ -317,7 +361,7 @@ def test_db_current_and_history(db_url: str) -> None:
     assert current.stdout.strip() == f"{HEAD_REVISION} (head)"
     history = run_cli(["--db", db_url, "db", "history", "--json"])
     revisions = json.loads(history.stdout)
-    assert [r["revision"] for r in revisions] == ["0002", "0001"]
+    assert [r["revision"] for r in revisions] == list(reversed(REVISIONS))
     assert revisions[0]["is_current"]
     assert revisions[0]["is_head"]
 
@@ -326,7 +370,7 @@ def test_migrations_go_to_the_direct_url_while_commands_use_the_pooled_one(
     empty_db_url: str, backend: str
 ) -> None:
     if backend != "postgresql":
-        pytest.skip("a pooler is a PostgreSQL matter")
+        not_applicable("a pooler is a PostgreSQL matter")
     pooled = "postgresql://u:pw@ep-x-pooler.invalid:1/db?connect_timeout=2"
     env = {"TODO_DATABASE_URL": pooled, "TODO_DIRECT_DATABASE_URL": empty_db_url}
     upgraded = run_cli(["db", "upgrade"], env=env)

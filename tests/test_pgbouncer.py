@@ -1,7 +1,9 @@
 """Through PgBouncer in transaction mode, as Neon's pooled endpoint works.
 
-Runs where a `pgbouncer` executable is installed (Debian: `apt-get install
-pgbouncer`); the suite does not install one.
+The suite starts its own `pgbouncer` in front of its own PostgreSQL; it does
+not install one (Debian: `apt-get install pgbouncer`). Where it is missing
+these tests skip, and fail under CI=true (tests/ci_gate.py). With a TLS server
+the pooler speaks TLS on both sides, as Neon's does.
 """
 
 from __future__ import annotations
@@ -19,14 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci_gate import not_applicable, requires_pgbouncer, requires_tls_server
 from tests.conftest import REPO, PostgresHandle, Todo
 from tests.pgharness import APP_PASSWORD, APP_ROLE
-
-PGBOUNCER = shutil.which("pgbouncer") or (
-    "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
-)
-
-pytestmark = pytest.mark.skipif(PGBOUNCER is None, reason="pgbouncer is not installed")
 
 
 def _free_port() -> int:
@@ -35,68 +32,121 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _pgbouncer_ini(base: Path, port: int, server_port: int, tls_dir: Path | None) -> str:
+    lines = [
+        "[databases]",
+        f"* = host=127.0.0.1 port={server_port}",
+        "[pgbouncer]",
+        "listen_addr = 127.0.0.1",
+        f"listen_port = {port}",
+        "unix_socket_dir =",
+        "auth_type = scram-sha-256",
+        f"auth_file = {base / 'users.txt'}",
+        "pool_mode = transaction",
+        "default_pool_size = 4",
+        "max_client_conn = 200",
+        f"logfile = {base / 'pgbouncer.log'}",
+        f"pidfile = {base / 'pgbouncer.pid'}",
+    ]
+    if tls_dir is None:
+        lines.append("server_tls_sslmode = disable")
+    else:
+        # The server accepts TCP only over TLS (hostssl); `require` makes a
+        # pgbouncer without TLS fail loudly rather than fall back. Clients
+        # must use TLS too, as on Neon, with the server's own certificate.
+        lines += [
+            "server_tls_sslmode = require",
+            "client_tls_sslmode = require",
+            f"client_tls_cert_file = {tls_dir / 'server.crt'}",
+            f"client_tls_key_file = {tls_dir / 'server.key'}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _wait_for(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and proc.poll() is None:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    proc.kill()
+    output = proc.communicate(timeout=10)[0].decode(errors="replace")
+    logged = log.read_text(errors="replace") if log.exists() else ""
+    pytest.fail(f"pgbouncer did not start listening on {port}:\n{output}{logged}", pytrace=False)
+
+
 @pytest.fixture(scope="module")
 def bouncer(postgres: PostgresHandle) -> Iterator[int]:
-    if postgres.server is None:
-        pytest.skip("needs the suite's own server")
-    assert PGBOUNCER is not None
+    """The port of a pgbouncer in front of the suite's server."""
+    pgbouncer = requires_pgbouncer()
+    server = postgres.server
+    if server is None:
+        not_applicable(
+            "the pooler is set up in front of the suite's own server, not an external one"
+        )
     # Not under pytest's private tmp dir: pgbouncer may run as another user.
     base = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
     base.chmod(0o777)
     port = _free_port()
     (base / "users.txt").write_text(f'"{APP_ROLE}" "{APP_PASSWORD}"\n')
-    (base / "pgbouncer.ini").write_text(
-        "[databases]\n"
-        f"* = host=127.0.0.1 port={postgres.server.port}\n"
-        "[pgbouncer]\n"
-        "listen_addr = 127.0.0.1\n"
-        f"listen_port = {port}\n"
-        "unix_socket_dir =\n"
-        "auth_type = scram-sha-256\n"
-        f"auth_file = {base / 'users.txt'}\n"
-        "pool_mode = transaction\n"
-        # TLS to the server when it has it; clients here speak plain TCP to it.
-        "server_tls_sslmode = prefer\n"
-        "default_pool_size = 4\n"
-        "max_client_conn = 200\n"
-        f"logfile = {base / 'pgbouncer.log'}\n"
-        f"pidfile = {base / 'pgbouncer.pid'}\n"
-    )
+    tls_dir = base / "tls" if server.tls else None
+    if tls_dir is not None:
+        # pgbouncer reads the key as the server's user; it must be private.
+        tls_dir.mkdir()
+        shutil.copy(server.base / "data" / "server.crt", tls_dir / "server.crt")
+        shutil.copy(server.base / "data" / "server.key", tls_dir / "server.key")
+    (base / "pgbouncer.ini").write_text(_pgbouncer_ini(base, port, server.port, tls_dir))
     for path in base.iterdir():
-        path.chmod(0o666)
-    system_user = postgres.server.system_user
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    system_user = server.system_user
+    if tls_dir is not None:
+        (tls_dir / "server.key").chmod(0o600)
+        if system_user:
+            for path in tls_dir.iterdir():
+                shutil.chown(path, system_user, system_user)
+    # pgbouncer refuses to run as root: run it as the server's user then.
     user = ["-u", system_user] if os.geteuid() == 0 and system_user else []
-    assert PGBOUNCER is not None
     proc = subprocess.Popen(
-        [PGBOUNCER, *user, str(base / "pgbouncer.ini")],
+        [pgbouncer, *user, str(base / "pgbouncer.ini")],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    yield port
-    proc.terminate()
-    proc.communicate(timeout=10)
-    shutil.rmtree(base, ignore_errors=True)
+    _wait_for(proc, port, base / "pgbouncer.log")
+    try:
+        yield port
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
-def pooled(db_url: str, backend: str, bouncer: int) -> Todo:
+def pooled(db_url: str, backend: str, request: pytest.FixtureRequest) -> Todo:
+    """`todo` on the test's database, through the pooler."""
     if backend != "postgresql":
-        pytest.skip("a pooler is a PostgreSQL matter")
+        not_applicable("a pooler is a PostgreSQL matter")
+    # Asked for only now, so the SQLite run starts no pooler.
+    port: int = request.getfixturevalue("bouncer")
     from sqlalchemy.engine import make_url
 
-    url = (
-        make_url(db_url)
-        .set(port=bouncer)
-        .difference_update_query(["sslmode"])
-        .render_as_string(hide_password=False)
-    )
+    url = make_url(db_url).set(port=port).render_as_string(hide_password=False)
     return Todo(url)
+
+
+def test_the_pooler_speaks_tls_to_a_tls_server(pooled: Todo, postgres: PostgresHandle) -> None:
+    """Neon's pooled endpoint is TLS from the client through to the server."""
+    assert postgres.server is not None
+    requires_tls_server(postgres.server.tls)
+    import psycopg
+
+    dsn = pooled.url.replace("postgresql+psycopg://", "postgresql://")
+    # Transaction pooling: no prepared statements, one transaction per query.
+    with psycopg.connect(dsn, autocommit=True, prepare_threshold=None) as conn:
+        client_tls = conn.pgconn.ssl_in_use
+        row = conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
+    assert client_tls
+    assert row == (True,)
 
 
 def test_everyday_commands_work_through_a_transaction_pooler(pooled: Todo) -> None:

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from todo_cli.engine import create_engine, parse_url
-from todo_cli.schema import conversations, messages, tasks, users
+from todo_cli.db.engine import create_engine
+from todo_cli.db.schema import conversations, messages, tasks, users
+from todo_cli.db.url import parse_url
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

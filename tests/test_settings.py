@@ -159,7 +159,7 @@ def test_a_task_command_does_not_load_the_chat_log_or_db_commands(tmp_path: Path
     [
         ["add", "lean"],
         ["list"],
-        ["edit", "1", "-d", "x"],
+        ["edit", "1", "--description", "x"],
         ["chat-log", "append", "1", "--role", "user", "hi"],
     ],
     ids=["add", "list", "edit", "chat-log append"],
@@ -169,7 +169,7 @@ def test_everyday_commands_do_not_load_pydantics_model_machinery(
 ) -> None:
     # Defining a BaseModel or building a TypeAdapter (as typer 0.29 does per
     # parameter) loads pydantic.main: a quarter more start-up on every command.
-    # Input is validated by pydantic-core validators instead (todo_cli/models.py).
+    # Input is validated by pydantic-core validators instead (todo_cli/domain/models.py).
     watched = ("pydantic.main", "pydantic.type_adapter", "typer._adapters")
     config = write_config(tmp_path, "connect_retries = 1\n")
     assert _modules_loaded(tmp_path, argv, watched, config=config) == []

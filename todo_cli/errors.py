@@ -1,7 +1,7 @@
-"""The one family of errors `todo` raises on purpose, and their exit codes.
+"""The one family of errors `todo` raises on purpose, and every exit code.
 
 Code below the CLI raises a subclass of :class:`TodoError`; the CLI turns it
-into one line on stderr and the exit code in one place (``todo_cli.cli``).
+into one line on stderr and the exit code in one place (``todo_cli.cli.app``).
 """
 
 from __future__ import annotations
@@ -10,11 +10,18 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """Every exit code `todo` uses; README.md lists them all."""
+
     OK = 0
     NOT_FOUND = 1
     USAGE = 2
     DATABASE = 3
     SCHEMA = 4
+    # sysexits.h's EX_SOFTWARE: an unexpected exception, i.e. a bug to report.
+    INTERNAL = 70
+    # sysexits.h's EX_IOERR: the output could not be written (a full disk,
+    # a closed stdout). A reader that stops early (a broken pipe) is not this.
+    OUTPUT = 74
     INTERRUPTED = 130
 
 
@@ -43,19 +50,37 @@ class AmbiguousReference(TodoError):
     code = "ambiguous"
 
 
+class Conflict(TodoError):
+    """The change cannot be made as things stand (e.g. undo over a later change)."""
+
+    exit_code = ExitCode.NOT_FOUND
+    code = "conflict"
+
+
 class InvalidInput(TodoError):
     exit_code = ExitCode.USAGE
     code = "invalid_input"
 
 
-class UsageError(TodoError):
+class InvalidUsage(TodoError):
+    """Options that do not go together, or a missing argument."""
+
     exit_code = ExitCode.USAGE
     code = "usage"
 
 
 class ConfirmationRequired(TodoError):
+    """A destructive command with no terminal to ask and no --yes."""
+
     exit_code = ExitCode.USAGE
     code = "confirmation_required"
+
+
+class Declined(TodoError):
+    """The user answered no at a prompt: nothing was done, and that is not a failure."""
+
+    exit_code = ExitCode.OK
+    code = "declined"
 
 
 class DatabaseError(TodoError):
@@ -73,3 +98,8 @@ class ConfigError(TodoError):
 class SchemaMismatch(TodoError):
     exit_code = ExitCode.SCHEMA
     code = "schema"
+
+
+class OutputError(TodoError):
+    exit_code = ExitCode.OUTPUT
+    code = "output"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from todo_cli.domain.limits import USER_NAME_MAX
 from todo_cli.errors import ConfigError, InvalidInput
-from todo_cli.limits import USER_NAME_MAX
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator
@@ -41,20 +41,16 @@ class FileSettings:
 
 
 def _file_settings_validator() -> SchemaValidator:
-    # pydantic-core rather than a BaseModel, as in todo_cli.models: the model
+    # pydantic-core rather than a BaseModel, as in todo_cli.domain.models: the model
     # machinery would cost every command ~45 ms when a config file exists.
     # Imported here: with no config file there is nothing to validate.
     from pydantic_core import SchemaValidator
     from pydantic_core import core_schema as cs
 
-    def blank_is_unset(value: str | None) -> str | None:
-        return value if value is None or value.strip() else None
-
     def text() -> cs.TypedDictField:
-        schema = cs.nullable_schema(cs.str_schema(strict=True))
-        return cs.typed_dict_field(
-            cs.no_info_after_validator_function(blank_is_unset, schema), required=False
-        )
+        # Empty strings pass here and are refused in `resolve` like any other
+        # empty setting: never read as "use the default".
+        return cs.typed_dict_field(cs.str_schema(strict=True), required=False)
 
     return SchemaValidator(
         cs.typed_dict_schema(
@@ -62,10 +58,13 @@ def _file_settings_validator() -> SchemaValidator:
                 "database_url": text(),
                 "direct_database_url": text(),
                 "user": text(),
+                # strict: TOML's `true` is not a number of seconds.
                 "connect_timeout": cs.typed_dict_field(
-                    cs.float_schema(gt=0, le=600), required=False
+                    cs.float_schema(gt=0, le=600, strict=True), required=False
                 ),
-                "connect_retries": cs.typed_dict_field(cs.int_schema(ge=0, le=10), required=False),
+                "connect_retries": cs.typed_dict_field(
+                    cs.int_schema(ge=0, le=10, strict=True), required=False
+                ),
             },
             extra_behavior="forbid",
         )
@@ -80,7 +79,6 @@ class Settings:
     database_source: str
     direct_database_url: str | None
     user: str
-    user_source: str
     connect_timeout: float
     connect_retries: int
     is_default_sqlite: bool
@@ -151,12 +149,28 @@ def _login_name() -> str:
         ) from None
 
 
+def _direct(env: Mapping[str, str], file: FileSettings, path: Path) -> str | None:
+    if env.get("TODO_DIRECT_DATABASE_URL") is not None:
+        return _given(env["TODO_DIRECT_DATABASE_URL"], "TODO_DIRECT_DATABASE_URL")
+    if file.direct_database_url is not None:
+        return _given(file.direct_database_url, f"direct_database_url in {path}")
+    return None
+
+
+def _given(value: str, source: str) -> str:
+    if not value.strip():
+        raise InvalidInput(f"{source} is empty", hint=f"give a value, or unset {source}")
+    return value
+
+
 def validate_user_name(name: str, source: str) -> str:
-    from todo_cli.text import check_text
+    from todo_cli.domain.text import check_text
 
     name = name.strip()
     if not name:
-        raise InvalidInput(f"user name from {source} is empty", hint="give a name")
+        raise InvalidInput(
+            f"user name from {source} is empty", hint=f"give a name, or unset {source}"
+        )
     check_text(name, f"user name from {source}")
     if len(name) > USER_NAME_MAX:
         raise InvalidInput(
@@ -174,13 +188,17 @@ def resolve(
     path = config_path(env)
     file = read_config_file(path)
 
+    # Given but empty (`--user ""`, `TODO_USER=` from an unset script
+    # variable) is an error, not "use the next source": the next source may
+    # name someone else's tasks or database.
     url: str | None
-    if db:
-        url, url_source = db, "--db"
-    elif env.get("TODO_DATABASE_URL"):
-        url, url_source = env["TODO_DATABASE_URL"], "TODO_DATABASE_URL"
-    elif file.database_url:
-        url, url_source = file.database_url, f"database_url in {path}"
+    if db is not None:
+        url, url_source = _given(db, "--db"), "--db"
+    elif env.get("TODO_DATABASE_URL") is not None:
+        url, url_source = _given(env["TODO_DATABASE_URL"], "TODO_DATABASE_URL"), "TODO_DATABASE_URL"
+    elif file.database_url is not None:
+        url_source = f"database_url in {path}"
+        url = _given(file.database_url, url_source)
     else:
         url, url_source = None, "default"
 
@@ -188,11 +206,11 @@ def resolve(
     if url is None:
         url = f"sqlite:///{default_sqlite_path()}"
 
-    if user:
+    if user is not None:
         name, user_source = user, "--user"
-    elif env.get("TODO_USER"):
+    elif env.get("TODO_USER") is not None:
         name, user_source = env["TODO_USER"], "TODO_USER"
-    elif file.user:
+    elif file.user is not None:
         name, user_source = file.user, f"user in {path}"
     else:
         name, user_source = _login_name(), "the OS login name"
@@ -207,9 +225,8 @@ def resolve(
     return Settings(
         database_url=url.strip(),
         database_source=url_source,
-        direct_database_url=env.get("TODO_DIRECT_DATABASE_URL") or file.direct_database_url,
+        direct_database_url=_direct(env, file, path),
         user=validate_user_name(name, user_source),
-        user_source=user_source,
         connect_timeout=timeout if timeout is not None else file.connect_timeout,
         connect_retries=retries if retries is not None else file.connect_retries,
         is_default_sqlite=is_default,

@@ -10,13 +10,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from todo_cli.limits import TASK_DESCRIPTION_MAX, TASK_TITLE_MAX, USER_NAME_MAX
-from todo_cli.schema import UTCDateTime
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Frozen: a revision is history. Later limits change in later revisions.
+TASK_TITLE_MAX = 200
+TASK_DESCRIPTION_MAX = 2000
+USER_NAME_MAX = 100
+
+
+def _instant() -> sa.DateTime:
+    """A UTC instant: timestamptz on PostgreSQL, fixed-width ISO 8601 text on SQLite."""
+    return sa.DateTime(timezone=True).with_variant(sa.String(32), "sqlite")
 
 
 def _not_blank_and_at_most(column: str, limit: int) -> str:
@@ -28,7 +35,7 @@ def upgrade() -> None:
         "users",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(USER_NAME_MAX), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", _instant(), nullable=False),
         sa.Column("task_counter", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("name", name="uq_users_name"),
@@ -45,9 +52,9 @@ def upgrade() -> None:
         sa.Column("title", sa.String(TASK_TITLE_MAX), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("completed", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("completed_at", UTCDateTime(), nullable=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("completed_at", _instant(), nullable=True),
+        sa.Column("created_at", _instant(), nullable=False),
+        sa.Column("updated_at", _instant(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_tasks"),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_tasks_user_id_users", ondelete="CASCADE"

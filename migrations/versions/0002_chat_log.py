@@ -11,13 +11,20 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.schema import SchemaItem
 
-from todo_cli.limits import CONVERSATION_TITLE_MAX, MESSAGE_CONTENT_MAX, USER_NAME_MAX
-from todo_cli.schema import UTCDateTime
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Frozen: a revision is history. Later limits change in later revisions.
+CONVERSATION_TITLE_MAX = 200
+MESSAGE_CONTENT_MAX = 5000
+USER_NAME_MAX = 100
+
+
+def _instant() -> sa.DateTime:
+    """A UTC instant: timestamptz on PostgreSQL, fixed-width ISO 8601 text on SQLite."""
+    return sa.DateTime(timezone=True).with_variant(sa.String(32), "sqlite")
 
 
 def _not_blank_and_at_most(column: str, limit: int) -> str:
@@ -36,7 +43,7 @@ def _users(*extra: SchemaItem) -> sa.Table:
         sa.MetaData(),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(USER_NAME_MAX), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", _instant(), nullable=False),
         sa.Column("task_counter", sa.Integer(), server_default="0", nullable=False),
         *extra,
         sa.PrimaryKeyConstraint("id", name="pk_users"),
@@ -76,8 +83,8 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(CONVERSATION_TITLE_MAX), nullable=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", _instant(), nullable=False),
+        sa.Column("updated_at", _instant(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_conversations"),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_conversations_user_id_users", ondelete="CASCADE"
@@ -102,7 +109,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", _instant(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_messages"),
         sa.ForeignKeyConstraint(
             ["conversation_id"],

@@ -1,6 +1,8 @@
-"""The `todo` command line: parse, call the repository, render. Nothing else."""
+"""The `todo` command line: parse, call a service, render. Nothing else."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from todo_cli.cli import tasks  # noqa: F401  (registers the task commands)
 from todo_cli.cli.app import app
@@ -10,4 +12,15 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+def run(argv: Sequence[str]) -> int:
+    """Run one command line (without the program name) and return its exit code.
+
+    Never raises SystemExit: the command server's children call this.
+    """
+    from typer.main import get_command
+
+    code = get_command(app).main(args=list(argv), prog_name="todo", standalone_mode=False)
+    return int(code) if isinstance(code, int) else 0
+
+
+__all__ = ["app", "main", "run"]

@@ -1,4 +1,4 @@
-"""The Typer app, its global options, and the one place errors become exit codes."""
+"""The Typer app, its global options, and the one place outcomes become exit codes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typer import _click as click
 from typer.core import TyperGroup
 
 from todo_cli import __version__
-from todo_cli.errors import ExitCode, TodoError
+from todo_cli.errors import ExitCode, OutputError, TodoError
 
 if TYPE_CHECKING:
     from todo_cli.settings import Settings
@@ -25,7 +25,6 @@ class AppState:
 
     db: str | None = None
     user: str | None = None
-    debug: bool = False
     _settings: Settings | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
@@ -41,6 +40,10 @@ def state(ctx: typer.Context) -> AppState:
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
     return root.obj
+
+
+def settings(ctx: typer.Context) -> Settings:
+    return state(ctx).settings()
 
 
 def _flag_given(argv: Sequence[str], *flags: str) -> bool:
@@ -65,19 +68,49 @@ def _wants_json(argv: Sequence[str]) -> bool:
     return False
 
 
-def _debugging(argv: Sequence[str]) -> bool:
-    return _flag_given(argv, "--debug") or os.environ.get("TODO_DEBUG", "") not in ("", "0")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def debugging(argv: Sequence[str]) -> bool:
+    """--debug, or TODO_DEBUG set to a true value (1, true, yes, on)."""
+    if _flag_given(argv, "--debug"):
+        return True
+    return os.environ.get("TODO_DEBUG", "").strip().lower() in _TRUE
+
+
+def _check_debug_variable() -> None:
+    value = os.environ.get("TODO_DEBUG", "").strip().lower()
+    if value not in _TRUE | _FALSE:
+        from todo_cli.errors import ConfigError
+
+        raise ConfigError(
+            f"TODO_DEBUG={os.environ['TODO_DEBUG']!r} is neither true nor false",
+            hint="use 1 or 0",
+        )
 
 
 def report(code: str, message: str, *, as_json: bool) -> None:
-    from todo_cli.text import one_line
+    """The one line an error becomes on stderr (with every known password removed)."""
+    from todo_cli.domain.text import one_line
+    from todo_cli.redact import scrub
 
+    message = scrub(message)
     if as_json:
-        from todo_cli.render import error_json
+        from todo_cli.output.render import error_json
 
         sys.stderr.write(error_json(code, message) + "\n")
     else:
         sys.stderr.write(f"error: {one_line(message)}\n")
+
+
+def _traceback(exc: BaseException) -> None:
+    """--debug: the traceback, with every known password removed, then the error line."""
+    import traceback
+
+    from todo_cli.redact import scrub
+
+    sys.stderr.write(scrub("".join(traceback.format_exception(exc))))
 
 
 # Command groups built only when named (or when help lists them): a task
@@ -92,7 +125,8 @@ class TodoGroup(TyperGroup):
     """Runs a command and maps every outcome to an exit code, in one place."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*super().list_commands(ctx), *LAZY_GROUPS]
+        loaded = super().list_commands(ctx)
+        return [*loaded, *(name for name in LAZY_GROUPS if name not in loaded)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in LAZY_GROUPS or cmd_name in self.commands:
@@ -112,11 +146,12 @@ class TodoGroup(TyperGroup):
             return super().invoke(ctx)
         except BrokenPipeError:
             # `todo list --json | head -1`: the reader has all it wanted; that
-            # is success. Point stdout at devnull so the interpreter's final
-            # flush does not complain either.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return None
+            # is success. (Caught here, before click's own handling of EPIPE,
+            # which exits 1.)
+            from todo_cli.output.render import reader_gone
+
+            reader_gone()
+            return ExitCode.OK
 
     def main(  # type: ignore[override]
         self,
@@ -127,9 +162,18 @@ class TodoGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        code = self._run(argv, prog_name, complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(
+        self, argv: list[str], prog_name: str | None, complete_var: str | None, **extra: Any
+    ) -> int:
         as_json = _wants_json(argv)
-        code: int
+        debug = debugging(argv)
         try:
+            _check_debug_variable()
             result = super().main(
                 args=argv,
                 prog_name=prog_name or "todo",
@@ -137,42 +181,63 @@ class TodoGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
-            code = result if isinstance(result, int) else ExitCode.OK
+            _flush_output()
+            return result if isinstance(result, int) else ExitCode.OK
+        except BrokenPipeError:
+            # `todo list --json | head -1`: the reader has all it wanted.
+            from todo_cli.output.render import reader_gone
+
+            reader_gone()
+            return ExitCode.OK
         except TodoError as exc:
-            if _debugging(argv):
-                raise
-            report(exc.code, str(exc), as_json=as_json)
-            code = exc.exit_code
+            if debug:
+                _traceback(exc)
+            if exc.exit_code == ExitCode.OK:  # declined at a prompt: not an error
+                from todo_cli.output.render import tell
+
+                tell(exc.message)
+            else:
+                report(exc.code, str(exc), as_json=as_json)
+            return exc.exit_code
         except click.exceptions.NoArgsIsHelpError as exc:
-            sys.stderr.write(exc.ctx.get_help() + "\n" if exc.ctx else "")
-            code = ExitCode.USAGE
+            # Bare `todo` (or `todo db`): the help, as asked for, on stdout.
+            sys.stdout.write(exc.ctx.get_help() + "\n" if exc.ctx else "")
+            return ExitCode.OK
         except click.exceptions.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "todo"
             report("usage", f"{exc.format_message()} (see `{command} --help`)", as_json=as_json)
-            code = ExitCode.USAGE
-        except typer.Abort:
+            return ExitCode.USAGE
+        except (typer.Abort, KeyboardInterrupt):
             sys.stderr.write("\n")
             report("interrupted", "interrupted", as_json=as_json)
-            code = ExitCode.INTERRUPTED
+            return ExitCode.INTERRUPTED
         except click.exceptions.ClickException as exc:
             report("usage", exc.format_message(), as_json=as_json)
-            code = exc.exit_code
-        except KeyboardInterrupt:
-            sys.stderr.write("\n")
-            code = ExitCode.INTERRUPTED
+            return exc.exit_code
         except Exception as exc:
-            if _debugging(argv):
-                raise
+            if debug:
+                _traceback(exc)
             report(
                 "internal",
                 f"unexpected {type(exc).__name__}: {exc} "
-                "(this is a bug; rerun with --debug for the traceback)",
+                "(this is a bug, please report it; --debug shows the traceback)",
                 as_json=as_json,
             )
-            code = 70  # EX_SOFTWARE
-        if standalone_mode:
-            sys.exit(code)
-        return code
+            return ExitCode.INTERNAL
+
+
+def _flush_output() -> None:
+    """Make a write error (a full disk, a closed stdout) show up while we can report it."""
+    from todo_cli.output.render import flush_stdout
+
+    try:
+        flush_stdout()
+    except OutputError:
+        # Nothing more can reach stdout; keep the interpreter's exit quiet.
+        from todo_cli.output.render import reader_gone
+
+        reader_gone()
+        raise
 
 
 def _version(value: bool) -> None:
@@ -186,7 +251,8 @@ app = typer.Typer(
     name="todo",
     help="A task manager for people who live in a shell.",
     epilog="Docs: todo COMMAND --help. Exit codes: 0 ok, 1 not found, 2 bad input, "
-    "3 database unreachable, 4 schema behind, 130 interrupted.",
+    "3 database unreachable, 4 schema not at this todo's revision, 70 internal error, "
+    "74 output not written, 130 interrupted.",
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -216,7 +282,7 @@ def root(
         ),
     ] = None,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks (also TODO_DEBUG=1).")
+        bool, typer.Option("--debug", help="Show tracebacks and SQL (also TODO_DEBUG=1).")
     ] = False,
     version: Annotated[
         bool,
@@ -225,16 +291,24 @@ def root(
         ),
     ] = False,
 ) -> None:
-    debug = debug or _debugging([])
-    if debug:
+    if debug or debugging([]):
         _log_to_stderr()
-    ctx.obj = AppState(db=db, user=user, debug=debug)
+    ctx.obj = AppState(db=db, user=user)
 
 
 def _log_to_stderr() -> None:
     """--debug: what todo connects to (URLs masked) and every SQL statement."""
     import logging
 
-    logging.basicConfig(stream=sys.stderr, format="debug: %(name)s: %(message)s")
+    from todo_cli.redact import scrub
+
+    class Scrubbed(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return scrub(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Scrubbed("debug: %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
     logging.getLogger("todo_cli").setLevel(logging.DEBUG)
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    logging.getLogger("psycopg").setLevel(logging.WARNING)

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from todo_cli.cli.app import state
-from todo_cli.cli.options import Json, Yes, confirmed
+from todo_cli.cli.app import settings as settings_of
+from todo_cli.cli.options import Json, Yes, ask
+from todo_cli.errors import InvalidUsage
 
 db_app = typer.Typer(
     name="db",
@@ -43,9 +44,12 @@ def upgrade(
       todo db upgrade
       todo db upgrade --sql --from base > schema.sql
     """
-    from todo_cli import migrate, render
+    from todo_cli.db import migrate
+    from todo_cli.output import render
 
-    settings = state(ctx).settings()
+    if start is not None and not sql:
+        raise InvalidUsage("--from goes with --sql", hint="add --sql, or leave --from out")
+    settings = settings_of(ctx)
     if sql:
         sys.stdout.write(
             migrate.offline_sql(settings, direction="upgrade", target=revision, start=start)
@@ -78,9 +82,12 @@ def downgrade(
       todo db downgrade            # one step back
       todo db downgrade base --yes
     """
-    from todo_cli import migrate, render
+    from todo_cli.db import migrate
+    from todo_cli.output import render
 
-    settings = state(ctx).settings()
+    if start is not None and not sql:
+        raise InvalidUsage("--from goes with --sql", hint="add --sql, or leave --from out")
+    settings = settings_of(ctx)
     if sql:
         sys.stdout.write(
             migrate.offline_sql(settings, direction="downgrade", target=revision, start=start)
@@ -91,9 +98,8 @@ def downgrade(
         listing = ", ".join(loss.describe() for loss in losses)
         if yes:
             render.tell(f"deleting {listing}")
-        elif sys.stdin.isatty():
-            render.tell(f"this downgrade deletes {listing}")
-        return confirmed("go ahead?", yes)
+            return True
+        return ask(f"this downgrade deletes {listing}; go ahead?", yes)
 
     before, after, losses = migrate.downgrade(settings, revision, confirm=confirm)
     if json:
@@ -104,6 +110,8 @@ def downgrade(
                 "deleted": [{"table": x.table, "column": x.column, "rows": x.rows} for x in losses],
             }
         )
+    elif before == after:
+        render.tell(f"already at {after or 'base'}")
     else:
         render.tell(f"downgraded {before or 'base'} -> {after or 'base'}")
 
@@ -116,14 +124,15 @@ def current(ctx: typer.Context, json: Json = False) -> None:
     Example:
       todo db current
     """
-    from todo_cli import migrate, render
-    from todo_cli.schema import HEAD_REVISION
+    from todo_cli.db import migrate
+    from todo_cli.db.revisions import HEAD
+    from todo_cli.output import render
 
-    revision = migrate.current(state(ctx).settings())
+    revision = migrate.current(settings_of(ctx))
     if json:
-        render.write_json({"current": revision, "head": HEAD_REVISION})
+        render.write_json({"current": revision, "head": HEAD})
     else:
-        mark = " (head)" if revision == HEAD_REVISION else f" (head is {HEAD_REVISION})"
+        mark = " (head)" if revision == HEAD else f" (head is {HEAD})"
         sys.stdout.write(f"{revision or 'base'}{mark}\n")
 
 
@@ -135,13 +144,12 @@ def history(ctx: typer.Context, json: Json = False) -> None:
     Example:
       todo db history
     """
-    from todo_cli import migrate, render
+    from todo_cli.db import migrate
     from todo_cli.errors import TodoError
+    from todo_cli.output import render
 
-    settings = None
     try:
-        settings = state(ctx).settings()
-        revisions = migrate.history(settings)
+        revisions = migrate.history(settings_of(ctx))
     except TodoError:
         # History is a property of this todo; show it even with no database.
         revisions = migrate.history(None)
@@ -175,9 +183,10 @@ def info(ctx: typer.Context, json: Json = False) -> None:
     """
     from dataclasses import asdict
 
-    from todo_cli import migrate, render
+    from todo_cli.db import migrate
+    from todo_cli.output import render
 
-    settings = state(ctx).settings()
+    settings = settings_of(ctx)
     facts = migrate.info(settings)
     data = asdict(facts) | {
         "user": settings.user,

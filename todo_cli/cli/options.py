@@ -6,30 +6,82 @@ import sys
 from typing import Annotated
 
 import typer
+from typer import _click as click
+from typer.core import TyperCommand, TyperOption
 
+from todo_cli.domain.limits import COUNT_MAX
 from todo_cli.errors import ConfirmationRequired
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (errors too, on stderr).")]
 Yes = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask; needed when stdin is not a terminal.")
 ]
+Limit = Annotated[
+    int | None,
+    typer.Option(
+        "--limit", "-n", min=1, max=COUNT_MAX, metavar="N", help="At most N.", show_default=False
+    ),
+]
 
 
-def confirmed(question: str, yes: bool) -> bool:
-    """--yes goes ahead; a terminal is asked; anything else is a no."""
+def ask(question: str, yes: bool) -> bool:
+    """--yes goes ahead; a terminal is asked (no is False); with neither, refuse.
+
+    Without a terminal nobody can answer, and guessing "yes" would destroy
+    data: that is ConfirmationRequired (exit 2), nothing changed.
+    """
     if yes:
         return True
     if not sys.stdin.isatty():
-        return False
+        raise ConfirmationRequired(
+            f"{question.rstrip('?')} needs confirmation", hint="pass --yes; nothing was changed"
+        )
     return typer.confirm(question, default=False, err=True)
 
 
-def confirm_or_refuse(question: str, yes: bool) -> None:
-    """Go ahead only if confirmed; otherwise ConfirmationRequired, nothing changed."""
-    if confirmed(question, yes):
-        return
-    if not sys.stdin.isatty():
-        raise ConfirmationRequired(
-            f"{question} needs confirmation", hint="pass --yes; nothing was changed"
-        )
-    raise ConfirmationRequired("not confirmed", hint="nothing was changed")
+# Marks a word that starts with a dash (`-home`, a tag filter) so click does
+# not read it as a cluster of short options (`-h -o -m -e`, or `-d ome`).
+WORD_MARK = "\x1f"
+
+
+class WordsCommand(TyperCommand):
+    """A command taking free words, where `-word` is a word and `--` ends options.
+
+    Only exact short options (`-n 5`, `-d TEXT`) are options; anything else
+    starting with one dash and longer (`-home`, `-5`) is a word, as is every
+    argument after `--` (the `--` itself is kept as a word too: it means
+    "the rest is text" to the modifier parser).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name
+            for param in self.params
+            if isinstance(param, TyperOption) and not param.is_flag and not param.count
+            for name in param.opts
+        }
+        marked: list[str] = []
+        literal = expect_value = False
+        for arg in args:
+            if expect_value:
+                marked.append(arg)
+                expect_value = False
+            elif literal or arg == "--":
+                literal = True
+                marked.append(WORD_MARK + arg)
+            elif arg in takes_value:
+                marked.append(arg)
+                expect_value = True
+            elif (
+                arg.startswith("-")
+                and not arg.startswith("--")
+                and (len(arg) > 2 or arg[1:].isdigit())
+            ):
+                marked.append(WORD_MARK + arg)
+            else:
+                marked.append(arg)
+        return super().parse_args(ctx, marked)
+
+
+def unmark(words: list[str] | None) -> list[str]:
+    return [word.removeprefix(WORD_MARK) for word in words or []]

@@ -1,31 +1,85 @@
-"""Task commands: add, list, done, reopen, show, edit, delete."""
+"""Task commands: add, list, done, reopen, show, edit, note, delete, tags, projects.
+
+Parse words and flags, call one service, render. Nothing else.
+"""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from todo_cli.cli.app import app, state
-from todo_cli.cli.options import Json, Yes, confirm_or_refuse
-from todo_cli.errors import InvalidInput, UsageError
+from todo_cli.cli.app import app, settings
+from todo_cli.cli.options import Json, Limit, WordsCommand, Yes, ask, unmark
+from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
-    from todo_cli.models import Task, TaskCreate
-    from todo_cli.repository.tasks import Status
+    from todo_cli.domain.fields import Task
+    from todo_cli.domain.filters import Filter
+    from todo_cli.domain.modifiers import Words
+    from todo_cli.repository.refs import Ref as TaskRef
+    from todo_cli.repository.tasks import AddedTasks, Counted, Status, Waiting
+
+
+def _complete(incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion: open task numbers (with titles), +tags, project:names."""
+    try:
+        from todo_cli.services import tasks
+        from todo_cli.settings import resolve
+
+        return [
+            (value, help_text)
+            for value, help_text in tasks.completions(resolve(db=None, user=None), incomplete)
+            if value.startswith(incomplete)
+        ]
+    except Exception:  # completion must never break the shell; it offers nothing instead
+        return []
+
 
 Refs = Annotated[
     list[str],
-    typer.Argument(metavar="REF...", help="Task numbers (12 or #12), UUIDs or UUID prefixes."),
+    typer.Argument(
+        metavar="REF...",
+        help="Task numbers (12 or #12), UUIDs or UUID prefixes.",
+        autocompletion=_complete,
+    ),
+]
+Selector = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="REF...|FILTER...",
+        help="Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter (+tag, pri:H, ...).",
+        autocompletion=_complete,
+    ),
 ]
 Ref = Annotated[
-    str, typer.Argument(metavar="REF", help="A task number (12 or #12), UUID or UUID prefix.")
+    str,
+    typer.Argument(
+        metavar="REF",
+        help="A task number (12 or #12), UUID or UUID prefix.",
+        autocompletion=_complete,
+    ),
 ]
-Description = Annotated[
+TagOption = Annotated[
+    list[str] | None,
+    typer.Option("--tag", metavar="TAG", help="A tag (repeat for more).", show_default=False),
+]
+ProjectOption = Annotated[
     str | None,
-    typer.Option("--description", "-d", metavar="TEXT", help="A longer description."),
+    typer.Option("--project", metavar="NAME", help="A dotted project, e.g. home.garden."),
+]
+DueOption = Annotated[
+    str | None,
+    typer.Option("--due", metavar="DATE", help="When it is due, e.g. fri or 2026-12-24."),
+]
+WaitOption = Annotated[
+    str | None, typer.Option("--wait", metavar="DATE", help="Hide it from `list` until then.")
+]
+PriorityOption = Annotated[
+    str | None, typer.Option("--priority", metavar="H|M|L", help="How much it matters.")
 ]
 
 
@@ -36,6 +90,10 @@ class Format(StrEnum):
 
 
 class Sort(StrEnum):
+    # Prefixed: a member named `title` would shadow str.title.
+    by_urgency = "urgency"
+    by_due = "due"
+    by_priority = "priority"
     by_number = "number"
     by_created = "created"
     by_updated = "updated"
@@ -43,171 +101,300 @@ class Sort(StrEnum):
     by_completed = "completed"
 
 
-def _read_stdin_lines() -> list[tuple[int, str]]:
-    """Non-empty stdin lines with their line numbers; strict UTF-8."""
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+def _clock() -> tuple[datetime, tzinfo]:
+    from datetime import UTC
+
+    from todo_cli.domain.dates import local_zone
+
+    return datetime.now(UTC), local_zone()
+
+
+def _flags(project: str | None, due: str | None, wait: str | None, priority: str | None) -> dict:  # type: ignore[type-arg]
+    return {"project": project, "due": due, "wait": wait, "priority": priority}
+
+
+def _values(
+    words: Words, flags: dict[str, str | None], tag_flags: list[str] | None, *, context: str = ""
+) -> dict[str, Any]:
+    """The checked values a line of words (and flags) sets."""
+    from todo_cli.domain.modifiers import values
+
+    now, tz = _clock()
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        found = values(words, now=now, tz=tz, flags=flags)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{context}{exc.message}", hint=exc.hint) from None
+    if "recur" in found or words.add_depends or words.remove_depends:
+        raise InvalidInput(f"{context}recur: and dep: are not available yet")
+    for tag in tag_flags or []:
+        from todo_cli.domain.names import tag_problem
+
+        problem = tag_problem(tag)
+        if problem:
+            raise InvalidInput(f"{context}--tag {tag}: {problem}")
+    _warn_wait_after_due(found, context)
+    return found
+
+
+def _warn_wait_after_due(found: dict[str, Any], context: str) -> None:
+    due, wait = found.get("due"), found.get("wait")
+    if due is not None and wait is not None and wait > due:
+        from todo_cli.output.render import tell
+
+        tell(f"warning: {context}the task waits until after it is due")
+
+
+def _new_task(
+    words: Words,
+    values: dict[str, Any],
+    tag_flags: list[str] | None,
+    description: str | None,
+    *,
+    context: str = "",
+) -> dict[str, Any]:
+    from todo_cli.domain.models import validate_task
+
+    title = words.title
+    if title is None:
         raise InvalidInput(
-            f"stdin line {line} is not valid UTF-8", hint="nothing was added"
-        ) from None
-    text = text.removeprefix("\ufeff")
-    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+            f"{context}a task needs a title besides its modifiers",
+            hint='e.g. todo add "Call the bank" +finance',
+        )
+    data = dict(values)
+    data["title"] = title
+    data["description"] = description
+    data["tags"] = [*words.add_tags, *(tag_flags or [])]
+    return validate_task(data, context=context)
 
 
-def _parse_stdin_tasks(description: str | None) -> list[TaskCreate]:
-    from todo_cli.models import TaskCreate, parse
+def _stdin_tasks(description: str | None) -> list[dict[str, Any]]:
+    """One task per non-empty stdin line, modifiers parsed; every line checked first."""
+    from todo_cli.domain.modifiers import parse_words
+    from todo_cli.formats.input import numbered_lines, read_text
 
-    lines = _read_stdin_lines()
+    lines = numbered_lines(read_text("-", hint="nothing was added"))
     if not lines:
         raise InvalidInput("no tasks on stdin", hint="give a TITLE or pipe one title per line")
-    return [
-        parse(
-            TaskCreate,
-            {"title": line, "description": description},
-            context=f"stdin line {n}: ",
-        )
-        for n, line in lines
-    ]
+    tasks = []
+    for n, line in lines:
+        context = f"stdin line {n}: "
+        try:
+            words = parse_words(line.split(), editing=False)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{context}{exc.message}", hint="nothing was added") from None
+        values = _values(words, {}, None, context=context)
+        tasks.append(_new_task(words, values, None, description, context=context))
+    return tasks
 
 
-@app.command()
+@app.command(cls=WordsCommand)
 def add(
     ctx: typer.Context,
-    title: Annotated[
-        str | None,
-        typer.Argument(help="The task. Omit it (or give -) to read one task per stdin line."),
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="WORDS...",
+            help="The task, with modifiers: +tag project:NAME due:DATE wait:DATE pri:H|M|L. "
+            "Omit it (or give -) to read one task per stdin line.",
+            show_default=False,
+        ),
     ] = None,
-    description: Description = None,
+    description: Annotated[
+        str | None,
+        typer.Option("--description", "-d", metavar="TEXT", help="A longer description."),
+    ] = None,
+    tag: TagOption = None,
+    project: ProjectOption = None,
+    due: DueOption = None,
+    wait: WaitOption = None,
+    priority: PriorityOption = None,
     json: Json = False,
 ) -> None:
-    """Add a task.
+    """Add a task. Words are its title; modifiers set its fields.
 
     \b
     Examples:
-      todo add "Buy milk"
-      todo add "Renew passport" -d "Photos first"
+      todo add Buy milk
+      todo add Call the bank +finance project:home.admin due:fri pri:H
+      todo add "Renew passport" -d "Photos first" --due 2026-12-24
+      todo add -- Use +1 and due:now as text     # after --, every word is text
       cat ideas.txt | todo add        # one task per non-empty line, all or nothing
     """
-    from todo_cli import render
-    from todo_cli.database import transaction
-    from todo_cli.models import TaskCreate, parse
-    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.domain.modifiers import parse_words
+    from todo_cli.output import render
+    from todo_cli.services import tasks
 
-    settings = state(ctx).settings()
-    if title is None and sys.stdin.isatty():
-        raise UsageError("missing TITLE", hint='todo add "Buy milk", or pipe titles on stdin')
-    if title is None or title == "-":
-        new = _parse_stdin_tasks(description)
-        with transaction(settings) as conn:
-            added = TaskRepository(conn, settings.user).add_many(new)
-        if json:
-            render.write_json_array(render.task_json(task) for task in added)
-        else:
-            plural = "s" if len(added) != 1 else ""
-            render.tell(f"added {len(added)} task{plural}: #{added.first}..#{added.last}")
+    typed = unmark(words)
+    if not typed and sys.stdin.isatty():
+        raise InvalidUsage("missing WORDS", hint='todo add "Buy milk", or pipe titles on stdin')
+    if not typed or typed == ["-"]:
+        items = _stdin_tasks(description)
+
+        def added_many(added: AddedTasks) -> None:
+            if json:
+                render.write_json_array(render.task_json(task) for task in added)
+                render.flush_stdout()
+            else:
+                count = render.plural(len(added), "task")
+                render.tell(f"added {count}: #{added.first}..#{added.last}")
+
+        tasks.add_many(settings(ctx), items, report=added_many)
         return
 
-    one = parse(TaskCreate, {"title": title, "description": description})
-    with transaction(settings) as conn:
-        task = TaskRepository(conn, settings.user).add(one)
-    if json:
-        render.write_json(render.task_json(task))
-    else:
-        render.tell(f"added #{task.number}: {task.title}")
+    parsed = parse_words(typed, editing=False)
+    values = _values(parsed, _flags(project, due, wait, priority), tag)
+    new = _new_task(parsed, values, tag, description)
+
+    def added(task: Task) -> None:
+        if json:
+            render.write_json(render.task_json(task))
+            render.flush_stdout()
+        else:
+            render.tell(f"added #{task.number}: {task.title}")
+
+    tasks.add(settings(ctx), new, report=added)
 
 
-@app.command("list")
+def _filter(terms: list[str]) -> Filter:
+    from todo_cli.domain.filters import parse_filter
+
+    now, tz = _clock()
+    return parse_filter(terms, now=now, tz=tz)
+
+
+@app.command("list", cls=WordsCommand)
 def list_(
     ctx: typer.Context,
+    terms: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="FILTER...",
+            help="+tag -tag project:NAME pri:H due:DATE due.before:DATE due.after:DATE "
+            "+overdue and words, all of which must match.",
+            show_default=False,
+            autocompletion=_complete,
+        ),
+    ] = None,
     done: Annotated[bool, typer.Option("--done", help="Only completed tasks.")] = False,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Open and completed tasks.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", "-a", help="Open, waiting and completed tasks.")
+    ] = False,
+    waiting: Annotated[
+        bool, typer.Option("--waiting", help="Only tasks hidden until their wait date.")
+    ] = False,
     search: Annotated[
         str | None,
         typer.Option(
             "--search",
             "-s",
             metavar="TEXT",
-            help="Only tasks whose title or description contains TEXT (case-insensitive).",
+            help="Only tasks whose title, description or notes contain TEXT (any case).",
         ),
     ] = None,
-    limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N tasks.")
-    ] = None,
-    sort: Annotated[Sort, typer.Option("--sort", help="Order by this.")] = Sort.by_number,
+    limit: Limit = None,
+    sort: Annotated[
+        Sort, typer.Option("--sort", help="Order by this (urgency: highest first).")
+    ] = Sort.by_urgency,
     reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Reverse the order.")] = False,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table for people; json or jsonl for scripts.")
-    ] = Format.table,
+        Format | None,
+        typer.Option(
+            "--format", "-f", help="table for people (the default); json or jsonl for scripts."
+        ),
+    ] = None,
     json: Json = False,
 ) -> None:
-    """List your open tasks (or --done, or --all).
+    """List your open tasks, most urgent first (or --done, --waiting, or --all).
 
     \b
     Examples:
       todo list
+      todo list +work -meeting pri:H due.before:eow
+      todo list project:home +overdue
       todo list --all --search milk --sort updated --reverse --limit 5
       todo list --json | jq -r '.[].title'
     """
-    from todo_cli import render
-    from todo_cli.database import transaction
-    from todo_cli.repository.tasks import TaskQuery, TaskRepository
+    from todo_cli.output import render
+    from todo_cli.output.tasks import tasks_table
+    from todo_cli.repository.tasks import TaskQuery
+    from todo_cli.services import tasks
 
-    if done and all_:
-        raise UsageError("--done and --all do not go together", hint="pick one")
-    settings = state(ctx).settings()
+    if sum((done, all_, waiting)) > 1:
+        raise InvalidUsage("--done, --waiting and --all do not go together", hint="pick one")
+    if json and fmt not in (None, Format.json):
+        raise InvalidUsage(f"--json and --format {fmt} do not go together", hint="pick one")
+    output = Format.json if json else fmt or Format.table
     status: Status = "all" if all_ else "done" if done else "open"
-    output = Format.json if json else fmt
-    query = TaskQuery(status=status, search=search, sort=sort.value, reverse=reverse, limit=limit)
-    with transaction(settings, read_only=True) as conn:
-        repository = TaskRepository(conn, settings.user)
+    shown: Waiting = "only" if waiting else "include" if (all_ or done) else "hide"
+    wanted = _filter(unmark(terms))
+    query = TaskQuery(
+        status=status,
+        waiting=shown,
+        filter=wanted,
+        search=search,
+        sort=sort.value,
+        reverse=reverse,
+        limit=limit,
+    )
+    with tasks.listing(settings(ctx), query) as found:
         if output is Format.json:
-            render.write_encoded_array(repository.find_as_json(query))
+            render.write_json_array(render.task_json(task) for task in found)
         elif output is Format.jsonl:
-            render.write_encoded_lines(repository.find_as_json(query))
-        elif not render.tasks_table(repository.find(query)):
-            render.tell(
-                f"no {'' if status == 'all' else status + ' '}tasks"
-                + (f" matching {search!r}" if search else "")
-            )
+            render.write_json_lines(render.task_json(task) for task in found)
+        elif not tasks_table(found):
+            kind = "waiting" if waiting else "" if status == "all" else status
+            matching = " matching" if (search or not wanted.is_empty) else ""
+            render.tell(f"no {kind + ' ' if kind else ''}tasks{matching}")
 
 
-def _set_completed(ctx: typer.Context, refs: list[str], completed: bool, json: bool) -> None:
-    from todo_cli import render
-    from todo_cli.database import transaction
+def _selection(args: list[str]) -> list[TaskRef] | Filter:
+    """References, or (when any word is a filter term) a filter."""
+    from todo_cli.domain.filters import is_filter_term
     from todo_cli.repository.refs import parse_refs
-    from todo_cli.repository.tasks import TaskRepository
 
-    parsed = parse_refs(refs, "task")
-    settings = state(ctx).settings()
-    with transaction(settings) as conn:
-        results = TaskRepository(conn, settings.user).set_completed(parsed, completed)
-    if json:
-        render.write_json_array(render.task_json(task) for task, _ in results)
-        return
-    verb = "completed" if completed else "reopened"
-    already = "already done" if completed else "already open"
-    for task, changed in results:
-        render.tell(f"{verb if changed else already} #{task.number}: {task.title}")
+    if any(is_filter_term(arg) for arg in args):
+        return _filter(args)
+    return parse_refs(args, "task")
 
 
-@app.command()
-def done(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
-    """Mark tasks done (already done is fine).
+def _set_completed(ctx: typer.Context, args: list[str], completed: bool, json: bool) -> None:
+    from todo_cli.output import render
+    from todo_cli.services import tasks
+
+    selection = _selection(unmark(args))
+    by_filter = not isinstance(selection, list)
+
+    def changed(results: list[tuple[Task, bool]]) -> None:
+        if json:
+            render.write_json_array(render.task_json(task) for task, _ in results)
+            render.flush_stdout()
+            return
+        verb = "completed" if completed else "reopened"
+        already = "already done" if completed else "already open"
+        for task, did in results:
+            render.tell(f"{verb if did else already} #{task.number}: {task.title}")
+        if by_filter:
+            render.tell(f"{verb} {render.plural(sum(did for _, did in results), 'task')}")
+
+    tasks.set_completed(settings(ctx), selection, completed, report=changed)
+
+
+@app.command(cls=WordsCommand)
+def done(ctx: typer.Context, refs: Selector, json: Json = False) -> None:
+    """Mark tasks done (already done is fine), by reference or by filter.
 
     \b
     Examples:
       todo done 3
       todo done 3 '#4' 1a2b3c
+      todo done +errand               # every open task tagged errand
     """
     _set_completed(ctx, refs, True, json)
 
 
-@app.command()
-def reopen(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
-    """Mark done tasks open again.
+@app.command(cls=WordsCommand)
+def reopen(ctx: typer.Context, refs: Selector, json: Json = False) -> None:
+    """Mark done tasks open again, by reference or by filter.
 
     \b
     Example:
@@ -218,95 +405,213 @@ def reopen(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
 
 @app.command()
 def show(ctx: typer.Context, ref: Ref, json: Json = False) -> None:
-    """Show one task in full.
+    """Show one task in full, notes included.
 
     \b
     Example:
       todo show 3
     """
-    from todo_cli import render
-    from todo_cli.database import transaction
+    from todo_cli.output import render
+    from todo_cli.output.tasks import task_detail
     from todo_cli.repository.refs import parse_ref
-    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.services import tasks
 
-    parsed = parse_ref(ref, "task")
-    settings = state(ctx).settings()
-    with transaction(settings, read_only=True) as conn:
-        task = TaskRepository(conn, settings.user).get(parsed)
+    task = tasks.show(settings(ctx), parse_ref(ref, "task"))
     if json:
         render.write_json(render.task_json(task))
     else:
-        render.task_detail(task)
+        task_detail(task)
 
 
-@app.command()
+@app.command(cls=WordsCommand)
 def edit(
     ctx: typer.Context,
     ref: Ref,
-    title: Annotated[str | None, typer.Option("--title", "-t", help="A new title.")] = None,
-    description: Annotated[
-        str | None,
-        typer.Option(
-            "--description", "-d", metavar="TEXT", help='A new description; -d "" removes it.'
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="WORDS...",
+            help="+tag adds a tag, -tag removes one, key:value sets a field (key: clears it); "
+            "other words are a new title.",
+            show_default=False,
         ),
     ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="A new title.")] = None,
+    description: Annotated[
+        str | None,
+        typer.Option("--description", metavar="TEXT", help='A new description; "" removes it.'),
+    ] = None,
+    tag: TagOption = None,
+    untag: Annotated[
+        list[str] | None,
+        typer.Option("--untag", metavar="TAG", help="Remove a tag (repeat for more)."),
+    ] = None,
+    project: ProjectOption = None,
+    due: DueOption = None,
+    wait: WaitOption = None,
+    priority: PriorityOption = None,
     json: Json = False,
 ) -> None:
-    """Change a task's title or description.
+    """Change a task: its title, description, tags and fields.
+
+    A word that starts with - removes a tag, so edit's options are long ones.
 
     \b
     Examples:
-      todo edit 3 --title "Buy oat milk"
-      todo edit 3 -d ""               # remove the description
+      todo edit 3 Buy oat milk                 # a new title
+      todo edit 3 +urgent -someday pri:H due:tomorrow
+      todo edit 3 due: project:                # clear the due date and project
+      todo edit 3 --description ""             # remove the description
     """
-    from todo_cli import render
-    from todo_cli.database import transaction
-    from todo_cli.models import TaskUpdate, parse
+    from todo_cli.domain.models import validate_task
+    from todo_cli.domain.modifiers import parse_words
+    from todo_cli.output import render
     from todo_cli.repository.refs import parse_ref
-    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.services import tasks
 
-    given = {k: v for k, v in {"title": title, "description": description}.items() if v is not None}
-    if not given:
-        raise UsageError("nothing to change", hint="give --title or --description")
-    parsed = parse_ref(ref, "task")
-    changes = parse(TaskUpdate, given)
-    settings = state(ctx).settings()
-    with transaction(settings) as conn:
-        task = TaskRepository(conn, settings.user).edit(parsed, changes)
-    if json:
-        render.write_json(render.task_json(task))
-    else:
-        render.tell(f"edited #{task.number}: {task.title}")
+    parsed = parse_words(unmark(words), editing=True)
+    flags = _flags(project, due, wait, priority)
+    given = any(v is not None for v in flags.values()) or title is not None
+    if not (parsed.changes_anything or given or description is not None or tag or untag):
+        raise InvalidUsage(
+            "nothing to change", hint="give words (+tag, due:fri, a new title) or options"
+        )
+    ref_parsed = parse_ref(ref, "task")
+    changes = _values(parsed, flags, [*(tag or []), *(untag or [])])
+    text = title if title is not None else parsed.title
+    if text is not None:
+        changes["title"] = text
+    if description is not None:
+        changes["description"] = description
+    changes = validate_task(changes, partial=True)
+
+    def edited(task: Task) -> None:
+        if json:
+            render.write_json(render.task_json(task))
+            render.flush_stdout()
+        else:
+            render.tell(f"edited #{task.number}: {task.title}")
+
+    tasks.edit(
+        settings(ctx),
+        ref_parsed,
+        changes,
+        add_tags=[*parsed.add_tags, *(tag or [])],
+        remove_tags=[*parsed.remove_tags, *(untag or [])],
+        report=edited,
+    )
 
 
 @app.command()
-def delete(ctx: typer.Context, refs: Refs, yes: Yes = False, json: Json = False) -> None:
-    """Delete tasks for good (asks first; --yes when not on a terminal).
+def note(
+    ctx: typer.Context,
+    ref: Ref,
+    text: Annotated[list[str], typer.Argument(metavar="TEXT...", help="The note.")],
+    json: Json = False,
+) -> None:
+    """Add a note to a task: a timestamped line, shown by `show`.
 
     \b
     Example:
-      todo delete 3 4 --yes
+      todo note 3 Called, they will ring back on Monday
     """
-    from todo_cli import render
-    from todo_cli.database import transaction
-    from todo_cli.repository.refs import parse_refs
-    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.domain.fields import clean_note
+    from todo_cli.output import render
+    from todo_cli.repository.refs import parse_ref
+    from todo_cli.services import tasks
 
-    parsed = parse_refs(refs, "task")
-    settings = state(ctx).settings()
-    if not yes:
-        with transaction(settings, read_only=True) as conn:
-            targets: list[Task] = TaskRepository(conn, settings.user).get_many(parsed)
-        names = ", ".join(f"#{t.number} {t.title!r}" for t in targets)
-        confirm_or_refuse(f"delete {names}?", yes)
-        # Delete exactly what was confirmed, even if numbers were typed.
-        from todo_cli.repository.refs import Ref
+    parsed = parse_ref(ref, "task")
+    try:
+        written = clean_note(" ".join(text))
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
-        parsed = [Ref.to(t.id) for t in targets]
-    with transaction(settings) as conn:
-        deleted = TaskRepository(conn, settings.user).delete(parsed)
+    def noted(task: Task) -> None:
+        if json:
+            render.write_json(render.task_json(task))
+            render.flush_stdout()
+        else:
+            render.tell(f"noted on #{task.number}: {task.title}")
+
+    tasks.note(settings(ctx), parsed, written, report=noted)
+
+
+def _naming(targets: list[Task]) -> str:
+    from todo_cli.domain.text import one_line
+
+    names = ", ".join(f"#{task.number} {one_line(task.title)}" for task in targets[:10])
+    more = f" and {len(targets) - 10} more" if len(targets) > 10 else ""
+    return names + more
+
+
+@app.command(cls=WordsCommand)
+def delete(ctx: typer.Context, refs: Selector, yes: Yes = False, json: Json = False) -> None:
+    """Delete tasks for good, by reference or by filter (asks first; --yes when not on a terminal).
+
+    Answering no deletes nothing and is not an error (exit 0).
+
+    \b
+    Examples:
+      todo delete 3 4 --yes
+      todo delete +someday            # asks, naming every task it would delete
+    """
+    from todo_cli.output import render
+    from todo_cli.services import tasks
+
+    selection = _selection(unmark(refs))
+
+    def confirm(targets: list[Task]) -> bool:
+        count = f"{len(targets)} tasks: " if len(targets) > 1 else ""
+        return ask(f"delete {count}{_naming(targets)}?", yes)
+
+    def deleted(gone: list[Task]) -> None:
+        if json:
+            render.write_json_array(render.task_json(task) for task in gone)
+            render.flush_stdout()
+        else:
+            for task in gone:
+                render.tell(f"deleted #{task.number}: {task.title}")
+
+    tasks.delete(settings(ctx), selection, confirm=None if yes else confirm, report=deleted)
+
+
+def _counted(found: list[Counted], json: bool, prefix: str, noun: str) -> None:
+    from todo_cli.output import render
+    from todo_cli.output.table import Column, Table
+
     if json:
-        render.write_json_array(render.task_json(task) for task in deleted)
-    else:
-        for task in deleted:
-            render.tell(f"deleted #{task.number}: {task.title}")
+        render.write_json([{"name": c.name, "count": c.count} for c in found])
+        return
+    if not found:
+        render.tell(f"no {noun}s on open tasks")
+        return
+    table = Table([Column(noun), Column("open", align="right")])
+    for counted in found:
+        table.add([f"{prefix}{counted.name}", str(counted.count)])
+    table.write()
+
+
+@app.command("tags")
+def tags_(ctx: typer.Context, json: Json = False) -> None:
+    """List the tags on your open tasks, with how many tasks carry each.
+
+    \b
+    Example:
+      todo tags
+    """
+    from todo_cli.services import tasks
+
+    _counted(tasks.tags(settings(ctx)), json, "+", "tag")
+
+
+@app.command()
+def projects(ctx: typer.Context, json: Json = False) -> None:
+    """List the projects of your open tasks, with how many tasks are in each.
+
+    \b
+    Example:
+      todo projects --json
+    """
+    from todo_cli.services import tasks
+
+    _counted(tasks.projects(settings(ctx)), json, "", "project")

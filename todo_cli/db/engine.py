@@ -7,98 +7,23 @@ through Neon's PgBouncer a kept session is exactly what must not happen.
 
 from __future__ import annotations
 
-import re
+import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from todo_cli.db.url import DatabaseURL
 from todo_cli.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL, Engine
-
-_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg3"}
-_SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
-_PASSWORD_IN_NETLOC = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)[^@/?#\s]*@")
-_PASSWORD_IN_QUERY = re.compile(r"(?i)(?P<head>[?&]password=)[^&#\s]*")
+    from sqlalchemy.engine import Engine
 
 # How long a SQLite writer waits for another process's write lock before giving
 # up. Long enough for a burst of concurrent `todo add`s; short enough to notice
 # a stuck process.
 SQLITE_BUSY_TIMEOUT_S = 30.0
-
-
-def mask_url(raw: str) -> str:
-    """A URL safe to print: any password replaced by ``***``.
-
-    Works on text that is not a valid URL too, because the URLs worth masking
-    are most often the ones that failed to parse.
-    """
-    masked = _PASSWORD_IN_NETLOC.sub(lambda m: m.group("head") + "***@", raw)
-    return _PASSWORD_IN_QUERY.sub(lambda m: m.group("head") + "***", masked)
-
-
-@dataclass(frozen=True)
-class DatabaseURL:
-    """A parsed, normalised database URL."""
-
-    url: URL
-    backend: str  # "sqlite" or "postgresql"
-
-    @property
-    def masked(self) -> str:
-        return mask_url(self.url.render_as_string(hide_password=False))
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        if self.backend != "sqlite" or not self.url.database or self.url.database == ":memory:":
-            return None
-        return Path(self.url.database)
-
-    @property
-    def is_neon_pooler(self) -> bool:
-        return self.backend == "postgresql" and "-pooler" in (self.url.host or "")
-
-    def direct(self, explicit: str | None) -> DatabaseURL:
-        """The endpoint migrations must use.
-
-        PgBouncer in transaction mode cannot hold the session a migration needs,
-        so a Neon pooled host (``ep-x-pooler.region...``) becomes its direct host
-        (``ep-x.region...``), unless ``TODO_DIRECT_DATABASE_URL`` says otherwise.
-        """
-        if explicit:
-            return parse_url(explicit)
-        if not self.is_neon_pooler:
-            return self
-        host = (self.url.host or "").replace("-pooler", "", 1)
-        return DatabaseURL(self.url.set(host=host), self.backend)
-
-
-def parse_url(raw: str) -> DatabaseURL:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    text = raw.strip()
-    hint = "use postgresql://user:password@host/db or sqlite:///path/to/todo.db"
-    if "://" not in text:
-        raise ConfigError(f"not a database URL: {mask_url(text)!r}", hint=hint)
-    scheme = text.split("://", 1)[0].lower()
-    if scheme in _POSTGRES_SCHEMES:
-        text = "postgresql+psycopg://" + text.split("://", 1)[1]
-        backend = "postgresql"
-    elif scheme in _SQLITE_SCHEMES:
-        backend = "sqlite"
-    else:
-        raise ConfigError(f"unsupported database URL scheme {scheme!r}", hint=hint)
-    try:
-        url = make_url(text)
-    except (ArgumentError, ValueError):
-        raise ConfigError(f"cannot parse database URL {mask_url(raw)!r}", hint=hint) from None
-    if backend == "postgresql" and not (url.host or url.query.get("host")):
-        # libpq would silently fall back to a local socket; be explicit instead.
-        raise ConfigError(f"database URL {mask_url(raw)!r} names no host", hint=hint)
-    return DatabaseURL(url, backend)
+# libpq counts connect_timeout in whole seconds and treats less than 2 as 2.
+_LIBPQ_MIN_TIMEOUT_S = 2
 
 
 def create_engine(
@@ -114,6 +39,7 @@ def create_engine(
     ``for_migrations`` turns SQLite foreign keys off for the connection, as
     Alembic's batch mode needs: it rebuilds a table by copy-and-rename, and with
     foreign keys on, dropping the old table would cascade-delete child rows.
+    ``create_parent`` makes the (default) data directory, private to the user.
     """
     import logging
 
@@ -128,20 +54,38 @@ def create_engine(
     return engine
 
 
+def _create_private_file(path: Path, create_parent: bool) -> None:
+    """Create a new SQLite file readable by its owner alone (0600).
+
+    A task list is personal; SQLite would create it with the umask's 0644. The
+    default data directory is made 0700 for the same reason; a directory the
+    user named is theirs to set.
+    """
+    if path.exists():
+        return
+    try:
+        if create_parent:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass  # another process made it first; fine
+    except OSError as exc:
+        where = path.parent if not path.parent.exists() else path
+        raise ConfigError(
+            f"cannot create the database file {path}: {exc.strerror} ({where})",
+            hint="set TODO_DATABASE_URL to a writable place",
+        ) from None
+
+
 def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool) -> Engine:
     from sqlalchemy import create_engine as sa_create_engine
     from sqlalchemy import event
     from sqlalchemy.pool import NullPool
 
     path = db.sqlite_path
-    if path is not None and create_parent:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot create the data directory {path.parent}: {exc.strerror}",
-                hint="set TODO_DATABASE_URL to a writable place",
-            ) from None
+    if path is not None:
+        _create_private_file(path, create_parent)
     engine = sa_create_engine(
         db.url,
         poolclass=NullPool,
@@ -153,6 +97,10 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
         # Let SQLAlchemy's "begin" event, not the driver, decide how a
         # transaction starts (see _on_begin).
         dbapi_conn.isolation_level = None
+        # SQLite's own lower() folds ASCII only; PostgreSQL's folds all of
+        # Unicode. Searches and title sorting use this one, so `éclair` finds
+        # `Éclair` on both backends.
+        dbapi_conn.create_function("todo_lower", 1, _lower, deterministic=True)
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'OFF' if for_migrations else 'ON'}")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
@@ -171,6 +119,10 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -224,9 +176,19 @@ def _skip_first_connect_queries(engine: Engine) -> None:
 
 
 def _postgres_engine(db: DatabaseURL, *, connect_timeout: float, connect_retries: int) -> Engine:
+    import logging
+
     from sqlalchemy import create_engine as sa_create_engine
     from sqlalchemy import event
     from sqlalchemy.pool import NullPool
+
+    # psycopg logs "error ignored in terminating COPY" when the server dies in
+    # the middle of a bulk add; the command reports the failure itself, as one
+    # error line (one JSON object with --json), so the stray line must not
+    # reach stderr. --debug lowers the level again.
+    psycopg_log = logging.getLogger("psycopg")
+    if psycopg_log.level == logging.NOTSET:
+        psycopg_log.setLevel(logging.CRITICAL)
 
     engine = sa_create_engine(
         db.url,
@@ -234,8 +196,6 @@ def _postgres_engine(db: DatabaseURL, *, connect_timeout: float, connect_retries
         # hstore lookup at first connect is a round trip we never need.
         use_native_hstore=False,
         connect_args={
-            # libpq takes whole seconds, and treats under 2 as 2.
-            "connect_timeout": max(2, round(connect_timeout)),
             # No server-side prepared statements: PgBouncer in transaction mode
             # (Neon's pooled endpoint) may run each statement on another backend.
             "prepare_threshold": None,
@@ -250,15 +210,22 @@ def _postgres_engine(db: DatabaseURL, *, connect_timeout: float, connect_retries
 
     @event.listens_for(engine, "do_connect")
     def _connect_with_retry(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # connect_timeout is the budget of the whole connect, retries included:
+        # a hung server costs what the user set, not that times the retries.
+        deadline = time.monotonic() + connect_timeout
         delay = 0.5
-        for attempt in range(connect_retries + 1):
+        attempt = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            cparams["connect_timeout"] = max(_LIBPQ_MIN_TIMEOUT_S, int(remaining + 0.5))
             try:
                 return dialect.loaded_dbapi.connect(*cargs, **cparams)
             except dialect.loaded_dbapi.OperationalError as exc:
-                if attempt == connect_retries or not _is_retryable(exc):
+                attempt += 1
+                out_of_time = time.monotonic() + delay + _LIBPQ_MIN_TIMEOUT_S > deadline
+                if attempt > connect_retries or out_of_time or not _is_retryable(exc):
                     raise
                 time.sleep(delay)
                 delay *= 2
-        raise AssertionError("unreachable")
 
     return engine

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from todo_cli.database import read_revision, translate
-from todo_cli.engine import DatabaseURL, create_engine, parse_url
-from todo_cli.errors import ConfirmationRequired, DatabaseError, TodoError, UsageError
-from todo_cli.schema import HEAD_REVISION
+from todo_cli.db.connect import connected
+from todo_cli.db.revisions import HEAD, is_newer, mismatch, read_revision
+from todo_cli.db.url import DatabaseURL, parse_url
+from todo_cli.errors import ConfigError, DatabaseError, Declined, InvalidUsage
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,7 +36,7 @@ def migrations_dir() -> Path:
     spec = importlib.util.find_spec("todo_cli.migrations")
     if spec is not None and spec.origin is not None:
         return Path(spec.origin).parent
-    return Path(__file__).resolve().parent.parent / "migrations"
+    return Path(__file__).resolve().parent.parent.parent / "migrations"
 
 
 def alembic_config() -> Config:
@@ -56,61 +56,88 @@ def script_directory() -> ScriptDirectory:
 # --- the connection every migration runs on -------------------------------
 
 
+# Taken by every migration on PostgreSQL, first thing in its transaction: two
+# `todo db upgrade` at once take turns, and the second finds nothing to do.
+# (SQLite's BEGIN IMMEDIATE does the same there.) Any constant works; this is
+# "todo" in ASCII.
+MIGRATION_LOCK_KEY = 0x746F646F
+
+
 @contextmanager
 def migration_connection(settings: Settings) -> Iterator[Connection]:
-    """A connection to the migration endpoint, inside one transaction.
+    """A connection to the migration endpoint, inside one locked transaction.
 
     Neon's pooled URL is swapped for its direct endpoint. On SQLite, foreign
     keys are off for the duration (batch mode needs it) and checked by hand
     before the commit, so a migration can never leave a dangling reference.
     """
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
     db = parse_url(settings.database_url).direct(settings.direct_database_url)
-    engine = create_engine(
-        db,
-        connect_timeout=settings.connect_timeout,
-        connect_retries=settings.connect_retries,
-        for_migrations=True,
-        create_parent=settings.is_default_sqlite,
-    )
-    try:
-        with engine.connect() as conn, conn.begin():
-            yield conn
-            if db.backend == "sqlite":
-                broken = conn.execute(text("PRAGMA foreign_key_check")).fetchall()
-                if broken:
-                    raise DatabaseError(
-                        f"migration would leave {len(broken)} dangling references; rolled back"
-                    )
-    except TodoError:
-        raise
-    except SQLAlchemyError as exc:
-        raise translate(exc, db) from exc
-    finally:
-        engine.dispose()
+    with connected(db, settings, for_migrations=True) as conn, conn.begin():
+        _lock(conn)
+        yield conn
+        _check_foreign_keys(conn)
 
 
-def upgrade_sqlite_in_place(db: DatabaseURL) -> None:
+def _lock(conn: Connection) -> None:
+    from sqlalchemy import text
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    from sqlalchemy import text
+
+    if conn.dialect.name == "sqlite":
+        broken = conn.execute(text("PRAGMA foreign_key_check")).fetchall()
+        if broken:
+            raise DatabaseError(
+                f"migration would leave {len(broken)} dangling references; rolled back"
+            )
+
+
+def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
+    """A SQLite file with tables of its own and no todo revision is someone else's.
+
+    Creating our tables in it would mix two programs' data in one file.
+    """
+    from sqlalchemy import text
+
+    if conn.dialect.name != "sqlite":
+        return
+    names = [
+        row[0]
+        for row in conn.execute(
+            text(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite%' AND name <> 'alembic_version'"
+            )
+        )
+    ]
+    if names:
+        shown = ", ".join(sorted(names)[:5]) + (" ..." if len(names) > 5 else "")
+        raise ConfigError(
+            f"{db.sqlite_path} is not a todo database (it holds other tables: {shown})",
+            hint="point TODO_DATABASE_URL at a new file",
+        )
+
+
+def upgrade_sqlite_in_place(db: DatabaseURL, settings: Settings) -> None:
     """Bring an embedded SQLite file to head, safely under concurrent first use."""
     from alembic import command
-    from sqlalchemy.exc import SQLAlchemyError
 
-    engine = create_engine(db, for_migrations=True, create_parent=True)
-    try:
-        with engine.connect() as conn, conn.begin():
-            # BEGIN IMMEDIATE holds the write lock: a second process that also
-            # found the file behind waits here, then finds it at head.
-            if read_revision(conn, look_first=True) == HEAD_REVISION:
-                return
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-    except SQLAlchemyError as exc:
-        raise translate(exc, db) from exc
-    finally:
-        engine.dispose()
+    with connected(db, settings, for_migrations=True) as conn, conn.begin():
+        # BEGIN IMMEDIATE holds the write lock: a second process that also
+        # found the file behind waits here, then finds it at head.
+        revision = read_revision(conn, look_first=True)
+        if revision == HEAD:
+            return
+        if revision is None:
+            refuse_foreign_sqlite(conn, db)
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        _check_foreign_keys(conn)
 
 
 def settings_for_alembic_cli(x_args: Mapping[str, str]) -> Settings:
@@ -185,7 +212,7 @@ def _resolve_target(script: ScriptDirectory, current_rev: str | None, target: st
         position = order.index(current_rev) if current_rev in order else -1
         wanted = position + steps
         if wanted < -1 or wanted >= len(order):
-            raise UsageError(
+            raise InvalidUsage(
                 f"cannot move {target} from revision {current_rev or 'base'}",
                 hint="see `todo db history`",
             )
@@ -195,7 +222,7 @@ def _resolve_target(script: ScriptDirectory, current_rev: str | None, target: st
     except Exception:  # alembic raises several kinds for an unknown or partial id
         found = None
     if found is None:
-        raise UsageError(f"unknown revision {target!r}", hint="see `todo db history`")
+        raise InvalidUsage(f"unknown revision {target!r}", hint="see `todo db history`")
     return found.revision
 
 
@@ -228,8 +255,13 @@ def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str |
     """Upgrade in one transaction; returns (from, to)."""
     from alembic import command
 
+    db = parse_url(settings.database_url).direct(settings.direct_database_url)
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
+        if is_newer(before):
+            raise mismatch(db, before)
+        if before is None:
+            refuse_foreign_sqlite(conn, db)
         script = script_directory()
         end = _resolve_target(script, before, target)
         config = alembic_config()
@@ -278,10 +310,13 @@ def downgrade(
     """
     from alembic import command
 
+    db = parse_url(settings.database_url).direct(settings.direct_database_url)
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
         if before is None:
-            raise UsageError("nothing to downgrade: the database has no todo schema")
+            raise InvalidUsage("nothing to downgrade: the database has no todo schema")
+        if is_newer(before):
+            raise mismatch(db, before)
         script = script_directory()
         end = _resolve_target(script, before, target)
         config = alembic_config()
@@ -306,10 +341,7 @@ def downgrade(
                     losses.append(DataLoss(table, column, rows))
 
         if losses and not confirm(losses):
-            raise ConfirmationRequired(
-                "downgrade would delete " + ", ".join(loss.describe() for loss in losses),
-                hint="pass --yes to go ahead; nothing was changed",
-            )
+            raise Declined("nothing was changed")
         command.downgrade(config, end or "base")
         return before, read_revision(conn, look_first=True), losses
 
@@ -344,5 +376,5 @@ def info(settings: Settings) -> Info:
         migration_url=direct.masked,
         server_version=server,
         current_revision=revision,
-        head_revision=HEAD_REVISION,
+        head_revision=HEAD,
     )

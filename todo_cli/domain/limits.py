@@ -1,7 +1,7 @@
 """Every data limit, named once.
 
-The models' validators, the SQLAlchemy tables and the migrations' CHECK
-constraints all read these, so the three layers can never disagree.
+The input models and the SQLAlchemy tables read these. Migrations do not: a
+revision is history, so each freezes the values it was written with.
 """
 
 from typing import Final
@@ -11,6 +11,13 @@ TASK_DESCRIPTION_MAX: Final = 2000
 CONVERSATION_TITLE_MAX: Final = 200
 MESSAGE_CONTENT_MAX: Final = 5000
 USER_NAME_MAX: Final = 100
-ROLES: Final = ("user", "assistant")
 # A UUID prefix shorter than this matches too much to be a useful handle.
 UUID_PREFIX_MIN: Final = 4
+# Bounds for integer options such as --limit: a signed 32-bit integer, which
+# both backends take as a LIMIT and no list will ever reach.
+COUNT_MAX: Final = 2**31 - 1
+TAG_MAX: Final = 50
+TAGS_PER_TASK_MAX: Final = 30
+PROJECT_MAX: Final = 100
+NOTE_MAX: Final = 2000
+PRIORITIES: Final = ("H", "M", "L")

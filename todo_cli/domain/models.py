@@ -1,87 +1,60 @@
 """Domain models: what commands take in and what the repository gives back.
 
-Every model is a frozen dataclass that knows nothing of SQLAlchemy. The input
-models (TaskCreate, TaskUpdate, ConversationCreate, MessageCreate) are made by
-`parse`, which validates with pydantic's validation engine, pydantic-core,
-against the rules each model states next to its fields: the first of three
-layers, the tables' CHECK constraints being the last. The public models (Task,
-Conversation, Message) are built by the repository from its own checked rows.
+Every model is a frozen dataclass that knows nothing of SQLAlchemy. A task's
+fields are declared once, in :mod:`todo_cli.domain.fields`; this module holds
+the chat-log models and the validation of input.
 
-Why not ``pydantic.BaseModel``: defining the first BaseModel class loads
-pydantic's model machinery, about 190 million instructions (45 ms, a sixth of
-the whole stack's import time) on every `todo add`, while a pydantic-core
-validator costs nothing beyond ``import pydantic``. The validation, its error
-types and their wording are pydantic's either way (see ``python -m tests.perf``).
+Input is validated by pydantic's validation engine, pydantic-core, against
+rules stated next to the fields: the first of three layers, the tables' CHECK
+constraints being the last. Why not ``pydantic.BaseModel``: defining the first
+BaseModel class loads pydantic's model machinery, about 190 million
+instructions (45 ms, a sixth of the whole stack's import time) on every
+`todo add`, while a pydantic-core validator costs nothing beyond it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
+from todo_cli.domain.fields import INPUT_FIELDS, FieldSpec, Task
+from todo_cli.domain.limits import CONVERSATION_TITLE_MAX, MESSAGE_CONTENT_MAX
+from todo_cli.domain.text import check_text, is_blank
 from todo_cli.errors import InvalidInput
-from todo_cli.limits import (
-    CONVERSATION_TITLE_MAX,
-    MESSAGE_CONTENT_MAX,
-    TASK_DESCRIPTION_MAX,
-    TASK_TITLE_MAX,
-)
-from todo_cli.text import check_text
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from pydantic_core import SchemaValidator, ValidationError
     from pydantic_core import core_schema as cs
 
 # pydantic-core is imported only where input is validated: `todo list`,
 # `done` or `show` take no text and do not pay for it (~20 ms).
 
-Role = Literal["user", "assistant"]
 
+class Role(StrEnum):
+    """Who said a message: the one definition (CLI choices, models, CHECK)."""
 
-def _title(value: str, limit: int) -> str:
-    check_text(value, "title")
-    value = value.strip()
-    if not value:
-        raise ValueError("title is empty")
-    if len(value) > limit:
-        raise ValueError(f"title is {len(value)} characters, the limit is {limit}")
-    return value
-
-
-def _optional_text(value: str | None, what: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    check_text(value, what)
-    if not value.strip():
-        return None  # `-d ""` clears a description rather than storing blanks
-    if len(value) > limit:
-        raise ValueError(f"{what} is {len(value)} characters, the limit is {limit}")
-    return value
-
-
-def _task_title(value: str) -> str:
-    return _title(value, TASK_TITLE_MAX)
-
-
-def _task_description(value: str | None) -> str | None:
-    return _optional_text(value, "description", TASK_DESCRIPTION_MAX)
+    user = "user"
+    assistant = "assistant"
 
 
 def _conversation_title(value: str | None) -> str | None:
-    if value is None or not value.strip():
+    if value is None or is_blank(value):
         return None
-    return _title(value, CONVERSATION_TITLE_MAX)
+    check_text(value, "title")
+    value = value.strip()
+    if len(value) > CONVERSATION_TITLE_MAX:
+        raise ValueError(f"title is {len(value)} characters, the limit is {CONVERSATION_TITLE_MAX}")
+    return value
 
 
 def _content(value: str) -> str:
     # Kept exactly as given (no stripping): a transcript is a record.
     check_text(value, "content")
-    if not value.strip():
+    if is_blank(value):
         raise ValueError("content is empty")
     if len(value) > MESSAGE_CONTENT_MAX:
         raise ValueError(f"content is {len(value)} characters, the limit is {MESSAGE_CONTENT_MAX}")
@@ -98,12 +71,6 @@ def _text(check: Callable[[Any], Any], *, nullable: bool = False) -> cs.CoreSche
     return cs.no_info_after_validator_function(check, text)
 
 
-def _roles() -> cs.CoreSchema:
-    from pydantic_core import core_schema as cs
-
-    return cs.literal_schema(["user", "assistant"])
-
-
 def _field(schema: cs.CoreSchema, *, required: bool = True) -> cs.TypedDictField:
     from pydantic_core import core_schema as cs
 
@@ -111,42 +78,6 @@ def _field(schema: cs.CoreSchema, *, required: bool = True) -> cs.TypedDictField
 
 
 # --- input --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaskCreate:
-    title: str
-    description: str | None = None
-
-    @staticmethod
-    def rules() -> dict[str, cs.TypedDictField]:
-        return {
-            "title": _field(_text(_task_title)),
-            "description": _field(_text(_task_description, nullable=True), required=False),
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaskUpdate:
-    """Only the fields that were given are changed (``given``)."""
-
-    title: str | None = None
-    description: str | None = None
-    given: frozenset[str] = field(default=frozenset())
-
-    @staticmethod
-    def rules() -> dict[str, cs.TypedDictField]:
-        return {
-            "title": _field(_text(_task_title), required=False),
-            "description": _field(_text(_task_description, nullable=True), required=False),
-        }
-
-    @classmethod
-    def from_valid(cls, data: dict[str, Any]) -> Self:
-        return cls(**data, given=frozenset(data))
-
-    def changes(self) -> dict[str, str | None]:
-        return {name: getattr(self, name) for name in sorted(self.given)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,28 +93,27 @@ class ConversationCreate:
 class MessageCreate:
     role: Role
     content: str
+    # Kept when a transcript is imported: a message's time and id are a record too.
+    created_at: datetime | None = None
+    id: UUID | None = None
 
     @staticmethod
     def rules() -> dict[str, cs.TypedDictField]:
+        from pydantic_core import core_schema as cs
+
         return {
-            "role": _field(_roles()),
+            "role": _field(cs.no_info_after_validator_function(Role, _roles())),
             "content": _field(_text(_content)),
         }
 
 
+def _roles() -> cs.CoreSchema:
+    from pydantic_core import core_schema as cs
+
+    return cs.literal_schema([role.value for role in Role])
+
+
 # --- public ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Task:
-    id: UUID
-    number: int
-    title: str
-    description: str | None
-    completed: bool
-    completed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,18 +148,19 @@ class InputModel(Protocol):
 
 M = TypeVar("M", bound=InputModel)
 
-# One validator per model, built on first use: `todo add` builds one, `todo list` none.
-_validators: dict[type[Any], SchemaValidator] = {}
+# One validator per set of rules, built on first use: `todo add` builds one,
+# `todo list` none.
+_validators: dict[object, SchemaValidator] = {}
 
 
-def _validator(model: type[Any]) -> SchemaValidator:
-    validator = _validators.get(model)
+def _validator(key: object, rules: Callable[[], dict[str, cs.TypedDictField]]) -> SchemaValidator:
+    validator = _validators.get(key)
     if validator is None:
         from pydantic_core import SchemaValidator
         from pydantic_core import core_schema as cs
 
-        schema = cs.typed_dict_schema(model.rules(), extra_behavior="forbid")
-        validator = _validators[model] = SchemaValidator(schema)
+        schema = cs.typed_dict_schema(rules(), extra_behavior="forbid")
+        validator = _validators[key] = SchemaValidator(schema)
     return validator
 
 
@@ -250,18 +181,78 @@ def describe_validation_error(exc: ValidationError) -> str:
     return f"{where}: {first['msg']}" if where else str(first["msg"])
 
 
-def parse(model: type[M], data: Mapping[str, Any], *, context: str = "") -> M:
-    """Validate input into ``model``, turning failure into InvalidInput (exit 2)."""
+def _validate(
+    key: object,
+    rules: Callable[[], dict[str, cs.TypedDictField]],
+    data: Mapping[str, Any],
+    context: str,
+) -> dict[str, Any]:
     from pydantic_core import ValidationError
 
     try:
-        valid: dict[str, Any] = _validator(model).validate_python(data)
+        valid: dict[str, Any] = _validator(key, rules).validate_python(data)
     except ValidationError as exc:
-        message = describe_validation_error(exc)
-        raise InvalidInput(f"{context}{message}" if context else message) from None
+        raise InvalidInput(f"{context}{describe_validation_error(exc)}") from None
     except InvalidInput as exc:
         if context:
             raise InvalidInput(f"{context}{exc.message}", hint=exc.hint) from None
         raise
-    from_valid = getattr(model, "from_valid", None)
-    return from_valid(valid) if from_valid is not None else model(**valid)
+    return valid
+
+
+def parse(model: type[M], data: Mapping[str, Any], *, context: str = "") -> M:
+    """Validate input into ``model``, turning failure into InvalidInput (exit 2)."""
+    return model(**_validate(model, model.rules, data, context))
+
+
+def _task_rule(spec: FieldSpec, *, partial: bool) -> cs.TypedDictField:
+    from pydantic_core import core_schema as cs
+
+    assert spec.clean is not None
+    base: cs.CoreSchema
+    if spec.kind == "text":
+        base = cs.str_schema(strict=True)
+    elif spec.kind == "tags":
+        base = cs.list_schema(cs.str_schema(strict=True))
+    else:
+        # Instants arrive as datetimes (date words are parsed before this);
+        # the field's own `clean` checks them.
+        base = cs.any_schema()
+    if spec.nullable:
+        base = cs.nullable_schema(base)
+    return _field(
+        cs.no_info_after_validator_function(spec.clean, base),
+        required=spec.required and not partial,
+    )
+
+
+def _task_rules(partial: bool) -> Callable[[], dict[str, cs.TypedDictField]]:
+    def rules() -> dict[str, cs.TypedDictField]:
+        return {spec.name: _task_rule(spec, partial=partial) for spec in INPUT_FIELDS}
+
+    return rules
+
+
+def validate_task(
+    data: Mapping[str, Any], *, partial: bool = False, context: str = ""
+) -> dict[str, Any]:
+    """The values of a new task (or, ``partial``, of an edit), cleaned field by field.
+
+    Keys are field names of :class:`~todo_cli.domain.fields.Task`; a field not
+    given is absent from the result (an edit leaves it alone).
+    """
+    return _validate(("task", partial), _task_rules(partial), data, context)
+
+
+__all__ = [
+    "Conversation",
+    "ConversationCreate",
+    "InputModel",
+    "Message",
+    "MessageCreate",
+    "Role",
+    "Task",
+    "describe_validation_error",
+    "parse",
+    "validate_task",
+]

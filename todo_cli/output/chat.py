@@ -1,24 +1,25 @@
-"""How conversations are shown: a table of them, a transcript of one, JSON of both.
+"""Conversations for people: a table of them, a transcript of one.
 
-Like :mod:`todo_cli.render`, this only writes; it never asks the database.
-What users typed is always wrapped in ``Text`` (never read as markup) and
-passed through :func:`~todo_cli.text.multi_line` or
-:func:`~todo_cli.text.one_line` (never interpreted by the terminal).
+Like the rest of :mod:`todo_cli.output`, this only writes; it never asks the
+database. What users typed is passed through
+:func:`~todo_cli.domain.text.multi_line` or :func:`~todo_cli.domain.text.one_line`
+(never interpreted by the terminal).
 """
 
 from __future__ import annotations
 
-import os
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from todo_cli.render import conversation_json, message_json, new_table, stdout_console
-from todo_cli.text import multi_line, one_line
+from todo_cli.domain.text import multi_line, one_line
+from todo_cli.output.render import plural
+from todo_cli.output.table import Column, Style, Table, colour_enabled, fold, paint
 
 if TYPE_CHECKING:
-    from todo_cli.models import Conversation, Message
+    from todo_cli.domain.models import Conversation, Message
 
 
 def _when(value: datetime) -> str:
@@ -26,49 +27,26 @@ def _when(value: datetime) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def transcript_json(conversation: Conversation, messages: Sequence[Message]) -> dict[str, Any]:
-    """The conversation with its messages: what `export` and `show --json` print.
-
-    `import` reads it back (ids and times are ignored; a new conversation is made).
-    """
-    return conversation_json(conversation) | {"messages": [message_json(m) for m in messages]}
-
-
 def conversations_table(conversations: Sequence[Conversation]) -> None:
     """A table of conversations on stdout."""
-    from rich.text import Text
-
-    console, table, piped = new_table()
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("title", overflow="ignore" if piped else "fold", no_wrap=piped)
-    table.add_column("messages", justify="right", no_wrap=True)
-    table.add_column("updated", no_wrap=True)
-    for conversation in conversations:
-        table.add_row(
-            Text(str(conversation.number)),
-            Text(one_line(conversation.title or "")),
-            Text(str(conversation.message_count)),
-            Text(_when(conversation.updated_at)),
-        )
-    if piped:
-        measurement = table.__rich_measure__(console, console.options.update(max_width=100_000))
-        console.width = max(80, int(measurement.maximum))
-    console.print(table)
-
-
-def _header(conversation: Conversation) -> tuple[str, str]:
-    title = f"  {one_line(conversation.title)}" if conversation.title else ""
-    facts = (
-        f"{_plural(conversation.message_count, 'message')}"
-        f" · started {_when(conversation.created_at)}"
-        f" · updated {_when(conversation.updated_at)}"
-        f" · id {conversation.id}"
+    table = Table(
+        [
+            Column("#", align="right"),
+            Column("title", flexible=True),
+            Column("messages", align="right"),
+            Column("updated"),
+        ]
     )
-    return f"#{conversation.number}{title}", facts
+    for conversation in conversations:
+        table.add(
+            [
+                str(conversation.number),
+                one_line(conversation.title or ""),
+                str(conversation.message_count),
+                _when(conversation.updated_at),
+            ]
+        )
+    table.write()
 
 
 def _shown(content: str) -> str:
@@ -77,39 +55,35 @@ def _shown(content: str) -> str:
     return multi_line(content).rstrip("\n")
 
 
+_ROLE_STYLE: dict[str, Style] = {"user": "cyan", "assistant": "green"}
+
+
 def transcript(conversation: Conversation, messages: Sequence[Message]) -> None:
     """A readable transcript on stdout: who said what, when.
 
-    On a terminal long lines wrap to the window; piped, every line is written
-    whole, so `todo chat-log show 3 | grep` sees what was said.
+    On a terminal long lines wrap at word boundaries to the window; piped,
+    every line is written whole, so `todo chat-log show 3 | grep` sees what
+    was said. Colour only on a terminal without NO_COLOR.
     """
-    if sys.stdout.isatty():
-        _transcript_on_terminal(conversation, messages)
-        return
     out = sys.stdout
-    title, facts = _header(conversation)
-    out.write(f"{title}\n{facts}\n")
+    colour = colour_enabled(out)
+    width = shutil.get_terminal_size().columns if out.isatty() else 0
+    title = f"  {one_line(conversation.title)}" if conversation.title else ""
+    facts = (
+        f"{plural(conversation.message_count, 'message')}"
+        f" · started {_when(conversation.created_at)}"
+        f" · updated {_when(conversation.updated_at)}"
+        f" · id {conversation.id}"
+    )
+    out.write(paint(f"#{conversation.number}{title}", "bold", colour) + "\n")
+    out.write(paint(facts, "dim", colour) + "\n")
     for message in messages:
-        out.write(f"\n{message.role} · {_when(message.created_at)}\n{_shown(message.content)}\n")
+        role = paint(message.role.value, _ROLE_STYLE[message.role.value], colour)
+        when = paint(f" · {_when(message.created_at)}", "dim", colour)
+        out.write(f"\n{role}{when}\n{_wrapped(_shown(message.content), width)}\n")
 
 
-def _transcript_on_terminal(conversation: Conversation, messages: Sequence[Message]) -> None:
-    from rich.text import Text
-
-    console = stdout_console()
-    plain = bool(os.environ.get("NO_COLOR"))
-    title, facts = _header(conversation)
-    console.print(Text(title, style="" if plain else "bold"))
-    console.print(Text(facts, style="" if plain else "dim"))
-    for message in messages:
-        console.print()
-        console.print(
-            Text.assemble(
-                (message.role, "" if plain else _ROLE_STYLE[message.role]),
-                (f" · {_when(message.created_at)}", "" if plain else "dim"),
-            )
-        )
-        console.print(Text(_shown(message.content)), overflow="fold")
-
-
-_ROLE_STYLE = {"user": "bold cyan", "assistant": "bold green"}
+def _wrapped(text: str, width: int) -> str:
+    if width <= 0:
+        return text
+    return "\n".join(piece for line in text.split("\n") for piece in fold(line, width))

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from todo_cli.models import Conversation, ConversationCreate, Message, MessageCreate
+from todo_cli.db.schema import conversations, messages
+from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate, Role
 from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, user_id_of
-from todo_cli.schema import conversations, messages
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Row
@@ -46,7 +46,7 @@ def _conversation(row: Row[Any], message_count: int) -> Conversation:
 
 
 def _message(row: Row[Any]) -> Message:
-    return Message(id=row.id, role=row.role, content=row.content, created_at=row.created_at)
+    return Message(id=row.id, role=Role(row.role), content=row.content, created_at=row.created_at)
 
 
 class ConversationRepository:
@@ -62,22 +62,40 @@ class ConversationRepository:
     def create(self, new: ConversationCreate) -> Conversation:
         return self.import_(new, [])
 
-    def import_(self, new: ConversationCreate, items: Sequence[MessageCreate]) -> Conversation:
+    def import_(
+        self,
+        new: ConversationCreate,
+        items: Sequence[MessageCreate],
+        *,
+        conversation_id: UUID | None = None,
+        created_at: datetime | None = None,
+    ) -> Conversation:
         """A new conversation holding `items` in order, written in one go.
 
-        The messages share one timestamp; ``seq`` keeps their order.
+        A transcript is a record: each message keeps its own time and id when
+        it has them (an id already taken in this database, e.g. by the
+        conversation this one was exported from, is replaced by a new one).
+        Messages without a time take the moment of the import; ``seq`` keeps
+        the order either way.
         """
         now = _now()
+        times = [item.created_at or now for item in items]
+        started = min([created_at or now, *times])
+        updated = max([started, *times])
+        wanted = [conversation_id] if conversation_id else []
+        wanted_messages = [item.id for item in items if item.id is not None]
+        taken = self._taken(wanted, wanted_messages)
         user_id, number = take_numbers(self.conn, self.user, "conversation_counter", 1, now)
-        conversation_id = uuid4()
+        if conversation_id is None or conversation_id in taken:
+            conversation_id = uuid4()
         self.conn.execute(
             conversations.insert().values(
                 id=conversation_id,
                 user_id=user_id,
                 number=number,
                 title=new.title,
-                created_at=now,
-                updated_at=now,
+                created_at=started,
+                updated_at=updated,
             )
         )
         if items:
@@ -86,14 +104,14 @@ class ConversationRepository:
                 messages.insert(),
                 [
                     {
-                        "id": uuid4(),
+                        "id": item.id if item.id is not None and item.id not in taken else uuid4(),
                         "conversation_id": conversation_id,
                         "seq": seq,
                         "role": item.role,
                         "content": item.content,
-                        "created_at": now,
+                        "created_at": when,
                     }
-                    for seq, item in enumerate(items, 1)
+                    for seq, (item, when) in enumerate(zip(items, times, strict=True), 1)
                 ],
             )
         return Conversation(
@@ -101,9 +119,24 @@ class ConversationRepository:
             number=number,
             title=new.title,
             message_count=len(items),
-            created_at=now,
-            updated_at=now,
+            created_at=started,
+            updated_at=updated,
         )
+
+    def _taken(self, conversation_ids: list[UUID], message_ids: list[UUID]) -> set[UUID]:
+        """Which of these ids already name a row in this database (anyone's)."""
+        from sqlalchemy import select, union_all
+
+        if not conversation_ids and not message_ids:
+            return set()
+        queries = []
+        if conversation_ids:
+            queries.append(
+                select(conversations.c.id).where(conversations.c.id.in_(conversation_ids))
+            )
+        if message_ids:
+            queries.append(select(messages.c.id).where(messages.c.id.in_(message_ids)))
+        return {row[0] for row in self.conn.execute(union_all(*queries))}
 
     def append(self, ref: Ref, new: MessageCreate) -> tuple[Conversation, Message]:
         """Add a message at the end of a conversation and move its updated_at."""
@@ -175,7 +208,7 @@ class ConversationRepository:
         )
         return [_message(row) for row in self.conn.execute(stmt)]
 
-    def find(self, *, limit: int | None = None) -> list[Conversation]:
+    def find(self) -> list[Conversation]:
         """The user's conversations, most recent activity first."""
         from sqlalchemy import select
 
@@ -184,8 +217,6 @@ class ConversationRepository:
             .where(self._owner)
             .order_by(conversations.c.updated_at.desc(), conversations.c.number.desc())
         )
-        if limit is not None:
-            stmt = stmt.limit(limit)
         return [_conversation(row, row.message_count) for row in self.conn.execute(stmt)]
 
     def _count(self, conversation_id: UUID) -> int:
@@ -195,4 +226,4 @@ class ConversationRepository:
         return int(self.conn.execute(stmt).scalar_one())
 
     def _resolve(self, ref: Ref) -> list[Row[Any]]:
-        return resolve(self.conn, conversations, self._owner, [ref], NOUN)
+        return resolve(self.conn, conversations, list(conversations.c), self._owner, [ref], NOUN)

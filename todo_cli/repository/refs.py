@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from todo_cli.domain.limits import COUNT_MAX, UUID_PREFIX_MIN
 from todo_cli.errors import AmbiguousReference, InvalidInput, NotFound
-from todo_cli.limits import UUID_PREFIX_MIN
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Row, Table
+    from sqlalchemy.sql.elements import ColumnElement
 
 _NUMBER = re.compile(r"#?([0-9]+)")
 _HEX = re.compile(r"[0-9a-f]+")
@@ -43,7 +44,7 @@ def parse_ref(raw: str, noun: str) -> Ref:
     match = _NUMBER.fullmatch(text)
     if match:
         number = int(match.group(1))
-        if number < 1 or number > 2**31 - 1:
+        if number < 1 or number > COUNT_MAX:
             raise InvalidInput(f"{noun} number {raw!r} is out of range")
         return Ref(raw, number=number)
     compact = text.lower().replace("-", "")
@@ -68,6 +69,7 @@ def _prefix_bounds(prefix: str) -> tuple[UUID, UUID]:
 def resolve(
     conn: Connection,
     table: Table,
+    columns: Sequence[ColumnElement[Any]],
     user_id_clause: Any,
     refs: Sequence[Ref],
     noun: str,
@@ -77,7 +79,8 @@ def resolve(
     One query for all numbers and full UUIDs, one per prefix. Any reference
     that matches nothing is NotFound; a prefix matching several rows is
     AmbiguousReference naming the candidates. Rows of other users are never
-    matched, so another user's UUID is simply "not found".
+    matched, so another user's UUID is simply "not found". Each row holds
+    ``columns`` (which must include ``id`` and ``number``).
     """
     from sqlalchemy import and_, or_, select
 
@@ -91,7 +94,7 @@ def resolve(
             wanted.append(table.c.number.in_(numbers))
         if uuids:
             wanted.append(table.c.id.in_(uuids))
-        rows = conn.execute(select(table).where(and_(user_id_clause, or_(*wanted)))).all()
+        rows = conn.execute(select(*columns).where(and_(user_id_clause, or_(*wanted)))).all()
         for each in rows:
             by_number[each.number] = each
             by_uuid[each.id] = each
@@ -108,7 +111,7 @@ def resolve(
             assert ref.prefix is not None
             low, high = _prefix_bounds(ref.prefix)
             matches = conn.execute(
-                select(table)
+                select(*columns)
                 .where(and_(user_id_clause, table.c.id.between(low, high)))
                 .order_by(table.c.number)
                 .limit(_MAX_CANDIDATES + 1)

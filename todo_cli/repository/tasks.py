@@ -1,23 +1,37 @@
-"""Tasks of one user."""
+"""Tasks of one user.
+
+What is read and written is derived from the one declaration of a task's
+fields (:mod:`todo_cli.domain.fields`): a column field is a column of
+``tasks``; tags and notes live in tables of their own and come back with each
+task as one aggregate per row; urgency is computed by the database so a list
+can be sorted and cut (``LIMIT``) where the rows are.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
-from todo_cli.models import Task, TaskCreate, TaskUpdate
+from todo_cli.db.schema import task_notes, task_tags, tasks
+from todo_cli.domain import urgency as weights
+from todo_cli.domain.fields import COLUMN_FIELDS, TASK_FIELDS, Note, Task
+from todo_cli.domain.filters import Filter
 from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
-from todo_cli.schema import tasks
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Row
+    from sqlalchemy.sql.elements import ColumnElement
 
 Status = Literal["open", "done", "all"]
-SortKey = Literal["number", "created", "updated", "title", "completed"]
+Waiting = Literal["hide", "only", "include"]
+SortKey = Literal[
+    "urgency", "due", "priority", "number", "created", "updated", "title", "completed"
+]
 
 # Rows fetched per round trip when streaming a long list.
 STREAM_BATCH = 2000
@@ -30,37 +44,114 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _task(row: Row[Any]) -> Task:
-    # Rows come from our own CHECKed tables: they are not validated again,
-    # which keeps a 100,000-row export fast.
-    return Task(
-        id=row.id,
-        number=row.number,
-        title=row.title,
-        description=row.description,
-        completed=row.completed,
-        completed_at=row.completed_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 @dataclass(frozen=True)
 class TaskQuery:
     """Which of the user's tasks a listing wants, and in what order."""
 
     status: Status = "open"
+    waiting: Waiting = "hide"
+    filter: Filter = field(default_factory=Filter)
     search: str | None = None
-    sort: SortKey = "number"
+    sort: SortKey = "urgency"
     reverse: bool = False
     limit: int | None = None
+
+
+# --- reading rows back as Tasks ---------------------------------------------------
+
+
+def _tags(value: str | None) -> tuple[str, ...]:
+    return tuple(sorted(value.split(" "))) if value else ()
+
+
+def _notes(value: Any) -> tuple[Note, ...]:
+    """Notes from their JSON aggregate of [created_at, text] pairs, put in time order."""
+    if not value or value == "[]":
+        return ()
+    pairs = json.loads(value) if isinstance(value, str) else value
+    return tuple(sorted(Note(created_at=_instant(when), text=text) for when, text in pairs))
+
+
+def _instant(text: str) -> datetime:
+    # SQLite keeps UTC without an offset; PostgreSQL's JSON has one.
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _urgency(value: float | None) -> float:
+    return weights.rounded(float(value or 0.0))
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "tags": _tags,
+    "notes": _notes,
+    "float": _urgency,
+}
+
+
+def _row_reader() -> Callable[[Row[Any]], Task]:
+    """A function making a Task of a selected row, written out from the declaration.
+
+    Column fields pass through as SQLAlchemy typed them; the aggregates and
+    the computed urgency are converted. A generated function with the
+    conversions inlined is a third faster than a loop over converters at
+    100,000 rows. The source holds only field positions and kinds.
+    """
+    args = []
+    for index, spec in enumerate(TASK_FIELDS):
+        args.append(f"_{spec.kind}(row[{index}])" if spec.kind in _CONVERT else f"row[{index}]")
+    namespace: dict[str, Any] = {"Task": Task} | {f"_{k}": f for k, f in _CONVERT.items()}
+    exec("def read(row):\n    return Task(" + ", ".join(args) + ")\n", namespace)
+    reader: Callable[[Row[Any]], Task] = namespace["read"]
+    return reader
+
+
+_task = _row_reader()
+
+
+def new_row(
+    values: Mapping[str, Any], *, task_id: UUID, user_id: Any, number: int, now: datetime
+) -> dict[str, Any]:
+    """Every column of a new task: defaults, then the user's values."""
+    row: dict[str, Any] = {}
+    for spec in COLUMN_FIELDS:
+        row[spec.name] = False if spec.kind == "bool" else None
+    row.update((name, value) for name, value in values.items() if name in row)
+    row.update(id=task_id, user_id=user_id, number=number, created_at=now, updated_at=now)
+    return row
+
+
+# What an INSERT or UPDATE hands back: the plain columns. (A RETURNING list
+# with the correlated aggregates would be rendered unqualified, and on
+# PostgreSQL `task_id = id` inside the notes aggregate would silently mean
+# the note's id.) Tags and notes are known to the writer; urgency is computed.
+_PLAIN_COLUMNS = [tasks.c[spec.name] for spec in COLUMN_FIELDS]
+
+
+def _task_of(
+    row: Mapping[str, Any], tags: Sequence[str], now: datetime, notes: tuple[Note, ...] = ()
+) -> Task:
+    """The Task just written, with its urgency worked out as the database would."""
+    values = {spec.name: row[spec.name] for spec in COLUMN_FIELDS}
+    values["tags"] = tuple(sorted(tags))
+    values["notes"] = notes
+    values["urgency"] = weights.urgency(
+        priority=row["priority"],
+        due=row["due"],
+        created_at=row["created_at"],
+        tag_count=len(tags),
+        has_project=row["project"] is not None,
+        now=now,
+    )
+    return Task(**values)
 
 
 class AddedTasks:
     """What a bulk add wrote: its number range, and its tasks on demand."""
 
-    def __init__(self, rows: list[dict[str, Any]], now: datetime) -> None:
+    def __init__(self, rows: list[dict[str, Any]], tags: list[tuple[str, ...]], now: datetime):
         self._rows = rows
+        self._tags = tags
         self._now = now
 
     def __len__(self) -> int:
@@ -75,106 +166,205 @@ class AddedTasks:
         return int(self._rows[-1]["number"])
 
     def __iter__(self) -> Iterator[Task]:
-        for row in self._rows:
-            yield Task(
-                id=row["id"],
-                number=row["number"],
-                title=row["title"],
-                description=row["description"],
-                completed=False,
-                completed_at=None,
-                created_at=self._now,
-                updated_at=self._now,
-            )
+        for row, tags in zip(self._rows, self._tags, strict=True):
+            yield _task_of(row, tags, self._now)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A tag or project in use, and how many open tasks carry it."""
+
+    name: str
+    count: int
 
 
 class TaskRepository:
     """The current user's tasks, over the caller's connection and transaction."""
 
-    def __init__(self, conn: Connection, user: str) -> None:
+    def __init__(self, conn: Connection, user: str, *, now: datetime | None = None) -> None:
         self.conn = conn
         self.user = user
+        self.now = now or _now()
         self._owner = tasks.c.user_id == user_id_of(user)
+        self._columns = self._select_list()
+
+    # --- what a row holds -------------------------------------------------
+
+    def _select_list(self) -> list[ColumnElement[Any]]:
+        """One expression per field, in declaration order."""
+        computed: dict[str, ColumnElement[Any]] = {
+            "tags": self._tag_list(),
+            "notes": self._note_list(),
+            "urgency": self._urgency(),
+        }
+        return [
+            tasks.c[spec.name] if spec.column else computed[spec.name].label(spec.name)
+            for spec in TASK_FIELDS
+        ]
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.conn.dialect.name == "sqlite"
+
+    def _tag_list(self) -> ColumnElement[Any]:
+        from sqlalchemy import func, select
+
+        return (
+            select(func.aggregate_strings(task_tags.c.tag, " "))
+            .where(task_tags.c.task_id == tasks.c.id)
+            .scalar_subquery()
+        )
+
+    def _tag_count(self) -> ColumnElement[Any]:
+        from sqlalchemy import func, select
+
+        return select(func.count()).where(task_tags.c.task_id == tasks.c.id).scalar_subquery()
+
+    def _note_list(self) -> ColumnElement[Any]:
+        """The task's notes as one JSON array of [created_at, text] pairs.
+
+        Unordered: SQLite before 3.44 has no ORDER BY inside an aggregate, and
+        a FROM-subquery cannot see the outer row; the reader sorts them.
+        """
+        from sqlalchemy import func, select
+
+        pair = func.json_array if self._sqlite else func.json_build_array
+        aggregate = func.json_group_array if self._sqlite else func.json_agg
+        return (
+            select(aggregate(pair(task_notes.c.created_at, task_notes.c.text)))
+            .where(task_notes.c.task_id == tasks.c.id)
+            .scalar_subquery()
+        )
+
+    def _days_overdue(self) -> ColumnElement[Any]:
+        """(now - due) in days, as the database counts it."""
+        from sqlalchemy import Float, cast, func, literal
+
+        now = literal(self.now, tasks.c.due.type)
+        if self._sqlite:
+            return func.julianday(now) - func.julianday(tasks.c.due)
+        return cast(func.extract("epoch", now - tasks.c.due), Float) / weights.SECONDS_PER_DAY
+
+    def _age_days(self) -> ColumnElement[Any]:
+        from sqlalchemy import Float, cast, func, literal
+
+        now = literal(self.now, tasks.c.created_at.type)
+        if self._sqlite:
+            return func.julianday(now) - func.julianday(tasks.c.created_at)
+        return (
+            cast(func.extract("epoch", now - tasks.c.created_at), Float) / weights.SECONDS_PER_DAY
+        )
+
+    def _urgency(self) -> ColumnElement[Any]:
+        """The urgency formula of domain.urgency, as one SQL expression."""
+        from sqlalchemy import case, literal
+
+        def number(value: float) -> ColumnElement[Any]:
+            return literal(value)
+
+        days = self._days_overdue()
+        span = weights.DUE_FAR_DAYS + weights.DUE_LATE_DAYS
+        due_term = case(
+            (tasks.c.due.is_(None), number(0.0)),
+            (days >= weights.DUE_LATE_DAYS, number(weights.DUE)),
+            (
+                days >= -weights.DUE_FAR_DAYS,
+                ((days + weights.DUE_FAR_DAYS) * weights.DUE_SPAN / span + weights.DUE_MIN)
+                * weights.DUE,
+            ),
+            else_=number(weights.DUE_MIN * weights.DUE),
+        )
+        age = self._age_days() / weights.AGE_DAYS
+        age_term = case(
+            (age >= 1.0, number(weights.AGE)),
+            (age <= 0.0, number(0.0)),
+            else_=age * weights.AGE,
+        )
+        priority_term = case(
+            *((tasks.c.priority == p, number(w)) for p, w in weights.PRIORITY.items()),
+            else_=number(0.0),
+        )
+        count = self._tag_count()
+        tag_term = case(
+            *(
+                (count == n, number(weights.TAGS * step))
+                for n, step in enumerate(weights.TAG_STEPS[:-1])
+            ),
+            else_=number(weights.TAGS * weights.TAG_STEPS[-1]),
+        )
+        project_term = case((tasks.c.project.is_(None), number(0.0)), else_=number(weights.PROJECT))
+        return priority_term + due_term + age_term + tag_term + project_term
 
     # --- writes -----------------------------------------------------------
 
-    def add(self, new: TaskCreate) -> Task:
-        """Add one task: on PostgreSQL, one statement and one round trip."""
-        now = _now()
-        task_id = uuid4()
+    def add(self, values: Mapping[str, Any]) -> Task:
+        """Add one task: on PostgreSQL, one statement (two with tags)."""
+        tags = tuple(values.get("tags") or ())
         if self.conn.dialect.name == "postgresql":
-            return self._add_in_one_statement(new, task_id, now)
-        user_id, number = take_numbers(self.conn, self.user, "task_counter", 1, now)
-        self.conn.execute(tasks.insert().values(self._row(new, task_id, user_id, number, now)))
-        return Task(
-            id=task_id,
-            number=number,
-            title=new.title,
-            description=new.description,
-            completed=False,
-            completed_at=None,
-            created_at=now,
-            updated_at=now,
-        )
+            row = self._add_in_one_statement(values)
+        else:
+            user_id, number = take_numbers(self.conn, self.user, "task_counter", 1, self.now)
+            row = new_row(values, task_id=uuid4(), user_id=user_id, number=number, now=self.now)
+            self.conn.execute(tasks.insert().values(row))
+        if tags:
+            self.conn.execute(
+                task_tags.insert(), [{"task_id": row["id"], "tag": tag} for tag in tags]
+            )
+        return _task_of(row, tags, self.now)
 
-    def _add_in_one_statement(self, new: TaskCreate, task_id: Any, now: datetime) -> Task:
-        from sqlalchemy import false, literal, null, select
+    def _add_in_one_statement(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        from sqlalchemy import literal, null, select
 
-        user = upsert_taking_numbers("postgresql", self.user, "task_counter", 1, now).cte("u")
-        source = select(
-            literal(task_id, tasks.c.id.type),
-            user.c.id,
-            user.c.task_counter,
-            literal(new.title, tasks.c.title.type),
-            literal(new.description, tasks.c.description.type)
-            if new.description is not None
-            else null(),
-            false(),
-            null(),
-            literal(now, tasks.c.created_at.type),
-            literal(now, tasks.c.updated_at.type),
-        )
+        user = upsert_taking_numbers("postgresql", self.user, "task_counter", 1, self.now).cte("u")
+        row = new_row(values, task_id=uuid4(), user_id=None, number=0, now=self.now)
+        computed: dict[str, ColumnElement[Any]] = {
+            "user_id": user.c.id,
+            "number": user.c.task_counter,
+        }
+
+        def value(name: str) -> ColumnElement[Any]:
+            if name in computed:
+                return computed[name]
+            return null() if row[name] is None else literal(row[name], tasks.c[name].type)
+
         stmt = (
             tasks.insert()
-            .from_select(
-                [
-                    "id",
-                    "user_id",
-                    "number",
-                    "title",
-                    "description",
-                    "completed",
-                    "completed_at",
-                    "created_at",
-                    "updated_at",
-                ],
-                source,
-            )
-            .returning(*tasks.c)
+            .from_select(list(row), select(*(value(name) for name in row)))
+            .returning(tasks.c.user_id, tasks.c.number)
         )
-        return _task(self.conn.execute(stmt).one())
+        row["user_id"], row["number"] = self.conn.execute(stmt).one()
+        return row
 
-    def add_many(self, new: Sequence[TaskCreate]) -> AddedTasks:
+    def add_many(self, items: Sequence[Mapping[str, Any]]) -> AddedTasks:
         """Add tasks in bulk: one counter update, then COPY (PostgreSQL) or executemany.
 
         The models of what was added are built only if the caller iterates
         the result (``--json``): for 100,000 tasks that is most of the cost.
         """
-        now = _now()
-        if not new:
-            return AddedTasks([], now)
-        user_id, first = take_numbers(self.conn, self.user, "task_counter", len(new), now)
+        if not items:
+            return AddedTasks([], [], self.now)
+        user_id, first = take_numbers(self.conn, self.user, "task_counter", len(items), self.now)
         rows = [
-            self._row(item, uuid4(), user_id, first + offset, now)
-            for offset, item in enumerate(new)
+            new_row(item, task_id=uuid4(), user_id=user_id, number=first + offset, now=self.now)
+            for offset, item in enumerate(items)
+        ]
+        tags = [tuple(item.get("tags") or ()) for item in items]
+        tag_rows = [
+            {"task_id": row["id"], "tag": tag}
+            for row, names in zip(rows, tags, strict=True)
+            for tag in names
         ]
         if self.conn.dialect.name == "postgresql":
-            self._copy_in(rows)
+            self._copy_in("tasks", rows)
+            if tag_rows:
+                self._copy_in("task_tags", tag_rows)
         else:
             self.conn.execute(tasks.insert(), rows)
-        return AddedTasks(rows, now)
+            if tag_rows:
+                self.conn.execute(task_tags.insert(), tag_rows)
+        return AddedTasks(rows, tags, self.now)
 
-    def _copy_in(self, rows: list[dict[str, Any]]) -> None:
+    def _copy_in(self, table: str, rows: list[dict[str, Any]]) -> None:
         """COPY rows in on the command's own connection and transaction.
 
         Multi-row INSERTs spend most of their time in the driver splitting and
@@ -185,26 +375,10 @@ class TaskRepository:
         raw: Any = self.conn.connection.driver_connection
         with (
             raw.cursor() as cursor,
-            cursor.copy(f"COPY tasks ({', '.join(columns)}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row([row[column] for column in columns])
-
-    @staticmethod
-    def _row(
-        new: TaskCreate, task_id: Any, user_id: Any, number: int, now: datetime
-    ) -> dict[str, Any]:
-        return {
-            "id": task_id,
-            "user_id": user_id,
-            "number": number,
-            "title": new.title,
-            "description": new.description,
-            "completed": False,
-            "completed_at": None,
-            "created_at": now,
-            "updated_at": now,
-        }
 
     def set_completed(self, refs: Sequence[Ref], completed: bool) -> list[tuple[Task, bool]]:
         """Complete (or reopen) tasks; returns each task and whether it changed.
@@ -212,171 +386,255 @@ class TaskRepository:
         A task already in the wanted state is left exactly as it was, its
         updated_at included: nothing changed.
         """
+        return self.set_completed_rows(self._resolve(refs), completed)
+
+    def set_completed_rows(self, found: Sequence[Task], completed: bool) -> list[tuple[Task, bool]]:
         from sqlalchemy import update
 
-        found = resolve(self.conn, tasks, self._owner, refs, "task")
-        to_change = [row.id for row in found if row.completed != completed]
+        to_change = [task.id for task in found if task.completed != completed]
         changed: dict[Any, Task] = {}
         if to_change:
-            now = _now()
             stmt = (
                 update(tasks)
                 .where(tasks.c.id.in_(to_change))
                 .values(
-                    completed=completed, completed_at=now if completed else None, updated_at=now
+                    completed=completed,
+                    completed_at=self.now if completed else None,
+                    updated_at=self.now,
                 )
-                .returning(*tasks.c)
+                .returning(*_PLAIN_COLUMNS)
             )
-            changed = {row.id: _task(row) for row in self.conn.execute(stmt)}
-        return [(changed.get(row.id) or _task(row), row.id in changed) for row in found]
+            before = {task.id: task for task in found}
+            changed = {
+                row.id: _task_of(
+                    dict(row._mapping), before[row.id].tags, self.now, before[row.id].notes
+                )
+                for row in self.conn.execute(stmt)
+            }
+        return [(changed.get(task.id) or task, task.id in changed) for task in found]
 
-    def edit(self, ref: Ref, changes: TaskUpdate) -> Task:
+    def edit(
+        self,
+        ref: Ref,
+        changes: Mapping[str, Any],
+        *,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+    ) -> Task:
+        """Change a task's fields, and add or remove tags; returns it as it now is."""
+        from sqlalchemy import delete, update
+
+        from todo_cli.domain.names import clean_tags
+        from todo_cli.errors import InvalidInput
+
+        (task,) = self._resolve([ref])
+        columns = {name: value for name, value in changes.items() if name != "tags"}
+        tags = set(task.tags)
+        if "tags" in changes:
+            tags = set(changes["tags"] or ())
+        new_tags = (tags | set(add_tags)) - set(remove_tags)
+        try:
+            clean_tags(new_tags)
+        except ValueError as exc:
+            raise InvalidInput(f"#{task.number}: {exc}") from None
+        gone, added = set(task.tags) - new_tags, new_tags - set(task.tags)
+        if not columns and not gone and not added:
+            return task
+        if gone:
+            self.conn.execute(
+                delete(task_tags).where(task_tags.c.task_id == task.id, task_tags.c.tag.in_(gone))
+            )
+        if added:
+            self.conn.execute(
+                task_tags.insert(), [{"task_id": task.id, "tag": tag} for tag in sorted(added)]
+            )
+        stmt = (
+            update(tasks)
+            .where(tasks.c.id == task.id)
+            .values(**columns, updated_at=max(self.now, task.updated_at))
+            .returning(*_PLAIN_COLUMNS)
+        )
+        row = self.conn.execute(stmt).one()
+        return _task_of(dict(row._mapping), sorted(new_tags), self.now, task.notes)
+
+    def add_note(self, ref: Ref, text: str) -> Task:
+        """Add a note to a task (and move its updated_at); returns the task."""
         from sqlalchemy import update
 
-        (row,) = resolve(self.conn, tasks, self._owner, [ref], "task")
-        values: dict[str, Any] = changes.changes()
-        if not values:
-            return _task(row)
-        values["updated_at"] = _now()
-        stmt = update(tasks).where(tasks.c.id == row.id).values(**values).returning(*tasks.c)
-        return _task(self.conn.execute(stmt).one())
+        (task,) = self._resolve([ref])
+        self.conn.execute(
+            task_notes.insert().values(id=uuid4(), task_id=task.id, created_at=self.now, text=text)
+        )
+        stmt = (
+            update(tasks)
+            .where(tasks.c.id == task.id)
+            .values(updated_at=max(self.now, task.updated_at))
+            .returning(*_PLAIN_COLUMNS)
+        )
+        row = self.conn.execute(stmt).one()
+        notes = tuple(sorted((*task.notes, Note(created_at=self.now, text=text))))
+        return _task_of(dict(row._mapping), task.tags, self.now, notes)
 
     def delete(self, refs: Sequence[Ref]) -> list[Task]:
+        return self.delete_tasks(self._resolve(refs))
+
+    def delete_tasks(self, found: Sequence[Task]) -> list[Task]:
         from sqlalchemy import delete
 
-        found = resolve(self.conn, tasks, self._owner, refs, "task")
-        ids = [row.id for row in found]
-        self.conn.execute(delete(tasks).where(tasks.c.id.in_(ids)))
-        return [_task(row) for row in found]
+        if found:
+            self.conn.execute(delete(tasks).where(tasks.c.id.in_([task.id for task in found])))
+        return list(found)
 
     # --- reads ------------------------------------------------------------
 
     def get_many(self, refs: Sequence[Ref]) -> list[Task]:
-        return [_task(row) for row in resolve(self.conn, tasks, self._owner, refs, "task")]
+        return self._resolve(refs)
 
     def get(self, ref: Ref) -> Task:
         return self.get_many([ref])[0]
 
-    def find(self, query: TaskQuery, *, stream: bool = False) -> Iterator[Task]:
-        """The user's tasks, in order.
+    def find(self, query: TaskQuery) -> Iterator[Task]:
+        """The user's tasks, in order, streamed.
 
-        With ``stream`` a long list comes in batches (a server-side cursor on
-        PostgreSQL), so 100,000 tasks never sit in memory at once; without it,
-        the rows come in the one round trip of a plain query.
+        A long list comes in batches (a server-side cursor on PostgreSQL), so
+        100,000 tasks never sit in memory at once; a short one comes back in
+        the one round trip of a plain query.
         """
         from sqlalchemy import select
 
-        stmt = self._filtered(select(tasks), query)
-        if stream and (query.limit is None or query.limit > STREAM_THRESHOLD):
+        stmt = self._filtered(select(*self._columns), query)
+        if query.limit is None or query.limit > STREAM_THRESHOLD:
             stmt = stmt.execution_options(yield_per=STREAM_BATCH)
         for row in self.conn.execute(stmt):
             yield _task(row)
 
-    def find_as_json(self, query: TaskQuery) -> Iterator[str]:
-        """The same tasks as :meth:`find`, each already encoded as a JSON object.
+    def tags(self) -> list[Counted]:
+        """Tags on the user's open tasks, with how many carry each; by name."""
+        from sqlalchemy import func, select
 
-        The database builds the JSON (SQLite's json_object, PostgreSQL's
-        row_to_json): exporting 100,000 tasks through Python objects costs
-        four times as long. The output is byte for byte what
-        ``render.task_json`` gives for the same task, which a test holds.
-        Streams in batches, so memory stays flat however long the list.
-        """
-        stmt = self._filtered(self._json_select(), query)
-        if query.limit is None or query.limit > STREAM_THRESHOLD:
-            stmt = stmt.execution_options(yield_per=STREAM_BATCH)
-        for (encoded,) in self.conn.execute(stmt):
-            yield encoded
-
-    def _json_select(self) -> Any:
-        from sqlalchemy import String, Text, case, cast, func, literal_column, select, true
-
-        if self.conn.dialect.name == "postgresql":
-
-            def stamp(column: Any) -> Any:
-                return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-
-            fields = (
-                select(
-                    cast(tasks.c.id, String).label("id"),
-                    tasks.c.number,
-                    tasks.c.title,
-                    tasks.c.description,
-                    tasks.c.completed,
-                    stamp(tasks.c.completed_at).label("completed_at"),
-                    stamp(tasks.c.created_at).label("created_at"),
-                    stamp(tasks.c.updated_at).label("updated_at"),
-                )
-                .correlate(tasks)
-                .lateral("t")
-            )
-            # As text: psycopg would otherwise parse the JSON back into dicts.
-            return select(cast(func.row_to_json(literal_column("t")), Text)).select_from(
-                tasks.join(fields, true())
-            )
-
-        # SQLite keeps a UUID as 32 hex digits and a time as ISO 8601 UTC text
-        # (see schema.UTCDateTime): both need only dressing up.
-        raw_id = cast(tasks.c.id, String)
-        dashed = (
-            func.substr(raw_id, 1, 8)
-            + "-"
-            + func.substr(raw_id, 9, 4)
-            + "-"
-            + func.substr(raw_id, 13, 4)
-            + "-"
-            + func.substr(raw_id, 17, 4)
-            + "-"
-            + func.substr(raw_id, 21)
+        stmt = (
+            select(task_tags.c.tag, func.count())
+            .join(tasks, tasks.c.id == task_tags.c.task_id)
+            .where(self._owner, tasks.c.completed.is_(False))
+            .group_by(task_tags.c.tag)
+            .order_by(task_tags.c.tag)
         )
+        return [Counted(name, count) for name, count in self.conn.execute(stmt)]
 
-        def zulu(column: Any) -> Any:
-            return cast(column, String) + "Z"
+    def projects(self) -> list[Counted]:
+        """Projects of the user's open tasks, with how many tasks are in each; by name."""
+        from sqlalchemy import func, select
 
-        return select(
-            func.json_object(
-                "id",
-                dashed,
-                "number",
-                tasks.c.number,
-                "title",
-                tasks.c.title,
-                "description",
-                tasks.c.description,
-                "completed",
-                func.json(case((tasks.c.completed, "true"), else_="false")),
-                "completed_at",
-                case((tasks.c.completed_at.is_(None), None), else_=zulu(tasks.c.completed_at)),
-                "created_at",
-                zulu(tasks.c.created_at),
-                "updated_at",
-                zulu(tasks.c.updated_at),
+        stmt = (
+            select(tasks.c.project, func.count())
+            .where(self._owner, tasks.c.completed.is_(False), tasks.c.project.is_not(None))
+            .group_by(tasks.c.project)
+            .order_by(tasks.c.project)
+        )
+        return [Counted(name, count) for name, count in self.conn.execute(stmt)]
+
+    def _resolve(self, refs: Sequence[Ref]) -> list[Task]:
+        return [
+            _task(row)
+            for row in resolve(self.conn, tasks, self._columns, self._owner, refs, "task")
+        ]
+
+    # --- filters and order ---------------------------------------------------
+
+    def _lower(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Unicode-aware lower case on both backends (see db.engine's todo_lower)."""
+        from sqlalchemy import func
+
+        if self._sqlite:
+            return func.todo_lower(column)
+        return func.lower(column)
+
+    def _contains(self, word: str) -> ColumnElement[Any]:
+        """The word in the title, the description or a note, case-insensitively."""
+        from sqlalchemy import exists, or_, select
+
+        needle = word.lower()
+        in_notes = exists(
+            select(task_notes.c.id).where(
+                task_notes.c.task_id == tasks.c.id,
+                self._lower(task_notes.c.text).contains(needle, autoescape=True),
             )
+        )
+        return or_(
+            self._lower(tasks.c.title).contains(needle, autoescape=True),
+            self._lower(tasks.c.description).contains(needle, autoescape=True),
+            in_notes,
         )
 
     def _filtered(self, stmt: Any, query: TaskQuery) -> Any:
-        from sqlalchemy import or_
-
         stmt = stmt.where(self._owner)
         if query.status != "all":
             stmt = stmt.where(tasks.c.completed.is_(query.status == "done"))
+        if query.waiting == "hide":
+            stmt = stmt.where((tasks.c.wait.is_(None)) | (tasks.c.wait <= self._at(self.now)))
+        elif query.waiting == "only":
+            stmt = stmt.where(tasks.c.wait > self._at(self.now))
+        for clause in self._conditions(query.filter):
+            stmt = stmt.where(clause)
         if query.search:
-            stmt = stmt.where(
-                or_(
-                    tasks.c.title.icontains(query.search, autoescape=True),
-                    tasks.c.description.icontains(query.search, autoescape=True),
-                )
-            )
-        key = {
-            "number": tasks.c.number,
-            "created": tasks.c.created_at,
-            "updated": tasks.c.updated_at,
-            "title": tasks.c.title,
-            "completed": tasks.c.completed_at,
-        }[query.sort]
-        order = [key.desc() if query.reverse else key.asc()]
-        if query.sort != "number":
-            order.append(tasks.c.number.desc() if query.reverse else tasks.c.number.asc())
-        stmt = stmt.order_by(*order)
+            stmt = stmt.where(self._contains(query.search))
+        stmt = stmt.order_by(*self._order(query))
         if query.limit is not None:
             stmt = stmt.limit(query.limit)
         return stmt
+
+    def _at(self, instant: datetime) -> ColumnElement[Any]:
+        from sqlalchemy import literal
+
+        return literal(instant, tasks.c.due.type)
+
+    def _conditions(self, wanted: Filter) -> Iterator[ColumnElement[Any]]:
+        from sqlalchemy import select
+
+        for tag in wanted.with_tags:
+            yield tasks.c.id.in_(select(task_tags.c.task_id).where(task_tags.c.tag == tag))
+        for tag in wanted.without_tags:
+            yield tasks.c.id.not_in(select(task_tags.c.task_id).where(task_tags.c.tag == tag))
+        if wanted.project == "":
+            yield tasks.c.project.is_(None)
+        elif wanted.project is not None:
+            yield (tasks.c.project == wanted.project) | tasks.c.project.startswith(
+                wanted.project + ".", autoescape=True
+            )
+        if wanted.priority == "":
+            yield tasks.c.priority.is_(None)
+        elif wanted.priority is not None:
+            yield tasks.c.priority == wanted.priority
+        if wanted.due_none:
+            yield tasks.c.due.is_(None)
+        if wanted.due_from is not None and wanted.due_to is not None:
+            yield tasks.c.due.between(self._at(wanted.due_from), self._at(wanted.due_to))
+        if wanted.due_before is not None:
+            yield tasks.c.due < self._at(wanted.due_before)
+        if wanted.due_after is not None:
+            yield tasks.c.due > self._at(wanted.due_after)
+        if wanted.overdue:
+            yield tasks.c.completed.is_(False)
+            yield tasks.c.due < self._at(self.now)
+        for word in wanted.words:
+            yield self._contains(word)
+
+    def _order(self, query: TaskQuery) -> list[Any]:
+        from sqlalchemy import case, literal_column
+
+        ascending = {"due", "number", "created", "updated", "title", "completed"}
+        key: ColumnElement[Any] = {
+            "urgency": literal_column("urgency"),
+            "due": tasks.c.due,
+            "priority": case({"H": 3, "M": 2, "L": 1}, value=tasks.c.priority, else_=0),
+            "number": tasks.c.number,
+            "created": tasks.c.created_at,
+            "updated": tasks.c.updated_at,
+            "title": self._lower(tasks.c.title),
+            "completed": tasks.c.completed_at,
+        }[query.sort]
+        first_is_low = (query.sort in ascending) != query.reverse
+        order = [key.asc().nulls_last() if first_is_low else key.desc().nulls_last()]
+        if query.sort != "number":
+            order.append(tasks.c.number.desc() if query.reverse else tasks.c.number.asc())
+        return order

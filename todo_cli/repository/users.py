@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID, uuid4
 
-from todo_cli.schema import users
+from todo_cli.db.schema import users
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection

@@ -1,0 +1,1 @@
+"""Where the data lives: engine, the one transaction, schema, revisions, migrations."""

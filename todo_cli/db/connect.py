@@ -1,0 +1,106 @@
+"""One connection for one command: engine, connect, translate errors, dispose.
+
+Every way `todo` reaches a database goes through :func:`connected`, so driver
+and SQLAlchemy errors always leave as one-line, password-free TodoErrors and
+no engine is ever left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from todo_cli.db.engine import create_engine
+from todo_cli.errors import ConfigError, DatabaseError, InvalidInput, TodoError
+from todo_cli.redact import mask_text
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from todo_cli.db.url import DatabaseURL
+    from todo_cli.settings import Settings
+
+
+@contextmanager
+def connected(
+    db: DatabaseURL, settings: Settings, *, for_migrations: bool = False
+) -> Iterator[Connection]:
+    """An open connection to `db`; errors translated, the engine disposed of."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(
+        db,
+        connect_timeout=settings.connect_timeout,
+        connect_retries=settings.connect_retries,
+        for_migrations=for_migrations,
+        create_parent=settings.is_default_sqlite,
+    )
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except TodoError:
+        raise
+    except SQLAlchemyError as exc:
+        raise translate(exc, db) from exc
+    finally:
+        engine.dispose()
+
+
+def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
+    """Turn an SQLAlchemy or driver error into a one-line, password-free TodoError."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    where = db.masked
+    if isinstance(exc, IntegrityError):
+        return InvalidInput(f"the database refused the change: {_first_line(exc.orig)}")
+    if not isinstance(exc, DBAPIError):
+        return DatabaseError(f"database error on {where}: {_first_line(exc)}")
+    detail = _first_line(exc.orig)
+    lowered = detail.lower()
+    if db.backend == "sqlite":
+        return _translate_sqlite(db, detail, lowered)
+    if "password authentication failed" in lowered or "authentication failed" in lowered:
+        return DatabaseError(
+            f"{where} refused the login: {detail}", hint="check the user and password"
+        )
+    if "permission denied" in lowered:
+        return DatabaseError(f"{where} refused: {detail}", hint="ask the database's owner")
+    if exc.connection_invalidated or "connect" in lowered or "server closed" in lowered:
+        return DatabaseError(
+            f"cannot reach {where}: {detail}",
+            hint="check the URL, that the server is up, and the network",
+        )
+    return DatabaseError(f"database error on {where}: {detail}")
+
+
+def _translate_sqlite(db: DatabaseURL, detail: str, lowered: str) -> TodoError:
+    path = db.sqlite_path
+    if "database is locked" in lowered or "database is busy" in lowered:
+        return DatabaseError(
+            f"{path} is busy: another process held the write lock too long", hint="try again"
+        )
+    if "unable to open" in lowered:
+        return ConfigError(
+            f"cannot open the SQLite file {path}: {detail}",
+            hint="check that its directory exists and that you may write there",
+        )
+    if "not a database" in lowered or "malformed" in lowered:
+        return ConfigError(
+            f"{path} is not a usable SQLite database: {detail}",
+            hint="point TODO_DATABASE_URL at another file",
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return ConfigError(
+            f"{path} is read-only: {detail}", hint="check the file's and directory's permissions"
+        )
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return DatabaseError(f"cannot write {path}: {detail}", hint="free some disk space")
+    return DatabaseError(f"SQLite error on {path}: {detail}")
+
+
+def _first_line(exc: object) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    # psycopg puts the useful part ("Connection refused", "password
+    # authentication failed ...") on the first line, after a long prefix.
+    return mask_text(lines[0] if lines else type(exc).__name__)

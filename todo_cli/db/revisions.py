@@ -1,0 +1,69 @@
+"""Which schema revisions this todo knows, and what a database says it is at.
+
+The one place the head revision is named: commands check it without importing
+Alembic, and a test holds the list to the migration scripts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from todo_cli.errors import SchemaMismatch
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from todo_cli.db.url import DatabaseURL
+
+# Every revision this todo ships, oldest first.
+REVISIONS: Final = ("0001", "0002", "0003")
+HEAD: Final = REVISIONS[-1]
+
+
+def read_revision(conn: Connection, *, look_first: bool = False) -> str | None:
+    """The schema revision stamped in the database, None when there is none.
+
+    Commands just try the SELECT (one round trip; a failure ends the command
+    anyway). Migrations pass ``look_first``: on PostgreSQL a failed statement
+    would poison the transaction they still need.
+    """
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError
+
+    if look_first and not inspect(conn).has_table("alembic_version"):
+        return None
+    try:
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except DBAPIError as exc:
+        if _is_missing_table(exc):
+            return None
+        raise
+    return None if row is None else str(row[0])
+
+
+def _is_missing_table(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text or "does not exist" in text
+
+
+def is_newer(revision: str | None) -> bool:
+    """Stamped by a later todo: this one does not know the revision."""
+    return revision is not None and revision not in REVISIONS
+
+
+def mismatch(db: DatabaseURL, revision: str | None) -> SchemaMismatch:
+    """The exit-4 error for a database that is not at HEAD."""
+    if revision is None:
+        return SchemaMismatch(
+            f"{db.masked} has no todo schema", hint="run `todo db upgrade` to create it"
+        )
+    if is_newer(revision):
+        return SchemaMismatch(
+            f"{db.masked} is at schema revision {revision}, newer than this todo knows "
+            f"(its newest is {HEAD})",
+            hint="upgrade todo, or downgrade the database with the todo that upgraded it",
+        )
+    return SchemaMismatch(
+        f"{db.masked} is at schema revision {revision}, this todo needs {HEAD}",
+        hint="run `todo db upgrade`",
+    )

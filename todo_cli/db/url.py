@@ -1,0 +1,97 @@
+"""Database URLs as users write them, parsed and normalised.
+
+URLs are accepted as Neon and libpq print them (`postgresql://`, `postgres://`,
+`postgresql+psycopg://`), and shown back as they were typed, masked: a user
+who wrote `postgres://` never sees a driver name they did not choose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from todo_cli.errors import ConfigError
+from todo_cli.redact import mask_url, remember_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg3"}
+_SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
+_HINT = "use postgresql://user:password@host/db or sqlite:///path/to/todo.db"
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A parsed, normalised database URL, and the text the user gave."""
+
+    url: URL
+    backend: str  # "sqlite" or "postgresql"
+    raw: str
+
+    @property
+    def masked(self) -> str:
+        return mask_url(self.raw)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.backend != "sqlite" or not self.url.database:
+            return None
+        return Path(self.url.database)
+
+    @property
+    def is_neon_pooler(self) -> bool:
+        return self.backend == "postgresql" and "-pooler" in (self.url.host or "")
+
+    def direct(self, explicit: str | None) -> DatabaseURL:
+        """The endpoint migrations must use.
+
+        PgBouncer in transaction mode cannot hold the session a migration needs,
+        so a Neon pooled host (``ep-x-pooler.region...``) becomes its direct host
+        (``ep-x.region...``), unless ``TODO_DIRECT_DATABASE_URL`` says otherwise.
+        """
+        if explicit:
+            return parse_url(explicit)
+        if not self.is_neon_pooler:
+            return self
+        host = self.url.host or ""
+        direct_host = host.replace("-pooler", "", 1)
+        return DatabaseURL(
+            self.url.set(host=direct_host), self.backend, self.raw.replace(host, direct_host, 1)
+        )
+
+
+def parse_url(raw: str) -> DatabaseURL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    remember_url(raw)
+    text = raw.strip()
+    if "://" not in text:
+        raise ConfigError(f"not a database URL: {mask_url(text)!r}", hint=_HINT)
+    scheme = text.split("://", 1)[0].lower()
+    if scheme in _POSTGRES_SCHEMES:
+        normalised = "postgresql+psycopg://" + text.split("://", 1)[1]
+        backend = "postgresql"
+    elif scheme in _SQLITE_SCHEMES:
+        normalised = text
+        backend = "sqlite"
+    else:
+        raise ConfigError(f"unsupported database URL scheme {scheme!r}", hint=_HINT)
+    try:
+        url = make_url(normalised)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            f"cannot parse database URL {mask_url(text)!r}",
+            hint="percent-encode @ : / in the password as %40 %3A %2F; " + _HINT,
+        ) from None
+    if backend == "postgresql" and not (url.host or url.query.get("host")):
+        # libpq would silently fall back to a local socket; be explicit instead.
+        raise ConfigError(f"database URL {mask_url(text)!r} names no host", hint=_HINT)
+    if backend == "sqlite" and (not url.database or url.database == ":memory:"):
+        raise ConfigError(
+            f"{mask_url(text)!r} is an in-memory SQLite database, gone when the command ends",
+            hint="give a file: sqlite:///path/to/todo.db",
+        )
+    return DatabaseURL(url, backend, text)

@@ -1,0 +1,242 @@
+"""The one declaration of a task's fields.
+
+:class:`Task` is that declaration: each attribute's type says what it holds,
+and :func:`spec` says the rest (its kind, whether it is stored in a column of
+``tasks``, its limit, its header when the list table shows it, and how user
+input for it is cleaned). Everything else is derived from it:
+
+* the ``tasks`` table's columns and their CHECK constraints (``db.schema``),
+* the rows read back as Tasks and the values inserted (``repository.tasks``),
+* the JSON encoding, key by key in declaration order (``output.render``),
+* the list table's columns (``output.tasks``),
+* the validation of what users type (``domain.models.validate_task``).
+
+Adding a field means adding it here, writing a migration, and testing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from todo_cli.domain.limits import (
+    NOTE_MAX,
+    PRIORITIES,
+    PROJECT_MAX,
+    TASK_DESCRIPTION_MAX,
+    TASK_TITLE_MAX,
+)
+from todo_cli.domain.names import clean_tags, project_problem
+from todo_cli.domain.text import check_text, is_blank
+
+# How a value is held, encoded and shown:
+#   uuid     a UUID; JSON a string
+#   int      an integer
+#   bool     a boolean
+#   float    a number (computed: urgency)
+#   text     a string of at most `limit` characters
+#   instant  an aware UTC datetime; JSON RFC 3339 with Z
+#   tags     a sorted tuple of tag names; JSON an array
+#   notes    a tuple of Notes, oldest first; JSON [{created_at, text}]
+Kind = Literal["uuid", "int", "bool", "float", "text", "instant", "tags", "notes"]
+# Where a value lives: a column of `tasks` named like the field, a table of
+# its own (one row per tag or note), or nowhere (computed when read).
+Stored = Literal["column", "tags", "notes", "computed"]
+# A structural rule the database checks too: a name (like a tag) or a
+# dotted path of names (a project).
+Rule = Literal["name", "path"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """What the rest of the program needs to know of one task field."""
+
+    name: str
+    kind: Kind
+    nullable: bool
+    stored: Stored
+    limit: int | None
+    # The only values allowed (e.g. priorities), checked by the database too.
+    choices: tuple[str, ...] | None
+    rule: Rule | None
+    # Shown in the list table under this header; None: only in `show` and JSON.
+    header: str | None
+    # Set by users (add, edit, import): input is passed through `clean`, which
+    # returns the value to store or raises ValueError saying what is wrong.
+    clean: Callable[[Any], Any] | None
+    # Required when a task is added (non-nullable input without a default).
+    required: bool
+    # Position in the list table, left to right.
+    rank: int
+
+    @property
+    def column(self) -> bool:
+        """Stored in a column of `tasks` named like the field."""
+        return self.stored == "column"
+
+
+def spec(
+    kind: Kind,
+    *,
+    nullable: bool = False,
+    stored: Stored = "column",
+    limit: int | None = None,
+    choices: tuple[str, ...] | None = None,
+    rule: Rule | None = None,
+    header: str | None = None,
+    clean: Callable[[Any], Any] | None = None,
+    required: bool = False,
+    rank: int = 50,
+) -> Any:
+    """A dataclass field carrying its FieldSpec (the name is filled in from the class)."""
+    return field(
+        metadata={
+            "spec": {
+                "kind": kind,
+                "nullable": nullable,
+                "stored": stored,
+                "limit": limit,
+                "choices": choices,
+                "rule": rule,
+                "header": header,
+                "clean": clean,
+                "required": required,
+                "rank": rank,
+            }
+        }
+    )
+
+
+# --- cleaning user input -------------------------------------------------------
+
+
+def clean_title(value: str) -> str:
+    check_text(value, "title")
+    value = value.strip()
+    if is_blank(value):
+        raise ValueError("title is empty")
+    if len(value) > TASK_TITLE_MAX:
+        raise ValueError(f"title is {len(value)} characters, the limit is {TASK_TITLE_MAX}")
+    return value
+
+
+def clean_description(value: str | None) -> str | None:
+    if value is None:
+        return None
+    check_text(value, "description")
+    if is_blank(value):
+        return None  # `-d ""` clears a description rather than storing blanks
+    if len(value) > TASK_DESCRIPTION_MAX:
+        raise ValueError(
+            f"description is {len(value)} characters, the limit is {TASK_DESCRIPTION_MAX}"
+        )
+    return value
+
+
+def clean_priority(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    upper = value.upper()
+    if upper not in PRIORITIES:
+        raise ValueError(f"priority {value!r} is not one of H, M, L")
+    return upper
+
+
+def clean_instant(value: datetime | None) -> datetime | None:
+    """An aware datetime, in UTC. Date words are turned into instants before this."""
+    from datetime import UTC
+
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError(f"{value!r} is not a time with a zone")
+    return value.astimezone(UTC)
+
+
+def clean_project(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    check_text(value, "project")
+    problem = project_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def clean_note(value: str) -> str:
+    check_text(value, "note")
+    if is_blank(value):
+        raise ValueError("note is empty")
+    if len(value) > NOTE_MAX:
+        raise ValueError(f"note is {len(value)} characters, the limit is {NOTE_MAX}")
+    return value
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Note:
+    """A line added to a task over time (Taskwarrior's annotations)."""
+
+    created_at: datetime
+    text: str
+
+
+# --- the declaration -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A task as the repository returns it. The order is the JSON key order."""
+
+    id: UUID = spec("uuid")
+    number: int = spec("int", header="#", rank=0)
+    title: str = spec(
+        "text", limit=TASK_TITLE_MAX, header="title", clean=clean_title, required=True, rank=90
+    )
+    description: str | None = spec(
+        "text", nullable=True, limit=TASK_DESCRIPTION_MAX, clean=clean_description
+    )
+    completed: bool = spec("bool", header="done", rank=10)
+    completed_at: datetime | None = spec("instant", nullable=True)
+    created_at: datetime = spec("instant")
+    updated_at: datetime = spec("instant")
+    priority: str | None = spec(
+        "text",
+        nullable=True,
+        limit=1,
+        choices=PRIORITIES,
+        header="pri",
+        clean=clean_priority,
+        rank=20,
+    )
+    due: datetime | None = spec(
+        "instant", nullable=True, header="due", clean=clean_instant, rank=30
+    )
+    wait: datetime | None = spec(
+        "instant", nullable=True, header="wait", clean=clean_instant, rank=35
+    )
+    project: str | None = spec(
+        "text",
+        nullable=True,
+        limit=PROJECT_MAX,
+        rule="path",
+        header="project",
+        clean=clean_project,
+        rank=40,
+    )
+    tags: tuple[str, ...] = spec("tags", stored="tags", header="tags", clean=clean_tags, rank=50)
+    notes: tuple[Note, ...] = spec("notes", stored="notes")
+    urgency: float = spec("float", stored="computed", header="urg", rank=100)
+
+
+TASK_FIELDS: tuple[FieldSpec, ...] = tuple(
+    FieldSpec(name=f.name, **f.metadata["spec"]) for f in fields(Task)
+)
+# Fields users set (add, edit, import) with words like `due:fri`: their names.
+SETTABLE = frozenset(f.name for f in TASK_FIELDS if f.clean is not None)
+FIELDS_BY_NAME: dict[str, FieldSpec] = {f.name: f for f in TASK_FIELDS}
+# The columns of `tasks` that hold fields, in declaration order.
+COLUMN_FIELDS: tuple[FieldSpec, ...] = tuple(f for f in TASK_FIELDS if f.column)
+INPUT_FIELDS: tuple[FieldSpec, ...] = tuple(f for f in TASK_FIELDS if f.clean is not None)

@@ -1,0 +1,142 @@
+"""The filter language of `todo list`, `done`, `delete` and `export`.
+
+Terms, all of which must match::
+
+    +tag  -tag            has the tag / has not
+    project:NAME          in the project or one of its sub-projects (pro: too)
+    project:              in no project
+    pri:H  pri:M  pri:L   that priority (priority: too); pri: for none
+    due:DATE              due during that day (or at that instant)
+    due.before:DATE       due before it (before the day starts)
+    due.after:DATE        due after it (after the day ends)
+    due:                  no due date
+    +overdue              due and past it
+    +blocked  -blocked    waiting on an open task / not
+    words                 text in the title, description or notes (each word)
+
+A known key with a bad value (``due:tomorow``) is an error naming the term;
+an unknown ``key:value`` is a word to search for. :func:`parse_filter` turns
+terms into a :class:`Filter`, a plain description the repository translates
+into SQL; nothing here knows SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from todo_cli.domain.limits import PRIORITIES
+from todo_cli.domain.names import NAME, NAME_RULE, project_problem
+from todo_cli.errors import InvalidInput
+
+_KEYS = {
+    "project": "project",
+    "pro": "project",
+    "pri": "priority",
+    "priority": "priority",
+    "due": "due",
+    "due.before": "due.before",
+    "due.after": "due.after",
+}
+_HINT = (
+    "filter terms are +tag, -tag, project:NAME, pri:H|M|L, due:DATE, due.before:DATE, "
+    "due.after:DATE, +overdue, +blocked, -blocked and words"
+)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which tasks a command means. The empty Filter means all of them."""
+
+    with_tags: tuple[str, ...] = ()
+    without_tags: tuple[str, ...] = ()
+    # A project and its sub-projects; "" means tasks in no project.
+    project: str | None = None
+    # A priority; "" means tasks with none.
+    priority: str | None = None
+    # Due within [start, end] (both inclusive); due_none: no due at all.
+    due_from: datetime | None = None
+    due_to: datetime | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    due_none: bool = False
+    overdue: bool = False
+    blocked: bool | None = None
+    words: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Filter()
+
+
+def is_filter_term(word: str) -> bool:
+    """Whether `word` can only be a filter term (not a task reference or a plain word)."""
+    if word.startswith(("+", "-")) and len(word) > 1 and not word[1:].isdigit():
+        return True
+    key, colon, _ = word.partition(":")
+    return bool(colon) and key.lower() in _KEYS
+
+
+def parse_filter(terms: Sequence[str], *, now: datetime, tz: tzinfo) -> Filter:
+    from todo_cli.domain.dates import parse_when
+
+    with_tags: list[str] = []
+    without_tags: list[str] = []
+    words: list[str] = []
+    found: dict[str, object] = {}
+    overdue = False
+    blocked: bool | None = None
+    for term in terms:
+        if term in ("+overdue",):
+            overdue = True
+            continue
+        if term in ("+blocked", "-blocked"):
+            blocked = term == "+blocked"
+            continue
+        if term.startswith(("+", "-")) and len(term) > 1:
+            tag = term[1:]
+            if not NAME.fullmatch(tag):
+                raise InvalidInput(f"{term!r} is not a tag: {NAME_RULE}", hint=_HINT)
+            (with_tags if term[0] == "+" else without_tags).append(tag)
+            continue
+        key, colon, value = term.partition(":")
+        name = _KEYS.get(key.lower()) if colon else None
+        if name is None:
+            words.append(term)
+            continue
+        if name in found:
+            raise InvalidInput(f"{term!r}: {key}: is given twice", hint="give it once")
+        if name == "project":
+            if value and project_problem(value):
+                raise InvalidInput(f"{term!r}: {project_problem(value)}", hint=_HINT)
+            found[name] = value
+        elif name == "priority":
+            if value and value.upper() not in PRIORITIES:
+                raise InvalidInput(f"{term!r}: priority is H, M or L (pri: for none)", hint=_HINT)
+            found[name] = value.upper()
+        elif name == "due" and not value:
+            found["due_none"] = True
+            found[name] = None
+        else:
+            try:
+                found[name] = parse_when(value, now=now, tz=tz, what=name)
+            except InvalidInput as exc:
+                raise InvalidInput(f"{term!r}: {exc.message}", hint=exc.hint) from None
+    due = found.get("due")
+    before = found.get("due.before")
+    after = found.get("due.after")
+    return Filter(
+        with_tags=tuple(with_tags),
+        without_tags=tuple(without_tags),
+        project=found.get("project"),  # type: ignore[arg-type]
+        priority=found.get("priority"),  # type: ignore[arg-type]
+        due_from=getattr(due, "start", None),
+        due_to=getattr(due, "end", None),
+        due_before=getattr(before, "start", None),
+        due_after=getattr(after, "end", None),
+        due_none=bool(found.get("due_none")),
+        overdue=overdue,
+        blocked=blocked,
+        words=tuple(words),
+    )

@@ -1,0 +1,176 @@
+"""The words of `todo add` and `todo edit`: text, and modifiers like ``+tag`` or ``due:fri``.
+
+A word is a modifier when it is ``+tag``, ``-tag`` (edit only), or ``key:value``
+with a known key: ``project:`` (``pro:``), ``due:``, ``wait:``, ``pri:``
+(``priority:``), ``recur:``, ``dep:``. Every other word is text, joined by
+single spaces into the title::
+
+    todo add Call the bank +finance project:home.admin due:fri pri:H
+
+gives the title "Call the bank". An unknown key (``re: meeting``) is text; a
+known key with a bad value (``due:tomorow``) is an error naming the word, never
+text. After ``--`` every word is text. An empty value clears (``due:``).
+``dep:3,7`` adds dependencies and ``dep:-3`` removes one.
+
+Parsing is in two steps, both pure: :func:`parse_words` sorts the words, and
+:func:`values` turns the raw modifier values into field values (dates need
+the clock and the zone, which the caller passes in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from todo_cli.domain.names import tag_problem
+from todo_cli.errors import InvalidInput
+
+# key as typed -> field it sets
+KEYS: Mapping[str, str] = {
+    "project": "project",
+    "pro": "project",
+    "due": "due",
+    "wait": "wait",
+    "pri": "priority",
+    "priority": "priority",
+    "recur": "recur",
+    "dep": "depends",
+}
+_TEXT_HINT = "put -- before words that are text"
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a line of words says: its text, and the changes it asks for."""
+
+    text: tuple[str, ...] = ()
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    # field name -> the raw value typed after `key:` ("" clears)
+    raw: Mapping[str, str] = field(default_factory=dict)
+    # field name -> the word it came from, for error messages
+    origin: Mapping[str, str] = field(default_factory=dict)
+    add_depends: tuple[str, ...] = ()
+    remove_depends: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str | None:
+        return " ".join(self.text) if self.text else None
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(
+            self.text
+            or self.add_tags
+            or self.remove_tags
+            or self.raw
+            or self.add_depends
+            or self.remove_depends
+        )
+
+
+def parse_words(words: Sequence[str], *, editing: bool) -> Words:
+    """Sort `words` into text and modifiers. ``editing`` allows ``-tag`` (removal)."""
+    text: list[str] = []
+    add_tags: list[str] = []
+    remove_tags: list[str] = []
+    raw: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    add_depends: list[str] = []
+    remove_depends: list[str] = []
+    for position, word in enumerate(words):
+        if word == "--":
+            text.extend(words[position + 1 :])
+            break
+        if word.startswith("+"):
+            add_tags.append(_tag(word))
+            continue
+        if editing and word.startswith("-") and len(word) > 1:
+            remove_tags.append(_tag(word))
+            continue
+        key, colon, value = word.partition(":")
+        name = KEYS.get(key.lower()) if colon else None
+        if name is None:
+            text.append(word)
+            continue
+        if name == "depends":
+            added, removed = _depends(word, value)
+            add_depends.extend(added)
+            remove_depends.extend(removed)
+            continue
+        if name in raw:
+            raise InvalidInput(
+                f"{word!r}: {key}: is given twice ({origin[name]!r} too)", hint="give it once"
+            )
+        raw[name] = value
+        origin[name] = word
+    return Words(
+        text=tuple(text),
+        add_tags=tuple(add_tags),
+        remove_tags=tuple(remove_tags),
+        raw=raw,
+        origin=origin,
+        add_depends=tuple(add_depends),
+        remove_depends=tuple(remove_depends),
+    )
+
+
+def _tag(word: str) -> str:
+    name = word[1:]
+    problem = tag_problem(name)
+    if problem:
+        raise InvalidInput(f"{word!r}: {problem}", hint=_TEXT_HINT)
+    return name
+
+
+def _depends(word: str, value: str) -> tuple[list[str], list[str]]:
+    """`dep:3,7` adds, `dep:-3` removes; each item a task reference."""
+    if not value:
+        raise InvalidInput(f"{word!r}: dep: needs task numbers", hint="e.g. dep:3,7 or dep:-3")
+    added, removed = [], []
+    for item in value.split(","):
+        item = item.strip()
+        if not item or item == "-":
+            raise InvalidInput(f"{word!r}: an empty task reference", hint="e.g. dep:3,7")
+        if item.startswith("-"):
+            removed.append(item[1:])
+        else:
+            added.append(item)
+    return added, removed
+
+
+def values(
+    words: Words, *, now: datetime, tz: tzinfo, flags: Mapping[str, str | None] | None = None
+) -> dict[str, Any]:
+    """Checked field values for the modifiers (and flags, which win); "" clears (None).
+
+    Each value goes through its field's own check (validate_task), so an
+    error names the word at fault: `'pri:X': priority 'X' is not one of H, M, L`.
+    """
+    from todo_cli.domain.dates import parse_when
+    from todo_cli.domain.models import validate_task
+
+    raw = dict(words.raw)
+    origin = dict(words.origin)
+    for name, value in (flags or {}).items():
+        if value is not None:
+            raw[name] = value
+            origin[name] = f"--{name} {value}"
+    result: dict[str, Any] = {}
+    for name, value in raw.items():
+        try:
+            typed: Any = value or None
+            if name == "due" and value:
+                typed = parse_when(value, now=now, tz=tz, what="due").due
+            elif name == "wait" and value:
+                typed = parse_when(value, now=now, tz=tz, what="wait").wait
+            if name in ("recur",):
+                result[name] = typed  # checked by the recurrence rules
+            else:
+                result.update(validate_task({name: typed}, partial=True))
+        except InvalidInput as exc:
+            message = exc.message.removeprefix(f"{name}: ")
+            raise InvalidInput(f"{origin[name]!r}: {message}", hint=exc.hint) from None
+    return result

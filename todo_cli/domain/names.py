@@ -1,0 +1,59 @@
+"""Tags and projects: the words that organise tasks.
+
+A tag, and each dotted segment of a project, starts with a letter and holds
+letters, digits, ``_`` and ``-``. Letters are Unicode letters: ``+café`` is a
+tag like ``+cafe``. Tags are at most 50 characters, projects 100, and a task
+has at most 30 tags. A few words are filters rather than tags
+(``+overdue``, ``+blocked``), so no task may carry them as tags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from todo_cli.domain.limits import PROJECT_MAX, TAG_MAX, TAGS_PER_TASK_MAX
+
+# Letters as Unicode has them (not [A-Za-z]): `[^\W\d_]` is a letter.
+NAME = re.compile(r"[^\W\d_][\w-]*")
+# Words a filter reads as conditions, never as tags.
+VIRTUAL_TAGS = frozenset({"overdue", "blocked"})
+NAME_RULE = "a tag starts with a letter and holds letters, digits, _ and -"
+
+
+def tag_problem(tag: str) -> str | None:
+    """Why ``tag`` cannot be a tag, or None when it can."""
+    if not tag:
+        return "a tag needs a name after the +"
+    if not NAME.fullmatch(tag):
+        return f"{tag!r} is not a tag: {NAME_RULE}"
+    if len(tag) > TAG_MAX:
+        return f"tag {tag!r} is {len(tag)} characters, the limit is {TAG_MAX}"
+    if tag in VIRTUAL_TAGS:
+        return f"{tag!r} is a filter (+{tag}), not a tag"
+    return None
+
+
+def project_problem(project: str) -> str | None:
+    """Why ``project`` cannot be a project path, or None when it can."""
+    if len(project) > PROJECT_MAX:
+        return f"project is {len(project)} characters, the limit is {PROJECT_MAX}"
+    if not all(NAME.fullmatch(segment) for segment in project.split(".")):
+        return (
+            f"{project!r} is not a project: dotted names (home.garden), each starting "
+            "with a letter and holding letters, digits, _ and -"
+        )
+    return None
+
+
+def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """A task's tags, checked, without repeats, sorted; ValueError says what is wrong."""
+    found = set()
+    for tag in tags:
+        problem = tag_problem(tag)
+        if problem:
+            raise ValueError(problem)
+        found.add(tag)
+    if len(found) > TAGS_PER_TASK_MAX:
+        raise ValueError(f"{len(found)} tags, a task has at most {TAGS_PER_TASK_MAX}")
+    return tuple(sorted(found))

@@ -1,0 +1,87 @@
+"""Reading what users hand in (a file, or stdin as `-`): strictly UTF-8, lines as written.
+
+The one place input text is decoded, so every command treats it alike:
+
+* invalid UTF-8 is an error naming the line, never replaced or guessed;
+* a leading byte order mark (as some editors write) is dropped;
+* lines end at ``\\n`` or ``\\r\\n`` only: U+2028, a vertical tab, a form
+  feed or a lone CR are characters inside a line (``str.splitlines`` would
+  cut a title there and shift every line number after it);
+* input is bounded: what is read whole must fit comfortably in memory.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import IO
+
+from todo_cli.errors import InvalidInput
+
+# Whole-input reads (stdin bulk add, a transcript) stop here; formats that may
+# be bigger (data exports) are streamed instead.
+MAX_WHOLE_INPUT = 256 * 1024 * 1024
+
+
+def describe(source: str) -> str:
+    return "stdin" if source == "-" else source
+
+
+def open_binary(source: str, *, hint: str) -> IO[bytes]:
+    """`source` opened for reading bytes: stdin for `-`, else the file."""
+    if source == "-":
+        if hasattr(sys.stdin, "buffer"):
+            return sys.stdin.buffer
+        # stdin as a text stream only (as under test runners)
+        import io
+
+        return io.BytesIO(sys.stdin.read().encode("utf-8"))
+    try:
+        return Path(source).open("rb")
+    except FileNotFoundError:
+        raise InvalidInput(f"{source}: no such file", hint=hint) from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{source} is a directory, not a file", hint=hint) from None
+    except OSError as exc:
+        raise InvalidInput(f"{source}: cannot read it: {exc.strerror}", hint=hint) from None
+
+
+def read_text(source: str, *, hint: str) -> str:
+    """The whole of `source` (a path, or `-` for stdin) as text."""
+    name = describe(source)
+    stream = open_binary(source, hint=hint)
+    try:
+        data = stream.read(MAX_WHOLE_INPUT + 1)
+    except OSError as exc:
+        raise InvalidInput(f"{name}: cannot read it: {exc.strerror}", hint=hint) from None
+    finally:
+        if source != "-":
+            stream.close()
+    if len(data) > MAX_WHOLE_INPUT:
+        raise InvalidInput(
+            f"{name} is larger than {MAX_WHOLE_INPUT // (1024 * 1024)} MiB", hint=hint
+        )
+    return decode(name, data, hint=hint)
+
+
+def decode(name: str, data: bytes, *, hint: str) -> str:
+    """Strict UTF-8, a leading byte order mark dropped."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput(f"{name} is not valid UTF-8 (line {line})", hint=hint) from None
+    return text.removeprefix("\ufeff")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines ending at \\n or \\r\\n only; a final newline ends the last line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def numbered_lines(text: str) -> list[tuple[int, str]]:
+    """The lines that hold something, each with its line number (from 1)."""
+    return [(n, line) for n, line in enumerate(split_lines(text), 1) if line.strip()]

@@ -1,0 +1,1 @@
+"""How results are shown: JSON for scripts, tables and text for people."""

@@ -1,0 +1,141 @@
+"""Tasks for people: the list table and the detail of one task.
+
+Both are derived from the declaration of a task's fields: the table shows the
+fields that have a header there (a column only when some row has a value for
+it), the detail every field that has a value. Dates are shown in local time,
+due dates short and relative; on a colour terminal an overdue task is red and
+one due today yellow.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from todo_cli.domain.fields import TASK_FIELDS, FieldSpec, Kind, Task
+from todo_cli.domain.text import multi_line, one_line
+from todo_cli.output.table import Column, Style, Table
+
+
+def _zone() -> tzinfo:
+    from todo_cli.domain.dates import local_zone
+
+    return local_zone()
+
+
+def local_time(value: datetime | None, tz: tzinfo | None = None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else one_line(str(value))
+
+
+class _Cells:
+    """How each field's value is shown in a cell, given the clock and the zone."""
+
+    def __init__(self, now: datetime, tz: tzinfo) -> None:
+        from todo_cli.domain.dates import day_end, describe, local_date, local_text
+
+        def waits(value: datetime | None) -> str:
+            # A wait given as a day begins at local midnight: show the day.
+            if value is None:
+                return ""
+            if value.astimezone(tz).time() == datetime.min.time():
+                return describe(day_end(local_date(value, tz), tz), now, tz)
+            return describe(value, now, tz)
+
+        self.by_kind: dict[Kind, Callable[[Any], str]] = {
+            "uuid": _text,
+            "int": _text,
+            "text": _text,
+            "bool": lambda value: "x" if value else "",
+            "float": lambda value: f"{value:.1f}",
+            "instant": lambda value: local_text(value, tz) if value else "",
+            "tags": lambda value: " ".join(value),
+            "notes": lambda value: str(len(value)) if value else "",
+        }
+        # In the table, dates a person plans by are shown relative to now.
+        relative: dict[str, Callable[[Any], str]] = {
+            "due": lambda value: describe(value, now, tz) if value else "",
+            "wait": waits,
+        }
+        self.table = {
+            spec.name: relative.get(spec.name, self.by_kind[spec.kind]) for spec in TASK_FIELDS
+        }
+
+
+# Always there: what a task is called. Other columns appear when some row
+# has a value (a list of open tasks has no "done" column).
+_ALWAYS = {"number", "title"}
+_TABLE_FIELDS: list[FieldSpec] = sorted(
+    (spec for spec in TASK_FIELDS if spec.header), key=lambda spec: spec.rank
+)
+
+
+def _style(task: Task, now: datetime, tz: tzinfo) -> Style:
+    from todo_cli.domain.dates import is_due_today
+
+    if task.completed or task.due is None:
+        return ""
+    if task.due < now:
+        return "red"
+    return "yellow" if is_due_today(task.due, now, tz) else ""
+
+
+def tasks_table(tasks: Iterable[Task], *, now: datetime | None = None) -> int:
+    """A table of tasks on stdout; returns how many rows it showed."""
+    now = now or datetime.now(UTC)
+    tz = _zone()
+    cells = _Cells(now, tz).table
+    table = Table(
+        [
+            Column(
+                spec.header or spec.name,
+                align="right" if spec.kind in ("int", "float") else "left",
+                flexible=spec.name == "title",
+                optional=spec.name not in _ALWAYS,
+            )
+            for spec in _TABLE_FIELDS
+        ]
+    )
+    shown = [(spec.name, cells[spec.name]) for spec in _TABLE_FIELDS]
+    for task in tasks:
+        table.add([show(getattr(task, name)) for name, show in shown], _style(task, now, tz))
+    if len(table):
+        table.write()
+    return len(table)
+
+
+def task_detail(task: Task) -> None:
+    """Every field of one task that has a value, one per line; text and notes in full."""
+    now = datetime.now(UTC)
+    tz = _zone()
+    cells = _Cells(now, tz).by_kind
+    out = sys.stdout
+    out.write(f"#{task.number}  {one_line(task.title)}\n")
+    status = f"done {local_time(task.completed_at, tz)}" if task.completed else "open"
+    out.write(f"  status:   {status}\n")
+    skip = {"number", "title", "completed", "completed_at", "description", "notes"}
+    for spec in TASK_FIELDS:
+        value = getattr(task, spec.name)
+        if spec.name in skip or value is None or value == "" or value == ():
+            continue
+        label = spec.name.removesuffix("_at").replace("_", " ")
+        shown = local_time(value, tz) if spec.name in ("created_at", "updated_at") else None
+        out.write(f"  {(label + ':').ljust(9)} {shown or cells[spec.kind](value)}\n")
+    if task.description is not None:
+        out.write("  description:\n")
+        for line in multi_line(task.description).split("\n"):
+            out.write(f"    {line}\n")
+    if task.notes:
+        out.write("  notes:\n")
+        for note in task.notes:
+            lines = multi_line(note.text).split("\n")
+            out.write(f"    {local_time(note.created_at, tz)}  {lines[0]}\n")
+            for line in lines[1:]:
+                out.write(f"{' ' * 22}{line}\n")

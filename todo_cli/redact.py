@@ -1,0 +1,88 @@
+"""Keeping passwords out of everything `todo` prints.
+
+Two layers. :func:`mask_url` and :func:`mask_text` recognise the places a
+password sits (a URL's user info, a ``password=`` parameter in a URL query or
+a libpq ``key=value`` string) even in text that does not parse, because the
+URLs worth masking are most often the ones that failed to. And every password
+`todo` was given is remembered (:func:`remember`), so :func:`scrub` can remove
+it from any text at all: a driver's error, a traceback, a debug log line.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+MASK = "***"
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# `password=...` as a URL query parameter or a libpq keyword: a quoted value
+# (libpq quoting, with backslash escapes) or everything up to a space or `&`.
+_PASSWORD_PARAM = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:\\.|[^'\\])*'?|[^\s&]*)")
+
+_remembered: set[str] = set()
+
+
+def _mask_userinfo(url: str) -> str:
+    """`scheme://user:secret@host/...` -> `scheme://user:***@host/...`.
+
+    The user info ends at the LAST `@`: a password may hold unencoded `@`,
+    `:` or `/`, and masking a little too much is better than too little.
+    """
+    match = _SCHEME.match(url)
+    if match is None:
+        return url
+    head, rest = url[: match.end()], url[match.end() :]
+    at = rest.rfind("@")
+    if at == -1:
+        return url
+    userinfo = rest[:at]
+    if ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{head}{user}:{MASK}{rest[at:]}"
+
+
+def mask_url(raw: str) -> str:
+    """A URL (or libpq connection string) safe to print: any password is ``***``."""
+    return scrub(_PASSWORD_PARAM.sub(lambda m: m.group(1) + MASK, _mask_userinfo(raw)))
+
+
+def mask_text(text: str) -> str:
+    """Free text that may quote URLs: each URL in it masked, known passwords removed."""
+    parts = re.split(r"(\s+)", text)
+    return scrub(
+        "".join(mask_url(part) if _SCHEME.search(part) else part for part in parts)
+        if "://" in text
+        else _PASSWORD_PARAM.sub(lambda m: m.group(1) + MASK, text)
+    )
+
+
+def remember(secret: str | None) -> None:
+    """A password to remove from every message, in the forms it may be printed in."""
+    if not secret:
+        return
+    for form in {secret, unquote(secret)}:
+        if len(form) >= 3:  # a one- or two-character "password" would garble text
+            _remembered.add(form)
+
+
+def remember_url(raw: str) -> None:
+    """Remember whatever password `raw` carries, however it is written."""
+    match = _SCHEME.match(raw)
+    if match is not None:
+        rest = raw[match.end() :]
+        at = rest.rfind("@")
+        if at != -1 and ":" in rest[:at]:
+            remember(rest[:at].split(":", 1)[1])
+    for param in _PASSWORD_PARAM.finditer(raw):
+        value = param.group(2)
+        remember(value.strip("'") if value.startswith("'") else value)
+
+
+def scrub(text: str) -> str:
+    """`text` with every remembered password replaced by ``***``."""
+    for secret in sorted(_remembered, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
