@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -486,10 +485,9 @@ def test_the_writer_streams_object_by_object(tz: Any) -> None:
 
 
 def taskwarrior_installed() -> str:
-    found = shutil.which("task")
-    if found is None:
-        pytest.skip("taskwarrior is not installed")
-    return found
+    from tests.ci_gate import requires_taskwarrior
+
+    return requires_taskwarrior()
 
 
 class Taskwarrior:

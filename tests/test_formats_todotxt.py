@@ -438,10 +438,9 @@ class TodoSh:
     """The real todo.sh with its own config and files, never the user's."""
 
     def __init__(self, root: Path) -> None:
-        found = shutil.which("todo-txt")
-        if found is None:
-            pytest.skip("todo.txt-cli is not installed")
-        self.executable = found
+        from tests.ci_gate import requires_todotxt
+
+        self.executable = requires_todotxt()
         self.dir = root / "todo"
         self.dir.mkdir()
         self.config = root / "todo.cfg"

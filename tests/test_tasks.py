@@ -23,6 +23,9 @@ TASK_KEYS = {
     "project",
     "tags",
     "notes",
+    "depends",
+    "recur",
+    "series_id",
     "urgency",
 }
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from todo_cli.domain.modifiers import Words
     from todo_cli.repository.refs import Ref as TaskRef
     from todo_cli.repository.tasks import AddedTasks, Counted, Status, Waiting
+    from todo_cli.services.tasks import Completion, Detail
 
 
 def _complete(incomplete: str) -> list[tuple[str, str]]:
@@ -81,6 +82,23 @@ WaitOption = Annotated[
 PriorityOption = Annotated[
     str | None, typer.Option("--priority", metavar="H|M|L", help="How much it matters.")
 ]
+RecurOption = Annotated[
+    str | None,
+    typer.Option(
+        "--recur",
+        metavar="RULE",
+        help="Repeat: daily, weekly, monthly, yearly, weekdays, Nd/Nw/Nm/Ny after completion, "
+        "+Nd.. on the due dates' cadence. Needs a due date.",
+    ),
+]
+DependsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--depends",
+        metavar="REFS",
+        help="Tasks that must be done first: 3,7 (on edit, -3 removes).",
+    ),
+]
 
 
 class Format(StrEnum):
@@ -109,8 +127,27 @@ def _clock() -> tuple[datetime, tzinfo]:
     return datetime.now(UTC), local_zone()
 
 
-def _flags(project: str | None, due: str | None, wait: str | None, priority: str | None) -> dict:  # type: ignore[type-arg]
-    return {"project": project, "due": due, "wait": wait, "priority": priority}
+def _flags(
+    project: str | None,
+    due: str | None,
+    wait: str | None,
+    priority: str | None,
+    recur: str | None,
+) -> dict[str, str | None]:
+    return {"project": project, "due": due, "wait": wait, "priority": priority, "recur": recur}
+
+
+def _dependency_refs(words: Words, flag: str | None) -> tuple[list[TaskRef], list[TaskRef]]:
+    """The task references of dep:3,7 / dep:-3 (and --depends), parsed."""
+    from todo_cli.domain.modifiers import parse_words
+    from todo_cli.repository.refs import parse_refs
+
+    added, removed = list(words.add_depends), list(words.remove_depends)
+    if flag is not None:
+        extra = parse_words([f"dep:{flag}"], editing=True)
+        added += extra.add_depends
+        removed += extra.remove_depends
+    return parse_refs(added, "task"), parse_refs(removed, "task")
 
 
 def _values(
@@ -124,8 +161,6 @@ def _values(
         found = values(words, now=now, tz=tz, flags=flags)
     except InvalidInput as exc:
         raise InvalidInput(f"{context}{exc.message}", hint=exc.hint) from None
-    if "recur" in found or words.add_depends or words.remove_depends:
-        raise InvalidInput(f"{context}recur: and dep: are not available yet")
     for tag in tag_flags or []:
         from todo_cli.domain.names import tag_problem
 
@@ -182,6 +217,10 @@ def _stdin_tasks(description: str | None) -> list[dict[str, Any]]:
             words = parse_words(line.split(), editing=False)
         except InvalidInput as exc:
             raise InvalidInput(f"{context}{exc.message}", hint="nothing was added") from None
+        if words.add_depends or words.remove_depends:
+            raise InvalidInput(
+                f"{context}dep: is not taken in a bulk add", hint="add dependencies with todo edit"
+            )
         values = _values(words, {}, None, context=context)
         tasks.append(_new_task(words, values, None, description, context=context))
     return tasks
@@ -208,6 +247,8 @@ def add(
     due: DueOption = None,
     wait: WaitOption = None,
     priority: PriorityOption = None,
+    recur: RecurOption = None,
+    depends: DependsOption = None,
     json: Json = False,
 ) -> None:
     """Add a task. Words are its title; modifiers set its fields.
@@ -216,6 +257,8 @@ def add(
     Examples:
       todo add Buy milk
       todo add Call the bank +finance project:home.admin due:fri pri:H
+      todo add Water the plants due:sat recur:weekly
+      todo add Book the hotel dep:3,7           # waits on tasks 3 and 7
       todo add "Renew passport" -d "Photos first" --due 2026-12-24
       todo add -- Use +1 and due:now as text     # after --, every word is text
       cat ideas.txt | todo add        # one task per non-empty line, all or nothing
@@ -242,8 +285,9 @@ def add(
         return
 
     parsed = parse_words(typed, editing=False)
-    values = _values(parsed, _flags(project, due, wait, priority), tag)
+    values = _values(parsed, _flags(project, due, wait, priority, recur), tag)
     new = _new_task(parsed, values, tag, description)
+    waits_on, _ = _dependency_refs(parsed, depends)
 
     def added(task: Task) -> None:
         if json:
@@ -252,7 +296,7 @@ def add(
         else:
             render.tell(f"added #{task.number}: {task.title}")
 
-    tasks.add(settings(ctx), new, report=added)
+    tasks.add(settings(ctx), new, depends=waits_on, report=added)
 
 
 def _filter(terms: list[str]) -> Filter:
@@ -347,6 +391,12 @@ def list_(
             render.tell(f"no {kind + ' ' if kind else ''}tasks{matching}")
 
 
+def _due_text(task: Task) -> str:
+    from todo_cli.domain.dates import local_text
+
+    return local_text(task.due, _clock()[1]) if task.due else "-"
+
+
 def _selection(args: list[str]) -> list[TaskRef] | Filter:
     """References, or (when any word is a filter term) a filter."""
     from todo_cli.domain.filters import is_filter_term
@@ -364,17 +414,33 @@ def _set_completed(ctx: typer.Context, args: list[str], completed: bool, json: b
     selection = _selection(unmark(args))
     by_filter = not isinstance(selection, list)
 
-    def changed(results: list[tuple[Task, bool]]) -> None:
+    def changed(completion: Completion) -> None:
         if json:
-            render.write_json_array(render.task_json(task) for task, _ in results)
+            # One object per task acted on, as before; `created` lists the
+            # tasks its completion made (the next of a recurring series).
+            render.write_json_array(
+                render.task_json(r.task)
+                | {"created": [render.task_json(r.created)] if r.created else []}
+                for r in completion.results
+            )
             render.flush_stdout()
             return
         verb = "completed" if completed else "reopened"
         already = "already done" if completed else "already open"
-        for task, did in results:
-            render.tell(f"{verb if did else already} #{task.number}: {task.title}")
+        for r in completion.results:
+            render.tell(f"{verb if r.changed else already} #{r.task.number}: {r.task.title}")
+            if r.changed and completed and r.task.blocked_by:
+                still = ", ".join(f"#{n}" for n in r.task.blocked_by)
+                render.tell(f"  note: it was waiting on {still}, still open")
+            if r.created is not None:
+                render.tell(f"  next: #{r.created.number}, due {_due_text(r.created)}")
+            if r.removed is not None:
+                render.tell(f"  took back #{r.removed.number}, the next of its series")
+            if r.detached:
+                render.tell(f"  #{r.task.number} left its series: the next one had been changed")
         if by_filter:
-            render.tell(f"{verb} {render.plural(sum(did for _, did in results), 'task')}")
+            count = sum(r.changed for r in completion.results)
+            render.tell(f"{verb} {render.plural(count, 'task')}")
 
     tasks.set_completed(settings(ctx), selection, completed, report=changed)
 
@@ -416,11 +482,11 @@ def show(ctx: typer.Context, ref: Ref, json: Json = False) -> None:
     from todo_cli.repository.refs import parse_ref
     from todo_cli.services import tasks
 
-    task = tasks.show(settings(ctx), parse_ref(ref, "task"))
+    detail: Detail = tasks.show(settings(ctx), parse_ref(ref, "task"))
     if json:
-        render.write_json(render.task_json(task))
+        render.write_json(render.task_json(detail.task))
     else:
-        task_detail(task)
+        task_detail(detail.task, waits_on=detail.waits_on, waited_on_by=detail.waited_on_by)
 
 
 @app.command(cls=WordsCommand)
@@ -450,9 +516,11 @@ def edit(
     due: DueOption = None,
     wait: WaitOption = None,
     priority: PriorityOption = None,
+    recur: RecurOption = None,
+    depends: DependsOption = None,
     json: Json = False,
 ) -> None:
-    """Change a task: its title, description, tags and fields.
+    """Change a task: its title, description, tags, fields and dependencies.
 
     A word that starts with - removes a tag, so edit's options are long ones.
 
@@ -461,6 +529,8 @@ def edit(
       todo edit 3 Buy oat milk                 # a new title
       todo edit 3 +urgent -someday pri:H due:tomorrow
       todo edit 3 due: project:                # clear the due date and project
+      todo edit 3 dep:5 dep:-2                 # now waits on 5, no longer on 2
+      todo edit 3 recur:                       # the series ends with this task
       todo edit 3 --description ""             # remove the description
     """
     from todo_cli.domain.models import validate_task
@@ -470,9 +540,10 @@ def edit(
     from todo_cli.services import tasks
 
     parsed = parse_words(unmark(words), editing=True)
-    flags = _flags(project, due, wait, priority)
+    flags = _flags(project, due, wait, priority, recur)
     given = any(v is not None for v in flags.values()) or title is not None
-    if not (parsed.changes_anything or given or description is not None or tag or untag):
+    wanted = parsed.changes_anything or given or description is not None
+    if not (wanted or tag or untag or depends):
         raise InvalidUsage(
             "nothing to change", hint="give words (+tag, due:fri, a new title) or options"
         )
@@ -484,6 +555,7 @@ def edit(
     if description is not None:
         changes["description"] = description
     changes = validate_task(changes, partial=True)
+    adding, removing = _dependency_refs(parsed, depends)
 
     def edited(task: Task) -> None:
         if json:
@@ -498,6 +570,8 @@ def edit(
         changes,
         add_tags=[*parsed.add_tags, *(tag or [])],
         remove_tags=[*parsed.remove_tags, *(untag or [])],
+        add_depends=adding,
+        remove_depends=removing,
         report=edited,
     )
 
@@ -570,7 +644,8 @@ def delete(ctx: typer.Context, refs: Selector, yes: Yes = False, json: Json = Fa
             render.flush_stdout()
         else:
             for task in gone:
-                render.tell(f"deleted #{task.number}: {task.title}")
+                ends = f" (its series ends: it repeated {task.recur})" if task.recur else ""
+                render.tell(f"deleted #{task.number}: {task.title}{ends}")
 
     tasks.delete(settings(ctx), selection, confirm=None if yes else confirm, report=deleted)
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    text,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -201,8 +202,23 @@ tasks = Table(
         name="completed_at_matches",
     ),
     CheckConstraint("updated_at >= created_at", name="updated_after_created"),
+    # A recurrence counts from a due date, within a series.
+    CheckConstraint(
+        "recur IS NULL OR (due IS NOT NULL AND series_id IS NOT NULL "
+        "AND recur_anchor IS NOT NULL AND recur_index IS NOT NULL)",
+        name="recur_complete",
+    ),
     # `todo list` (open) and `todo list --done`, in number order.
     Index(None, "user_id", "completed", "number"),
+    # A series never has two open tasks: completing one twice, or from two
+    # terminals at once, cannot make two successors. The database says so.
+    Index(
+        "uq_tasks_series_id_open",
+        "series_id",
+        unique=True,
+        sqlite_where=text("series_id IS NOT NULL AND NOT completed"),
+        postgresql_where=text("series_id IS NOT NULL AND NOT completed"),
+    ),
     # `project:home` (and its sub-projects, by prefix) and `todo projects`.
     Index(None, "user_id", "project"),
     # `due:`, `due.before:`, `+overdue` and --sort due.
@@ -217,6 +233,17 @@ task_tags = Table(
     CheckConstraint(name_rule("tag", TAG_MAX, dotted=False), name="tag"),
     # `+tag` finds its tasks without reading every task.
     Index(None, "tag", "task_id"),
+)
+
+task_dependencies = Table(
+    "task_dependencies",
+    metadata,
+    # task_id waits on depends_on_id; deleting either ends the dependency.
+    Column("task_id", Uuid, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("depends_on_id", Uuid, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    CheckConstraint("task_id <> depends_on_id", name="not_itself"),
+    # "What waits on this task?": blocking, and the urgency it adds.
+    Index(None, "depends_on_id", "task_id"),
 )
 
 task_notes = Table(

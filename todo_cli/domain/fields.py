@@ -26,6 +26,7 @@ from todo_cli.domain.limits import (
     NOTE_MAX,
     PRIORITIES,
     PROJECT_MAX,
+    RECUR_MAX,
     TASK_DESCRIPTION_MAX,
     TASK_TITLE_MAX,
 )
@@ -41,10 +42,14 @@ from todo_cli.domain.text import check_text, is_blank
 #   instant  an aware UTC datetime; JSON RFC 3339 with Z
 #   tags     a sorted tuple of tag names; JSON an array
 #   notes    a tuple of Notes, oldest first; JSON [{created_at, text}]
-Kind = Literal["uuid", "int", "bool", "float", "text", "instant", "tags", "notes"]
+#   uuids    a tuple of task ids (dependencies); JSON an array of strings
+#   numbers  a tuple of task numbers (computed: what a task waits on)
+Kind = Literal[
+    "uuid", "int", "bool", "float", "text", "instant", "tags", "notes", "uuids", "numbers"
+]
 # Where a value lives: a column of `tasks` named like the field, a table of
-# its own (one row per tag or note), or nowhere (computed when read).
-Stored = Literal["column", "tags", "notes", "computed"]
+# its own (one row per tag, note or dependency), or nowhere (computed when read).
+Stored = Literal["column", "tags", "notes", "depends", "computed"]
 # A structural rule the database checks too: a name (like a tag) or a
 # dotted path of names (a project).
 Rule = Literal["name", "path"]
@@ -71,6 +76,9 @@ class FieldSpec:
     required: bool
     # Position in the list table, left to right.
     rank: int
+    # A key of the task's JSON (`list --json`, `show --json`). Bookkeeping
+    # that scripts have no use for stays out (the full export has it all).
+    json: bool
 
     @property
     def column(self) -> bool:
@@ -90,6 +98,7 @@ def spec(
     clean: Callable[[Any], Any] | None = None,
     required: bool = False,
     rank: int = 50,
+    json: bool = True,
 ) -> Any:
     """A dataclass field carrying its FieldSpec (the name is filled in from the class)."""
     return field(
@@ -105,6 +114,7 @@ def spec(
                 "clean": clean,
                 "required": required,
                 "rank": rank,
+                "json": json,
             }
         }
     )
@@ -164,6 +174,15 @@ def clean_project(value: str | None) -> str | None:
     if problem:
         raise ValueError(problem)
     return value
+
+
+def clean_recur(value: str | None) -> str | None:
+    """The recurrence in its canonical form (`+1w` is stored as `weekly`)."""
+    from todo_cli.domain.recurrence import parse_recur
+
+    if value is None or value == "":
+        return None
+    return str(parse_recur(value))
 
 
 def clean_note(value: str) -> str:
@@ -228,6 +247,23 @@ class Task:
     )
     tags: tuple[str, ...] = spec("tags", stored="tags", header="tags", clean=clean_tags, rank=50)
     notes: tuple[Note, ...] = spec("notes", stored="notes")
+    # The tasks that must be done first, by id.
+    depends: tuple[UUID, ...] = spec("uuids", stored="depends")
+    recur: str | None = spec(
+        "text", nullable=True, limit=RECUR_MAX, header="recur", clean=clean_recur, rank=45
+    )
+    # Every task of one recurring series shares it; one is open at a time.
+    series_id: UUID | None = spec("uuid", nullable=True)
+    # Where the series' cadence is counted from (its first due) and this
+    # task's place in it: monthly from Jan 31 comes back to the 31st.
+    recur_anchor: datetime | None = spec("instant", nullable=True, json=False)
+    recur_index: int | None = spec("int", nullable=True, json=False)
+    # The numbers of the open tasks this one waits on (computed when read).
+    blocked_by: tuple[int, ...] = spec(
+        "numbers", stored="computed", header="deps", json=False, rank=60
+    )
+    # The numbers of the open tasks that wait on this one (computed when read).
+    blocks: tuple[int, ...] = spec("numbers", stored="computed", json=False)
     urgency: float = spec("float", stored="computed", header="urg", rank=100)
 
 

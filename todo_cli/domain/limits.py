@@ -21,3 +21,4 @@ TAGS_PER_TASK_MAX: Final = 30
 PROJECT_MAX: Final = 100
 NOTE_MAX: Final = 2000
 PRIORITIES: Final = ("H", "M", "L")
+RECUR_MAX: Final = 16

@@ -166,10 +166,7 @@ def values(
                 typed = parse_when(value, now=now, tz=tz, what="due").due
             elif name == "wait" and value:
                 typed = parse_when(value, now=now, tz=tz, what="wait").wait
-            if name in ("recur",):
-                result[name] = typed  # checked by the recurrence rules
-            else:
-                result.update(validate_task({name: typed}, partial=True))
+            result.update(validate_task({name: typed}, partial=True))
         except InvalidInput as exc:
             message = exc.message.removeprefix(f"{name}: ")
             raise InvalidInput(f"{origin[name]!r}: {message}", hint=exc.hint) from None

@@ -44,6 +44,14 @@ def _notes(value: tuple[Note, ...]) -> list[dict[str, Any]]:
     return [{"created_at": rfc3339(note.created_at), "text": note.text} for note in value]
 
 
+def _uuids(value: tuple[Any, ...]) -> list[str]:
+    return [str(item) for item in value]
+
+
+def _numbers(value: tuple[int, ...]) -> list[int]:
+    return list(value)
+
+
 _ENCODE: dict[Kind, Callable[[Any], Any]] = {
     "uuid": _uuid,
     "int": _same,
@@ -53,6 +61,8 @@ _ENCODE: dict[Kind, Callable[[Any], Any]] = {
     "instant": rfc3339,
     "tags": _tags,
     "notes": _notes,
+    "uuids": _uuids,
+    "numbers": _numbers,
 }
 
 
@@ -67,6 +77,8 @@ def _task_encoder() -> Callable[[Task], dict[str, Any]]:
     namespace: dict[str, Any] = {f"_encode_{kind}": encode for kind, encode in _ENCODE.items()}
     items = []
     for spec in TASK_FIELDS:
+        if not spec.json:
+            continue
         value = f"task.{spec.name}"
         if _ENCODE[spec.kind] is not _same:
             value = f"_encode_{spec.kind}({value})"

@@ -10,7 +10,7 @@ one due today yellow.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -58,6 +58,8 @@ class _Cells:
             "instant": lambda value: local_text(value, tz) if value else "",
             "tags": lambda value: " ".join(value),
             "notes": lambda value: str(len(value)) if value else "",
+            "uuids": lambda value: " ".join(str(item) for item in value),
+            "numbers": lambda value: ",".join(str(item) for item in value),
         }
         # In the table, dates a person plans by are shown relative to now.
         relative: dict[str, Callable[[Any], str]] = {
@@ -111,7 +113,9 @@ def tasks_table(tasks: Iterable[Task], *, now: datetime | None = None) -> int:
     return len(table)
 
 
-def task_detail(task: Task) -> None:
+def task_detail(
+    task: Task, *, waits_on: Sequence[Task] = (), waited_on_by: Sequence[Task] = ()
+) -> None:
     """Every field of one task that has a value, one per line; text and notes in full."""
     now = datetime.now(UTC)
     tz = _zone()
@@ -120,7 +124,19 @@ def task_detail(task: Task) -> None:
     out.write(f"#{task.number}  {one_line(task.title)}\n")
     status = f"done {local_time(task.completed_at, tz)}" if task.completed else "open"
     out.write(f"  status:   {status}\n")
-    skip = {"number", "title", "completed", "completed_at", "description", "notes"}
+    skip = {
+        "number",
+        "title",
+        "completed",
+        "completed_at",
+        "description",
+        "notes",
+        "depends",
+        "blocked_by",
+        "blocks",
+        "recur_anchor",
+        "recur_index",
+    }
     for spec in TASK_FIELDS:
         value = getattr(task, spec.name)
         if spec.name in skip or value is None or value == "" or value == ():
@@ -128,6 +144,12 @@ def task_detail(task: Task) -> None:
         label = spec.name.removesuffix("_at").replace("_", " ")
         shown = local_time(value, tz) if spec.name in ("created_at", "updated_at") else None
         out.write(f"  {(label + ':').ljust(9)} {shown or cells[spec.kind](value)}\n")
+    for label, related in (("waits on", waits_on), ("waited on by", waited_on_by)):
+        if related:
+            out.write(f"  {label}:\n")
+            for other in related:
+                state = "done" if other.completed else "open"
+                out.write(f"    #{other.number} {one_line(other.title)} ({state})\n")
     if task.description is not None:
         out.write("  description:\n")
         for line in multi_line(task.description).split("\n"):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID, uuid4
 
-from todo_cli.db.schema import task_notes, task_tags, tasks
+from todo_cli.db.schema import task_dependencies, task_notes, task_tags, tasks
 from todo_cli.domain import urgency as weights
 from todo_cli.domain.fields import COLUMN_FIELDS, TASK_FIELDS, Note, Task
 from todo_cli.domain.filters import Filter
@@ -82,10 +82,20 @@ def _urgency(value: float | None) -> float:
     return weights.rounded(float(value or 0.0))
 
 
+def _uuids(value: str | None) -> tuple[UUID, ...]:
+    return tuple(sorted(UUID(item) for item in value.split(" "))) if value else ()
+
+
+def _numbers(value: str | None) -> tuple[int, ...]:
+    return tuple(sorted(int(item) for item in value.split(" "))) if value else ()
+
+
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "tags": _tags,
     "notes": _notes,
     "float": _urgency,
+    "uuids": _uuids,
+    "numbers": _numbers,
 }
 
 
@@ -129,21 +139,44 @@ _PLAIN_COLUMNS = [tasks.c[spec.name] for spec in COLUMN_FIELDS]
 
 
 def _task_of(
-    row: Mapping[str, Any], tags: Sequence[str], now: datetime, notes: tuple[Note, ...] = ()
+    row: Mapping[str, Any],
+    now: datetime,
+    *,
+    tags: Sequence[str] = (),
+    notes: tuple[Note, ...] = (),
+    depends: Sequence[UUID] = (),
+    blocked_by: Sequence[int] = (),
+    blocks: Sequence[int] = (),
 ) -> Task:
     """The Task just written, with its urgency worked out as the database would."""
     values = {spec.name: row[spec.name] for spec in COLUMN_FIELDS}
     values["tags"] = tuple(sorted(tags))
     values["notes"] = notes
+    values["depends"] = tuple(sorted(depends))
+    values["blocked_by"] = tuple(sorted(blocked_by))
+    values["blocks"] = tuple(sorted(blocks))
     values["urgency"] = weights.urgency(
         priority=row["priority"],
         due=row["due"],
         created_at=row["created_at"],
         tag_count=len(tags),
         has_project=row["project"] is not None,
+        blocked=bool(blocked_by),
+        blocking=bool(blocks),
         now=now,
     )
     return Task(**values)
+
+
+def _kept(task: Task) -> dict[str, Any]:
+    """What a task carries besides its columns, for rebuilding it after an update."""
+    return {
+        "tags": task.tags,
+        "notes": task.notes,
+        "depends": task.depends,
+        "blocked_by": task.blocked_by,
+        "blocks": task.blocks,
+    }
 
 
 class AddedTasks:
@@ -167,7 +200,7 @@ class AddedTasks:
 
     def __iter__(self) -> Iterator[Task]:
         for row, tags in zip(self._rows, self._tags, strict=True):
-            yield _task_of(row, tags, self._now)
+            yield _task_of(row, self._now, tags=tags)
 
 
 @dataclass(frozen=True)
@@ -195,6 +228,9 @@ class TaskRepository:
         computed: dict[str, ColumnElement[Any]] = {
             "tags": self._tag_list(),
             "notes": self._note_list(),
+            "depends": self._depends_list(),
+            "blocked_by": self._open_numbers(waits_on=True),
+            "blocks": self._open_numbers(waits_on=False),
             "urgency": self._urgency(),
         }
         return [
@@ -213,6 +249,47 @@ class TaskRepository:
             select(func.aggregate_strings(task_tags.c.tag, " "))
             .where(task_tags.c.task_id == tasks.c.id)
             .scalar_subquery()
+        )
+
+    def _depends_list(self) -> ColumnElement[Any]:
+        from sqlalchemy import String, cast, func, select
+
+        return (
+            select(func.aggregate_strings(cast(task_dependencies.c.depends_on_id, String), " "))
+            .where(task_dependencies.c.task_id == tasks.c.id)
+            .scalar_subquery()
+        )
+
+    def _open_numbers(self, *, waits_on: bool) -> ColumnElement[Any]:
+        """Numbers of the open tasks this one waits on (or that wait on it)."""
+        from sqlalchemy import String, cast, func, select
+
+        other = tasks.alias("other")
+        mine, theirs = (
+            (task_dependencies.c.task_id, task_dependencies.c.depends_on_id)
+            if waits_on
+            else (task_dependencies.c.depends_on_id, task_dependencies.c.task_id)
+        )
+        return (
+            select(func.aggregate_strings(cast(other.c.number, String), " "))
+            .select_from(task_dependencies.join(other, other.c.id == theirs))
+            .where(mine == tasks.c.id, other.c.completed.is_(False))
+            .scalar_subquery()
+        )
+
+    def _has_open(self, *, waits_on: bool) -> ColumnElement[Any]:
+        from sqlalchemy import exists, select
+
+        other = tasks.alias("other")
+        mine, theirs = (
+            (task_dependencies.c.task_id, task_dependencies.c.depends_on_id)
+            if waits_on
+            else (task_dependencies.c.depends_on_id, task_dependencies.c.task_id)
+        )
+        return exists(
+            select(other.c.id)
+            .select_from(task_dependencies.join(other, other.c.id == theirs))
+            .where(mine == tasks.c.id, other.c.completed.is_(False))
         )
 
     def _tag_count(self) -> ColumnElement[Any]:
@@ -293,12 +370,26 @@ class TaskRepository:
             else_=number(weights.TAGS * weights.TAG_STEPS[-1]),
         )
         project_term = case((tasks.c.project.is_(None), number(0.0)), else_=number(weights.PROJECT))
-        return priority_term + due_term + age_term + tag_term + project_term
+        blocking_term = case(
+            (self._has_open(waits_on=False), number(weights.BLOCKING)), else_=number(0.0)
+        )
+        blocked_term = case(
+            (self._has_open(waits_on=True), number(weights.BLOCKED)), else_=number(0.0)
+        )
+        return (
+            priority_term
+            + due_term
+            + age_term
+            + tag_term
+            + project_term
+            + blocking_term
+            + blocked_term
+        )
 
     # --- writes -----------------------------------------------------------
 
-    def add(self, values: Mapping[str, Any]) -> Task:
-        """Add one task: on PostgreSQL, one statement (two with tags)."""
+    def add(self, values: Mapping[str, Any], *, depends: Sequence[Task] = ()) -> Task:
+        """Add one task: on PostgreSQL one statement, plus one each for tags and dependencies."""
         tags = tuple(values.get("tags") or ())
         if self.conn.dialect.name == "postgresql":
             row = self._add_in_one_statement(values)
@@ -310,7 +401,21 @@ class TaskRepository:
             self.conn.execute(
                 task_tags.insert(), [{"task_id": row["id"], "tag": tag} for tag in tags]
             )
-        return _task_of(row, tags, self.now)
+        if depends:
+            self._link(row["id"], [task.id for task in depends])
+        return _task_of(
+            row,
+            self.now,
+            tags=tags,
+            depends=[task.id for task in depends],
+            blocked_by=[task.number for task in depends if not task.completed],
+        )
+
+    def _link(self, task_id: UUID, depends_on: Sequence[UUID]) -> None:
+        self.conn.execute(
+            task_dependencies.insert(),
+            [{"task_id": task_id, "depends_on_id": other} for other in depends_on],
+        )
 
     def _add_in_one_statement(self, values: Mapping[str, Any]) -> dict[str, Any]:
         from sqlalchemy import literal, null, select
@@ -389,6 +494,13 @@ class TaskRepository:
         return self.set_completed_rows(self._resolve(refs), completed)
 
     def set_completed_rows(self, found: Sequence[Task], completed: bool) -> list[tuple[Task, bool]]:
+        """Complete (or reopen) these tasks; each with whether this call changed it.
+
+        The UPDATE itself checks the state: two processes completing one task
+        at once both reach it, but on PostgreSQL the second waits for the
+        first's row lock and then finds nothing to change, so exactly one of
+        them sees the task change (and makes a recurring task's successor).
+        """
         from sqlalchemy import update
 
         to_change = [task.id for task in found if task.completed != completed]
@@ -396,7 +508,7 @@ class TaskRepository:
         if to_change:
             stmt = (
                 update(tasks)
-                .where(tasks.c.id.in_(to_change))
+                .where(tasks.c.id.in_(to_change), tasks.c.completed.is_(not completed))
                 .values(
                     completed=completed,
                     completed_at=self.now if completed else None,
@@ -406,28 +518,49 @@ class TaskRepository:
             )
             before = {task.id: task for task in found}
             changed = {
-                row.id: _task_of(
-                    dict(row._mapping), before[row.id].tags, self.now, before[row.id].notes
-                )
+                row.id: _task_of(dict(row._mapping), self.now, **_kept(before[row.id]))
                 for row in self.conn.execute(stmt)
             }
-        return [(changed.get(task.id) or task, task.id in changed) for task in found]
+        result = []
+        for task in found:
+            if task.id in changed:
+                result.append((changed[task.id], True))
+            elif task.completed == completed:
+                result.append((task, False))
+            else:  # another process changed it first: it is as wanted, not by us
+                result.append((replace(task, completed=completed), False))
+        return result
+
+    def open_successor(self, task: Task) -> Task | None:
+        """The open task of `task`'s series made when `task` was completed, if any."""
+        from sqlalchemy import select
+
+        if task.series_id is None or task.completed_at is None:
+            return None
+        stmt = select(*self._columns).where(
+            self._owner,
+            tasks.c.series_id == task.series_id,
+            tasks.c.completed.is_(False),
+        )
+        row = self.conn.execute(stmt).first()
+        return None if row is None else _task(row)
 
     def edit(
         self,
-        ref: Ref,
+        task: Task,
         changes: Mapping[str, Any],
         *,
         add_tags: Sequence[str] = (),
         remove_tags: Sequence[str] = (),
+        add_depends: Sequence[Task] = (),
+        remove_depends: Sequence[Task] = (),
     ) -> Task:
-        """Change a task's fields, and add or remove tags; returns it as it now is."""
+        """Change a task's fields, tags and dependencies; returns it as it now is."""
         from sqlalchemy import delete, update
 
         from todo_cli.domain.names import clean_tags
         from todo_cli.errors import InvalidInput
 
-        (task,) = self._resolve([ref])
         columns = {name: value for name, value in changes.items() if name != "tags"}
         tags = set(task.tags)
         if "tags" in changes:
@@ -438,7 +571,9 @@ class TaskRepository:
         except ValueError as exc:
             raise InvalidInput(f"#{task.number}: {exc}") from None
         gone, added = set(task.tags) - new_tags, new_tags - set(task.tags)
-        if not columns and not gone and not added:
+        depends = {t.id: t for t in add_depends if t.id not in task.depends}
+        undepends = [t.id for t in remove_depends if t.id in task.depends]
+        if not columns and not gone and not added and not depends and not undepends:
             return task
         if gone:
             self.conn.execute(
@@ -448,6 +583,15 @@ class TaskRepository:
             self.conn.execute(
                 task_tags.insert(), [{"task_id": task.id, "tag": tag} for tag in sorted(added)]
             )
+        if undepends:
+            self.conn.execute(
+                delete(task_dependencies).where(
+                    task_dependencies.c.task_id == task.id,
+                    task_dependencies.c.depends_on_id.in_(undepends),
+                )
+            )
+        if depends:
+            self._link(task.id, list(depends))
         stmt = (
             update(tasks)
             .where(tasks.c.id == task.id)
@@ -455,7 +599,26 @@ class TaskRepository:
             .returning(*_PLAIN_COLUMNS)
         )
         row = self.conn.execute(stmt).one()
-        return _task_of(dict(row._mapping), sorted(new_tags), self.now, task.notes)
+        removed_numbers = {t.number for t in remove_depends}
+        blocked_by = {n for n in task.blocked_by if n not in removed_numbers}
+        blocked_by |= {t.number for t in depends.values() if not t.completed}
+        kept = _kept(task) | {
+            "tags": sorted(new_tags),
+            "depends": [*(d for d in task.depends if d not in undepends), *depends],
+            "blocked_by": sorted(blocked_by),
+        }
+        return _task_of(dict(row._mapping), self.now, **kept)
+
+    def dependency_edges(self) -> list[tuple[UUID, UUID]]:
+        """Every (task, waits on) pair among the user's tasks: the graph a cycle check walks."""
+        from sqlalchemy import select
+
+        stmt = (
+            select(task_dependencies.c.task_id, task_dependencies.c.depends_on_id)
+            .join(tasks, tasks.c.id == task_dependencies.c.task_id)
+            .where(self._owner)
+        )
+        return [(row[0], row[1]) for row in self.conn.execute(stmt)]
 
     def add_note(self, ref: Ref, text: str) -> Task:
         """Add a note to a task (and move its updated_at); returns the task."""
@@ -473,7 +636,7 @@ class TaskRepository:
         )
         row = self.conn.execute(stmt).one()
         notes = tuple(sorted((*task.notes, Note(created_at=self.now, text=text))))
-        return _task_of(dict(row._mapping), task.tags, self.now, notes)
+        return _task_of(dict(row._mapping), self.now, **(_kept(task) | {"notes": notes}))
 
     def delete(self, refs: Sequence[Ref]) -> list[Task]:
         return self.delete_tasks(self._resolve(refs))
@@ -492,6 +655,37 @@ class TaskRepository:
 
     def get(self, ref: Ref) -> Task:
         return self.get_many([ref])[0]
+
+    def by_ids(self, ids: Sequence[UUID]) -> list[Task]:
+        """The user's tasks with these ids, by number (ids of others are left out)."""
+        from sqlalchemy import select
+
+        if not ids:
+            return []
+        stmt = (
+            select(*self._columns)
+            .where(self._owner, tasks.c.id.in_(list(ids)))
+            .order_by(tasks.c.number)
+        )
+        return [_task(row) for row in self.conn.execute(stmt)]
+
+    def waiting_on(self, task: Task) -> list[Task]:
+        """The user's tasks that wait on `task`, by number."""
+        from sqlalchemy import select
+
+        stmt = (
+            select(*self._columns)
+            .where(
+                self._owner,
+                tasks.c.id.in_(
+                    select(task_dependencies.c.task_id).where(
+                        task_dependencies.c.depends_on_id == task.id
+                    )
+                ),
+            )
+            .order_by(tasks.c.number)
+        )
+        return [_task(row) for row in self.conn.execute(stmt)]
 
     def find(self, query: TaskQuery) -> Iterator[Task]:
         """The user's tasks, in order, streamed.
@@ -616,6 +810,9 @@ class TaskRepository:
         if wanted.overdue:
             yield tasks.c.completed.is_(False)
             yield tasks.c.due < self._at(self.now)
+        if wanted.blocked is not None:
+            blocked = self._has_open(waits_on=True)
+            yield blocked if wanted.blocked else ~blocked
         for word in wanted.words:
             yield self._contains(word)
 

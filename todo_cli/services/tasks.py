@@ -1,14 +1,23 @@
-"""Task commands: each function is one command's transaction and its logic."""
+"""Task commands: each function is one command's transaction and its logic.
+
+Recurrence and dependencies live here, over the pure rules of
+:mod:`todo_cli.domain.recurrence`: completing a recurring task makes its
+successor in the same transaction; reopening it takes back an untouched
+successor; a dependency that would close a cycle is refused, naming it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
 
 from todo_cli.db.transaction import transaction
 from todo_cli.domain.filters import Filter
-from todo_cli.errors import Declined, NotFound
+from todo_cli.errors import Declined, InvalidInput, NotFound
 from todo_cli.repository.refs import Ref
 from todo_cli.repository.tasks import AddedTasks, Counted, TaskQuery, TaskRepository
 from todo_cli.services.common import Report, deliver
@@ -21,14 +30,43 @@ if TYPE_CHECKING:
 
 # Which tasks a command acts on: the references typed, or a filter.
 Selection = Sequence[Ref] | Filter
+# The recurrence bookkeeping a series keeps on each of its tasks.
+_SERIES_FIELDS = ("recur", "series_id", "recur_anchor", "recur_index")
+
+
+def _zone() -> tzinfo:
+    from todo_cli.domain.dates import local_zone
+
+    return local_zone()
+
+
+def _start_series(values: dict[str, Any], due: datetime | None, *, series: UUID | None) -> None:
+    """A task given a recurrence starts (or restarts) its series at its due date."""
+    if values.get("recur") is None:
+        return
+    if due is None:
+        raise InvalidInput(
+            f"recur:{values['recur']} needs a due date", hint="add one, e.g. due:mon"
+        )
+    values["series_id"] = series or uuid4()
+    values["recur_anchor"] = due
+    values["recur_index"] = 0
 
 
 def add(
-    settings: Settings, values: Mapping[str, Any], *, report: Report[Task] | None = None
+    settings: Settings,
+    values: Mapping[str, Any],
+    *,
+    depends: Sequence[Ref] = (),
+    report: Report[Task] | None = None,
 ) -> Task:
-    """Add one task from validated values."""
+    """Add one task from validated values (and the tasks it waits on)."""
+    wanted = dict(values)
+    _start_series(wanted, wanted.get("due"), series=None)
     with transaction(settings) as conn:
-        return deliver(report, TaskRepository(conn, settings.user).add(values))
+        repository = TaskRepository(conn, settings.user)
+        waits_on = repository.get_many(depends) if depends else []
+        return deliver(report, repository.add(wanted, depends=waits_on))
 
 
 def add_many(
@@ -38,8 +76,13 @@ def add_many(
     report: Report[AddedTasks] | None = None,
 ) -> AddedTasks:
     """Add many tasks, all or nothing, in one transaction."""
+    wanted = []
+    for item in items:
+        values = dict(item)
+        _start_series(values, values.get("due"), series=None)
+        wanted.append(values)
     with transaction(settings) as conn:
-        return deliver(report, TaskRepository(conn, settings.user).add_many(items))
+        return deliver(report, TaskRepository(conn, settings.user).add_many(wanted))
 
 
 @contextmanager
@@ -69,26 +112,184 @@ def _selected(repository: TaskRepository, selection: Selection, *, status: str) 
     return found
 
 
+@dataclass(frozen=True)
+class Changed:
+    """One task `done` or `reopen` acted on, and what followed from it."""
+
+    task: Task
+    changed: bool
+    # done: the next task of its series; reopen: none.
+    created: Task | None = None
+    # reopen: the successor taken back (it was never touched).
+    removed: Task | None = None
+    # reopen: the task left its series (its successor had been changed).
+    detached: bool = False
+
+
+@dataclass(frozen=True)
+class Completion:
+    results: list[Changed] = field(default_factory=list)
+
+    @property
+    def created(self) -> list[Task]:
+        return [r.created for r in self.results if r.created is not None]
+
+
+def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """The next task of `task`'s series: what carries over, and its due (and wait)."""
+    from todo_cli.domain.recurrence import next_due, parse_recur, shift
+
+    assert task.recur is not None
+    assert task.due is not None
+    following = next_due(
+        parse_recur(task.recur),
+        due=task.due,
+        anchor=task.recur_anchor or task.due,
+        index=task.recur_index or 0,
+        completed_at=task.completed_at or now,
+        now=now,
+        tz=tz,
+    )
+    return {
+        "title": task.title,
+        "description": task.description,
+        "priority": task.priority,
+        "project": task.project,
+        "tags": task.tags,
+        "recur": task.recur,
+        "series_id": task.series_id,
+        "due": following.due,
+        "wait": shift(task.wait, task.due, following.due, tz),
+        "recur_anchor": following.anchor,
+        "recur_index": following.index,
+    }
+
+
 def set_completed(
     settings: Settings,
     selection: Selection,
     completed: bool,
     *,
-    report: Report[list[tuple[Task, bool]]] | None = None,
-) -> list[tuple[Task, bool]]:
-    """Complete (or reopen) tasks; each with whether it changed.
+    report: Report[Completion] | None = None,
+) -> Completion:
+    """Complete (or reopen) tasks, with what follows for recurring ones.
 
-    By filter, `done` takes the open tasks that match and `reopen` the done ones.
+    By filter, `done` takes the open tasks that match and `reopen` the done
+    ones. Completing a recurring task adds the next of its series (once: a
+    task completed twice, or by two processes at once, makes one).
+    Reopening one takes back the successor its completion made, if nobody
+    touched it; otherwise the reopened task leaves the series, so a series
+    never has two open tasks.
     """
     with transaction(settings) as conn:
         repository = TaskRepository(conn, settings.user)
         found = _selected(repository, selection, status="open" if completed else "done")
-        return deliver(report, repository.set_completed_rows(found, completed))
+        prepared: dict[UUID, Changed] = {}
+        if not completed:
+            found, prepared = _before_reopen(repository, found)
+        results = []
+        tz = _zone() if completed else None
+        for task, did in repository.set_completed_rows(found, completed):
+            change = prepared.get(task.id, Changed(task, did))
+            change = Changed(task, did, change.created, change.removed, change.detached)
+            if completed and did and task.recur is not None:
+                assert tz is not None
+                nxt = repository.add(successor_values(task, now=repository.now, tz=tz))
+                change = Changed(task, did, created=nxt)
+            results.append(change)
+        return deliver(report, Completion(results))
 
 
-def show(settings: Settings, ref: Ref) -> Task:
+def _before_reopen(
+    repository: TaskRepository, found: list[Task]
+) -> tuple[list[Task], dict[UUID, Changed]]:
+    """Make room in each series for a task about to be reopened."""
+    from dataclasses import replace
+
+    prepared: dict[UUID, Changed] = {}
+    ready = []
+    for task in found:
+        open_one = repository.open_successor(task) if task.completed else None
+        if open_one is None:
+            ready.append(task)
+            continue
+        untouched = open_one.updated_at == open_one.created_at and not open_one.notes
+        if untouched and open_one.created_at == task.completed_at:
+            repository.delete_tasks([open_one])
+            prepared[task.id] = Changed(task, True, removed=open_one)
+            ready.append(task)
+        else:
+            detached = repository.edit(task, dict.fromkeys(_SERIES_FIELDS))
+            prepared[task.id] = Changed(task, True, detached=True)
+            ready.append(replace(detached, completed=True))
+    return ready, prepared
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One task, with the tasks it waits on and the tasks that wait on it."""
+
+    task: Task
+    waits_on: list[Task]
+    waited_on_by: list[Task]
+
+
+def show(settings: Settings, ref: Ref) -> Detail:
+    with transaction(settings, read_only=True) as conn:
+        repository = TaskRepository(conn, settings.user)
+        task = repository.get(ref)
+        waits_on = repository.by_ids(task.depends) if task.depends else []
+        waited_on_by = repository.waiting_on(task) if task.blocks or task.completed else []
+        return Detail(task, waits_on, waited_on_by)
+
+
+def get(settings: Settings, ref: Ref) -> Task:
     with transaction(settings, read_only=True) as conn:
         return TaskRepository(conn, settings.user).get(ref)
+
+
+def _refuse_cycles(
+    repository: TaskRepository, task: Task, adding: Sequence[Task], removing: Sequence[Task]
+) -> None:
+    """A dependency that would let a task wait on itself, by any path, is refused."""
+    if any(other.id == task.id for other in adding):
+        raise InvalidInput(f"#{task.number} cannot wait on itself", hint="nothing was changed")
+    if not adding:
+        return
+    gone = {(task.id, other.id) for other in removing}
+    edges: dict[UUID, set[UUID]] = {}
+    for waiting, waited in repository.dependency_edges():
+        if (waiting, waited) not in gone:
+            edges.setdefault(waiting, set()).add(waited)
+    for other in adding:
+        edges.setdefault(task.id, set()).add(other.id)
+    for other in adding:
+        path = _path(edges, other.id, task.id)
+        if path is not None:
+            numbers = {t.id: t.number for t in repository.by_ids([task.id, *path])}
+            shown = " -> ".join(f"#{numbers.get(step, '?')}" for step in [task.id, *path])
+            raise InvalidInput(
+                f"that makes a cycle: {shown} (each waits on the next)",
+                hint="nothing was changed",
+            )
+
+
+def _path(edges: Mapping[UUID, set[UUID]], start: UUID, goal: UUID) -> list[UUID] | None:
+    """A path of dependencies from start to goal (both included), or None."""
+    previous: dict[UUID, UUID | None] = {start: None}
+    frontier = [start]
+    while frontier:
+        step = frontier.pop()
+        if step == goal:
+            path = [step]
+            while previous[path[-1]] is not None:
+                path.append(previous[path[-1]])  # type: ignore[arg-type]
+            return list(reversed(path))
+        for nxt in edges.get(step, ()):
+            if nxt not in previous:
+                previous[nxt] = step
+                frontier.append(nxt)
+    return None
 
 
 def edit(
@@ -98,13 +299,43 @@ def edit(
     *,
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
+    add_depends: Sequence[Ref] = (),
+    remove_depends: Sequence[Ref] = (),
     report: Report[Task] | None = None,
 ) -> Task:
     with transaction(settings) as conn:
-        task = TaskRepository(conn, settings.user).edit(
-            ref, changes, add_tags=add_tags, remove_tags=remove_tags
+        repository = TaskRepository(conn, settings.user)
+        (task,) = repository.get_many([ref])
+        wanted = dict(changes)
+        _recurrence_edit(task, wanted)
+        adding = repository.get_many(add_depends) if add_depends else []
+        removing = repository.get_many(remove_depends) if remove_depends else []
+        _refuse_cycles(repository, task, adding, removing)
+        edited = repository.edit(
+            task,
+            wanted,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            add_depends=adding,
+            remove_depends=removing,
         )
-        return deliver(report, task)
+        return deliver(report, edited)
+
+
+def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
+    """`recur:` ends a series; `recur:X` starts or changes one; a series keeps its due."""
+    due = wanted.get("due", task.due)
+    if "recur" in wanted:
+        if wanted["recur"] is None:
+            wanted.update(dict.fromkeys(("recur", "recur_anchor", "recur_index")))
+            return
+        _start_series(wanted, due, series=task.series_id)
+        return
+    if task.recur is not None and "due" in wanted and due is None:
+        raise InvalidInput(
+            f"#{task.number} repeats ({task.recur}) and needs its due date",
+            hint="end the series with recur: to clear the due date",
+        )
 
 
 def note(settings: Settings, ref: Ref, text: str, *, report: Report[Task] | None = None) -> Task:
@@ -124,6 +355,8 @@ def delete(
     The question is asked outside any transaction (a person may take their
     time; SQLite would hold its write lock all along), and then exactly the
     tasks that were shown are deleted, even if numbers or a filter were typed.
+    Deleting the open task of a recurring series ends the series; deleting a
+    task others wait on frees them (the database drops the dependency).
     """
     if confirm is not None:
         with transaction(settings, read_only=True) as conn:
