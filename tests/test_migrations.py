@@ -276,7 +276,7 @@ def test_sqlite_behind_head_is_upgraded_on_first_use(db_url: str, backend: str) 
         not_applicable("PostgreSQL is never changed implicitly")
     todo = Todo(db_url)
     todo("add", "kept")
-    assert run_cli(["--db", db_url, "db", "downgrade"]).exit_code == 0
+    assert run_cli(["--db", db_url, "db", "downgrade", "--yes"]).exit_code == 0
     assert todo("list", "--json").json()[0]["title"] == "kept"
     assert revision(db_url) == HEAD_REVISION
 

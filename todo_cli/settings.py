@@ -82,6 +82,8 @@ class Settings:
     connect_timeout: float
     connect_retries: int
     is_default_sqlite: bool
+    # The command line as typed (secrets masked), recorded with each change.
+    command: str = ""
 
 
 def config_path(environ: Mapping[str, str]) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -29,10 +30,25 @@ class AppState:
 
     def settings(self) -> Settings:
         if self._settings is None:
+            from dataclasses import replace
+
             from todo_cli.settings import resolve
 
-            self._settings = resolve(db=self.db, user=self.user)
+            resolved = resolve(db=self.db, user=self.user)
+            self._settings = replace(resolved, command=command_line())
         return self._settings
+
+
+_ARGV: ContextVar[tuple[str, ...]] = ContextVar("todo_argv", default=())
+
+
+def command_line() -> str:
+    """This command as typed, for the journal: quoted like a shell, secrets masked."""
+    import shlex
+
+    from todo_cli.redact import mask_text, scrub
+
+    return scrub(mask_text(shlex.join(("todo", *_ARGV.get()))))
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -170,6 +186,7 @@ class TodoGroup(TyperGroup):
     def _run(
         self, argv: list[str], prog_name: str | None, complete_var: str | None, **extra: Any
     ) -> int:
+        _ARGV.set(tuple(argv))
         as_json = _wants_json(argv)
         debug = debugging(argv)
         try:

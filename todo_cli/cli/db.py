@@ -99,7 +99,11 @@ def downgrade(
         if yes:
             render.tell(f"deleting {listing}")
             return True
-        return ask(f"this downgrade deletes {listing}; go ahead?", yes)
+        return ask(
+            f"this downgrade deletes {listing}; go ahead?",
+            yes,
+            unasked=f"this downgrade would delete {listing}",
+        )
 
     before, after, losses = migrate.downgrade(settings, revision, confirm=confirm)
     if json:

@@ -24,17 +24,19 @@ Limit = Annotated[
 ]
 
 
-def ask(question: str, yes: bool) -> bool:
+def ask(question: str, yes: bool, *, unasked: str | None = None) -> bool:
     """--yes goes ahead; a terminal is asked (no is False); with neither, refuse.
 
     Without a terminal nobody can answer, and guessing "yes" would destroy
-    data: that is ConfirmationRequired (exit 2), nothing changed.
+    data: that is ConfirmationRequired (exit 2), nothing changed. `unasked`
+    is what the refusal says (default: the question, as a statement).
     """
     if yes:
         return True
     if not sys.stdin.isatty():
         raise ConfirmationRequired(
-            f"{question.rstrip('?')} needs confirmation", hint="pass --yes; nothing was changed"
+            unasked or f"{question.rstrip('?')} needs confirmation",
+            hint="pass --yes; nothing was changed",
         )
     return typer.confirm(question, default=False, err=True)
 

@@ -15,9 +15,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
+    Connection,
     DateTime,
     Dialect,
     ForeignKey,
@@ -29,9 +31,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    event,
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from todo_cli.domain.fields import COLUMN_FIELDS, FieldSpec
@@ -134,10 +138,12 @@ users = Table(
     # newer task than the one the user meant.
     Column("task_counter", Integer, nullable=False, server_default="0"),
     Column("conversation_counter", Integer, nullable=False, server_default="0"),
+    Column("operation_counter", Integer, nullable=False, server_default="0"),
     UniqueConstraint("name"),
     CheckConstraint(not_blank_and_at_most("name", USER_NAME_MAX), name="name_length"),
     CheckConstraint("task_counter >= 0", name="task_counter"),
     CheckConstraint("conversation_counter >= 0", name="conversation_counter"),
+    CheckConstraint("operation_counter >= 0", name="operation_counter"),
 )
 
 
@@ -300,3 +306,97 @@ messages = Table(
     CheckConstraint(f"role IN ({_roles})", name="role"),
     CheckConstraint(not_blank_and_at_most("content", MESSAGE_CONTENT_MAX), name="content_length"),
 )
+
+# --- the journal -------------------------------------------------------------------
+
+operations = Table(
+    "operations",
+    metadata,
+    # A stable id: the unit a later sync between two databases replays.
+    Column("id", Uuid, primary_key=True),
+    # Null for a write made outside todo (no user to give it to).
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    # Per user, counting up: `todo history` shows it.
+    Column("number", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    # The command line as typed, secrets masked.
+    Column("command", Text, nullable=False),
+    # PostgreSQL: the transaction that wrote it, which is how the triggers
+    # find it. SQLite: `open` while its command is being written.
+    Column("txid", BigInteger, nullable=True),
+    Column("open", Boolean, nullable=False, server_default=false()),
+    # An undo and the operation it reverted point at each other.
+    Column("undoes", Uuid, ForeignKey("operations.id", ondelete="SET NULL"), nullable=True),
+    Column("undone_by", Uuid, ForeignKey("operations.id", ondelete="SET NULL"), nullable=True),
+    UniqueConstraint("user_id", "number"),
+    Index(None, "txid"),
+    Index(
+        "ix_operations_open",
+        "open",
+        sqlite_where=text("open"),
+        postgresql_where=text("open"),
+    ),
+    Index(None, "created_at"),
+)
+
+journal = Table(
+    "journal",
+    metadata,
+    # Order of the changes (within an operation and across them).
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("operation_id", Uuid, ForeignKey("operations.id", ondelete="CASCADE"), nullable=False),
+    Column("table_name", String(40), nullable=False),
+    Column("action", String(6), nullable=False),
+    # The row's key as a JSON array (["<uuid>"], or ["<task>", "<tag>"]).
+    Column("row_key", Text, nullable=False),
+    # The row before and after, as JSON objects of its columns.
+    Column("before", JSONB().with_variant(Text, "sqlite"), nullable=True),
+    Column("after", JSONB().with_variant(Text, "sqlite"), nullable=True),
+    CheckConstraint("action IN ('insert', 'update', 'delete')", name="action"),
+    Index(None, "operation_id", "id"),
+    # "Which later operation touched this row?" when an undo would overwrite.
+    Index(None, "table_name", "row_key"),
+)
+
+
+def _create_triggers(target: MetaData, connection: Connection, **_: Any) -> None:
+    """The database-side rules create_all must make too: journal and immutable messages."""
+    from todo_cli.db import journal_ddl
+
+    dialect = connection.dialect.name
+    statements: list[str] = []
+    if dialect == "postgresql":
+        statements += [*journal_ddl.PG_FUNCTIONS, MESSAGES_IMMUTABLE_PG_FUNCTION]
+        for name, key in journal_ddl.JOURNALED.items():
+            statements += journal_ddl.pg_triggers(name, key)
+        statements.append(MESSAGES_IMMUTABLE_PG_TRIGGER)
+    else:
+        for name, key in journal_ddl.JOURNALED.items():
+            columns = [column.name for column in target.tables[name].columns]
+            statements += journal_ddl.sqlite_triggers(name, columns, key)
+        statements.append(MESSAGES_IMMUTABLE_SQLITE_TRIGGER)
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+MESSAGES_IMMUTABLE_PG_FUNCTION = """
+CREATE FUNCTION todo_refuse_message_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'messages are immutable: UPDATE of message % refused', OLD.id
+        USING ERRCODE = 'restrict_violation';
+END
+$$
+"""
+MESSAGES_IMMUTABLE_PG_TRIGGER = (
+    "CREATE TRIGGER trg_messages_immutable BEFORE UPDATE ON messages "
+    "FOR EACH ROW EXECUTE FUNCTION todo_refuse_message_update()"
+)
+MESSAGES_IMMUTABLE_SQLITE_TRIGGER = (
+    "CREATE TRIGGER trg_messages_immutable BEFORE UPDATE ON messages "
+    "BEGIN SELECT RAISE(ABORT, 'messages are immutable: UPDATE refused'); END"
+)
+
+event.listen(metadata, "after_create", _create_triggers)

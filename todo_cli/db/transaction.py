@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from todo_cli.db.connect import connected
 from todo_cli.db.revisions import HEAD, is_newer, mismatch, read_revision
 from todo_cli.db.url import parse_url
+from todo_cli.repository import journal
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -27,6 +29,9 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
 
     SQLite (an embedded, personal file) is created or upgraded on first use.
     A PostgreSQL schema is never changed implicitly: behind head is exit 4.
+    A transaction that may write opens its operation in the journal first
+    (its id in ``conn.info["todo_operation"]``): the database's triggers
+    record every row it changes under it, and it commits or vanishes with them.
     """
     db = parse_url(settings.database_url)
     with connected(db, settings) as conn:
@@ -43,7 +48,13 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
 
                 migrate.upgrade_sqlite_in_place(db, settings)
                 txn = conn.begin()
+            if not read_only:
+                conn.info["todo_operation"] = journal.begin(
+                    conn, settings.user, settings.command or "todo", datetime.now(UTC)
+                )
             yield conn
+            if not read_only:
+                journal.finish(conn)
             txn.commit()
         finally:
             if txn.is_active:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.sql.elements import ColumnElement
 
-Counter = Literal["task_counter", "conversation_counter"]
+Counter = Literal["task_counter", "conversation_counter", "operation_counter"]
 
 
 def user_id_of(name: str) -> ColumnElement[Any]:
@@ -46,6 +46,7 @@ def upsert_taking_numbers(
             created_at=now,
             task_counter=count if counter == "task_counter" else 0,
             conversation_counter=count if counter == "conversation_counter" else 0,
+            operation_counter=count if counter == "operation_counter" else 0,
         )
         .on_conflict_do_update(index_elements=[users.c.name], set_={counter: column + count})
         .returning(users.c.id, column)

@@ -1,0 +1,245 @@
+"""History for people and scripts: what each operation did, a task's changes field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from todo_cli.domain.text import one_line
+from todo_cli.output.render import plural, rfc3339
+from todo_cli.output.table import Column, Table
+
+if TYPE_CHECKING:
+    from todo_cli.repository.journal import Change, Operation, Summary
+    from todo_cli.services.history import Undone
+
+# Fields that say nothing to a person reading a task's history.
+_QUIET = {"updated_at", "user_id", "id", "recur_anchor", "recur_index", "series_id"}
+
+
+def _numbers(changes: Sequence[Change], wanted: Any) -> str:
+    return " ".join(
+        f"#{image['number']}"
+        for change in changes
+        if wanted(change) and (image := change.after or change.before) and "number" in image
+    )
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true")
+
+
+def describe(operation: Operation, summary: Summary) -> str:
+    """One line on what an operation changed: "completed #3 #4", "deleted #7 (Buy milk)"."""
+    if operation.undoes is not None:
+        return f"undid {_what_undo(summary)}"
+    counts = summary.counts
+    tasks = [c for c in summary.samples if c.table == "tasks"]
+    parts: list[str] = []
+    added = counts.get(("tasks", "insert"), 0)
+    if added:
+        first = next((c for c in tasks if c.action == "insert"), None)
+        if added == 1 and first and first.after:
+            parts.append(f"added #{first.after['number']} ({one_line(first.after['title'])})")
+        else:
+            parts.append(f"added {plural(added, 'task')}")
+    updated = counts.get(("tasks", "update"), 0)
+    if updated:
+        parts.append(_updates(tasks, updated, counts))
+    deleted = counts.get(("tasks", "delete"), 0)
+    if deleted:
+        first = next((c for c in tasks if c.action == "delete"), None)
+        if deleted == 1 and first and first.before:
+            parts.append(f"deleted #{first.before['number']} ({one_line(first.before['title'])})")
+        else:
+            parts.append(f"deleted {plural(deleted, 'task')}")
+    parts += _chat(summary)
+    return "; ".join(parts) if parts else _counted(counts)
+
+
+def _updates(tasks: list[Change], updated: int, counts: dict[tuple[str, str], int]) -> str:
+    changes = [c for c in tasks if c.action == "update" and c.before and c.after]
+
+    def became(change: Change, done: bool) -> bool:
+        assert change.before is not None
+        assert change.after is not None
+        return (
+            _truthy(change.after["completed"]) == done
+            and _truthy(change.before["completed"]) != done
+        )
+
+    verb = "edited"
+    chosen = changes
+    if changes and all(became(c, True) for c in changes):
+        verb = "completed"
+    elif changes and all(became(c, False) for c in changes):
+        verb = "reopened"
+    elif counts.get(("task_notes", "insert")):
+        verb = "noted"
+    shown = _numbers(chosen, lambda change: True)
+    more = f" and {updated - len(chosen)} more" if updated > len(chosen) else ""
+    return f"{verb} {shown}{more}".strip()
+
+
+def _chat(summary: Summary) -> list[str]:
+    counts = summary.counts
+    conversations = [c for c in summary.samples if c.table == "conversations"]
+    messages = counts.get(("messages", "insert"), 0)
+    parts = []
+    started = [c for c in conversations if c.action == "insert" and c.after]
+    if started:
+        numbers = " ".join(f"#{c.after['number']}" for c in started if c.after)
+        detail = f" ({plural(messages, 'message')})" if messages else ""
+        parts.append(f"{'imported' if messages else 'started'} conversation {numbers}{detail}")
+    elif messages:
+        target = next((c for c in conversations if c.after), None)
+        where = f" to conversation #{target.after['number']}" if target and target.after else ""
+        parts.append(f"appended {plural(messages, 'message')}{where}")
+    gone = [c for c in conversations if c.action == "delete" and c.before]
+    if gone:
+        numbers = " ".join(f"#{c.before['number']}" for c in gone if c.before)
+        parts.append(f"deleted conversation {numbers}")
+    return parts
+
+
+def _what_undo(summary: Summary) -> str:
+    return _counted(summary.counts) or "nothing"
+
+
+def _counted(counts: dict[tuple[str, str], int]) -> str:
+    return ", ".join(f"{action} {n} {table}" for (table, action), n in sorted(counts.items()))
+
+
+def history_table(rows: Sequence[tuple[Operation, Summary]]) -> None:
+    table = Table(
+        [
+            Column("#", align="right"),
+            Column("when"),
+            Column("command", flexible=True),
+            Column("what changed"),
+        ]
+    )
+    for operation, summary in rows:
+        undone = " (undone)" if operation.undone_by is not None else ""
+        table.add(
+            [
+                str(operation.number or ""),
+                operation.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                one_line(operation.command),
+                describe(operation, summary) + undone,
+            ]
+        )
+    table.write()
+
+
+def operation_json(operation: Operation, summary: Summary | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": str(operation.id),
+        "number": operation.number,
+        "created_at": rfc3339(operation.created_at),
+        "command": operation.command,
+        "undone": operation.undone_by is not None,
+        "undoes": str(operation.undoes) if operation.undoes else None,
+    }
+    if summary is not None:
+        data["summary"] = describe(operation, summary)
+        data["changes"] = [
+            {"table": table, "action": action, "rows": n}
+            for (table, action), n in sorted(summary.counts.items())
+        ]
+    return data
+
+
+def _value(value: Any) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return one_line(value)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed.astimezone().strftime("%Y-%m-%d %H:%M")
+    if value in (True, False):
+        return "yes" if value else "no"
+    return one_line(str(value))
+
+
+def field_changes(change: Change) -> list[str]:
+    """What one recorded change did to a task, field by field ("title: A -> B")."""
+    if change.table == "task_tags":
+        tag = change.key[1]
+        return [f"+{tag}" if change.action == "insert" else f"-{tag}"]
+    if change.table == "task_notes":
+        text = (change.after or change.before or {}).get("text", "")
+        return [f"note {'added' if change.action == 'insert' else 'removed'}: {one_line(text)}"]
+    if change.table == "task_dependencies":
+        other = str(change.key[1])
+        return [f"{'waits on' if change.action == 'insert' else 'no longer waits on'} {other[:8]}"]
+    if change.action == "insert":
+        return ["added"]
+    if change.action == "delete":
+        return ["deleted"]
+    before, after = change.before or {}, change.after or {}
+    lines = []
+    for name in after:
+        if name in _QUIET or before.get(name) == after.get(name):
+            continue
+        old, new = before.get(name), after.get(name)
+        if name == "completed":
+            old, new = _truthy(old), _truthy(new)
+        lines.append(f"{name}: {_value(old)} -> {_value(new)}")
+    return lines
+
+
+def task_history(task_number: int, changes: Sequence[tuple[Operation, Change]]) -> None:
+    import sys
+
+    out = sys.stdout
+    if not changes:
+        out.write(f"#{task_number}: no recorded changes\n")
+        return
+    last: Any = None
+    for operation, change in changes:
+        if operation.id != last:
+            when = operation.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            undone = " (undone)" if operation.undone_by else ""
+            out.write(
+                f"#{operation.number or '-'}  {when}  {one_line(operation.command)}{undone}\n"
+            )
+            last = operation.id
+        for line in field_changes(change):
+            out.write(f"    {line}\n")
+
+
+def undone_text(result: Undone) -> str:
+    plan = result.plan
+    parts = []
+    for label, counts in (
+        ("removed", plan.removed),
+        ("set back", plan.reverted),
+        ("restored", plan.restored),
+    ):
+        if counts:
+            parts.append(
+                f"{label} "
+                + ", ".join(
+                    plural(n, table.removesuffix("s").replace("_", " "))
+                    for table, n in counts.items()
+                )
+            )
+    verb = "would undo" if result.dry_run else "undid"
+    operation = result.operation
+    return f"{verb} #{operation.number} ({operation.command}): " + ("; ".join(parts) or "nothing")
+
+
+def undone_json(result: Undone) -> dict[str, Any]:
+    plan = result.plan
+    return {
+        "dry_run": result.dry_run,
+        "undone": operation_json(result.operation),
+        "removed": plan.removed,
+        "set_back": plan.reverted,
+        "restored": plan.restored,
+    }

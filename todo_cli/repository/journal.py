@@ -1,0 +1,515 @@
+"""The journal: operations, the row images the database recorded, and undoing one.
+
+Every write transaction opens an operation first (:func:`begin`); triggers in
+the database attach each changed row's images to it (``db.journal_ddl``).
+Undo works on those images alone, table by table and set-wise, so undoing a
+bulk add of 100,000 tasks is a handful of statements: rows the operation
+added are deleted, rows it changed are set back, rows it deleted come back
+with their ids and numbers. Before any of that, every row it touched must
+still be exactly as the operation left it; otherwise undo refuses and names
+the rows and the later operation that changed them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from todo_cli.db import journal_ddl
+from todo_cli.db.schema import journal, metadata, operations
+from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+# Parents before children: rows come back in this order, and go in the other.
+TABLE_ORDER = ("tasks", "conversations", "task_tags", "task_notes", "task_dependencies", "messages")
+# How many rows of each operation `history` looks at to say what it did.
+SAMPLE = 5
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: UUID
+    number: int | None
+    created_at: datetime
+    command: str
+    undoes: UUID | None
+    undone_by: UUID | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row's change within an operation, as the database recorded it."""
+
+    operation: UUID
+    table: str
+    action: str
+    key: list[Any]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass
+class Summary:
+    """What an operation did, counted by table and action, with a few of its rows."""
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    samples: list[Change] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A row that changed after the operation that undo would revert."""
+
+    table: str
+    key: list[Any]
+    image: dict[str, Any] | None
+    later: Operation | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What undoing an operation does, table by table: rows removed, set back, restored."""
+
+    removed: dict[str, int]
+    reverted: dict[str, int]
+    restored: dict[str, int]
+    tasks: list[Change]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.removed or self.reverted or self.restored)
+
+
+def _image(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+def _operation(row: Any) -> Operation:
+    return Operation(
+        id=row.id,
+        number=row.number,
+        created_at=row.created_at,
+        command=row.command,
+        undoes=row.undoes,
+        undone_by=row.undone_by,
+    )
+
+
+def begin(conn: Connection, user: str, command: str, now: datetime) -> UUID:
+    """Open the operation a write transaction's changes are recorded under.
+
+    On PostgreSQL one statement makes the user if missing, takes the next
+    operation number and stamps the transaction id the triggers look for.
+    """
+    from sqlalchemy import func, literal, select
+
+    operation_id = uuid4()
+    if conn.dialect.name == "postgresql":
+        user_row = upsert_taking_numbers("postgresql", user, "operation_counter", 1, now).cte("u")
+        source = select(
+            literal(operation_id, operations.c.id.type),
+            user_row.c.id,
+            user_row.c.operation_counter,
+            literal(now, operations.c.created_at.type),
+            literal(command, operations.c.command.type),
+            func.txid_current(),
+        )
+        columns = ["id", "user_id", "number", "created_at", "command", "txid"]
+        conn.execute(operations.insert().from_select(columns, source))
+        return operation_id
+    user_id, number = take_numbers(conn, user, "operation_counter", 1, now)
+    conn.execute(
+        operations.insert().values(
+            id=operation_id,
+            user_id=user_id,
+            number=number,
+            created_at=now,
+            command=command,
+            open=True,
+        )
+    )
+    return operation_id
+
+
+def finish(conn: Connection) -> None:
+    """SQLite: the operation is written; later writes belong to another."""
+    from sqlalchemy import update
+
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(operations).where(operations.c.open.is_(True)).values(open=False))
+
+
+class JournalRepository:
+    """The current user's operations and their changes."""
+
+    def __init__(self, conn: Connection, user: str) -> None:
+        self.conn = conn
+        self.user = user
+        self._owner = operations.c.user_id == user_id_of(user)
+        self._sqlite = conn.dialect.name == "sqlite"
+
+    # --- reading ------------------------------------------------------------
+
+    def operations(
+        self, *, limit: int | None = None, before: datetime | None = None
+    ) -> list[Operation]:
+        """The user's operations that changed something, newest first."""
+        from sqlalchemy import exists, select
+
+        changed = exists(select(journal.c.id).where(journal.c.operation_id == operations.c.id))
+        stmt = select(operations).where(self._owner, changed).order_by(operations.c.number.desc())
+        if before is not None:
+            stmt = stmt.where(operations.c.created_at < before)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_operation(row) for row in self.conn.execute(stmt)]
+
+    def get(self, operation_id: UUID) -> Operation | None:
+        from sqlalchemy import select
+
+        row = self.conn.execute(select(operations).where(operations.c.id == operation_id)).first()
+        return None if row is None else _operation(row)
+
+    def summaries(self, found: Sequence[Operation]) -> dict[UUID, Summary]:
+        """For each operation: counts by table and action, and its first few task rows."""
+        from sqlalchemy import func, select
+
+        ids = [operation.id for operation in found]
+        result = {operation_id: Summary() for operation_id in ids}
+        if not ids:
+            return result
+        counts = (
+            select(journal.c.operation_id, journal.c.table_name, journal.c.action, func.count())
+            .where(journal.c.operation_id.in_(ids))
+            .group_by(journal.c.operation_id, journal.c.table_name, journal.c.action)
+        )
+        for operation_id, table, action, count in self.conn.execute(counts):
+            result[operation_id].counts[(table, action)] = count
+        place = (
+            func.row_number()
+            .over(
+                partition_by=(journal.c.operation_id, journal.c.table_name), order_by=journal.c.id
+            )
+            .label("place")
+        )
+        ranked = (
+            select(journal, place)
+            .where(
+                journal.c.operation_id.in_(ids),
+                journal.c.table_name.in_(("tasks", "conversations")),
+            )
+            .subquery()
+        )
+        sample = select(ranked).where(ranked.c.place <= SAMPLE).order_by(ranked.c.id)
+        for row in self.conn.execute(sample):
+            result[row.operation_id].samples.append(self._change(row))
+        return result
+
+    def task_changes(self, task_id: UUID) -> Iterator[tuple[Operation, Change]]:
+        """Every recorded change of one task and its tags, notes and dependencies, oldest first."""
+        from sqlalchemy import func, or_, select
+
+        key = self._key_text([task_id])
+        prefix = key[:-1] + ","
+        image = func.coalesce(journal.c.after, journal.c.before)
+        if self._sqlite:
+            note_of = func.json_extract(image, "$.task_id") == task_id.hex
+        else:
+            note_of = image.op("->>")("task_id") == str(task_id)
+        stmt = (
+            select(
+                journal,
+                *[
+                    operations.c[name]
+                    for name in ("number", "created_at", "command", "undoes", "undone_by")
+                ],
+            )
+            .join(operations, operations.c.id == journal.c.operation_id)
+            .where(
+                self._owner,
+                or_(
+                    (journal.c.table_name == "tasks") & (journal.c.row_key == key),
+                    journal.c.table_name.in_(("task_tags", "task_dependencies"))
+                    & journal.c.row_key.startswith(prefix, autoescape=True),
+                    (journal.c.table_name == "task_notes") & note_of,
+                ),
+            )
+            .order_by(journal.c.id)
+        )
+        for row in self.conn.execute(stmt):
+            operation = Operation(
+                id=row.operation_id,
+                number=row.number,
+                created_at=row.created_at,
+                command=row.command,
+                undoes=row.undoes,
+                undone_by=row.undone_by,
+            )
+            yield operation, self._change(row)
+
+    def _key_text(self, values: Sequence[Any]) -> str:
+        """A row key as the triggers write it (JSON text of the key's columns)."""
+        if self._sqlite:
+            return json.dumps([v.hex if isinstance(v, UUID) else v for v in values]).replace(
+                ", ", ","
+            )
+        return json.dumps([str(v) if isinstance(v, UUID) else v for v in values])
+
+    def _change(self, row: Any) -> Change:
+        return Change(
+            operation=row.operation_id,
+            table=row.table_name,
+            action=row.action,
+            key=json.loads(row.row_key),
+            before=_image(row.before),
+            after=_image(row.after),
+        )
+
+    def latest_undoable(self, *, besides: UUID | None) -> Operation | None:
+        """The user's latest operation that changed something, is not undone, and is no undo."""
+        from sqlalchemy import exists, select
+
+        changed = exists(select(journal.c.id).where(journal.c.operation_id == operations.c.id))
+        stmt = (
+            select(operations)
+            .where(
+                self._owner,
+                changed,
+                operations.c.undone_by.is_(None),
+                operations.c.undoes.is_(None),
+            )
+            .order_by(operations.c.number.desc())
+            .limit(1)
+        )
+        if besides is not None:
+            stmt = stmt.where(operations.c.id != besides)
+        row = self.conn.execute(stmt).first()
+        return None if row is None else _operation(row)
+
+    # --- undo -----------------------------------------------------------------
+
+    def _key_match(self, table: str, alias: str, source: str) -> str:
+        """SQL: the row of `table` (as `alias`) whose key is the journal row_key in `source`."""
+        key = journal_ddl.JOURNALED[table]
+        columns = metadata.tables[table].c
+        parts = []
+        for index, name in enumerate(key):
+            if self._sqlite:
+                value = f"json_extract({source}, '$[{index}]')"
+            else:
+                kind = "uuid" if columns[name].type.__class__.__name__ == "Uuid" else "text"
+                value = f"(({source})::jsonb->>{index})::{kind}"
+            parts.append(f"{alias}.{name} = {value}")
+        return " AND ".join(parts)
+
+    def _image_of(self, table: str, alias: str) -> str:
+        """SQL: a row as the triggers record it, for comparing with a recorded image."""
+        columns = [column.name for column in metadata.tables[table].columns]
+        return "json_object(" + ", ".join(f"'{c}', {alias}.{c}" for c in columns) + ")"
+
+    def _spans(self, table: str) -> str:
+        """SQL: each key the operation touched in `table`, its first and last change."""
+        return (
+            "SELECT row_key, min(id) AS first, max(id) AS last FROM journal "
+            f"WHERE operation_id = :op AND table_name = '{table}' GROUP BY row_key"
+        )
+
+    def clashes(self, operation: Operation, *, limit: int = 10) -> list[Clash]:
+        """Rows the operation touched that are no longer as it left them."""
+        from sqlalchemy import text
+
+        found: list[Clash] = []
+        op = operation.id.hex if self._sqlite else operation.id
+        for table in TABLE_ORDER:
+            first_key = journal_ddl.JOURNALED[table][0]
+            if self._sqlite:
+                differs = f"{self._image_of(table, 'r')} IS NOT last.after"
+            else:
+                differs = f"r IS DISTINCT FROM jsonb_populate_record(NULL::{table}, last.after)"
+            sql = (
+                f"WITH spans AS ({self._spans(table)}) "
+                "SELECT last.row_key AS row_key, last.id AS last_id, "
+                f"{self._now_image(table)} AS now_image "
+                "FROM spans JOIN journal AS last ON last.id = spans.last "
+                f"LEFT JOIN {table} AS r ON {self._key_match(table, 'r', 'last.row_key')} "
+                f"WHERE (last.after IS NULL AND r.{first_key} IS NOT NULL) "
+                f"OR (last.after IS NOT NULL AND (r.{first_key} IS NULL OR {differs})) "
+                f"LIMIT {limit}"
+            )
+            for row in self.conn.execute(text(sql), {"op": op}):
+                found.append(
+                    Clash(
+                        table=table,
+                        key=json.loads(row.row_key),
+                        image=_image(row.now_image),
+                        later=self._later(table, row.row_key, row.last_id),
+                    )
+                )
+            if len(found) >= limit:
+                break
+        return found[:limit]
+
+    def _now_image(self, table: str) -> str:
+        first_key = journal_ddl.JOURNALED[table][0]
+        if self._sqlite:
+            columns = [column.name for column in metadata.tables[table].columns]
+            inner = ", ".join(f"'{c}', r.{c}" for c in columns)
+            return f"CASE WHEN r.{first_key} IS NULL THEN NULL ELSE json_object({inner}) END"
+        return f"CASE WHEN r.{first_key} IS NULL THEN NULL ELSE to_jsonb(r) END"
+
+    def _later(self, table: str, row_key: str, after_id: int) -> Operation | None:
+        """The first operation after `after_id` that touched this row and is not undone."""
+        from sqlalchemy import select
+
+        stmt = (
+            select(operations)
+            .join(journal, journal.c.operation_id == operations.c.id)
+            .where(
+                journal.c.table_name == table,
+                journal.c.row_key == row_key,
+                journal.c.id > after_id,
+                operations.c.undone_by.is_(None),
+            )
+            .order_by(journal.c.id)
+            .limit(1)
+        )
+        row = self.conn.execute(stmt).first()
+        return None if row is None else _operation(row)
+
+    def plan(self, operation: Operation) -> Plan:
+        """What undoing `operation` would do, counted (nothing is changed)."""
+        from sqlalchemy import text
+
+        op = operation.id.hex if self._sqlite else operation.id
+        removed: dict[str, int] = {}
+        reverted: dict[str, int] = {}
+        restored: dict[str, int] = {}
+        for table in TABLE_ORDER:
+            sql = (
+                f"WITH spans AS ({self._spans(table)}) "
+                "SELECT "
+                "sum(CASE WHEN f.action = 'insert' AND l.action <> 'delete' THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN f.action <> 'insert' AND l.action <> 'delete' THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN f.action <> 'insert' AND l.action = 'delete' THEN 1 ELSE 0 END) "
+                "FROM spans JOIN journal AS f ON f.id = spans.first "
+                "JOIN journal AS l ON l.id = spans.last"
+            )
+            gone, back, again = self.conn.execute(text(sql), {"op": op}).one()
+            for counts, value in ((removed, gone), (reverted, back), (restored, again)):
+                if value:
+                    counts[table] = int(value)
+        tasks = [
+            change
+            for change in self.summaries([operation])[operation.id].samples
+            if change.table == "tasks"
+        ]
+        return Plan(removed, reverted, restored, tasks)
+
+    def revert(self, operation: Operation) -> None:
+        """Put every row the operation touched back as it was before it.
+
+        Rows it added go first (children before parents), then rows it
+        changed are set back, then rows it deleted come back (parents before
+        children), each table in one statement.
+        """
+        from sqlalchemy import text
+
+        op = operation.id.hex if self._sqlite else operation.id
+        for table in reversed(TABLE_ORDER):
+            key_match = self._key_match(table, table, "f.row_key")
+            sql = (
+                f"WITH spans AS ({self._spans(table)}) "
+                f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM spans "
+                "JOIN journal AS f ON f.id = spans.first JOIN journal AS l ON l.id = spans.last "
+                f"WHERE f.action = 'insert' AND l.action <> 'delete' AND {key_match})"
+            )
+            self.conn.execute(text(sql), {"op": op})
+        for table in TABLE_ORDER:
+            self._set_back(table, op)
+        for table in TABLE_ORDER:
+            self._restore(table, op)
+
+    def _firsts(self, table: str, condition: str) -> str:
+        return (
+            f"WITH spans AS ({self._spans(table)}) "
+            "SELECT f.row_key AS row_key, f.before AS before FROM spans "
+            "JOIN journal AS f ON f.id = spans.first JOIN journal AS l ON l.id = spans.last "
+            f"WHERE {condition}"
+        )
+
+    def _set_back(self, table: str, op: Any) -> None:
+        from sqlalchemy import text
+
+        key = journal_ddl.JOURNALED[table]
+        columns = [c.name for c in metadata.tables[table].columns if c.name not in key]
+        if not columns:
+            return  # a table of keys alone (tags, dependencies) has nothing to set back
+        firsts = self._firsts(table, "f.action <> 'insert' AND l.action <> 'delete'")
+        if self._sqlite:
+            sets = ", ".join(f"{c} = json_extract(o.before, '$.{c}')" for c in columns)
+            match = self._key_match(table, table, "o.row_key")
+            statement = f"UPDATE {table} SET {sets} FROM ({firsts}) AS o WHERE {match}"
+        else:
+            sets = ", ".join(f"{c} = o.{c}" for c in columns)
+            match = " AND ".join(f"{table}.{c} = o.{c}" for c in key)
+            statement = (
+                f"UPDATE {table} SET {sets} FROM (SELECT (jsonb_populate_record(NULL::{table}, "
+                f"x.before)).* FROM ({firsts}) AS x) AS o WHERE {match}"
+            )
+        self.conn.execute(text(statement), {"op": op})
+
+    def _restore(self, table: str, op: Any) -> None:
+        from sqlalchemy import text
+
+        columns = [c.name for c in metadata.tables[table].columns]
+        firsts = self._firsts(table, "f.action <> 'insert' AND l.action = 'delete'")
+        names = ", ".join(columns)
+        if self._sqlite:
+            values = ", ".join(f"json_extract(x.before, '$.{c}')" for c in columns)
+            statement = f"INSERT INTO {table} ({names}) SELECT {values} FROM ({firsts}) AS x"
+        else:
+            statement = (
+                f"INSERT INTO {table} ({names}) SELECT {', '.join('o.' + c for c in columns)} "
+                f"FROM (SELECT (jsonb_populate_record(NULL::{table}, x.before)).* "
+                f"FROM ({firsts}) AS x) AS o"
+            )
+        self.conn.execute(text(statement), {"op": op})
+
+    def mark_undone(self, operation: Operation, by: UUID) -> None:
+        from sqlalchemy import update
+
+        self.conn.execute(
+            update(operations).where(operations.c.id == operation.id).values(undone_by=by)
+        )
+        self.conn.execute(
+            update(operations).where(operations.c.id == by).values(undoes=operation.id)
+        )
+
+    def prune(self, before: datetime) -> int:
+        """Delete the user's operations older than `before` (their changes go with them)."""
+        from sqlalchemy import delete
+
+        result = self.conn.execute(
+            delete(operations).where(self._owner, operations.c.created_at < before)
+        )
+        return int(result.rowcount or 0)
+
+
+__all__ = [
+    "Change",
+    "Clash",
+    "JournalRepository",
+    "Operation",
+    "Plan",
+    "Summary",
+    "begin",
+    "finish",
+]

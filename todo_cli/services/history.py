@@ -1,0 +1,106 @@
+"""History and undo, over the journal the database writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from todo_cli.db.transaction import transaction
+from todo_cli.errors import Conflict, Declined, NotFound
+from todo_cli.repository.journal import Change, Clash, JournalRepository, Operation, Plan, Summary
+from todo_cli.services.common import Report, deliver
+
+if TYPE_CHECKING:
+    from todo_cli.domain.fields import Task
+    from todo_cli.repository.refs import Ref
+    from todo_cli.settings import Settings
+
+
+def history(settings: Settings, *, limit: int | None) -> list[tuple[Operation, Summary]]:
+    """The user's operations, newest first, each with what it changed."""
+    with transaction(settings, read_only=True) as conn:
+        repository = JournalRepository(conn, settings.user)
+        found = repository.operations(limit=limit)
+        summaries = repository.summaries(found)
+        return [(operation, summaries[operation.id]) for operation in found]
+
+
+def task_history(settings: Settings, ref: Ref) -> tuple[Task, list[tuple[Operation, Change]]]:
+    """One task's recorded changes, oldest first (its tags, notes and dependencies too)."""
+    from todo_cli.repository.tasks import TaskRepository
+
+    with transaction(settings, read_only=True) as conn:
+        task = TaskRepository(conn, settings.user).get(ref)
+        return task, list(JournalRepository(conn, settings.user).task_changes(task.id))
+
+
+@dataclass(frozen=True)
+class Undone:
+    """The operation undo reverted (or would revert, with --dry-run), and how."""
+
+    operation: Operation
+    plan: Plan
+    dry_run: bool
+
+
+def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
+    rows = "; ".join(_clash_text(clash) for clash in clashes[:5])
+    more = f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+    return Conflict(
+        f"cannot undo #{operation.number} ({operation.command}): {rows}{more} changed since",
+        hint="undo the later operation first; nothing was changed",
+    )
+
+
+def _clash_text(clash: Clash) -> str:
+    image = clash.image or {}
+    what = (
+        f"task #{image['number']}"
+        if clash.table == "tasks" and "number" in image
+        else (f"a row of {clash.table}")
+    )
+    if clash.later is None:
+        return f"{what} (by another process)"
+    return f"{what} (by #{clash.later.number}: {clash.later.command})"
+
+
+def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = None) -> Undone:
+    """Revert the user's latest operation not yet undone; this undo is itself recorded.
+
+    Refuses (Conflict, exit 1, nothing changed) when a row the operation
+    touched has changed since: undoing it would overwrite that change.
+    """
+    with transaction(settings, read_only=dry_run) as conn:
+        repository = JournalRepository(conn, settings.user)
+        current: UUID | None = conn.info.get("todo_operation")
+        operation = repository.latest_undoable(besides=current)
+        if operation is None:
+            raise NotFound("nothing to undo", hint="see `todo history`")
+        clashes = repository.clashes(operation)
+        if clashes:
+            raise _refuse(operation, clashes)
+        plan = repository.plan(operation)
+        if current is not None:  # not a dry run: this undo is an operation of its own
+            repository.revert(operation)
+            repository.mark_undone(operation, current)
+        return deliver(report, Undone(operation, plan, dry_run))
+
+
+def prune(
+    settings: Settings,
+    before: datetime,
+    *,
+    confirm: Callable[[int], bool] | None,
+    report: Report[int] | None = None,
+) -> int:
+    """Delete the user's operations older than `before`: nothing else ever deletes them."""
+    if confirm is not None:
+        with transaction(settings, read_only=True) as conn:
+            count = len(JournalRepository(conn, settings.user).operations(before=before))
+        if not confirm(count):
+            raise Declined("nothing was pruned")
+    with transaction(settings) as conn:
+        return deliver(report, JournalRepository(conn, settings.user).prune(before))
