@@ -654,6 +654,8 @@ def test_to_json_has_the_product_keys_in_order(tz: Any) -> None:
         "depends",
         "recur",
         "series_id",
+        "recur_anchor",
+        "recur_index",
         "attributes",
     ]
     assert out["created_at"] == "2026-11-20T08:00:00.000000Z"

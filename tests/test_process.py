@@ -201,6 +201,6 @@ def test_downgrade_asks_on_a_terminal_with_the_row_counts(todo: Todo) -> None:
         os.write(terminal, b"y\n")
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert b"this downgrade deletes 1 row in conversations" in err
+    assert b"this downgrade will delete 1 row in conversations" in err
     assert b"go ahead? [y/N]" in err
     assert todo.process("db", "current").stdout.startswith(b"0001")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from todo_cli.cli import history, tasks  # noqa: F401  (they register their commands)
+from todo_cli.cli import history, interchange, tasks  # noqa: F401  (they register commands)
 from todo_cli.cli.app import app
 
 

@@ -95,14 +95,14 @@ def downgrade(
         return
 
     def confirm(losses: list[migrate.DataLoss]) -> bool:
-        listing = ", ".join(loss.describe() for loss in losses)
+        listing = "; ".join(loss.describe() for loss in losses)
         if yes:
-            render.tell(f"deleting {listing}")
+            render.tell(f"this downgrade will {listing}")
             return True
         return ask(
-            f"this downgrade deletes {listing}; go ahead?",
+            f"this downgrade will {listing}; go ahead?",
             yes,
-            unasked=f"this downgrade would delete {listing}",
+            unasked=f"this downgrade would {listing}",
         )
 
     before, after, losses = migrate.downgrade(settings, revision, confirm=confirm)

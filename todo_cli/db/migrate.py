@@ -31,12 +31,16 @@ def migrations_dir() -> Path:
     """Where the revisions are: inside the installed package, or the checkout."""
     import importlib.util
 
-    # Installed: the wheel maps migrations/ to todo_cli.migrations. Run from a
-    # checkout without installing: the folder beside the package.
+    # In a checkout, the migrations beside this very package: an editable
+    # install elsewhere must not hand this code another tree's revisions.
+    root = Path(__file__).resolve().parents[2]
+    if (root / "alembic.ini").is_file() and (root / "migrations" / "env.py").is_file():
+        return root / "migrations"
+    # Installed: the wheel maps migrations/ to todo_cli.migrations.
     spec = importlib.util.find_spec("todo_cli.migrations")
     if spec is not None and spec.origin is not None:
         return Path(spec.origin).parent
-    return Path(__file__).resolve().parent.parent.parent / "migrations"
+    raise RuntimeError("todo's migrations are missing from this installation")
 
 
 def alembic_config() -> Config:
@@ -166,16 +170,25 @@ class Revision:
 
 @dataclass(frozen=True)
 class DataLoss:
-    """Rows a downgrade would destroy: a whole table, or a column's values."""
+    """Rows a downgrade would destroy: a whole table, or a column's values.
+
+    A revision whose downgrade changes data in place (shortens messages, say)
+    says so itself, in `note`: no snapshot of tables and columns can see that.
+    """
 
     table: str
     column: str | None
     rows: int
+    note: str | None = None
 
     def describe(self) -> str:
+        """What the downgrade does to these rows, as a verb phrase ("delete 3 rows in x")."""
+        if self.note is not None:
+            return self.note
         if self.column is None:
-            return f"{self.rows} row{'s' if self.rows != 1 else ''} in {self.table}"
-        return f"{self.rows} value{'s' if self.rows != 1 else ''} of {self.table}.{self.column}"
+            return f"delete {self.rows} row{'s' if self.rows != 1 else ''} in {self.table}"
+        noun = "value" if self.rows == 1 else "values"
+        return f"delete {self.rows} {noun} of {self.table}.{self.column}"
 
 
 def current(settings: Settings) -> str | None:
@@ -278,8 +291,23 @@ def _snapshot(conn: Connection) -> dict[str, dict[str, str | None]]:
     return {
         name: {col["name"]: col.get("default") for col in inspector.get_columns(name)}
         for name in inspector.get_table_names()
-        if name != "alembic_version"
+        # Full-text indexes (SQLite's FTS5 tables) hold no data of their own.
+        if name != "alembic_version" and "_fts" not in name
     }
+
+
+def _noted_losses(
+    conn: Connection, script: ScriptDirectory, start: str, end: str | None
+) -> list[DataLoss]:
+    """What the revisions being stepped down through say their downgrades do to data."""
+    found: list[DataLoss] = []
+    for rev in script.iterate_revisions(start, end or "base"):
+        if end is not None and rev.revision == end:
+            continue
+        report = getattr(rev.module, "losses", None)
+        if report is not None:
+            found += [DataLoss("", None, 0, note) for note in report(conn)]
+    return found
 
 
 def _count(conn: Connection, table: str, column: str | None, default: str | None) -> int:
@@ -328,7 +356,7 @@ def downgrade(
         tables_after = _snapshot(conn)
         savepoint.rollback()
 
-        losses: list[DataLoss] = []
+        losses = _noted_losses(conn, script, before, end)
         for table, columns in sorted(tables_before.items()):
             if table not in tables_after:
                 rows = _count(conn, table, None, None)

@@ -43,6 +43,8 @@ from todo_cli.domain.limits import (
     CONVERSATION_TITLE_MAX,
     MESSAGE_CONTENT_MAX,
     NOTE_MAX,
+    SOURCE_ID_MAX,
+    SOURCE_MAX,
     TAG_MAX,
     USER_NAME_MAX,
 )
@@ -57,6 +59,13 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# PostgreSQL's text search configuration for chat logs: English stemming
+# ("running" finds "runs"), accents ignored ("cafe" finds "café") where the
+# unaccent extension is available.
+SEARCH_CONFIG = "todo_search"
+# SQLite's: FTS5 with the Porter stemmer over Unicode words, diacritics removed.
+SQLITE_TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -95,6 +104,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+class JSONText(TypeDecorator[dict[str, Any]]):
+    """A JSON object kept as text on both backends; keys sorted, so it reads back the same."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if not value:
+            return None
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        import json
+
+        loaded: dict[str, Any] = json.loads(value)
+        return loaded
 
 
 @lru_cache(maxsize=16)
@@ -156,6 +187,8 @@ def _type(spec: FieldSpec) -> TypeEngine[Any]:
         return Boolean()
     if spec.kind == "instant":
         return UTCDateTime()
+    if spec.kind == "object":
+        return JSONText()
     # Short text is a VARCHAR (PostgreSQL checks its length too); long text is
     # TEXT, its limit kept by the CHECK alone.
     if spec.limit is not None and spec.limit <= 255:
@@ -272,6 +305,10 @@ conversations = Table(
     Column("title", String(CONVERSATION_TITLE_MAX), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Where an imported conversation came from (chatgpt, claude, llm, todo)
+    # and its id there: importing a newer export extends it, never twice.
+    Column("source", String(SOURCE_MAX), nullable=True),
+    Column("source_id", String(SOURCE_ID_MAX), nullable=True),
     UniqueConstraint("user_id", "number"),
     CheckConstraint("number >= 1", name="number_positive"),
     CheckConstraint(
@@ -281,6 +318,19 @@ conversations = Table(
     CheckConstraint("updated_at >= created_at", name="updated_after_created"),
     # `todo chat-log`: newest activity first.
     Index(None, "user_id", "updated_at"),
+    Index(
+        "uq_conversations_user_id_source_source_id",
+        "user_id",
+        "source",
+        "source_id",
+        unique=True,
+    ),
+    # Titles by words, kept by PostgreSQL itself (SQLite: an FTS5 table).
+    Index(
+        "ix_conversations_search",
+        text(f"to_tsvector('{SEARCH_CONFIG}', coalesce(title, ''))"),
+        postgresql_using="gin",
+    ).ddl_if(dialect="postgresql"),
 )
 
 _roles = ", ".join(f"'{role.value}'" for role in Role)
@@ -300,12 +350,22 @@ messages = Table(
     Column("role", String(16), nullable=False),
     Column("content", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The message's id in the export it was imported from.
+    Column("source_id", String(SOURCE_ID_MAX), nullable=True),
     # Leads with conversation_id, so it also serves the foreign key.
     UniqueConstraint("conversation_id", "seq"),
     CheckConstraint("seq >= 1", name="seq_positive"),
     CheckConstraint(f"role IN ({_roles})", name="role"),
     CheckConstraint(not_blank_and_at_most("content", MESSAGE_CONTENT_MAX), name="content_length"),
+    Index("uq_messages_conversation_id_source_id", "conversation_id", "source_id", unique=True),
+    # Full text of every message, kept by PostgreSQL itself (SQLite: FTS5).
+    Index(
+        "ix_messages_search",
+        text(f"to_tsvector('{SEARCH_CONFIG}', content)"),
+        postgresql_using="gin",
+    ).ddl_if(dialect="postgresql"),
 )
+
 
 # --- the journal -------------------------------------------------------------------
 
@@ -377,8 +437,54 @@ def _create_triggers(target: MetaData, connection: Connection, **_: Any) -> None
             columns = [column.name for column in target.tables[name].columns]
             statements += journal_ddl.sqlite_triggers(name, columns, key)
         statements.append(MESSAGES_IMMUTABLE_SQLITE_TRIGGER)
+        statements += sqlite_search_ddl()
     for statement in statements:
         connection.exec_driver_sql(statement)
+
+
+def _create_search_config(target: Table, connection: Connection, **_: Any) -> None:
+    """PostgreSQL: the text search configuration the search indexes are built with."""
+    if connection.dialect.name == "postgresql":
+        for statement in pg_search_config_ddl(connection):
+            connection.exec_driver_sql(statement)
+
+
+def pg_search_config_ddl(connection: Connection) -> list[str]:
+    """The `todo_search` configuration: English stems, accents ignored where possible."""
+    available = connection.exec_driver_sql(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'unaccent'"
+    ).first()
+    mapping = "unaccent, english_stem" if available else "english_stem"
+    return [
+        *(["CREATE EXTENSION IF NOT EXISTS unaccent"] if available else []),
+        f"CREATE TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} (COPY = pg_catalog.english)",
+        f"ALTER TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} "
+        f"ALTER MAPPING FOR hword, hword_part, word WITH {mapping}",
+    ]
+
+
+def sqlite_search_ddl() -> list[str]:
+    """SQLite: FTS5 indexes of message content and conversation titles, kept by triggers."""
+    return [
+        f"CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', "
+        f"content_rowid='rowid', tokenize='{SQLITE_TOKENIZE}')",
+        "CREATE TRIGGER trg_messages_fts_insert AFTER INSERT ON messages BEGIN "
+        "INSERT INTO messages_fts(rowid, content) VALUES (NEW.rowid, NEW.content); END",
+        "CREATE TRIGGER trg_messages_fts_delete AFTER DELETE ON messages BEGIN "
+        "INSERT INTO messages_fts(messages_fts, rowid, content) "
+        "VALUES ('delete', OLD.rowid, OLD.content); END",
+        f"CREATE VIRTUAL TABLE conversations_fts USING fts5(title, content='conversations', "
+        f"content_rowid='rowid', tokenize='{SQLITE_TOKENIZE}')",
+        "CREATE TRIGGER trg_conversations_fts_insert AFTER INSERT ON conversations BEGIN "
+        "INSERT INTO conversations_fts(rowid, title) VALUES (NEW.rowid, NEW.title); END",
+        "CREATE TRIGGER trg_conversations_fts_delete AFTER DELETE ON conversations BEGIN "
+        "INSERT INTO conversations_fts(conversations_fts, rowid, title) "
+        "VALUES ('delete', OLD.rowid, OLD.title); END",
+        "CREATE TRIGGER trg_conversations_fts_update AFTER UPDATE OF title ON conversations "
+        "BEGIN INSERT INTO conversations_fts(conversations_fts, rowid, title) "
+        "VALUES ('delete', OLD.rowid, OLD.title); "
+        "INSERT INTO conversations_fts(rowid, title) VALUES (NEW.rowid, NEW.title); END",
+    ]
 
 
 MESSAGES_IMMUTABLE_PG_FUNCTION = """
@@ -400,3 +506,5 @@ MESSAGES_IMMUTABLE_SQLITE_TRIGGER = (
 )
 
 event.listen(metadata, "after_create", _create_triggers)
+# Before the tables: their search indexes are built with this configuration.
+event.listen(metadata, "before_create", _create_search_config)

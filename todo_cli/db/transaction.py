@@ -37,6 +37,7 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
     with connected(db, settings) as conn:
         if read_only:
             conn.execution_options(todo_read_only=True)
+        conn.info["todo_user"] = settings.user
         txn = conn.begin()
         try:
             revision = read_revision(conn)
@@ -59,3 +60,9 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
         finally:
             if txn.is_active:
                 txn.rollback()
+
+
+def acting_user(conn: Connection) -> str:
+    """Whose data this transaction reads and writes (set when it began)."""
+    user: str = conn.info["todo_user"]
+    return user

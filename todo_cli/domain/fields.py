@@ -16,7 +16,7 @@ Adding a field means adding it here, writing a migration, and testing it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
@@ -44,8 +44,19 @@ from todo_cli.domain.text import check_text, is_blank
 #   notes    a tuple of Notes, oldest first; JSON [{created_at, text}]
 #   uuids    a tuple of task ids (dependencies); JSON an array of strings
 #   numbers  a tuple of task numbers (computed: what a task waits on)
+#   object   a JSON object (attributes other tools keep that we do not model)
 Kind = Literal[
-    "uuid", "int", "bool", "float", "text", "instant", "tags", "notes", "uuids", "numbers"
+    "uuid",
+    "int",
+    "bool",
+    "float",
+    "text",
+    "instant",
+    "tags",
+    "notes",
+    "uuids",
+    "numbers",
+    "object",
 ]
 # Where a value lives: a column of `tasks` named like the field, a table of
 # its own (one row per tag, note or dependency), or nowhere (computed when read).
@@ -264,6 +275,9 @@ class Task:
     )
     # The numbers of the open tasks that wait on this one (computed when read).
     blocks: tuple[int, ...] = spec("numbers", stored="computed", json=False)
+    # What another tool keeps that we do not model (Taskwarrior's user-defined
+    # attributes), so an export gives it back. Only the full export shows it.
+    attributes: Mapping[str, Any] | None = spec("object", nullable=True, json=False)
     urgency: float = spec("float", stored="computed", header="urg", rank=100)
 
 

@@ -9,7 +9,8 @@ from typing import Final
 TASK_TITLE_MAX: Final = 200
 TASK_DESCRIPTION_MAX: Final = 2000
 CONVERSATION_TITLE_MAX: Final = 200
-MESSAGE_CONTENT_MAX: Final = 5000
+# Real assistant answers run long; 5,000 was a chat API's input limit.
+MESSAGE_CONTENT_MAX: Final = 100_000
 USER_NAME_MAX: Final = 100
 # A UUID prefix shorter than this matches too much to be a useful handle.
 UUID_PREFIX_MIN: Final = 4
@@ -22,3 +23,5 @@ PROJECT_MAX: Final = 100
 NOTE_MAX: Final = 2000
 PRIORITIES: Final = ("H", "M", "L")
 RECUR_MAX: Final = 16
+SOURCE_MAX: Final = 16
+SOURCE_ID_MAX: Final = 200

@@ -30,6 +30,16 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal, cast, get_args
 from uuid import UUID
 
+from todo_cli.domain.fields import Note
+from todo_cli.domain.limits import (
+    NOTE_MAX,
+    PROJECT_MAX,
+    TAG_MAX,
+    TAGS_PER_TASK_MAX,
+    TASK_DESCRIPTION_MAX,
+    TASK_TITLE_MAX,
+)
+from todo_cli.domain.names import NAME as _NAME
 from todo_cli.domain.recurrence import parse_recur
 from todo_cli.errors import InvalidInput
 
@@ -56,14 +66,9 @@ __all__ = [
     "split_title",
 ]
 
-# The product's limits (SPEC "Data", "Organizing tasks"). Repeated here because this module
-# may not import the models; the models enforce them again.
-TITLE_MAX: Final = 200
-DESCRIPTION_MAX: Final = 2000
-NOTE_MAX: Final = 2000
-TAG_MAX: Final = 50
-PROJECT_MAX: Final = 100
-TAGS_PER_TASK_MAX: Final = 30
+# The product's limits, named once in the domain; the models enforce them again.
+TITLE_MAX: Final = TASK_TITLE_MAX
+DESCRIPTION_MAX: Final = TASK_DESCRIPTION_MAX
 
 Priority = Literal["H", "M", "L"]
 PRIORITIES: Final[tuple[str, ...]] = get_args(Priority)
@@ -73,8 +78,6 @@ ELLIPSIS: Final = "\u2026"
 # A word boundary further back than this makes a title too short to recognise: cut mid-word.
 _MIN_WORD_CUT: Final = TITLE_MAX // 2
 
-# Letters as Unicode has them (not [A-Za-z]): a tag "café" is a word like any other.
-_NAME = re.compile(r"[^\W\d_][\w-]*")
 _INSTANT = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})",
     re.ASCII,
@@ -163,14 +166,6 @@ def split_title(text: str) -> tuple[str, str | None]:
 
 
 @dataclass(frozen=True, slots=True)
-class Note:
-    """A timestamped line added to a task over time (a Taskwarrior annotation)."""
-
-    created_at: datetime
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class Problem:
     """Why part of an input cannot be taken: where (``line 4``, ``task 3``), which field."""
 
@@ -219,6 +214,9 @@ class TaskRecord:
     depends: tuple[UUID, ...] = ()
     recur: str | None = None
     series_id: UUID | None = None
+    # Where the series' cadence counts from and this task's place in it.
+    recur_anchor: datetime | None = None
+    recur_index: int | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -244,7 +242,9 @@ class TaskRecord:
             "depends": [str(dependency) for dependency in self.depends],
             "recur": self.recur,
             "series_id": None if self.series_id is None else str(self.series_id),
-            "attributes": dict(self.attributes),
+            "recur_anchor": _instant_or_none(self.recur_anchor),
+            "recur_index": self.recur_index,
+            "attributes": dict(sorted(self.attributes.items())),
         }
 
     @classmethod
@@ -281,6 +281,8 @@ _KEYS: Final = (
     "depends",
     "recur",
     "series_id",
+    "recur_anchor",
+    "recur_index",
     "attributes",
 )
 _REQUIRED: Final = frozenset({"id", "title", "completed", "created_at", "updated_at"})
@@ -331,6 +333,8 @@ class _RecordReader:
             depends=self.depends(),
             recur=self.recur(),
             series_id=self.uuid("series_id"),
+            recur_anchor=self.instant("recur_anchor"),
+            recur_index=self.index("recur_index"),
             attributes=self.attributes(),
         )
         # A required value that is missing or bad has a problem: the stand-ins never leave.
@@ -358,6 +362,15 @@ class _RecordReader:
         # bool is an int in Python; true is not a task number.
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             self.problem("number", "is not a positive integer")
+            return None
+        return value
+
+    def index(self, key: str) -> int | None:
+        value = self.obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.problem(key, "is not a whole number, 0 or more")
             return None
         return value
 

@@ -63,6 +63,7 @@ _ENCODE: dict[Kind, Callable[[Any], Any]] = {
     "notes": _notes,
     "uuids": _uuids,
     "numbers": _numbers,
+    "object": _same,
 }
 
 

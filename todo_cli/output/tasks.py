@@ -60,6 +60,9 @@ class _Cells:
             "notes": lambda value: str(len(value)) if value else "",
             "uuids": lambda value: " ".join(str(item) for item in value),
             "numbers": lambda value: ",".join(str(item) for item in value),
+            "object": lambda value: (
+                ", ".join(f"{k}={v}" for k, v in sorted(value.items())) if value else ""
+            ),
         }
         # In the table, dates a person plans by are shown relative to now.
         relative: dict[str, Callable[[Any], str]] = {
@@ -136,6 +139,7 @@ def task_detail(
         "blocks",
         "recur_anchor",
         "recur_index",
+        "attributes",
     }
     for spec in TASK_FIELDS:
         value = getattr(task, spec.name)

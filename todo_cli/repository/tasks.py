@@ -835,3 +835,146 @@ class TaskRepository:
         if query.sort != "number":
             order.append(tasks.c.number.desc() if query.reverse else tasks.c.number.asc())
         return order
+
+
+# --- import: rows as another tool (or a backup) has them ------------------------------
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A task id already in the database: whose it is, and when it last changed."""
+
+    mine: bool
+    updated_at: datetime
+    number: int
+
+
+class ImportWriter:
+    """The writes of one import, over the caller's transaction: bulk, all or nothing."""
+
+    def __init__(self, conn: Connection, user: str) -> None:
+        self.conn = conn
+        self.user = user
+        self._owner = tasks.c.user_id == user_id_of(user)
+
+    def existing(self, ids: Sequence[UUID]) -> dict[UUID, Existing]:
+        """Which of these ids are taken, and by whom (checked a thousand at a time)."""
+        from sqlalchemy import select
+
+        found: dict[UUID, Existing] = {}
+        mine = tasks.c.user_id == user_id_of(self.user)
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            stmt = select(tasks.c.id, mine.label("mine"), tasks.c.updated_at, tasks.c.number).where(
+                tasks.c.id.in_(chunk)
+            )
+            for row in self.conn.execute(stmt):
+                found[row.id] = Existing(bool(row.mine), row.updated_at, row.number)
+        return found
+
+    def numbers_taken(self, numbers: Sequence[int]) -> set[int]:
+        from sqlalchemy import select
+
+        taken: set[int] = set()
+        for start in range(0, len(numbers), 1000):
+            chunk = numbers[start : start + 1000]
+            stmt = select(tasks.c.number).where(self._owner, tasks.c.number.in_(chunk))
+            taken |= {row[0] for row in self.conn.execute(stmt)}
+        return taken
+
+    def reserve(self, count: int, at_least: int, now: datetime) -> tuple[Any, int]:
+        """The user's id, and the first of `count` new numbers above `at_least` and the counter.
+
+        The counter moves past every number an import keeps, so a number is
+        never handed out twice.
+        """
+        from sqlalchemy import update
+
+        from todo_cli.db.schema import users
+
+        user_id, first = take_numbers(self.conn, self.user, "task_counter", count, now)
+        if at_least >= first:  # numbers the import keeps reach past the counter
+            first = at_least + 1
+            self.conn.execute(
+                update(users).where(users.c.id == user_id).values(task_counter=at_least + count)
+            )
+        return user_id, first
+
+    def insert(
+        self,
+        rows: list[dict[str, Any]],
+        tag_rows: list[dict[str, Any]],
+        note_rows: list[dict[str, Any]],
+    ) -> None:
+        """New tasks with their tags and notes, in bulk (COPY on PostgreSQL)."""
+        if not rows:
+            return
+        if self.conn.dialect.name == "postgresql":
+            writer = TaskRepository(self.conn, self.user)
+            writer._copy_in("tasks", _copyable(rows))
+            if tag_rows:
+                writer._copy_in("task_tags", tag_rows)
+            if note_rows:
+                writer._copy_in("task_notes", note_rows)
+            return
+        self.conn.execute(tasks.insert(), rows)
+        if tag_rows:
+            self.conn.execute(task_tags.insert(), tag_rows)
+        if note_rows:
+            self.conn.execute(task_notes.insert(), note_rows)
+
+    def replace(
+        self,
+        task_id: UUID,
+        values: dict[str, Any],
+        tags: Sequence[str],
+        notes: Sequence[dict[str, Any]],
+    ) -> None:
+        """A task of the user's, made what the import says: columns, tags and notes."""
+        from sqlalchemy import delete, update
+
+        self.conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
+        self.conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id))
+        self.conn.execute(delete(task_notes).where(task_notes.c.task_id == task_id))
+        self.conn.execute(delete(task_dependencies).where(task_dependencies.c.task_id == task_id))
+        if tags:
+            self.conn.execute(task_tags.insert(), [{"task_id": task_id, "tag": t} for t in tags])
+        if notes:
+            self.conn.execute(task_notes.insert(), list(notes))
+
+    def mine(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these ids are the user's tasks."""
+        from sqlalchemy import select
+
+        found: set[UUID] = set()
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            stmt = select(tasks.c.id).where(self._owner, tasks.c.id.in_(chunk))
+            found |= {row[0] for row in self.conn.execute(stmt)}
+        return found
+
+    def link(self, edges: Sequence[tuple[UUID, UUID]]) -> None:
+        if edges:
+            self.conn.execute(
+                task_dependencies.insert(),
+                [{"task_id": a, "depends_on_id": b} for a, b in edges],
+            )
+
+
+def _copyable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for COPY, which takes text for a JSON column (no type processing runs)."""
+    import json as json_module
+
+    if not any(row.get("attributes") for row in rows):
+        return rows
+    return [
+        row
+        | {
+            "attributes": json_module.dumps(
+                row["attributes"], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            )
+            if row.get("attributes")
+            else None
+        }
+        for row in rows
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from todo_cli.db.transaction import transaction
+from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.errors import Declined
 from todo_cli.repository.conversations import ConversationRepository
 from todo_cli.repository.refs import Ref
@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 
 def conversations(settings: Settings) -> list[Conversation]:
     with transaction(settings, read_only=True) as conn:
-        return ConversationRepository(conn, settings.user).find()
+        return ConversationRepository(conn, acting_user(conn)).find()
 
 
 def new(
     settings: Settings, wanted: ConversationCreate, *, report: Report[Conversation] | None = None
 ) -> Conversation:
     with transaction(settings) as conn:
-        return deliver(report, ConversationRepository(conn, settings.user).create(wanted))
+        return deliver(report, ConversationRepository(conn, acting_user(conn)).create(wanted))
 
 
 def append(
@@ -37,12 +37,12 @@ def append(
     report: Report[tuple[Conversation, Message]] | None = None,
 ) -> tuple[Conversation, Message]:
     with transaction(settings) as conn:
-        return deliver(report, ConversationRepository(conn, settings.user).append(ref, message))
+        return deliver(report, ConversationRepository(conn, acting_user(conn)).append(ref, message))
 
 
 def transcript(settings: Settings, ref: Ref) -> tuple[Conversation, list[Message]]:
     with transaction(settings, read_only=True) as conn:
-        return ConversationRepository(conn, settings.user).get_with_messages(ref)
+        return ConversationRepository(conn, acting_user(conn)).get_with_messages(ref)
 
 
 def delete(
@@ -55,19 +55,19 @@ def delete(
     """Delete a conversation and its messages; with `confirm`, only once it says yes."""
     if confirm is not None:
         with transaction(settings, read_only=True) as conn:
-            target = ConversationRepository(conn, settings.user).get(ref)
+            target = ConversationRepository(conn, acting_user(conn)).get(ref)
         if not confirm(target):
             raise Declined("nothing was deleted")
         ref = Ref.to(target.id)
     with transaction(settings) as conn:
-        return deliver(report, ConversationRepository(conn, settings.user).delete(ref))
+        return deliver(report, ConversationRepository(conn, acting_user(conn)).delete(ref))
 
 
 def import_transcript(
     settings: Settings, transcript: Transcript, *, report: Report[Conversation] | None = None
 ) -> Conversation:
     with transaction(settings) as conn:
-        imported = ConversationRepository(conn, settings.user).import_(
+        imported = ConversationRepository(conn, acting_user(conn)).import_(
             transcript.conversation,
             transcript.messages,
             conversation_id=transcript.conversation_id,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from todo_cli.db.transaction import transaction
+from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.errors import Conflict, Declined, NotFound
 from todo_cli.repository.journal import Change, Clash, JournalRepository, Operation, Plan, Summary
 from todo_cli.services.common import Report, deliver
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def history(settings: Settings, *, limit: int | None) -> list[tuple[Operation, Summary]]:
     """The user's operations, newest first, each with what it changed."""
     with transaction(settings, read_only=True) as conn:
-        repository = JournalRepository(conn, settings.user)
+        repository = JournalRepository(conn, acting_user(conn))
         found = repository.operations(limit=limit)
         summaries = repository.summaries(found)
         return [(operation, summaries[operation.id]) for operation in found]
@@ -33,8 +33,8 @@ def task_history(settings: Settings, ref: Ref) -> tuple[Task, list[tuple[Operati
     from todo_cli.repository.tasks import TaskRepository
 
     with transaction(settings, read_only=True) as conn:
-        task = TaskRepository(conn, settings.user).get(ref)
-        return task, list(JournalRepository(conn, settings.user).task_changes(task.id))
+        task = TaskRepository(conn, acting_user(conn)).get(ref)
+        return task, list(JournalRepository(conn, acting_user(conn)).task_changes(task.id))
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
     touched has changed since: undoing it would overwrite that change.
     """
     with transaction(settings, read_only=dry_run) as conn:
-        repository = JournalRepository(conn, settings.user)
+        repository = JournalRepository(conn, acting_user(conn))
         current: UUID | None = conn.info.get("todo_operation")
         operation = repository.latest_undoable(besides=current)
         if operation is None:
@@ -99,8 +99,8 @@ def prune(
     """Delete the user's operations older than `before`: nothing else ever deletes them."""
     if confirm is not None:
         with transaction(settings, read_only=True) as conn:
-            count = len(JournalRepository(conn, settings.user).operations(before=before))
+            count = len(JournalRepository(conn, acting_user(conn)).operations(before=before))
         if not confirm(count):
             raise Declined("nothing was pruned")
     with transaction(settings) as conn:
-        return deliver(report, JournalRepository(conn, settings.user).prune(before))
+        return deliver(report, JournalRepository(conn, acting_user(conn)).prune(before))

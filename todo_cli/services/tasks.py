@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from todo_cli.db.transaction import transaction
+from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.filters import Filter
 from todo_cli.errors import Declined, InvalidInput, NotFound
 from todo_cli.repository.refs import Ref
@@ -64,7 +64,7 @@ def add(
     wanted = dict(values)
     _start_series(wanted, wanted.get("due"), series=None)
     with transaction(settings) as conn:
-        repository = TaskRepository(conn, settings.user)
+        repository = TaskRepository(conn, acting_user(conn))
         waits_on = repository.get_many(depends) if depends else []
         return deliver(report, repository.add(wanted, depends=waits_on))
 
@@ -82,14 +82,14 @@ def add_many(
         _start_series(values, values.get("due"), series=None)
         wanted.append(values)
     with transaction(settings) as conn:
-        return deliver(report, TaskRepository(conn, settings.user).add_many(wanted))
+        return deliver(report, TaskRepository(conn, acting_user(conn)).add_many(wanted))
 
 
 @contextmanager
 def listing(settings: Settings, query: TaskQuery) -> Iterator[Iterator[Task]]:
     """The tasks a listing wants, streamed inside one read-only transaction."""
     with transaction(settings, read_only=True) as conn:
-        yield TaskRepository(conn, settings.user).find(query)
+        yield TaskRepository(conn, acting_user(conn)).find(query)
 
 
 def _selected(repository: TaskRepository, selection: Selection, *, status: str) -> list[Task]:
@@ -182,7 +182,7 @@ def set_completed(
     never has two open tasks.
     """
     with transaction(settings) as conn:
-        repository = TaskRepository(conn, settings.user)
+        repository = TaskRepository(conn, acting_user(conn))
         found = _selected(repository, selection, status="open" if completed else "done")
         prepared: dict[UUID, Changed] = {}
         if not completed:
@@ -236,7 +236,7 @@ class Detail:
 
 def show(settings: Settings, ref: Ref) -> Detail:
     with transaction(settings, read_only=True) as conn:
-        repository = TaskRepository(conn, settings.user)
+        repository = TaskRepository(conn, acting_user(conn))
         task = repository.get(ref)
         waits_on = repository.by_ids(task.depends) if task.depends else []
         waited_on_by = repository.waiting_on(task) if task.blocks or task.completed else []
@@ -245,7 +245,7 @@ def show(settings: Settings, ref: Ref) -> Detail:
 
 def get(settings: Settings, ref: Ref) -> Task:
     with transaction(settings, read_only=True) as conn:
-        return TaskRepository(conn, settings.user).get(ref)
+        return TaskRepository(conn, acting_user(conn)).get(ref)
 
 
 def _refuse_cycles(
@@ -304,7 +304,7 @@ def edit(
     report: Report[Task] | None = None,
 ) -> Task:
     with transaction(settings) as conn:
-        repository = TaskRepository(conn, settings.user)
+        repository = TaskRepository(conn, acting_user(conn))
         (task,) = repository.get_many([ref])
         wanted = dict(changes)
         _recurrence_edit(task, wanted)
@@ -340,7 +340,7 @@ def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
 
 def note(settings: Settings, ref: Ref, text: str, *, report: Report[Task] | None = None) -> Task:
     with transaction(settings) as conn:
-        return deliver(report, TaskRepository(conn, settings.user).add_note(ref, text))
+        return deliver(report, TaskRepository(conn, acting_user(conn)).add_note(ref, text))
 
 
 def delete(
@@ -360,30 +360,30 @@ def delete(
     """
     if confirm is not None:
         with transaction(settings, read_only=True) as conn:
-            targets = _selected(TaskRepository(conn, settings.user), selection, status="all")
+            targets = _selected(TaskRepository(conn, acting_user(conn)), selection, status="all")
         if not confirm(targets):
             raise Declined("nothing was deleted")
         selection = [Ref.to(task.id) for task in targets]
     with transaction(settings) as conn:
-        repository = TaskRepository(conn, settings.user)
+        repository = TaskRepository(conn, acting_user(conn))
         found = _selected(repository, selection, status="all")
         return deliver(report, repository.delete_tasks(found))
 
 
 def tags(settings: Settings) -> list[Counted]:
     with transaction(settings, read_only=True) as conn:
-        return TaskRepository(conn, settings.user).tags()
+        return TaskRepository(conn, acting_user(conn)).tags()
 
 
 def projects(settings: Settings) -> list[Counted]:
     with transaction(settings, read_only=True) as conn:
-        return TaskRepository(conn, settings.user).projects()
+        return TaskRepository(conn, acting_user(conn)).projects()
 
 
 def completions(settings: Settings, incomplete: str) -> list[tuple[str, str]]:
     """What the shell may offer for a word being typed: tasks, +tags or project:names."""
     with transaction(settings, read_only=True) as conn:
-        return _completions(conn, settings.user, incomplete)
+        return _completions(conn, acting_user(conn), incomplete)
 
 
 def _completions(conn: Connection, user: str, incomplete: str) -> list[tuple[str, str]]:

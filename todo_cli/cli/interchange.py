@@ -1,0 +1,177 @@
+"""`todo export` and `todo import`: to and from our JSON, Taskwarrior and todo.txt."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from todo_cli.cli.app import app, settings
+from todo_cli.cli.options import Json, WordsCommand, unmark
+
+if TYPE_CHECKING:
+    from todo_cli.services.interchange import Imported
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    taskwarrior = "taskwarrior"
+    todotxt = "todotxt"
+
+
+class ImportFormat(StrEnum):
+    auto = "auto"
+    json = "json"
+    taskwarrior = "taskwarrior"
+    todotxt = "todotxt"
+
+
+@app.command(cls=WordsCommand)
+def export(
+    ctx: typer.Context,
+    terms: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="FILTER...", help="Which tasks, as for `list`.", show_default=False),
+    ] = None,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="json (todo's own, lossless), taskwarrior or todotxt."),
+    ] = ExportFormat.json,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to FILE (atomically, private) not stdout."
+        ),
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", "-a", help="Completed tasks too (open ones always).")
+    ] = False,
+) -> None:
+    """Export your tasks: a backup that imports back as it was, or for another tool.
+
+    \b
+    Examples:
+      todo export --all -o backup.json
+      todo export --format taskwarrior | task import
+      todo export +work --format todotxt > work.txt
+    """
+    from todo_cli.cli.tasks import _filter
+    from todo_cli.output import render
+    from todo_cli.output.files import atomic_text
+    from todo_cli.output.progress import progress
+    from todo_cli.repository.tasks import TaskQuery
+    from todo_cli.services import interchange
+
+    query = TaskQuery(
+        status="all" if all_ else "open",
+        waiting="include",
+        filter=_filter(unmark(terms)),
+        sort="number",
+    )
+    with progress("exporting") as advance:
+        if output is None:
+            notices = interchange.export(
+                settings(ctx), query, fmt=fmt.value, out=sys.stdout, progress=advance
+            )
+        else:
+            with atomic_text(output) as out:
+                notices = interchange.export(
+                    settings(ctx), query, fmt=fmt.value, out=out, progress=advance
+                )
+    for notice in notices:
+        render.tell(f"note: {notice}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(metavar="FILE|-", help="The file to read, or - for stdin.")
+    ],
+    fmt: Annotated[
+        ImportFormat,
+        typer.Option("--format", "-f", help="auto (the default), json, taskwarrior or todotxt."),
+    ] = ImportFormat.auto,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Say what would change; change nothing.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Import what is valid and report each task left out."),
+    ] = False,
+    json: Json = False,
+) -> None:
+    """Import tasks from todo's JSON, Taskwarrior's export or a todo.txt file, all or nothing.
+
+    Tasks are matched by id: importing the same file twice changes nothing,
+    a task changed more recently in the file updates yours, an older one is
+    left alone. The whole import is one operation: `todo undo` takes it back.
+
+    \b
+    Examples:
+      todo import backup.json
+      task export | todo import -
+      todo import ~/todo.txt --format todotxt --dry-run
+    """
+    from todo_cli.output import render
+    from todo_cli.output.progress import progress
+    from todo_cli.services import interchange
+
+    def imported(result: Imported) -> None:
+        if json:
+            render.write_json(_summary_json(result))
+            render.flush_stdout()
+            return
+        for line in _summary_lines(result):
+            render.tell(line)
+
+    with progress("importing") as advance:
+        interchange.import_tasks(
+            settings(ctx),
+            source,
+            fmt=fmt.value,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            progress=advance,
+            report=imported,
+        )
+
+
+def _summary_json(result: Imported) -> dict[str, object]:
+    return {
+        "format": result.format,
+        "dry_run": result.dry_run,
+        "added": result.added,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "skipped": result.skipped,
+        "renumbered": {str(old): new for old, new in result.renumbered.items()},
+        "problems": result.problems,
+        "notices": result.notices,
+    }
+
+
+def _summary_lines(result: Imported) -> list[str]:
+    from todo_cli.output.render import plural
+
+    verb = "would import" if result.dry_run else "imported"
+    skipped = sum(result.skipped.values())
+    lines = [
+        f"{verb} from {result.format}: {result.added:,} added, {result.updated:,} updated, "
+        f"{result.unchanged:,} unchanged, {skipped:,} skipped"
+    ]
+    for reason, count in sorted(result.skipped.items()):
+        lines.append(f"  skipped {plural(count, 'task')}: {reason}")
+    for problem in result.problems[:20]:
+        lines.append(f"  left out: {problem}")
+    if result.renumbered:
+        shown = ", ".join(f"#{a} -> #{b}" for a, b in list(result.renumbered.items())[:20])
+        more = " ..." if len(result.renumbered) > 20 else ""
+        lines.append(f"  numbers taken here, so renumbered: {shown}{more}")
+    for notice in result.notices[:20]:
+        lines.append(f"  note: {notice}")
+    if len(result.notices) > 20:
+        lines.append(f"  ... and {len(result.notices) - 20} more notes")
+    return lines

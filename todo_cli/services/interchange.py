@@ -1,0 +1,375 @@
+"""`todo export` and `todo import`: our own JSON, Taskwarrior and todo.txt.
+
+Every format converts through one task record (formats/interchange.py). An
+import reads the whole input first (bounded: a JSON array element by element,
+lines one at a time, each with a size cap), and nothing is written if any of
+it is wrong, unless skipping is asked for. Then it is one transaction, and
+one undoable operation: tasks are matched by id, so importing the same file
+twice changes nothing; a task whose `updated_at` is newer than ours updates
+ours; an older one is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from typing import IO, TYPE_CHECKING, Any, Literal
+from uuid import UUID, uuid4
+
+from todo_cli.db.transaction import acting_user, transaction
+from todo_cli.errors import InvalidInput, TodoError
+from todo_cli.formats.interchange import ImportBatch, Problem, TaskRecord
+from todo_cli.repository.tasks import ImportWriter, TaskQuery, TaskRepository, new_row
+from todo_cli.services.common import Report, deliver
+
+if TYPE_CHECKING:
+    from todo_cli.domain.fields import Task
+    from todo_cli.settings import Settings
+
+Format = Literal["json", "taskwarrior", "todotxt"]
+NOTHING_IMPORTED = "nothing was imported"
+
+
+# --- tasks and records ---------------------------------------------------------------
+
+
+def record_of(task: Task) -> TaskRecord:
+    """A task as every format sees it."""
+    return TaskRecord(
+        id=task.id,
+        number=task.number,
+        title=task.title,
+        description=task.description,
+        completed=task.completed,
+        completed_at=task.completed_at,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        priority=task.priority,  # type: ignore[arg-type]
+        due=task.due,
+        wait=task.wait,
+        project=task.project,
+        tags=task.tags,
+        notes=task.notes,
+        depends=task.depends,
+        recur=task.recur,
+        series_id=task.series_id,
+        recur_anchor=task.recur_anchor,
+        recur_index=task.recur_index,
+        attributes=dict(task.attributes or {}),
+    )
+
+
+def _columns(record: TaskRecord) -> dict[str, Any]:
+    """The task columns a record sets (besides id, user and number)."""
+    recurring = record.recur is not None
+    anchor = record.recur_anchor or (record.due if recurring else None)
+    return {
+        "title": record.title,
+        "description": record.description,
+        "completed": record.completed,
+        "completed_at": record.completed_at if record.completed else None,
+        "created_at": record.created_at,
+        "updated_at": max(record.updated_at, record.created_at),
+        "priority": record.priority,
+        "due": record.due,
+        "wait": record.wait,
+        "project": record.project,
+        "recur": record.recur,
+        "series_id": record.series_id or (uuid4() if recurring else None),
+        "recur_anchor": anchor,
+        "recur_index": record.recur_index
+        if record.recur_index is not None
+        else (0 if recurring else None),
+        "attributes": dict(record.attributes) or None,
+    }
+
+
+def _check(record: TaskRecord, where: str) -> Problem | None:
+    """What the database would refuse, caught here so the error can name the task."""
+    from todo_cli.domain.models import validate_task
+
+    if record.completed and record.completed_at is None:
+        return Problem(where, "completed_at", "a completed task needs completed_at")
+    if record.recur is not None and record.due is None:
+        return Problem(where, "recur", "a recurring task needs a due date")
+    try:
+        validate_task(
+            {"title": record.title, "description": record.description, "tags": list(record.tags)}
+        )
+    except InvalidInput as exc:
+        return Problem(where, None, exc.message)
+    return None
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def read(
+    source: str, *, fmt: Format | Literal["auto"], tz: tzinfo, today: date
+) -> tuple[Format, ImportBatch]:
+    """The records of `source` (a path, or `-` for stdin) and the format they were in."""
+    from todo_cli.formats import jsonstream, owned, taskwarrior, todotxt
+    from todo_cli.formats.input import describe, open_binary
+
+    name = describe(source)
+    stream = open_binary(source, hint=NOTHING_IMPORTED)
+    try:
+        start, replay = jsonstream.peek(stream, name)
+        if start == "empty":
+            raise InvalidInput(f"{name} is empty", hint=NOTHING_IMPORTED)
+        if fmt == "todotxt" or (fmt == "auto" and start == "other"):
+            lines = jsonstream.iter_lines(replay, name)
+            return "todotxt", todotxt.read(lines, tz=tz, today=today)
+        if start == "array":
+            items: Iterator[tuple[str, Any]] = (
+                (f"task {index + 1}", obj) for index, obj in jsonstream.iter_array(replay, name)
+            )
+        elif start == "object":
+            items = (
+                (f"line {number}", obj) for number, obj in jsonstream.iter_json_lines(replay, name)
+            )
+        else:
+            raise InvalidInput(
+                f"{name} is not JSON (expected a JSON array or JSON Lines of tasks)",
+                hint=f"for a todo.txt file, pass --format todotxt; {NOTHING_IMPORTED}",
+            )
+        first = next(items, None)
+        if first is None:
+            return ("json" if fmt == "auto" else fmt), ImportBatch()
+        chosen: Format
+        if fmt != "auto":
+            chosen = fmt
+        elif owned.looks_like(first[1]):
+            chosen = "json"
+        elif isinstance(first[1], dict) and "uuid" in first[1]:
+            chosen = "taskwarrior"
+        else:
+            raise InvalidInput(
+                f"{name}: {first[0]} is neither a todo task (id, title) "
+                "nor a Taskwarrior task (uuid, description)",
+                hint=f"pass --format; {NOTHING_IMPORTED}",
+            )
+        everything = _chain(first, items)
+        if chosen == "taskwarrior":
+            return chosen, taskwarrior.read(everything, tz=tz)
+        return chosen, owned.read(everything)
+    except RecursionError:
+        raise InvalidInput(f"{name} is nested too deeply", hint=NOTHING_IMPORTED) from None
+    finally:
+        if source != "-":
+            stream.close()
+
+
+def _chain(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    yield first
+    yield from rest
+
+
+# --- importing -------------------------------------------------------------------------
+
+
+@dataclass
+class Imported:
+    """What an import did (or, with --dry-run, would do)."""
+
+    format: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    renumbered: dict[int, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+
+class _DryRun(Exception):
+    """Carries the result out of a transaction that must not commit."""
+
+    def __init__(self, result: Imported) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+def import_tasks(
+    settings: Settings,
+    source: str,
+    *,
+    fmt: Format | Literal["auto"] = "auto",
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+    report: Report[Imported] | None = None,
+) -> Imported:
+    from todo_cli.domain.dates import local_zone
+    from todo_cli.formats.input import describe
+
+    tz = local_zone()
+    chosen, batch = read(source, fmt=fmt, tz=tz, today=datetime.now(tz).date())
+    result = Imported(format=chosen, dry_run=dry_run, notices=list(batch.notices))
+    for reason, count in batch.skipped.items():
+        result.skip(reason, count)
+    records = list(batch.records)
+    problems = list(batch.problems)
+    checked: list[TaskRecord] = []
+    for index, record in enumerate(records, 1):
+        problem = _check(record, f"task {record.number or index} ({record.id})")
+        if problem is None:
+            checked.append(record)
+        else:
+            problems.append(problem)
+    if problems and not skip_invalid:
+        ImportBatch(problems=problems).raise_for_problems(describe(source))
+    for problem in problems:
+        result.problems.append(str(problem))
+        result.skip("invalid")
+    try:
+        with transaction(settings) as conn:
+            _apply(conn, acting_user(conn), checked, result, progress)
+            if dry_run:
+                raise _DryRun(result)
+            return deliver(report, result)
+    except _DryRun as rolled_back:
+        return deliver(report, rolled_back.result)
+
+
+def _apply(
+    conn: Any,
+    user: str,
+    records: list[TaskRecord],
+    result: Imported,
+    progress: Callable[[int], None] | None,
+) -> None:
+    now = datetime.now(UTC)
+    writer = ImportWriter(conn, user)
+    existing = writer.existing([record.id for record in records])
+    new: list[TaskRecord] = []
+    written: list[TaskRecord] = []
+    for record in records:
+        found = existing.get(record.id)
+        if found is None:
+            new.append(record)
+            written.append(record)
+        elif not found.mine:
+            raise TodoError(
+                f"task {record.id} is already in this database, under another user",
+                hint=NOTHING_IMPORTED,
+            )
+        elif record.updated_at > found.updated_at:
+            values = _columns(record) | {"number": found.number}
+            writer.replace(record.id, values, record.tags, _notes(record))
+            written.append(record)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        if progress is not None:
+            progress(1)
+    _insert(writer, new, result, now)
+    _link(writer, records, written, result)
+
+
+def _notes(record: TaskRecord) -> list[dict[str, Any]]:
+    return [
+        {"id": uuid4(), "task_id": record.id, "created_at": note.created_at, "text": note.text}
+        for note in record.notes
+    ]
+
+
+def _insert(writer: ImportWriter, new: list[TaskRecord], result: Imported, now: datetime) -> None:
+    """New tasks, keeping their numbers where they are free (reported where not)."""
+    wanted = sorted({record.number for record in new if record.number is not None})
+    taken = writer.numbers_taken(wanted) if wanted else set()
+    kept: dict[UUID, int] = {}
+    used: set[int] = set()
+    for record in new:
+        number = record.number
+        if number is not None and number not in taken and number not in used:
+            kept[record.id] = number
+            used.add(number)
+    needing = [record for record in new if record.id not in kept]
+    user_id, first = writer.reserve(len(needing), max(used, default=0), now)
+    numbers = dict(kept)
+    for offset, record in enumerate(needing):
+        numbers[record.id] = first + offset
+        if record.number is not None:
+            result.renumbered[record.number] = first + offset
+    rows, tag_rows, note_rows = [], [], []
+    for record in new:
+        rows.append(
+            new_row(_columns(record), task_id=record.id, user_id=user_id, number=0, now=now)
+            | {"number": numbers[record.id]}
+            | {k: v for k, v in _columns(record).items() if k in ("created_at", "updated_at")}
+        )
+        tag_rows += [{"task_id": record.id, "tag": tag} for tag in record.tags]
+        note_rows += _notes(record)
+    writer.insert(rows, tag_rows, note_rows)
+    result.added += len(new)
+
+
+def _link(
+    writer: ImportWriter, records: list[TaskRecord], written: list[TaskRecord], result: Imported
+) -> None:
+    """Dependencies by id, for the tasks written: to tasks in the file or already the user's."""
+    in_file = {record.id for record in records}
+    outside = sorted({d for r in written for d in r.depends if d not in in_file}, key=str)
+    known = in_file | (writer.mine(outside) if outside else set())
+    edges = []
+    for record in written:
+        for dependency in record.depends:
+            if dependency == record.id:
+                continue
+            if dependency in known:
+                edges.append((record.id, dependency))
+            else:
+                result.notices.append(
+                    f"{record.id}: depends on {dependency}, which is not in the file "
+                    "nor one of your tasks: left out"
+                )
+    writer.link(edges)
+
+
+# --- exporting ---------------------------------------------------------------------------
+
+
+def export(
+    settings: Settings,
+    query: TaskQuery,
+    *,
+    fmt: Format,
+    out: IO[str],
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Write the tasks a query selects to `out` in `fmt`; returns notices of what was lossy."""
+    from todo_cli.domain.dates import local_zone
+    from todo_cli.formats import owned, taskwarrior, todotxt
+
+    notices: list[str] = []
+    tz = local_zone()
+    with transaction(settings, read_only=True) as conn:
+        records = _counted(
+            (record_of(task) for task in TaskRepository(conn, acting_user(conn)).find(query)),
+            progress,
+        )
+        pieces: Iterable[str]
+        if fmt == "json":
+            pieces = owned.write(records)
+        elif fmt == "taskwarrior":
+            pieces = taskwarrior.write(records, tz=tz, notices=notices)
+        else:
+            pieces = todotxt.write(records, tz=tz, notices=notices)
+        for piece in pieces:
+            out.write(piece)
+    return notices
+
+
+def _counted(
+    records: Iterator[TaskRecord], progress: Callable[[int], None] | None
+) -> Iterator[TaskRecord]:
+    for record in records:
+        yield record
+        if progress is not None:
+            progress(1)
