@@ -230,8 +230,8 @@ def test_models_and_migrations_agree(db_url: str) -> None:
                 opts={
                     "compare_type": True,
                     # SQLite's FTS5 tables and their shadow tables: not in the metadata.
-                    "include_name": lambda name, kind, _parent: not (
-                        kind == "table" and name is not None and "_fts" in name
+                    "include_name": lambda name, kind, _parent: (
+                        not (kind == "table" and name is not None and "_fts" in name)
                     ),
                 },
             )
