@@ -158,10 +158,10 @@ def test_messages_keep_their_order(todo: Todo) -> None:
         (["--role", "system", "hi"], "'system' is not one of"),
         (["--role", "user", ""], "content is empty"),
         (["--role", "user", "   \n\t"], "content is empty"),
-        (["--role", "user", "x" * 5001], "5001 characters, the limit is 5000"),
+        (["--role", "user", "x" * 100_001], "100001 characters, the limit is 100000"),
         (["hi"], "Missing option '--role'"),
     ],
-    ids=["unknown-role", "empty", "blank", "5001-characters", "no-role"],
+    ids=["unknown-role", "empty", "blank", "100001-characters", "no-role"],
 )
 def test_append_of_bad_input_is_refused_and_writes_nothing(
     todo: Todo, args: list[str], expected: str
@@ -173,10 +173,10 @@ def test_append_of_bad_input_is_refused_and_writes_nothing(
     assert count(todo.url, "messages") == 0
 
 
-def test_append_of_exactly_5000_characters_is_accepted(todo: Todo) -> None:
+def test_append_of_exactly_100000_characters_is_accepted(todo: Todo) -> None:
     new(todo)
-    say(todo, "1", "assistant", "y" * 5000)
-    assert len(export(todo, "1")["messages"][0]["content"]) == 5000
+    say(todo, "1", "assistant", "y" * 100_000)
+    assert len(export(todo, "1")["messages"][0]["content"]) == 100_000
 
 
 def test_append_to_a_missing_conversation_is_not_found(todo: Todo) -> None:

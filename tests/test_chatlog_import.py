@@ -182,9 +182,9 @@ BROKEN: dict[str, tuple[str | bytes, str]] = {
         json.dumps([{"role": "user", "content": ["a"]}]),
         "message 1 (.[0]): content must be a string",
     ),
-    "5001-characters": (
-        json.dumps([{"role": "assistant", "content": "z" * 5001}]),
-        "content is 5001 characters, the limit is 5000",
+    "100001-characters": (
+        json.dumps([{"role": "assistant", "content": "z" * 100_001}]),
+        "content is 100001 characters, the limit is 100000",
     ),
     "nul-in-content": (json.dumps([{"role": "user", "content": "a\u0000b"}]), "NUL"),
     "unexpected-message-field": (
@@ -245,7 +245,7 @@ def test_a_directory_is_bad_input(todo: Todo, tmp_path: Path) -> None:
 
 
 def test_one_bad_message_at_the_end_of_many_imports_nothing(todo: Todo, tmp_path: Path) -> None:
-    messages = [MESSAGE] * 999 + [{"role": "user", "content": "q" * 5001}]
+    messages = [MESSAGE] * 999 + [{"role": "user", "content": "q" * 100_001}]
     result = import_file(todo, tmp_path, json.dumps({"title": "t", "messages": messages}))
     assert result.exit_code == 2
     assert "message 1000 (.messages[999])" in result.stderr

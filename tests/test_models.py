@@ -71,7 +71,7 @@ def test_message_content_is_kept_exactly() -> None:
     [
         ({"role": "bot", "content": "hi"}, "role must be 'user' or 'assistant', not 'bot'"),
         ({"role": "user", "content": "  \n"}, "content is empty"),
-        ({"role": "user", "content": "x" * (MESSAGE_CONTENT_MAX + 1)}, "content is 5001"),
+        ({"role": "user", "content": "x" * (MESSAGE_CONTENT_MAX + 1)}, "content is 100001"),
         ({"role": "user"}, "content is missing"),
         ({"role": "user", "content": ["a"]}, "content must be a string"),
     ],

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from todo_cli.cli.app import settings
-from todo_cli.cli.options import Json, Yes, ask
+from todo_cli.cli.options import Json, Limit, Yes, ask
 from todo_cli.domain.models import Role
-from todo_cli.errors import InvalidUsage
+from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
     from todo_cli.domain.models import Conversation, Message
@@ -26,9 +27,6 @@ Conv = Annotated[
     typer.Argument(metavar="CONV", help="A conversation number (3 or #3), UUID or UUID prefix."),
 ]
 Title = Annotated[str | None, typer.Option("--title", "-t", metavar="TEXT", help="A title for it.")]
-AlwaysJson = Annotated[
-    bool, typer.Option("--json", help="Accepted for symmetry: export always prints JSON.")
-]
 
 
 @chat_app.callback()
@@ -47,23 +45,34 @@ def chat_log(ctx: typer.Context, json: Json = False) -> None:
 
 
 @chat_app.command("list")
-def list_(ctx: typer.Context, json: Json = False) -> None:
+def list_(
+    ctx: typer.Context,
+    limit: Limit = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", metavar="TEXT", help="Only titles containing TEXT."),
+    ] = None,
+    json: Json = False,
+) -> None:
     """List your conversations, most recent activity first.
 
     \b
     Examples:
-      todo chat-log list
+      todo chat-log list --limit 10
+      todo chat-log list --search planning
       todo chat-log list --json | jq -r '.[] | "\\(.number) \\(.message_count)"'
     """
-    _list(ctx, json)
+    _list(ctx, json, limit=limit, title=search)
 
 
-def _list(ctx: typer.Context, json: bool) -> None:
+def _list(
+    ctx: typer.Context, json: bool, *, limit: int | None = None, title: str | None = None
+) -> None:
     from todo_cli.output import render
     from todo_cli.output.chat import conversations_table
     from todo_cli.services import chatlog
 
-    found = chatlog.conversations(settings(ctx))
+    found = chatlog.listed(settings(ctx), limit=limit, title=title)
     if json:
         render.write_json_array(render.conversation_json(c) for c in found)
     elif found:
@@ -143,35 +152,58 @@ def append(
     chatlog.append(settings(ctx), ref, message, report=appended)
 
 
+class ShowFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+ShowFormatOption = Annotated[
+    ShowFormat | None,
+    typer.Option("--format", "-f", help="text (for the terminal), markdown or json."),
+]
+
+
 @chat_app.command()
-def show(ctx: typer.Context, conversation: Conv, json: Json = False) -> None:
+def show(
+    ctx: typer.Context, conversation: Conv, fmt: ShowFormatOption = None, json: Json = False
+) -> None:
     """Show a conversation as a transcript: who said what, and when.
 
-    --json prints what `export` does.
+    --json (or --format json) prints what `export` does.
 
     \b
     Examples:
       todo chat-log show 1
-      todo chat-log show 1 | less
+      todo chat-log show 1 --format markdown > plan.md
     """
-    _show(ctx, conversation, as_json=json)
+    _show(ctx, conversation, _format(fmt, json, ShowFormat.text))
 
 
 @chat_app.command()
-def export(ctx: typer.Context, conversation: Conv, json: AlwaysJson = False) -> None:
-    """Print a conversation and its messages as one JSON object.
+def export(
+    ctx: typer.Context, conversation: Conv, fmt: ShowFormatOption = None, json: Json = False
+) -> None:
+    """Print a conversation and its messages: JSON (the default), Markdown or text.
 
-    `todo chat-log import` reads it back, each message with its own time.
+    `todo chat-log import` reads the JSON back, each message with its own time.
 
     \b
     Examples:
       todo chat-log export 1 > plan.json
+      todo chat-log export 1 --format markdown > plan.md
       todo chat-log export 1 | todo --user bob chat-log import -
     """
-    _show(ctx, conversation, as_json=True)
+    _show(ctx, conversation, _format(fmt, json, ShowFormat.json))
 
 
-def _show(ctx: typer.Context, conversation: str, *, as_json: bool) -> None:
+def _format(fmt: ShowFormat | None, json: bool, default: ShowFormat) -> ShowFormat:
+    if json and fmt not in (None, ShowFormat.json):
+        raise InvalidUsage(f"--json and --format {fmt} do not go together", hint="pick one")
+    return ShowFormat.json if json else fmt or default
+
+
+def _show(ctx: typer.Context, conversation: str, fmt: ShowFormat) -> None:
     from todo_cli.formats.transcript import transcript_json
     from todo_cli.output import render
     from todo_cli.output.chat import transcript
@@ -179,10 +211,88 @@ def _show(ctx: typer.Context, conversation: str, *, as_json: bool) -> None:
     from todo_cli.services import chatlog
 
     found, messages = chatlog.transcript(settings(ctx), parse_ref(conversation, "conversation"))
-    if as_json:
+    if fmt is ShowFormat.json:
         render.write_json(transcript_json(found, messages))
+    elif fmt is ShowFormat.markdown:
+        from todo_cli.formats.markdown import transcript as markdown
+
+        for piece in markdown(found, messages):
+            sys.stdout.write(piece)
     else:
         transcript(found, messages)
+
+
+@chat_app.command()
+def rename(
+    ctx: typer.Context,
+    conversation: Conv,
+    title: Annotated[str, typer.Argument(metavar="TITLE", help='The new title; "" removes it.')],
+    json: Json = False,
+) -> None:
+    """Give a conversation a new title.
+
+    \b
+    Example:
+      todo chat-log rename 3 "Plan for December"
+    """
+    from todo_cli.domain.models import ConversationCreate, parse
+    from todo_cli.output import render
+    from todo_cli.repository.refs import parse_ref
+    from todo_cli.services import chatlog
+
+    ref = parse_ref(conversation, "conversation")
+    wanted = parse(ConversationCreate, {"title": title})
+
+    def renamed(found: Conversation) -> None:
+        if json:
+            render.write_json(render.conversation_json(found))
+            render.flush_stdout()
+        else:
+            render.tell(
+                f"renamed conversation #{found.number}"
+                + (f": {found.title}" if found.title else "")
+            )
+
+    chatlog.rename(settings(ctx), ref, wanted.title, report=renamed)
+
+
+@chat_app.command()
+def search(
+    ctx: typer.Context,
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="QUERY...",
+            help='Words and "phrases" to find (all of them); OR between two; -word leaves out.',
+        ),
+    ],
+    limit: Limit = None,
+    json: Json = False,
+) -> None:
+    """Search the messages and titles of your conversations, best matches first.
+
+    Words match their other forms ("running" finds "runs") and ignore accents
+    ("cafe" finds "café").
+
+    \b
+    Examples:
+      todo chat-log search budget
+      todo chat-log search '"next week"' -holiday
+      todo chat-log search passport OR visa --limit 5 --json
+    """
+    from todo_cli.domain.search import parse_query
+    from todo_cli.output import render
+    from todo_cli.output.chat import hit_json, search_results
+    from todo_cli.services import chatlog
+
+    query = parse_query(" ".join(words))
+    hits = chatlog.search(settings(ctx), query, limit=limit or 20)
+    if json:
+        render.write_json_array(hit_json(hit) for hit in hits)
+    elif hits:
+        search_results(hits)
+    else:
+        render.tell("no conversation matches")
 
 
 @chat_app.command()
@@ -220,6 +330,14 @@ def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json 
     chatlog.delete(settings(ctx), ref, confirm=None if yes else confirm, report=deleted)
 
 
+class ImportFormat(StrEnum):
+    auto = "auto"
+    transcript = "transcript"
+    chatgpt = "chatgpt"
+    claude = "claude"
+    llm = "llm"
+
+
 @chat_app.command("import")
 def import_(
     ctx: typer.Context,
@@ -227,21 +345,36 @@ def import_(
         str,
         typer.Argument(metavar="FILE", help="The file to read, or - for stdin."),
     ],
+    fmt: Annotated[
+        ImportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="auto (the default), transcript (todo's own), chatgpt, claude or llm.",
+        ),
+    ] = ImportFormat.auto,
     title: Annotated[
         str | None,
-        typer.Option("--title", "-t", metavar="TEXT", help="A title (instead of the file's)."),
+        typer.Option(
+            "--title", "-t", metavar="TEXT", help="A title (instead of the file's; transcripts)."
+        ),
     ] = None,
     json: Json = False,
 ) -> None:
-    """Import a conversation from a file, all or nothing, as a new conversation.
+    """Import conversations, all or nothing: a transcript, or a ChatGPT, Claude or llm export.
 
-    FILE holds a JSON array of {"role", "content"} objects, one such object
-    per line (JSON Lines), or an object with "title" and "messages", which is
-    what `export` and `show --json` print (each message keeps its time).
+    A transcript (a JSON array of {"role", "content"} objects, JSON Lines of
+    them, or what `export` prints) becomes a new conversation, each message
+    with its time. ChatGPT's and Claude's conversations.json and llm's
+    logs.db are read as they are (the file is never changed), and importing
+    a newer export adds only what is new: conversations are known by their
+    ids there.
 
     \b
     Examples:
       todo chat-log import chat.json
+      todo chat-log import ~/Downloads/chatgpt/conversations.json
+      todo chat-log import "$(llm logs path)"
       todo chat-log export 1 | todo chat-log import - --title "Copy of 1"
     """
     from todo_cli.formats import transcript
@@ -249,6 +382,12 @@ def import_(
     from todo_cli.output import render
     from todo_cli.services import chatlog
 
+    chosen = _chat_format(file, fmt)
+    if chosen != "transcript":
+        if title is not None:
+            raise InvalidUsage("--title is for a transcript", hint="leave it out")
+        _import_export(ctx, file, chosen, json)
+        return
     text = read_text(file, hint=transcript.NOTHING_IMPORTED)
     parsed = transcript.parse(describe(file), text, title)
 
@@ -263,3 +402,81 @@ def import_(
             )
 
     chatlog.import_transcript(settings(ctx), parsed, report=imported)
+
+
+def _chat_format(file: str, fmt: ImportFormat) -> str:
+    """The format to read `file` as: given, or found from its first bytes."""
+    from pathlib import Path
+
+    from todo_cli.formats import chats
+    from todo_cli.formats.transcript import NOTHING_IMPORTED
+
+    if fmt is not ImportFormat.auto:
+        if fmt is ImportFormat.llm and file == "-":
+            raise InvalidUsage("an llm logs.db is read from its file", hint="give its path")
+        return fmt.value
+    if file == "-":
+        return "transcript"  # stdin cannot be looked at twice; other formats need --format
+    try:
+        return str(chats.detect(Path(file)))
+    except FileNotFoundError:
+        raise InvalidInput(f"{file}: no such file", hint=NOTHING_IMPORTED) from None
+    except (InvalidInput, OSError):
+        # Not recognisably another tool's export: read it as a transcript,
+        # whose reader says exactly what is wrong with it.
+        return "transcript"
+
+
+def _import_export(ctx: typer.Context, file: str, fmt: str, json: bool) -> None:
+    from pathlib import Path
+
+    from todo_cli.formats import chatgpt, claude, llm
+    from todo_cli.formats.input import describe, open_binary
+    from todo_cli.formats.transcript import NOTHING_IMPORTED
+    from todo_cli.output import render
+    from todo_cli.output.progress import progress
+    from todo_cli.services import chatlog
+
+    def imported(result: chatlog.ChatImport) -> None:
+        if json:
+            render.write_json(
+                {
+                    "format": result.format,
+                    "conversations": {
+                        "added": result.added,
+                        "extended": result.extended,
+                        "unchanged": result.unchanged,
+                    },
+                    "messages_added": result.messages,
+                    "skipped": result.skipped,
+                }
+            )
+            render.flush_stdout()
+            return
+        render.tell(
+            f"imported from {result.format}: {render.plural(result.added, 'conversation')} "
+            f"added, {result.extended:,} extended, {result.unchanged:,} unchanged; "
+            f"{render.plural(result.messages, 'message')} added"
+        )
+        for kind, count in sorted(result.skipped.items()):
+            render.tell(f"  skipped {count:,}: {kind}")
+
+    name = describe(file)
+    with progress("importing") as advance:
+        if fmt == "llm":
+            path = Path(file)
+            if not path.is_file():
+                raise InvalidInput(f"{file}: no such file", hint=NOTHING_IMPORTED)
+            chatlog.import_export(
+                settings(ctx), llm.read(path), fmt=fmt, progress=advance, report=imported
+            )
+            return
+        stream = open_binary(file, hint=NOTHING_IMPORTED)
+        try:
+            reader = chatgpt.read if fmt == "chatgpt" else claude.read
+            chatlog.import_export(
+                settings(ctx), reader(stream, name), fmt=fmt, progress=advance, report=imported
+            )
+        finally:
+            if file != "-":
+                stream.close()

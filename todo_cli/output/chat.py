@@ -12,7 +12,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from todo_cli.domain.text import multi_line, one_line
 from todo_cli.output.render import plural
@@ -20,6 +20,7 @@ from todo_cli.output.table import Column, Style, Table, colour_enabled, fold, pa
 
 if TYPE_CHECKING:
     from todo_cli.domain.models import Conversation, Message
+    from todo_cli.repository.conversations import Hit
 
 
 def _when(value: datetime) -> str:
@@ -87,3 +88,61 @@ def _wrapped(text: str, width: int) -> str:
     if width <= 0:
         return text
     return "\n".join(piece for line in text.split("\n") for piece in fold(line, width))
+
+
+def search_results(hits: Sequence[Hit]) -> None:
+    """Each hit on a line of its own (two, with the snippet): where, who, when, what.
+
+    On a colour terminal the matched words are bold; piped, they are marked
+    [like this], so a script or `grep` sees where they are.
+    """
+    from todo_cli.domain.search import MATCH_END, MATCH_START
+
+    out = sys.stdout
+    colour = colour_enabled(out)
+    start, end = ("\x1b[1m", "\x1b[0m") if colour else ("[", "]")
+    for hit in hits:
+        title = f" {one_line(hit.conversation_title)}" if hit.conversation_title else ""
+        head = f"#{hit.conversation_number}{title}"
+        if hit.message_id is None:
+            where = "title"
+        else:
+            assert hit.role is not None
+            assert hit.created_at is not None
+            where = f"{hit.role.value} · {_when(hit.created_at)}"
+        out.write(paint(head, "bold", colour) + " · " + paint(where, "dim", colour) + "\n")
+        out.write(f"  {_marked(hit.snippet, MATCH_START, MATCH_END, start, end)}\n")
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    from todo_cli.domain.search import snippet_parts
+    from todo_cli.output.render import rfc3339
+
+    text, spans = snippet_parts(hit.snippet)
+    return {
+        "conversation": {
+            "id": str(hit.conversation_id),
+            "number": hit.conversation_number,
+            "title": hit.conversation_title,
+        },
+        "message": None
+        if hit.message_id is None
+        else {
+            "id": str(hit.message_id),
+            "role": hit.role.value if hit.role else None,
+            "created_at": rfc3339(hit.created_at),
+        },
+        "snippet": text,
+        "matches": [list(span) for span in spans],
+    }
+
+
+def _marked(snippet: str, mark_start: str, mark_end: str, start: str, end: str) -> str:
+    """The snippet shown safely (what users typed is escaped), matches between start and end."""
+    pieces = []
+    for part in snippet.split(mark_start):
+        inside, _, outside = part.partition(mark_end) if mark_end in part else ("", "", part)
+        if inside:
+            pieces.append(start + one_line(inside) + end)
+        pieces.append(one_line(outside))
+    return "".join(pieces)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from todo_cli.db.schema import conversations, messages
 from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate, Role
+from todo_cli.domain.search import Query
 from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, user_id_of
 
@@ -16,7 +18,55 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Row
     from sqlalchemy.sql.elements import ColumnElement
 
+
 NOUN = "conversation"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: a message (or, with no message, a conversation's title)."""
+
+    conversation_id: UUID
+    conversation_number: int
+    conversation_title: str | None
+    message_id: UUID | None
+    role: Role | None
+    created_at: datetime | None
+    # The matching passage, matches between MATCH_START and MATCH_END marks.
+    snippet: str
+
+
+def _config() -> ColumnElement[Any]:
+    """The search configuration, as the regconfig the full-text indexes were built with."""
+    from sqlalchemy import literal_column
+
+    from todo_cli.db.schema import SEARCH_CONFIG
+
+    # A constant of ours, never user input: safe to write into the SQL.
+    return literal_column(f"'{SEARCH_CONFIG}'::regconfig")
+
+
+def _tsquery(query: Query) -> ColumnElement[Any]:
+    """The query as a PostgreSQL tsquery, built from bound words (never pasted)."""
+    from sqlalchemy import func
+
+    result: ColumnElement[Any] | None = None
+    for group in query.groups:
+        part: ColumnElement[Any] | None = None
+        for term in group:
+            words = " ".join(term.words)
+            built = (
+                func.phraseto_tsquery(_config(), words)
+                if term.phrase
+                else func.plainto_tsquery(_config(), words)
+            )
+            if term.negated:
+                built = func.tsquery_not(built)
+            part = built if part is None else func.tsquery_or(part, built)
+        assert part is not None
+        result = part if result is None else func.tsquery_and(result, part)
+    assert result is not None
+    return result
 
 
 def _now() -> datetime:
@@ -208,16 +258,298 @@ class ConversationRepository:
         )
         return [_message(row) for row in self.conn.execute(stmt)]
 
-    def find(self) -> list[Conversation]:
-        """The user's conversations, most recent activity first."""
-        from sqlalchemy import select
+    def find(self, *, limit: int | None = None, title: str | None = None) -> list[Conversation]:
+        """The user's conversations, most recent activity first; `title`: whose title has it."""
+        from sqlalchemy import func, select
 
         stmt = (
             select(conversations, _message_count().label("message_count"))
             .where(self._owner)
             .order_by(conversations.c.updated_at.desc(), conversations.c.number.desc())
         )
+        if title:
+            lower = func.todo_lower if self.conn.dialect.name == "sqlite" else func.lower
+            stmt = stmt.where(lower(conversations.c.title).contains(title.lower(), autoescape=True))
+        if limit is not None:
+            stmt = stmt.limit(limit)
         return [_conversation(row, row.message_count) for row in self.conn.execute(stmt)]
+
+    def rename(self, ref: Ref, title: str | None) -> Conversation:
+        from sqlalchemy import update
+
+        (row,) = self._resolve(ref)
+        self.conn.execute(
+            update(conversations).where(conversations.c.id == row.id).values(title=title)
+        )
+        found = _conversation(row, self._count(row.id))
+        return Conversation(
+            id=found.id,
+            number=found.number,
+            title=title,
+            message_count=found.message_count,
+            created_at=found.created_at,
+            updated_at=found.updated_at,
+        )
+
+    # --- search ---------------------------------------------------------------
+
+    def search(self, query: Query, *, limit: int) -> list[Hit]:
+        """Messages (and conversation titles) that match, best first, with a snippet."""
+        if self.conn.dialect.name == "sqlite":
+            return self._search_sqlite(query, limit)
+        return self._search_postgres(query, limit)
+
+    def _search_sqlite(self, query: Query, limit: int) -> list[Hit]:
+        from sqlalchemy import text
+
+        from todo_cli.domain.search import MATCH_END, MATCH_START, fts5_match
+
+        match = fts5_match(query)
+        owner = "(SELECT id FROM users WHERE name = :user)"
+        titles = text(
+            "SELECT c.id, c.number, c.title, snippet(conversations_fts, 0, :start, :end, "
+            "'…', 16) AS snip FROM conversations_fts "
+            "JOIN conversations AS c ON c.rowid = conversations_fts.rowid "
+            f"WHERE conversations_fts MATCH :match AND c.user_id = {owner} "
+            "ORDER BY bm25(conversations_fts), c.number LIMIT :limit"
+        ).columns(id=conversations.c.id.type)
+        found = [
+            Hit(row.id, row.number, row.title, None, None, None, row.snip)
+            for row in self.conn.execute(
+                titles,
+                {
+                    "match": match,
+                    "user": self.user,
+                    "limit": limit,
+                    "start": MATCH_START,
+                    "end": MATCH_END,
+                },
+            )
+        ]
+        bodies = text(
+            "SELECT c.id AS conversation_id, c.number, c.title, m.id, m.role, m.created_at, "
+            "snippet(messages_fts, 0, :start, :end, '…', 16) AS snip "
+            "FROM messages_fts JOIN messages AS m ON m.rowid = messages_fts.rowid "
+            "JOIN conversations AS c ON c.id = m.conversation_id "
+            f"WHERE messages_fts MATCH :match AND c.user_id = {owner} "
+            "ORDER BY bm25(messages_fts), c.number, m.seq LIMIT :limit"
+        ).columns(
+            created_at=messages.c.created_at.type,
+            id=messages.c.id.type,
+            conversation_id=conversations.c.id.type,
+        )
+        for row in self.conn.execute(
+            bodies,
+            {
+                "match": match,
+                "user": self.user,
+                "limit": limit,
+                "start": MATCH_START,
+                "end": MATCH_END,
+            },
+        ):
+            found.append(
+                Hit(
+                    row.conversation_id,
+                    row.number,
+                    row.title,
+                    row.id,
+                    Role(row.role),
+                    row.created_at,
+                    row.snip,
+                )
+            )
+        return found[:limit]
+
+    def _search_postgres(self, query: Query, limit: int) -> list[Hit]:
+        from sqlalchemy import func, select
+
+        from todo_cli.domain.search import MATCH_END, MATCH_START
+
+        tsquery = _tsquery(query)
+        options = f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=30, MinWords=12"
+        title_vector = func.to_tsvector(_config(), func.coalesce(conversations.c.title, ""))
+        titles = (
+            select(
+                conversations.c.id,
+                conversations.c.number,
+                conversations.c.title,
+                func.ts_headline(
+                    _config(),
+                    conversations.c.title,
+                    tsquery,
+                    options,
+                ).label("snip"),
+            )
+            .where(self._owner, title_vector.op("@@")(tsquery))
+            .order_by(func.ts_rank_cd(title_vector, tsquery).desc(), conversations.c.number)
+            .limit(limit)
+        )
+        found = [
+            Hit(row.id, row.number, row.title, None, None, None, row.snip)
+            for row in self.conn.execute(titles)
+        ]
+        vector = func.to_tsvector(_config(), messages.c.content)
+        best = (
+            select(
+                messages.c.id,
+                messages.c.role,
+                messages.c.created_at,
+                messages.c.content,
+                messages.c.seq,
+                conversations.c.id.label("conversation_id"),
+                conversations.c.number,
+                conversations.c.title,
+                func.ts_rank_cd(vector, tsquery).label("rank"),
+            )
+            .join(conversations, conversations.c.id == messages.c.conversation_id)
+            .where(self._owner, vector.op("@@")(tsquery))
+            .order_by(
+                func.ts_rank_cd(vector, tsquery).desc(), conversations.c.number, messages.c.seq
+            )
+            .limit(limit)
+            .subquery()
+        )
+        # The snippet only for the rows kept: ts_headline reads the whole text.
+        with_snippets = select(
+            best,
+            func.ts_headline(_config(), best.c.content, tsquery, options).label("snip"),
+        ).order_by(best.c.rank.desc(), best.c.number, best.c.seq)
+        for row in self.conn.execute(with_snippets):
+            found.append(
+                Hit(
+                    row.conversation_id,
+                    row.number,
+                    row.title,
+                    row.id,
+                    Role(row.role),
+                    row.created_at,
+                    row.snip,
+                )
+            )
+        return found[:limit]
+
+    # --- imports by the source's ids --------------------------------------------
+
+    def by_source(self, source: str, source_id: str) -> tuple[Conversation, set[str], int] | None:
+        """The user's conversation imported from (source, id): it, its messages' ids, last seq."""
+        from sqlalchemy import func, select
+
+        row = self.conn.execute(
+            select(conversations).where(
+                self._owner,
+                conversations.c.source == source,
+                conversations.c.source_id == source_id,
+            )
+        ).first()
+        if row is None:
+            return None
+        ids = {
+            r[0]
+            for r in self.conn.execute(
+                select(messages.c.source_id).where(
+                    messages.c.conversation_id == row.id, messages.c.source_id.is_not(None)
+                )
+            )
+        }
+        last = self.conn.execute(
+            select(func.coalesce(func.max(messages.c.seq), 0)).where(
+                messages.c.conversation_id == row.id
+            )
+        ).scalar_one()
+        return _conversation(row, 0), ids, int(last)
+
+    def add_imported(
+        self,
+        *,
+        source: str,
+        source_id: str,
+        title: str | None,
+        created_at: datetime,
+        items: Sequence[MessageCreate],
+        source_ids: Sequence[str],
+    ) -> Conversation:
+        """A new conversation from an export, each message with its own time and source id."""
+        now = _now()
+        times = [item.created_at or created_at for item in items]
+        updated = max([created_at, *times])
+        user_id, number = take_numbers(self.conn, self.user, "conversation_counter", 1, now)
+        conversation_id = uuid4()
+        self.conn.execute(
+            conversations.insert().values(
+                id=conversation_id,
+                user_id=user_id,
+                number=number,
+                title=title,
+                created_at=created_at,
+                updated_at=updated,
+                source=source,
+                source_id=source_id,
+            )
+        )
+        self._insert_messages(conversation_id, items, source_ids, times, first_seq=1)
+        return Conversation(
+            id=conversation_id,
+            number=number,
+            title=title,
+            message_count=len(items),
+            created_at=created_at,
+            updated_at=updated,
+        )
+
+    def extend(
+        self,
+        conversation: Conversation,
+        items: Sequence[MessageCreate],
+        source_ids: Sequence[str],
+        *,
+        after_seq: int,
+    ) -> None:
+        """Messages added to an imported conversation since its last import, at its end."""
+        from sqlalchemy import case, literal, update
+
+        times = [item.created_at or _now() for item in items]
+        self._insert_messages(conversation.id, items, source_ids, times, first_seq=after_seq + 1)
+        latest = literal(max(times), conversations.c.updated_at.type)
+        self.conn.execute(
+            update(conversations)
+            .where(conversations.c.id == conversation.id)
+            .values(
+                updated_at=case(
+                    (conversations.c.updated_at > latest, conversations.c.updated_at),
+                    else_=latest,
+                )
+            )
+        )
+
+    def _insert_messages(
+        self,
+        conversation_id: UUID,
+        items: Sequence[MessageCreate],
+        source_ids: Sequence[str | None],
+        times: Sequence[datetime],
+        *,
+        first_seq: int,
+    ) -> None:
+        if not items:
+            return
+        self.conn.execute(
+            messages.insert(),
+            [
+                {
+                    "id": uuid4(),
+                    "conversation_id": conversation_id,
+                    "seq": seq,
+                    "role": item.role,
+                    "content": item.content,
+                    "created_at": when,
+                    "source_id": source_id,
+                }
+                for seq, (item, when, source_id) in enumerate(
+                    zip(items, times, source_ids, strict=True), first_seq
+                )
+            ],
+        )
 
     def _count(self, conversation_id: UUID) -> int:
         from sqlalchemy import func, select

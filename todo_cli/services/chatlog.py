@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.errors import Declined
-from todo_cli.repository.conversations import ConversationRepository
+from todo_cli.repository.conversations import ConversationRepository, Hit
 from todo_cli.repository.refs import Ref
 from todo_cli.services.common import Report, deliver
 
 if TYPE_CHECKING:
     from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate
+    from todo_cli.domain.search import Query
+    from todo_cli.formats.chats import ImportedConversation
     from todo_cli.formats.transcript import Transcript
     from todo_cli.settings import Settings
 
@@ -74,3 +77,118 @@ def import_transcript(
             created_at=transcript.created_at,
         )
         return deliver(report, imported)
+
+
+def rename(
+    settings: Settings, ref: Ref, title: str | None, *, report: Report[Conversation] | None = None
+) -> Conversation:
+    with transaction(settings) as conn:
+        return deliver(report, ConversationRepository(conn, acting_user(conn)).rename(ref, title))
+
+
+def listed(settings: Settings, *, limit: int | None, title: str | None) -> list[Conversation]:
+    with transaction(settings, read_only=True) as conn:
+        return ConversationRepository(conn, acting_user(conn)).find(limit=limit, title=title)
+
+
+def search(settings: Settings, query: Query, *, limit: int) -> list[Hit]:
+    """Messages and titles matching `query`, best first."""
+    with transaction(settings, read_only=True) as conn:
+        return ConversationRepository(conn, acting_user(conn)).search(query, limit=limit)
+
+
+# --- imports of other tools' exports --------------------------------------------------
+
+
+@dataclass
+class ChatImport:
+    """What an import of ChatGPT, Claude or llm conversations did."""
+
+    format: str
+    added: int = 0
+    extended: int = 0
+    unchanged: int = 0
+    messages: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, kind: str, count: int = 1) -> None:
+        self.skipped[kind] = self.skipped.get(kind, 0) + count
+
+
+def import_export(
+    settings: Settings,
+    conversations: Iterable[ImportedConversation],
+    *,
+    fmt: str,
+    progress: Callable[[int], None] | None = None,
+    report: Report[ChatImport] | None = None,
+) -> ChatImport:
+    """Conversations from another tool, all or nothing, idempotent by the source's ids.
+
+    A conversation seen before (same source and id) gets only the messages
+    it did not have, at its end; one seen in full is left alone. Messages
+    keep their own times. The export is read as it is written, one
+    conversation at a time, so memory stays flat however big it is.
+    """
+    result = ChatImport(format=fmt)
+    with transaction(settings) as conn:
+        repository = ConversationRepository(conn, acting_user(conn))
+        for imported in conversations:
+            _import_one(repository, imported, result)
+            if progress is not None:
+                progress(1)
+        return deliver(report, result)
+
+
+def _import_one(
+    repository: ConversationRepository, imported: ImportedConversation, result: ChatImport
+) -> None:
+    from todo_cli.domain.limits import CONVERSATION_TITLE_MAX
+    from todo_cli.domain.models import MessageCreate, Role, parse
+    from todo_cli.errors import InvalidInput
+
+    for kind, count in imported.skipped.items():
+        result.skip(kind, count)
+    existing = repository.by_source(imported.source, imported.source_id)
+    known = existing[1] if existing is not None else set()
+    items: list[MessageCreate] = []
+    ids: list[str] = []
+    for message in imported.messages:
+        if message.source_id in known:
+            continue
+        try:
+            checked = parse(MessageCreate, {"role": message.role, "content": message.content})
+        except InvalidInput as exc:
+            result.skip("too long" if "limit" in exc.message else "invalid")
+            continue
+        items.append(
+            MessageCreate(
+                role=Role(checked.role), content=checked.content, created_at=message.created_at
+            )
+        )
+        ids.append(message.source_id)
+    if existing is not None:
+        conversation, _, last_seq = existing
+        if items:
+            repository.extend(conversation, items, ids, after_seq=last_seq)
+            result.extended += 1
+            result.messages += len(items)
+        else:
+            result.unchanged += 1
+        return
+    if not items:
+        result.skip("empty conversation")
+        return
+    title = (imported.title or "").strip() or None
+    if title is not None and len(title) > CONVERSATION_TITLE_MAX:
+        title = title[: CONVERSATION_TITLE_MAX - 1].rstrip() + "\u2026"
+    repository.add_imported(
+        source=imported.source,
+        source_id=imported.source_id,
+        title=title,
+        created_at=imported.created_at,
+        items=items,
+        source_ids=ids,
+    )
+    result.added += 1
+    result.messages += len(items)

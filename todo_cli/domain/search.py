@@ -1,0 +1,135 @@
+"""The search language of `todo chat-log search`, parsed by us, not by the database.
+
+A query is words and "quoted phrases", all of which must be found; ``OR``
+between two terms takes either; ``-word`` (or ``NOT word``) leaves out what
+has it. ``AND`` may be written but is the default. Matching is by stems and
+without accents: "running" finds "runs", "cafe" finds "café".
+
+Each backend's own syntax (SQLite FTS5's MATCH, PostgreSQL's tsquery) treats
+some input as operators and fails on some with a database error; so the query
+is parsed here into a small tree, errors are told plainly (exit 2), and the
+repository builds each backend's query from the tree with every word bound
+or quoted, never pasted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from todo_cli.errors import InvalidInput
+
+_HINT = 'e.g. planning "next week" -holiday, or budget OR finance'
+_TOKEN = re.compile(r'"[^"]*"|\S+')
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word, or a phrase (words that must come in this order)."""
+
+    words: tuple[str, ...]
+    negated: bool = False
+
+    @property
+    def phrase(self) -> bool:
+        return len(self.words) > 1
+
+
+@dataclass(frozen=True)
+class Query:
+    """All groups must match; a group matches when any of its terms does."""
+
+    groups: tuple[tuple[Term, ...], ...]
+
+    @property
+    def words(self) -> list[str]:
+        return [word for group in self.groups for term in group for word in term.words]
+
+
+def _words(text: str) -> tuple[str, ...]:
+    # Word characters only: punctuation is not searchable and must not reach
+    # the database's syntax.
+    return tuple(re.findall(r"\w+", text))
+
+
+def parse_query(text: str) -> Query:
+    """The query in `text`; InvalidInput (exit 2) saying what is wrong with it."""
+    if text.count('"') % 2:
+        raise InvalidInput("the search has an unbalanced quote", hint=_HINT)
+    tokens = _TOKEN.findall(text)
+    groups: list[list[Term]] = []
+    pending_or = False
+    negate_next = False
+    for position, token in enumerate(tokens):
+        upper = token.upper() if not token.startswith('"') else ""
+        if upper in ("AND", "OR"):
+            if not groups or pending_or or negate_next or position == len(tokens) - 1:
+                raise InvalidInput(f"{token!r} needs a word on each side", hint=_HINT)
+            pending_or = upper == "OR"
+            continue
+        if upper == "NOT":
+            if negate_next or position == len(tokens) - 1:
+                raise InvalidInput("NOT needs a word after it", hint=_HINT)
+            negate_next = True
+            continue
+        negated = negate_next
+        if token.startswith("-") and len(token) > 1:
+            negated, token = True, token[1:]
+        words = _words(token.strip('"'))
+        if not words:
+            raise InvalidInput(f"{token!r} holds nothing to search for", hint=_HINT)
+        term = Term(words, negated)
+        if pending_or:
+            if negated or any(t.negated for t in groups[-1]):
+                raise InvalidInput("OR cannot join a left-out (-) word", hint=_HINT)
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = negate_next = False
+    if not groups:
+        raise InvalidInput("the search is empty", hint=_HINT)
+    if all(term.negated for group in groups for term in group):
+        raise InvalidInput(
+            "the search needs a word to find, not only words to leave out", hint=_HINT
+        )
+    return Query(tuple(tuple(group) for group in groups))
+
+
+def fts5_match(query: Query) -> str:
+    """The query in SQLite FTS5's syntax, every word quoted (no word is read as an operator)."""
+
+    def quoted(term: Term) -> str:
+        return '"' + " ".join(term.words) + '"'
+
+    positive = [group for group in query.groups if not group[0].negated]
+    negative = [group[0] for group in query.groups if group[0].negated]
+    parts = []
+    for group in positive:
+        alternatives = " OR ".join(quoted(term) for term in group)
+        parts.append(f"({alternatives})" if len(group) > 1 else alternatives)
+    text = " AND ".join(parts)
+    for term in negative:
+        text = f"({text}) NOT {quoted(term)}"
+    return text
+
+
+# Marks around a match in a snippet, for the renderer to show as it likes.
+MATCH_START = "\x02"
+MATCH_END = "\x03"
+
+
+def snippet_parts(snippet: str) -> tuple[str, list[tuple[int, int]]]:
+    """A snippet's plain text, and where in it each match starts and ends."""
+    text = []
+    spans = []
+    position = 0
+    start = 0
+    for char in snippet:
+        if char == MATCH_START:
+            start = position
+        elif char == MATCH_END:
+            spans.append((start, position))
+        else:
+            text.append(char)
+            position += 1
+    return "".join(text), spans
