@@ -1,0 +1,1 @@
+"""The optional command server: a tiny client and a warm, forking server."""
