@@ -39,7 +39,7 @@ from todo_cli.domain.limits import (
     TASK_DESCRIPTION_MAX,
     TASK_TITLE_MAX,
 )
-from todo_cli.domain.names import NAME as _NAME
+from todo_cli.domain.names import project_problem, tag_problem
 from todo_cli.domain.recurrence import parse_recur
 from todo_cli.errors import InvalidInput
 
@@ -119,24 +119,13 @@ def parse_instant(text: str) -> datetime:
 
 
 def check_tag(tag: str) -> str | None:
-    """Why ``tag`` is not a tag, or None when it is one."""
-    if not _NAME.fullmatch(tag):
-        return f"{tag!r} is not a tag: it starts with a letter and holds letters, digits, _ and -"
-    if len(tag) > TAG_MAX:
-        return f"tag {tag!r} is {len(tag)} characters, the limit is {TAG_MAX}"
-    return None
+    """Why ``tag`` is not a tag, or None when it is one (the product's own rule)."""
+    return tag_problem(tag)
 
 
 def check_project(project: str) -> str | None:
-    """Why ``project`` is not a project path, or None when it is one."""
-    if len(project) > PROJECT_MAX:
-        return f"project is {len(project)} characters, the limit is {PROJECT_MAX}"
-    if not all(_NAME.fullmatch(segment) for segment in project.split(".")):
-        return (
-            f"{project!r} is not a project: dotted segments that start with a letter and hold "
-            "letters, digits, _ and -"
-        )
-    return None
+    """Why ``project`` is not a project path, or None when it is one (the product's own rule)."""
+    return project_problem(project)
 
 
 def split_title(text: str) -> tuple[str, str | None]:

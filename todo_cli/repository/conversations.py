@@ -73,6 +73,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _message_hit(row: Row[Any]) -> Hit:
+    return Hit(
+        row.conversation_id,
+        row.number,
+        row.title,
+        row.id,
+        Role(row.role),
+        row.created_at,
+        row.snip,
+    )
+
+
 def _message_count() -> ColumnElement[int]:
     from sqlalchemy import func, select
 
@@ -348,17 +360,7 @@ class ConversationRepository:
                 "end": MATCH_END,
             },
         ):
-            found.append(
-                Hit(
-                    row.conversation_id,
-                    row.number,
-                    row.title,
-                    row.id,
-                    Role(row.role),
-                    row.created_at,
-                    row.snip,
-                )
-            )
+            found.append(_message_hit(row))
         return found[:limit]
 
     def _search_postgres(self, query: Query, limit: int) -> list[Hit]:
@@ -416,17 +418,7 @@ class ConversationRepository:
             func.ts_headline(_config(), best.c.content, tsquery, options).label("snip"),
         ).order_by(best.c.rank.desc(), best.c.number, best.c.seq)
         for row in self.conn.execute(with_snippets):
-            found.append(
-                Hit(
-                    row.conversation_id,
-                    row.number,
-                    row.title,
-                    row.id,
-                    Role(row.role),
-                    row.created_at,
-                    row.snip,
-                )
-            )
+            found.append(_message_hit(row))
         return found[:limit]
 
     # --- imports by the source's ids --------------------------------------------
