@@ -222,6 +222,11 @@ def _stdin_tasks(description: str | None) -> list[dict[str, Any]]:
                 f"{context}dep: is not taken in a bulk add", hint="add dependencies with todo edit"
             )
         values = _values(words, {}, None, context=context)
+        if values.get("recur") and values.get("due") is None:
+            raise InvalidInput(
+                f"{context}recur:{values['recur']} needs a due date",
+                hint="add one, e.g. due:mon; nothing was added",
+            )
         tasks.append(_new_task(words, values, None, description, context=context))
     return tasks
 
@@ -644,7 +649,12 @@ def delete(ctx: typer.Context, refs: Selector, yes: Yes = False, json: Json = Fa
             render.flush_stdout()
         else:
             for task in gone:
-                ends = f" (its series ends: it repeated {task.recur})" if task.recur else ""
+                # Only the open task of a series carries it on.
+                ends = (
+                    f" (its series ends: it repeated {task.recur})"
+                    if task.recur and not task.completed
+                    else ""
+                )
                 render.tell(f"deleted #{task.number}: {task.title}{ends}")
 
     tasks.delete(settings(ctx), selection, confirm=None if yes else confirm, report=deleted)

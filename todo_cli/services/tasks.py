@@ -213,7 +213,14 @@ def _before_reopen(
         if open_one is None:
             ready.append(task)
             continue
-        untouched = open_one.updated_at == open_one.created_at and not open_one.notes
+        # Untouched: never edited, no notes, nothing waits on it and it waits
+        # on nothing (a successor is made without dependencies).
+        untouched = (
+            open_one.updated_at == open_one.created_at
+            and not open_one.notes
+            and not open_one.depends
+            and not repository.waiting_on(open_one)
+        )
         if untouched and open_one.created_at == task.completed_at:
             repository.delete_tasks([open_one])
             prepared[task.id] = Changed(task, True, removed=open_one)
@@ -239,8 +246,7 @@ def show(settings: Settings, ref: Ref) -> Detail:
         repository = TaskRepository(conn, acting_user(conn))
         task = repository.get(ref)
         waits_on = repository.by_ids(task.depends) if task.depends else []
-        waited_on_by = repository.waiting_on(task) if task.blocks or task.completed else []
-        return Detail(task, waits_on, waited_on_by)
+        return Detail(task, waits_on, repository.waiting_on(task))
 
 
 def get(settings: Settings, ref: Ref) -> Task:

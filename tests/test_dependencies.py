@@ -1,0 +1,422 @@
+"""Dependencies through the CLI: `dep:`, `--depends`, blocked tasks, cycles, and urgency.
+
+Each test runs on SQLite and on PostgreSQL (the `todo` fixture of tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import Todo, sql_rows
+from todo_cli.domain import urgency as weights
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def add(todo: Todo, *words: str) -> dict[str, Any]:
+    result = todo("add", *words, "--json")
+    assert result.exit_code == 0, result.stderr
+    task: dict[str, Any] = result.json()
+    return task
+
+
+def listed(todo: Todo, *args: str) -> list[dict[str, Any]]:
+    result = todo("list", *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    tasks: list[dict[str, Any]] = result.json()
+    return tasks
+
+
+def by_number(todo: Todo) -> dict[int, dict[str, Any]]:
+    return {task["number"]: task for task in listed(todo, "--all")}
+
+
+def numbers(tasks: list[dict[str, Any]]) -> list[int]:
+    return [task["number"] for task in tasks]
+
+
+def column(stdout: str, header: str) -> dict[int, str]:
+    """One column of the list table, by task number: the text under a left-aligned header."""
+    head, *rows = stdout.splitlines()
+    spans = [(match.group(), match.start()) for match in re.finditer(r"\S+", head)]
+    names = [name for name, _ in spans]
+    assert header in names, head
+    at = names.index(header)
+    start = spans[at][1]
+    end = spans[at + 1][1] if at + 1 < len(spans) else None
+    return {int(row.split()[0]): row[start:end].strip() for row in rows}
+
+
+def snapshot(todo: Todo) -> list[tuple[int, list[str], str]]:
+    """What a refused change must leave as it was: each task's dependencies and updated_at."""
+    return [(t["number"], t["depends"], t["updated_at"]) for t in listed(todo, "--all")]
+
+
+# --- adding and removing dependencies -----------------------------------------------------
+
+
+def test_add_with_dep_waits_on_those_tasks(todo: Todo) -> None:
+    first, second = add(todo, "Book flights"), add(todo, "Renew passport")
+    third = add(todo, "Pack bags", "dep:1,2")
+    assert sorted(third["depends"]) == sorted([first["id"], second["id"]])
+    assert sorted(by_number(todo)[3]["depends"]) == sorted([first["id"], second["id"]])
+
+
+def test_add_with_the_depends_flag_waits_on_those_tasks(todo: Todo) -> None:
+    first, second = add(todo, "Book flights"), add(todo, "Renew passport")
+    third = add(todo, "Pack bags", "--depends", "1,2")
+    assert sorted(third["depends"]) == sorted([first["id"], second["id"]])
+
+
+def test_depends_are_the_ids_of_the_tasks_as_strings(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:2")
+    tasks = by_number(todo)
+    assert tasks[3]["depends"] == [tasks[2]["id"]]
+    assert all(isinstance(item, str) for item in tasks[3]["depends"])
+    assert tasks[1]["depends"] == tasks[2]["depends"] == []
+
+
+def test_edit_adds_and_removes_dependencies_in_one_command(todo: Todo) -> None:
+    first = add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1")
+    fourth = add(todo, "Buy a suitcase")
+    edited = todo("edit", "3", "dep:4", "dep:-1", "--json")
+    assert edited.exit_code == 0, edited.stderr
+    assert edited.json()["depends"] == [fourth["id"]]
+    assert by_number(todo)[3]["depends"] == [fourth["id"]]
+    assert first["id"] not in by_number(todo)[3]["depends"]
+
+
+def test_edit_with_the_depends_flag_adds_and_removes(todo: Todo) -> None:
+    add(todo, "Book flights")
+    second = add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1")
+    assert todo("edit", "3", "--depends", "2").exit_code == 0
+    assert todo("edit", "3", "--depends", "-1").exit_code == 0
+    assert by_number(todo)[3]["depends"] == [second["id"]]
+
+
+def test_a_dependency_on_a_missing_task_is_not_found(todo: Todo) -> None:
+    add(todo, "Book flights")
+    result = todo("add", "Pack bags", "dep:1,9")
+    assert result.exit_code == 1
+    assert "no task" in result.stderr
+    assert numbers(listed(todo, "--all")) == [1]
+
+
+def test_a_dependency_on_another_users_task_is_not_found(todo: Todo) -> None:
+    theirs = add(todo, "Alice's secret plan")
+    bob = todo.as_user("bob")
+    refused = bob("add", "Spy on Alice", f"dep:{theirs['id']}")
+    assert refused.exit_code == 1
+    assert "no task" in refused.stderr
+    assert listed(bob, "--all") == []
+    add(bob, "Bob's own task")
+    refused = bob("edit", "1", "--depends", theirs["id"])
+    assert refused.exit_code == 1
+    assert "no task" in refused.stderr
+    assert listed(bob, "--all")[0]["depends"] == []
+    assert sql_rows(todo.url, "SELECT count(*) FROM task_dependencies") == [(0,)]
+
+
+# --- blocked tasks ----------------------------------------------------------------------
+
+
+def test_the_table_shows_the_open_dependencies_in_a_deps_column(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1,2")
+    before = todo("list")
+    assert before.exit_code == 0, before.stderr
+    assert column(before.stdout, "deps") == {1: "", 2: "", 3: "1,2"}
+    assert todo("done", "1").exit_code == 0
+    after = todo("list")
+    assert column(after.stdout, "deps") == {2: "", 3: "2"}
+
+
+def test_the_table_has_no_deps_column_when_nothing_waits(todo: Todo) -> None:
+    add(todo, "Book flights")
+    assert "deps" not in todo("list").stdout.splitlines()[0].split()
+
+
+def test_plus_blocked_lists_the_tasks_with_an_open_dependency(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1")
+    add(todo, "Buy a suitcase", "dep:1,2")
+    assert numbers(listed(todo, "+blocked", "--sort", "number")) == [3, 4]
+
+
+def test_minus_blocked_lists_the_others(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1")
+    add(todo, "Buy a suitcase", "dep:1,2")
+    assert numbers(listed(todo, "-blocked", "--sort", "number")) == [1, 2]
+
+
+def test_completing_a_dependency_unblocks(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1")
+    add(todo, "Buy a suitcase", "dep:1,2")
+    assert todo("done", "1").exit_code == 0
+    assert numbers(listed(todo, "+blocked")) == [4]
+    assert numbers(listed(todo, "-blocked", "--sort", "number")) == [2, 3]
+    assert todo("done", "2").exit_code == 0
+    assert listed(todo, "+blocked") == []
+
+
+def test_reopening_a_dependency_blocks_again(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    assert todo("done", "1").exit_code == 0
+    assert listed(todo, "+blocked") == []
+    assert todo("reopen", "1").exit_code == 0
+    assert numbers(listed(todo, "+blocked")) == [2]
+
+
+def test_blocked_tasks_rank_lower_and_blocking_ones_higher(todo: Todo) -> None:
+    add(todo, "Book flights")  # blocking: 8.0
+    add(todo, "Pay rent", "pri:H")  # 6.0
+    add(todo, "Pack bags", "pri:H", "dep:1")  # 6.0 - 5.0
+    add(todo, "Water the plants", "pri:L")  # 1.8
+    ranked = listed(todo)
+    assert numbers(ranked) == [1, 2, 4, 3]
+    urgency = {task["number"]: task["urgency"] for task in ranked}
+    assert urgency[1] == pytest.approx(weights.BLOCKING, abs=0.001)
+    assert urgency[3] == pytest.approx(weights.PRIORITY["H"] + weights.BLOCKED, abs=0.001)
+    assert urgency[1] - urgency[2] == pytest.approx(8.0 - 6.0, abs=0.001)
+    assert urgency[3] - urgency[2] == pytest.approx(-5.0, abs=0.001)
+
+
+def test_urgency_is_back_to_plain_once_the_dependency_is_done(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    add(todo, "Water the plants")
+    assert todo("done", "1").exit_code == 0
+    urgency = {task["number"]: task["urgency"] for task in listed(todo)}
+    assert urgency[2] == pytest.approx(urgency[3], abs=0.001)
+    assert urgency[2] == pytest.approx(0.0, abs=0.001)
+
+
+def test_the_urgency_a_write_reports_matches_the_list(todo: Todo) -> None:
+    add(todo, "Book flights")
+    blocked = add(todo, "Pack bags", "dep:1")
+    assert blocked["urgency"] == pytest.approx(weights.BLOCKED, abs=0.001)
+    edited = todo("edit", "1", "pri:H", "--json")
+    assert edited.json()["urgency"] == pytest.approx(
+        weights.PRIORITY["H"] + weights.BLOCKING, abs=0.001
+    )
+    assert {t["number"]: t["urgency"] for t in listed(todo)}[1] == pytest.approx(
+        edited.json()["urgency"], abs=0.001
+    )
+
+
+# --- cycles ---------------------------------------------------------------------------
+
+
+def test_a_two_task_cycle_is_refused_naming_it(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    before = snapshot(todo)
+    result = todo("edit", "1", "dep:2")
+    assert result.exit_code == 2
+    assert "#1 -> #2 -> #1" in result.stderr
+    assert snapshot(todo) == before
+
+
+def test_a_three_task_cycle_is_refused_naming_it(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags")
+    assert todo("edit", "1", "dep:2").exit_code == 0
+    assert todo("edit", "2", "dep:3").exit_code == 0
+    before = snapshot(todo)
+    result = todo("edit", "3", "dep:1")
+    assert result.exit_code == 2
+    assert "#3 -> #1 -> #2 -> #3" in result.stderr
+    assert snapshot(todo) == before
+
+
+def test_a_cycle_through_the_depends_flag_is_refused(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "--depends", "1")
+    before = snapshot(todo)
+    result = todo("edit", "1", "--depends", "2")
+    assert result.exit_code == 2
+    assert "#1 -> #2 -> #1" in result.stderr
+    assert snapshot(todo) == before
+
+
+def test_a_task_waiting_on_itself_is_refused_naming_it(todo: Todo) -> None:
+    add(todo, "Book flights")
+    before = snapshot(todo)
+    result = todo("edit", "1", "dep:1")
+    assert result.exit_code == 2
+    assert "#1" in result.stderr
+    assert "itself" in result.stderr
+    assert snapshot(todo) == before
+
+
+def test_a_refused_cycle_leaves_the_other_changes_of_the_command_undone(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    before = by_number(todo)[1]
+    result = todo("edit", "1", "Book", "trains", "pri:H", "+travel", "dep:2")
+    assert result.exit_code == 2
+    after = by_number(todo)[1]
+    assert (after["title"], after["priority"], after["tags"], after["depends"]) == (
+        before["title"],
+        before["priority"],
+        before["tags"],
+        before["depends"],
+    )
+
+
+def test_removing_the_closing_dependency_in_the_same_edit_is_no_cycle(todo: Todo) -> None:
+    first = add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    assert todo("edit", "2", "dep:-1").exit_code == 0
+    edited = todo("edit", "1", "dep:2", "--json")
+    assert edited.exit_code == 0, edited.stderr
+    assert by_number(todo)[2]["depends"] == []
+    assert first["id"] not in edited.json()["depends"]
+
+
+# --- done, delete and show ---------------------------------------------------------------
+
+
+def test_completing_a_blocked_task_is_allowed_and_says_what_was_still_open(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1,2")
+    result = todo("done", "3")
+    assert result.exit_code == 0, result.stderr
+    assert "completed #3: Pack bags" in result.stderr
+    assert "waiting on #1, #2, still open" in result.stderr
+    assert by_number(todo)[3]["completed"] is True
+
+
+def test_completing_a_task_names_only_the_dependencies_still_open(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1,2")
+    assert todo("done", "1").exit_code == 0
+    result = todo("done", "3")
+    assert result.exit_code == 0, result.stderr
+    assert "waiting on #2, still open" in result.stderr
+
+
+def test_completing_an_unblocked_task_says_nothing_of_dependencies(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    assert todo("done", "1").exit_code == 0
+    result = todo("done", "2")
+    assert result.exit_code == 0, result.stderr
+    assert "waiting on" not in result.stderr
+
+
+def test_deleting_a_task_removes_it_from_the_dependencies_of_others(todo: Todo) -> None:
+    add(todo, "Book flights")
+    second = add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1,2")
+    add(todo, "Buy a suitcase", "dep:1")
+    result = todo("delete", "1", "--yes")
+    assert result.exit_code == 0, result.stderr
+    tasks = by_number(todo)
+    assert tasks[3]["depends"] == [second["id"]]
+    assert tasks[4]["depends"] == []
+    assert numbers(listed(todo, "+blocked")) == [3]
+    assert tasks[4]["urgency"] == pytest.approx(0.0, abs=0.001)
+    assert sql_rows(todo.url, "SELECT count(*) FROM task_dependencies") == [(1,)]
+
+
+def test_show_lists_what_a_task_waits_on_with_numbers_and_titles(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1,2")
+    assert todo("done", "2").exit_code == 0
+    result = todo("show", "3")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("  waits on:")
+    assert lines[start + 1 : start + 3] == [
+        "    #1 Book flights (open)",
+        "    #2 Renew passport (done)",
+    ]
+    assert "  waited on by:" not in lines
+
+
+def test_show_lists_what_waits_on_a_task_with_numbers_and_titles(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    add(todo, "Buy a suitcase", "dep:1")
+    result = todo("show", "1")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("  waited on by:")
+    assert lines[start + 1 : start + 3] == [
+        "    #2 Pack bags (open)",
+        "    #3 Buy a suitcase (open)",
+    ]
+    assert "  waits on:" not in lines
+
+
+def test_show_of_a_done_task_still_lists_what_waited_on_it(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    add(todo, "Buy a suitcase", "dep:1")
+    assert todo("done", "3", "1").exit_code == 0
+    lines = todo("show", "1").stdout.splitlines()
+    start = lines.index("  waited on by:")
+    assert lines[start + 1 : start + 3] == [
+        "    #2 Pack bags (open)",
+        "    #3 Buy a suitcase (done)",
+    ]
+
+
+def test_show_of_a_done_task_lists_what_waited_on_it_when_all_of_those_are_done(
+    todo: Todo,
+) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    assert todo("done", "2", "1").exit_code == 0
+    lines = todo("show", "1").stdout.splitlines()
+    start = lines.index("  waited on by:")
+    assert lines[start + 1] == "    #2 Pack bags (done)"
+
+
+def test_show_of_an_open_task_lists_a_done_task_that_waited_on_it(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    assert todo("done", "2").exit_code == 0
+    lines = todo("show", "1").stdout.splitlines()
+    assert "  waited on by:" in lines
+    start = lines.index("  waited on by:")
+    assert lines[start + 1] == "    #2 Pack bags (done)"
+
+
+def test_show_json_lists_the_dependencies(todo: Todo) -> None:
+    first = add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    result = todo("show", "2", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["depends"] == [first["id"]]
+
+
+def test_dep_words_from_a_real_process(todo: Todo) -> None:
+    add(todo, "Book flights")
+    add(todo, "Pack bags")
+    proc = todo.process("edit", "1", "dep:2")
+    assert proc.returncode == 0, proc.stderr
+    proc = todo.process("edit", "2", "dep:1")
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    assert b"#2 -> #1 -> #2" in proc.stderr
