@@ -49,17 +49,21 @@ WORD_MARK = "\x1f"
 class WordsCommand(TyperCommand):
     """A command taking free words, where `-word` is a word and `--` ends options.
 
-    Only exact short options (`-n 5`, `-d TEXT`) are options; anything else
-    starting with one dash and longer (`-home`, `-5`) is a word, as is every
+    Only this command's exact short options (`-n 5`, `-d TEXT`) are options;
+    anything else starting with one dash (`-home`, `-5`, `-t` where there is
+    no -t) is a word, as is every
     argument after `--` (the `--` itself is kept as a word too: it means
     "the rest is text" to the modifier parser).
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = [param for param in self.params if isinstance(param, TyperOption)]
+        known = {name for param in options for name in (*param.opts, *param.secondary_opts)}
+        known |= {*ctx.help_option_names, "-"}
         takes_value = {
             name
-            for param in self.params
-            if isinstance(param, TyperOption) and not param.is_flag and not param.count
+            for param in options
+            if not param.is_flag and not param.count
             for name in param.opts
         }
         marked: list[str] = []
@@ -74,11 +78,8 @@ class WordsCommand(TyperCommand):
             elif arg in takes_value:
                 marked.append(arg)
                 expect_value = True
-            elif (
-                arg.startswith("-")
-                and not arg.startswith("--")
-                and (len(arg) > 2 or arg[1:].isdigit())
-            ):
+            elif arg.startswith("-") and not arg.startswith("--") and arg not in known:
+                # `-home`, `-5`, and `-t` where this command has no -t option.
                 marked.append(WORD_MARK + arg)
             else:
                 marked.append(arg)

@@ -27,13 +27,27 @@ if TYPE_CHECKING:
 
 def _complete(incomplete: str) -> list[tuple[str, str]]:
     """Shell completion: open task numbers (with titles), +tags, project:names."""
+    return _candidates(incomplete, tasks_too=True)
+
+
+def _complete_words(incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion of add's and edit's words: +tags and project:names only."""
+    return _candidates(incomplete, tasks_too=False)
+
+
+def _candidates(incomplete: str, *, tasks_too: bool) -> list[tuple[str, str]]:
+    if not tasks_too and not incomplete.startswith(("+", "project:", "pro:")):
+        return []
     try:
         from todo_cli.services import tasks
-        from todo_cli.settings import resolve
+        from todo_cli.settings import default_sqlite_path, resolve
 
+        settings = resolve(db=None, user=None)
+        if settings.is_default_sqlite and not default_sqlite_path().exists():
+            return []  # a completion must not be what creates the database
         return [
             (value, help_text)
-            for value, help_text in tasks.completions(resolve(db=None, user=None), incomplete)
+            for value, help_text in tasks.completions(settings, incomplete)
             if value.startswith(incomplete)
         ]
     except Exception:  # completion must never break the shell; it offers nothing instead
@@ -151,7 +165,12 @@ def _dependency_refs(words: Words, flag: str | None) -> tuple[list[TaskRef], lis
 
 
 def _values(
-    words: Words, flags: dict[str, str | None], tag_flags: list[str] | None, *, context: str = ""
+    words: Words,
+    flags: dict[str, str | None],
+    tag_flags: list[str] | None,
+    *,
+    context: str = "",
+    warn: bool = True,
 ) -> dict[str, Any]:
     """The checked values a line of words (and flags) sets."""
     from todo_cli.domain.modifiers import values
@@ -167,7 +186,8 @@ def _values(
         problem = tag_problem(tag)
         if problem:
             raise InvalidInput(f"{context}--tag {tag}: {problem}")
-    _warn_wait_after_due(found, context)
+    if warn:
+        _warn_wait_after_due(found, context)
     return found
 
 
@@ -241,6 +261,7 @@ def add(
             help="The task, with modifiers: +tag project:NAME due:DATE wait:DATE pri:H|M|L. "
             "Omit it (or give -) to read one task per stdin line.",
             show_default=False,
+            autocompletion=_complete_words,
         ),
     ] = None,
     description: Annotated[
@@ -505,6 +526,7 @@ def edit(
             help="+tag adds a tag, -tag removes one, key:value sets a field (key: clears it); "
             "other words are a new title.",
             show_default=False,
+            autocompletion=_complete_words,
         ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="A new title.")] = None,
@@ -553,7 +575,8 @@ def edit(
             "nothing to change", hint="give words (+tag, due:fri, a new title) or options"
         )
     ref_parsed = parse_ref(ref, "task")
-    changes = _values(parsed, flags, [*(tag or []), *(untag or [])])
+    # The edited task is checked instead: its stored due counts too.
+    changes = _values(parsed, flags, [*(tag or []), *(untag or [])], warn=False)
     text = title if title is not None else parsed.title
     if text is not None:
         changes["title"] = text
@@ -568,6 +591,8 @@ def edit(
             render.flush_stdout()
         else:
             render.tell(f"edited #{task.number}: {task.title}")
+        if task.wait is not None and task.due is not None and task.wait > task.due:
+            render.tell(f"warning: #{task.number} waits until after it is due")
 
     tasks.edit(
         settings(ctx),

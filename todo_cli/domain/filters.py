@@ -23,8 +23,8 @@ into SQL; nothing here knows SQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
 
 from todo_cli.domain.limits import PRIORITIES
 from todo_cli.domain.names import NAME, NAME_RULE, project_problem
@@ -39,6 +39,8 @@ _KEYS = {
     "due.before": "due.before",
     "due.after": "due.after",
 }
+# Words naming the end of a period: `due.before:eow` means by the end of it.
+_ENDS = frozenset({"eow", "eom", "eoy"})
 _HINT = (
     "filter terms are +tag, -tag, project:NAME, pri:H|M|L, due:DATE, due.before:DATE, "
     "due.after:DATE, +overdue, +blocked, -blocked and words"
@@ -72,6 +74,8 @@ class Filter:
 
 def is_filter_term(word: str) -> bool:
     """Whether `word` can only be a filter term (not a task reference or a plain word)."""
+    if word == "--":
+        return True
     if word.startswith(("+", "-")) and len(word) > 1 and not word[1:].isdigit():
         return True
     key, colon, _ = word.partition(":")
@@ -87,7 +91,11 @@ def parse_filter(terms: Sequence[str], *, now: datetime, tz: tzinfo) -> Filter:
     found: dict[str, object] = {}
     overdue = False
     blocked: bool | None = None
-    for term in terms:
+    for position, term in enumerate(terms):
+        if term == "--":
+            # After --, every word is text to search for, as for add and edit.
+            words.extend(terms[position + 1 :])
+            break
         if term in ("+overdue",):
             overdue = True
             continue
@@ -120,9 +128,13 @@ def parse_filter(terms: Sequence[str], *, now: datetime, tz: tzinfo) -> Filter:
             found[name] = None
         else:
             try:
-                found[name] = parse_when(value, now=now, tz=tz, what=name)
+                when = parse_when(value, now=now, tz=tz, what=name)
             except InvalidInput as exc:
                 raise InvalidInput(f"{term!r}: {exc.message}", hint=exc.hint) from None
+            if name == "due.before" and value.lower() in _ENDS:
+                # "before the end of the week" includes the week's last day.
+                when = replace(when, start=when.end + timedelta(microseconds=1))
+            found[name] = when
     due = found.get("due")
     before = found.get("due.before")
     after = found.get("due.after")

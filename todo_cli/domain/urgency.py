@@ -6,7 +6,8 @@ The formula (also in README.md), a sum of terms:
 priority       H 6.0, M 3.9, L 1.8, none 0
 due            12.0 x a factor rising with the due date: 0.2 when it is
                14 days away or more, growing linearly to 1.0 when it is
-               7 days overdue or more (0.8 on the day it is due); no due 0
+               7 days overdue or more (about 0.73 on the day it is
+               due); no due 0
 age            2.0 x the task's age in days / 365, at most 2.0
 tags           1.0 x 0.8 for one tag, 0.9 for two, 1.0 for three or more
 project        1.0 when the task is in a project

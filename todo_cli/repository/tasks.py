@@ -697,9 +697,20 @@ class TaskRepository:
         from sqlalchemy import select
 
         stmt = self._filtered(select(*self._columns), query)
-        if query.limit is None or query.limit > STREAM_THRESHOLD:
-            stmt = stmt.execution_options(yield_per=STREAM_BATCH)
-        for row in self.conn.execute(stmt):
+        if query.limit is not None and query.limit <= STREAM_THRESHOLD:
+            for row in self.conn.execute(stmt):
+                yield _task(row)
+            return
+        if self.conn.dialect.name == "postgresql":
+            # A server-side cursor costs three statements more (DECLARE,
+            # FETCH, CLOSE): ask plainly first, and stream only a long list.
+            first = self.conn.execute(stmt.limit(STREAM_THRESHOLD + 1)).all()
+            if len(first) <= STREAM_THRESHOLD:
+                for row in first:
+                    yield _task(row)
+                return
+            del first
+        for row in self.conn.execute(stmt.execution_options(yield_per=STREAM_BATCH)):
             yield _task(row)
 
     def tags(self) -> list[Counted]:
@@ -783,7 +794,7 @@ class TaskRepository:
         return literal(instant, tasks.c.due.type)
 
     def _conditions(self, wanted: Filter) -> Iterator[ColumnElement[Any]]:
-        from sqlalchemy import select
+        from sqlalchemy import func, select
 
         for tag in wanted.with_tags:
             yield tasks.c.id.in_(select(task_tags.c.task_id).where(task_tags.c.tag == tag))
@@ -792,8 +803,11 @@ class TaskRepository:
         if wanted.project == "":
             yield tasks.c.project.is_(None)
         elif wanted.project is not None:
-            yield (tasks.c.project == wanted.project) | tasks.c.project.startswith(
-                wanted.project + ".", autoescape=True
+            # Case-sensitive on both backends (SQLite's LIKE is not): the project
+            # itself, or one inside it.
+            inside = wanted.project + "."
+            yield (tasks.c.project == wanted.project) | (
+                func.substr(tasks.c.project, 1, len(inside)) == inside
             )
         if wanted.priority == "":
             yield tasks.c.priority.is_(None)

@@ -1,0 +1,179 @@
+"""The filter language of `list`, `done` and `delete`: terms into a plain description.
+
+Pure and fast: no database, and the clock is passed in. What the description selects is
+tested through the CLI on both backends (test_organize.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from todo_cli.domain.dates import day_end, day_start
+from todo_cli.domain.filters import Filter, is_filter_term, parse_filter
+from todo_cli.errors import ExitCode, InvalidInput
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# A Monday, at noon in Berlin: this week ends on Sunday December 6.
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=BERLIN)
+SUNDAY = date(2026, 12, 6)
+
+
+def parsed(line: str) -> Filter:
+    return parse_filter(line.split(), now=NOW, tz=BERLIN)
+
+
+def refusal(line: str) -> InvalidInput:
+    with pytest.raises(InvalidInput) as caught:
+        parsed(line)
+    return caught.value
+
+
+def test_no_terms_is_the_empty_filter() -> None:
+    assert parse_filter([], now=NOW, tz=BERLIN).is_empty
+
+
+def test_a_term_makes_the_filter_non_empty() -> None:
+    assert not parsed("+work").is_empty
+
+
+def test_the_issue_example_with_every_kind_of_term() -> None:
+    found = parsed("+work -home project:home pri:H due.before:eow +overdue words")
+    assert found == Filter(
+        with_tags=("work",),
+        without_tags=("home",),
+        project="home",
+        priority="H",
+        due_before=day_start(SUNDAY, BERLIN),
+        overdue=True,
+        words=("words",),
+    )
+
+
+def test_tags_with_and_without() -> None:
+    found = parsed("+a +b -c -d")
+    assert found.with_tags == ("a", "b")
+    assert found.without_tags == ("c", "d")
+
+
+def test_project_keeps_its_name() -> None:
+    assert parsed("project:home.garden").project == "home.garden"
+    assert parsed("pro:home").project == "home"
+
+
+def test_an_empty_project_means_tasks_in_no_project() -> None:
+    assert parsed("project:").project == ""
+
+
+def test_priority_is_upper_cased() -> None:
+    assert parsed("pri:h").priority == "H"
+    assert parsed("priority:L").priority == "L"
+
+
+def test_an_empty_priority_means_tasks_with_none() -> None:
+    assert parsed("pri:").priority == ""
+
+
+def test_due_on_a_day_is_that_whole_local_day() -> None:
+    found = parsed("due:2026-12-24")
+    assert found.due_from == day_start(date(2026, 12, 24), BERLIN)
+    assert found.due_to == day_end(date(2026, 12, 24), BERLIN)
+
+
+def test_due_at_an_instant_is_that_instant() -> None:
+    found = parsed("due:2026-12-24T17:00")
+    assert found.due_from == found.due_to == datetime(2026, 12, 24, 17, 0, tzinfo=BERLIN)
+
+
+def test_an_empty_due_means_tasks_with_none() -> None:
+    found = parsed("due:")
+    assert found.due_none
+    assert found.due_from is None
+
+
+def test_due_before_a_day_is_before_the_day_starts() -> None:
+    assert parsed("due.before:tomorrow").due_before == day_start(date(2026, 12, 1), BERLIN)
+
+
+def test_due_after_a_day_is_after_the_day_ends() -> None:
+    assert parsed("due.after:tomorrow").due_after == day_end(date(2026, 12, 1), BERLIN)
+
+
+def test_overdue_and_blocked_are_conditions_not_tags() -> None:
+    found = parsed("+overdue +blocked")
+    assert found.overdue
+    assert found.blocked is True
+    assert found.with_tags == ()
+    assert parsed("-blocked").blocked is False
+
+
+def test_plain_words_are_searched_for() -> None:
+    assert parsed("Café milk").words == ("Café", "milk")
+
+
+@pytest.mark.parametrize("term", ["re:meeting", "http://example.com", "due.soon:fri"])
+def test_an_unknown_key_is_a_word_to_search_for(term: str) -> None:
+    assert parsed(term).words == (term,)
+
+
+@pytest.mark.parametrize(
+    ("term", "why"),
+    [
+        ("pri:X", "H, M or L"),
+        ("project:a..b", "not a project"),
+        ("+1st", "not a tag"),
+        ("-1st", "not a tag"),
+        ("due:tomorow", "not a date"),
+        ("due.before:31/12", "not a date"),
+        ("due.after:2026-02-30", "February 30"),
+    ],
+)
+def test_a_bad_term_is_refused_naming_it(term: str, why: str) -> None:
+    error = refusal(term)
+    assert error.exit_code == ExitCode.USAGE
+    assert repr(term) in error.message
+    assert why in error.message
+
+
+def test_a_refused_date_lists_the_accepted_forms() -> None:
+    hint = refusal("due.before:tomorow").hint or ""
+    assert "eow" in hint
+    assert "2026-12-24" in hint
+
+
+def test_a_refused_term_lists_the_filter_terms() -> None:
+    assert "+overdue" in (refusal("pri:X").hint or "")
+
+
+def test_a_key_given_twice_is_refused() -> None:
+    assert "'pri:L'" in refusal("pri:H pri:L").message
+
+
+def test_dates_are_relative_to_the_given_clock() -> None:
+    next_week = parse_filter(["due.before:eow"], now=NOW + timedelta(days=7), tz=BERLIN)
+    assert next_week.due_before == day_start(SUNDAY + timedelta(days=7), BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("word", "is_term"),
+    [
+        ("+work", True),
+        ("-home", True),
+        ("+overdue", True),
+        ("project:home", True),
+        ("PRI:h", True),
+        ("due.before:eow", True),
+        ("12", False),
+        ("#12", False),
+        ("-12", False),
+        ("+12", False),
+        ("1a2b3c", False),
+        ("re:meeting", False),
+        ("milk", False),
+    ],
+)
+def test_a_filter_term_is_told_from_a_task_reference(word: str, is_term: bool) -> None:
+    # `todo done 12` names a task; `todo done +errand` is a filter.
+    assert is_filter_term(word) is is_term
