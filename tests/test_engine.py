@@ -8,6 +8,7 @@ import pytest
 
 from tests.ci_gate import not_applicable, requires_tls_server
 from tests.conftest import PostgresHandle, Todo, run_cli
+from tests.pgharness import APP_ROLE
 from todo_cli.db.engine import _is_retryable
 from todo_cli.db.url import parse_url
 from todo_cli.errors import ConfigError
@@ -117,10 +118,17 @@ def test_wrong_password_is_exit_3_and_not_retried(postgres: PostgresHandle) -> N
     if postgres.server is None:
         not_applicable("needs the suite's own server to know the real password")
     url = postgres.server.url("postgres", password="wrong-password")
+    offset = postgres.server.log_offset()
     result = run_cli(["--db", url, "list"], env={"TODO_CONNECT_RETRIES": "3"})
     assert result.exit_code == 3
     assert "password authentication failed" in result.stderr
     assert "wrong-password" not in result.stderr
+    # The server logs each refused login before it answers: one attempt, not 1 + 3.
+    with postgres.server.log.open("rb") as log:
+        log.seek(offset)
+        logged = log.read().decode("utf-8", "replace")
+    refused = f'FATAL:  password authentication failed for user "{APP_ROLE}"'
+    assert logged.count(refused) == 1
 
 
 def test_sqlite_file_in_a_missing_directory_is_exit_3(tmp_path: object) -> None:

@@ -46,7 +46,8 @@ def test_the_issue_example_with_every_kind_of_term() -> None:
         without_tags=("home",),
         project="home",
         priority="H",
-        due_before=day_start(SUNDAY, BERLIN),
+        # Before the end of the week includes the week's Sunday.
+        due_before=day_start(SUNDAY + timedelta(days=1), BERLIN),
         overdue=True,
         words=("words",),
     )
@@ -153,7 +154,7 @@ def test_a_key_given_twice_is_refused() -> None:
 
 def test_dates_are_relative_to_the_given_clock() -> None:
     next_week = parse_filter(["due.before:eow"], now=NOW + timedelta(days=7), tz=BERLIN)
-    assert next_week.due_before == day_start(SUNDAY + timedelta(days=7), BERLIN)
+    assert next_week.due_before == day_start(SUNDAY + timedelta(days=8), BERLIN)
 
 
 @pytest.mark.parametrize(

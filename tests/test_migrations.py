@@ -9,6 +9,8 @@ import sys
 import warnings
 from pathlib import Path
 
+import pytest
+
 from tests.ci_gate import not_applicable
 from tests.conftest import REPO, Todo, run_cli, sql_rows
 from todo_cli.db.revisions import HEAD as HEAD_REVISION
@@ -392,3 +394,160 @@ def test_migrations_go_to_the_direct_url_while_commands_use_the_pooled_one(
     listed = run_cli(["list"], env=env)
     assert listed.exit_code == 3
     assert "ep-x-pooler.invalid" in listed.stderr
+
+
+# --- the models and the migrations make the same schema, beyond what Alembic compares ---
+
+
+def _normalised(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def _schema_facts(url: str) -> dict[str, dict[str, set[tuple[str, ...]]]]:
+    """Per kind and table: CHECK constraints, indexes and triggers, as the database has them.
+
+    Alembic's autogenerate compares columns, keys and indexes but not CHECK
+    constraints or triggers, so these are read from the database itself: the
+    inspector reads pg_constraint (pg_get_constraintdef) and SQLite's DDL;
+    triggers come from pg_trigger with their functions' source, or
+    sqlite_master.
+    """
+    from sqlalchemy import inspect, text
+
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
+
+    facts: dict[str, dict[str, set[tuple[str, ...]]]] = {
+        "checks": {},
+        "indexes": {},
+        "triggers": {},
+    }
+    engine = create_engine(parse_url(url), for_migrations=True)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            for table in inspector.get_table_names():
+                if table == "alembic_version":
+                    continue
+                facts["checks"][table] = {
+                    (str(check["name"]), _normalised(check["sqltext"]))
+                    for check in inspector.get_check_constraints(table)
+                }
+                facts["indexes"][table] = {
+                    (
+                        str(index["name"]),
+                        ",".join(str(column) for column in index["column_names"]),
+                        "unique" if index["unique"] else "",
+                        _normalised(
+                            " ".join(
+                                f"{k}={v}"
+                                for k, v in sorted(index.get("dialect_options", {}).items())
+                            )
+                        ),
+                    )
+                    for index in inspector.get_indexes(table)
+                }
+                facts["triggers"][table] = set()
+            if conn.dialect.name == "postgresql":
+                rows = conn.execute(
+                    text(
+                        "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid), p.prosrc"
+                        " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        " JOIN pg_proc p ON p.oid = t.tgfoid"
+                        " WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+                    )
+                ).all()
+                for table, name, definition, source in rows:
+                    facts["triggers"][table].add(
+                        (name, _normalised(definition), _normalised(source))
+                    )
+            else:
+                rows = conn.execute(
+                    text("SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger'")
+                ).all()
+                for table, name, sql in rows:
+                    facts["triggers"][table].add((name, _normalised(sql)))
+    finally:
+        engine.dispose()
+    return facts
+
+
+def _created_from_the_models(url: str) -> str:
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.schema import metadata
+    from todo_cli.db.url import parse_url
+
+    engine = create_engine(parse_url(url), for_migrations=True)
+    try:
+        metadata.create_all(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+def _create_all_on_postgresql_is_a_known_bug(backend: str, request: pytest.FixtureRequest) -> None:
+    if backend == "postgresql":
+        request.node.add_marker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="bug: metadata.create_all() fails on PostgreSQL: the trigger functions'"
+                " % (format()'s %L, RAISE's %) reach psycopg through exec_driver_sql as"
+                " placeholders",
+            )
+        )
+
+
+def test_models_and_migrations_make_the_same_check_constraints(
+    db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
+) -> None:
+    _create_all_on_postgresql_is_a_known_bug(backend, request)
+    from_models = _schema_facts(_created_from_the_models(empty_db_url))["checks"]
+    from_migrations = _schema_facts(db_url)["checks"]
+    assert from_models == from_migrations
+    assert "ck_tasks_priority" in {name for name, _ in from_migrations["tasks"]}
+
+
+def test_models_and_migrations_make_the_same_indexes(
+    db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
+) -> None:
+    _create_all_on_postgresql_is_a_known_bug(backend, request)
+    from_models = _schema_facts(_created_from_the_models(empty_db_url))["indexes"]
+    from_migrations = _schema_facts(db_url)["indexes"]
+    assert from_models == from_migrations
+    assert "ix_tasks_user_id_completed_number" in {i[0] for i in from_migrations["tasks"]}
+
+
+def test_models_and_migrations_make_the_same_triggers(
+    db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
+) -> None:
+    _create_all_on_postgresql_is_a_known_bug(backend, request)
+    from_models = _schema_facts(_created_from_the_models(empty_db_url))["triggers"]
+    from_migrations = _schema_facts(db_url)["triggers"]
+    assert "trg_messages_immutable" in {name for name, *_ in from_migrations["messages"]}
+    assert from_models == from_migrations
+
+
+def test_downgrade_counts_only_the_column_values_it_loses(db_url: str) -> None:
+    """A column's NULLs and its default values are no loss; every other value is counted."""
+    todo = Todo(db_url)
+    for words in (["a", "pri:H"], ["b", "pri:M", "project:home"], ["c", "pri:L"]):
+        assert todo("add", *words).exit_code == 0
+    assert todo.as_user("bob")("add", "d").exit_code == 0
+    assert todo("chat-log", "new").exit_code == 0
+    assert todo("chat-log", "new").exit_code == 0
+
+    def deleted(target: str) -> dict[tuple[str, str | None], int]:
+        down = run_cli(["--db", db_url, "db", "downgrade", target, "--yes", "--json"])
+        assert down.exit_code == 0, down.stderr
+        return {(d["table"], d["column"]): d["rows"] for d in down.json()["deleted"]}
+
+    to_0002 = deleted("0002")
+    assert {key: n for key, n in to_0002.items() if key[0] == "tasks"} == {
+        ("tasks", "priority"): 3,
+        ("tasks", "project"): 1,
+    }
+    to_0001 = deleted("0001")
+    # alice's counter is 2; bob's is still its default, 0.
+    assert to_0001[("users", "conversation_counter")] == 1
+    assert to_0001[("conversations", None)] == 2

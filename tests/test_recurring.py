@@ -713,7 +713,7 @@ def test_completing_a_recurring_task_costs_at_most_two_statements_more_than_a_pl
     plain = statements(postgres, todo, "done", "1")
     recurring = statements(postgres, todo, "done", "2")
     print(f"\nstatements ({len(tags)} tags): plain done {len(plain)}, recurring {len(recurring)}")
-    print("\n".join(f"  plain:     {s[:110]}" for s in plain))
-    print("\n".join(f"  recurring: {s[:110]}" for s in recurring))
+    print("\n".join(f"  plain:     {s.sql[:110]}" for s in plain))
+    print("\n".join(f"  recurring: {s.sql[:110]}" for s in recurring))
     assert len(recurring) <= len(plain) + 2, recurring
     assert len(every_task(todo)) == 3

@@ -8,12 +8,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import Connection, delete, func, insert, select, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Connection, delete, func, insert, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from todo_cli.db.engine import create_engine
-from todo_cli.db.schema import conversations, messages, tasks, users
+from todo_cli.db.schema import conversations, messages, task_notes, task_tags, tasks, users
 from todo_cli.db.url import parse_url
+from todo_cli.domain.limits import MESSAGE_CONTENT_MAX
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -70,29 +71,92 @@ def make_message(conn: Connection, conv_id: UUID, seq: int = 1, **values: Any) -
     return msg_id
 
 
-def refused(conn: Connection, statement: Any) -> bool:
+def refusal(conn: Connection, statement: Any) -> str:
+    """What the database refused `statement` with, as the error itself tells it.
+
+    A named constraint by its name (`ck_tasks_title_length`); a NOT NULL as
+    `not null: tasks.title`; on PostgreSQL, a VARCHAR's own length check as
+    the type (`character varying(200)`), as it fires before any CHECK; a
+    trigger's refusal as its message. Fails the test if it was accepted.
+    """
     savepoint = conn.begin_nested()
     try:
         conn.execute(statement)
-    except (IntegrityError, DBAPIError):
+    except DBAPIError as exc:
         savepoint.rollback()
-        return True
+        if conn.dialect.name == "postgresql":
+            return _postgres_refusal(exc.orig)
+        return _sqlite_refusal(conn, str(exc.orig))
     savepoint.rollback()
-    return False
+    pytest.fail(f"the database accepted {statement}")
 
 
-@pytest.mark.parametrize("title", ["", "   ", "x" * 201], ids=["empty", "spaces", "201-characters"])
-def test_database_rejects_a_bad_task_title(conn: Connection, title: str) -> None:
-    user_id = make_user(conn)
-    row = {
+def _postgres_refusal(error: Any) -> str:
+    diag = error.diag
+    if diag.constraint_name:
+        return str(diag.constraint_name)
+    if error.sqlstate == "23502":
+        return f"not null: {diag.table_name}.{diag.column_name}"
+    if error.sqlstate == "22001":
+        return str(diag.message_primary).removeprefix("value too long for type ")
+    return str(diag.message_primary)
+
+
+def _sqlite_refusal(conn: Connection, message: str) -> str:
+    kind, _, detail = message.partition(" constraint failed: ")
+    if kind == "CHECK":
+        return detail
+    if kind == "NOT NULL":
+        return f"not null: {detail}"
+    if kind == "UNIQUE":
+        # SQLite names the columns, not the constraint: find it in the table's own DDL.
+        table = detail.split(".", 1)[0]
+        columns = [column.split(".", 1)[1] for column in detail.split(", ")]
+        found = inspect(conn)
+        keys = [found.get_pk_constraint(table), *found.get_unique_constraints(table)]
+        for key in keys:
+            if key.get("constrained_columns", key.get("column_names")) == columns:
+                return str(key["name"])
+    return message
+
+
+def task_row(user_id: UUID, **values: Any) -> dict[str, Any]:
+    return {
         "id": uuid4(),
         "user_id": user_id,
         "number": 1,
-        "title": title,
+        "title": "t",
         "created_at": NOW,
         "updated_at": NOW,
-    }
-    assert refused(conn, insert(tasks).values(**row))
+    } | values
+
+
+def message_row(conv_id: UUID, **values: Any) -> dict[str, Any]:
+    return {
+        "id": uuid4(),
+        "conversation_id": conv_id,
+        "seq": 1,
+        "role": "user",
+        "content": "c",
+        "created_at": NOW,
+    } | values
+
+
+@pytest.mark.parametrize("title", ["", "   "], ids=["empty", "spaces"])
+def test_database_rejects_a_blank_task_title(conn: Connection, title: str) -> None:
+    row = task_row(make_user(conn), title=title)
+    assert refusal(conn, insert(tasks).values(**row)) == "ck_tasks_title_length"
+
+
+def test_database_rejects_a_201_character_title(conn: Connection) -> None:
+    row = task_row(make_user(conn), title="x" * 201)
+    # PostgreSQL checks a VARCHAR's length before any CHECK constraint; SQLite
+    # has no length on its types, so there the CHECK is what refuses it.
+    expected = {
+        "postgresql": "character varying(200)",
+        "sqlite": "ck_tasks_title_length",
+    }[conn.dialect.name]
+    assert refusal(conn, insert(tasks).values(**row)) == expected
 
 
 def test_database_accepts_a_200_character_title(conn: Connection) -> None:
@@ -101,45 +165,25 @@ def test_database_accepts_a_200_character_title(conn: Connection) -> None:
 
 
 def test_database_rejects_a_2001_character_description(conn: Connection) -> None:
-    user_id = make_user(conn)
-    row = {
-        "id": uuid4(),
-        "user_id": user_id,
-        "number": 1,
-        "title": "t",
-        "description": "d" * 2001,
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    assert refused(conn, insert(tasks).values(**row))
+    row = task_row(make_user(conn), description="d" * 2001)
+    assert refusal(conn, insert(tasks).values(**row)) == "ck_tasks_description_length"
 
 
 def test_database_rejects_completed_without_completed_at(conn: Connection) -> None:
-    user_id = make_user(conn)
-    row = {
-        "id": uuid4(),
-        "user_id": user_id,
-        "number": 1,
-        "title": "t",
-        "completed": True,
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    assert refused(conn, insert(tasks).values(**row))
+    row = task_row(make_user(conn), completed=True)
+    assert refusal(conn, insert(tasks).values(**row)) == "ck_tasks_completed_at_matches"
+
+
+def test_database_rejects_a_task_without_a_title(conn: Connection) -> None:
+    row = task_row(make_user(conn), title=None)
+    assert refusal(conn, insert(tasks).values(**row)) == "not null: tasks.title"
 
 
 def test_database_rejects_a_duplicate_number_for_one_user(conn: Connection) -> None:
     user_id = make_user(conn)
     make_task(conn, user_id, number=1)
-    row = {
-        "id": uuid4(),
-        "user_id": user_id,
-        "number": 1,
-        "title": "t",
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    assert refused(conn, insert(tasks).values(**row))
+    row = task_row(user_id, number=1)
+    assert refusal(conn, insert(tasks).values(**row)) == "uq_tasks_user_id_number"
 
 
 def test_two_users_may_both_have_task_number_one(conn: Connection) -> None:
@@ -149,48 +193,44 @@ def test_two_users_may_both_have_task_number_one(conn: Connection) -> None:
 
 def test_database_rejects_a_duplicate_user_name(conn: Connection) -> None:
     make_user(conn, "alice")
-    assert refused(conn, insert(users).values(id=uuid4(), name="alice", created_at=NOW))
+    statement = insert(users).values(id=uuid4(), name="alice", created_at=NOW)
+    assert refusal(conn, statement) == "uq_users_name"
 
 
 @pytest.mark.parametrize("role", ["system", "USER", ""])
 def test_database_rejects_a_bad_role(conn: Connection, role: str) -> None:
-    conv_id = make_conversation(conn, make_user(conn))
-    row = {
-        "id": uuid4(),
-        "conversation_id": conv_id,
-        "seq": 1,
-        "role": role,
-        "content": "c",
-        "created_at": NOW,
-    }
-    assert refused(conn, insert(messages).values(**row))
+    row = message_row(make_conversation(conn, make_user(conn)), role=role)
+    assert refusal(conn, insert(messages).values(**row)) == "ck_messages_role"
 
 
-@pytest.mark.parametrize("content", ["", "x" * 100_001], ids=["empty", "100001-characters"])
+@pytest.mark.parametrize(
+    "content",
+    ["", "   ", "x" * (MESSAGE_CONTENT_MAX + 1)],
+    ids=["empty", "spaces", "one-over-the-limit"],
+)
 def test_database_rejects_bad_message_content(conn: Connection, content: str) -> None:
-    conv_id = make_conversation(conn, make_user(conn))
-    row = {
-        "id": uuid4(),
-        "conversation_id": conv_id,
-        "seq": 1,
-        "role": "user",
-        "content": content,
-        "created_at": NOW,
-    }
-    assert refused(conn, insert(messages).values(**row))
+    row = message_row(make_conversation(conn, make_user(conn)), content=content)
+    assert refusal(conn, insert(messages).values(**row)) == "ck_messages_content_length"
+
+
+def test_database_accepts_a_100000_character_message(conn: Connection) -> None:
+    make_message(conn, make_conversation(conn, make_user(conn)), content="x" * 100_000)
 
 
 def test_database_refuses_to_update_a_message(conn: Connection) -> None:
     conv_id = make_conversation(conn, make_user(conn))
     msg_id = make_message(conn, conv_id)
-    assert refused(conn, update(messages).where(messages.c.id == msg_id).values(content="forged"))
+    statement = update(messages).where(messages.c.id == msg_id).values(content="forged")
+    assert refusal(conn, statement).startswith("messages are immutable: UPDATE ")
     assert conn.execute(select(messages.c.content)).scalar_one() == "hello"
 
 
 def test_database_refuses_an_update_in_raw_sql_too(conn: Connection) -> None:
     conv_id = make_conversation(conn, make_user(conn))
     make_message(conn, conv_id)
-    assert refused(conn, text("UPDATE messages SET role = 'assistant'"))
+    statement = text("UPDATE messages SET role = 'assistant'")
+    assert refusal(conn, statement).startswith("messages are immutable: UPDATE ")
+    assert conn.execute(select(messages.c.role)).scalar_one() == "user"
 
 
 def test_deleting_a_conversation_deletes_its_messages(conn: Connection) -> None:
@@ -211,6 +251,75 @@ def test_deleting_a_user_deletes_their_tasks_conversations_and_messages(conn: Co
     assert conn.execute(select(tasks.c.user_id)).scalars().all() == [bob]
     assert conn.execute(select(func.count()).select_from(conversations)).scalar_one() == 0
     assert conn.execute(select(func.count()).select_from(messages)).scalar_one() == 0
+
+
+def test_database_rejects_a_priority_other_than_h_m_or_l(conn: Connection) -> None:
+    row = task_row(make_user(conn), priority="X")
+    assert refusal(conn, insert(tasks).values(**row)) == "ck_tasks_priority"
+
+
+@pytest.mark.parametrize(
+    "project",
+    ["a..b", "1abc", "a b", ".home", "home.", "home:garden"],
+)
+def test_database_rejects_a_malformed_project(conn: Connection, project: str) -> None:
+    row = task_row(make_user(conn), project=project)
+    assert refusal(conn, insert(tasks).values(**row)) == "ck_tasks_project"
+
+
+def test_database_accepts_a_dotted_project(conn: Connection) -> None:
+    make_task(conn, make_user(conn), project="home.garden-2_b")
+
+
+def make_tag(conn: Connection, task_id: UUID, tag: str) -> None:
+    conn.execute(insert(task_tags).values(task_id=task_id, tag=tag))
+
+
+@pytest.mark.parametrize("tag", ["1st", "a b", "+x", "a.b", ""])
+def test_database_rejects_a_malformed_tag(conn: Connection, tag: str) -> None:
+    task_id = make_task(conn, make_user(conn))
+    statement = insert(task_tags).values(task_id=task_id, tag=tag)
+    assert refusal(conn, statement) == "ck_task_tags_tag"
+
+
+def test_database_rejects_a_51_character_tag(conn: Connection) -> None:
+    task_id = make_task(conn, make_user(conn))
+    statement = insert(task_tags).values(task_id=task_id, tag="t" * 51)
+    # As for titles: PostgreSQL's VARCHAR(50) refuses it before the CHECK does.
+    expected = {
+        "postgresql": "character varying(50)",
+        "sqlite": "ck_task_tags_tag",
+    }[conn.dialect.name]
+    assert refusal(conn, statement) == expected
+
+
+def test_database_rejects_a_tag_given_twice(conn: Connection) -> None:
+    task_id = make_task(conn, make_user(conn))
+    make_tag(conn, task_id, "home")
+    statement = insert(task_tags).values(task_id=task_id, tag="home")
+    assert refusal(conn, statement) == "pk_task_tags"
+
+
+@pytest.mark.parametrize("note", ["", "  ", "n" * 2001], ids=["empty", "spaces", "2001-characters"])
+def test_database_rejects_a_bad_note(conn: Connection, note: str) -> None:
+    task_id = make_task(conn, make_user(conn))
+    statement = insert(task_notes).values(id=uuid4(), task_id=task_id, created_at=NOW, text=note)
+    assert refusal(conn, statement) == "ck_task_notes_text_length"
+
+
+def test_deleting_a_task_deletes_its_tags_and_notes(conn: Connection) -> None:
+    user_id = make_user(conn)
+    doomed = make_task(conn, user_id, number=1)
+    kept = make_task(conn, user_id, number=2)
+    for task_id in (doomed, kept):
+        make_tag(conn, task_id, "home")
+        make_tag(conn, task_id, "errand")
+        conn.execute(
+            insert(task_notes).values(id=uuid4(), task_id=task_id, created_at=NOW, text="n")
+        )
+    conn.execute(delete(tasks).where(tasks.c.id == doomed))
+    assert set(conn.execute(select(task_tags.c.task_id)).scalars()) == {kept}
+    assert list(conn.execute(select(task_notes.c.task_id)).scalars()) == [kept]
 
 
 def test_timestamps_come_back_timezone_aware_utc(conn: Connection) -> None:

@@ -1,0 +1,1035 @@
+"""Defects found in review, each pinned by the behaviour a user would notice.
+
+Every test here was seen to fail against a product broken on purpose (see the
+report that came with this file); a test marked ``xfail(strict=True)`` is a
+defect still open, and turns red the day it is fixed so the mark goes too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import pty
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ci_gate import not_applicable
+from tests.conftest import REPO, PostgresHandle, Todo, run_cli, run_process, sql_rows
+from todo_cli.db.revisions import HEAD
+
+_names = itertools.count()
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def count(url: str, table: str) -> int:
+    return int(sql_rows(url, f"SELECT count(*) FROM {table}")[0][0])
+
+
+def users(url: str) -> list[tuple[Any, ...]]:
+    """Who the database knows, and how many task numbers each has taken."""
+    rows = sql_rows(url, "SELECT name, task_counter FROM users ORDER BY name")
+    return [tuple(row) for row in rows]
+
+
+def revision(url: str) -> str | None:
+    rows = sql_rows(url, "SELECT version_num FROM alembic_version")
+    return str(rows[0][0]) if rows else None
+
+
+def execute(url: str, *statements: str) -> None:
+    """Run SQL on the test's database directly, in one committed transaction."""
+    from sqlalchemy import text
+
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
+
+    engine = create_engine(parse_url(url))
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A port that completes the TCP handshake (the kernel's backlog) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield int(listener.getsockname()[1])
+
+
+def environment(env: Mapping[str, str], *, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    full = dict(os.environ) | dict(env)
+    for name in drop:
+        full.pop(name, None)
+    return full
+
+
+def spawn(args: list[str], env: Mapping[str, str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """Start the real `todo` without waiting for it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", *args],
+        env=environment(env),
+        cwd=REPO,
+        **kwargs,
+    )
+
+
+def error_lines(stderr: bytes | str) -> list[str]:
+    text = stderr.decode() if isinstance(stderr, bytes) else stderr
+    return text.splitlines()
+
+
+# Other backends (an isolated database) are made by their admin: a database
+# a test makes for itself is a plain PostgreSQL one, as on the postgresql run.
+_PLAIN_DATABASES = "makes plain databases of its own: the postgresql run covers them"
+
+
+@pytest.fixture
+def other_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A second fresh database at head on the test's backend (a teammate's, a new machine)."""
+    if backend not in ("sqlite", "postgresql"):
+        not_applicable(_PLAIN_DATABASES)
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'other.db'}"
+        return
+    postgres: PostgresHandle = request.getfixturevalue("postgres")
+    template: str = request.getfixturevalue("pg_template")
+    name = f"o_{os.getpid()}_{next(_names)}"
+    url = postgres.create(name, template=template)
+    yield url
+    postgres.drop(name)
+
+
+@pytest.fixture
+def new_empty_database(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[], str]]:
+    """Makes fresh databases with no schema at all, as many as a test asks for."""
+    if backend not in ("sqlite", "postgresql"):
+        not_applicable(_PLAIN_DATABASES)
+    postgres: PostgresHandle | None = (
+        request.getfixturevalue("postgres") if backend == "postgresql" else None
+    )
+    made: list[str] = []
+
+    def make() -> str:
+        n = next(_names)
+        if postgres is None:
+            return f"sqlite:///{tmp_path / f'fresh{n}.db'}"
+        name = f"f_{os.getpid()}_{n}"
+        made.append(name)
+        return postgres.create(name)
+
+    yield make
+    for name in made:
+        assert postgres is not None
+        postgres.drop(name)
+
+
+# --- 1. passwords are never printed ---------------------------------------------------
+
+# How a user hands todo a URL and asks for the details.
+DEBUG_WAYS = ["--db and --debug", "TODO_DATABASE_URL and TODO_DEBUG=1"]
+
+
+def run_with_url(url: str, way: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    if way == "--db and --debug":
+        return run_process(["--debug", "--db", url, *args], env={"TODO_USER": "alice"})
+    env = {"TODO_USER": "alice", "TODO_DATABASE_URL": url, "TODO_DEBUG": "1"}
+    return run_process(list(args), env=env)
+
+
+@pytest.mark.parametrize("way", DEBUG_WAYS)
+@pytest.mark.parametrize("failure", ["parse error", "connection error"])
+@pytest.mark.parametrize(
+    ("template", "password"),
+    [
+        pytest.param("postgresql://u:p@ss@127.0.0.1:{port}/db", "p@ss", id="unencoded @"),
+        pytest.param("postgresql://u:pa:ss/x@127.0.0.1:{port}/db", "pa:ss/x", id="unencoded : /"),
+    ],
+)
+def test_a_password_with_unencoded_separators_never_appears_in_any_output(
+    template: str, password: str, failure: str, way: str
+) -> None:
+    port = "notaport" if failure == "parse error" else str(closed_port())
+    proc = run_with_url(template.format(port=port), way, "list")
+    assert proc.returncode == 3
+    assert password.encode() not in proc.stdout + proc.stderr
+    lines = error_lines(proc.stderr)
+    assert "Traceback (most recent call last):" in lines
+    assert lines[-1].startswith("error: ")
+    assert "postgresql://u:***@" in lines[-1]
+
+
+@pytest.mark.parametrize("way", DEBUG_WAYS)
+def test_a_libpq_keyword_string_is_refused_without_printing_its_password(way: str) -> None:
+    # libpq's key=value form is not a URL todo takes: it is refused before any
+    # connection, so this is the only failure it can have.
+    proc = run_with_url(
+        f"host=127.0.0.1 port={closed_port()} password=s3cr3t-pw dbname=x", way, "list"
+    )
+    assert proc.returncode == 3
+    assert b"s3cr3t-pw" not in proc.stdout + proc.stderr
+    last = error_lines(proc.stderr)[-1]
+    assert last.startswith("error: not a database URL: 'host=127.0.0.1 port=")
+    assert "password=*** dbname=x'" in last
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u:p@ss@127.0.0.1:notaport/db", "postgresql://u:pa:ss/x@127.0.0.1:notaport/db"],
+)
+def test_the_url_parse_error_itself_holds_no_password(url: str) -> None:
+    """Not only the printed line: the error todo raises is clean before any scrubbing."""
+    from todo_cli.db.url import parse_url
+    from todo_cli.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        parse_url(url)
+    assert "cannot parse database URL 'postgresql://u:***@127.0.0.1:notaport/db'" in str(
+        raised.value
+    )
+    for secret in ("p@ss", "pa:ss/x"):
+        assert secret not in str(raised.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a URL with an unencoded @ in the password is split at its first @,"
+    " and the driver's error names the rest of the password ('t-pw@127.0.0.1') as the host",
+)
+def test_no_part_of_a_password_after_an_unencoded_at_is_printed() -> None:
+    proc = run_process(["--db", f"postgresql://u:s3cr@t-pw@127.0.0.1:{closed_port()}/db", "list"])
+    assert proc.returncode == 3
+    assert b"s3cr" not in proc.stderr
+    assert b"t-pw" not in proc.stderr
+
+
+# --- 2. an empty setting is an error, never "use the next one" ----------------------
+
+
+def _empty_setting(kind: str, url: str, config: Path) -> tuple[list[str], dict[str, str], str]:
+    """(arguments, environment, the error's start) for one way of giving an empty value."""
+    if kind == "--user ''":
+        return ["--user", ""], {"TODO_DATABASE_URL": url}, "user name from --user is empty"
+    if kind == "TODO_USER=":
+        return [], {"TODO_DATABASE_URL": url, "TODO_USER": ""}, "user name from TODO_USER is empty"
+    if kind == "user = '' in the config":
+        config.write_text('user = ""\n')
+        env = {"TODO_DATABASE_URL": url, "TODO_CONFIG": str(config)}
+        return [], env, f"user name from user in {config} is empty"
+    if kind == "--db ''":
+        return ["--db", ""], {"TODO_DATABASE_URL": url, "TODO_USER": "alice"}, "--db is empty"
+    assert kind == "TODO_DATABASE_URL="
+    # The config file names the real database: an empty variable must not fall through to it.
+    config.write_text(f"database_url = {json.dumps(url)}\n")
+    env = {"TODO_DATABASE_URL": "", "TODO_USER": "alice", "TODO_CONFIG": str(config)}
+    return [], env, "TODO_DATABASE_URL is empty"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["--user ''", "TODO_USER=", "user = '' in the config", "--db ''", "TODO_DATABASE_URL="],
+)
+def test_an_empty_user_or_database_is_exit_2_naming_its_source_and_writes_nothing(
+    db_url: str, tmp_path: Path, kind: str
+) -> None:
+    args, env, message = _empty_setting(kind, db_url, tmp_path / "config.toml")
+    before = users(db_url)
+    result = run_cli([*args, "add", "Buy milk"], env=env)
+    assert result.exit_code == 2
+    assert len(error_lines(result.stderr)) == 1
+    assert result.stderr.startswith(f"error: {message} (")
+    assert result.stdout == ""
+    assert count(db_url, "tasks") == 0
+    assert users(db_url) == before
+    assert not (tmp_path / "xdg-data" / "todo-cli" / "todo.db").exists()
+
+
+# --- 3. two upgrades at once take turns ---------------------------------------------------
+
+
+def test_two_upgrades_started_together_on_a_fresh_database_both_succeed_once(
+    new_empty_database: Callable[[], str],
+) -> None:
+    """Ten times: two `todo db upgrade` at once; one upgrades, the other finds it done."""
+    for attempt in range(10):
+        url = new_empty_database()
+        pair = [
+            spawn(
+                ["db", "upgrade"],
+                {"TODO_DATABASE_URL": url},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]
+        results = [proc.communicate(timeout=120) for proc in pair]
+        codes = [proc.returncode for proc in pair]
+        said = sorted(err.decode() for _, err in results)
+        assert codes == [0, 0], (attempt, said)
+        assert said == [f"already at {HEAD}\n", f"upgraded base -> {HEAD}\n"], attempt
+        assert revision(url) == HEAD
+
+
+# --- 4. --limit ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit", ["9223372036854775808", "2147483648", "0", "-1"])
+def test_a_limit_outside_1_to_2147483647_is_exit_2_naming_the_limit(todo: Todo, limit: str) -> None:
+    todo("add", "Buy milk")
+    result = todo("list", "--limit", limit)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: Invalid value for '--limit' / '-n': {limit} is not in the range 1<=x<=2147483647."
+    )
+    assert result.stdout == ""
+
+
+def test_the_largest_limit_lists_every_task(todo: Todo) -> None:
+    todo("add", "Buy milk")
+    todo("add", "Call mom")
+    result = todo("list", "--limit", "2147483647", "--sort", "number", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [task["title"] for task in result.json()] == ["Buy milk", "Call mom"]
+
+
+# --- 5. a newer database, and output that cannot be written ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "command", [["db", "upgrade"], ["db", "downgrade"], ["list"], ["add", "x"]], ids=" ".join
+)
+def test_a_database_from_a_newer_todo_is_exit_4_and_left_alone(
+    db_url: str, command: list[str]
+) -> None:
+    execute(db_url, "UPDATE alembic_version SET version_num = '9999'")
+    proc = run_process(["--db", db_url, *command], env={"TODO_USER": "alice"})
+    assert proc.returncode == 4
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1
+    assert (
+        f"is at schema revision 9999, newer than this todo knows (its newest is {HEAD})" in lines[0]
+    )
+    assert revision(db_url) == "9999"
+    assert count(db_url, "tasks") == 0
+
+
+def run_into_full_disk(
+    todo: Todo, buffering: str, *args: str
+) -> subprocess.CompletedProcess[bytes]:
+    """Run with stdout on /dev/full, where every write fails with ENOSPC.
+
+    Python buffers stdout unless PYTHONUNBUFFERED is set (as many container
+    images do): a failed write then shows at a flush, or at once.
+    """
+    env = environment(todo.env, drop=("PYTHONUNBUFFERED",))
+    if buffering == "PYTHONUNBUFFERED=1":
+        env["PYTHONUNBUFFERED"] = "1"
+    with open("/dev/full", "wb") as full:
+        return subprocess.run(
+            [sys.executable, "-m", "todo_cli", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+
+
+UNBUFFERED_IS_70 = pytest.param(
+    "PYTHONUNBUFFERED=1",
+    marks=pytest.mark.xfail(
+        strict=True,
+        reason="bug: with PYTHONUNBUFFERED=1 a failed write is 'unexpected OSError'"
+        " (exit 70), not an output error (74)",
+    ),
+)
+
+
+@pytest.mark.parametrize("buffering", ["stdout buffered", UNBUFFERED_IS_70])
+def test_a_list_to_a_full_disk_is_exit_74_with_one_error_line(todo: Todo, buffering: str) -> None:
+    todo("add", "Buy milk")
+    proc = run_into_full_disk(todo, buffering, "list")
+    assert proc.returncode == 74
+    assert error_lines(proc.stderr) == ["error: cannot write the output: No space left on device"]
+
+
+@pytest.mark.parametrize(
+    "buffering",
+    [
+        pytest.param(
+            "stdout buffered",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="bug: after reporting the output error, stdout still holds the JSON;"
+                " the interpreter's flush at exit fails again ('Exception ignored ...')"
+                " and the process exits 120",
+            ),
+        ),
+        UNBUFFERED_IS_70,
+    ],
+)
+def test_an_add_whose_json_cannot_be_written_is_exit_74_with_one_error_line(
+    todo: Todo, buffering: str
+) -> None:
+    proc = run_into_full_disk(todo, buffering, "add", "Buy milk", "--json")
+    assert proc.returncode == 74
+    assert error_lines(proc.stderr) == [
+        '{"error":{"code":"output","message":"cannot write the output: No space left on device'
+        ' (nothing was changed)"}}'
+    ]
+
+
+@pytest.mark.parametrize("buffering", ["stdout buffered", "PYTHONUNBUFFERED=1"])
+def test_an_add_whose_json_cannot_be_written_keeps_no_task(todo: Todo, buffering: str) -> None:
+    """The new task's number never reached the script, so the task must not exist either."""
+    before = users(todo.url)
+    proc = run_into_full_disk(todo, buffering, "add", "Buy milk", "--json")
+    assert proc.returncode != 0  # which code exactly is the test above's business
+    assert count(todo.url, "tasks") == 0
+    assert users(todo.url) == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: with stdout closed, sys.stdout is None and the write is"
+    " 'unexpected AttributeError' (exit 70), not an output error (74)",
+)
+def test_a_list_with_stdout_closed_is_exit_74_with_one_error_line(todo: Todo) -> None:
+    todo("add", "Buy milk")
+    proc = spawn(
+        ["list", "--json"],
+        todo.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),  # as `todo list --json 1>&-` in a shell
+    )
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 74
+    assert error_lines(err) == [
+        '{"error":{"code":"output","message":"cannot write the output: stdout is closed"}}'
+    ]
+
+
+# --- 6. --debug and TODO_DEBUG -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "error"),
+    [
+        pytest.param(["show", "99"], 1, "error: no task '99'", id="not found"),
+        pytest.param(["add", ""], 2, "error: title is empty", id="bad input"),
+    ],
+)
+def test_debug_shows_a_traceback_then_the_error_line_and_keeps_the_exit_code(
+    todo: Todo, args: list[str], code: int, error: str
+) -> None:
+    proc = todo.process("--debug", *args)
+    assert proc.returncode == code
+    lines = error_lines(proc.stderr)
+    assert lines[-1].startswith(error)
+    assert "Traceback (most recent call last):" in lines[:-1]
+
+
+@pytest.mark.parametrize("way", DEBUG_WAYS)
+def test_debug_on_a_down_database_is_still_exit_3(way: str) -> None:
+    proc = run_with_url(f"postgresql://u:pw@127.0.0.1:{closed_port()}/x", way, "list")
+    assert proc.returncode == 3
+    lines = error_lines(proc.stderr)
+    assert lines[-1].startswith("error: cannot reach postgresql://u:***@127.0.0.1:")
+    assert "Traceback (most recent call last):" in lines[:-1]
+
+
+@pytest.mark.parametrize("value", ["0", "false", ""])
+def test_todo_debug_set_to_a_false_value_shows_no_debugging(todo: Todo, value: str) -> None:
+    proc = run_process(["show", "99"], env=todo.env | {"TODO_DEBUG": value})
+    assert proc.returncode == 1
+    assert error_lines(proc.stderr) == ["error: no task '99' (see `todo list --all`)"]
+
+
+def test_todo_debug_that_is_neither_true_nor_false_is_refused_before_anything_runs(
+    todo: Todo,
+) -> None:
+    proc = run_process(["add", "Buy milk"], env=todo.env | {"TODO_DEBUG": "maybe"})
+    assert proc.returncode == 3
+    assert error_lines(proc.stderr) == [
+        "error: TODO_DEBUG='maybe' is neither true nor false (use 1 or 0)"
+    ]
+    assert count(todo.url, "tasks") == 0
+
+
+# --- 7. case and accents in search and sort ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        pytest.param("éclair", ["Éclair au café", "éclair"], id="lower finds upper"),
+        pytest.param("ÉCLAIR", ["Éclair au café", "éclair"], id="upper finds lower"),
+        pytest.param("crème", ["CAFÉ CRÈME"], id="lower finds all upper"),
+    ],
+)
+def test_search_ignores_case_beyond_ascii(todo: Todo, search: str, found: list[str]) -> None:
+    for title in ("Éclair au café", "éclair", "eclair sans accent", "CAFÉ CRÈME"):
+        todo("add", title)
+    result = todo("list", "--search", search, "--sort", "number", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [task["title"] for task in result.json()] == found
+
+
+def test_sorting_by_title_ignores_case(todo: Todo) -> None:
+    for title in ("cherry", "Étude", "Banana", "apple", "éclair", "date"):
+        todo("add", title)
+    result = todo("list", "--sort", "title", "--json")
+    assert result.exit_code == 0, result.stderr
+    titles = [task["title"] for task in result.json()]
+    assert titles == ["apple", "Banana", "cherry", "date", "éclair", "Étude"]
+
+
+# --- 8. bulk add: lines end at \n and \r\n only ------------------------------------------------
+
+
+def test_stdin_lines_end_only_at_newlines_so_each_line_is_one_task(todo: Todo) -> None:
+    # Inside a line, U+2028, a vertical tab, a form feed and a lone CR separate
+    # words (as any whitespace does between words), they never end the line.
+    lines = b"one\xe2\x80\xa8two\nthree\x0bfour\nfive\x0csix\nseven\reight\nnine\r\n"
+    proc = todo.process("add", "--json", input=lines)
+    assert proc.returncode == 0, proc.stderr
+    titles = [task["title"] for task in json.loads(proc.stdout)]
+    assert titles == ["one two", "three four", "five six", "seven eight", "nine"]
+    assert count(todo.url, "tasks") == 5
+
+
+def test_an_error_names_the_stdin_line_counted_by_newlines(todo: Todo) -> None:
+    lines = b"one\xe2\x80\xa8two\nthree\rfour\x0c\x0bfive\ndue:tomorow Buy milk\nlast\n"
+    proc = todo.process("add", input=lines)
+    assert proc.returncode == 2
+    assert error_lines(proc.stderr)[0].startswith(
+        "error: stdin line 3: 'due:tomorow': 'tomorow' is not a date"
+    )
+    assert count(todo.url, "tasks") == 0
+
+
+# --- 9. invisible and direction-changing characters in titles -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["\u200b", "\ufeff", "\u2060", " \u200b \ufeff \u2060 "],
+    ids=["zero width space", "byte order mark", "word joiner", "all three with spaces"],
+)
+def test_a_title_of_invisible_characters_is_refused_like_a_blank_one(
+    todo: Todo, title: str
+) -> None:
+    result = todo("add", title)
+    assert result.exit_code == 2
+    assert result.stderr == "error: title is empty\n"
+    assert count(todo.url, "tasks") == 0
+
+
+def test_a_right_to_left_override_is_stored_exactly_and_shown_escaped(todo: Todo) -> None:
+    title = "invoice \u202egnp.exe"
+    assert todo("add", title, "--json").json()["title"] == title
+    assert todo("list", "--json").json()[0]["title"] == title
+    for shown in (todo("list").stdout, todo("show", "1").stdout):
+        assert "invoice \\u202egnp.exe" in shown
+        assert "\u202e" not in shown
+
+
+# --- 10. the server dies in the middle of a bulk add ------------------------------------------
+
+
+def test_a_server_dying_during_a_bulk_add_is_one_json_error_and_no_tasks(
+    todo: Todo, backend: str, postgres: PostgresHandle, tmp_path: Path
+) -> None:
+    if backend != "postgresql":
+        not_applicable("a server that dies mid-command is a PostgreSQL matter")
+    server = postgres.server
+    if server is None:
+        not_applicable("needs the suite's own server to end a backend from outside")
+    database = todo.url.rsplit("/", 1)[1].split("?")[0]
+    before = users(todo.url)
+    lines = tmp_path / "lines.txt"
+    lines.write_text("".join(f"task {i} +bulk\n" for i in range(200_000)))
+    with lines.open("rb") as stdin:
+        proc = spawn(
+            ["add", "--json"], todo.env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        # Wait for the COPY of the rows, then end that backend as a crash or a
+        # Neon scale-to-zero would.
+        terminated: list[tuple[Any, ...]] = []
+        deadline = time.monotonic() + 120
+        while not terminated and proc.poll() is None and time.monotonic() < deadline:
+            terminated = server.admin(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                f" WHERE application_name = 'todo-cli' AND datname = '{database}'"
+                " AND query LIKE 'COPY%'"
+            )
+            time.sleep(0.005)
+        out, err = proc.communicate(timeout=120)
+    assert terminated == [(True,)], "the bulk add finished before its COPY could be interrupted"
+    assert proc.returncode == 3
+    assert out == b""
+    lines_out = error_lines(err)
+    assert len(lines_out) == 1, lines_out
+    assert json.loads(lines_out[0])["error"]["code"] == "database"
+    assert count(todo.url, "tasks") == 0
+    assert users(todo.url) == before
+
+
+# --- 11. chat logs move between users and databases intact ------------------------------------
+
+TRANSCRIPT: dict[str, Any] = {
+    "title": "Plan the week",
+    "messages": [
+        {"role": "user", "content": "What is due?\n", "created_at": "2025-03-04T05:06:07.123456Z"},
+        {
+            "role": "assistant",
+            "content": "  Rent,\tand the passport.  ",
+            "created_at": "2025-03-04T05:06:07.123457Z",
+        },
+        {"role": "user", "content": "Thanks ☕", "created_at": "2025-03-05T00:00:00.000001Z"},
+    ],
+}
+
+
+def _export(todo: Todo) -> dict[str, Any]:
+    result = todo("chat-log", "export", "1")
+    assert result.exit_code == 0, result.stderr
+    document: dict[str, Any] = result.json()
+    return document
+
+
+def _import(todo: Todo, path: Path) -> None:
+    result = todo("chat-log", "import", str(path))
+    assert result.exit_code == 0, result.stderr
+
+
+def _kept(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(m["role"], m["content"], m["created_at"]) for m in document["messages"]]
+
+
+def test_a_chat_log_imported_by_another_user_keeps_each_message_exactly(
+    todo: Todo, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgresql-rls":
+        request.node.add_marker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="bug: on an isolated database the other member's ids are invisible,"
+                " so importing their export is refused by pk_conversations (exit 2)"
+                " instead of taking new ids",
+            )
+        )
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(TRANSCRIPT))
+    _import(todo, source)
+    exported = tmp_path / "export.json"
+    exported.write_text(json.dumps(_export(todo)))
+    bob = todo.as_user("bob")
+    _import(bob, exported)
+    original, copy = _export(todo), _export(bob)
+    assert _kept(copy) == _kept(original)
+    assert [m[2] for m in _kept(copy)] == [m["created_at"] for m in TRANSCRIPT["messages"]]
+    # The ids are taken in this database (by alice's copy): bob's get new ones.
+    assert copy["id"] != original["id"]
+    assert not {m["id"] for m in copy["messages"]} & {m["id"] for m in original["messages"]}
+
+
+def test_a_chat_log_imported_into_a_fresh_database_keeps_ids_times_and_content(
+    todo: Todo, other_db_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(TRANSCRIPT))
+    _import(todo, source)
+    original = _export(todo)
+    exported = tmp_path / "export.json"
+    exported.write_text(json.dumps(original))
+    elsewhere = Todo(other_db_url)
+    _import(elsewhere, exported)
+    copy = _export(elsewhere)
+    assert _kept(copy) == _kept(original)
+    assert copy["id"] == original["id"]
+    assert [m["id"] for m in copy["messages"]] == [m["id"] for m in original["messages"]]
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    ["yesterday", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00"],
+    ids=["a word", "month 13", "no zone"],
+)
+def test_a_bad_message_time_is_exit_2_naming_the_message_and_imports_nothing(
+    todo: Todo, tmp_path: Path, created_at: str
+) -> None:
+    document = json.loads(json.dumps(TRANSCRIPT))
+    document["messages"][1]["created_at"] = created_at
+    path = tmp_path / "chat.json"
+    path.write_text(json.dumps(document))
+    result = todo("chat-log", "import", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {path}: message 2 (.messages[1]): created_at {created_at!r} is not a time"
+        " with a zone (like 2026-11-24T09:30:00Z) (fix or remove it; nothing was imported)\n"
+    )
+    assert count(todo.url, "conversations") == 0
+    assert count(todo.url, "messages") == 0
+
+
+def test_each_user_numbers_their_conversations_from_one(todo: Todo, tmp_path: Path) -> None:
+    def started(who: Todo) -> int:
+        result = who("chat-log", "new", "--json")
+        assert result.exit_code == 0, result.stderr
+        return int(result.json()["number"])
+
+    def listed(who: Todo) -> list[int]:
+        return sorted(c["number"] for c in who("chat-log", "list", "--json").json())
+
+    bob = todo.as_user("bob")
+    assert [started(todo), started(todo), started(bob)] == [1, 2, 1]
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(TRANSCRIPT))
+    assert bob("chat-log", "import", str(source), "--json").json()["number"] == 2
+    # What was stored, not only what was printed.
+    assert listed(todo) == [1, 2]
+    assert listed(bob) == [1, 2]
+
+
+# --- 12. the small ones --------------------------------------------------------------------
+
+
+def test_todo_alone_prints_its_help_on_stdout_and_exits_0() -> None:
+    proc = run_process([])
+    assert proc.returncode == 0
+    assert proc.stdout.decode().startswith("Usage: todo [OPTIONS] COMMAND [ARGS]...")
+    assert "add" in proc.stdout.decode()
+    assert proc.stderr == b""
+
+
+def test_json_and_a_table_format_together_are_exit_2(todo: Todo) -> None:
+    result = todo("list", "--json", "--format", "table")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        '{"error":{"code":"usage","message":"--json and --format table do not go together'
+        ' (pick one)"}}\n'
+    )
+    assert result.stdout == ""
+
+
+def test_downgrade_from_a_revision_without_sql_is_exit_2_and_changes_nothing(db_url: str) -> None:
+    result = run_cli(["--db", db_url, "db", "downgrade", "--from", "0001"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --from goes with --sql (add --sql, or leave --from out)\n"
+    assert revision(db_url) == HEAD
+
+
+def test_upgrade_at_head_says_already_at_head_and_changes_nothing(todo: Todo) -> None:
+    todo("add", "Buy milk")
+    before = sql_rows(todo.url, "SELECT id, title, updated_at FROM tasks")
+    result = run_cli(["--db", todo.url, "db", "upgrade"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"already at {HEAD}\n"
+    assert revision(todo.url) == HEAD
+    assert sql_rows(todo.url, "SELECT id, title, updated_at FROM tasks") == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: `db downgrade base` at base is exit 2 'nothing to downgrade'"
+    " instead of 'already at base'",
+)
+def test_downgrade_to_base_at_base_says_already_at_base_and_changes_nothing(db_url: str) -> None:
+    assert run_cli(["--db", db_url, "db", "downgrade", "base", "--yes"]).exit_code == 0
+    result = run_cli(["--db", db_url, "db", "downgrade", "base", "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "already at base\n"
+    assert revision(db_url) is None
+
+
+@pytest.mark.parametrize("where", ["a missing directory", "a directory"])
+def test_a_sqlite_file_that_cannot_be_opened_is_exit_3_without_talk_of_servers(
+    tmp_path: Path, where: str
+) -> None:
+    path = tmp_path / "missing" / "todo.db" if where == "a missing directory" else tmp_path
+    result = run_cli(["--db", f"sqlite:///{path}", "--user", "alice", "add", "Buy milk"])
+    assert result.exit_code == 3
+    assert len(error_lines(result.stderr)) == 1
+    assert str(path) in result.stderr
+    for word in ("server", "network", "reach"):
+        assert word not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite:///:memory:", "sqlite://"])
+def test_an_in_memory_sqlite_database_is_refused_saying_why(url: str) -> None:
+    result = run_cli(["--db", url, "--user", "alice", "add", "Buy milk"])
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"error: {url!r} is an in-memory SQLite database, gone when the command ends"
+        " (give a file: sqlite:///path/to/todo.db)\n"
+    )
+
+
+@pytest.mark.parametrize("failure", ["parse error", "connection error"])
+def test_an_error_shows_the_url_scheme_the_user_typed(failure: str) -> None:
+    port = "notaport" if failure == "parse error" else str(closed_port())
+    result = run_cli(["--db", f"postgres://u:hunter2@127.0.0.1:{port}/x", "list"])
+    assert result.exit_code == 3
+    assert "postgres://u:***@127.0.0.1:" in result.stderr
+    assert "postgresql+psycopg" not in result.stderr
+    assert "postgresql://u:" not in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_a_config_file_with_a_boolean_timeout_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("connect_timeout = true\n")
+    result = run_cli(["add", "Buy milk"], env={"TODO_CONFIG": str(config), "TODO_USER": "alice"})
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: config file {config}: connect_timeout: ")
+    assert not (tmp_path / "xdg-data" / "todo-cli").exists()
+
+
+@contextmanager
+def answering_on_a_terminal(
+    todo: Todo, *args: str
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """Run with stdin on a pseudo-terminal, so todo asks; yield it and the terminal's end."""
+    terminal, stdin = pty.openpty()
+    proc = spawn(
+        list(args),
+        todo.env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        yield proc, terminal
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        os.close(stdin)
+        os.close(terminal)
+
+
+def answer_the_delete_prompt(todo: Todo, answer: bytes) -> tuple[int, bytes, bytes]:
+    with answering_on_a_terminal(todo, "delete", "1") as (proc, terminal):
+        os.write(terminal, answer)
+        out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
+
+
+def test_the_delete_prompt_names_the_task_as_typed_and_no_deletes_nothing(todo: Todo) -> None:
+    todo("add", "Buy milk")
+    code, _, err = answer_the_delete_prompt(todo, b"n\n")
+    assert code == 0
+    # Shown as typed: no quotes or escapes around the title, as a repr would add.
+    assert err.startswith(b"delete #1 Buy milk? [y/N]")
+    assert err.endswith(b"nothing was deleted\n")
+    assert b"error" not in err
+    assert count(todo.url, "tasks") == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the prompt's trailing space goes to input(), which writes it to stdout:"
+    " `todo delete 1 > file` leaves ' ' in the file",
+)
+def test_answering_the_delete_prompt_writes_nothing_to_stdout(todo: Todo) -> None:
+    todo("add", "Buy milk")
+    code, out, _ = answer_the_delete_prompt(todo, b"n\n")
+    assert code == 0
+    assert out == b""
+
+
+def test_a_server_that_never_answers_costs_one_connect_timeout_not_one_per_retry() -> None:
+    env = {"TODO_USER": "alice", "TODO_CONNECT_TIMEOUT": "2", "TODO_CONNECT_RETRIES": "2"}
+    with silent_server() as port:
+        url = f"postgresql://u:pw@127.0.0.1:{port}/x"
+        # In-process, so the clock measures the connect and not a busy machine
+        # starting Python.
+        started = time.monotonic()
+        result = run_cli(["--db", url, "list"], env=env)
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: cannot reach postgresql://u:***@127.0.0.1:{port}/x: ")
+    # Three attempts of 2 s and the backoff between them would be 7.5 s.
+    assert elapsed < 5.0
+
+
+def _foreign_sqlite_file(path: Path) -> bytes:
+    """Another program's SQLite file: a table of its own and no alembic_version."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("CREATE TABLE notes(x)")
+        conn.execute("INSERT INTO notes VALUES ('mine')")
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "command", [["add", "Buy milk"], ["list"], ["db", "upgrade"]], ids=" ".join
+)
+def test_a_foreign_sqlite_file_is_refused_naming_its_tables(
+    tmp_path: Path, command: list[str]
+) -> None:
+    path = tmp_path / "notes.db"
+    _foreign_sqlite_file(path)
+    result = run_cli(["--db", f"sqlite:///{path}", "--user", "alice", *command])
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"error: {path} is not a todo database (it holds other tables: notes)"
+        " (point TODO_DATABASE_URL at a new file)\n"
+    )
+    assert sqlite3.connect(path).execute("SELECT name FROM sqlite_master").fetchall() == [
+        ("notes",)
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: opening a foreign SQLite file switches it to WAL (journal_mode=WAL is"
+    " persistent: header bytes 18-19 change) before todo sees the file is not its own",
+)
+def test_a_foreign_sqlite_file_is_left_byte_for_byte_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    before = _foreign_sqlite_file(path)
+    result = run_cli(["--db", f"sqlite:///{path}", "--user", "alice", "add", "Buy milk"])
+    assert result.exit_code == 3
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
+
+
+def test_the_default_database_is_private_to_its_owner(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        result = run_cli(["add", "Buy milk"], env={"TODO_USER": "alice"})
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.stderr
+    data_dir = tmp_path / "xdg-data" / "todo-cli"
+    assert oct(data_dir.stat().st_mode & 0o777) == oct(0o700)
+    assert oct((data_dir / "todo.db").stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_a_new_database_file_at_a_given_path_is_private_to_its_owner(tmp_path: Path) -> None:
+    path = tmp_path / "mine.db"
+    old = os.umask(0o022)
+    try:
+        result = run_cli(["--db", f"sqlite:///{path}", "--user", "alice", "add", "Buy milk"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.stderr
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+
+
+# --- a write that fails halfway keeps nothing ------------------------------------------------
+
+
+def refuse_inserts_into(url: str, table: str) -> None:
+    """Make the database itself refuse every new row of `table`, as a CHECK would."""
+    if url.startswith("sqlite"):
+        execute(
+            url,
+            f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}"
+            f" BEGIN SELECT RAISE(ABORT, 'no new {table} today'); END",
+        )
+        return
+    execute(
+        url,
+        f"CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f" BEGIN RAISE EXCEPTION 'no new {table} today' USING ERRCODE = 'check_violation';"
+        " END $$",
+        f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}"
+        f" FOR EACH ROW EXECUTE FUNCTION refuse_{table}()",
+    )
+
+
+def test_a_task_whose_tags_are_refused_is_not_kept(todo: Todo) -> None:
+    refuse_inserts_into(todo.url, "task_tags")
+    before = users(todo.url)
+    result = todo("add", "Buy milk", "+errand")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: the database refused the change: no new task_tags today"
+    )
+    assert count(todo.url, "tasks") == 0
+    assert users(todo.url) == before
+
+
+def test_a_bulk_add_whose_tags_are_refused_keeps_none_of_its_tasks(todo: Todo) -> None:
+    todo("add", "already there")
+    refuse_inserts_into(todo.url, "task_tags")
+    before = users(todo.url)
+    proc = todo.process("add", input=b"Buy milk\nCall mom +phone\nPay rent\n")
+    assert proc.returncode != 0
+    assert [row[0] for row in sql_rows(todo.url, "SELECT title FROM tasks")] == ["already there"]
+    assert users(todo.url) == before
+
+
+def test_a_bulk_add_the_database_refuses_is_exit_2_naming_the_refusal(
+    todo: Todo, backend: str, request: pytest.FixtureRequest
+) -> None:
+    if backend.startswith("postgresql"):
+        request.node.add_marker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="bug: a refusal inside the bulk add's COPY escapes untranslated"
+                " (psycopg's own CheckViolation): exit 70 'unexpected CheckViolation'",
+            )
+        )
+    refuse_inserts_into(todo.url, "task_tags")
+    proc = todo.process("add", input=b"Buy milk\nCall mom +phone\nPay rent\n")
+    assert proc.returncode == 2
+    assert error_lines(proc.stderr) == [
+        "error: the database refused the change: no new task_tags today"
+    ]
+
+
+def test_a_note_is_not_kept_when_the_task_update_after_it_fails(todo: Todo) -> None:
+    todo("add", "Buy milk")
+    if todo.url.startswith("sqlite"):
+        execute(
+            todo.url,
+            "CREATE TRIGGER refuse_update BEFORE UPDATE ON tasks"
+            " BEGIN SELECT RAISE(ABORT, 'no task updates today'); END",
+        )
+    else:
+        execute(
+            todo.url,
+            "CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN RAISE EXCEPTION 'no task updates today' USING ERRCODE = 'check_violation';"
+            " END $$",
+            "CREATE TRIGGER refuse_update BEFORE UPDATE ON tasks"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_update()",
+        )
+    result = todo("note", "1", "Oat milk, not cow's")
+    assert result.exit_code == 2
+    assert "no task updates today" in result.stderr
+    assert count(todo.url, "task_notes") == 0
