@@ -31,6 +31,19 @@ from typing import Any
 
 APP_ROLE = "todo_app"
 APP_PASSWORD = "s3cret-Pass_word"
+# The admin of isolated databases: owns their tables, makes member roles, and
+# bypasses row-level security. A role of its own, so that todo_app stays a
+# plain table owner without BYPASSRLS, as the suite's other databases need it.
+ADMIN_ROLE = "todo_admin"
+ADMIN_PASSWORD = "admin-Pass_w0rd"
+# Members of every isolated database the suite makes, with known passwords
+# (roles are server-wide: made once per session).
+MEMBER_PASSWORDS = {
+    "alice": "alice-Pass_w0rd-1234",
+    "bob": "bob-Pass_w0rd-12345",
+    "carol": "carol-Pass_w0rd-1234",
+    "newcomer": "newcomer-Pass_w0rd-1",
+}
 # The account the server runs as when the suite runs as root (the name
 # pgserver itself uses, so earlier runs' files and user carry over).
 SERVER_USER = "pgserver"
@@ -72,10 +85,23 @@ class Server:
             cur = conn.execute(sql)
             return cur.fetchall() if cur.description else []
 
-    def create_database(self, name: str, template: str | None = None) -> str:
+    def create_database(
+        self, name: str, template: str | None = None, *, owner: str = APP_ROLE
+    ) -> str:
         clause = f" TEMPLATE {template}" if template else ""
-        self.admin(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}{clause}')
+        self.admin(f'CREATE DATABASE "{name}" OWNER {owner}{clause}')
         return self.url(name)
+
+    def ensure_isolation_roles(self) -> None:
+        """The admin and member roles of isolated databases (idempotent, once per server)."""
+        existing = {row[0] for row in self.admin("SELECT rolname FROM pg_roles")}
+        if ADMIN_ROLE not in existing:
+            self.admin(
+                f"CREATE ROLE {ADMIN_ROLE} LOGIN CREATEROLE BYPASSRLS PASSWORD '{ADMIN_PASSWORD}'"
+            )
+        for name, password in MEMBER_PASSWORDS.items():
+            if name not in existing:
+                self.admin(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
 
     def drop_database(self, name: str) -> None:
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

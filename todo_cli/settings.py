@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from pydantic_core import core_schema as cs
 
 APP_NAME = "todo-cli"
+# The user source when nothing names one.
+OS_LOGIN = "the OS login name"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,6 +40,10 @@ class FileSettings:
     user: str | None = None
     connect_timeout: float = 10.0
     connect_retries: int = 2
+    # Read by the command server's client before anything else is imported
+    # (todo_cli.server.client); declared here so the file's keys are checked.
+    server: str = "on"
+    server_idle_timeout: float = 1800.0
 
 
 def _file_settings_validator() -> SchemaValidator:
@@ -65,6 +71,12 @@ def _file_settings_validator() -> SchemaValidator:
                 "connect_retries": cs.typed_dict_field(
                     cs.int_schema(ge=0, le=10, strict=True), required=False
                 ),
+                "server": cs.typed_dict_field(
+                    cs.literal_schema(["auto", "on", "off"]), required=False
+                ),
+                "server_idle_timeout": cs.typed_dict_field(
+                    cs.float_schema(ge=0, strict=True), required=False
+                ),
             },
             extra_behavior="forbid",
         )
@@ -84,6 +96,12 @@ class Settings:
     is_default_sqlite: bool
     # The command line as typed (secrets masked), recorded with each change.
     command: str = ""
+    # Where the user name came from ("--user", "TODO_USER", the config file, or
+    # the OS login name). On a database that keeps members apart the login role
+    # is the user: a name given on purpose must be that role's, a default is
+    # simply replaced by it.
+    user_source: str = OS_LOGIN
+    user_explicit: bool = False
 
 
 def config_path(environ: Mapping[str, str]) -> Path:
@@ -215,7 +233,7 @@ def resolve(
     elif file.user is not None:
         name, user_source = file.user, f"user in {path}"
     else:
-        name, user_source = _login_name(), "the OS login name"
+        name, user_source = _login_name(), OS_LOGIN
 
     timeout = _env_number(env, "TODO_CONNECT_TIMEOUT", float)
     retries = _env_number(env, "TODO_CONNECT_RETRIES", int)
@@ -229,6 +247,8 @@ def resolve(
         database_source=url_source,
         direct_database_url=_direct(env, file, path),
         user=validate_user_name(name, user_source),
+        user_source=user_source,
+        user_explicit=user_source != OS_LOGIN,
         connect_timeout=timeout if timeout is not None else file.connect_timeout,
         connect_retries=retries if retries is not None else file.connect_retries,
         is_default_sqlite=is_default,

@@ -130,8 +130,11 @@ SQLITE_UNSEARCH = (
 )
 
 
-def losses(conn: Connection) -> list[str]:
-    """What this revision's downgrade does to data beyond the columns it drops."""
+def losses(conn: Connection) -> list[tuple[str, int, str]]:
+    """What this revision's downgrade does to data beyond the columns it drops.
+
+    Each: the table, how many of its rows, and what happens to them.
+    """
     count = conn.execute(
         sa.text(f"SELECT count(*) FROM messages WHERE length(content) > {OLD_CONTENT_MAX}")
     ).scalar_one()
@@ -139,8 +142,12 @@ def losses(conn: Connection) -> list[str]:
         return []
     noun = "message" if count == 1 else "messages"
     return [
-        f"cut {count} {noun} longer than {OLD_CONTENT_MAX:,} characters to their first "
-        f"{OLD_CONTENT_MAX:,} (the rest is lost)"
+        (
+            "messages",
+            count,
+            f"cut {count} {noun} longer than {OLD_CONTENT_MAX:,} characters to their first "
+            f"{OLD_CONTENT_MAX:,} (the rest is lost)",
+        )
     ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -111,7 +111,11 @@ def downgrade(
             {
                 "from": before,
                 "to": after,
-                "deleted": [{"table": x.table, "column": x.column, "rows": x.rows} for x in losses],
+                "deleted": [
+                    {"table": x.table, "column": x.column, "rows": x.rows}
+                    | ({} if x.note is None else {"note": x.note})
+                    for x in losses
+                ],
             }
         )
     elif before == after:
@@ -179,7 +183,10 @@ def history(ctx: typer.Context, json: Json = False) -> None:
 
 @db_app.command()
 def info(ctx: typer.Context, json: Json = False) -> None:
-    """Show the backend, masked URL, server version and revisions.
+    """Show the backend, masked URL, server version, revisions and isolation.
+
+    On PostgreSQL it says whether the database keeps members apart
+    (isolation: database-enforced) and which roles bypass that.
 
     \b
     Example:
@@ -201,4 +208,305 @@ def info(ctx: typer.Context, json: Json = False) -> None:
         return
     width = max(len(key) for key in data)
     for key, value in data.items():
+        if isinstance(value, list):
+            value = ", ".join(value) if value else None
         sys.stdout.write(f"{key.ljust(width)}  {'-' if value is None else value}\n")
+
+
+# --- members: isolation the database enforces ---------------------------------------
+
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from stdin (one line) instead of generating one.",
+    ),
+]
+
+
+def _password(from_stdin: bool) -> str | None:
+    """A chosen password from stdin, or None for a generated one."""
+    if not from_stdin:
+        return None
+    from todo_cli.db.members import check_password
+
+    if sys.stdin.isatty():
+        import getpass
+
+        # Typed at a terminal: not echoed, not left on the screen.
+        return check_password(getpass.getpass("password: ", stream=sys.stderr))
+    line = sys.stdin.readline()
+    return check_password(line.removesuffix("\n").removesuffix("\r"))
+
+
+def _hand_out(name: str, url: str, json: bool) -> None:
+    """The member's URL, once, on stdout: it is the only copy of their password."""
+    from todo_cli.output import render
+
+    if json:
+        render.write_json({"name": name, "url": url})
+    else:
+        sys.stdout.write(url + "\n")
+
+
+def _tell_isolation(isolation: Any) -> None:
+    from todo_cli.db.members import GROUP_ROLE
+    from todo_cli.output import render
+
+    if isolation.group_created:
+        render.tell(f"made the group role {GROUP_ROLE} (NOLOGIN): members hold grants through it")
+    if isolation.turned_on:
+        render.tell("isolation is on: row-level security now keeps members apart")
+    if isolation.schema_create_revoked:
+        render.tell("revoked CREATE on schema public from PUBLIC")
+    if isolation.temp_revoked:
+        render.tell(
+            "revoked TEMPORARY on this database from PUBLIC "
+            "(grant it back to roles that need temporary tables)"
+        )
+    if isolation.temp_left:
+        render.tell(
+            "members may still make temporary tables (only the database's owner can revoke "
+            "TEMPORARY from PUBLIC); that exposes nothing of other members"
+        )
+
+
+@db_app.command()
+def grant(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The member's login name (a new role).")],
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Give the member the existing todo user of that name (its tasks stay theirs).",
+        ),
+    ] = False,
+    existing_role: Annotated[
+        bool,
+        typer.Option(
+            "--existing-role",
+            help="NAME is a login role already (e.g. a member of another database on this "
+            "server): make it a member here; its password is left as it is.",
+        ),
+    ] = False,
+    password_stdin: PasswordStdin = False,
+    connection_limit: Annotated[
+        int,
+        typer.Option(
+            "--connection-limit", min=1, max=1000, help="Connections the member may hold at once."
+        ),
+    ] = 10,
+    json: Json = False,
+) -> None:
+    """Make NAME a member: a login role that sees only its own rows (admin only).
+
+    The first grant turns isolation on. The member's URL (the admin URL with
+    their name and a new 192-bit password) is printed once, on stdout: hand it
+    over; todo keeps no copy. The password reaches the server only as a SCRAM
+    verifier.
+
+    \b
+    Examples:
+      todo db grant alice
+      todo db grant bob --adopt          # bob used this database before isolation
+      printf '%s\\n' "$PW" | todo db grant carol --password-stdin
+    """
+    from todo_cli.db import members
+    from todo_cli.output import render
+
+    granted = members.grant(
+        settings_of(ctx),
+        name,
+        password=_password(password_stdin),
+        adopt=adopt,
+        existing_role=existing_role,
+        connection_limit=connection_limit,
+    )
+    _tell_isolation(granted.isolation)
+    if granted.adopted_tasks is not None:
+        render.tell(
+            f"{name} keeps the existing user and its {render.plural(granted.adopted_tasks, 'task')}"
+        )
+    if granted.url is not None:
+        render.tell(f"granted {name}; their URL follows, shown this once")
+        _hand_out(name, granted.url, json)
+        return
+    render.tell(f"granted {name} (an existing role: its password is unchanged)")
+    if json:
+        render.write_json({"name": name, "url": None})
+
+
+@db_app.command()
+def revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The member's login name.")],
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Delete the member's tasks, chat logs and history too.")
+    ] = False,
+    yes: Yes = False,
+    json: Json = False,
+) -> None:
+    """Drop a member's login role (admin only); --purge deletes their rows as well.
+
+    Roles belong to the server: the login stops working for every database on
+    it. Without --purge their rows stay, and `todo db grant NAME --adopt`
+    gives them back.
+
+    \b
+    Examples:
+      todo db revoke alice
+      todo db revoke alice --purge --yes
+    """
+    from todo_cli.db import members
+    from todo_cli.output import render
+
+    def confirm(tasks: int, conversations: int) -> bool:
+        what = f"{render.plural(tasks, 'task')} and {render.plural(conversations, 'conversation')}"
+        return ask(
+            f"delete {name}'s {what} for good?",
+            yes,
+            unasked=f"purging {name} would delete {what}",
+        )
+
+    revoked = members.revoke(settings_of(ctx), name, purge=purge, confirm=confirm)
+    if json:
+        render.write_json(
+            {
+                "name": revoked.name,
+                "role_dropped": revoked.role_dropped,
+                "purged": None
+                if revoked.purged_tasks is None
+                else {"tasks": revoked.purged_tasks, "conversations": revoked.purged_conversations},
+            }
+        )
+        return
+    if revoked.role_dropped:
+        render.tell(f"dropped the role {name}: that login no longer works")
+    if revoked.purged_tasks is not None:
+        render.tell(
+            f"deleted {name}'s {render.plural(revoked.purged_tasks, 'task')} and "
+            f"{render.plural(revoked.purged_conversations or 0, 'conversation')}"
+        )
+
+
+@db_app.command()
+def rotate(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The member's login name.")],
+    password_stdin: PasswordStdin = False,
+    json: Json = False,
+) -> None:
+    """Give a member a new password (admin only); the old one stops working.
+
+    Prints their new URL once, on stdout.
+
+    \b
+    Example:
+      todo db rotate alice
+    """
+    from todo_cli.db import members
+    from todo_cli.output import render
+
+    url = members.rotate(settings_of(ctx), name, password=_password(password_stdin))
+    render.tell(f"new password for {name}; their URL follows, shown this once")
+    _hand_out(name, url, json)
+
+
+@db_app.command("members")
+def members_(ctx: typer.Context, json: Json = False) -> None:
+    """List the members: tasks, last activity, and whether row security holds them (admin only).
+
+    \b
+    Example:
+      todo db members --json
+    """
+    from todo_cli.db import members
+    from todo_cli.output import render
+
+    found = members.members(settings_of(ctx))
+    rows = [
+        {
+            "name": m.name,
+            "tasks": m.tasks,
+            "conversations": m.conversations,
+            "last_activity": render.rfc3339(m.last_activity),
+            "bypasses_rls": m.bypasses_rls,
+            "can_login": m.can_login,
+            "connection_limit": m.connection_limit,
+            "enrolled": m.enrolled,
+        }
+        for m in found
+    ]
+    if json:
+        render.write_json(rows)
+        return
+    if not rows:
+        render.tell("no members yet (todo db grant NAME makes one)")
+        return
+    from todo_cli.domain.text import one_line
+
+    for row in rows:
+        notes = []
+        if row["bypasses_rls"]:
+            notes.append("BYPASSES row security")
+        if not row["can_login"]:
+            notes.append("cannot log in")
+        if not row["enrolled"]:
+            notes.append("no users row here")
+        sys.stdout.write(
+            f"{one_line(str(row['name']))}\t{row['tasks']} tasks\t"
+            f"{row['last_activity'] or 'never'}" + (f"\t{'; '.join(notes)}" if notes else "") + "\n"
+        )
+
+
+@db_app.command()
+def isolate(
+    ctx: typer.Context,
+    off: Annotated[
+        bool,
+        typer.Option(
+            "--off",
+            help="Turn isolation off: members lose every grant (they can no longer connect to "
+            "their rows), and row security goes.",
+        ),
+    ] = False,
+    json: Json = False,
+) -> None:
+    """Turn database-enforced isolation on, or re-apply its grants after an upgrade (admin only).
+
+    `todo db grant` does this by itself the first time.
+
+    \b
+    Examples:
+      todo db isolate
+      todo db isolate --off
+    """
+    from todo_cli.db import members
+    from todo_cli.output import render
+
+    settings = settings_of(ctx)
+    if off:
+        cut_off = members.unisolate(settings)
+        if json:
+            render.write_json({"isolation": "application only", "members_cut_off": cut_off})
+            return
+        render.tell("isolation is off; the tables hold no member's grants any more")
+        if cut_off:
+            render.tell(
+                f"these members can no longer use this database: {', '.join(cut_off)} "
+                "(todo db revoke NAME drops their roles)"
+            )
+        return
+    isolation = members.isolate(settings)
+    if json:
+        render.write_json(
+            {
+                "isolation": "database-enforced",
+                "bypass_rls": [b.describe() for b in isolation.bypass],
+            }
+        )
+        return
+    _tell_isolation(isolation)
+    if not isolation.turned_on:
+        render.tell("isolation was on already; grants re-applied")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -306,7 +306,8 @@ def _noted_losses(
             continue
         report = getattr(rev.module, "losses", None)
         if report is not None:
-            found += [DataLoss("", None, 0, note) for note in report(conn)]
+            # Each: (table, rows, what the downgrade does to them).
+            found += [DataLoss(table, None, rows, note) for table, rows, note in report(conn)]
     return found
 
 
@@ -342,6 +343,8 @@ def downgrade(
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
         if before is None:
+            if target == "base":
+                return None, None, []  # already there: nothing to do, nothing to ask
             raise InvalidUsage("nothing to downgrade: the database has no todo schema")
         if is_newer(before):
             raise mismatch(db, before)
@@ -383,14 +386,23 @@ class Info:
     server_version: str
     current_revision: str | None
     head_revision: str
+    # "database-enforced" (row-level security keeps members apart),
+    # "partial", or "application only" (todo's own scoping, the honor system).
+    isolation: str = "application only"
+    # Roles no policy holds, each with why ("superuser", "BYPASSRLS", ...).
+    bypass_rls: list[str] = field(default_factory=list)
 
 
 def info(settings: Settings) -> Info:
+    from todo_cli.db import members
+
     db = parse_url(settings.database_url)
     direct = db.direct(settings.direct_database_url)
     with migration_connection(settings) as conn:
         version: Any = conn.dialect.server_version_info or ()
         revision = read_revision(conn, look_first=True)
+        isolation = members.mode(conn)
+        bypass = [found.describe() for found in members.bypassing_roles(conn)]
     if db.backend == "sqlite":
         import sqlite3
 
@@ -405,4 +417,6 @@ def info(settings: Settings) -> Info:
         server_version=server,
         current_revision=revision,
         head_revision=HEAD,
+        isolation=isolation,
+        bypass_rls=bypass,
     )

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from todo_cli.db import members
 from todo_cli.db.connect import connected
 from todo_cli.db.revisions import HEAD, is_newer, mismatch, read_revision
 from todo_cli.db.url import parse_url
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from todo_cli.settings import Settings
+
+_ISOLATED = "todo_isolated"
 
 
 @contextmanager
@@ -32,15 +35,23 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
     A transaction that may write opens its operation in the journal first
     (its id in ``conn.info["todo_operation"]``): the database's triggers
     record every row it changes under it, and it commits or vanishes with them.
+
+    On PostgreSQL the revision check also says whether row-level security
+    holds this session (``db.members``); if it does, the login role is the
+    acting user, whatever name the settings would have defaulted to.
     """
     db = parse_url(settings.database_url)
     with connected(db, settings) as conn:
         if read_only:
             conn.execution_options(todo_read_only=True)
-        conn.info["todo_user"] = settings.user
+        user = settings.user
         txn = conn.begin()
         try:
-            revision = read_revision(conn)
+            if db.backend == "postgresql":
+                state = members.read_state(conn)
+            else:
+                state = members.State(read_revision(conn))
+            revision = state.revision
             if revision != HEAD:
                 txn.rollback()
                 if db.backend != "sqlite" or is_newer(revision):
@@ -49,9 +60,13 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
 
                 migrate.upgrade_sqlite_in_place(db, settings)
                 txn = conn.begin()
+            elif state.isolated:
+                user = members.acting_user(settings, state)
+                conn.info[_ISOLATED] = True
+            conn.info["todo_user"] = user
             if not read_only:
                 conn.info["todo_operation"] = journal.begin(
-                    conn, settings.user, settings.command or "todo", datetime.now(UTC)
+                    conn, user, settings.command or "todo", datetime.now(UTC)
                 )
             yield conn
             if not read_only:
@@ -66,3 +81,8 @@ def acting_user(conn: Connection) -> str:
     """Whose data this transaction reads and writes (set when it began)."""
     user: str = conn.info["todo_user"]
     return user
+
+
+def isolated(conn: Connection) -> bool:
+    """Whether row-level security holds this transaction (its writes must suit it)."""
+    return bool(conn.info.get(_ISOLATED, False))

@@ -96,7 +96,9 @@ def format_instant(instant: datetime) -> str:
     """RFC 3339 in UTC with microseconds: ``2026-11-24T09:30:00.000000Z``."""
     if instant.tzinfo is None:
         raise ValueError("expected an aware datetime")
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is C code and several times faster than strftime, which
+    # matters at 100,000 tasks with three instants each.
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_instant(text: str) -> datetime:
@@ -522,8 +524,11 @@ class ImportBatch:
         lines = [str(problem) for problem in self.problems[:shown]]
         more = len(self.problems) - shown
         if more > 0:
-            lines.append(f"... and {more} more")
+            lines.append(f"and {more} more")
+        count = len(self.problems)
+        # One line, as every error is: problems are separated by "; ".
         raise InvalidInput(
-            f"{source}: {len(self.problems)} problem(s), nothing imported:\n" + "\n".join(lines),
+            f"{source}: {count} problem{'' if count == 1 else 's'}, nothing imported: "
+            + "; ".join(lines),
             hint="fix the input and import again",
         )

@@ -95,6 +95,10 @@ __all__ = ["parse_text", "read", "recur_from_taskwarrior", "recur_to_taskwarrior
 NAMESPACE: Final = UUID("6f1c9a52-3d0e-4c57-9a8e-2b7d4e1f0a63")
 
 RECUR_HINT: Final = "taskwarrior.recur"
+# Taskwarrior stamps an instance it makes with the template's `modified`, which
+# can be earlier than the instance's `entry`; we keep updated >= created, so the
+# original is kept here and written back while the task is unchanged.
+MODIFIED_HINT: Final = "taskwarrior.modified"
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 SKIP_DELETED: Final = "deleted"
 SKIP_TEMPLATE: Final = "recurring template"
@@ -140,8 +144,9 @@ def _parse_date(value: Any) -> datetime:
     match = _DATE.fullmatch(value)
     try:
         if match is not None:
-            year, month, day, hour, minute, second = (int(part) for part in match.groups())
-            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+            # Since 3.11 fromisoformat reads the basic form (and Z) in C: a
+            # 100,000-task import parses a quarter of a million of these.
+            return datetime.fromisoformat(value)
         # Hand-made files sometimes hold extended ISO; Taskwarrior reads it too.
         if _ISO_DATE.fullmatch(value):
             return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
@@ -424,6 +429,8 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
                     attributes[RECUR_HINT] = raw
     if len(batch.problems) > before or uuid is None or entry is None or title is None:
         return None
+    if modified is not None and modified < entry:
+        attributes[MODIFIED_HINT] = obj["modified"]
     completed = status == "completed"
     record = TaskRecord(
         id=uuid,
@@ -665,7 +672,9 @@ def _resolve(tasks: list[_Task], batch: ImportBatch) -> None:
         if task.status in _OPEN and recur is not None and record.due is None:
             batch.problem(task.where, "recur", "a recurring task needs a due date")
             continue
-        made.append(replace(record, recur=recur, series_id=series))
+        if recur != record.recur or series != record.series_id:
+            record = replace(record, recur=recur, series_id=series)
+        made.append(record)
 
     batch.records.extend(_fix_dependencies(made, redirect, batch, tasks))
 
@@ -789,6 +798,13 @@ def _objects(
             "modified": _format_date(record.updated_at),
         }
     )
+    modified = record.attributes.get(MODIFIED_HINT)
+    if isinstance(modified, str) and record.updated_at == record.created_at:
+        try:
+            if _parse_date(modified) < record.created_at:
+                obj["modified"] = modified
+        except ValueError:
+            pass  # a hint edited by hand: the task's own time stands
     if record.completed:
         obj["end"] = _format_date(record.completed_at or record.updated_at)
     if record.due is not None:

@@ -75,11 +75,17 @@ def _updates(tasks: list[Change], updated: int, counts: dict[tuple[str, str], in
         verb = "completed"
     elif changes and all(became(c, False) for c in changes):
         verb = "reopened"
-    elif counts.get(("task_notes", "insert")):
+    elif counts.get(("task_notes", "insert")) and all(_only_touched(c) for c in changes):
         verb = "noted"
     shown = _numbers(chosen, lambda change: True)
     more = f" and {updated - len(chosen)} more" if updated > len(chosen) else ""
     return f"{verb} {shown}{more}".strip()
+
+
+def _only_touched(change: Change) -> bool:
+    """An update that changed nothing but updated_at (a note added, say)."""
+    before, after = change.before or {}, change.after or {}
+    return all(before.get(key) == value for key, value in after.items() if key != "updated_at")
 
 
 def _chat(summary: Summary) -> list[str]:

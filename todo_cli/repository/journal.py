@@ -147,6 +147,22 @@ def finish(conn: Connection) -> None:
         conn.execute(update(operations).where(operations.c.open.is_(True)).values(open=False))
 
 
+def discard_if_empty(conn: Connection) -> None:
+    """Drop this transaction's operation when nothing was recorded under it.
+
+    For commands that know they may have changed nothing (an import of what is
+    already here): an empty operation would only use up a number. Its number
+    stays unused, as an undone add's task numbers do.
+    """
+    from sqlalchemy import delete, exists, select
+
+    operation_id = conn.info.get("todo_operation")
+    if operation_id is None:
+        return
+    recorded = exists(select(journal.c.id).where(journal.c.operation_id == operation_id))
+    conn.execute(delete(operations).where(operations.c.id == operation_id, ~recorded))
+
+
 class JournalRepository:
     """The current user's operations and their changes."""
 

@@ -12,7 +12,7 @@ ours; an older one is left alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import IO, TYPE_CHECKING, Any, Literal
 from uuid import UUID, uuid4
@@ -134,7 +134,16 @@ def read(
                 f"{name} is not JSON (expected a JSON array or JSON Lines of tasks)",
                 hint=f"for a todo.txt file, pass --format todotxt; {NOTHING_IMPORTED}",
             )
-        first = next(items, None)
+        try:
+            first = next(items, None)
+        except InvalidInput:
+            if fmt == "auto" and start == "array" and source != "-":
+                # A todo.txt line may start with "[": not JSON after all.
+                stream.close()
+                stream = open_binary(source, hint=NOTHING_IMPORTED)
+                lines = jsonstream.iter_lines(stream, name)
+                return "todotxt", todotxt.read(lines, tz=tz, today=today)
+            raise
         if first is None:
             return ("json" if fmt == "auto" else fmt), ImportBatch()
         chosen: Format
@@ -229,7 +238,12 @@ def import_tasks(
         result.skip("invalid")
     try:
         with transaction(settings) as conn:
-            _apply(conn, acting_user(conn), checked, result, progress)
+            by_content = chosen == "todotxt"
+            _apply(conn, acting_user(conn), checked, result, progress, by_content=by_content)
+            if not (result.added or result.updated):
+                from todo_cli.repository import journal
+
+                journal.discard_if_empty(conn)
             if dry_run:
                 raise _DryRun(result)
             return deliver(report, result)
@@ -243,10 +257,23 @@ def _apply(
     records: list[TaskRecord],
     result: Imported,
     progress: Callable[[int], None] | None,
+    *,
+    by_content: bool,
 ) -> None:
+    """Write the records: new ones added, newer ones updated, the rest left alone.
+
+    ``by_content``: the format keeps no time of change (todo.txt), so a task
+    is newer when what the format holds differs from ours (todo.sh's `pri`,
+    `do` or an edit), and it takes the moment of the import.
+    """
     now = datetime.now(UTC)
     writer = ImportWriter(conn, user)
     existing = writer.existing([record.id for record in records])
+    ours: dict[UUID, TaskRecord] = {}
+    if by_content:
+        mine = [record.id for record in records if (f := existing.get(record.id)) and f.mine]
+        repository = TaskRepository(conn, user, lean=True)
+        ours = {task.id: record_of(task) for task in repository.by_ids(mine)}
     new: list[TaskRecord] = []
     written: list[TaskRecord] = []
     for record in records:
@@ -259,7 +286,14 @@ def _apply(
                 f"task {record.id} is already in this database, under another user",
                 hint=NOTHING_IMPORTED,
             )
-        elif record.updated_at > found.updated_at:
+        elif by_content and _differs(record, ours.get(record.id)):
+            current = ours[record.id]
+            changed = replace(record, created_at=current.created_at, updated_at=now)
+            values = _columns(changed) | {"number": found.number}
+            writer.replace(record.id, values, record.tags, _notes(changed))
+            written.append(changed)
+            result.updated += 1
+        elif not by_content and record.updated_at > found.updated_at:
             values = _columns(record) | {"number": found.number}
             writer.replace(record.id, values, record.tags, _notes(record))
             written.append(record)
@@ -272,11 +306,29 @@ def _apply(
     _link(writer, records, written, result)
 
 
+# What a todo.txt line holds of a task: the fields an edit there can change.
+_TODOTXT_FIELDS = ("title", "completed", "priority", "due", "wait", "project", "tags", "recur")
+
+
+def _differs(record: TaskRecord, current: TaskRecord | None) -> bool:
+    if current is None:
+        return False
+    if record.completed and current.completed:
+        # The day it was done is all todo.txt keeps of the time.
+        fields = [f for f in _TODOTXT_FIELDS if f != "completed"]
+    else:
+        fields = list(_TODOTXT_FIELDS)
+    return any(getattr(record, name) != getattr(current, name) for name in fields)
+
+
 def _notes(record: TaskRecord) -> list[dict[str, Any]]:
     return [
         {"id": uuid4(), "task_id": record.id, "created_at": note.created_at, "text": note.text}
         for note in record.notes
     ]
+
+
+_BATCH = 5000
 
 
 def _insert(writer: ImportWriter, new: list[TaskRecord], result: Imported, now: datetime) -> None:
@@ -297,16 +349,20 @@ def _insert(writer: ImportWriter, new: list[TaskRecord], result: Imported, now: 
         numbers[record.id] = first + offset
         if record.number is not None:
             result.renumbered[record.number] = first + offset
-    rows, tag_rows, note_rows = [], [], []
-    for record in new:
-        rows.append(
-            new_row(_columns(record), task_id=record.id, user_id=user_id, number=0, now=now)
-            | {"number": numbers[record.id]}
-            | {k: v for k, v in _columns(record).items() if k in ("created_at", "updated_at")}
-        )
-        tag_rows += [{"task_id": record.id, "tag": tag} for tag in record.tags]
-        note_rows += _notes(record)
-    writer.insert(rows, tag_rows, note_rows)
+    # Rows are built and written a slice at a time: the driver's copy of a
+    # 100,000-row batch would otherwise sit beside ours at the peak.
+    for start in range(0, len(new), _BATCH):
+        rows, tag_rows, note_rows = [], [], []
+        for record in new[start : start + _BATCH]:
+            columns = _columns(record)
+            rows.append(
+                new_row(columns, task_id=record.id, user_id=user_id, number=0, now=now)
+                | {"number": numbers[record.id]}
+                | {k: v for k, v in columns.items() if k in ("created_at", "updated_at")}
+            )
+            tag_rows += [{"task_id": record.id, "tag": tag} for tag in record.tags]
+            note_rows += _notes(record)
+        writer.insert(rows, tag_rows, note_rows)
     result.added += len(new)
 
 
@@ -351,7 +407,10 @@ def export(
     tz = local_zone()
     with transaction(settings, read_only=True) as conn:
         records = _counted(
-            (record_of(task) for task in TaskRepository(conn, acting_user(conn)).find(query)),
+            (
+                record_of(task)
+                for task in TaskRepository(conn, acting_user(conn), lean=True).find(query)
+            ),
             progress,
         )
         pieces: Iterable[str]

@@ -1,0 +1,1078 @@
+"""`todo export` and `todo import`, end to end, on each backend of the suite.
+
+The format modules have their own unit tests (tests/test_formats_*.py,
+tests/test_jsonstream.py); here every behaviour runs through the commands:
+the own JSON round trip (byte for byte, across backends too), matching by id,
+the Taskwarrior and todo.txt fixtures made by the real tools, format detection,
+bad input (all or nothing), `export -o`, history and undo, and the progress bar.
+The fixtures were made in Europe/Berlin, so every command here runs there. A
+test that needs a second database makes it on the same backend (`databases`).
+The round trips through the real `task` and `todo-txt` are in
+tests/test_interchange_tools.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from tests import conftest
+from tests.conftest import REPO, RLS, PostgresHandle, Result, Todo, sql_rows
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TASKWARRIOR = FIXTURES / "taskwarrior"
+TODOTXT = FIXTURES / "todotxt"
+ZONE = "Europe/Berlin"
+MiB = 1024 * 1024
+# What an import fixture gives: the --json summary, and every task afterwards.
+Imported = tuple[dict[str, Any], list[dict[str, Any]]]
+
+
+class BerlinTodo(Todo):
+    """`todo` in the zone the fixtures were made in, in-process and as a subprocess."""
+
+    @property
+    def env(self) -> dict[str, str]:
+        return super().env | {"TZ": ZONE}
+
+    def as_user(self, user: str) -> Todo:
+        return BerlinTodo(self.url, user)
+
+
+@pytest.fixture
+def todo(db_url: str) -> Todo:
+    return BerlinTodo(db_url)
+
+
+class Databases:
+    """More fresh databases at head, beside the test's own: SQLite files, PostgreSQL databases."""
+
+    def __init__(self, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+        self.request = request
+        self.tmp_path = tmp_path
+        self.made: list[str] = []
+        self.isolated_made: list[Iterator[str]] = []
+
+    def sqlite(self) -> str:
+        template: Path = self.request.getfixturevalue("sqlite_template")
+        path = self.tmp_path / f"other-{uuid4().hex[:8]}.db"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+
+    def postgresql(self) -> str:
+        postgres: PostgresHandle = self.request.getfixturevalue("postgres")
+        template: str = self.request.getfixturevalue("pg_template")
+        name = f"ix_{os.getpid()}_{uuid4().hex[:10]}"
+        url = postgres.create(name, template=template)
+        self.made.append(name)
+        return url
+
+    def isolated(self) -> str:
+        """A database that keeps its members apart, as the suite's `postgresql-rls` backend."""
+        postgres: PostgresHandle = self.request.getfixturevalue("postgres")
+        made = conftest._isolated_database(postgres, self.request.getfixturevalue("rls_template"))
+        self.isolated_made.append(made)
+        return next(made)  # alice's URL; the members' URLs are known to Todo
+
+    def on(self, backend: str) -> BerlinTodo:
+        if backend == "sqlite":
+            return BerlinTodo(self.sqlite())
+        return BerlinTodo(self.isolated() if backend == RLS else self.postgresql())
+
+    def drop(self) -> None:
+        for made in self.isolated_made:
+            for _ in made:  # runs the rest: forgets the URLs, drops the database
+                pass
+        if self.made:
+            postgres: PostgresHandle = self.request.getfixturevalue("postgres")
+            for name in self.made:
+                postgres.drop(name)
+
+
+@pytest.fixture
+def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databases]:
+    made = Databases(request, tmp_path)
+    yield made
+    made.drop()
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def tasks(todo: Todo) -> list[dict[str, Any]]:
+    """Every task, by number; without urgency, which moves with the clock (age)."""
+    found: list[dict[str, Any]] = ok(todo("list", "--all", "--json", "--sort", "number")).json()
+    for task in found:
+        task.pop("urgency")
+    return found
+
+
+def titled(found: list[dict[str, Any]], title: str, *, completed: bool = False) -> dict[str, Any]:
+    matches = [t for t in found if t["title"] == title and t["completed"] == completed]
+    assert len(matches) == 1, f"{len(matches)} {'done' if completed else 'open'} tasks {title!r}"
+    return matches[0]
+
+
+def count(url: str, table: str) -> int:
+    return int(sql_rows(url, f"SELECT count(*) FROM {table}")[0][0])
+
+
+def nothing_written(todo: Todo) -> bool:
+    return count(todo.url, "tasks") == 0 and count(todo.url, "operations") == 0
+
+
+def changes_recorded(todo: Todo) -> tuple[int, int]:
+    """The operations `todo history` shows, and the row changes the journal holds."""
+    return len(ok(todo("history", "--json")).json()), count(todo.url, "journal")
+
+
+def import_json(todo: Todo, source: str | Path, *extra: str, input: str | None = None) -> Any:
+    """`todo import SOURCE --json`, which must succeed: its summary object."""
+    return ok(todo("import", str(source), "--json", *extra, input=input)).json()
+
+
+def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def export_bytes(todo: Todo, tmp_path: Path, *args: str) -> bytes:
+    """`todo export --all ARGS -o FILE`, as the bytes it wrote."""
+    path = tmp_path / f"export-{uuid4().hex[:8]}.out"
+    ok(todo("export", "--all", *args, "-o", str(path)))
+    return path.read_bytes()
+
+
+def own(**fields: Any) -> dict[str, Any]:
+    """A task in our own JSON with the required keys only (the rest are null or empty)."""
+    base: dict[str, Any] = {
+        "id": str(uuid4()),
+        "title": "Something",
+        "completed": False,
+        "created_at": "2026-11-20T08:00:00.000000Z",
+        "updated_at": "2026-11-20T08:00:00.000000Z",
+    }
+    return base | fields
+
+
+def tw(**fields: Any) -> dict[str, Any]:
+    """A Taskwarrior task with the keys `task import` requires."""
+    base: dict[str, Any] = {
+        "uuid": str(uuid4()),
+        "description": "Something",
+        "status": "pending",
+        "entry": "20261120T080000Z",
+    }
+    return base | fields
+
+
+def fixture_objects() -> list[dict[str, Any]]:
+    objects: list[dict[str, Any]] = json.loads((TASKWARRIOR / "export.json").read_text("utf-8"))
+    return objects
+
+
+def fixture_object(description: str, status: str) -> dict[str, Any]:
+    found = [
+        o for o in fixture_objects() if (o["description"], o["status"]) == (description, status)
+    ]
+    assert found, f"no {status} task {description!r} in the fixture"
+    return found[0]
+
+
+def tw_instant(text: str) -> str:
+    """A Taskwarrior time (20261124T083000Z) as our JSON writes it."""
+    return f"{text[0:4]}-{text[4:6]}-{text[6:8]}T{text[9:11]}:{text[11:13]}:{text[13:15]}.000000Z"
+
+
+FILL = (
+    "add 'Buy milk' +errand +shopping project:home.kitchen pri:H due:2026-11-24T09:30",
+    "note 1 'organic, if they have it'",
+    "note 1 'ask about the oat one'",
+    "add 'Pay rent' pri:M --due 2026-12-01 --wait 2026-11-28 -d 'To the landlord,\nflat 3'",
+    "add 'Weekly review' project:work pri:L due:2026-11-16T10:00 recur:weekly",
+    "add 'Write report' +work dep:1",
+    "add 'Plan café ☕ menu' +food recur:2w --due 2026-12-05",
+    "add 'Old chore'",
+    "done 6",
+    "done 3",  # makes the series' next open task
+)
+
+
+def fill(todo: Todo) -> None:
+    """Tasks using every field of the own format.
+
+    Priority, a timed due and a whole-day due, wait, project, tags, notes, a
+    description, a dependency, a recurring series with a done instance and its
+    open successor, a completed task, non-ASCII text, and attributes (a
+    Taskwarrior UDA, which only an import can bring).
+    """
+    for line in FILL:
+        ok(todo(*shlex.split(line)))
+    uda = tw(description="Estimate the garden", estimate=3, entry="20261121T100000Z")
+    ok(todo("import", "-", input=json.dumps([uda])))
+
+
+# --- own JSON: the lossless round trip ---------------------------------------------------------
+
+
+def test_own_json_export_import_export_is_byte_identical(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    fill(todo)
+    first = export_bytes(todo, tmp_path)
+    other = databases.on(backend)
+    ok(other("import", str(write(tmp_path, "backup.json", first))))
+    assert export_bytes(other, tmp_path) == first
+
+
+def test_the_round_trip_document_holds_every_field(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    document = json.loads(export_bytes(todo, tmp_path))
+    assert len(document) == 8
+    milk, rent, review = (titled(document, t) for t in ("Buy milk", "Pay rent", "Weekly review"))
+    assert (milk["priority"], milk["project"], milk["tags"]) == (
+        "H",
+        "home.kitchen",
+        ["errand", "shopping"],
+    )
+    assert milk["due"] == "2026-11-24T08:30:00.000000Z"
+    assert [n["text"] for n in milk["notes"]] == [
+        "organic, if they have it",
+        "ask about the oat one",
+    ]
+    assert rent["due"] == "2026-12-01T22:59:59.999999Z"  # the whole day, Berlin time
+    assert rent["wait"] == "2026-11-27T23:00:00.000000Z"
+    assert rent["description"] == "To the landlord,\nflat 3"
+    assert titled(document, "Write report")["depends"] == [milk["id"]]
+    done_review = titled(document, "Weekly review", completed=True)
+    assert done_review["series_id"] == review["series_id"] is not None
+    assert (done_review["recur_index"], review["recur"]) == (0, "weekly")
+    assert review["recur_index"] > 0
+    assert titled(document, "Old chore", completed=True)["completed_at"] is not None
+    assert titled(document, "Estimate the garden")["attributes"] == {"estimate": 3}
+
+
+def test_own_json_survives_sqlite_to_postgresql_to_sqlite_byte_for_byte(
+    databases: Databases, tmp_path: Path
+) -> None:
+    source = BerlinTodo(databases.sqlite())
+    fill(source)
+    from_sqlite = export_bytes(source, tmp_path)
+    middle = BerlinTodo(databases.postgresql())
+    ok(middle("import", str(write(tmp_path, "from-sqlite.json", from_sqlite))))
+    from_postgresql = export_bytes(middle, tmp_path)
+    assert from_postgresql == from_sqlite
+    last = BerlinTodo(databases.sqlite())
+    ok(last("import", str(write(tmp_path, "from-postgresql.json", from_postgresql))))
+    assert export_bytes(last, tmp_path) == from_sqlite
+
+
+def test_numbers_are_kept_on_an_empty_database(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    fill(todo)
+    other = databases.on(backend)
+    summary = import_json(other, write(tmp_path, "backup.json", export_bytes(todo, tmp_path)))
+    assert summary["renumbered"] == {}
+    assert [(t["id"], t["number"]) for t in tasks(other)] == [
+        (t["id"], t["number"]) for t in tasks(todo)
+    ]
+
+
+def test_a_task_added_after_an_import_gets_the_next_free_number(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    fill(todo)
+    highest = max(t["number"] for t in tasks(todo))
+    other = databases.on(backend)
+    ok(other("import", str(write(tmp_path, "backup.json", export_bytes(todo, tmp_path)))))
+    assert ok(other("add", "After the import", "--json")).json()["number"] == highest + 1
+
+
+def test_numbers_taken_here_are_reassigned_and_reported(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    fill(todo)
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    in_file = {t["id"]: t["number"] for t in json.loads(backup.read_text("utf-8"))}
+    other = databases.on(backend)
+    ok(other("add", "Mine already"))
+    ok(other("add", "Mine too"))
+    result = ok(other("import", str(backup)))
+    assert "renumbered: #1 -> #" in result.stderr
+    assert "#2 -> #" in result.stderr
+    after = {t["id"]: t["number"] for t in tasks(other)}
+    moved = {in_file[i]: after[i] for i in in_file if after[i] != in_file[i]}
+    assert set(moved) == {1, 2}
+    assert len(set(after.values())) == len(after)  # no number given twice
+
+
+def test_renumbering_is_in_the_json_summary_and_dependencies_follow_ids(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    fill(todo)
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    other = databases.on(backend)
+    ok(other("add", "Mine already"))
+    summary = import_json(other, backup)
+    after = tasks(other)
+    milk = titled(after, "Buy milk")
+    assert summary["renumbered"] == {"1": milk["number"]}
+    assert milk["number"] != 1
+    assert titled(after, "Write report")["depends"] == [milk["id"]]
+    assert titled(after, "Mine already")["number"] == 1
+
+
+# --- matching by id ----------------------------------------------------------------------------
+
+
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    fill(todo)
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    other = databases.on(backend)
+    first = import_json(other, backup)
+    before, recorded = tasks(other), changes_recorded(other)
+    second = import_json(other, backup)
+    assert (first["added"], first["unchanged"]) == (8, 0)
+    assert (second["added"], second["updated"], second["unchanged"]) == (0, 0, 8)
+    assert tasks(other) == before
+    assert changes_recorded(other) == recorded
+
+
+def test_an_import_that_changes_nothing_records_no_operation(todo: Todo, tmp_path: Path) -> None:
+    backup = write(tmp_path, "tasks.json", json.dumps([own(), own()]))
+    import_json(todo, backup)
+    operations = count(todo.url, "operations")
+    import_json(todo, backup)
+    assert count(todo.url, "operations") == operations
+
+
+def test_importing_our_own_export_back_changes_nothing(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    before, recorded = tasks(todo), changes_recorded(todo)
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    summary = import_json(todo, backup)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 8)
+    assert tasks(todo) == before
+    assert changes_recorded(todo) == recorded
+
+
+def _changed_milk(todo: Todo, tmp_path: Path, updated_at: str) -> Path:
+    """Buy milk as exported, changed in the file: title, tags, notes and updated_at."""
+    document = json.loads(export_bytes(todo, tmp_path))
+    milk = titled(document, "Buy milk")
+    changed = milk | {
+        "title": "Buy oat milk",
+        "tags": ["errand", "oat"],
+        "notes": [*milk["notes"], {"created_at": "2098-12-31T09:00:00.000000Z", "text": "2 l"}],
+        "updated_at": updated_at,
+    }
+    return write(tmp_path, "changed.json", json.dumps([changed]))
+
+
+def test_a_newer_task_in_the_file_updates_ours(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    changed = _changed_milk(todo, tmp_path, "2099-01-01T00:00:00.000000Z")
+    summary = import_json(todo, changed)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 0)
+    milk = titled(tasks(todo), "Buy oat milk")
+    assert milk["tags"] == ["errand", "oat"]
+    assert [n["text"] for n in milk["notes"]] == [
+        "organic, if they have it",
+        "ask about the oat one",
+        "2 l",
+    ]
+    assert milk["updated_at"] == "2099-01-01T00:00:00.000000Z"
+
+
+def test_an_update_from_a_file_is_one_operation_that_undo_takes_back(
+    todo: Todo, tmp_path: Path
+) -> None:
+    fill(todo)
+    before = export_bytes(todo, tmp_path)
+    shown = len(ok(todo("history", "--json")).json())
+    changed = _changed_milk(todo, tmp_path, "2099-01-01T00:00:00.000000Z")
+    ok(todo("import", str(changed)))
+    assert len(ok(todo("history", "--json")).json()) == shown + 1
+    ok(todo("undo"))
+    assert export_bytes(todo, tmp_path) == before
+
+
+def test_an_older_task_in_the_file_is_left_alone(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    before, recorded = tasks(todo), changes_recorded(todo)
+    changed = _changed_milk(todo, tmp_path, "2001-01-01T00:00:00.000000Z")
+    summary = import_json(todo, changed)
+    assert (summary["updated"], summary["unchanged"]) == (0, 1)
+    assert tasks(todo) == before
+    assert changes_recorded(todo) == recorded
+
+
+def test_a_dry_run_says_what_it_would_do_and_writes_nothing(todo: Todo) -> None:
+    summary = import_json(todo, TASKWARRIOR / "export.json", "--dry-run")
+    assert summary["dry_run"] is True
+    assert summary["added"] == 8
+    assert nothing_written(todo)
+
+
+def test_anothers_tasks_are_not_taken_over_by_an_import(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    before = tasks(todo)
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    bob = todo.as_user("bob")
+    result = bob("import", str(backup))
+    assert result.exit_code != 0
+    assert "another user" in result.stderr
+    assert tasks(todo) == before
+    assert tasks(bob) == []
+
+
+# --- Taskwarrior: what `task export` wrote --------------------------------------------------
+
+
+@pytest.fixture
+def from_taskwarrior(todo: Todo) -> Imported:
+    """The Taskwarrior fixture (a JSON array) imported: the summary and the tasks."""
+    summary = import_json(todo, TASKWARRIOR / "export.json")
+    return summary, tasks(todo)
+
+
+def test_taskwarrior_import_counts_what_it_added_and_skipped(
+    from_taskwarrior: Imported,
+) -> None:
+    summary, found = from_taskwarrior
+    pending_reviews = [
+        o
+        for o in fixture_objects()
+        if (o["description"], o["status"]) == ("Weekly review", "pending")
+    ]
+    assert summary["format"] == "taskwarrior"
+    assert summary["added"] == len(found) == 8
+    assert summary["skipped"] == {
+        "deleted": 1,
+        "recurring template": 1,
+        "later recurring instance": len(pending_reviews) - 1,
+    }
+
+
+def test_taskwarrior_array_and_json_lines_import_the_same_tasks(
+    todo: Todo, backend: str, databases: Databases
+) -> None:
+    from_array = import_json(todo, TASKWARRIOR / "export.json")
+    other = databases.on(backend)
+    from_lines = import_json(other, TASKWARRIOR / "export.jsonl")
+    # The notices name positions: "task 5" in an array, "line 5" in JSON Lines.
+    assert from_lines | {"notices": []} == from_array | {"notices": []}
+    assert tasks(other) == tasks(todo)
+
+
+def test_a_deleted_taskwarrior_task_is_not_imported(
+    from_taskwarrior: Imported,
+) -> None:
+    summary, found = from_taskwarrior
+    assert summary["skipped"]["deleted"] == 1
+    assert not [t for t in found if t["title"] == "Cancelled trip"]
+
+
+def test_a_waiting_taskwarrior_task_is_open_and_hidden_until_its_wait(
+    todo: Todo, from_taskwarrior: Imported
+) -> None:
+    passport = titled(from_taskwarrior[1], "Renew passport")
+    assert passport["wait"] == tw_instant(fixture_object("Renew passport", "pending")["wait"])
+    assert "Renew passport" not in ok(todo("list")).stdout
+    assert "Renew passport" in ok(todo("list", "--waiting")).stdout
+
+
+def test_status_waiting_of_older_taskwarrior_files_is_open_with_its_wait(
+    todo: Todo, tmp_path: Path
+) -> None:
+    waiting = tw(description="Old style", status="waiting", wait="20990101T080000Z")
+    import_json(todo, write(tmp_path, "old.json", json.dumps([waiting])))
+    (task,) = tasks(todo)
+    assert task["completed"] is False
+    assert task["wait"] == "2099-01-01T08:00:00.000000Z"
+
+
+def test_a_completed_taskwarrior_task_is_done_at_its_end(
+    from_taskwarrior: Imported,
+) -> None:
+    chore = titled(from_taskwarrior[1], "Old chore", completed=True)
+    source = fixture_object("Old chore", "completed")
+    assert chore["completed_at"] == tw_instant(source["end"])
+    assert chore["created_at"] == tw_instant(source["entry"])
+
+
+def test_a_completed_taskwarrior_task_is_done_at_its_end_not_its_last_change(
+    todo: Todo, tmp_path: Path
+) -> None:
+    done = tw(status="completed", end="20261125T100000Z", modified="20261126T120000Z")
+    import_json(todo, write(tmp_path, "done.json", json.dumps([done])))
+    (task,) = tasks(todo)
+    assert task["completed_at"] == "2026-11-25T10:00:00.000000Z"
+    assert task["updated_at"] == "2026-11-26T12:00:00.000000Z"
+
+
+def test_a_taskwarrior_series_becomes_one_open_task_carrying_the_recurrence(
+    from_taskwarrior: Imported,
+) -> None:
+    found = from_taskwarrior[1]
+    template = fixture_object("Weekly review", "recurring")
+    pending = [
+        o
+        for o in fixture_objects()
+        if (o["description"], o["status"]) == ("Weekly review", "pending")
+    ]
+    earliest = min(pending, key=lambda o: o["due"])
+    review = titled(found, "Weekly review")  # one open task only
+    assert review["id"] == earliest["uuid"]
+    assert review["recur"] == "weekly"
+    assert review["series_id"] == template["uuid"]
+    assert review["due"] == tw_instant(earliest["due"])
+    done = titled(found, "Weekly review", completed=True)
+    assert done["series_id"] == template["uuid"]
+
+
+def test_completing_the_imported_series_task_makes_the_next_one(
+    todo: Todo, from_taskwarrior: Imported
+) -> None:
+    review = titled(from_taskwarrior[1], "Weekly review")
+    ok(todo("done", str(review["number"])))
+    successor = titled(tasks(todo), "Weekly review")
+    assert successor["series_id"] == review["series_id"]
+    assert successor["due"] > review["due"]
+
+
+def test_taskwarrior_dates_timed_and_whole_day(
+    from_taskwarrior: Imported,
+) -> None:
+    found = from_taskwarrior[1]
+    assert titled(found, "Buy milk")["due"] == "2026-11-24T08:30:00.000000Z"  # 09:30 Berlin
+    # Typed as a date, stored by Taskwarrior as 00:00 Berlin: the whole of that day.
+    assert titled(found, "Pay rent")["due"] == "2026-12-01T22:59:59.999999Z"
+    assert titled(found, "Buy milk")["created_at"] == "2026-11-20T07:15:00.000000Z"
+
+
+def test_taskwarrior_annotations_are_notes_with_their_times(
+    from_taskwarrior: Imported,
+) -> None:
+    source = fixture_object("Buy milk", "pending")
+    assert titled(from_taskwarrior[1], "Buy milk")["notes"] == [
+        {"created_at": tw_instant(a["entry"]), "text": a["description"]}
+        for a in source["annotations"]
+    ]
+    assert titled(from_taskwarrior[1], "Plan café ☕ menu")["notes"][0]["text"] == "Ünïcödé note"
+
+
+def test_taskwarrior_priority_project_and_tags(
+    from_taskwarrior: Imported,
+) -> None:
+    milk = titled(from_taskwarrior[1], "Buy milk")
+    assert (milk["priority"], milk["project"], milk["tags"]) == (
+        "H",
+        "home.kitchen",
+        ["errand", "shopping"],
+    )
+    assert titled(from_taskwarrior[1], "Renew passport")["priority"] == "L"
+
+
+def test_a_taskwarrior_dependency_is_kept_by_id(
+    from_taskwarrior: Imported,
+) -> None:
+    found = from_taskwarrior[1]
+    assert titled(found, "Write report")["depends"] == [titled(found, "Buy milk")["id"]]
+
+
+def test_taskwarrior_depends_as_the_old_comma_string(todo: Todo, tmp_path: Path) -> None:
+    first, second = tw(description="First"), tw(description="Second")
+    third = tw(description="Third", depends=f"{second['uuid']},{first['uuid']}")
+    import_json(todo, write(tmp_path, "old.json", json.dumps([first, second, third])))
+    assert titled(tasks(todo), "Third")["depends"] == sorted([first["uuid"], second["uuid"]])
+
+
+def test_taskwarrior_udas_are_kept_and_exported_back(todo: Todo) -> None:
+    import_json(todo, TASKWARRIOR / "export.json")
+    exported = {
+        o["uuid"]: o
+        for o in json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
+    }
+    report = fixture_object("Write report", "pending")
+    assert float(exported[report["uuid"]]["estimate"]) == report["estimate"] == 3
+    cafe = fixture_object("Plan café ☕ menu", "pending")
+    for key in ("scheduled", "until", "start"):
+        assert exported[cafe["uuid"]][key] == cafe[key]
+
+
+def test_taskwarrior_export_is_what_task_import_reads(todo: Todo) -> None:
+    import_json(todo, TASKWARRIOR / "export.json")
+    exported = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
+    assert all({"uuid", "description", "status", "entry", "modified"} <= o.keys() for o in exported)
+    by_uuid = {o["uuid"]: o for o in exported}
+    for source in fixture_objects():
+        if source["uuid"] not in by_uuid or source["status"] == "recurring":
+            continue  # the template is made again from the series' open task
+        back = by_uuid[source["uuid"]]
+        for key in ("description", "entry", "due", "wait", "end", "priority", "project", "tags"):
+            assert back.get(key) == source.get(key), (source["description"], key)
+    template = fixture_object("Weekly review", "recurring")
+    assert by_uuid[template["uuid"]]["status"] == "recurring"
+    assert by_uuid[template["uuid"]]["recur"] == "weekly"
+
+
+# --- todo.txt: what todo.sh wrote ---------------------------------------------------------------
+
+
+@pytest.fixture
+def from_todotxt(todo: Todo) -> Imported:
+    summary = import_json(todo, TODOTXT / "todo.txt")
+    return summary, tasks(todo)
+
+
+def test_todotxt_done_lines_keep_their_completion_and_creation_dates(
+    from_todotxt: Imported,
+) -> None:
+    photos = titled(from_todotxt[1], "Sort photos", completed=True)  # x 2026-11-30 2026-11-30
+    assert photos["completed_at"] == "2026-11-29T23:00:00.000000Z"  # 00:00 Berlin
+    assert photos["created_at"] == "2026-11-29T23:00:00.000000Z"
+    assert titled(from_todotxt[1], "Call mom", completed=True)["priority"] is None
+
+
+def test_todotxt_done_line_dates_are_completion_then_creation(todo: Todo, tmp_path: Path) -> None:
+    import_json(todo, write(tmp_path, "todo.txt", "x 2026-11-25 2026-11-20 Call the plumber\n"))
+    (task,) = tasks(todo)
+    assert task["completed_at"] == "2026-11-24T23:00:00.000000Z"  # 00:00 Berlin
+    assert task["created_at"] == "2026-11-19T23:00:00.000000Z"
+
+
+@pytest.mark.parametrize(
+    ("letter", "priority"), [("A", "H"), ("B", "M"), ("C", "L"), ("D", "L"), ("Z", "L")]
+)
+def test_todotxt_priorities_a_to_c_are_h_m_l_and_later_letters_l(
+    todo: Todo, tmp_path: Path, letter: str, priority: str
+) -> None:
+    summary = import_json(todo, write(tmp_path, "todo.txt", f"({letter}) Lettered task\n"))
+    assert tasks(todo)[0]["priority"] == priority
+    reported = [n for n in summary["notices"] if f"({letter})" in n]
+    assert reported == ([] if letter in "ABC" else [f"line 1: priority ({letter}) imported as L"])
+
+
+def test_todotxt_fixture_priorities_and_the_one_reported(
+    from_todotxt: Imported,
+) -> None:
+    summary, found = from_todotxt
+    assert titled(found, "Pay rent")["priority"] == "M"  # (B)
+    assert titled(found, "Water plants")["priority"] == "L"  # (D), reported
+    assert "line 3: priority (D) imported as L" in summary["notices"]
+
+
+def test_todotxt_first_project_is_the_project_and_the_rest_are_tags(
+    from_todotxt: Imported,
+) -> None:
+    gift = titled(from_todotxt[1], "Buy gift", completed=True)  # @shop +xmas +family
+    assert (gift["project"], gift["tags"]) == ("xmas", ["family", "shop"])
+    plants = titled(from_todotxt[1], "Water plants")  # +home +garden @home
+    assert (plants["project"], plants["tags"]) == ("home", ["garden", "home"])
+
+
+def test_todotxt_due_wait_and_both_kinds_of_rec(
+    from_todotxt: Imported,
+) -> None:
+    found = from_todotxt[1]
+    assert titled(found, "Pay rent")["due"] == "2026-12-01T22:59:59.999999Z"
+    plants, bike = titled(found, "Water plants"), titled(found, "Fix bike")
+    assert (plants["recur"], plants["due"]) == ("weekly", "2026-12-02T22:59:59.999999Z")
+    assert bike["recur"] == "1w"  # after completion
+    assert titled(found, "Review quarterly goals")["wait"] == "2026-12-09T23:00:00.000000Z"
+
+
+def test_todotxt_other_key_values_stay_in_the_title(
+    from_todotxt: Imported,
+) -> None:
+    flights = titled(from_todotxt[1], "Book flights url:https://example.org/f")
+    assert (flights["project"], flights["tags"]) == ("travel", ["laptop"])
+
+
+def test_todotxt_done_file_imports_as_completed_tasks(todo: Todo) -> None:
+    summary = import_json(todo, TODOTXT / "done.txt")
+    assert summary["added"] == 2
+    insurance = titled(tasks(todo), "Renew insurance", completed=True)  # pri:B of a done line
+    assert (insurance["priority"], insurance["project"]) == ("M", "home")
+    assert titled(tasks(todo), "Clean desk", completed=True)["tags"] == ["office"]
+
+
+def test_todotxt_import_twice_duplicates_nothing(todo: Todo) -> None:
+    import_json(todo, TODOTXT / "todo.txt")
+    before = tasks(todo)
+    again = import_json(todo, TODOTXT / "todo.txt")
+    assert (again["added"], again["unchanged"]) == (0, len(before))
+    assert tasks(todo) == before
+
+
+def test_todotxt_export_writes_the_fixture_back_line_for_line(todo: Todo) -> None:
+    import_json(todo, TODOTXT / "todo.txt")
+    exported = ok(todo("export", "--format", "todotxt", "--all")).stdout
+    assert sorted(exported.splitlines()) == sorted(
+        (TODOTXT / "todo.txt").read_text("utf-8").splitlines()
+    )
+
+
+# --- detection ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (TASKWARRIOR / "export.json", "taskwarrior"),
+        (TASKWARRIOR / "export.jsonl", "taskwarrior"),
+        (TODOTXT / "todo.txt", "todotxt"),
+        (TODOTXT / "done.txt", "todotxt"),
+    ],
+    ids=["taskwarrior-array", "taskwarrior-lines", "todo.txt", "done.txt"],
+)
+def test_auto_detects_the_format(todo: Todo, source: Path, expected: str) -> None:
+    assert import_json(todo, source, "--dry-run")["format"] == expected
+
+
+def test_auto_detects_our_own_json(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    assert import_json(todo, backup, "--dry-run")["format"] == "json"
+
+
+def test_auto_detects_our_own_json_lines(todo: Todo, tmp_path: Path) -> None:
+    lines = "".join(json.dumps(own(title=f"Line {n}")) + "\n" for n in range(3))
+    summary = import_json(todo, write(tmp_path, "tasks.jsonl", lines))
+    assert (summary["format"], summary["added"]) == ("json", 3)
+
+
+def test_format_overrides_detection(todo: Todo, tmp_path: Path) -> None:
+    source = write(tmp_path, "todo.txt", "[Draft] write the post +blog\n(A) Call mom\n")
+    summary = import_json(todo, source, "--format", "todotxt")
+    assert (summary["format"], summary["added"]) == ("todotxt", 2)
+    assert titled(tasks(todo), "[Draft] write the post")["project"] == "blog"
+
+
+def test_a_format_that_does_not_fit_is_refused_naming_the_fields(todo: Todo) -> None:
+    result = todo("import", str(TASKWARRIOR / "export.json"), "--format", "json")
+    assert result.exit_code == 2
+    assert "task 1: title: is missing" in result.stderr
+    assert nothing_written(todo)
+
+
+def test_auto_detects_a_todotxt_file_whose_first_task_starts_with_a_bracket(
+    todo: Todo, tmp_path: Path
+) -> None:
+    source = write(tmp_path, "todo.txt", "[Draft] write the post +blog\n(A) Call mom\n")
+    result = todo("import", str(source), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["format"] == "todotxt"
+
+
+# --- bad input: all or nothing, exit 2, naming where and what ---------------------------------
+
+
+BAD_INPUTS = [
+    pytest.param(
+        "tasks.json",
+        json.dumps([own(), own(), own(due="2026-02-30T10:00:00Z")]),
+        "task 3: due:",
+        id="bad-date",
+    ),
+    pytest.param(
+        "tasks.json", json.dumps([own(), own(priority="X")]), "task 2: priority:", id="bad-priority"
+    ),
+    pytest.param(
+        "tasks.json", json.dumps([own(title="t" * 201)]), "task 1: title:", id="title-over-200"
+    ),
+    pytest.param(
+        "tasks.json",
+        json.dumps([first := own(), own(), own(id=first["id"], title="Again")]),
+        "task 3: id:",
+        id="duplicate-id",
+    ),
+    pytest.param(
+        "export.json",
+        json.dumps([tw(), tw(status="someday")]),
+        "task 2: status:",
+        id="taskwarrior-unknown-status",
+    ),
+    pytest.param(
+        "export.json",
+        json.dumps([first_tw := tw(), tw(uuid=first_tw["uuid"])]),
+        "task 2: uuid:",
+        id="taskwarrior-duplicate-uuid",
+    ),
+    pytest.param(
+        "export.jsonl",
+        json.dumps(tw()) + "\n" + json.dumps(tw(due="20261301T000000Z")) + "\n",
+        "line 2: due:",
+        id="taskwarrior-lines-bad-date",
+    ),
+    pytest.param(
+        "export.json",
+        json.dumps([tw(priority="urgent")]),
+        "task 1: priority:",
+        id="taskwarrior-bad-priority",
+    ),
+    pytest.param(
+        "todo.txt", "Fine task\nBad due:2026-02-30\n", "line 2: due:", id="todotxt-bad-date"
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "where"), BAD_INPUTS)
+def test_bad_input_exits_2_naming_the_position_and_field_and_writes_nothing(
+    todo: Todo, tmp_path: Path, name: str, data: str, where: str
+) -> None:
+    result = todo("import", str(write(tmp_path, name, data)))
+    assert result.exit_code == 2
+    assert where in result.stderr
+    assert "nothing imported" in result.stderr
+    assert nothing_written(todo)
+
+
+def test_every_problem_is_reported_not_only_the_first(todo: Todo, tmp_path: Path) -> None:
+    data = json.dumps([own(priority="X"), own(), own(due="tomorrow")])
+    result = todo("import", str(write(tmp_path, "tasks.json", data)))
+    assert result.exit_code == 2
+    assert "task 1: priority:" in result.stderr
+    assert "task 3: due:" in result.stderr
+
+
+def test_invalid_utf8_exits_2_naming_the_line(todo: Todo, tmp_path: Path) -> None:
+    data = b"Fine task\nAlso fine\nBroken \xff byte\n"
+    result = todo("import", str(write(tmp_path, "todo.txt", data)))
+    assert result.exit_code == 2
+    assert "UTF-8" in result.stderr
+    assert "line 3" in result.stderr
+    assert nothing_written(todo)
+
+
+def test_a_nesting_bomb_on_stdin_exits_2_without_a_crash(todo: Todo) -> None:
+    bomb = b"[" * 100_000 + b"]" * 100_000
+    done = todo.process("import", "-", input=bomb)
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, stderr
+    assert "nested" in stderr
+    assert "line 1" in stderr
+    assert "Traceback" not in stderr
+    assert nothing_written(todo)
+
+
+# A middle process feeds `todo import -` on stdin with a task whose one string is
+# GiB of "x", 1 MiB at a time, and reports the child's peak memory: RUSAGE_CHILDREN
+# of the middle process sees that child alone (not every process pytest waited for).
+_FEED_A_HUGE_LINE = r"""
+import json, resource, subprocess, sys, time
+gib = int(sys.argv[1])
+began = time.monotonic()
+child = subprocess.Popen(
+    [sys.executable, "-m", "todo_cli", "import", "-"],
+    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+)
+chunk, fed = b"x" * (1 << 20), 0
+try:
+    child.stdin.write(b'[{"uuid":"')
+    for _ in range(gib << 10):
+        child.stdin.write(chunk)
+        fed += 1
+    child.stdin.write(b'"}]\n')
+    child.stdin.close()
+except BrokenPipeError:
+    pass
+stderr = child.stderr.read().decode("utf-8", "replace")
+code = child.wait()
+print(json.dumps({
+    "code": code,
+    "stderr": stderr,
+    "seconds": time.monotonic() - began,
+    "fed_mib": fed,
+    "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+}))
+"""
+
+
+def test_a_one_gib_line_on_stdin_is_refused_quickly_in_bounded_memory(todo: Todo) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _FEED_A_HUGE_LINE, "1"],
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    outcome = json.loads(done.stdout)
+    assert outcome["code"] == 2, outcome["stderr"]
+    assert "too large" in outcome["stderr"]
+    assert "line 1" in outcome["stderr"]
+    assert outcome["seconds"] < 30
+    assert outcome["peak_kib"] * 1024 < 256 * MiB  # a quarter of what was sent, at most
+    assert nothing_written(todo)
+
+
+def test_skip_invalid_imports_the_valid_tasks_and_reports_each_one_left_out(
+    todo: Todo, tmp_path: Path
+) -> None:
+    data = json.dumps(
+        [
+            own(title="Good one"),
+            own(due="2026-02-30T10:00:00Z"),
+            own(title="Good two"),
+            own(priority="X"),
+        ]
+    )
+    path = write(tmp_path, "tasks.json", data)
+    summary = import_json(todo, path, "--skip-invalid")
+    assert (summary["added"], summary["skipped"]) == (2, {"invalid": 2})
+    assert [p.split(":")[0:2] for p in summary["problems"]] == [
+        ["task 2", " due"],
+        ["task 4", " priority"],
+    ]
+    assert sorted(t["title"] for t in tasks(todo)) == ["Good one", "Good two"]
+
+
+def test_skip_invalid_names_each_task_left_out_on_stderr(todo: Todo, tmp_path: Path) -> None:
+    data = json.dumps([own(), own(due="2026-02-30T10:00:00Z"), own(priority="X")])
+    result = ok(todo("import", str(write(tmp_path, "tasks.json", data)), "--skip-invalid"))
+    assert "1 added" in result.stderr
+    assert "2 skipped" in result.stderr
+    assert "left out: task 2: due:" in result.stderr
+    assert "left out: task 3: priority:" in result.stderr
+
+
+# --- export -o, filters -------------------------------------------------------------------------
+
+
+def test_export_to_a_file_prints_nothing_and_the_file_is_private(
+    todo: Todo, tmp_path: Path
+) -> None:
+    fill(todo)
+    target = tmp_path / "backup.json"
+    result = ok(todo("export", "--all", "-o", str(target)))
+    assert result.stdout == ""
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text("utf-8") == ok(todo("export", "--all")).stdout
+
+
+def test_export_over_a_readable_file_leaves_it_private(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    target = write(tmp_path, "backup.json", "old\n")
+    target.chmod(0o644)
+    ok(todo("export", "--all", "-o", str(target)))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert json.loads(target.read_text("utf-8"))
+
+
+def _limit_file_size() -> None:
+    # Writing past this fails with EFBIG (Python ignores SIGXFSZ), as a full disk would
+    # fail half way through an export.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_an_export_that_fails_half_way_leaves_the_old_file(todo: Todo, tmp_path: Path) -> None:
+    ok(
+        todo(
+            "add",
+            input="".join(f"Task number {n} with a title of some length\n" for n in range(600)),
+        )
+    )
+    target = write(tmp_path / "out", "backup.json", "the old backup\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "todo_cli", "export", "--all", "-o", str(target)],
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        capture_output=True,
+        preexec_fn=_limit_file_size,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 74, done.stderr
+    assert target.read_text("utf-8") == "the old backup\n"
+    assert [p.name for p in target.parent.iterdir()] == ["backup.json"]  # no half file left
+
+
+def test_export_filters_like_list(todo: Todo) -> None:
+    fill(todo)
+    ok(todo("add", "Done work", "+work"))
+    ok(todo("done", "+work", "Done"))
+    exported = json.loads(ok(todo("export", "+work", "--all")).stdout)
+    assert sorted((t["title"], t["completed"]) for t in exported) == [
+        ("Done work", True),
+        ("Write report", False),
+    ]
+
+
+def test_completed_tasks_are_exported_only_with_all(todo: Todo) -> None:
+    fill(todo)
+    open_only = json.loads(ok(todo("export")).stdout)
+    everything = json.loads(ok(todo("export", "--all")).stdout)
+    assert not any(t["completed"] for t in open_only)
+    assert sorted(t["title"] for t in everything if t["completed"]) == [
+        "Old chore",
+        "Weekly review",
+    ]
+    assert [t for t in everything if not t["completed"]] == open_only
+
+
+# --- history and undo ---------------------------------------------------------------------------
+
+
+def test_an_import_is_one_line_in_history(todo: Todo) -> None:
+    ok(todo("import", str(TASKWARRIOR / "export.json")))
+    (operation,) = ok(todo("history", "--json")).json()
+    assert operation["command"] == shlex.join(["todo", "import", str(TASKWARRIOR / "export.json")])
+    assert operation["summary"] == "added 8 tasks"
+    assert len(ok(todo("history")).stdout.strip().splitlines()) == 2  # the header and one
+
+
+def test_undo_removes_everything_an_import_added(todo: Todo) -> None:
+    ok(todo("add", "Mine before"))
+    before = tasks(todo)
+    ok(todo("import", str(TASKWARRIOR / "export.json")))
+    ok(todo("undo"))
+    assert tasks(todo) == before
+    for table in ("task_tags", "task_notes", "task_dependencies"):
+        assert count(todo.url, table) == 0, table
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+def test_a_piped_import_draws_no_progress_bar(
+    todo: Todo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Long enough for a bar (over a second), with what makes rich draw on any stream.
+    many = [tw(description=f"Task {n}", tags=["bulk"], project="big") for n in range(5000)]
+    source = write(tmp_path, "big.json", json.dumps(many))
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    done = todo.process("import", str(source))
+    stderr = done.stderr.decode("utf-8")
+    assert done.returncode == 0, stderr
+    assert "\r" not in stderr
+    assert "\x1b" not in stderr
+    assert stderr == ("imported from taskwarrior: 5,000 added, 0 updated, 0 unchanged, 0 skipped\n")

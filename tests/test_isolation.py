@@ -1,0 +1,1055 @@
+"""Isolation the database enforces: a member with their own login reaches only their own rows.
+
+Every test here runs on an isolated database (the `postgresql-rls` backend):
+alice's URL is the test's, bob and carol are members too, and the admin
+(tests/pgharness.py's ADMIN_ROLE) owns the tables. Attacks go straight to the
+server with psycopg, as `psql` would: nothing of todo stands in between.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests import pgharness
+from tests.conftest import (
+    MEMBER_URLS,
+    RLS,
+    PostgresHandle,
+    Todo,
+    run_cli,
+    run_process,
+)
+
+TABLES = (
+    "users",
+    "tasks",
+    "task_tags",
+    "task_notes",
+    "task_dependencies",
+    "conversations",
+    "messages",
+    "operations",
+    "journal",
+)
+BOB_SECRET = "bob secret plans"
+
+
+@pytest.fixture(params=[RLS])
+def backend(request: pytest.FixtureRequest) -> str:
+    """This module is about isolated databases alone."""
+    return str(request.param)
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    """A session as `psql` would open it with this URL: autocommit, no todo in between."""
+    return psycopg.connect(url, autocommit=True, prepare_threshold=None)
+
+
+def one(url: str, statement: str, *params: Any) -> Any:
+    with connect(url) as conn:
+        row = conn.execute(statement, params or None).fetchone()
+        return None if row is None else row[0]
+
+
+@dataclass
+class Team:
+    alice: Todo
+    bob: Todo
+    admin: str
+
+    @property
+    def alice_url(self) -> str:
+        return MEMBER_URLS[self.admin]["alice"]
+
+    @property
+    def bob_url(self) -> str:
+        return MEMBER_URLS[self.admin]["bob"]
+
+    def admin_cli(self, *args: str, input: str | None = None) -> Any:
+        return run_cli(list(args), input=input, env={"TODO_DATABASE_URL": self.admin})
+
+
+def ok(todo: Todo, *args: str, input: str | None = None) -> Any:
+    result = todo(*args, input=input)
+    assert result.exit_code == 0, result.stderr
+    return result.json() if "--json" in args else result
+
+
+@pytest.fixture
+def team(db_url: str) -> Team:
+    alice = Todo(db_url, "alice")
+    return Team(alice=alice, bob=alice.as_user("bob"), admin=db_url)
+
+
+@pytest.fixture
+def seeded(team: Team) -> Team:
+    """Rows of bob's in every table; one task of alice's."""
+    bob = team.bob
+    ok(bob, "add", BOB_SECRET, "+private", "pri:H")
+    ok(bob, "add", "second of bob's", "dep:1")
+    ok(bob, "note", "1", "the note says " + BOB_SECRET)
+    ok(bob, "chat-log", "new", "--title", BOB_SECRET)
+    ok(bob, "chat-log", "append", "1", "--role", "user", BOB_SECRET)
+    ok(bob, "done", "2")
+    ok(bob, "undo")
+    ok(team.alice, "add", "alice's own")
+    return team
+
+
+def bob_ids(team: Team) -> dict[str, Any]:
+    """Keys of bob's rows, read as the admin (who bypasses row security)."""
+    with connect(team.admin) as conn:
+
+        def first(sql: str) -> Any:
+            row = conn.execute(sql).fetchone()
+            assert row is not None, sql
+            return row[0]
+
+        bob = first("SELECT id FROM users WHERE name = 'bob'")
+        return {
+            "user": bob,
+            "task": first(f"SELECT id FROM tasks WHERE user_id = '{bob}' AND number = 1"),
+            "note": first(
+                "SELECT n.id FROM task_notes n JOIN tasks t ON t.id = n.task_id "
+                f"WHERE t.user_id = '{bob}'"
+            ),
+            "conversation": first(f"SELECT id FROM conversations WHERE user_id = '{bob}'"),
+            "message": first(
+                "SELECT m.id FROM messages m JOIN conversations c "
+                f"ON c.id = m.conversation_id WHERE c.user_id = '{bob}'"
+            ),
+            "operation": first(f"SELECT id FROM operations WHERE user_id = '{bob}' LIMIT 1"),
+        }
+
+
+# --- what alice sees and can do with psql ---------------------------------------------
+
+
+def test_a_member_sees_none_of_anothers_rows_in_any_table(seeded: Team) -> None:
+    with connect(seeded.admin) as admin:
+        everyone = {t: admin.execute(f"SELECT count(*) FROM {t}").fetchone() for t in TABLES}
+    assert all(count is not None and count[0] > 0 for count in everyone.values()), everyone
+    alice_id = one(seeded.admin, "SELECT id FROM users WHERE name = 'alice'")
+    owner_of = {
+        "users": "id",
+        "tasks": "user_id",
+        "task_tags": "(SELECT user_id FROM tasks t WHERE t.id = x.task_id)",
+        "task_notes": "(SELECT user_id FROM tasks t WHERE t.id = x.task_id)",
+        "task_dependencies": "(SELECT user_id FROM tasks t WHERE t.id = x.task_id)",
+        "conversations": "user_id",
+        "messages": "(SELECT user_id FROM conversations c WHERE c.id = x.conversation_id)",
+        "operations": "user_id",
+        "journal": "(SELECT user_id FROM operations o WHERE o.id = x.operation_id)",
+    }
+    with connect(seeded.alice_url) as alice:
+        for table in TABLES:
+            rows = alice.execute(f"SELECT x.* FROM {table} x").fetchall()
+            assert len(rows) < everyone[table][0], table  # type: ignore[index]
+        with connect(seeded.admin) as admin:
+            for table, owner in owner_of.items():
+                # What alice reads of each table is exactly what is hers.
+                seen = alice.execute(f"SELECT count(*) FROM {table} x").fetchone()
+                hers = admin.execute(
+                    f"SELECT count(*) FROM {table} x WHERE {owner} = %s", (alice_id,)
+                ).fetchone()
+                assert seen == hers, table
+        text = json.dumps(
+            [alice.execute(f"SELECT to_jsonb(x) FROM {t} x").fetchall() for t in TABLES],
+            default=str,
+        )
+    assert BOB_SECRET not in text
+
+
+def test_a_member_cannot_update_or_delete_anothers_rows(seeded: Team) -> None:
+    ids = bob_ids(seeded)
+    attempts = [
+        ("UPDATE tasks SET title = 'mine now' WHERE id = %s", ids["task"]),
+        ("UPDATE tasks SET user_id = user_id WHERE id = %s", ids["task"]),
+        ("DELETE FROM tasks WHERE id = %s", ids["task"]),
+        ("DELETE FROM task_tags WHERE task_id = %s", ids["task"]),
+        ("UPDATE task_notes SET text = 'gone' WHERE id = %s", ids["note"]),
+        ("DELETE FROM task_notes WHERE id = %s", ids["note"]),
+        ("DELETE FROM task_dependencies WHERE depends_on_id = %s", ids["task"]),
+        ("UPDATE conversations SET title = 'mine' WHERE id = %s", ids["conversation"]),
+        ("DELETE FROM conversations WHERE id = %s", ids["conversation"]),
+        ("DELETE FROM messages WHERE id = %s", ids["message"]),
+        ("UPDATE operations SET undone_by = NULL WHERE id = %s", ids["operation"]),
+        ("DELETE FROM operations WHERE id = %s", ids["operation"]),
+        ("UPDATE users SET task_counter = task_counter + 1 WHERE id = %s", ids["user"]),
+    ]
+    with connect(seeded.alice_url) as alice:
+        for statement, key in attempts:
+            assert alice.execute(statement, (key,)).rowcount == 0, statement
+        # Without a WHERE too: only her own rows are touched.
+        assert alice.execute("UPDATE tasks SET title = title").rowcount == 1
+        for statement in ("DELETE FROM users", "DELETE FROM journal", "TRUNCATE tasks"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                alice.execute(statement)
+    assert one(seeded.admin, "SELECT title FROM tasks WHERE id = %s", ids["task"]) == BOB_SECRET
+    assert one(seeded.admin, "SELECT count(*) FROM task_tags WHERE task_id = %s", ids["task"]) == 1
+
+
+def test_a_member_cannot_insert_rows_for_another(seeded: Team) -> None:
+    ids = bob_ids(seeded)
+    mine = one(seeded.alice_url, "SELECT id FROM tasks")
+    now = "now()"
+    attempts = [
+        (
+            "INSERT INTO tasks (id, user_id, number, title, completed, created_at, updated_at) "
+            f"VALUES (gen_random_uuid(), %s, 99, 'planted', false, {now}, {now})",
+            (ids["user"],),
+        ),
+        ("INSERT INTO task_tags (task_id, tag) VALUES (%s, 'planted')", (ids["task"],)),
+        (
+            f"INSERT INTO task_notes (id, task_id, created_at, text) "
+            f"VALUES (gen_random_uuid(), %s, {now}, 'planted')",
+            (ids["task"],),
+        ),
+        # A dependency needs both ends hers: neither way round with one of bob's.
+        ("INSERT INTO task_dependencies VALUES (%s, %s)", (mine, ids["task"])),
+        ("INSERT INTO task_dependencies VALUES (%s, %s)", (ids["task"], mine)),
+        (
+            "INSERT INTO conversations (id, user_id, number, created_at, updated_at) "
+            f"VALUES (gen_random_uuid(), %s, 99, {now}, {now})",
+            (ids["user"],),
+        ),
+        (
+            "INSERT INTO messages (id, conversation_id, seq, role, content, created_at) "
+            f"VALUES (gen_random_uuid(), %s, 99, 'user', 'planted', {now})",
+            (ids["conversation"],),
+        ),
+        (
+            "INSERT INTO operations (id, user_id, created_at, command, txid) "
+            f"VALUES (gen_random_uuid(), %s, {now}, 'planted', txid_current())",
+            (ids["user"],),
+        ),
+        (
+            "INSERT INTO users (id, name, created_at) VALUES (gen_random_uuid(), 'mallory', now())",
+            (),
+        ),
+        (
+            "INSERT INTO users (id, name, created_at) VALUES (gen_random_uuid(), 'bob', now()) "
+            "ON CONFLICT (name) DO UPDATE SET task_counter = users.task_counter + 1",
+            (),
+        ),
+    ]
+    with connect(seeded.alice_url) as alice:
+        for statement, params in attempts:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                alice.execute(statement, params or None)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            alice.execute(
+                "INSERT INTO journal (operation_id, table_name, action, row_key) "
+                "VALUES (%s, 'tasks', 'insert', '[]')",
+                (ids["operation"],),
+            )
+
+
+def test_an_operation_can_only_be_stamped_with_the_members_own_transaction(
+    seeded: Team,
+) -> None:
+    """An operation stamped with a transaction id still to come would collect bob's changes."""
+    alice_id = one(seeded.alice_url, "SELECT public.todo_session_user_id()")
+    with connect(seeded.alice_url) as alice:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            alice.execute(
+                "INSERT INTO operations (id, user_id, created_at, command, txid) "
+                "VALUES (gen_random_uuid(), %s, now(), 'trap', txid_current() + 3)",
+                (alice_id,),
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            alice.execute("SELECT public.todo_operation_id()")
+
+
+def test_a_member_cannot_read_anothers_journal(seeded: Team) -> None:
+    with connect(seeded.alice_url) as alice:
+        rows = alice.execute("SELECT before::text, after::text FROM journal").fetchall()
+        ops = alice.execute("SELECT command FROM operations").fetchall()
+    assert rows
+    assert BOB_SECRET not in repr(rows)
+    assert all("bob" not in command for (command,) in ops)
+    history = ok(seeded.alice, "history", "--json")
+    assert BOB_SECRET not in json.dumps(history)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE public.planted (x int)",
+        "CREATE TABLE planted (x int)",
+        "CREATE FUNCTION public.lower(character varying) RETURNS text LANGUAGE sql "
+        "AS 'SELECT ''x'''",
+        "CREATE TEMP TABLE planted (x int)",
+        "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "CREATE SCHEMA planted",
+        "CREATE VIEW public.everything AS SELECT * FROM tasks",
+    ],
+)
+def test_a_member_cannot_create_objects(team: Team, statement: str) -> None:
+    with connect(team.alice_url) as alice, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        alice.execute(statement)
+
+
+def test_a_member_cannot_write_a_security_definer_function(team: Team) -> None:
+    """She could only run it as herself anyway; she cannot even make one."""
+    with connect(team.alice_url) as alice, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        alice.execute(
+            "CREATE FUNCTION public.as_owner() RETURNS SETOF tasks LANGUAGE sql "
+            "SECURITY DEFINER AS 'SELECT * FROM tasks'"
+        )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DROP TABLE tasks",
+        "ALTER TABLE tasks DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE tasks NO FORCE ROW LEVEL SECURITY",
+        "ALTER TABLE tasks ADD COLUMN planted int",
+        "DROP POLICY todo_tasks_own ON tasks",
+        "CREATE POLICY everything ON tasks USING (true)",
+        "ALTER FUNCTION public.todo_session_user_id() OWNER TO alice",
+        "DROP TRIGGER trg_users_counters_only_grow ON users",
+        "ALTER ROLE alice BYPASSRLS",
+        "ALTER ROLE bob PASSWORD 'taken-over-password'",
+    ],
+)
+def test_a_member_cannot_drop_or_alter_the_schema(team: Team, statement: str) -> None:
+    with connect(team.alice_url) as alice, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        alice.execute(statement)
+
+
+def test_a_member_grants_nothing(team: Team) -> None:
+    """GRANT without the grant option only warns; the check is that nothing changed."""
+    with connect(team.alice_url) as alice:
+        alice.execute("GRANT ALL ON tasks, users, journal TO PUBLIC")
+    with connect(team.admin) as admin:
+        granted = admin.execute(
+            "SELECT has_table_privilege('public', 'tasks', 'TRUNCATE'), "
+            "has_table_privilege('public', 'journal', 'SELECT'), "
+            "has_table_privilege('bob', 'users', 'DELETE')"
+        ).fetchone()
+    assert granted == (False, False, False)
+
+
+def test_a_member_cannot_lower_a_counter(team: Team) -> None:
+    """Numbers are never handed out twice: not even by a member to herself."""
+    ok(team.alice, "add", "one")
+    ok(team.alice, "add", "two")
+    ok(team.alice, "chat-log", "new")
+    with connect(team.alice_url) as alice:
+        for counter in ("task_counter", "conversation_counter", "operation_counter"):
+            with pytest.raises(psycopg.errors.CheckViolation, match="only grow"):
+                alice.execute(f"UPDATE users SET {counter} = 0")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            alice.execute("UPDATE users SET name = 'bob'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            alice.execute("UPDATE tasks SET id = gen_random_uuid()")
+    added = ok(team.alice, "add", "three", "--json")
+    assert added["number"] == 3
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SET ROLE bob",
+        "SET SESSION AUTHORIZATION bob",
+        "SELECT set_config('role', 'bob', false)",
+        "SELECT set_config('session_authorization', 'bob', false)",
+        "SET ROLE todo_admin",
+        "SET ROLE postgres",
+    ],
+)
+def test_a_member_cannot_become_another(seeded: Team, statement: str) -> None:
+    with connect(seeded.alice_url) as alice:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            alice.execute(statement)
+        row = alice.execute("SELECT session_user, current_user").fetchone()
+        assert row == ("alice", "alice")
+        assert alice.execute("SELECT count(*) FROM tasks").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("search_path", "pg_temp, public"),
+        ("application_name", "bob"),
+        ("todo.user", "bob"),
+        ("request.jwt.claim.sub", "bob"),
+        ("row_security", "on"),
+        ("jit", "off"),
+    ],
+)
+def test_no_setting_makes_a_member_someone_else(seeded: Team, name: str, value: str) -> None:
+    with connect(seeded.alice_url) as alice:
+        alice.execute("SELECT set_config(%s, %s, false)", (name, value))
+        assert alice.execute("SELECT count(*) FROM tasks").fetchone() == (1,)
+        assert alice.execute("SELECT count(*) FROM users").fetchone() == (1,)
+        assert alice.execute("SELECT public.todo_session_user_id()").fetchone() == (
+            one(seeded.admin, "SELECT id FROM users WHERE name = 'alice'"),
+        )
+
+
+def test_turning_row_security_off_is_an_error_not_a_leak(seeded: Team) -> None:
+    with connect(seeded.alice_url) as alice:
+        alice.execute("SET row_security = off")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            alice.execute("SELECT title FROM tasks")
+
+
+def test_copy_from_is_refused_and_copy_to_shows_only_her_rows(seeded: Team) -> None:
+    with connect(seeded.alice_url) as alice:
+        cursor = alice.cursor()
+        with cursor.copy("COPY tasks (title) TO STDOUT") as copy:
+            copied = b"".join(bytes(data) for data in copy).decode()
+        assert copied == "alice's own\n"
+        with (
+            pytest.raises(psycopg.errors.FeatureNotSupported),
+            cursor.copy("COPY task_tags (task_id, tag) FROM STDIN") as copy,
+        ):
+            copy.write_row([uuid.uuid4(), "x"])
+
+
+def test_errors_and_statistics_leak_nothing_of_anothers_rows(seeded: Team) -> None:
+    with connect(seeded.admin) as admin:
+        admin.execute("ANALYZE")
+    with connect(seeded.alice_url) as alice:
+        # Policies run before her own conditions: bob's titles never reach the cast.
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation) as raised:
+            alice.execute("SELECT * FROM tasks WHERE title::int > 0")
+        assert "bob" not in str(raised.value)
+        stats = alice.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename IN ('tasks', 'messages')"
+        ).fetchone()
+        assert stats == (0,)
+
+
+def test_a_revoked_session_can_do_nothing_more(team: Team, postgres: PostgresHandle) -> None:
+    granted = team.admin_cli("db", "grant", "mallory_s")
+    assert granted.exit_code == 0, granted.stderr
+    url = granted.stdout.strip()
+    ok(Todo(url, "mallory_s"), "add", "before revoke")
+    with connect(url) as session:
+        assert session.execute("SELECT count(*) FROM tasks").fetchone() == (1,)
+        assert team.admin_cli("db", "revoke", "mallory_s").exit_code == 0
+        with pytest.raises(psycopg.Error):
+            session.execute("SELECT count(*) FROM tasks")
+
+
+# --- through todo -----------------------------------------------------------------------
+
+
+def test_anothers_numbers_refs_and_prefixes_are_not_found(seeded: Team) -> None:
+    ids = bob_ids(seeded)
+    alice = seeded.alice
+    task = str(ids["task"])
+    for command in (
+        ["show", "2"],
+        ["done", "2"],
+        ["show", task],
+        ["show", task[:8]],
+        ["edit", task, "--title", "mine"],
+        ["delete", task, "--yes"],
+        ["note", task, "mine"],
+        ["chat-log", "show", str(ids["conversation"])],
+        ["chat-log", "show", str(ids["conversation"])[:8]],
+        ["add", "spy", f"dep:{task}"],
+    ):
+        result = alice(*command)
+        assert result.exit_code == 1, (command, result.stderr)
+        assert "error: no " in result.stderr, (command, result.stderr)
+    assert one(seeded.admin, "SELECT title FROM tasks WHERE id = %s", ids["task"]) == BOB_SECRET
+
+
+@pytest.mark.parametrize("how", ["--user", "TODO_USER", "config"])
+def test_naming_another_member_is_a_usage_error(
+    seeded: Team, how: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = seeded.alice_url
+    env = {"TODO_DATABASE_URL": url}
+    args = ["list", "--all"]
+    if how == "--user":
+        args = ["--user", "bob", *args]
+    elif how == "TODO_USER":
+        env["TODO_USER"] = "bob"
+    else:
+        config = tmp_path / "config.toml"
+        config.write_text('user = "bob"\n')
+        env["TODO_CONFIG"] = str(config)
+    result = run_cli(args, env=env)
+    assert result.exit_code == 2, result.stderr
+    assert "logged in as 'alice'" in result.stderr
+    assert BOB_SECRET not in result.stdout
+
+
+def test_her_own_name_or_none_is_fine(seeded: Team) -> None:
+    url = seeded.alice_url
+    for env in ({"TODO_DATABASE_URL": url}, {"TODO_DATABASE_URL": url, "TODO_USER": "alice"}):
+        result = run_cli(["list", "--all", "--json"], env=env)
+        assert result.exit_code == 0, result.stderr
+        assert [t["title"] for t in result.json()] == ["alice's own"]
+    added = run_cli(["add", "as the login", "--json"], env={"TODO_DATABASE_URL": url})
+    assert added.json()["number"] == 2
+
+
+def test_a_write_outside_todo_is_the_members_own_operation(seeded: Team) -> None:
+    with connect(seeded.alice_url) as alice:
+        alice.execute("UPDATE tasks SET title = 'renamed with psql'")
+    history = ok(seeded.alice, "history", "--json")
+    latest = history[0]
+    assert latest["command"].startswith("outside todo")
+    assert ok(seeded.alice, "undo").exit_code == 0
+    assert ok(seeded.alice, "list", "--json")[0]["title"] == "alice's own"
+
+
+def test_an_import_of_anothers_backup_takes_nothing_over(seeded: Team, tmp_path: Any) -> None:
+    backup = tmp_path / "bob.json"
+    exported = seeded.bob("export", "--all")
+    assert exported.exit_code == 0, exported.stderr
+    backup.write_text(exported.stdout)
+    before = one(seeded.admin, "SELECT count(*) FROM tasks")
+    result = seeded.alice("import", str(backup))
+    assert result.exit_code != 0
+    assert one(seeded.admin, "SELECT count(*) FROM tasks") == before
+    assert ok(seeded.bob, "list", "--all", "--json")[0]["title"] == BOB_SECRET
+
+
+def test_a_refused_import_writes_nothing(seeded: Team) -> None:
+    tables = "SELECT (SELECT count(*) FROM conversations), (SELECT count(*) FROM messages), "
+    tables += "(SELECT count(*) FROM operations), (SELECT count(*) FROM users)"
+    with connect(seeded.admin) as admin:
+        before = admin.execute(tables).fetchone()
+    broken = json.dumps([{"role": "user", "content": "fine"}, {"role": "robot", "content": "x"}])
+    assert seeded.alice("chat-log", "import", "-", input=broken).exit_code == 2
+    assert seeded.alice("chat-log", "import", "/nonexistent/file.json").exit_code == 2
+    with connect(seeded.admin) as admin:
+        assert admin.execute(tables).fetchone() == before
+
+
+def test_a_bulk_add_on_an_isolated_database_is_one_insert(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    assert postgres.server is not None
+    database = team.alice_url.rsplit("/", 1)[1].split("?")[0]
+    offset = postgres.server.log_offset()
+    lines = "".join(f"task {i} +t{i % 3}\n" for i in range(500))
+    ok(team.alice, "add", input=lines)
+    sent = logged_until_commit(postgres.server, database, offset)
+    assert not [s for s in sent if "COPY" in s]
+    assert len([s for s in sent if "unnest" in s]) == 2  # tasks, then their tags
+    listed = ok(team.alice, "list", "--all", "--json")
+    assert len(listed) == 500
+    assert listed[-1]["tags"]
+
+
+def logged_until_commit(server: pgharness.Server, database: str, offset: int) -> list[str]:
+    """What the server logged for `database` since `offset`, up to a command's COMMIT."""
+    import time
+
+    deadline = time.monotonic() + 5
+    sent = server.statements_for(database, offset)
+    while (not sent or sent[-1] != "COMMIT") and time.monotonic() < deadline:
+        time.sleep(0.02)
+        sent = server.statements_for(database, offset)
+    return sent
+
+
+def _shape(statement: str) -> str:
+    """A statement as a kind of work: the same for COPY and its isolated INSERT."""
+    text = statement.split(": ", 1)[-1] if statement.startswith("<unnamed>") else statement
+    return "bulk insert" if "unnest(" in text or text.startswith("COPY ") else text.split(" ")[0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add", "Buy milk", "+errand"],
+        ["add", "-"],
+        ["list"],
+        ["list", "--json"],
+        ["done", "1"],
+        ["undo"],
+        ["history"],
+        ["chat-log", "new", "--title", "plans"],
+        ["import", "-"],
+    ],
+)
+def test_a_command_sends_as_many_statements_isolated_as_not(
+    team: Team, plain_url: str, postgres: PostgresHandle, command: list[str]
+) -> None:
+    """Mode detection rides on the revision check: isolation costs no round trip."""
+    assert postgres.server is not None
+    document = json.dumps(
+        [
+            {
+                "uuid": str(uuid.uuid4()),
+                "description": "imported",
+                "status": "pending",
+                "entry": "20260101T000000Z",
+                "tags": ["x"],
+                "annotations": [{"entry": "20260101T000000Z", "description": "a note"}],
+            }
+        ]
+    )
+    stdin = {"add": "a\nb +x\nc\n", "import": document}
+    counts = []
+    for url, todo in ((plain_url, Todo(plain_url)), (team.alice_url, team.alice)):
+        ok(todo, "add", "first", "+one")
+        ok(todo, "done", "1")
+        database = url.rsplit("/", 1)[1].split("?")[0]
+        offset = postgres.server.log_offset()
+        done = todo.process(
+            *command, input=stdin.get(command[0], "").encode() if "-" in command else None
+        )
+        assert done.returncode == 0, done.stderr
+        counts.append([_shape(s) for s in logged_until_commit(postgres.server, database, offset)])
+    plain, isolated = counts
+    assert isolated == plain
+
+
+# --- the admin's commands --------------------------------------------------------------
+
+
+def test_grant_prints_a_working_url_once_and_makes_a_member(team: Team) -> None:
+    granted = team.admin_cli("db", "grant", "dave_g", "--json")
+    assert granted.exit_code == 0, granted.stderr
+    url = granted.json()["url"]
+    assert url.startswith("postgresql://dave_g:")
+    assert "todo_admin" not in url
+    password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    assert len(password) >= 32  # 192 bits, base64url
+    dave = Todo(url, "dave_g")
+    assert ok(dave, "add", "dave's", "--json")["number"] == 1
+    assert [t["title"] for t in ok(dave, "list", "--json")] == ["dave's"]
+    members = team.admin_cli("db", "members", "--json").json()
+    found = {m["name"]: m for m in members}
+    assert found["dave_g"]["tasks"] == 1
+    assert found["dave_g"]["bypasses_rls"] is False
+    assert found["dave_g"]["last_activity"] is not None
+    assert found["dave_g"]["connection_limit"] == 10
+    assert team.admin_cli("db", "revoke", "dave_g", "--purge", "--yes").exit_code == 0
+
+
+def test_grant_of_an_existing_user_needs_adopt_and_keeps_their_tasks(team: Team) -> None:
+    # Made under the honor system, before erin had a login of her own.
+    assert (
+        run_cli(
+            ["--user", "erin_a", "add", "from before"], env={"TODO_DATABASE_URL": team.admin}
+        ).exit_code
+        == 0
+    )
+    refused = team.admin_cli("db", "grant", "erin_a")
+    assert refused.exit_code == 2
+    assert "--adopt" in refused.stderr
+    adopted = team.admin_cli("db", "grant", "erin_a", "--adopt")
+    assert adopted.exit_code == 0, adopted.stderr
+    erin = Todo(adopted.stdout.strip(), "erin_a")
+    assert [t["title"] for t in ok(erin, "list", "--json")] == ["from before"]
+    assert team.admin_cli("db", "revoke", "erin_a", "--purge", "--yes").exit_code == 0
+
+
+def test_password_stdin_sets_the_members_password(team: Team) -> None:
+    chosen = "correct horse battery staple é"
+    granted = team.admin_cli("db", "grant", "fay_p", "--password-stdin", input=chosen + "\n")
+    assert granted.exit_code == 0, granted.stderr
+    url = granted.stdout.strip()
+    assert one(url, "SELECT session_user") == "fay_p"
+    short = team.admin_cli("db", "rotate", "fay_p", "--password-stdin", input="short\n")
+    assert short.exit_code == 2
+    assert team.admin_cli("db", "revoke", "fay_p").exit_code == 0
+
+
+def test_rotate_stops_the_old_password(team: Team) -> None:
+    granted = team.admin_cli("db", "grant", "gus_r")
+    old = granted.stdout.strip()
+    assert one(old, "SELECT 1") == 1
+    rotated = team.admin_cli("db", "rotate", "gus_r")
+    assert rotated.exit_code == 0, rotated.stderr
+    new = rotated.stdout.strip()
+    assert new != old
+    assert one(new, "SELECT session_user") == "gus_r"
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        one(old, "SELECT 1")
+    result = Todo(old, "gus_r")("list")
+    assert result.exit_code == 3
+    assert team.admin_cli("db", "revoke", "gus_r").exit_code == 0
+
+
+def test_a_revoked_member_is_refused(team: Team) -> None:
+    granted = team.admin_cli("db", "grant", "hal_v")
+    hal = Todo(granted.stdout.strip(), "hal_v")
+    ok(hal, "add", "kept after the revoke")
+    revoked = team.admin_cli("db", "revoke", "hal_v")
+    assert revoked.exit_code == 0, revoked.stderr
+    result = hal("list")
+    assert result.exit_code == 3
+    assert "refused" in result.stderr
+    # Without --purge the rows stay, for a later grant --adopt.
+    assert (
+        one(
+            team.admin,
+            "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.user_id WHERE u.name = 'hal_v'",
+        )
+        == 1
+    )
+    regranted = team.admin_cli("db", "grant", "hal_v", "--adopt")
+    assert regranted.exit_code == 0, regranted.stderr
+    again = Todo(regranted.stdout.strip(), "hal_v")
+    assert [t["title"] for t in ok(again, "list", "--json")] == ["kept after the revoke"]
+    assert team.admin_cli("db", "revoke", "hal_v", "--purge", "--yes").exit_code == 0
+
+
+def test_purge_deletes_every_row_and_leaves_no_journal_of_them(team: Team) -> None:
+    granted = team.admin_cli("db", "grant", "ivy_x")
+    ivy = Todo(granted.stdout.strip(), "ivy_x")
+    ok(ivy, "add", "ivy's secret", "+tag")
+    ok(ivy, "note", "1", "ivy's note")
+    ok(ivy, "chat-log", "new", "--title", "ivy's chat")
+    unconfirmed = team.admin_cli("db", "revoke", "ivy_x", "--purge")
+    assert unconfirmed.exit_code == 2
+    assert "1 task" in unconfirmed.stderr
+    purged = team.admin_cli("db", "revoke", "ivy_x", "--purge", "--yes", "--json")
+    assert purged.exit_code == 0, purged.stderr
+    assert purged.json()["purged"] == {"tasks": 1, "conversations": 1}
+    with connect(team.admin) as admin:
+        assert admin.execute("SELECT count(*) FROM users WHERE name = 'ivy_x'").fetchone() == (0,)
+        leftovers = admin.execute(
+            "SELECT count(*) FROM journal WHERE before::text LIKE '%ivy''s%' "
+            "OR after::text LIKE '%ivy''s%'"
+        ).fetchone()
+        assert leftovers == (0,)
+        assert admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'ivy_x'").fetchone() is None
+
+
+def test_purge_after_a_revoke_still_deletes_the_rows(team: Team) -> None:
+    granted = team.admin_cli("db", "grant", "kim_p")
+    ok(Todo(granted.stdout.strip(), "kim_p"), "add", "left behind")
+    assert team.admin_cli("db", "revoke", "kim_p").exit_code == 0
+    purged = team.admin_cli("db", "revoke", "kim_p", "--purge", "--yes", "--json")
+    assert purged.exit_code == 0, purged.stderr
+    assert purged.json() == {
+        "name": "kim_p",
+        "role_dropped": False,
+        "purged": {"tasks": 1, "conversations": 0},
+    }
+    assert team.admin_cli("db", "revoke", "kim_p", "--purge", "--yes").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "grant", "mallory"],
+        ["db", "revoke", "bob"],
+        ["db", "rotate", "bob"],
+        ["db", "members"],
+        ["db", "isolate"],
+        ["db", "isolate", "--off"],
+    ],
+)
+def test_admin_commands_refuse_a_member(team: Team, command: list[str]) -> None:
+    result = run_cli(command, env={"TODO_DATABASE_URL": team.alice_url})
+    assert result.exit_code == 3, result.stderr
+    assert "refused" in result.stderr
+    assert one(team.admin, "SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'") == 0
+
+
+@pytest.mark.parametrize(
+    "name", ["x; DROP TABLE tasks", 'a"b', "pg_monitor", "public", "todo_member", "", "a" * 64]
+)
+def test_role_names_are_checked(team: Team, name: str) -> None:
+    result = team.admin_cli("db", "grant", name)
+    assert result.exit_code == 2, result.stderr
+
+
+def test_roles_that_are_no_members_are_left_alone(team: Team) -> None:
+    for command in (["revoke", "todo_app"], ["rotate", "todo_app"], ["revoke", "postgres"]):
+        result = team.admin_cli("db", *command)
+        assert result.exit_code == 2, result.stderr
+        assert "no todo member" in result.stderr
+    assert team.admin_cli("db", "revoke", "nobody_here").exit_code == 1
+    superuser = team.admin_cli("db", "grant", "postgres", "--existing-role")
+    assert superuser.exit_code == 2
+
+
+def test_db_info_says_isolation_is_database_enforced_and_who_bypasses(team: Team) -> None:
+    for url in (team.admin, team.alice_url):
+        info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": url}).json()
+        assert info["isolation"] == "database-enforced"
+        bypass = " ".join(info["bypass_rls"])
+        assert "todo_admin (BYPASSRLS, owns the tables, so may turn row security off)" in bypass
+        assert "postgres (superuser)" in bypass
+        assert "alice" not in bypass
+    text = run_cli(["db", "info"], env={"TODO_DATABASE_URL": team.admin}).stdout
+    assert ["isolation", "database-enforced"] in [line.split() for line in text.splitlines()]
+
+
+def test_passwords_never_reach_the_server_log_or_debug_output(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    assert postgres.server is not None
+    offset = postgres.server.log_offset()
+    env = {"TODO_DATABASE_URL": team.admin}
+    granted = run_process(["--debug", "db", "grant", "jay_l"], env=env)
+    assert granted.returncode == 0, granted.stderr
+    rotated = run_process(["--debug", "db", "rotate", "jay_l"], env=env)
+    assert rotated.returncode == 0, rotated.stderr
+    passwords = [
+        r.stdout.decode().strip().split("://", 1)[1].split("@")[0].split(":", 1)[1]
+        for r in (granted, rotated)
+    ]
+    debug = (granted.stderr + rotated.stderr).decode()
+    assert "debug: " in debug
+    with postgres.server.log.open("rb") as fh:
+        fh.seek(offset)
+        logged = fh.read().decode("utf-8", "replace")
+    assert "CREATE ROLE" in logged
+    assert "SCRAM-SHA-256$4096:" in logged
+    for password in passwords:
+        assert password not in logged
+        assert password not in debug
+    assert "SCRAM-SHA-256$" not in debug
+    assert team.admin_cli("db", "revoke", "jay_l").exit_code == 0
+
+
+def test_a_verifier_made_by_todo_is_the_one_postgresql_makes(postgres: PostgresHandle) -> None:
+    """Recomputed with the server's own salt, todo's SCRAM verifier matches byte for byte."""
+    from base64 import b64decode
+
+    from psycopg import sql
+
+    from todo_cli.db.members import scram_verifier
+
+    server = postgres.server
+    assert server is not None
+    for password in ("plain-ascii-Pass", "naïve café ﬁ", "tab\there"):
+        server.admin("DROP ROLE IF EXISTS todo_scram_probe")
+        with psycopg.connect(server.admin_dsn(), autocommit=True) as conn:
+            conn.execute("SET password_encryption = 'scram-sha-256'")
+            conn.execute(
+                sql.SQL("CREATE ROLE todo_scram_probe PASSWORD {}").format(sql.Literal(password))
+            )
+            stored = conn.execute(
+                "SELECT rolpassword FROM pg_authid WHERE rolname = 'todo_scram_probe'"
+            ).fetchone()
+        assert stored is not None
+        iterations, salt = stored[0].split("$")[1].split(":")
+        assert (
+            scram_verifier(password, salt=b64decode(salt), iterations=int(iterations))
+            == (stored[0])
+        )
+    server.admin("DROP ROLE todo_scram_probe")
+
+
+def test_a_member_of_one_database_is_nobody_in_another(
+    team: Team, postgres: PostgresHandle, request: pytest.FixtureRequest
+) -> None:
+    """Roles are server-wide; membership of a database is its users row."""
+    from tests.conftest import _isolated_database
+
+    other = _isolated_database(postgres, request.getfixturevalue("rls_template"))
+    other_admin = next(other)
+    try:
+        with connect(other_admin) as admin:
+            admin.execute("DELETE FROM users WHERE name = 'carol'")
+        carol = MEMBER_URLS[other_admin]["carol"]
+        result = Todo(carol, "carol")("list")
+        assert result.exit_code == 3
+        assert "no member of this database" in result.stderr
+        with connect(carol) as session:
+            assert session.execute("SELECT count(*) FROM tasks").fetchone() == (0,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                session.execute(
+                    "INSERT INTO users (id, name, created_at) "
+                    "VALUES (gen_random_uuid(), 'carol', now())"
+                )
+    finally:
+        next(other, None)
+
+
+def test_isolate_off_cuts_members_off_and_on_again_restores_them(team: Team) -> None:
+    ok(team.alice, "add", "survives")
+    off = team.admin_cli("db", "isolate", "--off", "--json")
+    assert off.exit_code == 0, off.stderr
+    assert "alice" in off.json()["members_cut_off"]
+    refused = team.alice("list")
+    assert refused.exit_code == 3
+    with connect(team.alice_url) as alice, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        alice.execute("SELECT count(*) FROM tasks")
+    info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": team.admin}).json()
+    assert info["isolation"] == "application only"
+    on = team.admin_cli("db", "isolate")
+    assert on.exit_code == 0, on.stderr
+    assert [t["title"] for t in ok(team.alice, "list", "--json")] == ["survives"]
+
+
+def test_isolate_takes_temporary_from_public_on_a_database_the_admin_owns(team: Team) -> None:
+    with connect(team.admin) as admin:
+        database = admin.execute("SELECT current_database()").fetchone()
+        assert database is not None
+        admin.execute(f'GRANT TEMPORARY ON DATABASE "{database[0]}" TO PUBLIC')
+    with connect(team.alice_url) as alice:
+        alice.execute("CREATE TEMP TABLE allowed_for_now (x int)")
+    result = team.admin_cli("db", "isolate")
+    assert result.exit_code == 0, result.stderr
+    assert "TEMPORARY" in result.stderr
+    with connect(team.alice_url) as alice, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        alice.execute("CREATE TEMP TABLE refused (x int)")
+
+
+def test_an_admin_without_bypassrls_is_refused_with_the_fix(postgres: PostgresHandle) -> None:
+    """With FORCE, an owner held to the policies would see nothing: isolation is refused."""
+    server = postgres.server
+    assert server is not None
+    server.ensure_isolation_roles()
+    server.admin("DROP ROLE IF EXISTS todo_weak_admin")
+    server.admin("CREATE ROLE todo_weak_admin LOGIN CREATEROLE PASSWORD 'weak-Pass_w0rd'")
+    name = f"weak_{uuid.uuid4().hex[:8]}"
+    server.create_database(name, owner="todo_weak_admin")
+    try:
+        url = server.url(name, user="todo_weak_admin", password="weak-Pass_w0rd")
+        env = {"TODO_DATABASE_URL": url}
+        assert run_cli(["db", "upgrade"], env=env).exit_code == 0
+        result = run_cli(["db", "grant", "alice", "--existing-role"], env=env)
+        assert result.exit_code == 3
+        assert "BYPASSRLS" in result.stderr
+        info = run_cli(["db", "info", "--json"], env=env).json()
+        assert info["isolation"] == "application only"
+    finally:
+        server.drop_database(name)
+        server.admin("DROP ROLE todo_weak_admin")
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def test_downgrading_an_isolated_database_cuts_members_off(team: Team) -> None:
+    ok(team.alice, "add", "before the downgrade")
+    down = team.admin_cli("db", "downgrade", "--yes")
+    assert down.exit_code == 0, down.stderr
+    with connect(team.alice_url) as alice, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        alice.execute("SELECT count(*) FROM tasks")
+    up = team.admin_cli("db", "upgrade")
+    assert up.exit_code == 0, up.stderr
+    # Upgrading never grants members anything; the admin turns isolation on.
+    assert team.alice("list").exit_code == 3
+    assert team.admin_cli("db", "isolate").exit_code == 0
+    assert [t["title"] for t in ok(team.alice, "list", "--json")] == ["before the downgrade"]
+
+
+@pytest.fixture
+def plain_url(postgres: PostgresHandle, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database without isolation, as the suite's `postgresql` backend makes them."""
+    if postgres.server is None:
+        pytest.fail("needs the suite's own server")
+    template: str = request.getfixturevalue("pg_template")
+    name = f"p_{uuid.uuid4().hex[:10]}"
+    url = postgres.create(name, template=template)
+    yield url
+    postgres.drop(name)
+
+
+def test_an_upgraded_database_without_grants_is_not_isolated(
+    plain_url: str, postgres: PostgresHandle
+) -> None:
+    """The migration makes policies, never row security: nothing changes for a shared role."""
+    assert postgres.server is not None
+    postgres.server.ensure_isolation_roles()
+    with connect(plain_url) as conn:
+        flags = conn.execute(
+            "SELECT bool_or(relrowsecurity), bool_or(relforcerowsecurity) FROM pg_class "
+            "WHERE relname = ANY(%s) AND relnamespace = 'public'::regnamespace",
+            (list(TABLES),),
+        ).fetchone()
+        bypass = conn.execute(
+            "SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+    assert flags == (False, False)
+    assert bypass == (False,)
+    info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": plain_url}).json()
+    assert info["isolation"] == "application only"
+    todo = Todo(plain_url)
+    ok(todo, "add", "one")
+    ok(todo.as_user("bob"), "add", "two")
+    assert [t["title"] for t in ok(todo.as_user("bob"), "list", "--json")] == ["two"]
+    # A member role of some other database reaches nothing here: no grants.
+    alice = plain_url.replace(
+        f"{pgharness.APP_ROLE}:{pgharness.APP_PASSWORD}",
+        f"alice:{pgharness.MEMBER_PASSWORDS['alice']}",
+    )
+    with connect(alice) as session, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        session.execute("SELECT count(*) FROM tasks")
+
+
+# --- without a database ---------------------------------------------------------------
+
+
+def test_a_members_url_is_the_admins_with_their_name_and_password() -> None:
+    from todo_cli.db.members import member_url
+    from todo_cli.db.url import parse_url
+
+    neon = parse_url(
+        "postgresql://neondb_owner:owner-pw@ep-cool-1-pooler.eu-central-1.aws.neon.tech/neondb"
+        "?sslmode=require&channel_binding=require"
+    )
+    assert member_url(neon, "alice", "p@ss/w:rd %") == (
+        "postgresql://alice:p%40ss%2Fw%3Ard%20%25@ep-cool-1-pooler.eu-central-1.aws.neon.tech/"
+        "neondb?sslmode=require&channel_binding=require"
+    )
+    given = parse_url("postgres://db.example:5433/todo?user=owner&password=pw&sslmode=verify-full")
+    assert member_url(given, "bob", "x") == (
+        "postgres://bob:x@db.example:5433/todo?sslmode=verify-full"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("alice", True),
+        ("Bob_2", True),
+        ("team-lead", True),
+        ("_x", True),
+        ("2fast", False),
+        ("a b", False),
+        ("a.b", False),
+        ("PG_x", False),
+        ("todo_member", False),
+        ("a" * 63, True),
+    ],
+)
+def test_member_names_are_identifier_safe(name: str, valid: bool) -> None:
+    from todo_cli.db.members import validate_role_name
+    from todo_cli.errors import InvalidInput
+
+    if valid:
+        assert validate_role_name(name) == name
+    else:
+        with pytest.raises(InvalidInput):
+            validate_role_name(name)
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "config", "explicit"),
+    [
+        ("alice", {}, None, True),
+        (None, {"TODO_USER": "alice"}, None, True),
+        (None, {}, "alice", True),
+        (None, {}, None, False),
+    ],
+)
+def test_settings_know_whether_the_user_was_named_on_purpose(
+    tmp_path: Any, flag: str | None, env: dict[str, str], config: str | None, explicit: bool
+) -> None:
+    from todo_cli.settings import resolve
+
+    path = tmp_path / "config.toml"
+    if config is not None:
+        path.write_text(f'user = "{config}"\n')
+    settings = resolve(db=None, user=flag, environ={"TODO_CONFIG": str(path), **env})
+    assert settings.user_explicit is explicit

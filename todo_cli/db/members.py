@@ -1,0 +1,924 @@
+"""Members of a shared PostgreSQL: login roles the database itself keeps apart.
+
+On an isolated database each member logs in as their own role, and row-level
+security (policies from revision 0008) lets a session see and change only the
+rows of the users row named like its ``session_user``. The admin (the owner of
+the schema, who runs `todo db upgrade`) bypasses it and runs the commands
+here; members own nothing and hold their privileges through one group role.
+
+Isolation is turned on here, never by a migration: the policies are inert
+until row security is enabled, so a database nobody isolated works exactly as
+before, and a grant to members is only ever made together with row security.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from todo_cli.errors import DatabaseError, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from psycopg import sql
+    from sqlalchemy import Connection
+
+    from todo_cli.db.url import DatabaseURL
+    from todo_cli.settings import Settings
+
+# Holds every member's privileges; NOLOGIN. Server-wide, like every role.
+GROUP_ROLE: Final = "todo_member"
+# The tables row security keeps apart, parents first.
+ISOLATED_TABLES: Final = (
+    "users",
+    "tasks",
+    "task_tags",
+    "task_notes",
+    "task_dependencies",
+    "conversations",
+    "messages",
+    "operations",
+    "journal",
+)
+# A todo command holds one connection; a few scripts at once stay well under.
+DEFAULT_CONNECTION_LIMIT: Final = 10
+# 24 random bytes: 192 bits, URL-safe as base64url.
+PASSWORD_BYTES: Final = 24
+# Chosen passwords (--password-stdin) must be at least this long.
+PASSWORD_MIN: Final = 16
+# RFC 7677's minimum, and what PostgreSQL itself uses.
+SCRAM_ITERATIONS: Final = 4096
+# Identifier-safe: unquoted in a URL, no case folding surprises in SQL (the
+# name is always quoted), and within PostgreSQL's 63-byte identifiers.
+_ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
+_RESERVED = {"public", "none", "current_user", "session_user", "current_role", GROUP_ROLE}
+NEON_BYPASS_ROLE: Final = "neon_superuser"
+# Forced row security holds the tables' owner too, but it may turn it off.
+_OWNS_TABLES: Final = "owns the tables, so may turn row security off"
+_REVOKE_ALL: Final = (
+    f"REVOKE ALL ON {', '.join(ISOLATED_TABLES)}, alembic_version FROM {GROUP_ROLE}"
+)
+
+
+# --- passwords ----------------------------------------------------------------
+
+
+def generate_password() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(PASSWORD_BYTES)
+
+
+def _saslprep(password: str) -> bytes:
+    """The bytes SCRAM hashes: RFC 4013 SASLprep, or the raw bytes where it fails.
+
+    libpq prepares the password the same way before it logs in, and the server
+    falls back to the raw bytes for a password SASLprep refuses; a verifier
+    made here must be made from the same bytes.
+    """
+    import stringprep
+    import unicodedata
+
+    raw = password.encode("utf-8")
+    if password.isascii() and password.isprintable():
+        return raw  # SASLprep leaves printable ASCII as it is
+    mapped = "".join(
+        " " if stringprep.in_table_c12(ch) else "" if stringprep.in_table_b1(ch) else ch
+        for ch in password
+    )
+    prepared = unicodedata.normalize("NFKC", mapped)
+    prohibited = (
+        stringprep.in_table_a1,
+        stringprep.in_table_c12,
+        stringprep.in_table_c21_c22,
+        stringprep.in_table_c3,
+        stringprep.in_table_c4,
+        stringprep.in_table_c5,
+        stringprep.in_table_c6,
+        stringprep.in_table_c7,
+        stringprep.in_table_c8,
+        stringprep.in_table_c9,
+    )
+    if not prepared or any(test(ch) for ch in prepared for test in prohibited):
+        return raw
+    if any(stringprep.in_table_d1(ch) for ch in prepared) and (
+        any(stringprep.in_table_d2(ch) for ch in prepared)
+        or not (stringprep.in_table_d1(prepared[0]) and stringprep.in_table_d1(prepared[-1]))
+    ):
+        return raw
+    return prepared.encode("utf-8")
+
+
+def scram_verifier(
+    password: str, *, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS
+) -> str:
+    """A SCRAM-SHA-256 verifier (RFC 5802, RFC 7677) as PostgreSQL stores it.
+
+    `ALTER ROLE ... PASSWORD` given a verifier stores it as is: the plain
+    password never reaches the server, its statement log, or its replicas.
+    """
+    import hashlib
+    import hmac
+    import os
+    from base64 import b64encode
+
+    salt = os.urandom(16) if salt is None else salt
+    salted = hashlib.pbkdf2_hmac("sha256", _saslprep(password), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+
+    def b64(data: bytes) -> str:
+        return b64encode(data).decode("ascii")
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def check_password(password: str) -> str:
+    """A password a member is given (--password-stdin): long enough, one line."""
+    if "\n" in password or "\r" in password or "\0" in password:
+        raise InvalidInput("the password must be one line with no NUL character")
+    if len(password) < PASSWORD_MIN:
+        raise InvalidInput(
+            f"the password is shorter than {PASSWORD_MIN} characters",
+            hint="leave out --password-stdin and todo makes a 192-bit one",
+        )
+    return password
+
+
+# --- names and URLs -------------------------------------------------------------
+
+
+def validate_role_name(name: str) -> str:
+    if not _ROLE_NAME.fullmatch(name):
+        raise InvalidInput(
+            f"{name!r} cannot be a member's login name",
+            hint="use 1-63 letters, digits, _ and -, starting with a letter or _",
+        )
+    if name.lower() in _RESERVED or name.lower().startswith("pg_"):
+        raise InvalidInput(f"{name!r} is reserved", hint="choose another name")
+    return name
+
+
+def member_url(admin: DatabaseURL, name: str, password: str) -> str:
+    """The admin's URL as given, with the member's user name and password in it.
+
+    Host, port, database and options (sslmode, channel_binding) stay; a Neon
+    pooled host (``-pooler``) stays pooled, which is what members should use.
+    """
+    from urllib.parse import quote, unquote
+
+    raw = admin.raw
+    scheme, rest = raw.split("://", 1)
+    rest, hash_sign, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    at = rest.rfind("@")
+    hostpart = rest[at + 1 :] if at != -1 else rest
+    if question:
+        # libpq also takes the user and password as query parameters. The
+        # others stay exactly as written (re-encoding could change them).
+        query = "&".join(
+            part
+            for part in query.split("&")
+            if unquote(part.split("=", 1)[0]) not in {"user", "password"}
+        )
+    userinfo = f"{quote(name, safe='')}:{quote(password, safe='')}"
+    url = f"{scheme}://{userinfo}@{hostpart}"
+    if query:
+        url += "?" + query
+    if hash_sign:
+        url += "#" + fragment
+    return url
+
+
+# --- what a command's transaction learns in its first statement ---------------------
+
+
+@dataclass(frozen=True)
+class State:
+    """The schema revision and, on PostgreSQL, who this session is and whether RLS holds it."""
+
+    revision: str | None
+    isolated: bool = False
+    login: str | None = None
+    enrolled: bool = False
+
+
+# One statement, the one a command already spends on its revision check: mode
+# detection costs no round trip. `to_regclass` keeps it from failing on a
+# database at an older revision, which is then told to upgrade.
+STATE_SQL: Final = (
+    "SELECT version_num, "
+    "coalesce(row_security_active(to_regclass('tasks')), false) AS isolated, "
+    "session_user::text AS login, "
+    "EXISTS (SELECT 1 FROM users WHERE name = session_user::text) AS enrolled "
+    "FROM alembic_version"
+)
+
+
+def read_state(conn: Connection) -> State:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        row = conn.execute(text(STATE_SQL)).first()
+    except DBAPIError as exc:
+        message = str(getattr(exc, "orig", exc)).lower()
+        if "does not exist" in message:
+            return State(None)
+        raise
+    if row is None:
+        return State(None)
+    return State(str(row.version_num), bool(row.isolated), row.login, bool(row.enrolled))
+
+
+def acting_user(settings: Settings, state: State) -> str:
+    """Whose rows a command works on: on an isolated database, the login role's."""
+    if not state.isolated or state.login is None:
+        return settings.user
+    login = state.login
+    if settings.user_explicit and settings.user != login:
+        raise InvalidInput(
+            f"this database keeps its members apart and you are logged in as {login!r}, "
+            f"so {settings.user_source} cannot name {settings.user!r}",
+            hint=f"leave {settings.user_source} out, or use {settings.user}'s own URL",
+        )
+    if not state.enrolled:
+        raise DatabaseError(
+            f"{login!r} is no member of this database (it has no users row for that login)",
+            hint=f"ask its admin to run `todo db grant {login} --existing-role`",
+        )
+    return login
+
+
+# --- the admin's side ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bypass:
+    """A role row-level security does not hold, and why."""
+
+    name: str
+    reasons: tuple[str, ...]
+    can_login: bool
+
+    def describe(self) -> str:
+        return f"{self.name} ({', '.join(self.reasons)})"
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What `todo db isolate` found and did."""
+
+    group_created: bool
+    turned_on: bool
+    schema_create_revoked: bool
+    temp_revoked: bool
+    temp_left: bool
+    bypass: list[Bypass] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Granted:
+    name: str
+    url: str | None
+    role_created: bool
+    adopted_tasks: int | None
+    isolation: Isolation
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    tasks: int
+    conversations: int
+    last_activity: datetime | None
+    bypasses_rls: bool
+    can_login: bool
+    connection_limit: int
+    enrolled: bool
+
+
+@dataclass(frozen=True)
+class Revoked:
+    name: str
+    role_dropped: bool
+    purged_tasks: int | None
+    purged_conversations: int | None
+
+
+def mode(conn: Connection) -> str:
+    """`database-enforced`, `partial` or `application only`: what row security says."""
+    from sqlalchemy import text
+
+    if conn.dialect.name != "postgresql":
+        return "application only"
+    rows = conn.execute(
+        text(
+            "SELECT c.relrowsecurity AND c.relforcerowsecurity FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relname = ANY(:tables)"
+        ),
+        {"tables": list(ISOLATED_TABLES)},
+    ).scalars()
+    flags = list(rows)
+    if flags and all(flags) and len(flags) == len(ISOLATED_TABLES):
+        return "database-enforced"
+    return "partial" if any(flags) else "application only"
+
+
+def bypassing_roles(conn: Connection) -> list[Bypass]:
+    """Roles that see every member's rows: superusers, BYPASSRLS, the tables' owner, Neon's."""
+    from sqlalchemy import text
+
+    if conn.dialect.name != "postgresql":
+        return []
+    neon = conn.execute(
+        text("SELECT oid FROM pg_catalog.pg_roles WHERE rolname = :name"),
+        {"name": NEON_BYPASS_ROLE},
+    ).scalar()
+    rows = conn.execute(
+        text(
+            "SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcanlogin, "
+            "r.oid = (SELECT relowner FROM pg_catalog.pg_class "
+            "         WHERE oid = to_regclass('public.tasks')) AS owner, "
+            "CASE WHEN CAST(:neon AS oid) IS NULL THEN false "
+            "     ELSE pg_catalog.pg_has_role(r.oid, CAST(:neon AS oid), 'MEMBER') END AS neon "
+            "FROM pg_catalog.pg_roles r WHERE r.rolname NOT LIKE 'pg\\_%' ORDER BY r.rolname"
+        ),
+        {"neon": neon},
+    )
+    found = []
+    for row in rows:
+        reasons = [
+            reason
+            for reason, holds in (
+                ("superuser", row.rolsuper),
+                ("BYPASSRLS", row.rolbypassrls and not row.rolsuper),
+                (_OWNS_TABLES, row.owner),
+                (f"member of {NEON_BYPASS_ROLE}", row.neon and row.rolname != NEON_BYPASS_ROLE),
+            )
+            if holds
+        ]
+        if reasons:
+            found.append(Bypass(row.rolname, tuple(reasons), bool(row.rolcanlogin)))
+    return found
+
+
+@contextmanager
+def _admin_connection(settings: Settings) -> Iterator[Connection]:
+    """The admin's transaction: direct endpoint, the migrations' lock, the schema at head.
+
+    Taking the migrations' advisory lock means a grant never interleaves with an
+    upgrade that is changing the tables it grants on.
+    """
+    from todo_cli.db.migrate import migration_connection
+    from todo_cli.db.revisions import HEAD, mismatch, read_revision
+    from todo_cli.db.url import parse_url
+    from todo_cli.errors import InvalidUsage
+
+    db = parse_url(settings.database_url)
+    if db.backend != "postgresql":
+        raise InvalidUsage(
+            "members are a PostgreSQL matter: a SQLite file is one person's",
+            hint="point --db or TODO_DATABASE_URL at the shared PostgreSQL",
+        )
+    with migration_connection(settings) as conn:
+        revision = read_revision(conn, look_first=True)
+        if revision != HEAD:
+            raise mismatch(db.direct(settings.direct_database_url), revision)
+        _require_admin(conn)
+        yield conn
+
+
+def _require_admin(conn: Connection) -> None:
+    from sqlalchemy import text
+
+    row = conn.execute(
+        text(
+            "SELECT current_user::text AS me, c.relowner::regrole::text AS owner, "
+            "pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE') AS owns "
+            "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass('public.tasks')"
+        )
+    ).one()
+    if not row.owns:
+        raise DatabaseError(
+            f"refused: only the owner of todo's tables ({row.owner}) manages members, "
+            f"and you are logged in as {row.me}",
+            hint="use the admin URL, the one `todo db upgrade` runs with",
+        )
+
+
+def _execute(conn: Connection, statement: sql.Composable) -> None:
+    """A statement naming roles, composed with identifiers quoted by psycopg.
+
+    It goes to the driver directly, on the command's own transaction: it never
+    passes through SQLAlchemy's statement log, which --debug shows.
+    """
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute(statement)
+
+
+def _ensure_group(conn: Connection) -> bool:
+    """The group role, made NOLOGIN if missing; True when made now."""
+    from psycopg import sql
+    from sqlalchemy import text
+
+    row = conn.execute(
+        text(
+            "SELECT rolcanlogin, rolsuper OR rolbypassrls AS bypasses "
+            "FROM pg_catalog.pg_roles WHERE rolname = :name"
+        ),
+        {"name": GROUP_ROLE},
+    ).first()
+    if row is not None:
+        if row.rolcanlogin or row.bypasses:
+            raise DatabaseError(
+                f"the role {GROUP_ROLE} exists and can log in or bypass row security, "
+                "so todo will not grant through it",
+                hint=f"ALTER ROLE {GROUP_ROLE} NOLOGIN NOBYPASSRLS NOSUPERUSER, or drop it",
+            )
+        return False
+    _require_createrole(conn)
+    _execute(conn, sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(GROUP_ROLE)))
+    return True
+
+
+def _require_createrole(conn: Connection) -> None:
+    from sqlalchemy import text
+
+    # Neon's console roles create roles through their membership of neon_superuser.
+    allowed = conn.execute(
+        text(
+            "SELECT rolcreaterole OR rolsuper OR coalesce(pg_catalog.pg_has_role(current_user, "
+            "(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = :neon), 'MEMBER'), false) "
+            "FROM pg_catalog.pg_roles WHERE rolname = current_user"
+        ),
+        {"neon": NEON_BYPASS_ROLE},
+    ).scalar()
+    if not allowed:
+        raise DatabaseError(
+            "refused: making login roles needs CREATEROLE, which this admin role lacks",
+            hint="as a superuser: ALTER ROLE <admin> CREATEROLE (on Neon, console roles have it)",
+        )
+
+
+def grants() -> list[str]:
+    """Exactly the privileges todo's commands need, from the live table definitions.
+
+    UPDATE is granted column by column: the counters of users (never lowered:
+    a trigger refuses it), the undo marks of operations, and every non-key
+    column of the tables undo sets back, because undo sets back all of them
+    (messages too: their immutability trigger refuses any real change).
+    """
+    from todo_cli.db import journal_ddl
+    from todo_cli.db.schema import metadata
+
+    group = GROUP_ROLE
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {group}",
+        f"GRANT SELECT ON alembic_version TO {group}",
+        f"GRANT SELECT, INSERT ON users TO {group}",
+        f"GRANT UPDATE (task_counter, conversation_counter, operation_counter) ON users TO {group}",
+        f"GRANT SELECT, INSERT, DELETE ON operations TO {group}",
+        f"GRANT UPDATE (undoes, undone_by, open) ON operations TO {group}",
+        f"GRANT SELECT ON journal TO {group}",
+    ]
+    for table, key in journal_ddl.JOURNALED.items():
+        statements.append(f"GRANT SELECT, INSERT, DELETE ON {table} TO {group}")
+        settable = [c.name for c in metadata.tables[table].columns if c.name not in key]
+        if settable:
+            statements.append(f"GRANT UPDATE ({', '.join(settable)}) ON {table} TO {group}")
+    return statements
+
+
+def _schema_create_holders(conn: Connection) -> list[str]:
+    """Who besides the schema's owner may create objects in it (PUBLIC included)."""
+    from sqlalchemy import text
+
+    rows = conn.execute(
+        text(
+            "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END "
+            "FROM pg_catalog.pg_namespace n, aclexplode(n.nspacl) a "
+            "WHERE n.nspname = 'public' AND a.privilege_type = 'CREATE' "
+            "AND a.grantee <> n.nspowner"
+        )
+    ).scalars()
+    return list(rows)
+
+
+def _close_schema(conn: Connection) -> bool:
+    """No member may create objects in the schema; True when PUBLIC's CREATE was revoked here.
+
+    An object a member makes in public (a `lower(varchar)`, say) would be
+    picked by other members' queries before pg_catalog's and run as them.
+    PostgreSQL 15 and later grant nothing there by default; older ones grant
+    PUBLIC CREATE, which only the schema's owner can take back.
+    """
+    from sqlalchemy import text
+
+    holders = _schema_create_holders(conn)
+    revoked = False
+    if "PUBLIC" in holders:
+        owns = conn.execute(
+            text(
+                "SELECT pg_catalog.pg_has_role(current_user, nspowner, 'USAGE') "
+                "FROM pg_catalog.pg_namespace WHERE nspname = 'public'"
+            )
+        ).scalar()
+        if owns:
+            conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+            holders.remove("PUBLIC")
+            revoked = True
+    open_to_members = [name for name in holders if name in ("PUBLIC", GROUP_ROLE)]
+    if open_to_members:
+        raise DatabaseError(
+            f"{' and '.join(open_to_members)} may create objects in schema public, and so "
+            "could every member; isolation needs that closed",
+            hint="as the schema's owner or a superuser: REVOKE CREATE ON SCHEMA public FROM "
+            + ", ".join(open_to_members),
+        )
+    return revoked
+
+
+def _close_temp(conn: Connection) -> tuple[bool, bool]:
+    """Members create no temporary objects: (revoked now, still allowed).
+
+    Only the database's owner can take TEMPORARY from PUBLIC. Where the admin
+    is not, it stays, and is harmless to other members: temporary objects live
+    in the session that made them, and todo's functions search pg_temp last.
+    """
+    from sqlalchemy import text
+
+    row = conn.execute(
+        text(
+            "SELECT pg_catalog.pg_has_role(current_user, d.datdba, 'USAGE') AS owns, "
+            "EXISTS (SELECT 1 FROM aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a "
+            "        WHERE a.grantee = 0 AND a.privilege_type = 'TEMPORARY') AS public_temp "
+            "FROM pg_catalog.pg_database d WHERE d.datname = current_database()"
+        )
+    ).one()
+    if not row.public_temp:
+        return False, False
+    if not row.owns:
+        return False, True
+    database = conn.execute(text("SELECT current_database()")).scalar_one()
+    from psycopg import sql
+
+    _execute(
+        conn,
+        sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)),
+    )
+    return True, False
+
+
+def _check_bypass(conn: Connection) -> None:
+    """The admin, and the owner of the journal's definer functions, must bypass row security.
+
+    With FORCE, the tables' owner is held to the policies unless it is a
+    superuser or has BYPASSRLS: its own commands would see nothing, and the
+    journal's triggers, which run as that owner, could write nothing.
+    """
+    from sqlalchemy import text
+
+    active = conn.execute(text("SELECT row_security_active('public.tasks')")).scalar()
+    me = conn.execute(text("SELECT current_user::text")).scalar_one()
+    if active:
+        raise DatabaseError(
+            f"refused: {me} owns the tables but does not bypass row-level security, so with "
+            "isolation on it would see no rows and the journal could not be written",
+            hint=f"as a superuser: ALTER ROLE {me} BYPASSRLS; nothing was changed",
+        )
+    owner = conn.execute(
+        text(
+            "SELECT p.proowner::regrole::text AS owner "
+            "FROM pg_catalog.pg_proc p WHERE p.oid = 'public.todo_journal()'::regprocedure"
+        )
+    ).one()
+    bypassing = {found.name for found in bypassing_roles(conn) if found.reasons != (_OWNS_TABLES,)}
+    if owner.owner != me and owner.owner not in bypassing:
+        raise DatabaseError(
+            f"refused: the journal's functions belong to {owner.owner}, which does not bypass "
+            "row-level security",
+            hint=f"as a superuser: ALTER ROLE {owner.owner} BYPASSRLS; nothing was changed",
+        )
+
+
+def _isolate(conn: Connection) -> Isolation:
+    from sqlalchemy import text
+
+    group_created = _ensure_group(conn)
+    schema_revoked = _close_schema(conn)
+    temp_revoked, temp_left = _close_temp(conn)
+    turned_on = mode(conn) != "database-enforced"
+    # Row security first, grants after: at no moment do members hold a grant
+    # on a table that shows them everyone's rows.
+    for table in ISOLATED_TABLES:
+        conn.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
+        conn.execute(text(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"))
+    _check_bypass(conn)
+    conn.execute(text(_REVOKE_ALL))
+    for statement in grants():
+        conn.execute(text(statement))
+    return Isolation(
+        group_created=group_created,
+        turned_on=turned_on,
+        schema_create_revoked=schema_revoked,
+        temp_revoked=temp_revoked,
+        temp_left=temp_left,
+        bypass=bypassing_roles(conn),
+    )
+
+
+def isolate(settings: Settings) -> Isolation:
+    """Turn isolation on (or re-apply its grants after an upgrade): row security, group, grants."""
+    with _admin_connection(settings) as conn:
+        return _isolate(conn)
+
+
+def unisolate(settings: Settings) -> list[str]:
+    """Turn isolation off: members lose every grant first, then row security goes.
+
+    Returns the members, who can no longer use the database at all: without
+    row security a grant would show them every row.
+    """
+    from sqlalchemy import text
+
+    with _admin_connection(settings) as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = :name"), {"name": GROUP_ROLE}
+        ).first()
+        if exists:
+            conn.execute(text(_REVOKE_ALL))
+            conn.execute(text(f"REVOKE ALL ON SCHEMA public FROM {GROUP_ROLE}"))
+        for table in ISOLATED_TABLES:
+            conn.execute(text(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
+            conn.execute(text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
+        return [member.name for member in _members(conn)] if exists else []
+
+
+def _role(conn: Connection, name: str) -> Any:
+    from sqlalchemy import text
+
+    return conn.execute(
+        text(
+            "SELECT r.oid, r.rolcanlogin, r.rolsuper OR r.rolbypassrls AS bypasses, "
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m "
+            "        JOIN pg_catalog.pg_roles g ON g.oid = m.roleid "
+            "        WHERE g.rolname = :group AND m.member = r.oid) AS member "
+            "FROM pg_catalog.pg_roles r WHERE r.rolname = :name"
+        ),
+        {"name": name, "group": GROUP_ROLE},
+    ).first()
+
+
+def _task_count(conn: Connection, name: str) -> int | None:
+    from sqlalchemy import text
+
+    row = conn.execute(
+        text(
+            "SELECT (SELECT count(*) FROM tasks t WHERE t.user_id = u.id) AS tasks "
+            "FROM users u WHERE u.name = :name"
+        ),
+        {"name": name},
+    ).first()
+    return None if row is None else int(row.tasks)
+
+
+def grant(
+    settings: Settings,
+    name: str,
+    *,
+    password: str | None,
+    adopt: bool,
+    existing_role: bool,
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+) -> Granted:
+    """Make NAME a member: a login role in the group, and their users row.
+
+    The first grant turns isolation on. Returns the member's URL when a
+    password was set (a new role); an existing role keeps its password.
+    """
+    from psycopg import sql
+    from sqlalchemy import text
+
+    from todo_cli.db.url import parse_url
+    from todo_cli.redact import remember
+
+    name = validate_role_name(name)
+    with _admin_connection(settings) as conn:
+        me = conn.execute(text("SELECT current_user::text")).scalar_one()
+        if name == me:
+            raise InvalidInput(f"{name} is the admin role itself", hint="grant another name")
+        isolation = _isolate(conn)
+        adopted = _task_count(conn, name)
+        if adopted is not None and not adopt:
+            raise InvalidInput(
+                f"this database already has a user named {name!r} "
+                f"({adopted} task{'s' if adopted != 1 else ''}); nothing was changed",
+                hint=f"pass --adopt to give that user's rows to the new login {name}",
+            )
+        role = _role(conn, name)
+        url = None
+        if role is None:
+            _require_createrole(conn)
+            chosen = password if password is not None else generate_password()
+            verifier = scram_verifier(chosen)
+            remember(verifier)
+            _execute(
+                conn,
+                sql.SQL(
+                    "CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                    "NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT {limit} "
+                    "PASSWORD {verifier} IN ROLE {group}"
+                ).format(
+                    name=sql.Identifier(name),
+                    limit=sql.Literal(connection_limit),
+                    verifier=sql.Literal(verifier),
+                    group=sql.Identifier(GROUP_ROLE),
+                ),
+            )
+            url = member_url(parse_url(settings.database_url), name, chosen)
+        else:
+            if not existing_role:
+                raise InvalidInput(
+                    f"a role named {name!r} exists on this server already; nothing was changed",
+                    hint="pass --existing-role to make that login a member here (its password "
+                    f"stays; `todo db rotate {name}` sets a new one), or choose another name",
+                )
+            if password is not None:
+                raise InvalidInput(
+                    "--password-stdin sets a new role's password; an existing role keeps its own",
+                    hint=f"use `todo db rotate {name} --password-stdin`",
+                )
+            if role.bypasses:
+                raise InvalidInput(
+                    f"{name} is a superuser or has BYPASSRLS: no policy holds it, "
+                    "so it cannot be a member",
+                    hint="grant a role without those attributes",
+                )
+            if not role.member:
+                _execute(
+                    conn,
+                    sql.SQL("GRANT {} TO {}").format(
+                        sql.Identifier(GROUP_ROLE), sql.Identifier(name)
+                    ),
+                )
+        if adopted is None:
+            from uuid import uuid4
+
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, name, created_at, task_counter, "
+                    "conversation_counter, operation_counter) VALUES (:id, :name, now(), 0, 0, 0)"
+                ),
+                {"id": uuid4(), "name": name},
+            )
+        return Granted(name, url, role is None, adopted, isolation)
+
+
+def _require_member(conn: Connection, name: str) -> Any:
+    role = _role(conn, name)
+    if role is None:
+        raise NotFound(f"no role named {name!r} on this server", hint="see `todo db members`")
+    if not role.member:
+        raise InvalidInput(
+            f"{name!r} is a role but no todo member (not in {GROUP_ROLE}); todo leaves it alone",
+            hint="see `todo db members`",
+        )
+    return role
+
+
+def rotate(settings: Settings, name: str, *, password: str | None) -> str:
+    """A new password for a member; the old one stops working. Returns their URL."""
+    from psycopg import sql
+
+    from todo_cli.db.url import parse_url
+    from todo_cli.redact import remember
+
+    name = validate_role_name(name)
+    with _admin_connection(settings) as conn:
+        _require_member(conn, name)
+        chosen = password if password is not None else generate_password()
+        verifier = scram_verifier(chosen)
+        remember(verifier)
+        _execute(
+            conn,
+            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(verifier)
+            ),
+        )
+        return member_url(parse_url(settings.database_url), name, chosen)
+
+
+def revoke(
+    settings: Settings,
+    name: str,
+    *,
+    purge: bool,
+    confirm: Callable[[int, int], bool],
+) -> Revoked:
+    """Drop a member's role; with `purge`, delete their rows too (after `confirm`).
+
+    Roles are server-wide: the login goes for every database on the server. A
+    session it still holds fails from its next statement on (its session_user
+    names no role any more), so it can see nothing after the commit.
+    """
+    from psycopg import sql
+    from sqlalchemy import text
+
+    from todo_cli.errors import Declined
+
+    name = validate_role_name(name)
+    with _admin_connection(settings) as conn:
+        role = _role(conn, name)
+        if role is not None:
+            _require_member(conn, name)
+        elif not purge or _task_count(conn, name) is None:
+            raise NotFound(f"no role named {name!r} on this server", hint="see `todo db members`")
+        tasks = conversations = None
+        if purge:
+            counts = conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM tasks t WHERE t.user_id = u.id), "
+                    "(SELECT count(*) FROM conversations c WHERE c.user_id = u.id) "
+                    "FROM users u WHERE u.name = :name"
+                ),
+                {"name": name},
+            ).first()
+            tasks, conversations = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+            if not confirm(tasks, conversations):
+                raise Declined("nothing was changed")
+            # The cascade from users takes their tasks, conversations and
+            # operations (with their journal). The journal this very purge
+            # writes would keep an image of every deleted row: it goes too.
+            conn.execute(text("DELETE FROM users WHERE name = :name"), {"name": name})
+            conn.execute(text("DELETE FROM operations WHERE txid = txid_current()"))
+        if role is not None:
+            _execute(conn, sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+        return Revoked(name, role is not None, tasks, conversations)
+
+
+def _members(conn: Connection) -> list[Member]:
+    from sqlalchemy import text
+
+    bypass = {b.name for b in bypassing_roles(conn)}
+    rows = conn.execute(
+        text(
+            "SELECT r.rolname AS name, r.rolcanlogin, r.rolconnlimit, "
+            "u.id IS NOT NULL AS enrolled, "
+            "(SELECT count(*) FROM tasks t WHERE t.user_id = u.id) AS tasks, "
+            "(SELECT count(*) FROM conversations c WHERE c.user_id = u.id) AS conversations, "
+            "(SELECT max(o.created_at) FROM operations o WHERE o.user_id = u.id) AS last_activity "
+            "FROM pg_catalog.pg_auth_members m "
+            "JOIN pg_catalog.pg_roles g ON g.oid = m.roleid AND g.rolname = :group "
+            "JOIN pg_catalog.pg_roles r ON r.oid = m.member "
+            "LEFT JOIN users u ON u.name = r.rolname::text ORDER BY r.rolname"
+        ),
+        {"group": GROUP_ROLE},
+    )
+    return [
+        Member(
+            name=row.name,
+            tasks=int(row.tasks),
+            conversations=int(row.conversations),
+            last_activity=row.last_activity,
+            bypasses_rls=row.name in bypass,
+            can_login=bool(row.rolcanlogin),
+            connection_limit=int(row.rolconnlimit),
+            enrolled=bool(row.enrolled),
+        )
+        for row in rows
+    ]
+
+
+def members(settings: Settings) -> list[Member]:
+    with _admin_connection(settings) as conn:
+        return _members(conn)
+
+
+__all__ = [
+    "DEFAULT_CONNECTION_LIMIT",
+    "GROUP_ROLE",
+    "Bypass",
+    "Granted",
+    "Isolation",
+    "Member",
+    "Revoked",
+    "State",
+    "acting_user",
+    "bypassing_roles",
+    "grant",
+    "isolate",
+    "members",
+    "mode",
+    "read_state",
+    "revoke",
+    "rotate",
+    "scram_verifier",
+    "unisolate",
+]
