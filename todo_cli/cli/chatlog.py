@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from todo_cli.cli.app import settings
-from todo_cli.cli.options import Json, Limit, Yes, ask
+from todo_cli.cli.options import Json, Limit, WordsCommand, Yes, ask, unmark
 from todo_cli.domain.models import Role
 from todo_cli.errors import InvalidInput, InvalidUsage
 
@@ -256,7 +256,7 @@ def rename(
     chatlog.rename(settings(ctx), ref, wanted.title, report=renamed)
 
 
-@chat_app.command()
+@chat_app.command(cls=WordsCommand)
 def search(
     ctx: typer.Context,
     words: Annotated[
@@ -285,7 +285,8 @@ def search(
     from todo_cli.output.chat import hit_json, search_results
     from todo_cli.services import chatlog
 
-    query = parse_query(" ".join(words))
+    # `-word` is a word here, not an option; `--` only ends the options.
+    query = parse_query(" ".join(word for word in unmark(words) if word != "--"))
     hits = chatlog.search(settings(ctx), query, limit=limit or 20)
     if json:
         render.write_json_array(hit_json(hit) for hit in hits)
