@@ -362,17 +362,7 @@ def run_into_full_disk(
         )
 
 
-UNBUFFERED_IS_70 = pytest.param(
-    "PYTHONUNBUFFERED=1",
-    marks=pytest.mark.xfail(
-        strict=True,
-        reason="bug: with PYTHONUNBUFFERED=1 a failed write is 'unexpected OSError'"
-        " (exit 70), not an output error (74)",
-    ),
-)
-
-
-@pytest.mark.parametrize("buffering", ["stdout buffered", UNBUFFERED_IS_70])
+@pytest.mark.parametrize("buffering", ["stdout buffered", "PYTHONUNBUFFERED=1"])
 def test_a_list_to_a_full_disk_is_exit_74_with_one_error_line(todo: Todo, buffering: str) -> None:
     todo("add", "Buy milk")
     proc = run_into_full_disk(todo, buffering, "list")
@@ -383,16 +373,8 @@ def test_a_list_to_a_full_disk_is_exit_74_with_one_error_line(todo: Todo, buffer
 @pytest.mark.parametrize(
     "buffering",
     [
-        pytest.param(
-            "stdout buffered",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: after reporting the output error, stdout still holds the JSON;"
-                " the interpreter's flush at exit fails again ('Exception ignored ...')"
-                " and the process exits 120",
-            ),
-        ),
-        UNBUFFERED_IS_70,
+        "stdout buffered",
+        "PYTHONUNBUFFERED=1",
     ],
 )
 def test_an_add_whose_json_cannot_be_written_is_exit_74_with_one_error_line(
@@ -416,11 +398,6 @@ def test_an_add_whose_json_cannot_be_written_keeps_no_task(todo: Todo, buffering
     assert users(todo.url) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with stdout closed, sys.stdout is None and the write is"
-    " 'unexpected AttributeError' (exit 70), not an output error (74)",
-)
 def test_a_list_with_stdout_closed_is_exit_74_with_one_error_line(todo: Todo) -> None:
     todo("add", "Buy milk")
     proc = spawn(
@@ -758,11 +735,6 @@ def test_upgrade_at_head_says_already_at_head_and_changes_nothing(todo: Todo) ->
     assert sql_rows(todo.url, "SELECT id, title, updated_at FROM tasks") == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: `db downgrade base` at base is exit 2 'nothing to downgrade'"
-    " instead of 'already at base'",
-)
 def test_downgrade_to_base_at_base_says_already_at_base_and_changes_nothing(db_url: str) -> None:
     assert run_cli(["--db", db_url, "db", "downgrade", "base", "--yes"]).exit_code == 0
     result = run_cli(["--db", db_url, "db", "downgrade", "base", "--yes"])
@@ -856,11 +828,6 @@ def test_the_delete_prompt_names_the_task_as_typed_and_no_deletes_nothing(todo: 
     assert count(todo.url, "tasks") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the prompt's trailing space goes to input(), which writes it to stdout:"
-    " `todo delete 1 > file` leaves ' ' in the file",
-)
 def test_answering_the_delete_prompt_writes_nothing_to_stdout(todo: Todo) -> None:
     todo("add", "Buy milk")
     code, out, _ = answer_the_delete_prompt(todo, b"n\n")
@@ -996,14 +963,6 @@ def test_a_bulk_add_whose_tags_are_refused_keeps_none_of_its_tasks(todo: Todo) -
 def test_a_bulk_add_the_database_refuses_is_exit_2_naming_the_refusal(
     todo: Todo, backend: str, request: pytest.FixtureRequest
 ) -> None:
-    if backend.startswith("postgresql"):
-        request.node.add_marker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="bug: a refusal inside the bulk add's COPY escapes untranslated"
-                " (psycopg's own CheckViolation): exit 70 'unexpected CheckViolation'",
-            )
-        )
     refuse_inserts_into(todo.url, "task_tags")
     proc = todo.process("add", input=b"Buy milk\nCall mom +phone\nPay rent\n")
     assert proc.returncode == 2

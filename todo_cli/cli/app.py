@@ -71,9 +71,16 @@ def _flag_given(argv: Sequence[str], *flags: str) -> bool:
     return False
 
 
+# Commands whose --format names what they print (so JSON output means JSON
+# errors); for import and export it names a file format.
+_OUTPUT_FORMAT_COMMANDS = frozenset({"list", "show"})
+
+
 def _wants_json(argv: Sequence[str]) -> bool:
     if _flag_given(argv, "--json"):
         return True
+    if not _OUTPUT_FORMAT_COMMANDS & set(argv):
+        return False
     for i, arg in enumerate(argv):
         if arg == "--":
             break
@@ -134,6 +141,7 @@ def _traceback(exc: BaseException) -> None:
 LAZY_GROUPS = {
     "chat-log": ("todo_cli.cli.chatlog", "chat_app"),
     "db": ("todo_cli.cli.db", "db_app"),
+    "server": ("todo_cli.cli.server", "server_app"),
 }
 
 
@@ -187,6 +195,10 @@ class TodoGroup(TyperGroup):
         self, argv: list[str], prog_name: str | None, complete_var: str | None, **extra: Any
     ) -> int:
         _ARGV.set(tuple(argv))
+        if sys.stdout is None:  # started with stdout closed
+            from todo_cli.output.render import ClosedStdout
+
+            sys.stdout = ClosedStdout()
         as_json = _wants_json(argv)
         debug = debugging(argv)
         try:
@@ -232,6 +244,15 @@ class TodoGroup(TyperGroup):
             report("usage", exc.format_message(), as_json=as_json)
             return exc.exit_code
         except Exception as exc:
+            from todo_cli.output.render import as_output_error, reader_gone
+
+            failed = as_output_error(exc)
+            if isinstance(failed, OutputError):
+                if debug:
+                    _traceback(exc)
+                reader_gone()  # what is left in stdout's buffer must not fail at exit
+                report(failed.code, str(failed), as_json=as_json)
+                return failed.exit_code
             if debug:
                 _traceback(exc)
             report(

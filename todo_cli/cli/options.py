@@ -38,7 +38,14 @@ def ask(question: str, yes: bool, *, unasked: str | None = None) -> bool:
             unasked or f"{question.rstrip('?')} needs confirmation",
             hint="pass --yes; nothing was changed",
         )
-    return typer.confirm(question, default=False, err=True)
+    # Not click.confirm: it hands the prompt's last space to input(), which
+    # writes it to stdout, so `todo delete 1 > file` would leave " " in file.
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        sys.stderr.write("\n")  # end of input: the line the answer would have ended
+    return answer.strip().lower() in ("y", "yes")
 
 
 # Marks a word that starts with a dash (`-home`, a tag filter) so click does

@@ -43,8 +43,29 @@ def connected(
         raise
     except SQLAlchemyError as exc:
         raise translate(exc, db) from exc
+    except Exception as exc:
+        # Work done on the driver's own connection (COPY, executemany) raises
+        # the driver's errors; wrapped as SQLAlchemy would, they read the same.
+        wrapped = _as_dbapi_error(exc)
+        if wrapped is None:
+            raise
+        raise translate(wrapped, db) from exc
     finally:
         engine.dispose()
+
+
+def _as_dbapi_error(exc: Exception) -> Exception | None:
+    import sys
+
+    from sqlalchemy.exc import DBAPIError
+
+    for module in ("psycopg", "sqlite3"):
+        driver = sys.modules.get(module)
+        base = getattr(driver, "Error", None)
+        if base is not None and isinstance(exc, base):
+            wrapped: Exception = DBAPIError.instance(None, None, exc, base)
+            return wrapped
+    return None
 
 
 def translate(exc: BaseException, db: DatabaseURL) -> TodoError:

@@ -170,9 +170,59 @@ def reader_gone() -> None:
     """
     import os
 
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return  # no descriptor (ClosedStdout, a detached stream): nothing to redirect
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fd)
     os.close(devnull)
+
+
+# What a write to stdout fails with when the output cannot be written: a full
+# disk or quota, a file too large, an I/O error, a closed descriptor.
+_OUTPUT_ERRNOS = frozenset({"ENOSPC", "EDQUOT", "EFBIG", "EIO", "EBADF"})
+
+
+def as_output_error(exc: BaseException) -> Exception | None:
+    """The OutputError an OSError from writing the output is, or None.
+
+    Unbuffered stdout (PYTHONUNBUFFERED=1, or a write larger than the buffer)
+    fails in the write itself rather than in the flush.
+    """
+    import errno
+
+    from todo_cli.errors import OutputError
+
+    if isinstance(exc, BrokenPipeError) or not isinstance(exc, OSError):
+        return None
+    if errno.errorcode.get(exc.errno or 0) not in _OUTPUT_ERRNOS:
+        return None
+    return OutputError(f"cannot write the output: {exc.strerror or exc}")
+
+
+class ClosedStdout:
+    """Stands for a stdout the process was started without (`todo list 1>&-`).
+
+    Python sets sys.stdout to None then; writing to it must be the output
+    error it is, and a command that prints nothing must still succeed.
+    """
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import io
+
+        raise io.UnsupportedOperation("stdout is closed")
 
 
 def flush_stdout() -> None:

@@ -24,6 +24,13 @@ def deliver(report: Report[T] | None, result: T) -> T:
             from todo_cli.output.render import reader_gone
 
             reader_gone()
-        except OutputError as exc:
-            raise OutputError(exc.message, hint="nothing was changed") from None
+        except (OutputError, OSError) as exc:
+            from todo_cli.output.render import as_output_error, reader_gone
+
+            failed = exc if isinstance(exc, OutputError) else as_output_error(exc)
+            if not isinstance(failed, OutputError):
+                raise
+            # What stayed in stdout's buffer must not fail again at exit.
+            reader_gone()
+            raise OutputError(failed.message, hint="nothing was changed") from None
     return result
