@@ -4,6 +4,17 @@ from __future__ import annotations
 
 
 def main() -> None:
+    import sys
+
+    # A running command server (`todo server start`) runs the command in a warm
+    # child of its own; the client costs a few milliseconds and answers None
+    # whenever the command must run here instead (no server, a stale one...).
+    from todo_cli.server.client import run as run_on_server
+
+    code = run_on_server(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+
     import gc
 
     # One short-lived process: reference counting frees nearly everything, and

@@ -1,0 +1,919 @@
+"""The command server: lifecycle, fallback, security, signals, concurrency.
+
+Every test runs the real `todo` executable (the one next to this Python) in
+subprocesses, with a private runtime directory of its own, so a server a
+developer runs is never touched. What the command server must never change
+(the output, byte for byte) is tested by tests/test_server_battery.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from todo_cli.server import client as wire
+from todo_cli.server import server as server_module
+
+pytestmark = [pytest.mark.subprocess, pytest.mark.skipif(sys.platform != "linux", reason="Linux")]
+
+
+def todo_executable() -> list[str]:
+    """`todo` as installed next to this interpreter, else `python -m todo_cli`."""
+    script = Path(sys.executable).with_name("todo")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "todo_cli"]
+
+
+# --- running todo -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a shell sees of one `todo` run."""
+
+    code: int
+    stdout: bytes
+    stderr: bytes
+
+
+def run_todo(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    cwd: Path,
+    stdin: bytes | None = None,
+    umask: int = -1,
+    executable: Sequence[str] | None = None,
+    timeout: float = 120,
+) -> Outcome:
+    proc = subprocess.run(
+        [*(executable or todo_executable()), *args],
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        env=dict(env),
+        cwd=cwd,
+        umask=umask,
+        timeout=timeout,
+        check=False,
+    )
+    return Outcome(proc.returncode, proc.stdout, proc.stderr)
+
+
+def set_window_size(fd: int, rows: int, columns: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+
+def read_until(fd: int, marker: bytes, timeout: float = 60) -> bytes:
+    """Read from ``fd`` until ``marker`` appears (or end of file, or the timeout)."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while marker not in data and time.monotonic() < deadline:
+        if not select.select([fd], [], [], 0.1)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # a terminal whose other side closed
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def drain(fd: int) -> bytes:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# A tiny launcher that gives `todo` a controlling terminal, as a shell does for
+# a foreground job, so that Ctrl-C typed at the terminal becomes SIGINT.
+WITH_TERMINAL = (
+    "import fcntl, os, sys, termios; os.setsid(); "
+    "fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def start_on_terminal(
+    args: Sequence[str], env: Mapping[str, str], cwd: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    """`todo` with stdin, stdout and stderr on a new terminal it controls; (process, master)."""
+    master, slave = pty.openpty()
+    set_window_size(slave, 24, 80)
+    exe = todo_executable()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WITH_TERMINAL, *exe[:1], *exe[1:], *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=dict(env),
+        cwd=cwd,
+    )
+    os.close(slave)
+    return proc, master
+
+
+# --- a server for one test --------------------------------------------------------------------
+
+
+@dataclass
+class ServerHandle:
+    """A command server in a private runtime directory, and the environment to reach it."""
+
+    env: dict[str, str]
+    cwd: Path
+    runtime: Path
+    started: list[int] = field(default_factory=list)
+    package: str | None = None  # the todo_cli directory it serves, if not this one
+
+    @property
+    def path(self) -> str:
+        found = wire.socket_path(self.env, check=False, package=self.package)
+        assert found is not None
+        return found
+
+    def status(self) -> dict[str, Any] | None:
+        return server_module.query_status(self.path)
+
+    def served(self) -> int:
+        found = self.status()
+        assert found is not None, "no server is running"
+        return int(found["commands_served"])
+
+    def todo(self, *args: str, stdin: bytes | None = None, **env: str) -> Outcome:
+        return run_todo(args, self.env | env, cwd=self.cwd, stdin=stdin)
+
+    def start(self, *extra: str) -> int:
+        result = self.todo("server", "start", "--json", *extra, TODO_SERVER="off")
+        assert result.code == 0, result.stderr
+        pid = int(json.loads(result.stdout)["pid"])
+        self.started.append(pid)
+        return pid
+
+    def stop(self) -> None:
+        self.todo("server", "stop", TODO_SERVER="off")
+
+    def wait_for(self, check: Callable[[], bool], timeout: float = 30) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return True
+            time.sleep(0.05)
+        return check()
+
+    def log(self) -> str:
+        logs = list((self.runtime / "todo-cli").glob("*.log"))
+        return "".join(p.read_text("utf-8", "replace") for p in logs)
+
+
+def short_private_dir() -> Path:
+    """A runtime directory: private, and short (a socket path has ~107 bytes)."""
+    return Path(tempfile.mkdtemp(prefix="todo-rt-", dir="/tmp"))
+
+
+@pytest.fixture
+def runtime_dir() -> Iterator[Path]:
+    path = short_private_dir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def base_environment(runtime: Path, url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TODO_SERVER")}
+    # Bytecode as a user's `todo` has it: written once, then read.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env | {
+        "XDG_RUNTIME_DIR": str(runtime),
+        "TODO_DATABASE_URL": url,
+        "TODO_USER": "alice",
+        "TERM": "xterm-256color",
+    }
+
+
+@pytest.fixture
+def served(runtime_dir: Path, tmp_path: Path) -> Iterator[ServerHandle]:
+    """A running server, and the environment (a SQLite database in tmp_path) to use it."""
+    handle = ServerHandle(
+        env=base_environment(runtime_dir, "sqlite:///todo.db"), cwd=tmp_path, runtime=runtime_dir
+    )
+    handle.start("--idle", "0")
+    yield handle
+    handle.stop()
+    for pid in handle.started:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def unserved(runtime_dir: Path, tmp_path: Path) -> ServerHandle:
+    """The environment of `served`, with no server started."""
+    return ServerHandle(
+        env=base_environment(runtime_dir, "sqlite:///todo.db"), cwd=tmp_path, runtime=runtime_dir
+    )
+
+
+def titles(handle: ServerHandle) -> list[str]:
+    result = handle.todo("list", "--all", "--json", TODO_SERVER="off")
+    assert result.code == 0, result.stderr
+    return [task["title"] for task in json.loads(result.stdout)]
+
+
+# --- lifecycle --------------------------------------------------------------------------------
+
+
+def test_a_command_is_served_and_prints_what_it_would_print(served: ServerHandle) -> None:
+    before = served.served()
+    result = served.todo("add", "--json", "Buy milk")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["title"] == "Buy milk"
+    assert served.served() == before + 1
+    assert titles(served) == ["Buy milk"]
+
+
+def test_python_dash_m_is_served_too(served: ServerHandle) -> None:
+    before = served.served()
+    result = run_todo(
+        ["--version"], served.env, cwd=served.cwd, executable=[sys.executable, "-m", "todo_cli"]
+    )
+    assert result.code == 0
+    assert result.stdout.startswith(b"todo ")
+    assert served.served() == before + 1
+
+
+def test_start_twice_reports_the_running_server(served: ServerHandle) -> None:
+    result = served.todo("server", "start", "--json", TODO_SERVER="off")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout) == {"pid": served.started[0], "already_running": True}
+
+
+def test_status_reports_pid_version_uptime_memory_and_commands(served: ServerHandle) -> None:
+    served.todo("--version")
+    result = served.todo("server", "status", "--json", TODO_SERVER="off")
+    assert result.code == 0, result.stderr
+    status = json.loads(result.stdout)
+    from todo_cli import __version__
+
+    assert status["pid"] == served.started[0]
+    assert status["version"] == __version__
+    assert status["uptime_s"] >= 0
+    assert status["rss_bytes"] > 10 * 1024 * 1024
+    assert 0 < status["private_bytes"] < status["rss_bytes"]
+    assert status["commands_served"] >= 1
+    assert status["running"] == []
+    assert status["socket"] == served.path
+    people = served.todo("server", "status", TODO_SERVER="off")
+    assert people.code == 0
+    assert re.search(rb"^memory +[\d.]+ MiB resident", people.stdout, re.M)
+
+
+def test_status_shows_a_running_commands_private_memory(served: ServerHandle) -> None:
+    proc = subprocess.Popen(
+        [*todo_executable(), "add"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=served.env,
+        cwd=served.cwd,
+    )
+    try:
+        assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
+        (child,) = _status(served)["running"]
+        assert child["private_bytes"] > 0
+    finally:
+        _, err = proc.communicate(b"from a pipe\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert titles(served) == ["from a pipe"]
+
+
+def _status(handle: ServerHandle) -> dict[str, Any]:
+    found = handle.status()
+    assert found is not None
+    return found
+
+
+def test_status_without_a_server_is_exit_1(unserved: ServerHandle) -> None:
+    result = unserved.todo("server", "status")
+    assert result.code == 1
+    assert result.stderr == (
+        b"error: no command server is running (start one: todo server start)\n"
+    )
+
+
+def test_stop_stops_it_and_removes_the_socket(served: ServerHandle) -> None:
+    pid = served.started[0]
+    result = served.todo("server", "stop", TODO_SERVER="off")
+    assert result.code == 0, result.stderr
+    assert result.stderr == f"stopped the command server (pid {pid})\n".encode()
+    assert not os.path.exists(served.path)
+    assert not _alive(pid)
+    assert served.todo("server", "stop").stderr == b"no command server was running\n"
+
+
+def test_stop_through_the_server_itself_does_not_wait_for_itself(served: ServerHandle) -> None:
+    started = time.monotonic()
+    result = served.todo("server", "stop")
+    assert result.code == 0, result.stderr
+    assert time.monotonic() - started < 3
+    assert served.wait_for(lambda: not _alive(served.started[0]), timeout=10)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def test_it_exits_after_the_idle_time(unserved: ServerHandle) -> None:
+    pid = unserved.start("--idle", "1")
+    assert unserved.wait_for(lambda: not _alive(pid), timeout=15)
+    assert not os.path.exists(unserved.path)
+
+
+def test_idle_time_comes_from_the_environment(unserved: ServerHandle) -> None:
+    result = unserved.todo("server", "start", "--json", TODO_SERVER_IDLE="1", TODO_SERVER="off")
+    assert result.code == 0, result.stderr
+    pid = int(json.loads(result.stdout)["pid"])
+    assert unserved.wait_for(lambda: not _alive(pid), timeout=15)
+
+
+def test_a_bad_idle_setting_is_a_config_error(unserved: ServerHandle) -> None:
+    result = unserved.todo("server", "start", TODO_SERVER_IDLE="soon", TODO_SERVER="off")
+    assert result.code == 3
+    assert b"TODO_SERVER_IDLE is not a number of seconds: 'soon'" in result.stderr
+
+
+def test_auto_starts_a_server_on_first_use(unserved: ServerHandle) -> None:
+    first = unserved.todo("add", "first", TODO_SERVER="auto")
+    assert first.code == 0, first.stderr
+    assert unserved.wait_for(lambda: unserved.status() is not None)
+    try:
+        before = unserved.served()
+        second = unserved.todo("add", "second", TODO_SERVER="auto")
+        assert second.code == 0, second.stderr
+        assert unserved.served() == before + 1
+        assert titles(unserved) == ["first", "second"]
+    finally:
+        unserved.stop()
+
+
+def test_auto_in_the_config_file_starts_one_too(unserved: ServerHandle) -> None:
+    config = unserved.cwd / "config.toml"
+    config.write_text('server = "auto"  # start on first use\nserver_idle_timeout = 600\n')
+    assert unserved.todo("--version", TODO_CONFIG=str(config)).code == 0
+    assert unserved.wait_for(lambda: unserved.status() is not None)
+    try:
+        assert _status(unserved)["idle_timeout_s"] == 600
+        assert unserved.todo("list", TODO_CONFIG=str(config)).code == 0
+    finally:
+        unserved.stop()
+
+
+def test_off_ignores_a_running_server(served: ServerHandle) -> None:
+    before = served.served()
+    assert served.todo("add", "here", TODO_SERVER="off").code == 0
+    config = served.cwd / "config.toml"
+    config.write_text('server = "off"\n')
+    assert served.todo("list", TODO_CONFIG=str(config)).code == 0
+    assert served.served() == before
+
+
+def test_the_server_holds_no_database_connection(served: ServerHandle) -> None:
+    assert served.todo("add", "one").code == 0
+    assert served.todo("list").code == 0
+    pid = served.started[0]
+    targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    assert not [t for t in targets if t.endswith((".db", ".db-wal", ".db-journal"))]
+    inet = _inet_socket_inodes(pid)
+    assert not [t for t in targets if t.startswith("socket:[") and t[8:-1] in inet]
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    assert "todo.db" not in maps
+
+
+def _inet_socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for table in ("tcp", "tcp6", "udp", "udp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                inodes.add(line.split()[9])
+    return inodes
+
+
+def test_twenty_clients_at_once_all_succeed(served: ServerHandle) -> None:
+    before = served.served()
+    procs = [
+        subprocess.Popen(
+            [*todo_executable(), "add", f"task {i}"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=served.env,
+            cwd=served.cwd,
+        )
+        for i in range(20)
+    ]
+    results = [(p, *p.communicate(timeout=120)) for p in procs]
+    assert [(p.returncode, err) for p, _, err in results if p.returncode] == []
+    assert sorted(titles(served)) == sorted(f"task {i}" for i in range(20))
+    assert served.served() == before + 20
+    numbers = json.loads(served.todo("list", "--json", TODO_SERVER="off").stdout)
+    assert sorted(t["number"] for t in numbers) == list(range(1, 21))
+
+
+# --- the same process state as a fresh process ------------------------------------------------
+
+
+def test_relative_sqlite_url_is_the_clients_working_directory(served: ServerHandle) -> None:
+    elsewhere = served.cwd / "elsewhere"
+    elsewhere.mkdir()
+    before = served.served()
+    result = run_todo(
+        ["add", "there"], served.env | {"TODO_DATABASE_URL": "sqlite:///rel.db"}, cwd=elsewhere
+    )
+    assert result.code == 0, result.stderr
+    assert served.served() == before + 1
+    assert (elsewhere / "rel.db").exists()
+    assert not (served.cwd / "rel.db").exists()
+
+
+def test_umask_applies_to_the_files_a_command_creates(served: ServerHandle) -> None:
+    # todo creates its database 0600 whatever the umask; a umask that takes
+    # the owner's write bit too shows whether the command ran under the
+    # client's umask (0400) or the server's (0600). Compared with the same
+    # command run without the server, so the outcome (and the exit code, for
+    # a user whom the read-only file stops) is the same either way.
+    seen = {}
+    for side, env in (("off", served.env | {"TODO_SERVER": "off"}), ("on", served.env)):
+        where = served.cwd / f"mask-{side}"
+        where.mkdir()
+        result = run_todo(["add", "x"], env, cwd=where, umask=0o277)
+        seen[side] = (result.code, (where / "todo.db").stat().st_mode & 0o777)
+    assert seen["on"] == seen["off"]
+    assert seen["on"][1] == 0o400
+    assert served.served() == 1
+
+
+def test_a_deleted_working_directory_behaves_as_without_the_server(served: ServerHandle) -> None:
+    gone = served.cwd / "gone"
+    outcomes = []
+    for mode in ("off", "on"):
+        gone.mkdir()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import os, sys; os.rmdir(os.getcwd()); os.execv(sys.argv[1], sys.argv[1:])",
+                *todo_executable(),
+                "--version",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=served.env | {"TODO_SERVER": mode},
+            cwd=gone,
+        )
+        out, err = proc.communicate(timeout=60)
+        outcomes.append((proc.returncode, out, err))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_the_terminal_window_size_reaches_the_command(served: ServerHandle) -> None:
+    served.todo("add", " ".join(f"word{i}" for i in range(30)))
+    screens = []
+    for mode in ("off", "on"):
+        master, slave = pty.openpty()
+        set_window_size(slave, 30, 50)
+        proc = subprocess.Popen(
+            [*todo_executable(), "list"],
+            stdin=subprocess.DEVNULL,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            env=served.env | {"TODO_SERVER": mode, "NO_COLOR": "1"},
+            cwd=served.cwd,
+        )
+        os.close(slave)
+        screen = drain(master)
+        proc.communicate(timeout=60)
+        os.close(master)
+        screens.append(screen)
+    assert screens[0] == screens[1]
+    assert max(len(line) for line in screens[1].decode().splitlines()) <= 50
+
+
+# --- signals ----------------------------------------------------------------------------------
+
+
+def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(served: ServerHandle) -> None:
+    served.todo("add", "keep me")
+    seen = []
+    for mode in ("off", "on"):
+        before = served.served()
+        proc, master = start_on_terminal(
+            ["delete", "1"], served.env | {"TODO_SERVER": mode}, served.cwd
+        )
+        try:
+            screen = read_until(master, b"[y/N]: ")
+            assert b"delete #1" in screen
+            reader = _status(served)["running"][0]["pid"] if mode == "on" else proc.pid
+            # Typed before the read starts, Ctrl-C would be lost by any Python
+            # (the signal lands between the prompt and the read).
+            assert served.wait_for(functools.partial(_sleeping, reader, "wait_woken", "tty"))
+            os.write(master, b"\x03")  # Ctrl-C, as typed
+            proc.wait(timeout=60)
+            screen += drain(master)
+        finally:
+            os.close(master)
+        seen.append((proc.returncode, screen))
+        assert served.served() == before + (mode == "on")
+    assert seen[0] == seen[1]
+    assert seen[0][0] == 130
+    assert titles(served) == ["keep me"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_to_the_client_ends_the_command_as_without_the_server(
+    served: ServerHandle, signum: int
+) -> None:
+    outcomes = []
+    for mode in ("off", "on"):
+        proc = subprocess.Popen(
+            [*todo_executable(), "add"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=served.env | {"TODO_SERVER": mode},
+            cwd=served.cwd,
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(b"never added\n")
+        proc.stdin.flush()
+        reader = proc.pid
+        if mode == "on":
+            assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
+            reader = _status(served)["running"][0]["pid"]
+        # Past the imports and the argument parsing: blocked reading stdin.
+        assert served.wait_for(functools.partial(_reading_a_pipe, reader))
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+        outcomes.append((proc.returncode, out, err))
+    assert outcomes[0] == outcomes[1]
+    expected = 130 if signum == signal.SIGINT else -signum
+    assert outcomes[1][0] == expected
+    assert titles(served) == []
+    assert served.wait_for(lambda: _status(served)["running"] == [], timeout=10)
+
+
+def _reading_a_pipe(pid: int) -> bool:
+    """Whether ``pid`` sleeps in a read of a pipe (as `todo add` does on piped stdin)."""
+    return _sleeping(pid, "pipe")
+
+
+def _sleeping(pid: int, *where: str) -> bool:
+    """Whether ``pid`` sleeps in a kernel function whose name has one of ``where``."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0]
+        wchan = Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+    return state == b"S" and any(w in wchan for w in where)
+
+
+def test_a_killed_client_takes_its_command_with_it(served: ServerHandle) -> None:
+    proc = subprocess.Popen(
+        [*todo_executable(), "add"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=served.env,
+        cwd=served.cwd,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(b"never added\n")
+    proc.stdin.flush()
+    assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
+    (child,) = _status(served)["running"]
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert served.wait_for(lambda: not _alive(child["pid"]), timeout=10)
+    assert served.wait_for(lambda: _status(served)["running"] == [], timeout=10)
+    assert titles(served) == []
+
+
+def test_ignored_signals_stay_ignored_in_the_command(served: ServerHandle) -> None:
+    # `nohup todo ...`: SIGHUP ignored by the client must be ignored by the command.
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+            "os.execv(sys.argv[1], sys.argv[1:])",
+            *todo_executable(),
+            "add",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=served.env,
+        cwd=served.cwd,
+    )
+    assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
+    (child,) = _status(served)["running"]
+    os.kill(child["pid"], signal.SIGHUP)
+    _, err = proc.communicate(b"survived\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert titles(served) == ["survived"]
+
+
+# --- fallback ---------------------------------------------------------------------------------
+
+
+def test_no_server_runs_the_command_here(unserved: ServerHandle) -> None:
+    result = unserved.todo("add", "--json", "alone")
+    assert result.code == 0, result.stderr
+    assert titles(unserved) == ["alone"]
+
+
+def test_a_stale_socket_file_runs_the_command_here_once(unserved: ServerHandle) -> None:
+    directory = Path(wire.runtime_dir(unserved.env))
+    directory.mkdir(mode=0o700)
+    dead = socket.socket(socket.AF_UNIX)
+    dead.bind(unserved.path)
+    dead.close()  # the file stays, nobody listens: ECONNREFUSED
+    result = unserved.todo("add", "once")
+    assert result.code == 0, result.stderr
+    assert titles(unserved) == ["once"]
+
+
+class FakeServer:
+    """A stand-in for a broken or foreign server, on the socket path `todo` will try."""
+
+    def __init__(self, path: str, behave: Callable[[socket.socket], None]) -> None:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        self.listener = socket.socket(socket.AF_UNIX)
+        self.listener.bind(path)
+        self.listener.listen(8)
+        self.connections = 0
+        self.behave = behave
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                self.behave(conn)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _read_request(conn: socket.socket) -> None:
+    header = conn.recv(wire.HEADER_SIZE)
+    size = int.from_bytes(header[8:12], "little")
+    while size > 0:
+        chunk = conn.recv(min(size, 65536))
+        if not chunk:
+            return
+        size -= len(chunk)
+
+
+def _hangs(conn: socket.socket) -> None:
+    _read_request(conn)
+    time.sleep(wire.HANDSHAKE_TIMEOUT_S + 2)
+
+
+def _cancelled(conn: socket.socket) -> None:
+    """A server too slow to answer in time, honouring the client's CANCEL."""
+    _read_request(conn)
+    assert conn.recv(1) == wire.CANCEL
+    conn.sendall(wire.CANCELLED + bytes(4))
+
+
+def _refuses(conn: socket.socket) -> None:
+    _read_request(conn)
+    conn.sendall(wire.REFUSED + wire.REFUSED_VERSION.to_bytes(4, "little"))
+
+
+def _garbage(conn: socket.socket) -> None:
+    _read_request(conn)
+    conn.sendall(b"HTTP/1.1 400 Bad Request\r\n")
+
+
+@pytest.mark.parametrize(
+    "behave",
+    [lambda conn: None, _refuses, _garbage, _hangs, _cancelled],
+    ids=["closes-at-once", "refuses", "answers-garbage", "never-answers", "too-slow"],
+)
+def test_a_broken_server_means_the_command_runs_here_exactly_once(
+    unserved: ServerHandle, behave: Callable[[socket.socket], None]
+) -> None:
+    fake = FakeServer(unserved.path, behave)
+    try:
+        result = unserved.todo("add", "--json", "exactly once")
+    finally:
+        fake.close()
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["title"] == "exactly once"
+    assert fake.connections == 1
+    assert titles(unserved) == ["exactly once"]
+
+
+def _accepts_then_dies(conn: socket.socket) -> None:
+    _read_request(conn)
+    # READY: the command is the server's now; then the server "crashes".
+    conn.sendall(wire.READY + os.getpid().to_bytes(4, "little"))
+
+
+def test_a_server_that_dies_after_accepting_is_never_a_second_run(
+    unserved: ServerHandle,
+) -> None:
+    fake = FakeServer(unserved.path, _accepts_then_dies)
+    try:
+        result = unserved.todo("add", "at most once")
+    finally:
+        fake.close()
+    assert result.code == wire.LOST
+    assert result.stderr.startswith(b"error: the command server stopped before the command")
+    assert titles(unserved) == []  # the fake ran nothing, and the client did not either
+
+
+def _accepts_and_exits_5(conn: socket.socket) -> None:
+    _read_request(conn)
+    conn.sendall(wire.READY + os.getpid().to_bytes(4, "little"))
+    conn.sendall(wire.EXIT + (5).to_bytes(4, "little"))
+
+
+def test_the_exit_code_is_the_commands(unserved: ServerHandle) -> None:
+    fake = FakeServer(unserved.path, _accepts_and_exits_5)
+    try:
+        result = unserved.todo("add", "x")
+    finally:
+        fake.close()
+    assert result == Outcome(5, b"", b"")
+
+
+def test_another_interpreter_setup_runs_the_command_here(served: ServerHandle) -> None:
+    before = served.served()
+    result = served.todo("add", "here", PYTHONWARNINGS="ignore::DeprecationWarning")
+    assert result.code == 0, result.stderr
+    assert served.served() == before
+    assert titles(served) == ["here"]
+
+
+@pytest.fixture
+def copied_package(tmp_path: Path) -> Path:
+    """A copy of todo_cli, importable through PYTHONPATH, to change under a server."""
+    import todo_cli
+
+    site = tmp_path / "site"
+    shutil.copytree(
+        Path(todo_cli.__file__).parent,
+        site / "todo_cli",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    return site
+
+
+@pytest.mark.parametrize("change", ["version", "code"])
+def test_changed_code_is_never_served_by_the_old_server(
+    unserved: ServerHandle, copied_package: Path, change: str
+) -> None:
+    handle = ServerHandle(
+        env=unserved.env | {"PYTHONPATH": str(copied_package)},
+        cwd=unserved.cwd,
+        runtime=unserved.runtime,
+        package=str(copied_package / "todo_cli"),
+    )
+    old = handle.start("--idle", "0")
+    try:
+        assert handle.todo("--version").code == 0
+        init = copied_package / "todo_cli" / "__init__.py"
+        if change == "version":
+            init.write_text(init.read_text().replace('__version__ = "', '__version__ = "9.'))
+        else:
+            (copied_package / "todo_cli" / "cli" / "app.py").touch()
+        result = handle.todo("--version")
+        assert result.code == 0, result.stderr
+        if change == "version":
+            assert result.stdout.startswith(b"todo 9.")
+        # The old server stops, and starts a successor with the new code.
+        assert handle.wait_for(lambda: not _alive(old), timeout=15)
+        assert handle.wait_for(lambda: handle.status() is not None)
+        new = _status(handle)
+        assert new["pid"] != old
+        assert handle.todo("--version").stdout == result.stdout
+        assert handle.served() == new["commands_served"] + 1
+    finally:
+        handle.stop()
+
+
+# --- security ---------------------------------------------------------------------------------
+
+
+def test_socket_and_directory_are_private(served: ServerHandle) -> None:
+    directory = Path(served.path).parent
+    assert directory.stat().st_mode & 0o777 == 0o700
+    assert os.stat(served.path).st_mode & 0o777 == 0o600
+    assert directory.stat().st_uid == os.getuid()
+
+
+def test_a_directory_others_can_enter_is_not_used(unserved: ServerHandle) -> None:
+    directory = Path(wire.runtime_dir(unserved.env))
+    directory.mkdir(mode=0o700)
+    fake = FakeServer(unserved.path, _accepts_and_exits_5)
+    directory.chmod(0o755)
+    try:
+        result = unserved.todo("add", "here")
+    finally:
+        fake.close()
+    assert result.code == 0, result.stderr
+    assert fake.connections == 0
+    assert titles(unserved) == ["here"]
+    refused = unserved.todo("server", "start", TODO_SERVER="off")
+    assert refused.code == 3
+    assert b"is not a private directory of this user" in refused.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to connect as another user")
+def test_the_server_refuses_another_user(served: ServerHandle) -> None:
+    # Open the directories and the socket for this test only: the uid check must
+    # hold alone.
+    directory = Path(served.path).parent
+    served.runtime.chmod(0o711)
+    directory.chmod(0o711)
+    os.chmod(served.path, 0o666)
+    before = served.served()
+    script = (
+        "import os, socket, sys\n"
+        "os.setgid(65534)\n"
+        "os.setuid(65534)\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "s.connect(sys.argv[1])\n"
+        "try:\n"
+        "    s.sendall(b'todo' + bytes((1, ord('s'), 0, 0)) + bytes(4))\n"
+        "    print('answered' if s.recv(64) else 'closed')\n"
+        "except OSError:  # reset, or a broken pipe: closed before reading\n"
+        "    print('closed')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, served.path],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    directory.chmod(0o700)
+    served.runtime.chmod(0o700)
+    # Closed unanswered (reset or a broken pipe: the request was never read).
+    assert result.stdout.strip() == b"closed", result.stderr
+    assert "refused a connection from uid 65534" in served.log()
+    assert served.served() == before
+
+
+def test_the_server_environment_keeps_no_database_credentials(unserved: ServerHandle) -> None:
+    result = unserved.todo(
+        "server",
+        "start",
+        "--json",
+        TODO_SERVER="off",
+        TODO_DATABASE_URL="postgresql://u:secret@db.invalid/x",
+        PGPASSWORD="secret",
+    )
+    assert result.code == 0, result.stderr
+    pid = int(json.loads(result.stdout)["pid"])
+    try:
+        assert b"secret" not in Path(f"/proc/{pid}/environ").read_bytes()
+    finally:
+        unserved.stop()

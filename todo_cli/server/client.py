@@ -1,0 +1,534 @@
+"""The command server's client: hands one command line to a warm server.
+
+`todo` calls :func:`run` before it imports anything else, so this module must
+cost next to nothing: it imports ``os`` and ``sys`` (loaded by every Python
+start with site) and the C halves of ``socket`` and ``signal`` (``_socket``,
+``_signal``): the Python wrappers would add ``enum`` and ``selectors``, about
+as much again as the whole interpreter start. ``typing`` is not imported
+either (see ``TYPE_CHECKING`` below).
+
+One connection per command, on a Unix socket in a private directory:
+
+* client -> server: a 12-byte header (``MAGIC``, protocol, operation, two
+  spare bytes, body length) and a body of NUL-separated fields. The first
+  ``sendmsg`` carries stdin, stdout, stderr and the working directory as
+  SCM_RIGHTS file descriptors, so the command reads and writes the client's
+  own terminal, pipes or files.
+* server -> client: 5-byte messages, a kind and a little-endian int32:
+  ``READY pid`` (the command starts: where to forward signals), then
+  ``EXIT code`` or ``SIGNALED signum``; or ``REFUSED reason`` (stale code,
+  another version...: run it here). ``CANCELLED`` answers a ``CANCEL``.
+* client -> server, only when no answer comes in time: one ``CANCEL`` byte.
+  Together with ``READY`` it makes running a command twice impossible (see
+  :func:`_handoff`).
+"""
+
+import os
+import sys
+
+# Not typing.TYPE_CHECKING: importing typing would cost more than this module.
+# Type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import signal as _signal
+    import socket as _socket
+    from collections.abc import Mapping
+else:
+    import _signal
+    import _socket
+
+MAGIC = b"todo"
+PROTOCOL = 1
+HEADER_SIZE = 12
+MESSAGE_SIZE = 5
+
+# Operations (the header's fifth byte).
+OP_RUN = ord("r")
+OP_STATUS = ord("s")
+OP_STOP = ord("q")
+
+# Message kinds.
+READY = b"r"
+REFUSED = b"n"
+EXIT = b"x"
+SIGNALED = b"k"
+CANCELLED = b"c"
+REPLY = b"j"  # followed by a length and that many bytes (status, stop)
+CANCEL = b"z"
+
+# Why a server refused (REFUSED's value); the client runs the command itself.
+REFUSED_PROTOCOL = 1
+REFUSED_VERSION = 2
+REFUSED_STALE = 3
+REFUSED_INTERPRETER = 4
+REFUSED_SETUP = 5
+
+# Exit code when the server lost a command it had accepted (sysexits EX_SOFTWARE,
+# as the CLI's own "this is a bug" exit).
+LOST = 70
+
+# How long to wait for a server that took the connection but does not answer
+# (stopped, or stuck) before running the command here. Generous: on a swamped
+# machine a server is merely slow, and running the command here is slower.
+HANDSHAKE_TIMEOUT_S = 5.0
+
+# Signals a terminal or a supervisor sends to "the command": forwarded to it.
+FORWARDED = (
+    _signal.SIGINT,
+    _signal.SIGTERM,
+    _signal.SIGHUP,
+    _signal.SIGQUIT,
+    _signal.SIGUSR1,
+    _signal.SIGUSR2,
+    _signal.SIGWINCH,
+    _signal.SIGTSTP,
+    _signal.SIGCONT,
+)
+
+# Environment variables that say whether to use the server.
+MODE_VARIABLE = "TODO_SERVER"
+IDLE_VARIABLE = "TODO_SERVER_IDLE"
+_OFF = ("off", "0", "no", "false", "never")
+# A server started this recently may still be importing (or has just failed):
+# `auto` does not start another meanwhile.
+STARTING_S = 10.0
+
+
+def run(argv: "list[str]") -> "int | None":
+    """Run one command line on the server; None when it must run here instead.
+
+    Never raises because of the server: no server, a stale or foreign one, a
+    broken socket, anything unexpected before the server accepted the command,
+    all mean None, and the caller runs the command the usual way.
+    """
+    if sys.platform != "linux":
+        return None  # SO_PEERCRED, POLLRDHUP: the server is Linux-only
+    try:
+        mode = server_mode(os.environ)
+        if mode == "off":
+            return None
+        path = socket_path(os.environ)
+        sock = None if path is None else connect(path)
+        if sock is None:
+            if mode == "auto" and _may_start(os.environ):
+                start_in_background()
+            return None
+    except Exception:
+        return None
+    return _handoff(sock, argv)
+
+
+def _may_start(environ: "Mapping[str, str]") -> bool:
+    """Whether `auto` should start a server: its directory is safe or not there yet,
+    and no server started in the last few seconds (its log says when)."""
+    directory = runtime_dir(environ)
+    if not is_private_dir(directory):
+        return not os.path.lexists(directory)
+    try:
+        started = os.stat(f"{directory}/server-{installation_key()}.log").st_mtime
+    except OSError:
+        return True
+    import time
+
+    return time.time() - started > STARTING_S
+
+
+# --- where the server lives ---------------------------------------------------------
+
+
+def server_mode(environ: "Mapping[str, str]") -> str:
+    """``auto``, ``on`` (use a running server) or ``off``.
+
+    ``TODO_SERVER`` first, else ``server`` in the config file, else ``on``: a
+    server someone started with `todo server start` is used, none is started.
+    """
+    raw = environ.get(MODE_VARIABLE, "")
+    if not raw.strip():
+        raw = config_value(environ, "server") or ""
+    value = raw.strip().lower()
+    if value == "auto":
+        return "auto"
+    if value in _OFF:
+        return "off"
+    return "on"
+
+
+def config_path(environ: "Mapping[str, str]") -> str:
+    """The config file, as todo_cli.settings finds it (platformdirs' Linux rule)."""
+    explicit = environ.get("TODO_CONFIG")
+    if explicit:
+        return os.path.expanduser(explicit)
+    base = environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
+    return base + "/todo-cli/config.toml"
+
+
+def config_value(environ: "Mapping[str, str]", key: str) -> "str | None":
+    """A top-level string or number of the config file, read without a TOML parser.
+
+    tomllib costs every command ~10 ms to import; the keys this needs are
+    simple (``server = "auto"``, ``server_idle_timeout = 600``), so a line
+    scan finds them. A value it cannot read simply (a multi-line string, an
+    escape) goes to tomllib, which is then worth its price.
+    """
+    try:
+        with open(config_path(environ), "rb") as file:
+            data = file.read()
+    except OSError:
+        return None  # no file: the CLI reports unreadable ones itself
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            return None  # top-level keys come before the first table
+        name, equals, value = line.partition("=")
+        if not equals or name.strip().strip("\"'") != key:
+            continue
+        value = value.strip()
+        quote = value[:1]
+        if quote in ('"', "'"):
+            end = value.find(quote, 1)
+            rest = value[end + 1 :].strip() if end > 0 else ""
+            inner = value[1:end] if end > 0 else ""
+            if end > 0 and (not rest or rest.startswith("#")) and "\\" not in inner:
+                return inner
+        else:
+            bare = value.split("#", 1)[0].strip()
+            if bare and all(c in "0123456789.+-_eE" for c in bare):
+                return bare
+        return _config_value_by_toml(text, key)
+    return None
+
+
+def _config_value_by_toml(text: str, key: str) -> "str | None":
+    import tomllib
+
+    try:
+        value = tomllib.loads(text).get(key)
+    except tomllib.TOMLDecodeError:
+        return None
+    return None if value is None or isinstance(value, dict | list) else str(value)
+
+
+def runtime_dir(environ: "Mapping[str, str]") -> str:
+    """The directory that holds the socket: private to this user."""
+    base = environ.get("XDG_RUNTIME_DIR", "")
+    if base.startswith("/"):
+        return base.rstrip("/") + "/todo-cli"
+    return f"/tmp/todo-cli-{os.getuid()}"
+
+
+def is_private_dir(path: str) -> bool:
+    """A real directory (not a link), ours, that nobody else may enter."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        st.st_mode & 0o170000 == 0o040000 and st.st_uid == os.getuid() and st.st_mode & 0o077 == 0
+    )
+
+
+def installation_key(package: "str | None" = None) -> str:
+    """Names this installation (interpreter prefix and package directory).
+
+    Two installations (a checkout and a released copy, two virtualenvs) get
+    two servers, so a client never reaches code other than its own.
+    """
+    if package is None:
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    digest = 0xCBF29CE484222325  # FNV-1a: stable across processes, no hashlib import
+    for byte in os.fsencode(sys.prefix + "\0" + package):
+        digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{digest:016x}"
+
+
+def socket_path(
+    environ: "Mapping[str, str]", *, check: bool = True, package: "str | None" = None
+) -> "str | None":
+    """The server's socket, or None when its directory is not safely ours."""
+    directory = runtime_dir(environ)
+    if check and not is_private_dir(directory):
+        return None
+    return f"{directory}/server-{installation_key(package)}.sock"
+
+
+def connect(path: str) -> "_socket.socket | None":
+    """A connection to the server at ``path`` run by this user; None if none answers.
+
+    No server, a socket left by a dead one (ECONNREFUSED): one failed
+    system call, a few microseconds.
+    """
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
+    try:
+        sock.settimeout(HANDSHAKE_TIMEOUT_S)
+        sock.connect(path)
+        # The directory is private, so only we (or root) could have made the
+        # socket; checking the peer too costs one system call.
+        creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
+        if int.from_bytes(creds[4:8], sys.byteorder) != os.getuid():
+            raise OSError("the server is not ours")
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def start_in_background() -> None:
+    """Start a server for the next commands; this one runs here meanwhile.
+
+    The server gets no terminal and no pipe of ours (a pipe held open would
+    keep `todo list | less` waiting), and a session of its own.
+    """
+    devnull = os.devnull
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0),
+    ]
+    # -P: the working directory is not on the server's module path.
+    argv = [sys.executable, "-P", "-m", "todo_cli.server.server"]
+    try:
+        os.posix_spawn(
+            sys.executable, argv, server_environment(), file_actions=actions, setsid=True
+        )
+    except OSError:
+        return  # no server this time; the command runs here all the same
+
+
+def server_environment() -> "dict[bytes, bytes]":
+    """The environment a server starts with: ours without database settings.
+
+    Each command brings its own environment; the server needs only what
+    decides how Python and the config file are found, and should not keep a
+    password in its environment for hours.
+    """
+    return {
+        key: value
+        for key, value in os.environb.items()
+        if not key.startswith((b"TODO_", b"PG")) or key in (b"TODO_CONFIG", b"TODO_SERVER_IDLE")
+    }
+
+
+# --- one command ----------------------------------------------------------------------
+
+
+def request_header(op: int, length: int) -> bytes:
+    return MAGIC + bytes((PROTOCOL, op, 0, 0)) + length.to_bytes(4, "little")
+
+
+def run_request(argv: "list[str]", ignored: "list[int]") -> bytes:
+    """The body of a run request: everything a fresh `todo` process would inherit."""
+    from todo_cli import __version__
+
+    enc = sys.getfilesystemencoding()
+    streams = (sys.stdin, sys.stdout, sys.stderr)
+    fields = [
+        __version__,
+        enc,
+        interpreter_signature(),
+        *(f"{s.encoding}\x1e{s.errors}" for s in streams),
+        str(_umask()),
+        ",".join(str(s) for s in ignored),
+        sys.argv[0] if sys.argv else "todo",
+        str(len(argv)),
+        *argv,
+    ]
+    body = [field.encode(enc, "surrogateescape") for field in fields]
+    body.extend(key + b"=" + value for key, value in os.environb.items())
+    return b"\0".join(body)
+
+
+def interpreter_signature() -> str:
+    """What must match between client and server for a command to behave the same.
+
+    The module search path (without its first entry, the script's directory),
+    the warning options and the flags that change how code runs or decodes.
+    """
+    flags = sys.flags
+    # -P (safe_path) adds no script directory to drop.
+    path = sys.path if flags.safe_path else sys.path[1:]
+    return "\x1e".join(
+        (
+            f"{flags.utf8_mode},{flags.optimize},{flags.dev_mode},{flags.bytes_warning}",
+            "\x1f".join(sys.warnoptions),
+            *path,
+        )
+    )
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class _Forwarder:
+    """Sends the signals this process gets to the command's process group.
+
+    Until the server says which process runs the command, signals wait; if
+    the command then runs here instead, they are delivered here.
+    """
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self.pending: list[int] = []
+        self.forwarded: list[int] = []
+        self.ignored: list[int] = []
+        self.previous: dict[int, _signal._HANDLER] = {}
+
+    def install(self) -> None:
+        for signum in FORWARDED:
+            handler = _signal.getsignal(signum)
+            if handler == _signal.SIG_IGN:
+                # nohup or a shell's `&`: the command must ignore it too.
+                self.ignored.append(signum)
+                continue
+            self.previous[signum] = handler
+            _signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            _signal.signal(signum, handler)
+        self.previous = {}
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if not self.pid:
+            self.pending.append(signum)
+            return
+        self._forward(signum)
+
+    def start(self, pid: int) -> None:
+        self.pid = pid
+        pending, self.pending = self.pending, []
+        for signum in pending:
+            self._forward(signum)
+
+    def _forward(self, signum: int) -> None:
+        self.forwarded.append(signum)
+        try:
+            os.kill(-self.pid, signum)  # the child leads its own process group
+        except OSError:
+            return
+        if signum == _signal.SIGTSTP:
+            # Ctrl-Z: the command has stopped; now stop here too, as a
+            # foreground job does, and carry on (SIGCONT is forwarded) on `fg`.
+            _signal.signal(signum, _signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            _signal.signal(signum, self._handle)
+
+    def redeliver(self) -> None:
+        """Signals that came before the command started, delivered here after all."""
+        for signum in self.pending:
+            _signal.raise_signal(signum)
+        self.pending = []
+
+
+def _handoff(sock: "_socket.socket", argv: "list[str]") -> "int | None":
+    """Send the command and return its exit code; None to run it here instead.
+
+    Never twice. The server's child sends ``READY`` and then runs the command
+    unless it finds a ``CANCEL`` from this client. This client runs the
+    command itself (returns None) only when, having sent ``CANCEL``, it finds
+    no ``READY``; without an answer in time it cancels first. Each side looks
+    for the other's message only after sending its own, and a socket delivers
+    in order: if the child found no ``CANCEL``, its ``READY`` was here before
+    the ``CANCEL`` went, so this client finds it and waits for the outcome.
+    After ``READY``, any failure is reported as an exit code, never run again.
+    """
+    forwarder = _Forwarder()
+    committed = False
+    cwd = -1
+    try:
+        if sys.stdin is None or sys.stdout is None or sys.stderr is None:
+            return None  # a closed standard stream cannot be passed on
+        forwarder.install()
+        try:
+            cwd = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            body = run_request(argv, forwarder.ignored)
+            fds = (0, 1, 2, cwd)
+            _send_with_fds(sock, request_header(OP_RUN, len(body)) + body, fds)
+        finally:
+            if cwd >= 0:
+                os.close(cwd)
+        try:
+            kind, value = _read_message(sock)
+        except TimeoutError:
+            kind, value = _cancel(sock)
+        if kind != READY:
+            return None  # refused (stale, another version...), or nothing came
+        committed = True
+        forwarder.start(value)
+        sock.settimeout(None)  # the command takes as long as it takes
+        kind, value = _read_message(sock)
+    except Exception:
+        if not committed:
+            return None
+        kind, value = b"", 0
+    finally:
+        forwarder.restore()
+        sock.close()
+        if not committed:
+            forwarder.redeliver()
+    if kind == EXIT:
+        return value
+    if kind == SIGNALED:
+        return _die_like(value)
+    if kind == CANCELLED:
+        return None  # our CANCEL reached the child before it started: run it here
+    for signum in reversed(forwarder.forwarded):
+        if signum not in (_signal.SIGTSTP, _signal.SIGCONT, _signal.SIGWINCH):
+            return _die_like(signum)  # it ended the command, and the server with it
+    os.write(2, b"error: the command server stopped before the command finished ")
+    os.write(2, b"(it was not run again; check its outcome)\n")
+    return LOST
+
+
+def _cancel(sock: "_socket.socket") -> "tuple[bytes, int]":
+    """No answer in time: withdraw the command; READY if it had started after all."""
+    # Not contextlib.suppress: an import this module does not otherwise need.
+    try:  # noqa: SIM105
+        sock.sendall(CANCEL)
+    except OSError:
+        pass  # the child's end is closed: it cannot start the command any more
+    try:
+        data = sock.recv(MESSAGE_SIZE, _socket.MSG_DONTWAIT)
+    except OSError:
+        return b"", 0
+    if len(data) < MESSAGE_SIZE:
+        return b"", 0
+    return data[:1], int.from_bytes(data[1:], "little", signed=True)
+
+
+def _die_like(signum: int) -> int:
+    """End as the command's process ended: killed by the same signal."""
+    _signal.signal(signum, _signal.SIG_DFL)
+    _signal.raise_signal(signum)
+    return 128 + signum  # a signal whose default is not to terminate
+
+
+def _send_with_fds(sock: "_socket.socket", data: bytes, fds: "tuple[int, ...]") -> None:
+    rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
+    sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
+    if sent < len(data):
+        sock.sendall(data[sent:])
+
+
+def _read_message(sock: "_socket.socket") -> "tuple[bytes, int]":
+    data = receive_exactly(sock, MESSAGE_SIZE)
+    if len(data) < MESSAGE_SIZE:
+        return b"", 0
+    return data[:1], int.from_bytes(data[1:], "little", signed=True)
+
+
+def receive_exactly(sock: "_socket.socket", size: int) -> bytes:
+    """Up to ``size`` bytes: fewer only at end of file."""
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -1,0 +1,121 @@
+"""What the command server and its children share: their records, notes and log."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+
+# Child exit status: the request was stopped before any command ran.
+NOTHING_RAN = 0
+
+
+# Children's notes to the server.
+NOTE_COMMAND = b"c"
+NOTE_STALE = b"s"
+NOTE_STOP = b"q"
+NOTE_DONE = b"d"  # the command has ended: what the child does now is for later
+
+
+@dataclass
+class Snapshot:
+    """What a request is checked against: the code on disk when the server started."""
+
+    version: str
+    fingerprint: tuple[tuple[str, int, int], ...]
+    interpreter: str
+    encoding: str
+    package_dir: str
+    path_dirs: tuple[str, ...]
+
+
+@dataclass
+class Child:
+    pid: int
+    conn: socket.socket  # the server's copy of the client's connection
+    started: float
+    control: socket.socket | None = None  # a former spare's line to the server
+    killed: bool = False
+    command: bool = False  # it runs a command (not a status or stop request)
+    done: bool = False  # its command has ended
+
+
+@dataclass
+class Spare:
+    """A child forked ahead of the next connection, which it accepts itself.
+
+    Forking a server this size takes milliseconds (its page tables are
+    copied): done ahead, between commands, no client waits for it; and with
+    the spare accepting, the server is not on the way of a command at all.
+    It tells the server on ``control`` that it took a connection (and passes
+    the server a copy of it, to watch), and may later ask it for its state.
+    """
+
+    pid: int
+    control: socket.socket
+
+
+@dataclass
+class Server:
+    """The listening socket and what the children need to know of the server."""
+
+    path: str
+    log_path: str
+    pages_path: str
+    lock_fd: int
+    idle_s: float
+    snapshot: Snapshot
+    listener: socket.socket | None = None
+    started: float = field(default_factory=time.time)
+    last_active: float = field(default_factory=time.monotonic)
+    served: int = 0
+    children: dict[int, Child] = field(default_factory=dict)
+    spare: Spare | None = None
+    # In a child: the commands running when it took its connection.
+    running: list[tuple[int, float]] = field(default_factory=list)
+    # In a child that was a spare: its own pid (its memory is what a spare holds)
+    # and its line to the server.
+    spare_pid: int = 0
+    control: socket.socket | None = None
+    dependencies: dict[str, str] = field(default_factory=dict)
+    early_notes: dict[int, set[str]] = field(default_factory=dict)  # see server._mark
+    stopping: str = ""
+    notify_r: int = -1
+    notify_w: int = -1
+    wake_r: int = -1
+    wake_w: int = -1
+    socket_ino: int = 0
+
+
+def log(message: str) -> None:
+    """A line in the server's log (standard error, which the server points at its log)."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    with contextlib.suppress(OSError):
+        os.write(2, f"{stamp} [{os.getpid()}] {message}\n".encode("utf-8", "replace"))
+
+
+def note(server: Server, kind: bytes, *, urgent: bool = False) -> None:
+    """Tell the server something (a child's note: kind and pid, one atomic write).
+
+    The server reads notes when it wakes for another reason; an urgent one
+    wakes it (SIGUSR1).
+    """
+    os.write(server.notify_w, kind + os.getpid().to_bytes(4, "little"))
+    if urgent:
+        os.kill(os.getppid(), signal.SIGUSR1)
+
+
+def peer_is_us(conn: socket.socket) -> bool:
+    """Whether the other end runs as this user (SO_PEERCRED); closes it if not."""
+    conn.setblocking(True)
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    peer_pid, peer_uid = (int.from_bytes(creds[i : i + 4], sys.byteorder) for i in (0, 4))
+    if peer_uid == os.getuid():
+        return True
+    log(f"refused a connection from uid {peer_uid} (pid {peer_pid})")
+    conn.close()
+    return False
