@@ -311,14 +311,7 @@ def test_a_password_typed_on_the_command_line_is_masked_in_the_recorded_command(
     "query",
     [
         pytest.param("", id="plain url"),
-        pytest.param(
-            "application_name=todo",
-            id="url with a query, as Neon prints them",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: a --db URL with a query (shlex quotes it) keeps its password",
-            ),
-        ),
+        pytest.param("application_name=todo", id="url with a query, as Neon prints them"),
     ],
 )
 def test_the_command_line_is_recorded_with_the_password_of_db_masked(

@@ -528,11 +528,6 @@ def sqlite_steps() -> Iterator[list[int]]:
         event.remove(Pool, "connect", connected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: on SQLite undo of an add deletes through a correlated scan, quadratic in "
-    "its rows (100,000 tasks: hours)",
-)
 def test_undo_of_a_bulk_add_on_sqlite_does_work_in_proportion_to_its_rows(
     todo: Todo, backend: str
 ) -> None:
