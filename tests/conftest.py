@@ -190,8 +190,8 @@ RLS_NOT_APPLICABLE = {
         "not an anonymous one (tests/test_isolation.py checks it)"
     ),
     "tests/test_undo.py::test_undo_refusal_names_no_number_for_a_write_outside_todo": (
-        "pins a known bug (strict xfail) that a member cannot meet: the owner's outside-todo "
-        "operation is not hers to see"
+        "writes outside todo as the tables' owner, whose operation is not a member's to see "
+        "(a member's own outside-todo writes are hers: tests/test_isolation.py)"
     ),
     "tests/test_concurrency.py::test_twenty_processes_creating_a_new_user_at_once": (
         "names a user over alice's URL; on an isolated database the login is the user, and "

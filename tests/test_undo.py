@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from tests.ci_gate import not_applicable
 from tests.conftest import REPO, Todo, sql_rows
 from tests.test_journal import (
@@ -583,9 +581,6 @@ def test_undo_refuses_when_another_process_changed_the_row_since(todo: Todo) -> 
     assert history(todo)[0]["undone"] is False
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: a clash with an outside-todo operation is shown as 'by #None: ...'"
-)
 def test_undo_refusal_names_no_number_for_a_write_outside_todo(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     ok(todo, "edit", "1", "pri:H")
@@ -680,11 +675,6 @@ def test_prune_json_says_how_many(todo: Todo) -> None:
     assert found == {"pruned": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: prune asks about the operations history lists but also deletes (and counts) "
-    "those that changed nothing",
-)
 def test_prune_says_as_many_operations_as_history_listed(todo: Todo) -> None:
     ok(todo, "add", "one")
     ok(todo, "done", "1")
@@ -723,10 +713,6 @@ def test_nothing_but_prune_deletes_an_operation(todo: Todo) -> None:
     assert len(history(todo, "--limit", "100")) == 11
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pruning an undone operation nulls its undo's `undoes`, so undo redoes it",
-)
 def test_pruning_an_undone_operation_does_not_make_its_undo_undoable(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     ok(todo, "undo")

@@ -521,13 +521,31 @@ class JournalRepository:
         )
 
     def prune(self, before: datetime) -> int:
-        """Delete the user's operations older than `before` (their changes go with them)."""
-        from sqlalchemy import delete
+        """Delete the user's operations older than `before` (their changes go with them).
 
-        result = self.conn.execute(
-            delete(operations).where(self._owner, operations.c.created_at < before)
+        Returns how many of them changed something: the ones `history` lists.
+        The undo of a pruned operation goes too, whatever its age: with what it
+        undid gone it would otherwise read as a change of its own, and undo
+        would redo it.
+        """
+        from sqlalchemy import delete, exists, func, or_, select
+
+        old = select(operations.c.id).where(self._owner, operations.c.created_at < before)
+        changed = exists(select(journal.c.id).where(journal.c.operation_id == operations.c.id))
+        listed = self.conn.execute(
+            select(func.count())
+            .select_from(operations)
+            .where(self._owner, operations.c.created_at < before, changed)
+        ).scalar_one()
+        self.conn.execute(
+            delete(operations).where(
+                self._owner,
+                or_(
+                    operations.c.created_at < before, operations.c.undoes.in_(old.scalar_subquery())
+                ),
+            )
         )
-        return int(result.rowcount or 0)
+        return int(listed)
 
 
 __all__ = [

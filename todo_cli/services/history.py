@@ -64,6 +64,8 @@ def _clash_text(clash: Clash) -> str:
     )
     if clash.later is None:
         return f"{what} (by another process)"
+    if clash.later.number is None:  # a write outside todo (psql) has no number
+        return f"{what} (outside todo: {clash.later.command})"
     return f"{what} (by #{clash.later.number}: {clash.later.command})"
 
 
