@@ -177,10 +177,6 @@ RLS_NOT_APPLICABLE = {
     "tests/test_chatlog_import.py::test_one_bad_message_at_the_end_of_many_imports_nothing": (
         _MEMBERS_ROWS
     ),
-    "tests/test_chatlog_import.py::test_an_export_imports_for_another_user": (
-        "a member cannot see which conversation ids another member holds, so the import "
-        "keeps the exported ids and the primary key refuses them (a product gap, reported)"
-    ),
     "tests/test_interchange.py::test_anothers_tasks_are_not_taken_over_by_an_import": (
         "on an isolated database another member's task ids are invisible, so the import is "
         "refused by the primary key instead (tests/test_isolation.py checks it)"

@@ -46,6 +46,20 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$
 """
 
+# Definer: which of these ids already name a conversation or a message, anyone's.
+# An import keeps the ids of the export it reads unless they are taken; a member
+# cannot see another member's rows, so without this the primary key would refuse
+# an export another member made. It answers ids only (random UUIDs the caller
+# already holds), never whose they are or what the rows hold.
+IDS_TAKEN = """
+CREATE FUNCTION public.todo_chat_ids_taken(ids uuid[]) RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.id FROM public.conversations AS c WHERE c.id = ANY (ids)
+    UNION ALL
+    SELECT m.id FROM public.messages AS m WHERE m.id = ANY (ids)
+$$
+"""
+
 # Definer (owned by the admin, who bypasses row security): a member's write
 # must be journaled although members may not write the journal themselves. A
 # write nothing opened an operation for is the session user's own when they
@@ -284,6 +298,7 @@ def upgrade() -> None:
     if op.get_context().dialect.name != "postgresql":
         return  # SQLite is one person's file: there is nobody to keep apart
     op.execute(SESSION_USER_ID)
+    op.execute(IDS_TAKEN)
     op.execute(OPERATION_ID)
     op.execute(JOURNAL)
     # Called by the definer trigger function only; a member calling it would
@@ -318,4 +333,5 @@ def downgrade() -> None:
     op.execute(OLD_OPERATION_ID)
     op.execute("GRANT EXECUTE ON FUNCTION public.todo_operation_id() TO PUBLIC")
     op.execute("GRANT EXECUTE ON FUNCTION public.todo_journal() TO PUBLIC")
+    op.execute("DROP FUNCTION public.todo_chat_ids_taken(uuid[])")
     op.execute("DROP FUNCTION public.todo_session_user_id()")

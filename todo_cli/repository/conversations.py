@@ -189,8 +189,20 @@ class ConversationRepository:
         """Which of these ids already name a row in this database (anyone's)."""
         from sqlalchemy import select, union_all
 
+        from todo_cli.db.transaction import isolated
+
         if not conversation_ids and not message_ids:
             return set()
+        if isolated(self.conn):
+            # Another member's rows are invisible here; the database's own
+            # function answers for every row (ids only).
+            from sqlalchemy import text
+
+            found = self.conn.execute(
+                text("SELECT public.todo_chat_ids_taken(CAST(:ids AS uuid[]))"),
+                {"ids": [*conversation_ids, *message_ids]},
+            )
+            return {UUID(str(row[0])) for row in found}
         queries = []
         if conversation_ids:
             queries.append(
