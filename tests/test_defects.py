@@ -613,17 +613,8 @@ def _kept(document: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def test_a_chat_log_imported_by_another_user_keeps_each_message_exactly(
-    todo: Todo, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+    todo: Todo, tmp_path: Path
 ) -> None:
-    if backend == "postgresql-rls":
-        request.node.add_marker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="bug: on an isolated database the other member's ids are invisible,"
-                " so importing their export is refused by pk_conversations (exit 2)"
-                " instead of taking new ids",
-            )
-        )
     source = tmp_path / "source.json"
     source.write_text(json.dumps(TRANSCRIPT))
     _import(todo, source)

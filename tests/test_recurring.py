@@ -463,7 +463,10 @@ def test_completing_twice_makes_one_successor(todo: Todo) -> None:
 def test_naming_a_task_twice_in_one_done_makes_one_successor(todo: Todo) -> None:
     first = add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}",
                 "recur:weekly")  # fmt: skip
-    result = todo("done", "1", "#1", first["id"][:8], "--json")
+    prefix = first["id"][:8]
+    if prefix.isdigit():  # all digits reads as a task number: name it by its whole UUID
+        prefix = first["id"]
+    result = todo("done", "1", "#1", prefix, "--json")
     assert result.exit_code == 0, result.stderr
     assert sum(len(task["created"]) for task in result.json()) == 1
     assert series_counts(todo.url, first["series_id"]) == (2, 1)
