@@ -472,47 +472,9 @@ class TaskRepository:
             for row, names in zip(rows, tags, strict=True)
             for tag in names
         ]
-        if self.conn.dialect.name == "postgresql":
-            self._copy_in("tasks", rows)
-            if tag_rows:
-                self._copy_in("task_tags", tag_rows)
-        else:
-            self.conn.execute(tasks.insert(), rows)
-            if tag_rows:
-                self.conn.execute(task_tags.insert(), tag_rows)
+        bulk_insert(self.conn, "tasks", rows)
+        bulk_insert(self.conn, "task_tags", tag_rows)
         return AddedTasks(rows, tags, self.now)
-
-    def _copy_in(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """COPY rows in on the command's own connection and transaction.
-
-        Multi-row INSERTs spend most of their time in the driver splitting and
-        binding 9,000-parameter statements; COPY streams rows in psycopg's C
-        code, several times faster for a bulk add of 100,000 tasks.
-        """
-        from todo_cli.db.transaction import isolated
-
-        columns = list(rows[0])
-        raw: Any = self.conn.connection.driver_connection
-        if isolated(self.conn):
-            # Row-level security refuses COPY FROM. One INSERT of one array per
-            # column, unnested by the server, is still one statement.
-            table_columns = tasks.metadata.tables[table].c
-            arrays = ", ".join(
-                f"%s::{table_columns[column].type.compile(dialect=self.conn.dialect)}[]"
-                for column in columns
-            )
-            with raw.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
-                    [[row[column] for row in rows] for column in columns],
-                )
-            return
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row([row[column] for column in columns])
 
     def set_completed(self, refs: Sequence[Ref], completed: bool) -> list[tuple[Task, bool]]:
         """Complete (or reopen) tasks; returns each task and whether it changed.
@@ -950,43 +912,9 @@ class ImportWriter:
         note_rows: list[dict[str, Any]],
     ) -> None:
         """New tasks with their tags and notes, in bulk (COPY on PostgreSQL)."""
-        if not rows:
-            return
-        if self.conn.dialect.name == "postgresql":
-            writer = TaskRepository(self.conn, self.user)
-            writer._copy_in("tasks", _copyable(rows))
-            if tag_rows:
-                writer._copy_in("task_tags", tag_rows)
-            if note_rows:
-                writer._copy_in("task_notes", note_rows)
-            return
-        by_table = (("tasks", rows), ("task_tags", tag_rows), ("task_notes", note_rows))
-        for table, table_rows in by_table:
-            if table_rows:
-                self._executemany(table, table_rows)
-
-    def _executemany(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """One prepared INSERT run over every row, in the driver's own executemany.
-
-        SQLAlchemy's executemany spends more time per row on its parameter
-        bookkeeping than SQLite spends storing the row; the columns' own bind
-        processors still convert each value, so what is stored is the same.
-        """
-        columns = list(rows[0])
-        table_columns = tasks.metadata.tables[table].c
-        dialect = self.conn.dialect
-        processors = [table_columns[column].type.bind_processor(dialect) for column in columns]
-        placeholders = ", ".join("?" for _ in columns)
-        statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-        values = [
-            tuple(
-                row[column] if processor is None else processor(row[column])
-                for column, processor in zip(columns, processors, strict=True)
-            )
-            for row in rows
-        ]
-        raw: Any = self.conn.connection.driver_connection
-        raw.executemany(statement, values)
+        bulk_insert(self.conn, "tasks", rows)
+        bulk_insert(self.conn, "task_tags", tag_rows)
+        bulk_insert(self.conn, "task_notes", note_rows)
 
     def replace(
         self,
@@ -1024,6 +952,75 @@ class ImportWriter:
                 task_dependencies.insert(),
                 [{"task_id": a, "depends_on_id": b} for a, b in edges],
             )
+
+
+def bulk_insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Rows into `table` in one pass, on the command's connection and transaction.
+
+    Every row has the same keys (whole rows: no column defaults are filled
+    in). PostgreSQL: COPY, or one INSERT ... SELECT FROM unnest() where row
+    security refuses COPY. SQLite: one prepared INSERT in the driver's own
+    executemany.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_in(conn, table, _copyable(rows))
+    else:
+        _executemany(conn, table, rows)
+
+
+def _copy_in(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """COPY rows in (multi-row INSERTs spend most of their time in the driver
+    splitting and binding 9,000-parameter statements; COPY streams rows in
+    psycopg's C code, several times faster for 100,000 tasks)."""
+    from todo_cli.db.transaction import isolated
+
+    columns = list(rows[0])
+    raw: Any = conn.connection.driver_connection
+    if isolated(conn):
+        # Row-level security refuses COPY FROM. One INSERT of one array per
+        # column, unnested by the server, is still one statement.
+        table_columns = tasks.metadata.tables[table].c
+        arrays = ", ".join(
+            f"%s::{table_columns[column].type.compile(dialect=conn.dialect)}[]"
+            for column in columns
+        )
+        with raw.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
+                [[row[column] for row in rows] for column in columns],
+            )
+        return
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
+
+
+def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """One prepared INSERT run over every row, in the driver's own executemany.
+
+    SQLAlchemy's executemany spends more time per row on its parameter
+    bookkeeping than SQLite spends storing the row; the columns' own bind
+    processors still convert each value, so what is stored is the same.
+    """
+    columns = list(rows[0])
+    table_columns = tasks.metadata.tables[table].c
+    processors = [table_columns[column].type.bind_processor(conn.dialect) for column in columns]
+    placeholders = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    values = [
+        tuple(
+            row[column] if processor is None else processor(row[column])
+            for column, processor in zip(columns, processors, strict=True)
+        )
+        for row in rows
+    ]
+    raw: Any = conn.connection.driver_connection
+    raw.executemany(statement, values)
 
 
 def _copyable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
