@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from todo_cli.db import members
+from todo_cli.db import session
 from todo_cli.db.connect import connected
 from todo_cli.db.revisions import HEAD, is_newer, mismatch, read_revision
 from todo_cli.db.url import parse_url
@@ -37,7 +37,7 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
     record every row it changes under it, and it commits or vanishes with them.
 
     On PostgreSQL the revision check also says whether row-level security
-    holds this session (``db.members``); if it does, the login role is the
+    holds this session (``db.session``); if it does, the login role is the
     acting user, whatever name the settings would have defaulted to.
     """
     db = parse_url(settings.database_url)
@@ -48,9 +48,9 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
         txn = conn.begin()
         try:
             if db.backend == "postgresql":
-                state = members.read_state(conn)
+                state = session.read_state(conn)
             else:
-                state = members.State(read_revision(conn))
+                state = session.State(read_revision(conn))
             revision = state.revision
             if revision != HEAD:
                 txn.rollback()
@@ -61,7 +61,7 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
                 migrate.upgrade_sqlite_in_place(db, settings)
                 txn = conn.begin()
             elif state.isolated:
-                user = members.acting_user(settings, state)
+                user = session.acting_user(settings, state)
                 conn.info[_ISOLATED] = True
             conn.info["todo_user"] = user
             if not read_only:

@@ -1,0 +1,74 @@
+"""What a command's transaction learns in its first statement: revision, login, isolation.
+
+Kept apart from todo_cli.db.members (the admin's commands) because every
+command needs this and none but `todo db` needs the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from todo_cli.errors import DatabaseError, InvalidInput
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from todo_cli.settings import Settings
+
+
+@dataclass(frozen=True)
+class State:
+    """The schema revision and, on PostgreSQL, who this session is and whether RLS holds it."""
+
+    revision: str | None
+    isolated: bool = False
+    login: str | None = None
+    enrolled: bool = False
+
+
+# One statement, the one a command already spends on its revision check: mode
+# detection costs no round trip. `to_regclass` keeps it from failing on a
+# database at an older revision, which is then told to upgrade.
+STATE_SQL: Final = (
+    "SELECT version_num, "
+    "coalesce(row_security_active(to_regclass('tasks')), false) AS isolated, "
+    "session_user::text AS login, "
+    "EXISTS (SELECT 1 FROM users WHERE name = session_user::text) AS enrolled "
+    "FROM alembic_version"
+)
+
+
+def read_state(conn: Connection) -> State:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        row = conn.execute(text(STATE_SQL)).first()
+    except DBAPIError as exc:
+        message = str(getattr(exc, "orig", exc)).lower()
+        if "does not exist" in message:
+            return State(None)
+        raise
+    if row is None:
+        return State(None)
+    return State(str(row.version_num), bool(row.isolated), row.login, bool(row.enrolled))
+
+
+def acting_user(settings: Settings, state: State) -> str:
+    """Whose rows a command works on: on an isolated database, the login role's."""
+    if not state.isolated or state.login is None:
+        return settings.user
+    login = state.login
+    if settings.user_explicit and settings.user != login:
+        raise InvalidInput(
+            f"this database keeps its members apart and you are logged in as {login!r}, "
+            f"so {settings.user_source} cannot name {settings.user!r}",
+            hint=f"leave {settings.user_source} out, or use {settings.user}'s own URL",
+        )
+    if not state.enrolled:
+        raise DatabaseError(
+            f"{login!r} is no member of this database (it has no users row for that login)",
+            hint=f"ask its admin to run `todo db grant {login} --existing-role`",
+        )
+    return login
