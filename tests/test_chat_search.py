@@ -194,6 +194,74 @@ def test_a_migration_round_trip_rebuilds_the_index_for_existing_messages(owner: 
     assert titles_found(owner, "orchard") == ["Orchard plans"]
 
 
+# --- the stored vectors (revision 0009, PostgreSQL) ------------------------------------------
+
+
+def test_postgresql_keeps_each_vector_in_a_generated_indexed_column(
+    todo: Todo, backend: str
+) -> None:
+    """Ranking reads stored vectors: parsing each matching text again cost seconds."""
+    if backend == "sqlite":
+        not_applicable("SQLite's FTS5 tables store the index")
+    columns = sql_rows(
+        todo.url,
+        "SELECT table_name, is_generated, generation_expression FROM information_schema.columns "
+        "WHERE column_name = 'search_vector' ORDER BY table_name",
+    )
+    assert [(table, generated) for table, generated, _ in columns] == [
+        ("conversations", "ALWAYS"),
+        ("messages", "ALWAYS"),
+    ]
+    assert "todo_search" in columns[1][2]
+    indexes = sql_rows(
+        todo.url,
+        "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%_search' "
+        "ORDER BY indexname",
+    )
+    assert [name for name, _ in indexes] == ["ix_conversations_search", "ix_messages_search"]
+    assert all("gin (search_vector)" in definition for _, definition in indexes), indexes
+
+
+def test_the_journal_leaves_the_derived_vectors_out_of_its_images(todo: Todo) -> None:
+    new(todo, "Orchard plans")
+    say(todo, "1", "The apples ripen in September")
+    assert todo("chat-log", "rename", "1", "Apple orchard").exit_code == 0
+    assert todo("chat-log", "delete", "1", "--yes").exit_code == 0
+    images = sql_rows(
+        todo.url,
+        "SELECT before, after FROM journal WHERE table_name IN ('conversations', 'messages')",
+    )
+    assert len(images) == 6  # new, append, rename, and the delete of both rows
+    for before, after in images:
+        for image in (before, after):
+            if image is not None:
+                keys = json.loads(image) if isinstance(image, str) else image
+                assert "search_vector" not in keys
+                assert "id" in keys
+
+
+def test_undo_restores_a_deleted_message_that_is_found_again(todo: Todo) -> None:
+    new(todo, "Orchard plans")
+    apples = say(todo, "1", "The apples ripen in September")
+    assert todo("chat-log", "delete", "1", "--yes").exit_code == 0
+    assert found(todo, "september") == []
+    assert todo("undo").exit_code == 0
+    assert found(todo, "september") == [apples]
+    assert titles_found(todo, "orchard") == ["Orchard plans"]
+
+
+def test_downgrade_below_the_stored_vectors_loses_nothing_and_asks_nothing(owner: Todo) -> None:
+    new(owner, "Orchard plans")
+    apples = say(owner, "1", "The apples ripen in September")
+    result = owner("db", "downgrade", "0008")
+    assert result.exit_code == 0, result.stderr
+    assert "will delete" not in result.stderr
+    assert current_revision(owner) == "0008"
+    assert owner("db", "upgrade").exit_code == 0
+    assert found(owner, "apple") == [apples]
+    assert titles_found(owner, "orchard") == ["Orchard plans"]
+
+
 # --- what a search matches --------------------------------------------------------------------
 
 
@@ -643,7 +711,7 @@ def test_sqlite_index_agrees_with_the_tables_after_every_kind_of_change(
     todo: Todo, backend: str
 ) -> None:
     if backend != "sqlite":
-        not_applicable("PostgreSQL's index is over an expression of the table: it cannot drift")
+        not_applicable("PostgreSQL derives each row's vector on every write: it cannot drift")
     steps = [
         ("chat-log", "new", "--title", "Garden"),
         ("chat-log", "append", "1", "--role", "user", "Tomatoes need sun"),

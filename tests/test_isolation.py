@@ -931,7 +931,7 @@ def test_an_admin_without_bypassrls_is_refused_with_the_fix(postgres: PostgresHa
 
 def test_downgrading_an_isolated_database_cuts_members_off(team: Team) -> None:
     ok(team.alice, "add", "before the downgrade")
-    down = team.admin_cli("db", "downgrade", "--yes")
+    down = team.admin_cli("db", "downgrade", "0007", "--yes")
     assert down.exit_code == 0, down.stderr
     with connect(team.alice_url) as alice, pytest.raises(psycopg.errors.InsufficientPrivilege):
         alice.execute("SELECT count(*) FROM tasks")
@@ -941,6 +941,22 @@ def test_downgrading_an_isolated_database_cuts_members_off(team: Team) -> None:
     assert team.alice("list").exit_code == 3
     assert team.admin_cli("db", "isolate").exit_code == 0
     assert [t["title"] for t in ok(team.alice, "list", "--json")] == ["before the downgrade"]
+
+
+def test_a_downgrade_that_keeps_revision_0008_keeps_members_isolated(team: Team) -> None:
+    ok(team.alice, "add", "alice's")
+    ok(team.bob, "chat-log", "new", "--title", "Bob's orchard")
+    down = team.admin_cli("db", "downgrade", "0008")
+    assert down.exit_code == 0, down.stderr
+    assert team.alice("list").exit_code == 4  # behind this todo's schema: upgrade first
+    up = team.admin_cli("db", "upgrade")
+    assert up.exit_code == 0, up.stderr
+    # No `todo db isolate` needed: the grants and policies stayed.
+    assert [t["title"] for t in ok(team.alice, "list", "--json")] == ["alice's"]
+    assert ok(team.alice, "chat-log", "search", "--json", "orchard") == []
+    assert [
+        h["conversation"]["title"] for h in ok(team.bob, "chat-log", "search", "--json", "orchard")
+    ] == ["Bob's orchard"]
 
 
 @pytest.fixture

@@ -59,23 +59,27 @@ LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 DECLARE
     op uuid := public.todo_operation_id();
     key text := TG_ARGV[0];
+    -- The stored search vectors (db.schema.pg_search_ddl) are derived from the
+    -- text: left out of the images, as large as the text itself.
+    derived text := CASE WHEN TG_TABLE_NAME IN ('messages', 'conversations')
+                    THEN ' - ''search_vector''' ELSE '' END;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         EXECUTE format(
             'INSERT INTO public.journal (operation_id, table_name, action, row_key, before, after) '
-            'SELECT $1, %L, ''insert'', (%s)::text, NULL, to_jsonb(r) FROM new_rows r',
-            TG_TABLE_NAME, key) USING op;
+            'SELECT $1, %L, ''insert'', (%s)::text, NULL, to_jsonb(r)%s FROM new_rows r',
+            TG_TABLE_NAME, key, derived) USING op;
     ELSIF TG_OP = 'DELETE' THEN
         EXECUTE format(
             'INSERT INTO public.journal (operation_id, table_name, action, row_key, before, after) '
-            'SELECT $1, %L, ''delete'', (%s)::text, to_jsonb(r), NULL FROM old_rows r',
-            TG_TABLE_NAME, key) USING op;
+            'SELECT $1, %L, ''delete'', (%s)::text, to_jsonb(r)%s, NULL FROM old_rows r',
+            TG_TABLE_NAME, key, derived) USING op;
     ELSE
         EXECUTE format(
             'INSERT INTO public.journal (operation_id, table_name, action, row_key, before, after) '
-            'SELECT $1, %L, ''update'', (%s)::text, to_jsonb(o), to_jsonb(r) '
+            'SELECT $1, %L, ''update'', (%s)::text, to_jsonb(o)%s, to_jsonb(r)%s '
             'FROM new_rows r JOIN old_rows o ON (%s) = (%s)',
-            TG_TABLE_NAME, key, key, replace(key, 'r.', 'o.')) USING op;
+            TG_TABLE_NAME, key, derived, derived, key, replace(key, 'r.', 'o.')) USING op;
     END IF;
     RETURN NULL;
 END

@@ -289,7 +289,13 @@ def _snapshot(conn: Connection) -> dict[str, dict[str, str | None]]:
 
     inspector = inspect(conn)
     return {
-        name: {col["name"]: col.get("default") for col in inspector.get_columns(name)}
+        name: {
+            col["name"]: col.get("default")
+            for col in inspector.get_columns(name)
+            # A generated column (PostgreSQL's search vectors) is derived from
+            # the others: dropping it loses nothing.
+            if not col.get("computed")
+        }
         for name in inspector.get_table_names()
         # Full-text indexes (SQLite's FTS5 tables) hold no data of their own.
         if name != "alembic_version" and "_fts" not in name

@@ -325,12 +325,7 @@ conversations = Table(
         "source_id",
         unique=True,
     ),
-    # Titles by words, kept by PostgreSQL itself (SQLite: an FTS5 table).
-    Index(
-        "ix_conversations_search",
-        text(f"to_tsvector('{SEARCH_CONFIG}', coalesce(title, ''))"),
-        postgresql_using="gin",
-    ).ddl_if(dialect="postgresql"),
+    # Titles by words: see pg_search_ddl (SQLite: an FTS5 table).
 )
 
 _roles = ", ".join(f"'{role.value}'" for role in Role)
@@ -358,12 +353,7 @@ messages = Table(
     CheckConstraint(f"role IN ({_roles})", name="role"),
     CheckConstraint(not_blank_and_at_most("content", MESSAGE_CONTENT_MAX), name="content_length"),
     Index("uq_messages_conversation_id_source_id", "conversation_id", "source_id", unique=True),
-    # Full text of every message, kept by PostgreSQL itself (SQLite: FTS5).
-    Index(
-        "ix_messages_search",
-        text(f"to_tsvector('{SEARCH_CONFIG}', content)"),
-        postgresql_using="gin",
-    ).ddl_if(dialect="postgresql"),
+    # Full text of every message: see pg_search_ddl (SQLite: FTS5).
 )
 
 
@@ -432,6 +422,7 @@ def _create_triggers(target: MetaData, connection: Connection, **_: Any) -> None
         for name, key in journal_ddl.JOURNALED.items():
             statements += journal_ddl.pg_triggers(name, key)
         statements.append(MESSAGES_IMMUTABLE_PG_TRIGGER)
+        statements += pg_search_ddl()
     else:
         for name, key in journal_ddl.JOURNALED.items():
             columns = [column.name for column in target.tables[name].columns]
@@ -461,6 +452,30 @@ def pg_search_config_ddl(connection: Connection) -> list[str]:
         f"ALTER TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} "
         f"ALTER MAPPING FOR hword, hword_part, word WITH {mapping}",
     ]
+
+
+# PostgreSQL's stored search vectors (revision 0009): a generated column per
+# searchable table, derived by PostgreSQL from the text, GIN-indexed. Not in
+# the metadata (SQLite has no such column: its FTS5 tables hold the index), so
+# no query of todo's reads or writes it but the search; the journal leaves it
+# out of its row images.
+SEARCH_VECTOR = "search_vector"
+PG_SEARCH_VECTORS: dict[str, str] = {
+    "messages": f"to_tsvector('{SEARCH_CONFIG}'::regconfig, content)",
+    "conversations": f"to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce(title, ''))",
+}
+
+
+def pg_search_ddl() -> list[str]:
+    """PostgreSQL: the search vector columns and their GIN indexes."""
+    statements = []
+    for table, vector in PG_SEARCH_VECTORS.items():
+        statements += [
+            f"ALTER TABLE {table} ADD COLUMN {SEARCH_VECTOR} tsvector "
+            f"GENERATED ALWAYS AS ({vector}) STORED",
+            f"CREATE INDEX ix_{table}_search ON {table} USING gin ({SEARCH_VECTOR})",
+        ]
+    return statements
 
 
 def sqlite_search_ddl() -> list[str]:

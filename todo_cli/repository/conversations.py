@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from todo_cli.db.schema import conversations, messages
+from todo_cli.db.schema import SEARCH_VECTOR, conversations, messages
 from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate, Role
 from todo_cli.domain.search import Query
 from todo_cli.repository.refs import Ref, resolve
@@ -376,13 +376,16 @@ class ConversationRepository:
         return found[:limit]
 
     def _search_postgres(self, query: Query, limit: int) -> list[Hit]:
-        from sqlalchemy import func, select
+        from sqlalchemy import func, literal_column, select
+        from sqlalchemy.dialects.postgresql import TSVECTOR
 
         from todo_cli.domain.search import MATCH_END, MATCH_START
 
         tsquery = _tsquery(query)
         options = f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=30, MinWords=12"
-        title_vector = func.to_tsvector(_config(), func.coalesce(conversations.c.title, ""))
+        # The vectors PostgreSQL stores (revision 0009): ranking reads them
+        # instead of parsing every matching text again.
+        title_vector = literal_column(f"conversations.{SEARCH_VECTOR}", TSVECTOR)
         titles = (
             select(
                 conversations.c.id,
@@ -403,7 +406,7 @@ class ConversationRepository:
             Hit(row.id, row.number, row.title, None, None, None, row.snip)
             for row in self.conn.execute(titles)
         ]
-        vector = func.to_tsvector(_config(), messages.c.content)
+        vector = literal_column(f"messages.{SEARCH_VECTOR}", TSVECTOR)
         best = (
             select(
                 messages.c.id,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from todo_cli.db import journal_ddl
-from todo_cli.db.schema import journal, metadata, operations
+from todo_cli.db.schema import PG_SEARCH_VECTORS, SEARCH_VECTOR, journal, metadata, operations
 from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
 
 if TYPE_CHECKING:
@@ -353,15 +353,27 @@ class JournalRepository:
         op = operation.id.hex if self._sqlite else operation.id
         for table in TABLE_ORDER:
             first_key = journal_ddl.JOURNALED[table][0]
+            recorded = ""
             if self._sqlite:
                 differs = f"{self._image_of(table, 'r')} IS NOT last.after"
             else:
-                differs = f"r IS DISTINCT FROM jsonb_populate_record(NULL::{table}, last.after)"
+                # The columns todo keeps, not the whole row: PostgreSQL's
+                # stored search vectors are derived and left out of images.
+                columns = [column.name for column in metadata.tables[table].columns]
+                differs = (
+                    f"ROW({', '.join('r.' + c for c in columns)}) IS DISTINCT FROM "
+                    f"ROW({', '.join('p.' + c for c in columns)})"
+                )
+                recorded = (
+                    f"LEFT JOIN LATERAL jsonb_populate_record(NULL::{table}, last.after) AS p "
+                    "ON true "
+                )
             sql = (
                 f"WITH spans AS ({self._spans(table)}) "
                 "SELECT last.row_key AS row_key, last.id AS last_id, "
                 f"{self._now_image(table)} AS now_image "
                 "FROM spans JOIN journal AS last ON last.id = spans.last "
+                f"{recorded}"
                 f"LEFT JOIN {table} AS r ON {self._key_match(table, 'r', 'last.row_key')} "
                 f"WHERE (last.after IS NULL AND r.{first_key} IS NOT NULL) "
                 f"OR (last.after IS NOT NULL AND (r.{first_key} IS NULL OR {differs})) "
@@ -386,7 +398,8 @@ class JournalRepository:
             columns = [column.name for column in metadata.tables[table].columns]
             inner = ", ".join(f"'{c}', r.{c}" for c in columns)
             return f"CASE WHEN r.{first_key} IS NULL THEN NULL ELSE json_object({inner}) END"
-        return f"CASE WHEN r.{first_key} IS NULL THEN NULL ELSE to_jsonb(r) END"
+        derived = f" - '{SEARCH_VECTOR}'" if table in PG_SEARCH_VECTORS else ""
+        return f"CASE WHEN r.{first_key} IS NULL THEN NULL ELSE to_jsonb(r){derived} END"
 
     def _later(self, table: str, row_key: str, after_id: int) -> Operation | None:
         """The first operation after `after_id` that touched this row and is not undone."""
