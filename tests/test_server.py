@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from tests.ci_gate import not_applicable
 from todo_cli.server import client as wire
 from todo_cli.server import server as server_module
 
@@ -267,6 +268,48 @@ def test_python_dash_m_is_served_too(served: ServerHandle) -> None:
     assert result.code == 0
     assert result.stdout.startswith(b"todo ")
     assert served.served() == before + 1
+
+
+def imported(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> set[str]:
+    """The modules a process imports, as ``python -X importtime`` reports them."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    lines = proc.stderr.decode().splitlines()
+    names = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
+    return names - {"imported package"}  # the header
+
+
+def test_a_served_command_imports_the_client_and_nothing_more(served: ServerHandle) -> None:
+    """The client's start-up is the interpreter's and the client's: nothing else.
+
+    (An editable install's path finder imports `re` and pathlib at start-up,
+    so the baseline hides them here; tests/test_packaging.py holds the
+    installed script to one that imports neither.)"""
+    script = Path(sys.executable).with_name("todo")
+    if not script.exists():
+        not_applicable("todo is not installed next to this Python")
+    before = served.served()
+    interpreter = imported(["-c", "pass"], served.env, served.cwd)
+    client = imported([str(script), "--version"], served.env, served.cwd)
+    assert served.served() == before + 1
+    assert (
+        client - interpreter
+        == {
+            "__future__",
+            "_socket",
+            "todo_cli",
+            "todo_cli.__main__",
+            "todo_cli.server",
+            "todo_cli.server.client",
+        }
+        - interpreter
+    )
 
 
 def test_start_twice_reports_the_running_server(served: ServerHandle) -> None:
