@@ -345,41 +345,41 @@ class TaskRepository:
             cast(func.extract("epoch", now - tasks.c.created_at), Float) / weights.SECONDS_PER_DAY
         )
 
+    def _clamp(self, value: ColumnElement[Any], low: float, high: float) -> ColumnElement[Any]:
+        from sqlalchemy import func, literal
+
+        lowest, highest = (func.max, func.min) if self._sqlite else (func.greatest, func.least)
+        return highest(lowest(value, literal(low)), literal(high))
+
     def _urgency(self) -> ColumnElement[Any]:
-        """The urgency formula of domain.urgency, as one SQL expression."""
+        """The urgency formula of domain.urgency, as one SQL expression.
+
+        Written so that each part is worked out once a row: a sorted list
+        computes it for every open task. A searched CASE evaluates its
+        operand once per WHEN (the tag count subquery three times), so the
+        tag count goes through a simple CASE, and the due and age ramps are
+        clamps; the arithmetic is in domain.urgency's order, to the same bits.
+        """
         from sqlalchemy import case, literal
 
         def number(value: float) -> ColumnElement[Any]:
             return literal(value)
 
-        days = self._days_overdue()
         span = weights.DUE_FAR_DAYS + weights.DUE_LATE_DAYS
+        ramp = self._clamp(self._days_overdue() + weights.DUE_FAR_DAYS, 0.0, span)
         due_term = case(
             (tasks.c.due.is_(None), number(0.0)),
-            (days >= weights.DUE_LATE_DAYS, number(weights.DUE)),
-            (
-                days >= -weights.DUE_FAR_DAYS,
-                ((days + weights.DUE_FAR_DAYS) * weights.DUE_SPAN / span + weights.DUE_MIN)
-                * weights.DUE,
-            ),
-            else_=number(weights.DUE_MIN * weights.DUE),
+            else_=(ramp * weights.DUE_SPAN / span + weights.DUE_MIN) * weights.DUE,
         )
-        age = self._age_days() / weights.AGE_DAYS
-        age_term = case(
-            (age >= 1.0, number(weights.AGE)),
-            (age <= 0.0, number(0.0)),
-            else_=age * weights.AGE,
-        )
+        age_term = self._clamp(self._age_days() / weights.AGE_DAYS, 0.0, 1.0) * weights.AGE
         priority_term = case(
-            *((tasks.c.priority == p, number(w)) for p, w in weights.PRIORITY.items()),
+            {p: number(w) for p, w in weights.PRIORITY.items()},
+            value=tasks.c.priority,
             else_=number(0.0),
         )
-        count = self._tag_count()
         tag_term = case(
-            *(
-                (count == n, number(weights.TAGS * step))
-                for n, step in enumerate(weights.TAG_STEPS[:-1])
-            ),
+            {n: number(weights.TAGS * step) for n, step in enumerate(weights.TAG_STEPS[:-1])},
+            value=self._tag_count(),
             else_=number(weights.TAGS * weights.TAG_STEPS[-1]),
         )
         project_term = case((tasks.c.project.is_(None), number(0.0)), else_=number(weights.PROJECT))
