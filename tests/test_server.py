@@ -312,6 +312,19 @@ def test_a_served_command_imports_the_client_and_nothing_more(served: ServerHand
     )
 
 
+def test_the_server_builds_the_cli_before_it_forks(served: ServerHandle) -> None:
+    """Built in each child, typer's command cost ~25 ms of every served command."""
+    from todo_cli import cli
+    from todo_cli.server import warm
+
+    assert warm.build_command() is True
+    assert cli.command() is cli.command()
+    log = served.log()
+    assert "starting: pid" in log
+    assert "each command builds the CLI itself" not in log
+    assert "cannot build the CLI ahead" not in log
+
+
 def test_start_twice_reports_the_running_server(served: ServerHandle) -> None:
     result = served.todo("server", "start", "--json", TODO_SERVER="off")
     assert result.code == 0, result.stderr
