@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from tests.conftest import REPO, Todo
 
@@ -204,3 +205,32 @@ def test_downgrade_asks_on_a_terminal_with_the_row_counts(todo: Todo) -> None:
     assert b"this downgrade will delete 1 row in conversations" in err
     assert b"go ahead? [y/N]" in err
     assert todo.process("db", "current").stdout.startswith(b"0001")
+
+
+def test_a_command_on_sqlite_loads_nothing_of_postgresql(tmp_path: Path) -> None:
+    """SQLAlchemy's PostgreSQL dialect (and with it asyncpg's and psycopg's modules) costs
+    about 25 ms to import: a command on SQLite must never pay it (the journal's JSONB type
+    and partial indexes' dialect keywords once loaded it on every command)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TODO_")}
+    env |= {"TODO_DATABASE_URL": f"sqlite:///{tmp_path / 'todo.db'}", "TODO_SERVER": "off"}
+    # The first command creates the database (Alembic, which loads every dialect).
+    first = [sys.executable, "-m", "todo_cli", "add", "first"]
+    made = subprocess.run(first, env=env, cwd=tmp_path, capture_output=True, check=False)
+    assert made.returncode == 0
+    for args in (["add", "x", "+a", "project:p", "due:fri", "pri:H"], ["list"], ["done", "1"]):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "todo_cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        imported = [
+            line.rsplit("|", 1)[1].strip()
+            for line in proc.stderr.splitlines()
+            if line.startswith("import time:")
+        ]
+        assert "todo_cli.db.schema" in imported
+        assert [m for m in imported if "postgresql" in m or m.startswith("psycopg")] == [], args

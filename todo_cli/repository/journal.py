@@ -231,7 +231,7 @@ class JournalRepository:
 
     def task_changes(self, task_id: UUID) -> Iterator[tuple[Operation, Change]]:
         """Every recorded change of one task and its tags, notes and dependencies, oldest first."""
-        from sqlalchemy import func, or_, select
+        from sqlalchemy import String, func, literal_column, or_, select
 
         key = self._key_text([task_id])
         prefix = key[:-1] + ","
@@ -239,7 +239,10 @@ class JournalRepository:
         if self._sqlite:
             note_of = func.json_extract(image, "$.task_id") == task_id.hex
         else:
-            note_of = image.op("->>")("task_id") == str(task_id)
+            # Text in, text out: typed as a row image, "task_id" and the uuid
+            # would both be bound as JSON.
+            field = image.op("->>", return_type=String())(literal_column("'task_id'"))
+            note_of = field == str(task_id)
         stmt = (
             select(
                 journal,
