@@ -329,6 +329,21 @@ def run_cli(
     return Result(result.exit_code, result.stdout, result.stderr)
 
 
+def imported(argv: list[str], env: Mapping[str, str], cwd: Path) -> set[str]:
+    """The modules a process imports, as ``python -X importtime`` reports them."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    lines = proc.stderr.decode().splitlines()
+    names = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
+    return names - {"imported package"}  # the header
+
+
 def run_process(
     args: list[str],
     *,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import REPO, Todo
+from tests.conftest import REPO, Todo, imported
 
 
 def test_version(todo: Todo) -> None:
@@ -218,19 +218,6 @@ def test_a_command_on_sqlite_loads_nothing_of_postgresql(tmp_path: Path) -> None
     made = subprocess.run(first, env=env, cwd=tmp_path, capture_output=True, check=False)
     assert made.returncode == 0
     for args in (["add", "x", "+a", "project:p", "due:fri", "pri:H"], ["list"], ["done", "1"]):
-        proc = subprocess.run(
-            [sys.executable, "-X", "importtime", "-m", "todo_cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        imported = [
-            line.rsplit("|", 1)[1].strip()
-            for line in proc.stderr.splitlines()
-            if line.startswith("import time:")
-        ]
-        assert "todo_cli.db.schema" in imported
-        assert [m for m in imported if "postgresql" in m or m.startswith("psycopg")] == [], args
+        loaded = imported(["-m", "todo_cli", *args], env, tmp_path)
+        assert "todo_cli.db.schema" in loaded
+        assert [m for m in loaded if "postgresql" in m or m.startswith("psycopg")] == [], args

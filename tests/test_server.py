@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 
 from tests.ci_gate import not_applicable
+from tests.conftest import imported
 from todo_cli.server import client as wire
 from todo_cli.server import server as server_module
 
@@ -268,21 +269,6 @@ def test_python_dash_m_is_served_too(served: ServerHandle) -> None:
     assert result.code == 0
     assert result.stdout.startswith(b"todo ")
     assert served.served() == before + 1
-
-
-def imported(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> set[str]:
-    """The modules a process imports, as ``python -X importtime`` reports them."""
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", *argv],
-        capture_output=True,
-        env=dict(env),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        check=True,
-    )
-    lines = proc.stderr.decode().splitlines()
-    names = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
-    return names - {"imported package"}  # the header
 
 
 def test_a_served_command_imports_the_client_and_nothing_more(served: ServerHandle) -> None:
