@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -342,6 +343,26 @@ def imported(argv: list[str], env: Mapping[str, str], cwd: Path) -> set[str]:
     lines = proc.stderr.decode().splitlines()
     names = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
     return names - {"imported package"}  # the header
+
+
+def interruptible() -> None:
+    """A child's SIGINT as a shell's foreground job has it (a ``preexec_fn``).
+
+    A runner that ignores or blocks SIGINT passes that on to its children, and
+    a test that presses Ctrl-C would wait for nothing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def sleeping(pid: int, *where: str) -> bool:
+    """Whether ``pid`` sleeps in a kernel function whose name has one of ``where``."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0]
+        wchan = Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+    return state == b"S" and any(w in wchan for w in where)
 
 
 def run_process(

@@ -11,7 +11,6 @@ import itertools
 import json
 import os
 import pty
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -25,7 +24,15 @@ from typing import Any
 import pytest
 
 from tests.ci_gate import not_applicable
-from tests.conftest import REPO, PostgresHandle, Todo, run_cli, run_process, sql_rows
+from tests.conftest import (
+    REPO,
+    PostgresHandle,
+    Todo,
+    interruptible,
+    run_cli,
+    run_process,
+    sql_rows,
+)
 from todo_cli.db.revisions import HEAD
 
 _names = itertools.count()
@@ -789,7 +796,7 @@ def answering_on_a_terminal(
         stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=interruptible,
     )
     try:
         yield proc, terminal

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import REPO, Todo, imported
+from tests.conftest import REPO, Todo, imported, interruptible, sleeping
 
 
 def test_version(todo: Todo) -> None:
@@ -143,9 +143,7 @@ def _answering_on_a_terminal(
         stderr=subprocess.PIPE,
         env=dict(os.environ) | todo.env,
         cwd=REPO,
-        # A parent that ignores SIGINT (as some CI runners do) would pass that
-        # on, and the Ctrl-C test would hang: give the child the default.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=interruptible,
     )
     try:
         yield proc, terminal
@@ -189,6 +187,8 @@ def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(todo: Todo) -> None:
         deadline = time.monotonic() + 60
         while b"delete #1" not in prompt and time.monotonic() < deadline:
             prompt += os.read(proc.stderr.fileno(), 1024)
+        while not sleeping(proc.pid, "poll") and time.monotonic() < deadline:
+            time.sleep(0.01)  # at the prompt for sure: asleep waiting for the answer
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

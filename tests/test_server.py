@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from tests.ci_gate import not_applicable
-from tests.conftest import imported
+from tests.conftest import imported, sleeping
 from todo_cli.server import client as wire
 from todo_cli.server import server as server_module
 
@@ -586,9 +586,8 @@ def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(served: ServerHandle
             screen = read_until(master, b"[y/N]: ")
             assert b"delete #1" in screen
             reader = _status(served)["running"][0]["pid"] if mode == "on" else proc.pid
-            # Typed before the read starts, Ctrl-C would be lost by any Python
-            # (the signal lands between the prompt and the read).
-            assert served.wait_for(functools.partial(_sleeping, reader, "wait_woken", "tty"))
+            # At the prompt for sure: asleep waiting for the answer.
+            assert served.wait_for(functools.partial(sleeping, reader, "poll"))
             os.write(master, b"\x03")  # Ctrl-C, as typed
             proc.wait(timeout=60)
             screen += drain(master)
@@ -636,17 +635,7 @@ def test_a_signal_to_the_client_ends_the_command_as_without_the_server(
 
 def _reading_a_pipe(pid: int) -> bool:
     """Whether ``pid`` sleeps in a read of a pipe (as `todo add` does on piped stdin)."""
-    return _sleeping(pid, "pipe")
-
-
-def _sleeping(pid: int, *where: str) -> bool:
-    """Whether ``pid`` sleeps in a kernel function whose name has one of ``where``."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0]
-        wchan = Path(f"/proc/{pid}/wchan").read_text()
-    except OSError:
-        return False
-    return state == b"S" and any(w in wchan for w in where)
+    return sleeping(pid, "pipe")
 
 
 def test_a_killed_client_takes_its_command_with_it(served: ServerHandle) -> None:

@@ -42,10 +42,43 @@ def ask(question: str, yes: bool, *, unasked: str | None = None) -> bool:
     # writes it to stdout, so `todo delete 1 > file` would leave " " in file.
     sys.stderr.write(f"{question} [y/N]: ")
     sys.stderr.flush()
-    answer = sys.stdin.readline()
+    answer = _answer()
     if not answer:
         sys.stderr.write("\n")  # end of input: the line the answer would have ended
     return answer.strip().lower() in ("y", "yes")
+
+
+def _answer() -> str:
+    """One line from the terminal, or KeyboardInterrupt as soon as Ctrl-C comes.
+
+    A bare readline() can miss a Ctrl-C that arrives just before it blocks:
+    the C-level handler has run, Python has not acted on it yet, and read()
+    then waits for a line that nobody is going to type. With the signal
+    module's wakeup pipe, a signal at any moment makes the pipe readable, so
+    the wait below ends at once and Python raises KeyboardInterrupt. (A tty in
+    canonical mode hands over one line per read, so stdin's own buffer holds
+    nothing select() could not see.)
+    """
+    import os
+    import select
+    import signal
+
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        previous = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    except ValueError:  # not the main thread: no handler could run here anyway
+        os.close(wake_r)
+        os.close(wake_w)
+        return sys.stdin.readline()
+    try:
+        while sys.stdin not in select.select([sys.stdin, wake_r], [], [])[0]:
+            # A signal whose handler returned (a resized window): keep waiting.
+            os.read(wake_r, 512)
+        return sys.stdin.readline()
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(wake_r)
+        os.close(wake_w)
 
 
 # Marks a word that starts with a dash (`-home`, a tag filter) so click does
