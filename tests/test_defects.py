@@ -303,6 +303,45 @@ def test_two_upgrades_started_together_on_a_fresh_database_both_succeed_once(
         assert revision(url) == HEAD
 
 
+def test_a_first_command_on_a_new_file_another_process_holds_waits_instead_of_failing(
+    tmp_path: Path,
+) -> None:
+    """Putting a new file in WAL mode wants an exclusive lock, and SQLite refuses that
+    at once (no busy timeout) while anyone holds a lock: two first commands on a new
+    file collided there, and one failed with "is busy" (CI saw it)."""
+    path = tmp_path / "new.db"
+    path.touch(mode=0o600)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a lock, in the file's first (rollback) mode
+    proc = spawn(
+        ["add", "first"],
+        {"TODO_DATABASE_URL": f"sqlite:///{path}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _has_open(proc.pid, path) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.5)  # past the switch to WAL, which used to fail at once
+        assert proc.poll() is None, proc.communicate()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (0, b"", b"added #1: first\n")
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def _has_open(pid: int, path: Path) -> bool:
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        return any(os.readlink(fd) == str(path) for fd in fds)
+    except OSError:
+        return False
+
+
 # --- 4. --limit ---------------------------------------------------------------------------
 
 

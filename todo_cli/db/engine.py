@@ -106,7 +106,7 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         if path is not None:
             # WAL lets readers go on while one process writes.
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -119,6 +119,30 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (kept in the file: once done, this is a no-op).
+
+    Switching a file that is not in WAL yet takes an exclusive lock, and
+    SQLite answers "database is locked" at once, without the busy handler,
+    while any other connection holds a lock on it: two first commands on a
+    new file (one creating the tables) collide here. Waiting as the busy
+    timeout would is what the user expects.
+    """
+    import sqlite3
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    pause = 0.002
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _lower(value: str | None) -> str | None:
