@@ -63,7 +63,9 @@ def _answer() -> str:
     import select
     import signal
 
-    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    wake_r, wake_w = os.pipe()  # not pipe2: macOS has none (Python's pipes are not inherited)
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)  # the wakeup fd must be: a full pipe may not block a handler
     try:
         previous = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
     except ValueError:  # not the main thread: no handler could run here anyway
