@@ -365,6 +365,21 @@ def sleeping(pid: int, *where: str) -> bool:
     return state == b"S" and any(w in wchan for w in where)
 
 
+def open_files(pid: int) -> list[str]:
+    """What ``pid``'s descriptors point at (paths, ``socket:[inode]``); [] once it is gone."""
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return []
+    targets = []
+    for fd in fds:
+        try:
+            targets.append(os.readlink(fd))
+        except OSError:
+            continue  # closed since the listing
+    return targets
+
+
 def run_process(
     args: list[str],
     *,

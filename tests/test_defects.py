@@ -29,6 +29,7 @@ from tests.conftest import (
     PostgresHandle,
     Todo,
     interruptible,
+    open_files,
     run_cli,
     run_process,
     sql_rows,
@@ -321,7 +322,7 @@ def test_a_first_command_on_a_new_file_another_process_holds_waits_instead_of_fa
     )
     try:
         deadline = time.monotonic() + 60
-        while not _has_open(proc.pid, path) and time.monotonic() < deadline:
+        while str(path) not in open_files(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.5)  # past the switch to WAL, which used to fail at once
         assert proc.poll() is None, proc.communicate()
@@ -332,14 +333,6 @@ def test_a_first_command_on_a_new_file_another_process_holds_waits_instead_of_fa
     assert (proc.returncode, out, err) == (0, b"", b"added #1: first\n")
     with sqlite3.connect(path) as check:
         assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-
-
-def _has_open(pid: int, path: Path) -> bool:
-    try:
-        fds = list(Path(f"/proc/{pid}/fd").iterdir())
-        return any(os.readlink(fd) == str(path) for fd in fds)
-    except OSError:
-        return False
 
 
 # --- 4. --limit ---------------------------------------------------------------------------

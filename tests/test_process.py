@@ -188,7 +188,10 @@ def test_ctrl_c_at_a_prompt_is_exit_130_and_changes_nothing(todo: Todo) -> None:
         while b"delete #1" not in prompt and time.monotonic() < deadline:
             prompt += os.read(proc.stderr.fileno(), 1024)
         while not sleeping(proc.pid, "poll") and time.monotonic() < deadline:
-            time.sleep(0.01)  # at the prompt for sure: asleep waiting for the answer
+            time.sleep(0.01)
+        # At the prompt for sure, and waiting where a Ctrl-C cannot be missed:
+        # in select() on stdin and the signal wakeup pipe, not in a bare read().
+        assert sleeping(proc.pid, "poll")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

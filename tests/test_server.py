@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from tests.ci_gate import not_applicable
-from tests.conftest import imported, sleeping
+from tests.conftest import imported, open_files, sleeping
 from todo_cli.server import client as wire
 from todo_cli.server import server as server_module
 
@@ -454,7 +454,7 @@ def test_the_server_holds_no_database_connection(served: ServerHandle) -> None:
     assert served.todo("add", "one").code == 0
     assert served.todo("list").code == 0
     pid = served.started[0]
-    targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    targets = open_files(pid)
     assert not [t for t in targets if t.endswith((".db", ".db-wal", ".db-journal"))]
     inet = _inet_socket_inodes(pid)
     assert not [t for t in targets if t.startswith("socket:[") and t[8:-1] in inet]
