@@ -113,3 +113,65 @@ def test_shell_completion_knows_every_command(words: str, expected: str) -> None
         },
     )
     assert proc.stdout.decode().split() == [expected]
+
+
+# --- help pages kept for the process's life (rendered ahead by the command server) -----------
+
+
+def _printed_page(path: list[str], env: dict[str, str]) -> str:
+    """What `todo PATH --help` prints, in a process of its own (no page kept ahead)."""
+    from tests.conftest import run_process
+
+    proc = run_process([*path, "--help"], env=env | {"TODO_SERVER": "off"})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.decode().rstrip("\n")
+
+
+def _kept_pages() -> dict[str, str]:
+    from todo_cli.cli import command
+    from todo_cli.cli.app import _HELP_PAGES, WIDE_HELP_WIDTH
+    from todo_cli.server.warm import build_command
+
+    _HELP_PAGES.clear()
+    assert build_command()
+    assert {width for _, _, width in _HELP_PAGES} == {WIDE_HELP_WIDTH}
+    # One page per command path, each for the command the CLI runs.
+    tree = command()
+    assert len({path for _, path, _ in _HELP_PAGES}) == len(_HELP_PAGES)
+    assert any(cmd is tree for cmd, _, _ in _HELP_PAGES)
+    return {path: page for (_, path, _), page in _HELP_PAGES.items()}
+
+
+def test_the_pages_kept_ahead_are_those_a_wide_terminal_or_no_terminal_gets() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    kept = _kept_pages()
+    # Every command and group, the top level included: nothing renders live.
+    assert set(kept) == {
+        " ".join(["todo", *path[:depth]]) for path in COMMANDS for depth in range(len(path) + 1)
+    }
+    paths = [path.split()[1:] for path in sorted(kept)]
+    # A wide terminal, exactly 80 columns, no terminal (stdout a pipe).
+    environments = [{"COLUMNS": "200"}, {"COLUMNS": "80"}, {"COLUMNS": ""}]
+    with ThreadPoolExecutor(4) as pool:
+        for env in environments:
+            printed = list(pool.map(_printed_page, paths, [env] * len(paths)))
+            for path, page in zip(paths, printed, strict=True):
+                assert kept[" ".join(["todo", *path])] == page, (path, env)
+
+
+def test_a_narrow_terminal_gets_its_own_page_not_the_kept_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from todo_cli.cli import command
+
+    kept = _kept_pages()
+    monkeypatch.setenv("COLUMNS", "60")
+    # As a served `todo add --help` makes its contexts: each command's own class.
+    tree = command()
+    root = tree.context_class(tree, info_name="todo", **tree.context_settings)
+    add = tree.get_command(root, "add")  # type: ignore[attr-defined]
+    narrow = add.context_class(add, info_name="add", parent=root).get_help()
+    assert narrow == _printed_page(["add"], {"COLUMNS": "60"})
+    assert narrow != kept["todo add"]
+    assert "modifiers set its\n  fields." in narrow  # wrapped at 58 columns

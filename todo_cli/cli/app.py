@@ -147,8 +147,60 @@ LAZY_GROUPS = {
 }
 
 
+# The width click lays help out in on any terminal 80 columns or wider, and
+# with no terminal at all (its fallback is 80 columns): min(columns, 80) - 2.
+WIDE_HELP_WIDTH = 78
+
+# Help pages rendered in this process: (command, command path, width) -> page.
+_HELP_PAGES: dict[tuple[click.Command, str, int], str] = {}
+
+
+class HelpContext(click.Context):
+    """A context that keeps each help page it renders, for the process's life.
+
+    A page is a pure function of the command (the tree is built once a
+    process and never changes) and the width it is laid out in, so the
+    command server renders every page ahead (render_help_pages) and a served
+    `todo --help` only writes one out: 1.5-3 ms of text wrapping less.
+    """
+
+    def get_help(self) -> str:
+        key = (self.command, self.command_path, self.make_formatter().width)
+        page = _HELP_PAGES.get(key)
+        if page is None:
+            page = _HELP_PAGES[key] = super().get_help()
+        return page
+
+
+def keep_help_pages(command: click.Command) -> click.Command:
+    """Give a command, and every command under it, contexts that keep their help."""
+    command.context_class = HelpContext
+    for sub in getattr(command, "commands", {}).values():
+        keep_help_pages(sub)
+    return command
+
+
+def render_help_pages(group: click.Command, name: str = "todo") -> int:
+    """Render every page of a (fully loaded) command tree at the wide width; how many."""
+
+    def render(command: click.Command, name: str, parent: HelpContext | None) -> int:
+        # Made as click's make_context makes them (its context settings: the
+        # -h option...), without parsing anything.
+        settings = dict(command.context_settings)
+        if parent is None:
+            settings.setdefault("terminal_width", WIDE_HELP_WIDTH)
+        ctx = HelpContext(command, info_name=name, parent=parent, **settings)
+        ctx.get_help()
+        subcommands = getattr(command, "commands", {})
+        return 1 + sum(render(subcommands[sub], sub, ctx) for sub in sorted(subcommands))
+
+    return render(group, name, None)
+
+
 class TodoGroup(TyperGroup):
     """Runs a command and maps every outcome to an exit code, in one place."""
+
+    context_class = HelpContext
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         loaded = super().list_commands(ctx)
@@ -156,7 +208,8 @@ class TodoGroup(TyperGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in LAZY_GROUPS or cmd_name in self.commands:
-            return super().get_command(ctx, cmd_name)
+            found = super().get_command(ctx, cmd_name)
+            return keep_help_pages(found) if found is not None else None
         import importlib
 
         from typer.main import get_command
@@ -165,7 +218,7 @@ class TodoGroup(TyperGroup):
         group = get_command(getattr(importlib.import_module(module_name), attribute))
         group.name = cmd_name
         self.commands[cmd_name] = group
-        return group
+        return keep_help_pages(group)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -106,6 +106,12 @@ def build_command() -> bool:
         # lists loaded ones twice): what children print must not change.
         commands.clear()
         commands.update(before)
+        return True
+    # Every help page, laid out for a wide terminal (or none): a served
+    # `todo ... --help` then writes out a page rendered once, here.
+    from todo_cli.cli.app import render_help_pages
+
+    render_help_pages(group)
     return True
 
 
