@@ -838,7 +838,7 @@ def copied_package(tmp_path: Path) -> Path:
     return site
 
 
-@pytest.mark.parametrize("change", ["version", "code"])
+@pytest.mark.parametrize("change", ["version", "code", "new-module", "new-directory"])
 def test_changed_code_is_never_served_by_the_old_server(
     unserved: ServerHandle, copied_package: Path, change: str
 ) -> None:
@@ -854,8 +854,13 @@ def test_changed_code_is_never_served_by_the_old_server(
         init = copied_package / "todo_cli" / "__init__.py"
         if change == "version":
             init.write_text(init.read_text().replace('__version__ = "', '__version__ = "9.'))
-        else:
+        elif change == "code":
             (copied_package / "todo_cli" / "cli" / "app.py").touch()
+        elif change == "new-module":
+            (copied_package / "todo_cli" / "cli" / "extra.py").write_text("")
+        else:
+            # Empty yet, but what is put in it later is not watched by this server.
+            (copied_package / "todo_cli" / "plugins").mkdir()
         result = handle.todo("--version")
         assert result.code == 0, result.stderr
         if change == "version":
@@ -867,6 +872,41 @@ def test_changed_code_is_never_served_by_the_old_server(
         assert new["pid"] != old
         assert handle.todo("--version").stdout == result.stdout
         assert handle.served() == new["commands_served"] + 1
+    finally:
+        handle.stop()
+
+
+def test_the_server_watches_its_code_rather_than_rereading_it(served: ServerHandle) -> None:
+    # An inotify descriptor: a request checks it (one poll) instead of taking
+    # the times of every file of the package (see server.warm.watch_code).
+    pid = _status(served)["pid"]
+    assert "anon_inode:inotify" in open_files(pid)
+    assert "not watching the code" not in Path(_status(served)["log"]).read_text()
+
+
+def test_a_change_that_leaves_the_code_as_it_was_keeps_the_server(
+    unserved: ServerHandle, copied_package: Path
+) -> None:
+    handle = ServerHandle(
+        env=unserved.env | {"PYTHONPATH": str(copied_package)},
+        cwd=unserved.cwd,
+        runtime=unserved.runtime,
+        package=str(copied_package / "todo_cli"),
+    )
+    old = handle.start("--idle", "0")
+    try:
+        app = copied_package / "todo_cli" / "cli" / "app.py"
+        # An event in a watched directory: the files' sizes and times say the same.
+        app.chmod(app.stat().st_mode)
+        before = handle.served()
+        for _ in range(2):
+            assert handle.todo("--version").code == 0
+        assert handle.served() == before + 2
+        assert _status(handle)["pid"] == old
+        # A real change afterwards is still caught.
+        app.touch()
+        assert handle.todo("--version").code == 0
+        assert handle.wait_for(lambda: not _alive(old), timeout=15)
     finally:
         handle.stop()
 

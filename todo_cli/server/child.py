@@ -29,7 +29,7 @@ from todo_cli.server.state import (
     note,
     peer_is_us,
 )
-from todo_cli.server.warm import fingerprint
+from todo_cli.server.warm import code_unchanged, fingerprint
 
 
 @dataclass
@@ -268,7 +268,7 @@ def refusal(snapshot: Snapshot, request: Request) -> int:
         return wire.REFUSED_VERSION
     if request.encoding != snapshot.encoding or request.interpreter != snapshot.interpreter:
         return wire.REFUSED_INTERPRETER
-    if fingerprint(snapshot.package_dir, snapshot.path_dirs) != snapshot.fingerprint:
+    if not code_unchanged(snapshot):
         return wire.REFUSED_STALE
     return 0
 

@@ -54,6 +54,7 @@ from todo_cli.server.warm import (
     dependency_versions,
     take_snapshot,
     warm_up,
+    watch_code,
 )
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         log("error: threads after warm-up: " + ", ".join(t.name for t in threading.enumerate()))
         raise SystemExit(1)
     server.dependencies = dependency_versions()
+    if not watch_code(server.snapshot):
+        log("not watching the code: each command compares its files' times")
     # Frozen objects are left alone by the collector, so children do not copy
     # the pages a collection would have touched.
     gc.collect()

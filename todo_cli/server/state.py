@@ -31,6 +31,9 @@ class Snapshot:
     encoding: str
     package_dir: str
     path_dirs: tuple[str, ...]
+    # An inotify descriptor on the directories the fingerprint covers, readable
+    # once anything changed in them (-1: none; every request compares).
+    watch_fd: int = -1
 
 
 @dataclass
