@@ -287,7 +287,6 @@ def test_a_served_command_imports_the_client_and_nothing_more(served: ServerHand
     assert (
         client - interpreter
         == {
-            "__future__",
             "_socket",
             "todo_cli",
             "todo_cli.__main__",
