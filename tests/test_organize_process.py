@@ -418,3 +418,7 @@ def test_list_by_tag_and_project_uses_the_tag_index(todo: Todo, backend: str) ->
             or "task_tags USING INDEX ix_task_tags_tag_task_id (tag=?)" in line
             for line in plan.splitlines()
         ), plan
+        # The tag drives: tasks are read by id, those carrying it only, not by
+        # a walk through every open task of the user.
+        assert plan.splitlines()[0] == "SEARCH tasks USING INDEX sqlite_autoindex_tasks_1 (id=?)"
+        assert "ix_tasks_user_id_completed_number" not in plan, plan
