@@ -225,16 +225,35 @@ def test_the_url_parse_error_itself_holds_no_password(url: str) -> None:
         assert secret not in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a URL with an unencoded @ in the password is split at its first @,"
-    " and the driver's error names the rest of the password ('t-pw@127.0.0.1') as the host",
-)
 def test_no_part_of_a_password_after_an_unencoded_at_is_printed() -> None:
+    # The user info ends at the host's @, not the first: once the rest of the
+    # password was taken for the host, and the driver's error named it.
     proc = run_process(["--db", f"postgresql://u:s3cr@t-pw@127.0.0.1:{closed_port()}/db", "list"])
     assert proc.returncode == 3
     assert b"s3cr" not in proc.stderr
     assert b"t-pw" not in proc.stderr
+    assert b"postgresql://u:***@127.0.0.1:" in proc.stderr
+    assert b'"127.0.0.1"' in proc.stderr  # the host the driver was given
+
+
+def test_a_password_with_unencoded_ats_connects_as_typed(postgres: PostgresHandle) -> None:
+    if postgres.server is None:
+        not_applicable("needs the suite's own server, to make a role")
+    role, password = f"at_{os.getpid()}", "p@ss@word"
+    postgres.server.admin(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    name = f"at_password_{os.getpid()}"
+    try:
+        postgres.server.create_database(name, owner=role)
+        url = postgres.server.url(name, user=role, password=password)
+        assert f"{role}:{password}@127.0.0.1" in url  # unencoded, as typed
+        for args in (["db", "upgrade"], ["add", "Buy milk"], ["list", "--json"]):
+            proc = run_process(["--db", url, "--user", "alice", *args])
+            assert proc.returncode == 0, proc.stderr
+            assert b"ss@word" not in proc.stdout + proc.stderr
+        assert [t["title"] for t in json.loads(proc.stdout)] == ["Buy milk"]
+    finally:
+        postgres.drop(name)
+        postgres.server.admin(f"DROP ROLE IF EXISTS {role}")
 
 
 # --- 2. an empty setting is an error, never "use the next one" ----------------------

@@ -62,6 +62,23 @@ class DatabaseURL:
         )
 
 
+def _encode_ats_in_userinfo(rest: str) -> str:
+    """`u:p@ss@host/db` as the user meant it: the user info ends at the host's `@`.
+
+    A password copied from a console often holds an unencoded `@`. SQLAlchemy
+    (and libpq) end the user info at the first `@`, so the rest of the
+    password became the host, and the driver's error printed it. As Python's
+    urllib does, the host part is what follows the last `@` before the first
+    `/`, `?` or `#`; the `@` before it are encoded, so the URL connects with
+    the password as typed (and masking never shows a piece of it).
+    """
+    end = min((i for i in (rest.find(c) for c in "/?#") if i != -1), default=len(rest))
+    userinfo, at, host = rest[:end].rpartition("@")
+    if not at or "@" not in userinfo:
+        return rest
+    return userinfo.replace("@", "%40") + at + host + rest[end:]
+
+
 def parse_url(raw: str) -> DatabaseURL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -72,7 +89,7 @@ def parse_url(raw: str) -> DatabaseURL:
         raise ConfigError(f"not a database URL: {mask_url(text)!r}", hint=_HINT)
     scheme = text.split("://", 1)[0].lower()
     if scheme in _POSTGRES_SCHEMES:
-        normalised = "postgresql+psycopg://" + text.split("://", 1)[1]
+        normalised = "postgresql+psycopg://" + _encode_ats_in_userinfo(text.split("://", 1)[1])
         backend = "postgresql"
     elif scheme in _SQLITE_SCHEMES:
         normalised = text
