@@ -122,7 +122,7 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
 
 
 def _use_wal(cursor: Any) -> None:
-    """Put the file in WAL mode (kept in the file: once done, this is a no-op).
+    """Put todo's file in WAL mode (kept in the file: once done, this is a no-op).
 
     Switching a file that is not in WAL yet takes an exclusive lock, and
     SQLite answers "database is locked" at once, without the busy handler,
@@ -132,6 +132,17 @@ def _use_wal(cursor: Any) -> None:
     """
     import sqlite3
 
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    # Another program's file (tables, none of them alembic_version) is left
+    # exactly as found: the mode is kept in the file, and the command is
+    # about to refuse the file anyway (db.migrate names its tables).
+    tables, ours = cursor.execute(
+        "SELECT count(*), coalesce(sum(name = 'alembic_version'), 0) "
+        "FROM sqlite_master WHERE type = 'table'"
+    ).fetchone()
+    if tables and not ours:
+        return
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     pause = 0.002
     while True:
