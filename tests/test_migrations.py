@@ -494,22 +494,9 @@ def _created_from_the_models(url: str) -> str:
     return url
 
 
-def _create_all_on_postgresql_is_a_known_bug(backend: str, request: pytest.FixtureRequest) -> None:
-    if backend == "postgresql":
-        request.node.add_marker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="bug: metadata.create_all() fails on PostgreSQL: the trigger functions'"
-                " % (format()'s %L, RAISE's %) reach psycopg through exec_driver_sql as"
-                " placeholders",
-            )
-        )
-
-
 def test_models_and_migrations_make_the_same_check_constraints(
     db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
 ) -> None:
-    _create_all_on_postgresql_is_a_known_bug(backend, request)
     from_models = _schema_facts(_created_from_the_models(empty_db_url))["checks"]
     from_migrations = _schema_facts(db_url)["checks"]
     assert from_models == from_migrations
@@ -519,7 +506,6 @@ def test_models_and_migrations_make_the_same_check_constraints(
 def test_models_and_migrations_make_the_same_indexes(
     db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
 ) -> None:
-    _create_all_on_postgresql_is_a_known_bug(backend, request)
     from_models = _schema_facts(_created_from_the_models(empty_db_url))["indexes"]
     from_migrations = _schema_facts(db_url)["indexes"]
     assert from_models == from_migrations
@@ -529,7 +515,15 @@ def test_models_and_migrations_make_the_same_indexes(
 def test_models_and_migrations_make_the_same_triggers(
     db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
 ) -> None:
-    _create_all_on_postgresql_is_a_known_bug(backend, request)
+    if backend == "postgresql":
+        request.node.add_marker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="bug: the models' PostgreSQL trigger functions (db.journal_ddl) are"
+                " still 0005's; 0008 rewrote them schema-qualified and added the users"
+                " table's triggers (databases are made by migrations, not create_all)",
+            )
+        )
     from_models = _schema_facts(_created_from_the_models(empty_db_url))["triggers"]
     from_migrations = _schema_facts(db_url)["triggers"]
     assert "trg_messages_immutable" in {name for name, *_ in from_migrations["messages"]}

@@ -454,14 +454,28 @@ def _create_triggers(target: MetaData, connection: Connection, **_: Any) -> None
         statements.append(MESSAGES_IMMUTABLE_SQLITE_TRIGGER)
         statements += sqlite_search_ddl()
     for statement in statements:
-        connection.exec_driver_sql(statement)
+        _execute_ddl(connection, statement)
+
+
+def _execute_ddl(connection: Connection, statement: str) -> None:
+    """One DDL statement as written, on the connection's transaction.
+
+    Not exec_driver_sql: it hands psycopg a parameter list (an empty one),
+    and psycopg then reads the trigger functions' own % (format()'s %L,
+    RAISE's %) as placeholders. Without parameters, the text goes as it is.
+    """
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 def _create_search_config(target: Table, connection: Connection, **_: Any) -> None:
     """PostgreSQL: the text search configuration the search indexes are built with."""
     if connection.dialect.name == "postgresql":
         for statement in pg_search_config_ddl(connection):
-            connection.exec_driver_sql(statement)
+            _execute_ddl(connection, statement)
 
 
 def pg_search_config_ddl(connection: Connection) -> list[str]:
