@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.ci_gate import not_applicable
 from tests.conftest import REPO, Todo, run_cli, sql_rows
 from todo_cli.db.revisions import HEAD as HEAD_REVISION
@@ -495,7 +493,7 @@ def _created_from_the_models(url: str) -> str:
 
 
 def test_models_and_migrations_make_the_same_check_constraints(
-    db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
+    db_url: str, empty_db_url: str
 ) -> None:
     from_models = _schema_facts(_created_from_the_models(empty_db_url))["checks"]
     from_migrations = _schema_facts(db_url)["checks"]
@@ -503,27 +501,14 @@ def test_models_and_migrations_make_the_same_check_constraints(
     assert "ck_tasks_priority" in {name for name, _ in from_migrations["tasks"]}
 
 
-def test_models_and_migrations_make_the_same_indexes(
-    db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
-) -> None:
+def test_models_and_migrations_make_the_same_indexes(db_url: str, empty_db_url: str) -> None:
     from_models = _schema_facts(_created_from_the_models(empty_db_url))["indexes"]
     from_migrations = _schema_facts(db_url)["indexes"]
     assert from_models == from_migrations
     assert "ix_tasks_user_id_completed_number" in {i[0] for i in from_migrations["tasks"]}
 
 
-def test_models_and_migrations_make_the_same_triggers(
-    db_url: str, empty_db_url: str, backend: str, request: pytest.FixtureRequest
-) -> None:
-    if backend == "postgresql":
-        request.node.add_marker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="bug: the models' PostgreSQL trigger functions (db.journal_ddl) are"
-                " still 0005's; 0008 rewrote them schema-qualified and added the users"
-                " table's triggers (databases are made by migrations, not create_all)",
-            )
-        )
+def test_models_and_migrations_make_the_same_triggers(db_url: str, empty_db_url: str) -> None:
     from_models = _schema_facts(_created_from_the_models(empty_db_url))["triggers"]
     from_migrations = _schema_facts(db_url)["triggers"]
     assert "trg_messages_immutable" in {name for name, *_ in from_migrations["messages"]}

@@ -35,56 +35,98 @@ JOURNALED: Final[Mapping[str, tuple[str, ...]]] = {
 }
 ACTIONS: Final = ("insert", "update", "delete")
 
+# The functions as migrations 0008 (isolation: definer functions, every name
+# schema-qualified, the search path ending in pg_temp) and 0009 (row images
+# without the stored search vectors) left them: a schema made from the models
+# is the one the migrations make.
 PG_FUNCTIONS: Final = (
     """
-CREATE FUNCTION todo_operation_id() RETURNS uuid
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION public.todo_operation_id() RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     found uuid;
+    who uuid;
+    numbered integer;
 BEGIN
-    SELECT id INTO found FROM public.operations WHERE txid = txid_current();
+    SELECT id INTO found FROM public.operations
+    WHERE txid = pg_catalog.txid_current()
+    ORDER BY created_at LIMIT 1;
     IF found IS NULL THEN
-        -- A write no todo command opened an operation for: it gets its own.
-        found := gen_random_uuid();
-        INSERT INTO public.operations (id, created_at, command, txid)
-        VALUES (found, now(), 'outside todo: ' || left(current_query(), 200), txid_current());
+        IF (SELECT relrowsecurity FROM pg_catalog.pg_class
+            WHERE oid = 'public.tasks'::pg_catalog.regclass) THEN
+            UPDATE public.users SET operation_counter = operation_counter + 1
+            WHERE name = session_user::text
+            RETURNING id, operation_counter INTO who, numbered;
+        END IF;
+        found := pg_catalog.gen_random_uuid();
+        INSERT INTO public.operations (id, user_id, number, created_at, command, txid)
+        VALUES (found, who, numbered, pg_catalog.now(),
+                'outside todo: ' || pg_catalog.left(pg_catalog.current_query(), 200),
+                pg_catalog.txid_current());
     END IF;
     RETURN found;
 END
 $$
 """,
     """
-CREATE FUNCTION todo_journal() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION public.todo_journal() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     op uuid := public.todo_operation_id();
     key text := TG_ARGV[0];
-    -- The stored search vectors (db.schema.pg_search_ddl) are derived from the
-    -- text: left out of the images, as large as the text itself.
     derived text := CASE WHEN TG_TABLE_NAME IN ('messages', 'conversations')
                     THEN ' - ''search_vector''' ELSE '' END;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        EXECUTE format(
+        EXECUTE pg_catalog.format(
             'INSERT INTO public.journal (operation_id, table_name, action, row_key, before, after) '
-            'SELECT $1, %L, ''insert'', (%s)::text, NULL, to_jsonb(r)%s FROM new_rows r',
+            'SELECT $1, %L, ''insert'', (%s)::text, NULL, pg_catalog.to_jsonb(r)%s '
+            'FROM new_rows r',
             TG_TABLE_NAME, key, derived) USING op;
     ELSIF TG_OP = 'DELETE' THEN
-        EXECUTE format(
+        EXECUTE pg_catalog.format(
             'INSERT INTO public.journal (operation_id, table_name, action, row_key, before, after) '
-            'SELECT $1, %L, ''delete'', (%s)::text, to_jsonb(r)%s, NULL FROM old_rows r',
+            'SELECT $1, %L, ''delete'', (%s)::text, pg_catalog.to_jsonb(r)%s, NULL '
+            'FROM old_rows r',
             TG_TABLE_NAME, key, derived) USING op;
     ELSE
-        EXECUTE format(
+        EXECUTE pg_catalog.format(
             'INSERT INTO public.journal (operation_id, table_name, action, row_key, before, after) '
-            'SELECT $1, %L, ''update'', (%s)::text, to_jsonb(o)%s, to_jsonb(r)%s '
-            'FROM new_rows r JOIN old_rows o ON (%s) = (%s)',
-            TG_TABLE_NAME, key, derived, derived, key, replace(key, 'r.', 'o.')) USING op;
+            'SELECT $1, %L, ''update'', (%s)::text, pg_catalog.to_jsonb(o)%s, '
+            'pg_catalog.to_jsonb(r)%s FROM new_rows r JOIN old_rows o ON (%s) = (%s)',
+            TG_TABLE_NAME, key, derived, derived, key, pg_catalog.replace(key, 'r.', 'o.'))
+            USING op;
     END IF;
     RETURN NULL;
 END
 $$
 """,
+    # Called by the definer trigger function only; a member calling it would
+    # open operations at will.
+    "REVOKE EXECUTE ON FUNCTION public.todo_operation_id() FROM PUBLIC",
+    "REVOKE EXECUTE ON FUNCTION public.todo_journal() FROM PUBLIC",
+    # No number is handed out twice, whoever writes a users row.
+    """
+CREATE FUNCTION public.todo_counters_only_grow() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.task_counter < OLD.task_counter
+       OR NEW.conversation_counter < OLD.conversation_counter
+       OR NEW.operation_counter < OLD.operation_counter THEN
+        RAISE EXCEPTION 'counters of user % only grow: no number is handed out twice',
+            OLD.name USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$
+""",
+    "REVOKE EXECUTE ON FUNCTION public.todo_counters_only_grow() FROM PUBLIC",
+)
+# After the tables: the users table's own trigger.
+PG_USERS_TRIGGERS: Final = (
+    "CREATE TRIGGER trg_users_counters_only_grow "
+    "BEFORE UPDATE OF task_counter, conversation_counter, operation_counter ON users "
+    "FOR EACH ROW EXECUTE FUNCTION public.todo_counters_only_grow()",
 )
 PG_DROP_FUNCTIONS: Final = (
     "DROP FUNCTION todo_journal()",

@@ -446,6 +446,7 @@ def _create_triggers(target: MetaData, connection: Connection, **_: Any) -> None
         for name, key in journal_ddl.JOURNALED.items():
             statements += journal_ddl.pg_triggers(name, key)
         statements.append(MESSAGES_IMMUTABLE_PG_TRIGGER)
+        statements += journal_ddl.PG_USERS_TRIGGERS
         statements += pg_search_ddl()
     else:
         for name, key in journal_ddl.JOURNALED.items():
