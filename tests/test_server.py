@@ -837,16 +837,21 @@ def copied_package(tmp_path: Path) -> Path:
     return site
 
 
-@pytest.mark.parametrize("change", ["version", "code", "new-module", "new-directory"])
-def test_changed_code_is_never_served_by_the_old_server(
-    unserved: ServerHandle, copied_package: Path, change: str
-) -> None:
-    handle = ServerHandle(
+def _serving_the_copy(unserved: ServerHandle, copied_package: Path) -> ServerHandle:
+    """A handle whose `todo` (and server) import the copied package."""
+    return ServerHandle(
         env=unserved.env | {"PYTHONPATH": str(copied_package)},
         cwd=unserved.cwd,
         runtime=unserved.runtime,
         package=str(copied_package / "todo_cli"),
     )
+
+
+@pytest.mark.parametrize("change", ["version", "code", "new-module", "new-directory"])
+def test_changed_code_is_never_served_by_the_old_server(
+    unserved: ServerHandle, copied_package: Path, change: str
+) -> None:
+    handle = _serving_the_copy(unserved, copied_package)
     old = handle.start("--idle", "0")
     try:
         assert handle.todo("--version").code == 0
@@ -886,12 +891,7 @@ def test_the_server_watches_its_code_rather_than_rereading_it(served: ServerHand
 def test_a_change_that_leaves_the_code_as_it_was_keeps_the_server(
     unserved: ServerHandle, copied_package: Path
 ) -> None:
-    handle = ServerHandle(
-        env=unserved.env | {"PYTHONPATH": str(copied_package)},
-        cwd=unserved.cwd,
-        runtime=unserved.runtime,
-        package=str(copied_package / "todo_cli"),
-    )
+    handle = _serving_the_copy(unserved, copied_package)
     old = handle.start("--idle", "0")
     try:
         app = copied_package / "todo_cli" / "cli" / "app.py"

@@ -180,10 +180,10 @@ def keep_help_pages(command: click.Command) -> click.Command:
     return command
 
 
-def render_help_pages(group: click.Command, name: str = "todo") -> int:
-    """Render every page of a (fully loaded) command tree at the wide width; how many."""
+def render_help_pages(group: click.Command, name: str = "todo") -> None:
+    """Render every page of a (fully loaded) command tree at the wide width."""
 
-    def render(command: click.Command, name: str, parent: HelpContext | None) -> int:
+    def render(command: click.Command, name: str, parent: HelpContext | None) -> None:
         # Made as click's make_context makes them (its context settings: the
         # -h option...), without parsing anything.
         settings = dict(command.context_settings)
@@ -191,10 +191,10 @@ def render_help_pages(group: click.Command, name: str = "todo") -> int:
             settings.setdefault("terminal_width", WIDE_HELP_WIDTH)
         ctx = HelpContext(command, info_name=name, parent=parent, **settings)
         ctx.get_help()
-        subcommands = getattr(command, "commands", {})
-        return 1 + sum(render(subcommands[sub], sub, ctx) for sub in sorted(subcommands))
+        for sub_name, sub in sorted(getattr(command, "commands", {}).items()):
+            render(sub, sub_name, ctx)
 
-    return render(group, name, None)
+    render(group, name, None)
 
 
 class TodoGroup(TyperGroup):

@@ -219,10 +219,9 @@ def watch_code(snapshot: Snapshot) -> bool:
         return False
     if fd < 0:
         return False  # no inotify, or its per-user limit reached
-    directories = list(snapshot.path_dirs)
-    for directory, subdirs, _ in os.walk(snapshot.package_dir):
-        subdirs[:] = [d for d in subdirs if d != "__pycache__"]
-        directories.append(directory)
+    # The fingerprint lists them already: the package's directories (size -2)
+    # and the search path's (size -1).
+    directories = [path for path, size, _ in snapshot.fingerprint if size < 0]
     for directory in directories:
         if libc.inotify_add_watch(fd, os.fsencode(directory), _IN_CHANGES) < 0:
             os.close(fd)
