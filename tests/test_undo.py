@@ -447,6 +447,26 @@ def test_undo_is_recorded_and_history_marks_what_it_undid(todo: Todo) -> None:
     assert "(undone)" not in lines[3]
 
 
+def test_history_says_which_operation_an_undo_undid_in_the_words_undo_used(todo: Todo) -> None:
+    ok(todo, "add", "Buy milk", "+home", "+errand")
+    ok(todo, "note", "1", "from the corner shop")
+    ok(todo, "delete", "1", "--yes")
+    said = ok(todo, "undo").stderr
+    assert "restored 1 task, 2 task tags, 1 task note" in said
+    ok(todo, "edit", "1", "pri:H")
+    ok(todo, "undo")
+    found = history(todo)
+    assert [(op["number"], op["summary"]) for op in found if op["undoes"]] == [
+        (6, "undid #5: set back 1 task"),
+        (4, "undid #3: restored 1 task, 2 task tags, 1 task note"),
+    ]
+    lines = ok(todo, "history").stdout.splitlines()
+    assert lines[1].endswith("undid #5: set back 1 task")
+    ok(todo, "add", "a", "+x")
+    ok(todo, "undo")
+    assert history(todo, "--limit", "1")[0]["summary"] == "undid #7: removed 1 task, 1 task tag"
+
+
 def test_undo_says_what_it_undid(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     result = ok(todo, "undo")

@@ -33,7 +33,8 @@ def _truthy(value: Any) -> bool:
 def describe(operation: Operation, summary: Summary) -> str:
     """One line on what an operation changed: "completed #3 #4", "deleted #7 (Buy milk)"."""
     if operation.undoes is not None:
-        return f"undid {_what_undo(summary)}"
+        which = f"#{operation.undoes_number}: " if operation.undoes_number is not None else ""
+        return f"undid {which}{_what_undo(summary)}"
     counts = summary.counts
     tasks = [c for c in summary.samples if c.table == "tasks"]
     parts: list[str] = []
@@ -109,8 +110,33 @@ def _chat(summary: Summary) -> list[str]:
     return parts
 
 
+# What an undo's own writes did, in the words `todo undo` printed: deleting a row
+# removed it, updating set it back, inserting restored it.
+_UNDO_VERBS = (("delete", "removed"), ("update", "set back"), ("insert", "restored"))
+_TABLE_ORDER = (
+    "tasks",
+    "task_tags",
+    "task_notes",
+    "task_dependencies",
+    "conversations",
+    "messages",
+)
+
+
+def _rows(n: int, table: str) -> str:
+    return plural(n, table.removesuffix("s").replace("_", " "))
+
+
 def _what_undo(summary: Summary) -> str:
-    return _counted(summary.counts) or "nothing"
+    parts = []
+    for action, verb in _UNDO_VERBS:
+        counted = {t: n for (t, a), n in summary.counts.items() if a == action}
+        ordered = [t for t in _TABLE_ORDER if t in counted] + sorted(
+            t for t in counted if t not in _TABLE_ORDER
+        )
+        if ordered:
+            parts.append(f"{verb} " + ", ".join(_rows(counted[t], t) for t in ordered))
+    return "; ".join(parts) or "nothing"
 
 
 def _counted(counts: dict[tuple[str, str], int]) -> str:
@@ -228,13 +254,7 @@ def undone_text(result: Undone) -> str:
         ("restored", plan.restored),
     ):
         if counts:
-            parts.append(
-                f"{label} "
-                + ", ".join(
-                    plural(n, table.removesuffix("s").replace("_", " "))
-                    for table, n in counts.items()
-                )
-            )
+            parts.append(f"{label} " + ", ".join(_rows(n, table) for table, n in counts.items()))
     verb = "would undo" if result.dry_run else "undid"
     operation = result.operation
     return f"{verb} #{operation.number} ({operation.command}): " + ("; ".join(parts) or "nothing")

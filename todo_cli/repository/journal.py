@@ -40,6 +40,8 @@ class Operation:
     command: str
     undoes: UUID | None
     undone_by: UUID | None
+    # The number of the operation this one undid (history says "undid #19").
+    undoes_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def _operation(row: Any) -> Operation:
         command=row.command,
         undoes=row.undoes,
         undone_by=row.undone_by,
+        undoes_number=getattr(row, "undoes_number", None),
     )
 
 
@@ -181,7 +184,18 @@ class JournalRepository:
         from sqlalchemy import exists, select
 
         changed = exists(select(journal.c.id).where(journal.c.operation_id == operations.c.id))
-        stmt = select(operations).where(self._owner, changed).order_by(operations.c.number.desc())
+        undone = operations.alias("undone")
+        undoes_number = (
+            select(undone.c.number)
+            .where(undone.c.id == operations.c.undoes)
+            .scalar_subquery()
+            .label("undoes_number")
+        )
+        stmt = (
+            select(operations, undoes_number)
+            .where(self._owner, changed)
+            .order_by(operations.c.number.desc())
+        )
         if before is not None:
             stmt = stmt.where(operations.c.created_at < before)
         if limit is not None:
