@@ -253,7 +253,7 @@ def test_an_operation_has_a_uuid_its_time_its_user_and_the_command_as_typed(todo
     finished = datetime.now(UTC)
     operation = latest_operation(todo.url)
     assert isinstance(operation.id, UUID)
-    assert operation.id.version == 4
+    assert operation.id.version == 7
     assert started - timedelta(seconds=1) <= operation.created_at <= finished
     assert operation.user_id == user_id(todo.url, "alice")
     assert operation.number == 1

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from todo_cli.db.schema import SEARCH_VECTOR, conversations, messages
+from todo_cli.domain.ids import new_id
 from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate, Role
 from todo_cli.domain.search import Query
 from todo_cli.repository.refs import Ref, resolve
@@ -149,7 +150,7 @@ class ConversationRepository:
         taken = self._taken(wanted, wanted_messages)
         user_id, number = take_numbers(self.conn, self.user, "conversation_counter", 1, now)
         if conversation_id is None or conversation_id in taken:
-            conversation_id = uuid4()
+            conversation_id = new_id()
         self.conn.execute(
             conversations.insert().values(
                 id=conversation_id,
@@ -166,7 +167,7 @@ class ConversationRepository:
                 messages.insert(),
                 [
                     {
-                        "id": item.id if item.id is not None and item.id not in taken else uuid4(),
+                        "id": item.id if item.id is not None and item.id not in taken else new_id(),
                         "conversation_id": conversation_id,
                         "seq": seq,
                         "role": item.role,
@@ -234,7 +235,7 @@ class ConversationRepository:
             )
             .returning(*conversations.c)
         ).one()
-        message_id = uuid4()
+        message_id = new_id()
         next_seq = (
             select(func.coalesce(func.max(messages.c.seq), 0) + 1)
             .where(messages.c.conversation_id == found.id)
@@ -481,7 +482,7 @@ class ConversationRepository:
         times = [item.created_at or created_at for item in items]
         updated = max([created_at, *times])
         user_id, number = take_numbers(self.conn, self.user, "conversation_counter", 1, now)
-        conversation_id = uuid4()
+        conversation_id = new_id()
         self.conn.execute(
             conversations.insert().values(
                 id=conversation_id,
@@ -544,7 +545,7 @@ class ConversationRepository:
             messages.insert(),
             [
                 {
-                    "id": uuid4(),
+                    "id": new_id(),
                     "conversation_id": conversation_id,
                     "seq": seq,
                     "role": item.role,

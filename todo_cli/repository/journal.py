@@ -17,10 +17,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from todo_cli.db import journal_ddl
 from todo_cli.db.schema import PG_SEARCH_VECTORS, SEARCH_VECTOR, journal, metadata, operations
+from todo_cli.domain.ids import new_id
 from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def begin(conn: Connection, user: str, command: str, now: datetime) -> UUID:
     """
     from sqlalchemy import func, literal, select
 
-    operation_id = uuid4()
+    operation_id = new_id()
     if conn.dialect.name == "postgresql":
         user_row = upsert_taking_numbers("postgresql", user, "operation_counter", 1, now).cte("u")
         source = select(

@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from todo_cli.db.schema import task_dependencies, task_notes, task_tags, tasks
 from todo_cli.domain import urgency as weights
 from todo_cli.domain.fields import COLUMN_FIELDS, TASK_FIELDS, Note, Task
 from todo_cli.domain.filters import Filter
+from todo_cli.domain.ids import new_id, new_ids
 from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
 
@@ -131,12 +132,18 @@ def new_row(
     values: Mapping[str, Any], *, task_id: UUID, user_id: Any, number: int, now: datetime
 ) -> dict[str, Any]:
     """Every column of a new task: defaults, then the user's values."""
-    row: dict[str, Any] = {}
-    for spec in COLUMN_FIELDS:
-        row[spec.name] = False if spec.kind == "bool" else None
-    row.update((name, value) for name, value in values.items() if name in row)
+    row = _EMPTY_ROW.copy()
+    for name, value in values.items():
+        if name in row:
+            row[name] = value
     row.update(id=task_id, user_id=user_id, number=number, created_at=now, updated_at=now)
     return row
+
+
+# The columns of a task nobody has set anything on.
+_EMPTY_ROW: dict[str, Any] = {
+    spec.name: False if spec.kind == "bool" else None for spec in COLUMN_FIELDS
+}
 
 
 # What an INSERT or UPDATE hands back: the plain columns. (A RETURNING list
@@ -416,7 +423,7 @@ class TaskRepository:
             row = self._add_in_one_statement(values)
         else:
             user_id, number = take_numbers(self.conn, self.user, "task_counter", 1, self.now)
-            row = new_row(values, task_id=uuid4(), user_id=user_id, number=number, now=self.now)
+            row = new_row(values, task_id=new_id(), user_id=user_id, number=number, now=self.now)
             self.conn.execute(tasks.insert().values(row))
         if tags:
             self.conn.execute(
@@ -442,7 +449,7 @@ class TaskRepository:
         from sqlalchemy import literal, null, select
 
         user = upsert_taking_numbers("postgresql", self.user, "task_counter", 1, self.now).cte("u")
-        row = new_row(values, task_id=uuid4(), user_id=None, number=0, now=self.now)
+        row = new_row(values, task_id=new_id(), user_id=None, number=0, now=self.now)
         computed: dict[str, ColumnElement[Any]] = {
             "user_id": user.c.id,
             "number": user.c.task_counter,
@@ -470,8 +477,9 @@ class TaskRepository:
         if not items:
             return AddedTasks([], [], self.now)
         user_id, first = take_numbers(self.conn, self.user, "task_counter", len(items), self.now)
+        ids = new_ids(len(items))
         rows = [
-            new_row(item, task_id=uuid4(), user_id=user_id, number=first + offset, now=self.now)
+            new_row(item, task_id=ids[offset], user_id=user_id, number=first + offset, now=self.now)
             for offset, item in enumerate(items)
         ]
         tags = [tuple(item.get("tags") or ()) for item in items]
@@ -625,7 +633,7 @@ class TaskRepository:
 
         (task,) = self._resolve([ref])
         self.conn.execute(
-            task_notes.insert().values(id=uuid4(), task_id=task.id, created_at=self.now, text=text)
+            task_notes.insert().values(id=new_id(), task_id=task.id, created_at=self.now, text=text)
         )
         stmt = (
             update(tasks)
@@ -1027,19 +1035,36 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
     processors still convert each value, so what is stored is the same.
     """
     columns = list(rows[0])
-    table_columns = tasks.metadata.tables[table].c
-    processors = [table_columns[column].type.bind_processor(conn.dialect) for column in columns]
     placeholders = ", ".join("?" for _ in columns)
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-    values = [
-        tuple(
-            row[column] if processor is None else processor(row[column])
-            for column, processor in zip(columns, processors, strict=True)
-        )
-        for row in rows
-    ]
+    convert = _row_converter(conn, table, tuple(columns))
     raw: Any = conn.connection.driver_connection
-    raw.executemany(statement, values)
+    raw.executemany(statement, map(convert, rows))
+
+
+def _row_converter(
+    conn: Connection, table: str, columns: tuple[str, ...]
+) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A function turning a row into the driver's tuple, written out for these columns.
+
+    A loop over (column, processor) pairs costs more per row than the processors
+    themselves; a generated function with each processor called by name, and plain
+    columns passed through, makes 100,000 rows about twice as fast. Column names
+    come from the schema, never from input.
+    """
+    table_columns = tasks.metadata.tables[table].c
+    namespace: dict[str, Any] = {}
+    parts = []
+    for index, column in enumerate(columns):
+        processor = table_columns[column].type.bind_processor(conn.dialect)
+        if processor is None:
+            parts.append(f"row[{column!r}]")
+        else:
+            namespace[f"p{index}"] = processor
+            parts.append(f"p{index}(row[{column!r}])")
+    exec("def convert(row):\n    return (" + ", ".join(parts) + ",)\n", namespace)
+    converter: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["convert"]
+    return converter
 
 
 def _copyable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import IO, TYPE_CHECKING, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
+from todo_cli.domain.ids import new_id, new_ids
 from todo_cli.errors import InvalidInput, TodoError
 from todo_cli.formats.interchange import ImportBatch, Problem, TaskRecord
 from todo_cli.repository.tasks import ImportWriter, TaskQuery, TaskRepository, new_row
@@ -76,7 +77,7 @@ def _columns(record: TaskRecord) -> dict[str, Any]:
         "wait": record.wait,
         "project": record.project,
         "recur": record.recur,
-        "series_id": record.series_id or (uuid4() if recurring else None),
+        "series_id": record.series_id or (new_id() if recurring else None),
         "recur_anchor": anchor,
         "recur_index": record.recur_index
         if record.recur_index is not None
@@ -323,8 +324,8 @@ def _differs(record: TaskRecord, current: TaskRecord | None) -> bool:
 
 def _notes(record: TaskRecord) -> list[dict[str, Any]]:
     return [
-        {"id": uuid4(), "task_id": record.id, "created_at": note.created_at, "text": note.text}
-        for note in record.notes
+        {"id": note_id, "task_id": record.id, "created_at": note.created_at, "text": note.text}
+        for note, note_id in zip(record.notes, new_ids(len(record.notes)), strict=True)
     ]
 
 

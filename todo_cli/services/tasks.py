@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.filters import Filter
+from todo_cli.domain.ids import new_id
 from todo_cli.errors import Declined, InvalidInput, NotFound
 from todo_cli.repository.refs import Ref
 from todo_cli.repository.tasks import AddedTasks, Counted, TaskQuery, TaskRepository
@@ -48,7 +49,7 @@ def _start_series(values: dict[str, Any], due: datetime | None, *, series: UUID 
         raise InvalidInput(
             f"recur:{values['recur']} needs a due date", hint="add one, e.g. due:mon"
         )
-    values["series_id"] = series or uuid4()
+    values["series_id"] = series or new_id()
     values["recur_anchor"] = due
     values["recur_index"] = 0
 
