@@ -218,6 +218,16 @@ def checks(plan: Plan) -> list[Check]:
             Check(f"todo import ({where}): peak memory", imported.peak_mib, IMPORT_PEAK_MIB, " MiB")
         )
         found.append(
+            Check(
+                f"todo import ({where}) vs task import (faster than Taskwarrior)",
+                ratio(by_key, imported.key, "task-import"),
+                1,
+                "x",
+                strict=True,
+                best=ratio(by_key, imported.key, "task-import", fastest=True),
+            )
+        )
+        found.append(
             Check(f"todo export ({where}): peak memory", exported.peak_mib, EXPORT_PEAK_MIB, " MiB")
         )
         found.append(
