@@ -46,11 +46,34 @@ def test_the_random_part_starts_low_enough_never_to_carry_into_the_time() -> Non
         assert counter < 1 << 73
 
 
-def test_a_bulk_add_gives_its_tasks_increasing_version_7_ids_in_number_order(todo: Todo) -> None:
+def test_tasks_added_together_are_told_apart_by_eight_hex_digits(todo: Todo) -> None:
     result = todo("add", input="".join(f"task {n}\n" for n in range(300)))
     assert result.exit_code == 0, result.stderr
     rows = sql_rows(todo.url, "SELECT id, number FROM tasks ORDER BY number")
     ids = [UUID(str(row[0])) for row in rows]
-    assert len(ids) == 300
-    assert {each.version for each in ids} == {7}
-    assert ids == sorted(ids)
+    assert {each.version for each in ids} == {4}
+    assert len({each.hex[:8] for each in ids}) == 300
+    for number in (1, 150, 300):
+        shown = todo("show", ids[number - 1].hex[:8], "--json")
+        assert shown.exit_code == 0, shown.stderr
+        assert shown.json()["number"] == number
+
+
+def test_conversations_made_together_are_told_apart_by_eight_hex_digits(todo: Todo) -> None:
+    for _ in range(3):
+        assert todo("chat-log", "new").exit_code == 0
+    rows = sql_rows(todo.url, "SELECT id FROM conversations ORDER BY number")
+    assert {UUID(str(row[0])).version for row in rows} == {4}
+    assert len({UUID(str(row[0])).hex[:8] for row in rows}) == 3
+
+
+def test_notes_and_operations_get_time_ordered_ids(todo: Todo) -> None:
+    assert todo("add", "Buy milk").exit_code == 0
+    for text in ("one", "two", "three"):
+        assert todo("note", "1", text).exit_code == 0
+    notes = sql_rows(todo.url, "SELECT id FROM task_notes ORDER BY created_at")
+    operations = sql_rows(todo.url, "SELECT id FROM operations ORDER BY number")
+    for rows in (notes, operations):
+        ids = [UUID(str(row[0])) for row in rows]
+        assert {each.version for each in ids} == {7}
+        assert ids == sorted(ids)

@@ -1,23 +1,24 @@
-"""Ids of new rows: UUIDs whose first 48 bits are the time they were made (version 7).
+"""Ids of new rows: random ones for what people name, time-ordered ones for the rest.
 
-A random (version 4) id lands anywhere in every index it is a key of: the table's
-primary key, the journal's row key, the tags' and notes' task key. Adding 100,000
-tasks then rewrites pages all over each B-tree. Ids that grow with time append at
-the end instead, which is what makes a journaled bulk add and an import markedly
-faster (see tests/perf_journal.py). They are still UUIDs (RFC 9562, version 7): an
-id made here never collides with one made elsewhere, and nothing reads meaning
-into them beyond their order.
+A task or conversation is named by a prefix of its id (``todo show 3f2a91c0``), so its
+id is random (version 4): eight hex digits tell two tasks apart however close in time
+they were made (among 10,000 tasks two share eight digits once in about 90 databases).
 
-Ids made in one call share the millisecond and count up from a random start in the
-74 bits below it, so a batch is strictly increasing however large it is, and two
-processes in the same millisecond still differ in 73 random bits.
+Ids nobody types (notes, messages, operations, series) are time-ordered (RFC 9562,
+version 7: the millisecond they were made, then random bits). A random id lands
+anywhere in every index it is a key of, so writing many rows rewrites pages all over
+each B-tree; ids that grow with time append at the end instead (a chat-log import's
+messages, an import's notes, the journal's operations). Ids made in one call share
+the millisecond and count up from a random start in the 74 bits below it, so a batch
+is strictly increasing however large it is, and two processes in the same millisecond
+still differ in 73 random bits.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from uuid import UUID
+from uuid import UUID, uuid4
 
 _RANDOM_BITS = 74  # rand_a (12 bits) and rand_b (62 bits) of RFC 9562's layout
 _VERSION = 7 << 76
@@ -42,3 +43,17 @@ def new_ids(count: int, *, now_ms: int | None = None) -> list[UUID]:
 def new_id() -> UUID:
     """One new id (see `new_ids`)."""
     return new_ids(1)[0]
+
+
+def reference_ids(count: int) -> list[UUID]:
+    """`count` random (version 4) ids, for rows people name by a prefix of their id.
+
+    Time-ordered ids made close together share their leading digits (the same
+    minute shares eight), which would make `todo show 01a2308f` ambiguous.
+    """
+    return [uuid4() for _ in range(count)]
+
+
+def reference_id() -> UUID:
+    """One random id for a row people name by a prefix of its id."""
+    return uuid4()

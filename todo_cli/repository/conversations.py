@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from todo_cli.db.schema import SEARCH_VECTOR, conversations, messages
-from todo_cli.domain.ids import new_id
+from todo_cli.domain.ids import new_id, reference_id
 from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate, Role
 from todo_cli.domain.search import Query
 from todo_cli.repository.refs import Ref, resolve
@@ -150,7 +150,7 @@ class ConversationRepository:
         taken = self._taken(wanted, wanted_messages)
         user_id, number = take_numbers(self.conn, self.user, "conversation_counter", 1, now)
         if conversation_id is None or conversation_id in taken:
-            conversation_id = new_id()
+            conversation_id = reference_id()
         self.conn.execute(
             conversations.insert().values(
                 id=conversation_id,
@@ -482,7 +482,7 @@ class ConversationRepository:
         times = [item.created_at or created_at for item in items]
         updated = max([created_at, *times])
         user_id, number = take_numbers(self.conn, self.user, "conversation_counter", 1, now)
-        conversation_id = new_id()
+        conversation_id = reference_id()
         self.conn.execute(
             conversations.insert().values(
                 id=conversation_id,

@@ -20,7 +20,7 @@ from todo_cli.db.schema import task_dependencies, task_notes, task_tags, tasks
 from todo_cli.domain import urgency as weights
 from todo_cli.domain.fields import COLUMN_FIELDS, TASK_FIELDS, Note, Task
 from todo_cli.domain.filters import Filter
-from todo_cli.domain.ids import new_id, new_ids
+from todo_cli.domain.ids import new_id, reference_id, reference_ids
 from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
 
@@ -423,7 +423,9 @@ class TaskRepository:
             row = self._add_in_one_statement(values)
         else:
             user_id, number = take_numbers(self.conn, self.user, "task_counter", 1, self.now)
-            row = new_row(values, task_id=new_id(), user_id=user_id, number=number, now=self.now)
+            row = new_row(
+                values, task_id=reference_id(), user_id=user_id, number=number, now=self.now
+            )
             self.conn.execute(tasks.insert().values(row))
         if tags:
             self.conn.execute(
@@ -449,7 +451,7 @@ class TaskRepository:
         from sqlalchemy import literal, null, select
 
         user = upsert_taking_numbers("postgresql", self.user, "task_counter", 1, self.now).cte("u")
-        row = new_row(values, task_id=new_id(), user_id=None, number=0, now=self.now)
+        row = new_row(values, task_id=reference_id(), user_id=None, number=0, now=self.now)
         computed: dict[str, ColumnElement[Any]] = {
             "user_id": user.c.id,
             "number": user.c.task_counter,
@@ -477,7 +479,7 @@ class TaskRepository:
         if not items:
             return AddedTasks([], [], self.now)
         user_id, first = take_numbers(self.conn, self.user, "task_counter", len(items), self.now)
-        ids = new_ids(len(items))
+        ids = reference_ids(len(items))
         rows = [
             new_row(item, task_id=ids[offset], user_id=user_id, number=first + offset, now=self.now)
             for offset, item in enumerate(items)
