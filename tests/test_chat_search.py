@@ -326,6 +326,16 @@ def test_a_left_out_word_can_be_its_own_argument(todo: Todo) -> None:
     assert found(todo, "garden", "-hose") == [kept]
 
 
+def test_a_left_out_phrase_leaves_out_only_the_messages_with_those_words_in_order(
+    todo: Todo,
+) -> None:
+    new(todo)
+    kept = say(todo, "1", "The hose in the garden")
+    say(todo, "1", "The garden hose leaks")
+    assert found(todo, "garden", '-"garden hose"') == [kept]
+    assert found(todo, 'garden -"garden hose"') == [kept]
+
+
 def test_titles_are_searched_too(todo: Todo) -> None:
     new(todo, "Sourdough starter")
     new(todo, "Tax return")
@@ -365,32 +375,60 @@ def test_the_databases_query_syntax_is_only_text(todo: Todo, query: str) -> None
     assert found(todo, query) == [budget]
 
 
-def test_a_phrase_of_common_words_is_found(
-    todo: Todo, backend: str, request: pytest.FixtureRequest
-) -> None:
-    xfail_on(
-        backend,
-        "postgresql",
-        request,
-        "bug: on PostgreSQL stop words are dropped, so '\"to be or not to be\"' finds nothing",
-    )
+def test_a_phrase_of_common_words_is_found(todo: Todo) -> None:
     new(todo)
     hamlet = say(todo, "1", "To be, or not to be, that is the question")
     assert found(todo, '"to be or not to be"') == [hamlet]
 
 
-def test_a_dotted_name_is_found_as_written(
-    todo: Todo, backend: str, request: pytest.FixtureRequest
-) -> None:
-    xfail_on(
-        backend,
-        "postgresql",
-        request,
-        "bug: on PostgreSQL node.js (a host token) is searched as the phrase 'node js'",
-    )
+def test_a_dotted_name_is_found_as_written(todo: Todo) -> None:
     new(todo)
     node = say(todo, "1", "I am learning node.js this month")
     assert found(todo, "node.js") == [node]
+
+
+def test_common_words_are_found_whole_in_order_and_beside_other_terms(todo: Todo) -> None:
+    new(todo)
+    hamlet = say(todo, "1", "To be, or not to be, that is the question")
+    other = say(todo, "1", "The question of the budget")
+    garden = say(todo, "1", "Potato beds in the garden")
+    assert found(todo, '"to be or not to be"', "question") == [hamlet]
+    assert found(todo, "question", '-"not to be"') == [other]
+    assert found(todo, '"not be"') == []
+    assert found(todo, '"to be"') == [hamlet]  # not "potato beds": whole words only
+    assert sorted(found(todo, "the")) == sorted([hamlet, other, garden])
+    assert found(todo, '"to be"', "OR", "budget") in ([hamlet, other], [other, hamlet])
+
+
+def test_a_title_of_common_words_is_found(todo: Todo) -> None:
+    new(todo, "To be or not to be")
+    new(todo, "Not now")
+    assert titles_found(todo, '"or not to be"') == ["To be or not to be"]
+
+
+def test_a_dotted_name_is_found_inside_a_phrase(todo: Todo) -> None:
+    new(todo)
+    node = say(todo, "1", "I am learning node.js this month")
+    knit = say(todo, "1", "learning to knit, node by node")
+    assert found(todo, '"learning node.js"') == [node]
+    assert found(todo, "learning", "-node.js") == [knit]
+
+
+def test_the_stop_words_todo_knows_are_the_servers(todo: Todo, backend: str) -> None:
+    if not backend.startswith("postgresql"):
+        not_applicable("PostgreSQL's search configuration drops stop words; FTS5 keeps them")
+    from todo_cli.repository.conversations import _PG_STOP_WORDS
+
+    words = sorted(_PG_STOP_WORDS)
+    rows = sql_rows(
+        todo.url,
+        "SELECT w FROM unnest(CAST(:words AS text[])) AS w "
+        "WHERE numnode(plainto_tsquery('todo_search', w)) = 0",
+        words=words,
+    )
+    assert sorted(row[0] for row in rows) == words
+    kept = sql_rows(todo.url, "SELECT numnode(plainto_tsquery('todo_search', 'question'))")
+    assert kept[0][0] == 1
 
 
 def test_a_phrase_at_the_end_of_a_100000_character_message_is_found(

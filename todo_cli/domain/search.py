@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from todo_cli.errors import InvalidInput
 
 _HINT = 'e.g. planning "next week" -holiday, or budget OR finance'
-_TOKEN = re.compile(r'"[^"]*"|\S+')
+# A quoted phrase (left out when written -"like this"), or a run of non-space.
+_TOKEN = re.compile(r'-?"[^"]*"|\S+')
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class Term:
 
     words: tuple[str, ...]
     negated: bool = False
+    # The term as typed, punctuation kept ("node.js"): PostgreSQL's parser reads some
+    # punctuated words as one token (a host name, a file path) in the text as well.
+    typed: str = ""
 
     @property
     def phrase(self) -> bool:
@@ -78,7 +82,7 @@ def parse_query(text: str) -> Query:
         words = _words(token.strip('"'))
         if not words:
             raise InvalidInput(f"{token!r} holds nothing to search for", hint=_HINT)
-        term = Term(words, negated)
+        term = Term(words, negated, token.strip('"'))
         if pending_or:
             if negated or any(t.negated for t in groups[-1]):
                 raise InvalidInput("OR cannot join a left-out (-) word", hint=_HINT)

@@ -11,7 +11,7 @@ from uuid import UUID
 from todo_cli.db.schema import SEARCH_VECTOR, conversations, messages
 from todo_cli.domain.ids import new_id, reference_id
 from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate, Role
-from todo_cli.domain.search import Query
+from todo_cli.domain.search import Query, Term
 from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, user_id_of
 
@@ -47,27 +47,85 @@ def _config() -> ColumnElement[Any]:
     return literal_column(f"'{SEARCH_CONFIG}'::regconfig")
 
 
-def _tsquery(query: Query) -> ColumnElement[Any]:
-    """The query as a PostgreSQL tsquery, built from bound words (never pasted)."""
+# PostgreSQL's English stop words (share/tsearch_data/english.stop), which the search
+# configuration drops from the text and from a query alike. A term made of nothing else
+# ("to be or not to be") is an empty tsquery, which matches no row; such a term is
+# matched as those words in that order in the text instead.
+_PG_STOP_WORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves what
+    which who whom this that these those am is are was were be been being have has had
+    having do does did doing a an the and but if or because as until while of at by for
+    with about against between into through during before after above below to from up
+    down in out on off over under again further then once here there when where why how
+    all any both each few more most other some such no nor not only own same so than too
+    very s t can will just don should now""".split()  # noqa: SIM905 (the file's own layout, 127 words)
+)
+
+
+def _stop_words_only(term: Term) -> bool:
+    return all(word.lower() in _PG_STOP_WORDS for word in term.words)
+
+
+def _term_tsquery(term: Term) -> ColumnElement[Any]:
+    """One term as a tsquery (its words bound, never pasted)."""
     from sqlalchemy import func
 
-    result: ColumnElement[Any] | None = None
+    words = " ".join(term.words)
+    built = (
+        func.phraseto_tsquery(_config(), words)
+        if term.phrase
+        else func.plainto_tsquery(_config(), words)
+    )
+    if term.typed and term.typed != words:
+        # "node.js" is one token (a host) to PostgreSQL's parser, in the text too: the
+        # term as typed finds it, its words alone ('node' then 'js') would not.
+        built = func.tsquery_or(built, func.phraseto_tsquery(_config(), term.typed))
+    return built
+
+
+def _words_in_order(term: Term) -> str:
+    """A regular expression for the term's words, whole, in order, anything but letters
+    and digits between them. The words are \\w+ runs: nothing in them is an operator."""
+    return r"\m" + r"\M[^[:alnum:]]+\m".join(term.words) + r"\M"
+
+
+def _pg_match(
+    query: Query, vector: ColumnElement[Any], text: ColumnElement[Any]
+) -> tuple[ColumnElement[Any], ColumnElement[Any] | None]:
+    """The condition a row's stored vector (and text) must meet, and the tsquery to rank by.
+
+    Groups of ordinary terms make one tsquery, matched through the GIN index. A group
+    holding a term of stop words only is a condition of its own, that term matched in
+    the text; the rank then comes from the other groups (None when there are none).
+    """
+    from sqlalchemy import and_, bindparam, func, not_, or_
+
+    ranked: ColumnElement[Any] | None = None
+    conditions: list[ColumnElement[Any]] = []
     for group in query.groups:
+        if any(_stop_words_only(term) for term in group):
+            alternatives = []
+            for term in group:
+                found = (
+                    text.op("~*", is_comparison=True)(bindparam(None, _words_in_order(term)))
+                    if _stop_words_only(term)
+                    else vector.op("@@", is_comparison=True)(_term_tsquery(term))
+                )
+                alternatives.append(not_(found) if term.negated else found)
+            conditions.append(or_(*alternatives))
+            continue
         part: ColumnElement[Any] | None = None
         for term in group:
-            words = " ".join(term.words)
-            built = (
-                func.phraseto_tsquery(_config(), words)
-                if term.phrase
-                else func.plainto_tsquery(_config(), words)
-            )
+            built = _term_tsquery(term)
             if term.negated:
                 built = func.tsquery_not(built)
             part = built if part is None else func.tsquery_or(part, built)
         assert part is not None
-        result = part if result is None else func.tsquery_and(result, part)
-    assert result is not None
-    return result
+        ranked = part if ranked is None else func.tsquery_and(ranked, part)
+    if ranked is not None:
+        conditions.insert(0, vector.op("@@")(ranked))
+    return and_(*conditions), ranked
 
 
 def _now() -> datetime:
@@ -382,11 +440,14 @@ class ConversationRepository:
 
         from todo_cli.domain.search import MATCH_END, MATCH_START
 
-        tsquery = _tsquery(query)
         options = f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=30, MinWords=12"
         # The vectors PostgreSQL stores (revision 0009): ranking reads them
         # instead of parsing every matching text again.
         title_vector = literal_column(f"conversations.{SEARCH_VECTOR}", TSVECTOR)
+        title_match, ranked = _pg_match(query, title_vector, conversations.c.title)
+        # Without a term the index knows (stop words only) every match ranks alike, and
+        # a snippet is the text's start.
+        tsquery = ranked if ranked is not None else func.plainto_tsquery(_config(), "")
         titles = (
             select(
                 conversations.c.id,
@@ -399,7 +460,7 @@ class ConversationRepository:
                     options,
                 ).label("snip"),
             )
-            .where(self._owner, title_vector.op("@@")(tsquery))
+            .where(self._owner, title_match)
             .order_by(func.ts_rank_cd(title_vector, tsquery).desc(), conversations.c.number)
             .limit(limit)
         )
@@ -408,6 +469,7 @@ class ConversationRepository:
             for row in self.conn.execute(titles)
         ]
         vector = literal_column(f"messages.{SEARCH_VECTOR}", TSVECTOR)
+        message_match, _ = _pg_match(query, vector, messages.c.content)
         best = (
             select(
                 messages.c.id,
@@ -421,7 +483,7 @@ class ConversationRepository:
                 func.ts_rank_cd(vector, tsquery).label("rank"),
             )
             .join(conversations, conversations.c.id == messages.c.conversation_id)
-            .where(self._owner, vector.op("@@")(tsquery))
+            .where(self._owner, message_match)
             .order_by(
                 func.ts_rank_cd(vector, tsquery).desc(), conversations.c.number, messages.c.seq
             )
