@@ -25,6 +25,9 @@ class State:
     isolated: bool = False
     login: str | None = None
     enrolled: bool = False
+    # The database's own lower() folds ASCII only (LC_CTYPE C or POSIX) and ICU's
+    # root collation is there to fold the rest.
+    icu_lower: bool = False
 
 
 # One statement, the one a command already spends on its revision check: mode
@@ -34,7 +37,11 @@ STATE_SQL: Final = (
     "SELECT version_num, "
     "coalesce(row_security_active(to_regclass('tasks')), false) AS isolated, "
     "session_user::text AS login, "
-    "EXISTS (SELECT 1 FROM users WHERE name = session_user::text) AS enrolled "
+    "EXISTS (SELECT 1 FROM users WHERE name = session_user::text) AS enrolled, "
+    "(SELECT datctype IN ('C', 'POSIX') FROM pg_catalog.pg_database "
+    "WHERE datname = current_database()) "
+    "AND EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu') "
+    "AS icu_lower "
     "FROM alembic_version"
 )
 
@@ -52,7 +59,13 @@ def read_state(conn: Connection) -> State:
         raise
     if row is None:
         return State(None)
-    return State(str(row.version_num), bool(row.isolated), row.login, bool(row.enrolled))
+    return State(
+        str(row.version_num),
+        bool(row.isolated),
+        row.login,
+        bool(row.enrolled),
+        bool(row.icu_lower),
+    )
 
 
 def acting_user(settings: Settings, state: State) -> str:

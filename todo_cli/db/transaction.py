@@ -19,11 +19,15 @@ from todo_cli.db.url import parse_url
 from todo_cli.repository import journal
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from sqlalchemy import Connection
+    from sqlalchemy.sql.elements import ColumnElement
 
     from todo_cli.settings import Settings
 
 _ISOLATED = "todo_isolated"
+_ICU_LOWER = "todo_icu_lower"
 
 
 @contextmanager
@@ -63,6 +67,8 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
             elif state.isolated:
                 user = session.acting_user(settings, state)
                 conn.info[_ISOLATED] = True
+            if state.icu_lower:
+                conn.info[_ICU_LOWER] = True
             conn.info["todo_user"] = user
             if not read_only:
                 conn.info["todo_operation"] = journal.begin(
@@ -86,3 +92,19 @@ def acting_user(conn: Connection) -> str:
 def isolated(conn: Connection) -> bool:
     """Whether row-level security holds this transaction (its writes must suit it)."""
     return bool(conn.info.get(_ISOLATED, False))
+
+
+def lowered(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`column` in lower case, every letter folded, compared with a needle Python lowered.
+
+    SQLite: todo_lower (db.engine), Python's own. PostgreSQL: lower(), which follows the
+    database's LC_CTYPE; on a C or POSIX database that folds ASCII only ('CAFÉ' ->
+    'cafÉ'), so there it is ICU's root collation that folds.
+    """
+    from sqlalchemy import func
+
+    if conn.dialect.name == "sqlite":
+        return func.todo_lower(column)
+    if conn.info.get(_ICU_LOWER):
+        return func.lower(column.collate("und-x-icu"))
+    return func.lower(column)

@@ -343,7 +343,7 @@ class ConversationRepository:
 
     def find(self, *, limit: int | None = None, title: str | None = None) -> list[Conversation]:
         """The user's conversations, most recent activity first; `title`: whose title has it."""
-        from sqlalchemy import func, select
+        from sqlalchemy import select
 
         stmt = (
             select(conversations, _message_count().label("message_count"))
@@ -351,8 +351,10 @@ class ConversationRepository:
             .order_by(conversations.c.updated_at.desc(), conversations.c.number.desc())
         )
         if title:
-            lower = func.todo_lower if self.conn.dialect.name == "sqlite" else func.lower
-            stmt = stmt.where(lower(conversations.c.title).contains(title.lower(), autoescape=True))
+            from todo_cli.db.transaction import lowered
+
+            folded = lowered(self.conn, conversations.c.title)
+            stmt = stmt.where(folded.contains(title.lower(), autoescape=True))
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_conversation(row, row.message_count) for row in self.conn.execute(stmt)]

@@ -756,12 +756,10 @@ class TaskRepository:
     # --- filters and order ---------------------------------------------------
 
     def _lower(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
-        """Unicode-aware lower case on both backends (see db.engine's todo_lower)."""
-        from sqlalchemy import func
+        """Unicode-aware lower case on both backends (db.transaction.lowered)."""
+        from todo_cli.db.transaction import lowered
 
-        if self._sqlite:
-            return func.todo_lower(column)
-        return func.lower(column)
+        return lowered(self.conn, column)
 
     def _contains(self, word: str) -> ColumnElement[Any]:
         """The word in the title, the description or a note, case-insensitively."""
