@@ -456,13 +456,6 @@ def test_operations_restored_from_another_server_do_not_take_in_new_changes(
     """
     if backend == "sqlite":
         not_applicable("SQLite finds the operation being written by its `open` flag")
-    request.applymarker(
-        pytest.mark.xfail(
-            strict=True,
-            reason="bug: triggers find the operation by txid alone, so an old operation "
-            "with a reused txid (restored journal) takes in new changes",
-        )
-    )
     ok(todo, "add", "Buy milk")
     execute(
         todo.url,
@@ -481,6 +474,35 @@ def test_operations_restored_from_another_server_do_not_take_in_new_changes(
         "WHERE o.command = 'todo edit (restored)'",
     )
     assert restored[0][0] == 0
+    # A raw write in such a transaction gets an operation of its own too.
+    execute(todo.url, "UPDATE tasks SET title = 'Buy bread'")
+    outside = latest_operation(todo.url)
+    assert outside.command.startswith("outside todo")
+    assert counted(changes(todo.url, outside.id)) == {("tasks", "update"): 1}
+
+
+def test_an_operation_named_by_hand_is_never_written_to(todo: Todo, backend: str) -> None:
+    """The transaction's name for its operation counts for an operation it made itself."""
+    if backend == "sqlite":
+        not_applicable("SQLite finds the operation being written by its `open` flag")
+    ok(todo, "add", "Buy milk")
+    added = latest_operation(todo.url)
+    execute(
+        todo.url,
+        f"SELECT set_config('todo.operation', '{added.id}', true)",
+        "UPDATE tasks SET title = 'Buy bread'",
+    )
+    assert counted(changes(todo.url, added.id)) == {("tasks", "insert"): 1}
+    outside = latest_operation(todo.url)
+    assert outside.id != added.id
+    assert counted(changes(todo.url, outside.id)) == {("tasks", "update"): 1}
+    execute(
+        todo.url,
+        "SELECT set_config('todo.operation', 'not a uuid', true)",
+        "UPDATE tasks SET priority = 'H'",
+    )
+    assert counted(changes(todo.url, latest_operation(todo.url).id)) == {("tasks", "update"): 1}
+    assert len(operations(todo.url)) == 3
 
 
 # --- the same transaction ------------------------------------------------------------

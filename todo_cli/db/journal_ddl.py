@@ -8,8 +8,11 @@ path can forget it: a repository function, a migration's data step or
 someone's `psql` session is journaled alike (a write no operation was opened
 for gets one of its own, "outside todo", with no user).
 
-PostgreSQL finds the operation by the writing transaction's id, so a command
-costs one statement more (the operation row), and the triggers work per
+PostgreSQL finds the operation by the name its transaction gave it (the
+transaction-local setting ``todo.operation``, set by the statement that makes
+the operation row and honoured only for an operation of the same transaction
+id), so a command costs one statement more (the operation row), and the
+triggers work per
 statement on transition tables: a bulk add of 100,000 tasks by COPY writes
 its journal in one INSERT ... SELECT. SQLite writes one transaction at a time;
 the operation being written is marked ``open`` until the command commits.
@@ -36,21 +39,24 @@ JOURNALED: Final[Mapping[str, tuple[str, ...]]] = {
 ACTIONS: Final = ("insert", "update", "delete")
 
 # The functions as migrations 0008 (isolation: definer functions, every name
-# schema-qualified, the search path ending in pg_temp) and 0009 (row images
-# without the stored search vectors) left them: a schema made from the models
-# is the one the migrations make.
+# schema-qualified, the search path ending in pg_temp), 0009 (row images
+# without the stored search vectors) and 0010 (the transaction names its
+# operation in the setting todo.operation) left them: a schema made from the
+# models is the one the migrations make.
 PG_FUNCTIONS: Final = (
     """
 CREATE OR REPLACE FUNCTION public.todo_operation_id() RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    named text := pg_catalog.current_setting('todo.operation', true);
     found uuid;
     who uuid;
     numbered integer;
 BEGIN
-    SELECT id INTO found FROM public.operations
-    WHERE txid = pg_catalog.txid_current()
-    ORDER BY created_at LIMIT 1;
+    IF named ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        SELECT id INTO found FROM public.operations
+        WHERE id = named::uuid AND txid = pg_catalog.txid_current();
+    END IF;
     IF found IS NULL THEN
         IF (SELECT relrowsecurity FROM pg_catalog.pg_class
             WHERE oid = 'public.tasks'::pg_catalog.regclass) THEN
@@ -63,6 +69,7 @@ BEGIN
         VALUES (found, who, numbered, pg_catalog.now(),
                 'outside todo: ' || pg_catalog.left(pg_catalog.current_query(), 200),
                 pg_catalog.txid_current());
+        PERFORM pg_catalog.set_config('todo.operation', found::text, true);
     END IF;
     RETURN found;
 END

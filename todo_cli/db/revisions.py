@@ -16,7 +16,18 @@ if TYPE_CHECKING:
     from todo_cli.db.url import DatabaseURL
 
 # Every revision this todo ships, oldest first.
-REVISIONS: Final = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+REVISIONS: Final = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+)
 HEAD: Final = REVISIONS[-1]
 
 

@@ -113,7 +113,7 @@ def begin(conn: Connection, user: str, command: str, now: datetime) -> UUID:
     On PostgreSQL one statement makes the user if missing, takes the next
     operation number and stamps the transaction id the triggers look for.
     """
-    from sqlalchemy import func, literal, select
+    from sqlalchemy import Text, cast, func, literal, select
 
     operation_id = new_id()
     if conn.dialect.name == "postgresql":
@@ -127,7 +127,10 @@ def begin(conn: Connection, user: str, command: str, now: datetime) -> UUID:
             func.txid_current(),
         )
         columns = ["id", "user_id", "number", "created_at", "command", "txid"]
-        conn.execute(operations.insert().from_select(columns, source))
+        # The same statement names the operation for the journal's triggers
+        # (revision 0010): they honour the name for this transaction's id only.
+        named = func.set_config("todo.operation", cast(operations.c.id, Text), True)
+        conn.execute(operations.insert().from_select(columns, source).returning(named))
         return operation_id
     user_id, number = take_numbers(conn, user, "operation_counter", 1, now)
     conn.execute(
