@@ -791,6 +791,27 @@ def test_auto_detects_a_todotxt_file_whose_first_task_starts_with_a_bracket(
     assert result.json()["format"] == "todotxt"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[\n{"uuid":"6513270e-269e-4d37-b2a7-4de452e6b438","description":"Buy milk" '
+        '"status":"pending","entry":"20261105T090000Z"}\n]\n',
+        '[{"id":"11111111-1111-1111-1111-111111111111", "title":"a" "x"}]',
+        '  [ ["not" "a task"] ]',
+        '[\n  "a string" "and another"\n]',
+    ],
+    ids=["taskwarrior-missing-comma", "own-missing-comma", "nested-array", "strings"],
+)
+def test_a_json_file_with_a_mistake_is_refused_not_read_as_todotxt(
+    todo: Todo, tmp_path: Path, text: str
+) -> None:
+    source = write(tmp_path, "export.json", text)
+    result = todo("import", str(source))
+    assert result.exit_code == 2, result.stderr
+    assert "element 1 (.[0]) is not valid JSON" in result.stderr
+    assert nothing_written(todo)
+
+
 # --- bad input: all or nothing, exit 2, naming where and what ---------------------------------
 
 

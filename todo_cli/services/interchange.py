@@ -138,8 +138,10 @@ def read(
         try:
             first = next(items, None)
         except InvalidInput:
-            if fmt == "auto" and start == "array" and source != "-":
-                # A todo.txt line may start with "[": not JSON after all.
+            if fmt == "auto" and start == "array" and source != "-" and _bracketed_text(source):
+                # A todo.txt line may start with "[" ("[work] call Bob"): not JSON
+                # after all. A "[" followed by what a JSON array holds is JSON with
+                # a mistake in it, told as such rather than imported as lines.
                 stream.close()
                 stream = open_binary(source, hint=NOTHING_IMPORTED)
                 lines = jsonstream.iter_lines(stream, name)
@@ -169,6 +171,16 @@ def read(
     finally:
         if source != "-":
             stream.close()
+
+
+def _bracketed_text(source: str) -> bool:
+    """Whether the file's "[" opens text ("[work] call Bob"), not a JSON array."""
+    with open(source, "rb") as handle:
+        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    after = head[1:].lstrip(b" \t\r\n")
+    # An array of tasks (or of their JSON Lines' kin) opens with one of these; a
+    # todo.txt tag in brackets opens with a word.
+    return bool(after) and after[:1] not in b'{["]'
 
 
 def _chain(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
