@@ -812,6 +812,24 @@ def test_a_json_file_with_a_mistake_is_refused_not_read_as_todotxt(
     assert nothing_written(todo)
 
 
+@pytest.mark.parametrize("shape", [["--json"], ["--format", "jsonl"]], ids=["json", "jsonl"])
+def test_what_list_prints_as_json_imports_back(
+    todo: Todo, tmp_path: Path, shape: list[str]
+) -> None:
+    for args in (["a", "+x", "due:2030-01-02", "pri:H"], ["b", "dep:1"]):
+        assert todo("add", *args).exit_code == 0
+    listed = todo("list", *shape)
+    assert listed.exit_code == 0
+    assert '"urgency"' in listed.stdout
+    source = write(tmp_path, "listed.json", listed.stdout)
+    assert todo("delete", "1", "2", "--yes").exit_code == 0
+    result = todo("import", str(source), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["added"] == 2
+    again = todo("list", *shape)
+    assert again.stdout == listed.stdout
+
+
 # --- bad input: all or nothing, exit 2, naming where and what ---------------------------------
 
 
