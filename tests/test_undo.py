@@ -467,6 +467,17 @@ def test_history_says_which_operation_an_undo_undid_in_the_words_undo_used(todo:
     assert history(todo, "--limit", "1")[0]["summary"] == "undid #7: removed 1 task, 1 task tag"
 
 
+def test_a_dependency_is_one_dependency_and_two_are_dependencies(todo: Todo) -> None:
+    ok(todo, "add", "A")
+    ok(todo, "add", "B", "dep:1")
+    assert "removed 1 task, 1 task dependency" in ok(todo, "undo").stderr
+    ok(todo, "add", "C")
+    ok(todo, "add", "D", "dep:1,3")
+    said = ok(todo, "undo").stderr
+    assert "removed 1 task, 2 task dependencies" in said
+    assert history(todo, "--limit", "1")[0]["summary"].endswith("2 task dependencies")
+
+
 def test_undo_says_what_it_undid(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     result = ok(todo, "undo")

@@ -123,8 +123,23 @@ _TABLE_ORDER = (
 )
 
 
+# A row of each journaled table, in words.
+_ROW_NOUNS = {
+    "tasks": "task",
+    "task_tags": "task tag",
+    "task_notes": "task note",
+    "task_dependencies": "task dependency",
+    "conversations": "conversation",
+    "messages": "message",
+}
+
+
 def _rows(n: int, table: str) -> str:
-    return plural(n, table.removesuffix("s").replace("_", " "))
+    noun = _ROW_NOUNS.get(table, table.replace("_", " "))
+    if n == 1:
+        return f"1 {noun}"
+    many = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n:,} {many}"
 
 
 def _what_undo(summary: Summary) -> str:
