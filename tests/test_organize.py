@@ -234,6 +234,54 @@ def test_add_from_stdin_parses_modifiers_on_each_line(todo: Todo) -> None:
     ]
 
 
+def test_add_from_stdin_applies_the_flags_to_every_line(todo: Todo) -> None:
+    result = todo(
+        "add",
+        "--tag", "foo", "--project", "home", "--due", "2026-12-24", "--priority", "H",
+        "--wait", "2026-12-20", "--recur", "weekly", "-d", "both", "--json",
+        input="a\nb +bar\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    first, second = result.json()
+    for task, tags in ((first, ["foo"]), (second, ["bar", "foo"])):
+        assert task["tags"] == tags
+        assert (task["project"], task["priority"], task["recur"]) == ("home", "H", "weekly")
+        assert task["due"] == "2026-12-24T22:59:59.999999Z"
+        assert task["wait"] == "2026-12-19T23:00:00.000000Z"
+        assert task["description"] == "both"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--due", "bogus"], "'--due bogus': 'bogus' is not a date"),
+        (["--priority", "X"], "--priority X"),
+        (["--tag", "1x"], "--tag 1x"),
+        (["--due", "fri"], "stdin line 2: 'due:mon' and --due fri both set due"),
+        (["--depends", "1"], "--depends is not taken in a bulk add"),
+    ],
+    ids=["bad-due", "bad-priority", "bad-tag", "flag-and-word", "depends"],
+)
+def test_add_from_stdin_refuses_a_bad_flag_and_writes_nothing(
+    todo: Todo, args: list[str], said: str
+) -> None:
+    result = todo("add", *args, input="a\nb due:mon\n")
+    assert result.exit_code == 2
+    assert said in result.stderr
+    assert count(todo, "tasks") == 0
+
+
+def test_a_flag_and_a_word_for_the_same_field_are_refused(todo: Todo) -> None:
+    result = todo("add", "y", "--due", "fri", "due:mon")
+    assert result.exit_code == 2
+    assert "'due:mon' and --due fri both set due" in result.stderr
+    assert count(todo, "tasks") == 0
+    assert todo("add", "y").exit_code == 0
+    edited = todo("edit", "1", "pri:H", "--priority", "L")
+    assert edited.exit_code == 2
+    assert "'pri:H' and --priority L both set priority" in edited.stderr
+
+
 def test_add_from_stdin_is_all_or_nothing_and_names_the_line(todo: Todo) -> None:
     result = todo("add", input="a +x\nb pri:X\nc\n")
     assert result.exit_code == 2

@@ -223,18 +223,28 @@ def _new_task(
     return validate_task(data, context=context)
 
 
-def _stdin_tasks(description: str | None) -> list[dict[str, Any]]:
-    """One task per non-empty stdin line, modifiers parsed; every line checked first."""
-    from todo_cli.domain.modifiers import parse_words
+def _stdin_tasks(
+    description: str | None,
+    flags: dict[str, str | None] | None = None,
+    tag_flags: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """One task per non-empty stdin line, modifiers parsed; every line checked first.
+
+    The flags (--tag, --due, ...) apply to every line, as -d does.
+    """
+    from todo_cli.domain.modifiers import Words, parse_words
     from todo_cli.formats.input import numbered_lines, read_text
 
-    lines = numbered_lines(read_text("-", hint="nothing was added"))
-    if not lines:
-        raise InvalidInput("no tasks on stdin", hint="give a TITLE or pipe one title per line")
+    flags = flags or {}
     # One clock for every line: `due:tomorrow` means the same day on the first line and
     # the last, and the local zone is looked up once, not once a line (a few syscalls
     # each, seconds over 100,000 lines).
     clock = _clock()
+    # The flags checked once, before stdin is read: their errors name no line.
+    _values(Words(), flags, tag_flags, warn=False, clock=clock)
+    lines = numbered_lines(read_text("-", hint="nothing was added"))
+    if not lines:
+        raise InvalidInput("no tasks on stdin", hint="give a TITLE or pipe one title per line")
     tasks = []
     for n, line in lines:
         context = f"stdin line {n}: "
@@ -246,13 +256,13 @@ def _stdin_tasks(description: str | None) -> list[dict[str, Any]]:
             raise InvalidInput(
                 f"{context}dep: is not taken in a bulk add", hint="add dependencies with todo edit"
             )
-        values = _values(words, {}, None, context=context, clock=clock)
+        values = _values(words, flags, tag_flags, context=context, clock=clock)
         if values.get("recur") and values.get("due") is None:
             raise InvalidInput(
                 f"{context}recur:{values['recur']} needs a due date",
                 hint="add one, e.g. due:mon; nothing was added",
             )
-        tasks.append(_new_task(words, values, None, description, context=context))
+        tasks.append(_new_task(words, values, tag_flags, description, context=context))
     return tasks
 
 
@@ -302,7 +312,11 @@ def add(
     if not typed and sys.stdin.isatty():
         raise InvalidUsage("missing WORDS", hint='todo add "Buy milk", or pipe titles on stdin')
     if not typed or typed == ["-"]:
-        items = _stdin_tasks(description)
+        if depends is not None:
+            raise InvalidInput(
+                "--depends is not taken in a bulk add", hint="add dependencies with todo edit"
+            )
+        items = _stdin_tasks(description, _flags(project, due, wait, priority, recur), tag)
 
         def added_many(added: AddedTasks) -> None:
             if json:

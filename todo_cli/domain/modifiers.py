@@ -156,6 +156,10 @@ def values(
     origin = dict(words.origin)
     for name, value in (flags or {}).items():
         if value is not None:
+            if name in raw:
+                raise InvalidInput(
+                    f"{origin[name]!r} and --{name} {value} both set {name}", hint="give it once"
+                )
             raw[name] = value
             origin[name] = f"--{name} {value}"
     result: dict[str, Any] = {}
