@@ -83,9 +83,20 @@ def test_due_on_a_day_is_that_whole_local_day() -> None:
     assert found.due_to == day_end(date(2026, 12, 24), BERLIN)
 
 
-def test_due_at_an_instant_is_that_instant() -> None:
-    found = parsed("due:2026-12-24T17:00")
-    assert found.due_from == found.due_to == datetime(2026, 12, 24, 17, 0, tzinfo=BERLIN)
+@pytest.mark.parametrize(
+    ("term", "day"),
+    [
+        ("due:2026-12-24T17:00", date(2026, 12, 24)),
+        ("due:2026-12-24T00:30", date(2026, 12, 24)),  # 23:30 UTC the day before
+        ("due:2026-12-24T23:30:00Z", date(2026, 12, 25)),  # 00:30 in Berlin
+        ("due:now", date(2026, 11, 30)),
+        ("due:13h", date(2026, 12, 1)),  # 01:00 tomorrow
+    ],
+)
+def test_due_at_an_instant_is_the_local_day_of_that_instant(term: str, day: date) -> None:
+    found = parsed(term)
+    assert found.due_from == day_start(day, BERLIN)
+    assert found.due_to == day_end(day, BERLIN)
 
 
 def test_an_empty_due_means_tasks_with_none() -> None:

@@ -6,7 +6,7 @@ Terms, all of which must match::
     project:NAME          in the project or one of its sub-projects (pro: too)
     project:              in no project
     pri:H  pri:M  pri:L   that priority (priority: too); pri: for none
-    due:DATE              due during that day (or at that instant)
+    due:DATE              due during that day (a time given: that instant's day)
     due.before:DATE       due before it (before the day starts)
     due.after:DATE        due after it (after the day ends)
     due:                  no due date
@@ -83,7 +83,7 @@ def is_filter_term(word: str) -> bool:
 
 
 def parse_filter(terms: Sequence[str], *, now: datetime, tz: tzinfo) -> Filter:
-    from todo_cli.domain.dates import parse_when
+    from todo_cli.domain.dates import When, local_date, parse_when
 
     with_tags: list[str] = []
     without_tags: list[str] = []
@@ -131,6 +131,10 @@ def parse_filter(terms: Sequence[str], *, now: datetime, tz: tzinfo) -> Filter:
                 when = parse_when(value, now=now, tz=tz, what=name)
             except InvalidInput as exc:
                 raise InvalidInput(f"{term!r}: {exc.message}", hint=exc.hint) from None
+            if name == "due" and when.day is None:
+                # `due:DATE` is due that day, a time included (`due:now`, `due:1h`,
+                # `due:2026-12-24T17:00`): the local day of that instant.
+                when = When.of_day(local_date(when.start, tz), tz)
             if name == "due.before" and value.lower() in _ENDS:
                 # "before the end of the week" includes the week's last day.
                 when = replace(when, start=when.end + timedelta(microseconds=1))
