@@ -98,6 +98,22 @@ def test_show_on_a_terminal_wraps_long_content_and_neutralises_escapes(todo: Tod
     assert sum(line.count("word") for line in lines) == 100
 
 
+def test_markdown_on_a_terminal_shows_escapes_as_text_and_a_file_gets_them_exactly(
+    todo: Todo,
+) -> None:
+    hostile = "\x1b]0;pwned\x07 \x1b[2J plain"
+    assert todo("chat-log", "new", "--title", "\x1b[31mred").exit_code == 0
+    assert todo("chat-log", "append", "1", "--role", "user", hostile).exit_code == 0
+    for command in ("show", "export"):
+        shown = _on_a_terminal(todo, "chat-log", command, "1", "--format", "markdown", columns=80)
+        assert "\x1b" not in shown
+        assert "\x07" not in shown
+        assert "\\x1b]0;pwned\\x07 \\x1b[2J plain" in shown
+        assert "# \\x1b[31mred" in shown
+        piped = todo("chat-log", command, "1", "--format", "markdown")
+        assert hostile in piped.stdout
+
+
 def test_concurrent_appends_to_one_conversation_all_land_in_order(todo: Todo) -> None:
     import os
     import subprocess

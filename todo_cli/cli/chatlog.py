@@ -214,10 +214,14 @@ def _show(ctx: typer.Context, conversation: str, fmt: ShowFormat) -> None:
     if fmt is ShowFormat.json:
         render.write_json(transcript_json(found, messages))
     elif fmt is ShowFormat.markdown:
+        from todo_cli.domain.text import multi_line
         from todo_cli.formats.markdown import transcript as markdown
 
+        # A file gets the record exactly; a terminal never gets what someone typed as
+        # escape sequences to act on (as the text format, controls are shown escaped).
+        on_terminal = sys.stdout.isatty()
         for piece in markdown(found, messages):
-            sys.stdout.write(piece)
+            sys.stdout.write(multi_line(piece) if on_terminal else piece)
     else:
         transcript(found, messages)
 
