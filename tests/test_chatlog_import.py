@@ -95,6 +95,22 @@ def test_an_empty_conversation_round_trips(todo: Todo) -> None:
     assert content_of(export(todo, "2")) == ("Nothing yet", [])
 
 
+@pytest.mark.parametrize("data", ["[]", '{"messages": []}'], ids=["array", "object"])
+def test_a_transcript_with_nothing_in_it_adds_no_conversation(
+    todo: Todo, tmp_path: Path, data: str
+) -> None:
+    result = import_file(todo, tmp_path, data)
+    assert result.exit_code == 2
+    assert "import.json holds no messages (nothing was imported" in result.stderr
+    assert sql_rows(todo.url, "SELECT count(*) FROM conversations")[0][0] == 0
+
+
+def test_an_untitled_empty_conversation_round_trips(todo: Todo) -> None:
+    assert todo("chat-log", "new").exit_code == 0
+    result = todo("chat-log", "import", "-", input=todo("chat-log", "export", "1").stdout)
+    assert result.exit_code == 0, result.stderr
+
+
 def test_export_piped_into_import_in_real_processes(todo: Todo) -> None:
     fill(todo, "Piped")
     exported = todo.process("chat-log", "export", "1")

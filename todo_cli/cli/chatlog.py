@@ -395,6 +395,13 @@ def import_(
         return
     text = read_text(file, hint=transcript.NOTHING_IMPORTED)
     parsed = transcript.parse(describe(file), text, title)
+    if not parsed.messages and parsed.conversation.title is None and parsed.conversation_id is None:
+        # `[]` (an empty export, say) would otherwise leave an empty, untitled
+        # conversation behind, one more each time it is imported.
+        raise InvalidInput(
+            f"{describe(file)} holds no messages",
+            hint=f"{transcript.NOTHING_IMPORTED}; start an empty one with todo chat-log new",
+        )
 
     def imported(conversation: Conversation) -> None:
         if json:
