@@ -21,6 +21,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -729,6 +730,49 @@ def test_todotxt_import_twice_duplicates_nothing(todo: Todo) -> None:
     again = import_json(todo, TODOTXT / "todo.txt")
     assert (again["added"], again["unchanged"]) == (0, len(before))
     assert tasks(todo) == before
+
+
+def test_todotxt_update_changes_what_the_line_holds_and_keeps_the_rest(
+    todo: Todo, tmp_path: Path
+) -> None:
+    for args in (["Task one", "+a", "-d", "my desc"], ["Other"]):
+        assert todo("add", *args).exit_code == 0
+    assert todo("edit", "1", "dep:2").exit_code == 0
+    assert todo("note", "1", "hi").exit_code == 0
+    exported = todo("export", "--format", "todotxt").stdout
+    edited = "".join(
+        f"(A) {line.replace('Task one @a', 'Task uno @a @b')}" if "Task one" in line else line
+        for line in exported.splitlines(keepends=True)
+    )
+    source = write(tmp_path, "todo.txt", edited)
+    result = todo("import", str(source), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["updated"], result.json()["unchanged"]) == (1, 1)
+    task = titled(tasks(todo), "Task uno")
+    assert (task["priority"], task["tags"]) == ("H", ["a", "b"])
+    assert task["description"] == "my desc"
+    assert [note["text"] for note in task["notes"]] == ["hi"]
+    assert len(task["depends"]) == 1
+
+
+def test_todotxt_written_before_a_change_here_leaves_the_task_alone(
+    todo: Todo, tmp_path: Path
+) -> None:
+    assert todo("add", "Task two").exit_code == 0
+    exported = todo("export", "--format", "todotxt").stdout
+    source = write(tmp_path, "todo.txt", exported.replace("Task two", "Task two, as it was"))
+    an_hour_ago = time.time() - 3600
+    os.utime(source, (an_hour_ago, an_hour_ago))
+    assert todo("edit", "1", "pri:H", "+newer").exit_code == 0
+    result = todo("import", str(source), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["updated"], result.json()["unchanged"]) == (0, 1)
+    assert "changed here after the file was written" in " ".join(result.json()["notices"])
+    task = titled(tasks(todo), "Task two")
+    assert (task["priority"], task["tags"]) == ("H", ["newer"])
+    os.utime(source)  # written now: newer than the change here
+    assert todo("import", str(source)).exit_code == 0
+    assert titled(tasks(todo), "Task two, as it was")["tags"] == []
 
 
 def test_todotxt_export_writes_the_fixture_back_line_for_line(todo: Todo) -> None:

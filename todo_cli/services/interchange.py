@@ -252,7 +252,15 @@ def import_tasks(
     try:
         with transaction(settings) as conn:
             by_content = chosen == "todotxt"
-            _apply(conn, acting_user(conn), checked, result, progress, by_content=by_content)
+            _apply(
+                conn,
+                acting_user(conn),
+                checked,
+                result,
+                progress,
+                by_content=by_content,
+                written_at=_written_at(source) if by_content else None,
+            )
             if not (result.added or result.updated):
                 from todo_cli.repository import journal
 
@@ -272,12 +280,16 @@ def _apply(
     progress: Callable[[int], None] | None,
     *,
     by_content: bool,
+    written_at: datetime | None = None,
 ) -> None:
     """Write the records: new ones added, newer ones updated, the rest left alone.
 
     ``by_content``: the format keeps no time of change (todo.txt), so a task
     is newer when what the format holds differs from ours (todo.sh's `pri`,
-    `do` or an edit), and it takes the moment of the import.
+    `do` or an edit), and it takes the moment of the import; only what the
+    format holds changes (a description, notes and dependencies stay). A task
+    changed here after the file was last written (``written_at``, its
+    modification time; none for stdin) is ours, newer, and left alone.
     """
     now = datetime.now(UTC)
     writer = ImportWriter(conn, user)
@@ -289,6 +301,7 @@ def _apply(
         ours = {task.id: record_of(task) for task in repository.by_ids(mine)}
     new: list[TaskRecord] = []
     written: list[TaskRecord] = []
+    kept_newer = 0
     for record in records:
         found = existing.get(record.id)
         if found is None:
@@ -299,11 +312,18 @@ def _apply(
                 f"task {record.id} is already in this database, under another user",
                 hint=NOTHING_IMPORTED,
             )
+        elif (
+            by_content
+            and written_at is not None
+            and _differs(record, ours.get(record.id))
+            and found.updated_at > written_at
+        ):
+            kept_newer += 1
+            result.unchanged += 1
         elif by_content and _differs(record, ours.get(record.id)):
-            current = ours[record.id]
-            changed = replace(record, created_at=current.created_at, updated_at=now)
+            changed = _overlaid(ours[record.id], record, now)
             values = _columns(changed) | {"number": found.number}
-            writer.replace(record.id, values, record.tags, _notes(changed))
+            writer.replace(record.id, values, changed.tags, _notes(changed))
             written.append(changed)
             result.updated += 1
         elif not by_content and record.updated_at > found.updated_at:
@@ -317,6 +337,30 @@ def _apply(
             progress(1)
     _insert(writer, new, result, now)
     _link(writer, records, written, result)
+    if kept_newer:
+        result.notices.append(
+            f"{kept_newer} task(s) left as they are: changed here after the file was written"
+        )
+
+
+def _written_at(source: str) -> datetime | None:
+    """When the file was last written (None for stdin, which has no such time)."""
+    if source == "-":
+        return None
+    import os
+
+    return datetime.fromtimestamp(os.stat(source).st_mtime, UTC)
+
+
+def _overlaid(current: TaskRecord, record: TaskRecord, now: datetime) -> TaskRecord:
+    """Our task with what a todo.txt line holds of it taken from the line."""
+    taken = {name: getattr(record, name) for name in _TODOTXT_FIELDS}
+    if record.completed == current.completed:
+        # The day it was done is all todo.txt keeps of the time.
+        taken["completed_at"] = current.completed_at
+    else:
+        taken["completed_at"] = record.completed_at
+    return replace(current, **taken, updated_at=now)
 
 
 # What a todo.txt line holds of a task: the fields an edit there can change.
