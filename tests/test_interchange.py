@@ -874,6 +874,43 @@ def test_what_list_prints_as_json_imports_back(
     assert again.stdout == listed.stdout
 
 
+def _tw(uuid_tail: str, title: str, *depends: str, modified: str = "20261120T093000Z") -> str:
+    task: dict[str, Any] = {
+        "uuid": f"aaaaaaaa-0000-4000-8000-0000000000{uuid_tail}",
+        "description": title,
+        "status": "pending",
+        "entry": "20261120T093000Z",
+        "modified": modified,
+    }
+    if depends:
+        task["depends"] = [f"aaaaaaaa-0000-4000-8000-0000000000{d}" for d in depends]
+    return json.dumps(task)
+
+
+def test_an_import_whose_dependencies_make_a_cycle_is_refused(todo: Todo, tmp_path: Path) -> None:
+    source = write(tmp_path, "cycle.json", f"[{_tw('21', 'TA', '22')},{_tw('22', 'TB', '21')}]")
+    result = todo("import", str(source))
+    assert result.exit_code == 2
+    assert (
+        "the dependencies make a cycle: aaaaaaaa-0000-4000-8000-000000000021 -> "
+        "aaaaaaaa-0000-4000-8000-000000000022 -> aaaaaaaa-0000-4000-8000-000000000021"
+    ) in result.stderr
+    assert nothing_written(todo)
+
+
+def test_a_cycle_closed_through_tasks_already_here_is_refused(todo: Todo, tmp_path: Path) -> None:
+    chain = [_tw("31", "A", "32"), _tw("32", "B", "33"), _tw("33", "C"), _tw("34", "D", "33", "31")]
+    first = write(tmp_path, "chain.json", "[" + ",".join(chain) + "]")
+    assert todo("import", str(first)).exit_code == 0  # a diamond is no cycle
+    closing = write(
+        tmp_path, "close.json", "[" + _tw("33", "C", "34", modified="20261130T093000Z") + "]"
+    )
+    result = todo("import", str(closing))
+    assert result.exit_code == 2
+    assert "the dependencies make a cycle" in result.stderr
+    assert count(todo.url, "task_dependencies") == 4
+
+
 # --- bad input: all or nothing, exit 2, naming where and what ---------------------------------
 
 
