@@ -493,6 +493,8 @@ def test_undo_json(todo: Todo) -> None:
     assert set(found["undone"]) == OPERATION_KEYS
     assert found["dry_run"] is False
     assert (found["undone"]["number"], found["undone"]["command"]) == (2, "todo edit 1 pri:H +home")
+    assert found["undone"]["undone"] is True  # as the operation now stands
+    assert ok(todo, "undo", "--dry-run", "--json").json()["undone"]["undone"] is False
     assert found["removed"] == {"task_tags": 1}
     assert found["set_back"] == {"tasks": 1}
     assert found["restored"] == {}
@@ -608,6 +610,7 @@ def test_undo_refuses_when_another_process_changed_the_row_since(todo: Todo) -> 
     assert "cannot undo #2 (todo edit 1 pri:H)" in result.stderr
     assert "task #1" in result.stderr
     assert "outside todo" in result.stderr or "another process" in result.stderr
+    assert "outside todo: outside todo" not in result.stderr
     assert (tasks(todo), count(todo.url, "operations"), count(todo.url, "journal")) == before
     assert history(todo)[0]["undone"] is False
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -65,7 +65,9 @@ def _clash_text(clash: Clash) -> str:
     if clash.later is None:
         return f"{what} (by another process)"
     if clash.later.number is None:  # a write outside todo (psql) has no number
-        return f"{what} (outside todo: {clash.later.command})"
+        # PostgreSQL's command reads "outside todo: <the statement>", SQLite's has none.
+        statement = clash.later.command.removeprefix("outside todo").lstrip(": ")
+        return f"{what} (outside todo{': ' + statement if statement else ''})"
     return f"{what} (by #{clash.later.number}: {clash.later.command})"
 
 
@@ -88,6 +90,8 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
         if current is not None:  # not a dry run: this undo is an operation of its own
             repository.revert(operation)
             repository.mark_undone(operation, current)
+            # What is reported is the operation as it now stands: undone, by this one.
+            operation = replace(operation, undone_by=current)
         return deliver(report, Undone(operation, plan, dry_run))
 
 
