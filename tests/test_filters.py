@@ -113,6 +113,13 @@ def test_due_after_a_day_is_after_the_day_ends() -> None:
     assert parsed("due.after:tomorrow").due_after == day_end(date(2026, 12, 1), BERLIN)
 
 
+def test_minus_overdue_is_not_overdue_not_a_tag() -> None:
+    found = parsed("-overdue")
+    assert found.overdue is False
+    assert found.without_tags == ()
+    assert parsed("pri:H").overdue is None
+
+
 def test_overdue_and_blocked_are_conditions_not_tags() -> None:
     found = parsed("+overdue +blocked")
     assert found.overdue

@@ -544,6 +544,8 @@ def test_a_task_due_today_is_not_overdue_but_one_due_yesterday_is(todo: Todo) ->
     add(todo, "due tomorrow", "due:tomorrow")
     add(todo, "no due")
     assert [t["title"] for t in listed(todo, "+overdue")] == ["due yesterday"]
+    not_overdue = listed(todo, "-overdue", "--sort", "number")
+    assert [t["title"] for t in not_overdue] == ["due today", "due tomorrow", "no due"]
 
 
 def test_a_timed_due_an_hour_ago_is_overdue(todo: Todo) -> None:
@@ -556,6 +558,7 @@ def test_a_done_task_is_never_overdue(todo: Todo) -> None:
     add(todo, "late", "due:yesterday")
     todo("done", "1")
     assert listed(todo, "--all", "+overdue") == []
+    assert [t["title"] for t in listed(todo, "--all", "-overdue")] == ["late"]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ Terms, all of which must match::
     due.before:DATE       due before it (before the day starts)
     due.after:DATE        due after it (after the day ends)
     due:                  no due date
-    +overdue              due and past it
+    +overdue  -overdue    due and past it / not
     +blocked  -blocked    waiting on an open task / not
     words                 text in the title, description or notes (each word)
 
@@ -43,7 +43,7 @@ _KEYS = {
 _ENDS = frozenset({"eow", "eom", "eoy"})
 _HINT = (
     "filter terms are +tag, -tag, project:NAME, pri:H|M|L, due:DATE, due.before:DATE, "
-    "due.after:DATE, +overdue, +blocked, -blocked and words"
+    "due.after:DATE, +overdue, -overdue, +blocked, -blocked and words"
 )
 
 
@@ -63,7 +63,8 @@ class Filter:
     due_before: datetime | None = None
     due_after: datetime | None = None
     due_none: bool = False
-    overdue: bool = False
+    # True: due and past it; False: not (no due, or not yet); None: either.
+    overdue: bool | None = None
     blocked: bool | None = None
     words: tuple[str, ...] = ()
 
@@ -89,15 +90,17 @@ def parse_filter(terms: Sequence[str], *, now: datetime, tz: tzinfo) -> Filter:
     without_tags: list[str] = []
     words: list[str] = []
     found: dict[str, object] = {}
-    overdue = False
+    overdue: bool | None = None
     blocked: bool | None = None
     for position, term in enumerate(terms):
         if term == "--":
             # After --, every word is text to search for, as for add and edit.
             words.extend(terms[position + 1 :])
             break
-        if term in ("+overdue",):
-            overdue = True
+        if term in ("+overdue", "-overdue"):
+            # No task carries the tag "overdue" (it is refused as one): -overdue is
+            # "not overdue", as -blocked is "not blocked".
+            overdue = term == "+overdue"
             continue
         if term in ("+blocked", "-blocked"):
             blocked = term == "+blocked"

@@ -839,9 +839,14 @@ class TaskRepository:
             yield tasks.c.due < self._at(wanted.due_before)
         if wanted.due_after is not None:
             yield tasks.c.due > self._at(wanted.due_after)
-        if wanted.overdue:
-            yield tasks.c.completed.is_(False)
-            yield tasks.c.due < self._at(self.now)
+        if wanted.overdue is not None:
+            # No due date is "not overdue": the IS NOT NULL keeps NOT from meeting a NULL.
+            late = (
+                tasks.c.completed.is_(False)
+                & tasks.c.due.is_not(None)
+                & (tasks.c.due < self._at(self.now))
+            )
+            yield late if wanted.overdue else ~late
         if wanted.blocked is not None:
             blocked = self._has_open(waits_on=True)
             yield blocked if wanted.blocked else ~blocked
