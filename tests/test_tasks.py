@@ -208,7 +208,8 @@ def test_list_shows_open_tasks_by_default(three: Todo) -> None:
 
 def test_list_done_and_all(three: Todo) -> None:
     assert titles(three, "--done") == ["call mom"]
-    assert titles(three, "--all") == ["Buy milk", "call mom", "Answer email"]
+    # The work still to do first, then what is done.
+    assert titles(three, "--all") == ["Buy milk", "Answer email", "call mom"]
 
 
 def test_list_done_and_all_together_is_exit_2(three: Todo) -> None:
@@ -222,7 +223,7 @@ def test_search_is_case_insensitive_and_looks_at_descriptions(three: Todo) -> No
 
 def test_sort_reverse_and_limit(three: Todo) -> None:
     assert titles(three, "--all", "--sort", "title") == ["Answer email", "Buy milk", "call mom"]
-    assert titles(three, "--all", "--reverse", "--limit", "2") == ["Answer email", "call mom"]
+    assert titles(three, "--all", "--reverse", "--limit", "2") == ["call mom", "Answer email"]
 
 
 def test_bad_sort_key_and_limit_are_exit_2(three: Todo) -> None:

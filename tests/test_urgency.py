@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Todo
 from todo_cli.domain import urgency as module
 from todo_cli.domain.urgency import due_factor, rounded, urgency
 
@@ -154,3 +155,17 @@ def test_the_readme_states_the_formula() -> None:
     assert "urgency" in text
     for weight in ("6.0", "3.9", "1.8", "12.0", "365", "8.0", "-5.0"):
         assert weight in text
+
+
+def test_a_done_task_has_no_urgency_and_lists_after_the_open_ones(todo: Todo) -> None:
+    for args in (["A", "pri:H", "due:yesterday"], ["B", "dep:1"], ["C", "dep:2"]):
+        assert todo("add", *args).exit_code == 0
+    assert todo("done", "1").exit_code == 0
+    listed = todo("list", "--all", "--json").json()
+    assert [(t["number"], t["urgency"]) for t in listed][-1] == (1, 0.0)
+    assert [t["number"] for t in listed] == [2, 3, 1]  # 3 is blocked: below 0, above done
+    done = todo("list", "--done", "--json").json()
+    assert [t["urgency"] for t in done] == [0.0]
+    reopened = todo("reopen", "1", "--json")
+    assert reopened.exit_code == 0
+    assert reopened.json()[0]["urgency"] > 0

@@ -63,8 +63,12 @@ def urgency(
     has_project: bool,
     blocking: bool = False,
     blocked: bool = False,
+    completed: bool = False,
     now: datetime,
 ) -> float:
+    if completed:
+        # Urgency ranks the work still to do: a done task has none, and sorts after it.
+        return 0.0
     score = PRIORITY.get(priority or "", 0.0)
     if due is not None:
         score += DUE * due_factor((now - due).total_seconds() / SECONDS_PER_DAY)

@@ -178,6 +178,7 @@ def _task_of(
         has_project=row["project"] is not None,
         blocked=bool(blocked_by),
         blocking=bool(blocks),
+        completed=bool(row["completed"]),
         now=now,
     )
     return Task(**values)
@@ -404,14 +405,16 @@ class TaskRepository:
         blocked_term = case(
             (self._has_open(waits_on=True), number(weights.BLOCKED)), else_=number(0.0)
         )
-        return (
-            priority_term
+        # A done task has no urgency (domain.urgency): the whole sum is skipped for it.
+        return case(
+            (tasks.c.completed.is_(True), number(0.0)),
+            else_=priority_term
             + due_term
             + age_term
             + tag_term
             + project_term
             + blocking_term
-            + blocked_term
+            + blocked_term,
         )
 
     # --- writes -----------------------------------------------------------
@@ -868,7 +871,13 @@ class TaskRepository:
             "completed": tasks.c.completed_at,
         }[query.sort]
         first_is_low = (query.sort in ascending) != query.reverse
-        order = [key.asc().nulls_last() if first_is_low else key.desc().nulls_last()]
+        order = []
+        if query.sort == "urgency" and query.status == "all":
+            # The work still to do first, then what is done (urgency 0, as a blocked
+            # open task may be below that).
+            done = tasks.c.completed
+            order.append(done.desc() if query.reverse else done.asc())
+        order.append(key.asc().nulls_last() if first_is_low else key.desc().nulls_last())
         if query.sort != "number":
             order.append(tasks.c.number.desc() if query.reverse else tasks.c.number.asc())
         return order
