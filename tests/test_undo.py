@@ -478,6 +478,14 @@ def test_a_dependency_is_one_dependency_and_two_are_dependencies(todo: Todo) -> 
     assert history(todo, "--limit", "1")[0]["summary"].endswith("2 task dependencies")
 
 
+def test_history_says_reopened_once_when_reopening_also_left_the_series(todo: Todo) -> None:
+    ok(todo, "add", "R", "due:mon", "recur:weekly")
+    ok(todo, "done", "1")
+    ok(todo, "done", "2")
+    ok(todo, "reopen", "1")
+    assert history(todo, "--limit", "1")[0]["summary"] == "reopened #1"
+
+
 def test_undo_says_what_it_undid(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     result = ok(todo, "undo")

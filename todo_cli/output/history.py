@@ -59,8 +59,22 @@ def describe(operation: Operation, summary: Summary) -> str:
     return "; ".join(parts) if parts else _counted(counts)
 
 
+def _merged(changes: list[Change]) -> list[Change]:
+    """One change per row: a row updated twice in one operation (reopening a recurring
+    task clears its series too) reads as its first image before and its last after."""
+    from dataclasses import replace
+
+    by_key: dict[str, Change] = {}
+    for change in changes:
+        key = repr(change.key)
+        first = by_key.get(key)
+        by_key[key] = change if first is None else replace(first, after=change.after)
+    return list(by_key.values())
+
+
 def _updates(tasks: list[Change], updated: int, counts: dict[tuple[str, str], int]) -> str:
-    changes = [c for c in tasks if c.action == "update" and c.before and c.after]
+    changes = _merged([c for c in tasks if c.action == "update" and c.before and c.after])
+    updated -= sum(1 for c in tasks if c.action == "update" and c.before and c.after) - len(changes)
 
     def became(change: Change, done: bool) -> bool:
         assert change.before is not None
