@@ -307,6 +307,35 @@ def test_a_template_without_a_pending_instance_becomes_its_open_task(tz: Any) ->
     assert any("no pending instance" in notice for notice in first.notices)
 
 
+def test_a_template_whose_instances_are_done_opens_the_one_after_the_last(tz: Any) -> None:
+    """What real `task N done` on a monthly instance leaves: mask "+", no pending child."""
+    template = obj(
+        status="recurring", recur="monthly", due="20300131T090000Z", mask="++", description="Rent"
+    )
+    done = [
+        obj(
+            status="completed",
+            parent=template["uuid"],
+            imask=index,
+            recur="monthly",
+            due=due,
+            end="20300201T100000Z",
+            description="Rent",
+        )
+        for index, due in enumerate(("20300131T090000Z", "20300228T090000Z"))
+    ]
+    found = read_objects(tz, template, *done)
+    (open_one,) = [r for r in found.records if not r.completed]
+    # Not January 31st again: March 31st, at the same local time (summer time by then).
+    assert open_one.due is not None
+    assert open_one.due.astimezone(tz).isoformat() == "2030-03-31T10:00:00+02:00"
+    assert (open_one.recur_anchor, open_one.recur_index) == (tw_time(template["due"]), 2)
+    assert sorted(r.due for r in found.records if r.completed) == [  # type: ignore[type-var]
+        tw_time(done[0]["due"]),
+        tw_time(done[1]["due"]),
+    ]
+
+
 # -- reading: bad input ----------------------------------------------------------------------
 
 

@@ -351,7 +351,7 @@ def read(objects: Iterable[tuple[str, Any]], *, tz: tzinfo) -> ImportBatch:
             continue
         seen[task.record.id] = where
         tasks.append(task)
-    _resolve(tasks, batch)
+    _resolve(tasks, batch, tz)
     return batch
 
 
@@ -597,7 +597,7 @@ def _depends(value: Any, problem: _Report) -> tuple[UUID, ...]:
     return tuple(sorted(found, key=str))
 
 
-def _resolve(tasks: list[_Task], batch: ImportBatch) -> None:
+def _resolve(tasks: list[_Task], batch: ImportBatch, tz: tzinfo) -> None:
     """Turn templates into the recurrence of one open instance each; fix up dependencies."""
     templates = {task.record.id: task for task in tasks if task.status == "recurring"}
     open_by_series: dict[UUID, list[_Task]] = {}
@@ -642,6 +642,7 @@ def _resolve(tasks: list[_Task], batch: ImportBatch) -> None:
             series_id=uuid,
             attributes=template.attributes,
         )
+        record = _after_the_done_ones(record, template, tasks, tz)
         made.append(record)
         redirect[uuid] = record.id
         batch.notices.append(
@@ -677,6 +678,46 @@ def _resolve(tasks: list[_Task], batch: ImportBatch) -> None:
         made.append(record)
 
     batch.records.extend(_fix_dependencies(made, redirect, batch, tasks))
+
+
+def _after_the_done_ones(
+    record: TaskRecord, template: _Task, tasks: list[_Task], tz: tzinfo
+) -> TaskRecord:
+    """The open task of a template whose instances are done: the one after the last of them.
+
+    The template holds the first instance's due; an instance already done at that due
+    (or later) is not to be done again. The next one is what `todo done` on the last
+    instance would have made.
+    """
+    from todo_cli.domain.recurrence import next_due, shift
+
+    done = [
+        task
+        for task in tasks
+        if task.parent == template.record.id
+        and task.status == "completed"
+        and task.record.due is not None
+    ]
+    if not done or record.due is None or template.recur is None:
+        return record
+    last = max(done, key=lambda task: (task.record.due, task.imask or 0))
+    assert last.record.due is not None
+    following = next_due(
+        parse_recur(template.recur),
+        due=last.record.due,
+        anchor=record.due,
+        index=last.imask if last.imask is not None else 0,
+        completed_at=last.record.completed_at or last.record.due,
+        now=datetime.now(UTC),
+        tz=tz,
+    )
+    return replace(
+        record,
+        due=following.due,
+        wait=shift(record.wait, record.due, following.due, tz),
+        recur_anchor=following.anchor,
+        recur_index=following.index,
+    )
 
 
 def _series_of(task: _Task) -> UUID | None:
