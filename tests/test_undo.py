@@ -194,6 +194,15 @@ def test_history_of_a_task_shows_each_field_old_and_new(todo: Todo) -> None:
     assert out.index("priority: - -> H") < out.index("title: Buy milk -> Buy oat milk")
 
 
+def test_history_of_a_task_shows_a_date_as_a_date_and_a_time_as_a_time(todo: Todo) -> None:
+    ok(todo, "add", "Buy milk", "due:2030-01-04")
+    ok(todo, "edit", "1", "due:2030-01-04T17:00")
+    ok(todo, "edit", "1", "due:")
+    out = ok(todo, "history", "1").stdout
+    assert "due: 2030-01-04 -> 2030-01-04 17:00" in out
+    assert "due: 2030-01-04 17:00 -> -" in out
+
+
 def test_history_of_a_task_shows_tags_added_and_removed(todo: Todo) -> None:
     ok(todo, "add", "Buy milk", "+home")
     ok(todo, "edit", "1", "-home", "+shop")

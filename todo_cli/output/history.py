@@ -221,7 +221,13 @@ def _value(value: Any) -> str:
         except ValueError:
             return one_line(value)
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        return parsed.astimezone().strftime("%Y-%m-%d %H:%M")
+        from todo_cli.domain.dates import is_all_day, local_zone
+
+        tz = local_zone()
+        if is_all_day(parsed, tz):
+            # A date with no time (due:fri) is shown as a date, as everywhere else.
+            return parsed.astimezone(tz).strftime("%Y-%m-%d")
+        return parsed.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if value in (True, False):
         return "yes" if value else "no"
     return one_line(str(value))
