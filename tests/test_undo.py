@@ -203,6 +203,18 @@ def test_history_of_a_task_shows_a_date_as_a_date_and_a_time_as_a_time(todo: Tod
     assert "due: 2030-01-04 17:00 -> -" in out
 
 
+def test_history_of_a_task_names_the_tasks_it_waits_on_by_number(todo: Todo) -> None:
+    ok(todo, "add", "Buy milk")
+    ok(todo, "add", "Find the wallet")
+    ok(todo, "edit", "1", "dep:2")
+    ok(todo, "edit", "1", "dep:-2")
+    out = ok(todo, "history", "1").stdout
+    assert "waits on #2" in out
+    assert "no longer waits on #2" in out
+    found = ok(todo, "history", "1", "--json").json()
+    assert ["waits on #2"] in [entry["changes"] for entry in found]
+
+
 def test_history_of_a_task_shows_tags_added_and_removed(todo: Todo) -> None:
     ok(todo, "add", "Buy milk", "+home")
     ok(todo, "edit", "1", "-home", "+shop")

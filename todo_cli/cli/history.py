@@ -55,19 +55,19 @@ def history(
     if ref is not None:
         from todo_cli.repository.refs import parse_ref
 
-        task, changes = journal.task_history(settings(ctx), parse_ref(ref, "task"))
+        task, changes, numbers = journal.task_history(settings(ctx), parse_ref(ref, "task"))
         if json:
             render.write_json_array(
                 shown.operation_json(operation)
                 | {
                     "table": change.table,
                     "action": change.action,
-                    "changes": shown.field_changes(change),
+                    "changes": shown.field_changes(change, numbers),
                 }
                 for operation, change in changes
             )
         else:
-            shown.task_history(task.number, changes)
+            shown.task_history(task.number, changes, numbers)
         return
     rows = journal.history(settings(ctx), limit=limit)
     if json:

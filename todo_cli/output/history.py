@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from todo_cli.domain.text import one_line
 from todo_cli.output.render import plural, rfc3339
@@ -233,8 +234,12 @@ def _value(value: Any) -> str:
     return one_line(str(value))
 
 
-def field_changes(change: Change) -> list[str]:
-    """What one recorded change did to a task, field by field ("title: A -> B")."""
+def field_changes(change: Change, numbers: Mapping[UUID, int] | None = None) -> list[str]:
+    """What one recorded change did to a task, field by field ("title: A -> B").
+
+    ``numbers``: task numbers by id, for the tasks a dependency names (a task
+    since deleted is named by the start of its id).
+    """
     if change.table == "task_tags":
         tag = change.key[1]
         return [f"+{tag}" if change.action == "insert" else f"-{tag}"]
@@ -242,8 +247,10 @@ def field_changes(change: Change) -> list[str]:
         text = (change.after or change.before or {}).get("text", "")
         return [f"note {'added' if change.action == 'insert' else 'removed'}: {one_line(text)}"]
     if change.table == "task_dependencies":
-        other = str(change.key[1])
-        return [f"{'waits on' if change.action == 'insert' else 'no longer waits on'} {other[:8]}"]
+        other = UUID(str(change.key[1]))
+        number = (numbers or {}).get(other)
+        named = f"#{number}" if number is not None else other.hex[:8]
+        return [f"{'waits on' if change.action == 'insert' else 'no longer waits on'} {named}"]
     if change.action == "insert":
         return ["added"]
     if change.action == "delete":
@@ -260,7 +267,11 @@ def field_changes(change: Change) -> list[str]:
     return lines
 
 
-def task_history(task_number: int, changes: Sequence[tuple[Operation, Change]]) -> None:
+def task_history(
+    task_number: int,
+    changes: Sequence[tuple[Operation, Change]],
+    numbers: Mapping[UUID, int] | None = None,
+) -> None:
     import sys
 
     out = sys.stdout
@@ -276,7 +287,7 @@ def task_history(task_number: int, changes: Sequence[tuple[Operation, Change]]) 
                 f"#{operation.number or '-'}  {when}  {one_line(operation.command)}{undone}\n"
             )
             last = operation.id
-        for line in field_changes(change):
+        for line in field_changes(change, numbers):
             out.write(f"    {line}\n")
 
 

@@ -28,13 +28,22 @@ def history(settings: Settings, *, limit: int | None) -> list[tuple[Operation, S
         return [(operation, summaries[operation.id]) for operation in found]
 
 
-def task_history(settings: Settings, ref: Ref) -> tuple[Task, list[tuple[Operation, Change]]]:
-    """One task's recorded changes, oldest first (its tags, notes and dependencies too)."""
+def task_history(
+    settings: Settings, ref: Ref
+) -> tuple[Task, list[tuple[Operation, Change]], dict[UUID, int]]:
+    """One task's recorded changes, oldest first (its tags, notes and dependencies too),
+    and the numbers of the tasks its dependencies name (those that still exist)."""
     from todo_cli.repository.tasks import TaskRepository
 
     with transaction(settings, read_only=True) as conn:
-        task = TaskRepository(conn, acting_user(conn)).get(ref)
-        return task, list(JournalRepository(conn, acting_user(conn)).task_changes(task.id))
+        tasks = TaskRepository(conn, acting_user(conn))
+        task = tasks.get(ref)
+        changes = list(JournalRepository(conn, acting_user(conn)).task_changes(task.id))
+        others = {
+            UUID(str(change.key[1])) for _, change in changes if change.table == "task_dependencies"
+        }
+        numbers = {other.id: other.number for other in tasks.by_ids(sorted(others, key=str))}
+        return task, changes, numbers
 
 
 @dataclass(frozen=True)
