@@ -275,8 +275,10 @@ def test_flags_set_fields_like_words() -> None:
     }
 
 
-def test_a_flag_wins_over_the_same_modifier() -> None:
-    assert checked("t pri:H", priority="L")["priority"] == "L"
+def test_a_flag_and_the_same_modifier_are_refused_naming_both() -> None:
+    # Neither is dropped silently: two words for one field are refused too.
+    with pytest.raises(InvalidInput, match=r"'pri:H' and --priority L both set priority"):
+        checked("t pri:H", priority="L")
 
 
 def test_a_flag_left_out_changes_nothing() -> None:

@@ -144,7 +144,9 @@ def _depends(word: str, value: str) -> tuple[list[str], list[str]]:
 def values(
     words: Words, *, now: datetime, tz: tzinfo, flags: Mapping[str, str | None] | None = None
 ) -> dict[str, Any]:
-    """Checked field values for the modifiers (and flags, which win); "" clears (None).
+    """Checked field values for the modifiers and flags; "" clears (None).
+
+    A flag and a modifier for the same field are refused, as two modifiers are.
 
     Each value goes through its field's own check (validate_task), so an
     error names the word at fault: `'pri:X': priority 'X' is not one of H, M, L`.
