@@ -154,7 +154,7 @@ def test_everyday_commands_work_through_a_transaction_pooler(pooled: Todo) -> No
     assert pooled("add", input="a\nb\nc\n").exit_code == 0
     assert pooled("done", "1", "2").exit_code == 0
     assert pooled("edit", "3", "--title", "renamed").exit_code == 0
-    listed = pooled("list", "--all", "--json")
+    listed = pooled("list", "--all", "--json", "--sort", "number")
     assert listed.exit_code == 0, listed.stderr
     assert [t["title"] for t in listed.json()] == ["through the pooler", "a", "renamed", "c"]
     assert pooled("chat-log", "new", "--title", "pooled").exit_code == 0
