@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from todo_cli.db.journal_ddl import JOURNALED
 from todo_cli.domain.text import one_line
 from todo_cli.output.render import plural, rfc3339
 from todo_cli.output.table import Column, Table
@@ -74,8 +76,9 @@ def _merged(changes: list[Change]) -> list[Change]:
 
 
 def _updates(tasks: list[Change], updated: int, counts: dict[tuple[str, str], int]) -> str:
-    changes = _merged([c for c in tasks if c.action == "update" and c.before and c.after])
-    updated -= sum(1 for c in tasks if c.action == "update" and c.before and c.after) - len(changes)
+    recorded = [c for c in tasks if c.action == "update" and c.before and c.after]
+    changes = _merged(recorded)
+    updated -= len(recorded) - len(changes)
 
     def became(change: Change, done: bool) -> bool:
         assert change.before is not None
@@ -128,41 +131,22 @@ def _chat(summary: Summary) -> list[str]:
 # What an undo's own writes did, in the words `todo undo` printed: deleting a row
 # removed it, updating set it back, inserting restored it.
 _UNDO_VERBS = (("delete", "removed"), ("update", "set back"), ("insert", "restored"))
-_TABLE_ORDER = (
-    "tasks",
-    "task_tags",
-    "task_notes",
-    "task_dependencies",
-    "conversations",
-    "messages",
-)
-
-
-# A row of each journaled table, in words.
-_ROW_NOUNS = {
-    "tasks": "task",
-    "task_tags": "task tag",
-    "task_notes": "task note",
-    "task_dependencies": "task dependency",
-    "conversations": "conversation",
-    "messages": "message",
-}
 
 
 def _rows(n: int, table: str) -> str:
-    noun = _ROW_NOUNS.get(table, table.replace("_", " "))
-    if n == 1:
-        return f"1 {noun}"
-    many = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-    return f"{n:,} {many}"
+    """`n` rows of a journaled table in words: "1 task dependency", "2 task tags"."""
+    many = table.replace("_", " ")  # every table is named in the plural
+    if n != 1:
+        return f"{n:,} {many}"
+    return f"1 {many[:-3]}y" if many.endswith("ies") else f"1 {many[:-1]}"
 
 
 def _what_undo(summary: Summary) -> str:
     parts = []
     for action, verb in _UNDO_VERBS:
         counted = {t: n for (t, a), n in summary.counts.items() if a == action}
-        ordered = [t for t in _TABLE_ORDER if t in counted] + sorted(
-            t for t in counted if t not in _TABLE_ORDER
+        ordered = [t for t in JOURNALED if t in counted] + sorted(
+            t for t in counted if t not in JOURNALED
         )
         if ordered:
             parts.append(f"{verb} " + ", ".join(_rows(counted[t], t) for t in ordered))
@@ -213,6 +197,14 @@ def operation_json(operation: Operation, summary: Summary | None = None) -> dict
     return data
 
 
+@cache
+def _zone() -> tzinfo:
+    """The local zone, looked up once a command (not once a value shown)."""
+    from todo_cli.domain.dates import local_zone
+
+    return local_zone()
+
+
 def _value(value: Any) -> str:
     if value is None or value == "":
         return "-"
@@ -222,9 +214,9 @@ def _value(value: Any) -> str:
         except ValueError:
             return one_line(value)
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        from todo_cli.domain.dates import is_all_day, local_zone
+        from todo_cli.domain.dates import is_all_day
 
-        tz = local_zone()
+        tz = _zone()
         if is_all_day(parsed, tz):
             # A date with no time (due:fri) is shown as a date, as everywhere else.
             return parsed.astimezone(tz).strftime("%Y-%m-%d")
