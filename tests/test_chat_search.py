@@ -12,6 +12,7 @@ import sqlite3
 import time
 import unicodedata
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -414,10 +415,20 @@ def test_a_dotted_name_is_found_inside_a_phrase(todo: Todo) -> None:
     assert found(todo, "learning", "-node.js") == [knit]
 
 
-def test_the_stop_words_todo_knows_are_the_servers(todo: Todo, backend: str) -> None:
+def test_the_stop_words_todo_knows_are_the_servers(
+    todo: Todo, backend: str, postgres: PostgresHandle
+) -> None:
     if not backend.startswith("postgresql"):
         not_applicable("PostgreSQL's search configuration drops stop words; FTS5 keeps them")
+    if postgres.server is None:
+        not_applicable("needs the suite's own server to read its stop-word file")
     from todo_cli.repository.conversations import _PG_STOP_WORDS
+
+    # Every word of the server's own list, none left out...
+    ((share,),) = postgres.server.admin("SELECT setting FROM pg_config WHERE name = 'SHAREDIR'")
+    listed = Path(share, "tsearch_data", "english.stop").read_text("utf-8").split()
+    assert sorted(_PG_STOP_WORDS) == sorted(listed)
+    # ...and each one dropped by todo's search configuration.
 
     words = sorted(_PG_STOP_WORDS)
     rows = sql_rows(
