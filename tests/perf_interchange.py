@@ -213,33 +213,19 @@ def checks(plan: Plan) -> list[Check]:
     found: list[Check] = []
     for backend in plan.backends:
         where = BACKEND_NAMES[backend]
-        imported, exported = by_key[f"{backend}-import"], by_key[f"{backend}-export"]
-        found.append(
-            Check(f"todo import ({where}): peak memory", imported.peak_mib, IMPORT_PEAK_MIB, " MiB")
-        )
-        found.append(
-            Check(
-                f"todo import ({where}) vs task import (faster than Taskwarrior)",
-                ratio(by_key, imported.key, "task-import"),
-                1,
-                "x",
-                strict=True,
-                best=ratio(by_key, imported.key, "task-import", fastest=True),
+        for verb, peak in (("import", IMPORT_PEAK_MIB), ("export", EXPORT_PEAK_MIB)):
+            ours, theirs = by_key[f"{backend}-{verb}"], f"task-{verb}"
+            found.append(Check(f"todo {verb} ({where}): peak memory", ours.peak_mib, peak, " MiB"))
+            found.append(
+                Check(
+                    f"todo {verb} ({where}) vs task {verb} (faster than Taskwarrior)",
+                    ratio(by_key, ours.key, theirs),
+                    1,
+                    "x",
+                    strict=True,
+                    best=ratio(by_key, ours.key, theirs, fastest=True),
+                )
             )
-        )
-        found.append(
-            Check(f"todo export ({where}): peak memory", exported.peak_mib, EXPORT_PEAK_MIB, " MiB")
-        )
-        found.append(
-            Check(
-                f"todo export ({where}) vs task export (faster than Taskwarrior)",
-                ratio(by_key, exported.key, "task-export"),
-                1,
-                "x",
-                strict=True,
-                best=ratio(by_key, exported.key, "task-export", fastest=True),
-            )
-        )
     return found
 
 
