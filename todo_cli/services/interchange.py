@@ -453,40 +453,21 @@ def _refuse_cycles(writer: ImportWriter, starts: set[UUID]) -> None:
     Walked from the tasks this import linked, over every dependency of the user's
     (the file's and those already here), as `todo edit` refuses one.
     """
+    from todo_cli.domain.graph import find_cycle
     from todo_cli.repository.tasks import TaskRepository
 
     repository = TaskRepository(writer.conn, writer.user, lean=True)
     graph: dict[UUID, list[UUID]] = {}
     for waiting, waited in repository.dependency_edges():
         graph.setdefault(waiting, []).append(waited)
-    done: set[UUID] = set()
-    for start in sorted(starts, key=str):
-        if start in done:
-            continue
-        # Depth first, iteratively: a path being walked that meets itself is a cycle.
-        path: list[UUID] = [start]
-        on_path = {start}
-        branches = [iter(graph.get(start, ()))]
-        while branches:
-            step = next(branches[-1], None)
-            if step is None:
-                branches.pop()
-                finished = path.pop()
-                on_path.discard(finished)
-                done.add(finished)
-                continue
-            if step in on_path:
-                cycle = [*path[path.index(step) :], step]
-                raise InvalidInput(
-                    "the dependencies make a cycle: "
-                    + " -> ".join(str(task_id) for task_id in cycle)
-                    + " (each waits on the next)",
-                    hint=NOTHING_IMPORTED,
-                )
-            if step not in done:
-                path.append(step)
-                on_path.add(step)
-                branches.append(iter(graph.get(step, ())))
+    cycle = find_cycle(graph, sorted(starts, key=str))
+    if cycle is not None:
+        raise InvalidInput(
+            "the dependencies make a cycle: "
+            + " -> ".join(str(task_id) for task_id in cycle)
+            + " (each waits on the next)",
+            hint=NOTHING_IMPORTED,
+        )
 
 
 # --- exporting ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.filters import Filter
+from todo_cli.domain.graph import find_cycle, starting_at
 from todo_cli.domain.ids import new_id
 from todo_cli.errors import Declined, InvalidInput, NotFound
 from todo_cli.repository.refs import Ref
@@ -270,33 +271,15 @@ def _refuse_cycles(
             edges.setdefault(waiting, set()).add(waited)
     for other in adding:
         edges.setdefault(task.id, set()).add(other.id)
-    for other in adding:
-        path = _path(edges, other.id, task.id)
-        if path is not None:
-            numbers = {t.id: t.number for t in repository.by_ids([task.id, *path])}
-            shown = " -> ".join(f"#{numbers.get(step, '?')}" for step in [task.id, *path])
-            raise InvalidInput(
-                f"that makes a cycle: {shown} (each waits on the next)",
-                hint="nothing was changed",
-            )
-
-
-def _path(edges: Mapping[UUID, set[UUID]], start: UUID, goal: UUID) -> list[UUID] | None:
-    """A path of dependencies from start to goal (both included), or None."""
-    previous: dict[UUID, UUID | None] = {start: None}
-    frontier = [start]
-    while frontier:
-        step = frontier.pop()
-        if step == goal:
-            path = [step]
-            while previous[path[-1]] is not None:
-                path.append(previous[path[-1]])  # type: ignore[arg-type]
-            return list(reversed(path))
-        for nxt in edges.get(step, ()):
-            if nxt not in previous:
-                previous[nxt] = step
-                frontier.append(nxt)
-    return None
+    cycle = find_cycle(edges, [task.id])
+    if cycle is not None:
+        cycle = starting_at(cycle, task.id)
+        numbers = {t.id: t.number for t in repository.by_ids(cycle)}
+        shown = " -> ".join(f"#{numbers.get(step, '?')}" for step in cycle)
+        raise InvalidInput(
+            f"that makes a cycle: {shown} (each waits on the next)",
+            hint="nothing was changed",
+        )
 
 
 def edit(
