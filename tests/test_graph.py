@@ -31,7 +31,9 @@ def test_a_chain_of_100000_does_not_recurse_and_its_closing_edge_is_found() -> N
     assert find_cycle(edges, [0]) is None
     edges[n] = [0]
     cycle = find_cycle(edges, [0])
-    assert cycle is not None and len(cycle) == n + 2 and cycle[0] == cycle[-1] == 0
+    assert cycle is not None
+    assert len(cycle) == n + 2
+    assert cycle[0] == cycle[-1] == 0
 
 
 def test_starting_at_rotates_to_the_node_and_leaves_other_cycles_alone() -> None:
