@@ -856,6 +856,32 @@ def test_a_json_file_with_a_mistake_is_refused_not_read_as_todotxt(
     assert nothing_written(todo)
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("tasks.json", "null\n"), ("tasks.json", "42\n"), ("t.jsonl", '"Buy milk"\n')],
+    ids=["null", "number", "string-jsonl"],
+)
+def test_a_json_named_file_holding_a_scalar_is_refused_not_read_as_todotxt(
+    todo: Todo, tmp_path: Path, name: str, text: str
+) -> None:
+    source = write(tmp_path, name, text)
+    result = todo("import", str(source))
+    assert result.exit_code == 2, result.stderr
+    assert f"{name} holds no JSON array or object" in result.stderr
+    assert "pass --format todotxt" in result.stderr
+    assert nothing_written(todo)
+    # Told it is todo.txt, the same file is one task, as any todo.txt line.
+    told = todo("import", str(source), "--format", "todotxt", "--json")
+    assert told.exit_code == 0, told.stderr
+    assert told.json()["added"] == 1
+
+
+def test_a_txt_file_of_one_number_is_still_a_todotxt_task(todo: Todo, tmp_path: Path) -> None:
+    result = todo("import", str(write(tmp_path, "todo.txt", "42\n")), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["format"], result.json()["added"]) == ("todotxt", 1)
+
+
 @pytest.mark.parametrize("shape", [["--json"], ["--format", "jsonl"]], ids=["json", "jsonl"])
 def test_what_list_prints_as_json_imports_back(
     todo: Todo, tmp_path: Path, shape: list[str]

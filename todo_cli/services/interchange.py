@@ -119,6 +119,14 @@ def read(
         start, replay = jsonstream.peek(stream, name)
         if start == "empty":
             raise InvalidInput(f"{name} is empty", hint=NOTHING_IMPORTED)
+        if fmt == "auto" and start == "other" and source.lower().endswith(_JSON_NAMES):
+            # `null`, `42` or `"text"` in tasks.json is a JSON document of the wrong
+            # kind (a script's mistake), not a todo.txt file of one task.
+            raise InvalidInput(
+                f"{name} holds no JSON array or object (expected a JSON array or "
+                "JSON Lines of tasks)",
+                hint=f"for a todo.txt file, pass --format todotxt; {NOTHING_IMPORTED}",
+            )
         if fmt == "todotxt" or (fmt == "auto" and start == "other"):
             lines = jsonstream.iter_lines(replay, name)
             return "todotxt", todotxt.read(lines, tz=tz, today=today)
@@ -171,6 +179,10 @@ def read(
     finally:
         if source != "-":
             stream.close()
+
+
+# File names that say "JSON": auto-detection does not read them as todo.txt.
+_JSON_NAMES = (".json", ".jsonl", ".ndjson")
 
 
 def _bracketed_text(source: str) -> bool:
