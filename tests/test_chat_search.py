@@ -415,6 +415,34 @@ def test_a_dotted_name_is_found_inside_a_phrase(todo: Todo) -> None:
     assert found(todo, "learning", "-node.js") == [knit]
 
 
+def test_a_word_inside_a_run_of_an_unspaced_script_is_found(todo: Todo) -> None:
+    new(todo, "旅行の計画")
+    tower = say(todo, "1", "東京タワーに行きたい, then launch the boat")
+    beijing = say(todo, "1", "我爱北京天安门")
+    weather = say(todo, "1", "東京の天気は晴れ")
+    seoul = say(todo, "1", "서울에서 만나요")
+    assert sorted(found(todo, "東京")) == sorted([tower, weather])
+    assert found(todo, "北京") == [beijing]
+    assert found(todo, "서울") == [seoul]
+    assert found(todo, "東京", "launch") == [tower]
+    assert found(todo, "東京", "-launch") == [weather]
+    assert found(todo, "東京", "-天気") == [tower]
+    assert sorted(found(todo, "北京", "OR", "launch")) == sorted([beijing, tower])
+    assert found(todo, '"東京 タワー"') == [tower]
+    assert found(todo, "大阪") == []
+    assert titles_found(todo, "計画") == ["旅行の計画"]
+
+
+def test_a_word_of_an_unspaced_script_is_marked_in_the_snippet(todo: Todo) -> None:
+    new(todo)
+    say(todo, "1", "東京タワーに行きたい")
+    (hit,) = search(todo, "タワー")
+    assert hit["snippet"] == "東京タワーに行きたい"
+    assert hit["matches"] == [[2, 5]]
+    piped = todo("chat-log", "search", "タワー")
+    assert "  東京[タワー]に行きたい\n" in piped.stdout
+
+
 def test_the_stop_words_todo_knows_are_the_servers(
     todo: Todo, backend: str, postgres: PostgresHandle
 ) -> None:

@@ -7,7 +7,9 @@ through Neon's PgBouncer a kept session is exactly what must not happen.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,6 +103,9 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
         # Unicode. Searches and title sorting use this one, so `éclair` finds
         # `Éclair` on both backends.
         dbapi_conn.create_function("todo_lower", 1, _lower, deterministic=True)
+        # Chat-log search finds a word of an unspaced script (東京 in 東京タワー) in
+        # the text: FTS5 holds the whole run as one word.
+        dbapi_conn.create_function("todo_find", 2, _find, deterministic=True)
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'OFF' if for_migrations else 'ON'}")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
@@ -158,6 +163,17 @@ def _use_wal(cursor: Any) -> None:
 
 def _lower(value: str | None) -> str | None:
     return None if value is None else value.lower()
+
+
+def _find(value: str | None, pattern: str) -> bool:
+    """Whether `pattern` (a Python regular expression, any case) is found in `value`."""
+    return value is not None and _compiled(pattern).search(value) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # One search compiles each term's pattern once, not once a row.
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _is_retryable(exc: BaseException) -> bool:

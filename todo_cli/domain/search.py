@@ -38,6 +38,12 @@ class Term:
     def phrase(self) -> bool:
         return len(self.words) > 1
 
+    @property
+    def unspaced(self) -> bool:
+        """Whether a word of it is written without spaces around it (東京 in 東京タワー):
+        full-text indexes hold the whole run as one word, so it is found in the text."""
+        return any(_UNSPACED.search(word) for word in self.words)
+
 
 @dataclass(frozen=True)
 class Query:
@@ -48,6 +54,15 @@ class Query:
     @property
     def words(self) -> list[str]:
         return [word for group in self.groups for term in group for word in term.words]
+
+
+# Scripts whose words are not separated by spaces (Thai, Lao, Myanmar, Khmer, Japanese
+# kana, Chinese and Japanese ideographs) and Korean Hangul, whose particles join the
+# word before them (서울에서): both backends' tokenizers take a whole run as one word.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -137,3 +152,48 @@ def snippet_parts(snippet: str) -> tuple[str, list[tuple[int, int]]]:
             text.append(char)
             position += 1
     return "".join(text), spans
+
+
+def text_pattern(term: Term, *, postgres: bool = False) -> str:
+    """A regular expression for the term's words in order, found in the text itself.
+
+    A word written with spaces is whole (a word boundary each side); a word of an
+    unspaced script may sit inside a run (東京 in 東京タワー). Between two words anything
+    but letters and digits, at least one such character between two spaced words.
+    The words are \\w+ runs: nothing in them is an operator. ``postgres`` writes
+    PostgreSQL's syntax (\\m and \\M mark the start and end of a word); else Python's.
+    """
+    start, end, gap = (r"\m", r"\M", "[^[:alnum:]]") if postgres else (r"\b", r"\b", r"[\W_]")
+    pattern = ""
+    previous_unspaced = True
+    for word in term.words:
+        unspaced = bool(_UNSPACED.search(word))
+        if pattern:
+            pattern += gap + ("*" if unspaced or previous_unspaced else "+")
+        pattern += word if unspaced else f"{start}{word}{end}"
+        previous_unspaced = unspaced
+    return pattern
+
+
+def text_snippet(text: str, patterns: list[str], *, before: int = 40, width: int = 160) -> str:
+    """The passage of `text` around its first match of any of `patterns` (Python regular
+    expressions, matched ignoring case), each match in it between MATCH_START and MATCH_END;
+    '…' where the text is cut. The text's start when nothing matches."""
+    found = [
+        match
+        for pattern in patterns
+        for match in re.finditer(pattern, text, re.IGNORECASE)
+        if match.end() > match.start()
+    ]
+    first = min((match.start() for match in found), default=0)
+    begin = max(0, first - before)
+    finish = min(len(text), begin + width)
+    marked = []
+    position = begin
+    for match in sorted(found, key=lambda m: m.start()):
+        if match.start() < position or match.end() > finish:
+            continue
+        marked += [text[position : match.start()], MATCH_START, match.group(), MATCH_END]
+        position = match.end()
+    marked.append(text[position:finish])
+    return ("…" if begin else "") + "".join(marked) + ("…" if finish < len(text) else "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -84,10 +84,18 @@ def _term_tsquery(term: Term) -> ColumnElement[Any]:
     return built
 
 
-def _words_in_order(term: Term) -> str:
-    """A regular expression for the term's words, whole, in order, anything but letters
-    and digits between them. The words are \\w+ runs: nothing in them is an operator."""
-    return r"\m" + r"\M[^[:alnum:]]+\m".join(term.words) + r"\M"
+def _by_text(term: Term) -> bool:
+    """Whether PostgreSQL finds the term in the text rather than through its index: a
+    term of stop words only (the index has none of them), or one with a word of an
+    unspaced script (the index holds the whole run it sits in)."""
+    return term.unspaced or _stop_words_only(term)
+
+
+def _text_patterns(query: Query) -> list[str]:
+    """Python patterns of the terms a search looks for (not those it leaves out)."""
+    from todo_cli.domain.search import text_pattern
+
+    return [text_pattern(term) for group in query.groups for term in group if not term.negated]
 
 
 def _pg_match(
@@ -96,20 +104,25 @@ def _pg_match(
     """The condition a row's stored vector (and text) must meet, and the tsquery to rank by.
 
     Groups of ordinary terms make one tsquery, matched through the GIN index. A group
-    holding a term of stop words only is a condition of its own, that term matched in
-    the text; the rank then comes from the other groups (None when there are none).
+    holding a term found by its text (`_by_text`) is a condition of its own, that term
+    matched in the text; the rank then comes from the other groups (None when there are
+    none).
     """
     from sqlalchemy import and_, bindparam, func, not_, or_
+
+    from todo_cli.domain.search import text_pattern
 
     ranked: ColumnElement[Any] | None = None
     conditions: list[ColumnElement[Any]] = []
     for group in query.groups:
-        if any(_stop_words_only(term) for term in group):
+        if any(_by_text(term) for term in group):
             alternatives = []
             for term in group:
                 found = (
-                    text.op("~*", is_comparison=True)(bindparam(None, _words_in_order(term)))
-                    if _stop_words_only(term)
+                    text.op("~*", is_comparison=True)(
+                        bindparam(None, text_pattern(term, postgres=True))
+                    )
+                    if _by_text(term)
                     else vector.op("@@", is_comparison=True)(_term_tsquery(term))
                 )
                 alternatives.append(not_(found) if term.negated else found)
@@ -126,6 +139,42 @@ def _pg_match(
     if ranked is not None:
         conditions.insert(0, vector.op("@@")(ranked))
     return and_(*conditions), ranked
+
+
+def _sqlite_split(query: Query) -> tuple[Query | None, list[tuple[Term, ...]]]:
+    """The groups FTS5's MATCH answers, and those that become conditions of their own.
+
+    A group holding a term of an unspaced script is a condition (that term found in the
+    text). When no group to find is left for MATCH, every group is a condition: MATCH
+    cannot stand on words to leave out alone.
+    """
+    by_text = [group for group in query.groups if any(term.unspaced for term in group)]
+    rest = [group for group in query.groups if not any(term.unspaced for term in group)]
+    if not any(not group[0].negated for group in rest):
+        return None, list(query.groups)
+    return Query(tuple(rest)), by_text
+
+
+def _sqlite_conditions(
+    groups: list[tuple[Term, ...]], column: str, rowid: str, fts: str, params: dict[str, Any]
+) -> str:
+    """SQL (each value bound) that `groups` hold for a row: " AND ..." or ""."""
+    from todo_cli.domain.search import fts5_match, text_pattern
+
+    clauses = []
+    for group in groups:
+        alternatives = []
+        for term in group:
+            key = f"t{len(params)}"
+            if term.unspaced:
+                params[key] = text_pattern(term)
+                found = f"todo_find({column}, :{key})"
+            else:
+                params[key] = fts5_match(Query(((Term(term.words, typed=term.typed),),)))
+                found = f"{rowid} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :{key})"
+            alternatives.append(f"NOT {found}" if term.negated else found)
+        clauses.append("(" + " OR ".join(alternatives) + ")")
+    return "".join(f" AND {clause}" for clause in clauses)
 
 
 def _now() -> datetime:
@@ -387,60 +436,88 @@ class ConversationRepository:
     def _search_sqlite(self, query: Query, limit: int) -> list[Hit]:
         from sqlalchemy import text
 
-        from todo_cli.domain.search import MATCH_END, MATCH_START, fts5_match
+        from todo_cli.domain.search import MATCH_END, MATCH_START, fts5_match, text_snippet
 
-        match = fts5_match(query)
+        indexed, by_text = _sqlite_split(query)
         owner = "(SELECT id FROM users WHERE name = :user)"
-        titles = text(
-            "SELECT c.id, c.number, c.title, snippet(conversations_fts, 0, :start, :end, "
-            "'…', 16) AS snip FROM conversations_fts "
-            "JOIN conversations AS c ON c.rowid = conversations_fts.rowid "
-            f"WHERE conversations_fts MATCH :match AND c.user_id = {owner} "
-            "ORDER BY bm25(conversations_fts), c.number LIMIT :limit"
-        ).columns(id=conversations.c.id.type)
-        found = [
-            Hit(row.id, row.number, row.title, None, None, None, row.snip)
-            for row in self.conn.execute(
-                titles,
-                {
-                    "match": match,
-                    "user": self.user,
-                    "limit": limit,
-                    "start": MATCH_START,
-                    "end": MATCH_END,
-                },
+        params: dict[str, Any] = {
+            "user": self.user,
+            "limit": limit,
+            "start": MATCH_START,
+            "end": MATCH_END,
+        }
+        title_where = _sqlite_conditions(by_text, "c.title", "c.rowid", "conversations_fts", params)
+        body_where = _sqlite_conditions(by_text, "m.content", "m.rowid", "messages_fts", params)
+        if indexed is not None:
+            params["match"] = fts5_match(indexed)
+            titles = text(
+                "SELECT c.id, c.number, c.title, snippet(conversations_fts, 0, :start, :end, "
+                "'…', 16) AS snip FROM conversations_fts "
+                "JOIN conversations AS c ON c.rowid = conversations_fts.rowid "
+                f"WHERE conversations_fts MATCH :match AND c.user_id = {owner}{title_where} "
+                "ORDER BY bm25(conversations_fts), c.number LIMIT :limit"
             )
+            bodies = text(
+                "SELECT c.id AS conversation_id, c.number, c.title, m.id, m.role, m.created_at, "
+                "snippet(messages_fts, 0, :start, :end, '…', 16) AS snip "
+                "FROM messages_fts JOIN messages AS m ON m.rowid = messages_fts.rowid "
+                "JOIN conversations AS c ON c.id = m.conversation_id "
+                f"WHERE messages_fts MATCH :match AND c.user_id = {owner}{body_where} "
+                "ORDER BY bm25(messages_fts), c.number, m.seq LIMIT :limit"
+            )
+        else:
+            # No term the index can answer alone: the texts are read, in order.
+            titles = text(
+                "SELECT c.id, c.number, c.title, c.title AS snip FROM conversations AS c "
+                f"WHERE c.user_id = {owner}{title_where} ORDER BY c.number LIMIT :limit"
+            )
+            bodies = text(
+                "SELECT c.id AS conversation_id, c.number, c.title, m.id, m.role, m.created_at, "
+                "m.content AS snip FROM messages AS m "
+                "JOIN conversations AS c ON c.id = m.conversation_id "
+                f"WHERE c.user_id = {owner}{body_where} "
+                "ORDER BY c.number, m.seq LIMIT :limit"
+            )
+        # The index marks only its own words: with a term found by its text, we mark.
+        patterns = _text_patterns(query) if by_text else None
+        found = [
+            Hit(
+                row.id,
+                row.number,
+                row.title,
+                None,
+                None,
+                None,
+                row.snip if patterns is None else text_snippet(row.title or "", patterns),
+            )
+            for row in self.conn.execute(titles.columns(id=conversations.c.id.type), params)
         ]
-        bodies = text(
-            "SELECT c.id AS conversation_id, c.number, c.title, m.id, m.role, m.created_at, "
-            "snippet(messages_fts, 0, :start, :end, '…', 16) AS snip "
-            "FROM messages_fts JOIN messages AS m ON m.rowid = messages_fts.rowid "
-            "JOIN conversations AS c ON c.id = m.conversation_id "
-            f"WHERE messages_fts MATCH :match AND c.user_id = {owner} "
-            "ORDER BY bm25(messages_fts), c.number, m.seq LIMIT :limit"
-        ).columns(
+        typed = bodies.columns(
             created_at=messages.c.created_at.type,
             id=messages.c.id.type,
             conversation_id=conversations.c.id.type,
         )
-        for row in self.conn.execute(
-            bodies,
-            {
-                "match": match,
-                "user": self.user,
-                "limit": limit,
-                "start": MATCH_START,
-                "end": MATCH_END,
-            },
-        ):
-            found.append(_message_hit(row))
+        for row in self.conn.execute(typed, params):
+            hit = _message_hit(row)
+            if patterns is not None:
+                hit = replace(hit, snippet=text_snippet(self._content(row.id), patterns))
+            found.append(hit)
         return found[:limit]
+
+    def _content(self, message_id: UUID) -> str:
+        from sqlalchemy import select
+
+        return str(
+            self.conn.execute(
+                select(messages.c.content).where(messages.c.id == message_id)
+            ).scalar_one()
+        )
 
     def _search_postgres(self, query: Query, limit: int) -> list[Hit]:
         from sqlalchemy import func, literal_column, select
         from sqlalchemy.dialects.postgresql import TSVECTOR
 
-        from todo_cli.domain.search import MATCH_END, MATCH_START
+        from todo_cli.domain.search import MATCH_END, MATCH_START, text_snippet
 
         options = f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=30, MinWords=12"
         # The vectors PostgreSQL stores (revision 0009): ranking reads them
@@ -466,8 +543,18 @@ class ConversationRepository:
             .order_by(func.ts_rank_cd(title_vector, tsquery).desc(), conversations.c.number)
             .limit(limit)
         )
+        # Only terms found by their text: PostgreSQL has nothing to mark, so we do.
+        patterns = None if ranked is not None else _text_patterns(query)
         found = [
-            Hit(row.id, row.number, row.title, None, None, None, row.snip)
+            Hit(
+                row.id,
+                row.number,
+                row.title,
+                None,
+                None,
+                None,
+                row.snip if patterns is None else text_snippet(row.title or "", patterns),
+            )
             for row in self.conn.execute(titles)
         ]
         vector = literal_column(f"messages.{SEARCH_VECTOR}", TSVECTOR)
@@ -498,7 +585,10 @@ class ConversationRepository:
             func.ts_headline(_config(), best.c.content, tsquery, options).label("snip"),
         ).order_by(best.c.rank.desc(), best.c.number, best.c.seq)
         for row in self.conn.execute(with_snippets):
-            found.append(_message_hit(row))
+            hit = _message_hit(row)
+            if patterns is not None:
+                hit = replace(hit, snippet=text_snippet(row.content, patterns))
+            found.append(hit)
         return found[:limit]
 
     # --- imports by the source's ids --------------------------------------------
