@@ -307,6 +307,21 @@ def test_a_password_typed_on_the_command_line_is_masked_in_the_recorded_command(
     assert "postgresql://app:***@db.example.com/prod" in command
 
 
+def test_a_password_parameter_is_masked_and_the_quoting_kept(todo: Todo) -> None:
+    ok(todo, "add", "Rotate", "postgresql://app@db/prod?password=hunter2-secret&sslmode=require")
+    assert latest_operation(todo.url).command == (
+        "todo add Rotate 'postgresql://app@db/prod?password=***&sslmode=require'"
+    )
+
+
+def test_a_url_after_an_equals_sign_is_masked(todo: Todo) -> None:
+    ok(todo, "add", "Rotate", "--description=postgresql://app:hunter2-secret@db/prod")
+    assert latest_operation(todo.url).command == (
+        "todo add Rotate '--description=postgresql://app:***@db/prod'"
+    )
+
+
+@pytest.mark.parametrize("form", ["--db URL", "--db=URL"])
 @pytest.mark.parametrize(
     "query",
     [
@@ -315,7 +330,7 @@ def test_a_password_typed_on_the_command_line_is_masked_in_the_recorded_command(
     ],
 )
 def test_the_command_line_is_recorded_with_the_password_of_db_masked(
-    db_url: str, backend: str, query: str
+    db_url: str, backend: str, query: str, form: str
 ) -> None:
     if backend == "sqlite":
         not_applicable("a SQLite URL carries no password")
@@ -331,12 +346,13 @@ def test_the_command_line_is_recorded_with_the_password_of_db_masked(
         pairs = [f"{k}={v}" for k, v in url.query.items() if isinstance(v, str)]
         given += "?" + "&".join([*pairs, query])
     # A fresh process: nothing there has seen the password before this command.
-    done = run_process(["--db", given, "add", "x"], env={"TODO_USER": "alice"})
+    db = ["--db", given] if form == "--db URL" else [f"--db={given}"]
+    done = run_process([*db, "add", "x"], env={"TODO_USER": "alice"})
     assert done.returncode == 0, done.stderr
     command = latest_operation(db_url).command
     assert str(password) not in command
     assert ":***@" in command
-    history = run_process(["--db", given, "history", "--json"], env={"TODO_USER": "alice"})
+    history = run_process([*db, "history", "--json"], env={"TODO_USER": "alice"})
     assert str(password).encode() not in history.stdout
 
 

@@ -52,10 +52,18 @@ def mask_text(text: str) -> str:
     """Free text that may quote URLs: each URL in it masked, known passwords removed."""
     parts = re.split(r"(\s+)", text)
     return scrub(
-        "".join(mask_url(part) if _SCHEME.search(part) else part for part in parts)
+        "".join(_mask_part(part) for part in parts)
         if "://" in text
         else _PASSWORD_PARAM.sub(lambda m: m.group(1) + MASK, text)
     )
+
+
+def _mask_part(part: str) -> str:
+    """One word of free text, a URL in it masked even behind a prefix (`--db=URL`)."""
+    found = _SCHEME.search(part)
+    if found is None:
+        return part
+    return part[: found.start()] + mask_url(part[found.start() :])
 
 
 def remember(secret: str | None) -> None:

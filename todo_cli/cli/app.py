@@ -48,9 +48,10 @@ def command_line() -> str:
 
     from todo_cli.redact import mask_text, scrub
 
-    # Each argument masked before quoting: a quoted URL ('...?sslmode=require')
-    # would no longer look like a URL to the masking.
-    return scrub(mask_text(shlex.join(("todo", *(mask_text(arg) for arg in _ARGV.get())))))
+    # Each argument masked before quoting, and only then: a quoted URL
+    # ('...?sslmode=require') would no longer look like a URL to the masking, and
+    # a mask applied after quoting would take the closing quote with the value.
+    return scrub(shlex.join(("todo", *(mask_text(arg) for arg in _ARGV.get()))))
 
 
 def state(ctx: typer.Context) -> AppState:
