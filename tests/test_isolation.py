@@ -778,6 +778,38 @@ def test_roles_that_are_no_members_are_left_alone(team: Team) -> None:
     assert superuser.exit_code == 2
 
 
+def test_a_role_that_may_set_role_to_the_owner_is_no_member_and_is_listed_as_bypassing(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    """SET ROLE to the tables' owner sees every row: such a role is refused, even when
+    the membership is indirect, and `db info` names it among those who bypass."""
+    from todo_cli.db.members import GROUP_ROLE
+
+    server = postgres.server
+    assert server is not None
+    owner = one(
+        team.admin, "SELECT relowner::regrole::text FROM pg_class WHERE oid = 'tasks'::regclass"
+    )
+    tag = uuid.uuid4().hex[:8]
+    middle, name = f"mid_{tag}", f"own_{tag}"
+    server.admin(f"CREATE ROLE {middle} NOLOGIN")
+    server.admin(f"GRANT {owner} TO {middle}")
+    server.admin(f"CREATE ROLE {name} LOGIN PASSWORD 'own-Pass_w0rd-1234'")
+    server.admin(f"GRANT {middle} TO {name}")
+    try:
+        result = team.admin_cli("db", "grant", name, "--existing-role")
+        assert result.exit_code == 2, result.stderr
+        assert f"{name} may SET ROLE {owner}" in result.stderr
+        assert f"REVOKE {owner} FROM {name}" in result.stderr
+        assert not one(team.admin, "SELECT pg_has_role(%s, %s, 'MEMBER')", name, GROUP_ROLE)
+        info = team.admin_cli("db", "info", "--json").json()
+        assert f"{name} (member of {owner})" in info["bypass_rls"]
+        assert f"{middle} (member of {owner})" in info["bypass_rls"]
+    finally:
+        server.admin(f"DROP ROLE {name}")
+        server.admin(f"DROP ROLE {middle}")
+
+
 def test_db_info_says_isolation_is_database_enforced_and_who_bypasses(team: Team) -> None:
     for url in (team.admin, team.alice_url):
         info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": url}).json()

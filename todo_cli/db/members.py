@@ -271,26 +271,49 @@ def mode(conn: Connection) -> str:
     return "partial" if any(flags) else "application only"
 
 
+# Roles that see every member's rows by what they are: superusers, BYPASSRLS, the
+# tables' owner (it may turn row security off), Neon's administrator role. A role
+# that may SET ROLE to one of them (a member of it, however indirectly) can see as
+# much, so it bypasses too.
+_STRONG_ROLES = (
+    "SELECT s.oid, s.rolname FROM pg_catalog.pg_roles s "
+    "WHERE s.rolsuper OR s.rolbypassrls "
+    "OR s.oid = (SELECT relowner FROM pg_catalog.pg_class "
+    "            WHERE oid = to_regclass('public.tasks')) "
+    "OR s.oid = CAST(:neon AS oid)"
+)
+
+
+def _neon_oid(conn: Connection) -> int | None:
+    from sqlalchemy import text
+
+    found = conn.execute(
+        text("SELECT oid FROM pg_catalog.pg_roles WHERE rolname = :name"),
+        {"name": NEON_BYPASS_ROLE},
+    ).scalar()
+    return None if found is None else int(found)
+
+
 def bypassing_roles(conn: Connection) -> list[Bypass]:
-    """Roles that see every member's rows: superusers, BYPASSRLS, the tables' owner, Neon's."""
+    """Roles that see every member's rows: superusers, BYPASSRLS, the tables' owner,
+    Neon's, and any role that may become one of those (a member of it)."""
     from sqlalchemy import text
 
     if conn.dialect.name != "postgresql":
         return []
-    neon = conn.execute(
-        text("SELECT oid FROM pg_catalog.pg_roles WHERE rolname = :name"),
-        {"name": NEON_BYPASS_ROLE},
-    ).scalar()
     rows = conn.execute(
         text(
+            f"WITH strong AS ({_STRONG_ROLES}) "
             "SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcanlogin, "
             "r.oid = (SELECT relowner FROM pg_catalog.pg_class "
             "         WHERE oid = to_regclass('public.tasks')) AS owner, "
-            "CASE WHEN CAST(:neon AS oid) IS NULL THEN false "
-            "     ELSE pg_catalog.pg_has_role(r.oid, CAST(:neon AS oid), 'MEMBER') END AS neon "
+            "CASE WHEN r.rolsuper THEN NULL ELSE "
+            "  (SELECT string_agg(s.rolname, ' ' ORDER BY s.rolname) FROM strong s "
+            "   WHERE s.oid <> r.oid AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')) "
+            "END AS via "
             "FROM pg_catalog.pg_roles r WHERE r.rolname NOT LIKE 'pg\\_%' ORDER BY r.rolname"
         ),
-        {"neon": neon},
+        {"neon": _neon_oid(conn)},
     )
     found = []
     for row in rows:
@@ -300,10 +323,10 @@ def bypassing_roles(conn: Connection) -> list[Bypass]:
                 ("superuser", row.rolsuper),
                 ("BYPASSRLS", row.rolbypassrls and not row.rolsuper),
                 (_OWNS_TABLES, row.owner),
-                (f"member of {NEON_BYPASS_ROLE}", row.neon and row.rolname != NEON_BYPASS_ROLE),
             )
             if holds
         ]
+        reasons += [f"member of {name}" for name in (row.via or "").split()]
         if reasons:
             found.append(Bypass(row.rolname, tuple(reasons), bool(row.rolcanlogin)))
     return found
@@ -371,16 +394,19 @@ def _ensure_group(conn: Connection) -> bool:
 
     row = conn.execute(
         text(
-            "SELECT rolcanlogin, rolsuper OR rolbypassrls AS bypasses "
-            "FROM pg_catalog.pg_roles WHERE rolname = :name"
+            f"WITH strong AS ({_STRONG_ROLES}) "
+            "SELECT r.rolcanlogin, EXISTS (SELECT 1 FROM strong s "
+            "  WHERE pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')) AS bypasses "
+            "FROM pg_catalog.pg_roles r WHERE r.rolname = :name"
         ),
-        {"name": GROUP_ROLE},
+        {"name": GROUP_ROLE, "neon": _neon_oid(conn)},
     ).first()
     if row is not None:
         if row.rolcanlogin or row.bypasses:
             raise DatabaseError(
-                f"the role {GROUP_ROLE} exists and can log in or bypass row security, "
-                "so todo will not grant through it",
+                f"the role {GROUP_ROLE} exists and can log in or bypass row security "
+                "(itself or through a role it is a member of), so todo will not grant "
+                "through it",
                 hint=f"ALTER ROLE {GROUP_ROLE} NOLOGIN NOBYPASSRLS NOSUPERUSER, or drop it",
             )
         return False
@@ -603,17 +629,23 @@ def unisolate(settings: Settings) -> list[str]:
 
 
 def _role(conn: Connection, name: str) -> Any:
+    """The role NAME: whether it can log in, is a member already, and what it may
+    become that no policy holds (``bypasses``: itself, or a role it is a member of)."""
     from sqlalchemy import text
 
     return conn.execute(
         text(
-            "SELECT r.oid, r.rolcanlogin, r.rolsuper OR r.rolbypassrls AS bypasses, "
+            f"WITH strong AS ({_STRONG_ROLES}) "
+            "SELECT r.oid, r.rolcanlogin, "
+            "(SELECT s.rolname FROM strong s "
+            " WHERE pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER') "
+            " ORDER BY s.oid = r.oid DESC, s.rolname LIMIT 1) AS bypasses, "
             "EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m "
             "        JOIN pg_catalog.pg_roles g ON g.oid = m.roleid "
             "        WHERE g.rolname = :group AND m.member = r.oid) AS member "
             "FROM pg_catalog.pg_roles r WHERE r.rolname = :name"
         ),
-        {"name": name, "group": GROUP_ROLE},
+        {"name": name, "group": GROUP_ROLE, "neon": _neon_oid(conn)},
     ).first()
 
 
@@ -696,11 +728,18 @@ def grant(
                     "--password-stdin sets a new role's password; an existing role keeps its own",
                     hint=f"use `todo db rotate {name} --password-stdin`",
                 )
-            if role.bypasses:
+            if role.bypasses == name:
                 raise InvalidInput(
-                    f"{name} is a superuser or has BYPASSRLS: no policy holds it, "
-                    "so it cannot be a member",
+                    f"{name} is a superuser, has BYPASSRLS or owns the tables: no policy "
+                    "holds it, so it cannot be a member",
                     hint="grant a role without those attributes",
+                )
+            if role.bypasses is not None:
+                raise InvalidInput(
+                    f"{name} may SET ROLE {role.bypasses}, which no policy holds "
+                    "(a superuser, BYPASSRLS or the tables' owner): as a member it would "
+                    "see everyone's rows",
+                    hint=f"REVOKE {role.bypasses} FROM {name}, or grant another role",
                 )
             if not role.member:
                 _execute(
