@@ -401,6 +401,20 @@ def test_common_words_are_found_whole_in_order_and_beside_other_terms(todo: Todo
     assert found(todo, '"to be"', "OR", "budget") in ([hamlet, other], [other, hamlet])
 
 
+def test_a_phrase_with_a_common_word_needs_that_word_in_its_place(todo: Todo) -> None:
+    new(todo)
+    renewal = say(todo, "1", "Passport renewal takes weeks")
+    about = say(todo, "1", "A new question about passports")
+    open_question = say(todo, "1", "The question is still open")
+    assert found(todo, '"about passports"') == [about]
+    assert found(todo, '"about passport"') == [about]  # other forms of the word, as ever
+    assert found(todo, '"the question"') == [open_question]
+    assert found(todo, "passport", '-"about passports"') == [renewal]
+    assert sorted(found(todo, '"the question"', "OR", "renewal")) == sorted(
+        [open_question, renewal]
+    )
+
+
 def test_a_title_of_common_words_is_found(todo: Todo) -> None:
     new(todo, "To be or not to be")
     new(todo, "Not now")

@@ -84,6 +84,27 @@ def _term_tsquery(term: Term) -> ColumnElement[Any]:
     return built
 
 
+def _partly_stop_words(term: Term) -> bool:
+    """A phrase with a stop word among other words ("about passports"): its tsquery has
+    the stop word dropped ('passport'), so the text must show the phrase as well."""
+    return (
+        term.phrase
+        and not _stop_words_only(term)
+        and any(word.lower() in _PG_STOP_WORDS for word in term.words)
+    )
+
+
+def _phrase_in_text(term: Term) -> str:
+    """A PostgreSQL regular expression for a phrase with stop words: each stop word
+    whole, each other word by its first three letters (the tsquery, matched as well,
+    checks the rest by stem: "passport" finds "passports"), in order, side by side."""
+    parts = [
+        rf"\m{word}\M" if word.lower() in _PG_STOP_WORDS else rf"\m{word[:3]}\w*"
+        for word in term.words
+    ]
+    return "[^[:alnum:]]+".join(parts)
+
+
 def _by_text(term: Term) -> bool:
     """Whether PostgreSQL finds the term in the text rather than through its index: a
     term of stop words only (the index has none of them), or one with a word of an
@@ -112,22 +133,31 @@ def _pg_match(
 
     from todo_cli.domain.search import text_pattern
 
+    def in_text(pattern: str) -> ColumnElement[Any]:
+        return text.op("~*", is_comparison=True)(bindparam(None, pattern))
+
     ranked: ColumnElement[Any] | None = None
     conditions: list[ColumnElement[Any]] = []
     for group in query.groups:
-        if any(_by_text(term) for term in group):
+        exact = [term for term in group if _partly_stop_words(term)]
+        if any(_by_text(term) for term in group) or (
+            exact and (len(group) > 1 or group[0].negated)
+        ):
             alternatives = []
             for term in group:
-                found = (
-                    text.op("~*", is_comparison=True)(
-                        bindparam(None, text_pattern(term, postgres=True))
-                    )
-                    if _by_text(term)
-                    else vector.op("@@", is_comparison=True)(_term_tsquery(term))
-                )
+                if _by_text(term):
+                    found = in_text(text_pattern(term, postgres=True))
+                else:
+                    found = vector.op("@@", is_comparison=True)(_term_tsquery(term))
+                    if _partly_stop_words(term):
+                        found = and_(found, in_text(_phrase_in_text(term)))
                 alternatives.append(not_(found) if term.negated else found)
             conditions.append(or_(*alternatives))
             continue
+        if exact:
+            # One phrase to find: ranked through the index as any term, and
+            # shown by the text to have its stop words where they belong.
+            conditions.append(in_text(_phrase_in_text(exact[0])))
         part: ColumnElement[Any] | None = None
         for term in group:
             built = _term_tsquery(term)
