@@ -786,6 +786,22 @@ def test_pruning_an_undone_operation_does_not_make_its_undo_undoable(todo: Todo)
     assert numbers(todo) == []
 
 
+def test_prune_counts_and_asks_about_the_later_undo_that_goes_with_an_old_operation(
+    todo: Todo,
+) -> None:
+    ok(todo, "add", "Buy milk")
+    ok(todo, "edit", "1", "--title", "Buy oat milk")
+    ok(todo, "undo")  # a recent undo of the edit
+    ok(todo, "add", "Call mom")
+    age(todo.url, "alice", [1, 2], datetime(2020, 1, 1, tzinfo=UTC))
+    asked = todo("history", "--prune-before", "2021-01-01")
+    assert asked.exit_code == 2
+    assert "delete 3 operations from before 2021-01-01 needs confirmation" in asked.stderr
+    found = ok(todo, "history", "--prune-before", "2021-01-01", "--yes", "--json").json()
+    assert found == {"pruned": 3}
+    assert [op["number"] for op in history(todo)] == [4]
+
+
 def test_a_pruned_operation_takes_its_journal_rows_with_it(todo: Todo) -> None:
     ok(todo, "add", input=bulk(10))
     ok(todo, "add", "keep")

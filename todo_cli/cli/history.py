@@ -29,7 +29,8 @@ def history(
         typer.Option(
             "--prune-before",
             metavar="DATE",
-            help="Delete operations older than DATE (asks; --yes when not on a terminal).",
+            help="Delete operations older than DATE, with any later undo of them "
+            "(asks; --yes when not on a terminal).",
         ),
     ] = None,
     yes: Yes = False,

@@ -26,6 +26,7 @@ from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+    from sqlalchemy.sql.elements import ColumnElement
 
 # Parents before children: rows come back in this order, and go in the other.
 TABLE_ORDER = ("tasks", "conversations", "task_tags", "task_notes", "task_dependencies", "messages")
@@ -554,32 +555,40 @@ class JournalRepository:
             update(operations).where(operations.c.id == by).values(undoes=operation.id)
         )
 
-    def prune(self, before: datetime) -> int:
-        """Delete the user's operations older than `before` (their changes go with them).
+    def _prunable(self, before: datetime) -> ColumnElement[bool]:
+        """The user's operations older than `before`, and any undo of one of them.
 
-        Returns how many of them changed something: the ones `history` lists.
         The undo of a pruned operation goes too, whatever its age: with what it
         undid gone it would otherwise read as a change of its own, and undo
         would redo it.
         """
-        from sqlalchemy import delete, exists, func, or_, select
+        from sqlalchemy import and_, or_, select
 
         old = select(operations.c.id).where(self._owner, operations.c.created_at < before)
-        changed = exists(select(journal.c.id).where(journal.c.operation_id == operations.c.id))
-        listed = self.conn.execute(
-            select(func.count())
-            .select_from(operations)
-            .where(self._owner, operations.c.created_at < before, changed)
-        ).scalar_one()
-        self.conn.execute(
-            delete(operations).where(
-                self._owner,
-                or_(
-                    operations.c.created_at < before, operations.c.undoes.in_(old.scalar_subquery())
-                ),
-            )
+        return and_(
+            self._owner,
+            or_(operations.c.created_at < before, operations.c.undoes.in_(old.scalar_subquery())),
         )
-        return int(listed)
+
+    def prune_count(self, before: datetime) -> int:
+        """How many operations `prune(before)` deletes that `history` lists."""
+        from sqlalchemy import exists, func, select
+
+        changed = exists(select(journal.c.id).where(journal.c.operation_id == operations.c.id))
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(operations).where(self._prunable(before), changed)
+            ).scalar_one()
+        )
+
+    def prune(self, before: datetime) -> int:
+        """Delete the user's operations older than `before` (their changes go with them),
+        with any later undo of them. Returns how many of them `history` listed."""
+        from sqlalchemy import delete
+
+        listed = self.prune_count(before)
+        self.conn.execute(delete(operations).where(self._prunable(before)))
+        return listed
 
 
 __all__ = [

@@ -114,7 +114,7 @@ def prune(
     """Delete the user's operations older than `before`: nothing else ever deletes them."""
     if confirm is not None:
         with transaction(settings, read_only=True) as conn:
-            count = len(JournalRepository(conn, acting_user(conn)).operations(before=before))
+            count = JournalRepository(conn, acting_user(conn)).prune_count(before)
         if not confirm(count):
             raise Declined("nothing was pruned")
     with transaction(settings) as conn:
