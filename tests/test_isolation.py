@@ -637,6 +637,15 @@ def test_grant_prints_a_working_url_once_and_makes_a_member(team: Team) -> None:
     assert team.admin_cli("db", "revoke", "dave_g", "--purge", "--yes").exit_code == 0
 
 
+def test_members_as_text_says_1_task_and_2_tasks(team: Team) -> None:
+    ok(team.alice, "add", "one")
+    ok(team.bob, "add", "one")
+    ok(team.bob, "add", "two")
+    lines = team.admin_cli("db", "members").stdout.splitlines()
+    counts = {line.split("\t")[0]: line.split("\t")[1] for line in lines}
+    assert (counts["alice"], counts["bob"]) == ("1 task", "2 tasks")
+
+
 def test_grant_of_an_existing_user_needs_adopt_and_keeps_their_tasks(team: Team) -> None:
     # Made under the honor system, before erin had a login of her own.
     assert (

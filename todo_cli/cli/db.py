@@ -455,7 +455,7 @@ def members_(ctx: typer.Context, json: Json = False) -> None:
         if not row["enrolled"]:
             notes.append("no users row here")
         sys.stdout.write(
-            f"{one_line(str(row['name']))}\t{row['tasks']} tasks\t"
+            f"{one_line(str(row['name']))}\t{render.plural(int(row['tasks']), 'task')}\t"
             f"{row['last_activity'] or 'never'}" + (f"\t{'; '.join(notes)}" if notes else "") + "\n"
         )
 
