@@ -446,7 +446,7 @@ def members_(ctx: typer.Context, json: Json = False) -> None:
         return
     from todo_cli.domain.text import one_line
 
-    for row in rows:
+    for member, row in zip(found, rows, strict=True):
         notes = []
         if row["bypasses_rls"]:
             notes.append("BYPASSES row security")
@@ -455,7 +455,7 @@ def members_(ctx: typer.Context, json: Json = False) -> None:
         if not row["enrolled"]:
             notes.append("no users row here")
         sys.stdout.write(
-            f"{one_line(str(row['name']))}\t{render.plural(int(row['tasks']), 'task')}\t"
+            f"{one_line(str(row['name']))}\t{render.plural(member.tasks, 'task')}\t"
             f"{row['last_activity'] or 'never'}" + (f"\t{'; '.join(notes)}" if notes else "") + "\n"
         )
 
