@@ -514,12 +514,23 @@ def test_refusal_reads_as_one_line_for_the_user() -> None:
         ("2026-12-24T24:00", "there is no time 24:00:00"),
         ("2026-12-24T17:00:60", "there is no time 17:00:60"),
         ("99999y", "it is out of range"),
+        # Every zone must be able to show a stored instant as a local date and time.
+        ("9999-12-31T23:59:59Z", "it is out of range"),
+        ("9999-12-30T12:00:00Z", "it is out of range"),
+        ("0001-01-01T00:00:00Z", "it is out of range"),
     ],
 )
 def test_refusal_says_why_a_well_formed_date_does_not_exist(word: str, reason: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         parse(word, WED, BERLIN)
     assert caught.value.message == f"due: {word!r} is not a date: {reason}"
+
+
+@pytest.mark.parametrize("zone", [ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Etc/GMT+12")])
+def test_the_last_date_accepted_shows_in_every_zone(zone: ZoneInfo) -> None:
+    when = parse("9999-12-28", WED, zone)
+    assert when.end.astimezone(zone).date() == date(9999, 12, 28)
+    assert when.end.astimezone(ZoneInfo("Pacific/Kiritimati")).year == 9999
 
 
 def test_leap_day_exists_in_a_leap_year() -> None:
