@@ -1038,3 +1038,19 @@ def test_a_note_is_not_kept_when_the_task_update_after_it_fails(todo: Todo) -> N
     assert result.exit_code == 2
     assert "no task updates today" in result.stderr
     assert count(todo.url, "task_notes") == 0
+
+
+def test_done_and_reopen_work_when_this_clock_is_behind_the_one_that_wrote_the_task(
+    todo: Todo,
+) -> None:
+    """A task written by a machine whose clock is ahead (a shared database): completing it
+    here must not move updated_at back before created_at (the CHECK would refuse)."""
+    assert todo("add", "Made on a fast clock").exit_code == 0
+    ahead = "2099-01-01T00:00:00.000000" if todo.url.startswith("sqlite") else "2099-01-01Z"
+    execute(todo.url, f"UPDATE tasks SET created_at = '{ahead}', updated_at = '{ahead}'")
+    done = todo("done", "1", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert done.json()[0]["completed"] is True
+    assert done.json()[0]["updated_at"].startswith("2099-01-01T00:00:00")
+    reopened = todo("reopen", "1", "--json")
+    assert reopened.exit_code == 0, reopened.stderr

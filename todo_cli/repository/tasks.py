@@ -513,7 +513,7 @@ class TaskRepository:
         first's row lock and then finds nothing to change, so exactly one of
         them sees the task change (and makes a recurring task's successor).
         """
-        from sqlalchemy import update
+        from sqlalchemy import case, update
 
         to_change = [task.id for task in found if task.completed != completed]
         changed: dict[Any, Task] = {}
@@ -524,7 +524,12 @@ class TaskRepository:
                 .values(
                     completed=completed,
                     completed_at=self.now if completed else None,
-                    updated_at=self.now,
+                    # Never back in time, as edit: a clock behind the one that
+                    # wrote the task (another machine's) must not break the CHECK
+                    # that a task is updated after it was created.
+                    updated_at=case(
+                        (tasks.c.updated_at > self.now, tasks.c.updated_at), else_=self.now
+                    ),
                 )
                 .returning(*_PLAIN_COLUMNS)
             )
