@@ -513,8 +513,11 @@ class TaskRepository:
         first's row lock and then finds nothing to change, so exactly one of
         them sees the task change (and makes a recurring task's successor).
         """
-        from sqlalchemy import case, update
+        from sqlalchemy import case, literal, update
 
+        # Typed as the column, so that SQLite stores the time in the column's own form
+        # (an untyped value would be the driver's, which sorts differently).
+        now = literal(self.now, tasks.c.updated_at.type)
         to_change = [task.id for task in found if task.completed != completed]
         changed: dict[Any, Task] = {}
         if to_change:
@@ -527,9 +530,7 @@ class TaskRepository:
                     # Never back in time, as edit: a clock behind the one that
                     # wrote the task (another machine's) must not break the CHECK
                     # that a task is updated after it was created.
-                    updated_at=case(
-                        (tasks.c.updated_at > self.now, tasks.c.updated_at), else_=self.now
-                    ),
+                    updated_at=case((tasks.c.updated_at > now, tasks.c.updated_at), else_=now),
                 )
                 .returning(*_PLAIN_COLUMNS)
             )
