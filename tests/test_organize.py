@@ -252,6 +252,45 @@ def test_add_from_stdin_applies_the_flags_to_every_line(todo: Todo) -> None:
 
 
 @pytest.mark.parametrize(
+    "words",
+    [["-", "+t", "pri:L"], ["+t", "-", "pri:L"], ["+t", "pri:L"]],
+    ids=["dash-first", "dash-after", "modifiers-only"],
+)
+def test_add_from_stdin_applies_modifier_words_to_every_line(todo: Todo, words: list[str]) -> None:
+    result = todo("add", *words, "--json", input="N1\nN2 +u\n")
+    assert result.exit_code == 0, result.stderr
+    assert [(t["title"], t["tags"], t["priority"]) for t in result.json()] == [
+        ("N1", ["t"], "L"),
+        ("N2", ["t", "u"], "L"),
+    ]
+    assert count(todo, "tasks") == 2
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (["-", "pri:L"], "stdin line 2: 'pri:H' and --priority L both set priority"),
+        (["-", "pri:L", "--priority", "H"], "'pri:L' and --priority both set priority"),
+        (["-", "dep:1"], "dep: is not taken in a bulk add"),
+    ],
+    ids=["word-and-line", "word-and-flag", "dep"],
+)
+def test_add_from_stdin_with_modifier_words_refuses_a_clash_and_writes_nothing(
+    todo: Todo, words: list[str], said: str
+) -> None:
+    result = todo("add", *words, input="a\nb pri:H\n")
+    assert result.exit_code == 2
+    assert said in result.stderr
+    assert count(todo, "tasks") == 0
+
+
+def test_a_dash_inside_a_title_or_after_double_dash_is_text(todo: Todo) -> None:
+    assert todo("add", "Pay", "rent", "-", "now", input="ignored\n").exit_code == 0
+    assert todo("add", "--", "-", input="ignored\n").exit_code == 0
+    assert [t["title"] for t in listed(todo, "--sort", "number")] == ["Pay rent - now", "-"]
+
+
+@pytest.mark.parametrize(
     ("args", "said"),
     [
         (["--due", "bogus"], "'--due bogus': 'bogus' is not a date"),

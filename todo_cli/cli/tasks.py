@@ -151,6 +151,28 @@ def _flags(
     return {"project": project, "due": due, "wait": wait, "priority": priority, "recur": recur}
 
 
+def _with_word_modifiers(
+    words: Words, flags: dict[str, str | None], tags: list[str]
+) -> tuple[dict[str, str | None], list[str]]:
+    """The command line's modifier words as flags for a bulk add: each stdin line gets them.
+
+    A field given both as a flag and as a word is refused, as on a single add.
+    """
+    if words.add_depends or words.remove_depends:
+        raise InvalidInput(
+            "dep: is not taken in a bulk add", hint="add dependencies with todo edit"
+        )
+    merged = dict(flags)
+    for name, raw in words.raw.items():
+        if merged.get(name) is not None:
+            raise InvalidInput(
+                f"{words.origin[name]!r} and --{name} both set {name}",
+                hint="give it once; nothing was added",
+            )
+        merged[name] = raw
+    return merged, [*tags, *words.add_tags]
+
+
 def _dependency_refs(words: Words, flag: str | None) -> tuple[list[TaskRef], list[TaskRef]]:
     """The task references of dep:3,7 / dep:-3 (and --depends), parsed."""
     from todo_cli.domain.modifiers import parse_words
@@ -311,12 +333,24 @@ def add(
     typed = unmark(words)
     if not typed and sys.stdin.isatty():
         raise InvalidUsage("missing WORDS", hint='todo add "Buy milk", or pipe titles on stdin')
-    if not typed or typed == ["-"]:
+    flags = _flags(project, due, wait, priority, recur)
+    # `todo add - +home due:fri` (a `-` typed before any `--`) and words that are
+    # all modifiers with titles piped in: the modifiers apply to every stdin line,
+    # as the flags do.
+    bulk = not typed or typed == ["-"]
+    tags = list(tag or [])
+    if not bulk:
+        # A `-` after `--` is marked as text (and kept); only a bare one means stdin.
+        parsed = parse_words(unmark([w for w in words or [] if w != "-"]), editing=False)
+        if parsed.title is None and ("-" in (words or []) or not sys.stdin.isatty()):
+            bulk = True
+            flags, tags = _with_word_modifiers(parsed, flags, tags)
+    if bulk:
         if depends is not None:
             raise InvalidInput(
                 "--depends is not taken in a bulk add", hint="add dependencies with todo edit"
             )
-        items = _stdin_tasks(description, _flags(project, due, wait, priority, recur), tag)
+        items = _stdin_tasks(description, flags, tags)
 
         def added_many(added: AddedTasks) -> None:
             if json:
@@ -330,7 +364,7 @@ def add(
         return
 
     parsed = parse_words(typed, editing=False)
-    values = _values(parsed, _flags(project, due, wait, priority, recur), tag)
+    values = _values(parsed, flags, tag)
     new = _new_task(parsed, values, tag, description)
     waits_on, _ = _dependency_refs(parsed, depends)
 
