@@ -346,6 +346,51 @@ def test_renumbering_is_in_the_json_summary_and_dependencies_follow_ids(
     assert titled(after, "Mine already")["number"] == 1
 
 
+def test_a_deleted_tasks_number_is_not_given_to_an_imported_task(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    # Numbers are never reused, even after a delete: #1 was handed out here once.
+    ok(todo("add", "First"))
+    ok(todo("add", "Second"))
+    ok(todo("delete", "1", "--yes"))
+    other = databases.on(backend)
+    ok(other("add", "From elsewhere"))  # #1 there
+    backup = write(tmp_path, "elsewhere.json", export_bytes(other, tmp_path))
+    never_given = write(tmp_path, "seven.json", json.dumps([own(title="Seventh", number=7)]))
+    assert "renumbered: #1 -> #3" in ok(todo("import", str(backup), "--dry-run")).stderr
+    assert import_json(todo, backup)["renumbered"] == {"1": 3}
+    assert import_json(todo, never_given)["renumbered"] == {}  # above every number given
+    assert [(t["title"], t["number"]) for t in tasks(todo)] == [
+        ("Second", 2),
+        ("From elsewhere", 3),
+        ("Seventh", 7),
+    ]
+    assert ok(todo("add", "Next", "--json")).json()["number"] == 8
+
+
+def test_two_open_tasks_of_one_series_in_a_file_import_the_first_and_leave_out_the_second(
+    todo: Todo, tmp_path: Path
+) -> None:
+    series = str(uuid4())
+    recurring = {"recur": "weekly", "series_id": series, "due": "2026-12-07T09:00:00.000000Z"}
+    first = own(title="Water plants", number=1, **recurring)
+    second = own(title="Water plants again", number=2, **recurring)
+    path = write(tmp_path, "tasks.json", json.dumps([first, own(title="Other"), second]))
+    for extra in ("--dry-run", "--skip-invalid"):
+        summary = import_json(todo, path, extra)
+        assert (summary["added"], summary["skipped"]) == (
+            2,
+            {"a second open task of a recurring series": 1},
+        )
+        assert summary["notices"] == [
+            f"task 3 ({second['id']}): its series already has open #1; left out"
+        ]
+    # --skip-invalid imported it: once more, and the file's first is the open one here.
+    result = ok(todo("import", str(path)))
+    assert "0 added, 0 updated, 2 unchanged, 1 skipped" in result.stderr
+    assert [t["title"] for t in tasks(todo) if t["series_id"] == series] == ["Water plants"]
+
+
 # --- matching by id ----------------------------------------------------------------------------
 
 
@@ -535,6 +580,110 @@ def test_a_completed_taskwarrior_task_is_done_at_its_end_not_its_last_change(
     (task,) = tasks(todo)
     assert task["completed_at"] == "2026-11-25T10:00:00.000000Z"
     assert task["updated_at"] == "2026-11-26T12:00:00.000000Z"
+
+
+def test_a_completed_taskwarrior_task_without_end_is_done_as_task_import_takes_it(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `task import` accepts a completed task with no `end` (a hand-made file) and sets it.
+    deleted = tw(status="deleted", entry="20261101T000000Z", end="20261102T000000Z")
+    no_end = tw(description="Completed no end", status="completed", entry="20261101T000000Z")
+    changed = tw(
+        description="Changed, no end",
+        status="completed",
+        entry="20261101T000000Z",
+        modified="20261103T120000Z",
+    )
+    result = ok(
+        todo("import", str(write(tmp_path, "done.json", json.dumps([deleted, no_end, changed]))))
+    )
+    assert "2 added" in result.stderr
+    assert "task 2: completed without end: taken as completed at its entry time" in result.stderr
+    assert "task 3: completed without end: taken as completed at its modified time" in (
+        result.stderr
+    )
+    found = tasks(todo)
+    assert titled(found, "Completed no end", completed=True)["completed_at"] == (
+        "2026-11-01T00:00:00.000000Z"
+    )
+    assert titled(found, "Changed, no end", completed=True)["completed_at"] == (
+        "2026-11-03T12:00:00.000000Z"
+    )
+
+
+def test_a_taskwarrior_problem_names_the_tasks_place_in_the_file_deleted_ones_counted(
+    todo: Todo, tmp_path: Path
+) -> None:
+    deleted = tw(status="deleted", entry="20261101T000000Z", end="20261102T000000Z")
+    bad = tw(description="Bad\u0000title")
+    path = write(tmp_path, "tasks.json", json.dumps([deleted, bad]))
+    result = todo("import", str(path))
+    assert result.exit_code == 2, result.stderr
+    assert f"task 2 ({bad['uuid']}): " in result.stderr
+    assert "task 1" not in result.stderr
+    assert nothing_written(todo)
+
+
+def _rent_series(series: str, **instance: Any) -> list[dict[str, Any]]:
+    """A monthly Taskwarrior series as `task export` writes it: template and instances."""
+    template = tw(
+        uuid=series,
+        description="Pay rent",
+        status="recurring",
+        recur="monthly",
+        due="20261130T230000Z",
+        mask="-",
+        entry="20261120T080000Z",
+    )
+    first = tw(
+        description="Pay rent",
+        parent=series,
+        imask=0,
+        recur="monthly",
+        due="20261130T230000Z",
+        entry="20261120T080000Z",
+    )
+    return [template, first | instance]
+
+
+def test_taskwarrior_reimport_after_a_series_task_was_done_in_both_leaves_one_open(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # The sync workflow: import, `todo done` (todo makes the next one), `task done`
+    # (Taskwarrior makes its own next one), export from Taskwarrior, import again.
+    series = str(uuid4())
+    template, first = _rent_series(series)
+    ok(todo("import", str(write(tmp_path, "tw1.json", json.dumps([template, first])))))
+    rent = titled(tasks(todo), "Pay rent")
+    ok(todo("done", str(rent["number"])))
+    successor = titled(tasks(todo), "Pay rent")
+    done_there = first | {
+        "status": "completed",
+        "end": "20261201T090000Z",
+        "modified": "20261201T090000Z",
+    }
+    theirs = tw(
+        description="Pay rent",
+        parent=series,
+        imask=1,
+        recur="monthly",
+        due="20261231T230000Z",
+        entry="20261201T090000Z",
+    )
+    again = write(
+        tmp_path, "tw1c.json", json.dumps([template | {"mask": "+-"}, done_there, theirs])
+    )
+    for extra in (["--dry-run"], []):
+        result = ok(todo("import", str(again), *extra))
+        assert "skipped 1 task: a second open task of a recurring series" in result.stderr
+        assert (
+            f"task 3 ({theirs['uuid']}): its series already has open #{successor['number']}; "
+            "left out" in result.stderr
+        )
+    summary = import_json(todo, again)
+    assert summary["added"] == 0
+    open_ones = [t for t in tasks(todo) if t["series_id"] == series and not t["completed"]]
+    assert [t["id"] for t in open_ones] == [successor["id"]]
 
 
 def test_a_taskwarrior_series_becomes_one_open_task_carrying_the_recurrence(
@@ -937,6 +1086,24 @@ def test_a_cycle_closed_through_tasks_already_here_is_refused(todo: Todo, tmp_pa
     assert count(todo.url, "task_dependencies") == 4
 
 
+@pytest.mark.parametrize("content", ["", "\n\n", " \n\t\n"], ids=["0-bytes", "newlines", "blank"])
+def test_an_empty_file_is_an_empty_import_in_every_format(
+    todo: Todo, tmp_path: Path, content: str
+) -> None:
+    # An empty todo.txt is what `todo.sh archive` leaves when all is done, and what our
+    # own export of no open tasks writes; `task export` of no tasks as lines is empty.
+    path = write(tmp_path, "todo.txt", content)
+    for fmt in ("auto", "todotxt", "taskwarrior", "json"):
+        result = ok(todo("import", str(path), "--format", fmt))
+        assert "0 added, 0 updated, 0 unchanged, 0 skipped" in result.stderr
+        summary = import_json(todo, "-", "--format", fmt, input=content)
+        assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 0)
+        assert (summary["skipped"], summary["problems"]) == ({}, [])
+    assert import_json(todo, path)["format"] == "todotxt"
+    assert import_json(todo, write(tmp_path, "tasks.json", content))["format"] == "json"
+    assert nothing_written(todo)
+
+
 # --- bad input: all or nothing, exit 2, naming where and what ---------------------------------
 
 
@@ -1100,6 +1267,34 @@ def test_skip_invalid_imports_the_valid_tasks_and_reports_each_one_left_out(
     assert sorted(t["title"] for t in tasks(todo)) == ["Good one", "Good two"]
 
 
+def test_skip_invalid_counts_a_task_with_two_problems_as_one_task_left_out(
+    todo: Todo, tmp_path: Path
+) -> None:
+    data = json.dumps([own(title="Good"), own(tags=["bad tag"], priority="X"), own(title="Fine")])
+    path = write(tmp_path, "tasks.json", data)
+    result = ok(todo("import", str(path), "--skip-invalid", "--dry-run"))
+    assert "2 added, 0 updated, 0 unchanged, 1 skipped" in result.stderr
+    assert "skipped 1 task: invalid" in result.stderr
+    summary = import_json(todo, path, "--skip-invalid")
+    assert (summary["added"], summary["skipped"]) == (2, {"invalid": 1})
+    assert [p.split(":")[0:2] for p in summary["problems"]] == [
+        ["task 2", " priority"],
+        ["task 2", " tags"],
+    ]
+
+
+def test_skip_invalid_counts_a_todotxt_line_with_two_problems_as_one_task_left_out(
+    todo: Todo, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "todo.txt", "Good one\nBad due:2026-02-30 t:2026-02-31\nGood two\n")
+    summary = import_json(todo, path, "--skip-invalid", "--dry-run")
+    assert len(summary["problems"]) == 2
+    assert (summary["added"], summary["skipped"]) == (2, {"invalid": 1})
+    result = ok(todo("import", str(path), "--skip-invalid"))
+    assert "2 added, 0 updated, 0 unchanged, 1 skipped" in result.stderr
+    assert "skipped 1 task: invalid" in result.stderr
+
+
 def test_skip_invalid_names_each_task_left_out_on_stderr(todo: Todo, tmp_path: Path) -> None:
     data = json.dumps([own(), own(due="2026-02-30T10:00:00Z"), own(priority="X")])
     result = ok(todo("import", str(write(tmp_path, "tasks.json", data)), "--skip-invalid"))
@@ -1130,6 +1325,63 @@ def test_export_over_a_readable_file_leaves_it_private(todo: Todo, tmp_path: Pat
     ok(todo("export", "--all", "-o", str(target)))
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert json.loads(target.read_text("utf-8"))
+
+
+def test_export_into_a_fifo_writes_to_its_reader_and_leaves_the_fifo(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `todo export -o >(gzip > backup.gz)` and `mkfifo` hand todo a pipe: renaming a file
+    # over it would leave the reader waiting for nothing.
+    fill(todo)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE) as reader:
+        try:
+            ok(todo("export", "--all", "-o", str(fifo)))
+            received, _ = reader.communicate(timeout=10)
+        finally:
+            reader.kill()  # a reader left waiting (the pipe replaced) must not outlive the test
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert received.decode("utf-8") == ok(todo("export", "--all")).stdout
+
+
+def test_export_through_a_symlink_writes_its_target_and_keeps_the_link(
+    todo: Todo, tmp_path: Path
+) -> None:
+    fill(todo)
+    target = write(tmp_path, "backups/latest.json", "old\n")
+    link = tmp_path / "backup.json"
+    link.symlink_to(Path("backups") / "latest.json")
+    ok(todo("export", "--all", "-o", str(link)))
+    assert link.is_symlink()
+    assert target.read_text("utf-8") == ok(todo("export", "--all")).stdout
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in target.parent.iterdir()) == ["latest.json"]  # no temporary
+    # A link to a file not made yet: the file is made where the link points.
+    dangling = tmp_path / "next.json"
+    dangling.symlink_to("made-later.json")
+    ok(todo("export", "--all", "-o", str(dangling)))
+    assert dangling.is_symlink()
+    assert json.loads((tmp_path / "made-later.json").read_text("utf-8"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_export_into_a_character_device_leaves_it_a_device(todo: Todo, tmp_path: Path) -> None:
+    # A private null device (1, 3), so that a regression cannot harm the real /dev/null.
+    device = tmp_path / "null"
+    os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    device.chmod(0o666)
+    fill(todo)
+    ok(todo("export", "--all", "-o", str(device)))
+    assert stat.S_ISCHR(device.lstat().st_mode)
+    assert stat.S_IMODE(device.lstat().st_mode) == 0o666
+
+
+def test_export_to_dev_null_succeeds_and_dev_null_stays_a_device(todo: Todo) -> None:
+    fill(todo)
+    ok(todo("export", "--all", "-o", os.devnull))
+    assert os.path.exists(os.devnull)
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
 def _limit_file_size() -> None:

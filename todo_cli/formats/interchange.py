@@ -506,13 +506,15 @@ class ImportBatch:
 
     ``skipped`` counts tasks not imported on purpose, by reason (``{"deleted": 3}``);
     ``notices`` are one line each, naming the position (``line 4: priority (D) imported as
-    L``). Any problem means the input must not be imported.
+    L``). Any problem means the input must not be imported. ``positions`` says where in the
+    input each record came from (``task 2``, ``line 4``), for messages about it made later.
     """
 
     records: list[TaskRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    positions: dict[UUID, str] = field(default_factory=dict)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))

@@ -37,6 +37,7 @@ def read(objects: Iterable[tuple[str, Any]]) -> ImportBatch:
             batch.problem(where, "id", f"{record.id} is also {seen[record.id]}")
             continue
         seen[record.id] = where
+        batch.positions[record.id] = where
         batch.records.append(record)
     return batch
 

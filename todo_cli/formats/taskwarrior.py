@@ -15,7 +15,8 @@ Reading, key by key:
   whole text as the description, with a notice (``interchange.split_title``).
 - ``entry`` is created_at; ``modified`` is updated_at (entry when absent).
 - ``status``: ``pending`` and ``waiting`` (older files) are open, ``completed`` is done
-  with ``end`` as completed_at, ``deleted`` is not imported (``skipped["deleted"]``), and
+  with ``end`` as completed_at (without ``end``, as ``task import`` takes it: ``modified``,
+  else ``entry``, with a notice), ``deleted`` is not imported (``skipped["deleted"]``), and
   ``recurring`` is a template, not a task: see Recurrence. Anything else is a problem.
 - ``due``, ``wait``: ``20261124T093000Z``. Taskwarrior stores a due typed as a date as
   00:00 local time, so a due at exactly 00:00 local is read as that whole day (our
@@ -350,6 +351,7 @@ def read(objects: Iterable[tuple[str, Any]], *, tz: tzinfo) -> ImportBatch:
             batch.problem(where, "uuid", f"{task.record.id} is already the uuid of {first}")
             continue
         seen[task.record.id] = where
+        batch.positions[task.record.id] = where
         tasks.append(task)
     _resolve(tasks, batch, tz)
     return batch
@@ -432,14 +434,22 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
     if modified is not None and modified < entry:
         attributes[MODIFIED_HINT] = obj["modified"]
     completed = status == "completed"
+    completed_at = end
+    if completed and end is None:
+        # `task import` takes a completed task without `end` (a hand-made file) and sets
+        # it: so do we, from its last change, else its entry (required here), and say so.
+        taken = "modified" if modified is not None else "entry"
+        completed_at = modified or entry
+        batch.notices.append(
+            f"{where}: completed without end: taken as completed at its {taken} time ({obj[taken]})"
+        )
     record = TaskRecord(
         id=uuid,
         number=None,
         title=title,
         description=description,
         completed=completed,
-        # Taskwarrior always sets `end` on completion; a hand-made file may not.
-        completed_at=(end or modified) if completed else None,
+        completed_at=completed_at if completed else None,
         created_at=entry,
         updated_at=modified or entry,
         priority=priority,
@@ -643,6 +653,7 @@ def _resolve(tasks: list[_Task], batch: ImportBatch, tz: tzinfo) -> None:
             attributes=template.attributes,
         )
         record = _after_the_done_ones(record, template, tasks, tz)
+        batch.positions[record.id] = template.where
         made.append(record)
         redirect[uuid] = record.id
         batch.notices.append(

@@ -393,6 +393,7 @@ def read(
             batch.problem(where, "id", f"{record.id} is already the id of {first}")
             continue
         ids.seen[record.id] = where
+        batch.positions[record.id] = where
         batch.records.append(record)
     return batch
 

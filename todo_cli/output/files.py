@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +19,30 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
     """A file written beside `path` and moved over it only once complete (0600).
 
     An export interrupted half way (Ctrl-C, a full disk) leaves the old file,
-    never a truncated one.
+    never a truncated one. What is not a regular file (a device such as
+    /dev/null, a FIFO or `>(gzip > x.gz)`, a socket) is written into as it
+    is: renaming over it would replace the device or pipe with a private
+    file, and the reader would get nothing. A symlink is followed: its
+    target is written (atomically), the link stays.
     """
-    target = Path(path)
     try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+        # stat follows symlinks: what counts is what the path leads to.
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None  # a new path, or a symlink to one: made below
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise OutputError(f"cannot write {path}: it is a directory")
+    if mode is not None and not stat.S_ISREG(mode):
+        with _in_place(path) as out:
+            yield out
+        return
+    # The link's target is the file to replace, in its own directory, so the
+    # rename stays on one file system and the link keeps pointing at it.
+    target = Path(os.path.realpath(path))
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     try:
@@ -40,3 +60,18 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@contextmanager
+def _in_place(path: str) -> Iterator[IO[str]]:
+    """A device, FIFO or socket opened for writing as it is: no temporary, no chmod."""
+    try:
+        out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with out:
+            yield out
+            out.flush()
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None

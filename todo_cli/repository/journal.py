@@ -293,6 +293,34 @@ class JournalRepository:
             )
             yield operation, self._change(row)
 
+    def deleted_numbers(self, task_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The number each of these tasks held when deleted here: for those whose last
+        recorded change is their delete (with the journal pruned, nothing is known)."""
+        from sqlalchemy import select
+
+        keys = {self._key_text([task_id]): task_id for task_id in task_ids}
+        last: dict[UUID, Any] = {}
+        wanted = list(keys)
+        for start in range(0, len(wanted), 500):
+            stmt = (
+                select(journal.c.row_key, journal.c.action, journal.c.before)
+                .join(operations, operations.c.id == journal.c.operation_id)
+                .where(
+                    self._owner,
+                    journal.c.table_name == "tasks",
+                    journal.c.row_key.in_(wanted[start : start + 500]),
+                )
+                .order_by(journal.c.id)
+            )
+            for row in self.conn.execute(stmt):
+                last[keys[row.row_key]] = row
+        found: dict[UUID, int] = {}
+        for task_id, row in last.items():
+            image = _image(row.before)
+            if row.action == "delete" and image is not None and "number" in image:
+                found[task_id] = int(image["number"])
+        return found
+
     def _key_text(self, values: Sequence[Any]) -> str:
         """A row key as the triggers write it (JSON text of the key's columns)."""
         if self._sqlite:

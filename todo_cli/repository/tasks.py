@@ -934,6 +934,35 @@ class ImportWriter:
             taken |= {row[0] for row in self.conn.execute(stmt)}
         return taken
 
+    def counter(self) -> int:
+        """The last task number ever handed out to the user (0 before the first).
+
+        Numbers at or below it were given once, to a task that may since be
+        deleted: they are never given again. The user's row is locked
+        (PostgreSQL) so that no `todo add` takes the next number meanwhile.
+        """
+        from sqlalchemy import select
+
+        from todo_cli.db.schema import users
+
+        stmt = select(users.c.task_counter).where(users.c.name == self.user).with_for_update()
+        found = self.conn.execute(stmt).scalar_one_or_none()
+        return int(found or 0)
+
+    def open_in_series(self, series_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, int]]:
+        """The user's open task of each of these series: series id -> (task id, number)."""
+        from sqlalchemy import select
+
+        found: dict[UUID, tuple[UUID, int]] = {}
+        for start in range(0, len(series_ids), 1000):
+            chunk = series_ids[start : start + 1000]
+            stmt = select(tasks.c.series_id, tasks.c.id, tasks.c.number).where(
+                self._owner, tasks.c.series_id.in_(chunk), tasks.c.completed.is_(False)
+            )
+            for row in self.conn.execute(stmt):
+                found[row.series_id] = (row.id, row.number)
+        return found
+
     def reserve(self, count: int, at_least: int, now: datetime) -> tuple[Any, int]:
         """The user's id, and the first of `count` new numbers above `at_least` and the counter.
 

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 Format = Literal["json", "taskwarrior", "todotxt"]
 NOTHING_IMPORTED = "nothing was imported"
+# Reasons a task of the file is skipped, as the summary counts them.
+SKIP_INVALID = "invalid"
+SKIP_SECOND_OPEN = "a second open task of a recurring series"
 
 
 # --- tasks and records ---------------------------------------------------------------
@@ -118,7 +121,12 @@ def read(
     try:
         start, replay = jsonstream.peek(stream, name)
         if start == "empty":
-            raise InvalidInput(f"{name} is empty", hint=NOTHING_IMPORTED)
+            # An empty todo.txt is a todo.txt (what `todo.sh archive` leaves when all is
+            # done, what our export of no open tasks writes), and Taskwarrior's export
+            # of no tasks with rc.json.array=off is empty: nothing to import, not an error.
+            if fmt != "auto":
+                return fmt, ImportBatch()
+            return ("json" if source.lower().endswith(_JSON_NAMES) else "todotxt"), ImportBatch()
         if fmt == "auto" and start == "other" and source.lower().endswith(_JSON_NAMES):
             # `null`, `42` or `"text"` in tasks.json is a JSON document of the wrong
             # kind (a script's mistake), not a todo.txt file of one task.
@@ -251,7 +259,10 @@ def import_tasks(
     problems = list(batch.problems)
     checked: list[TaskRecord] = []
     for index, record in enumerate(records, 1):
-        problem = _check(record, f"task {record.number or index} ({record.id})")
+        # Where the reader found it: a position in the file counts every element of
+        # it, those not imported (deleted, templates) too, as the reader's own do.
+        where = batch.positions.get(record.id, f"task {index}")
+        problem = _check(record, f"{where} ({record.id})")
         if problem is None:
             checked.append(record)
         else:
@@ -260,7 +271,10 @@ def import_tasks(
         ImportBatch(problems=problems).raise_for_problems(describe(source))
     for problem in problems:
         result.problems.append(str(problem))
-        result.skip("invalid")
+    if problems:
+        # Tasks are counted, not problems: a task with two bad fields is one task left
+        # out (each problem is still listed). A problem's position names its task.
+        result.skip(SKIP_INVALID, len({problem.where for problem in problems}))
     try:
         with transaction(settings) as conn:
             by_content = chosen == "todotxt"
@@ -272,6 +286,7 @@ def import_tasks(
                 progress,
                 by_content=by_content,
                 written_at=_written_at(source) if by_content else None,
+                positions=batch.positions,
             )
             if not (result.added or result.updated):
                 from todo_cli.repository import journal
@@ -293,6 +308,7 @@ def _apply(
     *,
     by_content: bool,
     written_at: datetime | None = None,
+    positions: dict[UUID, str] | None = None,
 ) -> None:
     """Write the records: new ones added, newer ones updated, the rest left alone.
 
@@ -302,6 +318,9 @@ def _apply(
     format holds changes (a description, notes and dependencies stay). A task
     changed here after the file was last written (``written_at``, its
     modification time; none for stdin) is ours, newer, and left alone.
+
+    A recurring series has one open task: an open task of the file whose series
+    already has one here (or earlier in the file) is left out, and said so.
     """
     now = datetime.now(UTC)
     writer = ImportWriter(conn, user)
@@ -311,14 +330,13 @@ def _apply(
         mine = [record.id for record in records if (f := existing.get(record.id)) and f.mine]
         repository = TaskRepository(conn, user, lean=True)
         ours = {task.id: record_of(task) for task in repository.by_ids(mine)}
-    new: list[TaskRecord] = []
-    written: list[TaskRecord] = []
+    # What the file would write, in its order: new tasks and replacements of ours.
+    writes: list[TaskRecord] = []
     kept_newer = 0
     for record in records:
         found = existing.get(record.id)
         if found is None:
-            new.append(record)
-            written.append(record)
+            writes.append(record)
         elif not found.mine:
             raise TodoError(
                 f"task {record.id} is already in this database, under another user",
@@ -333,26 +351,69 @@ def _apply(
             kept_newer += 1
             result.unchanged += 1
         elif by_content and _differs(record, ours.get(record.id)):
-            changed = _overlaid(ours[record.id], record, now)
-            values = _columns(changed) | {"number": found.number}
-            writer.replace(record.id, values, changed.tags, _notes(changed))
-            written.append(changed)
-            result.updated += 1
+            writes.append(_overlaid(ours[record.id], record, now))
         elif not by_content and record.updated_at > found.updated_at:
-            values = _columns(record) | {"number": found.number}
-            writer.replace(record.id, values, record.tags, _notes(record))
-            written.append(record)
-            result.updated += 1
+            writes.append(record)
         else:
             result.unchanged += 1
         if progress is not None:
             progress(1)
-    _insert(writer, new, result, now)
-    _link(writer, records, written, result)
+    numbers = {task_id: found.number for task_id, found in existing.items() if found.mine}
+    left_out = _second_open_tasks(writer, writes, numbers)
+    new = [r for r in writes if r.id not in existing and r.id not in left_out]
+    updates = [r for r in writes if r.id in existing and r.id not in left_out]
+    # A task the file completes goes first, so that one it opens in the same
+    # series never meets the old open one (the database checks each statement).
+    for record in sorted(updates, key=lambda r: not r.completed):
+        values = _columns(record) | {"number": existing[record.id].number}
+        writer.replace(record.id, values, record.tags, _notes(record))
+    result.updated += len(updates)
+    numbers |= _insert(writer, new, result, now)
+    for task_id, holder in left_out.items():
+        where = (positions or {}).get(task_id, "a task")
+        result.notices.append(
+            f"{where} ({task_id}): its series already has open #{numbers[holder]}; left out"
+        )
+    if left_out:
+        result.skip(SKIP_SECOND_OPEN, len(left_out))
+    absent = {task_id for task_id in left_out if task_id not in existing}
+    written = [r for r in writes if r.id not in left_out]
+    _link(writer, [r for r in records if r.id not in absent], written, result)
     if kept_newer:
         result.notices.append(
             f"{kept_newer} task(s) left as they are: changed here after the file was written"
         )
+
+
+def _second_open_tasks(
+    writer: ImportWriter, writes: list[TaskRecord], numbers: dict[UUID, int]
+) -> dict[UUID, UUID]:
+    """The writes that would give a series a second open task: id -> the series' open task.
+
+    The open task a series has here stays (unless the file closes it or moves it
+    to another series); else the first open one of the series in the file. The
+    numbers of the open tasks found here are added to ``numbers``.
+    """
+    series = sorted(
+        {r.series_id for r in writes if not r.completed and r.series_id is not None}, key=str
+    )
+    if not series:
+        return {}
+    written = {r.id: r for r in writes}
+    holders: dict[UUID, UUID] = {}
+    for series_id, (task_id, number) in writer.open_in_series(series).items():
+        numbers[task_id] = number
+        write = written.get(task_id)
+        if write is None or (not write.completed and write.series_id == series_id):
+            holders[series_id] = task_id
+    left_out: dict[UUID, UUID] = {}
+    for record in writes:
+        if record.completed or record.series_id is None:
+            continue
+        holder = holders.setdefault(record.series_id, record.id)
+        if holder != record.id:
+            left_out[record.id] = holder
+    return left_out
 
 
 def _written_at(source: str) -> datetime | None:
@@ -400,15 +461,35 @@ def _notes(record: TaskRecord) -> list[dict[str, Any]]:
 _BATCH = 5000
 
 
-def _insert(writer: ImportWriter, new: list[TaskRecord], result: Imported, now: datetime) -> None:
-    """New tasks, keeping their numbers where they are free (reported where not)."""
+def _insert(
+    writer: ImportWriter, new: list[TaskRecord], result: Imported, now: datetime
+) -> dict[UUID, int]:
+    """New tasks, keeping their numbers where free (reported where not); their numbers.
+
+    A number is free when it was never handed out here: above the user's
+    counter. One at or below it belongs, or belonged, to a task of the user's:
+    numbers are never reused, even after a delete. A deleted task that comes
+    back (the same id) takes its own number back: that is no reuse.
+    """
+    if not new:
+        return {}
+    counter = writer.counter()
     wanted = sorted({record.number for record in new if record.number is not None})
     taken = writer.numbers_taken(wanted) if wanted else set()
+    returning = _deleted_numbers(
+        writer,
+        [r.id for r in new if r.number is not None and r.number <= counter],
+    )
     kept: dict[UUID, int] = {}
     used: set[int] = set()
     for record in new:
         number = record.number
-        if number is not None and number not in taken and number not in used:
+        if (
+            number is not None
+            and number not in taken
+            and number not in used
+            and (number > counter or returning.get(record.id) == number)
+        ):
             kept[record.id] = number
             used.add(number)
     needing = [record for record in new if record.id not in kept]
@@ -433,6 +514,18 @@ def _insert(writer: ImportWriter, new: list[TaskRecord], result: Imported, now: 
             note_rows += _notes(record)
         writer.insert(rows, tag_rows, note_rows)
     result.added += len(new)
+    return numbers
+
+
+def _deleted_numbers(writer: ImportWriter, task_ids: list[UUID]) -> dict[UUID, int]:
+    """The numbers these tasks held when deleted here (the journal says so): theirs to
+    take back, since a number is handed out once. With the journal pruned, not known:
+    such a task is renumbered."""
+    if not task_ids:
+        return {}
+    from todo_cli.repository.journal import JournalRepository
+
+    return JournalRepository(writer.conn, writer.user).deleted_numbers(task_ids)
 
 
 def _link(
