@@ -480,6 +480,27 @@ def test_edit_plain_words_are_the_new_title(call: Todo) -> None:
     assert task["project"] == "home"
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["new", "words", "--title", "other"], "the words 'new words' and --title 'other'"),
+        (["-home", "+home"], "the tag 'home' is both added and removed"),
+        (["--tag", "c", "--untag", "c"], "the tag 'c' is both added and removed"),
+        (["dep:2", "dep:-2"], "task 2 is both added to and removed from the dependencies"),
+    ],
+    ids=["words-and-title", "tag-word", "tag-flags", "dep"],
+)
+def test_edit_that_says_two_things_of_one_field_is_refused_and_changes_nothing(
+    call: Todo, args: list[str], said: str
+) -> None:
+    add(call, "Other")
+    before = shown(call, 1)
+    result = call("edit", "1", *args)
+    assert result.exit_code == 2
+    assert said in result.stderr
+    assert shown(call, 1) == before
+
+
 def test_edit_only_modifiers_keeps_the_title(call: Todo) -> None:
     assert call("edit", "1", "+urgent").exit_code == 0
     assert shown(call, 1)["title"] == "Call"

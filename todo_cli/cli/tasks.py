@@ -630,6 +630,19 @@ def edit(
     ref_parsed = parse_ref(ref, "task")
     # The edited task is checked instead: its stored due counts too.
     changes = _values(parsed, flags, [*(tag or []), *(untag or [])], warn=False)
+    if title is not None and parsed.title is not None:
+        raise InvalidInput(
+            f"the words {parsed.title!r} and --title {title!r} both set the title",
+            hint="give it once; nothing was changed",
+        )
+    adding_tags = [*parsed.add_tags, *(tag or [])]
+    removing_tags = [*parsed.remove_tags, *(untag or [])]
+    both = sorted(set(adding_tags) & set(removing_tags))
+    if both:
+        # Which one wins would depend on an order nobody sees: refuse instead.
+        raise InvalidInput(
+            f"the tag {both[0]!r} is both added and removed", hint="give one; nothing was changed"
+        )
     text = title if title is not None else parsed.title
     if text is not None:
         changes["title"] = text
@@ -637,6 +650,13 @@ def edit(
         changes["description"] = description
     changes = validate_task(changes, partial=True)
     adding, removing = _dependency_refs(parsed, depends)
+    removed = {(ref.number, ref.uuid, ref.prefix) for ref in removing}
+    clash = [ref.raw for ref in adding if (ref.number, ref.uuid, ref.prefix) in removed]
+    if clash:
+        raise InvalidInput(
+            f"task {clash[0]} is both added to and removed from the dependencies",
+            hint="give one; nothing was changed",
+        )
 
     def edited(task: Task) -> None:
         if json:
@@ -651,8 +671,8 @@ def edit(
         settings(ctx),
         ref_parsed,
         changes,
-        add_tags=[*parsed.add_tags, *(tag or [])],
-        remove_tags=[*parsed.remove_tags, *(untag or [])],
+        add_tags=adding_tags,
+        remove_tags=removing_tags,
         add_depends=adding,
         remove_depends=removing,
         report=edited,
