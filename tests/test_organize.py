@@ -1440,3 +1440,24 @@ def test_the_database_refuses_what_the_cli_refuses(todo: Todo, statement: str) -
         engine.dispose()
     task = shown(todo, 1)
     assert (task["priority"], task["project"], task["tags"]) == ("H", "ok", ["ok"])
+
+
+def test_a_filter_of_more_than_64_terms_is_exit_2_and_changes_nothing(todo: Todo) -> None:
+    add(todo, "Buy milk", "+t0")
+    terms = [f"+t{i}" for i in range(65)]
+    for command in (["list"], ["done"], ["delete", "--yes"], ["export"]):
+        result = todo(*command, *terms)
+        assert result.exit_code == 2, (command, result.stderr)
+        assert "a filter of 65 terms is more than 64" in result.stderr
+    assert todo("list", *terms[:64]).exit_code == 0
+    assert [t["completed"] for t in listed(todo, "--all")] == [False]
+
+
+@pytest.mark.parametrize("how", ["--search", "word"])
+def test_a_search_longer_than_any_text_finds_nothing_and_is_no_error(todo: Todo, how: str) -> None:
+    add(todo, "Buy milk")
+    needle = "m" * 60_000
+    args = ["--search", needle] if how == "--search" else [needle]
+    result = todo("list", "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == []

@@ -83,8 +83,19 @@ def is_filter_term(word: str) -> bool:
     return bool(colon) and key.lower() in _KEYS
 
 
+# More terms than anyone writes by hand; each is a condition of the query, and a few
+# hundred exceed SQLite's expression depth and take PostgreSQL's planner seconds.
+FILTER_TERMS_MAX = 64
+
+
 def parse_filter(terms: Sequence[str], *, now: datetime, tz: tzinfo) -> Filter:
     from todo_cli.domain.dates import When, local_date, parse_when
+
+    if len(terms) > FILTER_TERMS_MAX:
+        raise InvalidInput(
+            f"a filter of {len(terms):,} terms is more than {FILTER_TERMS_MAX}",
+            hint="narrow it down: a project, a tag or words match many tasks at once",
+        )
 
     with_tags: list[str] = []
     without_tags: list[str] = []

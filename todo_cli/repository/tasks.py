@@ -772,9 +772,15 @@ class TaskRepository:
 
     def _contains(self, word: str) -> ColumnElement[Any]:
         """The word in the title, the description or a note, case-insensitively."""
-        from sqlalchemy import exists, or_, select
+        from sqlalchemy import exists, false, or_, select
+
+        from todo_cli.domain.limits import NOTE_MAX, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX
 
         needle = word.lower()
+        if len(needle) > max(NOTE_MAX, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX):
+            # Longer than any text it could be in: no task has it, and the database
+            # would refuse so long a pattern (SQLite: "LIKE pattern too complex").
+            return false()
         in_notes = exists(
             select(task_notes.c.id).where(
                 task_notes.c.task_id == tasks.c.id,
