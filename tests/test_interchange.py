@@ -904,6 +904,30 @@ def test_todotxt_update_changes_what_the_line_holds_and_keeps_the_rest(
     assert len(task["depends"]) == 1
 
 
+def test_todotxt_on_stdin_from_a_file_has_that_files_time(todo: Todo, tmp_path: Path) -> None:
+    """`todo import - < todo.txt` is the same file as `todo import todo.txt`: an older file
+    leaves a task changed here since alone, as the named file does."""
+    assert todo("add", "Task two").exit_code == 0
+    exported = todo("export", "--format", "todotxt").stdout
+    source = write(tmp_path, "todo.txt", exported.replace("Task two", "Task two, as it was"))
+    an_hour_ago = time.time() - 3600
+    os.utime(source, (an_hour_ago, an_hour_ago))
+    assert todo("edit", "1", "pri:H").exit_code == 0
+    with open(source, "rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "todo_cli", "import", "-", "--json"],
+            stdin=stdin,
+            capture_output=True,
+            env=dict(os.environ) | todo.env,
+            cwd=REPO,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["updated"], summary["unchanged"]) == (0, 1)
+    assert titled(tasks(todo), "Task two")["priority"] == "H"
+
+
 def test_todotxt_written_before_a_change_here_leaves_the_task_alone(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -417,12 +417,22 @@ def _second_open_tasks(
 
 
 def _written_at(source: str) -> datetime | None:
-    """When the file was last written (None for stdin, which has no such time)."""
-    if source == "-":
-        return None
-    import os
+    """When the file was last written: None for a pipe, which has no such time.
 
-    return datetime.fromtimestamp(os.stat(source).st_mtime, UTC)
+    Stdin redirected from a file (`todo import - < todo.txt`) is that file, and
+    has its time, as the same file given by name does.
+    """
+    import os
+    import stat
+    import sys
+
+    if source != "-":
+        return datetime.fromtimestamp(os.stat(source).st_mtime, UTC)
+    try:
+        found = os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError):
+        return None
+    return datetime.fromtimestamp(found.st_mtime, UTC) if stat.S_ISREG(found.st_mode) else None
 
 
 def _overlaid(current: TaskRecord, record: TaskRecord, now: datetime) -> TaskRecord:
