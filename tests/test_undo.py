@@ -194,6 +194,29 @@ def test_history_of_a_task_shows_each_field_old_and_new(todo: Todo) -> None:
     assert out.index("priority: - -> H") < out.index("title: Buy milk -> Buy oat milk")
 
 
+def test_history_of_a_deleted_task_is_found_by_its_number_and_by_its_id(todo: Todo) -> None:
+    ok(todo, "add", "Buy milk")
+    ok(todo, "add", "Find the wallet", "dep:1")
+    task_id = ok(todo, "show", "2", "--json").json()["id"]
+    ok(todo, "delete", "2", "--yes")
+    out = ok(todo, "history", "2").stdout
+    assert out.startswith("#2 ")
+    assert "todo add 'Find the wallet' dep:1" in out
+    assert "    deleted\n" in out.split("todo delete 2 --yes")[1]
+    assert ok(todo, "history", task_id).stdout == out
+    assert todo("history", "3").exit_code == 1  # never a task: still not found
+    other = todo.as_user("bob")
+    assert other("history", "2").exit_code == 1  # nor another user's deleted task
+
+
+def test_history_of_a_task_takes_limit_as_its_latest_changes(todo: Todo) -> None:
+    ok(todo, "add", "Buy milk")
+    ok(todo, "edit", "1", "pri:H")
+    ok(todo, "edit", "1", "pri:L")
+    found = ok(todo, "history", "1", "--limit", "1", "--json").json()
+    assert [entry["command"] for entry in found] == ["todo edit 1 pri:L"]
+
+
 def test_history_of_a_task_shows_a_date_as_a_date_and_a_time_as_a_time(todo: Todo) -> None:
     ok(todo, "add", "Buy milk", "due:2030-01-04")
     ok(todo, "edit", "1", "due:2030-01-04T17:00")

@@ -56,7 +56,9 @@ def history(
     if ref is not None:
         from todo_cli.repository.refs import parse_ref
 
-        task, changes, numbers = journal.task_history(settings(ctx), parse_ref(ref, "task"))
+        number, changes, numbers = journal.task_history(
+            settings(ctx), parse_ref(ref, "task"), limit=limit
+        )
         if json:
             render.write_json_array(
                 shown.operation_json(operation)
@@ -68,7 +70,7 @@ def history(
                 for operation, change in changes
             )
         else:
-            shown.task_history(task.number, changes, numbers)
+            shown.task_history(number, changes, numbers)
         return
     rows = journal.history(settings(ctx), limit=limit)
     if json:

@@ -293,6 +293,40 @@ class JournalRepository:
             )
             yield operation, self._change(row)
 
+    def deleted_task(self, number: int | None, task_id: UUID | None) -> tuple[UUID, int] | None:
+        """The user's task deleted holding `number` (or with id `task_id`), as the journal
+        tells it: its id and number, the latest such delete first; None when not known."""
+        from sqlalchemy import Integer, String, cast, func, literal_column, select
+
+        if task_id is not None:
+            found = journal.c.row_key == self._key_text([task_id])
+        elif number is not None:
+            held: ColumnElement[Any]
+            if self._sqlite:
+                held = func.json_extract(journal.c.before, "$.number")
+            else:
+                held = cast(
+                    journal.c.before.op("->>", return_type=String())(literal_column("'number'")),
+                    Integer,
+                )
+            found = held == number
+        else:
+            return None
+        row = self.conn.execute(
+            select(journal.c.row_key, journal.c.before)
+            .join(operations, operations.c.id == journal.c.operation_id)
+            .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
+            .where(found)
+            .order_by(journal.c.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        image = _image(row.before)
+        if image is None:
+            return None
+        return UUID(str(json.loads(row.row_key)[0])), int(image["number"])
+
     def deleted_numbers(self, task_ids: Sequence[UUID]) -> dict[UUID, int]:
         """The number each of these tasks held when deleted here: for those whose last
         recorded change is their delete (with the journal pruned, nothing is known)."""

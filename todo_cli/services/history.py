@@ -14,7 +14,6 @@ from todo_cli.repository.journal import Change, Clash, JournalRepository, Operat
 from todo_cli.services.common import Report, deliver
 
 if TYPE_CHECKING:
-    from todo_cli.domain.fields import Task
     from todo_cli.repository.refs import Ref
     from todo_cli.settings import Settings
 
@@ -29,21 +28,33 @@ def history(settings: Settings, *, limit: int | None) -> list[tuple[Operation, S
 
 
 def task_history(
-    settings: Settings, ref: Ref
-) -> tuple[Task, list[tuple[Operation, Change]], dict[UUID, int]]:
-    """One task's recorded changes, oldest first (its tags, notes and dependencies too),
-    and the numbers of the tasks its dependencies name (those that still exist)."""
+    settings: Settings, ref: Ref, *, limit: int | None = None
+) -> tuple[int, list[tuple[Operation, Change]], dict[UUID, int]]:
+    """One task's number and recorded changes, oldest first (its tags, notes and
+    dependencies too; the latest `limit` of them), and the numbers of the tasks its
+    dependencies name (those that still exist). A deleted task is found by the
+    number or id it had, as the journal keeps it: "what happened to #2?"."""
     from todo_cli.repository.tasks import TaskRepository
 
     with transaction(settings, read_only=True) as conn:
         tasks = TaskRepository(conn, acting_user(conn))
-        task = tasks.get(ref)
-        changes = list(JournalRepository(conn, acting_user(conn)).task_changes(task.id))
+        journal = JournalRepository(conn, acting_user(conn))
+        try:
+            task = tasks.get(ref)
+            task_id, number = task.id, task.number
+        except NotFound:
+            deleted = journal.deleted_task(ref.number, ref.uuid)
+            if deleted is None:
+                raise
+            task_id, number = deleted
+        changes = list(journal.task_changes(task_id))
+        if limit is not None:
+            changes = changes[-limit:] if limit else []
         others = {
             UUID(str(change.key[1])) for _, change in changes if change.table == "task_dependencies"
         }
         numbers = {other.id: other.number for other in tasks.by_ids(sorted(others, key=str))}
-        return task, changes, numbers
+        return number, changes, numbers
 
 
 @dataclass(frozen=True)
