@@ -1498,3 +1498,19 @@ def test_a_piped_import_draws_no_progress_bar(
     assert "\r" not in stderr
     assert "\x1b" not in stderr
     assert stderr == ("imported from taskwarrior: 5,000 added, 0 updated, 0 unchanged, 0 skipped\n")
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]], ids=["import", "dry-run"])
+def test_another_users_task_ids_are_refused_plainly_on_every_backend(
+    todo: Todo, tmp_path: Path, dry_run: list[str]
+) -> None:
+    """Under row security bob cannot see alice's tasks: the database's key tells, and
+    the refusal is the same plain one as where todo can see them."""
+    assert todo("add", "Alice's task").exit_code == 0
+    source = write(tmp_path, "alice.json", export_bytes(todo, tmp_path))
+    bob = todo.as_user("bob")
+    result = bob("import", str(source), *dry_run)
+    assert result.exit_code == 2, result.stderr
+    assert "is already in this database, under another user" in result.stderr
+    assert "pk_tasks" not in result.stderr
+    assert bob("list", "--json").json() == []

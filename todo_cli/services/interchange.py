@@ -297,6 +297,16 @@ def import_tasks(
             return deliver(report, result)
     except _DryRun as rolled_back:
         return deliver(report, rolled_back.result)
+    except InvalidInput as exc:
+        # Under row security another member's tasks are invisible, so the check of
+        # _apply cannot see that an id of the file is theirs: the primary key says so
+        # (the database's refusal, as db.connect translated it).
+        if exc.message.startswith("the database refused") and '"pk_tasks"' in exc.message:
+            raise TodoError(
+                f"a task of {describe(source)} is already in this database, under another user",
+                hint=f"its id is taken; {NOTHING_IMPORTED}",
+            ) from None
+        raise
 
 
 def _apply(
