@@ -819,6 +819,12 @@ def test_a_role_that_may_set_role_to_the_owner_is_no_member_and_is_listed_as_byp
         server.admin(f"DROP ROLE {middle}")
 
 
+def test_db_info_names_the_members_login_as_the_user_whatever_the_os_login(team: Team) -> None:
+    # No TODO_USER: the user would otherwise be the OS login (root, in a container).
+    info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": team.alice_url}).json()
+    assert info["user"] == "alice"
+
+
 def test_db_info_says_isolation_is_database_enforced_and_who_bypasses(team: Team) -> None:
     for url in (team.admin, team.alice_url):
         info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": url}).json()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from todo_cli.cli.app import settings as settings_of
 from todo_cli.cli.options import Json, Yes, ask
 from todo_cli.errors import InvalidUsage
+
+if TYPE_CHECKING:
+    from todo_cli.settings import Settings
 
 db_app = typer.Typer(
     name="db",
@@ -199,9 +202,10 @@ def info(ctx: typer.Context, json: Json = False) -> None:
 
     settings = settings_of(ctx)
     facts = migrate.info(settings)
+    up_to_date = facts.current_revision == facts.head_revision
     data = asdict(facts) | {
-        "user": settings.user,
-        "up_to_date": facts.current_revision == facts.head_revision,
+        "user": _acting_user(settings) if up_to_date else settings.user,
+        "up_to_date": up_to_date,
     }
     if json:
         render.write_json(data)
@@ -211,6 +215,19 @@ def info(ctx: typer.Context, json: Json = False) -> None:
         if isinstance(value, list):
             value = ", ".join(value) if value else None
         sys.stdout.write(f"{key.ljust(width)}  {'-' if value is None else value}\n")
+
+
+def _acting_user(settings: Settings) -> str:
+    """Whose tasks the commands would show: on an isolated database a member's login
+    role, whatever the OS login is; where that cannot be told, the configured user."""
+    from todo_cli.db.transaction import acting_user, transaction
+    from todo_cli.errors import TodoError
+
+    try:
+        with transaction(settings, read_only=True) as conn:
+            return acting_user(conn)
+    except TodoError:
+        return settings.user
 
 
 # --- members: isolation the database enforces ---------------------------------------
