@@ -239,6 +239,10 @@ def test_completion_offers_open_task_numbers(tagged: Todo) -> None:
     assert offered(tagged, "todo done ") == ["1", "2"]
 
 
+def test_completion_for_reopen_offers_the_done_tasks(tagged: Todo) -> None:
+    assert offered(tagged, "todo reopen ") == ["3"]
+
+
 def test_completion_offers_the_titles_with_the_numbers(tagged: Todo) -> None:
     # zsh shows a description next to each candidate: here, the task's title.
     proc = run_process(

@@ -30,12 +30,17 @@ def _complete(incomplete: str) -> list[tuple[str, str]]:
     return _candidates(incomplete, tasks_too=True)
 
 
+def _complete_done(incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion for `reopen`: done task numbers (with titles), +tags, project:names."""
+    return _candidates(incomplete, tasks_too=True, done=True)
+
+
 def _complete_words(incomplete: str) -> list[tuple[str, str]]:
     """Shell completion of add's and edit's words: +tags and project:names only."""
     return _candidates(incomplete, tasks_too=False)
 
 
-def _candidates(incomplete: str, *, tasks_too: bool) -> list[tuple[str, str]]:
+def _candidates(incomplete: str, *, tasks_too: bool, done: bool = False) -> list[tuple[str, str]]:
     if not tasks_too and not incomplete.startswith(("+", "project:", "pro:")):
         return []
     try:
@@ -47,7 +52,7 @@ def _candidates(incomplete: str, *, tasks_too: bool) -> list[tuple[str, str]]:
             return []  # a completion must not be what creates the database
         return [
             (value, help_text)
-            for value, help_text in tasks.completions(settings, incomplete)
+            for value, help_text in tasks.completions(settings, incomplete, done=done)
             if value.startswith(incomplete)
         ]
     except Exception:  # completion must never break the shell; it offers nothing instead
@@ -68,6 +73,14 @@ Selector = Annotated[
         metavar="REF...|FILTER...",
         help="Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter (+tag, pri:H, ...).",
         autocompletion=_complete,
+    ),
+]
+DoneSelector = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="REF...|FILTER...",
+        help="Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter (+tag, pri:H, ...).",
+        autocompletion=_complete_done,
     ),
 ]
 Ref = Annotated[
@@ -538,7 +551,7 @@ def done(ctx: typer.Context, refs: Selector, json: Json = False) -> None:
 
 
 @app.command(cls=WordsCommand)
-def reopen(ctx: typer.Context, refs: Selector, json: Json = False) -> None:
+def reopen(ctx: typer.Context, refs: DoneSelector, json: Json = False) -> None:
     """Mark done tasks open again, by reference or by filter.
 
     \b

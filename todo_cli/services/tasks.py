@@ -370,18 +370,25 @@ def projects(settings: Settings) -> list[Counted]:
         return TaskRepository(conn, acting_user(conn)).projects()
 
 
-def completions(settings: Settings, incomplete: str) -> list[tuple[str, str]]:
-    """What the shell may offer for a word being typed: tasks, +tags or project:names."""
+def completions(
+    settings: Settings, incomplete: str, *, done: bool = False
+) -> list[tuple[str, str]]:
+    """What the shell may offer for a word being typed: tasks (open ones, or done ones
+    for `reopen`), +tags or project:names."""
     with transaction(settings, read_only=True) as conn:
-        return _completions(conn, acting_user(conn), incomplete)
+        return _completions(conn, acting_user(conn), incomplete, done=done)
 
 
-def _completions(conn: Connection, user: str, incomplete: str) -> list[tuple[str, str]]:
+def _completions(
+    conn: Connection, user: str, incomplete: str, *, done: bool = False
+) -> list[tuple[str, str]]:
     repository = TaskRepository(conn, user)
     if incomplete.startswith("+"):
         return [(f"+{t.name}", f"{t.count} open") for t in repository.tags()]
     for key in ("project:", "pro:"):
         if incomplete.startswith(key):
             return [(f"{key}{p.name}", f"{p.count} open") for p in repository.projects()]
-    query = TaskQuery(status="open", waiting="include", sort="number", limit=200)
+    query = TaskQuery(
+        status="done" if done else "open", waiting="include", sort="number", limit=200
+    )
     return [(str(task.number), task.title) for task in repository.find(query)]
