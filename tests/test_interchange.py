@@ -368,6 +368,36 @@ def test_a_deleted_tasks_number_is_not_given_to_an_imported_task(
     assert ok(todo("add", "Next", "--json")).json()["number"] == 8
 
 
+def test_a_number_an_earlier_import_left_free_is_kept_below_the_counter(
+    todo: Todo, tmp_path: Path
+) -> None:
+    first, second = own(title="One", number=1), own(title="Two", number=2)
+    ok(todo("import", str(write(tmp_path, "two.json", json.dumps([second])))))
+    # #1 was never handed out here (#2 came first): One keeps it.
+    summary = import_json(todo, write(tmp_path, "one.json", json.dumps([first])))
+    assert summary["renumbered"] == {}
+    assert [(t["title"], t["number"]) for t in tasks(todo)] == [("One", 1), ("Two", 2)]
+
+
+def test_a_dependency_left_out_with_its_task_is_linked_by_the_full_file_later(
+    todo: Todo, tmp_path: Path
+) -> None:
+    one, two = own(title="One", number=1), own(title="Two", number=2)
+    three = own(title="Three", number=3, depends=[one["id"], two["id"]])
+    broken = write(tmp_path, "broken.json", json.dumps([one | {"tags": ["bad tag"]}, two, three]))
+    full = write(tmp_path, "full.json", json.dumps([one, two, three]))
+    assert import_json(todo, broken, "--skip-invalid")["added"] == 2
+    summary = import_json(todo, full)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (1, 1, 1)
+    assert sorted(titled(tasks(todo), "Three")["depends"]) == sorted([one["id"], two["id"]])
+    again = import_json(todo, full)
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    # A dependency removed here afterwards stays removed: the task is newer than the file.
+    ok(todo("edit", "3", "dep:-1"))
+    import_json(todo, full)
+    assert titled(tasks(todo), "Three")["depends"] == [two["id"]]
+
+
 def test_two_open_tasks_of_one_series_in_a_file_import_the_first_and_leave_out_the_second(
     todo: Todo, tmp_path: Path
 ) -> None:

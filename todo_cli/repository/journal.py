@@ -296,20 +296,12 @@ class JournalRepository:
     def deleted_task(self, number: int | None, task_id: UUID | None) -> tuple[UUID, int] | None:
         """The user's task deleted holding `number` (or with id `task_id`), as the journal
         tells it: its id and number, the latest such delete first; None when not known."""
-        from sqlalchemy import Integer, String, cast, func, literal_column, select
+        from sqlalchemy import select
 
         if task_id is not None:
             found = journal.c.row_key == self._key_text([task_id])
         elif number is not None:
-            held: ColumnElement[Any]
-            if self._sqlite:
-                held = func.json_extract(journal.c.before, "$.number")
-            else:
-                held = cast(
-                    journal.c.before.op("->>", return_type=String())(literal_column("'number'")),
-                    Integer,
-                )
-            found = held == number
+            found = self._held_number() == number
         else:
             return None
         row = self.conn.execute(
@@ -327,33 +319,39 @@ class JournalRepository:
             return None
         return UUID(str(json.loads(row.row_key)[0])), int(image["number"])
 
-    def deleted_numbers(self, task_ids: Sequence[UUID]) -> dict[UUID, int]:
-        """The number each of these tasks held when deleted here: for those whose last
-        recorded change is their delete (with the journal pruned, nothing is known)."""
+    def deleted_holders(self, numbers: Sequence[int]) -> dict[int, set[UUID]]:
+        """For each of these numbers, the user's tasks deleted while holding it (as far
+        as the journal, unless pruned, tells)."""
         from sqlalchemy import select
 
-        keys = {self._key_text([task_id]): task_id for task_id in task_ids}
-        last: dict[UUID, Any] = {}
-        wanted = list(keys)
+        held = self._held_number()
+        found: dict[int, set[UUID]] = {}
+        wanted = sorted(set(numbers))
         for start in range(0, len(wanted), 500):
             stmt = (
-                select(journal.c.row_key, journal.c.action, journal.c.before)
+                select(journal.c.row_key, held.label("number"))
                 .join(operations, operations.c.id == journal.c.operation_id)
                 .where(
                     self._owner,
                     journal.c.table_name == "tasks",
-                    journal.c.row_key.in_(wanted[start : start + 500]),
+                    journal.c.action == "delete",
+                    held.in_(wanted[start : start + 500]),
                 )
-                .order_by(journal.c.id)
             )
             for row in self.conn.execute(stmt):
-                last[keys[row.row_key]] = row
-        found: dict[UUID, int] = {}
-        for task_id, row in last.items():
-            image = _image(row.before)
-            if row.action == "delete" and image is not None and "number" in image:
-                found[task_id] = int(image["number"])
+                task_id = UUID(str(json.loads(row.row_key)[0]))
+                found.setdefault(int(row.number), set()).add(task_id)
         return found
+
+    def _held_number(self) -> ColumnElement[Any]:
+        """SQL: the number in a journal row's before image."""
+        from sqlalchemy import Integer, String, cast, func, literal_column
+
+        if self._sqlite:
+            return cast(func.json_extract(journal.c.before, "$.number"), Integer)
+        return cast(
+            journal.c.before.op("->>", return_type=String())(literal_column("'number'")), Integer
+        )
 
     def _key_text(self, values: Sequence[Any]) -> str:
         """A row key as the triggers write it (JSON text of the key's columns)."""

@@ -342,6 +342,8 @@ def _apply(
         ours = {task.id: record_of(task) for task in repository.by_ids(mine)}
     # What the file would write, in its order: new tasks and replacements of ours.
     writes: list[TaskRecord] = []
+    # Ours as of the same moment, the file naming dependencies: see _mend_dependencies.
+    tied: list[TaskRecord] = []
     kept_newer = 0
     for record in records:
         found = existing.get(record.id)
@@ -365,6 +367,8 @@ def _apply(
         elif not by_content and record.updated_at > found.updated_at:
             writes.append(record)
         else:
+            if not by_content and record.depends and record.updated_at == found.updated_at:
+                tied.append(record)
             result.unchanged += 1
         if progress is not None:
             progress(1)
@@ -389,10 +393,42 @@ def _apply(
     absent = {task_id for task_id in left_out if task_id not in existing}
     written = [r for r in writes if r.id not in left_out]
     _link(writer, [r for r in records if r.id not in absent], written, result)
+    # After the new tasks are in: a dependency left out before may point at one.
+    _mend_dependencies(writer, tied, result)
     if kept_newer:
         result.notices.append(
             f"{kept_newer} task(s) left as they are: changed here after the file was written"
         )
+
+
+def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imported) -> None:
+    """Dependencies a file names for a task we hold as of the same moment, that we lack.
+
+    Same time, same task: the file's dependencies are ours too. One we lack was left
+    out when the task came in (its other end was skipped, or not there yet), and now
+    that both ends are here it is linked; the task counts as updated, not unchanged.
+    """
+    if not tied:
+        return
+    have = writer.dependencies_of([record.id for record in tied])
+    wanted = {
+        record.id: {d for d in record.depends if d != record.id} - have.get(record.id, set())
+        for record in tied
+    }
+    wanted = {task_id: missing for task_id, missing in wanted.items() if missing}
+    if not wanted:
+        return
+    present = writer.mine(sorted({d for missing in wanted.values() for d in missing}, key=str))
+    edges = [
+        (a, b) for a, missing in wanted.items() for b in sorted(missing, key=str) if b in present
+    ]
+    if not edges:
+        return
+    writer.link(edges)
+    _refuse_cycles(writer, {a for a, _ in edges})
+    mended = len({a for a, _ in edges})
+    result.updated += mended
+    result.unchanged -= mended
 
 
 def _second_open_tasks(
@@ -486,19 +522,20 @@ def _insert(
 ) -> dict[UUID, int]:
     """New tasks, keeping their numbers where free (reported where not); their numbers.
 
-    A number is free when it was never handed out here: above the user's
-    counter. One at or below it belongs, or belonged, to a task of the user's:
+    A number is free when no task holds it and none was deleted holding it:
     numbers are never reused, even after a delete. A deleted task that comes
-    back (the same id) takes its own number back: that is no reuse.
+    back (the same id) takes its own number back: that is no reuse. Numbers
+    above the user's counter were never handed out, so the journal is asked
+    only about those at or below it.
     """
     if not new:
         return {}
     counter = writer.counter()
     wanted = sorted({record.number for record in new if record.number is not None})
     taken = writer.numbers_taken(wanted) if wanted else set()
-    returning = _deleted_numbers(
+    holders = _deleted_holders(
         writer,
-        [r.id for r in new if r.number is not None and r.number <= counter],
+        [r.number for r in new if r.number is not None and r.number <= counter],
     )
     kept: dict[UUID, int] = {}
     used: set[int] = set()
@@ -508,7 +545,7 @@ def _insert(
             number is not None
             and number not in taken
             and number not in used
-            and (number > counter or returning.get(record.id) == number)
+            and holders.get(number, {record.id}) == {record.id}
         ):
             kept[record.id] = number
             used.add(number)
@@ -537,15 +574,19 @@ def _insert(
     return numbers
 
 
-def _deleted_numbers(writer: ImportWriter, task_ids: list[UUID]) -> dict[UUID, int]:
-    """The numbers these tasks held when deleted here (the journal says so): theirs to
-    take back, since a number is handed out once. With the journal pruned, not known:
-    such a task is renumbered."""
-    if not task_ids:
+def _deleted_holders(writer: ImportWriter, numbers: list[int]) -> dict[int, set[UUID]]:
+    """The tasks deleted here while holding each of these numbers (the journal says so).
+
+    A number handed out once belongs to that task: another task may not have it, the
+    same task coming back may. A number below the counter that no deleted task held
+    was never handed out (an earlier import left it free) and may be kept. With the
+    journal pruned, a deleted task's number is no longer known.
+    """
+    if not numbers:
         return {}
     from todo_cli.repository.journal import JournalRepository
 
-    return JournalRepository(writer.conn, writer.user).deleted_numbers(task_ids)
+    return JournalRepository(writer.conn, writer.user).deleted_holders(numbers)
 
 
 def _link(
