@@ -326,19 +326,23 @@ class JournalRepository:
 
         held = self._held_number()
         found: dict[int, set[UUID]] = {}
-        wanted = sorted(set(numbers))
-        for start in range(0, len(wanted), 500):
-            stmt = (
-                select(journal.c.row_key, held.label("number"))
-                .join(operations, operations.c.id == journal.c.operation_id)
-                .where(
-                    self._owner,
-                    journal.c.table_name == "tasks",
-                    journal.c.action == "delete",
-                    held.in_(wanted[start : start + 500]),
-                )
+        wanted = set(numbers)
+        if not wanted:
+            return found
+        # One pass over the deletes (the numbers are in JSON, no index reaches them),
+        # not one per slice of numbers: a restore of 100,000 tasks asks about them all.
+        stmt = (
+            select(journal.c.row_key, held.label("number"))
+            .join(operations, operations.c.id == journal.c.operation_id)
+            .where(
+                self._owner,
+                journal.c.table_name == "tasks",
+                journal.c.action == "delete",
+                held <= max(wanted),
             )
-            for row in self.conn.execute(stmt):
+        )
+        for row in self.conn.execute(stmt):
+            if row.number in wanted:
                 task_id = UUID(str(json.loads(row.row_key)[0]))
                 found.setdefault(int(row.number), set()).add(task_id)
         return found
