@@ -1544,3 +1544,25 @@ def test_another_users_task_ids_are_refused_plainly_on_every_backend(
     assert "is already in this database, under another user" in result.stderr
     assert "pk_tasks" not in result.stderr
     assert bob("list", "--json").json() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        (
+            "tw.json",
+            json.dumps([tw(due="99991231T235959Z")]),
+            "out of range",
+        ),
+        ("own.json", json.dumps([own(wait="0001-01-01T00:00:00Z")]), "wait: 0001-01-01"),
+        ("todo.txt", "(A) tw due:9999-12-31\n", "line 1: a date on the line is out of range"),
+    ],
+    ids=["taskwarrior-due", "own-wait", "todotxt-due"],
+)
+def test_a_date_at_the_calendars_end_is_refused_as_add_refuses_it(
+    todo: Todo, tmp_path: Path, name: str, text: str, said: str
+) -> None:
+    result = todo("import", str(write(tmp_path, name, text)))
+    assert result.exit_code == 2, result.stderr
+    assert said in result.stderr
+    assert nothing_written(todo)

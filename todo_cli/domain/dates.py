@@ -335,7 +335,7 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo, what: str) -> When:
         raise _refusal(what, text, ": it is out of range") from None
     if when is None:
         raise _refusal(what, text, "")
-    if not _EARLIEST <= when.start <= when.end <= _LATEST:
+    if not (within_calendar(when.start) and within_calendar(when.end)):
         # Kept a day inside the calendar's ends, so that every zone (UTC+14 to
         # UTC-12) can still show the instant as a local date and time.
         raise _refusal(what, text, ": it is out of range")
@@ -345,6 +345,12 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo, what: str) -> When:
 # The first and last instants a date word may name (see parse_when).
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def within_calendar(instant: datetime) -> bool:
+    """Whether every zone (UTC+14 to UTC-12) can show `instant` as a local date and time:
+    a day inside the calendar's ends. Dates typed, imported and made by recurrence alike."""
+    return _EARLIEST <= instant <= _LATEST
 
 
 class _NoSuchDate(Exception):

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import Enum
 
-from todo_cli.domain.dates import add_months, day_end, is_all_day, localize
+from todo_cli.domain.dates import add_months, day_end, is_all_day, localize, within_calendar
 from todo_cli.errors import InvalidInput
 
 __all__ = [
@@ -172,6 +172,25 @@ def next_due(
     After completion: ``rec.count`` units after the local date of ``completed_at``, at the
     due's local time of day (or as a whole day), as a new anchor with index 0.
     """
+    found = _next_due(rec, due, anchor, index, completed_at, now, tz)
+    if not within_calendar(found.due):
+        # A due every zone can still show (dates.within_calendar), as `due:` takes.
+        raise InvalidInput(
+            f"recur: the series {rec} runs past the year 9999",
+            hint="stop the recurrence with recur:",
+        )
+    return found
+
+
+def _next_due(
+    rec: Recurrence,
+    due: datetime,
+    anchor: datetime,
+    index: int,
+    completed_at: datetime,
+    now: datetime,
+    tz: tzinfo,
+) -> Successor:
     all_day = is_all_day(due, tz)
     if not rec.cadence:
         start = completed_at.astimezone(tz).date()

@@ -343,7 +343,12 @@ def read(objects: Iterable[tuple[str, Any]], *, tz: tzinfo) -> ImportBatch:
     tasks: list[_Task] = []
     seen: dict[UUID, str] = {}
     for where, obj in objects:
-        task = _map_object(where, obj, tz, batch)
+        try:
+            task = _map_object(where, obj, tz, batch)
+        except OverflowError:
+            # A date at the calendar's end, as a local day in this zone, is past it.
+            batch.problem(where, None, "a date of the task is out of range")
+            continue
         if task is None:
             continue
         first = seen.get(task.record.id)

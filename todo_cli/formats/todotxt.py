@@ -385,7 +385,12 @@ def read(
         if not line:
             continue
         where = f"{source} line {number}" if source else f"line {number}"
-        record = _read_line(line, where, tz, today, ids, batch)
+        try:
+            record = _read_line(line, where, tz, today, ids, batch)
+        except OverflowError:
+            # due:9999-12-31 in a zone west of UTC ends in year 10000.
+            batch.problem(where, None, "a date on the line is out of range")
+            continue
         if record is None:
             continue
         first = ids.seen.get(record.id)

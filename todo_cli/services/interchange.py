@@ -91,10 +91,16 @@ def _columns(record: TaskRecord) -> dict[str, Any]:
 
 def _check(record: TaskRecord, where: str) -> Problem | None:
     """What the database would refuse, caught here so the error can name the task."""
+    from todo_cli.domain.dates import within_calendar
     from todo_cli.domain.models import validate_task
 
     if record.completed and record.completed_at is None:
         return Problem(where, "completed_at", "a completed task needs completed_at")
+    for name in ("due", "wait", "created_at", "updated_at", "completed_at", "recur_anchor"):
+        value = getattr(record, name)
+        if value is not None and not within_calendar(value):
+            # As `due:` refuses it: no zone near the calendar's ends could show it.
+            return Problem(where, name, f"{value.isoformat()} is out of range")
     if record.recur is not None and record.due is None:
         return Problem(where, "recur", "a recurring task needs a due date")
     try:
