@@ -809,7 +809,7 @@ def test_a_role_that_may_set_role_to_the_owner_is_no_member_and_is_listed_as_byp
         result = team.admin_cli("db", "grant", name, "--existing-role")
         assert result.exit_code == 2, result.stderr
         assert f"{name} may SET ROLE {owner}" in result.stderr
-        assert f"REVOKE {owner} FROM {name}" in result.stderr
+        assert f"end {name}'s membership in {owner}" in result.stderr
         assert not one(team.admin, "SELECT pg_has_role(%s, %s, 'MEMBER')", name, GROUP_ROLE)
         info = team.admin_cli("db", "info", "--json").json()
         assert f"{name} (member of {owner})" in info["bypass_rls"]
@@ -817,6 +817,30 @@ def test_a_role_that_may_set_role_to_the_owner_is_no_member_and_is_listed_as_byp
     finally:
         server.admin(f"DROP ROLE {name}")
         server.admin(f"DROP ROLE {middle}")
+
+
+def test_a_role_with_createrole_is_no_member_and_is_listed_as_bypassing(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    """CREATEROLE may grant itself the tables' owner (PostgreSQL before 16), then SET ROLE."""
+    from todo_cli.db.members import GROUP_ROLE
+
+    server = postgres.server
+    assert server is not None
+    name = f"cr_{uuid.uuid4().hex[:8]}"
+    server.admin(f"CREATE ROLE {name} LOGIN CREATEROLE PASSWORD 'cr-Pass_w0rd-12345'")
+    try:
+        result = team.admin_cli("db", "grant", name, "--existing-role")
+        assert result.exit_code == 2, result.stderr
+        assert "has BYPASSRLS or CREATEROLE" in result.stderr
+        assert not one(team.admin, "SELECT pg_has_role(%s, %s, 'MEMBER')", name, GROUP_ROLE)
+        info = team.admin_cli("db", "info", "--json").json()
+        assert (
+            f"{name} (CREATEROLE, so may make itself a member of the tables' owner)"
+            in (info["bypass_rls"])
+        )
+    finally:
+        server.admin(f"DROP ROLE {name}")
 
 
 def test_db_info_names_the_members_login_as_the_user_whatever_the_os_login(team: Team) -> None:
@@ -830,7 +854,10 @@ def test_db_info_says_isolation_is_database_enforced_and_who_bypasses(team: Team
         info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": url}).json()
         assert info["isolation"] == "database-enforced"
         bypass = " ".join(info["bypass_rls"])
-        assert "todo_admin (BYPASSRLS, owns the tables, so may turn row security off)" in bypass
+        assert (
+            "todo_admin (BYPASSRLS, owns the tables, so may turn row security off, "
+            "CREATEROLE, so may make itself a member of the tables' owner)"
+        ) in bypass
         assert "postgres (superuser)" in bypass
         assert "alice" not in bypass
     text = run_cli(["db", "info"], env={"TODO_DATABASE_URL": team.admin}).stdout

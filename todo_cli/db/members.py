@@ -59,6 +59,8 @@ _RESERVED = {"public", "none", "current_user", "session_user", "current_role", G
 NEON_BYPASS_ROLE: Final = "neon_superuser"
 # Forced row security holds the tables' owner too, but it may turn it off.
 _OWNS_TABLES: Final = "owns the tables, so may turn row security off"
+# Before PostgreSQL 16, CREATEROLE may grant itself any role but a superuser.
+_CREATEROLE: Final = "CREATEROLE, so may make itself a member of the tables' owner"
 _REVOKE_ALL: Final = (
     f"REVOKE ALL ON {', '.join(ISOLATED_TABLES)}, alembic_version FROM {GROUP_ROLE}"
 )
@@ -272,12 +274,12 @@ def mode(conn: Connection) -> str:
 
 
 # Roles that see every member's rows by what they are: superusers, BYPASSRLS, the
-# tables' owner (it may turn row security off), Neon's administrator role. A role
-# that may SET ROLE to one of them (a member of it, however indirectly) can see as
-# much, so it bypasses too.
+# tables' owner (it may turn row security off), CREATEROLE (it may make itself a
+# member of the owner), Neon's administrator role. A role that may SET ROLE to one
+# of them (a member of it, however indirectly) can see as much, so it bypasses too.
 _STRONG_ROLES = (
     "SELECT s.oid, s.rolname FROM pg_catalog.pg_roles s "
-    "WHERE s.rolsuper OR s.rolbypassrls "
+    "WHERE s.rolsuper OR s.rolbypassrls OR s.rolcreaterole "
     "OR s.oid = (SELECT relowner FROM pg_catalog.pg_class "
     "            WHERE oid = to_regclass('public.tasks')) "
     "OR s.oid = CAST(:neon AS oid)"
@@ -304,7 +306,7 @@ def bypassing_roles(conn: Connection) -> list[Bypass]:
     rows = conn.execute(
         text(
             f"WITH strong AS ({_STRONG_ROLES}) "
-            "SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcanlogin, "
+            "SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcanlogin, "
             "r.oid = (SELECT relowner FROM pg_catalog.pg_class "
             "         WHERE oid = to_regclass('public.tasks')) AS owner, "
             "CASE WHEN r.rolsuper THEN NULL ELSE "
@@ -323,6 +325,7 @@ def bypassing_roles(conn: Connection) -> list[Bypass]:
                 ("superuser", row.rolsuper),
                 ("BYPASSRLS", row.rolbypassrls and not row.rolsuper),
                 (_OWNS_TABLES, row.owner),
+                (_CREATEROLE, row.rolcreaterole and not row.rolsuper),
             )
             if holds
         ]
@@ -566,7 +569,13 @@ def _check_bypass(conn: Connection) -> None:
             "FROM pg_catalog.pg_proc p WHERE p.oid = 'public.todo_journal()'::regprocedure"
         )
     ).one()
-    bypassing = {found.name for found in bypassing_roles(conn) if found.reasons != (_OWNS_TABLES,)}
+    # Its own attributes: a definer function runs with the owner's, and neither owning
+    # the tables nor being a member of a role that bypasses makes row security let go.
+    bypassing = {
+        found.name
+        for found in bypassing_roles(conn)
+        if {"superuser", "BYPASSRLS"} & set(found.reasons)
+    }
     if owner.owner != me and owner.owner not in bypassing:
         raise DatabaseError(
             f"refused: the journal's functions belong to {owner.owner}, which does not bypass "
@@ -730,16 +739,17 @@ def grant(
                 )
             if role.bypasses == name:
                 raise InvalidInput(
-                    f"{name} is a superuser, has BYPASSRLS or owns the tables: no policy "
-                    "holds it, so it cannot be a member",
+                    f"{name} is a superuser, has BYPASSRLS or CREATEROLE, or owns the tables: "
+                    "no policy holds it, so it cannot be a member",
                     hint="grant a role without those attributes",
                 )
             if role.bypasses is not None:
                 raise InvalidInput(
                     f"{name} may SET ROLE {role.bypasses}, which no policy holds "
-                    "(a superuser, BYPASSRLS or the tables' owner): as a member it would "
-                    "see everyone's rows",
-                    hint=f"REVOKE {role.bypasses} FROM {name}, or grant another role",
+                    "(a superuser, BYPASSRLS, CREATEROLE or the tables' owner): as a member "
+                    "it would see everyone's rows",
+                    hint=f"end {name}'s membership in {role.bypasses} (REVOKE it, or the role "
+                    "through which it has it), or grant another role",
                 )
             if not role.member:
                 _execute(
