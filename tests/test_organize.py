@@ -486,9 +486,10 @@ def test_edit_plain_words_are_the_new_title(call: Todo) -> None:
         (["new", "words", "--title", "other"], "the words 'new words' and --title 'other'"),
         (["-home", "+home"], "the tag 'home' is both added and removed"),
         (["--tag", "c", "--untag", "c"], "the tag 'c' is both added and removed"),
-        (["dep:2", "dep:-2"], "task 2 is both added to and removed from the dependencies"),
+        (["dep:2", "dep:-2"], "#2 is both added to and removed from the dependencies"),
+        (["dep:2", "dep:-#2"], "#2 is both added to and removed from the dependencies"),
     ],
-    ids=["words-and-title", "tag-word", "tag-flags", "dep"],
+    ids=["words-and-title", "tag-word", "tag-flags", "dep", "dep-other-form"],
 )
 def test_edit_that_says_two_things_of_one_field_is_refused_and_changes_nothing(
     call: Todo, args: list[str], said: str
@@ -1461,3 +1462,14 @@ def test_a_search_longer_than_any_text_finds_nothing_and_is_no_error(todo: Todo,
     result = todo("list", "--json", *args)
     assert result.exit_code == 0, result.stderr
     assert result.json() == []
+
+
+def test_edit_a_dependency_added_by_number_and_removed_by_id_is_refused(todo: Todo) -> None:
+    add(todo, "One")
+    add(todo, "Two")
+    task_id = shown(todo, 2)["id"]
+    for args in (["dep:2", f"dep:-{task_id}"], [f"dep:-{task_id[:8]}", "--depends", "2"]):
+        result = todo("edit", "1", *args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "#2 is both added to and removed from the dependencies" in result.stderr
+    assert shown(todo, 1)["depends"] == []

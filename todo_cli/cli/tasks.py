@@ -663,13 +663,6 @@ def edit(
         changes["description"] = description
     changes = validate_task(changes, partial=True)
     adding, removing = _dependency_refs(parsed, depends)
-    removed = {(ref.number, ref.uuid, ref.prefix) for ref in removing}
-    clash = [ref.raw for ref in adding if (ref.number, ref.uuid, ref.prefix) in removed]
-    if clash:
-        raise InvalidInput(
-            f"task {clash[0]} is both added to and removed from the dependencies",
-            hint="give one; nothing was changed",
-        )
 
     def edited(task: Task) -> None:
         if json:

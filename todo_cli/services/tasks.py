@@ -300,6 +300,13 @@ def edit(
         _recurrence_edit(task, wanted)
         adding = repository.get_many(add_depends) if add_depends else []
         removing = repository.get_many(remove_depends) if remove_depends else []
+        both = [other for other in adding if other.id in {gone.id for gone in removing}]
+        if both:
+            # dep:2 dep:-<2's id>: one would win by an order nobody sees.
+            raise InvalidInput(
+                f"#{both[0].number} is both added to and removed from the dependencies",
+                hint="give one; nothing was changed",
+            )
         _refuse_cycles(repository, task, adding, removing)
         edited = repository.edit(
             task,
