@@ -1473,3 +1473,10 @@ def test_edit_a_dependency_added_by_number_and_removed_by_id_is_refused(todo: To
         assert result.exit_code == 2, (args, result.stderr)
         assert "#2 is both added to and removed from the dependencies" in result.stderr
     assert shown(todo, 1)["depends"] == []
+
+
+def test_add_with_a_leading_dash_and_a_word_that_is_no_modifier_is_refused(todo: Todo) -> None:
+    result = todo("add", "-", "+errand", "dew:sat", input="Buy milk\nCall mom\n")
+    assert result.exit_code == 2
+    assert "- reads the titles from stdin, so 'dew:sat' must be modifiers" in result.stderr
+    assert count(todo, "tasks") == 0

@@ -355,6 +355,14 @@ def add(
     if not bulk:
         # A `-` after `--` is marked as text (and kept); only a bare one means stdin.
         parsed = parse_words(unmark([w for w in words or [] if w != "-"]), editing=False)
+        if parsed.title is not None and (words or [])[:1] == ["-"]:
+            # `todo add - +errand dew:sat`: a leading - asks for stdin, and a word that
+            # is no modifier (a typo) would otherwise make one task of the line instead.
+            raise InvalidInput(
+                f"- reads the titles from stdin, so {parsed.title!r} must be modifiers",
+                hint="check the spelling of the keys (due:, wait:, pri:, project:, recur:); "
+                "nothing was added",
+            )
         if parsed.title is None and ("-" in (words or []) or not sys.stdin.isatty()):
             bulk = True
             flags, tags = _with_word_modifiers(parsed, flags, tags)
