@@ -215,6 +215,9 @@ def test_history_of_a_task_takes_limit_as_its_latest_changes(todo: Todo) -> None
     ok(todo, "edit", "1", "pri:L")
     found = ok(todo, "history", "1", "--limit", "1", "--json").json()
     assert [entry["command"] for entry in found] == ["todo edit 1 pri:L"]
+    ok(todo, "edit", "1", "+a", "+b", "pri:H")  # one operation, three rows
+    found = ok(todo, "history", "1", "--limit", "1", "--json").json()
+    assert [entry["command"] for entry in found] == ["todo edit 1 +a +b pri:H"] * 3
 
 
 def test_history_of_a_task_shows_a_date_as_a_date_and_a_time_as_a_time(todo: Todo) -> None:

@@ -49,7 +49,13 @@ def task_history(
             task_id, number = deleted
         changes = list(journal.task_changes(task_id))
         if limit is not None:
-            changes = changes[-limit:] if limit else []
+            # The latest `limit` operations, each whole (an operation may change many rows).
+            latest: list[UUID] = []
+            for operation, _ in reversed(changes):
+                if operation.id not in latest:
+                    latest.append(operation.id)
+            kept = set(latest[:limit])
+            changes = [(op, change) for op, change in changes if op.id in kept]
         others = {
             UUID(str(change.key[1])) for _, change in changes if change.table == "task_dependencies"
         }
