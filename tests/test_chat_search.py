@@ -455,6 +455,11 @@ def test_a_word_of_an_unspaced_script_is_marked_in_the_snippet(todo: Todo) -> No
     assert hit["matches"] == [[2, 5]]
     piped = todo("chat-log", "search", "タワー")
     assert "  東京[タワー]に行きたい\n" in piped.stdout
+    # Beside a word the index finds, the word found in the text is marked too.
+    say(todo, "1", "launch 東京タワー")
+    (mixed,) = search(todo, "タワー", "launch")
+    marked = [mixed["snippet"][start:end] for start, end in mixed["matches"]]
+    assert "タワー" in marked
 
 
 def test_the_stop_words_todo_knows_are_the_servers(

@@ -211,6 +211,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _title_hit(row: Any, patterns: list[str] | None) -> Hit:
+    """A conversation found by its title; its snippet marked by `patterns` when given
+    (terms found in the text, which the database's own snippet does not mark)."""
+    from todo_cli.domain.search import text_snippet
+
+    snippet = row.snip if patterns is None else text_snippet(row.title or "", patterns)
+    return Hit(row.id, row.number, row.title, None, None, None, snippet)
+
+
 def _message_hit(row: Row[Any]) -> Hit:
     return Hit(
         row.conversation_id,
@@ -489,7 +498,7 @@ class ConversationRepository:
             )
             bodies = text(
                 "SELECT c.id AS conversation_id, c.number, c.title, m.id, m.role, m.created_at, "
-                "snippet(messages_fts, 0, :start, :end, '…', 16) AS snip "
+                "m.content, snippet(messages_fts, 0, :start, :end, '…', 16) AS snip "
                 "FROM messages_fts JOIN messages AS m ON m.rowid = messages_fts.rowid "
                 "JOIN conversations AS c ON c.id = m.conversation_id "
                 f"WHERE messages_fts MATCH :match AND c.user_id = {owner}{body_where} "
@@ -503,7 +512,7 @@ class ConversationRepository:
             )
             bodies = text(
                 "SELECT c.id AS conversation_id, c.number, c.title, m.id, m.role, m.created_at, "
-                "m.content AS snip FROM messages AS m "
+                "m.content, m.content AS snip FROM messages AS m "
                 "JOIN conversations AS c ON c.id = m.conversation_id "
                 f"WHERE c.user_id = {owner}{body_where} "
                 "ORDER BY c.number, m.seq LIMIT :limit"
@@ -511,15 +520,7 @@ class ConversationRepository:
         # The index marks only its own words: with a term found by its text, we mark.
         patterns = _text_patterns(query) if by_text else None
         found = [
-            Hit(
-                row.id,
-                row.number,
-                row.title,
-                None,
-                None,
-                None,
-                row.snip if patterns is None else text_snippet(row.title or "", patterns),
-            )
+            _title_hit(row, patterns)
             for row in self.conn.execute(titles.columns(id=conversations.c.id.type), params)
         ]
         typed = bodies.columns(
@@ -530,18 +531,9 @@ class ConversationRepository:
         for row in self.conn.execute(typed, params):
             hit = _message_hit(row)
             if patterns is not None:
-                hit = replace(hit, snippet=text_snippet(self._content(row.id), patterns))
+                hit = replace(hit, snippet=text_snippet(row.content, patterns))
             found.append(hit)
         return found[:limit]
-
-    def _content(self, message_id: UUID) -> str:
-        from sqlalchemy import select
-
-        return str(
-            self.conn.execute(
-                select(messages.c.content).where(messages.c.id == message_id)
-            ).scalar_one()
-        )
 
     def _search_postgres(self, query: Query, limit: int) -> list[Hit]:
         from sqlalchemy import func, literal_column, select
@@ -573,20 +565,10 @@ class ConversationRepository:
             .order_by(func.ts_rank_cd(title_vector, tsquery).desc(), conversations.c.number)
             .limit(limit)
         )
-        # Only terms found by their text: PostgreSQL has nothing to mark, so we do.
-        patterns = None if ranked is not None else _text_patterns(query)
-        found = [
-            Hit(
-                row.id,
-                row.number,
-                row.title,
-                None,
-                None,
-                None,
-                row.snip if patterns is None else text_snippet(row.title or "", patterns),
-            )
-            for row in self.conn.execute(titles)
-        ]
+        # A term found by its text is one ts_headline does not mark: we mark, as on SQLite.
+        by_text = any(_by_text(term) for group in query.groups for term in group)
+        patterns = _text_patterns(query) if by_text or ranked is None else None
+        found = [_title_hit(row, patterns) for row in self.conn.execute(titles)]
         vector = literal_column(f"messages.{SEARCH_VECTOR}", TSVECTOR)
         message_match, _ = _pg_match(query, vector, messages.c.content)
         best = (
