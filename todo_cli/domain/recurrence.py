@@ -172,29 +172,10 @@ def next_due(
     After completion: ``rec.count`` units after the local date of ``completed_at``, at the
     due's local time of day (or as a whole day), as a new anchor with index 0.
     """
-    found = _next_due(rec, due, anchor, index, completed_at, now, tz)
-    if not within_calendar(found.due):
-        # A due every zone can still show (dates.within_calendar), as `due:` takes.
-        raise InvalidInput(
-            f"recur: the series {rec} runs past the year 9999",
-            hint="stop the recurrence with recur:",
-        )
-    return found
-
-
-def _next_due(
-    rec: Recurrence,
-    due: datetime,
-    anchor: datetime,
-    index: int,
-    completed_at: datetime,
-    now: datetime,
-    tz: tzinfo,
-) -> Successor:
     all_day = is_all_day(due, tz)
     if not rec.cadence:
         start = completed_at.astimezone(tz).date()
-        successor = _at(_step(start, rec, 1), due, all_day, tz)
+        successor = _within_calendar(rec, _at(_step(start, rec, 1), due, all_day, tz))
         return Successor(successor, successor, 0)
     if index < 0 or _occurrence(rec, anchor, index, all_day, tz) != due:
         anchor, index = due, 0
@@ -203,8 +184,18 @@ def _next_due(
     while True:
         candidate = _occurrence(rec, anchor, k, all_day, tz)
         if candidate > now and candidate > due:
-            return Successor(candidate, anchor, k)
+            return Successor(_within_calendar(rec, candidate), anchor, k)
         k += 1
+
+
+def _within_calendar(rec: Recurrence, due: datetime) -> datetime:
+    """`due`, when every zone can still show it (dates.within_calendar), as `due:` takes."""
+    if not within_calendar(due):
+        raise InvalidInput(
+            f"recur: the series {rec} runs past the year 9999",
+            hint="stop the recurrence with recur:",
+        )
+    return due
 
 
 def shift(
