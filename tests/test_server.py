@@ -623,6 +623,10 @@ def test_a_signal_to_the_client_ends_the_command_as_without_the_server(
         # Past the imports and the argument parsing: blocked reading stdin.
         assert served.wait_for(functools.partial(_reading_a_pipe, reader))
         proc.send_signal(signum)
+        # stdin stays open until the command has ended: closing it sooner races
+        # the signal (through the server it is forwarded by the client, which a
+        # loaded machine may run later), and end of input would let `add` finish.
+        proc.wait(timeout=60)
         out, err = proc.communicate(timeout=60)
         outcomes.append((proc.returncode, out, err))
     assert outcomes[0] == outcomes[1]
