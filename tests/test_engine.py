@@ -137,6 +137,22 @@ def test_sqlite_file_in_a_missing_directory_is_exit_3(tmp_path: object) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("for_migrations", [False, True])
+def test_sqlite_statement_journals_stay_in_memory(tmp_path: object, for_migrations: bool) -> None:
+    """Each journaled INSERT opens a statement journal: in a file it cost ~27 writes a task."""
+    from pathlib import Path
+
+    from todo_cli.db.engine import create_engine
+
+    url = parse_url(f"sqlite:///{Path(str(tmp_path)) / 'todo.db'}")
+    engine = create_engine(url, for_migrations=for_migrations)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
+    finally:
+        engine.dispose()
+
+
 def test_a_file_that_is_not_a_database_is_exit_3(tmp_path: object) -> None:
     from pathlib import Path
 

@@ -109,6 +109,11 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'OFF' if for_migrations else 'ON'}")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        # Statement journals in memory, not in a temporary file: every INSERT
+        # that fires a journal trigger opens one (so that a failing statement
+        # can be undone alone) and copies each page it touches there first;
+        # on disk that was ~27 write calls a task, 40% of a bulk add.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         if path is not None:
             # WAL lets readers go on while one process writes.
             _use_wal(cursor)
