@@ -290,6 +290,85 @@ def test_own_json_survives_sqlite_to_postgresql_to_sqlite_byte_for_byte(
     assert export_bytes(last, tmp_path) == from_sqlite
 
 
+def _export_the_usual_way(url: str, query_filter: Any = None) -> bytes:
+    """The own-JSON export made from tasks read as every command reads them (as on PostgreSQL)."""
+    from todo_cli.db.transaction import transaction
+    from todo_cli.domain.filters import Filter
+    from todo_cli.formats import owned
+    from todo_cli.repository.tasks import TaskQuery, TaskRepository
+    from todo_cli.services.interchange import record_of
+    from todo_cli.settings import resolve
+
+    query = TaskQuery(
+        status="all", waiting="include", filter=query_filter or Filter(), sort="number"
+    )
+    with transaction(resolve(db=url, user="alice", environ={}), read_only=True) as conn:
+        found = TaskRepository(conn, "alice", lean=True).find(query)
+        return "".join(owned.write(record_of(task) for task in found)).encode()
+
+
+def _written_by_sqlite(url: str) -> list[str]:
+    """How TaskRepository.exported gave each task: "database", or "task" (read the usual way)."""
+    from todo_cli.db.transaction import transaction
+    from todo_cli.repository.tasks import TaskQuery, TaskRepository
+    from todo_cli.settings import resolve
+
+    query = TaskQuery(status="all", waiting="include", sort="number")
+    with transaction(resolve(db=url, user="alice", environ={}), read_only=True) as conn:
+        exported = TaskRepository(conn, "alice", lean=True).exported(query)
+        return ["database" if isinstance(item, tuple) else "task" for item in exported]
+
+
+def test_the_export_sqlite_writes_is_the_export_made_from_the_tasks(
+    databases: Databases, tmp_path: Path
+) -> None:
+    url = databases.sqlite()
+    todo = BerlinTodo(url)
+    fill(todo)
+    odd = own(
+        title='Quotes " and \\ back\tslash, \u00e9, \U0001f600, \u2028 and \u007f',
+        description="line one\nline two\x01",
+        tags=["Zebra", "apple", "Élan", "zeta"],
+        notes=[
+            {"created_at": "2026-11-20T08:00:00.000000Z", "text": "b second at the same time"},
+            {"created_at": "2026-11-20T08:00:00.000000Z", "text": "a first at the same time"},
+            {"created_at": "2026-11-19T08:00:00.000000Z", "text": "earliest\r\nwith CRLF"},
+        ],
+        attributes={"z": {"b": 1, "a": [1.5, "é", None]}, "a": 1e-07, "m": True},
+    )
+    ok(todo("import", "-", input=json.dumps([odd])))
+    # Written outside todo: an instant without microseconds, an id in capitals.
+    import sqlite3
+
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE tasks SET created_at = '2026-11-20T10:00:00' WHERE title = 'Pay rent'")
+        conn.execute("UPDATE tasks SET id = upper(id) WHERE title = 'Old chore'")
+    assert sorted(_written_by_sqlite(url)) == ["database"] * 7 + ["task"] * 2
+    exported = export_bytes(todo, tmp_path)
+    assert exported == _export_the_usual_way(url)
+    document = json.loads(exported)
+    assert titled(document, "Pay rent")["created_at"] == "2026-11-20T10:00:00.000000Z"
+    odd_task = titled(document, odd["title"])
+    assert odd_task["tags"] == ["Zebra", "apple", "zeta", "Élan"]
+    assert [note["text"][0] for note in odd_task["notes"]] == ["e", "a", "b"]
+    assert list(odd_task["attributes"]) == ["a", "m", "z"]
+
+
+def test_a_filtered_export_written_by_sqlite_is_the_same_filtered_export(
+    databases: Databases, tmp_path: Path
+) -> None:
+    from todo_cli.domain.filters import Filter
+
+    url = databases.sqlite()
+    todo = BerlinTodo(url)
+    fill(todo)
+    wanted = Filter(with_tags=("errand",))
+    assert export_bytes(todo, tmp_path, "+errand") == _export_the_usual_way(url, wanted)
+    assert len(json.loads(export_bytes(todo, tmp_path, "+errand"))) == 1
+    home = Filter(project="home")
+    assert export_bytes(todo, tmp_path, "project:home") == _export_the_usual_way(url, home)
+
+
 def test_numbers_are_kept_on_an_empty_database(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:

@@ -45,14 +45,36 @@ def read(objects: Iterable[tuple[str, Any]]) -> ImportBatch:
 _PIECES: Final = 256
 
 
+def encode(record: TaskRecord) -> str:
+    """One task's object, as a line of the export holds it."""
+    return _ENCODER.encode(record.to_json())
+
+
+def encode_attributes(stored: str | None) -> str:
+    """The ``attributes`` object of a task whose attributes are stored as ``stored``.
+
+    The same steps as :func:`encode` takes from a task read the usual way
+    (loaded, keys sorted, encoded), for the export the database writes.
+    """
+    if stored is None:
+        return "{}"
+    attributes = dict(json.loads(stored) or {})
+    return _ENCODER.encode(dict(sorted(attributes.items())))
+
+
 def write(records: Iterable[TaskRecord]) -> Iterator[str]:
     """The export document, a piece at a time: "[", one object a line, "]"."""
+    return write_encoded(encode(record) for record in records)
+
+
+def write_encoded(objects: Iterable[str]) -> Iterator[str]:
+    """The export document of objects already encoded (see :func:`encode`)."""
     # Pieces go out a few hundred objects at a time: one write per task
     # costs more than the encoding at 100,000 tasks.
     count = 0
     pending: list[str] = []
-    for record in records:
-        pending.append(("[\n" if count == 0 else ",\n") + _ENCODER.encode(record.to_json()))
+    for encoded in objects:
+        pending.append(("[\n" if count == 0 else ",\n") + encoded)
         count += 1
         if len(pending) == _PIECES:
             yield "".join(pending)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from todo_cli.settings import Settings
 
 Format = Literal["json", "taskwarrior", "todotxt"]
+_T = TypeVar("_T")
 NOTHING_IMPORTED = "nothing was imported"
 # Reasons a task of the file is skipped, as the summary counts them.
 SKIP_INVALID = "invalid"
@@ -660,14 +661,14 @@ def export(
     notices: list[str] = []
     tz = local_zone()
     with transaction(settings, read_only=True) as conn:
-        records = _counted(
-            (
-                record_of(task)
-                for task in TaskRepository(conn, acting_user(conn), lean=True).find(query)
-            ),
-            progress,
-        )
+        repository = TaskRepository(conn, acting_user(conn), lean=True)
         pieces: Iterable[str]
+        if fmt == "json" and conn.dialect.name == "sqlite":
+            pieces = owned.write_encoded(_counted(_encoded(repository.exported(query)), progress))
+            for piece in pieces:
+                out.write(piece)
+            return notices
+        records = _counted((record_of(task) for task in repository.find(query)), progress)
         if fmt == "json":
             pieces = owned.write(records)
         elif fmt == "taskwarrior":
@@ -679,9 +680,19 @@ def export(
     return notices
 
 
-def _counted(
-    records: Iterator[TaskRecord], progress: Callable[[int], None] | None
-) -> Iterator[TaskRecord]:
+def _encoded(exported: Iterator[tuple[str, str | None] | Task]) -> Iterator[str]:
+    """Our JSON objects from what SQLite wrote (or a task it left to us)."""
+    from todo_cli.formats import owned
+
+    for item in exported:
+        if isinstance(item, tuple):
+            head, attributes = item
+            yield f'{head[:-1]},"attributes":{owned.encode_attributes(attributes)}}}'
+        else:
+            yield owned.encode(record_of(item))
+
+
+def _counted(records: Iterator[_T], progress: Callable[[int], None] | None) -> Iterator[_T]:
     for record in records:
         yield record
         if progress is not None:
