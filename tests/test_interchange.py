@@ -307,7 +307,7 @@ def _export_the_usual_way(url: str, query_filter: Any = None) -> bytes:
         return "".join(owned.write(record_of(task) for task in found)).encode()
 
 
-def _written_by_sqlite(url: str) -> list[str]:
+def _written_by_the_database(url: str) -> list[str]:
     """How TaskRepository.exported gave each task: "database", or "task" (read the usual way)."""
     from todo_cli.db.transaction import transaction
     from todo_cli.repository.tasks import TaskQuery, TaskRepository
@@ -319,14 +319,14 @@ def _written_by_sqlite(url: str) -> list[str]:
         return ["database" if isinstance(item, tuple) else "task" for item in exported]
 
 
-def test_the_export_sqlite_writes_is_the_export_made_from_the_tasks(
-    databases: Databases, tmp_path: Path
-) -> None:
-    url = databases.sqlite()
-    todo = BerlinTodo(url)
+ODD_TITLE = 'Quotes " and \\ back\tslash, \u00e9, \U0001f600, \u2028 and \u007f'
+
+
+def _fill_odd(todo: Todo) -> None:
+    """fill(), and a task whose strings and lists put the writers' sorting and escaping to work."""
     fill(todo)
     odd = own(
-        title='Quotes " and \\ back\tslash, \u00e9, \U0001f600, \u2028 and \u007f',
+        title=ODD_TITLE,
         description="line one\nline two\x01",
         tags=["Zebra", "apple", "Élan", "zeta"],
         notes=[
@@ -337,30 +337,47 @@ def test_the_export_sqlite_writes_is_the_export_made_from_the_tasks(
         attributes={"z": {"b": 1, "a": [1.5, "é", None]}, "a": 1e-07, "m": True},
     )
     ok(todo("import", "-", input=json.dumps([odd])))
+
+
+def test_the_export_the_database_writes_is_the_export_made_from_the_tasks(
+    todo: Todo, backend: str, tmp_path: Path
+) -> None:
+    _fill_odd(todo)
+    assert _written_by_the_database(todo.url) == ["database"] * 9
+    exported = export_bytes(todo, tmp_path)
+    assert exported == _export_the_usual_way(todo.url)
+    odd_task = titled(json.loads(exported), ODD_TITLE)
+    assert odd_task["tags"] == ["Zebra", "apple", "zeta", "Élan"]
+    assert [note["text"][0] for note in odd_task["notes"]] == ["e", "a", "b"]
+    assert list(odd_task["attributes"]) == ["a", "m", "z"]
+
+
+def test_a_row_written_outside_todo_in_other_forms_is_exported_as_todo_reads_it(
+    databases: Databases, tmp_path: Path
+) -> None:
+    url = databases.sqlite()
+    todo = BerlinTodo(url)
+    _fill_odd(todo)
     # Written outside todo: an instant without microseconds, an id in capitals.
     import sqlite3
 
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
         conn.execute("UPDATE tasks SET created_at = '2026-11-20T10:00:00' WHERE title = 'Pay rent'")
         conn.execute("UPDATE tasks SET id = upper(id) WHERE title = 'Old chore'")
-    assert sorted(_written_by_sqlite(url)) == ["database"] * 7 + ["task"] * 2
+    assert sorted(_written_by_the_database(url)) == ["database"] * 7 + ["task"] * 2
     exported = export_bytes(todo, tmp_path)
     assert exported == _export_the_usual_way(url)
     document = json.loads(exported)
     assert titled(document, "Pay rent")["created_at"] == "2026-11-20T10:00:00.000000Z"
-    odd_task = titled(document, odd["title"])
-    assert odd_task["tags"] == ["Zebra", "apple", "zeta", "Élan"]
-    assert [note["text"][0] for note in odd_task["notes"]] == ["e", "a", "b"]
-    assert list(odd_task["attributes"]) == ["a", "m", "z"]
+    assert titled(document, "Old chore", completed=True)["id"].islower()
 
 
-def test_a_filtered_export_written_by_sqlite_is_the_same_filtered_export(
-    databases: Databases, tmp_path: Path
+def test_a_filtered_export_written_by_the_database_is_the_same_filtered_export(
+    todo: Todo, backend: str, tmp_path: Path
 ) -> None:
     from todo_cli.domain.filters import Filter
 
-    url = databases.sqlite()
-    todo = BerlinTodo(url)
+    url = todo.url
     fill(todo)
     wanted = Filter(with_tags=("errand",))
     assert export_bytes(todo, tmp_path, "+errand") == _export_the_usual_way(url, wanted)

@@ -663,15 +663,14 @@ def export(
     with transaction(settings, read_only=True) as conn:
         repository = TaskRepository(conn, acting_user(conn), lean=True)
         pieces: Iterable[str]
-        if fmt == "json" and conn.dialect.name == "sqlite":
+        if fmt == "json":
+            # Each object written by the database: several times faster.
             pieces = owned.write_encoded(_counted(_encoded(repository.exported(query)), progress))
             for piece in pieces:
                 out.write(piece)
             return notices
         records = _counted((record_of(task) for task in repository.find(query)), progress)
-        if fmt == "json":
-            pieces = owned.write(records)
-        elif fmt == "taskwarrior":
+        if fmt == "taskwarrior":
             pieces = taskwarrior.write(records, tz=tz, notices=notices)
         else:
             pieces = todotxt.write(records, tz=tz, notices=notices)
