@@ -1368,13 +1368,43 @@ def test_tags_as_a_table(in_use: Todo) -> None:
 def test_projects_lists_the_projects_of_open_tasks_with_counts(in_use: Todo) -> None:
     result = in_use("projects", "--json")
     assert result.exit_code == 0, result.stderr
-    assert result.json() == [{"name": "home", "count": 2}, {"name": "home.garden", "count": 1}]
+    assert result.json() == [
+        {"name": "home", "count": 2, "total": 3},
+        {"name": "home.garden", "count": 1, "total": 1},
+    ]
 
 
 def test_projects_as_a_table(in_use: Todo) -> None:
     lines = in_use("projects").stdout.splitlines()
-    assert lines[0].split() == ["project", "open"]
-    assert [line.split() for line in lines[1:]] == [["home", "2"], ["home.garden", "1"]]
+    assert lines[0].split() == ["project", "open", "with", "sub-projects"]
+    assert [line.split() for line in lines[1:]] == [["home", "2", "3"], ["home.garden", "1", "1"]]
+
+
+def test_projects_are_a_tree_with_parents_in_use_only_through_their_sub_projects(
+    todo: Todo,
+) -> None:
+    for title, project in [
+        ("shed", "home.garden.shed"),
+        ("beds", "home.garden"),
+        ("tiles", "home.kitchen"),
+        ("dash", "home-x"),  # sorts before home.garden as text; not inside home
+        ("box", "attic.box"),
+        ("file", "work"),
+    ]:
+        add(todo, title, f"project:{project}")
+    add(todo, "beds again", "project:home.garden")
+    assert todo("projects", "--json").json() == [
+        {"name": "attic", "count": 0, "total": 1},
+        {"name": "attic.box", "count": 1, "total": 1},
+        {"name": "home", "count": 0, "total": 4},
+        {"name": "home.garden", "count": 2, "total": 3},
+        {"name": "home.garden.shed", "count": 1, "total": 1},
+        {"name": "home.kitchen", "count": 1, "total": 1},
+        {"name": "home-x", "count": 1, "total": 1},
+        {"name": "work", "count": 1, "total": 1},
+    ]
+    # The same tasks `list project:home` shows.
+    assert len(listed(todo, "project:home")) == 4
 
 
 def test_tags_and_projects_with_none_in_use(todo: Todo) -> None:
@@ -1391,7 +1421,7 @@ def test_tags_and_projects_with_none_in_use(todo: Todo) -> None:
 def test_another_users_tags_and_projects_never_show(in_use: Todo) -> None:
     bob = in_use.as_user("bob")
     assert bob("tags", "--json").json() == [{"name": "bobtag", "count": 1}]
-    assert bob("projects", "--json").json() == [{"name": "bobproject", "count": 1}]
+    assert bob("projects", "--json").json() == [{"name": "bobproject", "count": 1, "total": 1}]
 
 
 def test_another_users_tasks_never_match_a_filter(in_use: Todo) -> None:

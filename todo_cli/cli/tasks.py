@@ -782,15 +782,25 @@ def _counted(found: list[Counted], json: bool, prefix: str, noun: str) -> None:
     from todo_cli.output import render
     from todo_cli.output.table import Column, Table
 
+    with_total = noun == "project"
     if json:
-        render.write_json([{"name": c.name, "count": c.count} for c in found])
+        render.write_json(
+            [
+                {"name": c.name, "count": c.count} | ({"total": c.total} if with_total else {})
+                for c in found
+            ]
+        )
         return
     if not found:
         render.tell(f"no {noun}s on open tasks")
         return
-    table = Table([Column(noun), Column("open", align="right")])
+    columns = [Column(noun), Column("open", align="right")]
+    if with_total:
+        columns.append(Column("with sub-projects", align="right"))
+    table = Table(columns)
     for counted in found:
-        table.add([f"{prefix}{counted.name}", str(counted.count)])
+        cells = [f"{prefix}{counted.name}", str(counted.count)]
+        table.add([*cells, str(counted.total)] if with_total else cells)
     table.write()
 
 
@@ -810,6 +820,10 @@ def tags_(ctx: typer.Context, json: Json = False) -> None:
 @app.command()
 def projects(ctx: typer.Context, json: Json = False) -> None:
     """List the projects of your open tasks, with how many tasks are in each.
+
+    A project's sub-projects (home.garden in home) follow it; the last column
+    counts their tasks too, as `todo list project:home` lists them. A project
+    in use only through its sub-projects is listed with 0 of its own.
 
     \b
     Example:

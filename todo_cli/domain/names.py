@@ -57,3 +57,24 @@ def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
     if len(found) > TAGS_PER_TASK_MAX:
         raise ValueError(f"{len(found)} tags, a task has at most {TAGS_PER_TASK_MAX}")
     return tuple(sorted(found))
+
+
+def project_tree(counts: Iterable[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    """Projects in use as a tree: (name, own count, count with sub-projects), parents first.
+
+    A parent in use only through its sub-projects is there with its own count
+    0 (``project:home`` matches home.garden too, so `home` is a project in use).
+    Siblings sort by name, each followed by its sub-projects.
+    """
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for name, count in counts:
+        own[name] = own.get(name, 0) + count
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):
+            ancestor = ".".join(parts[:depth])
+            total[ancestor] = total.get(ancestor, 0) + count
+    return [
+        (name, own.get(name, 0), total[name])
+        for name in sorted(total, key=lambda name: name.split("."))
+    ]

@@ -306,6 +306,8 @@ class Counted:
 
     name: str
     count: int
+    # A project: its open tasks and those of its sub-projects.
+    total: int | None = None
 
 
 class TaskRepository:

@@ -373,8 +373,13 @@ def tags(settings: Settings) -> list[Counted]:
 
 
 def projects(settings: Settings) -> list[Counted]:
+    """Projects of the open tasks, as a tree: each with its sub-projects' tasks counted too."""
+    from todo_cli.domain.names import project_tree
+
     with transaction(settings, read_only=True) as conn:
-        return TaskRepository(conn, acting_user(conn)).projects()
+        found = TaskRepository(conn, acting_user(conn)).projects()
+    tree = project_tree((counted.name, counted.count) for counted in found)
+    return [Counted(name, own, total) for name, own, total in tree]
 
 
 def completions(
