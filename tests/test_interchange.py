@@ -370,6 +370,17 @@ def test_a_row_written_outside_todo_in_other_forms_is_exported_as_todo_reads_it(
     document = json.loads(exported)
     assert titled(document, "Pay rent")["created_at"] == "2026-11-20T10:00:00.000000Z"
     assert titled(document, "Old chore", completed=True)["id"].islower()
+    # A note's time with a space for the T (as SQLite's datetime() writes it).
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        conn.execute(
+            "UPDATE task_notes SET created_at = '2026-11-20 08:00:00.000000' "
+            "WHERE text = 'organic, if they have it'"
+        )
+    assert sorted(_written_by_the_database(url)) == ["database"] * 6 + ["task"] * 3
+    exported = export_bytes(todo, tmp_path)
+    assert exported == _export_the_usual_way(url)
+    milk = titled(json.loads(exported), "Buy milk")
+    assert milk["notes"][0]["created_at"] == "2026-11-20T08:00:00.000000Z"
 
 
 def test_a_filtered_export_written_by_the_database_is_the_same_filtered_export(
