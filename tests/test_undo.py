@@ -204,9 +204,34 @@ def test_history_of_a_deleted_task_is_found_by_its_number_and_by_its_id(todo: To
     assert "todo add 'Find the wallet' dep:1" in out
     assert "    deleted\n" in out.split("todo delete 2 --yes")[1]
     assert ok(todo, "history", task_id).stdout == out
+    assert ok(todo, "history", task_id[:13]).stdout == out  # a prefix, dash and all
+    assert ok(todo, "history", task_id.replace("-", "")[:10]).stdout == out
     assert todo("history", "3").exit_code == 1  # never a task: still not found
     other = todo.as_user("bob")
     assert other("history", "2").exit_code == 1  # nor another user's deleted task
+
+
+def test_history_by_an_id_prefix_that_two_deleted_tasks_share_is_ambiguous(todo: Todo) -> None:
+    import json
+
+    first, second = "abcd1111-0000-4000-8000-000000000001", "abcd2222-0000-4000-8000-000000000002"
+    exported = [
+        {"id": task_id, "title": title, "completed": False}
+        | {"created_at": "2026-11-20T08:00:00.000000Z", "updated_at": "2026-11-20T08:00:00.000000Z"}
+        for task_id, title in ((first, "Buy milk"), (second, "Find the wallet"))
+    ]
+    ok(todo, "import", "-", input=json.dumps(exported))
+    ok(todo, "delete", first, second, "--yes")
+    result = todo("history", "abcd")
+    assert result.exit_code == 1
+    assert "'abcd' matches several deleted tasks: #2 (abcd2222), #1 (abcd1111)" in result.stderr
+    assert "nothing" not in result.stdout
+    assert (
+        ok(todo, "history", "abcd2", "--json").json()
+        == ok(todo, "history", second, "--json").json()
+    )
+    assert ok(todo, "history", "abcd1").stdout == ok(todo, "history", first).stdout
+    assert todo("history", "abcd3").exit_code == 1
 
 
 def test_history_of_a_task_takes_limit_as_its_latest_changes(todo: Todo) -> None:

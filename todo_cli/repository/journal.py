@@ -90,6 +90,13 @@ class Plan:
         return not (self.removed or self.reverted or self.restored)
 
 
+def _dashed_prefix(prefix: str) -> str:
+    """Hex digits of a UUID's start as the UUID's text has them (dashes after 8, 12, 16, 20)."""
+    cuts = [cut for cut in (8, 12, 16, 20) if cut < len(prefix)]
+    parts = [prefix[start:end] for start, end in zip([0, *cuts], [*cuts, None], strict=True)]
+    return "-".join(parts)
+
+
 def _image(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -293,31 +300,50 @@ class JournalRepository:
             )
             yield operation, self._change(row)
 
-    def deleted_task(self, number: int | None, task_id: UUID | None) -> tuple[UUID, int] | None:
-        """The user's task deleted holding `number` (or with id `task_id`), as the journal
-        tells it: its id and number, the latest such delete first; None when not known."""
+    def deleted_task(
+        self, number: int | None, task_id: UUID | None, prefix: str | None = None
+    ) -> tuple[UUID, int] | None:
+        """The user's task deleted holding `number` (or with id `task_id`, or the one
+        deleted task whose id starts with the hex digits `prefix`), as the journal tells
+        it: its id and number, the latest such delete first; None when not known.
+
+        Raises AmbiguousReference when deleted tasks of several ids match `prefix`.
+        """
         from sqlalchemy import select
 
         if task_id is not None:
             found = journal.c.row_key == self._key_text([task_id])
         elif number is not None:
             found = self._held_number() == number
+        elif prefix is not None:
+            # The key is JSON text of the id: hex (SQLite) or dashed (PostgreSQL).
+            typed = prefix if self._sqlite else _dashed_prefix(prefix)
+            found = journal.c.row_key.startswith(f'["{typed}', autoescape=True)
         else:
             return None
-        row = self.conn.execute(
+        rows = self.conn.execute(
             select(journal.c.row_key, journal.c.before)
             .join(operations, operations.c.id == journal.c.operation_id)
             .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
             .where(found)
             .order_by(journal.c.id.desc())
-            .limit(1)
-        ).first()
-        if row is None:
-            return None
-        image = _image(row.before)
-        if image is None:
-            return None
-        return UUID(str(json.loads(row.row_key)[0])), int(image["number"])
+            .limit(1 if prefix is None else None)
+        ).all()
+        latest: dict[UUID, int] = {}
+        for row in rows:
+            image = _image(row.before)
+            if image is not None:
+                latest.setdefault(UUID(str(json.loads(row.row_key)[0])), int(image["number"]))
+        if len(latest) > 1:
+            from todo_cli.errors import AmbiguousReference
+
+            shown = ", ".join(f"#{n} ({str(i)[:8]})" for i, n in list(latest.items())[:5])
+            more = " and more" if len(latest) > 5 else ""
+            raise AmbiguousReference(
+                f"{prefix!r} matches several deleted tasks: {shown}{more}",
+                hint="give more digits or the number",
+            )
+        return next(iter(latest.items()), None)
 
     def deleted_holders(self, numbers: Sequence[int]) -> dict[int, set[UUID]]:
         """For each of these numbers, the user's tasks deleted while holding it (as far

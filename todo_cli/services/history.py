@@ -43,7 +43,7 @@ def task_history(
             task = tasks.get(ref)
             task_id, number = task.id, task.number
         except NotFound:
-            deleted = journal.deleted_task(ref.number, ref.uuid)
+            deleted = journal.deleted_task(ref.number, ref.uuid, ref.prefix)
             if deleted is None:
                 raise
             task_id, number = deleted
