@@ -680,7 +680,7 @@ def export(
 
 
 def _encoded(exported: Iterator[tuple[str, str | None] | Task]) -> Iterator[str]:
-    """Our JSON objects from what SQLite wrote (or a task it left to us)."""
+    """Our JSON objects from what the database wrote (or a task it left to us)."""
     from todo_cli.formats import owned
 
     for item in exported:
