@@ -337,6 +337,10 @@ def _fill_odd(todo: Todo) -> None:
         attributes={"z": {"b": 1, "a": [1.5, "é", None]}, "a": 1e-07, "m": True},
     )
     ok(todo("import", "-", input=json.dumps([odd])))
+    # Two dependencies, given in the order opposite to their ids'.
+    others = [t for t in tasks(todo) if not t["completed"] and t["id"] != odd["id"]]
+    ids = sorted((t["id"], t["number"]) for t in others)[:2]
+    ok(todo("edit", odd["id"], f"dep:{ids[1][1]},{ids[0][1]}"))
 
 
 def test_the_export_the_database_writes_is_the_export_made_from_the_tasks(
@@ -350,6 +354,7 @@ def test_the_export_the_database_writes_is_the_export_made_from_the_tasks(
     assert odd_task["tags"] == ["Zebra", "apple", "zeta", "Élan"]
     assert [note["text"][0] for note in odd_task["notes"]] == ["e", "a", "b"]
     assert list(odd_task["attributes"]) == ["a", "m", "z"]
+    assert len(odd_task["depends"]) == 2
 
 
 def test_a_row_written_outside_todo_in_other_forms_is_exported_as_todo_reads_it(

@@ -25,7 +25,7 @@ from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Row
+    from sqlalchemy import Connection, Row, Table
     from sqlalchemy.sql.elements import ColumnElement
 
 Status = Literal["open", "done", "all"]
@@ -132,13 +132,6 @@ def _postgresql_export_object() -> str:
 
 
 _POSTGRESQL_EXPORT_OBJECT = _postgresql_export_object()
-
-
-def case_true_false(column: Any) -> ColumnElement[Any]:
-    """JSON's true or false for a stored boolean."""
-    from sqlalchemy import case
-
-    return case((column.is_(True), "true"), else_="false")
 
 
 # --- reading rows back as Tasks ---------------------------------------------------
@@ -861,7 +854,7 @@ class TaskRepository:
             yield row[0], row[1]  # a plain tuple: the caller tells it from a Task
 
     def _exported_by_sqlite(self, query: TaskQuery) -> Iterator[tuple[str, str | None] | Task]:
-        from sqlalchemy import Integer, String, and_, func, literal, or_, select, type_coerce
+        from sqlalchemy import Integer, String, and_, case, func, literal, or_, select, type_coerce
 
         def text(column: Any) -> ColumnElement[Any]:
             return type_coerce(column, String)  # as stored: no conversion on the way out
@@ -891,38 +884,27 @@ class TaskRepository:
         def is_integer(column: Any) -> ColumnElement[Any]:
             return func.typeof(column).in_(["integer", "null"])
 
-        def ordered_array(value: Any, source: Any) -> ColumnElement[Any]:
+        def ordered_array(
+            item: Callable[[Any], ColumnElement[Any]], child: Table, *columns: Any
+        ) -> ColumnElement[Any]:
+            """The task's rows of `child` as a JSON array of `item`, sorted by `columns`."""
+            rows = (
+                select(*columns)
+                .where(child.c.task_id == tasks.c.id)
+                .correlate(tasks)
+                .order_by(*columns)
+                .subquery()
+            )
             # json_group_array keeps the order of a subquery that sorts.
-            return select(func.json_group_array(value)).select_from(source).scalar_subquery()
+            return select(func.json_group_array(item(rows.c))).scalar_subquery()
 
-        tags = (
-            select(task_tags.c.tag)
-            .where(task_tags.c.task_id == tasks.c.id)
-            .correlate(tasks)
-            .order_by(task_tags.c.tag)
-            .subquery()
-        )
-        notes = (
-            select(task_notes.c.created_at, task_notes.c.text)
-            .where(task_notes.c.task_id == tasks.c.id)
-            .correlate(tasks)
-            .order_by(task_notes.c.created_at, task_notes.c.text)
-            .subquery()
-        )
-        depends = (
-            select(task_dependencies.c.depends_on_id)
-            .where(task_dependencies.c.task_id == tasks.c.id)
-            .correlate(tasks)
-            .order_by(task_dependencies.c.depends_on_id)
-            .subquery()
-        )
         # Without the id, which comes as stored: dashed and checked in Python,
         # which does both faster than SQLite's string functions.
         obj = func.json_object(
             "number", tasks.c.number,
             "title", tasks.c.title,
             "description", tasks.c.description,
-            "completed", func.json(case_true_false(tasks.c.completed)),
+            "completed", func.json(case((tasks.c.completed.is_(True), "true"), else_="false")),
             "completed_at", instant(tasks.c.completed_at),
             "created_at", instant(tasks.c.created_at),
             "updated_at", instant(tasks.c.updated_at),
@@ -930,26 +912,26 @@ class TaskRepository:
             "due", instant(tasks.c.due),
             "wait", instant(tasks.c.wait),
             "project", tasks.c.project,
-            "tags", ordered_array(tags.c.tag, tags),
+            "tags", ordered_array(lambda c: c.tag, task_tags, task_tags.c.tag),
             "notes", ordered_array(
-                func.json_object(
-                    "created_at", instant(notes.c.created_at), "text", notes.c.text
-                ),
-                notes,
+                lambda c: func.json_object("created_at", instant(c.created_at), "text", c.text),
+                task_notes, task_notes.c.created_at, task_notes.c.text,
             ),
-            "depends", ordered_array(dashed(depends.c.depends_on_id), depends),
+            "depends", ordered_array(
+                lambda c: dashed(c.depends_on_id),
+                task_dependencies, task_dependencies.c.depends_on_id,
+            ),
             "recur", tasks.c.recur,
             "series_id", dashed(tasks.c.series_id),
             "recur_anchor", instant(tasks.c.recur_anchor),
             "recur_index", tasks.c.recur_index,
         )  # fmt: skip
-        odd_children = [
-            select(literal(1)).where(~is_text(task_tags.c.tag)),
-            select(literal(1)).where(
-                ~is_instant(task_notes.c.created_at, nullable=False) | ~is_text(task_notes.c.text)
-            ),
-            select(literal(1)).where(~is_id(task_dependencies.c.depends_on_id)),
-        ]
+        odd_children = {
+            task_tags: ~is_text(task_tags.c.tag),
+            task_notes: ~is_instant(task_notes.c.created_at, nullable=False)
+            | ~is_text(task_notes.c.text),
+            task_dependencies: ~is_id(task_dependencies.c.depends_on_id),
+        }
         vouched = and_(
             is_id(tasks.c.series_id, nullable=True),
             func.typeof(tasks.c.number) == "integer",
@@ -961,12 +943,14 @@ class TaskRepository:
         # Tags, notes and dependencies are checked row by row only when some
         # odd one exists at all: one look at each table first, not three
         # subqueries for every task.
-        if self.conn.execute(select(or_(*(odd.exists() for odd in odd_children)))).scalar():
-            owner = [tasks.c.id == child.c.task_id for child in (task_tags, task_notes)]
-            owner.append(tasks.c.id == task_dependencies.c.task_id)
+        anywhere = [select(literal(1)).where(odd).exists() for odd in odd_children.values()]
+        if self.conn.execute(select(or_(*anywhere))).scalar():
             vouched = and_(
                 vouched,
-                *(~odd.where(mine).exists() for odd, mine in zip(odd_children, owner, strict=True)),
+                *(
+                    ~select(literal(1)).where(child.c.task_id == tasks.c.id, odd).exists()
+                    for child, odd in odd_children.items()
+                ),
             )
         stmt = self._filtered(
             select(obj, text(tasks.c.attributes), vouched, text(tasks.c.id)), query
