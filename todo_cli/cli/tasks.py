@@ -778,11 +778,13 @@ def delete(ctx: typer.Context, refs: Selector, yes: Yes = False, json: Json = Fa
     tasks.delete(settings(ctx), selection, confirm=None if yes else confirm, report=deleted)
 
 
-def _counted(found: list[Counted], json: bool, prefix: str, noun: str) -> None:
+def _counted(
+    found: list[Counted], json: bool, prefix: str, noun: str, *, with_total: bool = False
+) -> None:
+    """Names in use with their counts; `with_total`: and with their sub-projects' (projects)."""
     from todo_cli.output import render
     from todo_cli.output.table import Column, Table
 
-    with_total = noun == "project"
     if json:
         render.write_json(
             [
@@ -831,4 +833,4 @@ def projects(ctx: typer.Context, json: Json = False) -> None:
     """
     from todo_cli.services import tasks
 
-    _counted(tasks.projects(settings(ctx)), json, "", "project")
+    _counted(tasks.projects(settings(ctx)), json, "", "project", with_total=True)
