@@ -335,14 +335,10 @@ class JournalRepository:
             if image is not None:
                 latest.setdefault(UUID(str(json.loads(row.row_key)[0])), int(image["number"]))
         if len(latest) > 1:
-            from todo_cli.errors import AmbiguousReference
+            from todo_cli.repository.refs import ambiguous
 
-            shown = ", ".join(f"#{n} ({str(i)[:8]})" for i, n in list(latest.items())[:5])
-            more = " and more" if len(latest) > 5 else ""
-            raise AmbiguousReference(
-                f"{prefix!r} matches several deleted tasks: {shown}{more}",
-                hint="give more digits or the number",
-            )
+            candidates = [(number, task) for task, number in latest.items()]
+            raise ambiguous(str(prefix), "deleted tasks", candidates)
         return next(iter(latest.items()), None)
 
     def deleted_holders(self, numbers: Sequence[int]) -> dict[int, set[UUID]]:

@@ -117,12 +117,7 @@ def resolve(
                 .limit(_MAX_CANDIDATES + 1)
             ).all()
             if len(matches) > 1:
-                shown = ", ".join(f"#{m.number} ({str(m.id)[:8]})" for m in matches[:5])
-                more = " and more" if len(matches) > _MAX_CANDIDATES else ""
-                raise AmbiguousReference(
-                    f"{ref.raw!r} matches several {noun}s: {shown}{more}",
-                    hint="give more digits or the number",
-                )
+                raise ambiguous(ref.raw, f"{noun}s", [(m.number, m.id) for m in matches])
             row = matches[0] if matches else None
         if row is None:
             raise NotFound(f"no {noun} {ref.raw!r}", hint=f"see `todo {_list_cmd(noun)}`")
@@ -130,6 +125,15 @@ def resolve(
             seen.add(row.id)
             found.append(row)
     return found
+
+
+def ambiguous(raw: str, nouns: str, matches: Sequence[tuple[int, UUID]]) -> AmbiguousReference:
+    """The error for a prefix that several rows share: the first few, by number and id."""
+    shown = ", ".join(f"#{number} ({str(row_id)[:8]})" for number, row_id in matches[:5])
+    more = " and more" if len(matches) > _MAX_CANDIDATES else ""
+    return AmbiguousReference(
+        f"{raw!r} matches several {nouns}: {shown}{more}", hint="give more digits or the number"
+    )
 
 
 def _list_cmd(noun: str) -> str:
