@@ -219,7 +219,8 @@ def _kept_in_the_metadata(name: str | None, kind: str, _parent: object) -> bool:
     if kind == "table":
         return "_fts" not in name
     if kind == "column":
-        return name != "search_vector"
+        # SQLite's stored tag counts are derived too (db.schema.TAG_COUNT).
+        return name not in ("search_vector", "tag_count")
     if kind == "index":
         return name not in ("ix_messages_search", "ix_conversations_search")
     return True

@@ -373,10 +373,15 @@ TASKS_FOR_PLANS = 20_000
 
 def _debug_statement(stderr: str) -> tuple[str, Any]:
     """The listing's SQL and parameters, as `--debug` logs them (SQLAlchemy's engine log)."""
+    return _debug_statement_of(stderr, "SELECT tasks.id", "task_tags.tag =")
+
+
+def _debug_statement_of(stderr: str, start: str, *containing: str) -> tuple[str, Any]:
+    """The first logged statement that starts so and contains these, with its parameters."""
     prefix = "debug: sqlalchemy.engine.Engine: "
     entries = ("\n" + stderr).split("\n" + prefix)
     for position, entry in enumerate(entries):
-        if entry.startswith("SELECT tasks.id") and "task_tags.tag =" in entry:
+        if entry.startswith(start) and all(part in entry for part in containing):
             logged = entries[position + 1].split("] ", 1)[1].strip()
             # SQLAlchemy logs the parameters as a Python literal (datetimes as constructors).
             parameters = eval(logged, {"__builtins__": {}, "datetime": __import__("datetime")})

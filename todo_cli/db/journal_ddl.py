@@ -169,8 +169,15 @@ def _sqlite_image(row: str, columns: Sequence[str]) -> str:
     return "json_object(" + ", ".join(f"'{c}', {row}.{c}" for c in columns) + ")"
 
 
-def sqlite_triggers(table: str, columns: Sequence[str], key: Sequence[str]) -> list[str]:
-    """The three row triggers of one table on SQLite, each naming every column."""
+def sqlite_triggers(
+    table: str, columns: Sequence[str], key: Sequence[str], *, update_of: bool = False
+) -> list[str]:
+    """The three row triggers of one table on SQLite, each naming every column.
+
+    With ``update_of`` the update trigger fires only for an UPDATE that sets
+    one of these columns: a table with a derived column (the tasks' stored
+    tag count, db.schema) does not journal the database keeping it.
+    """
     opened = (
         "INSERT INTO operations (id, created_at, command, open) "
         "SELECT lower(hex(randomblob(16))), strftime('%Y-%m-%dT%H:%M:%f', 'now'), "
@@ -183,8 +190,11 @@ def sqlite_triggers(table: str, columns: Sequence[str], key: Sequence[str]) -> l
         before = _sqlite_image("OLD", columns) if action != "insert" else "NULL"
         after = _sqlite_image("NEW", columns) if action != "delete" else "NULL"
         row_key = "json_array(" + ", ".join(f"{row}.{c}" for c in key) + ")"
+        event = action.upper()
+        if action == "update" and update_of:
+            event += " OF " + ", ".join(columns)
         statements.append(
-            f"CREATE TRIGGER {trigger_name(table, action)} AFTER {action.upper()} ON {table} "
+            f"CREATE TRIGGER {trigger_name(table, action)} AFTER {event} ON {table} "
             f"BEGIN {opened} "
             "INSERT INTO journal (operation_id, table_name, action, row_key, before, after) "
             f"VALUES ({current}, '{table}', '{action}', {row_key}, {before}, {after}); END"

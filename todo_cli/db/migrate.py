@@ -287,14 +287,17 @@ def _snapshot(conn: Connection) -> dict[str, dict[str, str | None]]:
     """Each table's columns, with their server defaults (as SQL text)."""
     from sqlalchemy import inspect
 
+    from todo_cli.db.schema import SQLITE_DERIVED
+
     inspector = inspect(conn)
     return {
         name: {
             col["name"]: col.get("default")
             for col in inspector.get_columns(name)
-            # A generated column (PostgreSQL's search vectors) is derived from
-            # the others: dropping it loses nothing.
-            if not col.get("computed")
+            # A generated column (PostgreSQL's search vectors) or one the
+            # database keeps (SQLite's tag counts) is derived from the others:
+            # dropping it loses nothing.
+            if not col.get("computed") and col["name"] not in SQLITE_DERIVED.get(name, ())
         }
         for name in inspector.get_table_names()
         # Full-text indexes (SQLite's FTS5 tables) hold no data of their own.

@@ -27,6 +27,7 @@ REVISIONS: Final = (
     "0008",
     "0009",
     "0010",
+    "0011",
 )
 HEAD: Final = REVISIONS[-1]
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
-from todo_cli.db.schema import task_dependencies, task_notes, task_tags, tasks
+from todo_cli.db.schema import TAG_COUNT, task_dependencies, task_notes, task_tags, tasks
 from todo_cli.domain import urgency as weights
 from todo_cli.domain.fields import COLUMN_FIELDS, TASK_FIELDS, Note, Task
 from todo_cli.domain.filters import Filter
@@ -413,8 +413,11 @@ class TaskRepository:
         )
 
     def _tag_count(self) -> ColumnElement[Any]:
-        from sqlalchemy import func, select
+        """The task's number of tags: SQLite keeps it in the row (db.schema.TAG_COUNT)."""
+        from sqlalchemy import Integer, func, literal_column, select
 
+        if self._sqlite:
+            return literal_column(f"tasks.{TAG_COUNT}", Integer)
         return select(func.count()).where(task_tags.c.task_id == tasks.c.id).scalar_subquery()
 
     def _note_list(self) -> ColumnElement[Any]:
