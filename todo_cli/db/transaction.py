@@ -16,7 +16,7 @@ from todo_cli.db import session
 from todo_cli.db.connect import connected
 from todo_cli.db.revisions import HEAD, is_newer, mismatch, read_revision
 from todo_cli.db.url import parse_url
-from todo_cli.repository import journal
+from todo_cli.repository import recording
 
 if TYPE_CHECKING:
     from typing import Any
@@ -71,12 +71,12 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
                 conn.info[_ICU_LOWER] = True
             conn.info["todo_user"] = user
             if not read_only:
-                conn.info["todo_operation"] = journal.begin(
+                conn.info["todo_operation"] = recording.begin(
                     conn, user, settings.command or "todo", datetime.now(UTC)
                 )
             yield conn
             if not read_only:
-                journal.finish(conn)
+                recording.finish(conn)
             txn.commit()
         finally:
             if txn.is_active:

@@ -1,7 +1,8 @@
 """The journal: operations, the row images the database recorded, and undoing one.
 
-Every write transaction opens an operation first (:func:`begin`); triggers in
-the database attach each changed row's images to it (``db.journal_ddl``).
+Every write transaction opens an operation first (``repository.recording``);
+triggers in the database attach each changed row's images to it
+(``db.journal_ddl``).
 Undo works on those images alone, table by table and set-wise, so undoing a
 bulk add of 100,000 tasks is a handful of statements: rows the operation
 added are deleted, rows it changed are set back, rows it deleted come back
@@ -21,8 +22,7 @@ from uuid import UUID
 
 from todo_cli.db import journal_ddl
 from todo_cli.db.schema import PG_SEARCH_VECTORS, SEARCH_VECTOR, journal, metadata, operations
-from todo_cli.domain.ids import new_id
-from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
+from todo_cli.repository.users import user_id_of
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -113,69 +113,6 @@ def _operation(row: Any) -> Operation:
         undone_by=row.undone_by,
         undoes_number=getattr(row, "undoes_number", None),
     )
-
-
-def begin(conn: Connection, user: str, command: str, now: datetime) -> UUID:
-    """Open the operation a write transaction's changes are recorded under.
-
-    On PostgreSQL one statement makes the user if missing, takes the next
-    operation number and stamps the transaction id the triggers look for.
-    """
-    from sqlalchemy import Text, cast, func, literal, select
-
-    operation_id = new_id()
-    if conn.dialect.name == "postgresql":
-        user_row = upsert_taking_numbers("postgresql", user, "operation_counter", 1, now).cte("u")
-        source = select(
-            literal(operation_id, operations.c.id.type),
-            user_row.c.id,
-            user_row.c.operation_counter,
-            literal(now, operations.c.created_at.type),
-            literal(command, operations.c.command.type),
-            func.txid_current(),
-        )
-        columns = ["id", "user_id", "number", "created_at", "command", "txid"]
-        # The same statement names the operation for the journal's triggers
-        # (revision 0010): they honour the name for this transaction's id only.
-        named = func.set_config("todo.operation", cast(operations.c.id, Text), True)
-        conn.execute(operations.insert().from_select(columns, source).returning(named))
-        return operation_id
-    user_id, number = take_numbers(conn, user, "operation_counter", 1, now)
-    conn.execute(
-        operations.insert().values(
-            id=operation_id,
-            user_id=user_id,
-            number=number,
-            created_at=now,
-            command=command,
-            open=True,
-        )
-    )
-    return operation_id
-
-
-def finish(conn: Connection) -> None:
-    """SQLite: the operation is written; later writes belong to another."""
-    from sqlalchemy import update
-
-    if conn.dialect.name == "sqlite":
-        conn.execute(update(operations).where(operations.c.open.is_(True)).values(open=False))
-
-
-def discard_if_empty(conn: Connection) -> None:
-    """Drop this transaction's operation when nothing was recorded under it.
-
-    For commands that know they may have changed nothing (an import of what is
-    already here): an empty operation would only use up a number. Its number
-    stays unused, as an undone add's task numbers do.
-    """
-    from sqlalchemy import delete, exists, select
-
-    operation_id = conn.info.get("todo_operation")
-    if operation_id is None:
-        return
-    recorded = exists(select(journal.c.id).where(journal.c.operation_id == operation_id))
-    conn.execute(delete(operations).where(operations.c.id == operation_id, ~recorded))
 
 
 class JournalRepository:
@@ -684,6 +621,4 @@ __all__ = [
     "Operation",
     "Plan",
     "Summary",
-    "begin",
-    "finish",
 ]

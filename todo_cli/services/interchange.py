@@ -296,9 +296,9 @@ def import_tasks(
                 positions=batch.positions,
             )
             if not (result.added or result.updated):
-                from todo_cli.repository import journal
+                from todo_cli.repository import recording
 
-                journal.discard_if_empty(conn)
+                recording.discard_if_empty(conn)
             if dry_run:
                 raise _DryRun(result)
             return deliver(report, result)
