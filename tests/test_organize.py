@@ -734,6 +734,61 @@ def test_list_without_a_one_letter_tag(todo: Todo) -> None:
     assert numbers(todo, "-t") == [2]
 
 
+@pytest.mark.parametrize("tag", ["a", "s", "r", "f", "n", "h"])
+def test_list_without_a_tag_that_is_also_a_short_option(todo: Todo, tag: str) -> None:
+    """`list -a` is --all (and -s, -r, -f, -n, -h options too): --without names the tag."""
+    add(todo, "tagged", f"+{tag}")
+    add(todo, "other", "+x")
+    add(todo, "both", f"+{tag}", "+x")
+    assert numbers(todo, "--without", tag, "--sort", "number") == [2]
+    assert numbers(todo, "+x", "--without", tag) == [2]
+    assert numbers(todo, "--without", tag, "--without", "x") == []
+    # Options go before --: after it, a word is text to search for.
+    searched = todo("list", "--json", "--without", "x", "--", "tagged")
+    assert searched.exit_code == 0, searched.stderr
+    assert [task["number"] for task in searched.json()] == [1]
+
+
+def test_done_reopen_and_delete_take_without_as_a_filter(todo: Todo) -> None:
+    add(todo, "one", "+a")
+    add(todo, "two", "+b")
+    add(todo, "three", "+a", "+b")
+    done = todo("done", "--without", "a")
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "completed 1 task"
+    assert numbers(todo, "--done") == [2]
+    assert todo("reopen", "--without", "a").exit_code == 0
+    assert numbers(todo, "--done") == []
+    refused = todo("delete", "--without", "b")
+    assert refused.exit_code == 2
+    assert "#1 one" in refused.stderr
+    assert sorted(numbers(todo)) == [1, 2, 3]
+    assert todo("delete", "--without", "b", "--yes").exit_code == 0
+    assert sorted(numbers(todo)) == [2, 3]
+    exported = todo("export", "--without", "a")
+    assert exported.exit_code == 0, exported.stderr
+    assert [task["number"] for task in exported.json()] == [2]
+
+
+@pytest.mark.parametrize("tag", ["", "1st", "+a", "-a", "a b"])
+def test_without_a_word_that_is_no_tag_is_exit_2_naming_it(todo: Todo, tag: str) -> None:
+    add(todo, "keep", "+a")
+    for command in (["list"], ["done"], ["delete", "--yes"]):
+        result = todo(*command, "--without", tag)
+        assert result.exit_code == 2, (command, result.stderr)
+        assert f"--without {tag!r}" in result.stderr
+    assert numbers(todo) == [1]
+
+
+@pytest.mark.parametrize("command", ["done", "reopen", "delete"])
+def test_a_command_given_no_tasks_says_which_is_missing(todo: Todo, command: str) -> None:
+    add(todo, "keep")
+    result = todo(command)
+    assert result.exit_code == 2
+    assert "give task references or a filter" in result.stderr
+    assert numbers(todo) == [1]
+
+
 def test_list_double_dash_makes_the_rest_words_to_search_for(todo: Todo) -> None:
     add(todo, "pay -x rent")
     add(todo, "other")

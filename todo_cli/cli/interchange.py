@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from todo_cli.cli.app import app, settings
-from todo_cli.cli.options import Json, WordsCommand, unmark
+from todo_cli.cli.options import Json, Without, WordsCommand, unmark
 
 if TYPE_CHECKING:
     from todo_cli.services.interchange import Imported
@@ -48,6 +48,7 @@ def export(
     all_: Annotated[
         bool, typer.Option("--all", "-a", help="Completed tasks too (open ones always).")
     ] = False,
+    without: Without = None,
 ) -> None:
     """Export your tasks: a backup that imports back as it was, or for another tool.
 
@@ -67,7 +68,7 @@ def export(
     query = TaskQuery(
         status="all" if all_ else "open",
         waiting="include",
-        filter=_filter(unmark(terms)),
+        filter=_filter(unmark(terms), without),
         sort="number",
     )
     with progress("exporting") as advance:

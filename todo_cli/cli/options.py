@@ -16,6 +16,16 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (errors
 Yes = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask; needed when stdin is not a terminal.")
 ]
+Without = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--without",
+        metavar="TAG",
+        help="Only tasks without TAG (repeatable): -TAG, for a tag that is also a short "
+        "option (-a, -n...).",
+        show_default=False,
+    ),
+]
 Limit = Annotated[
     int | None,
     typer.Option(

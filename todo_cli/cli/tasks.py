@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli.cli.app import app, settings
-from todo_cli.cli.options import Json, Limit, WordsCommand, Yes, ask, unmark
+from todo_cli.cli.options import Json, Limit, Without, WordsCommand, Yes, ask, unmark
 from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ Refs = Annotated[
     ),
 ]
 Selector = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(
         metavar="REF...|FILTER...",
         help="Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter (+tag, pri:H, ...).",
@@ -76,7 +76,7 @@ Selector = Annotated[
     ),
 ]
 DoneSelector = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(
         metavar="REF...|FILTER...",
         help="Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter (+tag, pri:H, ...).",
@@ -405,11 +405,11 @@ def add(
     tasks.add(settings(ctx), new, depends=waits_on, report=added)
 
 
-def _filter(terms: list[str]) -> Filter:
+def _filter(terms: list[str], without: list[str] | None = None) -> Filter:
     from todo_cli.domain.filters import parse_filter
 
     now, tz = _clock()
-    return parse_filter(terms, now=now, tz=tz)
+    return parse_filter(terms, now=now, tz=tz, without=without or ())
 
 
 @app.command("list", cls=WordsCommand)
@@ -441,6 +441,7 @@ def list_(
             help="Only tasks whose title, description or notes contain TEXT (any case).",
         ),
     ] = None,
+    without: Without = None,
     limit: Limit = None,
     sort: Annotated[
         Sort, typer.Option("--sort", help="Order by this (urgency: highest first).")
@@ -476,7 +477,7 @@ def list_(
     output = Format.json if json else fmt or Format.table
     status: Status = "all" if all_ else "done" if done else "open"
     shown: Waiting = "only" if waiting else "include" if (all_ or done) else "hide"
-    wanted = _filter(unmark(terms))
+    wanted = _filter(unmark(terms), without)
     query = TaskQuery(
         status=status,
         waiting=shown,
@@ -503,21 +504,35 @@ def _due_text(task: Task) -> str:
     return local_text(task.due, _clock()[1]) if task.due else "-"
 
 
-def _selection(args: list[str]) -> list[TaskRef] | Filter:
-    """References, or (when any word is a filter term) a filter."""
+def _selection(
+    ctx: typer.Context, args: list[str] | None, without: list[str] | None
+) -> list[TaskRef] | Filter:
+    """References, or (when any word is a filter term, or --without) a filter."""
     from todo_cli.domain.filters import is_filter_term
     from todo_cli.repository.refs import parse_refs
 
-    if any(is_filter_term(arg) for arg in args):
-        return _filter(args)
-    return parse_refs(args, "task")
+    words = unmark(args)
+    if without or any(is_filter_term(word) for word in words):
+        return _filter(words, without)
+    if not words:
+        raise InvalidUsage(
+            "which tasks? give task references or a filter",
+            hint=f"e.g. `{ctx.command_path} 3` or `{ctx.command_path} +errand`",
+        )
+    return parse_refs(words, "task")
 
 
-def _set_completed(ctx: typer.Context, args: list[str], completed: bool, json: bool) -> None:
+def _set_completed(
+    ctx: typer.Context,
+    args: list[str] | None,
+    without: list[str] | None,
+    completed: bool,
+    json: bool,
+) -> None:
     from todo_cli.output import render
     from todo_cli.services import tasks
 
-    selection = _selection(unmark(args))
+    selection = _selection(ctx, args, without)
     by_filter = not isinstance(selection, list)
 
     def changed(completion: Completion) -> None:
@@ -552,7 +567,9 @@ def _set_completed(ctx: typer.Context, args: list[str], completed: bool, json: b
 
 
 @app.command(cls=WordsCommand)
-def done(ctx: typer.Context, refs: Selector, json: Json = False) -> None:
+def done(
+    ctx: typer.Context, refs: Selector = None, without: Without = None, json: Json = False
+) -> None:
     """Mark tasks done (already done is fine), by reference or by filter.
 
     \b
@@ -561,18 +578,20 @@ def done(ctx: typer.Context, refs: Selector, json: Json = False) -> None:
       todo done 3 '#4' 1a2b3c
       todo done +errand               # every open task tagged errand
     """
-    _set_completed(ctx, refs, True, json)
+    _set_completed(ctx, refs, without, True, json)
 
 
 @app.command(cls=WordsCommand)
-def reopen(ctx: typer.Context, refs: DoneSelector, json: Json = False) -> None:
+def reopen(
+    ctx: typer.Context, refs: DoneSelector = None, without: Without = None, json: Json = False
+) -> None:
     """Mark done tasks open again, by reference or by filter.
 
     \b
     Example:
       todo reopen 3
     """
-    _set_completed(ctx, refs, False, json)
+    _set_completed(ctx, refs, without, False, json)
 
 
 @app.command()
@@ -742,7 +761,13 @@ def _naming(targets: list[Task]) -> str:
 
 
 @app.command(cls=WordsCommand)
-def delete(ctx: typer.Context, refs: Selector, yes: Yes = False, json: Json = False) -> None:
+def delete(
+    ctx: typer.Context,
+    refs: Selector = None,
+    without: Without = None,
+    yes: Yes = False,
+    json: Json = False,
+) -> None:
     """Delete tasks for good, by reference or by filter (asks first; --yes when not on a terminal).
 
     Answering no deletes nothing and is not an error (exit 0).
@@ -755,7 +780,7 @@ def delete(ctx: typer.Context, refs: Selector, yes: Yes = False, json: Json = Fa
     from todo_cli.output import render
     from todo_cli.services import tasks
 
-    selection = _selection(unmark(refs))
+    selection = _selection(ctx, refs, without)
 
     def confirm(targets: list[Task]) -> bool:
         count = f"{len(targets)} tasks: " if len(targets) > 1 else ""

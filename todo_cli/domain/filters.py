@@ -88,9 +88,21 @@ def is_filter_term(word: str) -> bool:
 FILTER_TERMS_MAX = 64
 
 
-def parse_filter(terms: Sequence[str], *, now: datetime, tz: tzinfo) -> Filter:
+def parse_filter(
+    terms: Sequence[str], *, now: datetime, tz: tzinfo, without: Sequence[str] = ()
+) -> Filter:
+    """The filter the terms say; `without` are tags given by name (`--without TAG`).
+
+    `--without a` is `-a` for a tag that a command's short option would take
+    (`list -a` is `--all`): each is checked as a tag, then taken as that term,
+    first, so that a `--` among the terms leaves it a tag.
+    """
     from todo_cli.domain.dates import When, local_date, parse_when
 
+    for tag in without:
+        if not NAME.fullmatch(tag):
+            raise InvalidInput(f"--without {tag!r}: {NAME_RULE}", hint=_HINT)
+    terms = [*(f"-{tag}" for tag in without), *terms]
     if len(terms) > FILTER_TERMS_MAX:
         raise InvalidInput(
             f"a filter of {len(terms):,} terms is more than {FILTER_TERMS_MAX}",
