@@ -357,6 +357,29 @@ def test_the_export_the_database_writes_is_the_export_made_from_the_tasks(
     assert len(odd_task["depends"]) == 2
 
 
+def test_a_long_export_streamed_is_the_same_export(
+    todo: Todo, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list longer than STREAM_THRESHOLD streams; on PostgreSQL it is asked for by
+    another statement (each list of every task joined in, not a subquery a task)."""
+    from todo_cli.domain.filters import Filter
+    from todo_cli.repository import tasks as repository
+
+    _fill_odd(todo)
+    bob = todo.as_user("bob")
+    ok(bob("add", "Bob's errand", "+errand", "+zzz"))
+    ok(bob("note", "1", "not alice's"))
+    short = export_bytes(todo, tmp_path)
+    errands = export_bytes(todo, tmp_path, "+errand")
+    monkeypatch.setattr(repository, "STREAM_THRESHOLD", 2)
+    assert export_bytes(todo, tmp_path) == short
+    assert export_bytes(todo, tmp_path, "+errand") == errands
+    assert short == _export_the_usual_way(todo.url)
+    assert errands == _export_the_usual_way(todo.url, Filter(with_tags=("errand",)))
+    assert b"zzz" not in short
+    assert b"not alice's" not in short
+
+
 def test_a_row_written_outside_todo_in_other_forms_is_exported_as_todo_reads_it(
     databases: Databases, tmp_path: Path
 ) -> None:

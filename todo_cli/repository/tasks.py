@@ -70,14 +70,45 @@ _INSTANT_COLUMNS = ("completed_at", "created_at", "updated_at", "due", "wait", "
 _TEXT_COLUMNS = ("title", "description", "priority", "project", "recur", "attributes")
 
 
-def _postgresql_export_object() -> str:
+def _instant_text(sql: str) -> str:
+    """PostgreSQL: an instant as todo writes it, UTC to the microsecond with a Z."""
+    return f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+# The lists of a task's export object on PostgreSQL: for each key, the table,
+# one item's JSON text and the order (as Python sorts: text by code point,
+# COLLATE "C"; ids by their bytes).
+_POSTGRESQL_EXPORT_LISTS: dict[str, tuple[Table, str, str]] = {
+    "tags": (task_tags, "to_json(task_tags.tag)::text", 'task_tags.tag COLLATE "C"'),
+    "notes": (
+        task_notes,
+        f"""'{{"created_at":"' || {_instant_text("task_notes.created_at")} || '","text":' """
+        "|| to_json(task_notes.text)::text || '}'",
+        'task_notes.created_at, task_notes.text COLLATE "C"',
+    ),
+    "depends": (
+        task_dependencies,
+        "to_json(task_dependencies.depends_on_id::text)::text",
+        "task_dependencies.depends_on_id",
+    ),
+}
+
+
+def _postgresql_export_list(key: str) -> str:
+    """The SQL of one list's JSON text, aggregated from its table's rows."""
+    _table, item, order = _POSTGRESQL_EXPORT_LISTS[key]
+    return f"'[' || string_agg({item}, ',' ORDER BY {order}) || ']'"
+
+
+def _postgresql_export_object(*, joined: bool) -> str:
     """The SQL of one task's export object on PostgreSQL, "attributes" left out.
 
     Built as text, not with json_build_object (whose output has spaces, and
     sorts nothing): to_json(text) escapes a string exactly as Python's json
-    does with ensure_ascii off; lists are sorted as Python sorts them (text
-    by code point: COLLATE "C"; ids by their bytes); instants are UTC to the
-    microsecond with a Z.
+    does with ensure_ascii off; lists are sorted as Python sorts them;
+    instants are UTC to the microsecond with a Z. Each list is a subquery
+    run for the task, or (``joined``) a column of the per-task lists joined
+    in as ``list_<key>`` (TaskRepository._exported_by_postgresql).
     """
 
     def string(sql: str) -> str:
@@ -86,22 +117,16 @@ def _postgresql_export_object() -> str:
     def number(sql: str) -> str:
         return f"coalesce(({sql})::text, 'null')"
 
-    def instant(sql: str) -> str:
-        return f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-
     def quoted_instant(sql: str) -> str:
-        return f"""coalesce('"' || {instant(sql)} || '"', 'null')"""
+        return f"""coalesce('"' || {_instant_text(sql)} || '"', 'null')"""
 
-    def array(item: str, table: str, order: str) -> str:
-        return (
-            f"'[' || coalesce((SELECT string_agg({item}, ',' ORDER BY {order}) FROM {table} "
-            f"WHERE {table}.task_id = tasks.id), '') || ']'"
-        )
+    def array(key: str) -> str:
+        if joined:
+            return f"coalesce(list_{key}.a, '[]')"
+        table = _POSTGRESQL_EXPORT_LISTS[key][0].name
+        of_the_task = f"FROM {table} WHERE {table}.task_id = tasks.id"
+        return f"coalesce((SELECT {_postgresql_export_list(key)} {of_the_task}), '[]')"
 
-    note = (
-        f"""'{{"created_at":"' || {instant("task_notes.created_at")} || '","text":' """
-        "|| to_json(task_notes.text)::text || '}'"
-    )
     fields = {
         "id": "to_json(tasks.id::text)::text",
         "number": number("tasks.number"),
@@ -115,13 +140,9 @@ def _postgresql_export_object() -> str:
         "due": quoted_instant("tasks.due"),
         "wait": quoted_instant("tasks.wait"),
         "project": string("tasks.project"),
-        "tags": array("to_json(task_tags.tag)::text", "task_tags", 'task_tags.tag COLLATE "C"'),
-        "notes": array(note, "task_notes", 'task_notes.created_at, task_notes.text COLLATE "C"'),
-        "depends": array(
-            "to_json(task_dependencies.depends_on_id::text)::text",
-            "task_dependencies",
-            "task_dependencies.depends_on_id",
-        ),
+        "tags": array("tags"),
+        "notes": array("notes"),
+        "depends": array("depends"),
         "recur": string("tasks.recur"),
         "series_id": string("tasks.series_id::text"),
         "recur_anchor": quoted_instant("tasks.recur_anchor"),
@@ -131,7 +152,8 @@ def _postgresql_export_object() -> str:
     return f"'{{' || {body} || '}}'"
 
 
-_POSTGRESQL_EXPORT_OBJECT = _postgresql_export_object()
+_POSTGRESQL_EXPORT_OBJECT = _postgresql_export_object(joined=False)
+_POSTGRESQL_EXPORT_OBJECT_JOINED = _postgresql_export_object(joined=True)
 
 
 # --- reading rows back as Tasks ---------------------------------------------------
@@ -812,8 +834,19 @@ class TaskRepository:
         for row in self._stream(stmt, limit=query.limit):
             yield _task(row)
 
-    def _stream(self, stmt: Any, *, limit: int | None = None) -> Iterator[Any]:
-        """The rows of a query, in batches when there are many."""
+    def _stream(
+        self,
+        stmt: Any,
+        *,
+        limit: int | None = None,
+        long: Any = None,
+        before_long: Any = None,
+    ) -> Iterator[Any]:
+        """The rows of a query, in batches when there are many.
+
+        On PostgreSQL a long list may be asked for by another statement
+        (``long``, the same rows written for many), after ``before_long``.
+        """
         if limit is not None and limit <= STREAM_THRESHOLD:
             yield from self.conn.execute(stmt)
             return
@@ -825,6 +858,9 @@ class TaskRepository:
                 yield from first
                 return
             del first
+            if before_long is not None:
+                self.conn.execute(before_long)
+            stmt = stmt if long is None else long
         yield from self.conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
 
     def exported(self, query: TaskQuery) -> Iterator[tuple[str, str | None] | Task]:
@@ -844,17 +880,57 @@ class TaskRepository:
         return self._exported_by_postgresql(query)
 
     def _exported_by_postgresql(self, query: TaskQuery) -> Iterator[tuple[str, str | None]]:
-        from sqlalchemy import String, literal_column, select, type_coerce
+        """Each task's object, as text PostgreSQL writes.
 
-        stmt = self._filtered(
-            select(
-                literal_column(_POSTGRESQL_EXPORT_OBJECT, String),
-                type_coerce(tasks.c.attributes, String),
-            ).select_from(tasks),
+        A short export (a plain query) runs a subquery per task for each list.
+        A long one (streamed) joins in each list of every task of the user,
+        aggregated in one pass: at 100,000 tasks the statement takes half the
+        time. With the planner told not to use nested loops for it: right
+        after an import, with no statistics yet, it joined the lists by
+        nested loop and took minutes. And without JIT, whose compiling of the
+        long object expression (0.4 s) bought nothing back.
+        """
+        from sqlalchemy import String, literal_column, select, text, type_coerce
+
+        attributes = type_coerce(tasks.c.attributes, String)
+        short = self._filtered(
+            select(literal_column(_POSTGRESQL_EXPORT_OBJECT, String), attributes).select_from(
+                tasks
+            ),
             query,
         )
-        for row in self._stream(stmt):
+        joined: Any = tasks
+        for key in _POSTGRESQL_EXPORT_LISTS:
+            lists = self._postgresql_lists(key)
+            joined = joined.outerjoin(lists, lists.c.task_id == tasks.c.id)
+        long = self._filtered(
+            select(
+                literal_column(_POSTGRESQL_EXPORT_OBJECT_JOINED, String), attributes
+            ).select_from(joined),
+            query,
+        )
+        plan = text(
+            "SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)"
+        )
+        for row in self._stream(short, long=long, before_long=plan):
             yield row[0], row[1]  # a plain tuple: the caller tells it from a Task
+
+    def _postgresql_lists(self, key: str) -> Any:
+        """One list (tags, notes, dependencies) of each of the user's tasks, as JSON text."""
+        from sqlalchemy import String, literal_column, select
+
+        rows = _POSTGRESQL_EXPORT_LISTS[key][0]
+        owner = tasks.alias("owner")
+        return (
+            select(
+                rows.c.task_id,
+                literal_column(_postgresql_export_list(key), String).label("a"),
+            )
+            .select_from(rows.join(owner, owner.c.id == rows.c.task_id))
+            .where(owner.c.user_id == user_id_of(self.user))
+            .group_by(rows.c.task_id)
+            .subquery(f"list_{key}")
+        )
 
     def _exported_by_sqlite(self, query: TaskQuery) -> Iterator[tuple[str, str | None] | Task]:
         from sqlalchemy import Integer, String, and_, case, func, literal, or_, select, type_coerce
