@@ -839,13 +839,14 @@ class TaskRepository:
         stmt: Any,
         *,
         limit: int | None = None,
-        long: Any = None,
+        long: Callable[[], Any] | None = None,
         before_long: Any = None,
     ) -> Iterator[Any]:
         """The rows of a query, in batches when there are many.
 
-        On PostgreSQL a long list may be asked for by another statement
-        (``long``, the same rows written for many), after ``before_long``.
+        On PostgreSQL a long list may be asked for by another statement (made
+        by ``long`` only when the list is long: the same rows written for
+        many), after ``before_long``.
         """
         if limit is not None and limit <= STREAM_THRESHOLD:
             yield from self.conn.execute(stmt)
@@ -860,7 +861,7 @@ class TaskRepository:
             del first
             if before_long is not None:
                 self.conn.execute(before_long)
-            stmt = stmt if long is None else long
+            stmt = stmt if long is None else long()
         yield from self.conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
 
     def exported(self, query: TaskQuery) -> Iterator[tuple[str, str | None] | Task]:
@@ -899,16 +900,19 @@ class TaskRepository:
             ),
             query,
         )
-        joined: Any = tasks
-        for key in _POSTGRESQL_EXPORT_LISTS:
-            lists = self._postgresql_lists(key)
-            joined = joined.outerjoin(lists, lists.c.task_id == tasks.c.id)
-        long = self._filtered(
-            select(
-                literal_column(_POSTGRESQL_EXPORT_OBJECT_JOINED, String), attributes
-            ).select_from(joined),
-            query,
-        )
+
+        def long() -> Any:
+            joined: Any = tasks
+            for key in _POSTGRESQL_EXPORT_LISTS:
+                lists = self._postgresql_lists(key)
+                joined = joined.outerjoin(lists, lists.c.task_id == tasks.c.id)
+            return self._filtered(
+                select(
+                    literal_column(_POSTGRESQL_EXPORT_OBJECT_JOINED, String), attributes
+                ).select_from(joined),
+                query,
+            )
+
         plan = text(
             "SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)"
         )
