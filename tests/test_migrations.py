@@ -219,8 +219,10 @@ def _kept_in_the_metadata(name: str | None, kind: str, _parent: object) -> bool:
     if kind == "table":
         return "_fts" not in name
     if kind == "column":
-        # SQLite's stored tag counts are derived too (db.schema.TAG_COUNT).
-        return name not in ("search_vector", "tag_count")
+        # SQLite's stored tag counts are derived too (db.schema.SQLITE_DERIVED).
+        from todo_cli.db.schema import SEARCH_VECTOR, SQLITE_DERIVED
+
+        return name != SEARCH_VECTOR and name not in SQLITE_DERIVED.get("tasks", ())
     if kind == "index":
         return name not in ("ix_messages_search", "ix_conversations_search")
     return True
