@@ -18,6 +18,7 @@ from todo_cli.db.url import DatabaseURL
 from todo_cli.errors import ConfigError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.engine import Engine
 
 # How long a SQLite writer waits for another process's write lock before giving
@@ -129,6 +130,22 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+# SQLite's page cache for a bulk write, in KiB (its default is 2 MiB). A bulk
+# add or import puts rows at random places of several B-trees (the tasks' ids,
+# the journal's row keys): with the default cache, pages were evicted and read
+# back again and again. Measured on 100,000 imported tasks: 19 s with 2 MiB,
+# 18 s with 16 MiB, 15 s with 32 MiB, no faster with 128 MiB. The cache fills
+# only as pages are used, and the connection (no pool) ends with the command.
+BULK_CACHE_KIB = 32 * 1024
+
+
+def widen_sqlite_cache(conn: Connection) -> None:
+    """Give this SQLite connection the bulk writer's page cache (no-op elsewhere)."""
+    if conn.dialect.name == "sqlite" and not conn.info.get("todo_wide_cache"):
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+        conn.info["todo_wide_cache"] = True
 
 
 def _use_wal(cursor: Any) -> None:

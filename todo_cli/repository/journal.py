@@ -503,6 +503,10 @@ class JournalRepository:
         """
         from sqlalchemy import text
 
+        from todo_cli.db.engine import widen_sqlite_cache
+
+        # Undoing a bulk add deletes rows all over the same B-trees it wrote.
+        widen_sqlite_cache(self.conn)
         op = operation.id.hex if self._sqlite else operation.id
         for table in reversed(TABLE_ORDER):
             # IN (a subquery run once), not a correlated EXISTS: SQLite would

@@ -1422,6 +1422,9 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
     bookkeeping than SQLite spends storing the row; the columns' own bind
     processors still convert each value, so what is stored is the same.
     """
+    from todo_cli.db.engine import widen_sqlite_cache
+
+    widen_sqlite_cache(conn)
     columns = list(rows[0])
     placeholders = ", ".join("?" for _ in columns)
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"

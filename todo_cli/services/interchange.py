@@ -514,10 +514,15 @@ def _differs(record: TaskRecord, current: TaskRecord | None) -> bool:
     return any(getattr(record, name) != getattr(current, name) for name in fields)
 
 
-def _notes(record: TaskRecord) -> list[dict[str, Any]]:
+def _notes(record: TaskRecord, ids: Iterator[UUID] | None = None) -> list[dict[str, Any]]:
+    """The rows of a task's notes, their ids taken from `ids` (made here if not given)."""
+    if not record.notes:
+        return []
+    if ids is None:
+        ids = iter(new_ids(len(record.notes)))
     return [
-        {"id": note_id, "task_id": record.id, "created_at": note.created_at, "text": note.text}
-        for note, note_id in zip(record.notes, new_ids(len(record.notes)), strict=True)
+        {"id": next(ids), "task_id": record.id, "created_at": note.created_at, "text": note.text}
+        for note in record.notes
     ]
 
 
@@ -567,7 +572,11 @@ def _insert(
     # 100,000-row batch would otherwise sit beside ours at the peak.
     for start in range(0, len(new), _BATCH):
         rows, tag_rows, note_rows = [], [], []
-        for record in new[start : start + _BATCH]:
+        batch = new[start : start + _BATCH]
+        # The notes' ids made in one call: one clock read and one os.urandom a
+        # batch, not a task (0.8 s of a 100,000-task import, sampled).
+        note_ids = iter(new_ids(sum(len(record.notes) for record in batch)))
+        for record in batch:
             columns = _columns(record)
             rows.append(
                 new_row(columns, task_id=record.id, user_id=user_id, number=0, now=now)
@@ -575,7 +584,7 @@ def _insert(
                 | {k: v for k, v in columns.items() if k in ("created_at", "updated_at")}
             )
             tag_rows += [{"task_id": record.id, "tag": tag} for tag in record.tags]
-            note_rows += _notes(record)
+            note_rows += _notes(record, note_ids)
         writer.insert(rows, tag_rows, note_rows)
     result.added += len(new)
     return numbers
