@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def main() -> None:
-    app()
+    command().main(prog_name="todo")
 
 
 def run(argv: Sequence[str]) -> int:
@@ -30,13 +30,29 @@ def run(argv: Sequence[str]) -> int:
 def command() -> _click.Command:
     """The click command typer builds from `app`, once a process.
 
-    Typer builds it by inspecting every command's signature, about 25 ms: the
-    command server builds it before it forks (server.warm.build_command), so
-    that its children, which run one command each, start from the built one.
+    Typer builds a command by inspecting its signature, about 25 ms for all
+    of them: the group is built here with its global options only, and each
+    command the first time it is asked for (TodoGroup.defer), so a command
+    line pays for the one it runs. The command server builds them all before
+    it forks (server.warm.build_command), so that its children start from
+    the built ones.
     """
+    from copy import copy
+
     from typer.main import get_command
 
-    return get_command(app)
+    from todo_cli.cli.app import TodoGroup
+
+    bare = copy(app)
+    bare.registered_commands = []
+    group = get_command(bare)
+    if isinstance(group, TodoGroup):
+        group.defer(
+            app.registered_commands,
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
+        )
+    return group
 
 
 __all__ = ["app", "command", "main", "run"]

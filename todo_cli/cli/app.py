@@ -17,6 +17,8 @@ from todo_cli import __version__
 from todo_cli.errors import ExitCode, OutputError, TodoError
 
 if TYPE_CHECKING:
+    from typer.models import CommandInfo
+
     from todo_cli.settings import Settings
 
 
@@ -202,12 +204,40 @@ class TodoGroup(TyperGroup):
     """Runs a command and maps every outcome to an exit code, in one place."""
 
     context_class = HelpContext
+    # Commands typer has not built yet (see `defer`), by name, in the order they
+    # were declared; empty when typer built them all (typer.testing, get_command).
+    _unbuilt: dict[str, CommandInfo]
+    _declared: list[str]
+    _options: dict[str, Any]
+
+    def defer(self, infos: Sequence[CommandInfo], **options: Any) -> None:
+        """Build each of these commands only when it is asked for.
+
+        Typer builds a command by inspecting its function's signature (the
+        annotations evaluated, every option made): ~25 ms for all of todo's
+        commands, of which a command line runs one. `options` are what typer's
+        own builder passes (pretty_exceptions_short, rich_markup_mode).
+        """
+        from typer.main import get_command_name
+
+        self._unbuilt = {
+            info.name or get_command_name(getattr(info.callback, "__name__", "")): info
+            for info in infos
+        }
+        self._declared = [*self.commands, *self._unbuilt]
+        self._options = options
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        loaded = super().list_commands(ctx)
-        return [*loaded, *(name for name in LAZY_GROUPS if name not in loaded)]
+        loaded = [*getattr(self, "_declared", ()), *super().list_commands(ctx)]
+        names = list(dict.fromkeys(loaded))
+        return [*names, *(name for name in LAZY_GROUPS if name not in names)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        unbuilt = getattr(self, "_unbuilt", {})
+        if cmd_name in unbuilt and cmd_name not in self.commands:
+            from typer.main import get_command_from_info
+
+            self.commands[cmd_name] = get_command_from_info(unbuilt[cmd_name], **self._options)
         if cmd_name not in LAZY_GROUPS or cmd_name in self.commands:
             found = super().get_command(ctx, cmd_name)
             return keep_help_pages(found) if found is not None else None
