@@ -508,10 +508,33 @@ def test_edit_only_modifiers_keeps_the_title(call: Todo) -> None:
 
 
 def test_edit_dash_a_one_letter_tag_removes_it(todo: Todo) -> None:
-    add(todo, "t", "+t", "+d", "+keep")
-    result = todo("edit", "1", "-t", "-d")
+    add(todo, "t", "+t", "+x", "+keep")
+    result = todo("edit", "1", "-t", "-x")
     assert result.exit_code == 0, result.stderr
     assert shown(todo, 1)["tags"] == ["keep"]
+
+
+def test_edit_dash_d_sets_the_description_as_on_add_and_keeps_the_title(todo: Todo) -> None:
+    # SPEC: `todo edit REF [--title T] [-d TEXT]`. Read as "remove tag d" and a
+    # new title, it once replaced the title without a word.
+    add(todo, "Renew passport", "+d")
+    result = todo("edit", "1", "-d", "Photos first")
+    assert result.exit_code == 0, result.stderr
+    task = shown(todo, 1)
+    assert (task["title"], task["description"], task["tags"]) == (
+        "Renew passport",
+        "Photos first",
+        ["d"],
+    )
+    assert todo("edit", "1", "-d", "").exit_code == 0
+    assert shown(todo, 1)["description"] is None
+    # The tag d goes with --untag; `-d` alone lacks its text: exit 2, nothing changed.
+    alone = todo("edit", "1", "-d")
+    assert alone.exit_code == 2
+    assert "-d" in alone.stderr
+    assert shown(todo, 1)["tags"] == ["d"]
+    assert todo("edit", "1", "--untag", "d").exit_code == 0
+    assert shown(todo, 1)["tags"] == []
 
 
 def test_edit_double_dash_makes_the_rest_the_title(call: Todo) -> None:

@@ -631,7 +631,9 @@ def edit(
     title: Annotated[str | None, typer.Option("--title", help="A new title.")] = None,
     description: Annotated[
         str | None,
-        typer.Option("--description", metavar="TEXT", help='A new description; "" removes it.'),
+        typer.Option(
+            "--description", "-d", metavar="TEXT", help='A new description; "" removes it.'
+        ),
     ] = None,
     tag: TagOption = None,
     untag: Annotated[
@@ -648,7 +650,8 @@ def edit(
 ) -> None:
     """Change a task: its title, description, tags, fields and dependencies.
 
-    A word that starts with - removes a tag, so edit's options are long ones.
+    A word that starts with - removes a tag, so edit's options are long ones,
+    but for -d (the description, as on add): remove a tag d with --untag d.
 
     \b
     Examples:
@@ -657,7 +660,8 @@ def edit(
       todo edit 3 due: project:                # clear the due date and project
       todo edit 3 dep:5 dep:-2                 # now waits on 5, no longer on 2
       todo edit 3 recur:                       # the series ends with this task
-      todo edit 3 --description ""             # remove the description
+      todo edit 3 -d "Photos first"            # a new description
+      todo edit 3 -d ""                        # remove the description
     """
     from todo_cli.domain.models import validate_task
     from todo_cli.domain.modifiers import parse_words
