@@ -950,6 +950,64 @@ def test_done_by_filter_takes_only_open_tasks(todo: Todo) -> None:
     assert [t["number"] for t in result.json()] == [2]
 
 
+def _open_waiting_and_done(todo: Todo) -> None:
+    """#1 open, #2 waiting until next year, #3 completed: all tagged a."""
+    add(todo, "Open one", "+a")
+    add(todo, "Waiting one", "+a", "wait:2y")
+    add(todo, "Done one", "+a")
+    assert todo("done", "3").exit_code == 0
+
+
+def test_done_by_filter_completes_what_list_shows_not_the_waiting(todo: Todo) -> None:
+    # What a person previews with `todo list +a` is what `todo done +a` acts on.
+    _open_waiting_and_done(todo)
+    assert numbers(todo, "+a") == [1]
+    result = todo("done", "+a", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [t["number"] for t in result.json()] == [1]
+    assert numbers(todo, "--waiting") == [2]
+    assert todo("done", "+a").exit_code == 1  # nothing left that list shows
+    waiting = todo("done", "--waiting", "+a")
+    assert waiting.exit_code == 0, waiting.stderr
+    assert "completed #2: Waiting one" in waiting.stderr
+    assert sorted(numbers(todo, "--done")) == [1, 2, 3]
+
+
+def test_delete_by_filter_deletes_what_list_shows_with_the_same_options(todo: Todo) -> None:
+    _open_waiting_and_done(todo)
+    for flags, deleted in (([], [1]), (["--done"], [3]), (["--waiting"], [2])):
+        result = todo("delete", "+a", *flags, "--yes", "--json")
+        assert result.exit_code == 0, (flags, result.stderr)
+        assert [t["number"] for t in result.json()] == deleted, flags
+    assert count(todo, "tasks") == 0
+
+
+def test_delete_all_by_filter_takes_open_waiting_and_done(todo: Todo) -> None:
+    _open_waiting_and_done(todo)
+    result = todo("delete", "+a", "--all", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(t["number"] for t in result.json()) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["done", "1", "--waiting"],
+        ["delete", "1", "--done", "--yes"],
+        ["delete", "1", "2", "--all", "--yes"],
+        ["delete", "+a", "--done", "--all", "--yes"],
+    ],
+)
+def test_choosing_among_a_filters_matches_needs_a_filter(todo: Todo, args: list[str]) -> None:
+    _open_waiting_and_done(todo)
+    result = todo(*args)
+    assert result.exit_code == 2
+    assert "--" in result.stderr
+    assert count(todo, "tasks") == 3
+    assert sorted(numbers(todo, "--all")) == [1, 2, 3]
+    assert sorted(numbers(todo, "--done")) == [3]
+
+
 def test_done_by_a_filter_matching_nothing_is_exit_1(organized: Todo) -> None:
     result = organized("done", "+nothing")
     assert result.exit_code == 1

@@ -522,17 +522,30 @@ def _selection(
     return parse_refs(words, "task")
 
 
+def _by_filter_only(selection: list[TaskRef] | Filter, **flags: bool) -> None:
+    """Options that choose among a filter's matches are refused beside references."""
+    given = [name for name, on in flags.items() if on]
+    if given and isinstance(selection, list):
+        raise InvalidUsage(
+            f"--{given[0]} chooses among the tasks a filter selects, and no filter was given",
+            hint="give a filter (+tag, pri:H, ...), or the references alone; nothing was changed",
+        )
+
+
 def _set_completed(
     ctx: typer.Context,
     args: list[str] | None,
     without: list[str] | None,
     completed: bool,
     json: bool,
+    *,
+    waiting: bool = False,
 ) -> None:
     from todo_cli.output import render
     from todo_cli.services import tasks
 
     selection = _selection(ctx, args, without)
+    _by_filter_only(selection, waiting=waiting)
     by_filter = not isinstance(selection, list)
 
     def changed(completion: Completion) -> None:
@@ -563,14 +576,28 @@ def _set_completed(
             count = sum(r.changed for r in completion.results)
             render.tell(f"{verb} {render.plural(count, 'task')}")
 
-    tasks.set_completed(settings(ctx), selection, completed, report=changed)
+    tasks.set_completed(
+        settings(ctx), selection, completed, waiting="only" if waiting else "hide", report=changed
+    )
 
 
 @app.command(cls=WordsCommand)
 def done(
-    ctx: typer.Context, refs: Selector = None, without: Without = None, json: Json = False
+    ctx: typer.Context,
+    refs: Selector = None,
+    without: Without = None,
+    waiting: Annotated[
+        bool,
+        typer.Option(
+            "--waiting", help="By filter: the waiting tasks it matches (as list --waiting)."
+        ),
+    ] = False,
+    json: Json = False,
 ) -> None:
     """Mark tasks done (already done is fine), by reference or by filter.
+
+    A filter completes the tasks `todo list` shows with it: waiting ones
+    (hidden until their wait date) only with --waiting.
 
     \b
     Examples:
@@ -578,7 +605,7 @@ def done(
       todo done 3 '#4' 1a2b3c
       todo done +errand               # every open task tagged errand
     """
-    _set_completed(ctx, refs, without, True, json)
+    _set_completed(ctx, refs, without, True, json, waiting=waiting)
 
 
 @app.command(cls=WordsCommand)
@@ -769,12 +796,23 @@ def delete(
     ctx: typer.Context,
     refs: Selector = None,
     without: Without = None,
+    done: Annotated[
+        bool, typer.Option("--done", help="By filter: the completed tasks it matches.")
+    ] = False,
+    waiting: Annotated[
+        bool, typer.Option("--waiting", help="By filter: the waiting tasks it matches.")
+    ] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="By filter: open, waiting and completed tasks.")
+    ] = False,
     yes: Yes = False,
     json: Json = False,
 ) -> None:
     """Delete tasks for good, by reference or by filter (asks first; --yes when not on a terminal).
 
-    Answering no deletes nothing and is not an error (exit 0).
+    A filter deletes the tasks `todo list` shows with it and the same
+    --done, --waiting or --all: open ones by default. Answering no deletes
+    nothing and is not an error (exit 0).
 
     \b
     Examples:
@@ -784,7 +822,12 @@ def delete(
     from todo_cli.output import render
     from todo_cli.services import tasks
 
+    if sum((done, all_, waiting)) > 1:
+        raise InvalidUsage("--done, --waiting and --all do not go together", hint="pick one")
     selection = _selection(ctx, refs, without)
+    _by_filter_only(selection, done=done, waiting=waiting, all=all_)
+    status: Status = "all" if all_ else "done" if done else "open"
+    shown: Waiting = "only" if waiting else "include" if (all_ or done) else "hide"
 
     def confirm(targets: list[Task]) -> bool:
         count = f"{len(targets)} tasks: " if len(targets) > 1 else ""
@@ -804,7 +847,14 @@ def delete(
                 )
                 render.tell(f"deleted #{task.number}: {task.title}{ends}")
 
-    tasks.delete(settings(ctx), selection, confirm=None if yes else confirm, report=deleted)
+    tasks.delete(
+        settings(ctx),
+        selection,
+        status=status,
+        waiting=shown,
+        confirm=None if yes else confirm,
+        report=deleted,
+    )
 
 
 def _counted(

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from todo_cli.domain.fields import Task
+    from todo_cli.repository.tasks import Status, Waiting
     from todo_cli.settings import Settings
 
 # Which tasks a command acts on: the references typed, or a filter.
@@ -94,23 +95,26 @@ def listing(settings: Settings, query: TaskQuery) -> Iterator[Iterator[Task]]:
         yield TaskRepository(conn, acting_user(conn)).find(query)
 
 
-def _selected(repository: TaskRepository, selection: Selection, *, status: str) -> list[Task]:
+def _selected(
+    repository: TaskRepository, selection: Selection, *, status: Status, waiting: Waiting
+) -> list[Task]:
     """The tasks a selection names: by reference, or every match of a filter.
 
+    A filter selects what `todo list` shows with the same filter and the same
+    --done/--waiting/--all: what a person previews is what is acted on (a
+    waiting task, hidden from the list, is not completed or deleted with it).
     A filter that matches nothing is NotFound (exit 1): `todo done +errand`
     with no errand left did nothing, and a script should be able to tell.
     """
     if not isinstance(selection, Filter):
         return repository.get_many(selection)
-    query = TaskQuery(
-        status=status,  # type: ignore[arg-type]
-        waiting="include",
-        filter=selection,
-        sort="number",
-    )
+    query = TaskQuery(status=status, waiting=waiting, filter=selection, sort="number")
     found = list(repository.find(query))
     if not found:
-        raise NotFound("no task matches the filter", hint="see `todo list --all` with it")
+        raise NotFound(
+            "no task matches the filter",
+            hint="`todo list` with the same filter and options shows what it selects",
+        )
     return found
 
 
@@ -172,20 +176,28 @@ def set_completed(
     selection: Selection,
     completed: bool,
     *,
+    waiting: Waiting = "hide",
     report: Report[Completion] | None = None,
 ) -> Completion:
     """Complete (or reopen) tasks, with what follows for recurring ones.
 
-    By filter, `done` takes the open tasks that match and `reopen` the done
-    ones. Completing a recurring task adds the next of its series (once: a
-    task completed twice, or by two processes at once, makes one).
+    By filter, `done` takes the open tasks that match, as `list` shows them
+    (`waiting`: "hide" as `list`, "only" as `list --waiting`), and `reopen`
+    the done ones, as `list --done` shows them. Completing a recurring task
+    adds the next of its series (once: a task completed twice, or by two
+    processes at once, makes one).
     Reopening one takes back the successor its completion made, if nobody
     touched it; otherwise the reopened task leaves the series, so a series
     never has two open tasks.
     """
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
-        found = _selected(repository, selection, status="open" if completed else "done")
+        found = _selected(
+            repository,
+            selection,
+            status="open" if completed else "done",
+            waiting=waiting if completed else "include",
+        )
         prepared: dict[UUID, Changed] = {}
         if not completed:
             found, prepared = _before_reopen(repository, found)
@@ -344,10 +356,15 @@ def delete(
     settings: Settings,
     selection: Selection,
     *,
+    status: Status = "open",
+    waiting: Waiting = "hide",
     confirm: Callable[[list[Task]], bool] | None,
     report: Report[list[Task]] | None = None,
 ) -> list[Task]:
     """Delete tasks for good; with `confirm`, only once it says yes.
+
+    By filter, the tasks `list` shows with the same filter and the same
+    `status` and `waiting` (open ones by default, as `list`).
 
     The question is asked outside any transaction (a person may take their
     time; SQLite would hold its write lock all along), and then exactly the
@@ -357,13 +374,15 @@ def delete(
     """
     if confirm is not None:
         with transaction(settings, read_only=True) as conn:
-            targets = _selected(TaskRepository(conn, acting_user(conn)), selection, status="all")
+            targets = _selected(
+                TaskRepository(conn, acting_user(conn)), selection, status=status, waiting=waiting
+            )
         if not confirm(targets):
             raise Declined("nothing was deleted")
         selection = [Ref.to(task.id) for task in targets]
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
-        found = _selected(repository, selection, status="all")
+        found = _selected(repository, selection, status=status, waiting=waiting)
         return deliver(report, repository.delete_tasks(found))
 
 
