@@ -643,6 +643,28 @@ def test_deleting_the_open_task_of_a_series_leaves_no_open_task_in_it(todo: Todo
     assert [task["number"] for task in every_task(todo)] == [1]
 
 
+def test_a_series_ended_by_a_delete_does_not_start_again_from_a_reopened_task(
+    todo: Todo,
+) -> None:
+    # SPEC: deleting a task ends its series. Reopening and completing the task
+    # before it once made a successor all the same.
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
+    successor(todo, "1")
+    assert "series ends" in todo("delete", "2", "--yes").stderr
+    assert todo("reopen", "1").exit_code == 0
+    done = complete(todo, "1")
+    assert done["created"] == []
+    assert done["recur"] is None
+    assert [(t["number"], t["completed"]) for t in every_task(todo)] == [(1, True)]
+    # The undo of the delete brings the series back as it was.
+    assert todo("undo").exit_code == 0  # the done
+    assert todo("undo").exit_code == 0  # the reopen
+    assert todo("undo").exit_code == 0  # the delete
+    again = {t["number"]: t for t in every_task(todo)}
+    assert (again[1]["recur"], again[2]["recur"]) == ("weekly", "weekly")
+    assert again[2]["completed"] is False
+
+
 def test_deleting_a_done_task_of_a_series_does_not_claim_the_series_ends(todo: Todo) -> None:
     add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
     successor(todo, "1")

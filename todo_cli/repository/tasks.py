@@ -782,6 +782,22 @@ class TaskRepository:
             self.conn.execute(delete(tasks).where(tasks.c.id.in_([task.id for task in found])))
         return list(found)
 
+    def end_series(self, series: Sequence[UUID]) -> None:
+        """The user's tasks of these series repeat no more.
+
+        Deleting the open task of a series ends the series: its done tasks
+        lose their recurrence (they stay in the series, as its history), so
+        reopening and completing one starts nothing again.
+        """
+        from sqlalchemy import update
+
+        if series:
+            self.conn.execute(
+                update(tasks)
+                .where(self._owner, tasks.c.series_id.in_(list(series)), tasks.c.recur.is_not(None))
+                .values(recur=None, updated_at=self.now)
+            )
+
     # --- reads ------------------------------------------------------------
 
     def get_many(self, refs: Sequence[Ref]) -> list[Task]:
