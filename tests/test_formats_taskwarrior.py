@@ -226,6 +226,47 @@ def test_a_dependency_on_a_deleted_task_is_dropped_with_a_notice(tz: Any) -> Non
     assert any("deleted" in notice for notice in result.notices)
 
 
+def test_a_task_naming_itself_in_depends_keeps_it_for_the_import_to_refuse(tz: Any) -> None:
+    # Also beside a dependency the reader redirects (a deleted one), which rebuilds the list.
+    gone = obj(status="deleted", end="20261121T080000Z")
+    itself = obj()
+    itself["depends"] = [itself["uuid"], gone["uuid"]]
+    result = read_objects(tz, gone, itself)
+    assert result.problems == []
+    assert result.records[0].depends == (UUID(itself["uuid"]),)
+
+
+@pytest.mark.parametrize(
+    ("description", "message"),
+    [("", "is empty"), ("   ", "is empty"), (42, "is not a text"), (["x"], "is not a text")],
+    ids=["empty", "blank", "number", "list"],
+)
+def test_a_description_that_is_no_title_says_why(tz: Any, description: Any, message: str) -> None:
+    result = read_objects(tz, obj(description=description))
+    assert [str(p) for p in result.problems] == [f"task 1: description: {message}"]
+
+
+def test_a_task_refused_for_a_problem_is_known_by_its_uuid(tz: Any) -> None:
+    bad = obj(priority="X")
+    result = read_objects(tz, obj(), bad)
+    assert result.rejected == {UUID(bad["uuid"])}
+
+
+@pytest.mark.parametrize("imask", [2**31 - 1, 10**30, "9" * 5000, 1e300])
+def test_an_instance_index_past_what_the_database_holds_is_a_problem(tz: Any, imask: Any) -> None:
+    template = obj(status="recurring", recur="daily", due="20261120T080000Z", mask="-")
+    instance = obj(
+        status="completed",
+        end="20261121T080000Z",
+        due="20261120T080000Z",
+        recur="daily",
+        parent=template["uuid"],
+        imask=imask,
+    )
+    result = read_objects(tz, template, instance)
+    assert [(p.where, p.field) for p in result.problems] == [("task 2", "imask")]
+
+
 def test_a_long_description_keeps_its_first_line_as_the_title(tz: Any) -> None:
     text = "word " * 60 + "\nsecond line"
     result = read_objects(tz, obj(description=text))

@@ -514,6 +514,39 @@ def test_a_number_an_earlier_import_left_free_is_kept_below_the_counter(
     assert [(t["title"], t["number"]) for t in tasks(todo)] == [("One", 1), ("Two", 2)]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("number", 10**30), ("number", 2**31), ("recur_index", 10**30), ("recur_index", 2**31)],
+    ids=["huge-number", "number-past-32-bits", "huge-recur-index", "recur-index-past-32-bits"],
+)
+def test_a_number_larger_than_the_database_holds_is_refused_naming_the_task_and_field(
+    todo: Todo, tmp_path: Path, field: str, value: int
+) -> None:
+    # Both backends' INTEGER: PostgreSQL's is 32 bits, and SQLite's refused 10**30 (exit 70).
+    recurring = {"recur": "weekly", "due": "2026-12-07T09:00:00.000000Z", "recur_index": 0}
+    data = json.dumps([own(title="Too far", **recurring) | {field: value}, own(title="Fine")])
+    result = todo("import", str(write(tmp_path, "tasks.json", data)))
+    assert result.exit_code == 2, result.stderr
+    assert f"task 1: {field}: is larger than 2147483647" in result.stderr
+    assert "nothing imported" in result.stderr
+    assert nothing_written(todo)
+
+
+def test_the_largest_number_the_database_holds_is_kept_and_none_is_made_past_it(
+    todo: Todo, tmp_path: Path
+) -> None:
+    largest = 2**31 - 1
+    last = own(title="The last number", number=largest)
+    assert import_json(todo, write(tmp_path, "last.json", json.dumps([last])))["added"] == 1
+    assert [t["number"] for t in tasks(todo)] == [largest]
+    # Its number is taken: another task wanting it needs a new one, and none is left.
+    other = own(title="Wants it too", number=largest)
+    result = todo("import", str(write(tmp_path, "other.json", json.dumps([other]))))
+    assert result.exit_code == 2, result.stderr
+    assert "1 new task(s) need a number, and 0 are left above #2147483647" in result.stderr
+    assert [t["title"] for t in tasks(todo)] == ["The last number"]
+
+
 def test_a_dependency_left_out_with_its_task_is_linked_by_the_full_file_later(
     todo: Todo, tmp_path: Path
 ) -> None:
@@ -1275,6 +1308,38 @@ def test_a_cycle_closed_through_tasks_already_here_is_refused(todo: Todo, tmp_pa
     assert count(todo.url, "task_dependencies") == 4
 
 
+@pytest.mark.parametrize("fmt", ["json", "taskwarrior"])
+def test_a_task_depending_on_itself_is_refused_as_a_cycle(
+    todo: Todo, tmp_path: Path, fmt: str
+) -> None:
+    # As `todo edit 1 dep:1` is refused; the import used to drop it without a word.
+    itself = "aaaaaaaa-0000-4000-8000-000000000041"
+    if fmt == "json":
+        data = [own(id=itself, title="Waits on itself", depends=[itself]), own(title="Fine")]
+    else:
+        data = [tw(uuid=itself, description="Waits on itself", depends=[itself]), tw()]
+    path = write(tmp_path, "itself.json", json.dumps(data))
+    for extra in ([], ["--skip-invalid"], ["--dry-run"]):
+        result = todo("import", str(path), *extra)
+        assert result.exit_code == 2, result.stderr
+        assert f"the dependencies make a cycle: {itself} -> {itself}" in result.stderr
+        assert "nothing was imported" in result.stderr
+    assert nothing_written(todo)
+
+
+def test_a_file_naming_a_task_held_here_as_its_own_dependency_is_refused(
+    todo: Todo, tmp_path: Path
+) -> None:
+    held = own(title="Held here")
+    assert import_json(todo, write(tmp_path, "held.json", json.dumps([held])))["added"] == 1
+    # The same moment as ours: the file's dependencies would be added to ours.
+    naming = write(tmp_path, "naming.json", json.dumps([held | {"depends": [held["id"]]}]))
+    result = todo("import", str(naming))
+    assert result.exit_code == 2, result.stderr
+    assert f"the dependencies make a cycle: {held['id']} -> {held['id']}" in result.stderr
+    assert count(todo.url, "task_dependencies") == 0
+
+
 @pytest.mark.parametrize("content", ["", "\n\n", " \n\t\n"], ids=["0-bytes", "newlines", "blank"])
 def test_an_empty_file_is_an_empty_import_in_every_format(
     todo: Todo, tmp_path: Path, content: str
@@ -1491,6 +1556,129 @@ def test_skip_invalid_names_each_task_left_out_on_stderr(todo: Todo, tmp_path: P
     assert "2 skipped" in result.stderr
     assert "left out: task 2: due:" in result.stderr
     assert "left out: task 3: priority:" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "taskwarrior"])
+def test_skip_invalid_says_a_dependency_on_a_task_left_out_was_skipped(
+    todo: Todo, tmp_path: Path, fmt: str
+) -> None:
+    if fmt == "json":
+        bad = own(title="Bad", priority="X")
+        bad_id = bad["id"]
+        good = own(title="Good", depends=[bad_id])
+        good_id = good["id"]
+    else:
+        bad = tw(description="Bad", priority="X")
+        bad_id = bad["uuid"]
+        good = tw(description="Good", depends=[bad_id])
+        good_id = good["uuid"]
+    path = write(tmp_path, "tasks.json", json.dumps([good, bad]))
+    summary = import_json(todo, path, "--skip-invalid")
+    assert (summary["added"], summary["skipped"]) == (1, {"invalid": 1})
+    # The task is in the file: "not in the file nor one of your tasks" was wrong.
+    assert summary["notices"] == [
+        f"{good_id}: depends on {bad_id}, which was skipped (invalid): left out"
+    ]
+    assert titled(tasks(todo), "Good")["depends"] == []
+
+
+def test_a_dependency_on_a_second_open_task_of_a_series_says_it_was_skipped(
+    todo: Todo, tmp_path: Path
+) -> None:
+    series = str(uuid4())
+    recurring = {"recur": "weekly", "series_id": series, "due": "2026-12-07T09:00:00.000000Z"}
+    first, second = own(title="Water plants", **recurring), own(title="Again", **recurring)
+    waiting = own(title="Waits on the second", depends=[second["id"]])
+    path = write(tmp_path, "tasks.json", json.dumps([first, second, waiting]))
+    summary = import_json(todo, path)
+    assert summary["added"] == 2
+    assert (
+        f"{waiting['id']}: depends on {second['id']}, which was skipped "
+        "(a second open task of a recurring series): left out"
+    ) in summary["notices"]
+
+
+def _lines(*lines: str | bytes) -> bytes:
+    return b"".join((line if isinstance(line, bytes) else line.encode()) + b"\n" for line in lines)
+
+
+UNREADABLE_LINES = [
+    pytest.param(
+        "tasks.jsonl",
+        _lines(
+            json.dumps(own(title="Task 1")),
+            json.dumps(own(title="Task 2")),
+            "{not json}",
+            json.dumps(own(title="Task 4")),
+        ),
+        "line 3: is not valid JSON",
+        ["Task 1", "Task 2", "Task 4"],
+        id="json-lines-not-json",
+    ),
+    pytest.param(
+        "tasks.jsonl",
+        _lines(
+            json.dumps(own(title="Task 1")), b'{"title": "\xff"}', json.dumps(own(title="Task 3"))
+        ),
+        "line 2: is not valid UTF-8",
+        ["Task 1", "Task 3"],
+        id="json-lines-not-utf8",
+    ),
+    pytest.param(
+        "export.jsonl",
+        _lines(
+            "{not json}",
+            json.dumps(tw(description="Task 2")),
+            json.dumps(tw(description="Task 3")),
+        ),
+        "line 1: is not valid JSON",
+        ["Task 2", "Task 3"],
+        id="taskwarrior-lines-first-line",
+    ),
+    pytest.param(
+        "todo.txt",
+        _lines("Task 1", b"Broken \xff byte", "Task 3"),
+        "line 2: is not valid UTF-8",
+        ["Task 1", "Task 3"],
+        id="todotxt-not-utf8",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "where", "titles"), UNREADABLE_LINES)
+def test_skip_invalid_passes_over_a_line_that_cannot_be_read(
+    todo: Todo, tmp_path: Path, name: str, data: bytes, where: str, titles: list[str]
+) -> None:
+    path = write(tmp_path, name, data)
+    refused = todo("import", str(path))
+    assert refused.exit_code == 2, refused.stderr
+    assert where.split(":")[0] in refused.stderr
+    assert nothing_written(todo)
+    summary = import_json(todo, path, "--skip-invalid", "--dry-run")
+    assert (summary["added"], summary["skipped"]) == (len(titles), {"invalid": 1})
+    assert [problem.startswith(where) for problem in summary["problems"]] == [True]
+    result = ok(todo("import", str(path), "--skip-invalid"))
+    assert f"left out: {where}" in result.stderr
+    assert sorted(t["title"] for t in tasks(todo)) == titles
+
+
+def test_skip_invalid_does_not_pass_over_a_mistake_in_a_json_array(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # After a mistake inside an array nothing tells where the next task begins.
+    data = f"[\n{json.dumps(own())},\n{{not json}},\n{json.dumps(own())}\n]\n"
+    result = todo("import", str(write(tmp_path, "tasks.json", data)), "--skip-invalid")
+    assert result.exit_code == 2, result.stderr
+    assert "is not valid JSON" in result.stderr
+    assert nothing_written(todo)
+
+
+def test_skip_invalid_still_refuses_a_line_too_long_to_read(todo: Todo, tmp_path: Path) -> None:
+    data = _lines(json.dumps(own()), json.dumps(own(description="x" * (9 * MiB))))
+    result = todo("import", str(write(tmp_path, "tasks.jsonl", data)), "--skip-invalid")
+    assert result.exit_code == 2, result.stderr
+    assert "line 2 is longer than 8 MiB" in result.stderr
+    assert nothing_written(todo)
 
 
 # --- export -o, filters -------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from todo_cli.errors import InvalidInput
 __all__ = [
     "DESCRIPTION_MAX",
     "ELLIPSIS",
+    "INTEGER_MAX",
     "NOTE_MAX",
     "PRIORITIES",
     "PROJECT_MAX",
@@ -69,6 +70,11 @@ __all__ = [
 # The product's limits, named once in the domain; the models enforce them again.
 TITLE_MAX: Final = TASK_TITLE_MAX
 DESCRIPTION_MAX: Final = TASK_DESCRIPTION_MAX
+
+# The largest task number or series index the database holds: an INTEGER column, which
+# PostgreSQL keeps in 32 bits (SQLite in 64). A file is refused beyond it on both backends,
+# so that what one backend takes the other takes too.
+INTEGER_MAX: Final = 2**31 - 1
 
 Priority = Literal["H", "M", "L"]
 PRIORITIES: Final[tuple[str, ...]] = get_args(Priority)
@@ -357,6 +363,9 @@ class _RecordReader:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             self.problem("number", "is not a positive integer")
             return None
+        if value > INTEGER_MAX:
+            self.problem("number", f"is larger than {INTEGER_MAX}, the largest a task can have")
+            return None
         return value
 
     def index(self, key: str) -> int | None:
@@ -365,6 +374,9 @@ class _RecordReader:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.problem(key, "is not a whole number, 0 or more")
+            return None
+        if value > INTEGER_MAX:
+            self.problem(key, f"is larger than {INTEGER_MAX}, the largest the database holds")
             return None
         return value
 
@@ -507,7 +519,8 @@ class ImportBatch:
     ``skipped`` counts tasks not imported on purpose, by reason (``{"deleted": 3}``);
     ``notices`` are one line each, naming the position (``line 4: priority (D) imported as
     L``). Any problem means the input must not be imported. ``positions`` says where in the
-    input each record came from (``task 2``, ``line 4``), for messages about it made later.
+    input each record came from (``task 2``, ``line 4``), for messages about it made later;
+    ``rejected`` holds the ids of the tasks a problem left out.
     """
 
     records: list[TaskRecord] = field(default_factory=list)
@@ -515,6 +528,9 @@ class ImportBatch:
     skipped: dict[str, int] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     positions: dict[UUID, str] = field(default_factory=dict)
+    # The ids of tasks of the input refused for a problem (where the id could be read): a
+    # dependency on one of them is told as skipped with it, not as missing from the input.
+    rejected: set[UUID] = field(default_factory=set)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))

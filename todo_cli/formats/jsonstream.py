@@ -13,7 +13,8 @@ from 1, a line ends at ``\\n``, a column counts characters.
 
 - :func:`peek` tells an array from an object (or nothing) without losing it.
 - :func:`iter_array` yields the elements of a top-level array one at a time.
-- :func:`iter_lines` and :func:`iter_json_lines` read line-based input.
+- :func:`iter_lines` and :func:`iter_json_lines` read line-based input
+  (:func:`iter_lines_passing_over` and ``on_bad`` pass over a line that cannot be read).
 - :func:`load` reads one whole, bounded JSON document.
 - :func:`iter_text` decodes a byte stream as strict UTF-8, chunk by chunk.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final, Literal, Protocol
 
 from todo_cli.errors import InvalidInput
@@ -40,6 +41,8 @@ DEFAULT_MAX_DEPTH: Final = 100
 CHUNK_BYTES: Final = MiB
 
 Start = Literal["array", "object", "empty", "other"]
+# Told of a line that cannot be read (its number, why), which is then passed over.
+OnBadLine = Callable[[int, str], None]
 
 _BOM: Final = codecs.BOM_UTF8
 _WHITESPACE: Final = " \t\r\n"  # JSON's four, and no others (not U+2028, not form feed)
@@ -457,7 +460,22 @@ def iter_lines(
     tab, U+2028 and U+2029 are characters inside a line (``str.splitlines``
     would split at all of them). Blank lines are yielded too; a last line with
     no newline is yielded. A leading BOM is dropped. A line longer than
-    ``max_line_bytes`` is refused before it is all read.
+    ``max_line_bytes`` is refused before it is all read; so is a line that is
+    not UTF-8 (see :func:`iter_lines_passing_over`).
+    """
+    return iter_lines_passing_over(stream, name, None, max_line_bytes=max_line_bytes)
+
+
+def iter_lines_passing_over(
+    stream: Readable,
+    name: str,
+    on_bad: OnBadLine | None,
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[tuple[int, str]]:
+    """As :func:`iter_lines`, but a line that is not UTF-8 is told to ``on_bad``
+    (when given) and passed over: the lines after it keep their numbers. A line
+    too long is still refused: it is not read to its end.
     """
     buf = b""
     pos = 0  # start of the current line in buf
@@ -476,7 +494,9 @@ def iter_lines(
             if eof:
                 if pos < len(buf):
                     number += 1
-                    yield number, _line_text(buf[pos:], name, number, max_line_bytes)
+                    text = _line_text(buf[pos:], name, number, max_line_bytes, on_bad)
+                    if text is not None:
+                        yield number, text
                 return
             if started:
                 data = stream.read(CHUNK_BYTES)
@@ -492,16 +512,26 @@ def iter_lines(
         number += 1
         raw = buf[pos:newline]
         pos = searched = newline + 1
-        yield number, _line_text(raw.removesuffix(b"\r"), name, number, max_line_bytes)
+        text = _line_text(raw.removesuffix(b"\r"), name, number, max_line_bytes, on_bad)
+        if text is not None:
+            yield number, text
 
 
-def _line_text(raw: bytes, name: str, number: int, max_line_bytes: int) -> str:
+def _line_text(
+    raw: bytes, name: str, number: int, max_line_bytes: int, on_bad: OnBadLine | None
+) -> str | None:
     if len(raw) > max_line_bytes:
         raise InvalidInput(
             f"{name}: line {number} is longer than {_size(max_line_bytes)}",
             hint="it is too large to import",
         )
-    return decode(raw, name, first_line=number)
+    if on_bad is None:
+        return decode(raw, name, first_line=number)
+    try:
+        return str(raw, "utf-8")
+    except UnicodeDecodeError:
+        on_bad(number, "is not valid UTF-8")
+        return None
 
 
 def iter_json_lines(
@@ -510,23 +540,35 @@ def iter_json_lines(
     *,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    on_bad: OnBadLine | None = None,
 ) -> Iterator[tuple[int, Any]]:
-    """Each JSON value of a JSON Lines stream, with its line number; blank lines are skipped."""
-    for number, text in iter_lines(stream, name, max_line_bytes=max_line_bytes):
+    """Each JSON value of a JSON Lines stream, with its line number; blank lines are skipped.
+
+    A line that is not UTF-8, not JSON or nested too deep is refused, or, given
+    ``on_bad``, told to it and passed over: each line stands alone, so the next
+    one is read as if it had not been there. A line over ``max_line_bytes`` is
+    always refused (it is not read to its end).
+    """
+    for number, text in iter_lines_passing_over(
+        stream, name, on_bad, max_line_bytes=max_line_bytes
+    ):
         if not text.strip(_WHITESPACE):
             continue
-        where = f"line {number}"
         if nested_too_deep(text, max_depth):
-            raise InvalidInput(f"{name}: {where} is nested more than {max_depth} levels deep")
-        try:
-            value = _DECODER.decode(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(
-                f"{name}: {where} is not valid JSON: {exc.msg} at column {exc.colno}"
-            ) from None
-        except ValueError as exc:
-            raise InvalidInput(f"{name}: {where} is not valid JSON: {exc}") from None
-        yield number, value
+            reason = f"is nested more than {max_depth} levels deep"
+        else:
+            try:
+                value = _DECODER.decode(text)
+            except json.JSONDecodeError as exc:
+                reason = f"is not valid JSON: {exc.msg} at column {exc.colno}"
+            except ValueError as exc:  # NaN, or an integer longer than Python will convert
+                reason = f"is not valid JSON: {exc}"
+            else:
+                yield number, value
+                continue
+        if on_bad is None:
+            raise InvalidInput(f"{name}: line {number} {reason}")
+        on_bad(number, reason)
 
 
 # --- whole documents --------------------------------------------------------------

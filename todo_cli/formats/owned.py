@@ -32,6 +32,9 @@ def read(objects: Iterable[tuple[str, Any]]) -> ImportBatch:
             record = TaskRecord.from_json(obj, where)
         except InvalidRecord as bad:
             batch.problems.extend(bad.problems)
+            rejected = _id_of(obj)
+            if rejected is not None:
+                batch.rejected.add(rejected)
             continue
         if record.id in seen:
             batch.problem(where, "id", f"{record.id} is also {seen[record.id]}")
@@ -40,6 +43,15 @@ def read(objects: Iterable[tuple[str, Any]]) -> ImportBatch:
         batch.positions[record.id] = where
         batch.records.append(record)
     return batch
+
+
+def _id_of(obj: Any) -> UUID | None:
+    """The id of an object refused as a task, when it has a readable one."""
+    value = obj.get("id") if isinstance(obj, dict) else None
+    try:
+        return UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 _PIECES: Final = 256

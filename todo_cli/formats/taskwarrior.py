@@ -75,6 +75,7 @@ from todo_cli.domain.recurrence import Recurrence, Unit, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
     DESCRIPTION_MAX,
+    INTEGER_MAX,
     NOTE_MAX,
     PRIORITIES,
     TAGS_PER_TASK_MAX,
@@ -416,7 +417,10 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
     notes = _annotations(obj.get("annotations"), problem)
     depends = _depends(obj.get("depends"), problem)
     parent = _uuid(obj.get("parent"), "parent", problem, required=False)
-    imask = obj.get("imask")
+    imask = _index(obj.get("imask"))
+    if imask is not None and imask >= INTEGER_MAX:
+        # The index of the instance after it must fit the database too.
+        problem("imask", f"is larger than {INTEGER_MAX - 1}, the largest the database holds")
     recur: str | None = None
     notice: str | None = None
     attributes = {
@@ -435,6 +439,8 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
                 if recur_to_taskwarrior(recur)[0] != raw:
                     attributes[RECUR_HINT] = raw
     if len(batch.problems) > before or uuid is None or entry is None or title is None:
+        if uuid is not None:
+            batch.rejected.add(uuid)
         return None
     if modified is not None and modified < entry:
         attributes[MODIFIED_HINT] = obj["modified"]
@@ -466,7 +472,7 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
         depends=depends,
         attributes=attributes,
     )
-    return _Task(where, cast(str, status), record, parent, _index(imask), recur, notice, attributes)
+    return _Task(where, cast(str, status), record, parent, imask, recur, notice, attributes)
 
 
 def _index(value: Any) -> int | None:
@@ -477,8 +483,10 @@ def _index(value: Any) -> int | None:
         return int(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        # Longer than any index the database holds: too large, and said so by the caller
+        # (int() itself refuses thousands of digits).
+        return int(value) if len(value) <= len(str(INTEGER_MAX)) else INTEGER_MAX
     return None
 
 
@@ -507,8 +515,11 @@ def _title(
     if value is None:
         problem("description", "is missing")
         return None, None
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         problem("description", "is not a text")
+        return None, None
+    if not value.strip():
+        problem("description", "is empty")
         return None, None
     title, description = split_title(value)
     if description is not None:
@@ -688,6 +699,7 @@ def _resolve(tasks: list[_Task], batch: ImportBatch, tz: tzinfo) -> None:
             batch.notices.append(f"{task.where}: {notice}")
         if task.status in _OPEN and recur is not None and record.due is None:
             batch.problem(task.where, "recur", "a recurring task needs a due date")
+            batch.rejected.add(record.id)
             continue
         if recur != record.recur or series != record.series_id:
             record = replace(record, recur=recur, series_id=series)
@@ -770,7 +782,9 @@ def _fix_dependencies(
                     f"{where.get(record.id, str(record.id))}: depends: {dependency} is "
                     "deleted: dependency dropped"
                 )
-            elif target != record.id:
+            elif target != record.id or dependency == record.id:
+                # A task redirected to this one (a later instance of its own series) is
+                # no dependency; a task naming itself is a cycle, which the import refuses.
                 kept.add(target)
         yield replace(record, depends=tuple(sorted(kept, key=str)))
 

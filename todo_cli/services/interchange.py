@@ -20,7 +20,7 @@ from uuid import UUID
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.ids import new_id, new_ids
 from todo_cli.errors import InvalidInput, TodoError
-from todo_cli.formats.interchange import ImportBatch, Problem, TaskRecord
+from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
 from todo_cli.repository.tasks import ImportWriter, TaskQuery, TaskRepository, new_row
 from todo_cli.services.common import Report, deliver
 
@@ -104,6 +104,11 @@ def _check(record: TaskRecord, where: str) -> Problem | None:
             return Problem(where, name, f"{value.isoformat()} is out of range")
     if record.recur is not None and record.due is None:
         return Problem(where, "recur", "a recurring task needs a due date")
+    if record.recur_index is not None and record.recur_index > INTEGER_MAX:
+        # Reached by a series far behind, caught up from a Taskwarrior index near the end.
+        return Problem(
+            where, "recur_index", f"is larger than {INTEGER_MAX}, the largest the database holds"
+        )
     try:
         validate_task(
             {"title": record.title, "description": record.description, "tags": list(record.tags)}
@@ -117,9 +122,41 @@ def _check(record: TaskRecord, where: str) -> Problem | None:
 
 
 def read(
-    source: str, *, fmt: Format | Literal["auto"], tz: tzinfo, today: date
+    source: str,
+    *,
+    fmt: Format | Literal["auto"],
+    tz: tzinfo,
+    today: date,
+    skip_invalid: bool = False,
 ) -> tuple[Format, ImportBatch]:
-    """The records of `source` (a path, or `-` for stdin) and the format they were in."""
+    """The records of `source` (a path, or `-` for stdin) and the format they were in.
+
+    With `skip_invalid`, a line of a line-oriented input (todo.txt, JSON Lines) that
+    cannot be read at all (not UTF-8, not JSON) is a problem of the batch, as an invalid
+    task is, and the lines after it are read; without, it refuses the whole input. A
+    JSON array with a mistake in it refuses the whole input either way: nothing after
+    the mistake can be told apart. A line too long to read is always refused.
+    """
+    unreadable: list[Problem] = []
+
+    def bad_line(number: int, reason: str) -> None:
+        unreadable.append(Problem(f"line {number}", None, reason))
+
+    on_bad = bad_line if skip_invalid else None
+    chosen, batch = _read(source, fmt=fmt, tz=tz, today=today, on_bad=on_bad)
+    if unreadable:
+        batch.problems[:0] = unreadable
+    return chosen, batch
+
+
+def _read(
+    source: str,
+    *,
+    fmt: Format | Literal["auto"],
+    tz: tzinfo,
+    today: date,
+    on_bad: Callable[[int, str], None] | None,
+) -> tuple[Format, ImportBatch]:
     from todo_cli.formats import jsonstream, owned, taskwarrior, todotxt
     from todo_cli.formats.input import describe, open_binary
 
@@ -143,7 +180,7 @@ def read(
                 hint=f"for a todo.txt file, pass --format todotxt; {NOTHING_IMPORTED}",
             )
         if fmt == "todotxt" or (fmt == "auto" and start == "other"):
-            lines = jsonstream.iter_lines(replay, name)
+            lines = jsonstream.iter_lines_passing_over(replay, name, on_bad)
             return "todotxt", todotxt.read(lines, tz=tz, today=today)
         if start == "array":
             items: Iterator[tuple[str, Any]] = (
@@ -151,7 +188,8 @@ def read(
             )
         elif start == "object":
             items = (
-                (f"line {number}", obj) for number, obj in jsonstream.iter_json_lines(replay, name)
+                (f"line {number}", obj)
+                for number, obj in jsonstream.iter_json_lines(replay, name, on_bad=on_bad)
             )
         else:
             raise InvalidInput(
@@ -167,7 +205,7 @@ def read(
                 # a mistake in it, told as such rather than imported as lines.
                 stream.close()
                 stream = open_binary(source, hint=NOTHING_IMPORTED)
-                lines = jsonstream.iter_lines(stream, name)
+                lines = jsonstream.iter_lines_passing_over(stream, name, on_bad)
                 return "todotxt", todotxt.read(lines, tz=tz, today=today)
             raise
         if first is None:
@@ -258,12 +296,15 @@ def import_tasks(
     from todo_cli.formats.input import describe
 
     tz = local_zone()
-    chosen, batch = read(source, fmt=fmt, tz=tz, today=datetime.now(tz).date())
+    chosen, batch = read(
+        source, fmt=fmt, tz=tz, today=datetime.now(tz).date(), skip_invalid=skip_invalid
+    )
     result = Imported(format=chosen, dry_run=dry_run, notices=list(batch.notices))
     for reason, count in batch.skipped.items():
         result.skip(reason, count)
     records = list(batch.records)
     problems = list(batch.problems)
+    rejected = set(batch.rejected)
     checked: list[TaskRecord] = []
     for index, record in enumerate(records, 1):
         # Where the reader found it: a position in the file counts every element of
@@ -274,6 +315,7 @@ def import_tasks(
             checked.append(record)
         else:
             problems.append(problem)
+            rejected.add(record.id)
     if problems and not skip_invalid:
         ImportBatch(problems=problems).raise_for_problems(describe(source))
     for problem in problems:
@@ -294,6 +336,7 @@ def import_tasks(
                 by_content=by_content,
                 written_at=_written_at(source) if by_content else None,
                 positions=batch.positions,
+                rejected=rejected,
             )
             if not (result.added or result.updated):
                 from todo_cli.repository import recording
@@ -326,6 +369,7 @@ def _apply(
     by_content: bool,
     written_at: datetime | None = None,
     positions: dict[UUID, str] | None = None,
+    rejected: set[UUID] | None = None,
 ) -> None:
     """Write the records: new ones added, newer ones updated, the rest left alone.
 
@@ -338,6 +382,9 @@ def _apply(
 
     A recurring series has one open task: an open task of the file whose series
     already has one here (or earlier in the file) is left out, and said so.
+
+    ``rejected``: tasks of the file skipped as invalid; a dependency on one of them
+    is left out, and said so.
     """
     now = datetime.now(UTC)
     writer = ImportWriter(conn, user)
@@ -399,7 +446,8 @@ def _apply(
         result.skip(SKIP_SECOND_OPEN, len(left_out))
     absent = {task_id for task_id in left_out if task_id not in existing}
     written = [r for r in writes if r.id not in left_out]
-    _link(writer, [r for r in records if r.id not in absent], written, result)
+    skipped = dict.fromkeys(rejected or (), SKIP_INVALID) | dict.fromkeys(absent, SKIP_SECOND_OPEN)
+    _link(writer, [r for r in records if r.id not in absent], written, result, skipped)
     # After the new tasks are in: a dependency left out before may point at one.
     _mend_dependencies(writer, tied, result)
     if kept_newer:
@@ -418,10 +466,10 @@ def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imp
     if not tied:
         return
     have = writer.dependencies_of([record.id for record in tied])
-    wanted = {
-        record.id: {d for d in record.depends if d != record.id} - have.get(record.id, set())
-        for record in tied
-    }
+    for record in tied:
+        if record.id in record.depends:
+            raise _cycle([record.id, record.id])
+    wanted = {record.id: set(record.depends) - have.get(record.id, set()) for record in tied}
     wanted = {task_id: missing for task_id, missing in wanted.items() if missing}
     if not wanted:
         return
@@ -562,6 +610,14 @@ def _insert(
             kept[record.id] = number
             used.add(number)
     needing = [record for record in new if record.id not in kept]
+    highest = max(counter, max(used, default=0))
+    if needing and highest + len(needing) > INTEGER_MAX:
+        # Numbers are handed out above the highest one held: too few are left for these.
+        raise InvalidInput(
+            f"{len(needing)} new task(s) need a number, and {INTEGER_MAX - highest} "
+            f"are left above #{highest} (#{INTEGER_MAX} is the largest a task can have)",
+            hint=NOTHING_IMPORTED,
+        )
     user_id, first = writer.reserve(len(needing), max(used, default=0), now)
     numbers = dict(kept)
     for offset, record in enumerate(needing):
@@ -606,9 +662,18 @@ def _deleted_holders(writer: ImportWriter, numbers: list[int]) -> dict[int, set[
 
 
 def _link(
-    writer: ImportWriter, records: list[TaskRecord], written: list[TaskRecord], result: Imported
+    writer: ImportWriter,
+    records: list[TaskRecord],
+    written: list[TaskRecord],
+    result: Imported,
+    skipped: dict[UUID, str] | None = None,
 ) -> None:
-    """Dependencies by id, for the tasks written: to tasks in the file or already the user's."""
+    """Dependencies by id, for the tasks written: to tasks in the file or already the user's.
+
+    A dependency on a task of the file that was skipped (``skipped``: id -> why) and
+    is not the user's either is left out, and said so; a task naming itself is a
+    cycle, refused as any other.
+    """
     in_file = {record.id for record in records}
     outside = sorted({d for r in written for d in r.depends if d not in in_file}, key=str)
     known = in_file | (writer.mine(outside) if outside else set())
@@ -616,9 +681,14 @@ def _link(
     for record in written:
         for dependency in record.depends:
             if dependency == record.id:
-                continue
+                raise _cycle([record.id, record.id])
             if dependency in known:
                 edges.append((record.id, dependency))
+            elif skipped and dependency in skipped:
+                result.notices.append(
+                    f"{record.id}: depends on {dependency}, which was skipped "
+                    f"({skipped[dependency]}): left out"
+                )
             else:
                 result.notices.append(
                     f"{record.id}: depends on {dependency}, which is not in the file "
@@ -644,12 +714,17 @@ def _refuse_cycles(writer: ImportWriter, starts: set[UUID]) -> None:
         graph.setdefault(waiting, []).append(waited)
     cycle = find_cycle(graph, sorted(starts, key=str))
     if cycle is not None:
-        raise InvalidInput(
-            "the dependencies make a cycle: "
-            + " -> ".join(str(task_id) for task_id in cycle)
-            + " (each waits on the next)",
-            hint=NOTHING_IMPORTED,
-        )
+        raise _cycle(cycle)
+
+
+def _cycle(cycle: list[UUID]) -> InvalidInput:
+    """The refusal of a cycle, ``[a, b, ..., a]`` (a task naming itself is ``[a, a]``)."""
+    return InvalidInput(
+        "the dependencies make a cycle: "
+        + " -> ".join(str(task_id) for task_id in cycle)
+        + " (each waits on the next)",
+        hint=NOTHING_IMPORTED,
+    )
 
 
 # --- exporting ---------------------------------------------------------------------------
