@@ -89,6 +89,26 @@ def test_unknown_tz_is_refused_naming_it() -> None:
     assert caught.value.hint is not None
 
 
+def test_tz_may_be_a_posix_rule_as_the_c_library_takes_it() -> None:
+    # `date` takes TZ=CET-1CEST,M3.5.0,M10.5.0/3; every command once refused it (exit 2).
+    zone = local_zone({"TZ": "CET-1CEST,M3.5.0,M10.5.0/3"})
+    for instant in ("2026-01-15T12:00", "2026-03-29T00:59", "2026-03-29T01:00",
+                    "2026-07-01T12:00", "2026-10-25T00:59", "2026-10-25T01:00"):  # fmt: skip
+        utc = datetime.fromisoformat(instant).replace(tzinfo=UTC)
+        assert utc.astimezone(zone).isoformat() == utc.astimezone(BERLIN).isoformat(), instant
+    assert datetime(2026, 7, 1, 12, tzinfo=zone).tzname() == "CEST"
+    assert datetime(2026, 7, 1, tzinfo=local_zone({"TZ": "JST-9"})).utcoffset() == timedelta(
+        hours=9
+    )
+
+
+@pytest.mark.parametrize("value", ["CET-1CEST,M13.5.0", "garbage", "X", "Foo/Bar"])
+def test_a_tz_that_is_neither_a_zone_nor_a_posix_rule_is_refused(value: str) -> None:
+    with pytest.raises(InvalidInput, match=repr(value)) as caught:
+        local_zone({"TZ": value})
+    assert "POSIX rule" in (caught.value.hint or "")
+
+
 def test_tz_from_the_process_environment_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "America/New_York")
     assert local_zone() == NEW_YORK

@@ -188,10 +188,40 @@ def _zone_from_tz(raw: str) -> tzinfo:
                 return ZoneInfo.from_file(handle, key=name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    try:
+        return _posix_rule_zone(name)
+    except ValueError:
         raise InvalidInput(
             f"TZ: {raw!r} is not a time zone",
-            hint="set TZ to an IANA name such as Europe/Berlin, or unset it",
+            hint="set TZ to an IANA name such as Europe/Berlin, a POSIX rule such as "
+            "CET-1CEST,M3.5.0,M10.5.0/3, or unset it",
         ) from None
+
+
+def _posix_rule_zone(rule: str) -> ZoneInfo:
+    """The zone a POSIX TZ rule (``CET-1CEST,M3.5.0,M10.5.0/3``, ``JST-9``) describes.
+
+    The C library (and so `date`) takes such a rule where no zone file has the
+    name; zoneinfo reads one only as the footer of a zone file, which it follows
+    for every instant after the file's last transition. So: a zone file of no
+    transitions, one placeholder type, and the rule as its footer. A rule
+    zoneinfo cannot parse is ValueError.
+    """
+    import io
+    import struct
+
+    if not rule.isascii() or "\n" in rule or "/" in rule.split(",", 1)[0]:
+        raise ValueError(rule)
+
+    def header() -> bytes:
+        # Version 2; counts: UT/local and standard/wall indicators, leap seconds,
+        # transitions, types (one) and designation bytes ("UTC\0").
+        return b"TZif2" + bytes(15) + struct.pack(">6l", 0, 0, 0, 0, 1, 4)
+
+    types = struct.pack(">lBB", 0, 0, 0) + b"UTC\0"
+    data = header() + types + header() + types + b"\n" + rule.encode("ascii") + b"\n"
+    return ZoneInfo.from_file(io.BytesIO(data), key=rule)
 
 
 def _system_zone() -> tzinfo:
