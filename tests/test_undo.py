@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -36,10 +37,11 @@ OPERATION_KEYS = {"id", "number", "created_at", "command", "undone", "undoes"}
 
 
 def tasks(todo: Todo) -> list[dict[str, Any]]:
-    """Every task of the user as `list --all --json` shows it, urgency aside (it ages)."""
+    """Every task of the user as `list --all --json` shows it, urgency aside (it ages), and
+    updated_at aside (an undo is a change: it moves, see test_an_undo_is_a_change...)."""
     found = ok(todo, "list", "--all", "--json").json()
     return sorted(
-        ({k: v for k, v in task.items() if k != "urgency"} for task in found),
+        ({k: v for k, v in task.items() if k not in ("urgency", "updated_at")} for task in found),
         key=lambda task: task["number"],
     )
 
@@ -433,6 +435,31 @@ def test_undo_of_an_edit_restores_title_priority_and_tags(todo: Todo) -> None:
         "L",
         ["home"],
     )
+
+
+def test_an_undo_is_a_change_so_an_export_from_before_it_does_not_bring_the_edit_back(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # SPEC: updated_at moves on every change. Set back to the time of the add, the
+    # undone task read as older than an export taken after the edit, and importing
+    # that export brought back the title the undo had taken away.
+    ok(todo, "add", "Buy milk")
+    added = task(todo, 1)["updated_at"]
+    time.sleep(0.01)
+    ok(todo, "edit", "1", "Buy", "oat", "milk")
+    edited = task(todo, 1)["updated_at"]
+    ok(todo, "export", "-o", str(tmp_path / "after-the-edit.json"))
+    ok(todo, "undo")
+    undone = task(todo, 1)
+    assert undone["title"] == "Buy milk"
+    assert undone["updated_at"] > edited > added
+    imported = ok(todo, "import", str(tmp_path / "after-the-edit.json"), "--json").json()
+    assert (imported["updated"], imported["unchanged"]) == (0, 1)
+    assert task(todo, 1)["title"] == "Buy milk"
+    # A deleted task comes back as it was, its time included.
+    ok(todo, "delete", "1", "--yes")
+    ok(todo, "undo")
+    assert task(todo, 1)["updated_at"] == undone["updated_at"]
 
 
 def test_undo_of_a_completion_reopens_the_task(todo: Todo) -> None:

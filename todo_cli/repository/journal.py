@@ -378,9 +378,14 @@ class JournalRepository:
             f"{alias}.{name} = {value}" for name, value in zip(key, values, strict=True)
         )
 
-    def _image_of(self, table: str, alias: str) -> str:
-        """SQL: a row as the triggers record it, for comparing with a recorded image."""
-        columns = [column.name for column in metadata.tables[table].columns]
+    def _image_of(self, table: str, alias: str, *, untimed: bool = False) -> str:
+        """SQL: a row as the triggers record it, for comparing with a recorded image
+        (``untimed``: without updated_at, as json_remove leaves a recorded one)."""
+        columns = [
+            column.name
+            for column in metadata.tables[table].columns
+            if not (untimed and column.name == "updated_at")
+        ]
         return "json_object(" + ", ".join(f"'{c}', {alias}.{c}" for c in columns) + ")"
 
     def _spans(self, table: str) -> str:
@@ -399,12 +404,23 @@ class JournalRepository:
         for table in TABLE_ORDER:
             first_key = journal_ddl.JOURNALED[table][0]
             recorded = ""
+            # A task's time of change is left out: an undo moves it (the undo
+            # is a change, see _touch), and the undo of the operation before
+            # must not read that as a clash. A change by anyone else changes
+            # what the task holds, and that is compared.
+            untimed = table == "tasks"
             if self._sqlite:
-                differs = f"{self._image_of(table, 'r')} IS NOT last.after"
+                image = self._image_of(table, "r", untimed=untimed)
+                after = "json_remove(last.after, '$.updated_at')" if untimed else "last.after"
+                differs = f"{image} IS NOT {after}"
             else:
                 # The columns todo keeps, not the whole row: PostgreSQL's
                 # stored search vectors are derived and left out of images.
-                columns = [column.name for column in metadata.tables[table].columns]
+                columns = [
+                    column.name
+                    for column in metadata.tables[table].columns
+                    if not (untimed and column.name == "updated_at")
+                ]
                 differs = (
                     f"ROW({', '.join('r.' + c for c in columns)}) IS DISTINCT FROM "
                     f"ROW({', '.join('p.' + c for c in columns)})"
@@ -535,25 +551,50 @@ class JournalRepository:
         )
 
     def _set_back(self, table: str, op: Any) -> None:
-        from sqlalchemy import text
+        """Rows the operation changed (and left) get their values from before it.
+
+        A task's updated_at is the time of the undo: the undo is a change like
+        any other (SPEC: updated_at moves on every change). Set back to the
+        time of the change undone, a task would read as older than an export
+        taken before the undo, and importing that export would bring back what
+        was undone. (A task that comes back from a delete keeps its time: it
+        is the task as it was.)
+        """
+        from datetime import UTC, datetime
+
+        from sqlalchemy import bindparam, text
+
+        from todo_cli.db.schema import UTCDateTime
 
         key = journal_ddl.JOURNALED[table]
         columns = [c.name for c in metadata.tables[table].columns if c.name not in key]
         if not columns:
             return  # a table of keys alone (tags, dependencies) has nothing to set back
+        timed = table == "tasks"
         firsts = self._firsts(table, "f.action <> 'insert' AND l.action <> 'delete'")
         if self._sqlite:
-            sets = ", ".join(f"{c} = json_extract(o.before, '$.{c}')" for c in columns)
+            sets = ", ".join(
+                f"{c} = :now"
+                if timed and c == "updated_at"
+                else f"{c} = json_extract(o.before, '$.{c}')"
+                for c in columns
+            )
             match = self._key_match(table, table, "o.row_key")
             statement = f"UPDATE {table} SET {sets} FROM ({firsts}) AS o WHERE {match}"
         else:
-            sets = ", ".join(f"{c} = o.{c}" for c in columns)
+            sets = ", ".join(
+                f"{c} = :now" if timed and c == "updated_at" else f"{c} = o.{c}" for c in columns
+            )
             match = " AND ".join(f"{table}.{c} = o.{c}" for c in key)
             statement = (
                 f"UPDATE {table} SET {sets} FROM (SELECT (jsonb_populate_record(NULL::{table}, "
                 f"x.before)).* FROM ({firsts}) AS x) AS o WHERE {match}"
             )
-        self.conn.execute(text(statement), {"op": op})
+        if not timed:
+            self.conn.execute(text(statement), {"op": op})
+            return
+        query = text(statement).bindparams(bindparam("now", type_=UTCDateTime()))
+        self.conn.execute(query, {"op": op, "now": datetime.now(UTC)})
 
     def _restore(self, table: str, op: Any) -> None:
         from sqlalchemy import text
