@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.ci_gate import not_applicable
 from tests.conftest import REPO, Todo, run_cli, sql_rows
 from todo_cli.db.revisions import HEAD as HEAD_REVISION
@@ -198,10 +200,83 @@ def test_downgrade_with_no_schema_is_a_usage_error(empty_db_url: str) -> None:
     assert "no todo schema" in result.stderr
 
 
-def test_unknown_revision_is_a_usage_error(db_url: str) -> None:
-    result = run_cli(["--db", db_url, "db", "upgrade", "nope"])
+@pytest.mark.parametrize("command", ["upgrade", "downgrade"])
+def test_unknown_revision_is_a_usage_error(db_url: str, command: str) -> None:
+    result = run_cli(["--db", db_url, "db", command, "nope"])
     assert result.exit_code == 2
-    assert "unknown revision" in result.stderr
+    assert result.stderr == "error: unknown revision 'nope' (see `todo db history`)\n"
+    assert revision(db_url) == HEAD_REVISION
+
+
+def test_downgrade_to_a_revision_above_the_current_one_says_to_upgrade(empty_db_url: str) -> None:
+    low, high = REVISIONS[2], REVISIONS[4]
+    assert run_cli(["--db", empty_db_url, "db", "upgrade", low]).exit_code == 0
+    result = run_cli(["--db", empty_db_url, "db", "downgrade", high, "--yes"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {high} is above the current revision {low} (use `todo db upgrade {high}`)\n"
+    )
+    assert revision(empty_db_url) == low
+
+
+def test_upgrade_to_a_revision_below_the_current_one_says_to_downgrade(db_url: str) -> None:
+    todo = Todo(db_url)
+    fill(todo)
+    for target, shown in [(FIRST, FIRST), ("base", "base")]:
+        result = run_cli(["--db", db_url, "db", "upgrade", target])
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"error: {shown} is below the current revision {HEAD_REVISION} "
+            f"(use `todo db downgrade {shown}`)\n"
+        )
+    assert revision(db_url) == HEAD_REVISION
+    assert sql_rows(db_url, "SELECT count(*) FROM messages")[0][0] == 2
+
+
+def test_a_wrong_way_migration_with_json_is_a_usage_error(empty_db_url: str) -> None:
+    assert run_cli(["--db", empty_db_url, "db", "upgrade", REVISIONS[2]]).exit_code == 0
+    result = run_cli(["--db", empty_db_url, "db", "downgrade", REVISIONS[4], "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stderr) == {
+        "error": {
+            "code": "usage",
+            "message": f"{REVISIONS[4]} is above the current revision {REVISIONS[2]} "
+            f"(use `todo db upgrade {REVISIONS[4]}`)",
+        }
+    }
+    assert revision(empty_db_url) == REVISIONS[2]
+
+
+@pytest.mark.parametrize("command", ["upgrade", "downgrade"])
+def test_migrating_to_the_current_revision_is_already_there(db_url: str, command: str) -> None:
+    result = run_cli(["--db", db_url, "db", command, HEAD_REVISION])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"already at {HEAD_REVISION}\n"
+    assert revision(db_url) == HEAD_REVISION
+
+
+def test_upgrade_at_head_is_already_there(db_url: str) -> None:
+    result = run_cli(["--db", db_url, "db", "upgrade"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"already at {HEAD_REVISION}\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "start", "target", "says"),
+    [
+        ("downgrade", 2, 4, "{t} is above the current revision {s} (use `todo db upgrade {t}`)"),
+        ("upgrade", 4, 2, "{t} is below the current revision {s} (use `todo db downgrade {t}`)"),
+    ],
+)
+def test_sql_the_wrong_way_is_a_usage_error(
+    command: str, start: int, target: int, says: str
+) -> None:
+    url = "postgresql://u:p@127.0.0.1:1/never"
+    s, t = REVISIONS[start], REVISIONS[target]
+    result = run_cli(["--db", url, "db", command, "--sql", "--from", s, t])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {says.format(s=s, t=t)}\n"
+    assert result.stdout == ""
 
 
 def test_upgrade_by_relative_step(empty_db_url: str) -> None:

@@ -239,6 +239,32 @@ def _resolve_target(script: ScriptDirectory, current_rev: str | None, target: st
     return found.revision
 
 
+def _check_direction(
+    script: ScriptDirectory, direction: str, start: str | None, end: str | None
+) -> None:
+    """Refuse an upgrade to below `start`, or a downgrade to above it.
+
+    Alembic would quietly do nothing for the first and fail obscurely for the
+    second. Staying where it is is fine either way ("already at ...").
+    """
+    order = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+    def position(rev: str | None) -> int:
+        return -1 if rev is None else order.index(rev)
+
+    here, there = position(start), position(end)
+    if direction == "upgrade" and there < here:
+        raise InvalidUsage(
+            f"{end or 'base'} is below the current revision {start}",
+            hint=f"use `todo db downgrade {end or 'base'}`",
+        )
+    if direction == "downgrade" and there > here:
+        raise InvalidUsage(
+            f"{end} is above the current revision {start or 'base'}",
+            hint=f"use `todo db upgrade {end}`",
+        )
+
+
 def offline_sql(settings: Settings, *, direction: str, target: str, start: str | None) -> str:
     """The SQL a migration would run, without running it."""
     from alembic import command
@@ -249,6 +275,7 @@ def offline_sql(settings: Settings, *, direction: str, target: str, start: str |
         start = current(settings) or "base"
     start_rev = None if start == "base" else _resolve_target(script, None, start)
     end_rev = _resolve_target(script, start_rev, target)
+    _check_direction(script, direction, start_rev, end_rev)
     config = alembic_config()
     config.attributes["url"] = db.url
     out = io.StringIO()
@@ -277,6 +304,7 @@ def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str |
             refuse_foreign_sqlite(conn, db)
         script = script_directory()
         end = _resolve_target(script, before, target)
+        _check_direction(script, "upgrade", before, end)
         config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, end or "base")
@@ -359,6 +387,7 @@ def downgrade(
             raise mismatch(db, before)
         script = script_directory()
         end = _resolve_target(script, before, target)
+        _check_direction(script, "downgrade", before, end)
         config = alembic_config()
         config.attributes["connection"] = conn
 
