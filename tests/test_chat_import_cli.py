@@ -13,6 +13,7 @@ import copy
 import json
 import os
 import pty
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -254,6 +255,110 @@ def test_an_export_piped_on_stdin_is_read_with_its_format_named(todo: Todo) -> N
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.decode().startswith("imported from claude: 2 conversations added")
     assert counts(todo.url) == (2, 6)
+
+
+@pytest.mark.parametrize("source", by_name(SOURCES[:2]))
+def test_an_export_piped_on_stdin_is_recognised_without_a_format_option(
+    todo: Todo, tmp_path: Path, source: Source
+) -> None:
+    # cat conversations.json | todo chat-log import -
+    proc = todo.process("chat-log", "import", "-", input=source.make(tmp_path).read_bytes())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode() == source.summary
+    assert counts(todo.url) == (2, 6)
+
+
+def in_bash(todo: Todo, script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """`script` run by bash, with $TODO the real `todo` and `args` as $1...; a shell's view."""
+    todo_cli = " ".join(shlex.quote(part) for part in todo_command())
+    return subprocess.run(
+        ["bash", "-c", f"TODO=({todo_cli}); {script}", "bash", *args],
+        capture_output=True,
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("source", by_name(SOURCES[:2]))
+def test_an_export_read_through_process_substitution_is_recognised(
+    todo: Todo, tmp_path: Path, source: Source
+) -> None:
+    # todo chat-log import <(cat conversations.json): a path that is a pipe, read once.
+    proc = in_bash(todo, '"${TODO[@]}" chat-log import <(cat "$1")', str(source.make(tmp_path)))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode() == source.summary
+    assert counts(todo.url) == (2, 6)
+
+
+@pytest.mark.parametrize("source", by_name(SOURCES[:2]))
+def test_an_export_read_from_a_named_pipe_is_recognised(
+    todo: Todo, tmp_path: Path, source: Source
+) -> None:
+    # mkfifo ff; cat conversations.json > ff & todo chat-log import ff
+    fifo = tmp_path / "ff"
+    os.mkfifo(fifo)
+    proc = in_bash(
+        todo,
+        'cat "$1" > "$2" & "${TODO[@]}" chat-log import "$2"; status=$?; wait; exit $status',
+        str(source.make(tmp_path)),
+        str(fifo),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode() == source.summary
+    assert counts(todo.url) == (2, 6)
+
+
+class Unseekable:
+    """A pipe's view of bytes: read forward only, counting what was read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self.read_so_far = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        end = len(self._data) if size < 0 else self.read_so_far + size
+        chunk = self._data[self.read_so_far : end]
+        self.read_so_far += len(chunk)
+        return chunk
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        pytest.param(CHATGPT_EXPORT, "chatgpt", id="chatgpt"),
+        pytest.param(CLAUDE_EXPORT, "claude", id="claude"),
+    ],
+)
+def test_telling_the_format_of_a_pipe_reads_ahead_only_its_first_conversation(
+    path: Path, fmt: str
+) -> None:
+    from todo_cli.formats import chats
+
+    data = json.dumps(fixture_data(path) * 5000).encode()
+    assert len(data) > 16 * MIB
+    pipe = Unseekable(data)
+    ahead = chats.ReadAhead(pipe)
+    assert chats.detect_stream(ahead, "stdin") == fmt
+    assert pipe.read_so_far <= 2 * MIB  # a chunk or two, not the export
+    replay = ahead.replay()
+    assert replay.read(10) + replay.read() == data  # every byte, from the start
+
+
+def test_an_llm_database_on_stdin_or_through_a_pipe_is_refused_and_writes_nothing(
+    todo: Todo, tmp_path: Path
+) -> None:
+    logs = build_old_layout(tmp_path / "logs.db")
+    piped = todo.process("chat-log", "import", "-", input=logs.read_bytes())
+    assert piped.returncode == 2
+    assert piped.stderr.decode() == "error: an llm logs.db is read from its file (give its path)\n"
+    substituted = in_bash(todo, '"${TODO[@]}" chat-log import <(cat "$1")', str(logs))
+    assert substituted.returncode == 2
+    assert b"an llm logs.db is read from its file (give its path, not a pipe)" in (
+        substituted.stderr
+    )
+    assert counts(todo.url) == (0, 0)
 
 
 # --- each message keeps its own time ---------------------------------------------------------
@@ -553,6 +658,19 @@ def test_a_20_mb_export_imports_in_bounded_memory(
     # buffers. Holding the file's JSON would take well over 100 MiB more.
     assert grown < 64, f"import peak {imported.peak_bytes / MIB:.0f} MiB, {grown:.0f} MiB over list"
     assert imported.peak_bytes / MIB < 400
+
+
+def test_a_20_mb_export_on_stdin_imports_in_bounded_memory(
+    todo: Todo, spawner: Spawner, export_20_mb: perf_chat_import.Export
+) -> None:
+    # Telling the format of stdin reads ahead only as far as the first conversation.
+    env = dict(os.environ) | todo.env
+    todo_cli = todo_command()
+    baseline = spawner.measure([*todo_cli, "chat-log", "list"], env, None)
+    imported = spawner.measure([*todo_cli, "chat-log", "import", "-"], env, export_20_mb.path)
+    assert counts(todo.url) == (export_20_mb.conversations, export_20_mb.messages)
+    grown = (imported.peak_bytes - baseline.peak_bytes) / MIB
+    assert grown < 64, f"import peak {imported.peak_bytes / MIB:.0f} MiB, {grown:.0f} MiB over list"
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(todo: Todo, tmp_path: Path) -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Todo, sql_rows
+from tests.conftest import REPO, Todo, sql_rows
 
 
 def content_of(document: dict[str, Any]) -> tuple[Any, list[tuple[str, str]]]:
@@ -170,6 +174,47 @@ def test_import_from_stdin_in_a_real_process(todo: Todo) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["message_count"] == 1
     assert content_of(export(todo, "1")) == (None, [("user", "piped\nin")])
+
+
+def in_bash(todo: Todo, script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """`script` run by bash, with $TODO the real `todo` and `args` as $1...; a shell's view."""
+    todo_cli = shlex.join([sys.executable, "-m", "todo_cli"])
+    return subprocess.run(
+        ["bash", "-c", f"TODO=({todo_cli}); {script}", "bash", *args],
+        capture_output=True,
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_transcript_read_through_process_substitution_imports(todo: Todo, tmp_path: Path) -> None:
+    # todo chat-log import <(cat c1.json): /dev/fd/63 is a pipe, read once.
+    path = tmp_path / "c1.json"
+    path.write_text(json.dumps([{"role": "user", "content": "through a pipe"}]), "utf-8")
+    proc = in_bash(todo, '"${TODO[@]}" chat-log import <(cat "$1")', str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == b"imported conversation #1 with 1 message\n"
+    assert content_of(export(todo, "1")) == (None, [("user", "through a pipe")])
+
+
+def test_a_transcript_read_from_a_named_pipe_imports(todo: Todo, tmp_path: Path) -> None:
+    # mkfifo ff; cat c1.json > ff & todo chat-log import ff
+    path = tmp_path / "c1.json"
+    path.write_text(
+        json.dumps({"title": "Fifo", "messages": [{"role": "user", "content": "fine"}]}), "utf-8"
+    )
+    fifo = tmp_path / "ff"
+    os.mkfifo(fifo)
+    proc = in_bash(
+        todo,
+        'cat "$1" > "$2" & "${TODO[@]}" chat-log import "$2"; status=$?; wait; exit $status',
+        str(path),
+        str(fifo),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert content_of(export(todo, "1")) == ("Fifo", [("user", "fine")])
 
 
 # --- broken files: exit 2, the error says where and why, nothing written ------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +15,10 @@ from todo_cli.domain.models import Role
 from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from todo_cli.domain.models import Conversation, Message
+    from todo_cli.formats.jsonstream import Readable
 
 chat_app = typer.Typer(
     name="chat-log",
@@ -383,17 +387,18 @@ def import_(
       todo chat-log export 1 | todo chat-log import - --title "Copy of 1"
     """
     from todo_cli.formats import transcript
-    from todo_cli.formats.input import describe, read_text
+    from todo_cli.formats.input import describe, read_stream
     from todo_cli.output import render
     from todo_cli.services import chatlog
 
-    chosen = _chat_format(file, fmt)
-    if chosen != "transcript":
-        if title is not None:
-            raise InvalidUsage("--title is for a transcript", hint="leave it out")
-        _import_export(ctx, file, chosen, json)
-        return
-    text = read_text(file, hint=transcript.NOTHING_IMPORTED)
+    with _opened(file, fmt) as (chosen, stream):
+        if chosen != "transcript":
+            if title is not None:
+                raise InvalidUsage("--title is for a transcript", hint="leave it out")
+            _import_export(ctx, file, chosen, stream, json)
+            return
+        assert stream is not None
+        text = read_stream(stream, describe(file), hint=transcript.NOTHING_IMPORTED)
     parsed = transcript.parse(describe(file), text, title)
     if not parsed.messages and parsed.conversation.title is None and parsed.conversation_id is None:
         # `[]` (an empty export, say) would otherwise leave an empty, untitled
@@ -416,35 +421,78 @@ def import_(
     chatlog.import_transcript(settings(ctx), parsed, report=imported)
 
 
-def _chat_format(file: str, fmt: ImportFormat) -> str:
-    """The format to read `file` as: given, or found from its first bytes."""
-    from pathlib import Path
+@contextmanager
+def _opened(file: str, fmt: ImportFormat) -> Iterator[tuple[str, Readable | None]]:
+    """The format to read `file` as (given, or found from its first bytes), and `file`
+    open from its start; no stream for an llm logs.db, which is read from its path.
 
+    `file` is opened once and read forward only: stdin, a pipe or `<(...)` cannot
+    be rewound, so what telling the format reads ahead is read again from memory.
+    """
     from todo_cli.formats import chats
+    from todo_cli.formats.input import describe, open_binary
     from todo_cli.formats.transcript import NOTHING_IMPORTED
 
-    if fmt is not ImportFormat.auto:
-        if fmt is ImportFormat.llm and file == "-":
-            raise InvalidUsage("an llm logs.db is read from its file", hint="give its path")
-        return fmt.value
-    if file == "-":
-        return "transcript"  # stdin cannot be looked at twice; other formats need --format
+    if fmt is ImportFormat.llm:
+        _llm_file(file)
+        yield "llm", None
+        return
+    stream = open_binary(file, hint=NOTHING_IMPORTED)
     try:
-        return str(chats.detect(Path(file)))
-    except FileNotFoundError:
-        raise InvalidInput(f"{file}: no such file", hint=NOTHING_IMPORTED) from None
-    except (InvalidInput, OSError):
-        # Not recognisably another tool's export: read it as a transcript,
-        # whose reader says exactly what is wrong with it.
-        return "transcript"
+        if fmt is not ImportFormat.auto:
+            yield fmt.value, stream
+            return
+        ahead = chats.ReadAhead(stream)
+        try:
+            found: str = chats.detect_stream(ahead, describe(file))
+        except InvalidInput:
+            # Not recognisably another tool's export: read it as a transcript,
+            # whose reader says exactly what is wrong with it.
+            found = "transcript"
+        except OSError as exc:
+            raise InvalidInput(
+                f"{describe(file)}: cannot read it: {exc.strerror}", hint=NOTHING_IMPORTED
+            ) from None
+        if found == "llm":
+            if file != "-":
+                stream.close()
+            _llm_file(file)
+            yield "llm", None
+            return
+        yield found, ahead.replay()
+    finally:
+        if file != "-":
+            stream.close()
 
 
-def _import_export(ctx: typer.Context, file: str, fmt: str, json: bool) -> None:
+def _llm_file(file: str) -> None:
+    """Refuse what an llm logs.db cannot be read from: SQLite needs the file itself."""
+    from pathlib import Path
+
+    from todo_cli.formats.transcript import NOTHING_IMPORTED
+
+    if file == "-":
+        raise InvalidUsage("an llm logs.db is read from its file", hint="give its path")
+    path = Path(file)
+    if not path.exists():
+        raise InvalidInput(f"{file}: no such file", hint=NOTHING_IMPORTED)
+    if path.is_dir():
+        raise InvalidInput(f"{file} is a directory, not a file", hint=NOTHING_IMPORTED)
+    if not path.is_file():
+        raise InvalidUsage(
+            f"{file} is not a regular file: an llm logs.db is read from its file",
+            hint="give its path, not a pipe",
+        )
+
+
+def _import_export(
+    ctx: typer.Context, file: str, fmt: str, stream: Readable | None, json: bool
+) -> None:
+    """Import another tool's export: from `stream`, or for llm from the file at `file`."""
     from pathlib import Path
 
     from todo_cli.formats import chatgpt, claude, llm
-    from todo_cli.formats.input import describe, open_binary
-    from todo_cli.formats.transcript import NOTHING_IMPORTED
+    from todo_cli.formats.input import describe
     from todo_cli.output import render
     from todo_cli.output.progress import progress
     from todo_cli.services import chatlog
@@ -475,20 +523,12 @@ def _import_export(ctx: typer.Context, file: str, fmt: str, json: bool) -> None:
 
     name = describe(file)
     with progress("importing") as advance:
-        if fmt == "llm":
-            path = Path(file)
-            if not path.is_file():
-                raise InvalidInput(f"{file}: no such file", hint=NOTHING_IMPORTED)
+        if stream is None:
             chatlog.import_export(
-                settings(ctx), llm.read(path), fmt=fmt, progress=advance, report=imported
+                settings(ctx), llm.read(Path(file)), fmt=fmt, progress=advance, report=imported
             )
             return
-        stream = open_binary(file, hint=NOTHING_IMPORTED)
-        try:
-            reader = chatgpt.read if fmt == "chatgpt" else claude.read
-            chatlog.import_export(
-                settings(ctx), reader(stream, name), fmt=fmt, progress=advance, report=imported
-            )
-        finally:
-            if file != "-":
-                stream.close()
+        reader = chatgpt.read if fmt == "chatgpt" else claude.read
+        chatlog.import_export(
+            settings(ctx), reader(stream, name), fmt=fmt, progress=advance, report=imported
+        )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO, Final, Literal
+from typing import Any, Final, Literal
 
 from todo_cli.errors import InvalidInput
 from todo_cli.formats import jsonstream
@@ -137,24 +137,84 @@ def detect(path: Path) -> Format:
         raise InvalidInput(f"{path}: cannot read it: {exc.strerror}") from None
 
 
-def detect_stream(stream: BinaryIO, name: str) -> Format:
-    """:func:`detect` for an open stream, which must be seekable (it is rewound)."""
-    if stream.read(len(SQLITE_HEADER)) == SQLITE_HEADER:
+def detect_stream(stream: jsonstream.Readable, name: str) -> Format:
+    """:func:`detect` for an open stream, read forward only (it is never rewound).
+
+    It reads the first bytes and, for a JSON array, its first element (at most
+    :data:`jsonstream.DEFAULT_MAX_ITEM_BYTES`): wrap a stream that cannot seek
+    (stdin, a pipe) in :class:`ReadAhead` to read it again from its start.
+    """
+    header = _read_at_most(stream, len(SQLITE_HEADER))
+    if header == SQLITE_HEADER:
         return "llm"
-    stream.seek(0)
-    try:
-        start, replay = jsonstream.peek(stream, name)
-        if start == "empty":
-            raise InvalidInput(f"{name} is empty", hint=f"expected {ACCEPTED}")
-        if start == "object":
-            return "transcript"
-        if start != "array":
-            raise _unknown(name, "it is not JSON")
-        for _, first in jsonstream.iter_array(replay, name):
-            return _format_of(first, name)
-        return "transcript"  # an empty array: the transcript reader has its say
-    finally:
-        stream.seek(0)
+    start, replay = jsonstream.peek(Replay(header, stream), name)
+    if start == "empty":
+        raise InvalidInput(f"{name} is empty", hint=f"expected {ACCEPTED}")
+    if start == "object":
+        return "transcript"
+    if start != "array":
+        raise _unknown(name, "it is not JSON")
+    for _, first in jsonstream.iter_array(replay, name):
+        return _format_of(first, name)
+    return "transcript"  # an empty array: the transcript reader has its say
+
+
+def _read_at_most(stream: jsonstream.Readable, size: int) -> bytes:
+    """Up to ``size`` bytes, however many reads a pipe takes to give them."""
+    data = b""
+    while len(data) < size:
+        more = stream.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+class Replay:
+    """``head``, then the rest of ``stream``: a stream read again from its start."""
+
+    def __init__(self, head: bytes, stream: jsonstream.Readable) -> None:
+        self._head = head
+        self._at = 0
+        self._stream = stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._at >= len(self._head):
+            return self._stream.read(size)
+        if size is None or size < 0:
+            data = self._head[self._at :] + self._stream.read()
+        else:
+            data = self._head[self._at : self._at + size]
+            if len(data) < size:
+                data += self._stream.read(size - len(data))
+        self._at += len(data)
+        if self._at >= len(self._head):
+            self._head = b""  # read again in full: let it go
+            self._at = 0
+        return data
+
+
+class ReadAhead:
+    """A stream that keeps what is read through it, to be read again by :meth:`replay`.
+
+    For telling the format of stdin or a pipe, which cannot seek: what
+    :func:`detect_stream` reads (the first element at most) is kept, nothing more.
+    """
+
+    def __init__(self, stream: jsonstream.Readable) -> None:
+        self._stream = stream
+        self._kept: list[bytes] = []
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._stream.read(size)
+        self._kept.append(data)
+        return data
+
+    def replay(self) -> Replay:
+        """The stream from its start: what was read ahead, then the rest (no more is kept)."""
+        head = b"".join(self._kept)
+        self._kept = []
+        return Replay(head, self._stream)
 
 
 def _format_of(first: Any, name: str) -> Format:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from todo_cli.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from todo_cli.formats.jsonstream import Readable
 
 # Whole-input reads (stdin bulk add, a transcript) stop here; formats that may
 # be bigger (data exports) are streamed instead.
@@ -48,15 +51,20 @@ def open_binary(source: str, *, hint: str) -> IO[bytes]:
 
 def read_text(source: str, *, hint: str) -> str:
     """The whole of `source` (a path, or `-` for stdin) as text."""
-    name = describe(source)
     stream = open_binary(source, hint=hint)
+    try:
+        return read_stream(stream, describe(source), hint=hint)
+    finally:
+        if source != "-":
+            stream.close()
+
+
+def read_stream(stream: Readable, name: str, *, hint: str) -> str:
+    """The whole of an open stream as text (at most :data:`MAX_WHOLE_INPUT` bytes)."""
     try:
         data = stream.read(MAX_WHOLE_INPUT + 1)
     except OSError as exc:
         raise InvalidInput(f"{name}: cannot read it: {exc.strerror}", hint=hint) from None
-    finally:
-        if source != "-":
-            stream.close()
     if len(data) > MAX_WHOLE_INPUT:
         raise InvalidInput(
             f"{name} is larger than {MAX_WHOLE_INPUT // (1024 * 1024)} MiB", hint=hint
