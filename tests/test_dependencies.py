@@ -314,6 +314,19 @@ def test_completing_a_task_names_only_the_dependencies_still_open(todo: Todo) ->
     assert "waiting on #2, still open" in result.stderr
 
 
+def test_done_json_says_which_dependencies_were_still_open(todo: Todo) -> None:
+    # What the text says as "it was waiting on #2, still open", for scripts.
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1,2")
+    assert todo("done", "1").exit_code == 0
+    result = todo("done", "3", "1", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    done = {t["number"]: t for t in result.json()}
+    assert (done[3]["blocked_by"], done[1]["blocked_by"]) == ([2], [])
+
+
 def test_completing_an_unblocked_task_says_nothing_of_dependencies(todo: Todo) -> None:
     add(todo, "Book flights")
     add(todo, "Pack bags", "dep:1")

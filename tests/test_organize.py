@@ -544,6 +544,36 @@ def test_edit_double_dash_makes_the_rest_the_title(call: Todo) -> None:
     assert task["tags"] == ["home", "phone", "x"]
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["add", "g", "--due", "fri", "--due", "mon"], "--due is given twice"),
+        (["add", "g", "--due", "fri", "--due=mon"], "--due is given twice"),
+        (["add", "g", "-d", "a", "--description", "b"], "-d and --description both set"),
+        (["add", "g", "--priority", "H", "--priority", "L"], "--priority is given twice"),
+        (["edit", "1", "--title", "a", "--title", "b"], "--title is given twice"),
+        (["edit", "1", "--project", "a", "--project", "b"], "--project is given twice"),
+    ],
+)
+def test_a_flag_of_one_value_given_twice_is_refused_as_a_word_is(
+    call: Todo, args: list[str], said: str
+) -> None:
+    # `due:fri due:mon` is refused; `--due fri --due mon` kept the last without a word.
+    before = call("list", "--all", "--json").json()
+    result = call(*args)
+    assert result.exit_code == 2
+    assert said in result.stderr
+    assert call("list", "--all", "--json").json() == before
+
+
+def test_a_repeatable_flag_and_a_flag_value_that_looks_like_it_are_not_repeats(
+    call: Todo,
+) -> None:
+    result = call("add", "g", "--tag", "a", "--tag", "b", "--description", "--due", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["tags"], result.json()["description"]) == (["a", "b"], "--due")
+
+
 def test_edit_flags_do_the_same_for_scripts(call: Todo) -> None:
     result = call(
         "edit",

@@ -118,9 +118,32 @@ class WordsCommand(TyperCommand):
             if not param.is_flag and not param.count
             for name in param.opts
         }
+        # An option of one value given twice is refused, as the same key given
+        # twice as a word is (`due:fri due:mon`): click would keep the last.
+        single = {
+            name: param
+            for param in options
+            if not param.is_flag and not param.count and not param.multiple
+            for name in param.opts
+        }
+        given: dict[str | None, str] = {}
         marked: list[str] = []
         literal = expect_value = False
         for arg in args:
+            spelled = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if not (expect_value or literal) and spelled in single:
+                param = single[spelled]
+                if param.name in given:
+                    first = given[param.name]
+                    twice = (
+                        f"{spelled} is given twice"
+                        if first == spelled
+                        else f"{first} and {spelled} both set {param.name}"
+                    )
+                    raise click.exceptions.UsageError(
+                        f"{twice}: give it once (nothing was changed)", ctx
+                    )
+                given[param.name] = spelled
             if expect_value:
                 marked.append(arg)
                 expect_value = False

@@ -551,10 +551,15 @@ def _set_completed(
     def changed(completion: Completion) -> None:
         if json:
             # One object per task acted on, as before; `created` lists the
-            # tasks its completion made (the next of a recurring series).
+            # tasks its completion made (the next of a recurring series), and
+            # `blocked_by` the numbers of the open tasks it waits on (what the
+            # text says as "it was waiting on #1, still open").
             render.write_json_array(
                 render.task_json(r.task)
-                | {"created": [render.task_json(r.created)] if r.created else []}
+                | {
+                    "created": [render.task_json(r.created)] if r.created else [],
+                    "blocked_by": list(r.task.blocked_by),
+                }
                 for r in completion.results
             )
             render.flush_stdout()
