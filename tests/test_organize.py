@@ -1038,6 +1038,20 @@ def test_choosing_among_a_filters_matches_needs_a_filter(todo: Todo, args: list[
     assert sorted(numbers(todo, "--done")) == [3]
 
 
+@pytest.mark.parametrize("command", ["done", "delete"])
+def test_a_task_number_beside_a_filter_term_is_said_to_be_searched_for(
+    todo: Todo, command: str
+) -> None:
+    # `todo done 1 +x`: with a filter term there, "1" is a search word; "no task
+    # matches" alone left the user wondering why task #1, tagged x, did not.
+    add(todo, "a", "+x")
+    result = todo(command, "1", "+x", "--yes") if command == "delete" else todo(command, "1", "+x")
+    assert result.exit_code == 1
+    assert "'1' is text to search for, not a task" in result.stderr
+    assert "references alone" in result.stderr
+    assert numbers(todo) == [1]
+
+
 def test_done_by_a_filter_matching_nothing_is_exit_1(organized: Todo) -> None:
     result = organized("done", "+nothing")
     assert result.exit_code == 1

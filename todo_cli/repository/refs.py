@@ -58,6 +58,12 @@ def parse_ref(raw: str, noun: str) -> Ref:
     )
 
 
+def looks_like_ref(word: str) -> bool:
+    """Whether `word` reads as a task number (``12``, ``#12``): said when a filter took it
+    as text. (A hex prefix is left out: ``cafe`` and ``beef`` are words too.)"""
+    return _NUMBER.fullmatch(word.strip()) is not None
+
+
 def parse_refs(raws: Sequence[str], noun: str) -> list[Ref]:
     return [parse_ref(raw, noun) for raw in raws]
 

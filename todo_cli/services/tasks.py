@@ -111,6 +111,17 @@ def _selected(
     query = TaskQuery(status=status, waiting=waiting, filter=selection, sort="number")
     found = list(repository.find(query))
     if not found:
+        from todo_cli.repository.refs import looks_like_ref
+
+        named = [word for word in selection.words if looks_like_ref(word)]
+        if named:
+            # `todo done 1 +x`: with a filter term among them, every word is the
+            # filter's, and "1" is text to search for, not task #1.
+            raise NotFound(
+                f"no task matches the filter (with it, {named[0]!r} is text to search "
+                "for, not a task)",
+                hint="give task references alone, or a filter alone",
+            )
         raise NotFound(
             "no task matches the filter",
             hint="`todo list` with the same filter and options shows what it selects",
