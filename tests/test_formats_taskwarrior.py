@@ -346,6 +346,8 @@ def test_a_template_without_a_pending_instance_becomes_its_open_task(tz: Any) ->
     assert record.id != record.series_id
     assert again.records[0].id == record.id  # importing the file again finds it
     assert any("no pending instance" in notice for notice in first.notices)
+    # Imported as that task: counted with the added, not also as skipped.
+    assert first.skipped == {}
 
 
 def test_a_template_whose_instances_are_done_opens_the_one_after_the_last(tz: Any) -> None:

@@ -655,8 +655,11 @@ def _resolve(tasks: list[_Task], batch: ImportBatch, tz: tzinfo) -> None:
 
     made: list[TaskRecord] = []
     for uuid, template in templates.items():
-        batch.skip(SKIP_TEMPLATE)
         if uuid in carriers:
+            # Its recurrence travels with its open instance: the template itself
+            # is not imported. (One with no open instance is: as that task,
+            # counted as added, not as skipped.)
+            batch.skip(SKIP_TEMPLATE)
             redirect[uuid] = carriers[uuid].record.id
             continue
         # A template whose instances are all done (or were never made): its series is
