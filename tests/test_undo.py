@@ -718,6 +718,9 @@ def test_undo_refuses_when_another_process_changed_the_row_since(todo: Todo) -> 
     assert "task #1" in result.stderr
     assert "outside todo" in result.stderr or "another process" in result.stderr
     assert "outside todo: outside todo" not in result.stderr
+    # Not "undo the later operation first": that change is no operation of theirs.
+    assert "later operation" not in result.stderr
+    assert "a change made outside todo is not undone by todo" in result.stderr
     assert (tasks(todo), count(todo.url, "operations"), count(todo.url, "journal")) == before
     assert history(todo)[0]["undone"] is False
 

@@ -75,9 +75,20 @@ class Undone:
 def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
     rows = "; ".join(_clash_text(clash) for clash in clashes[:5])
     more = f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+    if all(clash.later is not None and clash.later.number is not None for clash in clashes):
+        hint = "undo the later operation first; nothing was changed"
+    else:
+        # A change made outside todo (psql, another program) is no operation of
+        # the user's: undo cannot take it back, so "undo the later one" would
+        # send them after something they cannot reach.
+        hint = (
+            "a change made outside todo is not undone by todo, and this operation is not "
+            "undone over it (the row as it was before it is in `todo history REF`); "
+            "nothing was changed"
+        )
     return Conflict(
         f"cannot undo #{operation.number} ({operation.command}): {rows}{more} changed since",
-        hint="undo the later operation first; nothing was changed",
+        hint=hint,
     )
 
 
