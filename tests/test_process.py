@@ -82,6 +82,31 @@ def test_reader_closing_the_pipe_early_is_not_an_error(todo: Todo) -> None:
     assert writer.returncode == 0
 
 
+def test_a_write_command_whose_reader_left_early_keeps_its_change_with_exit_0(
+    todo: Todo,
+) -> None:
+    # `todo done +x --json | head -c 100`: the reader had what it wanted; the
+    # change stands (README, exit codes), as `list | head -1` is no error.
+    todo.process("add", input="".join(f"t{i} +x\n" for i in range(3000)).encode())
+    env = dict(os.environ) | todo.env
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", "done", "+x", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+    )
+    assert writer.stdout is not None
+    head = writer.stdout.read(100)
+    writer.stdout.close()
+    _, err = writer.communicate(timeout=60)
+    assert head.startswith(b"[")
+    assert b"Traceback" not in err
+    assert writer.returncode == 0
+    done = json.loads(todo.process("list", "--done", "--json").stdout)
+    assert len(done) == 3000
+
+
 def _run_on_a_terminal(todo: Todo, *args: str, **env: str) -> str:
     """Run with stdout on a pseudo-terminal and return what the terminal got."""
     master, slave = pty.openpty()
