@@ -269,11 +269,13 @@ def test_add_from_stdin_applies_modifier_words_to_every_line(todo: Todo, words: 
 @pytest.mark.parametrize(
     ("words", "said"),
     [
-        (["-", "pri:L"], "stdin line 2: 'pri:H' and --priority L both set priority"),
+        # The command line's word is named as typed, not as the flag it stands for.
+        (["-", "pri:L"], "stdin line 2: 'pri:H' and 'pri:L' both set priority"),
+        (["pri:L"], "stdin line 2: 'pri:H' and 'pri:L' both set priority"),
         (["-", "pri:L", "--priority", "H"], "'pri:L' and --priority both set priority"),
         (["-", "dep:1"], "dep: is not taken in a bulk add"),
     ],
-    ids=["word-and-line", "word-and-flag", "dep"],
+    ids=["word-and-line", "word-alone-and-line", "word-and-flag", "dep"],
 )
 def test_add_from_stdin_with_modifier_words_refuses_a_clash_and_writes_nothing(
     todo: Todo, words: list[str], said: str

@@ -167,7 +167,8 @@ def _flags(
 def _with_word_modifiers(
     words: Words, flags: dict[str, str | None], tags: list[str]
 ) -> tuple[dict[str, str | None], list[str]]:
-    """The command line's modifier words as flags for a bulk add: each stdin line gets them.
+    """The command line's modifier words as flags for a bulk add: each stdin line gets them
+    (``words.origin`` names each as typed, for the errors of a line that sets it too).
 
     A field given both as a flag and as a word is refused, as on a single add.
     """
@@ -207,13 +208,14 @@ def _values(
     context: str = "",
     warn: bool = True,
     clock: tuple[datetime, tzinfo] | None = None,
+    flag_words: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The checked values a line of words (and flags) sets, relative to `clock` (now)."""
     from todo_cli.domain.modifiers import values
 
     now, tz = clock or _clock()
     try:
-        found = values(words, now=now, tz=tz, flags=flags)
+        found = values(words, now=now, tz=tz, flags=flags, flag_words=flag_words)
     except InvalidInput as exc:
         raise InvalidInput(f"{context}{exc.message}", hint=exc.hint) from None
     for tag in tag_flags or []:
@@ -262,6 +264,7 @@ def _stdin_tasks(
     description: str | None,
     flags: dict[str, str | None] | None = None,
     tag_flags: list[str] | None = None,
+    flag_words: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One task per non-empty stdin line, modifiers parsed; every line checked first.
 
@@ -297,7 +300,9 @@ def _stdin_tasks(
         if flagless and not words.raw:
             values: dict[str, Any] = {}
         else:
-            values = _values(words, flags, tag_flags, context=context, clock=clock)
+            values = _values(
+                words, flags, tag_flags, context=context, clock=clock, flag_words=flag_words
+            )
         if values.get("recur") and values.get("due") is None:
             raise InvalidInput(
                 f"{context}recur:{values['recur']} needs a due date",
@@ -358,6 +363,7 @@ def add(
     # as the flags do.
     bulk = not typed or typed == ["-"]
     tags = list(tag or [])
+    typed_as_words: dict[str, str] = {}
     if not bulk:
         # A `-` after `--` is marked as text (and kept); only a bare one means stdin.
         parsed = parse_words(unmark([w for w in words or [] if w != "-"]), editing=False)
@@ -372,12 +378,13 @@ def add(
         if parsed.title is None and ("-" in (words or []) or not sys.stdin.isatty()):
             bulk = True
             flags, tags = _with_word_modifiers(parsed, flags, tags)
+            typed_as_words = dict(parsed.origin)
     if bulk:
         if depends is not None:
             raise InvalidInput(
                 "--depends is not taken in a bulk add", hint="add dependencies with todo edit"
             )
-        items = _stdin_tasks(description, flags, tags)
+        items = _stdin_tasks(description, flags, tags, typed_as_words)
 
         def added_many(added: AddedTasks) -> None:
             if json:

@@ -142,7 +142,12 @@ def _depends(word: str, value: str) -> tuple[list[str], list[str]]:
 
 
 def values(
-    words: Words, *, now: datetime, tz: tzinfo, flags: Mapping[str, str | None] | None = None
+    words: Words,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    flags: Mapping[str, str | None] | None = None,
+    flag_words: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Checked field values for the modifiers and flags; "" clears (None).
 
@@ -159,8 +164,12 @@ def values(
     for name, value in (flags or {}).items():
         if value is not None:
             if name in raw:
+                # `flag_words`: a flag that was typed as a word (`todo add due:mon`
+                # with lines on stdin, each line getting it), named as typed.
+                other = (flag_words or {}).get(name)
+                shown = repr(other) if other is not None else f"--{name} {value}"
                 raise InvalidInput(
-                    f"{origin[name]!r} and --{name} {value} both set {name}", hint="give it once"
+                    f"{origin[name]!r} and {shown} both set {name}", hint="give it once"
                 )
             raw[name] = value
             origin[name] = f"--{name} {value}"
