@@ -645,32 +645,35 @@ def spawner(tmp_path: Path) -> Iterator[Spawner]:
     started.close()
 
 
+def _import_peak_mib(
+    todo: Todo, spawner: Spawner, export: perf_chat_import.Export, source: str
+) -> tuple[float, float]:
+    """Import `export` (by path, or "-" for stdin): its peak MiB, and how far over `list`'s."""
+    env = dict(os.environ) | todo.env
+    todo_cli = todo_command()
+    stdin = export.path if source == "-" else None
+    baseline = spawner.measure([*todo_cli, "chat-log", "list"], env, None)
+    imported = spawner.measure([*todo_cli, "chat-log", "import", source], env, stdin)
+    assert counts(todo.url) == (export.conversations, export.messages)
+    return imported.peak_bytes / MIB, (imported.peak_bytes - baseline.peak_bytes) / MIB
+
+
 def test_a_20_mb_export_imports_in_bounded_memory(
     todo: Todo, spawner: Spawner, export_20_mb: perf_chat_import.Export
 ) -> None:
-    env = dict(os.environ) | todo.env
-    todo_cli = todo_command()
-    baseline = spawner.measure([*todo_cli, "chat-log", "list"], env, None)
-    imported = spawner.measure([*todo_cli, "chat-log", "import", str(export_20_mb.path)], env, None)
-    assert counts(todo.url) == (export_20_mb.conversations, export_20_mb.messages)
-    grown = (imported.peak_bytes - baseline.peak_bytes) / MIB
+    peak, grown = _import_peak_mib(todo, spawner, export_20_mb, str(export_20_mb.path))
     # One conversation at a time: the largest (a few MB) and the database's
     # buffers. Holding the file's JSON would take well over 100 MiB more.
-    assert grown < 64, f"import peak {imported.peak_bytes / MIB:.0f} MiB, {grown:.0f} MiB over list"
-    assert imported.peak_bytes / MIB < 400
+    assert grown < 64, f"import peak {peak:.0f} MiB, {grown:.0f} MiB over list"
+    assert peak < 400
 
 
 def test_a_20_mb_export_on_stdin_imports_in_bounded_memory(
     todo: Todo, spawner: Spawner, export_20_mb: perf_chat_import.Export
 ) -> None:
     # Telling the format of stdin reads ahead only as far as the first conversation.
-    env = dict(os.environ) | todo.env
-    todo_cli = todo_command()
-    baseline = spawner.measure([*todo_cli, "chat-log", "list"], env, None)
-    imported = spawner.measure([*todo_cli, "chat-log", "import", "-"], env, export_20_mb.path)
-    assert counts(todo.url) == (export_20_mb.conversations, export_20_mb.messages)
-    grown = (imported.peak_bytes - baseline.peak_bytes) / MIB
-    assert grown < 64, f"import peak {imported.peak_bytes / MIB:.0f} MiB, {grown:.0f} MiB over list"
+    peak, grown = _import_peak_mib(todo, spawner, export_20_mb, "-")
+    assert grown < 64, f"import peak {peak:.0f} MiB, {grown:.0f} MiB over list"
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(todo: Todo, tmp_path: Path) -> None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, Todo, sql_rows
+from tests.conftest import Todo, sql_rows
+from tests.test_chat_import_cli import in_bash
 
 
 def content_of(document: dict[str, Any]) -> tuple[Any, list[tuple[str, str]]]:
@@ -174,19 +172,6 @@ def test_import_from_stdin_in_a_real_process(todo: Todo) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["message_count"] == 1
     assert content_of(export(todo, "1")) == (None, [("user", "piped\nin")])
-
-
-def in_bash(todo: Todo, script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
-    """`script` run by bash, with $TODO the real `todo` and `args` as $1...; a shell's view."""
-    todo_cli = shlex.join([sys.executable, "-m", "todo_cli"])
-    return subprocess.run(
-        ["bash", "-c", f"TODO=({todo_cli}); {script}", "bash", *args],
-        capture_output=True,
-        env=dict(os.environ) | todo.env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_a_transcript_read_through_process_substitution_imports(todo: Todo, tmp_path: Path) -> None:
