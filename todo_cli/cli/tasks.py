@@ -477,13 +477,10 @@ def list_(
     from todo_cli.repository.tasks import TaskQuery
     from todo_cli.services import tasks
 
-    if sum((done, all_, waiting)) > 1:
-        raise InvalidUsage("--done, --waiting and --all do not go together", hint="pick one")
+    status, shown = _status_options(done, all_, waiting)
     if json and fmt not in (None, Format.json):
         raise InvalidUsage(f"--json and --format {fmt} do not go together", hint="pick one")
     output = Format.json if json else fmt or Format.table
-    status: Status = "all" if all_ else "done" if done else "open"
-    shown: Waiting = "only" if waiting else "include" if (all_ or done) else "hide"
     wanted = _filter(unmark(terms), without)
     query = TaskQuery(
         status=status,
@@ -527,6 +524,15 @@ def _selection(
             hint=f"e.g. `{ctx.command_path} 3` or `{ctx.command_path} +errand`",
         )
     return parse_refs(words, "task")
+
+
+def _status_options(done: bool, all_: bool, waiting: bool) -> tuple[Status, Waiting]:
+    """What --done, --all and --waiting select, as `list` reads them (at most one)."""
+    if sum((done, all_, waiting)) > 1:
+        raise InvalidUsage("--done, --waiting and --all do not go together", hint="pick one")
+    status: Status = "all" if all_ else "done" if done else "open"
+    shown: Waiting = "only" if waiting else "include" if (all_ or done) else "hide"
+    return status, shown
 
 
 def _by_filter_only(selection: list[TaskRef] | Filter, **flags: bool) -> None:
@@ -834,12 +840,9 @@ def delete(
     from todo_cli.output import render
     from todo_cli.services import tasks
 
-    if sum((done, all_, waiting)) > 1:
-        raise InvalidUsage("--done, --waiting and --all do not go together", hint="pick one")
+    status, shown = _status_options(done, all_, waiting)
     selection = _selection(ctx, refs, without)
     _by_filter_only(selection, done=done, waiting=waiting, all=all_)
-    status: Status = "all" if all_ else "done" if done else "open"
-    shown: Waiting = "only" if waiting else "include" if (all_ or done) else "hide"
 
     def confirm(targets: list[Task]) -> bool:
         count = f"{len(targets)} tasks: " if len(targets) > 1 else ""
