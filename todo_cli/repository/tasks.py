@@ -9,6 +9,7 @@ can be sorted and cut (``LIMIT``) where the rows are.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -341,12 +342,17 @@ class TaskRepository:
         # per-row subqueries that cost most at 100,000 tasks.
         self.lean = lean
         self._owner = tasks.c.user_id == user_id_of(user)
-        self._columns = self._select_list()
 
     # --- what a row holds -------------------------------------------------
 
-    def _select_list(self) -> list[ColumnElement[Any]]:
-        """One expression per field, in declaration order."""
+    @functools.cached_property
+    def _columns(self) -> list[ColumnElement[Any]]:
+        """One expression per field, in declaration order.
+
+        Built when first read: `add` returns the row it wrote and never
+        selects, and the urgency and dependency subqueries were a few
+        milliseconds of every command's start.
+        """
         from sqlalchemy import Float, String, literal, null
 
         computed: dict[str, ColumnElement[Any]] = {
