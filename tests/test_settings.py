@@ -221,3 +221,61 @@ def test_database_url_from_the_config_file_is_where_commands_write(tmp_path: Pat
     )
     assert [t["title"] for t in listed.json()] == ["kept in the configured file"]
     assert not (tmp_path / "xdg-data" / "todo-cli" / "todo.db").exists()
+
+
+XDG_CASES = {
+    "unset": {},
+    "absolute": {"XDG_DATA_HOME": "/srv/me/data", "XDG_CONFIG_HOME": "/srv/me/conf"},
+    "relative (ignored, as the spec says)": {"XDG_DATA_HOME": "d", "XDG_CONFIG_HOME": "c"},
+    "empty": {"XDG_DATA_HOME": "", "XDG_CONFIG_HOME": "  "},
+}
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the XDG rule is Linux's")
+@pytest.mark.parametrize("variables", XDG_CASES.values(), ids=XDG_CASES.keys())
+def test_default_paths_are_platformdirs_own(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]
+) -> None:
+    # todo reads the XDG rule itself (platformdirs' import was ~3 ms of every
+    # command): where it looks must stay where platformdirs says, or a user's
+    # tasks seem gone after an upgrade.
+    import platformdirs
+
+    from todo_cli.server import client
+    from todo_cli.settings import config_path, default_sqlite_path
+
+    monkeypatch.setenv("HOME", "/home/someone")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "TODO_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    import os
+
+    config = platformdirs.user_config_path("todo-cli") / "config.toml"
+    assert default_sqlite_path() == platformdirs.user_data_path("todo-cli") / "todo.db"
+    assert config_path(os.environ) == config
+    # The command server's client reads the same file for its own keys.
+    assert client.config_path(os.environ) == str(config)
+
+
+def test_a_command_reads_the_default_paths_without_platformdirs(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.argv = ['todo', 'add', 'lean']\n"
+        "from todo_cli.cli import app\n"
+        "try:\n    app()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('platformdirs' in sys.modules, file=sys.stderr)"
+    )
+    env = {
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+        "XDG_CONFIG_HOME": str(tmp_path / "c"),
+        "TODO_USER": "alice",
+        "TODO_SERVER": "off",
+        "PATH": "/usr/bin:/bin",
+    }
+    for _ in range(2):  # the first creates the database
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO
+        )
+        assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines()[-1] == "False"
+    assert (tmp_path / "d" / "todo-cli" / "todo.db").exists()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from todo_cli.dirs import user_dir
 from todo_cli.domain.limits import USER_NAME_MAX
 from todo_cli.errors import ConfigError, InvalidInput
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from pydantic_core import SchemaValidator
     from pydantic_core import core_schema as cs
 
-APP_NAME = "todo-cli"
 # The user source when nothing names one.
 OS_LOGIN = "the OS login name"
 
@@ -108,15 +108,11 @@ def config_path(environ: Mapping[str, str]) -> Path:
     explicit = environ.get("TODO_CONFIG")
     if explicit:
         return Path(explicit).expanduser()
-    import platformdirs
-
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+    return Path(user_dir("config", environ), "config.toml")
 
 
 def default_sqlite_path() -> Path:
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME) / "todo.db"
+    return Path(user_dir("data", os.environ), "todo.db")
 
 
 def read_config_file(path: Path) -> FileSettings:

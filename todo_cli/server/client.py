@@ -154,12 +154,13 @@ def server_mode(environ: "Mapping[str, str]") -> str:
 
 
 def config_path(environ: "Mapping[str, str]") -> str:
-    """The config file, as todo_cli.settings finds it (platformdirs' Linux rule)."""
+    """The config file, as todo_cli.settings finds it."""
     explicit = environ.get("TODO_CONFIG")
     if explicit:
         return os.path.expanduser(explicit)
-    base = environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
-    return base + "/todo-cli/config.toml"
+    from todo_cli.dirs import user_dir
+
+    return os.path.join(user_dir("config", environ), "config.toml")
 
 
 def config_value(environ: "Mapping[str, str]", key: str) -> "str | None":
