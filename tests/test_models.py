@@ -6,8 +6,14 @@ import dataclasses
 
 import pytest
 
-from todo_cli.domain.limits import MESSAGE_CONTENT_MAX, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX
-from todo_cli.domain.models import ConversationCreate, MessageCreate, parse, validate_task
+from todo_cli.domain.chat import ConversationCreate, MessageCreate, Role
+from todo_cli.domain.limits import (
+    MESSAGE_CONTENT_MAX,
+    MESSAGE_ROLES,
+    TASK_DESCRIPTION_MAX,
+    TASK_TITLE_MAX,
+)
+from todo_cli.domain.models import parse, validate_task
 from todo_cli.errors import InvalidInput
 
 
@@ -86,3 +92,9 @@ def test_models_are_frozen() -> None:
     message = parse(MessageCreate, {"role": "user", "content": "x"})
     with pytest.raises(dataclasses.FrozenInstanceError):
         message.content = "y"  # type: ignore[misc]
+
+
+def test_the_roles_the_check_allows_are_the_roles_a_message_takes() -> None:
+    # The CHECK constraint reads MESSAGE_ROLES (the schema must not define
+    # the chat models); the CLI's choices and the models read Role.
+    assert tuple(Role) == MESSAGE_ROLES

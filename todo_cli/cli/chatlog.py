@@ -11,13 +11,13 @@ import typer
 
 from todo_cli.cli.app import settings
 from todo_cli.cli.options import Json, Limit, WordsCommand, Yes, ask, unmark
-from todo_cli.domain.models import Role
+from todo_cli.domain.chat import Role
 from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from todo_cli.domain.models import Conversation, Message
+    from todo_cli.domain.chat import Conversation, Message
     from todo_cli.formats.jsonstream import Readable
 
 chat_app = typer.Typer(
@@ -93,7 +93,8 @@ def new(ctx: typer.Context, title: Title = None, json: Json = False) -> None:
     Example:
       todo chat-log new --title "Plan the week"
     """
-    from todo_cli.domain.models import ConversationCreate, parse
+    from todo_cli.domain.chat import ConversationCreate
+    from todo_cli.domain.models import parse
     from todo_cli.output import render
     from todo_cli.services import chatlog
 
@@ -130,7 +131,8 @@ def append(
       todo chat-log append 1 --role user "What is due on Friday?"
       llm "What is due on Friday?" | todo chat-log append 1 --role assistant -
     """
-    from todo_cli.domain.models import MessageCreate, parse
+    from todo_cli.domain.chat import MessageCreate
+    from todo_cli.domain.models import parse
     from todo_cli.formats.input import read_text
     from todo_cli.output import render
     from todo_cli.repository.refs import parse_ref
@@ -243,7 +245,8 @@ def rename(
     Example:
       todo chat-log rename 3 "Plan for December"
     """
-    from todo_cli.domain.models import ConversationCreate, parse
+    from todo_cli.domain.chat import ConversationCreate
+    from todo_cli.domain.models import parse
     from todo_cli.output import render
     from todo_cli.repository.refs import parse_ref
     from todo_cli.services import chatlog

@@ -42,13 +42,13 @@ from todo_cli.domain.fields import COLUMN_FIELDS, FieldSpec
 from todo_cli.domain.limits import (
     CONVERSATION_TITLE_MAX,
     MESSAGE_CONTENT_MAX,
+    MESSAGE_ROLES,
     NOTE_MAX,
     SOURCE_ID_MAX,
     SOURCE_MAX,
     TAG_MAX,
     USER_NAME_MAX,
 )
-from todo_cli.domain.models import Role
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -353,7 +353,7 @@ conversations = Table(
     # Titles by words: see pg_search_ddl (SQLite: an FTS5 table).
 )
 
-_roles = ", ".join(f"'{role.value}'" for role in Role)
+_roles = ", ".join(f"'{role}'" for role in MESSAGE_ROLES)
 
 messages = Table(
     "messages",

@@ -22,6 +22,8 @@ TAGS_PER_TASK_MAX: Final = 30
 PROJECT_MAX: Final = 100
 NOTE_MAX: Final = 2000
 PRIORITIES: Final = ("H", "M", "L")
+# Who said a message (todo_cli.domain.chat.Role, the same in order).
+MESSAGE_ROLES: Final = ("user", "assistant")
 RECUR_MAX: Final = 16
 SOURCE_MAX: Final = 16
 SOURCE_ID_MAX: Final = 200

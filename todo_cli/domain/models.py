@@ -1,8 +1,8 @@
 """Domain models: what commands take in and what the repository gives back.
 
 Every model is a frozen dataclass that knows nothing of SQLAlchemy. A task's
-fields are declared once, in :mod:`todo_cli.domain.fields`; this module holds
-the chat-log models and the validation of input.
+fields are declared once, in :mod:`todo_cli.domain.fields`, the chat log's in
+:mod:`todo_cli.domain.chat`; this module holds the validation of input.
 
 Input is validated by pydantic's validation engine, pydantic-core, against
 rules stated next to the fields: the first of three layers, the tables' CHECK
@@ -15,15 +15,9 @@ instructions (45 ms, a sixth of the whole stack's import time) on every
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
-from uuid import UUID
 
 from todo_cli.domain.fields import INPUT_FIELDS, FieldSpec, Task
-from todo_cli.domain.limits import CONVERSATION_TITLE_MAX, MESSAGE_CONTENT_MAX
-from todo_cli.domain.text import check_text, is_blank
 from todo_cli.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -34,34 +28,7 @@ if TYPE_CHECKING:
 # `done` or `show` take no text and do not pay for it (~20 ms).
 
 
-class Role(StrEnum):
-    """Who said a message: the one definition (CLI choices, models, CHECK)."""
-
-    user = "user"
-    assistant = "assistant"
-
-
-def _conversation_title(value: str | None) -> str | None:
-    if value is None or is_blank(value):
-        return None
-    check_text(value, "title")
-    value = value.strip()
-    if len(value) > CONVERSATION_TITLE_MAX:
-        raise ValueError(f"title is {len(value)} characters, the limit is {CONVERSATION_TITLE_MAX}")
-    return value
-
-
-def _content(value: str) -> str:
-    # Kept exactly as given (no stripping): a transcript is a record.
-    check_text(value, "content")
-    if is_blank(value):
-        raise ValueError("content is empty")
-    if len(value) > MESSAGE_CONTENT_MAX:
-        raise ValueError(f"content is {len(value)} characters, the limit is {MESSAGE_CONTENT_MAX}")
-    return value
-
-
-def _text(check: Callable[[Any], Any], *, nullable: bool = False) -> cs.CoreSchema:
+def text_rule(check: Callable[[Any], Any], *, nullable: bool = False) -> cs.CoreSchema:
     """A string (never a number or bytes coerced to one) passed through ``check``."""
     from pydantic_core import core_schema as cs
 
@@ -71,67 +38,10 @@ def _text(check: Callable[[Any], Any], *, nullable: bool = False) -> cs.CoreSche
     return cs.no_info_after_validator_function(check, text)
 
 
-def _field(schema: cs.CoreSchema, *, required: bool = True) -> cs.TypedDictField:
+def field_rule(schema: cs.CoreSchema, *, required: bool = True) -> cs.TypedDictField:
     from pydantic_core import core_schema as cs
 
     return cs.typed_dict_field(schema, required=required)
-
-
-# --- input --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConversationCreate:
-    title: str | None = None
-
-    @staticmethod
-    def rules() -> dict[str, cs.TypedDictField]:
-        return {"title": _field(_text(_conversation_title, nullable=True), required=False)}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MessageCreate:
-    role: Role
-    content: str
-    # Kept when a transcript is imported: a message's time and id are a record too.
-    created_at: datetime | None = None
-    id: UUID | None = None
-
-    @staticmethod
-    def rules() -> dict[str, cs.TypedDictField]:
-        from pydantic_core import core_schema as cs
-
-        return {
-            "role": _field(cs.no_info_after_validator_function(Role, _roles())),
-            "content": _field(_text(_content)),
-        }
-
-
-def _roles() -> cs.CoreSchema:
-    from pydantic_core import core_schema as cs
-
-    return cs.literal_schema([role.value for role in Role])
-
-
-# --- public ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Conversation:
-    id: UUID
-    number: int
-    title: str | None
-    message_count: int
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Message:
-    id: UUID
-    role: Role
-    content: str
-    created_at: datetime
 
 
 # --- validation -----------------------------------------------------------------
@@ -220,7 +130,7 @@ def _task_rule(spec: FieldSpec, *, partial: bool) -> cs.TypedDictField:
         base = cs.any_schema()
     if spec.nullable:
         base = cs.nullable_schema(base)
-    return _field(
+    return field_rule(
         cs.no_info_after_validator_function(spec.clean, base),
         required=spec.required and not partial,
     )
@@ -245,14 +155,11 @@ def validate_task(
 
 
 __all__ = [
-    "Conversation",
-    "ConversationCreate",
     "InputModel",
-    "Message",
-    "MessageCreate",
-    "Role",
     "Task",
     "describe_validation_error",
+    "field_rule",
     "parse",
+    "text_rule",
     "validate_task",
 ]

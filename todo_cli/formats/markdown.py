@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from todo_cli.domain.models import Conversation, Message
+    from todo_cli.domain.chat import Conversation, Message
 
 _SPEAKER = {"user": "User", "assistant": "Assistant"}
 

@@ -21,7 +21,7 @@ from todo_cli.errors import InvalidInput
 from todo_cli.formats.input import numbered_lines
 
 if TYPE_CHECKING:
-    from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate
+    from todo_cli.domain.chat import Conversation, ConversationCreate, Message, MessageCreate
 
 NOTHING_IMPORTED = "nothing was imported"
 SHAPES = (
@@ -53,7 +53,7 @@ def transcript_json(conversation: Conversation, messages: Sequence[Message]) -> 
 
 def parse(name: str, text: str, title: str | None) -> Transcript:
     """The conversation `text` describes; InvalidInput naming the first thing wrong."""
-    from todo_cli.domain.models import ConversationCreate
+    from todo_cli.domain.chat import ConversationCreate
 
     if not text.strip():
         raise InvalidInput(f"{name} is empty", hint=f"expected {SHAPES}")
@@ -133,7 +133,7 @@ def _object_items(name: str, document: dict[str, Any]) -> list[tuple[str, Any]]:
 def _message(where: str, item: Any) -> MessageCreate:
     from dataclasses import replace
 
-    from todo_cli.domain.models import MessageCreate
+    from todo_cli.domain.chat import MessageCreate
 
     if not isinstance(item, dict):
         raise InvalidInput(

@@ -19,7 +19,7 @@ from todo_cli.output.render import plural
 from todo_cli.output.table import Column, Style, Table, colour_enabled, fold, paint
 
 if TYPE_CHECKING:
-    from todo_cli.domain.models import Conversation, Message
+    from todo_cli.domain.chat import Conversation, Message
     from todo_cli.repository.conversations import Hit
 
 

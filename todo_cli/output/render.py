@@ -16,8 +16,8 @@ from todo_cli.domain.fields import TASK_FIELDS, Kind
 from todo_cli.domain.text import one_line
 
 if TYPE_CHECKING:
+    from todo_cli.domain.chat import Conversation, Message
     from todo_cli.domain.fields import Note, Task
-    from todo_cli.domain.models import Conversation, Message
 
 
 def rfc3339(value: datetime | None) -> str | None:

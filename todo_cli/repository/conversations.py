@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from todo_cli.db.schema import SEARCH_VECTOR, conversations, messages
+from todo_cli.domain.chat import Conversation, ConversationCreate, Message, MessageCreate, Role
 from todo_cli.domain.ids import new_id, reference_id
-from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate, Role
 from todo_cli.domain.search import Query, Term
 from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, user_id_of

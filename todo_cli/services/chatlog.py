@@ -13,7 +13,7 @@ from todo_cli.repository.refs import Ref
 from todo_cli.services.common import Report, deliver
 
 if TYPE_CHECKING:
-    from todo_cli.domain.models import Conversation, ConversationCreate, Message, MessageCreate
+    from todo_cli.domain.chat import Conversation, ConversationCreate, Message, MessageCreate
     from todo_cli.domain.search import Query
     from todo_cli.formats.chats import ImportedConversation
     from todo_cli.formats.transcript import Transcript
@@ -143,8 +143,9 @@ def import_export(
 def _import_one(
     repository: ConversationRepository, imported: ImportedConversation, result: ChatImport
 ) -> None:
+    from todo_cli.domain.chat import MessageCreate, Role
     from todo_cli.domain.limits import CONVERSATION_TITLE_MAX
-    from todo_cli.domain.models import MessageCreate, Role, parse
+    from todo_cli.domain.models import parse
     from todo_cli.errors import InvalidInput
 
     for kind, count in imported.skipped.items():
