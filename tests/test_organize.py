@@ -539,6 +539,26 @@ def test_edit_dash_d_sets_the_description_as_on_add_and_keeps_the_title(todo: To
     assert shown(todo, 1)["tags"] == []
 
 
+@pytest.mark.parametrize("numbers", [["2"], ["2", "#3"]], ids=["one", "two"])
+def test_edit_with_more_task_numbers_is_refused_not_a_new_title(
+    call: Todo, numbers: list[str]
+) -> None:
+    # `todo edit 1 2 +x` once tagged #1 and renamed it "2" without a word.
+    add(call, "Other")
+    before = shown(call, 1)
+    result = call("edit", "1", *numbers, "+x")
+    assert result.exit_code == 2
+    title = " ".join(numbers)
+    assert f"edit changes one task: {title!r} would become the title of 1" in result.stderr
+    assert shown(call, 1) == before
+    # Said on purpose, it is the title.
+    assert call("edit", "1", "--", *numbers).exit_code == 0
+    assert shown(call, 1)["title"] == title
+    assert call("edit", "1", "--title", "7").exit_code == 0
+    assert call("edit", "1", "3", "eggs").exit_code == 0
+    assert shown(call, 1)["title"] == "3 eggs"
+
+
 def test_edit_double_dash_makes_the_rest_the_title(call: Todo) -> None:
     assert call("edit", "1", "+x", "--", "-not-a-tag", "+nor-this").exit_code == 0
     task = shown(call, 1)

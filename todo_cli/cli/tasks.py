@@ -659,6 +659,24 @@ def show(ctx: typer.Context, ref: Ref, json: Json = False) -> None:
         task_detail(detail.task, waits_on=detail.waits_on, waited_on_by=detail.waited_on_by)
 
 
+def _refuse_numbers_as_title(ref: str, title: str | None, typed: list[str]) -> None:
+    """`todo edit 2 3 +x` reads as "tag 2 and 3", but would retitle #2 "3": refuse it.
+
+    A new title of task numbers only, typed before any ``--``, is taken for
+    more refs; ``--`` or ``--title`` says it is meant.
+    """
+    import shlex
+
+    from todo_cli.repository.refs import looks_like_ref
+
+    if title is None or "--" in typed or not all(looks_like_ref(w) for w in title.split()):
+        return
+    raise InvalidInput(
+        f"edit changes one task: {title!r} would become the title of {ref}",
+        hint=f"edit each task on its own; for that title: todo edit {ref} -- {shlex.quote(title)}",
+    )
+
+
 @app.command(cls=WordsCommand)
 def edit(
     ctx: typer.Context,
@@ -714,7 +732,9 @@ def edit(
     from todo_cli.repository.refs import parse_ref
     from todo_cli.services import tasks
 
-    parsed = parse_words(unmark(words), editing=True)
+    typed = unmark(words)
+    parsed = parse_words(typed, editing=True)
+    _refuse_numbers_as_title(ref, parsed.title, typed)
     flags = _flags(project, due, wait, priority, recur)
     given = any(v is not None for v in flags.values()) or title is not None
     wanted = parsed.changes_anything or given or description is not None
