@@ -128,6 +128,16 @@ def test_overdue_and_blocked_are_conditions_not_tags() -> None:
     assert parsed("-blocked").blocked is False
 
 
+@pytest.mark.parametrize("terms", ["+overdue -overdue", "-blocked pri:H +blocked"])
+def test_a_condition_and_its_opposite_are_refused(terms: str) -> None:
+    # Taking the last one, `todo done +overdue -overdue` completed tasks the
+    # first term excluded; both at once match no task.
+    name = terms.split()[-1][1:]
+    with pytest.raises(InvalidInput, match=f"\\+{name} and -{name} are both given"):
+        parsed(terms)
+    assert parsed("+overdue +overdue").overdue is True
+
+
 def test_plain_words_are_searched_for() -> None:
     assert parsed("Café milk").words == ("Café", "milk")
 

@@ -1074,6 +1074,17 @@ def test_a_task_number_beside_a_filter_term_is_said_to_be_searched_for(
     assert numbers(todo) == [1]
 
 
+def test_done_with_overdue_and_not_overdue_is_refused_and_completes_nothing(
+    todo: Todo,
+) -> None:
+    add(todo, "A")
+    add(todo, "B", "due:yesterday")
+    result = todo("done", "+overdue", "-overdue")
+    assert result.exit_code == 2
+    assert "+overdue and -overdue are both given" in result.stderr
+    assert [task["completed"] for task in todo("list", "--all", "--json").json()] == [False] * 2
+
+
 def test_done_by_a_filter_matching_nothing_is_exit_1(organized: Todo) -> None:
     result = organized("done", "+nothing")
     assert result.exit_code == 1

@@ -88,6 +88,21 @@ def is_filter_term(word: str) -> bool:
 FILTER_TERMS_MAX = 64
 
 
+def _state(term: str, before: bool | None) -> bool:
+    """``+overdue`` or ``-overdue`` (``blocked`` alike), refused beside the other one.
+
+    Both at once would match nothing; taking the last one acted on the very
+    tasks the first one excluded (`todo done +overdue -overdue`).
+    """
+    wanted = term[0] == "+"
+    if before is not None and before != wanted:
+        raise InvalidInput(
+            f"+{term[1:]} and -{term[1:]} are both given: no task is both",
+            hint="give one of them",
+        )
+    return wanted
+
+
 def parse_filter(
     terms: Sequence[str], *, now: datetime, tz: tzinfo, without: Sequence[str] = ()
 ) -> Filter:
@@ -123,10 +138,10 @@ def parse_filter(
         if term in ("+overdue", "-overdue"):
             # No task carries the tag "overdue" (it is refused as one): -overdue is
             # "not overdue", as -blocked is "not blocked".
-            overdue = term == "+overdue"
+            overdue = _state(term, overdue)
             continue
         if term in ("+blocked", "-blocked"):
-            blocked = term == "+blocked"
+            blocked = _state(term, blocked)
             continue
         if term.startswith(("+", "-")) and len(term) > 1:
             tag = term[1:]
