@@ -327,6 +327,26 @@ def test_done_json_says_which_dependencies_were_still_open(todo: Todo) -> None:
     assert (done[3]["blocked_by"], done[1]["blocked_by"]) == ([2], [])
 
 
+@pytest.mark.parametrize("order", [["1", "3"], ["3", "1"]], ids=["first-first", "it-first"])
+def test_completing_a_task_with_what_it_waits_on_says_only_what_stays_open(
+    todo: Todo, order: list[str]
+) -> None:
+    # The tasks were read before the command completed any: #1, completed by
+    # this very command, was named "still open".
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1,2")
+    result = todo("done", *order)
+    assert result.exit_code == 0, result.stderr
+    assert "it was waiting on #2, still open" in result.stderr
+    assert "#1, #2" not in result.stderr
+    reopened = todo("reopen", "1", "3", "--json")
+    # Reopened together, #3 waits on both again.
+    assert {t["number"]: t["blocked_by"] for t in reopened.json()} == {1: [], 3: [1, 2]}
+    listed = {t["number"]: t["urgency"] for t in todo("list", "--json").json()}
+    assert {t["number"]: t["urgency"] for t in reopened.json()} == {1: listed[1], 3: listed[3]}
+
+
 def test_completing_an_unblocked_task_says_nothing_of_dependencies(todo: Todo) -> None:
     add(todo, "Book flights")
     add(todo, "Pack bags", "dep:1")

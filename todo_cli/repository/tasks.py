@@ -283,6 +283,42 @@ def _task_of(
     return Task(**values)
 
 
+def _blocked_after(result: list[tuple[Task, bool]], now: datetime) -> list[tuple[Task, bool]]:
+    """Each task's `blocked_by` and `blocks` as they are once the whole command is done.
+
+    The tasks were read before any of them changed: in `todo done 1 2`, #2
+    waiting on #1 would say #1 is "still open" though the same command
+    completed it (and in `reopen 1 2` the other way round).
+    """
+    state = {task.id: task for task, _ in result}
+    numbers = {task.number for task in state.values()}
+    fixed = []
+    for task, changed in result:
+        blocked = {n for n in task.blocked_by if n not in numbers}
+        blocked |= {state[d].number for d in task.depends if d in state and not state[d].completed}
+        blocks = {n for n in task.blocks if n not in numbers}
+        blocks |= {t.number for t in state.values() if task.id in t.depends and not t.completed}
+        if (blocked, blocks) != (set(task.blocked_by), set(task.blocks)):
+            task = replace(task, blocked_by=tuple(sorted(blocked)), blocks=tuple(sorted(blocks)))
+            task = replace(task, urgency=_urgency_of(task, now))
+        fixed.append((task, changed))
+    return fixed
+
+
+def _urgency_of(task: Task, now: datetime) -> float:
+    return weights.urgency(
+        priority=task.priority,
+        due=task.due,
+        created_at=task.created_at,
+        tag_count=len(task.tags),
+        has_project=task.project is not None,
+        blocked=bool(task.blocked_by),
+        blocking=bool(task.blocks),
+        completed=task.completed,
+        now=now,
+    )
+
+
 def _kept(task: Task) -> dict[str, Any]:
     """What a task carries besides its columns, for rebuilding it after an update."""
     return {
@@ -669,7 +705,7 @@ class TaskRepository:
                 result.append((task, False))
             else:  # another process changed it first: it is as wanted, not by us
                 result.append((replace(task, completed=completed), False))
-        return result
+        return _blocked_after(result, self.now)
 
     def open_successor(self, task: Task) -> Task | None:
         """The open task of `task`'s series made when `task` was completed, if any."""
