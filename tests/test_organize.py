@@ -1085,6 +1085,23 @@ def test_done_with_overdue_and_not_overdue_is_refused_and_completes_nothing(
     assert [task["completed"] for task in todo("list", "--all", "--json").json()] == [False] * 2
 
 
+def test_done_reopen_and_delete_take_a_filter_of_words_alone(todo: Todo) -> None:
+    # SPEC: the filter of `list` (words too) selects the tasks of done and
+    # delete; `todo done milk` was refused as "not a task reference".
+    add(todo, "Buy milk")
+    add(todo, "Call the bank")
+    done = todo("done", "milk")
+    assert done.exit_code == 0, done.stderr
+    assert "completed 1 task" in done.stderr
+    assert todo("reopen", "milk").exit_code == 0
+    assert todo("done", "zebra").exit_code == 1
+    deleted = todo("delete", "bank", "--yes")
+    assert deleted.exit_code == 0, deleted.stderr
+    assert [task["title"] for task in todo("list", "--all", "--json").json()] == ["Buy milk"]
+    # A word written as a reference is one: a number out of range is exit 2.
+    assert todo("done", "0").exit_code == 2
+
+
 def test_done_by_a_filter_matching_nothing_is_exit_1(organized: Todo) -> None:
     result = organized("done", "+nothing")
     assert result.exit_code == 1

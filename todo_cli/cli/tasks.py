@@ -71,7 +71,10 @@ Selector = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="REF...|FILTER...",
-        help="Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter (+tag, pri:H, ...).",
+        help=(
+            "Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter "
+            "(+tag, pri:H, words to search for, ...)."
+        ),
         autocompletion=_complete,
     ),
 ]
@@ -79,7 +82,10 @@ DoneSelector = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="REF...|FILTER...",
-        help="Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter (+tag, pri:H, ...).",
+        help=(
+            "Task numbers (12 or #12), UUIDs or UUID prefixes; or a filter "
+            "(+tag, pri:H, words to search for, ...)."
+        ),
         autocompletion=_complete_done,
     ),
 ]
@@ -511,12 +517,12 @@ def _due_text(task: Task) -> str:
 def _selection(
     ctx: typer.Context, args: list[str] | None, without: list[str] | None
 ) -> list[TaskRef] | Filter:
-    """References, or (when any word is a filter term, or --without) a filter."""
+    """References, or (when any word is a filter term or text, or --without) a filter."""
     from todo_cli.domain.filters import is_filter_term
-    from todo_cli.repository.refs import parse_refs
+    from todo_cli.repository.refs import is_ref_shaped, parse_refs
 
     words = unmark(args)
-    if without or any(is_filter_term(word) for word in words):
+    if without or any(is_filter_term(word) or not is_ref_shaped(word) for word in words):
         return _filter(words, without)
     if not words:
         raise InvalidUsage(

@@ -64,6 +64,19 @@ def looks_like_ref(word: str) -> bool:
     return _NUMBER.fullmatch(word.strip()) is not None
 
 
+def is_ref_shaped(word: str) -> bool:
+    """Whether `word` is written as a reference (a number, a UUID or 4+ hex digits of one).
+
+    A command that takes references or a filter (`done`, `delete`, `reopen`)
+    reads a word of any other shape as text to search for: `todo done milk`.
+    """
+    text = word.strip()
+    if _NUMBER.fullmatch(text):
+        return True
+    compact = text.lower().replace("-", "")
+    return UUID_PREFIX_MIN <= len(compact) <= 32 and _HEX.fullmatch(compact) is not None
+
+
 def parse_refs(raws: Sequence[str], noun: str) -> list[Ref]:
     return [parse_ref(raw, noun) for raw in raws]
 
