@@ -405,18 +405,25 @@ def test_iso_times(word: str, utc: datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    ("tz", "word", "wall"),
+    ("tz", "word", "said"),
     [
-        # In the spring-forward gap: moved forward by the gap.
-        (BERLIN, "2026-03-29T02:30", datetime(2026, 3, 29, 3, 30)),
-        (NEW_YORK, "2026-03-08T02:30", datetime(2026, 3, 8, 3, 30)),
+        # In the spring-forward gap: no such time, as there is no February 30.
+        (BERLIN, "2026-03-29T02:30", "there is no 02:30 on 2026-03-29 in Europe/Berlin"),
+        (NEW_YORK, "2026-03-08T02:00", "there is no 02:00 on 2026-03-08 in America/New_York"),
     ],
 )
-def test_a_wall_time_in_the_gap_moves_forward_by_the_gap(
-    tz: tzinfo, word: str, wall: datetime
-) -> None:
-    due = parse(word, WED, tz).due
-    assert local(due, tz).replace(tzinfo=None) == wall
+def test_a_typed_wall_time_in_the_gap_is_refused(tz: tzinfo, word: str, said: str) -> None:
+    with pytest.raises(InvalidInput, match=said):
+        parse(word, WED, tz)
+    # Either side of the gap, and the same time with its offset, are taken.
+    for fine in (word.replace("T02:", "T01:"), word.replace("T02:", "T03:"), word + "-05:00"):
+        parse(fine, WED, tz)
+
+
+def test_localize_moves_a_computed_time_in_the_gap_forward_by_the_gap() -> None:
+    # What recurrence uses: the next of a daily 02:30 series still happens.
+    due = localize(datetime(2026, 3, 29, 2, 30), BERLIN)
+    assert local(due, BERLIN).replace(tzinfo=None) == datetime(2026, 3, 29, 3, 30)
 
 
 @pytest.mark.parametrize(

@@ -66,10 +66,12 @@ Display
         Whether the due falls on today's local date. A timed due earlier today is both
         overdue and due today: colour by :func:`is_overdue` first.
 
-Clock changes. A local wall time that never happens (the spring-forward gap) moves forward by
-the length of the gap: 02:30 on the night Berlin goes to summer time is 03:30 CEST. One that
-happens twice (the fall-back overlap) is its first occurrence: 02:30 on the night Berlin goes
-back is 02:30 CEST (``fold=0``, PEP 495). No wall time is refused because of the clock.
+Clock changes. A typed local wall time that never happens (the spring-forward gap: 02:30 on
+the night Berlin goes to summer time) is refused, as February 30 is: nothing is guessed. One
+that happens twice (the fall-back overlap) is its first occurrence: 02:30 on the night Berlin
+goes back is 02:30 CEST (``fold=0``, PEP 495); an offset (``+01:00``) names the second. A time
+that recurrence computes (:func:`localize`) into a gap moves forward by the gap instead: the
+next of a daily 02:30 series is 03:30 that night, not no task at all.
 """
 
 from __future__ import annotations
@@ -462,7 +464,14 @@ def _iso(match: re.Match[str], tz: tzinfo) -> When:
     wall = datetime.combine(calendar_day, time(hour, minute, second, microsecond))
     zone = match["zone"]
     if zone is None:
-        return When.at(localize(wall, tz))
+        instant = localize(wall, tz)
+        if instant.astimezone(tz).replace(tzinfo=None) != wall:
+            where = getattr(tz, "key", None) or "the local time zone"
+            raise _NoSuchDate(
+                f"there is no {wall:%H:%M} on {calendar_day} in {where} "
+                "(the clocks jump over it that night)"
+            )
+        return When.at(instant)
     if zone == "z":
         return When.at(wall.replace(tzinfo=UTC))
     offset_hours, offset_minutes = int(zone[1:3]), int(zone[4:6])
