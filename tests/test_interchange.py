@@ -1113,6 +1113,33 @@ def test_todotxt_update_changes_what_the_line_holds_and_keeps_the_rest(
     assert len(task["depends"]) == 1
 
 
+def test_todotxt_own_export_comes_back_unchanged_with_its_times_of_day(
+    todo: Todo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # todo.txt holds a due's and a wait's day only. Read back, the export of a
+    # task due at 17:00 moved it to the end of the day and let a task waiting
+    # until later today show: counted "updated", and journaled as an edit.
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    assert todo("add", "A", "wait:4h", "due:2026-12-24T17:00", "pri:M").exit_code == 0
+    before = tasks(todo)
+    exported = todo("export", "--format", "todotxt").stdout
+    source = write(tmp_path, "todo.txt", exported)
+    again = todo("import", str(source), "--json")
+    assert again.exit_code == 0, again.stderr
+    assert (again.json()["updated"], again.json()["unchanged"]) == (0, 1)
+    assert tasks(todo) == before
+    # A change on the line takes what changed and keeps the times of the rest.
+    write(tmp_path, "todo.txt", exported.replace("(B) ", "(A) ", 1))
+    assert todo("import", str(source), "--json").json()["updated"] == 1
+    task = tasks(todo)[0]
+    assert (task["priority"], task["due"], task["wait"]) == (
+        "H",
+        before[0]["due"],
+        before[0]["wait"],
+    )
+    assert task["due"] == "2026-12-24T16:00:00.000000Z"
+
+
 def test_todotxt_on_stdin_from_a_file_has_that_files_time(todo: Todo, tmp_path: Path) -> None:
     """`todo import - < todo.txt` is the same file as `todo import todo.txt`: an older file
     leaves a task changed here since alone, as the named file does."""

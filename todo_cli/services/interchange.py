@@ -386,7 +386,10 @@ def _apply(
     ``rejected``: tasks of the file skipped as invalid; a dependency on one of them
     is left out, and said so.
     """
+    from todo_cli.domain.dates import local_zone
+
     now = datetime.now(UTC)
+    tz = local_zone()
     writer = ImportWriter(conn, user)
     existing = writer.existing([record.id for record in records])
     ours: dict[UUID, TaskRecord] = {}
@@ -411,13 +414,13 @@ def _apply(
         elif (
             by_content
             and written_at is not None
-            and _differs(record, ours.get(record.id))
+            and _differs(record, ours.get(record.id), tz)
             and found.updated_at > written_at
         ):
             kept_newer += 1
             result.unchanged += 1
-        elif by_content and _differs(record, ours.get(record.id)):
-            writes.append(_overlaid(ours[record.id], record, now))
+        elif by_content and _differs(record, ours.get(record.id), tz):
+            writes.append(_overlaid(ours[record.id], record, now, tz))
         elif not by_content and record.updated_at > found.updated_at:
             writes.append(record)
         else:
@@ -536,9 +539,12 @@ def _written_at(source: str) -> datetime | None:
     return datetime.fromtimestamp(found.st_mtime, UTC) if stat.S_ISREG(found.st_mode) else None
 
 
-def _overlaid(current: TaskRecord, record: TaskRecord, now: datetime) -> TaskRecord:
+def _overlaid(current: TaskRecord, record: TaskRecord, now: datetime, tz: tzinfo) -> TaskRecord:
     """Our task with what a todo.txt line holds of it taken from the line."""
-    taken = {name: getattr(record, name) for name in _TODOTXT_FIELDS}
+    taken = {
+        name: getattr(current if _held_alike(name, record, current, tz) else record, name)
+        for name in _TODOTXT_FIELDS
+    }
     if record.completed == current.completed:
         # The day it was done is all todo.txt keeps of the time.
         taken["completed_at"] = current.completed_at
@@ -549,9 +555,26 @@ def _overlaid(current: TaskRecord, record: TaskRecord, now: datetime) -> TaskRec
 
 # What a todo.txt line holds of a task: the fields an edit there can change.
 _TODOTXT_FIELDS = ("title", "completed", "priority", "due", "wait", "project", "tags", "recur")
+# Of these, todo.txt holds the day only (`due:2026-12-24`, `t:2026-12-24`).
+_DAYS_ONLY = ("due", "wait")
 
 
-def _differs(record: TaskRecord, current: TaskRecord | None) -> bool:
+def _held_alike(name: str, record: TaskRecord, current: TaskRecord, tz: tzinfo) -> bool:
+    """Whether our value of field `name` is the line's, as far as todo.txt can say.
+
+    Its export of a task due at 17:00 says `due:` that day: read back, the
+    line's due is the whole day, and is the same due (the time is kept), not a
+    change that moves it to midnight.
+    """
+    from todo_cli.domain.dates import local_date
+
+    ours, theirs = getattr(current, name), getattr(record, name)
+    if name in _DAYS_ONLY and ours is not None and theirs is not None:
+        return bool(local_date(ours, tz) == local_date(theirs, tz))
+    return bool(ours == theirs)
+
+
+def _differs(record: TaskRecord, current: TaskRecord | None, tz: tzinfo) -> bool:
     if current is None:
         return False
     if record.completed and current.completed:
@@ -559,7 +582,7 @@ def _differs(record: TaskRecord, current: TaskRecord | None) -> bool:
         fields = [f for f in _TODOTXT_FIELDS if f != "completed"]
     else:
         fields = list(_TODOTXT_FIELDS)
-    return any(getattr(record, name) != getattr(current, name) for name in fields)
+    return not all(_held_alike(name, record, current, tz) for name in fields)
 
 
 def _notes(record: TaskRecord, ids: Iterator[UUID] | None = None) -> list[dict[str, Any]]:
