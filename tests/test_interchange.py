@@ -1113,6 +1113,37 @@ def test_todotxt_update_changes_what_the_line_holds_and_keeps_the_rest(
     assert len(task["depends"]) == 1
 
 
+def test_a_pretty_printed_object_is_one_task_not_a_broken_json_line(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `todo show 1 --json > one.json` (or a task from `jq .`) was refused:
+    # "line 1 is not valid JSON".
+    assert todo("add", "Renew passport", "+admin", "due:2026-12-24").exit_code == 0
+    shown = todo("show", "1", "--json").stdout
+    assert shown.startswith("{\n")
+    source = write(tmp_path, "one.json", shown)
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["unchanged"]) == (0, 1)
+    other = write(
+        tmp_path,
+        "tw.json",
+        json.dumps(
+            {
+                "uuid": str(uuid4()),
+                "description": "From task",
+                "status": "pending",
+                "entry": "20261124T093000Z",
+                "tags": ["home"],
+            },
+            indent=4,
+        ),
+    )
+    assert import_json(todo, other)["added"] == 1
+    assert titled(tasks(todo), "From task")["tags"] == ["home"]
+    both = write(tmp_path, "both.json", shown + todo("show", "2", "--json").stdout)
+    assert import_json(todo, both)["unchanged"] == 2
+
+
 def test_todotxt_own_export_comes_back_unchanged_with_its_times_of_day(
     todo: Todo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

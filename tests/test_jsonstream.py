@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -273,3 +274,45 @@ def generate(count: int) -> Iterator[bytes]:
 def test_many_elements_across_many_chunks_all_arrive_in_order() -> None:
     data = b"".join(generate(5000))  # about 5 MB: several chunks
     assert [value["n"] for _, value in items(data)] == list(range(5000))  # type: ignore[index]
+
+
+# --- objects written over many lines ---------------------------------------------
+
+
+def test_pretty_printed_objects_one_after_another_are_read_one_at_a_time() -> None:
+    pretty = json.dumps({"title": "a", "tags": ["x"]}, indent=2).encode()
+    start, replay = jsonstream.peek(io.BytesIO(pretty + b"\n" + pretty), "one.json")
+    assert start == "object"
+    assert jsonstream.opens_pretty_object(replay)
+    values = list(jsonstream.iter_values(replay, "one.json"))
+    assert values == [(0, {"title": "a", "tags": ["x"]}), (1, {"title": "a", "tags": ["x"]})]
+
+
+@pytest.mark.parametrize("data", [b'{"a": 1}\n{"a": 2}\n', b'{"a":\n1}', b"  {  \n"])
+def test_json_lines_and_a_first_line_with_more_than_a_brace_are_not_pretty(data: bytes) -> None:
+    start, replay = jsonstream.peek(io.BytesIO(data), "x.json")
+    assert start == "object"
+    assert jsonstream.opens_pretty_object(replay) is (data == b"  {  \n")
+
+
+def test_a_pretty_object_over_the_size_cap_or_too_deep_is_refused_while_scanning() -> None:
+    endless = Endless(b'{\n "text": "', b"x" * 4096)
+    with pytest.raises(InvalidInput, match=r"object 1, starting on line 1, is larger than 4 MiB"):
+        next(jsonstream.iter_values(endless, "one.json", max_item_bytes=4 * MiB))
+    assert endless.read_bytes < 12 * MiB
+    bomb = Endless(b"{\n", b'"a": [')
+    with pytest.raises(InvalidInput, match=r"object 1.*more than 100 levels deep"):
+        next(jsonstream.iter_values(bomb, "one.json"))
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b'{\n "a": 1\n', "ends inside object 1, which starts on line 1"),
+        (b'{\n "a": 1\n}\n[1]', "expected a JSON object, found '[' at line 4 column 1"),
+        (b'{\n "a": 1,\n}', "object 1 is not valid JSON"),
+    ],
+)
+def test_a_broken_pretty_object_is_refused_naming_where(data: bytes, said: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(said)):
+        list(jsonstream.iter_values(io.BytesIO(data), "one.json"))

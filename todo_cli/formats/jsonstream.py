@@ -221,6 +221,9 @@ class _Source:
         self.line = 1
         self.col = 1
         self._started = False  # the first read drops a BOM
+        # How messages name the value at an index: an array's element, or the
+        # Nth of a stream of values (iter_values).
+        self.element: Callable[[int], str] = _element
 
     def fill(self, keep: int) -> int:
         """Read more, dropping ``buf[:keep]``; returns how far indexes shifted (``keep``).
@@ -307,7 +310,7 @@ class _Source:
                 break
             if depth > max_depth:
                 raise self.error(
-                    f"{_element(index)}, starting on line {line}, is nested more than "
+                    f"{self.element(index)}, starting on line {line}, is nested more than "
                     f"{max_depth} levels deep",
                     hint="no real export nests that deep",
                 )
@@ -320,7 +323,7 @@ class _Source:
                 if depth == 0 and p == len(self.buf):
                     break  # a scalar at the very end; the caller finds the array unclosed
                 raise self.error(
-                    f"ends inside {_element(index)}, which starts on line {line}",
+                    f"ends inside {self.element(index)}, which starts on line {line}",
                     hint="the file may be cut short",
                 )
             start -= shift
@@ -331,7 +334,7 @@ class _Source:
 
     def _too_large(self, index: int, line: int, max_bytes: int) -> InvalidInput:
         return self.error(
-            f"{_element(index)}, starting on line {line}, is larger than {_size(max_bytes)}",
+            f"{self.element(index)}, starting on line {line}, is larger than {_size(max_bytes)}",
             hint="it is too large to import",
         )
 
@@ -350,11 +353,10 @@ class _Source:
         except json.JSONDecodeError as exc:
             at_line = line + exc.lineno - 1
             at_col = exc.colno + (col - 1 if exc.lineno == 1 else 0)
-            raise self.error(
-                f"{_element(index)} is not valid JSON: {exc.msg} at line {at_line} column {at_col}"
-            ) from None
+            what = f"{self.element(index)} is not valid JSON: {exc.msg}"
+            raise self.error(f"{what} at line {at_line} column {at_col}") from None
         except ValueError as exc:  # NaN, or an integer longer than Python will convert
-            raise self.error(f"{_element(index)} is not valid JSON: {exc}") from None
+            raise self.error(f"{self.element(index)} is not valid JSON: {exc}") from None
         self.advance_text(end, text)
         return value
 
@@ -446,6 +448,42 @@ def iter_array(
             )
     if source.skip_space() is not None:
         raise source.error(f"unexpected data after the array: {source.found_here()}")
+
+
+def opens_pretty_object(stream: Readable) -> bool:
+    """Whether a stream :func:`peek` saw start with ``{`` has it alone on its first line.
+
+    That is one object written over many lines (``todo show --json``, ``jq .``),
+    not JSON Lines, whose first line holds a whole object.
+    """
+    head = stream._head if isinstance(stream, _Replay) else b""
+    content = head.removeprefix(_BOM).lstrip(b" \t\r\n")
+    first, newline, _ = content.partition(b"\n")
+    return bool(newline) and first.strip() == b"{"
+
+
+def iter_values(
+    stream: Readable,
+    name: str,
+    *,
+    max_item_bytes: int = DEFAULT_MAX_ITEM_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> Iterator[tuple[int, Any]]:
+    """Each of the JSON values written one after another in ``stream``, with its index.
+
+    Objects spread over lines as a pretty-printer writes them, one or several,
+    with the bounds of :func:`iter_array`: one value is held at a time.
+    """
+    source = _Source(stream, name)
+    source.element = lambda index: f"object {index + 1}"
+    index = 0
+    while source.skip_space() is not None:
+        if source.buf[source.pos] != ord("{"):
+            raise source.error(f"expected a JSON object, found {source.found_here()}")
+        value = source.read_element(index, max_bytes=max_item_bytes, max_depth=max_depth)
+        yield index, value
+        del value
+        index += 1
 
 
 # --- lines ------------------------------------------------------------------------

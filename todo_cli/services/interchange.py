@@ -186,6 +186,10 @@ def _read(
             items: Iterator[tuple[str, Any]] = (
                 (f"task {index + 1}", obj) for index, obj in jsonstream.iter_array(replay, name)
             )
+        elif start == "object" and jsonstream.opens_pretty_object(replay):
+            items = (
+                (f"task {index + 1}", obj) for index, obj in jsonstream.iter_values(replay, name)
+            )
         elif start == "object":
             items = (
                 (f"line {number}", obj)
