@@ -38,6 +38,8 @@ def history(
 ) -> None:
     """What changed, newest first: each command that changed something, and what.
 
+    With REF, one task's story in the order it happened (oldest first).
+
     \b
     Examples:
       todo history                    # the latest operations
