@@ -77,6 +77,19 @@ def test_unsupported_or_broken_url_is_exit_3_without_the_password(raw: str) -> N
     assert "Traceback" not in result.stderr
 
 
+def test_a_sqlite_url_with_parameters_is_exit_3_naming_them_not_a_warning(
+    tmp_path: object,
+) -> None:
+    # The driver ignored `?password=hunter2` with a library warning (and the
+    # source line) on stderr, and went on with an unprotected file.
+    result = run_cli(["--db", f"sqlite:///{tmp_path}/x.db?password=hunter2&mode=ro", "list"])
+    assert result.exit_code == 3
+    assert "takes no parameters" in result.stderr
+    assert "'mode', 'password'" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert "Warning" not in result.stderr
+
+
 def test_unsupported_url_error_is_json_with_json_flag() -> None:
     import json
 

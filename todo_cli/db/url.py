@@ -111,4 +111,13 @@ def parse_url(raw: str) -> DatabaseURL:
             f"{mask_url(text)!r} is an in-memory SQLite database, gone when the command ends",
             hint="give a file: sqlite:///path/to/todo.db",
         )
+    if backend == "sqlite" and url.query:
+        # The driver would ignore them with a warning on stderr; none of them
+        # means anything to todo, which opens the file itself (a password in
+        # one protects nothing).
+        names = ", ".join(repr(name) for name in sorted(url.query))
+        raise ConfigError(
+            f"a SQLite database URL takes no parameters, and {mask_url(text)!r} has {names}",
+            hint="give the file alone: sqlite:///path/to/todo.db",
+        )
     return DatabaseURL(url, backend, text)
