@@ -1113,6 +1113,16 @@ def test_todotxt_update_changes_what_the_line_holds_and_keeps_the_rest(
     assert len(task["depends"]) == 1
 
 
+@pytest.mark.parametrize("name", ["tasks.json", "todo.txt"])
+def test_a_utf16_file_is_refused_as_utf16(todo: Todo, tmp_path: Path, name: str) -> None:
+    # Read as UTF-8 it was "holds no JSON array or object" or "not valid UTF-8".
+    source = write(tmp_path, name, '[{"title": "x"}]'.encode("utf-16"))
+    result = todo("import", str(source))
+    assert result.exit_code == 2
+    assert f"{name} is UTF-16 text" in result.stderr
+    assert tasks(todo) == []
+
+
 def test_a_pretty_printed_object_is_one_task_not_a_broken_json_line(
     todo: Todo, tmp_path: Path
 ) -> None:

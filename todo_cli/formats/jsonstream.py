@@ -450,6 +450,16 @@ def iter_array(
         raise source.error(f"unexpected data after the array: {source.found_here()}")
 
 
+def starts_utf16(stream: Readable) -> bool:
+    """Whether a stream :func:`peek` saw starts with UTF-16's byte order mark (either order).
+
+    Windows tools write UTF-16 text; read as UTF-8 it is "not JSON" or "not
+    UTF-8", which names neither the file's real shape nor the way out.
+    """
+    head = stream._head if isinstance(stream, _Replay) else b""
+    return head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
 def opens_pretty_object(stream: Readable) -> bool:
     """Whether a stream :func:`peek` saw start with ``{`` has it alone on its first line.
 

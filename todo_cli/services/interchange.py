@@ -164,6 +164,12 @@ def _read(
     stream = open_binary(source, hint=NOTHING_IMPORTED)
     try:
         start, replay = jsonstream.peek(stream, name)
+        if jsonstream.starts_utf16(replay):
+            raise InvalidInput(
+                f"{name} is UTF-16 text (it starts with UTF-16's byte order mark); "
+                "todo reads UTF-8",
+                hint=f"save it as UTF-8, e.g. with iconv -f UTF-16 -t UTF-8; {NOTHING_IMPORTED}",
+            )
         if start == "empty":
             # An empty todo.txt is a todo.txt (what `todo.sh archive` leaves when all is
             # done, what our export of no open tasks writes), and Taskwarrior's export
