@@ -494,7 +494,7 @@ def test_reopen_after_the_successor_was_edited_detaches_the_reopened_task(todo: 
     assert todo("edit", "2", "pri:H").exit_code == 0
     reopened = todo("reopen", "1")
     assert reopened.exit_code == 0, reopened.stderr
-    assert "#1 left its series" in reopened.stderr
+    assert "#1 left its series: its next one, #2, had been changed" in reopened.stderr
     tasks = {task["number"]: task for task in every_task(todo)}
     assert tasks[1]["completed"] is False
     assert tasks[1]["series_id"] is None
@@ -503,6 +503,16 @@ def test_reopen_after_the_successor_was_edited_detaches_the_reopened_task(todo: 
     assert tasks[2]["priority"] == "H"
     assert tasks[2]["series_id"] == first["series_id"] == nxt["series_id"]
     assert series_counts(todo.url, first["series_id"]) == (1, 1)
+
+
+def test_reopen_after_the_series_went_on_names_the_open_one(todo: Todo) -> None:
+    # It said "the next one had been changed" of a successor only completed.
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
+    successor(todo, "1")
+    _, third = successor(todo, "2")
+    reopened = todo("reopen", "1")
+    assert reopened.exit_code == 0, reopened.stderr
+    assert f"#1 left its series: a later one, #{third['number']}, is open" in reopened.stderr
 
 
 def test_reopen_keeps_a_successor_that_another_task_waits_on(todo: Todo) -> None:

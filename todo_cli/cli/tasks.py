@@ -595,7 +595,7 @@ def _set_completed(
             if r.removed is not None:
                 render.tell(f"  took back #{r.removed.number}, the next of its series")
             if r.detached:
-                render.tell(f"  #{r.task.number} left its series: the next one had been changed")
+                render.tell(f"  #{r.task.number} left its series: {r.detached}")
         if by_filter:
             count = sum(r.changed for r in completion.results)
             render.tell(f"{verb} {render.plural(count, 'task')}")

@@ -139,8 +139,9 @@ class Changed:
     created: Task | None = None
     # reopen: the successor taken back (it was never touched).
     removed: Task | None = None
-    # reopen: the task left its series (its successor had been changed).
-    detached: bool = False
+    # reopen: why the task left its series ("" when it did not): the open
+    # task of the series is kept, having been changed or made later.
+    detached: str = ""
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,12 @@ def _before_reopen(
             ready.append(task)
         else:
             detached = repository.edit(task, dict.fromkeys(_SERIES_FIELDS))
-            prepared[task.id] = Changed(task, True, detached=True)
+            why = (
+                f"its next one, #{open_one.number}, had been changed"
+                if open_one.created_at == task.completed_at
+                else f"a later one, #{open_one.number}, is open"
+            )
+            prepared[task.id] = Changed(task, True, detached=why)
             ready.append(replace(detached, completed=True))
     return ready, prepared
 
