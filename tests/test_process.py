@@ -268,11 +268,12 @@ def spy(*args, **options):
 typer.main.get_command_from_info = spy
 sys.argv = ["todo", *sys.argv[1:]]
 from todo_cli.__main__ import main
+import atexit
 
-try:
-    main()
-finally:
-    sys.stderr.write("built: " + " ".join(built) + "\\n")
+# A command ends without the interpreter's teardown (todo_cli/ending.py): no
+# `finally` after main() runs, the atexit handlers do.
+atexit.register(lambda: sys.stderr.write("built: " + " ".join(built) + "\\n"))
+main()
 """
 
 
@@ -315,3 +316,59 @@ def test_a_write_command_loads_the_operation_recorder_not_the_journal_reader(
         assert "todo_cli.repository.recording" in loaded, args
         assert "todo_cli.repository.journal" not in loaded, args
     assert "todo_cli.repository.journal" in imported(["-m", "todo_cli", "history"], env, tmp_path)
+
+
+# --- how a command's process ends ---------------------------------------------------------
+
+_ENDING = """
+import atexit, sys, threading, time
+class Torn:
+    def __del__(self):
+        print("torn down", file=sys.stderr, flush=True)
+keep = Torn()
+atexit.register(lambda: print("atexit ran", file=sys.stderr))
+if "--thread" in sys.argv:
+    sys.argv.remove("--thread")
+    def late():
+        time.sleep(2)
+        print("thread done", file=sys.stderr)
+    threading.Thread(target=late).start()
+sys.argv = ["todo", *sys.argv[1:]]
+from todo_cli.__main__ import main
+main()
+"""
+
+
+def _ending(todo: Todo, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-c", _ENDING, *args],
+        input=stdin,
+        capture_output=True,
+        env=dict(os.environ) | todo.env | {"TODO_SERVER": "off"},
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+def test_a_command_ends_without_the_interpreters_teardown_output_and_status_intact(
+    todo: Todo,
+) -> None:
+    # The teardown (clearing every module, finalizers, a last collection) was
+    # ~100 ms of each command; atexit handlers and the final flush still run.
+    lines = b"".join(b"task %d\n" % n for n in range(3000))
+    added = _ending(todo, "add", stdin=lines)
+    assert added.returncode == 0, added.stderr
+    assert b"atexit ran" in added.stderr
+    assert b"torn down" not in added.stderr
+    listed = _ending(todo, "list", "--json", "--limit", "3000")
+    assert listed.returncode == 0
+    assert len(json.loads(listed.stdout)) == 3000
+    missing = _ending(todo, "show", "99999")
+    assert (missing.returncode, b"atexit ran" in missing.stderr) == (1, True)
+    assert _ending(todo, "list", "--limit", "x").returncode == 2
+
+
+def test_a_command_waits_for_a_thread_that_is_not_a_daemon_as_python_does(todo: Todo) -> None:
+    done = _ending(todo, "--thread", "list")
+    assert done.returncode == 0, done.stderr
+    assert b"thread done" in done.stderr

@@ -31,8 +31,15 @@ def main() -> None:
     # bulk add) while finding almost nothing to free.
     gc.disable()
     from todo_cli.cli import main as run
+    from todo_cli.ending import end_process
 
-    run()
+    try:
+        run()
+    except SystemExit as exc:
+        # How every command line ends (click's standalone mode): the status
+        # Python would give, without its teardown (todo_cli/ending.py says why).
+        end_process(exc.code)
+    end_process(0)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from todo_cli.ending import exit_code, flush_standard_streams
 from todo_cli.server import client as wire
 from todo_cli.server import pages
 from todo_cli.server.state import (
@@ -330,7 +331,7 @@ def run_command(argv: list[str]) -> tuple[int, bool]:
 
         code = run(argv)
     except SystemExit as exc:
-        code = _exit_code(exc.code)
+        code = exit_code(exc.code)
     except KeyboardInterrupt:
         sys.excepthook(*sys.exc_info())
         code, by_signal = 130, True
@@ -340,30 +341,7 @@ def run_command(argv: list[str]) -> tuple[int, bool]:
     import atexit
 
     atexit._run_exitfuncs()
-    return _flush_standard_streams(code), by_signal
-
-
-def _exit_code(value: object) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    print(value, file=sys.stderr)
-    return 1
-
-
-def _flush_standard_streams(code: int) -> int:
-    """What Python does last: flush stdout (a failure is exit 120) and stderr."""
-    try:
-        sys.stdout.flush()
-    except Exception as exc:
-        with contextlib.suppress(Exception):
-            sys.stderr.write(f"Exception ignored in: {sys.stdout!r}\n")
-            sys.stderr.write(f"{type(exc).__name__}: {exc}\n")
-        code = 120
-    with contextlib.suppress(Exception):
-        sys.stderr.flush()
-    return code
+    return flush_standard_streams(code), by_signal
 
 
 def _reply(conn: socket.socket, kind: bytes, value: int) -> None:
