@@ -70,11 +70,12 @@ def is_ref_shaped(word: str) -> bool:
     A command that takes references or a filter (`done`, `delete`, `reopen`)
     reads a word of any other shape as text to search for: `todo done milk`.
     """
-    text = word.strip()
-    if _NUMBER.fullmatch(text):
-        return True
-    compact = text.lower().replace("-", "")
-    return UUID_PREFIX_MIN <= len(compact) <= 32 and _HEX.fullmatch(compact) is not None
+    try:
+        parse_ref(word, "task")
+    except InvalidInput:
+        # A number out of range is still written as one (and refused as one).
+        return looks_like_ref(word)
+    return True
 
 
 def parse_refs(raws: Sequence[str], noun: str) -> list[Ref]:

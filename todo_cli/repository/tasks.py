@@ -299,24 +299,12 @@ def _blocked_after(result: list[tuple[Task, bool]], now: datetime) -> list[tuple
         blocks = {n for n in task.blocks if n not in numbers}
         blocks |= {t.number for t in state.values() if task.id in t.depends and not t.completed}
         if (blocked, blocks) != (set(task.blocked_by), set(task.blocks)):
-            task = replace(task, blocked_by=tuple(sorted(blocked)), blocks=tuple(sorted(blocks)))
-            task = replace(task, urgency=_urgency_of(task, now))
+            # Rebuilt as a written task is, its urgency included.
+            row = {spec.name: getattr(task, spec.name) for spec in COLUMN_FIELDS}
+            kept = _kept(task) | {"blocked_by": blocked, "blocks": blocks}
+            task = _task_of(row, now, **kept)
         fixed.append((task, changed))
     return fixed
-
-
-def _urgency_of(task: Task, now: datetime) -> float:
-    return weights.urgency(
-        priority=task.priority,
-        due=task.due,
-        created_at=task.created_at,
-        tag_count=len(task.tags),
-        has_project=task.project is not None,
-        blocked=bool(task.blocked_by),
-        blocking=bool(task.blocks),
-        completed=task.completed,
-        now=now,
-    )
 
 
 def _kept(task: Task) -> dict[str, Any]:
