@@ -450,14 +450,18 @@ def iter_array(
         raise source.error(f"unexpected data after the array: {source.found_here()}")
 
 
+def _peeked(stream: Readable) -> bytes:
+    """What :func:`peek` read of ``stream`` and gives back first (nothing for another stream)."""
+    return stream._head if isinstance(stream, _Replay) else b""
+
+
 def starts_utf16(stream: Readable) -> bool:
     """Whether a stream :func:`peek` saw starts with UTF-16's byte order mark (either order).
 
     Windows tools write UTF-16 text; read as UTF-8 it is "not JSON" or "not
     UTF-8", which names neither the file's real shape nor the way out.
     """
-    head = stream._head if isinstance(stream, _Replay) else b""
-    return head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    return _peeked(stream).startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def opens_pretty_object(stream: Readable) -> bool:
@@ -466,8 +470,7 @@ def opens_pretty_object(stream: Readable) -> bool:
     That is one object written over many lines (``todo show --json``, ``jq .``),
     not JSON Lines, whose first line holds a whole object.
     """
-    head = stream._head if isinstance(stream, _Replay) else b""
-    content = head.removeprefix(_BOM).lstrip(b" \t\r\n")
+    content = _peeked(stream).removeprefix(_BOM).lstrip(b" \t\r\n")
     first, newline, _ = content.partition(b"\n")
     return bool(newline) and first.strip() == b"{"
 

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
+from todo_cli.domain.dates import local_date
 from todo_cli.domain.ids import new_id, new_ids
 from todo_cli.errors import InvalidInput, TodoError
 from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
@@ -576,8 +577,6 @@ def _held_alike(name: str, record: TaskRecord, current: TaskRecord, tz: tzinfo) 
     line's due is the whole day, and is the same due (the time is kept), not a
     change that moves it to midnight.
     """
-    from todo_cli.domain.dates import local_date
-
     ours, theirs = getattr(current, name), getattr(record, name)
     if name in _DAYS_ONLY and ours is not None and theirs is not None:
         return bool(local_date(ours, tz) == local_date(theirs, tz))
