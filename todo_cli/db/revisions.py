@@ -28,6 +28,7 @@ REVISIONS: Final = (
     "0009",
     "0010",
     "0011",
+    "0012",
 )
 HEAD: Final = REVISIONS[-1]
 

@@ -457,6 +457,7 @@ def _create_triggers(target: MetaData, connection: Connection, **_: Any) -> None
         statements.append(MESSAGES_IMMUTABLE_SQLITE_TRIGGER)
         statements += sqlite_search_ddl()
         statements += sqlite_tag_count_ddl()
+        statements += sqlite_dependency_links_ddl()
     for statement in statements:
         _execute_ddl(connection, statement)
 
@@ -553,7 +554,13 @@ def sqlite_search_ddl() -> list[str]:
 # counts the tags in the query (its bulk writes would pay an UPDATE of every
 # task they add).
 TAG_COUNT = "tag_count"
-SQLITE_DERIVED: dict[str, tuple[str, ...]] = {"tasks": (TAG_COUNT,)}
+# SQLite's stored count of dependency links (revision 0012): how many
+# dependencies name the task, at either end, kept by triggers on
+# task_dependencies. Ranking 100,000 tasks asks of each whether it blocks or is
+# blocked, two lookups a task; a task with no link at all, most of them, is
+# ranked without them. Derived in the same way as the tag count.
+DEPENDENCY_LINKS = "dependency_links"
+SQLITE_DERIVED: dict[str, tuple[str, ...]] = {"tasks": (TAG_COUNT, DEPENDENCY_LINKS)}
 
 
 def sqlite_tag_count_ddl() -> list[str]:
@@ -568,6 +575,25 @@ def sqlite_tag_count_ddl() -> list[str]:
         f"BEGIN {less} {more} END",
         f"UPDATE tasks SET {TAG_COUNT} = "
         "(SELECT count(*) FROM task_tags WHERE task_tags.task_id = tasks.id)",
+    ]
+
+
+def sqlite_dependency_links_ddl() -> list[str]:
+    """SQLite: the dependency link count, the triggers that keep it, and its first values."""
+    links = DEPENDENCY_LINKS
+    more = f"UPDATE tasks SET {links} = {links} + 1 WHERE id IN (NEW.task_id, NEW.depends_on_id);"
+    less = f"UPDATE tasks SET {links} = {links} - 1 WHERE id IN (OLD.task_id, OLD.depends_on_id);"
+    return [
+        f"ALTER TABLE tasks ADD COLUMN {links} INTEGER NOT NULL DEFAULT 0",
+        "CREATE TRIGGER trg_task_dependencies_links_insert AFTER INSERT ON task_dependencies "
+        f"BEGIN {more} END",
+        "CREATE TRIGGER trg_task_dependencies_links_delete AFTER DELETE ON task_dependencies "
+        f"BEGIN {less} END",
+        "CREATE TRIGGER trg_task_dependencies_links_update "
+        "AFTER UPDATE OF task_id, depends_on_id ON task_dependencies "
+        f"BEGIN {less} {more} END",
+        f"UPDATE tasks SET {links} = (SELECT count(*) FROM task_dependencies d "
+        "WHERE d.task_id = tasks.id OR d.depends_on_id = tasks.id)",
     ]
 
 

@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
-from todo_cli.db.schema import TAG_COUNT, task_dependencies, task_notes, task_tags, tasks
+from todo_cli.db.schema import (
+    DEPENDENCY_LINKS,
+    TAG_COUNT,
+    task_dependencies,
+    task_notes,
+    task_tags,
+    tasks,
+)
 from todo_cli.domain import urgency as weights
 from todo_cli.domain.fields import COLUMN_FIELDS, TASK_FIELDS, Note, Task
 from todo_cli.domain.filters import Filter
@@ -562,11 +569,23 @@ class TaskRepository:
         dependency_terms = case(
             (self._has_open(waits_on=False), number(weights.BLOCKING)), else_=number(0.0)
         ) + case((self._has_open(waits_on=True), number(weights.BLOCKED)), else_=number(0.0))
+        if self._sqlite:
+            # A task no dependency names (most tasks) neither blocks nor is blocked:
+            # it is spared both lookups (db.schema.DEPENDENCY_LINKS).
+            dependency_terms = case(
+                (self._dependency_links() == 0, number(0.0)), else_=dependency_terms
+            )
         # A done task has no urgency (domain.urgency): the whole sum is skipped for it.
         return case(
             (tasks.c.completed.is_(True), number(0.0)),
             else_=priority_term + due_term + age_term + tag_term + project_term + dependency_terms,
         )
+
+    def _dependency_links(self) -> ColumnElement[Any]:
+        """SQLite: how many dependencies name the task, at either end (kept in the row)."""
+        from sqlalchemy import Integer, literal_column
+
+        return literal_column(f"tasks.{DEPENDENCY_LINKS}", Integer)
 
     # --- writes -----------------------------------------------------------
 
@@ -1234,6 +1253,9 @@ class TaskRepository:
             yield late if wanted.overdue else ~late
         if wanted.blocked is not None:
             blocked = self._has_open(waits_on=True)
+            if self._sqlite:
+                # Looked up only for a task some dependency names (db.schema.DEPENDENCY_LINKS).
+                blocked = (self._dependency_links() != 0) & blocked
             yield blocked if wanted.blocked else ~blocked
         for word in wanted.words:
             yield self._contains(word)
