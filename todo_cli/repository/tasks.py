@@ -13,7 +13,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
@@ -545,10 +545,21 @@ class TaskRepository:
         due_slope = weights.DUE * weights.DUE_SPAN / span
         due_low = weights.DUE * weights.DUE_MIN
         due_at_zero = (today + weights.DUE_FAR_DAYS) * due_slope + due_low
+        due_high = due_low + weights.DUE * weights.DUE_SPAN
         due_ramp = number(due_at_zero) - self._day_number(tasks.c.due) * number(due_slope)
         due_term = case(
             (tasks.c.due.is_(None), number(0.0)),
-            else_=self._clamp(due_ramp, due_low, due_low + weights.DUE * weights.DUE_SPAN),
+            # Most due dates lie beyond either end of the ramp, where it is flat:
+            # compared as stored (as the due filters compare them), not read as days.
+            (
+                tasks.c.due >= self._at(self.now + timedelta(days=weights.DUE_FAR_DAYS)),
+                number(due_low),
+            ),
+            (
+                tasks.c.due <= self._at(self.now - timedelta(days=weights.DUE_LATE_DAYS)),
+                number(due_high),
+            ),
+            else_=self._clamp(due_ramp, due_low, due_high),
         )
         age_slope = weights.AGE / weights.AGE_DAYS
         age_ramp = number(today * age_slope) - self._day_number(tasks.c.created_at) * number(
