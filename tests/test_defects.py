@@ -472,6 +472,56 @@ def test_a_list_with_stdout_closed_is_exit_74_with_one_error_line(todo: Todo) ->
     ]
 
 
+@pytest.mark.parametrize(
+    ("args", "code", "tasks"),
+    [
+        pytest.param(["add", "Buy milk"], 0, 2, id="add"),
+        pytest.param(["done", "1"], 0, 1, id="done"),
+        pytest.param(["show", "99"], 1, 1, id="not found"),
+        pytest.param(["add", ""], 2, 1, id="bad input"),
+    ],
+)
+def test_a_command_with_stderr_closed_does_its_work_and_keeps_its_exit_status(
+    todo: Todo, args: list[str], code: int, tasks: int
+) -> None:
+    """`todo add x 2>&-`: the messages go nowhere, as asked; the change is made."""
+    todo("add", "first")
+    proc = spawn(
+        args,
+        todo.env,
+        stdout=subprocess.PIPE,
+        preexec_fn=lambda: os.close(2),  # as `todo add x 2>&-` in a shell
+    )
+    out, _ = proc.communicate(timeout=60)
+    assert (proc.returncode, out) == (code, b"")
+    assert count(todo.url, "tasks") == tasks
+    done = sql_rows(todo.url, "SELECT count(*) FROM tasks WHERE completed")[0][0]
+    assert done == (1 if args[0] == "done" else 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        pytest.param(["add", "Buy milk"], 0, id="add"),
+        pytest.param(["show", "99"], 1, id="not found"),
+        pytest.param(["add", ""], 2, id="bad input"),
+    ],
+)
+def test_a_command_whose_stderr_reader_is_gone_keeps_its_change_and_exit_status(
+    todo: Todo, args: list[str], code: int
+) -> None:
+    """stderr is a pipe nobody reads any more: its message is lost, not the task."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = spawn(args, todo.env, stdout=subprocess.PIPE, stderr=write_end)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, out) == (code, b"")
+    assert count(todo.url, "tasks") == (1 if code == 0 else 0)
+
+
 # --- 6. --debug and TODO_DEBUG -------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -127,9 +128,12 @@ def report(code: str, message: str, *, as_json: bool) -> None:
     if as_json:
         from todo_cli.output.render import error_json
 
-        sys.stderr.write(error_json(code, message) + "\n")
+        line = error_json(code, message)
     else:
-        sys.stderr.write(f"error: {one_line(message)}\n")
+        line = f"error: {one_line(message)}"
+    # An error line nobody can read (stderr's reader gone): the exit status says it.
+    with contextlib.suppress(OSError):
+        sys.stderr.write(line + "\n")
 
 
 def _traceback(exc: BaseException) -> None:
@@ -285,6 +289,12 @@ class TodoGroup(TyperGroup):
             from todo_cli.output.render import ClosedStdout
 
             sys.stdout = ClosedStdout()
+        if sys.stderr is None:  # started with stderr closed (`todo add x 2>&-`)
+            from todo_cli.output.render import DiscardedStderr
+
+            # Messages for a person who asked not to see them: the command still
+            # does its work, and its exit status still says how it went.
+            sys.stderr = DiscardedStderr()
         as_json = _wants_json(argv)
         debug = debugging(argv)
         try:

@@ -6,6 +6,7 @@ stdout carries data only; everything else goes to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -154,8 +155,14 @@ def error_json(code: str, message: str) -> str:
 
 
 def tell(message: str) -> None:
-    """A message for the person at the terminal (stderr), never data."""
-    sys.stderr.write(one_line(message) + "\n")
+    """A message for the person at the terminal (stderr), never data.
+
+    One that cannot be written (stderr's reader gone, a full disk) is lost
+    and nothing more: a command does not fail, or undo its change, over a
+    message. Data goes to stdout, whose failures are errors (flush_stdout).
+    """
+    with contextlib.suppress(OSError):
+        sys.stderr.write(one_line(message) + "\n")
 
 
 def plural(count: int, noun: str) -> str:
@@ -223,6 +230,28 @@ class ClosedStdout:
         import io
 
         raise io.UnsupportedOperation("stdout is closed")
+
+
+class DiscardedStderr:
+    """Stands for a stderr the process was started without (`todo add x 2>&-`).
+
+    Python sets sys.stderr to None then. Its messages are for a person who
+    chose not to see them: they are dropped, and the command runs as usual.
+    """
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import io
+
+        raise io.UnsupportedOperation("stderr is closed")
 
 
 def flush_stdout() -> None:
