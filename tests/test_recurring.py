@@ -505,6 +505,40 @@ def test_reopen_after_the_successor_was_edited_detaches_the_reopened_task(todo: 
     assert series_counts(todo.url, first["series_id"]) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    "edit", [["pri:H"], ["+garden"], ["--title", "Water the ferns"], ["due:+1d", "-d", "x"]]
+)
+def test_reopen_after_an_undone_edit_of_the_successor_takes_it_back(
+    todo: Todo, edit: list[str]
+) -> None:
+    """Undo moves updated_at (it is a change), but the successor is as it was made."""
+    first = add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}",
+                "recur:weekly")  # fmt: skip
+    _, nxt = successor(todo, "1")
+    assert todo("edit", "2", *edit).exit_code == 0
+    assert todo("undo").exit_code == 0
+    reopened = todo("reopen", "1")
+    assert reopened.exit_code == 0, reopened.stderr
+    assert f"took back #{nxt['number']}" in reopened.stderr
+    assert "left its series" not in reopened.stderr
+    tasks = {task["number"]: task for task in every_task(todo)}
+    assert list(tasks) == [1]
+    assert tasks[1]["series_id"] == first["series_id"]
+    assert series_counts(todo.url, first["series_id"]) == (1, 1)
+
+
+def test_reopen_after_a_second_edit_of_the_successor_still_keeps_it(todo: Todo) -> None:
+    """One edit undone, another kept: the successor was changed."""
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
+    successor(todo, "1")
+    assert todo("edit", "2", "pri:H").exit_code == 0
+    assert todo("edit", "2", "+garden").exit_code == 0
+    assert todo("undo").exit_code == 0
+    reopened = todo("reopen", "1")
+    assert "#1 left its series: its next one, #2, had been changed" in reopened.stderr
+    assert {task["number"] for task in every_task(todo)} == {1, 2}
+
+
 def test_reopen_after_the_series_went_on_names_the_open_one(todo: Todo) -> None:
     # It said "the next one had been changed" of a successor only completed.
     add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")

@@ -239,13 +239,13 @@ def _before_reopen(
         if open_one is None:
             ready.append(task)
             continue
-        # Untouched: never edited, no notes, nothing waits on it and it waits
-        # on nothing (a successor is made without dependencies).
+        # Untouched: never edited (or every edit undone), no notes, nothing waits
+        # on it and it waits on nothing (a successor is made without dependencies).
         untouched = (
-            open_one.updated_at == open_one.created_at
-            and not open_one.notes
+            not open_one.notes
             and not open_one.depends
             and not repository.waiting_on(open_one)
+            and _never_changed(repository, open_one)
         )
         if untouched and open_one.created_at == task.completed_at:
             repository.delete_tasks([open_one])
@@ -261,6 +261,29 @@ def _before_reopen(
             prepared[task.id] = Changed(task, True, detached=why)
             ready.append(replace(detached, completed=True))
     return ready, prepared
+
+
+def _never_changed(repository: TaskRepository, task: Task) -> bool:
+    """Whether the task is as the command that made it left it.
+
+    An undo is a change like any other and moves updated_at, so a task edited
+    and the edit undone is told apart in the journal: every change recorded
+    for it after the one that made it is undone, or is an undo.
+    """
+    if task.updated_at == task.created_at:
+        return True
+    from todo_cli.repository.journal import JournalRepository
+
+    made_by = None
+    journal = JournalRepository(repository.conn, repository.user)
+    for operation, change in journal.task_changes(task.id):
+        if made_by is None:
+            if (change.table, change.action) != ("tasks", "insert"):
+                return False  # its making was pruned from the journal: not known
+            made_by = operation.id
+        elif operation.id != made_by and operation.undone_by is None and operation.undoes is None:
+            return False
+    return made_by is not None
 
 
 @dataclass(frozen=True)
