@@ -738,6 +738,34 @@ def test_undo_refusal_names_no_number_for_a_write_outside_todo(todo: Todo) -> No
     assert "#None" not in result.stderr
 
 
+def test_the_change_outside_todo_that_stops_an_undo_is_in_the_tasks_history(
+    todo: Todo,
+) -> None:
+    """The refusal points to `todo history REF`: the change it names must be there."""
+    ok(todo, "add", "Buy milk", "+home")
+    ok(todo, "edit", "1", "pri:H")
+    execute(todo.url, "UPDATE tasks SET title = 'Buy bread'")
+    execute(todo.url, "DELETE FROM task_tags")
+    assert todo("undo").exit_code == 1
+    shown = ok(todo, "history", "1").stdout.splitlines()
+    assert shown[-1] == "    -home"
+    assert "    title: Buy milk -> Buy bread" in shown
+    outside_heads = [line for line in shown if line.startswith("#-  ")]
+    assert outside_heads, shown
+    assert all("outside todo" in line for line in outside_heads)
+    changes = ok(todo, "history", "1", "--json").json()
+    outside = [change for change in changes if change["number"] is None]
+    assert [(c["table"], c["action"], c["changes"]) for c in outside] == [
+        ("tasks", "update", ["title: Buy milk -> Buy bread"]),
+        ("task_tags", "delete", ["-home"]),
+    ]
+    assert [c["number"] for c in changes if c["number"] is not None] == [1, 1, 2]
+    # Another user's task history shows none of it.
+    bob = todo.as_user("bob")
+    ok(bob, "add", "bob's")
+    assert [c["number"] for c in ok(bob, "history", "1", "--json").json()] == [1]
+
+
 def test_undo_refuses_when_a_task_it_added_was_deleted_outside_todo(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     ok(todo, "add", "Call the bank")

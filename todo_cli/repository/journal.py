@@ -216,7 +216,10 @@ class JournalRepository:
             )
             .join(operations, operations.c.id == journal.c.operation_id)
             .where(
-                self._owner,
+                # The task is the user's: a change made to it outside todo (an
+                # operation of no user) is part of its story too, and it is what
+                # an undo refused over it points the user here to see.
+                self._owner | operations.c.user_id.is_(None),
                 or_(
                     (journal.c.table_name == "tasks") & (journal.c.row_key == key),
                     journal.c.table_name.in_(("task_tags", "task_dependencies"))
