@@ -196,7 +196,7 @@ def test_the_sqlite_links_come_and_go_with_their_revision(db_url: str, backend: 
     assert count(db_url, "journal") == journal
 
 
-def test_a_dependency_added_long_ago_still_counts(todo: Todo, backend: str) -> None:
+def test_the_count_stays_right_over_many_adds_and_removals(todo: Todo, backend: str) -> None:
     """The count is kept, not worked out once: it stays right over many writes."""
     ok(todo, "add", input="".join(f"t{i}\n" for i in range(1, 11)))
     for waiting in range(2, 11):
