@@ -193,11 +193,6 @@ def _unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
-# The Julian day number of 1970-01-01T00:00Z: SQLite's julianday() of an instant
-# is this plus the days since then.
-_JULIAN_DAY_OF_1970 = 2440587.5
-
-
 def _urgency(value: float | None) -> float:
     return weights.rounded(float(value or 0.0))
 
@@ -509,10 +504,16 @@ class TaskRepository:
         # date_part is double precision (extract is numeric since PostgreSQL 14).
         return func.date_part(literal_column("'epoch'"), column) / weights.SECONDS_PER_DAY
 
-    def _day_number_now(self) -> float:
-        """Now, on the scale of `_day_number`: Julian days on SQLite, days since 1970 elsewhere."""
-        days = self.now.timestamp() / weights.SECONDS_PER_DAY
-        return days + _JULIAN_DAY_OF_1970 if self._sqlite else days
+    def _day_number_now(self) -> ColumnElement[Any]:
+        """The command's time as `_day_number` reads it.
+
+        Worked out by the database from the instant (once a statement: SQLite
+        lifts an expression of parameters out of its loop), so that a statement
+        holds the time itself, as `--debug` shows it, not numbers made from it.
+        """
+        from sqlalchemy import literal
+
+        return self._day_number(literal(self.now, tasks.c.due.type))
 
     def _clamp(self, value: ColumnElement[Any], low: float, high: float) -> ColumnElement[Any]:
         from sqlalchemy import func, literal
@@ -525,8 +526,8 @@ class TaskRepository:
 
         A sorted list works it out for every open task, so each row costs as
         few steps as it can: everything that depends on now alone is folded
-        here into constants, leaving one linear function of the stored day
-        number per ramp, clamped (at 100,000 tasks the statement took 77 ms
+        into one value a statement, leaving one linear function of the stored
+        day number per ramp, clamped (at 100,000 tasks the statement took 77 ms
         with both ramps written out step by step, 72 ms folded). The due term is
         DUE x (DUE_MIN + DUE_SPAN x clamp((now - due + FAR) / SPAN, 0, 1)),
         that is clamp(due_at_zero - day(due) x slope, DUE x DUE_MIN,
@@ -544,9 +545,9 @@ class TaskRepository:
         span = weights.DUE_FAR_DAYS + weights.DUE_LATE_DAYS
         due_slope = weights.DUE * weights.DUE_SPAN / span
         due_low = weights.DUE * weights.DUE_MIN
-        due_at_zero = (today + weights.DUE_FAR_DAYS) * due_slope + due_low
+        due_at_zero = (today + number(weights.DUE_FAR_DAYS)) * number(due_slope) + number(due_low)
         due_high = due_low + weights.DUE * weights.DUE_SPAN
-        due_ramp = number(due_at_zero) - self._day_number(tasks.c.due) * number(due_slope)
+        due_ramp = due_at_zero - self._day_number(tasks.c.due) * number(due_slope)
         due_term = case(
             (tasks.c.due.is_(None), number(0.0)),
             # Most due dates lie beyond either end of the ramp, where it is flat:
@@ -561,10 +562,8 @@ class TaskRepository:
             ),
             else_=self._clamp(due_ramp, due_low, due_high),
         )
-        age_slope = weights.AGE / weights.AGE_DAYS
-        age_ramp = number(today * age_slope) - self._day_number(tasks.c.created_at) * number(
-            age_slope
-        )
+        age_slope = number(weights.AGE / weights.AGE_DAYS)
+        age_ramp = today * age_slope - self._day_number(tasks.c.created_at) * age_slope
         age_term = self._clamp(age_ramp, 0.0, weights.AGE)
         priority_term = case(
             {p: number(w) for p, w in weights.PRIORITY.items()},
