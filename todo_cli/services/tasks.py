@@ -244,8 +244,8 @@ def _before_reopen(
         untouched = (
             not open_one.notes
             and not open_one.depends
-            and not repository.waiting_on(open_one)
             and _never_changed(repository, open_one)
+            and not repository.waiting_on(open_one)
         )
         if untouched and open_one.created_at == task.completed_at:
             repository.delete_tasks([open_one])
