@@ -165,8 +165,22 @@ def pg_triggers(table: str, key: Sequence[str]) -> list[str]:
     ]
 
 
+# SQLite: the operation a journal row belongs to is the open one; a write no
+# command opened an operation for gets one of its own, "outside todo".
+SQLITE_OPEN_OPERATION: Final = (
+    "INSERT INTO operations (id, created_at, command, open) "
+    "SELECT lower(hex(randomblob(16))), strftime('%Y-%m-%dT%H:%M:%f', 'now'), "
+    "'outside todo', 1 WHERE NOT EXISTS (SELECT 1 FROM operations WHERE open)"
+)
+_SQLITE_CURRENT: Final = "(SELECT id FROM operations WHERE open ORDER BY rowid DESC LIMIT 1)"
+
+
 def _sqlite_image(row: str, columns: Sequence[str]) -> str:
     return "json_object(" + ", ".join(f"'{c}', {row}.{c}" for c in columns) + ")"
+
+
+def _sqlite_key(row: str, key: Sequence[str]) -> str:
+    return "json_array(" + ", ".join(f"{row}.{c}" for c in key) + ")"
 
 
 def sqlite_triggers(
@@ -178,18 +192,14 @@ def sqlite_triggers(
     one of these columns: a table with a derived column (the tasks' stored
     tag count, db.schema) does not journal the database keeping it.
     """
-    opened = (
-        "INSERT INTO operations (id, created_at, command, open) "
-        "SELECT lower(hex(randomblob(16))), strftime('%Y-%m-%dT%H:%M:%f', 'now'), "
-        "'outside todo', 1 WHERE NOT EXISTS (SELECT 1 FROM operations WHERE open);"
-    )
-    current = "(SELECT id FROM operations WHERE open ORDER BY rowid DESC LIMIT 1)"
+    opened = SQLITE_OPEN_OPERATION + ";"
+    current = _SQLITE_CURRENT
     statements = []
     for action in ACTIONS:
         row = "OLD" if action == "delete" else "NEW"
         before = _sqlite_image("OLD", columns) if action != "insert" else "NULL"
         after = _sqlite_image("NEW", columns) if action != "delete" else "NULL"
-        row_key = "json_array(" + ", ".join(f"{row}.{c}" for c in key) + ")"
+        row_key = _sqlite_key(row, key)
         event = action.upper()
         if action == "update" and update_of:
             event += " OF " + ", ".join(columns)
@@ -205,3 +215,21 @@ def sqlite_triggers(
 def drop_triggers(table: str, dialect: str) -> list[str]:
     on = f" ON {table}" if dialect == "postgresql" else ""
     return [f"DROP TRIGGER {trigger_name(table, action)}{on}" for action in ACTIONS]
+
+
+def sqlite_journal_inserted(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """The journal rows of every row of `table` past a rowid (the one parameter), at once.
+
+    What the insert trigger writes row by row, in one INSERT ... SELECT: the
+    same images of the stored rows, to the same open operation (run
+    SQLITE_OPEN_OPERATION first, as the trigger does). A bulk writer that
+    holds the write lock and takes the insert trigger off for its own
+    statement journals its rows with this: rows of a rowid table inserted
+    without a rowid get ones past the largest there was.
+    """
+    return (
+        "INSERT INTO journal (operation_id, table_name, action, row_key, before, after) "
+        f"SELECT {_SQLITE_CURRENT}, '{table}', 'insert', {_sqlite_key('NEW', key)}, NULL, "
+        f"{_sqlite_image('NEW', columns)} FROM {table} AS NEW WHERE NEW.rowid > ? "
+        "ORDER BY NEW.rowid"
+    )

@@ -1513,7 +1513,57 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     convert = _row_converter(conn, table, tuple(columns))
     raw: Any = conn.connection.driver_connection
-    raw.executemany(statement, map(convert, rows))
+    _journaled_in_one(raw, table, lambda: raw.executemany(statement, map(convert, rows)))
+
+
+# Past this rowid SQLite may hand out rowids below the largest (it picks free
+# ones at random once the largest possible is taken): new rows are no longer
+# exactly those past the largest there was.
+_ROWID_CEILING = 2**62
+
+
+def _journaled_in_one(raw: Any, table: str, insert: Callable[[], object]) -> None:
+    """Run `insert` (new rows into `table`, SQLite) and journal its rows in one statement.
+
+    The journal's insert trigger writes one journal row per inserted row, a
+    statement of its own each time: for a bulk add that was more than half of
+    the command. Here the trigger is taken off for `insert` alone and its rows
+    are journaled afterwards by one INSERT ... SELECT of the same images, to
+    the same operation (journal_ddl.sqlite_journal_inserted), and the trigger
+    is put back as it was, all inside a savepoint of the command's transaction:
+    this connection holds SQLite's write lock, so no other writer's rows can
+    slip in unjournaled, and should anything fail (or be interrupted) the
+    savepoint takes back the rows and the trigger's removal together. Other
+    connections see either the trigger or its rows' journal, never neither.
+    """
+    from todo_cli.db import journal_ddl
+
+    key = journal_ddl.JOURNALED.get(table)
+    trigger = journal_ddl.trigger_name(table, "insert")
+    found = raw.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? AND tbl_name = ?",
+        (trigger, table),
+    ).fetchone()
+    (last,) = raw.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
+    if key is None or found is None or last >= _ROWID_CEILING:
+        insert()  # the triggers, whatever they are, do what they do
+        return
+    columns = [column.name for column in tasks.metadata.tables[table].c]
+    raw.execute("SAVEPOINT todo_bulk_insert")
+    try:
+        raw.execute(f"DROP TRIGGER {trigger}")
+        insert()
+        raw.execute(journal_ddl.SQLITE_OPEN_OPERATION)
+        raw.execute(journal_ddl.sqlite_journal_inserted(table, columns, key), (last,))
+        raw.execute(found[0])
+    except BaseException:
+        try:
+            raw.execute("ROLLBACK TO todo_bulk_insert")
+            raw.execute("RELEASE todo_bulk_insert")
+        except Exception:  # the first failure is the one to report
+            pass
+        raise
+    raw.execute("RELEASE todo_bulk_insert")
 
 
 def _row_converter(

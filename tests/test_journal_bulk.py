@@ -1,0 +1,230 @@
+"""SQLite's bulk writes journal their rows in one statement, exactly as the trigger would.
+
+A bulk add or an import on SQLite takes the journal's insert trigger off for
+its own INSERT, journals the new rows with one INSERT ... SELECT, and puts the
+trigger back, inside a savepoint (repository.tasks._journaled_in_one). These
+tests hold that path to the trigger's: the same images, the same operation,
+the trigger back exactly as it was, nothing half done when the insert fails,
+and the trigger's own path where the rowids cannot tell the new rows.
+(PostgreSQL's triggers are per statement already: tests/test_journal.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Todo
+
+TRIGGERS = ("trg_tasks_journal_insert", "trg_task_tags_journal_insert")
+
+
+@pytest.fixture
+def url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "todo.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def todo(url: str) -> Todo:
+    return Todo(url)
+
+
+def connect(url: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def rows(url: str, statement: str, *params: Any) -> list[sqlite3.Row]:
+    with connect(url) as conn:
+        return list(conn.execute(statement, params))
+
+
+def ok(todo: Todo, *args: str, input: str | None = None) -> None:
+    result = todo(*args, input=input)
+    assert result.exit_code == 0, result.stderr
+
+
+def triggers(url: str) -> dict[str, str]:
+    found = rows(url, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+    return {row["name"]: row["sql"] for row in found}
+
+
+def journal(url: str) -> list[dict[str, Any]]:
+    found = rows(
+        url,
+        "SELECT j.*, o.command FROM journal j JOIN operations o ON o.id = j.operation_id "
+        "ORDER BY j.id",
+    )
+    return [dict(row) for row in found]
+
+
+def stored(url: str, table: str) -> list[dict[str, Any]]:
+    """Each row as the journal's image holds it: every column but the derived ones."""
+    derived = {"tag_count", "dependency_links"}
+    return [
+        {key: row[key] for key in row.keys() if key not in derived}  # noqa: SIM118
+        for row in rows(url, f"SELECT * FROM {table} ORDER BY rowid")
+    ]
+
+
+LINE = "Call the bank +finance +phone project:home.admin due:2027-01-05 pri:H wait:2027-01-02"
+
+
+def test_a_bulk_added_task_has_the_journal_image_a_single_add_gives_it(todo: Todo) -> None:
+    ok(todo, "add", *LINE.split())
+    ok(todo, "add", input=LINE + "\n")
+    single, bulk = (
+        [entry for entry in journal(todo.url) if entry["command"] == command]
+        for command in (f"todo add {LINE}", "todo add")
+    )
+    assert [(e["table_name"], e["action"]) for e in single] == [
+        ("tasks", "insert"),
+        ("task_tags", "insert"),
+        ("task_tags", "insert"),
+    ]
+    assert [(e["table_name"], e["action"]) for e in bulk] == [
+        ("tasks", "insert"),
+        ("task_tags", "insert"),
+        ("task_tags", "insert"),
+    ]
+    one, many = json.loads(single[0]["after"]), json.loads(bulk[0]["after"])
+    own = {"id", "number", "created_at", "updated_at"}
+    assert list(one) == list(many)
+    assert {k: v for k, v in one.items() if k not in own} == {
+        k: v for k, v in many.items() if k not in own
+    }
+    for field in own:
+        assert type(one[field]) is type(many[field]), field
+    assert [json.loads(e["after"])["tag"] for e in bulk[1:]] == ["finance", "phone"]
+    assert all(e["before"] is None for e in single + bulk)
+
+
+def test_every_row_of_a_bulk_add_is_journaled_as_stored_with_its_key(todo: Todo) -> None:
+    ok(todo, "add", "Already here")
+    lines = "".join(f"task {i} +t{i % 3} due:2027-01-{1 + i % 28:02d}\n" for i in range(500))
+    ok(todo, "add", input=lines)
+    entries = [e for e in journal(todo.url) if e["command"] == "todo add"]
+    tasks = [e for e in entries if e["table_name"] == "tasks"]
+    tags = [e for e in entries if e["table_name"] == "task_tags"]
+    assert (len(tasks), len(tags), len(entries)) == (500, 500, 1000)
+    assert [json.loads(e["after"]) for e in tasks] == stored(todo.url, "tasks")[1:]
+    assert [json.loads(e["row_key"]) for e in tasks] == [
+        [row["id"]] for row in stored(todo.url, "tasks")[1:]
+    ]
+    assert [json.loads(e["after"]) for e in tags] == stored(todo.url, "task_tags")
+    assert [json.loads(e["row_key"]) for e in tags] == [
+        [row["task_id"], row["tag"]] for row in stored(todo.url, "task_tags")
+    ]
+    assert {e["action"] for e in entries} == {"insert"}
+    assert len({e["operation_id"] for e in entries}) == 1
+
+
+def test_the_triggers_are_back_exactly_as_they_were_and_fire_again(todo: Todo) -> None:
+    before = triggers(todo.url)
+    ok(todo, "add", input="a +x\nb +y\n")
+    assert triggers(todo.url) == before
+    with connect(todo.url) as conn:
+        conn.execute(
+            "INSERT INTO task_tags (task_id, tag) SELECT id, 'raw' FROM tasks WHERE number = 1"
+        )
+    last = journal(todo.url)[-1]
+    assert (last["table_name"], last["command"]) == ("task_tags", "outside todo")
+    assert json.loads(last["after"])["tag"] == "raw"
+
+
+def test_an_import_journals_its_tasks_and_tags_as_stored_in_one_operation(
+    todo: Todo, tmp_path: Path
+) -> None:
+    source = tmp_path / "tasks.txt"
+    source.write_text(
+        "(A) 2026-11-01 Call the bank +finance @phone due:2027-01-05\n"
+        "x 2026-11-20 2026-11-02 Buy milk @errand\n",
+        encoding="utf-8",
+    )
+    ok(todo, "import", str(source))
+    entries = journal(todo.url)
+    assert {e["command"] for e in entries} == {f"todo import {source}"}
+    assert [json.loads(e["after"]) for e in entries if e["table_name"] == "tasks"] == stored(
+        todo.url, "tasks"
+    )
+    assert [json.loads(e["after"]) for e in entries if e["table_name"] == "task_tags"] == (
+        stored(todo.url, "task_tags")
+    )
+    ok(todo, "undo")
+    assert stored(todo.url, "tasks") == []
+
+
+def _bulk(url: str, titles: Iterator[str] | list[str]) -> None:
+    """TaskRepository.add_many in a transaction of its own, as a script would."""
+    from todo_cli.db.transaction import transaction
+    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.settings import resolve
+
+    settings = resolve(db=url, user="alice", environ={})
+    with transaction(settings) as conn:
+        TaskRepository(conn, "alice").add_many([{"title": title} for title in titles])
+
+
+def test_a_bulk_insert_that_fails_halfway_leaves_no_row_no_journal_and_the_trigger(
+    url: str,
+) -> None:
+    before = triggers(url)
+    titles = [f"task {i}" for i in range(300)]
+    titles[150] = ""  # the database's CHECK refuses an empty title
+    with pytest.raises(Exception, match="ck_tasks_title"):
+        _bulk(url, titles)
+    assert triggers(url) == before
+    assert rows(url, "SELECT count(*) AS n FROM tasks")[0]["n"] == 0
+    assert journal(url) == []
+    assert rows(url, "SELECT count(*) AS n FROM operations")[0]["n"] == 0
+
+
+def test_a_failure_inside_the_transaction_keeps_the_trigger_for_what_follows(url: str) -> None:
+    """The savepoint takes back the bulk insert alone; the transaction goes on journaled."""
+    from todo_cli.db.transaction import transaction
+    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.settings import resolve
+
+    settings = resolve(db=url, user="alice", environ={})
+    with transaction(settings) as conn:
+        repository = TaskRepository(conn, "alice")
+        with pytest.raises(sqlite3.IntegrityError, match="ck_tasks_title"):
+            repository.add_many([{"title": "fine"}, {"title": ""}])
+        repository.add({"title": "after the failure", "tags": ["kept"]})
+    assert [row["title"] for row in stored(url, "tasks")] == ["after the failure"]
+    entries = journal(url)
+    assert [(e["table_name"], e["action"]) for e in entries] == [
+        ("tasks", "insert"),
+        ("task_tags", "insert"),
+    ]
+
+
+def test_where_the_rowids_cannot_tell_new_rows_the_trigger_journals_them(url: str) -> None:
+    # At the largest rowid SQLite gives new rows free rowids at random, some
+    # below it: "past the largest there was" would miss them.
+    with connect(url) as conn:
+        user = conn.execute(
+            "INSERT INTO users (id, name, created_at) VALUES "
+            "('0123456789abcdef0123456789abcdef', 'bob', '2026-11-30T10:00:00') RETURNING id"
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO tasks (rowid, id, user_id, number, title, completed, created_at, "
+            "updated_at) VALUES (9223372036854775807, 'fedcba9876543210fedcba9876543210', ?, "
+            "1, 'at the top', 0, '2026-11-30T10:00:00', '2026-11-30T10:00:00')",
+            (user,),
+        )
+    _bulk(url, [f"task {i}" for i in range(200)])
+    added = [e for e in journal(url) if e["command"] != "outside todo"]
+    assert len(added) == 200
+    assert {json.loads(e["row_key"])[0] for e in added} == {
+        row["id"] for row in stored(url, "tasks") if row["title"] != "at the top"
+    }
