@@ -2,10 +2,10 @@
 
 A bulk add or an import on SQLite takes the journal's insert trigger off for
 its own INSERT, journals the new rows with one INSERT ... SELECT, and puts the
-trigger back, inside a savepoint (repository.tasks._journaled_in_one). These
-tests hold that path to the trigger's: the same images, the same operation,
-the trigger back exactly as it was, nothing half done when the insert fails,
-and the trigger's own path where the rowids cannot tell the new rows.
+trigger back (repository.tasks._journaled_in_one). These tests hold that
+path to the trigger's: the same images, the same operation, the trigger back
+exactly as it was, every row that stays journaled when the insert fails
+partway, and the trigger's own path where the rowids cannot tell new rows.
 (PostgreSQL's triggers are per statement already: tests/test_journal.py.)
 """
 
@@ -188,24 +188,37 @@ def test_a_bulk_insert_that_fails_halfway_leaves_no_row_no_journal_and_the_trigg
     assert rows(url, "SELECT count(*) AS n FROM operations")[0]["n"] == 0
 
 
-def test_a_failure_inside_the_transaction_keeps_the_trigger_for_what_follows(url: str) -> None:
-    """The savepoint takes back the bulk insert alone; the transaction goes on journaled."""
+def test_a_failure_inside_the_transaction_leaves_each_row_journaled_and_the_trigger(
+    url: str,
+) -> None:
+    """A caller that goes on after a failed bulk insert finds what the trigger would leave.
+
+    SQLite keeps the rows of the statements before the failing one (as
+    executemany always did); they are journaled, and the trigger is back for
+    what the transaction writes next.
+    """
     from todo_cli.db.transaction import transaction
     from todo_cli.repository.tasks import TaskRepository
     from todo_cli.settings import resolve
 
+    before = triggers(url)
     settings = resolve(db=url, user="alice", environ={})
     with transaction(settings) as conn:
         repository = TaskRepository(conn, "alice")
         with pytest.raises(sqlite3.IntegrityError, match="ck_tasks_title"):
-            repository.add_many([{"title": "fine"}, {"title": ""}])
+            repository.add_many([{"title": "fine"}, {"title": ""}, {"title": "never"}])
         repository.add({"title": "after the failure", "tags": ["kept"]})
-    assert [row["title"] for row in stored(url, "tasks")] == ["after the failure"]
+    assert triggers(url) == before
+    tasks = stored(url, "tasks")
+    assert [row["title"] for row in tasks] == ["fine", "after the failure"]
     entries = journal(url)
     assert [(e["table_name"], e["action"]) for e in entries] == [
         ("tasks", "insert"),
+        ("tasks", "insert"),
         ("task_tags", "insert"),
     ]
+    assert [json.loads(e["after"]) for e in entries[:2]] == tasks
+    assert len({e["operation_id"] for e in entries}) == 1
 
 
 def test_where_the_rowids_cannot_tell_new_rows_the_trigger_journals_them(url: str) -> None:
