@@ -2,7 +2,7 @@
 
 A bulk add or an import on SQLite takes the journal's insert trigger off for
 its own INSERT, journals the new rows with one INSERT ... SELECT, and puts the
-trigger back (repository.tasks._journaled_in_one). These tests hold that
+trigger back (repository.tasks._with_row_triggers_set_based). These tests hold that
 path to the trigger's: the same images, the same operation, the trigger back
 exactly as it was, every row that stays journaled when the insert fails
 partway, and the trigger's own path where the rowids cannot tell new rows.
@@ -241,3 +241,34 @@ def test_where_the_rowids_cannot_tell_new_rows_the_trigger_journals_them(url: st
     assert {json.loads(e["row_key"])[0] for e in added} == {
         row["id"] for row in stored(url, "tasks") if row["title"] != "at the top"
     }
+
+
+def test_the_tag_count_of_a_bulk_insert_is_kept_even_when_it_fails_partway(url: str) -> None:
+    """The tag count's trigger is done in bulk too, failure or not, and is back after."""
+    from todo_cli.db.transaction import transaction
+    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.settings import resolve
+
+    before = triggers(url)
+    settings = resolve(db=url, user="alice", environ={})
+    with transaction(settings) as conn:
+        repository = TaskRepository(conn, "alice")
+        repository.add_many([{"title": "none"}, {"title": "three", "tags": ["a", "b", "c"]}])
+        with pytest.raises(sqlite3.IntegrityError, match="ck_task_tags_tag"):
+            repository.add_many(
+                [{"title": "two", "tags": ["x", "y"]}, {"title": "bad", "tags": ["1st"]}]
+            )
+        repository.add({"title": "one", "tags": ["z"]})
+    assert triggers(url) == before
+    counts = rows(
+        url,
+        "SELECT title, tag_count, (SELECT count(*) FROM task_tags g WHERE g.task_id = tasks.id) "
+        "AS real FROM tasks ORDER BY rowid",
+    )
+    assert [(row["title"], row["tag_count"], row["real"]) for row in counts] == [
+        ("none", 0, 0),
+        ("three", 3, 3),
+        ("two", 2, 2),
+        ("bad", 0, 0),
+        ("one", 1, 1),
+    ]

@@ -218,7 +218,7 @@ def drop_triggers(table: str, dialect: str) -> list[str]:
 
 
 def sqlite_journal_inserted(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
-    """The journal rows of every row of `table` past a rowid (the one parameter), at once.
+    """The journal rows of every row of `table` past a rowid (parameter ?1), at once.
 
     What the insert trigger writes row by row, in one INSERT ... SELECT: the
     same images of the stored rows, to the same open operation (run
@@ -230,6 +230,6 @@ def sqlite_journal_inserted(table: str, columns: Sequence[str], key: Sequence[st
     return (
         "INSERT INTO journal (operation_id, table_name, action, row_key, before, after) "
         f"SELECT {_SQLITE_CURRENT}, '{table}', 'insert', {_sqlite_key('NEW', key)}, NULL, "
-        f"{_sqlite_image('NEW', columns)} FROM {table} AS NEW WHERE NEW.rowid > ? "
+        f"{_sqlite_image('NEW', columns)} FROM {table} AS NEW WHERE NEW.rowid > ?1 "
         "ORDER BY NEW.rowid"
     )

@@ -578,6 +578,21 @@ def sqlite_tag_count_ddl() -> list[str]:
     ]
 
 
+def sqlite_tag_count_bulk() -> tuple[str, str]:
+    """The tag count's insert trigger, and one UPDATE doing its work for many rows at once.
+
+    The UPDATE counts in every task_tags row past a rowid (its parameter ?1):
+    a bulk insert that takes the trigger off for its own statement runs it
+    after (repository.tasks._with_row_triggers_set_based).
+    """
+    return (
+        "trg_task_tags_count_insert",
+        f"UPDATE tasks SET {TAG_COUNT} = {TAG_COUNT} + (SELECT count(*) FROM task_tags AS t "
+        "WHERE t.task_id = tasks.id AND t.rowid > ?1) "
+        "WHERE id IN (SELECT task_id FROM task_tags WHERE rowid > ?1)",
+    )
+
+
 def sqlite_dependency_links_ddl() -> list[str]:
     """SQLite: the dependency link count, the triggers that keep it, and its first values."""
     links = DEPENDENCY_LINKS

@@ -1513,7 +1513,7 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     convert = _row_converter(conn, table, tuple(columns))
     raw: Any = conn.connection.driver_connection
-    _journaled_in_one(raw, table, lambda: raw.executemany(statement, map(convert, rows)))
+    _with_row_triggers_set_based(raw, table, lambda: raw.executemany(statement, map(convert, rows)))
 
 
 # Past this rowid SQLite may hand out rowids below the largest (it picks free
@@ -1522,53 +1522,82 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
 _ROWID_CEILING = 2**62
 
 
-def _journaled_in_one(raw: Any, table: str, insert: Callable[[], object]) -> None:
-    """Run `insert` (new rows into `table`, SQLite) and journal its rows in one statement.
+def _set_based_work(table: str) -> list[tuple[str, str]]:
+    """The row triggers on inserts into `table` that a bulk insert does in one statement each.
+
+    Each is (trigger, statement): the statement does for every row past a
+    rowid (?1) at once what the trigger does for one row.
+    """
+    from todo_cli.db import journal_ddl
+    from todo_cli.db.schema import sqlite_tag_count_bulk
+
+    key = journal_ddl.JOURNALED.get(table)
+    work = []
+    if key is not None:
+        columns = [column.name for column in tasks.metadata.tables[table].c]
+        work.append(
+            (
+                journal_ddl.trigger_name(table, "insert"),
+                journal_ddl.sqlite_journal_inserted(table, columns, key),
+            )
+        )
+    if table == "task_tags":
+        work.append(sqlite_tag_count_bulk())
+    return work
+
+
+def _with_row_triggers_set_based(raw: Any, table: str, insert: Callable[[], object]) -> None:
+    """Run `insert` (new rows into `table`, SQLite) with its row triggers' work done in bulk.
 
     The journal's insert trigger writes one journal row per inserted row, a
     statement of its own each time: for a bulk add that was more than half of
-    the command. Here the trigger is taken off for `insert` alone, its rows
-    are journaled afterwards by one INSERT ... SELECT of the same images to
-    the same operation (journal_ddl.sqlite_journal_inserted), and the trigger
-    is put back from its own text. This connection holds SQLite's write lock
-    for the whole transaction, so no other writer's rows can slip in while the
-    trigger is off, and other connections only ever see the committed state:
-    the trigger, and every row journaled.
+    the command; the tag count's trigger updates a task per tag row. Here
+    those triggers are taken off for `insert` alone, their work is done
+    afterwards by one statement each over the new rows (the journal's images
+    by journal_ddl.sqlite_journal_inserted, to the same operation), and the
+    triggers are put back from their own text. This connection holds SQLite's
+    write lock for the whole transaction, so no other writer's rows can slip
+    in while they are off, and other connections only ever see the committed
+    state: the triggers, and every row journaled and counted.
 
-    Should `insert` fail (or be interrupted) partway, the rows it did insert
-    are journaled and the trigger put back all the same before the error goes
-    on, as the trigger would have left them: the caller's rollback takes them
-    back, and a caller that goes on is journaled as ever. (A savepoint around
-    it all would be simpler, but SQLite then keeps a copy of every page each
-    row's statement touches until the savepoint ends: with the tag count's
-    updates that made an import's tags three times slower.)
+    Should `insert` fail (or be interrupted) partway, the work is done for
+    the rows it did insert and the triggers put back all the same before the
+    error goes on, as the triggers would have left it: the caller's rollback
+    takes it all back, and a caller that goes on is journaled as ever. (A
+    savepoint around it all would be simpler, but SQLite then keeps a copy of
+    every page each row's statement touches until the savepoint ends: with
+    the tag count's updates that made an import's tags three times slower.)
     """
     from todo_cli.db import journal_ddl
 
-    key = journal_ddl.JOURNALED.get(table)
-    trigger = journal_ddl.trigger_name(table, "insert")
-    found = raw.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? AND tbl_name = ?",
-        (trigger, table),
-    ).fetchone()
+    found = dict(
+        raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+            (table,),
+        ).fetchall()
+    )
+    steps = [
+        (trigger, statement) for trigger, statement in _set_based_work(table) if trigger in found
+    ]
     (last,) = raw.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
-    if key is None or found is None or last >= _ROWID_CEILING:
+    if not steps or last >= _ROWID_CEILING:
         insert()  # the triggers, whatever they are, do what they do
         return
-    columns = [column.name for column in tasks.metadata.tables[table].c]
 
-    def journal_and_restore() -> None:
+    def catch_up() -> None:
         raw.execute(journal_ddl.SQLITE_OPEN_OPERATION)
-        raw.execute(journal_ddl.sqlite_journal_inserted(table, columns, key), (last,))
-        raw.execute(found[0])
+        for trigger, statement in steps:
+            raw.execute(statement, (last,))
+            raw.execute(found[trigger])
 
-    raw.execute(f"DROP TRIGGER {trigger}")
+    for trigger, _ in steps:
+        raw.execute(f"DROP TRIGGER {trigger}")
     try:
         insert()
     except BaseException:
-        journal_and_restore()
+        catch_up()
         raise
-    journal_and_restore()
+    catch_up()
 
 
 def _row_converter(
