@@ -272,3 +272,40 @@ def test_the_tag_count_of_a_bulk_insert_is_kept_even_when_it_fails_partway(url: 
         ("bad", 0, 0),
         ("one", 1, 1),
     ]
+
+
+def test_a_bulk_insert_stores_each_rows_own_values_shared_objects_or_not(url: str) -> None:
+    """Values are converted once per distinct object in a row: never one row's for another."""
+    from datetime import UTC, datetime
+
+    first = datetime(2027, 1, 5, 9, 30, tzinfo=UTC)
+    second = datetime(2027, 2, 6, 10, 45, tzinfo=UTC)
+    items: list[dict[str, Any]] = [
+        {"title": "a", "due": first, "priority": "H"},
+        {"title": "b", "due": first, "priority": "H"},
+        {"title": "c", "due": second, "priority": None},
+        {"title": "d", "due": first, "priority": "L"},
+        {"title": "e", "due": None, "priority": "L"},
+        {"title": "f", "due": datetime(2027, 1, 5, 9, 30, tzinfo=UTC), "priority": None},
+    ]
+    _bulk_items(url, items)
+    found = [(row["title"], row["due"], row["priority"]) for row in stored(url, "tasks")]
+    assert found == [
+        ("a", "2027-01-05T09:30:00.000000", "H"),
+        ("b", "2027-01-05T09:30:00.000000", "H"),
+        ("c", "2027-02-06T10:45:00.000000", None),
+        ("d", "2027-01-05T09:30:00.000000", "L"),
+        ("e", None, "L"),
+        ("f", "2027-01-05T09:30:00.000000", None),
+    ]
+    assert len({row["id"] for row in stored(url, "tasks")}) == 6
+
+
+def _bulk_items(url: str, items: list[dict[str, Any]]) -> None:
+    from todo_cli.db.transaction import transaction
+    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.settings import resolve
+
+    settings = resolve(db=url, user="alice", environ={})
+    with transaction(settings) as conn:
+        TaskRepository(conn, "alice").add_many(items)
