@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -335,6 +336,76 @@ def test_a_recurrence_word_is_kept_to_be_written_back(tz: Any) -> None:
     assert [o["recur"] for o in written] == ["biweekly", "biweekly"]
 
 
+def test_a_series_taskwarrior_has_gone_on_with_is_kept_to_be_written_back(tz: Any) -> None:
+    """Its first due, its mask, the open task's index and the later instances, as they were.
+
+    So that `task import` of our export into the data it came from makes none of
+    them again (tests/test_interchange_tools.py runs that with the real `task`).
+    """
+    template = obj(status="recurring", recur="weekly", due="20261102T090000Z", mask="+--")
+    done = obj(
+        parent=template["uuid"],
+        imask=0,
+        recur="weekly",
+        status="completed",
+        due="20261102T090000Z",
+        end="20261102T100000Z",
+    )
+    carrier = obj(parent=template["uuid"], imask=1, recur="weekly", due="20261109T090000Z")
+    later = obj(
+        parent=template["uuid"],
+        imask=2,
+        recur="weekly",
+        due="20261116T090000Z",
+        id=7,
+        urgency=3.2,
+        priority="H",
+    )
+    batch = read_objects(tz, template, done, carrier, later)
+    assert batch.skipped == {"recurring template": 1, "later recurring instance": 1}
+    (open_task,) = [r for r in batch.records if not r.completed]
+    kept = {k: v for k, v in later.items() if k not in ("id", "urgency")}
+    assert open_task.attributes == {
+        "taskwarrior.series": {
+            "recur": "weekly",
+            "due": "20261102T090000Z",
+            "mask": "+--",
+            "imask": 1,
+            "later": [kept],
+        }
+    }
+    written = json.loads("".join(write([open_task], tz=tz)))
+    assert written == [
+        {
+            **{k: v for k, v in written[0].items() if k not in ("due", "mask")},
+            "due": "20261102T090000Z",
+            "mask": "+--",
+        },
+        {**written[1], "imask": 1},
+        kept,
+    ]
+    assert (written[0]["uuid"], written[0]["status"]) == (template["uuid"], "recurring")
+    assert written[1]["uuid"] == carrier["uuid"]
+
+
+def test_a_kept_series_is_not_written_once_its_recurrence_changed(tz: Any) -> None:
+    template = obj(status="recurring", recur="weekly", due="20261102T090000Z", mask="+-")
+    carrier = obj(parent=template["uuid"], imask=1, recur="weekly", due="20261109T090000Z")
+    later = obj(parent=template["uuid"], imask=2, recur="weekly", due="20261116T090000Z")
+    (open_task,) = read_objects(tz, template, carrier, later).records
+    changed = replace(open_task, recur="+2w")
+    written = json.loads("".join(write([changed], tz=tz)))
+    assert [o["uuid"] for o in written] == [template["uuid"], carrier["uuid"]]
+    assert (written[0]["due"], written[0]["mask"], written[1]["imask"]) == (carrier["due"], "-", 0)
+
+
+def test_a_series_just_begun_keeps_nothing_beside_its_open_task(tz: Any) -> None:
+    template = obj(status="recurring", recur="weekly", due="20261102T090000Z", mask="-")
+    carrier = obj(parent=template["uuid"], imask=0, recur="weekly", due="20261102T090000Z")
+    (open_task,) = read_objects(tz, template, carrier).records
+    assert open_task.attributes == {}
+
+
 def test_a_template_without_a_pending_instance_becomes_its_open_task(tz: Any) -> None:
     template = obj(status="recurring", recur="weekly", due="20261201T090000Z", mask="+")
     first = read_objects(tz, template)
@@ -629,14 +700,25 @@ def test_the_fixture_comes_back_from_task_import_field_by_field(
     after = {o["uuid"]: o for o in task.export()}
 
     imported = {str(r.id) for r in batch.records}
+    template = raw(exported, "Weekly review", "recurring")
+    # The later pending instances are not imported but kept, and written back as they were.
+    later = {
+        o["uuid"]
+        for o in exported
+        if o.get("parent") == template["uuid"] and o["status"] == "pending"
+    } - imported
+    assert len(later) == batch.skipped["later recurring instance"] > 0
     for source in exported:
-        if source["uuid"] not in imported:
+        if source["uuid"] not in imported | later:
             continue
         assert comparable(after[source["uuid"]]) == comparable(source), source["description"]
-    template = raw(exported, "Weekly review", "recurring")
     assert after[template["uuid"]]["status"] == "recurring"
     assert after[template["uuid"]]["recur"] == "weekly"
-    assert len(after) == len(imported) + 1  # and the template
+    assert (after[template["uuid"]]["due"], after[template["uuid"]]["mask"]) == (
+        template["due"],
+        template["mask"],
+    )
+    assert len(after) == len(imported) + 1 + len(later)  # and the template
 
 
 def test_reading_task_export_after_our_import_gives_the_same_records(

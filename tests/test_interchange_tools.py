@@ -149,8 +149,8 @@ def make_tasks(task: Taskwarrior) -> None:
 
 
 # Recomputed by Taskwarrior on every export (id, urgency), or the recurrence bookkeeping
-# our writer numbers again (the open task of a series becomes instance 0 of a template
-# whose mask is "-"; a done instance is written without its index).
+# our writer does not keep for every task (a done instance is written without its
+# index; the series' own is test_the_series_comes_back_as_taskwarrior_kept_it).
 IGNORED = frozenset({"id", "urgency", "imask", "mask"})
 
 
@@ -214,16 +214,18 @@ def test_every_task_todo_imports_comes_back_from_task_field_by_field(
     trip = through_taskwarrior
     back = trip.back_by_uuid()
     template = trip.template()
-    later = {o["uuid"] for o in trip.open_instances()[1:]}
+    later = trip.open_instances()[1:]
     compared = 0
     for source in trip.made:
-        if source["status"] == "deleted" or source is template or source["uuid"] in later:
+        if source["status"] == "deleted" or source is template:
             continue
         assert comparable(back[source["uuid"]], source) == comparable(source, source), source[
             "description"
         ]
         compared += 1
-    assert compared == trip.summary["added"] == 8
+    # The later pending instances of the series are not imported, but kept with its
+    # open task and written back as Taskwarrior wrote them.
+    assert compared == trip.summary["added"] + len(later) == 8 + len(later)
 
 
 def test_an_instance_modified_before_its_entry_keeps_its_modified(
@@ -261,22 +263,27 @@ def test_unmapped_taskwarrior_dates_come_back_as_they_were(
     assert (back["scheduled"], back["until"]) == (cafe["scheduled"], cafe["until"])
 
 
-def test_the_series_comes_back_as_its_template_and_one_open_instance(
+def test_the_series_comes_back_as_taskwarrior_kept_it(
     through_taskwarrior: TaskwarriorRoundTrip,
 ) -> None:
     trip = through_taskwarrior
     template = trip.template()
-    carrier = trip.open_instances()[0]
+    carrier, *later = trip.open_instances()
     back = trip.back_by_uuid()
-    assert back[template["uuid"]]["status"] == "recurring"
-    assert back[template["uuid"]]["recur"] == "weekly"
-    # Rebuilt from the open task: its due is that task's, not the series' first.
-    assert back[template["uuid"]]["due"] == carrier["due"]
+    assert later, "Taskwarrior made more than one pending instance of the series"
+    kept = back[template["uuid"]]
+    assert (kept["status"], kept["recur"]) == ("recurring", "weekly")
+    # Its first due and its mask, not rebuilt from the open task: Taskwarrior makes
+    # none of its instances again.
+    assert (kept["due"], kept["mask"]) == (template["due"], template["mask"])
     assert back[carrier["uuid"]]["parent"] == template["uuid"]
+    assert back[carrier["uuid"]]["imask"] == carrier["imask"]
     open_reviews = [
         o for o in trip.back if o["description"] == "Weekly review" and o["status"] == "pending"
     ]
-    assert [o["uuid"] for o in open_reviews] == [carrier["uuid"]]
+    assert sorted(o["uuid"] for o in open_reviews) == sorted(o["uuid"] for o in [carrier, *later])
+    for instance in later:
+        assert back[instance["uuid"]]["imask"] == instance["imask"]
 
 
 def test_what_todo_leaves_out_is_the_deleted_task_and_later_instances_counted(
@@ -295,9 +302,31 @@ def test_what_todo_leaves_out_is_the_deleted_task_and_later_instances_counted(
     }
     assert missing == {("Cancelled trip", "deleted")}
     assert set(trip.made_by_uuid()) - set(trip.back_by_uuid()) == {
-        next(o["uuid"] for o in trip.made if o["status"] == "deleted"),
-        *(o["uuid"] for o in later),
+        next(o["uuid"] for o in trip.made if o["status"] == "deleted")
     }
+
+
+def test_our_export_imported_where_it_came_from_makes_no_task_twice(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Back into the Taskwarrior data it came from: its series goes on as it was."""
+    task = Taskwarrior(tmp_path / "made")
+    make_tasks(task)
+    made = task.export()
+    source = tmp_path / "task-export.json"
+    source.write_text(json.dumps(made, ensure_ascii=False), encoding="utf-8")
+    ok(todo("import", str(source)))
+    ours = tmp_path / "todo-export.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior", "--all")).stdout, "utf-8")
+    task.import_file(ours)
+    task("list")  # recurrence on, as every command runs it: instances up to now
+    after: list[dict[str, Any]] = json.loads(task("rc.recurrence=off", "export"))
+
+    def pending(objects: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return sorted((o["description"], o["uuid"]) for o in objects if o["status"] == "pending")
+
+    assert pending(after) == pending(made)
+    assert len(after) == len(made)
 
 
 def test_task_imports_our_export_without_a_complaint(

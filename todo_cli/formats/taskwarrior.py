@@ -26,7 +26,8 @@ Reading, key by key:
   comma-separated string). A dependency on a task of the input that is not imported
   (deleted, a template, a later recurring instance) is dropped or redirected, with a notice.
 - ``id``, ``urgency`` (output only), ``mask``, ``imask``, ``rtype``, ``parent``
-  (recurrence bookkeeping) are not kept: the writer makes the bookkeeping again.
+  (recurrence bookkeeping) are not kept as attributes: the writer makes the bookkeeping
+  again, from what is kept of the series (below) where there is some.
 - Every other key (``scheduled``, ``until``, ``start``, user-defined attributes, keys we
   do not know) is kept as-is in ``attributes`` and written back.
 
@@ -35,7 +36,11 @@ makes a pending instance per due date (``parent`` = the template, ``imask`` its 
 several at once when the series is behind. We keep one open task per series: the pending
 instance with the earliest due carries the recurrence, ``series_id`` is the template's
 uuid, and the later pending instances are not imported (``skipped["later recurring
-instance"]``, one notice per series): completing the open task makes the next one. A
+instance"]``, one notice per series): completing the open task makes the next one.
+What Taskwarrior keeps of the series beside that task (the template's first due and mask,
+the task's index, the later instances as written) is kept with it
+(``attributes["taskwarrior.series"]``, unless the series has just begun and there is
+nothing beyond the task itself). A
 template with no pending instance becomes an open task itself (a new id derived from the
 template's uuid, so that importing again finds it), with a notice. Completed instances keep
 their ``series_id`` and ``recur``. Taskwarrior's recurrence always keeps the cadence of the
@@ -55,7 +60,11 @@ Taskwarrior and is written as an annotation at created_at. A recurring open task
 as a template (uuid = ``series_id``, ``mask`` ``-``) plus the task as its instance 0
 (``parent``, ``imask`` 0), so its uuid survives: 2.6, given a pending task with ``recur``
 and no ``parent``, turns that task itself into the template and makes the instance under a
-new uuid. Completed tasks of a series are written with ``parent`` and ``recur``. After
+new uuid. A task imported with its series kept, while its recurrence is unchanged, is
+written with the template's own due and mask, its own index, and the later instances as
+Taskwarrior wrote them: imported into the data it came from, Taskwarrior finds its series
+as it left it and makes no instance twice; into fresh data, the same instances exist.
+Completed tasks of a series are written with ``parent`` and ``recur``. After
 ``task import``, Taskwarrior makes further instances of the template up to now as it always
 does (``rc.recurrence=off`` holds that back).
 """
@@ -101,6 +110,12 @@ RECUR_HINT: Final = "taskwarrior.recur"
 # can be earlier than the instance's `entry`; we keep updated >= created, so the
 # original is kept here and written back while the task is unchanged.
 MODIFIED_HINT: Final = "taskwarrior.modified"
+# The series as Taskwarrior keeps it, on the open task that carries it: the
+# template's due and mask, the task's own index, and the later pending
+# instances not imported, as Taskwarrior wrote them. Written back while the
+# recurrence is unchanged, so that `task import` of our export into the data it
+# came from finds its series as it was and makes no instance twice.
+SERIES_HINT: Final = "taskwarrior.series"
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 SKIP_DELETED: Final = "deleted"
 SKIP_TEMPLATE: Final = "recurring template"
@@ -291,6 +306,9 @@ class _Task:
     recur: str | None
     recur_notice: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    # As Taskwarrior wrote them: a template's due, mask and recur; a pending
+    # instance's whole object (a later one is written back as it was).
+    raw: dict[str, Any] | None = None
 
 
 def parse_text(text: str, name: str, *, tz: tzinfo) -> ImportBatch:
@@ -472,7 +490,12 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
         depends=depends,
         attributes=attributes,
     )
-    return _Task(where, cast(str, status), record, parent, imask, recur, notice, attributes)
+    kept: dict[str, Any] | None = None
+    if status == "recurring":
+        kept = {key: obj[key] for key in ("due", "mask", "recur") if key in obj}
+    elif status in _OPEN and parent is not None:
+        kept = {key: value for key, value in obj.items() if key not in ("id", "urgency")}
+    return _Task(where, cast(str, status), record, parent, imask, recur, notice, attributes, kept)
 
 
 def _index(value: Any) -> int | None:
@@ -653,6 +676,12 @@ def _resolve(tasks: list[_Task], batch: ImportBatch, tz: tzinfo) -> None:
                 "not imported: one open task per series, the next one comes when it is done"
             )
 
+    hints = {
+        carrier.record.id: _series_hint(templates[series_id], carrier, open_by_series[series_id])
+        for series_id, carrier in carriers.items()
+        if series_id in templates
+    }
+
     made: list[TaskRecord] = []
     for uuid, template in templates.items():
         if uuid in carriers:
@@ -706,9 +735,36 @@ def _resolve(tasks: list[_Task], batch: ImportBatch, tz: tzinfo) -> None:
             continue
         if recur != record.recur or series != record.series_id:
             record = replace(record, recur=recur, series_id=series)
+        hint = hints.get(record.id)
+        if hint is not None:
+            record = replace(record, attributes={**record.attributes, SERIES_HINT: hint})
         made.append(record)
 
     batch.records.extend(_fix_dependencies(made, redirect, batch, tasks))
+
+
+def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[str, Any] | None:
+    """SERIES_HINT of a series' open task: what Taskwarrior keeps of the series beside it."""
+    kept = template.raw or {}
+    if not isinstance(kept.get("due"), str) or not isinstance(kept.get("mask"), str):
+        return None
+    if carrier.imask is None or not isinstance(kept.get("recur"), str):
+        return None
+    later = [task.raw for task in members[1:] if task.raw is not None]
+    if (
+        kept["mask"] == "-"
+        and carrier.imask == 0
+        and not later
+        and kept["due"] == (carrier.raw or {}).get("due")
+    ):
+        return None  # a series just begun: what the writer makes of the open task anyway
+    return {
+        "recur": kept["recur"],
+        "due": kept["due"],
+        "mask": kept["mask"],
+        "imask": carrier.imask,
+        "later": later,
+    }
 
 
 def _after_the_done_ones(
@@ -928,6 +984,7 @@ def _objects(
     if series is None or series == record.id:
         series = uuid5(NAMESPACE, f"{record.id}/series")
     index = templates.get(series)
+    later: list[dict[str, Any]] = []
     if index is None:
         index = 0
         template = {
@@ -938,7 +995,29 @@ def _objects(
         template.update(
             uuid=str(series), status="recurring", recur=recur, rtype="periodic", mask="-"
         )
+        kept = _kept_series(record.attributes.get(SERIES_HINT), recur)
+        if kept is not None:
+            # The series as Taskwarrior left it: its first due, its mask, this task's
+            # index and the instances after it, so that it makes none of them again.
+            template.update(due=kept["due"], mask=kept["mask"])
+            index = kept["imask"]
+            later = kept["later"]
         yield template
     templates[series] = index + 1
     obj.update(parent=str(series), imask=index, recur=recur, rtype="periodic")
     yield obj
+    yield from later
+
+
+def _kept_series(hint: Any, recur: str) -> dict[str, Any] | None:
+    """SERIES_HINT when it is whole and the recurrence is still the one it was kept with."""
+    if not isinstance(hint, dict) or hint.get("recur") != recur:
+        return None
+    due, mask, imask, later = (hint.get(key) for key in ("due", "mask", "imask", "later"))
+    if not (isinstance(due, str) and isinstance(mask, str) and isinstance(later, list)):
+        return None
+    if isinstance(imask, bool) or not isinstance(imask, int) or not 0 <= imask < len(mask):
+        return None
+    if not all(isinstance(item, dict) and isinstance(item.get("uuid"), str) for item in later):
+        return None
+    return {"due": due, "mask": mask, "imask": imask, "later": [dict(item) for item in later]}
