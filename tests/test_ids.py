@@ -6,7 +6,7 @@ import time
 from uuid import UUID
 
 from tests.conftest import Todo, sql_rows
-from todo_cli.domain.ids import new_id, new_ids
+from todo_cli.domain.ids import new_id, new_ids, reference_ids
 
 
 def _millis(value: UUID) -> int:
@@ -44,6 +44,18 @@ def test_the_random_part_starts_low_enough_never_to_carry_into_the_time() -> Non
         first = new_ids(1, now_ms=7)[0]
         counter = (first.int >> 64 & 0xFFF) << 62 | first.int & ((1 << 62) - 1)
         assert counter < 1 << 73
+
+
+def test_reference_ids_are_random_version_4_uuids_each_its_own() -> None:
+    batch = reference_ids(20_000)
+    assert len(batch) == 20_000
+    assert len(set(batch)) == 20_000
+    assert {each.version for each in batch} == {4}
+    assert {each.variant for each in batch} == {"specified in RFC 4122"}
+    # Random, not counted: no run of neighbours sharing their first eight digits.
+    assert len({each.hex[:8] for each in batch}) > 19_900
+    assert reference_ids(0) == []
+    assert not set(reference_ids(1_000)) & set(reference_ids(1_000))
 
 
 def test_tasks_added_together_are_told_apart_by_eight_hex_digits(todo: Todo) -> None:

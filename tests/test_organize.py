@@ -234,6 +234,41 @@ def test_add_from_stdin_parses_modifiers_on_each_line(todo: Todo) -> None:
     ]
 
 
+def test_stdin_lines_of_text_alone_and_with_modifiers_give_the_titles_add_gives(
+    todo: Todo,
+) -> None:
+    """Each line's title is what `todo add` with its words gives, plain text or not."""
+    lines = [
+        "plain words",
+        "  spaced \t  out  ",
+        "a dash - in it",
+        "-leading dash",
+        "ünïcode ☕ title",
+        "re: meeting",
+        "call -- +not-a-tag",
+        "c++ and a+b",
+        "buy milk +errand",
+        "a -- b",
+    ]
+    result = todo("add", "--json", input="".join(f"{line}\n" for line in lines))
+    assert result.exit_code == 0, result.stderr
+    bulk = [(t["title"], t["tags"]) for t in result.json()]
+    one_by_one = []
+    for line in lines:
+        alone = todo("add", "--json", *line.split())
+        assert alone.exit_code == 0, alone.stderr
+        one_by_one.append((alone.json()["title"], alone.json()["tags"]))
+    assert bulk == one_by_one
+    assert bulk[:5] == [
+        ("plain words", []),
+        ("spaced out", []),
+        ("a dash - in it", []),
+        ("-leading dash", []),
+        ("ünïcode ☕ title", []),
+    ]
+    assert bulk[8] == ("buy milk", ["errand"])
+
+
 def test_add_from_stdin_applies_the_flags_to_every_line(todo: Todo) -> None:
     result = todo(
         "add",

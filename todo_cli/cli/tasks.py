@@ -295,10 +295,15 @@ def _stdin_tasks(
     tasks = []
     for n, line in lines:
         context = f"stdin line {n}: "
-        try:
-            words = parse_words(line.split(), editing=False)
-        except InvalidInput as exc:
-            raise InvalidInput(f"{context}{exc.message}", hint="nothing was added") from None
+        if "+" not in line and ":" not in line and "--" not in line:
+            # No word of it can be a modifier (a tag starts with +, a key ends in :,
+            # and -- ends them): all text, as parse_words would find, sooner.
+            words = Words(text=tuple(line.split()))
+        else:
+            try:
+                words = parse_words(line.split(), editing=False)
+            except InvalidInput as exc:
+                raise InvalidInput(f"{context}{exc.message}", hint="nothing was added") from None
         if words.add_depends or words.remove_depends:
             raise InvalidInput(
                 f"{context}dep: is not taken in a bulk add", hint="add dependencies with todo edit"
