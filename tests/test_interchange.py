@@ -925,6 +925,37 @@ def test_completing_the_imported_series_task_makes_the_next_one(
     assert successor["due"] > review["due"]
 
 
+def test_the_next_task_of_an_imported_series_carries_its_udas_not_its_hints(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Taskwarrior clones a template's user-defined attributes into each instance."""
+    template = tw(
+        description="Water plants",
+        status="recurring",
+        recur="weekly",
+        due="20261102T090000Z",
+        mask="+--",
+        estimate="2",
+        room="kitchen",
+    )
+    common = {"description": "Water plants", "recur": "weekly", "parent": template["uuid"]}
+    carrier = tw(**common, imask=1, due="20261109T090000Z", estimate="2", room="kitchen")
+    later = tw(**common, imask=2, due="20261116T090000Z", estimate="2", room="kitchen")
+    import_json(todo, write(tmp_path, "series.json", json.dumps([template, carrier, later])))
+    (imported,) = tasks(todo)
+    ok(todo("done", str(imported["number"])))
+    exported = {
+        o["id"]: o for o in json.loads(ok(todo("export", "--format", "json", "--all")).stdout)
+    }
+    successor = next(o for o in exported.values() if not o["completed"])
+    assert successor["attributes"] == {"estimate": "2", "room": "kitchen"}
+    # The series kept from Taskwarrior stays with the task it was kept for.
+    assert "taskwarrior.series" in exported[carrier["uuid"]]["attributes"]
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
+    (next_one,) = [o for o in ours if o["uuid"] == successor["id"]]
+    assert (next_one["estimate"], next_one["room"]) == ("2", "kitchen")
+
+
 def test_taskwarrior_dates_timed_and_whole_day(
     from_taskwarrior: Imported,
 ) -> None:

@@ -180,6 +180,14 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         "wait": shift(task.wait, task.due, following.due, tz),
         "recur_anchor": following.anchor,
         "recur_index": following.index,
+        # What another tool keeps of the task belongs to its series, as Taskwarrior
+        # clones a template's user-defined attributes into each instance; a format's
+        # hint about this one task ("taskwarrior.series", "todotxt.line": a dotted
+        # key, formats.interchange.is_hint_key) does not carry over.
+        "attributes": {
+            key: value for key, value in (task.attributes or {}).items() if "." not in key
+        }
+        or None,
     }
 
 
