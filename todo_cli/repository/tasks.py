@@ -9,6 +9,7 @@ can be sorted and cut (``LIMIT``) where the rows are.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -1595,7 +1596,10 @@ def _with_row_triggers_set_based(raw: Any, table: str, insert: Callable[[], obje
     try:
         insert()
     except BaseException:
-        catch_up()
+        # Should the connection fail too (a full disk), the error to report is the
+        # first, and the caller's rollback puts the triggers back with the rest.
+        with contextlib.suppress(Exception):
+            catch_up()
         raise
     catch_up()
 
