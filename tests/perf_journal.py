@@ -201,9 +201,18 @@ def _drop_insert_triggers(backend: str, url: str) -> None:
     """The journal's triggers for the rows a bulk add writes, gone: todo without its journal."""
     statements = [f"DROP TRIGGER trg_{table}_journal_insert" for table in ("tasks", "task_tags")]
     if backend == "sqlite":
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-            for statement in statements:
-                conn.execute(statement)
+        path = url.removeprefix("sqlite:///")
+        lite = sqlite3.connect(path)
+        try:
+            with lite:
+                for statement in statements:
+                    lite.execute(statement)
+        finally:
+            # Closed here, not whenever the object is freed: closing moves the change
+            # from the WAL into the file, and the runs copy the file alone.
+            lite.close()
+        if Path(f"{path}-wal").exists():
+            raise BenchError(f"{path}: the dropped triggers are still in its WAL")
         return
     import psycopg
 
