@@ -290,3 +290,9 @@ FIELDS_BY_NAME: dict[str, FieldSpec] = {f.name: f for f in TASK_FIELDS}
 # The columns of `tasks` that hold fields, in declaration order.
 COLUMN_FIELDS: tuple[FieldSpec, ...] = tuple(f for f in TASK_FIELDS if f.column)
 INPUT_FIELDS: tuple[FieldSpec, ...] = tuple(f for f in TASK_FIELDS if f.clean is not None)
+
+
+def is_hint_key(key: str) -> bool:
+    """Whether a key of ``Task.attributes`` is a format's hint about this one task
+    (``todotxt.line``, ``taskwarrior.series``: dotted) rather than another tool's data."""
+    return "." in key

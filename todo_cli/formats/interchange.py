@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal, cast, get_args
 from uuid import UUID
 
-from todo_cli.domain.fields import TASK_FIELDS, Note
+from todo_cli.domain.fields import TASK_FIELDS, Note, is_hint_key
 from todo_cli.domain.limits import (
     NOTE_MAX,
     PROJECT_MAX,
@@ -88,11 +88,6 @@ _INSTANT = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})",
     re.ASCII,
 )
-
-
-def is_hint_key(key: str) -> bool:
-    """Whether an attribute key is a format hint (``todotxt.line``) rather than foreign data."""
-    return "." in key
 
 
 # -- instants --------------------------------------------------------------------------------

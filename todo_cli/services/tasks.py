@@ -155,6 +155,7 @@ class Completion:
 
 def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]:
     """The next task of `task`'s series: what carries over, and its due (and wait)."""
+    from todo_cli.domain.fields import is_hint_key
     from todo_cli.domain.recurrence import next_due, parse_recur, shift
 
     assert task.recur is not None
@@ -182,10 +183,9 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         "recur_index": following.index,
         # What another tool keeps of the task belongs to its series, as Taskwarrior
         # clones a template's user-defined attributes into each instance; a format's
-        # hint about this one task ("taskwarrior.series", "todotxt.line": a dotted
-        # key, formats.interchange.is_hint_key) does not carry over.
+        # hint about this one task does not carry over.
         "attributes": {
-            key: value for key, value in (task.attributes or {}).items() if "." not in key
+            key: value for key, value in (task.attributes or {}).items() if not is_hint_key(key)
         }
         or None,
     }
