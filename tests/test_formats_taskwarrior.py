@@ -399,6 +399,44 @@ def test_a_kept_series_is_not_written_once_its_recurrence_changed(tz: Any) -> No
     assert (written[0]["due"], written[0]["mask"], written[1]["imask"]) == (carrier["due"], "-", 0)
 
 
+def test_the_series_goes_on_with_the_next_task_in_the_instance_s_place() -> None:
+    later: list[dict[str, Any]] = [
+        {"uuid": str(uuid4()), "imask": 2, "due": "20261116T090000Z"},
+        {"uuid": str(uuid4()), "imask": 3.0, "due": "20261123T090000Z"},  # as 2.6 rewrites it
+        {"uuid": str(uuid4()), "imask": 4, "due": "20261130T090000Z"},
+    ]
+    hint = {"recur": "weekly", "due": "20261102T090000Z", "mask": "+----", "imask": 1}
+    taken, kept = taskwarrior.series_after({**hint, "later": later}, 1)
+    assert taken == UUID(later[0]["uuid"])
+    assert kept == {**hint, "mask": "++---", "imask": 2, "later": later[1:]}
+    # Two on: the instance in between is passed over, Taskwarrior's to keep.
+    taken, kept = taskwarrior.series_after({**hint, "later": later}, 3)
+    assert taken == UUID(later[2]["uuid"])
+    assert kept == {**hint, "mask": "++---", "imask": 4, "later": []}
+
+
+def test_the_series_goes_on_past_the_instances_taskwarrior_made() -> None:
+    """Places Taskwarrior never filled and we passed over are "X": it makes no task for them."""
+    hint = {"recur": "weekly", "due": "20261102T090000Z", "mask": "+-", "imask": 1, "later": []}
+    assert taskwarrior.series_after(hint, 1) == (None, {**hint, "mask": "++-", "imask": 2})
+    assert taskwarrior.series_after(hint, 4) == (None, {**hint, "mask": "++XXX-", "imask": 5})
+
+
+@pytest.mark.parametrize(
+    ("hint", "steps"),
+    [
+        (None, 1),
+        ({"recur": "weekly", "due": "20261102T090000Z", "mask": "+-", "imask": 1, "later": []}, 0),
+        ({"recur": 7, "due": "20261102T090000Z", "mask": "+-", "imask": 1, "later": []}, 1),
+        ({"recur": "weekly", "due": "20261102T090000Z", "mask": "+-", "imask": 2, "later": []}, 1),
+        ({"recur": "weekly", "due": "20261102T090000Z", "mask": "+-", "imask": 1}, 1),
+        ({"recur": "weekly", "mask": "+-", "imask": 1, "later": [{"imask": 2}]}, 1),
+    ],
+)
+def test_a_broken_kept_series_goes_on_with_nothing(hint: Any, steps: int) -> None:
+    assert taskwarrior.series_after(hint, steps) == (None, None)
+
+
 def test_a_series_just_begun_keeps_nothing_beside_its_open_task(tz: Any) -> None:
     template = obj(status="recurring", recur="weekly", due="20261102T090000Z", mask="-")
     carrier = obj(parent=template["uuid"], imask=0, recur="weekly", due="20261102T090000Z")

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -948,12 +949,96 @@ def test_the_next_task_of_an_imported_series_carries_its_udas_not_its_hints(
         o["id"]: o for o in json.loads(ok(todo("export", "--format", "json", "--all")).stdout)
     }
     successor = next(o for o in exported.values() if not o["completed"])
+    assert successor["attributes"].pop("taskwarrior.series")["imask"] > carrier["imask"]
     assert successor["attributes"] == {"estimate": "2", "room": "kitchen"}
     # The series kept from Taskwarrior stays with the task it was kept for.
     assert "taskwarrior.series" in exported[carrier["uuid"]]["attributes"]
     ours = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
     (next_one,) = [o for o in ours if o["uuid"] == successor["id"]]
     assert (next_one["estimate"], next_one["room"]) == ("2", "kitchen")
+
+
+def weekly_series_behind(title: str) -> list[dict[str, Any]]:
+    """A weekly series as Taskwarrior leaves it two weeks behind: template, done, 3 pending.
+
+    Instance 0 (15 days ago) done; 1 (8 days ago), 2 (yesterday) and 3 (in six days)
+    pending, Taskwarrior having made instances up to the week ahead.
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def at(days: int) -> str:
+        return (now + timedelta(days=days)).strftime("%Y%m%dT%H%M%SZ")
+
+    template = tw(description=title, status="recurring", recur="weekly", due=at(-15))
+    template["mask"] = "+---"
+    common = {"description": title, "recur": "weekly", "parent": template["uuid"]}
+    done = tw(**common, imask=0, due=at(-15), status="completed", end=at(-14))
+    pending = [tw(**common, imask=index, due=at(7 * index - 15)) for index in (1, 2, 3)]
+    return [template, done, *pending]
+
+
+def test_the_next_task_of_an_imported_series_is_the_instance_taskwarrior_made_for_it(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Done here, the series' open task is followed by the occurrence Taskwarrior has.
+
+    The next task (in six days: the one yesterday is passed over, as for any series
+    behind) takes that instance's uuid and place, so that our export written back
+    into the Taskwarrior data it came from updates that instance instead of adding
+    its twin (tests/test_interchange_tools.py does that with the real `task`).
+    """
+    series = weekly_series_behind("Stretch")
+    template, _, carrier, passed_over, ahead = series
+    import_json(todo, write(tmp_path, "series.json", json.dumps(series)))
+    (imported,) = [t for t in tasks(todo) if not t["completed"]]
+    assert imported["id"] == carrier["uuid"]
+    (done,) = ok(todo("done", str(imported["number"]), "--json")).json()
+    (successor,) = done["created"]
+    assert successor["id"] == ahead["uuid"]
+    assert successor["due"] == tw_instant(ahead["due"])
+
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
+    by_uuid = {o["uuid"]: o for o in ours}
+    assert by_uuid[template["uuid"]]["mask"] == "++--"
+    assert by_uuid[template["uuid"]]["due"] == template["due"]
+    assert (by_uuid[ahead["uuid"]]["imask"], by_uuid[ahead["uuid"]]["status"]) == (3, "pending")
+    assert by_uuid[carrier["uuid"]]["status"] == "completed"
+    assert passed_over["uuid"] not in by_uuid
+    assert len(ours) == 4  # the template, two done, the next one
+
+    # Undone, the next task is gone and the place is free again: done again, it is taken.
+    ok(todo("undo"))
+    assert [t["id"] for t in tasks(todo) if not t["completed"]] == [carrier["uuid"]]
+    (again,) = ok(todo("done", str(imported["number"]), "--json")).json()
+    assert again["created"][0]["id"] == ahead["uuid"]
+
+
+def test_the_next_task_takes_a_new_id_where_the_instance_s_is_taken(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A task of the same uuid already here, this user's or another's: the next task's id is
+    new, the other task untouched, and the series goes on."""
+    mine, theirs = weekly_series_behind("Stretch"), weekly_series_behind("Bend")
+    bob = todo.as_user("bob")
+    import_json(
+        todo, write(tmp_path, "a.json", json.dumps([tw(uuid=mine[-1]["uuid"], description="A")]))
+    )
+    import_json(
+        bob, write(tmp_path, "b.json", json.dumps([tw(uuid=theirs[-1]["uuid"], description="B")]))
+    )
+    import_json(todo, write(tmp_path, "series.json", json.dumps(mine + theirs)))
+    for series in (mine, theirs):
+        carrier, ahead = series[2], series[-1]
+        (found,) = [t for t in tasks(todo) if t["id"] == carrier["uuid"]]
+        (done,) = ok(todo("done", str(found["number"]), "--json")).json()
+        (successor,) = done["created"]
+        assert successor["id"] != ahead["uuid"]
+        assert successor["due"] == tw_instant(ahead["due"])
+        exported = json.loads(ok(todo("export", "--format", "json")).stdout)
+        (kept,) = [o["attributes"] for o in exported if o["id"] == successor["id"]]
+        assert (kept["taskwarrior.series"]["imask"], kept["taskwarrior.series"]["later"]) == (3, [])
+    assert [t["title"] for t in tasks(todo) if t["id"] == mine[-1]["uuid"]] == ["A"]
+    assert [t["title"] for t in tasks(bob)] == ["B"]
 
 
 def test_taskwarrior_dates_timed_and_whole_day(

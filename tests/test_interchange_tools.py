@@ -329,6 +329,66 @@ def test_our_export_imported_where_it_came_from_makes_no_task_twice(
     assert len(after) == len(made)
 
 
+def test_the_series_done_in_todo_goes_back_where_it_came_from_without_a_twin(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Its open task done in todo, the series exported back: one task per occurrence.
+
+    Taskwarrior had made the series' instances up to the week ahead (the one due in
+    six days among them); todo's next task is that occurrence, so it takes that
+    instance's place instead of standing beside it. The overdue instance todo passed
+    over stays Taskwarrior's, as it was.
+    """
+    task = Taskwarrior(tmp_path / "made")
+    make_tasks(task)
+    made = task.export()
+    source = tmp_path / "task-export.json"
+    source.write_text(json.dumps(made, ensure_ascii=False), encoding="utf-8")
+    ok(todo("import", str(source)))
+    (template,) = [o for o in made if o["status"] == "recurring"]
+    instances = sorted(
+        (o for o in made if o.get("parent") == template["uuid"] and o["status"] == "pending"),
+        key=lambda o: str(o["imask"]),
+    )
+    carrier, passed_over, ahead = instances  # six days late, yesterday, in six days
+    shown = ok(todo("show", carrier["uuid"][:8], "--json")).json()
+    (done,) = ok(todo("done", str(shown["number"]), "--json")).json()
+    (successor,) = done["created"]
+    assert successor["id"] == ahead["uuid"]
+    assert datetime.fromisoformat(successor["due"]) == datetime.strptime(
+        ahead["due"], "%Y%m%dT%H%M%S%z"
+    )
+
+    ours = tmp_path / "todo-export.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior", "--all")).stdout, "utf-8")
+    task.import_file(ours)
+    task("list")  # recurrence on, as every command runs it: instances up to now
+    after: list[dict[str, Any]] = json.loads(task("rc.recurrence=off", "export"))
+    reviews = [o for o in after if o["description"] == "Weekly review"]
+    pending = sorted((o["due"], o["uuid"]) for o in reviews if o["status"] == "pending")
+    assert pending == [
+        (passed_over["due"], passed_over["uuid"]),
+        (ahead["due"], ahead["uuid"]),
+    ]
+    by_uuid = {o["uuid"]: o for o in after}
+    assert by_uuid[carrier["uuid"]]["status"] == "completed"
+    assert by_uuid[template["uuid"]]["mask"] == "++--"
+    assert len(after) == len(made)
+
+    # Into fresh data, the same: the done task, and the next one in its place.
+    fresh = Taskwarrior(tmp_path / "fresh")
+    fresh.import_file(ours)
+    fresh("list")
+    anew = [
+        o
+        for o in json.loads(fresh("rc.recurrence=off", "export"))
+        if o["description"] == "Weekly review"
+    ]
+    assert sorted((o["due"], o["uuid"]) for o in anew if o["status"] == "pending") == [
+        (ahead["due"], ahead["uuid"])
+    ]
+
+
 def test_task_imports_our_export_without_a_complaint(
     through_taskwarrior: TaskwarriorRoundTrip,
 ) -> None:

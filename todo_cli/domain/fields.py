@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from uuid import UUID
 
 from todo_cli.domain.limits import (
@@ -290,6 +290,11 @@ FIELDS_BY_NAME: dict[str, FieldSpec] = {f.name: f for f in TASK_FIELDS}
 # The columns of `tasks` that hold fields, in declaration order.
 COLUMN_FIELDS: tuple[FieldSpec, ...] = tuple(f for f in TASK_FIELDS if f.column)
 INPUT_FIELDS: tuple[FieldSpec, ...] = tuple(f for f in TASK_FIELDS if f.clean is not None)
+
+
+# The one hint that goes on from a task to the next of its series: what Taskwarrior
+# keeps of a recurring series beside its open task (formats.taskwarrior).
+SERIES_HINT: Final = "taskwarrior.series"
 
 
 def is_hint_key(key: str) -> bool:

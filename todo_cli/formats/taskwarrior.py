@@ -64,6 +64,8 @@ new uuid. A task imported with its series kept, while its recurrence is unchange
 written with the template's own due and mask, its own index, and the later instances as
 Taskwarrior wrote them: imported into the data it came from, Taskwarrior finds its series
 as it left it and makes no instance twice; into fresh data, the same instances exist.
+Completing that task here goes on with the series as kept (:func:`series_after`): the
+next task takes the uuid and index of Taskwarrior's instance for its occurrence.
 Completed tasks of a series are written with ``parent`` and ``recur``. After
 ``task import``, Taskwarrior makes further instances of the template up to now as it always
 does (``rc.recurrence=off`` holds that back).
@@ -80,6 +82,7 @@ from typing import Any, Final, cast
 from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
+from todo_cli.domain.fields import SERIES_HINT as _SERIES_HINT
 from todo_cli.domain.recurrence import Recurrence, Unit, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
@@ -114,8 +117,9 @@ MODIFIED_HINT: Final = "taskwarrior.modified"
 # template's due and mask, the task's own index, and the later pending
 # instances not imported, as Taskwarrior wrote them. Written back while the
 # recurrence is unchanged, so that `task import` of our export into the data it
-# came from finds its series as it was and makes no instance twice.
-SERIES_HINT: Final = "taskwarrior.series"
+# came from finds its series as it was and makes no instance twice. It goes on
+# with the next task when the open one is done (series_after).
+SERIES_HINT: Final = _SERIES_HINT
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 SKIP_DELETED: Final = "deleted"
 SKIP_TEMPLATE: Final = "recurring template"
@@ -1021,3 +1025,48 @@ def _kept_series(hint: Any, recur: str) -> dict[str, Any] | None:
     if not all(isinstance(item, dict) and isinstance(item.get("uuid"), str) for item in later):
         return None
     return {"due": due, "mask": mask, "imask": imask, "later": [dict(item) for item in later]}
+
+
+def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | None]:
+    """The kept series once its open task is done: its next task's uuid and SERIES_HINT.
+
+    ``steps``: how many occurrences on from the done task the next one is (more than
+    one when the series was behind and the ones in between were passed over). The next
+    task is the instance Taskwarrior has (or would make) at that index: it takes that
+    instance's uuid, so that our export written back into the data it came from updates
+    that instance instead of adding a second task for the same occurrence. The done
+    task's place in the mask is "+"; places Taskwarrior never filled that were passed
+    over are "X" (it makes no task for them); the later instances past the next task
+    stay kept. (None, None) when nothing is kept or the hint is not whole.
+    """
+    if not isinstance(hint, dict) or steps < 1 or not isinstance(hint.get("recur"), str):
+        return None, None
+    kept = _kept_series(hint, hint["recur"])
+    if kept is None:
+        return None, None
+    done, index = kept["imask"], kept["imask"] + steps
+    mask = list(kept["mask"])
+    mask[done] = "+"
+    if index >= len(mask):
+        mask.extend("X" * (index - len(mask)))
+        mask.append("-")
+    taken: UUID | None = None
+    later = []
+    for item in kept["later"]:
+        place = _index(item.get("imask"))
+        if place is None or place < index:
+            continue  # passed over: Taskwarrior's to keep; we write it no more
+        if place > index:
+            later.append(item)
+            continue
+        try:
+            taken = UUID(item["uuid"])
+        except ValueError:
+            taken = None
+    return taken, {
+        "recur": hint["recur"],
+        "due": kept["due"],
+        "mask": "".join(mask),
+        "imask": index,
+        "later": later,
+    }

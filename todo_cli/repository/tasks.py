@@ -600,16 +600,24 @@ class TaskRepository:
 
     # --- writes -----------------------------------------------------------
 
-    def add(self, values: Mapping[str, Any], *, depends: Sequence[Task] = ()) -> Task:
-        """Add one task: on PostgreSQL one statement, plus one each for tags and dependencies."""
+    def add(
+        self,
+        values: Mapping[str, Any],
+        *,
+        depends: Sequence[Task] = (),
+        task_id: UUID | None = None,
+    ) -> Task:
+        """Add one task: on PostgreSQL one statement, plus one each for tags and dependencies.
+
+        ``task_id``: its id, when it is not to be a new one.
+        """
         tags = tuple(values.get("tags") or ())
+        task_id = task_id or reference_id()
         if self.conn.dialect.name == "postgresql":
-            row = self._add_in_one_statement(values)
+            row = self._add_in_one_statement(values, task_id)
         else:
             user_id, number = take_numbers(self.conn, self.user, "task_counter", 1, self.now)
-            row = new_row(
-                values, task_id=reference_id(), user_id=user_id, number=number, now=self.now
-            )
+            row = new_row(values, task_id=task_id, user_id=user_id, number=number, now=self.now)
             self.conn.execute(tasks.insert().values(row))
         if tags:
             self.conn.execute(
@@ -631,11 +639,26 @@ class TaskRepository:
             [{"task_id": task_id, "depends_on_id": other} for other in depends_on],
         )
 
-    def _add_in_one_statement(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def add_taking(self, values: Mapping[str, Any], task_id: UUID) -> Task:
+        """Add one task under `task_id` if no task has it, else under a new id.
+
+        Another user's task may have it where row security hides it from this
+        one: the primary key tells, and the insert is taken back to a savepoint.
+        """
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.conn.begin_nested():
+                return self.add(values, task_id=task_id)
+        except IntegrityError:
+            # A refusal for any other reason comes again, and goes on, from this one.
+            return self.add(values)
+
+    def _add_in_one_statement(self, values: Mapping[str, Any], task_id: UUID) -> dict[str, Any]:
         from sqlalchemy import literal, null, select
 
         user = upsert_taking_numbers("postgresql", self.user, "task_counter", 1, self.now).cte("u")
-        row = new_row(values, task_id=reference_id(), user_id=None, number=0, now=self.now)
+        row = new_row(values, task_id=task_id, user_id=None, number=0, now=self.now)
         computed: dict[str, ColumnElement[Any]] = {
             "user_id": user.c.id,
             "number": user.c.task_counter,

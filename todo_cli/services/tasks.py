@@ -154,8 +154,12 @@ class Completion:
 
 
 def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]:
-    """The next task of `task`'s series: what carries over, and its due (and wait)."""
-    from todo_cli.domain.fields import is_hint_key
+    """The next task of `task`'s series: what carries over, and its due (and wait).
+
+    With "id": the id it is to take, the place it has in the series as another tool
+    keeps it.
+    """
+    from todo_cli.domain.fields import SERIES_HINT, is_hint_key
     from todo_cli.domain.recurrence import next_due, parse_recur, shift
 
     assert task.recur is not None
@@ -169,7 +173,21 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         now=now,
         tz=tz,
     )
-    return {
+    attributes = {
+        key: value for key, value in (task.attributes or {}).items() if not is_hint_key(key)
+    }
+    taking = None
+    series_hint = (task.attributes or {}).get(SERIES_HINT)
+    if series_hint is not None and following.anchor == (task.recur_anchor or task.due):
+        # The series as another tool keeps it goes on with the next task (see
+        # formats.taskwarrior.series_after); re-anchored (a due edited), its count
+        # of occurrences is not the other tool's, and nothing of it is kept.
+        from todo_cli.formats.taskwarrior import series_after
+
+        taking, kept = series_after(series_hint, following.index - (task.recur_index or 0))
+        if kept is not None:
+            attributes[SERIES_HINT] = kept
+    values = {
         "title": task.title,
         "description": task.description,
         "priority": task.priority,
@@ -184,11 +202,11 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         # What another tool keeps of the task belongs to its series, as Taskwarrior
         # clones a template's user-defined attributes into each instance; a format's
         # hint about this one task does not carry over.
-        "attributes": {
-            key: value for key, value in (task.attributes or {}).items() if not is_hint_key(key)
-        }
-        or None,
+        "attributes": attributes or None,
     }
+    if taking is not None:
+        values["id"] = taking
+    return values
 
 
 def set_completed(
@@ -228,7 +246,13 @@ def set_completed(
             change = Changed(task, did, change.created, change.removed, change.detached)
             if completed and did and task.recur is not None:
                 assert tz is not None
-                nxt = repository.add(successor_values(task, now=repository.now, tz=tz))
+                values = successor_values(task, now=repository.now, tz=tz)
+                taking = values.pop("id", None)
+                nxt = (
+                    repository.add(values)
+                    if taking is None
+                    else repository.add_taking(values, taking)
+                )
                 change = Changed(task, did, created=nxt)
             results.append(change)
         return deliver(report, Completion(results))
