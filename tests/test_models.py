@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -98,3 +100,61 @@ def test_the_roles_the_check_allows_are_the_roles_a_message_takes() -> None:
     # The CHECK constraint reads MESSAGE_ROLES (the schema must not define
     # the chat models); the CLI's choices and the models read Role.
     assert tuple(Role) == MESSAGE_ROLES
+
+
+# Input that the direct path of validate_task takes, and input it leaves to the schema:
+# either way the result, or the error, is the schema's own.
+_UTC_NOON = datetime(2026, 12, 24, 12, tzinfo=UTC)
+TASK_INPUTS: list[dict[str, Any]] = [
+    {"title": "Buy milk", "description": None, "tags": []},
+    {"title": "  Buy milk  ", "description": "   ", "tags": ["errand", "home"]},
+    {"title": "Call", "priority": "H", "due": _UTC_NOON, "wait": None, "project": "home.admin"},
+    {"title": "Call", "recur": "weekly", "due": _UTC_NOON, "tags": ["a"] * 2},
+    {"title": "x" * 200},
+    {"title": "x" * 201},
+    {"title": "   "},
+    {"title": "\u200b"},
+    {"title": "a\x00b"},
+    {"title": "a\udcff"},
+    {"title": None},
+    {"title": 7},
+    {"title": b"bytes"},
+    {"description": "no title"},
+    {"title": "t", "tags": ("a", "b")},
+    {"title": "t", "tags": ["a", 1]},
+    {"title": "t", "tags": ["+bad"]},
+    {"title": "t", "tags": None},
+    {"title": "t", "tags": [f"t{n}" for n in range(31)]},
+    {"title": "t", "priority": "X"},
+    {"title": "t", "priority": None, "project": None, "due": None},
+    {"title": "t", "project": "a..b"},
+    {"title": "t", "recur": "sometimes"},
+    {"title": "t", "due": "2026-12-24"},
+    {"title": "t", "colour": "red"},
+    {"title": "t", "description": 5},
+]
+
+
+def _through_the_schema(data: dict[str, Any], partial: bool) -> Any:
+    from todo_cli.domain import models
+
+    try:
+        return models._validate(("task", partial), models._task_rules(partial), data, "line 3: ")
+    except InvalidInput as exc:
+        return ("refused", exc.message, exc.hint)
+
+
+@pytest.mark.parametrize("partial", [False, True])
+@pytest.mark.parametrize("data", TASK_INPUTS, ids=range(len(TASK_INPUTS)))
+def test_validating_a_task_at_once_is_validating_it_through_the_schema(
+    data: dict[str, Any], partial: bool
+) -> None:
+    try:
+        ours: Any = validate_task(data, partial=partial, context="line 3: ")
+    except InvalidInput as exc:
+        ours = ("refused", exc.message, exc.hint)
+    assert ours == _through_the_schema(data, partial)
+    if not isinstance(ours, tuple):
+        assert [type(value) for value in ours.values()] == [
+            type(value) for value in _through_the_schema(data, partial).values()
+        ]
