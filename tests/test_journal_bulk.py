@@ -188,14 +188,29 @@ def test_a_bulk_insert_that_fails_halfway_leaves_no_row_no_journal_and_the_trigg
     assert rows(url, "SELECT count(*) AS n FROM operations")[0]["n"] == 0
 
 
+@pytest.fixture(params=["json", "executemany"])
+def insert_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How a bulk insert reaches SQLite: one statement reading a JSON array of the rows
+    (3.38 and later), or the driver's executemany (earlier SQLite, or rows that share
+    too little)."""
+    from todo_cli.repository import tasks
+
+    if request.param == "executemany":
+        monkeypatch.setattr(tasks, "_sqlite_json_arrays", lambda: False)
+    else:
+        assert tasks._sqlite_json_arrays(), "this SQLite reads JSON arrays"
+    return str(request.param)
+
+
 def test_a_failure_inside_the_transaction_leaves_each_row_journaled_and_the_trigger(
-    url: str,
+    url: str, insert_path: str
 ) -> None:
     """A caller that goes on after a failed bulk insert finds what the trigger would leave.
 
-    SQLite keeps the rows of the statements before the failing one (as
-    executemany always did); they are journaled, and the trigger is back for
-    what the transaction writes next.
+    SQLite keeps the rows of the statements before the failing one: with
+    executemany each row is one; from a JSON array the whole batch is one, and
+    goes. What is kept is journaled, and the trigger is back for what the
+    transaction writes next.
     """
     from todo_cli.db.transaction import transaction
     from todo_cli.repository.tasks import TaskRepository
@@ -210,14 +225,15 @@ def test_a_failure_inside_the_transaction_leaves_each_row_journaled_and_the_trig
         repository.add({"title": "after the failure", "tags": ["kept"]})
     assert triggers(url) == before
     tasks = stored(url, "tasks")
-    assert [row["title"] for row in tasks] == ["fine", "after the failure"]
+    kept = ["fine"] if insert_path == "executemany" else []
+    assert [row["title"] for row in tasks] == [*kept, "after the failure"]
     entries = journal(url)
     assert [(e["table_name"], e["action"]) for e in entries] == [
-        ("tasks", "insert"),
+        *(("tasks", "insert") for _ in kept),
         ("tasks", "insert"),
         ("task_tags", "insert"),
     ]
-    assert [json.loads(e["after"]) for e in entries[:2]] == tasks
+    assert [json.loads(e["after"]) for e in entries[: len(tasks)]] == tasks
     assert len({e["operation_id"] for e in entries}) == 1
 
 
@@ -309,3 +325,114 @@ def _bulk_items(url: str, items: list[dict[str, Any]]) -> None:
     settings = resolve(db=url, user="alice", environ={})
     with transaction(settings) as conn:
         TaskRepository(conn, "alice").add_many(items)
+
+
+# Titles and texts that JSON and SQL quote differently, or that look like JSON or numbers.
+AWKWARD = [
+    'it\'s "quoted"',
+    "back\\slash \\u0041 not an escape",
+    "null",
+    "true",
+    "123",
+    "1e5",
+    "-0",
+    "[1, 2]",
+    '{"a": 1}',
+    "  spaced  out  ",
+    "émoji 🎉 and 東京",
+    "\u202eright to left",
+    "tab\there",
+    "x" * 200,
+    "?1 ?2 :name $x @y",
+    "--",
+    "value ->> 0",
+]
+
+
+def _awkward_items() -> list[dict[str, Any]]:
+    from datetime import UTC, datetime
+
+    due = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
+    return [
+        {
+            "title": title,
+            "description": "shared: it's the same\nfor every line",
+            "priority": "HML"[n % 3] if n % 2 else None,
+            "due": due if n % 4 else None,
+            "project": "home.admin" if n % 5 else None,
+            "tags": ["a", "b"] if n % 3 else [],
+        }
+        for n, title in enumerate(AWKWARD * 3)
+    ]
+
+
+# A new id each, the user's id, the moment of the add.
+_OWN_TO_EACH_DATABASE = frozenset({"id", "task_id", "user_id", "created_at", "updated_at"})
+
+
+def _typed(url: str, table: str) -> list[tuple[Any, ...]]:
+    """Every column of every row, with the type SQLite stores it as; ids and times aside."""
+    with connect(url) as conn:
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        kept = [c for c in columns if c not in _OWN_TO_EACH_DATABASE]
+        listed = ", ".join(f"typeof({c}), {c}" for c in kept)
+        return [tuple(row) for row in conn.execute(f"SELECT {listed} FROM {table} ORDER BY rowid")]
+
+
+def test_rows_from_a_json_array_are_stored_as_executemany_stores_them(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same values, same SQLite types, same journal images, same tags, row for row."""
+    from todo_cli.repository import tasks
+
+    urls = {}
+    for path in ("json", "executemany"):
+        urls[path] = f"sqlite:///{tmp_path / path}.db"
+        shutil.copyfile(sqlite_template, tmp_path / f"{path}.db")
+    statements: list[str] = []
+    from_json = tasks._insert_from_json
+
+    def spy(*args: Any) -> tuple[str, list[Any]]:
+        statements.append(args[0])
+        return from_json(*args)
+
+    monkeypatch.setattr(tasks, "_insert_from_json", spy)
+    _bulk_items(urls["json"], _awkward_items())
+    assert statements == ["tasks"]  # the tags' rows share nothing: executemany
+    monkeypatch.setattr(tasks, "_sqlite_json_arrays", lambda: False)
+    _bulk_items(urls["executemany"], _awkward_items())
+    assert statements == ["tasks"]
+
+    for table in ("tasks", "task_tags"):
+        assert _typed(urls["json"], table) == _typed(urls["executemany"], table)
+    assert [r["title"] for r in stored(urls["json"], "tasks")] == [
+        item["title"] for item in _awkward_items()
+    ]
+
+    def images(url: str) -> list[tuple[str, Any]]:
+        return [
+            (
+                e["table_name"],
+                {k: v for k, v in json.loads(e["after"]).items() if k not in _OWN_TO_EACH_DATABASE},
+            )
+            for e in journal(url)
+        ]
+
+    assert images(urls["json"]) == images(urls["executemany"])
+    assert len(journal(urls["json"])) == len(_awkward_items()) + 2 * 34
+
+
+def test_a_bulk_insert_in_several_statements_keeps_the_rows_in_order(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a chunk's size the rows go in several statements: all of them, in order."""
+    from todo_cli.repository import tasks
+
+    monkeypatch.setattr(tasks, "_JSON_CHUNK", 7)
+    titles = [f"task {i}" for i in range(50)]
+    _bulk(url, titles)
+    found = rows(url, "SELECT number, title FROM tasks ORDER BY rowid")
+    assert [(row["number"], row["title"]) for row in found] == [
+        (n + 1, title) for n, title in enumerate(titles)
+    ]
+    assert len(journal(url)) == 50
