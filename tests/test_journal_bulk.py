@@ -196,9 +196,9 @@ def insert_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     from todo_cli.repository import tasks
 
     if request.param == "executemany":
-        monkeypatch.setattr(tasks, "_sqlite_json_arrays", lambda: False)
+        monkeypatch.setattr(tasks, "_sqlite_json_arrays", lambda raw: False)
     else:
-        assert tasks._sqlite_json_arrays(), "this SQLite reads JSON arrays"
+        assert tasks._sqlite_json_arrays(sqlite3.connect(":memory:")), "SQLite reads JSON"
     return str(request.param)
 
 
@@ -399,7 +399,7 @@ def test_rows_from_a_json_array_are_stored_as_executemany_stores_them(
     monkeypatch.setattr(tasks, "_insert_from_json", spy)
     _bulk_items(urls["json"], _awkward_items())
     assert statements == ["tasks"]  # the tags' rows share nothing: executemany
-    monkeypatch.setattr(tasks, "_sqlite_json_arrays", lambda: False)
+    monkeypatch.setattr(tasks, "_sqlite_json_arrays", lambda raw: False)
     _bulk_items(urls["executemany"], _awkward_items())
     assert statements == ["tasks"]
 
@@ -436,3 +436,20 @@ def test_a_bulk_insert_in_several_statements_keeps_the_rows_in_order(
         (n + 1, title) for n, title in enumerate(titles)
     ]
     assert len(journal(url)) == 50
+
+
+def test_a_sqlite_without_its_json_functions_takes_executemany(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Asked once a process: a build without JSON (or one refusing `->>`) says no."""
+    from todo_cli.repository import tasks
+
+    class WithoutJson:
+        def execute(self, statement: str) -> Any:
+            raise sqlite3.OperationalError("no such table: json_each")
+
+    monkeypatch.setattr(tasks, "_JSON_ARRAYS", [])
+    assert tasks._sqlite_json_arrays(WithoutJson()) is False
+    assert tasks._sqlite_json_arrays(sqlite3.connect(":memory:")) is False  # asked once
+    monkeypatch.setattr(tasks, "_JSON_ARRAYS", [])
+    assert tasks._sqlite_json_arrays(sqlite3.connect(":memory:")) is True

@@ -1543,9 +1543,9 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
         if values.count(values[0]) != len(values)  # C-speed: `is` before `==`
     ]
     if (
-        _sqlite_json_arrays()
-        and 2 * len(varying) <= len(columns)
+        2 * len(varying) <= len(columns)
         and _json_exact(by_column, varying)
+        and _sqlite_json_arrays(raw)
     ):
         statement, constants = _insert_from_json(table, columns, converted[0], varying)
 
@@ -1572,11 +1572,25 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
 # way, and what every row shares as parameters once, stores 100,000 bulk-added
 # tasks in 0.4 s instead of 1.1 s for executemany, which binds every column of
 # every row. (The JSON of 100,000 rows of all 27 columns is slower than that.)
-@functools.cache
-def _sqlite_json_arrays() -> bool:
-    import sqlite3
+# Asked of the first connection that needs it, once a process: [answer].
+_JSON_ARRAYS: list[bool] = []
 
-    return sqlite3.sqlite_version_info >= (3, 38, 0)
+
+def _sqlite_json_arrays(raw: Any) -> bool:
+    """Whether this SQLite reads a JSON array of rows: 3.38 or later, with the JSON
+    functions it builds in unless left out at compile time (SQLITE_OMIT_JSON)."""
+    if not _JSON_ARRAYS:
+        import sqlite3
+
+        readable = sqlite3.sqlite_version_info >= (3, 38, 0)
+        if readable:
+            try:
+                probe = "SELECT value ->> 0 FROM json_each('[[1]]')"
+                readable = raw.execute(probe).fetchall() == [(1,)]
+            except sqlite3.Error:
+                readable = False
+        _JSON_ARRAYS.append(readable)
+    return _JSON_ARRAYS[0]
 
 
 # Rows per statement: the JSON text of a chunk stays a few MiB, far below
