@@ -153,6 +153,13 @@ def test_stdin_lines_become_tasks_in_one_go(todo: Todo) -> None:
     assert [t["number"] for t in added] == [1, 2, 3]
 
 
+def test_a_bulk_add_says_how_many_and_which_numbers(todo: Todo) -> None:
+    three = todo("add", input="first\nsecond\nthird\n")
+    assert (three.exit_code, three.stdout, three.stderr) == (0, "", "added 3 tasks: #1..#3\n")
+    one = todo("add", input="fourth\n")
+    assert (one.exit_code, one.stdout, one.stderr) == (0, "", "added 1 task: #4\n")
+
+
 def test_dash_title_reads_stdin(todo: Todo) -> None:
     result = todo("add", "-", input="from stdin\n")
     assert result.exit_code == 0, result.stderr

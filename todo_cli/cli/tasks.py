@@ -403,7 +403,8 @@ def add(
                 render.flush_stdout()
             else:
                 count = render.plural(len(added), "task")
-                render.tell(f"added {count}: #{added.first}..#{added.last}")
+                span = f"#{added.first}" + ("" if added.first == added.last else f"..#{added.last}")
+                render.tell(f"added {count}: {span}")
 
         tasks.add_many(settings(ctx), items, report=added_many)
         return
