@@ -306,21 +306,34 @@ def test_what_todo_leaves_out_is_the_deleted_task_and_later_instances_counted(
     }
 
 
-def test_our_export_imported_where_it_came_from_makes_no_task_twice(
-    todo: Todo, tmp_path: Path
-) -> None:
-    """Back into the Taskwarrior data it came from: its series goes on as it was."""
+def made_and_imported(todo: Todo, tmp_path: Path) -> tuple[Taskwarrior, list[dict[str, Any]]]:
+    """make_tasks with the real `task`, its export imported by todo: the tool and the export."""
     task = Taskwarrior(tmp_path / "made")
     make_tasks(task)
     made = task.export()
     source = tmp_path / "task-export.json"
     source.write_text(json.dumps(made, ensure_ascii=False), encoding="utf-8")
     ok(todo("import", str(source)))
+    return task, made
+
+
+def exported_back(todo: Todo, task: Taskwarrior, tmp_path: Path) -> list[dict[str, Any]]:
+    """todo's Taskwarrior export (tmp_path/todo-export.json) imported by `task` into its own
+    data, a command run there as any user would: what `task` then holds."""
     ours = tmp_path / "todo-export.json"
     ours.write_text(ok(todo("export", "--format", "taskwarrior", "--all")).stdout, "utf-8")
     task.import_file(ours)
     task("list")  # recurrence on, as every command runs it: instances up to now
     after: list[dict[str, Any]] = json.loads(task("rc.recurrence=off", "export"))
+    return after
+
+
+def test_our_export_imported_where_it_came_from_makes_no_task_twice(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Back into the Taskwarrior data it came from: its series goes on as it was."""
+    task, made = made_and_imported(todo, tmp_path)
+    after = exported_back(todo, task, tmp_path)
 
     def pending(objects: list[dict[str, Any]]) -> list[tuple[str, str]]:
         return sorted((o["description"], o["uuid"]) for o in objects if o["status"] == "pending")
@@ -339,12 +352,7 @@ def test_the_series_done_in_todo_goes_back_where_it_came_from_without_a_twin(
     instance's place instead of standing beside it. The overdue instance todo passed
     over stays Taskwarrior's, as it was.
     """
-    task = Taskwarrior(tmp_path / "made")
-    make_tasks(task)
-    made = task.export()
-    source = tmp_path / "task-export.json"
-    source.write_text(json.dumps(made, ensure_ascii=False), encoding="utf-8")
-    ok(todo("import", str(source)))
+    task, made = made_and_imported(todo, tmp_path)
     (template,) = [o for o in made if o["status"] == "recurring"]
     instances = sorted(
         (o for o in made if o.get("parent") == template["uuid"] and o["status"] == "pending"),
@@ -359,11 +367,7 @@ def test_the_series_done_in_todo_goes_back_where_it_came_from_without_a_twin(
         ahead["due"], "%Y%m%dT%H%M%S%z"
     )
 
-    ours = tmp_path / "todo-export.json"
-    ours.write_text(ok(todo("export", "--format", "taskwarrior", "--all")).stdout, "utf-8")
-    task.import_file(ours)
-    task("list")  # recurrence on, as every command runs it: instances up to now
-    after: list[dict[str, Any]] = json.loads(task("rc.recurrence=off", "export"))
+    after = exported_back(todo, task, tmp_path)
     reviews = [o for o in after if o["description"] == "Weekly review"]
     pending = sorted((o["due"], o["uuid"]) for o in reviews if o["status"] == "pending")
     assert pending == [
@@ -377,7 +381,7 @@ def test_the_series_done_in_todo_goes_back_where_it_came_from_without_a_twin(
 
     # Into fresh data, the same: the done task, and the next one in its place.
     fresh = Taskwarrior(tmp_path / "fresh")
-    fresh.import_file(ours)
+    fresh.import_file(tmp_path / "todo-export.json")
     fresh("list")
     anew = [
         o
