@@ -453,3 +453,11 @@ def test_a_sqlite_without_its_json_functions_takes_executemany(
     assert tasks._sqlite_json_arrays(sqlite3.connect(":memory:")) is False  # asked once
     monkeypatch.setattr(tasks, "_JSON_ARRAYS", [])
     assert tasks._sqlite_json_arrays(sqlite3.connect(":memory:")) is True
+
+
+def test_a_bulk_insert_of_one_row_stores_it(url: str) -> None:
+    """One row shares every column with itself: nothing to read from a JSON array."""
+    _bulk_items(url, [{"title": "alone", "tags": ["solo"]}])
+    assert [(row["number"], row["title"]) for row in stored(url, "tasks")] == [(1, "alone")]
+    assert [row["tag"] for row in stored(url, "task_tags")] == ["solo"]
+    assert [e["table_name"] for e in journal(url)] == ["tasks", "task_tags"]

@@ -639,14 +639,16 @@ class TaskRepository:
             [{"task_id": task_id, "depends_on_id": other} for other in depends_on],
         )
 
-    def add_taking(self, values: Mapping[str, Any], task_id: UUID) -> Task:
-        """Add one task under `task_id` if no task has it, else under a new id.
+    def add_taking(self, values: Mapping[str, Any], task_id: UUID | None) -> Task:
+        """Add one task under `task_id` if no task has it, else (or with None) a new id.
 
         Another user's task may have it where row security hides it from this
         one: the primary key tells, and the insert is taken back to a savepoint.
         """
         from sqlalchemy.exc import IntegrityError
 
+        if task_id is None:
+            return self.add(values)
         try:
             with self.conn.begin_nested():
                 return self.add(values, task_id=task_id)
@@ -1481,15 +1483,14 @@ def bulk_insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> Non
 
     Every row has the same keys (whole rows: no column defaults are filled
     in). PostgreSQL: COPY, or one INSERT ... SELECT FROM unnest() where row
-    security refuses COPY. SQLite: one prepared INSERT in the driver's own
-    executemany.
+    security refuses COPY. SQLite: see _insert_sqlite.
     """
     if not rows:
         return
     if conn.dialect.name == "postgresql":
         _copy_in(conn, table, _copyable(rows))
     else:
-        _executemany(conn, table, rows)
+        _insert_sqlite(conn, table, rows)
 
 
 def _copy_in(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
@@ -1522,12 +1523,14 @@ def _copy_in(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
             copy.write_row([row[column] for column in columns])
 
 
-def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    """One prepared INSERT run over every row, in the driver's own executemany.
+def _insert_sqlite(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """The rows in as few statements as SQLite takes them, their values converted once.
 
     SQLAlchemy's executemany spends more time per row on its parameter
     bookkeeping than SQLite spends storing the row; the columns' own bind
-    processors still convert each value, so what is stored is the same.
+    processors convert each value here, so what is stored is the same. Rows
+    that share most columns go in from a JSON array (see _sqlite_json_arrays);
+    the others through the driver's own executemany.
     """
     from todo_cli.db.engine import widen_sqlite_cache
 
@@ -1535,26 +1538,26 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
     columns = list(rows[0])
     convert = _row_converter(conn, table, tuple(columns))
     raw: Any = conn.connection.driver_connection
-    converted = list(map(convert, rows))
-    by_column = list(zip(*converted, strict=True))
+    # Column by column: what rows share shows, and a column's values go on as they are.
+    by_column = list(zip(*map(convert, rows), strict=True))
     varying = [
         index
         for index, values in enumerate(by_column)
         if values.count(values[0]) != len(values)  # C-speed: `is` before `==`
     ]
+    # (One row, all of it shared, gains nothing: executemany.)
     if (
-        2 * len(varying) <= len(columns)
+        0 < 2 * len(varying) <= len(columns)
         and _json_exact(by_column, varying)
         and _sqlite_json_arrays(raw)
     ):
-        statement, constants = _insert_from_json(table, columns, converted[0], varying)
+        statement, constants = _insert_from_json(table, by_column, columns, varying)
+        differing = [by_column[index] for index in varying]
 
         def insert() -> None:
-            for start in range(0, len(converted), _JSON_CHUNK):
-                chunk = [
-                    [values[index] for index in varying]
-                    for values in converted[start : start + _JSON_CHUNK]
-                ]
+            for start in range(0, len(rows), _JSON_CHUNK):
+                end = start + _JSON_CHUNK
+                chunk = list(zip(*(values[start:end] for values in differing), strict=True))
                 raw.execute(statement, (json.dumps(chunk, ensure_ascii=False), *constants))
 
     else:
@@ -1562,7 +1565,7 @@ def _executemany(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
         statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
 
         def insert() -> None:
-            raw.executemany(statement, converted)
+            raw.executemany(statement, zip(*by_column, strict=True))
 
     _with_row_triggers_set_based(raw, table, insert)
 
@@ -1607,17 +1610,18 @@ def _json_exact(by_column: list[tuple[Any, ...]], varying: list[int]) -> bool:
 
 
 def _insert_from_json(
-    table: str, columns: list[str], first: tuple[Any, ...], varying: list[int]
+    table: str, by_column: list[tuple[Any, ...]], columns: list[str], varying: list[int]
 ) -> tuple[str, list[Any]]:
     """INSERT ... SELECT from a JSON array of rows (?1) of the `varying` columns' values;
-    every other column is the same for every row: `first`'s, one parameter each."""
+    every other column is the same for every row: its first value, one parameter each."""
+    place = {index: offset for offset, index in enumerate(varying)}
     constants: list[Any] = []
     values = []
-    for index, _ in enumerate(columns):
-        if index in varying:
-            values.append(f"value ->> {varying.index(index)}")
+    for index, values_of_column in enumerate(by_column):
+        if index in place:
+            values.append(f"value ->> {place[index]}")
         else:
-            constants.append(first[index])
+            constants.append(values_of_column[0])
             values.append(f"?{len(constants) + 1}")
     statement = (
         f"INSERT INTO {table} ({', '.join(columns)}) "
