@@ -1013,6 +1013,28 @@ def test_the_next_task_of_an_imported_series_is_the_instance_taskwarrior_made_fo
     assert again["created"][0]["id"] == ahead["uuid"]
 
 
+def test_a_series_whose_due_was_moved_here_goes_on_without_taskwarriors_count(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Its due edited off the cadence, the series counts from there: Taskwarrior's index
+    of its occurrences no longer says which is which, so nothing of it is kept."""
+    series = weekly_series_behind("Stretch")
+    import_json(todo, write(tmp_path, "series.json", json.dumps(series)))
+    (carrier,) = [t for t in tasks(todo) if not t["completed"]]
+    (done,) = ok(todo("done", str(carrier["number"]), "--json")).json()
+    (moved,) = done["created"]
+    # Back 25 days, off the weekly cadence: four weeks on from there is in 3 days.
+    moved_to = (datetime.now(UTC) - timedelta(days=25)).strftime("%Y-%m-%d")
+    ok(todo("edit", str(moved["number"]), f"due:{moved_to}"))
+    (again,) = ok(todo("done", str(moved["number"]), "--json")).json()
+    (following,) = again["created"]
+    exported = json.loads(ok(todo("export", "--format", "json")).stdout)
+    (kept,) = [o["attributes"] for o in exported if o["id"] == following["id"]]
+    assert kept is None or "taskwarrior.series" not in kept
+    assert following["id"] not in {o["uuid"] for o in series}
+    assert following["due"][:10] > datetime.now(UTC).strftime("%Y-%m-%d")
+
+
 def test_the_next_task_takes_a_new_id_where_the_instance_s_is_taken(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -82,7 +82,7 @@ from typing import Any, Final, cast
 from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
-from todo_cli.domain.fields import SERIES_HINT as _SERIES_HINT
+from todo_cli.domain.fields import SERIES_HINT
 from todo_cli.domain.recurrence import Recurrence, Unit, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
@@ -113,13 +113,12 @@ RECUR_HINT: Final = "taskwarrior.recur"
 # can be earlier than the instance's `entry`; we keep updated >= created, so the
 # original is kept here and written back while the task is unchanged.
 MODIFIED_HINT: Final = "taskwarrior.modified"
-# The series as Taskwarrior keeps it, on the open task that carries it: the
-# template's due and mask, the task's own index, and the later pending
-# instances not imported, as Taskwarrior wrote them. Written back while the
-# recurrence is unchanged, so that `task import` of our export into the data it
-# came from finds its series as it was and makes no instance twice. It goes on
-# with the next task when the open one is done (series_after).
-SERIES_HINT: Final = _SERIES_HINT
+# SERIES_HINT (domain.fields) is the series as Taskwarrior keeps it, on the open
+# task that carries it: the template's due and mask, the task's own index, and
+# the later pending instances not imported, as Taskwarrior wrote them. Written
+# back while the recurrence is unchanged, so that `task import` of our export
+# into the data it came from finds its series as it was and makes no instance
+# twice. It goes on with the next task when the open one is done (series_after).
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 SKIP_DELETED: Final = "deleted"
 SKIP_TEMPLATE: Final = "recurring template"

@@ -247,12 +247,7 @@ def set_completed(
             if completed and did and task.recur is not None:
                 assert tz is not None
                 values = successor_values(task, now=repository.now, tz=tz)
-                taking = values.pop("id", None)
-                nxt = (
-                    repository.add(values)
-                    if taking is None
-                    else repository.add_taking(values, taking)
-                )
+                nxt = repository.add_taking(values, values.pop("id", None))
                 change = Changed(task, did, created=nxt)
             results.append(change)
         return deliver(report, Completion(results))
