@@ -29,6 +29,7 @@ REVISIONS: Final = (
     "0010",
     "0011",
     "0012",
+    "0013",
 )
 HEAD: Final = REVISIONS[-1]
 

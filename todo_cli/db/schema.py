@@ -420,7 +420,9 @@ journal = Table(
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("operation_id", Uuid, ForeignKey("operations.id", ondelete="CASCADE"), nullable=False),
+    # Of an operation, but no foreign key: a trigger on operations deletes an
+    # operation's rows with it (journal_ddl.JOURNAL_CASCADE says why).
+    Column("operation_id", Uuid, nullable=False),
     Column("table_name", String(40), nullable=False),
     Column("action", String(6), nullable=False),
     # The row's key as a JSON array (["<uuid>"], or ["<task>", "<tag>"]).
@@ -447,6 +449,7 @@ def _create_triggers(target: MetaData, connection: Connection, **_: Any) -> None
             statements += journal_ddl.pg_triggers(name, key)
         statements.append(MESSAGES_IMMUTABLE_PG_TRIGGER)
         statements += journal_ddl.PG_USERS_TRIGGERS
+        statements += journal_ddl.PG_OPERATIONS_TRIGGERS
         statements += pg_search_ddl()
     else:
         for name, key in journal_ddl.JOURNALED.items():
@@ -455,6 +458,7 @@ def _create_triggers(target: MetaData, connection: Connection, **_: Any) -> None
                 name, columns, key, update_of=name in SQLITE_DERIVED
             )
         statements.append(MESSAGES_IMMUTABLE_SQLITE_TRIGGER)
+        statements += journal_ddl.SQLITE_OPERATIONS_TRIGGERS
         statements += sqlite_search_ddl()
         statements += sqlite_tag_count_ddl()
         statements += sqlite_dependency_links_ddl()
