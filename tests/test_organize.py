@@ -367,6 +367,19 @@ def test_add_from_stdin_is_all_or_nothing_and_names_the_line(todo: Todo) -> None
     assert count(todo, "task_tags") == 0
 
 
+def test_a_bad_line_after_thousands_sent_to_the_database_adds_nothing(todo: Todo) -> None:
+    """Lines are checked as the tasks are written (PostgreSQL streams them to the server):
+    an error at line 20,001, long after the first rows went, still adds nothing."""
+    good = "".join(f"task {n} +bulk\n" for n in range(1, 20001))
+    result = todo("add", input=good + "bad pri:X\nlast\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: stdin line 20001: 'pri:X': priority 'X' is not one of")
+    assert "nothing was added" not in result.stdout
+    assert (count(todo, "tasks"), count(todo, "task_tags"), count(todo, "operations")) == (0, 0, 0)
+    # No number was used up either: the next task is #1.
+    assert todo("add", "first").stderr == "added #1: first\n"
+
+
 def test_add_from_stdin_a_line_of_only_modifiers_is_refused(todo: Todo) -> None:
     result = todo("add", input="a\n+x pri:H\n")
     assert result.exit_code == 2

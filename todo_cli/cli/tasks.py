@@ -17,6 +17,8 @@ from todo_cli.cli.options import Json, Limit, Without, WordsCommand, Yes, ask, u
 from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from todo_cli.domain.fields import Task
     from todo_cli.domain.filters import Filter
     from todo_cli.domain.modifiers import Words
@@ -271,12 +273,16 @@ def _stdin_tasks(
     flags: dict[str, str | None] | None = None,
     tag_flags: list[str] | None = None,
     flag_words: dict[str, str] | None = None,
-) -> list[dict[str, Any]]:
-    """One task per non-empty stdin line, modifiers parsed; every line checked first.
+) -> tuple[int, Iterator[dict[str, Any]]]:
+    """How many tasks stdin holds (one per non-empty line), and each, modifiers parsed.
 
-    The flags (--tag, --due, ...) apply to every line, as -d does.
+    Stdin is read and the flags (--tag, --due, ...; they apply to every line,
+    as -d does) are checked at once; each line is checked as the tasks are
+    taken, so that on PostgreSQL the server stores the first ones while the
+    last are checked. A line that is wrong raises as it is reached, and the
+    bulk add, all or nothing, adds nothing.
     """
-    from todo_cli.domain.modifiers import Words, parse_words
+    from todo_cli.domain.modifiers import Words
     from todo_cli.formats.input import numbered_lines, read_text
 
     flags = flags or {}
@@ -292,7 +298,24 @@ def _stdin_tasks(
     # A line of plain words with no flags sets nothing but its title: no
     # values to work out (a third of the time a line takes, at 100,000).
     flagless = not tag_flags and all(value is None for value in flags.values())
-    tasks = []
+    return len(lines), _checked_lines(
+        lines, description, flags, tag_flags, flag_words, flagless=flagless, clock=clock
+    )
+
+
+def _checked_lines(
+    lines: list[tuple[int, str]],
+    description: str | None,
+    flags: dict[str, str | None],
+    tag_flags: list[str] | None,
+    flag_words: dict[str, str] | None,
+    *,
+    flagless: bool,
+    clock: tuple[datetime, tzinfo],
+) -> Iterator[dict[str, Any]]:
+    """The task of each stdin line, checked (see _stdin_tasks)."""
+    from todo_cli.domain.modifiers import Words, parse_words
+
     for n, line in lines:
         context = f"stdin line {n}: "
         if "+" not in line and ":" not in line and "--" not in line:
@@ -319,8 +342,7 @@ def _stdin_tasks(
                 f"{context}recur:{values['recur']} needs a due date",
                 hint="add one, e.g. due:mon; nothing was added",
             )
-        tasks.append(_new_task(words, values, tag_flags, description, context=context))
-    return tasks
+        yield _new_task(words, values, tag_flags, description, context=context)
 
 
 @app.command(cls=WordsCommand)
@@ -395,7 +417,7 @@ def add(
             raise InvalidInput(
                 "--depends is not taken in a bulk add", hint="add dependencies with todo edit"
             )
-        items = _stdin_tasks(description, flags, tags, typed_as_words)
+        count, items = _stdin_tasks(description, flags, tags, typed_as_words)
 
         def added_many(added: AddedTasks) -> None:
             if json:
@@ -406,7 +428,7 @@ def add(
                 span = f"#{added.first}" + ("" if added.first == added.last else f"..#{added.last}")
                 render.tell(f"added {count}: {span}")
 
-        tasks.add_many(settings(ctx), items, report=added_many)
+        tasks.add_many(settings(ctx), items, count=count, report=added_many)
         return
 
     parsed = parse_words(typed, editing=False)

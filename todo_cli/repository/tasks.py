@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -679,27 +680,41 @@ class TaskRepository:
         row["user_id"], row["number"] = self.conn.execute(stmt).one()
         return row
 
-    def add_many(self, items: Sequence[Mapping[str, Any]]) -> AddedTasks:
+    def add_many(self, items: Iterable[Mapping[str, Any]], count: int | None = None) -> AddedTasks:
         """Add tasks in bulk: one counter update, then COPY (PostgreSQL) or executemany.
+
+        With ``count`` (exactly how many ``items`` yields), the items may be
+        made as they are written: on PostgreSQL, the server stores the first
+        rows while the caller is still checking the last (an error the caller
+        raises then ends the command before it commits: nothing is added).
 
         The models of what was added are built only if the caller iterates
         the result (``--json``): for 100,000 tasks that is most of the cost.
         """
-        if not items:
+        if count is None:
+            items = list(items)
+            count = len(items)
+        if not count:
             return AddedTasks([], [], self.now)
-        user_id, first = take_numbers(self.conn, self.user, "task_counter", len(items), self.now)
-        ids = reference_ids(len(items))
-        rows = [
-            new_row(item, task_id=ids[offset], user_id=user_id, number=first + offset, now=self.now)
-            for offset, item in enumerate(items)
-        ]
-        tags = [tuple(item.get("tags") or ()) for item in items]
+        user_id, first = take_numbers(self.conn, self.user, "task_counter", count, self.now)
+        rows: list[dict[str, Any]] = []
+        tags: list[tuple[str, ...]] = []
+
+        def made() -> Iterator[dict[str, Any]]:
+            for number, task_id, item in zip(
+                range(first, first + count), reference_ids(count), items, strict=True
+            ):
+                row = new_row(item, task_id=task_id, user_id=user_id, number=number, now=self.now)
+                rows.append(row)
+                tags.append(tuple(item.get("tags") or ()))
+                yield row
+
+        bulk_insert(self.conn, "tasks", made())
         tag_rows = [
             {"task_id": row["id"], "tag": tag}
             for row, names in zip(rows, tags, strict=True)
             for tag in names
         ]
-        bulk_insert(self.conn, "tasks", rows)
         bulk_insert(self.conn, "task_tags", tag_rows)
         return AddedTasks(rows, tags, self.now)
 
@@ -1478,49 +1493,72 @@ class ImportWriter:
             )
 
 
-def bulk_insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(conn: Connection, table: str, rows: Iterable[dict[str, Any]]) -> None:
     """Rows into `table` in one pass, on the command's connection and transaction.
 
     Every row has the same keys (whole rows: no column defaults are filled
-    in). PostgreSQL: COPY, or one INSERT ... SELECT FROM unnest() where row
-    security refuses COPY. SQLite: see _insert_sqlite.
+    in). PostgreSQL: COPY, the rows taken one by one as they come, or one
+    INSERT ... SELECT FROM unnest() where row security refuses COPY. SQLite:
+    see _insert_sqlite.
     """
+    from todo_cli.db.transaction import isolated
+
+    if conn.dialect.name == "postgresql" and not isolated(conn):
+        _copy_stream(conn, table, iter(rows))
+        return
+    rows = list(rows)
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        _copy_in(conn, table, _copyable(rows))
+        _insert_unnest(conn, table, _copyable(rows))
     else:
         _insert_sqlite(conn, table, rows)
 
 
-def _copy_in(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    """COPY rows in (multi-row INSERTs spend most of their time in the driver
-    splitting and binding 9,000-parameter statements; COPY streams rows in
-    psycopg's C code, several times faster for 100,000 tasks)."""
-    from todo_cli.db.transaction import isolated
+def _copy_stream(conn: Connection, table: str, rows: Iterator[dict[str, Any]]) -> None:
+    """COPY rows in as they come (none: no statement). The server stores each
+    batch psycopg sends while the next rows are being made.
 
-    columns = list(rows[0])
-    raw: Any = conn.connection.driver_connection
-    if isolated(conn):
-        # Row-level security refuses COPY FROM. One INSERT of one array per
-        # column, unnested by the server, is still one statement.
-        table_columns = tasks.metadata.tables[table].c
-        arrays = ", ".join(
-            f"%s::{table_columns[column].type.compile(dialect=conn.dialect)}[]"
-            for column in columns
-        )
-        with raw.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
-                [[row[column] for row in rows] for column in columns],
-            )
+    Multi-row INSERTs spend most of their time in the driver splitting and
+    binding 9,000-parameter statements; COPY streams rows in psycopg's C code,
+    several times faster for 100,000 tasks.
+    """
+    first = next(rows, None)
+    if first is None:
         return
+    columns = list(first)
+    raw: Any = conn.connection.driver_connection
     with (
         raw.cursor() as cursor,
         cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
-        for row in rows:
+        for row in itertools.chain((first,), rows):
+            attributes = row.get("attributes")
+            if attributes is not None:
+                # COPY takes text for a JSON column (no type processing runs).
+                text = _attributes_text(attributes) if attributes else None
+                row = row | {"attributes": text}
             copy.write_row([row[column] for column in columns])
+
+
+def _attributes_text(attributes: Any) -> str:
+    return json.dumps(attributes, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _insert_unnest(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Rows in as one INSERT of one array per column, unnested by the server: still
+    one statement, where row-level security refuses COPY FROM."""
+    columns = list(rows[0])
+    raw: Any = conn.connection.driver_connection
+    table_columns = tasks.metadata.tables[table].c
+    arrays = ", ".join(
+        f"%s::{table_columns[column].type.compile(dialect=conn.dialect)}[]" for column in columns
+    )
+    with raw.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
+            [[row[column] for row in rows] for column in columns],
+        )
 
 
 def _insert_sqlite(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
@@ -1766,18 +1804,9 @@ def _row_converter(
 
 def _copyable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows for COPY, which takes text for a JSON column (no type processing runs)."""
-    import json as json_module
-
     if not any(row.get("attributes") for row in rows):
         return rows
     return [
-        row
-        | {
-            "attributes": json_module.dumps(
-                row["attributes"], ensure_ascii=False, sort_keys=True, separators=(",", ":")
-            )
-            if row.get("attributes")
-            else None
-        }
+        row | {"attributes": _attributes_text(row["attributes"]) if row.get("attributes") else None}
         for row in rows
     ]

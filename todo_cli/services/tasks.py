@@ -8,7 +8,7 @@ successor; a dependency that would close a cycle is refused, naming it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -74,18 +74,25 @@ def add(
 
 def add_many(
     settings: Settings,
-    items: Sequence[Mapping[str, Any]],
+    items: Iterable[Mapping[str, Any]],
     *,
+    count: int | None = None,
     report: Report[AddedTasks] | None = None,
 ) -> AddedTasks:
-    """Add many tasks, all or nothing, in one transaction."""
-    wanted = []
-    for item in items:
-        values = dict(item)
-        _start_series(values, values.get("due"), series=None)
-        wanted.append(values)
+    """Add many tasks, all or nothing, in one transaction.
+
+    ``count``: how many ``items`` yields, when it makes them as it goes (see
+    TaskRepository.add_many); whatever it raises adds nothing.
+    """
+
+    def wanted() -> Iterator[dict[str, Any]]:
+        for item in items:
+            values = dict(item)
+            _start_series(values, values.get("due"), series=None)
+            yield values
+
     with transaction(settings) as conn:
-        return deliver(report, TaskRepository(conn, acting_user(conn)).add_many(wanted))
+        return deliver(report, TaskRepository(conn, acting_user(conn)).add_many(wanted(), count))
 
 
 @contextmanager
