@@ -700,6 +700,36 @@ def test_the_journal_keeps_its_operation_by_trigger_not_by_foreign_key(db_url: s
     assert _journal_keys(db_url) == []
 
 
+def test_journal_keys_compare_bytewise_and_a_prefix_search_uses_their_index(
+    todo: Todo, backend: str
+) -> None:
+    if backend == "sqlite":
+        not_applicable("SQLite compares text byte by byte (BINARY) already")
+    from sqlalchemy import text
+
+    ok(todo, "add", "Buy milk", "+home")
+    collations = sql_rows(
+        todo.url,
+        "SELECT column_name, collation_name FROM information_schema.columns "
+        "WHERE table_name = 'journal' AND column_name IN ('table_name', 'row_key') "
+        "ORDER BY column_name",
+    )
+    assert collations == [("row_key", "C"), ("table_name", "C")]
+    with engine_for(todo.url) as engine, engine.connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))  # a table this small is read whole
+        plan = "\n".join(
+            str(row[0])
+            for row in conn.execute(
+                text(
+                    "EXPLAIN SELECT id FROM journal WHERE table_name = 'task_tags' "
+                    "AND row_key LIKE '[\"0123%' ESCAPE '/'"
+                )
+            )
+        )
+    assert "ix_journal_table_name_row_key" in plan
+    assert "row_key >= '[\"0123'::text" in plan, plan
+
+
 def test_the_cascade_migration_round_trips_with_the_journal_kept(db_url: str) -> None:
     todo = Todo(db_url)
     _filled(todo)

@@ -423,10 +423,18 @@ journal = Table(
     # Of an operation, but no foreign key: a trigger on operations deletes an
     # operation's rows with it (journal_ddl.JOURNAL_CASCADE says why).
     Column("operation_id", Uuid, nullable=False),
-    Column("table_name", String(40), nullable=False),
+    # Machine text, compared byte by byte on PostgreSQL too (collation "C"):
+    # the index on (table_name, row_key) takes every journal row, and under a
+    # language's collation each comparison of the descent was a strcoll() call
+    # (migration 0013). It also lets `LIKE 'prefix%'` use that index.
+    Column(
+        "table_name",
+        String(40).with_variant(String(40, collation="C"), "postgresql"),
+        nullable=False,
+    ),
     Column("action", String(6), nullable=False),
     # The row's key as a JSON array (["<uuid>"], or ["<task>", "<tag>"]).
-    Column("row_key", Text, nullable=False),
+    Column("row_key", Text().with_variant(Text(collation="C"), "postgresql"), nullable=False),
     # The row before and after, as JSON objects of its columns.
     Column("before", RowImage(), nullable=True),
     Column("after", RowImage(), nullable=True),
