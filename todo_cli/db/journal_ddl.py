@@ -42,8 +42,7 @@ ACTIONS: Final = ("insert", "update", "delete")
 # schema-qualified, the search path ending in pg_temp), 0009 (row images
 # without the stored search vectors), 0010 (the transaction names its
 # operation in the setting todo.operation) and 0013 (the journal's cascade)
-# left them: a schema made from the
-# models is the one the migrations make.
+# left them: a schema made from the models is the one the migrations make.
 PG_FUNCTIONS: Final = (
     """
 CREATE OR REPLACE FUNCTION public.todo_operation_id() RETURNS uuid

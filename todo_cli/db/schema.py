@@ -423,10 +423,10 @@ journal = Table(
     # Of an operation, but no foreign key: a trigger on operations deletes an
     # operation's rows with it (journal_ddl.JOURNAL_CASCADE says why).
     Column("operation_id", Uuid, nullable=False),
-    # Machine text, compared byte by byte on PostgreSQL too (collation "C"):
-    # the index on (table_name, row_key) takes every journal row, and under a
-    # language's collation each comparison of the descent was a strcoll() call
-    # (migration 0013). It also lets `LIKE 'prefix%'` use that index.
+    # Machine text, compared byte by byte on PostgreSQL too (collation "C",
+    # migration 0013): the index on (table_name, row_key) takes every journal
+    # row, and under a language's collation each comparison of its descent is
+    # a strcoll() call. It also lets `LIKE 'prefix%'` use that index.
     Column(
         "table_name",
         String(40).with_variant(String(40, collation="C"), "postgresql"),
