@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -378,6 +379,16 @@ def test_a_bad_line_after_thousands_sent_to_the_database_adds_nothing(todo: Todo
     assert (count(todo, "tasks"), count(todo, "task_tags"), count(todo, "operations")) == (0, 0, 0)
     # No number was used up either: the next task is #1.
     assert todo("add", "first").stderr == "added #1: first\n"
+
+
+def test_on_sqlite_a_bad_stdin_line_is_named_before_the_file_is_opened(tmp_path: Path) -> None:
+    """SQLite stores a bulk add's rows once they are all made: every line is checked
+    first, before its write lock is taken (a directory is no database: exit 3)."""
+    args = ["--db", f"sqlite:///{tmp_path}", "--user", "alice", "add"]
+    assert run_cli(args, input="a\nb\n").exit_code == 3
+    result = run_cli(args, input="a\nb pri:X\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: stdin line 2: 'pri:X': priority 'X' is not one of")
 
 
 def test_add_from_stdin_a_line_of_only_modifiers_is_refused(todo: Todo) -> None:

@@ -79,6 +79,14 @@ def _encode_ats_in_userinfo(rest: str) -> str:
     return userinfo.replace("@", "%40") + at + host + rest[end:]
 
 
+def backend_of(raw: str) -> str | None:
+    """ "postgresql" or "sqlite" by the URL's scheme alone (None for neither), unchecked."""
+    scheme = raw.strip().split("://", 1)[0].lower()
+    if scheme in _POSTGRES_SCHEMES:
+        return "postgresql"
+    return "sqlite" if scheme in _SQLITE_SCHEMES else None
+
+
 def parse_url(raw: str) -> DatabaseURL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError

@@ -81,7 +81,8 @@ def add_many(
 ) -> AddedTasks:
     """Add many tasks, all or nothing, in one transaction.
 
-    ``count``: how many ``items`` yields, when it makes them as it goes (see
+    ``count``: how many ``items`` yields, when it makes them as it goes: on
+    PostgreSQL they are made while COPY sends the first (see
     TaskRepository.add_many); whatever it raises adds nothing.
     """
 
@@ -91,8 +92,15 @@ def add_many(
             _start_series(values, values.get("due"), series=None)
             yield values
 
+    from todo_cli.db.url import backend_of
+
+    made: Iterable[dict[str, Any]] = wanted()
+    if backend_of(settings.database_url) != "postgresql":
+        # SQLite stores the rows once they are all made, inside its write lock:
+        # every item is made (and checked) before the lock is taken.
+        made, count = list(made), None
     with transaction(settings) as conn:
-        return deliver(report, TaskRepository(conn, acting_user(conn)).add_many(wanted(), count))
+        return deliver(report, TaskRepository(conn, acting_user(conn)).add_many(made, count))
 
 
 @contextmanager
