@@ -95,14 +95,13 @@ def parse_url(raw: str) -> DatabaseURL:
     text = raw.strip()
     if "://" not in text:
         raise ConfigError(f"not a database URL: {mask_url(text)!r}", hint=_HINT)
-    scheme = text.split("://", 1)[0].lower()
-    if scheme in _POSTGRES_SCHEMES:
+    backend = backend_of(text)
+    if backend == "postgresql":
         normalised = "postgresql+psycopg://" + _encode_ats_in_userinfo(text.split("://", 1)[1])
-        backend = "postgresql"
-    elif scheme in _SQLITE_SCHEMES:
+    elif backend == "sqlite":
         normalised = text
-        backend = "sqlite"
     else:
+        scheme = text.split("://", 1)[0].lower()
         raise ConfigError(f"unsupported database URL scheme {scheme!r}", hint=_HINT)
     try:
         url = make_url(normalised)

@@ -22,6 +22,7 @@ from uuid import UUID
 from todo_cli.db.schema import (
     DEPENDENCY_LINKS,
     TAG_COUNT,
+    JSONText,
     task_dependencies,
     task_notes,
     task_tags,
@@ -35,7 +36,7 @@ from todo_cli.repository.refs import Ref, resolve
 from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Row, Table
+    from sqlalchemy import Connection, Dialect, Row, Table
     from sqlalchemy.sql.elements import ColumnElement
 
 Status = Literal["open", "done", "all"]
@@ -1510,7 +1511,7 @@ def bulk_insert(conn: Connection, table: str, rows: Iterable[dict[str, Any]]) ->
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        _insert_unnest(conn, table, _copyable(rows))
+        _insert_unnest(conn, table, [_json_as_text(row, conn.dialect) for row in rows])
     else:
         _insert_sqlite(conn, table, rows)
 
@@ -1533,16 +1534,17 @@ def _copy_stream(conn: Connection, table: str, rows: Iterator[dict[str, Any]]) -
         cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
         for row in itertools.chain((first,), rows):
-            attributes = row.get("attributes")
-            if attributes is not None:
-                # COPY takes text for a JSON column (no type processing runs).
-                text = _attributes_text(attributes) if attributes else None
-                row = row | {"attributes": text}
-            copy.write_row([row[column] for column in columns])
+            stored = _json_as_text(row, conn.dialect)
+            copy.write_row([stored[column] for column in columns])
 
 
-def _attributes_text(attributes: Any) -> str:
-    return json.dumps(attributes, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def _json_as_text(row: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """A row as COPY and unnest take it: no type processing runs there, so the JSON
+    column (a task's attributes) is given as the text its own type would store."""
+    attributes = row.get("attributes")
+    if attributes is None:
+        return row
+    return row | {"attributes": JSONText().process_bind_param(attributes, dialect)}
 
 
 def _insert_unnest(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
@@ -1800,13 +1802,3 @@ def _row_converter(
         exec("\n".join(source) + "\n", namespace)
     converter: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["make"]()
     return converter
-
-
-def _copyable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows for COPY, which takes text for a JSON column (no type processing runs)."""
-    if not any(row.get("attributes") for row in rows):
-        return rows
-    return [
-        row | {"attributes": _attributes_text(row["attributes"]) if row.get("attributes") else None}
-        for row in rows
-    ]

@@ -85,14 +85,13 @@ def add_many(
     PostgreSQL they are made while COPY sends the first (see
     TaskRepository.add_many); whatever it raises adds nothing.
     """
+    from todo_cli.db.url import backend_of
 
     def wanted() -> Iterator[dict[str, Any]]:
         for item in items:
             values = dict(item)
             _start_series(values, values.get("due"), series=None)
             yield values
-
-    from todo_cli.db.url import backend_of
 
     made: Iterable[dict[str, Any]] = wanted()
     if backend_of(settings.database_url) != "postgresql":
