@@ -1104,3 +1104,23 @@ def test_done_and_reopen_work_when_this_clock_is_behind_the_one_that_wrote_the_t
     assert done.json()[0]["updated_at"].startswith("2099-01-01T00:00:00")
     reopened = todo("reopen", "1", "--json")
     assert reopened.exit_code == 0, reopened.stderr
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param(b"Buy milk\nCall mom\n", id="good lines"),
+        # PostgreSQL checks a bulk add's lines while COPY sends the first: the
+        # database is reached first, and a down one is what is reported.
+        pytest.param(b"Buy milk\nbad pri:X\n", id="a bad line"),
+    ],
+)
+def test_a_bulk_add_to_a_down_postgresql_is_exit_3_with_the_url_masked(lines: bytes) -> None:
+    url = f"postgresql://u:secret@127.0.0.1:{closed_port()}/x"
+    env = {"TODO_USER": "alice", "TODO_DATABASE_URL": url, "TODO_CONNECT_RETRIES": "0"}
+    proc = run_process(["add"], input=lines, env=env)
+    assert proc.returncode == 3
+    stderr = proc.stderr.decode()
+    assert error_lines(stderr)[-1].startswith("error: cannot reach postgresql://u:***@127.0.0.1:")
+    assert "secret" not in stderr
+    assert "Traceback" not in stderr
