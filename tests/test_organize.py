@@ -10,6 +10,7 @@ Every test runs in Europe/Berlin (TZ), so that local days and UTC days differ.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -389,6 +390,31 @@ def test_on_sqlite_a_bad_stdin_line_is_named_before_the_file_is_opened(tmp_path:
     result = run_cli(args, input="a\nb pri:X\n")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: stdin line 2: 'pri:X': priority 'X' is not one of")
+
+
+def test_add_from_stdin_plain_lines_are_checked_and_flags_apply_to_them(todo: Todo) -> None:
+    """A line of plain words is all title: its spaces are squeezed, it is checked as
+    any title (too long, only invisible characters: refused, naming the line), and
+    the flags given (--tag, --priority) apply to it as to any line."""
+    too_long = "x" * 201
+    result = todo("add", input=f"a\n{too_long}\nc\n")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: stdin line 2: title is 201 characters, the limit is 200 (nothing was added)\n"
+    )
+    invisible = todo("add", input="a\n\u200b \u200b\n")
+    assert invisible.exit_code == 2
+    assert invisible.stderr == "error: stdin line 2: title is empty (nothing was added)\n"
+    assert count(todo, "tasks") == 0
+    added = todo("add", "--tag", "bulk", "--priority", "H", input="  Buy   milk \nCall mom\n")
+    assert added.exit_code == 0, added.stderr
+    assert todo("add", input="  Pay\t  rent \n").exit_code == 0
+    shown = json.loads(todo("list", "--json").stdout)
+    assert [(t["title"], t["tags"], t["priority"]) for t in shown] == [
+        ("Buy milk", ["bulk"], "H"),
+        ("Call mom", ["bulk"], "H"),
+        ("Pay rent", [], None),
+    ]
 
 
 def test_add_from_stdin_a_line_of_only_modifiers_is_refused(todo: Todo) -> None:

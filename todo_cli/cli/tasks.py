@@ -17,7 +17,7 @@ from todo_cli.cli.options import Json, Limit, Without, WordsCommand, Yes, ask, u
 from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from todo_cli.domain.fields import Task
     from todo_cli.domain.filters import Filter
@@ -246,16 +246,18 @@ def _warn_wait_after_due(found: dict[str, Any], context: str) -> None:
 
 
 def _new_task(
-    words: Words,
+    title: str | None,
+    tags: Sequence[str],
     values: dict[str, Any],
     tag_flags: list[str] | None,
     description: str | None,
     *,
     context: str = "",
 ) -> dict[str, Any]:
+    """A new task's values, checked: the title and tags its words gave, ``values``
+    from their modifiers and the flags (``tag_flags`` add tags to every task)."""
     from todo_cli.domain.models import validate_task
 
-    title = words.title
     if title is None:
         raise InvalidInput(
             f"{context}a task needs a title besides its modifiers",
@@ -264,7 +266,7 @@ def _new_task(
     data = dict(values)
     data["title"] = title
     data["description"] = description
-    data["tags"] = [*words.add_tags, *(tag_flags or [])]
+    data["tags"] = [*tags, *(tag_flags or [])]
     return validate_task(data, context=context)
 
 
@@ -321,6 +323,11 @@ def _checked_lines(
         if "+" not in line and ":" not in line and "--" not in line:
             # No word of it can be a modifier (a tag starts with +, a key ends in :,
             # and -- ends them): all text, as parse_words would find, sooner.
+            if flagless:
+                # Nor is any flag given: the words are the title, and all the task has.
+                title = " ".join(line.split())
+                yield _line_task(title, (), {}, None, description, context)
+                continue
             words = Words(text=tuple(line.split()))
         else:
             try:
@@ -342,7 +349,24 @@ def _checked_lines(
                 f"{context}recur:{values['recur']} needs a due date",
                 hint="add one, e.g. due:mon; nothing was added",
             )
-        yield _new_task(words, values, tag_flags, description, context=context)
+        yield _line_task(words.title, words.add_tags, values, tag_flags, description, context)
+
+
+def _line_task(
+    title: str | None,
+    tags: Sequence[str],
+    values: dict[str, Any],
+    tag_flags: list[str] | None,
+    description: str | None,
+    context: str,
+) -> dict[str, Any]:
+    """_new_task for a stdin line: what it refuses also says that nothing was added,
+    as every other refusal of a line does."""
+    try:
+        return _new_task(title, tags, values, tag_flags, description, context=context)
+    except InvalidInput as exc:
+        exc.hint = exc.hint or "nothing was added"
+        raise
 
 
 @app.command(cls=WordsCommand)
@@ -433,7 +457,7 @@ def add(
 
     parsed = parse_words(typed, editing=False)
     values = _values(parsed, flags, tag)
-    new = _new_task(parsed, values, tag, description)
+    new = _new_task(parsed.title, parsed.add_tags, values, tag, description)
     waits_on, _ = _dependency_refs(parsed, depends)
 
     def added(task: Task) -> None:
