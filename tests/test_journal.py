@@ -940,3 +940,46 @@ def test_undo_sends_as_many_statements_for_a_thousand_rows_as_for_one(
     thousand = sent(postgres, pg_todo, "undo")
     assert count(pg_todo.url, "tasks") == 0
     assert len(thousand) == len(one), (len(one), len(thousand))
+
+
+# What each undo sends (after _setup_for_counts): BEGIN, the connection's check,
+# the undo's operation, the latest operation, the tables and actions it took,
+# per table written a clash check and a count, its first rows (for the report),
+# a statement for each revert step a table needs, the two operations linked,
+# COMMIT. Asking every journaled table at every step was 37 for each.
+UNDO_SENDS = {
+    # a note's row added, its task's time of change moved: 4 + 1 + 2 + 2 + 1 +
+    # (the note removed, the task set back) 2 + 1 + 1
+    "note": (["note", "1", "Semi-skimmed"], 14),
+    # a task with a tag and a note deleted, from three tables: 4 + 1 + 3 + 3 + 1 +
+    # (each restored) 3 + 1 + 1
+    "delete": (["delete", "2", "--yes"], 17),
+    # a task added: 4 + 1 + 1 + 1 + 1 + (removed) 1 + 1 + 1
+    "add": (["add", "Pay rent", "+home"], 14),
+}
+
+
+def _held(todo: Todo) -> list[tuple[Any, ...]]:
+    """What the user's tasks hold, times of change left out (an undo moves them)."""
+    listed = json.loads(ok(todo, "list", "--all", "--json").stdout)
+    return sorted(
+        (t["number"], t["title"], t["completed"], t["tags"], [n["text"] for n in t["notes"]])
+        for t in listed
+    )
+
+
+@pytest.mark.parametrize("name", list(UNDO_SENDS))
+def test_undo_asks_and_reverts_only_what_the_operation_wrote(
+    pg_todo: Todo, postgres: PostgresHandle, name: str
+) -> None:
+    """Each statement is a round trip to a remote server: an undo sends those for
+    the tables the operation wrote and the steps that revert what it did there,
+    and reverts all of it."""
+    _setup_for_counts(pg_todo)
+    args, expected = UNDO_SENDS[name]
+    before = _held(pg_todo)
+    ok(pg_todo, *args)
+    assert _held(pg_todo) != before
+    found = sent(postgres, pg_todo, "undo")
+    assert len(found) == expected, found
+    assert _held(pg_todo) == before
