@@ -337,6 +337,47 @@ def test_ambiguous_prefix_lists_the_candidates(todo: Todo) -> None:
     assert todo("show", "abcd2", "--json").json()["title"] == "b"
 
 
+def test_eight_digits_are_a_number_first_then_an_id_prefix(todo: Todo) -> None:
+    """One id in forty starts with eight decimal digits: copied from `todo show`, they
+    find the task when no task has that number. A number a task has comes first; `#`
+    means a number only; fewer digits are a number only (a typo must not find an id)."""
+    for title in ("a", "b", "c"):
+        add(todo, title)
+    _set_id(todo.url, 1, "34683280-0000-4000-8000-000000000001")
+    _set_id(todo.url, 2, "1234567a-0000-4000-8000-000000000002")
+    assert todo("show", "34683280", "--json").json()["title"] == "a"
+    assert todo("show", "#34683280").exit_code == 1
+    missing = todo("show", "1234567")
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        "error: no task '1234567' (see `todo list --all`)\n",
+    )
+    assert todo("done", "34683280").exit_code == 0
+    assert [t["title"] for t in todo("list", "--done", "--json").json()] == ["a"]
+    # Deleted, the task is still found by those digits in its history.
+    assert todo("delete", "34683280", "--yes").exit_code == 0
+    history = todo("history", "34683280")
+    assert history.exit_code == 0, history.stderr
+    assert history.stdout.endswith("  todo delete 34683280 --yes\n    deleted\n"), history.stdout
+    # The task holding the number wins over the id that starts with it.
+    _set_id(todo.url, 3, "34683280-0000-4000-8000-000000000003")
+    _set_number(todo.url, 2, 34683280)
+    assert todo("show", "34683280", "--json").json()["title"] == "b"
+
+
+def _set_number(url: str, number: int, new: int) -> None:
+    from sqlalchemy import update
+
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.schema import tasks
+    from todo_cli.db.url import parse_url
+
+    engine = create_engine(parse_url(url))
+    with engine.begin() as conn:
+        conn.execute(update(tasks).where(tasks.c.number == number).values(number=new))
+    engine.dispose()
+
+
 def _set_id(url: str, number: int, task_id: str) -> None:
     from uuid import UUID
 

@@ -254,23 +254,29 @@ class JournalRepository:
         self, number: int | None, task_id: UUID | None, prefix: str | None = None
     ) -> tuple[UUID, int] | None:
         """The user's task deleted holding `number` (or with id `task_id`, or the one
-        deleted task whose id starts with the hex digits `prefix`), as the journal tells
-        it: its id and number, the latest such delete first; None when not known.
+        deleted task whose id starts with the hex digits `prefix`; digits given as both,
+        the prefix when no deleted task held the number), as the journal tells it: its
+        id and number, the latest such delete first; None when not known.
 
         Raises AmbiguousReference when deleted tasks of several ids match `prefix`.
         """
+        if task_id is not None:
+            return self._deleted(journal.c.row_key == self._key_text([task_id]), None)
+        if number is not None:
+            held = self._deleted(self._held_number() == number, None)
+            if held is not None or prefix is None:
+                return held
+            # Digits that are no number a deleted task held: an id prefix (see refs).
+        if prefix is None:
+            return None
+        # The key is JSON text of the id: hex (SQLite) or dashed (PostgreSQL).
+        typed = prefix if self._sqlite else _dashed_prefix(prefix)
+        return self._deleted(journal.c.row_key.startswith(f'["{typed}', autoescape=True), prefix)
+
+    def _deleted(self, found: ColumnElement[bool], prefix: str | None) -> tuple[UUID, int] | None:
+        """The deleted task `found` picks (see deleted_task); with `prefix`, of any number."""
         from sqlalchemy import select
 
-        if task_id is not None:
-            found = journal.c.row_key == self._key_text([task_id])
-        elif number is not None:
-            found = self._held_number() == number
-        elif prefix is not None:
-            # The key is JSON text of the id: hex (SQLite) or dashed (PostgreSQL).
-            typed = prefix if self._sqlite else _dashed_prefix(prefix)
-            found = journal.c.row_key.startswith(f'["{typed}', autoescape=True)
-        else:
-            return None
         rows = self.conn.execute(
             select(journal.c.row_key, journal.c.before)
             .join(operations, operations.c.id == journal.c.operation_id)

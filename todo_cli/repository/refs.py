@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 _NUMBER = re.compile(r"#?([0-9]+)")
 _HEX = re.compile(r"[0-9a-f]+")
 _MAX_CANDIDATES = 5
+# An id's first eight hex digits are how it is shown and copied (`todo show
+# 3f2a91c0`), and one id in forty starts with eight decimal digits. Such a
+# reference, written without `#`, is a number first and, when no row has that
+# number, that id prefix. Not shorter: a typo for a number that is not there
+# would then too often find some other task's id (and complete or delete it).
+_DIGITS_AS_PREFIX_MIN = 8
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,8 @@ class Ref:
     raw: str
     number: int | None = None
     uuid: UUID | None = None
-    prefix: str | None = None  # lowercase hex, no dashes
+    # Lowercase hex, no dashes; with a number, what it is when no row has that number.
+    prefix: str | None = None
 
     @classmethod
     def to(cls, uuid: UUID) -> Ref:
@@ -46,7 +53,8 @@ def parse_ref(raw: str, noun: str) -> Ref:
         number = int(match.group(1))
         if number < 1 or number > COUNT_MAX:
             raise InvalidInput(f"{noun} number {raw!r} is out of range")
-        return Ref(raw, number=number)
+        digits = text if _DIGITS_AS_PREFIX_MIN <= len(text) < 32 and text.isdigit() else None
+        return Ref(raw, number=number, prefix=digits)
     compact = text.lower().replace("-", "")
     if len(compact) == 32 and _HEX.fullmatch(compact):
         return Ref(raw, uuid=UUID(compact))
@@ -119,6 +127,18 @@ def resolve(
             by_number[each.number] = each
             by_uuid[each.id] = each
 
+    def by_prefix(ref: Ref, prefix: str) -> Row[Any] | None:
+        low, high = _prefix_bounds(prefix)
+        matches = conn.execute(
+            select(*columns)
+            .where(and_(user_id_clause, table.c.id.between(low, high)))
+            .order_by(table.c.number)
+            .limit(_MAX_CANDIDATES + 1)
+        ).all()
+        if len(matches) > 1:
+            raise ambiguous(ref.raw, f"{noun}s", [(m.number, m.id) for m in matches])
+        return matches[0] if matches else None
+
     found: list[Row[Any]] = []
     seen: set[UUID] = set()
     for ref in refs:
@@ -128,17 +148,9 @@ def resolve(
         elif ref.uuid is not None:
             row = by_uuid.get(ref.uuid)
         else:
-            assert ref.prefix is not None
-            low, high = _prefix_bounds(ref.prefix)
-            matches = conn.execute(
-                select(*columns)
-                .where(and_(user_id_clause, table.c.id.between(low, high)))
-                .order_by(table.c.number)
-                .limit(_MAX_CANDIDATES + 1)
-            ).all()
-            if len(matches) > 1:
-                raise ambiguous(ref.raw, f"{noun}s", [(m.number, m.id) for m in matches])
-            row = matches[0] if matches else None
+            row = None
+        if row is None and ref.uuid is None and ref.prefix is not None:
+            row = by_prefix(ref, ref.prefix)
         if row is None:
             raise NotFound(f"no {noun} {ref.raw!r}", hint=f"see `todo {_list_cmd(noun)}`")
         if row.id not in seen:
