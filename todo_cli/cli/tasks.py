@@ -320,53 +320,49 @@ def _checked_lines(
 
     for n, line in lines:
         context = f"stdin line {n}: "
-        if "+" not in line and ":" not in line and "--" not in line:
-            # No word of it can be a modifier (a tag starts with +, a key ends in :,
-            # and -- ends them): all text, as parse_words would find, sooner.
-            if flagless:
-                # Nor is any flag given: the words are the title, and all the task has.
-                title = " ".join(line.split())
-                yield _line_task(title, (), {}, None, description, context)
-                continue
-            words = Words(text=tuple(line.split()))
+        title: str | None
+        tags: Sequence[str]
+        values: dict[str, Any]
+        # No word of a line without these can be a modifier (a tag starts with +, a
+        # key ends in :, and -- ends them): all text, as parse_words would find, sooner.
+        plain = "+" not in line and ":" not in line and "--" not in line
+        if plain and flagless:
+            # Nor is any flag given: the words are the title, and all the task has.
+            title, tags, values = " ".join(line.split()), (), {}
         else:
-            try:
-                words = parse_words(line.split(), editing=False)
-            except InvalidInput as exc:
-                raise InvalidInput(f"{context}{exc.message}", hint="nothing was added") from None
-        if words.add_depends or words.remove_depends:
-            raise InvalidInput(
-                f"{context}dep: is not taken in a bulk add", hint="add dependencies with todo edit"
-            )
-        if flagless and not words.raw:
-            values: dict[str, Any] = {}
-        else:
-            values = _values(
-                words, flags, tag_flags, context=context, clock=clock, flag_words=flag_words
-            )
-        if values.get("recur") and values.get("due") is None:
-            raise InvalidInput(
-                f"{context}recur:{values['recur']} needs a due date",
-                hint="add one, e.g. due:mon; nothing was added",
-            )
-        yield _line_task(words.title, words.add_tags, values, tag_flags, description, context)
-
-
-def _line_task(
-    title: str | None,
-    tags: Sequence[str],
-    values: dict[str, Any],
-    tag_flags: list[str] | None,
-    description: str | None,
-    context: str,
-) -> dict[str, Any]:
-    """_new_task for a stdin line: what it refuses also says that nothing was added,
-    as every other refusal of a line does."""
-    try:
-        return _new_task(title, tags, values, tag_flags, description, context=context)
-    except InvalidInput as exc:
-        exc.hint = exc.hint or "nothing was added"
-        raise
+            if plain:
+                words = Words(text=tuple(line.split()))
+            else:
+                try:
+                    words = parse_words(line.split(), editing=False)
+                except InvalidInput as exc:
+                    raise InvalidInput(
+                        f"{context}{exc.message}", hint="nothing was added"
+                    ) from None
+            if words.add_depends or words.remove_depends:
+                raise InvalidInput(
+                    f"{context}dep: is not taken in a bulk add",
+                    hint="add dependencies with todo edit",
+                )
+            if flagless and not words.raw:
+                values = {}
+            else:
+                values = _values(
+                    words, flags, tag_flags, context=context, clock=clock, flag_words=flag_words
+                )
+            if values.get("recur") and values.get("due") is None:
+                raise InvalidInput(
+                    f"{context}recur:{values['recur']} needs a due date",
+                    hint="add one, e.g. due:mon; nothing was added",
+                )
+            title, tags = words.title, words.add_tags
+        try:
+            task = _new_task(title, tags, values, tag_flags, description, context=context)
+        except InvalidInput as exc:
+            # What the task's own checks refuse says so too, as every refusal of a line does.
+            exc.hint = exc.hint or "nothing was added"
+            raise
+        yield task
 
 
 @app.command(cls=WordsCommand)
