@@ -276,6 +276,124 @@ def test_many_elements_across_many_chunks_all_arrive_in_order() -> None:
     assert [value["n"] for _, value in items(data)] == list(range(5000))  # type: ignore[index]
 
 
+def mixed_array(count: int, seed: int) -> tuple[bytes, list[object]]:
+    """An array of mostly objects (some with text that looks like JSON's own
+    punctuation, some not ASCII), with other kinds of element here and there,
+    written with varied white space: what reading in runs must give back whole."""
+    import random
+
+    rng = random.Random(seed)
+    texts = ["plain", "}, {", '"},{"', "[[{", "ü 🐢 東京", "a\\b", "x" * 3000, "\u2028"]
+    values: list[object] = []
+    for n in range(count):
+        kind = rng.random()
+        if kind < 0.9:
+            value: object = {"n": n, "t": rng.choice(texts), "l": [{"e": n}] * rng.randint(0, 2)}
+        elif kind < 0.95:
+            value = [n, {"n": n}]
+        else:
+            value = rng.choice([n, "s", None, 1.5])
+        values.append(value)
+    spaces = [",", ", ", ",\n", "\n,\n  ", "\r\n,\t"]
+    parts = [json.dumps(value, ensure_ascii=rng.random() < 0.5) for value in values]
+    text = "[\n" + "".join(part + rng.choice(spaces) for part in parts[:-1]) + parts[-1] + "\n]"
+    return text.encode(), values
+
+
+@pytest.mark.parametrize(("step", "count"), [(None, 8000), (65_537, 8000), (7, 300)])
+def test_objects_read_in_runs_are_every_element_in_order_across_reads(
+    step: int | None, count: int
+) -> None:
+    # Whole reads (runs end at several reads' ends), then reads that cut
+    # elements and characters anywhere, as a pipe may.
+    data, values = mixed_array(count, seed=step or 1)
+    assert step is not None or len(data) > 2 * jsonstream.CHUNK_BYTES
+    stream = io.BytesIO(data) if step is None else Trickle(data, step)
+    read = list(jsonstream.iter_array(stream, "export.json"))
+    assert read == list(enumerate(values))
+
+
+def test_an_array_of_objects_is_parsed_a_read_at_a_time_not_scanned_element_by_element(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The fast path is what makes reading 100,000 tasks cheap: if it stopped
+    # being taken, every result above would still hold.
+    scanned: list[int] = []
+    read_element = jsonstream._Source.read_element
+
+    def counted(self: jsonstream._Source, index: int, **limits: int) -> object:
+        scanned.append(index)
+        return read_element(self, index, **limits)
+
+    monkeypatch.setattr(jsonstream._Source, "read_element", counted)
+    data = b"".join(generate(5000))  # about 5 MB
+    assert [value["n"] for _, value in items(data)] == list(range(5000))  # type: ignore[index]
+    # At most the element cut by the end of each read goes element by element.
+    assert 0 < len(scanned) <= len(data) // jsonstream.CHUNK_BYTES + 1
+
+
+def test_a_run_is_tried_once_a_read_however_often_it_stops_early(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Objects and numbers by turns: every run stops at its first number. Tried
+    # again after each, the buffer's text would be decoded once per element.
+    tried: list[int] = []
+    read_run = jsonstream._Source.read_run
+
+    def counted(self: jsonstream._Source, **limits: int) -> list[object]:
+        tried.append(self.pos)
+        return read_run(self, **limits)
+
+    monkeypatch.setattr(jsonstream._Source, "read_run", counted)
+    values = [{"n": n} if n % 2 else n for n in range(200_000)]
+    data = json.dumps(values).encode()  # about 2 MB
+    assert [value for _, value in items(data)] == values
+    assert 0 < len(tried) <= len(data) // jsonstream.CHUNK_BYTES + 2
+
+
+def test_an_error_after_a_run_names_its_element_line_and_column() -> None:
+    # Read in one run up to the mistake: line and column still count from the
+    # file's start, the column in characters (the ü and the turtle are one each).
+    good = [{"ü": "🐢"}, {"a": 1}, {"b": [1, {"c": 2}]}]
+    data = "[\n" + ",\n".join(json.dumps(v, ensure_ascii=False) for v in good)
+    data += ',\n{"ü🐢": tru}\n]'
+    message = refusal(data.encode())
+    assert message == (
+        "export.json: element 4 (.[3]) is not valid JSON: Expecting value at line 5 column 8"
+    )
+
+
+def test_objects_in_a_run_keep_the_depth_and_size_limits() -> None:
+    deep = b'{"a": ' * 101 + b"1" + b"}" * 101
+    data = b'[{"ok": 1}, ' + deep + b"]"
+    assert "element 2 (.[1]), starting on line 1, is nested more than 100 levels" in (refusal(data))
+    # Past what the json module itself recurses to: still the same sentence.
+    bomb = b'{"a": ' * 5000 + b"1" + b"}" * 5000
+    assert "element 3 (.[2]), starting on line 1, is nested more than 100 levels" in (
+        refusal(b'[{"ok": 1}, {"ok": 2}, ' + bomb + b"]")
+    )
+    # Brackets in strings are text: many of them do not make an object deep.
+    brackets = {"s": "{[" * 200}
+    assert items(json.dumps([{"ok": 1}, brackets]).encode()) == [(0, {"ok": 1}), (1, brackets)]
+    # Every element whole in the buffer, one over the cap: refused by its size.
+    small = json.dumps([{"n": 1}, {"n": "x" * 80}, {"n": 3}]).encode()
+    assert "element 2 (.[1]), starting on line 1, is larger than 64 bytes" in (
+        refusal(small, max_item_bytes=64)
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (b'{"n": NaN}', "element 3 (.[2]) is not valid JSON: NaN is not a JSON value"),
+        (b'{"n": "caf\xe9"}', "export.json is not valid UTF-8 (line 4)"),
+        (b'{"n": 1} {"m": 2}', "expected ',' or ']' after element 3 (.[2]), found '{'"),
+    ],
+)
+def test_a_mistake_after_a_run_is_refused_as_element_by_element(bad: bytes, message: str) -> None:
+    assert message in refusal(b'[\n{"n": 1},\n{"n": 2},\n' + bad + b"\n]")
+
+
 # --- objects written over many lines ---------------------------------------------
 
 
