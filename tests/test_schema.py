@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Connection, delete, func, insert, inspect, select, text, update
@@ -329,6 +330,33 @@ def test_timestamps_come_back_timezone_aware_utc(conn: Connection) -> None:
     assert created == NOW
     assert created.utcoffset() is not None
     assert created.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2026, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1))),
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=ZoneInfo("UTC")),
+        datetime(2026, 1, 1, 22, 4, 5, tzinfo=ZoneInfo("America/New_York")),
+    ],
+)
+def test_sqlite_stores_every_instant_as_the_same_fixed_width_utc_text(moment: datetime) -> None:
+    # Text sorts as time only while every value is written alike: one UTC
+    # form, microseconds always there, whatever zone the value came in.
+    from sqlalchemy.dialects import sqlite
+
+    from todo_cli.db.schema import UTCDateTime
+
+    bind = UTCDateTime().process_bind_param
+    assert bind(moment, sqlite.dialect()) == "2026-01-02T03:04:05.000000"
+    for early in (
+        datetime(999, 1, 2, 3, 4, 5, 7, tzinfo=UTC),
+        datetime(999, 1, 2, 4, 4, 5, 7, tzinfo=timezone(timedelta(hours=1))),
+    ):
+        assert bind(early, sqlite.dialect()) == "0999-01-02T03:04:05.000007"
+    with pytest.raises(ValueError, match="naive datetime"):
+        bind(moment.replace(tzinfo=None), sqlite.dialect())
 
 
 EXPECTED_CHECKS = {
