@@ -489,12 +489,15 @@ def test_a_series_past_year_9999_is_refused() -> None:
         ("+2d", "9999-12-28", ZoneInfo("Asia/Tokyo")),
         ("weekdays", "9999-12-29", ZoneInfo("UTC")),
         ("monthly", "9999-11-30", ZoneInfo("Pacific/Kiritimati")),
+        # Whole days: the next one, 9999-12-31, ends when a day Python has no date for begins.
+        ("yearly", "9998-12-31", ZoneInfo("America/New_York")),
+        ("1y", "9998-12-31", ZoneInfo("UTC")),
     ],
 )
 def test_a_successor_no_zone_could_show_is_refused(text: str, day: str, zone: ZoneInfo) -> None:
     """Days and weekdays step within the year, but past the day `due:` still takes."""
     due = instant(day, zone)
-    with pytest.raises(InvalidInput, match="runs past the year 9999"):
+    with pytest.raises(InvalidInput, match="runs past 9999-12-29, the last day a task can be due"):
         next_due(
             parse_recur(text), due=due, anchor=due, index=0, completed_at=due, now=due, tz=zone
         )

@@ -318,6 +318,21 @@ def test_completing_a_task_that_does_not_repeat_creates_nothing(todo: Todo) -> N
     assert len(every_task(todo)) == 1
 
 
+def test_completing_the_last_yearly_task_the_calendar_holds_is_refused_and_changes_nothing(
+    todo: Todo,
+) -> None:
+    # Its successor would be due 9999-12-31, a day whose end no date follows.
+    add(todo, "Renew", "due:9998-12-31", "recur:yearly")
+    before = every_task(todo)
+    result = todo("done", "1")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (
+        "error: recur: the series yearly runs past 9999-12-29, the last day a task can be due "
+        "(stop the recurrence with recur:)\n"
+    )
+    assert every_task(todo) == before
+
+
 # --- the successor's due, case by case --------------------------------------------------
 
 

@@ -175,7 +175,7 @@ def next_due(
     all_day = is_all_day(due, tz)
     if not rec.cadence:
         start = completed_at.astimezone(tz).date()
-        successor = _within_calendar(rec, _at(_step(start, rec, 1), due, all_day, tz))
+        successor = _within_calendar(rec, _due_on(rec, _step(start, rec, 1), due, all_day, tz))
         return Successor(successor, successor, 0)
     if index < 0 or _occurrence(rec, anchor, index, all_day, tz) != due:
         anchor, index = due, 0
@@ -191,11 +191,16 @@ def next_due(
 def _within_calendar(rec: Recurrence, due: datetime) -> datetime:
     """`due`, when every zone can still show it (dates.within_calendar), as `due:` takes."""
     if not within_calendar(due):
-        raise InvalidInput(
-            f"recur: the series {rec} runs past the year 9999",
-            hint="stop the recurrence with recur:",
-        )
+        raise _past_calendar(rec)
     return due
+
+
+def _past_calendar(rec: Recurrence) -> InvalidInput:
+    # The last day every zone can show (dates.within_calendar), not the year's end.
+    return InvalidInput(
+        f"recur: the series {rec} runs past 9999-12-29, the last day a task can be due",
+        hint="stop the recurrence with recur:",
+    )
 
 
 def shift(
@@ -216,7 +221,15 @@ def shift(
 def _occurrence(rec: Recurrence, anchor: datetime, k: int, all_day: bool, tz: tzinfo) -> datetime:
     # Occurrence k is computed from the anchor, never from the previous one, so that a
     # clamped day (Feb 28) does not stick: the 31st comes back in March.
-    return _at(_step(anchor.astimezone(tz).date(), rec, k), anchor, all_day, tz)
+    return _due_on(rec, _step(anchor.astimezone(tz).date(), rec, k), anchor, all_day, tz)
+
+
+def _due_on(rec: Recurrence, day: date, like: datetime, all_day: bool, tz: tzinfo) -> datetime:
+    try:
+        return _at(day, like, all_day, tz)
+    except OverflowError:
+        # 9999-12-31 itself: its end is the start of a day Python has no date for.
+        raise _past_calendar(rec) from None
 
 
 def _at(day: date, like: datetime, all_day: bool, tz: tzinfo) -> datetime:
@@ -239,10 +252,7 @@ def _step(start: date, rec: Recurrence, k: int) -> date:
             return add_months(start, 12 * k * rec.count)
         return _add_weekdays(start, k)
     except OverflowError:
-        raise InvalidInput(
-            f"recur: the series {rec} runs past the year 9999",
-            hint="stop the recurrence with recur:",
-        ) from None
+        raise _past_calendar(rec) from None
 
 
 def _add_weekdays(start: date, k: int) -> date:
