@@ -1646,6 +1646,22 @@ def test_every_problem_is_reported_not_only_the_first(todo: Todo, tmp_path: Path
     assert "task 3: due:" in result.stderr
 
 
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+@pytest.mark.parametrize("lines", [False, True])
+def test_a_number_past_a_floats_range_is_refused_not_kept_as_infinity(
+    todo: Todo, tmp_path: Path, number: str, lines: bool
+) -> None:
+    # Kept, it would be written back as Infinity: a JSON export todo itself refuses.
+    task = '{"uuid": "11111111-1111-4111-8111-111111111111", "description": "a", '
+    task += f'"status": "pending", "entry": "20261101T000000Z", "estimate": {number}}}'
+    name, data = ("tasks.jsonl", task + "\n") if lines else ("tasks.json", f"[{task}]")
+    result = todo("import", str(write(tmp_path, name, data)))
+    assert result.exit_code == 2, result.stderr
+    where = "line 1" if lines else "element 1 (.[0])"
+    assert f"{where} holds {number}, a number too large to keep" in result.stderr
+    assert nothing_written(todo)
+
+
 def test_invalid_utf8_exits_2_naming_the_line(todo: Todo, tmp_path: Path) -> None:
     data = b"Fine task\nAlso fine\nBroken \xff byte\n"
     result = todo("import", str(write(tmp_path, "todo.txt", data)))

@@ -149,6 +149,8 @@ def test_a_syntax_error_on_the_first_line_counts_columns_in_characters() -> None
         (b"[1] [2]", "unexpected data after the array: '[' at line 1 column 5"),
         (b"[NaN]", "NaN is not a JSON value"),
         (b"[1, Infinity]", "element 2 (.[1]) is not valid JSON: Infinity is not a JSON value"),
+        (b"[1, 1e400]", "element 2 (.[1]) holds 1e400, a number too large to keep"),
+        (b'[{"a": -1E+999}]', "element 1 (.[0]) holds -1E+999, a number too large to keep"),
     ],
 )
 def test_broken_arrays_are_refused_with_a_plain_sentence(data: bytes, message: str) -> None:
@@ -240,6 +242,13 @@ def test_load_reads_one_document_within_the_size_cap() -> None:
     assert jsonstream.load(io.BytesIO(b'\xef\xbb\xbf{"title": "t"}'), "x.json") == {"title": "t"}
     with pytest.raises(InvalidInput, match=r"x\.json is larger than 10 bytes"):
         jsonstream.load(io.BytesIO(b'{"title": "long"}'), "x.json", max_bytes=10)
+
+
+def test_load_and_json_lines_refuse_a_number_past_a_floats_range() -> None:
+    with pytest.raises(InvalidInput, match=r"^one.json holds 1e999, a number too large"):
+        jsonstream.load(io.BytesIO(b'{"a": [1e999]}'), "one.json")
+    with pytest.raises(InvalidInput, match=r"^t.jsonl: line 2 holds 2e308, a number too large"):
+        list(jsonstream.iter_json_lines(io.BytesIO(b'{"a": 1.5e308}\n{"a": 2e308}\n'), "t.jsonl"))
 
 
 def test_load_refuses_deep_nesting_and_names_syntax_errors() -> None:

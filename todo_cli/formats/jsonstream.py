@@ -76,7 +76,27 @@ def _refuse_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
 
 
-_DECODER: Final = json.JSONDecoder(parse_constant=_refuse_constant)
+class _OutOfRange(ValueError):
+    """A number past a float's range (1e400): Python's json makes it Infinity, which
+    no JSON holds, so a task keeping it could never be exported as JSON again."""
+
+
+_INFINITIES: Final = (float("inf"), float("-inf"))
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in _INFINITIES:
+        raise _OutOfRange(f"holds {text}, a number too large to keep")
+    return value
+
+
+def _refused(exc: ValueError) -> str:
+    """Why a value the decoder refused is refused, after the element's name."""
+    return str(exc) if isinstance(exc, _OutOfRange) else f"is not valid JSON: {exc}"
+
+
+_DECODER: Final = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)
 
 
 def _skip(pattern: re.Pattern[Any], data: Any, pos: int) -> int:
@@ -416,8 +436,8 @@ class _Source:
             at_col = exc.colno + (col - 1 if exc.lineno == 1 else 0)
             what = f"{self.element(index)} is not valid JSON: {exc.msg}"
             raise self.error(f"{what} at line {at_line} column {at_col}") from None
-        except ValueError as exc:  # NaN, or an integer longer than Python will convert
-            raise self.error(f"{self.element(index)} is not valid JSON: {exc}") from None
+        except ValueError as exc:  # NaN, 1e400, an integer longer than Python will convert
+            raise self.error(f"{self.element(index)} {_refused(exc)}") from None
         self.advance_text(end, text)
         return value
 
@@ -688,8 +708,8 @@ def iter_json_lines(
                 value = _DECODER.decode(text)
             except json.JSONDecodeError as exc:
                 reason = f"is not valid JSON: {exc.msg} at column {exc.colno}"
-            except ValueError as exc:  # NaN, or an integer longer than Python will convert
-                reason = f"is not valid JSON: {exc}"
+            except ValueError as exc:  # NaN, 1e400, an integer longer than Python will convert
+                reason = _refused(exc)
             else:
                 yield number, value
                 continue
@@ -726,7 +746,7 @@ def load(
             f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     except ValueError as exc:
-        raise InvalidInput(f"{name} is not valid JSON: {exc}") from None
+        raise InvalidInput(f"{name} {_refused(exc)}") from None
 
 
 def nested_too_deep(text: str, max_depth: int) -> bool:
