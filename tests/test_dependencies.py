@@ -71,6 +71,27 @@ def test_add_with_the_depends_flag_waits_on_those_tasks(todo: Todo) -> None:
     assert sorted(third["depends"]) == sorted([first["id"], second["id"]])
 
 
+@pytest.mark.parametrize(
+    ("words", "named"),
+    [
+        (["second", "dep:-1"], "'dep:-1'"),
+        (["second", "dep:1,-1"], "'dep:1,-1'"),
+        (["second", "--depends", "-1"], "'--depends -1'"),
+    ],
+)
+def test_add_refuses_removing_a_dependency_and_adds_nothing(
+    todo: Todo, words: list[str], named: str
+) -> None:
+    # A new task waits on nothing yet: dep:1,-1 must not quietly keep the 1.
+    add(todo, "first")
+    result = todo("add", *words)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (
+        f"error: {named}: a new task has no dependency to remove (dep:-N is for todo edit)\n"
+    )
+    assert [task["title"] for task in listed(todo)] == ["first"]
+
+
 def test_depends_are_the_ids_of_the_tasks_as_strings(todo: Todo) -> None:
     add(todo, "Book flights")
     add(todo, "Renew passport")

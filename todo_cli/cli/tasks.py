@@ -195,14 +195,22 @@ def _with_word_modifiers(
     return merged, [*tags, *words.add_tags]
 
 
-def _dependency_refs(words: Words, flag: str | None) -> tuple[list[TaskRef], list[TaskRef]]:
+def _dependency_refs(
+    words: Words, flag: str | None, *, editing: bool
+) -> tuple[list[TaskRef], list[TaskRef]]:
     """The task references of dep:3,7 / dep:-3 (and --depends), parsed."""
     from todo_cli.domain.modifiers import parse_words
     from todo_cli.repository.refs import parse_refs
 
     added, removed = list(words.add_depends), list(words.remove_depends)
     if flag is not None:
-        extra = parse_words([f"dep:{flag}"], editing=True)
+        word = f"dep:{flag}"
+        try:
+            extra = parse_words([word], editing=editing)
+        except InvalidInput as exc:
+            # Named as typed: the user gave --depends, not dep:.
+            message = exc.message.replace(repr(word), repr(f"--depends {flag}"), 1)
+            raise InvalidInput(message, hint=exc.hint) from None
         added += extra.add_depends
         removed += extra.remove_depends
     return parse_refs(added, "task"), parse_refs(removed, "task")
@@ -454,7 +462,7 @@ def add(
     parsed = parse_words(typed, editing=False)
     values = _values(parsed, flags, tag)
     new = _new_task(parsed.title, parsed.add_tags, values, tag, description)
-    waits_on, _ = _dependency_refs(parsed, depends)
+    waits_on, _ = _dependency_refs(parsed, depends, editing=False)
 
     def added(task: Task) -> None:
         if json:
@@ -818,7 +826,7 @@ def edit(
     if description is not None:
         changes["description"] = description
     changes = validate_task(changes, partial=True)
-    adding, removing = _dependency_refs(parsed, depends)
+    adding, removing = _dependency_refs(parsed, depends, editing=True)
 
     def edited(task: Task) -> None:
         if json:

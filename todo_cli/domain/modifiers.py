@@ -96,7 +96,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
             text.append(word)
             continue
         if name == "depends":
-            added, removed = _depends(word, value)
+            added, removed = _depends(word, value, editing=editing)
             add_depends.extend(added)
             remove_depends.extend(removed)
             continue
@@ -125,8 +125,8 @@ def _tag(word: str) -> str:
     return name
 
 
-def _depends(word: str, value: str) -> tuple[list[str], list[str]]:
-    """`dep:3,7` adds, `dep:-3` removes; each item a task reference."""
+def _depends(word: str, value: str, *, editing: bool) -> tuple[list[str], list[str]]:
+    """`dep:3,7` adds, `dep:-3` removes (editing only); each item a task reference."""
     if not value:
         raise InvalidInput(f"{word!r}: dep: needs task numbers", hint="e.g. dep:3,7 or dep:-3")
     added, removed = [], []
@@ -134,6 +134,12 @@ def _depends(word: str, value: str) -> tuple[list[str], list[str]]:
         item = item.strip()
         if not item or item == "-":
             raise InvalidInput(f"{word!r}: an empty task reference", hint="e.g. dep:3,7")
+        if item.startswith("-") and not editing:
+            # A new task waits on nothing yet: dropped in silence, dep:1,-1 would add #1.
+            raise InvalidInput(
+                f"{word!r}: a new task has no dependency to remove",
+                hint="dep:-N is for todo edit",
+            )
         if item.startswith("-"):
             removed.append(item[1:])
         else:
