@@ -1928,6 +1928,19 @@ def test_export_to_a_file_prints_nothing_and_the_file_is_private(
     assert target.read_text("utf-8") == ok(todo("export", "--all")).stdout
 
 
+def test_export_to_dash_writes_stdout_not_a_file_named_dash(
+    todo: Todo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(todo)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = ok(todo("export", "--all", "-o", "-"))
+    assert result.stdout == ok(todo("export", "--all")).stdout
+    assert json.loads(result.stdout)
+    assert list(here.iterdir()) == []
+
+
 def test_export_over_a_readable_file_leaves_it_private(todo: Todo, tmp_path: Path) -> None:
     fill(todo)
     target = write(tmp_path, "backup.json", "old\n")

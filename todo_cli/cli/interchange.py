@@ -42,7 +42,10 @@ def export(
     output: Annotated[
         str | None,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="Write to FILE (atomically, private) not stdout."
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (atomically, private) not stdout; - is stdout.",
         ),
     ] = None,
     all_: Annotated[
@@ -72,7 +75,8 @@ def export(
         sort="number",
     )
     with progress("exporting") as advance:
-        if output is None:
+        # `-` is stdout, as `todo import -` reads stdin: never a file named "-".
+        if output is None or output == "-":
             notices = interchange.export(
                 settings(ctx), query, fmt=fmt.value, out=sys.stdout, progress=advance
             )
