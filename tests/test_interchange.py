@@ -792,6 +792,18 @@ def test_a_completed_taskwarrior_task_is_done_at_its_end_not_its_last_change(
     assert task["updated_at"] == "2026-11-26T12:00:00.000000Z"
 
 
+def test_a_completed_taskwarrior_task_without_modified_was_last_changed_at_its_end(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Not at its entry: a task is not last changed before it was completed.
+    done = tw(status="completed", entry="20260101T000000Z", end="20260102T000000Z")
+    import_json(todo, write(tmp_path, "done.json", json.dumps([done])))
+    (task,) = tasks(todo)
+    assert task["completed_at"] == "2026-01-02T00:00:00.000000Z"
+    assert task["updated_at"] == "2026-01-02T00:00:00.000000Z"
+    assert task["created_at"] == "2026-01-01T00:00:00.000000Z"
+
+
 def test_a_completed_taskwarrior_task_without_end_is_done_as_task_import_takes_it(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -475,6 +475,10 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
         batch.notices.append(
             f"{where}: completed without end: taken as completed at its {taken} time ({obj[taken]})"
         )
+    changed = modified or entry
+    if modified is None and completed and completed_at is not None and completed_at > entry:
+        # Without `modified` its last change is known to be its completion at least.
+        changed = completed_at
     record = TaskRecord(
         id=uuid,
         number=None,
@@ -483,7 +487,7 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
         completed=completed,
         completed_at=completed_at if completed else None,
         created_at=entry,
-        updated_at=modified or entry,
+        updated_at=changed,
         priority=priority,
         due=due,
         wait=wait,
