@@ -1426,13 +1426,30 @@ def test_a_format_that_does_not_fit_is_refused_naming_the_fields(todo: Todo) -> 
     assert nothing_written(todo)
 
 
+@pytest.mark.parametrize(
+    "first", ["[Draft] write the post +blog", "[ ] call the plumber", "{draft} post it"]
+)
 def test_auto_detects_a_todotxt_file_whose_first_task_starts_with_a_bracket(
-    todo: Todo, tmp_path: Path
+    todo: Todo, tmp_path: Path, first: str
 ) -> None:
-    source = write(tmp_path, "todo.txt", "[Draft] write the post +blog\n(A) Call mom\n")
+    source = write(tmp_path, "todo.txt", f"{first}\n(A) Call mom\n")
     result = todo("import", str(source), "--json")
     assert result.exit_code == 0, result.stderr
     assert result.json()["format"] == "todotxt"
+    assert [task["title"] for task in tasks(todo)] == [first.removesuffix(" +blog"), "Call mom"]
+
+
+def test_a_todotxt_line_read_as_json_from_stdin_is_refused_saying_how_to_import_it(
+    todo: Todo,
+) -> None:
+    # A pipe cannot be read twice: what looked like JSON is refused, with the way out.
+    result = todo("import", "-", input="{draft} post it\n")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: stdin: line 1 is not valid JSON: Expecting property name enclosed in double "
+        "quotes at column 2 (for a todo.txt file, pass --format todotxt; nothing was imported)\n"
+    )
+    assert nothing_written(todo)
 
 
 @pytest.mark.parametrize(

@@ -209,16 +209,24 @@ def _read(
             )
         try:
             first = next(items, None)
-        except InvalidInput:
-            if fmt == "auto" and start == "array" and source != "-" and _bracketed_text(source):
-                # A todo.txt line may start with "[" ("[work] call Bob"): not JSON
-                # after all. A "[" followed by what a JSON array holds is JSON with
-                # a mistake in it, told as such rather than imported as lines.
+        except InvalidInput as exc:
+            if fmt != "auto" or source.lower().endswith(_JSON_NAMES):
+                raise
+            if source != "-" and _bracketed_text(source):
+                # A todo.txt line may start with "[" or "{" ("[work] call Bob", "[ ] call
+                # Bob", "{draft} post"): not JSON after all. A bracket followed by what
+                # JSON holds there is JSON with a mistake in it, told as such rather
+                # than imported as lines.
                 stream.close()
                 stream = open_binary(source, hint=NOTHING_IMPORTED)
                 lines = jsonstream.iter_lines_passing_over(stream, name, on_bad)
                 return "todotxt", todotxt.read(lines, tz=tz, today=today)
-            raise
+            # Told it was JSON by its first character only: todo.txt may be meant.
+            told = f"{exc.hint}; " if exc.hint else ""
+            raise InvalidInput(
+                exc.message,
+                hint=f"{told}for a todo.txt file, pass --format todotxt; {NOTHING_IMPORTED}",
+            ) from None
         if first is None:
             return ("json" if fmt == "auto" else fmt), ImportBatch()
         chosen: Format
@@ -250,10 +258,18 @@ _JSON_NAMES = (".json", ".jsonl", ".ndjson")
 
 
 def _bracketed_text(source: str) -> bool:
-    """Whether the file's "[" opens text ("[work] call Bob"), not a JSON array."""
+    """Whether the file's "[" or "{" opens text ("[work] call Bob", "[ ] call Bob",
+    "{draft} post"), not a JSON array or object."""
     with open(source, "rb") as handle:
         head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     after = head[1:].lstrip(b" \t\r\n")
+    if head[:1] == b"{":
+        # An object opens with a key or closes at once; a word is text.
+        return bool(after) and after[:1] not in b'"}'
+    if after[:1] == b"]":
+        # An empty array ends its line; words after it on the line are a task's.
+        rest = after[1:].lstrip(b" \t")
+        return bool(rest) and rest[:1] not in b"\r\n"
     # An array of tasks (or of their JSON Lines' kin) opens with one of these; a
     # todo.txt tag in brackets opens with a word.
     return bool(after) and after[:1] not in b'{["]'
