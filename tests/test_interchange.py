@@ -1355,6 +1355,25 @@ def test_todotxt_on_stdin_from_a_file_has_that_files_time(todo: Todo, tmp_path: 
     assert titled(tasks(todo), "Task two")["priority"] == "H"
 
 
+def test_todotxt_from_a_pipe_never_undoes_a_change_made_here(todo: Todo) -> None:
+    """A pipe has no time: a line that differs may be a stale copy of a task changed
+    here since. It is left alone and said so, never taken over the change."""
+    assert todo("add", "Buy bread").exit_code == 0
+    stale = todo("export", "--format", "todotxt").stdout
+    assert todo("edit", "1", "--title", "Buy sourdough bread", "pri:H").exit_code == 0
+    before = tasks(todo)
+    done = todo.process("import", "-", "--json", input=stale.encode())
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 1)
+    assert summary["notices"] == [
+        "1 task(s) differ from the todo.txt read from a pipe, and were left as they are: a "
+        "pipe has no time to tell which is newer (import the file by name, or as todo import "
+        "- < FILE, to take its changes)"
+    ]
+    assert tasks(todo) == before
+
+
 def test_todotxt_written_before_a_change_here_leaves_the_task_alone(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -428,7 +428,7 @@ def _apply(
     writes: list[TaskRecord] = []
     # Ours as of the same moment, the file naming dependencies: see _mend_dependencies.
     tied: list[TaskRecord] = []
-    kept_newer = 0
+    kept_newer = timeless = 0
     for record in records:
         found = existing.get(record.id)
         if found is None:
@@ -445,6 +445,12 @@ def _apply(
             and found.updated_at > written_at
         ):
             kept_newer += 1
+            result.unchanged += 1
+        elif by_content and written_at is None and _differs(record, ours.get(record.id), tz):
+            # A pipe has no time: the line may be an edit made in todo.txt, or a
+            # stale copy of a task changed here since. Taking it could undo that
+            # change in silence; leaving it loses nothing and says so.
+            timeless += 1
             result.unchanged += 1
         elif by_content and _differs(record, ours.get(record.id), tz):
             writes.append(_overlaid(ours[record.id], record, now, tz))
@@ -483,6 +489,12 @@ def _apply(
     if kept_newer:
         result.notices.append(
             f"{kept_newer} task(s) left as they are: changed here after the file was written"
+        )
+    if timeless:
+        result.notices.append(
+            f"{timeless} task(s) differ from the todo.txt read from a pipe, and were left as "
+            "they are: a pipe has no time to tell which is newer (import the file by name, "
+            "or as todo import - < FILE, to take its changes)"
         )
 
 
