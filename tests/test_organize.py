@@ -880,11 +880,12 @@ def test_list_filter(organized: Todo, terms: list[str], expected: list[int]) -> 
     assert sorted(numbers(organized, *terms)) == expected
 
 
-def test_due_before_eow_is_due_before_this_weeks_sunday(organized: Todo) -> None:
-    # eow is a day, Sunday; before a day is before that day begins (dates.py).
+def test_due_before_eow_is_due_by_the_end_of_this_weeks_sunday(organized: Todo) -> None:
+    # "Before the end of the week" takes Sunday in (filters.py), unlike before a date,
+    # which is before that day begins. On a Thursday #6 (due in three days) is due Sunday.
     sunday = today() + timedelta(days=6 - today().weekday())
     due_in_days = {1: -1, 2: 40, 4: 0, 6: 3}
-    expected = [n for n, days in due_in_days.items() if today() + timedelta(days) < sunday]
+    expected = [n for n, days in due_in_days.items() if today() + timedelta(days) <= sunday]
     assert sorted(numbers(organized, "due.before:eow")) == expected
 
 
