@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from tests.ci_gate import not_applicable
 from tests.conftest import REPO, Todo, sql_rows
 from tests.test_journal import (
@@ -173,6 +175,23 @@ def test_history_leaves_out_commands_that_changed_nothing(todo: Todo) -> None:
     ok(todo, "done", "1")
     ok(todo, "done", "1")  # already done: nothing changed
     assert [op["command"] for op in history(todo)] == ["todo done 1", "todo add 'Buy milk'"]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["--title", "Buy milk"], ["pri:"], ["pri:H"], ["due:2026-12-24"], ["pri:H", "+errand"]],
+)
+def test_an_edit_to_what_the_task_already_holds_is_no_change_and_no_step_to_undo(
+    todo: Todo, words: list[str]
+) -> None:
+    ok(todo, "add", "Buy milk")
+    ok(todo, "edit", "1", *words)  # the task holds it now, if it did not already
+    before = task(todo, 1)
+    steps = history(todo)
+    time.sleep(0.01)  # a write now would move updated_at
+    ok(todo, "edit", "1", *words)
+    assert task(todo, 1) == before
+    assert history(todo) == steps
 
 
 def test_history_of_another_user_is_empty(todo: Todo) -> None:

@@ -77,6 +77,8 @@ _INSTANT_GLOB = "????-??-??T??:??:??.??????"
 _ID_GLOB = "[0-9a-f]" * 32
 _HEX_DIGITS = "0123456789abcdef"
 _UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+# No task field holds this: a column edit() cannot compare is written.
+_UNSET = object()
 _INSTANT_COLUMNS = ("completed_at", "created_at", "updated_at", "due", "wait", "recur_anchor")
 _TEXT_COLUMNS = ("title", "description", "priority", "project", "recur", "attributes")
 
@@ -801,7 +803,13 @@ class TaskRepository:
         from todo_cli.domain.names import clean_tags
         from todo_cli.errors import InvalidInput
 
-        columns = {name: value for name, value in changes.items() if name != "tags"}
+        # A field set to what it already holds is no change: with nothing else to
+        # do, nothing is written, updated_at stays and undo has no step to take back.
+        columns = {
+            name: value
+            for name, value in changes.items()
+            if name != "tags" and getattr(task, name, _UNSET) != value
+        }
         tags = set(task.tags)
         if "tags" in changes:
             tags = set(changes["tags"] or ())
