@@ -323,6 +323,25 @@ def test_add_from_stdin_with_modifier_words_refuses_a_clash_and_writes_nothing(
     assert count(todo, "tasks") == 0
 
 
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (["pri:HH"], "error: 'pri:HH': priority 'HH' is not one of H, M, L\n"),
+        (["-", "pri:HH"], "error: 'pri:HH': priority 'HH' is not one of H, M, L\n"),
+        (["due:fri:x"], "error: 'due:fri:x': 'fri:x' is not a date"),
+        (["--priority", "HH"], "error: '--priority HH': priority 'HH' is not one of H, M, L\n"),
+    ],
+)
+def test_add_from_stdin_names_a_bad_modifier_word_as_typed_not_as_a_flag(
+    todo: Todo, words: list[str], said: str
+) -> None:
+    # The word applies to every line, as a flag does; the error still names the word.
+    result = todo("add", *words, input="Pay rent\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(said)
+    assert count(todo, "tasks") == 0
+
+
 def test_a_dash_inside_a_title_or_after_double_dash_is_text(todo: Todo) -> None:
     assert todo("add", "Pay", "rent", "-", "now", input="ignored\n").exit_code == 0
     assert todo("add", "--", "-", input="ignored\n").exit_code == 0

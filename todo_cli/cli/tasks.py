@@ -300,8 +300,9 @@ def _stdin_tasks(
     # the last, and the local zone is looked up once, not once a line (a few syscalls
     # each, seconds over 100,000 lines).
     clock = _clock()
-    # The flags checked once, before stdin is read: their errors name no line.
-    _values(Words(), flags, tag_flags, warn=False, clock=clock)
+    # The flags checked once, before stdin is read: their errors name no line, and
+    # name a modifier typed on the command line (pri:HH) as it was typed.
+    _values(Words(), flags, tag_flags, warn=False, clock=clock, flag_words=flag_words)
     lines = numbered_lines(read_text("-", hint="nothing was added"))
     if not lines:
         raise InvalidInput("no tasks on stdin", hint="give a TITLE or pipe one title per line")

@@ -178,7 +178,8 @@ def values(
                     f"{origin[name]!r} and {shown} both set {name}", hint="give it once"
                 )
             raw[name] = value
-            origin[name] = f"--{name} {value}"
+            typed_as = (flag_words or {}).get(name)
+            origin[name] = typed_as if typed_as is not None else f"--{name} {value}"
     result: dict[str, Any] = {}
     for name, value in raw.items():
         try:
