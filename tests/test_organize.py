@@ -908,6 +908,29 @@ def test_due_before_eow_is_due_by_the_end_of_this_weeks_sunday(organized: Todo) 
     assert sorted(numbers(organized, "due.before:eow")) == expected
 
 
+DECOMPOSED_CAFE = "cafe\u0301"  # e and a combining acute, as some keyboards and files give it
+
+
+def test_a_tag_typed_with_a_combining_accent_is_the_same_tag_as_its_composed_form(
+    todo: Todo,
+) -> None:
+    add(todo, "composed", "+café", "project:café.menu")
+    add(todo, "decomposed", f"+{DECOMPOSED_CAFE}", f"project:{DECOMPOSED_CAFE}.menu")
+    for task in listed(todo):
+        assert (task["tags"], task["project"]) == (["café"], "café.menu")
+    for term in ("+café", f"+{DECOMPOSED_CAFE}", f"project:{DECOMPOSED_CAFE}"):
+        assert sorted(t["title"] for t in listed(todo, term)) == ["composed", "decomposed"]
+    assert listed(todo, "--without", DECOMPOSED_CAFE) == []
+
+
+@pytest.mark.parametrize("name", ["हिंदी", "தமிழ்", "ภาษาไทย", "naïve"])
+def test_a_tag_and_project_in_a_script_with_vowel_signs_are_letters(todo: Todo, name: str) -> None:
+    # Devanagari's and Tamil's vowel signs are combining marks, part of the word.
+    task = add(todo, "Read", f"+{name}", f"project:{name}.{name}")
+    assert (task["tags"], task["project"]) == ([name], f"{name}.{name}")
+    assert [t["title"] for t in listed(todo, f"+{name}", f"project:{name}")] == ["Read"]
+
+
 def test_list_without_a_one_letter_tag(todo: Todo) -> None:
     add(todo, "tagged", "+t")
     add(todo, "untagged")

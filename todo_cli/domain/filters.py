@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 from todo_cli.domain.limits import PRIORITIES
-from todo_cli.domain.names import NAME, NAME_RULE, project_problem
+from todo_cli.domain.names import NAME_RULE, composed, is_name, project_problem
 from todo_cli.errors import InvalidInput
 
 _KEYS = {
@@ -115,9 +115,9 @@ def parse_filter(
     from todo_cli.domain.dates import When, local_date, parse_when
 
     for tag in without:
-        if not NAME.fullmatch(tag):
+        if not is_name(tag):
             raise InvalidInput(f"--without {tag!r}: {NAME_RULE}", hint=_HINT)
-    terms = [*(f"-{tag}" for tag in without), *terms]
+    terms = [*(f"-{composed(tag)}" for tag in without), *terms]
     if len(terms) > FILTER_TERMS_MAX:
         raise InvalidInput(
             f"a filter of {len(terms):,} terms is more than {FILTER_TERMS_MAX}",
@@ -144,8 +144,8 @@ def parse_filter(
             blocked = _state(term, blocked)
             continue
         if term.startswith(("+", "-")) and len(term) > 1:
-            tag = term[1:]
-            if not NAME.fullmatch(tag):
+            tag = composed(term[1:])
+            if not is_name(tag):
                 raise InvalidInput(f"{term!r} is not a tag: {NAME_RULE}", hint=_HINT)
             (with_tags if term[0] == "+" else without_tags).append(tag)
             continue
@@ -159,7 +159,7 @@ def parse_filter(
         if name == "project":
             if value and project_problem(value):
                 raise InvalidInput(f"{term!r}: {project_problem(value)}", hint=_HINT)
-            found[name] = value
+            found[name] = composed(value)
         elif name == "priority":
             if value and value.upper() not in PRIORITIES:
                 raise InvalidInput(f"{term!r}: priority is H, M or L (pri: for none)", hint=_HINT)

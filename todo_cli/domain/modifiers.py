@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from todo_cli.domain.names import tag_problem
+from todo_cli.domain.names import composed, tag_problem
 from todo_cli.errors import InvalidInput
 
 # key as typed -> field it sets
@@ -104,7 +104,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
             raise InvalidInput(
                 f"{word!r}: {key}: is given twice ({origin[name]!r} too)", hint="give it once"
             )
-        raw[name] = value
+        raw[name] = composed(value) if name == "project" else value
         origin[name] = word
     return Words(
         text=tuple(text),
@@ -118,7 +118,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
 
 
 def _tag(word: str) -> str:
-    name = word[1:]
+    name = composed(word[1:])
     problem = tag_problem(name)
     if problem:
         raise InvalidInput(f"{word!r}: {problem}", hint=_TEXT_HINT)
@@ -177,7 +177,7 @@ def values(
                 raise InvalidInput(
                     f"{origin[name]!r} and {shown} both set {name}", hint="give it once"
                 )
-            raw[name] = value
+            raw[name] = composed(value) if name == "project" else value
             typed_as = (flag_words or {}).get(name)
             origin[name] = typed_as if typed_as is not None else f"--{name} {value}"
     result: dict[str, Any] = {}

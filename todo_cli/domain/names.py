@@ -21,11 +21,37 @@ VIRTUAL_TAGS = frozenset({"overdue", "blocked"})
 NAME_RULE = "a tag starts with a letter and holds letters, digits, _ and -"
 
 
+def composed(name: str) -> str:
+    """A tag or project as one form of its text (NFC): é typed as e + U+0301 is the é
+    typed as one character, so both are one tag and a filter finds either."""
+    if name.isascii():
+        return name
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name)
+
+
+def is_name(text: str) -> bool:
+    """Whether ``text`` is a tag or a project's segment by its characters (see NAME_RULE)."""
+    if NAME.fullmatch(text):
+        return True
+    # A word's combining marks are not \w to Python: Devanagari's vowel signs
+    # (हिंदी), an accent typed as its own character (e + U+0301). They belong
+    # to the letter before them, so they are letters here too.
+    import unicodedata
+
+    return (
+        text[:1].isalpha()
+        and text[:1] != "_"
+        and all(c.isalnum() or c in "_-" or unicodedata.category(c)[0] == "M" for c in text)
+    )
+
+
 def tag_problem(tag: str) -> str | None:
     """Why ``tag`` cannot be a tag, or None when it can."""
     if not tag:
         return "a tag needs a name after the +"
-    if not NAME.fullmatch(tag):
+    if not is_name(tag):
         return f"{tag!r} is not a tag: {NAME_RULE}"
     if len(tag) > TAG_MAX:
         return f"tag {tag!r} is {len(tag)} characters, the limit is {TAG_MAX}"
@@ -38,7 +64,7 @@ def project_problem(project: str) -> str | None:
     """Why ``project`` cannot be a project path, or None when it can."""
     if len(project) > PROJECT_MAX:
         return f"project is {len(project)} characters, the limit is {PROJECT_MAX}"
-    if not all(NAME.fullmatch(segment) for segment in project.split(".")):
+    if not all(is_name(segment) for segment in project.split(".")):
         return (
             f"{project!r} is not a project: dotted names (home.garden), each starting "
             "with a letter and holding letters, digits, _ and -"
