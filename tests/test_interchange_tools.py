@@ -417,6 +417,34 @@ def test_importing_what_task_exported_back_changes_nothing(
     assert ok(todo("export", "--all")).stdout == before
 
 
+def test_a_task_of_ours_changed_in_taskwarrior_comes_back_with_its_description_and_times(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Taskwarrior holds one text and whole seconds: the description went there as an
+    # annotation, the times to the second. Changed there, the task comes back with its
+    # description (not a new note), its own times, the change and the new annotation.
+    ok(todo("add", "Renew passport", "-d", "Photos first, then form DS-82"))
+    ok(todo("note", "1", "called the office"))
+    before = ok(todo("show", "1", "--json")).json()
+    task = Taskwarrior(tmp_path / "tw")
+    ours = tmp_path / "ours.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior")).stdout, encoding="utf-8")
+    task.import_file(ours)
+    time.sleep(1.1)  # a change there is a later second than ours
+    task(before["id"], "modify", "+urgent")
+    task(before["id"], "annotate", "asked for the form")
+    back = tmp_path / "back.json"
+    back.write_text(json.dumps(task.export()), encoding="utf-8")
+    summary = ok(todo("import", str(back), "--json")).json()
+    assert (summary["added"], summary["updated"]) == (0, 1)
+    after = ok(todo("show", "1", "--json")).json()
+    assert after["description"] == "Photos first, then form DS-82"
+    assert after["created_at"] == before["created_at"]
+    assert after["tags"] == ["urgent"]
+    assert [note["text"] for note in after["notes"]] == ["called the office", "asked for the form"]
+    assert after["notes"][0] == before["notes"][0]
+
+
 # --- todo.txt ------------------------------------------------------------------------------------
 
 

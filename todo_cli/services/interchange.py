@@ -361,6 +361,7 @@ def import_tasks(
                 result,
                 progress,
                 by_content=by_content,
+                seconds_only=chosen == "taskwarrior",
                 written_at=_written_at(source) if by_content else None,
                 positions=batch.positions,
                 rejected=rejected,
@@ -394,6 +395,7 @@ def _apply(
     progress: Callable[[int], None] | None,
     *,
     by_content: bool,
+    seconds_only: bool = False,
     written_at: datetime | None = None,
     positions: dict[UUID, str] | None = None,
     rejected: set[UUID] | None = None,
@@ -412,6 +414,10 @@ def _apply(
 
     ``rejected``: tasks of the file skipped as invalid; a dependency on one of them
     is left out, and said so.
+
+    ``seconds_only``: the format keeps whole seconds and one text (Taskwarrior): a
+    task of ours that went there and was changed there comes back with what the
+    format could not hold taken from ours (see _back_from_taskwarrior).
     """
     from todo_cli.domain.dates import local_zone
 
@@ -429,6 +435,7 @@ def _apply(
     # Ours as of the same moment, the file naming dependencies: see _mend_dependencies.
     tied: list[TaskRecord] = []
     kept_newer = timeless = 0
+    returning: list[UUID] = []
     for record in records:
         found = existing.get(record.id)
         if found is None:
@@ -456,12 +463,21 @@ def _apply(
             writes.append(_overlaid(ours[record.id], record, now, tz))
         elif not by_content and record.updated_at > found.updated_at:
             writes.append(record)
+            if seconds_only:
+                returning.append(record.id)
         else:
             if not by_content and record.depends and record.updated_at == found.updated_at:
                 tied.append(record)
             result.unchanged += 1
         if progress is not None:
             progress(1)
+    if returning:
+        repository = TaskRepository(conn, user, lean=True)
+        held = {task.id: record_of(task) for task in repository.by_ids(returning)}
+        writes = [
+            _back_from_taskwarrior(record, held[record.id]) if record.id in held else record
+            for record in writes
+        ]
     numbers = {task_id: found.number for task_id, found in existing.items() if found.mine}
     left_out = _second_open_tasks(writer, writes, numbers)
     new = [r for r in writes if r.id not in existing and r.id not in left_out]
@@ -496,6 +512,59 @@ def _apply(
             "they are: a pipe has no time to tell which is newer (import the file by name, "
             "or as todo import - < FILE, to take its changes)"
         )
+
+
+def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
+    """Our task, written to Taskwarrior and changed there, as the file has it now.
+
+    What Taskwarrior could not hold is ours again where the file still says the
+    same: a description (written there as an annotation at created_at: the
+    annotation of that text and time is the description, not a new note), and
+    the fractions of a second of created_at, completed_at and the notes' times
+    (Taskwarrior keeps whole seconds: the same second is the same time).
+    """
+    changes: dict[str, Any] = {}
+    if _same_second(record.created_at, ours.created_at):
+        changes["created_at"] = ours.created_at
+    if (
+        record.completed_at is not None
+        and ours.completed_at is not None
+        and _same_second(record.completed_at, ours.completed_at)
+    ):
+        changes["completed_at"] = ours.completed_at
+    notes = list(record.notes)
+    if ours.description is not None and record.description is None:
+        for note in notes:
+            if note.text == ours.description and _about(note.created_at, ours.created_at):
+                notes.remove(note)
+                changes["description"] = ours.description
+                break
+    unclaimed = list(ours.notes)
+    kept = []
+    for note in notes:
+        mine = next(
+            (n for n in unclaimed if n.text == note.text and _about(note.created_at, n.created_at)),
+            None,
+        )
+        if mine is not None:
+            unclaimed.remove(mine)
+        kept.append(mine or note)
+    if kept != list(record.notes):
+        changes["notes"] = tuple(kept)
+    return replace(record, **changes) if changes else record
+
+
+def _same_second(theirs: datetime, ours: datetime) -> bool:
+    return theirs == ours.replace(microsecond=0)
+
+
+def _about(theirs: datetime, ours: datetime) -> bool:
+    """An annotation's time for a time of ours: its second, or a few later (Taskwarrior
+    keys annotations by the second, and moves one that shares its second on)."""
+    return 0 <= (theirs - ours.replace(microsecond=0)).total_seconds() <= _ANNOTATION_SHIFT_S
+
+
+_ANNOTATION_SHIFT_S = 5
 
 
 def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imported) -> None:
