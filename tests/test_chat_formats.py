@@ -205,6 +205,14 @@ def test_chatgpt_current_node_missing_from_the_mapping_is_refused() -> None:
     assert "current_node 'gone' is not in its mapping" in chatgpt_refusal(item)
 
 
+def test_chatgpt_without_a_current_node_is_refused_in_plain_words() -> None:
+    item = chatgpt_conversation(said("user", "a"))
+    del item["current_node"]
+    assert "has no current_node (the message it ends at)" in chatgpt_refusal(item)
+    item["current_node"] = None
+    assert "current_node null is not in its mapping" in chatgpt_refusal(item)
+
+
 def test_chatgpt_time_that_is_not_a_time_is_refused() -> None:
     item = chatgpt_conversation(said("user", "a", time=1e20))
     assert "message 'n1': 1e+20 is not a time" in chatgpt_refusal(item)

@@ -88,8 +88,11 @@ def _current_branch(item: dict[str, Any], where: str) -> list[tuple[str, dict[st
     if not isinstance(mapping, dict):
         raise InvalidInput(f"{where} has no mapping")
     node_id = item.get("current_node")
+    if node_id is None and "current_node" not in item:
+        raise InvalidInput(f"{where} has no current_node (the message it ends at)")
     if not isinstance(node_id, str) or node_id not in mapping:
-        raise InvalidInput(f"{where} current_node {node_id!r} is not in its mapping")
+        shown = "null" if node_id is None else repr(node_id)
+        raise InvalidInput(f"{where} current_node {shown} is not in its mapping")
     branch: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
     while node_id is not None:
