@@ -916,11 +916,15 @@ def test_a_tag_typed_with_a_combining_accent_is_the_same_tag_as_its_composed_for
 ) -> None:
     add(todo, "composed", "+café", "project:café.menu")
     add(todo, "decomposed", f"+{DECOMPOSED_CAFE}", f"project:{DECOMPOSED_CAFE}.menu")
+    add(todo, "flags", "--tag", DECOMPOSED_CAFE, "--project", f"{DECOMPOSED_CAFE}.menu")
     for task in listed(todo):
         assert (task["tags"], task["project"]) == (["café"], "café.menu")
+    everything = ["composed", "decomposed", "flags"]
     for term in ("+café", f"+{DECOMPOSED_CAFE}", f"project:{DECOMPOSED_CAFE}"):
-        assert sorted(t["title"] for t in listed(todo, term)) == ["composed", "decomposed"]
+        assert sorted(t["title"] for t in listed(todo, term)) == everything
     assert listed(todo, "--without", DECOMPOSED_CAFE) == []
+    assert todo("edit", "3", "--untag", DECOMPOSED_CAFE).exit_code == 0
+    assert sorted(t["title"] for t in listed(todo, "+café")) == ["composed", "decomposed"]
 
 
 @pytest.mark.parametrize("name", ["हिंदी", "தமிழ்", "ภาษาไทย", "naïve"])

@@ -195,24 +195,25 @@ def _with_word_modifiers(
     return merged, [*tags, *words.add_tags]
 
 
+def _composed(tags: list[str] | None) -> list[str] | None:
+    """--tag values in the one form tags typed as words take (names.composed)."""
+    from todo_cli.domain.names import composed
+
+    return None if tags is None else [composed(tag) for tag in tags]
+
+
 def _dependency_refs(
     words: Words, flag: str | None, *, editing: bool
 ) -> tuple[list[TaskRef], list[TaskRef]]:
     """The task references of dep:3,7 / dep:-3 (and --depends), parsed."""
-    from todo_cli.domain.modifiers import parse_words
+    from todo_cli.domain.modifiers import parse_depends
     from todo_cli.repository.refs import parse_refs
 
     added, removed = list(words.add_depends), list(words.remove_depends)
     if flag is not None:
-        word = f"dep:{flag}"
-        try:
-            extra = parse_words([word], editing=editing)
-        except InvalidInput as exc:
-            # Named as typed: the user gave --depends, not dep:.
-            message = exc.message.replace(repr(word), repr(f"--depends {flag}"), 1)
-            raise InvalidInput(message, hint=exc.hint) from None
-        added += extra.add_depends
-        removed += extra.remove_depends
+        more, fewer = parse_depends(f"--depends {flag}", flag, editing=editing)
+        added += more
+        removed += fewer
     return parse_refs(added, "task"), parse_refs(removed, "task")
 
 
@@ -419,6 +420,7 @@ def add(
     typed = unmark(words)
     if not typed and sys.stdin.isatty():
         raise InvalidUsage("missing WORDS", hint='todo add "Buy milk", or pipe titles on stdin')
+    tag = _composed(tag)
     flags = _flags(project, due, wait, priority, recur)
     # `todo add - +home due:fri` (a `-` typed before any `--`) and words that are
     # all modifiers with titles piped in: the modifiers apply to every stdin line,
@@ -797,6 +799,7 @@ def edit(
 
     typed = unmark(words)
     parsed = parse_words(typed, editing=True)
+    tag, untag = _composed(tag), _composed(untag)
     _refuse_numbers_as_title(ref, parsed.title, typed)
     flags = _flags(project, due, wait, priority, recur)
     given = any(v is not None for v in flags.values()) or title is not None

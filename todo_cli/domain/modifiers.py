@@ -96,7 +96,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
             text.append(word)
             continue
         if name == "depends":
-            added, removed = _depends(word, value, editing=editing)
+            added, removed = parse_depends(word, value, editing=editing)
             add_depends.extend(added)
             remove_depends.extend(removed)
             continue
@@ -125,8 +125,11 @@ def _tag(word: str) -> str:
     return name
 
 
-def _depends(word: str, value: str, *, editing: bool) -> tuple[list[str], list[str]]:
-    """`dep:3,7` adds, `dep:-3` removes (editing only); each item a task reference."""
+def parse_depends(word: str, value: str, *, editing: bool) -> tuple[list[str], list[str]]:
+    """`dep:3,7` adds, `dep:-3` removes (editing only); each item a task reference.
+
+    ``word`` is what the user typed (`dep:3,7`, `--depends 3,7`), for the errors.
+    """
     if not value:
         raise InvalidInput(f"{word!r}: dep: needs task numbers", hint="e.g. dep:3,7 or dep:-3")
     added, removed = [], []
