@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -782,26 +783,58 @@ def test_a_completed_taskwarrior_task_is_done_at_its_end(
     assert chore["created_at"] == tw_instant(source["entry"])
 
 
-def test_a_completed_taskwarrior_task_is_done_at_its_end_not_its_last_change(
-    todo: Todo, tmp_path: Path
+@pytest.mark.parametrize(
+    ("modified", "changed"),
+    [
+        # Done at its end, last changed when Taskwarrior says.
+        ({"modified": "20261126T120000Z"}, "2026-11-26T12:00:00.000000Z"),
+        # Without modified, at its end: not at its entry, before it was done.
+        ({}, "2026-11-25T10:00:00.000000Z"),
+    ],
+    ids=["modified", "no-modified"],
+)
+def test_a_completed_taskwarrior_task_is_done_at_its_end_and_changed_no_earlier(
+    todo: Todo, tmp_path: Path, modified: dict[str, str], changed: str
 ) -> None:
-    done = tw(status="completed", end="20261125T100000Z", modified="20261126T120000Z")
+    done = tw(status="completed", entry="20261120T080000Z", end="20261125T100000Z", **modified)
     import_json(todo, write(tmp_path, "done.json", json.dumps([done])))
     (task,) = tasks(todo)
+    assert task["created_at"] == "2026-11-20T08:00:00.000000Z"
     assert task["completed_at"] == "2026-11-25T10:00:00.000000Z"
-    assert task["updated_at"] == "2026-11-26T12:00:00.000000Z"
+    assert task["updated_at"] == changed
 
 
-def test_a_completed_taskwarrior_task_without_modified_was_last_changed_at_its_end(
-    todo: Todo, tmp_path: Path
-) -> None:
-    # Not at its entry: a task is not last changed before it was completed.
-    done = tw(status="completed", entry="20260101T000000Z", end="20260102T000000Z")
-    import_json(todo, write(tmp_path, "done.json", json.dumps([done])))
-    (task,) = tasks(todo)
-    assert task["completed_at"] == "2026-01-02T00:00:00.000000Z"
-    assert task["updated_at"] == "2026-01-02T00:00:00.000000Z"
-    assert task["created_at"] == "2026-01-01T00:00:00.000000Z"
+def test_what_taskwarrior_could_not_hold_comes_back_from_ours() -> None:
+    # Ours as it went out, and as the file brings it back after a change there:
+    # times to the second, the description an annotation, a note Taskwarrior
+    # moved a second on (two annotations may not share one), a new annotation.
+    from todo_cli.domain.fields import Note
+    from todo_cli.formats.interchange import TaskRecord
+    from todo_cli.services.interchange import _back_from_taskwarrior
+
+    def at(second: int, micro: int = 0) -> datetime:
+        return datetime(2026, 11, 20, 8, 0, second, micro, tzinfo=UTC)
+
+    ours = TaskRecord(
+        id=uuid4(), number=1, title="Renew passport", description="Photos first",
+        completed=True, completed_at=at(30, 250), created_at=at(1, 500), updated_at=at(30, 250),
+        notes=(Note(at(1, 900), "called"),),
+    )  # fmt: skip
+    theirs = replace(
+        ours, description=None, completed_at=at(30), created_at=at(1), updated_at=at(50),
+        notes=(Note(at(1), "Photos first"), Note(at(2), "called"), Note(at(40), "new")),
+    )  # fmt: skip
+    back = _back_from_taskwarrior(theirs, ours)
+    assert back == replace(
+        theirs,
+        description="Photos first",
+        completed_at=at(30, 250),
+        created_at=at(1, 500),
+        notes=(Note(at(1, 900), "called"), Note(at(40), "new")),
+    )
+    # A time six seconds on is another time, and the note a new one.
+    later = replace(theirs, notes=(Note(at(1), "Photos first"), Note(at(7), "called")))
+    assert _back_from_taskwarrior(later, ours).notes == (Note(at(7), "called"),)
 
 
 def test_a_completed_taskwarrior_task_without_end_is_done_as_task_import_takes_it(

@@ -361,7 +361,7 @@ def import_tasks(
                 result,
                 progress,
                 by_content=by_content,
-                seconds_only=chosen == "taskwarrior",
+                from_taskwarrior=chosen == "taskwarrior",
                 written_at=_written_at(source) if by_content else None,
                 positions=batch.positions,
                 rejected=rejected,
@@ -395,7 +395,7 @@ def _apply(
     progress: Callable[[int], None] | None,
     *,
     by_content: bool,
-    seconds_only: bool = False,
+    from_taskwarrior: bool = False,
     written_at: datetime | None = None,
     positions: dict[UUID, str] | None = None,
     rejected: set[UUID] | None = None,
@@ -415,9 +415,9 @@ def _apply(
     ``rejected``: tasks of the file skipped as invalid; a dependency on one of them
     is left out, and said so.
 
-    ``seconds_only``: the format keeps whole seconds and one text (Taskwarrior): a
-    task of ours that went there and was changed there comes back with what the
-    format could not hold taken from ours (see _back_from_taskwarrior).
+    ``from_taskwarrior``: Taskwarrior keeps whole seconds and one text: a task of
+    ours that went there and was changed there comes back with what it could not
+    hold taken from ours (see _back_from_taskwarrior).
     """
     from todo_cli.domain.dates import local_zone
 
@@ -445,28 +445,26 @@ def _apply(
                 f"task {record.id} is already in this database, under another user",
                 hint=NOTHING_IMPORTED,
             )
-        elif (
-            by_content
-            and written_at is not None
-            and _differs(record, ours.get(record.id), tz)
-            and found.updated_at > written_at
-        ):
-            kept_newer += 1
-            result.unchanged += 1
-        elif by_content and written_at is None and _differs(record, ours.get(record.id), tz):
-            # A pipe has no time: the line may be an edit made in todo.txt, or a
-            # stale copy of a task changed here since. Taking it could undo that
-            # change in silence; leaving it loses nothing and says so.
-            timeless += 1
-            result.unchanged += 1
-        elif by_content and _differs(record, ours.get(record.id), tz):
-            writes.append(_overlaid(ours[record.id], record, now, tz))
-        elif not by_content and record.updated_at > found.updated_at:
+        elif by_content:
+            if not _differs(record, ours.get(record.id), tz):
+                result.unchanged += 1
+            elif written_at is None:
+                # A pipe has no time: the line may be an edit made in todo.txt, or a
+                # stale copy of a task changed here since. Taking it could undo that
+                # change in silence; leaving it loses nothing and says so.
+                timeless += 1
+                result.unchanged += 1
+            elif found.updated_at > written_at:
+                kept_newer += 1
+                result.unchanged += 1
+            else:
+                writes.append(_overlaid(ours[record.id], record, now, tz))
+        elif record.updated_at > found.updated_at:
             writes.append(record)
-            if seconds_only:
+            if from_taskwarrior:
                 returning.append(record.id)
         else:
-            if not by_content and record.depends and record.updated_at == found.updated_at:
+            if record.depends and record.updated_at == found.updated_at:
                 tied.append(record)
             result.unchanged += 1
         if progress is not None:
