@@ -474,3 +474,31 @@ def test_dep_words_from_a_real_process(todo: Todo) -> None:
     assert proc.returncode == 2
     assert proc.stdout == b""
     assert b"#2 -> #1 -> #2" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (
+            ["edit", "2", "--depends", ""],
+            "error: '--depends ': needs task numbers (e.g. --depends 3,7 or --depends -3)\n",
+        ),
+        (["edit", "2", "dep:"], "error: 'dep:': needs task numbers (e.g. dep:3,7 or dep:-3)\n"),
+        (
+            ["add", "third", "--depends", ""],
+            "error: '--depends ': needs task numbers (e.g. --depends 3,7)\n",
+        ),
+        (["add", "third", "dep:"], "error: 'dep:': needs task numbers (e.g. dep:3,7)\n"),
+    ],
+)
+def test_an_empty_dependency_list_is_refused_by_name_and_changes_nothing(
+    todo: Todo, command: list[str], expected: str
+) -> None:
+    # Not "nothing to change": the user gave --depends, empty, and is told what it needs.
+    first = add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    result = todo(*command)
+    assert (result.exit_code, result.stderr) == (2, expected)
+    tasks = by_number(todo)
+    assert sorted(tasks) == [1, 2]
+    assert tasks[2]["depends"] == [first["id"]]

@@ -804,7 +804,8 @@ def edit(
     flags = _flags(project, due, wait, priority, recur)
     given = any(v is not None for v in flags.values()) or title is not None
     wanted = parsed.changes_anything or given or description is not None
-    if not (wanted or tag or untag or depends):
+    # An empty --depends is not "nothing": parse_depends says what it needs.
+    if not (wanted or tag or untag or depends is not None):
         raise InvalidUsage(
             "nothing to change", hint="give words (+tag, due:fri, a new title) or options"
         )

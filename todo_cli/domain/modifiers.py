@@ -131,7 +131,9 @@ def parse_depends(word: str, value: str, *, editing: bool) -> tuple[list[str], l
     ``word`` is what the user typed (`dep:3,7`, `--depends 3,7`), for the errors.
     """
     if not value:
-        raise InvalidInput(f"{word!r}: dep: needs task numbers", hint="e.g. dep:3,7 or dep:-3")
+        stem = "--depends " if word.startswith("--") else "dep:"
+        example = f"{stem}3,7 or {stem}-3" if editing else f"{stem}3,7"
+        raise InvalidInput(f"{word!r}: needs task numbers", hint=f"e.g. {example}")
     added, removed = [], []
     for item in value.split(","):
         item = item.strip()
