@@ -372,3 +372,36 @@ def test_a_command_waits_for_a_thread_that_is_not_a_daemon_as_python_does(todo: 
     done = _ending(todo, "--thread", "list")
     assert done.returncode == 0, done.stderr
     assert b"thread done" in done.stderr
+
+
+def _with_stdin_closed(todo: Todo, *args: str) -> subprocess.CompletedProcess[bytes]:
+    # As a shell's `todo ... <&-`: descriptor 0 closed, not redirected.
+    script = 'exec "$0" -m todo_cli "$@" <&-'
+    return subprocess.run(
+        ["sh", "-c", script, sys.executable, *args],
+        capture_output=True,
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_closed_stdin_reads_as_an_empty_one(todo: Todo) -> None:
+    # Python leaves sys.stdin None then; every command reading or asking must act as
+    # with </dev/null: nothing on stdin, no one to answer, never "this is a bug".
+    assert todo.process("add", "Buy milk").returncode == 0
+    cases = {
+        ("add",): "error: no tasks on stdin (give a TITLE or pipe one title per line)\n",
+        ("add", "-"): "error: no tasks on stdin (give a TITLE or pipe one title per line)\n",
+        ("delete", "1"): "error: delete #1 Buy milk needs confirmation "
+        "(pass --yes; nothing was changed)\n",
+    }
+    for args, expected in cases.items():
+        proc = _with_stdin_closed(todo, *args)
+        assert (proc.returncode, proc.stderr.decode()) == (2, expected), args
+    listed = json.loads(todo.process("list", "--json").stdout)
+    assert [task["title"] for task in listed] == ["Buy milk"]
+    proc = _with_stdin_closed(todo, "import", "-", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["added"] == 0

@@ -852,6 +852,16 @@ def test_prune_without_yes_and_without_a_terminal_refuses_with_exit_2(todo: Todo
     assert count(todo.url, "operations") == 1
 
 
+def test_prune_with_nothing_before_the_date_asks_nothing_and_says_so(todo: Todo) -> None:
+    # No terminal, no --yes: there is nothing to confirm, so no refusal either.
+    ok(todo, "add", "Buy milk")
+    result = todo("history", "--prune-before", "2021-01-01")
+    assert (result.exit_code, result.stderr) == (0, "pruned 0 operations\n")
+    found = ok(todo, "history", "--prune-before", "2021-01-01", "--json").json()
+    assert found == {"pruned": 0}
+    assert count(todo.url, "operations") == 1
+
+
 def test_prune_with_yes_deletes_only_operations_before_the_date(todo: Todo) -> None:
     for title in ("one", "two", "three"):
         ok(todo, "add", title)

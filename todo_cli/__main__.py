@@ -9,6 +9,8 @@ nothing in this module needs it.
 def main() -> None:
     import sys
 
+    if sys.stdin is None:
+        _stdin_from_devnull()
     # A running command server (`todo server start`) runs the command in a warm
     # child of its own; the client costs a few milliseconds and answers None
     # whenever the command must run here instead (no server, a stale one...).
@@ -40,6 +42,22 @@ def main() -> None:
         # Python would give, without its teardown (todo_cli/ending.py says why).
         end_process(exc.code)
     end_process(0)
+
+
+def _stdin_from_devnull() -> None:
+    """A closed standard input (`todo add <&-`) reads as an empty one, not a terminal.
+
+    Python leaves sys.stdin None then, and every command that asks "is stdin a
+    terminal?" or reads it would fail on None. Empty is what the user meant: no
+    tasks on stdin, no one to answer a prompt, exactly as with </dev/null. Opening
+    /dev/null also takes descriptor 0 back, so that no file the command opens
+    later (its database) becomes "standard input" by accident.
+    """
+    import os
+    import sys
+
+    fd = os.open(os.devnull, os.O_RDONLY)
+    sys.stdin = open(fd, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 (kept open)
 
 
 if __name__ == "__main__":

@@ -143,6 +143,10 @@ def prune(
     if confirm is not None:
         with transaction(settings, read_only=True) as conn:
             count = JournalRepository(conn, acting_user(conn)).prune_count(before)
+        if count == 0:
+            # Nothing to confirm: asking "delete 0 operations?" (or refusing a script
+            # without --yes) would be noise, and nothing is written.
+            return deliver(report, 0)
         if not confirm(count):
             raise Declined("nothing was pruned")
     with transaction(settings) as conn:
