@@ -2022,6 +2022,50 @@ def test_export_to_dash_writes_stdout_not_a_file_named_dash(
     assert list(here.iterdir()) == []
 
 
+def test_an_empty_file_name_is_a_clear_error_not_the_working_directory(
+    todo: Todo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Path("") is ".": without a check, "cannot write : Is a directory" (exit 74).
+    fill(todo)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    before = ok(todo("export", "--all")).stdout
+    written = todo("export", "-o", "")
+    assert (written.exit_code, written.stderr) == (
+        2,
+        "error: --output: the file name is empty (give a FILE, or - for stdout)\n",
+    )
+    assert list(here.iterdir()) == []
+    for command in (["import", ""], ["chat-log", "import", ""]):
+        read = todo(*command)
+        assert (read.exit_code, read.stderr) == (
+            2,
+            "error: the file name is empty: give a FILE, or - for stdin (nothing was imported)\n",
+        ), command
+    assert ok(todo("export", "--all")).stdout == before
+
+
+def test_export_from_a_deleted_working_directory_is_exit_74(todo: Todo, tmp_path: Path) -> None:
+    # The shell still sits in a directory that was removed: realpath cannot ask
+    # where a relative name is. One line, exit 74, as any file it cannot write.
+    fill(todo)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = 'cd "$1" && rmdir "$1" && exec "$0" -m todo_cli export -o x.json'
+    proc = subprocess.run(
+        ["sh", "-c", script, sys.executable, str(gone)],
+        capture_output=True,
+        env=dict(os.environ) | todo.env,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr.decode()) == (
+        74,
+        "error: cannot write x.json: the working directory no longer exists\n",
+    )
+
+
 def test_export_over_a_readable_file_leaves_it_private(todo: Todo, tmp_path: Path) -> None:
     fill(todo)
     target = write(tmp_path, "backup.json", "old\n")

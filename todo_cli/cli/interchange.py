@@ -10,6 +10,7 @@ import typer
 
 from todo_cli.cli.app import app, settings
 from todo_cli.cli.options import Json, Without, WordsCommand, unmark
+from todo_cli.errors import InvalidUsage
 
 if TYPE_CHECKING:
     from todo_cli.services.interchange import Imported
@@ -68,6 +69,8 @@ def export(
     from todo_cli.repository.tasks import TaskQuery
     from todo_cli.services import interchange
 
+    if output == "":
+        raise InvalidUsage("--output: the file name is empty", hint="give a FILE, or - for stdout")
     query = TaskQuery(
         status="all" if all_ else "open",
         waiting="include",

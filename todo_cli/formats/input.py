@@ -39,6 +39,9 @@ def open_binary(source: str, *, hint: str) -> IO[bytes]:
         import io
 
         return io.BytesIO(sys.stdin.read().encode("utf-8"))
+    if not source:
+        # Path("") is ".", the working directory: "'' is a directory" would puzzle.
+        raise InvalidInput("the file name is empty: give a FILE, or - for stdin", hint=hint)
     try:
         return Path(source).open("rb")
     except FileNotFoundError:

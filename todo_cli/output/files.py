@@ -40,7 +40,12 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
         return
     # The link's target is the file to replace, in its own directory, so the
     # rename stays on one file system and the link keeps pointing at it.
-    target = Path(os.path.realpath(path))
+    try:
+        target = Path(os.path.realpath(path))
+    except OSError:
+        # realpath asks for the working directory of a relative path: gone when
+        # the directory the command runs in was deleted.
+        raise OutputError(f"cannot write {path}: the working directory no longer exists") from None
     try:
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
