@@ -178,6 +178,11 @@ def run_with_url(url: str, way: str, *args: str) -> subprocess.CompletedProcess[
     [
         pytest.param("postgresql://u:p@ss@127.0.0.1:{port}/db", "p@ss", id="unencoded @"),
         pytest.param("postgresql://u:pa:ss/x@127.0.0.1:{port}/db", "pa:ss/x", id="unencoded : /"),
+        # An @ and then / ? or #: the piece after the @ was taken for the host once,
+        # sent to the resolver and named in its error.
+        pytest.param("postgresql://u:ab@SECRET/x@127.0.0.1:{port}/db", "SECRET", id="@ then /"),
+        pytest.param("postgresql://u:ab@SECRET?x@127.0.0.1:{port}/db", "SECRET", id="@ then ?"),
+        pytest.param("postgresql://u:ab@SECRET#x@127.0.0.1:{port}/db", "SECRET", id="@ then #"),
     ],
 )
 def test_a_password_with_unencoded_separators_never_appears_in_any_output(
@@ -209,7 +214,12 @@ def test_a_libpq_keyword_string_is_refused_without_printing_its_password(way: st
 
 @pytest.mark.parametrize(
     "url",
-    ["postgresql://u:p@ss@127.0.0.1:notaport/db", "postgresql://u:pa:ss/x@127.0.0.1:notaport/db"],
+    [
+        "postgresql://u:p@ss@127.0.0.1:notaport/db",
+        "postgresql://u:pa:ss/x@127.0.0.1:notaport/db",
+        "postgresql://u:p@ss/x@127.0.0.1:notaport/db",
+        "postgresql://u:p@ss?x@127.0.0.1:notaport/db",
+    ],
 )
 def test_the_url_parse_error_itself_holds_no_password(url: str) -> None:
     """Not only the printed line: the error todo raises is clean before any scrubbing."""
@@ -221,7 +231,7 @@ def test_the_url_parse_error_itself_holds_no_password(url: str) -> None:
     assert "cannot parse database URL 'postgresql://u:***@127.0.0.1:notaport/db'" in str(
         raised.value
     )
-    for secret in ("p@ss", "pa:ss/x"):
+    for secret in ("p@ss", "pa:ss/x", "ss/x", "ss?x"):
         assert secret not in str(raised.value)
 
 
@@ -234,6 +244,15 @@ def test_no_part_of_a_password_after_an_unencoded_at_is_printed() -> None:
     assert b"t-pw" not in proc.stderr
     assert b"postgresql://u:***@127.0.0.1:" in proc.stderr
     assert b'"127.0.0.1"' in proc.stderr  # the host the driver was given
+
+
+def test_a_parameter_value_with_an_at_is_not_taken_for_a_password() -> None:
+    # Only an @ outside a parameter's value makes the URL ambiguous.
+    from todo_cli.db.url import parse_url
+
+    url = parse_url("postgresql://u:p@ss@127.0.0.1:5432/db?application_name=me@work").url
+    assert (url.password, url.host, url.database) == ("p@ss", "127.0.0.1", "db")
+    assert url.query == {"application_name": "me@work"}
 
 
 def test_a_password_with_unencoded_ats_connects_as_typed(postgres: PostgresHandle) -> None:

@@ -73,6 +73,14 @@ def _encode_ats_in_userinfo(rest: str) -> str:
     the password as typed (and masking never shows a piece of it).
     """
     end = min((i for i in (rest.find(c) for c in "/?#") if i != -1), default=len(rest))
+    tail = rest[end:]
+    if "@" in tail and "=" not in tail[: tail.index("@")]:
+        # `u:abc@def/ghi@host/db`: an `@` after the first `/`, `?` or `#`, and not in
+        # a parameter's value (`?application_name=me@work`). The password holds one
+        # of those unencoded; read as a URL, its end would become the host (sent to
+        # the resolver, printed in the driver's error). Which `/` ends it cannot be
+        # told: refused (parse_url), asking for it encoded.
+        raise ValueError("a password with an unencoded / ? or #")
     userinfo, at, host = rest[:end].rpartition("@")
     if not at or "@" not in userinfo:
         return rest
@@ -96,19 +104,20 @@ def parse_url(raw: str) -> DatabaseURL:
     if "://" not in text:
         raise ConfigError(f"not a database URL: {mask_url(text)!r}", hint=_HINT)
     backend = backend_of(text)
-    if backend == "postgresql":
-        normalised = "postgresql+psycopg://" + _encode_ats_in_userinfo(text.split("://", 1)[1])
-    elif backend == "sqlite":
-        normalised = text
-    else:
+    if backend not in ("postgresql", "sqlite"):
         scheme = text.split("://", 1)[0].lower()
         raise ConfigError(f"unsupported database URL scheme {scheme!r}", hint=_HINT)
     try:
+        if backend == "postgresql":
+            rest = _encode_ats_in_userinfo(text.split("://", 1)[1])
+            normalised = "postgresql+psycopg://" + rest
+        else:
+            normalised = text
         url = make_url(normalised)
     except (ArgumentError, ValueError):
         raise ConfigError(
             f"cannot parse database URL {mask_url(text)!r}",
-            hint="percent-encode @ : / in the password as %40 %3A %2F; " + _HINT,
+            hint="percent-encode @ : / ? # in the password as %40 %3A %2F %3F %23; " + _HINT,
         ) from None
     if backend == "postgresql" and not (url.host or url.query.get("host")):
         # libpq would silently fall back to a local socket; be explicit instead.
