@@ -9,6 +9,9 @@ server with psycopg, as `psql` would: nothing of todo stands in between.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ import pytest
 from tests import pgharness
 from tests.conftest import (
     MEMBER_URLS,
+    REPO,
     RLS,
     PostgresHandle,
     Todo,
@@ -689,6 +693,39 @@ def test_rotate_stops_the_old_password(team: Team) -> None:
     result = Todo(old, "gus_r")("list")
     assert result.exit_code == 3
     assert team.admin_cli("db", "revoke", "gus_r").exit_code == 0
+
+
+def _admin_with_stdout(team: Team, redirect: str, *args: str) -> subprocess.CompletedProcess[str]:
+    # `todo db ... >/dev/full` or `>&-` as a shell runs it: the URL cannot be written.
+    return subprocess.run(
+        ["sh", "-c", f'exec "$0" -m todo_cli "$@" {redirect}', sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ) | {"TODO_DATABASE_URL": team.admin},
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("redirect", [">/dev/full", ">&-"])
+def test_a_url_that_cannot_be_written_grants_and_rotates_nothing(team: Team, redirect: str) -> None:
+    # The URL is the only copy of the password: a member made (or a password set)
+    # that nobody saw is a login nobody can use, and a rotated member locked out.
+    refused = _admin_with_stdout(team, redirect, "db", "grant", "ivy_f")
+    assert refused.returncode == 74, refused.stderr
+    assert refused.stderr.endswith(": the URL was not handed out (no role ivy_f was made)\n")
+    assert one(team.admin, "SELECT count(*) FROM pg_roles WHERE rolname = 'ivy_f'") == 0
+    assert one(team.admin, "SELECT count(*) FROM users WHERE name = 'ivy_f'") == 0
+    members = team.admin_cli("db", "members", "--json").json()
+    assert "ivy_f" not in [member["name"] for member in members]
+    granted = team.admin_cli("db", "grant", "jay_f")
+    old = granted.stdout.strip()
+    rotated = _admin_with_stdout(team, redirect, "db", "rotate", "jay_f")
+    assert rotated.returncode == 74, rotated.stderr
+    assert rotated.stderr.endswith(": the URL was not handed out (jay_f's password is unchanged)\n")
+    assert one(old, "SELECT session_user") == "jay_f"
+    assert team.admin_cli("db", "revoke", "jay_f").exit_code == 0
 
 
 def test_a_revoked_member_is_refused(team: Team) -> None:

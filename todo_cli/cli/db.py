@@ -256,14 +256,26 @@ def _password(from_stdin: bool) -> str | None:
     return check_password(line.removesuffix("\n").removesuffix("\r"))
 
 
-def _hand_out(name: str, url: str, json: bool) -> None:
-    """The member's URL, once, on stdout: it is the only copy of their password."""
+def _hand_out(name: str, url: str, json: bool, *, undone: str) -> None:
+    """The member's URL, once, on stdout: it is the only copy of their password.
+
+    Called before the commit and pushed out at once: when it cannot be written
+    (a full disk, a closed stdout, a reader gone before reading it) the error
+    rolls the change back, so no password exists that nobody has seen.
+    """
+    from todo_cli.errors import OutputError
     from todo_cli.output import render
 
-    if json:
-        render.write_json({"name": name, "url": url})
-    else:
-        sys.stdout.write(url + "\n")
+    try:
+        if json:
+            render.write_json({"name": name, "url": url})
+        else:
+            sys.stdout.write(url + "\n")
+        render.flush_stdout()
+    except (OSError, OutputError) as exc:
+        render.reader_gone()  # what stays buffered must not fail again at exit
+        reason = exc.message if isinstance(exc, OutputError) else "the reader went away"
+        raise OutputError(f"{reason}: the URL was not handed out", hint=undone) from None
 
 
 def _tell_isolation(isolation: Any) -> None:
@@ -332,26 +344,30 @@ def grant(
     from todo_cli.db import members
     from todo_cli.output import render
 
-    granted = members.grant(
+    def granted(result: members.Granted) -> None:
+        _tell_isolation(result.isolation)
+        if result.adopted_tasks is not None:
+            render.tell(
+                f"{name} keeps the existing user and its "
+                f"{render.plural(result.adopted_tasks, 'task')}"
+            )
+        if result.url is not None:
+            render.tell(f"granted {name}; their URL follows, shown this once")
+            _hand_out(name, result.url, json, undone=f"no role {name} was made")
+            return
+        render.tell(f"granted {name} (an existing role: its password is unchanged)")
+        if json:
+            render.write_json({"name": name, "url": None})
+
+    members.grant(
         settings_of(ctx),
         name,
         password=_password(password_stdin),
         adopt=adopt,
         existing_role=existing_role,
         connection_limit=connection_limit,
+        hand_out=granted,
     )
-    _tell_isolation(granted.isolation)
-    if granted.adopted_tasks is not None:
-        render.tell(
-            f"{name} keeps the existing user and its {render.plural(granted.adopted_tasks, 'task')}"
-        )
-    if granted.url is not None:
-        render.tell(f"granted {name}; their URL follows, shown this once")
-        _hand_out(name, granted.url, json)
-        return
-    render.tell(f"granted {name} (an existing role: its password is unchanged)")
-    if json:
-        render.write_json({"name": name, "url": None})
 
 
 @db_app.command()
@@ -425,9 +441,11 @@ def rotate(
     from todo_cli.db import members
     from todo_cli.output import render
 
-    url = members.rotate(settings_of(ctx), name, password=_password(password_stdin))
-    render.tell(f"new password for {name}; their URL follows, shown this once")
-    _hand_out(name, url, json)
+    def rotated(url: str) -> None:
+        render.tell(f"new password for {name}; their URL follows, shown this once")
+        _hand_out(name, url, json, undone=f"{name}'s password is unchanged")
+
+    members.rotate(settings_of(ctx), name, password=_password(password_stdin), hand_out=rotated)
 
 
 @db_app.command("members")

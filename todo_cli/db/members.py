@@ -679,11 +679,14 @@ def grant(
     adopt: bool,
     existing_role: bool,
     connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    hand_out: Callable[[Granted], None] | None = None,
 ) -> Granted:
     """Make NAME a member: a login role in the group, and their users row.
 
     The first grant turns isolation on. Returns the member's URL when a
     password was set (a new role); an existing role keeps its password.
+    ``hand_out`` shows the result before the commit: the URL is the only copy
+    of the password, so when it cannot be written nothing is granted.
     """
     from psycopg import sql
     from sqlalchemy import text
@@ -768,7 +771,10 @@ def grant(
                 ),
                 {"id": uuid4(), "name": name},
             )
-        return Granted(name, url, role is None, adopted, isolation)
+        granted = Granted(name, url, role is None, adopted, isolation)
+        if hand_out is not None:
+            hand_out(granted)
+        return granted
 
 
 def _require_member(conn: Connection, name: str) -> Any:
@@ -783,8 +789,18 @@ def _require_member(conn: Connection, name: str) -> Any:
     return role
 
 
-def rotate(settings: Settings, name: str, *, password: str | None) -> str:
-    """A new password for a member; the old one stops working. Returns their URL."""
+def rotate(
+    settings: Settings,
+    name: str,
+    *,
+    password: str | None,
+    hand_out: Callable[[str], None] | None = None,
+) -> str:
+    """A new password for a member; the old one stops working. Returns their URL.
+
+    ``hand_out`` shows the URL before the commit: when it cannot be written the
+    old password stays (a new one nobody saw would lock the member out).
+    """
     from psycopg import sql
 
     from todo_cli.db.url import parse_url
@@ -802,7 +818,10 @@ def rotate(settings: Settings, name: str, *, password: str | None) -> str:
                 sql.Identifier(name), sql.Literal(verifier)
             ),
         )
-        return member_url(parse_url(settings.database_url), name, chosen)
+        url = member_url(parse_url(settings.database_url), name, chosen)
+        if hand_out is not None:
+            hand_out(url)
+        return url
 
 
 def revoke(
