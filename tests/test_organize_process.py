@@ -114,7 +114,10 @@ def test_delete_by_filter_on_a_terminal_names_every_match_and_deletes_them_on_ye
         os.close(stdin)
         os.close(terminal)
     assert proc.returncode == 0, err
-    assert b"delete 2 tasks: #1 Dig the bed, #3 Paint the fence? [y/N]" in err
+    assert (
+        b"delete 2 tasks:\n  #1 Dig the bed\n  #3 Paint the fence\ndelete these 2 tasks? [y/N]"
+        in err
+    )
     remaining = todo("list", "--all", "--json").json()
     assert [t["title"] for t in remaining] == ["Office plants"]
 

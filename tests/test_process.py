@@ -193,6 +193,27 @@ def test_delete_asks_on_a_terminal_and_no_keeps_the_task(todo: Todo) -> None:
     assert json.loads(todo.process("list", "--json").stdout)[0]["title"] == "keep me"
 
 
+def test_delete_by_filter_names_every_task_it_asks_about(todo: Todo) -> None:
+    # Twelve match: the person answering sees all twelve, not ten "and 2 more".
+    titles = [f"item {n}" for n in range(1, 13)]
+    todo.process("add", input="".join(f"{title}\n" for title in [*titles, "other"]).encode())
+    with _answering_on_a_terminal(todo, "delete", "item") as (proc, terminal):
+        os.write(terminal, b"n\n")
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    listed = "".join(f"  #{n} item {n}\n" for n in range(1, 13))
+    assert f"delete 12 tasks:\n{listed}delete these 12 tasks? [y/N]".encode() in err
+    assert len(json.loads(todo.process("list", "--json").stdout)) == 13
+    # No terminal: the refusal stays one line.
+    refused = todo.process("delete", "item")
+    assert refused.returncode == 2
+    assert refused.stderr.decode() == (
+        "error: delete 12 tasks: #1 item 1, #2 item 2, #3 item 3, #4 item 4, #5 item 5, "
+        "#6 item 6, #7 item 7, #8 item 8, #9 item 9, #10 item 10 and 2 more needs "
+        "confirmation (pass --yes; nothing was changed)\n"
+    )
+
+
 def test_chat_log_delete_asks_on_a_terminal_and_yes_deletes_it(todo: Todo) -> None:
     todo.process("chat-log", "new", "--title", "old chat")
     todo.process("chat-log", "append", "1", "--role", "user", "hello")

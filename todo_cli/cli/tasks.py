@@ -932,8 +932,18 @@ def delete(
     _by_filter_only(selection, done=done, waiting=waiting, all=all_)
 
     def confirm(targets: list[Task]) -> bool:
-        count = f"{len(targets)} tasks: " if len(targets) > 1 else ""
-        return ask(f"delete {count}{_naming(targets)}?", yes)
+        if len(targets) == 1:
+            return ask(f"delete {_naming(targets)}?", yes)
+        from todo_cli.domain.text import one_line
+
+        # The person answering sees every task that would go, one a line (as
+        # `todo delete --help` promises); a refusal (no terminal) stays one line.
+        listed = "".join(f"  #{task.number} {one_line(task.title)}\n" for task in targets)
+        return ask(
+            f"delete {len(targets)} tasks:\n{listed}delete these {len(targets)} tasks?",
+            yes,
+            unasked=f"delete {len(targets)} tasks: {_naming(targets)} needs confirmation",
+        )
 
     def deleted(gone: list[Task]) -> None:
         if json:
