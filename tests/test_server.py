@@ -662,6 +662,30 @@ def test_a_killed_client_takes_its_command_with_it(served: ServerHandle) -> None
     assert titles(served) == []
 
 
+def test_a_server_killed_during_a_command_leaves_the_commands_outcome_alone(
+    served: ServerHandle,
+) -> None:
+    # The server dies (kill -9) while its child runs a command: the command ends
+    # as it would have, and the client gets its exit code and nothing else on
+    # stderr (once: exit 70, "stopped before the command finished", and the
+    # child's log line about its broken note written to the user's stderr).
+    proc = subprocess.Popen(
+        [*todo_executable(), "add"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=served.env,
+        cwd=served.cwd,
+    )
+    assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
+    server_pid = _status(served)["pid"]
+    os.kill(server_pid, signal.SIGKILL)
+    assert served.wait_for(lambda: not _alive(server_pid), timeout=10)
+    out, err = proc.communicate(b"first\nsecond\n", timeout=60)
+    assert (proc.returncode, out, err) == (0, b"", b"added 2 tasks: #1..#2\n")
+    assert titles(served) == ["first", "second"]
+
+
 def test_ignored_signals_stay_ignored_in_the_command(served: ServerHandle) -> None:
     # `nohup todo ...`: SIGHUP ignored by the client must be ignored by the command.
     proc = subprocess.Popen(

@@ -47,6 +47,7 @@ from todo_cli.server.state import (
     Server,
     Spare,
     log,
+    log_to,
     peer_is_us,
 )
 from todo_cli.server.warm import (
@@ -247,7 +248,7 @@ def _open_log(path: str) -> None:
     except OSError:
         return
     os.dup2(fd, 2)
-    os.close(fd)
+    log_to(fd)  # kept: the children's descriptor 2 is their client's stderr
 
 
 def _lock(lock_path: str, socket_path: str, *, wait: bool) -> int:
@@ -330,6 +331,7 @@ def _wake(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(server: Server) -> None:
+    server.pid = os.getpid()
     server.wake_r, server.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     server.notify_r, server.notify_w = os.pipe2(os.O_CLOEXEC)
     os.set_blocking(server.notify_r, False)

@@ -92,24 +92,41 @@ class Server:
     wake_r: int = -1
     wake_w: int = -1
     socket_ino: int = 0
+    # The serving process (set as it starts to serve): the children's parent.
+    pid: int = 0
+
+
+# Where log() writes: standard error until the server opens its log, then a
+# descriptor of the log's own. A child's descriptor 2 becomes the client's
+# stderr when it takes a command: a line logged after that must not land on
+# the user's screen.
+_log_fd = [2]
+
+
+def log_to(fd: int) -> None:
+    _log_fd[0] = fd
 
 
 def log(message: str) -> None:
-    """A line in the server's log (standard error, which the server points at its log)."""
+    """A line in the server's log (see log_to)."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     with contextlib.suppress(OSError):
-        os.write(2, f"{stamp} [{os.getpid()}] {message}\n".encode("utf-8", "replace"))
+        os.write(_log_fd[0], f"{stamp} [{os.getpid()}] {message}\n".encode("utf-8", "replace"))
 
 
 def note(server: Server, kind: bytes, *, urgent: bool = False) -> None:
     """Tell the server something (a child's note: kind and pid, one atomic write).
 
     The server reads notes when it wakes for another reason; an urgent one
-    wakes it (SIGUSR1).
+    wakes it (SIGUSR1). A server that is gone (killed) hears nothing: a note is
+    no part of the command, whose outcome the client must still get; and the
+    signal goes to the server only, never to whoever adopted its orphans.
     """
-    os.write(server.notify_w, kind + os.getpid().to_bytes(4, "little"))
-    if urgent:
-        os.kill(os.getppid(), signal.SIGUSR1)
+    with contextlib.suppress(OSError):
+        os.write(server.notify_w, kind + os.getpid().to_bytes(4, "little"))
+    if urgent and server.pid and os.getppid() == server.pid:
+        with contextlib.suppress(OSError):
+            os.kill(server.pid, signal.SIGUSR1)
 
 
 def peer_is_us(conn: socket.socket) -> bool:
