@@ -525,6 +525,29 @@ def test_an_import_of_anothers_backup_takes_nothing_over(seeded: Team, tmp_path:
     assert ok(seeded.bob, "list", "--all", "--json")[0]["title"] == BOB_SECRET
 
 
+def test_an_undo_whose_task_id_another_member_took_is_a_conflict(
+    seeded: Team, tmp_path: Any
+) -> None:
+    # Alice deletes a task of a file she shared; bob imports that file, taking the
+    # id. Her undo cannot bring it back: exit 1 and why, not the primary key's words.
+    alice, bob = seeded.alice, seeded.bob
+    backup = tmp_path / "alice.json"
+    backup.write_text(ok(alice, "export", "--all").stdout)
+    ok(alice, "delete", "1", "--yes")
+    assert "1 added" in ok(bob, "import", str(backup)).stderr
+    result = alice("undo")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: cannot undo #2 (todo delete 1 --yes): a row it would bring back has an id "
+        "that another user's row holds now (it cannot come back under that id; nothing "
+        "was changed)\n",
+    )
+    assert ok(alice, "list", "--all", "--json") == []
+    assert [op["undone"] for op in ok(alice, "history", "--json")] == [False, False]
+    titles = sorted(task["title"] for task in ok(bob, "list", "--all", "--json"))
+    assert titles == sorted([BOB_SECRET, "second of bob's", "alice's own"])
+
+
 def test_a_refused_import_writes_nothing(seeded: Team) -> None:
     tables = "SELECT (SELECT count(*) FROM conversations), (SELECT count(*) FROM messages), "
     tables += "(SELECT count(*) FROM operations), (SELECT count(*) FROM users)"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
-from todo_cli.errors import Conflict, Declined, NotFound
+from todo_cli.errors import Conflict, Declined, InvalidInput, NotFound
 from todo_cli.repository.journal import Change, Clash, JournalRepository, Operation, Plan, Summary
 from todo_cli.services.common import Report, deliver
 
@@ -114,22 +114,42 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
     Refuses (Conflict, exit 1, nothing changed) when a row the operation
     touched has changed since: undoing it would overwrite that change.
     """
-    with transaction(settings, read_only=dry_run) as conn:
-        repository = JournalRepository(conn, acting_user(conn))
-        current: UUID | None = conn.info.get("todo_operation")
-        operation = repository.latest_undoable(besides=current)
-        if operation is None:
-            raise NotFound("nothing to undo", hint="see `todo history`")
-        clashes = repository.clashes(operation)
-        if clashes:
-            raise _refuse(operation, clashes)
-        plan = repository.plan(operation)
-        if current is not None:  # not a dry run: this undo is an operation of its own
-            repository.revert(operation)
-            repository.mark_undone(operation, current)
-            # What is reported is the operation as it now stands: undone, by this one.
-            operation = replace(operation, undone_by=current)
-        return deliver(report, Undone(operation, plan, dry_run))
+    reverting: Operation | None = None
+    try:
+        with transaction(settings, read_only=dry_run) as conn:
+            repository = JournalRepository(conn, acting_user(conn))
+            current: UUID | None = conn.info.get("todo_operation")
+            operation = repository.latest_undoable(besides=current)
+            if operation is None:
+                raise NotFound("nothing to undo", hint="see `todo history`")
+            clashes = repository.clashes(operation)
+            if clashes:
+                raise _refuse(operation, clashes)
+            plan = repository.plan(operation)
+            if current is not None:  # not a dry run: this undo is an operation of its own
+                reverting = operation
+                repository.revert(operation)
+                repository.mark_undone(operation, current)
+                # What is reported is the operation as it now stands: undone, by this one.
+                operation = replace(operation, undone_by=current)
+            return deliver(report, Undone(operation, plan, dry_run))
+    except InvalidInput as exc:
+        # A row it would bring back has an id another user's row holds now (their
+        # import of a file that had it): under row security no clash check can
+        # see that row, and the primary key refuses. Rolled back, and told as the
+        # conflict it is rather than as the database's words.
+        if reverting is None or not _key_taken(exc.message):
+            raise
+        raise Conflict(
+            f"cannot undo #{reverting.number} ({reverting.command}): a row it would bring "
+            "back has an id that another user's row holds now",
+            hint="it cannot come back under that id; nothing was changed",
+        ) from None
+
+
+def _key_taken(message: str) -> bool:
+    """Whether the database refused a row because its primary key is taken."""
+    return message.startswith("the database refused") and '"pk_' in message
 
 
 def prune(
