@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import REPO, Todo, imported, interruptible, sleeping
+from tests.conftest import REPO, Todo, imported, interruptible, run_process, sleeping
 
 
 def test_version(todo: Todo) -> None:
@@ -426,3 +426,24 @@ def test_a_closed_stdin_reads_as_an_empty_one(todo: Todo) -> None:
     proc = _with_stdin_closed(todo, "import", "-", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["added"] == 0
+
+
+def test_output_in_an_encoding_that_cannot_hold_the_data_is_exit_74(todo: Todo) -> None:
+    # PYTHONIOENCODING=ascii and a title with an é: the output cannot be written,
+    # as with a full disk, never "unexpected UnicodeEncodeError (this is a bug)".
+    assert todo.process("add", "café").returncode == 0
+    ascii_env = todo.env | {"PYTHONIOENCODING": "ascii"}
+    listed = run_process(["list"], env=ascii_env)
+    assert listed.returncode == 74
+    assert listed.stderr.decode().endswith(
+        "error: cannot write the output in ascii: it cannot hold '\\xe9' "
+        "(use a UTF-8 locale, or PYTHONIOENCODING=utf-8)\n"
+    )
+    added = run_process(["add", "naïve", "--json"], env=ascii_env)
+    assert added.returncode == 74
+    assert json.loads(added.stderr)["error"]["message"] == (
+        "cannot write the output in ascii: it cannot hold '\\xef' "
+        "(use a UTF-8 locale, or PYTHONIOENCODING=utf-8; nothing was changed)"
+    )
+    titles = [task["title"] for task in json.loads(todo.process("list", "--json").stdout)]
+    assert titles == ["café"]

@@ -201,6 +201,15 @@ def as_output_error(exc: BaseException) -> Exception | None:
 
     from todo_cli.errors import OutputError
 
+    if isinstance(exc, UnicodeEncodeError) and exc.encoding.lower().replace("-", "") != "utf8":
+        # `PYTHONIOENCODING=ascii todo list` and a title with an é: the stream's
+        # encoding cannot hold the data (a UTF-8 stream holds everything; such an
+        # error there would be a bug of ours, and is not hidden here).
+        return OutputError(
+            f"cannot write the output in {exc.encoding}: it cannot hold "
+            f"{exc.object[exc.start : exc.end]!a}",
+            hint="use a UTF-8 locale, or PYTHONIOENCODING=utf-8",
+        )
     if isinstance(exc, BrokenPipeError) or not isinstance(exc, OSError):
         return None
     if errno.errorcode.get(exc.errno or 0) not in _OUTPUT_ERRNOS:

@@ -24,7 +24,7 @@ def deliver(report: Report[T] | None, result: T) -> T:
             from todo_cli.output.render import reader_gone
 
             reader_gone()
-        except (OutputError, OSError) as exc:
+        except (OutputError, OSError, UnicodeEncodeError) as exc:
             from todo_cli.output.render import as_output_error, reader_gone
 
             failed = exc if isinstance(exc, OutputError) else as_output_error(exc)
@@ -32,5 +32,6 @@ def deliver(report: Report[T] | None, result: T) -> T:
                 raise
             # What stayed in stdout's buffer must not fail again at exit.
             reader_gone()
-            raise OutputError(failed.message, hint="nothing was changed") from None
+            undone = f"{failed.hint}; nothing was changed" if failed.hint else "nothing was changed"
+            raise OutputError(failed.message, hint=undone) from None
     return result
