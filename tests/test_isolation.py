@@ -829,6 +829,21 @@ def test_admin_commands_refuse_a_member(team: Team, command: list[str]) -> None:
     assert one(team.admin, "SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'") == 0
 
 
+@pytest.mark.parametrize("command", [["db", "downgrade", "--yes"], ["db", "downgrade", "0007"]])
+def test_a_member_migrating_is_told_to_use_the_admin_url(team: Team, command: list[str]) -> None:
+    # Not "must be owner of table journal" from halfway through: refused first.
+    result = run_cli(command, env={"TODO_DATABASE_URL": team.alice_url})
+    assert (result.exit_code, result.stderr) == (
+        3,
+        "error: refused: only the owner of todo's tables (todo_admin) migrates the schema, "
+        "and you are logged in as alice (use the admin URL, the one `todo db upgrade` "
+        "runs with)\n",
+    )
+    from todo_cli.db.revisions import HEAD
+
+    assert team.admin_cli("db", "current").stdout.startswith(HEAD)
+
+
 @pytest.mark.parametrize(
     "name", ["x; DROP TABLE tasks", 'a"b', "pg_monitor", "public", "todo_member", "", "a" * 64]
 )

@@ -362,21 +362,9 @@ def _admin_connection(settings: Settings) -> Iterator[Connection]:
 
 
 def _require_admin(conn: Connection) -> None:
-    from sqlalchemy import text
+    from todo_cli.db.migrate import require_owner
 
-    row = conn.execute(
-        text(
-            "SELECT current_user::text AS me, c.relowner::regrole::text AS owner, "
-            "pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE') AS owns "
-            "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass('public.tasks')"
-        )
-    ).one()
-    if not row.owns:
-        raise DatabaseError(
-            f"refused: only the owner of todo's tables ({row.owner}) manages members, "
-            f"and you are logged in as {row.me}",
-            hint="use the admin URL, the one `todo db upgrade` runs with",
-        )
+    require_owner(conn, "manages members")
 
 
 def _execute(conn: Connection, statement: sql.Composable) -> None:

@@ -89,6 +89,32 @@ def _lock(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
+def require_owner(conn: Connection, doing: str) -> None:
+    """Refuse, naming the owner, a PostgreSQL login that does not own todo's tables.
+
+    A member's login may read its rows and no more: a migration run with it
+    would fail halfway on "must be owner of table ...", which says nothing of
+    what to do instead.
+    """
+    from sqlalchemy import text
+
+    if conn.dialect.name != "postgresql":
+        return
+    row = conn.execute(
+        text(
+            "SELECT current_user::text AS me, c.relowner::regrole::text AS owner, "
+            "pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE') AS owns "
+            "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass('public.tasks')"
+        )
+    ).one_or_none()
+    if row is not None and not row.owns:
+        raise DatabaseError(
+            f"refused: only the owner of todo's tables ({row.owner}) {doing}, "
+            f"and you are logged in as {row.me}",
+            hint="use the admin URL, the one `todo db upgrade` runs with",
+        )
+
+
 def _check_foreign_keys(conn: Connection) -> None:
     from sqlalchemy import text
 
@@ -305,6 +331,8 @@ def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str |
         script = script_directory()
         end = _resolve_target(script, before, target)
         _check_direction(script, "upgrade", before, end)
+        if end != before:
+            require_owner(conn, "migrates the schema")
         config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, end or "base")
@@ -388,6 +416,8 @@ def downgrade(
         script = script_directory()
         end = _resolve_target(script, before, target)
         _check_direction(script, "downgrade", before, end)
+        if end != before:
+            require_owner(conn, "migrates the schema")
         config = alembic_config()
         config.attributes["connection"] = conn
 
