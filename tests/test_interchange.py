@@ -2022,6 +2022,28 @@ def test_export_to_dash_writes_stdout_not_a_file_named_dash(
     assert list(here.iterdir()) == []
 
 
+def test_export_takes_json_as_every_command_that_prints_data_does(todo: Todo) -> None:
+    # --json: the data is JSON (it is by default), and an error is JSON on stderr.
+    fill(todo)
+    assert ok(todo("export", "--all", "--json")).stdout == ok(todo("export", "--all")).stdout
+    tw = ok(todo("export", "--json", "--format", "taskwarrior")).stdout
+    assert tw == ok(todo("export", "--format", "taskwarrior")).stdout
+    bad_date = todo("export", "--json", "due:someday")
+    assert bad_date.exit_code == 2
+    assert json.loads(bad_date.stderr)["error"]["code"] == "invalid_input"
+    not_json = todo("export", "--json", "--format", "todotxt")
+    assert (not_json.exit_code, json.loads(not_json.stderr)) == (
+        2,
+        {
+            "error": {
+                "code": "usage",
+                "message": "--json and --format todotxt: todo.txt is not JSON (give one)",
+            }
+        },
+    )
+    assert not_json.stdout == ""
+
+
 def test_an_empty_file_name_is_a_clear_error_not_the_working_directory(
     todo: Todo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,6 +53,12 @@ def export(
         bool, typer.Option("--all", "-a", help="Completed tasks too (open ones always).")
     ] = False,
     without: Without = None,
+    json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="JSON out (the default format; taskwarrior's too) and errors as JSON."
+        ),
+    ] = False,
 ) -> None:
     """Export your tasks: a backup that imports back as it was, or for another tool.
 
@@ -69,6 +75,9 @@ def export(
     from todo_cli.repository.tasks import TaskQuery
     from todo_cli.services import interchange
 
+    if json and fmt is ExportFormat.todotxt:
+        # As every command's --json: the data printed is JSON. todo.txt is not.
+        raise InvalidUsage("--json and --format todotxt: todo.txt is not JSON", hint="give one")
     if output == "":
         raise InvalidUsage("--output: the file name is empty", hint="give a FILE, or - for stdout")
     query = TaskQuery(
