@@ -588,6 +588,19 @@ def test_todo_debug_that_is_neither_true_nor_false_is_refused_before_anything_ru
     assert count(todo.url, "tasks") == 0
 
 
+def test_todo_server_set_to_no_known_mode_is_refused_before_anything_runs(todo: Todo) -> None:
+    # Once taken as "on" in silence: a typo of "off" used a running server.
+    proc = run_process(["add", "Buy milk"], env=todo.env | {"TODO_SERVER": "of"})
+    assert proc.returncode == 3
+    assert error_lines(proc.stderr) == [
+        "error: TODO_SERVER='of' is not on, off or auto (e.g. TODO_SERVER=off; nothing was run)"
+    ]
+    assert count(todo.url, "tasks") == 0
+    for value in ("OFF", "on", "1", ""):  # (not auto: it would start a server)
+        listed = run_process(["list"], env=todo.env | {"TODO_SERVER": value})
+        assert listed.returncode == 0, (value, listed.stderr)
+
+
 # --- 7. case and accents in search and sort ------------------------------------------------
 
 
@@ -701,7 +714,7 @@ def test_a_server_dying_during_a_bulk_add_is_one_json_error_and_no_tasks(
     assert proc.returncode == 3
     assert out == b""
     lines_out = error_lines(err)
-    assert len(lines_out) == 1, lines_out
+    assert len(lines_out) == 1, err
     assert json.loads(lines_out[0])["error"]["code"] == "database"
     assert count(todo.url, "tasks") == 0
     assert users(todo.url) == before

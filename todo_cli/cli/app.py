@@ -108,6 +108,17 @@ def debugging(argv: Sequence[str]) -> bool:
     return os.environ.get("TODO_DEBUG", "").strip().lower() in _TRUE
 
 
+def _check_variables() -> None:
+    from todo_cli.server.client import mode_problem
+
+    _check_debug_variable()
+    problem = mode_problem(os.environ)
+    if problem is not None:
+        from todo_cli.errors import ConfigError
+
+        raise ConfigError(problem, hint="e.g. TODO_SERVER=off; nothing was run")
+
+
 def _check_debug_variable() -> None:
     value = os.environ.get("TODO_DEBUG", "").strip().lower()
     if value not in _TRUE | _FALSE:
@@ -298,7 +309,7 @@ class TodoGroup(TyperGroup):
         as_json = _wants_json(argv)
         debug = debugging(argv)
         try:
-            _check_debug_variable()
+            _check_variables()
             result = super().main(
                 args=argv,
                 prog_name=prog_name or "todo",

@@ -89,6 +89,7 @@ FORWARDED = (
 MODE_VARIABLE = "TODO_SERVER"
 IDLE_VARIABLE = "TODO_SERVER_IDLE"
 _OFF = ("off", "0", "no", "false", "never")
+_ON = ("on", "1", "yes", "true", "")
 # A server started this recently may still be importing (or has just failed):
 # `auto` does not start another meanwhile.
 STARTING_S = 10.0
@@ -148,9 +149,20 @@ def server_mode(environ: "Mapping[str, str]") -> str:
     value = raw.strip().lower()
     if value == "auto":
         return "auto"
-    if value in _OFF:
-        return "off"
-    return "on"
+    if value in _ON:
+        return "on"
+    # Off, or a value nobody meant (`TODO_SERVER=bogus`): run here, where the CLI
+    # says what is wrong with it (mode_problem) rather than guess.
+    return "off"
+
+
+def mode_problem(environ: "Mapping[str, str]") -> "str | None":
+    """What is wrong with ``TODO_SERVER``, if anything (the config file's key is
+    checked with the rest of the file)."""
+    raw = environ.get(MODE_VARIABLE, "")
+    if raw.strip().lower() in ("auto", *_ON, *_OFF):
+        return None
+    return f"{MODE_VARIABLE}={raw!r} is not on, off or auto"
 
 
 def config_path(environ: "Mapping[str, str]") -> str:
