@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -311,3 +313,22 @@ def test_every_command_on_a_down_database_is_exit_3_with_the_password_masked(
     assert result.stderr.startswith("error: cannot reach postgresql://alice:***@")
     assert "hunter2" not in result.stderr
     assert result.stdout == ""
+
+
+def test_psycopgs_teardown_warnings_stay_off_stderr_with_psycopg_imported_first() -> None:
+    # A lost connection mid-COPY: psycopg warns "error ignored terminating <Copy>"
+    # beside todo's own one-line error. Importing psycopg sets its logger to
+    # WARNING, and the command server imports it before any command: the level
+    # todo sets must not depend on the order. (A process of its own: logging is
+    # process-wide.)
+    script = (
+        "import logging, psycopg\n"
+        "from todo_cli.db.engine import create_engine\n"
+        "from todo_cli.db.url import parse_url\n"
+        "create_engine(parse_url('postgresql://u:p@127.0.0.1:1/db'))\n"
+        "logging.getLogger('psycopg').warning('error ignored terminating <Copy>')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")

@@ -258,10 +258,11 @@ def _postgres_engine(db: DatabaseURL, *, connect_timeout: float, connect_retries
     # psycopg logs "error ignored in terminating COPY" when the server dies in
     # the middle of a bulk add; the command reports the failure itself, as one
     # error line (one JSON object with --json), so the stray line must not
-    # reach stderr. --debug lowers the level again.
-    psycopg_log = logging.getLogger("psycopg")
-    if psycopg_log.level == logging.NOTSET:
-        psycopg_log.setLevel(logging.CRITICAL)
+    # reach stderr. Under --debug (its handler on the root logger) it is shown.
+    # Not "only if unset": importing psycopg sets WARNING itself, and the command
+    # server has it imported before any command.
+    if not logging.getLogger().handlers:
+        logging.getLogger("psycopg").setLevel(logging.CRITICAL)
 
     engine = sa_create_engine(
         db.url,
