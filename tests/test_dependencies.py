@@ -502,3 +502,27 @@ def test_an_empty_dependency_list_is_refused_by_name_and_changes_nothing(
     tasks = by_number(todo)
     assert sorted(tasks) == [1, 2]
     assert tasks[2]["depends"] == [first["id"]]
+
+
+@pytest.mark.parametrize(
+    ("command", "word", "item"),
+    [
+        (["add", "third", "dep:1,abc"], "dep:1,abc", "abc"),
+        (["add", "third", "--depends", "abc"], "--depends abc", "abc"),
+        (["edit", "2", "dep:-zz"], "dep:-zz", "zz"),
+    ],
+)
+def test_a_bad_dependency_reference_names_the_word_it_came_from(
+    todo: Todo, command: list[str], word: str, item: str
+) -> None:
+    # As `due:tomorow` is named, so is `dep:1,abc`: which word of the line is wrong.
+    add(todo, "Book flights")
+    add(todo, "Pack bags")
+    result = todo(*command)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {word!r}: {item!r} is not a task reference "
+        "(use a number like 12 or #12, a UUID, or 4+ hex digits of one)\n",
+    )
+    assert sorted(by_number(todo)) == [1, 2]
+    assert by_number(todo)[2]["depends"] == []

@@ -207,14 +207,27 @@ def _dependency_refs(
 ) -> tuple[list[TaskRef], list[TaskRef]]:
     """The task references of dep:3,7 / dep:-3 (and --depends), parsed."""
     from todo_cli.domain.modifiers import parse_depends
-    from todo_cli.repository.refs import parse_refs
+    from todo_cli.repository.refs import parse_ref
 
     added, removed = list(words.add_depends), list(words.remove_depends)
+    origin = dict(words.depends_origin)
     if flag is not None:
         more, fewer = parse_depends(f"--depends {flag}", flag, editing=editing)
         added += more
         removed += fewer
-    return parse_refs(added, "task"), parse_refs(removed, "task")
+        origin |= dict.fromkeys([*more, *fewer], f"--depends {flag}")
+
+    def refs(items: list[str]) -> list[TaskRef]:
+        found = []
+        for item in items:
+            try:
+                found.append(parse_ref(item, "task"))
+            except InvalidInput as exc:
+                # Named with its word (`dep:3,abc`), as a bad value of any other key is.
+                raise InvalidInput(f"{origin[item]!r}: {exc.message}", hint=exc.hint) from None
+        return found
+
+    return refs(added), refs(removed)
 
 
 def _values(

@@ -54,6 +54,8 @@ class Words:
     origin: Mapping[str, str] = field(default_factory=dict)
     add_depends: tuple[str, ...] = ()
     remove_depends: tuple[str, ...] = ()
+    # each dependency reference -> the word it came from (`dep:3,x`), for errors
+    depends_origin: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str | None:
@@ -80,6 +82,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
     origin: dict[str, str] = {}
     add_depends: list[str] = []
     remove_depends: list[str] = []
+    depends_origin: dict[str, str] = {}
     for position, word in enumerate(words):
         if word == "--":
             text.extend(words[position + 1 :])
@@ -99,6 +102,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
             added, removed = parse_depends(word, value, editing=editing)
             add_depends.extend(added)
             remove_depends.extend(removed)
+            depends_origin.update(dict.fromkeys([*added, *removed], word))
             continue
         if name in raw:
             raise InvalidInput(
@@ -114,6 +118,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
         origin=origin,
         add_depends=tuple(add_depends),
         remove_depends=tuple(remove_depends),
+        depends_origin=depends_origin,
     )
 
 
