@@ -1021,6 +1021,36 @@ def test_a_foreign_sqlite_file_is_left_byte_for_byte_as_it_was(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
 
 
+@pytest.mark.parametrize("revision", ["ae1027a6acf", "0003"])
+@pytest.mark.parametrize(
+    "command",
+    [["add", "Buy milk"], ["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"]],
+    ids=" ".join,
+)
+def test_another_apps_alembic_sqlite_file_is_refused_and_left_as_it_was(
+    tmp_path: Path, revision: str, command: list[str]
+) -> None:
+    # Any web app's SQLite file that Alembic manages has an alembic_version of
+    # its own: it was taken for a todo schema too new (exit 4) or too old (an
+    # upgrade failing halfway), and switched to WAL on the way.
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)")
+    conn.close()
+    before = path.read_bytes()
+    result = run_cli(["--db", f"sqlite:///{path}", "--user", "alice", *command])
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"error: {path} is not a todo database (it holds other tables: users)"
+        " (point TODO_DATABASE_URL at a new file)\n",
+    )
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+
+
 def test_the_default_database_is_private_to_its_owner(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:

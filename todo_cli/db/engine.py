@@ -161,14 +161,16 @@ def _use_wal(cursor: Any) -> None:
 
     if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
         return
-    # Another program's file (tables, none of them alembic_version) is left
-    # exactly as found: the mode is kept in the file, and the command is
-    # about to refuse the file anyway (db.migrate names its tables).
-    tables, ours = cursor.execute(
-        "SELECT count(*), coalesce(sum(name = 'alembic_version'), 0) "
+    # Another program's file (tables, not all of alembic_version, users and
+    # tasks: migrate.TODO_SQLITE_TABLES) is left exactly as found: the mode is
+    # kept in the file, and the command is about to refuse the file anyway
+    # (db.migrate names its tables).
+    tables, stamped, ours = cursor.execute(
+        "SELECT count(*), coalesce(sum(name = 'alembic_version'), 0), "
+        "coalesce(sum(name IN ('alembic_version', 'users', 'tasks')), 0) "
         "FROM sqlite_master WHERE type = 'table'"
     ).fetchone()
-    if tables and not ours:
+    if tables > stamped and ours < 3:  # (alembic_version alone: todo's, at base)
         return
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     pause = 0.002

@@ -127,29 +127,37 @@ def _check_foreign_keys(conn: Connection) -> None:
 
 
 def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
-    """A SQLite file with tables of its own and no todo revision is someone else's.
+    """A SQLite file with tables that are not todo's schema is someone else's.
 
-    Creating our tables in it would mix two programs' data in one file.
+    Creating our tables in it would mix two programs' data in one file, and
+    upgrading or reading it as ours would change it. Every todo revision has
+    alembic_version, users and tasks; a file of another program that Alembic
+    manages too (any web app's) has its own alembic_version, and is no more
+    todo's than one without.
     """
     from sqlalchemy import text
 
     if conn.dialect.name != "sqlite":
         return
-    names = [
+    names = {
         row[0]
         for row in conn.execute(
-            text(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite%' AND name <> 'alembic_version'"
-            )
+            text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")
         )
-    ]
-    if names:
-        shown = ", ".join(sorted(names)[:5]) + (" ..." if len(names) > 5 else "")
-        raise ConfigError(
-            f"{db.sqlite_path} is not a todo database (it holds other tables: {shown})",
-            hint="point TODO_DATABASE_URL at a new file",
-        )
+    }
+    if names <= {"alembic_version"} or names >= TODO_SQLITE_TABLES:
+        return  # new, downgraded to base, or todo's
+    others = sorted(names - {"alembic_version"}) or sorted(names)
+    shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+    raise ConfigError(
+        f"{db.sqlite_path} is not a todo database (it holds other tables: {shown})",
+        hint="point TODO_DATABASE_URL at a new file",
+    )
+
+
+# What every todo schema has, from its first revision: a SQLite file without all
+# of them (and with tables) is another program's. (engine._use_wal asks the same.)
+TODO_SQLITE_TABLES = frozenset({"alembic_version", "users", "tasks"})
 
 
 def upgrade_sqlite_in_place(db: DatabaseURL, settings: Settings) -> None:
@@ -162,8 +170,9 @@ def upgrade_sqlite_in_place(db: DatabaseURL, settings: Settings) -> None:
         revision = read_revision(conn, look_first=True)
         if revision == HEAD:
             return
-        if revision is None:
-            refuse_foreign_sqlite(conn, db)
+        refuse_foreign_sqlite(conn, db)
+        if is_newer(revision):
+            raise mismatch(db, revision)
         config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
@@ -324,10 +333,9 @@ def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str |
     db = parse_url(settings.database_url).direct(settings.direct_database_url)
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
+        refuse_foreign_sqlite(conn, db)
         if is_newer(before):
             raise mismatch(db, before)
-        if before is None:
-            refuse_foreign_sqlite(conn, db)
         script = script_directory()
         end = _resolve_target(script, before, target)
         _check_direction(script, "upgrade", before, end)
@@ -407,6 +415,7 @@ def downgrade(
     db = parse_url(settings.database_url).direct(settings.direct_database_url)
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
+        refuse_foreign_sqlite(conn, db)
         if before is None:
             if target == "base":
                 return None, None, []  # already there: nothing to do, nothing to ask
