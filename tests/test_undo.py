@@ -485,6 +485,29 @@ def test_an_undo_is_a_change_so_an_export_from_before_it_does_not_bring_the_edit
     assert task(todo, 1)["updated_at"] == undone["updated_at"]
 
 
+def test_an_undo_with_the_clock_behind_the_tasks_creation_still_works(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # A task made "tomorrow" (a clock that was ahead, or one set back since):
+    # an undo's time must not put updated_at before created_at, which the
+    # database refuses (it was "CHECK constraint failed", exit 2).
+    from datetime import timedelta
+
+    ahead = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    backup = tmp_path / "ahead.json"
+    backup.write_text(
+        '[{"id": "0b6b9b0e-7f3c-4c5e-9a59-2b1e7f0f6a11", "number": 1, "title": "from ahead", '
+        f'"completed": false, "created_at": "{ahead}", "updated_at": "{ahead}"}}]'
+    )
+    ok(todo, "import", str(backup))
+    ok(todo, "edit", "1", "+later")
+    result = ok(todo, "undo")
+    assert "set back 1 task" in result.stderr
+    undone = task(todo, 1)
+    assert (undone["tags"], undone["created_at"]) == ([], ahead)
+    assert undone["updated_at"] >= undone["created_at"]
+
+
 def test_undo_of_a_completion_reopens_the_task(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     before = tasks(todo)

@@ -632,8 +632,10 @@ class JournalRepository:
         timed = table == "tasks"
         firsts = self._firsts(table, "f.action <> 'insert' AND l.action <> 'delete'")
         if self._sqlite:
+            # Never before its creation, whatever the clock says now (a clock set
+            # back): the CHECK on tasks would refuse the undo.
             sets = ", ".join(
-                f"{c} = :now"
+                f"{c} = max(:now, json_extract(o.before, '$.created_at'))"
                 if timed and c == "updated_at"
                 else f"{c} = json_extract(o.before, '$.{c}')"
                 for c in columns
@@ -642,7 +644,10 @@ class JournalRepository:
             statement = f"UPDATE {table} SET {sets} FROM ({firsts}) AS o WHERE {match}"
         else:
             sets = ", ".join(
-                f"{c} = :now" if timed and c == "updated_at" else f"{c} = o.{c}" for c in columns
+                f"{c} = GREATEST(:now, o.created_at)"
+                if timed and c == "updated_at"
+                else f"{c} = o.{c}"
+                for c in columns
             )
             match = " AND ".join(f"{table}.{c} = o.{c}" for c in key)
             statement = (
