@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, Todo, imported, interruptible, run_process, sleeping
 
 
@@ -447,3 +449,114 @@ def test_output_in_an_encoding_that_cannot_hold_the_data_is_exit_74(todo: Todo) 
     )
     titles = [task["title"] for task in json.loads(todo.process("list", "--json").stdout)]
     assert titles == ["café"]
+
+
+_CTRL_C_AT = {
+    # Ctrl-C as the commit begins: held off until the connection is closed.
+    "during the commit": (
+        "from todo_cli.db import transaction as t\n"
+        "hold = t._hold_interrupts\n"
+        "def pressed():\n"
+        "    held = hold()\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return held\n"
+        "t._hold_interrupts = pressed\n"
+    ),
+    # Ctrl-C once it is all done, as the output is flushed.
+    "after the commit": (
+        "import todo_cli.cli.app\n"
+        "app = sys.modules['todo_cli.cli.app']\n"
+        "flush = app._flush_output\n"
+        "def pressed():\n"
+        "    app._flush_output = flush\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    flush()\n"
+        "app._flush_output = pressed\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("moment", list(_CTRL_C_AT))
+def test_ctrl_c_once_the_change_is_committing_ends_with_exit_0(todo: Todo, moment: str) -> None:
+    # Exit 130 says "rolled back": a script retrying on it would add the task twice.
+    script = (
+        "import os, signal, sys\n"
+        + _CTRL_C_AT[moment]
+        + "sys.argv = ['todo', 'add', 'Buy milk']\n"
+        "from todo_cli.__main__ import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (0, b"added #1: Buy milk\n")
+    listed = json.loads(todo.process("list", "--json").stdout)
+    assert [task["title"] for task in listed] == ["Buy milk"]
+
+
+def test_ctrl_c_before_the_commit_is_one_line_and_exit_130(todo: Todo) -> None:
+    # Typer turns the KeyboardInterrupt into Exit(130): said, with --json as JSON.
+    script = (
+        "import os, signal, sys\n"
+        "from todo_cli.repository import recording\n"
+        "def pressed(conn):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "recording.finish = pressed\n"
+        "sys.argv = ['todo', 'add', 'Buy milk', '--json']\n"
+        "from todo_cli.__main__ import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 130, proc.stderr
+    last = json.loads(proc.stderr.splitlines()[-1])
+    assert last == {"error": {"code": "interrupted", "message": "interrupted"}}
+    assert json.loads(todo.process("list", "--json").stdout) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_export_ended_by_a_signal_leaves_no_temporary_file(
+    todo: Todo, tmp_path: Path, signum: int
+) -> None:
+    # `timeout`, systemd and a closed terminal send these: the hidden temporary
+    # beside the target (half an export) must go, and the old file stay.
+    assert todo.process("add", "Buy milk").returncode == 0
+    tmp_path = tmp_path / "exports"
+    tmp_path.mkdir()
+    target = tmp_path / "out.json"
+    target.write_text("the old export\n")
+    script = (
+        "import os, signal, sys\n"
+        "from todo_cli.services import interchange\n"
+        "real = interchange.export\n"
+        "def export(*args, **kwargs):\n"
+        "    kwargs['out'].write('[half')\n"
+        f"    os.kill(os.getpid(), {int(signum)})\n"
+        "    return real(*args, **kwargs)\n"
+        "interchange.export = export\n"
+        f"sys.argv = ['todo', 'export', '-o', {str(target)!r}]\n"
+        "from todo_cli.__main__ import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == -signum, proc.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.json"]
+    assert target.read_text() == "the old export\n"

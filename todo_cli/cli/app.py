@@ -308,6 +308,9 @@ class TodoGroup(TyperGroup):
             sys.stderr = DiscardedStderr()
         as_json = _wants_json(argv)
         debug = debugging(argv)
+        recorder = sys.modules.get("todo_cli.db.transaction")
+        if recorder is not None:
+            recorder.forget_commits()
         try:
             _check_variables()
             result = super().main(
@@ -317,6 +320,10 @@ class TodoGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+            if result == ExitCode.INTERRUPTED:
+                # Typer turns a KeyboardInterrupt into Exit(130): said as one line
+                # like any other ending, unless the change had already committed.
+                return _interrupted(as_json)
             _flush_output()
             return result if isinstance(result, int) else ExitCode.OK
         except BrokenPipeError:
@@ -344,9 +351,7 @@ class TodoGroup(TyperGroup):
             report("usage", f"{exc.format_message()} (see `{command} --help`)", as_json=as_json)
             return ExitCode.USAGE
         except (typer.Abort, KeyboardInterrupt):
-            sys.stderr.write("\n")
-            report("interrupted", "interrupted", as_json=as_json)
-            return ExitCode.INTERRUPTED
+            return _interrupted(as_json)
         except click.exceptions.ClickException as exc:
             report("usage", exc.format_message(), as_json=as_json)
             return exc.exit_code
@@ -369,6 +374,21 @@ class TodoGroup(TyperGroup):
                 as_json=as_json,
             )
             return ExitCode.INTERNAL
+
+
+def _interrupted(as_json: bool) -> int:
+    """Ctrl-C: exit 130 and one line, its transaction rolled back; or, when it
+    came after the command's change committed (db.transaction.committed_last),
+    exit 0 in silence: the change stands, and a script that retried on 130
+    would make it twice."""
+    recorder = sys.modules.get("todo_cli.db.transaction")
+    if recorder is not None and recorder.committed_last():
+        with contextlib.suppress(OutputError, KeyboardInterrupt):
+            _flush_output()
+        return ExitCode.OK
+    sys.stderr.write("\n")
+    report("interrupted", "interrupted", as_json=as_json)
+    return ExitCode.INTERRUPTED
 
 
 def _flush_output() -> None:

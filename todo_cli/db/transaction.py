@@ -45,42 +45,96 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
     acting user, whatever name the settings would have defaulted to.
     """
     db = parse_url(settings.database_url)
-    with connected(db, settings) as conn:
-        if read_only:
-            conn.execution_options(todo_read_only=True)
-        user = settings.user
-        txn = conn.begin()
-        try:
-            if db.backend == "postgresql":
-                state = session.read_state(conn)
-            else:
-                state = session.State(read_revision(conn))
-            revision = state.revision
-            if revision != HEAD:
-                txn.rollback()
-                if db.backend != "sqlite" or is_newer(revision):
-                    raise mismatch(db, revision)
-                from todo_cli.db import migrate
+    if not read_only:
+        _committed[0] = False
+    held: list[Any] = []
+    try:
+        with connected(db, settings) as conn:
+            yield from _transaction(conn, db, settings, read_only, held)
+    finally:
+        if held:
+            import signal
 
-                migrate.upgrade_sqlite_in_place(db, settings)
-                txn = conn.begin()
-            elif state.isolated:
-                user = session.acting_user(settings, state)
-                conn.info[_ISOLATED] = True
-            if state.icu_lower:
-                conn.info[_ICU_LOWER] = True
-            conn.info["todo_user"] = user
-            if not read_only:
-                conn.info["todo_operation"] = recording.begin(
-                    conn, user, settings.command or "todo", datetime.now(UTC)
-                )
-            yield conn
-            if not read_only:
-                recording.finish(conn)
-            txn.commit()
-        finally:
-            if txn.is_active:
-                txn.rollback()
+            signal.signal(signal.SIGINT, held[0])
+
+
+# Whether the command's latest write transaction committed (see committed_last).
+_committed = [False]
+
+
+def forget_commits() -> None:
+    """A new command line (a process may run several: tests, the server's children)."""
+    _committed[0] = False
+
+
+def committed_last() -> bool:
+    """Whether the last write transaction begun has committed: a Ctrl-C that
+    comes after that point ended a command whose change stands (exit 0, not 130)."""
+    return _committed[0]
+
+
+def _hold_interrupts() -> Any:
+    """Ignore Ctrl-C from the commit until the connection is closed: once the
+    commit has begun the change stands, and a KeyboardInterrupt inside it or in
+    the pool's close would report 130 (with a traceback, from the pool) for a
+    command that did its work. Returns the handler to put back, or None where
+    there is nothing to hold (not the main thread, or a handler not Python's)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+    return signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _transaction(
+    conn: Connection, db: Any, settings: Settings, read_only: bool, held: list[Any]
+) -> Iterator[Connection]:
+    if read_only:
+        conn.execution_options(todo_read_only=True)
+    user = settings.user
+    txn = conn.begin()
+    try:
+        if db.backend == "postgresql":
+            state = session.read_state(conn)
+        else:
+            state = session.State(read_revision(conn))
+        revision = state.revision
+        if revision != HEAD:
+            from todo_cli.db import migrate
+
+            # Another program's file (with an alembic_version of its own) is
+            # refused as such, not as a todo schema too new or too old.
+            migrate.refuse_foreign_sqlite(conn, db)
+            txn.rollback()
+            if db.backend != "sqlite" or is_newer(revision):
+                raise mismatch(db, revision)
+            migrate.upgrade_sqlite_in_place(db, settings)
+            txn = conn.begin()
+        elif state.isolated:
+            user = session.acting_user(settings, state)
+            conn.info[_ISOLATED] = True
+        if state.icu_lower:
+            conn.info[_ICU_LOWER] = True
+        conn.info["todo_user"] = user
+        if not read_only:
+            conn.info["todo_operation"] = recording.begin(
+                conn, user, settings.command or "todo", datetime.now(UTC)
+            )
+        yield conn
+        if not read_only:
+            recording.finish(conn)
+            handler = _hold_interrupts()
+            if handler is not None:
+                held.append(handler)
+        txn.commit()
+        if not read_only:
+            _committed[0] = True
+    finally:
+        if txn.is_active:
+            txn.rollback()
 
 
 def acting_user(conn: Connection) -> str:
