@@ -480,9 +480,7 @@ _CTRL_C_AT = {
 def test_ctrl_c_once_the_change_is_committing_ends_with_exit_0(todo: Todo, moment: str) -> None:
     # Exit 130 says "rolled back": a script retrying on it would add the task twice.
     script = (
-        "import os, signal, sys\n"
-        + _CTRL_C_AT[moment]
-        + "sys.argv = ['todo', 'add', 'Buy milk']\n"
+        "import os, signal, sys\n" + _CTRL_C_AT[moment] + "sys.argv = ['todo', 'add', 'Buy milk']\n"
         "from todo_cli.__main__ import main\n"
         "main()\n"
     )
