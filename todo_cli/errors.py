@@ -62,6 +62,18 @@ class InvalidInput(TodoError):
     code = "invalid_input"
 
 
+class Refused(InvalidInput):
+    """A constraint of the database refused the change (db.connect.translate).
+
+    ``constraint`` is its name where the driver tells it (PostgreSQL), so that a
+    caller can say what a refusal means without reading the message.
+    """
+
+    def __init__(self, message: str, *, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
 class InvalidUsage(TodoError):
     """Options that do not go together, or a missing argument."""
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from todo_cli.db.engine import create_engine
-from todo_cli.errors import ConfigError, DatabaseError, InvalidInput, TodoError
+from todo_cli.errors import ConfigError, DatabaseError, Refused, TodoError
 from todo_cli.redact import mask_text
 
 if TYPE_CHECKING:
@@ -74,7 +74,11 @@ def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
 
     where = db.masked
     if isinstance(exc, IntegrityError):
-        return InvalidInput(f"the database refused the change: {_first_line(exc.orig)}")
+        diagnosis = getattr(exc.orig, "diag", None)
+        return Refused(
+            f"the database refused the change: {_first_line(exc.orig)}",
+            constraint=getattr(diagnosis, "constraint_name", None),
+        )
     if not isinstance(exc, DBAPIError):
         return DatabaseError(f"database error on {where}: {_first_line(exc)}")
     detail = _first_line(exc.orig)

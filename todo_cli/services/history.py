@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
-from todo_cli.errors import Conflict, Declined, InvalidInput, NotFound
+from todo_cli.errors import Conflict, Declined, NotFound, Refused
 from todo_cli.repository.journal import Change, Clash, JournalRepository, Operation, Plan, Summary
 from todo_cli.services.common import Report, deliver
 
@@ -133,23 +133,18 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
                 # What is reported is the operation as it now stands: undone, by this one.
                 operation = replace(operation, undone_by=current)
             return deliver(report, Undone(operation, plan, dry_run))
-    except InvalidInput as exc:
+    except Refused as exc:
         # A row it would bring back has an id another user's row holds now (their
         # import of a file that had it): under row security no clash check can
         # see that row, and the primary key refuses. Rolled back, and told as the
         # conflict it is rather than as the database's words.
-        if reverting is None or not _key_taken(exc.message):
+        if reverting is None or not (exc.constraint or "").startswith("pk_"):
             raise
         raise Conflict(
             f"cannot undo #{reverting.number} ({reverting.command}): a row it would bring "
             "back has an id that another user's row holds now",
             hint="it cannot come back under that id; nothing was changed",
         ) from None
-
-
-def _key_taken(message: str) -> bool:
-    """Whether the database refused a row because its primary key is taken."""
-    return message.startswith("the database refused") and '"pk_' in message
 
 
 def prune(

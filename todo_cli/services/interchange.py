@@ -20,7 +20,7 @@ from uuid import UUID
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.dates import local_date
 from todo_cli.domain.ids import new_id, new_ids
-from todo_cli.errors import InvalidInput, TodoError
+from todo_cli.errors import InvalidInput, Refused, TodoError
 from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
 from todo_cli.repository.tasks import ImportWriter, TaskQuery, TaskRepository, new_row
 from todo_cli.services.common import Report, deliver
@@ -375,11 +375,10 @@ def import_tasks(
             return deliver(report, result)
     except _DryRun as rolled_back:
         return deliver(report, rolled_back.result)
-    except InvalidInput as exc:
+    except Refused as exc:
         # Under row security another member's tasks are invisible, so the check of
-        # _apply cannot see that an id of the file is theirs: the primary key says so
-        # (the database's refusal, as db.connect translated it).
-        if exc.message.startswith("the database refused") and '"pk_tasks"' in exc.message:
+        # _apply cannot see that an id of the file is theirs: the primary key says so.
+        if exc.constraint == "pk_tasks":
             raise TodoError(
                 f"a task of {describe(source)} is already in this database, under another user",
                 hint=f"its id is taken; {NOTHING_IMPORTED}",
