@@ -12,7 +12,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from todo_cli.db.url import DatabaseURL
 from todo_cli.errors import ConfigError
@@ -148,6 +148,12 @@ def widen_sqlite_cache(conn: Connection) -> None:
         conn.info["todo_wide_cache"] = True
 
 
+# What every todo schema has, from its first revision: a SQLite file with tables
+# but not all of these is another program's (migrate.refuse_foreign_sqlite).
+TODO_SQLITE_TABLES: Final = frozenset({"alembic_version", "users", "tasks"})
+_OURS_SQL: Final = ", ".join(f"'{name}'" for name in sorted(TODO_SQLITE_TABLES))
+
+
 def _use_wal(cursor: Any) -> None:
     """Put todo's file in WAL mode (kept in the file: once done, this is a no-op).
 
@@ -161,16 +167,16 @@ def _use_wal(cursor: Any) -> None:
 
     if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
         return
-    # Another program's file (tables, not all of alembic_version, users and
-    # tasks: migrate.TODO_SQLITE_TABLES) is left exactly as found: the mode is
-    # kept in the file, and the command is about to refuse the file anyway
-    # (db.migrate names its tables).
+    # Another program's file (tables, not all of TODO_SQLITE_TABLES) is left
+    # exactly as found: the mode is kept in the file, and the command is about
+    # to refuse the file anyway (db.migrate names its tables).
     tables, stamped, ours = cursor.execute(
         "SELECT count(*), coalesce(sum(name = 'alembic_version'), 0), "
-        "coalesce(sum(name IN ('alembic_version', 'users', 'tasks')), 0) "
+        f"coalesce(sum(name IN ({_OURS_SQL})), 0) "
         "FROM sqlite_master WHERE type = 'table'"
     ).fetchone()
-    if tables > stamped and ours < 3:  # (alembic_version alone: todo's, at base)
+    # (alembic_version alone is todo's file downgraded to base.)
+    if tables > stamped and ours < len(TODO_SQLITE_TABLES):
         return
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     pause = 0.002

@@ -145,6 +145,8 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
             text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")
         )
     }
+    from todo_cli.db.engine import TODO_SQLITE_TABLES
+
     if names <= {"alembic_version"} or names >= TODO_SQLITE_TABLES:
         return  # new, downgraded to base, or todo's
     others = sorted(names - {"alembic_version"}) or sorted(names)
@@ -153,11 +155,6 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
         f"{db.sqlite_path} is not a todo database (it holds other tables: {shown})",
         hint="point TODO_DATABASE_URL at a new file",
     )
-
-
-# What every todo schema has, from its first revision: a SQLite file without all
-# of them (and with tables) is another program's. (engine._use_wal asks the same.)
-TODO_SQLITE_TABLES = frozenset({"alembic_version", "users", "tasks"})
 
 
 def upgrade_sqlite_in_place(db: DatabaseURL, settings: Settings) -> None:
