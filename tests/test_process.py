@@ -397,17 +397,21 @@ def test_a_command_waits_for_a_thread_that_is_not_a_daemon_as_python_does(todo: 
     assert b"thread done" in done.stderr
 
 
-def _with_stdin_closed(todo: Todo, *args: str) -> subprocess.CompletedProcess[bytes]:
-    # As a shell's `todo ... <&-`: descriptor 0 closed, not redirected.
-    script = 'exec "$0" -m todo_cli "$@" <&-'
+def _in_its_environment(todo: Todo, argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        ["sh", "-c", script, sys.executable, *args],
+        argv,
         capture_output=True,
         env=dict(os.environ) | todo.env,
         cwd=REPO,
         timeout=60,
         check=False,
     )
+
+
+def _with_stdin_closed(todo: Todo, *args: str) -> subprocess.CompletedProcess[bytes]:
+    # As a shell's `todo ... <&-`: descriptor 0 closed, not redirected.
+    script = 'exec "$0" -m todo_cli "$@" <&-'
+    return _in_its_environment(todo, ["sh", "-c", script, sys.executable, *args])
 
 
 def test_a_closed_stdin_reads_as_an_empty_one(todo: Todo) -> None:
@@ -451,6 +455,19 @@ def test_output_in_an_encoding_that_cannot_hold_the_data_is_exit_74(todo: Todo) 
     assert titles == ["café"]
 
 
+def _patched(todo: Todo, patch: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """`todo ARGS` in a process of its own, with `patch` (Python, run first) in
+    place: a signal at a moment no outside timing could hit every time."""
+    script = (
+        "import os, signal, sys\n"
+        f"{patch}"
+        f"sys.argv = ['todo', *{list(args)!r}]\n"
+        "from todo_cli.__main__ import main\n"
+        "main()\n"
+    )
+    return _in_its_environment(todo, [sys.executable, "-c", script])
+
+
 _CTRL_C_AT = {
     # Ctrl-C as the commit begins: held off until the connection is closed.
     "during the commit": (
@@ -479,19 +496,7 @@ _CTRL_C_AT = {
 @pytest.mark.parametrize("moment", list(_CTRL_C_AT))
 def test_ctrl_c_once_the_change_is_committing_ends_with_exit_0(todo: Todo, moment: str) -> None:
     # Exit 130 says "rolled back": a script retrying on it would add the task twice.
-    script = (
-        "import os, signal, sys\n" + _CTRL_C_AT[moment] + "sys.argv = ['todo', 'add', 'Buy milk']\n"
-        "from todo_cli.__main__ import main\n"
-        "main()\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        env=dict(os.environ) | todo.env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    proc = _patched(todo, _CTRL_C_AT[moment], "add", "Buy milk")
     assert (proc.returncode, proc.stderr) == (0, b"added #1: Buy milk\n")
     listed = json.loads(todo.process("list", "--json").stdout)
     assert [task["title"] for task in listed] == ["Buy milk"]
@@ -499,24 +504,13 @@ def test_ctrl_c_once_the_change_is_committing_ends_with_exit_0(todo: Todo, momen
 
 def test_ctrl_c_before_the_commit_is_one_line_and_exit_130(todo: Todo) -> None:
     # Typer turns the KeyboardInterrupt into Exit(130): said, with --json as JSON.
-    script = (
-        "import os, signal, sys\n"
+    pressed = (
         "from todo_cli.repository import recording\n"
         "def pressed(conn):\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "recording.finish = pressed\n"
-        "sys.argv = ['todo', 'add', 'Buy milk', '--json']\n"
-        "from todo_cli.__main__ import main\n"
-        "main()\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        env=dict(os.environ) | todo.env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    proc = _patched(todo, pressed, "add", "Buy milk", "--json")
     assert proc.returncode == 130, proc.stderr
     last = json.loads(proc.stderr.splitlines()[-1])
     assert last == {"error": {"code": "interrupted", "message": "interrupted"}}
@@ -534,8 +528,7 @@ def test_export_ended_by_a_signal_leaves_no_temporary_file(
     tmp_path.mkdir()
     target = tmp_path / "out.json"
     target.write_text("the old export\n")
-    script = (
-        "import os, signal, sys\n"
+    ended = (
         "from todo_cli.services import interchange\n"
         "real = interchange.export\n"
         "def export(*args, **kwargs):\n"
@@ -543,18 +536,8 @@ def test_export_ended_by_a_signal_leaves_no_temporary_file(
         f"    os.kill(os.getpid(), {int(signum)})\n"
         "    return real(*args, **kwargs)\n"
         "interchange.export = export\n"
-        f"sys.argv = ['todo', 'export', '-o', {str(target)!r}]\n"
-        "from todo_cli.__main__ import main\n"
-        "main()\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        env=dict(os.environ) | todo.env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    proc = _patched(todo, ended, "export", "-o", str(target))
     assert proc.returncode == -signum, proc.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out.json"]
     assert target.read_text() == "the old export\n"
