@@ -184,6 +184,17 @@ class ServerHandle:
     def stop(self) -> None:
         self.todo("server", "stop", TODO_SERVER="off")
 
+    def adding(self, **env: str) -> subprocess.Popen[bytes]:
+        """`todo add` reading its titles from a pipe the test holds (and may never close)."""
+        return subprocess.Popen(
+            [*todo_executable(), "add"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self.env | env,
+            cwd=self.cwd,
+        )
+
     def wait_for(self, check: Callable[[], bool], timeout: float = 30) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -337,14 +348,7 @@ def test_status_reports_pid_version_uptime_memory_and_commands(served: ServerHan
 
 
 def test_status_shows_a_running_commands_private_memory(served: ServerHandle) -> None:
-    proc = subprocess.Popen(
-        [*todo_executable(), "add"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=served.env,
-        cwd=served.cwd,
-    )
+    proc = served.adding()
     try:
         assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
         (child,) = _status(served)["running"]
@@ -605,14 +609,7 @@ def test_a_signal_to_the_client_ends_the_command_as_without_the_server(
 ) -> None:
     outcomes = []
     for mode in ("off", "on"):
-        proc = subprocess.Popen(
-            [*todo_executable(), "add"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=served.env | {"TODO_SERVER": mode},
-            cwd=served.cwd,
-        )
+        proc = served.adding(TODO_SERVER=mode)
         assert proc.stdin is not None
         proc.stdin.write(b"never added\n")
         proc.stdin.flush()
@@ -642,14 +639,7 @@ def _reading_a_pipe(pid: int) -> bool:
 
 
 def test_a_killed_client_takes_its_command_with_it(served: ServerHandle) -> None:
-    proc = subprocess.Popen(
-        [*todo_executable(), "add"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=served.env,
-        cwd=served.cwd,
-    )
+    proc = served.adding()
     assert proc.stdin is not None
     proc.stdin.write(b"never added\n")
     proc.stdin.flush()
@@ -669,14 +659,7 @@ def test_a_server_killed_during_a_command_leaves_the_commands_outcome_alone(
     # as it would have, and the client gets its exit code and nothing else on
     # stderr (once: exit 70, "stopped before the command finished", and the
     # child's log line about its broken note written to the user's stderr).
-    proc = subprocess.Popen(
-        [*todo_executable(), "add"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=served.env,
-        cwd=served.cwd,
-    )
+    proc = served.adding()
     assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
     server_pid = _status(served)["pid"]
     os.kill(server_pid, signal.SIGKILL)
