@@ -2009,13 +2009,18 @@ def test_export_to_a_file_prints_nothing_and_the_file_is_private(
     assert target.read_text("utf-8") == ok(todo("export", "--all")).stdout
 
 
-def test_export_to_dash_writes_stdout_not_a_file_named_dash(
-    todo: Todo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory of the test's own (the database lives beside
+    it): what a command leaves in it shows."""
+    directory = tmp_path / "here"
+    directory.mkdir()
+    monkeypatch.chdir(directory)
+    return directory
+
+
+def test_export_to_dash_writes_stdout_not_a_file_named_dash(todo: Todo, here: Path) -> None:
     fill(todo)
-    here = tmp_path / "here"
-    here.mkdir()
-    monkeypatch.chdir(here)
     result = ok(todo("export", "--all", "-o", "-"))
     assert result.stdout == ok(todo("export", "--all")).stdout
     assert json.loads(result.stdout)
@@ -2045,13 +2050,10 @@ def test_export_takes_json_as_every_command_that_prints_data_does(todo: Todo) ->
 
 
 def test_an_empty_file_name_is_a_clear_error_not_the_working_directory(
-    todo: Todo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    todo: Todo, here: Path
 ) -> None:
     # Path("") is ".": without a check, "cannot write : Is a directory" (exit 74).
     fill(todo)
-    here = tmp_path / "here"
-    here.mkdir()
-    monkeypatch.chdir(here)
     before = ok(todo("export", "--all")).stdout
     written = todo("export", "-o", "")
     assert (written.exit_code, written.stderr) == (
