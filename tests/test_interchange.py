@@ -516,6 +516,49 @@ def test_a_number_an_earlier_import_left_free_is_kept_below_the_counter(
     assert [(t["title"], t["number"]) for t in tasks(todo)] == [("One", 1), ("Two", 2)]
 
 
+def test_tasks_of_one_file_sharing_a_number_are_each_reported_by_id(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Two exports joined into one file: both hold a #1 and a #2.
+    laptop = [own(title="Laptop one", number=1), own(title="Laptop two", number=2)]
+    desk = [own(title="Desk one", number=1), own(title="Desk two", number=2)]
+    ok(todo("add", "Mine"))  # #1 here
+    joined = write(tmp_path, "joined.json", json.dumps(laptop + desk))
+    result = ok(todo("import", str(joined), "--dry-run"))
+    by_title = {t["title"]: t for t in laptop + desk}
+    short = {title: task["id"].replace("-", "")[:8] for title, task in by_title.items()}
+    assert result.stderr.splitlines()[1] == (
+        "  numbers taken here, so renumbered: "
+        f"#1 -> #3 ({short['Laptop one']}), #1 -> #4 ({short['Desk one']}), "
+        f"#2 -> #5 ({short['Desk two']})"
+    )
+    summary = import_json(todo, joined)
+    # Number for number, which task went where is ambiguous: only by id.
+    assert summary["renumbered"] == {}
+    assert summary["renumbered_ids"] == {
+        by_title["Laptop one"]["id"]: 3,
+        by_title["Desk one"]["id"]: 4,
+        by_title["Desk two"]["id"]: 5,
+    }
+    assert {t["title"]: t["number"] for t in tasks(todo)} == {
+        "Mine": 1,
+        "Laptop one": 3,
+        "Laptop two": 2,
+        "Desk one": 4,
+        "Desk two": 5,
+    }
+
+
+def test_a_number_held_once_in_the_file_is_reported_by_number_and_by_id(
+    todo: Todo, tmp_path: Path
+) -> None:
+    ok(todo("add", "Mine"))  # #1 here
+    moved = own(title="Moved", number=1)
+    summary = import_json(todo, write(tmp_path, "one.json", json.dumps([moved])))
+    assert summary["renumbered"] == {"1": 2}
+    assert summary["renumbered_ids"] == {moved["id"]: 2}
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [("number", 10**30), ("number", 2**31), ("recur_index", 10**30), ("recur_index", 2**31)],

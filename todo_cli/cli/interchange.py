@@ -165,6 +165,7 @@ def _summary_json(result: Imported) -> dict[str, object]:
         "unchanged": result.unchanged,
         "skipped": result.skipped,
         "renumbered": {str(old): new for old, new in result.renumbered.items()},
+        "renumbered_ids": {str(key): new for key, (_, new) in result.renumbered_ids.items()},
         "problems": result.problems,
         "notices": result.notices,
     }
@@ -183,9 +184,13 @@ def _summary_lines(result: Imported) -> list[str]:
         lines.append(f"  skipped {plural(count, 'task')}: {reason}")
     for problem in result.problems[:20]:
         lines.append(f"  left out: {problem}")
-    if result.renumbered:
-        shown = ", ".join(f"#{a} -> #{b}" for a, b in list(result.renumbered.items())[:20])
-        more = " ..." if len(result.renumbered) > 20 else ""
+    if result.renumbered_ids:
+        # A number several tasks of the file held is told apart by each task's id.
+        shown = ", ".join(
+            f"#{a} -> #{b}" if a in result.renumbered else f"#{a} -> #{b} ({key.hex[:8]})"
+            for key, (a, b) in list(result.renumbered_ids.items())[:20]
+        )
+        more = " ..." if len(result.renumbered_ids) > 20 else ""
         lines.append(f"  numbers taken here, so renumbered: {shown}{more}")
     for notice in result.notices[:20]:
         lines.append(f"  note: {notice}")

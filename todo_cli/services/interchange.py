@@ -11,6 +11,7 @@ ours; an older one is left alone.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
@@ -292,7 +293,12 @@ class Imported:
     updated: int = 0
     unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    # A number of the file that one new task held, and the one it has here.
     renumbered: dict[int, int] = field(default_factory=dict)
+    # Every task renumbered, by id: its number in the file and the one it has here.
+    # Where several tasks of one file held a number (two exports joined), its
+    # entry in `renumbered` would say which of them, so it is left to this one.
+    renumbered_ids: dict[UUID, tuple[int, int]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -486,6 +492,11 @@ def _apply(
         writer.replace(record.id, values, record.tags, _notes(record))
     result.updated += len(updates)
     numbers |= _insert(writer, new, result, now)
+    if result.renumbered_ids:
+        held = Counter(record.number for record in records)
+        result.renumbered = {
+            old: new_number for old, new_number in result.renumbered_ids.values() if held[old] == 1
+        }
     for task_id, holder in left_out.items():
         where = (positions or {}).get(task_id, "a task")
         result.notices.append(
@@ -749,7 +760,7 @@ def _insert(
     for offset, record in enumerate(needing):
         numbers[record.id] = first + offset
         if record.number is not None:
-            result.renumbered[record.number] = first + offset
+            result.renumbered_ids[record.id] = (record.number, first + offset)
     # Rows are built and written a slice at a time: the driver's copy of a
     # 100,000-row batch would otherwise sit beside ours at the peak.
     for start in range(0, len(new), _BATCH):
