@@ -493,9 +493,9 @@ def _apply(
     result.updated += len(updates)
     numbers |= _insert(writer, new, result, now)
     if result.renumbered_ids:
-        held = Counter(record.number for record in records)
+        holders = Counter(record.number for record in records)
         result.renumbered = {
-            old: new_number for old, new_number in result.renumbered_ids.values() if held[old] == 1
+            old: number for old, number in result.renumbered_ids.values() if holders[old] == 1
         }
     for task_id, holder in left_out.items():
         where = (positions or {}).get(task_id, "a task")
