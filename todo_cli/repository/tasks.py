@@ -79,6 +79,8 @@ _HEX_DIGITS = "0123456789abcdef"
 _UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 # No task field holds this: a column edit() cannot compare is written.
 _UNSET = object()
+# The least step of a stored time (both backends keep microseconds).
+_TICK = timedelta(microseconds=1)
 _INSTANT_COLUMNS = ("completed_at", "created_at", "updated_at", "due", "wait", "recur_anchor")
 _TEXT_COLUMNS = ("title", "description", "priority", "project", "recur", "attributes")
 
@@ -737,11 +739,8 @@ class TaskRepository:
         first's row lock and then finds nothing to change, so exactly one of
         them sees the task change (and makes a recurring task's successor).
         """
-        from sqlalchemy import case, literal, update
+        from sqlalchemy import update
 
-        # Typed as the column, so that SQLite stores the time in the column's own form
-        # (an untyped value would be the driver's, which sorts differently).
-        now = literal(self.now, tasks.c.updated_at.type)
         to_change = [task.id for task in found if task.completed != completed]
         changed: dict[Any, Task] = {}
         if to_change:
@@ -751,10 +750,7 @@ class TaskRepository:
                 .values(
                     completed=completed,
                     completed_at=self.now if completed else None,
-                    # Never back in time, as edit: a clock behind the one that
-                    # wrote the task (another machine's) must not break the CHECK
-                    # that a task is updated after it was created.
-                    updated_at=case((tasks.c.updated_at > now, tasks.c.updated_at), else_=now),
+                    updated_at=self._not_back(),
                 )
                 .returning(*_PLAIN_COLUMNS)
             )
@@ -843,7 +839,7 @@ class TaskRepository:
         stmt = (
             update(tasks)
             .where(tasks.c.id == task.id)
-            .values(**columns, updated_at=max(self.now, task.updated_at))
+            .values(**columns, updated_at=self._moved(task))
             .returning(*_PLAIN_COLUMNS)
         )
         row = self.conn.execute(stmt).one()
@@ -856,6 +852,32 @@ class TaskRepository:
             "blocked_by": sorted(blocked_by),
         }
         return _task_of(dict(row._mapping), self.now, **kept)
+
+    def _not_back(self) -> Any:
+        """A statement's time of change for its rows: now, or theirs where that is later.
+
+        Never back in time, as _moved: a clock behind the one that wrote the
+        task (another machine's) must not break the CHECK that a task is
+        updated after it was created. (A set-based statement keeps such a
+        row's time rather than adding a step per row in SQL.)
+        """
+        from sqlalchemy import case, literal
+
+        # Typed as the column, so that SQLite stores the time in the column's own form
+        # (an untyped value would be the driver's, which sorts differently).
+        now = literal(self.now, tasks.c.updated_at.type)
+        return case((tasks.c.updated_at > now, tasks.c.updated_at), else_=now)
+
+    def _moved(self, task: Task) -> datetime:
+        """The task's time of change for a change made now: now, and never not later.
+
+        A clock behind the task's last change (another machine's, an NTP step)
+        must neither move it back (the CHECK that a task is updated after it
+        was created) nor leave it where it was: a change that keeps updated_at
+        reads as no change to an import elsewhere ("newer updates"), and to a
+        reopen asking whether its successor was touched.
+        """
+        return max(self.now, task.updated_at + _TICK)
 
     def dependency_edges(self) -> list[tuple[UUID, UUID]]:
         """Every (task, waits on) pair among the user's tasks: the graph a cycle check walks."""
@@ -879,7 +901,7 @@ class TaskRepository:
         stmt = (
             update(tasks)
             .where(tasks.c.id == task.id)
-            .values(updated_at=max(self.now, task.updated_at))
+            .values(updated_at=self._moved(task))
             .returning(*_PLAIN_COLUMNS)
         )
         row = self.conn.execute(stmt).one()
@@ -909,7 +931,7 @@ class TaskRepository:
             self.conn.execute(
                 update(tasks)
                 .where(self._owner, tasks.c.series_id.in_(list(series)), tasks.c.recur.is_not(None))
-                .values(recur=None, updated_at=self.now)
+                .values(recur=None, updated_at=self._not_back())
             )
 
     # --- reads ------------------------------------------------------------

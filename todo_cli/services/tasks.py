@@ -307,12 +307,13 @@ def _before_reopen(
 def _never_changed(repository: TaskRepository, task: Task) -> bool:
     """Whether the task is as the command that made it left it.
 
-    An undo is a change like any other and moves updated_at, so a task edited
-    and the edit undone is told apart in the journal: every change recorded
-    for it after the one that made it is undone, or is an undo.
+    The journal says: every change recorded for it after the one that made it
+    is undone, or is an undo (an edit undone is no change). Its time of change
+    alone cannot: a change made while the clock was behind the task's own
+    time (another machine's) may leave updated_at where it was. Only where
+    the journal no longer holds its making (pruned) is an unmoved updated_at
+    taken as the answer.
     """
-    if task.updated_at == task.created_at:
-        return True
     from todo_cli.repository.journal import JournalRepository
 
     made_by = None
@@ -320,11 +321,11 @@ def _never_changed(repository: TaskRepository, task: Task) -> bool:
     for operation, change in journal.task_changes(task.id):
         if made_by is None:
             if (change.table, change.action) != ("tasks", "insert"):
-                return False  # its making was pruned from the journal: not known
+                return False  # its making was pruned from the journal, but not all since
             made_by = operation.id
         elif operation.id != made_by and operation.undone_by is None and operation.undoes is None:
             return False
-    return made_by is not None
+    return made_by is not None or task.updated_at == task.created_at
 
 
 @dataclass(frozen=True)
