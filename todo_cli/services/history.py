@@ -86,19 +86,29 @@ def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
             "undone over it (the row as it was before it is in `todo history REF`); "
             "nothing was changed"
         )
+    changed = "added since to what it added" if all(c.added for c in clashes) else "changed since"
     return Conflict(
-        f"cannot undo #{operation.number} ({operation.command}): {rows}{more} changed since",
+        f"cannot undo #{operation.number} ({operation.command}): {rows}{more} {changed}",
         hint=hint,
     )
 
 
+_ROW_NAMES = {
+    "task_notes": "a note",
+    "task_dependencies": "a dependency",
+    "conversations": "a conversation",
+    "messages": "a message",
+}
+
+
 def _clash_text(clash: Clash) -> str:
     image = clash.image or {}
-    what = (
-        f"task #{image['number']}"
-        if clash.table == "tasks" and "number" in image
-        else (f"a row of {clash.table}")
-    )
+    if clash.table == "tasks" and "number" in image:
+        what = f"task #{image['number']}"
+    elif clash.table == "task_tags" and "tag" in image:
+        what = f"tag +{image['tag']}"
+    else:
+        what = _ROW_NAMES.get(clash.table, f"a row of {clash.table}")
     if clash.later is None:
         return f"{what} (by another process)"
     if clash.later.number is None:  # a write outside todo (psql) has no number
