@@ -908,6 +908,33 @@ def test_undo_of_a_chat_log_refuses_to_delete_a_message_added_to_it_outside_todo
     assert count(todo.url, "conversations") == 1
 
 
+def test_undo_of_a_delete_refuses_when_the_tasks_number_was_taken_outside_todo(
+    todo: Todo,
+) -> None:
+    """Not the database's words (a unique constraint, exit 2) after a dry run that said
+    it would work: both refuse, exit 1, naming the task that holds the number now."""
+    ok(todo, "add", "Keep")
+    ok(todo, "add", "Gone")
+    ok(todo, "delete", "2", "--yes")
+    execute(
+        todo.url,
+        "INSERT INTO tasks (id, user_id, number, title, created_at, updated_at) "
+        f"SELECT {_new_id(todo.url)}, user_id, 2, 'Added by hand', created_at, updated_at "
+        "FROM tasks",
+    )
+    before = (tasks(todo), count(todo.url, "operations"), count(todo.url, "journal"))
+    for args in (("undo", "--dry-run"), ("undo",)):
+        result = todo(*args)
+        assert result.exit_code == 1, result.stderr
+        assert re.match(
+            r"error: cannot undo #3 \(todo delete 2 --yes\): #2 by 'Added by hand' "
+            r"\((outside todo.*|by another process)\) taken since: the number of a task it "
+            r"would bring back \(",
+            result.stderr,
+        ), result.stderr
+    assert (tasks(todo), count(todo.url, "operations"), count(todo.url, "journal")) == before
+
+
 def test_undo_of_an_add_is_not_blocked_by_the_notes_and_tags_it_made_itself(
     todo: Todo,
 ) -> None:

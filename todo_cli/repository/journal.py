@@ -74,9 +74,11 @@ class Clash:
     key: list[Any]
     image: dict[str, Any] | None
     later: Operation | None
-    # Added since into a row the operation added (a note of a task it made),
-    # rather than changed since: undoing would delete it with that row.
-    added: bool = False
+    # What happened since: "changed" (a row the operation touched); "added" into
+    # a row it added (a note of a task it made: undoing would delete it with that
+    # row); "number" (the image is the task that now holds the number of a task
+    # undo would bring back).
+    kind: str = "changed"
 
 
 @dataclass(frozen=True)
@@ -498,9 +500,53 @@ class JournalRepository:
                 )
             if len(found) >= limit:
                 break
+        if len(found) < limit and "delete" in written.get("tasks", ()):
+            found += self._numbers_taken(operation, limit - len(found))
         if len(found) < limit:
             found += self._added_since(operation, written, limit - len(found))
         return found[:limit]
+
+    def _numbers_taken(self, operation: Operation, limit: int) -> list[Clash]:
+        """Tasks that now hold the number of a task the operation deleted (a write
+        outside todo can give one out): the task cannot come back under it."""
+        from sqlalchemy import text
+
+        op = operation.id.hex if self._sqlite else operation.id
+        if self._sqlite:
+            held = (
+                "r.user_id = json_extract(f.before, '$.user_id') "
+                "AND r.number = json_extract(f.before, '$.number')"
+            )
+            row_key = "json_array(r.id)"
+        else:
+            held = (
+                "r.user_id = (f.before->>'user_id')::uuid "
+                "AND r.number = (f.before->>'number')::integer"
+            )
+            row_key = "jsonb_build_array(r.id)::text"
+        sql = (
+            f"WITH spans AS ({self._spans('tasks')}) "
+            f"SELECT {row_key} AS row_key, {self._now_image('tasks')} AS now_image "
+            "FROM spans JOIN journal AS f ON f.id = spans.first "
+            "JOIN journal AS l ON l.id = spans.last "
+            f"JOIN tasks AS r ON {held} "
+            f"WHERE f.action <> 'insert' AND l.action = 'delete' LIMIT {limit}"
+        )
+        found = []
+        rows = self.conn.execute(text(sql), {"op": op}).all()
+        if rows:
+            last = self._last_id(operation.id)
+            for row in rows:
+                found.append(
+                    Clash(
+                        table="tasks",
+                        key=json.loads(row.row_key),
+                        image=_image(row.now_image),
+                        later=self._later("tasks", row.row_key, last),
+                        kind="number",
+                    )
+                )
+        return found
 
     def _added_since(
         self, operation: Operation, written: dict[str, set[str]], limit: int
@@ -513,56 +559,61 @@ class JournalRepository:
         journal does not name. (Asked of its rows, not of the later operations':
         under row security a change made outside todo is not shown to a member.)
         """
-        from sqlalchemy import select, text
+        from sqlalchemy import exists, func, select, text
 
         from todo_cli.db.transaction import isolated
 
-        op = operation.id.hex if self._sqlite else operation.id
-        found: list[Clash] = []
-        last = self._last_id(operation.id)
+        holding = [
+            (child, fk.parent.name, fk.column.table.name)
+            for child in TABLE_ORDER
+            for fk in metadata.tables[child].foreign_keys
+            if "insert" in written.get(fk.column.table.name, ())
+        ]
+        if not holding:
+            return []
         if not isolated(self.conn):
             # Every write is journaled: with no journal row written since into a table
             # that could hold such a row, there is none (and nothing to ask its rows,
             # a second and a half for an import of 100,000 tasks). Under row security
             # a change made outside todo is not shown to a member: ask them.
-            since = select(journal.c.id).where(
-                journal.c.id > last, journal.c.table_name.in_(TABLE_ORDER)
+            last = select(func.max(journal.c.id)).where(journal.c.operation_id == operation.id)
+            since = exists().where(
+                journal.c.id > last.scalar_subquery(),
+                journal.c.table_name.in_([child for child, _, _ in holding]),
             )
-            if self.conn.execute(since.limit(1)).first() is None:
-                return found
-        for child in TABLE_ORDER:
+            if not self.conn.execute(select(since)).scalar():
+                return []
+        op = operation.id.hex if self._sqlite else operation.id
+        found: list[Clash] = []
+        for child, column, parent in holding:
             key = journal_ddl.JOURNALED[child]
             if self._sqlite:
                 row_key = "json_array(" + ", ".join(f"r.{c}" for c in key) + ")"
             else:
                 row_key = "jsonb_build_array(" + ", ".join(f"r.{c}" for c in key) + ")::text"
-            for fk in metadata.tables[child].foreign_keys:
-                parent = fk.column.table.name
-                if "insert" not in written.get(parent, ()):
-                    continue
-                (parent_key,) = self._key_values(parent, "f.row_key")
-                # Rows it inserted and deleted again hold nothing (the foreign key).
-                sql = (
-                    f"SELECT {row_key} AS row_key, {self._now_image(child)} AS now_image "
-                    f"FROM {child} AS r WHERE r.{fk.parent.name} IN (SELECT {parent_key} "
-                    "FROM journal AS f WHERE f.operation_id = :op "
-                    f"AND f.table_name = '{parent}' AND f.action = 'insert') "
-                    "AND NOT EXISTS (SELECT 1 FROM journal AS j "
-                    f"WHERE j.table_name = '{child}' AND j.row_key = {row_key} "
-                    f"AND j.operation_id = :op) LIMIT {limit - len(found)}"
-                )
-                for row in self.conn.execute(text(sql), {"op": op}):
-                    found.append(
-                        Clash(
-                            table=child,
-                            key=json.loads(row.row_key),
-                            image=_image(row.now_image),
-                            later=self._later(child, row.row_key, last),
-                            added=True,
-                        )
+            (parent_key,) = self._key_values(parent, "f.row_key")
+            # Rows it inserted and deleted again hold nothing (the foreign key).
+            sql = (
+                f"SELECT {row_key} AS row_key, {self._now_image(child)} AS now_image "
+                f"FROM {child} AS r WHERE r.{column} IN (SELECT {parent_key} "
+                "FROM journal AS f WHERE f.operation_id = :op "
+                f"AND f.table_name = '{parent}' AND f.action = 'insert') "
+                "AND NOT EXISTS (SELECT 1 FROM journal AS j "
+                f"WHERE j.table_name = '{child}' AND j.row_key = {row_key} "
+                f"AND j.operation_id = :op) LIMIT {limit - len(found)}"
+            )
+            for row in self.conn.execute(text(sql), {"op": op}):
+                found.append(
+                    Clash(
+                        table=child,
+                        key=json.loads(row.row_key),
+                        image=_image(row.now_image),
+                        later=self._later(child, row.row_key, self._last_id(operation.id)),
+                        kind="added",
                     )
-                if len(found) >= limit:
-                    return found
+                )
+            if len(found) >= limit:
+                break
         return found
 
     def _last_id(self, operation_id: UUID) -> int:

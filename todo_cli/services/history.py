@@ -73,8 +73,14 @@ class Undone:
 
 
 def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
-    rows = "; ".join(_clash_text(clash) for clash in clashes[:5])
-    more = f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+    kinds = {clash.kind for clash in clashes[:5]}
+    if len(kinds) == 1:
+        rows = "; ".join(_clash_text(clash) for clash in clashes[:5])
+        rows += f" and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+        rows += " " + _SINCE[kinds.pop()]
+    else:
+        rows = "; ".join(f"{_clash_text(clash)} {_SINCE[clash.kind]}" for clash in clashes[:5])
+        rows += f"; and {len(clashes) - 5} more" if len(clashes) > 5 else ""
     if all(clash.later is not None and clash.later.number is not None for clash in clashes):
         hint = "undo the later operation first; nothing was changed"
     else:
@@ -86,13 +92,17 @@ def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
             "undone over it (the row as it was before it is in `todo history REF`); "
             "nothing was changed"
         )
-    changed = "added since to what it added" if all(c.added for c in clashes) else "changed since"
     return Conflict(
-        f"cannot undo #{operation.number} ({operation.command}): {rows}{more} {changed}",
+        f"cannot undo #{operation.number} ({operation.command}): {rows}",
         hint=hint,
     )
 
 
+_SINCE = {
+    "changed": "changed since",
+    "added": "added since to what it added",
+    "number": "taken since: the number of a task it would bring back",
+}
 _ROW_NAMES = {
     "task_notes": "a note",
     "task_dependencies": "a dependency",
@@ -103,7 +113,9 @@ _ROW_NAMES = {
 
 def _clash_text(clash: Clash) -> str:
     image = clash.image or {}
-    if clash.table == "tasks" and "number" in image:
+    if clash.kind == "number":
+        what = f"#{image.get('number')} by {image.get('title')!r}"
+    elif clash.table == "tasks" and "number" in image:
         what = f"task #{image['number']}"
     elif clash.table == "task_tags" and "tag" in image:
         what = f"tag +{image['tag']}"
