@@ -1470,6 +1470,48 @@ def test_todotxt_written_before_a_change_here_leaves_the_task_alone(
     assert titled(tasks(todo), "Task two, as it was")["tags"] == []
 
 
+@pytest.mark.parametrize("fmt", ["json", "taskwarrior"])
+def test_an_older_copy_of_a_task_is_left_alone_and_said_so(
+    todo: Todo, tmp_path: Path, fmt: str
+) -> None:
+    ok(todo("add", "Write the report"))
+    ok(todo("add", "Call the bank"))
+    old = ok(todo("export", "--format", fmt, "-o", str(tmp_path / "old.json")))
+    assert old.exit_code == 0
+    if fmt == "taskwarrior":
+        time.sleep(1.1)  # Taskwarrior keeps whole seconds: a change within one is not later
+    ok(todo("edit", "1", "Write the quarterly report"))
+    summary = import_json(todo, tmp_path / "old.json")
+    assert (summary["updated"], summary["unchanged"]) == (0, 2)
+    assert summary["notices"] == [
+        "1 task(s) left as they are: changed here since the file's copy of them"
+    ]
+    assert [t["title"] for t in tasks(todo)] == ["Write the quarterly report", "Call the bank"]
+    again = ok(todo("export", "--format", fmt, "-o", str(tmp_path / "new.json")))
+    assert again.exit_code == 0
+    assert import_json(todo, tmp_path / "new.json")["notices"] == []
+
+
+def test_todotxt_a_priority_moved_between_letters_that_are_all_l_comes_back_as_moved(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`todo.sh pri 1 C` on a (D) line: L either way here, but the line is (C) now, and
+    an export writes it back as (C); to (E) as (E); then importing it again is no change."""
+    source = write(tmp_path, "todo.txt", "(D) 2026-11-20 Low thing\n")
+    an_hour_ago = time.time() - 3600
+    os.utime(source, (an_hour_ago, an_hour_ago))
+    assert import_json(todo, source)["added"] == 1
+    for letter in "CE":
+        write(tmp_path, "todo.txt", f"({letter}) 2026-11-20 Low thing\n")
+        os.utime(source, (time.time() + 1, time.time() + 1))  # after the import before
+        summary = import_json(todo, source)
+        assert (summary["updated"], summary["unchanged"]) == (1, 0), letter
+        exported = ok(todo("export", "--format", "todotxt")).stdout
+        assert exported == f"({letter}) 2026-11-20 Low thing\n"
+        assert tasks(todo)[0]["priority"] == "L"
+    assert (import_json(todo, source)["updated"], import_json(todo, source)["unchanged"]) == (0, 1)
+
+
 def test_todotxt_export_writes_the_fixture_back_line_for_line(todo: Todo) -> None:
     import_json(todo, TODOTXT / "todo.txt")
     exported = ok(todo("export", "--format", "todotxt", "--all")).stdout

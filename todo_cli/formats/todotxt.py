@@ -75,7 +75,7 @@ from todo_cli.formats.interchange import (
     split_title,
 )
 
-__all__ = ["LINE_HINT", "NAMESPACE", "Identities", "read", "write"]
+__all__ = ["LINE_HINT", "NAMESPACE", "Identities", "priority_letter", "read", "write"]
 
 # Ids derived from lines are uuid5 in this namespace; changing it would give every task
 # of every file imported before a new id. Never change it.
@@ -513,6 +513,12 @@ def _prefix_text(record: TaskRecord, tz: tzinfo, hint: _Hint | None) -> str:
     if record.priority is None:
         return creation
     return f"({_letter(record.priority, hint)}) {creation}"
+
+
+def priority_letter(record: TaskRecord) -> str | None:
+    """The letter a line of the task shows: (D) to (Z) are all L, and only its line
+    (the hint) says which one; None without a priority."""
+    return None if record.priority is None else _letter(record.priority, _hint_of(record))
 
 
 def _letter(priority: Priority, hint: _Hint | None) -> str:

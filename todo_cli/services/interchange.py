@@ -439,7 +439,7 @@ def _apply(
     writes: list[TaskRecord] = []
     # Ours as of the same moment, the file naming dependencies: see _mend_dependencies.
     tied: list[TaskRecord] = []
-    kept_newer = timeless = 0
+    kept_newer = timeless = older = 0
     returning: list[UUID] = []
     for record in records:
         found = existing.get(record.id)
@@ -471,6 +471,11 @@ def _apply(
         else:
             if record.depends and record.updated_at == found.updated_at:
                 tied.append(record)
+            elif record.updated_at < found.updated_at and not (
+                # Taskwarrior keeps whole seconds: ours, written there, reads older.
+                from_taskwarrior and _same_second(record.updated_at, found.updated_at)
+            ):
+                older += 1
             result.unchanged += 1
         if progress is not None:
             progress(1)
@@ -510,6 +515,10 @@ def _apply(
     _link(writer, [r for r in records if r.id not in absent], written, result, skipped)
     # After the new tasks are in: a dependency left out before may point at one.
     _mend_dependencies(writer, tied, result)
+    if older:
+        result.notices.append(
+            f"{older} task(s) left as they are: changed here since the file's copy of them"
+        )
     if kept_newer:
         result.notices.append(
             f"{kept_newer} task(s) left as they are: changed here after the file was written"
@@ -666,7 +675,14 @@ def _overlaid(current: TaskRecord, record: TaskRecord, now: datetime, tz: tzinfo
         taken["completed_at"] = current.completed_at
     else:
         taken["completed_at"] = record.completed_at
-    return replace(current, **taken, updated_at=now)
+    from todo_cli.formats.todotxt import LINE_HINT
+
+    # The line as it now reads: its conventions (which of (D)-(Z) an L is) are its
+    # own, and a line read with none (written as todo writes it) has no hint.
+    attributes = {name: value for name, value in current.attributes.items() if name != LINE_HINT}
+    if LINE_HINT in record.attributes:
+        attributes[LINE_HINT] = record.attributes[LINE_HINT]
+    return replace(current, **taken, attributes=attributes, updated_at=now)
 
 
 # What a todo.txt line holds of a task: the fields an edit there can change.
@@ -696,7 +712,12 @@ def _differs(record: TaskRecord, current: TaskRecord | None, tz: tzinfo) -> bool
         fields = [f for f in _TODOTXT_FIELDS if f != "completed"]
     else:
         fields = list(_TODOTXT_FIELDS)
-    return not all(_held_alike(name, record, current, tz) for name in fields)
+    if not all(_held_alike(name, record, current, tz) for name in fields):
+        return True
+    # (C) to (D) with `todo.sh pri`: L either way, but not the line it was.
+    from todo_cli.formats.todotxt import priority_letter
+
+    return priority_letter(record) != priority_letter(current)
 
 
 def _notes(record: TaskRecord, ids: Iterator[UUID] | None = None) -> list[dict[str, Any]]:
