@@ -1492,6 +1492,63 @@ def test_an_older_copy_of_a_task_is_left_alone_and_said_so(
     assert import_json(todo, tmp_path / "new.json")["notices"] == []
 
 
+def _rewritten(source: Path, text: str) -> Path:
+    """The todo.txt file as a todo.txt tool leaves it after the import before."""
+    source.write_text(text, encoding="utf-8")
+    later = time.time() + 1
+    os.utime(source, (later, later))
+    return source
+
+
+def test_todotxt_a_recurring_task_done_there_goes_on_here_once(todo: Todo, tmp_path: Path) -> None:
+    """todo.sh's `do` makes no next task of a `rec:` line: the import makes it, as
+    `todo done` does, and importing the same file again makes no second one."""
+    source = write(tmp_path, "todo.txt", "2026-12-01 Pay rent due:2026-12-01 rec:+1m\n")
+    assert import_json(todo, source)["added"] == 1
+    _rewritten(source, "x 2026-12-03 2026-12-01 Pay rent due:2026-12-01 rec:+1m\n")
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"]) == (0, 1)
+    assert summary["notices"] == [
+        "line 1: #1 'Pay rent' done, so its series goes on: next #2, due 2027-01-01"
+    ]
+    done, following = tasks(todo)
+    assert (done["number"], done["completed"]) == (1, True)
+    assert (following["number"], following["completed"]) == (2, False)
+    assert (following["title"], following["recur"]) == ("Pay rent", done["recur"])
+    assert following["due"].startswith("2027-01-01")
+    assert following["series_id"] == done["series_id"]
+    again = import_json(todo, source)
+    assert (again["added"], again["updated"], again["unchanged"], again["notices"]) == (
+        0,
+        0,
+        1,
+        [],
+    )
+    assert len(tasks(todo)) == 2
+    ok(todo("undo"))  # the import, the next task with it
+    assert [(t["number"], t["completed"]) for t in tasks(todo)] == [(1, False)]
+
+
+def test_todotxt_a_recurring_task_done_there_with_its_next_line_makes_no_other(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A todo.txt tool that writes the next line itself (rec: add-ons do): that line is
+    the series' open task, and the import makes none besides."""
+    source = write(tmp_path, "todo.txt", "2026-12-01 Pay rent due:2026-12-01 rec:+1m\n")
+    import_json(todo, source)
+    _rewritten(
+        source,
+        "x 2026-12-03 2026-12-01 Pay rent due:2026-12-01 rec:+1m\n"
+        "2026-12-03 Pay rent due:2027-01-01 rec:+1m\n",
+    )
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["notices"]) == (1, 1, [])
+    assert [(t["completed"], t["due"][:10]) for t in tasks(todo)] == [
+        (True, "2026-12-01"),
+        (False, "2027-01-01"),
+    ]
+
+
 def test_todotxt_a_priority_moved_between_letters_that_are_all_l_comes_back_as_moved(
     todo: Todo, tmp_path: Path
 ) -> None:

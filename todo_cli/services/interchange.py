@@ -497,6 +497,11 @@ def _apply(
         writer.replace(record.id, values, record.tags, _notes(record))
     result.updated += len(updates)
     numbers |= _insert(writer, new, result, now)
+    if by_content:
+        # Completed in todo.txt (todo.sh's `do`), which makes no next task of a
+        # recurring one: made here, as `todo done` would.
+        done_there = [r.id for r in updates if r.completed and not ours[r.id].completed]
+        _series_go_on(conn, user, done_there, result, positions or {}, tz)
     if result.renumbered_ids:
         holders = Counter(record.number for record in records)
         result.renumbered = {
@@ -528,6 +533,34 @@ def _apply(
             f"{timeless} task(s) differ from the todo.txt read from a pipe, and were left as "
             "they are: a pipe has no time to tell which is newer (import the file by name, "
             "or as todo import - < FILE, to take its changes)"
+        )
+
+
+def _series_go_on(
+    conn: Any,
+    user: str,
+    completed: list[UUID],
+    result: Imported,
+    positions: dict[UUID, str],
+    tz: tzinfo,
+) -> None:
+    """The next task of each recurring task the import completed, where its series has
+    no open one (the file may hold one: a todo.txt tool that makes the next line)."""
+    if not completed:
+        return
+    from todo_cli.services.tasks import successor_values
+
+    repository = TaskRepository(conn, user)
+    for task in repository.by_ids(completed):
+        if task.recur is None or repository.open_successor(task) is not None:
+            continue
+        values = successor_values(task, now=repository.now, tz=tz)
+        following = repository.add_taking(values, values.pop("id", None))
+        assert following.due is not None  # a recurring task has one
+        where = positions.get(task.id, f"#{task.number}")
+        result.notices.append(
+            f"{where}: #{task.number} {task.title!r} done, so its series goes on: "
+            f"next #{following.number}, due {local_date(following.due, tz).isoformat()}"
         )
 
 
