@@ -839,6 +839,25 @@ def test_a_waiting_task_can_be_shown_and_completed_by_number(waiting: Todo) -> N
     assert numbers(waiting, "--done") == [2, 5]
 
 
+def test_show_gives_a_wait_set_as_a_day_as_the_day_and_a_timed_one_with_its_time(
+    todo: Todo,
+) -> None:
+    """As `list` does, and as a whole-day due is shown: a day is a day, not 00:00."""
+    add(todo, "Renew passport", "wait:2026-12-20", "due:2026-12-24")
+    add(todo, "Call the bank", "wait:2026-12-20T09:30")
+    first = todo("show", "1").stdout.splitlines()
+    assert "  due:      2026-12-24" in first
+    assert "  wait:     2026-12-20" in first
+    assert "  wait:     2026-12-20 09:30" in todo("show", "2").stdout.splitlines()
+
+
+def test_show_sets_every_value_in_one_column(todo: Todo) -> None:
+    task = add(todo, "Water the plants", "due:2026-12-24", "recur:weekly", "pri:H", "+home")
+    fields = todo("show", "1").stdout.splitlines()[1:]
+    assert f"  series:   {task['series_id']}" in fields
+    assert {len(line) - len(line.split(": ", 1)[1].lstrip()) for line in fields} == {12}
+
+
 # --- filters -------------------------------------------------------------------------------------
 
 

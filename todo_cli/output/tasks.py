@@ -145,8 +145,12 @@ def task_detail(
         value = getattr(task, spec.name)
         if spec.name in skip or value is None or value == "" or value == ():
             continue
-        label = spec.name.removesuffix("_at").replace("_", " ")
+        # "series id" would be the one label longer than the column it sets the values in.
+        label = "series" if spec.name == "series_id" else spec.name.removesuffix("_at")
         shown = local_time(value, tz) if spec.name in ("created_at", "updated_at") else None
+        if spec.name == "wait" and value.astimezone(tz).time() == datetime.min.time():
+            # A wait given as a day begins at local midnight: the day, as `list` shows it.
+            shown = value.astimezone(tz).date().isoformat()
         out.write(f"  {(label + ':').ljust(9)} {shown or cells[spec.kind](value)}\n")
     for label, related in (("waits on", waits_on), ("waited on by", waited_on_by)):
         if related:
