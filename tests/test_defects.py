@@ -1169,6 +1169,17 @@ def test_done_and_reopen_work_when_this_clock_is_behind_the_one_that_wrote_the_t
     assert reopened.exit_code == 0, reopened.stderr
 
 
+def _kept_by_reopen(todo: Todo) -> dict[str, Any]:
+    """`reopen 1`, whose successor #2 was changed: #2 stays (as `show --json` has it)."""
+    reopened = todo("reopen", "1")
+    assert reopened.exit_code == 0, reopened.stderr
+    assert "#1 left its series: its next one, #2, had been changed" in reopened.stderr
+    kept = todo("show", "2", "--json")
+    assert kept.exit_code == 0, kept.stderr
+    task: dict[str, Any] = kept.json()
+    return task
+
+
 def test_a_change_made_while_this_clock_is_behind_the_task_still_moves_updated_at(
     todo: Todo,
 ) -> None:
@@ -1192,12 +1203,7 @@ def test_a_change_made_while_this_clock_is_behind_the_task_still_moves_updated_a
     noted = todo("note", "2", "Use the rain water", "--json")
     assert noted.exit_code == 0, noted.stderr
     assert noted.json()["updated_at"] == "2099-01-01T00:00:00.000002Z"
-    reopened = todo("reopen", "1")
-    assert reopened.exit_code == 0, reopened.stderr
-    assert "#1 left its series: its next one, #2, had been changed" in reopened.stderr
-    kept = todo("show", "2", "--json")
-    assert kept.exit_code == 0, kept.stderr
-    assert kept.json()["priority"] == "H"
+    assert _kept_by_reopen(todo)["priority"] == "H"
 
 
 def test_a_successor_changed_outside_todo_is_kept_by_a_reopen(
@@ -1214,12 +1220,7 @@ def test_a_successor_changed_outside_todo_is_kept_by_a_reopen(
     assert todo("add", "Water the plants", "due:tomorrow", "recur:weekly").exit_code == 0
     assert todo("done", "1").exit_code == 0
     execute(todo.url, "UPDATE tasks SET title = 'Water the plants, and the lawn' WHERE number = 2")
-    reopened = todo("reopen", "1")
-    assert reopened.exit_code == 0, reopened.stderr
-    assert "#1 left its series: its next one, #2, had been changed" in reopened.stderr
-    kept = todo("show", "2", "--json")
-    assert kept.exit_code == 0, kept.stderr
-    assert kept.json()["title"] == "Water the plants, and the lawn"
+    assert _kept_by_reopen(todo)["title"] == "Water the plants, and the lawn"
 
 
 @pytest.mark.parametrize(

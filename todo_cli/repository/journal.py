@@ -490,14 +490,7 @@ class JournalRepository:
                 f"LIMIT {limit}"
             )
             for row in self.conn.execute(text(sql), {"op": op}):
-                found.append(
-                    Clash(
-                        table=table,
-                        key=json.loads(row.row_key),
-                        image=_image(row.now_image),
-                        later=self._later(table, row.row_key, row.last_id),
-                    )
-                )
+                found.append(self._clash(table, row, row.last_id))
             if len(found) >= limit:
                 break
         if len(found) < limit and "delete" in written.get("tasks", ()):
@@ -532,21 +525,11 @@ class JournalRepository:
             f"JOIN tasks AS r ON {held} "
             f"WHERE f.action <> 'insert' AND l.action = 'delete' LIMIT {limit}"
         )
-        found = []
         rows = self.conn.execute(text(sql), {"op": op}).all()
-        if rows:
-            last = self._last_id(operation.id)
-            for row in rows:
-                found.append(
-                    Clash(
-                        table="tasks",
-                        key=json.loads(row.row_key),
-                        image=_image(row.now_image),
-                        later=self._later("tasks", row.row_key, last),
-                        kind="number",
-                    )
-                )
-        return found
+        if not rows:
+            return []
+        last = self._last_id(operation.id)
+        return [self._clash("tasks", row, last, "number") for row in rows]
 
     def _added_since(
         self, operation: Operation, written: dict[str, set[str]], limit: int
@@ -603,18 +586,21 @@ class JournalRepository:
                 f"AND j.operation_id = :op) LIMIT {limit - len(found)}"
             )
             for row in self.conn.execute(text(sql), {"op": op}):
-                found.append(
-                    Clash(
-                        table=child,
-                        key=json.loads(row.row_key),
-                        image=_image(row.now_image),
-                        later=self._later(child, row.row_key, self._last_id(operation.id)),
-                        kind="added",
-                    )
-                )
+                found.append(self._clash(child, row, self._last_id(operation.id), "added"))
             if len(found) >= limit:
                 break
         return found
+
+    def _clash(self, table: str, row: Any, after_id: int, kind: str = "changed") -> Clash:
+        """A row (its row_key and now_image) that clashes, with the first later operation
+        that wrote it past journal row `after_id`."""
+        return Clash(
+            table=table,
+            key=json.loads(row.row_key),
+            image=_image(row.now_image),
+            later=self._later(table, row.row_key, after_id),
+            kind=kind,
+        )
 
     def _last_id(self, operation_id: UUID) -> int:
         from sqlalchemy import func, select
