@@ -1206,6 +1206,29 @@ def test_a_change_made_while_this_clock_is_behind_the_task_still_moves_updated_a
     assert _kept_by_reopen(todo)["priority"] == "H"
 
 
+def test_deleting_a_series_open_task_works_when_this_clock_is_behind_its_done_ones(
+    todo: Todo,
+) -> None:
+    """Deleting the open task ends the series: its done tasks lose their recurrence,
+    and their time of change must not move back before they were made (the CHECK)."""
+    assert todo("add", "Water the plants", "due:tomorrow", "recur:weekly").exit_code == 0
+    assert todo("done", "1").exit_code == 0
+    ahead = "2099-01-01T00:00:00.000000" if todo.url.startswith("sqlite") else "2099-01-01Z"
+    execute(
+        todo.url,
+        f"UPDATE tasks SET created_at = '{ahead}', updated_at = '{ahead}', "
+        f"completed_at = '{ahead}' WHERE number = 1",
+    )
+    deleted = todo("delete", "2", "--yes")
+    assert deleted.exit_code == 0, deleted.stderr
+    done = todo("show", "1", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert (done.json()["recur"], done.json()["updated_at"]) == (
+        None,
+        "2099-01-01T00:00:00.000000Z",
+    )
+
+
 def test_a_successor_changed_outside_todo_is_kept_by_a_reopen(
     todo: Todo, backend: str, request: pytest.FixtureRequest
 ) -> None:

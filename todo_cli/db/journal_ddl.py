@@ -174,8 +174,14 @@ def trigger_name(table: str, action: str) -> str:
     return f"trg_{table}_journal_{action}"
 
 
-def _pg_key(key: Sequence[str]) -> str:
-    return "jsonb_build_array(" + ", ".join(f"r.{column}" for column in key) + ")"
+def _pg_key(key: Sequence[str], row: str = "r") -> str:
+    return "jsonb_build_array(" + ", ".join(f"{row}.{column}" for column in key) + ")"
+
+
+def row_key_of(row: str, key: Sequence[str], *, sqlite: bool) -> str:
+    """SQL: the row_key text the triggers record for the row `row` (whose key columns
+    are `key`): equal to it, so that the journal's index finds that row's entries."""
+    return _sqlite_key(row, key) if sqlite else f"({_pg_key(key, row)})::text"
 
 
 def pg_triggers(table: str, key: Sequence[str]) -> list[str]:

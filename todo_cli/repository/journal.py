@@ -510,13 +510,12 @@ class JournalRepository:
                 "r.user_id = json_extract(f.before, '$.user_id') "
                 "AND r.number = json_extract(f.before, '$.number')"
             )
-            row_key = "json_array(r.id)"
         else:
             held = (
                 "r.user_id = (f.before->>'user_id')::uuid "
                 "AND r.number = (f.before->>'number')::integer"
             )
-            row_key = "jsonb_build_array(r.id)::text"
+        row_key = journal_ddl.row_key_of("r", journal_ddl.JOURNALED["tasks"], sqlite=self._sqlite)
         sql = (
             f"WITH spans AS ({self._spans('tasks')}) "
             f"SELECT {row_key} AS row_key, {self._now_image('tasks')} AS now_image "
@@ -569,11 +568,7 @@ class JournalRepository:
         op = operation.id.hex if self._sqlite else operation.id
         found: list[Clash] = []
         for child, column, parent in holding:
-            key = journal_ddl.JOURNALED[child]
-            if self._sqlite:
-                row_key = "json_array(" + ", ".join(f"r.{c}" for c in key) + ")"
-            else:
-                row_key = "jsonb_build_array(" + ", ".join(f"r.{c}" for c in key) + ")::text"
+            row_key = journal_ddl.row_key_of("r", journal_ddl.JOURNALED[child], sqlite=self._sqlite)
             (parent_key,) = self._key_values(parent, "f.row_key")
             # Rows it inserted and deleted again hold nothing (the foreign key).
             sql = (
