@@ -630,7 +630,7 @@ def test_a_recurrence_after_completion_is_written_as_cadence_and_reported(tz: An
     written(tz, record(recur="1w", series_id=uuid4(), due=due), notices=notices)
     assert notices == [
         "Taskwarrior: 1 task(s): recurrence after completion written as Taskwarrior's "
-        "(on the due cadence)"
+        "(on the due cadence): #3"
     ]
 
 

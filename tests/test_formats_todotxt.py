@@ -408,11 +408,11 @@ def test_what_todo_txt_cannot_hold_is_reported(tz: Any) -> None:
         notices,
     )
     assert sorted(notices) == [
-        "todo.txt: 1 task(s): dependencies not written (todo.txt has no place for them)",
-        "todo.txt: 1 task(s): description not written (todo.txt has one text per task)",
-        "todo.txt: 1 task(s): due: time of day dropped (todo.txt holds dates)",
-        "todo.txt: 1 task(s): foreign attributes not written",
-        "todo.txt: 1 task(s): notes not written (todo.txt has no place for them)",
+        "todo.txt: 1 task(s): dependencies not written (todo.txt has no place for them): #1",
+        "todo.txt: 1 task(s): description not written (todo.txt has one text per task): #1",
+        "todo.txt: 1 task(s): due: time of day dropped (todo.txt holds dates): #1",
+        "todo.txt: 1 task(s): foreign attributes not written: #1",
+        "todo.txt: 1 task(s): notes not written (todo.txt has no place for them): #1",
     ]
 
 
@@ -421,8 +421,20 @@ def test_a_title_that_would_read_back_otherwise_is_reported(tz: Any) -> None:
     text = write_text(tz, [record(title="Buy +milk")], notices)
     assert text.startswith("2026-11-20 Buy +milk")
     assert notices == [
-        "todo.txt: 1 task(s): title does not read back the same from todo.txt",
-        "todo.txt: 1 task(s): project does not read back the same from todo.txt",
+        "todo.txt: 1 task(s): title does not read back the same from todo.txt: #1",
+        "todo.txt: 1 task(s): project does not read back the same from todo.txt: #1",
+    ]
+
+
+def test_losses_name_the_first_five_tasks_of_each_kind(tz: Any) -> None:
+    notices: list[str] = []
+    noted = (Note(datetime(2026, 11, 21, tzinfo=UTC), "n"),)
+    unnumbered = record(number=None, notes=noted)
+    tasks = [record(number=n, notes=noted) for n in (3, 5, 8, 13, 21, 34, 55)]
+    write_text(tz, [record(number=2), unnumbered, *tasks], notices)
+    assert notices == [
+        "todo.txt: 8 task(s): notes not written (todo.txt has no place for them): "
+        f"{unnumbered.id}, #3, #5, #8, #13 and 3 more"
     ]
 
 

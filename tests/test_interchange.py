@@ -1300,6 +1300,23 @@ def test_todotxt_other_key_values_stay_in_the_title(
     assert (flights["project"], flights["tags"]) == ("travel", ["laptop"])
 
 
+def test_todotxt_export_names_the_tasks_whose_title_would_not_read_back(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # "due:soon" in a title is written as it is (todo.txt has no escape), so the export
+    # names the task the file's own import will refuse, rather than only counting it.
+    for title in ("Plain", "Meet at due:soon with Bob", "Also plain"):
+        ok(todo("add", title))
+    out = tmp_path / "todo.txt"
+    result = ok(todo("export", "--format", "todotxt", "-o", str(out)))
+    assert result.stderr == (
+        "note: todo.txt: 1 task(s): title does not make a todo.txt line that reads back: #2\n"
+    )
+    refused = todo("import", str(out))
+    assert refused.exit_code == 2
+    assert "line 2: due: 'soon' is not a date such as 2026-12-24" in refused.stderr
+
+
 def test_todotxt_done_file_imports_as_completed_tasks(todo: Todo) -> None:
     summary = import_json(todo, TODOTXT / "done.txt")
     assert summary["added"] == 2

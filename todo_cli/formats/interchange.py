@@ -255,6 +255,38 @@ def _instant_or_none(instant: datetime | None) -> str | None:
     return None if instant is None else format_instant(instant)
 
 
+class Losses:
+    """What a format could not hold, kind by kind, naming the first tasks of each kind.
+
+    A count alone leaves the user to find which of thousands of tasks lost what; the first
+    few are named (``#12``, or the id of a task without a number) so that they can be looked
+    at, or fixed before exporting again.
+    """
+
+    SHOWN: Final = 5
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._counts: dict[str, int] = {}
+        self._named: dict[str, list[str]] = {}
+
+    def add(self, kind: str, record: TaskRecord) -> None:
+        count = self._counts.get(kind, 0)
+        self._counts[kind] = count + 1
+        if count < self.SHOWN:
+            name = str(record.id) if record.number is None else f"#{record.number}"
+            self._named.setdefault(kind, []).append(name)
+
+    def notices(self) -> list[str]:
+        """One line per kind, in the order the kinds were first met."""
+        lines = []
+        for kind, count in self._counts.items():
+            named = ", ".join(self._named[kind])
+            more = f" and {count - self.SHOWN} more" if count > self.SHOWN else ""
+            lines.append(f"{self._label}: {count} task(s): {kind}: {named}{more}")
+        return lines
+
+
 # What `list --json` and `show --json` add that todo works out (urgency): read past,
 # so that their output imports like an export.
 _COMPUTED: Final = frozenset(spec.name for spec in TASK_FIELDS if spec.stored == "computed")

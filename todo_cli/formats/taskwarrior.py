@@ -92,6 +92,7 @@ from todo_cli.formats.interchange import (
     PRIORITIES,
     TAGS_PER_TASK_MAX,
     ImportBatch,
+    Losses,
     Note,
     Priority,
     Problem,
@@ -870,15 +871,15 @@ def write(
     ``tz`` is the zone Taskwarrior will run in (a whole-day due is written as 00:00 local).
     ``json_lines`` writes one object a line instead (``task import`` reads both). What
     Taskwarrior cannot hold exactly is added to ``notices`` (when given), one line per kind
-    with a count, once the last record is written.
+    with a count and the first tasks named (:class:`Losses`), once the last record is written.
     """
-    lossy: dict[str, int] = {}
+    losses = Losses("Taskwarrior")
     templates_written: dict[UUID, int] = {}
     first = True
     if not json_lines:
         yield "["
     for record in records:
-        for obj in _objects(record, tz, lossy, templates_written):
+        for obj in _objects(record, tz, losses, templates_written):
             text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
             if json_lines:
                 yield text + "\n"
@@ -888,7 +889,7 @@ def write(
     if not json_lines:
         yield "\n]\n"
     if notices is not None:
-        notices.extend(f"Taskwarrior: {count} task(s): {kind}" for kind, count in lossy.items())
+        notices.extend(losses.notices())
 
 
 def _attribute(value: Any) -> Any:
@@ -903,10 +904,10 @@ def _attribute(value: Any) -> Any:
 
 
 def _objects(
-    record: TaskRecord, tz: tzinfo, lossy: dict[str, int], templates: dict[UUID, int]
+    record: TaskRecord, tz: tzinfo, losses: Losses, templates: dict[UUID, int]
 ) -> Iterator[dict[str, Any]]:
     def loss(kind: str) -> None:
-        lossy[kind] = lossy.get(kind, 0) + 1
+        losses.add(kind, record)
 
     obj: dict[str, Any] = {
         key: _attribute(value)

@@ -67,6 +67,7 @@ from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
     TAGS_PER_TASK_MAX,
     ImportBatch,
+    Losses,
     Priority,
     TaskRecord,
     check_project,
@@ -557,19 +558,19 @@ def write(
     """One todo.txt line per record, each ending in a newline; see the module docstring.
 
     What todo.txt cannot hold is added to ``notices`` (when given), one line per kind with
-    a count, once the last record is written.
+    a count and the first tasks named (:class:`Losses`), once the last record is written.
     """
     counts: dict[str, int] = {}
-    lossy: dict[str, int] = {}
+    losses = Losses("todo.txt")
     for record in records:
-        yield _line(record, tz, counts, lossy) + "\n"
+        yield _line(record, tz, counts, losses) + "\n"
     if notices is not None:
-        notices.extend(f"todo.txt: {count} task(s): {kind}" for kind, count in lossy.items())
+        notices.extend(losses.notices())
 
 
-def _line(record: TaskRecord, tz: tzinfo, counts: dict[str, int], lossy: dict[str, int]) -> str:
+def _line(record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses) -> str:
     def loss(kind: str) -> None:
-        lossy[kind] = lossy.get(kind, 0) + 1
+        losses.add(kind, record)
 
     if record.notes:
         loss("notes not written (todo.txt has no place for them)")
