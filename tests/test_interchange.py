@@ -1586,12 +1586,97 @@ def test_todotxt_a_priority_moved_between_letters_that_are_all_l_comes_back_as_m
     assert (import_json(todo, source)["updated"], import_json(todo, source)["unchanged"]) == (0, 1)
 
 
-def test_todotxt_export_writes_the_fixture_back_line_for_line(todo: Todo) -> None:
-    import_json(todo, TODOTXT / "todo.txt")
+def test_todotxt_a_line_added_again_beside_its_done_copy_is_a_second_task(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # todo.sh's directory: "Water plants" added, done and archived, added again the same day.
+    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Water plants\n")
+    source = write(tmp_path, "todo.txt", "2026-11-20 Water plants\n")
+    assert import_json(todo, source)["added"] == 2
+    states = sorted((t["title"], t["completed"]) for t in tasks(todo))
+    assert states == [("Water plants", False), ("Water plants", True)]
+    # todo.sh does the second one and archives it: both are done, still two.
+    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Water plants\n" * 2)
+    write(tmp_path, "todo.txt", "")
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 1)
+    assert sorted((t["title"], t["completed"]) for t in tasks(todo)) == [("Water plants", True)] * 2
+
+
+def test_todotxt_done_txt_imported_alone_first_then_todo_txt_keeps_both(
+    todo: Todo, tmp_path: Path
+) -> None:
+    done = write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Water plants\n")
+    source = write(tmp_path, "todo.txt", "2026-11-20 Water plants\n")
+    assert import_json(todo, done)["added"] == 1
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (1, 0, 1)
+    states = sorted((t["title"], t["completed"]) for t in tasks(todo))
+    assert states == [("Water plants", False), ("Water plants", True)]
+
+
+def test_todotxt_each_line_is_as_new_as_its_own_file(todo: Todo, tmp_path: Path) -> None:
+    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Pay rent\n")
+    source = write(tmp_path, "todo.txt", "2026-11-20 Call mom\n")
+    import_json(todo, source)
+    rent = titled(tasks(todo), "Pay rent", completed=True)
+    ok(todo("edit", str(rent["number"]), "pri:H"))
+    # done.txt was last written before that edit, todo.txt after it: the done line is
+    # the older copy, and the edit made here stands.
+    now = time.time()
+    os.utime(tmp_path / "done.txt", (now - 3600, now - 3600))
+    os.utime(source, (now + 3600, now + 3600))
+    summary = import_json(todo, source)
+    assert (summary["updated"], summary["unchanged"]) == (0, 2)
+    assert (
+        "1 task(s) left as they are: changed here after the file was written"
+        in (summary["notices"])
+    )
+    assert titled(tasks(todo), "Pay rent", completed=True)["priority"] == "H"
+
+
+def test_todotxt_named_otherwise_or_from_stdin_reads_no_done_txt(
+    todo: Todo, tmp_path: Path
+) -> None:
+    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Pay rent\n")
+    text = "2026-11-20 Call mom\n"
+    other = write(tmp_path, "work.txt", text)
+    source = write(tmp_path, "todo.txt", text)
+    assert import_json(todo, other, "--dry-run")["added"] == 1
+    assert import_json(todo, "-", "--dry-run", input=text)["added"] == 1
+    assert import_json(todo, source, "--dry-run")["added"] == 2
+    assert tasks(todo) == []
+
+
+def test_todotxt_a_bad_line_of_done_txt_is_named_so(todo: Todo, tmp_path: Path) -> None:
+    write(tmp_path, "done.txt", "x 2026-11-21 Fine\nx 2026-11-21 Pay due:soon\n")
+    source = write(tmp_path, "todo.txt", "Call mom due:later\n")
+    result = todo("import", str(source))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {source}: 2 problems, nothing imported: ")
+    assert "done.txt line 2: due: 'soon' is not a date" in result.stderr
+    assert "; line 1: due: 'later' is not a date" in result.stderr
+    assert tasks(todo) == []
+
+
+def test_todotxt_export_writes_the_fixture_back_line_for_line(todo: Todo, tmp_path: Path) -> None:
+    alone = write(tmp_path, "todo.txt", (TODOTXT / "todo.txt").read_text("utf-8"))
+    import_json(todo, alone)
     exported = ok(todo("export", "--format", "todotxt", "--all")).stdout
     assert sorted(exported.splitlines()) == sorted(
         (TODOTXT / "todo.txt").read_text("utf-8").splitlines()
     )
+
+
+def test_todotxt_with_its_done_txt_is_written_back_line_for_line(todo: Todo) -> None:
+    # The fixtures are todo.sh's directory: todo.txt with done.txt beside it.
+    summary = import_json(todo, TODOTXT / "todo.txt")
+    assert summary["notices"][0] == (
+        f"also read {TODOTXT / 'done.txt'}, todo.sh's archive of done tasks: 2 line(s)"
+    )
+    exported = ok(todo("export", "--format", "todotxt", "--all")).stdout
+    both = [(TODOTXT / name).read_text("utf-8").splitlines() for name in ("todo.txt", "done.txt")]
+    assert sorted(exported.splitlines()) == sorted(both[0] + both[1])
 
 
 # --- detection ------------------------------------------------------------------------------

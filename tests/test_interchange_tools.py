@@ -549,7 +549,11 @@ def test_todo_sh_lists_our_projects_and_tags(todotxt: TodoTxt) -> None:
 
 def test_the_todotxt_fixture_goes_out_to_todo_sh_as_it_came_in(todo: Todo, tmp_path: Path) -> None:
     tool = TodoTxt(tmp_path)
-    ok(todo("import", str(FIXTURES / "todotxt" / "todo.txt")))
+    # The fixture alone: beside its done.txt, that would be imported too.
+    alone = tmp_path / "alone" / "todo.txt"
+    alone.parent.mkdir()
+    alone.write_bytes((FIXTURES / "todotxt" / "todo.txt").read_bytes())
+    ok(todo("import", str(alone)))
     ok(todo("export", "--format", "todotxt", "--all", "-o", str(tool.todo_file)))
     fixture = (FIXTURES / "todotxt" / "todo.txt").read_text("utf-8").splitlines()
     assert sorted(tool.listed("ls").values()) == sorted(fixture)
@@ -590,6 +594,25 @@ def test_a_priority_set_with_todo_sh_arrives_with_the_import(todo: Todo, todotxt
     assert summary["updated"] == 1
     (goals,) = [t for t in open_tasks(todo) if t["title"] == "Review quarterly goals"]
     assert goals["priority"] == "H"
+
+
+def test_a_task_added_again_after_todo_sh_archived_the_first_is_a_second_task(
+    todo: Todo, tmp_path: Path
+) -> None:
+    tool = TodoTxt(tmp_path)
+    tool("-t", "add", "Water plants +home")
+    tool("do", "1")  # archived into done.txt
+    tool("-t", "add", "Water plants +home")  # the same words, the same day
+    assert "Water plants" in tool.done_file.read_text("utf-8")
+    summary = ok(todo("import", str(tool.todo_file), "--json")).json()
+    assert summary["added"] == 2
+    plants = [t["completed"] for t in every_task(todo) if t["title"] == "Water plants"]
+    assert sorted(plants) == [False, True]
+    tool("do", "1")
+    summary = ok(todo("import", str(tool.todo_file), "--json")).json()
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 1)
+    plants = [t["completed"] for t in every_task(todo) if t["title"] == "Water plants"]
+    assert plants == [True, True]
 
 
 def test_a_task_todo_sh_did_and_archived_is_completed_by_importing_done_txt(

@@ -125,12 +125,13 @@ def import_(
     Tasks are matched by id: importing the same file twice changes nothing,
     a task changed more recently in the file updates yours, an older one is
     left alone. The whole import is one operation: `todo undo` takes it back.
+    A file named todo.txt is read with the done.txt beside it (todo.sh's archive).
 
     \b
     Examples:
       todo import backup.json
       task export | todo import -
-      todo import ~/todo.txt --format todotxt --dry-run
+      todo import ~/todo/todo.txt --dry-run
     """
     from todo_cli.output import render
     from todo_cli.output.progress import progress

@@ -565,6 +565,16 @@ class ImportBatch:
     def skip(self, reason: str, count: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + count
 
+    def absorb(self, other: ImportBatch) -> None:
+        """Take in what ``other`` read after this batch (the next file of one import)."""
+        self.records.extend(other.records)
+        self.problems.extend(other.problems)
+        for reason, count in other.skipped.items():
+            self.skip(reason, count)
+        self.notices.extend(other.notices)
+        self.positions.update(other.positions)
+        self.rejected.update(other.rejected)
+
     def raise_for_problems(self, source: str, *, shown: int = 10) -> None:
         """Raise ``InvalidInput`` (exit 2) listing the first ``shown`` problems, if any."""
         if not self.problems:

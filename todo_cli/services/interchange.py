@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 from uuid import UUID
 
@@ -28,6 +29,7 @@ from todo_cli.services.common import Report, deliver
 
 if TYPE_CHECKING:
     from todo_cli.domain.fields import Task
+    from todo_cli.formats.jsonstream import Readable
     from todo_cli.settings import Settings
 
 Format = Literal["json", "taskwarrior", "todotxt"]
@@ -130,8 +132,12 @@ def read(
     tz: tzinfo,
     today: date,
     skip_invalid: bool = False,
+    archive: Path | None = None,
 ) -> tuple[Format, ImportBatch]:
     """The records of `source` (a path, or `-` for stdin) and the format they were in.
+
+    `archive`: todo.sh's done.txt beside a todo.txt (:func:`done_beside`), read first
+    when `source` is todo.txt, its positions "done.txt line N".
 
     With `skip_invalid`, a line of a line-oriented input (todo.txt, JSON Lines) that
     cannot be read at all (not UTF-8, not JSON) is a problem of the batch, as an invalid
@@ -141,11 +147,11 @@ def read(
     """
     unreadable: list[Problem] = []
 
-    def bad_line(number: int, reason: str) -> None:
-        unreadable.append(Problem(f"line {number}", None, reason))
+    def bad_line(where: str, reason: str) -> None:
+        unreadable.append(Problem(where, None, reason))
 
     on_bad = bad_line if skip_invalid else None
-    chosen, batch = _read(source, fmt=fmt, tz=tz, today=today, on_bad=on_bad)
+    chosen, batch = _read(source, fmt=fmt, tz=tz, today=today, on_bad=on_bad, archive=archive)
     if unreadable:
         batch.problems[:0] = unreadable
     return chosen, batch
@@ -157,10 +163,21 @@ def _read(
     fmt: Format | Literal["auto"],
     tz: tzinfo,
     today: date,
-    on_bad: Callable[[int, str], None] | None,
+    on_bad: Callable[[str, str], None] | None,
+    archive: Path | None = None,
 ) -> tuple[Format, ImportBatch]:
-    from todo_cli.formats import jsonstream, owned, taskwarrior, todotxt
+    from todo_cli.formats import jsonstream, owned, taskwarrior
     from todo_cli.formats.input import describe, open_binary
+
+    def bad_line(number: int, reason: str) -> None:
+        if on_bad is not None:
+            on_bad(f"line {number}", reason)
+
+    line_bad = bad_line if on_bad is not None else None
+
+    def as_todotxt(stream: Readable) -> tuple[Format, ImportBatch]:
+        lines = jsonstream.iter_lines_passing_over(stream, name, line_bad)
+        return "todotxt", _todotxt(lines, archive, tz=tz, today=today, on_bad=on_bad)
 
     name = describe(source)
     stream = open_binary(source, hint=NOTHING_IMPORTED)
@@ -176,9 +193,15 @@ def _read(
             # An empty todo.txt is a todo.txt (what `todo.sh archive` leaves when all is
             # done, what our export of no open tasks writes), and Taskwarrior's export
             # of no tasks with rc.json.array=off is empty: nothing to import, not an error.
+            empty: Format
             if fmt != "auto":
-                return fmt, ImportBatch()
-            return ("json" if source.lower().endswith(_JSON_NAMES) else "todotxt"), ImportBatch()
+                empty = fmt
+            else:
+                empty = "json" if source.lower().endswith(_JSON_NAMES) else "todotxt"
+            if empty == "todotxt":
+                # All done and archived: what todo.sh holds is in done.txt.
+                return empty, _todotxt((), archive, tz=tz, today=today, on_bad=on_bad)
+            return empty, ImportBatch()
         if fmt == "auto" and start == "other" and source.lower().endswith(_JSON_NAMES):
             # `null`, `42` or `"text"` in tasks.json is a JSON document of the wrong
             # kind (a script's mistake), not a todo.txt file of one task.
@@ -188,8 +211,7 @@ def _read(
                 hint=f"for a todo.txt file, pass --format todotxt; {NOTHING_IMPORTED}",
             )
         if fmt == "todotxt" or (fmt == "auto" and start == "other"):
-            lines = jsonstream.iter_lines_passing_over(replay, name, on_bad)
-            return "todotxt", todotxt.read(lines, tz=tz, today=today)
+            return as_todotxt(replay)
         if start == "array":
             items: Iterator[tuple[str, Any]] = (
                 (f"task {index + 1}", obj) for index, obj in jsonstream.iter_array(replay, name)
@@ -201,7 +223,7 @@ def _read(
         elif start == "object":
             items = (
                 (f"line {number}", obj)
-                for number, obj in jsonstream.iter_json_lines(replay, name, on_bad=on_bad)
+                for number, obj in jsonstream.iter_json_lines(replay, name, on_bad=line_bad)
             )
         else:
             raise InvalidInput(
@@ -220,8 +242,7 @@ def _read(
                 # than imported as lines.
                 stream.close()
                 stream = open_binary(source, hint=NOTHING_IMPORTED)
-                lines = jsonstream.iter_lines_passing_over(stream, name, on_bad)
-                return "todotxt", todotxt.read(lines, tz=tz, today=today)
+                return as_todotxt(stream)
             # Told it was JSON by its first character only: todo.txt may be meant.
             told = f"{exc.hint}; " if exc.hint else ""
             raise InvalidInput(
@@ -252,6 +273,39 @@ def _read(
     finally:
         if source != "-":
             stream.close()
+
+
+def _todotxt(
+    lines: Iterable[tuple[int, str]],
+    archive: Path | None,
+    *,
+    tz: tzinfo,
+    today: date,
+    on_bad: Callable[[str, str], None] | None,
+) -> ImportBatch:
+    """todo.txt's lines, after those of its done.txt when there is one (see done_beside)."""
+    from todo_cli.formats import jsonstream, todotxt
+    from todo_cli.formats.input import open_binary
+
+    identities = todotxt.Identities()
+    if archive is None:
+        return todotxt.read(lines, tz=tz, today=today, identities=identities)
+
+    def bad_line(number: int, reason: str) -> None:
+        if on_bad is not None:
+            on_bad(f"{_ARCHIVE_WHERE}{number}", reason)
+
+    with open_binary(str(archive), hint=NOTHING_IMPORTED) as stream:
+        archived = jsonstream.iter_lines_passing_over(
+            stream, str(archive), bad_line if on_bad is not None else None
+        )
+        batch = todotxt.read(archived, tz=tz, today=today, identities=identities, source="done.txt")
+    found = len(batch.records) + len(batch.problems)
+    batch.absorb(todotxt.read(lines, tz=tz, today=today, identities=identities))
+    batch.notices.insert(
+        0, f"also read {archive}, todo.sh's archive of done tasks: {found} line(s)"
+    )
+    return batch
 
 
 # File names that say "JSON": auto-detection does not read them as todo.txt.
@@ -329,9 +383,17 @@ def import_tasks(
     from todo_cli.formats.input import describe
 
     tz = local_zone()
+    archive = done_beside(source)
     chosen, batch = read(
-        source, fmt=fmt, tz=tz, today=datetime.now(tz).date(), skip_invalid=skip_invalid
+        source,
+        fmt=fmt,
+        tz=tz,
+        today=datetime.now(tz).date(),
+        skip_invalid=skip_invalid,
+        archive=archive,
     )
+    if chosen != "todotxt":
+        archive = None
     result = Imported(format=chosen, dry_run=dry_run, notices=list(batch.notices))
     for reason, count in batch.skipped.items():
         result.skip(reason, count)
@@ -368,7 +430,7 @@ def import_tasks(
                 progress,
                 by_content=by_content,
                 from_taskwarrior=chosen == "taskwarrior",
-                written_at=_written_at(source) if by_content else None,
+                written_at=_written_at_of(source, archive, batch) if by_content else None,
                 positions=batch.positions,
                 rejected=rejected,
             )
@@ -401,7 +463,7 @@ def _apply(
     *,
     by_content: bool,
     from_taskwarrior: bool = False,
-    written_at: datetime | None = None,
+    written_at: Callable[[UUID], datetime | None] | None = None,
     positions: dict[UUID, str] | None = None,
     rejected: set[UUID] | None = None,
 ) -> None:
@@ -411,8 +473,9 @@ def _apply(
     is newer when what the format holds differs from ours (todo.sh's `pri`,
     `do` or an edit), and it takes the moment of the import; only what the
     format holds changes (a description, notes and dependencies stay). A task
-    changed here after the file was last written (``written_at``, its
-    modification time; none for stdin) is ours, newer, and left alone.
+    changed here after the file was last written (``written_at`` of the task's
+    id: the modification time of the file it came from; none for stdin) is
+    ours, newer, and left alone.
 
     A recurring series has one open task: an open task of the file whose series
     already has one here (or earlier in the file) is left out, and said so.
@@ -453,13 +516,13 @@ def _apply(
         elif by_content:
             if not _differs(record, ours.get(record.id), tz):
                 result.unchanged += 1
-            elif written_at is None:
+            elif (file_time := None if written_at is None else written_at(record.id)) is None:
                 # A pipe has no time: the line may be an edit made in todo.txt, or a
                 # stale copy of a task changed here since. Taking it could undo that
                 # change in silence; leaving it loses nothing and says so.
                 timeless += 1
                 result.unchanged += 1
-            elif found.updated_at > written_at:
+            elif found.updated_at > file_time:
                 kept_newer += 1
                 result.unchanged += 1
             else:
@@ -676,6 +739,45 @@ def _second_open_tasks(
         if holder != record.id:
             left_out[record.id] = holder
     return left_out
+
+
+def done_beside(source: str) -> Path | None:
+    """todo.sh's archive, ``done.txt``, beside the ``todo.txt`` being imported.
+
+    todo.sh keeps one list in two files: ``do`` moves a done line from todo.txt to the end
+    of done.txt. Read apart, a done line and an open one alike (the same words, the same
+    creation day: "Water plants" added again) would both be the first of their kind, so
+    one would take the other's id; read together, done.txt first, each keeps its own.
+    """
+    if source == "-":
+        return None
+    path = Path(source)
+    if path.name != "todo.txt":
+        return None
+    done = path.with_name("done.txt")
+    try:
+        if not done.is_file() or done.samefile(path):
+            return None
+    except OSError:
+        return None
+    return done
+
+
+def _written_at_of(
+    source: str, archive: Path | None, batch: ImportBatch
+) -> Callable[[UUID], datetime | None]:
+    """When the file each task of the batch came from was last written."""
+    main = _written_at(source)
+    if archive is None:
+        return lambda _task_id: main
+    archived_at = _written_at(str(archive))
+    from_archive = {
+        task_id for task_id, where in batch.positions.items() if where.startswith(_ARCHIVE_WHERE)
+    }
+    return lambda task_id: archived_at if task_id in from_archive else main
+
+
+_ARCHIVE_WHERE = "done.txt line "
 
 
 def _written_at(source: str) -> datetime | None:
