@@ -502,6 +502,30 @@ def test_done_reopen_done_leaves_one_open_task_in_the_series(todo: Todo) -> None
     assert open_ones == [nxt["number"]]
 
 
+@pytest.mark.parametrize("refs", [["3", "1"], ["1", "3"], ["3", "2", "1"], ["2", "3"]])
+def test_reopening_several_of_a_series_in_any_order_leaves_one_open_in_it(
+    todo: Todo, refs: list[str]
+) -> None:
+    # The latest of them named first took its successor back, and an earlier one then
+    # found no open task and stayed in the series beside it: a raw UNIQUE error.
+    first = add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}",
+                "recur:weekly")  # fmt: skip
+    for ref in ("1", "2", "3"):
+        successor(todo, ref)
+    reopened = todo("reopen", *refs)
+    assert reopened.exit_code == 0, reopened.stderr
+    latest = max(int(ref) for ref in refs)
+    assert f"reopened #{latest}: Water the plants\n  took back #4" in reopened.stderr
+    tasks = {task["number"]: task for task in every_task(todo)}
+    assert 4 not in tasks
+    in_series = [n for n, task in tasks.items() if task["series_id"] == first["series_id"]]
+    open_in_series = [n for n in in_series if not tasks[n]["completed"]]
+    assert open_in_series == [latest]
+    for ref in refs:
+        assert tasks[int(ref)]["completed"] is False
+    assert series_counts(todo.url, first["series_id"]) == (len(in_series), 1)
+
+
 def test_reopen_after_the_successor_was_edited_detaches_the_reopened_task(todo: Todo) -> None:
     first = add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}",
                 "recur:weekly")  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -274,11 +274,15 @@ def _before_reopen(
     from dataclasses import replace
 
     prepared: dict[UUID, Changed] = {}
-    ready = []
-    for task in found:
+    ready: dict[UUID, Task] = {}
+    # Earlier tasks of a series first, whatever the order they were named in: the
+    # open one is then found by each, and the last reopened takes it back, while the
+    # earlier ones leave the series (`reopen 3 1` as `reopen 1 3`). The latest first,
+    # its successor gone, an earlier one would stay in the series beside it.
+    for task in sorted(found, key=_series_order):
         open_one = repository.open_successor(task) if task.completed else None
         if open_one is None:
-            ready.append(task)
+            ready[task.id] = task
             continue
         # Untouched: never edited (or every edit undone), no notes, nothing waits
         # on it and it waits on nothing (a successor is made without dependencies).
@@ -291,7 +295,7 @@ def _before_reopen(
         if untouched and open_one.created_at == task.completed_at:
             repository.delete_tasks([open_one])
             prepared[task.id] = Changed(task, True, removed=open_one)
-            ready.append(task)
+            ready[task.id] = task
         else:
             detached = repository.edit(task, dict.fromkeys(_SERIES_FIELDS))
             why = (
@@ -300,8 +304,17 @@ def _before_reopen(
                 else f"a later one, #{open_one.number}, is open"
             )
             prepared[task.id] = Changed(task, True, detached=why)
-            ready.append(replace(detached, completed=True))
-    return ready, prepared
+            ready[task.id] = replace(detached, completed=True)
+    # Reported in the order named.
+    return [ready[task.id] for task in found], prepared
+
+
+def _series_order(task: Task) -> tuple[datetime, datetime, int]:
+    """Where a task stands in its series: by due, then by completion."""
+    return (task.due or _EPOCH, task.completed_at or _EPOCH, task.number)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _never_changed(repository: TaskRepository, task: Task) -> bool:
