@@ -1211,18 +1211,75 @@ def test_choosing_among_a_filters_matches_needs_a_filter(todo: Todo, args: list[
     assert sorted(numbers(todo, "--done")) == [3]
 
 
-@pytest.mark.parametrize("command", ["done", "delete"])
-def test_a_task_number_beside_a_filter_term_is_said_to_be_searched_for(
-    todo: Todo, command: str
+@pytest.mark.parametrize("command", ["done", "delete", "reopen"])
+@pytest.mark.parametrize(
+    ("words", "named", "given"),
+    [
+        (["2", "+errand"], "'2'", "+errand"),
+        (["+errand", "#2"], "'#2'", "+errand"),
+        (["Ask", "cafe"], "'cafe'", "Ask"),
+        (["2", "--without", "x"], "'2'", "--without x"),
+    ],
+    ids=["number", "hash-number", "hex-prefix", "without"],
+)
+def test_a_reference_beside_a_filter_is_refused_and_changes_nothing(
+    todo: Todo, command: str, words: list[str], named: str, given: str
 ) -> None:
-    # `todo done 1 +x`: with a filter term there, "1" is a search word; "no task
-    # matches" alone left the user wondering why task #1, tagged x, did not.
-    add(todo, "a", "+x")
-    result = todo(command, "1", "+x", "--yes") if command == "delete" else todo(command, "1", "+x")
-    assert result.exit_code == 1
-    assert "'1' is text to search for, not a task" in result.stderr
-    assert "references alone" in result.stderr
-    assert numbers(todo) == [1]
+    # Taken as text, "2" matched the titles holding a 2, and `todo done 2 +errand`
+    # completed every errand but #2.
+    add(todo, "Pay 2 bills", "+errand")
+    add(todo, "Pick up parcel", "+errand")
+    add(todo, "Ask about #2 cafe", "+errand")
+    if command == "reopen":
+        assert todo("done", "1", "2", "3").exit_code == 0
+    before = listed(todo, "--all")
+    extra = ["--yes"] if command == "delete" else []
+    result = todo(command, *words, *extra)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: {named} is a task reference and {given} is a filter: "
+        "give references alone, or a filter alone (to search for"
+    )
+    assert listed(todo, "--all") == before
+
+
+def test_a_number_after_double_dash_is_text_to_search_for(todo: Todo) -> None:
+    add(todo, "Pay 2 bills", "+errand")
+    add(todo, "Pick up parcel", "+errand")
+    result = todo("done", "+errand", "--", "2")
+    assert result.exit_code == 0
+    assert [(t["number"], t["completed"]) for t in listed(todo, "--all")] == [
+        (2, False),
+        (1, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["done", ""], ["done", " "], ["delete", "", "--yes"], ["reopen", ""], ["done", "+x", ""]],
+    ids=["done", "blank", "delete", "reopen", "beside-a-tag"],
+)
+def test_an_empty_word_is_refused_and_changes_nothing(todo: Todo, args: list[str]) -> None:
+    # `n=$(todo add ... --json | jq .number) && todo done "$n"` with the add refused:
+    # the empty word searched for nothing, matched every task and completed them all.
+    add(todo, "Pay rent", "+x")
+    add(todo, "Call mom", "+x")
+    assert todo("done", "2").exit_code == 0
+    before = listed(todo, "--all")
+    result = todo(*args)
+    assert result.exit_code == 2
+    assert "'' is not a filter term: an empty word matches every task" in result.stderr or (
+        "' ' is not a filter term: an empty word matches every task" in result.stderr
+    )
+    assert listed(todo, "--all") == before
+
+
+def test_list_refuses_an_empty_word(todo: Todo) -> None:
+    add(todo, "Pay rent")
+    for args in (["list", ""], ["list", "--", ""], ["export", ""]):
+        result = todo(*args)
+        assert result.exit_code == 2, args
+        assert "is not a filter term: an empty word matches every task" in result.stderr
 
 
 def test_done_with_overdue_and_not_overdue_is_refused_and_completes_nothing(
@@ -1862,6 +1919,10 @@ def test_a_filter_of_more_than_64_terms_is_exit_2_and_changes_nothing(todo: Todo
         assert result.exit_code == 2, (command, result.stderr)
         assert "a filter of 65 terms is more than 64" in result.stderr
     assert todo("list", *terms[:64]).exit_code == 0
+    # -- ends the terms; it is not one of them.
+    assert todo("list", *terms[:63], "--", "milk").exit_code == 0
+    beyond = todo("list", *terms[:64], "--", "milk")
+    assert (beyond.exit_code, "a filter of 65 terms" in beyond.stderr) == (2, True)
     assert [t["completed"] for t in listed(todo, "--all")] == [False]
 
 

@@ -282,6 +282,23 @@ def test_completion_never_offers_another_users_tasks_tags_or_projects(tagged: To
     assert offered(tagged.as_user("bob"), "todo list +") == ["+wobble"]
 
 
+def test_completion_follows_the_user_and_database_typed_on_the_line(
+    tagged: Todo, backend: str, tmp_path: Path
+) -> None:
+    # The environment names the first user; `--user bob` on the line is whom the command
+    # acts as, so bob's tasks are offered, never the first user's. On an isolated
+    # database, --user naming another than the login is an error: nothing is offered.
+    rls = backend == "postgresql-rls"
+    assert offered(tagged, "todo --user bob done ") == ([] if rls else ["1"])
+    assert offered(tagged, "todo --user bob list +") == ([] if rls else ["+wobble"])
+    assert offered(tagged, "todo --user bob add x project:") == ([] if rls else ["project:hobby"])
+    assert offered(tagged, "todo --user bob reopen ") == []
+    # A database typed on the line is the one read, and completing never creates it.
+    other = tmp_path / "other.db"
+    assert offered(tagged, f"todo --db sqlite:///{other} done ") == []
+    assert not other.exists()
+
+
 def test_completion_offers_tags_while_adding_and_editing(tagged: Todo) -> None:
     assert offered(tagged, "todo add Call +wo") == ["+wonder", "+work"]
     assert offered(tagged, "todo edit 1 project:home.") == ["project:home.garden"]

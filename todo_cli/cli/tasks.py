@@ -27,31 +27,41 @@ if TYPE_CHECKING:
     from todo_cli.services.tasks import Completion, Detail
 
 
-def _complete(incomplete: str) -> list[tuple[str, str]]:
+def _complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion: open task numbers (with titles), +tags, project:names."""
-    return _candidates(incomplete, tasks_too=True)
+    return _candidates(ctx, incomplete, tasks_too=True)
 
 
-def _complete_done(incomplete: str) -> list[tuple[str, str]]:
+def _complete_done(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion for `reopen`: done task numbers (with titles), +tags, project:names."""
-    return _candidates(incomplete, tasks_too=True, done=True)
+    return _candidates(ctx, incomplete, tasks_too=True, done=True)
 
 
-def _complete_words(incomplete: str) -> list[tuple[str, str]]:
+def _complete_words(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion of add's and edit's words: +tags and project:names only."""
-    return _candidates(incomplete, tasks_too=False)
+    return _candidates(ctx, incomplete, tasks_too=False)
 
 
-def _candidates(incomplete: str, *, tasks_too: bool, done: bool = False) -> list[tuple[str, str]]:
+def _candidates(
+    ctx: typer.Context, incomplete: str, *, tasks_too: bool, done: bool = False
+) -> list[tuple[str, str]]:
     if not tasks_too and not incomplete.startswith(("+", "project:", "pro:")):
         return []
     try:
         from todo_cli.services import tasks
         from todo_cli.settings import default_sqlite_path, resolve
 
-        settings = resolve(db=None, user=None)
+        # The --db and --user typed on the line being completed: the tasks offered are
+        # those the command would act on, never the environment's user's.
+        given = ctx.find_root().params
+        settings = resolve(db=given.get("db"), user=given.get("user"))
         if settings.is_default_sqlite and not default_sqlite_path().exists():
             return []  # a completion must not be what creates the database
+        from todo_cli.db.url import parse_url
+
+        path = parse_url(settings.database_url).sqlite_path
+        if path is not None and not path.exists():
+            return []  # nor a file named by a --db typed on the line (or a typo of one)
         return [
             (value, help_text)
             for value, help_text in tasks.completions(settings, incomplete, done=done)
@@ -595,6 +605,23 @@ def _selection(
 
     words = unmark(args)
     if without or any(is_filter_term(word) or not is_ref_shaped(word) for word in words):
+        # A reference beside filter terms would be searched for as text, and the filter
+        # would act on other tasks than the one named (`todo done 2 +errand` completing
+        # the errands whose titles hold a 2): refused. After --, a word is text.
+        head = words[: words.index("--")] if "--" in words else words
+        named = next((word for word in head if is_ref_shaped(word)), None)
+        if named is not None and all(word.strip() for word in words):
+            from shlex import quote
+
+            other = next((word for word in head if not is_ref_shaped(word)), None)
+            # Without another word, it is --without that made this a filter.
+            given = quote(other) if other else f"--without {quote(without[0])}" if without else ""
+            raise InvalidUsage(
+                f"{named!r} is a task reference and {given} is a filter: "
+                "give references alone, or a filter alone",
+                hint=f"to search for {named!r} as text, put it after --: "
+                f"`{ctx.command_path} {given} -- {quote(named)}`; nothing was changed",
+            )
         return _filter(words, without)
     if not words:
         raise InvalidUsage(

@@ -118,9 +118,11 @@ def parse_filter(
         if not is_name(tag):
             raise InvalidInput(f"--without {tag!r}: {NAME_RULE}", hint=_HINT)
     terms = [*(f"-{composed(tag)}" for tag in without), *terms]
-    if len(terms) > FILTER_TERMS_MAX:
+    # The first -- ends the terms (after it every word is text); it is not one of them.
+    counted = len(terms) - (1 if "--" in terms else 0)
+    if counted > FILTER_TERMS_MAX:
         raise InvalidInput(
-            f"a filter of {len(terms):,} terms is more than {FILTER_TERMS_MAX}",
+            f"a filter of {counted:,} terms is more than {FILTER_TERMS_MAX}",
             hint="narrow it down: a project, a tag or words match many tasks at once",
         )
 
@@ -130,6 +132,13 @@ def parse_filter(
     found: dict[str, object] = {}
     overdue: bool | None = None
     blocked: bool | None = None
+    for blank in (term for term in terms if not term.strip()):
+        # An empty word searches for nothing and so matches every task: in a script,
+        # `todo done "$n"` with $n unset would complete them all.
+        raise InvalidInput(
+            f"{blank!r} is not a filter term: an empty word matches every task",
+            hint="give a word to search for, a +tag, a key:value term or a task reference",
+        )
     for position, term in enumerate(terms):
         if term == "--":
             # After --, every word is text to search for, as for add and edit.
