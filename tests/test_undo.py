@@ -1061,6 +1061,21 @@ def test_prune_counts_and_asks_about_the_later_undo_that_goes_with_an_old_operat
     assert [op["number"] for op in history(todo)] == [4]
 
 
+def test_an_undo_dated_before_the_operation_it_undid_stays_with_it(todo: Todo) -> None:
+    # The clock was set back between an edit and its undo: the undo is the older by date.
+    # Pruned alone, history showed the edit, not undone, and a title the task never had.
+    ok(todo, "add", "Buy milk")
+    ok(todo, "edit", "1", "--title", "Buy oat milk")
+    ok(todo, "undo")
+    age(todo.url, "alice", [1, 3], datetime(2020, 1, 1, tzinfo=UTC))
+    found = ok(todo, "history", "--prune-before", "2021-01-01", "--yes", "--json").json()
+    assert found == {"pruned": 1}
+    listed = history(todo)
+    assert [(op["number"], op["undone"]) for op in listed] == [(3, False), (2, True)]
+    assert todo("undo").exit_code == 1  # nothing left to undo: the edit is undone
+    assert [task["title"] for task in tasks(todo)] == ["Buy milk"]
+
+
 def test_a_pruned_operation_takes_its_journal_rows_with_it(todo: Todo) -> None:
     ok(todo, "add", input=bulk(10))
     ok(todo, "add", "keep")

@@ -803,40 +803,77 @@ class JournalRepository:
             )
         )
 
-    def _prunable(self, before: datetime) -> ColumnElement[bool]:
-        """The user's operations older than `before`, and any undo of one of them.
+    def _prunable(self, before: datetime) -> list[ColumnElement[bool]]:
+        """The user's operations older than `before`, each undo going with what it undid,
+        as conditions that together select them (each within the limits on parameters).
 
-        The undo of a pruned operation goes too, whatever its age: with what it
-        undid gone it would otherwise read as a change of its own, and undo
-        would redo it.
+        An undo is pruned exactly when the operation it undid is (an undo of an undo
+        with that one, and so on), whatever its own age: with what it undid gone it
+        would read as a change of its own, and undo would redo it; kept while that is
+        pruned (a clock set back: the undo dated before what it undid), history would
+        show a change the data does not hold, no longer undone.
         """
-        from sqlalchemy import and_, or_, select
+        from sqlalchemy import and_, select
 
-        old = select(operations.c.id).where(self._owner, operations.c.created_at < before)
-        return and_(
-            self._owner,
-            or_(operations.c.created_at < before, operations.c.undoes.in_(old.scalar_subquery())),
+        rows = self.conn.execute(
+            select(operations.c.id, operations.c.undoes).where(
+                self._owner, operations.c.undoes.is_not(None)
+            )
         )
+        undid: dict[UUID, UUID] = {undo: target for undo, target in rows}
+
+        def first(undo: UUID) -> UUID:
+            seen = {undo}
+            target = undid[undo]
+            while target in undid and target not in seen:
+                seen.add(target)
+                target = undid[target]
+            return target
+
+        roots = {undo: first(undo) for undo in undid}
+        old: set[UUID] = set()
+        for chunk in _chunks(sorted(set(roots.values()))):
+            old.update(
+                self.conn.execute(
+                    select(operations.c.id).where(
+                        self._owner, operations.c.id.in_(chunk), operations.c.created_at < before
+                    )
+                ).scalars()
+            )
+        undos = sorted(undo for undo, root in roots.items() if root in old)
+        plain = and_(self._owner, operations.c.created_at < before, operations.c.undoes.is_(None))
+        return [plain, *(and_(self._owner, operations.c.id.in_(chunk)) for chunk in _chunks(undos))]
 
     def prune_count(self, before: datetime) -> int:
         """How many operations `prune(before)` deletes that `history` lists."""
+        return sum(self._listed(prunable) for prunable in self._prunable(before))
+
+    def _listed(self, prunable: ColumnElement[bool]) -> int:
         from sqlalchemy import exists, func, select
 
         changed = exists(select(journal.c.id).where(journal.c.operation_id == operations.c.id))
         return int(
             self.conn.execute(
-                select(func.count()).select_from(operations).where(self._prunable(before), changed)
+                select(func.count()).select_from(operations).where(prunable, changed)
             ).scalar_one()
         )
 
     def prune(self, before: datetime) -> int:
         """Delete the user's operations older than `before` (their changes go with them),
-        with any later undo of them. Returns how many of them `history` listed."""
+        each undo with what it undid. Returns how many of them `history` listed."""
         from sqlalchemy import delete
 
-        listed = self.prune_count(before)
-        self.conn.execute(delete(operations).where(self._prunable(before)))
+        listed = 0
+        for prunable in self._prunable(before):
+            listed += self._listed(prunable)
+            self.conn.execute(delete(operations).where(prunable))
         return listed
+
+
+def _chunks(ids: list[UUID]) -> Iterator[list[UUID]]:
+    # Ids in one IN (...): within SQLite's and PostgreSQL's limits on bound parameters.
+    for start in range(0, len(ids), 5000):
+        yield ids[start : start + 5000]
 
 
 __all__ = [
