@@ -282,19 +282,28 @@ class JournalRepository:
         """The deleted task `found` picks (see deleted_task); with `prefix`, of any number."""
         from sqlalchemy import select
 
+        # A task deleted outside todo (an operation of no user) is found too, when the
+        # row was the user's: "what happened to #2?" is asked most when nobody here did it.
+        me = self.conn.execute(select(user_id_of(self.user))).scalar()
         rows = self.conn.execute(
-            select(journal.c.row_key, journal.c.before)
+            select(journal.c.row_key, journal.c.before, operations.c.user_id)
             .join(operations, operations.c.id == journal.c.operation_id)
-            .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
+            .where(self._owner | operations.c.user_id.is_(None))
+            .where(journal.c.table_name == "tasks", journal.c.action == "delete")
             .where(found)
             .order_by(journal.c.id.desc())
-            .limit(1 if prefix is None else None)
-        ).all()
+        )
         latest: dict[UUID, int] = {}
         for row in rows:
             image = _image(row.before)
-            if image is not None:
-                latest.setdefault(UUID(str(json.loads(row.row_key)[0])), int(image["number"]))
+            if image is None or me is None:
+                continue
+            if row.user_id is None and str(image.get("user_id")) not in (me.hex, str(me)):
+                continue  # another user's row, deleted outside todo
+            latest.setdefault(UUID(str(json.loads(row.row_key)[0])), int(image["number"]))
+            if prefix is None:
+                break
+        rows.close()
         if len(latest) > 1:
             from todo_cli.repository.refs import ambiguous
 
