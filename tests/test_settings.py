@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, run_cli
-from todo_cli.errors import ConfigError
+from todo_cli.errors import ConfigError, InvalidInput
 from todo_cli.settings import resolve
 
 
@@ -100,6 +100,49 @@ def test_bad_number_in_environment_is_exit_3() -> None:
     result = run_cli(["list"], env={"TODO_CONNECT_TIMEOUT": "fast"})
     assert result.exit_code == 3
     assert "TODO_CONNECT_TIMEOUT" in result.stderr
+
+
+def test_an_empty_todo_config_is_refused_not_taken_for_the_default_file(tmp_path: Path) -> None:
+    # The default file may name another user: `TODO_CONFIG=$unset todo list` listed theirs.
+    home = tmp_path / "config-home"
+    (home / "todo-cli").mkdir(parents=True)
+    (home / "todo-cli" / "config.toml").write_text('user = "alice"\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="TODO_CONFIG is empty"):
+        resolve(db=None, user=None, environ={"TODO_CONFIG": "", "XDG_CONFIG_HOME": str(home)})
+    result = run_cli(["list"], env={"TODO_CONFIG": "", "XDG_CONFIG_HOME": str(home)})
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: TODO_CONFIG is empty (give a value, or unset TODO_CONFIG)\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "TODO_CONNECT_TIMEOUT",
+            "0",
+            "TODO_CONNECT_TIMEOUT='0': it must be more than 0 and at most 600 seconds",
+        ),
+        ("TODO_CONNECT_TIMEOUT", "nan", "TODO_CONNECT_TIMEOUT='nan': it must be more than 0"),
+        ("TODO_CONNECT_RETRIES", "11", "TODO_CONNECT_RETRIES='11': it must be 0 to 10"),
+    ],
+)
+def test_a_connect_setting_out_of_range_names_the_value_and_the_range(
+    name: str, value: str, expected: str
+) -> None:
+    result = run_cli(["list"], env={name: value})
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: {expected}")
+    assert f"unset {name})" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_a_timeout_in_the_config_file_must_be_a_finite_number(tmp_path: Path, value: str) -> None:
+    config = write_config(tmp_path, f"connect_timeout = {value}")
+    result = run_cli(["list"], env={"TODO_CONFIG": str(config)})
+    assert result.exit_code == 3
+    assert "connect_timeout: Input should be a finite number" in result.stderr
 
 
 def test_empty_user_name_is_bad_input() -> None:

@@ -66,7 +66,8 @@ def _file_settings_validator() -> SchemaValidator:
                 "user": text(),
                 # strict: TOML's `true` is not a number of seconds.
                 "connect_timeout": cs.typed_dict_field(
-                    cs.float_schema(gt=0, le=600, strict=True), required=False
+                    cs.float_schema(gt=0, le=600, strict=True, allow_inf_nan=False),
+                    required=False,
                 ),
                 "connect_retries": cs.typed_dict_field(
                     cs.int_schema(ge=0, le=10, strict=True), required=False
@@ -75,7 +76,7 @@ def _file_settings_validator() -> SchemaValidator:
                     cs.literal_schema(["auto", "on", "off"]), required=False
                 ),
                 "server_idle_timeout": cs.typed_dict_field(
-                    cs.float_schema(ge=0, strict=True), required=False
+                    cs.float_schema(ge=0, strict=True, allow_inf_nan=False), required=False
                 ),
             },
             extra_behavior="forbid",
@@ -106,8 +107,10 @@ class Settings:
 
 def config_path(environ: Mapping[str, str]) -> Path:
     explicit = environ.get("TODO_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser()
+    if explicit is not None:
+        # Empty (an unset script variable) is not "the default file": that one may
+        # name another user or database.
+        return Path(_given(explicit, "TODO_CONFIG")).expanduser()
     return Path(user_dir("config", environ), "config.toml")
 
 
@@ -234,9 +237,16 @@ def resolve(
     timeout = _env_number(env, "TODO_CONNECT_TIMEOUT", float)
     retries = _env_number(env, "TODO_CONNECT_RETRIES", int)
     if timeout is not None and not 0 < timeout <= 600:
-        raise ConfigError("TODO_CONNECT_TIMEOUT must be between 0 and 600 seconds")
+        raise ConfigError(
+            f"TODO_CONNECT_TIMEOUT={env['TODO_CONNECT_TIMEOUT']!r}: it must be more than 0 "
+            "and at most 600 seconds",
+            hint="give seconds such as 10, or unset TODO_CONNECT_TIMEOUT",
+        )
     if retries is not None and not 0 <= retries <= 10:
-        raise ConfigError("TODO_CONNECT_RETRIES must be between 0 and 10")
+        raise ConfigError(
+            f"TODO_CONNECT_RETRIES={env['TODO_CONNECT_RETRIES']!r}: it must be 0 to 10",
+            hint="give a count such as 3, or unset TODO_CONNECT_RETRIES",
+        )
 
     return Settings(
         database_url=url.strip(),

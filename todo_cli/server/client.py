@@ -168,7 +168,8 @@ def mode_problem(environ: "Mapping[str, str]") -> "str | None":
 def config_path(environ: "Mapping[str, str]") -> str:
     """The config file, as todo_cli.settings finds it."""
     explicit = environ.get("TODO_CONFIG")
-    if explicit:
+    if explicit is not None:
+        # Empty: no file to read here; the command itself refuses it.
         return os.path.expanduser(explicit)
     from todo_cli.dirs import user_dir
 
