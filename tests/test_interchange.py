@@ -1603,6 +1603,29 @@ def test_todotxt_a_line_added_again_beside_its_done_copy_is_a_second_task(
     assert sorted((t["title"], t["completed"]) for t in tasks(todo)) == [("Water plants", True)] * 2
 
 
+def test_todotxt_done_tasks_exported_beside_their_done_txt_are_not_taken_twice(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `export --all` into todo.sh's todo.txt writes the done tasks done.txt holds too.
+    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Pay rent\n")
+    source = write(tmp_path, "todo.txt", "2026-11-20 Call mom\n")
+    import_json(todo, source)
+    ok(todo("add", "Fix bike"))
+    ok(todo("done", "3"))
+    ok(todo("export", "--all", "--format", "todotxt", "-o", str(source)))
+    # todo.sh archives the done lines: done.txt now holds "Fix bike" (with its uuid:) too.
+    kept = [line for line in source.read_text("utf-8").splitlines() if "Fix bike" in line]
+    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Pay rent\n" + kept[0] + "\n")
+    before = tasks(todo)
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 3)
+    assert summary["notices"][1:] == [
+        "line 1: the same done task as done.txt line 1: taken once",
+        "line 3: the same done task as done.txt line 2: taken once",
+    ]
+    assert tasks(todo) == before
+
+
 def test_todotxt_done_txt_imported_alone_first_then_todo_txt_keeps_both(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -34,8 +34,9 @@ creation date and its text without the ``pri:``/``uuid:`` words: what ``todo.sh 
 id when it is prioritised or done, and the same file always gives the same ids. Two lines
 alike get different ids by their order (the second is the second occurrence); pass one
 :class:`Identities` to the reads of ``done.txt`` and then ``todo.txt`` so that a task keeps
-its id when todo.sh archives it. Editing a line's words makes it a new task: write the
-file back from todo (the writer adds ``uuid:`` wherever the id would not be found again).
+its id when todo.sh archives it (and a done line in both files is that one task). Editing
+a line's words makes it a new task: write the file back from todo (the writer adds
+``uuid:`` wherever the id would not be found again).
 A recurring line's ``series_id`` is a uuid5 of its words without dates, so the done copies
 and the next instance of a series share it.
 
@@ -109,6 +110,17 @@ class Identities:
     open_series: dict[str, int] = field(default_factory=dict)
     # Where each id was first seen, so that a uuid: given twice is found across files too.
     seen: dict[UUID, str] = field(default_factory=dict)
+    # The done lines of done.txt by their words and completion day, and the ids they
+    # got: the same done line in todo.txt beside it (done tasks exported there, or kept
+    # there by `do -a` after an archive made a copy) is that task again, not another.
+    archived: dict[tuple[str, date | None], list[UUID]] = field(default_factory=dict)
+    # Ids of the archive: a line of todo.txt naming one is the archive's task again.
+    from_archive: set[UUID] = field(default_factory=set)
+
+    def archived_id(self, key: str, completion: date | None) -> UUID | None:
+        """The id of a done line of the archive alike, not yet claimed by another."""
+        ids = self.archived.get((key, completion))
+        return ids.pop(0) if ids else None
 
     def line_id(self, key: str) -> UUID:
         count = self.lines.get(key, 0) + 1
@@ -372,12 +384,14 @@ def read(
     today: date,
     identities: Identities | None = None,
     source: str | None = None,
+    archive: bool = False,
 ) -> ImportBatch:
     """Map todo.txt lines (number, text) to task records; see the module docstring.
 
     ``today`` is the creation day of lines without a creation date. ``identities`` carries
     the derived-id counts across the files of one import; ``source`` (``done.txt``) is put
-    before the line number in positions.
+    before the line number in positions. ``archive``: these are done.txt's lines, read
+    before the todo.txt beside it (see :class:`Identities`).
     """
     batch = ImportBatch()
     ids = identities if identities is not None else Identities()
@@ -387,7 +401,7 @@ def read(
             continue
         where = f"{source} line {number}" if source else f"line {number}"
         try:
-            record = _read_line(line, where, tz, today, ids, batch)
+            record = _read_line(line, where, tz, today, ids, batch, archive=archive)
         except OverflowError:
             # due:9999-12-31 in a zone west of UTC ends in year 10000.
             batch.problem(where, None, "a date on the line is out of range")
@@ -395,17 +409,31 @@ def read(
         if record is None:
             continue
         first = ids.seen.get(record.id)
+        if first is not None and record.completed and record.id in ids.from_archive:
+            # Done, in done.txt and in todo.txt: one task, as done.txt has it.
+            ids.from_archive.discard(record.id)
+            batch.notices.append(f"{where}: the same done task as {first}: taken once")
+            continue
         if first is not None:
             batch.problem(where, "id", f"{record.id} is already the id of {first}")
             continue
         ids.seen[record.id] = where
+        if archive and record.completed:
+            ids.from_archive.add(record.id)
         batch.positions[record.id] = where
         batch.records.append(record)
     return batch
 
 
 def _read_line(
-    line: str, where: str, tz: tzinfo, today: date, ids: Identities, batch: ImportBatch
+    line: str,
+    where: str,
+    tz: tzinfo,
+    today: date,
+    ids: Identities,
+    batch: ImportBatch,
+    *,
+    archive: bool = False,
 ) -> TaskRecord | None:
     try:
         prefix = _split_prefix(line)
@@ -433,7 +461,12 @@ def _read_line(
         batch.notices.append(f"{where}: pri:{text.pri} ignored: the line starts with ({letter})")
 
     key = _id_key(prefix.creation, text.id_words)
-    derived = ids.line_id(key)
+    again = None
+    if prefix.completed and text.uuid is None and not archive:
+        again = ids.archived_id(key, prefix.completion)
+    derived = again if again is not None else ids.line_id(key)
+    if archive and prefix.completed and text.uuid is None:
+        ids.archived.setdefault((key, prefix.completion), []).append(derived)
     # A done line without a creation date was made no later than it was done: its
     # completion day, which (unlike today) is the same on every import.
     created_at = day_start(prefix.creation or prefix.completion or today, tz)

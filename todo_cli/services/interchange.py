@@ -299,7 +299,9 @@ def _todotxt(
         archived = jsonstream.iter_lines_passing_over(
             stream, str(archive), bad_line if on_bad is not None else None
         )
-        batch = todotxt.read(archived, tz=tz, today=today, identities=identities, source="done.txt")
+        batch = todotxt.read(
+            archived, tz=tz, today=today, identities=identities, source="done.txt", archive=True
+        )
     found = len(batch.records) + len(batch.problems)
     batch.absorb(todotxt.read(lines, tz=tz, today=today, identities=identities))
     batch.notices.insert(
