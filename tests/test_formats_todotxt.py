@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -436,6 +437,27 @@ def test_losses_name_the_first_five_tasks_of_each_kind(tz: Any) -> None:
         "todo.txt: 8 task(s): notes not written (todo.txt has no place for them): "
         f"{unnumbered.id}, #3, #5, #8, #13 and 3 more"
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [("(A) x marks the spot", "x marks the spot"), ("(B) 2026-11-20 x ray", "x ray")],
+)
+def test_a_task_whose_own_line_would_read_back_otherwise_goes_out_with_its_date_first(
+    tz: Any, line: str, title: str
+) -> None:
+    # Without its priority, "(A) x marks the spot" as read would start with "x ": done.
+    imported = read_one(tz, line)
+    notices: list[str] = []
+    text = write_text(tz, [replace(imported, priority=None)], notices)
+    assert notices == []
+    again = read_one(tz, text.rstrip("\n"))
+    assert (again.id, again.title, again.completed, again.priority) == (
+        imported.id,
+        title,
+        False,
+        None,
+    )
 
 
 def test_lines_have_no_trailing_spaces(tz: Any, todo: ImportBatch) -> None:

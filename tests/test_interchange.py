@@ -1620,10 +1620,43 @@ def test_todotxt_done_tasks_exported_beside_their_done_txt_are_not_taken_twice(
     summary = import_json(todo, source)
     assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 3)
     assert summary["notices"][1:] == [
-        "line 1: the same done task as done.txt line 1: taken once",
-        "line 3: the same done task as done.txt line 2: taken once",
+        "line 1: the same done task as done.txt line 1: taken once, as this line has it",
+        "line 3: the same done task as done.txt line 2: taken once, as this line has it",
     ]
     assert tasks(todo) == before
+
+
+@pytest.mark.parametrize("made_in", ["todo.sh", "todo"])
+def test_todotxt_a_task_archived_there_and_reopened_here_is_one_task(
+    todo: Todo, tmp_path: Path, made_in: str
+) -> None:
+    # Archived in done.txt, reopened here and exported back: todo.txt's open line is the
+    # task now (a line of todo.sh's words derives its id; one made here carries uuid:).
+    if made_in == "todo.sh":
+        write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Water plants\n")
+        source = write(tmp_path, "todo.txt", "2026-11-20 Call mom\n")
+        import_json(todo, source)
+    else:
+        ok(todo("add", "Water plants"))
+        ok(todo("add", "Call mom"))
+        ok(todo("done", "1"))
+        source = tmp_path / "todo.txt"
+        ok(todo("export", "--all", "--format", "todotxt", "-o", str(source)))
+        lines = source.read_text("utf-8").splitlines()
+        write(tmp_path, "done.txt", "".join(f"{line}\n" for line in lines if "Water" in line))
+        write(tmp_path, "todo.txt", "".join(f"{line}\n" for line in lines if "Water" not in line))
+        import_json(todo, source)
+    water = titled(tasks(todo), "Water plants", completed=True)
+    ok(todo("reopen", str(water["number"])))
+    ok(todo("export", "--format", "todotxt", "-o", str(source)))
+    before = tasks(todo)
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["problems"]) == (0, 0, [])
+    assert summary["notices"][1].endswith(
+        ": the same task, open again, as done.txt line 1: taken once, as this line has it"
+    )
+    assert tasks(todo) == before
+    assert import_json(todo, source)["added"] == 0
 
 
 def test_todotxt_done_txt_imported_alone_first_then_todo_txt_keeps_both(

@@ -558,6 +558,12 @@ class ImportBatch:
     # The ids of tasks of the input refused for a problem (where the id could be read): a
     # dependency on one of them is told as skipped with it, not as missing from the input.
     rejected: set[UUID] = field(default_factory=set)
+    # todo.txt beside its done.txt: ids of the archive's tasks that a line of todo.txt
+    # holds now (its record replaces theirs), and for an open line without uuid: whose
+    # words an archived done line has, the ids of those (the one reopened here, if any,
+    # is this line).
+    superseded: set[UUID] = field(default_factory=set)
+    twins: dict[UUID, list[UUID]] = field(default_factory=dict)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))
@@ -567,6 +573,9 @@ class ImportBatch:
 
     def absorb(self, other: ImportBatch) -> None:
         """Take in what ``other`` read after this batch (the next file of one import)."""
+        if other.superseded:
+            # The later file holds these tasks now: the earlier one's copies go.
+            self.records = [r for r in self.records if r.id not in other.superseded]
         self.records.extend(other.records)
         self.problems.extend(other.problems)
         for reason, count in other.skipped.items():
@@ -574,6 +583,7 @@ class ImportBatch:
         self.notices.extend(other.notices)
         self.positions.update(other.positions)
         self.rejected.update(other.rejected)
+        self.twins.update(other.twins)
 
     def raise_for_problems(self, source: str, *, shown: int = 10) -> None:
         """Raise ``InvalidInput`` (exit 2) listing the first ``shown`` problems, if any."""

@@ -114,8 +114,11 @@ class Identities:
     # got: the same done line in todo.txt beside it (done tasks exported there, or kept
     # there by `do -a` after an archive made a copy) is that task again, not another.
     archived: dict[tuple[str, date | None], list[UUID]] = field(default_factory=dict)
-    # Ids of the archive: a line of todo.txt naming one is the archive's task again.
+    # Ids of the archive: a line of todo.txt naming one is the archive's task again, and
+    # todo.txt (the list todo.sh works on; done.txt is its history) is what it holds now.
     from_archive: set[UUID] = field(default_factory=set)
+    # Every id the archive's done lines got, by their words (any completion day).
+    archived_words: dict[str, list[UUID]] = field(default_factory=dict)
 
     def archived_id(self, key: str, completion: date | None) -> UUID | None:
         """The id of a done line of the archive alike, not yet claimed by another."""
@@ -409,16 +412,22 @@ def read(
         if record is None:
             continue
         first = ids.seen.get(record.id)
-        if first is not None and record.completed and record.id in ids.from_archive:
-            # Done, in done.txt and in todo.txt: one task, as done.txt has it.
+        if first is not None and not archive and record.id in ids.from_archive:
+            # In done.txt and in todo.txt: one task, as todo.txt has it now (reopened
+            # since it was archived, or its done line exported there too).
             ids.from_archive.discard(record.id)
-            batch.notices.append(f"{where}: the same done task as {first}: taken once")
+            batch.superseded.add(record.id)
+            said = "the same done task" if record.completed else "the same task, open again,"
+            batch.notices.append(f"{where}: {said} as {first}: taken once, as this line has it")
+            ids.seen[record.id] = where
+            batch.positions[record.id] = where
+            batch.records.append(record)
             continue
         if first is not None:
             batch.problem(where, "id", f"{record.id} is already the id of {first}")
             continue
         ids.seen[record.id] = where
-        if archive and record.completed:
+        if archive:
             ids.from_archive.add(record.id)
         batch.positions[record.id] = where
         batch.records.append(record)
@@ -467,6 +476,14 @@ def _read_line(
     derived = again if again is not None else ids.line_id(key)
     if archive and prefix.completed and text.uuid is None:
         ids.archived.setdefault((key, prefix.completion), []).append(derived)
+    if archive and prefix.completed:
+        ids.archived_words.setdefault(key, []).append(text.uuid or derived)
+    elif not archive and not prefix.completed and text.uuid is None:
+        twins = ids.archived_words.get(key)
+        if twins:
+            # Added again after the archived one, or that one reopened here: only the
+            # database can tell (see services.interchange._reopened_twins).
+            batch.twins[derived] = list(twins)
     # A done line without a creation date was made no later than it was done: its
     # completion day, which (unlike today) is the same on every import.
     created_at = day_start(prefix.creation or prefix.completion or today, tz)
@@ -627,6 +644,11 @@ def _line(record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses
             candidates.append(f"{prefix}{hint.prefix.text} pri:{letter}")
     canonical = _canonical(record, tz, hint)
     candidates.append(canonical)
+    if hint is not None:
+        # The line's own conventions may not read back once the task changed: "(A) x
+        # marks the spot" without its priority starts with "x ", a done mark; with the
+        # creation date first, it cannot.
+        candidates.append(_canonical(record, tz, None))
     line = canonical
     for candidate in candidates:
         if _reads_back(candidate, tz) == want:

@@ -424,6 +424,8 @@ def import_tasks(
     try:
         with transaction(settings) as conn:
             by_content = chosen == "todotxt"
+            if batch.twins:
+                checked = _reopened_twins(conn, acting_user(conn), checked, batch, result)
             _apply(
                 conn,
                 acting_user(conn),
@@ -454,6 +456,56 @@ def import_tasks(
                 hint=f"its id is taken; {NOTHING_IMPORTED}",
             ) from None
         raise
+
+
+def _reopened_twins(
+    conn: Any, user: str, records: list[TaskRecord], batch: ImportBatch, result: Imported
+) -> list[TaskRecord]:
+    """An open line of todo.txt, without uuid:, whose words a done line of done.txt has:
+    that task reopened here (the database holds it open) or a task added again.
+
+    Reopened here and written back, the line derives another id beside done.txt than
+    alone: it takes the archived task's id, and its record replaces the archive's. A
+    line whose own id is a task here already keeps it; one task is taken once.
+    """
+    from dataclasses import replace
+
+    wanted = {twin for twins in batch.twins.values() for twin in twins}
+    candidates = [r.id for r in records if r.id in batch.twins]
+    repository = TaskRepository(conn, user, lean=True)
+    here = {task.id: task for task in repository.by_ids(sorted(wanted | set(candidates), key=str))}
+    from_lines = {
+        r.id for r in records if not batch.positions.get(r.id, "").startswith(_ARCHIVE_WHERE)
+    }
+    taken: dict[UUID, UUID] = {}
+    for record_id in candidates:
+        if record_id in here:
+            continue  # a task here already: this line is it
+        for twin in batch.twins[record_id]:
+            found = here.get(twin)
+            if found is None or found.completed or twin in from_lines:
+                continue
+            if twin not in taken.values():
+                taken[record_id] = twin
+                break
+    if not taken:
+        return records
+    archived = set(taken.values())
+    kept = []
+    for record in records:
+        if record.id in archived:
+            continue  # the archive's copy: the line of todo.txt holds it now
+        reopened = taken.get(record.id)
+        if reopened is not None:
+            where = batch.positions.get(record.id, "a line")
+            result.notices.append(
+                f"{where}: the same task, open again, as {batch.positions.get(reopened)}: "
+                "taken once, as this line has it"
+            )
+            batch.positions[reopened] = where
+            record = replace(record, id=reopened)
+        kept.append(record)
+    return kept
 
 
 def _apply(
