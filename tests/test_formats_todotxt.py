@@ -460,6 +460,18 @@ def test_a_task_whose_own_line_would_read_back_otherwise_goes_out_with_its_date_
     )
 
 
+def test_a_first_plus_word_too_long_for_a_project_is_told_by_the_project_rule(tz: Any) -> None:
+    long = "a" * 120
+    batch = read_lines(tz, [f"+{long} work @{'b' * 60}"])
+    (record,) = batch.records
+    assert (record.project, record.title) == (None, f"+{long} work @{'b' * 60}")
+    assert batch.notices == [
+        f"line 1: +{long} kept in the title: project is 120 characters, the limit is 100",
+        f"line 1: @{'b' * 60} kept in the title: tag {'b' * 60!r} is 60 characters, "
+        "the limit is 50",
+    ]
+
+
 def test_lines_have_no_trailing_spaces(tz: Any, todo: ImportBatch) -> None:
     for line in write_text(tz, [*todo.records, record(title="  padded  ")]).splitlines():
         assert line == line.rstrip()

@@ -239,10 +239,13 @@ def _classify(token: str, parsed: _Text, has_due: bool, seen: set[str]) -> str:
     """Sort one word into ``parsed``; returns its kind: text, project, tag or the key."""
     sigil, name = token[0], token[1:]
     if sigil in "+@" and name:
-        if sigil == "+" and parsed.project is None and check_project(name) is None:
+        as_project = check_project(name) if sigil == "+" and parsed.project is None else None
+        if sigil == "+" and parsed.project is None and as_project is None:
             parsed.project = name
             return "project"
         reason = check_tag(name)
+        if reason is not None and as_project is not None:
+            reason = as_project  # the first +word is read as the project: its rule tells
         if reason is None:
             if name not in parsed.tags:
                 parsed.tags.append(name)
