@@ -1886,11 +1886,33 @@ def test_an_import_whose_dependencies_make_a_cycle_is_refused(todo: Todo, tmp_pa
     source = write(tmp_path, "cycle.json", f"[{_tw('21', 'TA', '22')},{_tw('22', 'TB', '21')}]")
     result = todo("import", str(source))
     assert result.exit_code == 2
-    assert (
-        "the dependencies make a cycle: aaaaaaaa-0000-4000-8000-000000000021 -> "
-        "aaaaaaaa-0000-4000-8000-000000000022 -> aaaaaaaa-0000-4000-8000-000000000021"
-    ) in result.stderr
+    assert result.stderr == (
+        f"error: {source}: 2 problems, nothing imported: "
+        "task 1 (aaaaaaaa-0000-4000-8000-000000000021): depends: makes a cycle: "
+        "task 1 -> task 2 -> task 1; "
+        "task 2 (aaaaaaaa-0000-4000-8000-000000000022): depends: makes a cycle: "
+        "task 1 -> task 2 -> task 1 (fix the input and import again)\n"
+    )
     assert nothing_written(todo)
+
+
+def test_skip_invalid_leaves_out_the_tasks_of_a_cycle_and_imports_the_rest(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Taskwarrior takes such a file; with --skip-invalid, so does todo, without the cycle.
+    tasks_ = [_tw("21", "TA", "22"), _tw("22", "TB", "21"), _tw("23", "TC"), _tw("24", "TD", "21")]
+    source = write(tmp_path, "cycle.json", "[" + ",".join(tasks_) + "]")
+    summary = import_json(todo, source, "--skip-invalid")
+    assert (summary["added"], summary["skipped"]) == (2, {"invalid": 2})
+    assert summary["problems"] == [
+        "task 1 (aaaaaaaa-0000-4000-8000-000000000021): depends: makes a cycle: "
+        "task 1 -> task 2 -> task 1",
+        "task 2 (aaaaaaaa-0000-4000-8000-000000000022): depends: makes a cycle: "
+        "task 1 -> task 2 -> task 1",
+    ]
+    assert sorted(t["title"] for t in tasks(todo)) == ["TC", "TD"]
+    assert titled(tasks(todo), "TD")["depends"] == []
+    assert count(todo.url, "task_dependencies") == 0
 
 
 def test_a_cycle_closed_through_tasks_already_here_is_refused(todo: Todo, tmp_path: Path) -> None:
@@ -1902,7 +1924,11 @@ def test_a_cycle_closed_through_tasks_already_here_is_refused(todo: Todo, tmp_pa
     )
     result = todo("import", str(closing))
     assert result.exit_code == 2
-    assert "the dependencies make a cycle" in result.stderr
+    assert (
+        "task 1 (aaaaaaaa-0000-4000-8000-000000000033): depends: makes a cycle: task 1 -> "
+        "aaaaaaaa-0000-4000-8000-000000000034 -> "
+    ) in result.stderr
+    assert result.stderr.endswith(" -> task 1 (fix the input and import again)\n")
     assert count(todo.url, "task_dependencies") == 4
 
 
@@ -1917,12 +1943,15 @@ def test_a_task_depending_on_itself_is_refused_as_a_cycle(
     else:
         data = [tw(uuid=itself, description="Waits on itself", depends=[itself]), tw()]
     path = write(tmp_path, "itself.json", json.dumps(data))
-    for extra in ([], ["--skip-invalid"], ["--dry-run"]):
+    for extra in ([], ["--dry-run"]):
         result = todo("import", str(path), *extra)
         assert result.exit_code == 2, result.stderr
-        assert f"the dependencies make a cycle: {itself} -> {itself}" in result.stderr
-        assert "nothing was imported" in result.stderr
+        assert f"task 1 ({itself}): depends: makes a cycle: task 1 -> task 1" in result.stderr
+        assert "nothing imported" in result.stderr
     assert nothing_written(todo)
+    summary = import_json(todo, path, "--skip-invalid")
+    assert (summary["added"], summary["skipped"]) == (1, {"invalid": 1})
+    assert summary["problems"] == [f"task 1 ({itself}): depends: makes a cycle: task 1 -> task 1"]
 
 
 def test_a_file_naming_a_task_held_here_as_its_own_dependency_is_refused(
@@ -1934,7 +1963,7 @@ def test_a_file_naming_a_task_held_here_as_its_own_dependency_is_refused(
     naming = write(tmp_path, "naming.json", json.dumps([held | {"depends": [held["id"]]}]))
     result = todo("import", str(naming))
     assert result.exit_code == 2, result.stderr
-    assert f"the dependencies make a cycle: {held['id']} -> {held['id']}" in result.stderr
+    assert f"task 1 ({held['id']}): depends: makes a cycle: task 1 -> task 1" in result.stderr
     assert count(todo.url, "task_dependencies") == 0
 
 

@@ -426,6 +426,11 @@ def import_tasks(
             by_content = chosen == "todotxt"
             if batch.twins:
                 checked = _reopened_twins(conn, acting_user(conn), checked, batch, result)
+            if any(record.depends for record in checked):
+                checked = _without_cycles(
+                    conn, acting_user(conn), checked, batch.positions, result, rejected,
+                    source=describe(source), skip_invalid=skip_invalid,
+                )  # fmt: skip
             _apply(
                 conn,
                 acting_user(conn),
@@ -456,6 +461,59 @@ def import_tasks(
                 hint=f"its id is taken; {NOTHING_IMPORTED}",
             ) from None
         raise
+
+
+def _without_cycles(
+    conn: Any,
+    user: str,
+    records: list[TaskRecord],
+    positions: dict[UUID, str],
+    result: Imported,
+    rejected: set[UUID],
+    *,
+    source: str,
+    skip_invalid: bool,
+) -> list[TaskRecord]:
+    """The tasks of the file whose dependencies make a cycle, told before anything is
+    written: by position and field, refusing the import, or with --skip-invalid left
+    out (each named; a task that waits on one is told as skipped with it).
+
+    The file's dependencies are taken over ours for its tasks; the check made once
+    the import is written (_refuse_cycles) still has the last word.
+    """
+    from todo_cli.domain.graph import find_cycle
+
+    graph: dict[UUID, list[UUID]] = {}
+    for waiting, waited in TaskRepository(conn, user, lean=True).dependency_edges():
+        graph.setdefault(waiting, []).append(waited)
+    for record in records:
+        graph[record.id] = list(record.depends)
+    mine = {record.id for record in records}
+    left_out: set[UUID] = set()
+    while (cycle := find_cycle(graph, sorted(mine - left_out, key=str))) is not None:
+        members = [task_id for task_id in cycle[:-1] if task_id in mine]
+        if not members:
+            break  # a cycle of ours alone, not this file's: _refuse_cycles tells it
+        path = " -> ".join(positions.get(task_id, str(task_id)) for task_id in cycle)
+        problems = [
+            Problem(
+                f"{positions.get(task_id, 'a task')} ({task_id})",
+                "depends",
+                f"makes a cycle: {path}",
+            )
+            for task_id in members
+        ]
+        if not skip_invalid:
+            ImportBatch(problems=problems).raise_for_problems(source)
+        for task_id, problem in zip(members, problems, strict=True):
+            result.problems.append(str(problem))
+            left_out.add(task_id)
+            graph.pop(task_id, None)
+    if not left_out:
+        return records
+    result.skip(SKIP_INVALID, len(left_out))
+    rejected.update(left_out)
+    return [record for record in records if record.id not in left_out]
 
 
 def _reopened_twins(
