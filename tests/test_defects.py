@@ -1264,3 +1264,30 @@ def test_a_bulk_add_to_a_down_postgresql_is_exit_3_with_the_url_masked(lines: by
     assert error_lines(stderr)[-1].startswith("error: cannot reach postgresql://u:***@127.0.0.1:")
     assert "secret" not in stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "{big}"],
+        ["done", "{big}"],
+        ["history", "{big}"],
+        ["note", "{big}", "hi"],
+        ["chat-log", "show", "{big}"],
+        ["show", "#0"],
+    ],
+    ids=["show", "done", "history", "note", "chat-log", "zero"],
+)
+def test_a_number_thousands_of_digits_long_is_out_of_range_not_a_crash(
+    todo: Todo, args: list[str]
+) -> None:
+    # int() refuses more than 4,300 digits with a ValueError: it was exit 70, "a bug".
+    big = "9" * 5000
+    assert todo("add", "Buy milk").exit_code == 0
+    result = todo(*[arg.format(big=big) for arg in args])
+    assert result.exit_code == 2
+    noun = "conversation" if args[0] == "chat-log" else "task"
+    shown = "'#0'" if args[-1] == "#0" else "'99999999999999999999... (5000 characters)'"
+    assert result.stderr == (
+        f"error: {noun} number {shown} is out of range (a {noun} number is 1 to 2,147,483,647)\n"
+    )

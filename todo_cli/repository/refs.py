@@ -50,11 +50,18 @@ def parse_ref(raw: str, noun: str) -> Ref:
     text = raw.strip()
     match = _NUMBER.fullmatch(text)
     if match:
-        number = int(match.group(1))
+        digits = match.group(1).lstrip("0")
+        # Thousands of digits are more than int() converts (a ValueError, not our
+        # refusal); any number longer than the largest is out of range unread.
+        number = int(digits) if 0 < len(digits) <= len(str(COUNT_MAX)) else 0
         if number < 1 or number > COUNT_MAX:
-            raise InvalidInput(f"{noun} number {raw!r} is out of range")
-        digits = text if _DIGITS_AS_PREFIX_MIN <= len(text) < 32 and text.isdigit() else None
-        return Ref(raw, number=number, prefix=digits)
+            shown = raw if len(raw) <= 24 else f"{raw[:20]}... ({len(raw)} characters)"
+            raise InvalidInput(
+                f"{noun} number {shown!r} is out of range",
+                hint=f"a {noun} number is 1 to {COUNT_MAX:,}",
+            )
+        prefix = text if _DIGITS_AS_PREFIX_MIN <= len(text) < 32 and text.isdigit() else None
+        return Ref(raw, number=number, prefix=prefix)
     compact = text.lower().replace("-", "")
     if len(compact) == 32 and _HEX.fullmatch(compact):
         return Ref(raw, uuid=UUID(compact))
