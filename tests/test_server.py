@@ -405,6 +405,49 @@ def test_it_exits_after_the_idle_time(unserved: ServerHandle) -> None:
     assert not os.path.exists(unserved.path)
 
 
+@pytest.mark.parametrize("unbuffered", [True, False], ids=["PYTHONUNBUFFERED=1", "buffered"])
+def test_stdout_and_stderr_into_one_file_come_in_the_order_they_would_here(
+    served: ServerHandle, unbuffered: bool
+) -> None:
+    # Unbuffered (a container's PYTHONUNBUFFERED=1, a cron log), the data line comes
+    # before the note; the server's child, always buffered, wrote the note first.
+    assert served.todo("add", "Buy milk", TODO_SERVER="off").code == 0
+    assert served.todo("note", "1", "hello", TODO_SERVER="off").code == 0
+    env = {k: v for k, v in served.env.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    both: dict[str, bytes] = {}
+    for mode in ("off", "on"):
+        path = served.cwd / f"both-{mode}.txt"
+        with path.open("wb") as out:
+            subprocess.run(
+                [*todo_executable(), "export", "--format", "todotxt"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                env=env | {"TODO_SERVER": mode}, cwd=served.cwd, check=True,
+            )  # fmt: skip
+        both[mode] = path.read_bytes()
+    assert both["on"] == both["off"]
+    if unbuffered:
+        assert both["on"].index(b"Buy milk") < both["on"].index(b"note: todo.txt")
+
+
+def test_status_polled_neither_counts_as_a_command_nor_keeps_it_running(
+    unserved: ServerHandle,
+) -> None:
+    # `watch todo server status`: served by the server itself, each status was a
+    # command served, and kept the server from its idle exit for as long as it ran.
+    pid = unserved.start("--idle", "2")
+    started = time.monotonic()
+    first = unserved.todo("server", "status", "--json")
+    assert first.code == 0, first.stderr
+    assert json.loads(first.stdout)["commands_served"] == 0
+    while _alive(pid) and time.monotonic() - started < 15:
+        unserved.todo("server", "status")
+        time.sleep(0.3)
+    assert not _alive(pid)
+    assert unserved.todo("server", "status").code == 1
+
+
 def test_idle_time_comes_from_the_environment(unserved: ServerHandle) -> None:
     result = unserved.todo("server", "start", "--json", TODO_SERVER_IDLE="1", TODO_SERVER="off")
     assert result.code == 0, result.stderr

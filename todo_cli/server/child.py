@@ -40,7 +40,7 @@ class Request:
     version: str
     encoding: str
     interpreter: str
-    streams: list[tuple[str, str]]
+    streams: list[tuple[str, str, bool]]
     umask: int
     ignored: list[int]
     argv0: str
@@ -248,8 +248,8 @@ def parse_request(body: bytes) -> Request:
     argc = int(text(9))
     streams = []
     for index in (3, 4, 5):
-        name, _, errors = text(index).partition("\x1e")
-        streams.append((name, errors))
+        name, errors, *unbuffered = text(index).split("\x1e")
+        streams.append((name, errors, unbuffered == ["1"]))
     return Request(
         version=text(0),
         encoding=text(1),
@@ -302,7 +302,9 @@ def adopt(request: Request, fds: list[int]) -> None:
     sys.stderr = sys.__stderr__ = _standard_stream(2, "w", *request.streams[2])  # type: ignore[misc]
 
 
-def _standard_stream(fd: int, mode: str, encoding: str, errors: str) -> io.TextIOWrapper:
+def _standard_stream(
+    fd: int, mode: str, encoding: str, errors: str, unbuffered: bool = False
+) -> io.TextIOWrapper:
     """A standard stream made as CPython makes them at start (create_stdio)."""
     raw = io.FileIO(fd, mode + "b", closefd=False)
     raw.name = ("<stdin>", "<stdout>", "<stderr>")[fd]
@@ -310,14 +312,19 @@ def _standard_stream(fd: int, mode: str, encoding: str, errors: str) -> io.TextI
     # same sizes give the same interleaving of stdout and stderr on one screen.
     size = os.fstat(fd).st_blksize
     size = size if size > 1 else io.DEFAULT_BUFFER_SIZE
-    buffer = io.BufferedReader(raw, size) if mode == "r" else io.BufferedWriter(raw, size)
+    # Unbuffered as the client's output is (PYTHONUNBUFFERED, python -u): each write
+    # goes out at once, straight to the file, so stdout and stderr interleave alike.
+    at_once = unbuffered and mode == "w"
+    buffer: Any = raw
+    if not at_once:
+        buffer = io.BufferedReader(raw, size) if mode == "r" else io.BufferedWriter(raw, size)
     stream = io.TextIOWrapper(
         buffer,
         encoding=encoding,
         errors=errors,
         newline="\n",
-        line_buffering=raw.isatty() or fd == 2,
-        write_through=False,
+        line_buffering=not at_once and (raw.isatty() or fd == 2),
+        write_through=at_once,
     )
     setattr(stream, "mode", mode)  # noqa: B010 - TextIOWrapper.mode is not declared writable
     return stream

@@ -104,6 +104,10 @@ def run(argv: "list[str]") -> "int | None":
     """
     if sys.platform != "linux":
         return None  # SO_PEERCRED, POLLRDHUP: the server is Linux-only
+    if _command_of(argv) == "server":
+        # `todo server status|start|stop` ask the server from here: run by it, a
+        # status would count itself as a command served and keep it from its idle exit.
+        return None
     try:
         mode = server_mode(os.environ)
         if mode == "off":
@@ -117,6 +121,19 @@ def run(argv: "list[str]") -> "int | None":
     except Exception:
         return None
     return _handoff(sock, argv)
+
+
+def _command_of(argv: "list[str]") -> "str | None":
+    """The command word of a command line: the first word that is no option of todo's."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--db", "--user"):
+            next(words, None)  # its value
+        elif not word.startswith("-"):
+            return word
+        elif word == "--":
+            return next(words, None)
+    return None
 
 
 def _may_start(environ: "Mapping[str, str]") -> bool:
@@ -343,7 +360,9 @@ def run_request(argv: "list[str]", ignored: "list[int]") -> bytes:
         __version__,
         enc,
         interpreter_signature(),
-        *(f"{s.encoding}\x1e{s.errors}" for s in streams),
+        # write_through: unbuffered (PYTHONUNBUFFERED, python -u), which orders what
+        # stdout and stderr write into one file as it is written.
+        *(f"{s.encoding}\x1e{s.errors}\x1e{int(getattr(s, 'write_through', 0))}" for s in streams),
         str(_umask()),
         ",".join(str(s) for s in ignored),
         sys.argv[0] if sys.argv else "todo",

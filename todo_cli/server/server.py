@@ -472,7 +472,6 @@ class Loop:
             for flag in server.early_notes.pop(spare.pid, ()):
                 setattr(child, flag, True)
             server.children[spare.pid] = child
-            server.last_active = time.monotonic()
             self.watch_child(child)
         else:
             for extra in fds:
@@ -613,7 +612,6 @@ def accept(server: Server) -> list[Child]:
             continue
         child = Child(pid=pid, conn=conn, started=time.monotonic())
         server.children[pid] = child
-        server.last_active = time.monotonic()
         accepted.append(child)
     return accepted
 
@@ -672,6 +670,7 @@ def client_gone(server: Server, pid: int) -> None:
 
 def reap(server: Server) -> list[Child]:
     """Collect finished children, tell each client how its command ended."""
+    read_notes(server)  # which of them ran a command: only that is use (see below)
     gone = []
     while True:
         try:
@@ -697,7 +696,10 @@ def reap(server: Server) -> list[Child]:
         with contextlib.suppress(OSError):
             child.conn.send(message, socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL)
         gone.append(child)
-        server.last_active = time.monotonic()
+        if child.command:
+            # Use is a command run: a status request (a health check polling it)
+            # neither keeps the server from its idle exit nor counts.
+            server.last_active = time.monotonic()
     return gone
 
 
