@@ -431,6 +431,34 @@ def test_stdout_and_stderr_into_one_file_come_in_the_order_they_would_here(
         assert both["on"].index(b"Buy milk") < both["on"].index(b"note: todo.txt")
 
 
+def test_a_file_size_limit_holds_in_the_server_as_here(served: ServerHandle) -> None:
+    # `ulimit -f`: here a write past it fails (exit 74); the server's child had its own.
+    import resource
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    lines = "".join(f"Task number {n}\n" for n in range(3000)).encode()
+    assert served.todo("add", "-", stdin=lines, TODO_SERVER="off").code == 0
+    before = served.served()
+    outcomes = {}
+    for mode in ("off", "on"):
+        target = served.cwd / f"limited-{mode}.json"
+        proc = subprocess.run(
+            [*todo_executable(), "export", "-o", target.name],
+            stdin=subprocess.DEVNULL, capture_output=True, preexec_fn=limited,
+            env=served.env | {"TODO_SERVER": mode}, cwd=served.cwd, check=False,
+        )  # fmt: skip
+        outcomes[mode] = (proc.returncode, proc.stderr.replace(target.name.encode(), b"FILE"))
+        assert not target.exists()
+    too_large = (74, b"error: cannot write FILE: File too large\n")
+    assert outcomes["on"] == outcomes["off"] == too_large
+    assert served.served() == before + 1
+    # The next command, unlimited, is not held to it.
+    assert served.todo("export", "-o", str(served.cwd / "whole.json")).code == 0
+    assert (served.cwd / "whole.json").stat().st_size > 100_000
+
+
 def test_status_polled_neither_counts_as_a_command_nor_keeps_it_running(
     unserved: ServerHandle,
 ) -> None:

@@ -44,6 +44,8 @@ class Request:
     umask: int
     ignored: list[int]
     argv0: str
+    # RLIMIT_FSIZE (soft, hard): a write past it fails here as in the client's process.
+    file_size: tuple[int, int] | None
     argv: list[str]
     environ: list[bytes]
 
@@ -245,7 +247,7 @@ def parse_request(body: bytes) -> Request:
     def text(index: int) -> str:
         return fields[index].decode(encoding, "surrogateescape")
 
-    argc = int(text(9))
+    argc = int(text(10))
     streams = []
     for index in (3, 4, 5):
         name, errors, *unbuffered = text(index).split("\x1e")
@@ -258,9 +260,15 @@ def parse_request(body: bytes) -> Request:
         umask=int(text(6)),
         ignored=[int(s) for s in text(7).split(",") if s],
         argv0=text(8),
-        argv=[f.decode(encoding, "surrogateescape") for f in fields[10 : 10 + argc]],
-        environ=[f for f in fields[10 + argc :] if b"=" in f],
+        file_size=_limits(text(9)),
+        argv=[f.decode(encoding, "surrogateescape") for f in fields[11 : 11 + argc]],
+        environ=[f for f in fields[11 + argc :] if b"=" in f],
     )
+
+
+def _limits(text: str) -> tuple[int, int] | None:
+    soft, _, hard = text.partition(",")
+    return (int(soft), int(hard)) if hard else None
 
 
 def refusal(snapshot: Snapshot, request: Request) -> int:
@@ -282,6 +290,15 @@ def adopt(request: Request, fds: list[int]) -> None:
     os.dup2(stdout, 1)
     os.dup2(stderr, 2)
     os.umask(request.umask)
+    import resource
+
+    try:
+        if request.file_size is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, request.file_size)
+    except ValueError as exc:
+        # Above this process's own hard limit: the client's may not be taken; it
+        # runs the command itself (the caller refuses on OSError).
+        raise OSError(f"file size limit {request.file_size}: {exc}") from None
     environb = os.environb
     environb.clear()
     for item in request.environ:

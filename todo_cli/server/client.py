@@ -366,12 +366,33 @@ def run_request(argv: "list[str]", ignored: "list[int]") -> bytes:
         str(_umask()),
         ",".join(str(s) for s in ignored),
         sys.argv[0] if sys.argv else "todo",
+        _file_size_limit(),
         str(len(argv)),
         *argv,
     ]
     body = [field.encode(enc, "surrogateescape") for field in fields]
     body.extend(key + b"=" + value for key, value in os.environb.items())
     return b"\0".join(body)
+
+
+def _file_size_limit() -> str:
+    """``ulimit -f`` as ``soft,hard`` (-1: none): a file written past it is refused
+    (exit 74) here, and must be in the server's child too.
+
+    Read from /proc, as the client imports no module it can do without (``resource``
+    is a shared library to load); "" when it cannot be read: the server's then.
+    """
+    try:
+        with open("/proc/self/limits", "rb") as limits:
+            for line in limits:
+                if line.startswith(b"Max file size "):
+                    soft, hard = line.split()[3:5]
+                    return ",".join(
+                        "-1" if value == b"unlimited" else value.decode() for value in (soft, hard)
+                    )
+    except (OSError, ValueError):
+        pass
+    return ""
 
 
 def interpreter_signature() -> str:
