@@ -169,11 +169,7 @@ def _read(
     from todo_cli.formats import jsonstream, owned, taskwarrior
     from todo_cli.formats.input import describe, open_binary
 
-    def bad_line(number: int, reason: str) -> None:
-        if on_bad is not None:
-            on_bad(f"line {number}", reason)
-
-    line_bad = bad_line if on_bad is not None else None
+    line_bad = _numbered(on_bad, "line ")
 
     def as_todotxt(stream: Readable) -> tuple[Format, ImportBatch]:
         lines = jsonstream.iter_lines_passing_over(stream, name, line_bad)
@@ -291,13 +287,9 @@ def _todotxt(
     if archive is None:
         return todotxt.read(lines, tz=tz, today=today, identities=identities)
 
-    def bad_line(number: int, reason: str) -> None:
-        if on_bad is not None:
-            on_bad(f"{_ARCHIVE_WHERE}{number}", reason)
-
     with open_binary(str(archive), hint=NOTHING_IMPORTED) as stream:
         archived = jsonstream.iter_lines_passing_over(
-            stream, str(archive), bad_line if on_bad is not None else None
+            stream, str(archive), _numbered(on_bad, _ARCHIVE_WHERE)
         )
         batch = todotxt.read(
             archived, tz=tz, today=today, identities=identities, source="done.txt", archive=True
@@ -308,6 +300,15 @@ def _todotxt(
         0, f"also read {archive}, todo.sh's archive of done tasks: {found} line(s)"
     )
     return batch
+
+
+def _numbered(
+    on_bad: Callable[[str, str], None] | None, where: str
+) -> Callable[[int, str], None] | None:
+    """A line-number callback for the readers, telling ``on_bad`` the line's position."""
+    if on_bad is None:
+        return None
+    return lambda number, reason: on_bad(f"{where}{number}", reason)
 
 
 # File names that say "JSON": auto-detection does not read them as todo.txt.
@@ -526,8 +527,6 @@ def _reopened_twins(
     alone: it takes the archived task's id, and its record replaces the archive's. A
     line whose own id is a task here already keeps it; one task is taken once.
     """
-    from dataclasses import replace
-
     wanted = {twin for twins in batch.twins.values() for twin in twins}
     candidates = [r.id for r in records if r.id in batch.twins]
     repository = TaskRepository(conn, user, lean=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -310,11 +310,9 @@ def _before_reopen(
 
 
 def _series_order(task: Task) -> tuple[datetime, datetime, int]:
-    """Where a task stands in its series: by due, then by completion."""
-    return (task.due or _EPOCH, task.completed_at or _EPOCH, task.number)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+    """Where a task stands in its series: by due, then by completion (a task of no
+    series, with neither, stands where its making put it)."""
+    return (task.due or task.created_at, task.completed_at or task.created_at, task.number)
 
 
 def _never_changed(repository: TaskRepository, task: Task) -> bool:
