@@ -1704,6 +1704,23 @@ def test_todotxt_named_otherwise_or_from_stdin_reads_no_done_txt(
     assert tasks(todo) == []
 
 
+def test_todotxt_an_undecodable_line_of_done_txt_is_left_out_by_its_position(
+    todo: Todo, tmp_path: Path
+) -> None:
+    write(tmp_path, "done.txt", b"x 2026-11-21 Fine\nx 2026-11-21 Caf\xe9\n")
+    source = write(tmp_path, "todo.txt", b"Call mom\n\xff bad\n")
+    refused = todo("import", str(source))
+    assert refused.exit_code == 2
+    assert tasks(todo) == []
+    summary = import_json(todo, source, "--skip-invalid")
+    assert summary["added"] == 2
+    assert [problem.split(":")[0] for problem in summary["problems"]] == [
+        "done.txt line 2",
+        "line 2",
+    ]
+    assert sorted(t["title"] for t in tasks(todo)) == ["Call mom", "Fine"]
+
+
 def test_todotxt_a_bad_line_of_done_txt_is_named_so(todo: Todo, tmp_path: Path) -> None:
     write(tmp_path, "done.txt", "x 2026-11-21 Fine\nx 2026-11-21 Pay due:soon\n")
     source = write(tmp_path, "todo.txt", "Call mom due:later\n")
