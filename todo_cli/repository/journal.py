@@ -284,9 +284,13 @@ class JournalRepository:
 
         # A task deleted outside todo (an operation of no user) is found too, when the
         # row was the user's: "what happened to #2?" is asked most when nobody here did it.
-        me = self.conn.execute(select(user_id_of(self.user))).scalar()
         rows = self.conn.execute(
-            select(journal.c.row_key, journal.c.before, operations.c.user_id)
+            select(
+                journal.c.row_key,
+                journal.c.before,
+                operations.c.user_id,
+                user_id_of(self.user).label("me"),
+            )
             .join(operations, operations.c.id == journal.c.operation_id)
             .where(self._owner | operations.c.user_id.is_(None))
             .where(journal.c.table_name == "tasks", journal.c.action == "delete")
@@ -295,9 +299,9 @@ class JournalRepository:
         )
         latest: dict[UUID, int] = {}
         for row in rows:
-            image = _image(row.before)
+            image, me = _image(row.before), row.me
             if image is None or me is None:
-                continue
+                continue  # no image, or a user with no rows at all: nothing of theirs
             if row.user_id is None and str(image.get("user_id")) not in (me.hex, str(me)):
                 continue  # another user's row, deleted outside todo
             latest.setdefault(UUID(str(json.loads(row.row_key)[0])), int(image["number"]))
