@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -2630,3 +2630,21 @@ def test_a_date_at_the_calendars_end_is_refused_as_add_refuses_it(
     assert result.exit_code == 2, result.stderr
     assert said in result.stderr
     assert nothing_written(todo)
+
+
+def test_tasks_are_read_by_id_past_the_drivers_limit_on_parameters(todo: Todo) -> None:
+    """A re-import reads back every task of the file it holds: more ids than one
+    statement may bind (PostgreSQL takes 65,535 parameters, SQLite 32,766 or 250,000
+    as built) are read in parts, and come back by number as one read gives them."""
+    from todo_cli.db.transaction import transaction
+    from todo_cli.repository.tasks import TaskRepository
+    from todo_cli.settings import resolve
+
+    ok(todo("add", "first"))
+    ok(todo("add", "second"))
+    ids = [UUID(task["id"]) for task in json.loads(ok(todo("list", "--json")).stdout)]
+    # #2 first and #1 last: in different parts.
+    wanted = [ids[1], *(uuid4() for _ in range(250_001)), ids[0]]
+    with transaction(resolve(db=todo.url, user="alice", environ={})) as conn:
+        found = TaskRepository(conn, "alice", lean=True).by_ids(wanted)
+    assert [task.number for task in found] == [1, 2]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -1190,6 +1191,64 @@ def test_delete_all_by_filter_takes_open_waiting_and_done(todo: Todo) -> None:
     result = todo("delete", "+a", "--all", "--yes", "--json")
     assert result.exit_code == 0, result.stderr
     assert sorted(t["number"] for t in result.json()) == [1, 2, 3]
+
+
+# A list of bound values in IN (...), as each driver gets it: ? (SQLite), or
+# %(name)s with its type's cast (PostgreSQL).
+_VALUE = r"(?:\?|%\(\w+\)s(?:::\w+)?)"
+_IN_LIST = re.compile(rf"\bIN \(({_VALUE}(?:, {_VALUE})*)\)")
+
+
+@pytest.fixture
+def in_lists(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Statements bind at most two values in one IN (...); the length of each list seen.
+
+    A driver binds only so many values in one statement (PostgreSQL 65,535), and
+    a command may name every task a user has: it works in parts of IN_LIMIT.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from todo_cli.repository import batches
+
+    monkeypatch.setattr(batches, "IN_LIMIT", 2)
+    seen: list[int] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.extend(len(found.split(", ")) for found in _IN_LIST.findall(statement))
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+def test_done_reopen_delete_and_undo_of_many_tasks_work_in_parts(
+    todo: Todo, in_lists: list[int]
+) -> None:
+    first = add(todo, "one", "+a")
+    for title in ("two", "three", "four", "five"):
+        add(todo, title, "+a")
+    add(todo, "six", "+a", "dep:1")
+    result = todo("done", "+a")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "completed 6 tasks"
+    assert numbers(todo) == []
+    result = todo("reopen", "+a", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [t["number"] for t in result.json()] == [1, 2, 3, 4, 5, 6]
+    # #6 waits on #1 again: the command's own result says so, read in parts as it was.
+    assert [t["blocked_by"] for t in result.json()][-1] == [1]
+    result = todo("delete", "+a", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [t["number"] for t in result.json()] == [1, 2, 3, 4, 5, 6]
+    assert count(todo, "tasks") == 0
+    assert todo("undo").exit_code == 0
+    assert numbers(todo) == [1, 2, 3, 4, 5, 6]
+    assert shown(todo, 6)["depends"] == [first["id"]]
+    assert in_lists
+    assert max(in_lists) <= 2
 
 
 @pytest.mark.parametrize(

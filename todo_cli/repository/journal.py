@@ -22,6 +22,7 @@ from uuid import UUID
 
 from todo_cli.db import journal_ddl
 from todo_cli.db.schema import PG_SEARCH_VECTORS, SEARCH_VECTOR, journal, metadata, operations
+from todo_cli.repository.batches import chunked
 from todo_cli.repository.users import user_id_of
 
 if TYPE_CHECKING:
@@ -845,7 +846,7 @@ class JournalRepository:
 
         roots = {undo: first(undo) for undo in undid}
         old: set[UUID] = set()
-        for chunk in _chunks(sorted(set(roots.values()))):
+        for chunk in chunked(sorted(set(roots.values()))):
             old.update(
                 self.conn.execute(
                     select(operations.c.id).where(
@@ -855,7 +856,7 @@ class JournalRepository:
             )
         undos = sorted(undo for undo, root in roots.items() if root in old)
         plain = and_(self._owner, operations.c.created_at < before, operations.c.undoes.is_(None))
-        return [plain, *(and_(self._owner, operations.c.id.in_(chunk)) for chunk in _chunks(undos))]
+        return [plain, *(and_(self._owner, operations.c.id.in_(chunk)) for chunk in chunked(undos))]
 
     def prune_count(self, before: datetime) -> int:
         """How many operations `prune(before)` deletes that `history` lists."""
@@ -881,12 +882,6 @@ class JournalRepository:
             listed += self._listed(prunable)
             self.conn.execute(delete(operations).where(prunable))
         return listed
-
-
-def _chunks(ids: list[UUID]) -> Iterator[list[UUID]]:
-    # Ids in one IN (...): within SQLite's and PostgreSQL's limits on bound parameters.
-    for start in range(0, len(ids), 5000):
-        yield ids[start : start + 5000]
 
 
 __all__ = [
