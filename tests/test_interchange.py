@@ -732,6 +732,67 @@ def test_an_older_task_in_the_file_is_left_alone(todo: Todo, tmp_path: Path) -> 
     assert changes_recorded(todo) == recorded
 
 
+@pytest.fixture(params=["field by field", "as exported"])
+def compared(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How an import of our own JSON tells a task of the file from ours: field by field,
+    or (past a few thousand tasks) by the object our export writes for ours."""
+    if request.param == "as exported":
+        monkeypatch.setattr("todo_cli.services.interchange._BY_TEXT", 0)
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("compared")
+def test_a_task_edited_in_the_file_with_its_updated_at_as_it_was_is_taken_as_changed_now(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Exported, edited by hand (updated_at left alone), imported: ours has not changed
+    # since that time, so the file's copy is the later one, not "unchanged".
+    fill(todo)
+    original = write(tmp_path, "original.json", export_bytes(todo, tmp_path))
+    old = titled(tasks(todo), "Buy milk")
+    edited = _changed_milk(todo, tmp_path, old["updated_at"])
+    started = datetime.now(UTC)
+    summary = import_json(todo, edited)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 0)
+    assert summary["notices"] == [
+        "1 task(s) edited in the file without a new updated_at: taken, as changed now"
+    ]
+    milk = titled(tasks(todo), "Buy oat milk")
+    assert milk["tags"] == ["errand", "oat"]
+    assert milk["number"] == old["number"]
+    assert datetime.fromisoformat(milk["updated_at"].replace("Z", "+00:00")) >= started
+    # The same file again: nothing to take, nothing to say.
+    again = import_json(todo, edited)
+    assert (again["updated"], again["unchanged"], again["notices"]) == (0, 1, [])
+    # The export from before the edit is older now: left alone, and said so.
+    before = import_json(todo, original)
+    assert (before["updated"], before["unchanged"]) == (0, 8)
+    assert before["notices"] == [
+        "1 task(s) left as they are: changed here since the file's copy of them"
+    ]
+    assert titled(tasks(todo), "Buy oat milk")["tags"] == ["errand", "oat"]
+    ok(todo("undo"))
+    assert titled(tasks(todo), "Buy milk") | {"updated_at": None} == old | {"updated_at": None}
+
+
+@pytest.mark.usefixtures("compared")
+def test_a_file_imported_with_new_numbers_is_unchanged_the_second_time(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    fill(todo)
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    other = databases.on(backend)
+    ok(other("add", "Holds number one"))
+    first = import_json(other, backup)
+    assert first["renumbered"]
+    before, recorded = tasks(other), changes_recorded(other)
+    second = import_json(other, backup)
+    assert (second["added"], second["updated"], second["unchanged"]) == (0, 0, 8)
+    assert second["notices"] == []
+    assert tasks(other) == before
+    assert changes_recorded(other) == recorded
+
+
 def test_a_dry_run_says_what_it_would_do_and_writes_nothing(todo: Todo) -> None:
     summary = import_json(todo, TASKWARRIOR / "export.json", "--dry-run")
     assert summary["dry_run"] is True

@@ -62,6 +62,13 @@ def encode(record: TaskRecord) -> str:
     return _ENCODER.encode(record.to_json())
 
 
+def encode_numbered(record: TaskRecord, number: int | None) -> str:
+    """:func:`encode` of the record as if it held ``number``."""
+    obj = record.to_json()
+    obj["number"] = number
+    return _ENCODER.encode(obj)
+
+
 def encode_attributes(stored: str | None) -> str:
     """The ``attributes`` object of a task whose attributes are stored as ``stored``.
 

@@ -440,6 +440,7 @@ def import_tasks(
                 progress,
                 by_content=by_content,
                 from_taskwarrior=chosen == "taskwarrior",
+                exact=chosen == "json",
                 written_at=_written_at_of(source, archive, batch) if by_content else None,
                 positions=batch.positions,
                 rejected=rejected,
@@ -574,6 +575,7 @@ def _apply(
     *,
     by_content: bool,
     from_taskwarrior: bool = False,
+    exact: bool = False,
     written_at: Callable[[UUID], datetime | None] | None = None,
     positions: dict[UUID, str] | None = None,
     rejected: set[UUID] | None = None,
@@ -597,6 +599,12 @@ def _apply(
     ``from_taskwarrior``: Taskwarrior keeps whole seconds and one text: a task of
     ours that went there and was changed there comes back with what it could not
     hold taken from ours (see _back_from_taskwarrior).
+
+    ``exact``: the format holds every field as we do (our own JSON). A task of the
+    file with our very time of change but other content was edited in the file
+    by hand (ours has not changed since that time, so the file's copy is the
+    later one): it is taken, as changed at the moment of the import (an older
+    copy of the file, with the old content, then reads older and is left alone).
     """
     from todo_cli.domain.dates import local_zone
 
@@ -615,6 +623,10 @@ def _apply(
     tied: list[TaskRecord] = []
     kept_newer = timeless = older = 0
     returning: list[UUID] = []
+    # Ours as of the same moment, in a format that holds all of a task: see ``exact``.
+    same_time: list[TaskRecord] = []
+    # Older than ours, in such a format: said to be left alone where they differ.
+    before: list[TaskRecord] = []
     for record in records:
         found = existing.get(record.id)
         if found is None:
@@ -643,8 +655,12 @@ def _apply(
             if from_taskwarrior:
                 returning.append(record.id)
         else:
-            if record.depends and record.updated_at == found.updated_at:
+            if exact and record.updated_at == found.updated_at:
+                same_time.append(record)
+            elif record.depends and record.updated_at == found.updated_at:
                 tied.append(record)
+            elif exact and record.updated_at < found.updated_at:
+                before.append(record)
             elif record.updated_at < found.updated_at and not (
                 # Taskwarrior keeps whole seconds: ours, written there, reads older.
                 from_taskwarrior and _same_second(record.updated_at, found.updated_at)
@@ -653,6 +669,20 @@ def _apply(
             result.unchanged += 1
         if progress is not None:
             progress(1)
+    numbers = {task_id: found.number for task_id, found in existing.items() if found.mine}
+    if before:
+        older += len(_differing(conn, user, before, numbers)[0])
+    if same_time:
+        differing, alike = _differing(conn, user, same_time, numbers)
+        edited = [replace(r, updated_at=max(now, r.created_at)) for r in differing]
+        writes += edited
+        tied += [record for record in alike if record.depends]
+        result.unchanged -= len(edited)
+        if edited:
+            result.notices.append(
+                f"{len(edited)} task(s) edited in the file without a new updated_at: "
+                "taken, as changed now"
+            )
     if returning:
         repository = TaskRepository(conn, user, lean=True)
         held = {task.id: record_of(task) for task in repository.by_ids(returning)}
@@ -660,7 +690,6 @@ def _apply(
             _back_from_taskwarrior(record, held[record.id]) if record.id in held else record
             for record in writes
         ]
-    numbers = {task_id: found.number for task_id, found in existing.items() if found.mine}
     left_out = _second_open_tasks(writer, writes, numbers)
     new = [r for r in writes if r.id not in existing and r.id not in left_out]
     updates = [r for r in writes if r.id in existing and r.id not in left_out]
@@ -736,6 +765,84 @@ def _series_go_on(
             f"{where}: #{task.number} {task.title!r} done, so its series goes on: "
             f"next #{following.number}, due {local_date(following.due, tz).isoformat()}"
         )
+
+
+def _differing(
+    conn: Any, user: str, records: list[TaskRecord], numbers: dict[UUID, int]
+) -> tuple[list[TaskRecord], list[TaskRecord]]:
+    """Of tasks of a file in our own format (the user's, numbered here as
+    ``numbers`` says): those whose content differs from ours, and those alike.
+
+    The number is no content: an import may have given the task another. Nor is a
+    dependency the file names that we lack: it was left out when the task came in,
+    its other end missing (see _mend_dependencies); one we have that the file
+    lacks was taken out there.
+    """
+    alike: list[TaskRecord] = []
+    if len(records) > _BY_TEXT:
+        same = _alike_as_exported(conn, user, records, numbers)
+        alike = [record for record in records if record.id in same]
+        records = [record for record in records if record.id not in same]
+    repository = TaskRepository(conn, user, lean=True)
+    ours = {task.id: record_of(task) for task in repository.by_ids([r.id for r in records])}
+    differing: list[TaskRecord] = []
+    for record in records:
+        mine = ours[record.id]  # the caller found each of them the user's
+        if _as_imported(record, mine) == mine and set(mine.depends) <= set(record.depends):
+            alike.append(record)
+        else:
+            differing.append(record)
+    return differing, alike
+
+
+def _as_imported(record: TaskRecord, mine: TaskRecord) -> TaskRecord:
+    """The record as importing it over ``mine`` would store it (see _columns), but for
+    what is no content: the number, the time of change, the dependencies."""
+    recurring = record.recur is not None
+    return replace(
+        record,
+        number=mine.number,
+        updated_at=mine.updated_at,
+        depends=mine.depends,
+        completed_at=record.completed_at if record.completed else None,
+        # A recurring task the file gives no series joins a new one: any series is it.
+        series_id=record.series_id or (mine.series_id if recurring else None),
+        recur_anchor=record.recur_anchor or (record.due if recurring else None),
+        recur_index=record.recur_index
+        if record.recur_index is not None
+        else (0 if recurring else None),
+    )
+
+
+# Past this many tasks to compare, ours are read as the export writes them (about
+# 1.5 s for all of 100,000) rather than one by one (ten times that).
+_BY_TEXT = 5000
+_ID_FIRST = '{"id":"'
+
+
+def _alike_as_exported(
+    conn: Any, user: str, records: list[TaskRecord], numbers: dict[UUID, int]
+) -> set[UUID]:
+    """The records whose object in our export is ours, byte for byte (but the number).
+
+    An export of ours is byte-identical to itself imported and exported again: a
+    task of the file just as we have it writes the same object. One that does not
+    is compared field by field (see _differing): it may still be alike.
+    """
+    from todo_cli.formats import owned
+
+    wanted = {record.id: record for record in records}
+    repository = TaskRepository(conn, user, lean=True)
+    everything = TaskQuery(status="all", waiting="include", sort="number")
+    same: set[UUID] = set()
+    for text in _encoded(repository.exported(everything)):
+        if not text.startswith(_ID_FIRST):
+            continue  # not as our writer puts it: compared field by field
+        task_id = UUID(text[len(_ID_FIRST) : len(_ID_FIRST) + 36])
+        record = wanted.get(task_id)
+        if record is not None and owned.encode_numbered(record, numbers[task_id]) == text:
+            same.add(task_id)
+    return same
 
 
 def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
