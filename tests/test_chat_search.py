@@ -337,6 +337,16 @@ def test_a_left_out_phrase_leaves_out_only_the_messages_with_those_words_in_orde
     assert found(todo, 'garden -"garden hose"') == [kept]
 
 
+def test_a_pasted_paragraph_of_a_query_is_searched_not_a_crash(todo: Todo) -> None:
+    # Hundreds of words: each one a term (all of them, or any with OR).
+    new(todo)
+    kept = say(todo, "1", "word3 and word277 are here")
+    words = [f"word{i}" for i in range(300)]
+    assert found(todo, " ".join(words)) == []
+    assert found(todo, " OR ".join(words)) == [kept]
+    assert found(todo, " ".join(words[3::274])) == [kept]
+
+
 def test_titles_are_searched_too(todo: Todo) -> None:
     new(todo, "Sourdough starter")
     new(todo, "Tax return")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -119,6 +119,21 @@ def _text_patterns(query: Query) -> list[str]:
     return [text_pattern(term) for group in query.groups for term in group if not term.negated]
 
 
+def _balanced(
+    items: list[ColumnElement[Any]], combine: Callable[..., ColumnElement[Any]]
+) -> ColumnElement[Any]:
+    """``combine`` of all the items, as a balanced tree of pairs.
+
+    A chain (((a & b) & c) & ...) is as deep as the query is long, and compiling
+    it recursed past Python's limit at about 85 words pasted as a query; a
+    balanced tree is log2 of that deep.
+    """
+    while len(items) > 1:
+        paired = [combine(a, b) for a, b in zip(items[::2], items[1::2], strict=False)]
+        items = paired + items[len(paired) * 2 :]
+    return items[0]
+
+
 def _pg_match(
     query: Query, vector: ColumnElement[Any], text: ColumnElement[Any]
 ) -> tuple[ColumnElement[Any], ColumnElement[Any] | None]:
@@ -136,7 +151,7 @@ def _pg_match(
     def in_text(pattern: str) -> ColumnElement[Any]:
         return text.op("~*", is_comparison=True)(bindparam(None, pattern))
 
-    ranked: ColumnElement[Any] | None = None
+    parts: list[ColumnElement[Any]] = []
     conditions: list[ColumnElement[Any]] = []
     for group in query.groups:
         exact = [term for term in group if _partly_stop_words(term)]
@@ -158,14 +173,12 @@ def _pg_match(
             # One phrase to find: ranked through the index as any term, and
             # shown by the text to have its stop words where they belong.
             conditions.append(in_text(_phrase_in_text(exact[0])))
-        part: ColumnElement[Any] | None = None
-        for term in group:
-            built = _term_tsquery(term)
-            if term.negated:
-                built = func.tsquery_not(built)
-            part = built if part is None else func.tsquery_or(part, built)
-        assert part is not None
-        ranked = part if ranked is None else func.tsquery_and(ranked, part)
+        built = [
+            func.tsquery_not(_term_tsquery(term)) if term.negated else _term_tsquery(term)
+            for term in group
+        ]
+        parts.append(_balanced(built, func.tsquery_or))
+    ranked = _balanced(parts, func.tsquery_and) if parts else None
     if ranked is not None:
         conditions.insert(0, vector.op("@@")(ranked))
     return and_(*conditions), ranked
