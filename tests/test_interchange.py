@@ -742,7 +742,7 @@ def compared(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.mark.usefixtures("compared")
-def test_a_task_edited_in_the_file_with_its_updated_at_as_it_was_is_taken_as_changed_now(
+def test_a_task_edited_in_the_file_with_its_updated_at_as_it_was_is_taken(
     todo: Todo, tmp_path: Path
 ) -> None:
     # Exported, edited by hand (updated_at left alone), imported: ours has not changed
@@ -751,28 +751,29 @@ def test_a_task_edited_in_the_file_with_its_updated_at_as_it_was_is_taken_as_cha
     original = write(tmp_path, "original.json", export_bytes(todo, tmp_path))
     old = titled(tasks(todo), "Buy milk")
     edited = _changed_milk(todo, tmp_path, old["updated_at"])
-    started = datetime.now(UTC)
     summary = import_json(todo, edited)
     assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 0)
     assert summary["notices"] == [
-        "1 task(s) edited in the file without a new updated_at: taken, as changed now"
+        f"1 task(s) edited in the file without a new updated_at, taken: #{old['number']}"
     ]
     milk = titled(tasks(todo), "Buy oat milk")
-    assert milk["tags"] == ["errand", "oat"]
-    assert milk["number"] == old["number"]
-    assert datetime.fromisoformat(milk["updated_at"].replace("Z", "+00:00")) >= started
+    assert (milk["tags"], milk["number"]) == (["errand", "oat"], old["number"])
+    assert milk["updated_at"] == old["updated_at"]
     # The same file again: nothing to take, nothing to say.
     again = import_json(todo, edited)
     assert (again["updated"], again["unchanged"], again["notices"]) == (0, 1, [])
-    # The export from before the edit is older now: left alone, and said so.
+    # The file edited once more: taken too (the file imported last wins a tie).
+    document = json.loads(edited.read_text(encoding="utf-8"))
+    document[0]["title"] = "Buy soy milk"
+    edited.write_text(json.dumps(document), encoding="utf-8")
+    assert import_json(todo, edited)["updated"] == 1
+    assert titled(tasks(todo), "Buy soy milk")["tags"] == ["errand", "oat"]
+    # So is the export from before the edits, and one undo takes that back.
     before = import_json(todo, original)
-    assert (before["updated"], before["unchanged"]) == (0, 8)
-    assert before["notices"] == [
-        "1 task(s) left as they are: changed here since the file's copy of them"
-    ]
-    assert titled(tasks(todo), "Buy oat milk")["tags"] == ["errand", "oat"]
+    assert (before["updated"], before["unchanged"]) == (1, 7)
+    assert titled(tasks(todo), "Buy milk") == old
     ok(todo("undo"))
-    assert titled(tasks(todo), "Buy milk") | {"updated_at": None} == old | {"updated_at": None}
+    assert titled(tasks(todo), "Buy soy milk")["tags"] == ["errand", "oat"]
 
 
 @pytest.mark.usefixtures("compared")
@@ -1562,7 +1563,7 @@ def test_an_older_copy_of_a_task_is_left_alone_and_said_so(
     summary = import_json(todo, tmp_path / "old.json")
     assert (summary["updated"], summary["unchanged"]) == (0, 2)
     assert summary["notices"] == [
-        "1 task(s) left as they are: changed here since the file's copy of them"
+        "1 task(s) left as they are: changed here since the file's copy of them: #1"
     ]
     assert [t["title"] for t in tasks(todo)] == ["Write the quarterly report", "Call the bank"]
     again = ok(todo("export", "--format", fmt, "-o", str(tmp_path / "new.json")))

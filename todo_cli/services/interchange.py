@@ -603,8 +603,10 @@ def _apply(
     ``exact``: the format holds every field as we do (our own JSON). A task of the
     file with our very time of change but other content was edited in the file
     by hand (ours has not changed since that time, so the file's copy is the
-    later one): it is taken, as changed at the moment of the import (an older
-    copy of the file, with the old content, then reads older and is left alone).
+    later one): it is taken, its time of change as the file has it, and said so.
+    (So each import of a file edited again and again takes its edits; a copy of
+    the file from before an edit, imported after it, takes the old content back:
+    the file imported last wins a tie, as one undo takes it back.)
     """
     from todo_cli.domain.dates import local_zone
 
@@ -621,7 +623,8 @@ def _apply(
     writes: list[TaskRecord] = []
     # Ours as of the same moment, the file naming dependencies: see _mend_dependencies.
     tied: list[TaskRecord] = []
-    kept_newer = timeless = older = 0
+    kept_newer = timeless = 0
+    older: list[UUID] = []
     returning: list[UUID] = []
     # Ours as of the same moment, in a format that holds all of a task: see ``exact``.
     same_time: list[TaskRecord] = []
@@ -665,23 +668,22 @@ def _apply(
                 # Taskwarrior keeps whole seconds: ours, written there, reads older.
                 from_taskwarrior and _same_second(record.updated_at, found.updated_at)
             ):
-                older += 1
+                older.append(record.id)
             result.unchanged += 1
         if progress is not None:
             progress(1)
     numbers = {task_id: found.number for task_id, found in existing.items() if found.mine}
     if before:
-        older += len(_differing(conn, user, before, numbers)[0])
+        older += [record.id for record in _differing(conn, user, before, numbers)[0]]
     if same_time:
         differing, alike = _differing(conn, user, same_time, numbers)
-        edited = [replace(r, updated_at=max(now, r.created_at)) for r in differing]
-        writes += edited
+        writes += differing
         tied += [record for record in alike if record.depends]
-        result.unchanged -= len(edited)
-        if edited:
+        result.unchanged -= len(differing)
+        if differing:
             result.notices.append(
-                f"{len(edited)} task(s) edited in the file without a new updated_at: "
-                "taken, as changed now"
+                f"{len(differing)} task(s) edited in the file without a new updated_at, "
+                f"taken: {_named([numbers[record.id] for record in differing])}"
             )
     if returning:
         repository = TaskRepository(conn, user, lean=True)
@@ -725,7 +727,8 @@ def _apply(
     _mend_dependencies(writer, tied, result)
     if older:
         result.notices.append(
-            f"{older} task(s) left as they are: changed here since the file's copy of them"
+            f"{len(older)} task(s) left as they are: changed here since the file's copy "
+            f"of them: {_named([numbers[task_id] for task_id in older])}"
         )
     if kept_newer:
         result.notices.append(
@@ -793,6 +796,12 @@ def _differing(
         else:
             differing.append(record)
     return differing, alike
+
+
+def _named(numbers: list[int], shown: int = 5) -> str:
+    """A few tasks by number, to look at: "#4, #9, #12 and 3 more"."""
+    named = ", ".join(f"#{number}" for number in sorted(numbers)[:shown])
+    return named + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")
 
 
 def _as_imported(record: TaskRecord, mine: TaskRecord) -> TaskRecord:
