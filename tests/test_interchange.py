@@ -776,6 +776,41 @@ def test_a_task_edited_in_the_file_with_its_updated_at_as_it_was_is_taken(
     assert titled(tasks(todo), "Buy soy milk")["tags"] == ["errand", "oat"]
 
 
+def test_a_recurring_task_completed_by_hand_in_the_file_goes_on_as_done_would(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    ok(todo("add", "Water plants", "recur:weekly", "due:2026-12-07"))
+    exported = export_bytes(todo, tmp_path)
+    twin = databases.on(backend)
+    ok(twin("import", str(write(tmp_path, "twin.json", exported))))
+    done = ok(twin("done", "1")).stderr
+    next_due = done.split("next: #2, due ", 1)[1].split()[0]
+    document = json.loads(exported)
+    later = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    document[0] |= {"completed": True, "completed_at": later, "updated_at": later}
+    edited = write(tmp_path, "done.json", json.dumps(document))
+    summary = import_json(todo, edited)
+    assert (summary["added"], summary["updated"]) == (0, 1)
+    assert summary["notices"] == [
+        f"task 1: #1 'Water plants' done, so its series goes on: next #2, due {next_due}"
+    ]
+
+    def series(of: Todo) -> list[tuple[int, bool, str | None]]:
+        return [(t["number"], t["completed"], t["due"]) for t in tasks(of)]
+
+    assert [(n, done) for n, done, _ in series(todo)] == [(1, True), (2, False)]
+    assert series(todo)[1][2] == series(twin)[1][2]  # the due `todo done` gives
+    # Once: the same file again, or the other's export holding its next task.
+    assert import_json(todo, edited)["unchanged"] == 1
+    ok(twin("edit", "2", "Water the plants"))
+    taken = import_json(todo, write(tmp_path, "twin-after.json", export_bytes(twin, tmp_path)))
+    assert (taken["added"], taken["skipped"]) == (
+        0,
+        {"a second open task of a recurring series": 1},
+    )
+    assert [(n, done) for n, done, _ in series(todo)] == [(1, True), (2, False)]
+
+
 @pytest.mark.usefixtures("compared")
 def test_a_file_imported_with_new_numbers_is_unchanged_the_second_time(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path

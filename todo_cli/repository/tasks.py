@@ -1389,6 +1389,7 @@ class Existing:
     mine: bool
     updated_at: datetime
     number: int
+    completed: bool = False
 
 
 class ImportWriter:
@@ -1406,11 +1407,17 @@ class ImportWriter:
         found: dict[UUID, Existing] = {}
         mine = tasks.c.user_id == user_id_of(self.user)
         for chunk in chunked(ids):
-            stmt = select(tasks.c.id, mine.label("mine"), tasks.c.updated_at, tasks.c.number).where(
-                tasks.c.id.in_(chunk)
-            )
+            stmt = select(
+                tasks.c.id,
+                mine.label("mine"),
+                tasks.c.updated_at,
+                tasks.c.number,
+                tasks.c.completed,
+            ).where(tasks.c.id.in_(chunk))
             for row in self.conn.execute(stmt):
-                found[row.id] = Existing(bool(row.mine), row.updated_at, row.number)
+                found[row.id] = Existing(
+                    bool(row.mine), row.updated_at, row.number, bool(row.completed)
+                )
         return found
 
     def numbers_taken(self, numbers: Sequence[int]) -> set[int]:

@@ -702,10 +702,11 @@ def _apply(
         writer.replace(record.id, values, record.tags, _notes(record))
     result.updated += len(updates)
     numbers |= _insert(writer, new, result, now)
-    if by_content:
-        # Completed in todo.txt (todo.sh's `do`), which makes no next task of a
-        # recurring one: made here, as `todo done` would.
-        done_there = [r.id for r in updates if r.completed and not ours[r.id].completed]
+    if by_content or exact:
+        # Completed in todo.txt (todo.sh's `do`) or in our JSON by hand, which make
+        # no next task of a recurring one: made here, as `todo done` would (unless
+        # the file brought the series' open task itself).
+        done_there = [r.id for r in updates if r.completed and not existing[r.id].completed]
         _series_go_on(conn, user, done_there, result, positions or {}, tz)
     if result.renumbered_ids:
         holders = Counter(record.number for record in records)
