@@ -505,6 +505,24 @@ def test_a_deleted_tasks_number_is_not_given_to_an_imported_task(
     assert ok(todo("add", "Next", "--json")).json()["number"] == 8
 
 
+def test_a_task_deleted_here_that_a_backup_brings_back_is_said_to_come_back(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Restoring an older backup restores what was deleted since: with its own number,
+    # and said so, as a change here that the file's copy undoes.
+    ok(todo("add", "Old task"))
+    ok(todo("add", "Kept"))
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    ok(todo("delete", "1", "--yes"))
+    summary = import_json(todo, backup)
+    assert (summary["added"], summary["unchanged"]) == (1, 1)
+    assert summary["notices"] == ["1 task(s) deleted here came back from the file: #1"]
+    assert [(t["title"], t["number"]) for t in tasks(todo)] == [("Old task", 1), ("Kept", 2)]
+    # Not said of a task that was never here.
+    fresh = import_json(todo, write(tmp_path, "new.json", json.dumps([own(number=5)])))
+    assert (fresh["added"], fresh["notices"]) == (1, [])
+
+
 def test_a_number_an_earlier_import_left_free_is_kept_below_the_counter(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -1130,6 +1130,13 @@ def _insert(
         ):
             kept[record.id] = number
             used.add(number)
+    # A task deleted here that the file brings back (an older backup): said, as a
+    # change of ours that the file's copy undoes (one undo takes the import back).
+    back = [n for task_id, n in kept.items() if task_id in holders.get(n, ())]
+    if back:
+        result.notices.append(
+            f"{len(back)} task(s) deleted here came back from the file: {_named(back)}"
+        )
     needing = [record for record in new if record.id not in kept]
     highest = max(counter, max(used, default=0))
     if needing and highest + len(needing) > INTEGER_MAX:
