@@ -151,6 +151,25 @@ def test_chatgpt_image_alone_is_counted_as_non_text_not_as_empty() -> None:
     assert dict(conversation.skipped) == {"non-text": 1}
 
 
+def test_chatgpt_voice_conversation_keeps_what_was_said_not_the_audio() -> None:
+    def spoken(role: str, text: str) -> dict[str, Any]:
+        transcript = {"content_type": "audio_transcription", "text": text, "direction": "in"}
+        audio = {"content_type": "audio_asset_pointer", "asset_pointer": "sediment://file_1"}
+        message = said(role, transcript, audio)
+        message["content"]["content_type"] = "multimodal_text"
+        return message
+
+    conversation = one_chatgpt(
+        spoken("user", "What's the weather like in Paris?"),
+        spoken("assistant", "It's sunny in Paris today."),
+    )
+    assert [(m.role, m.content) for m in conversation.messages] == [
+        ("user", "What's the weather like in Paris?"),
+        ("assistant", "It's sunny in Paris today."),
+    ]
+    assert dict(conversation.skipped) == {"non-text": 2}
+
+
 def test_chatgpt_tool_calls_and_tool_output_are_counted_as_tool() -> None:
     call = said("assistant", time=1.0, recipient="python")
     call["content"] = {"content_type": "code", "text": "print(1)"}

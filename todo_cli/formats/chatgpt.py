@@ -146,6 +146,22 @@ def _message(
     return ImportedMessage(source_id, user_or_assistant, text, at)
 
 
+def _part_text(part: Any) -> str | None:
+    """A part's text: a string, or what was said in a voice conversation (an
+    ``audio_transcription`` part, beside the audio it transcribes); None for an
+    image, the audio itself or a file."""
+    if isinstance(part, str):
+        return part
+    if (
+        isinstance(part, dict)
+        and part.get("content_type") == "audio_transcription"
+        and isinstance(part.get("text"), str)
+    ):
+        text: str = part["text"]
+        return text
+    return None
+
+
 def _text(content: Any, skipped: Skipped) -> str | None:
     """The text of a message's content; None (counted) when it has no text part at all."""
     if not isinstance(content, dict):
@@ -160,7 +176,7 @@ def _text(content: Any, skipped: Skipped) -> str | None:
     parts = content.get("parts")
     if not isinstance(parts, list):
         return ""
-    texts = [part for part in parts if isinstance(part, str)]
+    texts = [text for part in parts if (text := _part_text(part)) is not None]
     # Images, audio and files in a multimodal message.
     skipped.add("non-text", len(parts) - len(texts))
     joined = "\n".join(texts)
