@@ -2531,6 +2531,29 @@ def test_an_empty_file_name_is_a_clear_error_not_the_working_directory(
     assert ok(todo("export", "--all")).stdout == before
 
 
+def test_a_zip_or_gzip_file_is_named_as_one_and_what_to_do_said(todo: Todo, tmp_path: Path) -> None:
+    # A ChatGPT export arrives as a zip; "not valid UTF-8 (line 1)" said nothing useful.
+    import gzip
+    import zipfile
+
+    inner = write(tmp_path, "conversations.json", "[]")
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.write(inner, "conversations.json")
+    (tmp_path / "tasks.json.gz").write_bytes(gzip.compress(b"[]"))
+    said = {
+        "export.zip": "is a zip archive, not text: unzip it and import the file inside",
+        "tasks.json.gz": "is gzip-compressed, not text: gunzip it, and import what comes out",
+    }
+    for command in (["import"], ["chat-log", "import"]):
+        for name, what in said.items():
+            result = todo(*command, str(tmp_path / name))
+            assert (result.exit_code, result.stderr) == (
+                2,
+                f"error: {tmp_path / name} {what} (nothing was imported)\n",
+            ), command
+    assert nothing_written(todo)
+
+
 def test_export_from_a_deleted_working_directory_is_exit_74(todo: Todo, tmp_path: Path) -> None:
     # The shell still sits in a directory that was removed: realpath cannot ask
     # where a relative name is. One line, exit 74, as any file it cannot write.

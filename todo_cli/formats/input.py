@@ -43,13 +43,35 @@ def open_binary(source: str, *, hint: str) -> IO[bytes]:
         # Path("") is ".", the working directory: "'' is a directory" would puzzle.
         raise InvalidInput("the file name is empty: give a FILE, or - for stdin", hint=hint)
     try:
-        return Path(source).open("rb")
+        stream = Path(source).open("rb")  # noqa: SIM115 (the caller closes it)
     except FileNotFoundError:
         raise InvalidInput(f"{source}: no such file", hint=hint) from None
     except IsADirectoryError:
         raise InvalidInput(f"{source} is a directory, not a file", hint=hint) from None
     except OSError as exc:
         raise InvalidInput(f"{source}: cannot read it: {exc.strerror}", hint=hint) from None
+    _refuse_archive(stream, source, hint=hint)
+    return stream
+
+
+# How an archive starts: such a file is bytes to unpack, not text ("not valid UTF-8"
+# would say nothing of what to do). A ChatGPT export comes as a zip.
+_ARCHIVES = {
+    b"PK\x03\x04": ("a zip archive", "unzip it and import the file inside"),
+    b"\x1f\x8b": ("gzip-compressed", "gunzip it, and import what comes out"),
+}
+
+
+def _refuse_archive(stream: IO[bytes], source: str, *, hint: str) -> None:
+    """Refuse a file that starts as an archive does; else leave it at its start."""
+    if not stream.seekable():
+        return  # a FIFO, say: what is read could not be put back; judged by its text
+    head = stream.read(4)
+    stream.seek(0)
+    for magic, (what, todo) in _ARCHIVES.items():
+        if head.startswith(magic):
+            stream.close()
+            raise InvalidInput(f"{source} is {what}, not text: {todo}", hint=hint)
 
 
 def read_text(source: str, *, hint: str) -> str:
