@@ -292,6 +292,19 @@ def test_claude_text_only_in_content_blocks_is_read_from_them() -> None:
     assert hike.messages[3].content.startswith("A sleeping-bag liner (most huts require one)")
 
 
+def test_claude_two_messages_with_one_uuid_are_refused_naming_both() -> None:
+    # A message is known by its uuid: the database refused the second with a bare
+    # UNIQUE constraint error, naming neither the file nor the messages.
+    first = claude_message("human", "one", uuid="same")
+    second = claude_message("assistant", "two", uuid="same")
+    with pytest.raises(InvalidInput) as refused:
+        one_claude(first, second)
+    assert str(refused.value) == (
+        "conversations.json: conversation 1 (.[0]), uuid 'c-1', message 2 "
+        "(.chat_messages[1]) has the same uuid as message 1 (.chat_messages[0]): 'same'"
+    )
+
+
 def test_claude_empty_name_is_no_title() -> None:
     _, agenda = read_claude(CLAUDE_EXPORT)
     assert agenda.title is None

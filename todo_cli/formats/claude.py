@@ -60,6 +60,7 @@ def _conversation(item: Any, where: str) -> ImportedConversation:
         raise InvalidInput(f"{where} chat_messages is not an array")
     skipped = Skipped()
     messages: list[ImportedMessage] = []
+    seen: dict[str, str] = {}
     # A message without a time takes the one before it (the conversation's
     # own for the first), so times never run backwards.
     last_time = created
@@ -73,6 +74,14 @@ def _conversation(item: Any, where: str) -> ImportedConversation:
             raise InvalidInput(f"{where} has no created_at, nor has message {position + 1}")
         kept = _message(chat_message, at, skipped, at_message)
         if kept is not None:
+            # A message is known by its uuid (a re-import adds only new ones): two
+            # messages of one conversation cannot share one.
+            first = seen.setdefault(kept.source_id, at_message)
+            if first is not at_message:
+                raise InvalidInput(
+                    f"{at_message} has the same uuid as{first.removeprefix(where)}: "
+                    f"{kept.source_id!r}"
+                )
             messages.append(kept)
     start = created or (messages[0].created_at if messages else updated)
     if start is None:
