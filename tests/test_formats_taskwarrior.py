@@ -208,6 +208,38 @@ def test_status_waiting_from_older_files_is_open(tz: Any) -> None:
     assert result.records[0].wait == datetime(2027, 1, 1, 8, tzinfo=UTC)
 
 
+def test_dates_task_import_reads_besides_its_own_form_are_read_as_it_reads_them(
+    tz: Any,
+) -> None:
+    # Checked against `task import` 2.6 in Europe/Berlin: a day alone is its local
+    # midnight (a due so given is that whole day), ISO with Z or an offset its instant.
+    record = read_objects(
+        tz,
+        obj(
+            entry="2026-12-01",
+            due="20261224",
+            wait="2026-12-20T08:00:00+01:00",
+            scheduled="2026-12-05T10:00Z",
+        ),
+    ).records[0]
+    assert record.created_at == datetime(2026, 11, 30, 23, tzinfo=UTC)
+    assert record.due == datetime(2026, 12, 24, 22, 59, 59, 999999, tzinfo=UTC)
+    assert record.wait == datetime(2026, 12, 20, 7, tzinfo=UTC)
+    bad = read_objects(tz, obj(due="2026-13-01"), obj(due="01.12.2026"))
+    assert [str(problem) for problem in bad.problems] == [
+        "task 1: due: '2026-13-01' is not a date that exists",
+        "task 2: due: '01.12.2026' is not a date such as 20261124T093000Z",
+    ]
+
+
+def test_a_task_without_a_status_is_pending_as_task_import_takes_it(tz: Any) -> None:
+    no_status = obj()
+    del no_status["status"]
+    result = read_objects(tz, no_status)
+    assert result.problems == []
+    assert not result.records[0].completed
+
+
 def test_modified_defaults_to_entry(tz: Any) -> None:
     record = read_objects(tz, obj()).records[0]
     assert record.updated_at == record.created_at == datetime(2026, 11, 20, 8, tzinfo=UTC)

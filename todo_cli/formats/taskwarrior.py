@@ -152,14 +152,22 @@ _BOOKKEEPING: Final = frozenset({"id", "urgency", "mask", "imask", "parent", "rt
 _NOT_ON_TEMPLATE: Final = frozenset({"start", "end"})
 
 _DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z", re.ASCII)
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+# A day alone (2026-12-01 or 20261201): `task import` takes it as local midnight.
+_DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})", re.ASCII)
 
 
 # -- dates ------------------------------------------------------------------------------------
 
 
-def _parse_date(value: Any) -> datetime:
-    """A Taskwarrior date (``20261124T093000Z``) as an aware UTC datetime; ValueError if not."""
+def _parse_date(value: Any, tz: tzinfo | None = None) -> datetime:
+    """A Taskwarrior date (``20261124T093000Z``) as an aware UTC datetime; ValueError if not.
+
+    What `task import` reads besides: extended ISO with Z or an offset, and (given
+    ``tz``, the zone Taskwarrior ran in) a day alone, as its midnight there.
+    """
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a date string such as 20261124T093000Z")
     match = _DATE.fullmatch(value)
@@ -171,6 +179,9 @@ def _parse_date(value: Any) -> datetime:
         # Hand-made files sometimes hold extended ISO; Taskwarrior reads it too.
         if _ISO_DATE.fullmatch(value):
             return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        if tz is not None and (day := _DAY.fullmatch(value)) is not None:
+            year, month, day_of_month = map(int, day.groups())
+            return datetime(year, month, day_of_month, tzinfo=tz).astimezone(UTC)
     except ValueError:
         raise ValueError(f"{value!r} is not a date that exists") from None
     raise ValueError(f"{value!r} is not a date such as 20261124T093000Z")
@@ -402,21 +413,19 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
                 problem(key, "is missing")
             return None
         try:
-            return _parse_date(obj[key])
+            return _parse_date(obj[key], tz)
         except ValueError as reason:
             problem(key, str(reason))
             return None
 
     uuid = _uuid(obj.get("uuid"), "uuid", problem, required=True)
-    status = obj.get("status")
+    # `task import` takes a task without a status as pending.
+    status = obj.get("status", "pending")
     if status not in _STATUSES:
-        if "status" not in obj:
-            problem("status", "is missing")
-        else:
-            problem(
-                "status",
-                f"{status!r} is not pending, waiting, completed, deleted or recurring",
-            )
+        problem(
+            "status",
+            f"{status!r} is not pending, waiting, completed, deleted or recurring",
+        )
     if status == "deleted":
         # Not imported, so its other fields do not matter; its uuid still counts (a
         # duplicate, a dependency on it), so it travels as a stub that is never emitted.
@@ -436,7 +445,7 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
     priority = _priority(obj.get("priority"), problem)
     project = _project(obj.get("project"), problem)
     tags = _tags(obj.get("tags"), problem)
-    notes = _annotations(obj.get("annotations"), problem)
+    notes = _annotations(obj.get("annotations"), problem, tz)
     depends = _depends(obj.get("depends"), problem)
     parent = _uuid(obj.get("parent"), "parent", problem, required=False)
     imask = _index(obj.get("imask"))
@@ -607,7 +616,7 @@ def _tags(value: Any, problem: _Report) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _annotations(value: Any, problem: _Report) -> tuple[Note, ...]:
+def _annotations(value: Any, problem: _Report, tz: tzinfo) -> tuple[Note, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -629,7 +638,7 @@ def _annotations(value: Any, problem: _Report) -> tuple[Note, ...]:
             )
             continue
         try:
-            created_at = _parse_date(item.get("entry"))
+            created_at = _parse_date(item.get("entry"), tz)
         except ValueError as reason:
             problem("annotations", f"annotation {index}: entry: {reason}")
             continue
