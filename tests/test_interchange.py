@@ -467,14 +467,22 @@ def test_numbers_taken_here_are_reassigned_and_reported(
     assert len(set(after.values())) == len(after)  # no number given twice
 
 
-def test_renumbering_is_in_the_json_summary_and_dependencies_follow_ids(
+def _imported_where_number_one_is_taken(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
-) -> None:
+) -> tuple[Todo, Path, Any]:
+    """fill()'s tasks exported and imported into another database whose #1 ("Mine
+    already") is taken: that database, the file and the import's summary."""
     fill(todo)
     backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
     other = databases.on(backend)
     ok(other("add", "Mine already"))
-    summary = import_json(other, backup)
+    return other, backup, import_json(other, backup)
+
+
+def test_renumbering_is_in_the_json_summary_and_dependencies_follow_ids(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    other, _, summary = _imported_where_number_one_is_taken(todo, backend, databases, tmp_path)
     after = tasks(other)
     milk = titled(after, "Buy milk")
     assert summary["renumbered"] == {"1": milk["number"]}
@@ -833,11 +841,7 @@ def test_a_recurring_task_completed_by_hand_in_the_file_goes_on_as_done_would(
 def test_a_file_imported_with_new_numbers_is_unchanged_the_second_time(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:
-    fill(todo)
-    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
-    other = databases.on(backend)
-    ok(other("add", "Holds number one"))
-    first = import_json(other, backup)
+    other, backup, first = _imported_where_number_one_is_taken(todo, backend, databases, tmp_path)
     assert first["renumbered"]
     before, recorded = tasks(other), changes_recorded(other)
     second = import_json(other, backup)

@@ -1247,6 +1247,15 @@ def test_done_reopen_delete_and_undo_of_many_tasks_work_in_parts(
     assert todo("undo").exit_code == 0
     assert numbers(todo) == [1, 2, 3, 4, 5, 6]
     assert shown(todo, 6)["depends"] == [first["id"]]
+    # Deleting the open tasks of three series ends the three series, in parts too.
+    for title in ("water", "feed", "sweep"):
+        add(todo, title, "+r", "recur:weekly", "due:2026-12-07")
+    assert todo("done", "+r").exit_code == 0  # each series' next task is open now
+    result = todo("delete", "+r", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.json()) == 3
+    ended = [t["recur"] for t in listed(todo, "--done", "+r")]
+    assert ended == [None, None, None]
     assert in_lists
     assert max(in_lists) <= 2
 

@@ -617,8 +617,7 @@ def _apply(
     ours: dict[UUID, TaskRecord] = {}
     if by_content:
         mine = [record.id for record in records if (f := existing.get(record.id)) and f.mine]
-        repository = TaskRepository(conn, user, lean=True)
-        ours = {task.id: record_of(task) for task in repository.by_ids(mine)}
+        ours = _records_of(conn, user, mine)
     # What the file would write, in its order: new tasks and replacements of ours.
     writes: list[TaskRecord] = []
     # Ours as of the same moment, the file naming dependencies: see _mend_dependencies.
@@ -686,8 +685,7 @@ def _apply(
                 f"taken: {_named([numbers[record.id] for record in differing])}"
             )
     if returning:
-        repository = TaskRepository(conn, user, lean=True)
-        held = {task.id: record_of(task) for task in repository.by_ids(returning)}
+        held = _records_of(conn, user, returning)
         writes = [
             _back_from_taskwarrior(record, held[record.id]) if record.id in held else record
             for record in writes
@@ -787,8 +785,7 @@ def _differing(
         same = _alike_as_exported(conn, user, records, numbers)
         alike = [record for record in records if record.id in same]
         records = [record for record in records if record.id not in same]
-    repository = TaskRepository(conn, user, lean=True)
-    ours = {task.id: record_of(task) for task in repository.by_ids([r.id for r in records])}
+    ours = _records_of(conn, user, [record.id for record in records])
     differing: list[TaskRecord] = []
     for record in records:
         mine = ours[record.id]  # the caller found each of them the user's
@@ -797,6 +794,11 @@ def _differing(
         else:
             differing.append(record)
     return differing, alike
+
+
+def _records_of(conn: Any, user: str, ids: list[UUID]) -> dict[UUID, TaskRecord]:
+    """The user's tasks with these ids, as every format sees them."""
+    return {task.id: record_of(task) for task in TaskRepository(conn, user, lean=True).by_ids(ids)}
 
 
 def _named(numbers: list[int], shown: int = 5) -> str:
@@ -808,19 +810,18 @@ def _named(numbers: list[int], shown: int = 5) -> str:
 def _as_imported(record: TaskRecord, mine: TaskRecord) -> TaskRecord:
     """The record as importing it over ``mine`` would store it (see _columns), but for
     what is no content: the number, the time of change, the dependencies."""
-    recurring = record.recur is not None
+    stored = _columns(record)
     return replace(
         record,
         number=mine.number,
         updated_at=mine.updated_at,
         depends=mine.depends,
-        completed_at=record.completed_at if record.completed else None,
-        # A recurring task the file gives no series joins a new one: any series is it.
-        series_id=record.series_id or (mine.series_id if recurring else None),
-        recur_anchor=record.recur_anchor or (record.due if recurring else None),
-        recur_index=record.recur_index
-        if record.recur_index is not None
-        else (0 if recurring else None),
+        completed_at=stored["completed_at"],
+        recur_anchor=stored["recur_anchor"],
+        recur_index=stored["recur_index"],
+        # A recurring task the file gives no series joins a new one (_columns makes
+        # one up): any series is it.
+        series_id=record.series_id or (mine.series_id if record.recur is not None else None),
     )
 
 
