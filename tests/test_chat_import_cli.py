@@ -111,6 +111,7 @@ SOURCES = [
             "conversations": {"added": 2, "extended": 0, "unchanged": 0},
             "messages_added": 6,
             "skipped": {"hidden": 1, "non-text": 1, "system": 2, "tool": 2},
+            "notices": [],
         },
     ),
     Source(
@@ -123,6 +124,7 @@ SOURCES = [
             "conversations": {"added": 2, "extended": 0, "unchanged": 0},
             "messages_added": 6,
             "skipped": {"non-text": 1, "reasoning": 1},
+            "notices": [],
         },
     ),
     Source(
@@ -135,6 +137,7 @@ SOURCES = [
             "conversations": {"added": 4, "extended": 0, "unchanged": 0},
             "messages_added": 8,
             "skipped": {"empty": 1, "fragment": 1, "non-text": 1, "system": 1},
+            "notices": [],
         },
     ),
     Source(
@@ -148,6 +151,7 @@ SOURCES = [
             "conversations": {"added": 3, "extended": 0, "unchanged": 0},
             "messages_added": 8,
             "skipped": {"fragment": 1, "non-text": 1, "reasoning": 1, "system": 1, "tool": 2},
+            "notices": [],
         },
     ),
     Source(
@@ -159,6 +163,7 @@ SOURCES = [
             "conversations": {"added": 3, "extended": 0, "unchanged": 0},
             "messages_added": 10,
             "skipped": {},
+            "notices": [],
         },
     ),
 ]
@@ -183,7 +188,13 @@ def test_import_json_summary_has_the_counts_by_kind(
     result = todo("chat-log", "import", str(source.make(tmp_path)), "--json")
     assert result.exit_code == 0, result.stderr
     assert result.json() == source.json
-    assert list(result.json()) == ["format", "conversations", "messages_added", "skipped"]
+    assert list(result.json()) == [
+        "format",
+        "conversations",
+        "messages_added",
+        "skipped",
+        "notices",
+    ]
 
 
 @pytest.mark.parametrize("source", by_name(SOURCES))
@@ -592,15 +603,35 @@ def test_a_broken_newer_export_leaves_the_earlier_import_as_it_was(
     assert todo("chat-log", "export", "1").json() == before
 
 
-def test_a_message_over_100000_characters_is_skipped_and_counted_as_too_long(
-    todo: Todo, tmp_path: Path
-) -> None:
+def test_a_message_over_100000_characters_is_left_out_and_named(todo: Todo, tmp_path: Path) -> None:
     long = chatgpt_conversation(said("user", "paste"), said("assistant", "x" * 100_001))
     summary = import_(todo, write_json(tmp_path / "conversations.json", [long]))
     assert summary == (
         "imported from chatgpt: 1 conversation added, 0 extended, 0 unchanged; 1 message added\n"
         "  skipped 1: too long\n"
+        "  note: conversation conv-1, message n2: content is 100001 characters, "
+        "the limit is 100000: left out\n"
     )
+
+
+def test_messages_the_database_cannot_hold_are_each_named_in_the_json_summary(
+    todo: Todo, tmp_path: Path
+) -> None:
+    conversation = chatgpt_conversation(
+        said("user", "a\x00b"), said("assistant", "fine"), said("user", "y" * 100_001)
+    )
+    path = write_json(tmp_path / "conversations.json", [conversation])
+    result = todo("chat-log", "import", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = result.json()
+    assert summary["messages_added"] == 1
+    assert summary["skipped"] == {"invalid": 1, "too long": 1}
+    assert summary["notices"] == [
+        "conversation conv-1, message n1: content contains a NUL byte: left out",
+        "conversation conv-1, message n3: content is 100001 characters, "
+        "the limit is 100000: left out",
+    ]
+    assert counts(todo.url) == (1, 1)
 
 
 # --- the llm file is the user's --------------------------------------------------------------

@@ -488,6 +488,10 @@ def _llm_file(file: str) -> None:
         )
 
 
+# Messages named one by one on stderr; --json lists every one.
+_NOTICES_SHOWN = 20
+
+
 def _import_export(
     ctx: typer.Context, file: str, fmt: str, stream: Readable | None, json: bool
 ) -> None:
@@ -512,6 +516,7 @@ def _import_export(
                     },
                     "messages_added": result.messages,
                     "skipped": result.skipped,
+                    "notices": result.notices,
                 }
             )
             render.flush_stdout()
@@ -523,6 +528,10 @@ def _import_export(
         )
         for kind, count in sorted(result.skipped.items()):
             render.tell(f"  skipped {count:,}: {kind}")
+        for notice in result.notices[:_NOTICES_SHOWN]:
+            render.tell(f"  note: {notice}")
+        if len(result.notices) > _NOTICES_SHOWN:
+            render.tell(f"  ... and {len(result.notices) - _NOTICES_SHOWN:,} more notes")
 
     name = describe(file)
     with progress("importing") as advance:

@@ -110,6 +110,9 @@ class ChatImport:
     unchanged: int = 0
     messages: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    # Each message left out for its content, by conversation and message id: a
+    # count alone would not let anyone find it in the export.
+    notices: list[str] = field(default_factory=list)
 
     def skip(self, kind: str, count: int = 1) -> None:
         self.skipped[kind] = self.skipped.get(kind, 0) + count
@@ -161,6 +164,10 @@ def _import_one(
             checked = parse(MessageCreate, {"role": message.role, "content": message.content})
         except InvalidInput as exc:
             result.skip("too long" if "limit" in exc.message else "invalid")
+            result.notices.append(
+                f"conversation {imported.source_id}, message {message.source_id}: "
+                f"{exc.message}: left out"
+            )
             continue
         items.append(
             MessageCreate(
