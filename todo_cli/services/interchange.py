@@ -444,6 +444,7 @@ def import_tasks(
                 written_at=_written_at_of(source, archive, batch) if by_content else None,
                 positions=batch.positions,
                 rejected=rejected,
+                skip_invalid=skip_invalid,
             )
             if not (result.added or result.updated):
                 from todo_cli.repository import recording
@@ -579,6 +580,7 @@ def _apply(
     written_at: Callable[[UUID], datetime | None] | None = None,
     positions: dict[UUID, str] | None = None,
     rejected: set[UUID] | None = None,
+    skip_invalid: bool = False,
 ) -> None:
     """Write the records: new ones added, newer ones updated, the rest left alone.
 
@@ -595,6 +597,10 @@ def _apply(
 
     ``rejected``: tasks of the file skipped as invalid; a dependency on one of them
     is left out, and said so.
+
+    ``skip_invalid``: a task of the file that is another user's here is left out
+    (as an invalid one, and said so) instead of refusing the import. (Under row
+    security it is invisible: the database's key refuses it, and the import.)
 
     ``from_taskwarrior``: Taskwarrior keeps whole seconds and one text: a task of
     ours that went there and was changed there comes back with what it could not
@@ -623,6 +629,8 @@ def _apply(
     # Ours as of the same moment, the file naming dependencies: see _mend_dependencies.
     tied: list[TaskRecord] = []
     kept_newer = timeless = 0
+    # Ids of the file that are another user's tasks, left out (``skip_invalid``).
+    foreign: set[UUID] = set()
     older: list[UUID] = []
     returning: list[UUID] = []
     # Ours as of the same moment, in a format that holds all of a task: see ``exact``.
@@ -634,10 +642,18 @@ def _apply(
         if found is None:
             writes.append(record)
         elif not found.mine:
-            raise TodoError(
-                f"task {record.id} is already in this database, under another user",
-                hint=NOTHING_IMPORTED,
+            if not skip_invalid:
+                raise TodoError(
+                    f"task {record.id} is already in this database, under another user",
+                    hint=NOTHING_IMPORTED,
+                )
+            # Theirs is not touched, nor linked to: left out like an invalid task.
+            where = (positions or {}).get(record.id, "a task")
+            result.problems.append(
+                f"{where} ({record.id}): is already in this database, under another user"
             )
+            result.skip(SKIP_INVALID)
+            foreign.add(record.id)
         elif by_content:
             if not _differs(record, ours.get(record.id), tz):
                 result.unchanged += 1
@@ -718,9 +734,13 @@ def _apply(
         )
     if left_out:
         result.skip(SKIP_SECOND_OPEN, len(left_out))
-    absent = {task_id for task_id in left_out if task_id not in existing}
+    absent = {task_id for task_id in left_out if task_id not in existing} | foreign
     written = [r for r in writes if r.id not in left_out]
-    skipped = dict.fromkeys(rejected or (), SKIP_INVALID) | dict.fromkeys(absent, SKIP_SECOND_OPEN)
+    skipped = (
+        dict.fromkeys(rejected or (), SKIP_INVALID)
+        | dict.fromkeys(foreign, SKIP_INVALID)
+        | dict.fromkeys(absent - foreign, SKIP_SECOND_OPEN)
+    )
     _link(writer, [r for r in records if r.id not in absent], written, result, skipped)
     # After the new tasks are in: a dependency left out before may point at one.
     _mend_dependencies(writer, tied, result)
