@@ -918,6 +918,48 @@ def test_a_role_with_createrole_is_no_member_and_is_listed_as_bypassing(
         server.admin(f"DROP ROLE {name}")
 
 
+@pytest.mark.parametrize("how", ["database owner", "granted CREATE"])
+def test_a_role_that_may_create_functions_in_public_is_bypassing_and_warned_of(
+    team: Team, postgres: PostgresHandle, how: str
+) -> None:
+    """A `lower(varchar)` made in public runs in members' queries, as them: whoever may
+    create it (the database's owner owns public from PostgreSQL 15) reads their rows."""
+    from urllib.parse import urlsplit
+
+    server = postgres.server
+    assert server is not None
+    database = urlsplit(team.admin).path.lstrip("/")
+    name = f"dbo_{uuid.uuid4().hex[:8]}"
+    server.admin(f"CREATE ROLE {name} LOGIN PASSWORD 'dbo-Pass_w0rd-12345'")
+    if how == "database owner":
+        server.admin(f'ALTER DATABASE "{database}" OWNER TO {name}')
+        # public belongs to pg_database_owner here, as on a new database
+        assert one(team.admin, "SELECT nspowner::regrole::text FROM pg_namespace "
+                   "WHERE nspname = 'public'") == "pg_database_owner"  # fmt: skip
+    else:
+        server.admin(f"GRANT CREATE ON SCHEMA public TO {name}", database=database)
+    try:
+        reason = f"{name} (may create functions in schema public, which members' queries run)"
+        info = team.admin_cli("db", "info", "--json").json()
+        assert reason in info["bypass_rls"]
+        isolated = team.admin_cli("db", "isolate")
+        assert isolated.exit_code == 0, isolated.stderr
+        assert (
+            f"warning: {name} may create functions in schema public, which members' queries "
+            "run, so it can read every member's rows"
+        ) in isolated.stderr
+        refused = team.admin_cli("db", "grant", name, "--existing-role")
+        assert refused.exit_code == 2, refused.stderr
+        assert "may create functions in schema public" in refused.stderr
+    finally:
+        if how == "database owner":
+            server.admin(f'ALTER DATABASE "{database}" OWNER TO {pgharness.ADMIN_ROLE}')
+        else:
+            server.admin(f"REVOKE CREATE ON SCHEMA public FROM {name}", database=database)
+        server.admin(f"DROP ROLE {name}")
+    assert "warning" not in team.admin_cli("db", "isolate").stderr
+
+
 def test_db_info_names_the_members_login_as_the_user_whatever_the_os_login(team: Team) -> None:
     # No TODO_USER: the user would otherwise be the OS login (root, in a container).
     info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": team.alice_url}).json()
@@ -931,7 +973,8 @@ def test_db_info_says_isolation_is_database_enforced_and_who_bypasses(team: Team
         bypass = " ".join(info["bypass_rls"])
         assert (
             "todo_admin (BYPASSRLS, owns the tables, so may turn row security off, "
-            "CREATEROLE, so may make itself a member of the tables' owner)"
+            "CREATEROLE, so may make itself a member of the tables' owner, "
+            "may create functions in schema public, which members' queries run)"
         ) in bypass
         assert "postgres (superuser)" in bypass
         assert "alice" not in bypass

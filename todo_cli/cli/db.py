@@ -298,6 +298,15 @@ def _tell_isolation(isolation: Any) -> None:
             "members may still make temporary tables (only the database's owner can revoke "
             "TEMPORARY from PUBLIC); that exposes nothing of other members"
         )
+    for name in isolation.schema_writers:
+        # Not a role anyone would expect to see everything (the database's owner
+        # who is not the admin, a role granted CREATE): said at every grant.
+        render.tell(
+            f"warning: {name} may create functions in schema public, which members' "
+            "queries run, so it can read every member's rows; make the admin own the "
+            "schema (ALTER SCHEMA public OWNER TO <admin>) or revoke CREATE on it from "
+            f"{name}"
+        )
 
 
 @db_app.command()

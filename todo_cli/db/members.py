@@ -61,6 +61,19 @@ NEON_BYPASS_ROLE: Final = "neon_superuser"
 _OWNS_TABLES: Final = "owns the tables, so may turn row security off"
 # Before PostgreSQL 16, CREATEROLE may grant itself any role but a superuser.
 _CREATEROLE: Final = "CREATEROLE, so may make itself a member of the tables' owner"
+# A function made in public (a `lower(varchar)`) is picked by members' queries
+# before pg_catalog's, and runs as the member: it can read and copy their rows.
+_SCHEMA_WRITER: Final = "may create functions in schema public, which members' queries run"
+# Who may create objects in schema public: its owner (from PostgreSQL 15 the
+# database's owner, through pg_database_owner) and any role granted CREATE there.
+_SCHEMA_WRITERS = (
+    "SELECT CASE WHEN n.nspowner = (SELECT oid FROM pg_catalog.pg_roles "
+    "                               WHERE rolname = 'pg_database_owner') "
+    "THEN (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database()) "
+    "ELSE n.nspowner END FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public' "
+    "UNION SELECT a.grantee FROM pg_catalog.pg_namespace n, aclexplode(n.nspacl) a "
+    "WHERE n.nspname = 'public' AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner"
+)
 _REVOKE_ALL: Final = (
     f"REVOKE ALL ON {', '.join(ISOLATED_TABLES)}, alembic_version FROM {GROUP_ROLE}"
 )
@@ -223,6 +236,17 @@ class Isolation:
     temp_left: bool
     bypass: list[Bypass] = field(default_factory=list)
 
+    @property
+    def schema_writers(self) -> list[str]:
+        """Roles that bypass only by writing schema public, superusers aside: worth a
+        warning, as nobody means them to see members' rows."""
+        return [
+            b.name
+            for b in self.bypass
+            if _SCHEMA_WRITER in b.reasons
+            and not {"superuser", "BYPASSRLS", _OWNS_TABLES} & set(b.reasons)
+        ]
+
 
 @dataclass(frozen=True)
 class Granted:
@@ -275,14 +299,16 @@ def mode(conn: Connection) -> str:
 
 # Roles that see every member's rows by what they are: superusers, BYPASSRLS, the
 # tables' owner (it may turn row security off), CREATEROLE (it may make itself a
-# member of the owner), Neon's administrator role. A role that may SET ROLE to one
-# of them (a member of it, however indirectly) can see as much, so it bypasses too.
+# member of the owner), Neon's administrator role, and whoever may create objects
+# in schema public (see _SCHEMA_WRITER). A role that may SET ROLE to one of them (a
+# member of it, however indirectly) can see as much, so it bypasses too.
 _STRONG_ROLES = (
     "SELECT s.oid, s.rolname FROM pg_catalog.pg_roles s "
     "WHERE s.rolsuper OR s.rolbypassrls OR s.rolcreaterole "
     "OR s.oid = (SELECT relowner FROM pg_catalog.pg_class "
     "            WHERE oid = to_regclass('public.tasks')) "
-    "OR s.oid = CAST(:neon AS oid)"
+    "OR s.oid = CAST(:neon AS oid) "
+    f"OR s.oid IN ({_SCHEMA_WRITERS})"
 )
 
 
@@ -309,6 +335,7 @@ def bypassing_roles(conn: Connection) -> list[Bypass]:
             "SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcanlogin, "
             "r.oid = (SELECT relowner FROM pg_catalog.pg_class "
             "         WHERE oid = to_regclass('public.tasks')) AS owner, "
+            f"r.oid IN ({_SCHEMA_WRITERS}) AS schema_writer, "
             "CASE WHEN r.rolsuper THEN NULL ELSE "
             "  (SELECT string_agg(s.rolname, ' ' ORDER BY s.rolname) FROM strong s "
             "   WHERE s.oid <> r.oid AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')) "
@@ -326,6 +353,7 @@ def bypassing_roles(conn: Connection) -> list[Bypass]:
                 ("BYPASSRLS", row.rolbypassrls and not row.rolsuper),
                 (_OWNS_TABLES, row.owner),
                 (_CREATEROLE, row.rolcreaterole and not row.rolsuper),
+                (_SCHEMA_WRITER, row.schema_writer and not row.rolsuper),
             )
             if holds
         ]
@@ -730,14 +758,16 @@ def grant(
                 )
             if role.bypasses == name:
                 raise InvalidInput(
-                    f"{name} is a superuser, has BYPASSRLS or CREATEROLE, or owns the tables: "
-                    "no policy holds it, so it cannot be a member",
+                    f"{name} is a superuser, has BYPASSRLS or CREATEROLE, owns the tables, or "
+                    "may create functions in schema public: no policy holds it, so it cannot "
+                    "be a member",
                     hint="grant a role without those attributes",
                 )
             if role.bypasses is not None:
                 raise InvalidInput(
                     f"{name} may SET ROLE {role.bypasses}, which no policy holds "
-                    "(a superuser, BYPASSRLS, CREATEROLE or the tables' owner): as a member "
+                    "(a superuser, BYPASSRLS, CREATEROLE, the tables' owner or a creator of "
+                    "functions in schema public): as a member "
                     "it would see everyone's rows",
                     hint=f"end {name}'s membership in {role.bypasses} (REVOKE it, or the role "
                     "through which it has it), or grant another role",
