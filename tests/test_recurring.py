@@ -292,6 +292,26 @@ def test_monthly_from_the_31st_comes_back_to_the_31st_after_february(todo: Todo)
     assert dues == [f"{year}-02-{last}", f"{year}-03-31", f"{year}-04-30"]
 
 
+@pytest.mark.parametrize(
+    "restated", [["recur:monthly"], ["--recur", "monthly", "pri:H"], ["recur:+1m"]]
+)
+def test_restating_the_recurrence_on_edit_keeps_the_31st_after_february(
+    todo: Todo, restated: list[str]
+) -> None:
+    """A script that always passes the recurrence it has changes nothing of the series:
+    restarting it on February's clamped due would keep it on the 28th for good."""
+    year = today().year + 1
+    add(todo, "Pay rent", f"due:{year}-01-31", "recur:monthly")
+    _, february = successor(todo, "1")
+    edited = todo("edit", str(february["number"]), *restated, "--json")
+    assert edited.exit_code == 0, edited.stderr
+    assert edited.json()["series_id"] == february["series_id"]
+    _, march = successor(todo, str(february["number"]))
+    _, april = successor(todo, str(march["number"]))
+    dues = [local_text(moment(task["due"])) for task in (march, april)]
+    assert dues == [f"{year}-03-31", f"{year}-04-30"]
+
+
 def test_a_moved_due_restarts_the_cadence_from_it(todo: Todo) -> None:
     year = today().year + 1
     add(todo, "Pay rent", f"due:{year}-01-31", "recur:monthly")

@@ -431,6 +431,12 @@ def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
         if wanted["recur"] is None:
             wanted.update(dict.fromkeys(("recur", "recur_anchor", "recur_index")))
             return
+        if wanted["recur"] == task.recur and due == task.due:
+            # The recurrence it has, restated (a script that always passes it): no
+            # change. Restarting the series here would anchor it on this due, one
+            # a short month clamped (the 28th for the 31st), for good.
+            del wanted["recur"]
+            return
         _start_series(wanted, due, series=task.series_id)
         return
     if task.recur is not None and "due" in wanted and due is None:
