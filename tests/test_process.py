@@ -40,6 +40,20 @@ def test_usage_error_is_one_line(todo: Todo) -> None:
     assert "--bogus" in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("lst", "'list'"), ("hist", "'list', 'history'"), ("chatlog", "'chat-log'")],
+)
+def test_a_misspelt_command_is_answered_with_the_commands_it_is_close_to(
+    todo: Todo, typed: str, suggested: str
+) -> None:
+    proc = todo.process(typed)
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == (
+        f"error: No such command '{typed}'. Did you mean {suggested}? (see `todo --help`)\n"
+    )
+
+
 def test_usage_error_with_json_is_json(todo: Todo) -> None:
     proc = todo.process("list", "--json", "--sort", "nope")
     assert proc.returncode == 2

@@ -107,6 +107,10 @@ CASES: tuple[Case, ...] = (
     ),
     c("no-arguments", database=False),
     c("unknown-command", "frobnicate", database=False),
+    # a typo of commands typer has not built on a command line, all built in the server
+    c("misspelt-command", "lst", database=False),
+    c("misspelt-command-two-matches", "hist", "--json", database=False),
+    c("misspelt-lazy-group", "chatlog", "list", database=False),
     c("unknown-option", "list", "--bogus", database=False),
     c("bad-choice-as-json", "list", "--json", "--sort", "nope", database=False),
     # a first command creates the database

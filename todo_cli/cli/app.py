@@ -266,6 +266,27 @@ class TodoGroup(TyperGroup):
         self.commands[cmd_name] = group
         return keep_help_pages(group)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Typer's, with "Did you mean" drawn from every command's name.
+
+        Typer draws it from the commands built so far: none on a command line
+        (see `defer`), all of them in the warm command server, whose answer
+        must read the same.
+        """
+        try:
+            return self._click_resolve_command(ctx, args)
+        except click.exceptions.UsageError as exc:
+            if self.suggest_commands and args:
+                from difflib import get_close_matches
+
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    suggestions = ", ".join(f"{match!r}" for match in matches)
+                    exc.message = f"{exc.message.rstrip('.')}. Did you mean {suggestions}?"
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
