@@ -546,6 +546,20 @@ def test_reopening_several_of_a_series_in_any_order_leaves_one_open_in_it(
     assert series_counts(todo.url, first["series_id"]) == (len(in_series), 1)
 
 
+@pytest.mark.parametrize("refs", [["1", "2"], ["2", "1"]])
+def test_reopening_two_of_a_series_names_the_one_kept_open_not_the_one_taken_back(
+    todo: Todo, refs: list[str]
+) -> None:
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
+    successor(todo, "1")
+    successor(todo, "2")
+    reopened = todo("reopen", *refs)
+    assert reopened.exit_code == 0, reopened.stderr
+    assert "  #1 left its series: a later one, #2, is reopened\n" in reopened.stderr
+    assert "took back #3, the next of its series" in reopened.stderr
+    assert "#3, is open" not in reopened.stderr
+
+
 def test_reopen_after_the_successor_was_edited_detaches_the_reopened_task(todo: Todo) -> None:
     first = add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}",
                 "recur:weekly")  # fmt: skip

@@ -275,6 +275,10 @@ def _before_reopen(
 
     prepared: dict[UUID, Changed] = {}
     ready: dict[UUID, Task] = {}
+    # Which open task made each detached one leave its series, and who took back
+    # which successor: the one named may go later in this same command.
+    left_for: dict[UUID, UUID] = {}
+    taken_back_by: dict[UUID, Task] = {}
     # Earlier tasks of a series first, whatever the order they were named in: the
     # open one is then found by each, and the last reopened takes it back, while the
     # earlier ones leave the series (`reopen 3 1` as `reopen 1 3`). The latest first,
@@ -296,6 +300,7 @@ def _before_reopen(
             repository.delete_tasks([open_one])
             prepared[task.id] = Changed(task, True, removed=open_one)
             ready[task.id] = task
+            taken_back_by[open_one.id] = task
         else:
             detached = repository.edit(task, dict.fromkeys(_SERIES_FIELDS))
             why = (
@@ -305,6 +310,12 @@ def _before_reopen(
             )
             prepared[task.id] = Changed(task, True, detached=why)
             ready[task.id] = replace(detached, completed=True)
+            left_for[task.id] = open_one.id
+    for task_id, open_id in left_for.items():
+        if (latest := taken_back_by.get(open_id)) is not None:
+            # `reopen 1 2`: #2 took its successor back; #1 left for #2, not for it.
+            why = f"a later one, #{latest.number}, is reopened"
+            prepared[task_id] = replace(prepared[task_id], detached=why)
     # Reported in the order named.
     return [ready[task.id] for task in found], prepared
 
