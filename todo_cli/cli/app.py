@@ -407,7 +407,11 @@ def _interrupted(as_json: bool) -> int:
         with contextlib.suppress(OutputError, KeyboardInterrupt):
             _flush_output()
         return ExitCode.OK
-    sys.stderr.write("\n")
+    with contextlib.suppress(OSError, ValueError):
+        if sys.stderr.isatty():
+            # The terminal echoed ^C where the cursor was: the error starts a line.
+            # A pipe or file gets the one line alone.
+            sys.stderr.write("\n")
     report("interrupted", "interrupted", as_json=as_json)
     return ExitCode.INTERRUPTED
 
