@@ -1261,3 +1261,43 @@ def test_settings_know_whether_the_user_was_named_on_purpose(
         path.write_text(f'user = "{config}"\n')
     settings = resolve(db=None, user=flag, environ={"TODO_CONFIG": str(path), **env})
     assert settings.user_explicit is explicit
+
+
+def test_a_member_of_another_database_is_nobody_here_even_under_a_users_name(
+    postgres: PostgresHandle, rls_template: str
+) -> None:
+    """Roles are server-wide: alice, a member of other databases of the server (the
+    template's, `rls_template`), logs in here too. This database's admin made a user
+    named alice and never granted her: she is shown none of it, with todo or psql,
+    until a grant with --adopt."""
+    from tests.conftest import rls_admin_url, rls_member_url
+
+    server = postgres.server
+    assert server is not None
+    server.ensure_isolation_roles()
+    name = f"other_{uuid.uuid4().hex[:8]}"
+    server.create_database(name, owner=pgharness.ADMIN_ROLE)
+    try:
+        admin = {"TODO_DATABASE_URL": rls_admin_url(server, name)}
+        alice = {"TODO_DATABASE_URL": rls_member_url(server, name, "alice")}
+        assert run_cli(["db", "upgrade"], env=admin).exit_code == 0
+        assert run_cli(["--user", "alice", "add", "payroll numbers"], env=admin).exit_code == 0
+        assert run_cli(["db", "grant", "carol", "--existing-role"], env=admin).exit_code == 0
+        listed = run_cli(["list"], env=alice)
+        assert listed.exit_code == 3, listed.stderr
+        assert "'alice' is no member of this database" in listed.stderr
+        with connect(alice["TODO_DATABASE_URL"]) as session:
+            seen = session.execute("SELECT (SELECT count(*) FROM users), "
+                                   "(SELECT count(*) FROM tasks)").fetchone()  # fmt: skip
+            assert seen == (0, 0)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                session.execute("UPDATE users SET granted = true WHERE name = 'alice'")
+        members = run_cli(["db", "members", "--json"], env=admin).json()
+        (entry,) = [m for m in members if m["name"] == "alice"]
+        assert (entry["enrolled"], entry["tasks"]) == (False, 0)
+        adopted = run_cli(["db", "grant", "alice", "--existing-role", "--adopt"], env=admin)
+        assert adopted.exit_code == 0, adopted.stderr
+        (task,) = run_cli(["list", "--json"], env=alice).json()
+        assert task["title"] == "payroll numbers"
+    finally:
+        server.drop_database(name)

@@ -497,7 +497,7 @@ def members_(ctx: typer.Context, json: Json = False) -> None:
         if not row["can_login"]:
             notes.append("cannot log in")
         if not row["enrolled"]:
-            notes.append("no users row here")
+            notes.append("not granted here")
         sys.stdout.write(
             f"{one_line(str(row['name']))}\t{render.plural(member.tasks, 'task')}\t"
             f"{row['last_activity'] or 'never'}" + (f"\t{'; '.join(notes)}" if notes else "") + "\n"

@@ -785,10 +785,15 @@ def grant(
             conn.execute(
                 text(
                     "INSERT INTO users (id, name, created_at, task_counter, "
-                    "conversation_counter, operation_counter) VALUES (:id, :name, now(), 0, 0, 0)"
+                    "conversation_counter, operation_counter, granted) "
+                    "VALUES (:id, :name, now(), 0, 0, 0, true)"
                 ),
                 {"id": uuid4(), "name": name},
             )
+        else:
+            # Only now is the row theirs: a login of the same name that nobody
+            # granted here (a member of another database) was shown nothing of it.
+            conn.execute(text("UPDATE users SET granted = true WHERE name = :name"), {"name": name})
         granted = Granted(name, url, role is None, adopted, isolation)
         if hand_out is not None:
             hand_out(granted)
@@ -885,6 +890,12 @@ def revoke(
             # writes would keep an image of every deleted row: it goes too.
             conn.execute(text("DELETE FROM users WHERE name = :name"), {"name": name})
             conn.execute(text("DELETE FROM operations WHERE txid = txid_current()"))
+        if not purge:
+            # Kept rows stay nobody's: a login made later with this name, here or
+            # for another database of the server, is not given them (--adopt is).
+            conn.execute(
+                text("UPDATE users SET granted = false WHERE name = :name"), {"name": name}
+            )
         if role is not None:
             _execute(conn, sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
         return Revoked(name, role is not None, tasks, conversations)
@@ -904,7 +915,8 @@ def _members(conn: Connection) -> list[Member]:
             "FROM pg_catalog.pg_auth_members m "
             "JOIN pg_catalog.pg_roles g ON g.oid = m.roleid AND g.rolname = :group "
             "JOIN pg_catalog.pg_roles r ON r.oid = m.member "
-            "LEFT JOIN users u ON u.name = r.rolname::text ORDER BY r.rolname"
+            "LEFT JOIN users u ON u.name = r.rolname::text AND u.granted "
+            "ORDER BY r.rolname"
         ),
         {"group": GROUP_ROLE},
     )

@@ -348,7 +348,7 @@ def _snapshot(conn: Connection) -> dict[str, dict[str, str | None]]:
     """Each table's columns, with their server defaults (as SQL text)."""
     from sqlalchemy import inspect
 
-    from todo_cli.db.schema import SQLITE_DERIVED
+    from todo_cli.db.schema import REMADE_BY_UPGRADE, SQLITE_DERIVED
 
     inspector = inspect(conn)
     return {
@@ -357,8 +357,10 @@ def _snapshot(conn: Connection) -> dict[str, dict[str, str | None]]:
             for col in inspector.get_columns(name)
             # A generated column (PostgreSQL's search vectors) or one the
             # database keeps (SQLite's tag counts) is derived from the others:
-            # dropping it loses nothing.
-            if not col.get("computed") and col["name"] not in SQLITE_DERIVED.get(name, ())
+            # dropping it loses nothing; nor one the upgrade makes again.
+            if not col.get("computed")
+            and col["name"] not in SQLITE_DERIVED.get(name, ())
+            and col["name"] not in REMADE_BY_UPGRADE.get(name, ())
         }
         for name in inspector.get_table_names()
         # Full-text indexes (SQLite's FTS5 tables) hold no data of their own.

@@ -30,6 +30,7 @@ REVISIONS: Final = (
     "0011",
     "0012",
     "0013",
+    "0014",
 )
 HEAD: Final = REVISIONS[-1]
 

@@ -200,6 +200,11 @@ users = Table(
     Column("task_counter", Integer, nullable=False, server_default="0"),
     Column("conversation_counter", Integer, nullable=False, server_default="0"),
     Column("operation_counter", Integer, nullable=False, server_default="0"),
+    # PostgreSQL (revision 0014): whether `todo db grant` gave this row to the
+    # login of its name here. Row security holds a member to their users row only
+    # when it did: a login of another database on the server is nobody here,
+    # whatever the names. Always false on SQLite, one person's file.
+    Column("granted", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("name"),
     CheckConstraint(not_blank_and_at_most("name", USER_NAME_MAX), name="name_length"),
     CheckConstraint("task_counter >= 0", name="task_counter"),
@@ -577,6 +582,10 @@ TAG_COUNT = "tag_count"
 # ranked without them. Derived in the same way as the tag count.
 DEPENDENCY_LINKS = "dependency_links"
 SQLITE_DERIVED: dict[str, tuple[str, ...]] = {"tasks": (TAG_COUNT, DEPENDENCY_LINKS)}
+# Columns a downgrade drops without asking, though not derived by the database:
+# users.granted (revision 0014) goes back to what it stood for before, a users row
+# named like a member role, and the upgrade makes it again from the roles.
+REMADE_BY_UPGRADE: dict[str, tuple[str, ...]] = {"users": ("granted",)}
 
 
 def sqlite_tag_count_ddl() -> list[str]:

@@ -81,7 +81,8 @@ def acting_user(settings: Settings, state: State) -> str:
         )
     if not state.enrolled:
         raise DatabaseError(
-            f"{login!r} is no member of this database (it has no users row for that login)",
+            f"{login!r} is no member of this database (no users row here was granted to "
+            "that login)",
             hint=f"ask its admin to run `todo db grant {login} --existing-role`",
         )
     return login

@@ -37,7 +37,14 @@ def upsert_taking_numbers(
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
 
+    from sqlalchemy import false, literal_column
+
     column = users.c[counter]
+    # The row a member's own login would make is theirs (granted); one an admin
+    # makes for a name (`--user alice`) is not, until `todo db grant` says so.
+    # Under row security the proposed row is checked too, even when the user's
+    # row exists and only its counter moves: it must read as theirs.
+    granted = literal_column("session_user") == name if dialect_name == "postgresql" else false()
     return (
         insert(users)
         .values(
@@ -47,6 +54,7 @@ def upsert_taking_numbers(
             task_counter=count if counter == "task_counter" else 0,
             conversation_counter=count if counter == "conversation_counter" else 0,
             operation_counter=count if counter == "operation_counter" else 0,
+            granted=granted,
         )
         .on_conflict_do_update(index_elements=[users.c.name], set_={counter: column + count})
         .returning(users.c.id, column)
