@@ -470,7 +470,10 @@ def test_migrations_go_to_the_direct_url_while_commands_use_the_pooled_one(
 ) -> None:
     if backend != "postgresql":
         not_applicable("a pooler is a PostgreSQL matter")
-    pooled = "postgresql://u:pw@ep-x-pooler.invalid:1/db?connect_timeout=2"
+    from urllib.parse import urlsplit
+
+    database = urlsplit(empty_db_url).path  # the same database, by another endpoint
+    pooled = f"postgresql://u:pw@ep-x-pooler.invalid:1{database}?connect_timeout=2"
     env = {"TODO_DATABASE_URL": pooled, "TODO_DIRECT_DATABASE_URL": empty_db_url}
     upgraded = run_cli(["db", "upgrade"], env=env)
     assert upgraded.exit_code == 0, upgraded.stderr
@@ -478,6 +481,38 @@ def test_migrations_go_to_the_direct_url_while_commands_use_the_pooled_one(
     listed = run_cli(["list"], env=env)
     assert listed.exit_code == 3
     assert "ep-x-pooler.invalid" in listed.stderr
+
+
+def test_a_direct_url_of_another_database_is_refused_and_changes_nothing(
+    db_url: str, empty_db_url: str, backend: str
+) -> None:
+    """`todo --db A db downgrade` with a direct URL of B left in the environment once
+    downgraded B to base: a direct URL is another way to the same database."""
+    if backend != "postgresql":
+        not_applicable("a direct endpoint is a PostgreSQL matter")
+    env = {"TODO_DIRECT_DATABASE_URL": db_url}
+    result = run_cli(["--db", empty_db_url, "db", "upgrade"], env=env)
+    assert result.exit_code == 3, result.stderr
+    assert "migrations would go elsewhere" in result.stderr
+    result = run_cli(["--db", empty_db_url, "db", "downgrade", "base", "--yes"], env=env)
+    assert result.exit_code == 3, result.stderr
+    assert revision(db_url) == HEAD_REVISION
+    assert tables(empty_db_url) == set()
+
+
+def test_a_sqlite_database_ignores_a_direct_url(db_url: str, backend: str, tmp_path: Path) -> None:
+    """The direct URL is for a pooled PostgreSQL: a SQLite file is migrated where it is."""
+    if backend != "postgresql":
+        not_applicable("needs a PostgreSQL database for the direct URL to name")
+    mine = f"sqlite:///{tmp_path / 'mine.db'}"
+    env = {"TODO_DIRECT_DATABASE_URL": db_url}
+    assert run_cli(["--db", mine, "db", "upgrade"], env=env).exit_code == 0
+    result = run_cli(["--db", mine, "db", "downgrade", "base", "--yes"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert revision(db_url) == HEAD_REVISION
+    assert revision(mine) is None
+    info = run_cli(["--db", mine, "db", "info", "--json"], env=env).json()
+    assert "postgresql" not in json.dumps(info)
 
 
 # --- the models and the migrations make the same schema, beyond what Alembic compares ---

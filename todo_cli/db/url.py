@@ -50,9 +50,27 @@ class DatabaseURL:
         PgBouncer in transaction mode cannot hold the session a migration needs,
         so a Neon pooled host (``ep-x-pooler.region...``) becomes its direct host
         (``ep-x.region...``), unless ``TODO_DIRECT_DATABASE_URL`` says otherwise.
+
+        That URL is another way to the same database: a SQLite file has no other
+        (it is ignored), and one naming another database or backend is refused.
+        Taken as given, `todo --db OTHER db downgrade` with a direct URL left in
+        the environment would have migrated, or wiped, that other database.
         """
-        if explicit:
-            return parse_url(explicit)
+        if explicit and self.backend == "postgresql":
+            direct = parse_url(explicit)
+            if direct.backend != "postgresql" or direct.url.database != self.url.database:
+                named = (
+                    f"database {direct.url.database!r}"
+                    if direct.backend == "postgresql"
+                    else "a SQLite file"
+                )
+                raise ConfigError(
+                    f"the direct URL ({direct.masked}) names {named}, not the database "
+                    f"{self.url.database!r} of {self.masked}: migrations would go elsewhere",
+                    hint="make TODO_DIRECT_DATABASE_URL (or direct_database_url) the direct "
+                    "endpoint of the same database, or unset it",
+                )
+            return direct
         if not self.is_neon_pooler:
             return self
         host = self.url.host or ""
