@@ -237,6 +237,23 @@ def test_chatgpt_time_that_is_not_a_time_is_refused() -> None:
     assert "message 'n1': 1e+20 is not a time" in chatgpt_refusal(item)
 
 
+@pytest.mark.parametrize("time", [253_402_300_799.0, 253_402_214_400.0])
+def test_chatgpt_time_at_the_calendars_end_is_refused_as_out_of_range(time: float) -> None:
+    """A zone ahead of UTC shows 9999-12-31 23:59 as year 10000: every list, show and
+    search in it would fail on the message long after the import."""
+    item = chatgpt_conversation(said("user", "a", time=time))
+    assert "is out of range (a time between 0001-01-02 and 9999-12-30)" in chatgpt_refusal(item)
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+05:00"])
+def test_claude_time_at_the_calendars_end_is_refused_as_out_of_range(at: str) -> None:
+    message = {"uuid": "m-1", "sender": "human", "text": "hi", "created_at": at}
+    with pytest.raises(InvalidInput) as caught:
+        one_claude(message)
+    assert "created_at: " in str(caught.value)
+    assert "is out of range" in str(caught.value)
+
+
 def test_chatgpt_export_that_is_not_an_array_is_refused() -> None:
     with pytest.raises(InvalidInput, match="expected a JSON array"):
         read_chatgpt(json.dumps(chatgpt_conversation()).encode())

@@ -43,6 +43,15 @@ def nothing_written(url: str) -> bool:
     return tuple(counts[0]) == (0, 0, 0)
 
 
+def no_conversations(url: str) -> bool:
+    """No conversation or message, anyone's (an isolated database has its members'
+    users rows from the start)."""
+    counts = sql_rows(
+        url, "SELECT (SELECT count(*) FROM conversations), (SELECT count(*) FROM messages)"
+    )
+    return tuple(counts[0]) == (0, 0)
+
+
 TRICKY = [
     ("user", "plain"),
     ("assistant", "multi\nline\n\n  with indent\tand tab\n"),
@@ -315,3 +324,34 @@ def test_a_broken_import_does_not_disturb_existing_conversations(
     assert [(c["number"], c["message_count"]) for c in listed] == [(1, len(TRICKY))]
     # The refused import took no number either.
     assert todo("chat-log", "new", "--json").json()["number"] == 2
+
+
+@pytest.mark.parametrize("created_at", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+05:00"])
+def test_a_message_time_some_zone_cannot_show_is_refused_and_nothing_written(
+    todo: Todo, tmp_path: Path, created_at: str
+) -> None:
+    """Taken in, it made every `chat-log` list, show and search exit 70 in a zone that
+    shows it as year 10000 (Tokyo) or year 0 (Los Angeles)."""
+    data = json.dumps([{"role": "user", "content": "x", "created_at": created_at}])
+    result = import_file(todo, tmp_path, data)
+    assert result.exit_code == 2, result.stderr
+    assert (
+        f"import.json: message 1 (.[0]): created_at: {created_at} is out of range "
+        "(a time between 0001-01-02 and 9999-12-30) (fix or remove it; nothing was imported)"
+    ) in result.stderr
+    assert no_conversations(todo.url)
+
+
+def test_two_messages_with_one_id_are_refused_naming_both(todo: Todo, tmp_path: Path) -> None:
+    repeated = "01a23d42-9a56-711f-b800-e7cbac538d00"
+    messages = [
+        {"id": repeated, "role": "user", "content": "a"},
+        {"id": repeated, "role": "assistant", "content": "b"},
+    ]
+    result = import_file(todo, tmp_path, json.dumps({"title": "dup", "messages": messages}))
+    assert result.exit_code == 2, result.stderr
+    assert (
+        f"message 2 (.messages[1]): id '{repeated}' is already the id of message 1 (.messages[0])"
+    ) in result.stderr
+    assert "UNIQUE" not in result.stderr
+    assert no_conversations(todo.url)

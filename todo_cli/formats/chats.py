@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 from todo_cli.errors import InvalidInput
 from todo_cli.formats import jsonstream
+from todo_cli.formats.input import in_calendar
 
 Source = Literal["chatgpt", "claude", "llm"]
 Format = Literal["chatgpt", "claude", "llm", "transcript"]
@@ -92,7 +93,7 @@ def from_unix(value: object, where: str) -> datetime | None:
         raise InvalidInput(f"{where}: a time must be a number of seconds, not {value!r}")
     if not math.isfinite(value) or not _UNIX_MIN <= value <= _UNIX_MAX:
         raise InvalidInput(f"{where}: {value!r} is not a time")
-    return datetime.fromtimestamp(value, UTC)
+    return in_calendar(datetime.fromtimestamp(value, UTC), where)
 
 
 def from_iso(value: object, where: str) -> datetime | None:
@@ -110,8 +111,8 @@ def from_iso(value: object, where: str) -> datetime | None:
     except ValueError:
         raise InvalidInput(f"{where}: {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        parsed = parsed.replace(tzinfo=UTC)
+    return in_calendar(parsed, where)
 
 
 # --- detection --------------------------------------------------------------------

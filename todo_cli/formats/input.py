@@ -13,6 +13,7 @@ The one place input text is decoded, so every command treats it alike:
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -118,3 +119,21 @@ def split_lines(text: str) -> list[str]:
 def numbered_lines(text: str) -> list[tuple[int, str]]:
     """The lines that hold something, each with its line number (from 1)."""
     return [(n, line) for n, line in enumerate(split_lines(text), 1) if line.strip()]
+
+
+def in_calendar(value: datetime, where: str) -> datetime:
+    """An aware time as UTC, refused where some zone could not show it as a local date
+    (days at the calendar's ends): every list, show and search in such a zone
+    would fail on it, long after the import."""
+    from todo_cli.domain.dates import within_calendar
+
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError:
+        instant = None
+    if instant is None or not within_calendar(instant):
+        raise InvalidInput(
+            f"{where}: {value.isoformat()} is out of range "
+            "(a time between 0001-01-02 and 9999-12-30)"
+        )
+    return instant

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from todo_cli.errors import InvalidInput
-from todo_cli.formats.input import numbered_lines
+from todo_cli.formats.input import in_calendar, numbered_lines
 
 if TYPE_CHECKING:
     from todo_cli.domain.chat import Conversation, ConversationCreate, Message, MessageCreate
@@ -64,6 +64,7 @@ def parse(name: str, text: str, title: str | None) -> Transcript:
     chosen = title if title is not None else document.get("title")
     wanted = _checked(ConversationCreate, {"title": chosen}, f"{name}: ")
     messages = [_message(f"{name}: {label}: ", item) for label, item in items]
+    _refuse_repeated_ids(name, [label for label, _ in items], messages)
     return Transcript(
         conversation=wanted,
         messages=messages,
@@ -156,6 +157,21 @@ def _message(where: str, item: Any) -> MessageCreate:
     )
 
 
+def _refuse_repeated_ids(name: str, labels: list[str], messages: list[MessageCreate]) -> None:
+    """Two messages of the file with one id: named here, before the database's key
+    refuses the second with a bare UNIQUE error."""
+    first: dict[UUID, str] = {}
+    for label, message in zip(labels, messages, strict=True):
+        if message.id is None:
+            continue
+        if message.id in first:
+            raise InvalidInput(
+                f"{name}: {label}: id {str(message.id)!r} is already the id of {first[message.id]}",
+                hint=f"give each message its own id, or none; {NOTHING_IMPORTED}",
+            )
+        first[message.id] = label
+
+
 def _uuid(where: str, value: Any) -> UUID | None:
     if value is None:
         return None
@@ -184,7 +200,10 @@ def _instant(where: str, value: Any) -> datetime | None:
             f"{where}created_at {value!r} is not a time with a zone (like 2026-11-24T09:30:00Z)",
             hint=f"fix or remove it; {NOTHING_IMPORTED}",
         )
-    return parsed.astimezone(UTC)
+    try:
+        return in_calendar(parsed, f"{where}created_at")
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, hint=f"fix or remove it; {NOTHING_IMPORTED}") from None
 
 
 def _checked(model: Any, data: dict[str, Any], where: str) -> Any:
