@@ -1052,6 +1052,38 @@ def test_another_apps_alembic_sqlite_file_is_refused_and_left_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
 
 
+@pytest.mark.parametrize("tables", [["users", "tasks"], []], ids=["todo's table names", "none"])
+@pytest.mark.parametrize(
+    "command",
+    [["add", "Buy milk"], ["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"]],
+    ids=" ".join,
+)
+def test_another_apps_alembic_file_with_todos_table_names_is_refused_as_it_was(
+    tmp_path: Path, tables: list[str], command: list[str]
+) -> None:
+    # The web back end todo grew from has users and tasks too: by its tables alone
+    # the file read as todo's at a revision "newer than this todo" (exit 4), and
+    # was switched to WAL. Its revision is not of todo's four-digit form.
+    path = tmp_path / "web.db"
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('a1b2c3d4e5f6')")
+        for table in tables:
+            conn.execute(f"CREATE TABLE {table} (id TEXT PRIMARY KEY, title TEXT)")
+    conn.close()
+    before = path.read_bytes()
+    result = run_cli(["--db", f"sqlite:///{path}", "--user", "alice", *command])
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"error: sqlite:///{path} is not a todo database: its alembic_version is "
+        "'a1b2c3d4e5f6', no revision of todo's (another program's schema) "
+        "(point TODO_DATABASE_URL at todo's own database, or a new one)\n",
+    )
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["web.db"]
+
+
 def test_the_default_database_is_private_to_its_owner(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:

@@ -395,6 +395,30 @@ def test_database_from_a_newer_todo_is_exit_4(db_url: str) -> None:
     assert "9999" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"]])
+def test_a_database_stamped_by_another_program_is_not_todos(
+    db_url: str, command: list[str]
+) -> None:
+    """A revision not of todo's four-digit form is another program's Alembic schema,
+    not a todo "newer than this one" to upgrade to (exit 3, changing nothing)."""
+    from sqlalchemy import text
+
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
+
+    engine = create_engine(parse_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'deadbeef0001'"))
+    engine.dispose()
+    result = run_cli(["--db", db_url, *command])
+    assert result.exit_code == 3, result.stderr
+    assert (
+        "is not a todo database: its alembic_version is 'deadbeef0001', no revision of "
+        "todo's (another program's schema)"
+    ) in result.stderr
+    assert revision(db_url) == "deadbeef0001"
+
+
 def test_default_sqlite_is_created_on_first_add(tmp_path: Path) -> None:
     result = run_cli(["add", "Buy milk"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
     assert result.exit_code == 0, result.stderr

@@ -178,6 +178,12 @@ def _use_wal(cursor: Any) -> None:
     # (alembic_version alone is todo's file downgraded to base.)
     if tables > stamped and ours < len(TODO_SQLITE_TABLES):
         return
+    if stamped:
+        # Stamped by another program that Alembic manages (its ids are not four
+        # digits, todo's are): refused as not todo's, left as found.
+        row = cursor.execute("SELECT max(version_num) FROM alembic_version").fetchone()
+        if row[0] is not None and not (len(row[0]) == 4 and row[0].isdigit()):
+            return
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     pause = 0.002
     while True:

@@ -146,8 +146,14 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
         )
     }
     from todo_cli.db.engine import TODO_SQLITE_TABLES
+    from todo_cli.db.revisions import is_todo_revision
 
     if names <= {"alembic_version"} or names >= TODO_SQLITE_TABLES:
+        revision = read_revision(conn) if names else None
+        if revision is not None and not is_todo_revision(revision):
+            # Stamped by another program Alembic manages, whose tables may be named
+            # like ours (the web back end todo grew from has users and tasks).
+            raise mismatch(db, revision)
         return  # new, downgraded to base, or todo's
     others = sorted(names - {"alembic_version"}) or sorted(names)
     shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")

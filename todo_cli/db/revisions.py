@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from todo_cli.errors import SchemaMismatch
+from todo_cli.errors import ConfigError, SchemaMismatch
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -66,8 +66,20 @@ def is_newer(revision: str | None) -> bool:
     return revision is not None and revision not in REVISIONS
 
 
-def mismatch(db: DatabaseURL, revision: str | None) -> SchemaMismatch:
-    """The exit-4 error for a database that is not at HEAD."""
+def is_todo_revision(revision: str) -> bool:
+    """Whether a revision is of todo's form (four digits, later todos' too): another
+    program that Alembic manages stamps its own ids (`a1b2c3d4e5f6`)."""
+    return len(revision) == 4 and revision.isascii() and revision.isdigit()
+
+
+def mismatch(db: DatabaseURL, revision: str | None) -> SchemaMismatch | ConfigError:
+    """The exit-4 error for a database that is not at HEAD (exit 3: not todo's at all)."""
+    if revision is not None and not is_todo_revision(revision):
+        return ConfigError(
+            f"{db.masked} is not a todo database: its alembic_version is {revision!r}, "
+            "no revision of todo's (another program's schema)",
+            hint="point TODO_DATABASE_URL at todo's own database, or a new one",
+        )
     if revision is None:
         return SchemaMismatch(
             f"{db.masked} has no todo schema", hint="run `todo db upgrade` to create it"
