@@ -741,6 +741,38 @@ def test_another_users_undo_has_nothing_to_undo_and_changes_nothing(todo: Todo) 
     assert (tasks(todo), history(todo), count(todo.url, "operations")) == before
 
 
+@pytest.mark.parametrize("kind", ["task", "conversation"])
+def test_undo_blocked_by_another_users_import_names_nothing_of_theirs(
+    todo: Todo, tmp_path: Path, kind: str
+) -> None:
+    """Alice deletes, bob imports her export (the ids were free): her undo cannot bring
+    the row back under its id. Refused, without bob's command, file or numbers, and
+    without "undo the later operation first", which is not hers to do."""
+    bob = todo.as_user("bob")
+    path = tmp_path / "alice.json"
+    if kind == "task":
+        ok(todo, "add", "Secret task")
+        ok(todo, "export", "--all", "-o", str(path))
+        ok(todo, "delete", "1", "--yes")
+        ok(bob, "import", str(path))
+    else:
+        ok(todo, "chat-log", "new", "--title", "Secret chat")
+        ok(todo, "chat-log", "append", "1", "--role", "user", "hello")
+        path.write_text(ok(todo, "chat-log", "export", "1").stdout, encoding="utf-8")
+        ok(todo, "chat-log", "delete", "1", "--yes")
+        ok(bob, "chat-log", "import", str(path))
+    before = (count(todo.url, "operations"), count(todo.url, "journal"))
+    result = todo("undo")
+    assert result.exit_code == 1, result.stderr
+    assert "a row it would bring back has an id that another user's row holds now" in (
+        result.stderr
+    )
+    assert "bob" not in result.stderr
+    assert str(path) not in result.stderr
+    assert "undo the later operation first" not in result.stderr
+    assert (count(todo.url, "operations"), count(todo.url, "journal")) == before
+
+
 def test_undo_reverts_the_users_own_latest_operation_not_someone_elses(todo: Todo) -> None:
     ok(todo, "add", "alice's")
     bob = todo.as_user("bob")

@@ -80,6 +80,9 @@ class Clash:
     # row); "number" (the image is the task that now holds the number of a task
     # undo would bring back).
     kind: str = "changed"
+    # The later operation is another user's (on a database without row security,
+    # their import of a file that held the row's id): not named, nor shown.
+    foreign: bool = False
 
 
 @dataclass(frozen=True)
@@ -603,12 +606,14 @@ class JournalRepository:
     def _clash(self, table: str, row: Any, after_id: int, kind: str = "changed") -> Clash:
         """A row (its row_key and now_image) that clashes, with the first later operation
         that wrote it past journal row `after_id`."""
+        later, foreign = self._later(table, row.row_key, after_id)
         return Clash(
             table=table,
             key=json.loads(row.row_key),
-            image=_image(row.now_image),
-            later=self._later(table, row.row_key, after_id),
+            image=None if foreign else _image(row.now_image),
+            later=None if foreign else later,
             kind=kind,
+            foreign=foreign,
         )
 
     def _last_id(self, operation_id: UUID) -> int:
@@ -626,12 +631,16 @@ class JournalRepository:
         derived = f" - '{SEARCH_VECTOR}'" if table in PG_SEARCH_VECTORS else ""
         return f"CASE WHEN r.{first_key} IS NULL THEN NULL ELSE to_jsonb(r){derived} END"
 
-    def _later(self, table: str, row_key: str, after_id: int) -> Operation | None:
-        """The first operation after `after_id` that touched this row and is not undone."""
+    def _later(self, table: str, row_key: str, after_id: int) -> tuple[Operation | None, bool]:
+        """The first operation after `after_id` that touched this row and is not undone,
+        and whether it is another user's (one outside todo is no one's)."""
         from sqlalchemy import select
 
+        theirs = (operations.c.user_id.is_not(None)) & (
+            operations.c.user_id != user_id_of(self.user)
+        )
         stmt = (
-            select(operations)
+            select(operations, theirs.label("foreign"))
             .join(journal, journal.c.operation_id == operations.c.id)
             .where(
                 journal.c.table_name == table,
@@ -643,7 +652,7 @@ class JournalRepository:
             .limit(1)
         )
         row = self.conn.execute(stmt).first()
-        return None if row is None else _operation(row)
+        return (None, False) if row is None else (_operation(row), bool(row.foreign))
 
     def plan(self, operation: Operation) -> Plan:
         """What undoing `operation` would do, counted (nothing is changed)."""

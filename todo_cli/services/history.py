@@ -145,6 +145,10 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
             if operation is None:
                 raise NotFound("nothing to undo", hint="see `todo history`")
             clashes = repository.clashes(operation)
+            if any(clash.foreign for clash in clashes):
+                # Another user's operation since: theirs is neither named nor shown,
+                # and "undo it first" is not this user's to do.
+                raise _taken_by_another(operation)
             if clashes:
                 raise _refuse(operation, clashes)
             plan = repository.plan(operation)
@@ -162,11 +166,15 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
         # conflict it is rather than as the database's words.
         if reverting is None or not (exc.constraint or "").startswith("pk_"):
             raise
-        raise Conflict(
-            f"cannot undo #{reverting.number} ({reverting.command}): a row it would bring "
-            "back has an id that another user's row holds now",
-            hint="it cannot come back under that id; nothing was changed",
-        ) from None
+        raise _taken_by_another(reverting) from None
+
+
+def _taken_by_another(operation: Operation) -> Conflict:
+    return Conflict(
+        f"cannot undo #{operation.number} ({operation.command}): a row it would bring "
+        "back has an id that another user's row holds now",
+        hint="it cannot come back under that id; nothing was changed",
+    )
 
 
 def prune(
