@@ -54,6 +54,17 @@ def test_a_misspelt_command_is_answered_with_the_commands_it_is_close_to(
     )
 
 
+def test_a_missing_choice_option_is_one_plain_line(todo: Todo) -> None:
+    # click lays the choices out over lines; escaped, they showed as \n\t.
+    assert todo.process("chat-log", "new").returncode == 0
+    proc = todo.process("chat-log", "append", "1", "hi")
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == (
+        "error: Missing option '--role' / '-r'. Choose from: user, assistant "
+        "(see `todo chat-log append --help`)\n"
+    )
+
+
 def test_usage_error_with_json_is_json(todo: Todo) -> None:
     proc = todo.process("list", "--json", "--sort", "nope")
     assert proc.returncode == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -369,7 +370,10 @@ class TodoGroup(TyperGroup):
             return ExitCode.OK
         except click.exceptions.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "todo"
-            report("usage", f"{exc.format_message()} (see `{command} --help`)", as_json=as_json)
+            # click lays some out over lines ("Choose from:\n\tuser,\n\tassistant"):
+            # an error is one line, and escaped those showed as \n and \t.
+            message = re.sub(r"\s*\n\s*", " ", exc.format_message())
+            report("usage", f"{message} (see `{command} --help`)", as_json=as_json)
             return ExitCode.USAGE
         except (typer.Abort, KeyboardInterrupt):
             return _interrupted(as_json)
