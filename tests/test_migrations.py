@@ -419,6 +419,19 @@ def test_a_database_stamped_by_another_program_is_not_todos(
     assert revision(db_url) == "deadbeef0001"
 
 
+def test_downgrade_takes_minus_n_steps_as_its_help_says(db_url: str) -> None:
+    # click read "-2" as an option: "No such option: -2".
+    result = run_cli(["--db", db_url, "db", "downgrade", "-2", "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert revision(db_url) == REVISIONS[-3]
+    mistyped = run_cli(["--db", db_url, "db", "downgrade", "--yse"])
+    assert (mistyped.exit_code, mistyped.stderr) == (
+        2,
+        "error: No such option: --yse (see `todo db downgrade --help`)\n",
+    )
+    assert revision(db_url) == REVISIONS[-3]
+
+
 def test_default_sqlite_is_created_on_first_add(tmp_path: Path) -> None:
     result = run_cli(["add", "Buy milk"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
     assert result.exit_code == 0, result.stderr

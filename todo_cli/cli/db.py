@@ -67,7 +67,8 @@ def upgrade(
         render.tell(f"upgraded {before or 'base'} -> {after or 'base'}")
 
 
-@db_app.command()
+# `todo db downgrade -2`: click reads "-2" as an option; let it through as the target.
+@db_app.command(context_settings={"ignore_unknown_options": True})
 def downgrade(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target: -N steps, an id, or base.")] = "-1",
@@ -83,11 +84,15 @@ def downgrade(
     \b
     Examples:
       todo db downgrade            # one step back
+      todo db downgrade -2 --yes   # two steps back
       todo db downgrade base --yes
     """
     from todo_cli.db import migrate
     from todo_cli.output import render
 
+    if revision.startswith("-") and not revision[1:].isdigit():
+        # An option mistyped, let through with the steps (see the decorator).
+        raise InvalidUsage(f"No such option: {revision}", hint="see `todo db downgrade --help`")
     if start is not None and not sql:
         raise InvalidUsage("--from goes with --sql", hint="add --sql, or leave --from out")
     settings = settings_of(ctx)
