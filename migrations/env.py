@@ -54,10 +54,19 @@ def run_online() -> None:
     if connection is not None:
         _run_online(connection)
         return
+    from alembic.util import CommandError
+
     from todo_cli.db import migrate
+    from todo_cli.errors import TodoError
 
     settings = migrate.settings_for_alembic_cli(context.get_x_argument(True))
     with migrate.migration_connection(settings) as conn:
+        try:
+            # As `todo db upgrade` refuses another program's database: plain
+            # Alembic mixed todo's tables into a SQLite file of other tables.
+            migrate.refuse_foreign(conn, settings)
+        except TodoError as exc:
+            raise CommandError(str(exc)) from None
         _run_online(conn)
 
 

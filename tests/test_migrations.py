@@ -454,6 +454,36 @@ def test_plain_alembic_in_the_checkout_does_what_todo_db_upgrade_does(empty_db_u
     assert current.json() == {"current": HEAD_REVISION, "head": HEAD_REVISION}
 
 
+@pytest.mark.parametrize("stamp", [None, "a1b2c3d4e5f6"], ids=["tables", "another stamp"])
+def test_plain_alembic_refuses_another_programs_sqlite_file_as_todo_does(
+    tmp_path: Path, stamp: str | None
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE foo (a)")
+        if stamp is not None:
+            conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+            conn.execute("INSERT INTO alembic_version VALUES (?)", (stamp,))
+            conn.execute("DROP TABLE foo")
+            conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+            conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY)")
+    conn.close()
+    before = path.read_bytes()
+    proc = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", "alembic.ini", "-x", f"db=sqlite:///{path}",
+         "upgrade", "head"],
+        cwd=REPO, env=dict(os.environ), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    said = proc.stdout + proc.stderr  # Alembic says FAILED on stdout
+    assert "FAILED: " in said
+    assert "is not a todo database" in said
+    assert "Traceback" not in said
+    assert path.read_bytes() == before
+
+
 def test_plain_alembic_takes_the_url_as_x_db(empty_db_url: str) -> None:
     proc = subprocess.run(
         [

@@ -163,6 +163,17 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
     )
 
 
+def refuse_foreign(conn: Connection, settings: Settings) -> None:
+    """Another program's database (its tables, or its Alembic stamp) is not migrated."""
+    from todo_cli.db.revisions import is_todo_revision
+
+    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    refuse_foreign_sqlite(conn, db)
+    revision = read_revision(conn, look_first=True)
+    if revision is not None and not is_todo_revision(revision):
+        raise mismatch(db, revision)
+
+
 def upgrade_sqlite_in_place(db: DatabaseURL, settings: Settings) -> None:
     """Bring an embedded SQLite file to head, safely under concurrent first use."""
     from alembic import command
