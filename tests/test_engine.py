@@ -118,6 +118,17 @@ def test_unreachable_server_is_exit_3_with_masked_url() -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_host_that_does_not_resolve_is_exit_3_with_what_to_check() -> None:
+    # RFC 2606: .invalid never resolves. The error had no "(what to do)" part.
+    result = run_cli(["--db", "postgresql://alice:hunter2@db.example.invalid/todo", "list"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith(
+        "error: cannot reach postgresql://alice:***@db.example.invalid/todo: "
+    )
+    assert result.stderr.endswith("(check the host name in the URL, and the network's DNS)\n")
+    assert "hunter2" not in result.stderr
+
+
 def test_unreachable_server_in_a_real_process_shows_no_traceback() -> None:
     from tests.conftest import run_process
 

@@ -91,6 +91,12 @@ def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
         )
     if "permission denied" in lowered:
         return DatabaseError(f"{where} refused: {detail}", hint="ask the database's owner")
+    if "failed to resolve host" in lowered or "could not translate host name" in lowered:
+        # psycopg resolves the name itself (its message names no connect).
+        return DatabaseError(
+            f"cannot reach {where}: {detail}",
+            hint="check the host name in the URL, and the network's DNS",
+        )
     if exc.connection_invalidated or "connect" in lowered or "server closed" in lowered:
         return DatabaseError(
             f"cannot reach {where}: {detail}",
