@@ -154,9 +154,12 @@ def test_history_says_what_chat_log_commands_did(todo: Todo) -> None:
     ok(todo, "chat-log", "new", "-t", "planning")
     ok(todo, "chat-log", "append", "1", "-r", "user", "hello")
     ok(todo, "chat-log", "import", "-", input=TRANSCRIPT)
+    ok(todo, "chat-log", "rename", "2", "imported")
+    ok(todo, "chat-log", "rename", "2", "imported")  # its title already: no change
     ok(todo, "chat-log", "delete", "1", "--yes")
     assert [op["summary"] for op in history(todo)] == [
         "deleted conversation #1",
+        "renamed conversation #2",
         "imported conversation #2 (2 messages)",
         "appended 1 message to conversation #1",
         "started conversation #1",

@@ -121,6 +121,15 @@ def _chat(summary: Summary) -> list[str]:
         target = next((c for c in conversations if c.after), None)
         where = f" to conversation #{target.after['number']}" if target and target.after else ""
         parts.append(f"appended {plural(messages, 'message')}{where}")
+    renamed = [
+        c
+        for c in conversations
+        if c.action == "update" and c.before and c.after
+        and c.before.get("title") != c.after.get("title")
+    ]  # fmt: skip
+    if renamed:
+        numbers = " ".join(f"#{c.after['number']}" for c in renamed if c.after)
+        parts.append(f"renamed conversation {numbers}")
     gone = [c for c in conversations if c.action == "delete" and c.before]
     if gone:
         numbers = " ".join(f"#{c.before['number']}" for c in gone if c.before)

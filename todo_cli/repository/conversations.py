@@ -464,9 +464,11 @@ class ConversationRepository:
         from sqlalchemy import update
 
         (row,) = self._resolve(ref)
-        self.conn.execute(
-            update(conversations).where(conversations.c.id == row.id).values(title=title)
-        )
+        if row.title != title:
+            # The title it has already is no change: nothing to journal, nor undo.
+            self.conn.execute(
+                update(conversations).where(conversations.c.id == row.id).values(title=title)
+            )
         found = _conversation(row, self._count(row.id))
         return Conversation(
             id=found.id,
