@@ -432,6 +432,31 @@ def test_downgrade_takes_minus_n_steps_as_its_help_says(db_url: str) -> None:
     assert revision(db_url) == REVISIONS[-3]
 
 
+def test_a_postgresql_database_with_tables_named_like_todos_is_refused(
+    empty_db_url: str, backend: str
+) -> None:
+    """Its upgrade failed halfway with the database's "relation users already exists"."""
+    if backend != "postgresql":
+        not_applicable("SQLite files of other tables are refused by their tables (test_defects)")
+    from sqlalchemy import text
+
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
+
+    engine = create_engine(parse_url(empty_db_url))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE users (id serial PRIMARY KEY, email text)"))
+        conn.execute(text("CREATE TABLE invoices (id serial PRIMARY KEY)"))
+    engine.dispose()
+    result = run_cli(["--db", empty_db_url, "db", "upgrade"])
+    assert result.exit_code == 3, result.stderr
+    assert (
+        "is not a todo database: it has no todo schema but holds tables named like "
+        "todo's (users), another program's"
+    ) in result.stderr
+    assert tables(empty_db_url) == {"users", "invoices"}
+
+
 def test_default_sqlite_is_created_on_first_add(tmp_path: Path) -> None:
     result = run_cli(["add", "Buy milk"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
     assert result.exit_code == 0, result.stderr

@@ -172,6 +172,27 @@ def refuse_foreign(conn: Connection, settings: Settings) -> None:
     revision = read_revision(conn, look_first=True)
     if revision is not None and not is_todo_revision(revision):
         raise mismatch(db, revision)
+    refuse_clashing_tables(conn, db, revision)
+
+
+def refuse_clashing_tables(conn: Connection, db: DatabaseURL, revision: str | None) -> None:
+    """A PostgreSQL database with no todo schema whose tables are named like todo's
+    is another program's: creating ours failed halfway with "relation users already
+    exists". (Other tables beside ours are fine: a shared database holds many.)"""
+    from sqlalchemy import inspect
+
+    from todo_cli.db.schema import metadata
+
+    if revision is not None or conn.dialect.name != "postgresql":
+        return
+    clashing = sorted(set(inspect(conn).get_table_names()) & set(metadata.tables))
+    if clashing:
+        shown = ", ".join(clashing[:5]) + (" ..." if len(clashing) > 5 else "")
+        raise ConfigError(
+            f"{db.masked} is not a todo database: it has no todo schema but holds tables "
+            f"named like todo's ({shown}), another program's",
+            hint="point TODO_DATABASE_URL at a database of todo's own, or a new one",
+        )
 
 
 def upgrade_sqlite_in_place(db: DatabaseURL, settings: Settings) -> None:
@@ -350,6 +371,7 @@ def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str |
         refuse_foreign_sqlite(conn, db)
         if is_newer(before):
             raise mismatch(db, before)
+        refuse_clashing_tables(conn, db, before)
         script = script_directory()
         end = _resolve_target(script, before, target)
         _check_direction(script, "upgrade", before, end)
