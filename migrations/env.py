@@ -57,6 +57,8 @@ def run_online() -> None:
     from alembic.util import CommandError
 
     from todo_cli.db import migrate
+    from todo_cli.db.revisions import read_revision
+    from todo_cli.db.url import parse_url
     from todo_cli.errors import TodoError
 
     settings = migrate.settings_for_alembic_cli(context.get_x_argument(True))
@@ -64,7 +66,8 @@ def run_online() -> None:
         try:
             # As `todo db upgrade` refuses another program's database: plain
             # Alembic mixed todo's tables into a SQLite file of other tables.
-            migrate.refuse_foreign(conn, settings)
+            db = parse_url(settings.database_url).direct(settings.direct_database_url)
+            migrate.refuse_foreign(conn, db, read_revision(conn, look_first=True))
         except TodoError as exc:
             raise CommandError(str(exc)) from None
         _run_online(conn)

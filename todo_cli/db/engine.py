@@ -181,8 +181,10 @@ def _use_wal(cursor: Any) -> None:
     if stamped:
         # Stamped by another program that Alembic manages (its ids are not four
         # digits, todo's are): refused as not todo's, left as found.
+        from todo_cli.db.revisions import is_todo_revision
+
         row = cursor.execute("SELECT max(version_num) FROM alembic_version").fetchone()
-        if row[0] is not None and not (len(row[0]) == 4 and row[0].isdigit()):
+        if row[0] is not None and not is_todo_revision(row[0]):
             return
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     pause = 0.002

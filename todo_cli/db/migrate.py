@@ -163,13 +163,12 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
     )
 
 
-def refuse_foreign(conn: Connection, settings: Settings) -> None:
-    """Another program's database (its tables, or its Alembic stamp) is not migrated."""
+def refuse_foreign(conn: Connection, db: DatabaseURL, revision: str | None) -> None:
+    """Another program's database (its tables, or its Alembic stamp) is not migrated:
+    what `todo db upgrade` and plain Alembic (migrations/env.py) both check first."""
     from todo_cli.db.revisions import is_todo_revision
 
-    db = parse_url(settings.database_url).direct(settings.direct_database_url)
     refuse_foreign_sqlite(conn, db)
-    revision = read_revision(conn, look_first=True)
     if revision is not None and not is_todo_revision(revision):
         raise mismatch(db, revision)
     refuse_clashing_tables(conn, db, revision)
@@ -368,10 +367,9 @@ def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str |
     db = parse_url(settings.database_url).direct(settings.direct_database_url)
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
-        refuse_foreign_sqlite(conn, db)
+        refuse_foreign(conn, db, before)
         if is_newer(before):
             raise mismatch(db, before)
-        refuse_clashing_tables(conn, db, before)
         script = script_directory()
         end = _resolve_target(script, before, target)
         _check_direction(script, "upgrade", before, end)
