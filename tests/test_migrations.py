@@ -197,7 +197,12 @@ def test_downgrade_of_empty_tables_needs_no_confirmation(db_url: str) -> None:
 def test_downgrade_with_no_schema_is_a_usage_error(empty_db_url: str) -> None:
     result = run_cli(["--db", empty_db_url, "db", "downgrade"])
     assert result.exit_code == 2
-    assert "no todo schema" in result.stderr
+    # A SQLite path with no file has its own message (tests below); an empty file has this one.
+    if empty_db_url.startswith("sqlite"):
+        Path(empty_db_url.removeprefix("sqlite:///")).touch()
+        result = run_cli(["--db", empty_db_url, "db", "downgrade"])
+        assert result.exit_code == 2
+    assert result.stderr.startswith("error: nothing to downgrade: the database has no todo schema")
 
 
 @pytest.mark.parametrize("command", ["upgrade", "downgrade"])
@@ -344,6 +349,20 @@ def test_downgrade_sql_prints_drops_and_changes_nothing(db_url: str) -> None:
     assert revision(db_url) == HEAD_REVISION
 
 
+def test_sql_with_json_is_one_object_naming_the_span(db_url: str) -> None:
+    up = run_cli(["--db", db_url, "db", "upgrade", "--sql", "--from", "base", "--json"])
+    assert up.exit_code == 0, up.stderr
+    shown = up.json()
+    assert (shown["from"], shown["to"]) == (None, HEAD_REVISION)
+    assert "CREATE TABLE tasks" in shown["sql"]
+    down = run_cli(["--db", db_url, "db", "downgrade", "--sql", "--json"])
+    assert down.exit_code == 0, down.stderr
+    shown = down.json()
+    assert (shown["from"], shown["to"]) == (HEAD_REVISION, PREVIOUS)
+    assert f"UPDATE alembic_version SET version_num='{PREVIOUS}'" in shown["sql"]
+    assert revision(db_url) == HEAD_REVISION
+
+
 def test_sql_from_base_needs_no_database() -> None:
     url = "postgresql://u:p@127.0.0.1:1/never"
     result = run_cli(["--db", url, "db", "upgrade", "--sql", "--from", "base"])
@@ -461,6 +480,32 @@ def test_default_sqlite_is_created_on_first_add(tmp_path: Path) -> None:
     result = run_cli(["add", "Buy milk"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "data" / "todo-cli" / "todo.db").is_file()
+
+
+@pytest.mark.parametrize(
+    ("command", "exit_code", "says"),
+    [
+        (["db", "current"], 0, "base (head is"),
+        (["db", "info", "--json"], 0, '"current_revision": null'),
+        (["db", "history"], 0, HEAD_REVISION),
+        (["db", "upgrade", "--sql"], 0, "CREATE TABLE tasks"),
+        (["db", "downgrade", "base"], 0, ""),
+        (["db", "downgrade"], 2, ""),
+    ],
+)
+def test_db_commands_that_only_look_leave_no_file_behind_a_mistyped_path(
+    tmp_path: Path, command: list[str], exit_code: int, says: str
+) -> None:
+    """A typo in a SQLite path must not leave an empty database there."""
+    path = tmp_path / "tpyo.db"
+    result = run_cli(["--db", f"sqlite:///{path}", *command])
+    assert result.exit_code == exit_code, result.stderr
+    assert says in result.stdout
+    if command[1] in ("current", "info"):
+        assert f"note: there is no database at {path} yet" in result.stderr
+    if exit_code == 2:
+        assert result.stderr == f"error: nothing to downgrade: there is no database at {path}\n"
+    assert sorted(os.listdir(tmp_path)) == []
 
 
 def test_plain_alembic_in_the_checkout_does_what_todo_db_upgrade_does(empty_db_url: str) -> None:

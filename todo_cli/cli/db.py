@@ -54,8 +54,8 @@ def upgrade(
         raise InvalidUsage("--from goes with --sql", hint="add --sql, or leave --from out")
     settings = settings_of(ctx)
     if sql:
-        sys.stdout.write(
-            migrate.offline_sql(settings, direction="upgrade", target=revision, start=start)
+        _print_sql(
+            migrate.offline_sql(settings, direction="upgrade", target=revision, start=start), json
         )
         return
     before, after = migrate.upgrade(settings, revision)
@@ -97,8 +97,8 @@ def downgrade(
         raise InvalidUsage("--from goes with --sql", hint="add --sql, or leave --from out")
     settings = settings_of(ctx)
     if sql:
-        sys.stdout.write(
-            migrate.offline_sql(settings, direction="downgrade", target=revision, start=start)
+        _print_sql(
+            migrate.offline_sql(settings, direction="downgrade", target=revision, start=start), json
         )
         return
 
@@ -144,7 +144,9 @@ def current(ctx: typer.Context, json: Json = False) -> None:
     from todo_cli.db.revisions import HEAD
     from todo_cli.output import render
 
-    revision = migrate.current(settings_of(ctx))
+    settings = settings_of(ctx)
+    _tell_missing_file(settings)
+    revision = migrate.current(settings)
     if json:
         render.write_json({"current": revision, "head": HEAD})
     else:
@@ -206,6 +208,7 @@ def info(ctx: typer.Context, json: Json = False) -> None:
     from todo_cli.output import render
 
     settings = settings_of(ctx)
+    _tell_missing_file(settings)
     facts = migrate.info(settings)
     up_to_date = facts.current_revision == facts.head_revision
     data = asdict(facts) | {
@@ -220,6 +223,26 @@ def info(ctx: typer.Context, json: Json = False) -> None:
         if isinstance(value, list):
             value = ", ".join(value) if value else None
         sys.stdout.write(f"{key.ljust(width)}  {'-' if value is None else value}\n")
+
+
+def _print_sql(offline: tuple[str | None, str | None, str], json: bool) -> None:
+    from todo_cli.output import render
+
+    before, after, sql = offline
+    if json:
+        render.write_json({"from": before, "to": after, "sql": sql})
+    else:
+        sys.stdout.write(sql)
+
+
+def _tell_missing_file(settings: Settings) -> None:
+    """Say so when a SQLite path names no file: a mistyped path reads as 'base'."""
+    from todo_cli.db import migrate
+    from todo_cli.output import render
+
+    missing = migrate.missing_sqlite_file(settings)
+    if missing is not None:
+        render.tell(f"note: there is no database at {missing} yet (todo makes it on first use)")
 
 
 def _acting_user(settings: Settings) -> str:

@@ -277,12 +277,16 @@ class Revoked:
     purged_conversations: int | None
 
 
+# What `mode` says of a database that does not keep members apart.
+APPLICATION_ONLY = "application only"
+
+
 def mode(conn: Connection) -> str:
     """`database-enforced`, `partial` or `application only`: what row security says."""
     from sqlalchemy import text
 
     if conn.dialect.name != "postgresql":
-        return "application only"
+        return APPLICATION_ONLY
     rows = conn.execute(
         text(
             "SELECT c.relrowsecurity AND c.relforcerowsecurity FROM pg_catalog.pg_class c "
@@ -294,7 +298,7 @@ def mode(conn: Connection) -> str:
     flags = list(rows)
     if flags and all(flags) and len(flags) == len(ISOLATED_TABLES):
         return "database-enforced"
-    return "partial" if any(flags) else "application only"
+    return "partial" if any(flags) else APPLICATION_ONLY
 
 
 # Roles that see every member's rows by what they are: superusers, BYPASSRLS, the

@@ -260,7 +260,22 @@ class DataLoss:
         return f"delete {self.rows} {noun} of {self.table}.{self.column}"
 
 
+def missing_sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file the settings name, when it does not exist yet.
+
+    Commands that only look (`db current`, `db info`, `--sql`, a downgrade with
+    nothing to undo) must not leave an empty file behind a mistyped path.
+    """
+    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    path = db.sqlite_path if db.backend == "sqlite" else None
+    if path is None or path.exists():
+        return None
+    return path
+
+
 def current(settings: Settings) -> str | None:
+    if missing_sqlite_file(settings) is not None:
+        return None  # no file: no schema, and nothing to create just to say so
     with migration_connection(settings) as conn:
         return read_revision(conn, look_first=True)
 
@@ -334,8 +349,10 @@ def _check_direction(
         )
 
 
-def offline_sql(settings: Settings, *, direction: str, target: str, start: str | None) -> str:
-    """The SQL a migration would run, without running it."""
+def offline_sql(
+    settings: Settings, *, direction: str, target: str, start: str | None
+) -> tuple[str | None, str | None, str]:
+    """(from, to, SQL) of a migration, without running it."""
     from alembic import command
 
     db = parse_url(settings.database_url).direct(settings.direct_database_url)
@@ -357,7 +374,7 @@ def offline_sql(settings: Settings, *, direction: str, target: str, start: str |
             command.upgrade(config, span, sql=True)
         else:
             command.downgrade(config, span, sql=True)
-    return buffer.getvalue()
+    return start_rev, end_rev, buffer.getvalue()
 
 
 def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str | None]:
@@ -449,6 +466,11 @@ def downgrade(
     from alembic import command
 
     db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    missing = missing_sqlite_file(settings)
+    if missing is not None:
+        if target == "base":
+            return None, None, []
+        raise InvalidUsage(f"nothing to downgrade: there is no database at {missing}")
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
         refuse_foreign_sqlite(conn, db)
@@ -511,11 +533,15 @@ def info(settings: Settings) -> Info:
 
     db = parse_url(settings.database_url)
     direct = db.direct(settings.direct_database_url)
-    with migration_connection(settings) as conn:
-        version: Any = conn.dialect.server_version_info or ()
-        revision = read_revision(conn, look_first=True)
-        isolation = members.mode(conn)
-        bypass = [found.describe() for found in members.bypassing_roles(conn)]
+    if missing_sqlite_file(settings) is not None:
+        version: Any = ()
+        revision, isolation, bypass = None, members.APPLICATION_ONLY, []
+    else:
+        with migration_connection(settings) as conn:
+            version = conn.dialect.server_version_info or ()
+            revision = read_revision(conn, look_first=True)
+            isolation = members.mode(conn)
+            bypass = [found.describe() for found in members.bypassing_roles(conn)]
     if db.backend == "sqlite":
         import sqlite3
 
