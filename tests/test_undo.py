@@ -295,6 +295,17 @@ def test_history_of_a_task_names_the_tasks_it_waits_on_by_number(todo: Todo) -> 
     assert ["waits on #2"] in [entry["changes"] for entry in found]
 
 
+def test_history_of_a_task_names_a_deleted_dependency_by_the_number_it_had(todo: Todo) -> None:
+    ok(todo, "add", "Buy milk")
+    ok(todo, "add", "Find the wallet", "dep:1")
+    ok(todo, "delete", "1", "--yes")
+    out = ok(todo, "history", "2").stdout.splitlines()
+    assert out[2] == "    waits on #1 (deleted)"
+    assert out[-1] == "    no longer waits on #1 (deleted)"
+    found = ok(todo, "history", "2", "--json").json()
+    assert [entry["changes"] for entry in found][-1] == ["no longer waits on #1 (deleted)"]
+
+
 def test_history_of_a_task_shows_tags_added_and_removed(todo: Todo) -> None:
     ok(todo, "add", "Buy milk", "+home")
     ok(todo, "edit", "1", "-home", "+shop")

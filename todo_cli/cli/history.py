@@ -58,7 +58,7 @@ def history(
     if ref is not None:
         from todo_cli.repository.refs import parse_ref
 
-        number, changes, numbers = journal.task_history(
+        number, changes, names = journal.task_history(
             settings(ctx), parse_ref(ref, "task"), limit=limit
         )
         if json:
@@ -67,12 +67,12 @@ def history(
                 | {
                     "table": change.table,
                     "action": change.action,
-                    "changes": shown.field_changes(change, numbers),
+                    "changes": shown.field_changes(change, names),
                 }
                 for operation, change in changes
             )
         else:
-            shown.task_history(number, changes, numbers)
+            shown.task_history(number, changes, names)
         return
     rows = journal.history(settings(ctx), limit=limit)
     if json:

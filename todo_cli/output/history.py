@@ -235,11 +235,11 @@ def _value(value: Any) -> str:
     return one_line(str(value))
 
 
-def field_changes(change: Change, numbers: Mapping[UUID, int] | None = None) -> list[str]:
+def field_changes(change: Change, names: Mapping[UUID, str] | None = None) -> list[str]:
     """What one recorded change did to a task, field by field ("title: A -> B").
 
-    ``numbers``: task numbers by id, for the tasks a dependency names (a task
-    since deleted is named by the start of its id).
+    ``names``: how to name, by id, the tasks a dependency names ("#3"); one the
+    journal cannot name either is named by the start of its id.
     """
     if change.table == "task_tags":
         tag = change.key[1]
@@ -249,8 +249,7 @@ def field_changes(change: Change, numbers: Mapping[UUID, int] | None = None) -> 
         return [f"note {'added' if change.action == 'insert' else 'removed'}: {one_line(text)}"]
     if change.table == "task_dependencies":
         other = UUID(str(change.key[1]))
-        number = (numbers or {}).get(other)
-        named = f"#{number}" if number is not None else other.hex[:8]
+        named = (names or {}).get(other) or other.hex[:8]
         return [f"{'waits on' if change.action == 'insert' else 'no longer waits on'} {named}"]
     if change.action == "insert":
         return ["added"]
@@ -271,7 +270,7 @@ def field_changes(change: Change, numbers: Mapping[UUID, int] | None = None) -> 
 def task_history(
     task_number: int,
     changes: Sequence[tuple[Operation, Change]],
-    numbers: Mapping[UUID, int] | None = None,
+    names: Mapping[UUID, str] | None = None,
 ) -> None:
     import sys
 
@@ -288,7 +287,7 @@ def task_history(
                 f"#{operation.number or '-'}  {when}  {one_line(operation.command)}{undone}\n"
             )
             last = operation.id
-        for line in field_changes(change, numbers):
+        for line in field_changes(change, names):
             out.write(f"    {line}\n")
 
 

@@ -29,11 +29,11 @@ def history(settings: Settings, *, limit: int | None) -> list[tuple[Operation, S
 
 def task_history(
     settings: Settings, ref: Ref, *, limit: int | None = None
-) -> tuple[int, list[tuple[Operation, Change]], dict[UUID, int]]:
+) -> tuple[int, list[tuple[Operation, Change]], dict[UUID, str]]:
     """One task's number and recorded changes, oldest first (its tags, notes and
-    dependencies too; the latest `limit` of them), and the numbers of the tasks its
-    dependencies name (those that still exist). A deleted task is found by the
-    number or id it had, as the journal keeps it: "what happened to #2?"."""
+    dependencies too; the latest `limit` of them), and how to name the tasks its
+    dependencies name ("#3", or "#3 (deleted)" as the journal tells it). A deleted
+    task is found by the number or id it had: "what happened to #2?"."""
     from todo_cli.repository.tasks import TaskRepository
 
     with transaction(settings, read_only=True) as conn:
@@ -59,8 +59,13 @@ def task_history(
         others = {
             UUID(str(change.key[1])) for _, change in changes if change.table == "task_dependencies"
         }
-        numbers = {other.id: other.number for other in tasks.by_ids(sorted(others, key=str))}
-        return number, changes, numbers
+        names = {other.id: f"#{other.number}" for other in tasks.by_ids(sorted(others, key=str))}
+        for gone in sorted(others - names.keys(), key=str):
+            # Few: only the dependencies this one task's history names.
+            held = journal.deleted_task(None, gone)
+            if held is not None:
+                names[gone] = f"#{held[1]} (deleted)"
+        return number, changes, names
 
 
 @dataclass(frozen=True)
