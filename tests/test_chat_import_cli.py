@@ -614,6 +614,16 @@ def test_a_message_over_100000_characters_is_left_out_and_named(todo: Todo, tmp_
     )
 
 
+def test_twenty_messages_left_out_are_named_and_the_rest_counted(
+    todo: Todo, tmp_path: Path
+) -> None:
+    conversation = chatgpt_conversation(*(said("user", f"a{n}\x00") for n in range(23)))
+    summary = import_(todo, write_json(tmp_path / "conversations.json", [conversation]))
+    named = [line for line in summary.splitlines() if line.startswith("  note: ")]
+    assert len(named) == 20
+    assert summary.endswith("  ... and 3 more notes (--json lists them all)\n")
+
+
 def test_messages_the_database_cannot_hold_are_each_named_in_the_json_summary(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -2337,6 +2337,15 @@ def test_skip_invalid_names_each_task_left_out_on_stderr(todo: Todo, tmp_path: P
     assert "left out: task 3: priority:" in result.stderr
 
 
+def test_skip_invalid_names_twenty_left_out_and_counts_the_rest(todo: Todo, tmp_path: Path) -> None:
+    lines = "".join(f"Bad {n} due:2026-02-30\n" for n in range(1, 26))
+    result = ok(todo("import", str(write(tmp_path, "todo.txt", lines)), "--skip-invalid"))
+    named = [line for line in result.stderr.splitlines() if line.startswith("  left out: ")]
+    assert len(named) == 20
+    assert "  ... and 5 more left out (--json lists them all)\n" in result.stderr
+    assert "0 added, 0 updated, 0 unchanged, 25 skipped" in result.stderr
+
+
 @pytest.mark.parametrize("fmt", ["json", "taskwarrior"])
 def test_skip_invalid_says_a_dependency_on_a_task_left_out_was_skipped(
     todo: Todo, tmp_path: Path, fmt: str

@@ -488,10 +488,6 @@ def _llm_file(file: str) -> None:
         )
 
 
-# Messages named one by one on stderr; --json lists every one.
-_NOTICES_SHOWN = 20
-
-
 def _import_export(
     ctx: typer.Context, file: str, fmt: str, stream: Readable | None, json: bool
 ) -> None:
@@ -528,10 +524,8 @@ def _import_export(
         )
         for kind, count in sorted(result.skipped.items()):
             render.tell(f"  skipped {count:,}: {kind}")
-        for notice in result.notices[:_NOTICES_SHOWN]:
-            render.tell(f"  note: {notice}")
-        if len(result.notices) > _NOTICES_SHOWN:
-            render.tell(f"  ... and {len(result.notices) - _NOTICES_SHOWN:,} more notes")
+        for line in render.capped(result.notices, "note", "notes"):
+            render.tell(line)
 
     name = describe(file)
     with progress("importing") as advance:

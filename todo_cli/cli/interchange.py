@@ -173,6 +173,7 @@ def _summary_json(result: Imported) -> dict[str, object]:
 
 
 def _summary_lines(result: Imported) -> list[str]:
+    from todo_cli.output import render
     from todo_cli.output.render import plural
 
     verb = "would import" if result.dry_run else "imported"
@@ -183,18 +184,14 @@ def _summary_lines(result: Imported) -> list[str]:
     ]
     for reason, count in sorted(result.skipped.items()):
         lines.append(f"  skipped {plural(count, 'task')}: {reason}")
-    for problem in result.problems[:20]:
-        lines.append(f"  left out: {problem}")
+    lines += render.capped(result.problems, "left out", "left out")
     if result.renumbered_ids:
         # A number several tasks of the file held is told apart by each task's id.
         shown = ", ".join(
             f"#{a} -> #{b}" if a in result.renumbered else f"#{a} -> #{b} ({key.hex[:8]})"
-            for key, (a, b) in list(result.renumbered_ids.items())[:20]
+            for key, (a, b) in list(result.renumbered_ids.items())[: render.SHOWN]
         )
-        more = " ..." if len(result.renumbered_ids) > 20 else ""
+        more = " ..." if len(result.renumbered_ids) > render.SHOWN else ""
         lines.append(f"  numbers taken here, so renumbered: {shown}{more}")
-    for notice in result.notices[:20]:
-        lines.append(f"  note: {notice}")
-    if len(result.notices) > 20:
-        lines.append(f"  ... and {len(result.notices) - 20} more notes")
+    lines += render.capped(result.notices, "note", "notes")
     return lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -167,6 +167,18 @@ def tell(message: str) -> None:
 
 def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+# Items a report names one by one on stderr; --json lists every one.
+SHOWN = 20
+
+
+def capped(items: Sequence[str], label: str, noun: str) -> list[str]:
+    """Report lines ("  LABEL: item") for the first SHOWN items, then how many more."""
+    lines = [f"  {label}: {item}" for item in items[:SHOWN]]
+    if len(items) > SHOWN:
+        lines.append(f"  ... and {len(items) - SHOWN:,} more {noun} (--json lists them all)")
+    return lines
 
 
 def reader_gone() -> None:
