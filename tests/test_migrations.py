@@ -438,6 +438,31 @@ def test_a_database_stamped_by_another_program_is_not_todos(
     assert revision(db_url) == "deadbeef0001"
 
 
+@pytest.mark.parametrize("command", [["list"], ["add", "x"], ["db", "upgrade"]])
+def test_another_programs_alembic_stamp_alone_is_not_a_missing_todo_schema(
+    empty_db_url: str, command: list[str]
+) -> None:
+    """Another program's Alembic stamp with none of todo's tables is its schema, not
+    "no todo schema, run todo db upgrade" (exit 3, changing nothing)."""
+    from sqlalchemy import text
+
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
+
+    engine = create_engine(parse_url(empty_db_url))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('deadbeef0001')"))
+    engine.dispose()
+    result = run_cli(["--db", empty_db_url, *command])
+    assert result.exit_code == 3, result.stderr
+    assert (
+        "is not a todo database: its alembic_version is 'deadbeef0001', no revision of "
+        "todo's (another program's schema)"
+    ) in result.stderr
+    assert tables(empty_db_url) == {"alembic_version"}
+
+
 def test_downgrade_takes_minus_n_steps_as_its_help_says(db_url: str) -> None:
     # click read "-2" as an option: "No such option: -2".
     result = run_cli(["--db", db_url, "db", "downgrade", "-2", "--yes"])

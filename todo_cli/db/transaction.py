@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from todo_cli.db import session
 from todo_cli.db.connect import connected
-from todo_cli.db.revisions import HEAD, is_newer, mismatch, read_revision
+from todo_cli.db.revisions import HEAD, is_newer, is_todo_revision, mismatch, read_revision
 from todo_cli.db.url import parse_url
 from todo_cli.repository import recording
 
@@ -109,6 +109,13 @@ def _transaction(
             # refused as such, not as a todo schema too new or too old.
             migrate.refuse_foreign_sqlite(conn, db)
             txn.rollback()
+            if db.backend != "sqlite" and revision is None:
+                # The state query also reads todo's tables: another program's
+                # alembic_version alone reads as no schema. Say whose it is.
+                with conn.begin():
+                    stamped = read_revision(conn, look_first=True)
+                if stamped is not None and not is_todo_revision(stamped):
+                    revision = stamped
             if db.backend != "sqlite" or is_newer(revision):
                 raise mismatch(db, revision)
             migrate.upgrade_sqlite_in_place(db, settings)
