@@ -337,6 +337,90 @@ def test_ambiguous_prefix_lists_the_candidates(todo: Todo) -> None:
     assert todo("show", "abcd2", "--json").json()["title"] == "b"
 
 
+def test_ambiguous_ids_alike_in_their_first_eight_digits_are_shown_until_they_differ(
+    todo: Todo,
+) -> None:
+    add(todo, "a")
+    add(todo, "b")
+    _set_id(todo.url, 1, "12340000-0000-4000-8000-000000000001")
+    _set_id(todo.url, 2, "12340000-0000-4000-8000-000000000002")
+    result = todo("show", "12340000")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: '12340000' matches several tasks: #1 (12340000-0000-4000-8000-000000000001), "
+        "#2 (12340000-0000-4000-8000-000000000002) (give more digits or the number)\n",
+    )
+    _set_id(todo.url, 2, "12340000-0001-4000-8000-000000000002")
+    result = todo("show", "12340000")
+    assert "#1 (12340000-0000), #2 (12340000-0001) (give" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["done"], ["reopen"], ["delete", "--yes"]])
+def test_a_lone_double_dash_selects_nothing_and_is_refused(todo: Todo, command: list[str]) -> None:
+    """`todo done -- $words` with $words empty must not act on every task."""
+    add(todo, "a")
+    add(todo, "b")
+    todo("done", "2")
+    before = todo("list", "--all", "--json").json()
+    result = todo(*command, "--")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: which tasks? give task references or a filter (e.g. `todo {command[0]} 3` or "
+        f"`todo {command[0]} +errand`)\n",
+    )
+    assert todo("list", "--all", "--json").json() == before
+
+
+def test_taskwarrior_lists_and_ranges_of_numbers_name_those_tasks(todo: Todo) -> None:
+    for title in ("first", "second", "third", "Review Q1-3 numbers", "Pay invoices 2,3", "six"):
+        add(todo, title)
+    done = todo("done", "1-3", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert [task["number"] for task in done.json()] == [1, 2, 3]
+    reopened = todo("reopen", "#3,1", "--json")
+    assert [task["number"] for task in reopened.json()] == [3, 1]
+    assert todo("done", "1,3-4,#6").exit_code == 0
+    assert titles(todo) == ["Pay invoices 2,3"]
+    # After --, such a word is text again.
+    assert todo("done", "--", "2,3").exit_code == 0
+    assert titles(todo) == []
+
+
+@pytest.mark.parametrize(
+    ("words", "says"),
+    [
+        (["3-1"], "error: the range '3-1' runs backwards (write it low to high: 1-3)\n"),
+        (
+            ["1-10001"],
+            "error: the range '1-10001' names 10,001 tasks (a range names at most 10,000; "
+            "use a filter for more)\n",
+        ),
+        (["1-2", "+home"], "error: '1' is a task reference and +home is a filter"),
+    ],
+)
+def test_a_bad_range_is_refused_and_changes_nothing(
+    todo: Todo, words: list[str], says: str
+) -> None:
+    for title in ("a", "b", "c"):
+        add(todo, title, "+home")
+    result = todo("done", *words)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(says)
+    assert titles(todo) == ["a", "b", "c"]
+
+
+def test_an_id_copied_with_its_dashes_is_still_an_id_not_a_range(todo: Todo) -> None:
+    add(todo, "a")
+    _set_id(todo.url, 1, "12345678-1234-4000-8000-000000000001")
+    shown = todo("show", "12345678-1234", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.json()["title"] == "a"
+    assert todo("done", "12345678-12").exit_code == 0
+    assert titles(todo) == []
+    # Dashes where no id has them are no id.
+    assert todo("show", "1234-5678").exit_code == 2
+
+
 def test_eight_digits_are_a_number_first_then_an_id_prefix(todo: Todo) -> None:
     """One id in forty starts with eight decimal digits: copied from `todo show`, they
     find the task when no task has that number. A number a task has comes first; `#`
@@ -505,3 +589,14 @@ def test_list_and_show_encode_tricky_text_byte_for_byte_alike(todo: Todo) -> Non
         assert line == dumps(shown)
     as_array = todo("list", "--all", "--json").json()
     assert [json.loads(line) for line in lines] == as_array
+
+
+def test_edit_names_a_reference_given_after_the_double_dash_as_typed(todo: Todo) -> None:
+    add(todo, "a")
+    result = todo("edit", "--", "pri:H")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: '--' is not a task reference (use a number like 12 or #12, a UUID, or 4+ hex "
+        "digits of one)\n",
+    )
+    assert todo("show", "1", "--json").json()["priority"] is None

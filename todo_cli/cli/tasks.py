@@ -603,7 +603,11 @@ def _selection(
     from todo_cli.domain.filters import is_filter_term
     from todo_cli.repository.refs import is_ref_shaped, parse_refs
 
-    words = unmark(args)
+    words = _numbers_listed(unmark(args))
+    if words == ["--"] and not without:
+        # `todo done -- $words` with $words empty is no filter at all, not one that
+        # matches every task: as a bare `todo done`, it is refused.
+        words = []
     if without or any(is_filter_term(word) or not is_ref_shaped(word) for word in words):
         # A reference beside filter terms would be searched for as text, and the filter
         # would act on other tasks than the one named (`todo done 2 +errand` completing
@@ -629,6 +633,21 @@ def _selection(
             hint=f"e.g. `{ctx.command_path} 3` or `{ctx.command_path} +errand`",
         )
     return parse_refs(words, "task")
+
+
+def _numbers_listed(words: list[str]) -> list[str]:
+    """Words with each list or range of numbers (`1,3`, `2-4`) spelled out, as
+    Taskwarrior users write them: as text they would find titles holding "2-4"
+    and act on those. After --, a word is text."""
+    from todo_cli.repository.refs import number_list
+
+    spelled: list[str] = []
+    for index, word in enumerate(words):
+        if word == "--":
+            return spelled + words[index:]
+        listed = number_list(word)
+        spelled.extend([word] if listed is None else listed)
+    return spelled
 
 
 def _status_options(done: bool, all_: bool, waiting: bool) -> tuple[Status, Waiting]:
@@ -837,6 +856,8 @@ def edit(
     from todo_cli.repository.refs import parse_ref
     from todo_cli.services import tasks
 
+    # The reference is a word too: after `--`, or as `-5`, it comes marked.
+    ref = unmark([ref])[0]
     typed = unmark(words)
     parsed = parse_words(typed, editing=True)
     tag, untag = _composed(tag), _composed(untag)

@@ -62,7 +62,10 @@ def parse_ref(raw: str, noun: str) -> Ref:
             )
         prefix = text if _DIGITS_AS_PREFIX_MIN <= len(text) < 32 and text.isdigit() else None
         return Ref(raw, number=number, prefix=prefix)
-    compact = text.lower().replace("-", "")
+    lowered = text.lower()
+    compact = lowered.replace("-", "")
+    if compact != lowered and not _dashed_as_a_uuid(lowered):
+        compact = ""  # `10-20` is no id (a range, to `done`), whatever its digits
     if len(compact) == 32 and _HEX.fullmatch(compact):
         return Ref(raw, uuid=UUID(compact))
     if len(compact) >= UUID_PREFIX_MIN and len(compact) < 32 and _HEX.fullmatch(compact):
@@ -77,6 +80,52 @@ def looks_like_ref(word: str) -> bool:
     """Whether `word` reads as a task number (``12``, ``#12``): said when a filter took it
     as text. (A hex prefix is left out: ``cafe`` and ``beef`` are words too.)"""
     return _NUMBER.fullmatch(word.strip()) is not None
+
+
+def _dashed_as_a_uuid(text: str) -> bool:
+    """Whether `text`'s dashes stand where a UUID's do (8-4-4-4-12): a copied id,
+    or the start of one."""
+    return len(text) <= 36 and all(
+        (char == "-") == (index in (8, 13, 18, 23)) for index, char in enumerate(text)
+    )
+
+
+# Taskwarrior's way of naming several tasks at once: `1,3,5`, `2-4`, `1-3,7`.
+_NUMBER_LIST = re.compile(r"#?[0-9]+(?:-#?[0-9]+)?(?:,#?[0-9]+(?:-#?[0-9]+)?)*")
+# A range names at most this many tasks: `1-99999999` is a typo, not a request.
+RANGE_MAX = 10_000
+
+
+def number_list(word: str) -> list[str] | None:
+    """The task numbers a list or range (`1,3`, `2-4`, `1-3,7`) names, in order; None
+    for a word of any other shape (a single reference included)."""
+    text = word.strip()
+    if ("," not in text and "-" not in text) or not _NUMBER_LIST.fullmatch(text):
+        return None
+    if is_ref_shaped(text):
+        return None  # `12345678-1234`: the start of a copied id
+    numbers: list[str] = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        first = parse_ref(low, "task").number
+        if not high:
+            numbers.append(str(first))
+            continue
+        last = parse_ref(high, "task").number
+        # Numbers, by the pattern: parse_ref gave each a number (or refused it).
+        assert first is not None
+        assert last is not None
+        if first > last:
+            raise InvalidInput(
+                f"the range {part!r} runs backwards", hint=f"write it low to high: {last}-{first}"
+            )
+        if last - first >= RANGE_MAX:
+            raise InvalidInput(
+                f"the range {part!r} names {last - first + 1:,} tasks",
+                hint=f"a range names at most {RANGE_MAX:,}; use a filter for more",
+            )
+        numbers.extend(str(number) for number in range(first, last + 1))
+    return numbers
 
 
 def is_ref_shaped(word: str) -> bool:
@@ -168,11 +217,23 @@ def resolve(
 
 def ambiguous(raw: str, nouns: str, matches: Sequence[tuple[int, UUID]]) -> AmbiguousReference:
     """The error for a prefix that several rows share: the first few, by number and id."""
-    shown = ", ".join(f"#{number} ({str(row_id)[:8]})" for number, row_id in matches[:5])
+    listed = matches[:_MAX_CANDIDATES]
+    # Eight digits, as ids are shown, or as many more as tell these apart.
+    digits = 8
+    while digits < 32 and len({row_id.hex[:digits] for _, row_id in listed}) < len(listed):
+        digits += 1
+    shown = ", ".join(f"#{number} ({_dashed(row_id, digits)})" for number, row_id in listed)
     more = " and more" if len(matches) > _MAX_CANDIDATES else ""
     return AmbiguousReference(
         f"{raw!r} matches several {nouns}: {shown}{more}", hint="give more digits or the number"
     )
+
+
+def _dashed(row_id: UUID, digits: int) -> str:
+    """The start of an id as it is written, dashes included, holding `digits` hex digits."""
+    text = str(row_id)
+    written = next(i for i in range(len(text) + 1) if len(text[:i].replace("-", "")) == digits)
+    return text[:written]
 
 
 def _list_cmd(noun: str) -> str:
