@@ -1729,6 +1729,18 @@ def test_a_bad_note_is_exit_2_and_adds_nothing(todo: Todo, text: str, why: str) 
     assert count(todo, "task_notes") == 0
 
 
+def test_a_note_of_dash_is_read_from_stdin(todo: Todo) -> None:
+    add(todo, "t")
+    result = todo("note", "1", "-", "--json", input="Called, they ring back\non Monday\n")
+    assert result.exit_code == 0, result.stderr
+    assert [note["text"] for note in result.json()["notes"]] == [
+        "Called, they ring back\non Monday"
+    ]
+    empty = todo("note", "1", "-", input="")
+    assert (empty.exit_code, empty.stderr) == (2, "error: note is empty (nothing was changed)\n")
+    assert count(todo, "task_notes") == 1
+
+
 def test_a_note_on_a_missing_task_is_exit_1(todo: Todo) -> None:
     assert todo("note", "9", "hello").exit_code == 1
 

@@ -164,6 +164,8 @@ def test_terminal_table_has_colour_unless_no_color(todo: Todo) -> None:
     todo.process("add", "plain title")
     assert "\x1b[" in _run_on_a_terminal(todo, "list")
     assert "\x1b[" not in _run_on_a_terminal(todo, "list", NO_COLOR="1")
+    # A terminal that shows no escapes says so in TERM.
+    assert "\x1b[" not in _run_on_a_terminal(todo, "list", TERM="dumb")
 
 
 def test_escape_sequences_in_a_title_cannot_reach_the_terminal(todo: Todo) -> None:

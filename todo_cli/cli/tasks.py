@@ -919,14 +919,17 @@ def edit(
 def note(
     ctx: typer.Context,
     ref: Ref,
-    text: Annotated[list[str], typer.Argument(metavar="TEXT...", help="The note.")],
+    text: Annotated[
+        list[str], typer.Argument(metavar="TEXT...", help="The note; - reads it from stdin.")
+    ],
     json: Json = False,
 ) -> None:
     """Add a note to a task: a timestamped line, shown by `show`.
 
     \b
-    Example:
+    Examples:
       todo note 3 Called, they will ring back on Monday
+      pbpaste | todo note 3 -
     """
     from todo_cli.domain.fields import clean_note
     from todo_cli.output import render
@@ -934,10 +937,17 @@ def note(
     from todo_cli.services import tasks
 
     parsed = parse_ref(ref, "task")
+    given = " ".join(text)
+    if text == ["-"]:
+        from todo_cli.formats.input import read_text
+
+        # As `chat-log append ... -`: the note is stdin, less the newline that ends it.
+        given = read_text("-", hint="nothing was written").removesuffix("\n")
+        given = given.removesuffix("\r")
     try:
-        written = clean_note(" ".join(text))
+        written = clean_note(given)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(str(exc), hint="nothing was changed") from None
 
     def noted(task: Task) -> None:
         if json:

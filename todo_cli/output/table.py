@@ -59,7 +59,8 @@ def cell_width(text: str) -> int:
 
 
 def colour_enabled(stream: TextIO) -> bool:
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    # NO_COLOR (no-color.org), and a terminal that says it shows no escapes at all.
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def paint(text: str, style: Style, enabled: bool) -> str:
