@@ -600,3 +600,21 @@ def test_edit_names_a_reference_given_after_the_double_dash_as_typed(todo: Todo)
         "digits of one)\n",
     )
     assert todo("show", "1", "--json").json()["priority"] is None
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["-nosuch"], ["+x"], ["pri:H"], ["dep:-2"], ["Pay rent"]],
+)
+def test_an_edit_that_changes_nothing_says_so(todo: Todo, words: list[str]) -> None:
+    add(todo, "Pay rent", "+x", "pri:H")
+    add(todo, "other")
+    before = todo("show", "1", "--json").json()
+    result = todo("edit", "1", *words)
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "unchanged #1: Pay rent (it was so already)\n",
+    )
+    assert todo("show", "1", "--json").json()["updated_at"] == before["updated_at"]
+    changed = todo("edit", "1", "pri:L")
+    assert changed.stderr == "edited #1: Pay rent\n"

@@ -894,12 +894,15 @@ def edit(
     changes = validate_task(changes, partial=True)
     adding, removing = _dependency_refs(parsed, depends, editing=True)
 
-    def edited(task: Task) -> None:
+    def edited(outcome: tasks.Edited) -> None:
+        task = outcome.task
         if json:
             render.write_json(render.task_json(task))
             render.flush_stdout()
-        else:
+        elif outcome.changed:
             render.tell(f"edited #{task.number}: {task.title}")
+        else:
+            render.tell(f"unchanged #{task.number}: {task.title} (it was so already)")
         if task.wait is not None and task.due is not None and task.wait > task.due:
             render.tell(f"warning: #{task.number} waits until after it is due")
 

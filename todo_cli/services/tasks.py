@@ -398,6 +398,15 @@ def _refuse_cycles(
         )
 
 
+@dataclass(frozen=True)
+class Edited:
+    """The task after an edit, and whether the edit changed it (`-nosuch`, a priority
+    it has, or `dep:-3` on a task not waiting on #3 change nothing)."""
+
+    task: Task
+    changed: bool
+
+
 def edit(
     settings: Settings,
     ref: Ref,
@@ -407,8 +416,8 @@ def edit(
     remove_tags: Sequence[str] = (),
     add_depends: Sequence[Ref] = (),
     remove_depends: Sequence[Ref] = (),
-    report: Report[Task] | None = None,
-) -> Task:
+    report: Report[Edited] | None = None,
+) -> Edited:
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
         (task,) = repository.get_many([ref])
@@ -432,7 +441,8 @@ def edit(
             add_depends=adding,
             remove_depends=removing,
         )
-        return deliver(report, edited)
+        # Every change moves updated_at: tags and dependencies too.
+        return deliver(report, Edited(edited, edited.updated_at != task.updated_at))
 
 
 def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
