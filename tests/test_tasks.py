@@ -618,3 +618,14 @@ def test_an_edit_that_changes_nothing_says_so(todo: Todo, words: list[str]) -> N
     assert todo("show", "1", "--json").json()["updated_at"] == before["updated_at"]
     changed = todo("edit", "1", "pri:L")
     assert changed.stderr == "edited #1: Pay rent\n"
+
+
+def test_list_done_shows_the_latest_completed_first(todo: Todo) -> None:
+    for title in ("a", "b", "c"):
+        add(todo, title)
+    for ref in ("2", "3", "1"):
+        assert todo("done", ref).exit_code == 0
+    assert titles(todo, "--done") == ["a", "c", "b"]
+    assert titles(todo, "--done", "--reverse") == ["b", "c", "a"]
+    assert titles(todo, "--done", "--limit", "1") == ["a"]
+    assert titles(todo, "--done", "--sort", "number") == ["a", "b", "c"]

@@ -1367,6 +1367,10 @@ class TaskRepository:
             "completed": tasks.c.completed_at,
         }[query.sort]
         first_is_low = (query.sort in ascending) != query.reverse
+        if query.sort == "urgency" and query.status == "done":
+            # A done task's urgency is 0: "most urgent" of them means nothing, and
+            # `list --done --limit 5` asks for the last five finished.
+            key, first_is_low = tasks.c.completed_at, query.reverse
         order = []
         if query.sort == "urgency" and query.status == "all":
             # The work still to do first, then what is done (urgency 0, as a blocked
