@@ -667,7 +667,7 @@ def test_a_title_of_invisible_characters_is_refused_like_a_blank_one(
 ) -> None:
     result = todo("add", title)
     assert result.exit_code == 2
-    assert result.stderr == "error: title is empty\n"
+    assert result.stderr == "error: title is empty (nothing was added)\n"
     assert count(todo.url, "tasks") == 0
 
 

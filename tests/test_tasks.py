@@ -629,3 +629,31 @@ def test_list_done_shows_the_latest_completed_first(todo: Todo) -> None:
     assert titles(todo, "--done", "--reverse") == ["b", "c", "a"]
     assert titles(todo, "--done", "--limit", "1") == ["a"]
     assert titles(todo, "--done", "--sort", "number") == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["add", "x" * 201],
+            "error: title is 201 characters, the limit is 200 (nothing was added)",
+        ),
+        (["add", " "], "error: title is empty (nothing was added)"),
+        (["edit", "1", "--title", " "], "error: title is empty (nothing was changed)"),
+        (
+            ["edit", "1", "-d", "x" * 2001],
+            "error: description is 2001 characters, the limit is 2000 (nothing was changed)",
+        ),
+        (
+            ["add", "x", "-d", "a", "-d", "b"],
+            "error: -d is given twice: give it once; nothing was changed (see `todo add --help`)",
+        ),
+    ],
+)
+def test_a_value_over_its_limit_is_one_error_line_saying_nothing_changed(
+    todo: Todo, args: list[str], says: str
+) -> None:
+    before = add(todo, "a")
+    result = todo(*args)
+    assert (result.exit_code, result.stderr) == (2, says + "\n")
+    assert todo("list", "--all", "--json").json() == [before]

@@ -141,7 +141,7 @@ class WordsCommand(TyperCommand):
                         else f"{first} and {spelled} both set {param.name}"
                     )
                     raise click.exceptions.UsageError(
-                        f"{twice}: give it once (nothing was changed)", ctx
+                        f"{twice}: give it once; nothing was changed", ctx
                     )
                 given[param.name] = spelled
             if expect_value:

@@ -487,7 +487,13 @@ def add(
 
     parsed = parse_words(typed, editing=False)
     values = _values(parsed, flags, tag)
-    new = _new_task(parsed.title, parsed.add_tags, values, tag, description)
+    try:
+        new = _new_task(parsed.title, parsed.add_tags, values, tag, description)
+    except InvalidInput as exc:
+        # "title is empty": what was wrong, and (the other half of every error) where
+        # that leaves things.
+        exc.hint = exc.hint or "nothing was added"
+        raise
     waits_on, _ = _dependency_refs(parsed, depends, editing=False)
 
     def added(task: Task) -> None:
@@ -891,7 +897,11 @@ def edit(
         changes["title"] = text
     if description is not None:
         changes["description"] = description
-    changes = validate_task(changes, partial=True)
+    try:
+        changes = validate_task(changes, partial=True)
+    except InvalidInput as exc:
+        exc.hint = exc.hint or "nothing was changed"
+        raise
     adding, removing = _dependency_refs(parsed, depends, editing=True)
 
     def edited(outcome: tasks.Edited) -> None:
