@@ -840,6 +840,27 @@ def test_todo_alone_prints_its_help_on_stdout_and_exits_0() -> None:
     assert proc.stderr == b""
 
 
+@pytest.mark.parametrize(
+    ("args", "help_of"),
+    [
+        (["add", "x", "-d"], "todo add"),
+        (["--user", "add", "list", "--limit"], "todo list"),
+        (["chat-log", "append", "1", "--role"], "todo chat-log append"),
+        (["db", "downgrade", "--from"], "todo db downgrade"),
+        (["--db"], "todo"),
+    ],
+)
+def test_an_option_missing_its_value_points_at_its_commands_help(
+    todo: Todo, args: list[str], help_of: str
+) -> None:
+    result = todo(*args)
+    option = next(arg for arg in reversed(args) if arg.startswith("-"))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: Option '{option}' requires an argument. (see `{help_of} --help`)\n",
+    )
+
+
 def test_json_and_a_table_format_together_are_exit_2(todo: Todo) -> None:
     result = todo("list", "--json", "--format", "table")
     assert result.exit_code == 2

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from typer import _click as click
@@ -243,6 +243,29 @@ class TodoGroup(TyperGroup):
         self._declared = [*self.commands, *self._unbuilt]
         self._options = options
 
+    def _typed_path(self, argv: Sequence[str]) -> str:
+        """The command path that `argv` names ("todo db downgrade"), read word by word."""
+        path, command = ["todo"], cast(click.Command, self)
+        words = iter(argv)
+        for word in words:
+            if not isinstance(command, TyperGroup):
+                break
+            if word.startswith("-"):
+                # `--user add`: a group's option value is no command name.
+                takes_value = any(
+                    word in param.opts and not getattr(param, "is_flag", True)
+                    for param in command.params
+                )
+                if takes_value:
+                    next(words, None)
+                continue
+            found = command.get_command(click.Context(command), word)
+            if found is None:
+                break
+            path.append(word)
+            command = found
+        return " ".join(path)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         loaded = [*getattr(self, "_declared", ()), *super().list_commands(ctx)]
         names = list(dict.fromkeys(loaded))
@@ -369,7 +392,9 @@ class TodoGroup(TyperGroup):
             sys.stdout.write(exc.ctx.get_help() + "\n" if exc.ctx else "")
             return ExitCode.OK
         except click.exceptions.UsageError as exc:
-            command = exc.ctx.command_path if exc.ctx else "todo"
+            # The parser raises some (an option missing its value) with no context:
+            # point at the help of the command typed, not at todo's.
+            command = exc.ctx.command_path if exc.ctx else self._typed_path(argv)
             # click lays some out over lines ("Choose from:\n\tuser,\n\tassistant"):
             # an error is one line, and escaped those showed as \n and \t.
             message = re.sub(r"\s*\n\s*", " ", exc.format_message())
