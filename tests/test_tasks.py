@@ -395,7 +395,7 @@ def test_taskwarrior_lists_and_ranges_of_numbers_name_those_tasks(todo: Todo) ->
             "error: the range '1-10001' names 10,001 tasks (a range names at most 10,000; "
             "use a filter for more)\n",
         ),
-        (["1-2", "+home"], "error: '1' is a task reference and +home is a filter"),
+        (["1-2", "+home"], "error: '1-2' is a task reference and +home is a filter"),
     ],
 )
 def test_a_bad_range_is_refused_and_changes_nothing(

@@ -607,23 +607,27 @@ def _selection(
 ) -> list[TaskRef] | Filter:
     """References, or (when any word is a filter term or text, or --without) a filter."""
     from todo_cli.domain.filters import is_filter_term
-    from todo_cli.repository.refs import is_ref_shaped, parse_refs
+    from todo_cli.repository.refs import is_ref_shaped, number_list, parse_refs
 
-    words = _numbers_listed(unmark(args))
+    def names_tasks(word: str) -> bool:
+        """A reference, or Taskwarrior's list or range of them (`1,3`, `2-4`)."""
+        return is_ref_shaped(word) or number_list(word) is not None
+
+    words = unmark(args)
     if words == ["--"] and not without:
         # `todo done -- $words` with $words empty is no filter at all, not one that
         # matches every task: as a bare `todo done`, it is refused.
         words = []
-    if without or any(is_filter_term(word) or not is_ref_shaped(word) for word in words):
+    if without or any(is_filter_term(word) or not names_tasks(word) for word in words):
         # A reference beside filter terms would be searched for as text, and the filter
         # would act on other tasks than the one named (`todo done 2 +errand` completing
         # the errands whose titles hold a 2): refused. After --, a word is text.
         head = words[: words.index("--")] if "--" in words else words
-        named = next((word for word in head if is_ref_shaped(word)), None)
+        named = next((word for word in head if names_tasks(word)), None)
         if named is not None and all(word.strip() for word in words):
             from shlex import quote
 
-            other = next((word for word in head if not is_ref_shaped(word)), None)
+            other = next((word for word in head if not names_tasks(word)), None)
             # Without another word, it is --without that made this a filter.
             given = quote(other) if other else f"--without {quote(without[0])}" if without else ""
             raise InvalidUsage(
@@ -638,7 +642,7 @@ def _selection(
             "which tasks? give task references or a filter",
             hint=f"e.g. `{ctx.command_path} 3` or `{ctx.command_path} +errand`",
         )
-    return parse_refs(words, "task")
+    return parse_refs(_numbers_listed(words), "task")
 
 
 def _numbers_listed(words: list[str]) -> list[str]:
