@@ -1775,6 +1775,19 @@ def test_table_has_a_done_column_only_with_done_or_all(todo: Todo) -> None:
     assert "done" in header(todo("list", "--all"))
 
 
+def test_the_done_column_says_when_each_task_was_done_in_local_time(todo: Todo) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    add(todo, "open one")
+    add(todo, "done one")
+    done = todo("done", "2", "--json").json()[0]
+    table = run_cli(["list", "--all"], env=todo.env | {"TZ": ZONE})
+    at = datetime.fromisoformat(done["completed_at"]).astimezone(ZoneInfo(ZONE))
+    assert row_of(table, "done one").split("  ")[:2] == ["2", at.strftime("%Y-%m-%d %H:%M")]
+    assert row_of(table, "open one").split()[:2] == ["1", "open"]
+
+
 @pytest.mark.parametrize(
     ("word", "shown_as"),
     [

@@ -109,8 +109,13 @@ def tasks_table(tasks: Iterable[Task], *, now: datetime | None = None) -> int:
         ]
     )
     shown = [(spec.name, cells[spec.name]) for spec in _TABLE_FIELDS]
+    # A done task's "done" cell says when: `list --done` is read as "what did I finish".
+    done_at = [name for name, _ in shown].index("completed")
     for task in tasks:
-        table.add([show(getattr(task, name)) for name, show in shown], _style(task, now, tz))
+        row = [show(getattr(task, name)) for name, show in shown]
+        if task.completed and task.completed_at is not None:
+            row[done_at] = local_time(task.completed_at, tz)
+        table.add(row, _style(task, now, tz))
     if len(table):
         table.write()
     return len(table)
