@@ -21,6 +21,29 @@ PREVIOUS = REVISIONS[-2]
 FIRST = REVISIONS[0]
 
 
+# What every command says of a database another program's Alembic stamped.
+ANOTHER_PROGRAMS_STAMP = (
+    "is not a todo database: its alembic_version is 'deadbeef0001', no revision of "
+    "todo's (another program's schema)"
+)
+
+
+def execute(url: str, *statements: str) -> None:
+    """Change the database directly, bypassing todo, in one transaction."""
+    from sqlalchemy import text
+
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
+
+    engine = create_engine(parse_url(url))
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
 def revision(url: str) -> str | None:
     rows = sql_rows(url, "SELECT version_num FROM alembic_version")
     return rows[0][0] if rows else None
@@ -400,15 +423,7 @@ def test_sqlite_behind_head_is_upgraded_on_first_use(db_url: str, backend: str) 
 
 
 def test_database_from_a_newer_todo_is_exit_4(db_url: str) -> None:
-    from sqlalchemy import text
-
-    from todo_cli.db.engine import create_engine
-    from todo_cli.db.url import parse_url
-
-    engine = create_engine(parse_url(db_url))
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    engine.dispose()
+    execute(db_url, "UPDATE alembic_version SET version_num = '9999'")
     result = run_cli(["--db", db_url, "list"])
     assert result.exit_code == 4
     assert "9999" in result.stderr
@@ -420,21 +435,10 @@ def test_a_database_stamped_by_another_program_is_not_todos(
 ) -> None:
     """A revision not of todo's four-digit form is another program's Alembic schema,
     not a todo "newer than this one" to upgrade to (exit 3, changing nothing)."""
-    from sqlalchemy import text
-
-    from todo_cli.db.engine import create_engine
-    from todo_cli.db.url import parse_url
-
-    engine = create_engine(parse_url(db_url))
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = 'deadbeef0001'"))
-    engine.dispose()
+    execute(db_url, "UPDATE alembic_version SET version_num = 'deadbeef0001'")
     result = run_cli(["--db", db_url, *command])
     assert result.exit_code == 3, result.stderr
-    assert (
-        "is not a todo database: its alembic_version is 'deadbeef0001', no revision of "
-        "todo's (another program's schema)"
-    ) in result.stderr
+    assert ANOTHER_PROGRAMS_STAMP in result.stderr
     assert revision(db_url) == "deadbeef0001"
 
 
@@ -444,22 +448,14 @@ def test_another_programs_alembic_stamp_alone_is_not_a_missing_todo_schema(
 ) -> None:
     """Another program's Alembic stamp with none of todo's tables is its schema, not
     "no todo schema, run todo db upgrade" (exit 3, changing nothing)."""
-    from sqlalchemy import text
-
-    from todo_cli.db.engine import create_engine
-    from todo_cli.db.url import parse_url
-
-    engine = create_engine(parse_url(empty_db_url))
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
-        conn.execute(text("INSERT INTO alembic_version VALUES ('deadbeef0001')"))
-    engine.dispose()
+    execute(
+        empty_db_url,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+        "INSERT INTO alembic_version VALUES ('deadbeef0001')",
+    )
     result = run_cli(["--db", empty_db_url, *command])
     assert result.exit_code == 3, result.stderr
-    assert (
-        "is not a todo database: its alembic_version is 'deadbeef0001', no revision of "
-        "todo's (another program's schema)"
-    ) in result.stderr
+    assert ANOTHER_PROGRAMS_STAMP in result.stderr
     assert tables(empty_db_url) == {"alembic_version"}
 
 
@@ -482,16 +478,11 @@ def test_a_postgresql_database_with_tables_named_like_todos_is_refused(
     """Its upgrade failed halfway with the database's "relation users already exists"."""
     if backend != "postgresql":
         not_applicable("SQLite files of other tables are refused by their tables (test_defects)")
-    from sqlalchemy import text
-
-    from todo_cli.db.engine import create_engine
-    from todo_cli.db.url import parse_url
-
-    engine = create_engine(parse_url(empty_db_url))
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE users (id serial PRIMARY KEY, email text)"))
-        conn.execute(text("CREATE TABLE invoices (id serial PRIMARY KEY)"))
-    engine.dispose()
+    execute(
+        empty_db_url,
+        "CREATE TABLE users (id serial PRIMARY KEY, email text)",
+        "CREATE TABLE invoices (id serial PRIMARY KEY)",
+    )
     result = run_cli(["--db", empty_db_url, "db", "upgrade"])
     assert result.exit_code == 3, result.stderr
     assert (
