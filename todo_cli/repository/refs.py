@@ -82,11 +82,14 @@ def looks_like_ref(word: str) -> bool:
     return _NUMBER.fullmatch(word.strip()) is not None
 
 
+# Where a written UUID has its dashes (8-4-4-4-12).
+_DASHES = (8, 13, 18, 23)
+
+
 def _dashed_as_a_uuid(text: str) -> bool:
-    """Whether `text`'s dashes stand where a UUID's do (8-4-4-4-12): a copied id,
-    or the start of one."""
+    """Whether `text`'s dashes stand where a UUID's do: a copied id, or the start of one."""
     return len(text) <= 36 and all(
-        (char == "-") == (index in (8, 13, 18, 23)) for index, char in enumerate(text)
+        (char == "-") == (index in _DASHES) for index, char in enumerate(text)
     )
 
 
@@ -231,9 +234,9 @@ def ambiguous(raw: str, nouns: str, matches: Sequence[tuple[int, UUID]]) -> Ambi
 
 def _dashed(row_id: UUID, digits: int) -> str:
     """The start of an id as it is written, dashes included, holding `digits` hex digits."""
-    text = str(row_id)
-    written = next(i for i in range(len(text) + 1) if len(text[:i].replace("-", "")) == digits)
-    return text[:written]
+    # The digits before each dash: 8, 12, 16, 20. A dash is written once more follow.
+    before = [dash - index for index, dash in enumerate(_DASHES)]
+    return str(row_id)[: digits + sum(1 for count in before if digits > count)]
 
 
 def _list_cmd(noun: str) -> str:
