@@ -449,6 +449,38 @@ def test_eight_digits_are_a_number_first_then_an_id_prefix(todo: Todo) -> None:
     assert todo("show", "34683280", "--json").json()["title"] == "b"
 
 
+def test_zero_padded_digits_are_an_id_prefix_first_then_a_number(todo: Todo) -> None:
+    """No one writes task 2 as 00000002; one id in sixteen starts with a 0. Taken as the
+    number first, `todo done 00000002` completed #2, not the task whose id it starts."""
+    for title in ("a", "b", "c"):
+        add(todo, title)
+    _set_id(todo.url, 1, "00000002-0000-4000-8000-000000000001")
+    _set_id(todo.url, 2, "aaaaaaaa-0000-4000-8000-000000000002")
+    _set_id(todo.url, 3, "00000003-0000-4000-8000-000000000003")
+    assert todo("done", "00000002").exit_code == 0
+    assert [t["title"] for t in todo("list", "--done", "--json").json()] == ["a"]
+    # All zeros is no number at all: a prefix only.
+    several = todo("show", "0000")
+    assert (several.exit_code, several.stderr.split(" (")[0]) == (
+        1,
+        "error: '0000' matches several tasks: #1",
+    )
+    # No id starts so: the number. `#` means the number only.
+    assert todo("show", "0002", "--json").json()["title"] == "b"
+    assert todo("show", "#00000003", "--json").json()["title"] == "c"
+    assert todo("show", "00000003", "--json").json()["title"] == "c"
+
+
+def test_every_missing_reference_is_named_and_nothing_changes(todo: Todo) -> None:
+    add(todo, "a")
+    result = todo("done", "1", "99", "#98", "99")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: no tasks '99', '#98' (see `todo list --all`)\n",
+    )
+    assert titles(todo) == ["a"]
+
+
 def _set_number(url: str, number: int, new: int) -> None:
     from sqlalchemy import update
 

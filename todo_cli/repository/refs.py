@@ -39,6 +39,8 @@ class Ref:
     uuid: UUID | None = None
     # Lowercase hex, no dashes; with a number, what it is when no row has that number.
     prefix: str | None = None
+    # Zero-padded digits (`0629`): the id prefix first, the number when no id has it.
+    prefix_first: bool = False
 
     @classmethod
     def to(cls, uuid: UUID) -> Ref:
@@ -49,6 +51,15 @@ class Ref:
 def parse_ref(raw: str, noun: str) -> Ref:
     text = raw.strip()
     match = _NUMBER.fullmatch(text)
+    if match and _zero_padded(text):
+        # No one writes task 629 as 0629, but one id in sixteen starts with a 0:
+        # copied digits of an id, looked up as one (and as a number only when no
+        # id starts so). Taken as the number first, `00000002` completed task #2
+        # while the task whose id it starts was meant.
+        digits = text.lstrip("0")
+        number = int(digits) if 0 < len(digits) <= len(str(COUNT_MAX)) else 0
+        held = number if 1 <= number <= COUNT_MAX else None
+        return Ref(raw, number=held, prefix=text, prefix_first=True)
     if match:
         digits = match.group(1).lstrip("0")
         # Thousands of digits are more than int() converts (a ValueError, not our
@@ -74,6 +85,11 @@ def parse_ref(raw: str, noun: str) -> Ref:
         f"{raw!r} is not a {noun} reference",
         hint=f"use a number like 12 or #12, a UUID, or {UUID_PREFIX_MIN}+ hex digits of one",
     )
+
+
+def _zero_padded(text: str) -> bool:
+    """Digits starting with 0, as many as an id prefix has (`#` means a number only)."""
+    return text[:1] == "0" and UUID_PREFIX_MIN <= len(text) < 32
 
 
 def looks_like_ref(word: str) -> bool:
@@ -200,21 +216,32 @@ def resolve(
 
     found: list[Row[Any]] = []
     seen: set[UUID] = set()
+    missing: list[str] = []
     for ref in refs:
         row: Row[Any] | None
-        if ref.number is not None:
+        if ref.prefix_first and ref.prefix is not None:
+            row = by_prefix(ref, ref.prefix)
+            if row is None and ref.number is not None:
+                row = by_number.get(ref.number)
+        elif ref.number is not None:
             row = by_number.get(ref.number)
         elif ref.uuid is not None:
             row = by_uuid.get(ref.uuid)
         else:
             row = None
-        if row is None and ref.uuid is None and ref.prefix is not None:
+        if row is None and ref.uuid is None and ref.prefix is not None and not ref.prefix_first:
             row = by_prefix(ref, ref.prefix)
         if row is None:
-            raise NotFound(f"no {noun} {ref.raw!r}", hint=f"see `todo {_list_cmd(noun)}`")
-        if row.id not in seen:
+            if ref.raw not in missing:
+                missing.append(ref.raw)
+        elif row.id not in seen:
             seen.add(row.id)
             found.append(row)
+    if missing:
+        # Every one named: a script should not have to find them one run at a time.
+        named = ", ".join(map(repr, missing))
+        nouns = noun if len(missing) == 1 else f"{noun}s"
+        raise NotFound(f"no {nouns} {named}", hint=f"see `todo {_list_cmd(noun)}`")
     return found
 
 
