@@ -308,6 +308,17 @@ def test_or_takes_either_word(todo: Todo) -> None:
     assert sorted(found(todo, "passport", "OR", "visa")) == sorted([passport, visa])
 
 
+def test_lowercase_and_or_not_are_words_to_find_not_operators(todo: Todo) -> None:
+    # `pepper not sugar` found nothing (NOT sugar), and `and` alone was exit 2.
+    new(todo)
+    recipe = say(todo, "1", "salt and pepper, not sugar or honey")
+    say(todo, "1", "pepper only")
+    assert found(todo, "pepper", "not", "sugar") == [recipe]
+    assert found(todo, "salt", "and", "pepper") == [recipe]
+    assert found(todo, "sugar", "or", "honey") == [recipe]
+    assert found(todo, "not") == [recipe]
+
+
 @pytest.mark.parametrize(
     "query",
     [["garden -hose"], ["garden", "NOT", "hose"], ["--", "garden", "-hose"]],

@@ -2,7 +2,8 @@
 
 A query is words and "quoted phrases", all of which must be found; ``OR``
 between two terms takes either; ``-word`` (or ``NOT word``) leaves out what
-has it. ``AND`` may be written but is the default. Matching is by stems and
+has it. ``AND`` may be written but is the default. Operators are capitals only:
+``and``, ``or`` and ``not`` are words to find. Matching is by stems and
 without accents: "running" finds "runs", "cafe" finds "café".
 
 Each backend's own syntax (SQLite FTS5's MATCH, PostgreSQL's tsquery) treats
@@ -80,7 +81,9 @@ def parse_query(text: str) -> Query:
     pending_or = False
     negate_next = False
     for position, token in enumerate(tokens):
-        upper = token.upper() if not token.startswith('"') else ""
+        # Operators are written in capitals, as FTS5 and web searches have them:
+        # `salt and pepper, not sugar` is six words to find, not a query.
+        upper = token if token in ("AND", "OR", "NOT") else ""
         if upper in ("AND", "OR"):
             if not groups or pending_or or negate_next or position == len(tokens) - 1:
                 raise InvalidInput(f"{token!r} needs a word on each side", hint=_HINT)
