@@ -340,3 +340,34 @@ def test_a_command_reads_the_default_paths_without_platformdirs(tmp_path: Path) 
         assert out.returncode == 0, out.stderr
     assert out.stderr.splitlines()[-1] == "False"
     assert (tmp_path / "d" / "todo-cli" / "todo.db").exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["\x1b[31mZZ", "a\tb", "right\u202eleft", "bell\x07"], ids=["csi", "tab", "rlo", "bel"]
+)
+def test_a_user_name_with_a_control_character_is_refused(tmp_path: Path, name: str) -> None:
+    # It would be stored, and shown on every terminal that lists users or `db info`.
+    with pytest.raises(InvalidInput, match="user name from --user holds a control character"):
+        resolve(db=None, user=name, environ={"TODO_CONFIG": str(tmp_path / "none.toml")})
+    db = tmp_path / "names.db"
+    result = run_cli(["--user", name, "add", "x"], env={"TODO_DATABASE_URL": f"sqlite:///{db}"})
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: user name from --user holds a control character "
+        "(use letters, digits and punctuation)\n",
+    )
+    assert not db.exists()
+
+
+def test_a_persian_name_with_a_zero_width_non_joiner_is_a_name(tmp_path: Path) -> None:
+    name = "\u0639\u0644\u06cc\u200c\u0631\u0636\u0627"
+    environ = {"TODO_CONFIG": str(tmp_path / "none.toml")}
+    assert resolve(db=None, user=name, environ=environ).user == name
+
+
+def test_db_info_shows_an_escape_in_the_path_as_text(tmp_path: Path) -> None:
+    db = tmp_path / "x\x1b[31mZZ.db"
+    result = run_cli(["db", "info"], env={"TODO_DATABASE_URL": f"sqlite:///{db}"})
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert "x\\x1b[31mZZ.db" in result.stdout

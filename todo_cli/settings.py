@@ -178,12 +178,13 @@ def _direct(env: Mapping[str, str], file: FileSettings, path: Path) -> str | Non
 
 def _given(value: str, source: str) -> str:
     if not value.strip():
-        raise InvalidInput(f"{source} is empty", hint=f"give a value, or unset {source}")
+        leave = f"leave {source} out" if source.startswith("--") else f"unset {source}"
+        raise InvalidInput(f"{source} is empty", hint=f"give a value, or {leave}")
     return value
 
 
 def validate_user_name(name: str, source: str) -> str:
-    from todo_cli.domain.text import check_text
+    from todo_cli.domain.text import check_text, shows_escaped
 
     name = name.strip()
     if not name:
@@ -191,6 +192,12 @@ def validate_user_name(name: str, source: str) -> str:
             f"user name from {source} is empty", hint=f"give a name, or unset {source}"
         )
     check_text(name, f"user name from {source}")
+    if shows_escaped(name):
+        # An escape sequence in a name would reach every terminal it is shown on.
+        raise InvalidInput(
+            f"user name from {source} holds a control character",
+            hint="use letters, digits and punctuation",
+        )
     if len(name) > USER_NAME_MAX:
         raise InvalidInput(
             f"user name from {source} is longer than {USER_NAME_MAX} characters",

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 db_app = typer.Typer(
     name="db",
-    help="Migrate the schema and inspect the database.",
+    help="Migrate the schema and inspect the database.\n\n"
+    "\b\nExamples:\n"
+    "  todo db info\n"
+    "  todo db upgrade\n"
+    "  todo db upgrade --sql",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -218,11 +222,15 @@ def info(ctx: typer.Context, json: Json = False) -> None:
     if json:
         render.write_json(data)
         return
+    from todo_cli.domain.text import one_line
+
     width = max(len(key) for key in data)
     for key, value in data.items():
         if isinstance(value, list):
             value = ", ".join(value) if value else None
-        sys.stdout.write(f"{key.ljust(width)}  {'-' if value is None else value}\n")
+        # A path or a name is shown as text: an escape in it must not reach the terminal.
+        shown = "-" if value is None else one_line(str(value))
+        sys.stdout.write(f"{key.ljust(width)}  {shown}\n")
 
 
 def _print_sql(offline: tuple[str | None, str | None, str], json: bool) -> None:

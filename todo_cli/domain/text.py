@@ -54,6 +54,11 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def shows_escaped(value: str) -> bool:
+    """Whether `value` holds a character :func:`one_line` would show as an escape."""
+    return _ESCAPE_ALL.search(value) is not None
+
+
 def one_line(value: str) -> str:
     """Text for a table cell or a message: every control character shown as an escape."""
     return _ESCAPE_ALL.sub(_escape, value)
