@@ -1330,6 +1330,32 @@ def test_taskwarrior_udas_are_kept_and_exported_back(todo: Todo) -> None:
         assert exported[cafe["uuid"]][key] == cafe[key]
 
 
+def test_show_lists_what_an_import_kept_that_todo_has_no_field_for(
+    todo: Todo, tmp_path: Path
+) -> None:
+    source = write(
+        tmp_path,
+        "uda.json",
+        json.dumps(
+            [
+                {
+                    "uuid": str(uuid4()),
+                    "description": "Write report",
+                    "entry": "20261101T090000Z",
+                    "estimate": "3h",
+                    "points": 5,
+                    "client": "\x1b[31mACME",
+                }
+            ]
+        ),
+    )
+    import_json(todo, source)
+    shown = ok(todo("show", "1")).stdout
+    assert shown.endswith(
+        "  kept from its import:\n    client: \\x1b[31mACME\n    estimate: 3h\n    points: 5\n"
+    ), shown
+
+
 def test_taskwarrior_export_is_what_task_import_reads(todo: Todo) -> None:
     import_json(todo, TASKWARRIOR / "export.json")
     exported = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)

@@ -174,3 +174,12 @@ def task_detail(
             out.write(f"    {local_time(note.created_at, tz)}  {lines[0]}\n")
             for line in lines[1:]:
                 out.write(f"{' ' * 22}{line}\n")
+    if task.attributes:
+        # What an import kept that todo has no field for (a Taskwarrior UDA, an
+        # unknown key): exported back as it came, and shown, as everything is here.
+        import json
+
+        out.write("  kept from its import:\n")
+        for key, value in sorted(task.attributes.items()):
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            out.write(f"    {one_line(key)}: {one_line(text)}\n")
