@@ -142,9 +142,38 @@ def test_plain_words_are_searched_for() -> None:
     assert parsed("Café milk").words == ("Café", "milk")
 
 
-@pytest.mark.parametrize("term", ["re:meeting", "http://example.com", "due.soon:fri"])
+@pytest.mark.parametrize("term", ["re:meeting", "http://example.com", "+1", "+1st", "-1st", "+"])
 def test_an_unknown_key_is_a_word_to_search_for(term: str) -> None:
+    # (A sign with no letter after it starts no tag: `+1` is text, as on add.)
     assert parsed(term).words == (term,)
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "due.soon:fri",
+        "due.befor:tomorrow",
+        "pri.above:L",
+        "project.not:home",
+        "recur:daily",
+        "wait:tomorrow",
+        "dep:1",
+        "depends:1",
+        "WAIT.after:fri",
+    ],
+)
+def test_a_key_that_is_no_filter_is_refused_not_searched_for(term: str) -> None:
+    # Searched for as text it would match nothing, and the empty list would look
+    # like the answer to a filter that does not exist.
+    error = refusal(term)
+    assert error.exit_code == ExitCode.USAGE
+    assert f"{term!r}: {term.partition(':')[0]}: is not a filter term" in error.message
+    assert "due.before:DATE" in (error.hint or "")
+
+
+def test_taskwarriors_spellings_of_project_and_priority_filter() -> None:
+    found = parsed("proj:home prio:h")
+    assert (found.project, found.priority) == ("home", "H")
 
 
 @pytest.mark.parametrize(
@@ -152,8 +181,8 @@ def test_an_unknown_key_is_a_word_to_search_for(term: str) -> None:
     [
         ("pri:X", "H, M or L"),
         ("project:a..b", "not a project"),
-        ("+1st", "not a tag"),
-        ("-1st", "not a tag"),
+        ("+a.b", "not a tag"),
+        ("-a$", "not a tag"),
         ("due:tomorow", "not a date"),
         ("due.before:31/12", "not a date"),
         ("due.after:2026-02-30", "February 30"),

@@ -164,15 +164,14 @@ def test_a_lone_dash_is_text_when_editing() -> None:
 @pytest.mark.parametrize(
     ("word", "why"),
     [
-        ("+", "needs a name"),
-        ("+1st", "starts with a letter"),
         ("+" + "a" * 51, "51 characters"),
         ("+has.dot", "starts with a letter"),
         ("+a:b", "starts with a letter"),
+        ("+a$", "starts with a letter"),
         ("+overdue", "filter"),
         ("+blocked", "filter"),
     ],
-    ids=["bare-plus", "digit-first", "51-characters", "dot", "colon", "overdue", "blocked"],
+    ids=["51-characters", "dot", "colon", "dollar-after-a-letter", "overdue", "blocked"],
 )
 def test_a_bad_tag_is_refused_naming_the_word(word: str, why: str) -> None:
     error = refusal(f"t {word}")
@@ -181,16 +180,57 @@ def test_a_bad_tag_is_refused_naming_the_word(word: str, why: str) -> None:
     assert why in error.message
 
 
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("vote +1 on the PR", "vote +1 on the PR"),
+        ("Learn C + Python", "Learn C + Python"),
+        ("+1st draft", "+1st draft"),
+        ("save +$5 a day", "save +$5 a day"),
+        ("c++ and +_x", "c++ and +_x"),
+    ],
+    ids=["plus-one", "lone-plus", "digit-first", "dollar", "underscore-first"],
+)
+def test_a_plus_word_with_no_letter_after_the_sign_is_text(line: str, title: str) -> None:
+    # No tag starts that way, so it is no tag typed wrong: it is text, as Taskwarrior has it.
+    words = add_words(line)
+    assert words.title == title
+    assert words.add_tags == ()
+
+
+def test_a_minus_word_with_no_letter_after_the_sign_is_text_when_editing() -> None:
+    words = edit_words("rate -5 points -home")
+    assert words.title == "rate -5 points"
+    assert words.remove_tags == ("home",)
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [("t proj:home", "project", "home"), ("t prio:h", "priority", "h")],
+    ids=["proj", "prio"],
+)
+def test_taskwarriors_own_key_spellings_are_keys(line: str, field: str, value: str) -> None:
+    words = add_words(line)
+    assert words.title == "t"
+    assert words.raw == {field: value}
+
+
+def test_depends_is_taskwarriors_spelling_of_dep() -> None:
+    words = add_words("t depends:3,7")
+    assert words.title == "t"
+    assert words.add_depends == ("3", "7")
+
+
 def test_a_50_character_tag_is_fine() -> None:
     assert add_words("t +" + "a" * 50).add_tags == ("a" * 50,)
 
 
 def test_a_bad_tag_to_remove_is_refused_too() -> None:
-    assert "'-1st'" in refusal("-1st", editing=True).message
+    assert "'-a.b'" in refusal("-a.b", editing=True).message
 
 
 def test_a_refused_tag_says_how_to_write_it_as_text() -> None:
-    assert "--" in (refusal("t +1st").hint or "")
+    assert "--" in (refusal("t +a.b").hint or "")
 
 
 # --- values ----------------------------------------------------------------------------

@@ -165,6 +165,36 @@ def test_add_double_dash_ends_modifiers(todo: Todo) -> None:
     assert task["due"] is None
 
 
+def test_add_takes_a_plus_with_no_letter_after_it_as_text(todo: Todo) -> None:
+    assert add(todo, "vote", "+1", "on", "the", "PR", "+review")["title"] == "vote +1 on the PR"
+    task = listed(todo, "+review")[0]
+    assert (task["title"], task["tags"]) == ("vote +1 on the PR", ["review"])
+    assert add(todo, "Learn", "C", "+", "Python")["title"] == "Learn C + Python"
+    # As a filter the same word is text to search for.
+    assert [t["title"] for t in listed(todo, "+1")] == ["vote +1 on the PR"]
+
+
+def test_dash_h_after_a_word_is_a_word_not_a_request_for_help(todo: Todo) -> None:
+    # Help there printed the usage, exit 0, and added nothing.
+    task = add(todo, "Fix", "-h", "handling", "+cli")
+    assert (task["title"], task["tags"]) == ("Fix -h handling", ["cli"])
+    add(todo, "Hike", "+h", "+cli")
+    assert [t["title"] for t in listed(todo, "+cli", "-h")] == ["Fix -h handling"]
+    shown = todo("add", "-h")
+    assert shown.exit_code == 0
+    assert shown.stdout.startswith("Usage: todo add")
+    assert count(todo, "tasks") == 2
+
+
+@pytest.mark.parametrize("term", ["recur:daily", "wait:tomorrow", "due.befor:fri", "pri.above:L"])
+def test_list_refuses_a_key_that_is_no_filter(todo: Todo, term: str) -> None:
+    add(todo, "x", "due:today", "recur:daily", "pri:H")
+    result = todo("list", term)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"error: {term!r}: {term.partition(':')[0]}: is not a filter term" in result.stderr
+
+
 @pytest.mark.parametrize(
     "words", [["re:", "meeting"], ["see", "http://example.com"], ["ratio", "3:1"]]
 )
@@ -327,10 +357,10 @@ def test_add_from_stdin_with_modifier_words_refuses_a_clash_and_writes_nothing(
 @pytest.mark.parametrize(
     ("words", "said"),
     [
-        (["pri:HH"], "error: 'pri:HH': priority 'HH' is not one of H, M, L\n"),
-        (["-", "pri:HH"], "error: 'pri:HH': priority 'HH' is not one of H, M, L\n"),
+        (["pri:HH"], "error: 'pri:HH': priority 'HH' is not one of H, M, L (pri: "),
+        (["-", "pri:HH"], "error: 'pri:HH': priority 'HH' is not one of H, M, L (pri: "),
         (["due:fri:x"], "error: 'due:fri:x': 'fri:x' is not a date"),
-        (["--priority", "HH"], "error: '--priority HH': priority 'HH' is not one of H, M, L\n"),
+        (["--priority", "HH"], "error: '--priority HH': priority 'HH' is not one of H, M, L ("),
     ],
 )
 def test_add_from_stdin_names_a_bad_modifier_word_as_typed_not_as_a_flag(
@@ -454,8 +484,7 @@ def test_add_only_modifiers_needs_a_title(todo: Todo) -> None:
 # --- add: bad input, refused whole ---------------------------------------------------------------
 
 BAD_WORDS = {
-    "bare-plus": ("+", "a tag needs a name"),
-    "digit-first-tag": ("+1st", "starts with a letter"),
+    "dotted-tag": ("+a.b", "starts with a letter"),
     "51-character-tag": ("+" + "a" * 51, "51 characters"),
     "priority-X": ("pri:X", "H, M, L"),
     "double-dot-project": ("project:a..b", "not a project"),
@@ -751,7 +780,7 @@ def test_edit_moves_updated_at_and_keeps_created_at(call: Todo) -> None:
         ["+ok", "pri:X"],
         ["-home", "due:tomorow"],
         ["project:a..b", "New", "title"],
-        ["+1st"],
+        ["+a.b"],
         ["--priority", "X", "+ok"],
     ],
     ids=lambda words: " ".join(words),
@@ -1118,7 +1147,7 @@ def test_a_filter_matching_nothing_lists_nothing_with_exit_0(organized: Todo) ->
 
 
 @pytest.mark.parametrize(
-    "term", ["pri:X", "+1st", "project:a..b", "due:tomorow", "due.before:31/12"]
+    "term", ["pri:X", "+a.b", "project:a..b", "due:tomorow", "due.before:31/12"]
 )
 def test_a_bad_filter_term_is_exit_2_naming_it(organized: Todo, term: str) -> None:
     result = organized("list", term)
@@ -2048,3 +2077,40 @@ def test_add_with_a_leading_dash_and_a_word_that_is_no_modifier_is_refused(todo:
     assert result.exit_code == 2
     assert "- reads the titles from stdin, so 'dew:sat' must be modifiers" in result.stderr
     assert count(todo, "tasks") == 0
+
+
+# --- list and export by reference --------------------------------------------------------------
+
+
+def test_list_and_export_take_task_numbers_as_references_not_text(todo: Todo) -> None:
+    for n in range(1, 13):
+        add(todo, f"task {n}")
+    assert todo("done", "2").exit_code == 0
+    # As text, "1" was found in "task 1", "task 10", "task 11" and "task 12".
+    assert numbers(todo, "1") == [1]
+    # Named, so shown done too; a range and #N as for `done`.
+    assert sorted(numbers(todo, "#2", "11-12")) == [2, 11, 12]
+    exported = todo("export", "1", "3,5")
+    assert exported.exit_code == 0, exported.stderr
+    assert [task["number"] for task in exported.json()] == [1, 3, 5]
+    uuid = shown(todo, 7)["id"]
+    assert numbers(todo, uuid) == [7]
+    # With another word, or after --, a number is text again.
+    assert [t["number"] for t in todo("list", "--json", "--", "1").json()] == [1, 10, 11, 12]
+    assert numbers(todo, "task", "1") == [1, 10, 11, 12]
+
+
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_a_missing_task_named_by_reference_is_exit_1_saying_how_to_search(
+    todo: Todo, command: str
+) -> None:
+    add(todo, "Budget 2026")
+    result = todo(command, "2026")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: no task '2026' (to search for 2026 as text: todo {command} -- 2026)\n"
+    )
+    assert [task["title"] for task in todo("list", "--json", "--", "2026").json()] == [
+        "Budget 2026"
+    ]

@@ -451,3 +451,18 @@ def test_list_by_tag_and_project_uses_the_tag_index(todo: Todo, backend: str) ->
         # a walk through every open task of the user.
         assert plan.splitlines()[0] == "SEARCH tasks USING INDEX sqlite_autoindex_tasks_1 (id=?)"
         assert "ix_tasks_user_id_completed_number" not in plan, plan
+
+
+@pytest.mark.parametrize("fmt", ["todotxt", "json", "taskwarrior"])
+def test_an_export_on_a_terminal_shows_escape_sequences_as_text(todo: Todo, fmt: str) -> None:
+    # todo.txt is raw text and JSON leaves C1 controls raw: on a screen a title's
+    # sequence recoloured the terminal. To a pipe it is the data, byte for byte.
+    title = "\x1b[31mRED\x1b[0m and \x9b1m"
+    given(todo, "add", "--", title)
+    screen = on_a_terminal(todo, "export", "--format", fmt)
+    assert "\x1b" not in screen
+    assert "\x9b" not in screen
+    assert "\\x9b1m" in screen
+    piped = todo("export", "--format", fmt)
+    assert "\x9b1m" in piped.stdout
+    assert ("\x1b[31mRED" if fmt == "todotxt" else "\\u001b[31mRED") in piped.stdout

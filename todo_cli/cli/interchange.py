@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -13,6 +14,8 @@ from todo_cli.cli.options import Json, Without, WordsCommand, unmark
 from todo_cli.errors import InvalidUsage
 
 if TYPE_CHECKING:
+    from typing import IO
+
     from todo_cli.services.interchange import Imported
 
 
@@ -68,7 +71,8 @@ def export(
       todo export --format taskwarrior | task import
       todo export +work --format todotxt > work.txt
     """
-    from todo_cli.cli.tasks import _filter
+    from todo_cli.cli.tasks import _filter, _named, _named_or_searched
+    from todo_cli.domain.filters import Filter
     from todo_cli.output import render
     from todo_cli.output.files import atomic_text
     from todo_cli.output.progress import progress
@@ -80,17 +84,19 @@ def export(
         raise InvalidUsage("--json and --format todotxt: todo.txt is not JSON", hint="give one")
     if output == "":
         raise InvalidUsage("--output: the file name is empty", hint="give a FILE, or - for stdout")
+    named = _named(unmark(terms), without)
     query = TaskQuery(
         status="all" if all_ else "open",
         waiting="include",
-        filter=_filter(unmark(terms), without),
+        filter=Filter() if named else _filter(unmark(terms), without),
         sort="number",
+        refs=named,
     )
-    with progress("exporting") as advance:
+    with _named_or_searched(ctx, named, terms), progress("exporting") as advance:
         # `-` is stdout, as `todo import -` reads stdin: never a file named "-".
         if output is None or output == "-":
             notices = interchange.export(
-                settings(ctx), query, fmt=fmt.value, out=sys.stdout, progress=advance
+                settings(ctx), query, fmt=fmt.value, out=_on_screen(sys.stdout), progress=advance
             )
         else:
             with atomic_text(output) as out:
@@ -99,6 +105,34 @@ def export(
                 )
     for notice in notices:
         render.tell(f"note: {notice}")
+
+
+class _Shown(io.TextIOBase):
+    """A terminal's view of an export: control characters shown as escapes.
+
+    What is written to a pipe or a file is the data byte for byte; on a screen
+    a title's escape sequence would recolour it, move the cursor or set the
+    window's title (todo.txt is raw text; JSON leaves C1 controls and the
+    bidirectional overrides raw too).
+    """
+
+    def __init__(self, out: IO[str]) -> None:
+        super().__init__()
+        self._out = out
+
+    def write(self, text: str) -> int:
+        from todo_cli.domain.text import multi_line
+
+        self._out.write(multi_line(text))
+        return len(text)
+
+
+def _on_screen(out: IO[str]) -> IO[str]:
+    try:
+        screen = out.isatty()
+    except (ValueError, OSError):
+        screen = False
+    return cast("IO[str]", _Shown(out)) if screen else out
 
 
 @app.command("import")

@@ -101,7 +101,8 @@ WORD_MARK = "\x1f"
 class WordsCommand(TyperCommand):
     """A command taking free words, where `-word` is a word and `--` ends options.
 
-    Only this command's exact short options (`-n 5`, `-d TEXT`) are options;
+    Only this command's exact short options (`-n 5`, `-d TEXT`) are options
+    (`-h` only before any word);
     anything else starting with one dash (`-home`, `-5`, `-t` where there is
     no -t) is a word, as is every
     argument after `--` (the `--` itself is kept as a word too: it means
@@ -128,7 +129,7 @@ class WordsCommand(TyperCommand):
         }
         given: dict[str | None, str] = {}
         marked: list[str] = []
-        literal = expect_value = False
+        literal = expect_value = worded = False
         for arg in args:
             spelled = arg.split("=", 1)[0] if arg.startswith("--") else arg
             if not (expect_value or literal) and spelled in single:
@@ -156,8 +157,14 @@ class WordsCommand(TyperCommand):
             elif arg.startswith("-") and not arg.startswith("--") and arg not in known:
                 # `-home`, `-5`, and `-t` where this command has no -t option.
                 marked.append(WORD_MARK + arg)
+                worded = True
+            elif arg == "-h" and worded:
+                # After a word, -h is one more (`todo add Fix -h handling`, `todo list
+                # +work -h`): asking for help there would drop what was typed, exit 0.
+                marked.append(WORD_MARK + arg)
             else:
                 marked.append(arg)
+                worded = worded or not arg.startswith("-")
         return super().parse_args(ctx, marked)
 
 

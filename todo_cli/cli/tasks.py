@@ -6,6 +6,7 @@ Parse words and flags, call one service, render. Nothing else.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,7 +15,7 @@ import typer
 
 from todo_cli.cli.app import app, settings
 from todo_cli.cli.options import Json, Limit, Without, WordsCommand, Yes, ask, unmark
-from todo_cli.errors import InvalidInput, InvalidUsage
+from todo_cli.errors import InvalidInput, InvalidUsage, NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -405,7 +406,8 @@ def add(
         list[str] | None,
         typer.Argument(
             metavar="WORDS...",
-            help="The task, with modifiers: +tag project:NAME due:DATE wait:DATE pri:H|M|L. "
+            help="The task, with modifiers: +tag project:NAME due:DATE wait:DATE pri:H|M|L "
+            "recur:RULE dep:REFS (-- makes the rest text). "
             "Omit it (or give -) to read one task per stdin line.",
             show_default=False,
             autocompletion=_complete_words,
@@ -506,6 +508,44 @@ def add(
     tasks.add(settings(ctx), new, depends=waits_on, report=added)
 
 
+def _named(words: list[str], without: list[str] | None) -> tuple[TaskRef, ...]:
+    """The tasks `list` or `export` words name by reference, if that is all they are.
+
+    Task numbers (`12`, `#12`), Taskwarrior's lists and ranges of them (`1,3`,
+    `2-4`) and whole UUIDs name tasks, as they do for `done` (`todo export 12`
+    is task 12, not every task whose title holds a 12). A hex prefix (`cafe`) is
+    a word to search for here, and so is everything once any other word or a
+    `--` is there: `todo list Q4 2026` searches.
+    """
+    from todo_cli.repository.refs import is_ref_shaped, looks_like_ref, number_list, parse_refs
+
+    def names_a_task(word: str) -> bool:
+        whole_uuid = is_ref_shaped(word) and len(word.strip().replace("-", "")) == 32
+        return looks_like_ref(word) or whole_uuid or number_list(word) is not None
+
+    if not words or without or "--" in words or not all(map(names_a_task, words)):
+        return ()
+    return tuple(parse_refs(_numbers_listed(words), "task"))
+
+
+@contextmanager
+def _named_or_searched(
+    ctx: typer.Context, named: tuple[TaskRef, ...], terms: list[str] | None
+) -> Iterator[None]:
+    """A task named by reference that does not exist says how to search for the word."""
+    from shlex import join
+
+    try:
+        yield
+    except NotFound as exc:
+        if not named:
+            raise
+        words = join(unmark(terms))
+        raise NotFound(
+            exc.message, hint=f"to search for {words} as text: {ctx.command_path} -- {words}"
+        ) from None
+
+
 def _filter(terms: list[str], without: list[str] | None = None) -> Filter:
     from todo_cli.domain.filters import parse_filter
 
@@ -520,8 +560,9 @@ def list_(
         list[str] | None,
         typer.Argument(
             metavar="FILTER...",
-            help="+tag -tag project:NAME pri:H due:DATE due.before:DATE due.after:DATE "
-            "+overdue and words, all of which must match.",
+            help="+tag -tag project:NAME (project: for none) pri:H|M|L (pri: for none) "
+            "due:DATE (due: for none) due.before:DATE due.after:DATE +overdue -overdue "
+            "+blocked -blocked, task numbers, and words, all of which must match.",
             show_default=False,
             autocompletion=_complete,
         ),
@@ -575,7 +616,10 @@ def list_(
     if json and fmt not in (None, Format.json):
         raise InvalidUsage(f"--json and --format {fmt} do not go together", hint="pick one")
     output = Format.json if json else fmt or Format.table
-    wanted = _filter(unmark(terms), without)
+    from todo_cli.domain.filters import Filter
+
+    named = _named(unmark(terms), without)
+    wanted = Filter() if named else _filter(unmark(terms), without)
     query = TaskQuery(
         status=status,
         waiting=shown,
@@ -584,15 +628,16 @@ def list_(
         sort=sort.value,
         reverse=reverse,
         limit=limit,
+        refs=named,
     )
-    with tasks.listing(settings(ctx), query) as found:
+    with _named_or_searched(ctx, named, terms), tasks.listing(settings(ctx), query) as found:
         if output is Format.json:
             render.write_json_array(render.task_json(task) for task in found)
         elif output is Format.jsonl:
             render.write_json_lines(render.task_json(task) for task in found)
         elif not tasks_table(found):
             kind = "waiting" if waiting else "" if status == "all" else status
-            matching = " matching" if (search or not wanted.is_empty) else ""
+            matching = " matching" if (search or named or not wanted.is_empty) else ""
             render.tell(f"no {kind + ' ' if kind else ''}tasks{matching}")
 
 

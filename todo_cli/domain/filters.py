@@ -14,8 +14,10 @@ Terms, all of which must match::
     +blocked  -blocked    waiting on an open task / not
     words                 text in the title, description or notes (each word)
 
-A known key with a bad value (``due:tomorow``) is an error naming the term;
-an unknown ``key:value`` is a word to search for. :func:`parse_filter` turns
+A known key with a bad value (``due:tomorow``) is an error naming the term, as
+is a key that is no filter (``recur:``, ``due.befor:``, see :func:`_misread`);
+any other ``key:value`` is a word to search for, and so is a sign with no letter
+after it (``+1``). :func:`parse_filter` turns
 terms into a :class:`Filter`, a plain description the repository translates
 into SQL; nothing here knows SQL.
 """
@@ -27,14 +29,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 from todo_cli.domain.limits import PRIORITIES
-from todo_cli.domain.names import NAME_RULE, composed, is_name, project_problem
+from todo_cli.domain.names import NAME_RULE, composed, is_name, names_a_tag, project_problem
 from todo_cli.errors import InvalidInput
 
 _KEYS = {
     "project": "project",
     "pro": "project",
+    "proj": "project",
     "pri": "priority",
     "priority": "priority",
+    "prio": "priority",
     "due": "due",
     "due.before": "due.before",
     "due.after": "due.after",
@@ -77,10 +81,25 @@ def is_filter_term(word: str) -> bool:
     """Whether `word` can only be a filter term (not a task reference or a plain word)."""
     if word == "--":
         return True
-    if word.startswith(("+", "-")) and len(word) > 1 and not word[1:].isdigit():
+    if word.startswith(("+", "-")) and names_a_tag(word):
         return True
     key, colon, _ = word.partition(":")
     return bool(colon) and key.lower() in _KEYS
+
+
+def _misread(key: str) -> bool:
+    """Whether `key:` means a filter that does not exist, rather than text.
+
+    A key `add` and `edit` take (`wait:`, `recur:`, `dep:`) is no filter, and
+    a known key with a modifier after a dot (`due.befor:`, `pri.above:`,
+    `project.not:`) is a misspelt or unsupported one: both are refused. Any
+    other `key:` (`re:`, `http:`) is a word to search for.
+    """
+    from todo_cli.domain.modifiers import KEYS
+
+    lowered = key.lower()
+    base = lowered.partition(".")[0]
+    return lowered in KEYS or ("." in lowered and (base in _KEYS or base in KEYS))
 
 
 # More terms than anyone writes by hand; each is a condition of the query, and a few
@@ -152,7 +171,7 @@ def parse_filter(
         if term in ("+blocked", "-blocked"):
             blocked = _state(term, blocked)
             continue
-        if term.startswith(("+", "-")) and len(term) > 1:
+        if term.startswith(("+", "-")) and names_a_tag(term):
             tag = composed(term[1:])
             if not is_name(tag):
                 raise InvalidInput(f"{term!r} is not a tag: {NAME_RULE}", hint=_HINT)
@@ -161,6 +180,10 @@ def parse_filter(
         key, colon, value = term.partition(":")
         name = _KEYS.get(key.lower()) if colon else None
         if name is None:
+            if colon and _misread(key):
+                # Searched for as text, it would match nothing and say so in
+                # silence: `due.befor:fri` reads as a filter that found no task.
+                raise InvalidInput(f"{term!r}: {key}: is not a filter term", hint=_HINT)
             words.append(term)
             continue
         if name in found:

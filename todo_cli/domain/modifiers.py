@@ -1,6 +1,7 @@
 """The words of `todo add` and `todo edit`: text, and modifiers like ``+tag`` or ``due:fri``.
 
-A word is a modifier when it is ``+tag``, ``-tag`` (edit only), or ``key:value``
+A word is a modifier when it is ``+tag``, ``-tag`` (edit only; a letter after the
+sign: ``+1`` and a lone ``+`` are text), or ``key:value``
 with a known key: ``project:`` (``pro:``), ``due:``, ``wait:``, ``pri:``
 (``priority:``), ``recur:``, ``dep:``. Every other word is text, joined by
 single spaces into the title::
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from todo_cli.domain.names import composed, tag_problem
+from todo_cli.domain.names import composed, names_a_tag, tag_problem
 from todo_cli.errors import InvalidInput
 
 # key as typed -> field it sets
@@ -37,6 +38,10 @@ KEYS: Mapping[str, str] = {
     "priority": "priority",
     "recur": "recur",
     "dep": "depends",
+    # Taskwarrior's own spellings, which its users type without thinking.
+    "proj": "project",
+    "prio": "priority",
+    "depends": "depends",
 }
 _TEXT_HINT = "put -- before words that are text"
 
@@ -87,10 +92,10 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
         if word == "--":
             text.extend(words[position + 1 :])
             break
-        if word.startswith("+"):
+        if word.startswith("+") and names_a_tag(word):
             add_tags.append(_tag(word))
             continue
-        if editing and word.startswith("-") and len(word) > 1:
+        if editing and word.startswith("-") and names_a_tag(word):
             remove_tags.append(_tag(word))
             continue
         key, colon, value = word.partition(":")
@@ -201,5 +206,12 @@ def values(
             result.update(validate_task({name: typed}, partial=True))
         except InvalidInput as exc:
             message = exc.message.removeprefix(f"{name}: ")
-            raise InvalidInput(f"{origin[name]!r}: {message}", hint=exc.hint) from None
+            hint = exc.hint or _VALUE_HINTS.get(name)
+            raise InvalidInput(f"{origin[name]!r}: {message}", hint=hint) from None
     return result
+
+
+# What to write instead, where a field's own check says only what is wrong.
+_VALUE_HINTS: Mapping[str, str] = {
+    "priority": "pri: with no value clears it",
+}

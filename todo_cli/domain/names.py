@@ -47,6 +47,16 @@ def is_name(text: str) -> bool:
     )
 
 
+def names_a_tag(word: str) -> bool:
+    """Whether a ``+word`` (or ``-word``) is meant as a tag: a letter follows the sign.
+
+    ``+1``, ``+`` or ``+$5`` cannot be tags at all, so they are text, as Taskwarrior
+    takes them (`todo add vote +1 on the PR`); a letter makes it a tag, and a tag
+    that breaks the rules after it (``+home.garden``) is an error, never text.
+    """
+    return word[1:2].isalpha()
+
+
 def tag_problem(tag: str) -> str | None:
     """Why ``tag`` cannot be a tag, or None when it can."""
     if not tag:
