@@ -524,8 +524,8 @@ def test_refusal_reads_as_one_line_for_the_user() -> None:
         parse("tomorow", WED, BERLIN)
     assert str(caught.value) == (
         "due: 'tomorow' is not a date (use now, today, tomorrow, yesterday, a weekday "
-        "(mon..sun), eow, eom, eoy, 3d, 2w, 1m, 1y, 4h, -3d, 2026-12-24, 2026-12-24T17:00, "
-        "2026-12-24T17:00:00Z)"
+        "(mon..sun or monday..sunday), eow, eom, eoy, 3d (or +3d), 2w, 1m, 1y, 4h, -3d, "
+        "2026-12-24, 2026-12-24T17:00, 2026-12-24T17:00:00Z, 2026-12-24T17:00+01:00)"
     )
 
 

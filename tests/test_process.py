@@ -540,12 +540,17 @@ def test_ctrl_c_before_the_commit_is_one_line_and_exit_130(todo: Todo) -> None:
     proc = _patched(todo, pressed, "add", "Buy milk", "--json")
     assert proc.returncode == 130, proc.stderr
     (line,) = proc.stderr.splitlines()  # a pipe: no blank line before it
-    assert json.loads(line) == {"error": {"code": "interrupted", "message": "interrupted"}}
+    assert json.loads(line) == {
+        "error": {"code": "interrupted", "message": "interrupted (nothing was changed)"}
+    }
     assert json.loads(todo.process("list", "--json").stdout) == []
     plain = _patched(todo, pressed, "add", "Buy milk")
     # What it did is said before the commit (see README); the Ctrl-C came before
     # that commit and took it back: one more line, no blank one.
-    assert (plain.returncode, plain.stderr) == (130, b"added #1: Buy milk\nerror: interrupted\n")
+    assert (plain.returncode, plain.stderr) == (
+        130,
+        b"added #1: Buy milk\nerror: interrupted (nothing was changed)\n",
+    )
     assert json.loads(todo.process("list", "--json").stdout) == []
 
 

@@ -441,7 +441,8 @@ def _interrupted(as_json: bool) -> int:
             # The terminal echoed ^C where the cursor was: the error starts a line.
             # A pipe or file gets the one line alone.
             sys.stderr.write("\n")
-    report("interrupted", "interrupted", as_json=as_json)
+    # Said even after "added #1: ...": that line came before the commit this undid.
+    report("interrupted", "interrupted (nothing was changed)", as_json=as_json)
     return ExitCode.INTERRUPTED
 
 
@@ -468,7 +469,12 @@ def _version(value: bool) -> None:
 app = typer.Typer(
     cls=TodoGroup,
     name="todo",
-    help="A task manager for people who live in a shell.",
+    help="A task manager for people who live in a shell.\n\n"
+    "\b\nExamples:\n"
+    "  todo add Call the bank +finance due:fri pri:H\n"
+    "  todo list +finance\n"
+    "  todo done 1\n"
+    "  todo undo",
     epilog="Docs: todo COMMAND --help. Exit codes: 0 ok, 1 not found, 2 bad input, "
     "3 database unreachable, 4 schema not at this todo's revision, 70 internal error, "
     "74 output not written, 130 interrupted.",

@@ -142,7 +142,10 @@ def append(
         raise InvalidUsage("missing TEXT", hint="give the message, or - to read it from stdin")
     ref = parse_ref(conversation, "conversation")
     content = read_text("-", hint="nothing was written") if text in (None, "-") else text
-    message = parse(MessageCreate, {"role": role.value, "content": content})
+    try:
+        message = parse(MessageCreate, {"role": role.value, "content": content})
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, hint=exc.hint or "nothing was written") from None
 
     def appended(result: tuple[Conversation, Message]) -> None:
         updated, added = result

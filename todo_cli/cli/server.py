@@ -14,7 +14,11 @@ from todo_cli.errors import ConfigError, NotFound
 
 server_app = typer.Typer(
     name="server",
-    help="A background process that makes every todo command start in milliseconds.",
+    help="A background process that makes every todo command start in milliseconds.\n\n"
+    "\b\nExamples:\n"
+    "  todo server start\n"
+    "  todo server status\n"
+    "  todo server stop",
     no_args_is_help=True,
     rich_markup_mode=None,
 )

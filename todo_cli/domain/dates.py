@@ -105,8 +105,9 @@ __all__ = [
 ]
 
 ACCEPTED_FORMS = (
-    "now, today, tomorrow, yesterday, a weekday (mon..sun), eow, eom, eoy, "
-    "3d, 2w, 1m, 1y, 4h, -3d, 2026-12-24, 2026-12-24T17:00, 2026-12-24T17:00:00Z"
+    "now, today, tomorrow, yesterday, a weekday (mon..sun or monday..sunday), eow, eom, "
+    "eoy, 3d (or +3d), 2w, 1m, 1y, 4h, -3d, 2026-12-24, 2026-12-24T17:00, "
+    "2026-12-24T17:00:00Z, 2026-12-24T17:00+01:00"
 )
 
 _LAST_MICROSECOND = time(23, 59, 59, 999999)

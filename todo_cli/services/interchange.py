@@ -151,7 +151,13 @@ def read(
         unreadable.append(Problem(where, None, reason))
 
     on_bad = bad_line if skip_invalid else None
-    chosen, batch = _read(source, fmt=fmt, tz=tz, today=today, on_bad=on_bad, archive=archive)
+    try:
+        chosen, batch = _read(source, fmt=fmt, tz=tz, today=today, on_bad=on_bad, archive=archive)
+    except InvalidInput as exc:
+        # Every refusal says what it left as it was, as the one-line error's "(what to do)".
+        if exc.hint:
+            raise
+        raise InvalidInput(exc.message, hint=NOTHING_IMPORTED) from None
     if unreadable:
         batch.problems[:0] = unreadable
     return chosen, batch
