@@ -674,23 +674,74 @@ def test_edit_dash_d_sets_the_description_as_on_add_and_keeps_the_title(todo: To
 
 
 @pytest.mark.parametrize("numbers", [["2"], ["2", "#3"]], ids=["one", "two"])
-def test_edit_with_more_task_numbers_is_refused_not_a_new_title(
+def test_edit_with_more_task_numbers_edits_them_all_not_a_new_title(
     call: Todo, numbers: list[str]
 ) -> None:
     # `todo edit 1 2 +x` once tagged #1 and renamed it "2" without a word.
     add(call, "Other")
-    before = shown(call, 1)
+    add(call, "Third")
     result = call("edit", "1", *numbers, "+x")
-    assert result.exit_code == 2
+    assert result.exit_code == 0, result.stderr
+    named = [1, *(int(n.lstrip("#")) for n in numbers)]
+    for number in named:
+        assert "x" in shown(call, number)["tags"]
+        assert shown(call, number)["title"] != " ".join(numbers)
+    # Said on purpose, it is the title; a number beside other words is text.
     title = " ".join(numbers)
-    assert f"edit changes one task: {title!r} would become the title of 1" in result.stderr
-    assert shown(call, 1) == before
-    # Said on purpose, it is the title.
     assert call("edit", "1", "--", *numbers).exit_code == 0
     assert shown(call, 1)["title"] == title
     assert call("edit", "1", "--title", "7").exit_code == 0
     assert call("edit", "1", "3", "eggs").exit_code == 0
     assert shown(call, 1)["title"] == "3 eggs"
+
+
+def test_edit_of_several_tasks_is_one_change_one_undo_takes_back(call: Todo) -> None:
+    for title in ("b", "c", "d", "e"):
+        add(call, title)
+    before = {n: stored(shown(call, n)) for n in range(1, 6)}
+    operations = count(call, "operations")
+    result = call("edit", "1-3,5", "pri:H", "+weekend", "project:home", "--json")
+    assert result.exit_code == 0, result.stderr
+    edited = result.json()
+    assert [task["number"] for task in edited] == [1, 2, 3, 5]
+    assert {(t["priority"], t["project"]) for t in edited} == {("H", "home")}
+    assert all("weekend" in t["tags"] for t in edited)
+    assert shown(call, 4)["priority"] is None
+    assert count(call, "operations") == operations + 1
+    undone = call("undo")
+    assert undone.exit_code == 0, undone.stderr
+    assert "set back 4 tasks" in undone.stderr
+    for number in range(1, 6):
+        after = stored(shown(call, number))
+        assert {k: v for k, v in after.items() if k != "updated_at"} == {
+            k: v for k, v in before[number].items() if k != "updated_at"
+        }
+
+
+def test_edit_of_several_tasks_changes_none_when_one_cannot_change(call: Todo) -> None:
+    add(call, "b")
+    add(call, "c")
+    before = [stored(shown(call, n)) for n in (1, 2, 3)]
+    # #2 cannot wait on itself: #1's change, made first, is rolled back too.
+    cycle = call("edit", "1", "2", "3", "dep:2")
+    assert (cycle.exit_code, cycle.stderr) == (
+        2,
+        "error: #2 cannot wait on itself (nothing was changed)\n",
+    )
+    missing = call("edit", "1", "8", "9", "pri:H")
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        "error: no tasks '8', '9' (see `todo list --all`)\n",
+    )
+    titled = call("edit", "1", "2", "--title", "T")
+    assert titled.exit_code == 2
+    assert "--title sets one task's title, and 2 tasks are named" in titled.stderr
+    nothing = call("edit", "1", "2026")
+    assert (nothing.exit_code, nothing.stderr) == (
+        2,
+        "error: nothing to change on 1, 2026 (for a title of those words: todo edit 1 -- 2026)\n",
+    )
+    assert [stored(shown(call, n)) for n in (1, 2, 3)] == before
 
 
 def test_edit_double_dash_makes_the_rest_the_title(call: Todo) -> None:

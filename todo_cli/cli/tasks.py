@@ -517,15 +517,20 @@ def _named(words: list[str], without: list[str] | None) -> tuple[TaskRef, ...]:
     a word to search for here, and so is everything once any other word or a
     `--` is there: `todo list Q4 2026` searches.
     """
-    from todo_cli.repository.refs import is_ref_shaped, looks_like_ref, number_list, parse_refs
+    from todo_cli.repository.refs import parse_refs
 
-    def names_a_task(word: str) -> bool:
-        whole_uuid = is_ref_shaped(word) and len(word.strip().replace("-", "")) == 32
-        return looks_like_ref(word) or whole_uuid or number_list(word) is not None
-
-    if not words or without or "--" in words or not all(map(names_a_task, words)):
+    if not words or without or "--" in words or not all(map(_names_a_task, words)):
         return ()
     return tuple(parse_refs(_numbers_listed(words), "task"))
+
+
+def _names_a_task(word: str) -> bool:
+    """A task number (`12`, `#12`), a list or range of them (`1,3`, `2-4`), or a whole
+    UUID: words that name tasks wherever they stand (a hex prefix may be a word)."""
+    from todo_cli.repository.refs import is_ref_shaped, looks_like_ref, number_list
+
+    whole_uuid = is_ref_shaped(word) and len(word.strip().replace("-", "")) == 32
+    return looks_like_ref(word) or whole_uuid or number_list(word) is not None
 
 
 @contextmanager
@@ -838,24 +843,6 @@ def show(ctx: typer.Context, ref: Ref, json: Json = False) -> None:
         task_detail(detail.task, waits_on=detail.waits_on, waited_on_by=detail.waited_on_by)
 
 
-def _refuse_numbers_as_title(ref: str, title: str | None, typed: list[str]) -> None:
-    """`todo edit 2 3 +x` reads as "tag 2 and 3", but would retitle #2 "3": refuse it.
-
-    A new title of task numbers only, typed before any ``--``, is taken for
-    more refs; ``--`` or ``--title`` says it is meant.
-    """
-    import shlex
-
-    from todo_cli.repository.refs import looks_like_ref
-
-    if title is None or "--" in typed or not all(looks_like_ref(w) for w in title.split()):
-        return
-    raise InvalidInput(
-        f"edit changes one task: {title!r} would become the title of {ref}",
-        hint=f"edit each task on its own; for that title: todo edit {ref} -- {shlex.quote(title)}",
-    )
-
-
 @app.command(cls=WordsCommand)
 def edit(
     ctx: typer.Context,
@@ -890,25 +877,30 @@ def edit(
     depends: DependsOption = None,
     json: Json = False,
 ) -> None:
-    """Change a task: its title, description, tags, fields and dependencies.
+    """Change a task, or several at once: title, description, tags, fields, dependencies.
 
     A word that starts with - removes a tag, so edit's options are long ones,
     but for -d (the description, as on add): remove a tag d with --untag d.
+    Task numbers after the first (`3 5 9`, `1-4,7`) edit those tasks too, all
+    in one change that one undo takes back; a title is one task's alone.
 
     \b
     Examples:
       todo edit 3 Buy oat milk                 # a new title
       todo edit 3 +urgent -someday pri:H due:tomorrow
+      todo edit 1-4,7 project:home +weekend    # five tasks at once
       todo edit 3 due: project:                # clear the due date and project
       todo edit 3 dep:5 dep:-2                 # now waits on 5, no longer on 2
       todo edit 3 recur:                       # the series ends with this task
       todo edit 3 -d "Photos first"            # a new description
       todo edit 3 -d ""                        # remove the description
     """
+    from dataclasses import replace
+
     from todo_cli.domain.models import validate_task
     from todo_cli.domain.modifiers import parse_words
     from todo_cli.output import render
-    from todo_cli.repository.refs import parse_ref
+    from todo_cli.repository.refs import parse_refs
     from todo_cli.services import tasks
 
     # The reference is a word too: after `--`, or as `-5`, it comes marked.
@@ -916,16 +908,34 @@ def edit(
     typed = unmark(words)
     parsed = parse_words(typed, editing=True)
     tag, untag = _composed(tag), _composed(untag)
-    _refuse_numbers_as_title(ref, parsed.title, typed)
+    # Words that only name tasks, before any --, are more tasks to edit: `todo edit
+    # 2 3 +x` tags both (as a title, "3" renamed #2). `todo edit 2 3 eggs` is a title.
+    more: list[str] = []
+    if parsed.text and "--" not in typed and all(map(_names_a_task, parsed.text)):
+        more, parsed = list(parsed.text), replace(parsed, text=())
+    selection = _numbers_listed([ref, *more])
+    several = len(selection) > 1
+    if several and title is not None:
+        raise InvalidUsage(
+            f"--title sets one task's title, and {len(selection)} tasks are named",
+            hint="edit titles one task at a time; nothing was changed",
+        )
     flags = _flags(project, due, wait, priority, recur)
     given = any(v is not None for v in flags.values()) or title is not None
     wanted = parsed.changes_anything or given or description is not None
     # An empty --depends is not "nothing": parse_depends says what it needs.
     if not (wanted or tag or untag or depends is not None):
+        if more:
+            from shlex import join
+
+            raise InvalidUsage(
+                f"nothing to change on {', '.join(join([word]) for word in selection)}",
+                hint=f"for a title of those words: todo edit {join([ref])} -- {join(more)}",
+            )
         raise InvalidUsage(
             "nothing to change", hint="give words (+tag, due:fri, a new title) or options"
         )
-    ref_parsed = parse_ref(ref, "task")
+    refs = parse_refs(selection, "task")
     # The edited task is checked instead: its stored due counts too.
     changes = _values(parsed, flags, [*(tag or []), *(untag or [])], warn=False)
     if title is not None and parsed.title is not None:
@@ -953,21 +963,29 @@ def edit(
         raise
     adding, removing = _dependency_refs(parsed, depends, editing=True)
 
-    def edited(outcome: tasks.Edited) -> None:
-        task = outcome.task
+    def edited(outcomes: list[tasks.Edited]) -> None:
         if json:
-            render.write_json(render.task_json(task))
+            # Several tasks named: an array (of one, when they were one task twice).
+            if several:
+                render.write_json_array(render.task_json(o.task) for o in outcomes)
+            else:
+                render.write_json(render.task_json(outcomes[0].task))
             render.flush_stdout()
-        elif outcome.changed:
-            render.tell(f"edited #{task.number}: {task.title}")
-        else:
-            render.tell(f"unchanged #{task.number}: {task.title} (it was so already)")
-        if task.wait is not None and task.due is not None and task.wait > task.due:
-            render.tell(f"warning: #{task.number} waits until after it is due")
+        for outcome in outcomes:
+            task = outcome.task
+            if not json:
+                done = "edited" if outcome.changed else "unchanged"
+                already = "" if outcome.changed else " (it was so already)"
+                render.tell(f"{done} #{task.number}: {task.title}{already}")
+            if task.wait is not None and task.due is not None and task.wait > task.due:
+                render.tell(f"warning: #{task.number} waits until after it is due")
+        if several and not json:
+            count = sum(outcome.changed for outcome in outcomes)
+            render.tell(f"edited {render.plural(count, 'task')}")
 
     tasks.edit(
         settings(ctx),
-        ref_parsed,
+        refs,
         changes,
         add_tags=adding_tags,
         remove_tags=removing_tags,

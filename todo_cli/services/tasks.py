@@ -409,20 +409,24 @@ class Edited:
 
 def edit(
     settings: Settings,
-    ref: Ref,
+    refs: Sequence[Ref],
     changes: Mapping[str, Any],
     *,
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
     add_depends: Sequence[Ref] = (),
     remove_depends: Sequence[Ref] = (),
-    report: Report[Edited] | None = None,
-) -> Edited:
+    report: Report[list[Edited]] | None = None,
+) -> list[Edited]:
+    """The same changes to each task named, in one transaction (one undo), or none.
+
+    Each task is checked as it comes, against what the ones before it became:
+    a dependency cycle the edit of the third would close is refused, and the
+    first two are rolled back with it.
+    """
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
-        (task,) = repository.get_many([ref])
-        wanted = dict(changes)
-        _recurrence_edit(task, wanted)
+        found = repository.get_many(refs)
         adding = repository.get_many(add_depends) if add_depends else []
         removing = repository.get_many(remove_depends) if remove_depends else []
         both = [other for other in adding if other.id in {gone.id for gone in removing}]
@@ -432,17 +436,22 @@ def edit(
                 f"#{both[0].number} is both added to and removed from the dependencies",
                 hint="give one; nothing was changed",
             )
-        _refuse_cycles(repository, task, adding, removing)
-        edited = repository.edit(
-            task,
-            wanted,
-            add_tags=add_tags,
-            remove_tags=remove_tags,
-            add_depends=adding,
-            remove_depends=removing,
-        )
-        # Every change moves updated_at: tags and dependencies too.
-        return deliver(report, Edited(edited, edited.updated_at != task.updated_at))
+        outcomes = []
+        for task in found:
+            wanted = dict(changes)
+            _recurrence_edit(task, wanted)
+            _refuse_cycles(repository, task, adding, removing)
+            edited = repository.edit(
+                task,
+                wanted,
+                add_tags=add_tags,
+                remove_tags=remove_tags,
+                add_depends=adding,
+                remove_depends=removing,
+            )
+            # Every change moves updated_at: tags and dependencies too.
+            outcomes.append(Edited(edited, edited.updated_at != task.updated_at))
+        return deliver(report, outcomes)
 
 
 def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
