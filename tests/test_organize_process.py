@@ -466,3 +466,56 @@ def test_an_export_on_a_terminal_shows_escape_sequences_as_text(todo: Todo, fmt:
     piped = todo("export", "--format", fmt)
     assert "\x9b1m" in piped.stdout
     assert ("\x1b[31mRED" if fmt == "todotxt" else "\\u001b[31mRED") in piped.stdout
+
+
+def _on_a_terminal_answering(todo: Todo, answer: bytes, *args: str) -> tuple[int, bytes]:
+    """Run with stdin on a pseudo-terminal that types `answer`; exit code and stderr."""
+    terminal, stdin = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+    )
+    try:
+        os.write(terminal, answer)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        os.close(stdin)
+        os.close(terminal)
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize(("answer", "left"), [(b"n\n", 5), (b"y\n", 0)], ids=["no", "yes"])
+def test_done_by_a_filter_matching_more_than_3_asks_on_a_terminal(
+    todo: Todo, answer: bytes, left: int
+) -> None:
+    # `todo done -x` (a negation typed by mistake) completed every task at once.
+    for n in range(1, 6):
+        given(todo, "add", f"task {n}", "+x")
+    code, err = _on_a_terminal_answering(todo, answer, "done", "+x")
+    assert code == 0, err
+    listed = "".join(f"  #{n} task {n}\n" for n in range(1, 6))
+    assert f"complete 5 tasks:\n{listed}complete these 5 tasks? [y/N]: ".encode() in err
+    assert len(todo("list", "--json").json()) == left
+    if left:
+        assert err.endswith(b"nothing was changed\n")
+
+
+def test_done_by_a_filter_of_3_or_with_yes_or_by_numbers_does_not_ask(todo: Todo) -> None:
+    for n in range(1, 6):
+        given(todo, "add", f"task {n}", "+x" if n <= 3 else "+y")
+    for args in (
+        ["done", "+x"],  # three
+        ["reopen", "+x"],
+        ["done", "1", "2", "3", "4", "5"],  # named one by one
+        ["reopen", "-nosuch", "--yes"],  # five, and --yes
+    ):
+        code, err = _on_a_terminal_answering(todo, b"", *args)
+        assert (code, b"[y/N]" in err) == (0, False), (args, err)
+    assert len(todo("list", "--json").json()) == 5

@@ -16,6 +16,10 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (errors
 Yes = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask; needed when stdin is not a terminal.")
 ]
+FilterYes = Annotated[
+    bool,
+    typer.Option("--yes", "-y", help="By filter: do not ask (a terminal asks past 3 tasks)."),
+]
 Without = Annotated[
     list[str] | None,
     typer.Option(

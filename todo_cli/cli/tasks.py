@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli.cli.app import app, settings
-from todo_cli.cli.options import Json, Limit, Without, WordsCommand, Yes, ask, unmark
+from todo_cli.cli.options import FilterYes, Json, Limit, Without, WordsCommand, Yes, ask, unmark
 from todo_cli.errors import InvalidInput, InvalidUsage, NotFound
 
 if TYPE_CHECKING:
@@ -737,6 +737,7 @@ def _set_completed(
     json: bool,
     *,
     waiting: bool = False,
+    yes: bool = False,
 ) -> None:
     from todo_cli.output import render
     from todo_cli.services import tasks
@@ -744,6 +745,17 @@ def _set_completed(
     selection = _selection(ctx, args, without)
     _by_filter_only(selection, waiting=waiting)
     by_filter = not isinstance(selection, list)
+    verb = "complete" if completed else "reopen"
+
+    def confirm(targets: list[Task]) -> bool:
+        # A filter that matches more than a few is asked about first, as Taskwarrior
+        # does: `todo done -x` (a negation typed by mistake) completed every task.
+        if len(targets) <= BULK_UNASKED:
+            return True
+        from todo_cli.domain.text import one_line
+
+        listed = "".join(f"  #{task.number} {one_line(task.title)}\n" for task in targets)
+        return ask(f"{verb} {len(targets)} tasks:\n{listed}{verb} these {len(targets)} tasks?", yes)
 
     def changed(completion: Completion) -> None:
         if json:
@@ -761,10 +773,10 @@ def _set_completed(
             )
             render.flush_stdout()
             return
-        verb = "completed" if completed else "reopened"
+        did = "completed" if completed else "reopened"
         already = "already done" if completed else "already open"
         for r in completion.results:
-            render.tell(f"{verb if r.changed else already} #{r.task.number}: {r.task.title}")
+            render.tell(f"{did if r.changed else already} #{r.task.number}: {r.task.title}")
             if r.changed and completed and r.task.blocked_by:
                 still = ", ".join(f"#{n}" for n in r.task.blocked_by)
                 render.tell(f"  note: it was waiting on {still}, still open")
@@ -776,11 +788,22 @@ def _set_completed(
                 render.tell(f"  #{r.task.number} left its series: {r.detached}")
         if by_filter:
             count = sum(r.changed for r in completion.results)
-            render.tell(f"{verb} {render.plural(count, 'task')}")
+            render.tell(f"{did} {render.plural(count, 'task')}")
 
+    # Off a terminal nobody could answer: a script's filter acts, as ever (undo takes it back).
+    asking = by_filter and not yes and sys.stdin.isatty()
     tasks.set_completed(
-        settings(ctx), selection, completed, waiting="only" if waiting else "hide", report=changed
+        settings(ctx),
+        selection,
+        completed,
+        waiting="only" if waiting else "hide",
+        confirm=confirm if asking else None,
+        report=changed,
     )
+
+
+# A filter matching more tasks than this asks first on a terminal (Taskwarrior's rc.bulk).
+BULK_UNASKED = 3
 
 
 @app.command(cls=WordsCommand)
@@ -794,12 +817,14 @@ def done(
             "--waiting", help="By filter: the waiting tasks it matches (as list --waiting)."
         ),
     ] = False,
+    yes: FilterYes = False,
     json: Json = False,
 ) -> None:
     """Mark tasks done (already done is fine), by reference or by filter.
 
     A filter completes the tasks `todo list` shows with it: waiting ones
-    (hidden until their wait date) only with --waiting.
+    (hidden until their wait date) only with --waiting. On a terminal, a
+    filter matching more than 3 tasks names them and asks first.
 
     \b
     Examples:
@@ -807,20 +832,24 @@ def done(
       todo done 3 '#4' 1a2b3c
       todo done +errand               # every open task tagged errand
     """
-    _set_completed(ctx, refs, without, True, json, waiting=waiting)
+    _set_completed(ctx, refs, without, True, json, waiting=waiting, yes=yes)
 
 
 @app.command(cls=WordsCommand)
 def reopen(
-    ctx: typer.Context, refs: DoneSelector = None, without: Without = None, json: Json = False
+    ctx: typer.Context,
+    refs: DoneSelector = None,
+    without: Without = None,
+    yes: FilterYes = False,
+    json: Json = False,
 ) -> None:
-    """Mark done tasks open again, by reference or by filter.
+    """Mark done tasks open again, by reference or by filter (asked as done asks).
 
     \b
     Example:
       todo reopen 3
     """
-    _set_completed(ctx, refs, without, False, json)
+    _set_completed(ctx, refs, without, False, json, yes=yes)
 
 
 @app.command()

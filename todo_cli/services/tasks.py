@@ -229,9 +229,14 @@ def set_completed(
     completed: bool,
     *,
     waiting: Waiting = "hide",
+    confirm: Callable[[list[Task]], bool] | None = None,
     report: Report[Completion] | None = None,
 ) -> Completion:
     """Complete (or reopen) tasks, with what follows for recurring ones.
+
+    With `confirm`, a filter's matches are shown to it first, outside any
+    transaction (as `delete` does): no is Declined, yes acts on exactly the
+    tasks it was shown.
 
     By filter, `done` takes the open tasks that match, as `list` shows them
     (`waiting`: "hide" as `list`, "only" as `list --waiting`), and `reopen`
@@ -242,14 +247,19 @@ def set_completed(
     touched it; otherwise the reopened task leaves the series, so a series
     never has two open tasks.
     """
+    status: Status = "open" if completed else "done"
+    shown: Waiting = waiting if completed else "include"
+    if confirm is not None and isinstance(selection, Filter):
+        with transaction(settings, read_only=True) as conn:
+            targets = _selected(
+                TaskRepository(conn, acting_user(conn)), selection, status=status, waiting=shown
+            )
+        if not confirm(targets):
+            raise Declined("nothing was changed")
+        selection = [Ref.to(task.id) for task in targets]
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
-        found = _selected(
-            repository,
-            selection,
-            status="open" if completed else "done",
-            waiting=waiting if completed else "include",
-        )
+        found = _selected(repository, selection, status=status, waiting=shown)
         prepared: dict[UUID, Changed] = {}
         if not completed:
             found, prepared = _before_reopen(repository, found)
