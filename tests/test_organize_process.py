@@ -89,15 +89,11 @@ def test_done_by_filter_counts_on_stderr_and_keeps_stdout_for_data(todo: Todo) -
     assert b"completed 2 tasks" in proc.stderr
 
 
-def test_delete_by_filter_on_a_terminal_names_every_match_and_deletes_them_on_yes(
-    todo: Todo,
-) -> None:
-    given(todo, "add", "Dig the bed", "+home")
-    given(todo, "add", "Office plants", "+work")
-    given(todo, "add", "Paint the fence", "+home")
+def _on_a_terminal_answering(todo: Todo, answer: bytes, *args: str) -> tuple[int, bytes]:
+    """Run with stdin on a pseudo-terminal that types `answer`; exit code and stderr."""
     terminal, stdin = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "todo_cli", "delete", "+home"],
+        [sys.executable, "-m", "todo_cli", *args],
         stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -105,7 +101,7 @@ def test_delete_by_filter_on_a_terminal_names_every_match_and_deletes_them_on_ye
         cwd=REPO,
     )
     try:
-        os.write(terminal, b"y\n")
+        os.write(terminal, answer)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -113,7 +109,17 @@ def test_delete_by_filter_on_a_terminal_names_every_match_and_deletes_them_on_ye
             proc.communicate()
         os.close(stdin)
         os.close(terminal)
-    assert proc.returncode == 0, err
+    return proc.returncode, err
+
+
+def test_delete_by_filter_on_a_terminal_names_every_match_and_deletes_them_on_yes(
+    todo: Todo,
+) -> None:
+    given(todo, "add", "Dig the bed", "+home")
+    given(todo, "add", "Office plants", "+work")
+    given(todo, "add", "Paint the fence", "+home")
+    code, err = _on_a_terminal_answering(todo, b"y\n", "delete", "+home")
+    assert code == 0, err
     assert (
         b"delete 2 tasks:\n  #1 Dig the bed\n  #3 Paint the fence\ndelete these 2 tasks? [y/N]"
         in err
@@ -466,29 +472,6 @@ def test_an_export_on_a_terminal_shows_escape_sequences_as_text(todo: Todo, fmt:
     piped = todo("export", "--format", fmt)
     assert "\x9b1m" in piped.stdout
     assert ("\x1b[31mRED" if fmt == "todotxt" else "\\u001b[31mRED") in piped.stdout
-
-
-def _on_a_terminal_answering(todo: Todo, answer: bytes, *args: str) -> tuple[int, bytes]:
-    """Run with stdin on a pseudo-terminal that types `answer`; exit code and stderr."""
-    terminal, stdin = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "todo_cli", *args],
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=dict(os.environ) | todo.env,
-        cwd=REPO,
-    )
-    try:
-        os.write(terminal, answer)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-        os.close(stdin)
-        os.close(terminal)
-    return proc.returncode, err
 
 
 @pytest.mark.parametrize(("answer", "left"), [(b"n\n", 5), (b"y\n", 0)], ids=["no", "yes"])

@@ -250,13 +250,7 @@ def set_completed(
     status: Status = "open" if completed else "done"
     shown: Waiting = waiting if completed else "include"
     if confirm is not None and isinstance(selection, Filter):
-        with transaction(settings, read_only=True) as conn:
-            targets = _selected(
-                TaskRepository(conn, acting_user(conn)), selection, status=status, waiting=shown
-            )
-        if not confirm(targets):
-            raise Declined("nothing was changed")
-        selection = [Ref.to(task.id) for task in targets]
+        selection = _confirmed(settings, selection, status, shown, confirm, "nothing was changed")
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
         found = _selected(repository, selection, status=status, waiting=shown)
@@ -512,13 +506,7 @@ def delete(
     task others wait on frees them (the database drops the dependency).
     """
     if confirm is not None:
-        with transaction(settings, read_only=True) as conn:
-            targets = _selected(
-                TaskRepository(conn, acting_user(conn)), selection, status=status, waiting=waiting
-            )
-        if not confirm(targets):
-            raise Declined("nothing was deleted")
-        selection = [Ref.to(task.id) for task in targets]
+        selection = _confirmed(settings, selection, status, waiting, confirm, "nothing was deleted")
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
         found = _selected(repository, selection, status=status, waiting=waiting)
@@ -527,6 +515,28 @@ def delete(
         ended = {t.series_id for t in gone if t.series_id and t.recur and not t.completed}
         repository.end_series(sorted(ended, key=str))
         return deliver(report, gone)
+
+
+def _confirmed(
+    settings: Settings,
+    selection: Selection,
+    status: Status,
+    waiting: Waiting,
+    confirm: Callable[[list[Task]], bool],
+    declined: str,
+) -> list[Ref]:
+    """The tasks a selection names, once `confirm` says yes to them: exactly those.
+
+    Asked outside any transaction (a person may take their time; SQLite would
+    hold its write lock all along). No is Declined, saying `declined`.
+    """
+    with transaction(settings, read_only=True) as conn:
+        targets = _selected(
+            TaskRepository(conn, acting_user(conn)), selection, status=status, waiting=waiting
+        )
+    if not confirm(targets):
+        raise Declined(declined)
+    return [Ref.to(task.id) for task in targets]
 
 
 def tags(settings: Settings) -> list[Counted]:
