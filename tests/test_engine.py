@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -343,3 +344,35 @@ def test_psycopgs_teardown_warnings_stay_off_stderr_with_psycopg_imported_first(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def test_a_database_in_a_read_only_directory_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on read-only media: SQLite cannot make its -wal and -shm files beside the file,
+    # and "check that its directory exists" sent the user looking for the wrong thing.
+    import os
+
+    from todo_cli.db.connect import _translate_sqlite
+
+    path = tmp_path / "backup.db"
+    assert run_cli(["add", "x"], env={"TODO_DATABASE_URL": f"sqlite:///{path}"}).exit_code == 0
+    writable = os.access
+
+    def read_only_dir(target: str | Path, mode: int) -> bool:
+        if str(target) == str(tmp_path) and mode == os.W_OK:
+            return False
+        return writable(target, mode)
+
+    monkeypatch.setattr(os, "access", read_only_dir)
+    detail = "unable to open database file"
+    error = _translate_sqlite(parse_url(f"sqlite:///{path}"), detail, detail)
+    assert error.exit_code == 3
+    assert error.message == (
+        f"cannot open the SQLite file {path}: its directory is read-only, and SQLite writes "
+        "its -wal and -shm files beside it"
+    )
+    missing = tmp_path / "nowhere" / "x.db"
+    other = _translate_sqlite(parse_url(f"sqlite:///{missing}"), detail, detail)
+    assert other.message == f"cannot open the SQLite file {missing}: {detail}"
+    assert other.hint == "check that its directory exists and that you may write there"

@@ -16,6 +16,8 @@ from todo_cli.errors import ConfigError, DatabaseError, Refused, TodoError
 from todo_cli.redact import mask_text
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy import Connection
 
     from todo_cli.db.url import DatabaseURL
@@ -112,10 +114,7 @@ def _translate_sqlite(db: DatabaseURL, detail: str, lowered: str) -> TodoError:
             f"{path} is busy: another process held the write lock too long", hint="try again"
         )
     if "unable to open" in lowered:
-        return ConfigError(
-            f"cannot open the SQLite file {path}: {detail}",
-            hint="check that its directory exists and that you may write there",
-        )
+        return _unopenable(path, detail)
     if "not a database" in lowered or "malformed" in lowered:
         return ConfigError(
             f"{path} is not a usable SQLite database: {detail}",
@@ -128,6 +127,29 @@ def _translate_sqlite(db: DatabaseURL, detail: str, lowered: str) -> TodoError:
     if "disk is full" in lowered or "disk i/o" in lowered:
         return DatabaseError(f"cannot write {path}: {detail}", hint="free some disk space")
     return DatabaseError(f"SQLite error on {path}: {detail}")
+
+
+def _unopenable(path: Path | None, detail: str) -> TodoError:
+    """Why SQLite could not open the file, as far as the file system tells."""
+    import os
+
+    if path is not None:
+        if path.is_file() and not os.access(path, os.R_OK):
+            return ConfigError(
+                f"cannot read the SQLite file {path}: {detail}",
+                hint="check the file's permissions",
+            )
+        if path.is_file() and not os.access(path.parent, os.W_OK):
+            # A copy on read-only media, or a directory without write permission.
+            return ConfigError(
+                f"cannot open the SQLite file {path}: its directory is read-only, and "
+                "SQLite writes its -wal and -shm files beside it",
+                hint="copy the file to a directory you may write, or make this one writable",
+            )
+    return ConfigError(
+        f"cannot open the SQLite file {path}: {detail}",
+        hint="check that its directory exists and that you may write there",
+    )
 
 
 def _first_line(exc: object) -> str:
