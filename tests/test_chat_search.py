@@ -665,6 +665,8 @@ def test_no_match_is_an_empty_result_not_an_error(todo: Todo) -> None:
         (["garden", "OR"], "'OR' needs a word on each side"),
         (["OR", "garden"], "'OR' needs a word on each side"),
         (["garden", "OR", "OR", "hose"], "'OR' needs a word on each side"),
+        (["garden", "AND", "OR", "hose"], "'OR' needs a word on each side"),
+        (["garden", "AND", "AND", "hose"], "'AND' needs a word on each side"),
         (
             ["--", "-garden", "-hose"],
             "the search needs a word to find, not only words to leave out",

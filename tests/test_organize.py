@@ -718,6 +718,51 @@ def test_edit_of_several_tasks_is_one_change_one_undo_takes_back(call: Todo) -> 
         }
 
 
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (["1-3", "Renamed", "+tag"], "'Renamed' would be the title of 3 tasks"),
+        (["1,2", "--", "foo"], "'foo' would be the title of 2 tasks"),
+        (["1", "2", "--", "+y"], "'+y' would be the title of 2 tasks"),
+        (["1", "2", "--title", "T"], "--title would be the title of 2 tasks"),
+    ],
+    ids=["range-and-words", "list-and-double-dash", "numbers-then-double-dash", "title-option"],
+)
+def test_edit_of_several_tasks_refuses_a_title(call: Todo, words: list[str], said: str) -> None:
+    # One title on many tasks is a slip: `todo edit 1-3 Renamed` renamed all three.
+    add(call, "b")
+    add(call, "c")
+    before = [stored(shown(call, n)) for n in (1, 2, 3)]
+    result = call("edit", *words)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {said}: a title is one task's (edit titles one task at a time; "
+        "nothing was changed)\n"
+    )
+    assert [stored(shown(call, n)) for n in (1, 2, 3)] == before
+
+
+def test_edit_numbers_before_double_dash_are_tasks_and_the_rest_is_no_title(call: Todo) -> None:
+    add(call, "b")
+    assert call("edit", "1", "2", "+y", "--").exit_code == 0
+    assert [shown(call, n)["title"] for n in (1, 2)] == ["Call", "b"]
+    assert all("y" in shown(call, n)["tags"] for n in (1, 2))
+    # A number that names no task says how to make it the title.
+    missing = call("edit", "1", "2026", "+x")
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        "error: no task '2026' (see `todo list --all`; for a title of those words: "
+        "todo edit 1 -- 2026)\n",
+    )
+
+
+def test_edit_warns_of_a_wait_after_the_due_only_when_it_changes_them(call: Todo) -> None:
+    assert call("edit", "1", "wait:2027-01-05").stderr.endswith(
+        "warning: #1 waits until after it is due\n"
+    )
+    assert "warning" not in call("edit", "1", "+old").stderr
+
+
 def test_edit_of_several_tasks_changes_none_when_one_cannot_change(call: Todo) -> None:
     add(call, "b")
     add(call, "c")
@@ -731,11 +776,9 @@ def test_edit_of_several_tasks_changes_none_when_one_cannot_change(call: Todo) -
     missing = call("edit", "1", "8", "9", "pri:H")
     assert (missing.exit_code, missing.stderr) == (
         1,
-        "error: no tasks '8', '9' (see `todo list --all`)\n",
+        "error: no tasks '8', '9' (see `todo list --all`; for a title of those words: "
+        "todo edit 1 -- 8 9)\n",
     )
-    titled = call("edit", "1", "2", "--title", "T")
-    assert titled.exit_code == 2
-    assert "--title sets one task's title, and 2 tasks are named" in titled.stderr
     nothing = call("edit", "1", "2026")
     assert (nothing.exit_code, nothing.stderr) == (
         2,
@@ -2149,6 +2192,30 @@ def test_list_and_export_take_task_numbers_as_references_not_text(todo: Todo) ->
     # With another word, or after --, a number is text again.
     assert [t["number"] for t in todo("list", "--json", "--", "1").json()] == [1, 10, 11, 12]
     assert numbers(todo, "task", "1") == [1, 10, 11, 12]
+
+
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_a_reference_beside_a_filter_is_refused_not_searched_for(todo: Todo, command: str) -> None:
+    # `todo export 1 +x` exported "beta 1", whose title holds a 1, not #1.
+    add(todo, "alpha", "+x")
+    add(todo, "beta 1", "+x")
+    result = todo(command, "1", "+x")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: '1' is a task reference and +x is a filter: give references alone, or a "
+        f"filter alone (to search for '1' as text, put it after --: `todo {command} +x -- 1`)\n"
+    )
+    assert [t["title"] for t in todo("list", "--json", "+x", "--", "1").json()] == ["beta 1"]
+    # Among other words a number is text: a search.
+    assert [t["title"] for t in listed(todo, "beta", "1", "+x")] == ["beta 1"]
+
+
+@pytest.mark.parametrize("option", ["--done", "--waiting"])
+def test_list_by_reference_refuses_a_status_option(todo: Todo, option: str) -> None:
+    add(todo, "alpha")
+    result = todo("list", "1", option)
+    assert result.exit_code == 2
+    assert "the tasks here are named: they are shown whatever their status" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["list", "export"])

@@ -463,15 +463,42 @@ def test_list_by_tag_and_project_uses_the_tag_index(todo: Todo, backend: str) ->
 def test_an_export_on_a_terminal_shows_escape_sequences_as_text(todo: Todo, fmt: str) -> None:
     # todo.txt is raw text and JSON leaves C1 controls raw: on a screen a title's
     # sequence recoloured the terminal. To a pipe it is the data, byte for byte.
-    title = "\x1b[31mRED\x1b[0m and \x9b1m"
+    title = "\x1b[31mRED\x1b[0m and \x9b1m \u202eright"
     given(todo, "add", "--", title)
     screen = on_a_terminal(todo, "export", "--format", fmt)
     assert "\x1b" not in screen
     assert "\x9b" not in screen
-    assert "\\x9b1m" in screen
+    assert "\u202e" not in screen
+    if fmt == "todotxt":
+        assert "\\x9b1m \\u202eright" in screen
+    else:
+        # Still JSON: the same characters, as JSON's escapes.
+        (task,) = json.loads(screen)
+        key = "title" if fmt == "json" else "description"
+        assert task[key] == title
     piped = todo("export", "--format", fmt)
     assert "\x9b1m" in piped.stdout
     assert ("\x1b[31mRED" if fmt == "todotxt" else "\\u001b[31mRED") in piped.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["list", "--json"], ["list", "--format", "jsonl"], ["show", "1", "--json"]]
+)
+def test_json_output_writes_c1_controls_and_bidi_overrides_as_escapes(
+    todo: Todo, command: list[str]
+) -> None:
+    # Raw in a JSON string they are valid JSON, and a terminal acts on them: U+009B
+    # is a one-byte CSI. Escaped, the document says the same and shows as text.
+    title = "csi \x9b1m rtl \u202e nel \x85 café"
+    given(todo, "add", "--", title)
+    screen = on_a_terminal(todo, *command)
+    for char in ("\x9b", "\u202e", "\x85"):
+        assert char not in screen
+    assert "\\u009b1m" in screen
+    assert "café" in screen
+    first = screen.strip().splitlines()[0] if command[1] == "--format" else screen
+    parsed = json.loads(first)
+    assert (parsed[0] if isinstance(parsed, list) else parsed)["title"] == title
 
 
 @pytest.mark.parametrize(("answer", "left"), [(b"n\n", 5), (b"y\n", 0)], ids=["no", "yes"])

@@ -471,6 +471,28 @@ def test_zero_padded_digits_are_an_id_prefix_first_then_a_number(todo: Todo) -> 
     assert todo("show", "00000003", "--json").json()["title"] == "c"
 
 
+def test_zero_padded_digits_in_a_list_or_range_are_refused(todo: Todo) -> None:
+    # Alone, 00000002 starts an id; in a list it read as the number 2.
+    add(todo, "a")
+    for word in ("00000002,1", "0001-0003", "1,0002"):
+        result = todo("done", word)
+        assert result.exit_code == 2, word
+        assert "digits with a leading zero start an id, and a list or range holds numbers" in (
+            result.stderr
+        )
+    assert titles(todo) == ["a"]
+
+
+def test_a_range_of_missing_tasks_names_ten_of_them(todo: Todo) -> None:
+    add(todo, "a")
+    result = todo("done", "1-5000")
+    named = ", ".join(f"'{n}'" for n in range(2, 12))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: no tasks {named} and 4,989 more (see `todo list --all`)\n",
+    )
+
+
 def test_every_missing_reference_is_named_and_nothing_changes(todo: Todo) -> None:
     add(todo, "a")
     result = todo("done", "1", "99", "#98", "99")

@@ -84,7 +84,7 @@ def export(
         raise InvalidUsage("--json and --format todotxt: todo.txt is not JSON", hint="give one")
     if output == "":
         raise InvalidUsage("--output: the file name is empty", hint="give a FILE, or - for stdout")
-    named = _named(unmark(terms), without)
+    named = _named(unmark(terms), without, ctx.command_path)
     query = TaskQuery(
         status="all" if all_ else "open",
         waiting="include",
@@ -95,8 +95,9 @@ def export(
     with _named_or_searched(ctx, named, terms), progress("exporting") as advance:
         # `-` is stdout, as `todo import -` reads stdin: never a file named "-".
         if output is None or output == "-":
+            screen = _on_screen(sys.stdout, fmt)
             notices = interchange.export(
-                settings(ctx), query, fmt=fmt.value, out=_on_screen(sys.stdout), progress=advance
+                settings(ctx), query, fmt=fmt.value, out=screen, progress=advance
             )
         else:
             with atomic_text(output) as out:
@@ -116,23 +117,27 @@ class _Shown(io.TextIOBase):
     bidirectional overrides raw too).
     """
 
-    def __init__(self, out: IO[str]) -> None:
+    def __init__(self, out: IO[str], *, as_json: bool) -> None:
         super().__init__()
         self._out = out
+        self._as_json = as_json
 
     def write(self, text: str) -> int:
-        from todo_cli.domain.text import multi_line
+        from todo_cli.domain.text import json_safe, multi_line
 
-        self._out.write(multi_line(text))
+        # JSON as JSON still (a \u escape says the same character); text as text.
+        self._out.write(json_safe(text) if self._as_json else multi_line(text))
         return len(text)
 
 
-def _on_screen(out: IO[str]) -> IO[str]:
+def _on_screen(out: IO[str], fmt: ExportFormat) -> IO[str]:
     try:
         screen = out.isatty()
     except (ValueError, OSError):
         screen = False
-    return cast("IO[str]", _Shown(out)) if screen else out
+    if not screen:
+        return out
+    return cast("IO[str]", _Shown(out, as_json=fmt is not ExportFormat.todotxt))
 
 
 @app.command("import")

@@ -508,7 +508,22 @@ def add(
     tasks.add(settings(ctx), new, depends=waits_on, report=added)
 
 
-def _named(words: list[str], without: list[str] | None) -> tuple[TaskRef, ...]:
+@contextmanager
+def _named_or_titled(ref: str, more: list[str]) -> Iterator[None]:
+    """A task number taken as one more task to edit, that names none, says how to
+    make it the title instead (`todo edit 1 2026 +x`, meaning the title "2026")."""
+    from shlex import join
+
+    try:
+        yield
+    except NotFound as exc:
+        if not more:
+            raise
+        titled = f"for a title of those words: todo edit {join([ref])} -- {join(more)}"
+        raise NotFound(exc.message, hint=f"{exc.hint}; {titled}" if exc.hint else titled) from None
+
+
+def _named(words: list[str], without: list[str] | None, command: str) -> tuple[TaskRef, ...]:
     """The tasks `list` or `export` words name by reference, if that is all they are.
 
     Task numbers (`12`, `#12`), Taskwarrior's lists and ranges of them (`1,3`,
@@ -517,8 +532,24 @@ def _named(words: list[str], without: list[str] | None) -> tuple[TaskRef, ...]:
     a word to search for here, and so is everything once any other word or a
     `--` is there: `todo list Q4 2026` searches.
     """
+    from todo_cli.domain.filters import is_filter_term
     from todo_cli.repository.refs import parse_refs
 
+    head = words[: words.index("--")] if "--" in words else words
+    text = [word for word in head if not is_filter_term(word)]
+    if text and (len(text) < len(head) or without) and all(map(_names_a_task, text)):
+        # `todo export 1 +x`: the 1 would be searched for as text, and a script would
+        # get other tasks than #1. Refused, as done refuses it.
+        from shlex import quote
+
+        terms = [word for word in head if is_filter_term(word)]
+        other = quote(terms[0]) if terms else f"--without {quote((without or [''])[0])}"
+        raise InvalidUsage(
+            f"{text[0]!r} is a task reference and {other} is a filter: "
+            "give references alone, or a filter alone",
+            hint=f"to search for {text[0]!r} as text, put it after --: "
+            f"`{command} {other} -- {quote(text[0])}`",
+        )
     if not words or without or "--" in words or not all(map(_names_a_task, words)):
         return ()
     return tuple(parse_refs(_numbers_listed(words), "task"))
@@ -623,7 +654,13 @@ def list_(
     output = Format.json if json else fmt or Format.table
     from todo_cli.domain.filters import Filter
 
-    named = _named(unmark(terms), without)
+    named = _named(unmark(terms), without, ctx.command_path)
+    if named and (done or waiting):
+        raise InvalidUsage(
+            f"--{'done' if done else 'waiting'} chooses among a filter's tasks, and the tasks "
+            "here are named: they are shown whatever their status",
+            hint="give the references alone, or a filter",
+        )
     wanted = Filter() if named else _filter(unmark(terms), without)
     query = TaskQuery(
         status=status,
@@ -939,14 +976,19 @@ def edit(
     tag, untag = _composed(tag), _composed(untag)
     # Words that only name tasks, before any --, are more tasks to edit: `todo edit
     # 2 3 +x` tags both (as a title, "3" renamed #2). `todo edit 2 3 eggs` is a title.
+    # (After --, words are the title's.)
+    head = typed[: typed.index("--")] if "--" in typed else typed
+    before = parse_words(head, editing=True).text
     more: list[str] = []
-    if parsed.text and "--" not in typed and all(map(_names_a_task, parsed.text)):
-        more, parsed = list(parsed.text), replace(parsed, text=())
+    if before and all(map(_names_a_task, before)):
+        more, parsed = list(before), replace(parsed, text=parsed.text[len(before) :])
     selection = _numbers_listed([ref, *more])
     several = len(selection) > 1
-    if several and title is not None:
+    if several and (title is not None or parsed.title is not None):
+        # One title on many tasks is a slip (`todo edit 1-3 Renamed`), never a wish.
+        given_title = "--title" if title is not None else repr(parsed.title)
         raise InvalidUsage(
-            f"--title sets one task's title, and {len(selection)} tasks are named",
+            f"{given_title} would be the title of {len(selection)} tasks: a title is one task's",
             hint="edit titles one task at a time; nothing was changed",
         )
     flags = _flags(project, due, wait, priority, recur)
@@ -1006,22 +1048,24 @@ def edit(
                 done = "edited" if outcome.changed else "unchanged"
                 already = "" if outcome.changed else " (it was so already)"
                 render.tell(f"{done} #{task.number}: {task.title}{already}")
-            if task.wait is not None and task.due is not None and task.wait > task.due:
+            dated = "wait" in changes or "due" in changes
+            if dated and task.wait is not None and task.due is not None and task.wait > task.due:
                 render.tell(f"warning: #{task.number} waits until after it is due")
-        if several and not json:
+        if len(outcomes) > 1 and not json:
             count = sum(outcome.changed for outcome in outcomes)
             render.tell(f"edited {render.plural(count, 'task')}")
 
-    tasks.edit(
-        settings(ctx),
-        refs,
-        changes,
-        add_tags=adding_tags,
-        remove_tags=removing_tags,
-        add_depends=adding,
-        remove_depends=removing,
-        report=edited,
-    )
+    with _named_or_titled(ref, more):
+        tasks.edit(
+            settings(ctx),
+            refs,
+            changes,
+            add_tags=adding_tags,
+            remove_tags=removing_tags,
+            add_depends=adding,
+            remove_depends=removing,
+            report=edited,
+        )
 
 
 @app.command()

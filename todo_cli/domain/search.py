@@ -80,15 +80,19 @@ def parse_query(text: str) -> Query:
     groups: list[list[Term]] = []
     pending_or = False
     negate_next = False
+    # The token before was AND or OR: another operator there has no word on its left.
+    joined = False
     for position, token in enumerate(tokens):
         # Operators are written in capitals, as FTS5 and web searches have them:
         # `salt and pepper, not sugar` is six words to find, not a query.
         upper = token if token in ("AND", "OR", "NOT") else ""
         if upper in ("AND", "OR"):
-            if not groups or pending_or or negate_next or position == len(tokens) - 1:
+            if not groups or joined or negate_next or position == len(tokens) - 1:
                 raise InvalidInput(f"{token!r} needs a word on each side", hint=_HINT)
             pending_or = upper == "OR"
+            joined = True
             continue
+        joined = False
         if upper == "NOT":
             if negate_next or position == len(tokens) - 1:
                 raise InvalidInput("NOT needs a word after it", hint=_HINT)

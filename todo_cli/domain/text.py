@@ -54,6 +54,19 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+# What JSON leaves raw in a string that a terminal acts on: C1 controls (U+009B is a
+# one-byte CSI) and the formatting characters above. JSON's own \u escape says the
+# same character, so the document means what it did.
+_JSON_UNSAFE = re.compile(f"[\x80-\x9f{_FORMATTING}]")
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text with each character a terminal would act on written as a \\u escape."""
+    if encoded.isascii():
+        return encoded
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", encoded)
+
+
 def shows_escaped(value: str) -> bool:
     """Whether `value` holds a character :func:`one_line` would show as an escape."""
     return _ESCAPE_ALL.search(value) is not None

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from todo_cli.domain.fields import TASK_FIELDS, Kind
-from todo_cli.domain.text import one_line
+from todo_cli.domain.text import json_safe, one_line
 
 if TYPE_CHECKING:
     from todo_cli.domain.chat import Conversation, Message
@@ -119,19 +119,20 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON, non-ASCII as is: the encoding of every item in a list."""
-    return _compact.encode(value)
+    """Compact JSON, non-ASCII as is (but what a terminal acts on: text.json_safe):
+    the encoding of every item in a list."""
+    return json_safe(_compact.encode(value))
 
 
 def write_json(value: Any, out: TextIO | None = None) -> None:
     """One JSON document, indented for people who read it."""
-    (out or sys.stdout).write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    (out or sys.stdout).write(json_safe(json.dumps(value, ensure_ascii=False, indent=2)) + "\n")
 
 
 def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
     """A JSON array written item by item (one per line), so a long list never sits in memory."""
     stream = out or sys.stdout
-    encode = _compact.encode
+    encode = dumps
     count = 0
     for item in items:
         stream.write(("[\n  " if count == 0 else ",\n  ") + encode(item))

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 _NUMBER = re.compile(r"#?([0-9]+)")
 _HEX = re.compile(r"[0-9a-f]+")
 _MAX_CANDIDATES = 5
+# Missing references one error names (a range may miss thousands: the line stays short).
+_MISSING_NAMED = 10
 # An id's first eight hex digits are how it is shown and copied (`todo show
 # 3f2a91c0`), and one id in forty starts with eight decimal digits. Such a
 # reference, written without `#`, is a number first and, when no row has that
@@ -126,6 +128,15 @@ def number_list(word: str) -> list[str] | None:
     numbers: list[str] = []
     for part in text.split(","):
         low, _, high = part.partition("-")
+        padded = next((end for end in (low, high) if _zero_padded(end)), None)
+        if padded is not None:
+            # Alone, 00000002 is the start of an id first; in a list it would be the
+            # number 2: the same digits naming two tasks by a comma. Refused.
+            raise InvalidInput(
+                f"{padded!r} in {text!r}: digits with a leading zero start an id, "
+                "and a list or range holds numbers",
+                hint=f"write the number without its zeros, or {padded!r} on its own",
+            )
         first = parse_ref(low, "task").number
         if not high:
             numbers.append(str(first))
@@ -239,7 +250,9 @@ def resolve(
             found.append(row)
     if missing:
         # Every one named: a script should not have to find them one run at a time.
-        named = ", ".join(map(repr, missing))
+        named = ", ".join(map(repr, missing[:_MISSING_NAMED]))
+        if len(missing) > _MISSING_NAMED:
+            named += f" and {len(missing) - _MISSING_NAMED:,} more"
         nouns = noun if len(missing) == 1 else f"{noun}s"
         raise NotFound(f"no {nouns} {named}", hint=f"see `todo {_list_cmd(noun)}`")
     return found
