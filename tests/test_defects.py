@@ -621,6 +621,40 @@ def test_search_ignores_case_beyond_ascii(todo: Todo, search: str, found: list[s
     assert [task["title"] for task in result.json()] == found
 
 
+_COMPOSED = "Caf\u00e9 cr\u00e8me"  # é and è as one code point each (NFC)
+_DECOMPOSED = "Cafe\u0301 cre\u0300me"  # e + U+0301, e + U+0300 (NFD: macOS, some pastes)
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        pytest.param(_DECOMPOSED, _COMPOSED, id="composed finds decomposed"),
+        pytest.param(_COMPOSED, _DECOMPOSED, id="decomposed finds composed"),
+    ],
+)
+def test_search_finds_an_accent_typed_either_way(todo: Todo, stored: str, typed: str) -> None:
+    todo("add", stored)
+    todo("add", "Tea", "-d", f"{stored} later")
+    todo("add", "Coffee")
+    todo("note", "3", f"no {stored.upper()} today")
+    todo("add", "cafe creme, no accents")
+    word = typed.split()[0].upper()  # CAFÉ, in the typed form
+    result = todo("list", "--search", word, "--sort", "number", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [task["number"] for task in result.json()] == [1, 2, 3]
+    # A filter's words search the same way, and the title is kept as it was typed.
+    result = todo("list", "--json", "--", typed.split()[1])
+    assert [task["title"] for task in result.json()] == [stored, "Tea", "Coffee"]
+
+
+def test_chat_log_titles_are_found_with_an_accent_typed_either_way(todo: Todo) -> None:
+    assert todo("chat-log", "new", "--title", _DECOMPOSED).exit_code == 0
+    assert todo("chat-log", "new", "--title", "cafe creme").exit_code == 0
+    result = todo("chat-log", "list", "--search", _COMPOSED.split()[1], "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [conversation["title"] for conversation in result.json()] == [_DECOMPOSED]
+
+
 def test_sorting_by_title_ignores_case(todo: Todo) -> None:
     for title in ("cherry", "Étude", "Banana", "apple", "éclair", "date"):
         todo("add", title)

@@ -643,6 +643,7 @@ def list_(
       todo list --all --search milk --sort updated --reverse --limit 5
       todo list --json | jq -r '.[].title'
     """
+    from todo_cli.domain.filters import Filter
     from todo_cli.output import render
     from todo_cli.output.tasks import tasks_table
     from todo_cli.repository.tasks import TaskQuery
@@ -652,8 +653,6 @@ def list_(
     if json and fmt not in (None, Format.json):
         raise InvalidUsage(f"--json and --format {fmt} do not go together", hint="pick one")
     output = Format.json if json else fmt or Format.table
-    from todo_cli.domain.filters import Filter
-
     named = _named(unmark(terms), without, ctx.command_path)
     if named and (done or waiting):
         raise InvalidUsage(

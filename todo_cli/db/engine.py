@@ -200,7 +200,14 @@ def _use_wal(cursor: Any) -> None:
 
 
 def _lower(value: str | None) -> str | None:
-    return None if value is None else value.lower()
+    # As db.transaction.folded makes a search's needle: composed (NFC), then lower case.
+    if value is None:
+        return None
+    if not value.isascii():
+        import unicodedata
+
+        value = unicodedata.normalize("NFC", value)
+    return value.lower()
 
 
 def _find(value: str | None, pattern: str) -> bool:

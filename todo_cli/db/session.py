@@ -28,6 +28,9 @@ class State:
     # The database's own lower() folds ASCII only (LC_CTYPE C or POSIX) and ICU's
     # root collation is there to fold the rest.
     icu_lower: bool = False
+    # normalize() is there (PostgreSQL 13+) and can work (a UTF8 database): searches
+    # compare text in one Unicode form, so a precomposed é finds a decomposed one.
+    normalizes: bool = False
 
 
 # One statement, the one a command already spends on its revision check: mode
@@ -41,7 +44,9 @@ STATE_SQL: Final = (
     "(SELECT datctype IN ('C', 'POSIX') FROM pg_catalog.pg_database "
     "WHERE datname = current_database()) "
     "AND EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu') "
-    "AS icu_lower "
+    "AS icu_lower, "
+    "current_setting('server_encoding') = 'UTF8' "
+    "AND current_setting('server_version_num')::int >= 130000 AS normalizes "
     "FROM alembic_version"
 )
 
@@ -65,6 +70,7 @@ def read_state(conn: Connection) -> State:
         row.login,
         bool(row.enrolled),
         bool(row.icu_lower),
+        bool(row.normalizes),
     )
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 _ISOLATED = "todo_isolated"
 _ICU_LOWER = "todo_icu_lower"
+_NORMALIZES = "todo_normalizes"
 
 
 @contextmanager
@@ -125,6 +126,8 @@ def _transaction(
             conn.info[_ISOLATED] = True
         if state.icu_lower:
             conn.info[_ICU_LOWER] = True
+        if state.normalizes:
+            conn.info[_NORMALIZES] = True
         conn.info["todo_user"] = user
         if not read_only:
             conn.info["todo_operation"] = recording.begin(
@@ -156,16 +159,30 @@ def isolated(conn: Connection) -> bool:
 
 
 def lowered(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """`column` in lower case, every letter folded, compared with a needle Python lowered.
+    """`column` in Unicode's composed form (NFC) and lower case, every letter folded,
+    compared with a needle made by :func:`folded`.
 
-    SQLite: todo_lower (db.engine), Python's own. PostgreSQL: lower(), which follows the
-    database's LC_CTYPE; on a C or POSIX database that folds ASCII only ('CAFÉ' ->
-    'cafÉ'), so there it is ICU's root collation that folds.
+    The same letter typed precomposed (é, U+00E9) or decomposed (e and U+0301, as
+    macOS file names and some pasted text have it) is the same text to whoever
+    reads it, so a search finds either. SQLite: todo_lower (db.engine), Python's
+    own. PostgreSQL: normalize() where it can (13+, a UTF8 database), then lower(),
+    which follows the database's LC_CTYPE; on a C or POSIX database that folds
+    ASCII only ('CAFÉ' -> 'cafÉ'), so there it is ICU's root collation that folds.
     """
-    from sqlalchemy import func
+    from sqlalchemy import func, literal_column
 
     if conn.dialect.name == "sqlite":
         return func.todo_lower(column)
+    composed = (
+        func.normalize(column, literal_column("NFC")) if conn.info.get(_NORMALIZES) else column
+    )
     if conn.info.get(_ICU_LOWER):
-        return func.lower(column.collate("und-x-icu"))
-    return func.lower(column)
+        return func.lower(composed.collate("und-x-icu"))
+    return func.lower(composed)
+
+
+def folded(text: str) -> str:
+    """A search's needle as :func:`lowered` makes what it is compared with."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text).lower()

@@ -452,10 +452,10 @@ class ConversationRepository:
             .order_by(conversations.c.updated_at.desc(), conversations.c.number.desc())
         )
         if title:
-            from todo_cli.db.transaction import lowered
+            from todo_cli.db.transaction import folded, lowered
 
-            folded = lowered(self.conn, conversations.c.title)
-            stmt = stmt.where(folded.contains(title.lower(), autoescape=True))
+            in_title = lowered(self.conn, conversations.c.title)
+            stmt = stmt.where(in_title.contains(folded(title), autoescape=True))
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_conversation(row, row.message_count) for row in self.conn.execute(stmt)]

@@ -1255,12 +1255,13 @@ class TaskRepository:
         return lowered(self.conn, column)
 
     def _contains(self, word: str) -> ColumnElement[Any]:
-        """The word in the title, the description or a note, case-insensitively."""
+        """The word in the title, the description or a note, in any case and Unicode form."""
         from sqlalchemy import exists, false, or_, select
 
+        from todo_cli.db.transaction import folded
         from todo_cli.domain.limits import NOTE_MAX, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX
 
-        needle = word.lower()
+        needle = folded(word)
         if len(needle) > max(NOTE_MAX, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX):
             # Longer than any text it could be in: no task has it, and the database
             # would refuse so long a pattern (SQLite: "LIKE pattern too complex").
