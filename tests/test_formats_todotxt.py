@@ -220,7 +220,6 @@ def test_more_than_one_business_day_is_a_problem(tz: Any) -> None:
         ("x 2026-11-30 2026-11-31 Call mom", "created_at"),
         ("Stretch rec:fortnightly due:2026-12-01", "recur"),
         ("Call mom pri:AB", "priority"),
-        ("Call mom uuid:1234", "id"),
         ("Call mom due:2026-12-01 due:2026-12-02", "due"),
         ("+home @phone", "title"),
     ],
@@ -229,6 +228,15 @@ def test_bad_input_is_a_problem_naming_the_line_and_field(tz: Any, line: str, fi
     batch = read_lines(tz, ["Fine task", line])
     assert [(p.where, p.field) for p in batch.problems] == [("line 2", field)]
     assert len(batch.records) == 1
+
+
+def test_a_uuid_word_that_is_no_uuid_is_title_text_with_a_notice(tz: Any) -> None:
+    # Prose ("the uuid:1234 error"), and how our export writes such a title.
+    batch = read_lines(tz, ["Ask about uuid:1234 error"])
+    assert batch.problems == []
+    (record,) = batch.records
+    assert record.title == "Ask about uuid:1234 error"
+    assert batch.notices == ["line 1: uuid:1234 kept in the title: not a UUID"]
 
 
 def test_a_duplicate_uuid_is_a_problem(tz: Any) -> None:

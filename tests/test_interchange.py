@@ -748,6 +748,71 @@ def test_an_update_from_a_file_is_one_operation_that_undo_takes_back(
     assert others == [t for t in json.loads(before) if t["title"] != "Buy milk"]
 
 
+def last_operation_rows(url: str) -> dict[tuple[str, str], int]:
+    """The journal rows of the last operation: (table, action) -> how many."""
+    rows = sql_rows(
+        url,
+        "SELECT table_name, action, count(*) FROM journal WHERE operation_id = "
+        "(SELECT operation_id FROM journal ORDER BY id DESC LIMIT 1) GROUP BY 1, 2",
+    )
+    return {(str(table), str(action)): int(n) for table, action, n in rows}
+
+
+def test_an_update_writes_only_what_changed_in_tags_and_notes(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    changed = _changed_milk(todo, tmp_path, "2099-01-01T00:00:00.000000Z")
+    ok(todo("import", str(changed)))
+    # +shopping -> +oat, a third note: the two notes it had and +errand stay as they are.
+    assert last_operation_rows(todo.url) == {
+        ("tasks", "update"): 1,
+        ("task_tags", "delete"): 1,
+        ("task_tags", "insert"): 1,
+        ("task_notes", "insert"): 1,
+    }
+    shown = ok(todo("history", "1")).stdout.split("todo import ")[-1].splitlines()[1:]
+    assert [line.strip() for line in shown] == [
+        "title: Buy milk -> Buy oat milk",
+        "-shopping",
+        "+oat",
+        "note added: 2 l",
+    ]
+    milk = titled(tasks(todo), "Buy oat milk")
+    assert (milk["tags"], len(milk["notes"])) == (["errand", "oat"], 3)
+
+
+def test_an_update_keeps_the_dependencies_it_still_has(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    document = json.loads(export_bytes(todo, tmp_path))
+    report = titled(document, "Write report")
+    assert len(report["depends"]) == 1
+    edited = report | {"title": "Write the report", "updated_at": "2099-01-01T00:00:00.000000Z"}
+    ok(todo("import", str(write(tmp_path, "edited.json", json.dumps([edited])))))
+    assert last_operation_rows(todo.url) == {("tasks", "update"): 1}
+    assert titled(tasks(todo), "Write the report")["depends"] == report["depends"]
+    # Given none in the file, it has none: the one it had is the change.
+    cleared = edited | {"depends": [], "updated_at": "2099-01-02T00:00:00.000000Z"}
+    ok(todo("import", str(write(tmp_path, "cleared.json", json.dumps([cleared])))))
+    assert last_operation_rows(todo.url) == {
+        ("tasks", "update"): 1,
+        ("task_dependencies", "delete"): 1,
+    }
+    assert titled(tasks(todo), "Write the report")["depends"] == []
+
+
+def test_what_an_import_makes_of_a_hand_edited_task_is_said(todo: Todo, tmp_path: Path) -> None:
+    reopened = own(title="Reopened by hand", completed_at="2026-11-21T08:00:00.000000Z")
+    early = own(title="Changed before made", updated_at="2026-11-19T08:00:00.000000Z")
+    summary = import_json(todo, write(tmp_path, "edited.json", json.dumps([reopened, early])))
+    assert (summary["added"], summary["problems"]) == (2, [])
+    assert summary["notices"] == [
+        "task 1: completed_at of a task not completed: left out",
+        "task 2: updated_at is before created_at: taken as created_at",
+    ]
+    first, second = tasks(todo)
+    assert (first["completed"], first["completed_at"]) == (False, None)
+    assert second["updated_at"] == second["created_at"] == "2026-11-20T08:00:00.000000Z"
+
+
 def test_an_older_task_in_the_file_is_left_alone(todo: Todo, tmp_path: Path) -> None:
     fill(todo)
     before, recorded = tasks(todo), changes_recorded(todo)
@@ -1103,6 +1168,74 @@ def test_taskwarrior_reimport_after_a_series_task_was_done_in_both_leaves_one_op
     assert [t["id"] for t in open_ones] == [successor["id"]]
 
 
+def test_taskwarrior_changes_to_the_series_task_held_here_are_taken_beside_earlier_ones(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Taskwarrior makes a pending instance for every period gone by; those todo left
+    # out stay pending there. The one held here is the series' open task: an edit
+    # made to it in Taskwarrior is taken, whatever instances sit before it in the file.
+    series = str(uuid4())
+    template, first = _rent_series(series)
+    ok(todo("import", str(write(tmp_path, "tw1.json", json.dumps([template, first])))))
+    (held,) = tasks(todo)
+    earlier = tw(
+        description="Pay rent",
+        parent=series,
+        imask=1,
+        recur="monthly",
+        due="20261031T230000Z",
+        entry="20261120T080000Z",
+    )
+    edited = first | {"priority": "H", "tags": ["home"], "modified": "20261202T100000Z"}
+    again = write(tmp_path, "tw2.json", json.dumps([template | {"mask": "--"}, earlier, edited]))
+    result = ok(todo("import", str(again), "--json"))
+    summary = result.json()
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 0)
+    assert (
+        "task 2: other pending instances of the recurring task at task 3 not imported: "
+        "one open task per series, and that one is the series' open task here"
+    ) in summary["notices"]
+    (task,) = tasks(todo)
+    assert (task["id"], task["priority"], task["tags"]) == (held["id"], "H", ["home"])
+    assert (task["recur"], task["series_id"]) == (held["recur"], held["series_id"])
+    summary = import_json(todo, again)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 1)
+
+
+def test_a_task_deleted_in_the_file_since_it_changed_here_is_deleted_and_undo_brings_it_back(
+    todo: Todo, tmp_path: Path
+) -> None:
+    first = [
+        tw(description=title, modified="20261120T090000Z")
+        for title in ("Old task", "Edited here", "No time there")
+    ]
+    ok(todo("import", str(write(tmp_path, "first.json", json.dumps(first)))))
+    ok(todo("edit", "2", "+here"))  # changed here after the file's deletion below
+    deleted = [
+        first[0] | {"status": "deleted", "end": "20261201T090000Z", "modified": "20261201T090000Z"},
+        first[1] | {"status": "deleted", "end": "20261121T090000Z", "modified": "20261121T090000Z"},
+        {k: v for k, v in first[2].items() if k != "modified"} | {"status": "deleted"},
+        tw(description="Never here", status="deleted", modified="20261201T090000Z"),
+    ]
+    source = write(tmp_path, "deleted.json", json.dumps(deleted))
+    before = tasks(todo)
+    result = ok(todo("import", str(source), "--dry-run"))
+    assert result.stderr.splitlines()[0] == (
+        "would import from taskwarrior: 0 added, 0 updated, 1 deleted, 0 unchanged, 3 skipped"
+    )
+    assert tasks(todo) == before
+    summary = import_json(todo, source)
+    assert (summary["deleted"], summary["skipped"]) == (1, {"deleted": 3})
+    assert summary["notices"] == [
+        "2 task(s) deleted in the file left as they are: changed here since (or the file "
+        "does not say when it was deleted): #2 (task 2), #3 (task 3)",
+        "deleted here, as the file has them deleted: #1",
+    ]
+    assert [t["title"] for t in tasks(todo)] == ["Edited here", "No time there"]
+    assert ok(todo("undo")).exit_code == 0
+    assert tasks(todo) == before
+
+
 def test_a_taskwarrior_series_becomes_one_open_task_carrying_the_recurrence(
     from_taskwarrior: Imported,
 ) -> None:
@@ -1379,6 +1512,23 @@ def test_taskwarrior_export_is_what_task_import_reads(todo: Todo) -> None:
 def from_todotxt(todo: Todo) -> Imported:
     summary = import_json(todo, TODOTXT / "todo.txt")
     return summary, tasks(todo)
+
+
+def test_todotxt_a_uuid_word_in_a_title_that_is_no_uuid_is_title_text(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    ok(todo("add", "--", "Ask about uuid:1234 error"))
+    ok(todo("add", "Normal task"))
+    exported = ok(todo("export", "--format", "todotxt"))
+    assert "note" not in exported.stderr  # it reads back as it went out
+    source = write(tmp_path, "todo.txt", exported.stdout)
+    other = databases.on(backend)
+    summary = import_json(other, source)
+    assert (summary["added"], summary["problems"]) == (2, [])
+    assert summary["notices"] == ["line 1: uuid:1234 kept in the title: not a UUID"]
+    assert [t["title"] for t in tasks(other)] == ["Ask about uuid:1234 error", "Normal task"]
+    assert [t["id"] for t in tasks(other)] == [t["id"] for t in tasks(todo)]
+    assert import_json(other, source)["unchanged"] == 2
 
 
 def test_todotxt_done_lines_keep_their_completion_and_creation_dates(
@@ -2785,6 +2935,10 @@ def test_another_users_task_ids_are_refused_plainly_on_every_backend(
     assert "is already in this database, under another user" in result.stderr
     assert "pk_tasks" not in result.stderr
     assert bob("list", "--json").json() == []
+    # Scripts read it as the refusal of what the file holds, as any other.
+    refused = bob("import", str(source), "--json", *dry_run)
+    assert refused.exit_code == 2, refused.stderr
+    assert json.loads(refused.stderr)["error"]["code"] == "invalid_input"
 
 
 def test_skip_invalid_leaves_out_another_users_task_and_imports_the_rest(

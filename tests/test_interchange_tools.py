@@ -445,6 +445,35 @@ def test_a_task_of_ours_changed_in_taskwarrior_comes_back_with_its_description_a
     assert after["notes"][0] == before["notes"][0]
 
 
+def test_a_task_deleted_in_taskwarrior_is_deleted_here_and_stays_deleted_there(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Kept open here, the next export would bring it back to life in Taskwarrior.
+    ok(todo("add", "Cancelled trip"))
+    ok(todo("add", "Renew passport"))
+    task = Taskwarrior(tmp_path / "tw")
+    ours = tmp_path / "ours.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior")).stdout, encoding="utf-8")
+    task.import_file(ours)
+    time.sleep(1.1)  # the deletion there is a later second than ours
+    task(task.uuid("/Cancelled trip/"), "delete")
+    back = tmp_path / "back.json"
+    back.write_text(json.dumps(task.export()), encoding="utf-8")
+    summary = ok(todo("import", str(back), "--json")).json()
+    assert (summary["added"], summary["updated"], summary["deleted"]) == (0, 0, 1)
+    assert (summary["unchanged"], summary["skipped"]) == (1, {})
+    assert summary["notices"] == ["deleted here, as the file has them deleted: #1"]
+    assert [t["title"] for t in ok(todo("list", "--all", "--json")).json()] == ["Renew passport"]
+    again = tmp_path / "again.json"
+    again.write_text(ok(todo("export", "--format", "taskwarrior", "--all")).stdout, "utf-8")
+    task.import_file(again)
+    statuses = {o["description"]: o["status"] for o in task.export()}
+    assert statuses == {"Cancelled trip": "deleted", "Renew passport": "pending"}
+    # The file read again: the task is gone here, the deletion one skipped as ever.
+    summary = ok(todo("import", str(back), "--json")).json()
+    assert (summary["deleted"], summary["skipped"]) == (0, {"deleted": 1})
+
+
 # --- todo.txt ------------------------------------------------------------------------------------
 
 

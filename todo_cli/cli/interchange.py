@@ -202,6 +202,7 @@ def _summary_json(result: Imported) -> dict[str, object]:
         "dry_run": result.dry_run,
         "added": result.added,
         "updated": result.updated,
+        "deleted": result.deleted,
         "unchanged": result.unchanged,
         "skipped": result.skipped,
         "renumbered": {str(old): new for old, new in result.renumbered.items()},
@@ -217,9 +218,12 @@ def _summary_lines(result: Imported) -> list[str]:
 
     verb = "would import" if result.dry_run else "imported"
     skipped = sum(result.skipped.values())
+    # Deleted is said only when there were some: only a Taskwarrior file's tasks deleted
+    # there since ours last changed are.
+    deleted = f"{result.deleted:,} deleted, " if result.deleted else ""
     lines = [
         f"{verb} from {result.format}: {result.added:,} added, {result.updated:,} updated, "
-        f"{result.unchanged:,} unchanged, {skipped:,} skipped"
+        f"{deleted}{result.unchanged:,} unchanged, {skipped:,} skipped"
     ]
     for reason, count in sorted(result.skipped.items()):
         lines.append(f"  skipped {plural(count, 'task')}: {reason}")

@@ -564,6 +564,10 @@ class ImportBatch:
     # is this line).
     superseded: set[UUID] = field(default_factory=set)
     twins: dict[UUID, list[UUID]] = field(default_factory=dict)
+    # Tasks the input has as deleted (Taskwarrior's status), not imported: where each
+    # is and when it was deleted (None if the input does not say). One the user has
+    # here, unchanged since then, is deleted here too.
+    deleted: dict[UUID, tuple[str, datetime | None]] = field(default_factory=dict)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))
@@ -577,6 +581,7 @@ class ImportBatch:
             # The later file holds these tasks now: the earlier one's copies go.
             self.records = [r for r in self.records if r.id not in other.superseded]
         self.records.extend(other.records)
+        self.deleted |= other.deleted
         self.problems.extend(other.problems)
         for reason, count in other.skipped.items():
             self.skip(reason, count)

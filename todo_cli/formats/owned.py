@@ -42,6 +42,11 @@ def read(objects: Iterable[tuple[str, Any]]) -> ImportBatch:
         seen[record.id] = where
         batch.positions[record.id] = where
         batch.records.append(record)
+        # What the import makes of a hand-edited task, said rather than done in silence.
+        if not record.completed and record.completed_at is not None:
+            batch.notices.append(f"{where}: completed_at of a task not completed: left out")
+        if record.updated_at < record.created_at:
+            batch.notices.append(f"{where}: updated_at is before created_at: taken as created_at")
     return batch
 
 

@@ -75,7 +75,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final, cast
@@ -366,12 +366,22 @@ def _line_of(text: str, body: str, error: json.JSONDecodeError) -> int:
     return error.lineno + skipped
 
 
-def read(objects: Iterable[tuple[str, Any]], *, tz: tzinfo) -> ImportBatch:
+def read(
+    objects: Iterable[tuple[str, Any]],
+    *,
+    tz: tzinfo,
+    held: Callable[[Sequence[UUID]], dict[UUID, UUID]] | None = None,
+) -> ImportBatch:
     """Map Taskwarrior objects, each with its position, to task records.
 
     See the module docstring for the mapping. ``tz`` is the zone Taskwarrior ran in: it
     decides which dues are whole days (00:00 local). Memory grows with the number of tasks
     (records are small); the raw text need not be held.
+
+    ``held``: the importing user's open task of each of some series (series id -> task
+    id). A series with several pending instances keeps the one that is its open task
+    here as such, so that a change made to it in Taskwarrior is taken (and the ones
+    Taskwarrior made meanwhile are not).
     """
     batch = ImportBatch()
     tasks: list[_Task] = []
@@ -392,7 +402,7 @@ def read(objects: Iterable[tuple[str, Any]], *, tz: tzinfo) -> ImportBatch:
         seen[task.record.id] = where
         batch.positions[task.record.id] = where
         tasks.append(task)
-    _resolve(tasks, batch, tz)
+    _resolve(tasks, batch, tz, held)
     return batch
 
 
@@ -431,7 +441,7 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
         # duplicate, a dependency on it), so it travels as a stub that is never emitted.
         if uuid is None:
             return None
-        stub = TaskRecord(uuid, None, "-", None, False, None, _EPOCH, _EPOCH)
+        stub = TaskRecord(uuid, None, "-", None, False, None, _EPOCH, _deleted_at(obj, tz))
         return _Task(where, "deleted", stub, None, None, None)
 
     title, description = _title(obj.get("description"), problem, where, batch)
@@ -513,6 +523,17 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
     elif status in _OPEN and parent is not None:
         kept = {key: value for key, value in obj.items() if key not in ("id", "urgency")}
     return _Task(where, cast(str, status), record, parent, imask, recur, notice, attributes, kept)
+
+
+def _deleted_at(obj: dict[str, Any], tz: tzinfo) -> datetime:
+    """When a deleted task was deleted: its last change (`task delete` sets `end` and
+    `modified`); _EPOCH when the object says neither, or not readably."""
+    for key in ("modified", "end"):
+        try:
+            return _parse_date(obj[key], tz)
+        except (KeyError, ValueError):
+            continue
+    return _EPOCH
 
 
 def _index(value: Any) -> int | None:
@@ -663,7 +684,12 @@ def _depends(value: Any, problem: _Report) -> tuple[UUID, ...]:
     return tuple(sorted(found, key=str))
 
 
-def _resolve(tasks: list[_Task], batch: ImportBatch, tz: tzinfo) -> None:
+def _resolve(
+    tasks: list[_Task],
+    batch: ImportBatch,
+    tz: tzinfo,
+    held: Callable[[Sequence[UUID]], dict[UUID, UUID]] | None = None,
+) -> None:
     """Turn templates into the recurrence of one open instance each; fix up dependencies."""
     templates = {task.record.id: task for task in tasks if task.status == "recurring"}
     open_by_series: dict[UUID, list[_Task]] = {}
@@ -672,22 +698,39 @@ def _resolve(tasks: list[_Task], batch: ImportBatch, tz: tzinfo) -> None:
         if task.status == "deleted":
             redirect[task.record.id] = None
             batch.skip(SKIP_DELETED)
+            deleted_at = task.record.updated_at
+            batch.deleted[task.record.id] = (
+                task.where,
+                None if deleted_at == _EPOCH else deleted_at,
+            )
         elif task.status in _OPEN:
             series = _series_of(task)
             if series is not None:
                 open_by_series.setdefault(series, []).append(task)
 
-    # The open task of each series: the earliest due (no due last), then the lowest index.
+    # The open task of each series: the one held here already (the series is at it
+    # here), else the earliest due (no due last), then the lowest index.
+    shared = [series_id for series_id, members in open_by_series.items() if len(members) > 1]
+    open_here = held(shared) if held is not None and shared else {}
     carriers: dict[UUID, _Task] = {}
     for series_id, members in open_by_series.items():
-        members.sort(key=_instance_order)
+        here = open_here.get(series_id)
+        members.sort(key=lambda task: (task.record.id != here, *_instance_order(task)))
         carrier, later = members[0], members[1:]
         carriers[series_id] = carrier
         for task in later:
             redirect[task.record.id] = carrier.record.id
-        if later:
-            batch.skip(SKIP_LATER_INSTANCE, len(later))
-            places = ", ".join(task.where for task in later)
+        if not later:
+            continue
+        batch.skip(SKIP_LATER_INSTANCE, len(later))
+        places = ", ".join(task.where for task in later)
+        if carrier.record.id == here:
+            batch.notices.append(
+                f"{places}: other pending instances of the recurring task at {carrier.where} "
+                "not imported: one open task per series, and that one is the series' open "
+                "task here"
+            )
+        else:
             batch.notices.append(
                 f"{places}: later pending instances of the recurring task at {carrier.where} "
                 "not imported: one open task per series, the next one comes when it is done"

@@ -262,6 +262,10 @@ def _classify(token: str, parsed: _Text, has_due: bool, seen: set[str]) -> str:
     if key == "rec" and not has_due:
         parsed.notices.append(f"{token} kept in the title: a recurrence needs a due: date")
         return "text"
+    if key == "uuid" and not _is_uuid(value):
+        # Prose ("error uuid:1234"), not an id: kept as written, as our export writes it.
+        parsed.notices.append(f"{token} kept in the title: not a UUID")
+        return "text"
     if key in seen:
         parsed.problems.append((field_name, f"{key}: is given twice"))
         return key
@@ -290,10 +294,15 @@ def _take_key(key: str, value: str, parsed: _Text) -> None:
             raise _LineError("priority", f"pri:{value} is not a letter A to Z")
         parsed.pri = value.upper()
     else:
-        try:
-            parsed.uuid = UUID(value)
-        except ValueError:
-            raise _LineError("id", f"uuid:{value} is not a UUID") from None
+        parsed.uuid = UUID(value)  # _is_uuid said so
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _recur_from_todotxt(value: str) -> str:

@@ -1405,6 +1405,15 @@ class Existing:
     completed: bool = False
 
 
+@dataclass
+class Parts:
+    """What a task has besides its columns: tags, notes (id, time, text), dependencies."""
+
+    tags: set[str] = field(default_factory=set)
+    notes: list[tuple[UUID, datetime, str]] = field(default_factory=list)
+    depends: set[UUID] = field(default_factory=set)
+
+
 class ImportWriter:
     """The writes of one import, over the caller's transaction: bulk, all or nothing."""
 
@@ -1412,6 +1421,8 @@ class ImportWriter:
         self.conn = conn
         self.user = user
         self._owner = tasks.c.user_id == user_id_of(user)
+        # Dependencies an updated task had and keeps: there already, not linked again.
+        self._kept_edges: set[tuple[UUID, UUID]] = set()
 
     def existing(self, ids: Sequence[UUID]) -> dict[UUID, Existing]:
         """Which of these ids are taken, and by whom (checked a thousand at a time)."""
@@ -1499,24 +1510,80 @@ class ImportWriter:
         bulk_insert(self.conn, "task_tags", tag_rows)
         bulk_insert(self.conn, "task_notes", note_rows)
 
+    def parts_of(self, ids: Sequence[UUID]) -> dict[UUID, Parts]:
+        """The tags, notes and dependencies these tasks have now (a thousand at a time)."""
+        from sqlalchemy import select
+
+        found = {task_id: Parts() for task_id in ids}
+        for chunk in chunked(ids):
+            stmt: Any = select(task_tags.c.task_id, task_tags.c.tag)
+            for row in self.conn.execute(stmt.where(task_tags.c.task_id.in_(chunk))):
+                found[row.task_id].tags.add(row.tag)
+            stmt = select(task_notes.c.task_id, task_notes.c.id, task_notes.c.created_at)
+            stmt = stmt.add_columns(task_notes.c.text).where(task_notes.c.task_id.in_(chunk))
+            for row in self.conn.execute(stmt):
+                found[row.task_id].notes.append((row.id, row.created_at, row.text))
+            stmt = select(task_dependencies.c.task_id, task_dependencies.c.depends_on_id)
+            for row in self.conn.execute(stmt.where(task_dependencies.c.task_id.in_(chunk))):
+                found[row.task_id].depends.add(row.depends_on_id)
+        return found
+
     def replace(
         self,
         task_id: UUID,
         values: dict[str, Any],
         tags: Sequence[str],
         notes: Sequence[dict[str, Any]],
+        depends: Sequence[UUID],
+        held: Parts,
     ) -> None:
-        """A task of the user's, made what the import says: columns, tags and notes."""
+        """A task of the user's, made what the import says: columns, tags, notes and
+        dependencies (the last linked by :meth:`link`).
+
+        ``held``: what the task has now (:meth:`parts_of`). Only what differs is
+        written: a tag, note or dependency the task keeps is not deleted and added
+        again, which its history and an undo would show as a change.
+        """
         from sqlalchemy import delete, update
 
         self.conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
-        self.conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id))
-        self.conn.execute(delete(task_notes).where(task_notes.c.task_id == task_id))
-        self.conn.execute(delete(task_dependencies).where(task_dependencies.c.task_id == task_id))
-        if tags:
-            self.conn.execute(task_tags.insert(), [{"task_id": task_id, "tag": t} for t in tags])
-        if notes:
-            self.conn.execute(task_notes.insert(), list(notes))
+        gone_tags = sorted(held.tags - set(tags))
+        if gone_tags:
+            self.conn.execute(
+                delete(task_tags).where(
+                    task_tags.c.task_id == task_id, task_tags.c.tag.in_(gone_tags)
+                )
+            )
+        new_tags = [tag for tag in tags if tag not in held.tags]
+        if new_tags:
+            self.conn.execute(
+                task_tags.insert(), [{"task_id": task_id, "tag": t} for t in new_tags]
+            )
+        # A note is kept when one of the same time and text is wanted (each matched once).
+        unmatched: dict[tuple[datetime, str], list[UUID]] = {}
+        for note_id, created_at, text in held.notes:
+            unmatched.setdefault((created_at, text), []).append(note_id)
+        new_notes = []
+        for note in notes:
+            same = unmatched.get((note["created_at"], note["text"]))
+            if same:
+                same.pop()
+            else:
+                new_notes.append(note)
+        gone_notes = sorted(note_id for ids in unmatched.values() for note_id in ids)
+        if gone_notes:
+            self.conn.execute(delete(task_notes).where(task_notes.c.id.in_(gone_notes)))
+        if new_notes:
+            self.conn.execute(task_notes.insert(), new_notes)
+        gone_depends = sorted(held.depends - set(depends), key=str)
+        if gone_depends:
+            self.conn.execute(
+                delete(task_dependencies).where(
+                    task_dependencies.c.task_id == task_id,
+                    task_dependencies.c.depends_on_id.in_(gone_depends),
+                )
+            )
+        self._kept_edges.update((task_id, kept) for kept in held.depends & set(depends))
 
     def mine(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these ids are the user's tasks."""
@@ -1541,12 +1608,16 @@ class ImportWriter:
                 found.setdefault(row.task_id, set()).add(row.depends_on_id)
         return found
 
-    def link(self, edges: Sequence[tuple[UUID, UUID]]) -> None:
+    def link(self, edges: Sequence[tuple[UUID, UUID]]) -> list[tuple[UUID, UUID]]:
+        """These dependencies, but for those an updated task kept (:meth:`replace`):
+        the ones written."""
+        edges = [edge for edge in edges if edge not in self._kept_edges]
         if edges:
             self.conn.execute(
                 task_dependencies.insert(),
                 [{"task_id": a, "depends_on_id": b} for a, b in edges],
             )
+        return edges
 
 
 def bulk_insert(conn: Connection, table: str, rows: Iterable[dict[str, Any]]) -> None:

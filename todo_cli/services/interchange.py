@@ -12,7 +12,7 @@ ours; an older one is left alone.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -22,7 +22,7 @@ from uuid import UUID
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.dates import local_date
 from todo_cli.domain.ids import new_id, new_ids
-from todo_cli.errors import InvalidInput, Refused, TodoError
+from todo_cli.errors import InvalidInput, Refused
 from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
 from todo_cli.repository.tasks import ImportWriter, TaskQuery, TaskRepository, new_row
 from todo_cli.services.common import Report, deliver
@@ -133,11 +133,13 @@ def read(
     today: date,
     skip_invalid: bool = False,
     archive: Path | None = None,
+    held: Callable[[Sequence[UUID]], dict[UUID, UUID]] | None = None,
 ) -> tuple[Format, ImportBatch]:
     """The records of `source` (a path, or `-` for stdin) and the format they were in.
 
     `archive`: todo.sh's done.txt beside a todo.txt (:func:`done_beside`), read first
-    when `source` is todo.txt, its positions "done.txt line N".
+    when `source` is todo.txt, its positions "done.txt line N". `held`: the user's
+    open task of each of some series (see formats.taskwarrior.read).
 
     With `skip_invalid`, a line of a line-oriented input (todo.txt, JSON Lines) that
     cannot be read at all (not UTF-8, not JSON) is a problem of the batch, as an invalid
@@ -152,7 +154,9 @@ def read(
 
     on_bad = bad_line if skip_invalid else None
     try:
-        chosen, batch = _read(source, fmt=fmt, tz=tz, today=today, on_bad=on_bad, archive=archive)
+        chosen, batch = _read(
+            source, fmt=fmt, tz=tz, today=today, on_bad=on_bad, archive=archive, held=held
+        )
     except InvalidInput as exc:
         # Every refusal says what it left as it was, as the one-line error's "(what to do)".
         if exc.hint:
@@ -171,6 +175,7 @@ def _read(
     today: date,
     on_bad: Callable[[str, str], None] | None,
     archive: Path | None = None,
+    held: Callable[[Sequence[UUID]], dict[UUID, UUID]] | None = None,
 ) -> tuple[Format, ImportBatch]:
     from todo_cli.formats import jsonstream, owned, taskwarrior
     from todo_cli.formats.input import describe, open_binary
@@ -268,7 +273,7 @@ def _read(
             )
         everything = _chain(first, items)
         if chosen == "taskwarrior":
-            return chosen, taskwarrior.read(everything, tz=tz)
+            return chosen, taskwarrior.read(everything, tz=tz, held=held)
         return chosen, owned.read(everything)
     except RecursionError:
         raise InvalidInput(f"{name} is nested too deeply", hint=NOTHING_IMPORTED) from None
@@ -354,6 +359,8 @@ class Imported:
     format: str
     added: int = 0
     updated: int = 0
+    # Tasks of the user's that the file has as deleted since they last changed here.
+    deleted: int = 0
     unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     # A number of the file that one new task held, and the one it has here.
@@ -400,6 +407,7 @@ def import_tasks(
         today=datetime.now(tz).date(),
         skip_invalid=skip_invalid,
         archive=archive,
+        held=_open_here(settings),
     )
     if chosen != "todotxt":
         archive = None
@@ -438,6 +446,8 @@ def import_tasks(
                     conn, acting_user(conn), checked, batch.positions, result, rejected,
                     source=describe(source), skip_invalid=skip_invalid,
                 )  # fmt: skip
+            if batch.deleted:
+                _deleted_there(conn, acting_user(conn), batch.deleted, result)
             _apply(
                 conn,
                 acting_user(conn),
@@ -465,11 +475,70 @@ def import_tasks(
         # Under row security another member's tasks are invisible, so the check of
         # _apply cannot see that an id of the file is theirs: the primary key says so.
         if exc.constraint == "pk_tasks":
-            raise TodoError(
+            raise InvalidInput(
                 f"a task of {describe(source)} is already in this database, under another user",
                 hint=f"its id is taken; {NOTHING_IMPORTED}",
             ) from None
         raise
+
+
+def _deleted_there(
+    conn: Any, user: str, deleted: dict[UUID, tuple[str, datetime | None]], result: Imported
+) -> None:
+    """The user's tasks that the file has as deleted: deleted here too, as `todo delete`
+    would, unless changed here since (or the file does not say when): those are left.
+
+    Kept, a task deleted in Taskwarrior would come back there with the next export.
+    Each one deleted here counts as deleted, no longer as skipped; undo brings it back.
+    """
+    from todo_cli.formats.taskwarrior import SKIP_DELETED
+
+    writer = ImportWriter(conn, user)
+    found = writer.existing(sorted(deleted, key=str))
+    doomed: list[UUID] = []
+    kept: list[str] = []
+    for task_id, it in sorted(found.items(), key=lambda item: item[1].number):
+        if not it.mine:
+            continue
+        where, when = deleted[task_id]
+        if when is not None and when > it.updated_at:
+            doomed.append(task_id)
+        else:
+            kept.append(f"#{it.number} ({where})")
+    if kept:
+        result.notices.append(
+            f"{len(kept)} task(s) deleted in the file left as they are: changed here since "
+            f"(or the file does not say when it was deleted): {', '.join(kept)}"
+        )
+    if not doomed:
+        return
+    repository = TaskRepository(conn, user, lean=True)
+    gone = repository.delete_tasks(repository.by_ids(doomed))
+    # As `todo delete`: the open task of a series carries it on, and deleted, it ends.
+    ended = {t.series_id for t in gone if t.series_id and t.recur and not t.completed}
+    repository.end_series(sorted(ended, key=str))
+    result.deleted += len(gone)
+    left = result.skipped.get(SKIP_DELETED, 0) - len(gone)
+    if left > 0:
+        result.skipped[SKIP_DELETED] = left
+    else:
+        result.skipped.pop(SKIP_DELETED, None)
+    result.notices.append(
+        "deleted here, as the file has them deleted: "
+        + ", ".join(f"#{t.number}" for t in sorted(gone, key=lambda t: t.number))
+    )
+
+
+def _open_here(settings: Settings) -> Callable[[Sequence[UUID]], dict[UUID, UUID]]:
+    """The user's open task of each of some series (series id -> task id): asked while
+    the file is read (before the import's own transaction, which writes)."""
+
+    def open_here(series_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+        with transaction(settings, read_only=True) as conn:
+            found = ImportWriter(conn, acting_user(conn)).open_in_series(series_ids)
+        return {series_id: task_id for series_id, (task_id, _) in found.items()}
+
+    return open_here
 
 
 def _without_cycles(
@@ -649,7 +718,7 @@ def _apply(
             writes.append(record)
         elif not found.mine:
             if not skip_invalid:
-                raise TodoError(
+                raise InvalidInput(
                     f"task {record.id} is already in this database, under another user",
                     hint=NOTHING_IMPORTED,
                 )
@@ -717,9 +786,12 @@ def _apply(
     updates = [r for r in writes if r.id in existing and r.id not in left_out]
     # A task the file completes goes first, so that one it opens in the same
     # series never meets the old open one (the database checks each statement).
+    parts = writer.parts_of([record.id for record in updates])
     for record in sorted(updates, key=lambda r: not r.completed):
         values = _columns(record) | {"number": existing[record.id].number}
-        writer.replace(record.id, values, record.tags, _notes(record))
+        writer.replace(
+            record.id, values, record.tags, _notes(record), record.depends, parts[record.id]
+        )
     result.updated += len(updates)
     numbers |= _insert(writer, new, result, now)
     if by_content or exact:
@@ -1249,9 +1321,9 @@ def _link(
                     f"{record.id}: depends on {dependency}, which is not in the file "
                     "nor one of your tasks: left out"
                 )
-    writer.link(edges)
-    if edges:
-        _refuse_cycles(writer, {a for a, _ in edges})
+    linked = writer.link(edges)
+    if linked:
+        _refuse_cycles(writer, {a for a, _ in linked})
 
 
 def _refuse_cycles(writer: ImportWriter, starts: set[UUID]) -> None:
