@@ -1236,6 +1236,28 @@ def test_a_task_deleted_in_the_file_since_it_changed_here_is_deleted_and_undo_br
     assert tasks(todo) == before
 
 
+def test_a_recurrence_after_completion_survives_an_edit_made_in_taskwarrior(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Taskwarrior has no "after completion": 1w went there as its 1w (on the cadence).
+    ok(todo("add", "Gym", "due:2026-12-10", "recur:1w"))
+    template, instance = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    assert (template["recur"], instance["recur"]) == ("1w", "1w")
+    edited = instance | {"tags": ["fit"], "modified": "20991204T200000Z"}
+    ok(todo("import", str(write(tmp_path, "edited.json", json.dumps([template, edited])))))
+    (task,) = json.loads(ok(todo("export", "--format", "json")).stdout)
+    assert (task["recur"], task["tags"], task["attributes"]) == ("1w", ["fit"], {})
+    # Its recurrence changed there (`task modify recur:2w` changes the template too):
+    # Taskwarrior's, on the cadence.
+    changed = [
+        template | {"recur": "2w", "modified": "20991205T200000Z"},
+        edited | {"recur": "2w", "modified": "20991205T200000Z"},
+    ]
+    ok(todo("import", str(write(tmp_path, "changed.json", json.dumps(changed)))))
+    (task,) = tasks(todo)
+    assert task["recur"] == "+2w"
+
+
 def test_a_taskwarrior_series_becomes_one_open_task_carrying_the_recurrence(
     from_taskwarrior: Imported,
 ) -> None:

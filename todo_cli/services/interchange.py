@@ -961,9 +961,21 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
     same: a description (written there as an annotation at created_at: the
     annotation of that text and time is the description, not a new note), and
     the fractions of a second of created_at, completed_at and the notes' times
-    (Taskwarrior keeps whole seconds: the same second is the same time).
+    (Taskwarrior keeps whole seconds: the same second is the same time), and a
+    recurrence after completion (Taskwarrior has none: ours went there as the cadence
+    it writes for it, and the file still has that).
     """
+    from todo_cli.formats.taskwarrior import RECUR_HINT, recur_to_taskwarrior
+
     changes: dict[str, Any] = {}
+    if ours.recur is not None and record.recur is not None and record.recur != ours.recur:
+        there = record.attributes.get(RECUR_HINT) or recur_to_taskwarrior(record.recur)[0]
+        if there == recur_to_taskwarrior(ours.recur)[0]:
+            changes["recur"] = ours.recur
+            attributes = {k: v for k, v in record.attributes.items() if k != RECUR_HINT}
+            if RECUR_HINT in ours.attributes:
+                attributes[RECUR_HINT] = ours.attributes[RECUR_HINT]
+            changes["attributes"] = attributes
     if _same_second(record.created_at, ours.created_at):
         changes["created_at"] = ours.created_at
     if (
