@@ -1128,6 +1128,11 @@ def _rent_series(series: str, **instance: Any) -> list[dict[str, Any]]:
     return [template, first | instance]
 
 
+def _rent_instance(series: str, due: str, entry: str) -> dict[str, Any]:
+    """Another pending instance of _rent_series, as Taskwarrior makes the next one."""
+    return tw(description="Pay rent", parent=series, imask=1, recur="monthly", due=due, entry=entry)
+
+
 def test_taskwarrior_reimport_after_a_series_task_was_done_in_both_leaves_one_open(
     todo: Todo, tmp_path: Path
 ) -> None:
@@ -1144,14 +1149,7 @@ def test_taskwarrior_reimport_after_a_series_task_was_done_in_both_leaves_one_op
         "end": "20261201T090000Z",
         "modified": "20261201T090000Z",
     }
-    theirs = tw(
-        description="Pay rent",
-        parent=series,
-        imask=1,
-        recur="monthly",
-        due="20261231T230000Z",
-        entry="20261201T090000Z",
-    )
+    theirs = _rent_instance(series, due="20261231T230000Z", entry="20261201T090000Z")
     again = write(
         tmp_path, "tw1c.json", json.dumps([template | {"mask": "+-"}, done_there, theirs])
     )
@@ -1178,14 +1176,7 @@ def test_taskwarrior_changes_to_the_series_task_held_here_are_taken_beside_earli
     template, first = _rent_series(series)
     ok(todo("import", str(write(tmp_path, "tw1.json", json.dumps([template, first])))))
     (held,) = tasks(todo)
-    earlier = tw(
-        description="Pay rent",
-        parent=series,
-        imask=1,
-        recur="monthly",
-        due="20261031T230000Z",
-        entry="20261120T080000Z",
-    )
+    earlier = _rent_instance(series, due="20261031T230000Z", entry="20261120T080000Z")
     edited = first | {"priority": "H", "tags": ["home"], "modified": "20261202T100000Z"}
     again = write(tmp_path, "tw2.json", json.dumps([template | {"mask": "--"}, earlier, edited]))
     result = ok(todo("import", str(again), "--json"))
@@ -1256,6 +1247,22 @@ def test_a_recurrence_after_completion_survives_an_edit_made_in_taskwarrior(
     ok(todo("import", str(write(tmp_path, "changed.json", json.dumps(changed)))))
     (task,) = tasks(todo)
     assert task["recur"] == "+2w"
+
+
+def test_a_task_deleted_in_the_file_is_never_deleted_for_another_user(
+    todo: Todo, tmp_path: Path
+) -> None:
+    alices = tw(description="Alice's task", modified="20261120T090000Z")
+    ok(todo("import", str(write(tmp_path, "alice.json", json.dumps([alices])))))
+    gone = alices | {"status": "deleted", "modified": "20261201T090000Z"}
+    bob = todo.as_user("bob")
+    summary = import_json(bob, write(tmp_path, "deleted.json", json.dumps([gone])))
+    assert (summary["deleted"], summary["skipped"], summary["notices"]) == (
+        0,
+        {"deleted": 1},
+        [],
+    )
+    assert [t["title"] for t in tasks(todo)] == ["Alice's task"]
 
 
 def test_a_taskwarrior_series_becomes_one_open_task_carrying_the_recurrence(

@@ -200,14 +200,19 @@ def _use_wal(cursor: Any) -> None:
 
 
 def _lower(value: str | None) -> str | None:
-    # As db.transaction.folded makes a search's needle: composed (NFC), then lower case.
-    if value is None:
-        return None
-    if not value.isascii():
+    return None if value is None else fold(value)
+
+
+def fold(text: str) -> str:
+    """Text as a search compares it: Unicode's composed form (NFC), then lower case.
+
+    SQLite's todo_lower and the needle of every search (db.transaction.folded).
+    """
+    if not text.isascii():  # ASCII is composed already
         import unicodedata
 
-        value = unicodedata.normalize("NFC", value)
-    return value.lower()
+        text = unicodedata.normalize("NFC", text)
+    return text.lower()
 
 
 def _find(value: str | None, pattern: str) -> bool:

@@ -183,6 +183,6 @@ def lowered(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def folded(text: str) -> str:
     """A search's needle as :func:`lowered` makes what it is compared with."""
-    import unicodedata
+    from todo_cli.db.engine import fold
 
-    return unicodedata.normalize("NFC", text).lower()
+    return fold(text)

@@ -928,6 +928,14 @@ class TaskRepository:
             self.conn.execute(delete(tasks).where(tasks.c.id.in_(chunk)))
         return list(found)
 
+    def delete_ending_series(self, found: Sequence[Task]) -> list[Task]:
+        """Delete these tasks as `todo delete` does: the open task of a series carries
+        it on, and deleted, the series ends (see :meth:`end_series`)."""
+        gone = self.delete_tasks(found)
+        ended = {t.series_id for t in gone if t.series_id and t.recur and not t.completed}
+        self.end_series(sorted(ended, key=str))
+        return gone
+
     def end_series(self, series: Sequence[UUID]) -> None:
         """The user's tasks of these series repeat no more.
 

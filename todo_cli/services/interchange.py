@@ -513,10 +513,7 @@ def _deleted_there(
     if not doomed:
         return
     repository = TaskRepository(conn, user, lean=True)
-    gone = repository.delete_tasks(repository.by_ids(doomed))
-    # As `todo delete`: the open task of a series carries it on, and deleted, it ends.
-    ended = {t.series_id for t in gone if t.series_id and t.recur and not t.completed}
-    repository.end_series(sorted(ended, key=str))
+    gone = repository.delete_ending_series(repository.by_ids(doomed))
     result.deleted += len(gone)
     left = result.skipped.get(SKIP_DELETED, 0) - len(gone)
     if left > 0:

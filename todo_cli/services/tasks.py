@@ -510,11 +510,7 @@ def delete(
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
         found = _selected(repository, selection, status=status, waiting=waiting)
-        gone = repository.delete_tasks(found)
-        # The open task of a series carries it on: deleted, the series ends.
-        ended = {t.series_id for t in gone if t.series_id and t.recur and not t.completed}
-        repository.end_series(sorted(ended, key=str))
-        return deliver(report, gone)
+        return deliver(report, repository.delete_ending_series(found))
 
 
 def _confirmed(
