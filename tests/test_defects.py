@@ -678,6 +678,35 @@ def test_stdin_lines_end_only_at_newlines_so_each_line_is_one_task(todo: Todo) -
     assert count(todo.url, "tasks") == 5
 
 
+def test_stdin_lines_keep_the_spaces_typed_between_the_words_of_their_titles(todo: Todo) -> None:
+    # As a quoted TITLE does: `todo add "Room  101"` keeps both spaces, and so does
+    # a line. A modifier between two title words leaves one space; a line break
+    # or a control between them (not in the title) one space too.
+    lines = [
+        "Room  101",
+        "  Pay\t rent  ",
+        "Call  mom due:2026-12-24  +family",
+        "Call  due:2026-12-24  dad",
+        "10\u00a0km run",
+        "word\x1ebreak  kept",
+        "a -- +b  c",
+    ]
+    result = todo("add", "--json", input="".join(f"{line}\n" for line in lines))
+    assert result.exit_code == 0, result.stderr
+    assert [(task["title"], task["tags"]) for task in result.json()] == [
+        ("Room  101", []),
+        ("Pay\t rent", []),
+        ("Call  mom", ["family"]),
+        ("Call dad", []),
+        ("10\u00a0km run", []),
+        ("word break  kept", []),
+        ("a +b  c", []),
+    ]
+    shown = todo("list", "--json")
+    assert sorted(task["title"] for task in shown.json())[0] == "10\u00a0km run"
+    assert count(todo.url, "tasks") == 7
+
+
 def test_an_error_names_the_stdin_line_counted_by_newlines(todo: Todo) -> None:
     lines = b"one\xe2\x80\xa8two\nthree\rfour\x0c\x0bfive\ndue:tomorow Buy milk\nlast\n"
     proc = todo.process("add", input=lines)

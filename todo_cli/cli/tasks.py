@@ -5,6 +5,7 @@ Parse words and flags, call one service, render. Nothing else.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
@@ -339,6 +340,53 @@ def _stdin_tasks(
     )
 
 
+# What separates words but is no space to keep in a title: line and paragraph
+# breaks and the controls str.split() takes as whitespace. Between two words of
+# a stdin line they count as one space; spaces and tabs (and no-break spaces)
+# are kept as typed.
+_BREAKS = ("\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029")
+
+
+def _breaks(text: str) -> bool:
+    return any(char in text for char in _BREAKS)
+
+
+def _words_as_typed(line: str) -> Words:
+    """The words of a stdin line parsed, the title with the spaces typed between its words.
+
+    A line is the title as typed, as a quoted TITLE is (`todo add "a  b"`): the
+    modifiers taken out of it, what stood between two words of the title is
+    kept (one space where a modifier or a break stood between them).
+    """
+    from dataclasses import replace
+
+    from todo_cli.domain.modifiers import parse_words
+
+    spans = []
+    at = 0
+    for word in line.split():  # the words as str.split() finds them, and where
+        start = line.index(word, at)
+        at = start + len(word)
+        spans.append((start, at))
+    words = parse_words([line[start:end] for start, end in spans], editing=False)
+    if len(words.text_at) < 2:
+        return words
+    parts = [line[slice(*spans[words.text_at[0]])]]
+    for before, here in itertools.pairwise(words.text_at):
+        gap = line[spans[before][1] : spans[here][0]]
+        if here != before + 1 or _breaks(gap):
+            gap = " "
+        parts.append(gap + line[slice(*spans[here])])
+    return replace(words, text=("".join(parts),), text_at=(words.text_at[0],))
+
+
+def _title_of_plain(line: str) -> str:
+    """The title a line of words alone stands for (see _words_as_typed)."""
+    if not _breaks(line):
+        return line.strip()
+    return _words_as_typed(line).title or ""
+
+
 def _checked_lines(
     lines: list[tuple[int, str]],
     description: str | None,
@@ -350,7 +398,7 @@ def _checked_lines(
     clock: tuple[datetime, tzinfo],
 ) -> Iterator[dict[str, Any]]:
     """The task of each stdin line, checked (see _stdin_tasks)."""
-    from todo_cli.domain.modifiers import Words, parse_words
+    from todo_cli.domain.modifiers import Words
 
     for n, line in lines:
         context = f"stdin line {n}: "
@@ -361,14 +409,14 @@ def _checked_lines(
         # key ends in :, and -- ends them): all text, as parse_words would find, sooner.
         plain = "+" not in line and ":" not in line and "--" not in line
         if plain and flagless:
-            # Nor is any flag given: the words are the title, and all the task has.
-            title, tags, values = " ".join(line.split()), (), {}
+            # Nor is any flag given: the line is the title, and all the task has.
+            title, tags, values = _title_of_plain(line), (), {}
         else:
             if plain:
-                words = Words(text=tuple(line.split()))
+                words = Words(text=(_title_of_plain(line),))
             else:
                 try:
-                    words = parse_words(line.split(), editing=False)
+                    words = _words_as_typed(line)
                 except InvalidInput as exc:
                     raise InvalidInput(
                         f"{context}{exc.message}", hint="nothing was added"

@@ -61,6 +61,8 @@ class Words:
     remove_depends: tuple[str, ...] = ()
     # each dependency reference -> the word it came from (`dep:3,x`), for errors
     depends_origin: Mapping[str, str] = field(default_factory=dict)
+    # where each word of `text` was among the words parsed (their indexes)
+    text_at: tuple[int, ...] = ()
 
     @property
     def title(self) -> str | None:
@@ -81,6 +83,7 @@ class Words:
 def parse_words(words: Sequence[str], *, editing: bool) -> Words:
     """Sort `words` into text and modifiers. ``editing`` allows ``-tag`` (removal)."""
     text: list[str] = []
+    text_at: list[int] = []
     add_tags: list[str] = []
     remove_tags: list[str] = []
     raw: dict[str, str] = {}
@@ -91,6 +94,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
     for position, word in enumerate(words):
         if word == "--":
             text.extend(words[position + 1 :])
+            text_at.extend(range(position + 1, len(words)))
             break
         if word.startswith("+") and names_a_tag(word):
             add_tags.append(_tag(word))
@@ -102,6 +106,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
         name = KEYS.get(key.lower()) if colon else None
         if name is None:
             text.append(word)
+            text_at.append(position)
             continue
         if name == "depends":
             added, removed = parse_depends(word, value, editing=editing)
@@ -124,6 +129,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
         add_depends=tuple(add_depends),
         remove_depends=tuple(remove_depends),
         depends_origin=depends_origin,
+        text_at=tuple(text_at),
     )
 
 
