@@ -839,3 +839,44 @@ def test_json_with_another_format_is_bad_usage(todo: Todo, command: str, fmt: st
     assert result.exit_code == 2
     assert result.stdout == ""
     assert json.loads(result.stderr)["error"]["code"] == "usage"
+
+
+@pytest.mark.parametrize(
+    ("content", "closed"),
+    [
+        ("Here:\n```python\nprint(1)", "Here:\n```python\nprint(1)\n```"),
+        ("~~~~\nstill code\n~~~\nmore", "~~~~\nstill code\n~~~\nmore\n~~~~"),
+        ("````\n```\nnot yet\n", "````\n```\nnot yet\n````"),
+        ("````md\n```\ninner\n```\n", "````md\n```\ninner\n```\n````"),
+    ],
+)
+def test_markdown_closes_a_code_block_a_message_leaves_open(
+    todo: Todo, content: str, closed: str
+) -> None:
+    # A reply cut off inside a code block would turn every message after it into code.
+    assert todo("chat-log", "new", "--title", "Cut off").exit_code == 0
+    for role, text in (("assistant", content), ("user", "Thanks")):
+        assert todo("chat-log", "append", "1", "--role", role, "-", input=text).exit_code == 0
+    markdown = todo("chat-log", "export", "1", "--format", "markdown").stdout
+    reply = markdown.split("**Assistant** · ")[1].split("\n\n", 1)[1]
+    assert reply.split("\n\n**User**")[0] == closed
+    assert markdown.endswith("\n\nThanks\n")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "```python\nprint(1)\n```",
+        "Use ``` `code` ``` inline.\nNext line",
+        "    ```\n    indented: code, not a fence",
+        "~~~\na\n~~~\n```\nb\n```",
+        "```\n````\nclosed by a longer fence",
+    ],
+)
+def test_markdown_leaves_a_message_with_no_open_code_block_as_written(
+    todo: Todo, content: str
+) -> None:
+    assert todo("chat-log", "new").exit_code == 0
+    assert todo("chat-log", "append", "1", "--role", "user", "-", input=content).exit_code == 0
+    markdown = todo("chat-log", "export", "1", "--format", "markdown").stdout
+    assert markdown.endswith(f"\n\n{content}\n")

@@ -2,7 +2,9 @@
 
 The title, then each message under a bold **User** or **Assistant** line with
 its time. Message content is written exactly (a transcript is a record), so
-code blocks and lists in it come out as their author wrote them.
+code blocks and lists in it come out as their author wrote them. A message
+that leaves a code block open (a reply cut off mid-block) gets the fence that
+closes it, so that the next message's heading is not read as code.
 """
 
 from __future__ import annotations
@@ -27,4 +29,33 @@ def transcript(conversation: Conversation, messages: Sequence[Message]) -> Itera
     for message in messages:
         when = message.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         content = message.content.rstrip("\n")
+        closing = _open_fence(content)
+        if closing is not None:
+            content += f"\n{closing}"
         yield f"\n**{_SPEAKER[message.role.value]}** · {when}\n\n{content}\n"
+
+
+def _open_fence(content: str) -> str | None:
+    """The fence that closes a code block `content` leaves open, or None.
+
+    As CommonMark reads fences: a line of three or more backticks or tildes,
+    indented by at most three spaces, opens a block (backticks: none in its
+    info string); a line of the same character, at least as long, and nothing
+    else but spaces, closes it.
+    """
+    opened: str | None = None
+    for line in content.split("\n"):
+        stripped = line.lstrip(" ")
+        if len(line) - len(stripped) > 3 or stripped[:3] not in ("```", "~~~"):
+            continue
+        char = stripped[0]
+        run = len(stripped) - len(stripped.lstrip(char))
+        fence = stripped[:run]
+        rest = stripped[run:]
+        if opened is None:
+            if char == "`" and "`" in rest:
+                continue  # inline code, not a fence
+            opened = fence
+        elif char == opened[0] and run >= len(opened) and not rest.strip(" \t"):
+            opened = None
+    return opened
