@@ -2045,6 +2045,32 @@ def test_todotxt_an_undecodable_line_of_done_txt_is_left_out_by_its_position(
     assert sorted(t["title"] for t in tasks(todo)) == ["Call mom", "Fine"]
 
 
+def test_todotxt_a_done_txt_in_utf16_is_refused_as_such(todo: Todo, tmp_path: Path) -> None:
+    # As todo.txt itself would be: the way out named, not "not valid UTF-8 (line 1)".
+    done = write(tmp_path, "done.txt", "x 2026-11-21 Fine\n".encode("utf-16"))
+    source = write(tmp_path, "todo.txt", "Call mom\n")
+    result = todo("import", str(source))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {done} is UTF-16 text (it starts with UTF-16's byte order mark); todo reads "
+        "UTF-8 (save it as UTF-8, e.g. with iconv -f UTF-16 -t UTF-8; nothing was imported)\n"
+    )
+    assert tasks(todo) == []
+
+
+def test_todotxt_a_done_txt_that_is_no_file_is_said_not_read(todo: Todo, tmp_path: Path) -> None:
+    (tmp_path / "done.txt").mkdir()
+    source = write(tmp_path, "todo.txt", "Call mom\n")
+    summary = import_json(todo, source)
+    assert summary["added"] == 1
+    assert summary["notices"] == [
+        f"{tmp_path / 'done.txt'} is not a file, so todo.sh's archive of done tasks was not read"
+    ]
+    # Named otherwise, a todo.txt file has no done.txt to speak of.
+    other = write(tmp_path, "work.txt", "Pay rent\n")
+    assert import_json(todo, other)["notices"] == []
+
+
 def test_todotxt_a_bad_line_of_done_txt_is_named_so(todo: Todo, tmp_path: Path) -> None:
     write(tmp_path, "done.txt", "x 2026-11-21 Fine\nx 2026-11-21 Pay due:soon\n")
     source = write(tmp_path, "todo.txt", "Call mom due:later\n")

@@ -191,11 +191,7 @@ def _read(
     try:
         start, replay = jsonstream.peek(stream, name)
         if jsonstream.starts_utf16(replay):
-            raise InvalidInput(
-                f"{name} is UTF-16 text (it starts with UTF-16's byte order mark); "
-                "todo reads UTF-8",
-                hint=f"save it as UTF-8, e.g. with iconv -f UTF-16 -t UTF-8; {NOTHING_IMPORTED}",
-            )
+            raise _utf16(name)
         if start == "empty":
             # An empty todo.txt is a todo.txt (what `todo.sh archive` leaves when all is
             # done, what our export of no open tasks writes), and Taskwarrior's export
@@ -282,6 +278,13 @@ def _read(
             stream.close()
 
 
+def _utf16(name: str) -> InvalidInput:
+    return InvalidInput(
+        f"{name} is UTF-16 text (it starts with UTF-16's byte order mark); todo reads UTF-8",
+        hint=f"save it as UTF-8, e.g. with iconv -f UTF-16 -t UTF-8; {NOTHING_IMPORTED}",
+    )
+
+
 def _todotxt(
     lines: Iterable[tuple[int, str]],
     archive: Path | None,
@@ -299,6 +302,11 @@ def _todotxt(
         return todotxt.read(lines, tz=tz, today=today, identities=identities)
 
     with open_binary(str(archive), hint=NOTHING_IMPORTED) as stream:
+        if stream.seekable():  # a FIFO is judged by its text
+            head = stream.read(2)
+            stream.seek(0)
+            if head in (b"\xff\xfe", b"\xfe\xff"):
+                raise _utf16(str(archive))
         archived = jsonstream.iter_lines_passing_over(
             stream, str(archive), _numbered(on_bad, _ARCHIVE_WHERE)
         )
@@ -400,6 +408,7 @@ def import_tasks(
 
     tz = local_zone()
     archive = done_beside(source)
+    unread = _done_not_read(source) if archive is None else None
     chosen, batch = read(
         source,
         fmt=fmt,
@@ -410,8 +419,10 @@ def import_tasks(
         held=_open_here(settings),
     )
     if chosen != "todotxt":
-        archive = None
+        archive = unread = None
     result = Imported(format=chosen, dry_run=dry_run, notices=list(batch.notices))
+    if unread is not None:
+        result.notices.insert(0, unread)
     for reason, count in batch.skipped.items():
         result.skip(reason, count)
     records = list(batch.records)
@@ -1075,6 +1086,20 @@ def _second_open_tasks(
         if holder != record.id:
             left_out[record.id] = holder
     return left_out
+
+
+def _done_not_read(source: str) -> str | None:
+    """What to say of a done.txt beside a todo.txt that is there but not read: not a
+    file (a directory, say), or not readable. (None: no done.txt, or the file itself.)"""
+    if source == "-" or Path(source).name != "todo.txt":
+        return None
+    done = Path(source).with_name("done.txt")
+    try:
+        if not done.exists() or done.samefile(source):
+            return None
+    except OSError:
+        return f"{done}, todo.sh's archive of done tasks, cannot be read: not read"
+    return f"{done} is not a file, so todo.sh's archive of done tasks was not read"
 
 
 def done_beside(source: str) -> Path | None:
