@@ -552,8 +552,8 @@ def test_an_unknown_status_is_a_problem(tz: Any) -> None:
         ({"description": "  "}, "description"),
         ({"entry": None}, "entry"),
         ({"priority": "X"}, "priority"),
-        ({"project": "2026.taxes"}, "project"),
-        ({"tags": ["ok", "no spaces"]}, "tags"),
+        ({"project": 2026}, "project"),
+        ({"tags": ["ok", 3]}, "tags"),
         ({"annotations": [{"entry": "20261120T080000Z"}]}, "annotations"),
         ({"depends": ["nope"]}, "depends"),
         ({"recur": "weekly"}, "recur"),  # no due
@@ -567,6 +567,41 @@ def test_a_bad_value_is_a_problem_naming_its_field(
         del o["entry"]
     result = read_objects(tz, o)
     assert [(p.where, p.field) for p in result.problems] == [("task 1", field)]
+
+
+def test_tags_and_a_project_taskwarrior_takes_that_are_none_here_are_kept(tz: Any) -> None:
+    # `task add +@home +a.b project:'My Project'` is valid there: the task is taken,
+    # what todo cannot hold as a tag or project is kept with it and said so.
+    result = read_objects(
+        tz,
+        obj(tags=["ok", "@home", "a.b"], project="My Project"),
+        obj(tags=["a.b"], project="2024.Q1"),
+        obj(tags=["fine"], project="home.garden"),
+    )
+    assert result.problems == []
+    first, second, third = result.records
+    assert (first.tags, first.project) == (("ok",), None)
+    assert first.attributes == {
+        "taskwarrior.tags": ["@home", "a.b"],
+        "taskwarrior.project": "My Project",
+    }
+    assert (second.tags, second.project) == ((), None)
+    assert second.attributes == {"taskwarrior.tags": ["a.b"], "taskwarrior.project": "2024.Q1"}
+    assert (third.tags, third.project, third.attributes) == (("fine",), "home.garden", {})
+    kept = "kept with the task, shown by todo show and written back on Taskwarrior export"
+    assert result.notices == [
+        f"task 1: project 'My Project' is no project here: {kept}",
+        f"task 1: tag '@home' is no tag here: {kept}",
+        f"task 1, task 2: tag 'a.b' is no tag here: {kept}",
+        f"task 2: project '2024.Q1' is no project here: {kept}",
+    ]
+    written = json.loads("".join(write(result.records, tz=tz)))
+    assert [(o.get("tags"), o.get("project")) for o in written] == [
+        (["@home", "a.b", "ok"], "My Project"),
+        (["a.b"], "2024.Q1"),
+        (["fine"], "home.garden"),
+    ]
+    assert all(not key.startswith("taskwarrior.") for o in written for key in o)
 
 
 def test_a_missing_key_is_a_problem_naming_it(tz: Any) -> None:

@@ -1327,6 +1327,25 @@ def test_the_next_task_of_an_imported_series_carries_its_udas_not_its_hints(
     assert (next_one["estimate"], next_one["room"]) == ("2", "kitchen")
 
 
+def test_the_next_task_of_a_series_carries_the_tags_and_project_kept_for_taskwarrior(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `+@home` and `project:Team Offsite` are none here, kept: the next task has them too.
+    due = "20261109T090000Z"
+    lone = tw(description="Sync", recur="weekly", due=due, tags=["@home", "ok"])
+    lone["project"] = "Team Offsite"
+    import_json(todo, write(tmp_path, "series.json", json.dumps([lone])))
+    (imported,) = tasks(todo)
+    assert (imported["tags"], imported["project"]) == (["ok"], None)
+    ok(todo("done", str(imported["number"])))
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
+    instances = [o for o in ours if o["status"] != "recurring"]
+    assert len(instances) == 2
+    assert {(tuple(o["tags"]), o["project"]) for o in instances} == {
+        (("@home", "ok"), "Team Offsite")
+    }
+
+
 def weekly_series_behind(title: str) -> list[dict[str, Any]]:
     """A weekly series as Taskwarrior leaves it two weeks behind: template, done, 3 pending.
 

@@ -474,6 +474,35 @@ def test_a_task_deleted_in_taskwarrior_is_deleted_here_and_stays_deleted_there(
     assert (summary["deleted"], summary["skipped"]) == (0, {"deleted": 1})
 
 
+def test_tags_and_projects_taskwarrior_takes_but_todo_does_not_survive_the_round_trip(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `+@home`, `+a.b`, a project with a space or starting with a digit: valid there, no
+    # tag or project here. The tasks are imported all the same and go back as they came.
+    task = Taskwarrior(tmp_path / "made")
+    task("add", "Call mom", "+@phone", "+family")
+    task("add", "File taxes", "project:2024.Q1", "+a.b")
+    task("add", "Plan offsite", "project:Team Offsite")
+    made = task.export()
+    source = tmp_path / "made.json"
+    source.write_text(json.dumps(made), encoding="utf-8")
+    summary = ok(todo("import", str(source), "--json")).json()
+    assert (summary["added"], summary["skipped"], summary["problems"]) == (3, {}, [])
+    here = {t["title"]: (t["tags"], t["project"]) for t in ok(todo("list", "--json")).json()}
+    assert here == {
+        "Call mom": (["family"], None),
+        "File taxes": ([], None),
+        "Plan offsite": ([], None),
+    }
+    fresh = Taskwarrior(tmp_path / "fresh")
+    ours = tmp_path / "ours.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior")).stdout, encoding="utf-8")
+    fresh.import_file(ours)
+    back = {o["uuid"]: (sorted(o.get("tags", [])), o.get("project")) for o in fresh.export()}
+    assert back == {o["uuid"]: (sorted(o.get("tags", [])), o.get("project")) for o in made}
+    assert sorted(fresh("+@phone", "_uuids").split()) == [task.uuid("/Call mom/")]
+
+
 # --- todo.txt ------------------------------------------------------------------------------------
 
 

@@ -297,6 +297,14 @@ INPUT_FIELDS: tuple[FieldSpec, ...] = tuple(f for f in TASK_FIELDS if f.clean is
 SERIES_HINT: Final = "taskwarrior.series"
 
 
+# Tags and a project Taskwarrior holds that are none here (`+@home`, `a.b`,
+# `project:My Project`): kept with the task, written back to Taskwarrior, and
+# carried to the next task of a series as the rest of the task is.
+TASKWARRIOR_TAGS_HINT: Final = "taskwarrior.tags"
+TASKWARRIOR_PROJECT_HINT: Final = "taskwarrior.project"
+CARRIED_HINTS: Final = frozenset({TASKWARRIOR_TAGS_HINT, TASKWARRIOR_PROJECT_HINT})
+
+
 def is_hint_key(key: str) -> bool:
     """Whether a key of ``Task.attributes`` is a format's hint about this one task
     (``todotxt.line``, ``taskwarrior.series``: dotted) rather than another tool's data."""

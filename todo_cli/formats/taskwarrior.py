@@ -28,6 +28,10 @@ Reading, key by key:
 - ``id``, ``urgency`` (output only), ``mask``, ``imask``, ``rtype``, ``parent``
   (recurrence bookkeeping) are not kept as attributes: the writer makes the bookkeeping
   again, from what is kept of the series (below) where there is some.
+- A tag or project Taskwarrior takes that is none here (``+@home``, ``a.b``, ``project:My
+  Project``) does not refuse the task: it is kept in ``attributes`` (``taskwarrior.tags``,
+  ``taskwarrior.project``), said in a notice, written back, and carried to the next task
+  of a series.
 - Every other key (``scheduled``, ``until``, ``start``, user-defined attributes, keys we
   do not know) is kept as-is in ``attributes`` and written back.
 
@@ -82,7 +86,7 @@ from typing import Any, Final, cast
 from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
-from todo_cli.domain.fields import SERIES_HINT
+from todo_cli.domain.fields import SERIES_HINT, TASKWARRIOR_PROJECT_HINT, TASKWARRIOR_TAGS_HINT
 from todo_cli.domain.recurrence import Recurrence, Unit, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
@@ -386,9 +390,10 @@ def read(
     batch = ImportBatch()
     tasks: list[_Task] = []
     seen: dict[UUID, str] = {}
+    unheld: dict[tuple[str, str], list[str]] = {}
     for where, obj in objects:
         try:
-            task = _map_object(where, obj, tz, batch)
+            task = _map_object(where, obj, tz, batch, unheld)
         except OverflowError:
             # A date at the calendar's end, as a local day in this zone, is past it.
             batch.problem(where, None, "a date of the task is out of range")
@@ -403,11 +408,31 @@ def read(
         batch.positions[task.record.id] = where
         tasks.append(task)
     _resolve(tasks, batch, tz, held)
+    for (what, value), wheres in unheld.items():
+        batch.notices.append(
+            f"{_listed(wheres)}: {what} {value!r} is no {what} here: kept with the "
+            "task, shown by todo show and written back on Taskwarrior export"
+        )
     return batch
 
 
-def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task | None:
-    """The fields of one object, or None (with problems in ``batch``) when it is unusable."""
+def _listed(wheres: list[str], most: int = 5) -> str:
+    shown = ", ".join(wheres[:most])
+    return shown if len(wheres) <= most else f"{shown} and {len(wheres) - most} more"
+
+
+def _map_object(
+    where: str,
+    obj: Any,
+    tz: tzinfo,
+    batch: ImportBatch,
+    unheld: dict[tuple[str, str], list[str]] | None = None,
+) -> _Task | None:
+    """The fields of one object, or None (with problems in ``batch``) when it is unusable.
+
+    ``unheld``: a tag or project Taskwarrior took that is none here -> the positions
+    of the tasks that have it (kept in their attributes: see _keep_unheld).
+    """
     if not isinstance(obj, dict):
         batch.problem(where, None, "a Taskwarrior task is a JSON object")
         return None
@@ -453,8 +478,8 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
         due = _due_from_taskwarrior(due, tz)
     wait = date("wait")
     priority = _priority(obj.get("priority"), problem)
-    project = _project(obj.get("project"), problem)
-    tags = _tags(obj.get("tags"), problem)
+    project, odd_project = _project(obj.get("project"), problem)
+    tags, odd_tags = _tags(obj.get("tags"), problem)
     notes = _annotations(obj.get("annotations"), problem, tz)
     depends = _depends(obj.get("depends"), problem)
     parent = _uuid(obj.get("parent"), "parent", problem, required=False)
@@ -483,6 +508,14 @@ def _map_object(where: str, obj: Any, tz: tzinfo, batch: ImportBatch) -> _Task |
         if uuid is not None:
             batch.rejected.add(uuid)
         return None
+    if odd_project is not None:
+        attributes[TASKWARRIOR_PROJECT_HINT] = odd_project
+    if odd_tags:
+        attributes[TASKWARRIOR_TAGS_HINT] = list(odd_tags)
+    if unheld is not None:
+        for what, values in (("project", [odd_project] if odd_project else []), ("tag", odd_tags)):
+            for value in values:
+                unheld.setdefault((what, value), []).append(where)
     if modified is not None and modified < entry:
         attributes[MODIFIED_HINT] = obj["modified"]
     completed = status == "completed"
@@ -606,35 +639,35 @@ def _priority(value: Any, problem: _Report) -> Priority | None:
     return cast(Priority, value)
 
 
-def _project(value: Any, problem: _Report) -> str | None:
+def _project(value: Any, problem: _Report) -> tuple[str | None, str | None]:
+    """The project, and a project Taskwarrior took that is none here (`My Project`,
+    `2024.Q1`): the task is not refused for it, it keeps it (see _map_object)."""
     if value is None or value == "":
-        return None
+        return None, None
     if not isinstance(value, str):
         problem("project", "is not a string")
-        return None
-    reason = check_project(value)
-    if reason is not None:
-        problem("project", reason)
-        return None
-    return value
+        return None, None
+    if check_project(value) is not None:
+        return None, value
+    return value, None
 
 
-def _tags(value: Any, problem: _Report) -> tuple[str, ...]:
+def _tags(value: Any, problem: _Report) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The tags, and those Taskwarrior took that are none here (`@home`, `a.b`), kept."""
     if value is None:
-        return ()
+        return (), ()
     # Very old versions wrote tags as one comma-separated string.
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(tag, str) for tag in items):
         problem("tags", "is not a list of strings")
-        return ()
-    tags = sorted({tag for tag in items if tag})
-    for tag in tags:
-        reason = check_tag(tag)
-        if reason is not None:
-            problem("tags", reason)
+        return (), ()
+    tags: list[str] = []
+    odd: list[str] = []
+    for tag in sorted({tag for tag in items if tag}):
+        (odd if check_tag(tag) is not None else tags).append(tag)
     if len(tags) > TAGS_PER_TASK_MAX:
         problem("tags", f"{len(tags)} tags, the limit is {TAGS_PER_TASK_MAX}")
-    return tuple(tags)
+    return tuple(tags), tuple(odd)
 
 
 def _annotations(value: Any, problem: _Report, tz: tzinfo) -> tuple[Note, ...]:
@@ -1008,10 +1041,17 @@ def _objects(
         obj["wait"] = _format_date(record.wait)
     if record.priority is not None:
         obj["priority"] = record.priority
+    odd_project = record.attributes.get(TASKWARRIOR_PROJECT_HINT)
     if record.project is not None:
         obj["project"] = record.project
-    if record.tags:
-        obj["tags"] = list(record.tags)
+    elif isinstance(odd_project, str) and odd_project:
+        obj["project"] = odd_project
+    tags = set(record.tags)
+    odd_tags = record.attributes.get(TASKWARRIOR_TAGS_HINT)
+    if isinstance(odd_tags, list):
+        tags.update(tag for tag in odd_tags if isinstance(tag, str) and tag)
+    if tags:
+        obj["tags"] = sorted(tags)
     if annotations:
         obj["annotations"] = annotations
     if record.depends:

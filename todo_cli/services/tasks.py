@@ -173,7 +173,7 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
     With "id": the id it is to take, the place it has in the series as another tool
     keeps it.
     """
-    from todo_cli.domain.fields import SERIES_HINT, is_hint_key
+    from todo_cli.domain.fields import CARRIED_HINTS, SERIES_HINT, is_hint_key
     from todo_cli.domain.recurrence import next_due, parse_recur, shift
 
     assert task.recur is not None
@@ -188,7 +188,9 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         tz=tz,
     )
     attributes = {
-        key: value for key, value in (task.attributes or {}).items() if not is_hint_key(key)
+        key: value
+        for key, value in (task.attributes or {}).items()
+        if not is_hint_key(key) or key in CARRIED_HINTS
     }
     taking = None
     series_hint = (task.attributes or {}).get(SERIES_HINT)
@@ -214,8 +216,9 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         "recur_anchor": following.anchor,
         "recur_index": following.index,
         # What another tool keeps of the task belongs to its series, as Taskwarrior
-        # clones a template's user-defined attributes into each instance; a format's
-        # hint about this one task does not carry over.
+        # clones a template's user-defined attributes into each instance (and its
+        # tags and project, kept where they are none here); a format's hint about
+        # this one task does not carry over.
         "attributes": attributes or None,
     }
     if taking is not None:
