@@ -1866,6 +1866,27 @@ def test_a_note_of_dash_is_read_from_stdin(todo: Todo) -> None:
     assert count(todo, "task_notes") == 1
 
 
+@pytest.mark.parametrize(
+    ("words", "written"),
+    [
+        (["rang,", "see", "-h", "in", "manual"], "rang, see -h in manual"),
+        (["it", "was", "-5", "outside"], "it was -5 outside"),
+        (["-x", "marks", "it"], "-x marks it"),
+        (["--", "-"], "-"),
+        (["--", "a", "--", "b"], "a -- b"),
+        (["--", "--json"], "--json"),
+    ],
+)
+def test_a_note_takes_words_starting_with_a_dash_as_words(
+    todo: Todo, words: list[str], written: str
+) -> None:
+    # As `todo add Fix -h handling`: never a help text, exit 0 and no note written.
+    add(todo, "t")
+    result = todo("note", "1", *words)
+    assert (result.exit_code, result.stdout) == (0, ""), result.stderr
+    assert [note["text"] for note in shown(todo, 1)["notes"]] == [written]
+
+
 def test_a_note_on_a_missing_task_is_exit_1(todo: Todo) -> None:
     assert todo("note", "9", "hello").exit_code == 1
 

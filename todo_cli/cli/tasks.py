@@ -1115,7 +1115,7 @@ def edit(
         )
 
 
-@app.command()
+@app.command(cls=WordsCommand)
 def note(
     ctx: typer.Context,
     ref: Ref,
@@ -1126,18 +1126,25 @@ def note(
 ) -> None:
     """Add a note to a task: a timestamped line, shown by `show`.
 
+    Words starting with - are words of the note (`-5 outside`); after `--`,
+    every word is, - too.
+
     \b
     Examples:
       todo note 3 Called, they will ring back on Monday
       pbpaste | todo note 3 -
     """
+    from todo_cli.cli.options import WORD_MARK
     from todo_cli.domain.fields import clean_note
     from todo_cli.output import render
     from todo_cli.repository.refs import parse_ref
     from todo_cli.services import tasks
 
     parsed = parse_ref(ref, "task")
-    given = " ".join(text)
+    words = list(text)
+    if WORD_MARK + "--" in words:
+        words.remove(WORD_MARK + "--")  # the first `--` ends the options: no word of it
+    given = " ".join(unmark(words))
     if text == ["-"]:
         from todo_cli.formats.input import read_text
 
