@@ -449,6 +449,27 @@ def test_eight_digits_are_a_number_first_then_an_id_prefix(todo: Todo) -> None:
     assert todo("show", "34683280", "--json").json()["title"] == "b"
 
 
+def test_digits_past_the_largest_number_are_an_id_prefix(todo: Todo) -> None:
+    # No task has a number past 2,147,483,647: ten digits above it copied from an id
+    # find the task, as ten digits below it do, instead of "number out of range".
+    for title in ("a", "b"):
+        add(todo, title)
+    _set_id(todo.url, 1, "40651123-6322-4d2b-8857-dd389d8cf3a3")
+    assert todo("show", "4065112363", "--json").json()["title"] == "a"
+    assert todo("show", "40651123632", "--json").json()["title"] == "a"
+    assert todo("done", "4065112363").exit_code == 0
+    assert [t["title"] for t in todo("list", "--done", "--json").json()] == ["a"]
+    missing = todo("show", "99999999999")
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        "error: no task '99999999999' (see `todo list --all`)\n",
+    )
+    # With `#` it is a number only, and out of range.
+    numbered = todo("show", "#4065112363")
+    assert numbered.exit_code == 2
+    assert "out of range" in numbered.stderr
+
+
 def test_zero_padded_digits_are_an_id_prefix_first_then_a_number(todo: Todo) -> None:
     """No one writes task 2 as 00000002; one id in sixteen starts with a 0. Taken as the
     number first, `todo done 00000002` completed #2, not the task whose id it starts."""

@@ -67,13 +67,17 @@ def parse_ref(raw: str, noun: str) -> Ref:
         # Thousands of digits are more than int() converts (a ValueError, not our
         # refusal); any number longer than the largest is out of range unread.
         number = int(digits) if 0 < len(digits) <= len(str(COUNT_MAX)) else 0
+        prefix = text if _DIGITS_AS_PREFIX_MIN <= len(text) < 32 and text.isdigit() else None
+        past_largest = number > COUNT_MAX or len(digits) > len(str(COUNT_MAX))
+        if past_largest and prefix is not None:
+            # No task has a number past the largest: the digits are an id's start.
+            return Ref(raw, prefix=prefix)
         if number < 1 or number > COUNT_MAX:
             shown = raw if len(raw) <= 24 else f"{raw[:20]}... ({len(raw)} characters)"
             raise InvalidInput(
                 f"{noun} number {shown!r} is out of range",
                 hint=f"a {noun} number is 1 to {COUNT_MAX:,}",
             )
-        prefix = text if _DIGITS_AS_PREFIX_MIN <= len(text) < 32 and text.isdigit() else None
         return Ref(raw, number=number, prefix=prefix)
     lowered = text.lower()
     compact = lowered.replace("-", "")
