@@ -2165,6 +2165,27 @@ def test_a_filter_of_more_than_64_terms_is_exit_2_and_changes_nothing(todo: Todo
     assert [t["completed"] for t in listed(todo, "--all")] == [False]
 
 
+@pytest.mark.parametrize(
+    ("args", "noun"),
+    [
+        (["list", "--search", ""], "task"),
+        (["list", "--all", "-s", "  "], "task"),
+        (["chat-log", "list", "--search", ""], "conversation"),
+    ],
+)
+def test_an_empty_search_is_refused_as_an_empty_word_is(
+    todo: Todo, args: list[str], noun: str
+) -> None:
+    # `todo list --search "$q"` with $q unset listed everything, `todo list ""` is exit 2.
+    add(todo, "Buy milk")
+    result = todo(*args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: --search {args[-1]!r} is empty: it would match every {noun} "
+        "(give the text to search for, or leave --search out)\n"
+    )
+
+
 @pytest.mark.parametrize("how", ["--search", "word"])
 def test_a_search_longer_than_any_text_finds_nothing_and_is_no_error(todo: Todo, how: str) -> None:
     add(todo, "Buy milk")

@@ -66,6 +66,9 @@ def list_(
       todo chat-log list --search planning
       todo chat-log list --json | jq -r '.[] | "\\(.number) \\(.message_count)"'
     """
+    from todo_cli.cli.options import refuse_empty_search
+
+    refuse_empty_search(search, "conversation")
     _list(ctx, json, limit=limit, title=search)
 
 

@@ -10,7 +10,7 @@ from typer import _click as click
 from typer.core import TyperCommand, TyperOption
 
 from todo_cli.domain.limits import COUNT_MAX
-from todo_cli.errors import ConfirmationRequired
+from todo_cli.errors import ConfirmationRequired, InvalidInput
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON on stdout (errors too, on stderr).")]
 Yes = Annotated[
@@ -174,3 +174,13 @@ class WordsCommand(TyperCommand):
 
 def unmark(words: list[str] | None) -> list[str]:
     return [word.removeprefix(WORD_MARK) for word in words or []]
+
+
+def refuse_empty_search(search: str | None, noun: str) -> None:
+    """`--search ""` finds everything, as an empty filter word would: refused as that is
+    (`--search "$q"` with $q unset is a script's mistake, not a wish for every row)."""
+    if search is not None and not search.strip():
+        raise InvalidInput(
+            f"--search {search!r} is empty: it would match every {noun}",
+            hint="give the text to search for, or leave --search out",
+        )

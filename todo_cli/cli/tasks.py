@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli.cli.app import app, settings
-from todo_cli.cli.options import FilterYes, Json, Limit, Without, WordsCommand, Yes, ask, unmark
+from todo_cli.cli.options import (
+    FilterYes,
+    Json,
+    Limit,
+    Without,
+    WordsCommand,
+    Yes,
+    ask,
+    refuse_empty_search,
+    unmark,
+)
 from todo_cli.errors import InvalidInput, InvalidUsage, NotFound
 
 if TYPE_CHECKING:
@@ -700,6 +710,7 @@ def list_(
     status, shown = _status_options(done, all_, waiting)
     if json and fmt not in (None, Format.json):
         raise InvalidUsage(f"--json and --format {fmt} do not go together", hint="pick one")
+    refuse_empty_search(search, "task")
     output = Format.json if json else fmt or Format.table
     named = _named(unmark(terms), without, ctx.command_path)
     if named and (done or waiting):
