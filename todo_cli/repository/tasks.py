@@ -1376,7 +1376,8 @@ class TaskRepository:
         key: ColumnElement[Any] = {
             "urgency": literal_column("urgency"),
             "due": tasks.c.due,
-            "priority": case({"H": 3, "M": 2, "L": 1}, value=tasks.c.priority, else_=0),
+            # No priority sorts as no due does: last, whichever way the order runs.
+            "priority": case({"H": 3, "M": 2, "L": 1}, value=tasks.c.priority),
             "number": tasks.c.number,
             "created": tasks.c.created_at,
             "updated": tasks.c.updated_at,
