@@ -2282,6 +2282,22 @@ def test_an_import_whose_dependencies_make_a_cycle_is_refused(todo: Todo, tmp_pa
     assert nothing_written(todo)
 
 
+def test_every_cycle_of_a_file_is_named_in_one_refusal(todo: Todo, tmp_path: Path) -> None:
+    # Not one cycle a run: the user fixes them all at once.
+    tasks_ = [_tw("21", "TA", "22"), _tw("22", "TB", "21"), _tw("23", "TC", "23")]
+    tasks_ += [_tw("24", "TD", "25"), _tw("25", "TE", "24"), _tw("26", "TF")]
+    source = write(tmp_path, "cycles.json", "[" + ",".join(tasks_) + "]")
+    result = todo("import", str(source))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {source}: 5 problems, nothing imported: ")
+    for cycle in ("task 1 -> task 2 -> task 1", "task 3 -> task 3", "task 4 -> task 5 -> task 4"):
+        assert f"makes a cycle: {cycle}" in result.stderr
+    assert nothing_written(todo)
+    summary = import_json(todo, source, "--skip-invalid")
+    assert (summary["added"], summary["skipped"]) == (1, {"invalid": 5})
+    assert len(summary["problems"]) == 5
+
+
 def test_skip_invalid_leaves_out_the_tasks_of_a_cycle_and_imports_the_rest(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -576,6 +576,7 @@ def _without_cycles(
         graph[record.id] = list(record.depends)
     mine = {record.id for record in records}
     left_out: set[UUID] = set()
+    found: list[Problem] = []
     while (cycle := find_cycle(graph, sorted(mine - left_out, key=str))) is not None:
         members = [task_id for task_id in cycle[:-1] if task_id in mine]
         if not members:
@@ -589,12 +590,15 @@ def _without_cycles(
             )
             for task_id in members
         ]
-        if not skip_invalid:
-            ImportBatch(problems=problems).raise_for_problems(source)
-        for task_id, problem in zip(members, problems, strict=True):
-            result.problems.append(str(problem))
+        # Every cycle is found before the import is refused: each one named at once,
+        # not one per run.
+        found += problems
+        for task_id in members:
             left_out.add(task_id)
             graph.pop(task_id, None)
+    if found and not skip_invalid:
+        ImportBatch(problems=found).raise_for_problems(source)
+    result.problems.extend(str(problem) for problem in found)
     if not left_out:
         return records
     result.skip(SKIP_INVALID, len(left_out))
