@@ -110,7 +110,7 @@ SOURCES = [
             "format": "chatgpt",
             "conversations": {"added": 2, "extended": 0, "unchanged": 0},
             "messages_added": 6,
-            "skipped": {"hidden": 1, "non-text": 1, "system": 2, "tool": 2},
+            "skipped": {"hidden": 1, "non_text": 1, "system": 2, "tool": 2},
             "notices": [],
         },
     ),
@@ -123,7 +123,7 @@ SOURCES = [
             "format": "claude",
             "conversations": {"added": 2, "extended": 0, "unchanged": 0},
             "messages_added": 6,
-            "skipped": {"non-text": 1, "reasoning": 1},
+            "skipped": {"non_text": 1, "reasoning": 1},
             "notices": [],
         },
     ),
@@ -136,7 +136,7 @@ SOURCES = [
             "format": "llm",
             "conversations": {"added": 4, "extended": 0, "unchanged": 0},
             "messages_added": 8,
-            "skipped": {"empty": 1, "fragment": 1, "non-text": 1, "system": 1},
+            "skipped": {"empty": 1, "fragment": 1, "non_text": 1, "system": 1},
             "notices": [],
         },
     ),
@@ -150,7 +150,7 @@ SOURCES = [
             "format": "llm",
             "conversations": {"added": 3, "extended": 0, "unchanged": 0},
             "messages_added": 8,
-            "skipped": {"fragment": 1, "non-text": 1, "reasoning": 1, "system": 1, "tool": 2},
+            "skipped": {"fragment": 1, "non_text": 1, "reasoning": 1, "system": 1, "tool": 2},
             "notices": [],
         },
     ),
@@ -635,7 +635,7 @@ def test_messages_the_database_cannot_hold_are_each_named_in_the_json_summary(
     assert result.exit_code == 0, result.stderr
     summary = result.json()
     assert summary["messages_added"] == 1
-    assert summary["skipped"] == {"invalid": 1, "too long": 1}
+    assert summary["skipped"] == {"invalid": 1, "too_long": 1}
     assert summary["notices"] == [
         "conversation conv-1, message n1: content contains a NUL byte: left out",
         "conversation conv-1, message n3: content is 100001 characters, "

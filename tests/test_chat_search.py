@@ -919,6 +919,14 @@ def test_list_search_matches_a_part_of_a_title_as_typed(todo: Todo) -> None:
     assert [c["title"] for c in listed] == ["100% sure"]
 
 
+def test_list_search_that_matches_nothing_says_so_not_that_there_are_none(todo: Todo) -> None:
+    new(todo, "Porto")
+    result = todo("chat-log", "list", "--search", "zzz")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "no conversations with 'zzz' in the title\n"
+    assert todo("chat-log", "list", "--search", "zzz", "--json").json() == []
+
+
 def test_list_json_has_the_conversation_keys(todo: Todo) -> None:
     new(todo, "Plan")
     say(todo, "1", "hello")

@@ -649,7 +649,7 @@ def test_two_open_tasks_of_one_series_in_a_file_import_the_first_and_leave_out_t
         summary = import_json(todo, path, extra)
         assert (summary["added"], summary["skipped"]) == (
             2,
-            {"a second open task of a recurring series": 1},
+            {"a_second_open_task_of_a_recurring_series": 1},
         )
         assert summary["notices"] == [
             f"task 3 ({second['id']}): its series already has open #1; left out"
@@ -897,7 +897,7 @@ def test_a_recurring_task_completed_by_hand_in_the_file_goes_on_as_done_would(
     taken = import_json(todo, write(tmp_path, "twin-after.json", export_bytes(twin, tmp_path)))
     assert (taken["added"], taken["skipped"]) == (
         0,
-        {"a second open task of a recurring series": 1},
+        {"a_second_open_task_of_a_recurring_series": 1},
     )
     assert [(n, done) for n, done, _ in series(todo)] == [(1, True), (2, False)]
 
@@ -958,8 +958,8 @@ def test_taskwarrior_import_counts_what_it_added_and_skipped(
     assert summary["added"] == len(found) == 8
     assert summary["skipped"] == {
         "deleted": 1,
-        "recurring template": 1,
-        "later recurring instance": len(pending_reviews) - 1,
+        "recurring_template": 1,
+        "later_recurring_instance": len(pending_reviews) - 1,
     }
 
 

@@ -294,8 +294,8 @@ def test_what_todo_leaves_out_is_the_deleted_task_and_later_instances_counted(
     assert later, "Taskwarrior made more than one pending instance of the series"
     assert trip.summary["skipped"] == {
         "deleted": 1,
-        "recurring template": 1,
-        "later recurring instance": len(later),
+        "recurring_template": 1,
+        "later_recurring_instance": len(later),
     }
     missing = {(o["description"], o["status"]) for o in trip.made} - {
         (o["description"], o["status"]) for o in trip.back

@@ -84,6 +84,8 @@ def _list(
         render.write_json_array(render.conversation_json(c) for c in found)
     elif found:
         conversations_table(found)
+    elif title is not None:
+        render.tell(f"no conversations with {title!r} in the title")
     else:
         render.tell("no conversations (start one with `todo chat-log new`)")
 
@@ -517,7 +519,7 @@ def _import_export(
                         "unchanged": result.unchanged,
                     },
                     "messages_added": result.messages,
-                    "skipped": result.skipped,
+                    "skipped": render.snake_keys(result.skipped),
                     "notices": result.notices,
                 }
             )

@@ -197,6 +197,8 @@ def import_(
 
 
 def _summary_json(result: Imported) -> dict[str, object]:
+    from todo_cli.output.render import snake_keys
+
     return {
         "format": result.format,
         "dry_run": result.dry_run,
@@ -204,7 +206,7 @@ def _summary_json(result: Imported) -> dict[str, object]:
         "updated": result.updated,
         "deleted": result.deleted,
         "unchanged": result.unchanged,
-        "skipped": result.skipped,
+        "skipped": snake_keys(result.skipped),
         "renumbered": {str(old): new for old, new in result.renumbered.items()},
         "renumbered_ids": {str(key): new for key, (_, new) in result.renumbered_ids.items()},
         "problems": result.problems,

@@ -124,6 +124,17 @@ def dumps(value: Any) -> str:
     return json_safe(_compact.encode(value))
 
 
+def snake_keys(counts: dict[str, int]) -> dict[str, int]:
+    """Counts by reason, keyed as JSON keys are (snake_case): "later recurring
+    instance" is `later_recurring_instance`, "non-text" `non_text`."""
+    keyed: dict[str, int] = {}
+    for reason, count in counts.items():
+        key = "".join(char if char.isalnum() else " " for char in reason.lower())
+        key = "_".join(key.split())
+        keyed[key] = keyed.get(key, 0) + count
+    return keyed
+
+
 def write_json(value: Any, out: TextIO | None = None) -> None:
     """One JSON document, indented for people who read it."""
     (out or sys.stdout).write(json_safe(json.dumps(value, ensure_ascii=False, indent=2)) + "\n")
