@@ -646,6 +646,23 @@ def test_a_task_done_with_todo_sh_is_completed_by_the_import(todo: Todo, todotxt
     assert rent["completed"] is True
 
 
+def test_the_next_task_of_a_series_done_with_todo_sh_keeps_its_priority(
+    todo: Todo, todotxt: TodoTxt
+) -> None:
+    # `todo.sh do` takes `(A)` off the line it completes; the series' next task is as
+    # `todo done` makes it, priority and all.
+    todotxt("-a", "do", str(line_of(todotxt, "Water plants")))
+    assert "(" not in next(
+        line for line in todotxt.todo_file.read_text("utf-8").splitlines() if "Water" in line
+    )
+    summary = ok(todo("import", str(todotxt.todo_file), "--json")).json()
+    assert summary["updated"] == 1
+    plants = sorted(
+        (t for t in every_task(todo) if t["title"] == "Water plants"), key=lambda t: t["number"]
+    )
+    assert [(t["completed"], t["priority"]) for t in plants] == [(True, None), (False, "L")]
+
+
 def test_a_priority_set_with_todo_sh_arrives_with_the_import(todo: Todo, todotxt: TodoTxt) -> None:
     todotxt("pri", str(line_of(todotxt, "Review quarterly goals")), "A")
     summary = ok(todo("import", str(todotxt.todo_file), "--json")).json()

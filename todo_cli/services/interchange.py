@@ -12,7 +12,7 @@ ours; an older one is left alone.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -811,7 +811,14 @@ def _apply(
         # no next task of a recurring one: made here, as `todo done` would (unless
         # the file brought the series' open task itself).
         done_there = [r.id for r in updates if r.completed and not existing[r.id].completed]
-        _series_go_on(conn, user, done_there, result, positions or {}, tz)
+        # todo.sh's `do` takes the priority off the line it completes (`x (A) ...` is
+        # not todo.txt): the next task has the one the task had, as with `todo done`.
+        priorities = {
+            r.id: had.priority
+            for r in updates
+            if r.priority is None and (had := ours.get(r.id)) is not None and had.priority
+        }
+        _series_go_on(conn, user, done_there, result, positions or {}, tz, priorities)
     if result.renumbered_ids:
         holders = Counter(record.number for record in records)
         result.renumbered = {
@@ -858,9 +865,13 @@ def _series_go_on(
     result: Imported,
     positions: dict[UUID, str],
     tz: tzinfo,
+    priorities: Mapping[UUID, str] | None = None,
 ) -> None:
     """The next task of each recurring task the import completed, where its series has
-    no open one (the file may hold one: a todo.txt tool that makes the next line)."""
+    no open one (the file may hold one: a todo.txt tool that makes the next line).
+
+    ``priorities``: the priority a task had before the file completed it without one.
+    """
     if not completed:
         return
     from todo_cli.services.tasks import successor_values
@@ -870,6 +881,8 @@ def _series_go_on(
         if task.recur is None or repository.open_successor(task) is not None:
             continue
         values = successor_values(task, now=repository.now, tz=tz)
+        if priorities and task.id in priorities:
+            values["priority"] = priorities[task.id]
         following = repository.add_taking(values, values.pop("id", None))
         assert following.due is not None  # a recurring task has one
         where = positions.get(task.id, f"#{task.number}")
