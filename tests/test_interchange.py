@@ -531,6 +531,29 @@ def test_a_task_deleted_here_that_a_backup_brings_back_is_said_to_come_back(
     assert (fresh["added"], fresh["notices"]) == (1, [])
 
 
+@pytest.mark.parametrize("fmt", ["taskwarrior", "todotxt"])
+def test_a_task_deleted_here_that_a_file_without_numbers_brings_back_keeps_its_number(
+    todo: Todo, tmp_path: Path, fmt: str
+) -> None:
+    # Taskwarrior and todo.txt carry no numbers: the task is known by its id, and takes
+    # its own number back, said so, as from our own JSON.
+    for title in ("One", "Waiting task", "Three"):
+        ok(todo("add", title))
+    exported = ok(todo("export", "--format", fmt)).stdout
+    source = write(tmp_path, "todo.txt" if fmt == "todotxt" else "tasks.json", exported)
+    ok(todo("add", "Four"))
+    ok(todo("delete", "2", "--yes"))
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["unchanged"], summary["renumbered"]) == (1, 2, {})
+    assert summary["notices"][-1] == "1 task(s) deleted here came back from the file: #2"
+    assert [(t["title"], t["number"]) for t in tasks(todo)] == [
+        ("One", 1),
+        ("Waiting task", 2),
+        ("Three", 3),
+        ("Four", 4),
+    ]
+
+
 def test_a_number_an_earlier_import_left_free_is_kept_below_the_counter(
     todo: Todo, tmp_path: Path
 ) -> None:

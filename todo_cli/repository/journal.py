@@ -347,6 +347,29 @@ class JournalRepository:
                 found.setdefault(int(row.number), set()).add(task_id)
         return found
 
+    def deleted_numbers(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The number each of these ids held when the user's task of that id was deleted
+        (its latest delete), for those the journal, unless pruned, has deleted."""
+        from sqlalchemy import select
+
+        wanted = set(ids)
+        found: dict[UUID, int] = {}
+        if not wanted:
+            return found
+        # One pass over the deletes, as deleted_holders: a file of 100,000 tasks asks
+        # about them all, and an index reaches the deletes, not the ids in their keys.
+        stmt = (
+            select(journal.c.row_key, self._held_number().label("number"))
+            .join(operations, operations.c.id == journal.c.operation_id)
+            .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
+            .order_by(journal.c.id)
+        )
+        for row in self.conn.execute(stmt):
+            task_id = UUID(str(json.loads(row.row_key)[0]))
+            if task_id in wanted and row.number is not None:
+                found[task_id] = int(row.number)  # the latest delete last, so it stands
+        return found
+
     def _held_number(self) -> ColumnElement[Any]:
         """SQL: the number in a journal row's before image."""
         from sqlalchemy import Integer, String, cast, func, literal_column

@@ -1261,6 +1261,21 @@ def _insert(
     """
     if not new:
         return {}
+    # A task deleted here that a file without numbers (Taskwarrior, todo.txt) brings
+    # back: it takes its own number back, as our JSON's copy of it would, and is said
+    # to have come back.
+    unnumbered = [record.id for record in new if record.number is None]
+    if unnumbered:
+        from todo_cli.repository.journal import JournalRepository
+
+        held = JournalRepository(writer.conn, writer.user).deleted_numbers(unnumbered)
+        if held:
+            new = [
+                replace(record, number=held[record.id])
+                if record.number is None and record.id in held
+                else record
+                for record in new
+            ]
     counter = writer.counter()
     wanted = sorted({record.number for record in new if record.number is not None})
     taken = writer.numbers_taken(wanted) if wanted else set()
