@@ -604,6 +604,16 @@ def test_tags_and_a_project_taskwarrior_takes_that_are_none_here_are_kept(tz: An
     assert all(not key.startswith("taskwarrior.") for o in written for key in o)
 
 
+def test_a_date_of_json_null_is_no_date(tz: Any) -> None:
+    # Hand-made and script-made files write null for none: not "None is not a date".
+    result = read_objects(tz, obj(due=None, wait=None, end=None))
+    assert result.problems == []
+    (record,) = result.records
+    assert (record.due, record.wait) == (None, None)
+    missing = read_objects(tz, obj(entry=None))
+    assert [(p.field, p.message) for p in missing.problems] == [("entry", "is missing")]
+
+
 def test_a_missing_key_is_a_problem_naming_it(tz: Any) -> None:
     result = read_objects(tz, {"uuid": str(uuid4()), "status": "pending"})
     assert {(p.where, p.field) for p in result.problems} == {

@@ -574,3 +574,11 @@ def test_an_uuid_in_a_line_survives_todo_sh(tmp_path: Path, tz: Any) -> None:
     todo_sh.run("add", f"Call mom uuid:{key}")
     todo_sh.run("pri", "1", "B")
     assert read_lines(tz, lines_of(todo_sh.todo_txt)).records[0].id == key
+
+
+def test_a_recurrence_out_of_range_names_its_field_once(tz: Any) -> None:
+    result = read_lines(tz, ["Zero rec:0d due:2026-12-04"])
+    assert [(p.field, p.message) for p in result.problems] == [
+        ("recur", "'0d' is not a recurrence: the count must be from 1 to 999")
+    ]
+    assert str(result.problems[0]).count("recur:") == 1

@@ -525,7 +525,7 @@ class _RecordReader:
         try:
             return str(parse_recur(value))
         except InvalidInput as refusal:
-            self.problem("recur", str(refusal))
+            self.problem("recur", str(refusal).removeprefix("recur: "))  # named once
             return None
 
     def attributes(self) -> dict[str, Any]:

@@ -443,7 +443,8 @@ def _map_object(
         batch.problem(where, key, message)
 
     def date(key: str, *, required: bool = False) -> datetime | None:
-        if key not in obj:
+        # JSON null is no date, as an absent key (Taskwarrior writes neither for none).
+        if obj.get(key) is None:
             if required:
                 problem(key, "is missing")
             return None

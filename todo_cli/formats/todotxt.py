@@ -321,7 +321,8 @@ def _recur_from_todotxt(value: str) -> str:
     try:
         return str(parse_recur(f"{plus}{count}{unit}"))
     except InvalidInput as refusal:
-        raise _LineError("recur", refusal.message) from None
+        # The field is named once: "recur: rec:0d ...", not "recur: recur: '0d' ...".
+        raise _LineError("recur", refusal.message.removeprefix("recur: ")) from None
 
 
 def _recur_to_todotxt(recur: str) -> str:
