@@ -1369,6 +1369,22 @@ def test_the_next_task_of_a_series_carries_the_tags_and_project_kept_for_taskwar
     }
 
 
+def test_the_next_task_of_a_todotxt_series_is_written_in_its_lines_conventions(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `+phone` a tag written with +, `(D)` for its L: the next task's line has them too,
+    # so that todo.sh's `listproj` and `listpri D` still find it.
+    line = "(D) Call mom +family +phone @home rec:1w due:2026-12-05"
+    import_json(todo, write(tmp_path, "todo.txt", line + "\n"))
+    ok(todo("done", "1"))
+    exported = ok(todo("export", "--all", "--format", "todotxt")).stdout.splitlines()
+    assert exported[0].startswith("x ")
+    assert exported[0].endswith(f" {line.removeprefix('(D) ')} pri:D")
+    following = exported[1].split(" due:")
+    assert following[0] == "(D) Call mom +family +phone @home"
+    assert following[1][10:].startswith(" rec:1w uuid:")
+
+
 def weekly_series_behind(title: str) -> list[dict[str, Any]]:
     """A weekly series as Taskwarrior leaves it two weeks behind: template, done, 3 pending.
 

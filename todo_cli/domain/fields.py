@@ -302,7 +302,12 @@ SERIES_HINT: Final = "taskwarrior.series"
 # carried to the next task of a series as the rest of the task is.
 TASKWARRIOR_TAGS_HINT: Final = "taskwarrior.tags"
 TASKWARRIOR_PROJECT_HINT: Final = "taskwarrior.project"
-CARRIED_HINTS: Final = frozenset({TASKWARRIOR_TAGS_HINT, TASKWARRIOR_PROJECT_HINT})
+# The todo.txt line a task was read from: its conventions (`+phone` a tag written
+# with +, no creation date, `(D)` for an L) go on with the next task of a series.
+TODOTXT_LINE_HINT: Final = "todotxt.line"
+CARRIED_HINTS: Final = frozenset(
+    {TASKWARRIOR_TAGS_HINT, TASKWARRIOR_PROJECT_HINT, TODOTXT_LINE_HINT}
+)
 
 
 def is_hint_key(key: str) -> bool:

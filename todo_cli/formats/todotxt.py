@@ -63,6 +63,7 @@ from typing import Final, cast
 from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
+from todo_cli.domain.fields import TODOTXT_LINE_HINT
 from todo_cli.domain.recurrence import Unit, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
@@ -82,7 +83,7 @@ __all__ = ["LINE_HINT", "NAMESPACE", "Identities", "priority_letter", "read", "w
 # Ids derived from lines are uuid5 in this namespace; changing it would give every task
 # of every file imported before a new id. Never change it.
 NAMESPACE: Final = UUID("a3e0c6f4-5b8d-4e21-9f37-1c2d8b6e4a90")
-LINE_HINT: Final = "todotxt.line"
+LINE_HINT: Final = TODOTXT_LINE_HINT
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PRIORITY = re.compile(r"\(([A-Z])\)")
