@@ -2140,6 +2140,28 @@ def test_todotxt_a_bad_line_of_done_txt_is_named_so(todo: Todo, tmp_path: Path) 
     assert tasks(todo) == []
 
 
+def test_todotxt_export_imported_back_leaves_titles_with_its_words_as_they_are(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Titles that hold todo.txt's own words do not read back the same (the export says
+    # so); imported back unchanged, the lines are the tasks as they are, not edits.
+    for title in ("pri:A text", "t:2026-01-01 text", "has +plus and @at words"):
+        ok(todo("add", "--", title))
+    before = tasks(todo)
+    source = tmp_path / "todo.txt"
+    ok(todo("export", "--format", "todotxt", "-o", str(source)))
+    summary = import_json(todo, source)
+    assert (summary["updated"], summary["unchanged"]) == (0, 3)
+    assert tasks(todo) == before
+    # An edit made to such a line in the file is still taken.
+    lines = source.read_text("utf-8").splitlines()
+    lines[0] = lines[0].replace("pri:A text", "pri:A text, edited")
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.utime(source, (time.time() + 5, time.time() + 5))
+    assert import_json(todo, source)["updated"] == 1
+    assert titled(tasks(todo), "text, edited")["priority"] == "H"
+
+
 def test_todotxt_export_writes_the_fixture_back_line_for_line(todo: Todo, tmp_path: Path) -> None:
     alone = write(tmp_path, "todo.txt", (TODOTXT / "todo.txt").read_text("utf-8"))
     import_json(todo, alone)

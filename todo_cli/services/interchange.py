@@ -742,7 +742,9 @@ def _apply(
             result.skip(SKIP_INVALID)
             foreign.add(record.id)
         elif by_content:
-            if not _differs(record, ours.get(record.id), tz):
+            if not _differs(record, here := ours.get(record.id), tz) or _as_exported(
+                record, here, tz
+            ):
                 result.unchanged += 1
             elif (file_time := None if written_at is None else written_at(record.id)) is None:
                 # A pipe has no time: the line may be an edit made in todo.txt, or a
@@ -1231,6 +1233,24 @@ def _differs(record: TaskRecord, current: TaskRecord | None, tz: tzinfo) -> bool
     from todo_cli.formats.todotxt import priority_letter
 
     return priority_letter(record) != priority_letter(current)
+
+
+def _as_exported(record: TaskRecord, current: TaskRecord | None, tz: tzinfo) -> bool:
+    """Whether a todo.txt line is what our todo.txt export writes of the task, read back.
+
+    A title with todo.txt's own words in it ("pri:A text", "has +plus words") does not
+    read back the same (the export says so): the line that export wrote is still the
+    task as it is here, not an edit made in todo.txt that would rewrite the task.
+    """
+    if current is None:
+        return False
+    from todo_cli.formats import todotxt
+
+    line = "".join(todotxt.write([current], tz=tz)).rstrip("\n")
+    back = todotxt.read([(1, line)], tz=tz, today=datetime.now(tz).date())
+    return (
+        len(back.records) == 1 and not back.problems and not _differs(record, back.records[0], tz)
+    )
 
 
 def _notes(record: TaskRecord, ids: Iterator[UUID] | None = None) -> list[dict[str, Any]]:
