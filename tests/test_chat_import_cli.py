@@ -520,6 +520,29 @@ def test_a_newer_claude_export_adds_only_the_new_messages_at_the_end(
     ]
 
 
+def test_a_conversation_untitled_when_imported_takes_the_title_a_newer_export_gives(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Claude names a chat after a while: untitled in the first export, named later.
+    data = fixture_data(CLAUDE_EXPORT)
+    hike = data[0]
+    title = hike["name"]
+    hike["name"] = ""
+    import_(todo, write_json(tmp_path / "first.json", data))
+    assert todo("chat-log", "export", "1").json()["title"] is None
+    summary = import_(todo, CLAUDE_EXPORT)
+    assert summary.splitlines()[0] == (
+        "imported from claude: 0 conversations added, 1 extended, 1 unchanged; 0 messages added"
+    )
+    assert f"conversation #1 titled {title!r}" in summary
+    assert exported(todo, title)["number"] == 1
+    # A title given here is the user's: a later export does not take it back.
+    assert todo("chat-log", "rename", "1", "Hike").exit_code == 0
+    hike["name"] = "Renamed in Claude"
+    import_(todo, write_json(tmp_path / "later.json", data))
+    assert exported(todo, "Hike")["number"] == 1
+
+
 def test_a_continued_llm_conversation_adds_only_the_new_call(todo: Todo, tmp_path: Path) -> None:
     logs = build_old_layout(tmp_path / "logs.db")
     import_(todo, logs)

@@ -175,21 +175,30 @@ def _import_one(
             )
         )
         ids.append(message.source_id)
+    title = (imported.title or "").strip() or None
+    if title is not None and len(title) > CONVERSATION_TITLE_MAX:
+        title = title[: CONVERSATION_TITLE_MAX - 1].rstrip() + "\u2026"
     if existing is not None:
         conversation, _, last_seq = existing
+        named = conversation.title is None and title is not None
+        if named:
+            # Untitled when first imported (Claude names a chat after its first
+            # messages), titled in a later export: the title is taken. One given here
+            # (`chat-log rename`) is the user's, and stays.
+            repository.rename(Ref.to(conversation.id), title)
+            result.notices.append(f"conversation #{conversation.number} titled {title!r}")
         if items:
             repository.extend(conversation, items, ids, after_seq=last_seq)
             result.extended += 1
             result.messages += len(items)
+        elif named:
+            result.extended += 1
         else:
             result.unchanged += 1
         return
     if not items:
         result.skip("empty conversation")
         return
-    title = (imported.title or "").strip() or None
-    if title is not None and len(title) > CONVERSATION_TITLE_MAX:
-        title = title[: CONVERSATION_TITLE_MAX - 1].rstrip() + "\u2026"
     repository.add_imported(
         source=imported.source,
         source_id=imported.source_id,
