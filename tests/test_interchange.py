@@ -1385,6 +1385,24 @@ def test_the_next_task_of_a_todotxt_series_is_written_in_its_lines_conventions(
     assert following[1][10:].startswith(" rec:1w uuid:")
 
 
+def test_a_series_taskwarrior_gave_an_until_ends_there(todo: Todo, tmp_path: Path) -> None:
+    # `task add ... recur:weekly until:2026-12-15`: no task due after the 15th.
+    lone = tw(description="Limited", recur="weekly", due="20261205T090000Z")
+    lone["until"] = "20261215T090000Z"
+    import_json(todo, write(tmp_path, "until.json", json.dumps([lone])))
+    first = ok(todo("done", "1"))
+    assert "next: #2, due 2026-12-12" in first.stderr
+    last = ok(todo("done", "2", "--json")).json()
+    assert [task["number"] for task in tasks(todo)] == [1, 2]
+    assert all(task["completed"] for task in tasks(todo))
+    assert last[0]["number"] == 2
+    # An until that is no date is left to Taskwarrior: the series goes on.
+    other = tw(description="Odd", recur="weekly", due="20261205T090000Z")
+    other["until"] = "someday"
+    import_json(todo, write(tmp_path, "odd.json", json.dumps([other])))
+    assert "next: #4" in ok(todo("done", "3")).stderr
+
+
 def weekly_series_behind(title: str) -> list[dict[str, Any]]:
     """A weekly series as Taskwarrior leaves it two weeks behind: template, done, 3 pending.
 

@@ -107,7 +107,14 @@ from todo_cli.formats.interchange import (
     split_title,
 )
 
-__all__ = ["parse_text", "read", "recur_from_taskwarrior", "recur_to_taskwarrior", "write"]
+__all__ = [
+    "parse_date",
+    "parse_text",
+    "read",
+    "recur_from_taskwarrior",
+    "recur_to_taskwarrior",
+    "write",
+]
 
 # Ids we derive (a template's own open task, a lone recurring task's series) are uuid5 in
 # this namespace, so importing the same file again derives the same ids. Never change it.
@@ -164,6 +171,11 @@ _DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})", re.ASCII)
 
 
 # -- dates ------------------------------------------------------------------------------------
+
+
+def parse_date(value: Any) -> datetime:
+    """A Taskwarrior date as an aware UTC datetime (ValueError if it is none)."""
+    return _parse_date(value)
 
 
 def _parse_date(value: Any, tz: tzinfo | None = None) -> datetime:

@@ -883,6 +883,8 @@ def _series_go_on(
         if task.recur is None or repository.open_successor(task) is not None:
             continue
         values = successor_values(task, now=repository.now, tz=tz)
+        if values is None:
+            continue  # the series ends with it (Taskwarrior's until)
         if priorities and task.id in priorities:
             values["priority"] = priorities[task.id]
         following = repository.add_taking(values, values.pop("id", None))

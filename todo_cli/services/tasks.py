@@ -167,11 +167,12 @@ class Completion:
         return [r.created for r in self.results if r.created is not None]
 
 
-def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]:
+def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any] | None:
     """The next task of `task`'s series: what carries over, and its due (and wait).
 
     With "id": the id it is to take, the place it has in the series as another tool
-    keeps it.
+    keeps it. None: the series ends here, its next due past the `until` Taskwarrior
+    gave it (kept with the task from an import).
     """
     from todo_cli.domain.fields import CARRIED_HINTS, SERIES_HINT, is_hint_key
     from todo_cli.domain.recurrence import next_due, parse_recur, shift
@@ -187,6 +188,8 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         now=now,
         tz=tz,
     )
+    if _past_until(task, following.due):
+        return None
     attributes = {
         key: value
         for key, value in (task.attributes or {}).items()
@@ -224,6 +227,19 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
     if taking is not None:
         values["id"] = taking
     return values
+
+
+def _past_until(task: Task, due: datetime) -> bool:
+    """Whether `due` is after the series' end as Taskwarrior keeps it (`until`)."""
+    until = (task.attributes or {}).get("until")
+    if not isinstance(until, str):
+        return False
+    from todo_cli.formats.taskwarrior import parse_date
+
+    try:
+        return due > parse_date(until)
+    except ValueError:
+        return False  # an `until` edited by hand into no date: the series goes on
 
 
 def set_completed(
@@ -268,8 +284,9 @@ def set_completed(
             if completed and did and task.recur is not None:
                 assert tz is not None
                 values = successor_values(task, now=repository.now, tz=tz)
-                nxt = repository.add_taking(values, values.pop("id", None))
-                change = Changed(task, did, created=nxt)
+                if values is not None:
+                    nxt = repository.add_taking(values, values.pop("id", None))
+                    change = Changed(task, did, created=nxt)
             results.append(change)
         return deliver(report, Completion(results))
 
