@@ -1407,3 +1407,41 @@ def test_a_number_thousands_of_digits_long_is_out_of_range_not_a_crash(
     assert result.stderr == (
         f"error: {noun} number {shown} is out of range (a {noun} number is 1 to 2,147,483,647)\n"
     )
+
+
+# --- messages say what was typed ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr"),
+    [
+        (["add", "x", "--tag", ""], "error: --tag '': a tag needs a name\n"),
+        (
+            ["add", "x", "--priority", "x"],
+            "error: '--priority x': priority 'x' is not one of H, M, L (--priority '' clears it)\n",
+        ),
+        (
+            ["add", "x", "pri:x"],
+            "error: 'pri:x': priority 'x' is not one of H, M, L (pri: with no value clears it)\n",
+        ),
+        (
+            ["list", "-n", "1", "-n", "2"],
+            "error: -n is given twice: give it once (see `todo list --help`)\n",
+        ),
+    ],
+)
+def test_an_error_names_what_was_typed_and_what_to_do(
+    todo: Todo, args: list[str], stderr: str
+) -> None:
+    result = todo(*args)
+    assert (result.exit_code, result.stderr) == (2, stderr)
+    assert count(todo.url, "tasks") == 0
+
+
+def test_a_31st_tag_is_refused_saying_what_to_do(todo: Todo) -> None:
+    assert todo("add", "y", *[f"+t{n}" for n in range(30)]).exit_code == 0
+    result = todo("edit", "1", "+extra")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: #1: 31 tags, a task has at most 30 (remove some with -tag; nothing was changed)\n",
+    )

@@ -102,6 +102,10 @@ def _answer() -> str:
 WORD_MARK = "\x1f"
 
 
+# Commands taking free words that only read.
+_READ_ONLY = frozenset({"list", "export"})
+
+
 class WordsCommand(TyperCommand):
     """A command taking free words, where `-word` is a word and `--` ends options.
 
@@ -145,9 +149,9 @@ class WordsCommand(TyperCommand):
                         if first == spelled
                         else f"{first} and {spelled} both set {param.name}"
                     )
-                    raise click.exceptions.UsageError(
-                        f"{twice}: give it once; nothing was changed", ctx
-                    )
+                    # (Said of a command that changes things; `list` changes none.)
+                    changed = "" if ctx.info_name in _READ_ONLY else "; nothing was changed"
+                    raise click.exceptions.UsageError(f"{twice}: give it once{changed}", ctx)
                 given[param.name] = spelled
             if expect_value:
                 marked.append(arg)

@@ -275,6 +275,8 @@ def _values(
 
         problem = tag_problem(tag)
         if problem:
+            if not tag:
+                tag, problem = "''", "a tag needs a name"  # not "after the +": none typed
             raise InvalidInput(f"{context}--tag {tag}: {problem}")
     if warn:
         _warn_wait_after_due(found, context)

@@ -212,12 +212,14 @@ def values(
             result.update(validate_task({name: typed}, partial=True))
         except InvalidInput as exc:
             message = exc.message.removeprefix(f"{name}: ")
-            hint = exc.hint or _VALUE_HINTS.get(name)
+            hint = exc.hint or _VALUE_HINTS.get((name, origin[name].startswith("--")))
             raise InvalidInput(f"{origin[name]!r}: {message}", hint=hint) from None
     return result
 
 
 # What to write instead, where a field's own check says only what is wrong.
-_VALUE_HINTS: Mapping[str, str] = {
-    "priority": "pri: with no value clears it",
+# (By field, and whether it was given as a flag: the way to clear it is told as typed.)
+_VALUE_HINTS: Mapping[tuple[str, bool], str] = {
+    ("priority", False): "pri: with no value clears it",
+    ("priority", True): "--priority '' clears it",
 }

@@ -823,7 +823,9 @@ class TaskRepository:
         try:
             clean_tags(new_tags)
         except ValueError as exc:
-            raise InvalidInput(f"#{task.number}: {exc}") from None
+            raise InvalidInput(
+                f"#{task.number}: {exc}", hint="remove some with -tag; nothing was changed"
+            ) from None
         gone, added = set(task.tags) - new_tags, new_tags - set(task.tags)
         depends = {t.id: t for t in add_depends if t.id not in task.depends}
         undepends = [t.id for t in remove_depends if t.id in task.depends]
