@@ -543,6 +543,29 @@ def test_a_conversation_untitled_when_imported_takes_the_title_a_newer_export_gi
     assert exported(todo, "Hike")["number"] == 1
 
 
+def test_a_newer_export_on_another_branch_says_so(todo: Todo, tmp_path: Path) -> None:
+    # An earlier prompt edited in Claude: the export's messages after it are others.
+    import_(todo, CLAUDE_EXPORT)
+    data = fixture_data(CLAUDE_EXPORT)
+    hike = data[0]
+    kept = len(hike["chat_messages"]) - 2
+    for offset, message in enumerate(hike["chat_messages"][kept:]):
+        message["uuid"] = f"f0f0f0f0-0000-4000-8000-00000000000{offset}"
+        message["text"] = f"edited {offset}"
+        message["content"] = [{"type": "text", "text": f"edited {offset}"}]
+    result = todo("chat-log", "import", str(write_json(tmp_path / "c.json", data)), "--json")
+    assert result.exit_code == 0, result.stderr
+    (notice,) = result.json()["notices"]
+    assert notice.startswith("conversation #")
+    assert notice.endswith(
+        f"shows another branch than the one imported before; its 2 new message(s) were "
+        f"added after the {kept + 2} already here"
+    )
+    # The same export again: nothing new, nothing said.
+    again = todo("chat-log", "import", str(tmp_path / "c.json"), "--json").json()
+    assert (again["messages_added"], again["notices"]) == (0, [])
+
+
 def test_a_continued_llm_conversation_adds_only_the_new_call(todo: Todo, tmp_path: Path) -> None:
     logs = build_old_layout(tmp_path / "logs.db")
     import_(todo, logs)

@@ -180,6 +180,15 @@ def _import_one(
         title = title[: CONVERSATION_TITLE_MAX - 1].rstrip() + "\u2026"
     if existing is not None:
         conversation, _, last_seq = existing
+        shown = {message.source_id for message in imported.messages}
+        if items and known - shown:
+            # An earlier prompt edited there (or another answer chosen): the export
+            # shows another branch. What is here stays; the branch's new messages follow.
+            result.notices.append(
+                f"conversation #{conversation.number} ({imported.source_id}): the export "
+                f"shows another branch than the one imported before; its "
+                f"{len(items)} new message(s) were added after the {len(known)} already here"
+            )
         named = conversation.title is None and title is not None
         if named:
             # Untitled when first imported (Claude names a chat after its first
