@@ -204,11 +204,6 @@ def test_rec_values_map_to_our_recurrence(tz: Any, rec: str, ours: str) -> None:
     assert read_one(tz, f"Stretch rec:{rec} due:2026-12-01").recur == ours
 
 
-def test_more_than_one_business_day_is_a_problem(tz: Any) -> None:
-    batch = read_lines(tz, ["Stretch rec:2b due:2026-12-01"])
-    assert [(p.where, p.field) for p in batch.problems] == [("line 1", "recur")]
-
-
 @pytest.mark.parametrize(
     ("line", "field"),
     [
@@ -582,3 +577,19 @@ def test_a_recurrence_out_of_range_names_its_field_once(tz: Any) -> None:
         ("recur", "'0d' is not a recurrence: the count must be from 1 to 999")
     ]
     assert str(result.problems[0]).count("recur:") == 1
+
+
+def test_a_recurrence_of_several_business_days_is_kept_in_the_title(tz: Any) -> None:
+    # rec:2b is todo.txt's (the recurrence add-on's), no recurrence here: the task is
+    # taken, not the whole file refused, and the word kept where it was.
+    result = read_lines(tz, ["Standup rec:2b due:2026-12-07", "Daily rec:1b due:2026-12-07"])
+    assert result.problems == []
+    standup, daily = result.records
+    assert (standup.title, standup.recur) == ("Standup rec:2b", None)
+    assert (daily.title, daily.recur) == ("Daily", "weekdays")
+    assert result.notices == [
+        "line 1: rec:2b kept in the title: every 2 business days is no recurrence todo has "
+        "(rec:1b, weekdays, is)"
+    ]
+    refused = read_lines(tz, ["Odd rec:0b due:2026-12-07"])
+    assert [p.field for p in refused.problems] == ["recur"]

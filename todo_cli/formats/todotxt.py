@@ -88,6 +88,7 @@ LINE_HINT: Final = TODOTXT_LINE_HINT
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PRIORITY = re.compile(r"\(([A-Z])\)")
 _REC = re.compile(r"(\+?)([0-9]+)([dwmyb])")
+_SEVERAL_BUSINESS_DAYS = re.compile(r"\+?0*([2-9]|[1-9][0-9]+)b")
 _LETTER_OF: Final[dict[str, str]] = {"H": "A", "M": "B", "L": "C"}
 _KEYS: Final = ("due", "t", "rec", "pri", "uuid")
 # Which of our fields each key sets, for messages.
@@ -262,6 +263,14 @@ def _classify(token: str, parsed: _Text, has_due: bool, seen: set[str]) -> str:
     field_name = _FIELD_OF_KEY[key]
     if key == "rec" and not has_due:
         parsed.notices.append(f"{token} kept in the title: a recurrence needs a due: date")
+        return "text"
+    if key == "rec" and (several := _SEVERAL_BUSINESS_DAYS.fullmatch(value.lower())):
+        # Valid to todo.txt's recurrence add-on, but no recurrence here (weekdays go
+        # one at a time): the task is taken, its rec: kept as written, and said so.
+        parsed.notices.append(
+            f"{token} kept in the title: every {several.group(1)} business days is no "
+            "recurrence todo has (rec:1b, weekdays, is)"
+        )
         return "text"
     if key == "uuid" and not _is_uuid(value):
         # Prose ("error uuid:1234"), not an id: kept as written, as our export writes it.
