@@ -309,7 +309,8 @@ def test_a_long_description_keeps_its_first_line_as_the_title(tz: Any) -> None:
     assert record.description == text.strip()
     assert result.notices == [
         "task 1: description does not fit a title (one line, 200 characters): "
-        "the title is its first line, the whole text is kept as the description"
+        "the title is its first line (cut to 200 characters with \u2026 where longer), "
+        "the whole text is kept as the description"
     ]
 
 

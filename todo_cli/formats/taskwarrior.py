@@ -638,7 +638,8 @@ def _title(
             return None, None
         batch.notices.append(
             f"{where}: description does not fit a title (one line, 200 characters): "
-            "the title is its first line, the whole text is kept as the description"
+            "the title is its first line (cut to 200 characters with \u2026 where longer), "
+            "the whole text is kept as the description"
         )
     return title, description
 
