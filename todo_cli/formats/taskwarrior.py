@@ -443,7 +443,8 @@ def _map_object(
     """The fields of one object, or None (with problems in ``batch``) when it is unusable.
 
     ``unheld``: a tag or project Taskwarrior took that is none here -> the positions
-    of the tasks that have it (kept in their attributes: see _keep_unheld).
+    of the tasks that have it (kept in their attributes, TASKWARRIOR_TAGS_HINT and
+    TASKWARRIOR_PROJECT_HINT; read() says so once a value).
     """
     if not isinstance(obj, dict):
         batch.problem(where, None, "a Taskwarrior task is a JSON object")
