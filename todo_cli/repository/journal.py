@@ -319,56 +319,26 @@ class JournalRepository:
             raise ambiguous(str(prefix), "deleted tasks", candidates)
         return next(iter(latest.items()), None)
 
-    def deleted_holders(self, numbers: Sequence[int]) -> dict[int, set[UUID]]:
-        """For each of these numbers, the user's tasks deleted while holding it (as far
-        as the journal, unless pruned, tells)."""
+    def task_deletes(self) -> list[tuple[UUID, int]]:
+        """The user's deleted tasks and the number each held, oldest delete first (as
+        far as the journal, unless pruned, tells).
+
+        One pass over the deletes (the numbers and ids are in JSON, no index reaches
+        them), not one per slice: a restore of 100,000 tasks asks about them all.
+        """
         from sqlalchemy import select
 
-        held = self._held_number()
-        found: dict[int, set[UUID]] = {}
-        wanted = set(numbers)
-        if not wanted:
-            return found
-        # One pass over the deletes (the numbers are in JSON, no index reaches them),
-        # not one per slice of numbers: a restore of 100,000 tasks asks about them all.
-        stmt = (
-            select(journal.c.row_key, held.label("number"))
-            .join(operations, operations.c.id == journal.c.operation_id)
-            .where(
-                self._owner,
-                journal.c.table_name == "tasks",
-                journal.c.action == "delete",
-                held <= max(wanted),
-            )
-        )
-        for row in self.conn.execute(stmt):
-            if row.number in wanted:
-                task_id = UUID(str(json.loads(row.row_key)[0]))
-                found.setdefault(int(row.number), set()).add(task_id)
-        return found
-
-    def deleted_numbers(self, ids: Sequence[UUID]) -> dict[UUID, int]:
-        """The number each of these ids held when the user's task of that id was deleted
-        (its latest delete), for those the journal, unless pruned, has deleted."""
-        from sqlalchemy import select
-
-        wanted = set(ids)
-        found: dict[UUID, int] = {}
-        if not wanted:
-            return found
-        # One pass over the deletes, as deleted_holders: a file of 100,000 tasks asks
-        # about them all, and an index reaches the deletes, not the ids in their keys.
         stmt = (
             select(journal.c.row_key, self._held_number().label("number"))
             .join(operations, operations.c.id == journal.c.operation_id)
             .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
             .order_by(journal.c.id)
         )
-        for row in self.conn.execute(stmt):
-            task_id = UUID(str(json.loads(row.row_key)[0]))
-            if task_id in wanted and row.number is not None:
-                found[task_id] = int(row.number)  # the latest delete last, so it stands
-        return found
+        return [
+            (UUID(str(json.loads(row.row_key)[0])), int(row.number))
+            for row in self.conn.execute(stmt)
+            if row.number is not None
+        ]
 
     def _held_number(self) -> ColumnElement[Any]:
         """SQL: the number in a journal row's before image."""

@@ -1283,28 +1283,28 @@ def _insert(
     """
     if not new:
         return {}
+    counter = writer.counter()
+    deletes = _task_deletes(writer, new, counter)
     # A task deleted here that a file without numbers (Taskwarrior, todo.txt) brings
     # back: it takes its own number back, as our JSON's copy of it would, and is said
-    # to have come back.
-    unnumbered = [record.id for record in new if record.number is None]
-    if unnumbered:
-        from todo_cli.repository.journal import JournalRepository
-
-        held = JournalRepository(writer.conn, writer.user).deleted_numbers(unnumbered)
-        if held:
-            new = [
-                replace(record, number=held[record.id])
-                if record.number is None and record.id in held
-                else record
-                for record in new
-            ]
-    counter = writer.counter()
+    # to have come back. (The latest delete of an id stands: deletes come oldest first.)
+    held = {task_id: number for task_id, number in deletes}
+    if any(record.number is None and record.id in held for record in new):
+        new = [
+            replace(record, number=held[record.id])
+            if record.number is None and record.id in held
+            else record
+            for record in new
+        ]
     wanted = sorted({record.number for record in new if record.number is not None})
     taken = writer.numbers_taken(wanted) if wanted else set()
-    holders = _deleted_holders(
-        writer,
-        [r.number for r in new if r.number is not None and r.number <= counter],
-    )
+    # The tasks deleted here while holding each number: a number handed out once
+    # belongs to that task (another task may not have it, the same task coming back
+    # may). One below the counter that no deleted task held was never handed out (an
+    # earlier import left it free) and may be kept.
+    holders: dict[int, set[UUID]] = {}
+    for task_id, held_number in deletes:
+        holders.setdefault(held_number, set()).add(task_id)
     kept: dict[UUID, int] = {}
     used: set[int] = set()
     for record in new:
@@ -1361,19 +1361,17 @@ def _insert(
     return numbers
 
 
-def _deleted_holders(writer: ImportWriter, numbers: list[int]) -> dict[int, set[UUID]]:
-    """The tasks deleted here while holding each of these numbers (the journal says so).
-
-    A number handed out once belongs to that task: another task may not have it, the
-    same task coming back may. A number below the counter that no deleted task held
-    was never handed out (an earlier import left it free) and may be kept. With the
-    journal pruned, a deleted task's number is no longer known.
-    """
-    if not numbers:
-        return {}
+def _task_deletes(
+    writer: ImportWriter, new: list[TaskRecord], counter: int
+) -> list[tuple[UUID, int]]:
+    """The user's deleted tasks and their numbers, where the import needs them: for a
+    task of the file without a number, or with one at or below the counter (numbers
+    above it were never handed out). With the journal pruned, less is known."""
+    if not any(record.number is None or record.number <= counter for record in new):
+        return []
     from todo_cli.repository.journal import JournalRepository
 
-    return JournalRepository(writer.conn, writer.user).deleted_holders(numbers)
+    return JournalRepository(writer.conn, writer.user).task_deletes()
 
 
 def _link(
