@@ -63,6 +63,12 @@ def test_non_pooler_url_migrates_through_itself() -> None:
         ("postgresql://db/x?user=a&password=hunter2", "postgresql://db/x?user=a&password=***"),
         ("mysql://root:hunter2@db/x", "mysql://root:***@db/x"),
         ("postgresql://alice@db/x", "postgresql://alice@db/x"),
+        # The passphrase of the client's key is a password too.
+        (
+            "postgresql://a:pw@db/x?sslmode=require&sslpassword=KeyPass1&sslkey=/k",
+            "postgresql://a:***@db/x?sslmode=require&sslpassword=***&sslkey=/k",
+        ),
+        ("host=db sslpassword='Key Pass' dbname=x", "host=db sslpassword=*** dbname=x"),
     ],
 )
 def test_mask_url_hides_every_password(raw: str, shown: str) -> None:
@@ -117,6 +123,15 @@ def test_unreachable_server_is_exit_3_with_masked_url() -> None:
     assert "alice:***@127.0.0.1" in result.stderr
     assert "hunter2" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unreachable_server_masks_the_passphrase_of_the_client_key_too() -> None:
+    url = f"postgresql://alice:hunter2@127.0.0.1:{_closed_port()}/todo?sslpassword=KeyPass1"
+    result = run_cli(["--db", url, "list"])
+    assert result.exit_code == 3
+    assert "alice:***@127.0.0.1" in result.stderr
+    assert "sslpassword=***" in result.stderr
+    assert "KeyPass1" not in result.stderr
 
 
 def test_a_host_that_does_not_resolve_is_exit_3_with_what_to_check() -> None:

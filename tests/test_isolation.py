@@ -1216,6 +1216,20 @@ def test_a_members_url_is_the_admins_with_their_name_and_password() -> None:
     )
 
 
+def test_a_members_url_carries_none_of_the_admins_client_certificate_or_its_passphrase() -> None:
+    from todo_cli.db.members import member_url
+    from todo_cli.db.url import parse_url
+
+    admin = parse_url(
+        "postgresql://owner:pw@db.example/todo?sslmode=verify-full&sslcert=/home/owner/c.crt"
+        "&sslkey=/home/owner/c.key&SSLPassword=KeyPass1&passfile=/home/owner/.pgpass"
+        "&sslrootcert=/etc/ca.crt"
+    )
+    assert member_url(admin, "bob", "x") == (
+        "postgresql://bob:x@db.example/todo?sslmode=verify-full&sslrootcert=/etc/ca.crt"
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "valid"),
     [

@@ -18,7 +18,8 @@ MASK = "***"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 # `password=...` as a URL query parameter or a libpq keyword: a quoted value
 # (libpq quoting, with backslash escapes) or everything up to a space or `&`.
-_PASSWORD_PARAM = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:\\.|[^'\\])*'?|[^\s&]*)")
+# `sslpassword` (the passphrase of the client's key) is a secret as much.
+_PASSWORD_PARAM = re.compile(r"(?i)(\b(?:ssl)?password\s*=\s*)('(?:\\.|[^'\\])*'?|[^\s&]*)")
 
 _remembered: set[str] = set()
 

@@ -179,6 +179,10 @@ def validate_role_name(name: str) -> str:
     return name
 
 
+# URL parameters that name the admin's own credentials (see member_url).
+_ADMINS_OWN = frozenset({"user", "password", "sslpassword", "sslcert", "sslkey", "passfile"})
+
+
 def member_url(admin: DatabaseURL, name: str, password: str) -> str:
     """The admin's URL as given, with the member's user name and password in it.
 
@@ -194,12 +198,15 @@ def member_url(admin: DatabaseURL, name: str, password: str) -> str:
     at = rest.rfind("@")
     hostpart = rest[at + 1 :] if at != -1 else rest
     if question:
-        # libpq also takes the user and password as query parameters. The
-        # others stay exactly as written (re-encoding could change them).
+        # libpq also takes the user and password as query parameters, and the
+        # admin's own client certificate, its key and the key's passphrase
+        # are the admin's credentials too: none of them is the member's to
+        # have. The others stay exactly as written (re-encoding could change
+        # them).
         query = "&".join(
             part
             for part in query.split("&")
-            if unquote(part.split("=", 1)[0]) not in {"user", "password"}
+            if unquote(part.split("=", 1)[0]).lower() not in _ADMINS_OWN
         )
     userinfo = f"{quote(name, safe='')}:{quote(password, safe='')}"
     url = f"{scheme}://{userinfo}@{hostpart}"
