@@ -143,7 +143,10 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
     """
     reverting: Operation | None = None
     try:
-        with transaction(settings, read_only=dry_run) as conn:
+        # A dry run reverts too, and rolls back: under row security no clash check
+        # sees another user's row holding an id the undo would bring back, only the
+        # primary key does, so only trying tells what the undo would do.
+        with transaction(settings) as conn:
             repository = JournalRepository(conn, acting_user(conn))
             current: UUID | None = conn.info.get("todo_operation")
             operation = repository.latest_undoable(besides=current)
@@ -157,13 +160,17 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
             if clashes:
                 raise _refuse(operation, clashes)
             plan = repository.plan(operation)
-            if current is not None:  # not a dry run: this undo is an operation of its own
-                reverting = operation
-                repository.revert(operation)
-                repository.mark_undone(operation, current)
-                # What is reported is the operation as it now stands: undone, by this one.
-                operation = replace(operation, undone_by=current)
+            reverting = operation
+            repository.revert(operation)
+            if dry_run:
+                raise _Rehearsed(Undone(operation, plan, dry_run))
+            assert current is not None  # a transaction that writes is an operation
+            repository.mark_undone(operation, current)
+            # What is reported is the operation as it now stands: undone, by this one.
+            operation = replace(operation, undone_by=current)
             return deliver(report, Undone(operation, plan, dry_run))
+    except _Rehearsed as rolled_back:
+        return deliver(report, rolled_back.undone)
     except Refused as exc:
         # A row it would bring back has an id another user's row holds now (their
         # import of a file that had it): under row security no clash check can
@@ -172,6 +179,14 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
         if reverting is None or not (exc.constraint or "").startswith("pk_"):
             raise
         raise _taken_by_another(reverting) from None
+
+
+class _Rehearsed(Exception):
+    """Carries a dry run's result out of the transaction it rolls back."""
+
+    def __init__(self, undone: Undone) -> None:
+        super().__init__("dry run")
+        self.undone = undone
 
 
 def _taken_by_another(operation: Operation) -> Conflict:
