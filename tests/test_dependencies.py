@@ -392,6 +392,20 @@ def test_deleting_a_task_removes_it_from_the_dependencies_of_others(todo: Todo) 
     assert sql_rows(todo.url, "SELECT count(*) FROM task_dependencies") == [(1,)]
 
 
+def test_a_task_that_waited_on_a_deleted_one_has_changed(todo: Todo) -> None:
+    """Its dependencies changed: its time of change moves on (an import of an older
+    copy is then not newer), and only for the tasks that waited on it."""
+    add(todo, "Book flights")
+    add(todo, "Pack bags", "dep:1")
+    add(todo, "Water plants")
+    before = by_number(todo)
+    assert todo("delete", "1", "--yes").exit_code == 0
+    after = by_number(todo)
+    assert after[2]["depends"] == []
+    assert after[2]["updated_at"] > before[2]["updated_at"]
+    assert after[3]["updated_at"] == before[3]["updated_at"]
+
+
 def test_show_lists_what_a_task_waits_on_with_numbers_and_titles(todo: Todo) -> None:
     add(todo, "Book flights")
     add(todo, "Renew passport")

@@ -924,10 +924,28 @@ class TaskRepository:
         return self.delete_tasks(self._resolve(refs))
 
     def delete_tasks(self, found: Sequence[Task]) -> list[Task]:
-        from sqlalchemy import delete
+        from sqlalchemy import delete, select, update
 
         for chunk in chunked([task.id for task in found]):
-            self.conn.execute(delete(tasks).where(tasks.c.id.in_(chunk)))
+            # A task that waited on one of these waits on it no more (its dependency
+            # goes with it): a change of that task, so its time of change moves on,
+            # and an import of an older copy of it is not taken as newer.
+            waiting = select(task_dependencies.c.task_id).where(
+                task_dependencies.c.depends_on_id.in_(chunk)
+            )
+            touch = (
+                update(tasks)
+                .where(self._owner, tasks.c.id.in_(waiting), tasks.c.id.not_in(chunk))
+                .values(updated_at=self._not_back())
+            )
+            drop = delete(tasks).where(tasks.c.id.in_(chunk))
+            if self.conn.dialect.name == "postgresql":
+                # One statement, as the delete alone was: both parts see the rows as
+                # they were before it (the dependencies, not yet cascaded away).
+                self.conn.execute(drop.add_cte(touch.cte("touched")))
+            else:
+                self.conn.execute(touch)
+                self.conn.execute(drop)
         return list(found)
 
     def delete_ending_series(self, found: Sequence[Task]) -> list[Task]:
