@@ -515,6 +515,13 @@ def test_done_reopen_done_leaves_one_open_task_in_the_series(todo: Todo) -> None
     assert reopened.exit_code == 0, reopened.stderr
     assert f"took back #{taken_back['number']}" in reopened.stderr
     assert series_counts(todo.url, first["series_id"]) == (1, 1)
+    # A script learns it too: the task it may hold the id of is gone.
+    assert todo("undo").exit_code == 0
+    as_json = todo("reopen", "1", "--json")
+    assert as_json.exit_code == 0, as_json.stderr
+    assert [(t["number"], t["created"], [r["id"] for r in t["removed"]]) for t in
+            as_json.json()] == [(1, [], [taken_back["id"]])]  # fmt: skip
+    assert as_json.stderr == ""
     _, nxt = successor(todo, "1")
     assert nxt["due"] == taken_back["due"]
     assert series_counts(todo.url, first["series_id"]) == (2, 1)

@@ -857,13 +857,16 @@ def _set_completed(
     def changed(completion: Completion) -> None:
         if json:
             # One object per task acted on, as before; `created` lists the
-            # tasks its completion made (the next of a recurring series), and
-            # `blocked_by` the numbers of the open tasks it waits on (what the
-            # text says as "it was waiting on #1, still open").
+            # tasks its completion made (the next of a recurring series),
+            # `removed` those its reopening took back (that next task, deleted:
+            # a script holding its id must learn it is gone), and `blocked_by`
+            # the numbers of the open tasks it waits on (what the text says as
+            # "it was waiting on #1, still open").
             render.write_json_array(
                 render.task_json(r.task)
                 | {
                     "created": [render.task_json(r.created)] if r.created else [],
+                    "removed": [render.task_json(r.removed)] if r.removed else [],
                     "blocked_by": list(r.task.blocked_by),
                 }
                 for r in completion.results
