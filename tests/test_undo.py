@@ -306,6 +306,41 @@ def test_history_of_a_task_names_a_deleted_dependency_by_the_number_it_had(todo:
     assert [entry["changes"] for entry in found][-1] == ["no longer waits on #1 (deleted)"]
 
 
+def test_history_of_a_task_as_json_gives_each_fields_values_as_data(
+    todo: Todo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Times RFC 3339 UTC, as every JSON output has them, whatever the local zone (the
+    text of `changes` is for people: local time); an added task with what it set."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    ok(todo, "add", "Buy milk", "due:2026-12-24T17:00", "+home")
+    ok(todo, "add", "Find the wallet")
+    ok(todo, "edit", "1", "dep:2", "pri:H")
+    ok(todo, "done", "1")
+    found = ok(todo, "history", "1", "--json").json()
+    fields = [(e["table"], e["action"], e["fields"]) for e in found]
+    wallet = ok(todo, "show", "2", "--json").json()["id"]
+    added = next(f for table, action, f in fields if (table, action) == ("tasks", "insert"))
+    assert {f["field"]: (f["before"], f["after"]) for f in added} == {
+        "number": (None, 1),
+        "title": (None, "Buy milk"),
+        "completed": (None, False),
+        "created_at": (None, ok(todo, "show", "1", "--json").json()["created_at"]),
+        "due": (None, "2026-12-24T16:00:00.000000Z"),
+    }
+    assert ("task_tags", "insert", [{"field": "tag", "before": None, "after": "home"}]) in fields
+    assert (
+        "task_dependencies",
+        "insert",
+        [{"field": "depends", "before": None, "after": wallet}],
+    ) in fields
+    assert ("tasks", "update", [{"field": "priority", "before": None, "after": "H"}]) in fields
+    completed = fields[-1][2]
+    assert [f["field"] for f in completed] == ["completed", "completed_at"]
+    assert (completed[0]["before"], completed[0]["after"]) == (False, True)
+    assert completed[1]["before"] is None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", completed[1]["after"])
+
+
 def test_history_of_a_task_shows_tags_added_and_removed(todo: Todo) -> None:
     ok(todo, "add", "Buy milk", "+home")
     ok(todo, "edit", "1", "-home", "+shop")
@@ -340,7 +375,9 @@ def test_history_of_a_task_as_json(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     ok(todo, "edit", "1", "pri:H", "+home")
     found = history(todo, "1")
-    assert all(set(entry) == OPERATION_KEYS | {"table", "action", "changes"} for entry in found)
+    assert all(
+        set(entry) == OPERATION_KEYS | {"table", "action", "changes", "fields"} for entry in found
+    )
     assert [e["number"] for e in found] == sorted(e["number"] for e in found)
     assert sorted((e["number"], e["table"], e["action"]) for e in found) == [
         (1, "tasks", "insert"),

@@ -68,6 +68,7 @@ def history(
                     "table": change.table,
                     "action": change.action,
                     "changes": shown.field_changes(change, names),
+                    "fields": shown.field_values(change),
                 }
                 for operation, change in changes
             )

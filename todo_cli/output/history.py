@@ -267,6 +267,62 @@ def field_changes(change: Change, names: Mapping[UUID, str] | None = None) -> li
     return lines
 
 
+# A task's times as the journal's images hold them (each backend's own text).
+_TIMES = frozenset({"completed_at", "created_at", "updated_at", "due", "wait", "recur_anchor"})
+
+
+def field_values(change: Change) -> list[dict[str, Any]]:
+    """What one recorded change did to a task, as data: each field's value before and
+    after (null where it had none), times RFC 3339 UTC, as every JSON output has them.
+
+    The same fields as field_changes, with every field an added or deleted task
+    had; a tag, a note or a dependency is one field (``tag``, ``note``,
+    ``depends``: the id of the task waited on) gained or lost.
+    """
+    if change.table in ("task_tags", "task_notes", "task_dependencies"):
+        if change.table == "task_tags":
+            name, value = "tag", change.key[1]
+        elif change.table == "task_notes":
+            name, value = "note", (change.after or change.before or {}).get("text", "")
+        else:
+            name, value = "depends", str(UUID(str(change.key[1])))
+        added = change.action == "insert"
+        return [
+            {"field": name, "before": None if added else value, "after": value if added else None}
+        ]
+    before, after = change.before or {}, change.after or {}
+    found = []
+    for name in after or before:
+        if name in _QUIET:
+            continue
+        old, new = _data(name, before.get(name)), _data(name, after.get(name))
+        if old != new:
+            found.append({"field": name, "before": old, "after": new})
+    return found
+
+
+def _data(name: str, value: Any) -> Any:
+    """A field's value from a journal image as the JSON of a task has it."""
+    if value is None or value == "":
+        return None
+    if name == "completed":
+        return _truthy(value)
+    if name in _TIMES and isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return rfc3339((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC))
+    if name == "attributes" and isinstance(value, str):
+        import json
+
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def task_history(
     task_number: int,
     changes: Sequence[tuple[Operation, Change]],
