@@ -69,6 +69,8 @@ def upgrade(
         render.tell(f"already at {after or 'base'}")
     else:
         render.tell(f"upgraded {before or 'base'} -> {after or 'base'}")
+    if before != after:
+        _tell_locked_out(settings)
 
 
 # `todo db downgrade -2`: click reads "-2" as an option; let it through as the target.
@@ -134,6 +136,22 @@ def downgrade(
         render.tell(f"already at {after or 'base'}")
     else:
         render.tell(f"downgraded {before or 'base'} -> {after or 'base'}")
+    if before != after:
+        _tell_locked_out(settings)
+
+
+def _tell_locked_out(settings: Settings) -> None:
+    """After a migration: say so when members can no longer use the database (a
+    rollback drill below isolation turns it off, and nothing else would tell)."""
+    from todo_cli.db import members
+    from todo_cli.output import render
+
+    count = members.locked_out(settings)
+    if count:
+        render.tell(
+            f"warning: {render.plural(count, 'member')} of this database cannot use it while "
+            "isolation is off (run `todo db isolate` at the latest revision to let them back in)"
+        )
 
 
 @db_app.command()

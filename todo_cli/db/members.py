@@ -946,6 +946,35 @@ def _members(conn: Connection) -> list[Member]:
     ]
 
 
+def locked_out(settings: Settings) -> int:
+    """How many members the database keeps out: isolation is off (a downgrade below
+    the revision that brought it took it off, and an upgrade does not turn it back
+    on), so the tables hold no member's grants. 0 off PostgreSQL."""
+    from sqlalchemy import text
+
+    from todo_cli.db.migrate import migration_connection
+    from todo_cli.db.url import parse_url
+
+    if parse_url(settings.database_url).backend != "postgresql":
+        return 0
+    with migration_connection(settings) as conn:
+        if mode(conn) == "database-enforced":
+            return 0
+        if conn.execute(text("SELECT to_regclass('public.users') IS NULL")).scalar():
+            return 0  # no todo tables at all (base): no user of this database is left
+        # The group is the cluster's: its members that are users of this database.
+        found = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_catalog.pg_auth_members m "
+                "JOIN pg_catalog.pg_roles g ON g.oid = m.roleid AND g.rolname = :group "
+                "JOIN pg_catalog.pg_roles r ON r.oid = m.member "
+                "WHERE EXISTS (SELECT 1 FROM public.users u WHERE u.name = r.rolname::text)"
+            ),
+            {"group": GROUP_ROLE},
+        ).scalar()
+        return int(found or 0)
+
+
 def members(settings: Settings) -> list[Member]:
     with _admin_connection(settings) as conn:
         return _members(conn)
@@ -964,6 +993,7 @@ __all__ = [
     "bypassing_roles",
     "grant",
     "isolate",
+    "locked_out",
     "members",
     "mode",
     "read_state",

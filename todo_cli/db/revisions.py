@@ -92,5 +92,7 @@ def mismatch(db: DatabaseURL, revision: str | None) -> SchemaMismatch | ConfigEr
         )
     return SchemaMismatch(
         f"{db.masked} is at schema revision {revision}, this todo needs {HEAD}",
-        hint="run `todo db upgrade`",
+        # A member of a shared database may not migrate it: its owner does.
+        hint="run `todo db upgrade`"
+        + (" with the database owner's URL" if db.backend == "postgresql" else ""),
     )
