@@ -535,13 +535,15 @@ def test_an_undo_whose_task_id_another_member_took_is_a_conflict(
     backup.write_text(ok(alice, "export", "--all").stdout)
     ok(alice, "delete", "1", "--yes")
     assert "1 added" in ok(bob, "import", str(backup)).stderr
-    result = alice("undo")
-    assert (result.exit_code, result.stderr) == (
-        1,
-        "error: cannot undo #2 (todo delete 1 --yes): a row it would bring back has an id "
-        "that another user's row holds now (it cannot come back under that id; nothing "
-        "was changed)\n",
-    )
+    # The dry run says what the undo does: refused, not "would undo".
+    for args in (("undo", "--dry-run"), ("undo",)):
+        result = alice(*args)
+        assert (result.exit_code, result.stderr) == (
+            1,
+            "error: cannot undo #2 (todo delete 1 --yes): a row it would bring back has an "
+            "id that another user's row holds now (it cannot come back under that id; "
+            "nothing was changed)\n",
+        )
     assert ok(alice, "list", "--all", "--json") == []
     assert [op["undone"] for op in ok(alice, "history", "--json")] == [False, False]
     titles = sorted(task["title"] for task in ok(bob, "list", "--all", "--json"))
@@ -1125,13 +1127,22 @@ def test_downgrading_an_isolated_database_cuts_members_off(team: Team) -> None:
     ok(team.alice, "add", "before the downgrade")
     down = team.admin_cli("db", "downgrade", "0007", "--yes")
     assert down.exit_code == 0, down.stderr
+    # Said, at once and after the upgrade: nothing else would tell the operator.
+    cut_off = (
+        f"warning: {len(pgharness.MEMBER_PASSWORDS)} members of this database cannot use it "
+        "while isolation is off (run `todo db isolate` at the latest revision to let them "
+        "back in)\n"
+    )
+    assert down.stderr.endswith(cut_off), down.stderr
     with connect(team.alice_url) as alice, pytest.raises(psycopg.errors.InsufficientPrivilege):
         alice.execute("SELECT count(*) FROM tasks")
     up = team.admin_cli("db", "upgrade")
     assert up.exit_code == 0, up.stderr
+    assert up.stderr.endswith(cut_off), up.stderr
     # Upgrading never grants members anything; the admin turns isolation on.
     assert team.alice("list").exit_code == 3
     assert team.admin_cli("db", "isolate").exit_code == 0
+    assert "warning" not in team.admin_cli("db", "upgrade").stderr
     assert [t["title"] for t in ok(team.alice, "list", "--json")] == ["before the downgrade"]
 
 
@@ -1140,9 +1151,14 @@ def test_a_downgrade_that_keeps_revision_0008_keeps_members_isolated(team: Team)
     ok(team.bob, "chat-log", "new", "--title", "Bob's orchard")
     down = team.admin_cli("db", "downgrade", "0008")
     assert down.exit_code == 0, down.stderr
-    assert team.alice("list").exit_code == 4  # behind this todo's schema: upgrade first
+    assert "warning" not in down.stderr
+    behind = team.alice("list")
+    assert behind.exit_code == 4  # behind this todo's schema: upgrade first
+    # Not theirs to do: the owner's URL does it.
+    assert behind.stderr.endswith("(run `todo db upgrade` with the database owner's URL)\n")
     up = team.admin_cli("db", "upgrade")
     assert up.exit_code == 0, up.stderr
+    assert "warning" not in up.stderr
     # No `todo db isolate` needed: the grants and policies stayed.
     assert [t["title"] for t in ok(team.alice, "list", "--json")] == ["alice's"]
     assert ok(team.alice, "chat-log", "search", "--json", "orchard") == []
