@@ -86,6 +86,30 @@ def test_plain_chat_log_lists_conversations(todo: Todo) -> None:
     assert todo("chat-log", "--json").json()[0]["title"] == "First"
 
 
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (["list"], "title"),
+        (["show", "1"], "messages"),
+        (["export", "1"], "messages"),
+        (["search", "due"], "message"),
+        (["new", "--title", "Second"], "title"),
+        (["append", "1", "--role", "user", "again"], "role"),
+        (["rename", "1", "Plan it"], "title"),
+    ],
+)
+def test_json_before_the_subcommand_is_json_as_after_it(
+    todo: Todo, args: list[str], key: str
+) -> None:
+    """`chat-log --help` offers --json: given there, the subcommand prints JSON too."""
+    new(todo, "Plan")
+    assert todo("chat-log", "append", "1", "--role", "user", "what is due").exit_code == 0
+    result = todo("chat-log", "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    found = result.json()
+    assert key in (found[0] if isinstance(found, list) else found)
+
+
 def test_list_with_no_conversations_is_an_empty_array(todo: Todo) -> None:
     result = todo("chat-log", "list", "--json")
     assert result.exit_code == 0, result.stderr

@@ -48,6 +48,13 @@ def chat_log(ctx: typer.Context, json: Json = False) -> None:
         _list(ctx, json)
 
 
+def _group_json(ctx: typer.Context, json: bool) -> bool:
+    """--json given to the command, or to `todo chat-log` before it (its help offers
+    --json too, so `todo chat-log --json list` is JSON as much as `... list --json`)."""
+    parent = ctx.parent
+    return json or bool(parent is not None and parent.params.get("json"))
+
+
 @chat_app.command("list")
 def list_(
     ctx: typer.Context,
@@ -66,6 +73,7 @@ def list_(
       todo chat-log list --search planning
       todo chat-log list --json | jq -r '.[] | "\\(.number) \\(.message_count)"'
     """
+    json = _group_json(ctx, json)
     from todo_cli.cli.options import refuse_empty_search
 
     refuse_empty_search(search, "conversation")
@@ -98,6 +106,7 @@ def new(ctx: typer.Context, title: Title = None, json: Json = False) -> None:
     Example:
       todo chat-log new --title "Plan the week"
     """
+    json = _group_json(ctx, json)
     from todo_cli.domain.chat import ConversationCreate
     from todo_cli.domain.models import parse
     from todo_cli.output import render
@@ -136,6 +145,7 @@ def append(
       todo chat-log append 1 --role user "What is due on Friday?"
       llm "What is due on Friday?" | todo chat-log append 1 --role assistant -
     """
+    json = _group_json(ctx, json)
     from todo_cli.domain.chat import MessageCreate
     from todo_cli.domain.models import parse
     from todo_cli.formats.input import read_text
@@ -191,6 +201,7 @@ def show(
       todo chat-log show 1
       todo chat-log show 1 --format markdown > plan.md
     """
+    json = _group_json(ctx, json)
     _show(ctx, conversation, _format(fmt, json, ShowFormat.text))
 
 
@@ -208,6 +219,7 @@ def export(
       todo chat-log export 1 --format markdown > plan.md
       todo chat-log export 1 | todo --user bob chat-log import -
     """
+    json = _group_json(ctx, json)
     _show(ctx, conversation, _format(fmt, json, ShowFormat.json))
 
 
@@ -253,6 +265,7 @@ def rename(
     Example:
       todo chat-log rename 3 "Plan for December"
     """
+    json = _group_json(ctx, json)
     from todo_cli.domain.chat import ConversationCreate
     from todo_cli.domain.models import parse
     from todo_cli.output import render
@@ -299,6 +312,7 @@ def search(
       todo chat-log search '"next week"' -holiday
       todo chat-log search passport OR visa --limit 5 --json
     """
+    json = _group_json(ctx, json)
     from todo_cli.domain.search import parse_query
     from todo_cli.output import render
     from todo_cli.output.chat import hit_json, search_results
@@ -325,6 +339,7 @@ def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json 
     Example:
       todo chat-log delete 1 --yes
     """
+    json = _group_json(ctx, json)
     from todo_cli.domain.text import one_line
     from todo_cli.output import render
     from todo_cli.repository.refs import parse_ref
@@ -397,6 +412,7 @@ def import_(
       todo chat-log import "$(llm logs path)"
       todo chat-log export 1 | todo chat-log import - --title "Copy of 1"
     """
+    json = _group_json(ctx, json)
     from todo_cli.formats import transcript
     from todo_cli.formats.input import describe, read_stream
     from todo_cli.output import render
