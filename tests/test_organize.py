@@ -1242,6 +1242,19 @@ def test_a_filter_matching_nothing_lists_nothing_with_exit_0(organized: Todo) ->
     assert "no open tasks matching" in table.stderr
 
 
+def test_a_filter_matching_only_waiting_tasks_says_they_are_hidden(todo: Todo) -> None:
+    """`todo tags` counts them as open: the empty list says where they are."""
+    add(todo, "Renew passport", "+papers", "wait:2099-01-01")
+    add(todo, "Renew visa", "+papers", "wait:2099-01-02")
+    add(todo, "Buy milk")
+    assert todo("tags", "--json").json() == [{"name": "papers", "count": 2}]
+    table = todo("list", "+papers")
+    assert (table.exit_code, table.stdout) == (0, "")
+    assert table.stderr == "no open tasks matching (2 waiting tasks not shown: add --waiting)\n"
+    assert todo("list", "+errand").stderr == "no open tasks matching\n"
+    assert todo("list", "+papers", "--json").json() == []
+
+
 @pytest.mark.parametrize(
     "term", ["pri:X", "+a.b", "project:a..b", "due:tomorow", "due.before:31/12"]
 )

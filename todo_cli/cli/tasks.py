@@ -703,6 +703,8 @@ def list_(
       todo list --all --search milk --sort updated --reverse --limit 5
       todo list --json | jq -r '.[].title'
     """
+    from dataclasses import replace
+
     from todo_cli.domain.filters import Filter
     from todo_cli.output import render
     from todo_cli.output.tasks import tasks_table
@@ -732,15 +734,26 @@ def list_(
         limit=limit,
         refs=named,
     )
+    empty = False
     with _named_or_searched(ctx, named, terms), tasks.listing(settings(ctx), query) as found:
         if output is Format.json:
             render.write_json_array(render.task_json(task) for task in found)
         elif output is Format.jsonl:
             render.write_json_lines(render.task_json(task) for task in found)
-        elif not tasks_table(found):
-            kind = "waiting" if waiting else "" if status == "all" else status
-            matching = " matching" if (search or named or not wanted.is_empty) else ""
-            render.tell(f"no {kind + ' ' if kind else ''}tasks{matching}")
+        else:
+            empty = not tasks_table(found)
+    if empty:
+        kind = "waiting" if waiting else "" if status == "all" else status
+        matching = " matching" if (search or named or not wanted.is_empty) else ""
+        hidden = ""
+        if shown == "hide":
+            # `todo tags` and `todo projects` count a waiting task as open (it is):
+            # "no open tasks" alone would deny the one they counted.
+            with tasks.listing(settings(ctx), replace(query, waiting="only")) as waiting_ones:
+                count = sum(1 for _ in waiting_ones)
+            if count:
+                hidden = f" ({render.plural(count, 'waiting task')} not shown: add --waiting)"
+        render.tell(f"no {kind + ' ' if kind else ''}tasks{matching}{hidden}")
 
 
 def _due_text(task: Task) -> str:
