@@ -732,3 +732,20 @@ def test_a_value_over_its_limit_is_one_error_line_saying_nothing_changed(
     result = todo(*args)
     assert (result.exit_code, result.stderr) == (2, says + "\n")
     assert todo("list", "--all", "--json").json() == [before]
+
+
+def test_the_table_lines_up_after_emoji_sequences(todo: Todo) -> None:
+    """A family (joined by zero-width joiners), a skin tone and a heart drawn as an
+    emoji (VS16) take two cells each, as terminals draw them: the next column lines up."""
+    for title in ("family \U0001f468\u200d\U0001f469\u200d\U0001f467", "ok \U0001f44d\U0001f3fd",
+                  "heart \u2764\ufe0f", "plain title"):  # fmt: skip
+        assert todo("add", title).exit_code == 0
+    result = todo("list")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "#  title        urg",
+        "1  family \U0001f468\u200d\U0001f469\u200d\U0001f467    0.0",
+        "2  ok \U0001f44d\U0001f3fd        0.0",
+        "3  heart \u2764\ufe0f     0.0",
+        "4  plain title  0.0",
+    ]

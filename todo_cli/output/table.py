@@ -46,15 +46,37 @@ class Column:
     optional: bool = False
 
 
+_ZWJ = "\u200d"
+_EMOJI_PRESENTATION = "\ufe0f"  # VS16: the character before it drawn as an emoji
+
+
 def cell_width(text: str) -> int:
-    """Terminal cells `text` takes: wide East Asian characters take two, marks none."""
+    """Terminal cells `text` takes: wide East Asian characters take two, marks none.
+
+    Emoji are drawn as one picture per sequence, as terminals and rich measure
+    them: what a zero-width joiner joins (a family) and a skin tone take no cells
+    of their own, and VS16 makes a narrow symbol (a heart) a two-cell emoji.
+    """
     if text.isascii():
         return len(text)
     width = 0
+    last = 0  # the cells of the character before, where a modifier may widen it
+    joined = False
     for char in text:
+        if char == _ZWJ:
+            joined = True
+            continue
+        if char == _EMOJI_PRESENTATION:
+            if last == 1:
+                width, last = width + 1, 2
+            continue
         if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
             continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        if joined or (last and "\U0001f3fb" <= char <= "\U0001f3ff"):
+            joined = False  # drawn within the emoji it joins or tones
+            continue
+        last = 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        width += last
     return width
 
 
