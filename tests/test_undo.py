@@ -341,6 +341,21 @@ def test_history_of_a_task_as_json_gives_each_fields_values_as_data(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", completed[1]["after"])
 
 
+def test_history_of_a_deleted_task_reads_the_same_on_every_backend(todo: Todo) -> None:
+    """What went with the task (its tags), then the task: SQLite journals a cascade
+    before the row that caused it, PostgreSQL after."""
+    ok(todo, "add", "Buy milk", "+home", "+shop")
+    ok(todo, "delete", "1", "--yes")
+    lines = ok(todo, "history", "1").stdout.splitlines()
+    assert [line.strip() for line in lines[-3:]] == ["-home", "-shop", "deleted"]
+    found = ok(todo, "history", "1", "--json").json()
+    assert [(e["table"], e["action"]) for e in found][-3:] == [
+        ("task_tags", "delete"),
+        ("task_tags", "delete"),
+        ("tasks", "delete"),
+    ]
+
+
 def test_history_of_a_task_shows_tags_added_and_removed(todo: Todo) -> None:
     ok(todo, "add", "Buy milk", "+home")
     ok(todo, "edit", "1", "-home", "+shop")

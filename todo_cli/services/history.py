@@ -27,6 +27,24 @@ def history(settings: Settings, *, limit: int | None) -> list[tuple[Operation, S
         return [(operation, summaries[operation.id]) for operation in found]
 
 
+def _in_reading_order(changes: list[tuple[Operation, Change]]) -> list[tuple[Operation, Change]]:
+    """Within each operation, the task's delete after what went with it (its tags,
+    notes, dependencies): SQLite journals a cascade before the row that caused it,
+    PostgreSQL after, and a history reads the same on both. Otherwise as recorded."""
+    ordered: list[tuple[Operation, Change]] = []
+    start = 0
+    for end in range(1, len(changes) + 1):
+        if end == len(changes) or changes[end][0].id != changes[start][0].id:
+            # sorted() keeps the recorded order among equals.
+            ordered += sorted(changes[start:end], key=_deletes_the_task)
+            start = end
+    return ordered
+
+
+def _deletes_the_task(pair: tuple[Operation, Change]) -> bool:
+    return pair[1].table == "tasks" and pair[1].action == "delete"
+
+
 def task_history(
     settings: Settings, ref: Ref, *, limit: int | None = None
 ) -> tuple[int, list[tuple[Operation, Change]], dict[UUID, str]]:
@@ -47,7 +65,7 @@ def task_history(
             if deleted is None:
                 raise
             task_id, number = deleted
-        changes = list(journal.task_changes(task_id))
+        changes = _in_reading_order(list(journal.task_changes(task_id)))
         if limit is not None:
             # The latest `limit` operations, each whole (an operation may change many rows).
             latest: list[UUID] = []
