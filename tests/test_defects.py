@@ -302,13 +302,15 @@ def _empty_setting(kind: str, url: str, config: Path) -> tuple[list[str], dict[s
     "kind",
     ["--user ''", "TODO_USER=", "user = '' in the config", "--db ''", "TODO_DATABASE_URL="],
 )
-def test_an_empty_user_or_database_is_exit_2_naming_its_source_and_writes_nothing(
+def test_an_empty_user_or_database_is_refused_naming_its_source_and_writes_nothing(
     db_url: str, tmp_path: Path, kind: str
 ) -> None:
+    """A flag typed empty is bad usage (2); the environment or the config file set
+    empty is a misconfiguration (3), as every other bad setting there is."""
     args, env, message = _empty_setting(kind, db_url, tmp_path / "config.toml")
     before = users(db_url)
     result = run_cli([*args, "add", "Buy milk"], env=env)
-    assert result.exit_code == 2
+    assert result.exit_code == (2 if kind.startswith("--") else 3)
     assert len(error_lines(result.stderr)) == 1
     assert result.stderr.startswith(f"error: {message} (")
     assert result.stdout == ""

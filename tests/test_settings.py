@@ -107,11 +107,11 @@ def test_an_empty_todo_config_is_refused_not_taken_for_the_default_file(tmp_path
     home = tmp_path / "config-home"
     (home / "todo-cli").mkdir(parents=True)
     (home / "todo-cli" / "config.toml").write_text('user = "alice"\n', encoding="utf-8")
-    with pytest.raises(InvalidInput, match="TODO_CONFIG is empty"):
+    with pytest.raises(ConfigError, match="TODO_CONFIG is empty"):
         resolve(db=None, user=None, environ={"TODO_CONFIG": "", "XDG_CONFIG_HOME": str(home)})
     result = run_cli(["list"], env={"TODO_CONFIG": "", "XDG_CONFIG_HOME": str(home)})
     assert (result.exit_code, result.stderr) == (
-        2,
+        3,
         "error: TODO_CONFIG is empty (give a value, or unset TODO_CONFIG)\n",
     )
 

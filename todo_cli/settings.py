@@ -179,8 +179,16 @@ def _direct(env: Mapping[str, str], file: FileSettings, path: Path) -> str | Non
 def _given(value: str, source: str) -> str:
     if not value.strip():
         leave = f"leave {source} out" if source.startswith("--") else f"unset {source}"
-        raise InvalidInput(f"{source} is empty", hint=f"give a value, or {leave}")
+        raise _refused(source, f"{source} is empty", hint=f"give a value, or {leave}")
     return value
+
+
+def _refused(source: str, message: str, *, hint: str | None) -> InvalidInput | ConfigError:
+    """A bad setting: bad usage (exit 2) when typed as a flag, and the environment's or
+    the config file's misconfiguration (exit 3, as SPEC has it) when set there."""
+    if source.startswith("--"):
+        return InvalidInput(message, hint=hint)
+    return ConfigError(message, hint=hint)
 
 
 def validate_user_name(name: str, source: str) -> str:
@@ -188,18 +196,23 @@ def validate_user_name(name: str, source: str) -> str:
 
     name = name.strip()
     if not name:
-        raise InvalidInput(
-            f"user name from {source} is empty", hint=f"give a name, or unset {source}"
+        raise _refused(
+            source, f"user name from {source} is empty", hint=f"give a name, or unset {source}"
         )
-    check_text(name, f"user name from {source}")
+    try:
+        check_text(name, f"user name from {source}")
+    except InvalidInput as exc:
+        raise _refused(source, exc.message, hint=exc.hint) from None
     if shows_escaped(name):
         # An escape sequence in a name would reach every terminal it is shown on.
-        raise InvalidInput(
+        raise _refused(
+            source,
             f"user name from {source} holds a control character",
             hint="use letters, digits and punctuation",
         )
     if len(name) > USER_NAME_MAX:
-        raise InvalidInput(
+        raise _refused(
+            source,
             f"user name from {source} is longer than {USER_NAME_MAX} characters",
             hint="use a shorter name",
         )
