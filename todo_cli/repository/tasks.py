@@ -1473,6 +1473,42 @@ class ImportWriter:
                 )
         return found
 
+    def held_unseen(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Of these ids (none of them a task this user sees), those another user's task
+        holds. Under row security only the primary key knows them: a stand-in row is
+        inserted for each, ON CONFLICT DO NOTHING, inside a savepoint rolled back at
+        once (nothing stays, the journal's rows neither); the ids it could not take
+        are held. PostgreSQL only: elsewhere every task is seen (an empty set)."""
+        from sqlalchemy import bindparam, select, text
+
+        from todo_cli.domain.limits import COUNT_MAX
+        from todo_cli.repository.users import user_id_of
+
+        if not ids or self.conn.dialect.name != "postgresql":
+            return set()
+        me = self.conn.execute(select(user_id_of(self.user))).scalar()
+        if me is None:
+            return set()  # no task of theirs yet, and none taken in their name
+        base = self.conn.execute(
+            text("SELECT coalesce(max(number), 0) FROM tasks WHERE user_id = :me"), {"me": me}
+        ).scalar_one()
+        if base + len(ids) > COUNT_MAX:
+            return set()  # no numbers left for stand-ins: the key still refuses, as ever
+        probe = text(
+            "INSERT INTO tasks (id, user_id, number, title, created_at, updated_at) "
+            "SELECT w.id, :me, :base + w.n, 'stand-in', now(), now() "
+            "FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS w(id, n) "
+            "ON CONFLICT DO NOTHING RETURNING id"
+        ).bindparams(bindparam("ids", expanding=False))
+        savepoint = self.conn.begin_nested()
+        try:
+            taken = {row[0] for row in self.conn.execute(
+                probe, {"me": me, "base": base, "ids": [str(i) for i in ids]}
+            )}  # fmt: skip
+        finally:
+            savepoint.rollback()
+        return set(ids) - {UUID(str(value)) for value in taken}
+
     def numbers_taken(self, numbers: Sequence[int]) -> set[int]:
         from sqlalchemy import select
 
