@@ -1139,6 +1139,8 @@ def test_downgrading_an_isolated_database_cuts_members_off(team: Team) -> None:
     up = team.admin_cli("db", "upgrade")
     assert up.exit_code == 0, up.stderr
     assert up.stderr.endswith(cut_off), up.stderr
+    listed = team.admin_cli("db", "members")
+    assert (listed.exit_code, listed.stderr) == (0, cut_off)
     # Upgrading never grants members anything; the admin turns isolation on.
     assert team.alice("list").exit_code == 3
     assert team.admin_cli("db", "isolate").exit_code == 0

@@ -522,7 +522,10 @@ def members_(ctx: typer.Context, json: Json = False) -> None:
     from todo_cli.db import members
     from todo_cli.output import render
 
-    found = members.members(settings_of(ctx))
+    settings = settings_of(ctx)
+    found = members.members(settings)
+    # Row security holds none of them while isolation is off: said beside the list.
+    _tell_locked_out(settings)
     rows = [
         {
             "name": m.name,
