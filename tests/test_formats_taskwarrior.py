@@ -521,6 +521,23 @@ def test_a_template_whose_instances_are_done_opens_the_one_after_the_last(tz: An
     ]
 
 
+def test_a_template_whose_last_instance_was_deleted_opens_the_one_after_it(tz: Any) -> None:
+    """`task N delete` of one occurrence (not the series): mask "X", the instance deleted.
+    The date deleted does not come back; the series goes on from the one after it."""
+    template = obj(status="recurring", recur="weekly", due="20261210T090000Z", mask="X")
+    deleted = obj(
+        status="deleted",
+        parent=template["uuid"],
+        imask=0,
+        recur="weekly",
+        due="20261210T090000Z",
+        end="20261204T100000Z",
+    )
+    (open_one,) = read_objects(tz, template, deleted).records
+    assert open_one.due == tw_time("20261217T090000Z")
+    assert open_one.recur_index == 1
+
+
 # -- reading: bad input ----------------------------------------------------------------------
 
 

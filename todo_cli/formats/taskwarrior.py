@@ -481,7 +481,14 @@ def _map_object(
         if uuid is None:
             return None
         stub = TaskRecord(uuid, None, "-", None, False, None, _EPOCH, _deleted_at(obj, tz))
-        return _Task(where, "deleted", stub, None, None, None)
+        # An occurrence of a series deleted alone keeps its place in it: its due, its
+        # template and index say which date is not to come back (_after_the_done_ones).
+        try:
+            stub = replace(stub, due=_parse_date(obj["due"], tz))
+            template = UUID(obj["parent"])
+        except (KeyError, ValueError, TypeError, AttributeError):
+            return _Task(where, "deleted", stub, None, None, None)
+        return _Task(where, "deleted", stub, template, _index(obj.get("imask")), None)
 
     title, description = _title(obj.get("description"), problem, where, batch)
     entry = date("entry", required=True)
@@ -878,11 +885,13 @@ def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[
 def _after_the_done_ones(
     record: TaskRecord, template: _Task, tasks: list[_Task], tz: tzinfo
 ) -> TaskRecord:
-    """The open task of a template whose instances are done: the one after the last of them.
+    """The open task of a template whose instances are done (or deleted): the one after
+    the last of them.
 
     The template holds the first instance's due; an instance already done at that due
-    (or later) is not to be done again. The next one is what `todo done` on the last
-    instance would have made.
+    (or later) is not to be done again, nor one deleted there (`task N delete` of that
+    occurrence alone: mask "X"). The next one is what `todo done` on the last instance
+    would have made.
     """
     from todo_cli.domain.recurrence import next_due, shift
 
@@ -890,7 +899,7 @@ def _after_the_done_ones(
         task
         for task in tasks
         if task.parent == template.record.id
-        and task.status == "completed"
+        and task.status in ("completed", "deleted")
         and task.record.due is not None
     ]
     if not done or record.due is None or template.recur is None:
