@@ -532,17 +532,46 @@ def test_a_task_deleted_here_that_a_backup_brings_back_is_said_to_come_back(
 
 
 @pytest.mark.parametrize("fmt", ["taskwarrior", "todotxt"])
+def test_a_task_deleted_here_after_a_synced_file_last_changed_stays_deleted(
+    todo: Todo, tmp_path: Path, fmt: str
+) -> None:
+    """Taskwarrior and todo.txt cannot say a task was deleted here: their copy of it,
+    unchanged since, would bring it back on every sync. The delete is the later
+    change: it stands, said so; a task of the file waiting on it does not."""
+    ok(todo("add", "One"))
+    ok(todo("add", "Two", "dep:1"))
+    exported = ok(todo("export", "--format", fmt)).stdout
+    source = write(tmp_path, "todo.txt" if fmt == "todotxt" else "tasks.json", exported)
+    os.utime(source, (time.time() - 60, time.time() - 60))  # written before the delete
+    ok(todo("delete", "1", "--yes"))
+    for args in (("--dry-run",), ()):
+        summary = import_json(todo, source, *args)
+        assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 2)
+        assert (
+            "1 task(s) deleted here after the file's copy last changed, left deleted: #1"
+            in (summary["notices"])
+        )
+    assert [(t["title"], t["number"], t["depends"]) for t in tasks(todo)] == [("Two", 2, [])]
+
+
+@pytest.mark.parametrize("fmt", ["taskwarrior", "todotxt"])
 def test_a_task_deleted_here_that_a_file_without_numbers_brings_back_keeps_its_number(
     todo: Todo, tmp_path: Path, fmt: str
 ) -> None:
     # Taskwarrior and todo.txt carry no numbers: the task is known by its id, and takes
-    # its own number back, said so, as from our own JSON.
+    # its own number back, said so, as from our own JSON. It comes back when changed
+    # there after the delete (edited in Taskwarrior, the todo.txt file written since).
     for title in ("One", "Waiting task", "Three"):
         ok(todo("add", title))
     exported = ok(todo("export", "--format", fmt)).stdout
-    source = write(tmp_path, "todo.txt" if fmt == "todotxt" else "tasks.json", exported)
     ok(todo("add", "Four"))
     ok(todo("delete", "2", "--yes"))
+    if fmt == "taskwarrior":
+        later = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y%m%dT%H%M%SZ")
+        objects = json.loads(exported)
+        objects[1]["modified"] = later
+        exported = json.dumps(objects)
+    source = write(tmp_path, "todo.txt" if fmt == "todotxt" else "tasks.json", exported)
     summary = import_json(todo, source)
     assert (summary["added"], summary["unchanged"], summary["renumbered"]) == (1, 2, {})
     assert summary["notices"][-1] == "1 task(s) deleted here came back from the file: #2"

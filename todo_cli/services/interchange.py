@@ -802,6 +802,35 @@ def _apply(
             for record in writes
         ]
     left_out = _second_open_tasks(writer, writes, numbers)
+    deletes: list[tuple[UUID, int, datetime]] | None = None
+    stay_deleted: dict[UUID, int] = {}
+    if not exact and any(r.id not in existing and r.id not in left_out for r in writes):
+        # A format that syncs (Taskwarrior, todo.txt) cannot say a task was deleted
+        # here: its copy, unchanged since, would bring the task back on every import.
+        # A task deleted here after the file's copy last changed stays deleted; one
+        # changed there since comes back (with its number, in _insert).
+        from todo_cli.repository.journal import JournalRepository
+
+        deletes = JournalRepository(conn, user).task_deletes()
+        latest = {task_id: (number, when) for task_id, number, when in deletes}
+        for record in writes:
+            if record.id in existing or record.id not in latest:
+                continue
+            number, deleted_at = latest[record.id]
+            changed = (
+                record.updated_at
+                if not by_content
+                else (None if written_at is None else written_at(record.id))
+            )
+            if changed is not None and changed <= deleted_at:
+                stay_deleted[record.id] = number
+        if stay_deleted:
+            writes = [r for r in writes if r.id not in stay_deleted]
+            result.unchanged += len(stay_deleted)
+            result.notices.append(
+                f"{len(stay_deleted)} task(s) deleted here after the file's copy last "
+                f"changed, left deleted: {_named(sorted(stay_deleted.values()))}"
+            )
     new = [r for r in writes if r.id not in existing and r.id not in left_out]
     updates = [r for r in writes if r.id in existing and r.id not in left_out]
     # A task the file completes goes first, so that one it opens in the same
@@ -813,7 +842,7 @@ def _apply(
             record.id, values, record.tags, _notes(record), record.depends, parts[record.id]
         )
     result.updated += len(updates)
-    numbers |= _insert(writer, new, result, now)
+    numbers |= _insert(writer, new, result, now, deletes)
     if by_content or exact:
         # Completed in todo.txt (todo.sh's `do`) or in our JSON by hand, which make
         # no next task of a recurring one: made here, as `todo done` would (unless
@@ -840,11 +869,13 @@ def _apply(
     if left_out:
         result.skip(SKIP_SECOND_OPEN, len(left_out))
     absent = {task_id for task_id in left_out if task_id not in existing} | foreign
+    absent |= stay_deleted.keys()
     written = [r for r in writes if r.id not in left_out]
     skipped = (
         dict.fromkeys(rejected or (), SKIP_INVALID)
         | dict.fromkeys(foreign, SKIP_INVALID)
-        | dict.fromkeys(absent - foreign, SKIP_SECOND_OPEN)
+        | dict.fromkeys(absent - foreign - stay_deleted.keys(), SKIP_SECOND_OPEN)
+        | dict.fromkeys(stay_deleted, "deleted here")
     )
     _link(writer, [r for r in records if r.id not in absent], written, result, skipped)
     # After the new tasks are in: a dependency left out before may point at one.
@@ -1277,9 +1308,16 @@ _BATCH = 5000
 
 
 def _insert(
-    writer: ImportWriter, new: list[TaskRecord], result: Imported, now: datetime
+    writer: ImportWriter,
+    new: list[TaskRecord],
+    result: Imported,
+    now: datetime,
+    deletes: list[tuple[UUID, int, datetime]] | None = None,
 ) -> dict[UUID, int]:
     """New tasks, keeping their numbers where free (reported where not); their numbers.
+
+    ``deletes``: the journal's task deletes (JournalRepository.task_deletes), when the
+    caller has them already; asked here otherwise.
 
     A number is free when no task holds it and none was deleted holding it:
     numbers are never reused, even after a delete. A deleted task that comes
@@ -1290,11 +1328,12 @@ def _insert(
     if not new:
         return {}
     counter = writer.counter()
-    deletes = _task_deletes(writer, new, counter)
+    if deletes is None:
+        deletes = _task_deletes(writer, new, counter)
     # A task deleted here that a file without numbers (Taskwarrior, todo.txt) brings
     # back: it takes its own number back, as our JSON's copy of it would, and is said
     # to have come back. (The latest delete of an id stands: deletes come oldest first.)
-    held = {task_id: number for task_id, number in deletes}
+    held = {task_id: number for task_id, number, _ in deletes}
     if any(record.number is None and record.id in held for record in new):
         new = [
             replace(record, number=held[record.id])
@@ -1309,7 +1348,7 @@ def _insert(
     # may). One below the counter that no deleted task held was never handed out (an
     # earlier import left it free) and may be kept.
     holders: dict[int, set[UUID]] = {}
-    for task_id, held_number in deletes:
+    for task_id, held_number, _ in deletes:
         holders.setdefault(held_number, set()).add(task_id)
     kept: dict[UUID, int] = {}
     used: set[int] = set()
@@ -1369,7 +1408,7 @@ def _insert(
 
 def _task_deletes(
     writer: ImportWriter, new: list[TaskRecord], counter: int
-) -> list[tuple[UUID, int]]:
+) -> list[tuple[UUID, int, datetime]]:
     """The user's deleted tasks and their numbers, where the import needs them: for a
     task of the file without a number, or with one at or below the counter (numbers
     above it were never handed out). With the journal pruned, less is known."""
