@@ -208,7 +208,7 @@ def test_rec_values_map_to_our_recurrence(tz: Any, rec: str, ours: str) -> None:
     ("line", "field"),
     [
         ("Pay rent due:2026-02-30", "due"),
-        ("Pay rent due:tomorrow", "due"),
+        ("Pay rent due:2026-1-5", "due"),
         ("Review t:2026-13-01", "wait"),
         ("2026-13-01 Call mom", "created_at"),
         ("x 2026-02-30 Call mom", "completed_at"),
@@ -223,6 +223,21 @@ def test_bad_input_is_a_problem_naming_the_line_and_field(tz: Any, line: str, fi
     batch = read_lines(tz, ["Fine task", line])
     assert [(p.where, p.field) for p in batch.problems] == [("line 2", field)]
     assert len(batch.records) == 1
+
+
+def test_a_due_or_threshold_of_words_is_title_text_with_a_notice(tz: Any) -> None:
+    # todo.sh takes "due:tomorrow" as it is, and our export writes such a title as it
+    # is: the task is taken, not the whole file refused. A date mistyped is refused.
+    batch = read_lines(tz, ["Pay rent due:tomorrow", "Review t:soon +home"])
+    assert batch.problems == []
+    assert [(r.title, r.due, r.wait) for r in batch.records] == [
+        ("Pay rent due:tomorrow", None, None),
+        ("Review t:soon", None, None),
+    ]
+    assert batch.notices == [
+        "line 1: due:tomorrow kept in the title: not a date such as 2026-12-24",
+        "line 2: t:soon kept in the title: not a date such as 2026-12-24",
+    ]
 
 
 def test_a_uuid_word_that_is_no_uuid_is_title_text_with_a_notice(tz: Any) -> None:

@@ -272,6 +272,12 @@ def _classify(token: str, parsed: _Text, has_due: bool, seen: set[str]) -> str:
             "recurrence todo has (rec:1b, weekdays, is)"
         )
         return "text"
+    if key in ("due", "t") and not value[0].isdigit():
+        # Words, not a date mistyped ("due:tomorrow", "t:soon"): todo.sh takes the
+        # line as it is, and so a title of ours holding them is written; the task is
+        # taken with the word kept, rather than the whole file refused.
+        parsed.notices.append(f"{token} kept in the title: not a date such as 2026-12-24")
+        return "text"
     if key == "uuid" and not _is_uuid(value):
         # Prose ("error uuid:1234"), not an id: kept as written, as our export writes it.
         parsed.notices.append(f"{token} kept in the title: not a UUID")
