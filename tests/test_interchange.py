@@ -1451,6 +1451,36 @@ def weekly_series_behind(title: str) -> list[dict[str, Any]]:
     return [template, done, *pending]
 
 
+def test_instances_taskwarrior_made_since_are_kept_though_the_task_is_unchanged(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Our daily task, overdue, went to Taskwarrior, which made two more instances of it
+    without changing the task itself. Imported back (the task unchanged), the series as
+    Taskwarrior now keeps it is taken, so our export written back holds those instances
+    and Taskwarrior makes none of them twice."""
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def at(days: int) -> str:
+        return (now + timedelta(days=days)).strftime("%Y%m%dT%H%M%SZ")
+
+    template = tw(description="Water", status="recurring", recur="daily", due=at(-1), mask="-")
+    common = {"description": "Water", "recur": "daily", "parent": template["uuid"]}
+    carrier = tw(**common, imask=0, due=at(-1), modified=at(-2))
+    import_json(todo, write(tmp_path, "first.json", json.dumps([template, carrier])))
+    later = [tw(**common, imask=index, due=at(index - 1), modified=at(-2)) for index in (1, 2)]
+    ran = [template | {"mask": "---"}, carrier, *later]
+    summary = import_json(todo, write(tmp_path, "ran.json", json.dumps(ran)))
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 0)
+    (task,) = tasks(todo)
+    assert task["updated_at"] == tw_instant(at(-2))  # the task itself is as it was
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    by_uuid = {o["uuid"]: o for o in ours}
+    assert by_uuid[template["uuid"]]["mask"] == "---"
+    assert [by_uuid[o["uuid"]]["imask"] for o in later] == [1, 2]
+    again = import_json(todo, write(tmp_path, "again.json", json.dumps(ran)))
+    assert (again["updated"], again["unchanged"]) == (0, 1)
+
+
 def test_the_next_task_of_an_imported_series_is_the_instance_taskwarrior_made_for_it(
     todo: Todo, tmp_path: Path
 ) -> None:
@@ -1747,8 +1777,8 @@ def test_todotxt_export_names_the_tasks_whose_title_would_not_read_back(
     other = databases.on(backend)
     summary = import_json(other, out)
     assert summary["added"] == 3
-    assert "line 2: due:soon kept in the title: not a date such as 2026-12-24" in (
-        summary["notices"]
+    assert (
+        "line 2: due:soon kept in the title: not a date such as 2026-12-24" in (summary["notices"])
     )
     assert sorted(t["title"] for t in tasks(other)) == [
         "Meet at due:soon with Bob",

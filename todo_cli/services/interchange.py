@@ -21,6 +21,7 @@ from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, isolated, transaction
 from todo_cli.domain.dates import local_date
+from todo_cli.domain.fields import SERIES_HINT
 from todo_cli.domain.ids import new_id, new_ids
 from todo_cli.errors import InvalidInput, Refused
 from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
@@ -728,6 +729,8 @@ def _apply(
     returning: list[UUID] = []
     # Ours as of the same moment, in a format that holds all of a task: see ``exact``.
     same_time: list[TaskRecord] = []
+    # Not newer than ours, from Taskwarrior, with the series as Taskwarrior keeps it.
+    hinted: list[TaskRecord] = []
     # Older than ours, in such a format: said to be left alone where they differ.
     before: list[TaskRecord] = []
     for record in records:
@@ -768,6 +771,8 @@ def _apply(
             if from_taskwarrior:
                 returning.append(record.id)
         else:
+            if from_taskwarrior and SERIES_HINT in record.attributes:
+                hinted.append(record)
             if exact and record.updated_at == found.updated_at:
                 same_time.append(record)
             elif record.depends and record.updated_at == found.updated_at:
@@ -795,6 +800,20 @@ def _apply(
                 f"{len(differing)} task(s) edited in the file without a new updated_at, "
                 f"taken: {_named([numbers[record.id] for record in differing])}"
             )
+    if hinted:
+        # Taskwarrior made more instances of a series (it runs ahead of the open task)
+        # without changing the task: its copy is not newer, yet the series it keeps
+        # beside it is. Taken, the task's content left as ours, so that our export
+        # written back holds those instances and Taskwarrior makes none of them twice.
+        held = _records_of(conn, user, [record.id for record in hinted])
+        for record in hinted:
+            here = held.get(record.id)
+            hint = record.attributes[SERIES_HINT]
+            if here is None or here.recur != record.recur:
+                continue
+            if here.attributes.get(SERIES_HINT) != hint:
+                writes.append(replace(here, attributes={**here.attributes, SERIES_HINT: hint}))
+                result.unchanged -= 1
     if returning:
         held = _records_of(conn, user, returning)
         writes = [
