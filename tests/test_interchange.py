@@ -2073,6 +2073,25 @@ def test_todotxt_a_line_added_again_beside_its_done_copy_is_a_second_task(
     assert sorted((t["title"], t["completed"]) for t in tasks(todo)) == [("Water plants", True)] * 2
 
 
+def test_todotxt_a_line_added_again_and_done_before_its_archive_completes_that_task(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # As the test before, but todo.sh does the second one without archiving it
+    # (TODOTXT_AUTO_ARCHIVE=0): its done line in todo.txt has the archived one's words
+    # and day. It is the open task done, not the archive's task kept in todo.txt.
+    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Water plants\n")
+    source = write(tmp_path, "todo.txt", "2026-11-20 Water plants\n")
+    assert import_json(todo, source)["added"] == 2
+    write(tmp_path, "todo.txt", "x 2026-11-21 2026-11-20 Water plants\n")
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"]) == (0, 1)
+    assert not [n for n in summary["notices"] if "the same done task" in n]
+    assert sorted((t["number"], t["completed"]) for t in tasks(todo)) == [(1, True), (2, True)]
+    again = import_json(todo, source)
+    assert (again["added"], again["updated"]) == (0, 0)
+    assert len(tasks(todo)) == 2
+
+
 def test_todotxt_done_tasks_exported_beside_their_done_txt_are_not_taken_twice(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -564,6 +564,10 @@ class ImportBatch:
     # is this line).
     superseded: set[UUID] = field(default_factory=set)
     twins: dict[UUID, list[UUID]] = field(default_factory=dict)
+    # A done line of todo.txt taken as the archive's task with the same words and day
+    # (by its id): the id the line would have alone, and where it is. The database
+    # tells which it is: the task added again and done the same day is that other id.
+    done_twins: dict[UUID, tuple[UUID, str]] = field(default_factory=dict)
     # Tasks the input has as deleted (Taskwarrior's status), not imported: where each
     # is and when it was deleted (None if the input does not say). One the user has
     # here, unchanged since then, is deleted here too.
@@ -589,6 +593,7 @@ class ImportBatch:
         self.positions.update(other.positions)
         self.rejected.update(other.rejected)
         self.twins.update(other.twins)
+        self.done_twins.update(other.done_twins)
 
     def raise_for_problems(self, source: str, *, shown: int = 10) -> None:
         """Raise ``InvalidInput`` (exit 2) listing the first ``shown`` problems, if any."""

@@ -503,6 +503,12 @@ def _read_line(
     if prefix.completed and text.uuid is None and not archive:
         again = ids.archived_id(key, prefix.completion)
     derived = again if again is not None else ids.line_id(key)
+    if again is not None:
+        # Or the task added again after the archived one and done the same day: the
+        # id this line would have alone (not taken from the count: it is not known
+        # yet which it is; see services.interchange._done_twins).
+        alone = _derived_id(key, ids.lines.get(key, 0) + 1)
+        batch.done_twins[again] = (alone, where)
     if archive and prefix.completed and text.uuid is None:
         ids.archived.setdefault((key, prefix.completion), []).append(derived)
     if archive and prefix.completed:

@@ -453,6 +453,8 @@ def import_tasks(
             by_content = chosen == "todotxt"
             if batch.twins:
                 checked = _reopened_twins(conn, acting_user(conn), checked, batch, result)
+            if batch.done_twins:
+                checked = _done_twins(conn, acting_user(conn), checked, batch, result)
             if any(record.depends for record in checked):
                 checked = _without_cycles(
                     conn, acting_user(conn), checked, batch.positions, result, rejected,
@@ -651,6 +653,33 @@ def _reopened_twins(
             )
             batch.positions[reopened] = where
             record = replace(record, id=reopened)
+        kept.append(record)
+    return kept
+
+
+def _done_twins(
+    conn: Any, user: str, records: list[TaskRecord], batch: ImportBatch, result: Imported
+) -> list[TaskRecord]:
+    """A done line of todo.txt with the words and day of a done line of done.txt: read
+    as that archived task (its copy kept in todo.txt), unless the task this line would
+    be alone is open here: the same words added again after the archive, and done
+    (`todo.sh do`) the same day. That task is completed, and the archive's stays."""
+    alone = {again: pair[0] for again, pair in batch.done_twins.items()}
+    here = {
+        task.id: task
+        for task in TaskRepository(conn, user, lean=True).by_ids(sorted(alone.values(), key=str))
+    }
+    held = {record.id for record in records}
+    kept = []
+    for record in records:
+        own = alone.get(record.id)
+        task = here.get(own) if own is not None else None
+        if own is not None and task is not None and not task.completed and own not in held:
+            where = batch.done_twins[record.id][1]
+            said = f"{where}: the same done task as "
+            result.notices[:] = [n for n in result.notices if not n.startswith(said)]
+            batch.positions[own] = where
+            record = replace(record, id=own)
         kept.append(record)
     return kept
 
