@@ -1158,6 +1158,9 @@ def test_a_downgrade_that_keeps_revision_0008_keeps_members_isolated(team: Team)
     assert behind.exit_code == 4  # behind this todo's schema: upgrade first
     # Not theirs to do: the owner's URL does it.
     assert behind.stderr.endswith("(run `todo db upgrade` with the database owner's URL)\n")
+    # Still the member's login, not the OS login, while the schema is behind.
+    info = run_cli(["db", "info", "--json"], env={"TODO_DATABASE_URL": team.alice_url}).json()
+    assert (info["up_to_date"], info["user"]) == (False, "alice")
     up = team.admin_cli("db", "upgrade")
     assert up.exit_code == 0, up.stderr
     assert "warning" not in up.stderr

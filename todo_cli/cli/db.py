@@ -234,7 +234,7 @@ def info(ctx: typer.Context, json: Json = False) -> None:
     facts = migrate.info(settings)
     up_to_date = facts.current_revision == facts.head_revision
     data = asdict(facts) | {
-        "user": _acting_user(settings) if up_to_date else settings.user,
+        "user": _acting_user(settings) if up_to_date else _login_user(settings, facts),
         "up_to_date": up_to_date,
     }
     if json:
@@ -269,6 +269,18 @@ def _tell_missing_file(settings: Settings) -> None:
     missing = migrate.missing_sqlite_file(settings)
     if missing is not None:
         render.tell(f"note: there is no database at {missing} yet (todo makes it on first use)")
+
+
+def _login_user(settings: Settings, facts: Any) -> str:
+    """Whose tasks, where the schema is not this todo's to read them through: on a
+    database whose row security holds its members, the login role (the URL's user)."""
+    from todo_cli.db.url import parse_url
+
+    if facts.isolation == "database-enforced":
+        login = parse_url(settings.database_url).url.username
+        if login:
+            return str(login)
+    return settings.user
 
 
 def _acting_user(settings: Settings) -> str:
