@@ -163,7 +163,7 @@ def test_records_survive_their_own_json(todo: ImportBatch) -> None:
 
 
 def test_blank_lines_are_skipped_and_positions_are_file_lines(tz: Any) -> None:
-    batch = read(iter([(1, "Call mom"), (2, "   "), (3, "due:nope Pay")]), tz=tz, today=TODAY)
+    batch = read(iter([(1, "Call mom"), (2, "   "), (3, "due:2026-1 Pay")]), tz=tz, today=TODAY)
     assert len(batch.records) == 1
     assert [(p.where, p.field) for p in batch.problems] == [("line 3", "due")]
 
