@@ -242,6 +242,24 @@ def test_format_option_llm_reads_a_logs_database(todo: Todo, tmp_path: Path) -> 
     assert import_(todo, logs, "--format", "llm").startswith("imported from llm: 4 ")
 
 
+def test_an_export_whose_first_conversation_cannot_be_read_says_why(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Detection reads the first element: one it cannot read (NaN, which Python's JSON
+    would take) is what is wrong with the file, not a field a transcript lacks."""
+    conversations = json.loads(CHATGPT_EXPORT.read_text("utf-8"))
+    text = json.dumps(conversations).replace('"create_time": ', '"create_time": NaN, "x": ', 1)
+    source = tmp_path / "conversations.json"
+    source.write_text(text, encoding="utf-8")
+    result = todo("chat-log", "import", str(source))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {source}: element 1 (.[0]) is not valid JSON: NaN is not a JSON value "
+        "(nothing was imported)\n",
+    )
+    assert counts(todo.url) == (0, 0)
+
+
 @pytest.mark.parametrize(
     ("path", "fmt", "says"),
     [

@@ -472,6 +472,9 @@ def _opened(file: str, fmt: ImportFormat) -> Iterator[tuple[str, Readable | None
         ahead = chats.ReadAhead(stream)
         try:
             found: str = chats.detect_stream(ahead, describe(file))
+        except chats.Unreadable as exc:
+            exc.hint = exc.hint or NOTHING_IMPORTED
+            raise
         except InvalidInput:
             # Not recognisably another tool's export: read it as a transcript,
             # whose reader says exactly what is wrong with it.

@@ -155,9 +155,20 @@ def detect_stream(stream: jsonstream.Readable, name: str) -> Format:
         return "transcript"
     if start != "array":
         raise _unknown(name, "it is not JSON")
-    for _, first in jsonstream.iter_array(replay, name):
-        return _format_of(first, name)
-    return "transcript"  # an empty array: the transcript reader has its say
+    try:
+        first = next(jsonstream.iter_array(replay, name), None)
+    except InvalidInput as exc:
+        # The first element itself cannot be read (NaN, too large, cut short): that is
+        # what is wrong with the file, whatever export it is, not that it is none.
+        raise Unreadable(exc.message, hint=exc.hint) from None
+    if first is None:
+        return "transcript"  # an empty array: the transcript reader has its say
+    return _format_of(first[1], name)
+
+
+class Unreadable(InvalidInput):
+    """The input's JSON cannot be read where detection had to: said as it is, rather
+    than read again as some other shape whose reader would blame a field."""
 
 
 def _read_at_most(stream: jsonstream.Readable, size: int) -> bytes:
