@@ -322,6 +322,16 @@ def test_claude_two_messages_with_one_uuid_are_refused_naming_both() -> None:
     )
 
 
+def test_chatgpt_two_messages_with_one_id_are_refused_naming_both() -> None:
+    # As for Claude: the database refused the second with a bare UNIQUE error.
+    with pytest.raises(InvalidInput) as refused:
+        one_chatgpt(said("user", "one", id="same"), said("assistant", "two", id="same"))
+    assert str(refused.value) == (
+        "conversations.json: conversation 1 (.[0]), id 'conv-1', message 'n2' has the same "
+        "id as message 'n1': 'same'"
+    )
+
+
 def test_claude_empty_name_is_no_title() -> None:
     _, agenda = read_claude(CLAUDE_EXPORT)
     assert agenda.title is None

@@ -55,6 +55,9 @@ def _conversation(item: Any, where: str) -> ImportedConversation:
     # A message without a time takes the one before it on the branch (the
     # conversation's own for the first), so times never run backwards.
     last_time = created
+    # A message is known by its id (a re-import adds only new ones): two messages of
+    # one branch cannot share one. By id, the node each was first seen at.
+    seen: dict[str, str] = {}
     for node_id, message in _current_branch(item, where):
         at = from_unix(message.get("create_time"), f"{where} message {node_id!r}")
         last_time = at = at or last_time or updated
@@ -62,6 +65,12 @@ def _conversation(item: Any, where: str) -> ImportedConversation:
             raise InvalidInput(f"{where} has no create_time, nor has message {node_id!r}")
         kept = _message(message, node_id, at, skipped, where)
         if kept is not None:
+            first = seen.setdefault(kept.source_id, node_id)
+            if first != node_id:
+                raise InvalidInput(
+                    f"{where} message {node_id!r} has the same id as message {first!r}: "
+                    f"{kept.source_id!r}"
+                )
             messages.append(kept)
     start = created or (messages[0].created_at if messages else updated)
     if start is None:
