@@ -567,6 +567,8 @@ def test_a_newer_export_on_another_branch_says_so(todo: Todo, tmp_path: Path) ->
     data = fixture_data(CLAUDE_EXPORT)
     hike = data[0]
     kept = len(hike["chat_messages"]) - 2
+    # One of the user's own, appended here: counted with those already here.
+    assert todo("chat-log", "append", "1", "--role", "user", "my own note").exit_code == 0
     for offset, message in enumerate(hike["chat_messages"][kept:]):
         message["uuid"] = f"f0f0f0f0-0000-4000-8000-00000000000{offset}"
         message["text"] = f"edited {offset}"
@@ -577,7 +579,7 @@ def test_a_newer_export_on_another_branch_says_so(todo: Todo, tmp_path: Path) ->
     assert notice.startswith("conversation #")
     assert notice.endswith(
         f"shows another branch than the one imported before; its 2 new message(s) were "
-        f"added after the {kept + 2} already here"
+        f"added after the {kept + 3} already here"
     )
     # The same export again: nothing new, nothing said.
     again = todo("chat-log", "import", str(tmp_path / "c.json"), "--json").json()

@@ -187,7 +187,7 @@ def _import_one(
             result.notices.append(
                 f"conversation #{conversation.number} ({imported.source_id}): the export "
                 f"shows another branch than the one imported before; its "
-                f"{len(items)} new message(s) were added after the {len(known)} already here"
+                f"{len(items)} new message(s) were added after the {last_seq} already here"
             )
         named = conversation.title is None and title is not None
         if named:
