@@ -169,6 +169,16 @@ def test_the_title_option_wins_over_the_files(todo: Todo, tmp_path: Path) -> Non
     assert export(todo, "1")["title"] == "Given"
 
 
+def test_a_title_option_too_long_is_blamed_on_the_option(todo: Todo, tmp_path: Path) -> None:
+    data = json.dumps([{"role": "user", "content": "hi"}])
+    result = import_file(todo, tmp_path, data, "--title", "y" * 201)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: --title: title is 201 characters, the limit is 200 (nothing was imported)\n",
+    )
+    assert todo("chat-log", "list", "--json").json() == []
+
+
 def test_a_byte_order_mark_is_not_content(todo: Todo, tmp_path: Path) -> None:
     data = "\ufeff" + json.dumps([{"role": "user", "content": "hi"}])
     assert import_file(todo, tmp_path, data).exit_code == 0

@@ -62,7 +62,10 @@ def parse(name: str, text: str, title: str | None) -> Transcript:
     except RecursionError:
         raise InvalidInput(f"{name} is nested too deeply", hint=NOTHING_IMPORTED) from None
     chosen = title if title is not None else document.get("title")
-    wanted = _checked(ConversationCreate, {"title": chosen}, f"{name}: ")
+    # A title given as --title is the option's, not the file's, to be blamed for.
+    wanted = _checked(
+        ConversationCreate, {"title": chosen}, "--title: " if title is not None else f"{name}: "
+    )
     messages = [_message(f"{name}: {label}: ", item) for label, item in items]
     _refuse_repeated_ids(name, [label for label, _ in items], messages)
     return Transcript(
