@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from tests.ci_gate import not_applicable
-from tests.conftest import imported, open_files, sleeping
+from tests.conftest import REPO, imported, open_files, sleeping
 from todo_cli.server import client as wire
 from todo_cli.server import server as server_module
 
@@ -1069,3 +1069,14 @@ def test_the_server_environment_keeps_no_database_credentials(unserved: ServerHa
         assert b"secret" not in Path(f"/proc/{pid}/environ").read_bytes()
     finally:
         unserved.stop()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_the_client_ends_as_a_command_killed_by_a_signal_did(signum: int) -> None:
+    """SIGKILL (the OOM killer, kill -9) takes no handler: the client still dies by it,
+    exit 128+9 to the shell as without the server, not a traceback and exit 1."""
+    code = f"from todo_cli.server.client import _die_like; _die_like({int(signum)})"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, cwd=REPO, timeout=60, check=False
+    )
+    assert (proc.returncode, proc.stderr) == (-signum, b"")

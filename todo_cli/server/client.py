@@ -558,7 +558,9 @@ def _cancel(sock: "_socket.socket") -> "tuple[bytes, int]":
 
 def _die_like(signum: int) -> int:
     """End as the command's process ended: killed by the same signal."""
-    _signal.signal(signum, _signal.SIG_DFL)
+    if signum not in (_signal.SIGKILL, _signal.SIGSTOP):
+        # Those two take no handler (setting one raises): theirs is the default already.
+        _signal.signal(signum, _signal.SIG_DFL)
     _signal.raise_signal(signum)
     return 128 + signum  # a signal whose default is not to terminate
 
