@@ -14,7 +14,7 @@ the rows and the later operation that changed them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -182,33 +182,49 @@ class JournalRepository:
         )
         for operation_id, table, action, count in self.conn.execute(counts):
             result[operation_id].counts[(table, action)] = count
-        for operation_id, samples in self._samples(ids).items():
+        touched = {
+            operation_id: {table for table, _ in summary.counts}
+            for operation_id, summary in result.items()
+        }
+        for operation_id, samples in self._samples(touched).items():
             result[operation_id].samples.extend(samples)
         return result
 
-    def _samples(self, ids: Sequence[UUID]) -> dict[UUID, list[Change]]:
-        """The first few task and conversation rows each operation wrote, in order."""
-        from sqlalchemy import func, select
+    def _samples(self, wanted: Mapping[UUID, Iterable[str]]) -> dict[UUID, list[Change]]:
+        """The first few rows each operation wrote in each of its tables named (tasks,
+        conversations), in order.
 
-        found: dict[UUID, list[Change]] = {operation_id: [] for operation_id in ids}
-        place = (
-            func.row_number()
-            .over(
-                partition_by=(journal.c.operation_id, journal.c.table_name), order_by=journal.c.id
-            )
-            .label("place")
-        )
-        ranked = (
-            select(journal, place)
-            .where(
-                journal.c.operation_id.in_(ids),
-                journal.c.table_name.in_(("tasks", "conversations")),
-            )
-            .subquery()
-        )
-        sample = select(ranked).where(ranked.c.place <= SAMPLE).order_by(ranked.c.id)
-        for row in self.conn.execute(sample):
-            found[row.operation_id].append(self._change(row))
+        One LIMIT a table and operation, each by the operation's own index: a window
+        over every row of the operations read all 187,000 of a 100,000-task import,
+        images and all (0.65 s and 100 MiB for `history --limit 2`).
+        """
+        from sqlalchemy import select, union_all
+
+        found: dict[UUID, list[Change]] = {operation_id: [] for operation_id in wanted}
+        pairs = [
+            (operation_id, table)
+            for operation_id, tables in wanted.items()
+            for table in sorted(set(tables) & {"tasks", "conversations"})
+        ]
+        # SQLite takes at most 500 SELECTs in one compound statement.
+        for start in range(0, len(pairs), 200):
+            parts = [
+                select(
+                    select(journal)
+                    .where(
+                        journal.c.operation_id == operation_id,
+                        # Not by the (table_name, row_key) index: see _spans.
+                        (journal.c.table_name + "") == table,
+                    )
+                    .order_by(journal.c.id)
+                    .limit(SAMPLE)
+                    .subquery()
+                )
+                for operation_id, table in pairs[start : start + 200]
+            ]
+            every = union_all(*parts).subquery()
+            for row in self.conn.execute(select(every).order_by(every.c.id)):
+                found[row.operation_id].append(self._change(row))
         return found
 
     def task_changes(self, task_id: UUID) -> Iterator[tuple[Operation, Change]]:
@@ -424,9 +440,13 @@ class JournalRepository:
 
     def _spans(self, table: str) -> str:
         """SQL: each key the operation touched in `table`, its first and last change."""
+        # `table_name || ''`: no index is looked up by it. Otherwise SQLite, with no
+        # statistics, walks (table_name, row_key) for its GROUP BY: every change ever
+        # made to the table, not this operation's (0.75 s to undo one add after a
+        # 100,000-task import, 0.2 s with the operation's own index).
         return (
             "SELECT row_key, min(id) AS first, max(id) AS last FROM journal "
-            f"WHERE operation_id = :op AND table_name = '{table}' GROUP BY row_key"
+            f"WHERE operation_id = :op AND table_name || '' = '{table}' GROUP BY row_key"
         )
 
     def _written_by(self, operation: Operation) -> dict[str, set[str]]:
@@ -585,7 +605,7 @@ class JournalRepository:
                 f"SELECT {row_key} AS row_key, {self._now_image(child)} AS now_image "
                 f"FROM {child} AS r WHERE r.{column} IN (SELECT {parent_key} "
                 "FROM journal AS f WHERE f.operation_id = :op "
-                f"AND f.table_name = '{parent}' AND f.action = 'insert') "
+                f"AND f.table_name || '' = '{parent}' AND f.action = 'insert') "  # see _spans
                 "AND NOT EXISTS (SELECT 1 FROM journal AS j "
                 f"WHERE j.table_name = '{child}' AND j.row_key = {row_key} "
                 f"AND j.operation_id = :op) LIMIT {limit - len(found)}"
@@ -674,7 +694,7 @@ class JournalRepository:
                     counts[table] = int(value)
         tasks = [
             change
-            for change in self._samples([operation.id])[operation.id]
+            for change in self._samples({operation.id: self._written_by(operation)})[operation.id]
             if change.table == "tasks"
         ]
         return Plan(removed, reverted, restored, tasks)
