@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import Todo, id_prefix, sql_rows
+from tests.conftest import Todo, id_prefix, run_cli, sql_rows
 
 TASK_KEYS = {
     "id",
@@ -749,3 +751,32 @@ def test_the_table_lines_up_after_emoji_sequences(todo: Todo) -> None:
         "3  heart \u2764\ufe0f     0.0",
         "4  plain title  0.0",
     ]
+
+
+def test_a_listing_on_sqlite_sorts_in_a_temporary_file_not_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sorted by urgency, SQLite sorts every task matched: with temporary storage in
+    memory (what writes want, for their statement journals) `list --json` grew by 180
+    bytes a task (117 MB at 400,000); a listing spills its sort to a file instead."""
+    from todo_cli.db.transaction import transaction
+    from todo_cli.repository.tasks import TaskQuery, TaskRepository
+    from todo_cli.services import tasks
+    from todo_cli.settings import resolve
+
+    settings = resolve(db=f"sqlite:///{tmp_path / 'todo.db'}", user="alice", environ={})
+    assert run_cli(["--db", settings.database_url, "--user", "alice", "add", "one"]).exit_code == 0
+    seen: list[int] = []
+    find = TaskRepository.find
+
+    def finding(self: TaskRepository, query: TaskQuery) -> Any:
+        # 1: FILE; 2: MEMORY.
+        seen.append(self.conn.exec_driver_sql("PRAGMA temp_store").scalar_one())
+        return find(self, query)
+
+    monkeypatch.setattr(TaskRepository, "find", finding)
+    with tasks.listing(settings, TaskQuery()) as found:
+        assert [task.title for task in found] == ["one"]
+    assert seen == [1]
+    with transaction(settings) as conn:  # a write keeps its statement journals in memory
+        assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2

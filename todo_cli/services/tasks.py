@@ -106,6 +106,12 @@ def add_many(
 def listing(settings: Settings, query: TaskQuery) -> Iterator[Iterator[Task]]:
     """The tasks a listing wants, streamed inside one read-only transaction."""
     with transaction(settings, read_only=True) as conn:
+        if conn.dialect.name == "sqlite":
+            # Sorted by urgency, SQLite sorts every task matched: kept in memory
+            # (temp_store=MEMORY, for the statement journals of writes, which a
+            # read has none of), that grew by 180 bytes a task, 117 MB at 400,000.
+            # In a temporary file past the page cache, the sort stays bounded.
+            conn.exec_driver_sql("PRAGMA temp_store=FILE")
         yield TaskRepository(conn, acting_user(conn)).find(query)
 
 
