@@ -278,7 +278,7 @@ BROKEN: dict[str, tuple[str | bytes, str]] = {
         '{"role": "user", "content": "a"}\n{"role": "user", "content": ""}\n',
         "line 2: content is empty",
     ),
-    "deeply-nested": ("[" * 100_000, "nested too deeply"),
+    "deeply-nested": ("[" * 100_000, "is nested more than 100 levels deep"),
 }
 
 

@@ -473,7 +473,7 @@ def _opened(file: str, fmt: ImportFormat) -> Iterator[tuple[str, Readable | None
         try:
             found: str = chats.detect_stream(ahead, describe(file))
         except chats.Unreadable as exc:
-            exc.hint = exc.hint or NOTHING_IMPORTED
+            exc.hint = f"{exc.hint}; {NOTHING_IMPORTED}" if exc.hint else NOTHING_IMPORTED
             raise
         except InvalidInput:
             # Not recognisably another tool's export: read it as a transcript,
