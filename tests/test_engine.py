@@ -115,23 +115,25 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_unreachable_server_is_exit_3_with_masked_url() -> None:
-    url = f"postgresql://alice:hunter2@127.0.0.1:{_closed_port()}/todo"
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("", []),
+        # The passphrase of the client's key is a password too.
+        ("?sslpassword=KeyPass1", ["sslpassword=***"]),
+    ],
+)
+def test_unreachable_server_is_exit_3_with_masked_url(query: str, shown: list[str]) -> None:
+    url = f"postgresql://alice:hunter2@127.0.0.1:{_closed_port()}/todo{query}"
     result = run_cli(["--db", url, "list"])
     assert result.exit_code == 3
     assert "cannot reach" in result.stderr
     assert "alice:***@127.0.0.1" in result.stderr
+    for part in shown:
+        assert part in result.stderr
     assert "hunter2" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-
-
-def test_an_unreachable_server_masks_the_passphrase_of_the_client_key_too() -> None:
-    url = f"postgresql://alice:hunter2@127.0.0.1:{_closed_port()}/todo?sslpassword=KeyPass1"
-    result = run_cli(["--db", url, "list"])
-    assert result.exit_code == 3
-    assert "alice:***@127.0.0.1" in result.stderr
-    assert "sslpassword=***" in result.stderr
     assert "KeyPass1" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_a_host_that_does_not_resolve_is_exit_3_with_what_to_check() -> None:

@@ -2056,13 +2056,19 @@ def test_todotxt_a_priority_moved_between_letters_that_are_all_l_comes_back_as_m
     assert (import_json(todo, source)["updated"], import_json(todo, source)["unchanged"]) == (0, 1)
 
 
-def test_todotxt_a_line_added_again_beside_its_done_copy_is_a_second_task(
-    todo: Todo, tmp_path: Path
-) -> None:
-    # todo.sh's directory: "Water plants" added, done and archived, added again the same day.
+def _added_again_beside_its_done_copy(todo: Todo, tmp_path: Path) -> Path:
+    """todo.sh's directory: "Water plants" added, done and archived, added again the same
+    day; imported: two tasks. Its todo.txt."""
     write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Water plants\n")
     source = write(tmp_path, "todo.txt", "2026-11-20 Water plants\n")
     assert import_json(todo, source)["added"] == 2
+    return source
+
+
+def test_todotxt_a_line_added_again_beside_its_done_copy_is_a_second_task(
+    todo: Todo, tmp_path: Path
+) -> None:
+    source = _added_again_beside_its_done_copy(todo, tmp_path)
     states = sorted((t["title"], t["completed"]) for t in tasks(todo))
     assert states == [("Water plants", False), ("Water plants", True)]
     # todo.sh does the second one and archives it: both are done, still two.
@@ -2079,9 +2085,7 @@ def test_todotxt_a_line_added_again_and_done_before_its_archive_completes_that_t
     # As the test before, but todo.sh does the second one without archiving it
     # (TODOTXT_AUTO_ARCHIVE=0): its done line in todo.txt has the archived one's words
     # and day. It is the open task done, not the archive's task kept in todo.txt.
-    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Water plants\n")
-    source = write(tmp_path, "todo.txt", "2026-11-20 Water plants\n")
-    assert import_json(todo, source)["added"] == 2
+    source = _added_again_beside_its_done_copy(todo, tmp_path)
     write(tmp_path, "todo.txt", "x 2026-11-21 2026-11-20 Water plants\n")
     summary = import_json(todo, source)
     assert (summary["added"], summary["updated"]) == (0, 1)
