@@ -398,6 +398,17 @@ def test_taskwarrior_lists_and_ranges_of_numbers_name_those_tasks(todo: Todo) ->
             "use a filter for more)\n",
         ),
         (["1-2", "+home"], "error: '1-2' is a task reference and +home is a filter"),
+        # Past the largest number: alone an id's start, in a list a number no task has.
+        (
+            ["1-2147483648"],
+            "error: task number '2147483648' in '1-2147483648' is out of range "
+            "(a task number is 1 to 2,147,483,647)\n",
+        ),
+        (
+            ["2,99999999999999999999"],
+            "error: task number '99999999999999999999' in '2,99999999999999999999' "
+            "is out of range (a task number is 1 to 2,147,483,647)\n",
+        ),
     ],
 )
 def test_a_bad_range_is_refused_and_changes_nothing(

@@ -141,14 +141,11 @@ def number_list(word: str) -> list[str] | None:
                 "and a list or range holds numbers",
                 hint=f"write the number without its zeros, or {padded!r} on its own",
             )
-        first = parse_ref(low, "task").number
+        first = _listed_number(low, text)
         if not high:
             numbers.append(str(first))
             continue
-        last = parse_ref(high, "task").number
-        # Numbers, by the pattern: parse_ref gave each a number (or refused it).
-        assert first is not None
-        assert last is not None
+        last = _listed_number(high, text)
         if first > last:
             raise InvalidInput(
                 f"the range {part!r} runs backwards", hint=f"write it low to high: {last}-{first}"
@@ -160,6 +157,19 @@ def number_list(word: str) -> list[str] | None:
             )
         numbers.extend(str(number) for number in range(first, last + 1))
     return numbers
+
+
+def _listed_number(end: str, text: str) -> int:
+    """One number of a list or range. Alone, digits past the largest number are an
+    id's start; in a list they can only be a number, and one no task has."""
+    number = parse_ref(end, "task").number
+    if number is None:
+        shown = end if len(end) <= 24 else f"{end[:20]}... ({len(end)} characters)"
+        raise InvalidInput(
+            f"task number {shown!r} in {text[:60]!r} is out of range",
+            hint=f"a task number is 1 to {COUNT_MAX:,}",
+        )
+    return number
 
 
 def is_ref_shaped(word: str) -> bool:
