@@ -294,8 +294,18 @@ def test_a_reference_that_is_not_one_is_bad_usage(todo: Todo) -> None:
     assert "not a conversation reference" in result.stderr
 
 
-def test_not_found_with_json_is_a_json_error(todo: Todo) -> None:
-    result = todo("chat-log", "show", "3", "--json")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "3", "--json"],
+        ["show", "3", "--format", "json"],
+        # export's --format is what it prints, as show's: JSON asked for, JSON errors.
+        ["export", "3", "--format", "json"],
+        ["export", "3", "--format=json"],
+    ],
+)
+def test_not_found_with_json_is_a_json_error(todo: Todo, args: list[str]) -> None:
+    result = todo("chat-log", *args)
     assert result.exit_code == 1
     assert json.loads(result.stderr)["error"]["code"] == "not_found"
 

@@ -1447,3 +1447,47 @@ def test_a_31st_tag_is_refused_saying_what_to_do(todo: Todo) -> None:
         2,
         "error: #1: 31 tags, a task has at most 30 (remove some with -tag; nothing was changed)\n",
     )
+
+
+# Bytes that are not UTF-8 in an argument (a Latin-1 terminal, a Latin-1 file
+# name) reach Python as lone surrogates, which no database binds: that was an
+# "unexpected UnicodeEncodeError", exit 70, where `add` already said exit 2.
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["list", "caf\udce9"], "error: filter term 'caf\\xe9' is not valid UTF-8"),
+        (["done", "\udcff"], "error: filter term '\\xff' is not valid UTF-8"),
+        (["list", "--search", "\udcff"], "error: --search '\\xff' is not valid UTF-8"),
+        (["chat-log", "list", "--search", "\udcff"], "error: --search '\\xff' is not valid"),
+        (["chat-log", "search", "caf\udce9"], "error: the search 'caf\\xe9' is not valid"),
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_refused_by_name(
+    todo: Todo, args: list[str], says: str
+) -> None:
+    todo("add", "café")
+    result = todo.process(*args)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith(says)
+    assert [task["completed"] for task in todo("list", "--all", "--json").json()] == [False]
+
+
+def test_a_file_whose_name_is_not_utf8_is_imported_and_its_command_kept(
+    todo: Todo, tmp_path: Path
+) -> None:
+    tasks = tmp_path / os.fsdecode(b"t\xe2ches.json")
+    tasks.write_text(
+        '[{"uuid": "8b1a9953-c461-4e2c-9a8e-2a4f6b9c5d01", "description": "a", '
+        '"status": "pending", "entry": "20261101T090000Z"}]'
+    )
+    chat = tmp_path / os.fsdecode(b"chat-\xe9.json")
+    chat.write_text('[{"role": "user", "content": "hi"}]')
+    imported = todo.process("import", str(tasks))
+    assert imported.returncode == 0, imported.stderr
+    assert todo.process("chat-log", "import", str(chat)).returncode == 0
+    commands = [entry["command"] for entry in todo("history", "--json").json()]
+    assert commands == [
+        f"todo chat-log import '{tmp_path}/chat-\\xe9.json'",  # quoted, as shlex does
+        f"todo import '{tmp_path}/t\\xe2ches.json'",
+    ]
+    assert [task["title"] for task in todo("list", "--json").json()] == ["a"]

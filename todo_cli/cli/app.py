@@ -50,12 +50,15 @@ def command_line() -> str:
     """This command as typed, for the journal: quoted like a shell, secrets masked."""
     import shlex
 
+    from todo_cli.domain.text import escaped
     from todo_cli.redact import mask_text, scrub
 
+    # Bytes that are not UTF-8 (a Latin-1 file name, which Linux allows) reach
+    # Python as lone surrogates, which neither backend stores: kept as escapes.
     # Each argument masked before quoting, and only then: a quoted URL
     # ('...?sslmode=require') would no longer look like a URL to the masking, and
     # a mask applied after quoting would take the closing quote with the value.
-    return scrub(shlex.join(("todo", *(mask_text(arg) for arg in _ARGV.get()))))
+    return scrub(shlex.join(("todo", *(mask_text(escaped(arg)) for arg in _ARGV.get()))))
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -86,7 +89,11 @@ _OUTPUT_FORMAT_COMMANDS = frozenset({"list", "show"})
 def _wants_json(argv: Sequence[str]) -> bool:
     if _flag_given(argv, "--json"):
         return True
-    if not _OUTPUT_FORMAT_COMMANDS & set(argv):
+    commands = _OUTPUT_FORMAT_COMMANDS
+    if "chat-log" in argv:
+        # A conversation's export prints it: its --format is what it prints.
+        commands = commands | {"export"}
+    if not commands & set(argv):
         return False
     for i, arg in enumerate(argv):
         if arg == "--":

@@ -188,3 +188,7 @@ def refuse_empty_search(search: str | None, noun: str) -> None:
             f"--search {search!r} is empty: it would match every {noun}",
             hint="give the text to search for, or leave --search out",
         )
+    if search is not None:
+        from todo_cli.domain.text import check_text, escaped
+
+        check_text(search, f"--search '{escaped(search)}'")

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from todo_cli.domain.limits import PRIORITIES
 from todo_cli.domain.names import NAME_RULE, composed, is_name, names_a_tag, project_problem
+from todo_cli.domain.text import check_text, escaped
 from todo_cli.errors import InvalidInput
 
 _KEYS = {
@@ -158,6 +159,10 @@ def parse_filter(
             f"{blank!r} is not a filter term: an empty word matches every task",
             hint="give a word to search for, a +tag, a key:value term or a task reference",
         )
+    for term in terms:
+        # A byte that is not UTF-8 (`$'caf\\xe9'` in a Latin-1 terminal) reaches
+        # Python as a lone surrogate, which no backend can compare with.
+        check_text(term, f"filter term '{escaped(term)}'")
     for position, term in enumerate(terms):
         if term == "--":
             # After --, every word is text to search for, as for add and edit.

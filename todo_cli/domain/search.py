@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from todo_cli.domain.text import check_text, escaped
 from todo_cli.errors import InvalidInput
 
 _HINT = 'e.g. planning "next week" -holiday, or budget OR finance'
@@ -74,6 +75,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 def parse_query(text: str) -> Query:
     """The query in `text`; InvalidInput (exit 2) saying what is wrong with it."""
+    check_text(text, f"the search '{escaped(text)}'")
     if text.count('"') % 2:
         raise InvalidInput("the search has an unbalanced quote", hint=_HINT)
     tokens = _TOKEN.findall(text)

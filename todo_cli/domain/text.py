@@ -39,6 +39,19 @@ def check_text(value: str, what: str) -> None:
         raise InvalidInput(f"{what} is not valid UTF-8", hint="fix the encoding") from None
 
 
+def escaped(value: str) -> str:
+    """`value` with the bytes that were not UTF-8 (lone surrogates, as Python reads
+    them from the command line) written as `\\xe9` escapes, to name it in an error."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate no byte stands for (from \\udXXX in JSON)
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def is_blank(value: str) -> bool:
     """True when nothing would be seen: only whitespace and invisible characters."""
     return all(char.isspace() or char in _INVISIBLE for char in value)
