@@ -264,6 +264,28 @@ def test_completion_offers_the_titles_with_the_numbers(tagged: Todo) -> None:
     assert "Bob" not in proc.stdout.decode()
 
 
+@pytest.mark.parametrize(
+    ("shell", "action"), [("complete_zsh", None), ("complete_fish", "get-args")]
+)
+def test_completion_shows_titles_as_typed_not_as_markup(
+    todo: Todo, shell: str, action: str | None
+) -> None:
+    # Typer renders a completion's description as rich markup: one title with a
+    # closing tag was a MarkupError (exit 70) that offered no task at all.
+    given(todo, "add", "[/bold] fix the markup")
+    given(todo, "add", "[urgent] call mom")
+    given(todo, "add", "esc \x1b[31mred")
+    env = todo.env | {"_TODO_COMPLETE": shell, "_TYPER_COMPLETE_ARGS": "todo show "}
+    if action is not None:
+        env["_TYPER_COMPLETE_FISH_ACTION"] = action
+    proc = run_process([], env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    for title in ("[/bold] fix the markup", "[urgent] call mom", "esc \\x1b[31mred"):
+        assert title in out
+    assert "\x1b" not in out
+
+
 def test_completion_offers_tags_after_a_plus(tagged: Todo) -> None:
     assert offered(tagged, "todo list +wo") == ["+wonder", "+work"]
 

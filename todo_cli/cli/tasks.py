@@ -74,8 +74,15 @@ def _candidates(
         path = parse_url(settings.database_url).sqlite_path
         if path is not None and not path.exists():
             return []  # nor a file named by a --db typed on the line (or a typo of one)
+        from rich.markup import escape
+
+        from todo_cli.domain.text import one_line
+
+        # A title is shown as typed: Typer renders a completion's help as rich
+        # markup (`[/bold]` in one title was a MarkupError that emptied the list, and
+        # `[urgent] call mom` was offered as " call mom"), and the shell prints it.
         return [
-            (value, help_text)
+            (value, escape(one_line(help_text)))
             for value, help_text in tasks.completions(settings, incomplete, done=done)
             if value.startswith(incomplete)
         ]
