@@ -1491,3 +1491,47 @@ def test_a_file_whose_name_is_not_utf8_is_imported_and_its_command_kept(
         f"todo import '{tmp_path}/t\\xe2ches.json'",
     ]
     assert [task["title"] for task in todo("list", "--json").json()] == ["a"]
+
+
+# An option of one value given twice was refused by list, add and edit, and
+# kept last by every other command: `chat-log append --role user --role
+# assistant` stored an immutable message under the wrong role.
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["chat-log", "append", "1", "--role", "user", "--role", "assistant", "hello"],
+            "error: --role is given twice: give it once; nothing was changed "
+            "(see `todo chat-log append --help`)\n",
+        ),
+        (
+            ["chat-log", "new", "--title", "first", "-t", "second"],
+            "error: --title and -t both set title: give it once; nothing was changed "
+            "(see `todo chat-log new --help`)\n",
+        ),
+        (
+            ["history", "--limit", "1", "--limit=3"],
+            "error: --limit is given twice: give it once (see `todo history --help`)\n",
+        ),
+        (
+            ["--user", "alice", "--user", "bob", "add", "x"],
+            "error: --user is given twice: give it once; nothing was changed (see `todo --help`)\n",
+        ),
+    ],
+)
+def test_an_option_of_one_value_given_twice_is_refused_everywhere(
+    todo: Todo, args: list[str], says: str
+) -> None:
+    assert todo("chat-log", "new", "--title", "talk").exit_code == 0
+    result = todo(*args)
+    assert (result.exit_code, result.stderr) == (2, says)
+    assert count(todo.url, "tasks") == 0
+    assert count(todo.url, "messages") == 0
+    assert [c["title"] for c in todo("chat-log", "list", "--json").json()] == ["talk"]
+
+
+def test_an_option_value_that_looks_like_the_option_is_a_value(todo: Todo) -> None:
+    # `--title --title`: the second is the title, as click reads it, not a repeat.
+    result = todo("chat-log", "new", "--title", "--title", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["title"] == "--title"

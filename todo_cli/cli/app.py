@@ -273,6 +273,13 @@ class TodoGroup(TyperGroup):
             command = found
         return " ".join(path)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from todo_cli.cli.options import refuse_repeated
+
+        # `todo --db A --db B add x` acted on B without a word.
+        refuse_repeated(ctx, self.params, args, group=True)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         loaded = [*getattr(self, "_declared", ()), *super().list_commands(ctx)]
         names = list(dict.fromkeys(loaded))

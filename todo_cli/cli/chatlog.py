@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from todo_cli.cli.app import settings
-from todo_cli.cli.options import Json, Limit, WordsCommand, Yes, ask, unmark
+from todo_cli.cli.options import Json, Limit, OnceCommand, WordsCommand, Yes, ask, unmark
 from todo_cli.domain.chat import Role
 from todo_cli.errors import InvalidInput, InvalidUsage
 
@@ -55,7 +55,7 @@ def _group_json(ctx: typer.Context, json: bool) -> bool:
     return json or bool(parent is not None and parent.params.get("json"))
 
 
-@chat_app.command("list")
+@chat_app.command("list", cls=OnceCommand)
 def list_(
     ctx: typer.Context,
     limit: Limit = None,
@@ -98,7 +98,7 @@ def _list(
         render.tell("no conversations (start one with `todo chat-log new`)")
 
 
-@chat_app.command()
+@chat_app.command(cls=OnceCommand)
 def new(ctx: typer.Context, title: Title = None, json: Json = False) -> None:
     """Start a conversation.
 
@@ -127,7 +127,7 @@ def new(ctx: typer.Context, title: Title = None, json: Json = False) -> None:
     chatlog.new(settings(ctx), wanted, report=started)
 
 
-@chat_app.command()
+@chat_app.command(cls=OnceCommand)
 def append(
     ctx: typer.Context,
     conversation: Conv,
@@ -188,7 +188,7 @@ ShowFormatOption = Annotated[
 ]
 
 
-@chat_app.command()
+@chat_app.command(cls=OnceCommand)
 def show(
     ctx: typer.Context, conversation: Conv, fmt: ShowFormatOption = None, json: Json = False
 ) -> None:
@@ -205,7 +205,7 @@ def show(
     _show(ctx, conversation, _format(fmt, json, ShowFormat.text))
 
 
-@chat_app.command()
+@chat_app.command(cls=OnceCommand)
 def export(
     ctx: typer.Context, conversation: Conv, fmt: ShowFormatOption = None, json: Json = False
 ) -> None:
@@ -252,7 +252,7 @@ def _show(ctx: typer.Context, conversation: str, fmt: ShowFormat) -> None:
         transcript(found, messages)
 
 
-@chat_app.command()
+@chat_app.command(cls=OnceCommand)
 def rename(
     ctx: typer.Context,
     conversation: Conv,
@@ -329,7 +329,7 @@ def search(
         render.tell("no conversation matches")
 
 
-@chat_app.command()
+@chat_app.command(cls=OnceCommand)
 def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json = False) -> None:
     """Delete a conversation and all its messages (asks first; --yes when not on a terminal).
 
@@ -373,7 +373,7 @@ class ImportFormat(StrEnum):
     llm = "llm"
 
 
-@chat_app.command("import")
+@chat_app.command("import", cls=OnceCommand)
 def import_(
     ctx: typer.Context,
     file: Annotated[

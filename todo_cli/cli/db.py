@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli.cli.app import settings as settings_of
-from todo_cli.cli.options import Json, Yes, ask
+from todo_cli.cli.options import Json, OnceCommand, Yes, ask
 from todo_cli.errors import InvalidUsage
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ From = Annotated[
 ]
 
 
-@db_app.command()
+@db_app.command(cls=OnceCommand)
 def upgrade(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target: head, an id, or +N.")] = "head",
@@ -74,7 +74,7 @@ def upgrade(
 
 
 # `todo db downgrade -2`: click reads "-2" as an option; let it through as the target.
-@db_app.command(context_settings={"ignore_unknown_options": True})
+@db_app.command(cls=OnceCommand, context_settings={"ignore_unknown_options": True})
 def downgrade(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target: -N steps, an id, or base.")] = "-1",
@@ -154,7 +154,7 @@ def _tell_locked_out(settings: Settings) -> None:
         )
 
 
-@db_app.command()
+@db_app.command(cls=OnceCommand)
 def current(ctx: typer.Context, json: Json = False) -> None:
     """Print the database's schema revision.
 
@@ -176,7 +176,7 @@ def current(ctx: typer.Context, json: Json = False) -> None:
         sys.stdout.write(f"{revision or 'base'}{mark}\n")
 
 
-@db_app.command()
+@db_app.command(cls=OnceCommand)
 def history(ctx: typer.Context, json: Json = False) -> None:
     """List the schema revisions, newest first; > marks the database's.
 
@@ -213,7 +213,7 @@ def history(ctx: typer.Context, json: Json = False) -> None:
         sys.stdout.write(f"{mark} {r.revision}  {r.description.splitlines()[0]}{head}\n")
 
 
-@db_app.command()
+@db_app.command(cls=OnceCommand)
 def info(ctx: typer.Context, json: Json = False) -> None:
     """Show the backend, masked URL, server version, revisions and isolation.
 
@@ -375,7 +375,7 @@ def _tell_isolation(isolation: Any) -> None:
         )
 
 
-@db_app.command()
+@db_app.command(cls=OnceCommand)
 def grant(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The member's login name (a new role).")],
@@ -445,7 +445,7 @@ def grant(
     )
 
 
-@db_app.command()
+@db_app.command(cls=OnceCommand)
 def revoke(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The member's login name.")],
@@ -498,7 +498,7 @@ def revoke(
         )
 
 
-@db_app.command()
+@db_app.command(cls=OnceCommand)
 def rotate(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The member's login name.")],
@@ -523,7 +523,7 @@ def rotate(
     members.rotate(settings_of(ctx), name, password=_password(password_stdin), hand_out=rotated)
 
 
-@db_app.command("members")
+@db_app.command("members", cls=OnceCommand)
 def members_(ctx: typer.Context, json: Json = False) -> None:
     """List the members: tasks, last activity, and whether row security holds them (admin only).
 
@@ -573,7 +573,7 @@ def members_(ctx: typer.Context, json: Json = False) -> None:
         )
 
 
-@db_app.command()
+@db_app.command(cls=OnceCommand)
 def isolate(
     ctx: typer.Context,
     off: Annotated[

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from todo_cli.cli.app import app, settings
-from todo_cli.cli.options import Json, Limit, Yes, ask
+from todo_cli.cli.options import Json, Limit, OnceCommand, Yes, ask
 from todo_cli.errors import InvalidUsage
 
 if TYPE_CHECKING:
     from todo_cli.services.history import Undone
 
 
-@app.command()
+@app.command(cls=OnceCommand)
 def history(
     ctx: typer.Context,
     ref: Annotated[
@@ -106,7 +106,7 @@ def _prune(ctx: typer.Context, when: str, yes: bool, json: bool) -> None:
     journal.prune(settings(ctx), before, confirm=None if yes else confirm, report=pruned)
 
 
-@app.command()
+@app.command(cls=OnceCommand)
 def undo(
     ctx: typer.Context,
     dry_run: Annotated[

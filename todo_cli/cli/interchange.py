@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from todo_cli.cli.app import app, settings
-from todo_cli.cli.options import Json, Without, WordsCommand, unmark
+from todo_cli.cli.options import Json, OnceCommand, Without, WordsCommand, unmark
 from todo_cli.errors import InvalidUsage
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def _on_screen(out: IO[str], fmt: ExportFormat) -> IO[str]:
     return cast("IO[str]", _Shown(out, as_json=fmt is not ExportFormat.todotxt))
 
 
-@app.command("import")
+@app.command("import", cls=OnceCommand)
 def import_(
     ctx: typer.Context,
     source: Annotated[

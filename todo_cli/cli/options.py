@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 from typer import _click as click
@@ -102,8 +103,62 @@ def _answer() -> str:
 WORD_MARK = "\x1f"
 
 
-# Commands taking free words that only read.
-_READ_ONLY = frozenset({"list", "export"})
+# Commands that only read (a refusal of theirs need not say nothing was changed).
+_READ_ONLY = frozenset(
+    {"list", "export", "show", "history", "search", "tags", "projects", "info", "members"}
+)
+
+
+def refuse_repeated(
+    ctx: click.Context, params: Sequence[Any], args: list[str], *, group: bool = False
+) -> None:
+    """Refuse an option of one value given twice, as the same key given twice as a
+    word is (`due:fri due:mon`): click would keep the last, silently (`chat-log append
+    --role user --role assistant` stored the message as the assistant's).
+
+    A group's own options end at its first word (the command's name).
+    """
+    options = [param for param in params if isinstance(param, TyperOption)]
+    takes_value = {
+        name for param in options if not param.is_flag and not param.count for name in param.opts
+    }
+    single = {
+        name: param
+        for param in options
+        if not param.is_flag and not param.count and not param.multiple
+        for name in param.opts
+    }
+    given: dict[str | None, str] = {}
+    expect_value = False
+    for arg in args:
+        if expect_value:
+            expect_value = False
+            continue
+        if arg == "--" or (group and not arg.startswith("-")):
+            return
+        spelled = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if spelled in single:
+            param = single[spelled]
+            if param.name in given:
+                first = given[param.name]
+                twice = (
+                    f"{spelled} is given twice"
+                    if first == spelled
+                    else f"{first} and {spelled} both set {param.name}"
+                )
+                # (Said of a command that changes things; `list` changes none.)
+                changed = "" if ctx.info_name in _READ_ONLY else "; nothing was changed"
+                raise click.exceptions.UsageError(f"{twice}: give it once{changed}", ctx)
+            given[param.name] = spelled
+        expect_value = arg in takes_value
+
+
+class OnceCommand(TyperCommand):
+    """A command whose options of one value are given at most once each."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        refuse_repeated(ctx, self.params, args)
+        return super().parse_args(ctx, args)
 
 
 class WordsCommand(TyperCommand):
@@ -127,32 +182,10 @@ class WordsCommand(TyperCommand):
             if not param.is_flag and not param.count
             for name in param.opts
         }
-        # An option of one value given twice is refused, as the same key given
-        # twice as a word is (`due:fri due:mon`): click would keep the last.
-        single = {
-            name: param
-            for param in options
-            if not param.is_flag and not param.count and not param.multiple
-            for name in param.opts
-        }
-        given: dict[str | None, str] = {}
+        refuse_repeated(ctx, self.params, args)
         marked: list[str] = []
         literal = expect_value = worded = False
         for arg in args:
-            spelled = arg.split("=", 1)[0] if arg.startswith("--") else arg
-            if not (expect_value or literal) and spelled in single:
-                param = single[spelled]
-                if param.name in given:
-                    first = given[param.name]
-                    twice = (
-                        f"{spelled} is given twice"
-                        if first == spelled
-                        else f"{first} and {spelled} both set {param.name}"
-                    )
-                    # (Said of a command that changes things; `list` changes none.)
-                    changed = "" if ctx.info_name in _READ_ONLY else "; nothing was changed"
-                    raise click.exceptions.UsageError(f"{twice}: give it once{changed}", ctx)
-                given[param.name] = spelled
             if expect_value:
                 marked.append(arg)
                 expect_value = False

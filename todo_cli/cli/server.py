@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from todo_cli.cli.options import Json
+from todo_cli.cli.options import Json, OnceCommand
 from todo_cli.errors import ConfigError, NotFound
 
 server_app = typer.Typer(
@@ -36,7 +36,7 @@ Idle = Annotated[
 ]
 
 
-@server_app.command()
+@server_app.command(cls=OnceCommand)
 def start(idle: Idle = None, json: Json = False) -> None:
     """Start the command server in the background (if none is running).
 
@@ -69,7 +69,7 @@ def start(idle: Idle = None, json: Json = False) -> None:
         _say(f"started the command server (pid {started.pid})")
 
 
-@server_app.command()
+@server_app.command(cls=OnceCommand)
 def stop(json: Json = False) -> None:
     """Stop the command server; commands it is running finish first.
 
@@ -96,7 +96,7 @@ def stop(json: Json = False) -> None:
         _say(f"stopped the command server (pid {stopped.pid})")
 
 
-@server_app.command()
+@server_app.command(cls=OnceCommand)
 def status(json: Json = False) -> None:
     """Show the command server: pid, version, uptime, memory, commands served.
 

@@ -19,6 +19,7 @@ from todo_cli.cli.options import (
     FilterYes,
     Json,
     Limit,
+    OnceCommand,
     Without,
     WordsCommand,
     Yes,
@@ -972,7 +973,7 @@ def reopen(
     _set_completed(ctx, refs, without, False, json, yes=yes)
 
 
-@app.command()
+@app.command(cls=OnceCommand)
 def show(ctx: typer.Context, ref: Ref, json: Json = False) -> None:
     """Show one task in full, notes included.
 
@@ -1311,7 +1312,7 @@ def _counted(
     table.write()
 
 
-@app.command("tags")
+@app.command("tags", cls=OnceCommand)
 def tags_(ctx: typer.Context, json: Json = False) -> None:
     """List the tags on your open tasks, with how many tasks carry each.
 
@@ -1324,7 +1325,7 @@ def tags_(ctx: typer.Context, json: Json = False) -> None:
     _counted(tasks.tags(settings(ctx)), json, "+", "tag")
 
 
-@app.command()
+@app.command(cls=OnceCommand)
 def projects(ctx: typer.Context, json: Json = False) -> None:
     """List the projects of your open tasks, with how many tasks are in each.
 
