@@ -30,6 +30,7 @@ from todo_cli.domain.dates import (
     local_zone,
     localize,
     parse_when,
+    starts_day,
 )
 from todo_cli.errors import ExitCode, InvalidInput
 
@@ -188,6 +189,22 @@ def test_is_all_day_only_at_the_last_microsecond() -> None:
     assert not is_all_day(at(BERLIN, 2026, 3, 29, 23, 59, 59), BERLIN)
     # The same instant is not the end of a day in another zone.
     assert not is_all_day(day_end(date(2026, 3, 29), BERLIN), NEW_YORK)
+
+
+def test_a_day_whose_last_hour_is_skipped_ends_at_2259_and_is_a_whole_day() -> None:
+    nuuk = ZoneInfo("America/Nuuk")  # 23:00 -> 00:00 on 2026-03-28
+    end = day_end(date(2026, 3, 28), nuuk)
+    assert local(end, nuuk).time() == time(22, 59, 59, 999999)
+    assert is_all_day(end, nuuk)
+    assert local_text(end, nuuk) == "2026-03-28"
+    assert not is_all_day(end - timedelta(hours=1), nuuk)
+
+
+def test_starts_day_at_the_first_instant_of_the_local_day() -> None:
+    assert starts_day(day_start(date(2026, 9, 6), SANTIAGO), SANTIAGO)  # at 01:00
+    assert starts_day(day_start(date(2026, 3, 29), BERLIN), BERLIN)
+    assert not starts_day(day_start(date(2026, 9, 6), SANTIAGO) + timedelta(hours=1), SANTIAGO)
+    assert not starts_day(at(BERLIN, 2026, 3, 29, 0, 0, 1), BERLIN)
 
 
 def test_local_date_is_the_day_in_the_zone_not_in_utc() -> None:

@@ -414,6 +414,29 @@ def test_a_date_only_successor_is_a_whole_day_on_both_sides_of_a_clock_change() 
             assert is_all_day(due, tz)
 
 
+def test_a_whole_day_series_stays_whole_through_a_day_whose_last_hour_is_skipped() -> None:
+    # Greenland springs forward at 23:00 on the last Saturday of March (since 2024): that
+    # day ends at 22:59:59.999999, and a weekly series through it went on at "22:59".
+    nuuk = ZoneInfo("America/Nuuk")
+    dues = list(chain("weekly", instant("2026-03-21", nuuk), 4, nuuk))
+    assert [shown(due, nuuk) for due in dues] == [
+        "Sat 2026-03-28",
+        "Sat 2026-04-04",
+        "Sat 2026-04-11",
+        "Sat 2026-04-18",
+    ]
+    assert all(is_all_day(due, nuuk) for due in dues)
+
+
+def test_a_wait_at_the_start_of_a_day_whose_midnight_is_skipped_stays_at_the_start() -> None:
+    # Santiago's 2026-09-06 begins at 01:00: a wait given as that day moves to the next
+    # day's start (00:00), not to 01:00 every week after.
+    santiago = ZoneInfo("America/Santiago")
+    wait = day_start(date(2026, 9, 6), santiago)
+    moved = shift(wait, instant("2026-09-07", santiago), instant("2026-09-14", santiago), santiago)
+    assert moved == day_start(date(2026, 9, 13), santiago)
+
+
 def test_years_late_is_one_successor_after_now_quickly() -> None:
     now = instant("2026-06-10 10:00", BERLIN)
     result = next_due(

@@ -15,8 +15,9 @@ Zone and days
         A naive local wall time as a UTC instant; see "Clock changes" below.
     ``day_start(day, tz)``, ``day_end(day, tz) -> datetime``
         00:00 and 23:59:59.999999 local of ``day``, as UTC instants.
-    ``is_all_day(instant, tz) -> bool``
-        Whether the instant is 23:59:59.999999 local (a due given as a date).
+    ``is_all_day(instant, tz) -> bool``, ``starts_day(instant, tz) -> bool``
+        Whether the instant is the last (a due given as a date) or the first (a wait
+        given as a date) instant of its local day.
     ``local_date(instant, tz) -> date``
         The local calendar day of an instant.
     ``add_months(day, months) -> date``
@@ -102,6 +103,7 @@ __all__ = [
     "local_zone",
     "localize",
     "parse_when",
+    "starts_day",
 ]
 
 ACCEPTED_FORMS = (
@@ -277,8 +279,31 @@ def day_end(day: date, tz: tzinfo) -> datetime:
 
 
 def is_all_day(instant: datetime, tz: tzinfo) -> bool:
-    """Whether ``instant`` is 23:59:59.999999 local: a due given as a date, not a time."""
-    return _aware(instant).astimezone(tz).time() == _LAST_MICROSECOND
+    """Whether ``instant`` is the last microsecond of its local day: a due given as a
+    date, not a time. That is 23:59:59.999999 local, except on a day whose last hour the
+    clocks skip (Greenland springs forward from 23:00 to 00:00): there it is 22:59:59.999999,
+    and a due given as that date was shown as "22:59", and its series went on timed."""
+    local = _aware(instant).astimezone(tz)
+    if local.time() == _LAST_MICROSECOND:
+        return True
+    return (
+        local.microsecond == _LAST_MICROSECOND.microsecond
+        and local.second == _LAST_MICROSECOND.second
+        and _aware(instant) == day_end(local.date(), tz)
+    )
+
+
+def starts_day(instant: datetime, tz: tzinfo) -> bool:
+    """Whether ``instant`` is the first instant of its local day (a wait given as a date):
+    00:00 local, or 01:00 where the clocks skip midnight (Santiago, Havana)."""
+    local = _aware(instant).astimezone(tz)
+    if local.time() == time.min:
+        return True
+    return (
+        local.microsecond == 0
+        and local.second == 0
+        and _aware(instant) == day_start(local.date(), tz)
+    )
 
 
 def local_date(instant: datetime, tz: tzinfo) -> date:

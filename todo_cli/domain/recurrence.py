@@ -55,7 +55,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import Enum
 
-from todo_cli.domain.dates import add_months, day_end, is_all_day, localize, within_calendar
+from todo_cli.domain.dates import (
+    add_months,
+    day_end,
+    day_start,
+    is_all_day,
+    localize,
+    starts_day,
+    within_calendar,
+)
 from todo_cli.errors import InvalidInput
 
 __all__ = [
@@ -215,6 +223,9 @@ def shift(
         return None
     days = (new_due.astimezone(tz).date() - old_due.astimezone(tz).date()).days
     local = wait.astimezone(tz)
+    if starts_day(wait, tz):
+        # Where the clocks skip midnight the day began at 01:00: the next one at its start.
+        return day_start(local.date() + timedelta(days=days), tz)
     return localize(datetime.combine(local.date() + timedelta(days=days), local.time()), tz)
 
 

@@ -62,7 +62,7 @@ from datetime import date, datetime, tzinfo
 from typing import Final, cast
 from uuid import UUID, uuid5
 
-from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
+from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date, starts_day
 from todo_cli.domain.fields import TODOTXT_LINE_HINT
 from todo_cli.domain.recurrence import Unit, parse_recur
 from todo_cli.errors import InvalidInput
@@ -740,7 +740,7 @@ def _report_differences(
             continue
         if name in ("due", "wait") and getattr(want, name) is not None:
             instant = cast(datetime, getattr(want, name))
-            whole_day = is_all_day(instant, tz) if name == "due" else _starts_day(instant, tz)
+            whole_day = is_all_day(instant, tz) if name == "due" else starts_day(instant, tz)
             if not whole_day:
                 report(f"{name}: time of day dropped (todo.txt holds dates)")
                 continue
@@ -748,7 +748,3 @@ def _report_differences(
             report("recurrence without a due date not written")
             continue
         report(f"{name} does not read back the same from todo.txt")
-
-
-def _starts_day(instant: datetime, tz: tzinfo) -> bool:
-    return instant == day_start(local_date(instant, tz), tz)

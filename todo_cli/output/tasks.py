@@ -39,13 +39,13 @@ class _Cells:
     """How each field's value is shown in a cell, given the clock and the zone."""
 
     def __init__(self, now: datetime, tz: tzinfo) -> None:
-        from todo_cli.domain.dates import day_end, describe, local_date, local_text
+        from todo_cli.domain.dates import day_end, describe, local_date, local_text, starts_day
 
         def waits(value: datetime | None) -> str:
-            # A wait given as a day begins at local midnight: show the day.
+            # A wait given as a day begins at the day's start: show the day.
             if value is None:
                 return ""
-            if value.astimezone(tz).time() == datetime.min.time():
+            if starts_day(value, tz):
                 return describe(day_end(local_date(value, tz), tz), now, tz)
             return describe(value, now, tz)
 
@@ -125,6 +125,8 @@ def task_detail(
     task: Task, *, waits_on: Sequence[Task] = (), waited_on_by: Sequence[Task] = ()
 ) -> None:
     """Every field of one task that has a value, one per line; text and notes in full."""
+    from todo_cli.domain.dates import starts_day
+
     now = datetime.now(UTC)
     tz = _zone()
     cells = _Cells(now, tz).by_kind
@@ -153,8 +155,8 @@ def task_detail(
         # "series id" would be the one label longer than the column it sets the values in.
         label = "series" if spec.name == "series_id" else spec.name.removesuffix("_at")
         shown = local_time(value, tz) if spec.name in ("created_at", "updated_at") else None
-        if spec.name == "wait" and value.astimezone(tz).time() == datetime.min.time():
-            # A wait given as a day begins at local midnight: the day, as `list` shows it.
+        if spec.name == "wait" and starts_day(value, tz):
+            # A wait given as a day begins at the day's start: the day, as `list` shows it.
             shown = value.astimezone(tz).date().isoformat()
         out.write(f"  {(label + ':').ljust(9)} {shown or cells[spec.kind](value)}\n")
     for label, related in (("waits on", waits_on), ("waited on by", waited_on_by)):
