@@ -71,6 +71,7 @@ def shown(value: datetime, tz: tzinfo) -> str:
         ("999d", Recurrence(Unit.DAY, MAX_COUNT, cadence=False), "999d"),
         ("+999y", Recurrence(Unit.YEAR, MAX_COUNT), "+999y"),
         ("007d", Recurrence(Unit.DAY, 7, cadence=False), "7d"),
+        ("00001d", Recurrence(Unit.DAY, 1, cadence=False), "1d"),
         ("Weekly", Recurrence(Unit.WEEK), "weekly"),
         ("WEEKDAYS", Recurrence(Unit.WEEKDAY), "weekdays"),
         ("+2W", Recurrence(Unit.WEEK, 2), "+2w"),
@@ -506,21 +507,25 @@ def test_a_series_past_year_9999_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "day", "zone"),
+    ("text", "day", "zone", "last"),
     [
-        ("daily", "9999-12-29", ZoneInfo("UTC")),
-        ("+2d", "9999-12-28", ZoneInfo("Asia/Tokyo")),
-        ("weekdays", "9999-12-29", ZoneInfo("UTC")),
-        ("monthly", "9999-11-30", ZoneInfo("Pacific/Kiritimati")),
+        ("daily", "9999-12-29", ZoneInfo("UTC"), "9999-12-29"),
+        ("+2d", "9999-12-28", ZoneInfo("Asia/Tokyo"), "9999-12-29"),
+        ("weekdays", "9999-12-29", ZoneInfo("UTC"), "9999-12-29"),
+        ("monthly", "9999-11-30", ZoneInfo("Pacific/Kiritimati"), "9999-12-29"),
         # Whole days: the next one, 9999-12-31, ends when a day Python has no date for begins.
-        ("yearly", "9998-12-31", ZoneInfo("America/New_York")),
-        ("1y", "9998-12-31", ZoneInfo("UTC")),
+        # West of UTC the last day a due can name ends a day earlier: said so.
+        ("yearly", "9998-12-31", ZoneInfo("America/New_York"), "9999-12-28"),
+        ("daily", "9999-12-28", ZoneInfo("America/New_York"), "9999-12-28"),
+        ("1y", "9998-12-31", ZoneInfo("UTC"), "9999-12-29"),
     ],
 )
-def test_a_successor_no_zone_could_show_is_refused(text: str, day: str, zone: ZoneInfo) -> None:
+def test_a_successor_no_zone_could_show_is_refused(
+    text: str, day: str, zone: ZoneInfo, last: str
+) -> None:
     """Days and weekdays step within the year, but past the day `due:` still takes."""
     due = instant(day, zone)
-    with pytest.raises(InvalidInput, match="runs past 9999-12-29, the last day a task can be due"):
+    with pytest.raises(InvalidInput, match=f"runs past {last}, the last day a task can be due"):
         next_due(
             parse_recur(text), due=due, anchor=due, index=0, completed_at=due, now=due, tz=zone
         )

@@ -411,6 +411,15 @@ def within_calendar(instant: datetime) -> bool:
     return _EARLIEST <= instant <= _LATEST
 
 
+def last_whole_day(tz: tzinfo) -> date:
+    """The last day a due given as a date can name in zone ``tz`` (its end within the
+    calendar): 9999-12-29 in UTC and east of it, 9999-12-28 west of it."""
+    day = _LATEST.astimezone(tz).date()
+    while day_end(day, tz) > _LATEST:
+        day -= timedelta(days=1)
+    return day
+
+
 class _NoSuchDate(Exception):
     """A well-formed ISO word naming a day or time that does not exist."""
 

@@ -60,6 +60,7 @@ from todo_cli.domain.dates import (
     day_end,
     day_start,
     is_all_day,
+    last_whole_day,
     localize,
     starts_day,
     within_calendar,
@@ -150,7 +151,9 @@ def parse_recur(text: str) -> Recurrence:
     if match is None:
         raise _refusal(text, "")
     plus, digits, letter = match.groups()
-    # The length check keeps int() away from absurd digit strings.
+    # The length check keeps int() away from absurd digit strings (leading zeros aside:
+    # `00001d` is a count of 1, as `007d` is 7).
+    digits = digits.lstrip("0") or "0"
     count = int(digits) if len(digits) <= 4 else MAX_COUNT + 1
     if not 1 <= count <= MAX_COUNT:
         raise _refusal(text, f": the count must be from 1 to {MAX_COUNT}")
@@ -183,7 +186,9 @@ def next_due(
     all_day = is_all_day(due, tz)
     if not rec.cadence:
         start = completed_at.astimezone(tz).date()
-        successor = _within_calendar(rec, _due_on(rec, _step(start, rec, 1), due, all_day, tz))
+        successor = _within_calendar(
+            rec, _due_on(rec, _step(start, rec, 1, tz), due, all_day, tz), tz
+        )
         return Successor(successor, successor, 0)
     if index < 0 or _occurrence(rec, anchor, index, all_day, tz) != due:
         anchor, index = due, 0
@@ -192,21 +197,23 @@ def next_due(
     while True:
         candidate = _occurrence(rec, anchor, k, all_day, tz)
         if candidate > now and candidate > due:
-            return Successor(_within_calendar(rec, candidate), anchor, k)
+            return Successor(_within_calendar(rec, candidate, tz), anchor, k)
         k += 1
 
 
-def _within_calendar(rec: Recurrence, due: datetime) -> datetime:
+def _within_calendar(rec: Recurrence, due: datetime, tz: tzinfo) -> datetime:
     """`due`, when every zone can still show it (dates.within_calendar), as `due:` takes."""
     if not within_calendar(due):
-        raise _past_calendar(rec)
+        raise _past_calendar(rec, tz)
     return due
 
 
-def _past_calendar(rec: Recurrence) -> InvalidInput:
-    # The last day every zone can show (dates.within_calendar), not the year's end.
+def _past_calendar(rec: Recurrence, tz: tzinfo) -> InvalidInput:
+    # The last day every zone can show (dates.within_calendar), not the year's end, as
+    # this zone's days end: west of UTC that is a day earlier.
+    last = last_whole_day(tz).isoformat()
     return InvalidInput(
-        f"recur: the series {rec} runs past 9999-12-29, the last day a task can be due",
+        f"recur: the series {rec} runs past {last}, the last day a task can be due",
         hint="stop the recurrence with recur:",
     )
 
@@ -232,7 +239,7 @@ def shift(
 def _occurrence(rec: Recurrence, anchor: datetime, k: int, all_day: bool, tz: tzinfo) -> datetime:
     # Occurrence k is computed from the anchor, never from the previous one, so that a
     # clamped day (Feb 28) does not stick: the 31st comes back in March.
-    return _due_on(rec, _step(anchor.astimezone(tz).date(), rec, k), anchor, all_day, tz)
+    return _due_on(rec, _step(anchor.astimezone(tz).date(), rec, k, tz), anchor, all_day, tz)
 
 
 def _due_on(rec: Recurrence, day: date, like: datetime, all_day: bool, tz: tzinfo) -> datetime:
@@ -240,7 +247,7 @@ def _due_on(rec: Recurrence, day: date, like: datetime, all_day: bool, tz: tzinf
         return _at(day, like, all_day, tz)
     except OverflowError:
         # 9999-12-31 itself: its end is the start of a day Python has no date for.
-        raise _past_calendar(rec) from None
+        raise _past_calendar(rec, tz) from None
 
 
 def _at(day: date, like: datetime, all_day: bool, tz: tzinfo) -> datetime:
@@ -251,7 +258,7 @@ def _at(day: date, like: datetime, all_day: bool, tz: tzinfo) -> datetime:
     return localize(datetime.combine(day, wall.time()), tz)
 
 
-def _step(start: date, rec: Recurrence, k: int) -> date:
+def _step(start: date, rec: Recurrence, k: int, tz: tzinfo) -> date:
     try:
         if rec.unit is Unit.DAY:
             return start + timedelta(days=k * rec.count)
@@ -263,7 +270,7 @@ def _step(start: date, rec: Recurrence, k: int) -> date:
             return add_months(start, 12 * k * rec.count)
         return _add_weekdays(start, k)
     except OverflowError:
-        raise _past_calendar(rec) from None
+        raise _past_calendar(rec, tz) from None
 
 
 def _add_weekdays(start: date, k: int) -> date:
