@@ -2036,6 +2036,53 @@ def test_todotxt_a_recurring_task_done_there_with_its_next_line_makes_no_other(
     ]
 
 
+@pytest.mark.parametrize("uuid_copied", [True, False], ids=["uuid-copied", "uuid-dropped"])
+@pytest.mark.parametrize("next_first", [False, True], ids=["done-first", "next-first"])
+def test_todotxt_a_tool_completing_a_task_made_here_writes_its_next_line_and_no_twin(
+    todo: Todo, tmp_path: Path, uuid_copied: bool, next_first: bool
+) -> None:
+    """topydo, Simpletask and rec: add-ons complete a recurring line by marking it `x`
+    and adding a copy with the next due. A task made here is exported with `uuid:`: the
+    copy carried it too (refused: "already the id of line 1") or not (the import made a
+    next task of its own beside the file's: two open tasks in one series)."""
+    ok(todo("add", "Water plants", "due:2030-03-07", "recur:weekly"))
+    line = ok(todo("export", "--format", "todotxt")).stdout.strip()
+    assert " uuid:" in line
+    following = line.replace("due:2030-03-07", "due:2030-03-14")
+    if not uuid_copied:
+        following = following.split(" uuid:")[0]
+    lines = [f"x 2030-03-06 {line}", following]
+    source = write(tmp_path, "todo.txt", "\n".join(lines[::-1] if next_first else lines) + "\n")
+    os.utime(source, (time.time() + 1, time.time() + 1))  # after the task was made
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["notices"]) == (1, 1, [])
+    done, after = tasks(todo)
+    assert [(t["completed"], t["due"][:10]) for t in (done, after)] == [
+        (True, "2030-03-07"),
+        (False, "2030-03-14"),
+    ]
+    assert after["series_id"] == done["series_id"]
+    again = import_json(todo, source)
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    # Completed here in turn, the series goes on once more.
+    ok(todo("done", str(after["number"])))
+    assert [t["completed"] for t in tasks(todo)] == [True, True, False]
+
+
+def test_todotxt_a_uuid_given_twice_that_is_no_next_line_is_still_refused(
+    todo: Todo, tmp_path: Path
+) -> None:
+    ok(todo("add", "Water plants", "due:2030-03-07", "recur:weekly"))
+    line = ok(todo("export", "--format", "todotxt")).stdout.strip()
+    uuid = line.split(" uuid:")[1]
+    # Both open: a copy, not a tool's next line.
+    source = write(tmp_path, "todo.txt", f"{line}\n{line.replace('03-07', '03-14')}\n")
+    result = todo("import", str(source))
+    assert result.exit_code == 2
+    assert f"line 2: id: {uuid} is already the id of line 1" in result.stderr
+    assert len(tasks(todo)) == 1
+
+
 def test_todotxt_a_priority_moved_between_letters_that_are_all_l_comes_back_as_moved(
     todo: Todo, tmp_path: Path
 ) -> None:

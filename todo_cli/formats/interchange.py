@@ -572,6 +572,10 @@ class ImportBatch:
     # is and when it was deleted (None if the input does not say). One the user has
     # here, unchanged since then, is deleted here too.
     deleted: dict[UUID, tuple[str, datetime | None]] = field(default_factory=dict)
+    # An open recurring line that a todo.txt tool made as the next of a done one (it
+    # marks the line `x` and adds a copy with the next due: topydo, Simpletask): its id,
+    # and the done task's. It is that task's series here, so the series gets no twin.
+    next_of: dict[UUID, UUID] = field(default_factory=dict)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))
@@ -594,6 +598,7 @@ class ImportBatch:
         self.rejected.update(other.rejected)
         self.twins.update(other.twins)
         self.done_twins.update(other.done_twins)
+        self.next_of.update(other.next_of)
 
     def raise_for_problems(self, source: str, *, shown: int = 10) -> None:
         """Raise ``InvalidInput`` (exit 2) listing the first ``shown`` problems, if any."""

@@ -121,6 +121,8 @@ class Identities:
     from_archive: set[UUID] = field(default_factory=set)
     # Every id the archive's done lines got, by their words (any completion day).
     archived_words: dict[str, list[UUID]] = field(default_factory=dict)
+    # The ids lines gave by a `uuid:` word (the others are derived from the words).
+    explicit: set[UUID] = field(default_factory=set)
 
     def archived_id(self, key: str, completion: date | None) -> UUID | None:
         """The id of a done line of the archive alike, not yet claimed by another."""
@@ -453,14 +455,76 @@ def read(
             batch.records.append(record)
             continue
         if first is not None:
-            batch.problem(where, "id", f"{record.id} is already the id of {first}")
-            continue
+            earlier = _copied_as_next(batch, record)
+            if earlier is None:
+                batch.problem(where, "id", f"{record.id} is already the id of {first}")
+                continue
+            # The open one of the two is the tool's next task: an id of its own.
+            this_line_is_next = earlier.completed
+            done, following = (earlier, record) if this_line_is_next else (record, earlier)
+            following = replace(following, id=_next_id(done.id, following))
+            batch.next_of[following.id] = done.id
+            if this_line_is_next:
+                batch.positions[following.id] = where
+                batch.records.append(following)
+                continue
+            # The next line came first: it gives the id back to the done one.
+            batch.records[batch.records.index(earlier)] = following
+            batch.positions[following.id] = batch.positions.pop(earlier.id)
+            record = done
         ids.seen[record.id] = where
         if archive:
             ids.from_archive.add(record.id)
         batch.positions[record.id] = where
         batch.records.append(record)
+    _join_series(batch, ids)
     return batch
+
+
+def _copied_as_next(batch: ImportBatch, record: TaskRecord) -> TaskRecord | None:
+    """The earlier line with ``record``'s id, when the two are a recurring task done and
+    its copy open with a later due: what a todo.txt tool writes when it completes one,
+    the `uuid:` copied with the line. Anything else is a uuid given twice."""
+    earlier = next((r for r in reversed(batch.records) if r.id == record.id), None)
+    if earlier is None or earlier.recur is None or record.recur is None:
+        return None
+    if earlier.completed == record.completed or earlier.series_id != record.series_id:
+        return None
+    done, following = (earlier, record) if earlier.completed else (record, earlier)
+    if done.due is None or following.due is None or following.due <= done.due:
+        return None
+    return earlier
+
+
+def _next_id(done: UUID, following: TaskRecord) -> UUID:
+    # From the done task and the due: the same file read again gives the same id.
+    due = following.due.isoformat() if following.due is not None else ""
+    return uuid5(NAMESPACE, f"next\x00{done}\x00{due}")
+
+
+def _join_series(batch: ImportBatch, ids: Identities) -> None:
+    """An open recurring line without `uuid:` whose words a done one with `uuid:` has
+    (its series' words, dates aside) is that task's next: a todo.txt tool completed it
+    and wrote the next line without the uuid, or with it (see _copied_as_next)."""
+    done: dict[UUID, TaskRecord] = {}
+    for record in batch.records:
+        if record.completed and record.recur is not None and record.id in ids.explicit:
+            assert record.series_id is not None  # a recurring line has one
+            latest = done.get(record.series_id)
+            if latest is None or (record.due or record.created_at) > (
+                latest.due or latest.created_at
+            ):
+                done[record.series_id] = record
+    if not done:
+        return
+    for record in batch.records:
+        if record.completed or record.recur is None or record.id in ids.explicit:
+            continue
+        if record.id in batch.next_of or record.series_id not in done:
+            continue
+        previous = done[record.series_id]
+        if previous.due is not None and record.due is not None and record.due > previous.due:
+            batch.next_of[record.id] = previous.id
 
 
 def _read_line(
@@ -525,6 +589,8 @@ def _read_line(
     completed_at = None
     if prefix.completed:
         completed_at = created_at if prefix.completion is None else day_start(prefix.completion, tz)
+    if text.uuid is not None:
+        ids.explicit.add(text.uuid)
     record = TaskRecord(
         id=text.uuid or derived,
         number=None,

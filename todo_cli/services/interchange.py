@@ -455,6 +455,8 @@ def import_tasks(
                 checked = _reopened_twins(conn, acting_user(conn), checked, batch, result)
             if batch.done_twins:
                 checked = _done_twins(conn, acting_user(conn), checked, batch, result)
+            if batch.next_of:
+                checked = _next_in_series(conn, acting_user(conn), checked, batch.next_of)
             if any(record.depends for record in checked):
                 checked = _without_cycles(
                     conn, acting_user(conn), checked, batch.positions, result, rejected,
@@ -655,6 +657,22 @@ def _reopened_twins(
             record = replace(record, id=reopened)
         kept.append(record)
     return kept
+
+
+def _next_in_series(
+    conn: Any, user: str, records: list[TaskRecord], next_of: Mapping[UUID, UUID]
+) -> list[TaskRecord]:
+    """The next line a todo.txt tool wrote for a recurring task it completed goes in that
+    task's series here: the file derives a series from the words, while the task's own
+    (made here, its line carrying `uuid:`) is another, and the series went on twice."""
+    here = TaskRepository(conn, user, lean=True).by_ids(sorted(set(next_of.values()), key=str))
+    series = {task.id: task.series_id for task in here if task.series_id is not None}
+    return [
+        replace(record, series_id=series[next_of[record.id]])
+        if record.id in next_of and next_of[record.id] in series
+        else record
+        for record in records
+    ]
 
 
 def _done_twins(
