@@ -1535,3 +1535,14 @@ def test_an_option_value_that_looks_like_the_option_is_a_value(todo: Todo) -> No
     result = todo("chat-log", "new", "--title", "--title", "--json")
     assert result.exit_code == 0, result.stderr
     assert result.json()["title"] == "--title"
+
+
+def test_json_output_of_a_path_that_is_not_utf8_is_still_valid_utf8(tmp_path: Path) -> None:
+    # A Latin-1 database path reaches Python as a lone surrogate; written raw it made
+    # `db info --json` bytes that no JSON parser reads. Escaped, it is valid JSON.
+    path = tmp_path / os.fsdecode(b"caf\xe9.db")
+    env = {"TODO_DATABASE_URL": f"sqlite:///{path}", "TODO_USER": "alice"}
+    assert run_process(["add", "x"], env=env).returncode == 0
+    info = run_process(["db", "info", "--json"], env=env)
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout.decode("utf-8"))["url"] == f"sqlite:///{path}"

@@ -70,7 +70,9 @@ def _escape(match: re.Match[str]) -> str:
 # What JSON leaves raw in a string that a terminal acts on: C1 controls (U+009B is a
 # one-byte CSI) and the formatting characters above. JSON's own \u escape says the
 # same character, so the document means what it did.
-_JSON_UNSAFE = re.compile(f"[\x80-\x9f{_FORMATTING}]")
+# Lone surrogates too (bytes of an argument or a path that were not UTF-8): written raw,
+# they made the document invalid UTF-8; as escapes it is valid JSON a parser reads.
+_JSON_UNSAFE = re.compile(f"[\x80-\x9f{_FORMATTING}\ud800-\udfff]")
 
 
 def json_safe(encoded: str) -> str:
