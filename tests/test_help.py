@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer import _click as click
 from typer.core import TyperGroup
@@ -113,6 +115,18 @@ def test_shell_completion_knows_every_command(words: str, expected: str) -> None
         },
     )
     assert proc.stdout.decode().split() == [expected]
+
+
+def test_install_completion_says_what_it_did_on_stderr_not_stdout(tmp_path: Path) -> None:
+    # stdout carries data only; "bash completion installed in ..." is a message.
+    from tests.conftest import run_process
+
+    env = {"HOME": str(tmp_path), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    proc = run_process(["--install-completion", "bash"], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b""
+    assert "completion installed in " in proc.stderr.decode()
+    assert (tmp_path / ".bash_completions" / "todo.sh").exists()
 
 
 # --- help pages kept for the process's life (rendered ahead by the command server) -----------

@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -59,6 +59,17 @@ def command_line() -> str:
     # ('...?sslmode=require') would no longer look like a URL to the masking, and
     # a mask applied after quoting would take the closing quote with the value.
     return scrub(shlex.join(("todo", *(mask_text(escaped(arg)) for arg in _ARGV.get()))))
+
+
+@contextlib.contextmanager
+def _messages_to_stderr(argv: Sequence[str]) -> Iterator[None]:
+    """`--install-completion` prints what it did ("bash completion installed in ...")
+    on stdout, which carries data only: it goes to stderr with the other messages."""
+    if "--install-completion" not in argv[: argv.index("--") if "--" in argv else None]:
+        yield
+        return
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -372,13 +383,14 @@ class TodoGroup(TyperGroup):
             recorder.forget_commits()
         try:
             _check_variables()
-            result = super().main(
-                args=argv,
-                prog_name=prog_name or "todo",
-                complete_var=complete_var,
-                standalone_mode=False,
-                **extra,
-            )
+            with _messages_to_stderr(argv):
+                result = super().main(
+                    args=argv,
+                    prog_name=prog_name or "todo",
+                    complete_var=complete_var,
+                    standalone_mode=False,
+                    **extra,
+                )
             if result == ExitCode.INTERRUPTED:
                 # Typer turns a KeyboardInterrupt into Exit(130): said as one line
                 # like any other ending, unless the change had already committed.
