@@ -201,6 +201,9 @@ RLS_NOT_APPLICABLE = {
     "tests/test_process.py::test_downgrade_asks_on_a_terminal_with_the_row_counts": (
         "a member runs no migrations; the admin does (tests/test_isolation.py)"
     ),
+    "tests/test_process.py::test_ctrl_c_in_a_downgrade_says_what_happened_to_it": (
+        "a member runs no migrations; the admin does (tests/test_isolation.py)"
+    ),
     "tests/test_migrations.py::test_full_round_trip_down_to_base_and_up_again_with_data": _DRILL,
     "tests/test_migrations.py::test_downgrade_of_0002_keeps_tasks_and_drops_only_chat_logs": (
         _DRILL

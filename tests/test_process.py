@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, Todo, imported, interruptible, run_process, sleeping
+from todo_cli.db.revisions import HEAD
 
 
 def test_version(todo: Todo) -> None:
@@ -499,12 +500,12 @@ _CTRL_C_AT = {
     # Ctrl-C as the commit begins: held off until the connection is closed.
     "during the commit": (
         "from todo_cli.db import transaction as t\n"
-        "hold = t._hold_interrupts\n"
+        "hold = t.hold_interrupts\n"
         "def pressed():\n"
         "    held = hold()\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "    return held\n"
-        "t._hold_interrupts = pressed\n"
+        "t.hold_interrupts = pressed\n"
     ),
     # Ctrl-C once it is all done, as the output is flushed.
     "after the commit": (
@@ -527,6 +528,89 @@ def test_ctrl_c_once_the_change_is_committing_ends_with_exit_0(todo: Todo, momen
     assert (proc.returncode, proc.stderr) == (0, b"added #1: Buy milk\n")
     listed = json.loads(todo.process("list", "--json").stdout)
     assert [task["title"] for task in listed] == ["Buy milk"]
+
+
+_MIGRATION_CTRL_C_AT = {
+    # As the migration's commit begins: the downgrade stands, said and exit 0.
+    "during the commit": (_CTRL_C_AT["during the commit"], 0),
+    # Before it (the last check of the migration): rolled back, exit 130.
+    "before the commit": (
+        "from todo_cli.db import migrate\n"
+        "def pressed(conn):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "migrate._check_foreign_keys = pressed\n",
+        130,
+    ),
+}
+
+
+@pytest.mark.parametrize("moment", list(_MIGRATION_CTRL_C_AT))
+def test_ctrl_c_in_a_downgrade_says_what_happened_to_it(todo: Todo, moment: str) -> None:
+    # It said "interrupted (nothing was changed)", exit 130, of a downgrade that had
+    # committed and dropped the tags, notes and journal.
+    assert todo.process("add", "keep", "+tagged").returncode == 0
+    patch, code = _MIGRATION_CTRL_C_AT[moment]
+    proc = _patched(todo, patch, "db", "downgrade", "0001", "--yes")
+    assert proc.returncode == code, proc.stderr
+    current = todo.process("db", "current").stdout.decode()
+    if code == 0:
+        assert f"downgraded {HEAD} -> 0001" in proc.stderr.decode().splitlines()
+        assert b"interrupted" not in proc.stderr
+        assert current.startswith("0001")
+    else:
+        assert proc.stderr.decode().splitlines()[-1] == "error: interrupted (nothing was changed)"
+        assert current.startswith(f"{HEAD} (head)")
+        assert todo("list", "+tagged", "--json").json()[0]["tags"] == ["tagged"]
+
+
+def test_ctrl_c_in_a_sqlite_table_copy_is_an_interruption_not_a_database_error(
+    tmp_path: Path,
+) -> None:
+    # Alembic's batch mode went on with its table copy after the Ctrl-C, and its
+    # error came out instead: "Can't reconnect until invalid transaction is rolled
+    # back", exit 3.
+    todo = Todo(f"sqlite:///{tmp_path / 'todo.db'}")
+    assert todo.process("add", "keep").returncode == 0
+    assert todo.process("db", "downgrade", "0002", "--yes").returncode == 0
+    pressed = (
+        "from sqlalchemy import event\n"
+        "from sqlalchemy.engine import Engine\n"
+        "@event.listens_for(Engine, 'before_cursor_execute')\n"
+        "def pressing(conn, cursor, statement, *args):\n"
+        "    if statement.startswith('INSERT INTO _alembic_tmp_'):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+    )
+    for args in (["db", "upgrade"], ["add", "more"]):  # by hand, and on first use
+        proc = _patched(todo, pressed, *args)
+        assert proc.returncode == 130, proc.stderr
+        assert proc.stderr.decode().splitlines()[-1] == "error: interrupted (nothing was changed)"
+        assert todo.process("db", "current").stdout.startswith(b"0002")
+
+
+def test_a_full_disk_in_a_sqlite_table_copy_is_said_as_such(tmp_path: Path) -> None:
+    # The batch's clean-up error came out instead: "no such table: _alembic_tmp_tasks".
+    todo = Todo(f"sqlite:///{tmp_path / 'todo.db'}")
+    assert todo.process("add", "keep").returncode == 0
+    assert todo.process("db", "downgrade", "0002", "--yes").returncode == 0
+    full = (
+        "import sqlite3\n"
+        "from sqlalchemy import event\n"
+        "from sqlalchemy.engine import Engine\n"
+        "@event.listens_for(Engine, 'before_cursor_execute')\n"
+        "def full(conn, cursor, statement, *args):\n"
+        "    if statement.startswith('INSERT INTO _alembic_tmp_'):\n"
+        # As SQLite does on SQLITE_FULL: the whole transaction rolled back, the
+        # table being copied into gone with it.
+        "        cursor.connection.execute('ROLLBACK')\n"
+        "        raise sqlite3.OperationalError('database or disk is full')\n"
+    )
+    for args in (["db", "upgrade"], ["add", "more"]):  # by hand, and on first use
+        proc = _patched(todo, full, *args)
+        assert proc.returncode == 3, proc.stderr
+        said = proc.stderr.decode()
+        assert said.startswith("error: cannot write "), said
+        assert said.endswith(": database or disk is full (free some disk space)\n"), said
+        assert todo.process("db", "current").stdout.startswith(b"0002")
 
 
 def test_ctrl_c_before_the_commit_is_one_line_and_exit_130(todo: Todo) -> None:

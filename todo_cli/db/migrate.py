@@ -75,11 +75,60 @@ def migration_connection(settings: Settings) -> Iterator[Connection]:
     keys are off for the duration (batch mode needs it) and checked by hand
     before the commit, so a migration can never leave a dangling reference.
     """
+    from todo_cli.db import transaction
+
     db = parse_url(settings.database_url).direct(settings.direct_database_url)
-    with connected(db, settings, for_migrations=True) as conn, conn.begin():
-        _lock(conn)
-        yield conn
-        _check_foreign_keys(conn)
+    transaction.began_writing()
+    held: list[Any] = []
+    try:
+        with connected(db, settings, for_migrations=True) as conn:
+            txn = conn.begin()
+            try:
+                with _first_error():
+                    _lock(conn)
+                    yield conn
+                    _check_foreign_keys(conn)
+                # From the commit on the change stands: a Ctrl-C there said "nothing
+                # was changed" (130) of a downgrade that had dropped its columns.
+                handler = transaction.hold_interrupts()
+                if handler is not None:
+                    held.append(handler)
+                txn.commit()
+                transaction.committed()
+            finally:
+                if txn.is_active:
+                    txn.rollback()
+    finally:
+        if held:
+            import signal
+
+            signal.signal(signal.SIGINT, held[0])
+
+
+@contextmanager
+def _first_error() -> Iterator[None]:
+    """The error a migration step met, not the one its clean-up met after it.
+
+    Alembic's batch mode (SQLite) goes on with its table copy when a step failed:
+    a Ctrl-C came out as "Can't reconnect until invalid transaction is rolled
+    back" (exit 3, not 130), a full disk as "no such table: _alembic_tmp_tasks".
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except Exception as exc:
+        first: BaseException | None = None
+        seen = exc.__context__
+        while seen is not None:
+            if isinstance(seen, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            if isinstance(seen, DBAPIError):
+                first = seen
+            seen = seen.__context__
+        if first is not None and isinstance(exc, DBAPIError):
+            raise first from None
+        raise
 
 
 def _lock(conn: Connection) -> None:
@@ -198,7 +247,7 @@ def upgrade_sqlite_in_place(db: DatabaseURL, settings: Settings) -> None:
     """Bring an embedded SQLite file to head, safely under concurrent first use."""
     from alembic import command
 
-    with connected(db, settings, for_migrations=True) as conn, conn.begin():
+    with connected(db, settings, for_migrations=True) as conn, conn.begin(), _first_error():
         # BEGIN IMMEDIATE holds the write lock: a second process that also
         # found the file behind waits here, then finds it at head.
         revision = read_revision(conn, look_first=True)

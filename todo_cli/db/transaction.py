@@ -74,7 +74,17 @@ def committed_last() -> bool:
     return _committed[0]
 
 
-def _hold_interrupts() -> Any:
+def began_writing() -> None:
+    """A write transaction begins: until it commits, a Ctrl-C undoes it."""
+    _committed[0] = False
+
+
+def committed() -> None:
+    """The write transaction begun last has committed."""
+    _committed[0] = True
+
+
+def hold_interrupts() -> Any:
     """Ignore Ctrl-C from the commit until the connection is closed: once the
     commit has begun the change stands, and a KeyboardInterrupt inside it or in
     the pool's close would report 130 (with a traceback, from the pool) for a
@@ -136,7 +146,7 @@ def _transaction(
         yield conn
         if not read_only:
             recording.finish(conn)
-            handler = _hold_interrupts()
+            handler = hold_interrupts()
             if handler is not None:
                 held.append(handler)
         txn.commit()
