@@ -3322,3 +3322,23 @@ def test_tasks_are_read_by_id_past_the_drivers_limit_on_parameters(todo: Todo) -
     with transaction(resolve(db=todo.url, user="alice", environ={})) as conn:
         found = TaskRepository(conn, "alice", lean=True).by_ids(wanted)
     assert [task.number for task in found] == [1, 2]
+
+
+@pytest.mark.parametrize("name", ["todo.db", "link.db", "todo.db-wal"])
+def test_export_over_the_sqlite_database_itself_is_refused(tmp_path: Path, name: str) -> None:
+    # Moved over it, one user's tasks as JSON replaced every user's tasks, chat logs
+    # and history, and the next command found no database.
+    todo = Todo(f"sqlite:///{tmp_path / 'todo.db'}")
+    ok(todo("add", "keep me"))
+    ok(todo("chat-log", "new", "--title", "a talk"))
+    (tmp_path / "link.db").symlink_to(tmp_path / "todo.db")
+    result = todo("export", "-o", str(tmp_path / name))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --output {tmp_path / name}: that is todo's database")
+    assert [t["title"] for t in tasks(todo)] == ["keep me"]
+    assert len(ok(todo("chat-log", "list", "--json")).json()) == 1
+    assert (
+        not (tmp_path / "todo.db-wal").exists()
+        or name != "todo.db-wal"
+        or (not (tmp_path / "todo.db-wal").read_bytes().startswith(b"["))
+    )

@@ -100,12 +100,38 @@ def export(
                 settings(ctx), query, fmt=fmt.value, out=screen, progress=advance
             )
         else:
+            _not_the_database(output, settings(ctx).database_url)
             with atomic_text(output) as out:
                 notices = interchange.export(
                     settings(ctx), query, fmt=fmt.value, out=out, progress=advance
                 )
     for notice in notices:
         render.tell(f"note: {notice}")
+
+
+def _not_the_database(output: str, database_url: str) -> None:
+    """Refuse an export over todo's own SQLite file (or its -wal, -shm): moved over
+    it, the JSON of one user's tasks replaced every user's tasks, chat logs and
+    history, and the next command found no database."""
+    from pathlib import Path
+
+    from todo_cli.db.url import parse_url
+
+    path = parse_url(database_url).sqlite_path
+    if path is None:
+        return
+    target = Path(output).resolve()
+    for own in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+        try:
+            # By name too: a -wal that is not there now is SQLite's the moment it opens.
+            same = target == own.resolve() or target.samefile(own)
+        except OSError:
+            continue  # one of them is not there: not the same file
+        if same:
+            raise InvalidUsage(
+                f"--output {output}: that is todo's database ({own})",
+                hint="export to another file; nothing was written",
+            )
 
 
 class _Shown(io.TextIOBase):
