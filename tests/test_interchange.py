@@ -555,6 +555,34 @@ def test_a_task_deleted_here_after_a_synced_file_last_changed_stays_deleted(
 
 
 @pytest.mark.parametrize("fmt", ["taskwarrior", "todotxt"])
+def test_an_import_undone_is_taken_again_from_the_same_file(
+    todo: Todo, tmp_path: Path, fmt: str
+) -> None:
+    """Undoing an import takes back the making of its tasks: they were never deleted
+    here. It read as a delete after the file's copy: the same file imported again was
+    "2 unchanged" and brought nothing back. A delete made after that still stands."""
+    if fmt == "todotxt":
+        source = write(tmp_path, "todo.txt", "2026-11-20 One\n2026-11-20 Two +tagged\n")
+    else:
+        source = write(
+            tmp_path,
+            "tasks.json",
+            f"[{_tw('01', 'One')},\n{_tw('02', 'Two')}]\n",
+        )
+    os.utime(source, (time.time() - 60, time.time() - 60))
+    assert import_json(todo, source)["added"] == 2
+    ok(todo("undo"))
+    assert tasks(todo) == []
+    again = import_json(todo, source)
+    assert (again["added"], again["unchanged"], again["notices"]) == (2, 0, [])
+    assert [(t["title"], t["number"]) for t in tasks(todo)] == [("One", 1), ("Two", 2)]
+    ok(todo("delete", "1", "--yes"))
+    after = import_json(todo, source)
+    assert (after["added"], after["unchanged"]) == (0, 2)
+    assert [t["title"] for t in tasks(todo)] == ["Two"]
+
+
+@pytest.mark.parametrize("fmt", ["taskwarrior", "todotxt"])
 def test_a_task_deleted_here_that_a_file_without_numbers_brings_back_keeps_its_number(
     todo: Todo, tmp_path: Path, fmt: str
 ) -> None:

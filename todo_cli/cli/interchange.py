@@ -120,7 +120,10 @@ def _not_the_database(output: str, database_url: str) -> None:
     path = parse_url(database_url).sqlite_path
     if path is None:
         return
-    target = Path(output).resolve()
+    try:
+        target = Path(output).resolve()
+    except OSError:
+        return  # the working directory is gone: the write says so (exit 74)
     for own in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
         try:
             # By name too: a -wal that is not there now is SQLite's the moment it opens.

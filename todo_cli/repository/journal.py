@@ -335,9 +335,11 @@ class JournalRepository:
             raise ambiguous(str(prefix), "deleted tasks", candidates)
         return next(iter(latest.items()), None)
 
-    def task_deletes(self) -> list[tuple[UUID, int, datetime]]:
-        """The user's deleted tasks, the number each held and when it was deleted,
-        oldest delete first (as far as the journal, unless pruned, tells).
+    def task_deletes(self) -> list[tuple[UUID, int, datetime, bool]]:
+        """The user's deleted tasks, the number each held, when it was deleted and
+        whether by an undo (which deletes only what it takes back the making of: an
+        add, an import, a series' next task), oldest delete first (as far as the
+        journal, unless pruned, tells).
 
         One pass over the deletes (the numbers and ids are in JSON, no index reaches
         them), not one per slice: a restore of 100,000 tasks asks about them all.
@@ -345,13 +347,23 @@ class JournalRepository:
         from sqlalchemy import select
 
         stmt = (
-            select(journal.c.row_key, self._held_number().label("number"), operations.c.created_at)
+            select(
+                journal.c.row_key,
+                self._held_number().label("number"),
+                operations.c.created_at,
+                operations.c.undoes,
+            )
             .join(operations, operations.c.id == journal.c.operation_id)
             .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
             .order_by(journal.c.id)
         )
         return [
-            (UUID(str(json.loads(row.row_key)[0])), int(row.number), row.created_at)
+            (
+                UUID(str(json.loads(row.row_key)[0])),
+                int(row.number),
+                row.created_at,
+                row.undoes is not None,
+            )
             for row in self.conn.execute(stmt)
             if row.number is not None
         ]

@@ -868,7 +868,7 @@ def _apply(
             for record in writes
         ]
     left_out = _second_open_tasks(writer, writes, numbers)
-    deletes: list[tuple[UUID, int, datetime]] | None = None
+    deletes: list[tuple[UUID, int, datetime, bool]] | None = None
     stay_deleted: dict[UUID, int] = {}
     if not exact and any(r.id not in existing and r.id not in left_out for r in writes):
         # A format that syncs (Taskwarrior, todo.txt) cannot say a task was deleted
@@ -878,7 +878,15 @@ def _apply(
         from todo_cli.repository.journal import JournalRepository
 
         deletes = JournalRepository(conn, user).task_deletes()
-        latest = {task_id: (number, when) for task_id, number, when in deletes}
+        # A task whose making an undo took back (an import undone) was never deleted
+        # here: the same file imported again brings it back.
+        # (Oldest first: the latest delete of a task stands.)
+        latest: dict[UUID, tuple[int, datetime]] = {}
+        for task_id, number, when, undone in deletes:
+            if undone:
+                latest.pop(task_id, None)
+            else:
+                latest[task_id] = (number, when)
         for record in writes:
             if record.id in existing or record.id not in latest:
                 continue
@@ -1378,7 +1386,7 @@ def _insert(
     new: list[TaskRecord],
     result: Imported,
     now: datetime,
-    deletes: list[tuple[UUID, int, datetime]] | None = None,
+    deletes: list[tuple[UUID, int, datetime, bool]] | None = None,
 ) -> dict[UUID, int]:
     """New tasks, keeping their numbers where free (reported where not); their numbers.
 
@@ -1399,7 +1407,7 @@ def _insert(
     # A task deleted here that a file without numbers (Taskwarrior, todo.txt) brings
     # back: it takes its own number back, as our JSON's copy of it would, and is said
     # to have come back. (The latest delete of an id stands: deletes come oldest first.)
-    held = {task_id: number for task_id, number, _ in deletes}
+    held = {task_id: number for task_id, number, _, _ in deletes}
     if any(record.number is None and record.id in held for record in new):
         new = [
             replace(record, number=held[record.id])
@@ -1414,7 +1422,7 @@ def _insert(
     # may). One below the counter that no deleted task held was never handed out (an
     # earlier import left it free) and may be kept.
     holders: dict[int, set[UUID]] = {}
-    for task_id, held_number, _ in deletes:
+    for task_id, held_number, _, _ in deletes:
         holders.setdefault(held_number, set()).add(task_id)
     kept: dict[UUID, int] = {}
     used: set[int] = set()
@@ -1430,7 +1438,13 @@ def _insert(
             used.add(number)
     # A task deleted here that the file brings back (an older backup): said, as a
     # change of ours that the file's copy undoes (one undo takes the import back).
-    back = [n for task_id, n in kept.items() if task_id in holders.get(n, ())]
+    # (One whose making an undo took back was never deleted here: it just comes in.)
+    undone = {task_id: by_undo for task_id, _, _, by_undo in deletes}
+    back = [
+        n
+        for task_id, n in kept.items()
+        if task_id in holders.get(n, ()) and not undone.get(task_id, False)
+    ]
     if back:
         result.notices.append(
             f"{len(back)} task(s) deleted here came back from the file: {_named(back)}"
@@ -1474,7 +1488,7 @@ def _insert(
 
 def _task_deletes(
     writer: ImportWriter, new: list[TaskRecord], counter: int
-) -> list[tuple[UUID, int, datetime]]:
+) -> list[tuple[UUID, int, datetime, bool]]:
     """The user's deleted tasks and their numbers, where the import needs them: for a
     task of the file without a number, or with one at or below the counter (numbers
     above it were never handed out). With the journal pruned, less is known."""
