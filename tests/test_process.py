@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -611,6 +613,34 @@ def test_a_full_disk_in_a_sqlite_table_copy_is_said_as_such(tmp_path: Path) -> N
         assert said.startswith("error: cannot write "), said
         assert said.endswith(": database or disk is full (free some disk space)\n"), said
         assert todo.process("db", "current").stdout.startswith(b"0002")
+
+
+def test_ctrl_c_while_waiting_for_another_writer_on_sqlite_is_answered_at_once(
+    tmp_path: Path,
+) -> None:
+    # SQLite's busy wait sleeps in C: a Ctrl-C pressed while another process held
+    # the file's write lock was answered when the 30 s wait ran out.
+    todo = Todo(f"sqlite:///{tmp_path / 'todo.db'}")
+    assert todo.process("add", "one").returncode == 0
+    with contextlib.closing(sqlite3.connect(tmp_path / "todo.db", isolation_level=None)) as held:
+        held.execute("BEGIN IMMEDIATE")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "todo_cli", "add", "two"],
+            env=dict(os.environ) | todo.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=interruptible,
+        )
+        time.sleep(1.5)  # started, and waiting for the lock
+        assert proc.poll() is None
+        pressed = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        answered = time.monotonic() - pressed
+    assert proc.returncode == 130, err
+    assert err.decode().splitlines()[-1] == "error: interrupted (nothing was changed)"
+    assert answered < 10  # not the 30 s of the whole wait
+    assert [t["title"] for t in todo("list", "--json").json()] == ["one"]
 
 
 def test_ctrl_c_before_the_commit_is_one_line_and_exit_130(todo: Todo) -> None:

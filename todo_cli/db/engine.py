@@ -127,7 +127,10 @@ def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool
         # processes that both read first and then write deadlock, and SQLite
         # answers one of them "database is locked" at once, busy timeout or not.
         read_only = conn.get_execution_options().get("todo_read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if read_only:
+            conn.exec_driver_sql("BEGIN")
+        else:
+            _begin_immediate(conn.connection.dbapi_connection)
 
     return engine
 
@@ -197,6 +200,34 @@ def _use_wal(cursor: Any) -> None:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
+
+
+# How long SQLite itself waits for the write lock at a time, in ms: its busy wait
+# sleeps in C, where a Ctrl-C is only seen once it returns.
+_LOCK_STEP_MS = 100
+
+
+def _begin_immediate(raw: Any) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write lock in short steps.
+
+    Left to SQLite, the whole 30 s wait was one call: a Ctrl-C pressed while
+    another process held the file was answered only when the wait ran out.
+    """
+    import sqlite3
+
+    try:
+        raw.execute(f"PRAGMA busy_timeout={_LOCK_STEP_MS}")
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+    finally:
+        # Every other statement keeps the full wait (a reader meeting a checkpoint).
+        raw.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
 
 
 def _lower(value: str | None) -> str | None:
