@@ -106,6 +106,27 @@ def _dashed_prefix(prefix: str) -> str:
     return "-".join(parts)
 
 
+# The root's options that take a value: their value is no command name.
+_ROOT_VALUES = frozenset({"--db", "--user"})
+
+
+def is_import(command: str) -> bool:
+    """Whether a recorded command line is `todo import` (root options before it
+    aside): what its undo deletes came in from a file, and was never deleted here."""
+    import shlex
+
+    try:
+        words = iter(shlex.split(command)[1:])
+    except ValueError:
+        return False
+    for word in words:
+        if word in _ROOT_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word == "import"
+    return False
+
+
 def _image(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -337,23 +358,25 @@ class JournalRepository:
 
     def task_deletes(self) -> list[tuple[UUID, int, datetime, bool]]:
         """The user's deleted tasks, the number each held, when it was deleted and
-        whether by an undo (which deletes only what it takes back the making of: an
-        add, an import, a series' next task), oldest delete first (as far as the
-        journal, unless pruned, tells).
+        whether by the undo of an import (which takes back the task's coming in, no
+        delete of it), oldest delete first (as far as the journal, unless pruned,
+        tells).
 
         One pass over the deletes (the numbers and ids are in JSON, no index reaches
         them), not one per slice: a restore of 100,000 tasks asks about them all.
         """
         from sqlalchemy import select
 
+        undone = operations.alias("undone")
         stmt = (
             select(
                 journal.c.row_key,
                 self._held_number().label("number"),
                 operations.c.created_at,
-                operations.c.undoes,
+                undone.c.command.label("undone_command"),
             )
             .join(operations, operations.c.id == journal.c.operation_id)
+            .outerjoin(undone, undone.c.id == operations.c.undoes)
             .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
             .order_by(journal.c.id)
         )
@@ -362,7 +385,7 @@ class JournalRepository:
                 UUID(str(json.loads(row.row_key)[0])),
                 int(row.number),
                 row.created_at,
-                row.undoes is not None,
+                row.undone_command is not None and is_import(row.undone_command),
             )
             for row in self.conn.execute(stmt)
             if row.number is not None

@@ -878,8 +878,9 @@ def _apply(
         from todo_cli.repository.journal import JournalRepository
 
         deletes = JournalRepository(conn, user).task_deletes()
-        # A task whose making an undo took back (an import undone) was never deleted
-        # here: the same file imported again brings it back.
+        # A task whose import an undo took back was never deleted here: the same
+        # file imported again brings it back. (An undone add or `done` is a change
+        # made here, later than the file's copy: that stands.)
         # (Oldest first: the latest delete of a task stands.)
         latest: dict[UUID, tuple[int, datetime]] = {}
         for task_id, number, when, undone in deletes:
