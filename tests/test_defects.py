@@ -1515,7 +1515,17 @@ def test_a_file_whose_name_is_not_utf8_is_imported_and_its_command_kept(
         ),
         (
             ["--user", "alice", "--user", "bob", "add", "x"],
-            "error: --user is given twice: give it once; nothing was changed (see `todo --help`)\n",
+            "error: --user is given twice: give it once (see `todo --help`)\n",
+        ),
+        # A short option's value joined to it, as click reads it.
+        (
+            ["chat-log", "append", "1", "-ruser", "-rassistant", "hello"],
+            "error: -r is given twice: give it once; nothing was changed "
+            "(see `todo chat-log append --help`)\n",
+        ),
+        (
+            ["history", "-n1", "-n", "3"],
+            "error: -n is given twice: give it once (see `todo history --help`)\n",
         ),
     ],
 )

@@ -110,13 +110,20 @@ _READ_ONLY = frozenset(
 
 
 def refuse_repeated(
-    ctx: click.Context, params: Sequence[Any], args: list[str], *, group: bool = False
+    ctx: click.Context,
+    params: Sequence[Any],
+    args: list[str],
+    *,
+    group: bool = False,
+    attached: bool = True,
 ) -> None:
     """Refuse an option of one value given twice, as the same key given twice as a
     word is (`due:fri due:mon`): click would keep the last, silently (`chat-log append
     --role user --role assistant` stored the message as the assistant's).
 
-    A group's own options end at its first word (the command's name).
+    A group's own options end at its first word (the command's name). `attached`:
+    a short option's value may be joined to it (`-rassistant`, `-n3`), as click reads
+    it; where `-word` is a word (WordsCommand: `-nightly` is a tag left out), not.
     """
     options = [param for param in params if isinstance(param, TyperOption)]
     takes_value = {
@@ -137,6 +144,8 @@ def refuse_repeated(
         if arg == "--" or (group and not arg.startswith("-")):
             return
         spelled = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if attached and not arg.startswith("--") and len(arg) > 2 and arg[:2] in single:
+            spelled = arg[:2]
         if spelled in single:
             param = single[spelled]
             if param.name in given:
@@ -147,7 +156,9 @@ def refuse_repeated(
                     else f"{first} and {spelled} both set {param.name}"
                 )
                 # (Said of a command that changes things; `list` changes none.)
-                changed = "" if ctx.info_name in _READ_ONLY else "; nothing was changed"
+                # (At the root no command is known yet: said of none.)
+                read_only = group or ctx.info_name in _READ_ONLY
+                changed = "" if read_only else "; nothing was changed"
                 raise click.exceptions.UsageError(f"{twice}: give it once{changed}", ctx)
             given[param.name] = spelled
         expect_value = arg in takes_value
@@ -182,7 +193,7 @@ class WordsCommand(TyperCommand):
             if not param.is_flag and not param.count
             for name in param.opts
         }
-        refuse_repeated(ctx, self.params, args)
+        refuse_repeated(ctx, self.params, args, attached=False)
         marked: list[str] = []
         literal = expect_value = worded = False
         for arg in args:
