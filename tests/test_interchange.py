@@ -2123,6 +2123,89 @@ def test_todotxt_a_tool_completing_a_task_made_here_writes_its_next_line_and_no_
     assert [t["completed"] for t in tasks(todo)] == [True, True, False]
 
 
+def _made_here(todo: Todo, *words: str) -> tuple[str, str]:
+    """A recurring task made here, as todo.txt has it: its line, and its `uuid:` word."""
+    ok(todo("add", *words))
+    line = ok(todo("export", "--format", "todotxt")).stdout.strip()
+    return line, "uuid:" + line.split(" uuid:")[1]
+
+
+@pytest.mark.parametrize("uuid_copied", [True, False], ids=["uuid-copied", "uuid-dropped"])
+def test_todotxt_the_next_line_beside_the_done_one_archived_in_done_txt(
+    todo: Todo, tmp_path: Path, uuid_copied: bool
+) -> None:
+    """Auto-archive (topydo, Simpletask) moves the done line to done.txt; the next line
+    stays in todo.txt. Read apart, the next line was another task (two open), or, with
+    the uuid copied, the task reopened (its completion lost)."""
+    _, uuid = _made_here(todo, "Water plants", "+home", "due:2030-03-07", "recur:weekly")
+    write(
+        tmp_path,
+        "done.txt",
+        f"x 2030-03-06 2030-03-01 Water plants @home due:2030-03-07 rec:+1w {uuid}\n",
+    )
+    tail = f" {uuid}" if uuid_copied else ""
+    source = write(
+        tmp_path, "todo.txt", f"2030-03-06 Water plants @home due:2030-03-14 rec:+1w{tail}\n"
+    )
+    os.utime(source, (time.time() + 1, time.time() + 1))
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"]) == (1, 1)
+    done, after = tasks(todo)
+    assert [(t["completed"], t["due"][:10]) for t in (done, after)] == [
+        (True, "2030-03-07"),
+        (False, "2030-03-14"),
+    ]
+    assert after["series_id"] == done["series_id"]
+    again = import_json(todo, source)
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 2)
+
+
+@pytest.mark.parametrize("uuid_copied", [True, False], ids=["uuid-copied", "uuid-dropped"])
+def test_todotxt_an_after_completion_task_done_early_has_its_next_line_taken(
+    todo: Todo, tmp_path: Path, uuid_copied: bool
+) -> None:
+    """`rec:2w` counts from the day it was done: done early, its next is due before the
+    done one's due, as `todo done` makes it. That line was refused (uuid copied) or
+    made a second open task (not)."""
+    line, uuid = _made_here(todo, "Haircut", "due:2030-03-20", "recur:2w")
+    following = line.replace("due:2030-03-20", "due:2030-03-18")
+    if not uuid_copied:
+        following = following.replace(f" {uuid}", "")
+    source = write(tmp_path, "todo.txt", f"x 2030-03-04 {line}\n{following}\n")
+    os.utime(source, (time.time() + 1, time.time() + 1))
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["notices"]) == (1, 1, [])
+    assert [(t["completed"], t["due"][:10]) for t in tasks(todo)] == [
+        (True, "2030-03-20"),
+        (False, "2030-03-18"),
+    ]
+
+
+def test_todotxt_two_completions_of_one_series_with_the_uuid_copied_are_taken(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Completed twice in a todo.txt tool between two syncs: refused as one uuid twice.
+    line, _ = _made_here(todo, "Water", "due:2030-03-07", "recur:weekly")
+    source = write(
+        tmp_path,
+        "todo.txt",
+        f"x 2030-03-05 {line}\n"
+        f"x 2030-03-06 {line.replace('due:2030-03-07', 'due:2030-03-14')}\n"
+        f"{line.replace('due:2030-03-07', 'due:2030-03-21')}\n",
+    )
+    os.utime(source, (time.time() + 1, time.time() + 1))
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"]) == (2, 1)
+    listed = tasks(todo)
+    assert sorted((t["completed"], t["due"][:10]) for t in listed) == [
+        (False, "2030-03-21"),
+        (True, "2030-03-07"),
+        (True, "2030-03-14"),
+    ]
+    assert len({t["series_id"] for t in listed}) == 1
+    assert import_json(todo, source)["unchanged"] == 3
+
+
 def test_todotxt_a_uuid_given_twice_that_is_no_next_line_is_still_refused(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -123,6 +123,9 @@ class Identities:
     archived_words: dict[str, list[UUID]] = field(default_factory=dict)
     # The ids lines gave by a `uuid:` word (the others are derived from the words).
     explicit: set[UUID] = field(default_factory=set)
+    # The archive's records by id: todo.txt's next line of one (its uuid copied) is
+    # told apart from the task reopened.
+    archived_records: dict[UUID, TaskRecord] = field(default_factory=dict)
 
     def archived_id(self, key: str, completion: date | None) -> UUID | None:
         """The id of a done line of the archive alike, not yet claimed by another."""
@@ -443,6 +446,15 @@ def read(
         if record is None:
             continue
         first = ids.seen.get(record.id)
+        archived = ids.archived_records.get(record.id) if first is not None else None
+        if archived is not None and not archive and _next_pair(archived, record) is not None:
+            # done.txt holds the task done (a tool archived it), todo.txt the next line
+            # the tool wrote with the uuid copied: the next task, not the task reopened.
+            following = replace(record, id=_next_id(archived.id, record))
+            batch.next_of[following.id] = archived.id
+            batch.positions[following.id] = where
+            batch.records.append(following)
+            continue
         if first is not None and not archive and record.id in ids.from_archive:
             # In done.txt and in todo.txt: one task, as todo.txt has it now (reopened
             # since it was archived, or its done line exported there too).
@@ -455,45 +467,66 @@ def read(
             batch.records.append(record)
             continue
         if first is not None:
-            earlier = _copied_as_next(batch, record)
-            if earlier is None:
+            earlier = next((r for r in reversed(batch.records) if r.id == record.id), None)
+            pair = None if earlier is None else _next_pair(earlier, record)
+            if earlier is None or pair is None:
                 batch.problem(where, "id", f"{record.id} is already the id of {first}")
                 continue
-            # The open one of the two is the tool's next task: an id of its own.
-            this_line_is_next = earlier.completed
-            done, following = (earlier, record) if this_line_is_next else (record, earlier)
-            following = replace(following, id=_next_id(done.id, following))
-            batch.next_of[following.id] = done.id
-            if this_line_is_next:
-                batch.positions[following.id] = where
-                batch.records.append(following)
+            # The later occurrence of the two is the tool's next task: an id of its own.
+            keeper, following = pair
+            renamed = replace(following, id=_next_id(keeper.id, following))
+            batch.next_of[renamed.id] = keeper.id
+            if following is record:
+                batch.positions[renamed.id] = where
+                batch.records.append(renamed)
                 continue
             # The next line came first: it gives the id back to the done one.
-            batch.records[batch.records.index(earlier)] = following
-            batch.positions[following.id] = batch.positions.pop(earlier.id)
-            record = done
+            batch.records[batch.records.index(earlier)] = renamed
+            batch.positions[renamed.id] = batch.positions.pop(earlier.id)
         ids.seen[record.id] = where
         if archive:
             ids.from_archive.add(record.id)
+            ids.archived_records[record.id] = record
         batch.positions[record.id] = where
         batch.records.append(record)
-    _join_series(batch, ids)
+    join_series(batch, ids)
     return batch
 
 
-def _copied_as_next(batch: ImportBatch, record: TaskRecord) -> TaskRecord | None:
-    """The earlier line with ``record``'s id, when the two are a recurring task done and
-    its copy open with a later due: what a todo.txt tool writes when it completes one,
-    the `uuid:` copied with the line. Anything else is a uuid given twice."""
-    earlier = next((r for r in reversed(batch.records) if r.id == record.id), None)
-    if earlier is None or earlier.recur is None or record.recur is None:
+def _next_pair(earlier: TaskRecord, record: TaskRecord) -> tuple[TaskRecord, TaskRecord] | None:
+    """Two lines with one id, when they are a recurring task done and a later occurrence
+    of it (open, or done in turn): what a todo.txt tool writes when it completes one,
+    the `uuid:` copied with the line. The task first, then its next. Anything else is
+    a uuid given twice."""
+    if earlier.recur is None or record.recur is None or earlier.series_id != record.series_id:
         return None
-    if earlier.completed == record.completed or earlier.series_id != record.series_id:
+    if earlier.due is None or record.due is None or earlier.due == record.due:
         return None
-    done, following = (earlier, record) if earlier.completed else (record, earlier)
-    if done.due is None or following.due is None or following.due <= done.due:
-        return None
-    return earlier
+    if not earlier.completed and not record.completed:
+        return None  # two open copies
+    if earlier.completed != record.completed:
+        keeper, following = (earlier, record) if earlier.completed else (record, earlier)
+    else:  # both done: the one done first is the task
+        keeper, following = sorted(
+            (earlier, record), key=lambda r: (r.completed_at or r.created_at, r.due)
+        )
+    return (keeper, following) if _comes_after(keeper, following) else None
+
+
+def _comes_after(done: TaskRecord, following: TaskRecord) -> bool:
+    """Whether ``following`` can be the occurrence after ``done``: a cadence (`+1w`)
+    steps from the due; after completion (`1w`) from the day it was done, so a task
+    finished early has its next due before the done one's."""
+    if done.due is None or following.due is None or done.recur is None:
+        return False
+    try:
+        cadence = parse_recur(done.recur).cadence
+    except InvalidInput:
+        return False  # refused on its own line already
+    if cadence:
+        return following.due > done.due
+    start = done.completed_at or done.created_at
+    return following.due > start
 
 
 def _next_id(done: UUID, following: TaskRecord) -> UUID:
@@ -502,10 +535,10 @@ def _next_id(done: UUID, following: TaskRecord) -> UUID:
     return uuid5(NAMESPACE, f"next\x00{done}\x00{due}")
 
 
-def _join_series(batch: ImportBatch, ids: Identities) -> None:
+def join_series(batch: ImportBatch, ids: Identities) -> None:
     """An open recurring line without `uuid:` whose words a done one with `uuid:` has
     (its series' words, dates aside) is that task's next: a todo.txt tool completed it
-    and wrote the next line without the uuid, or with it (see _copied_as_next)."""
+    and wrote the next line without the uuid, or with it (see _next_pair)."""
     done: dict[UUID, TaskRecord] = {}
     for record in batch.records:
         if record.completed and record.recur is not None and record.id in ids.explicit:
@@ -523,7 +556,7 @@ def _join_series(batch: ImportBatch, ids: Identities) -> None:
         if record.id in batch.next_of or record.series_id not in done:
             continue
         previous = done[record.series_id]
-        if previous.due is not None and record.due is not None and record.due > previous.due:
+        if _comes_after(previous, record):
             batch.next_of[record.id] = previous.id
 
 

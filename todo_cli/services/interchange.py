@@ -316,6 +316,8 @@ def _todotxt(
         )
     found = len(batch.records) + len(batch.problems)
     batch.absorb(todotxt.read(lines, tz=tz, today=today, identities=identities))
+    # A done line of done.txt and the next line a tool wrote in todo.txt: one series.
+    todotxt.join_series(batch, identities)
     batch.notices.insert(
         0, f"also read {archive}, todo.sh's archive of done tasks: {found} line(s)"
     )
