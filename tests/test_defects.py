@@ -1460,6 +1460,9 @@ def test_a_31st_tag_is_refused_saying_what_to_do(todo: Todo) -> None:
         (["list", "--search", "\udcff"], "error: --search '\\xff' is not valid UTF-8"),
         (["chat-log", "list", "--search", "\udcff"], "error: --search '\\xff' is not valid"),
         (["chat-log", "search", "caf\udce9"], "error: the search 'caf\\xe9' is not valid"),
+        # Named as the byte it was wherever an error names it (repr() said \udce9).
+        (["show", "caf\udce9"], "error: 'caf\\xe9' is not a task reference"),
+        (["add", "x", "--project", "caf\udce9"], "error: '--project caf\\xe9': project is"),
     ],
 )
 def test_an_argument_that_is_not_utf8_is_refused_by_name(

@@ -149,12 +149,17 @@ def _check_debug_variable() -> None:
         )
 
 
+_SURROGATE_REPR = re.compile(r"\\udc([89a-f][0-9a-f])")
+
+
 def report(code: str, message: str, *, as_json: bool) -> None:
     """The one line an error becomes on stderr (with every known password removed)."""
-    from todo_cli.domain.text import one_line
+    from todo_cli.domain.text import escaped, one_line
     from todo_cli.redact import scrub
 
-    message = scrub(message)
+    # A byte that was not UTF-8 in an argument is a lone surrogate, named by repr()
+    # as `\\udce9`: said as the byte it was, `\\xe9`, in every message alike.
+    message = _SURROGATE_REPR.sub(r"\\x\1", escaped(scrub(message)))
     if as_json:
         from todo_cli.output.render import error_json
 
