@@ -1463,6 +1463,8 @@ def test_a_31st_tag_is_refused_saying_what_to_do(todo: Todo) -> None:
         # Named as the byte it was wherever an error names it (repr() said \udce9).
         (["show", "caf\udce9"], "error: 'caf\\xe9' is not a task reference"),
         (["add", "x", "--project", "caf\udce9"], "error: '--project caf\\xe9': project is"),
+        # Typed as text, a backslash and "udce9" stay what they are.
+        (["show", "\\udce9"], "error: '\\\\udce9' is not a task reference"),
     ],
 )
 def test_an_argument_that_is_not_utf8_is_refused_by_name(

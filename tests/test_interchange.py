@@ -582,6 +582,23 @@ def test_an_import_undone_is_taken_again_from_the_same_file(
     assert [t["title"] for t in tasks(todo)] == ["Two"]
 
 
+def test_an_undone_import_puts_back_the_delete_made_before_it(todo: Todo, tmp_path: Path) -> None:
+    # The undo of an import that had brought a deleted task back read as the task's
+    # last delete being no delete: an older file then brought it back.
+    ok(todo("add", "Buy milk"))
+    ok(todo("add", "Other"))
+    old = write(tmp_path, "todo.txt", ok(todo("export", "--format", "todotxt")).stdout)
+    os.utime(old, (time.time() - 600, time.time() - 600))
+    ok(todo("delete", "1", "--yes"))
+    newer = write(tmp_path, "newer.txt", old.read_text().replace("Buy milk", "Buy oat milk"))
+    assert import_json(todo, newer)["added"] == 1
+    ok(todo("undo"))
+    summary = import_json(todo, old)
+    assert summary["added"] == 0
+    assert "left deleted: #1" in "\n".join(summary["notices"])
+    assert [t["title"] for t in tasks(todo)] == ["Other"]
+
+
 @pytest.mark.parametrize("fmt", ["taskwarrior", "todotxt"])
 @pytest.mark.parametrize("undone", ["add", "done"])
 def test_an_undone_add_or_done_is_a_change_here_the_older_file_does_not_undo(
@@ -2204,6 +2221,43 @@ def test_todotxt_two_completions_of_one_series_with_the_uuid_copied_are_taken(
     ]
     assert len({t["series_id"] for t in listed}) == 1
     assert import_json(todo, source)["unchanged"] == 3
+
+
+def test_todotxt_a_done_task_in_both_files_with_its_due_edited_is_one_task(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Its todo.txt copy is due a day later than done.txt's (edited, then exported):
+    # not where the next one falls, so not a tool's next line, but the same task.
+    uuid = "uuid:8b1a9953-c461-4e2c-9a8e-2a4f6b9c5d07"
+    write(tmp_path, "done.txt", f"x 2030-03-06 2030-03-01 Water due:2030-03-07 rec:+1w {uuid}\n")
+    source = write(
+        tmp_path, "todo.txt", f"x 2030-03-06 2030-03-01 Water due:2030-03-08 rec:+1w {uuid}\n"
+    )
+    summary = import_json(todo, source)
+    assert summary["added"] == 1
+    assert [(t["completed"], t["due"][:10]) for t in tasks(todo)] == [(True, "2030-03-08")]
+
+
+@pytest.mark.parametrize("uuid_copied", [True, False], ids=["uuid-copied", "uuid-dropped"])
+def test_todotxt_two_series_of_the_same_words_each_take_their_own_next_line(
+    todo: Todo, tmp_path: Path, uuid_copied: bool
+) -> None:
+    """Trash out on Mondays and on Thursdays: the tool completed Thursday's. Its next
+    line went to Monday's series (a second open one) or was refused, or, with the done
+    line archived, read as Thursday's task reopened (the completion lost)."""
+    ok(todo("add", "Take out trash", "due:2030-03-04", "recur:weekly"))
+    ok(todo("add", "Take out trash", "due:2030-03-07", "recur:weekly"))
+    monday, thursday = ok(todo("export", "--format", "todotxt")).stdout.splitlines()
+    uuid = thursday.split(" uuid:")[1]
+    following = "2030-03-06 Take out trash due:2030-03-14 rec:+1w" + (
+        f" uuid:{uuid}" if uuid_copied else ""
+    )
+    source = write(tmp_path, "todo.txt", f"{monday}\nx 2030-03-06 {thursday}\n{following}\n")
+    os.utime(source, (time.time() + 1, time.time() + 1))
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"]) == (1, 1)
+    listed = {(t["number"], t["completed"], t["due"][:10]) for t in tasks(todo)}
+    assert listed == {(1, False, "2030-03-04"), (2, True, "2030-03-07"), (3, False, "2030-03-14")}
 
 
 def test_todotxt_a_uuid_given_twice_that_is_no_next_line_is_still_refused(

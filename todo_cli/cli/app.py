@@ -149,7 +149,8 @@ def _check_debug_variable() -> None:
         )
 
 
-_SURROGATE_REPR = re.compile(r"\\udc([89a-f][0-9a-f])")
+# (Not after a second backslash: `\\udce9` typed as text is repr()'d with two.)
+_SURROGATE_REPR = re.compile(r"(?<!\\)\\udc([89a-f][0-9a-f])")
 
 
 def report(code: str, message: str, *, as_json: bool) -> None:

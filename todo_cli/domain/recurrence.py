@@ -258,6 +258,14 @@ def _at(day: date, like: datetime, all_day: bool, tz: tzinfo) -> datetime:
     return localize(datetime.combine(day, wall.time()), tz)
 
 
+def day_after(day: date, rec: Recurrence, tz: tzinfo) -> date | None:
+    """The day one step of ``rec`` after ``day`` (None past the calendar's end)."""
+    try:
+        return _step(day, rec, 1, tz)
+    except InvalidInput:
+        return None
+
+
 def _step(start: date, rec: Recurrence, k: int, tz: tzinfo) -> date:
     try:
         if rec.unit is Unit.DAY:

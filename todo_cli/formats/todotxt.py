@@ -64,7 +64,7 @@ from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date, starts_day
 from todo_cli.domain.fields import TODOTXT_LINE_HINT
-from todo_cli.domain.recurrence import Unit, parse_recur
+from todo_cli.domain.recurrence import Unit, day_after, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
     TAGS_PER_TASK_MAX,
@@ -126,6 +126,8 @@ class Identities:
     # The archive's records by id: todo.txt's next line of one (its uuid copied) is
     # told apart from the task reopened.
     archived_records: dict[UUID, TaskRecord] = field(default_factory=dict)
+    # The series id of each further open series of the same words -> the words' own.
+    base_series: dict[UUID, UUID] = field(default_factory=dict)
 
     def archived_id(self, key: str, completion: date | None) -> UUID | None:
         """The id of a done line of the archive alike, not yet claimed by another."""
@@ -142,7 +144,13 @@ class Identities:
         if is_open:
             count = self.open_series.get(key, 0) + 1
             self.open_series[key] = count
-        return uuid5(NAMESPACE, f"series\x00{key}" if count == 1 else f"series\x00{key}\x00{count}")
+        base = uuid5(NAMESPACE, f"series\x00{key}")
+        if count == 1:
+            return base
+        # A second open series of the same words: its own id, its words' kept.
+        numbered = uuid5(NAMESPACE, f"series\x00{key}\x00{count}")
+        self.base_series[numbered] = base
+        return numbered
 
 
 def _derived_id(key: str, occurrence: int) -> UUID:
@@ -447,7 +455,11 @@ def read(
             continue
         first = ids.seen.get(record.id)
         archived = ids.archived_records.get(record.id) if first is not None else None
-        if archived is not None and not archive and _next_pair(archived, record) is not None:
+        if (
+            archived is not None
+            and not archive
+            and _next_pair(archived, record, tz) == (archived, record)
+        ):
             # done.txt holds the task done (a tool archived it), todo.txt the next line
             # the tool wrote with the uuid copied: the next task, not the task reopened.
             following = replace(record, id=_next_id(archived.id, record))
@@ -468,7 +480,13 @@ def read(
             continue
         if first is not None:
             earlier = next((r for r in reversed(batch.records) if r.id == record.id), None)
-            pair = None if earlier is None else _next_pair(earlier, record)
+            pair = None if earlier is None else _next_pair(earlier, record, tz)
+            if pair is None and earlier is not None and earlier.completed:
+                # Done twice or more in the tool: this line comes after the last of them.
+                done_since = [r for r in batch.records if batch.next_of.get(r.id) == earlier.id]
+                last = max(done_since, key=lambda r: r.due or r.created_at, default=None)
+                if last is not None and _next_pair(last, record, tz) == (last, record):
+                    pair = (earlier, record)
             if earlier is None or pair is None:
                 batch.problem(where, "id", f"{record.id} is already the id of {first}")
                 continue
@@ -489,16 +507,18 @@ def read(
             ids.archived_records[record.id] = record
         batch.positions[record.id] = where
         batch.records.append(record)
-    join_series(batch, ids)
+    join_series(batch, ids, tz)
     return batch
 
 
-def _next_pair(earlier: TaskRecord, record: TaskRecord) -> tuple[TaskRecord, TaskRecord] | None:
+def _next_pair(
+    earlier: TaskRecord, record: TaskRecord, tz: tzinfo
+) -> tuple[TaskRecord, TaskRecord] | None:
     """Two lines with one id, when they are a recurring task done and a later occurrence
     of it (open, or done in turn): what a todo.txt tool writes when it completes one,
     the `uuid:` copied with the line. The task first, then its next. Anything else is
-    a uuid given twice."""
-    if earlier.recur is None or record.recur is None or earlier.series_id != record.series_id:
+    a uuid given twice. (The callers know the two are one task: by the uuid.)"""
+    if earlier.recur is None or record.recur is None:
         return None
     if earlier.due is None or record.due is None or earlier.due == record.due:
         return None
@@ -510,23 +530,25 @@ def _next_pair(earlier: TaskRecord, record: TaskRecord) -> tuple[TaskRecord, Tas
         keeper, following = sorted(
             (earlier, record), key=lambda r: (r.completed_at or r.created_at, r.due)
         )
-    return (keeper, following) if _comes_after(keeper, following) else None
+    return (keeper, following) if _comes_after(keeper, following, tz) else None
 
 
-def _comes_after(done: TaskRecord, following: TaskRecord) -> bool:
-    """Whether ``following`` can be the occurrence after ``done``: a cadence (`+1w`)
-    steps from the due; after completion (`1w`) from the day it was done, so a task
-    finished early has its next due before the done one's."""
+def _comes_after(done: TaskRecord, following: TaskRecord, tz: tzinfo) -> bool:
+    """Whether ``following`` is due where the occurrence after ``done`` falls: one step
+    of its recurrence after its due (a cadence, `+1w`) or after the day it was done
+    (`1w`: finished early, the next is due before the done one). Tools differ in
+    which they count from; a line due elsewhere is the task with its due edited."""
     if done.due is None or following.due is None or done.recur is None:
         return False
     try:
-        cadence = parse_recur(done.recur).cadence
+        rec = parse_recur(done.recur)
     except InvalidInput:
         return False  # refused on its own line already
-    if cadence:
-        return following.due > done.due
-    start = done.completed_at or done.created_at
-    return following.due > start
+    due_day = local_date(following.due, tz)
+    starts = [local_date(done.due, tz)]
+    if done.completed_at is not None:
+        starts.append(local_date(done.completed_at, tz))
+    return any(day_after(start, rec, tz) == due_day for start in starts)
 
 
 def _next_id(done: UUID, following: TaskRecord) -> UUID:
@@ -535,28 +557,28 @@ def _next_id(done: UUID, following: TaskRecord) -> UUID:
     return uuid5(NAMESPACE, f"next\x00{done}\x00{due}")
 
 
-def join_series(batch: ImportBatch, ids: Identities) -> None:
+def join_series(batch: ImportBatch, ids: Identities, tz: tzinfo) -> None:
     """An open recurring line without `uuid:` whose words a done one with `uuid:` has
-    (its series' words, dates aside) is that task's next: a todo.txt tool completed it
-    and wrote the next line without the uuid, or with it (see _next_pair)."""
-    done: dict[UUID, TaskRecord] = {}
+    (its series' words, dates aside), due where that one's next falls, is that task's
+    next: a todo.txt tool completed it and wrote the next line without the uuid (with
+    it: see _next_pair). Two tasks of the same words are told apart by the due."""
+    done: dict[UUID, list[TaskRecord]] = {}
     for record in batch.records:
         if record.completed and record.recur is not None and record.id in ids.explicit:
             assert record.series_id is not None  # a recurring line has one
-            latest = done.get(record.series_id)
-            if latest is None or (record.due or record.created_at) > (
-                latest.due or latest.created_at
-            ):
-                done[record.series_id] = record
+            done.setdefault(ids.base_series.get(record.series_id, record.series_id), []).append(
+                record
+            )
     if not done:
         return
     for record in batch.records:
         if record.completed or record.recur is None or record.id in ids.explicit:
             continue
-        if record.id in batch.next_of or record.series_id not in done:
+        if record.id in batch.next_of or record.series_id is None:
             continue
-        previous = done[record.series_id]
-        if _comes_after(previous, record):
+        candidates = done.get(ids.base_series.get(record.series_id, record.series_id), [])
+        previous = next((d for d in candidates if _comes_after(d, record, tz)), None)
+        if previous is not None:
             batch.next_of[record.id] = previous.id
 
 

@@ -317,7 +317,7 @@ def _todotxt(
     found = len(batch.records) + len(batch.problems)
     batch.absorb(todotxt.read(lines, tz=tz, today=today, identities=identities))
     # A done line of done.txt and the next line a tool wrote in todo.txt: one series.
-    todotxt.join_series(batch, identities)
+    todotxt.join_series(batch, identities, tz)
     batch.notices.insert(
         0, f"also read {archive}, todo.sh's archive of done tasks: {found} line(s)"
     )
@@ -883,13 +883,11 @@ def _apply(
         # A task whose import an undo took back was never deleted here: the same
         # file imported again brings it back. (An undone add or `done` is a change
         # made here, later than the file's copy: that stands.)
-        # (Oldest first: the latest delete of a task stands.)
-        latest: dict[UUID, tuple[int, datetime]] = {}
-        for task_id, number, when, undone in deletes:
-            if undone:
-                latest.pop(task_id, None)
-            else:
-                latest[task_id] = (number, when)
+        # (Oldest first: the latest delete of a task stands. The undo of an import
+        # puts back what was before it, a delete of the task before it too.)
+        latest = {
+            task_id: (number, when) for task_id, number, when, undone in deletes if not undone
+        }
         for record in writes:
             if record.id in existing or record.id not in latest:
                 continue
@@ -1441,12 +1439,10 @@ def _insert(
             used.add(number)
     # A task deleted here that the file brings back (an older backup): said, as a
     # change of ours that the file's copy undoes (one undo takes the import back).
-    # (One whose making an undo took back was never deleted here: it just comes in.)
-    undone = {task_id: by_undo for task_id, _, _, by_undo in deletes}
+    # (Only a delete made here: one whose import an undo took back just comes in.)
+    deleted = {task_id for task_id, _, _, undone in deletes if not undone}
     back = [
-        n
-        for task_id, n in kept.items()
-        if task_id in holders.get(n, ()) and not undone.get(task_id, False)
+        n for task_id, n in kept.items() if task_id in holders.get(n, ()) and task_id in deleted
     ]
     if back:
         result.notices.append(
