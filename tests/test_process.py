@@ -565,53 +565,48 @@ def test_ctrl_c_in_a_downgrade_says_what_happened_to_it(todo: Todo, moment: str)
         assert todo("list", "+tagged", "--json").json()[0]["tags"] == ["tagged"]
 
 
-def test_ctrl_c_in_a_sqlite_table_copy_is_an_interruption_not_a_database_error(
-    tmp_path: Path,
-) -> None:
-    # Alembic's batch mode went on with its table copy after the Ctrl-C, and its
-    # error came out instead: "Can't reconnect until invalid transaction is rolled
-    # back", exit 3.
+# What meets a statement of SQLite's table copy, and how the command must end.
+_IN_THE_TABLE_COPY = {
+    "ctrl-c": (
+        "        os.kill(os.getpid(), signal.SIGINT)\n",
+        130,
+        "error: interrupted (nothing was changed)",
+    ),
+    # As SQLite does on SQLITE_FULL: the whole transaction rolled back, the table
+    # being copied into gone with it.
+    "full disk": (
+        "        cursor.connection.execute('ROLLBACK')\n"
+        "        raise sqlite3.OperationalError('database or disk is full')\n",
+        3,
+        ": database or disk is full (free some disk space)",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", list(_IN_THE_TABLE_COPY))
+def test_the_first_error_in_a_sqlite_table_copy_is_the_one_told(tmp_path: Path, what: str) -> None:
+    # Alembic's batch mode went on with its table copy after the first error, and its
+    # clean-up's error came out instead: a Ctrl-C as "Can't reconnect until invalid
+    # transaction is rolled back" (exit 3), a full disk as "no such table:
+    # _alembic_tmp_tasks".
+    body, code, said = _IN_THE_TABLE_COPY[what]
     todo = Todo(f"sqlite:///{tmp_path / 'todo.db'}")
     assert todo.process("add", "keep").returncode == 0
     assert todo.process("db", "downgrade", "0002", "--yes").returncode == 0
-    pressed = (
-        "from sqlalchemy import event\n"
-        "from sqlalchemy.engine import Engine\n"
-        "@event.listens_for(Engine, 'before_cursor_execute')\n"
-        "def pressing(conn, cursor, statement, *args):\n"
-        "    if statement.startswith('INSERT INTO _alembic_tmp_'):\n"
-        "        os.kill(os.getpid(), signal.SIGINT)\n"
-    )
-    for args in (["db", "upgrade"], ["add", "more"]):  # by hand, and on first use
-        proc = _patched(todo, pressed, *args)
-        assert proc.returncode == 130, proc.stderr
-        assert proc.stderr.decode().splitlines()[-1] == "error: interrupted (nothing was changed)"
-        assert todo.process("db", "current").stdout.startswith(b"0002")
-
-
-def test_a_full_disk_in_a_sqlite_table_copy_is_said_as_such(tmp_path: Path) -> None:
-    # The batch's clean-up error came out instead: "no such table: _alembic_tmp_tasks".
-    todo = Todo(f"sqlite:///{tmp_path / 'todo.db'}")
-    assert todo.process("add", "keep").returncode == 0
-    assert todo.process("db", "downgrade", "0002", "--yes").returncode == 0
-    full = (
+    meeting = (
         "import sqlite3\n"
         "from sqlalchemy import event\n"
         "from sqlalchemy.engine import Engine\n"
         "@event.listens_for(Engine, 'before_cursor_execute')\n"
-        "def full(conn, cursor, statement, *args):\n"
+        "def meeting(conn, cursor, statement, *args):\n"
         "    if statement.startswith('INSERT INTO _alembic_tmp_'):\n"
-        # As SQLite does on SQLITE_FULL: the whole transaction rolled back, the
-        # table being copied into gone with it.
-        "        cursor.connection.execute('ROLLBACK')\n"
-        "        raise sqlite3.OperationalError('database or disk is full')\n"
-    )
+    ) + body
     for args in (["db", "upgrade"], ["add", "more"]):  # by hand, and on first use
-        proc = _patched(todo, full, *args)
-        assert proc.returncode == 3, proc.stderr
-        said = proc.stderr.decode()
-        assert said.startswith("error: cannot write "), said
-        assert said.endswith(": database or disk is full (free some disk space)\n"), said
+        proc = _patched(todo, meeting, *args)
+        assert proc.returncode == code, proc.stderr
+        last = proc.stderr.decode().splitlines()[-1]
+        assert last.startswith("error: "), last
+        assert last.endswith(said), last
         assert todo.process("db", "current").stdout.startswith(b"0002")
 
 
