@@ -1532,6 +1532,17 @@ def test_a_file_whose_name_is_not_utf8_is_imported_and_its_command_kept(
             ["history", "-n1", "-n", "3"],
             "error: -n is given twice: give it once (see `todo history --help`)\n",
         ),
+        # In a cluster of short options (-n a flag, -f with its value joined).
+        (
+            ["import", "-nfjson", "-f", "todotxt", "-"],
+            "error: -f is given twice: give it once; nothing was changed "
+            "(see `todo import --help`)\n",
+        ),
+        (
+            ["import", "-nf", "json", "-nftodotxt", "-"],
+            "error: -f is given twice: give it once; nothing was changed "
+            "(see `todo import --help`)\n",
+        ),
     ],
 )
 def test_an_option_of_one_value_given_twice_is_refused_everywhere(

@@ -135,6 +135,7 @@ def refuse_repeated(
         if not param.is_flag and not param.count and not param.multiple
         for name in param.opts
     }
+    flags = {name for param in options if param.is_flag or param.count for name in param.opts}
     given: dict[str | None, str] = {}
     expect_value = False
     for arg in args:
@@ -143,25 +144,52 @@ def refuse_repeated(
             continue
         if arg == "--" or (group and not arg.startswith("-")):
             return
-        spelled = arg.split("=", 1)[0] if arg.startswith("--") else arg
-        if attached and not arg.startswith("--") and len(arg) > 2 and arg[:2] in single:
-            spelled = arg[:2]
-        if spelled in single:
-            param = single[spelled]
-            if param.name in given:
-                first = given[param.name]
-                twice = (
-                    f"{spelled} is given twice"
-                    if first == spelled
-                    else f"{first} and {spelled} both set {param.name}"
-                )
-                # (Said of a command that changes things; `list` changes none.)
-                # (At the root no command is known yet: said of none.)
-                read_only = group or ctx.info_name in _READ_ONLY
-                changed = "" if read_only else "; nothing was changed"
-                raise click.exceptions.UsageError(f"{twice}: give it once{changed}", ctx)
-            given[param.name] = spelled
-        expect_value = arg in takes_value
+        if arg.startswith("--") or not attached or len(arg) <= 2:
+            spelled = [arg.split("=", 1)[0] if arg.startswith("--") else arg]
+            expect_value = arg in takes_value
+        else:
+            spelled, expect_value = _cluster(arg, flags, takes_value)
+        for name in spelled:
+            _once(ctx, single, given, name, group=group)
+
+
+def _cluster(arg: str, flags: set[str], takes_value: set[str]) -> tuple[list[str], bool]:
+    """The options of a cluster of short ones as click reads it (`-nfjson`: -n, then
+    -f with the value `json`); whether the next word is the last one's value."""
+    names = []
+    for index, letter in enumerate(arg[1:], 1):
+        name = "-" + letter
+        names.append(name)
+        if name in takes_value:
+            return names, index == len(arg) - 1
+        if name not in flags:
+            break  # not an option here: click says so
+    return names, False
+
+
+def _once(
+    ctx: click.Context,
+    single: dict[str, Any],
+    given: dict[str | None, str],
+    spelled: str,
+    *,
+    group: bool,
+) -> None:
+    if spelled in single:
+        param = single[spelled]
+        if param.name in given:
+            first = given[param.name]
+            twice = (
+                f"{spelled} is given twice"
+                if first == spelled
+                else f"{first} and {spelled} both set {param.name}"
+            )
+            # (Said of a command that changes things; `list` changes none.)
+            # (At the root no command is known yet: said of none.)
+            read_only = group or ctx.info_name in _READ_ONLY
+            changed = "" if read_only else "; nothing was changed"
+            raise click.exceptions.UsageError(f"{twice}: give it once{changed}", ctx)
+        given[param.name] = spelled
 
 
 class OnceCommand(TyperCommand):
