@@ -236,6 +236,17 @@ def test_the_url_parse_error_itself_holds_no_password(url: str) -> None:
         assert secret not in str(raised.value)
 
 
+def test_a_url_of_several_hosts_is_said_to_be_one_todo_cannot_use() -> None:
+    # libpq's host1:port1,host2:port2 was "cannot parse ... percent-encode @ : / ? #
+    # in the password", of a URL whose password needed nothing.
+    proc = run_process(["--db", "postgresql://u:s3cret@127.0.0.1:5432,127.0.0.1:1/db", "list"])
+    assert proc.returncode == 3
+    assert proc.stderr.decode() == (
+        "error: database URL 'postgresql://u:***@127.0.0.1:5432,127.0.0.1:1/db' names several "
+        "hosts; todo connects to one (give one host:port (the primary's))\n"
+    )
+
+
 def test_no_part_of_a_password_after_an_unencoded_at_is_printed() -> None:
     # The user info ends at the host's @, not the first: once the rest of the
     # password was taken for the host, and the driver's error named it.

@@ -693,6 +693,51 @@ def test_grant_of_an_existing_user_needs_adopt_and_keeps_their_tasks(team: Team)
     assert team.admin_cli("db", "revoke", "erin_a", "--purge", "--yes").exit_code == 0
 
 
+def test_granting_a_member_again_says_they_are_one(team: Team) -> None:
+    # It said "already has a user named 'alice' ... pass --adopt", and --adopt then
+    # asked for --existing-role: never that alice is a member here already.
+    refused = team.admin_cli("db", "grant", "alice")
+    assert (refused.exit_code, refused.stderr) == (
+        2,
+        "error: alice is a member of this database already; nothing was changed "
+        "(`todo db rotate alice` sets a new password; see `todo db members`)\n",
+    )
+    assert [m["name"] for m in team.admin_cli("db", "members", "--json").json()].count("alice") == 1
+
+
+def test_a_member_at_the_connection_limit_is_told_so(team: Team) -> None:
+    granted = team.admin_cli("db", "grant", "gil_cl", "--connection-limit", "1")
+    assert granted.exit_code == 0, granted.stderr
+    url = granted.stdout.strip()
+    try:
+        with connect(url):
+            result = Todo(url, "gil_cl")("list")
+        assert result.exit_code == 3
+        assert 'too many connections for role "gil_cl"' in result.stderr
+        assert "this login holds as many connections as its role may" in result.stderr
+        assert "that the server is up" not in result.stderr  # it is
+    finally:
+        assert team.admin_cli("db", "revoke", "gil_cl", "--purge", "--yes").exit_code == 0
+
+
+def test_a_migration_behind_a_members_open_transaction_gives_up_and_says_why(
+    team: Team,
+) -> None:
+    # An ALTER TABLE waits for every open transaction that has read the table, and
+    # every member's command queued behind it: a forgotten `psql` stopped the team.
+    with connect(team.alice_url) as idle:
+        idle.execute("BEGIN")
+        idle.execute("SELECT count(*) FROM users")  # and the transaction stays open
+        result = team.admin_cli("db", "downgrade", "--yes")
+        assert result.exit_code == 3
+        assert "is busy: another session holds a lock on todo's tables" in result.stderr
+        assert "nothing was changed" in result.stderr
+    # The member's session ended: the same downgrade goes through, from the head.
+    assert team.admin_cli("db", "current").stdout.startswith("0014")
+    assert team.admin_cli("db", "downgrade", "--yes").exit_code == 0
+    assert team.admin_cli("db", "upgrade").exit_code == 0
+
+
 def test_password_stdin_sets_the_members_password(team: Team) -> None:
     chosen = "correct horse battery staple é"
     granted = team.admin_cli("db", "grant", "fay_p", "--password-stdin", input=chosen + "\n")

@@ -93,6 +93,28 @@ def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
         )
     if "permission denied" in lowered:
         return DatabaseError(f"{where} refused: {detail}", hint="ask the database's owner")
+    if "lock timeout" in lowered:
+        # Only migrations and the admin's commands set lock_timeout (db.migrate).
+        return DatabaseError(
+            f"{where} is busy: another session holds a lock on todo's tables (an open "
+            f"transaction); nothing was changed",
+            hint="end that session (pg_stat_activity shows it, often 'idle in "
+            "transaction'), then run the command again",
+        )
+    if "too many connections for role" in lowered:
+        # The login's own CONNECTION LIMIT (`todo db grant --connection-limit`), not the
+        # server's: the server is up and reachable.
+        return DatabaseError(
+            f"{where} refused the connection: {detail}",
+            hint="this login holds as many connections as its role may: end one of its "
+            "other sessions, or ask the admin to raise the limit (ALTER ROLE ... "
+            "CONNECTION LIMIT)",
+        )
+    if "too many clients" in lowered or "connection slots are reserved" in lowered:
+        return DatabaseError(
+            f"{where} refused the connection: {detail}",
+            hint="every connection the server allows is in use: try again, or use a pooled URL",
+        )
     if "failed to resolve host" in lowered or "could not translate host name" in lowered:
         # psycopg resolves the name itself (its message names no connect).
         return DatabaseError(

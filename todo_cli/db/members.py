@@ -698,6 +698,15 @@ def _task_count(conn: Connection, name: str) -> int | None:
     return None if row is None else int(row.tasks)
 
 
+def _granted_here(conn: Connection, name: str) -> bool:
+    from sqlalchemy import text
+
+    found = conn.execute(
+        text("SELECT granted FROM users WHERE name = :name"), {"name": name}
+    ).scalar_one_or_none()
+    return bool(found)
+
+
 def grant(
     settings: Settings,
     name: str,
@@ -726,6 +735,12 @@ def grant(
         me = conn.execute(text("SELECT current_user::text")).scalar_one()
         if name == me:
             raise InvalidInput(f"{name} is the admin role itself", hint="grant another name")
+        known = _role(conn, name)
+        if known is not None and known.member and _granted_here(conn, name):
+            raise InvalidInput(
+                f"{name} is a member of this database already; nothing was changed",
+                hint=f"`todo db rotate {name}` sets a new password; see `todo db members`",
+            )
         isolation = _isolate(conn)
         adopted = _task_count(conn, name)
         if adopted is not None and not adopt:

@@ -131,11 +131,21 @@ def _first_error() -> Iterator[None]:
         raise
 
 
+# How long a migration's (or grant's) statement waits for a table lock that
+# another session holds. ALTER TABLE waits behind any open transaction that has
+# read the table (a member's idle `psql`), and while it waits every member's
+# command queues behind it: the whole team stopped, with nothing said. Past this
+# the migration gives up, rolls back and names the cause; everyone goes on.
+LOCK_TIMEOUT_SECONDS = 5
+
+
 def _lock(conn: Connection) -> None:
     from sqlalchemy import text
 
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        # (After the advisory lock: waiting for another migration to end is no harm.)
+        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'"))
 
 
 def require_owner(conn: Connection, doing: str) -> None:

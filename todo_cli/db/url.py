@@ -133,6 +133,14 @@ def parse_url(raw: str) -> DatabaseURL:
             normalised = text
         url = make_url(normalised)
     except (ArgumentError, ValueError):
+        authority = text.split("://", 1)[1].split("/", 1)[0].rpartition("@")[2]
+        if backend == "postgresql" and "," in authority:
+            # libpq's host1:port1,host2:port2: todo connects to one server (its
+            # engine, pool and retries are for one), so it is said as such.
+            raise ConfigError(
+                f"database URL {mask_url(text)!r} names several hosts; todo connects to one",
+                hint="give one host:port (the primary's)",
+            ) from None
         raise ConfigError(
             f"cannot parse database URL {mask_url(text)!r}",
             hint="percent-encode @ : / ? # in the password as %40 %3A %2F %3F %23; " + _HINT,
