@@ -1583,3 +1583,109 @@ def test_json_output_of_a_path_that_is_not_utf8_is_still_valid_utf8(tmp_path: Pa
     info = run_process(["db", "info", "--json"], env=env)
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout.decode("utf-8"))["url"] == f"sqlite:///{path}"
+
+
+# --- interchange and history, from a hostile round ------------------------------------
+
+
+def _tw_task(uuid: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "uuid": uuid,
+        "description": "x",
+        "status": "pending",
+        "entry": "20260101T000000Z",
+    } | fields
+
+
+UUID_A = "bbbbbbbb-0000-4000-8000-0000000000aa"
+UUID_B = "bbbbbbbb-0000-4000-8000-0000000000ab"
+
+
+def test_a_nul_in_an_imported_note_is_named_and_skippable_on_every_backend(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # SQLite stored it; PostgreSQL failed the whole import (exit 3, unnamed), so a
+    # backup one backend took could not be restored on the other.
+    bad = _tw_task(UUID_A, annotations=[{"entry": "20260102T000000Z", "description": "a\0b"}])
+    path = tmp_path / "nul.json"
+    path.write_text(json.dumps([bad, _tw_task(UUID_B, description="y")]), encoding="utf-8")
+    refused = todo("import", str(path))
+    assert (refused.exit_code, refused.stderr) == (
+        2,
+        f"error: {path}: 1 problem, nothing imported: task 1 ({UUID_A}): notes: note 1 "
+        "contains a NUL byte (fix the input and import again)\n",
+    )
+    assert count(todo.url, "tasks") == 0
+    skipped = todo("import", str(path), "--skip-invalid", "--json")
+    assert skipped.exit_code == 0, skipped.stderr
+    assert (skipped.json()["added"], skipped.json()["skipped"]) == (1, {"invalid": 1})
+    assert [t["title"] for t in todo("list", "--json").json()] == ["y"]
+
+
+def test_control_characters_taskwarrior_writes_raw_in_its_export_are_read(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `task export` writes ESC and \x01 unescaped inside strings (a pasted escape
+    # sequence); it was refused as "Invalid control character at at line 2".
+    title = "pasted \x1b[1mbold\x1b[0m text\x01"
+    raw = "[\n" + json.dumps(_tw_task(UUID_A, description="@@")).replace("@@", title) + "\n]\n"
+    assert "\x1b" in raw
+    path = tmp_path / "raw.json"
+    path.write_text(raw, encoding="utf-8")
+    result = todo("import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert [t["title"] for t in todo("list", "--json").json()] == [title]
+    exported = todo("export", "--format", "taskwarrior")
+    assert json.loads(exported.stdout)[0]["description"] == title  # written escaped
+
+
+def test_an_annotation_without_its_time_is_named_without_python_words(
+    todo: Todo, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps([_tw_task(UUID_A, annotations=[{"description": "n"}])]))
+    result = todo("import", str(path))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {path}: 1 problem, nothing imported: task 1: annotations: annotation 1 has "
+        "no entry (the time it was made) (fix the input and import again)\n",
+    )
+    assert count(todo.url, "tasks") == 0
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "UTC", "America/New_York"])
+@pytest.mark.parametrize(
+    ("key", "value"), [("due", "99991231T235959Z"), ("entry", "00010101T000000Z")]
+)
+def test_a_date_past_the_calendar_names_its_field_in_every_zone(
+    todo: Todo, tmp_path: Path, zone: str, key: str, value: str
+) -> None:
+    # In Berlin the due's local day is past 9999-12-31: "a date of the task is out
+    # of range", naming no field.
+    path = tmp_path / "far.json"
+    path.write_text(json.dumps([_tw_task(UUID_A, **{key: value})]), encoding="utf-8")
+    result = run_cli(["import", str(path)], env=todo.env | {"TZ": zone})
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {path}: 1 problem, nothing imported: task 1")
+    assert "is out of range" in result.stderr
+    assert f"{key}: " in result.stderr or ("created_at: " in result.stderr and key == "entry")
+    assert count(todo.url, "tasks") == 0
+
+
+def test_history_lists_a_changes_fields_in_the_same_order_on_every_backend(todo: Todo) -> None:
+    # PostgreSQL's jsonb keeps keys shortest first: `history` read "due, title,
+    # project, priority, description" there, "title, description, ..." on SQLite.
+    assert todo("add", "Call", "pri:H", "due:2026-12-24", "project:home").exit_code == 0
+    edit = todo("edit", "1", "pri:L", "project:work", "due:2026-12-25", "Renamed", "-d", "desc")
+    assert edit.exit_code == 0, edit.stderr
+    entries = todo("history", "1", "--json").json()
+    assert [f["field"] for f in entries[-1]["fields"]] == [
+        "title",
+        "description",
+        "priority",
+        "due",
+        "project",
+    ]
+    text = todo("history", "1").stdout
+    assert text.index("title: ") < text.index("description: ") < text.index("priority: ")
+    assert text.index("priority: ") < text.index("due: ") < text.index("project: ")

@@ -96,7 +96,13 @@ def _refused(exc: ValueError) -> str:
     return str(exc) if isinstance(exc, _OutOfRange) else f"is not valid JSON: {exc}"
 
 
-_DECODER: Final = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)
+# strict=False: a control character (ESC, \x01) raw inside a string is taken as
+# itself. Taskwarrior 2.6 writes them so (a pasted escape sequence in a
+# description), and reads its own file back; JSON wants them escaped, but
+# nothing is ambiguous about one raw.
+_DECODER: Final = json.JSONDecoder(
+    parse_constant=_refuse_constant, parse_float=_finite, strict=False
+)
 
 
 def _skip(pattern: re.Pattern[Any], data: Any, pos: int) -> int:

@@ -353,7 +353,7 @@ def parse_text(text: str, name: str, *, tz: tzinfo) -> ImportBatch:
     objects: list[tuple[str, Any]] = []
     if body.startswith("["):
         try:
-            document = json.loads(body)
+            document = json.loads(body, strict=False)  # as jsonstream
         except json.JSONDecodeError as error:
             syntax.append((f"line {_line_of(text, body, error)}", f"not JSON: {error.msg}"))
         else:
@@ -368,7 +368,7 @@ def parse_text(text: str, name: str, *, tz: tzinfo) -> ImportBatch:
             if not stripped:
                 continue
             try:
-                objects.append((f"line {number}", json.loads(stripped)))
+                objects.append((f"line {number}", json.loads(stripped, strict=False)))
             except json.JSONDecodeError as error:
                 syntax.append((f"line {number}", f"not JSON: {error.msg}"))
     batch = read(objects, tz=tz)
@@ -462,10 +462,15 @@ def _map_object(
                 problem(key, "is missing")
             return None
         try:
-            return _parse_date(obj[key], tz)
+            value = _parse_date(obj[key], tz)
+            value.astimezone(tz)  # a local day past the calendar's end (9999-12-31 in Berlin)
         except ValueError as reason:
             problem(key, str(reason))
             return None
+        except OverflowError:
+            problem(key, f"{obj[key]} is out of range")
+            return None
+        return value
 
     uuid = _uuid(obj.get("uuid"), "uuid", problem, required=True)
     # `task import` takes a task without a status as pending.
@@ -712,6 +717,9 @@ def _annotations(value: Any, problem: _Report, tz: tzinfo) -> tuple[Note, ...]:
                 "annotations",
                 f"annotation {index} is {len(text)} characters, the limit is {NOTE_MAX}",
             )
+            continue
+        if item.get("entry") is None:
+            problem("annotations", f"annotation {index} has no entry (the time it was made)")
             continue
         try:
             created_at = _parse_date(item.get("entry"), tz)

@@ -257,7 +257,7 @@ def field_changes(change: Change, names: Mapping[UUID, str] | None = None) -> li
         return ["deleted"]
     before, after = change.before or {}, change.after or {}
     lines = []
-    for name in after:
+    for name in _in_column_order(change.table, after):
         if name in _QUIET or before.get(name) == after.get(name):
             continue
         old, new = before.get(name), after.get(name)
@@ -265,6 +265,22 @@ def field_changes(change: Change, names: Mapping[UUID, str] | None = None) -> li
             old, new = _truthy(old), _truthy(new)
         lines.append(f"{name}: {_value(old)} -> {_value(new)}")
     return lines
+
+
+def _in_column_order(table: str, image: Mapping[str, Any]) -> list[str]:
+    """The image's keys in its table's column order: PostgreSQL's jsonb keeps its keys
+    shortest first, SQLite's JSON as written, and `history` must read the same on both
+    (keys no column has, from an older revision's image, come last, by name)."""
+    order = _column_order(table)
+    return sorted(image, key=lambda name: (order.get(name, len(order)), name))
+
+
+@cache
+def _column_order(table: str) -> dict[str, int]:
+    from todo_cli.db.schema import metadata
+
+    found = metadata.tables.get(table)
+    return {} if found is None else {column.name: i for i, column in enumerate(found.c)}
 
 
 # A task's times as the journal's images hold them (each backend's own text).
@@ -292,7 +308,7 @@ def field_values(change: Change) -> list[dict[str, Any]]:
         ]
     before, after = change.before or {}, change.after or {}
     found = []
-    for name in after or before:
+    for name in _in_column_order(change.table, after or before):
         if name in _QUIET:
             continue
         old, new = _data(name, before.get(name)), _data(name, after.get(name))

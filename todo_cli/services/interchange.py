@@ -99,6 +99,7 @@ def _check(record: TaskRecord, where: str) -> Problem | None:
     """What the database would refuse, caught here so the error can name the task."""
     from todo_cli.domain.dates import within_calendar
     from todo_cli.domain.models import validate_task
+    from todo_cli.domain.text import check_text
 
     if record.completed and record.completed_at is None:
         return Problem(where, "completed_at", "a completed task needs completed_at")
@@ -120,6 +121,13 @@ def _check(record: TaskRecord, where: str) -> Problem | None:
         )
     except InvalidInput as exc:
         return Problem(where, None, exc.message)
+    for index, note in enumerate(record.notes, 1):
+        # (A NUL was stored on SQLite and failed the whole import on PostgreSQL,
+        # unnamed: a backup that one backend took and the other could not restore.)
+        try:
+            check_text(note.text, f"note {index}")
+        except InvalidInput as exc:
+            return Problem(where, "notes", exc.message)
     return None
 
 
