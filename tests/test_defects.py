@@ -1689,3 +1689,40 @@ def test_history_lists_a_changes_fields_in_the_same_order_on_every_backend(todo:
     text = todo("history", "1").stdout
     assert text.index("title: ") < text.index("description: ") < text.index("priority: ")
     assert text.index("priority: ") < text.index("due: ") < text.index("project: ")
+
+
+def test_a_recurring_instance_imported_again_is_unchanged_and_nothing_is_said(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Taskwarrior gives an instance its template's `modified`, older than its own
+    # `entry`: the second import of the same file said "left as they are: changed
+    # here since the file's copy of them: #1", of a task nobody had changed.
+    template = "39b5410e-693b-4c64-928f-7bb3b11bea79"
+    objects = [
+        _tw_task(
+            template,
+            status="recurring",
+            entry="20261205T023157Z",
+            modified="20261205T023159Z",
+            due="20261210T230000Z",
+            recur="weekly",
+            mask="-",
+        ),
+        _tw_task(
+            UUID_A,
+            entry="20261205T023159Z",
+            modified="20261205T023157Z",
+            due="20261210T230000Z",
+            recur="weekly",
+            parent=template,
+            imask=0,
+        ),
+    ]
+    path = tmp_path / "tw.json"
+    path.write_text(json.dumps(objects), encoding="utf-8")
+    assert todo("import", str(path)).exit_code == 0
+    again = todo("import", str(path), "--json")
+    assert again.exit_code == 0, again.stderr
+    assert (again.json()["added"], again.json()["updated"], again.json()["unchanged"]) == (0, 0, 1)
+    assert "left as they are" not in again.stderr
+    assert again.json()["notices"] == []

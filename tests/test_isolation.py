@@ -30,6 +30,7 @@ from tests.conftest import (
     run_cli,
     run_process,
 )
+from todo_cli.db.revisions import HEAD
 
 TABLES = (
     "users",
@@ -728,14 +729,37 @@ def test_a_migration_behind_a_members_open_transaction_gives_up_and_says_why(
     with connect(team.alice_url) as idle:
         idle.execute("BEGIN")
         idle.execute("SELECT count(*) FROM users")  # and the transaction stays open
-        result = team.admin_cli("db", "downgrade", "--yes")
+        result = team.admin_cli("db", "downgrade", "0013", "--yes")  # drops users.granted
         assert result.exit_code == 3
         assert "is busy: another session holds a lock on todo's tables" in result.stderr
         assert "nothing was changed" in result.stderr
     # The member's session ended: the same downgrade goes through, from the head.
-    assert team.admin_cli("db", "current").stdout.startswith("0014")
-    assert team.admin_cli("db", "downgrade", "--yes").exit_code == 0
+    assert team.admin_cli("db", "current").stdout.startswith(HEAD)
+    assert team.admin_cli("db", "downgrade", "0013", "--yes").exit_code == 0
     assert team.admin_cli("db", "upgrade").exit_code == 0
+
+
+def test_a_downgrade_that_would_show_a_users_rows_to_a_stranger_says_so_and_asks(
+    team: Team,
+) -> None:
+    # Revision 0013 holds a login to the users row of its name: zed_x, a member role
+    # of the server (granted in another database), would be shown the rows the admin
+    # made here `--user zed_x`, and the upgrade back took them as granted. The step
+    # down was taken without a word.
+    made = run_cli(["--user", "zed_x", "add", "private"], env={"TODO_DATABASE_URL": team.admin})
+    assert made.exit_code == 0, made.stderr
+    with connect(team.admin) as admin:
+        admin.execute("CREATE ROLE zed_x LOGIN PASSWORD 'zed-Pass_w0rd-12345' IN ROLE todo_member")
+    try:
+        asked = team.admin_cli("db", "downgrade", "0013")
+        assert asked.exit_code == 2
+        assert "show the rows of 1 user(s) not granted here (zed_x) to the member login" in (
+            asked.stderr
+        )
+        assert team.admin_cli("db", "current").stdout.startswith(HEAD)
+    finally:
+        with connect(team.admin) as admin:
+            admin.execute("DROP ROLE zed_x")
 
 
 def test_password_stdin_sets_the_members_password(team: Team) -> None:
@@ -886,8 +910,6 @@ def test_a_member_migrating_is_told_to_use_the_admin_url(team: Team, command: li
         "and you are logged in as alice (use the admin URL, the one `todo db upgrade` "
         "runs with)\n",
     )
-    from todo_cli.db.revisions import HEAD
-
     assert team.admin_cli("db", "current").stdout.startswith(HEAD)
 
 
@@ -1101,8 +1123,19 @@ def test_a_member_of_one_database_is_nobody_in_another(
         result = Todo(carol, "carol")("list")
         assert result.exit_code == 3
         assert "no member of this database" in result.stderr
+        operations = one(other_admin, "SELECT count(*) FROM operations")
         with connect(carol) as session:
             assert session.execute("SELECT count(*) FROM tasks").fetchone() == (0,)
+            # Statements that touch no row: they opened an "outside todo" operation
+            # each (as the definer), so a nobody could fill the operations table.
+            for statement in (
+                "DELETE FROM tasks",
+                "DELETE FROM task_tags",
+                "UPDATE tasks SET title = title",
+                "INSERT INTO task_tags SELECT id, 'x' FROM tasks",
+            ):
+                assert session.execute(statement).rowcount == 0
+            assert one(other_admin, "SELECT count(*) FROM operations") == operations
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 session.execute(
                     "INSERT INTO users (id, name, created_at) "

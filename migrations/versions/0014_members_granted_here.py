@@ -21,7 +21,9 @@ column too (the tables are declared once), always false: nobody to keep apart.
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.engine import Connection
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -75,6 +77,39 @@ def upgrade() -> None:
     op.execute(_session_user_id(NEW))
     for statement in _users_policies(NEW):
         op.execute(statement)
+
+
+def losses(conn: Connection) -> list[tuple[str, int, str]]:
+    """Users rows this downgrade would hand to a stranger: not granted here, yet named
+    like a member role of the server (granted in another database, or revoked here
+    while a member elsewhere). Revision 0013 holds a login to the users row of its
+    name, and the upgrade back takes such a row as granted: said, and asked."""
+    if conn.dialect.name != "postgresql":
+        return []
+    names = list(
+        conn.execute(
+            sa.text(
+                f"SELECT u.name FROM users u WHERE NOT u.{COLUMN} AND u.name IN ("
+                "SELECT r.rolname::text FROM pg_catalog.pg_auth_members m "
+                "JOIN pg_catalog.pg_roles g ON g.oid = m.roleid "
+                "JOIN pg_catalog.pg_roles r ON r.oid = m.member "
+                "WHERE g.rolname = :group) ORDER BY u.name"
+            ),
+            {"group": GROUP_ROLE},
+        ).scalars()
+    )
+    if not names:
+        return []
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return [
+        (
+            "users",
+            len(names),
+            f"show the rows of {len(names)} user(s) not granted here ({shown}) to the "
+            "member login of the same name from another database on this server, at "
+            "0013 and after upgrading again (then `todo db revoke` each to take it back)",
+        )
+    ]
 
 
 def downgrade() -> None:

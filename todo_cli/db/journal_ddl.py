@@ -41,8 +41,9 @@ ACTIONS: Final = ("insert", "update", "delete")
 # The functions as migrations 0008 (isolation: definer functions, every name
 # schema-qualified, the search path ending in pg_temp), 0009 (row images
 # without the stored search vectors), 0010 (the transaction names its
-# operation in the setting todo.operation) and 0013 (the journal's cascade)
-# left them: a schema made from the models is the one the migrations make.
+# operation in the setting todo.operation), 0013 (the journal's cascade) and
+# 0015 (a statement that changed no row opens no operation) left them: a
+# schema made from the models is the one the migrations make.
 PG_FUNCTIONS: Final = (
     """
 CREATE OR REPLACE FUNCTION public.todo_operation_id() RETURNS uuid
@@ -79,11 +80,22 @@ $$
 CREATE OR REPLACE FUNCTION public.todo_journal() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    op uuid := public.todo_operation_id();
+    op uuid;
     key text := TG_ARGV[0];
     derived text := CASE WHEN TG_TABLE_NAME IN ('messages', 'conversations')
                     THEN ' - ''search_vector''' ELSE '' END;
 BEGIN
+    -- A statement that changed no row is no change: nothing to journal, and no
+    -- operation opened for it. (A login that is nobody here, shown no row by row
+    -- security, made an "outside todo" operation with each statement it ran.)
+    IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT 1 FROM old_rows) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
+    op := public.todo_operation_id();
     IF TG_OP = 'INSERT' THEN
         EXECUTE pg_catalog.format(
             'INSERT INTO public.journal (operation_id, table_name, action, row_key, before, after) '

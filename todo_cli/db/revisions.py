@@ -31,6 +31,7 @@ REVISIONS: Final = (
     "0012",
     "0013",
     "0014",
+    "0015",
 )
 HEAD: Final = REVISIONS[-1]
 

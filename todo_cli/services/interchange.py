@@ -80,7 +80,7 @@ def _columns(record: TaskRecord) -> dict[str, Any]:
         "completed": record.completed,
         "completed_at": record.completed_at if record.completed else None,
         "created_at": record.created_at,
-        "updated_at": max(record.updated_at, record.created_at),
+        "updated_at": _stored_change(record),
         "priority": record.priority,
         "due": record.due,
         "wait": record.wait,
@@ -93,6 +93,15 @@ def _columns(record: TaskRecord) -> dict[str, Any]:
         else (0 if recurring else None),
         "attributes": dict(record.attributes) or None,
     }
+
+
+def _stored_change(record: TaskRecord) -> datetime:
+    """The time of change a task of the file is stored with (see _columns): never
+    before its creation. Taskwarrior gives a recurring instance its template's
+    `modified`, older than the instance's own `entry`: compared as the file has
+    it, the file's copy read older than itself on the next import ("changed here
+    since the file's copy", of a task nobody changed)."""
+    return max(record.updated_at, record.created_at)
 
 
 def _check(record: TaskRecord, where: str) -> Problem | None:
@@ -823,22 +832,22 @@ def _apply(
                 result.unchanged += 1
             else:
                 writes.append(_overlaid(ours[record.id], record, now, tz))
-        elif record.updated_at > found.updated_at:
+        elif (changed := _stored_change(record)) > found.updated_at:
             writes.append(record)
             if from_taskwarrior:
                 returning.append(record.id)
         else:
             if from_taskwarrior and SERIES_HINT in record.attributes:
                 hinted.append(record)
-            if exact and record.updated_at == found.updated_at:
+            if exact and changed == found.updated_at:
                 same_time.append(record)
-            elif record.depends and record.updated_at == found.updated_at:
+            elif record.depends and changed == found.updated_at:
                 tied.append(record)
-            elif exact and record.updated_at < found.updated_at:
+            elif exact and changed < found.updated_at:
                 before.append(record)
-            elif record.updated_at < found.updated_at and not (
+            elif changed < found.updated_at and not (
                 # Taskwarrior keeps whole seconds: ours, written there, reads older.
-                from_taskwarrior and _same_second(record.updated_at, found.updated_at)
+                from_taskwarrior and _same_second(changed, found.updated_at)
             ):
                 older.append(record.id)
             result.unchanged += 1
