@@ -832,22 +832,22 @@ def _apply(
                 result.unchanged += 1
             else:
                 writes.append(_overlaid(ours[record.id], record, now, tz))
-        elif (changed := _stored_change(record)) > found.updated_at:
+        elif (stored := _stored_change(record)) > found.updated_at:
             writes.append(record)
             if from_taskwarrior:
                 returning.append(record.id)
         else:
             if from_taskwarrior and SERIES_HINT in record.attributes:
                 hinted.append(record)
-            if exact and changed == found.updated_at:
+            if exact and stored == found.updated_at:
                 same_time.append(record)
-            elif record.depends and changed == found.updated_at:
+            elif record.depends and stored == found.updated_at:
                 tied.append(record)
-            elif exact and changed < found.updated_at:
+            elif exact and stored < found.updated_at:
                 before.append(record)
-            elif changed < found.updated_at and not (
+            elif stored < found.updated_at and not (
                 # Taskwarrior keeps whole seconds: ours, written there, reads older.
-                from_taskwarrior and _same_second(changed, found.updated_at)
+                from_taskwarrior and _same_second(stored, found.updated_at)
             ):
                 older.append(record.id)
             result.unchanged += 1
