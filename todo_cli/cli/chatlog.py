@@ -295,7 +295,8 @@ def search(
         list[str],
         typer.Argument(
             metavar="QUERY...",
-            help='Words and "phrases" to find (all of them); OR between two; -word leaves out.',
+            help='Words and "phrases" to find (all of them; AND between two says so too); '
+            "OR between two; -word or NOT word leaves out.",
         ),
     ],
     limit: Limit = None,
