@@ -86,6 +86,14 @@ def losses(conn: Connection) -> list[tuple[str, int, str]]:
     name, and the upgrade back takes such a row as granted: said, and asked."""
     if conn.dialect.name != "postgresql":
         return []
+    isolated = conn.execute(
+        sa.text(
+            "SELECT relrowsecurity FROM pg_catalog.pg_class "
+            "WHERE oid = 'public.tasks'::pg_catalog.regclass"
+        )
+    ).scalar_one()
+    if not isolated:
+        return []  # no policy holds anyone: nobody is shown another's rows by name
     names = list(
         conn.execute(
             sa.text(
