@@ -16,6 +16,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -643,6 +644,183 @@ def test_the_terminal_window_size_reaches_the_command(served: ServerHandle) -> N
         screens.append(screen)
     assert screens[0] == screens[1]
     assert max(len(line) for line in screens[1].decode().splitlines()) <= 50
+
+
+# --- files named by the client's own descriptors -----------------------------------------------
+
+
+def in_bash(line: str, env: Mapping[str, str], *, cwd: Path) -> Outcome:
+    """A command line as typed at a bash prompt, `todo` being the one under test.
+
+    `todo` is a shell function, so that the line reads as a user's; ``{todo}``
+    stands for the executable itself (``exec {todo} ...`` keeps the shell's pid).
+    """
+    executable = shlex.join(todo_executable())
+    script = f'todo() {{ {executable} "$@"; }}\n' + line.replace("{todo}", executable)
+    proc = subprocess.run(
+        ["bash", "-c", script],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=dict(env),
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+    return Outcome(proc.returncode, proc.stdout, proc.stderr)
+
+
+def both_ways(
+    handle: ServerHandle, line: str, *, shared_database: bool = True, on: str = "on", **env: str
+) -> dict[str, tuple[Outcome, bytes]]:
+    """``line`` run with TODO_SERVER=off and with TODO_SERVER=``on`` ("": unset),
+    each in a directory of its own: what the shell saw, and what the command wrote
+    into out.json there. A variable given as "" is unset."""
+    seen = {}
+    for mode, server in (("off", "off"), ("on", on)):
+        where = handle.cwd / mode
+        where.mkdir()
+        side = handle.env | env | {"TODO_SERVER": server}
+        if shared_database:
+            side["TODO_DATABASE_URL"] = shared_url(handle)
+        result = in_bash(line, {k: v for k, v in side.items() if v != ""}, cwd=where)
+        out = where / "out.json"
+        seen[mode] = (result, out.read_bytes() if out.exists() else b"")
+    return seen
+
+
+def shared_url(handle: ServerHandle) -> str:
+    """One database for both sides: the same tasks, the same ids."""
+    return f"sqlite:///{handle.cwd / 'todo.db'}"
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("todo export -o /dev/fd/4 4>out.json", 0),
+        # The server's child had its notes to the server at 10: the server died.
+        ("todo export -o /dev/fd/10 10>out.json", 0),
+        ("todo export --output=/proc/self/fd/4 4>out.json", 0),
+        ("exec {todo} export -o /proc/$$/fd/4 4>out.json", 0),
+        # Not open here; the server's child had its log there (and wrote into it).
+        ("todo export -o /dev/fd/5 4>out.json", 74),
+        # A pipe, as `>(wc -c)` is: the child had its connection at 3 (exit 74).
+        ("todo export -o /dev/fd/3 3>&1 >/dev/null | wc -c", 0),
+    ],
+    ids=["dev-fd-4", "dev-fd-10", "proc-self-fd", "proc-pid-fd", "not-open", "a-pipe"],
+)
+def test_a_file_named_by_a_descriptor_of_the_client_gets_what_it_would_without_the_server(
+    served: ServerHandle, line: str, code: int
+) -> None:
+    added = served.todo("add", "task one", TODO_SERVER="off", TODO_DATABASE_URL=shared_url(served))
+    assert added.code == 0, added.stderr
+    seen = both_ways(served, line)
+    assert seen["on"] == seen["off"]
+    off, written = seen["off"]
+    assert off.code == code, off
+    if code == 0:  # the export itself, in the file or counted by wc
+        assert b"task one" in written or int(off.stdout) > 100, off
+    # The server lives on, its log none the worse.
+    assert served.status() is not None
+    assert "task one" not in served.log()
+
+
+def test_a_file_the_shell_hands_over_as_a_descriptor_is_read_as_without_the_server(
+    served: ServerHandle,
+) -> None:
+    # `<(...)`: the command reads /dev/fd/63, which the server's child does not have.
+    line = (
+        'printf \'[{"role":"user","content":"hi"}]\' > t.json\ntodo chat-log import <(cat t.json)'
+    )
+    seen = both_ways(served, line, shared_database=False)
+    assert seen["on"] == seen["off"]
+    assert seen["off"][0] == Outcome(0, b"", b"imported conversation #1 with 1 message\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "printf 'user = \"alice\"\\n' > c.toml\nTODO_CONFIG=/dev/fd/5 todo list --json 5<c.toml",
+        "TODO_CONFIG=<(printf 'user = \"alice\"\\n') todo list --json",
+    ],
+    ids=["a-file", "a-pipe"],
+)
+def test_a_config_file_named_by_a_descriptor_is_the_clients(
+    served: ServerHandle, line: str
+) -> None:
+    added = served.todo("add", "alice's", TODO_SERVER="off", TODO_DATABASE_URL=shared_url(served))
+    assert added.code == 0, added.stderr
+    # No TODO_USER: the user is the config file's (else the login's, who has no
+    # tasks). TODO_SERVER unset: the client reads the config file for the mode,
+    # and must not use up a pipe the command reads after it.
+    seen = both_ways(served, line, on="", TODO_USER="")
+    assert seen["on"] == seen["off"]
+    off, _ = seen["off"]
+    assert off.code == 0, off
+    assert [task["title"] for task in json.loads(off.stdout)] == ["alice's"]
+
+
+def test_the_standard_streams_by_name_are_still_served(served: ServerHandle) -> None:
+    # The child has the client's 0, 1 and 2: /dev/stdout and /dev/fd/2 are the same there.
+    added = served.todo("add", "task one", TODO_SERVER="off", TODO_DATABASE_URL=shared_url(served))
+    assert added.code == 0, added.stderr
+    before = served.served()
+    seen = both_ways(served, "todo export -o /dev/stdout && todo export -o /dev/fd/2")
+    assert seen["on"] == seen["off"]
+    assert b"task one" in seen["off"][0].stdout
+    assert seen["off"][0].stdout == seen["off"][0].stderr
+    assert served.served() == before + 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/dev/fd/4",
+        "/dev/fd/63",
+        "/proc/self/fd/10",
+        "/proc/4242/fd/3",
+        "//dev//fd/4",
+        "fd/4",
+        "/proc/self/environ",
+        "/proc/thread-self/fd/0",
+        "self/cmdline",
+        "--output=/dev/fd/4",
+        "-o/dev/fd/4",
+        "/dev/fd/4" + "0" * 5000,
+    ],
+)
+def test_a_name_of_the_clients_own_files_runs_the_command_here(name: str) -> None:
+    assert wire.names_own_files(["export", name], {}) is True
+    assert wire.names_own_files(["list"], {"TODO_CONFIG": name}) is True
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["/dev/fd/0", "/dev/fd/1", "/dev/fd/2", "/dev/stdin", "/dev/stderr", "backup.json", "fd/",
+     "note to self", "selfish", "/dev/fd/x"],
+)  # fmt: skip
+def test_other_names_are_served(name: str) -> None:
+    assert wire.names_own_files(["export", name], {}) is False
+    assert wire.names_own_files(["list"], {"TODO_CONFIG": name, "PATH": "/dev/fd/4"}) is False
+
+
+def test_a_command_in_the_server_holds_no_file_of_the_servers(served: ServerHandle) -> None:
+    """What still reaches the server's child (a link to /dev/fd/5, say) finds none
+    of the server's files there: its log, its code watch and its notes were once
+    at 5, 6 and 10, for the command to overwrite or read."""
+    proc = served.adding()
+    held: dict[int, str] = {}
+    try:
+        assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
+        (child,) = _status(served)["running"]
+        for entry in Path(f"/proc/{child['pid']}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                held[int(entry.name)] = os.readlink(entry)
+    finally:
+        _, err = proc.communicate(b"from a pipe\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert held
+    assert {fd: target for fd, target in held.items() if fd > 2 and "socket:[" not in target} == {}
+    assert titles(served) == ["from a pipe"]
 
 
 # --- signals ----------------------------------------------------------------------------------

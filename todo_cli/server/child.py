@@ -27,6 +27,7 @@ from todo_cli.server.state import (
     Server,
     Snapshot,
     log,
+    log_by_path,
     note,
     peer_is_us,
 )
@@ -176,6 +177,7 @@ def serve_connection(server: Server, conn: socket.socket) -> int:
                 note(server, NOTE_STALE, urgent=True)
             _reply(conn, wire.REFUSED, reason)
             return NOTHING_RAN
+        let_go_of_server_files(server)
         try:
             adopt(request, fds)
         except OSError as exc:
@@ -213,6 +215,23 @@ def serve_connection(server: Server, conn: socket.socket) -> int:
         # The client has its answer: this is on our time.
         pages.learn(server.pages_path, eager=server.served < pages.EAGER_COMMANDS)
     return code & 0xFF
+
+
+def let_go_of_server_files(server: Server) -> None:
+    """Close what the child holds of the server's that a path could reach.
+
+    The command may open ``/dev/fd/N`` (the client runs those itself, see
+    client.names_own_files; a link to one still gets here): that must not be
+    the server's log (the command would overwrite it) nor its code watch. What
+    stays are sockets (the client's connection, a spare's control line, the
+    notes to the server), which no path opens.
+    """
+    log_by_path(server.log_path)
+    if server.snapshot.watch_fd >= 0:
+        # Needed no more: the code was checked (refusal) before the command.
+        with contextlib.suppress(OSError):
+            os.close(server.snapshot.watch_fd)
+        server.snapshot.watch_fd = -1
 
 
 def receive_header(conn: socket.socket) -> tuple[bytes, list[int], bool]:

@@ -21,6 +21,10 @@ One connection per command, on a Unix socket in a private directory:
 * client -> server, only when no answer comes in time: one ``CANCEL`` byte.
   Together with ``READY`` it makes running a command twice impossible (see
   :func:`_handoff`).
+
+Only those four descriptors reach the server's child: a command line that
+names another descriptor of this process (``/dev/fd/4``, the ``/dev/fd/63``
+of a shell's ``<(...)``) runs here (see :func:`names_own_files`).
 """
 
 import os
@@ -109,6 +113,10 @@ def run(argv: "list[str]") -> "int | None":
         # status would count itself as a command served and keep it from its idle exit.
         return None
     try:
+        # First: such a command runs here whatever the mode, and TODO_CONFIG may
+        # itself be one (a `<(...)`), which reading it for the mode would use up.
+        if names_own_files(argv, os.environ):
+            return None
         mode = server_mode(os.environ)
         if mode == "off":
             return None
@@ -134,6 +142,57 @@ def _command_of(argv: "list[str]") -> "str | None":
         elif word == "--":
             return next(words, None)
     return None
+
+
+def names_own_files(argv: "list[str]", environ: "Mapping[str, str]") -> bool:
+    """Whether the command may name a file of this process by a name that is the
+    process's own: a descriptor above 2 (``/dev/fd/4``, ``/proc/self/fd/4``,
+    ``/proc/PID/fd/4``, what a shell's ``<(...)`` or ``>(...)`` expands to) or a
+    ``/proc/self`` entry.
+
+    Run by the server's child, such a name is the child's: it holds only this
+    process's stdin, stdout and stderr (``/dev/stdin`` and ``/dev/fd/1`` are the
+    same there), so ``/dev/fd/4`` would be nothing, or a file of the server's.
+    Read loosely, anywhere in an argument (``--output=/dev/fd/4``,
+    ``-o/dev/fd/4``, a title): a false alarm only costs the server's speed. The
+    variables that name files todo, libpq and OpenSSL read (``TODO_CONFIG``,
+    ``PGPASSFILE``, ``PGSSLROOTCERT``, ``XDG_CONFIG_HOME``...) are read alike.
+    A link to such a name is not seen: the child finds nothing there.
+    """
+    for text in argv:
+        if _names_own_file(text):
+            return True
+    # Values read only for these keys: decoding every value costs more than the rest.
+    return any(
+        _names_own_file(environ[key])
+        for key in environ
+        if key.startswith(_FILE_VARIABLES) or key == "HOME"
+    )
+
+
+# The variables names_own_files reads (their prefixes).
+_FILE_VARIABLES = ("TODO_", "PG", "XDG_", "SSL_CERT_")
+
+
+def _names_own_file(text: str) -> bool:
+    """Whether ``text`` holds ``fd/N`` with N above 2, or a ``self`` of /proc."""
+    at = text.find("fd/")
+    while at >= 0:
+        end = start = at + 3
+        while end < len(text) and text[end] in "0123456789":
+            end += 1
+        # Compared as text: int() refuses more than 4300 digits.
+        if text[start:end].lstrip("0") not in ("", "1", "2"):
+            return True  # fd/4, fd/63, fd/10...
+        at = text.find("fd/", start)
+    at = text.find("self")
+    while at >= 0:
+        before, after = text[at - 1 : at], text[at + 4 : at + 5]
+        # /proc/self, /proc/thread-self and what is under them; self/... in /proc.
+        if (before in ("/", "-") and after in ("", "/")) or (before in ("", "=") and after == "/"):
+            return True
+        at = text.find("self", at + 4)
+    return False
 
 
 def _may_start(environ: "Mapping[str, str]") -> bool:

@@ -333,7 +333,12 @@ def _wake(signum: int, frame: FrameType | None) -> None:
 def serve(server: Server) -> None:
     server.pid = os.getpid()
     server.wake_r, server.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    server.notify_r, server.notify_w = os.pipe2(os.O_CLOEXEC)
+    # A socket pair rather than a pipe: a child keeps the writing end while its
+    # command runs, and a pipe's could be opened again as /dev/fd/N and written
+    # to (notes nobody sent, the server stopped); no path opens a socket. A note
+    # (5 bytes, one write) arrives whole, as it did in a pipe.
+    reader, writer = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.notify_r, server.notify_w = reader.detach(), writer.detach()
     os.set_blocking(server.notify_r, False)
     signal.set_wakeup_fd(server.wake_w, warn_on_full_buffer=False)
     for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1):
@@ -527,7 +532,7 @@ def _idle_for_good(server: Server) -> bool:
 def _drain(fd: int) -> bytes:
     data = b""
     with contextlib.suppress(BlockingIOError):
-        # A multiple of 5: notes are 5 bytes, written whole (under PIPE_BUF).
+        # Notes: a multiple of 5, each note one write of 5 bytes, queued whole.
         while chunk := os.read(fd, 4095):
             data += chunk
     return data

@@ -101,17 +101,44 @@ class Server:
 # stderr when it takes a command: a line logged after that must not land on
 # the user's screen.
 _log_fd = [2]
+# In a child, the log's path instead (see log_by_path).
+_log_path = [""]
 
 
 def log_to(fd: int) -> None:
     _log_fd[0] = fd
 
 
+def log_by_path(path: str) -> None:
+    """Log by opening ``path`` for each line, and close the descriptor held so far.
+
+    For a child before it takes a command: a descriptor of the log left open
+    is one the command could open again as ``/dev/fd/N`` (a link to one, say)
+    and overwrite. Descriptor 2 is left alone (the client's stderr will take
+    its place), and the log is never created here: a server that could not
+    open one logs nowhere.
+    """
+    if _log_fd[0] > 2:
+        with contextlib.suppress(OSError):
+            os.close(_log_fd[0])
+    _log_fd[0] = -1
+    _log_path[0] = path
+
+
 def log(message: str) -> None:
-    """A line in the server's log (see log_to)."""
+    """A line in the server's log (see log_to and log_by_path)."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    line = f"{stamp} [{os.getpid()}] {message}\n".encode("utf-8", "replace")
     with contextlib.suppress(OSError):
-        os.write(_log_fd[0], f"{stamp} [{os.getpid()}] {message}\n".encode("utf-8", "replace"))
+        if _log_fd[0] >= 0:
+            os.write(_log_fd[0], line)
+        elif _log_path[0]:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(_log_path[0], flags)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
 
 
 def note(server: Server, kind: bytes, *, urgent: bool = False) -> None:
