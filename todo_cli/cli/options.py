@@ -144,7 +144,7 @@ def refuse_repeated(
             continue
         if arg == "--" or (group and not arg.startswith("-")):
             return
-        if arg.startswith("--") or not attached or len(arg) <= 2:
+        if not arg.startswith("-") or arg.startswith("--") or not attached or len(arg) <= 2:
             spelled = [arg.split("=", 1)[0] if arg.startswith("--") else arg]
             expect_value = arg in takes_value
         else:
