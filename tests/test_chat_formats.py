@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 
 from tests import perf_chat_import
+from tests.test_jsonstream import Endless
 from todo_cli.errors import InvalidInput
-from todo_cli.formats import chatgpt, chats, claude, llm
+from todo_cli.formats import chatgpt, chats, claude, llm, transcript
 from todo_cli.formats.chats import ImportedConversation
+from todo_cli.formats.jsonstream import MiB
 
 FIXTURES = Path(__file__).parent / "fixtures" / "chat"
 CHATGPT_EXPORT = FIXTURES / "chatgpt-conversations.json"
@@ -235,6 +237,18 @@ def test_chatgpt_without_a_current_node_is_refused_in_plain_words() -> None:
 def test_chatgpt_time_that_is_not_a_time_is_refused() -> None:
     item = chatgpt_conversation(said("user", "a", time=1e20))
     assert "message 'n1': 1e+20 is not a time" in chatgpt_refusal(item)
+
+
+def test_chatgpt_time_of_5001_digits_is_said_to_be_too_long_a_number() -> None:
+    """Python refuses to convert such an integer, with advice about its own settings
+    (sys.set_int_max_str_digits) that was passed on to the user word for word."""
+    text = json.dumps([chatgpt_conversation(said("user", "a"))])
+    text = text.replace('"create_time": 1700000000.0', '"create_time": ' + "9" * 5001, 1)
+    with pytest.raises(InvalidInput) as caught:
+        read_chatgpt(text.encode())
+    assert caught.value.message == (
+        "conversations.json: element 1 (.[0]) holds a number of 5001 digits, too large to keep"
+    )
 
 
 @pytest.mark.parametrize("time", [253_402_300_799.0, 253_402_214_400.0])
@@ -852,6 +866,57 @@ def test_llm_call_without_a_time_takes_the_one_before(tmp_path: Path) -> None:
     assert {m.created_at for m in conversation.messages} == {at("2024-01-01T00:00:00Z")}
 
 
+def logs_with_bytes(path: Path, column: str, stored: str) -> Path:
+    """Three calls, the second's ``column`` the bytes A, 0xFF, B stored as ``stored``."""
+    logs = LogsDb(path, layout="0.31")
+    logs.response("r1", "c1", "one", "1", "2024-01-01T00:00:00+00:00")
+    logs.response("r2", "c1", "two", "2", "2024-01-01T00:01:00+00:00", system="Be brief.")
+    logs.response("r3", "c1", "three", "3", "2024-01-01T00:02:00+00:00")
+    with sqlite3.connect(logs.close()) as db:
+        db.execute(f"UPDATE responses SET {column} = CAST(X'41FF42' AS {stored}) WHERE id = 'r2'")
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("column", "stored"),
+    [
+        ("prompt", "TEXT"),
+        ("system", "TEXT"),
+        ("response", "TEXT"),
+        ("prompt", "BLOB"),
+        ("response", "BLOB"),
+    ],
+)
+def test_llm_text_that_is_not_utf8_is_named_by_its_response_and_column(
+    tmp_path: Path, column: str, stored: str
+) -> None:
+    """As TEXT, sqlite3 refuses it while making the row, before its id is known: the
+    whole file was blamed ("logs.db holds text that is not valid UTF-8")."""
+    path = logs_with_bytes(tmp_path / "logs.db", column, stored)
+    with pytest.raises(InvalidInput) as caught:
+        read_llm(path)
+    assert caught.value.message == (
+        f"{path}: response 'r2' {column} holds text that is not valid UTF-8"
+    )
+
+
+def test_llm_part_text_that_is_not_utf8_is_named_by_its_message_and_part(new_logs: Path) -> None:
+    with sqlite3.connect(new_logs) as db:
+        (message_hash,) = db.execute(
+            "SELECT message_hash FROM parts WHERE text = ?", (HAIKU_AUTUMN,)
+        ).fetchone()
+        db.execute(
+            "UPDATE parts SET text = CAST(X'41FF42' AS TEXT) WHERE text = ?", (HAIKU_AUTUMN,)
+        )
+    db.close()
+    with pytest.raises(InvalidInput) as caught:
+        read_llm(new_logs)
+    assert caught.value.message == (
+        f"{new_logs}: message {message_hash!r} part 1 text holds text that is not valid UTF-8"
+    )
+
+
 def break_script_turn(logs: Path, *, parent_from: str, cycle: bool = False) -> None:
     """Point the script turn's prompt at another turn's (and close its chain in a loop)."""
     with sqlite3.connect(logs) as db:
@@ -1018,6 +1083,102 @@ def test_detect_refuses_what_is_no_format(tmp_path: Path, data: str | bytes, mes
 def test_detect_of_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="no such file"):
         chats.detect(tmp_path / "nope.json")
+
+
+# --- transcripts ------------------------------------------------------------------------
+
+MESSAGE = {"role": "user", "content": "hi"}
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "count"),
+    [
+        pytest.param(json.dumps([MESSAGE, MESSAGE]), None, 2, id="array"),
+        pytest.param(f"\n{json.dumps(MESSAGE)}\r\n\n{json.dumps(MESSAGE)}", None, 2, id="lines"),
+        pytest.param(json.dumps({"title": "t", "messages": [MESSAGE]}), "t", 1, id="one-line"),
+        pytest.param(
+            json.dumps({"title": "t", "messages": [MESSAGE]}, indent=2), "t", 1, id="pretty"
+        ),
+        pytest.param('\n{"title": "t",\n "messages": [\n]}', "t", 0, id="lines-of-one-object"),
+        pytest.param(json.dumps(MESSAGE, indent=1), None, 1, id="one-message"),
+    ],
+)
+def test_a_transcript_is_read_in_each_shape(text: str, title: str | None, count: int) -> None:
+    read = transcript.read(io.BytesIO(text.encode()), "chat.json", None)
+    assert (read.conversation.title, len(read.messages)) == (title, count)
+
+
+TOO_LARGE = "it is too large to import; nothing was imported"
+
+
+@pytest.mark.parametrize(
+    ("head", "filler", "says", "within"),
+    [
+        pytest.param(
+            b'{"role": "user", "content": "hi"}\n{"role": "user", "content": "hi"',
+            b" ",
+            "chat.json: line 2 is longer than 8 MiB",
+            10 * MiB,
+            id="a-line",
+        ),
+        pytest.param(
+            b'{"title": "t"',
+            b" ",
+            "chat.json: line 1 is longer than 8 MiB",
+            10 * MiB,
+            id="an-object-on-one-line",
+        ),
+        pytest.param(
+            b'{\n  "title": "t",\n',
+            b" " * 63 + b"\n",
+            "chat.json is larger than 32 MiB",
+            34 * MiB,
+            id="an-object-over-many-lines",
+        ),
+        pytest.param(
+            b'[{"role": "user", "content": "hi"}, {"role": "user", "content": "hi"',
+            b" ",
+            "chat.json: element 2 (.[1]), starting on line 1, is larger than 32 MiB",
+            # jsonstream reads as much again as it holds of an element (see _Source.fill).
+            64 * MiB,
+            id="an-element-after-the-first",
+        ),
+    ],
+)
+def test_a_transcript_piece_past_its_limit_is_refused_before_it_is_all_read(
+    head: bytes, filler: bytes, says: str, within: int
+) -> None:
+    """The limits of every import, which a transcript did not have: a line of JSON
+    Lines, an object, a later element were read whole however large (a 150 MB line
+    was imported, at 350 MB of memory)."""
+    stream = Endless(head, filler)  # no end: only a refusal stops the reading
+    with pytest.raises(InvalidInput) as caught:
+        transcript.read(stream, "chat.json", None)
+    assert (caught.value.message, caught.value.hint) == (says, TOO_LARGE)
+    assert stream.read_bytes <= within
+
+
+def test_a_transcript_of_small_lines_is_bounded_as_a_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every message is held until the import writes them all: the file is bounded too."""
+    monkeypatch.setattr(transcript, "MAX_WHOLE_INPUT", 2 * MiB)
+    # 64 bytes a line, so that each MiB the stream gives ends at the end of one.
+    stream = Endless(b"", b'{"role": "user", "content": "hi"}'.ljust(63) + b"\n")
+    with pytest.raises(InvalidInput) as caught:
+        transcript.read(stream, "chat.json", None)
+    assert (caught.value.message, caught.value.hint) == (
+        "chat.json is larger than 2 MiB",
+        "nothing was imported",
+    )
+    assert stream.read_bytes == 2 * MiB + 1
+
+
+def test_broken_json_lines_past_32_mib_are_said_to_be_broken_not_too_large() -> None:
+    """A first line that is not a whole value may start an object over many lines,
+    read whole up to 32 MiB; a first line wrong before its end is JSON Lines broken."""
+    stream = Endless(b'{"role": "user", "content": "hi"} oops\n', b"{}".ljust(63) + b"\n")
+    with pytest.raises(InvalidInput) as caught:
+        transcript.read(stream, "chat.json", None)
+    assert caught.value.message == "chat.json is not JSON: Extra data at line 1 column 35"
 
 
 # --- bounded memory ---------------------------------------------------------------------

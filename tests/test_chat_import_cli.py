@@ -36,6 +36,7 @@ from tests.test_chat_formats import (
     build_new_layout,
     build_old_layout,
     chatgpt_conversation,
+    logs_with_bytes,
     said,
     snapshot,
 )
@@ -373,6 +374,80 @@ def test_telling_the_format_of_a_pipe_reads_ahead_only_its_first_conversation(
     assert pipe.read_so_far <= 2 * MIB  # a chunk or two, not the export
     replay = ahead.replay()
     assert replay.read(10) + replay.read() == data  # every byte, from the start
+
+
+LONG_NUMBER = "9" * 5001
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "data", "says"),
+    [
+        pytest.param(
+            ("chat-log", "import"),
+            "conversations.json",
+            json.dumps([chatgpt_conversation(said("user", "a"))]).replace(
+                '"create_time": 1700000000.0', f'"create_time": {LONG_NUMBER}', 1
+            ),
+            "element 1 (.[0]) holds a number of 5001 digits, too large to keep "
+            "(nothing was imported)",
+            id="chatgpt",
+        ),
+        pytest.param(
+            ("chat-log", "import", "--format", "chatgpt"),
+            "conversations.json",
+            "["
+            + json.dumps(chatgpt_conversation(said("user", "a")))
+            + ", "
+            + json.dumps(chatgpt_conversation(said("user", "b"))).replace(
+                '"update_time": 1700000100.0', f'"update_time": {LONG_NUMBER}'
+            )
+            + "]",
+            "element 2 (.[1]) holds a number of 5001 digits, too large to keep",
+            id="chatgpt-second",
+        ),
+        pytest.param(
+            ("import",),
+            "tasks.json",
+            f'[{{"description": "a", "status": "pending", "urgency": {LONG_NUMBER}}}]',
+            "element 1 (.[0]) holds a number of 5001 digits, too large to keep "
+            "(nothing was imported)",
+            id="tasks-json",
+        ),
+        pytest.param(
+            ("import",),
+            "tasks.jsonl",
+            f'{{"description": "a", "status": "pending", "urgency": {LONG_NUMBER}}}\n',
+            "line 1 holds a number of 5001 digits, too large to keep (nothing was imported)",
+            id="tasks-json-lines",
+        ),
+    ],
+)
+def test_a_number_of_5001_digits_is_named_without_pythons_advice(
+    todo: Todo, tmp_path: Path, command: tuple[str, ...], name: str, data: str, says: str
+) -> None:
+    """Python will not convert an integer that long, and says so with advice to change
+    its own settings (sys.set_int_max_str_digits()): that was the message users got."""
+    path = tmp_path / name
+    path.write_text(data, encoding="utf-8")
+    result = todo(*command, str(path))
+    assert (result.exit_code, result.stderr) == (2, f"error: {path}: {says}\n")
+    assert counts(todo.url) == (0, 0)
+    assert sql_rows(todo.url, "SELECT count(*) FROM tasks") == [(0,)]
+
+
+@pytest.mark.parametrize("column", ["prompt", "system", "response"])
+def test_an_llm_text_column_that_is_not_utf8_is_named_by_its_response(
+    todo: Todo, tmp_path: Path, column: str
+) -> None:
+    """sqlite3 refuses such TEXT while it makes the row, before the row's id is known:
+    the error blamed the whole file, and left the user to search it."""
+    logs = logs_with_bytes(tmp_path / "logs.db", column, "TEXT")
+    result = todo("chat-log", "import", str(logs))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {logs}: response 'r2' {column} holds text that is not valid UTF-8\n",
+    )
+    assert counts(todo.url) == (0, 0)
 
 
 def test_an_llm_database_on_stdin_or_through_a_pipe_is_refused_and_writes_nothing(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Todo, sql_rows
+from tests.conftest import REPO, Todo, sql_rows
 from tests.test_chat_import_cli import in_bash
 
 
@@ -294,6 +296,135 @@ def test_a_broken_file_is_refused_and_nothing_is_written(
     assert result.stderr.count("\n") == 1
     assert result.stdout == ""
     assert nothing_written(todo.url)
+
+
+MiB = 1024 * 1024
+LONG_NUMBER = "9" * 5001
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        pytest.param(
+            '{"role": "user", "content": "a"}\n{"role": "user", "content": "b"'
+            + " " * (8 * MiB)
+            + "}\n",
+            ": line 2 is longer than 8 MiB",
+            id="a-json-lines-line",
+        ),
+        pytest.param(
+            '{"title": "t"' + " " * (8 * MiB) + ', "messages": [{"role": "user", "content": "a"}]}',
+            ": line 1 is longer than 8 MiB",
+            id="an-object-on-one-line",
+        ),
+        pytest.param(
+            '{\n  "title": "t",\n'
+            + (" " * 1023 + "\n") * (32 * 1024)
+            + '  "messages": [{"role": "user", "content": "a"}]\n}\n',
+            " is larger than 32 MiB",
+            id="an-object-over-many-lines",
+        ),
+        pytest.param(
+            '[{"role": "user", "content": "a"}, {"role": "user", "content": "b"'
+            + " " * (32 * MiB)
+            + "}]",
+            ": element 2 (.[1]), starting on line 1, is larger than 32 MiB",
+            id="an-element-after-the-first",
+        ),
+    ],
+)
+def test_a_piece_over_its_limit_is_refused_by_name_and_nothing_is_written(
+    todo: Todo, tmp_path: Path, data: str, says: str
+) -> None:
+    """The limits of every import: a transcript had them for its first array element
+    only, and imported a 150 MB line of JSON Lines, or a 150 MB object, whole."""
+    result = import_file(todo, tmp_path, data)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {tmp_path / 'import.json'}{says} "
+        "(it is too large to import; nothing was imported)\n",
+    )
+    assert no_conversations(todo.url)
+
+
+# A middle process runs the import and reports its peak memory: RUSAGE_CHILDREN of
+# the middle process sees that child alone (not every process pytest waited for).
+_PEAK_OF_AN_IMPORT = r"""
+import json, resource, subprocess, sys
+child = subprocess.run(
+    [sys.executable, "-m", "todo_cli", "chat-log", "import", sys.argv[1]],
+    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+)
+print(json.dumps({
+    "code": child.returncode,
+    "stderr": child.stderr.decode("utf-8", "replace"),
+    "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+}))
+"""
+
+
+def test_a_line_of_100_mib_is_refused_in_bounded_memory(todo: Todo, tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"role": "user", "content": "a"}\n{"role": "user", "content": "b"')
+        for _ in range(100):
+            out.write(" " * MiB)
+        out.write("}\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_OF_AN_IMPORT, str(path)],
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    outcome = json.loads(done.stdout)
+    assert (outcome["code"], outcome["stderr"]) == (
+        2,
+        f"error: {path}: line 2 is longer than 8 MiB "
+        "(it is too large to import; nothing was imported)\n",
+    )
+    # The interpreter and the 8 MiB read of the line; the whole file took 250 MiB.
+    assert outcome["peak_kib"] * 1024 < 100 * MiB
+    assert no_conversations(todo.url)
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        pytest.param(
+            '[{"role": "user", "content": "a"}, {"role": "user", "content": "b", "created_at": '
+            + LONG_NUMBER
+            + "}]",
+            "element 2 (.[1])",
+            id="an-element-after-the-first",
+        ),
+        pytest.param(
+            '{"role": "user", "content": "a"}\n{"role": "user", "content": "b", "created_at": '
+            + LONG_NUMBER
+            + "}\n",
+            "line 2",
+            id="a-json-lines-line",
+        ),
+        pytest.param(
+            '{"title": "t", "created_at": ' + LONG_NUMBER + ', "messages": []}',
+            "line 1",
+            id="an-object",
+        ),
+    ],
+)
+def test_a_number_of_5001_digits_is_refused_by_name_not_as_a_bug(
+    todo: Todo, tmp_path: Path, data: str, says: str
+) -> None:
+    """Python will not convert an integer that long: its ValueError was an internal
+    error (exit 70) that quoted Python's advice to change its settings."""
+    result = import_file(todo, tmp_path, data)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {tmp_path / 'import.json'}: {says} holds a number of 5001 digits, "
+        "too large to keep (nothing was imported)\n",
+    )
+    assert no_conversations(todo.url)
 
 
 def test_a_missing_file_is_bad_input(todo: Todo, tmp_path: Path) -> None:

@@ -415,7 +415,7 @@ def import_(
     """
     json = _group_json(ctx, json)
     from todo_cli.formats import transcript
-    from todo_cli.formats.input import describe, read_stream
+    from todo_cli.formats.input import describe
     from todo_cli.output import render
     from todo_cli.services import chatlog
 
@@ -426,8 +426,7 @@ def import_(
             _import_export(ctx, file, chosen, stream, json)
             return
         assert stream is not None
-        text = read_stream(stream, describe(file), hint=transcript.NOTHING_IMPORTED)
-    parsed = transcript.parse(describe(file), text, title)
+        parsed = transcript.read(stream, describe(file), title)
     if not parsed.messages and parsed.conversation.title is None and parsed.conversation_id is None:
         # `[]` (an empty export, say) would otherwise leave an empty, untitled
         # conversation behind, one more each time it is imported.

@@ -77,8 +77,11 @@ def _refuse_constant(name: str) -> Any:
 
 
 class _OutOfRange(ValueError):
-    """A number past a float's range (1e400): Python's json makes it Infinity, which
-    no JSON holds, so a task keeping it could never be exported as JSON again."""
+    """A number too large to keep. Past a float's range (1e400) Python's json makes
+    it Infinity, which no JSON holds, so a task keeping it could never be exported
+    as JSON again. An integer of more digits than Python converts (4,300 unless
+    configured otherwise) Python refuses with advice about its own settings, which
+    tells someone importing a file nothing."""
 
 
 _INFINITIES: Final = (float("inf"), float("-inf"))
@@ -91,6 +94,14 @@ def _finite(text: str) -> float:
     return value
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # the json module hands over only digits and a sign
+        digits = len(text.removeprefix("-"))
+        raise _OutOfRange(f"holds a number of {digits} digits, too large to keep") from None
+
+
 def _refused(exc: ValueError) -> str:
     """Why a value the decoder refused is refused, after the element's name."""
     return str(exc) if isinstance(exc, _OutOfRange) else f"is not valid JSON: {exc}"
@@ -101,8 +112,27 @@ def _refused(exc: ValueError) -> str:
 # description), and reads its own file back; JSON wants them escaped, but
 # nothing is ambiguous about one raw.
 _DECODER: Final = json.JSONDecoder(
-    parse_constant=_refuse_constant, parse_float=_finite, strict=False
+    parse_constant=_refuse_constant, parse_float=_finite, parse_int=_integer, strict=False
 )
+
+
+class Refused(ValueError):
+    """A value :func:`loads` refuses though Python's json takes it (NaN, 1e400, an
+    integer of 5,000 digits); its text says why, after the value's name."""
+
+
+def loads(text: str) -> Any:
+    """One JSON value, parsed as every reader here parses one (see :class:`Refused`).
+
+    For a reader that has its text whole and words its own errors: a mistake
+    raises :class:`json.JSONDecodeError`, with its position, as :func:`json.loads` does.
+    """
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:
+        raise Refused(_refused(exc)) from None
 
 
 def _skip(pattern: re.Pattern[Any], data: Any, pos: int) -> int:
@@ -442,7 +472,7 @@ class _Source:
             at_col = exc.colno + (col - 1 if exc.lineno == 1 else 0)
             what = f"{self.element(index)} is not valid JSON: {exc.msg}"
             raise self.error(f"{what} at line {at_line} column {at_col}") from None
-        except ValueError as exc:  # NaN, 1e400, an integer longer than Python will convert
+        except ValueError as exc:  # NaN, 1e400, an integer of 5,000 digits
             raise self.error(f"{self.element(index)} {_refused(exc)}") from None
         self.advance_text(end, text)
         return value
@@ -714,7 +744,7 @@ def iter_json_lines(
                 value = _DECODER.decode(text)
             except json.JSONDecodeError as exc:
                 reason = f"is not valid JSON: {exc.msg} at column {exc.colno}"
-            except ValueError as exc:  # NaN, 1e400, an integer longer than Python will convert
+            except ValueError as exc:  # NaN, 1e400, an integer of 5,000 digits
                 reason = _refused(exc)
             else:
                 yield number, value

@@ -63,8 +63,8 @@ def read(path: Path) -> Iterator[ImportedConversation]:
     connection = _open(path, name)
     try:
         yield from _Reader(connection, name).conversations()
-    except _NotUtf8:
-        raise InvalidInput(f"{name} holds text that is not valid UTF-8") from None
+    except _NotUtf8 as exc:
+        raise InvalidInput(_not_utf8(connection, name, exc.data)) from None
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(f"{name}: cannot read it: {exc}") from None
     finally:
@@ -72,7 +72,12 @@ def read(path: Path) -> Iterator[ImportedConversation]:
 
 
 class _NotUtf8(Exception):
-    pass
+    """A TEXT value that is not UTF-8, met while sqlite3 made a row (which row it
+    cannot say: the row is not made yet), with its bytes, to find it again by."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self.data = data
 
 
 def _strict_text(data: bytes) -> str:
@@ -80,7 +85,58 @@ def _strict_text(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _NotUtf8 from None
+        raise _NotUtf8(data) from None
+
+
+# How messages name a row of each table whose text is read (its key columns, and
+# the words around them), the same as the reader's own messages name it.
+_ROWS: Final = {
+    "responses": (("id",), "response {}"),
+    "conversations": (("id",), "conversation {}"),
+    "turns": (("id",), "turn {}"),
+    "threads": (("id",), "thread {}"),
+    "messages": (("hash",), "message {}"),
+    "parts": (("message_hash", "position"), "message {} part {}"),
+    "turn_search": (("turn_id",), "turn {}"),
+}
+# Read too where the table has it (not every version of llm writes it).
+_OPTIONAL: Final = {"responses": ("reasoning",)}
+
+
+def _not_utf8(connection: sqlite3.Connection, name: str, data: bytes) -> str:
+    """The row and column that hold ``data``, text that is not UTF-8, found again by
+    its bytes: one bad prompt among thousands is to be found and fixed, so it is
+    named by its response (or turn, or message) and column, as a BLOB is. Searched
+    only once the import has failed; the file is blamed if it is not found.
+    """
+    try:
+        for table, (keys, label) in _ROWS.items():
+            present = {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')}
+            wanted = (*_NEEDED[table], *_OPTIONAL.get(table, ()))
+            for column in (column for column in wanted if column in present):
+                connection.text_factory = bytes  # the key may be what is not UTF-8
+                found = connection.execute(
+                    f'SELECT {", ".join(keys)} FROM "{table}"'
+                    f' WHERE CAST("{column}" AS BLOB) = ? LIMIT 1',
+                    (data,),
+                ).fetchone()
+                connection.text_factory = _strict_text
+                if found is not None:
+                    row = label.format(*(_shown(key) for key in found))
+                    return f"{name}: {row} {column} holds text that is not valid UTF-8"
+    except (_NotUtf8, sqlite3.DatabaseError):
+        pass  # the table's own columns cannot be read (a name that is not UTF-8, say)
+    return f"{name} holds text that is not valid UTF-8"
+
+
+def _shown(key: Any) -> str:
+    """A key as messages show it: quoted text, its bytes if they are not UTF-8."""
+    if isinstance(key, bytes):
+        try:
+            return repr(key.decode("utf-8"))
+        except UnicodeDecodeError:
+            return repr(key)
+    return str(key)  # a part's position
 
 
 def _open(path: Path, name: str) -> sqlite3.Connection:
@@ -213,11 +269,12 @@ class _Reader:
         skipped.add("fragment", fragments)
         messages: list[tuple[str, Role, str]] = []
         if _has_text(prompt):
-            messages.append((f"{response_id}:prompt", "user", _text(prompt, where)))
+            messages.append((f"{response_id}:prompt", "user", _text(prompt, f"{where} prompt")))
         elif not (attachments or fragments):
             skipped.add("empty")
         if _has_text(response):
-            messages.append((f"{response_id}:response", "assistant", _text(response, where)))
+            answer = _text(response, f"{where} response")
+            messages.append((f"{response_id}:response", "assistant", answer))
         else:
             skipped.add("empty")  # a call that only asked for tools, or failed
         return _Call(messages, from_iso(at, f"{where} datetime_utc"))
@@ -314,16 +371,18 @@ class _Reader:
         texts: list[str] = []
         fragments = 0
         parts = 0
-        for kind, text, payload in self.db.execute(
-            'SELECT type, text, payload FROM parts WHERE message_hash = ? ORDER BY "position"',
+        for position, kind, text, payload in self.db.execute(
+            'SELECT "position", type, text, payload FROM parts WHERE message_hash = ?'
+            ' ORDER BY "position"',
             (message_hash,),
         ):
             parts += 1
             if kind == "text":
+                where = f"{self.name}: message {message_hash!r}"
                 if text is not None:
-                    texts.append(_text(text, f"{self.name}: message {message_hash!r}"))
+                    texts.append(_text(text, f"{where} part {position} text"))
                     continue
-                literal, used = _literal_text(payload, f"{self.name}: message {message_hash!r}")
+                literal, used = _literal_text(payload, where)
                 texts.append(literal)
                 fragments += used
             elif kind == "reasoning":
@@ -359,8 +418,8 @@ class _Reader:
         prompt, response = row
         return _prompt_and_response(
             turn_id,
-            _text(prompt, where) if _has_text(prompt) else None,
-            _text(response, where) if _has_text(response) else None,
+            _text(prompt, f"{where} prompt") if _has_text(prompt) else None,
+            _text(response, f"{where} response") if _has_text(response) else None,
             skipped,
         )
 
