@@ -762,6 +762,28 @@ def test_a_downgrade_that_would_show_a_users_rows_to_a_stranger_says_so_and_asks
             admin.execute("DROP ROLE zed_x")
 
 
+def test_members_names_the_users_whose_rows_no_member_holds(team: Team) -> None:
+    # A revoke without --purge keeps the rows, granted to nobody, and `--user` rows
+    # the admin made are nobody's either: `db members` listed no one for them, so
+    # the admin could not see what `grant --adopt` or `revoke --purge` was for.
+    made = run_cli(["--user", "zed_k", "add", "kept"], env={"TODO_DATABASE_URL": team.admin})
+    assert made.exit_code == 0, made.stderr
+    granted = team.admin_cli("db", "grant", "kim_k")
+    assert granted.exit_code == 0, granted.stderr
+    kim = Todo(granted.stdout.strip(), "kim_k")
+    ok(kim, "add", "kim's")
+    ok(kim, "chat-log", "new", "--title", "kim's talk")
+    assert team.admin_cli("db", "revoke", "kim_k").exit_code == 0
+    listed = team.admin_cli("db", "members", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert "kim_k" not in [m["name"] for m in listed.json()]
+    assert listed.stderr == (
+        "held by no member here: kim_k (1 task, 1 conversation), zed_k (1 task, 0 "
+        "conversations) (`todo db grant NAME --adopt` gives them to a login of that "
+        "name; `todo db revoke NAME --purge` deletes them)\n"
+    )
+
+
 def test_password_stdin_sets_the_members_password(team: Team) -> None:
     chosen = "correct horse battery staple é"
     granted = team.admin_cli("db", "grant", "fay_p", "--password-stdin", input=chosen + "\n")

@@ -535,9 +535,21 @@ def members_(ctx: typer.Context, json: Json = False) -> None:
     from todo_cli.output import render
 
     settings = settings_of(ctx)
-    found = members.members(settings)
+    found, kept = members.members(settings)
     # Row security holds none of them while isolation is off: said beside the list.
     _tell_locked_out(settings)
+    if kept:
+        from todo_cli.domain.text import one_line
+
+        held = ", ".join(
+            f"{one_line(k.name)} ({render.plural(k.tasks, 'task')}, "
+            f"{render.plural(k.conversations, 'conversation')})"
+            for k in kept
+        )
+        render.tell(
+            f"held by no member here: {held} (`todo db grant NAME --adopt` gives them to a "
+            "login of that name; `todo db revoke NAME --purge` deletes them)"
+        )
     rows = [
         {
             "name": m.name,

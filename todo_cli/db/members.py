@@ -277,6 +277,15 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A users row that holds rows, granted to no login here (see _kept)."""
+
+    name: str
+    tasks: int
+    conversations: int
+
+
+@dataclass(frozen=True)
 class Revoked:
     name: str
     role_dropped: bool
@@ -990,9 +999,33 @@ def locked_out(settings: Settings) -> int:
         return int(found or 0)
 
 
-def members(settings: Settings) -> list[Member]:
+def members(settings: Settings) -> tuple[list[Member], list[Kept]]:
+    """The members, and the users here that hold rows but are no member (see Kept)."""
     with _admin_connection(settings) as conn:
-        return _members(conn)
+        return _members(conn), _kept(conn)
+
+
+def _kept(conn: Connection) -> list[Kept]:
+    """Users rows granted to nobody that hold tasks or conversations: a revoked
+    member's (without --purge), or one the admin made with `--user`. No login
+    sees them, so `db members` lists no one for them; the admin still decides
+    (`grant --adopt`, `revoke --purge`). Without isolation every user is one of
+    these, and none is kept from anyone: nothing to say."""
+    from sqlalchemy import text
+
+    if mode(conn) != "database-enforced":
+        return []
+    rows = conn.execute(
+        text(
+            "SELECT name, tasks, conversations FROM ("
+            "SELECT u.name, "
+            "(SELECT count(*) FROM tasks t WHERE t.user_id = u.id) AS tasks, "
+            "(SELECT count(*) FROM conversations c WHERE c.user_id = u.id) AS conversations "
+            "FROM users u WHERE NOT u.granted) AS held "
+            "WHERE tasks > 0 OR conversations > 0 ORDER BY name"
+        )
+    )
+    return [Kept(row.name, int(row.tasks), int(row.conversations)) for row in rows]
 
 
 __all__ = [
