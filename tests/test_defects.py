@@ -247,6 +247,15 @@ def test_a_url_of_several_hosts_is_said_to_be_one_todo_cannot_use() -> None:
     )
 
 
+def test_a_password_with_a_comma_and_a_slash_is_no_list_of_hosts() -> None:
+    proc = run_process(["--db", "postgresql://u:pa,ss/word@127.0.0.1:5432/db", "list"])
+    assert proc.returncode == 3
+    assert proc.stderr.decode().startswith(
+        "error: cannot parse database URL 'postgresql://u:***@127.0.0.1:5432/db' "
+        "(percent-encode @ : / ? # in the password"
+    )
+
+
 def test_no_part_of_a_password_after_an_unencoded_at_is_printed() -> None:
     # The user info ends at the host's @, not the first: once the rest of the
     # password was taken for the host, and the driver's error named it.

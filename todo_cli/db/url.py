@@ -133,8 +133,10 @@ def parse_url(raw: str) -> DatabaseURL:
             normalised = text
         url = make_url(normalised)
     except (ArgumentError, ValueError):
-        authority = text.split("://", 1)[1].split("/", 1)[0].rpartition("@")[2]
-        if backend == "postgresql" and "," in authority:
+        # The hosts are what follows the last @ (a password may hold / and ,
+        # unencoded: that one is the percent-encoding error below).
+        hosts = text.split("://", 1)[1].split("?", 1)[0].rpartition("@")[2].split("/", 1)[0]
+        if backend == "postgresql" and "," in hosts:
             # libpq's host1:port1,host2:port2: todo connects to one server (its
             # engine, pool and retries are for one), so it is said as such.
             raise ConfigError(
