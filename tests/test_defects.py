@@ -35,6 +35,7 @@ from tests.conftest import (
     run_process,
     sql_rows,
 )
+from tests.test_interchange import tw
 from todo_cli.db.revisions import HEAD
 
 _names = itertools.count()
@@ -1597,15 +1598,6 @@ def test_json_output_of_a_path_that_is_not_utf8_is_still_valid_utf8(tmp_path: Pa
 # --- interchange and history, from a hostile round ------------------------------------
 
 
-def _tw_task(uuid: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "uuid": uuid,
-        "description": "x",
-        "status": "pending",
-        "entry": "20260101T000000Z",
-    } | fields
-
-
 UUID_A = "bbbbbbbb-0000-4000-8000-0000000000aa"
 UUID_B = "bbbbbbbb-0000-4000-8000-0000000000ab"
 
@@ -1615,9 +1607,9 @@ def test_a_nul_in_an_imported_note_is_named_and_skippable_on_every_backend(
 ) -> None:
     # SQLite stored it; PostgreSQL failed the whole import (exit 3, unnamed), so a
     # backup one backend took could not be restored on the other.
-    bad = _tw_task(UUID_A, annotations=[{"entry": "20260102T000000Z", "description": "a\0b"}])
+    bad = tw(uuid=UUID_A, annotations=[{"entry": "20260102T000000Z", "description": "a\0b"}])
     path = tmp_path / "nul.json"
-    path.write_text(json.dumps([bad, _tw_task(UUID_B, description="y")]), encoding="utf-8")
+    path.write_text(json.dumps([bad, tw(uuid=UUID_B, description="y")]), encoding="utf-8")
     refused = todo("import", str(path))
     assert (refused.exit_code, refused.stderr) == (
         2,
@@ -1637,7 +1629,7 @@ def test_control_characters_taskwarrior_writes_raw_in_its_export_are_read(
     # `task export` writes ESC and \x01 unescaped inside strings (a pasted escape
     # sequence); it was refused as "Invalid control character at at line 2".
     title = "pasted \x1b[1mbold\x1b[0m text\x01"
-    raw = "[\n" + json.dumps(_tw_task(UUID_A, description="@@")).replace("@@", title) + "\n]\n"
+    raw = "[\n" + json.dumps(tw(uuid=UUID_A, description="@@")).replace("@@", title) + "\n]\n"
     assert "\x1b" in raw
     path = tmp_path / "raw.json"
     path.write_text(raw, encoding="utf-8")
@@ -1652,7 +1644,7 @@ def test_an_annotation_without_its_time_is_named_without_python_words(
     todo: Todo, tmp_path: Path
 ) -> None:
     path = tmp_path / "a.json"
-    path.write_text(json.dumps([_tw_task(UUID_A, annotations=[{"description": "n"}])]))
+    path.write_text(json.dumps([tw(uuid=UUID_A, annotations=[{"description": "n"}])]))
     result = todo("import", str(path))
     assert (result.exit_code, result.stderr) == (
         2,
@@ -1672,7 +1664,7 @@ def test_a_date_past_the_calendar_names_its_field_in_every_zone(
     # In Berlin the due's local day is past 9999-12-31: "a date of the task is out
     # of range", naming no field.
     path = tmp_path / "far.json"
-    path.write_text(json.dumps([_tw_task(UUID_A, **{key: value})]), encoding="utf-8")
+    path.write_text(json.dumps([tw(uuid=UUID_A, **{key: value})]), encoding="utf-8")
     result = run_cli(["import", str(path)], env=todo.env | {"TZ": zone})
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {path}: 1 problem, nothing imported: task 1")
@@ -1708,8 +1700,8 @@ def test_a_recurring_instance_imported_again_is_unchanged_and_nothing_is_said(
     # here since the file's copy of them: #1", of a task nobody had changed.
     template = "39b5410e-693b-4c64-928f-7bb3b11bea79"
     objects = [
-        _tw_task(
-            template,
+        tw(
+            uuid=template,
             status="recurring",
             entry="20261205T023157Z",
             modified="20261205T023159Z",
@@ -1717,8 +1709,8 @@ def test_a_recurring_instance_imported_again_is_unchanged_and_nothing_is_said(
             recur="weekly",
             mask="-",
         ),
-        _tw_task(
-            UUID_A,
+        tw(
+            uuid=UUID_A,
             entry="20261205T023159Z",
             modified="20261205T023157Z",
             due="20261210T230000Z",
