@@ -1191,6 +1191,64 @@ def test_another_apps_alembic_file_with_todos_table_names_is_refused_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["web.db"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["add", "Buy milk"], ["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"]],
+    ids=" ".join,
+)
+def test_another_apps_file_stamped_like_todo_is_told_by_its_columns_and_left_as_it_was(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # Stamped '0001' (four digits, as todo's ids are) with users and tasks: read as a
+    # todo schema to upgrade ("no such column: users.name", exit 3, or a foreign key
+    # that cannot be made), and switched to WAL on the way.
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0001')")
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)")
+        conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.close()
+    before = path.read_bytes()
+    result = run_cli(["--db", f"sqlite:///{path}", "--user", "alice", *command])
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"error: {path} is not a todo database: its users and tasks tables are not "
+        "todo's (another program's schema) (point TODO_DATABASE_URL at a new file)\n",
+    )
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["add", "Buy milk"], ["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"]],
+    ids=" ".join,
+)
+def test_todos_file_whose_stamp_was_deleted_is_told_so_not_created_again(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # An empty alembic_version read as no schema: "table users already exists" on
+    # every command, and "has no todo schema" from `db downgrade`.
+    path = tmp_path / "todo.db"
+    assert run_cli(["--db", f"sqlite:///{path}", "--user", "alice", "add", "kept"]).exit_code == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM alembic_version")
+    conn.close()
+    result = run_cli(["--db", f"sqlite:///{path}", "--user", "alice", *command])
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"error: {path} holds todo's tables, but its alembic_version names no revision: "
+        "which schema they have is unknown (restore a backup, or point TODO_DATABASE_URL "
+        "at a new file)\n",
+    )
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT title FROM tasks").fetchall() == [("kept",)]
+        assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (0,)
+    conn.close()
+
+
 def test_the_default_database_is_private_to_its_owner(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:

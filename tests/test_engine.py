@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -97,6 +98,32 @@ def test_a_sqlite_url_with_parameters_is_exit_3_naming_them_not_a_warning(
     assert "'mode', 'password'" in result.stderr
     assert "hunter2" not in result.stderr
     assert "Warning" not in result.stderr
+
+
+def test_a_sqlite_url_with_a_bare_question_mark_is_refused_not_cut_at_it(tmp_path: Path) -> None:
+    # `todo.db?backup` parsed as a parameter without a value, dropped: the file was
+    # silently `todo.db`, while `db info` named `todo.db?backup`.
+    for url, named in (
+        (f"sqlite:///{tmp_path}/todo.db?backup", "has 'backup'"),
+        (f"sqlite:///{tmp_path}/todo.db?", "has a '?' and nothing after it"),
+    ):
+        result = run_cli(["--db", url, "add", "x"])
+        assert result.exit_code == 3, url
+        assert "takes no parameters" in result.stderr
+        assert named in result.stderr
+        assert "a ? in its name as %3F" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    # Percent-encoded, the ? is the file's.
+    result = run_cli(["--db", f"sqlite:///{tmp_path}/todo%3Fbackup.db", "add", "x"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "todo?backup.db").is_file()
+
+
+def test_the_scheme_of_a_sqlite_url_is_read_in_any_case(tmp_path: Path) -> None:
+    # `SQLITE://` was exit 70 (no SQLAlchemy plugin of that name), an empty file left.
+    result = run_cli(["--db", f"SQLite:///{tmp_path}/todo.db", "add", "x"])
+    assert result.exit_code == 0, result.stderr
+    assert run_cli(["--db", f"sqlite:///{tmp_path}/todo.db", "list"]).stdout.count("x") == 1
 
 
 def test_unsupported_url_error_is_json_with_json_flag() -> None:
@@ -393,3 +420,25 @@ def test_a_database_in_a_read_only_directory_says_so(
     other = _translate_sqlite(parse_url(f"sqlite:///{missing}"), detail, detail)
     assert other.message == f"cannot open the SQLite file {missing}: {detail}"
     assert other.hint == "check that its directory exists and that you may write there"
+
+
+@pytest.mark.parametrize("kind", ["directory", "named pipe", "character device"])
+def test_a_sqlite_url_naming_no_regular_file_says_what_it_is(tmp_path: Path, kind: str) -> None:
+    # /dev/null and a FIFO failed as "disk I/O error (free some disk space)", leaving a
+    # -journal file beside them; a directory was "unable to open database file".
+    path = {"character device": Path(os.devnull)}.get(kind, tmp_path / "todo.db")
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "named pipe":
+        os.mkfifo(path)
+    for command in (["add", "x"], ["list"], ["db", "upgrade"]):
+        result = run_cli(["--db", f"sqlite:///{path}", *command])
+        assert (result.exit_code, result.stderr) == (
+            3,
+            f"error: {path} is a {kind}, not a database file (point TODO_DATABASE_URL at a "
+            "file: sqlite:///path/to/todo.db)\n",
+        )
+    assert [p.name for p in tmp_path.iterdir()] == (
+        [] if kind == "character device" else ["todo.db"]
+    )
+    assert not Path(f"{os.devnull}-journal").exists()

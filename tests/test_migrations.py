@@ -211,6 +211,69 @@ def test_downgrade_that_would_delete_rows_refuses_without_yes(db_url: str) -> No
     assert sql_rows(db_url, "SELECT count(*) FROM messages")[0][0] == 2
 
 
+def test_a_yes_covers_the_rows_it_was_shown_not_those_written_while_it_waited(
+    db_url: str,
+) -> None:
+    """On PostgreSQL the question waits without holding the tables (other members work
+    on): rows written meanwhile refuse the downgrade after the yes, nothing changed."""
+    if not db_url.startswith("postgresql"):
+        not_applicable("SQLite's downgrade holds the write lock while it asks")
+    from todo_cli.db import migrate
+    from todo_cli.errors import Conflict, ExitCode
+    from todo_cli.settings import resolve
+
+    todo = Todo(db_url)
+    fill(todo)
+    # (fill's conversation went straight into the table, its number not counted.)
+    execute(db_url, "UPDATE users SET conversation_counter = 1")
+    shown: list[str] = []
+
+    def confirm(losses: list[migrate.DataLoss]) -> bool:
+        shown.extend(loss.describe() for loss in losses)
+        # Another session, while the question waits.
+        assert todo("chat-log", "new", "--title", "written meanwhile").exit_code == 0
+        return True
+
+    settings = resolve(db=db_url, user=todo.user, environ={})
+    with pytest.raises(Conflict) as refused:
+        migrate.downgrade(settings, "0001", confirm=confirm)
+    assert refused.value.exit_code == ExitCode.NOT_FOUND
+    assert "delete 1 row in conversations" in shown
+    assert refused.value.message.startswith(
+        "rows changed while the downgrade waited for its answer: it would now "
+    )
+    assert "delete 2 rows in conversations" in refused.value.message
+    assert refused.value.hint == "nothing was changed; run it again"
+    assert revision(db_url) == HEAD_REVISION
+    assert sql_rows(db_url, "SELECT count(*) FROM conversations")[0][0] == 2
+    # Asked again, the count is the true one, and the yes deletes what it says.
+    result = run_cli(["--db", db_url, "db", "downgrade", "0001", "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert "delete 2 rows in conversations" in result.stderr
+    assert revision(db_url) == FIRST
+
+
+def test_two_stamped_revisions_are_named_exit_3_not_a_crash(db_url: str) -> None:
+    # Alembic took the second row for a branch: "overlaps with other requested
+    # revisions", exit 70, on `todo db upgrade`, the command the list told to run.
+    Todo(db_url)("add", "kept")
+    execute(db_url, f"INSERT INTO alembic_version VALUES ('{PREVIOUS}')")
+    for command in (["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"], ["db", "current"]):
+        result = run_cli(["--db", db_url, *command])
+        assert result.exit_code == 3, (command, result.stderr)
+        assert result.stderr == (
+            f"error: the database's alembic_version holds 2 revisions ({PREVIOUS}, "
+            f"{HEAD_REVISION}), where todo keeps one (delete the rows that are not the "
+            "schema's revision, or restore a backup)\n"
+        )
+    assert sorted(
+        row[0] for row in sql_rows(db_url, "SELECT version_num FROM alembic_version")
+    ) == [
+        PREVIOUS,
+        HEAD_REVISION,
+    ]
+
+
 def test_downgrade_of_empty_tables_needs_no_confirmation(db_url: str) -> None:
     result = run_cli(["--db", db_url, "db", "downgrade"])
     assert result.exit_code == 0, result.stderr
@@ -422,11 +485,18 @@ def test_sqlite_behind_head_is_upgraded_on_first_use(db_url: str, backend: str) 
     assert revision(db_url) == HEAD_REVISION
 
 
-def test_database_from_a_newer_todo_is_exit_4(db_url: str) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["db", "upgrade", "--sql"], ["db", "downgrade", "--sql"]],
+    ids=" ".join,
+)
+def test_database_from_a_newer_todo_is_exit_4(db_url: str, command: list[str]) -> None:
+    # (--sql said "unknown revision '9999'", exit 2: a mistyped argument.)
     execute(db_url, "UPDATE alembic_version SET version_num = '9999'")
-    result = run_cli(["--db", db_url, "list"])
-    assert result.exit_code == 4
+    result = run_cli(["--db", db_url, *command])
+    assert result.exit_code == 4, result.stderr
     assert "9999" in result.stderr
+    assert "unknown revision" not in result.stderr
 
 
 @pytest.mark.parametrize("command", [["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"]])
@@ -522,6 +592,22 @@ def test_db_commands_that_only_look_leave_no_file_behind_a_mistyped_path(
     if exit_code == 2:
         assert result.stderr == f"error: nothing to downgrade: there is no database at {path}\n"
     assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_db_history_on_a_database_it_cannot_read_lists_and_says_why_none_is_marked() -> None:
+    # It listed every revision unmarked, exit 0 and nothing on stderr: a script read
+    # "no revision current" as a database at base.
+    url = "postgresql://alice:hunter2@127.0.0.1:1/todo?connect_timeout=1"
+    for command in (["db", "history"], ["db", "history", "--json"]):
+        result = run_cli(["--db", url, *command])
+        assert result.exit_code == 0, result.stderr
+        assert HEAD_REVISION in result.stdout
+        assert result.stderr.startswith(
+            "warning: no revision is marked as the database's: cannot reach "
+            "postgresql://alice:***@127.0.0.1:1/todo"
+        )
+        assert "hunter2" not in result.stdout + result.stderr
+    assert ">" not in run_cli(["--db", url, "db", "history"]).stdout
 
 
 def test_plain_alembic_in_the_checkout_does_what_todo_db_upgrade_does(empty_db_url: str) -> None:

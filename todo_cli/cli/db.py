@@ -119,7 +119,7 @@ def downgrade(
             unasked=f"this downgrade would {listing}",
         )
 
-    before, after, losses = migrate.downgrade(settings, revision, confirm=confirm)
+    before, after, losses = migrate.downgrade(settings, revision, confirm=confirm, asks=not yes)
     if json:
         render.write_json(
             {
@@ -188,11 +188,14 @@ def history(ctx: typer.Context, json: Json = False) -> None:
     from todo_cli.errors import TodoError
     from todo_cli.output import render
 
+    unread: TodoError | None = None
     try:
         revisions = migrate.history(settings_of(ctx))
-    except TodoError:
-        # History is a property of this todo; show it even with no database.
+    except TodoError as exc:
+        # History is a property of this todo; show it even with no database, and
+        # say why none is marked (a script reads "none current" as "at base").
         revisions = migrate.history(None)
+        unread = exc
     if json:
         render.write_json(
             [
@@ -206,11 +209,13 @@ def history(ctx: typer.Context, json: Json = False) -> None:
                 for r in revisions
             ]
         )
-        return
-    for r in revisions:
-        mark = ">" if r.is_current else " "
-        head = " (head)" if r.is_head else ""
-        sys.stdout.write(f"{mark} {r.revision}  {r.description.splitlines()[0]}{head}\n")
+    else:
+        for r in revisions:
+            mark = ">" if r.is_current else " "
+            head = " (head)" if r.is_head else ""
+            sys.stdout.write(f"{mark} {r.revision}  {r.description.splitlines()[0]}{head}\n")
+    if unread is not None:
+        render.tell(f"warning: no revision is marked as the database's: {unread}")
 
 
 @db_app.command(cls=OnceCommand)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -64,7 +65,19 @@ def _create_private_file(path: Path, create_parent: bool) -> None:
     default data directory is made 0700 for the same reason; a directory the
     user named is theirs to set.
     """
-    if path.exists():
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None:
+        if not stat.S_ISREG(mode):
+            # SQLite would open /dev/null or a FIFO and fail with "disk I/O error"
+            # (leaving a -journal file beside it), and say of a directory only that
+            # it is "unable to open database file".
+            raise ConfigError(
+                f"{path} is a {_kind_of(mode)}, not a database file",
+                hint="point TODO_DATABASE_URL at a file: sqlite:///path/to/todo.db",
+            )
         return
     try:
         if create_parent:
@@ -79,6 +92,19 @@ def _create_private_file(path: Path, create_parent: bool) -> None:
             f"cannot create the database file {path}: {exc.strerror} ({where})",
             hint="set TODO_DATABASE_URL to a writable place",
         ) from None
+
+
+def _kind_of(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISFIFO, "named pipe"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return kind
+    return "special file"
 
 
 def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool) -> Engine:
@@ -155,6 +181,13 @@ def widen_sqlite_cache(conn: Connection) -> None:
 # but not all of these is another program's (migrate.refuse_foreign_sqlite).
 TODO_SQLITE_TABLES: Final = frozenset({"alembic_version", "users", "tasks"})
 _OURS_SQL: Final = ", ".join(f"'{name}'" for name in sorted(TODO_SQLITE_TABLES))
+# Columns every revision's users and tasks have: another program's `users` and
+# `tasks` (the web back end todo grew from) lack them, whatever it stamped.
+TODO_COLUMNS_SQL: Final = (
+    "SELECT (SELECT count(*) FROM pragma_table_info('users') WHERE name = 'name') "
+    "+ (SELECT count(*) FROM pragma_table_info('tasks') "
+    "WHERE name IN ('user_id', 'number', 'title')) = 4"
+)
 
 
 def _use_wal(cursor: Any) -> None:
@@ -181,6 +214,8 @@ def _use_wal(cursor: Any) -> None:
     # (alembic_version alone is todo's file downgraded to base.)
     if tables > stamped and ours < len(TODO_SQLITE_TABLES):
         return
+    if ours == len(TODO_SQLITE_TABLES) and not cursor.execute(TODO_COLUMNS_SQL).fetchone()[0]:
+        return  # tables named like todo's, another program's: refused, left as found
     if stamped:
         # Stamped by another program that Alembic manages (its ids are not four
         # digits, todo's are): refused as not todo's, left as found.

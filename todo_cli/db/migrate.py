@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from todo_cli.db.connect import connected
 from todo_cli.db.revisions import HEAD, is_newer, mismatch, read_revision
 from todo_cli.db.url import DatabaseURL, parse_url
-from todo_cli.errors import ConfigError, DatabaseError, Declined, InvalidUsage
+from todo_cli.errors import ConfigError, Conflict, DatabaseError, Declined, InvalidUsage
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -204,7 +204,7 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
             text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")
         )
     }
-    from todo_cli.db.engine import TODO_SQLITE_TABLES
+    from todo_cli.db.engine import TODO_COLUMNS_SQL, TODO_SQLITE_TABLES
     from todo_cli.db.revisions import is_todo_revision
 
     if names <= {"alembic_version"} or names >= TODO_SQLITE_TABLES:
@@ -213,6 +213,21 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
             # Stamped by another program Alembic manages, whose tables may be named
             # like ours (the web back end todo grew from has users and tasks).
             raise mismatch(db, revision)
+        if names >= TODO_SQLITE_TABLES and not conn.execute(text(TODO_COLUMNS_SQL)).scalar():
+            # The same, stamped with an id of todo's form: its columns tell.
+            raise ConfigError(
+                f"{db.sqlite_path} is not a todo database: its users and tasks tables "
+                "are not todo's (another program's schema)",
+                hint="point TODO_DATABASE_URL at a new file",
+            )
+        if names >= TODO_SQLITE_TABLES and revision is None:
+            # Made by todo, its stamp since deleted: upgrading would create the
+            # tables again ("table users already exists").
+            raise ConfigError(
+                f"{db.sqlite_path} holds todo's tables, but its alembic_version names no "
+                "revision: which schema they have is unknown",
+                hint="restore a backup, or point TODO_DATABASE_URL at a new file",
+            )
         return  # new, downgraded to base, or todo's
     others = sorted(names - {"alembic_version"}) or sorted(names)
     shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
@@ -418,6 +433,9 @@ def offline_sql(
     script = script_directory()
     if start is None:
         start = current(settings) or "base"
+        if start != "base" and is_newer(start):
+            # As every other command says of it (exit 4), not "unknown revision".
+            raise mismatch(db, start)
     start_rev = None if start == "base" else _resolve_target(script, None, start)
     end_rev = _resolve_target(script, start_rev, target)
     _check_direction(script, direction, start_rev, end_rev)
@@ -510,17 +528,64 @@ def _count(conn: Connection, table: str, column: str | None, default: str | None
     return int(conn.execute(text(f"SELECT count(*) FROM {quote(table)}{where}")).scalar_one())
 
 
+def _hold(conn: Connection, tables: Mapping[str, object]) -> None:
+    """Keep other sessions from writing todo's tables until this transaction ends
+    (reads go on). SQLite's migration transaction holds its write lock already."""
+    from sqlalchemy import text
+
+    if conn.dialect.name != "postgresql" or not tables:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in sorted(tables))
+    conn.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+
+
+def _losses(
+    conn: Connection,
+    config: Config,
+    script: ScriptDirectory,
+    before: str,
+    end: str | None,
+    tables_before: dict[str, dict[str, str | None]],
+) -> list[DataLoss]:
+    """What stepping down from `before` to `end` would destroy, found by a trial run."""
+    from alembic import command
+
+    savepoint = conn.begin_nested()
+    command.downgrade(config, end or "base")
+    tables_after = _snapshot(conn)
+    savepoint.rollback()
+
+    losses = _noted_losses(conn, script, before, end)
+    for table, columns in sorted(tables_before.items()):
+        if table not in tables_after:
+            rows = _count(conn, table, None, None)
+            if rows:
+                losses.append(DataLoss(table, None, rows))
+            continue
+        for column in sorted(set(columns) - set(tables_after[table])):
+            rows = _count(conn, table, column, columns[column])
+            if rows:
+                losses.append(DataLoss(table, column, rows))
+    return losses
+
+
 def downgrade(
     settings: Settings,
     target: str = "-1",
     *,
     confirm: Callable[[list[DataLoss]], bool],
+    asks: bool = True,
 ) -> tuple[str | None, str | None, list[DataLoss]]:
     """Downgrade in one transaction, asking `confirm` first if rows would be lost.
 
     What would be lost is found by running the downgrade inside a savepoint,
     seeing which tables and columns vanish, and rolling the savepoint back:
     no revision has to declare its own losses, so none can forget to.
+
+    ``asks``: `confirm` may wait on a person (no --yes). The tables are not held
+    while it waits; after a yes they are, and counted again: rows that changed
+    meanwhile refuse the downgrade (Conflict), nothing changed.
     """
     from alembic import command
 
@@ -547,26 +612,27 @@ def downgrade(
         config = alembic_config()
         config.attributes["connection"] = conn
 
-        tables_before = _snapshot(conn)
-        savepoint = conn.begin_nested()
-        command.downgrade(config, end or "base")
-        tables_after = _snapshot(conn)
-        savepoint.rollback()
-
-        losses = _noted_losses(conn, script, before, end)
-        for table, columns in sorted(tables_before.items()):
-            if table not in tables_after:
-                rows = _count(conn, table, None, None)
-                if rows:
-                    losses.append(DataLoss(table, None, rows))
-                continue
-            for column in sorted(set(columns) - set(tables_after[table])):
-                rows = _count(conn, table, column, columns[column])
-                if rows:
-                    losses.append(DataLoss(table, column, rows))
-
+        tables = _snapshot(conn)
+        if not asks:
+            # Nothing waits on a person: the tables are held from the start, so the
+            # rows told are the rows deleted.
+            _hold(conn, tables)
+        losses = _losses(conn, config, script, before, end, tables)
         if losses and not confirm(losses):
             raise Declined("nothing was changed")
+        if asks and conn.dialect.name == "postgresql":
+            # The trial's locks went with its savepoint, so other sessions wrote on
+            # while the question waited: a "yes" covers the rows it was shown, and
+            # no others. (On SQLite this transaction holds the write lock all along.)
+            _hold(conn, tables)
+            now = _losses(conn, config, script, before, end, _snapshot(conn))
+            if now != losses:
+                listing = "; ".join(loss.describe() for loss in now) or "delete nothing"
+                raise Conflict(
+                    f"rows changed while the downgrade waited for its answer: it would "
+                    f"now {listing}",
+                    hint="nothing was changed; run it again",
+                )
         command.downgrade(config, end or "base")
         return before, read_revision(conn, look_first=True), losses
 

@@ -6,11 +6,13 @@ Alembic, and a test holds the list to the migration scripts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from todo_cli.errors import ConfigError, SchemaMismatch
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Connection
 
     from todo_cli.db.url import DatabaseURL
@@ -49,12 +51,30 @@ def read_revision(conn: Connection, *, look_first: bool = False) -> str | None:
     if look_first and not inspect(conn).has_table("alembic_version"):
         return None
     try:
-        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).fetchmany(6)
     except DBAPIError as exc:
         if _is_missing_table(exc):
             return None
         raise
+    row = only_row(rows)
     return None if row is None else str(row[0])
+
+
+def only_row(rows: Sequence[Any]) -> Any:
+    """The one row of alembic_version read with fetchmany(6) (its revision first),
+    None for none: more are refused, naming them.
+
+    Alembic would take them for branches and fail in its own words (exit 70), and a
+    command would go by whichever row came first.
+    """
+    if len(rows) <= 1:
+        return rows[0] if rows else None
+    stamped = ", ".join(sorted(str(row[0]) for row in rows[:5]))
+    raise ConfigError(
+        f"the database's alembic_version holds {'more than 5' if len(rows) > 5 else len(rows)} "
+        f"revisions ({stamped}), where todo keeps one",
+        hint="delete the rows that are not the schema's revision, or restore a backup",
+    )
 
 
 def _is_missing_table(exc: Exception) -> bool:

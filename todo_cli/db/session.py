@@ -55,8 +55,10 @@ def read_state(conn: Connection) -> State:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
+    from todo_cli.db.revisions import only_row
+
     try:
-        row = conn.execute(text(STATE_SQL)).first()
+        row = only_row(conn.execute(text(STATE_SQL)).fetchmany(6))
     except DBAPIError as exc:
         message = str(getattr(exc, "orig", exc)).lower()
         if "does not exist" in message:

@@ -130,7 +130,9 @@ def parse_url(raw: str) -> DatabaseURL:
             rest = _encode_ats_in_userinfo(text.split("://", 1)[1])
             normalised = "postgresql+psycopg://" + rest
         else:
-            normalised = text
+            # The scheme as SQLAlchemy's plugin names it (`SQLITE://` found no plugin).
+            scheme, rest = text.split("://", 1)
+            normalised = f"{scheme.lower()}://{rest}"
         url = make_url(normalised)
     except (ArgumentError, ValueError):
         # The hosts are what follows the last @ (a password may hold / and ,
@@ -155,13 +157,18 @@ def parse_url(raw: str) -> DatabaseURL:
             f"{mask_url(text)!r} is an in-memory SQLite database, gone when the command ends",
             hint="give a file: sqlite:///path/to/todo.db",
         )
-    if backend == "sqlite" and url.query:
+    if backend == "sqlite" and "?" in text:
         # The driver would ignore them with a warning on stderr; none of them
         # means anything to todo, which opens the file itself (a password in
-        # one protects nothing).
-        names = ", ".join(repr(name) for name in sorted(url.query))
+        # one protects nothing). One without a value (`todo.db?backup`) is not
+        # even parsed as one: the file would silently be the name before the ?.
+        from urllib.parse import parse_qsl
+
+        query = text.split("?", 1)[1]
+        found = sorted({name for name, _ in parse_qsl(query, keep_blank_values=True)})
+        names = ", ".join(repr(name) for name in found) if found else "a '?' and nothing after it"
         raise ConfigError(
             f"a SQLite database URL takes no parameters, and {mask_url(text)!r} has {names}",
-            hint="give the file alone: sqlite:///path/to/todo.db",
+            hint="give the file alone: sqlite:///path/to/todo.db, a ? in its name as %3F",
         )
     return DatabaseURL(url, backend, text)
