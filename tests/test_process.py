@@ -663,6 +663,34 @@ def test_ctrl_c_before_the_commit_is_one_line_and_exit_130(todo: Todo) -> None:
     assert json.loads(todo.process("list", "--json").stdout) == []
 
 
+@pytest.mark.parametrize("module", ["todo_cli.server.client", "typer", "todo_cli.ending"])
+def test_ctrl_c_while_the_command_is_still_loading_is_one_line_and_exit_130(
+    todo: Todo, module: str
+) -> None:
+    # A quarter of a `todo list` is imports: a Ctrl-C then printed a traceback of
+    # whatever module was loading, and the status of a process killed by SIGINT.
+    pressed = (
+        "class Pressed:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Pressed())\n"
+    )
+    assert todo.process("add", "kept").returncode == 0
+    for args, line in (
+        (["add", "Buy milk"], b"error: interrupted (nothing was changed)\n"),
+        (
+            ["add", "Buy milk", "--json"],
+            b'{"error":{"code":"interrupted","message":"interrupted (nothing was changed)"}}\n',
+        ),
+    ):
+        proc = _patched(todo, pressed, *args)
+        assert (proc.returncode, proc.stderr) == (130, line)
+        assert proc.stdout == b""
+    assert [t["title"] for t in json.loads(todo.process("list", "--json").stdout)] == ["kept"]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_export_ended_by_a_signal_leaves_no_temporary_file(
     todo: Todo, tmp_path: Path, signum: int

@@ -9,31 +9,36 @@ nothing in this module needs it.
 def main() -> None:
     import sys
 
-    if sys.stdin is None:
-        _stdin_from_devnull()
-    # A running command server (`todo server start`) runs the command in a warm
-    # child of its own; the client costs a few milliseconds and answers None
-    # whenever the command must run here instead (no server, a stale one...).
-    from todo_cli.server.client import run as run_on_server
+    # A Ctrl-C while the command is still being loaded (a quarter of a `todo list`
+    # is imports) changed nothing: said as the command says it, not as a traceback.
+    try:
+        if sys.stdin is None:
+            _stdin_from_devnull()
+        # A running command server (`todo server start`) runs the command in a warm
+        # child of its own; the client costs a few milliseconds and answers None
+        # whenever the command must run here instead (no server, a stale one...).
+        from todo_cli.server.client import run as run_on_server
 
-    code = run_on_server(sys.argv[1:])
-    if code is not None:
-        # The command ran in the server's child, which wrote to our streams
-        # itself: this process has nothing to flush or clean up, and the
-        # interpreter's teardown would cost a tenth of a served command.
-        import os
+        code = run_on_server(sys.argv[1:])
+        if code is not None:
+            # The command ran in the server's child, which wrote to our streams
+            # itself: this process has nothing to flush or clean up, and the
+            # interpreter's teardown would cost a tenth of a served command.
+            import os
 
-        os._exit(code & 0xFF)
+            os._exit(code & 0xFF)
 
-    import gc
+        import gc
 
-    # One short-lived process: reference counting frees nearly everything, and
-    # the cyclic collector's passes over hundreds of thousands of freshly
-    # imported objects cost 30-50 ms a command (a second per 100,000 tasks of
-    # bulk add) while finding almost nothing to free.
-    gc.disable()
-    from todo_cli.cli import main as run
-    from todo_cli.ending import end_process
+        # One short-lived process: reference counting frees nearly everything, and
+        # the cyclic collector's passes over hundreds of thousands of freshly
+        # imported objects cost 30-50 ms a command (a second per 100,000 tasks of
+        # bulk add) while finding almost nothing to free.
+        gc.disable()
+        from todo_cli.cli import main as run
+        from todo_cli.ending import end_process
+    except KeyboardInterrupt:
+        _interrupted_while_loading()
 
     try:
         run()
@@ -42,6 +47,33 @@ def main() -> None:
         # Python would give, without its teardown (todo_cli/ending.py says why).
         end_process(exc.code)
     end_process(0)
+
+
+def _interrupted_while_loading() -> None:
+    """Exit 130 with the one line every interrupted command prints (cli.app), as
+    JSON under --json; a second Ctrl-C meanwhile is ignored, not a traceback.
+
+    (It never returns; not annotated NoReturn: importing ``typing`` would cost
+    every served command more than this whole module.)"""
+    import os
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    message = "interrupted (nothing was changed)"
+    if "--json" in sys.argv[1:]:
+        line = '{"error":{"code":"interrupted","message":"' + message + '"}}'
+    else:
+        line = f"error: {message}"
+    try:
+        if sys.stderr.isatty():
+            # The terminal echoed ^C where the cursor was: the error starts a line.
+            sys.stderr.write("\n")
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass  # no stderr to tell: the status says it
+    os._exit(130)
 
 
 def _stdin_from_devnull() -> None:
