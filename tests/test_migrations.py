@@ -513,6 +513,29 @@ def test_a_database_stamped_by_another_program_is_not_todos(
 
 
 @pytest.mark.parametrize("command", [["list"], ["add", "x"], ["db", "upgrade"]])
+def test_another_programs_users_and_tasks_stamped_like_todos_are_not_upgraded(
+    empty_db_url: str, command: list[str]
+) -> None:
+    """Stamped '0001' (todo's form) over users and tasks of its own: an upgrade failed
+    on a foreign key it could not make (PostgreSQL), or on "no such column" (SQLite)."""
+    execute(
+        empty_db_url,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+        "INSERT INTO alembic_version VALUES ('0001')",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)",
+        "CREATE TABLE tasks (id INTEGER PRIMARY KEY, name TEXT)",
+    )
+    result = run_cli(["--db", empty_db_url, *command])
+    assert result.exit_code == 3, result.stderr
+    assert (
+        "is not a todo database: its users and tasks tables are not todo's "
+        "(another program's schema)"
+    ) in result.stderr
+    assert tables(empty_db_url) == {"alembic_version", "users", "tasks"}
+    assert revision(empty_db_url) == "0001"
+
+
+@pytest.mark.parametrize("command", [["list"], ["add", "x"], ["db", "upgrade"]])
 def test_another_programs_alembic_stamp_alone_is_not_a_missing_todo_schema(
     empty_db_url: str, command: list[str]
 ) -> None:

@@ -246,6 +246,27 @@ def refuse_foreign(conn: Connection, db: DatabaseURL, revision: str | None) -> N
     if revision is not None and not is_todo_revision(revision):
         raise mismatch(db, revision)
     refuse_clashing_tables(conn, db, revision)
+    if revision is not None and conn.dialect.name == "postgresql":
+        refuse_foreign_columns(conn, db)
+
+
+def refuse_foreign_columns(conn: Connection, db: DatabaseURL) -> None:
+    """Another program's users and tasks, stamped with an id of todo's form ('0001'):
+    its columns tell (an upgrade failed on a foreign key it could not make)."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(conn)
+    names = set(inspector.get_table_names())
+    if not {"users", "tasks"} <= names:
+        return
+    users = {column["name"] for column in inspector.get_columns("users")}
+    tasks = {column["name"] for column in inspector.get_columns("tasks")}
+    if "name" not in users or not {"user_id", "number", "title"} <= tasks:
+        raise ConfigError(
+            f"{db.masked} is not a todo database: its users and tasks tables are not "
+            "todo's (another program's schema)",
+            hint="point TODO_DATABASE_URL at a database of todo's own, or a new one",
+        )
 
 
 def refuse_clashing_tables(conn: Connection, db: DatabaseURL, revision: str | None) -> None:

@@ -125,6 +125,10 @@ def _transaction(
                 # alembic_version alone reads as no schema. Say whose it is.
                 with conn.begin():
                     stamped = read_revision(conn, look_first=True)
+                    if stamped is not None and is_todo_revision(stamped):
+                        # Stamped in todo's form, yet the state query failed:
+                        # another program's users and tasks are told by their columns.
+                        migrate.refuse_foreign_columns(conn, db)
                 if stamped is not None and not is_todo_revision(stamped):
                     revision = stamped
             if db.backend != "sqlite" or is_newer(revision):
