@@ -224,6 +224,60 @@ def test_show_prints_a_transcript_in_order(todo: Todo) -> None:
     assert out.index("assistant · ") < out.index("Milk and eggs.")
 
 
+TZ_REFUSED = (
+    "error: TZ: 'Nowhere/City' is not a time zone (set TZ to an IANA name such as "
+    "Europe/Berlin, a POSIX rule such as CET-1CEST,M3.5.0,M10.5.0/3, or unset it)\n"
+)
+
+
+def test_a_tz_that_names_no_zone_is_refused_where_local_times_are_shown(
+    todo: Todo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chat-log printed its times in UTC as if local, exit 0, where `todo list` refuses.
+    new(todo, "Groceries")
+    say(todo, "1", "user", "What do I need for the budget?")
+    monkeypatch.setenv("TZ", "Nowhere/City")
+    for args in (
+        ["chat-log"],
+        ["chat-log", "list"],
+        ["chat-log", "show", "1"],
+        ["chat-log", "show", "1", "--format", "markdown"],
+        ["chat-log", "search", "budget"],
+    ):
+        result = todo(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", TZ_REFUSED), args
+    # JSON shows no local time (RFC 3339 UTC), as `todo show --json` shows none.
+    assert export(todo, "1")["title"] == "Groceries"
+    for args in (["chat-log", "list", "--json"], ["chat-log", "search", "budget", "--json"]):
+        assert todo(*args).exit_code == 0, args
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata"])
+def test_list_show_and_search_give_times_in_the_zone_tz_names(
+    todo: Todo, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    new(todo, "Groceries")
+    said = say(todo, "1", "user", "What do I need for the budget?")
+    monkeypatch.setenv("TZ", zone)
+
+    def local(stamp: str) -> str:
+        instant = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+    when = local(said["created_at"])
+    listed = todo("chat-log", "list")
+    assert listed.stdout.splitlines()[1].endswith(f"  1  {when}"), listed.stdout
+    shown = todo("chat-log", "show", "1").stdout.splitlines()
+    started = local(export(todo, "1")["created_at"])
+    assert shown[1].startswith(f"1 message · started {started} · updated {when} · id ")
+    assert shown[3] == f"user · {when}"
+    found = todo("chat-log", "search", "budget").stdout.splitlines()
+    assert found[0] == f"#1 Groceries · user · {when}"
+
+
 def test_show_keeps_long_lines_whole_when_piped(todo: Todo) -> None:
     new(todo)
     long_line = " ".join(["word"] * 900)

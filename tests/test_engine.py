@@ -208,6 +208,43 @@ def test_sqlite_file_in_a_missing_directory_is_exit_3(tmp_path: object) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_database_file_that_cannot_be_made_names_the_setting_its_url_came_from(
+    tmp_path: Path,
+) -> None:
+    # The hint said "set TODO_DATABASE_URL to a writable place" whatever named the file,
+    # though --db outranks TODO_DATABASE_URL and the config file may name it instead.
+    path = tmp_path / "missing" / "todo.db"
+    url = f"sqlite:///{path}"
+    config = tmp_path / "config.toml"
+    config.write_text(f'database_url = "{url}"\n', encoding="utf-8")
+    message = (
+        f"error: cannot create the database file {path}: No such file or directory ({path.parent})"
+    )
+    for args, env, named in (
+        (["--db", url], {"TODO_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}"}, "--db"),
+        ([], {"TODO_DATABASE_URL": url}, "TODO_DATABASE_URL"),
+        ([], {"TODO_CONFIG": str(config)}, f"database_url in {config}"),
+    ):
+        result = run_cli([*args, "list"], env=env)
+        assert (result.exit_code, result.stderr) == (
+            3,
+            f"{message} (point {named} at a writable place)\n",
+        ), named
+    # The default file, in a data directory that cannot be made: each place a URL is
+    # looked for, in the order they are looked at.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    result = run_cli(["list"], env={"XDG_DATA_HOME": str(blocker / "data")})
+    default = blocker / "data" / "todo-cli"
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"error: cannot create the database file {default / 'todo.db'}: Not a directory "
+        f"({default}) (point --db, TODO_DATABASE_URL or database_url in the config file "
+        "at a writable place)\n",
+    )
+    assert not (tmp_path / "env.db").exists()
+
+
 @pytest.mark.parametrize("for_migrations", [False, True])
 def test_sqlite_statement_journals_stay_in_memory(tmp_path: object, for_migrations: bool) -> None:
     """Each journaled INSERT opens a statement journal: in a file it cost ~27 writes a task."""
@@ -435,7 +472,7 @@ def test_a_sqlite_url_naming_no_regular_file_says_what_it_is(tmp_path: Path, kin
         result = run_cli(["--db", f"sqlite:///{path}", *command])
         assert (result.exit_code, result.stderr) == (
             3,
-            f"error: {path} is a {kind}, not a database file (point TODO_DATABASE_URL at a "
+            f"error: {path} is a {kind}, not a database file (point --db at a "
             "file: sqlite:///path/to/todo.db)\n",
         )
     assert [p.name for p in tmp_path.iterdir()] == (

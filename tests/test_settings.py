@@ -117,6 +117,48 @@ def test_an_empty_todo_config_is_refused_not_taken_for_the_default_file(tmp_path
 
 
 @pytest.mark.parametrize(
+    ("given", "refused"),
+    [
+        ("directory", "is a directory, not a file"),
+        ("/dev/zero", "is larger than 1 MiB"),
+        ("named pipe", None),
+        ("/dev/null", None),
+    ],
+)
+def test_a_config_file_that_is_no_regular_file_is_read_or_refused_never_waited_on(
+    tmp_path: Path, given: str, refused: str | None
+) -> None:
+    # A named pipe nobody writes to hung `todo list` forever, /dev/zero ran out of memory
+    # (exit 70), and a directory was "...: Is a directory (check its permissions)".
+    # /dev/null is no config, and a pipe with no writer an empty one (a shell's <(...)
+    # is read whole: tests/test_server.py).
+    import os
+
+    from tests.conftest import run_process
+
+    path = Path(given) if given.startswith("/") else tmp_path / "config.toml"
+    if given == "directory":
+        path.mkdir()
+    elif given == "named pipe":
+        os.mkfifo(path)
+    env = {
+        "TODO_CONFIG": str(path),
+        "TODO_SERVER": "off",
+        "TODO_USER": "alice",
+        "TODO_DATABASE_URL": f"sqlite:///{tmp_path / 'todo.db'}",
+    }
+    proc = run_process(["add", "Buy milk"], env=env, timeout=30)
+    if refused is None:
+        assert (proc.returncode, proc.stderr) == (0, b"added #1: Buy milk\n")
+        return
+    assert (proc.returncode, proc.stderr.decode()) == (
+        3,
+        f"error: config file {path} {refused} (point TODO_CONFIG at a TOML file)\n",
+    )
+    assert not (tmp_path / "todo.db").exists()
+
+
+@pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
         (
@@ -149,6 +191,26 @@ def test_empty_user_name_is_bad_input() -> None:
     result = run_cli(["--user", "  ", "list"])
     assert result.exit_code == 2
     assert "user name" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_user_flag_says_to_leave_it_out_as_an_empty_db_flag_does(value: str) -> None:
+    # --user said "unset --user", as if it were an environment variable.
+    result = run_cli(["--user", value, "list"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: user name from --user is empty (give a name, or leave --user out)\n",
+    )
+    result = run_cli(["--db", value, "list"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: --db is empty (give a value, or leave --db out)\n",
+    )
+    result = run_cli(["list"], env={"TODO_USER": value})
+    assert (result.exit_code, result.stderr) == (
+        3,
+        "error: user name from TODO_USER is empty (give a name, or unset TODO_USER)\n",
+    )
 
 
 def test_importing_the_cli_reads_connects_and_creates_nothing(tmp_path: Path) -> None:

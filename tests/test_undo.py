@@ -8,6 +8,7 @@ set back has changed since.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -274,6 +275,49 @@ def test_history_of_a_task_takes_limit_as_its_latest_changes(todo: Todo) -> None
     assert [entry["command"] for entry in found] == ["todo edit 1 +a +b pri:H"] * 3
 
 
+TZ_REFUSED = (
+    "error: TZ: 'Nowhere/City' is not a time zone (set TZ to an IANA name such as "
+    "Europe/Berlin, a POSIX rule such as CET-1CEST,M3.5.0,M10.5.0/3, or unset it)\n"
+)
+
+
+def test_history_refuses_a_tz_that_names_no_zone_as_the_task_commands_do(
+    todo: Todo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It printed its times in UTC as if local, exit 0, where `todo list` refuses.
+    ok(todo, "add", "Buy milk", "due:2030-01-04T17:00")
+    monkeypatch.setenv("TZ", "Nowhere/City")
+    for args in (["list"], ["history"], ["history", "1"]):
+        result = todo(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", TZ_REFUSED), args
+    # A task's history as JSON has its changes in local time too ("due: - -> ... 17:00").
+    result = todo("history", "1", "--json")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert json.loads(result.stderr)["error"] == {
+        "code": "invalid_input",
+        "message": TZ_REFUSED.removeprefix("error: ").rstrip("\n"),
+    }
+    # The list as JSON shows no local time (RFC 3339 UTC), as `show --json` shows none.
+    assert (
+        ok(todo, "history", "--json").json()[0]["command"]
+        == "todo add 'Buy milk' due:2030-01-04T17:00"
+    )
+
+
+def test_history_shows_its_times_in_the_zone_tz_names(
+    todo: Todo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    ok(todo, "add", "Buy milk")
+    created = datetime.fromisoformat(history(todo)[0]["created_at"].replace("Z", "+00:00"))
+    for zone in ("America/New_York", "Asia/Kolkata"):
+        monkeypatch.setenv("TZ", zone)
+        local = created.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+        assert ok(todo, "history").stdout.splitlines()[1].startswith(f"1  {local}  todo add")
+        assert ok(todo, "history", "1").stdout.splitlines()[0].startswith(f"#1  {local}  todo add")
+
+
 def test_history_of_a_task_shows_a_date_as_a_date_and_a_time_as_a_time(todo: Todo) -> None:
     ok(todo, "add", "Buy milk", "due:2030-01-04")
     ok(todo, "edit", "1", "due:2030-01-04T17:00")
@@ -281,6 +325,23 @@ def test_history_of_a_task_shows_a_date_as_a_date_and_a_time_as_a_time(todo: Tod
     out = ok(todo, "history", "1").stdout
     assert "due: 2030-01-04 -> 2030-01-04 17:00" in out
     assert "due: 2030-01-04 17:00 -> -" in out
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York"])
+def test_history_of_a_task_shows_a_wait_given_as_a_day_as_that_day(
+    todo: Todo, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    # It was "wait: 2027-01-05 00:00 -> 2027-02-01 00:00", where show said 2027-02-01.
+    monkeypatch.setenv("TZ", zone)
+    ok(todo, "add", "Renew the passport", "wait:2027-01-05")
+    ok(todo, "edit", "1", "wait:2027-02-01")
+    assert "\n  wait:     2027-02-01\n" in ok(todo, "show", "1").stdout
+    ok(todo, "edit", "1", "wait:2027-02-01T09:30")
+    out = ok(todo, "history", "1").stdout.splitlines()
+    assert [line for line in out if line.startswith("    wait:")] == [
+        "    wait: 2027-01-05 -> 2027-02-01",
+        "    wait: 2027-02-01 -> 2027-02-01 09:30",
+    ]
 
 
 def test_history_of_a_task_names_the_tasks_it_waits_on_by_number(todo: Todo) -> None:

@@ -50,3 +50,20 @@ def user_dir(kind: str, environ: "Mapping[str, str]") -> str:
     if not os.path.isabs(base):
         base = os.path.expanduser(default)
     return os.path.join(base, APP_NAME)
+
+
+def file_kind(mode: int) -> str:
+    """What a path that is no regular file is, from its st_mode: "directory",
+    "named pipe"... (said when a database or config file names one)."""
+    import stat
+
+    for test, kind in (
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISFIFO, "named pipe"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return kind
+    return "special file"

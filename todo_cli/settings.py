@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from todo_cli.dirs import user_dir
+from todo_cli.dirs import file_kind, user_dir
 from todo_cli.domain.limits import USER_NAME_MAX
 from todo_cli.errors import ConfigError, InvalidInput
 
@@ -118,15 +118,43 @@ def default_sqlite_path() -> Path:
     return Path(user_dir("data", os.environ), "todo.db")
 
 
+# Far more than any config file holds: what a device that never ends (/dev/zero)
+# is read up to before it is refused.
+CONFIG_MAX_BYTES = 1 << 20
+
+
 def read_config_file(path: Path) -> FileSettings:
+    import stat
+
+    # Looked at before it is opened: of a directory the OS says only "Is a directory",
+    # which a hint about permissions would not fix. A pipe (a shell's `<(...)`) and
+    # /dev/null are read; see _read_at_most for why none can hang or fill memory.
     try:
-        raw = path.read_bytes()
+        mode = path.stat().st_mode
     except FileNotFoundError:
         return FileSettings()
     except OSError as exc:
         raise ConfigError(
             f"cannot read config file {path}: {exc.strerror}", hint="check its permissions"
         ) from None
+    if stat.S_ISDIR(mode) or stat.S_ISSOCK(mode) or stat.S_ISBLK(mode):
+        raise ConfigError(
+            f"config file {path} is a {file_kind(mode)}, not a file",
+            hint="point TODO_CONFIG at a TOML file",
+        )
+    try:
+        raw = _read_at_most(path, CONFIG_MAX_BYTES)
+    except FileNotFoundError:
+        return FileSettings()  # removed since it was looked at
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read config file {path}: {exc.strerror}", hint="check its permissions"
+        ) from None
+    if raw is None:
+        raise ConfigError(
+            f"config file {path} is larger than {CONFIG_MAX_BYTES // (1 << 20)} MiB",
+            hint="point TODO_CONFIG at a TOML file",
+        )
     import tomllib  # only when there is a file to parse
 
     try:
@@ -145,6 +173,28 @@ def read_config_file(path: Path) -> FileSettings:
         raise ConfigError(
             f"config file {path}: {where}: {first['msg']}", hint="fix or remove the key"
         ) from None
+
+
+def _read_at_most(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, None past `limit`.
+
+    Opened without blocking: a named pipe nobody writes to would hold the open
+    forever (and read as empty once opened: no writer, end of file at once). Read in
+    blocking mode after, so a shell's `<(...)` still gives all its writer writes.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 65536):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _env_number(environ: Mapping[str, str], name: str, kind: type[float] | type[int]) -> Any:
@@ -178,9 +228,13 @@ def _direct(env: Mapping[str, str], file: FileSettings, path: Path) -> str | Non
 
 def _given(value: str, source: str) -> str:
     if not value.strip():
-        leave = f"leave {source} out" if source.startswith("--") else f"unset {source}"
-        raise _refused(source, f"{source} is empty", hint=f"give a value, or {leave}")
+        raise _refused(source, f"{source} is empty", hint=f"give a value, or {_leave(source)}")
     return value
+
+
+def _leave(source: str) -> str:
+    """How to stop giving a setting: a flag is left out, a variable or a key unset."""
+    return f"leave {source} out" if source.startswith("--") else f"unset {source}"
 
 
 def _refused(source: str, message: str, *, hint: str | None) -> InvalidInput | ConfigError:
@@ -197,7 +251,7 @@ def validate_user_name(name: str, source: str) -> str:
     name = name.strip()
     if not name:
         raise _refused(
-            source, f"user name from {source} is empty", hint=f"give a name, or unset {source}"
+            source, f"user name from {source} is empty", hint=f"give a name, or {_leave(source)}"
         )
     try:
         check_text(name, f"user name from {source}")

@@ -16,6 +16,7 @@ from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import tzinfo
 
     from todo_cli.domain.chat import Conversation, Message
     from todo_cli.formats.jsonstream import Readable
@@ -80,6 +81,17 @@ def list_(
     _list(ctx, json, limit=limit, title=search)
 
 
+def _zone(json: bool) -> tzinfo:
+    """The local zone the times are shown in, looked up before the database is: a TZ
+    that names no zone is refused (exit 2), as by the task commands, not read as UTC.
+    JSON needs none (its times are UTC), as `todo show --json` needs none."""
+    from datetime import UTC
+
+    from todo_cli.domain.dates import local_zone
+
+    return UTC if json else local_zone()
+
+
 def _list(
     ctx: typer.Context, json: bool, *, limit: int | None = None, title: str | None = None
 ) -> None:
@@ -87,11 +99,12 @@ def _list(
     from todo_cli.output.chat import conversations_table
     from todo_cli.services import chatlog
 
+    tz = _zone(json)
     found = chatlog.listed(settings(ctx), limit=limit, title=title)
     if json:
         render.write_json_array(render.conversation_json(c) for c in found)
     elif found:
-        conversations_table(found)
+        conversations_table(found, tz)
     elif title is not None:
         render.tell(f"no conversations with {title!r} in the title")
     else:
@@ -236,6 +249,9 @@ def _show(ctx: typer.Context, conversation: str, fmt: ShowFormat) -> None:
     from todo_cli.repository.refs import parse_ref
     from todo_cli.services import chatlog
 
+    # Markdown shows local times too (formats/markdown.py, in the zone the C library
+    # reads from the same TZ): a TZ that names none is refused for it as well.
+    tz = _zone(fmt is ShowFormat.json)
     found, messages = chatlog.transcript(settings(ctx), parse_ref(conversation, "conversation"))
     if fmt is ShowFormat.json:
         render.write_json(transcript_json(found, messages))
@@ -249,7 +265,7 @@ def _show(ctx: typer.Context, conversation: str, fmt: ShowFormat) -> None:
         for piece in markdown(found, messages):
             sys.stdout.write(multi_line(piece) if on_terminal else piece)
     else:
-        transcript(found, messages)
+        transcript(found, messages, tz)
 
 
 @chat_app.command(cls=OnceCommand)
@@ -321,11 +337,12 @@ def search(
 
     # `-word` is a word here, not an option; `--` only ends the options.
     query = parse_query(" ".join(word for word in unmark(words) if word != "--"))
+    tz = _zone(json)
     hits = chatlog.search(settings(ctx), query, limit=limit or 20)
     if json:
         render.write_json_array(hit_json(hit) for hit in hits)
     elif hits:
-        search_results(hits)
+        search_results(hits, tz)
     else:
         render.tell("no conversation matches")
 

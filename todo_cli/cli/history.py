@@ -55,6 +55,14 @@ def history(
             raise InvalidUsage("--prune-before takes no task", hint="leave REF out")
         _prune(ctx, prune_before, yes, json)
         return
+    from datetime import UTC
+
+    from todo_cli.domain.dates import local_zone
+
+    # Looked up before the database is: a TZ that names no zone is refused, as by every
+    # command that shows local times, not shown as UTC. The list as JSON shows none (its
+    # times are UTC), as `show --json` needs no zone either; a task's has its "changes".
+    tz = local_zone() if ref is not None or not json else UTC
     if ref is not None:
         from todo_cli.repository.refs import parse_ref
 
@@ -67,19 +75,19 @@ def history(
                 | {
                     "table": change.table,
                     "action": change.action,
-                    "changes": shown.field_changes(change, names),
+                    "changes": shown.field_changes(change, tz, names),
                     "fields": shown.field_values(change),
                 }
                 for operation, change in changes
             )
         else:
-            shown.task_history(number, changes, names)
+            shown.task_history(number, changes, tz, names)
         return
     rows = journal.history(settings(ctx), limit=limit)
     if json:
         render.write_json_array(shown.operation_json(op, summary) for op, summary in rows)
     elif rows:
-        shown.history_table(rows)
+        shown.history_table(rows, tz)
     else:
         render.tell("no history yet")
 

@@ -37,6 +37,7 @@ def connected(
         connect_retries=settings.connect_retries,
         for_migrations=for_migrations,
         create_parent=settings.is_default_sqlite,
+        source=settings.database_source,
     )
     try:
         with engine.connect() as conn:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from todo_cli.db.url import DatabaseURL
+from todo_cli.dirs import file_kind
 from todo_cli.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def create_engine(
     connect_retries: int = 2,
     for_migrations: bool = False,
     create_parent: bool = False,
+    source: str | None = None,
 ) -> Engine:
     """Build the engine for one command.
 
@@ -44,6 +46,8 @@ def create_engine(
     Alembic's batch mode needs: it rebuilds a table by copy-and-rename, and with
     foreign keys on, dropping the old table would cascade-delete child rows.
     ``create_parent`` makes the (default) data directory, private to the user.
+    ``source`` is where the URL came from (``Settings.database_source``), for the hint
+    of an error about the SQLite file it names; None names every place it may come from.
     """
     import logging
 
@@ -51,14 +55,16 @@ def create_engine(
         "engine for %s%s", db.masked, " (migrations)" if for_migrations else ""
     )
     if db.backend == "sqlite":
-        return _sqlite_engine(db, for_migrations=for_migrations, create_parent=create_parent)
+        return _sqlite_engine(
+            db, for_migrations=for_migrations, create_parent=create_parent, source=source
+        )
     engine = _postgres_engine(db, connect_timeout=connect_timeout, connect_retries=connect_retries)
     if not for_migrations:
         _skip_first_connect_queries(engine)
     return engine
 
 
-def _create_private_file(path: Path, create_parent: bool) -> None:
+def _create_private_file(path: Path, create_parent: bool, source: str | None = None) -> None:
     """Create a new SQLite file readable by its owner alone (0600).
 
     A task list is personal; SQLite would create it with the umask's 0644. The
@@ -75,8 +81,8 @@ def _create_private_file(path: Path, create_parent: bool) -> None:
             # (leaving a -journal file beside it), and say of a directory only that
             # it is "unable to open database file".
             raise ConfigError(
-                f"{path} is a {_kind_of(mode)}, not a database file",
-                hint="point TODO_DATABASE_URL at a file: sqlite:///path/to/todo.db",
+                f"{path} is a {file_kind(mode)}, not a database file",
+                hint=f"point {_setting(source)} at a file: sqlite:///path/to/todo.db",
             )
         return
     try:
@@ -90,31 +96,29 @@ def _create_private_file(path: Path, create_parent: bool) -> None:
         where = path.parent if not path.parent.exists() else path
         raise ConfigError(
             f"cannot create the database file {path}: {exc.strerror} ({where})",
-            hint="set TODO_DATABASE_URL to a writable place",
+            hint=f"point {_setting(source)} at a writable place",
         ) from None
 
 
-def _kind_of(mode: int) -> str:
-    for test, kind in (
-        (stat.S_ISDIR, "directory"),
-        (stat.S_ISCHR, "character device"),
-        (stat.S_ISBLK, "block device"),
-        (stat.S_ISFIFO, "named pipe"),
-        (stat.S_ISSOCK, "socket"),
-    ):
-        if test(mode):
-            return kind
-    return "special file"
+def _setting(source: str | None) -> str:
+    """The setting a user changes to name another database: the one the URL came from
+    (``--db``, ``TODO_DATABASE_URL``, ``database_url in <config file>``); for the
+    default file, or when not told, each of them in the order they are looked at."""
+    if source is None or source == "default":
+        return "--db, TODO_DATABASE_URL or database_url in the config file"
+    return source
 
 
-def _sqlite_engine(db: DatabaseURL, *, for_migrations: bool, create_parent: bool) -> Engine:
+def _sqlite_engine(
+    db: DatabaseURL, *, for_migrations: bool, create_parent: bool, source: str | None
+) -> Engine:
     from sqlalchemy import create_engine as sa_create_engine
     from sqlalchemy import event
     from sqlalchemy.pool import NullPool
 
     path = db.sqlite_path
     if path is not None:
-        _create_private_file(path, create_parent)
+        _create_private_file(path, create_parent, source)
     engine = sa_create_engine(
         db.url,
         poolclass=NullPool,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from todo_cli.domain.text import multi_line, one_line
@@ -23,13 +23,15 @@ if TYPE_CHECKING:
     from todo_cli.repository.conversations import Hit
 
 
-def _when(value: datetime) -> str:
+def _when(value: datetime, tz: tzinfo) -> str:
     # Seconds matter in a transcript: a reply often comes within the minute.
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    # isoformat, not strftime's %Y, which does not pad years before 1000 on every platform.
+    local = value.astimezone(tz)
+    return f"{local.date().isoformat()} {local:%H:%M:%S}"
 
 
-def conversations_table(conversations: Sequence[Conversation]) -> None:
-    """A table of conversations on stdout."""
+def conversations_table(conversations: Sequence[Conversation], tz: tzinfo) -> None:
+    """A table of conversations on stdout, times in ``tz`` (the command's local zone)."""
     table = Table(
         [
             Column("#", align="right"),
@@ -44,7 +46,7 @@ def conversations_table(conversations: Sequence[Conversation]) -> None:
                 str(conversation.number),
                 one_line(conversation.title or ""),
                 str(conversation.message_count),
-                _when(conversation.updated_at),
+                _when(conversation.updated_at, tz),
             ]
         )
     table.write()
@@ -59,8 +61,8 @@ def _shown(content: str) -> str:
 _ROLE_STYLE: dict[str, Style] = {"user": "cyan", "assistant": "green"}
 
 
-def transcript(conversation: Conversation, messages: Sequence[Message]) -> None:
-    """A readable transcript on stdout: who said what, when.
+def transcript(conversation: Conversation, messages: Sequence[Message], tz: tzinfo) -> None:
+    """A readable transcript on stdout: who said what, when (in ``tz``, the local zone).
 
     On a terminal long lines wrap at word boundaries to the window; piped,
     every line is written whole, so `todo chat-log show 3 | grep` sees what
@@ -72,15 +74,15 @@ def transcript(conversation: Conversation, messages: Sequence[Message]) -> None:
     title = f"  {one_line(conversation.title)}" if conversation.title else ""
     facts = (
         f"{plural(conversation.message_count, 'message')}"
-        f" · started {_when(conversation.created_at)}"
-        f" · updated {_when(conversation.updated_at)}"
+        f" · started {_when(conversation.created_at, tz)}"
+        f" · updated {_when(conversation.updated_at, tz)}"
         f" · id {conversation.id}"
     )
     out.write(paint(f"#{conversation.number}{title}", "bold", colour) + "\n")
     out.write(paint(facts, "dim", colour) + "\n")
     for message in messages:
         role = paint(message.role.value, _ROLE_STYLE[message.role.value], colour)
-        when = paint(f" · {_when(message.created_at)}", "dim", colour)
+        when = paint(f" · {_when(message.created_at, tz)}", "dim", colour)
         out.write(f"\n{role}{when}\n{_wrapped(_shown(message.content), width)}\n")
 
 
@@ -90,8 +92,9 @@ def _wrapped(text: str, width: int) -> str:
     return "\n".join(piece for line in text.split("\n") for piece in fold(line, width))
 
 
-def search_results(hits: Sequence[Hit]) -> None:
-    """Each hit on a line of its own (two, with the snippet): where, who, when, what.
+def search_results(hits: Sequence[Hit], tz: tzinfo) -> None:
+    """Each hit on a line of its own (two, with the snippet): where, who, when (in ``tz``,
+    the local zone), what.
 
     On a colour terminal the matched words are bold; piped, they are marked
     [like this], so a script or `grep` sees where they are.
@@ -109,7 +112,7 @@ def search_results(hits: Sequence[Hit]) -> None:
         else:
             assert hit.role is not None
             assert hit.created_at is not None
-            where = f"{hit.role.value} · {_when(hit.created_at)}"
+            where = f"{hit.role.value} · {_when(hit.created_at, tz)}"
         out.write(paint(head, "bold", colour) + " · " + paint(where, "dim", colour) + "\n")
         out.write(f"  {_marked(hit.snippet, MATCH_START, MATCH_END, start, end)}\n")
 

@@ -166,7 +166,14 @@ def _counted(counts: dict[tuple[str, str], int]) -> str:
     return ", ".join(f"{action} {n} {table}" for (table, action), n in sorted(counts.items()))
 
 
-def history_table(rows: Sequence[tuple[Operation, Summary]]) -> None:
+def _when(instant: datetime, tz: tzinfo) -> str:
+    # isoformat, not strftime's %Y, which does not pad years before 1000 on every platform.
+    local = instant.astimezone(tz)
+    return f"{local.date().isoformat()} {local:%H:%M}"
+
+
+def history_table(rows: Sequence[tuple[Operation, Summary]], tz: tzinfo) -> None:
+    """The operations as a table, their times in ``tz`` (the command's local zone)."""
     table = Table(
         [
             Column("#", align="right"),
@@ -180,7 +187,7 @@ def history_table(rows: Sequence[tuple[Operation, Summary]]) -> None:
         table.add(
             [
                 str(operation.number or ""),
-                operation.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                _when(operation.created_at, tz),
                 one_line(operation.command),
                 describe(operation, summary) + undone,
             ]
@@ -206,15 +213,7 @@ def operation_json(operation: Operation, summary: Summary | None = None) -> dict
     return data
 
 
-@cache
-def _zone() -> tzinfo:
-    """The local zone, looked up once a command (not once a value shown)."""
-    from todo_cli.domain.dates import local_zone
-
-    return local_zone()
-
-
-def _value(value: Any) -> str:
+def _value(name: str, value: Any, tz: tzinfo) -> str:
     if value is None or value == "":
         return "-"
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
@@ -223,23 +222,24 @@ def _value(value: Any) -> str:
         except ValueError:
             return one_line(value)
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        from todo_cli.domain.dates import is_all_day
+        from todo_cli.domain.dates import is_all_day, local_date, starts_day
 
-        tz = _zone()
-        if is_all_day(parsed, tz):
-            # A date with no time (due:fri) is shown as a date, as everywhere else.
-            return parsed.astimezone(tz).strftime("%Y-%m-%d")
-        return parsed.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        # A date with no time is shown as a date, as `show` and `list` show it: a due
+        # given as a day (due:fri) ends the day, a wait given as one (wait:fri) begins it.
+        if is_all_day(parsed, tz) or (name == "wait" and starts_day(parsed, tz)):
+            return local_date(parsed, tz).isoformat()
+        return _when(parsed, tz)
     if value in (True, False):
         return "yes" if value else "no"
     return one_line(str(value))
 
 
-def field_changes(change: Change, names: Mapping[UUID, str] | None = None) -> list[str]:
+def field_changes(change: Change, tz: tzinfo, names: Mapping[UUID, str] | None = None) -> list[str]:
     """What one recorded change did to a task, field by field ("title: A -> B").
 
-    ``names``: how to name, by id, the tasks a dependency names ("#3"); one the
-    journal cannot name either is named by the start of its id.
+    Times are shown in ``tz`` (the command's local zone). ``names``: how to name, by id,
+    the tasks a dependency names ("#3"); one the journal cannot name either is named by
+    the start of its id.
     """
     if change.table == "task_tags":
         tag = change.key[1]
@@ -263,7 +263,7 @@ def field_changes(change: Change, names: Mapping[UUID, str] | None = None) -> li
         old, new = before.get(name), after.get(name)
         if name == "completed":
             old, new = _truthy(old), _truthy(new)
-        lines.append(f"{name}: {_value(old)} -> {_value(new)}")
+        lines.append(f"{name}: {_value(name, old, tz)} -> {_value(name, new, tz)}")
     return lines
 
 
@@ -342,8 +342,10 @@ def _data(name: str, value: Any) -> Any:
 def task_history(
     task_number: int,
     changes: Sequence[tuple[Operation, Change]],
+    tz: tzinfo,
     names: Mapping[UUID, str] | None = None,
 ) -> None:
+    """One task's changes, oldest first, their times in ``tz`` (the command's local zone)."""
     import sys
 
     out = sys.stdout
@@ -353,13 +355,13 @@ def task_history(
     last: Any = None
     for operation, change in changes:
         if operation.id != last:
-            when = operation.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            when = _when(operation.created_at, tz)
             undone = " (undone)" if operation.undone_by else ""
             out.write(
                 f"#{operation.number or '-'}  {when}  {one_line(operation.command)}{undone}\n"
             )
             last = operation.id
-        for line in field_changes(change, names):
+        for line in field_changes(change, tz, names):
             out.write(f"    {line}\n")
 
 
