@@ -36,6 +36,7 @@ import pytest
 
 from tests.ci_gate import not_applicable
 from tests.conftest import REPO, imported, open_files, sleeping
+from todo_cli.server import child as child_module
 from todo_cli.server import client as wire
 from todo_cli.server import server as server_module
 
@@ -1009,7 +1010,9 @@ def _cancelled(conn: socket.socket) -> None:
     """A server too slow to answer in time, honouring the client's CANCEL."""
     _read_request(conn)
     assert conn.recv(1) == wire.CANCEL
-    conn.sendall(wire.CANCELLED + bytes(4))
+    # The client may be gone already: after its CANCEL it waits no more.
+    with contextlib.suppress(OSError):
+        conn.sendall(wire.CANCELLED + bytes(4))
 
 
 def _refuses(conn: socket.socket) -> None:
@@ -1258,3 +1261,260 @@ def test_the_client_ends_as_a_command_killed_by_a_signal_did(signum: int) -> Non
         [sys.executable, "-c", code], capture_output=True, cwd=REPO, timeout=60, check=False
     )
     assert (proc.returncode, proc.stderr) == (-signum, b"")
+
+
+# --- what runs in the client's own process -------------------------------------------------------
+
+
+def test_shell_completion_finds_the_users_shell_while_a_server_runs(served: ServerHandle) -> None:
+    # Typer finds the shell among todo's ancestors: through the server, those were
+    # the server's ("Shell  not supported.", exit 1).
+    before = served.served()
+    seen = both_ways(served, "todo --show-completion")
+    assert seen["on"] == seen["off"]
+    off, _ = seen["off"]
+    assert off.code == 0, off
+    assert b"_todo_completion" in off.stdout
+    assert served.served() == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--show-completion"], ["--install-completion"], ["--install-completion=zsh"],
+     ["--show-completion", "bash"]],
+)  # fmt: skip
+def test_completion_options_run_in_the_client(argv: list[str]) -> None:
+    assert wire.runs_here(argv) is True
+
+
+# Gives `todo` a terminal as a background job of an interactive shell has it:
+# the terminal controls the session, the job has a process group of its own that
+# is not the terminal's foreground. Exits 100 + the signal that stopped `todo`.
+AS_A_BACKGROUND_JOB = """
+import fcntl, os, sys, termios
+os.setsid()
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status = os.waitpid(pid, os.WUNTRACED)
+if os.WIFSTOPPED(status):
+    os.killpg(pid, 9)
+    os.waitpid(pid, 0)
+    sys.exit(100 + os.WSTOPSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_background_job_does_not_take_the_terminals_input(served: ServerHandle) -> None:
+    # `todo delete 1 &`, then the user types a line meant for the shell: without the
+    # server the terminal stops the job (SIGTTIN) when it reads; served, the child
+    # read the terminal and took "y" for the prompt's answer.
+    assert served.todo("add", "keep me").code == 0
+    master, slave = pty.openpty()
+    exe = todo_executable()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", AS_A_BACKGROUND_JOB, *exe, "delete", "1"],
+        stdin=slave, stdout=slave, stderr=slave, env=served.env, cwd=served.cwd,
+    )  # fmt: skip
+    os.close(slave)
+    try:
+        assert b"[y/N]: " in read_until(master, b"[y/N]: ")
+        os.write(master, b"y\n")
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert code == 100 + signal.SIGTTIN
+    assert titles(served) == ["keep me"]
+
+
+def test_a_foreground_command_on_a_terminal_is_still_served(served: ServerHandle) -> None:
+    before = served.served()
+    proc, master = start_on_terminal(["list"], served.env, served.cwd)
+    try:
+        read_until(master, b"\n", timeout=60)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        os.close(master)
+    assert served.served() == before + 1
+
+
+# --- Ctrl-C as a served command starts ---------------------------------------------------------
+
+
+def test_ctrl_c_just_as_a_served_command_starts_is_exit_130_and_changes_nothing(
+    served: ServerHandle,
+) -> None:
+    # The child interrupts itself between READY and the command, where a forwarded
+    # Ctrl-C can land: it was "child failed: KeyboardInterrupt" and exit 70.
+    env = served.env | {child_module.INTERRUPT_AT_START: "1"}
+    result = run_todo(["add", "never added"], env, cwd=served.cwd)
+    assert result == Outcome(130, b"", b"error: interrupted (nothing was changed)\n")
+    assert titles(served) == []
+    assert "child failed" not in served.log()
+
+
+# --- a server that does not answer -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answered", [False, True], ids=["nothing-came", "ready-came"])
+def test_withdrawing_from_a_stalled_server_waits_no_second_time(answered: bool) -> None:
+    # A stopped server (kill -STOP) cost two handshake timeouts a command, not one:
+    # the CANCEL's look for a late READY waited the socket's timeout out again.
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        if answered:
+            theirs.sendall(wire.READY + (4242).to_bytes(4, "little"))
+        ours.settimeout(wire.HANDSHAKE_TIMEOUT_S)
+        started = time.monotonic()
+        outcome = wire._cancel(ours)
+        assert time.monotonic() - started < wire.HANDSHAKE_TIMEOUT_S / 2
+        assert theirs.recv(1) == wire.CANCEL
+    assert outcome == ((wire.READY, 4242) if answered else (b"", 0))
+
+
+# --- environment the server cannot take over ---------------------------------------------------
+
+
+def _zone_file() -> Path:
+    import zoneinfo
+
+    for directory in zoneinfo.TZPATH:
+        found = Path(directory, "Asia", "Tokyo")
+        if found.is_file():
+            return found
+    not_applicable("no system time zone files (Asia/Tokyo) to copy")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A zone found only through PYTHONTZPATH, which zoneinfo read in the server long ago.
+        "mkdir -p tz/Mars && cp {zone} tz/Mars/Base\n"
+        "PYTHONTZPATH=$PWD/tz TZ=Mars/Base todo add 'on Mars' --due 2030-01-01T09:00 --json",
+        # A zone file on the client's own descriptor.
+        "TZ=/dev/fd/3 todo add 'by fd' --due 2030-01-01T09:00 --json 3<{zone}",
+    ],
+    ids=["PYTHONTZPATH", "TZ=/dev/fd/3"],
+)
+def test_a_time_zone_the_server_cannot_see_is_the_clients(served: ServerHandle, line: str) -> None:
+    seen = both_ways(served, line.replace("{zone}", shlex.quote(str(_zone_file()))))
+    off, _ = seen["off"]
+    assert off.code == 0, off
+    # 09:00 in Tokyo.
+    assert json.loads(off.stdout)["due"] == "2030-01-01T00:00:00.000000Z"
+    on, _ = seen["on"]
+    assert on.code == 0, on
+    assert json.loads(on.stdout)["due"] == json.loads(off.stdout)["due"]
+
+
+@pytest.mark.parametrize(
+    ("env", "served_there"),
+    [
+        ({"PSYCOPG_IMPL": "python"}, False),
+        ({"PYTHONINTMAXSTRDIGITS": "640"}, False),
+        ({"PYTHONHASHSEED": "7"}, False),
+        ({"TZ": ":/proc/self/fd/0"}, False),
+        # What the request carries itself, or any ordinary zone: served.
+        ({"PYTHONUNBUFFERED": "1"}, True),
+        ({"TZ": "Asia/Tokyo"}, True),
+    ],
+    ids=lambda value: ",".join(value) if isinstance(value, dict) else str(value),
+)
+def test_variables_read_at_import_time_run_the_command_in_the_client(
+    served: ServerHandle, env: dict[str, str], served_there: bool
+) -> None:
+    here = run_todo(["list"], served.env | env | {"TODO_SERVER": "off"}, cwd=served.cwd)
+    before = served.served()
+    assert run_todo(["list"], served.env | env, cwd=served.cwd) == here
+    assert served.served() == before + served_there
+
+
+# --- another place: namespaces, niceness -------------------------------------------------------
+
+
+def _unshare_works() -> None:
+    if shutil.which("unshare") is None:
+        not_applicable("no unshare here")
+    probe = subprocess.run(["unshare", "-m", "-n", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        not_applicable("unshare -m -n needs root (or user namespaces) here")
+
+
+def test_a_read_only_mount_holds_for_a_command_in_its_mount_namespace(
+    served: ServerHandle,
+) -> None:
+    # Served, the child wrote through the server's view of the file system.
+    _unshare_works()
+    added = served.todo("add", "before", TODO_SERVER="off", TODO_DATABASE_URL=shared_url(served))
+    assert added.code == 0, added.stderr
+    top = shlex.quote(str(served.cwd))
+    line = (
+        f"unshare -m sh -c 'mount --bind -o ro {top} {top} && exec \"$@\"' sh "
+        "{todo} add 'past a read-only mount'"
+    )
+    seen = both_ways(served, line)
+    assert seen["on"] == seen["off"]
+    assert seen["off"][0].code != 0, seen["off"]
+    assert titles(served) == ["before"]
+
+
+def test_a_command_in_another_network_namespace_runs_in_the_client(served: ServerHandle) -> None:
+    _unshare_works()
+    before = served.served()
+    result = in_bash("unshare -n {todo} add offline", served.env, cwd=served.cwd)
+    assert result.code == 0, result.stderr
+    assert served.served() == before
+    assert titles(served) == ["offline"]
+
+
+def test_a_nice_command_runs_as_nicely_in_the_server(served: ServerHandle) -> None:
+    niceness = min(os.getpriority(os.PRIO_PROCESS, 0) + 7, 19)
+    proc = subprocess.Popen(
+        ["nice", "-n", "7", *todo_executable(), "add"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=served.env, cwd=served.cwd,
+    )  # fmt: skip
+    try:
+        assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
+        (child,) = _status(served)["running"]
+        # Taken before the command runs: set for sure once it shows as running.
+        assert os.getpriority(os.PRIO_PROCESS, child["pid"]) == niceness
+    finally:
+        _, err = proc.communicate(b"nicely\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert titles(served) == ["nicely"]
+
+
+# --- a config file that is no file -------------------------------------------------------------
+
+
+def test_a_named_pipe_as_config_file_is_not_waited_on(served: ServerHandle) -> None:
+    # TODO_SERVER unset: the client reads the config file for the mode; it waited
+    # forever for a writer to the pipe. (With none, it is an empty config file.)
+    seen = both_ways(served, "mkfifo config.fifo\nTODO_CONFIG=config.fifo todo list", on="")
+    assert seen["on"] == seen["off"]
+    assert seen["off"][0].code == 0, seen["off"]
+
+
+def test_the_client_reads_no_device_as_its_config_file() -> None:
+    # /dev/zero was read until memory ran out (here: 1 GiB of address space).
+    script = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "from todo_cli.server import client\n"
+        "for path in ('/dev/zero', '/dev/null', '/'):\n"
+        "    try:\n"
+        "        client.config_value({'TODO_CONFIG': path}, 'server')\n"
+        "    except ValueError:\n"
+        "        pass\n"
+        "    else:\n"
+        "        raise SystemExit(path + ' was read')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr

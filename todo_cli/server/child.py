@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from todo_cli.__main__ import _interrupted_while_loading
 from todo_cli.ending import exit_code, flush_standard_streams
 from todo_cli.server import client as wire
 from todo_cli.server import pages
@@ -26,10 +27,12 @@ from todo_cli.server.state import (
     NOTHING_RAN,
     Server,
     Snapshot,
+    import_time_variables,
     log,
     log_by_path,
     note,
     peer_is_us,
+    place_of,
 )
 from todo_cli.server.warm import code_unchanged, fingerprint
 
@@ -49,6 +52,7 @@ class Request:
     file_size: tuple[int, int] | None
     argv: list[str]
     environ: list[bytes]
+    peer: int = 0  # the client's pid (0: not known)
 
 
 def child_main(server: Server, conn: socket.socket, state: dict[str, Any]) -> int:
@@ -171,6 +175,7 @@ def serve_connection(server: Server, conn: socket.socket) -> int:
             _reply(conn, wire.REFUSED, wire.REFUSED_SETUP)
             return NOTHING_RAN
         request = parse_request(body)
+        request.peer = peer_pid(conn)
         reason = refusal(server.snapshot, request)
         if reason:
             if reason in (wire.REFUSED_VERSION, wire.REFUSED_STALE):
@@ -188,6 +193,9 @@ def serve_connection(server: Server, conn: socket.socket) -> int:
         for fd in fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
+    # From READY on the client forwards its signals here. A Ctrl-C before the
+    # command runs ends it as a Ctrl-C while `todo` loads does without the server.
+    signal.signal(signal.SIGINT, _interrupted_before_the_command)
     # Announce, then look for a CANCEL: a client that gave up waiting runs the
     # command itself, and must have sent it before it could see this READY
     # (the never-twice argument is in client._handoff).
@@ -200,12 +208,16 @@ def serve_connection(server: Server, conn: socket.socket) -> int:
         with contextlib.suppress(OSError):
             _reply(conn, wire.CANCELLED, 0)
         return NOTHING_RAN  # CANCEL, or the client is gone
+    if INTERRUPT_AT_START in os.environ:
+        signal.raise_signal(signal.SIGINT)  # tests only: a Ctrl-C at this very moment
     note(server, NOTE_COMMAND)
     code, by_signal = run_command(request.argv)
     if by_signal:
         # An uncaught Ctrl-C: Python ends such a process by the signal itself.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)
+    # The command has ended: a Ctrl-C now must not cost the client its exit code.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Before the client hears of the end (and goes, which would get a child
     # still at work killed): learning the pages below takes a few ms more.
     note(server, NOTE_DONE)
@@ -215,6 +227,26 @@ def serve_connection(server: Server, conn: socket.socket) -> int:
         # The client has its answer: this is on our time.
         pages.learn(server.pages_path, eager=server.served < pages.EAGER_COMMANDS)
     return code & 0xFF
+
+
+# A variable of the client's environment that has the child interrupt itself
+# between READY and the command (the moment a Ctrl-C can fall into): for tests.
+INTERRUPT_AT_START = "TODO_SERVER_TEST_INTERRUPT_AT_START"
+
+
+def _interrupted_before_the_command(signum: int, frame: object) -> None:
+    """Ctrl-C after READY, before the command started: exit 130 with the line a
+    `todo` interrupted while loading prints (nothing ran, nothing changed)."""
+    _interrupted_while_loading()  # exits
+
+
+def peer_pid(conn: socket.socket) -> int:
+    """The client's pid as this process's namespace sees it (0: not visible)."""
+    try:
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    except OSError:
+        return 0
+    return int.from_bytes(creds[:4], sys.byteorder)
 
 
 def let_go_of_server_files(server: Server) -> None:
@@ -298,7 +330,36 @@ def refusal(snapshot: Snapshot, request: Request) -> int:
         return wire.REFUSED_INTERPRETER
     if not code_unchanged(snapshot):
         return wire.REFUSED_STALE
+    if foreign_environment(snapshot, request.environ):
+        return wire.REFUSED_ENVIRONMENT
+    if elsewhere(snapshot, request.peer):
+        return wire.REFUSED_PLACE
     return 0
+
+
+def foreign_environment(snapshot: Snapshot, environ: list[bytes]) -> bool:
+    """Whether the client's environment means something else here: variables that
+    code read as it was imported (PYTHONTZPATH, PSYCOPG_IMPL...) differ from the
+    server's, or TZ names a file of the client's own (``/dev/fd/3``, ``/proc/...``)."""
+    for item in environ:
+        if item.startswith(b"TZ="):
+            zone = item[4:] if item[3:4] == b":" else item[3:]
+            if zone.startswith((b"/dev/fd/", b"/proc/")):
+                return True
+    return import_time_variables(environ) != snapshot.environment
+
+
+def elsewhere(snapshot: Snapshot, pid: int) -> bool:
+    """Whether the client runs in another place than the server: another mount
+    namespace (`unshare -m` and a read-only mount the command must not write
+    past), network namespace (`unshare -n`), user namespace or root (chroot);
+    or under another scheduling policy (`chrt --idle`). Unknown is elsewhere."""
+    if pid <= 0 or not snapshot.place or place_of(pid) != snapshot.place:
+        return True
+    try:
+        return os.sched_getscheduler(pid) != os.sched_getscheduler(0)
+    except OSError:
+        return True
 
 
 def adopt(request: Request, fds: list[int]) -> None:
@@ -309,6 +370,11 @@ def adopt(request: Request, fds: list[int]) -> None:
     os.dup2(stdout, 1)
     os.dup2(stderr, 2)
     os.umask(request.umask)
+    # `nice todo ...`: the command runs as nicely as the client (never less: only
+    # raising it needs no privilege).
+    niceness = os.getpriority(os.PRIO_PROCESS, request.peer)
+    if niceness > os.getpriority(os.PRIO_PROCESS, 0):
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
     import resource
 
     try:
@@ -372,6 +438,8 @@ def run_command(argv: list[str]) -> tuple[int, bool]:
     try:
         from todo_cli.cli import run
 
+        # From here on Ctrl-C is the command's to handle, as in a fresh process.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         code = run(argv)
     except SystemExit as exc:
         code = exit_code(exc.code)

@@ -66,6 +66,11 @@ REFUSED_VERSION = 2
 REFUSED_STALE = 3
 REFUSED_INTERPRETER = 4
 REFUSED_SETUP = 5
+# Variables read as code is imported (PYTHONTZPATH...) differ from the server's,
+# or TZ names a file of the client's own (/dev/fd/3).
+REFUSED_ENVIRONMENT = 6
+# The client runs elsewhere: another mount or network namespace, another root.
+REFUSED_PLACE = 7
 
 # Exit code when the server lost a command it had accepted (sysexits EX_SOFTWARE,
 # as the CLI's own "this is a bug" exit).
@@ -115,7 +120,7 @@ def run(argv: "list[str]") -> "int | None":
     try:
         # First: such a command runs here whatever the mode, and TODO_CONFIG may
         # itself be one (a `<(...)`), which reading it for the mode would use up.
-        if names_own_files(argv, os.environ):
+        if names_own_files(argv, os.environ) or runs_here(argv):
             return None
         mode = server_mode(os.environ)
         if mode == "off":
@@ -142,6 +147,40 @@ def _command_of(argv: "list[str]") -> "str | None":
         elif word == "--":
             return next(words, None)
     return None
+
+
+def runs_here(argv: "list[str]") -> bool:
+    """Whether the command line needs this very process, not a child of the server's.
+
+    * ``--show-completion`` and ``--install-completion`` find the user's shell
+      among this process's ancestors: the server's child has the server there.
+    * A background job of a terminal (``todo delete 1 &``): without the server
+      the terminal stops it (SIGTTIN) when it reads, or writes with ``stty
+      tostop``; the server's child, in a session of its own, would read the
+      terminal as it pleased and take the next command line typed for its
+      prompt's answer. Here the terminal treats it as the job it is.
+    """
+    for word in argv:
+        if word.startswith(_HERE_OPTIONS):
+            return True
+    return _in_background()
+
+
+# Options that look at this process's ancestors (typer's shell detection).
+_HERE_OPTIONS = ("--show-completion", "--install-completion")
+
+
+def _in_background() -> bool:
+    """Whether a standard stream is this process's controlling terminal and this
+    process is not in its foreground process group (a few microseconds)."""
+    group = os.getpgrp()
+    for fd in (0, 1, 2):
+        try:
+            if os.tcgetpgrp(fd) != group:
+                return True
+        except OSError:
+            pass  # no terminal, or not the one that controls this process
+    return False
 
 
 def names_own_files(argv: "list[str]", environ: "Mapping[str, str]") -> bool:
@@ -260,11 +299,9 @@ def config_value(environ: "Mapping[str, str]", key: str) -> "str | None":
     scan finds them. A value it cannot read simply (a multi-line string, an
     escape) goes to tomllib, which is then worth its price.
     """
-    try:
-        with open(config_path(environ), "rb") as file:
-            data = file.read()
-    except OSError:
-        return None  # no file: the CLI reports unreadable ones itself
+    data = _read_config(config_path(environ))
+    if data is None:
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -290,6 +327,50 @@ def config_value(environ: "Mapping[str, str]", key: str) -> "str | None":
                 return bare
         return _config_value_by_toml(text, key)
     return None
+
+
+# A config file larger than this is no config file the client reads (the CLI's
+# settings then say what they make of it).
+CONFIG_LIMIT = 1 << 20
+
+
+def _read_config(path: str) -> "bytes | None":
+    """The config file's bytes; None when there is none or it cannot be read (the
+    CLI reports unreadable ones itself).
+
+    Raises ValueError for what is not a regular file or is too large, which the
+    command then reads itself, here (run() runs it here on any exception): a
+    named pipe would keep the open waiting until someone writes to it, a device
+    such as /dev/zero would be read until memory ran out. Looked at before it is
+    opened, and opened without waiting, in case it was replaced meanwhile.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not _regular_size_ok(st):
+        raise ValueError(f"config file {path!r} is not a regular file of at most 1 MiB")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not _regular_size_ok(os.fstat(fd)):
+            raise ValueError(f"config file {path!r} was replaced by something else")
+        data = b""
+        while chunk := os.read(fd, 65536):
+            data += chunk
+            if len(data) > CONFIG_LIMIT:
+                raise ValueError(f"config file {path!r} is too large")
+        return data
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _regular_size_ok(st: "os.stat_result") -> bool:
+    return st.st_mode & 0o170000 == 0o100000 and st.st_size <= CONFIG_LIMIT
 
 
 def _config_value_by_toml(text: str, key: str) -> "str | None":
@@ -607,7 +688,10 @@ def _cancel(sock: "_socket.socket") -> "tuple[bytes, int]":
     except OSError:
         pass  # the child's end is closed: it cannot start the command any more
     try:
-        data = sock.recv(MESSAGE_SIZE, _socket.MSG_DONTWAIT)
+        # Non-blocking: the answer had its time (a socket with a timeout would
+        # wait it out again before even trying, MSG_DONTWAIT or not).
+        sock.setblocking(False)
+        data = sock.recv(MESSAGE_SIZE)
     except OSError:
         return b"", 0
     if len(data) < MESSAGE_SIZE:

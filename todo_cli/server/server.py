@@ -167,7 +167,12 @@ def resolve_idle(environ: Mapping[str, str]) -> float:
     raw = environ.get(wire.IDLE_VARIABLE, "").strip()
     source = wire.IDLE_VARIABLE
     if not raw:
-        raw = (wire.config_value(environ, "server_idle_timeout") or "").strip()
+        try:
+            raw = (wire.config_value(environ, "server_idle_timeout") or "").strip()
+        except ValueError:
+            # Not a regular file (a named pipe, a device): left alone, as a file
+            # that is no TOML is; the commands' settings say what is wrong with it.
+            raw = ""
         source = "server_idle_timeout in the config file"
     if not raw:
         return DEFAULT_IDLE_S

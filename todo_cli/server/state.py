@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Child exit status: the request was stopped before any command ran.
@@ -34,6 +35,52 @@ class Snapshot:
     # An inotify descriptor on the directories the fingerprint covers, readable
     # once anything changed in them (-1: none; every request compares).
     watch_fd: int = -1
+    # The server's variables read as code is imported (import_time_variables):
+    # a client whose own differ is refused.
+    environment: frozenset[bytes] = frozenset()
+    # Where the server runs (place_of: its namespaces and root), compared with
+    # each client's.
+    place: tuple[str, ...] = ()
+
+
+# Variables that Python or a library reads once, as it starts or is imported
+# (PYTHONTZPATH by zoneinfo, PYTHONHASHSEED, PYTHONINTMAXSTRDIGITS, PSYCOPG_IMPL by
+# psycopg...): in the server's child they are long read, with the server's values.
+IMPORT_TIME_PREFIXES = (b"PYTHON", b"PSYCOPG_IMPL=")
+# Those whose effect the request carries itself (the standard streams' encoding and
+# buffering, the interpreter signature's flags, warning options and module path).
+CARRIED = (
+    b"PYTHONUNBUFFERED=",
+    b"PYTHONIOENCODING=",
+    b"PYTHONPATH=",
+    b"PYTHONSAFEPATH=",
+    b"PYTHONWARNINGS=",
+    b"PYTHONUTF8=",
+    b"PYTHONOPTIMIZE=",
+    b"PYTHONDEVMODE=",
+)
+
+
+def import_time_variables(items: Iterable[bytes]) -> frozenset[bytes]:
+    """The ``NAME=value`` items among ``items`` that code reads as it is imported."""
+    return frozenset(
+        item
+        for item in items
+        if item.startswith(IMPORT_TIME_PREFIXES) and not item.startswith(CARRIED)
+    )
+
+
+# What places a process in the system: its file systems (mount namespace), network,
+# user namespace and root directory (chroot).
+PLACE = ("ns/mnt", "ns/net", "ns/user", "root")
+
+
+def place_of(pid: int | str) -> tuple[str, ...]:
+    """Where process ``pid`` ("self": this one) runs; () when that cannot be read."""
+    try:
+        return tuple(os.readlink(f"/proc/{pid}/{name}") for name in PLACE)
+    except OSError:
+        return ()
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from todo_cli.server import client as wire
-from todo_cli.server.state import Snapshot
+from todo_cli.server.state import Snapshot, import_time_variables, place_of
 
 # What the commands import lazily (heavy imports happen inside the code path
 # that needs them), imported here once. Every todo_cli module is imported too
@@ -144,6 +144,8 @@ def take_snapshot() -> Snapshot:
         encoding=sys.getfilesystemencoding(),
         package_dir=package_dir,
         path_dirs=path_dirs,
+        environment=import_time_variables(k + b"=" + v for k, v in os.environb.items()),
+        place=place_of("self"),
     )
 
 
