@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.ci_gate import not_applicable, requires_tls_server
-from tests.conftest import PostgresHandle, Todo, run_cli
+from tests.conftest import PostgresHandle, Todo, run_cli, run_process
 from tests.pgharness import APP_ROLE
 from todo_cli.db.engine import _is_retryable
 from todo_cli.db.url import parse_url
@@ -479,3 +479,35 @@ def test_a_sqlite_url_naming_no_regular_file_says_what_it_is(tmp_path: Path, kin
         [] if kind == "character device" else ["todo.db"]
     )
     assert not Path(f"{os.devnull}-journal").exists()
+
+
+def test_a_database_made_through_a_dangling_symlink_is_private_to_its_owner(
+    tmp_path: Path,
+) -> None:
+    # O_EXCL does not follow a symlink: its EEXIST read as "made by another process",
+    # and SQLite made the file with the umask's 0644.
+    (tmp_path / "todo.db").symlink_to(tmp_path / "real.db")
+    old = os.umask(0o022)
+    try:
+        result = run_cli(["--db", f"sqlite:///{tmp_path / 'todo.db'}", "add", "secret"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.stderr
+    assert oct((tmp_path / "real.db").stat().st_mode & 0o777) == oct(0o600)
+
+
+@pytest.mark.parametrize("impl", ["bogus", "c-not-there"])
+def test_a_psycopg_implementation_that_cannot_load_is_exit_3_not_a_bug(impl: str) -> None:
+    # PSYCOPG_IMPL=c without psycopg-c was "unexpected ImportError (this is a bug)", exit 70.
+    env = {"PSYCOPG_IMPL": "c" if impl == "c-not-there" else impl}
+    if impl == "c-not-there":
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg_c") is not None:
+            not_applicable("psycopg-c is installed here")
+    proc = run_process(["--db", "postgresql://alice:hunter2@127.0.0.1:1/todo", "list"], env=env)
+    assert proc.returncode == 3, proc.stderr
+    err = proc.stderr.decode()
+    assert err.startswith("error: cannot load the PostgreSQL driver: ")
+    assert err.endswith("(unset PSYCOPG_IMPL, or install the implementation it names)\n")
+    assert "hunter2" not in err

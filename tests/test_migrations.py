@@ -499,6 +499,34 @@ def test_database_from_a_newer_todo_is_exit_4(db_url: str, command: list[str]) -
     assert "unknown revision" not in result.stderr
 
 
+def test_db_history_of_a_database_from_a_newer_todo_says_why_none_is_marked(
+    db_url: str,
+) -> None:
+    execute(db_url, "UPDATE alembic_version SET version_num = '9999'")
+    for command in (["db", "history"], ["db", "history", "--json"]):
+        result = run_cli(["--db", db_url, *command])
+        assert result.exit_code == 0, result.stderr
+        assert HEAD_REVISION in result.stdout
+        assert result.stderr.startswith("warning: no revision is marked as the database's: ")
+        assert "9999" in result.stderr
+    assert ">" not in run_cli(["--db", db_url, "db", "history"]).stdout
+
+
+def test_todos_tables_whose_stamp_was_deleted_are_told_so_on_every_backend(db_url: str) -> None:
+    # On PostgreSQL `list` said "no todo schema (run todo db upgrade)", the upgrade
+    # called todo's own tables another program's, and downgrade "no todo schema".
+    Todo(db_url)("add", "kept")
+    execute(db_url, "DELETE FROM alembic_version")
+    for command in (["list"], ["add", "x"], ["db", "upgrade"], ["db", "downgrade", "--yes"]):
+        result = run_cli(["--db", db_url, *command])
+        assert result.exit_code == 3, (command, result.stderr)
+        assert (
+            "holds todo's tables, but its alembic_version names no revision: which schema "
+            "they have is unknown (restore a backup, or point TODO_DATABASE_URL at a new "
+        ) in result.stderr, command
+    assert sql_rows(db_url, "SELECT count(*) FROM tasks")[0][0] == 1
+
+
 @pytest.mark.parametrize("command", [["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"]])
 def test_a_database_stamped_by_another_program_is_not_todos(
     db_url: str, command: list[str]
@@ -512,7 +540,17 @@ def test_a_database_stamped_by_another_program_is_not_todos(
     assert revision(db_url) == "deadbeef0001"
 
 
-@pytest.mark.parametrize("command", [["list"], ["add", "x"], ["db", "upgrade"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["add", "x"],
+        ["db", "upgrade"],
+        ["db", "downgrade", "--yes"],
+        ["db", "downgrade", "base", "--yes"],
+    ],
+    ids=" ".join,
+)
 def test_another_programs_users_and_tasks_stamped_like_todos_are_not_upgraded(
     empty_db_url: str, command: list[str]
 ) -> None:

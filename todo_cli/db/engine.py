@@ -58,7 +58,17 @@ def create_engine(
         return _sqlite_engine(
             db, for_migrations=for_migrations, create_parent=create_parent, source=source
         )
-    engine = _postgres_engine(db, connect_timeout=connect_timeout, connect_retries=connect_retries)
+    try:
+        engine = _postgres_engine(
+            db, connect_timeout=connect_timeout, connect_retries=connect_retries
+        )
+    except ImportError as exc:
+        # psycopg is a dependency: what fails is the implementation the environment
+        # asks for (PSYCOPG_IMPL=c without psycopg-c), a misconfiguration, not a bug.
+        raise ConfigError(
+            f"cannot load the PostgreSQL driver: {exc}",
+            hint="unset PSYCOPG_IMPL, or install the implementation it names",
+        ) from None
     if not for_migrations:
         _skip_first_connect_queries(engine)
     return engine
@@ -88,7 +98,9 @@ def _create_private_file(path: Path, create_parent: bool, source: str | None = N
     try:
         if create_parent:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Through a dangling symlink too: O_EXCL refuses to follow one, and the
+        # EEXIST read as "made by another process" had SQLite create it 0644.
+        fd = os.open(os.path.realpath(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
     except FileExistsError:
         pass  # another process made it first; fine

@@ -259,14 +259,19 @@ def refuse_foreign_columns(conn: Connection, db: DatabaseURL) -> None:
     names = set(inspector.get_table_names())
     if not {"users", "tasks"} <= names:
         return
-    users = {column["name"] for column in inspector.get_columns("users")}
-    tasks = {column["name"] for column in inspector.get_columns("tasks")}
-    if "name" not in users or not {"user_id", "number", "title"} <= tasks:
+    if not _todos_columns(inspector):
         raise ConfigError(
             f"{db.masked} is not a todo database: its users and tasks tables are not "
             "todo's (another program's schema)",
             hint="point TODO_DATABASE_URL at a database of todo's own, or a new one",
         )
+
+
+def _todos_columns(inspector: Any) -> bool:
+    """Whether users and tasks have the columns every todo revision gives them."""
+    users = {column["name"] for column in inspector.get_columns("users")}
+    tasks = {column["name"] for column in inspector.get_columns("tasks")}
+    return "name" in users and {"user_id", "number", "title"} <= tasks
 
 
 def refuse_clashing_tables(conn: Connection, db: DatabaseURL, revision: str | None) -> None:
@@ -279,7 +284,16 @@ def refuse_clashing_tables(conn: Connection, db: DatabaseURL, revision: str | No
 
     if revision is not None or conn.dialect.name != "postgresql":
         return
-    clashing = sorted(set(inspect(conn).get_table_names()) & set(metadata.tables))
+    inspector = inspect(conn)
+    clashing = sorted(set(inspector.get_table_names()) & set(metadata.tables))
+    if {"users", "tasks"} <= set(clashing) and _todos_columns(inspector):
+        # Made by todo, its stamp since deleted: upgrading would create the tables
+        # again, and they are not another program's either.
+        raise ConfigError(
+            f"{db.masked} holds todo's tables, but its alembic_version names no "
+            "revision: which schema they have is unknown",
+            hint="restore a backup, or point TODO_DATABASE_URL at a new database",
+        )
     if clashing:
         shown = ", ".join(clashing[:5]) + (" ..." if len(clashing) > 5 else "")
         raise ConfigError(
@@ -378,6 +392,9 @@ def current(settings: Settings) -> str | None:
 def history(settings: Settings | None) -> list[Revision]:
     """Every revision, newest first; marks the current one when a database is given."""
     current_rev = current(settings) if settings is not None else None
+    if settings is not None and is_newer(current_rev):
+        # Nothing would be marked; a script would read that as "at base".
+        raise mismatch(parse_url(settings.database_url), current_rev)
     script = script_directory()
     heads = set(script.get_heads())
     return [
@@ -618,7 +635,9 @@ def downgrade(
         raise InvalidUsage(f"nothing to downgrade: there is no database at {missing}")
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
-        refuse_foreign_sqlite(conn, db)
+        # Another program's schema (its tables, its stamp, its users and tasks) or
+        # todo's without its stamp: no downgrade of todo's is for them.
+        refuse_foreign(conn, db, before)
         if before is None:
             if target == "base":
                 return None, None, []  # already there: nothing to do, nothing to ask

@@ -129,6 +129,9 @@ def _transaction(
                         # Stamped in todo's form, yet the state query failed:
                         # another program's users and tasks are told by their columns.
                         migrate.refuse_foreign_columns(conn, db)
+                    # No stamp, yet todo's tables (its stamp deleted) or tables
+                    # named like them: said so, not "run todo db upgrade".
+                    migrate.refuse_clashing_tables(conn, db, stamped)
                 if stamped is not None and not is_todo_revision(stamped):
                     revision = stamped
             if db.backend != "sqlite" or is_newer(revision):
