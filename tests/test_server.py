@@ -1490,6 +1490,26 @@ def test_a_nice_command_runs_as_nicely_in_the_server(served: ServerHandle) -> No
     assert titles(served) == ["nicely"]
 
 
+def test_a_command_pinned_to_a_cpu_runs_on_it_in_the_server(served: ServerHandle) -> None:
+    # `taskset -c 0 todo import ...` ran on every CPU in the server's child.
+    if len(os.sched_getaffinity(0)) < 2:
+        not_applicable("one CPU: no other affinity to tell apart")
+    cpu = min(os.sched_getaffinity(0))
+    proc = subprocess.Popen(
+        ["taskset", "-c", str(cpu), *todo_executable(), "add"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=served.env, cwd=served.cwd,
+    )  # fmt: skip
+    try:
+        assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
+        (child,) = _status(served)["running"]
+        assert os.sched_getaffinity(child["pid"]) == {cpu}
+    finally:
+        _, err = proc.communicate(b"pinned\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert titles(served) == ["pinned"]
+
+
 # --- a config file that is no file -------------------------------------------------------------
 
 

@@ -375,6 +375,11 @@ def adopt(request: Request, fds: list[int]) -> None:
     niceness = os.getpriority(os.PRIO_PROCESS, request.peer)
     if niceness > os.getpriority(os.PRIO_PROCESS, 0):
         os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    # `taskset -c 0 todo ...`: the command runs on the client's CPUs.
+    with contextlib.suppress(OSError):
+        cpus = os.sched_getaffinity(request.peer)
+        if cpus != os.sched_getaffinity(0):
+            os.sched_setaffinity(0, cpus)
     import resource
 
     try:
