@@ -1472,10 +1472,12 @@ def test_a_command_in_another_network_namespace_runs_in_the_client(served: Serve
     assert titles(served) == ["offline"]
 
 
-def test_a_nice_command_runs_as_nicely_in_the_server(served: ServerHandle) -> None:
-    niceness = min(os.getpriority(os.PRIO_PROCESS, 0) + 7, 19)
+@contextlib.contextmanager
+def _served_under(served: ServerHandle, wrapper: list[str], title: str) -> Iterator[int]:
+    """`WRAPPER todo add` run through the server: the pid of the child running it,
+    taken while the command waits for its title on stdin; then the title goes in."""
     proc = subprocess.Popen(
-        ["nice", "-n", "7", *todo_executable(), "add"],
+        [*wrapper, *todo_executable(), "add"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=served.env, cwd=served.cwd,
     )  # fmt: skip
@@ -1483,11 +1485,17 @@ def test_a_nice_command_runs_as_nicely_in_the_server(served: ServerHandle) -> No
         assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
         (child,) = _status(served)["running"]
         # Taken before the command runs: set for sure once it shows as running.
-        assert os.getpriority(os.PRIO_PROCESS, child["pid"]) == niceness
+        yield int(child["pid"])
     finally:
-        _, err = proc.communicate(b"nicely\n", timeout=60)
+        _, err = proc.communicate(title.encode() + b"\n", timeout=60)
     assert proc.returncode == 0, err
-    assert titles(served) == ["nicely"]
+    assert titles(served) == [title]
+
+
+def test_a_nice_command_runs_as_nicely_in_the_server(served: ServerHandle) -> None:
+    niceness = min(os.getpriority(os.PRIO_PROCESS, 0) + 7, 19)
+    with _served_under(served, ["nice", "-n", "7"], "nicely") as child:
+        assert os.getpriority(os.PRIO_PROCESS, child) == niceness
 
 
 def test_a_command_pinned_to_a_cpu_runs_on_it_in_the_server(served: ServerHandle) -> None:
@@ -1495,19 +1503,8 @@ def test_a_command_pinned_to_a_cpu_runs_on_it_in_the_server(served: ServerHandle
     if len(os.sched_getaffinity(0)) < 2:
         not_applicable("one CPU: no other affinity to tell apart")
     cpu = min(os.sched_getaffinity(0))
-    proc = subprocess.Popen(
-        ["taskset", "-c", str(cpu), *todo_executable(), "add"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=served.env, cwd=served.cwd,
-    )  # fmt: skip
-    try:
-        assert served.wait_for(lambda: bool(_status(served)["running"])), served.log()
-        (child,) = _status(served)["running"]
-        assert os.sched_getaffinity(child["pid"]) == {cpu}
-    finally:
-        _, err = proc.communicate(b"pinned\n", timeout=60)
-    assert proc.returncode == 0, err
-    assert titles(served) == ["pinned"]
+    with _served_under(served, ["taskset", "-c", str(cpu)], "pinned") as child:
+        assert os.sched_getaffinity(child) == {cpu}
 
 
 # --- a config file that is no file -------------------------------------------------------------
