@@ -1100,7 +1100,7 @@ def _foreign_sqlite_file(path: Path) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "command", [["add", "Buy milk"], ["list"], ["db", "upgrade"]], ids=" ".join
+    "command", [["add", "Buy milk"], ["list"], ["db", "upgrade"], ["db", "current"]], ids=" ".join
 )
 def test_a_foreign_sqlite_file_is_refused_naming_its_tables(
     tmp_path: Path, command: list[str]
@@ -1111,7 +1111,7 @@ def test_a_foreign_sqlite_file_is_refused_naming_its_tables(
     assert result.exit_code == 3
     assert result.stderr == (
         f"error: {path} is not a todo database (it holds other tables: notes)"
-        " (point TODO_DATABASE_URL at a new file)\n"
+        " (point --db at a new file)\n"
     )
     assert sqlite3.connect(path).execute("SELECT name FROM sqlite_master").fetchall() == [
         ("notes",)
@@ -1153,7 +1153,7 @@ def test_another_apps_alembic_sqlite_file_is_refused_and_left_as_it_was(
     assert (result.exit_code, result.stderr) == (
         3,
         f"error: {path} is not a todo database (it holds other tables: users)"
-        " (point TODO_DATABASE_URL at a new file)\n",
+        " (point --db at a new file)\n",
     )
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
@@ -1185,7 +1185,7 @@ def test_another_apps_alembic_file_with_todos_table_names_is_refused_as_it_was(
         3,
         f"error: sqlite:///{path} is not a todo database: its alembic_version is "
         "'a1b2c3d4e5f6', no revision of todo's (another program's schema) "
-        "(point TODO_DATABASE_URL at todo's own database, or a new one)\n",
+        "(point --db at todo's own database, or a new one)\n",
     )
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["web.db"]
@@ -1215,7 +1215,7 @@ def test_another_apps_file_stamped_like_todo_is_told_by_its_columns_and_left_as_
     assert (result.exit_code, result.stderr) == (
         3,
         f"error: {path} is not a todo database: its users and tasks tables are not "
-        "todo's (another program's schema) (point TODO_DATABASE_URL at a new file)\n",
+        "todo's (another program's schema) (point --db at a new file)\n",
     )
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
@@ -1240,7 +1240,7 @@ def test_todos_file_whose_stamp_was_deleted_is_told_so_not_created_again(
     assert (result.exit_code, result.stderr) == (
         3,
         f"error: {path} holds todo's tables, but its alembic_version names no revision: "
-        "which schema they have is unknown (restore a backup, or point TODO_DATABASE_URL "
+        "which schema they have is unknown (restore a backup, or point --db "
         "at a new file)\n",
     )
     with sqlite3.connect(path) as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -242,6 +243,44 @@ def test_a_database_file_that_cannot_be_made_names_the_setting_its_url_came_from
         f"({default}) (point --db, TODO_DATABASE_URL or database_url in the config file "
         "at a writable place)\n",
     )
+    assert not (tmp_path / "env.db").exists()
+
+
+@pytest.mark.parametrize("command", [["list"], ["db", "upgrade"]], ids=" ".join)
+def test_a_file_that_is_not_todos_names_the_setting_its_url_came_from(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # The hints of the connection and migration checks said "point TODO_DATABASE_URL
+    # at a new file" when --db or the config file had named it.
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all, " * 200)
+    foreign = tmp_path / "notes.db"
+    conn = sqlite3.connect(foreign)
+    with conn:
+        conn.execute("CREATE TABLE notes(x)")
+    conn.close()
+    for path, told, other in (
+        (garbage, f"error: {garbage} is not a usable SQLite database: ", "another file"),
+        (
+            foreign,
+            f"error: {foreign} is not a todo database (it holds other tables: notes) ",
+            "a new file",
+        ),
+    ):
+        url = f"sqlite:///{path}"
+        config = tmp_path / "config.toml"
+        config.write_text(f'database_url = "{url}"\n', encoding="utf-8")
+        before = path.read_bytes()
+        for args, env, named in (
+            (["--db", url], {"TODO_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}"}, "--db"),
+            ([], {"TODO_DATABASE_URL": url}, "TODO_DATABASE_URL"),
+            ([], {"TODO_CONFIG": str(config)}, f"database_url in {config}"),
+        ):
+            result = run_cli([*args, *command], env=env)
+            assert result.exit_code == 3, (path, named, result.stderr)
+            assert result.stderr.startswith(told), result.stderr
+            assert result.stderr.endswith(f"(point {named} at {other})\n"), result.stderr
+        assert path.read_bytes() == before
     assert not (tmp_path / "env.db").exists()
 
 

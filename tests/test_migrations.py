@@ -517,17 +517,25 @@ def test_todos_tables_whose_stamp_was_deleted_are_told_so_on_every_backend(db_ur
     # called todo's own tables another program's, and downgrade "no todo schema".
     Todo(db_url)("add", "kept")
     execute(db_url, "DELETE FROM alembic_version")
-    for command in (["list"], ["add", "x"], ["db", "upgrade"], ["db", "downgrade", "--yes"]):
+    for command in (
+        ["list"],
+        ["add", "x"],
+        ["db", "upgrade"],
+        ["db", "downgrade", "--yes"],
+        ["db", "current"],
+    ):
         result = run_cli(["--db", db_url, *command])
         assert result.exit_code == 3, (command, result.stderr)
         assert (
             "holds todo's tables, but its alembic_version names no revision: which schema "
-            "they have is unknown (restore a backup, or point TODO_DATABASE_URL at a new "
+            "they have is unknown (restore a backup, or point --db at a new "
         ) in result.stderr, command
     assert sql_rows(db_url, "SELECT count(*) FROM tasks")[0][0] == 1
 
 
-@pytest.mark.parametrize("command", [["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"]])
+@pytest.mark.parametrize(
+    "command", [["list"], ["db", "upgrade"], ["db", "downgrade", "--yes"], ["db", "current"]]
+)
 def test_a_database_stamped_by_another_program_is_not_todos(
     db_url: str, command: list[str]
 ) -> None:
@@ -548,6 +556,7 @@ def test_a_database_stamped_by_another_program_is_not_todos(
         ["db", "upgrade"],
         ["db", "downgrade", "--yes"],
         ["db", "downgrade", "base", "--yes"],
+        ["db", "current"],
     ],
     ids=" ".join,
 )
@@ -573,7 +582,7 @@ def test_another_programs_users_and_tasks_stamped_like_todos_are_not_upgraded(
     assert revision(empty_db_url) == "0001"
 
 
-@pytest.mark.parametrize("command", [["list"], ["add", "x"], ["db", "upgrade"]])
+@pytest.mark.parametrize("command", [["list"], ["add", "x"], ["db", "upgrade"], ["db", "current"]])
 def test_another_programs_alembic_stamp_alone_is_not_a_missing_todo_schema(
     empty_db_url: str, command: list[str]
 ) -> None:

@@ -282,7 +282,7 @@ def _login_user(settings: Settings, facts: Any) -> str:
     from todo_cli.db.url import parse_url
 
     if facts.isolation == "database-enforced":
-        login = parse_url(settings.database_url).url.username
+        login = parse_url(settings.database_url, settings.database_source).url.username
         if login:
             return str(login)
     return settings.user

@@ -72,7 +72,7 @@ def _candidates(
             return []  # a completion must not be what creates the database
         from todo_cli.db.url import parse_url
 
-        path = parse_url(settings.database_url).sqlite_path
+        path = parse_url(settings.database_url, settings.database_source).sqlite_path
         if path is not None and not path.exists():
             return []  # nor a file named by a --db typed on the line (or a typo of one)
         from rich.markup import escape

@@ -141,7 +141,7 @@ def _translate_sqlite(db: DatabaseURL, detail: str, lowered: str) -> TodoError:
     if "not a database" in lowered or "malformed" in lowered:
         return ConfigError(
             f"{path} is not a usable SQLite database: {detail}",
-            hint="point TODO_DATABASE_URL at another file",
+            hint=f"point {db.setting} at another file",
         )
     if "readonly" in lowered or "read-only" in lowered:
         return ConfigError(

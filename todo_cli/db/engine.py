@@ -113,12 +113,9 @@ def _create_private_file(path: Path, create_parent: bool, source: str | None = N
 
 
 def _setting(source: str | None) -> str:
-    """The setting a user changes to name another database: the one the URL came from
-    (``--db``, ``TODO_DATABASE_URL``, ``database_url in <config file>``); for the
-    default file, or when not told, each of them in the order they are looked at."""
-    if source is None or source == "default":
-        return "--db, TODO_DATABASE_URL or database_url in the config file"
-    return source
+    from todo_cli.db.url import setting_named
+
+    return setting_named(source)
 
 
 def _sqlite_engine(

@@ -395,7 +395,7 @@ def _admin_connection(settings: Settings) -> Iterator[Connection]:
     from todo_cli.db.url import parse_url
     from todo_cli.errors import InvalidUsage
 
-    db = parse_url(settings.database_url)
+    db = parse_url(settings.database_url, settings.database_source)
     if db.backend != "postgresql":
         raise InvalidUsage(
             "members are a PostgreSQL matter: a SQLite file is one person's",
@@ -778,7 +778,9 @@ def grant(
                     group=sql.Identifier(GROUP_ROLE),
                 ),
             )
-            url = member_url(parse_url(settings.database_url), name, chosen)
+            url = member_url(
+                parse_url(settings.database_url, settings.database_source), name, chosen
+            )
         else:
             if not existing_role:
                 raise InvalidInput(
@@ -876,7 +878,7 @@ def rotate(
                 sql.Identifier(name), sql.Literal(verifier)
             ),
         )
-        url = member_url(parse_url(settings.database_url), name, chosen)
+        url = member_url(parse_url(settings.database_url, settings.database_source), name, chosen)
         if hand_out is not None:
             hand_out(url)
         return url
@@ -979,7 +981,7 @@ def locked_out(settings: Settings) -> int:
     from todo_cli.db.migrate import migration_connection
     from todo_cli.db.url import parse_url
 
-    if parse_url(settings.database_url).backend != "postgresql":
+    if parse_url(settings.database_url, settings.database_source).backend != "postgresql":
         return 0
     with migration_connection(settings) as conn:
         if mode(conn) == "database-enforced":

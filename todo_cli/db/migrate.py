@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from todo_cli.db.connect import connected
-from todo_cli.db.revisions import HEAD, is_newer, mismatch, read_revision
+from todo_cli.db.revisions import HEAD, is_newer, is_todo_revision, mismatch, read_revision
 from todo_cli.db.url import DatabaseURL, parse_url
 from todo_cli.errors import ConfigError, Conflict, DatabaseError, Declined, InvalidUsage
 
@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from todo_cli.settings import Settings
+
+
+def _direct(settings: Settings) -> DatabaseURL:
+    """The endpoint migrations use (see `DatabaseURL.direct`), knowing its setting."""
+    return parse_url(settings.database_url, settings.database_source).direct(
+        settings.direct_database_url
+    )
 
 
 def migrations_dir() -> Path:
@@ -77,7 +84,7 @@ def migration_connection(settings: Settings) -> Iterator[Connection]:
     """
     from todo_cli.db import transaction
 
-    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    db = _direct(settings)
     transaction.began_writing()
     held: list[Any] = []
     try:
@@ -218,7 +225,7 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
             raise ConfigError(
                 f"{db.sqlite_path} is not a todo database: its users and tasks tables "
                 "are not todo's (another program's schema)",
-                hint="point TODO_DATABASE_URL at a new file",
+                hint=f"point {db.setting} at a new file",
             )
         if names >= TODO_SQLITE_TABLES and revision is None:
             # Made by todo, its stamp since deleted: upgrading would create the
@@ -226,14 +233,14 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
             raise ConfigError(
                 f"{db.sqlite_path} holds todo's tables, but its alembic_version names no "
                 "revision: which schema they have is unknown",
-                hint="restore a backup, or point TODO_DATABASE_URL at a new file",
+                hint=f"restore a backup, or point {db.setting} at a new file",
             )
         return  # new, downgraded to base, or todo's
     others = sorted(names - {"alembic_version"}) or sorted(names)
     shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
     raise ConfigError(
         f"{db.sqlite_path} is not a todo database (it holds other tables: {shown})",
-        hint="point TODO_DATABASE_URL at a new file",
+        hint=f"point {db.setting} at a new file",
     )
 
 
@@ -263,7 +270,7 @@ def refuse_foreign_columns(conn: Connection, db: DatabaseURL) -> None:
         raise ConfigError(
             f"{db.masked} is not a todo database: its users and tasks tables are not "
             "todo's (another program's schema)",
-            hint="point TODO_DATABASE_URL at a database of todo's own, or a new one",
+            hint=f"point {db.setting} at a database of todo's own, or a new one",
         )
 
 
@@ -292,14 +299,14 @@ def refuse_clashing_tables(conn: Connection, db: DatabaseURL, revision: str | No
         raise ConfigError(
             f"{db.masked} holds todo's tables, but its alembic_version names no "
             "revision: which schema they have is unknown",
-            hint="restore a backup, or point TODO_DATABASE_URL at a new database",
+            hint=f"restore a backup, or point {db.setting} at a new database",
         )
     if clashing:
         shown = ", ".join(clashing[:5]) + (" ..." if len(clashing) > 5 else "")
         raise ConfigError(
             f"{db.masked} is not a todo database: it has no todo schema but holds tables "
             f"named like todo's ({shown}), another program's",
-            hint="point TODO_DATABASE_URL at a database of todo's own, or a new one",
+            hint=f"point {db.setting} at a database of todo's own, or a new one",
         )
 
 
@@ -331,7 +338,7 @@ def settings_for_alembic_cli(x_args: Mapping[str, str]) -> Settings:
 
 def url_for_alembic_cli(x_args: Mapping[str, str]) -> URL:
     settings = settings_for_alembic_cli(x_args)
-    return parse_url(settings.database_url).direct(settings.direct_database_url).url
+    return _direct(settings).url
 
 
 # --- commands -------------------------------------------------------------
@@ -375,7 +382,7 @@ def missing_sqlite_file(settings: Settings) -> Path | None:
     Commands that only look (`db current`, `db info`, `--sql`, a downgrade with
     nothing to undo) must not leave an empty file behind a mistyped path.
     """
-    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    db = _direct(settings)
     path = db.sqlite_path if db.backend == "sqlite" else None
     if path is None or path.exists():
         return None
@@ -386,7 +393,13 @@ def current(settings: Settings) -> str | None:
     if missing_sqlite_file(settings) is not None:
         return None  # no file: no schema, and nothing to create just to say so
     with migration_connection(settings) as conn:
-        return read_revision(conn, look_first=True)
+        revision = read_revision(conn, look_first=True)
+        if revision is None or not (is_newer(revision) and is_todo_revision(revision)):
+            # "base" for another program's tables, or for todo's own whose stamp was
+            # deleted, told a script an upgrade would make the schema; every other
+            # command says what it is (`db history` too, as its warning).
+            refuse_foreign(conn, _direct(settings), revision)
+        return revision
 
 
 def history(settings: Settings | None) -> list[Revision]:
@@ -394,7 +407,7 @@ def history(settings: Settings | None) -> list[Revision]:
     current_rev = current(settings) if settings is not None else None
     if settings is not None and is_newer(current_rev):
         # Nothing would be marked; a script would read that as "at base".
-        raise mismatch(parse_url(settings.database_url), current_rev)
+        raise mismatch(parse_url(settings.database_url, settings.database_source), current_rev)
     script = script_directory()
     heads = set(script.get_heads())
     return [
@@ -467,7 +480,7 @@ def offline_sql(
     """(from, to, SQL) of a migration, without running it."""
     from alembic import command
 
-    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    db = _direct(settings)
     script = script_directory()
     if start is None:
         start = current(settings) or "base"
@@ -496,7 +509,7 @@ def upgrade(settings: Settings, target: str = "head") -> tuple[str | None, str |
     """Upgrade in one transaction; returns (from, to)."""
     from alembic import command
 
-    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    db = _direct(settings)
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
         refuse_foreign(conn, db, before)
@@ -627,7 +640,7 @@ def downgrade(
     """
     from alembic import command
 
-    db = parse_url(settings.database_url).direct(settings.direct_database_url)
+    db = _direct(settings)
     missing = missing_sqlite_file(settings)
     if missing is not None:
         if target == "base":
@@ -696,7 +709,7 @@ class Info:
 def info(settings: Settings) -> Info:
     from todo_cli.db import members
 
-    db = parse_url(settings.database_url)
+    db = parse_url(settings.database_url, settings.database_source)
     direct = db.direct(settings.direct_database_url)
     if missing_sqlite_file(settings) is not None:
         version: Any = ()

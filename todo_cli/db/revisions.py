@@ -99,7 +99,7 @@ def mismatch(db: DatabaseURL, revision: str | None) -> SchemaMismatch | ConfigEr
         return ConfigError(
             f"{db.masked} is not a todo database: its alembic_version is {revision!r}, "
             "no revision of todo's (another program's schema)",
-            hint="point TODO_DATABASE_URL at todo's own database, or a new one",
+            hint=f"point {db.setting} at todo's own database, or a new one",
         )
     if revision is None:
         return SchemaMismatch(

@@ -45,7 +45,7 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
     holds this session (``db.session``); if it does, the login role is the
     acting user, whatever name the settings would have defaulted to.
     """
-    db = parse_url(settings.database_url)
+    db = parse_url(settings.database_url, settings.database_source)
     if not read_only:
         _committed[0] = False
     held: list[Any] = []

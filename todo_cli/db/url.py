@@ -7,7 +7,7 @@ who wrote `postgres://` never sees a driver name they did not choose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,17 @@ class DatabaseURL:
     url: URL
     backend: str  # "sqlite" or "postgresql"
     raw: str
+    # Where the text came from (``Settings.database_source``: ``--db``,
+    # ``TODO_DATABASE_URL``, ``database_url in <file>``, ``default``), so that a hint
+    # names the setting this user changes; not part of which database it is.
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def setting(self) -> str:
+        """The setting a user changes to name another database: the one the URL came
+        from; for the default file, or when not told, each of them in the order they
+        are looked at."""
+        return setting_named(self.source)
 
     @property
     def masked(self) -> str:
@@ -70,13 +81,16 @@ class DatabaseURL:
                     hint="make TODO_DIRECT_DATABASE_URL (or direct_database_url) the direct "
                     "endpoint of the same database, or unset it",
                 )
-            return direct
+            return replace(direct, source=self.source)
         if not self.is_neon_pooler:
             return self
         host = self.url.host or ""
         direct_host = host.replace("-pooler", "", 1)
         return DatabaseURL(
-            self.url.set(host=direct_host), self.backend, self.raw.replace(host, direct_host, 1)
+            self.url.set(host=direct_host),
+            self.backend,
+            self.raw.replace(host, direct_host, 1),
+            self.source,
         )
 
 
@@ -113,7 +127,14 @@ def backend_of(raw: str) -> str | None:
     return "sqlite" if scheme in _SQLITE_SCHEMES else None
 
 
-def parse_url(raw: str) -> DatabaseURL:
+def setting_named(source: str | None) -> str:
+    """See `DatabaseURL.setting`."""
+    if source is None or source == "default":
+        return "--db, TODO_DATABASE_URL or database_url in the config file"
+    return source
+
+
+def parse_url(raw: str, source: str | None = None) -> DatabaseURL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -171,4 +192,4 @@ def parse_url(raw: str) -> DatabaseURL:
             f"a SQLite database URL takes no parameters, and {mask_url(text)!r} has {names}",
             hint="give the file alone: sqlite:///path/to/todo.db, a ? in its name as %3F",
         )
-    return DatabaseURL(url, backend, text)
+    return DatabaseURL(url, backend, text, source)
