@@ -710,6 +710,40 @@ def test_recur_empty_on_edit_ends_the_series(todo: Todo) -> None:
     assert [task["number"] for task in every_task(todo)] == [1]
 
 
+def test_recur_empty_on_a_done_member_ends_the_series_it_names(todo: Todo) -> None:
+    # SPEC: `recur:` on edit stops the series. On a done member it changed that row
+    # alone, said nothing, and the open task went on repeating.
+    first = add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}",
+                "recur:weekly")  # fmt: skip
+    successor(todo, "1")
+    successor(todo, "2")
+    result = todo("edit", "1", "recur:")
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "edited #1: Water the plants\n  series ended: #3 repeats no more\n",
+    )
+    assert {t["number"]: t["recur"] for t in every_task(todo)} == {1: None, 2: None, 3: None}
+    assert complete(todo, "3")["created"] == []
+    assert series_counts(todo.url, first["series_id"]) == (3, 0)
+    # One operation: one undo brings the series back (the done first).
+    assert todo("undo").exit_code == 0
+    assert todo("undo").exit_code == 0
+    assert {t["number"]: t["recur"] for t in every_task(todo)} == dict.fromkeys((1, 2, 3), "weekly")
+    assert len(complete(todo, "3")["created"]) == 1
+
+
+def test_recur_empty_on_the_open_task_ends_its_done_members_too(todo: Todo) -> None:
+    # As a deleted series': a done member reopened and completed starts nothing again.
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
+    successor(todo, "1")
+    result = todo("edit", "2", "recur:")
+    assert (result.exit_code, result.stderr) == (0, "edited #2: Water the plants\n")
+    assert complete(todo, "2")["created"] == []
+    assert todo("reopen", "1").exit_code == 0
+    assert complete(todo, "1")["created"] == []
+    assert {t["number"]: t["recur"] for t in every_task(todo)} == {1: None, 2: None}
+
+
 def test_recur_on_edit_of_a_task_with_a_due_starts_a_series(todo: Todo) -> None:
     year = today().year + 1
     add(todo, "Pay rent", f"due:{year}-01-31")

@@ -1132,6 +1132,8 @@ def edit(
                 done = "edited" if outcome.changed else "unchanged"
                 already = "" if outcome.changed else " (it was so already)"
                 render.tell(f"{done} #{task.number}: {task.title}{already}")
+                if outcome.stopped is not None:
+                    render.tell(f"  series ended: #{outcome.stopped} repeats no more")
             dated = "wait" in changes or "due" in changes
             if dated and task.wait is not None and task.due is not None and task.wait > task.due:
                 render.tell(f"warning: #{task.number} waits until after it is due")

@@ -435,6 +435,9 @@ class Edited:
 
     task: Task
     changed: bool
+    # The open task of the series a `recur:` on a done member ended (its number), which
+    # repeats no more: the edit named another task.
+    stopped: int | None = None
 
 
 def edit(
@@ -471,6 +474,8 @@ def edit(
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
             _refuse_cycles(repository, task, adding, removing)
+            ending = "recur" in changes and changes["recur"] is None and task.series_id
+            carrier = repository.open_successor(task) if ending else None
             edited = repository.edit(
                 task,
                 wanted,
@@ -479,8 +484,16 @@ def edit(
                 add_depends=adding,
                 remove_depends=removing,
             )
+            if ending and task.series_id is not None:
+                # `recur:` stops the series (SPEC), whichever member it names: on a
+                # done one it changed that row alone, and the open task went on
+                # repeating. Its done members lose theirs too, as a deleted series'
+                # do, so that reopening and completing one starts nothing again.
+                repository.end_series([task.series_id])
+            stopped = carrier.number if carrier is not None and carrier.recur else None
             # Every change moves updated_at: tags and dependencies too.
-            outcomes.append(Edited(edited, edited.updated_at != task.updated_at))
+            changed = edited.updated_at != task.updated_at or stopped is not None
+            outcomes.append(Edited(edited, changed, stopped))
         return deliver(report, outcomes)
 
 
