@@ -214,6 +214,16 @@ def test_dates_are_relative_to_the_given_clock() -> None:
     assert next_week.due_before == day_start(SUNDAY + timedelta(days=8), BERLIN)
 
 
+@pytest.mark.parametrize("value", ["eow", " eow", "EOW ", "\teom", "eoy\n"])
+def test_the_end_of_a_period_is_the_same_with_spaces_around_it(value: str) -> None:
+    # `'due.before: eow'` parsed the date (which takes the spaces) but missed the
+    # period's last day, which `due.before:eow` includes.
+    spaced = parse_filter([f"due.before:{value}"], now=NOW, tz=BERLIN)
+    bare = parse_filter([f"due.before:{value.strip().lower()}"], now=NOW, tz=BERLIN)
+    assert spaced.due_before == bare.due_before
+    assert spaced.due_before is not None
+
+
 @pytest.mark.parametrize(
     ("word", "is_term"),
     [

@@ -1187,6 +1187,15 @@ def test_words_find_text_in_notes(organized: Todo) -> None:
         ("CAFÉ AU LAIT", "café"),
         ("café au lait", "CAFÉ"),
         ("Ölwechsel", "ölw"),
+        # A word's last Σ is a final ς in Python's lower case, never in PostgreSQL's;
+        # İ lowers to i and a combining dot in Python and ICU, to i in libc.
+        ("ΟΔΟΣ", "ΟΔΟΣ"),
+        ("ΟΔΟΣΗΜΑΝΣΗ", "ΟΔΟΣ"),
+        ("οδος", "ΟΔΟΣ"),
+        ("ΟΔΟΣ", "οδος"),
+        ("İstanbul trip", "İstanbul"),
+        ("İSTANBUL", "istanbul"),
+        ("istanbul", "İSTANBUL"),
     ],
 )
 def test_words_match_any_case_in_unicode(todo: Todo, title: str, typed: str) -> None:
@@ -1224,6 +1233,10 @@ def test_words_match_any_case_on_a_c_locale_postgresql_database(
         assert todo("chat-log", "new", "--title", "ÉTÉ À PARIS").exit_code == 0
         listed = todo("chat-log", "list", "--search", "été", "--json")
         assert [c["title"] for c in listed.json()] == ["ÉTÉ À PARIS"]
+        add(todo, "ΟΔΟΣΗΜΑΝΣΗ")
+        add(todo, "İstanbul trip")
+        assert numbers(todo, "ΟΔΟΣ") == [4]
+        assert numbers(todo, "İstanbul") == [5]
     finally:
         postgres.drop(name)
 

@@ -282,16 +282,28 @@ def _lower(value: str | None) -> str | None:
     return None if value is None else fold(value)
 
 
+# Where lower() differs by who does it: Python makes a word's last capital sigma a
+# final sigma (U+03C2), PostgreSQL's always the other small sigma (U+03C3); Python and ICU
+# make İ an i with a combining dot above, PostgreSQL's libc a plain i. Both sides
+# of every search fold them the same way, so that a word typed as it is stored, or
+# a part of it, is found on either backend (db.transaction.lowered does it in SQL).
+FOLDED_AFTER_LOWER = (("\u03c2", "\u03c3"), ("i\u0307", "i"))
+
+
 def fold(text: str) -> str:
-    """Text as a search compares it: Unicode's composed form (NFC), then lower case.
+    """Text as a search compares it: Unicode's composed form (NFC), then lower case,
+    then the letters whose lower case depends on who makes it, one way.
 
     SQLite's todo_lower and the needle of every search (db.transaction.folded).
     """
-    if not text.isascii():  # ASCII is composed already
-        import unicodedata
+    if text.isascii():  # composed already, and none of the letters to fold
+        return text.lower()
+    import unicodedata
 
-        text = unicodedata.normalize("NFC", text)
-    return text.lower()
+    text = unicodedata.normalize("NFC", text).lower()
+    for before, after in FOLDED_AFTER_LOWER:
+        text = text.replace(before, after)
+    return text
 
 
 def _find(value: str | None, pattern: str) -> bool:

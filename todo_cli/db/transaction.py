@@ -194,8 +194,16 @@ def lowered(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
         func.normalize(column, literal_column("NFC")) if conn.info.get(_NORMALIZES) else column
     )
     if conn.info.get(_ICU_LOWER):
-        return func.lower(composed.collate("und-x-icu"))
-    return func.lower(composed)
+        lower = func.lower(composed.collate("und-x-icu"))
+    else:
+        lower = func.lower(composed)
+    if not conn.info.get(_NORMALIZES):
+        return lower  # not a UTF8 database: it cannot hold the letters (db.engine)
+    from todo_cli.db.engine import FOLDED_AFTER_LOWER
+
+    for before, after in FOLDED_AFTER_LOWER:
+        lower = func.replace(lower, before, after)
+    return lower
 
 
 def folded(text: str) -> str:

@@ -213,7 +213,7 @@ def parse_filter(
                 # `due:DATE` is due that day, a time included (`due:now`, `due:1h`,
                 # `due:2026-12-24T17:00`): the local day of that instant.
                 when = When.of_day(local_date(when.start, tz), tz)
-            if name == "due.before" and value.lower() in _ENDS:
+            if name == "due.before" and value.strip().lower() in _ENDS:
                 # "before the end of the week" includes the week's last day.
                 when = replace(when, start=when.end + timedelta(microseconds=1))
             found[name] = when
