@@ -240,6 +240,26 @@ def test_a_due_or_threshold_of_words_is_title_text_with_a_notice(tz: Any) -> Non
     ]
 
 
+def test_a_rec_beside_a_due_of_words_is_title_text_too(tz: Any) -> None:
+    # "due:soon" stays in the title, so the rec: has no due to repeat from: the line
+    # was refused ("a recurring task needs a due date"), though our own export of the
+    # title "Ask due:soon rec:1w" writes it, and the export said it left out a
+    # recurrence the task never had.
+    batch = read_lines(tz, ["Ask due:soon rec:1w"])
+    assert batch.problems == []
+    (record,) = batch.records
+    assert (record.title, record.due, record.recur) == ("Ask due:soon rec:1w", None, None)
+    assert batch.notices == [
+        "line 1: due:soon kept in the title: not a date such as 2026-12-24",
+        "line 1: rec:1w kept in the title: a recurrence needs a due: date",
+    ]
+    notices: list[str] = []
+    assert write_text(tz, [replace(record, attributes={})], notices).startswith(
+        "2026-12-03 Ask due:soon rec:1w "
+    )
+    assert notices == []
+
+
 def test_a_uuid_word_that_is_no_uuid_is_title_text_with_a_notice(tz: Any) -> None:
     # Prose ("the uuid:1234 error"), and how our export writes such a title.
     batch = read_lines(tz, ["Ask about uuid:1234 error"])

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -3438,6 +3439,85 @@ def test_another_users_task_ids_are_refused_plainly_on_every_backend(
     refused = bob("import", str(source), "--json", *dry_run)
     assert refused.exit_code == 2, refused.stderr
     assert json.loads(refused.stderr)["error"]["code"] == "invalid_input"
+
+
+def test_a_task_left_as_it_is_gets_no_notice_of_what_its_import_kept(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # The copy with a project todo cannot hold, and no newer `modified`, is left alone:
+    # "0 updated, 1 unchanged" and yet "kept with the task, shown by todo show".
+    task = tw(description="Call the bank")
+    assert import_json(todo, write(tmp_path, "first.json", json.dumps([task])))["added"] == 1
+    projected = task | {"project": "my project"}
+    again = import_json(todo, write(tmp_path, "again.json", json.dumps([projected])))
+    assert (again["updated"], again["unchanged"], again["notices"]) == (0, 1, [])
+    assert "my project" not in ok(todo("show", "1")).stdout
+    newer = projected | {"modified": "20261121T080000Z"}
+    taken = import_json(todo, write(tmp_path, "newer.json", json.dumps([newer])))
+    assert (taken["updated"], taken["unchanged"]) == (1, 0)
+    assert taken["notices"] == [
+        "task 1: project 'my project' is no project here: kept with the task, shown by "
+        "todo show and written back on Taskwarrior export"
+    ]
+    assert "my project" in ok(todo("show", "1")).stdout
+
+
+def test_two_users_import_the_same_todotxt_lines_as_tasks_of_their_own(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A line without uuid: had an id made of its date and words alone: bob's import of
+    a "Buy milk" alice had was refused, and where members are kept apart that told bob
+    which words another member's tasks hold."""
+    source = write(tmp_path, "todo.txt", "2026-11-30 Secret appointment\n(A) Buy milk +home\n")
+    assert import_json(todo, source)["added"] == 2
+    bob = todo.as_user("bob")
+    dry = bob("import", str(source), "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.stderr
+    assert (dry.json()["added"], dry.json()["problems"]) == (2, [])
+    assert import_json(bob, source)["added"] == 2
+    for who in (todo, bob):
+        again = import_json(who, source)
+        assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    alices = {task["title"]: task["id"] for task in todo("list", "--json").json()}
+    bobs = {task["title"]: task["id"] for task in bob("list", "--json").json()}
+    assert sorted(alices) == sorted(bobs) == ["Buy milk", "Secret appointment"]
+    assert set(alices.values()).isdisjoint(bobs.values())
+    # Written back, each user's lines find their tasks again without a uuid: word.
+    for who in (todo, bob):
+        exported = who("export", "--format", "todotxt")
+        assert exported.exit_code == 0, exported.stderr
+        assert exported.stdout == source.read_text(encoding="utf-8")
+
+
+def test_a_todotxt_task_imported_when_ids_were_everyones_is_found_again(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A task an older todo imported from a line has the id of the line's words alone:
+    importing the file again finds it (no second copy), and writes it back bare."""
+    from todo_cli.formats import todotxt as reader
+
+    line = "2026-11-30 Water the plants"
+    read = reader.read([(1, line)], tz=ZoneInfo(ZONE), today=datetime(2026, 11, 30).date())
+    (older,) = read.records
+    made = own(
+        id=str(older.id),
+        number=1,
+        title="Water the plants",
+        created_at="2026-11-29T23:00:00.000000Z",
+        updated_at="2026-11-29T23:00:00.000000Z",
+    )
+    assert import_json(todo, write(tmp_path, "older.json", json.dumps([made])))["added"] == 1
+    source = write(tmp_path, "todo.txt", line + "\n")
+    again = import_json(todo, source)
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 1)
+    (task,) = todo("list", "--all", "--json").json()
+    assert task["id"] == str(older.id)
+    assert ok(todo("export", "--format", "todotxt")).stdout == line + "\n"
+    # Bob's line of the same words is his own task, beside it.
+    bob = todo.as_user("bob")
+    assert import_json(bob, source)["added"] == 1
+    (his,) = bob("list", "--json").json()
+    assert his["id"] != str(older.id)
 
 
 def test_skip_invalid_leaves_out_another_users_task_and_imports_the_rest(

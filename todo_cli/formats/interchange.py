@@ -576,6 +576,10 @@ class ImportBatch:
     # marks the line `x` and adds a copy with the next due: topydo, Simpletask): its id,
     # and the done task's. It is that task's series here, so the series gets no twin.
     next_of: dict[UUID, UUID] = field(default_factory=dict)
+    # todo.txt: the ids its lines gave by `uuid:`. Every other id was derived from the
+    # words, the same for every user; the import makes those the user's own
+    # (formats.todotxt.owned_id). None: every id is the input's own.
+    explicit: set[UUID] | None = None
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))

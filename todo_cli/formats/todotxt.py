@@ -78,7 +78,15 @@ from todo_cli.formats.interchange import (
     split_title,
 )
 
-__all__ = ["LINE_HINT", "NAMESPACE", "Identities", "priority_letter", "read", "write"]
+__all__ = [
+    "LINE_HINT",
+    "NAMESPACE",
+    "Identities",
+    "owned_id",
+    "priority_letter",
+    "read",
+    "write",
+]
 
 # Ids derived from lines are uuid5 in this namespace; changing it would give every task
 # of every file imported before a new id. Never change it.
@@ -155,6 +163,15 @@ class Identities:
 
 def _derived_id(key: str, occurrence: int) -> UUID:
     return uuid5(NAMESPACE, key if occurrence == 1 else f"{key}\x00{occurrence}")
+
+
+def owned_id(derived: UUID, user: str) -> UUID:
+    """The id a line's derived id becomes for `user`: the same words in two users'
+    files are two tasks, and one user's import never meets (or, where members are
+    kept apart, finds out about) another's task. Read derives the line's id alone;
+    the import makes it the user's, keeping an older task of this user's that has it
+    as its id (made before ids were the user's)."""
+    return uuid5(uuid5(NAMESPACE, f"user\x00{user}"), derived.hex)
 
 
 # -- parsing a line ---------------------------------------------------------------------------
@@ -234,7 +251,9 @@ class _Text:
 def _parse_text(text: str) -> _Text:
     parsed = _Text()
     tokens = text.split()
-    has_due = any(token.startswith("due:") and len(token) > len("due:") for token in tokens)
+    # A due: that is read as a date (one of words, "due:soon", stays in the title, and
+    # a rec: beside it has no due to repeat from: kept too, not a refused line).
+    has_due = any(token.startswith("due:") and token[4:5].isdigit() for token in tokens)
     seen: set[str] = set()
     for token in tokens:
         kind = _classify(token, parsed, has_due, seen)
@@ -759,22 +778,30 @@ def _canonical(record: TaskRecord, tz: tzinfo, hint: _Hint | None) -> str:
 
 
 def write(
-    records: Iterable[TaskRecord], *, tz: tzinfo, notices: list[str] | None = None
+    records: Iterable[TaskRecord],
+    *,
+    tz: tzinfo,
+    notices: list[str] | None = None,
+    owner: str | None = None,
 ) -> Iterator[str]:
     """One todo.txt line per record, each ending in a newline; see the module docstring.
 
     What todo.txt cannot hold is added to ``notices`` (when given), one line per kind with
     a count and the first tasks named (:class:`Losses`), once the last record is written.
+    ``owner`` is whose tasks they are: an id the line derives for them (:func:`owned_id`)
+    needs no ``uuid:``.
     """
     counts: dict[str, int] = {}
     losses = Losses("todo.txt")
     for record in records:
-        yield _line(record, tz, counts, losses) + "\n"
+        yield _line(record, tz, counts, losses, owner) + "\n"
     if notices is not None:
         notices.extend(losses.notices())
 
 
-def _line(record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses) -> str:
+def _line(
+    record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses, owner: str | None
+) -> str:
     def loss(kind: str) -> None:
         losses.add(kind, record)
 
@@ -813,10 +840,10 @@ def _line(record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses
     else:
         _report_differences(_reads_back(canonical, tz), want, record, tz, loss)
 
-    return _with_id(line, record.id, counts)
+    return _with_id(line, record.id, counts, owner)
 
 
-def _with_id(line: str, record_id: UUID, counts: dict[str, int]) -> str:
+def _with_id(line: str, record_id: UUID, counts: dict[str, int], owner: str | None) -> str:
     """``line`` with a ``uuid:`` word when reading it would not give ``record_id`` back."""
     prefix = _split_prefix(line)
     text = _parse_text(prefix.text)
@@ -830,7 +857,8 @@ def _with_id(line: str, record_id: UUID, counts: dict[str, int]) -> str:
             f"uuid:{record_id}" if word.startswith("uuid:") else word for word in line.split(" ")
         ]
         return " ".join(words)
-    if _derived_id(key, occurrence) == record_id:
+    derived = _derived_id(key, occurrence)
+    if record_id == derived or (owner is not None and record_id == owned_id(derived, owner)):
         return line
     return f"{line} uuid:{record_id}"
 

@@ -317,7 +317,9 @@ def _todotxt(
 
     identities = todotxt.Identities()
     if archive is None:
-        return todotxt.read(lines, tz=tz, today=today, identities=identities)
+        alone = todotxt.read(lines, tz=tz, today=today, identities=identities)
+        alone.explicit = identities.explicit
+        return alone
 
     with open_binary(str(archive), hint=NOTHING_IMPORTED) as stream:
         if stream.seekable():  # a FIFO is judged by its text
@@ -335,6 +337,7 @@ def _todotxt(
     batch.absorb(todotxt.read(lines, tz=tz, today=today, identities=identities))
     # A done line of done.txt and the next line a tool wrote in todo.txt: one series.
     todotxt.join_series(batch, identities, tz)
+    batch.explicit = identities.explicit
     batch.notices.insert(
         0, f"also read {archive}, todo.sh's archive of done tasks: {found} line(s)"
     )
@@ -470,6 +473,8 @@ def import_tasks(
     try:
         with transaction(settings) as conn:
             by_content = chosen == "todotxt"
+            if batch.explicit is not None:
+                checked, rejected = _owned_ids(conn, acting_user(conn), checked, batch, rejected)
             if batch.twins:
                 checked = _reopened_twins(conn, acting_user(conn), checked, batch, result)
             if batch.done_twins:
@@ -515,6 +520,51 @@ def import_tasks(
                 hint=f"its id is taken; {NOTHING_IMPORTED}",
             ) from None
         raise
+
+
+def _owned_ids(
+    conn: Any,
+    user: str,
+    records: list[TaskRecord],
+    batch: ImportBatch,
+    rejected: set[UUID],
+) -> tuple[list[TaskRecord], set[UUID]]:
+    """todo.txt's derived ids made the user's (formats.todotxt.owned_id), everywhere the
+    batch names them: two users' "Buy milk" were one id, the second import refused as
+    "already in this database, under another user" (which, where members are kept
+    apart, told one whether another has a task of those words). An id a task of this
+    user's already has (imported before ids were the user's) stays its id, so that
+    importing the file again finds it, and adds no second copy."""
+    from uuid import uuid5
+
+    from todo_cli.formats.todotxt import NAMESPACE
+
+    named = {record.id for record in records} | set(batch.positions) | rejected
+    named |= set(batch.twins) | {twin for twins in batch.twins.values() for twin in twins}
+    named |= set(batch.done_twins) | {pair[0] for pair in batch.done_twins.values()}
+    named |= set(batch.next_of) | set(batch.next_of.values())
+    derived = sorted(named - (batch.explicit or set()), key=str)
+    if not derived:
+        return records, rejected
+    existing = ImportWriter(conn, user).existing(derived)
+    kept = {task_id for task_id, found in existing.items() if found.mine}
+    # formats.todotxt.owned_id, its namespace made once for the whole file.
+    space = uuid5(NAMESPACE, f"user\x00{user}")
+    ids = {old: old if old in kept else uuid5(space, old.hex) for old in derived}
+
+    def own(task_id: UUID) -> UUID:
+        return ids.get(task_id, task_id)
+
+    batch.positions = {own(key): where for key, where in batch.positions.items()}
+    batch.twins = {own(key): [own(twin) for twin in twins] for key, twins in batch.twins.items()}
+    batch.done_twins = {
+        own(key): (own(alone), where) for key, (alone, where) in batch.done_twins.items()
+    }
+    batch.next_of = {own(key): own(done) for key, done in batch.next_of.items()}
+    owned = [
+        replace(record, id=own(record.id)) if record.id in ids else record for record in records
+    ]
+    return owned, {own(task_id) for task_id in rejected}
 
 
 def _deleted_there(
@@ -772,6 +822,7 @@ def _apply(
 
     now = datetime.now(UTC)
     tz = local_zone()
+    read_notices = len(result.notices)  # the reader's, about tasks as they were read
     writer = ImportWriter(conn, user)
     existing = writer.existing([record.id for record in records])
     if skip_invalid and isolated(conn):
@@ -987,6 +1038,34 @@ def _apply(
             "they are: a pipe has no time to tell which is newer (import the file by name, "
             "or as todo import - < FILE, to take its changes)"
         )
+    _forget_notices_of_untouched(result, read_notices, records, written, tied, positions)
+
+
+# How formats.taskwarrior tells what it keeps of a task beside its fields.
+_KEPT = ": kept with the task"
+
+
+def _forget_notices_of_untouched(
+    result: Imported,
+    read_notices: int,
+    records: list[TaskRecord],
+    written: list[TaskRecord],
+    tied: list[TaskRecord],
+    positions: dict[UUID, str] | None,
+) -> None:
+    """What the reader said it keeps of a task left as it is here ("project 'my project'
+    is no project here: kept with the task") told of an import that did not happen to
+    it: dropped. (What it said of how a line was matched stands.)"""
+    if not positions or not result.notices[:read_notices]:
+        return
+    touched = {record.id for record in written} | {record.id for record in tied}
+    untouched = {positions[r.id] for r in records if r.id not in touched and r.id in positions}
+    if untouched:
+        result.notices[:read_notices] = [
+            notice
+            for notice in result.notices[:read_notices]
+            if notice.partition(": ")[0] not in untouched or _KEPT not in notice
+        ]
 
 
 def _series_go_on(
@@ -1611,7 +1690,7 @@ def export(
         if fmt == "taskwarrior":
             pieces = taskwarrior.write(records, tz=tz, notices=notices)
         else:
-            pieces = todotxt.write(records, tz=tz, notices=notices)
+            pieces = todotxt.write(records, tz=tz, notices=notices, owner=acting_user(conn))
         for piece in pieces:
             out.write(piece)
     return notices
