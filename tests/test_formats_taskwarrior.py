@@ -492,6 +492,46 @@ def test_a_template_without_a_pending_instance_becomes_its_open_task(tz: Any) ->
     assert first.skipped == {}
 
 
+def test_a_whole_day_series_whose_instance_was_deleted_goes_on_a_whole_day(tz: Any) -> None:
+    # `task add Rec due:2030-01-07 recur:weekly; task 2 delete`: the template keeps mask
+    # "X". The next task was due at 00:00, timed, where a done instance gives a day.
+    midnight = "20300106T230000Z"  # 2030-01-07 00:00 in Berlin: a date typed alone
+    template = obj(status="recurring", recur="weekly", due=midnight, mask="X", description="Rec")
+    deleted = obj(
+        status="deleted", parent=template["uuid"], imask=0, recur="weekly", due=midnight,
+        end="20300101T100000Z", description="Rec",
+    )  # fmt: skip
+    (open_one,) = read_objects(tz, template, deleted).records
+    assert open_one.due is not None
+    assert is_all_day(open_one.due, tz)
+    assert open_one.due == day_end(date(2030, 1, 14), tz)
+
+
+def test_a_template_past_its_until_makes_no_open_task(tz: Any) -> None:
+    # Taskwarrior deleted the instances once `until` passed: the series is over there,
+    # and was started again here, its next task due after the until.
+    template = obj(
+        status="recurring", recur="weekly", due="20261101T000000Z", mask="X",
+        until="20261120T000000Z", description="Expired",
+    )  # fmt: skip
+    deleted = obj(
+        status="deleted", parent=template["uuid"], imask=0, recur="weekly",
+        due="20261101T000000Z", end="20261121T000000Z", until="20261120T000000Z",
+        description="Expired",
+    )  # fmt: skip
+    found = read_objects(tz, template, deleted)
+    assert (found.records, found.problems) == ([], [])
+    assert found.skipped == {"deleted": 1, "recurring template": 1}
+    assert found.notices == [
+        "task 1: recurring template whose series ended at its until (20261120T000000Z): "
+        "no open task made"
+    ]
+    # One whose until is still ahead goes on.
+    later = template | {"until": "20261220T000000Z"}
+    (open_one,) = read_objects(tz, later, deleted | {"parent": later["uuid"]}).records
+    assert open_one.title == "Expired"
+
+
 def test_a_template_whose_instances_are_done_opens_the_one_after_the_last(tz: Any) -> None:
     """What real `task N done` on a monthly instance leaves: mask "+", no pending child."""
     template = obj(

@@ -489,7 +489,9 @@ def _map_object(
         # An occurrence of a series deleted alone keeps its place in it: its due, its
         # template and index say which date is not to come back (_after_the_done_ones).
         try:
-            stub = replace(stub, due=_parse_date(obj["due"], tz))
+            # Read as a due of a task is (a whole day at 00:00 local): the next
+            # occurrence is counted from it, whole-day as the completed ones'.
+            stub = replace(stub, due=_due_from_taskwarrior(_parse_date(obj["due"], tz), tz))
             template = UUID(obj["parent"])
         except (KeyError, ValueError, TypeError, AttributeError):
             return _Task(where, "deleted", stub, None, None, None)
@@ -824,6 +826,15 @@ def _resolve(
             attributes=template.attributes,
         )
         record = _after_the_done_ones(record, template, tasks, tz)
+        if _past_its_until(record, template):
+            # Taskwarrior makes no instance after `until` (it had deleted the last
+            # ones): the series is over there, and not started again here.
+            batch.skip(SKIP_TEMPLATE)
+            batch.notices.append(
+                f"{template.where}: recurring template whose series ended at its until "
+                f"({template.attributes['until']}): no open task made"
+            )
+            continue
         batch.positions[record.id] = template.where
         made.append(record)
         redirect[uuid] = record.id
@@ -930,6 +941,17 @@ def _after_the_done_ones(
         recur_anchor=following.anchor,
         recur_index=following.index,
     )
+
+
+def _past_its_until(record: TaskRecord, template: _Task) -> bool:
+    """Whether the open task a template would make is due after the template's `until`."""
+    until = template.attributes.get("until")
+    if record.due is None or not isinstance(until, str):
+        return False
+    try:
+        return record.due > parse_date(until)
+    except ValueError:
+        return False  # an `until` that is no date: kept as it is, the series goes on
 
 
 def _series_of(task: _Task) -> UUID | None:
