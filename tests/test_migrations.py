@@ -200,6 +200,44 @@ def test_downgrade_of_0003_reports_the_fields_tags_and_notes_it_drops(db_url: st
     )
 
 
+def test_downgrade_of_0016_gives_a_series_open_under_two_users_an_id_of_its_own(
+    db_url: str,
+) -> None:
+    """Revision 0016 keeps a series to one open task per user; the index before it
+    counted across users, and cannot be made over two users' open tasks of one series."""
+    alice = Todo(db_url)
+    bob = alice.as_user("bob")
+    for who in (alice, bob):
+        assert who("add", "Pay rent", "due:2030-01-31", "recur:monthly").exit_code == 0
+    assert alice("done", "1").exit_code == 0  # her open #2 and done #1 in the series
+    execute(
+        db_url,
+        "UPDATE tasks SET series_id = (SELECT t.series_id FROM tasks t JOIN users u"
+        " ON u.id = t.user_id WHERE u.name = 'alice' AND t.number = 1)"
+        " WHERE user_id = (SELECT id FROM users WHERE name = 'bob')",
+    )
+    refused = run_cli(["--db", db_url, "db", "downgrade", "0015"])
+    assert refused.exit_code == 2, refused.stderr
+    # Whose tasks move goes by the users' ids: bob's one, or alice's two.
+    told = "task(s) a series id of their own: their series has an open task of another user's"
+    assert any(f"give {n} {told}" in refused.stderr for n in (1, 2)), refused.stderr
+    assert revision(db_url) == HEAD_REVISION
+    down = run_cli(["--db", db_url, "db", "downgrade", "0015", "--yes"])
+    assert down.exit_code == 0, down.stderr
+    assert revision(db_url) == "0015"
+    series = sql_rows(
+        db_url,
+        "SELECT u.name, count(DISTINCT t.series_id) FROM tasks t JOIN users u"
+        " ON u.id = t.user_id GROUP BY u.name ORDER BY u.name",
+    )
+    assert [tuple(row) for row in series] == [("alice", 1), ("bob", 1)]
+    assert sql_rows(db_url, "SELECT count(DISTINCT series_id) FROM tasks")[0][0] == 2
+    assert run_cli(["--db", db_url, "db", "upgrade"]).exit_code == 0
+    done = bob("done", "1", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert len(done.json()[0]["created"]) == 1
+
+
 def test_downgrade_that_would_delete_rows_refuses_without_yes(db_url: str) -> None:
     todo = Todo(db_url)
     fill(todo)

@@ -11,11 +11,12 @@ Run ``pytest -s -k cadence_table tests/test_recurring.py`` to print the table.
 from __future__ import annotations
 
 import calendar
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -670,12 +671,14 @@ def test_the_database_refuses_a_second_open_task_in_a_series(todo: Todo) -> None
                 conn.execute(text(insert), {"n": 2})  # a second open one
             conn.rollback()
             if sqlite:
-                # SQLite names the column, not the index: the one unique index on it.
-                assert "UNIQUE constraint failed: tasks.series_id" in str(refused.value)
+                # SQLite names the columns, not the index: the one unique index on them.
+                assert "UNIQUE constraint failed: tasks.user_id, tasks.series_id" in str(
+                    refused.value
+                )
                 indexes = conn.execute(
                     text(
                         "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-                        " AND tbl_name = 'tasks' AND sql LIKE '%UNIQUE%(series_id)%'"
+                        " AND tbl_name = 'tasks' AND sql LIKE '%UNIQUE%(user_id, series_id)%'"
                     )
                 ).all()
                 assert [name for name, _ in indexes] == ["uq_tasks_series_id_open"]
@@ -685,6 +688,42 @@ def test_the_database_refuses_a_second_open_task_in_a_series(todo: Todo) -> None
     finally:
         engine.dispose()
     assert series_counts(todo.url, first["series_id"]) == (2, 1)
+
+
+def test_a_series_id_another_user_holds_is_no_bar_to_ones_own_tasks(
+    todo: Todo, tmp_path: Any
+) -> None:
+    """Bob imports alice's export: her series' id comes with the task. The one open
+    task a series may have was counted across users: alice's own reopen, bob's import
+    and an undo failed on the other's row with the database's raw error."""
+    first = add(todo, "Pay rent", f"due:{future_monday(today()).isoformat()}", "recur:monthly")
+    successor(todo, "1")
+    exported = todo("export")
+    assert exported.exit_code == 0, exported.stderr
+    # Her open task as another file has it: its own id, her series'.
+    (shared,) = json.loads(exported.stdout)
+    backup = tmp_path / "alice.json"
+    backup.write_text(json.dumps([shared | {"id": str(uuid4())}]), encoding="utf-8")
+    assert todo("delete", "2", "--yes").exit_code == 0  # her series ends
+    bob = todo.as_user("bob")
+    imported = bob("import", str(backup))
+    assert imported.exit_code == 0, imported.stderr
+    reopened = todo("reopen", "1")
+    assert (reopened.exit_code, reopened.stderr) == (0, "reopened #1: Pay rent\n")
+    assert todo("undo").exit_code == 0  # the reopen
+    undone = todo("undo")  # the delete: her open #2 back, in the series bob has too
+    assert undone.exit_code == 0, undone.stderr
+    assert series_counts(todo.url, first["series_id"]) == (3, 2)
+    assert [(t["number"], t["series_id"]) for t in every_task(todo)] == [
+        (1, first["series_id"]),
+        (2, first["series_id"]),
+    ]
+    (his,) = bob("list", "--json").json()
+    assert his["series_id"] == first["series_id"]
+    # Each completes their own, and each series goes on once, in its own list.
+    assert len(complete(bob, str(his["number"]))["created"]) == 1
+    assert len(complete(todo, "2")["created"]) == 1
+    assert series_counts(todo.url, first["series_id"]) == (5, 2)
 
 
 # --- editing and deleting a recurring task ------------------------------------------------

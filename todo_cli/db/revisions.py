@@ -34,6 +34,7 @@ REVISIONS: Final = (
     "0013",
     "0014",
     "0015",
+    "0016",
 )
 HEAD: Final = REVISIONS[-1]
 

@@ -285,9 +285,12 @@ tasks = Table(
     # `todo list` (open) and `todo list --done`, in number order.
     Index(None, "user_id", "completed", "number"),
     # A series never has two open tasks: completing one twice, or from two
-    # terminals at once, cannot make two successors. The database says so.
+    # terminals at once, cannot make two successors. The database says so. Per
+    # user: a series id comes with a task into another user's list (an import),
+    # and there it is that user's series alone (revision 0016).
     Index(
         "uq_tasks_series_id_open",
+        "user_id",
         "series_id",
         unique=True,
         info={WHERE: "series_id IS NOT NULL AND NOT completed"},
