@@ -216,6 +216,11 @@ def test_downgrade_of_0016_gives_a_series_open_under_two_users_an_id_of_its_own(
         " ON u.id = t.user_id WHERE u.name = 'alice' AND t.number = 1)"
         " WHERE user_id = (SELECT id FROM users WHERE name = 'bob')",
     )
+    # The script `--sql` prints moves them too (it could not be run where it was meant).
+    script = run_cli(["--db", db_url, "db", "downgrade", "0015", "--sql"])
+    assert script.exit_code == 0, script.stderr
+    assert "UPDATE tasks SET series_id = m.new_id FROM todo_moved_series m" in script.stdout
+    assert script.stdout.index("todo_moved_series") < script.stdout.index("DROP INDEX")
     refused = run_cli(["--db", db_url, "db", "downgrade", "0015"])
     assert refused.exit_code == 2, refused.stderr
     # Whose tasks move goes by the users' ids: bob's one, or alice's two.
@@ -700,6 +705,35 @@ def test_db_commands_that_only_look_leave_no_file_behind_a_mistyped_path(
     if exit_code == 2:
         assert result.stderr == f"error: nothing to downgrade: there is no database at {path}\n"
     assert sorted(os.listdir(tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "exit_code"),
+    [
+        (["db", "current"], 0),
+        (["db", "info"], 0),
+        (["db", "history"], 0),
+        (["db", "upgrade", "--sql"], 0),
+        (["db", "downgrade", "--yes"], 2),
+        (["db", "downgrade", "base", "--yes"], 0),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else str(value),
+)
+def test_db_commands_that_change_nothing_leave_an_empty_file_empty(
+    tmp_path: Path, command: list[str], exit_code: int
+) -> None:
+    """An empty file is a new database to SQLite: looking at it wrote its first page
+    (WAL mode, a commit), a 4 KiB file where the user had an empty one."""
+    path = tmp_path / "new.db"
+    path.write_bytes(b"")
+    result = run_cli(["--db", f"sqlite:///{path}", *command])
+    assert result.exit_code == exit_code, result.stderr
+    assert sorted(os.listdir(tmp_path)) == ["new.db"]
+    assert path.stat().st_size == 0
+    # The first command that writes makes the schema, and the file is WAL from then on.
+    assert run_cli(["--db", f"sqlite:///{path}", "add", "first"]).exit_code == 0
+    assert run_cli(["--db", f"sqlite:///{path}", "list"]).exit_code == 0
+    assert sql_rows(f"sqlite:///{path}", "PRAGMA journal_mode")[0][0] == "wal"
 
 
 def test_db_history_on_a_database_it_cannot_read_lists_and_says_why_none_is_marked() -> None:

@@ -20,7 +20,6 @@ changes): the old index could not be made over them.
 """
 
 from collections.abc import Sequence
-from uuid import uuid4
 
 import sqlalchemy as sa
 from alembic import op
@@ -88,15 +87,24 @@ def losses(conn: Connection) -> list[tuple[str, int, str]]:
 
 
 def downgrade() -> None:
-    if not op.get_context().as_sql:
-        # (`db downgrade --sql` prints the schema's statements: which series are
-        # shared is known to a database, not to a script written ahead of it.)
-        conn = op.get_bind()
-        move = sa.text(
-            "UPDATE tasks SET series_id = :new WHERE user_id = :u AND series_id = :s"
-        ).bindparams(sa.bindparam("new", type_=sa.Uuid()))
-        for user_id, series_id in _shared(conn):
-            conn.execute(move, {"new": uuid4(), "u": user_id, "s": series_id})
+    # In SQL, so that `db downgrade --sql` prints it too. The new ids are made once a
+    # (user, series) pair, in a temporary table: a random value in the UPDATE itself
+    # could differ between the tasks of one pair.
+    sqlite = op.get_context().dialect.name == "sqlite"
+    new = (
+        "lower(hex(randomblob(16)))"
+        if sqlite
+        else "md5(random()::text || clock_timestamp()::text || s.user_id::text)::uuid"
+    )
+    op.execute(
+        f"CREATE TEMPORARY TABLE todo_moved_series AS SELECT s.user_id, s.series_id, "
+        f"{new} AS new_id FROM ({SHARED.text}) s"
+    )
+    op.execute(
+        "UPDATE tasks SET series_id = m.new_id FROM todo_moved_series m "
+        "WHERE tasks.user_id = m.user_id AND tasks.series_id = m.series_id"
+    )
+    op.execute("DROP TABLE todo_moved_series")
     op.drop_index(INDEX, table_name="tasks")
     op.create_index(
         INDEX,

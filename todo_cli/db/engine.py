@@ -216,6 +216,12 @@ def _use_wal(cursor: Any) -> None:
 
     if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
         return
+    if not cursor.execute("PRAGMA page_count").fetchone()[0]:
+        # An empty file (0 bytes, or one made just now): switching writes its
+        # first page, and a command that only looks (`db current`), or fails,
+        # left a 4 KiB file where it found none. The first command that writes
+        # makes the schema in SQLite's default mode; the next one switches.
+        return
     # Another program's file (tables, not all of TODO_SQLITE_TABLES) is left
     # exactly as found: the mode is kept in the file, and the command is about
     # to refuse the file anyway (db.migrate names its tables).

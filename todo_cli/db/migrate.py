@@ -89,12 +89,19 @@ def migration_connection(settings: Settings) -> Iterator[Connection]:
     held: list[Any] = []
     try:
         with connected(db, settings, for_migrations=True) as conn:
+            empty = _empty_file(db)
             txn = conn.begin()
             try:
                 with _first_error():
                     _lock(conn)
                     yield conn
                     _check_foreign_keys(conn)
+                if empty and _sqlite_pages(conn) <= 1:  # (an empty file's count is 1)
+                    # An empty file looked at (`db current`, a downgrade with nothing
+                    # to do): committing writes its first page, a 4 KiB file left
+                    # where a command that changed nothing found an empty one.
+                    txn.rollback()
+                    return
                 # From the commit on the change stands: a Ctrl-C there said "nothing
                 # was changed" (130) of a downgrade that had dropped its columns.
                 handler = transaction.hold_interrupts()
@@ -110,6 +117,20 @@ def migration_connection(settings: Settings) -> Iterator[Connection]:
             import signal
 
             signal.signal(signal.SIGINT, held[0])
+
+
+def _empty_file(db: DatabaseURL) -> bool:
+    """Whether the database is a SQLite file of 0 bytes (a new one, to SQLite)."""
+    path = db.sqlite_path
+    try:
+        return path is not None and path.stat().st_size == 0
+    except OSError:
+        return False
+
+
+def _sqlite_pages(conn: Connection) -> int:
+    """The pages of the SQLite database the connection is on."""
+    return int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
 
 
 @contextmanager
