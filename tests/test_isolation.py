@@ -21,6 +21,7 @@ import psycopg
 import pytest
 
 from tests import pgharness
+from tests.ci_gate import not_applicable
 from tests.conftest import (
     MEMBER_URLS,
     REPO,
@@ -1396,6 +1397,74 @@ def test_settings_know_whether_the_user_was_named_on_purpose(
         path.write_text(f'user = "{config}"\n')
     settings = resolve(db=None, user=flag, environ={"TODO_CONFIG": str(path), **env})
     assert settings.user_explicit is explicit
+
+
+def test_a_role_made_again_with_a_dropped_members_name_is_not_that_member(
+    postgres: PostgresHandle,
+) -> None:
+    """Roles are server-wide and names come back. kim is a member of database F;
+    `todo db revoke kim` run in database G dropped her role, and F's row stayed
+    granted to the name: the next role called kim, granted in G alone, read and
+    wrote her rows in F. Now the revoke in G is refused, `isolate --off` in G names
+    G's members alone, and a row is held to the very role granted it."""
+    from tests.conftest import rls_admin_url
+
+    server = postgres.server
+    if server is None:
+        not_applicable("needs the suite's own server to make databases and roles")
+    server.ensure_isolation_roles()
+    tag = uuid.uuid4().hex[:8]
+    f_db, g_db, kim, lee = f"f_{tag}", f"g_{tag}", f"kim_{tag}", f"lee_{tag}"
+    server.create_database(f_db, owner=pgharness.ADMIN_ROLE)
+    server.create_database(g_db, owner=pgharness.ADMIN_ROLE)
+    try:
+        in_f = {"TODO_DATABASE_URL": rls_admin_url(server, f_db)}
+        in_g = {"TODO_DATABASE_URL": rls_admin_url(server, g_db)}
+        for admin in (in_f, in_g):
+            assert run_cli(["db", "upgrade"], env=admin).exit_code == 0
+        granted = run_cli(["db", "grant", kim], env=in_f)
+        assert granted.exit_code == 0, granted.stderr
+        kims_url = granted.stdout.strip()
+        added = run_cli(["add", "kim's salary notes"], env={"TODO_DATABASE_URL": kims_url})
+        assert added.exit_code == 0, added.stderr
+        assert run_cli(["db", "grant", lee], env=in_g).exit_code == 0
+        refused = run_cli(["db", "revoke", kim], env=in_g)
+        assert (refused.exit_code, refused.stderr) == (
+            2,
+            f"error: {kim} is no member of this database: its login is a member of another "
+            "database on this server, and revoking drops it there too; nothing was changed "
+            f"(run `todo db revoke {kim}` with the URL of the database that granted it)\n",
+        )
+        assert run_cli(["list"], env={"TODO_DATABASE_URL": kims_url}).exit_code == 0
+        off = run_cli(["db", "isolate", "--off", "--json"], env=in_g)
+        assert off.exit_code == 0, off.stderr
+        assert off.json()["members_cut_off"] == [lee]
+        assert run_cli(["db", "isolate"], env=in_g).exit_code == 0
+        # Her role dropped all the same (by hand, or by a todo before this one), and
+        # a new login called kim granted in G alone.
+        server.admin(f'DROP ROLE "{kim}"')
+        again = run_cli(["db", "grant", kim], env=in_g)
+        assert again.exit_code == 0, again.stderr
+        new_kim = again.stdout.strip().replace(f"/{g_db}", f"/{f_db}")
+        listed = run_cli(["list"], env={"TODO_DATABASE_URL": new_kim})
+        assert listed.exit_code == 3, listed.stderr
+        assert f"'{kim}' is no member of this database" in listed.stderr
+        with connect(new_kim) as session:
+            seen = session.execute("SELECT (SELECT count(*) FROM users), "
+                                   "(SELECT count(*) FROM tasks)").fetchone()  # fmt: skip
+            assert seen == (0, 0)
+        members = run_cli(["db", "members"], env=in_f)
+        assert f"held by no member here: {kim} (1 task, 0 conversations)" in members.stderr
+        # F's admin decides: adopted, the new login has them.
+        adopted = run_cli(["db", "grant", kim, "--existing-role", "--adopt"], env=in_f)
+        assert adopted.exit_code == 0, adopted.stderr
+        (task,) = run_cli(["list", "--json"], env={"TODO_DATABASE_URL": new_kim}).json()
+        assert task["title"] == "kim's salary notes"
+    finally:
+        server.drop_database(f_db)
+        server.drop_database(g_db)
+        for role in (kim, lee):
+            server.admin(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def test_a_member_of_another_database_is_nobody_here_even_under_a_users_name(

@@ -670,7 +670,21 @@ def unisolate(settings: Settings) -> list[str]:
         for table in ISOLATED_TABLES:
             conn.execute(text(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
             conn.execute(text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
-        return [member.name for member in _members(conn)] if exists else []
+        # Members of this database: a member role of another database on the server
+        # lost nothing here (told to revoke it, the admin would cut it off there).
+        return [member.name for member in _members(conn) if member.enrolled] if exists else []
+
+
+# Whether users row `u` is a member's here: granted here, to the very role of its
+# name (revision 0017: a role made again with a dropped member's name is not it).
+_HELD = (
+    "(u.granted AND u.role_oid = "
+    "(SELECT r.oid::bigint FROM pg_catalog.pg_roles r WHERE r.rolname = u.name))"
+)
+# The oid of the role :name, as users.role_oid keeps it.
+# (A parameter of its own: one used as a users.name value and as a role name both
+# is given two types, which PostgreSQL refuses.)
+_ROLE_OID = "(SELECT oid::bigint FROM pg_catalog.pg_roles WHERE rolname = :role_name)"
 
 
 def _role(conn: Connection, name: str) -> Any:
@@ -711,7 +725,7 @@ def _granted_here(conn: Connection, name: str) -> bool:
     from sqlalchemy import text
 
     found = conn.execute(
-        text("SELECT granted FROM users WHERE name = :name"), {"name": name}
+        text(f"SELECT {_HELD} FROM users u WHERE u.name = :name"), {"name": name}
     ).scalar_one_or_none()
     return bool(found)
 
@@ -822,15 +836,18 @@ def grant(
             conn.execute(
                 text(
                     "INSERT INTO users (id, name, created_at, task_counter, "
-                    "conversation_counter, operation_counter, granted) "
-                    "VALUES (:id, :name, now(), 0, 0, 0, true)"
+                    "conversation_counter, operation_counter, granted, role_oid) "
+                    f"VALUES (:id, :name, now(), 0, 0, 0, true, {_ROLE_OID})"
                 ),
-                {"id": uuid4(), "name": name},
+                {"id": uuid4(), "name": name, "role_name": name},
             )
         else:
             # Only now is the row theirs: a login of the same name that nobody
             # granted here (a member of another database) was shown nothing of it.
-            conn.execute(text("UPDATE users SET granted = true WHERE name = :name"), {"name": name})
+            conn.execute(
+                text(f"UPDATE users SET granted = true, role_oid = {_ROLE_OID} WHERE name = :name"),
+                {"name": name, "role_name": name},
+            )
         granted = Granted(name, url, role is None, adopted, isolation)
         if hand_out is not None:
             hand_out(granted)
@@ -907,6 +924,17 @@ def revoke(
         role = _role(conn, name)
         if role is not None:
             _require_member(conn, name)
+            if not _granted_here(conn, name):
+                # The role is server-wide: dropping it cut off the member of another
+                # database of the server, whose rows there stayed granted to the name
+                # (and so to the next role of that name, before revision 0017).
+                raise InvalidInput(
+                    f"{name} is no member of this database: its login is a member of "
+                    "another database on this server, and revoking drops it there too; "
+                    "nothing was changed",
+                    hint=f"run `todo db revoke {name}` with the URL of the database that "
+                    "granted it",
+                )
         elif not purge or _task_count(conn, name) is None:
             raise NotFound(f"no role named {name!r} on this server", hint="see `todo db members`")
         tasks = conversations = None
@@ -931,7 +959,8 @@ def revoke(
             # Kept rows stay nobody's: a login made later with this name, here or
             # for another database of the server, is not given them (--adopt is).
             conn.execute(
-                text("UPDATE users SET granted = false WHERE name = :name"), {"name": name}
+                text("UPDATE users SET granted = false, role_oid = NULL WHERE name = :name"),
+                {"name": name},
             )
         if role is not None:
             _execute(conn, sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
@@ -953,6 +982,7 @@ def _members(conn: Connection) -> list[Member]:
             "JOIN pg_catalog.pg_roles g ON g.oid = m.roleid AND g.rolname = :group "
             "JOIN pg_catalog.pg_roles r ON r.oid = m.member "
             "LEFT JOIN users u ON u.name = r.rolname::text AND u.granted "
+            "AND u.role_oid = r.oid::bigint "
             "ORDER BY r.rolname"
         ),
         {"group": GROUP_ROLE},
@@ -1023,7 +1053,7 @@ def _kept(conn: Connection) -> list[Kept]:
             "SELECT u.name, "
             "(SELECT count(*) FROM tasks t WHERE t.user_id = u.id) AS tasks, "
             "(SELECT count(*) FROM conversations c WHERE c.user_id = u.id) AS conversations "
-            "FROM users u WHERE NOT u.granted) AS held "
+            f"FROM users u WHERE NOT {_HELD}) AS held "
             "WHERE tasks > 0 OR conversations > 0 ORDER BY name"
         )
     )

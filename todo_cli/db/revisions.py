@@ -35,6 +35,7 @@ REVISIONS: Final = (
     "0014",
     "0015",
     "0016",
+    "0017",
 )
 HEAD: Final = REVISIONS[-1]
 

@@ -205,6 +205,10 @@ users = Table(
     # when it did: a login of another database on the server is nobody here,
     # whatever the names. Always false on SQLite, one person's file.
     Column("granted", Boolean, nullable=False, server_default=false()),
+    # PostgreSQL (revision 0017): the oid of the role it was granted to. Roles are
+    # server-wide and a name comes back: a role made again with it (for another
+    # database) is not the member this row was granted to. Null on SQLite.
+    Column("role_oid", BigInteger, nullable=True),
     UniqueConstraint("name"),
     CheckConstraint(not_blank_and_at_most("name", USER_NAME_MAX), name="name_length"),
     CheckConstraint("task_counter >= 0", name="task_counter"),
@@ -588,7 +592,8 @@ SQLITE_DERIVED: dict[str, tuple[str, ...]] = {"tasks": (TAG_COUNT, DEPENDENCY_LI
 # Columns a downgrade drops without asking, though not derived by the database:
 # users.granted (revision 0014) goes back to what it stood for before, a users row
 # named like a member role, and the upgrade makes it again from the roles.
-REMADE_BY_UPGRADE: dict[str, tuple[str, ...]] = {"users": ("granted",)}
+# users.role_oid (revision 0017) likewise: the upgrade binds each granted row again.
+REMADE_BY_UPGRADE: dict[str, tuple[str, ...]] = {"users": ("granted", "role_oid")}
 
 
 def sqlite_tag_count_ddl() -> list[str]:

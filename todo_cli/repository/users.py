@@ -37,7 +37,7 @@ def upsert_taking_numbers(
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
 
-    from sqlalchemy import false, literal_column
+    from sqlalchemy import false, literal_column, null
 
     column = users.c[counter]
     # The row a member's own login would make is theirs (granted); one an admin
@@ -45,6 +45,14 @@ def upsert_taking_numbers(
     # Under row security the proposed row is checked too, even when the user's
     # row exists and only its counter moves: it must read as theirs.
     granted = literal_column("session_user") == name if dialect_name == "postgresql" else false()
+    # And it is the very role's (revision 0017), as a grant binds it.
+    role_oid = (
+        literal_column(
+            "(SELECT r.oid::bigint FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)"
+        )
+        if dialect_name == "postgresql"
+        else null()
+    )
     return (
         insert(users)
         .values(
@@ -55,6 +63,7 @@ def upsert_taking_numbers(
             conversation_counter=count if counter == "conversation_counter" else 0,
             operation_counter=count if counter == "operation_counter" else 0,
             granted=granted,
+            role_oid=role_oid,
         )
         .on_conflict_do_update(index_elements=[users.c.name], set_={counter: column + count})
         .returning(users.c.id, column)
