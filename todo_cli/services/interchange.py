@@ -515,11 +515,37 @@ def import_tasks(
         # Under row security another member's tasks are invisible, so the check of
         # _apply cannot see that an id of the file is theirs: the primary key says so.
         if exc.constraint == "pk_tasks":
+            held = _held_by_another(settings, [record.id for record in checked])
+            if held is not None:
+                # Named as where todo sees every user's tasks (_apply).
+                raise InvalidInput(
+                    f"task {held} is already in this database, under another user",
+                    hint=NOTHING_IMPORTED,
+                ) from None
             raise InvalidInput(
                 f"a task of {describe(source)} is already in this database, under another user",
                 hint=f"its id is taken; {NOTHING_IMPORTED}",
             ) from None
         raise
+
+
+class _Held(Exception):
+    def __init__(self, task_id: UUID | None) -> None:
+        self.task_id = task_id
+
+
+def _held_by_another(settings: Settings, ids: list[UUID]) -> UUID | None:
+    """The first of these ids another user's task holds, asked of the key (row security
+    hides their tasks) in a transaction of its own, rolled back: the import refused
+    for one names it, as one seen is named."""
+    try:
+        with transaction(settings) as conn:
+            writer = ImportWriter(conn, acting_user(conn))
+            existing = writer.existing(ids)
+            held = writer.held_unseen([task_id for task_id in ids if task_id not in existing])
+            raise _Held(next((task_id for task_id in ids if task_id in held), None))
+    except _Held as found:
+        return found.task_id
 
 
 def _owned_ids(
