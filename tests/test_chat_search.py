@@ -358,6 +358,19 @@ def test_a_pasted_paragraph_of_a_query_is_searched_not_a_crash(todo: Todo) -> No
     assert found(todo, " ".join(words[3::274])) == [kept]
 
 
+def test_a_search_leaving_out_too_many_terms_is_refused_plainly(todo: Todo) -> None:
+    # 99 left-out words overflowed SQLite's FTS5 parser: its own error, exit 3.
+    new(todo)
+    kept = say(todo, "1", "the lake at dawn")
+    assert found(todo, "lake", *(f"-w{i}" for i in range(64))) == [kept]
+    refused = todo("chat-log", "search", "lake", *(f"-w{i}" for i in range(99)))
+    assert (refused.exit_code, refused.stderr) == (
+        2,
+        "error: a search that leaves out 99 terms: at most 64 "
+        '(leave out a "phrase" (one term) or fewer words)\n',
+    )
+
+
 def test_titles_are_searched_too(todo: Todo) -> None:
     new(todo, "Sourdough starter")
     new(todo, "Tax return")

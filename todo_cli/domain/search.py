@@ -22,6 +22,8 @@ from todo_cli.domain.text import check_text, escaped
 from todo_cli.errors import InvalidInput
 
 _HINT = 'e.g. planning "next week" -holiday, or budget OR finance'
+# Left-out (-word, NOT word) terms in one search (as many as a filter's terms).
+LEFT_OUT_MAX = 64
 # A quoted phrase (left out when written -"like this"), or a run of non-space.
 _TOKEN = re.compile(r'-?"[^"]*"|\S+')
 
@@ -116,6 +118,15 @@ def parse_query(text: str) -> Query:
         pending_or = negate_next = False
     if not groups:
         raise InvalidInput("the search is empty", hint=_HINT)
+    left_out = sum(term.negated for group in groups for term in group)
+    if left_out > LEFT_OUT_MAX:
+        # Each is a NOT nested in the one before in SQLite's FTS5 query, whose parser
+        # overflowed its stack near a hundred: exit 3 in its own words. (Words to
+        # find are not nested: a pasted paragraph of them is searched.)
+        raise InvalidInput(
+            f"a search that leaves out {left_out:,} terms: at most {LEFT_OUT_MAX}",
+            hint='leave out a "phrase" (one term) or fewer words',
+        )
     if all(term.negated for group in groups for term in group):
         raise InvalidInput(
             "the search needs a word to find, not only words to leave out", hint=_HINT
