@@ -859,6 +859,36 @@ def test_a_20_mb_export_on_stdin_imports_in_bounded_memory(
     assert grown < 64, f"import peak {peak:.0f} MiB, {grown:.0f} MiB over list"
 
 
+def test_history_tells_each_conversation_an_import_started_or_extended(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # It named the first conversation alone: "appended 4 messages to conversation #1"
+    # for two each to #1 and #2, and an import that extended #1 and started #3 said
+    # only the start; 2,000 new ones were five numbers and the messages of all.
+    def conversation(key: str, count: int) -> dict[str, Any]:
+        roles = ("user", "assistant")
+        messages = [
+            said(roles[n % 2], f"{key} {n}", time=1_700_000_001.0 + n) for n in range(count)
+        ]
+        return chatgpt_conversation(*messages, id=key, conversation_id=key, title=key)
+
+    for name, conversations in (
+        ("v1.json", [conversation("A", 2), conversation("B", 2)]),
+        ("v2.json", [conversation("A", 4), conversation("B", 4)]),
+        ("v3.json", [conversation("A", 6), conversation("D", 2)]),
+        ("v4.json", [conversation(f"E{n}", 1) for n in range(7)]),
+    ):
+        import_(todo, write_json(tmp_path / name, conversations))
+    told = todo("history", "--json")
+    assert told.exit_code == 0, told.stderr
+    assert [entry["summary"] for entry in told.json()] == [
+        "imported conversation #4 #5 #6 #7 #8 and 2 more (7 messages)",
+        "imported conversation #3, appended to #1 (4 messages)",
+        "appended 4 messages to conversation #1 #2",
+        "imported conversation #1 #2 (4 messages)",
+    ]
+
+
 def test_a_large_import_counts_its_rows_for_postgresqls_planner(
     todo: Todo, tmp_path: Path, backend: str
 ) -> None:

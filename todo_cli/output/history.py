@@ -109,31 +109,35 @@ def _only_touched(change: Change) -> bool:
 
 def _chat(summary: Summary) -> list[str]:
     counts = summary.counts
-    conversations = [c for c in summary.samples if c.table == "conversations"]
+    conversations = _merged([c for c in summary.samples if c.table == "conversations"])
     messages = counts.get(("messages", "insert"), 0)
-    parts = []
     started = [c for c in conversations if c.action == "insert" and c.after]
-    if started:
-        numbers = " ".join(f"#{c.after['number']}" for c in started if c.after)
-        detail = f" ({plural(messages, 'message')})" if messages else ""
-        parts.append(f"{'imported' if messages else 'started'} conversation {numbers}{detail}")
-    elif messages:
-        target = next((c for c in conversations if c.after), None)
-        where = f" to conversation #{target.after['number']}" if target and target.after else ""
-        parts.append(f"appended {plural(messages, 'message')}{where}")
     renamed = [
         c
         for c in conversations
         if c.action == "update" and c.before and c.after
         and c.before.get("title") != c.after.get("title")
     ]  # fmt: skip
+    # A conversation that got messages (an append, or an import that extends one):
+    # each is one update of its row. An import may do both: it said only the first.
+    extended = [c for c in conversations if c.action == "update" and c.after and c not in renamed]
+    said = f" ({plural(messages, 'message')})" if messages else ""
+    parts = []
+    if started:
+        numbers = _numbers(started, lambda change: True)
+        total = counts.get(("conversations", "insert"), 0)
+        more = f" and {total - len(started):,} more" if total > len(started) else ""
+        verb = "imported" if messages else "started"
+        also = f", appended to {_numbers(extended, lambda c: True)}" if extended else ""
+        parts.append(f"{verb} conversation {numbers}{more}{also}{said}")
+    elif messages:
+        where = f" to conversation {_numbers(extended, lambda c: True)}" if extended else ""
+        parts.append(f"appended {plural(messages, 'message')}{where}")
     if renamed:
-        numbers = " ".join(f"#{c.after['number']}" for c in renamed if c.after)
-        parts.append(f"renamed conversation {numbers}")
+        parts.append(f"renamed conversation {_numbers(renamed, lambda change: True)}")
     gone = [c for c in conversations if c.action == "delete" and c.before]
     if gone:
-        numbers = " ".join(f"#{c.before['number']}" for c in gone if c.before)
-        parts.append(f"deleted conversation {numbers}")
+        parts.append(f"deleted conversation {_numbers(gone, lambda change: True)}")
     return parts
 
 
