@@ -358,6 +358,18 @@ def test_a_pasted_paragraph_of_a_query_is_searched_not_a_crash(todo: Todo) -> No
     assert found(todo, " ".join(words[3::274])) == [kept]
 
 
+def test_greek_words_are_found_whichever_way_their_last_sigma_is_written(todo: Todo) -> None:
+    # PostgreSQL's lower() keeps a final sigma and makes a capital one the other small
+    # sigma: "ΛΟΓΟΣ" found nothing stored "λογος", nor "λογος" a stored "ΛΟΓΟΣ".
+    new(todo)
+    lower = say(todo, "1", "ο λογος")  # noqa: RUF001 (Greek, as typed)
+    upper = say(todo, "1", "ΑΛΛΟΣ ΚΟΣΜΟΣ")
+    for typed in ("ΛΟΓΟΣ", "λογος", "Λογος", "λογοσ"):
+        assert found(todo, typed) == [lower], typed
+    for typed in ("αλλος", "ΑΛΛΟΣ", '"αλλος κοσμος"', "κοσμοσ"):
+        assert found(todo, typed) == [upper], typed
+
+
 def test_a_search_leaving_out_too_many_terms_is_refused_plainly(todo: Todo) -> None:
     # 99 left-out words overflowed SQLite's FTS5 parser: its own error, exit 3.
     new(todo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -81,7 +82,23 @@ def _term_tsquery(term: Term) -> ColumnElement[Any]:
         # "node.js" is one token (a host) to PostgreSQL's parser, in the text too: the
         # term as typed finds it, its words alone ('node' then 'js') would not.
         built = func.tsquery_or(built, func.phraseto_tsquery(_config(), term.typed))
+    for variant in _sigma_variants(words):
+        built = func.tsquery_or(built, func.phraseto_tsquery(_config(), variant))
     return built
+
+
+_FINAL_SIGMA = re.compile(r"[\u03c3\u03a3](?!\w)")
+
+
+def _sigma_variants(text: str) -> list[str]:
+    """`text` with a word's last sigma written the other way. PostgreSQL's lower() keeps
+    a final sigma (U+03C2) and makes a capital one the other small sigma (U+03C3): a
+    word stored "ΛΟΓΟΣ" is lexeme 'λογοσ', typed "λογος" it is 'λογος', and neither
+    found the other. Both forms are looked for. (SQLite's index folds them alike.)"""
+    if not any(letter in text for letter in "\u03c2\u03c3\u03a3"):
+        return []
+    variants = {_FINAL_SIGMA.sub("\u03c2", text), text.replace("\u03c2", "\u03c3")}
+    return sorted(variants - {text})
 
 
 def _partly_stop_words(term: Term) -> bool:
