@@ -71,8 +71,33 @@ _UNSPACED = re.compile(
 
 def _words(text: str) -> tuple[str, ...]:
     # Word characters only: punctuation is not searchable and must not reach
-    # the database's syntax.
-    return tuple(re.findall(r"\w+", text))
+    # the database's syntax. A combining mark belongs to the letter before it (Thai
+    # and Devanagari vowel signs, an accent typed apart): \w alone cut "สวัสดี" into
+    # "สว" and "สด", and the pattern made of those did not match the stored text.
+    if text.isascii():
+        return tuple(re.findall(r"\w+", text))
+    return _joined_marks(re.findall(r"\w+|\W", text))
+
+
+def _joined_marks(pieces: list[str]) -> tuple[str, ...]:
+    """Words of `pieces` (runs of word characters, and single other characters), a
+    combining mark (Unicode category M) kept with the word before it."""
+    import unicodedata
+
+    words: list[str] = []
+    joining = False
+    for piece in pieces:
+        if piece[0].isalnum() or piece[0] == "_":
+            if joining:
+                words[-1] += piece
+            else:
+                words.append(piece)
+            joining = True
+        elif joining and unicodedata.category(piece)[0] == "M":
+            words[-1] += piece
+        else:
+            joining = False
+    return tuple(words)
 
 
 def parse_query(text: str) -> Query:
