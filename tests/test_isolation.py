@@ -1431,10 +1431,19 @@ def test_a_role_made_again_with_a_dropped_members_name_is_not_that_member(
         refused = run_cli(["db", "revoke", kim], env=in_g)
         assert (refused.exit_code, refused.stderr) == (
             2,
-            f"error: {kim} is no member of this database: its login is a member of another "
-            "database on this server, and revoking drops it there too; nothing was changed "
-            f"(run `todo db revoke {kim}` with the URL of the database that granted it)\n",
+            f"error: {kim} is no member of this database, and its role is a todo member role "
+            "of the server (of another database, or none): revoking here would drop it "
+            "everywhere; nothing was changed (revoke it with the URL of the database that "
+            f"granted it; `todo db revoke {kim} --purge` deletes the rows of the user named "
+            "so here, and leaves the role)\n",
         )
+        assert run_cli(["list"], env={"TODO_DATABASE_URL": kims_url}).exit_code == 0
+        # A user of that name here (made by G's admin) purged: the role stays F's.
+        assert run_cli(["--user", kim, "add", "G's own note"], env=in_g).exit_code == 0
+        purged = run_cli(["db", "revoke", kim, "--purge", "--yes", "--json"], env=in_g)
+        assert purged.exit_code == 0, purged.stderr
+        assert purged.json()["role_dropped"] is False
+        assert purged.json()["purged"] == {"tasks": 1, "conversations": 0}
         assert run_cli(["list"], env={"TODO_DATABASE_URL": kims_url}).exit_code == 0
         off = run_cli(["db", "isolate", "--off", "--json"], env=in_g)
         assert off.exit_code == 0, off.stderr
@@ -1465,6 +1474,50 @@ def test_a_role_made_again_with_a_dropped_members_name_is_not_that_member(
         server.drop_database(g_db)
         for role in (kim, lee):
             server.admin(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_a_rollback_drill_of_0017_hands_no_row_to_a_role_made_again(
+    postgres: PostgresHandle,
+) -> None:
+    """Down to 0016 and up again, a row granted to a dropped role was bound anew by
+    name alone: the next role of that name read it, what 0017 is there to stop."""
+    from tests.conftest import rls_admin_url
+
+    server = postgres.server
+    if server is None:
+        not_applicable("needs the suite's own server to make databases and roles")
+    server.ensure_isolation_roles()
+    tag = uuid.uuid4().hex[:8]
+    name, zed = f"drill_{tag}", f"zed_{tag}"
+    server.create_database(name, owner=pgharness.ADMIN_ROLE)
+    try:
+        admin = {"TODO_DATABASE_URL": rls_admin_url(server, name)}
+        assert run_cli(["db", "upgrade"], env=admin).exit_code == 0
+        granted = run_cli(
+            ["db", "grant", zed, "--password-stdin"], env=admin, input="Zed-pass-1234567890\n"
+        )
+        assert granted.exit_code == 0, granted.stderr
+        zeds_url = granted.stdout.strip()
+        assert run_cli(["add", "zed's private"], env={"TODO_DATABASE_URL": zeds_url}).exit_code == 0
+        server.admin(f'DROP ROLE "{zed}"')
+        server.admin(
+            f"CREATE ROLE \"{zed}\" LOGIN PASSWORD 'Another-pass-12345' IN ROLE todo_member"
+        )
+        other = {"TODO_DATABASE_URL": zeds_url.replace("Zed-pass-1234567890", "Another-pass-12345")}
+        assert run_cli(["list"], env=other).exit_code == 3
+        down = run_cli(["db", "downgrade", "0016", "--yes"], env=admin)
+        assert down.exit_code == 0, down.stderr
+        with connect(other["TODO_DATABASE_URL"]) as session:  # at 0016: by its own SQL
+            assert session.execute("SELECT count(*) FROM tasks").fetchone() == (0,)
+        assert run_cli(["db", "upgrade"], env=admin).exit_code == 0
+        listed = run_cli(["list"], env=other)
+        assert listed.exit_code == 3, listed.stdout
+        assert "zed's private" not in listed.stdout
+        members = run_cli(["db", "members"], env=admin)
+        assert f"held by no member here: {zed} (1 task, 0 conversations)" in members.stderr
+    finally:
+        server.drop_database(name)
+        server.admin(f'DROP ROLE IF EXISTS "{zed}"')
 
 
 def test_a_member_of_another_database_is_nobody_here_even_under_a_users_name(

@@ -14,9 +14,11 @@ security holds a session to it only while its login is that very role: a role
 made again with the name is nobody here until granted here (`--adopt`).
 
 The upgrade binds each granted row to the role of its name as it is now. The
-downgrade drops the column and puts back revision 0014's function and
-policies. SQLite gets the column too (the tables are declared once), always
-null: nobody to keep apart.
+downgrade marks a row granted to a role that is gone (or made again) as
+granted to nobody, as it is, so that neither 0016 nor this upgrade run again
+hands it to the role now of that name; then it drops the column and puts back
+revision 0014's function and policies. SQLite gets the column too (the tables
+are declared once), always null: nobody to keep apart.
 """
 
 from collections.abc import Sequence
@@ -80,6 +82,16 @@ def downgrade() -> None:
     if op.get_context().dialect.name != "postgresql":
         op.execute(f"ALTER TABLE users DROP COLUMN {COLUMN}")
         return
+    # A row granted to a role dropped since (or made again with its name) is nobody's
+    # here. At 0016, and at this revision's upgrade back, "granted" goes by the name
+    # alone and would hand it to whichever role now has that name: it is marked as
+    # granted to nobody, which is what it is (`db members` lists it as held by no
+    # member; `grant NAME --adopt` gives it to a login on purpose).
+    op.execute(
+        "UPDATE users SET granted = false WHERE granted AND "
+        f"{COLUMN} IS DISTINCT FROM (SELECT r.oid::bigint FROM pg_catalog.pg_roles r "
+        "WHERE r.rolname = users.name)"
+    )
     for statement in _users_policies(OLD):
         op.execute(statement)
     op.execute(_session_user_id(OLD))

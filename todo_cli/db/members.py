@@ -927,14 +927,24 @@ def revoke(
             if not _granted_here(conn, name):
                 # The role is server-wide: dropping it cut off the member of another
                 # database of the server, whose rows there stayed granted to the name
-                # (and so to the next role of that name, before revision 0017).
-                raise InvalidInput(
-                    f"{name} is no member of this database: its login is a member of "
-                    "another database on this server, and revoking drops it there too; "
-                    "nothing was changed",
-                    hint=f"run `todo db revoke {name}` with the URL of the database that "
-                    "granted it",
-                )
+                # (and so to the next role of that name, before revision 0017). With
+                # --purge the rows of the user named so here go, and the role stays.
+                if not purge:
+                    raise InvalidInput(
+                        f"{name} is no member of this database, and its role is a todo "
+                        "member role of the server (of another database, or none): "
+                        "revoking here would drop it everywhere; nothing was changed",
+                        hint=f"revoke it with the URL of the database that granted it; "
+                        f"`todo db revoke {name} --purge` deletes the rows of the user "
+                        "named so here, and leaves the role",
+                    )
+                if _task_count(conn, name) is None:
+                    raise NotFound(
+                        f"no user named {name!r} in this database, and its role is no "
+                        "member here; nothing was changed",
+                        hint="see `todo db members`",
+                    )
+                role = None  # not this database's to drop
         elif not purge or _task_count(conn, name) is None:
             raise NotFound(f"no role named {name!r} on this server", hint="see `todo db members`")
         tasks = conversations = None
