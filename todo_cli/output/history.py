@@ -122,16 +122,21 @@ def _chat(summary: Summary) -> list[str]:
     # each is one update of its row. An import may do both: it said only the first.
     extended = [c for c in conversations if c.action == "update" and c.after and c not in renamed]
     said = f" ({plural(messages, 'message')})" if messages else ""
+    # The samples are a few rows of the operation's: counts say how many there were
+    # (a row left out of the samples, crowded out by others, is still counted).
+    new_total = counts.get(("conversations", "insert"), 0)
+    grown_total = max(counts.get(("conversations", "update"), 0) - len(renamed), len(extended))
+    if not messages:
+        grown_total = 0
     parts = []
-    if started:
-        numbers = _numbers(started, lambda change: True)
-        total = counts.get(("conversations", "insert"), 0)
-        more = f" and {total - len(started):,} more" if total > len(started) else ""
+    if new_total:
         verb = "imported" if messages else "started"
-        also = f", appended to {_numbers(extended, lambda c: True)}" if extended else ""
-        parts.append(f"{verb} conversation {numbers}{more}{also}{said}")
+        also = (
+            f", appended to {_some(extended, grown_total, 'conversation')}" if grown_total else ""
+        )
+        parts.append(f"{verb} {_some(started, new_total, 'conversation')}{also}{said}")
     elif messages:
-        where = f" to conversation {_numbers(extended, lambda c: True)}" if extended else ""
+        where = f" to {_some(extended, grown_total, 'conversation')}" if grown_total else ""
         parts.append(f"appended {plural(messages, 'message')}{where}")
     if renamed:
         parts.append(f"renamed conversation {_numbers(renamed, lambda change: True)}")
@@ -139,6 +144,15 @@ def _chat(summary: Summary) -> list[str]:
     if gone:
         parts.append(f"deleted conversation {_numbers(gone, lambda change: True)}")
     return parts
+
+
+def _some(shown: list[Change], total: int, noun: str) -> str:
+    """ "conversation #1 #2 and 3 more", or "5 conversations" when none was sampled."""
+    numbers = _numbers(shown, lambda change: True)
+    if not numbers:
+        return plural(total, noun)
+    more = f" and {total - len(shown):,} more" if total > len(shown) else ""
+    return f"{noun} {numbers}{more}"
 
 
 # What an undo's own writes did, in the words `todo undo` printed: deleting a row
