@@ -555,6 +555,20 @@ def test_db_history_of_a_database_from_a_newer_todo_says_why_none_is_marked(
     assert ">" not in run_cli(["--db", db_url, "db", "history"]).stdout
 
 
+def test_todos_tables_whose_stamp_table_was_dropped_are_not_another_programs(
+    db_url: str,
+) -> None:
+    # SQLite called the file another program's, listing todo's own tables as the others.
+    Todo(db_url)("add", "kept")
+    execute(db_url, "DROP TABLE alembic_version")
+    for command in (["list"], ["db", "upgrade"], ["db", "current"]):
+        result = run_cli(["--db", db_url, *command])
+        assert result.exit_code == 3, (command, result.stderr)
+        assert "holds todo's tables, but" in result.stderr, result.stderr
+        assert "other tables" not in result.stderr
+    assert sql_rows(db_url, "SELECT count(*) FROM tasks")[0][0] == 1
+
+
 def test_todos_tables_whose_stamp_was_deleted_are_told_so_on_every_backend(db_url: str) -> None:
     # On PostgreSQL `list` said "no todo schema (run todo db upgrade)", the upgrade
     # called todo's own tables another program's, and downgrade "no todo schema".

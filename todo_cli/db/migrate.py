@@ -257,6 +257,14 @@ def refuse_foreign_sqlite(conn: Connection, db: DatabaseURL) -> None:
                 hint=f"restore a backup, or point {db.setting} at a new file",
             )
         return  # new, downgraded to base, or todo's
+    if {"users", "tasks"} <= names and conn.execute(text(TODO_COLUMNS_SQL)).scalar():
+        # Todo's own tables, the alembic_version table itself dropped: as above, not
+        # "another program's" (which listed todo's tables as the other ones).
+        raise ConfigError(
+            f"{db.sqlite_path} holds todo's tables, but no alembic_version table: which "
+            "schema they have is unknown",
+            hint=f"restore a backup, or point {db.setting} at a new file",
+        )
     others = sorted(names - {"alembic_version"}) or sorted(names)
     shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
     raise ConfigError(
