@@ -859,6 +859,46 @@ def test_a_20_mb_export_on_stdin_imports_in_bounded_memory(
     assert grown < 64, f"import peak {peak:.0f} MiB, {grown:.0f} MiB over list"
 
 
+def test_a_message_left_out_once_and_imported_later_is_said_to_be_out_of_place(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Its content refused the first time (a NUL byte), taken the second: it lands after
+    # the answer to it (messages are never moved), and the import said nothing.
+    def export(question: str) -> Path:
+        conversation = chatgpt_conversation(
+            said("user", question, time=1_700_000_001.0),
+            said("assistant", "the answer", time=1_700_000_002.0),
+            id="E",
+            conversation_id="E",
+        )
+        return write_json(tmp_path / "conversations.json", [conversation])
+
+    first = todo("chat-log", "import", str(export("the que\u0000stion")), "--json")
+    assert first.exit_code == 0, first.stderr
+    assert first.json()["messages_added"] == 1
+    again = todo("chat-log", "import", str(export("the question")), "--json")
+    assert again.exit_code == 0, again.stderr
+    assert (again.json()["messages_added"], again.json()["notices"]) == (
+        1,
+        [
+            "conversation #1 (E): 1 message(s) the export has before ones imported "
+            "earlier were added after the 1 already here"
+        ],
+    )
+    # A message that only follows the ones here is no news.
+    conversation = chatgpt_conversation(
+        said("user", "the question", time=1_700_000_001.0),
+        said("assistant", "the answer", time=1_700_000_002.0),
+        said("user", "thanks", time=1_700_000_003.0),
+        id="E",
+        conversation_id="E",
+    )
+    later = todo(
+        "chat-log", "import", str(write_json(tmp_path / "c.json", [conversation])), "--json"
+    )
+    assert (later.json()["messages_added"], later.json()["notices"]) == (1, [])
+
+
 def test_history_tells_each_conversation_an_import_started_or_extended(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -171,6 +171,15 @@ def _analyze(conn: Connection) -> None:
         conn.execute(text("ANALYZE conversations, messages"))
 
 
+def _before_one_here(imported: ImportedConversation, known: set[str], added: set[str]) -> bool:
+    """Whether a message being added comes, in the export, before one already here."""
+    last_known = max(
+        (n for n, message in enumerate(imported.messages) if message.source_id in known),
+        default=-1,
+    )
+    return any(message.source_id in added for message in imported.messages[: last_known + 1])
+
+
 def _import_one(
     repository: ConversationRepository, imported: ImportedConversation, result: ChatImport
 ) -> None:
@@ -216,6 +225,15 @@ def _import_one(
                 f"conversation #{conversation.number} ({imported.source_id}): the export "
                 f"shows another branch than the one imported before; its "
                 f"{len(items)} new message(s) were added after the {last_seq} already here"
+            )
+        elif items and _before_one_here(imported, known, set(ids)):
+            # A message left out before (its content refused then, fixed since) comes
+            # before messages imported then: messages here are never moved, so it
+            # follows them, out of its place in the conversation, and that is said.
+            result.notices.append(
+                f"conversation #{conversation.number} ({imported.source_id}): "
+                f"{len(items)} message(s) the export has before ones imported earlier "
+                f"were added after the {last_seq} already here"
             )
         named = conversation.title is None and title is not None
         if named:
