@@ -1543,6 +1543,10 @@ def test_a_member_of_another_database_is_nobody_here_even_under_a_users_name(
         listed = run_cli(["list"], env=alice)
         assert listed.exit_code == 3, listed.stderr
         assert "'alice' is no member of this database" in listed.stderr
+        # db info names the login (it said the OS user, whose tasks nothing shows here).
+        info = run_cli(["db", "info", "--json"], env=alice | {"USER": "root"})
+        assert info.exit_code == 0, info.stderr
+        assert info.json()["user"] == "alice"
         with connect(alice["TODO_DATABASE_URL"]) as session:
             seen = session.execute("SELECT (SELECT count(*) FROM users), "
                                    "(SELECT count(*) FROM tasks)").fetchone()  # fmt: skip

@@ -239,7 +239,7 @@ def info(ctx: typer.Context, json: Json = False) -> None:
     facts = migrate.info(settings)
     up_to_date = facts.current_revision == facts.head_revision
     data = asdict(facts) | {
-        "user": _acting_user(settings) if up_to_date else _login_user(settings, facts),
+        "user": _acting_user(settings, facts) if up_to_date else _login_user(settings, facts),
         "up_to_date": up_to_date,
     }
     if json:
@@ -288,9 +288,11 @@ def _login_user(settings: Settings, facts: Any) -> str:
     return settings.user
 
 
-def _acting_user(settings: Settings) -> str:
+def _acting_user(settings: Settings, facts: Any) -> str:
     """Whose tasks the commands would show: on an isolated database a member's login
-    role, whatever the OS login is; where that cannot be told, the configured user."""
+    role, whatever the OS login is; where that cannot be told (a login that is no
+    member here), the login all the same, as when the schema is not this todo's; it
+    said the OS user ("root"), whose tasks no command there would show."""
     from todo_cli.db.transaction import acting_user, transaction
     from todo_cli.errors import TodoError
 
@@ -298,7 +300,7 @@ def _acting_user(settings: Settings) -> str:
         with transaction(settings, read_only=True) as conn:
             return acting_user(conn)
     except TodoError:
-        return settings.user
+        return _login_user(settings, facts)
 
 
 # --- members: isolation the database enforces ---------------------------------------
