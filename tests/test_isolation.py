@@ -954,6 +954,21 @@ def test_roles_that_are_no_members_are_left_alone(team: Team) -> None:
     assert superuser.exit_code == 2
 
 
+def test_existing_role_naming_no_role_makes_none(team: Team) -> None:
+    # A typo in an existing role's name made a new login role, server-wide, and
+    # printed its password.
+    name = f"typo_{uuid.uuid4().hex[:8]}"
+    result = team.admin_cli("db", "grant", name, "--existing-role")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"error: no role named {name!r} on this server; nothing was changed "
+        "(leave --existing-role out to make a new login role)\n",
+    )
+    assert one(team.admin, "SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = %s", name) == 0
+    assert one(team.admin, "SELECT count(*) FROM users WHERE name = %s", name) == 0
+
+
 def test_a_role_that_may_set_role_to_the_owner_is_no_member_and_is_listed_as_bypassing(
     team: Team, postgres: PostgresHandle
 ) -> None:

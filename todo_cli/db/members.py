@@ -774,6 +774,13 @@ def grant(
             )
         role = _role(conn, name)
         url = None
+        if role is None and existing_role:
+            # A typo in an existing role's name made a new login role, server-wide,
+            # and handed out its password.
+            raise NotFound(
+                f"no role named {name!r} on this server; nothing was changed",
+                hint="leave --existing-role out to make a new login role",
+            )
         if role is None:
             _require_createrole(conn)
             chosen = password if password is not None else generate_password()
