@@ -745,9 +745,16 @@ def test_db_commands_that_change_nothing_leave_an_empty_file_empty(
     assert sorted(os.listdir(tmp_path)) == ["new.db"]
     assert path.stat().st_size == 0
     # The first command that writes makes the schema, and the file is WAL from then on.
-    assert run_cli(["--db", f"sqlite:///{path}", "add", "first"]).exit_code == 0
-    assert run_cli(["--db", f"sqlite:///{path}", "list"]).exit_code == 0
-    assert sql_rows(f"sqlite:///{path}", "PRAGMA journal_mode")[0][0] == "wal"
+    first = ["add", "first"] if exit_code == 2 else ["db", "upgrade"]
+    assert run_cli(["--db", f"sqlite:///{path}", *first]).exit_code == 0
+    # (Read by sqlite3 itself: todo's own connection would switch the file first.)
+    import sqlite3
+
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        check.close()
 
 
 def test_db_history_on_a_database_it_cannot_read_lists_and_says_why_none_is_marked() -> None:

@@ -203,6 +203,19 @@ TODO_COLUMNS_SQL: Final = (
 )
 
 
+def use_wal(conn: Connection) -> None:
+    """WAL mode for the SQLite file `conn` is on, outside any transaction: a file that
+    was empty when the connection opened was left in SQLite's default mode (see
+    _use_wal), and is switched once its schema is committed."""
+    if conn.dialect.name != "sqlite":
+        return
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        _use_wal(cursor)
+    finally:
+        cursor.close()
+
+
 def _use_wal(cursor: Any) -> None:
     """Put todo's file in WAL mode (kept in the file: once done, this is a no-op).
 

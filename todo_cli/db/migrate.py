@@ -109,6 +109,12 @@ def migration_connection(settings: Settings) -> Iterator[Connection]:
                     held.append(handler)
                 txn.commit()
                 transaction.committed()
+                if empty:
+                    # `db upgrade` made the schema in a new, empty file: WAL from now
+                    # on (engine._use_wal left it in SQLite's default mode).
+                    from todo_cli.db.engine import use_wal
+
+                    use_wal(conn)
             finally:
                 if txn.is_active:
                     txn.rollback()
@@ -343,19 +349,25 @@ def upgrade_sqlite_in_place(db: DatabaseURL, settings: Settings) -> None:
     """Bring an embedded SQLite file to head, safely under concurrent first use."""
     from alembic import command
 
-    with connected(db, settings, for_migrations=True) as conn, conn.begin(), _first_error():
-        # BEGIN IMMEDIATE holds the write lock: a second process that also
-        # found the file behind waits here, then finds it at head.
-        revision = read_revision(conn, look_first=True)
-        if revision == HEAD:
-            return
-        refuse_foreign_sqlite(conn, db)
-        if is_newer(revision):
-            raise mismatch(db, revision)
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-        _check_foreign_keys(conn)
+    from todo_cli.db.engine import use_wal
+
+    with connected(db, settings, for_migrations=True) as conn:
+        with conn.begin(), _first_error():
+            # BEGIN IMMEDIATE holds the write lock: a second process that also
+            # found the file behind waits here, then finds it at head.
+            revision = read_revision(conn, look_first=True)
+            if revision == HEAD:
+                return
+            refuse_foreign_sqlite(conn, db)
+            if is_newer(revision):
+                raise mismatch(db, revision)
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            _check_foreign_keys(conn)
+        # A new (empty) file is made in SQLite's default mode (engine._use_wal): WAL
+        # now, so that readers go on while one process writes from the first command.
+        use_wal(conn)
 
 
 def settings_for_alembic_cli(x_args: Mapping[str, str]) -> Settings:
