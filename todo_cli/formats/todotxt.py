@@ -85,6 +85,7 @@ __all__ = [
     "owned_id",
     "priority_letter",
     "read",
+    "user_namespace",
     "write",
 ]
 
@@ -165,13 +166,19 @@ def _derived_id(key: str, occurrence: int) -> UUID:
     return uuid5(NAMESPACE, key if occurrence == 1 else f"{key}\x00{occurrence}")
 
 
-def owned_id(derived: UUID, user: str) -> UUID:
-    """The id a line's derived id becomes for `user`: the same words in two users'
-    files are two tasks, and one user's import never meets (or, where members are
-    kept apart, finds out about) another's task. Read derives the line's id alone;
-    the import makes it the user's, keeping an older task of this user's that has it
-    as its id (made before ids were the user's)."""
-    return uuid5(uuid5(NAMESPACE, f"user\x00{user}"), derived.hex)
+def user_namespace(user: str) -> UUID:
+    """The namespace of `user`'s ids (see :func:`owned_id`), made once a file."""
+    return uuid5(NAMESPACE, f"user\x00{user}")
+
+
+def owned_id(derived: UUID, space: UUID) -> UUID:
+    """The id a line's derived id becomes for the user whose namespace is `space`
+    (:func:`user_namespace`): the same words in two users' files are two tasks, and
+    one user's import never meets (or, where members are kept apart, finds out about)
+    another's task. Read derives the line's id alone; the import makes it the
+    user's, keeping an older task of this user's that has it as its id (made before
+    ids were the user's)."""
+    return uuid5(space, derived.hex)
 
 
 # -- parsing a line ---------------------------------------------------------------------------
@@ -793,14 +800,15 @@ def write(
     """
     counts: dict[str, int] = {}
     losses = Losses("todo.txt")
+    space = None if owner is None else user_namespace(owner)
     for record in records:
-        yield _line(record, tz, counts, losses, owner) + "\n"
+        yield _line(record, tz, counts, losses, space) + "\n"
     if notices is not None:
         notices.extend(losses.notices())
 
 
 def _line(
-    record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses, owner: str | None
+    record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses, space: UUID | None
 ) -> str:
     def loss(kind: str) -> None:
         losses.add(kind, record)
@@ -840,10 +848,10 @@ def _line(
     else:
         _report_differences(_reads_back(canonical, tz), want, record, tz, loss)
 
-    return _with_id(line, record.id, counts, owner)
+    return _with_id(line, record.id, counts, space)
 
 
-def _with_id(line: str, record_id: UUID, counts: dict[str, int], owner: str | None) -> str:
+def _with_id(line: str, record_id: UUID, counts: dict[str, int], space: UUID | None) -> str:
     """``line`` with a ``uuid:`` word when reading it would not give ``record_id`` back."""
     prefix = _split_prefix(line)
     text = _parse_text(prefix.text)
@@ -858,7 +866,7 @@ def _with_id(line: str, record_id: UUID, counts: dict[str, int], owner: str | No
         ]
         return " ".join(words)
     derived = _derived_id(key, occurrence)
-    if record_id == derived or (owner is not None and record_id == owned_id(derived, owner)):
+    if record_id == derived or (space is not None and record_id == owned_id(derived, space)):
         return line
     return f"{line} uuid:{record_id}"
 

@@ -561,9 +561,7 @@ def _owned_ids(
     apart, told one whether another has a task of those words). An id a task of this
     user's already has (imported before ids were the user's) stays its id, so that
     importing the file again finds it, and adds no second copy."""
-    from uuid import uuid5
-
-    from todo_cli.formats.todotxt import NAMESPACE
+    from todo_cli.formats.todotxt import owned_id, user_namespace
 
     named = {record.id for record in records} | set(batch.positions) | rejected
     named |= set(batch.twins) | {twin for twins in batch.twins.values() for twin in twins}
@@ -574,9 +572,8 @@ def _owned_ids(
         return records, rejected
     existing = ImportWriter(conn, user).existing(derived)
     kept = {task_id for task_id, found in existing.items() if found.mine}
-    # formats.todotxt.owned_id, its namespace made once for the whole file.
-    space = uuid5(NAMESPACE, f"user\x00{user}")
-    ids = {old: old if old in kept else uuid5(space, old.hex) for old in derived}
+    space = user_namespace(user)
+    ids = {old: old if old in kept else owned_id(old, space) for old in derived}
 
     def own(task_id: UUID) -> UUID:
         return ids.get(task_id, task_id)
