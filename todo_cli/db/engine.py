@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from todo_cli.db.url import DatabaseURL
+from todo_cli.db.url import DatabaseURL, setting_named
 from todo_cli.dirs import file_kind
 from todo_cli.errors import ConfigError
 
@@ -92,7 +92,7 @@ def _create_private_file(path: Path, create_parent: bool, source: str | None = N
             # it is "unable to open database file".
             raise ConfigError(
                 f"{path} is a {file_kind(mode)}, not a database file",
-                hint=f"point {_setting(source)} at a file: sqlite:///path/to/todo.db",
+                hint=f"point {setting_named(source)} at a file: sqlite:///path/to/todo.db",
             )
         return
     try:
@@ -108,14 +108,8 @@ def _create_private_file(path: Path, create_parent: bool, source: str | None = N
         where = path.parent if not path.parent.exists() else path
         raise ConfigError(
             f"cannot create the database file {path}: {exc.strerror} ({where})",
-            hint=f"point {_setting(source)} at a writable place",
+            hint=f"point {setting_named(source)} at a writable place",
         ) from None
-
-
-def _setting(source: str | None) -> str:
-    from todo_cli.db.url import setting_named
-
-    return setting_named(source)
 
 
 def _sqlite_engine(
