@@ -759,6 +759,117 @@ def test_a_recurring_open_task_is_written_as_template_and_instance(tz: Any) -> N
     assert instance["status"] == "pending"
 
 
+def test_a_task_of_a_series_ended_here_is_written_as_an_instance_of_a_deleted_template(
+    tz: Any,
+) -> None:
+    """Taskwarrior refuses an instance without `recur` (and the whole `task import` with it):
+    the task keeps the recurrence it had, its template is deleted, and so are the later
+    instances Taskwarrior had made."""
+    template = obj(status="recurring", recur="biweekly", due="20261102T090000Z", mask="+-")
+    carrier = obj(parent=template["uuid"], imask=1, recur="biweekly", due="20261116T090000Z")
+    later = obj(parent=template["uuid"], imask=2, recur="biweekly", due="20261130T090000Z")
+    (open_task,) = read_objects(tz, template, carrier, later).records
+    ended = replace(
+        open_task,
+        recur=None,
+        updated_at=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        attributes={**open_task.attributes, "todo.ended_recur": open_task.recur},
+    )
+    dead, instance, gone = written(tz, ended)
+    assert (dead["uuid"], dead["status"], dead["end"]) == (
+        template["uuid"],
+        "deleted",
+        "20261125T120000Z",
+    )
+    assert (dead["recur"], dead["due"], dead["mask"]) == ("biweekly", "20261102T090000Z", "+-")
+    assert (instance["uuid"], instance["status"]) == (carrier["uuid"], "pending")
+    assert (instance["parent"], instance["imask"], instance["recur"]) == (
+        template["uuid"],
+        1,
+        "biweekly",
+    )
+    assert (gone["uuid"], gone["status"], gone["end"]) == (
+        later["uuid"],
+        "deleted",
+        "20261125T120000Z",
+    )
+
+
+def test_a_done_task_of_an_ended_series_is_written_with_its_deleted_template_once(
+    tz: Any,
+) -> None:
+    series = uuid4()
+    due = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    hint = {"todo.ended_recur": "+3d"}
+    first = record(series_id=series, due=due, completed=True, completed_at=due, attributes=hint)
+    second = record(
+        number=4, series_id=series, due=due, completed=True, completed_at=due, attributes=hint
+    )
+    dead, one, two = written(tz, first, second)
+    assert (dead["uuid"], dead["status"], dead["recur"], dead["mask"]) == (
+        str(series),
+        "deleted",
+        "3d",
+        "-",
+    )
+    for out, task in ((one, first), (two, second)):
+        assert (out["uuid"], out["status"], out["parent"], out["recur"]) == (
+            str(task.id),
+            "completed",
+            str(series),
+            "3d",
+        )
+        assert "imask" not in out
+
+
+def test_an_ended_series_without_a_due_is_written_plain_and_reported(tz: Any) -> None:
+    notices: list[str] = []
+    task = record(series_id=uuid4(), attributes={"todo.ended_recur": "weekly"})
+    [out] = written(tz, task, notices=notices)
+    assert "parent" not in out
+    assert "recur" not in out
+    assert notices == [
+        "Taskwarrior: 1 task(s): recurrence of an ended series not written: "
+        "Taskwarrior needs a due: #3"
+    ]
+
+
+def test_a_task_without_a_series_is_written_plain_whatever_its_attributes(tz: Any) -> None:
+    task = record(due=datetime(2026, 12, 1, 9, tzinfo=UTC), attributes={"todo.ended_recur": "x"})
+    [out] = written(tz, task)
+    assert "parent" not in out
+    assert "recur" not in out
+
+
+def test_an_instance_of_a_deleted_template_is_read_as_a_series_that_ended(tz: Any) -> None:
+    """What `task delete` of a template leaves, or our export of a series ended here:
+    Taskwarrior makes no more tasks of it, and neither does todo."""
+    template = obj(status="deleted", recur="weekly", due="20261102T090000Z", mask="+-")
+    done = obj(
+        parent=template["uuid"],
+        recur="weekly",
+        status="completed",
+        due="20261102T090000Z",
+        end="20261102T100000Z",
+    )
+    carrier = obj(parent=template["uuid"], imask=1, recur="weekly", due="20261109T090000Z")
+    batch = read_objects(tz, template, done, carrier)
+    assert batch.problems == []
+    assert batch.skipped == {"deleted": 1}
+    assert [(r.recur, r.series_id, r.attributes) for r in batch.records] == [
+        (None, UUID(template["uuid"]), {"todo.ended_recur": "weekly"})
+    ] * 2
+    # And written back, it is the instance of its deleted template it was.
+    dead, back_done, back_open = written(tz, *batch.records)
+    assert (dead["uuid"], dead["status"]) == (template["uuid"], "deleted")
+    assert (back_open["uuid"], back_open["recur"], back_open["parent"]) == (
+        carrier["uuid"],
+        "weekly",
+        template["uuid"],
+    )
+    assert back_done["uuid"] == done["uuid"]
+
+
 def test_a_recurrence_after_completion_is_written_as_cadence_and_reported(tz: Any) -> None:
     notices: list[str] = []
     due = datetime(2026, 12, 1, 9, tzinfo=UTC)

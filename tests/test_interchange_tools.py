@@ -393,6 +393,53 @@ def test_the_series_done_in_todo_goes_back_where_it_came_from_without_a_twin(
     ]
 
 
+@pytest.mark.parametrize("end", ["edit recur:", "delete the open task"])
+def test_a_series_ended_in_todo_ends_where_it_came_from(
+    todo: Todo, tmp_path: Path, end: str
+) -> None:
+    """A series ended in todo, exported back: `task import` takes it, and the series is over.
+
+    Taskwarrior refuses an update that takes `recur` from a task it holds as an
+    instance, and then imports nothing of the file. Written as an instance of a
+    deleted template, the task is taken; Taskwarrior makes no more instances.
+    """
+    task, made = made_and_imported(todo, tmp_path)
+    (template,) = [o for o in made if o["status"] == "recurring"]
+    carrier, passed_over, ahead = sorted(
+        (o for o in made if o.get("parent") == template["uuid"] and o["status"] == "pending"),
+        key=lambda o: str(o["imask"]),
+    )
+    number = str(ok(todo("show", carrier["uuid"][:8], "--json")).json()["number"])
+    if end == "edit recur:":
+        ok(todo("edit", number, "recur:"))
+    else:
+        ok(todo("delete", number, "--yes"))
+
+    after = exported_back(todo, task, tmp_path)  # `task import` exited 0
+    by_uuid = {o["uuid"]: o for o in after}
+    assert by_uuid[template["uuid"]]["status"] == "deleted"
+    assert len(after) == len(made)  # no instance made after the import
+    reviews = {o["uuid"]: o["status"] for o in after if o["description"] == "Weekly review"}
+    if end == "edit recur:":
+        # The open task stays; the instances Taskwarrior had made after it go with the series.
+        assert (reviews[carrier["uuid"]], reviews[passed_over["uuid"]]) == ("pending", "deleted")
+        assert reviews[ahead["uuid"]] == "deleted"
+    # What Taskwarrior then holds, imported here again: the series stays over.
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(after, ensure_ascii=False), encoding="utf-8")
+    summary = ok(todo("import", str(again), "--json")).json()
+    # (Updated, or not: `task import` stamps what it changed with its own `modified`.)
+    assert summary["added"] == 0
+    listed = ok(todo("list", "--all", "--json")).json()
+    reviews_here = [t["recur"] for t in listed if t["title"] == "Weekly review"]
+    assert reviews_here == [None] * (2 if end == "edit recur:" else 1)
+    if end != "edit recur:":
+        # The open task deleted here stays deleted; the two instances Taskwarrior keeps
+        # of the ended series are not taken for series of their own.
+        assert summary["skipped"] == {"deleted": 2, "later_recurring_instance": 2}
+        assert any("of the deleted recurring task" in n for n in summary["notices"])
+
+
 def test_task_imports_our_export_without_a_complaint(
     through_taskwarrior: TaskwarriorRoundTrip,
 ) -> None:

@@ -771,6 +771,63 @@ def test_recur_empty_on_a_done_member_ends_the_series_it_names(todo: Todo) -> No
     assert len(complete(todo, "3")["created"]) == 1
 
 
+def exported(todo: Todo) -> dict[int, dict[str, Any]]:
+    """Our own JSON export of every task, by number: the attributes with the rest."""
+    result = todo("export", "--all")
+    assert result.exit_code == 0, result.stderr
+    return {task["number"]: task for task in json.loads(result.stdout)}
+
+
+@pytest.mark.parametrize("end", ["edit 2 recur:", "edit 1 recur:", "delete 2 --yes"])
+def test_a_series_ended_keeps_the_recurrence_each_task_had_for_other_tools(
+    todo: Todo, end: str
+) -> None:
+    """Taskwarrior refuses a task it holds as an instance without its `recur`: the export
+    writes the one kept here (tests/test_interchange_tools.py, with the real `task`)."""
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:+2w")
+    successor(todo, "1")
+    result = todo(*end.split())
+    assert result.exit_code == 0, result.stderr
+    tasks = exported(todo)
+    assert {n: (t["recur"], t["attributes"]) for n, t in tasks.items()} == {
+        n: (None, {"todo.ended_recur": "+2w"}) for n in tasks
+    }
+    assert len(tasks) == (1 if end.startswith("delete") else 2)
+    # Nothing an import kept, so `show` says nothing of it.
+    assert "kept from its import" not in todo("show", "1").stdout
+
+
+def test_a_recurrence_given_again_to_a_task_whose_series_ended_starts_its_own(
+    todo: Todo,
+) -> None:
+    """Not the old series: reopened, the task keeps it (the ended task, still in the old
+    series, is no open task of the new one), and it is no longer a series that ended."""
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:daily")
+    done, nxt = successor(todo, "1")
+    assert todo("edit", "2", "recur:").exit_code == 0
+    again = todo("edit", "1", "recur:weekly", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert again.json()["series_id"] not in (None, done["series_id"])
+    reopened = todo("reopen", "1")
+    assert (reopened.exit_code, reopened.stderr) == (0, "reopened #1: Water the plants\n")
+    tasks = exported(todo)
+    assert (tasks[1]["recur"], tasks[1]["attributes"]) == ("weekly", {})
+    assert (tasks[2]["recur"], tasks[2]["series_id"]) == (None, nxt["series_id"])
+    assert len(complete(todo, "1")["created"]) == 1
+
+
+def test_a_recurrence_given_to_several_tasks_names_the_one_without_a_due(todo: Todo) -> None:
+    for words in (("a", "due:today"), ("b",), ("c", "due:fri")):
+        add(todo, *words)
+    before = every_task(todo)
+    result = todo("edit", "1-3", "recur:weekly")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: #2: recur:weekly needs a due date (add one, e.g. due:mon)\n",
+    )
+    assert every_task(todo) == before
+
+
 def test_recur_empty_on_the_open_task_ends_its_done_members_too(todo: Todo) -> None:
     # As a deleted series': a done member reopened and completed starts nothing again.
     add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")

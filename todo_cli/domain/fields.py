@@ -297,6 +297,13 @@ INPUT_FIELDS: tuple[FieldSpec, ...] = tuple(f for f in TASK_FIELDS if f.clean is
 SERIES_HINT: Final = "taskwarrior.series"
 
 
+# The recurrence a task had when its series ended here (`recur:` on a member, or its
+# open task deleted). Another tool may hold the task as one of a series: Taskwarrior
+# refuses to take back an instance without `recur`, so its writer gives it this one
+# and ends the series there too (formats.taskwarrior). Not carried to other tasks.
+ENDED_RECUR_HINT: Final = "todo.ended_recur"
+
+
 # Tags and a project Taskwarrior holds that are none here (`+@home`, `a.b`,
 # `project:My Project`): kept with the task, written back to Taskwarrior, and
 # carried to the next task of a series as the rest of the task is.

@@ -115,7 +115,11 @@ def parse_instant(text: str) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{text!r} is not a date that exists") from None
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:30:00-01:00 is in year 10000 in UTC.
+        raise ValueError(f"{text!r} is out of range") from None
 
 
 # -- names and text -------------------------------------------------------------------------
@@ -372,6 +376,10 @@ class _RecordReader:
     def uuid(self, key: str) -> UUID | None:
         value = self.obj.get(key)
         if value is None:
+            if key in _REQUIRED and key in self.obj:
+                # An `"id": null` stood in as the nil uuid: a second file's overwrote the
+                # first's task.
+                self.problem(key, "is null")
             return None
         if not isinstance(value, str):
             self.problem(key, "is not a UUID string")
@@ -512,7 +520,11 @@ class _RecordReader:
             try:
                 found.add(UUID(item))
             except (ValueError, TypeError, AttributeError):
-                self.problem("depends", f"{item!r} is not a UUID")
+                import json
+
+                # As JSON says it (null, not Python's None).
+                shown = json.dumps(item, ensure_ascii=False)
+                self.problem("depends", f"{shown} is not a UUID")
         return tuple(sorted(found, key=str))
 
     def recur(self) -> str | None:

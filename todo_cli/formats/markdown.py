@@ -21,13 +21,16 @@ _SPEAKER = {"user": "User", "assistant": "Assistant"}
 def transcript(conversation: Conversation, messages: Sequence[Message]) -> Iterator[str]:
     """The Markdown document, a piece at a time."""
     title = conversation.title or f"Conversation #{conversation.number}"
-    started = conversation.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    # isoformat, not strftime's %Y, which does not pad years before 1000.
+    local = conversation.created_at.astimezone()
+    started = f"{local.date().isoformat()} {local:%H:%M}"
     count = len(messages)
     yield f"# {title}\n\n"
     yield f"*Conversation #{conversation.number}, started {started}, "
     yield f"{count} message{'' if count == 1 else 's'}.*\n"
     for message in messages:
-        when = message.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        sent = message.created_at.astimezone()
+        when = f"{sent.date().isoformat()} {sent:%H:%M:%S}"
         content = message.content.rstrip("\n")
         closing = _open_fence(content)
         if closing is not None:

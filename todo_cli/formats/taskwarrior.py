@@ -77,6 +77,7 @@ does (``rc.recurrence=off`` holds that back).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -86,7 +87,12 @@ from typing import Any, Final, cast
 from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
-from todo_cli.domain.fields import SERIES_HINT, TASKWARRIOR_PROJECT_HINT, TASKWARRIOR_TAGS_HINT
+from todo_cli.domain.fields import (
+    ENDED_RECUR_HINT,
+    SERIES_HINT,
+    TASKWARRIOR_PROJECT_HINT,
+    TASKWARRIOR_TAGS_HINT,
+)
 from todo_cli.domain.recurrence import Recurrence, Unit, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
@@ -200,13 +206,19 @@ def _parse_date(value: Any, tz: tzinfo | None = None) -> datetime:
             return datetime(year, month, day_of_month, tzinfo=tz).astimezone(UTC)
     except ValueError:
         raise ValueError(f"{value!r} is not a date that exists") from None
+    except OverflowError:
+        # An offset past the calendar's end (9999-12-31T23:30:00-01:00 is year 10000 in
+        # UTC): every caller takes a ValueError for a date it cannot read.
+        raise ValueError(f"{value!r} is out of range") from None
     raise ValueError(f"{value!r} is not a date such as 20261124T093000Z")
 
 
 def _format_date(instant: datetime) -> str:
     # Taskwarrior keeps whole seconds: the fraction is dropped (truncated, never rounded up
     # into the next second).
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    # Not strftime's %Y, which does not pad years before 1000 (999 would read as 9990).
+    utc = instant.astimezone(UTC)
+    return f"{utc.year:04d}{utc:%m%dT%H%M%SZ}"
 
 
 # -- recurrence words -------------------------------------------------------------------------
@@ -340,6 +352,8 @@ class _Task:
     # As Taskwarrior wrote them: a template's due, mask and recur; a pending
     # instance's whole object (a later one is written back as it was).
     raw: dict[str, Any] | None = None
+    # A deleted template (its ``recur`` mapped into ``recur``): its series has ended.
+    dead_template: bool = False
 
 
 def parse_text(text: str, name: str, *, tz: tzinfo) -> ImportBatch:
@@ -486,6 +500,13 @@ def _map_object(
         if uuid is None:
             return None
         stub = TaskRecord(uuid, None, "-", None, False, None, _EPOCH, _deleted_at(obj, tz))
+        if "parent" not in obj and isinstance(obj.get("recur"), str):
+            # A deleted template: Taskwarrior makes no more tasks of its series (what
+            # `task delete` of a template, or our export of a series ended here, leaves).
+            ended = None
+            with contextlib.suppress(ValueError):
+                ended = recur_from_taskwarrior(obj["recur"])[0]
+            return _Task(where, "deleted", stub, None, None, ended, dead_template=True)
         # An occurrence of a series deleted alone keeps its place in it: its due, its
         # template and index say which date is not to come back (_after_the_done_ones).
         try:
@@ -757,6 +778,7 @@ def _resolve(
 ) -> None:
     """Turn templates into the recurrence of one open instance each; fix up dependencies."""
     templates = {task.record.id: task for task in tasks if task.status == "recurring"}
+    dead = {task.record.id: task for task in tasks if task.dead_template}
     open_by_series: dict[UUID, list[_Task]] = {}
     redirect: dict[UUID, UUID | None] = {}
     for task in tasks:
@@ -789,7 +811,12 @@ def _resolve(
             continue
         batch.skip(SKIP_LATER_INSTANCE, len(later))
         places = ", ".join(task.where for task in later)
-        if carrier.record.id == here:
+        if series_id in dead:
+            batch.notices.append(
+                f"{places}: other pending instances of the deleted recurring task at "
+                f"{carrier.where} not imported: one open task per series"
+            )
+        elif carrier.record.id == here:
             batch.notices.append(
                 f"{places}: other pending instances of the recurring task at {carrier.where} "
                 "not imported: one open task per series, and that one is the series' open "
@@ -861,6 +888,15 @@ def _resolve(
             if RECUR_HINT in parent.attributes:
                 attributes[RECUR_HINT] = parent.attributes[RECUR_HINT]
             record = replace(record, attributes=attributes)
+        elif series is not None and series in dead:
+            # Its template was deleted: Taskwarrior makes no more tasks of the series,
+            # and neither does todo. The recurrence it had is kept for writing the task
+            # back, an instance still (ENDED_RECUR_HINT).
+            ended = recur or dead[series].recur
+            recur, notice = None, None
+            if ended is not None:
+                attributes = {**record.attributes, ENDED_RECUR_HINT: ended}
+                record = replace(record, attributes=attributes)
         if notice and task.status in _OPEN:
             batch.notices.append(f"{task.where}: {notice}")
         if task.status in _OPEN and recur is not None and record.due is None:
@@ -1112,7 +1148,11 @@ def _objects(
         obj["depends"] = [str(dependency) for dependency in record.depends]
 
     if record.recur is None:
-        yield obj
+        ended = record.attributes.get(ENDED_RECUR_HINT)
+        if isinstance(ended, str) and record.series_id is not None:
+            yield from _ended(record, obj, ended, losses, templates)
+        else:
+            yield obj
         return
     recur, exact = recur_to_taskwarrior(record.recur)
     hint = record.attributes.get(RECUR_HINT)
@@ -1159,6 +1199,73 @@ def _objects(
         yield template
     templates[series] = index + 1
     obj.update(parent=str(series), imask=index, recur=recur, rtype="periodic")
+    yield obj
+    yield from later
+
+
+def _ended(
+    record: TaskRecord,
+    obj: dict[str, Any],
+    ended: str,
+    losses: Losses,
+    templates: dict[UUID, int],
+) -> Iterator[dict[str, Any]]:
+    """A task of a series that ended here, written as Taskwarrior ends a series.
+
+    Taskwarrior refuses an update that takes ``recur`` from a task it holds as an
+    instance (2.6 can crash on one), and then the whole ``task import`` fails. So the
+    task is written as an instance still, with the recurrence it had (``ended``,
+    ENDED_RECUR_HINT), and its template as deleted: Taskwarrior makes no more tasks of
+    a deleted template. The later instances it had made, kept with the open task
+    (SERIES_HINT), are deleted with it, as ``task delete`` of a template offers.
+    """
+    try:
+        word = recur_to_taskwarrior(ended)[0]
+    except ValueError:
+        yield obj  # a hint edited by hand: the task as it is
+        return
+    recur_hint = record.attributes.get(RECUR_HINT)
+    if isinstance(recur_hint, str):
+        with contextlib.suppress(ValueError):
+            if recur_from_taskwarrior(recur_hint)[0] == ended:
+                word = recur_hint
+    if "due" not in obj:
+        losses.add("recurrence of an ended series not written: Taskwarrior needs a due", record)
+        yield obj
+        return
+    kept = _kept_series(record.attributes.get(SERIES_HINT), word)
+    series = record.series_id
+    if series is None or series == record.id:
+        series = uuid5(NAMESPACE, f"{record.id}/series")
+    index = templates.get(series)
+    if index is None:
+        index = 0
+        template = {
+            key: value
+            for key, value in obj.items()
+            if key not in _NOT_ON_TEMPLATE and key not in ("annotations", "depends")
+        }
+        template.update(
+            uuid=str(series),
+            status="deleted",
+            end=obj["modified"],
+            recur=word,
+            rtype="periodic",
+            mask="-",
+        )
+        if kept is not None:
+            template.update(due=kept["due"], mask=kept["mask"])
+        yield template
+        templates[series] = index
+    obj.update(parent=str(series), recur=word, rtype="periodic")
+    later: list[dict[str, Any]] = []
+    if not record.completed:
+        if kept is not None:
+            index = kept["imask"]
+            gone = {"status": "deleted", "end": obj["modified"], "modified": obj["modified"]}
+            later = [item | gone for item in kept["later"]]
+        obj["imask"] = index
+        templates[series] = index + 1
     yield obj
     yield from later
 

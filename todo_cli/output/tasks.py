@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from todo_cli.domain.fields import TASK_FIELDS, FieldSpec, Kind, Task
+from todo_cli.domain.fields import ENDED_RECUR_HINT, TASK_FIELDS, FieldSpec, Kind, Task
 from todo_cli.domain.text import multi_line, one_line
 from todo_cli.output.table import Column, Style, Table
 
@@ -28,7 +28,9 @@ def _zone() -> tzinfo:
 def local_time(value: datetime | None, tz: tzinfo | None = None) -> str:
     if value is None:
         return ""
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    local = value.astimezone(tz)
+    # isoformat, not strftime's %Y, which does not pad years before 1000 (dates.local_text).
+    return f"{local.date().isoformat()} {local:%H:%M}"
 
 
 def _text(value: Any) -> str:
@@ -176,12 +178,15 @@ def task_detail(
             out.write(f"    {local_time(note.created_at, tz)}  {lines[0]}\n")
             for line in lines[1:]:
                 out.write(f"{' ' * 22}{line}\n")
-    if task.attributes:
+    # The recurrence of a series that ended here is todo's own note for another
+    # tool (ENDED_RECUR_HINT), nothing an import kept.
+    kept = {k: v for k, v in (task.attributes or {}).items() if k != ENDED_RECUR_HINT}
+    if kept:
         # What an import kept that todo has no field for (a Taskwarrior UDA, an
         # unknown key): exported back as it came, and shown, as everything is here.
         import json
 
         out.write("  kept from its import:\n")
-        for key, value in sorted(task.attributes.items()):
+        for key, value in sorted(kept.items()):
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             out.write(f"    {one_line(key)}: {one_line(text)}\n")

@@ -34,7 +34,12 @@ from todo_cli.domain.filters import Filter
 from todo_cli.domain.ids import new_id, reference_id, reference_ids
 from todo_cli.repository.batches import chunked
 from todo_cli.repository.refs import Ref, resolve
-from todo_cli.repository.users import take_numbers, upsert_taking_numbers, user_id_of
+from todo_cli.repository.users import (
+    numbered,
+    take_numbers,
+    upsert_taking_numbers,
+    user_id_of,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Dialect, Row, Table
@@ -692,7 +697,7 @@ class TaskRepository:
             .from_select(list(row), select(*(value(name) for name in row)))
             .returning(tasks.c.user_id, tasks.c.number)
         )
-        row["user_id"], row["number"] = self.conn.execute(stmt).one()
+        row["user_id"], row["number"] = numbered(self.conn, stmt, "task_counter", 1).one()
         return row
 
     def add_many(self, items: Iterable[Mapping[str, Any]], count: int | None = None) -> AddedTasks:
@@ -961,15 +966,34 @@ class TaskRepository:
 
         Deleting the open task of a series ends the series: its done tasks
         lose their recurrence (they stay in the series, as its history), so
-        reopening and completing one starts nothing again.
+        reopening and completing one starts nothing again. Each keeps the
+        recurrence it had in its attributes (ENDED_RECUR_HINT), for a tool that
+        holds it as one of a series.
         """
-        from sqlalchemy import update
+        from sqlalchemy import bindparam, select, update
 
+        from todo_cli.domain.fields import ENDED_RECUR_HINT
+
+        ended = []
         for chunk in chunked(list(series)):
+            stmt = select(tasks.c.id, tasks.c.recur, tasks.c.attributes).where(
+                self._owner, tasks.c.series_id.in_(chunk), tasks.c.recur.is_not(None)
+            )
+            ended += [
+                {
+                    "task": task_id,
+                    "attributes": {**(attributes or {}), ENDED_RECUR_HINT: recur},
+                }
+                for task_id, recur, attributes in self.conn.execute(stmt)
+            ]
+        if ended:
             self.conn.execute(
                 update(tasks)
-                .where(self._owner, tasks.c.series_id.in_(chunk), tasks.c.recur.is_not(None))
-                .values(recur=None, updated_at=self._not_back())
+                .where(tasks.c.id == bindparam("task"))
+                .values(
+                    recur=None, attributes=bindparam("attributes"), updated_at=self._not_back()
+                ),
+                ended,
             )
 
     # --- reads ------------------------------------------------------------

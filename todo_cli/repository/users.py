@@ -70,10 +70,44 @@ def upsert_taking_numbers(
     )
 
 
+# The largest number a PostgreSQL integer holds: numbers end there on both backends
+# (SQLite's go on, and its export would then be refused by every import).
+NUMBER_MAX = 2**31 - 1
+
+
 def take_numbers(
     conn: Connection, name: str, counter: Counter, count: int, now: datetime
 ) -> tuple[UUID, int]:
     """Make the user if missing and reserve `count` numbers; returns (user id, first number)."""
     stmt = upsert_taking_numbers(conn.dialect.name, name, counter, count, now)
-    user_id, last = conn.execute(stmt).one()
+    user_id, last = numbered(conn, stmt, counter, count).one()
+    if last > NUMBER_MAX:
+        raise numbers_used_up(counter, count)
     return user_id, last - count + 1
+
+
+def numbered(conn: Connection, stmt: Any, counter: Counter, count: int) -> Any:
+    """The result of a statement that advances `counter` by `count`.
+
+    Past NUMBER_MAX, PostgreSQL refuses the update ("integer out of range"): said
+    as the input error it is (exit 2), not as a database failure (exit 3).
+    """
+    from sqlalchemy.exc import DataError
+
+    try:
+        return conn.execute(stmt)
+    except DataError as exc:
+        if "out of range" not in str(exc.orig):
+            raise
+        raise numbers_used_up(counter, count) from None
+
+
+def numbers_used_up(counter: Counter, count: int) -> Exception:
+    from todo_cli.errors import InvalidInput
+
+    noun = counter.removesuffix("_counter")
+    wanted = "" if count == 1 else f" for {count} new {noun}s"
+    return InvalidInput(
+        f"no {noun} number is left{wanted}: #{NUMBER_MAX} is the largest",
+        hint="nothing was changed",
+    )

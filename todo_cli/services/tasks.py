@@ -499,10 +499,16 @@ def edit(
 
 def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
     """`recur:` ends a series; `recur:X` starts or changes one; a series keeps its due."""
+    from todo_cli.domain.fields import ENDED_RECUR_HINT
+
     due = wanted.get("due", task.due)
+    attributes = dict(task.attributes or {})
     if "recur" in wanted:
         if wanted["recur"] is None:
             wanted.update(dict.fromkeys(("recur", "recur_anchor", "recur_index")))
+            if task.recur is not None:
+                # Kept for a tool that holds the task as one of a series (ENDED_RECUR_HINT).
+                wanted["attributes"] = {**attributes, ENDED_RECUR_HINT: task.recur}
             return
         if wanted["recur"] == task.recur and due == task.due:
             # The recurrence it has, restated (a script that always passes it): no
@@ -510,7 +516,17 @@ def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
             # a short month clamped (the 28th for the 31st), for good.
             del wanted["recur"]
             return
-        _start_series(wanted, due, series=task.series_id)
+        # A task whose series ended (or that never had one) starts a series of its own:
+        # the old one's other tasks are no part of it.
+        try:
+            _start_series(wanted, due, series=task.series_id if task.recur is not None else None)
+        except InvalidInput as exc:
+            # Of several tasks edited at once, the one without a due is named.
+            raise InvalidInput(f"#{task.number}: {exc.message}", hint=exc.hint) from None
+        if ENDED_RECUR_HINT in attributes:
+            # Its series goes on again: no longer one that ended.
+            del attributes[ENDED_RECUR_HINT]
+            wanted["attributes"] = attributes or None
         return
     if task.recur is not None and "due" in wanted and due is None:
         raise InvalidInput(
