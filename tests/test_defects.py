@@ -1785,3 +1785,198 @@ def test_a_recurring_instance_imported_again_is_unchanged_and_nothing_is_said(
     assert (again.json()["added"], again.json()["updated"], again.json()["unchanged"]) == (0, 0, 1)
     assert "left as they are" not in again.stderr
     assert again.json()["notices"] == []
+
+
+def test_a_year_before_1000_is_written_with_four_digits_everywhere(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # strftime's %Y does not pad such a year: `show` said "999-03-01 10:00" for the
+    # times it printed so (the due, printed another way, said "0999-03-01"), and the
+    # Taskwarrior export wrote 9990301T100000Z, a date Taskwarrior cannot read.
+    task = {
+        "id": "b021c393-4321-49f7-b710-90b579ccbb22",
+        "title": "old",
+        "completed": True,
+        "completed_at": "0999-03-01T10:00:00Z",
+        "created_at": "0999-03-01T09:00:00Z",
+        "updated_at": "0999-03-01T10:00:00Z",
+        "due": "0999-03-01T12:00:00Z",
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps([task]), encoding="utf-8")
+
+    def in_utc(*args: str) -> str:
+        result = run_cli(list(args), env=todo.env | {"TZ": "UTC"})
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    in_utc("import", str(path))
+    shown = in_utc("show", "1")
+    for line in ("created:  0999-03-01 09:00", "updated:  0999-03-01 10:00", "0999-03-01 12:00"):
+        assert line in shown
+    assert "0999-03-01 10:00" in in_utc("list", "--done")
+    (out,) = json.loads(in_utc("export", "--all", "--format", "taskwarrior"))
+    assert (out["entry"], out["end"], out["due"]) == (
+        "09990301T090000Z",
+        "09990301T100000Z",
+        "09990301T120000Z",
+    )
+
+
+# A terminal or pipe in a Latin-1 locale, as Python sees it (no locale to install).
+LATIN1 = {"PYTHONIOENCODING": "latin-1"}
+
+
+def test_json_and_export_are_utf8_in_a_latin1_locale(todo: Todo, tmp_path: Path) -> None:
+    # Python encodes stdout in the locale's charset: `export > file` wrote Latin-1,
+    # which `todo import` refuses as not UTF-8, and a character Latin-1 lacks failed
+    # the whole command with exit 74, a backup included.
+    todo("add", "café")
+    todo("add", "arrow → 🎉")
+    env = todo.env | LATIN1
+    piped = run_process(["export", "--all"], env=env)
+    assert piped.returncode == 0, piped.stderr
+    written = tmp_path / "f.json"
+    assert run_process(["export", "--all", "-o", str(written)], env=env).returncode == 0
+    assert piped.stdout == written.read_bytes()
+    assert "arrow → 🎉" in piped.stdout.decode("utf-8")
+    for args in (["list", "--json"], ["list", "--format", "jsonl"], ["show", "2", "--json"]):
+        done = run_process(args, env=env)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "arrow → 🎉" in done.stdout.decode("utf-8"), args
+    tw_out = run_process(["export", "--format", "taskwarrior"], env=env)
+    assert json.loads(tw_out.stdout.decode("utf-8"))[0]["description"] == "café"
+
+
+def test_a_table_of_plain_ascii_shows_on_a_latin1_terminal(todo: Todo) -> None:
+    # The rule under the header (U+2500), todo's own, failed `todo list` with exit 74.
+    todo("add", "Buy milk")
+    terminal, child = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "todo_cli", "list"],
+            env=dict(os.environ) | todo.env | LATIN1 | {"COLUMNS": "60"},
+            stdin=subprocess.DEVNULL,
+            stdout=child,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+        os.close(child)
+        child = -1
+        shown = b""
+        while True:
+            try:
+                piece = os.read(terminal, 4096)
+            except OSError:
+                break
+            if not piece:
+                break
+            shown += piece
+    finally:
+        os.close(terminal)
+        if child != -1:
+            os.close(child)
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    text = shown.decode("latin-1")
+    assert "Buy milk" in text
+    assert "-  --------" in text
+
+
+def test_history_json_gives_a_title_as_it_is(todo: Todo) -> None:
+    # The summary held the screen's escapes ("added #1 (a\\tb)", a backslash and a t).
+    assert todo("add", "a\tb").exit_code == 0
+    (entry,) = todo("history", "--json").json()
+    assert entry["summary"] == "added #1 (a\tb)"
+    assert "added #1 (a\\tb)" in todo("history").stdout
+
+
+def own_json(path: Path, *tasks: dict[str, Any]) -> Path:
+    """A file in our own JSON, each task with the keys an import requires."""
+    base = {
+        "title": "x",
+        "completed": False,
+        "created_at": "2026-03-20T10:00:00Z",
+        "updated_at": "2026-03-20T10:00:00Z",
+    }
+    path.write_text(json.dumps([base | task for task in tasks]), encoding="utf-8")
+    return path
+
+
+def test_an_id_of_null_is_a_problem_not_the_nil_uuid(todo: Todo, tmp_path: Path) -> None:
+    # Stored as 00000000-...: a second file's `"id": null` overwrote the first's task.
+    path = own_json(tmp_path / "a.json", {"id": None, "title": "Pay"})
+    result = todo("import", str(path))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {path}: 1 problem, nothing imported: task 1: id: is null "
+        "(fix the input and import again)\n",
+    )
+    assert count(todo.url, "tasks") == 0
+
+
+@pytest.mark.parametrize(
+    ("fmt", "task"),
+    [
+        ("json", {"id": str(UUID_A), "due": "9999-12-31T23:30:00-01:00"}),
+        ("json", {"id": str(UUID_A), "created_at": "0001-01-01T00:30:00+01:00"}),
+        ("taskwarrior", tw(uuid=str(UUID_A), due="9999-12-31T23:30:00-01:00")),
+        (
+            "taskwarrior",
+            tw(
+                uuid=str(UUID_A),
+                status="deleted",
+                due="9999-12-31T23:30:00-01:00",
+                parent=str(UUID_B),
+            ),
+        ),
+    ],
+)
+def test_a_time_whose_offset_passes_the_calendar_is_a_problem(
+    todo: Todo, tmp_path: Path, fmt: str, task: dict[str, Any]
+) -> None:
+    # Year 10000 (or 0) in UTC: an OverflowError, exit 70 "this is a bug".
+    path = tmp_path / "t.json"
+    if fmt == "json":
+        own_json(path, task)
+    else:
+        path.write_text(json.dumps([task]), encoding="utf-8")
+    result = todo("import", str(path), "--format", fmt)
+    if task.get("status") == "deleted":
+        # Not imported, so its dates do not matter: counted as deleted.
+        assert result.exit_code == 0, result.stderr
+        return
+    assert result.exit_code == 2, result.stderr
+    assert "is out of range" in result.stderr
+    assert result.stderr.startswith(f"error: {path}: 1 problem, nothing imported: task 1: ")
+    assert count(todo.url, "tasks") == 0
+
+
+def test_a_bad_dependency_is_named_as_json_says_it(todo: Todo, tmp_path: Path) -> None:
+    path = own_json(tmp_path / "d.json", {"id": str(UUID_A), "depends": [None, 3]})
+    result = todo("import", str(path))
+    assert result.exit_code == 2
+    assert "task 1: depends: null is not a UUID; task 1: depends: 3 is not a UUID" in (
+        result.stderr
+    )
+
+
+def test_task_numbers_end_at_the_same_number_on_every_backend(todo: Todo, tmp_path: Path) -> None:
+    # SQLite went on to #2147483648 (and its export was refused by every import);
+    # PostgreSQL failed with "integer out of range" as a database error, exit 3.
+    top = own_json(tmp_path / "top.json", {"id": str(UUID_A), "number": 2147483647})
+    assert todo("import", str(top)).exit_code == 0
+    one = todo("add", "after")
+    assert (one.exit_code, one.stderr) == (
+        2,
+        "error: no task number is left: #2147483647 is the largest (nothing was changed)\n",
+    )
+    two = todo("add", "-", input="a\nb\n")
+    assert (two.exit_code, two.stderr) == (
+        2,
+        "error: no task number is left for 2 new tasks: #2147483647 is the largest "
+        "(nothing was changed)\n",
+    )
+    assert [t["number"] for t in todo("list", "--json").json()] == [2147483647]
+    assert ("alice", 2147483647) in users(todo.url)

@@ -262,6 +262,7 @@ def _show(ctx: typer.Context, conversation: str, fmt: ShowFormat) -> None:
         # A file gets the record exactly; a terminal never gets what someone typed as
         # escape sequences to act on (as the text format, controls are shown escaped).
         on_terminal = sys.stdout.isatty()
+        render.utf8_stdout()  # a record, in the encoding of the files it came from
         for piece in markdown(found, messages):
             sys.stdout.write(multi_line(piece) if on_terminal else piece)
     else:

@@ -95,6 +95,7 @@ def export(
     with _named_or_searched(ctx, named, terms), progress("exporting") as advance:
         # `-` is stdout, as `todo import -` reads stdin: never a file named "-".
         if output is None or output == "-":
+            render.utf8_stdout()  # the bytes -o FILE writes
             screen = _on_screen(sys.stdout, fmt)
             notices = interchange.export(
                 settings(ctx), query, fmt=fmt.value, out=screen, progress=advance

@@ -164,6 +164,9 @@ def _mib(size: int | None) -> str:
 
 
 def _write_json(value: Any) -> None:
+    from todo_cli.output.render import utf8_stdout
+
+    utf8_stdout()
     sys.stdout.write(jsonlib.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -33,8 +33,13 @@ def _truthy(value: Any) -> bool:
     return value in (True, 1, "1", "true")
 
 
-def describe(operation: Operation, summary: Summary) -> str:
-    """One line on what an operation changed: "completed #3 #4", "deleted #7 (Buy milk)"."""
+def describe(
+    operation: Operation, summary: Summary, *, text: Callable[[str], str] = one_line
+) -> str:
+    """One line on what an operation changed: "completed #3 #4", "deleted #7 (Buy milk)".
+
+    ``text`` shows a title: escaped for a screen by default; JSON gives it as it is.
+    """
     if operation.undoes is not None:
         which = f"#{operation.undoes_number}: " if operation.undoes_number is not None else ""
         return f"undid {which}{_what_undo(summary)}"
@@ -45,7 +50,7 @@ def describe(operation: Operation, summary: Summary) -> str:
     if added:
         first = next((c for c in tasks if c.action == "insert"), None)
         if added == 1 and first and first.after:
-            parts.append(f"added #{first.after['number']} ({one_line(first.after['title'])})")
+            parts.append(f"added #{first.after['number']} ({text(first.after['title'])})")
         else:
             parts.append(f"added {plural(added, 'task')}")
     updated = counts.get(("tasks", "update"), 0)
@@ -55,7 +60,7 @@ def describe(operation: Operation, summary: Summary) -> str:
     if deleted:
         first = next((c for c in tasks if c.action == "delete"), None)
         if deleted == 1 and first and first.before:
-            parts.append(f"deleted #{first.before['number']} ({one_line(first.before['title'])})")
+            parts.append(f"deleted #{first.before['number']} ({text(first.before['title'])})")
         else:
             parts.append(f"deleted {plural(deleted, 'task')}")
     parts += _chat(summary)
@@ -223,7 +228,7 @@ def operation_json(operation: Operation, summary: Summary | None = None) -> dict
         "undoes": str(operation.undoes) if operation.undoes else None,
     }
     if summary is not None:
-        data["summary"] = describe(operation, summary)
+        data["summary"] = describe(operation, summary, text=str)
         data["changes"] = [
             {"table": table, "action": action, "rows": n}
             for (table, action), n in sorted(summary.counts.items())

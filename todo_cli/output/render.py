@@ -135,13 +135,34 @@ def snake_keys(counts: dict[str, int]) -> dict[str, int]:
     return keyed
 
 
+def utf8_stdout() -> None:
+    """stdout in UTF-8 from here on, whatever the locale: for data, not words to read.
+
+    JSON between programs is UTF-8 (RFC 8259), and an export to stdout is the bytes
+    `-o FILE` writes. In a Latin-1 locale Python encodes stdout in Latin-1: `export >
+    file` then wrote a file `todo import` could not read back, and a character
+    Latin-1 lacks (an emoji, an arrow) failed the whole command (exit 74).
+    """
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str) or encoding.lower().replace("-", "") == "utf8":
+        return
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:  # a TextIOWrapper (not ClosedStdout, not a test's capture)
+        reconfigure(encoding="utf-8")
+
+
 def write_json(value: Any, out: TextIO | None = None) -> None:
     """One JSON document, indented for people who read it."""
+    if out is None:
+        utf8_stdout()
     (out or sys.stdout).write(json_safe(json.dumps(value, ensure_ascii=False, indent=2)) + "\n")
 
 
 def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
     """A JSON array written item by item (one per line), so a long list never sits in memory."""
+    if out is None:
+        utf8_stdout()
     stream = out or sys.stdout
     encode = dumps
     count = 0
@@ -154,6 +175,8 @@ def write_json_array(items: Iterable[dict[str, Any]], out: TextIO | None = None)
 
 def write_json_lines(items: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
     """JSON Lines: one compact object per line."""
+    if out is None:
+        utf8_stdout()
     stream = out or sys.stdout
     count = 0
     for item in items:

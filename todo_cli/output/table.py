@@ -124,7 +124,7 @@ class Table:
         header = [self.columns[i].header for i in shown]
         stream.write(paint(self._line(header, shown, widths), "bold", colour) + "\n")
         if terminal:
-            rule = _GAP.join("─" * widths[i] for i in shown)
+            rule = _GAP.join(_rule_char(stream) * widths[i] for i in shown)
             stream.write(paint(rule, "dim", colour) + "\n")
         write = stream.write
         for cells, style in self.rows:
@@ -190,3 +190,16 @@ def _cut(word: str, width: int) -> int:
         if used > width:
             return max(1, index)
     return len(word)
+
+
+def _rule_char(stream: TextIO) -> str:
+    """The line under the header: a box-drawing one where the terminal's encoding has it.
+
+    A Latin-1 locale has no U+2500: the rule, todo's own, failed a list of plain
+    ASCII (exit 74).
+    """
+    try:
+        "\u2500".encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "-"
+    return "\u2500"
