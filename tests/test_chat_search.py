@@ -1003,3 +1003,44 @@ def test_a_title_over_200_characters_is_refused(todo: Todo) -> None:
     new(todo, "Plan")
     assert todo("chat-log", "rename", "1", "x" * 201).exit_code == 2
     assert todo("chat-log", "export", "1").json()["title"] == "Plan"
+
+
+def marked_words(hit: dict[str, Any]) -> list[str]:
+    return [hit["snippet"][start:end] for start, end in hit["matches"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "marks"),
+    [
+        # A word left out is not marked (PostgreSQL's headline marked every word it had).
+        (("apple", '-"green grape"'), "red apple and green pear", ["apple"]),
+        (("apple", "NOT", "green"), "red apple and brown pear", ["apple"]),
+        # Found without its accent, marked without it too, whatever else the query holds:
+        # a stop word left out, or a word of an unspaced script (those are marked by text).
+        (("zurich", "-the"), "Zürich ist schön", ["Zürich"]),
+        (("東京", "cafe"), "東京 near the Café", ["東京", "Café"]),
+        (("cafe", "-is"), "Cafe\u0301 au lait", ["Cafe\u0301"]),
+        # A phrase with a stop word is marked as written, on both backends.
+        (('"visa for you"',), "a visa for you", ["visa for you"]),
+    ],
+)
+def test_a_snippet_marks_what_was_looked_for_alike_on_both_backends(
+    todo: Todo, query: tuple[str, ...], text: str, marks: list[str]
+) -> None:
+    conv = new(todo, "Notes")
+    say(todo, conv, text)
+    (hit,) = search(todo, *query)
+    assert marked_words(hit) == marks
+
+
+def test_a_long_message_s_snippet_says_where_it_is_cut(todo: Todo) -> None:
+    # PostgreSQL's passage had no "…" where the text went on, SQLite's had.
+    conv = new(todo, "Notes")
+    say(todo, conv, "filler " * 300 + "quokka " + "tail " * 300)
+    (hit,) = search(todo, "quokka")
+    assert hit["snippet"].startswith("…")
+    assert hit["snippet"].endswith("…")
+    assert marked_words(hit) == ["quokka"]
+    say(todo, new(todo, "Short"), "a quokka")
+    short = [h for h in search(todo, "quokka") if h["conversation"]["title"] == "Short"]
+    assert short[0]["snippet"] == "a quokka"

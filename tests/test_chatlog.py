@@ -482,3 +482,26 @@ def test_every_chat_log_command_has_help_with_an_example(command: list[str]) -> 
     result = run_cli(["chat-log", *command, "--help"])
     assert result.exit_code == 0, result.stderr
     assert "Example" in result.stdout
+
+
+@pytest.mark.parametrize(("matching", "limit", "shown", "told"), [
+    (25, None, 20, True),
+    (20, None, 20, False),
+    (25, "25", 25, False),
+    (25, "3", 3, False),
+])  # fmt: skip
+def test_search_says_when_more_match_than_it_shows(
+    todo: Todo, matching: int, limit: str | None, shown: int, told: bool
+) -> None:
+    # It stopped at 20 in silence: a script could not tell the list was cut.
+    lines = "".join(
+        json.dumps({"role": "user", "content": f"wombat number {i}"}) + "\n"
+        for i in range(matching)
+    )
+    assert todo("chat-log", "import", "-", input=lines).exit_code == 0
+    args = ["chat-log", "search", "wombat", "--json", *(["--limit", limit] if limit else [])]
+    result = todo(*args)
+    assert result.exit_code == 0, result.stderr
+    assert len(result.json()) == shown
+    note = "the 20 best matches; more match (--limit N shows N)\n"
+    assert result.stderr == (note if told else "")

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from todo_cli.domain.chat import Conversation, Message
     from todo_cli.formats.jsonstream import Readable
 
+# How many matches `chat-log search` shows without --limit.
+SEARCH_SHOWN = 20
+
 chat_app = typer.Typer(
     name="chat-log",
     invoke_without_command=True,
@@ -322,7 +325,8 @@ def search(
     """Search the messages and titles of your conversations, best matches first.
 
     Words match their other forms ("running" finds "runs") and ignore accents
-    ("cafe" finds "café").
+    ("cafe" finds "café"). The 20 best matches, unless --limit says how many
+    (when more match, stderr says so).
 
     \b
     Examples:
@@ -339,13 +343,19 @@ def search(
     # `-word` is a word here, not an option; `--` only ends the options.
     query = parse_query(" ".join(word for word in unmark(words) if word != "--"))
     tz = _zone(json)
-    hits = chatlog.search(settings(ctx), query, limit=limit or 20)
+    # One more than shown by default: whether more match is said, not left to guess.
+    hits = chatlog.search(settings(ctx), query, limit=limit or SEARCH_SHOWN + 1)
+    more = limit is None and len(hits) > SEARCH_SHOWN
+    if more:
+        hits = hits[:SEARCH_SHOWN]
     if json:
         render.write_json_array(hit_json(hit) for hit in hits)
     elif hits:
         search_results(hits, tz)
     else:
         render.tell("no conversation matches")
+    if more:
+        render.tell(f"the {SEARCH_SHOWN} best matches; more match (--limit N shows N)")
 
 
 @chat_app.command(cls=OnceCommand)

@@ -224,21 +224,51 @@ def text_snippet(text: str, patterns: list[str], *, before: int = 40, width: int
     """The passage of `text` around its first match of any of `patterns` (Python regular
     expressions, matched ignoring case), each match in it between MATCH_START and MATCH_END;
     '…' where the text is cut. The text's start when nothing matches."""
-    found = [
-        match
-        for pattern in patterns
-        for match in re.finditer(pattern, text, re.IGNORECASE)
-        if match.end() > match.start()
-    ]
-    first = min((match.start() for match in found), default=0)
+    # Accents ignored, as the search itself ignores them: "zurich" marks "Zürich".
+    folded, origin = _unmarked(text)
+    found: list[tuple[int, int]] = []
+    for pattern in patterns:
+        for match in re.finditer(_unmarked(pattern)[0], folded, re.IGNORECASE):
+            if match.end() > match.start():
+                found.append(_span_in(text, origin, match.start(), match.end()))
+    first = min((start for start, _ in found), default=0)
     begin = max(0, first - before)
     finish = min(len(text), begin + width)
     marked = []
     position = begin
-    for match in sorted(found, key=lambda m: m.start()):
-        if match.start() < position or match.end() > finish:
+    for start, end in sorted(found):
+        if start < position or end > finish:
             continue
-        marked += [text[position : match.start()], MATCH_START, match.group(), MATCH_END]
-        position = match.end()
+        marked += [text[position:start], MATCH_START, text[start:end], MATCH_END]
+        position = end
     marked.append(text[position:finish])
     return ("…" if begin else "") + "".join(marked) + ("…" if finish < len(text) else "")
+
+
+def _unmarked(text: str) -> tuple[str, list[int] | None]:
+    """`text` without its combining marks (é as e), and for each of its characters the
+    index in `text` it comes from (None: the same text, ASCII)."""
+    if text.isascii():
+        return text, None
+    import unicodedata
+
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for part in unicodedata.normalize("NFD", char):
+            if not unicodedata.combining(part):
+                chars.append(part)
+                origin.append(index)
+    return "".join(chars), origin
+
+
+def _span_in(text: str, origin: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """Where in `text` a match of its unmarked form (start, end) is, its marks with it."""
+    if origin is None:
+        return start, end
+    import unicodedata
+
+    first, last = origin[start], origin[end - 1] + 1
+    while last < len(text) and unicodedata.combining(text[last]):
+        last += 1  # "e" then U+0301: the accent is the letter's
+    return first, last

@@ -153,13 +153,15 @@ def _balanced(
 
 def _pg_match(
     query: Query, vector: ColumnElement[Any], text: ColumnElement[Any]
-) -> tuple[ColumnElement[Any], ColumnElement[Any] | None]:
-    """The condition a row's stored vector (and text) must meet, and the tsquery to rank by.
+) -> tuple[ColumnElement[Any], ColumnElement[Any] | None, ColumnElement[Any] | None]:
+    """The condition a row's stored vector (and text) must meet, the tsquery to rank by,
+    and the one to mark a snippet's matches by.
 
     Groups of ordinary terms make one tsquery, matched through the GIN index. A group
     holding a term found by its text (`_by_text`) is a condition of its own, that term
     matched in the text; the rank then comes from the other groups (None when there are
-    none).
+    none). The marks come from the terms looked for alone: ts_headline marks every word
+    of its tsquery, the words left out (`-"green grape"`) too.
     """
     from sqlalchemy import and_, bindparam, func, not_, or_
 
@@ -169,6 +171,7 @@ def _pg_match(
         return text.op("~*", is_comparison=True)(bindparam(None, pattern))
 
     parts: list[ColumnElement[Any]] = []
+    wanted: list[ColumnElement[Any]] = []
     conditions: list[ColumnElement[Any]] = []
     for group in query.groups:
         exact = [term for term in group if _partly_stop_words(term)]
@@ -195,10 +198,14 @@ def _pg_match(
             for term in group
         ]
         parts.append(_balanced(built, func.tsquery_or))
+        looked_for = [_term_tsquery(term) for term in group if not term.negated]
+        if looked_for:
+            wanted.append(_balanced(looked_for, func.tsquery_or))
     ranked = _balanced(parts, func.tsquery_and) if parts else None
     if ranked is not None:
         conditions.insert(0, vector.op("@@")(ranked))
-    return and_(*conditions), ranked
+    marked = _balanced(wanted, func.tsquery_and) if wanted else None
+    return and_(*conditions), ranked, marked
 
 
 def _sqlite_split(query: Query) -> tuple[Query | None, list[tuple[Term, ...]]]:
@@ -248,6 +255,18 @@ def _title_hit(row: Any, patterns: list[str] | None) -> Hit:
 
     snippet = row.snip if patterns is None else text_snippet(row.title or "", patterns)
     return Hit(row.id, row.number, row.title, None, None, None, snippet)
+
+
+def _cut_marked(text: str, snippet: str) -> str:
+    """ts_headline's passage of `text` with "…" where it is cut, as SQLite's snippet and
+    text_snippet have (ts_headline adds none)."""
+    from todo_cli.domain.search import snippet_parts
+
+    plain, _ = snippet_parts(snippet)
+    at = text.find(plain) if plain else -1
+    if at < 0:
+        return snippet  # not a passage of the text as it stands: left as it is
+    return ("…" if at > 0 else "") + snippet + ("…" if at + len(plain) < len(text) else "")
 
 
 def _message_hit(row: Row[Any]) -> Hit:
@@ -577,10 +596,12 @@ class ConversationRepository:
         # The vectors PostgreSQL stores (revision 0009): ranking reads them
         # instead of parsing every matching text again.
         title_vector = literal_column(f"conversations.{SEARCH_VECTOR}", TSVECTOR)
-        title_match, ranked = _pg_match(query, title_vector, conversations.c.title)
+        title_match, ranked, marked = _pg_match(query, title_vector, conversations.c.title)
         # Without a term the index knows (stop words only) every match ranks alike, and
         # a snippet is the text's start.
-        tsquery = ranked if ranked is not None else func.plainto_tsquery(_config(), "")
+        nothing = func.plainto_tsquery(_config(), "")
+        tsquery = ranked if ranked is not None else nothing
+        shown = marked if marked is not None else nothing
         titles = (
             select(
                 conversations.c.id,
@@ -589,7 +610,7 @@ class ConversationRepository:
                 func.ts_headline(
                     _config(),
                     conversations.c.title,
-                    tsquery,
+                    shown,
                     options,
                 ).label("snip"),
             )
@@ -598,11 +619,17 @@ class ConversationRepository:
             .limit(limit)
         )
         # A term found by its text is one ts_headline does not mark: we mark, as on SQLite.
-        by_text = any(_by_text(term) for group in query.groups for term in group)
+        # So is a phrase with a stop word, which ts_headline would mark word by word,
+        # the stop word left out ("visa for you" as [visa] for you).
+        by_text = any(
+            _by_text(term) or (_partly_stop_words(term) and not term.negated)
+            for group in query.groups
+            for term in group
+        )
         patterns = _text_patterns(query) if by_text or ranked is None else None
         found = [_title_hit(row, patterns) for row in self.conn.execute(titles)]
         vector = literal_column(f"messages.{SEARCH_VECTOR}", TSVECTOR)
-        message_match, _ = _pg_match(query, vector, messages.c.content)
+        message_match, _, _ = _pg_match(query, vector, messages.c.content)
         best = (
             select(
                 messages.c.id,
@@ -626,12 +653,14 @@ class ConversationRepository:
         # The snippet only for the rows kept: ts_headline reads the whole text.
         with_snippets = select(
             best,
-            func.ts_headline(_config(), best.c.content, tsquery, options).label("snip"),
+            func.ts_headline(_config(), best.c.content, shown, options).label("snip"),
         ).order_by(best.c.rank.desc(), best.c.number, best.c.seq)
         for row in self.conn.execute(with_snippets):
             hit = _message_hit(row)
             if patterns is not None:
                 hit = replace(hit, snippet=text_snippet(row.content, patterns))
+            else:
+                hit = replace(hit, snippet=_cut_marked(row.content, hit.snippet))
             found.append(hit)
         return found[:limit]
 
