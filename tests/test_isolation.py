@@ -1046,9 +1046,10 @@ def test_a_role_that_may_create_functions_in_public_is_bypassing_and_warned_of(
     else:
         server.admin(f"GRANT CREATE ON SCHEMA public TO {name}", database=database)
     try:
-        reason = f"{name} (may create functions in schema public, which members' queries run)"
+        # (The database's owner may create schemas there too: a reason of its own.)
+        reason = f"{name} (may create functions in schema public, which members' queries run"
         info = team.admin_cli("db", "info", "--json").json()
-        assert reason in info["bypass_rls"]
+        assert reason in " ".join(info["bypass_rls"])
         isolated = team.admin_cli("db", "isolate")
         assert isolated.exit_code == 0, isolated.stderr
         assert (
@@ -1081,7 +1082,9 @@ def test_db_info_says_isolation_is_database_enforced_and_who_bypasses(team: Team
         assert (
             "todo_admin (BYPASSRLS, owns the tables, so may turn row security off, "
             "CREATEROLE, so may make itself a member of the tables' owner, "
-            "may create functions in schema public, which members' queries run)"
+            "may create functions in schema public, which members' queries run, "
+            "may create schemas in this database, and one named after a member comes first "
+            "in that member's queries)"
         ) in bypass
         assert "postgres (superuser)" in bypass
         assert "alice" not in bypass
@@ -1577,3 +1580,143 @@ def test_a_member_of_another_database_is_nobody_here_even_under_a_users_name(
         assert task["title"] == "payroll numbers"
     finally:
         server.drop_database(name)
+
+
+def test_a_role_that_may_create_schemas_in_the_database_is_bypassing_and_warned_of(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    """A schema named after a member comes first in that member's search_path: a view
+    there named as todo's tables ran in their commands, as them, and read their rows."""
+    from urllib.parse import urlsplit
+
+    server = postgres.server
+    assert server is not None
+    database = urlsplit(team.admin).path.lstrip("/")
+    name = f"sc_{uuid.uuid4().hex[:8]}"
+    server.admin(f"CREATE ROLE {name} LOGIN PASSWORD 'sc-Pass_w0rd-12345'")
+    server.admin(f'GRANT CREATE ON DATABASE "{database}" TO {name}')
+    try:
+        reason = (
+            f"{name} (may create schemas in this database, and one named after a member "
+            "comes first in that member's queries)"
+        )
+        assert reason in team.admin_cli("db", "info", "--json").json()["bypass_rls"]
+        isolated = team.admin_cli("db", "isolate")
+        assert isolated.exit_code == 0, isolated.stderr
+        assert f"warning: {name} may create schemas in this database" in isolated.stderr
+        refused = team.admin_cli("db", "grant", name, "--existing-role")
+        assert refused.exit_code == 2, refused.stderr
+        assert "may create schemas in this database" in refused.stderr
+    finally:
+        server.admin(f'REVOKE CREATE ON DATABASE "{database}" FROM {name}')
+        server.admin(f"DROP ROLE {name}")
+    assert "warning" not in team.admin_cli("db", "isolate").stderr
+
+
+def test_a_member_holding_the_migration_lock_stops_no_admin_command_for_ever(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any session may take an advisory lock: a member's held todo's, and `db revoke`
+    # of that very member hung with nothing said.
+    from todo_cli.db import migrate
+
+    monkeypatch.setattr(migrate, "MIGRATION_WAIT_SECONDS", 1)
+    with connect(team.alice_url) as held:
+        held.execute("SELECT pg_advisory_lock(%s)", (migrate.MIGRATION_LOCK_KEY,))
+        pid = held.execute("SELECT pg_backend_pid()").fetchone()
+        assert pid is not None
+        for command in (["db", "members"], ["db", "revoke", "alice", "--yes"]):
+            result = team.admin_cli(*command)
+            assert (result.exit_code, result.stderr) == (
+                3,
+                f"error: todo's migration lock is held by session {pid[0]} (role alice), and "
+                "was not released in 1 s; nothing was changed (wait for that `todo db` "
+                "command to end; if none is running, end the session (SELECT "
+                "pg_terminate_backend(pid)))\n",
+            ), command
+    assert team.admin_cli("db", "members").exit_code == 0
+    assert one(team.alice_url, "SELECT session_user") == "alice"
+
+
+def test_rotate_of_a_member_role_of_another_database_is_refused(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    # The password is the role's, server-wide: it changed for the database that
+    # granted it, and the URL handed out here was of no use.
+    from todo_cli.db.members import GROUP_ROLE
+
+    server = postgres.server
+    assert server is not None
+    name = f"ro_{uuid.uuid4().hex[:8]}"
+    server.admin(f"CREATE ROLE {name} LOGIN PASSWORD 'ro-Pass_w0rd-12345' IN ROLE {GROUP_ROLE}")
+    try:
+        result = team.admin_cli("db", "rotate", name)
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.startswith(f"error: {name} is no member of this database")
+        assert result.stdout == ""
+        url = server.url("postgres", user=name, password="ro-Pass_w0rd-12345")
+        assert one(url, "SELECT session_user") == name  # the old password still works
+    finally:
+        server.admin(f"DROP ROLE {name}")
+
+
+def test_members_lists_rows_whose_role_was_dropped_outside_todo(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    # The role gone, the rows' check was NULL, and `NOT` of it left them unlisted.
+    server = postgres.server
+    assert server is not None
+    granted = team.admin_cli("db", "grant", "gone_k")
+    assert granted.exit_code == 0, granted.stderr
+    ok(Todo(granted.stdout.strip(), "gone_k"), "add", "kept")
+    server.admin("DROP ROLE gone_k")
+    listed = team.admin_cli("db", "members")
+    assert listed.exit_code == 0, listed.stderr
+    assert "held by no member here: gone_k (1 task, 0 conversations)" in listed.stderr
+
+
+def test_a_connection_limit_given_with_an_existing_role_is_set(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    # It was left as it was in silence.
+    server = postgres.server
+    assert server is not None
+    given, kept = (f"cl_{uuid.uuid4().hex[:8]}" for _ in range(2))
+    for name in (given, kept):
+        server.admin(f"CREATE ROLE {name} LOGIN CONNECTION LIMIT 7 PASSWORD 'cl-Pass_w0rd-12345'")
+    try:
+        result = team.admin_cli("db", "grant", given, "--existing-role", "--connection-limit", "2")
+        assert result.exit_code == 0, result.stderr
+        result = team.admin_cli("db", "grant", kept, "--existing-role")
+        assert result.exit_code == 0, result.stderr
+        limits = server.admin(
+            f"SELECT rolname, rolconnlimit FROM pg_roles WHERE rolname IN ('{given}', '{kept}') "
+            f"ORDER BY rolname = '{kept}'"
+        )
+        assert limits == [(given, 2), (kept, 7)]
+    finally:
+        for name in (given, kept):
+            team.admin_cli("db", "revoke", name, "--purge", "--yes")
+            server.admin(f"DROP ROLE IF EXISTS {name}")
+
+
+def test_revoke_of_a_role_that_owns_something_says_what_and_what_to_do(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    # A bare "database error: role ... cannot be dropped because some objects depend on
+    # it", without PostgreSQL's detail of what, or a word of what to do.
+    server = postgres.server
+    assert server is not None
+    granted = team.admin_cli("db", "grant", "own_k")
+    assert granted.exit_code == 0, granted.stderr
+    owned = f"own_k_{uuid.uuid4().hex[:8]}"
+    server.admin(f'CREATE DATABASE "{owned}" OWNER own_k')
+    try:
+        result = team.admin_cli("db", "revoke", "own_k")
+        assert result.exit_code == 3, result.stderr
+        assert 'role "own_k" cannot be dropped because some objects depend on it' in (result.stderr)
+        assert f"owner of database {owned}" in result.stderr
+        assert "REASSIGN OWNED BY the role TO another" in result.stderr
+    finally:
+        server.admin(f'DROP DATABASE "{owned}"')
+    assert team.admin_cli("db", "revoke", "own_k").exit_code == 0

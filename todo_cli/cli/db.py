@@ -380,6 +380,13 @@ def _tell_isolation(isolation: Any) -> None:
             "schema (ALTER SCHEMA public OWNER TO <admin>) or revoke CREATE on it from "
             f"{name}"
         )
+    for name in isolation.schema_makers:
+        render.tell(
+            f"warning: {name} may create schemas in this database, and a schema named after "
+            "a member comes first in that member's queries, so it can read every member's "
+            f"rows; revoke CREATE on the database from {name} (REVOKE CREATE ON DATABASE "
+            f"... FROM {name}), or make the admin own the database"
+        )
 
 
 @db_app.command(cls=OnceCommand)
@@ -403,11 +410,15 @@ def grant(
     ] = False,
     password_stdin: PasswordStdin = False,
     connection_limit: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--connection-limit", min=1, max=1000, help="Connections the member may hold at once."
+            "--connection-limit",
+            min=1,
+            max=1000,
+            help="Connections the member may hold at once (10 for a new role; an existing "
+            "role keeps its own unless this is given).",
         ),
-    ] = 10,
+    ] = None,
     json: Json = False,
 ) -> None:
     """Make NAME a member: a login role that sees only its own rows (admin only).

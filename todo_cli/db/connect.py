@@ -92,6 +92,21 @@ def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
         return DatabaseError(
             f"{where} refused the login: {detail}", hint="check the user and password"
         )
+    if "cannot be dropped because some objects depend on it" in lowered:
+        # `db revoke` of a role that owns something (here, or in another database of
+        # the server): PostgreSQL's detail names what.
+        what = getattr(getattr(exc.orig, "diag", None), "message_detail", None)
+        return DatabaseError(
+            f"{where} refused: {detail}" + (f" ({_first_line(what)})" if what else ""),
+            hint="as a superuser, in each database where it owns something: REASSIGN "
+            "OWNED BY the role TO another (or DROP OWNED BY it); then revoke again",
+        )
+    if "must have admin option on role" in lowered:
+        return DatabaseError(
+            f"{where} refused: {detail}",
+            hint="the admin needs CREATEROLE, and from PostgreSQL 16 the ADMIN option on "
+            "that role (GRANT it TO the admin WITH ADMIN OPTION, as a superuser)",
+        )
     if "permission denied" in lowered:
         return DatabaseError(f"{where} refused: {detail}", hint="ask the database's owner")
     if "lock timeout" in lowered:

@@ -74,6 +74,19 @@ _SCHEMA_WRITERS = (
     "UNION SELECT a.grantee FROM pg_catalog.pg_namespace n, aclexplode(n.nspacl) a "
     "WHERE n.nspname = 'public' AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner"
 )
+# A role that may create schemas in the database may make one named after a member:
+# "$user" comes first in the default search_path, so a view or function there named
+# as todo's tables runs in that member's queries, as them.
+_SCHEMA_MAKER: Final = (
+    "may create schemas in this database, and one named after a member comes first in "
+    "that member's queries"
+)
+# Who may create schemas in the database: its owner, and any role granted CREATE on it.
+_SCHEMA_MAKERS = (
+    "SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database() "
+    "UNION SELECT a.grantee FROM pg_catalog.pg_database d, aclexplode(d.datacl) a "
+    "WHERE d.datname = current_database() AND a.privilege_type = 'CREATE'"
+)
 _REVOKE_ALL: Final = (
     f"REVOKE ALL ON {', '.join(ISOLATED_TABLES)}, alembic_version FROM {GROUP_ROLE}"
 )
@@ -254,6 +267,17 @@ class Isolation:
             and not {"superuser", "BYPASSRLS", _OWNS_TABLES} & set(b.reasons)
         ]
 
+    @property
+    def schema_makers(self) -> list[str]:
+        """Roles that bypass only by creating schemas in the database (see _SCHEMA_MAKER),
+        superusers aside: worth a warning too."""
+        return [
+            b.name
+            for b in self.bypass
+            if _SCHEMA_MAKER in b.reasons
+            and not {"superuser", "BYPASSRLS", _OWNS_TABLES} & set(b.reasons)
+        ]
+
 
 @dataclass(frozen=True)
 class Granted:
@@ -328,7 +352,8 @@ _STRONG_ROLES = (
     "OR s.oid = (SELECT relowner FROM pg_catalog.pg_class "
     "            WHERE oid = to_regclass('public.tasks')) "
     "OR s.oid = CAST(:neon AS oid) "
-    f"OR s.oid IN ({_SCHEMA_WRITERS})"
+    f"OR s.oid IN ({_SCHEMA_WRITERS}) "
+    f"OR s.oid IN ({_SCHEMA_MAKERS})"
 )
 
 
@@ -356,6 +381,7 @@ def bypassing_roles(conn: Connection) -> list[Bypass]:
             "r.oid = (SELECT relowner FROM pg_catalog.pg_class "
             "         WHERE oid = to_regclass('public.tasks')) AS owner, "
             f"r.oid IN ({_SCHEMA_WRITERS}) AS schema_writer, "
+            f"r.oid IN ({_SCHEMA_MAKERS}) AS schema_maker, "
             "CASE WHEN r.rolsuper THEN NULL ELSE "
             "  (SELECT string_agg(s.rolname, ' ' ORDER BY s.rolname) FROM strong s "
             "   WHERE s.oid <> r.oid AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')) "
@@ -374,6 +400,7 @@ def bypassing_roles(conn: Connection) -> list[Bypass]:
                 (_OWNS_TABLES, row.owner),
                 (_CREATEROLE, row.rolcreaterole and not row.rolsuper),
                 (_SCHEMA_WRITER, row.schema_writer and not row.rolsuper),
+                (_SCHEMA_MAKER, row.schema_maker and not row.rolsuper),
             )
             if holds
         ]
@@ -677,9 +704,11 @@ def unisolate(settings: Settings) -> list[str]:
 
 # Whether users row `u` is a member's here: granted here, to the very role of its
 # name (revision 0017: a role made again with a dropped member's name is not it).
+# (coalesce: with no role of the name, dropped or renamed outside todo, the comparison
+# is NULL, and `NOT` of it left those rows out of `db members`' "held by no member".)
 _HELD = (
-    "(u.granted AND u.role_oid = "
-    "(SELECT r.oid::bigint FROM pg_catalog.pg_roles r WHERE r.rolname = u.name))"
+    "coalesce(u.granted AND u.role_oid = "
+    "(SELECT r.oid::bigint FROM pg_catalog.pg_roles r WHERE r.rolname = u.name), false)"
 )
 # The oid of the role :name, as users.role_oid keeps it.
 # (A parameter of its own: one used as a users.name value and as a role name both
@@ -737,7 +766,7 @@ def grant(
     password: str | None,
     adopt: bool,
     existing_role: bool,
-    connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    connection_limit: int | None = None,
     hand_out: Callable[[Granted], None] | None = None,
 ) -> Granted:
     """Make NAME a member: a login role in the group, and their users row.
@@ -794,7 +823,7 @@ def grant(
                     "PASSWORD {verifier} IN ROLE {group}"
                 ).format(
                     name=sql.Identifier(name),
-                    limit=sql.Literal(connection_limit),
+                    limit=sql.Literal(connection_limit or DEFAULT_CONNECTION_LIMIT),
                     verifier=sql.Literal(verifier),
                     group=sql.Identifier(GROUP_ROLE),
                 ),
@@ -816,16 +845,16 @@ def grant(
                 )
             if role.bypasses == name:
                 raise InvalidInput(
-                    f"{name} is a superuser, has BYPASSRLS or CREATEROLE, owns the tables, or "
-                    "may create functions in schema public: no policy holds it, so it cannot "
-                    "be a member",
+                    f"{name} is a superuser, has BYPASSRLS or CREATEROLE, owns the tables, "
+                    "may create functions in schema public, or may create schemas in this "
+                    "database: no policy holds it, so it cannot be a member",
                     hint="grant a role without those attributes",
                 )
             if role.bypasses is not None:
                 raise InvalidInput(
                     f"{name} may SET ROLE {role.bypasses}, which no policy holds "
-                    "(a superuser, BYPASSRLS, CREATEROLE, the tables' owner or a creator of "
-                    "functions in schema public): as a member "
+                    "(a superuser, BYPASSRLS, CREATEROLE, the tables' owner, a creator of "
+                    "functions in schema public or of schemas in this database): as a member "
                     "it would see everyone's rows",
                     hint=f"end {name}'s membership in {role.bypasses} (REVOKE it, or the role "
                     "through which it has it), or grant another role",
@@ -835,6 +864,15 @@ def grant(
                     conn,
                     sql.SQL("GRANT {} TO {}").format(
                         sql.Identifier(GROUP_ROLE), sql.Identifier(name)
+                    ),
+                )
+            if connection_limit is not None:
+                # Asked for: set, not left as it was in silence.
+                _require_createrole(conn)
+                _execute(
+                    conn,
+                    sql.SQL("ALTER ROLE {} CONNECTION LIMIT {}").format(
+                        sql.Identifier(name), sql.Literal(connection_limit)
                     ),
                 )
         if adopted is None:
@@ -893,6 +931,16 @@ def rotate(
     name = validate_role_name(name)
     with _admin_connection(settings) as conn:
         _require_member(conn, name)
+        if not _granted_here(conn, name):
+            # The password is the role's, server-wide: changing it here locked the
+            # member of another database out, and handed a URL no member here can use.
+            raise InvalidInput(
+                f"{name} is no member of this database, and its role is a todo member "
+                "role of the server (of another database, or none): a new password "
+                "would change its login everywhere; nothing was changed",
+                hint=f"rotate it with the URL of the database that granted it, or "
+                f"`todo db grant {name} --existing-role` here first",
+            )
         chosen = password if password is not None else generate_password()
         verifier = scram_verifier(chosen)
         remember(verifier)

@@ -173,13 +173,51 @@ def _first_error() -> Iterator[None]:
 LOCK_TIMEOUT_SECONDS = 5
 
 
+# How long a migration (or an admin's command) waits for todo's migration lock. A
+# migration holds it while it runs, and waiting for one to end is no harm; but any
+# session may take an advisory lock, a member's too, and hold it for ever: a
+# `revoke` of that member hung with nothing said. Past this it gives up, naming
+# the session that holds the lock.
+MIGRATION_WAIT_SECONDS = 30
+
+
 def _lock(conn: Connection) -> None:
+    import time
+
     from sqlalchemy import text
 
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        # (After the advisory lock: waiting for another migration to end is no harm.)
-        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'"))
+    from todo_cli.errors import DatabaseError
+
+    if conn.dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + MIGRATION_WAIT_SECONDS
+    taken = text("SELECT pg_try_advisory_xact_lock(:key)")
+    while not conn.execute(taken, {"key": MIGRATION_LOCK_KEY}).scalar():
+        if time.monotonic() >= deadline:
+            # A one-bigint advisory lock is (classid, objid) = its high and low halves.
+            holder = conn.execute(
+                text(
+                    "SELECT l.pid, a.usename::text AS role FROM pg_catalog.pg_locks l "
+                    "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                    "AND l.classid = 0 AND l.objid = :key"
+                ),
+                {"key": MIGRATION_LOCK_KEY},
+            ).first()
+            who = (
+                f"session {holder.pid} (role {holder.role or 'unknown'})"
+                if holder is not None
+                else "another session"
+            )
+            raise DatabaseError(
+                f"todo's migration lock is held by {who}, and was not released in "
+                f"{MIGRATION_WAIT_SECONDS} s; nothing was changed",
+                hint="wait for that `todo db` command to end; if none is running, end the "
+                "session (SELECT pg_terminate_backend(pid))",
+            )
+        time.sleep(0.1)
+    # (After the advisory lock: waiting for another migration to end is no harm.)
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'"))
 
 
 def require_owner(conn: Connection, doing: str) -> None:
