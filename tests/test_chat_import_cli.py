@@ -637,6 +637,21 @@ def test_a_conversation_untitled_when_imported_takes_the_title_a_newer_export_gi
     assert exported(todo, "Hike")["number"] == 1
 
 
+def test_a_title_removed_here_is_not_put_back_by_the_same_export(todo: Todo) -> None:
+    # Importing the same file again put it back ("titled ..."), and history said rename.
+    import_(todo, CLAUDE_EXPORT)
+    title = fixture_data(CLAUDE_EXPORT)[0]["name"]
+    assert exported(todo, title)["number"] == 1
+    assert todo("chat-log", "rename", "1", "").exit_code == 0
+    again = todo("chat-log", "import", str(CLAUDE_EXPORT), "--json")
+    assert again.exit_code == 0, again.stderr
+    assert (again.json()["conversations"]["extended"], again.json()["notices"]) == (0, [])
+    assert todo("chat-log", "export", "1").json()["title"] is None
+    # The removal undone, the title is the export's again, and stays.
+    assert todo("undo").exit_code == 0
+    assert exported(todo, title)["number"] == 1
+
+
 def test_a_newer_export_on_another_branch_says_so(todo: Todo, tmp_path: Path) -> None:
     # An earlier prompt edited in Claude: the export's messages after it are others.
     import_(todo, CLAUDE_EXPORT)

@@ -296,6 +296,36 @@ class JournalRepository:
             )
             yield operation, self._change(row)
 
+    def title_removed(self, conversation_id: UUID) -> bool:
+        """Whether a change recorded here took the conversation's title away.
+
+        An import takes the title a conversation has gained in a later export, but
+        not one a user removed (`chat-log rename N ""`): importing the same file
+        again put it back.
+        """
+        from sqlalchemy import String, func, literal, literal_column, select
+
+        def title(image: Any) -> Any:
+            if self._sqlite:
+                return func.json_extract(image, "$.title")
+            return image.op("->>", return_type=String())(literal_column("'title'"))
+
+        stmt = (
+            select(literal(1))
+            .select_from(journal.join(operations, operations.c.id == journal.c.operation_id))
+            .where(
+                self._owner,
+                journal.c.table_name == "conversations",
+                journal.c.action == "update",
+                journal.c.row_key == self._key_text([conversation_id]),
+                title(journal.c.before).is_not(None),
+                title(journal.c.after).is_(None),
+                operations.c.undone_by.is_(None),
+            )
+            .limit(1)
+        )
+        return self.conn.execute(stmt).first() is not None
+
     def deleted_task(
         self, number: int | None, task_id: UUID | None, prefix: str | None = None
     ) -> tuple[UUID, int] | None:

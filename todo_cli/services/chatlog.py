@@ -13,6 +13,8 @@ from todo_cli.repository.refs import Ref
 from todo_cli.services.common import Report, deliver
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from sqlalchemy import Connection
 
     from todo_cli.domain.chat import Conversation, ConversationCreate, Message, MessageCreate
@@ -171,6 +173,12 @@ def _analyze(conn: Connection) -> None:
         conn.execute(text("ANALYZE conversations, messages"))
 
 
+def _title_removed(repository: ConversationRepository, conversation_id: UUID) -> bool:
+    from todo_cli.repository.journal import JournalRepository
+
+    return JournalRepository(repository.conn, repository.user).title_removed(conversation_id)
+
+
 def _before_one_here(imported: ImportedConversation, known: set[str], added: set[str]) -> bool:
     """Whether a message being added comes, in the export, before one already here."""
     last_known = max(
@@ -235,7 +243,11 @@ def _import_one(
                 f"{len(items)} message(s) the export has before ones imported earlier "
                 f"were added after the {last_seq} already here"
             )
-        named = conversation.title is None and title is not None
+        named = (
+            conversation.title is None
+            and title is not None
+            and not _title_removed(repository, conversation.id)
+        )
         if named:
             # Untitled when first imported (Claude names a chat after its first
             # messages), titled in a later export: the title is taken. One given here
