@@ -1980,3 +1980,40 @@ def test_task_numbers_end_at_the_same_number_on_every_backend(todo: Todo, tmp_pa
     )
     assert [t["number"] for t in todo("list", "--json").json()] == [2147483647]
     assert ("alice", 2147483647) in users(todo.url)
+
+
+@pytest.mark.parametrize(
+    ("holder", "command"),
+    [
+        ("UPDATE tasks SET priority = 'H' WHERE number = 1", ["done", "1"]),
+        ("UPDATE users SET task_counter = task_counter", ["add", "b"]),
+    ],
+)
+def test_a_write_behind_another_sessions_lock_gives_up_and_says_why(
+    backend: str,
+    todo: Todo,
+    monkeypatch: pytest.MonkeyPatch,
+    holder: str,
+    command: list[str],
+) -> None:
+    # On PostgreSQL it waited for ever, saying nothing (a forgotten psql transaction,
+    # a suspended import); SQLite gives up after its busy timeout (exit 3).
+    if backend != "postgresql":
+        not_applicable("SQLite's busy timeout is its own test; the postgresql run covers RLS")
+    import psycopg
+
+    from todo_cli.db import session
+
+    assert todo("add", "a").exit_code == 0
+    monkeypatch.setattr(session, "STATE_SQL", session.STATE_SQL.replace("'30s'", "'1s'"))
+    with psycopg.connect(todo.url.replace("+psycopg", "")) as held:
+        held.execute(holder)
+        began = time.monotonic()
+        result = todo(*command)
+        waited = time.monotonic() - began
+        held.rollback()
+    assert result.exit_code == 3, result.stderr
+    assert "is busy: another session holds a lock on todo's tables" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert waited < 20
+    assert [t["priority"] for t in todo("list", "--json").json()] == [None]

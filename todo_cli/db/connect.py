@@ -110,12 +110,13 @@ def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
     if "permission denied" in lowered:
         return DatabaseError(f"{where} refused: {detail}", hint="ask the database's owner")
     if "lock timeout" in lowered:
-        # Only migrations and the admin's commands set lock_timeout (db.migrate).
+        # Migrations and the admin's commands wait 5 s (db.migrate), every other
+        # command 30 s (db.session.STATE_SQL).
         return DatabaseError(
             f"{where} is busy: another session holds a lock on todo's tables (an open "
             f"transaction); nothing was changed",
-            hint="end that session (pg_stat_activity shows it, often 'idle in "
-            "transaction'), then run the command again",
+            hint="run the command again once it ends; a forgotten one (pg_stat_activity "
+            "shows it, often 'idle in transaction') can be ended",
         )
     if "too many connections for role" in lowered:
         # The login's own CONNECTION LIMIT (`todo db grant --connection-limit`), not the

@@ -36,8 +36,14 @@ class State:
 # One statement, the one a command already spends on its revision check: mode
 # detection costs no round trip. `to_regclass` keeps it from failing on a
 # database at an older revision, which is then told to upgrade.
+# The same statement bounds how long the transaction waits for a lock another
+# session holds (a forgotten `psql` transaction, a suspended `todo import`): a
+# command waited for ever, saying nothing, where SQLite gives up after its busy
+# timeout. Local to the transaction, so a pooler's next client is not given it.
+LOCK_WAIT_SECONDS: Final = 30
 STATE_SQL: Final = (
     "SELECT version_num, "
+    f"set_config('lock_timeout', '{LOCK_WAIT_SECONDS}s', true) AS lock_wait, "
     "coalesce(row_security_active(to_regclass('tasks')), false) AS isolated, "
     "session_user::text AS login, "
     "EXISTS (SELECT 1 FROM users WHERE name = session_user::text) AS enrolled, "
