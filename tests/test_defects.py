@@ -2017,3 +2017,51 @@ def test_a_write_behind_another_sessions_lock_gives_up_and_says_why(
     assert "nothing was changed" in result.stderr
     assert waited < 20
     assert [t["priority"] for t in todo("list", "--json").json()] == [None]
+
+
+def test_a_change_made_outside_todo_is_shown_with_its_passwords_masked(
+    backend: str, todo: Todo
+) -> None:
+    # The trigger records the statement that made it; history and undo's refusal
+    # printed it as it came, a URL's or a role's password in it.
+    if backend != "postgresql":
+        not_applicable("SQLite's triggers record no statement; the postgresql run covers RLS")
+    import psycopg
+
+    assert todo("add", "t").exit_code == 0
+    with psycopg.connect(todo.url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(
+            "/* postgresql://bob:Sekr1t-one@db/x */ /* ALTER ROLE r PASSWORD 'Hunter2-two' */ "
+            "UPDATE tasks SET priority = 'L' WHERE number = 1"
+        )
+    shown = todo("history", "1").stdout + todo("history", "1", "--json").stdout
+    assert "outside todo" in shown
+    assert "bob:***@db" in shown
+    for secret in ("Sekr1t-one", "Hunter2-two"):
+        assert secret not in shown
+    assert todo("edit", "1", "pri:H").exit_code == 0
+    with psycopg.connect(todo.url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("UPDATE tasks SET title = 'x' WHERE number = 1 AND 'password=Pw9-three' <> ''")
+    refused = todo("undo")
+    assert refused.exit_code == 1
+    assert "password=***" in refused.stderr
+    assert "Pw9-three" not in refused.stderr
+
+
+def test_an_ambiguous_prefix_is_said_with_the_references_that_match_nothing(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Only the prefix was named: fixing it led to a second error about 77 and 88.
+    path = own_json(
+        tmp_path / "two.json",
+        {"id": "abcd1111-0000-4000-8000-000000000001", "title": "one"},
+        {"id": "abcd2222-0000-4000-8000-000000000002", "title": "two"},
+    )
+    assert todo("import", str(path)).exit_code == 0
+    result = todo("done", "77", "abcd", "88")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: 'abcd' matches several tasks: #1 (abcd1111), #2 (abcd2222); no tasks '77', "
+        "'88' (give more digits or the number)\n",
+    )
+    assert [t["completed"] for t in todo("list", "--all", "--json").json()] == [False, False]

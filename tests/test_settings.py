@@ -184,7 +184,31 @@ def test_a_timeout_in_the_config_file_must_be_a_finite_number(tmp_path: Path, va
     config = write_config(tmp_path, f"connect_timeout = {value}")
     result = run_cli(["list"], env={"TODO_CONFIG": str(config)})
     assert result.exit_code == 3
-    assert "connect_timeout: Input should be a finite number" in result.stderr
+    assert "connect_timeout: is not a finite number" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        (
+            "bogus = 1",
+            "bogus: is no setting (the keys are database_url, direct_database_url, user, "
+            "connect_timeout, connect_retries, server, server_idle_timeout)",
+        ),
+        ("connect_timeout = true", "connect_timeout: is not a number"),
+        ("connect_retries = 1.5", "connect_retries: is not a whole number"),
+        ("user = 3", "user: is not a string"),
+        ("connect_timeout = -1", "connect_timeout: must be greater than 0"),
+    ],
+)
+def test_a_bad_config_key_is_said_in_todo_s_words(tmp_path: Path, line: str, said: str) -> None:
+    # The validator's own words leaked: "Extra inputs are not permitted".
+    config = write_config(tmp_path, line)
+    result = run_cli(["list"], env={"TODO_CONFIG": str(config)})
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"error: config file {config}: {said} (fix or remove the key)\n",
+    )
 
 
 def test_empty_user_name_is_bad_input() -> None:

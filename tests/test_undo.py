@@ -25,7 +25,7 @@ from uuid import UUID
 import pytest
 
 from tests.ci_gate import not_applicable
-from tests.conftest import REPO, Todo, sql_rows
+from tests.conftest import REPO, RLS, Todo, sql_rows
 from tests.test_journal import (
     TRANSCRIPT,
     count,
@@ -911,6 +911,23 @@ def test_undo_reverts_the_users_own_latest_operation_not_someone_elses(todo: Tod
 
 
 # --- undo: refusing when a row has changed since -------------------------------------------
+
+
+def test_undo_names_the_task_another_process_deleted_since(todo: Todo, backend: str) -> None:
+    # A row gone has no image now: the refusal said "a row of tasks".
+    ok(todo, "add", "Buy milk", "+errand")
+    ok(todo, "note", "1", "a note")
+    execute(todo.url, "DELETE FROM tasks")
+    result = todo("undo")
+    assert result.exit_code == 1
+    if backend == RLS:
+        # The admin's delete: no member sees another's journal, so it is not named.
+        assert "(by another process)" in result.stderr
+        return
+    assert result.stderr.startswith(
+        "error: cannot undo #2 (todo note 1 'a note'): task #1 (outside todo"
+    ), result.stderr
+    assert "a row of tasks" not in result.stderr
 
 
 def test_undo_refuses_when_another_process_changed_the_row_since(todo: Todo) -> None:

@@ -59,6 +59,17 @@ def mask_text(text: str) -> str:
     )
 
 
+# SQL's `PASSWORD 'secret'` (CREATE or ALTER ROLE): a change made outside todo is
+# journaled with the statement that made it (its first 200 characters).
+_SQL_PASSWORD = re.compile(r"(?i)(\bpassword\s+)('(?:''|[^'])*'?)")
+
+
+def mask_statement(text: str) -> str:
+    """A recorded command line or SQL statement safe to print: as mask_text, and a
+    password given to SQL as a string literal masked too."""
+    return mask_text(_SQL_PASSWORD.sub(lambda m: m.group(1) + MASK, text))
+
+
 def _mask_part(part: str) -> str:
     """One word of free text, a URL in it masked even behind a prefix (`--db=URL`)."""
     found = _SCHEME.search(part)

@@ -13,11 +13,12 @@ path in ``TODO_CONFIG``. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from todo_cli.dirs import file_kind, user_dir
 from todo_cli.domain.limits import USER_NAME_MAX
@@ -171,8 +172,28 @@ def read_config_file(path: Path) -> FileSettings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise ConfigError(
-            f"config file {path}: {where}: {first['msg']}", hint="fix or remove the key"
+            f"config file {path}: {where}: {_said(first['type'], first['msg'])}",
+            hint="fix or remove the key",
         ) from None
+
+
+# What a config file's value is not, in todo's words rather than the validator's.
+_NOT_A: Final = {
+    "string_type": "is not a string",
+    "float_type": "is not a number",
+    "float_parsing": "is not a number",
+    "finite_number": "is not a finite number",
+    "int_type": "is not a whole number",
+    "int_parsing": "is not a whole number",
+    "int_from_float": "is not a whole number",
+}
+
+
+def _said(kind: str, message: str) -> str:
+    if kind == "extra_forbidden":
+        known = ", ".join(f.name for f in dataclasses.fields(FileSettings))
+        return f"is no setting (the keys are {known})"
+    return _NOT_A.get(kind) or message.replace("Input should be", "must be", 1)
 
 
 def _read_at_most(path: Path, limit: int) -> bytes | None:

@@ -415,6 +415,7 @@ def grant(
             "--connection-limit",
             min=1,
             max=1000,
+            metavar="N",
             help="Connections the member may hold at once (10 for a new role; an existing "
             "role keeps its own unless this is given).",
         ),

@@ -1007,7 +1007,9 @@ def edit(
             autocompletion=_complete_words,
         ),
     ] = None,
-    title: Annotated[str | None, typer.Option("--title", help="A new title.")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="A new title.")
+    ] = None,
     description: Annotated[
         str | None,
         typer.Option(

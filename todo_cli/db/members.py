@@ -844,10 +844,10 @@ def grant(
                     hint=f"use `todo db rotate {name} --password-stdin`",
                 )
             if role.bypasses == name:
+                reasons = next((b.reasons for b in bypassing_roles(conn) if b.name == name), ())
                 raise InvalidInput(
-                    f"{name} is a superuser, has BYPASSRLS or CREATEROLE, owns the tables, "
-                    "may create functions in schema public, or may create schemas in this "
-                    "database: no policy holds it, so it cannot be a member",
+                    f"{name} cannot be a member: no policy holds it "
+                    f"({'; '.join(reasons) or 'it bypasses row security'})",
                     hint="grant a role without those attributes",
                 )
             if role.bypasses is not None:

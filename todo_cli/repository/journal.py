@@ -133,12 +133,21 @@ def _image(value: Any) -> dict[str, Any] | None:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
+def _shown(command: str) -> str:
+    """A recorded command as it may be shown. todo masks its own command lines before
+    it records them; a change made outside todo is recorded with its SQL statement
+    by the database's trigger, as it came: a URL or a role's password may be in it."""
+    from todo_cli.redact import mask_statement
+
+    return mask_statement(command)
+
+
 def _operation(row: Any) -> Operation:
     return Operation(
         id=row.id,
         number=row.number,
         created_at=row.created_at,
-        command=row.command,
+        command=_shown(row.command),
         undoes=row.undoes,
         undone_by=row.undone_by,
         undoes_number=getattr(row, "undoes_number", None),
@@ -290,7 +299,7 @@ class JournalRepository:
                 id=row.operation_id,
                 number=row.number,
                 created_at=row.created_at,
-                command=row.command,
+                command=_shown(row.command),
                 undoes=row.undoes,
                 undone_by=row.undone_by,
             )
@@ -684,11 +693,14 @@ class JournalRepository:
     def _clash(self, table: str, row: Any, after_id: int, kind: str = "changed") -> Clash:
         """A row (its row_key and now_image) that clashes, with the first later operation
         that wrote it past journal row `after_id`."""
-        later, foreign = self._later(table, row.row_key, after_id)
+        later, foreign, before = self._later(table, row.row_key, after_id)
+        # A row deleted since has no image now: the one it had before that change
+        # names it ("task #7", not "a row of tasks").
+        image = _image(row.now_image) or before
         return Clash(
             table=table,
             key=json.loads(row.row_key),
-            image=None if foreign else _image(row.now_image),
+            image=None if foreign else image,
             later=None if foreign else later,
             kind=kind,
             foreign=foreign,
@@ -709,16 +721,19 @@ class JournalRepository:
         derived = f" - '{SEARCH_VECTOR}'" if table in PG_SEARCH_VECTORS else ""
         return f"CASE WHEN r.{first_key} IS NULL THEN NULL ELSE to_jsonb(r){derived} END"
 
-    def _later(self, table: str, row_key: str, after_id: int) -> tuple[Operation | None, bool]:
+    def _later(
+        self, table: str, row_key: str, after_id: int
+    ) -> tuple[Operation | None, bool, dict[str, Any] | None]:
         """The first operation after `after_id` that touched this row and is not undone,
-        and whether it is another user's (one outside todo is no one's)."""
+        whether it is another user's (one outside todo is no one's), and the row's
+        image before that change."""
         from sqlalchemy import select
 
         theirs = (operations.c.user_id.is_not(None)) & (
             operations.c.user_id != user_id_of(self.user)
         )
         stmt = (
-            select(operations, theirs.label("foreign"))
+            select(operations, theirs.label("foreign"), journal.c.before.label("row_before"))
             .join(journal, journal.c.operation_id == operations.c.id)
             .where(
                 journal.c.table_name == table,
@@ -730,7 +745,9 @@ class JournalRepository:
             .limit(1)
         )
         row = self.conn.execute(stmt).first()
-        return (None, False) if row is None else (_operation(row), bool(row.foreign))
+        if row is None:
+            return None, False, None
+        return _operation(row), bool(row.foreign), _image(row.row_before)
 
     def plan(self, operation: Operation) -> Plan:
         """What undoing `operation` would do, counted (nothing is changed)."""

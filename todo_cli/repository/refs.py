@@ -242,20 +242,27 @@ def resolve(
     found: list[Row[Any]] = []
     seen: set[UUID] = set()
     missing: list[str] = []
+    unclear: AmbiguousReference | None = None
     for ref in refs:
         row: Row[Any] | None
-        if ref.prefix_first and ref.prefix is not None:
-            row = by_prefix(ref, ref.prefix)
-            if row is None and ref.number is not None:
+        try:
+            if ref.prefix_first and ref.prefix is not None:
+                row = by_prefix(ref, ref.prefix)
+                if row is None and ref.number is not None:
+                    row = by_number.get(ref.number)
+            elif ref.number is not None:
                 row = by_number.get(ref.number)
-        elif ref.number is not None:
-            row = by_number.get(ref.number)
-        elif ref.uuid is not None:
-            row = by_uuid.get(ref.uuid)
-        else:
-            row = None
-        if row is None and ref.uuid is None and ref.prefix is not None and not ref.prefix_first:
-            row = by_prefix(ref, ref.prefix)
+            elif ref.uuid is not None:
+                row = by_uuid.get(ref.uuid)
+            else:
+                row = None
+            if row is None and ref.uuid is None and ref.prefix is not None and not ref.prefix_first:
+                row = by_prefix(ref, ref.prefix)
+        except AmbiguousReference as exc:
+            # The first one said, and the references that match nothing with it: fixing
+            # the prefix should not lead to a second error about the others.
+            unclear = unclear or exc
+            continue
         if row is None:
             if ref.raw not in missing:
                 missing.append(ref.raw)
@@ -268,7 +275,11 @@ def resolve(
         if len(missing) > _MISSING_NAMED:
             named += f" and {len(missing) - _MISSING_NAMED:,} more"
         nouns = noun if len(missing) == 1 else f"{noun}s"
+        if unclear is not None:
+            raise AmbiguousReference(f"{unclear.message}; no {nouns} {named}", hint=unclear.hint)
         raise NotFound(f"no {nouns} {named}", hint=f"see `todo {_list_cmd(noun)}`")
+    if unclear is not None:
+        raise unclear
     return found
 
 

@@ -46,7 +46,10 @@ class Snapshot:
 # Variables that Python or a library reads once, as it starts or is imported
 # (PYTHONTZPATH by zoneinfo, PYTHONHASHSEED, PYTHONINTMAXSTRDIGITS, PSYCOPG_IMPL by
 # psycopg...): in the server's child they are long read, with the server's values.
-IMPORT_TIME_PREFIXES = (b"PYTHON", b"PSYCOPG_IMPL=")
+# So are the dynamic loader's (LD_PRELOAD: `faketime todo ...` loads a library that
+# sets the clock back; the child, forked from a server without it, kept the real
+# clock) and glibc's tunables.
+IMPORT_TIME_PREFIXES = (b"PYTHON", b"PSYCOPG_IMPL=", b"LD_", b"GLIBC_TUNABLES=")
 # Those whose effect the request carries itself (the standard streams' encoding and
 # buffering, the interpreter signature's flags, warning options and module path).
 CARRIED = (
