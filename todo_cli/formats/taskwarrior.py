@@ -1174,21 +1174,12 @@ def _objects(
         loss("recurrence without a due date not written (Taskwarrior needs a due)")
         yield obj
         return
-    series = record.series_id
-    if series is None or series == record.id:
-        series = uuid5(NAMESPACE, f"{record.id}/series")
+    series = _series_of_record(record)
     index = templates.get(series)
     later: list[dict[str, Any]] = []
     if index is None:
         index = 0
-        template = {
-            key: value
-            for key, value in obj.items()
-            if key not in _NOT_ON_TEMPLATE and key not in ("annotations", "depends")
-        }
-        template.update(
-            uuid=str(series), status="recurring", recur=recur, rtype="periodic", mask="-"
-        )
+        template = _template(obj, series, "recurring", recur)
         kept = _kept_series(record.attributes.get(SERIES_HINT), recur)
         if kept is not None:
             # The series as Taskwarrior left it: its first due, its mask, this task's
@@ -1201,6 +1192,27 @@ def _objects(
     obj.update(parent=str(series), imask=index, recur=recur, rtype="periodic")
     yield obj
     yield from later
+
+
+def _series_of_record(record: TaskRecord) -> UUID:
+    """The uuid of a series' template: its series id, or one derived from the task's
+    own id where the series has none apart from the task (a shape a file may hold)."""
+    series = record.series_id
+    if series is None or series == record.id:
+        series = uuid5(NAMESPACE, f"{record.id}/series")
+    return series
+
+
+def _template(obj: dict[str, Any], series: UUID, status: str, recur: str) -> dict[str, Any]:
+    """A series' template, made from the object of its task: what belongs to one task
+    (its start and end, annotations, dependencies) left out."""
+    template = {
+        key: value
+        for key, value in obj.items()
+        if key not in _NOT_ON_TEMPLATE and key not in ("annotations", "depends")
+    }
+    template.update(uuid=str(series), status=status, recur=recur, rtype="periodic", mask="-")
+    return template
 
 
 def _ended(
@@ -1234,25 +1246,12 @@ def _ended(
         yield obj
         return
     kept = _kept_series(record.attributes.get(SERIES_HINT), word)
-    series = record.series_id
-    if series is None or series == record.id:
-        series = uuid5(NAMESPACE, f"{record.id}/series")
+    series = _series_of_record(record)
     index = templates.get(series)
     if index is None:
         index = 0
-        template = {
-            key: value
-            for key, value in obj.items()
-            if key not in _NOT_ON_TEMPLATE and key not in ("annotations", "depends")
-        }
-        template.update(
-            uuid=str(series),
-            status="deleted",
-            end=obj["modified"],
-            recur=word,
-            rtype="periodic",
-            mask="-",
-        )
+        template = _template(obj, series, "deleted", word)
+        template["end"] = obj["modified"]
         if kept is not None:
             template.update(due=kept["due"], mask=kept["mask"])
         yield template
