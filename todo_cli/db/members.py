@@ -260,22 +260,20 @@ class Isolation:
     def schema_writers(self) -> list[str]:
         """Roles that bypass only by writing schema public, superusers aside: worth a
         warning, as nobody means them to see members' rows."""
-        return [
-            b.name
-            for b in self.bypass
-            if _SCHEMA_WRITER in b.reasons
-            and not {"superuser", "BYPASSRLS", _OWNS_TABLES} & set(b.reasons)
-        ]
+        return self._bypassing_by(_SCHEMA_WRITER)
 
     @property
     def schema_makers(self) -> list[str]:
         """Roles that bypass only by creating schemas in the database (see _SCHEMA_MAKER),
         superusers aside: worth a warning too."""
+        return self._bypassing_by(_SCHEMA_MAKER)
+
+    def _bypassing_by(self, reason: str) -> list[str]:
+        # Not those that bypass anyway: a superuser, BYPASSRLS, the tables' owner.
         return [
             b.name
             for b in self.bypass
-            if _SCHEMA_MAKER in b.reasons
-            and not {"superuser", "BYPASSRLS", _OWNS_TABLES} & set(b.reasons)
+            if reason in b.reasons and not {"superuser", "BYPASSRLS", _OWNS_TABLES} & set(b.reasons)
         ]
 
 

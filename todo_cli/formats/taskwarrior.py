@@ -80,7 +80,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final, cast
@@ -1154,14 +1154,7 @@ def _objects(
         else:
             yield obj
         return
-    recur, exact = recur_to_taskwarrior(record.recur)
-    hint = record.attributes.get(RECUR_HINT)
-    if isinstance(hint, str):
-        try:
-            if recur_from_taskwarrior(hint)[0] == record.recur:
-                recur, exact = hint, True
-        except ValueError:
-            pass
+    recur, exact = _recur_word(record.recur, record.attributes)
     if not exact:
         loss("recurrence after completion written as Taskwarrior's (on the due cadence)")
     if record.completed:
@@ -1192,6 +1185,18 @@ def _objects(
     obj.update(parent=str(series), imask=index, recur=recur, rtype="periodic")
     yield obj
     yield from later
+
+
+def _recur_word(recur: str, attributes: Mapping[str, Any]) -> tuple[str, bool]:
+    """Our recurrence as Taskwarrior says it, and whether that is exact: the word the
+    task came with (RECUR_HINT) while it still means this recurrence."""
+    word, exact = recur_to_taskwarrior(recur)
+    hint = attributes.get(RECUR_HINT)
+    if isinstance(hint, str):
+        with contextlib.suppress(ValueError):
+            if recur_from_taskwarrior(hint)[0] == recur:
+                return hint, True
+    return word, exact
 
 
 def _series_of_record(record: TaskRecord) -> UUID:
@@ -1232,15 +1237,10 @@ def _ended(
     (SERIES_HINT), are deleted with it, as ``task delete`` of a template offers.
     """
     try:
-        word = recur_to_taskwarrior(ended)[0]
+        word, _ = _recur_word(ended, record.attributes)
     except ValueError:
         yield obj  # a hint edited by hand: the task as it is
         return
-    recur_hint = record.attributes.get(RECUR_HINT)
-    if isinstance(recur_hint, str):
-        with contextlib.suppress(ValueError):
-            if recur_from_taskwarrior(recur_hint)[0] == ended:
-                word = recur_hint
     if "due" not in obj:
         losses.add("recurrence of an ended series not written: Taskwarrior needs a due", record)
         yield obj

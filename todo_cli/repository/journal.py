@@ -22,6 +22,7 @@ from uuid import UUID
 
 from todo_cli.db import journal_ddl
 from todo_cli.db.schema import PG_SEARCH_VECTORS, SEARCH_VECTOR, journal, metadata, operations
+from todo_cli.redact import mask_statement
 from todo_cli.repository.batches import chunked
 from todo_cli.repository.users import user_id_of
 
@@ -133,21 +134,15 @@ def _image(value: Any) -> dict[str, Any] | None:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
-def _shown(command: str) -> str:
-    """A recorded command as it may be shown. todo masks its own command lines before
-    it records them; a change made outside todo is recorded with its SQL statement
-    by the database's trigger, as it came: a URL or a role's password may be in it."""
-    from todo_cli.redact import mask_statement
-
-    return mask_statement(command)
-
-
 def _operation(row: Any) -> Operation:
+    # Masked as shown: todo masks its own command lines before it records them, but a
+    # change made outside todo is recorded by the database's trigger with the SQL that
+    # made it, as it came (a URL's or a role's password may be in it).
     return Operation(
         id=row.id,
         number=row.number,
         created_at=row.created_at,
-        command=_shown(row.command),
+        command=mask_statement(row.command),
         undoes=row.undoes,
         undone_by=row.undone_by,
         undoes_number=getattr(row, "undoes_number", None),
@@ -299,7 +294,7 @@ class JournalRepository:
                 id=row.operation_id,
                 number=row.number,
                 created_at=row.created_at,
-                command=_shown(row.command),
+                command=mask_statement(row.command),
                 undoes=row.undoes,
                 undone_by=row.undone_by,
             )
