@@ -189,3 +189,11 @@ def test_a_narrow_terminal_gets_its_own_page_not_the_kept_one(
     assert narrow == _printed_page(["add"], {"COLUMNS": "60"})
     assert narrow != kept["todo add"]
     assert "modifiers set its\n  fields." in narrow  # wrapped at 58 columns
+
+
+def test_no_help_page_shows_a_placeholder_of_the_option_parser() -> None:
+    # `edit --title <str>`, `db grant --connection-limit <int range>`: every other option
+    # says what it takes in todo's words (TEXT, N).
+    for path, page in _kept_pages().items():
+        for placeholder in ("<str>", "<int", "<float", "<text>", "<integer"):
+            assert placeholder not in page, (path, placeholder)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,22 @@ def ok(todo: Todo, *args: str, input: str | None = None) -> Any:
     result = todo(*args, input=input)
     assert result.exit_code == 0, result.stderr
     return result.json() if "--json" in args else result
+
+
+@contextmanager
+def role_made_outside_todo(
+    postgres: PostgresHandle, prefix: str, attributes: str = ""
+) -> Iterator[tuple[str, str]]:
+    """A login role made as a superuser would with psql: its name and password. Dropped
+    afterwards, whatever todo made of it."""
+    server = postgres.server
+    assert server is not None
+    name, password = f"{prefix}_{uuid.uuid4().hex[:8]}", f"{prefix}-Pass_w0rd-12345"
+    server.admin(f"CREATE ROLE {name} LOGIN {attributes} PASSWORD '{password}'")
+    try:
+        yield name, password
+    finally:
+        server.admin(f"DROP ROLE IF EXISTS {name}")
 
 
 @pytest.fixture
@@ -1007,11 +1024,7 @@ def test_a_role_with_createrole_is_no_member_and_is_listed_as_bypassing(
     """CREATEROLE may grant itself the tables' owner (PostgreSQL before 16), then SET ROLE."""
     from todo_cli.db.members import GROUP_ROLE
 
-    server = postgres.server
-    assert server is not None
-    name = f"cr_{uuid.uuid4().hex[:8]}"
-    server.admin(f"CREATE ROLE {name} LOGIN CREATEROLE PASSWORD 'cr-Pass_w0rd-12345'")
-    try:
+    with role_made_outside_todo(postgres, "cr", "CREATEROLE") as (name, _):
         result = team.admin_cli("db", "grant", name, "--existing-role")
         assert result.exit_code == 2, result.stderr
         assert (
@@ -1024,8 +1037,6 @@ def test_a_role_with_createrole_is_no_member_and_is_listed_as_bypassing(
             f"{name} (CREATEROLE, so may make itself a member of the tables' owner)"
             in (info["bypass_rls"])
         )
-    finally:
-        server.admin(f"DROP ROLE {name}")
 
 
 @pytest.mark.parametrize("how", ["database owner", "granted CREATE"])
@@ -1595,24 +1606,22 @@ def test_a_role_that_may_create_schemas_in_the_database_is_bypassing_and_warned_
     server = postgres.server
     assert server is not None
     database = urlsplit(team.admin).path.lstrip("/")
-    name = f"sc_{uuid.uuid4().hex[:8]}"
-    server.admin(f"CREATE ROLE {name} LOGIN PASSWORD 'sc-Pass_w0rd-12345'")
-    server.admin(f'GRANT CREATE ON DATABASE "{database}" TO {name}')
-    try:
-        reason = (
-            f"{name} (may create schemas in this database, and one named after a member "
-            "comes first in that member's queries)"
-        )
-        assert reason in team.admin_cli("db", "info", "--json").json()["bypass_rls"]
-        isolated = team.admin_cli("db", "isolate")
-        assert isolated.exit_code == 0, isolated.stderr
-        assert f"warning: {name} may create schemas in this database" in isolated.stderr
-        refused = team.admin_cli("db", "grant", name, "--existing-role")
-        assert refused.exit_code == 2, refused.stderr
-        assert "may create schemas in this database" in refused.stderr
-    finally:
-        server.admin(f'REVOKE CREATE ON DATABASE "{database}" FROM {name}')
-        server.admin(f"DROP ROLE {name}")
+    with role_made_outside_todo(postgres, "sc") as (name, _):
+        server.admin(f'GRANT CREATE ON DATABASE "{database}" TO {name}')
+        try:
+            reason = (
+                f"{name} (may create schemas in this database, and one named after a member "
+                "comes first in that member's queries)"
+            )
+            assert reason in team.admin_cli("db", "info", "--json").json()["bypass_rls"]
+            isolated = team.admin_cli("db", "isolate")
+            assert isolated.exit_code == 0, isolated.stderr
+            assert f"warning: {name} may create schemas in this database" in isolated.stderr
+            refused = team.admin_cli("db", "grant", name, "--existing-role")
+            assert refused.exit_code == 2, refused.stderr
+            assert "may create schemas in this database" in refused.stderr
+        finally:
+            server.admin(f'REVOKE CREATE ON DATABASE "{database}" FROM {name}')
     assert "warning" not in team.admin_cli("db", "isolate").stderr
 
 
@@ -1650,17 +1659,13 @@ def test_rotate_of_a_member_role_of_another_database_is_refused(
 
     server = postgres.server
     assert server is not None
-    name = f"ro_{uuid.uuid4().hex[:8]}"
-    server.admin(f"CREATE ROLE {name} LOGIN PASSWORD 'ro-Pass_w0rd-12345' IN ROLE {GROUP_ROLE}")
-    try:
+    with role_made_outside_todo(postgres, "ro", f"IN ROLE {GROUP_ROLE}") as (name, password):
         result = team.admin_cli("db", "rotate", name)
         assert result.exit_code == 2, result.stderr
         assert result.stderr.startswith(f"error: {name} is no member of this database")
         assert result.stdout == ""
-        url = server.url("postgres", user=name, password="ro-Pass_w0rd-12345")
+        url = server.url("postgres", user=name, password=password)
         assert one(url, "SELECT session_user") == name  # the old password still works
-    finally:
-        server.admin(f"DROP ROLE {name}")
 
 
 def test_members_lists_rows_whose_role_was_dropped_outside_todo(
@@ -1684,10 +1689,10 @@ def test_a_connection_limit_given_with_an_existing_role_is_set(
     # It was left as it was in silence.
     server = postgres.server
     assert server is not None
-    given, kept = (f"cl_{uuid.uuid4().hex[:8]}" for _ in range(2))
-    for name in (given, kept):
-        server.admin(f"CREATE ROLE {name} LOGIN CONNECTION LIMIT 7 PASSWORD 'cl-Pass_w0rd-12345'")
-    try:
+    with (
+        role_made_outside_todo(postgres, "cl", "CONNECTION LIMIT 7") as (given, _),
+        role_made_outside_todo(postgres, "cl", "CONNECTION LIMIT 7") as (kept, _),
+    ):
         result = team.admin_cli("db", "grant", given, "--existing-role", "--connection-limit", "2")
         assert result.exit_code == 0, result.stderr
         result = team.admin_cli("db", "grant", kept, "--existing-role")
@@ -1697,10 +1702,8 @@ def test_a_connection_limit_given_with_an_existing_role_is_set(
             f"ORDER BY rolname = '{kept}'"
         )
         assert limits == [(given, 2), (kept, 7)]
-    finally:
         for name in (given, kept):
-            team.admin_cli("db", "revoke", name, "--purge", "--yes")
-            server.admin(f"DROP ROLE IF EXISTS {name}")
+            assert team.admin_cli("db", "revoke", name, "--purge", "--yes").exit_code == 0
 
 
 def test_revoke_of_a_role_that_owns_something_says_what_and_what_to_do(
