@@ -870,6 +870,37 @@ def test_an_instance_of_a_deleted_template_is_read_as_a_series_that_ended(tz: An
     assert back_done["uuid"] == done["uuid"]
 
 
+def test_every_pending_instance_of_a_deleted_template_is_imported(tz: Any) -> None:
+    """`task delete` of a template alone (rc.recurrence.confirmation=no) leaves its
+    instances pending: Taskwarrior lists each, and makes no more. Each is a task here;
+    one keeps the series, the others keep it in a hint, and all go back as instances."""
+    template = obj(status="deleted", recur="weekly", due="20261102T090000Z", mask="---")
+    instances = [
+        obj(parent=template["uuid"], imask=i, recur="weekly", due=f"202611{2 + 7 * i:02}T090000Z")
+        for i in range(3)
+    ]
+    batch = read_objects(tz, template, *reversed(instances))
+    assert batch.problems == []
+    assert batch.skipped == {"deleted": 1}
+    assert batch.notices == []
+    by_id = {r.id: r for r in batch.records}
+    records = [by_id[UUID(i["uuid"])] for i in instances]
+    assert [(r.series_id, r.recur) for r in records] == [
+        (UUID(template["uuid"]), None),
+        (None, None),
+        (None, None),
+    ]
+    assert [r.attributes for r in records[1:]] == [
+        {"todo.ended_recur": "weekly", "todo.ended_series": template["uuid"]}
+    ] * 2
+    dead, *back = written(tz, *records)
+    assert (dead["uuid"], dead["status"]) == (template["uuid"], "deleted")
+    assert [(o["uuid"], o["status"], o["parent"], o["recur"]) for o in back] == [
+        (i["uuid"], "pending", template["uuid"], "weekly") for i in instances
+    ]
+    assert len({o["imask"] for o in back}) == 3
+
+
 def test_a_recurrence_after_completion_is_written_as_cadence_and_reported(tz: Any) -> None:
     notices: list[str] = []
     due = datetime(2026, 12, 1, 9, tzinfo=UTC)

@@ -154,6 +154,35 @@ def test_the_fixture_is_written_back_line_for_line(tz: Any) -> None:
         assert write_text(tz, read_lines(tz, text.splitlines()).records) == text, name
 
 
+def test_an_open_line_giving_its_priority_as_pri_alone_is_written_back_as_it_came(
+    tz: Any,
+) -> None:
+    text = "2026-11-20 Call the bank pri:A\nCall mom pri:B +family\n"
+    batch = read_lines(tz, text.splitlines())
+    assert [r.priority for r in batch.records] == ["H", "M"]
+    assert write_text(tz, batch.records) == text
+
+
+def test_a_line_of_nothing_but_its_prefix_is_refused_for_what_it_holds(tz: Any) -> None:
+    lines = ["Buy milk", "x 2026-12-01", "(B) 2026-12-05", "x 2026-12-02 2026-11-30", "+p @c"]
+    batch = read_lines(tz, lines)
+    assert [str(problem) for problem in batch.problems] == [
+        "line 2: title: the line has nothing but a done mark and a date, no words",
+        "line 3: title: the line has nothing but a priority and a date, no words",
+        "line 4: title: the line has nothing but a done mark and dates, no words",
+        "line 5: title: the line has no words besides projects, tags and keys",
+    ]
+
+
+def test_a_byte_order_mark_starting_a_line_inside_the_file_is_no_part_of_it(tz: Any) -> None:
+    """Two files joined with `cat`, each with its own mark."""
+    batch = read_lines(tz, ["Buy milk", "\ufeff(A) 2026-11-01 Call mom +family"])
+    assert batch.problems == []
+    call = batch.records[1]
+    assert (call.title, call.priority, call.project) == ("Call mom", "H", "family")
+    assert call.created_at == day_start(date(2026, 11, 1), tz)
+
+
 def test_records_survive_their_own_json(todo: ImportBatch) -> None:
     for n, record in enumerate(todo.records, 1):
         assert TaskRecord.from_json(record.to_json(), f"line {n}") == record
@@ -462,6 +491,17 @@ def test_a_title_that_would_read_back_otherwise_is_reported(tz: Any) -> None:
     assert notices == [
         "todo.txt: 1 task(s): title does not read back the same from todo.txt: #1",
         "todo.txt: 1 task(s): project does not read back the same from todo.txt: #1",
+    ]
+
+
+def test_a_title_holding_key_words_is_reported_for_what_reads_back_alone(tz: Any) -> None:
+    """It has no recurrence: the line reads back with one, and a due; no loss of one."""
+    notices: list[str] = []
+    write_text(tz, [record(title="Read about rec:1w and due:2026-12-24")], notices)
+    assert notices == [
+        "todo.txt: 1 task(s): title does not read back the same from todo.txt: #1",
+        "todo.txt: 1 task(s): due does not read back the same from todo.txt: #1",
+        "todo.txt: 1 task(s): recur does not read back the same from todo.txt: #1",
     ]
 
 

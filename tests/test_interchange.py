@@ -1005,7 +1005,7 @@ def test_a_recurring_task_completed_by_hand_in_the_file_goes_on_as_done_would(
     document[0] |= {"completed": True, "completed_at": later, "updated_at": later}
     edited = write(tmp_path, "done.json", json.dumps(document))
     summary = import_json(todo, edited)
-    assert (summary["added"], summary["updated"]) == (0, 1)
+    assert (summary["added"], summary["updated"], summary["created"]) == (0, 1, 1)
     assert summary["notices"] == [
         f"task 1: #1 'Water plants' done, so its series goes on: next #2, due {next_due}"
     ]
@@ -2065,8 +2065,13 @@ def test_todotxt_a_recurring_task_done_there_goes_on_here_once(todo: Todo, tmp_p
     source = write(tmp_path, "todo.txt", "2026-12-01 Pay rent due:2026-12-01 rec:+1m\n")
     assert import_json(todo, source)["added"] == 1
     _rewritten(source, "x 2026-12-03 2026-12-01 Pay rent due:2026-12-01 rec:+1m\n")
+    dry = ok(todo("import", "--dry-run", str(source))).stderr.splitlines()
+    assert dry[0] == (
+        "would import from todotxt: 0 added, 1 updated, 1 next of a series made, "
+        "0 unchanged, 0 skipped"
+    )
     summary = import_json(todo, source)
-    assert (summary["added"], summary["updated"]) == (0, 1)
+    assert (summary["added"], summary["updated"], summary["created"]) == (0, 1, 1)
     assert summary["notices"] == [
         "line 1: #1 'Pay rent' done, so its series goes on: next #2, due 2027-01-01"
     ]
@@ -2575,7 +2580,16 @@ def test_a_format_that_does_not_fit_is_refused_naming_the_fields(todo: Todo) -> 
 
 
 @pytest.mark.parametrize(
-    "first", ["[Draft] write the post +blog", "[ ] call the plumber", "{draft} post it"]
+    "first",
+    [
+        "[Draft] write the post +blog",
+        "[ ] call the plumber",
+        "{draft} post it",
+        # JSON up to the bracket's close, words after it.
+        "[1] draft the plan",
+        '["a"] draft the plan',
+        "{} fill in the form",
+    ],
 )
 def test_auto_detects_a_todotxt_file_whose_first_task_starts_with_a_bracket(
     todo: Todo, tmp_path: Path, first: str
@@ -2585,6 +2599,17 @@ def test_auto_detects_a_todotxt_file_whose_first_task_starts_with_a_bracket(
     assert result.exit_code == 0, result.stderr
     assert result.json()["format"] == "todotxt"
     assert [task["title"] for task in tasks(todo)] == [first.removesuffix(" +blog"), "Call mom"]
+
+
+@pytest.mark.parametrize("text", ["[1, 2]\n", "[\n1,\n2\n]\n", "{}\n"])
+def test_json_of_no_tasks_in_a_file_of_any_name_is_refused_as_json(
+    todo: Todo, tmp_path: Path, text: str
+) -> None:
+    source = write(tmp_path, "todo.txt", text)
+    result = todo("import", str(source))
+    assert result.exit_code == 2, result.stderr
+    assert "is neither a todo task (id, title) nor a Taskwarrior task" in result.stderr
+    assert nothing_written(todo)
 
 
 def test_a_todotxt_line_read_as_json_from_stdin_is_refused_saying_how_to_import_it(

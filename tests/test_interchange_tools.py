@@ -437,7 +437,53 @@ def test_a_series_ended_in_todo_ends_where_it_came_from(
         # The open task deleted here stays deleted; the two instances Taskwarrior keeps
         # of the ended series are not taken for series of their own.
         assert summary["skipped"] == {"deleted": 2, "later_recurring_instance": 2}
-        assert any("of the deleted recurring task" in n for n in summary["notices"])
+        assert (
+            "2 Taskwarrior instance(s) of the series of a task deleted here left out, as "
+            f"they went with it: #{number}"
+        ) in summary["notices"]
+
+
+def test_every_instance_task_left_pending_of_a_deleted_template_comes_in_and_goes_back(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`task delete` of a recurring template alone (recurrence.confirmation=no) leaves
+    its instances pending: `task list` shows each, and none is made any more. Each is a
+    task here; exported back, `task` holds them as it did and makes no new one."""
+    task = Taskwarrior(tmp_path / "made")
+    now = datetime.now(UTC).replace(microsecond=0)
+    task("add", "Stand-up", "recur:weekly", f"due:{tw_date(now - timedelta(days=15))}")
+    task("list")  # the instances up to now
+    template = task.uuid("+PARENT")
+    task(template, "delete")
+    made = task.export()
+    pending = sorted(o["uuid"] for o in made if o["status"] == "pending")
+    assert len(pending) >= 3, "Taskwarrior made an instance a week up to now"
+    source = tmp_path / "task-export.json"
+    source.write_text(json.dumps(made), encoding="utf-8")
+
+    summary = ok(todo("import", str(source), "--json")).json()
+    assert (summary["added"], summary["skipped"]) == (len(pending), {"deleted": 1})
+    listed = ok(todo("list", "--json")).json()
+    assert sorted(t["id"] for t in listed) == pending
+    assert [t["recur"] for t in listed] == [None] * len(pending)
+    # None of them starts the series again.
+    ok(todo("done", str(listed[-1]["number"])))
+    assert len(ok(todo("list", "--json")).json()) == len(pending) - 1
+
+    after = exported_back(todo, task, tmp_path)  # `task import` exited 0
+    by_uuid = {o["uuid"]: o for o in after}
+    assert by_uuid[template]["status"] == "deleted"
+    assert len(after) == len(made)  # no instance made after the import
+    statuses = sorted(by_uuid[uuid]["status"] for uuid in pending)
+    assert statuses == ["completed"] + ["pending"] * (len(pending) - 1)
+    assert {by_uuid[uuid]["parent"] for uuid in pending} == {template}
+
+    # Imported again: the same tasks, none added.
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(after), encoding="utf-8")
+    summary = ok(todo("import", str(again), "--json")).json()
+    assert summary["added"] == 0
+    assert len(ok(todo("list", "--all", "--json")).json()) == len(pending)
 
 
 def test_task_imports_our_export_without_a_complaint(

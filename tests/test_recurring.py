@@ -816,6 +816,36 @@ def test_a_recurrence_given_again_to_a_task_whose_series_ended_starts_its_own(
     assert len(complete(todo, "1")["created"]) == 1
 
 
+def test_an_instance_of_a_deleted_template_given_a_recurrence_is_no_ended_task(
+    todo: Todo, tmp_path: Any
+) -> None:
+    """Taskwarrior's second pending instance of a deleted template keeps that series in a
+    hint (its first instance holds it here): not shown, and gone once it repeats again."""
+    template = str(uuid4())
+    due = future_monday(today())
+    common = {"description": "Stand-up", "entry": "20261101T090000Z", "recur": "weekly"}
+    dues = [(due + timedelta(weeks=i)).strftime("%Y%m%dT120000Z") for i in range(2)]
+    objects: list[dict[str, Any]] = [
+        {**common, "uuid": template, "status": "deleted", "mask": "--", "due": dues[0]},
+        *(
+            {**common, "uuid": str(uuid4()), "status": "pending", "parent": template}
+            | {"imask": i, "due": dues[i]}
+            for i in range(2)
+        ),
+    ]
+    source = tmp_path / "tw.json"
+    source.write_text(json.dumps(objects), encoding="utf-8")
+    result = todo("import", "--format", "taskwarrior", str(source))
+    assert result.exit_code == 0, result.stderr
+    tasks = exported(todo)
+    assert tasks[2]["attributes"] == {"todo.ended_recur": "weekly", "todo.ended_series": template}
+    assert "kept from its import" not in todo("show", "2").stdout
+    assert todo("edit", "2", "recur:weekly").exit_code == 0
+    tasks = exported(todo)
+    assert (tasks[2]["recur"], tasks[2]["attributes"]) == ("weekly", {})
+    assert tasks[2]["series_id"] not in (None, template)
+
+
 def test_a_recurrence_given_to_several_tasks_names_the_one_without_a_due(todo: Todo) -> None:
     for words in (("a", "due:today"), ("b",), ("c", "due:fri")):
         add(todo, *words)

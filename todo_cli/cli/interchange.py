@@ -234,6 +234,7 @@ def _summary_json(result: Imported) -> dict[str, object]:
         "dry_run": result.dry_run,
         "added": result.added,
         "updated": result.updated,
+        "created": result.created,
         "deleted": result.deleted,
         "unchanged": result.unchanged,
         "skipped": snake_keys(result.skipped),
@@ -253,9 +254,11 @@ def _summary_lines(result: Imported) -> list[str]:
     # Deleted is said only when there were some: only a Taskwarrior file's tasks deleted
     # there since ours last changed are.
     deleted = f"{result.deleted:,} deleted, " if result.deleted else ""
+    # So are the next tasks of series the file completed: tasks new here too.
+    created = f"{result.created:,} next of a series made, " if result.created else ""
     lines = [
         f"{verb} from {result.format}: {result.added:,} added, {result.updated:,} updated, "
-        f"{deleted}{result.unchanged:,} unchanged, {skipped:,} skipped"
+        f"{created}{deleted}{result.unchanged:,} unchanged, {skipped:,} skipped"
     ]
     for reason, count in sorted(result.skipped.items()):
         lines.append(f"  skipped {plural(count, 'task')}: {reason}")

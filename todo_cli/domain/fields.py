@@ -302,6 +302,12 @@ SERIES_HINT: Final = "taskwarrior.series"
 # refuses to take back an instance without `recur`, so its writer gives it this one
 # and ends the series there too (formats.taskwarrior). Not carried to other tasks.
 ENDED_RECUR_HINT: Final = "todo.ended_recur"
+# The series (its template's uuid) of a task that ended with it but cannot keep it as
+# its series_id: Taskwarrior's other pending instances of a deleted template. A series
+# holds one open task here, and Taskwarrior takes them back only as instances of it.
+ENDED_SERIES_HINT: Final = "todo.ended_series"
+# todo's own notes for another tool: not shown as kept from an import.
+ENDED_HINTS: Final = frozenset({ENDED_RECUR_HINT, ENDED_SERIES_HINT})
 
 
 # Tags and a project Taskwarrior holds that are none here (`+@home`, `a.b`,

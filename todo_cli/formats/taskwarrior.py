@@ -41,6 +41,10 @@ several at once when the series is behind. We keep one open task per series: the
 instance with the earliest due carries the recurrence, ``series_id`` is the template's
 uuid, and the later pending instances are not imported (``skipped["later recurring
 instance"]``, one notice per series): completing the open task makes the next one.
+A deleted template's series has ended: each of its pending instances is imported, with
+no recurrence (ENDED_RECUR_HINT), the first in the series, the others keeping it in
+ENDED_SERIES_HINT (a series has one open task here); all are written back as instances
+of that template.
 What Taskwarrior keeps of the series beside that task (the template's first due and mask,
 the task's index, the later instances as written) is kept with it
 (``attributes["taskwarrior.series"]``, unless the series has just begun and there is
@@ -89,6 +93,7 @@ from uuid import UUID, uuid5
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
 from todo_cli.domain.fields import (
     ENDED_RECUR_HINT,
+    ENDED_SERIES_HINT,
     SERIES_HINT,
     TASKWARRIOR_PROJECT_HINT,
     TASKWARRIOR_TAGS_HINT,
@@ -800,23 +805,25 @@ def _resolve(
     shared = [series_id for series_id, members in open_by_series.items() if len(members) > 1]
     open_here = held(shared) if held is not None and shared else {}
     carriers: dict[UUID, _Task] = {}
+    # Pending instances of a deleted template besides the one that keeps its series:
+    # tasks of a series that has ended, each imported (Taskwarrior lists them all, and
+    # makes no more of them), kept as instances of it for writing back.
+    apart: set[UUID] = set()
     for series_id, members in open_by_series.items():
         here = open_here.get(series_id)
         members.sort(key=lambda task: (task.record.id != here, *_instance_order(task)))
         carrier, later = members[0], members[1:]
         carriers[series_id] = carrier
+        if series_id in dead:
+            apart.update(task.record.id for task in later)
+            continue
         for task in later:
             redirect[task.record.id] = carrier.record.id
         if not later:
             continue
         batch.skip(SKIP_LATER_INSTANCE, len(later))
         places = ", ".join(task.where for task in later)
-        if series_id in dead:
-            batch.notices.append(
-                f"{places}: other pending instances of the deleted recurring task at "
-                f"{carrier.where} not imported: one open task per series"
-            )
-        elif carrier.record.id == here:
+        if carrier.record.id == here:
             batch.notices.append(
                 f"{places}: other pending instances of the recurring task at {carrier.where} "
                 "not imported: one open task per series, and that one is the series' open "
@@ -894,8 +901,14 @@ def _resolve(
             # back, an instance still (ENDED_RECUR_HINT).
             ended = recur or dead[series].recur
             recur, notice = None, None
+            attributes = dict(record.attributes)
             if ended is not None:
-                attributes = {**record.attributes, ENDED_RECUR_HINT: ended}
+                attributes[ENDED_RECUR_HINT] = ended
+            if record.id in apart:
+                # One open task per series here: the others keep it in a hint.
+                attributes[ENDED_SERIES_HINT] = str(series)
+                series = None
+            if attributes != record.attributes:
                 record = replace(record, attributes=attributes)
         if notice and task.status in _OPEN:
             batch.notices.append(f"{task.where}: {notice}")
@@ -1149,8 +1162,9 @@ def _objects(
 
     if record.recur is None:
         ended = record.attributes.get(ENDED_RECUR_HINT)
-        if isinstance(ended, str) and record.series_id is not None:
-            yield from _ended(record, obj, ended, losses, templates)
+        series = _ended_series(record)
+        if isinstance(ended, str) and series is not None:
+            yield from _ended(record, obj, ended, losses, templates, series)
         else:
             yield obj
         return
@@ -1220,12 +1234,25 @@ def _template(obj: dict[str, Any], series: UUID, status: str, recur: str) -> dic
     return template
 
 
+def _ended_series(record: TaskRecord) -> UUID | None:
+    """The series a task without recurrence ended with: its own, or the one kept for it
+    (ENDED_SERIES_HINT) when another task of that series holds it here."""
+    if record.series_id is not None:
+        return _series_of_record(record)
+    kept = record.attributes.get(ENDED_SERIES_HINT)
+    if isinstance(kept, str):
+        with contextlib.suppress(ValueError):
+            return UUID(kept)
+    return None
+
+
 def _ended(
     record: TaskRecord,
     obj: dict[str, Any],
     ended: str,
     losses: Losses,
     templates: dict[UUID, int],
+    series: UUID,
 ) -> Iterator[dict[str, Any]]:
     """A task of a series that ended here, written as Taskwarrior ends a series.
 
@@ -1246,7 +1273,6 @@ def _ended(
         yield obj
         return
     kept = _kept_series(record.attributes.get(SERIES_HINT), word)
-    series = _series_of_record(record)
     index = templates.get(series)
     if index is None:
         index = 0

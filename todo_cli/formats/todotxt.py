@@ -608,6 +608,23 @@ def join_series(batch: ImportBatch, ids: Identities, tz: tzinfo) -> None:
             batch.next_of[record.id] = previous.id
 
 
+def _no_words(prefix: _Prefix) -> str:
+    """Why a line with no words of a title is no task: what it holds instead."""
+    if prefix.text.strip():
+        return "the line has no words besides projects, tags and keys"
+    dates = (prefix.creation is not None) + (prefix.completion is not None)
+    held = [
+        name
+        for name, there in (
+            ("a done mark", prefix.completed),
+            ("a priority", prefix.letter is not None),
+            ("a date" if dates == 1 else "dates", dates > 0),
+        )
+        if there
+    ]
+    return f"the line has nothing but {' and '.join(held) or 'its prefix'}, no words"
+
+
 def _read_line(
     line: str,
     where: str,
@@ -618,6 +635,8 @@ def _read_line(
     *,
     archive: bool = False,
 ) -> TaskRecord | None:
+    # A byte-order mark inside the file: files joined with `cat`, each with its own.
+    line = line.removeprefix("\ufeff")
     try:
         prefix = _split_prefix(line)
     except _LineError as error:
@@ -628,7 +647,7 @@ def _read_line(
         batch.problem(where, field_name, message)
     batch.notices.extend(f"{where}: {notice}" for notice in text.notices)
     if not text.words:
-        batch.problem(where, "title", "the line has no words besides projects, tags and keys")
+        batch.problem(where, "title", _no_words(prefix))
     if text.problems or not text.words:
         return None
     fields = _fields_of(prefix, text, tz)
@@ -829,6 +848,10 @@ def _line(
         # The line as it was read, with its prefix brought up to date; and, for a task done
         # since, the same with the priority kept as pri:.
         prefix = _prefix_text(record, tz, hint)
+        if not record.completed and hint.text.pri is not None and hint.prefix.letter is None:
+            # An open line that gives its priority as pri:A alone, as it came.
+            bare = _prefix_text(replace(record, priority=None), tz, hint)
+            candidates.append(bare + hint.prefix.text)
         candidates.append(prefix + hint.prefix.text)
         if record.completed and record.priority is not None and hint.text.pri is None:
             letter = _letter(record.priority, hint)
@@ -901,7 +924,7 @@ def _report_differences(
             if not whole_day:
                 report(f"{name}: time of day dropped (todo.txt holds dates)")
                 continue
-        if name == "recur" and record.due is None:
+        if name == "recur" and record.recur is not None and record.due is None:
             report("recurrence without a due date not written")
             continue
         report(f"{name} does not read back the same from todo.txt")

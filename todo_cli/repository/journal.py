@@ -13,6 +13,7 @@ the rows and the later operation that changed them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -424,6 +425,38 @@ class JournalRepository:
             for row in self.conn.execute(stmt)
             if row.number is not None
         ]
+
+    def instances_kept_by_deletes(self) -> dict[UUID, tuple[int, datetime]]:
+        """Taskwarrior's instances of a series that a task deleted here kept
+        (SERIES_HINT's later ones: never tasks here), with the number that task held
+        and when it was deleted, the latest delete winning.
+
+        Deleting a series' open task ends the series; Taskwarrior still holds those
+        instances, and our export writes no deleted task that would tell it.
+        """
+        from sqlalchemy import Text, cast, select
+
+        from todo_cli.domain.fields import SERIES_HINT
+
+        stmt = (
+            select(journal.c.before, operations.c.created_at)
+            .join(operations, operations.c.id == journal.c.operation_id)
+            .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
+            .where(cast(journal.c.before, Text).contains(SERIES_HINT, autoescape=True))
+            .order_by(journal.c.id)
+        )
+        kept: dict[UUID, tuple[int, datetime]] = {}
+        for row in self.conn.execute(stmt):
+            image = _image(row.before)
+            if image is None or image.get("number") is None:
+                continue
+            attributes = _image(image.get("attributes"))
+            hint = (attributes or {}).get(SERIES_HINT)
+            later = hint.get("later") if isinstance(hint, dict) else None
+            for item in later if isinstance(later, list) else ():
+                with contextlib.suppress(TypeError, ValueError, AttributeError):
+                    kept[UUID(item["uuid"])] = (int(image["number"]), row.created_at)
+        return kept
 
     def _held_number(self) -> ColumnElement[Any]:
         """SQL: the number in a journal row's before image."""

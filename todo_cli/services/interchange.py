@@ -11,6 +11,7 @@ ours; an older one is left alone.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -279,6 +280,18 @@ def _read(
             chosen = "json"
         elif isinstance(first[1], dict) and "uuid" in first[1]:
             chosen = "taskwarrior"
+        elif (
+            fmt == "auto"
+            and source != "-"
+            and not source.lower().endswith(_JSON_NAMES)
+            and not isinstance(first[1], dict)
+            and not _json_throughout(source)
+        ):
+            # "[1] Draft the plan": a todo.txt line whose bracket reads as JSON up to
+            # its close, the words after it being no JSON.
+            stream.close()
+            stream = open_binary(source, hint=NOTHING_IMPORTED)
+            return as_todotxt(stream)
         else:
             raise InvalidInput(
                 f"{name}: {first[0]} is neither a todo task (id, title) "
@@ -357,6 +370,10 @@ def _numbered(
 _JSON_NAMES = (".json", ".jsonl", ".ndjson")
 
 
+# How much of a file _json_throughout parses whole.
+MAX_JSON_SNIFF = 8 * 1024 * 1024
+
+
 def _bracketed_text(source: str) -> bool:
     """Whether the file's "[" or "{" opens text ("[work] call Bob", "[ ] call Bob",
     "{draft} post"), not a JSON array or object."""
@@ -364,8 +381,12 @@ def _bracketed_text(source: str) -> bool:
         head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     after = head[1:].lstrip(b" \t\r\n")
     if head[:1] == b"{":
-        # An object opens with a key or closes at once; a word is text.
-        return bool(after) and after[:1] not in b'"}'
+        # An object opens with a key or closes at once; a word is text, and so is one
+        # after an empty object on its line ("{} placeholder").
+        if after[:1] == b"}":
+            rest = after[1:].lstrip(b" \t")
+            return bool(rest) and rest[:1] not in b"\r\n"
+        return bool(after) and after[:1] != b'"'
     if after[:1] == b"]":
         # An empty array ends its line; words after it on the line are a task's.
         rest = after[1:].lstrip(b" \t")
@@ -373,6 +394,28 @@ def _bracketed_text(source: str) -> bool:
     # An array of tasks (or of their JSON Lines' kin) opens with one of these; a
     # todo.txt tag in brackets opens with a word.
     return bool(after) and after[:1] not in b'{["]'
+
+
+def _json_throughout(source: str) -> bool:
+    """Whether the file is one JSON value, or JSON Lines (its first line one value).
+
+    Asked only of a file whose first element is no task, so an error either way: it
+    tells whether to say so as JSON or to read the file as todo.txt."""
+    from todo_cli.formats import jsonstream
+
+    with open(source, "rb") as handle:
+        head = handle.read(MAX_JSON_SNIFF + 1)
+    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    if len(head) <= MAX_JSON_SNIFF:
+        with contextlib.suppress(ValueError, RecursionError):
+            jsonstream.loads(text)
+            return True
+    first = text.lstrip().split("\n", 1)[0]
+    try:
+        jsonstream.loads(first)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _chain(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
@@ -390,6 +433,8 @@ class Imported:
     format: str
     added: int = 0
     updated: int = 0
+    # The next tasks of series the file completed (as `todo done` makes them).
+    created: int = 0
     # Tasks of the user's that the file has as deleted since they last changed here.
     deleted: int = 0
     unchanged: int = 0
@@ -997,6 +1042,8 @@ def _apply(
                 f"{len(stay_deleted)} task(s) deleted here after the file's copy last "
                 f"changed, left deleted: {_named(sorted(stay_deleted.values()))}"
             )
+        if from_taskwarrior:
+            writes = _ended_with_a_delete(conn, user, writes, existing, written_at, result)
     new = [r for r in writes if r.id not in existing and r.id not in left_out]
     updates = [r for r in writes if r.id in existing and r.id not in left_out]
     # A task the file completes goes first, so that one it opens in the same
@@ -1119,6 +1166,7 @@ def _series_go_on(
         if priorities and task.id in priorities:
             values["priority"] = priorities[task.id]
         following = repository.add_taking(values, values.pop("id", None))
+        result.created += 1
         assert following.due is not None  # a recurring task has one
         where = positions.get(task.id, f"#{task.number}")
         result.notices.append(
@@ -1307,6 +1355,44 @@ def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imp
     mended = len({a for a, _ in edges})
     result.updated += mended
     result.unchanged -= mended
+
+
+def _ended_with_a_delete(
+    conn: Any,
+    user: str,
+    writes: list[TaskRecord],
+    existing: Mapping[UUID, Any],
+    written_at: Callable[[UUID], datetime | None] | None,
+    result: Imported,
+) -> list[TaskRecord]:
+    """``writes`` without Taskwarrior's instances of a series whose open task was
+    deleted here, unless changed there since: that task kept them (SERIES_HINT) and
+    they went with it (read back, an instance of the deleted template is a task of an
+    ended series, ENDED_RECUR_HINT). Counted as skipped, as when the task came in."""
+    from todo_cli.domain.fields import ENDED_RECUR_HINT
+    from todo_cli.formats.taskwarrior import SKIP_LATER_INSTANCE
+    from todo_cli.repository.journal import JournalRepository
+
+    ended = [r for r in writes if r.id not in existing and ENDED_RECUR_HINT in r.attributes]
+    if not ended:
+        return writes
+    kept = JournalRepository(conn, user).instances_kept_by_deletes()
+    gone: dict[UUID, int] = {}
+    for record in ended:
+        if record.id not in kept:
+            continue
+        number, deleted_at = kept[record.id]
+        changed = record.updated_at if written_at is None else written_at(record.id)
+        if changed is not None and changed <= deleted_at:
+            gone[record.id] = number
+    if not gone:
+        return writes
+    result.skip(SKIP_LATER_INSTANCE, len(gone))
+    result.notices.append(
+        f"{len(gone)} Taskwarrior instance(s) of the series of a task deleted here left "
+        f"out, as they went with it: {_named(sorted(set(gone.values())))}"
+    )
+    return [r for r in writes if r.id not in gone]
 
 
 def _second_open_tasks(

@@ -499,7 +499,7 @@ def edit(
 
 def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
     """`recur:` ends a series; `recur:X` starts or changes one; a series keeps its due."""
-    from todo_cli.domain.fields import ENDED_RECUR_HINT
+    from todo_cli.domain.fields import ENDED_HINTS, ENDED_RECUR_HINT
 
     due = wanted.get("due", task.due)
     attributes = dict(task.attributes or {})
@@ -523,9 +523,10 @@ def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
         except InvalidInput as exc:
             # Of several tasks edited at once, the one without a due is named.
             raise InvalidInput(f"#{task.number}: {exc.message}", hint=exc.hint) from None
-        if ENDED_RECUR_HINT in attributes:
+        if not ENDED_HINTS.isdisjoint(attributes):
             # Its series goes on again: no longer one that ended.
-            del attributes[ENDED_RECUR_HINT]
+            for key in ENDED_HINTS:
+                attributes.pop(key, None)
             wanted["attributes"] = attributes or None
         return
     if task.recur is not None and "due" in wanted and due is None:
