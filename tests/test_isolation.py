@@ -1668,6 +1668,36 @@ def test_rotate_of_a_member_role_of_another_database_is_refused(
         assert one(url, "SELECT session_user") == name  # the old password still works
 
 
+def test_an_admin_without_createrole_is_told_so_by_rotate_and_revoke(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    # PostgreSQL says a bare "permission denied" to ALTER ROLE ... PASSWORD: it was
+    # passed on with "ask the database's owner", to the database's owner.
+    from tests.pgharness import ADMIN_ROLE
+
+    server = postgres.server
+    assert server is not None
+    granted = team.admin_cli("db", "grant", "nocr_m")
+    assert granted.exit_code == 0, granted.stderr
+    server.admin(f"ALTER ROLE {ADMIN_ROLE} NOCREATEROLE")
+    try:
+        for command, doing in (
+            (["db", "rotate", "nocr_m"], "a new password for a member"),
+            (["db", "revoke", "nocr_m", "--yes"], "dropping a member's role"),
+        ):
+            result = team.admin_cli(*command)
+            assert (result.exit_code, result.stderr) == (
+                3,
+                f"error: refused: {doing} needs CREATEROLE, which this admin role lacks; "
+                "nothing was changed (as a superuser: ALTER ROLE <admin> CREATEROLE (on "
+                "Neon, console roles have it))\n",
+            ), command
+    finally:
+        server.admin(f"ALTER ROLE {ADMIN_ROLE} CREATEROLE")
+    assert one(granted.stdout.strip(), "SELECT session_user") == "nocr_m"  # password kept
+    assert team.admin_cli("db", "revoke", "nocr_m", "--yes").exit_code == 0
+
+
 def test_members_lists_rows_whose_role_was_dropped_outside_todo(
     team: Team, postgres: PostgresHandle
 ) -> None:

@@ -479,7 +479,9 @@ def _ensure_group(conn: Connection) -> bool:
     return True
 
 
-def _require_createrole(conn: Connection) -> None:
+def _require_createrole(conn: Connection, doing: str = "making login roles") -> None:
+    """Refuse, naming the privilege, what PostgreSQL would refuse with a bare
+    "permission denied" (ALTER ROLE ... PASSWORD, DROP ROLE) for want of CREATEROLE."""
     from sqlalchemy import text
 
     # Neon's console roles create roles through their membership of neon_superuser.
@@ -493,7 +495,7 @@ def _require_createrole(conn: Connection) -> None:
     ).scalar()
     if not allowed:
         raise DatabaseError(
-            "refused: making login roles needs CREATEROLE, which this admin role lacks",
+            f"refused: {doing} needs CREATEROLE, which this admin role lacks; nothing was changed",
             hint="as a superuser: ALTER ROLE <admin> CREATEROLE (on Neon, console roles have it)",
         )
 
@@ -939,6 +941,7 @@ def rotate(
                 hint=f"rotate it with the URL of the database that granted it, or "
                 f"`todo db grant {name} --existing-role` here first",
             )
+        _require_createrole(conn, "a new password for a member")
         chosen = password if password is not None else generate_password()
         verifier = scram_verifier(chosen)
         remember(verifier)
@@ -1000,6 +1003,8 @@ def revoke(
                 role = None  # not this database's to drop
         elif not purge or _task_count(conn, name) is None:
             raise NotFound(f"no role named {name!r} on this server", hint="see `todo db members`")
+        if role is not None:
+            _require_createrole(conn, "dropping a member's role")
         tasks = conversations = None
         if purge:
             counts = conn.execute(
