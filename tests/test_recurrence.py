@@ -409,6 +409,39 @@ def test_after_completion_restarts_the_series_at_the_successor() -> None:
     assert result == Successor(instant("2026-06-25", BERLIN), instant("2026-06-25", BERLIN), 0)
 
 
+@pytest.mark.parametrize(
+    ("zone", "first", "given", "moved"),
+    [
+        # The clocks skip 02:00-03:00 (Berlin) and 02:00-02:30 (Lord Howe) that night.
+        ("Europe/Berlin", "2026-03-28", "02:30", "03:30"),
+        ("Australia/Lord_Howe", "2026-10-03", "02:15", "02:45"),
+    ],
+)
+def test_after_completion_a_time_the_clocks_skipped_once_comes_back_after(
+    zone: str, first: str, given: str, moved: str
+) -> None:
+    """The night the time does not exist the task is due when it does; the next day
+    it is due at the time given again, not at the moved one for good."""
+    tz = ZoneInfo(zone)
+    due = anchor = instant(f"{first} {given}", tz)
+    index = 0
+    seen = []
+    for _ in range(4):
+        completed = due - timedelta(hours=2)
+        following = next_due(
+            parse_recur("1d"),
+            due=due,
+            anchor=anchor,
+            index=index,
+            completed_at=completed,
+            now=completed,
+            tz=tz,
+        )
+        due, anchor, index = following.due, following.anchor, following.index
+        seen.append(local_text(due, tz)[-5:])
+    assert seen == [moved, given, given, given]
+
+
 def test_a_date_only_successor_is_a_whole_day_on_both_sides_of_a_clock_change() -> None:
     for tz, first in [(BERLIN, "2026-03-20"), (BERLIN, "2026-10-20"), (NEW_YORK, "2026-03-01")]:
         for due in chain("daily", instant(first, tz), 14, tz):

@@ -186,10 +186,19 @@ def next_due(
     all_day = is_all_day(due, tz)
     if not rec.cadence:
         start = completed_at.astimezone(tz).date()
+        like = due
+        day = due.astimezone(tz).date()
+        if not all_day and anchor != due and _due_on(rec, day, anchor, all_day, tz) == due:
+            # The due is the anchor's time of day as its day allowed it (02:30 on the
+            # night the clocks skip it is 03:30): the series goes on at the anchor's.
+            like = anchor
         successor = _within_calendar(
-            rec, _due_on(rec, _step(start, rec, 1, tz), due, all_day, tz), tz
+            rec, _due_on(rec, _step(start, rec, 1, tz), like, all_day, tz), tz
         )
-        return Successor(successor, successor, 0)
+        if all_day or successor.astimezone(tz).time() == like.astimezone(tz).time():
+            return Successor(successor, successor, 0)
+        # Moved by a skipped hour itself: the anchor keeps the time of day given.
+        return Successor(successor, like, 0)
     if index < 0 or _occurrence(rec, anchor, index, all_day, tz) != due:
         anchor, index = due, 0
     anchor_day = anchor.astimezone(tz).date()
