@@ -220,6 +220,29 @@ def test_history_of_a_task_shows_each_field_old_and_new(todo: Todo) -> None:
     assert out.index("priority: - -> H") < out.index("title: Buy milk -> Buy oat milk")
 
 
+def test_history_of_a_series_ended_shows_the_recurrence_not_todos_own_note(todo: Todo) -> None:
+    """`recur:` keeps the recurrence for other tools in the attributes: the user
+    changed the recurrence, and that is all history says, as text and as JSON."""
+    import json
+
+    ok(todo, "add", "Stand-up", "due:tomorrow", "recur:daily")
+    ok(todo, "edit", "1", "recur:")
+    out = ok(todo, "history", "1").stdout
+    assert out.split("todo edit 1 recur:\n", 1)[1] == "    recur: daily -> -\n"
+    [_, edit] = ok(todo, "history", "1", "--json").json()
+    assert [field["field"] for field in edit["fields"]] == ["recur"]
+    # Attributes of an import's own still show, as JSON on both backends.
+    exported = [
+        {"uuid": "6513270e-269e-4d37-b2a7-4de452e6b438", "description": "Buy", "estimate": "3"}
+        | {"status": "pending", "entry": "20260105T080000Z", "modified": "20260105T080000Z"}
+    ]
+    ok(todo, "import", "--format", "taskwarrior", "-", input=json.dumps(exported))
+    exported[0] |= {"estimate": "4", "modified": "20260106T080000Z"}
+    ok(todo, "import", "--format", "taskwarrior", "-", input=json.dumps(exported))
+    out = ok(todo, "history", "2").stdout
+    assert '    attributes: {"estimate":"3"} -> {"estimate":"4"}\n' in out
+
+
 def test_history_of_a_deleted_task_is_found_by_its_number_and_by_its_id(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     ok(todo, "add", "Find the wallet", "dep:1")

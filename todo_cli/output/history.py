@@ -284,6 +284,12 @@ def field_changes(change: Change, tz: tzinfo, names: Mapping[UUID, str] | None =
         if name in _QUIET or before.get(name) == after.get(name):
             continue
         old, new = before.get(name), after.get(name)
+        if name == "attributes":
+            old, new = _attributes_shown(old), _attributes_shown(new)
+            if old == new:
+                continue
+            # As JSON on both backends (PostgreSQL's image holds an object, SQLite's text).
+            old, new = _json_text(old), _json_text(new)
         if name == "completed":
             old, new = _truthy(old), _truthy(new)
         lines.append(f"{name}: {_value(name, old, tz)} -> {_value(name, new, tz)}")
@@ -352,14 +358,35 @@ def _data(name: str, value: Any) -> Any:
         except ValueError:
             return value
         return rfc3339((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC))
-    if name == "attributes" and isinstance(value, str):
+    if name == "attributes":
+        return _attributes_shown(value)
+    return value
+
+
+def _json_text(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _attributes_shown(value: Any) -> Any:
+    """A task's attributes from a journal image, without todo's own notes for other
+    tools (ENDED_HINTS: `recur:` set them, not the user); None when nothing is left."""
+    from todo_cli.domain.fields import ENDED_HINTS
+
+    if isinstance(value, str):
         import json
 
         try:
-            return json.loads(value)
+            value = json.loads(value)
         except ValueError:
             return value
-    return value
+    if not isinstance(value, dict):
+        return value
+    kept = {key: item for key, item in value.items() if key not in ENDED_HINTS}
+    return kept or None
 
 
 def task_history(
