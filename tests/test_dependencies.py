@@ -92,6 +92,53 @@ def test_add_refuses_removing_a_dependency_and_adds_nothing(
     assert [task["title"] for task in listed(todo)] == ["first"]
 
 
+@pytest.mark.parametrize(
+    "words",
+    [["-", "dep:1", "dep:2"], ["dep:1,2"], ["--depends", "1", "--depends", "2"]],
+    ids=["words", "word-alone", "flags"],
+)
+def test_a_bulk_add_waits_on_the_command_lines_dependencies_every_line(
+    todo: Todo, words: list[str]
+) -> None:
+    first, second = add(todo, "Book flights"), add(todo, "Renew passport")
+    result = todo("add", *words, "--json", input="Pack bags\nWater the plants +home\n")
+    assert result.exit_code == 0, result.stderr
+    both = sorted([first["id"], second["id"]])
+    assert [(t["number"], sorted(t["depends"])) for t in result.json()] == [(3, both), (4, both)]
+    tasks = by_number(todo)
+    assert [sorted(tasks[n]["depends"]) for n in (3, 4)] == [both, both]
+    assert sorted(numbers(listed(todo, "+blocked"))) == [3, 4]
+    assert sql_rows(todo.url, "SELECT count(*) FROM task_dependencies") == [(4,)]
+
+
+def test_a_bulk_add_waiting_on_a_missing_task_adds_nothing(todo: Todo) -> None:
+    add(todo, "Book flights")
+    result = todo("add", "-", "dep:1,9", input="Pack bags\n")
+    assert (result.exit_code, result.stderr) == (1, "error: no task '9' (see `todo list --all`)\n")
+    assert numbers(listed(todo)) == [1]
+
+
+def test_a_dependency_on_a_stdin_line_is_refused_and_nothing_is_added(todo: Todo) -> None:
+    add(todo, "Book flights")
+    result = todo("add", "-", input="Pack bags\nWater the plants dep:1\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: stdin line 2: dep: is not taken on a stdin line (give dep: on the command "
+        "line, for every line, or add dependencies with todo edit; nothing was added)\n",
+    )
+    assert numbers(listed(todo)) == [1]
+
+
+def test_the_depends_flag_repeats_as_the_dep_word_does(todo: Todo) -> None:
+    for title in ("a", "b", "c"):
+        add(todo, title)
+    fourth = add(todo, "d", "--depends", "1", "--depends", "2,3")
+    assert len(fourth["depends"]) == 3
+    result = todo("edit", "4", "--depends", "-1", "--depends", "-2", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["depends"] == [by_number(todo)[3]["id"]]
+
+
 def test_depends_are_the_ids_of_the_tasks_as_strings(todo: Todo) -> None:
     add(todo, "Book flights")
     add(todo, "Renew passport")
@@ -263,6 +310,43 @@ def test_a_three_task_cycle_is_refused_naming_it(todo: Todo) -> None:
     result = todo("edit", "3", "dep:1")
     assert result.exit_code == 2
     assert "#3 -> #1 -> #2 -> #3" in result.stderr
+    assert snapshot(todo) == before
+
+
+def test_a_cycle_written_outside_todo_blames_no_edit_that_closes_none(todo: Todo) -> None:
+    """#1 and #2 wait on each other, written with psql or sqlite3: a new dependency on
+    them makes no cycle, and is taken; one that closes a cycle of its own is refused."""
+    from sqlalchemy import text
+
+    from todo_cli.db.engine import create_engine
+    from todo_cli.db.url import parse_url
+
+    for title in ("Book flights", "Renew passport", "Pack bags"):
+        add(todo, title)
+    assert todo("edit", "2", "dep:1").exit_code == 0
+    engine = create_engine(parse_url(todo.url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO task_dependencies (task_id, depends_on_id) SELECT a.id, b.id "
+                    "FROM tasks a, tasks b WHERE a.number = 1 AND b.number = 2 "
+                    "AND a.user_id = b.user_id"
+                )
+            )
+    finally:
+        engine.dispose()
+    result = todo("edit", "3", "dep:1")
+    assert result.exit_code == 0, result.stderr
+    assert len(by_number(todo)[3]["depends"]) == 1
+    add(todo, "Call the embassy", "dep:3")
+    before = snapshot(todo)
+    result = todo("edit", "3", "dep:4")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: that makes a cycle: #3 -> #4 -> #3 (each waits on the next) (nothing was "
+        "changed)\n",
+    )
     assert snapshot(todo) == before
 
 

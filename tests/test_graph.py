@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from todo_cli.domain.graph import find_cycle, starting_at
+from todo_cli.domain.graph import find_cycle, path_between
 
 
 def test_no_cycle_in_a_tree_with_shared_branches() -> None:
@@ -36,6 +36,14 @@ def test_a_chain_of_100000_does_not_recurse_and_its_closing_edge_is_found() -> N
     assert cycle[0] == cycle[-1] == 0
 
 
-def test_starting_at_rotates_to_the_node_and_leaves_other_cycles_alone() -> None:
-    assert starting_at([2, 3, 1, 2], 1) == [1, 2, 3, 1]
-    assert starting_at([2, 3, 2], 9) == [2, 3, 2]
+def test_the_path_a_new_edge_closes_is_the_shortest_back() -> None:
+    edges = {1: [2, 5], 2: [3], 3: [4], 5: [4], 4: [9]}
+    assert path_between(edges, 1, 4) == [1, 5, 4]
+    assert path_between(edges, 4, 1) is None
+
+
+def test_a_cycle_elsewhere_is_no_path_to_the_goal() -> None:
+    # 2 and 3 wait on each other (written outside todo): 1 -> 2 closes nothing.
+    edges = {2: [3], 3: [2]}
+    assert path_between(edges, 2, 1) is None
+    assert path_between(edges, 2, 2) == [2, 3, 2]

@@ -43,6 +43,19 @@ def refusal(line: str, *, editing: bool = False) -> InvalidInput:
 # --- text and modifiers -----------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("words", "title"),
+    [
+        (["Call", "", "mom"], "Call mom"),
+        (["Buy", "  milk  "], "Buy milk"),
+        (["\t", "New  York", " trip"], "New  York trip"),  # a word's own spaces stay
+        (["", " "], "  "),  # all blank: refused as an empty title
+    ],
+)
+def test_text_words_are_joined_by_single_spaces(words: list[str], title: str) -> None:
+    assert parse_words(words, editing=False).title == title
+
+
 def test_the_issue_example_is_a_title_and_four_modifiers() -> None:
     words = add_words("Call the bank +finance project:home.admin due:fri pri:H")
     assert words.title == "Call the bank"

@@ -343,9 +343,8 @@ def test_add_from_stdin_applies_modifier_words_to_every_line(todo: Todo, words: 
         (["-", "pri:L"], "stdin line 2: 'pri:H' and 'pri:L' both set priority"),
         (["pri:L"], "stdin line 2: 'pri:H' and 'pri:L' both set priority"),
         (["-", "pri:L", "--priority", "H"], "'pri:L' and --priority both set priority"),
-        (["-", "dep:1"], "dep: is not taken in a bulk add"),
     ],
-    ids=["word-and-line", "word-alone-and-line", "word-and-flag", "dep"],
+    ids=["word-and-line", "word-alone-and-line", "word-and-flag"],
 )
 def test_add_from_stdin_with_modifier_words_refuses_a_clash_and_writes_nothing(
     todo: Todo, words: list[str], said: str
@@ -375,6 +374,14 @@ def test_add_from_stdin_names_a_bad_modifier_word_as_typed_not_as_a_flag(
     assert count(todo, "tasks") == 0
 
 
+def test_an_empty_or_padded_word_adds_no_run_of_spaces_to_the_title(todo: Todo) -> None:
+    """A script's "$var" that is empty, or has spaces around it."""
+    assert todo("add", "Call", "", "mom").exit_code == 0
+    assert todo("edit", "1", "Ring", "  mom  ").exit_code == 0
+    assert todo("add", "Buy", "\t", "milk").exit_code == 0
+    assert [t["title"] for t in listed(todo, "--sort", "number")] == ["Ring mom", "Buy milk"]
+
+
 def test_a_dash_inside_a_title_or_after_double_dash_is_text(todo: Todo) -> None:
     assert todo("add", "Pay", "rent", "-", "now", input="ignored\n").exit_code == 0
     assert todo("add", "--", "-", input="ignored\n").exit_code == 0
@@ -388,7 +395,7 @@ def test_a_dash_inside_a_title_or_after_double_dash_is_text(todo: Todo) -> None:
         (["--priority", "X"], "--priority X"),
         (["--tag", "1x"], "--tag 1x"),
         (["--due", "fri"], "stdin line 2: 'due:mon' and --due fri both set due"),
-        (["--depends", "1"], "--depends is not taken in a bulk add"),
+        (["--depends", "-1"], "'--depends -1': a new task has no dependency to remove"),
     ],
     ids=["bad-due", "bad-priority", "bad-tag", "flag-and-word", "depends"],
 )
@@ -1196,6 +1203,11 @@ def test_words_find_text_in_notes(organized: Todo) -> None:
         ("İstanbul trip", "İstanbul"),
         ("İSTANBUL", "istanbul"),
         ("istanbul", "İSTANBUL"),
+        # ß is "SS" in capitals: a case folding, which lower case is not.
+        ("Straße", "STRASSE"),
+        ("Straße", "strasse"),
+        ("STRASSE", "straße"),
+        ("GROẞE Pläne", "große"),
     ],
 )
 def test_words_match_any_case_in_unicode(todo: Todo, title: str, typed: str) -> None:

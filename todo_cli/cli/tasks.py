@@ -157,11 +157,12 @@ RecurOption = Annotated[
     ),
 ]
 DependsOption = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
         "--depends",
         metavar="REFS",
-        help="Tasks that must be done first: 3,7 (on edit, -3 removes).",
+        help="Tasks that must be done first: 3,7 (on edit, -3 removes; repeat for more).",
+        show_default=False,
     ),
 ]
 
@@ -210,10 +211,6 @@ def _with_word_modifiers(
 
     A field given both as a flag and as a word is refused, as on a single add.
     """
-    if words.add_depends or words.remove_depends:
-        raise InvalidInput(
-            "dep: is not taken in a bulk add", hint="add dependencies with todo edit"
-        )
     merged = dict(flags)
     for name, raw in words.raw.items():
         if merged.get(name) is not None:
@@ -233,15 +230,15 @@ def _composed(tags: list[str] | None) -> list[str] | None:
 
 
 def _dependency_refs(
-    words: Words, flag: str | None, *, editing: bool
+    words: Words, flags: list[str] | None, *, editing: bool
 ) -> tuple[list[TaskRef], list[TaskRef]]:
-    """The task references of dep:3,7 / dep:-3 (and --depends), parsed."""
+    """The task references of dep:3,7 / dep:-3 (and --depends, as often as dep:), parsed."""
     from todo_cli.domain.modifiers import parse_depends
     from todo_cli.repository.refs import parse_ref
 
     added, removed = list(words.add_depends), list(words.remove_depends)
     origin = dict(words.depends_origin)
-    if flag is not None:
+    for flag in flags or ():
         more, fewer = parse_depends(f"--depends {flag}", flag, editing=editing)
         added += more
         removed += fewer
@@ -443,8 +440,9 @@ def _checked_lines(
                     ) from None
             if words.add_depends or words.remove_depends:
                 raise InvalidInput(
-                    f"{context}dep: is not taken in a bulk add",
-                    hint="add dependencies with todo edit",
+                    f"{context}dep: is not taken on a stdin line",
+                    hint="give dep: on the command line, for every line, or add "
+                    "dependencies with todo edit; nothing was added",
                 )
             if flagless and not words.raw:
                 values = {}
@@ -506,7 +504,7 @@ def add(
       todo add -- Use +1 and due:now as text     # after --, every word is text
       cat ideas.txt | todo add        # one task per non-empty line, all or nothing
     """
-    from todo_cli.domain.modifiers import parse_words
+    from todo_cli.domain.modifiers import Words, parse_words
     from todo_cli.output import render
     from todo_cli.services import tasks
 
@@ -521,6 +519,7 @@ def add(
     bulk = not typed or typed == ["-"]
     tags = list(tag or [])
     typed_as_words: dict[str, str] = {}
+    every_line = Words()
     if not bulk:
         # A `-` after `--` is marked as text (and kept); only a bare one means stdin.
         parsed = parse_words(unmark([w for w in words or [] if w != "-"]), editing=False)
@@ -536,11 +535,10 @@ def add(
             bulk = True
             flags, tags = _with_word_modifiers(parsed, flags, tags)
             typed_as_words = dict(parsed.origin)
+            every_line = parsed
     if bulk:
-        if depends is not None:
-            raise InvalidInput(
-                "--depends is not taken in a bulk add", hint="add dependencies with todo edit"
-            )
+        # dep: and --depends given on the command line: every line's task waits on them.
+        waits_on, _ = _dependency_refs(every_line, depends, editing=False)
         count, items = _stdin_tasks(description, flags, tags, typed_as_words)
 
         def added_many(added: AddedTasks) -> None:
@@ -552,7 +550,7 @@ def add(
                 span = f"#{added.first}" + ("" if added.first == added.last else f"..#{added.last}")
                 render.tell(f"added {count}: {span}")
 
-        tasks.add_many(settings(ctx), items, count=count, report=added_many)
+        tasks.add_many(settings(ctx), items, count=count, depends=waits_on, report=added_many)
         return
 
     parsed = parse_words(typed, editing=False)

@@ -300,7 +300,9 @@ def _lower(value: str | None) -> str | None:
 # make İ an i with a combining dot above, PostgreSQL's libc a plain i. Both sides
 # of every search fold them the same way, so that a word typed as it is stored, or
 # a part of it, is found on either backend (db.transaction.lowered does it in SQL).
-FOLDED_AFTER_LOWER = (("\u03c2", "\u03c3"), ("i\u0307", "i"))
+# And where lower case is no case folding: ß (and ẞ) is "ss" in capitals, so
+# STRASSE, strasse and Straße are one word (as str.casefold has them).
+FOLDED_AFTER_LOWER = (("\u03c2", "\u03c3"), ("i\u0307", "i"), ("\u00df", "ss"))
 
 
 def fold(text: str) -> str:

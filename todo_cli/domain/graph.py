@@ -43,9 +43,30 @@ def find_cycle(edges: Mapping[Node, Iterable[Node]], starts: Iterable[Node]) -> 
     return None
 
 
-def starting_at(cycle: list[Node], node: Node) -> list[Node]:
-    """The same cycle told from ``node`` when it is on it (``[node, ..., node]``)."""
-    if node not in cycle[:-1]:
-        return cycle
-    at = cycle.index(node)
-    return [*cycle[at:-1], *cycle[:at], node]
+def path_between(
+    edges: Mapping[Node, Iterable[Node]], start: Node, goal: Node
+) -> list[Node] | None:
+    """A shortest path ``[start, ..., goal]`` along ``edges`` (each waits on the next), or None.
+
+    What a new dependency ``goal -> start`` closes: a cycle through it, and only
+    through it, so that a cycle elsewhere (written outside todo) blames no edit.
+    """
+    came_from: dict[Node, Node | None] = {start: None}
+    frontier = [start]
+    while frontier:
+        following: list[Node] = []
+        for node in frontier:
+            for step in edges.get(node, ()):
+                if step == goal:
+                    path: list[Node] = [step, node]
+                    back = came_from[node]
+                    while back is not None:
+                        path.append(back)
+                        back = came_from[back]
+                    return path[::-1]
+                if step in came_from:
+                    continue
+                came_from[step] = node
+                following.append(step)
+        frontier = following
+    return None

@@ -66,7 +66,12 @@ class Words:
 
     @property
     def title(self) -> str | None:
-        return " ".join(self.text) if self.text else None
+        if not self.text:
+            return None
+        # Words joined by single spaces: an empty or padded word (a script's "$var")
+        # adds no run of spaces. All blank, the title is, and is refused as empty.
+        joined = " ".join(word for word in (word.strip() for word in self.text) if word)
+        return joined or " ".join(self.text)
 
     @property
     def changes_anything(self) -> bool:

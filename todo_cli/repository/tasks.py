@@ -350,10 +350,18 @@ def _kept(task: Task) -> dict[str, Any]:
 class AddedTasks:
     """What a bulk add wrote: its number range, and its tasks on demand."""
 
-    def __init__(self, rows: list[dict[str, Any]], tags: list[tuple[str, ...]], now: datetime):
+    def __init__(
+        self,
+        rows: list[dict[str, Any]],
+        tags: list[tuple[str, ...]],
+        now: datetime,
+        depends: Sequence[Task] = (),
+    ):
         self._rows = rows
         self._tags = tags
         self._now = now
+        # What every task of the bulk add waits on (`todo add - dep:3 < list`).
+        self._depends = depends
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -367,8 +375,10 @@ class AddedTasks:
         return int(self._rows[-1]["number"])
 
     def __iter__(self) -> Iterator[Task]:
+        depends = [task.id for task in self._depends]
+        blocked_by = [task.number for task in self._depends if not task.completed]
         for row, tags in zip(self._rows, self._tags, strict=True):
-            yield _task_of(row, self._now, tags=tags)
+            yield _task_of(row, self._now, tags=tags, depends=depends, blocked_by=blocked_by)
 
 
 @dataclass(frozen=True)
@@ -700,7 +710,12 @@ class TaskRepository:
         row["user_id"], row["number"] = numbered(self.conn, stmt, "task_counter", 1).one()
         return row
 
-    def add_many(self, items: Iterable[Mapping[str, Any]], count: int | None = None) -> AddedTasks:
+    def add_many(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        count: int | None = None,
+        depends: Sequence[Task] = (),
+    ) -> AddedTasks:
         """Add tasks in bulk: one counter update, then COPY (PostgreSQL) or executemany.
 
         With ``count`` (exactly how many ``items`` yields), the items may be
@@ -736,7 +751,12 @@ class TaskRepository:
             for tag in names
         ]
         bulk_insert(self.conn, "task_tags", tag_rows)
-        return AddedTasks(rows, tags, self.now)
+        # New tasks wait on older ones: no cycle can close through them.
+        links = [
+            {"task_id": row["id"], "depends_on_id": other.id} for row in rows for other in depends
+        ]
+        bulk_insert(self.conn, "task_dependencies", links)
+        return AddedTasks(rows, tags, self.now, depends)
 
     def set_completed(self, refs: Sequence[Ref], completed: bool) -> list[tuple[Task, bool]]:
         """Complete (or reopen) tasks; returns each task and whether it changed.

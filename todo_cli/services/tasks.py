@@ -17,7 +17,7 @@ from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.filters import Filter
-from todo_cli.domain.graph import find_cycle, starting_at
+from todo_cli.domain.graph import path_between
 from todo_cli.domain.ids import new_id
 from todo_cli.errors import Declined, InvalidInput, NotFound
 from todo_cli.repository.refs import Ref
@@ -77,9 +77,10 @@ def add_many(
     items: Iterable[Mapping[str, Any]],
     *,
     count: int | None = None,
+    depends: Sequence[Ref] = (),
     report: Report[AddedTasks] | None = None,
 ) -> AddedTasks:
-    """Add many tasks, all or nothing, in one transaction.
+    """Add many tasks, all or nothing, in one transaction; each waits on ``depends``.
 
     ``count``: how many ``items`` yields, when it makes them as it goes: on
     PostgreSQL they are made while COPY sends the first (see
@@ -99,7 +100,9 @@ def add_many(
         # every item is made (and checked) before the lock is taken.
         made, count = list(made), None
     with transaction(settings) as conn:
-        return deliver(report, TaskRepository(conn, acting_user(conn)).add_many(made, count))
+        repository = TaskRepository(conn, acting_user(conn))
+        waits_on = repository.get_many(depends) if depends else []
+        return deliver(report, repository.add_many(made, count, waits_on))
 
 
 @contextmanager
@@ -415,11 +418,14 @@ def _refuse_cycles(
     for waiting, waited in repository.dependency_edges():
         if (waiting, waited) not in gone:
             edges.setdefault(waiting, set()).add(waited)
+    # A cycle the new dependencies close runs through one of them: a path back from
+    # the task waited on. One already there (written outside todo) is no edit's doing.
+    cycle = None
     for other in adding:
-        edges.setdefault(task.id, set()).add(other.id)
-    cycle = find_cycle(edges, [task.id])
+        back = path_between(edges, other.id, task.id)
+        if back is not None and (cycle is None or len(back) + 1 < len(cycle)):
+            cycle = [task.id, *back]
     if cycle is not None:
-        cycle = starting_at(cycle, task.id)
         numbers = {t.id: t.number for t in repository.by_ids(cycle)}
         shown = " -> ".join(f"#{numbers.get(step, '?')}" for step in cycle)
         raise InvalidInput(
