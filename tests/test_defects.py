@@ -268,6 +268,24 @@ def test_no_part_of_a_password_after_an_unencoded_at_is_printed() -> None:
     assert b'"127.0.0.1"' in proc.stderr  # the host the driver was given
 
 
+@pytest.mark.parametrize(
+    "password", ["hunter2@TopSecret/Key=1", "a@b?c=d", "x@y/z=+/w", "p@h/k?a=b"]
+)
+def test_a_password_with_an_equals_sign_after_its_slash_is_refused_not_resolved(
+    password: str,
+) -> None:
+    # Base64-like passwords hold / and =: an = before the host's @ was taken for a
+    # parameter's value, and the password's middle became the host, resolved and named.
+    proc = run_process(["--db", f"postgresql://alex:{password}@127.0.0.1:5/db", "list"])
+    assert proc.returncode == 3
+    assert proc.stderr.decode().startswith(
+        "error: cannot parse database URL 'postgresql://alex:***@127.0.0.1:5/db' "
+        "(percent-encode @ : / ? # in the password"
+    )
+    for piece in ("TopSecret", "Key", "b?c", "y/z", "h/k"):
+        assert piece not in proc.stderr.decode()
+
+
 def test_a_parameter_value_with_an_at_is_not_taken_for_a_password() -> None:
     # Only an @ outside a parameter's value makes the URL ambiguous.
     from todo_cli.db.url import parse_url

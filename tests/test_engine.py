@@ -13,7 +13,7 @@ import pytest
 
 from tests.ci_gate import not_applicable, requires_tls_server
 from tests.conftest import PostgresHandle, Todo, run_cli, run_process
-from tests.pgharness import APP_ROLE
+from tests.pgharness import APP_PASSWORD, APP_ROLE
 from todo_cli.db.engine import _is_retryable
 from todo_cli.db.url import parse_url
 from todo_cli.errors import ConfigError
@@ -201,6 +201,36 @@ def test_wrong_password_is_exit_3_and_not_retried(postgres: PostgresHandle) -> N
         logged = log.read().decode("utf-8", "replace")
     refused = f'FATAL:  password authentication failed for user "{APP_ROLE}"'
     assert logged.count(refused) == 1
+
+
+def test_a_url_without_the_password_the_server_asks_for_is_a_refused_login(
+    postgres: PostgresHandle,
+) -> None:
+    # It was "cannot reach ... (check the URL, that the server is up, and the network)".
+    if postgres.server is None:
+        not_applicable("needs the suite's own server, which asks every TCP login for one")
+    url = postgres.server.url("postgres").replace(f":{APP_PASSWORD}@", "@")
+    assert APP_ROLE + "@127.0.0.1" in url
+    result = run_cli(["--db", url, "list"], env={"PGPASSWORD": "", "PGPASSFILE": "/dev/null"})
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: postgresql://")
+    assert " refused the login: " in result.stderr
+    assert result.stderr.endswith("(check the user and password)\n")
+
+
+def test_libpqs_url_of_a_socket_directory_as_the_host_connects(
+    postgres: PostgresHandle,
+) -> None:
+    # `postgresql://me@%2Fvar%2Frun%2Fpostgresql/db`, as psql takes it, was sent to DNS.
+    from urllib.parse import quote
+
+    if postgres.server is None:
+        not_applicable("needs the suite's own server, to know its socket directory")
+    host = quote(str(postgres.server.socket_dir), safe="")
+    url = f"postgresql://{APP_ROLE}@{host}:{postgres.server.port}/postgres"
+    result = run_cli(["--db", url, "db", "current"])
+    assert result.exit_code in (0, 4), result.stderr  # reached: a revision, or none yet
+    assert "cannot reach" not in result.stderr
 
 
 def test_sqlite_file_in_a_missing_directory_is_exit_3(tmp_path: object) -> None:

@@ -151,6 +151,20 @@ def test_full_round_trip_down_to_base_and_up_again_with_data(db_url: str) -> Non
     assert todo("add", "after the drill").exit_code == 0
 
 
+def test_a_downgrade_drill_that_cuts_no_message_leaves_no_operation_behind(db_url: str) -> None:
+    # 0007's downgrade shortens messages over the old limit: on PostgreSQL its UPDATE,
+    # changing no row, still opened an "outside todo" operation, after every drill.
+    todo = Todo(db_url)
+    fill(todo)
+    count = "SELECT count(*), count(user_id) FROM operations"
+    before = sql_rows(db_url, count)
+    for _ in range(2):
+        down = run_cli(["--db", db_url, "db", "downgrade", "0006", "--yes"])
+        assert down.exit_code == 0, down.stderr
+        assert run_cli(["--db", db_url, "db", "upgrade"]).exit_code == 0
+    assert sql_rows(db_url, count) == before
+
+
 def test_downgrade_of_0002_keeps_tasks_and_drops_only_chat_logs(db_url: str) -> None:
     todo = Todo(db_url)
     fill(todo)

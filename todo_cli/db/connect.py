@@ -88,7 +88,12 @@ def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
     lowered = detail.lower()
     if db.backend == "sqlite":
         return _translate_sqlite(db, detail, lowered)
-    if "password authentication failed" in lowered or "authentication failed" in lowered:
+    if (
+        "password authentication failed" in lowered
+        or "authentication failed" in lowered
+        # The URL has none, and the server asks for one.
+        or "no password supplied" in lowered
+    ):
         return DatabaseError(
             f"{where} refused the login: {detail}", hint="check the user and password"
         )

@@ -106,7 +106,7 @@ def _encode_ats_in_userinfo(rest: str) -> str:
     """
     end = min((i for i in (rest.find(c) for c in "/?#") if i != -1), default=len(rest))
     tail = rest[end:]
-    if "@" in tail and "=" not in tail[: tail.index("@")]:
+    if "@" in tail and not _in_a_parameter(tail, tail.index("@")):
         # `u:abc@def/ghi@host/db`: an `@` after the first `/`, `?` or `#`, and not in
         # a parameter's value (`?application_name=me@work`). The password holds one
         # of those unencoded; read as a URL, its end would become the host (sent to
@@ -117,6 +117,18 @@ def _encode_ats_in_userinfo(rest: str) -> str:
     if not at or "@" not in userinfo:
         return rest
     return userinfo.replace("@", "%40") + at + host + rest[end:]
+
+
+def _in_a_parameter(tail: str, at: int) -> bool:
+    """Whether ``tail[at]`` is in the value of a query parameter of the path
+    (`/db?application_name=me@work`), not in a password's `/`, `?` or `=` before its
+    own `@` (`Key=1@host/db`, `a@b?c=d@host/db`): a value goes on to `&` or the end,
+    never to a `host/db` of its own."""
+    query = tail.find("?")
+    if not tail.startswith("/") or query == -1 or "=" not in tail[query:at]:
+        return False
+    value_end = min((i for i in (tail.find(c, at) for c in "&#") if i != -1), default=len(tail))
+    return "/" not in tail[at:value_end]
 
 
 def backend_of(raw: str) -> str | None:
@@ -170,6 +182,12 @@ def parse_url(raw: str, source: str | None = None) -> DatabaseURL:
             f"cannot parse database URL {mask_url(text)!r}",
             hint="percent-encode @ : / ? # in the password as %40 %3A %2F %3F %23; " + _HINT,
         ) from None
+    if backend == "postgresql" and url.host and url.host[:3].upper() == "%2F":
+        # libpq's URL of a local socket: its directory, percent-encoded, as the host
+        # (`postgresql://me@%2Fvar%2Frun%2Fpostgresql/db`), as psql takes it.
+        from urllib.parse import unquote
+
+        url = url.set(host=unquote(url.host))
     if backend == "postgresql" and not (url.host or url.query.get("host")):
         # libpq would silently fall back to a local socket; be explicit instead.
         raise ConfigError(f"database URL {mask_url(text)!r} names no host", hint=_HINT)
