@@ -12,7 +12,7 @@ import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -352,6 +352,24 @@ def test_month_words_taskwarrior_counts_in_days_map_with_a_notice() -> None:
     assert "60 days" in notice
 
 
+@pytest.mark.parametrize(("tw_recur", "ours"), [("24h", "daily"), ("48hours", "+2d")])
+def test_hours_that_make_whole_days_are_days_with_a_notice(tw_recur: str, ours: str) -> None:
+    days = int(tw_recur[:2]) // 24
+    assert taskwarrior.recur_from_taskwarrior(tw_recur) == (
+        ours,
+        f"recur {tw_recur!r} counts hours in Taskwarrior; imported as every {days} "
+        f"day{'s' if days > 1 else ''} (local days, over a change of the clocks too)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("tw_recur", "why"), [("36h", "is no whole number of days"), ("12h", "repeats within a day")]
+)
+def test_hours_that_are_no_whole_days_are_refused_saying_so(tw_recur: str, why: str) -> None:
+    with pytest.raises(ValueError, match=f"^'{tw_recur}' {why}; the shortest recurrence is daily$"):
+        taskwarrior.recur_from_taskwarrior(tw_recur)
+
+
 @pytest.mark.parametrize("tw_recur", ["2h", "PT2H", "30min", "0d", "P1M2D", "sennight", "3"])
 def test_recurrences_we_cannot_say_are_a_problem_on_recur(tz: Any, tw_recur: str) -> None:
     result = read_objects(tz, obj(recur=tw_recur, due="20261201T090000Z"))
@@ -608,7 +626,6 @@ def test_an_unknown_status_is_a_problem(tz: Any) -> None:
     [
         ({"uuid": "not-a-uuid"}, "uuid"),
         ({"description": "  "}, "description"),
-        ({"entry": None}, "entry"),
         ({"priority": "X"}, "priority"),
         ({"project": 2026}, "project"),
         ({"tags": ["ok", 3]}, "tags"),
@@ -668,16 +685,47 @@ def test_a_date_of_json_null_is_no_date(tz: Any) -> None:
     assert result.problems == []
     (record,) = result.records
     assert (record.due, record.wait) == (None, None)
-    missing = read_objects(tz, obj(entry=None))
-    assert [(p.field, p.message) for p in missing.problems] == [("entry", "is missing")]
+
+
+@pytest.mark.parametrize(
+    ("given", "taken"),
+    [
+        ({"modified": "20261121T090000Z"}, "modified"),
+        ({"status": "completed", "end": "20261122T090000Z"}, "end"),
+        ({}, "now"),
+    ],
+)
+def test_a_task_without_entry_is_taken_as_task_import_takes_it(
+    tz: Any, given: dict[str, Any], taken: str
+) -> None:
+    """`task import` makes one now; here its last change, else its end, else now."""
+    source = obj(**given)
+    del source["entry"]
+    result = read_objects(tz, source)
+    assert result.problems == []
+    assert result.notices == [f"task 1: no entry (when it was made): taken as {taken}"]
+    (record,) = result.records
+    if taken != "now":
+        expected = datetime.strptime(given[taken], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        assert record.created_at == expected
+    else:
+        assert abs(record.created_at - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_an_empty_annotation_is_left_out_as_taskwarrior_drops_it(tz: Any) -> None:
+    notes = [
+        {"entry": "20261120T080000Z", "description": " "},
+        {"entry": "20261120T090000Z", "description": "kept"},
+    ]
+    result = read_objects(tz, obj(annotations=notes))
+    assert result.problems == []
+    assert result.notices == ["task 1: annotation 1 is empty: left out"]
+    assert [note.text for note in result.records[0].notes] == ["kept"]
 
 
 def test_a_missing_key_is_a_problem_naming_it(tz: Any) -> None:
     result = read_objects(tz, {"uuid": str(uuid4()), "status": "pending"})
-    assert {(p.where, p.field) for p in result.problems} == {
-        ("task 1", "description"),
-        ("task 1", "entry"),
-    }
+    assert {(p.where, p.field) for p in result.problems} == {("task 1", "description")}
 
 
 def test_a_syntax_error_names_the_line(tz: Any) -> None:
@@ -717,6 +765,17 @@ def record(**fields: Any) -> TaskRecord:
 
 def written(tz: Any, *records: TaskRecord, notices: list[str] | None = None) -> Any:
     return json.loads("".join(write(records, tz=tz, notices=notices)))
+
+
+def test_a_started_task_done_here_goes_back_stopped_as_task_done_leaves_it(tz: Any) -> None:
+    started = {"start": "20261121T080000Z"}
+    [open_one] = written(tz, record(attributes=started))
+    assert open_one["start"] == "20261121T080000Z"
+    done = record(
+        attributes=started, completed=True, completed_at=datetime(2026, 11, 22, tzinfo=UTC)
+    )
+    [done_one] = written(tz, done)
+    assert (done_one["status"], "start" in done_one) == ("completed", False)
 
 
 def test_a_whole_day_due_is_written_as_local_midnight(tz: Any) -> None:

@@ -991,6 +991,26 @@ def test_a_task_edited_in_the_file_with_its_updated_at_as_it_was_is_taken(
     assert titled(tasks(todo), "Buy soy milk")["tags"] == ["errand", "oat"]
 
 
+def test_a_taskwarrior_project_that_is_none_here_goes_with_project_cleared_or_set(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `project:` said "it was so already", and the project went back to Taskwarrior.
+    exported = [
+        {"uuid": "6513270e-269e-4d37-b2a7-4de452e6b438", "description": "Other"}
+        | {"status": "pending", "entry": "20260105T080000Z", "project": "Side Stuff"}
+    ]
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps(exported)))))
+    result = ok(todo("edit", "1", "project:"))
+    assert result.stderr == "edited #1: Other\n"
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert "project" not in back[0]
+    ok(todo("undo"))
+    ok(todo("edit", "1", "project:side"))
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert back[0]["project"] == "side"
+    assert "taskwarrior.project" not in tasks(todo)[0].get("attributes", {})
+
+
 def test_a_recurring_task_completed_by_hand_in_the_file_goes_on_as_done_would(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:

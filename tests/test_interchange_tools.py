@@ -486,6 +486,43 @@ def test_every_instance_task_left_pending_of_a_deleted_template_comes_in_and_goe
     assert len(ok(todo("list", "--all", "--json")).json()) == len(pending)
 
 
+def test_a_series_that_reached_its_until_in_todo_makes_no_task_again_in_taskwarrior(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Its last task done here, the series is over: exported back, Taskwarrior holds
+    its template deleted, and makes none of the occurrences done here again."""
+    task = Taskwarrior(tmp_path / "made")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    task(
+        "add",
+        "Course session",
+        "recur:weekly",
+        f"due:{tw_date(start)}",
+        f"until:{tw_date(start + timedelta(days=10))}",
+    )
+    task("export")  # makes its first instance (recurrence on)
+    made = task.export()
+    source = tmp_path / "task-export.json"
+    source.write_text(json.dumps(made), encoding="utf-8")
+    ok(todo("import", str(source)))
+    assert "next: #2" in ok(todo("done", "1")).stderr
+    last = ok(todo("done", "2"))
+    assert "next:" not in last.stderr
+    assert [(t["number"], t["recur"]) for t in ok(todo("list", "--all", "--json")).json()] == [
+        (1, None),
+        (2, None),
+    ]
+    ours = tmp_path / "todo-export.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior", "--all")).stdout, "utf-8")
+    task.import_file(ours)  # exits 0
+    task("export")  # recurrence on, as every command runs it: instances up to now
+    after = task.export()
+    (template,) = [o for o in after if "parent" not in o and "recur" in o]
+    assert template["status"] == "deleted"
+    courses = sorted(o["status"] for o in after if o is not template)
+    assert courses == ["completed", "completed"]  # none made again
+
+
 def test_task_imports_our_export_without_a_complaint(
     through_taskwarrior: TaskwarriorRoundTrip,
 ) -> None:

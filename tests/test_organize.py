@@ -647,6 +647,18 @@ def test_edit_that_says_two_things_of_one_field_is_refused_and_changes_nothing(
     assert shown(call, 1) == before
 
 
+@pytest.mark.parametrize("flag", ["--tag", "--untag"])
+def test_a_bad_tag_flag_is_named_as_typed(call: Todo, flag: str) -> None:
+    before = shown(call, 1)
+    result = call("edit", "1", flag, "a@b")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {flag} a@b: 'a@b' is not a tag: a tag starts with a letter and holds "
+        "letters, digits, _ and -\n",
+    )
+    assert shown(call, 1) == before
+
+
 def test_edit_only_modifiers_keeps_the_title(call: Todo) -> None:
     assert call("edit", "1", "+urgent").exit_code == 0
     assert shown(call, 1)["title"] == "Call"

@@ -266,6 +266,7 @@ def _values(
     warn: bool = True,
     clock: tuple[datetime, tzinfo] | None = None,
     flag_words: dict[str, str] | None = None,
+    untag_flags: list[str] | None = None,
 ) -> dict[str, Any]:
     """The checked values a line of words (and flags) sets, relative to `clock` (now)."""
     from todo_cli.domain.modifiers import values
@@ -275,14 +276,15 @@ def _values(
         found = values(words, now=now, tz=tz, flags=flags, flag_words=flag_words)
     except InvalidInput as exc:
         raise InvalidInput(f"{context}{exc.message}", hint=exc.hint) from None
-    for tag in tag_flags or []:
+    named = [("--tag", tag) for tag in tag_flags or []]
+    for flag, tag in named + [("--untag", tag) for tag in untag_flags or []]:
         from todo_cli.domain.names import tag_problem
 
         problem = tag_problem(tag)
         if problem:
             if not tag:
                 tag, problem = "''", "a tag needs a name"  # not "after the +": none typed
-            raise InvalidInput(f"{context}--tag {tag}: {problem}")
+            raise InvalidInput(f"{context}{flag} {tag}: {problem}")
     if warn:
         _warn_wait_after_due(found, context)
     return found
@@ -1092,7 +1094,7 @@ def edit(
         )
     refs = parse_refs(selection, "task")
     # The edited task is checked instead: its stored due counts too.
-    changes = _values(parsed, flags, [*(tag or []), *(untag or [])], warn=False)
+    changes = _values(parsed, flags, tag, warn=False, untag_flags=untag)
     if title is not None and parsed.title is not None:
         raise InvalidInput(
             f"the words {parsed.title!r} and --title {title!r} both set the title",

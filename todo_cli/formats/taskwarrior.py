@@ -261,6 +261,7 @@ _SUB_DAY_UNITS: Final = frozenset(
     {"h", "hr", "hrs", "hour", "hours", "min", "mins", "minute", "minutes", "s", "sec", "secs"}
     | {"second", "seconds"}
 )
+_HOUR_UNITS: Final = frozenset({"h", "hr", "hrs", "hour", "hours"})
 _COUNTED = re.compile(r"([0-9]+)\s*([a-z]+)", re.ASCII)
 _ISO_PERIOD = re.compile(
     r"P(?:([0-9]+)Y)?(?:([0-9]+)M)?(?:([0-9]+)W)?(?:([0-9]+)D)?(T.*)?", re.ASCII
@@ -303,8 +304,20 @@ def _counted_recur(text: str, word: str) -> tuple[str, str | None]:
                 f"recur {text!r} repeats every {count * days} days in Taskwarrior; "
                 f"imported as {ours} (calendar months)"
             )
+        if unit in _HOUR_UNITS and count % 24 == 0:
+            # 24h, 48h: whole days (as local days here, over a change of the clocks).
+            days = count // 24
+            return f"+{days}d", (
+                f"recur {text!r} counts hours in Taskwarrior; imported as every "
+                f"{days} day{'s' if days > 1 else ''} (local days, over a change of the clocks too)"
+            )
         if unit in _SUB_DAY_UNITS:
-            raise ValueError(f"{text!r} repeats within a day; the shortest recurrence is daily")
+            within = (
+                "repeats within a day"
+                if count < 24 or unit not in _HOUR_UNITS
+                else ("is no whole number of days")
+            )
+            raise ValueError(f"{text!r} {within}; the shortest recurrence is daily")
         raise ValueError(f"{text!r} is not a Taskwarrior recurrence")
     period = _ISO_PERIOD.fullmatch(text.strip().upper())
     if period is None or not any(period.groups()):
@@ -524,9 +537,15 @@ def _map_object(
         return _Task(where, "deleted", stub, template, _index(obj.get("imask")), None)
 
     title, description = _title(obj.get("description"), problem, where, batch)
-    entry = date("entry", required=True)
+    entry = date("entry")
     modified = date("modified")
     end = date("end")
+    if obj.get("entry") is None:
+        # `task import` takes a task without `entry` and makes it now: a hand-made file,
+        # or a script's. Taken from its last change, else its end, else now; said.
+        taken = "modified" if modified is not None else "end" if end is not None else "now"
+        entry = modified or end or datetime.now(UTC)
+        batch.notices.append(f"{where}: no entry (when it was made): taken as {taken}")
     due = date("due")
     if due is not None:
         due = _due_from_taskwarrior(due, tz)
@@ -534,7 +553,9 @@ def _map_object(
     priority = _priority(obj.get("priority"), problem)
     project, odd_project = _project(obj.get("project"), problem)
     tags, odd_tags = _tags(obj.get("tags"), problem)
-    notes = _annotations(obj.get("annotations"), problem, tz)
+    notes = _annotations(
+        obj.get("annotations"), problem, tz, lambda text: batch.notices.append(f"{where}: {text}")
+    )
     depends = _depends(obj.get("depends"), problem)
     parent = _uuid(obj.get("parent"), "parent", problem, required=False)
     imask = _index(obj.get("imask"))
@@ -725,7 +746,9 @@ def _tags(value: Any, problem: _Report) -> tuple[tuple[str, ...], tuple[str, ...
     return tuple(tags), tuple(odd)
 
 
-def _annotations(value: Any, problem: _Report, tz: tzinfo) -> tuple[Note, ...]:
+def _annotations(
+    value: Any, problem: _Report, tz: tzinfo, notice: Callable[[str], None]
+) -> tuple[Note, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -737,7 +760,11 @@ def _annotations(value: Any, problem: _Report, tz: tzinfo) -> tuple[Note, ...]:
             problem("annotations", f"annotation {index} is not an object")
             continue
         text = item.get("description")
-        if not isinstance(text, str) or not text.strip():
+        if isinstance(text, str) and not text.strip():
+            # Taskwarrior takes one and drops it (an annotation holds some text).
+            notice(f"annotation {index} is empty: left out")
+            continue
+        if not isinstance(text, str):
             problem("annotations", f"annotation {index} has no description")
             continue
         if len(text) > NOTE_MAX:
@@ -1102,6 +1129,9 @@ def _objects(
         for key, value in record.attributes.items()
         if not is_hint_key(key) and key not in _MAPPED and key not in _BOOKKEEPING
     }
+    if record.completed:
+        # A task done is no longer started: `task done` stops it (takes `start` away).
+        obj.pop("start", None)
     description = record.title
     annotations = [
         {"entry": _format_date(note.created_at), "description": note.text} for note in record.notes

@@ -1162,7 +1162,10 @@ def _series_go_on(
             continue
         values = successor_values(task, now=repository.now, tz=tz)
         if values is None:
-            continue  # the series ends with it (Taskwarrior's until)
+            # The series ends with it (Taskwarrior's until), as `todo done` ends it.
+            if task.series_id is not None:
+                repository.end_series([task.series_id])
+            continue
         if priorities and task.id in priorities:
             values["priority"] = priorities[task.id]
         following = repository.add_taking(values, values.pop("id", None))

@@ -296,6 +296,10 @@ def set_completed(
                 if values is not None:
                     nxt = repository.add_taking(values, values.pop("id", None))
                     change = Changed(task, did, created=nxt)
+                elif task.series_id is not None:
+                    # Past its `until`: the series is over, as when it is ended by
+                    # hand (a tool holding it as a series is told so on export).
+                    repository.end_series([task.series_id])
             results.append(change)
         return deliver(report, Completion(results))
 
@@ -479,6 +483,7 @@ def edit(
         for task in found:
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
+            _project_edit(task, wanted)
             _refuse_cycles(repository, task, adding, removing)
             ending = "recur" in changes and changes["recur"] is None and task.series_id
             carrier = repository.open_successor(task) if ending else None
@@ -501,6 +506,18 @@ def edit(
             changed = edited.updated_at != task.updated_at or stopped is not None
             outcomes.append(Edited(edited, changed, stopped))
         return deliver(report, outcomes)
+
+
+def _project_edit(task: Task, wanted: dict[str, Any]) -> None:
+    """A project given (or cleared) replaces one Taskwarrior had that is none here
+    (`project:'Side Stuff'`, kept in TASKWARRIOR_PROJECT_HINT and written back):
+    otherwise `project:` could never take it away."""
+    from todo_cli.domain.fields import TASKWARRIOR_PROJECT_HINT
+
+    attributes = dict(wanted.get("attributes", task.attributes) or {})
+    if "project" in wanted and TASKWARRIOR_PROJECT_HINT in attributes:
+        del attributes[TASKWARRIOR_PROJECT_HINT]
+        wanted["attributes"] = attributes or None
 
 
 def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
