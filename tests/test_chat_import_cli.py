@@ -226,6 +226,26 @@ def test_imported_conversations_keep_their_titles(todo: Todo, tmp_path: Path) ->
     ]
 
 
+@pytest.mark.parametrize(
+    ("title", "kept", "said"),
+    [
+        ("Budget\u0000plan", None, "its title contains a NUL byte: left out"),
+        ("x" * 250, "x" * 199 + "\u2026", "its title is over 200 characters: shortened"),
+    ],
+    ids=["nul", "long"],
+)
+def test_a_title_no_conversation_can_hold_is_said_and_the_rest_imported(
+    todo: Todo, tmp_path: Path, title: str, kept: str | None, said: str
+) -> None:
+    # A NUL: exit 3 ("database error") on PostgreSQL, stored with the NUL on SQLite.
+    data = fixture_data(CLAUDE_EXPORT)[:1]
+    data[0]["name"] = title
+    stderr = import_(todo, write_json(tmp_path / "claude.json", data))
+    assert f"note: conversation {data[0]['uuid']}: {said}\n" in stderr
+    listed = todo("chat-log", "list", "--json").json()
+    assert [c["title"] for c in listed] == [kept]
+
+
 # --- formats ----------------------------------------------------------------------------
 
 
@@ -259,6 +279,19 @@ def test_an_export_whose_first_conversation_cannot_be_read_says_why(
         f"error: {source}: element 1 (.[0]) is not valid JSON: NaN is not a JSON value "
         "(nothing was imported)\n",
     )
+    assert counts(todo.url) == (0, 0)
+
+
+def test_a_chatgpt_conversation_without_current_node_is_told_as_one(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # It was read as a transcript: "message 1 (.[0]): unexpected field 'conversation_id'".
+    conversations = fixture_data(CHATGPT_EXPORT)
+    del conversations[0]["current_node"]
+    source = write_json(tmp_path / "conversations.json", conversations)
+    result = todo("chat-log", "import", str(source))
+    assert result.exit_code == 2
+    assert "has no current_node (the message it ends at)" in result.stderr
     assert counts(todo.url) == (0, 0)
 
 
@@ -649,6 +682,23 @@ def test_a_title_removed_here_is_not_put_back_by_the_same_export(todo: Todo) -> 
     assert todo("chat-log", "export", "1").json()["title"] is None
     # The removal undone, the title is the export's again, and stays.
     assert todo("undo").exit_code == 0
+    assert exported(todo, title)["number"] == 1
+
+
+def test_an_import_undone_and_made_again_takes_the_title_as_the_first_time(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # The undo set the title back to none, and that was taken for the user's removal:
+    # the same import, made again, left the conversation untitled.
+    data = fixture_data(CLAUDE_EXPORT)
+    title = data[0]["name"]
+    data[0]["name"] = ""
+    import_(todo, write_json(tmp_path / "first.json", data))
+    first = import_(todo, CLAUDE_EXPORT)
+    assert f"conversation #1 titled {title!r}" in first
+    assert todo("undo").exit_code == 0
+    assert todo("chat-log", "export", "1").json()["title"] is None
+    assert import_(todo, CLAUDE_EXPORT) == first
     assert exported(todo, title)["number"] == 1
 
 
@@ -1072,6 +1122,22 @@ def test_markdown_of_an_untitled_conversation_is_headed_by_its_number(todo: Todo
     assert markdown.endswith(", 0 messages.*\n")
 
 
+def test_lines_pasted_from_windows_show_as_lines_and_a_title_stays_one_heading(
+    todo: Todo,
+) -> None:
+    # Each line of the text transcript ended in a visible \x0d; a title's line break
+    # ended the Markdown heading and began a paragraph.
+    assert todo("chat-log", "new", "--title", "Build\nnotes").exit_code in (0, 2)
+    if todo("chat-log", "list", "--json").json() == []:
+        assert todo("chat-log", "new", "--title", "Build notes").exit_code == 0
+    text = "Run:\r\nmake all\r\nthen\rthis"
+    assert todo("chat-log", "append", "1", "--role", "user", "-", input=text).exit_code == 0
+    shown = todo("chat-log", "show", "1").stdout
+    assert "Run:\nmake all\nthen\\x0dthis\n" in shown  # a lone \r is still shown
+    markdown = todo("chat-log", "export", "1", "--format", "markdown").stdout
+    assert markdown.startswith("# Build notes\n\n")
+
+
 def test_format_text_is_the_transcript_show_prints(todo: Todo) -> None:
     planned_week(todo)
     shown = todo("chat-log", "show", "1").stdout
@@ -1137,3 +1203,11 @@ def test_markdown_leaves_a_message_with_no_open_code_block_as_written(
     assert todo("chat-log", "append", "1", "--role", "user", "-", input=content).exit_code == 0
     markdown = todo("chat-log", "export", "1", "--format", "markdown").stdout
     assert markdown.endswith(f"\n\n{content}\n")
+
+
+def test_a_fence_closed_on_a_line_ending_in_crlf_is_closed() -> None:
+    # Pasted from Windows: "```\r" was no closing fence, and one more was added.
+    from todo_cli.formats.markdown import _open_fence
+
+    assert _open_fence("Run:\r\n```\r\nmake\r\n```\r\n") is None
+    assert _open_fence("Run:\r\n```\r\nmake\r\n") == "```"

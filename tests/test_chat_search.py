@@ -503,6 +503,18 @@ def test_a_word_inside_a_run_of_an_unspaced_script_is_found(todo: Todo) -> None:
     assert titles_found(todo, "計画") == ["旅行の計画"]
 
 
+def test_a_snippet_cuts_a_word_of_thousands_of_characters_in_its_middle(todo: Todo) -> None:
+    # SQLite's snippet counts words: one of 20,000 characters was a 20,000-character line.
+    new(todo)
+    say(todo, "1", f"data {'A' * 20000} needle {'B' * 45}")
+    (hit,) = search(todo, "needle")
+    assert len(hit["snippet"]) < 120
+    marked = [hit["snippet"][start:end] for start, end in hit["matches"]]
+    assert marked == ["needle"]
+    assert f"needle {'B' * 20}…{'B' * 20}" in hit["snippet"]
+    assert "A" * 41 not in hit["snippet"]
+
+
 def test_a_word_of_an_unspaced_script_is_marked_in_the_snippet(todo: Todo) -> None:
     new(todo)
     say(todo, "1", "東京タワーに行きたい")

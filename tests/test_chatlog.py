@@ -488,7 +488,8 @@ def test_every_chat_log_command_has_help_with_an_example(command: list[str]) -> 
     (25, None, 20, True),
     (20, None, 20, False),
     (25, "25", 25, False),
-    (25, "3", 3, False),
+    (25, "3", 3, True),
+    (25, "1", 1, True),
 ])  # fmt: skip
 def test_search_says_when_more_match_than_it_shows(
     todo: Todo, matching: int, limit: str | None, shown: int, told: bool
@@ -503,5 +504,6 @@ def test_search_says_when_more_match_than_it_shows(
     result = todo(*args)
     assert result.exit_code == 0, result.stderr
     assert len(result.json()) == shown
-    note = "the 20 best matches; more match (--limit N shows N)\n"
+    best = "the best match" if shown == 1 else f"the {shown} best matches"
+    note = f"{best}; more match (--limit N shows N)\n"
     assert result.stderr == (note if told else "")

@@ -343,11 +343,12 @@ def search(
     # `-word` is a word here, not an option; `--` only ends the options.
     query = parse_query(" ".join(word for word in unmark(words) if word != "--"))
     tz = _zone(json)
-    # One more than shown by default: whether more match is said, not left to guess.
-    hits = chatlog.search(settings(ctx), query, limit=limit or SEARCH_SHOWN + 1)
-    more = limit is None and len(hits) > SEARCH_SHOWN
+    # One more than shown: whether more match is said, not left to guess.
+    shown = limit or SEARCH_SHOWN
+    hits = chatlog.search(settings(ctx), query, limit=shown + 1)
+    more = len(hits) > shown
     if more:
-        hits = hits[:SEARCH_SHOWN]
+        hits = hits[:shown]
     if json:
         render.write_json_array(hit_json(hit) for hit in hits)
     elif hits:
@@ -355,7 +356,8 @@ def search(
     else:
         render.tell("no conversation matches")
     if more:
-        render.tell(f"the {SEARCH_SHOWN} best matches; more match (--limit N shows N)")
+        best = "the best match" if shown == 1 else f"the {shown} best matches"
+        render.tell(f"{best}; more match (--limit N shows N)")
 
 
 @chat_app.command(cls=OnceCommand)

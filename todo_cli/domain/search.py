@@ -220,6 +220,27 @@ def text_pattern(term: Term, *, postgres: bool = False) -> str:
     return pattern
 
 
+# A word of a snippet longer than this is cut in its middle (a base64 blob, a minified
+# line): SQLite's snippet counts words, and one word may be a message's whole 100,000.
+SNIPPET_WORD_MAX = 40
+_LONG_WORD = re.compile(f"[^\\s{MATCH_START}{MATCH_END}]{{{SNIPPET_WORD_MAX + 1},}}")
+
+
+def short_words(snippet: str) -> str:
+    """``snippet`` with each word past SNIPPET_WORD_MAX characters outside its matches
+    cut to its start and end around "…"; a match is shown whole."""
+    half = SNIPPET_WORD_MAX // 2
+
+    def cut(match: re.Match[str]) -> str:
+        word = match.group()
+        return f"{word[:half]}…{word[-half:]}"
+
+    pieces = re.split(f"({MATCH_START}[^{MATCH_END}]*{MATCH_END})", snippet)
+    return "".join(
+        piece if piece.startswith(MATCH_START) else _LONG_WORD.sub(cut, piece) for piece in pieces
+    )
+
+
 def text_snippet(text: str, patterns: list[str], *, before: int = 40, width: int = 160) -> str:
     """The passage of `text` around its first match of any of `patterns` (Python regular
     expressions, matched ignoring case), each match in it between MATCH_START and MATCH_END;

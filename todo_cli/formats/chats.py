@@ -122,7 +122,8 @@ def detect(path: Path) -> Format:
     """Which format the file at ``path`` holds, from its first bytes and first element.
 
     An SQLite database is ``llm``; a JSON array whose first element has
-    ``mapping`` and ``current_node`` is ``chatgpt``, one with ``chat_messages``
+    ``mapping`` is ``chatgpt`` (one without ``current_node`` is then told as a
+    ChatGPT conversation that lacks it), one with ``chat_messages``
     and ``uuid`` is ``claude``, and one of ``{role, content}`` objects (or an
     empty array), an object, or JSON Lines is ``transcript``. Anything else is
     refused, naming the formats that are read (``--format`` chooses one).
@@ -234,7 +235,7 @@ def _format_of(first: Any, name: str) -> Format:
         raise _unknown(name, "its first element is not an object")
     keys = first.keys()
     looks: dict[Format, bool] = {
-        "chatgpt": {"mapping", "current_node"} <= keys,
+        "chatgpt": "mapping" in keys,
         "claude": {"chat_messages", "uuid"} <= keys,
         "transcript": bool({"role", "content"} & keys),
     }

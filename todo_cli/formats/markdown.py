@@ -9,6 +9,7 @@ closes it, so that the next message's heading is not read as code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -16,11 +17,14 @@ if TYPE_CHECKING:
     from todo_cli.domain.chat import Conversation, Message
 
 _SPEAKER = {"user": "User", "assistant": "Assistant"}
+_LINE_ENDING = re.compile("\r\n|\r|\n")
+_LINE_BREAKS = re.compile("\\s*(?:\r\n|\r|\n)\\s*")
 
 
 def transcript(conversation: Conversation, messages: Sequence[Message]) -> Iterator[str]:
     """The Markdown document, a piece at a time."""
-    title = conversation.title or f"Conversation #{conversation.number}"
+    # A heading is one line: a title's line break would end it and begin a paragraph.
+    title = _LINE_BREAKS.sub(" ", conversation.title or f"Conversation #{conversation.number}")
     # isoformat, not strftime's %Y, which does not pad years before 1000.
     local = conversation.created_at.astimezone()
     started = f"{local.date().isoformat()} {local:%H:%M}"
@@ -31,7 +35,7 @@ def transcript(conversation: Conversation, messages: Sequence[Message]) -> Itera
     for message in messages:
         sent = message.created_at.astimezone()
         when = f"{sent.date().isoformat()} {sent:%H:%M:%S}"
-        content = message.content.rstrip("\n")
+        content = message.content.rstrip("\r\n")
         closing = _open_fence(content)
         if closing is not None:
             content += f"\n{closing}"
@@ -47,7 +51,8 @@ def _open_fence(content: str) -> str | None:
     else but spaces, closes it.
     """
     opened: str | None = None
-    for line in content.split("\n"):
+    # CommonMark's line endings: a message pasted from Windows ends its lines in \r\n.
+    for line in _LINE_ENDING.split(content):
         stripped = line.lstrip(" ")
         if len(line) - len(stripped) > 3 or stripped[:3] not in ("```", "~~~"):
             continue

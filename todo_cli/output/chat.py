@@ -55,7 +55,9 @@ def conversations_table(conversations: Sequence[Conversation], tz: tzinfo) -> No
 def _shown(content: str) -> str:
     # A transcript separates messages with a blank line of its own; a
     # trailing newline (as `echo ... | append -` leaves) would double it.
-    return multi_line(content).rstrip("\n")
+    # A line ending in \r\n (text pasted from Windows) ends as any other: the \r is
+    # no character of the line to show escaped.
+    return multi_line(content.replace("\r\n", "\n")).rstrip("\n")
 
 
 _ROLE_STYLE: dict[str, Style] = {"user": "cyan", "assistant": "green"}

@@ -519,9 +519,15 @@ class ConversationRepository:
 
     def search(self, query: Query, *, limit: int) -> list[Hit]:
         """Messages (and conversation titles) that match, best first, with a snippet."""
+        from todo_cli.domain.search import short_words
+
         if self.conn.dialect.name == "sqlite":
-            return self._search_sqlite(query, limit)
-        return self._search_postgres(query, limit)
+            found = self._search_sqlite(query, limit)
+        else:
+            found = self._search_postgres(query, limit)
+        return [
+            replace(hit, snippet=short_words(hit.snippet)) if hit.snippet else hit for hit in found
+        ]
 
     def _search_sqlite(self, query: Query, limit: int) -> list[Hit]:
         from sqlalchemy import text

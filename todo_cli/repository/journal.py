@@ -326,6 +326,8 @@ class JournalRepository:
                 title(journal.c.before).is_not(None),
                 title(journal.c.after).is_(None),
                 operations.c.undone_by.is_(None),
+                # An undo setting back an import's title removed none of the user's.
+                operations.c.undoes.is_(None),
             )
             .limit(1)
         )

@@ -194,6 +194,7 @@ def _import_one(
     from todo_cli.domain.chat import MessageCreate, Role
     from todo_cli.domain.limits import CONVERSATION_TITLE_MAX
     from todo_cli.domain.models import parse
+    from todo_cli.domain.text import check_text
     from todo_cli.errors import InvalidInput
 
     for kind, count in imported.skipped.items():
@@ -221,8 +222,19 @@ def _import_one(
         )
         ids.append(message.source_id)
     title = (imported.title or "").strip() or None
+    if title is not None:
+        try:
+            # A NUL no backend stores as it came (PostgreSQL refuses it, exit 3 then).
+            check_text(title, "its title")
+        except InvalidInput as exc:
+            result.notices.append(f"conversation {imported.source_id}: {exc.message}: left out")
+            title = None
     if title is not None and len(title) > CONVERSATION_TITLE_MAX:
         title = title[: CONVERSATION_TITLE_MAX - 1].rstrip() + "\u2026"
+        result.notices.append(
+            f"conversation {imported.source_id}: its title is over {CONVERSATION_TITLE_MAX} "
+            "characters: shortened"
+        )
     if existing is not None:
         conversation, _, last_seq = existing
         shown = {message.source_id for message in imported.messages}
