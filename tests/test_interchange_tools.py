@@ -523,6 +523,32 @@ def test_a_series_that_reached_its_until_in_todo_makes_no_task_again_in_taskwarr
     assert courses == ["completed", "completed"]  # none made again
 
 
+def test_a_dependency_outside_a_filtered_export_stays_in_taskwarrior(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`task project:work export`: a task waits on one of another project. Exported
+    back, Taskwarrior keeps the dependency (it was written without it, and lost it)."""
+    task = Taskwarrior(tmp_path / "made")
+    task("add", "Get quote", "project:home")
+    quote = task.uuid("/Get quote/")
+    task("add", "Send invoice", "project:work", f"depends:{quote}")
+    source = tmp_path / "work.json"
+    source.write_text(task("project:work", "export"), encoding="utf-8")
+    summary = ok(todo("import", str(source), "--json")).json()
+    assert summary["added"] == 1
+    assert any("kept with it for Taskwarrior, not linked here" in n for n in summary["notices"])
+    assert ok(todo("list", "--json")).json()[0]["depends"] == []  # nothing here to wait on
+    ok(todo("edit", "1", "+billing"))
+    ours = tmp_path / "todo-export.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior", "--all")).stdout, "utf-8")
+    task.import_file(ours)
+    (invoice,) = [o for o in task.export() if o["description"] == "Send invoice"]
+    assert (invoice["depends"], invoice["tags"]) == ([quote], ["billing"])
+    # Imported again, nothing changes and nothing is lost.
+    again = ok(todo("import", str(ours), "--json")).json()
+    assert (again["added"], again["updated"]) == (0, 0)
+
+
 def test_task_imports_our_export_without_a_complaint(
     through_taskwarrior: TaskwarriorRoundTrip,
 ) -> None:

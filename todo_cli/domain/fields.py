@@ -310,6 +310,11 @@ ENDED_SERIES_HINT: Final = "todo.ended_series"
 ENDED_HINTS: Final = frozenset({ENDED_RECUR_HINT, ENDED_SERIES_HINT})
 
 
+# Tasks a Taskwarrior task waits on that are not here (a filtered `task export`):
+# their uuids, written back with its `depends` so that Taskwarrior keeps them.
+DEPENDS_HINT: Final = "taskwarrior.depends"
+
+
 # Tags and a project Taskwarrior holds that are none here (`+@home`, `a.b`,
 # `project:My Project`): kept with the task, written back to Taskwarrior, and
 # carried to the next task of a series as the rest of the task is.

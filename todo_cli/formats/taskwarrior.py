@@ -92,6 +92,7 @@ from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
 from todo_cli.domain.fields import (
+    DEPENDS_HINT,
     ENDED_RECUR_HINT,
     ENDED_SERIES_HINT,
     SERIES_HINT,
@@ -1187,8 +1188,13 @@ def _objects(
         obj["tags"] = sorted(tags)
     if annotations:
         obj["annotations"] = annotations
-    if record.depends:
-        obj["depends"] = [str(dependency) for dependency in record.depends]
+    depends = [str(dependency) for dependency in record.depends]
+    elsewhere = record.attributes.get(DEPENDS_HINT)
+    if isinstance(elsewhere, list):
+        # Waited on in Taskwarrior, never here (see DEPENDS_HINT).
+        depends += [d for d in elsewhere if isinstance(d, str) and d not in depends]
+    if depends:
+        obj["depends"] = depends
 
     if record.recur is None:
         ended = record.attributes.get(ENDED_RECUR_HINT)

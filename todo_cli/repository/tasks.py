@@ -1717,6 +1717,18 @@ class ImportWriter:
                 found.setdefault(row.task_id, set()).add(row.depends_on_id)
         return found
 
+    def set_attributes(self, attributes: Mapping[UUID, dict[str, Any] | None]) -> None:
+        """These tasks' attributes, as given (nothing else of them changes)."""
+        from sqlalchemy import bindparam, update
+
+        if attributes:
+            self.conn.execute(
+                update(tasks)
+                .where(self._owner, tasks.c.id == bindparam("task"))
+                .values(attributes=bindparam("attributes")),
+                [{"task": key, "attributes": value} for key, value in attributes.items()],
+            )
+
     def link(self, edges: Sequence[tuple[UUID, UUID]]) -> list[tuple[UUID, UUID]]:
         """These dependencies, but for those an updated task kept (:meth:`replace`):
         the ones written."""

@@ -1090,7 +1090,14 @@ def _apply(
         | dict.fromkeys(absent - foreign - stay_deleted.keys(), SKIP_SECOND_OPEN)
         | dict.fromkeys(stay_deleted, "deleted here")
     )
-    _link(writer, [r for r in records if r.id not in absent], written, result, skipped)
+    _link(
+        writer,
+        [r for r in records if r.id not in absent],
+        written,
+        result,
+        skipped,
+        keep_missing=from_taskwarrior,
+    )
     # After the new tasks are in: a dependency left out before may point at one.
     _mend_dependencies(writer, tied, result)
     if older:
@@ -1712,18 +1719,26 @@ def _link(
     written: list[TaskRecord],
     result: Imported,
     skipped: dict[UUID, str] | None = None,
+    *,
+    keep_missing: bool = False,
 ) -> None:
     """Dependencies by id, for the tasks written: to tasks in the file or already the user's.
 
     A dependency on a task of the file that was skipped (``skipped``: id -> why) and
     is not the user's either is left out, and said so; a task naming itself is a
-    cycle, refused as any other.
+    cycle, refused as any other. ``keep_missing`` (Taskwarrior): one on a task that is
+    neither in the file nor here (a filtered `task export`) is kept with the task
+    (DEPENDS_HINT) and written back, so that Taskwarrior keeps it.
     """
+    from todo_cli.domain.fields import DEPENDS_HINT
+
     in_file = {record.id for record in records}
     outside = sorted({d for r in written for d in r.depends if d not in in_file}, key=str)
     known = in_file | (writer.mine(outside) if outside else set())
     edges = []
+    kept: dict[UUID, dict[str, Any] | None] = {}
     for record in written:
+        missing = []
         for dependency in record.depends:
             if dependency == record.id:
                 raise _cycle([record.id, record.id])
@@ -1734,11 +1749,20 @@ def _link(
                     f"{record.id}: depends on {dependency}, which was skipped "
                     f"({skipped[dependency]}): left out"
                 )
+            elif keep_missing:
+                missing.append(str(dependency))
+                result.notices.append(
+                    f"{record.id}: depends on {dependency}, which is not in the file "
+                    "nor one of your tasks: kept with it for Taskwarrior, not linked here"
+                )
             else:
                 result.notices.append(
                     f"{record.id}: depends on {dependency}, which is not in the file "
                     "nor one of your tasks: left out"
                 )
+        if missing:
+            kept[record.id] = {**record.attributes, DEPENDS_HINT: sorted(missing)}
+    writer.set_attributes(kept)
     linked = writer.link(edges)
     if linked:
         _refuse_cycles(writer, {a for a, _ in linked})
