@@ -450,7 +450,7 @@ def test_a_kept_series_is_not_written_once_its_recurrence_changed(tz: Any) -> No
     assert (written[0]["due"], written[0]["mask"], written[1]["imask"]) == (carrier["due"], "-", 0)
 
 
-def test_the_series_goes_on_with_the_next_task_in_the_instance_s_place() -> None:
+def test_the_series_goes_on_with_the_next_task_in_the_instance_s_place(tz: Any) -> None:
     later: list[dict[str, Any]] = [
         {"uuid": str(uuid4()), "imask": 2, "due": "20261116T090000Z"},
         {"uuid": str(uuid4()), "imask": 3.0, "due": "20261123T090000Z"},  # as 2.6 rewrites it
@@ -460,10 +460,21 @@ def test_the_series_goes_on_with_the_next_task_in_the_instance_s_place() -> None
     taken, kept = taskwarrior.series_after({**hint, "later": later}, 1)
     assert taken == UUID(later[0]["uuid"])
     assert kept == {**hint, "mask": "++---", "imask": 2, "later": later[1:]}
-    # Two on: the instance in between is passed over, Taskwarrior's to keep.
+    # Three on: the instances in between are passed over, deleted there too ("X").
     taken, kept = taskwarrior.series_after({**hint, "later": later}, 3)
     assert taken == UUID(later[2]["uuid"])
-    assert kept == {**hint, "mask": "++---", "imask": 4, "later": []}
+    assert kept == {**hint, "mask": "++XX-", "imask": 4, "later": [], "gone": later[:2]}
+    # And so written: deleted, with the open task, after the template.
+    task = record(
+        recur="weekly",
+        series_id=UUID(str(uuid4())),
+        due=datetime(2026, 11, 30, 9, tzinfo=UTC),
+        attributes={"taskwarrior.series": kept},
+        id=taken,
+    )
+    template, _, *gone = written(tz, task)
+    assert template["mask"] == "++XX-"
+    assert [(o["uuid"], o["status"]) for o in gone] == [(i["uuid"], "deleted") for i in later[:2]]
 
 
 def test_the_series_goes_on_past_the_instances_taskwarrior_made() -> None:

@@ -1229,7 +1229,10 @@ def _objects(
             # index and the instances after it, so that it makes none of them again.
             template.update(due=kept["due"], mask=kept["mask"])
             index = kept["imask"]
-            later = kept["later"]
+            # Instances the series passed over here (done late, past their dates):
+            # deleted there too, as the mask has them ("X").
+            stamp = {"status": "deleted", "end": obj["modified"], "modified": obj["modified"]}
+            later = [item | stamp for item in kept["gone"]] + kept["later"]
         yield template
     templates[series] = index + 1
     obj.update(parent=str(series), imask=index, recur=recur, rtype="periodic")
@@ -1324,7 +1327,7 @@ def _ended(
         if kept is not None:
             index = kept["imask"]
             gone = {"status": "deleted", "end": obj["modified"], "modified": obj["modified"]}
-            later = [item | gone for item in kept["later"]]
+            later = [item | gone for item in [*kept["gone"], *kept["later"]]]
         obj["imask"] = index
         templates[series] = index + 1
     yield obj
@@ -1340,9 +1343,20 @@ def _kept_series(hint: Any, recur: str) -> dict[str, Any] | None:
         return None
     if isinstance(imask, bool) or not isinstance(imask, int) or not 0 <= imask < len(mask):
         return None
-    if not all(isinstance(item, dict) and isinstance(item.get("uuid"), str) for item in later):
+    gone = hint.get("gone", [])
+    if not isinstance(gone, list):
         return None
-    return {"due": due, "mask": mask, "imask": imask, "later": [dict(item) for item in later]}
+    if not all(
+        isinstance(item, dict) and isinstance(item.get("uuid"), str) for item in [*later, *gone]
+    ):
+        return None
+    return {
+        "due": due,
+        "mask": mask,
+        "imask": imask,
+        "later": [dict(item) for item in later],
+        "gone": [dict(item) for item in gone],
+    }
 
 
 def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | None]:
@@ -1353,9 +1367,10 @@ def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | N
     task is the instance Taskwarrior has (or would make) at that index: it takes that
     instance's uuid, so that our export written back into the data it came from updates
     that instance instead of adding a second task for the same occurrence. The done
-    task's place in the mask is "+"; places Taskwarrior never filled that were passed
-    over are "X" (it makes no task for them); the later instances past the next task
-    stay kept. (None, None) when nothing is kept or the hint is not whole.
+    task's place in the mask is "+"; places passed over are "X" (Taskwarrior makes no
+    task for them), and the instances it had made there are kept as gone (written
+    deleted); the later instances past the next task stay kept. (None, None) when
+    nothing is kept or the hint is not whole.
     """
     if not isinstance(hint, dict) or steps < 1 or not isinstance(hint.get("recur"), str):
         return None, None
@@ -1370,10 +1385,18 @@ def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | N
         mask.append("-")
     taken: UUID | None = None
     later = []
+    gone = kept["gone"]
     for item in kept["later"]:
         place = _index(item.get("imask"))
-        if place is None or place < index:
-            continue  # passed over: Taskwarrior's to keep; we write it no more
+        if place is None:
+            continue
+        if place < index:
+            # Passed over: the series went past its date here. Written as deleted (the
+            # mask's "X"), or Taskwarrior would keep it pending, and an import of its
+            # data would take it for the series' open task again.
+            mask[place] = "X"
+            gone = [*gone, item]
+            continue
         if place > index:
             later.append(item)
             continue
@@ -1381,10 +1404,13 @@ def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | N
             taken = UUID(item["uuid"])
         except ValueError:
             taken = None
-    return taken, {
+    following = {
         "recur": hint["recur"],
         "due": kept["due"],
         "mask": "".join(mask),
         "imask": index,
         "later": later,
     }
+    if gone:
+        following["gone"] = gone
+    return taken, following
