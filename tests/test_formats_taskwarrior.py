@@ -926,9 +926,13 @@ def test_an_instance_of_a_deleted_template_is_read_as_a_series_that_ended(tz: An
     batch = read_objects(tz, template, done, carrier)
     assert batch.problems == []
     assert batch.skipped == {"deleted": 1}
+    # Its template and each one's index as Taskwarrior has them, to write back unchanged.
+    kept = {k: v for k, v in template.items() if k not in ("id", "urgency")}
+    ended = {"todo.ended_recur": "weekly", "taskwarrior.template": kept}
     assert [(r.recur, r.series_id, r.attributes) for r in batch.records] == [
-        (None, UUID(template["uuid"]), {"todo.ended_recur": "weekly"})
-    ] * 2
+        (None, UUID(template["uuid"]), ended),  # the done one, written with no index
+        (None, UUID(template["uuid"]), ended | {"taskwarrior.imask": 1}),
+    ]
     # And written back, it is the instance of its deleted template it was.
     dead, back_done, back_open = written(tz, *batch.records)
     assert (dead["uuid"], dead["status"]) == (template["uuid"], "deleted")
@@ -962,13 +966,16 @@ def test_every_pending_instance_of_a_deleted_template_is_imported(tz: Any) -> No
     ]
     assert [r.attributes for r in records[1:]] == [
         {"todo.ended_recur": "weekly", "todo.ended_series": template["uuid"]}
-    ] * 2
+        | {"taskwarrior.template": template, "taskwarrior.imask": index}
+        for index in (1, 2)
+    ]
     dead, *back = written(tz, *records)
     assert (dead["uuid"], dead["status"]) == (template["uuid"], "deleted")
     assert [(o["uuid"], o["status"], o["parent"], o["recur"]) for o in back] == [
         (i["uuid"], "pending", template["uuid"], "weekly") for i in instances
     ]
-    assert len({o["imask"] for o in back}) == 3
+    assert [o["imask"] for o in back] == [0, 1, 2]  # as Taskwarrior had them
+    assert dead == template  # written back unchanged
 
 
 def test_a_recurrence_after_completion_is_written_as_cadence_and_reported(tz: Any) -> None:

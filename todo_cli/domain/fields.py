@@ -308,6 +308,12 @@ ENDED_RECUR_HINT: Final = "todo.ended_recur"
 ENDED_SERIES_HINT: Final = "todo.ended_series"
 # todo's own notes for another tool: not shown as kept from an import.
 ENDED_HINTS: Final = frozenset({ENDED_RECUR_HINT, ENDED_SERIES_HINT})
+# A deleted template as Taskwarrior wrote it, and an instance's index in its series:
+# kept with the tasks of a series that ended there, written back unchanged.
+DEAD_TEMPLATE_HINT: Final = "taskwarrior.template"
+IMASK_HINT: Final = "taskwarrior.imask"
+# Kept for writing back alone: nothing a user reads in `show`.
+UNSHOWN_HINTS: Final = ENDED_HINTS | {DEAD_TEMPLATE_HINT, IMASK_HINT}
 
 
 # Tasks a Taskwarrior task waits on that are not here (a filtered `task export`):

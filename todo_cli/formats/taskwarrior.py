@@ -92,9 +92,11 @@ from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
 from todo_cli.domain.fields import (
+    DEAD_TEMPLATE_HINT,
     DEPENDS_HINT,
     ENDED_RECUR_HINT,
     ENDED_SERIES_HINT,
+    IMASK_HINT,
     SERIES_HINT,
     TASKWARRIOR_PROJECT_HINT,
     TASKWARRIOR_TAGS_HINT,
@@ -525,7 +527,8 @@ def _map_object(
             ended = None
             with contextlib.suppress(ValueError):
                 ended = recur_from_taskwarrior(obj["recur"])[0]
-            return _Task(where, "deleted", stub, None, None, ended, dead_template=True)
+            raw = {key: value for key, value in obj.items() if key not in ("id", "urgency")}
+            return _Task(where, "deleted", stub, None, None, ended, raw=raw, dead_template=True)
         # An occurrence of a series deleted alone keeps its place in it: its due, its
         # template and index say which date is not to come back (_after_the_done_ones).
         try:
@@ -932,6 +935,12 @@ def _resolve(
             attributes = dict(record.attributes)
             if ended is not None:
                 attributes[ENDED_RECUR_HINT] = ended
+            # The deleted template and the task's index as Taskwarrior has them: written
+            # back unchanged, so that a round trip changes nothing there.
+            if dead[series].raw is not None:
+                attributes[DEAD_TEMPLATE_HINT] = dead[series].raw
+            if task.imask is not None:
+                attributes[IMASK_HINT] = task.imask
             if record.id in apart:
                 # One open task per series here: the others keep it in a hint.
                 attributes[ENDED_SERIES_HINT] = str(series)
@@ -1315,21 +1324,30 @@ def _ended(
     index = templates.get(series)
     if index is None:
         index = 0
-        template = _template(obj, series, "deleted", word)
-        template["end"] = obj["modified"]
-        if kept is not None:
-            template.update(due=kept["due"], mask=kept["mask"])
+        as_it_was = record.attributes.get(DEAD_TEMPLATE_HINT)
+        if isinstance(as_it_was, dict) and as_it_was.get("uuid") == str(series):
+            template = dict(as_it_was)  # Taskwarrior's own, as it wrote it
+        else:
+            template = _template(obj, series, "deleted", word)
+            template["end"] = obj["modified"]
+            if kept is not None:
+                template.update(due=kept["due"], mask=kept["mask"])
         yield template
         templates[series] = index
     obj.update(parent=str(series), recur=word, rtype="periodic")
     later: list[dict[str, Any]] = []
+    own = record.attributes.get(IMASK_HINT)
+    if isinstance(own, int) and not isinstance(own, bool) and own >= 0:
+        obj["imask"] = own  # its place in the series as Taskwarrior had it
+        templates[series] = max(templates[series], own + 1)
     if not record.completed:
         if kept is not None:
             index = kept["imask"]
             gone = {"status": "deleted", "end": obj["modified"], "modified": obj["modified"]}
             later = [item | gone for item in [*kept["gone"], *kept["later"]]]
-        obj["imask"] = index
-        templates[series] = index + 1
+        if "imask" not in obj:
+            obj["imask"] = index
+            templates[series] = max(templates[series], index + 1)
     yield obj
     yield from later
 

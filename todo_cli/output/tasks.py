@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from todo_cli.domain.fields import ENDED_HINTS, TASK_FIELDS, FieldSpec, Kind, Task
+from todo_cli.domain.fields import TASK_FIELDS, UNSHOWN_HINTS, FieldSpec, Kind, Task
 from todo_cli.domain.text import multi_line, one_line
 from todo_cli.output.table import Column, Style, Table
 
@@ -179,8 +179,9 @@ def task_detail(
             for line in lines[1:]:
                 out.write(f"{' ' * 22}{line}\n")
     # The recurrence of a series that ended here is todo's own note for another
-    # tool (ENDED_HINTS), nothing an import kept.
-    kept = {k: v for k, v in (task.attributes or {}).items() if k not in ENDED_HINTS}
+    # tool (ENDED_HINTS), and what is kept only to be written back (UNSHOWN_HINTS),
+    # is nothing to show of what an import kept.
+    kept = {k: v for k, v in (task.attributes or {}).items() if k not in UNSHOWN_HINTS}
     if kept:
         # What an import kept that todo has no field for (a Taskwarrior UDA, an
         # unknown key): exported back as it came, and shown, as everything is here.

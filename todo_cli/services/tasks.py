@@ -522,7 +522,7 @@ def _project_edit(task: Task, wanted: dict[str, Any]) -> None:
 
 def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
     """`recur:` ends a series; `recur:X` starts or changes one; a series keeps its due."""
-    from todo_cli.domain.fields import ENDED_HINTS, ENDED_RECUR_HINT
+    from todo_cli.domain.fields import ENDED_RECUR_HINT, UNSHOWN_HINTS
 
     due = wanted.get("due", task.due)
     attributes = dict(task.attributes or {})
@@ -546,9 +546,10 @@ def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
         except InvalidInput as exc:
             # Of several tasks edited at once, the one without a due is named.
             raise InvalidInput(f"#{task.number}: {exc.message}", hint=exc.hint) from None
-        if not ENDED_HINTS.isdisjoint(attributes):
-            # Its series goes on again: no longer one that ended.
-            for key in ENDED_HINTS:
+        if not UNSHOWN_HINTS.isdisjoint(attributes):
+            # Its series goes on again: no longer one that ended (nor of Taskwarrior's
+            # deleted template).
+            for key in UNSHOWN_HINTS:
                 attributes.pop(key, None)
             wanted["attributes"] = attributes or None
         return
