@@ -474,9 +474,9 @@ def test_every_instance_task_left_pending_of_a_deleted_template_comes_in_and_goe
     # The deleted template goes back as Taskwarrior had it: its mask was rewritten as
     # "-" and its end moved. (Taskwarrior itself marks the instance done here in it.)
     (was,) = [o for o in made if o["uuid"] == template]
-    now = by_uuid[template]
-    assert (now["end"], now["entry"], now["due"]) == (was["end"], was["entry"], was["due"])
-    assert (len(now["mask"]), now["mask"].count("+")) == (len(was["mask"]), 1)
+    back = by_uuid[template]
+    assert (back["end"], back["entry"], back["due"]) == (was["end"], was["entry"], was["due"])
+    assert (len(back["mask"]), back["mask"].count("+")) == (len(was["mask"]), 1)
     assert len(after) == len(made)  # no instance made after the import
     statuses = sorted(by_uuid[uuid]["status"] for uuid in pending)
     assert statuses == ["completed"] + ["pending"] * (len(pending) - 1)
