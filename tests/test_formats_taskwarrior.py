@@ -978,6 +978,21 @@ def test_every_pending_instance_of_a_deleted_template_is_imported(tz: Any) -> No
     assert dead == template  # written back unchanged
 
 
+def test_an_instance_whose_template_is_not_in_the_file_says_so(tz: Any) -> None:
+    """`task status:pending export`: written back, its series would start over."""
+    parent = str(uuid4())
+    instance = obj(parent=parent, imask=2, recur="weekly", due="20261116T090000Z")
+    batch = read_objects(tz, instance)
+    assert batch.problems == []
+    assert batch.notices == [
+        "task 1: the recurring template it is an instance of is not in the file: written "
+        "back, the series starts over in Taskwarrior (export with the templates: task "
+        "status:pending or status:recurring export)"
+    ]
+    with_template = obj(uuid=parent, status="recurring", recur="weekly", mask="--+")
+    assert read_objects(tz, with_template | {"due": "20261102T090000Z"}, instance).notices == []
+
+
 def test_a_recurrence_after_completion_is_written_as_cadence_and_reported(tz: Any) -> None:
     notices: list[str] = []
     due = datetime(2026, 12, 1, 9, tzinfo=UTC)

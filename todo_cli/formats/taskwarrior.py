@@ -871,6 +871,15 @@ def _resolve(
         for series_id, carrier in carriers.items()
         if series_id in templates
     }
+    for series_id, carrier in carriers.items():
+        if carrier.parent is not None and series_id not in templates and series_id not in dead:
+            # `task status:pending export`: what Taskwarrior keeps of the series is not
+            # here, and an export written back would make its template anew.
+            batch.notices.append(
+                f"{carrier.where}: the recurring template it is an instance of is not in "
+                "the file: written back, the series starts over in Taskwarrior (export "
+                "with the templates: task status:pending or status:recurring export)"
+            )
 
     made: list[TaskRecord] = []
     for uuid, template in templates.items():
