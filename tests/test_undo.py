@@ -1371,3 +1371,41 @@ def test_an_undo_that_waited_for_another_reverts_the_operation_before(
     assert [proc.returncode for proc in procs] == [0, 0], outcomes
     assert task(todo, 1)["priority"] is None
     assert [op["undone"] for op in history(todo) if not op["undoes"]] == [True, True, False]
+
+
+def test_an_undo_refuses_a_change_committed_while_it_checked(todo: Todo, backend: str) -> None:
+    """psql changes the task and commits while `undo` runs: the undo read the row before
+    that commit, and its revert, waiting for the lock, then wrote the whole row back over
+    the change (the description psql set, never touched by the edit, was lost)."""
+    if backend == "sqlite":
+        not_applicable("SQLite runs one writing transaction at a time, from its start")
+    if backend != "postgresql":
+        not_applicable("watches the server's sessions and changes rows as the tables' owner")
+    from sqlalchemy import text
+
+    waiting_on_a_lock = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    ok(todo, "add", "Buy milk")
+    ok(todo, "edit", "1", "pri:H")
+    procs: list[subprocess.Popen[bytes]] = []
+    with engine_for(todo.url) as engine:
+        try:
+            with engine.connect() as writer, engine.connect() as watch:
+                writer.execute(text("UPDATE tasks SET description = 'psql note' WHERE number = 1"))
+                procs = [_spawn(todo, "undo")]
+                deadline = time.monotonic() + 60
+                waiting = 0
+                while waiting < 1 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    waiting = watch.execute(waiting_on_a_lock).scalar_one()
+                    watch.rollback()
+                assert waiting == 1, "the undo should be waiting on the changed row"
+                writer.commit()
+        finally:
+            outcomes = [proc.communicate(timeout=120) for proc in procs]
+    (proc,) = procs
+    assert proc.returncode == 1, outcomes
+    assert "cannot undo #2 (todo edit 1 pri:H): task #1" in outcomes[0][1].decode()
+    assert (task(todo, 1)["description"], task(todo, 1)["priority"]) == ("psql note", "H")
