@@ -1335,6 +1335,24 @@ def test_undos_run_at_once_each_revert_a_different_operation(todo: Todo) -> None
     assert len(undone) == len(set(undone)) == 4
 
 
+def _sessions_waiting_on_a_lock(watch: Any, wanted: int) -> int:
+    """How many sessions of the database wait on a lock, once `wanted` do (or after
+    60 s): the moment the commands spawned are held up where the test wants them."""
+    from sqlalchemy import text
+
+    waiting_on_a_lock = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 60
+    waiting = 0
+    while waiting < wanted and time.monotonic() < deadline:
+        time.sleep(0.05)
+        waiting = int(watch.execute(waiting_on_a_lock).scalar_one())
+        watch.rollback()
+    return waiting
+
+
 def test_an_undo_that_waited_for_another_reverts_the_operation_before(
     todo: Todo, backend: str
 ) -> None:
@@ -1345,10 +1363,6 @@ def test_an_undo_that_waited_for_another_reverts_the_operation_before(
         not_applicable("watches the server's sessions and locks rows as the tables' owner")
     from sqlalchemy import text
 
-    waiting_on_a_lock = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
     ok(todo, "add", "Buy milk")
     ok(todo, "edit", "1", "pri:H")  # A
     ok(todo, "edit", "1", "pri:L")  # B
@@ -1358,12 +1372,7 @@ def test_an_undo_that_waited_for_another_reverts_the_operation_before(
             with engine.connect() as holder, engine.connect() as watch:
                 holder.execute(text("SELECT id FROM tasks FOR UPDATE"))
                 procs = [_spawn(todo, "undo") for _ in range(2)]
-                deadline = time.monotonic() + 60
-                waiting = 0
-                while waiting < 2 and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                    waiting = watch.execute(waiting_on_a_lock).scalar_one()
-                    watch.rollback()
+                waiting = _sessions_waiting_on_a_lock(watch, 2)
                 assert waiting == 2, "both undos should be waiting on the locked row"
                 holder.rollback()
         finally:
@@ -1383,10 +1392,6 @@ def test_an_undo_refuses_a_change_committed_while_it_checked(todo: Todo, backend
         not_applicable("watches the server's sessions and changes rows as the tables' owner")
     from sqlalchemy import text
 
-    waiting_on_a_lock = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
     ok(todo, "add", "Buy milk")
     ok(todo, "edit", "1", "pri:H")
     procs: list[subprocess.Popen[bytes]] = []
@@ -1395,12 +1400,7 @@ def test_an_undo_refuses_a_change_committed_while_it_checked(todo: Todo, backend
             with engine.connect() as writer, engine.connect() as watch:
                 writer.execute(text("UPDATE tasks SET description = 'psql note' WHERE number = 1"))
                 procs = [_spawn(todo, "undo")]
-                deadline = time.monotonic() + 60
-                waiting = 0
-                while waiting < 1 and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                    waiting = watch.execute(waiting_on_a_lock).scalar_one()
-                    watch.rollback()
+                waiting = _sessions_waiting_on_a_lock(watch, 1)
                 assert waiting == 1, "the undo should be waiting on the changed row"
                 writer.commit()
         finally:
