@@ -472,6 +472,25 @@ class JournalRepository:
             journal.c.before.op("->>", return_type=String())(literal_column("'number'")), Integer
         )
 
+    def image_in(self, operation_id: UUID, table: str, key: Sequence[Any]) -> dict[str, Any] | None:
+        """The row with this key as the operation recorded it (before its change, or
+        after it where it added the row): how the user knew it."""
+        from sqlalchemy import select
+
+        row = self.conn.execute(
+            select(journal.c.before, journal.c.after)
+            .where(
+                journal.c.operation_id == operation_id,
+                journal.c.table_name == table,
+                journal.c.row_key == self._key_text(key),
+            )
+            .order_by(journal.c.id)
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return _image(row.before) or _image(row.after)
+
     def _key_text(self, values: Sequence[Any]) -> str:
         """A row key as the triggers write it (JSON text of the key's columns)."""
         if self._sqlite:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
@@ -134,16 +134,22 @@ _ROW_NAMES = {
 }
 
 
+def _row_name(table: str, image: dict[str, Any]) -> str:
+    if table == "tasks" and "number" in image:
+        return f"task #{image['number']}"
+    if table == "task_tags" and "tag" in image:
+        return f"tag +{image['tag']}"
+    if table == "conversations" and "number" in image:
+        return f"conversation #{image['number']}"
+    return _ROW_NAMES.get(table, f"a row of {table}")
+
+
 def _clash_text(clash: Clash) -> str:
     image = clash.image or {}
     if clash.kind == "number":
         what = f"#{image.get('number')} by {image.get('title')!r}"
-    elif clash.table == "tasks" and "number" in image:
-        what = f"task #{image['number']}"
-    elif clash.table == "task_tags" and "tag" in image:
-        what = f"tag +{image['tag']}"
     else:
-        what = _ROW_NAMES.get(clash.table, f"a row of {clash.table}")
+        what = _row_name(clash.table, image)
     if clash.later is None:
         return f"{what} (by another process)"
     if clash.later.number is None:  # a write outside todo (psql) has no number
@@ -173,8 +179,16 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
             clashes = repository.clashes(operation)
             if any(clash.foreign for clash in clashes):
                 # Another user's operation since: theirs is neither named nor shown,
-                # and "undo it first" is not this user's to do.
-                raise _taken_by_another(operation)
+                # and "undo it first" is not this user's to do. The user's own row,
+                # as this operation recorded it, is named.
+                own = [
+                    _row_name(
+                        clash.table, repository.image_in(operation.id, clash.table, clash.key) or {}
+                    )
+                    for clash in clashes
+                    if clash.foreign
+                ]
+                raise _taken_by_another(operation, own)
             if clashes:
                 raise _refuse(operation, clashes)
             plan = repository.plan(operation)
@@ -207,10 +221,11 @@ class _Rehearsed(Exception):
         self.undone = undone
 
 
-def _taken_by_another(operation: Operation) -> Conflict:
+def _taken_by_another(operation: Operation, rows: Sequence[str] = ()) -> Conflict:
+    named = f": {', '.join(dict.fromkeys(rows))}" if rows else ""
     return Conflict(
         f"cannot undo #{operation.number} ({operation.command}): a row it would bring "
-        "back has an id that another user's row holds now",
+        f"back has an id that another user's row holds now{named}",
         hint="it cannot come back under that id; nothing was changed",
     )
 
