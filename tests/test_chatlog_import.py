@@ -496,3 +496,25 @@ def test_two_messages_with_one_id_are_refused_naming_both(todo: Todo, tmp_path: 
     ) in result.stderr
     assert "UNIQUE" not in result.stderr
     assert no_conversations(todo.url)
+
+
+@pytest.mark.parametrize(
+    ("when", "why"),
+    [
+        ("2026-13-01T09:00:00Z", ": month must be in 1..12"),
+        ("2026-02-30T09:00:00Z", ": day is out of range for month"),
+        ("yesterday", ""),
+    ],
+)
+def test_a_time_out_of_range_is_told_apart_from_one_of_the_wrong_form(
+    todo: Todo, when: str, why: str
+) -> None:
+    # A month of 13 was "not a time with a zone" alone, as "yesterday" is.
+    line = json.dumps({"role": "user", "content": "hi", "created_at": when}) + "\n"
+    result = todo("chat-log", "import", "-", input=line)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: stdin: line 1: created_at {when!r} is not a time with a zone (like "
+        f"2026-11-24T09:30:00Z){why} (fix or remove it; nothing was imported)\n",
+    )
+    assert no_conversations(todo.url)

@@ -16,6 +16,7 @@ file of any size is held in bounded memory.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -343,19 +344,28 @@ def _uuid(where: str, value: Any) -> UUID | None:
         ) from None
 
 
+# The form of an RFC 3339 time, whatever its numbers.
+_TIME_FORM = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
 def _instant(where: str, value: Any) -> datetime | None:
     """An RFC 3339 time with its zone (`2026-11-24T09:30:00Z`), as UTC."""
     if value is None:
         return None
     parsed: datetime | None = None
+    why = ""
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
+        except ValueError as exc:
+            # A time of the right form with a field out of range ("month must be in
+            # 1..12") is said as such, not as one of the wrong form.
+            if _TIME_FORM.match(value):
+                why = f": {exc}"
     if parsed is None or parsed.tzinfo is None:
         raise InvalidInput(
-            f"{where}created_at {value!r} is not a time with a zone (like 2026-11-24T09:30:00Z)",
+            f"{where}created_at {value!r} is not a time with a zone (like "
+            f"2026-11-24T09:30:00Z){why}",
             hint=f"fix or remove it; {NOTHING_IMPORTED}",
         )
     try:
