@@ -203,9 +203,57 @@ def _pg_match(
             wanted.append(_balanced(looked_for, func.tsquery_or))
     ranked = _balanced(parts, func.tsquery_and) if parts else None
     if ranked is not None:
-        conditions.insert(0, vector.op("@@")(ranked))
+        found_by_index = vector.op("@@", is_comparison=True)(ranked)
+        far = _past_the_positions(query, vector, text, in_text)
+        conditions.insert(0, found_by_index if far is None else or_(found_by_index, far))
     marked = _balanced(wanted, func.tsquery_and) if wanted else None
     return and_(*conditions), ranked, marked
+
+
+# A stored vector keeps a word's positions up to 16,383: a phrase further into a long
+# message is not found by it (its words are). No text of fewer characters than this
+# has words past that position.
+_POSITIONS_END_AFTER = 32_000
+
+
+def _past_the_positions(
+    query: Query,
+    vector: ColumnElement[Any],
+    text: ColumnElement[Any],
+    in_text: Callable[[str], ColumnElement[Any]],
+) -> ColumnElement[Any] | None:
+    """The condition a long message meets when its phrase lies past the positions its
+    vector keeps: every word of the query in the vector (through the index, as any
+    search), each phrase found in the text itself. None for a query without a phrase."""
+    from sqlalchemy import and_, func, not_, or_
+
+    from todo_cli.domain.search import text_pattern
+
+    groups = [group for group in query.groups if not any(_by_text(term) for term in group)]
+    if not any(term.phrase and not term.negated for group in groups for term in group):
+        return None
+    words: list[ColumnElement[Any]] = []
+    checks: list[ColumnElement[Any]] = []
+    for group in groups:
+        alternatives = []
+        loose: list[ColumnElement[Any]] = []
+        for term in group:
+            if term.phrase and not term.negated:
+                found = in_text(text_pattern(term, postgres=True))
+                loose.append(func.plainto_tsquery(_config(), " ".join(term.words)))
+            else:
+                found = vector.op("@@", is_comparison=True)(_term_tsquery(term))
+                loose.append(
+                    func.tsquery_not(_term_tsquery(term)) if term.negated else _term_tsquery(term)
+                )
+            alternatives.append(not_(found) if term.negated else found)
+        words.append(_balanced(loose, func.tsquery_or))
+        checks.append(or_(*alternatives))
+    return and_(
+        vector.op("@@", is_comparison=True)(_balanced(words, func.tsquery_and)),
+        func.char_length(text) > _POSITIONS_END_AFTER,
+        *checks,
+    )
 
 
 def _sqlite_split(query: Query) -> tuple[Query | None, list[tuple[Term, ...]]]:
@@ -663,7 +711,11 @@ class ConversationRepository:
         ).order_by(best.c.rank.desc(), best.c.number, best.c.seq)
         for row in self.conn.execute(with_snippets):
             hit = _message_hit(row)
-            if patterns is not None:
+            if patterns is None and MATCH_START not in (hit.snippet or ""):
+                # Found past the positions the vector keeps (_past_the_positions): the
+                # headline, reading them too, marks nothing there. The text does.
+                hit = replace(hit, snippet=text_snippet(row.content, _text_patterns(query)))
+            elif patterns is not None:
                 hit = replace(hit, snippet=text_snippet(row.content, patterns))
             else:
                 hit = replace(hit, snippet=_cut_marked(row.content, hit.snippet))
