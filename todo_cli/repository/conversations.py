@@ -211,8 +211,9 @@ def _pg_match(
 
 
 # A stored vector keeps a word's positions up to 16,383: a phrase further into a long
-# message is not found by it (its words are). No text of fewer characters than this
-# has words past that position.
+# message is not found by it (its words are). No text of fewer characters (so of fewer
+# bytes) than this has words past that position. Its size in bytes is what is asked:
+# PostgreSQL knows it without reading a long text back from its TOAST table.
 _POSITIONS_END_AFTER = 32_000
 
 
@@ -251,7 +252,7 @@ def _past_the_positions(
         checks.append(or_(*alternatives))
     return and_(
         vector.op("@@", is_comparison=True)(_balanced(words, func.tsquery_and)),
-        func.char_length(text) > _POSITIONS_END_AFTER,
+        func.octet_length(text) > _POSITIONS_END_AFTER,
         *checks,
     )
 
