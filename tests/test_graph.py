@@ -38,12 +38,22 @@ def test_a_chain_of_100000_does_not_recurse_and_its_closing_edge_is_found() -> N
 
 def test_the_path_a_new_edge_closes_is_the_shortest_back() -> None:
     edges = {1: [2, 5], 2: [3], 3: [4], 5: [4], 4: [9]}
-    assert path_between(edges, 1, 4) == [1, 5, 4]
-    assert path_between(edges, 4, 1) is None
+    assert path_between(edges, [1], 4) == [1, 5, 4]
+    assert path_between(edges, [4], 1) is None
 
 
 def test_a_cycle_elsewhere_is_no_path_to_the_goal() -> None:
     # 2 and 3 wait on each other (written outside todo): 1 -> 2 closes nothing.
     edges = {2: [3], 3: [2]}
-    assert path_between(edges, 2, 1) is None
-    assert path_between(edges, 2, 2) == [2, 3, 2]
+    assert path_between(edges, [2], 1) is None
+    assert path_between(edges, [2], 2) == [2, 3, 2]
+
+
+def test_of_several_starts_the_shortest_path_back_is_found_in_one_walk() -> None:
+    # 10 -> 11 -> 12 -> 1 and 20 -> 1: of a new 1 -> 10 and 1 -> 20, the second
+    # closes the shorter cycle, whichever is named first.
+    edges = {10: [11], 11: [12], 12: [1], 20: [1]}
+    assert path_between(edges, [10, 20], 1) == [20, 1]
+    assert path_between(edges, [20, 10], 1) == [20, 1]
+    assert path_between(edges, [10], 1) == [10, 11, 12, 1]
+    assert path_between(edges, [], 1) is None

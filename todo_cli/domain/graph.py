@@ -44,15 +44,19 @@ def find_cycle(edges: Mapping[Node, Iterable[Node]], starts: Iterable[Node]) -> 
 
 
 def path_between(
-    edges: Mapping[Node, Iterable[Node]], start: Node, goal: Node
+    edges: Mapping[Node, Iterable[Node]], starts: Iterable[Node], goal: Node
 ) -> list[Node] | None:
-    """A shortest path ``[start, ..., goal]`` along ``edges`` (each waits on the next), or None.
+    """A shortest path ``[start, ..., goal]`` along ``edges`` (each waits on the next)
+    from any of ``starts``, or None.
 
-    What a new dependency ``goal -> start`` closes: a cycle through it, and only
-    through it, so that a cycle elsewhere (written outside todo) blames no edit.
+    What new dependencies ``goal -> start`` close: a cycle through one of them,
+    and only through them, so that a cycle elsewhere (written outside todo)
+    blames no edit. One breadth-first walk from all the starts at once: an edit
+    adding fifty dependencies walks the graph once, not fifty times, and the
+    path found is still the shortest of all.
     """
-    came_from: dict[Node, Node | None] = {start: None}
-    frontier = [start]
+    came_from: dict[Node, Node | None] = dict.fromkeys(starts)
+    frontier = list(came_from)
     while frontier:
         following: list[Node] = []
         for node in frontier:

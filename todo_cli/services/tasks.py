@@ -424,12 +424,9 @@ def _refuse_cycles(
             edges.setdefault(waiting, set()).add(waited)
     # A cycle the new dependencies close runs through one of them: a path back from
     # the task waited on. One already there (written outside todo) is no edit's doing.
-    cycle = None
-    for other in adding:
-        back = path_between(edges, other.id, task.id)
-        if back is not None and (cycle is None or len(back) + 1 < len(cycle)):
-            cycle = [task.id, *back]
-    if cycle is not None:
+    back = path_between(edges, [other.id for other in adding], task.id)
+    if back is not None:
+        cycle = [task.id, *back]
         numbers = {t.id: t.number for t in repository.by_ids(cycle)}
         shown = " -> ".join(f"#{numbers.get(step, '?')}" for step in cycle)
         raise InvalidInput(
