@@ -14,7 +14,8 @@ measures time and memory at the sizes the issue names, on SQLite and PostgreSQL.
    sentences) in a few thousand conversations go in through the product's own
    import (a Claude export written here). Then, round-robin as tests/perf.py
    does, `todo chat-log list` (every conversation, piped) and `todo chat-log
-   search WORD` for a rare, a medium and a common word on the same database.
+   search WORD` for a rare, a medium and a common word on the same database,
+   and two phrases (one in 10% of the messages, one in none).
    Each search is compared with the list of the same round; the target is at
    most 1.3x.
 2. A 200 MB ChatGPT export (tests/perf_chat_import.py writes it) imported into
@@ -77,6 +78,12 @@ IMPORT_PEAK_MIB = 400.0
 # them is in the vocabulary below, so the share is exact).
 RARE, MEDIUM, COMMON = "xylophone", "espresso", "budget"
 SHARES = {RARE: 0.0002, MEDIUM: 0.01, COMMON: 0.1}
+# Phrases searched for, with what the corpus holds of them: the common word's
+# sentence ("What about the budget?") as written, and two words each in some
+# messages but never side by side (the search must read every message with
+# both, finding none). On PostgreSQL a phrase also looks into long messages'
+# text (past the positions the stored vector keeps): what that costs shows here.
+PHRASES = {f'"about the {COMMON}"': COMMON, f'"{COMMON} {MEDIUM}"': None}
 
 
 # --- a corpus of plausible chat messages ------------------------------------------
@@ -285,6 +292,18 @@ def build_search_plan(
                     baseline=listing,
                 )
             )
+        for number, (phrase, holding) in enumerate(PHRASES.items()):
+            hits = "no" if holding is None else f"{corpus.found[holding]:,}"
+            benches.append(
+                Bench(
+                    f"{backend}-phrase-{number}",
+                    section,
+                    f"todo chat-log search '{phrase}' ({hits} hits)",
+                    [*todo, "chat-log", "search", phrase],
+                    child,
+                    baseline=listing,
+                )
+            )
     return Plan(benches, notes, (messages,), backends, False), corpus
 
 
@@ -359,6 +378,17 @@ def search_checks(plan: Plan) -> list[Check]:
             found.append(
                 Check(
                     f"{BACKEND_NAMES[backend]}: search {word} vs list",
+                    ratio(by_key, key, f"{backend}-list"),
+                    SEARCH_VS_LIST,
+                    "x",
+                    best=ratio(by_key, key, f"{backend}-list", fastest=True),
+                )
+            )
+        for number, phrase in enumerate(PHRASES):
+            key = f"{backend}-phrase-{number}"
+            found.append(
+                Check(
+                    f"{BACKEND_NAMES[backend]}: search {phrase} vs list",
                     ratio(by_key, key, f"{backend}-list"),
                     SEARCH_VS_LIST,
                     "x",
