@@ -135,6 +135,18 @@ def _image(value: Any) -> dict[str, Any] | None:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
+def _owner_at(owners: list[tuple[int, str | None]], journal_id: int) -> str | None:
+    """The owner a task's id had at a journal row: that of its `tasks` row's latest
+    change up to it (a tag, note or dependency follows its task's insert), else the
+    first known."""
+    import bisect
+
+    if not owners:
+        return None
+    at = bisect.bisect_right(owners, journal_id, key=lambda pair: pair[0])
+    return owners[max(at - 1, 0)][1]
+
+
 def _operation(row: Any) -> Operation:
     # Masked as shown: todo masks its own command lines before it records them, but a
     # change made outside todo is recorded by the database's trigger with the SQL that
@@ -276,6 +288,7 @@ class JournalRepository:
                     operations.c[name]
                     for name in ("number", "created_at", "command", "undoes", "undone_by")
                 ],
+                operations.c.user_id.label("made_by"),
             )
             .join(operations, operations.c.id == journal.c.operation_id)
             .where(
@@ -292,7 +305,12 @@ class JournalRepository:
             )
             .order_by(journal.c.id)
         )
+        owners = self._owners_of_task(key)
+        me = self.conn.execute(select(user_id_of(self.user))).scalar()
+        mine = () if me is None else (me.hex, str(me))
         for row in self.conn.execute(stmt):
+            if row.made_by is None and _owner_at(owners, row.id) not in mine:
+                continue  # changed outside todo while the id was another user's task
             operation = Operation(
                 id=row.operation_id,
                 number=row.number,
@@ -302,6 +320,24 @@ class JournalRepository:
                 undone_by=row.undone_by,
             )
             yield operation, self._change(row)
+
+    def _owners_of_task(self, key: str) -> list[tuple[int, str | None]]:
+        """Whose task the id was from each recorded change of its `tasks` row on, by
+        whomever made (journal id, the owner's id as the image holds it): an id can
+        pass from one user to another (deleted by one, imported by the other)."""
+        from sqlalchemy import select
+
+        stmt = (
+            select(journal.c.id, journal.c.before, journal.c.after)
+            .where(journal.c.table_name == "tasks", journal.c.row_key == key)
+            .order_by(journal.c.id)
+        )
+        owners = []
+        for row in self.conn.execute(stmt):
+            image = _image(row.after) or _image(row.before) or {}
+            owner = image.get("user_id")
+            owners.append((int(row.id), None if owner is None else str(owner)))
+        return owners
 
     def title_removed(self, conversation_id: UUID) -> bool:
         """Whether a change recorded here took the conversation's title away.
