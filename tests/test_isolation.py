@@ -829,6 +829,29 @@ def test_rotate_stops_the_old_password(team: Team) -> None:
     assert team.admin_cli("db", "revoke", "gus_r").exit_code == 0
 
 
+def test_rotate_ends_the_sessions_opened_with_the_old_password(team: Team) -> None:
+    """A password is rotated because it leaked: a session opened with it before
+    went on reading and writing. It is ended, the admin's own sessions not."""
+    granted = team.admin_cli("db", "grant", "gus_s")
+    old = granted.stdout.strip()
+    with psycopg.connect(old, autocommit=True) as held:
+        assert held.execute("SELECT session_user").fetchone() == ("gus_s",)
+        rotated = team.admin_cli("db", "rotate", "gus_s")
+        assert rotated.exit_code == 0, rotated.stderr
+        assert rotated.stderr == (
+            "new password for gus_s; their URL follows, shown this once\n"
+            "ended 1 session of gus_s opened before\n"
+        )
+        with pytest.raises(psycopg.OperationalError):
+            held.execute("SELECT count(*) FROM tasks")
+    # Nothing left open: a second rotation ends none, and says nothing of it.
+    again = team.admin_cli("db", "rotate", "gus_s")
+    assert again.stderr == "new password for gus_s; their URL follows, shown this once\n"
+    # The admin lent itself the role to end its sessions, and took it back.
+    assert one(team.admin, "SELECT pg_has_role(current_user, 'gus_s', 'USAGE')") is False
+    assert team.admin_cli("db", "revoke", "gus_s").exit_code == 0
+
+
 def _admin_with_stdout(team: Team, redirect: str, *args: str) -> subprocess.CompletedProcess[str]:
     # `todo db ... >/dev/full` or `>&-` as a shell runs it: the URL cannot be written.
     return subprocess.run(

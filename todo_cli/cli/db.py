@@ -526,7 +526,8 @@ def rotate(
 ) -> None:
     """Give a member a new password (admin only); the old one stops working.
 
-    Prints their new URL once, on stdout.
+    Prints their new URL once, on stdout. Sessions opened with the old password
+    are ended, on every database of the server.
 
     \b
     Example:
@@ -539,7 +540,18 @@ def rotate(
         render.tell(f"new password for {name}; their URL follows, shown this once")
         _hand_out(name, url, json, undone=f"{name}'s password is unchanged")
 
-    members.rotate(settings_of(ctx), name, password=_password(password_stdin), hand_out=rotated)
+    done = members.rotate(
+        settings_of(ctx), name, password=_password(password_stdin), hand_out=rotated
+    )
+    if done.ended is None:
+        render.tell(
+            f"warning: sessions of {name} opened with the old password stay open until they "
+            f"end ({done.open_sessions:,} now): this admin may not end them (a superuser can: "
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = "
+            f"'{name}')"
+        )
+    elif done.ended:
+        render.tell(f"ended {render.plural(done.ended, 'session')} of {name} opened before")
 
 
 @db_app.command("members", cls=OnceCommand)

@@ -917,8 +917,9 @@ def rotate(
     *,
     password: str | None,
     hand_out: Callable[[str], None] | None = None,
-) -> str:
-    """A new password for a member; the old one stops working. Returns their URL.
+) -> Rotated:
+    """A new password for a member; the old one stops working. Returns their URL,
+    and how many of the role's sessions were ended.
 
     ``hand_out`` shows the URL before the commit: when it cannot be written the
     old password stays (a new one nobody saw would lock the member out).
@@ -954,7 +955,59 @@ def rotate(
         url = member_url(parse_url(settings.database_url, settings.database_source), name, chosen)
         if hand_out is not None:
             hand_out(url)
-        return url
+        return Rotated(url, *_end_sessions(conn, name))
+
+
+@dataclass(frozen=True)
+class Rotated:
+    url: str
+    # The role's sessions open at the rotation, and how many of them were ended
+    # (None: this admin may not end them).
+    open_sessions: int
+    ended: int | None
+
+
+def _end_sessions(conn: Connection, name: str) -> tuple[int, int | None]:
+    """End the role's open sessions, on every database of the server: a password is
+    rotated because it leaked, and a session opened with it went on reading and
+    writing. Returns how many were open, and how many were ended (None: not allowed).
+
+    Ending another role's session needs its privileges (or pg_signal_backend),
+    which the admin, making roles with CREATEROLE, may give itself: for this
+    transaction alone, taken back before the commit. (An admin that has them
+    already keeps its membership as it was.)
+    """
+    from psycopg import sql
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    others = text(
+        "FROM pg_catalog.pg_stat_activity WHERE usename = :name "
+        "AND pid <> pg_catalog.pg_backend_pid()"
+    )
+    opened = int(conn.execute(text(f"SELECT count(*) {others.text}"), {"name": name}).scalar_one())
+    if not opened:
+        return 0, 0
+    borrowed = not conn.execute(
+        text("SELECT pg_catalog.pg_has_role(current_user, :name, 'USAGE')"), {"name": name}
+    ).scalar_one()
+    savepoint = conn.begin_nested()
+    try:
+        if borrowed:
+            _execute(conn, sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(name)))
+        ended = conn.execute(
+            text(
+                f"SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid)) {others.text}"
+            ),
+            {"name": name},
+        ).scalar_one()
+        if borrowed:
+            _execute(conn, sql.SQL("REVOKE {} FROM CURRENT_USER").format(sql.Identifier(name)))
+    except DBAPIError:
+        savepoint.rollback()
+        return opened, None
+    savepoint.commit()
+    return opened, int(ended)
 
 
 def revoke(
