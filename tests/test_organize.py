@@ -1094,6 +1094,68 @@ def test_a_tag_typed_with_a_combining_accent_is_the_same_tag_as_its_composed_for
     assert sorted(t["title"] for t in listed(todo, "+café")) == ["composed", "decomposed"]
 
 
+_OWN_DECOMPOSED = {
+    "id": "11111111-2222-4333-8444-555555555555",
+    "number": 7,
+    "title": "from our JSON",
+    "description": None,
+    "completed": False,
+    "completed_at": None,
+    "created_at": "2026-12-01T00:00:00.000000Z",
+    "updated_at": "2026-12-01T00:00:00.000000Z",
+    "priority": None,
+    "due": None,
+    "wait": None,
+    "project": f"{DECOMPOSED_CAFE}.menu",
+    "tags": [DECOMPOSED_CAFE],
+    "notes": [],
+    "depends": [],
+    "recur": None,
+    "series_id": None,
+    "recur_anchor": None,
+    "recur_index": None,
+    "attributes": {},
+}
+_TASKWARRIOR_DECOMPOSED = {
+    "uuid": "21111111-2222-4333-8444-555555555555",
+    "description": "from Taskwarrior",
+    "status": "pending",
+    "entry": "20261201T000000Z",
+    "project": f"{DECOMPOSED_CAFE}.menu",
+    "tags": [DECOMPOSED_CAFE],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("own.json", json.dumps([_OWN_DECOMPOSED])),
+        ("tw.json", json.dumps([_TASKWARRIOR_DECOMPOSED])),
+        ("todo.txt", f"from todo.txt +{DECOMPOSED_CAFE}.menu @{DECOMPOSED_CAFE}\n"),
+    ],
+)
+def test_an_imported_tag_and_project_with_a_combining_accent_are_those_typed_composed(
+    todo: Todo, tmp_path: Path, name: str, text: str
+) -> None:
+    """An import took e + U+0301 as it came: a second "café" in `todo tags`, which
+    no filter found and `--untag` said the task did not have."""
+    add(todo, "typed", "+café", "project:café.menu")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    imported = todo("import", str(path))
+    assert imported.exit_code == 0, imported.stderr
+    for task in listed(todo):
+        assert (task["tags"], task["project"]) == (["café"], "café.menu")
+    for term in ("+café", f"+{DECOMPOSED_CAFE}", "project:café"):
+        assert len(listed(todo, term)) == 2
+    tags = todo("tags", "--json")
+    assert tags.exit_code == 0, tags.stderr
+    assert [(t["name"], t["count"]) for t in tags.json()] == [("café", 2)]
+    (other,) = [t["number"] for t in listed(todo) if t["title"] != "typed"]
+    assert todo("edit", str(other), "--untag", "café").exit_code == 0
+    assert [t["title"] for t in listed(todo, "+café")] == ["typed"]
+
+
 @pytest.mark.parametrize("name", ["हिंदी", "தமிழ்", "ภาษาไทย", "naïve"])
 def test_a_tag_and_project_in_a_script_with_vowel_signs_are_letters(todo: Todo, name: str) -> None:
     # Devanagari's and Tamil's vowel signs are combining marks, part of the word.

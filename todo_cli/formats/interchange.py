@@ -39,7 +39,7 @@ from todo_cli.domain.limits import (
     TASK_DESCRIPTION_MAX,
     TASK_TITLE_MAX,
 )
-from todo_cli.domain.names import project_problem, tag_problem
+from todo_cli.domain.names import composed, project_problem, tag_problem
 from todo_cli.domain.recurrence import parse_recur
 from todo_cli.errors import InvalidInput
 
@@ -471,7 +471,7 @@ class _RecordReader:
         reason = check_project(value)
         if reason is not None:
             self.problem("project", reason)
-        return value
+        return composed(value)
 
     def tags(self) -> tuple[str, ...]:
         value = self.obj.get("tags", [])
@@ -482,7 +482,8 @@ class _RecordReader:
             reason = check_tag(tag)
             if reason is not None:
                 self.problem("tags", reason)
-        tags = tuple(sorted(set(value)))
+        # As typed on the command line: é as e + U+0301 is the é of one character.
+        tags = tuple(sorted({composed(tag) for tag in value}))
         if len(tags) > TAGS_PER_TASK_MAX:
             self.problem("tags", f"{len(tags)} tags, the limit is {TAGS_PER_TASK_MAX}")
         return tags

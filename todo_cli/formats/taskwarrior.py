@@ -101,6 +101,7 @@ from todo_cli.domain.fields import (
     TASKWARRIOR_PROJECT_HINT,
     TASKWARRIOR_TAGS_HINT,
 )
+from todo_cli.domain.names import composed
 from todo_cli.domain.recurrence import Recurrence, Unit, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
@@ -729,7 +730,7 @@ def _project(value: Any, problem: _Report) -> tuple[str | None, str | None]:
         return None, None
     if check_project(value) is not None:
         return None, value
-    return value, None
+    return composed(value), None
 
 
 def _tags(value: Any, problem: _Report) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -743,7 +744,8 @@ def _tags(value: Any, problem: _Report) -> tuple[tuple[str, ...], tuple[str, ...
         return (), ()
     tags: list[str] = []
     odd: list[str] = []
-    for tag in sorted({tag for tag in items if tag}):
+    # As typed on the command line: é as e + U+0301 is the é of one character.
+    for tag in sorted({composed(tag) for tag in items if tag}):
         (odd if check_tag(tag) is not None else tags).append(tag)
     if len(tags) > TAGS_PER_TASK_MAX:
         problem("tags", f"{len(tags)} tags, the limit is {TAGS_PER_TASK_MAX}")

@@ -64,6 +64,7 @@ from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date, starts_day
 from todo_cli.domain.fields import TODOTXT_LINE_HINT
+from todo_cli.domain.names import composed
 from todo_cli.domain.recurrence import Unit, day_after, parse_recur
 from todo_cli.errors import InvalidInput
 from todo_cli.formats.interchange import (
@@ -280,6 +281,7 @@ def _classify(token: str, parsed: _Text, has_due: bool, seen: set[str]) -> str:
     """Sort one word into ``parsed``; returns its kind: text, project, tag or the key."""
     sigil, name = token[0], token[1:]
     if sigil in "+@" and name:
+        name = composed(name)  # as typed on the command line: é is one character
         as_project = check_project(name) if sigil == "+" and parsed.project is None else None
         if sigil == "+" and parsed.project is None and as_project is None:
             parsed.project = name
