@@ -666,6 +666,31 @@ def test_a_number_an_earlier_import_left_free_is_kept_below_the_counter(
     assert [(t["title"], t["number"]) for t in tasks(todo)] == [("One", 1), ("Two", 2)]
 
 
+def test_a_number_too_high_to_leave_room_for_new_tasks_is_not_kept(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """#2,147,483,647 kept from a file left the user no number for good: every later
+    `todo add` failed, and neither undo nor delete gave numbers back."""
+    ok(todo("add", "Mine"))
+    top = own(title="Top", number=2**31 - 1)
+    highest_kept = own(title="Highest kept", number=2**30 - 1)
+    path = write(tmp_path, "top.json", json.dumps([top, highest_kept]))
+    result = ok(todo("import", str(path)))
+    assert result.stderr.splitlines()[1:] == [
+        "  numbers taken here or too high, so renumbered: #2147483647 -> #1073741824",
+        "  note: 1 task(s) numbered above #1,073,741,823 in the file were given new "
+        "numbers: numbers are handed out above the largest one held, and one that high "
+        "would leave too few for new tasks",
+    ]
+    assert {t["title"]: t["number"] for t in tasks(todo)} == {
+        "Mine": 1,
+        "Top": 2**30,
+        "Highest kept": 2**30 - 1,
+    }
+    added = ok(todo("add", "Still numbered"))
+    assert added.stderr == f"added #{2**30 + 1}: Still numbered\n"
+
+
 def test_tasks_of_one_file_sharing_a_number_are_each_reported_by_id(
     todo: Todo, tmp_path: Path
 ) -> None:
@@ -730,16 +755,22 @@ def test_a_number_larger_than_the_database_holds_is_refused_naming_the_task_and_
 def test_the_largest_number_the_database_holds_is_kept_and_none_is_made_past_it(
     todo: Todo, tmp_path: Path
 ) -> None:
+    from tests.test_journal import execute
+
     largest = 2**31 - 1
-    last = own(title="The last number", number=largest)
+    ok(todo("add", "The first"))
+    # Numbers handed out to the last (an import no longer keeps one so high: the
+    # counter is moved as only SQL can, a user raising their own).
+    execute(todo.url, f"UPDATE users SET task_counter = {largest - 1}")
+    last = own(title="The last number", number=None)
     assert import_json(todo, write(tmp_path, "last.json", json.dumps([last])))["added"] == 1
-    assert [t["number"] for t in tasks(todo)] == [largest]
+    assert [t["number"] for t in tasks(todo)] == [1, largest]
     # Its number is taken: another task wanting it needs a new one, and none is left.
     other = own(title="Wants it too", number=largest)
     result = todo("import", str(write(tmp_path, "other.json", json.dumps([other]))))
     assert result.exit_code == 2, result.stderr
     assert "1 new task(s) need a number, and 0 are left above #2147483647" in result.stderr
-    assert [t["title"] for t in tasks(todo)] == ["The last number"]
+    assert [t["title"] for t in tasks(todo)] == ["The first", "The last number"]
 
 
 def test_a_dependency_left_out_with_its_task_is_linked_by_the_full_file_later(

@@ -270,6 +270,10 @@ def _summary_lines(result: Imported) -> list[str]:
             for key, (a, b) in list(result.renumbered_ids.items())[: render.SHOWN]
         )
         more = " ..." if len(result.renumbered_ids) > render.SHOWN else ""
-        lines.append(f"  numbers taken here, so renumbered: {shown}{more}")
+        from todo_cli.domain.limits import IMPORTED_NUMBER_MAX
+
+        high = any(a > IMPORTED_NUMBER_MAX for a, _ in result.renumbered_ids.values())
+        why = "taken here or too high" if high else "taken here"
+        lines.append(f"  numbers {why}, so renumbered: {shown}{more}")
     lines += render.capped(result.notices, "note", "notes")
     return lines

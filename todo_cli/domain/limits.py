@@ -17,6 +17,10 @@ UUID_PREFIX_MIN: Final = 4
 # Bounds for integer options such as --limit: a signed 32-bit integer, which
 # both backends take as a LIMIT and no list will ever reach.
 COUNT_MAX: Final = 2**31 - 1
+# The largest task number an import keeps from a file (our JSON carries them):
+# numbers are handed out above the largest ever held, so #2,147,483,647 kept
+# would leave the user none for good. Above it a task is given a new number.
+IMPORTED_NUMBER_MAX: Final = 2**30 - 1
 TAG_MAX: Final = 50
 TAGS_PER_TASK_MAX: Final = 30
 PROJECT_MAX: Final = 100

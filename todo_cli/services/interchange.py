@@ -24,6 +24,7 @@ from todo_cli.db.transaction import acting_user, isolated, transaction
 from todo_cli.domain.dates import local_date
 from todo_cli.domain.fields import SERIES_HINT
 from todo_cli.domain.ids import new_id, new_ids
+from todo_cli.domain.limits import IMPORTED_NUMBER_MAX
 from todo_cli.errors import InvalidInput, Refused
 from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
 from todo_cli.repository.tasks import Existing, ImportWriter, TaskQuery, TaskRepository, new_row
@@ -1646,6 +1647,7 @@ def _insert(
         number = record.number
         if (
             number is not None
+            and number <= IMPORTED_NUMBER_MAX
             and number not in taken
             and number not in used
             and holders.get(number, {record.id}) == {record.id}
@@ -1664,6 +1666,13 @@ def _insert(
             f"{len(back)} task(s) deleted here came back from the file: {_named(back)}"
         )
     needing = [record for record in new if record.id not in kept]
+    too_high = sum(1 for r in needing if r.number is not None and r.number > IMPORTED_NUMBER_MAX)
+    if too_high:
+        result.notices.append(
+            f"{too_high} task(s) numbered above #{IMPORTED_NUMBER_MAX:,} in the file were "
+            "given new numbers: numbers are handed out above the largest one held, and "
+            "one that high would leave too few for new tasks"
+        )
     highest = max(counter, max(used, default=0))
     if needing and highest + len(needing) > INTEGER_MAX:
         # Numbers are handed out above the highest one held: too few are left for these.
