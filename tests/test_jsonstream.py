@@ -206,6 +206,21 @@ def test_json_lines_skip_blank_lines_and_name_the_broken_one() -> None:
         next(reader)
 
 
+def test_a_string_left_open_is_said_once_where_it_starts() -> None:
+    # The reader's own text ends "starting at": it read "starting at at column 19".
+    stream = io.BytesIO(b'{"id":"x","title":"a\n')
+    with pytest.raises(InvalidInput) as caught:
+        next(jsonstream.iter_json_lines(stream, "t.jsonl"))
+    assert caught.value.message == (
+        "t.jsonl: line 1 is not valid JSON: Unterminated string starting at column 19"
+    )
+    with pytest.raises(InvalidInput) as whole:
+        jsonstream.load(io.BytesIO(b'{"a": "b\n}'), "x.json")
+    assert whole.value.message == (
+        "x.json is not valid JSON: Unterminated string starting at line 1 column 7"
+    )
+
+
 def test_json_lines_refuse_deep_nesting_before_parsing() -> None:
     stream = io.BytesIO(b"[" * 5000 + b"]" * 5000 + b"\n")
     with pytest.raises(InvalidInput, match="line 1 is nested more than 100 levels deep"):

@@ -743,7 +743,7 @@ def iter_json_lines(
             try:
                 value = _DECODER.decode(text)
             except json.JSONDecodeError as exc:
-                reason = f"is not valid JSON: {exc.msg} at column {exc.colno}"
+                reason = f"is not valid JSON: {said(exc)} at column {exc.colno}"
             except ValueError as exc:  # NaN, 1e400, an integer of 5,000 digits
                 reason = _refused(exc)
             else:
@@ -752,6 +752,12 @@ def iter_json_lines(
         if on_bad is None:
             raise InvalidInput(f"{name}: line {number} {reason}")
         on_bad(number, reason)
+
+
+def said(exc: json.JSONDecodeError) -> str:
+    """What the JSON reader says is wrong, to be followed by where: some of its
+    messages end in "at" already ("Unterminated string starting at")."""
+    return exc.msg.removesuffix(" at")
 
 
 # --- whole documents --------------------------------------------------------------
@@ -779,7 +785,7 @@ def load(
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
-            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            f"{name} is not valid JSON: {said(exc)} at line {exc.lineno} column {exc.colno}"
         ) from None
     except ValueError as exc:
         raise InvalidInput(f"{name} {_refused(exc)}") from None

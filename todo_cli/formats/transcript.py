@@ -208,7 +208,7 @@ def _line_value(name: str, number: int, line: str) -> Any:
         return jsonstream.loads(line)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
-            f"{name}: line {number} is not JSON: {exc.msg} at column {exc.colno}",
+            f"{name}: line {number} is not JSON: {jsonstream.said(exc)} at column {exc.colno}",
             hint=NOTHING_IMPORTED,
         ) from None
     except jsonstream.Refused as exc:
@@ -253,7 +253,8 @@ def _document(
 def _not_json(name: str, exc: json.JSONDecodeError, line: int = 1) -> InvalidInput:
     """The document is not JSON, where ``exc`` says (on the document's ``line``)."""
     return InvalidInput(
-        f"{name} is not JSON: {exc.msg} at line {line + exc.lineno - 1} column {exc.colno}",
+        f"{name} is not JSON: {jsonstream.said(exc)} "
+        f"at line {line + exc.lineno - 1} column {exc.colno}",
         hint=f"expected {SHAPES}; {NOTHING_IMPORTED}",
     )
 
