@@ -994,6 +994,24 @@ def test_roles_that_are_no_members_are_left_alone(team: Team) -> None:
     assert superuser.exit_code == 2
 
 
+def test_grant_of_a_role_that_cannot_be_a_member_points_to_no_option_that_fails(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    # The hint offered --existing-role (then refused: a superuser) and rotating the
+    # superuser's password.
+    result = team.admin_cli("db", "grant", "postgres")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        "error: a role named 'postgres' exists on this server already, and it cannot be a "
+        "member (superuser); nothing was changed (choose another name)\n",
+    )
+    with role_made_outside_todo(postgres, "plain") as (name, _):
+        result = team.admin_cli("db", "grant", name)
+        assert result.exit_code == 2
+        assert "pass --existing-role to make that login a member here" in result.stderr
+
+
 def test_existing_role_naming_no_role_makes_none(team: Team) -> None:
     # A typo in an existing role's name made a new login role, server-wide, and
     # printed its password.

@@ -832,6 +832,14 @@ def grant(
                 parse_url(settings.database_url, settings.database_source), name, chosen
             )
         else:
+            if not existing_role and role.bypasses is not None:
+                # --existing-role would be refused too: no hint towards it.
+                raise InvalidInput(
+                    f"a role named {name!r} exists on this server already, and it cannot "
+                    f"be a member ({_why_not_a_member(conn, name, role.bypasses)}); "
+                    "nothing was changed",
+                    hint="choose another name",
+                )
             if not existing_role:
                 raise InvalidInput(
                     f"a role named {name!r} exists on this server already; nothing was changed",
@@ -897,6 +905,14 @@ def grant(
         if hand_out is not None:
             hand_out(granted)
         return granted
+
+
+def _why_not_a_member(conn: Connection, name: str, bypasses: str) -> str:
+    """Why no policy would hold the role: its own attributes, or a role it may become."""
+    if bypasses != name:
+        return f"it may SET ROLE {bypasses}, which no policy holds"
+    reasons = next((b.reasons for b in bypassing_roles(conn) if b.name == name), ())
+    return "; ".join(reasons) or "it bypasses row security"
 
 
 def _require_member(conn: Connection, name: str) -> Any:
