@@ -940,6 +940,7 @@ def test_purge_after_a_revoke_still_deletes_the_rows(team: Team) -> None:
     assert purged.json() == {
         "name": "kim_p",
         "role_dropped": False,
+        "role_kept_for": [],
         "purged": {"tasks": 1, "conversations": 0},
     }
     assert team.admin_cli("db", "revoke", "kim_p", "--purge", "--yes").exit_code == 1
@@ -1547,6 +1548,57 @@ def test_a_role_made_again_with_a_dropped_members_name_is_not_that_member(
         server.drop_database(g_db)
         for role in (kim, lee):
             server.admin(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_a_role_granted_by_two_databases_is_dropped_by_the_revoke_of_the_last(
+    postgres: PostgresHandle,
+) -> None:
+    """eve is a member of database G (made there) and of F (`--existing-role`, as
+    README shows for a role made for another database): `todo db revoke eve` in F
+    dropped her login, and G's URL stopped working, with no word of it."""
+    from tests.conftest import rls_admin_url
+
+    server = postgres.server
+    if server is None:
+        not_applicable("needs the suite's own server to make databases and roles")
+    server.ensure_isolation_roles()
+    tag = uuid.uuid4().hex[:8]
+    f_db, g_db, eve = f"f_{tag}", f"g_{tag}", f"eve_{tag}"
+    server.create_database(f_db, owner=pgharness.ADMIN_ROLE)
+    server.create_database(g_db, owner=pgharness.ADMIN_ROLE)
+    try:
+        in_f = {"TODO_DATABASE_URL": rls_admin_url(server, f_db)}
+        in_g = {"TODO_DATABASE_URL": rls_admin_url(server, g_db)}
+        for admin in (in_f, in_g):
+            assert run_cli(["db", "upgrade"], env=admin).exit_code == 0
+        granted = run_cli(["db", "grant", eve], env=in_g)
+        assert granted.exit_code == 0, granted.stderr
+        in_g_as_eve = {"TODO_DATABASE_URL": granted.stdout.strip()}
+        in_f_as_eve = {"TODO_DATABASE_URL": granted.stdout.strip().replace(g_db, f_db)}
+        assert run_cli(["db", "grant", eve, "--existing-role"], env=in_f).exit_code == 0
+        assert run_cli(["add", "eve's in F"], env=in_f_as_eve).exit_code == 0
+        assert run_cli(["add", "eve's in G"], env=in_g_as_eve).exit_code == 0
+        revoked = run_cli(["db", "revoke", eve], env=in_f)
+        assert (revoked.exit_code, revoked.stderr) == (
+            0,
+            f"{eve} is no member here any more; the role stays, granted by database "
+            f"{g_db} of this server too\n",
+        )
+        (task,) = run_cli(["list", "--json"], env=in_g_as_eve).json()
+        assert task["title"] == "eve's in G"
+        cut_off = run_cli(["list"], env=in_f_as_eve)
+        assert cut_off.exit_code == 3
+        assert f"'{eve}' is no member of this database" in cut_off.stderr
+        # G's revoke is the last: the login goes.
+        last = run_cli(["db", "revoke", eve, "--json"], env=in_g)
+        assert last.exit_code == 0, last.stderr
+        assert last.json()["role_dropped"] is True
+        assert last.json()["role_kept_for"] == []
+        assert one(server.admin_dsn(), "SELECT count(*) FROM pg_roles WHERE rolname = %s", eve) == 0
+    finally:
+        server.drop_database(f_db)
+        server.drop_database(g_db)
+        server.admin(f'DROP ROLE IF EXISTS "{eve}"')
 
 
 def test_a_rollback_drill_of_0017_hands_no_row_to_a_role_made_again(

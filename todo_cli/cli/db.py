@@ -477,8 +477,8 @@ def revoke(
     """Drop a member's login role (admin only); --purge deletes their rows as well.
 
     Roles belong to the server: the login stops working for every database on
-    it. Without --purge their rows stay, and `todo db grant NAME --adopt`
-    gives them back.
+    it, unless another database granted it too (then it stays, theirs). Without
+    --purge their rows stay, and `todo db grant NAME --adopt` gives them back.
 
     \b
     Examples:
@@ -502,6 +502,7 @@ def revoke(
             {
                 "name": revoked.name,
                 "role_dropped": revoked.role_dropped,
+                "role_kept_for": revoked.kept_for,
                 "purged": None
                 if revoked.purged_tasks is None
                 else {"tasks": revoked.purged_tasks, "conversations": revoked.purged_conversations},
@@ -510,6 +511,12 @@ def revoke(
         return
     if revoked.role_dropped:
         render.tell(f"dropped the role {name}: that login no longer works")
+    elif revoked.kept_for:
+        render.tell(
+            f"{name} is no member here any more; the role stays, granted by "
+            f"{'database' if len(revoked.kept_for) == 1 else 'databases'} "
+            f"{', '.join(revoked.kept_for)} of this server too"
+        )
     if revoked.purged_tasks is not None:
         render.tell(
             f"deleted {name}'s {render.plural(revoked.purged_tasks, 'task')} and "

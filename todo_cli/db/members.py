@@ -13,6 +13,7 @@ before, and a grant to members is only ever made together with row security.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -313,6 +314,8 @@ class Revoked:
     role_dropped: bool
     purged_tasks: int | None
     purged_conversations: int | None
+    # The other databases of the server that granted the role: it stays for them.
+    kept_for: list[str] = field(default_factory=list)
 
 
 # What `mode` says of a database that does not keep members apart.
@@ -901,10 +904,81 @@ def grant(
                 text(f"UPDATE users SET granted = true, role_oid = {_ROLE_OID} WHERE name = :name"),
                 {"name": name, "role_name": name},
             )
+        _note_database(conn, name, add=True)
         granted = Granted(name, url, role is None, adopted, isolation)
         if hand_out is not None:
             hand_out(granted)
         return granted
+
+
+# A member role's comment names the databases that granted it (JSON), so that a
+# revoke in one of them leaves the login to the others: roles are server-wide,
+# and one database cannot see another's users.
+_DATABASES_NOTE = "todo member of "
+
+
+def _member_of(conn: Connection, name: str) -> list[str] | None:
+    """The databases the role's comment says granted it; None when it says nothing
+    of them (a role granted before todo kept the note, or one with a comment of
+    someone else's)."""
+    from sqlalchemy import text
+
+    note = conn.execute(
+        text(
+            "SELECT pg_catalog.shobj_description(oid, 'pg_authid') "
+            "FROM pg_catalog.pg_roles WHERE rolname = :name"
+        ),
+        {"name": name},
+    ).scalar_one_or_none()
+    if not isinstance(note, str) or not note.startswith(_DATABASES_NOTE):
+        return None
+    try:
+        found = json.loads(note.removeprefix(_DATABASES_NOTE))
+    except ValueError:
+        return None
+    if not isinstance(found, list) or not all(isinstance(d, str) for d in found):
+        return None
+    return found
+
+
+def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
+    """Add this database to the role's note (grant), or take it out (revoke); returns
+    the other databases it names. A comment of someone else's is left as it is, and
+    so is the note when this admin may not write it (no CREATEROLE): a revoke then
+    drops the role, as it did before the note was kept."""
+    from psycopg import sql
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    here = conn.execute(text("SELECT current_database()")).scalar_one()
+    known = _member_of(conn, name)
+    if known is None:
+        taken = conn.execute(
+            text(
+                "SELECT pg_catalog.shobj_description(oid, 'pg_authid') IS NOT NULL "
+                "FROM pg_catalog.pg_roles WHERE rolname = :name"
+            ),
+            {"name": name},
+        ).scalar_one_or_none()
+        if taken or not add:
+            return []
+        known = []
+    others = [database for database in known if database != here]
+    wanted = [*others, here] if add else others
+    if wanted != known and wanted:
+        savepoint = conn.begin_nested()
+        try:
+            _execute(
+                conn,
+                sql.SQL("COMMENT ON ROLE {} IS {}").format(
+                    sql.Identifier(name), sql.Literal(_DATABASES_NOTE + json.dumps(wanted))
+                ),
+            )
+        except DBAPIError:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+    return others
 
 
 def _why_not_a_member(conn: Connection, name: str, bypasses: str) -> str:
@@ -1072,6 +1146,12 @@ def revoke(
                 role = None  # not this database's to drop
         elif not purge or _task_count(conn, name) is None:
             raise NotFound(f"no role named {name!r} on this server", hint="see `todo db members`")
+        kept_for: list[str] = []
+        if role is not None:
+            # Granted by other databases of the server too: the login stays theirs.
+            kept_for = _note_database(conn, name, add=False)
+            if kept_for:
+                role = None
         if role is not None:
             _require_createrole(conn, "dropping a member's role")
         tasks = conversations = None
@@ -1101,7 +1181,7 @@ def revoke(
             )
         if role is not None:
             _execute(conn, sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
-        return Revoked(name, role is not None, tasks, conversations)
+        return Revoked(name, role is not None, tasks, conversations, kept_for)
 
 
 def _members(conn: Connection) -> list[Member]:
