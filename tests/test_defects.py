@@ -1986,8 +1986,11 @@ def test_a_bad_dependency_is_named_as_json_says_it(todo: Todo, tmp_path: Path) -
 def test_task_numbers_end_at_the_same_number_on_every_backend(todo: Todo, tmp_path: Path) -> None:
     # SQLite went on to #2147483648 (and its export was refused by every import);
     # PostgreSQL failed with "integer out of range" as a database error, exit 3.
-    top = own_json(tmp_path / "top.json", {"id": str(UUID_A), "number": 2147483647})
-    assert todo("import", str(top)).exit_code == 0
+    # (An import no longer keeps a number so high: the counter is moved by SQL.)
+    assert todo("add", "first").exit_code == 0
+    execute(todo.url, "UPDATE users SET task_counter = 2147483646")
+    last = todo("add", "last")
+    assert (last.exit_code, last.stderr) == (0, "added #2147483647: last\n")
     one = todo("add", "after")
     assert (one.exit_code, one.stderr) == (
         2,
@@ -1999,8 +2002,28 @@ def test_task_numbers_end_at_the_same_number_on_every_backend(todo: Todo, tmp_pa
         "error: no task number is left for 2 new tasks: #2147483647 is the largest "
         "(nothing was changed)\n",
     )
-    assert [t["number"] for t in todo("list", "--json").json()] == [2147483647]
+    assert sorted(t["number"] for t in todo("list", "--json").json()) == [1, 2147483647]
     assert ("alice", 2147483647) in users(todo.url)
+
+
+def test_a_number_taken_outside_todo_above_the_counter_is_not_handed_out_again(
+    todo: Todo,
+) -> None:
+    # A row inserted with psql at #500 (the counter at 1): the next `todo add` took
+    # #500 too, and the unique key refused it and every add after it.
+    assert todo("add", "first").exit_code == 0
+    execute(
+        todo.url,
+        "INSERT INTO tasks (id, user_id, number, title, completed, created_at, updated_at) "
+        # (The user's id serves as a new task's: a UUID written alike on both backends.)
+        "SELECT id, id, 500, 'made in psql', false, created_at, created_at FROM users "
+        "WHERE name = 'alice'",
+    )
+    added = todo("add", "next")
+    assert (added.exit_code, added.stderr) == (0, "added #501: next\n")
+    bulk = todo("add", "-", input="a\nb\n")
+    assert bulk.exit_code == 0, bulk.stderr
+    assert sorted(t["number"] for t in todo("list", "--json").json()) == [1, 500, 501, 502, 503]
 
 
 @pytest.mark.parametrize(

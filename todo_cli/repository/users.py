@@ -65,9 +65,36 @@ def upsert_taking_numbers(
             granted=granted,
             role_oid=role_oid,
         )
-        .on_conflict_do_update(index_elements=[users.c.name], set_={counter: column + count})
+        .on_conflict_do_update(
+            index_elements=[users.c.name],
+            set_={counter: _past_held(dialect_name, counter, column) + count},
+        )
         .returning(users.c.id, column)
     )
+
+
+def _past_held(dialect_name: str, counter: Counter, column: Any) -> Any:
+    """The counter, or the largest number a row of the user holds if that is higher.
+
+    A row written outside todo (psql, sqlite3) with a number above the counter
+    made the next `todo add` take that number again, and the unique key refuse
+    it, and every add after it, until the row went. The largest is read from the
+    (user_id, number) key's index, in the same statement.
+    """
+    from sqlalchemy import func, select
+
+    from todo_cli.db.schema import conversations, tasks
+
+    table = {"task_counter": tasks, "conversation_counter": conversations}.get(counter)
+    if table is None:
+        return column  # operations: numbered by todo alone
+    held = (
+        select(func.coalesce(func.max(table.c.number), 0))
+        .where(table.c.user_id == users.c.id)
+        .scalar_subquery()
+    )
+    # (SQLite's max() of two arguments is PostgreSQL's greatest().)
+    return func.greatest(column, held) if dialect_name == "postgresql" else func.max(column, held)
 
 
 # The largest number a PostgreSQL integer holds: numbers end there on both backends
