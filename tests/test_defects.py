@@ -2012,13 +2012,29 @@ def test_a_number_taken_outside_todo_above_the_counter_is_not_handed_out_again(
     # A row inserted with psql at #500 (the counter at 1): the next `todo add` took
     # #500 too, and the unique key refused it and every add after it.
     assert todo("add", "first").exit_code == 0
-    execute(
-        todo.url,
-        "INSERT INTO tasks (id, user_id, number, title, completed, created_at, updated_at) "
-        # (The user's id serves as a new task's: a UUID written alike on both backends.)
-        "SELECT id, id, 500, 'made in psql', false, created_at, created_at FROM users "
-        "WHERE name = 'alice'",
-    )
+    bob = todo.as_user("bob")
+    for title in ("bob's one", "bob's two"):
+        assert bob("add", title).exit_code == 0
+    assert bob("chat-log", "new", "--title", "bob's talk").exit_code == 0
+
+    def insert(todo: Todo, user: str, number: int) -> None:
+        execute(
+            todo.url,
+            "INSERT INTO tasks (id, user_id, number, title, completed, created_at, updated_at) "
+            # (The user's id serves as a new task's: a UUID written alike on both backends.)
+            f"SELECT id, id, {number}, 'made in psql', false, created_at, created_at FROM users "
+            f"WHERE name = '{user}'",
+        )
+
+    # Another user's numbers are theirs: bob's #900 moves none of alice's.
+    insert(bob, "bob", 900)
+    second = todo("add", "second")
+    assert (second.exit_code, second.stderr) == (0, "added #2: second\n")
+    talk = todo("chat-log", "new", "--title", "alice's talk")
+    assert talk.stderr == "started conversation #1: alice's talk\n"
+    assert bob("add", "bob's next").stderr == "added #901: bob's next\n"
+    todo("delete", "2", "--yes")
+    insert(todo, "alice", 500)
     added = todo("add", "next")
     assert (added.exit_code, added.stderr) == (0, "added #501: next\n")
     bulk = todo("add", "-", input="a\nb\n")

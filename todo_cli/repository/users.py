@@ -81,7 +81,7 @@ def _past_held(dialect_name: str, counter: Counter, column: Any) -> Any:
     it, and every add after it, until the row went. The largest is read from the
     (user_id, number) key's index, in the same statement.
     """
-    from sqlalchemy import func, select
+    from sqlalchemy import func, literal_column, select
 
     from todo_cli.db.schema import conversations, tasks
 
@@ -90,7 +90,9 @@ def _past_held(dialect_name: str, counter: Counter, column: Any) -> Any:
         return column  # operations: numbered by todo alone
     held = (
         select(func.coalesce(func.max(table.c.number), 0))
-        .where(table.c.user_id == users.c.id)
+        # The row being updated. Not users.c.id: an INSERT's subquery is correlated
+        # with nothing, and it read every user's rows (FROM tasks, users).
+        .where(table.c.user_id == literal_column("users.id"))
         .scalar_subquery()
     )
     # (SQLite's max() of two arguments is PostgreSQL's greatest().)
