@@ -2125,3 +2125,32 @@ def test_an_ambiguous_prefix_is_said_with_the_references_that_match_nothing(
         "'88' (give more digits or the number)\n",
     )
     assert [t["completed"] for t in todo("list", "--all", "--json").json()] == [False, False]
+
+
+def test_blank_lines_on_stdin_cost_no_memory_of_their_own(todo: Todo, tmp_path: Path) -> None:
+    """20 MB of newlines before one title: `todo add` listed every line before it left
+    out the blank ones, 400 MB at its peak (1.7 GB for the 100 MB stdin may carry)."""
+    from tests.perf import MIB, Spawner, todo_command
+
+    blank = tmp_path / "blank.txt"
+    blank.write_bytes(b"\n" * 20_000_000 + b"hello\n")
+    env = dict(os.environ) | todo.env
+    spawner = Spawner(tmp_path)
+    try:
+        baseline = spawner.measure([*todo_command(), "list"], env, None)
+        added = spawner.measure([*todo_command(), "add"], env, blank)
+    finally:
+        spawner.close()
+    grown = (added.peak_bytes - baseline.peak_bytes) / MIB
+    assert [t["title"] for t in todo("list", "--json").json()] == ["hello"]
+    # The text itself (20 MB, and its bytes) and nothing a line.
+    assert grown < 100, f"add peak {added.peak_bytes / MIB:.0f} MiB, {grown:.0f} MiB over list"
+
+
+def test_the_lines_of_stdin_are_numbered_as_split_at_newlines() -> None:
+    from todo_cli.formats.input import numbered_lines
+
+    text = "\n\n a \r\n\t\n\x0b\nb\u2028c\rd\n\x1c\n\u3000x\n"
+    assert numbered_lines(text) == [(3, " a "), (6, "b\u2028c\rd"), (8, "\u3000x")]
+    assert numbered_lines("") == []
+    assert numbered_lines("last") == [(1, "last")]

@@ -117,8 +117,20 @@ def split_lines(text: str) -> list[str]:
 
 
 def numbered_lines(text: str) -> list[tuple[int, str]]:
-    """The lines that hold something, each with its line number (from 1)."""
-    return [(n, line) for n, line in enumerate(split_lines(text), 1) if line.strip()]
+    """The lines that hold something, each with its line number (from 1).
+
+    Found by one pattern, blank lines never made: listing every line first held
+    a pointer for each, 1.7 GB for the 100 MB of newlines stdin may carry.
+    """
+    import re
+
+    found = []
+    number, at = 1, 0
+    for match in re.finditer(r"^.*\S.*$", text, re.MULTILINE):
+        number += text.count("\n", at, match.start())
+        at = match.start()
+        found.append((number, match.group().removesuffix("\r")))
+    return found
 
 
 def in_calendar(value: datetime, where: str) -> datetime:
