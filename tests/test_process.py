@@ -112,6 +112,42 @@ def test_reader_closing_the_pipe_early_is_not_an_error(todo: Todo) -> None:
     assert writer.returncode == 0
 
 
+@pytest.mark.parametrize("target", ["-", "/dev/stdout", "fifo"])
+def test_an_export_whose_reader_left_early_is_not_an_error_whatever_it_writes_to(
+    todo: Todo, tmp_path: Path, target: str
+) -> None:
+    """`export -o - | head -c 1` was exit 0 and `-o /dev/stdout` (or a FIFO) exit 74,
+    "cannot write /dev/stdout: Broken pipe": the same pipe, named."""
+    todo.process("add", input="".join(f"t{i}\n" for i in range(3000)).encode())
+    env = dict(os.environ) | todo.env
+    if target == "fifo":
+        fifo = tmp_path / "ff"
+        os.mkfifo(fifo)
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "todo_cli", "export", "--all", "-o", str(fifo)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+        )
+        with open(fifo, "rb") as reader:
+            head = reader.read(10)
+    else:
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "todo_cli", "export", "--all", "-o", target],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+        )
+        assert writer.stdout is not None
+        head = writer.stdout.read(10)
+        writer.stdout.close()
+    _, err = writer.communicate(timeout=60)
+    assert head.startswith(b"[")
+    assert (writer.returncode, err) == (0, b"")
+
+
 def test_a_write_command_whose_reader_left_early_keeps_its_change_with_exit_0(
     todo: Todo,
 ) -> None:

@@ -121,5 +121,9 @@ def _in_place(path: str) -> Iterator[IO[str]]:
         with out:
             yield out
             out.flush()
+    except BrokenPipeError:
+        # A pipe's reader that left early (`-o /dev/stdout | head`, a FIFO) is no
+        # error, as on stdout itself (`-o -`): callers take it as success.
+        raise
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
