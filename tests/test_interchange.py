@@ -2718,6 +2718,31 @@ def test_a_json_named_file_holding_a_scalar_is_refused_not_read_as_todotxt(
     assert told.json()["added"] == 1
 
 
+@pytest.mark.parametrize("text", ["null\n", "42\n", "true", '"a string"\n', "\n  null  \n\n"])
+def test_stdin_holding_a_lone_json_value_is_refused_not_read_as_todotxt(
+    todo: Todo, text: str
+) -> None:
+    """`jq .tasks file | todo import -` of a document without them printed `null`, and
+    a task titled "null" was imported (exit 0): a script's mistake went unsaid."""
+    result = todo("import", "-", input=text)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: stdin holds no JSON array or object (expected a JSON array or JSON Lines "
+        "of tasks) (for a todo.txt task of that text, pass --format todotxt; nothing was "
+        "imported)\n",
+    )
+    assert nothing_written(todo)
+    told = todo("import", "-", "--format", "todotxt", "--json", input=text)
+    assert told.exit_code == 0, told.stderr
+    assert told.json()["added"] == 1
+
+
+def test_stdin_of_todotxt_lines_starting_with_a_json_word_is_todotxt(todo: Todo) -> None:
+    result = todo("import", "-", "--json", input="null\nBuy bread\n")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["format"], result.json()["added"]) == ("todotxt", 2)
+
+
 def test_a_txt_file_of_one_number_is_still_a_todotxt_task(todo: Todo, tmp_path: Path) -> None:
     result = todo("import", str(write(tmp_path, "todo.txt", "42\n")), "--json")
     assert result.exit_code == 0, result.stderr

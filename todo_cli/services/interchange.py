@@ -187,6 +187,36 @@ def read(
     return chosen, batch
 
 
+def _no_lone_json_value(lines: Iterator[tuple[int, str]], name: str) -> Iterator[tuple[int, str]]:
+    """The lines of stdin, refused when all they hold is one JSON value that is no
+    task list: `jq .tasks` of a document without them prints `null`, and a script
+    imported a task titled "null" (a file named *.json is refused the same way)."""
+    import json
+
+    held: list[tuple[int, str]] = []
+    for line in lines:
+        held.append(line)
+        if sum(1 for _, text in held if text.strip()) > 1:
+            break
+    filled = [text for _, text in held if text.strip()]
+    if len(filled) == 1:
+        try:
+            value = json.loads(filled[0])
+        except ValueError:
+            pass
+        else:
+            if not isinstance(value, list | dict):
+                # As a file named *.json holding it is refused (see _read).
+                raise InvalidInput(
+                    f"{name} holds no JSON array or object (expected a JSON array or "
+                    "JSON Lines of tasks)",
+                    hint="for a todo.txt task of that text, pass --format todotxt; "
+                    + NOTHING_IMPORTED,
+                )
+    yield from held
+    yield from lines
+
+
 def _read(
     source: str,
     *,
@@ -204,6 +234,8 @@ def _read(
 
     def as_todotxt(stream: Readable) -> tuple[Format, ImportBatch]:
         lines = jsonstream.iter_lines_passing_over(stream, name, line_bad)
+        if fmt == "auto" and source == "-":
+            lines = _no_lone_json_value(lines, name)
         return "todotxt", _todotxt(lines, archive, tz=tz, today=today, on_bad=on_bad)
 
     name = describe(source)
