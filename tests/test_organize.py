@@ -389,6 +389,21 @@ def test_a_dash_inside_a_title_or_after_double_dash_is_text(todo: Todo) -> None:
 
 
 @pytest.mark.parametrize(
+    "line",
+    ["b due:never", "b\x00c", "b pri:Q", "+b.c x", "b dep:1", "b recur:daily", "x" * 201],
+    ids=["date", "nul", "priority", "tag", "dep", "recur", "long"],
+)
+def test_every_refusal_of_a_stdin_line_says_nothing_was_added(todo: Todo, line: str) -> None:
+    # A date word or a NUL kept its own hint and said nothing of the rest.
+    result = todo("add", input=f"a\n{line}\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: stdin line 2: ")
+    assert result.stderr.endswith("nothing was added)\n")
+    assert result.stderr.count("nothing was added") == 1
+    assert count(todo, "tasks") == 0
+
+
+@pytest.mark.parametrize(
     ("args", "said"),
     [
         (["--due", "bogus"], "'--due bogus': 'bogus' is not a date"),

@@ -420,49 +420,51 @@ def _checked_lines(
     from todo_cli.domain.modifiers import Words
 
     for n, line in lines:
-        context = f"stdin line {n}: "
-        title: str | None
-        tags: Sequence[str]
-        values: dict[str, Any]
-        # No word of a line without these can be a modifier (a tag starts with +, a
-        # key ends in :, and -- ends them): all text, as parse_words would find, sooner.
-        plain = "+" not in line and ":" not in line and "--" not in line
-        if plain and flagless:
-            # Nor is any flag given: the line is the title, and all the task has.
-            title, tags, values = _title_of_plain(line), (), {}
-        else:
-            if plain:
-                words = Words(text=(_title_of_plain(line),))
-            else:
-                try:
-                    words = _words_as_typed(line)
-                except InvalidInput as exc:
-                    raise InvalidInput(
-                        f"{context}{exc.message}", hint="nothing was added"
-                    ) from None
-            if words.add_depends or words.remove_depends:
-                raise InvalidInput(
-                    f"{context}dep: is not taken on a stdin line",
-                    hint="give dep: on the command line, for every line, or add "
-                    "dependencies with todo edit; nothing was added",
-                )
-            if flagless and not words.raw:
-                values = {}
-            else:
-                values = _values(
-                    words, flags, tag_flags, context=context, clock=clock, flag_words=flag_words
-                )
-            if values.get("recur") and values.get("due") is None:
-                raise InvalidInput(
-                    f"{context}recur:{values['recur']} needs a due date",
-                    hint="add one, e.g. due:mon; nothing was added",
-                )
-            title, tags = words.title, words.add_tags
         try:
+            context = f"stdin line {n}: "
+            title: str | None
+            tags: Sequence[str]
+            values: dict[str, Any]
+            # No word of a line without these can be a modifier (a tag starts with +, a
+            # key ends in :, and -- ends them): all text, as parse_words would find, sooner.
+            plain = "+" not in line and ":" not in line and "--" not in line
+            if plain and flagless:
+                # Nor is any flag given: the line is the title, and all the task has.
+                title, tags, values = _title_of_plain(line), (), {}
+            else:
+                if plain:
+                    words = Words(text=(_title_of_plain(line),))
+                else:
+                    try:
+                        words = _words_as_typed(line)
+                    except InvalidInput as exc:
+                        raise InvalidInput(
+                            f"{context}{exc.message}", hint="nothing was added"
+                        ) from None
+                if words.add_depends or words.remove_depends:
+                    raise InvalidInput(
+                        f"{context}dep: is not taken on a stdin line",
+                        hint="give dep: on the command line, for every line, or add "
+                        "dependencies with todo edit; nothing was added",
+                    )
+                if flagless and not words.raw:
+                    values = {}
+                else:
+                    values = _values(
+                        words, flags, tag_flags, context=context, clock=clock, flag_words=flag_words
+                    )
+                if values.get("recur") and values.get("due") is None:
+                    raise InvalidInput(
+                        f"{context}recur:{values['recur']} needs a due date",
+                        hint="add one, e.g. due:mon; nothing was added",
+                    )
+                title, tags = words.title, words.add_tags
             task = _new_task(title, tags, values, tag_flags, description, context=context)
         except InvalidInput as exc:
-            # What the task's own checks refuse says so too, as every refusal of a line does.
-            exc.hint = exc.hint or "nothing was added"
+            # Every refusal of a line says so, after its own hint (`due:never` names
+            # the date words, a NUL says to remove it).
+            if "nothing was added" not in (exc.hint or ""):
+                exc.hint = f"{exc.hint}; nothing was added" if exc.hint else "nothing was added"
             raise
         yield task
 
