@@ -725,6 +725,32 @@ def test_ctrl_c_while_the_command_is_still_loading_is_one_line_and_exit_130(
     assert [t["title"] for t in json.loads(todo.process("list", "--json").stdout)] == ["kept"]
 
 
+def test_ctrl_c_while_the_command_line_is_being_built_is_one_line_and_exit_130(
+    todo: Todo,
+) -> None:
+    # After the imports, typer builds the command group (a few ms): a Ctrl-C there
+    # printed a traceback, and no JSON error under --json.
+    pressed = (
+        "fired = []\n"
+        "def hook(frame, event, arg):\n"
+        "    if event == 'call' and not fired and frame.f_code.co_name == 'get_command':\n"
+        "        fired.append(1)\n"
+        "        sys.setprofile(None)\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.setprofile(hook)\n"
+    )
+    for args, line in (
+        (["add", "Buy milk"], b"error: interrupted (nothing was changed)\n"),
+        (
+            ["add", "Buy milk", "--json"],
+            b'{"error":{"code":"interrupted","message":"interrupted (nothing was changed)"}}\n',
+        ),
+    ):
+        proc = _patched(todo, pressed, *args)
+        assert (proc.returncode, proc.stderr, proc.stdout) == (130, line, b"")
+    assert json.loads(todo.process("list", "--json").stdout) == []
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_export_ended_by_a_signal_leaves_no_temporary_file(
     todo: Todo, tmp_path: Path, signum: int

@@ -35,8 +35,13 @@ def main() -> None:
         # imported objects cost 30-50 ms a command (a second per 100,000 tasks of
         # bulk add) while finding almost nothing to free.
         gc.disable()
+        from todo_cli.cli import command
         from todo_cli.cli import main as run
         from todo_cli.ending import end_process
+
+        # Built here (once a process, cached) and not in run(): still loading, where
+        # a Ctrl-C is said as one line (typer builds the group in a few ms).
+        command()
     except KeyboardInterrupt:
         _interrupted_while_loading()
 
