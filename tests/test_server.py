@@ -1332,6 +1332,86 @@ def test_a_background_job_does_not_take_the_terminals_input(served: ServerHandle
     assert titles(served) == ["keep me"]
 
 
+# A job of an interactive shell's terminal, started in the foreground; on SIGUSR1
+# the "shell" does what Ctrl-Z and `bg` do: stops the job (SIGTSTP), takes the
+# terminal back, and continues the job in the background. Exits 100 + the signal
+# that stops `todo` then (0 and its code if it ends instead).
+AS_A_JOB_SENT_TO_THE_BACKGROUND = """
+import fcntl, os, signal, sys, termios
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+os.setsid()
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+moved = []
+signal.signal(signal.SIGUSR1, lambda *_: moved.append(1))
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+    signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+    while os.tcgetpgrp(0) != os.getpgrp():
+        pass
+    os.execv(sys.argv[1], sys.argv[1:])
+os.setpgid(pid, pid)
+os.tcsetpgrp(0, pid)
+while not moved:
+    signal.pause()
+os.killpg(pid, signal.SIGTSTP)
+_, status = os.waitpid(pid, os.WUNTRACED)
+assert os.WIFSTOPPED(status), status
+os.tcsetpgrp(0, os.getpgrp())
+os.killpg(pid, signal.SIGCONT)
+sys.stdout.write("bg done\\n")
+sys.stdout.flush()
+_, status = os.waitpid(pid, os.WUNTRACED)
+if os.WIFSTOPPED(status):
+    os.killpg(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    sys.exit(100 + os.WSTOPSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "typed"),
+    [(["delete", "1"], b""), (["add", "-"], b"task one\n")],
+    ids=["prompt", "bulk-add"],
+)
+def test_a_job_sent_to_the_background_while_it_reads_reads_nothing_more(
+    served: ServerHandle, args: list[str], typed: bytes
+) -> None:
+    # `todo delete 1`, Ctrl-Z at its prompt, `bg`, then "y" typed for the shell:
+    # the served command read it and deleted the task (a bulk add took the shell's
+    # next lines for tasks). Without the server the terminal stops the job when it
+    # reads ("Stopped (tty input)").
+    assert served.todo("add", "keep me").code == 0
+    before = served.served()
+    master, slave = pty.openpty()
+    exe = todo_executable()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", AS_A_JOB_SENT_TO_THE_BACKGROUND, *exe, *args],
+        stdin=slave, stdout=slave, stderr=slave, env=served.env, cwd=served.cwd,
+    )  # fmt: skip
+    os.close(slave)
+    try:
+        if typed:
+            time.sleep(1)  # (the served command is reading)
+            os.write(master, typed)
+        else:
+            assert b"[y/N]: " in read_until(master, b"[y/N]: ")
+        proc.send_signal(signal.SIGUSR1)
+        assert b"bg done" in read_until(master, b"bg done")
+        os.write(master, b"y\n\x04")
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert code == 100 + signal.SIGTTIN
+    assert served.served() == before + 1  # it was the served command that stopped
+    assert titles(served) == ["keep me"]
+
+
 def test_a_foreground_command_on_a_terminal_is_still_served(served: ServerHandle) -> None:
     before = served.served()
     proc, master = start_on_terminal(["list"], served.env, served.cwd)

@@ -57,7 +57,10 @@ def ask(question: str, yes: bool, *, unasked: str | None = None) -> bool:
     # writes it to stdout, so `todo delete 1 > file` would leave " " in file.
     sys.stderr.write(f"{question} [y/N]: ")
     sys.stderr.flush()
-    answer = _answer()
+    from todo_cli.terminal import reading_terminal
+
+    with reading_terminal():
+        answer = _answer()
     if not answer:
         sys.stderr.write("\n")  # end of input: the line the answer would have ended
     return answer.strip().lower() in ("y", "yes")

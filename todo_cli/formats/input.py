@@ -34,6 +34,9 @@ def describe(source: str) -> str:
 def open_binary(source: str, *, hint: str) -> IO[bytes]:
     """`source` opened for reading bytes: stdin for `-`, else the file."""
     if source == "-":
+        from todo_cli.terminal import reads_stdin
+
+        reads_stdin()  # the terminal's, perhaps: see todo_cli/terminal.py
         if hasattr(sys.stdin, "buffer"):
             return sys.stdin.buffer
         # stdin as a text stream only (as under test runners)

@@ -210,6 +210,7 @@ def serve_connection(server: Server, conn: socket.socket) -> int:
         return NOTHING_RAN  # CANCEL, or the client is gone
     if INTERRUPT_AT_START in os.environ:
         signal.raise_signal(signal.SIGINT)  # tests only: a Ctrl-C at this very moment
+    _guard_the_terminal(request.peer)
     note(server, NOTE_COMMAND)
     code, by_signal = run_command(request.argv)
     if by_signal:
@@ -227,6 +228,58 @@ def serve_connection(server: Server, conn: socket.socket) -> int:
         # The client has its answer: this is on our time.
         pages.learn(server.pages_path, eager=server.served < pages.EAGER_COMMANDS)
     return code & 0xFF
+
+
+def _guard_the_terminal(client: int) -> None:
+    """Stop reading the terminal while the client is a background job of it, as the
+    terminal stops a process of its own background job (todo_cli/terminal.py).
+
+    Ctrl-Z stops the command (the client forwards it); `bg` continues the client,
+    and the client the command: one that reads the terminal then stops its client
+    as the terminal would have (SIGTTIN: "Stopped (tty input)") and waits until
+    `fg` makes it the foreground again, or the client is gone (then it ends as a
+    Ctrl-C ends it: nothing more was read).
+    """
+    from todo_cli import terminal
+
+    if client <= 0:
+        return
+
+    def wait_for_the_foreground() -> None:
+        told = False
+        while True:
+            where = _client_on_its_terminal(client)
+            if where is None:
+                raise KeyboardInterrupt  # the client is gone: nobody will answer
+            if where:
+                return
+            if not told:
+                with contextlib.suppress(OSError):
+                    os.kill(client, signal.SIGTTIN)
+                told = True
+            time.sleep(0.05)
+
+    def continued(signum: int, frame: object) -> None:
+        if terminal.reading:
+            wait_for_the_foreground()
+
+    terminal.guard = wait_for_the_foreground
+    signal.signal(signal.SIGCONT, continued)
+
+
+def _client_on_its_terminal(pid: int) -> bool | None:
+    """Whether the client's job is its terminal's foreground (True also with no
+    terminal at all); None when the client is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rpartition(b")")[2].split()
+    except OSError:
+        return None
+    # After the name: state, ppid, pgrp, session, tty_nr, tpgid.
+    if fields[0] in (b"Z", b"X"):
+        return None
+    pgrp, tty, foreground = int(fields[2]), int(fields[4]), int(fields[5])
+    return tty == 0 or foreground in (-1, pgrp)
 
 
 # A variable of the client's environment that has the child interrupt itself
