@@ -491,6 +491,33 @@ def test_a_bad_idle_setting_is_a_config_error(unserved: ServerHandle) -> None:
     assert b"TODO_SERVER_IDLE is not a number of seconds: 'soon'" in result.stderr
 
 
+@pytest.mark.parametrize("idle", ["inf", "nan", "2147484", "3000000"])
+def test_an_idle_time_the_server_cannot_wait_is_refused_before_it_starts(
+    unserved: ServerHandle, idle: str
+) -> None:
+    # `start` said "started the command server" and the server failed two seconds
+    # later (its waits are in milliseconds of a C int); `status` found none.
+    result = unserved.todo("server", "start", "--idle", idle, TODO_SERVER="off")
+    assert result.code == 2, result.stderr
+    assert result.stderr.startswith(
+        b"error: --idle must be 0 to 2,147,483 seconds (24 days; 0 is never): "
+    )
+    assert unserved.status() is None
+    from_env = unserved.todo("server", "start", TODO_SERVER_IDLE=idle, TODO_SERVER="off")
+    assert from_env.code == 3
+    assert b"TODO_SERVER_IDLE must be 0 to 2,147,483 seconds" in from_env.stderr
+    assert unserved.status() is None
+
+
+def test_the_longest_idle_time_is_taken(unserved: ServerHandle) -> None:
+    pid = unserved.start("--idle", "2147483")
+    try:
+        assert _status(unserved)["idle_timeout_s"] == 2147483
+        assert _alive(pid)
+    finally:
+        assert unserved.todo("server", "stop", TODO_SERVER="off").code == 0
+
+
 def test_auto_starts_a_server_on_first_use(unserved: ServerHandle) -> None:
     first = unserved.todo("add", "first", TODO_SERVER="auto")
     assert first.code == 0, first.stderr

@@ -77,7 +77,9 @@ def _file_settings_validator() -> SchemaValidator:
                     cs.literal_schema(["auto", "on", "off"]), required=False
                 ),
                 "server_idle_timeout": cs.typed_dict_field(
-                    cs.float_schema(ge=0, strict=True, allow_inf_nan=False), required=False
+                    # (server.IDLE_MAX_S, not imported here: 24 days.)
+                    cs.float_schema(ge=0, le=2_147_483, strict=True, allow_inf_nan=False),
+                    required=False,
                 ),
             },
             extra_behavior="forbid",

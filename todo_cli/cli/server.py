@@ -57,6 +57,14 @@ def start(idle: Idle = None, json: Json = False) -> None:
             idle = resolve_idle(os.environ)
         except ValueError as exc:
             raise ConfigError(str(exc), hint="give a number of seconds, 0 for never") from None
+    else:
+        from todo_cli.errors import InvalidUsage
+        from todo_cli.server.server import check_idle
+
+        try:
+            check_idle(idle, "--idle")
+        except ValueError as exc:
+            raise InvalidUsage(str(exc), hint="no server was started") from None
     try:
         started = control.start(os.environ, idle)
     except control.ControlError as exc:

@@ -78,7 +78,7 @@ def start(environ: Mapping[str, str], idle_s: float) -> Started:
         "-m",
         "todo_cli.server.server",
         "--idle",
-        f"{idle_s:g}",
+        repr(float(idle_s)),  # (not :g, six digits: 2147483 became 2147480)
         "--ready-fd",
         str(ready_w),
     ]

@@ -64,6 +64,20 @@ if TYPE_CHECKING:
 # Thirty minutes unused and it goes: its memory is worth more than a warm start
 # an hour later.
 DEFAULT_IDLE_S = 30 * 60.0
+# The longest idle time: the server's waits are in milliseconds of a C int (past
+# it the server failed just after `start` said it had started). 24 days; 0 is never.
+IDLE_MAX_S = (2**31 - 1) // 1000
+
+
+def check_idle(seconds: float, source: str) -> float:
+    """``seconds`` as an idle time, or ValueError naming ``source`` and the bounds."""
+    if not 0 <= seconds <= IDLE_MAX_S:  # (NaN is neither)
+        raise ValueError(
+            f"{source} must be 0 to {IDLE_MAX_S:,} seconds (24 days; 0 is never): {seconds:,.10g}"
+        )
+    return seconds
+
+
 # How long a new server waits for the old one to release the socket path.
 LOCK_WAIT_S = 10.0
 
@@ -180,9 +194,7 @@ def resolve_idle(environ: Mapping[str, str]) -> float:
         seconds = float(raw)
     except ValueError:
         raise ValueError(f"{source} is not a number of seconds: {raw!r}") from None
-    if not 0 <= seconds < float("inf"):
-        raise ValueError(f"{source} must be 0 (never) or more seconds: {raw!r}")
-    return seconds
+    return check_idle(seconds, source)
 
 
 def ensure_runtime_dir(environ: Mapping[str, str]) -> str:
@@ -591,7 +603,7 @@ def spawn_replacement(idle_s: float) -> None:
         (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
         (os.POSIX_SPAWN_OPEN, 2, null, os.O_WRONLY, 0),
     ]
-    argv = [sys.executable, "-P", "-m", "todo_cli.server.server", "--idle", f"{idle_s:g}"]
+    argv = [sys.executable, "-P", "-m", "todo_cli.server.server", "--idle", repr(float(idle_s))]
     try:
         os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True)
     except OSError as exc:
