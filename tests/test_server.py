@@ -461,6 +461,38 @@ def test_a_file_size_limit_holds_in_the_server_as_here(served: ServerHandle) -> 
     assert (served.cwd / "whole.json").stat().st_size > 100_000
 
 
+@pytest.mark.parametrize(
+    "limit", ["RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_NOFILE"], ids=str.lower
+)
+def test_a_command_under_another_resource_limit_runs_in_the_client(
+    served: ServerHandle, limit: str
+) -> None:
+    # `ulimit -t 1; seq 200000 | todo add` was killed without the server and added
+    # 200,000 tasks with it: the server's child had the server's limits.
+    import resource
+
+    which = getattr(resource, limit)
+    soft, hard = resource.getrlimit(which)
+    lower = 1_000_000_000 if limit != "RLIMIT_NOFILE" else 512
+    if soft != resource.RLIM_INFINITY and soft <= lower:
+        lower = soft - 1
+
+    def limited() -> None:
+        resource.setrlimit(which, (lower, hard))
+
+    before = served.served()
+    proc = subprocess.run(
+        [*todo_executable(), "add", "limited"],
+        stdin=subprocess.DEVNULL, capture_output=True, preexec_fn=limited,
+        env=served.env, cwd=served.cwd, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert served.served() == before  # run here, under its limit
+    assert served.todo("add", "unlimited").code == 0
+    assert served.served() == before + 1
+    assert titles(served) == ["limited", "unlimited"]
+
+
 def test_status_polled_neither_counts_as_a_command_nor_keeps_it_running(
     unserved: ServerHandle,
 ) -> None:

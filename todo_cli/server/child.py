@@ -410,9 +410,23 @@ def elsewhere(snapshot: Snapshot, pid: int) -> bool:
     if pid <= 0 or not snapshot.place or place_of(pid) != snapshot.place:
         return True
     try:
-        return os.sched_getscheduler(pid) != os.sched_getscheduler(0)
+        if os.sched_getscheduler(pid) != os.sched_getscheduler(0):
+            return True
     except OSError:
         return True
+    return _limits_of(pid) != _limits_of("self")
+
+
+def _limits_of(pid: int | str) -> list[bytes] | None:
+    """The process's resource limits but the file size (which the child takes,
+    adopt): `ulimit -t 1` or `-v 100000` of the client's must hold for the
+    command, and a limit raised here might not be lowered back (a hard one
+    never), so a client with any other runs the command itself."""
+    try:
+        with open(f"/proc/{pid}/limits", "rb") as limits:
+            return [line for line in limits if not line.startswith(b"Max file size ")]
+    except OSError:
+        return None
 
 
 def adopt(request: Request, fds: list[int]) -> None:
