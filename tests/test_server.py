@@ -493,6 +493,33 @@ def test_a_command_under_another_resource_limit_runs_in_the_client(
     assert titles(served) == ["limited", "unlimited"]
 
 
+def test_a_server_whose_socket_was_removed_exits_and_another_starts(
+    unserved: ServerHandle,
+) -> None:
+    # `rm` of the socket left a server nobody could reach: status said none ran,
+    # stop stopped none, start waited 10 s and failed, until its idle exit (never).
+    pid = unserved.start("--idle", "0")
+    os.unlink(unserved.path)
+    assert unserved.wait_for(lambda: not _alive(pid), timeout=40), unserved.log()
+    assert "stopped (its socket is gone)" in unserved.log()
+    again = unserved.start("--idle", "0")
+    try:
+        assert again != pid
+        assert unserved.todo("add", "served again").code == 0
+        assert unserved.served() == 1
+    finally:
+        unserved.stop()
+
+
+def test_the_log_keeps_what_a_replaced_server_wrote(unserved: ServerHandle) -> None:
+    first = unserved.start("--idle", "0")
+    unserved.stop()
+    assert unserved.wait_for(lambda: not _alive(first))
+    unserved.start("--idle", "0")
+    unserved.stop()
+    assert unserved.log().count("starting: pid") == 2
+
+
 def test_status_polled_neither_counts_as_a_command_nor_keeps_it_running(
     unserved: ServerHandle,
 ) -> None:

@@ -254,14 +254,21 @@ def _fresh(directory: str, name: str) -> str:
     return f"{directory}/{name}"
 
 
+LOG_MAX = 1024 * 1024
+
+
 def _open_log(path: str) -> None:
     """Standard error becomes a log next to the socket, for what nobody sees.
 
-    Appending: a server being replaced may still write its last lines.
+    Appending: a server being replaced may still write its last lines, and the
+    replaced one's are kept to be read (it was emptied at each start). Emptied
+    once it holds more than LOG_MAX bytes, so that it stays small.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         fd = os.open(path, flags, 0o600)
+        if os.fstat(fd).st_size > LOG_MAX:
+            os.ftruncate(fd, 0)
     except OSError:
         return
     os.dup2(fd, 2)
@@ -408,6 +415,8 @@ class Loop:
                     self.watch_child(child)
             if server.listener is not None and not server.stopping and _idle_for_good(server):
                 server.stopping = "idle"
+            if server.listener is not None and not server.stopping and _socket_gone(server):
+                server.stopping = "its socket is gone"
             if server.stopping and server.listener is not None:
                 self.listen(on=False)
                 self.drop_spare()
@@ -529,13 +538,33 @@ def _quiet(server: Server) -> bool:
     return all(now - child.started >= SPARE_AFTER_S for child in server.children.values())
 
 
+# How often the server looks whether its socket is still there, when nothing
+# else wakes it: one removed (`rm` of the runtime directory's files) left a
+# server nobody could reach, stop or replace until its idle exit (never, with
+# --idle 0).
+SOCKET_CHECK_S = 10.0
+
+
 def _poll_timeout_ms(server: Server) -> int:
     if server.spare is None and server.children and not server.stopping:
         return int(SPARE_AFTER_S * 1000)  # time to fork the spare
-    if server.stopping or server.children or server.idle_s <= 0:
+    check = int(SOCKET_CHECK_S * 1000)
+    if server.stopping:
         return -1  # a child's end (SIGCHLD) or its client's wakes the loop
+    if server.children or server.idle_s <= 0:
+        return check
     left = server.idle_s - (time.monotonic() - server.last_active)
-    return max(0, int(left * 1000) + 1)
+    return min(max(0, int(left * 1000) + 1), check)
+
+
+def _socket_gone(server: Server) -> bool:
+    """Whether the socket path no longer leads to this server's socket."""
+    try:
+        return os.stat(server.path).st_ino != server.socket_ino
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # unknown (a directory made unreadable): go on serving
 
 
 def _idle_for_good(server: Server) -> bool:
