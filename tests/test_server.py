@@ -520,6 +520,59 @@ def test_the_log_keeps_what_a_replaced_server_wrote(unserved: ServerHandle) -> N
     assert unserved.log().count("starting: pid") == 2
 
 
+def _servers_of(runtime: Path) -> list[int]:
+    """The server processes (not their children) that serve this runtime directory."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"todo_cli.server.server" in command and (
+            b"XDG_RUNTIME_DIR=" + bytes(runtime) in environ
+        ):
+            found.append(int(entry.name))
+    # A server's spare and command children are forks of it: their parent is one.
+    return [pid for pid in found if _parent(pid) not in found]
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rpartition(b")")[2].split()[1])
+
+
+def test_first_commands_at_once_start_one_server(unserved: ServerHandle) -> None:
+    # `server = "auto"`: each of them started a server, and the ones that lost the
+    # race took the lock for theirs all the same (fd 0), unlinked the winner's
+    # socket and listened in its place: servers nobody could reach or stop.
+    assert unserved.todo("add", "seed", TODO_SERVER="off").code == 0
+    auto = unserved.env | {"TODO_SERVER": "auto"}
+    firsts = [
+        subprocess.Popen(
+            [*todo_executable(), "list"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=auto,
+            cwd=unserved.cwd,
+        )
+        for _ in range(4)
+    ]
+    for proc in firsts:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    assert unserved.wait_for(lambda: unserved.status() is not None)
+    time.sleep(3)  # (every server started has bound its socket, or given up, by now)
+    try:
+        assert len(_servers_of(unserved.runtime)) == 1, unserved.log()
+    finally:
+        unserved.stop()
+    assert unserved.wait_for(lambda: not _servers_of(unserved.runtime)), unserved.log()
+
+
 def test_status_polled_neither_counts_as_a_command_nor_keeps_it_running(
     unserved: ServerHandle,
 ) -> None:

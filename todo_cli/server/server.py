@@ -220,6 +220,11 @@ def prepare(environ: Mapping[str, str], idle: float | None, *, wait: bool) -> Se
     if len(os.fsencode(path)) >= 108:
         raise StartError(f"socket path too long for the system: {path}")
     lock_fd = _lock(f"{directory}/server-{key}.lock", path, wait=wait)
+    if lock_fd is None:
+        # Another server has the path (or is starting): `auto` started two at once.
+        # (Taken for a lock, 0 let this one unlink the other's socket and listen
+        # in its place, the other left running where nobody could reach it.)
+        return 0
     if lock_fd < 0:
         return -lock_fd
     # The log's time also tells `auto` clients that a server is starting.
@@ -275,8 +280,9 @@ def _open_log(path: str) -> None:
     log_to(fd)  # kept: the children's descriptor 2 is their client's stderr
 
 
-def _lock(lock_path: str, socket_path: str, *, wait: bool) -> int:
-    """The lock fd, or minus the pid of a live server that holds the path (0: unknown).
+def _lock(lock_path: str, socket_path: str, *, wait: bool) -> int | None:
+    """The lock fd, or minus the pid of a live server that holds the path; None
+    when another holds it and `wait` is not asked (a server started by `auto`).
 
     The lock says who owns the socket path: whoever holds it may remove a
     socket left behind by a server that died. An old server releases it when
@@ -294,7 +300,7 @@ def _lock(lock_path: str, socket_path: str, *, wait: bool) -> int:
         except BlockingIOError:
             if not wait:
                 os.close(fd)
-                return 0
+                return None
         status = query_status(socket_path)
         if status is not None:
             os.close(fd)
