@@ -691,6 +691,17 @@ def test_a_number_too_high_to_leave_room_for_new_tasks_is_not_kept(
     assert added.stderr == f"added #{2**30 + 1}: Still numbered\n"
 
 
+def test_a_number_too_high_that_is_the_next_free_one_is_no_renumbering(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # "#1073741824 -> #1073741824": said renumbered, and a note of a new number.
+    tasks_ = [own(title="Kept", number=2**30 - 1), own(title="Over", number=2**30)]
+    result = ok(todo("import", str(write(tmp_path, "n.json", json.dumps(tasks_))), "--json"))
+    assert result.json()["renumbered_ids"] == {}
+    assert result.json()["notices"] == []
+    assert {t["title"]: t["number"] for t in tasks(todo)} == {"Kept": 2**30 - 1, "Over": 2**30}
+
+
 def test_tasks_of_one_file_sharing_a_number_are_each_reported_by_id(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -1698,13 +1698,6 @@ def _insert(
             f"{len(back)} task(s) deleted here came back from the file: {_named(back)}"
         )
     needing = [record for record in new if record.id not in kept]
-    too_high = sum(1 for r in needing if r.number is not None and r.number > IMPORTED_NUMBER_MAX)
-    if too_high:
-        result.notices.append(
-            f"{too_high} task(s) numbered above #{IMPORTED_NUMBER_MAX:,} in the file were "
-            "given new numbers: numbers are handed out above the largest one held, and "
-            "one that high would leave too few for new tasks"
-        )
     highest = max(counter, max(used, default=0))
     if needing and highest + len(needing) > INTEGER_MAX:
         # Numbers are handed out above the highest one held: too few are left for these.
@@ -1715,10 +1708,19 @@ def _insert(
         )
     user_id, first = writer.reserve(len(needing), max(used, default=0), now)
     numbers = dict(kept)
+    too_high = 0
     for offset, record in enumerate(needing):
         numbers[record.id] = first + offset
-        if record.number is not None:
+        # (A number too high that the next free one happens to be is no change.)
+        if record.number is not None and record.number != first + offset:
             result.renumbered_ids[record.id] = (record.number, first + offset)
+            too_high += record.number > IMPORTED_NUMBER_MAX
+    if too_high:
+        result.notices.append(
+            f"{too_high} task(s) numbered above #{IMPORTED_NUMBER_MAX:,} in the file were "
+            "given new numbers: numbers are handed out above the largest one held, and "
+            "one that high would leave too few for new tasks"
+        )
     # Rows are built and written a slice at a time: the driver's copy of a
     # 100,000-row batch would otherwise sit beside ours at the peak.
     for start in range(0, len(new), _BATCH):
