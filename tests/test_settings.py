@@ -457,3 +457,27 @@ def test_db_info_shows_an_escape_in_the_path_as_text(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stdout
     assert "x\\x1b[31mZZ.db" in result.stdout
+
+
+@pytest.mark.parametrize("home", ["100%41home", "what?home", "50% off"])
+def test_the_default_database_is_in_the_data_dir_whatever_its_path_holds(
+    tmp_path: Path, home: str
+) -> None:
+    # The path went into a URL as it was: `%41` read as "A" (the file made outside
+    # the data dir), a `?` as parameters (every command refused, naming a URL
+    # nobody typed).
+    data = tmp_path / home
+    env = {
+        "XDG_DATA_HOME": str(data),
+        "XDG_CONFIG_HOME": str(tmp_path / "c"),
+        "TODO_USER": "alice",
+        "TODO_SERVER": "off",
+        "PATH": "/usr/bin:/bin",
+    }
+    added = subprocess.run(
+        [sys.executable, "-m", "todo_cli", "add", "x"],
+        capture_output=True, text=True, env=env, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert (data / "todo-cli" / "todo.db").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [home]

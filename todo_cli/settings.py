@@ -320,7 +320,10 @@ def resolve(
 
     is_default = url is None
     if url is None:
-        url = f"sqlite:///{default_sqlite_path()}"
+        # The path in a URL: a % or ? in it (a home of `100%41home`) would be read as
+        # an escape or the parameters, the file made elsewhere or refused.
+        in_url = str(default_sqlite_path()).replace("%", "%25").replace("?", "%3F")
+        url = f"sqlite:///{in_url}"
 
     if user is not None:
         name, user_source = user, "--user"
