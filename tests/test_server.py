@@ -656,6 +656,28 @@ def test_auto_in_the_config_file_starts_one_too(unserved: ServerHandle) -> None:
         unserved.stop()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'server = "auto"\nusr = "me"\n',
+        'server = "AUTO"\n',
+        'server = "auto"\nserver_idle_timeout = -5\n',
+    ],
+    ids=["unknown-key", "upper-case", "bad-idle"],
+)
+def test_a_config_file_todo_refuses_starts_no_server(unserved: ServerHandle, text: str) -> None:
+    # The command failed (exit 3) and a server ran for 30 minutes all the same:
+    # the client's lean reading of the file saw `auto` in it.
+    config = unserved.cwd / "config.toml"
+    config.write_text(text)
+    for _ in range(2):
+        result = unserved.todo("list", TODO_CONFIG=str(config))
+        assert result.code == 3, result.stderr
+    time.sleep(3)  # (a server started by it has bound its socket by now)
+    assert unserved.status() is None
+    assert not _servers_of(unserved.runtime)
+
+
 def test_off_ignores_a_running_server(served: ServerHandle) -> None:
     before = served.served()
     assert served.todo("add", "here", TODO_SERVER="off").code == 0

@@ -82,6 +82,21 @@ def check_idle(seconds: float, source: str) -> float:
 LOCK_WAIT_S = 10.0
 
 
+def _config_file_readable() -> bool:
+    """Whether todo takes the config file (the client's own reading of it is a
+    lean one, for the mode alone): `server = "auto"` beside a key todo refuses
+    (or `server = "AUTO"`) started a server for 30 minutes from a command that
+    failed, exit 3, and from each one after it."""
+    from todo_cli.errors import TodoError
+    from todo_cli.settings import config_path, read_config_file
+
+    try:
+        read_config_file(config_path(os.environ))
+    except TodoError:
+        return False
+    return True
+
+
 class StartError(Exception):
     """The server cannot start (an unsafe directory, a path too long...)."""
 
@@ -96,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if ready_fd > 3:
         os.closerange(3, ready_fd)
     os.closerange(max(3, ready_fd + 1), 1 << 16)
+    if ready_fd < 0 and not _config_file_readable():
+        return  # started by `auto` from a config file the command refuses
     try:
         # Only `todo server start` (which waits on ready_fd) needs the pid of
         # a server that won the race; a server started by `auto` just goes.
