@@ -481,3 +481,32 @@ def test_the_default_database_is_in_the_data_dir_whatever_its_path_holds(
     assert added.returncode == 0, added.stderr
     assert (data / "todo-cli" / "todo.db").exists()
     assert [p.name for p in tmp_path.iterdir()] == [home]
+
+
+def test_a_relative_sqlite_file_in_the_config_file_is_next_to_it(tmp_path: Path) -> None:
+    # Taken from the working directory, each directory a command ran in had a
+    # database of its own: `cd proj && todo add`, then `cd ~ && todo list` showed none.
+    config = tmp_path / "conf dir%" / "config.toml"
+    config.parent.mkdir()
+    config.write_text('database_url = "sqlite:///data/todo.db"\n')
+    settings = resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)})
+    assert settings.database_url == f"sqlite:///{tmp_path}/conf dir%25/data/todo.db"
+    for absolute in (f"sqlite:///{tmp_path}/abs.db", "postgresql://me@host/db"):
+        config.write_text(f'database_url = "{absolute}"\n')
+        settings = resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)})
+        assert settings.database_url == absolute
+    # From the environment or --db, relative to the working directory, as before.
+    env = {"TODO_CONFIG": str(config), "TODO_DATABASE_URL": "sqlite:///here.db"}
+    assert resolve(db=None, user=None, environ=env).database_url == "sqlite:///here.db"
+    for where in ("a", "b"):
+        (tmp_path / where).mkdir()
+        config.write_text('database_url = "sqlite:///todo.db"\n')
+        done = subprocess.run(
+            [sys.executable, "-m", "todo_cli", "add", f"from {where}"],
+            capture_output=True, text=True, cwd=tmp_path / where, check=False,
+            env={"TODO_CONFIG": str(config), "TODO_SERVER": "off", "TODO_USER": "alice",
+                 "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert (config.parent / "todo.db").exists()
+    assert not (tmp_path / "a" / "todo.db").exists()

@@ -249,6 +249,19 @@ def _direct(env: Mapping[str, str], file: FileSettings, path: Path) -> str | Non
     return None
 
 
+def _beside(url: str, config: Path) -> str:
+    """A relative SQLite file in the config file is the file next to it: taken from
+    the working directory, each directory a command ran in had a database of its
+    own (`cd ~/proj && todo add` wrote one, `cd ~ && todo list` showed another)."""
+    import re
+
+    found = re.fullmatch(r"(sqlite(?:\+\w+)?:///)([^/].*)", url, re.DOTALL)
+    if found is None or found[2].startswith(":memory:"):
+        return url
+    where = str(config.absolute().parent).replace("%", "%25").replace("?", "%3F")
+    return f"{found[1]}{where}/{found[2]}"
+
+
 def _given(value: str, source: str) -> str:
     if not value.strip():
         raise _refused(source, f"{source} is empty", hint=f"give a value, or {_leave(source)}")
@@ -314,7 +327,7 @@ def resolve(
         url, url_source = _given(env["TODO_DATABASE_URL"], "TODO_DATABASE_URL"), "TODO_DATABASE_URL"
     elif file.database_url is not None:
         url_source = f"database_url in {path}"
-        url = _given(file.database_url, url_source)
+        url = _beside(_given(file.database_url, url_source), path)
     else:
         url, url_source = None, "default"
 
