@@ -852,6 +852,24 @@ def test_rotate_ends_the_sessions_opened_with_the_old_password(team: Team) -> No
     assert team.admin_cli("db", "revoke", "gus_s").exit_code == 0
 
 
+def test_rotate_ends_the_sessions_once_the_new_password_is_committed(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    """They were ended before the commit: a client that reconnected at once still
+    logged in with the old password, and its session stayed."""
+    assert postgres.server is not None
+    granted = team.admin_cli("db", "grant", "gus_t")
+    with psycopg.connect(granted.stdout.strip(), autocommit=True):
+        database = team.admin.rsplit("/", 1)[1].split("?")[0]
+        offset = postgres.server.log_offset()
+        assert team.admin_cli("db", "rotate", "gus_t").exit_code == 0
+        sent = postgres.server.statements_for(database, offset)
+    changed = next(i for i, s in enumerate(sent) if s.startswith("ALTER ROLE"))
+    ended = next(i for i, s in enumerate(sent) if "pg_terminate_backend" in s)
+    assert "COMMIT" in sent[changed:ended], sent
+    assert team.admin_cli("db", "revoke", "gus_t").exit_code == 0
+
+
 def _admin_with_stdout(team: Team, redirect: str, *args: str) -> subprocess.CompletedProcess[str]:
     # `todo db ... >/dev/full` or `>&-` as a shell runs it: the URL cannot be written.
     return subprocess.run(
@@ -1599,6 +1617,48 @@ def test_a_role_granted_by_two_databases_is_dropped_by_the_revoke_of_the_last(
         server.drop_database(f_db)
         server.drop_database(g_db)
         server.admin(f'DROP ROLE IF EXISTS "{eve}"')
+
+
+def test_a_database_renamed_or_dropped_keeps_no_role_from_its_last_revoke(
+    postgres: PostgresHandle,
+) -> None:
+    """The note named databases: renamed, the database was "another" to itself, and
+    dropped, a database that was no more kept the login; no revoke could end it."""
+    from tests.conftest import rls_admin_url
+
+    server = postgres.server
+    if server is None:
+        not_applicable("needs the suite's own server to make databases and roles")
+    server.ensure_isolation_roles()
+    tag = uuid.uuid4().hex[:8]
+    f_db, g_db, g2_db, hal = f"f_{tag}", f"g_{tag}", f"g2_{tag}", f"hal_{tag}"
+    for database in (f_db, g_db):
+        server.create_database(database, owner=pgharness.ADMIN_ROLE)
+    try:
+        in_f = {"TODO_DATABASE_URL": rls_admin_url(server, f_db)}
+        in_g = {"TODO_DATABASE_URL": rls_admin_url(server, g_db)}
+        for admin in (in_f, in_g):
+            assert run_cli(["db", "upgrade"], env=admin).exit_code == 0
+        assert run_cli(["db", "grant", hal], env=in_g).exit_code == 0
+        assert run_cli(["db", "grant", hal, "--existing-role"], env=in_f).exit_code == 0
+        server.admin(f'ALTER DATABASE "{g_db}" RENAME TO "{g2_db}"')
+        kept = run_cli(["db", "revoke", hal, "--json"], env=in_f)
+        assert kept.json()["role_kept_for"] == [g2_db]  # the same database, renamed
+        in_g2 = {"TODO_DATABASE_URL": rls_admin_url(server, g2_db)}
+        last = run_cli(["db", "revoke", hal, "--json"], env=in_g2)
+        assert last.json()["role_dropped"] is True
+        # Granted in both again, and the other database dropped.
+        assert run_cli(["db", "grant", hal, "--adopt"], env=in_g2).exit_code == 0
+        again = run_cli(["db", "grant", hal, "--existing-role", "--adopt"], env=in_f)
+        assert again.exit_code == 0, again.stderr
+        server.drop_database(g2_db)
+        gone = run_cli(["db", "revoke", hal, "--json"], env=in_f)
+        assert gone.json()["role_dropped"] is True
+        assert one(server.admin_dsn(), "SELECT count(*) FROM pg_roles WHERE rolname = %s", hal) == 0
+    finally:
+        for database in (f_db, g_db, g2_db):
+            server.drop_database(database)
+        server.admin(f'DROP ROLE IF EXISTS "{hal}"')
 
 
 def test_a_rollback_drill_of_0017_hands_no_row_to_a_role_made_again(

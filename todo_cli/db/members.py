@@ -911,16 +911,17 @@ def grant(
         return granted
 
 
-# A member role's comment names the databases that granted it (JSON), so that a
-# revoke in one of them leaves the login to the others: roles are server-wide,
-# and one database cannot see another's users.
-_DATABASES_NOTE = "todo member of "
+# A member role's comment names the databases that granted it (their oids, JSON:
+# a database renamed is the same one, one dropped is gone), so that a revoke in
+# one of them leaves the login to the others: roles are server-wide, and one
+# database cannot see another's users.
+_DATABASES_NOTE = "todo member of databases "
 
 
-def _member_of(conn: Connection, name: str) -> list[str] | None:
-    """The databases the role's comment says granted it; None when it says nothing
-    of them (a role granted before todo kept the note, or one with a comment of
-    someone else's)."""
+def _member_of(conn: Connection, name: str) -> list[int] | None:
+    """The databases (oids) the role's comment says granted it; None when it says
+    nothing of them (a role granted before todo kept the note, or one with a
+    comment of someone else's)."""
     from sqlalchemy import text
 
     note = conn.execute(
@@ -936,21 +937,21 @@ def _member_of(conn: Connection, name: str) -> list[str] | None:
         found = json.loads(note.removeprefix(_DATABASES_NOTE))
     except ValueError:
         return None
-    if not isinstance(found, list) or not all(isinstance(d, str) for d in found):
+    if not isinstance(found, list) or not all(type(d) is int for d in found):
         return None
     return found
 
 
 def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
     """Add this database to the role's note (grant), or take it out (revoke); returns
-    the other databases it names. A comment of someone else's is left as it is, and
-    so is the note when this admin may not write it (no CREATEROLE): a revoke then
-    drops the role, as it did before the note was kept."""
+    the names of the other databases it names that still exist. A comment of
+    someone else's is left as it is, and so is the note when this admin may not
+    write it (no CREATEROLE): a revoke then drops the role, as it did before the
+    note was kept."""
     from psycopg import sql
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    here = conn.execute(text("SELECT current_database()")).scalar_one()
     known = _member_of(conn, name)
     if known is None:
         taken = conn.execute(
@@ -963,7 +964,19 @@ def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
         if taken or not add:
             return []
         known = []
-    others = [database for database in known if database != here]
+    here = conn.execute(
+        text("SELECT oid::bigint FROM pg_catalog.pg_database WHERE datname = current_database()")
+    ).scalar_one()
+    existing: dict[int, str] = dict(
+        conn.execute(
+            text(
+                "SELECT oid::bigint, datname::text FROM pg_catalog.pg_database "
+                "WHERE oid::bigint = ANY(:oids)"
+            ),
+            {"oids": known},
+        ).all()
+    )
+    others = [oid for oid in known if oid != here and oid in existing]
     wanted = [*others, here] if add else others
     if wanted != known and wanted:
         savepoint = conn.begin_nested()
@@ -978,7 +991,7 @@ def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
             savepoint.rollback()
         else:
             savepoint.commit()
-    return others
+    return [existing[oid] for oid in others]
 
 
 def _why_not_a_member(conn: Connection, name: str, bypasses: str) -> str:
@@ -1045,6 +1058,9 @@ def rotate(
         url = member_url(parse_url(settings.database_url, settings.database_source), name, chosen)
         if hand_out is not None:
             hand_out(url)
+    # Once the new password is committed: a session ended before that could log in
+    # again at once with the old one, and stay.
+    with _admin_connection(settings) as conn:
         return Rotated(url, *_end_sessions(conn, name))
 
 
