@@ -309,8 +309,11 @@ class JournalRepository:
         me = self.conn.execute(select(user_id_of(self.user))).scalar()
         mine = () if me is None else (me.hex, str(me))
         for row in self.conn.execute(stmt):
-            if row.made_by is None and _owner_at(owners, row.id) not in mine:
-                continue  # changed outside todo while the id was another user's task
+            # Changed outside todo while the id was another user's task. (Whose it
+            # was is not known once its rows are pruned: then it is the task the
+            # user found, theirs.)
+            if row.made_by is None and owners and _owner_at(owners, row.id) not in mine:
+                continue
             operation = Operation(
                 id=row.operation_id,
                 number=row.number,
