@@ -2729,7 +2729,9 @@ def test_a_json_named_file_holding_a_scalar_is_refused_not_read_as_todotxt(
     assert told.json()["added"] == 1
 
 
-@pytest.mark.parametrize("text", ["null\n", "42\n", "true", '"a string"\n', "\n  null  \n\n"])
+@pytest.mark.parametrize(
+    "text", ["null\n", "42\n", "true", '"a string"\n', "\n  null  \n\n", "null\nnull\n", "1\n2\n"]
+)
 def test_stdin_holding_a_lone_json_value_is_refused_not_read_as_todotxt(
     todo: Todo, text: str
 ) -> None:
@@ -2745,7 +2747,24 @@ def test_stdin_holding_a_lone_json_value_is_refused_not_read_as_todotxt(
     assert nothing_written(todo)
     told = todo("import", "-", "--format", "todotxt", "--json", input=text)
     assert told.exit_code == 0, told.stderr
-    assert told.json()["added"] == 1
+    assert told.json()["added"] == len([line for line in text.splitlines() if line.strip()])
+
+
+def test_a_pipe_holding_a_lone_json_value_is_refused_as_stdin_is(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `todo import <(jq .tasks f)`: a FIFO, no file named *.json, read as todo.txt.
+    import threading
+
+    fifo = tmp_path / "jq-output"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=("null\n",))
+    writer.start()
+    result = todo("import", str(fifo))
+    writer.join(timeout=10)
+    assert result.exit_code == 2, result.stderr
+    assert f"{fifo} holds no JSON array or object" in result.stderr
+    assert nothing_written(todo)
 
 
 def test_stdin_of_todotxt_lines_starting_with_a_json_word_is_todotxt(todo: Todo) -> None:

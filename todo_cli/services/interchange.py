@@ -188,33 +188,43 @@ def read(
 
 
 def _no_lone_json_value(lines: Iterator[tuple[int, str]], name: str) -> Iterator[tuple[int, str]]:
-    """The lines of stdin, refused when all they hold is one JSON value that is no
-    task list: `jq .tasks` of a document without them prints `null`, and a script
-    imported a task titled "null" (a file named *.json is refused the same way)."""
+    """The lines of a stream, refused when all they hold is JSON values that are no
+    task list: `jq .tasks file` of a document without them prints `null` (`jq
+    '.a, .b'` two of them), and a script imported a task titled "null" (a file
+    named *.json is refused the same way). Checked as the lines go by: the first
+    that is no JSON value (a todo.txt line) ends the check."""
     import json
 
-    held: list[tuple[int, str]] = []
-    for line in lines:
-        held.append(line)
-        if sum(1 for _, text in held if text.strip()) > 1:
-            break
-    filled = [text for _, text in held if text.strip()]
-    if len(filled) == 1:
-        try:
-            value = json.loads(filled[0])
-        except ValueError:
-            pass
-        else:
-            if not isinstance(value, list | dict):
-                # As a file named *.json holding it is refused (see _read).
-                raise InvalidInput(
-                    f"{name} holds no JSON array or object (expected a JSON array or "
-                    "JSON Lines of tasks)",
-                    hint="for a todo.txt task of that text, pass --format todotxt; "
-                    + NOTHING_IMPORTED,
-                )
-    yield from held
-    yield from lines
+    values, other = 0, False
+    for number, text in lines:
+        if not other and text.strip():
+            try:
+                value = json.loads(text)
+            except ValueError:
+                other = True
+            else:
+                other = isinstance(value, list | dict)
+                values += 1
+        yield number, text
+    if values and not other:
+        # As a file named *.json holding it is refused (see _read).
+        raise InvalidInput(
+            f"{name} holds no JSON array or object (expected a JSON array or JSON Lines of tasks)",
+            hint="for a todo.txt task of that text, pass --format todotxt; " + NOTHING_IMPORTED,
+        )
+
+
+def _streamed(source: str) -> bool:
+    """Whether `source` is read as it comes (stdin, a pipe, `<(...)`), no file."""
+    import os
+    import stat
+
+    if source == "-":
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(source).st_mode)
+    except OSError:
+        return False
 
 
 def _read(
@@ -234,7 +244,7 @@ def _read(
 
     def as_todotxt(stream: Readable) -> tuple[Format, ImportBatch]:
         lines = jsonstream.iter_lines_passing_over(stream, name, line_bad)
-        if fmt == "auto" and source == "-":
+        if fmt == "auto" and _streamed(source):
             lines = _no_lone_json_value(lines, name)
         return "todotxt", _todotxt(lines, archive, tz=tz, today=today, on_bad=on_bad)
 
