@@ -1573,6 +1573,43 @@ def test_a_job_sent_to_the_background_while_it_reads_reads_nothing_more(
     assert titles(served) == ["keep me"]
 
 
+def test_a_bulk_add_that_has_read_its_end_runs_on_in_the_background(
+    served: ServerHandle,
+) -> None:
+    # `todo add -`, lines and Ctrl-D, then Ctrl-Z and `bg` while it still works (here
+    # held up by another writer): it read the terminal no more, and was stopped all
+    # the same until `fg` (on PostgreSQL holding up every other writer meanwhile).
+    import sqlite3
+
+    assert served.todo("add", "seed").code == 0
+    master, slave = pty.openpty()
+    exe = todo_executable()
+    holder = sqlite3.connect(served.cwd / "todo.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", AS_A_JOB_SENT_TO_THE_BACKGROUND, *exe, "add", "-"],
+        stdin=slave, stdout=slave, stderr=slave, env=served.env, cwd=served.cwd,
+    )  # fmt: skip
+    os.close(slave)
+    try:
+        time.sleep(1)
+        os.write(master, b"one\ntwo\n\x04")
+        time.sleep(1)  # (read to its end, and waiting for the write lock)
+        proc.send_signal(signal.SIGUSR1)
+        assert b"bg done" in read_until(master, b"bg done")
+        time.sleep(1)
+        holder.execute("COMMIT")
+        code = proc.wait(timeout=60)
+    finally:
+        holder.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert code == 0
+    assert titles(served) == ["seed", "one", "two"]
+
+
 def test_a_foreground_command_on_a_terminal_is_still_served(served: ServerHandle) -> None:
     before = served.served()
     proc, master = start_on_terminal(["list"], served.env, served.cwd)

@@ -15,6 +15,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 # Set by the command server's child; None in a process of its own.
 guard: Callable[[], None] | None = None
@@ -38,14 +41,35 @@ def reading_terminal() -> Iterator[None]:
         reading = before
 
 
-def reads_stdin() -> None:
-    """The command reads stdin from now on (`todo add`, `import -`): to its end,
-    the terminal's, when stdin is one."""
+def reads_stdin(stream: T) -> T:
+    """The command reads stdin (`todo add`, `import -`) from `stream`, its buffer:
+    the terminal's, when stdin is one, until the end of what is typed (Ctrl-D).
+    Returns the stream to read, which says when that end is read: a bulk add
+    still at work after it runs on in the background as without the server."""
     global reading
     if guard is None or not _stdin_is_a_terminal():
-        return
+        return stream
     reading = True
     guard()
+    return cast(T, _UntilTheEnd(stream))
+
+
+class _UntilTheEnd:
+    """A stream that ends the terminal's reading once read to its end."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        global reading
+        data: bytes = self._stream.read(size)
+        # stdin's buffer returns less than asked for only at the end.
+        if size is None or size < 0 or len(data) < size:
+            reading = False
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _stdin_is_a_terminal() -> bool:

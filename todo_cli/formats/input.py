@@ -36,9 +36,9 @@ def open_binary(source: str, *, hint: str) -> IO[bytes]:
     if source == "-":
         from todo_cli.terminal import reads_stdin
 
-        reads_stdin()  # the terminal's, perhaps: see todo_cli/terminal.py
         if hasattr(sys.stdin, "buffer"):
-            return sys.stdin.buffer
+            # The terminal's, perhaps: see todo_cli/terminal.py.
+            return reads_stdin(sys.stdin.buffer)
         # stdin as a text stream only (as under test runners)
         import io
 
