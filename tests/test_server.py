@@ -948,6 +948,8 @@ def test_the_standard_streams_by_name_are_still_served(served: ServerHandle) -> 
         "--output=/dev/fd/4",
         "-o/dev/fd/4",
         "/dev/fd/4" + "0" * 5000,
+        "/dev/tty",
+        "--output=/dev/tty",
     ],
 )
 def test_a_name_of_the_clients_own_files_runs_the_command_here(name: str) -> None:
@@ -963,6 +965,23 @@ def test_a_name_of_the_clients_own_files_runs_the_command_here(name: str) -> Non
 def test_other_names_are_served(name: str) -> None:
     assert wire.names_own_files(["export", name], {}) is False
     assert wire.names_own_files(["list"], {"TODO_CONFIG": name, "PATH": "/dev/fd/4"}) is False
+
+
+def test_export_to_dev_tty_writes_the_terminal_as_without_the_server(
+    served: ServerHandle,
+) -> None:
+    # The served child has no controlling terminal: "cannot write /dev/tty: No such
+    # device or address", exit 74, where `todo` alone writes the terminal.
+    assert served.todo("add", "on the terminal").code == 0
+    before = served.served()
+    proc, master = start_on_terminal(["export", "-o", "/dev/tty"], served.env, served.cwd)
+    try:
+        shown = read_until(master, b"]", timeout=60)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        os.close(master)
+    assert b"on the terminal" in shown
+    assert served.served() == before  # run here
 
 
 def test_a_command_in_the_server_holds_no_file_of_the_servers(served: ServerHandle) -> None:

@@ -186,8 +186,8 @@ def _in_background() -> bool:
 def names_own_files(argv: "list[str]", environ: "Mapping[str, str]") -> bool:
     """Whether the command may name a file of this process by a name that is the
     process's own: a descriptor above 2 (``/dev/fd/4``, ``/proc/self/fd/4``,
-    ``/proc/PID/fd/4``, what a shell's ``<(...)`` or ``>(...)`` expands to) or a
-    ``/proc/self`` entry.
+    ``/proc/PID/fd/4``, what a shell's ``<(...)`` or ``>(...)`` expands to), a
+    ``/proc/self`` entry, or its controlling terminal (``/dev/tty``).
 
     Run by the server's child, such a name is the child's: it holds only this
     process's stdin, stdout and stderr (``/dev/stdin`` and ``/dev/fd/1`` are the
@@ -214,7 +214,8 @@ _FILE_VARIABLES = ("TODO_", "PG", "XDG_", "SSL_CERT_")
 
 
 def _names_own_file(text: str) -> bool:
-    """Whether ``text`` holds ``fd/N`` with N above 2, or a ``self`` of /proc."""
+    """Whether ``text`` holds ``fd/N`` with N above 2, a ``self`` of /proc, or
+    ``/dev/tty``."""
     at = text.find("fd/")
     while at >= 0:
         end = start = at + 3
@@ -231,7 +232,9 @@ def _names_own_file(text: str) -> bool:
         if (before in ("/", "-") and after in ("", "/")) or (before in ("", "=") and after == "/"):
             return True
         at = text.find("self", at + 4)
-    return False
+    # /dev/tty: the process's controlling terminal, which the server's child (in a
+    # session of its own) has none of: "No such device or address".
+    return "/dev/tty" in text
 
 
 def _may_start(environ: "Mapping[str, str]") -> bool:
