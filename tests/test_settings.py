@@ -43,7 +43,8 @@ def test_environment_beats_config(tmp_path: Path) -> None:
 def test_config_file_beats_default(tmp_path: Path) -> None:
     config = write_config(tmp_path, 'database_url = "sqlite:///from-config.db"\n')
     settings = resolve(db=None, user="u", environ={"TODO_CONFIG": str(config)})
-    assert settings.database_url == "sqlite:///from-config.db"
+    # (A relative file in the config file is the one next to it.)
+    assert settings.database_url == f"sqlite:///{config.parent}/from-config.db"
     assert not settings.is_default_sqlite
 
 
