@@ -918,10 +918,10 @@ def grant(
 _DATABASES_NOTE = "todo member of databases "
 
 
-def _member_of(conn: Connection, name: str) -> list[int] | None:
-    """The databases (oids) the role's comment says granted it; None when it says
-    nothing of them (a role granted before todo kept the note, or one with a
-    comment of someone else's)."""
+def _role_note(conn: Connection, name: str) -> tuple[bool, list[int] | None]:
+    """Whether the role has a comment, and the databases (oids) it says granted the
+    role; None when it says nothing of them (a role granted before todo kept the
+    note, or one with a comment of someone else's)."""
     from sqlalchemy import text
 
     note = conn.execute(
@@ -932,14 +932,14 @@ def _member_of(conn: Connection, name: str) -> list[int] | None:
         {"name": name},
     ).scalar_one_or_none()
     if not isinstance(note, str) or not note.startswith(_DATABASES_NOTE):
-        return None
+        return note is not None, None
     try:
         found = json.loads(note.removeprefix(_DATABASES_NOTE))
     except ValueError:
-        return None
+        return True, None
     if not isinstance(found, list) or not all(type(d) is int for d in found):
-        return None
-    return found
+        return True, None
+    return True, found
 
 
 def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
@@ -952,30 +952,22 @@ def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    known = _member_of(conn, name)
+    commented, known = _role_note(conn, name)
     if known is None:
-        taken = conn.execute(
-            text(
-                "SELECT pg_catalog.shobj_description(oid, 'pg_authid') IS NOT NULL "
-                "FROM pg_catalog.pg_roles WHERE rolname = :name"
-            ),
-            {"name": name},
-        ).scalar_one_or_none()
-        if taken or not add:
+        if commented or not add:
             return []
         known = []
-    here = conn.execute(
-        text("SELECT oid::bigint FROM pg_catalog.pg_database WHERE datname = current_database()")
-    ).scalar_one()
-    existing: dict[int, str] = dict(
-        conn.execute(
-            text(
-                "SELECT oid::bigint, datname::text FROM pg_catalog.pg_database "
-                "WHERE oid::bigint = ANY(:oids)"
-            ),
-            {"oids": known},
-        ).all()
-    )
+    # This database, and those of the note that still exist (one query).
+    found = conn.execute(
+        text(
+            "SELECT oid::bigint, datname::text, datname = current_database() "
+            "FROM pg_catalog.pg_database "
+            "WHERE oid::bigint = ANY(:oids) OR datname = current_database()"
+        ),
+        {"oids": known},
+    ).all()
+    here = next(oid for oid, _, current in found if current)
+    existing = {oid: datname for oid, datname, _ in found}
     others = [oid for oid in known if oid != here and oid in existing]
     wanted = [*others, here] if add else others
     if wanted != known and wanted:
@@ -1087,11 +1079,11 @@ def _end_sessions(conn: Connection, name: str) -> tuple[int, int | None]:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    others = text(
+    others = (
         "FROM pg_catalog.pg_stat_activity WHERE usename = :name "
         "AND pid <> pg_catalog.pg_backend_pid()"
     )
-    opened = int(conn.execute(text(f"SELECT count(*) {others.text}"), {"name": name}).scalar_one())
+    opened = int(conn.execute(text(f"SELECT count(*) {others}"), {"name": name}).scalar_one())
     if not opened:
         return 0, 0
     borrowed = not conn.execute(
@@ -1102,9 +1094,7 @@ def _end_sessions(conn: Connection, name: str) -> tuple[int, int | None]:
         if borrowed:
             _execute(conn, sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(name)))
         ended = conn.execute(
-            text(
-                f"SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid)) {others.text}"
-            ),
+            text(f"SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid)) {others}"),
             {"name": name},
         ).scalar_one()
         if borrowed:
