@@ -15,7 +15,7 @@ from todo_cli.domain.chat import Role
 from todo_cli.errors import InvalidInput, InvalidUsage
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from datetime import tzinfo
 
     from todo_cli.domain.chat import Conversation, Message
@@ -50,6 +50,25 @@ def chat_log(ctx: typer.Context, json: Json = False) -> None:
     """
     if ctx.invoked_subcommand is None:
         _list(ctx, json)
+
+
+def _reporter(json: bool, said: Callable[[Conversation], str]) -> Callable[[Conversation], None]:
+    """What a command that changes one conversation prints once it has committed:
+    the conversation as JSON on stdout, or `said` of it on stderr."""
+    from todo_cli.output import render
+
+    def report(conversation: Conversation) -> None:
+        if json:
+            render.write_json(render.conversation_json(conversation))
+            render.flush_stdout()
+        else:
+            render.tell(said(conversation))
+
+    return report
+
+
+def _titled(conversation: Conversation) -> str:
+    return f": {conversation.title}" if conversation.title else ""
 
 
 def _group_json(ctx: typer.Context, json: bool) -> bool:
@@ -125,21 +144,11 @@ def new(ctx: typer.Context, title: Title = None, json: Json = False) -> None:
     json = _group_json(ctx, json)
     from todo_cli.domain.chat import ConversationCreate
     from todo_cli.domain.models import parse
-    from todo_cli.output import render
     from todo_cli.services import chatlog
 
     wanted = parse(ConversationCreate, {"title": title})
 
-    def started(conversation: Conversation) -> None:
-        if json:
-            render.write_json(render.conversation_json(conversation))
-            render.flush_stdout()
-        else:
-            render.tell(
-                f"started conversation #{conversation.number}"
-                + (f": {conversation.title}" if conversation.title else "")
-            )
-
+    started = _reporter(json, lambda made: f"started conversation #{made.number}{_titled(made)}")
     chatlog.new(settings(ctx), wanted, report=started)
 
 
@@ -288,23 +297,13 @@ def rename(
     json = _group_json(ctx, json)
     from todo_cli.domain.chat import ConversationCreate
     from todo_cli.domain.models import parse
-    from todo_cli.output import render
     from todo_cli.repository.refs import parse_ref
     from todo_cli.services import chatlog
 
     ref = parse_ref(conversation, "conversation")
     wanted = parse(ConversationCreate, {"title": title})
 
-    def renamed(found: Conversation) -> None:
-        if json:
-            render.write_json(render.conversation_json(found))
-            render.flush_stdout()
-        else:
-            render.tell(
-                f"renamed conversation #{found.number}"
-                + (f": {found.title}" if found.title else "")
-            )
-
+    renamed = _reporter(json, lambda found: f"renamed conversation #{found.number}{_titled(found)}")
     chatlog.rename(settings(ctx), ref, wanted.title, report=renamed)
 
 
@@ -383,16 +382,13 @@ def delete(ctx: typer.Context, conversation: Conv, yes: Yes = False, json: Json 
         count = render.plural(target.message_count, "message")
         return ask(f"delete conversation #{target.number}{name} and its {count}?", yes)
 
-    def deleted(gone: Conversation) -> None:
-        if json:
-            render.write_json(render.conversation_json(gone))
-            render.flush_stdout()
-        else:
-            render.tell(
-                f"deleted conversation #{gone.number} and its "
-                f"{render.plural(gone.message_count, 'message')}"
-            )
-
+    deleted = _reporter(
+        json,
+        lambda gone: (
+            f"deleted conversation #{gone.number} and its "
+            f"{render.plural(gone.message_count, 'message')}"
+        ),
+    )
     chatlog.delete(settings(ctx), ref, confirm=None if yes else confirm, report=deleted)
 
 
@@ -465,16 +461,13 @@ def import_(
             hint=f"{transcript.NOTHING_IMPORTED}; start an empty one with todo chat-log new",
         )
 
-    def imported(conversation: Conversation) -> None:
-        if json:
-            render.write_json(render.conversation_json(conversation))
-            render.flush_stdout()
-        else:
-            render.tell(
-                f"imported conversation #{conversation.number} with "
-                f"{render.plural(conversation.message_count, 'message')}"
-            )
-
+    imported = _reporter(
+        json,
+        lambda made: (
+            f"imported conversation #{made.number} with "
+            f"{render.plural(made.message_count, 'message')}"
+        ),
+    )
     chatlog.import_transcript(settings(ctx), parsed, report=imported)
 
 
