@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,6 +75,20 @@ class Skipped:
 
     def frozen(self) -> Mapping[str, int]:
         return MappingProxyType(dict(sorted(self._counts.items())))
+
+
+def each_conversation(
+    stream: jsonstream.Readable,
+    name: str,
+    conversation: Callable[[Any, str], ImportedConversation],
+    *,
+    max_item_bytes: int = jsonstream.DEFAULT_MAX_ITEM_BYTES,
+) -> Iterator[ImportedConversation]:
+    """The conversations of an export that is one JSON array of them (ChatGPT's,
+    Claude's), in file order: ``conversation`` of each item, read one at a time, and
+    of where it stands, which its errors name (``conversation 3 (.[2])``)."""
+    for index, item in jsonstream.iter_array(stream, name, max_item_bytes=max_item_bytes):
+        yield conversation(item, f"{name}: conversation {index + 1} (.[{index}])")
 
 
 # --- times ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from todo_cli.formats.chats import (
     ImportedMessage,
     Role,
     Skipped,
+    each_conversation,
     from_iso,
 )
 
@@ -36,12 +37,8 @@ def read(
     *,
     max_item_bytes: int = jsonstream.DEFAULT_MAX_ITEM_BYTES,
 ) -> Iterator[ImportedConversation]:
-    """The conversations of the export in ``stream``, in file order.
-
-    Errors name the file and the conversation (``conversation 3 (.[2])``).
-    """
-    for index, item in jsonstream.iter_array(stream, name, max_item_bytes=max_item_bytes):
-        yield _conversation(item, f"{name}: conversation {index + 1} (.[{index}])")
+    """The conversations of the export in ``stream``, in file order."""
+    return each_conversation(stream, name, _conversation, max_item_bytes=max_item_bytes)
 
 
 def _conversation(item: Any, where: str) -> ImportedConversation:
