@@ -37,18 +37,23 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.perf import (
+    BACKEND_NAMES,
     TASK_RC,
     Bench,
     BenchError,
     Check,
     Postgres,
     Spawner,
+    _copy_sqlite,
+    _fresh_dir,
+    _fresh_pg,
+    _say,
     base_env,
     print_table,
     ratio,
@@ -66,14 +71,9 @@ DEFAULT_REPEAT = 3
 QUICK_REPEAT = 1
 DEFAULT_TIMEOUT = 600.0  # seconds one measured command may take
 SIZE_SAMPLE = 1_000  # tasks in the size measurement
-BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 JOURNAL_TABLES = ("journal", "operations")
 # Exit statuses of coreutils' `timeout` when it stopped the command (TERM, then KILL).
 TIMED_OUT = (124, 137)
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- reading a database, untimed ------------------------------------------------------
@@ -163,32 +163,6 @@ class Timed(Bench):
     setup_errors: list[str] = field(default_factory=list)
 
 
-def _copy_sqlite(template: Path, target: Path) -> Callable[[], None]:
-    def prepare() -> None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(template, target)
-
-    return prepare
-
-
-def _fresh_pg(pg: Postgres, name: str, template: str) -> Callable[[], None]:
-    def prepare() -> None:
-        pg.drop(name)
-        pg.create(name, template)
-
-    return prepare
-
-
-def _fresh_taskwarrior(data: Path, taskrc: Path) -> Callable[[], None]:
-    def prepare() -> None:
-        shutil.rmtree(data, ignore_errors=True)
-        data.mkdir(parents=True)
-        taskrc.write_text(f"data.location={data}\n", encoding="utf-8")
-
-    return prepare
-
-
 @dataclass
 class Run:
     plan: TablePlan
@@ -268,7 +242,7 @@ def build(
             f"Taskwarrior: task import FILE ({size_name(n)}, empty data)",
             [*limit, task_bin, *TASK_RC, "import", str(import_file)],
             {**env, "TASKRC": str(taskrc), "TASKDATA": str(data)},
-            prepare=_fresh_taskwarrior(data, taskrc),
+            prepare=_fresh_dir(data, taskrc),
         )
 
     bulk_urls: dict[str, str] = {}
