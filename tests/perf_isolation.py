@@ -32,7 +32,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -135,6 +135,53 @@ def count_statements(
     return rows
 
 
+def _alternating(
+    pg: Postgres,
+    server: pgharness.Server,
+    root: Path,
+    env: dict[str, str],
+    templates: dict[str, str],
+    repeat: int,
+    suffix: str,
+    measure: Callable[[str, dict[str, str], Spawner], float],
+) -> dict[str, list[float]]:
+    """Seconds that ``measure`` (mode, the command's environment, the spawner) gives in a
+    fresh copy of each mode's template, the modes alternating round by round.
+
+    The first round is not recorded: it warms caches and bytecode. In the isolated
+    mode the command connects as member alice; in the plain one as the owner with
+    TODO_USER=alice.
+    """
+    spawner = Spawner(root)
+    samples: dict[str, list[float]] = {mode: [] for mode in templates}
+    try:
+        for round_no in range(repeat + 1):
+            for mode, template in templates.items():
+                name = f"{template}_{suffix}"
+                pg.drop(name)
+                owner = pgharness.ADMIN_ROLE if mode == "isolated" else pgharness.APP_ROLE
+                server.create_database(name, template, owner=owner)
+                if mode == "isolated":
+                    url = server.url(
+                        name, user="alice", password=pgharness.MEMBER_PASSWORDS["alice"]
+                    )
+                    target = {**env, "TODO_DATABASE_URL": url}
+                else:
+                    target = {**env, "TODO_DATABASE_URL": server.url(name), "TODO_USER": "alice"}
+                seconds = measure(mode, target, spawner)
+                if round_no:
+                    samples[mode].append(seconds)
+                pg.drop(name)
+            if round_no:
+                _say(
+                    f"  round {round_no}/{repeat}: "
+                    + ", ".join(f"{mode} {samples[mode][-1]:.2f} s" for mode in samples)
+                )
+    finally:
+        spawner.close()
+    return samples
+
+
 def time_bulk_adds(
     pg: Postgres,
     server: pgharness.Server,
@@ -147,34 +194,11 @@ def time_bulk_adds(
     """Seconds of `todo add < N lines` into a fresh empty database, per mode, alternating."""
     todo = todo_command()
     lines = write_titles(root / f"titles-{n}.txt", n)
-    spawner = Spawner(root)
-    samples: dict[str, list[float]] = {mode: [] for mode in templates}
-    try:
-        for round_no in range(repeat + 1):
-            for mode, template in templates.items():
-                name = f"{template}_bulk"
-                pg.drop(name)
-                owner = pgharness.ADMIN_ROLE if mode == "isolated" else pgharness.APP_ROLE
-                server.create_database(name, template, owner=owner)
-                if mode == "isolated":
-                    url = server.url(
-                        name, user="alice", password=pgharness.MEMBER_PASSWORDS["alice"]
-                    )
-                    target = {**env, "TODO_DATABASE_URL": url}
-                else:
-                    target = {**env, "TODO_DATABASE_URL": server.url(name), "TODO_USER": "alice"}
-                measured = spawner.measure([*todo, "add"], target, lines)
-                if round_no:  # the first round warms caches and bytecode
-                    samples[mode].append(measured.seconds)
-                pg.drop(name)
-            if round_no:
-                _say(
-                    f"  round {round_no}/{repeat}: "
-                    + ", ".join(f"{mode} {samples[mode][-1]:.2f} s" for mode in samples)
-                )
-    finally:
-        spawner.close()
-    return samples
+
+    def measure(mode: str, target: dict[str, str], spawner: Spawner) -> float:
+        return spawner.measure([*todo, "add"], target, lines).seconds
+
+    return _alternating(pg, server, root, env, templates, repeat, "bulk", measure)
 
 
 def time_undos(
@@ -194,38 +218,16 @@ def time_undos(
     """
     todo = todo_command()
     lines = write_titles(root / f"titles-{n}.txt", n)
-    spawner = Spawner(root)
-    samples: dict[str, list[float]] = {mode: [] for mode in templates}
-    try:
-        for round_no in range(repeat + 1):
-            for mode, template in templates.items():
-                name = f"{template}_undo"
-                pg.drop(name)
-                owner = pgharness.ADMIN_ROLE if mode == "isolated" else pgharness.APP_ROLE
-                server.create_database(name, template, owner=owner)
-                if mode == "isolated":
-                    url = server.url(
-                        name, user="alice", password=pgharness.MEMBER_PASSWORDS["alice"]
-                    )
-                    target = {**env, "TODO_DATABASE_URL": url}
-                else:
-                    target = {**env, "TODO_DATABASE_URL": server.url(name), "TODO_USER": "alice"}
-                run_setup([*todo, "add", "-"], target, root, stdin=lines)
-                measured = spawner.measure([*todo, "undo"], target, None)
-                left = run_setup([*todo, "list", "--all", "--json"], target, root)
-                if json.loads(left):
-                    raise BenchError(f"{mode}: the undo left tasks behind")
-                if round_no:  # the first round warms caches and bytecode
-                    samples[mode].append(measured.seconds)
-                pg.drop(name)
-            if round_no:
-                _say(
-                    f"  round {round_no}/{repeat}: "
-                    + ", ".join(f"{mode} {samples[mode][-1]:.2f} s" for mode in samples)
-                )
-    finally:
-        spawner.close()
-    return samples
+
+    def measure(mode: str, target: dict[str, str], spawner: Spawner) -> float:
+        run_setup([*todo, "add", "-"], target, root, stdin=lines)
+        measured = spawner.measure([*todo, "undo"], target, None)
+        left = run_setup([*todo, "list", "--all", "--json"], target, root)
+        if json.loads(left):
+            raise BenchError(f"{mode}: the undo left tasks behind")
+        return measured.seconds
+
+    return _alternating(pg, server, root, env, templates, repeat, "undo", measure)
 
 
 def make_templates(
