@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -22,7 +19,7 @@ import pytest
 from tests import pgharness
 from tests.ci_gate import not_applicable, requires_pgbouncer
 from tests.conftest import MEMBER_URLS, REPO, RLS, PostgresHandle, Todo
-from tests.test_pgbouncer import _free_port, _pgbouncer_ini, _wait_for
+from tests.test_pgbouncer import running_pgbouncer
 
 
 @pytest.fixture(params=[RLS])
@@ -37,44 +34,13 @@ def member_bouncer(postgres: PostgresHandle) -> Iterator[int]:
     server = postgres.server
     if server is None:
         not_applicable("the pooler is set up in front of the suite's own server")
-    base = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-rls-"))
-    base.chmod(0o777)
-    port = _free_port()
     logins = {
         pgharness.APP_ROLE: pgharness.APP_PASSWORD,
         pgharness.ADMIN_ROLE: pgharness.ADMIN_PASSWORD,
         **pgharness.MEMBER_PASSWORDS,
     }
-    (base / "users.txt").write_text(
-        "".join(f'"{name}" "{password}"\n' for name, password in logins.items())
-    )
-    tls_dir = base / "tls" if server.tls else None
-    if tls_dir is not None:
-        tls_dir.mkdir()
-        shutil.copy(server.base / "data" / "server.crt", tls_dir / "server.crt")
-        shutil.copy(server.base / "data" / "server.key", tls_dir / "server.key")
-    (base / "pgbouncer.ini").write_text(_pgbouncer_ini(base, port, server.port, tls_dir))
-    for path in base.iterdir():
-        path.chmod(0o777 if path.is_dir() else 0o666)
-    system_user = server.system_user
-    if tls_dir is not None:
-        (tls_dir / "server.key").chmod(0o600)
-        if system_user:
-            for path in tls_dir.iterdir():
-                shutil.chown(path, system_user, system_user)
-    user = ["-u", system_user] if os.geteuid() == 0 and system_user else []
-    proc = subprocess.Popen(
-        [pgbouncer, *user, str(base / "pgbouncer.ini")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    _wait_for(proc, port, base / "pgbouncer.log")
-    try:
+    with running_pgbouncer(pgbouncer, server, logins, "todo-pgbouncer-rls-") as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def pooled(url: str, port: int) -> str:

@@ -17,10 +17,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests import pgharness
 from tests.ci_gate import not_applicable, requires_pgbouncer, requires_tls_server
 from tests.conftest import REPO, PostgresHandle, Todo
 from tests.pgharness import APP_PASSWORD, APP_ROLE
@@ -85,11 +87,23 @@ def bouncer(postgres: PostgresHandle) -> Iterator[int]:
         not_applicable(
             "the pooler is set up in front of the suite's own server, not an external one"
         )
+    with running_pgbouncer(pgbouncer, server, {APP_ROLE: APP_PASSWORD}, "todo-pgbouncer-") as port:
+        yield port
+
+
+@contextmanager
+def running_pgbouncer(
+    pgbouncer: str, server: pgharness.Server, logins: dict[str, str], prefix: str
+) -> Iterator[int]:
+    """A pgbouncer in transaction mode in front of ``server`` that knows ``logins``
+    (role -> password); its port. Stopped and its files removed at the end."""
     # Not under pytest's private tmp dir: pgbouncer may run as another user.
-    base = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     base.chmod(0o777)
     port = _free_port()
-    (base / "users.txt").write_text(f'"{APP_ROLE}" "{APP_PASSWORD}"\n')
+    (base / "users.txt").write_text(
+        "".join(f'"{name}" "{password}"\n' for name, password in logins.items())
+    )
     tls_dir = base / "tls" if server.tls else None
     if tls_dir is not None:
         # pgbouncer reads the key as the server's user; it must be private.
