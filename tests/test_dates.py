@@ -519,8 +519,6 @@ EVERY_FORM = [
         "2026-12-24T17:00:00+24:00",
         "2026-12-24T17:00:00+0100",
         "0000-01-01",
-        "99999y",
-        "9999999999d",
         "\u0663d",  # ARABIC-INDIC DIGIT THREE: not a digit we read
     ],
 )
@@ -568,6 +566,26 @@ def test_refusal_says_why_a_well_formed_date_does_not_exist(word: str, reason: s
     with pytest.raises(InvalidInput) as caught:
         parse(word, WED, BERLIN)
     assert caught.value.message == f"due: {word!r} is not a date: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("zone", "hint"),
+    [
+        (BERLIN, "give a day from 0001-01-03 to 9999-12-29"),
+        (ZoneInfo("America/New_York"), "give a day from 0001-01-02 to 9999-12-28"),
+    ],
+)
+@pytest.mark.parametrize("word", ["9999-12-31", "0001-01-01", "99999y", "9999999999d"])
+def test_a_date_out_of_range_names_the_range_not_the_forms(
+    zone: ZoneInfo, hint: str, word: str
+) -> None:
+    # The hint listed the accepted forms, which the word already had.
+    with pytest.raises(InvalidInput) as caught:
+        parse(word, WED, zone)
+    assert caught.value.hint == hint
+    first, last = hint.removeprefix("give a day from ").split(" to ")
+    parse(first, WED, zone)  # the ends named are taken
+    parse(last, WED, zone)
 
 
 @pytest.mark.parametrize("zone", [ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Etc/GMT+12")])

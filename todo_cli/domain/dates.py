@@ -390,14 +390,23 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo, what: str) -> When:
         raise _refusal(what, text, f": {reason}") from None
     except (OverflowError, ValueError):
         # Date arithmetic past year 9999 (or before year 1) ends here.
-        raise _refusal(what, text, ": it is out of range") from None
+        raise _out_of_range(what, text, tz) from None
     if when is None:
         raise _refusal(what, text, "")
     if not (within_calendar(when.start) and within_calendar(when.end)):
         # Kept a day inside the calendar's ends, so that every zone (UTC+14 to
         # UTC-12) can still show the instant as a local date and time.
-        raise _refusal(what, text, ": it is out of range")
+        raise _out_of_range(what, text, tz)
     return when
+
+
+def _out_of_range(what: str, text: str, tz: tzinfo) -> InvalidInput:
+    # The form is right: the forms accepted would not help, the range does.
+    return InvalidInput(
+        f"{what}: {text!r} is not a date: it is out of range",
+        hint=f"give a day from {first_whole_day(tz).isoformat()} to "
+        f"{last_whole_day(tz).isoformat()}",
+    )
 
 
 # The first and last instants a date word may name (see parse_when).
@@ -409,6 +418,19 @@ def within_calendar(instant: datetime) -> bool:
     """Whether every zone (UTC+14 to UTC-12) can show `instant` as a local date and time:
     a day inside the calendar's ends. Dates typed, imported and made by recurrence alike."""
     return _EARLIEST <= instant <= _LATEST
+
+
+def first_whole_day(tz: tzinfo) -> date:
+    """The first day a date given can name in zone ``tz`` (its start within the
+    calendar): 0001-01-02 in UTC and west of it, 0001-01-03 east of it."""
+    day = _EARLIEST.astimezone(tz).date()
+    while True:
+        try:
+            if day_start(day, tz) >= _EARLIEST:
+                return day
+        except OverflowError:
+            pass  # its start is before year 1 in UTC
+        day += timedelta(days=1)
 
 
 def last_whole_day(tz: tzinfo) -> date:
