@@ -982,14 +982,16 @@ def test_history_tells_each_conversation_an_import_started_or_extended(
         ("v2.json", [conversation("A", 4), conversation("B", 4)]),
         ("v3.json", [conversation("A", 6), conversation("D", 2)]),
         ("v4.json", [conversation(f"E{n}", 1) for n in range(7)]),
-        # Seven extended and one started: the extensions fill the rows history samples.
+        # Seven extended and one started: history samples each action's rows apart, so
+        # the extensions do not crowd out the start (it said "imported 1 conversation").
         ("v5.json", [*(conversation(f"E{n}", 2) for n in range(7)), conversation("F", 1)]),
     ):
         import_(todo, write_json(tmp_path / name, conversations))
     told = todo("history", "--json")
     assert told.exit_code == 0, told.stderr
     assert [entry["summary"] for entry in told.json()] == [
-        "imported 1 conversation, appended to conversation #4 #5 #6 #7 #8 and 2 more (8 messages)",
+        "imported conversation #11, appended to conversation #4 #5 #6 #7 #8 and 2 more "
+        "(8 messages)",
         "imported conversation #4 #5 #6 #7 #8 and 2 more (7 messages)",
         "imported conversation #3, appended to conversation #1 (4 messages)",
         "appended 4 messages to conversation #1 #2",

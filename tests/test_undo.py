@@ -782,6 +782,35 @@ def test_history_says_reopened_once_when_reopening_also_left_the_series(todo: To
     assert history(todo, "--limit", "1")[0]["summary"] == "reopened #1"
 
 
+def test_history_of_a_reopen_that_takes_back_five_successors_names_the_reopened(
+    todo: Todo,
+) -> None:
+    # The five deletes of the successors crowded the updates out of the rows history
+    # reads: it said "edited  and 5 more; deleted 5 tasks".
+    for n in range(1, 6):
+        ok(todo, "add", f"W{n}", "+r", "due:tomorrow", "recur:daily")
+    ok(todo, "done", "+r")
+    ok(todo, "reopen", "+r")
+    assert history(todo, "--limit", "1")[0]["summary"] == (
+        "reopened #1 #2 #3 #4 #5; deleted 5 tasks"
+    )
+
+
+def test_history_of_a_reopen_whose_tasks_left_their_series_counts_each_task_once(
+    todo: Todo,
+) -> None:
+    # Each task leaving its series was two changes of its row: "edited #1 #2 #3 and 1
+    # more" for three tasks, "and 9 more" for seven.
+    for n in range(1, 8):
+        ok(todo, "add", f"W{n}", "+r", "due:tomorrow", "recur:daily")
+    ok(todo, "done", "+r")
+    ok(todo, "edit", "8-14", "pri:H")
+    ok(todo, "reopen", "1-7")
+    (latest,) = history(todo, "--limit", "1")
+    assert latest["summary"] == "reopened #1 #2 #3 #4 #5 and 2 more"
+    assert latest["changes"] == [{"table": "tasks", "action": "update", "rows": 7}]
+
+
 def test_undo_says_what_it_undid(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     result = ok(todo, "undo")

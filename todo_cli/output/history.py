@@ -12,6 +12,7 @@ from todo_cli.db.journal_ddl import JOURNALED
 from todo_cli.domain.text import one_line
 from todo_cli.output.render import plural, rfc3339
 from todo_cli.output.table import Column, Table
+from todo_cli.repository.journal import SAMPLE
 
 if TYPE_CHECKING:
     from todo_cli.repository.journal import Change, Operation, Summary
@@ -81,9 +82,15 @@ def _merged(changes: list[Change]) -> list[Change]:
 
 
 def _updates(tasks: list[Change], updated: int, counts: dict[tuple[str, str], int]) -> str:
+    """``updated``: how many tasks the operation changed; ``tasks``, the first few of its
+    task rows (JournalRepository._samples)."""
     recorded = [c for c in tasks if c.action == "update" and c.before and c.after]
     changes = _merged(recorded)
-    updated -= len(recorded) - len(changes)
+    if len(recorded) >= 2 * SAMPLE and len(changes) > 1:
+        # The sample ended somewhere: the last row's later update may be left out of it
+        # (a reopened task seen leaving its series, not opening).
+        changes.pop()
+    changes = sorted(changes, key=_number_of)[:SAMPLE]
 
     def became(change: Change, done: bool) -> bool:
         assert change.before is not None
@@ -104,6 +111,12 @@ def _updates(tasks: list[Change], updated: int, counts: dict[tuple[str, str], in
     shown = _numbers(chosen, lambda change: True)
     more = f" and {updated - len(chosen)} more" if updated > len(chosen) else ""
     return f"{verb} {shown}{more}".strip()
+
+
+def _number_of(change: Change) -> int:
+    image = change.after or change.before or {}
+    number = image.get("number")
+    return number if isinstance(number, int) else 0
 
 
 def _only_touched(change: Change) -> bool:

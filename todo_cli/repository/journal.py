@@ -208,46 +208,64 @@ class JournalRepository:
         return None if row is None else _operation(row)
 
     def summaries(self, found: Sequence[Operation]) -> dict[UUID, Summary]:
-        """For each operation: counts by table and action, and its first few task rows."""
-        from sqlalchemy import func, select
+        """For each operation: counts of rows by table and action, and its first few
+        task and conversation rows of each action."""
+        from sqlalchemy import case, func, select
 
         ids = [operation.id for operation in found]
         result = {operation_id: Summary() for operation_id in ids}
         if not ids:
             return result
+        # Rows, not journal entries: a row updated twice in one operation (a reopened
+        # task leaves its series, then opens) is one row changed. (Distinct keys of
+        # updates alone: inserts and deletes are one a row, and a bulk add's 187,000
+        # would be sorted for nothing.)
+        updated_rows = func.count(
+            func.distinct(case((journal.c.action == "update", journal.c.row_key)))
+        )
         counts = (
-            select(journal.c.operation_id, journal.c.table_name, journal.c.action, func.count())
+            select(
+                journal.c.operation_id,
+                journal.c.table_name,
+                journal.c.action,
+                func.count(),
+                updated_rows,
+            )
             .where(journal.c.operation_id.in_(ids))
             .group_by(journal.c.operation_id, journal.c.table_name, journal.c.action)
         )
-        for operation_id, table, action, count in self.conn.execute(counts):
-            result[operation_id].counts[(table, action)] = count
-        touched = {
-            operation_id: {table for table, _ in summary.counts}
-            for operation_id, summary in result.items()
-        }
+        touched: dict[UUID, dict[str, set[str]]] = {operation_id: {} for operation_id in ids}
+        for operation_id, table, action, count, updated in self.conn.execute(counts):
+            result[operation_id].counts[(table, action)] = updated if action == "update" else count
+            touched[operation_id].setdefault(table, set()).add(action)
         for operation_id, samples in self._samples(touched).items():
             result[operation_id].samples.extend(samples)
         return result
 
-    def _samples(self, wanted: Mapping[UUID, Iterable[str]]) -> dict[UUID, list[Change]]:
-        """The first few rows each operation wrote in each of its tables named (tasks,
-        conversations), in order.
+    def _samples(
+        self, wanted: Mapping[UUID, Mapping[str, Iterable[str]]]
+    ) -> dict[UUID, list[Change]]:
+        """The first few rows each operation wrote with each action it took in each of its
+        tables named (tasks, conversations; ``wanted``: table -> actions), in order.
 
-        One LIMIT a table and operation, each by the operation's own index: a window
-        over every row of the operations read all 187,000 of a 100,000-task import,
-        images and all (0.65 s and 100 MiB for `history --limit 2`).
+        One LIMIT a table, action and operation, each by the operation's own index: a
+        window over every row of the operations read all 187,000 of a 100,000-task
+        import, images and all (0.65 s and 100 MiB for `history --limit 2`). By action:
+        the deletes of a reopen (the successors taken back) would crowd out its updates.
+        Task updates take twice as many: a task may be updated twice in one operation.
         """
         from sqlalchemy import select, union_all
 
         found: dict[UUID, list[Change]] = {operation_id: [] for operation_id in wanted}
-        pairs = [
-            (operation_id, table)
+        triples = [
+            (operation_id, table, action)
             for operation_id, tables in wanted.items()
-            for table in sorted(set(tables) & {"tasks", "conversations"})
+            for table, actions in sorted(tables.items())
+            if table in ("tasks", "conversations")
+            for action in sorted(actions)
         ]
         # SQLite takes at most 500 SELECTs in one compound statement.
-        for start in range(0, len(pairs), 200):
+        for start in range(0, len(triples), 200):
             parts = [
                 select(
                     select(journal)
@@ -255,12 +273,13 @@ class JournalRepository:
                         journal.c.operation_id == operation_id,
                         # Not by the (table_name, row_key) index: see _spans.
                         (journal.c.table_name + "") == table,
+                        journal.c.action == action,
                     )
                     .order_by(journal.c.id)
-                    .limit(SAMPLE)
+                    .limit(2 * SAMPLE if (table, action) == ("tasks", "update") else SAMPLE)
                     .subquery()
                 )
-                for operation_id, table in pairs[start : start + 200]
+                for operation_id, table, action in triples[start : start + 200]
             ]
             every = union_all(*parts).subquery()
             for row in self.conn.execute(select(every).order_by(every.c.id)):
