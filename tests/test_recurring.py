@@ -348,9 +348,23 @@ def test_completing_the_last_yearly_task_the_calendar_holds_is_refused_and_chang
     result = todo("done", "1")
     assert result.exit_code == 2, result.stderr
     assert result.stderr == (
-        "error: recur: the series yearly runs past 9999-12-29, the last day a task can be due "
-        "(stop the recurrence with recur:)\n"
+        "error: #1: recur: the series yearly runs past 9999-12-29, the last day a task can be "
+        "due (nothing was changed; stop the recurrence with recur:)\n"
     )
+    assert every_task(todo) == before
+
+
+def test_a_bulk_done_refused_for_one_series_names_its_task_and_changes_nothing(
+    todo: Todo,
+) -> None:
+    # By filter, the refusal did not say which of the matched tasks was the one.
+    add(todo, "Near", "due:2027-01-01", "recur:yearly", "+bill")
+    add(todo, "Far", "due:9998-12-31", "recur:yearly", "+bill")
+    before = every_task(todo)
+    result = todo("done", "+bill")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("error: #2: recur: the series yearly runs past 9999-12-29")
+    assert "(nothing was changed; stop the recurrence with recur:)" in result.stderr
     assert every_task(todo) == before
 
 
@@ -628,6 +642,109 @@ def test_reopen_after_the_series_went_on_names_the_open_one(todo: Todo) -> None:
     reopened = todo("reopen", "1")
     assert reopened.exit_code == 0, reopened.stderr
     assert f"#1 left its series: a later one, #{third['number']}, is open" in reopened.stderr
+
+
+def _ended_series_of_two_done(todo: Todo) -> dict[str, Any]:
+    """#1 and #2 of one series, both done, and no open task in it: #2's recurrence was
+    stopped before it was completed."""
+    first = add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}",
+                "recur:weekly")  # fmt: skip
+    successor(todo, "1")
+    assert todo("edit", "2", "recur:").exit_code == 0
+    assert todo("done", "2").exit_code == 0
+    return first
+
+
+@pytest.mark.parametrize("refs", [["1", "2"], ["2", "1"]])
+def test_reopening_two_done_tasks_of_an_ended_series_keeps_the_later_in_it(
+    todo: Todo, refs: list[str]
+) -> None:
+    # Both were reopened into the series, and the database refused the second open
+    # task of it (exit 2, "UNIQUE constraint failed"): nothing else was wrong.
+    first = _ended_series_of_two_done(todo)
+    reopened = todo("reopen", *refs)
+    assert reopened.exit_code == 0, reopened.stderr
+    assert "  #1 left its series: a later one, #2, is reopened\n" in reopened.stderr
+    tasks = {task["number"]: task for task in every_task(todo)}
+    assert [tasks[1]["completed"], tasks[2]["completed"]] == [False, False]
+    assert tasks[1]["series_id"] is None
+    assert tasks[2]["series_id"] == first["series_id"]
+    assert series_counts(todo.url, first["series_id"]) == (1, 1)
+    # One change of each task, said as a reopen; one undo sets both back.
+    assert todo("history", "-n1", "--json").json()[0]["summary"] == "reopened #1 #2"
+    assert todo("undo").exit_code == 0
+    tasks = {task["number"]: task for task in every_task(todo)}
+    assert [tasks[1]["completed"], tasks[2]["completed"]] == [True, True]
+    assert tasks[1]["series_id"] == tasks[2]["series_id"] == first["series_id"]
+
+
+def test_reopen_beside_an_earlier_open_task_of_the_series_calls_it_earlier(todo: Todo) -> None:
+    # It said "a later one, #1, is open" of the task due a week before.
+    _ended_series_of_two_done(todo)
+    assert todo("reopen", "1").exit_code == 0
+    reopened = todo("reopen", "2")
+    assert reopened.exit_code == 0, reopened.stderr
+    assert "  #2 left its series: an earlier one, #1, is open\n" in reopened.stderr
+
+
+def _three_done(todo: Todo) -> tuple[date, dict[str, Any]]:
+    """#1-#3 of a weekly series done, #4 open and untouched; the first due."""
+    monday = future_monday(today())
+    first = add(todo, "Weekly", f"due:{monday.isoformat()}", "recur:weekly")
+    for ref in ("1", "2", "3"):
+        successor(todo, ref)
+    return monday, first
+
+
+def test_a_task_that_takes_back_its_successor_and_then_leaves_the_series_says_both(
+    todo: Todo,
+) -> None:
+    # #3's due moved before #2's: #3 took #4 back, then left the series for #2, and
+    # the taking back went unsaid (#4 gone, only `todo history` told).
+    monday, first = _three_done(todo)
+    assert todo("edit", "3", f"due:{(monday - timedelta(days=1)).isoformat()}").exit_code == 0
+    reopened = todo("reopen", "2", "3")
+    assert reopened.exit_code == 0, reopened.stderr
+    assert "took back #4, the next of its series" in reopened.stderr
+    assert "  #3 left its series: a later one, #2, is reopened\n" in reopened.stderr
+    tasks = {task["number"]: task for task in every_task(todo)}
+    assert sorted(tasks) == [1, 2, 3]
+    assert tasks[2]["series_id"] == first["series_id"]
+    assert tasks[3]["series_id"] is None
+    assert series_counts(todo.url, first["series_id"]) == (2, 1)
+
+
+@pytest.mark.parametrize("refs", [["3", "4"], ["4", "3", "1"]])
+def test_reopening_a_task_with_the_successor_it_takes_back_reports_no_such_open_task(
+    todo: Todo, refs: list[str]
+) -> None:
+    # #4 was said "already open" (and listed by --json as a task) after #3 took it back.
+    _three_done(todo)
+    said = todo("reopen", *refs)
+    assert said.exit_code == 0, said.stderr
+    assert "took back #4, the next of its series" in said.stderr
+    assert "#4" not in said.stderr.replace("took back #4", "")
+    assert todo("undo").exit_code == 0
+    result = todo("reopen", *refs, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(task["number"] for task in result.json()) == sorted(
+        int(ref) for ref in refs if ref != "4"
+    )
+    assert 4 not in {task["number"] for task in every_task(todo)}
+
+
+@pytest.mark.parametrize("refs", [["1", "2", "3"], ["3", "2", "1"], ["2", "1", "3"]])
+def test_reopening_three_of_a_series_with_no_open_task_names_the_one_that_stays(
+    todo: Todo, refs: list[str]
+) -> None:
+    # "#1 left its series: a later one, #2, is reopened", and #2 had left it too.
+    _, first = _three_done(todo)
+    assert todo("delete", "4", "--yes").exit_code == 0
+    reopened = todo("reopen", *refs)
+    assert reopened.exit_code == 0, reopened.stderr
+    assert "  #1 left its series: a later one, #3, is reopened\n" in reopened.stderr
+    assert "  #2 left its series: a later one, #3, is reopened\n" in reopened.stderr
+    assert series_counts(todo.url, first["series_id"]) == (1, 1)
 
 
 def test_reopen_keeps_a_successor_that_another_task_waits_on(todo: Todo) -> None:

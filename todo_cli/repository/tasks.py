@@ -13,7 +13,7 @@ import contextlib
 import functools
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -273,6 +273,8 @@ _EMPTY_ROW: dict[str, Any] = {
 # PostgreSQL `task_id = id` inside the notes aggregate would silently mean
 # the note's id.) Tags and notes are known to the writer; urgency is computed.
 _PLAIN_COLUMNS = [tasks.c[spec.name] for spec in COLUMN_FIELDS]
+# What ties a task to its series: a task that leaves it has none of them.
+SERIES_COLUMNS = ("recur", "series_id", "recur_anchor", "recur_index")
 
 
 def _task_of(
@@ -766,34 +768,45 @@ class TaskRepository:
         """
         return self.set_completed_rows(self._resolve(refs), completed)
 
-    def set_completed_rows(self, found: Sequence[Task], completed: bool) -> list[tuple[Task, bool]]:
+    def set_completed_rows(
+        self, found: Sequence[Task], completed: bool, *, leaving: Collection[UUID] = ()
+    ) -> list[tuple[Task, bool]]:
         """Complete (or reopen) these tasks; each with whether this call changed it.
 
         The UPDATE itself checks the state: two processes completing one task
         at once both reach it, but on PostgreSQL the second waits for the
         first's row lock and then finds nothing to change, so exactly one of
         them sees the task change (and makes a recurring task's successor).
+
+        ``leaving``: tasks that leave their series as they change (a reopened one
+        whose series has another open task), in the same update of their row: one
+        change of it, in the journal as in `todo history`.
         """
         from sqlalchemy import update
 
         to_change = [task.id for task in found if task.completed != completed]
         changed: dict[Any, Task] = {}
         before = {task.id: task for task in found}
-        for chunk in chunked(to_change):
-            stmt = (
-                update(tasks)
-                .where(tasks.c.id.in_(chunk), tasks.c.completed.is_(not completed))
-                .values(
-                    completed=completed,
-                    completed_at=self.now if completed else None,
-                    updated_at=self._not_back(),
+        staying = [task_id for task_id in to_change if task_id not in leaving]
+        gone = [task_id for task_id in to_change if task_id in leaving]
+        series = dict.fromkeys(SERIES_COLUMNS)
+        for ids, more in ((gone, series), (staying, {})):
+            for chunk in chunked(ids):
+                stmt = (
+                    update(tasks)
+                    .where(tasks.c.id.in_(chunk), tasks.c.completed.is_(not completed))
+                    .values(
+                        completed=completed,
+                        completed_at=self.now if completed else None,
+                        updated_at=self._not_back(),
+                        **more,
+                    )
+                    .returning(*_PLAIN_COLUMNS)
                 )
-                .returning(*_PLAIN_COLUMNS)
-            )
-            changed |= {
-                row.id: _task_of(dict(row._mapping), self.now, **_kept(before[row.id]))
-                for row in self.conn.execute(stmt)
-            }
+                changed |= {
+                    row.id: _task_of(dict(row._mapping), self.now, **_kept(before[row.id]))
+                    for row in self.conn.execute(stmt)
+                }
         result = []
         for task in found:
             if task.id in changed:

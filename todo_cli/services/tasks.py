@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -33,10 +33,9 @@ if TYPE_CHECKING:
 
 # Which tasks a command acts on: the references typed, or a filter.
 Selection = Sequence[Ref] | Filter
+
+
 # The recurrence bookkeeping a series keeps on each of its tasks.
-_SERIES_FIELDS = ("recur", "series_id", "recur_anchor", "recur_index")
-
-
 def _zone() -> tzinfo:
     from todo_cli.domain.dates import local_zone
 
@@ -145,9 +144,12 @@ def _selected(
                 "for, not a task)",
                 hint="give task references alone, or a filter alone",
             )
+        # `reopen` selects among the done tasks, `done` among the open ones: the
+        # listing that previews each is a different one.
+        listing = "`todo list --done`" if status == "done" else "`todo list`"
         raise NotFound(
             "no task matches the filter",
-            hint="`todo list` with the same filter and options shows what it selects",
+            hint=f"{listing} with the same filter and options shows what it selects",
         )
     return found
 
@@ -283,16 +285,24 @@ def set_completed(
         repository = TaskRepository(conn, acting_user(conn))
         found = _selected(repository, selection, status=status, waiting=shown)
         prepared: dict[UUID, Changed] = {}
+        leaving: set[UUID] = set()
         if not completed:
-            found, prepared = _before_reopen(repository, found)
+            found, prepared, leaving = _before_reopen(repository, found)
         results = []
         tz = _zone() if completed else None
-        for task, did in repository.set_completed_rows(found, completed):
+        for task, did in repository.set_completed_rows(found, completed, leaving=leaving):
             change = prepared.get(task.id, Changed(task, did))
             change = Changed(task, did, change.created, change.removed, change.detached)
             if completed and did and task.recur is not None:
                 assert tz is not None
-                values = successor_values(task, now=repository.now, tz=tz)
+                try:
+                    values = successor_values(task, now=repository.now, tz=tz)
+                except InvalidInput as refused:
+                    # Among many tasks (`todo done +bill`), which one's series it is.
+                    raise InvalidInput(
+                        f"#{task.number}: {refused.message}",
+                        hint="; ".join(filter(None, ("nothing was changed", refused.hint))),
+                    ) from None
                 if values is not None:
                     nxt = repository.add_taking(values, values.pop("id", None))
                     change = Changed(task, did, created=nxt)
@@ -306,24 +316,43 @@ def set_completed(
 
 def _before_reopen(
     repository: TaskRepository, found: list[Task]
-) -> tuple[list[Task], dict[UUID, Changed]]:
-    """Make room in each series for a task about to be reopened."""
-    from dataclasses import replace
-
+) -> tuple[list[Task], dict[UUID, Changed], set[UUID]]:
+    """Make room in each series for the tasks about to be reopened: each one's note,
+    the ones that leave their series as they reopen (another task of it is open), and
+    the tasks to reopen (less any successor this command took back)."""
     prepared: dict[UUID, Changed] = {}
-    ready: dict[UUID, Task] = {}
-    # Which open task made each detached one leave its series, and who took back
-    # which successor: the one named may go later in this same command.
-    left_for: dict[UUID, UUID] = {}
-    taken_back_by: dict[UUID, Task] = {}
+    leaving: set[UUID] = set()
+    # The tasks that left their series for another task of this command, by series:
+    # each is told which task stays in it once all are known.
+    left_for_ours: dict[UUID, UUID] = {}
+    taken_back: set[UUID] = set()
+    # The task of each series that this command leaves open in it so far.
+    reopening: dict[UUID, Task] = {}
+
+    def leave(task: Task, why: str) -> None:
+        # A task that took back its successor and then leaves for a later one of this
+        # command: the successor stays removed, and said so.
+        removed = prepared[task.id].removed if task.id in prepared else None
+        prepared[task.id] = Changed(task, True, removed=removed, detached=why)
+        leaving.add(task.id)
+
     # Earlier tasks of a series first, whatever the order they were named in: the
     # open one is then found by each, and the last reopened takes it back, while the
     # earlier ones leave the series (`reopen 3 1` as `reopen 1 3`). The latest first,
     # its successor gone, an earlier one would stay in the series beside it.
     for task in sorted(found, key=_series_order):
+        if task.id in taken_back:
+            continue  # `reopen 3 4`: #4, #3's successor, is gone with #3's reopening
         open_one = repository.open_successor(task) if task.completed else None
         if open_one is None:
-            ready[task.id] = task
+            if task.completed and task.series_id is not None:
+                earlier = reopening.get(task.series_id)
+                if earlier is not None:
+                    # A series with no open task (ended, its open one deleted) and two
+                    # of its done ones reopened: the later one stays in it.
+                    leave(earlier, "")
+                    left_for_ours[earlier.id] = task.series_id
+                reopening[task.series_id] = task
             continue
         # Untouched: never edited (or every edit undone), no notes, nothing waits
         # on it and it waits on nothing (a successor is made without dependencies).
@@ -336,25 +365,31 @@ def _before_reopen(
         if untouched and open_one.created_at == task.completed_at:
             repository.delete_tasks([open_one])
             prepared[task.id] = Changed(task, True, removed=open_one)
-            ready[task.id] = task
-            taken_back_by[open_one.id] = task
+            taken_back.add(open_one.id)
+            if task.series_id is not None:
+                earlier = reopening.get(task.series_id)
+                if earlier is not None:
+                    leave(earlier, "")
+                    left_for_ours[earlier.id] = task.series_id
+                reopening[task.series_id] = task
         else:
-            detached = repository.edit(task, dict.fromkeys(_SERIES_FIELDS))
-            why = (
-                f"its next one, #{open_one.number}, had been changed"
-                if open_one.created_at == task.completed_at
-                else f"a later one, #{open_one.number}, is open"
+            if open_one.created_at == task.completed_at:
+                why = f"its next one, #{open_one.number}, had been changed"
+            else:
+                which = "a later" if _series_order(open_one) > _series_order(task) else "an earlier"
+                why = f"{which} one, #{open_one.number}, is open"
+            leave(task, why)
+            if task.series_id is not None:
+                left_for_ours[task.id] = task.series_id
+    for task_id, series_id in left_for_ours.items():
+        stays = reopening.get(series_id)
+        if stays is not None:
+            # `reopen 1 2 3`: #1 and #2 both left for #3, the one the series keeps
+            # open (a task taken back by another of this command is no longer open).
+            prepared[task_id] = replace(
+                prepared[task_id], detached=f"a later one, #{stays.number}, is reopened"
             )
-            prepared[task.id] = Changed(task, True, detached=why)
-            ready[task.id] = replace(detached, completed=True)
-            left_for[task.id] = open_one.id
-    for task_id, open_id in left_for.items():
-        if (latest := taken_back_by.get(open_id)) is not None:
-            # `reopen 1 2`: #2 took its successor back; #1 left for #2, not for it.
-            why = f"a later one, #{latest.number}, is reopened"
-            prepared[task_id] = replace(prepared[task_id], detached=why)
-    # Reported in the order named.
-    return [ready[task.id] for task in found], prepared
+    return [task for task in found if task.id not in taken_back], prepared, leaving
 
 
 def _series_order(task: Task) -> tuple[datetime, datetime, int]:
