@@ -1611,12 +1611,17 @@ def test_a_file_whose_name_is_not_utf8_is_imported_and_its_command_kept(
         ),
         (
             ["chat-log", "new", "--title", "first", "-t", "second"],
-            "error: --title and -t both set title: give it once; nothing was changed "
+            "error: --title and -t are the same option: give it once; nothing was changed "
             "(see `todo chat-log new --help`)\n",
         ),
         (
             ["history", "--limit", "1", "--limit=3"],
             "error: --limit is given twice: give it once (see `todo history --help`)\n",
+        ),
+        (
+            # Named as typed: the parameter's own name (fmt) is nothing the user wrote.
+            ["list", "-f", "table", "--format", "table"],
+            "error: -f and --format are the same option: give it once (see `todo list --help`)\n",
         ),
         (
             ["--user", "alice", "--user", "bob", "add", "x"],
@@ -2154,3 +2159,44 @@ def test_the_lines_of_stdin_are_numbered_as_split_at_newlines() -> None:
     assert numbered_lines(text) == [(3, " a "), (6, "b\u2028c\rd"), (8, "\u3000x")]
     assert numbered_lines("") == []
     assert numbered_lines("last") == [(1, "last")]
+
+
+# `todo edit -a 1` said "nothing to change on -a, 1" and suggested `todo edit -a -- 1`,
+# which failed too: what is wrong is that -a is no task.
+def test_a_tag_removal_typed_before_the_task_says_the_task_comes_first(todo: Todo) -> None:
+    assert todo("add", "A", "+a").exit_code == 0
+    before = todo("list", "--all", "--json").json()
+    result = todo("edit", "-a", "1")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: '-a' is not a task reference (the task comes first: todo edit 1 -a)\n",
+    )
+    # Whatever else the words would change.
+    more = todo("edit", "-a", "1", "pri:H")
+    assert (more.exit_code, more.stderr) == (
+        2,
+        "error: '-a' is not a task reference (the task comes first: todo edit 1 -a pri:H)\n",
+    )
+    alone = todo("edit", "-a")
+    assert alone.exit_code == 2
+    assert alone.stderr.startswith("error: '-a' is not a task reference (use a number like 12")
+    assert todo("list", "--all", "--json").json() == before
+
+
+# `todo reopen +a` with +a on an open task only pointed at `todo list`, which lists it.
+def test_a_filter_matching_nothing_points_at_the_listing_the_command_selects_from(
+    todo: Todo,
+) -> None:
+    assert todo("add", "A", "+a").exit_code == 0
+    reopened = todo("reopen", "+a")
+    assert (reopened.exit_code, reopened.stderr) == (
+        1,
+        "error: no task matches the filter (`todo list --done` with the same filter and "
+        "options shows what it selects)\n",
+    )
+    done = todo("done", "+b")
+    assert (done.exit_code, done.stderr) == (
+        1,
+        "error: no task matches the filter (`todo list` with the same filter and options "
+        "shows what it selects)\n",
+    )

@@ -835,7 +835,7 @@ def test_edit_double_dash_makes_the_rest_the_title(call: Todo) -> None:
     [
         (["add", "g", "--due", "fri", "--due", "mon"], "--due is given twice"),
         (["add", "g", "--due", "fri", "--due=mon"], "--due is given twice"),
-        (["add", "g", "-d", "a", "--description", "b"], "-d and --description both set"),
+        (["add", "g", "-d", "a", "--description", "b"], "-d and --description are the same option"),
         (["add", "g", "--priority", "H", "--priority", "L"], "--priority is given twice"),
         (["edit", "1", "--title", "a", "--title", "b"], "--title is given twice"),
         (["edit", "1", "--project", "a", "--project", "b"], "--project is given twice"),
@@ -850,6 +850,33 @@ def test_a_flag_of_one_value_given_twice_is_refused_as_a_word_is(
     assert result.exit_code == 2
     assert said in result.stderr
     assert call("list", "--all", "--json").json() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["list", "-n5"], "-n5 is read neither as -n 5 nor as a word"),
+        (["list", "-n-5"], "-n-5 is read neither as -n -5 nor as a word"),
+        (["add", "g", "-d5"], "-d5 is read neither as -d 5 nor as a word"),
+        # A value of the option's choices: `-fjson` printed a table, exit 0.
+        (["list", "-fjson"], "-fjson is read neither as -f json nor as a word"),
+        (["export", "-fjson"], "-fjson is read neither as -f json nor as a word"),
+    ],
+)
+def test_a_short_option_with_a_number_joined_is_refused_not_taken_as_a_word(
+    call: Todo, args: list[str], said: str
+) -> None:
+    # `list -n5` listed every task: the word "-n5" is the filter "without tag n5".
+    for n in range(7):
+        call("add", f"t{n}")
+    before = call("list", "--all", "--json").json()
+    result = call(*args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert said in result.stderr
+    assert f"give the option's value apart ({args[-1][:2]} {args[-1][2:]})" in result.stderr
+    assert call("list", "--all", "--json").json() == before
+    # A tag such as n5x is still a word: nothing about it is a number.
+    assert call("list", "-n5x").exit_code == 0
 
 
 def test_a_repeatable_flag_and_a_flag_value_that_looks_like_it_are_not_repeats(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -185,7 +186,7 @@ def _once(
             twice = (
                 f"{spelled} is given twice"
                 if first == spelled
-                else f"{first} and {spelled} both set {param.name}"
+                else f"{first} and {spelled} are the same option"
             )
             # (Said of a command that changes things; `list` changes none.)
             # (At the root no command is known yet: said of none.)
@@ -201,6 +202,10 @@ class OnceCommand(TyperCommand):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         refuse_repeated(ctx, self.params, args)
         return super().parse_args(ctx, args)
+
+
+# A value joined to a short option, as getopt reads `-n5`.
+_NUMBER = re.compile(r"-?[0-9]+")
 
 
 class WordsCommand(TyperCommand):
@@ -224,6 +229,14 @@ class WordsCommand(TyperCommand):
             if not param.is_flag and not param.count
             for name in param.opts
         }
+        # What a short option's value may be, joined to it, that no word would be: a
+        # number, or one of the option's choices (`-fjson`).
+        joined = {
+            name: frozenset(getattr(param.type, "choices", ()))
+            for param in options
+            for name in param.opts
+            if name in takes_value and len(name) == 2
+        }
         refuse_repeated(ctx, self.params, args, attached=False)
         marked: list[str] = []
         literal = expect_value = worded = False
@@ -237,6 +250,17 @@ class WordsCommand(TyperCommand):
             elif arg in takes_value:
                 marked.append(arg)
                 expect_value = True
+            elif arg[:2] in joined and (_NUMBER.fullmatch(arg[2:]) or arg[2:] in joined[arg[:2]]):
+                # `-n5`, `-fjson`: getopt's spelling of `-n 5`, and a word here (-TAG,
+                # "without tag n5"): which one was meant is not guessed.
+                option, value = arg[:2], arg[2:]
+                changed = "" if ctx.info_name in _READ_ONLY else "; nothing was changed"
+                raise click.exceptions.UsageError(
+                    f"{arg} is read neither as {option} {value} nor as a word: give the "
+                    f"option's value apart ({option} {value}); a word that starts with a "
+                    f"dash (-TAG) is a word here{changed}",
+                    ctx,
+                )
             elif arg.startswith("-") and not arg.startswith("--") and arg not in known:
                 # `-home`, `-5`, and `-t` where this command has no -t option.
                 marked.append(WORD_MARK + arg)

@@ -1070,6 +1070,21 @@ def edit(
     more: list[str] = []
     if before and all(map(_names_a_task, before)):
         more, parsed = list(before), replace(parsed, text=parsed.text[len(before) :])
+    from shlex import join
+
+    from todo_cli.repository.refs import is_ref_shaped
+
+    ref_shaped = _names_a_task(ref) or is_ref_shaped(ref)
+    named = next((word for word in head if _names_a_task(word)), None)
+    if not ref_shaped and named is not None:
+        # `todo edit -a 1 pri:H`: a tag to remove typed before the task. What is
+        # wrong is the reference, whatever else the words would change.
+        rest = list(typed)
+        rest.remove(named)
+        raise InvalidUsage(
+            f"{ref!r} is not a task reference",
+            hint=f"the task comes first: todo edit {join([named, ref, *rest])}",
+        )
     selection = _numbers_listed([ref, *more])
     several = len(selection) > 1
     if several and (title is not None or parsed.title is not None):
@@ -1084,9 +1099,9 @@ def edit(
     wanted = parsed.changes_anything or given or description is not None
     # An empty --depends is not "nothing": parse_depends says what it needs.
     if not (wanted or tag or untag or depends is not None):
+        if not ref_shaped:
+            parse_refs([ref], "task")  # `todo edit -a`: says what a reference is
         if more:
-            from shlex import join
-
             raise InvalidUsage(
                 f"nothing to change on {', '.join(join([word]) for word in selection)}",
                 hint=f"for a title of those words: todo edit {join([ref])} -- {join(more)}",
@@ -1320,7 +1335,7 @@ def _counted(
 
 @app.command("tags", cls=OnceCommand)
 def tags_(ctx: typer.Context, json: Json = False) -> None:
-    """List the tags on your open tasks, with how many tasks carry each.
+    """List the tags on your open tasks, waiting ones too, with how many carry each.
 
     \b
     Example:
@@ -1333,11 +1348,12 @@ def tags_(ctx: typer.Context, json: Json = False) -> None:
 
 @app.command(cls=OnceCommand)
 def projects(ctx: typer.Context, json: Json = False) -> None:
-    """List the projects of your open tasks, with how many tasks are in each.
+    """List the projects of your open tasks, waiting ones too, with how many are in each.
 
     A project's sub-projects (home.garden in home) follow it; the last column
-    counts their tasks too, as `todo list project:home` lists them. A project
-    in use only through its sub-projects is listed with 0 of its own.
+    counts their tasks too, as `todo list project:home` selects them (and the
+    waiting ones it hides). A project in use only through its sub-projects is
+    listed with 0 of its own.
 
     \b
     Example:
