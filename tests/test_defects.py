@@ -2200,3 +2200,23 @@ def test_a_filter_matching_nothing_points_at_the_listing_the_command_selects_fro
         "error: no task matches the filter (`todo list` with the same filter and options "
         "shows what it selects)\n",
     )
+
+
+# `todo edit 1 d1031cd2 +x` renamed #1 "d1031cd2" (the id prefix of #2, as `todo export`
+# shows it cut) and left #2 alone; a whole UUID there edited both.
+def test_an_id_prefix_of_eight_hex_digits_after_the_first_task_is_another_task(
+    todo: Todo,
+) -> None:
+    for title in ("A", "B"):
+        assert todo("add", title).exit_code == 0
+    prefix = todo("export", "2").json()[0]["id"][:8]
+    edited = todo("edit", "1", prefix, "+x")
+    assert edited.exit_code == 0, edited.stderr
+    tasks = todo("list", "--json").json()
+    assert [(task["title"], task["tags"]) for task in tasks] == [("A", ["x"]), ("B", ["x"])]
+    # Of no task: not found, with the way to make it a title; a short hex word is text.
+    missing = todo("edit", "1", "deadbeef", "+y")
+    assert missing.exit_code == 1
+    assert "for a title of those words: todo edit 1 -- deadbeef" in missing.stderr
+    assert todo("edit", "1", "cafe").exit_code == 0
+    assert todo("show", "1", "--json").json()["title"] == "cafe"

@@ -634,6 +634,16 @@ def _names_a_task(word: str) -> bool:
     return looks_like_ref(word) or whole_uuid or number_list(word) is not None
 
 
+def _names_more_tasks(word: str) -> bool:
+    """After `edit`'s first reference, a word that names a task: as _names_a_task, or 8
+    or more hex digits of an id (as `todo export` and scripts cut them). `todo edit 1
+    d1031cd2 +x` renamed #1 "d1031cd2"; a shorter hex word is text (cafe, decade)."""
+    from todo_cli.repository.refs import is_ref_shaped
+
+    id_like = is_ref_shaped(word) and len(word.strip().replace("-", "")) >= 8
+    return id_like or _names_a_task(word)
+
+
 @contextmanager
 def _named_or_searched(
     ctx: typer.Context, named: tuple[TaskRef, ...], terms: list[str] | None
@@ -1068,14 +1078,14 @@ def edit(
     head = typed[: typed.index("--")] if "--" in typed else typed
     before = parse_words(head, editing=True).text
     more: list[str] = []
-    if before and all(map(_names_a_task, before)):
+    if before and all(map(_names_more_tasks, before)):
         more, parsed = list(before), replace(parsed, text=parsed.text[len(before) :])
     from shlex import join
 
     from todo_cli.repository.refs import is_ref_shaped
 
     ref_shaped = _names_a_task(ref) or is_ref_shaped(ref)
-    named = next((word for word in head if _names_a_task(word)), None)
+    named = next((word for word in head if _names_more_tasks(word)), None)
     if not ref_shaped and named is not None:
         # `todo edit -a 1 pri:H`: a tag to remove typed before the task. What is
         # wrong is the reference, whatever else the words would change.
