@@ -782,14 +782,20 @@ def test_history_says_reopened_once_when_reopening_also_left_the_series(todo: To
     assert history(todo, "--limit", "1")[0]["summary"] == "reopened #1"
 
 
+def _daily_done(todo: Todo, count: int) -> None:
+    """#1..#count, daily tasks tagged +r, completed in one command: each has its
+    successor, #count+1 on."""
+    for n in range(1, count + 1):
+        ok(todo, "add", f"W{n}", "+r", "due:tomorrow", "recur:daily")
+    ok(todo, "done", "+r")
+
+
 def test_history_of_a_reopen_that_takes_back_five_successors_names_the_reopened(
     todo: Todo,
 ) -> None:
     # The five deletes of the successors crowded the updates out of the rows history
     # reads: it said "edited  and 5 more; deleted 5 tasks".
-    for n in range(1, 6):
-        ok(todo, "add", f"W{n}", "+r", "due:tomorrow", "recur:daily")
-    ok(todo, "done", "+r")
+    _daily_done(todo, 5)
     ok(todo, "reopen", "+r")
     assert history(todo, "--limit", "1")[0]["summary"] == (
         "reopened #1 #2 #3 #4 #5; deleted 5 tasks"
@@ -801,9 +807,7 @@ def test_history_of_a_reopen_whose_tasks_left_their_series_counts_each_task_once
 ) -> None:
     # Each task leaving its series was two changes of its row: "edited #1 #2 #3 and 1
     # more" for three tasks, "and 9 more" for seven.
-    for n in range(1, 8):
-        ok(todo, "add", f"W{n}", "+r", "due:tomorrow", "recur:daily")
-    ok(todo, "done", "+r")
+    _daily_done(todo, 7)
     ok(todo, "edit", "8-14", "pri:H")
     ok(todo, "reopen", "1-7")
     (latest,) = history(todo, "--limit", "1")
@@ -1486,3 +1490,24 @@ def test_an_undo_refuses_a_change_committed_while_it_checked(todo: Todo, backend
     assert proc.returncode == 1, outcomes
     assert "cannot undo #2 (todo edit 1 pri:H): task #1" in outcomes[0][1].decode()
     assert (task(todo, 1)["description"], task(todo, 1)["priority"]) == ("psql note", "H")
+
+
+def test_history_names_the_sampled_tasks_in_number_order() -> None:
+    # PostgreSQL journals a bulk update in the order it finds the rows: "completed #6
+    # #89 #391 #21 #250 and 595 more". The numbers shown are put in order.
+    import uuid
+    from datetime import UTC, datetime
+
+    from todo_cli.output.history import describe
+    from todo_cli.repository.journal import Change, Operation, Summary
+
+    operation = Operation(uuid.uuid4(), 7, datetime.now(UTC), "todo done +bulk", None, None)
+
+    def completed(number: int) -> Change:
+        image = {"number": number, "completed": False}
+        return Change(operation.id, "tasks", "update", [str(number)], image,
+                      image | {"completed": True})  # fmt: skip
+
+    samples = [completed(n) for n in (6, 89, 391, 21, 250)]
+    summary = Summary(counts={("tasks", "update"): 600}, samples=samples)
+    assert describe(operation, summary) == "completed #6 #21 #89 #250 #391 and 595 more"
