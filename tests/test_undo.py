@@ -1511,3 +1511,33 @@ def test_history_names_the_sampled_tasks_in_number_order() -> None:
     samples = [completed(n) for n in (6, 89, 391, 21, 250)]
     summary = Summary(counts={("tasks", "update"): 600}, samples=samples)
     assert describe(operation, summary) == "completed #6 #21 #89 #250 #391 and 595 more"
+
+
+def test_history_leaves_out_a_sampled_task_whose_later_update_the_sample_cut_off() -> None:
+    # A row updated twice in one operation (a task leaving its series, then reopened)
+    # whose second update falls past the rows history reads would read as an edit of
+    # a completed task: "edited ..." for a reopen.
+    import uuid
+    from datetime import UTC, datetime
+
+    from todo_cli.output.history import describe
+    from todo_cli.repository.journal import SAMPLE, Change, Operation, Summary
+
+    operation = Operation(uuid.uuid4(), 3, datetime.now(UTC), "todo reopen 1-6", None, None)
+    done = {"completed": True, "series_id": "s"}
+
+    def change(number: int, before: dict[str, object], after: dict[str, object]) -> Change:
+        return Change(operation.id, "tasks", "update", [str(number)],
+                      before | {"number": number}, after | {"number": number})  # fmt: skip
+
+    samples = [change(2, done, done | {"completed": False})]
+    for number in range(3, 7):
+        samples += [
+            change(number, done, done | {"series_id": None}),
+            change(number, done | {"series_id": None}, {"completed": False, "series_id": None}),
+        ]
+    # The lowest number last (PostgreSQL's order of rows), its reopen cut off.
+    samples.append(change(1, done, done | {"series_id": None}))
+    assert len(samples) == 2 * SAMPLE
+    summary = Summary(counts={("tasks", "update"): 6}, samples=samples)
+    assert describe(operation, summary) == "reopened #2 #3 #4 #5 #6 and 1 more"
