@@ -687,7 +687,8 @@ def test_describe_an_all_day_due(day: date, text: str, tz: tzinfo) -> None:
         (datetime(2026, 6, 10, 17, 0), "17:00"),
         (datetime(2026, 6, 10, 8, 5), "08:05"),
         (datetime(2026, 6, 11, 17, 0), "tomorrow 17:00"),
-        (datetime(2026, 6, 9, 17, 0), "2026-06-09 17:00"),
+        (datetime(2026, 6, 9, 17, 0), "yesterday 17:00"),
+        (datetime(2026, 6, 8, 17, 0), "2026-06-08 17:00"),
         (datetime(2026, 12, 24, 17, 0), "2026-12-24 17:00"),
     ],
 )

@@ -58,8 +58,8 @@ Display
     ``describe(instant, now, tz) -> str``
         Short and relative, for a table column. An all-day due: ``today``, ``tomorrow``,
         ``yesterday``, ``3d`` (2 to 13 days ahead), ``3d ago`` (2 to 13 days back), else
-        ``2026-12-24``. A timed one: ``17:00`` (today), ``tomorrow 17:00``, else
-        ``2026-12-24 17:00``.
+        ``2026-12-24``. A timed one: ``17:00`` (today), ``tomorrow 17:00``,
+        ``yesterday 17:00``, else ``2026-12-24 17:00``.
     ``local_text(instant, tz) -> str``
         For ``show``: ``2026-12-24`` for an all-day due, else ``2026-12-24 17:00``.
     ``is_overdue(due, now) -> bool``: ``due < now``.
@@ -546,7 +546,7 @@ def describe(instant: datetime, now: datetime, tz: tzinfo) -> str:
 
     An all-day due: ``today``, ``tomorrow``, ``yesterday``, ``3d`` (2 to 13 days ahead),
     ``3d ago`` (2 to 13 days back), else ``2026-12-24``. A timed one: ``17:00`` (today),
-    ``tomorrow 17:00``, else ``2026-12-24 17:00``.
+    ``tomorrow 17:00``, ``yesterday 17:00``, else ``2026-12-24 17:00``.
     """
     local = _aware(instant).astimezone(tz)
     today = _aware(now).astimezone(tz).date()
@@ -568,6 +568,8 @@ def describe(instant: datetime, now: datetime, tz: tzinfo) -> str:
         return clock
     if days == 1:
         return f"tomorrow {clock}"
+    if days == -1:
+        return f"yesterday {clock}"
     return f"{local.date().isoformat()} {clock}"
 
 
