@@ -2177,6 +2177,13 @@ def test_a_tag_removal_typed_before_the_task_says_the_task_comes_first(todo: Tod
         2,
         "error: '-a' is not a task reference (the task comes first: todo edit 1 -a pri:H)\n",
     )
+    # Options too: the command shown does all that was asked.
+    options = todo("edit", "-a", "1", "-d", "x y", "--tag", "q", "--due", "fri", "--tag", "r")
+    assert (options.exit_code, options.stderr) == (
+        2,
+        "error: '-a' is not a task reference (the task comes first: "
+        "todo edit 1 -a -d 'x y' --due fri --tag q --tag r)\n",
+    )
     alone = todo("edit", "-a")
     assert alone.exit_code == 2
     assert alone.stderr.startswith("error: '-a' is not a task reference (use a number like 12")

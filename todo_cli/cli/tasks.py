@@ -1091,9 +1091,27 @@ def edit(
         # wrong is the reference, whatever else the words would change.
         rest = list(typed)
         rest.remove(named)
+        # The options given go into the command shown too, so that it does what was meant.
+        given: list[str] = []
+        for flag, value in (
+            ("--title", title),
+            ("-d", description),
+            ("--project", project),
+            ("--due", due),
+            ("--wait", wait),
+            ("--priority", priority),
+            ("--recur", recur),
+        ):
+            if value is not None:
+                given += [flag, value]
+        for flag, values in (("--tag", tag), ("--untag", untag), ("--depends", depends)):
+            for value in values or ():
+                given += [flag, value]
+        if json:
+            given.append("--json")
         raise InvalidUsage(
             f"{ref!r} is not a task reference",
-            hint=f"the task comes first: todo edit {join([named, ref, *rest])}",
+            hint=f"the task comes first: todo edit {join([named, ref, *rest, *given])}",
         )
     selection = _numbers_listed([ref, *more])
     several = len(selection) > 1
