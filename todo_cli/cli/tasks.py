@@ -1092,7 +1092,7 @@ def edit(
         rest = list(typed)
         rest.remove(named)
         # The options given go into the command shown too, so that it does what was meant.
-        given: list[str] = []
+        options: list[str] = []
         for flag, value in (
             ("--title", title),
             ("-d", description),
@@ -1103,15 +1103,15 @@ def edit(
             ("--recur", recur),
         ):
             if value is not None:
-                given += [flag, value]
+                options += [flag, value]
         for flag, values in (("--tag", tag), ("--untag", untag), ("--depends", depends)):
             for value in values or ():
-                given += [flag, value]
+                options += [flag, value]
         if json:
-            given.append("--json")
+            options.append("--json")
         raise InvalidUsage(
             f"{ref!r} is not a task reference",
-            hint=f"the task comes first: todo edit {join([named, ref, *rest, *given])}",
+            hint=f"the task comes first: todo edit {join([named, ref, *rest, *options])}",
         )
     selection = _numbers_listed([ref, *more])
     several = len(selection) > 1
