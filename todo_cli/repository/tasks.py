@@ -831,6 +831,38 @@ class TaskRepository:
         row = self.conn.execute(stmt).first()
         return None if row is None else _task(row)
 
+    def open_in_series(self, series_ids: Iterable[UUID]) -> dict[UUID, Task]:
+        """The open task of each of these series that has one (a series has one at most),
+        by series: one query where :meth:`open_successor` for each is one a task."""
+        from sqlalchemy import select
+
+        found: dict[UUID, Task] = {}
+        for chunk in chunked(sorted(set(series_ids), key=str)):
+            stmt = select(*self._columns).where(
+                self._owner, tasks.c.series_id.in_(chunk), tasks.c.completed.is_(False)
+            )
+            for row in self.conn.execute(stmt):
+                task = _task(row)
+                assert task.series_id is not None
+                found[task.series_id] = task
+        return found
+
+    def waited_on(self, ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these tasks one of the user's tasks waits on (:meth:`waiting_on`,
+        for many at once)."""
+        from sqlalchemy import select
+
+        found: set[UUID] = set()
+        for chunk in chunked(sorted(set(ids), key=str)):
+            stmt = (
+                select(task_dependencies.c.depends_on_id)
+                .join(tasks, tasks.c.id == task_dependencies.c.task_id)
+                .where(self._owner, task_dependencies.c.depends_on_id.in_(chunk))
+                .distinct()
+            )
+            found.update(self.conn.execute(stmt).scalars())
+        return found
+
     def edit(
         self,
         task: Task,
