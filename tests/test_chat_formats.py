@@ -961,6 +961,31 @@ def test_llm_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
         read_llm(path)
 
 
+def damaged_schema(path: Path) -> Path:
+    """An SQLite file whose schema holds a table name that is not UTF-8 (damaged bytes):
+    SQLite's "malformed database schema (NAME)" then quotes them."""
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE responses(id, prompt)")
+    db.close()
+    data = path.read_bytes()
+    data = data.replace(b"responsesresponses", b"respons\xd9sresponses")
+    data = data.replace(
+        b"CREATE TABLE responses(id, prompt)", b"CREATE TABLE responses(id, pr\xd9mpt "
+    )
+    path.write_bytes(data)
+    return path
+
+
+# sqlite3 could not decode SQLite's message, and its UnicodeDecodeError was "a bug".
+def test_llm_file_with_a_damaged_schema_is_refused_by_name(tmp_path: Path) -> None:
+    path = damaged_schema(tmp_path / "logs.db")
+    with pytest.raises(InvalidInput) as refused:
+        read_llm(path)
+    assert refused.value.message == (
+        f"{path}: cannot read it as a database: malformed database schema (respons\\xd9s)"
+    )
+
+
 def test_llm_sqlite_file_of_another_program_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "todo.db"
     with sqlite3.connect(path) as db:

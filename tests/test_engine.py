@@ -314,6 +314,25 @@ def test_a_file_that_is_not_todos_names_the_setting_its_url_came_from(
     assert not (tmp_path / "env.db").exists()
 
 
+# sqlite3 could not decode SQLite's message naming the damaged table, and its
+# UnicodeDecodeError came out as "this is a bug" (exit 70).
+@pytest.mark.parametrize("command", [["list"], ["add", "x"], ["db", "upgrade"]], ids=" ".join)
+def test_a_file_with_a_damaged_schema_is_no_usable_database(
+    tmp_path: Path, command: list[str]
+) -> None:
+    from tests.test_chat_formats import damaged_schema
+
+    path = damaged_schema(tmp_path / "todo.db")
+    before = path.read_bytes()
+    result = run_cli(command, env={"TODO_DATABASE_URL": f"sqlite:///{path}"})
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"error: {path} is not a usable SQLite database: malformed database schema "
+        "(respons\\xd9s) (point TODO_DATABASE_URL at another file)\n",
+    )
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("for_migrations", [False, True])
 def test_sqlite_statement_journals_stay_in_memory(tmp_path: object, for_migrations: bool) -> None:
     """Each journaled INSERT opens a statement journal: in a file it cost ~27 writes a task."""

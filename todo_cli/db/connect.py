@@ -50,6 +50,8 @@ def connected(
         # Work done on the driver's own connection (COPY, executemany) raises
         # the driver's errors; wrapped as SQLAlchemy would, they read the same.
         wrapped = _as_dbapi_error(exc)
+        if wrapped is None and db.backend == "sqlite":
+            wrapped = _undecodable_sqlite_error(exc)
         if wrapped is None:
             raise
         raise translate(wrapped, db) from exc
@@ -69,6 +71,23 @@ def _as_dbapi_error(exc: Exception) -> Exception | None:
             wrapped: Exception = DBAPIError.instance(None, None, exc, base)
             return wrapped
     return None
+
+
+def _undecodable_sqlite_error(exc: Exception) -> Exception | None:
+    """SQLite's error whose message Python's sqlite3 could not decode, as that error.
+
+    A damaged file's "malformed database schema (NAME)" carries the damaged bytes of
+    the name; sqlite3 then raises the UnicodeDecodeError of decoding its message
+    instead of the error itself.
+    """
+    if not isinstance(exc, UnicodeDecodeError) or not isinstance(exc.object, bytes):
+        return None
+    message = exc.object.decode("utf-8", "backslashreplace")
+    if not any(word in message for word in ("malformed", "not a database", "corrupt")):
+        return None
+    import sqlite3
+
+    return _as_dbapi_error(sqlite3.DatabaseError(message))
 
 
 def translate(exc: BaseException, db: DatabaseURL) -> TodoError:

@@ -67,6 +67,8 @@ def read(path: Path) -> Iterator[ImportedConversation]:
         raise InvalidInput(_not_utf8(connection, name, exc.data)) from None
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(f"{name}: cannot read it: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{name}: cannot read it: {_undecoded(exc)}") from None
     finally:
         connection.close()
 
@@ -163,7 +165,17 @@ def _open(path: Path, name: str) -> sqlite3.Connection:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(f"{name}: cannot read it as a database: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{name}: cannot read it as a database: {_undecoded(exc)}") from None
     return connection
+
+
+def _undecoded(exc: UnicodeDecodeError) -> str:
+    """SQLite's error message that sqlite3 could not decode (TEXT values are decoded by
+    _strict_text): a damaged schema's "malformed database schema (NAME)" carries the
+    damaged bytes of the name."""
+    data = exc.object if isinstance(exc.object, bytes) else bytes(exc.object)
+    return data.decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True, slots=True)
