@@ -246,6 +246,30 @@ def test_a_title_no_conversation_can_hold_is_said_and_the_rest_imported(
     assert [c["title"] for c in listed] == [kept]
 
 
+# An id over 200 characters or with a NUL: exit 3 ("database error") on PostgreSQL,
+# stored on SQLite. Left out and named on both, the rest imported.
+def test_an_id_no_conversation_or_message_can_hold_is_said_and_the_rest_imported(
+    todo: Todo, tmp_path: Path
+) -> None:
+    data = fixture_data(CLAUDE_EXPORT)[:2]
+    long_id = "c" * 201
+    data[0]["uuid"] = long_id
+    first, *rest = data[1]["chat_messages"]
+    data[1]["chat_messages"] = [first | {"uuid": "m\u00002"}, *rest]
+    stderr = import_(todo, write_json(tmp_path / "claude.json", data))
+    assert f"note: conversation {'c' * 59}\u2026: its id is over 200 characters: left out\n" in (
+        stderr
+    )
+    assert (
+        f"note: conversation {data[1]['uuid']}, message 'm\\x002': its id contains a NUL "
+        "byte: left out\n"
+    ) in stderr
+    assert "skipped 2: invalid\n" in stderr
+    (listed,) = todo("chat-log", "list", "--json").json()
+    assert listed["title"] == (data[1]["name"] or None)
+    assert counts(todo.url)[1] == len(rest)
+
+
 # --- formats ----------------------------------------------------------------------------
 
 

@@ -188,6 +188,24 @@ def _before_one_here(imported: ImportedConversation, known: set[str], added: set
     return any(message.source_id in added for message in imported.messages[: last_known + 1])
 
 
+def _wrong_source_id(source_id: str) -> str | None:
+    """What keeps a source's id from being stored as it came, if anything."""
+    from todo_cli.domain.limits import SOURCE_ID_MAX
+
+    if len(source_id) > SOURCE_ID_MAX:
+        return f"is over {SOURCE_ID_MAX} characters"
+    if "\x00" in source_id:
+        return "contains a NUL byte"
+    return None
+
+
+def _shown_id(source_id: str) -> str:
+    """An id as a notice names it: quoted where it holds what a line cannot show,
+    its start where it is too long to be read."""
+    shown = source_id if len(source_id) <= 60 else source_id[:59] + "\u2026"
+    return shown if shown.isprintable() else repr(shown)
+
+
 def _import_one(
     repository: ConversationRepository, imported: ImportedConversation, result: ChatImport
 ) -> None:
@@ -199,12 +217,29 @@ def _import_one(
 
     for kind, count in imported.skipped.items():
         result.skip(kind, count)
+    wrong = _wrong_source_id(imported.source_id)
+    if wrong is not None:
+        # Kept by its id, which the database must hold as it came: the same on every
+        # backend (PostgreSQL refused it, exit 3; SQLite took it).
+        result.skip("invalid")
+        result.notices.append(
+            f"conversation {_shown_id(imported.source_id)}: its id {wrong}: left out"
+        )
+        return
     existing = repository.by_source(imported.source, imported.source_id)
     known = existing[1] if existing is not None else set()
     items: list[MessageCreate] = []
     ids: list[str] = []
     for message in imported.messages:
         if message.source_id in known:
+            continue
+        wrong = _wrong_source_id(message.source_id)
+        if wrong is not None:
+            result.skip("invalid")
+            result.notices.append(
+                f"conversation {imported.source_id}, message {_shown_id(message.source_id)}: "
+                f"its id {wrong}: left out"
+            )
             continue
         try:
             checked = parse(MessageCreate, {"role": message.role, "content": message.content})
