@@ -574,7 +574,13 @@ def import_tasks(
                     conn, acting_user(conn), checked, batch.positions, result, rejected,
                     source=describe(source), skip_invalid=skip_invalid,
                 )  # fmt: skip
+            known: dict[UUID, Existing] | None = None
             if batch.deleted:
+                # Which tasks are newer is judged on ours as they were before the
+                # import's own deletes: deleting a task moves the time of change of
+                # those that waited on it, which would make their newer copies in
+                # the file look older than ours, and left out.
+                known = ImportWriter(conn, acting_user(conn)).existing([r.id for r in checked])
                 _deleted_there(conn, acting_user(conn), batch.deleted, result)
             _apply(
                 conn,
@@ -582,6 +588,7 @@ def import_tasks(
                 checked,
                 result,
                 progress,
+                known=known,
                 by_content=by_content,
                 from_taskwarrior=chosen == "taskwarrior",
                 exact=chosen == "json",
@@ -896,8 +903,12 @@ def _apply(
     positions: dict[UUID, str] | None = None,
     rejected: set[UUID] | None = None,
     skip_invalid: bool = False,
+    known: dict[UUID, Existing] | None = None,
 ) -> None:
     """Write the records: new ones added, newer ones updated, the rest left alone.
+
+    ``known``: which of the records' ids are taken, as they were before this
+    import changed anything (else asked here).
 
     ``by_content``: the format keeps no time of change (todo.txt), so a task
     is newer when what the format holds differs from ours (todo.sh's `pri`,
@@ -935,13 +946,15 @@ def _apply(
     tz = local_zone()
     read_notices = len(result.notices)  # the reader's, about tasks as they were read
     writer = ImportWriter(conn, user)
-    existing = writer.existing([record.id for record in records])
+    existing = writer.existing([record.id for record in records]) if known is None else known
     if skip_invalid and isolated(conn):
         # Another member's task is invisible under row security, yet its id is taken:
         # asked of the key, it is left out as one seen would be, not refusing the file.
         unseen = [record.id for record in records if record.id not in existing]
         for task_id in writer.held_unseen(unseen):
             existing[task_id] = Existing(mine=False, updated_at=now, number=0)
+    if from_taskwarrior:
+        records = _later_not_held(writer, records, result, positions or {})
     ours: dict[UUID, TaskRecord] = {}
     if by_content:
         mine = [record.id for record in records if (f := existing.get(record.id)) and f.mine]
@@ -1044,10 +1057,20 @@ def _apply(
                 result.unchanged -= 1
     if returning:
         held = _records_of(conn, user, returning)
-        writes = [
+        back = [
             _back_from_taskwarrior(record, held[record.id]) if record.id in held else record
             for record in writes
         ]
+        # Changed there and changed back (`task modify pri:L`, then `pri:H`): a later
+        # time of change, but nothing to write. (Taken, it was an edit of nothing.)
+        writes = [
+            record
+            for record in back
+            if (had := held.get(record.id)) is None
+            or _as_imported(record, had) != had
+            or set(record.depends) != set(had.depends)
+        ]
+        result.unchanged += len(back) - len(writes)
     left_out = _second_open_tasks(writer, writes, numbers)
     deletes: list[tuple[UUID, int, datetime, bool]] | None = None
     stay_deleted: dict[UUID, int] = {}
@@ -1163,6 +1186,67 @@ def _apply(
 
 # How formats.taskwarrior tells what it keeps of a task beside its fields.
 _KEPT = ": kept with the task"
+
+
+def _later_not_held(
+    writer: ImportWriter,
+    records: list[TaskRecord],
+    result: Imported,
+    positions: dict[UUID, str],
+) -> list[TaskRecord]:
+    """The records, each series Taskwarrior keeps beside its open task (SERIES_HINT)
+    without the pending instances that are tasks here already.
+
+    A task done here and reopened in Taskwarrior is pending there beside the series'
+    open task: filed as a later instance of it, our export would write its uuid twice
+    (done, and pending). It stays as it is here, and is said to.
+    """
+    later = {
+        UUID(raw["uuid"]): record
+        for record in records
+        if isinstance(hint := record.attributes.get(SERIES_HINT), dict)
+        for raw in hint.get("later") or ()
+        if isinstance(raw, dict) and isinstance(raw.get("uuid"), str) and _is_uuid(raw["uuid"])
+    }
+    if not later:
+        return records
+    held = writer.existing(sorted(later, key=str))
+    if not held:
+        return records
+    for task_id, found in sorted(held.items(), key=lambda item: item[1].number):
+        carrier = later[task_id]
+        where = positions.get(carrier.id, "a task")
+        whose = f"#{found.number} here" if found.mine else "another user's task here"
+        result.notices.append(
+            f"{task_id}: pending in the file beside the open task of its series "
+            f"({where}), is {whose}: left as it is (one open task per series)"
+        )
+    out = []
+    for record in records:
+        hint = record.attributes.get(SERIES_HINT)
+        if isinstance(hint, dict) and any(later.get(task_id) is record for task_id in held):
+            kept = [
+                raw
+                for raw in hint.get("later") or ()
+                if not (isinstance(raw, dict) and _held_uuid(raw.get("uuid"), held))
+            ]
+            record = replace(
+                record, attributes={**record.attributes, SERIES_HINT: {**hint, "later": kept}}
+            )
+        out.append(record)
+    return out
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _held_uuid(text: object, held: Mapping[UUID, object]) -> bool:
+    return isinstance(text, str) and _is_uuid(text) and UUID(text) in held
 
 
 def _forget_notices_of_untouched(
