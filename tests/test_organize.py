@@ -545,12 +545,23 @@ def test_add_with_30_tags_is_fine(todo: Todo) -> None:
     assert len(add(todo, "t", *(f"+t{i}" for i in range(30)))["tags"]) == 30
 
 
-@pytest.mark.parametrize("word", ["due:31/12", "due:2026-02-30", "due:tomorow", "wait:someday"])
+@pytest.mark.parametrize("word", ["due:31/12", "due:tomorow", "wait:someday"])
 def test_a_refused_date_lists_the_accepted_forms(todo: Todo, word: str) -> None:
     result = todo("add", "t", word)
     assert result.exit_code == 2
     for form in ACCEPTED_FORMS_SAMPLE:
         assert form in result.stderr
+
+
+# Of an accepted form, but no day: what to give instead, not every form again.
+def test_a_day_that_does_not_exist_says_which_days_there_are(todo: Todo) -> None:
+    result = todo("add", "t", "due:2026-02-30")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: 'due:2026-02-30': '2026-02-30' is not a date: there is no February 30 in "
+        "2026 (give a day from 01 to 28)\n",
+    )
+    assert count(todo, "tasks") == 0
 
 
 @pytest.mark.parametrize(

@@ -387,7 +387,7 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo, what: str) -> When:
     try:
         when = _parse_word(word, now=now, today=today, tz=tz)
     except _NoSuchDate as reason:
-        raise _refusal(what, text, f": {reason}") from None
+        raise InvalidInput(f"{what}: {text!r} is not a date: {reason}", hint=reason.hint) from None
     except (OverflowError, ValueError):
         # Date arithmetic past year 9999 (or before year 1) ends here.
         raise _out_of_range(what, text, tz) from None
@@ -443,7 +443,19 @@ def last_whole_day(tz: tzinfo) -> date:
 
 
 class _NoSuchDate(Exception):
-    """A well-formed ISO word naming a day or time that does not exist."""
+    """A well-formed ISO word naming a day or time that does not exist, and what to
+    give instead: the forms accepted would not help, the word has one of them."""
+
+    def __init__(self, reason: str, hint: str) -> None:
+        super().__init__(reason)
+        self.hint = hint
+
+
+def _offset_text(offset: timedelta | None) -> str:
+    """``+01:00`` for an hour east of UTC (``+05:45``, ``-03:30``)."""
+    minutes = round((offset or timedelta()).total_seconds() / 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _refusal(what: str, text: str, reason: str) -> InvalidInput:
@@ -507,9 +519,14 @@ def _relative(match: re.Match[str], *, now: datetime, today: date, tz: tzinfo) -
 def _iso(match: re.Match[str], tz: tzinfo) -> When:
     year, month, day = (int(match[name]) for name in ("year", "month", "day"))
     if not 1 <= month <= 12:
-        raise _NoSuchDate(f"there is no month {month}")
+        raise _NoSuchDate(f"there is no month {month}", "give a month from 01 to 12")
     if year < 1 or not 1 <= day <= monthrange(year, month)[1]:
-        raise _NoSuchDate(f"there is no {_MONTH_NAMES[month - 1]} {day} in {year:04d}")
+        raise _NoSuchDate(
+            f"there is no {_MONTH_NAMES[month - 1]} {day} in {year:04d}",
+            f"give a day from {first_whole_day(tz).isoformat()} to {last_whole_day(tz).isoformat()}"
+            if year < 1
+            else f"give a day from 01 to {monthrange(year, month)[1]}",
+        )
     calendar_day = date(year, month, day)
     if match["hour"] is None:
         return When.of_day(calendar_day, tz)
@@ -517,23 +534,32 @@ def _iso(match: re.Match[str], tz: tzinfo) -> When:
     second = int(match["second"] or 0)
     microsecond = int((match["fraction"] or "0").ljust(6, "0"))
     if hour > 23 or minute > 59 or second > 59:
-        raise _NoSuchDate(f"there is no time {hour:02d}:{minute:02d}:{second:02d}")
+        raise _NoSuchDate(
+            f"there is no time {hour:02d}:{minute:02d}:{second:02d}",
+            "give a time from 00:00 to 23:59:59",
+        )
     wall = datetime.combine(calendar_day, time(hour, minute, second, microsecond))
     zone = match["zone"]
     if zone is None:
         instant = localize(wall, tz)
         if instant.astimezone(tz).replace(tzinfo=None) != wall:
             where = getattr(tz, "key", None) or "the local time zone"
+            # The clock's time at that instant (the gap's length later), and the time
+            # as given with the offset before the jump, both name the moment meant.
+            before = instant - (instant.astimezone(tz).replace(tzinfo=None) - wall)
+            earlier = _offset_text(before.astimezone(tz).utcoffset())
             raise _NoSuchDate(
                 f"there is no {wall:%H:%M} on {calendar_day} in {where} "
-                "(the clocks jump over it that night)"
+                "(the clocks jump over it that night)",
+                f"give {calendar_day}T{instant.astimezone(tz):%H:%M}, the time the clocks "
+                f"show then, or the time with an offset: {calendar_day}T{wall:%H:%M}{earlier}",
             )
         return When.at(instant)
     if zone == "z":
         return When.at(wall.replace(tzinfo=UTC))
     offset_hours, offset_minutes = int(zone[1:3]), int(zone[4:6])
     if offset_hours > 23 or offset_minutes > 59:
-        raise _NoSuchDate(f"there is no offset {zone}")
+        raise _NoSuchDate(f"there is no offset {zone}", "give an offset from -23:59 to +23:59")
     offset = timedelta(hours=offset_hours, minutes=offset_minutes)
     return When.at(wall.replace(tzinfo=timezone(-offset if zone[0] == "-" else offset)))
 
