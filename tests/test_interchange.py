@@ -18,6 +18,7 @@ import os
 import resource
 import shlex
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -1530,6 +1531,77 @@ def test_a_task_changed_in_taskwarrior_and_changed_back_is_unchanged(
     summary = import_json(todo, write(tmp_path, "changed.json", json.dumps([changed])))
     assert (summary["updated"], summary["unchanged"]) == (1, 0)
     assert tasks(todo)[0]["priority"] == "L"
+
+
+# `task delete` of a template ends its series there, and left ours going on: the
+# next `todo done` made a task, and the next export brought the template back.
+def test_a_template_deleted_in_taskwarrior_ends_the_series_here(todo: Todo, tmp_path: Path) -> None:
+    ok(todo("add", "Backup", "due:2099-01-05", "recur:weekly"))
+    template, instance = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    assert (template["status"], instance["status"]) == ("recurring", "pending")
+
+    def deleted(when: str) -> Path:
+        gone = template | {"status": "deleted", "end": when, "modified": when}
+        return write(tmp_path, f"{when}.json", json.dumps([gone, instance]))
+
+    # Deleted there before ours last changed: the series goes on.
+    summary = import_json(todo, deleted("20200101T000000Z"))
+    assert (summary["updated"], summary["unchanged"]) == (0, 1)
+    assert tasks(todo)[0]["recur"] == "weekly"
+    summary = import_json(todo, deleted("20991201T090000Z"))
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 0)
+    assert summary["skipped"] == {"deleted": 1}
+    assert summary["notices"] == [
+        "1 task(s) repeat no more, as the file has the recurring template of their series "
+        "deleted: #1"
+    ]
+    (task,) = tasks(todo)
+    assert (task["recur"], task["due"][:10]) == (None, "2099-01-05")
+    # The same file again: nothing more to do.
+    summary = import_json(todo, deleted("20991201T090000Z"))
+    assert (summary["updated"], summary["unchanged"], summary["notices"]) == (0, 1, [])
+    assert ok(todo("done", "1")).stderr == "completed #1: Backup\n"
+    assert len(tasks(todo)) == 1
+    # Written back, the template stays deleted there.
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert sorted((t["uuid"], t["status"]) for t in back) == sorted(
+        [(template["uuid"], "deleted"), (instance["uuid"], "completed")]
+    )
+
+
+# A ChatGPT export read as our tasks ("create_time: is not a field of a task", 19
+# problems), a Claude one as Taskwarrior's ("description: is missing"), an llm
+# logs.db as todo.txt ("is not valid UTF-8"): none said what the file is.
+@pytest.mark.parametrize(
+    ("name", "told"),
+    [
+        ("chatgpt-conversations.json", "is a ChatGPT export (conversations, not tasks)"),
+        ("claude-conversations.json", "is a Claude export (conversations, not tasks)"),
+    ],
+)
+def test_a_chat_export_given_to_import_is_named_as_one(todo: Todo, name: str, told: str) -> None:
+    path = FIXTURES / "chat" / name
+    result = todo("import", str(path))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {path} {told} (import it with todo chat-log import; nothing was imported)\n",
+    )
+    assert tasks(todo) == []
+
+
+def test_an_sqlite_database_given_to_import_is_named_as_one(todo: Todo, tmp_path: Path) -> None:
+    path = tmp_path / "logs.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE responses (id TEXT, prompt TEXT)")
+    db.close()
+    result = todo("import", str(path))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {path} is an SQLite database, not a file of tasks (an llm logs.db is "
+        "imported with todo chat-log import; a todo database is used with --db "
+        "sqlite:///PATH and its tasks exported; nothing was imported)\n",
+    )
+    assert tasks(todo) == []
 
 
 def test_a_recurrence_after_completion_survives_an_edit_made_in_taskwarrior(

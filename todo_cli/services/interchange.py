@@ -22,7 +22,7 @@ from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, isolated, transaction
 from todo_cli.domain.dates import local_date
-from todo_cli.domain.fields import SERIES_HINT
+from todo_cli.domain.fields import ENDED_RECUR_HINT, SERIES_HINT
 from todo_cli.domain.ids import new_id, new_ids
 from todo_cli.domain.limits import IMPORTED_NUMBER_MAX
 from todo_cli.errors import InvalidInput, Refused
@@ -249,6 +249,8 @@ def _read(
         return "todotxt", _todotxt(lines, archive, tz=tz, today=today, on_bad=on_bad)
 
     name = describe(source)
+    if fmt == "auto":
+        _refuse_a_database(source, name)
     stream = open_binary(source, hint=NOTHING_IMPORTED)
     try:
         start, replay = jsonstream.peek(stream, name)
@@ -319,6 +321,11 @@ def _read(
         chosen: Format
         if fmt != "auto":
             chosen = fmt
+        elif (chats := _chat_export(first[1])) is not None:
+            raise InvalidInput(
+                f"{name} is {chats} (conversations, not tasks)",
+                hint=f"import it with todo chat-log import; {NOTHING_IMPORTED}",
+            )
         elif owned.looks_like(first[1]):
             chosen = "json"
         elif isinstance(first[1], dict) and "uuid" in first[1]:
@@ -350,6 +357,45 @@ def _read(
     finally:
         if source != "-":
             stream.close()
+
+
+def _chat_export(first: Any) -> str | None:
+    """Which chat export a file's first element says it is, if it is one: given to
+    `todo import`, its conversations read as tasks of ours or of Taskwarrior (ids,
+    titles, uuids), each with a list of fields tasks lack."""
+    if not isinstance(first, dict):
+        return None
+    if "mapping" in first and ("create_time" in first or "current_node" in first):
+        return "a ChatGPT export"
+    if "chat_messages" in first:
+        return "a Claude export"
+    return None
+
+
+def _refuse_a_database(source: str, name: str) -> None:
+    """An SQLite file (an llm logs.db, a todo database) is no file of tasks: said so,
+    not read as todo.txt lines that are not UTF-8."""
+    import os
+    import stat
+
+    from todo_cli.formats.chats import SQLITE_HEADER
+
+    if source == "-":
+        return
+    try:
+        # A regular file only: what is read of a pipe (`<(...)`) is gone for the reader.
+        if not stat.S_ISREG(os.stat(source).st_mode):
+            return
+        with open(source, "rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError:
+        return  # opened again to be read, which says what is wrong
+    if header == SQLITE_HEADER:
+        raise InvalidInput(
+            f"{name} is an SQLite database, not a file of tasks",
+            hint="an llm logs.db is imported with todo chat-log import; a todo database is "
+            f"used with --db sqlite:///PATH and its tasks exported; {NOTHING_IMPORTED}",
+        )
 
 
 def _utf16(name: str) -> InvalidInput:
@@ -589,6 +635,7 @@ def import_tasks(
                 result,
                 progress,
                 known=known,
+                ended_at={task_id: when for task_id, (_, when) in batch.deleted.items() if when},
                 by_content=by_content,
                 from_taskwarrior=chosen == "taskwarrior",
                 exact=chosen == "json",
@@ -904,11 +951,17 @@ def _apply(
     rejected: set[UUID] | None = None,
     skip_invalid: bool = False,
     known: dict[UUID, Existing] | None = None,
+    ended_at: Mapping[UUID, datetime] | None = None,
 ) -> None:
     """Write the records: new ones added, newer ones updated, the rest left alone.
 
     ``known``: which of the records' ids are taken, as they were before this
     import changed anything (else asked here).
+
+    ``ended_at``: series whose recurring template the file has deleted, and when
+    (Taskwarrior). A series of ours not changed here since has ended: its tasks
+    repeat no more, as when its open task is deleted here (see
+    TaskRepository.end_series), whether or not Taskwarrior changed them.
 
     ``by_content``: the format keeps no time of change (todo.txt), so a task
     is newer when what the format holds differs from ours (todo.sh's `pri`,
@@ -974,6 +1027,8 @@ def _apply(
     hinted: list[TaskRecord] = []
     # Older than ours, in such a format: said to be left alone where they differ.
     before: list[TaskRecord] = []
+    # Of a series the file ended (``ended_at``), and not newer than ours.
+    ending: list[TaskRecord] = []
     for record in records:
         found = existing.get(record.id)
         if found is None:
@@ -1012,6 +1067,8 @@ def _apply(
             if from_taskwarrior:
                 returning.append(record.id)
         else:
+            if ended_at and record.recur is None and ENDED_RECUR_HINT in record.attributes:
+                ending.append(record)
             if from_taskwarrior and SERIES_HINT in record.attributes:
                 hinted.append(record)
             if exact and stored == found.updated_at:
@@ -1029,6 +1086,18 @@ def _apply(
         if progress is not None:
             progress(1)
     numbers = {task_id: found.number for task_id, found in existing.items() if found.mine}
+    if ending:
+        assert ended_at is not None
+        ended, already = _series_ended_there(conn, user, ending, existing, ended_at)
+        writes += ended
+        result.unchanged -= len(ended)
+        gone = {record.id for record in ended} | already
+        older = [task_id for task_id in older if task_id not in gone]
+        if ended:
+            result.notices.append(
+                f"{len(ended)} task(s) repeat no more, as the file has the recurring template "
+                f"of their series deleted: {_named(sorted(numbers[r.id] for r in ended))}"
+            )
     if before:
         older += [record.id for record in _differing(conn, user, before, numbers)[0]]
     if same_time:
@@ -1492,6 +1561,47 @@ def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imp
     mended = len({a for a, _ in edges})
     result.updated += mended
     result.unchanged -= mended
+
+
+def _series_ended_there(
+    conn: Any,
+    user: str,
+    ending: list[TaskRecord],
+    existing: Mapping[UUID, Existing],
+    ended_at: Mapping[UUID, datetime],
+) -> tuple[list[TaskRecord], set[UUID]]:
+    """Ours, for the records of ``ending`` whose series here the file ended after
+    ours last changed: with no recurrence (kept in ENDED_RECUR_HINT, and what
+    Taskwarrior keeps of the ended series beside it), changed when it ended.
+
+    And the ids of those whose last change here is that end, made by an import of
+    the same deletion before: not changed here since the file's copy, whatever
+    their times say.
+    """
+    from todo_cli.domain.fields import DEAD_TEMPLATE_HINT, ENDED_RECUR_HINT, IMASK_HINT
+
+    here = _records_of(conn, user, [record.id for record in ending])
+    ended: list[TaskRecord] = []
+    already: set[UUID] = set()
+    for record in ending:
+        mine = here.get(record.id)
+        if mine is None or mine.series_id is None:
+            continue
+        if mine.recur is None:
+            if mine.updated_at == ended_at.get(mine.series_id):
+                already.add(record.id)
+            continue
+        when = ended_at.get(mine.series_id)
+        if when is None or when <= existing[record.id].updated_at:
+            continue  # changed here since: the series goes on
+        kept = {
+            key: record.attributes[key]
+            for key in (DEAD_TEMPLATE_HINT, IMASK_HINT)
+            if key in record.attributes
+        }
+        attributes = {**mine.attributes, ENDED_RECUR_HINT: mine.recur, **kept}
+        ended.append(replace(mine, recur=None, updated_at=when, attributes=attributes))
+    return ended, already
 
 
 def _ended_with_a_delete(
