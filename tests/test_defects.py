@@ -2113,6 +2113,34 @@ def test_a_change_made_outside_todo_is_shown_with_its_passwords_masked(
     assert "Pw9-three" not in refused.stderr
 
 
+# History showed `--db '...&password=*** add ...`: masked again as text, the value of a
+# quoted URL's last parameter took the closing quote with it.
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@h:5432/d?sslmode=require&password=Sekr1t-x",
+        "postgresql://u@h:5432/d?password=Sekr1t-x",
+        "postgresql://u:Sekr1t-x@h:5432/d?sslmode=require",
+        "postgresql://u@h/d?password=Sekr1t-x&sslmode=require",
+    ],
+)
+def test_a_recorded_command_line_stays_shell_quoted_when_masked(url: str) -> None:
+    import shlex
+
+    from todo_cli.redact import mask_statement, mask_text
+
+    recorded = shlex.join(["todo", "--db", mask_text(url), "add", "it's"])
+    shown = mask_statement(recorded)
+    assert shown == recorded
+    words = shlex.split(shown)
+    assert words[:2] == ["todo", "--db"] and words[3:] == ["add", "it's"]
+    assert "Sekr1t-x" not in shown
+    # A line recorded before passwords were masked is masked as shown, still quoted.
+    unmasked = shlex.join(["todo", "--db", url, "add", "it's"])
+    assert shlex.split(mask_statement(unmasked))[3:] == ["add", "it's"]
+    assert "Sekr1t-x" not in mask_statement(unmasked)
+
+
 def test_an_ambiguous_prefix_is_said_with_the_references_that_match_nothing(
     todo: Todo, tmp_path: Path
 ) -> None:

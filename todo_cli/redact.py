@@ -66,7 +66,22 @@ _SQL_PASSWORD = re.compile(r"(?i)(\bpassword\s+)('(?:''|[^'])*'?)")
 
 def mask_statement(text: str) -> str:
     """A recorded command line or SQL statement safe to print: as mask_text, and a
-    password given to SQL as a string literal masked too."""
+    password given to SQL as a string literal masked too.
+
+    A command line of todo's (quoted like a shell: cli.app.command_line) is masked
+    word by word and quoted again as it was: masked as text, a quoted URL's last
+    `password=` would take the closing quote with its value.
+    """
+    if text.startswith("todo "):
+        import shlex
+
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            pass  # not as todo quotes (cut short, say): masked as text
+        else:
+            if shlex.join(words) == text:
+                return shlex.join(mask_text(word) for word in words)
     return mask_text(_SQL_PASSWORD.sub(lambda m: m.group(1) + MASK, text))
 
 
