@@ -2133,7 +2133,8 @@ def test_a_recorded_command_line_stays_shell_quoted_when_masked(url: str) -> Non
     shown = mask_statement(recorded)
     assert shown == recorded
     words = shlex.split(shown)
-    assert words[:2] == ["todo", "--db"] and words[3:] == ["add", "it's"]
+    assert words[:2] == ["todo", "--db"]
+    assert words[3:] == ["add", "it's"]
     assert "Sekr1t-x" not in shown
     # A line recorded before passwords were masked is masked as shown, still quoted.
     unmasked = shlex.join(["todo", "--db", url, "add", "it's"])
