@@ -1285,6 +1285,18 @@ def test_prune_with_nothing_before_the_date_asks_nothing_and_says_so(todo: Todo)
     assert count(todo.url, "operations") == 1
 
 
+# A user with nothing to prune got a users row from it: pruning nothing writes nothing.
+def test_prune_by_a_user_with_nothing_writes_nothing(todo: Todo, backend: str) -> None:
+    if backend == "postgresql-rls":
+        not_applicable("a member is its login role: --user names no other user there")
+    ok(todo, "add", "Buy milk")
+    users = count(todo.url, "users")
+    result = todo("--user", "ghost", "history", "--prune-before", "now", "--yes")
+    assert (result.exit_code, result.stderr) == (0, "pruned 0 operations\n")
+    assert count(todo.url, "users") == users
+    assert count(todo.url, "operations") == 1
+
+
 def test_prune_with_yes_deletes_only_operations_before_the_date(todo: Todo) -> None:
     for title in ("one", "two", "three"):
         ok(todo, "add", title)

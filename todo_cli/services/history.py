@@ -238,14 +238,14 @@ def prune(
     report: Report[int] | None = None,
 ) -> int:
     """Delete the user's operations older than `before`: nothing else ever deletes them."""
-    if confirm is not None:
-        with transaction(settings, read_only=True) as conn:
-            count = JournalRepository(conn, acting_user(conn)).prune_count(before)
-        if count == 0:
-            # Nothing to confirm: asking "delete 0 operations?" (or refusing a script
-            # without --yes) would be noise, and nothing is written.
-            return deliver(report, 0)
-        if not confirm(count):
-            raise Declined("nothing was pruned")
+    with transaction(settings, read_only=True) as conn:
+        count = JournalRepository(conn, acting_user(conn)).prune_count(before)
+    if count == 0:
+        # Nothing to confirm: asking "delete 0 operations?" (or refusing a script
+        # without --yes) would be noise, and nothing is written (a user with no
+        # operations gets no users row from it either).
+        return deliver(report, 0)
+    if confirm is not None and not confirm(count):
+        raise Declined("nothing was pruned")
     with transaction(settings) as conn:
         return deliver(report, JournalRepository(conn, acting_user(conn)).prune(before))
