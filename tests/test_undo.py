@@ -287,6 +287,40 @@ def test_history_by_an_id_prefix_that_two_deleted_tasks_share_is_ambiguous(todo:
     assert todo("history", "abcd3").exit_code == 1
 
 
+# A prefix that a task's id and a deleted task's id both start with showed the task's
+# history alone, naming neither: "what happened to abcd?" may mean the deleted one.
+def test_history_by_an_id_prefix_a_task_and_a_deleted_task_share_is_ambiguous(
+    todo: Todo,
+) -> None:
+    import json
+
+    first, second = "abcd1111-0000-4000-8000-000000000001", "abcd2222-0000-4000-8000-000000000002"
+    exported = [
+        {"id": task_id, "title": title, "completed": False}
+        | {"created_at": "2026-11-20T08:00:00.000000Z", "updated_at": "2026-11-20T08:00:00.000000Z"}
+        for task_id, title in ((first, "Old tax papers"), (second, "Buy milk"))
+    ]
+    ok(todo, "import", "-", input=json.dumps(exported))
+    ok(todo, "edit", "1", "Tax papers 2023")
+    ok(todo, "delete", "1", "--yes")
+    before = ok(todo, "history", "--json").json()
+    result = todo("history", "abcd")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        "error: 'abcd' matches several tasks (deleted ones too): #2 (abcd2222), "
+        "#1 (abcd1111) (give more digits or the number)\n",
+    )
+    assert ok(todo, "history", "--json").json() == before
+    # More digits, or the number, tell them apart.
+    assert ok(todo, "history", "abcd2").stdout == ok(todo, "history", "2").stdout
+    assert "deleted" in ok(todo, "history", "abcd1").stdout
+    # A task deleted and brought back by undo is one task, not two.
+    ok(todo, "delete", "2", "--yes")
+    ok(todo, "undo")
+    assert ok(todo, "history", "abcd2").stdout == ok(todo, "history", "2").stdout
+
+
 def test_history_of_a_task_takes_limit_as_its_latest_changes(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     ok(todo, "edit", "1", "pri:H")

@@ -416,8 +416,24 @@ class JournalRepository:
         typed = prefix if self._sqlite else _dashed_prefix(prefix)
         return self._deleted(journal.c.row_key.startswith(f'["{typed}', autoescape=True), prefix)
 
+    def deleted_with_prefix(self, prefix: str) -> dict[UUID, int]:
+        """The user's deleted tasks whose ids start with the hex digits `prefix`: each
+        id, and the number it held (its latest delete's)."""
+        typed = prefix if self._sqlite else _dashed_prefix(prefix)
+        return self._deleted_all(journal.c.row_key.startswith(f'["{typed}', autoescape=True))
+
     def _deleted(self, found: ColumnElement[bool], prefix: str | None) -> tuple[UUID, int] | None:
         """The deleted task `found` picks (see deleted_task); with `prefix`, of any number."""
+        latest = self._deleted_all(found, first=prefix is None)
+        if len(latest) > 1:
+            from todo_cli.repository.refs import ambiguous
+
+            candidates = [(number, task) for task, number in latest.items()]
+            raise ambiguous(str(prefix), "deleted tasks", candidates)
+        return next(iter(latest.items()), None)
+
+    def _deleted_all(self, found: ColumnElement[bool], *, first: bool = False) -> dict[UUID, int]:
+        """The deleted tasks `found` picks, latest delete first (`first`: that one only)."""
         from sqlalchemy import select
 
         # A task deleted outside todo (an operation of no user) is found too, when the
@@ -443,15 +459,10 @@ class JournalRepository:
             if row.user_id is None and str(image.get("user_id")) not in (me.hex, str(me)):
                 continue  # another user's row, deleted outside todo
             latest.setdefault(UUID(str(json.loads(row.row_key)[0])), int(image["number"]))
-            if prefix is None:
+            if first:
                 break
         rows.close()
-        if len(latest) > 1:
-            from todo_cli.repository.refs import ambiguous
-
-            candidates = [(number, task) for task, number in latest.items()]
-            raise ambiguous(str(prefix), "deleted tasks", candidates)
-        return next(iter(latest.items()), None)
+        return latest
 
     def task_deletes(self) -> list[tuple[UUID, int, datetime, bool]]:
         """The user's deleted tasks, the number each held, when it was deleted and

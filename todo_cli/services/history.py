@@ -60,6 +60,17 @@ def task_history(
         try:
             task = tasks.get(ref)
             task_id, number = task.id, task.number
+            if ref.prefix is not None and task.number != ref.number:
+                # Found by its id's start, which a deleted task's id may start with too:
+                # "what happened to 1f3e?" may mean either, so both are named.
+                alike = journal.deleted_with_prefix(ref.prefix)
+                alike.pop(task.id, None)  # deleted once, and brought back by an undo
+                if alike:
+                    from todo_cli.repository.refs import ambiguous
+
+                    candidates = [(number, task_id)]
+                    candidates += [(held, other) for other, held in alike.items()]
+                    raise ambiguous(ref.raw, "tasks (deleted ones too)", candidates)
         except NotFound:
             deleted = journal.deleted_task(ref.number, ref.uuid, ref.prefix)
             if deleted is None:
