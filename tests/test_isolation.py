@@ -548,7 +548,9 @@ def test_an_undo_whose_task_id_another_member_took_is_a_conflict(
     seeded: Team, tmp_path: Any
 ) -> None:
     # Alice deletes a task of a file she shared; bob imports that file, taking the
-    # id. Her undo cannot bring it back: exit 1 and why, not the primary key's words.
+    # id. Her undo cannot bring it back: exit 1 and why, not the primary key's words,
+    # her own task named as she knew it (bob's row is not seen: the task her undo
+    # brings back is).
     alice, bob = seeded.alice, seeded.bob
     backup = tmp_path / "alice.json"
     backup.write_text(ok(alice, "export", "--all").stdout)
@@ -560,7 +562,8 @@ def test_an_undo_whose_task_id_another_member_took_is_a_conflict(
         assert (result.exit_code, result.stderr) == (
             1,
             "error: cannot undo #2 (todo delete 1 --yes): a row it would bring back has an "
-            "id that another user's row holds now (it cannot come back under that id; "
+            "id that another user's row holds now: task #1 (it cannot come back under that "
+            "id; "
             "nothing was changed)\n",
         )
     assert ok(alice, "list", "--all", "--json") == []
