@@ -1126,12 +1126,15 @@ def test_undo_refusal_names_no_number_for_a_write_outside_todo(todo: Todo) -> No
 def test_the_change_outside_todo_that_stops_an_undo_is_in_the_tasks_history(
     todo: Todo,
 ) -> None:
-    """The refusal points to `todo history REF`: the change it names must be there."""
+    """The refusal points to `todo history 1`: the change it names must be there."""
     ok(todo, "add", "Buy milk", "+home")
     ok(todo, "edit", "1", "pri:H")
     execute(todo.url, "UPDATE tasks SET title = 'Buy bread'")
     execute(todo.url, "DELETE FROM task_tags")
-    assert todo("undo").exit_code == 1
+    refused = todo("undo")
+    assert refused.exit_code == 1
+    # The task's own number, not a placeholder to fill in.
+    assert "(the row as it was before it is in `todo history 1`)" in refused.stderr
     shown = ok(todo, "history", "1").stdout.splitlines()
     assert shown[-1] == "    -home"
     assert "    title: Buy milk -> Buy bread" in shown

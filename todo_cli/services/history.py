@@ -121,9 +121,12 @@ def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
         # A change made outside todo (psql, another program) is no operation of
         # the user's: undo cannot take it back, so "undo the later one" would
         # send them after something they cannot reach.
+        numbers = [(clash.image or {}).get("number") for clash in clashes if clash.table == "tasks"]
+        number = next((n for n in numbers if isinstance(n, int)), None)
+        where = f"todo history {number}" if number is not None else "todo history NUMBER"
         hint = (
             "a change made outside todo is not undone by todo, and this operation is not "
-            "undone over it (the row as it was before it is in `todo history REF`); "
+            f"undone over it (the row as it was before it is in `{where}`); "
             "nothing was changed"
         )
     return Conflict(
