@@ -264,16 +264,22 @@ def test_history_of_a_deleted_task_is_found_by_its_number_and_by_its_id(todo: To
     assert other("history", "2").exit_code == 1  # nor another user's deleted task
 
 
-def test_history_by_an_id_prefix_that_two_deleted_tasks_share_is_ambiguous(todo: Todo) -> None:
+def two_tasks_sharing_a_prefix(todo: Todo, *titles: str) -> tuple[str, str]:
+    """Two tasks imported whose ids both start with abcd: #1 (abcd1111), #2 (abcd2222)."""
     import json
 
     first, second = "abcd1111-0000-4000-8000-000000000001", "abcd2222-0000-4000-8000-000000000002"
     exported = [
         {"id": task_id, "title": title, "completed": False}
         | {"created_at": "2026-11-20T08:00:00.000000Z", "updated_at": "2026-11-20T08:00:00.000000Z"}
-        for task_id, title in ((first, "Buy milk"), (second, "Find the wallet"))
+        for task_id, title in zip((first, second), titles, strict=True)
     ]
     ok(todo, "import", "-", input=json.dumps(exported))
+    return first, second
+
+
+def test_history_by_an_id_prefix_that_two_deleted_tasks_share_is_ambiguous(todo: Todo) -> None:
+    first, second = two_tasks_sharing_a_prefix(todo, "Buy milk", "Find the wallet")
     ok(todo, "delete", first, second, "--yes")
     result = todo("history", "abcd")
     assert result.exit_code == 1
@@ -292,15 +298,7 @@ def test_history_by_an_id_prefix_that_two_deleted_tasks_share_is_ambiguous(todo:
 def test_history_by_an_id_prefix_a_task_and_a_deleted_task_share_is_ambiguous(
     todo: Todo,
 ) -> None:
-    import json
-
-    first, second = "abcd1111-0000-4000-8000-000000000001", "abcd2222-0000-4000-8000-000000000002"
-    exported = [
-        {"id": task_id, "title": title, "completed": False}
-        | {"created_at": "2026-11-20T08:00:00.000000Z", "updated_at": "2026-11-20T08:00:00.000000Z"}
-        for task_id, title in ((first, "Old tax papers"), (second, "Buy milk"))
-    ]
-    ok(todo, "import", "-", input=json.dumps(exported))
+    two_tasks_sharing_a_prefix(todo, "Old tax papers", "Buy milk")
     ok(todo, "edit", "1", "Tax papers 2023")
     ok(todo, "delete", "1", "--yes")
     before = ok(todo, "history", "--json").json()

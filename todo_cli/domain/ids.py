@@ -60,3 +60,12 @@ def reference_ids(count: int) -> list[UUID]:
 def reference_id() -> UUID:
     """One random id for a row people name by a prefix of its id."""
     return uuid4()
+
+
+def is_uuid(text: str) -> bool:
+    """Whether ``text`` is a UUID as UUID() reads one (with or without dashes, braces)."""
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True

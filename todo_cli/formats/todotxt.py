@@ -64,6 +64,7 @@ from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date, starts_day
 from todo_cli.domain.fields import TODOTXT_LINE_HINT
+from todo_cli.domain.ids import is_uuid
 from todo_cli.domain.names import composed
 from todo_cli.domain.recurrence import Unit, day_after, parse_recur
 from todo_cli.errors import InvalidInput
@@ -319,7 +320,7 @@ def _classify(token: str, parsed: _Text, has_due: bool, seen: set[str]) -> str:
         # taken with the word kept, rather than the whole file refused.
         parsed.notices.append(f"{token} kept in the title: not a date such as 2026-12-24")
         return "text"
-    if key == "uuid" and not _is_uuid(value):
+    if key == "uuid" and not is_uuid(value):
         # Prose ("error uuid:1234"), not an id: kept as written, as our export writes it.
         parsed.notices.append(f"{token} kept in the title: not a UUID")
         return "text"
@@ -351,15 +352,7 @@ def _take_key(key: str, value: str, parsed: _Text) -> None:
             raise _LineError("priority", f"pri:{value} is not a letter A to Z")
         parsed.pri = value.upper()
     else:
-        parsed.uuid = UUID(value)  # _is_uuid said so
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        UUID(value)
-    except ValueError:
-        return False
-    return True
+        parsed.uuid = UUID(value)  # is_uuid said so
 
 
 def _recur_from_todotxt(value: str) -> str:

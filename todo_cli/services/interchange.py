@@ -23,7 +23,7 @@ from uuid import UUID
 from todo_cli.db.transaction import acting_user, isolated, transaction
 from todo_cli.domain.dates import local_date
 from todo_cli.domain.fields import ENDED_RECUR_HINT, SERIES_HINT
-from todo_cli.domain.ids import new_id, new_ids
+from todo_cli.domain.ids import is_uuid, new_id, new_ids
 from todo_cli.domain.limits import IMPORTED_NUMBER_MAX
 from todo_cli.errors import InvalidInput, Refused
 from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
@@ -1275,7 +1275,7 @@ def _later_not_held(
         for record in records
         if isinstance(hint := record.attributes.get(SERIES_HINT), dict)
         for raw in hint.get("later") or ()
-        if isinstance(raw, dict) and isinstance(raw.get("uuid"), str) and _is_uuid(raw["uuid"])
+        if isinstance(raw, dict) and isinstance(raw.get("uuid"), str) and is_uuid(raw["uuid"])
     }
     if not later:
         return records
@@ -1306,16 +1306,8 @@ def _later_not_held(
     return out
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _held_uuid(text: object, held: Mapping[UUID, object]) -> bool:
-    return isinstance(text, str) and _is_uuid(text) and UUID(text) in held
+    return isinstance(text, str) and is_uuid(text) and UUID(text) in held
 
 
 def _forget_notices_of_untouched(
