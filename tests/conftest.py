@@ -438,6 +438,23 @@ def todo(db_url: str) -> Todo:
     return Todo(db_url)
 
 
+def in_bash(todo: Todo, script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """`script` run by bash, with $TODO the real `todo` and `args` as $1...; a shell's view."""
+    import shlex
+
+    from tests.perf import todo_command
+
+    todo_cli = " ".join(shlex.quote(part) for part in todo_command())
+    return subprocess.run(
+        ["bash", "-c", f"TODO=({todo_cli}); {script}", "bash", *args],
+        capture_output=True,
+        env=dict(os.environ) | todo.env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+
+
 def sql_rows(url: str, statement: str, **params: Any) -> list[Any]:
     """Read the database directly, bypassing todo (for checks at the source)."""
     from sqlalchemy import text

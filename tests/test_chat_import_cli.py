@@ -13,7 +13,6 @@ import copy
 import json
 import os
 import pty
-import shlex
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import pytest
 
 from tests import perf_chat_import
 from tests.ci_gate import not_applicable
-from tests.conftest import REPO, Todo, sql_rows
+from tests.conftest import REPO, Todo, in_bash, sql_rows
 from tests.perf import MIB, Spawner, todo_command
 from tests.test_chat_formats import (
     C_REGEX,
@@ -354,19 +353,6 @@ def test_an_export_piped_on_stdin_is_recognised_without_a_format_option(
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.decode() == source.summary
     assert counts(todo.url) == (2, 6)
-
-
-def in_bash(todo: Todo, script: str, *args: str) -> subprocess.CompletedProcess[bytes]:
-    """`script` run by bash, with $TODO the real `todo` and `args` as $1...; a shell's view."""
-    todo_cli = " ".join(shlex.quote(part) for part in todo_command())
-    return subprocess.run(
-        ["bash", "-c", f"TODO=({todo_cli}); {script}", "bash", *args],
-        capture_output=True,
-        env=dict(os.environ) | todo.env,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("source", by_name(SOURCES[:2]))

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, Todo, sql_rows
-from tests.test_chat_import_cli import in_bash
+from tests.conftest import REPO, Todo, in_bash, sql_rows
 
 
 def content_of(document: dict[str, Any]) -> tuple[Any, list[tuple[str, str]]]:

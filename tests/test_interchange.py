@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests import conftest
-from tests.conftest import REPO, RLS, PostgresHandle, Result, Todo, sql_rows
+from tests.conftest import REPO, RLS, PostgresHandle, Result, Todo, in_bash, sql_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TASKWARRIOR = FIXTURES / "taskwarrior"
@@ -2877,6 +2877,26 @@ def test_a_todotxt_line_read_as_json_from_stdin_is_refused_saying_how_to_import_
         "quotes at column 2 (for a todo.txt file, pass --format todotxt; nothing was imported)\n"
     )
     assert nothing_written(todo)
+
+
+# `todo import <(printf '[1] first\n')`: the file was read again to tell todo.txt from
+# JSON, found empty (a pipe's bytes are read once), and "0 added" said, exit 0.
+@pytest.mark.parametrize("text", ["[1] first\n[2] second\n", "[work] call Bob\n"])
+def test_a_todotxt_line_read_as_json_through_a_pipe_is_refused_not_lost(
+    todo: Todo, text: str
+) -> None:
+    result = in_bash_import(todo, text)
+    assert result.returncode == 2, result.stderr
+    assert b"for a todo.txt file, pass --format todotxt; nothing was imported" in result.stderr
+    assert nothing_written(todo)
+    told = in_bash_import(todo, text, "--format", "todotxt")
+    assert told.returncode == 0, told.stderr
+    assert len(tasks(todo)) == text.count("\n")
+
+
+def in_bash_import(todo: Todo, text: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
+    """`todo import <(printf ...)`: the file a process substitution gives, a pipe."""
+    return in_bash(todo, '"${TODO[@]}" import <(printf %s "$1") "${@:2}"', text, *extra)
 
 
 @pytest.mark.parametrize(

@@ -302,7 +302,8 @@ def _read(
         except InvalidInput as exc:
             if fmt != "auto" or source.lower().endswith(_JSON_NAMES):
                 raise
-            if source != "-" and _bracketed_text(source):
+            # (Read again from its start: a file only. What a pipe gave is gone.)
+            if not _streamed(source) and _bracketed_text(source):
                 # A todo.txt line may start with "[" or "{" ("[work] call Bob", "[ ] call
                 # Bob", "{draft} post"): not JSON after all. A bracket followed by what
                 # JSON holds there is JSON with a mistake in it, told as such rather
@@ -332,7 +333,7 @@ def _read(
             chosen = "taskwarrior"
         elif (
             fmt == "auto"
-            and source != "-"
+            and not _streamed(source)
             and not source.lower().endswith(_JSON_NAMES)
             and not isinstance(first[1], dict)
             and not _json_throughout(source)
@@ -343,10 +344,14 @@ def _read(
             stream = open_binary(source, hint=NOTHING_IMPORTED)
             return as_todotxt(stream)
         else:
+            # Not an object: todo.txt's "[1] Draft the plan" read from a pipe, or JSON
+            # of something else; the way out for the first is said.
+            told = "pass --format" if isinstance(first[1], dict) else "for a todo.txt file, "
+            told += "" if isinstance(first[1], dict) else "pass --format todotxt"
             raise InvalidInput(
                 f"{name}: {first[0]} is neither a todo task (id, title) "
                 "nor a Taskwarrior task (uuid, description)",
-                hint=f"pass --format; {NOTHING_IMPORTED}",
+                hint=f"{told}; {NOTHING_IMPORTED}",
             )
         everything = _chain(first, items)
         if chosen == "taskwarrior":
