@@ -575,12 +575,36 @@ def test_a_day_or_time_that_does_not_exist_says_what_to_give(
             "give 2027-10-03T02:45, the time the clocks show then, or the time with an "
             "offset: 2027-10-03T02:15+10:30",
         ),
+        # Seconds and fractions kept: the same moment, not one 45 s off.
+        (
+            BERLIN,
+            "2027-03-28T02:30:45",
+            "give 2027-03-28T03:30:45, the time the clocks show then, or the time with an "
+            "offset: 2027-03-28T02:30:45+01:00",
+        ),
+        (
+            BERLIN,
+            "2027-03-28T02:59:59.5",
+            "give 2027-03-28T03:59:59.5, the time the clocks show then, or the time with an "
+            "offset: 2027-03-28T02:59:59.5+01:00",
+        ),
+        # A whole day jumped over (Samoa crossed the date line): the day the clocks show.
+        (
+            ZoneInfo("Pacific/Apia"),
+            "2011-12-30T12:00",
+            "give 2011-12-31T12:00, the time the clocks show then, or the time with an "
+            "offset: 2011-12-30T12:00-10:00",
+        ),
     ],
 )
 def test_a_time_in_the_gap_says_what_names_the_moment(tz: tzinfo, word: str, hint: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         parse(word, WED, tz)
     assert caught.value.hint == hint
+    jumped = "that whole day" if "Apia" in str(tz) else "it that night"
+    assert caught.value.message.endswith(
+        f"there is no {word.split('T')[1]} on {word[:10]} in {tz} (the clocks jump over {jumped})"
+    )
     # Both suggestions name the same instant, and are taken.
     first, second = hint.split("give ")[1].split(",")[0], hint.rsplit(": ", 1)[1]
     assert parse(first, WED, tz).due == parse(second, WED, tz).due

@@ -451,6 +451,16 @@ class _NoSuchDate(Exception):
         self.hint = hint
 
 
+def _clock_text(wall: datetime) -> str:
+    """A wall time as an ISO word writes it: ``02:30``, ``02:30:45``, ``02:59:59.5``."""
+    text = f"{wall:%H:%M}"
+    if wall.second or wall.microsecond:
+        text += f":{wall:%S}"
+    if wall.microsecond:
+        text += f".{wall.microsecond:06d}".rstrip("0")
+    return text
+
+
 def _offset_text(offset: timedelta | None) -> str:
     """``+01:00`` for an hour east of UTC (``+05:45``, ``-03:30``)."""
     minutes = round((offset or timedelta()).total_seconds() / 60)
@@ -546,13 +556,14 @@ def _iso(match: re.Match[str], tz: tzinfo) -> When:
             where = getattr(tz, "key", None) or "the local time zone"
             # The clock's time at that instant (the gap's length later), and the time
             # as given with the offset before the jump, both name the moment meant.
-            before = instant - (instant.astimezone(tz).replace(tzinfo=None) - wall)
-            earlier = _offset_text(before.astimezone(tz).utcoffset())
+            shown = instant.astimezone(tz).replace(tzinfo=None)
+            earlier = _offset_text((instant - (shown - wall)).astimezone(tz).utcoffset())
+            jumped = "that whole day" if shown - wall >= timedelta(days=1) else "it that night"
             raise _NoSuchDate(
-                f"there is no {wall:%H:%M} on {calendar_day} in {where} "
-                "(the clocks jump over it that night)",
-                f"give {calendar_day}T{instant.astimezone(tz):%H:%M}, the time the clocks "
-                f"show then, or the time with an offset: {calendar_day}T{wall:%H:%M}{earlier}",
+                f"there is no {_clock_text(wall)} on {calendar_day} in {where} "
+                f"(the clocks jump over {jumped})",
+                f"give {shown.date()}T{_clock_text(shown)}, the time the clocks show then, "
+                f"or the time with an offset: {calendar_day}T{_clock_text(wall)}{earlier}",
             )
         return When.at(instant)
     if zone == "z":
