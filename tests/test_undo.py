@@ -1152,6 +1152,27 @@ def test_the_change_outside_todo_that_stops_an_undo_is_in_the_tasks_history(
     assert [c["number"] for c in ok(bob, "history", "1", "--json").json()] == [1]
 
 
+# A tag deleted outside todo from one of two tasks: the refusal said `todo history
+# NUMBER`, naming neither. The tag's task is named by its id (the row holds no number).
+def test_a_refusal_over_a_tag_changed_outside_todo_names_the_tags_task(
+    todo: Todo, backend: str
+) -> None:
+    ok(todo, "add", "a")
+    ok(todo, "add", "b")
+    ok(todo, "edit", "1", "2", "+y")
+    execute(
+        todo.url,
+        "DELETE FROM task_tags WHERE tag = 'y' "
+        "AND task_id = (SELECT id FROM tasks WHERE number = 2)",
+    )
+    refused = todo("undo")
+    assert refused.exit_code == 1
+    second = ok(todo, "show", "2", "--json").json()["id"]
+    assert f"(the row as it was before it is in `todo history {second}`)" in refused.stderr
+    if backend != RLS:  # (row security hides a change made outside todo from history)
+        assert ok(todo, "history", second).stdout.splitlines()[-1] == "    -y"
+
+
 def test_undo_refuses_when_a_task_it_added_was_deleted_outside_todo(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     ok(todo, "add", "Call the bank")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
+from todo_cli.domain.ids import is_uuid
 from todo_cli.errors import Conflict, Declined, NotFound, Refused
 from todo_cli.repository.journal import Change, Clash, JournalRepository, Operation, Plan, Summary
 from todo_cli.services.common import Report, deliver
@@ -121,9 +122,7 @@ def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
         # A change made outside todo (psql, another program) is no operation of
         # the user's: undo cannot take it back, so "undo the later one" would
         # send them after something they cannot reach.
-        numbers = [(clash.image or {}).get("number") for clash in clashes if clash.table == "tasks"]
-        number = next((n for n in numbers if isinstance(n, int)), None)
-        where = f"todo history {number}" if number is not None else "todo history NUMBER"
+        where = f"todo history {_task_named(clashes)}"
         hint = (
             "a change made outside todo is not undone by todo, and this operation is not "
             f"undone over it (the row as it was before it is in `{where}`); "
@@ -133,6 +132,23 @@ def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
         f"cannot undo #{operation.number} ({operation.command}): {rows}",
         hint=hint,
     )
+
+
+def _task_named(clashes: list[Clash]) -> str:
+    """How `todo history` finds the task of the first clash: its number, or the id
+    of the task a tag, note or dependency row belongs to (which number it holds,
+    the row does not say)."""
+    for clash in clashes:
+        image = clash.image or {}
+        if clash.table == "tasks" and isinstance(image.get("number"), int):
+            return str(image["number"])
+    for clash in clashes:
+        task_id = (clash.image or {}).get("task_id")
+        if task_id is None and clash.table in ("task_tags", "task_dependencies") and clash.key:
+            task_id = clash.key[0]  # the row's key starts with its task's id
+        if isinstance(task_id, str) and is_uuid(task_id):
+            return str(UUID(task_id))
+    return "NUMBER"
 
 
 _SINCE = {
