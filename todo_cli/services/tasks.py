@@ -391,7 +391,9 @@ def _before_reopen(
                 left_for_ours[earlier.id] = task.series_id
             reopening[task.series_id] = task
         else:
-            if open_one.created_at == task.completed_at:
+            if open_one.created_at == task.completed_at and open_one.id in waited_on:
+                why = f"its next one, #{open_one.number}, is waited on by another task"
+            elif open_one.created_at == task.completed_at:
                 why = f"its next one, #{open_one.number}, had been changed"
             else:
                 which = "a later" if _series_order(open_one) > _series_order(task) else "an earlier"
