@@ -346,8 +346,11 @@ def _read(
         else:
             # Not an object: todo.txt's "[1] Draft the plan" read from a pipe, or JSON
             # of something else; the way out for the first is said.
-            told = "pass --format" if isinstance(first[1], dict) else "for a todo.txt file, "
-            told += "" if isinstance(first[1], dict) else "pass --format todotxt"
+            told = (
+                "pass --format"
+                if isinstance(first[1], dict)
+                else "for a todo.txt file, pass --format todotxt"
+            )
             raise InvalidInput(
                 f"{name}: {first[0]} is neither a todo task (id, title) "
                 "nor a Taskwarrior task (uuid, description)",

@@ -339,10 +339,12 @@ def _before_reopen(
     # The open task of each series, and which of them others wait on, asked once for
     # all (a query or two a task made reopening 1,000 of them take seconds). Taken
     # back, a series' open task is gone from `open_ones`, and deleted after the loop.
+    def series_of_done(task: Task) -> UUID | None:
+        # The series whose open task a done task's reopening looks at (open_successor).
+        return task.series_id if task.completed and task.completed_at is not None else None
+
     open_ones = repository.open_in_series(
-        task.series_id
-        for task in found
-        if task.completed and task.series_id is not None and task.completed_at is not None
+        series for task in found if (series := series_of_done(task)) is not None
     )
     waited_on = repository.waited_on(task.id for task in open_ones.values())
     gone: list[Task] = []
@@ -364,11 +366,8 @@ def _before_reopen(
     for task in sorted(found, key=_series_order):
         if task.id in taken_back:
             continue  # `reopen 3 4`: #4, #3's successor, is gone with #3's reopening
-        open_one = (
-            open_ones.get(task.series_id)
-            if task.completed and task.series_id is not None and task.completed_at is not None
-            else None
-        )
+        series = series_of_done(task)
+        open_one = None if series is None else open_ones.get(series)
         if open_one is None:
             if task.completed and task.series_id is not None:
                 earlier = reopening.get(task.series_id)
