@@ -664,7 +664,13 @@ def test_a_recurrence_of_several_business_days_is_kept_in_the_title(tz: Any) -> 
     assert (daily.title, daily.recur) == ("Daily", "weekdays")
     assert result.notices == [
         "line 1: rec:2b kept in the title: every 2 business days is no recurrence todo has "
-        "(rec:1b, weekdays, is)"
+        "(rec:1b, weekdays, is)",
+        # The add-on counts rec:1b from the completion: taken on the cadence, and said.
+        "line 2: rec:1b taken as weekdays, on the due's cadence (as rec:+1b): todo has no "
+        "business days counted from the completion",
     ]
+    cadence = read_lines(tz, ["Daily rec:+1b due:2026-12-07", "Daily rec:+1B due:2026-12-07"])
+    assert [r.recur for r in cadence.records] == ["weekdays", "weekdays"]
+    assert cadence.notices == []
     refused = read_lines(tz, ["Odd rec:0b due:2026-12-07"])
     assert [p.field for p in refused.problems] == ["recur"]

@@ -12,8 +12,9 @@ word:
 - ``due:2026-12-01`` is a due for that whole day (``dates.day_end``), ``t:2026-12-10`` a
   wait from that day's start (``dates.day_start``);
 - ``rec:1w`` (after completion) and ``rec:+1w`` (on the due cadence), units d, w, m, y, and
-  ``b`` for business days (``rec:1b``/``rec:+1b`` are ``weekdays``; more than one business
-  day is a problem). A ``rec:`` on a line without ``due:`` stays in the title as text, with a
+  ``b`` for business days (``rec:+1b`` is ``weekdays``; ``rec:1b`` too, with a notice, as
+  todo counts no business days from a completion; more than one business day is a
+  problem). A ``rec:`` on a line without ``due:`` stays in the title as text, with a
   notice: our recurrence needs a due;
 - ``pri:A`` (clients that keep the priority of a done task that way) is the priority when
   the line has no ``(A)``;
@@ -347,6 +348,13 @@ def _take_key(key: str, value: str, parsed: _Text) -> None:
             parsed.wait = day
     elif key == "rec":
         parsed.recur = _recur_from_todotxt(value)
+        if parsed.recur == "weekdays" and not value.startswith("+"):
+            # The add-on counts rec:1b from the completion; weekdays keep the due's own
+            # cadence, the one business-day recurrence todo has (written back +1b).
+            parsed.notices.append(
+                f"rec:{value} taken as weekdays, on the due's cadence (as rec:+1b): todo has "
+                "no business days counted from the completion"
+            )
     elif key == "pri":
         if not re.fullmatch(r"[A-Za-z]", value):
             raise _LineError("priority", f"pri:{value} is not a letter A to Z")
