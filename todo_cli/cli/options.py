@@ -255,10 +255,16 @@ class WordsCommand(TyperCommand):
                 # "without tag n5"): which one was meant is not guessed.
                 option, value = arg[:2], arg[2:]
                 changed = "" if ctx.info_name in _READ_ONLY else "; nothing was changed"
+                what = f": give the option's value apart ({option} {value})"
+                param = next(param for param in options if option in param.opts)
+                try:
+                    param.type.convert(value, param, ctx)
+                except click.exceptions.BadParameter as refused:
+                    # `-n-1`: suggesting `-n -1` would only meet the range's refusal next.
+                    what = f", and {option} {value} is refused too: {refused.message.rstrip('.')}"
                 raise click.exceptions.UsageError(
-                    f"{arg} is read neither as {option} {value} nor as a word: give the "
-                    f"option's value apart ({option} {value}); a word that starts with a "
-                    f"dash (-TAG) is a word here{changed}",
+                    f"{arg} is read neither as {option} {value} nor as a word{what}; a "
+                    f"word that starts with a dash (-TAG) is a word here{changed}",
                     ctx,
                 )
             elif arg.startswith("-") and not arg.startswith("--") and arg not in known:
