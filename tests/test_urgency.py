@@ -169,3 +169,17 @@ def test_a_done_task_has_no_urgency_and_lists_after_the_open_ones(todo: Todo) ->
     reopened = todo("reopen", "1", "--json")
     assert reopened.exit_code == 0
     assert reopened.json()[0]["urgency"] > 0
+
+
+def test_all_lists_the_done_tasks_as_done_does_latest_completed_first(todo: Todo) -> None:
+    for title in ("A", "B", "C", "D", "E"):
+        assert todo("add", title).exit_code == 0
+    for number in ("3", "1", "4"):  # one command each: three completion times
+        assert todo("done", number).exit_code == 0
+
+    def numbers(*args: str) -> list[int]:
+        return [task["number"] for task in todo("list", *args, "--json").json()]
+
+    assert numbers("--done") == [4, 1, 3]
+    assert numbers("--all") == [2, 5, 4, 1, 3]
+    assert numbers("--all", "--reverse") == [3, 1, 4, 5, 2]

@@ -1505,6 +1505,11 @@ class TaskRepository:
             done = tasks.c.completed
             order.append(done.desc() if query.reverse else done.asc())
         order.append(key.asc().nulls_last() if first_is_low else key.desc().nulls_last())
+        if query.sort == "urgency" and query.status == "all":
+            # The done ones (urgency 0 alike) as `list --done` shows them: the latest
+            # completed first. Open tasks have no completion time: nothing changes there.
+            done_at = tasks.c.completed_at
+            order.append(done_at.asc() if query.reverse else done_at.desc())
         if query.sort != "number":
             order.append(tasks.c.number.desc() if query.reverse else tasks.c.number.asc())
         return order
