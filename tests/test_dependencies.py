@@ -170,6 +170,29 @@ def test_edit_with_the_depends_flag_adds_and_removes(todo: Todo) -> None:
     assert by_number(todo)[3]["depends"] == [second["id"]]
 
 
+def test_dependencies_take_ranges_as_done_and_taskwarrior_do(todo: Todo) -> None:
+    ids = [add(todo, title)["id"] for title in ("a", "b", "c", "d", "e")]
+    assert todo("edit", "5", "dep:1-3").exit_code == 0
+    assert sorted(by_number(todo)[5]["depends"]) == sorted(ids[:3])
+    assert todo("edit", "5", "dep:-1-2").exit_code == 0  # Taskwarrior's depends:-1-2
+    assert by_number(todo)[5]["depends"] == ids[2:3]
+    assert sorted(add(todo, "f", "dep:2-3,4")["depends"]) == sorted(ids[1:4])
+    assert todo("edit", "4", "--depends", "1-2").exit_code == 0
+    assert sorted(by_number(todo)[4]["depends"]) == sorted(ids[:2])
+    before = snapshot(todo)
+    backwards = todo("edit", "5", "dep:3-1")
+    assert (backwards.exit_code, backwards.stderr) == (
+        2,
+        "error: 'dep:3-1': the range '3-1' runs backwards (write it low to high: 1-3)\n",
+    )
+    itself = todo("edit", "5", "dep:4-5")
+    assert (itself.exit_code, itself.stderr) == (
+        2,
+        "error: #5 cannot wait on itself (nothing was changed)\n",
+    )
+    assert snapshot(todo) == before
+
+
 def test_a_dependency_on_a_missing_task_is_not_found(todo: Todo) -> None:
     add(todo, "Book flights")
     result = todo("add", "Pack bags", "dep:1,9")

@@ -234,7 +234,7 @@ def _dependency_refs(
 ) -> tuple[list[TaskRef], list[TaskRef]]:
     """The task references of dep:3,7 / dep:-3 (and --depends, as often as dep:), parsed."""
     from todo_cli.domain.modifiers import parse_depends
-    from todo_cli.repository.refs import parse_ref
+    from todo_cli.repository.refs import number_list, parse_ref
 
     added, removed = list(words.add_depends), list(words.remove_depends)
     origin = dict(words.depends_origin)
@@ -248,7 +248,8 @@ def _dependency_refs(
         found = []
         for item in items:
             try:
-                found.append(parse_ref(item, "task"))
+                # `dep:1-3`, `dep:-1-3`: a range, as `done 1-3` and Taskwarrior take.
+                found += [parse_ref(number, "task") for number in number_list(item) or [item]]
             except InvalidInput as exc:
                 # Named with its word (`dep:3,abc`), as a bad value of any other key is.
                 raise InvalidInput(f"{origin[item]!r}: {exc.message}", hint=exc.hint) from None
