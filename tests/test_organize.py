@@ -789,6 +789,16 @@ def test_edit_of_several_tasks_refuses_a_title(call: Todo, words: list[str], sai
     assert [stored(shown(call, n)) for n in (1, 2, 3)] == before
 
 
+@pytest.mark.parametrize("twice", [["1", "1"], ["1", "#1"], ["1,1"]])
+def test_edit_of_one_task_named_twice_takes_a_title(call: Todo, twice: list[str]) -> None:
+    # `todo edit 1 1 --title X` said "the title of 2 tasks"; duplicates are one task
+    # everywhere else (the JSON is still an array, of one, as for `edit 1 1 pri:H`).
+    result = call("edit", *twice, "--title", "New", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [task["title"] for task in result.json()] == ["New"]
+    assert shown(call, 1)["title"] == "New"
+
+
 def test_edit_numbers_before_double_dash_are_tasks_and_the_rest_is_no_title(call: Todo) -> None:
     add(call, "b")
     assert call("edit", "1", "2", "+y", "--").exit_code == 0

@@ -1115,12 +1115,17 @@ def edit(
             hint=f"the task comes first: todo edit {join([named, ref, *rest, *options])}",
         )
     selection = _numbers_listed([ref, *more])
-    several = len(selection) > 1
-    if several and (title is not None or parsed.title is not None):
+    # `1 1` and `1 #1` name one task, as everywhere else (they are edited once).
+    distinct = {
+        int(word.removeprefix("#")) if word.removeprefix("#").isdecimal() else word.lower()
+        for word in selection
+    }
+    several = len(selection) > 1  # the JSON is an array (of one, for `1 1`)
+    if len(distinct) > 1 and (title is not None or parsed.title is not None):
         # One title on many tasks is a slip (`todo edit 1-3 Renamed`), never a wish.
         given_title = "--title" if title is not None else repr(parsed.title)
         raise InvalidUsage(
-            f"{given_title} would be the title of {len(selection)} tasks: a title is one task's",
+            f"{given_title} would be the title of {len(distinct)} tasks: a title is one task's",
             hint="edit titles one task at a time; nothing was changed",
         )
     flags = _flags(project, due, wait, priority, recur)
