@@ -3672,6 +3672,63 @@ def test_export_to_dev_null_succeeds_and_dev_null_stays_a_device(todo: Todo) -> 
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
+@pytest.mark.parametrize("named", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "link"])
+def test_export_to_a_descriptors_path_writes_into_it_and_replaces_nothing(
+    todo: Todo, tmp_path: Path, named: str
+) -> None:
+    # /dev/stdout leads to the file the shell opened: the atomic write renamed its own
+    # file over that one, and a `>>` log lost what it had (and became 0600).
+    fill(todo)
+    log = write(tmp_path, "log.txt", "KEPT 1\nKEPT 2\n")
+    log.chmod(0o644)
+    (tmp_path / "link").symlink_to("/dev/stdout")
+    where = str(tmp_path / named) if named == "link" else named
+    appended = in_bash(todo, '"${TODO[@]}" export --all -o "$1" >> "$2"', where, str(log))
+    assert appended.returncode == 0, appended.stderr
+    expected = ok(todo("export", "--all")).stdout
+    assert log.read_text("utf-8") == "KEPT 1\nKEPT 2\n" + expected
+    assert stat.S_IMODE(log.stat().st_mode) == 0o644
+    grouped = tmp_path / "group.txt"
+    script = '{ echo head; "${TODO[@]}" export --all -o "$1"; echo foot; } > "$2"'
+    assert in_bash(todo, script, where, str(grouped)).returncode == 0
+    assert grouped.read_text("utf-8") == "head\n" + expected + "foot\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary
+
+
+def test_export_to_another_descriptor_writes_there(todo: Todo, tmp_path: Path) -> None:
+    # README's own advice for the command server: -o /dev/fd/4 4>out.json.
+    fill(todo)
+    out = write(tmp_path, "out.txt", "first\n")
+    proc = in_bash(todo, '"${TODO[@]}" export --all -o /dev/fd/4 4>>"$1"', str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text("utf-8") == "first\n" + ok(todo("export", "--all")).stdout
+
+
+def test_export_refuses_to_replace_a_read_only_backup(todo: Todo, tmp_path: Path) -> None:
+    fill(todo)
+    kept = write(tmp_path, "backup.json", "KEEP\n")
+    kept.chmod(0o444)
+    result = todo("export", "--all", "-o", str(kept))
+    assert (result.exit_code, result.stderr) == (
+        74,
+        f"error: cannot write {kept}: it is read-only (make it writable to replace it)\n",
+    )
+    assert kept.read_text("utf-8") == "KEEP\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_export_through_a_symlink_loop_is_a_write_error_not_a_bug(
+    todo: Todo, tmp_path: Path
+) -> None:
+    fill(todo)
+    (tmp_path / "self").symlink_to("self")
+    result = todo("export", "-o", str(tmp_path / "self"))
+    assert (result.exit_code, result.stderr) == (
+        74,
+        f"error: cannot write {tmp_path / 'self'}: Too many levels of symbolic links\n",
+    )
+
+
 def _limit_file_size() -> None:
     # Writing past this fails with EFBIG (Python ignores SIGXFSZ), as a full disk would
     # fail half way through an export.

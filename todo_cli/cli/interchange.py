@@ -103,8 +103,9 @@ def export(
         else:
             _not_the_database(output, settings(ctx).database_url)
             with atomic_text(output) as out:
+                # -o /dev/tty, or /dev/stdout on a terminal: shown as on stdout.
                 notices = interchange.export(
-                    settings(ctx), query, fmt=fmt.value, out=out, progress=advance
+                    settings(ctx), query, fmt=fmt.value, out=_on_screen(out, fmt), progress=advance
                 )
     for notice in notices:
         render.tell(f"note: {notice}")
@@ -123,8 +124,10 @@ def _not_the_database(output: str, database_url: str) -> None:
         return
     try:
         target = Path(output).resolve()
-    except OSError:
-        return  # the working directory is gone: the write says so (exit 74)
+    except (OSError, RuntimeError):
+        # The working directory is gone, or a symlink loop (RuntimeError on 3.11):
+        # no file to compare with; the write says what is wrong (exit 74).
+        return
     for own in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
         try:
             # By name too: a -wal that is not there now is SQLite's the moment it opens.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import stat
 import tempfile
@@ -26,6 +27,11 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
     file, and the reader would get nothing. A symlink is followed: its
     target is written (atomically), the link stays.
     """
+    descriptor = _descriptor(path)
+    if descriptor is not None:
+        with _into_descriptor(path, descriptor) as out:
+            yield out
+        return
     try:
         # stat follows symlinks: what counts is what the path leads to.
         mode: int | None = os.stat(path).st_mode
@@ -39,6 +45,10 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
         with _in_place(path) as out:
             yield out
         return
+    if mode is not None and (not mode & 0o222 or not os.access(path, os.W_OK)):
+        # A backup made read-only is kept so: replacing it (the rename needs only the
+        # directory) would take no notice of what the user said.
+        raise OutputError(f"cannot write {path}: it is read-only (make it writable to replace it)")
     # The link's target is the file to replace, in its own directory, so the
     # rename stays on one file system and the link keeps pointing at it.
     try:
@@ -108,6 +118,55 @@ def _terminations_raised() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+# Paths that name a descriptor this process has open: /dev/stdout, /dev/fd/4,
+# /proc/self/fd/4 (and /proc/PID/fd/4 of our own PID).
+_DESCRIPTOR = re.compile(r"/dev/(?:std(out|err)|fd/([0-9]+))|/proc/(self|[0-9]+)/fd/([0-9]+)")
+
+
+def _descriptor(path: str) -> int | None:
+    """The open descriptor `path` names, through any symlinks to it, or None.
+
+    /dev/stdout leads to whatever the shell opened, a regular file too: stat says
+    "a file", and the atomic write replaced that file by name (the content of a
+    `>>` log before it lost, a `{ ...; } > out` group's other output gone).
+    """
+    seen = 0
+    while True:
+        match = _DESCRIPTOR.fullmatch(os.path.normpath(path))
+        if match is not None:
+            std, fd, pid, proc_fd = match.groups()
+            if pid is not None and pid != "self" and int(pid) != os.getpid():
+                return None  # another process's: a path like any other
+            number = {"out": 1, "err": 2}[std] if std else int(fd or proc_fd)
+            return number
+        try:
+            link = os.readlink(path)
+        except OSError:
+            return None  # not a symlink (or not there): no descriptor's name
+        seen += 1
+        if seen > 40:
+            return None  # a loop: the write says so
+        path = os.path.join(os.path.dirname(path), link)
+
+
+@contextmanager
+def _into_descriptor(path: str, descriptor: int) -> Iterator[IO[str]]:
+    """Written into the open descriptor as `-o -` writes stdout: where it stands,
+    appending if it appends, nothing replaced or truncated."""
+    try:
+        duplicate = os.dup(descriptor)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(duplicate, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+    except BrokenPipeError:
+        raise  # as _in_place: a reader that left early is no error
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
 
 
 @contextmanager
