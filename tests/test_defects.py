@@ -2256,3 +2256,33 @@ def test_an_id_prefix_of_eight_hex_digits_after_the_first_task_is_another_task(
     assert "for a title of those words: todo edit 1 -- deadbeef" in missing.stderr
     assert todo("edit", "1", "cafe").exit_code == 0
     assert todo("show", "1", "--json").json()["title"] == "cafe"
+
+
+def test_a_reference_list_past_the_drivers_parameter_limit_is_looked_up_in_parts(
+    todo: Todo,
+) -> None:
+    # One parameter per reference: 66,000 passed PostgreSQL's 65,535 (SQLite's
+    # 250,000 with 260,000), and the driver's refusal came out as a database error,
+    # exit 3. Looked up a thousand at a time, the missing ones are said, exit 1.
+    many = 260_000 if todo.url.startswith("sqlite") else 66_000
+    starts = range(2, many, 10_000)
+    ranges = ",".join(f"{start}-{start + 9_999}" for start in starts)
+    assert todo("add", "Only one").exit_code == 0
+    result = todo("done", f"1,{ranges}")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("error: no tasks '2', '3', ")
+    assert f"and {10_000 * len(starts) - 10:,} more (see `todo list --all`)" in result.stderr
+    assert todo("list", "--json").json()[0]["completed"] is False
+
+
+def test_a_long_reference_list_lists_and_exports_exactly_those_tasks(todo: Todo) -> None:
+    # Past a thousand named tasks the ordered, limited query takes them all at once
+    # (one array parameter on PostgreSQL, one JSON array on SQLite).
+    assert todo("add", input="".join(f"T {n}\n" for n in range(1, 2_502))).exit_code == 0
+    named = [str(n) for n in range(1, 2_502, 2)]
+    listed = todo("list", *named, "--json", "--sort", "number")
+    assert [task["number"] for task in listed.json()] == [int(n) for n in named]
+    last = todo("list", "1-2500", "--sort", "number", "--reverse", "-n", "2", "--json")
+    assert [task["number"] for task in last.json()] == [2500, 2499]
+    exported = json.loads(todo("export", *named).stdout)
+    assert len(exported) == 1_251

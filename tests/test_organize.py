@@ -799,6 +799,25 @@ def test_edit_of_one_task_named_twice_takes_a_title(call: Todo, twice: list[str]
     assert shown(call, 1)["title"] == "New"
 
 
+def test_edit_of_thousands_of_missing_numbers_says_so_in_a_line_and_suggests_no_title(
+    call: Todo,
+) -> None:
+    # The hint offered `todo edit 1 -- 10002 ... 40000` (180 KB, no title holds it).
+    many = [str(n) for n in range(10_002, 13_002)]
+    missing = call("edit", "1", *many, "+x")
+    assert missing.exit_code == 1
+    assert missing.stderr == (
+        "error: no tasks '10002', '10003', '10004', '10005', '10006', '10007', '10008', "
+        "'10009', '10010', '10011' and 2,990 more (see `todo list --all`)\n"
+    )
+    nothing = call("edit", "1", *many)
+    assert (nothing.exit_code, nothing.stderr) == (
+        2,
+        "error: nothing to change on 1, 10002, 10003, 10004, 10005, 10006, 10007, 10008, "
+        "10009, 10010 and 2,991 more (nothing was changed)\n",
+    )
+
+
 def test_edit_numbers_before_double_dash_are_tasks_and_the_rest_is_no_title(call: Todo) -> None:
     add(call, "b")
     assert call("edit", "1", "2", "+y", "--").exit_code == 0
@@ -1635,6 +1654,32 @@ def test_a_reference_beside_a_filter_is_refused_and_changes_nothing(
         "give references alone, or a filter alone (to search for"
     )
     assert listed(todo, "--all") == before
+
+
+@pytest.mark.parametrize(
+    ("words", "given", "suggested"),
+    [
+        (["2", "--", "milk"], "-- milk", "todo done -- 2 milk"),
+        (["2", "pri:H", "--", "milk"], "pri:H", "todo done pri:H -- 2 milk"),
+        (["1", "2", "+x"], "+x", "todo done +x -- 1 2"),
+        (["2", "--without", "x"], "--without x", "todo done --without x -- 2"),
+    ],
+)
+def test_a_reference_beside_a_filter_suggests_the_whole_filter(
+    todo: Todo, words: list[str], given: str, suggested: str
+) -> None:
+    # `done 2 -- milk` named an empty filter ("and  is a filter") and suggested
+    # `todo done  -- 2`, which drops "milk"; the suggestion keeps every word.
+    add(todo, "buy milk")
+    add(todo, "b")
+    result = todo("done", *words)
+    assert result.exit_code == 2
+    named = words[0]
+    assert result.stderr == (
+        f"error: '{named}' is a task reference and {given} is a filter: give references "
+        f"alone, or a filter alone (to search for '{named}' as text, put it after --: "
+        f"`{suggested}`; nothing was changed)\n"
+    )
 
 
 def test_a_number_after_double_dash_is_text_to_search_for(todo: Todo) -> None:

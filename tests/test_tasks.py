@@ -422,6 +422,28 @@ def test_a_bad_range_is_refused_and_changes_nothing(
     assert titles(todo) == ["a", "b", "c"]
 
 
+@pytest.mark.parametrize(
+    ("words", "advice"),
+    [
+        (["edit", "1-10001", "+x"], "edit the rest with another command"),
+        (["edit", "1", "2-10002", "+x"], "edit the rest with another command"),
+        (["edit", "1", "dep:2-10002"], "give the rest in another dep:"),
+        (["add", "d", "dep:1-10001"], "give the rest in another dep:"),
+        (["delete", "1-10001"], "use a filter for more"),
+    ],
+)
+def test_a_range_too_long_says_what_the_command_can_do_instead(
+    todo: Todo, words: list[str], advice: str
+) -> None:
+    # `edit` takes no filter: "use a filter for more" sent the user to a refusal.
+    for title in ("a", "b", "c"):
+        add(todo, title)
+    result = todo(*words)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"(a range names at most 10,000; {advice})\n")
+    assert titles(todo) == ["a", "b", "c"]
+
+
 def test_an_id_copied_with_its_dashes_is_still_an_id_not_a_range(todo: Todo) -> None:
     add(todo, "a")
     _set_id(todo.url, 1, "12345678-1234-4000-8000-000000000001")

@@ -249,7 +249,8 @@ def _dependency_refs(
         for item in items:
             try:
                 # `dep:1-3`, `dep:-1-3`: a range, as `done 1-3` and Taskwarrior take.
-                found += [parse_ref(number, "task") for number in number_list(item) or [item]]
+                numbers = number_list(item, more="give the rest in another dep:") or [item]
+                found += [parse_ref(number, "task") for number in numbers]
             except InvalidInput as exc:
                 # Named with its word (`dep:3,abc`), as a bad value of any other key is.
                 raise InvalidInput(f"{origin[item]!r}: {exc.message}", hint=exc.hint) from None
@@ -585,11 +586,13 @@ def _named_or_titled(ref: str, more: list[str]) -> Iterator[None]:
     make it the title instead (`todo edit 1 2026 +x`, meaning the title "2026")."""
     from shlex import join
 
+    from todo_cli.domain.limits import TASK_TITLE_MAX
+
     try:
         yield
     except NotFound as exc:
-        if not more:
-            raise
+        if not more or len(" ".join(more)) > TASK_TITLE_MAX:
+            raise  # (no title would hold so many words: suggesting one helps no one)
         titled = f"for a title of those words: todo edit {join([ref])} -- {join(more)}"
         raise NotFound(exc.message, hint=f"{exc.hint}; {titled}" if exc.hint else titled) from None
 
@@ -632,7 +635,11 @@ def _names_a_task(word: str) -> bool:
     from todo_cli.repository.refs import is_ref_shaped, looks_like_ref, number_list
 
     whole_uuid = is_ref_shaped(word) and len(word.strip().replace("-", "")) == 32
-    return looks_like_ref(word) or whole_uuid or number_list(word) is not None
+    try:
+        listed = number_list(word) is not None
+    except InvalidInput:
+        listed = True  # a list's shape with a fault: said where it is read, for its command
+    return looks_like_ref(word) or whole_uuid or listed
 
 
 def _names_more_tasks(word: str) -> bool:
@@ -806,16 +813,28 @@ def _selection(
         head = words[: words.index("--")] if "--" in words else words
         named = next((word for word in head if names_tasks(word)), None)
         if named is not None and all(word.strip() for word in words):
-            from shlex import quote
+            from shlex import join, quote
 
             other = next((word for word in head if not names_tasks(word)), None)
-            # Without another word, it is --without that made this a filter.
-            given = quote(other) if other else f"--without {quote(without[0])}" if without else ""
+            tail = words[len(head) + 1 :]  # the text after --
+            # Without another word, it is --without, or the text after --, that made
+            # this a filter: named as typed, and kept whole in the command suggested.
+            given = (
+                quote(other)
+                if other
+                else f"--without {quote(without[0])}"
+                if without
+                else join(["--", *tail])
+            )
+            options = [part for word in without or () for part in ("--without", word)]
+            terms = [word for word in head if not names_tasks(word)]
+            texts = [word for word in head if names_tasks(word)] + tail
+            suggested = join([*ctx.command_path.split(), *options, *terms, "--", *texts])
             raise InvalidUsage(
                 f"{named!r} is a task reference and {given} is a filter: "
                 "give references alone, or a filter alone",
                 hint=f"to search for {named!r} as text, put it after --: "
-                f"`{ctx.command_path} {given} -- {quote(named)}`; nothing was changed",
+                f"`{suggested}`; nothing was changed",
             )
         return _filter(words, without)
     if not words:
@@ -826,17 +845,18 @@ def _selection(
     return parse_refs(_numbers_listed(words), "task")
 
 
-def _numbers_listed(words: list[str]) -> list[str]:
+def _numbers_listed(words: list[str], *, more: str | None = None) -> list[str]:
     """Words with each list or range of numbers (`1,3`, `2-4`) spelled out, as
     Taskwarrior users write them: as text they would find titles holding "2-4"
-    and act on those. After --, a word is text."""
+    and act on those. After --, a word is text. `more`: the advice for a range
+    too long (a filter, where the command takes one)."""
     from todo_cli.repository.refs import number_list
 
     spelled: list[str] = []
     for index, word in enumerate(words):
         if word == "--":
             return spelled + words[index:]
-        listed = number_list(word)
+        listed = number_list(word) if more is None else number_list(word, more=more)
         spelled.extend([word] if listed is None else listed)
     return spelled
 
@@ -1114,7 +1134,8 @@ def edit(
             f"{ref!r} is not a task reference",
             hint=f"the task comes first: todo edit {join([named, ref, *rest, *options])}",
         )
-    selection = _numbers_listed([ref, *more])
+    # edit takes no filter: a range past the limit is edited in parts.
+    selection = _numbers_listed([ref, *more], more="edit the rest with another command")
     # `1 1` and `1 #1` name one task, as everywhere else (they are edited once).
     distinct = {
         int(word.removeprefix("#")) if word.removeprefix("#").isdecimal() else word.lower()
@@ -1136,9 +1157,15 @@ def edit(
         if not ref_shaped:
             parse_refs([ref], "task")  # `todo edit -a`: says what a reference is
         if more:
+            from todo_cli.domain.limits import TASK_TITLE_MAX
+
+            shown = ", ".join(join([word]) for word in selection[:10])
+            if len(selection) > 10:
+                shown += f" and {len(selection) - 10:,} more"
+            titled = f"for a title of those words: todo edit {join([ref])} -- {join(more)}"
             raise InvalidUsage(
-                f"nothing to change on {', '.join(join([word]) for word in selection)}",
-                hint=f"for a title of those words: todo edit {join([ref])} -- {join(more)}",
+                f"nothing to change on {shown}",
+                hint=titled if len(" ".join(more)) <= TASK_TITLE_MAX else "nothing was changed",
             )
         raise InvalidUsage(
             "nothing to change", hint="give words (+tag, due:fri, a new title) or options"

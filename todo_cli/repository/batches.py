@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.engine import Connection
 
 T = TypeVar("T")
 
@@ -21,3 +26,24 @@ def chunked(values: Sequence[T], size: int | None = None) -> Iterator[Sequence[T
     size = size or IN_LIMIT
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def ids_in(
+    conn: Connection, column: ColumnElement[Any], ids: Sequence[UUID]
+) -> ColumnElement[bool]:
+    """`column IN ids` for a set a statement cannot be cut into parts for (one ordered,
+    limited list): past IN_LIMIT, all of them in one parameter, an array on
+    PostgreSQL and a JSON array of the stored hex on SQLite."""
+    from sqlalchemy import any_, bindparam, func, literal_column, select
+
+    if len(ids) <= IN_LIMIT:
+        return column.in_(ids)
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(column.type)))
+    import json
+
+    # SQLite keeps ids as 32 hex digits (SQLAlchemy's Uuid without a native type).
+    listed = json.dumps([task_id.hex for task_id in ids])
+    return column.in_(select(literal_column("value")).select_from(func.json_each(listed)))

@@ -1410,8 +1410,10 @@ class TaskRepository:
         stmt = stmt.where(owner == user_id_of(self.user))
         if query.refs:
             # Named, so shown as they are: done or waiting ones too.
+            from todo_cli.repository.batches import ids_in
+
             named = {task.id for task in self._resolve(query.refs)}
-            stmt = stmt.where(tasks.c.id.in_(sorted(named)))
+            stmt = stmt.where(ids_in(self.conn, tasks.c.id, sorted(named)))
         else:
             if query.status != "all":
                 stmt = stmt.where(completed.is_(query.status == "done"))
