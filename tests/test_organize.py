@@ -1682,6 +1682,17 @@ def test_a_reference_beside_a_filter_suggests_the_whole_filter(
     )
 
 
+@pytest.mark.parametrize("command", ["list", "export", "done"])
+def test_a_reference_then_a_bare_double_dash_is_that_task(todo: Todo, command: str) -> None:
+    # `todo export "$id" -- $words` with $words empty: `list 1 --` and `export 1 --`
+    # searched for "1" as text (and found "Pay 100 EUR"); `done 1 --` was refused.
+    add(todo, "Buy milk")
+    add(todo, "Pay 100 EUR")
+    result = todo(command, "--json", "1", "--")
+    assert result.exit_code == 0, result.stderr
+    assert [task["title"] for task in result.json()] == ["Buy milk"]
+
+
 def test_a_number_after_double_dash_is_text_to_search_for(todo: Todo) -> None:
     add(todo, "Pay 2 bills", "+errand")
     add(todo, "Pick up parcel", "+errand")

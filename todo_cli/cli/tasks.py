@@ -609,6 +609,7 @@ def _named(words: list[str], without: list[str] | None, command: str) -> tuple[T
     from todo_cli.domain.filters import is_filter_term
     from todo_cli.repository.refs import parse_refs
 
+    words = _without_bare_separator(words)
     head = words[: words.index("--")] if "--" in words else words
     text = [word for word in head if not is_filter_term(word)]
     if text and (len(text) < len(head) or without) and all(map(_names_a_task, text)):
@@ -627,6 +628,14 @@ def _named(words: list[str], without: list[str] | None, command: str) -> tuple[T
     if not words or without or "--" in words or not all(map(_names_a_task, words)):
         return ()
     return tuple(parse_refs(_numbers_listed(words), "task"))
+
+
+def _without_bare_separator(words: list[str]) -> list[str]:
+    """`words` without a `--` that ends them: nothing after it is no text to search for
+    (`todo export "$id" -- $words` with $words empty is `todo export "$id"`)."""
+    if words and words[-1] == "--" and words.count("--") == 1:
+        return words[:-1]
+    return words
 
 
 def _names_a_task(word: str) -> bool:
@@ -801,11 +810,9 @@ def _selection(
         """A reference, or Taskwarrior's list or range of them (`1,3`, `2-4`)."""
         return is_ref_shaped(word) or number_list(word) is not None
 
-    words = unmark(args)
-    if words == ["--"] and not without:
-        # `todo done -- $words` with $words empty is no filter at all, not one that
-        # matches every task: as a bare `todo done`, it is refused.
-        words = []
+    # `todo done -- $words` with $words empty is no filter at all, not one that
+    # matches every task: as a bare `todo done`, it is refused; `done 1 --` is `done 1`.
+    words = _without_bare_separator(unmark(args))
     if without or any(is_filter_term(word) or not names_tasks(word) for word in words):
         # A reference beside filter terms would be searched for as text, and the filter
         # would act on other tasks than the one named (`todo done 2 +errand` completing
