@@ -2236,6 +2236,14 @@ def test_a_filter_matching_nothing_points_at_the_listing_the_command_selects_fro
         "error: no task matches the filter (`todo list` with the same filter and options "
         "shows what it selects)\n",
     )
+    # --all and --waiting select among what those listings show.
+    for option, listing in (("--all", "--all"), ("--waiting", "--waiting")):
+        result = todo("delete", option, "+b", "--yes")
+        assert (result.exit_code, result.stderr) == (
+            1,
+            f"error: no task matches the filter (`todo list {listing}` with the same filter "
+            "and options shows what it selects)\n",
+        )
 
 
 # `todo edit 1 d1031cd2 +x` renamed #1 "d1031cd2" (the id prefix of #2, as `todo export`

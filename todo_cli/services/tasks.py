@@ -147,6 +147,10 @@ def _selected(
         # `reopen` selects among the done tasks, `done` among the open ones: the
         # listing that previews each is a different one.
         listing = "`todo list --done`" if status == "done" else "`todo list`"
+        if status == "all":
+            listing = "`todo list --all`"
+        elif waiting == "only":
+            listing = "`todo list --waiting`"
         raise NotFound(
             "no task matches the filter",
             hint=f"{listing} with the same filter and options shows what it selects",
