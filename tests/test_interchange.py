@@ -4016,3 +4016,14 @@ def test_export_over_the_sqlite_database_itself_is_refused(tmp_path: Path, name:
     assert len(ok(todo("chat-log", "list", "--json")).json()) == 1
     wal = tmp_path / "todo.db-wal"  # SQLite's own, if there: never the export
     assert not wal.exists() or not wal.read_bytes().startswith(b"[")
+
+
+def test_export_selects_as_list_does_with_the_waiting_tasks_too(todo: Todo) -> None:
+    # Documented (help and README): a backup of +errand holds the errand that waits.
+    ok(todo("add", "Buy milk", "+errand"))
+    ok(todo("add", "Later", "+errand", "wait:tomorrow"))
+    ok(todo("add", "Other"))
+    assert [t["title"] for t in ok(todo("list", "+errand", "--json")).json()] == ["Buy milk"]
+    exported = json.loads(ok(todo("export", "+errand")).stdout)
+    assert [t["title"] for t in exported] == ["Buy milk", "Later"]
+    assert "waiting ones included" in ok(todo("export", "--help")).stdout

@@ -37,7 +37,11 @@ def export(
     ctx: typer.Context,
     terms: Annotated[
         list[str] | None,
-        typer.Argument(metavar="FILTER...", help="Which tasks, as for `list`.", show_default=False),
+        typer.Argument(
+            metavar="FILTER...",
+            help="Which tasks, as for `list`; waiting ones included (a backup holds them).",
+            show_default=False,
+        ),
     ] = None,
     fmt: Annotated[
         ExportFormat,
