@@ -171,6 +171,27 @@ def test_a_key_that_is_no_filter_is_refused_not_searched_for(term: str) -> None:
     assert "due.before:DATE" in (error.hint or "")
 
 
+@pytest.mark.parametrize(
+    ("term", "instead"),
+    [
+        ("status:pending", "todo has no status: filter; use --done, --all, --waiting"),
+        ("Status:completed", "todo has no status: filter; use --done, --all, --waiting"),
+        ("description.contains:milk", "todo has no description: filter; use words"),
+        ("tags.has:home", "todo has no tags: filter; use +tag and -tag"),
+        ("entry.before:eow", "todo has no entry: filter; use --sort created"),
+        ("limit:5", "todo has no limit: filter; use --limit N"),
+        ("scheduled:today", "todo has no scheduled: filter; after -- it is text"),
+    ],
+)
+def test_a_taskwarrior_filter_is_refused_saying_what_todo_has(term: str, instead: str) -> None:
+    # `todo export status:pending` exported nothing, exit 0: an empty backup.
+    error = refusal(term)
+    assert error.exit_code == ExitCode.USAGE
+    assert error.message == f"{term!r} is a Taskwarrior filter, not one of todo's"
+    assert (error.hint or "").startswith(instead)
+    assert (error.hint or "").endswith("after -- it is text to search for")
+
+
 def test_taskwarriors_spellings_of_project_and_priority_filter() -> None:
     found = parsed("proj:home prio:h")
     assert (found.project, found.priority) == ("home", "H")

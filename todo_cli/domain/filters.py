@@ -88,6 +88,36 @@ def is_filter_term(word: str) -> bool:
     return bool(colon) and key.lower() in _KEYS
 
 
+# Taskwarrior's attributes that are no filter here (`status:pending`,
+# `description.contains:milk`, `entry.before:eow`): its users type them, and as text
+# they matched nothing, an empty export taken for a backup. Refused, with what todo has.
+_TASKWARRIOR: dict[str, str | None] = {
+    "status": "--done, --all, --waiting",
+    "description": "words (each is searched for in titles, descriptions and notes)",
+    "tags": "+tag and -tag",
+    "tag": "+tag and -tag",
+    "entry": "--sort created",
+    "end": "--done and --sort completed",
+    "modified": "--sort updated",
+    "start": None,
+    "scheduled": None,
+    "until": None,
+    "uuid": "the id as a reference (todo list ID)",
+    "id": "the number as a reference (todo list 12)",
+    "limit": "--limit N",
+    "urgency": "the default order (urgency first)",
+}
+
+
+def taskwarrior_key(key: str) -> str | None:
+    """The hint for a Taskwarrior attribute (`status`, `tags.has`), or None for another key."""
+    base = key.lower().partition(".")[0]
+    if base not in _TASKWARRIOR:
+        return None
+    instead = _TASKWARRIOR[base]
+    return f"todo has no {base}: filter" + (f"; use {instead}" if instead else "")
+
+
 def _misread(key: str) -> bool:
     """Whether `key:` means a filter that does not exist, rather than text.
 
@@ -185,6 +215,12 @@ def parse_filter(
         key, colon, value = term.partition(":")
         name = _KEYS.get(key.lower()) if colon else None
         if name is None:
+            taskwarrior = taskwarrior_key(key) if colon else None
+            if taskwarrior is not None:
+                raise InvalidInput(
+                    f"{term!r} is a Taskwarrior filter, not one of todo's",
+                    hint=f"{taskwarrior}; after -- it is text to search for",
+                )
             if colon and _misread(key):
                 # Searched for as text, it would match nothing and say so in
                 # silence: `due.befor:fri` reads as a filter that found no task.
