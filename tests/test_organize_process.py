@@ -523,6 +523,15 @@ def test_json_output_writes_c1_controls_and_bidi_overrides_as_escapes(
     assert (parsed[0] if isinstance(parsed, list) else parsed)["title"] == title
 
 
+@pytest.mark.parametrize("target", ["/dev/stdout", "/dev/fd/1"])
+def test_export_to_a_terminal_by_its_path_writes_escapes_too(todo: Todo, target: str) -> None:
+    # `-o /dev/stdout` on a terminal wrote the raw C1 CSI and the RTL override.
+    given(todo, "add", "--", "csi \x9b2J rtl \u202e end")
+    screen = on_a_terminal(todo, "export", "-o", target)
+    assert "\x9b" not in screen and "\u202e" not in screen
+    assert "\\u009b2J" in screen and "\\u202e" in screen
+
+
 @pytest.mark.parametrize(("answer", "left"), [(b"n\n", 5), (b"y\n", 0)], ids=["no", "yes"])
 def test_done_by_a_filter_matching_more_than_3_asks_on_a_terminal(
     todo: Todo, answer: bytes, left: int
