@@ -2593,6 +2593,52 @@ def test_todotxt_a_line_added_again_and_done_before_its_archive_completes_that_t
     assert len(tasks(todo)) == 2
 
 
+def test_todotxt_lines_alike_keep_their_tasks_when_one_is_done_and_archived(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Lines of the same words and day are told apart by their order. `todo.sh archive`
+    # moves the done one to done.txt, which is read first: by order it took task 1 and
+    # the open line task 2, the two swapped ("2 updated") though nothing had changed.
+    plants = "2026-11-20 Water plants\n"
+    source = write(tmp_path, "todo.txt", plants * 3)
+    assert import_json(todo, source)["added"] == 3
+    write(tmp_path, "todo.txt", plants + "x 2026-11-22 " + plants + plants)  # do -a 2
+    assert import_json(todo, source)["updated"] == 1
+    write(tmp_path, "done.txt", "x 2026-11-22 " + plants)  # archive
+    write(tmp_path, "todo.txt", plants * 2)
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 3)
+    states = sorted((t["number"], t["completed"]) for t in tasks(todo))
+    assert states == [(1, False), (2, True), (3, False)]
+    # The first line left (task 1) done a day later, then archived too.
+    write(tmp_path, "todo.txt", "x 2026-11-23 " + plants + plants)
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 2)
+    done = {t["number"]: t["completed_at"] for t in tasks(todo) if t["completed"]}
+    assert sorted(done) == [1, 2]
+    assert done[1] > done[2]  # done the 23rd (UTC times of local days: compared)
+    write(tmp_path, "done.txt", "x 2026-11-22 " + plants + "x 2026-11-23 " + plants)
+    write(tmp_path, "todo.txt", plants)
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 3)
+    assert {t["number"]: t["completed_at"] for t in tasks(todo) if t["completed"]} == done
+
+
+def test_todotxt_lines_alike_in_their_order_are_their_tasks(todo: Todo, tmp_path: Path) -> None:
+    # Nothing archived: the order holds, whichever is done (a task here may be done
+    # while its line is not: the file reopens it, as ever).
+    source = write(tmp_path, "todo.txt", "2026-11-20 Call mom\n" * 2)
+    import_json(todo, source)
+    write(tmp_path, "todo.txt", "x 2026-11-22 2026-11-20 Call mom\n2026-11-20 Call mom\n")
+    assert import_json(todo, source)["updated"] == 1
+    assert sorted((t["number"], t["completed"]) for t in tasks(todo)) == [(1, True), (2, False)]
+    ok(todo("done", "2"))
+    write(tmp_path, "todo.txt", "x 2026-11-22 2026-11-20 Call mom\n2026-11-20 Call mom\n")
+    (source.parent / "todo.txt").touch()
+    assert import_json(todo, source)["updated"] == 1
+    assert sorted((t["number"], t["completed"]) for t in tasks(todo)) == [(1, True), (2, False)]
+
+
 def test_todotxt_done_tasks_exported_beside_their_done_txt_are_not_taken_twice(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -512,7 +512,8 @@ def test_a_series_that_reached_its_until_in_todo_makes_no_task_again_in_taskwarr
     assert "next: #2" in ok(todo("done", "1")).stderr
     last = ok(todo("done", "2"))
     assert "next:" not in last.stderr
-    assert [(t["number"], t["recur"]) for t in ok(todo("list", "--all", "--json")).json()] == [
+    listed = ok(todo("list", "--all", "--json", "--sort", "number")).json()
+    assert [(t["number"], t["recur"]) for t in listed] == [
         (1, None),
         (2, None),
     ]
@@ -848,6 +849,31 @@ def test_a_task_added_again_after_todo_sh_archived_the_first_is_a_second_task(
     assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 1)
     plants = [t["completed"] for t in every_task(todo) if t["title"] == "Water plants"]
     assert plants == [True, True]
+
+
+def test_lines_alike_keep_their_tasks_when_todo_sh_archives_one_of_them(
+    todo: Todo, tmp_path: Path
+) -> None:
+    tool = TodoTxt(tmp_path)
+    for _ in range(3):
+        tool("-t", "add", "Water plants +home")
+    assert ok(todo("import", str(tool.todo_file), "--json")).json()["added"] == 3
+
+    def plants() -> list[tuple[int, bool]]:
+        return sorted(
+            (t["number"], t["completed"]) for t in every_task(todo) if t["title"] == "Water plants"
+        )
+
+    tool("-a", "do", "2")  # done, kept in todo.txt
+    summary = ok(todo("import", str(tool.todo_file), "--json")).json()
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 1, 2)
+    assert plants() == [(1, False), (2, True), (3, False)]
+    # The archive moves it to done.txt, read first: the lines alike are in another order.
+    tool("archive")
+    assert "Water plants" in tool.done_file.read_text("utf-8")
+    summary = ok(todo("import", str(tool.todo_file), "--json")).json()
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (0, 0, 3)
+    assert plants() == [(1, False), (2, True), (3, False)]
 
 
 def test_a_task_todo_sh_did_and_archived_is_completed_by_importing_done_txt(

@@ -593,6 +593,9 @@ class ImportBatch:
     # words, the same for every user; the import makes those the user's own
     # (formats.todotxt.owned_id). None: every id is the input's own.
     explicit: set[UUID] | None = None
+    # todo.txt: the derived ids of each set of lines alike (the same words and creation
+    # day, without uuid:), which the database may match to its tasks otherwise.
+    alike: list[list[UUID]] = field(default_factory=list)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))

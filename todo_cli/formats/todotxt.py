@@ -138,6 +138,15 @@ class Identities:
     # The archive's records by id: todo.txt's next line of one (its uuid copied) is
     # told apart from the task reopened.
     archived_records: dict[UUID, TaskRecord] = field(default_factory=dict)
+    # The ids derived for lines of the same words (no uuid:, no recurrence), by the
+    # words: which line is which of them only the order says, and an archive changes
+    # the order (see services.interchange._alike_matched).
+    alike: dict[str, list[UUID]] = field(default_factory=dict)
+
+    def alike_groups(self) -> list[list[UUID]]:
+        """The ids of each set of two or more lines alike."""
+        return [ids for ids in self.alike.values() if len(ids) > 1]
+
     # The series id of each further open series of the same words -> the words' own.
     base_series: dict[UUID, UUID] = field(default_factory=dict)
 
@@ -670,6 +679,8 @@ def _read_line(
     if prefix.completed and text.uuid is None and not archive:
         again = ids.archived_id(key, prefix.completion)
     derived = again if again is not None else ids.line_id(key)
+    if again is None and text.uuid is None and fields.recur is None:
+        ids.alike.setdefault(key, []).append(derived)
     if again is not None:
         # Or the task added again after the archived one and done the same day: the
         # id this line would have alone (not taken from the count: it is not known
@@ -685,7 +696,8 @@ def _read_line(
         if twins:
             # Added again after the archived one, or that one reopened here: only the
             # database can tell (see services.interchange._reopened_twins).
-            batch.twins[derived] = list(twins)
+            # Shared, not copied (10,000 lines alike): done.txt is read whole first.
+            batch.twins[derived] = twins
     # A done line without a creation date was made no later than it was done: its
     # completion day, which (unlike today) is the same on every import.
     created_at = day_start(prefix.creation or prefix.completion or today, tz)

@@ -429,6 +429,7 @@ def _todotxt(
     if archive is None:
         alone = todotxt.read(lines, tz=tz, today=today, identities=identities)
         alone.explicit = identities.explicit
+        alone.alike = identities.alike_groups()
         return alone
 
     with open_binary(str(archive), hint=NOTHING_IMPORTED) as stream:
@@ -448,6 +449,7 @@ def _todotxt(
     # A done line of done.txt and the next line a tool wrote in todo.txt: one series.
     todotxt.join_series(batch, identities, tz)
     batch.explicit = identities.explicit
+    batch.alike = identities.alike_groups()
     batch.notices.insert(
         0, f"also read {archive}, todo.sh's archive of done tasks: {found} line(s)"
     )
@@ -617,6 +619,8 @@ def import_tasks(
             by_content = chosen == "todotxt"
             if batch.explicit is not None:
                 checked, rejected = _owned_ids(conn, acting_user(conn), checked, batch, rejected)
+            if batch.alike:
+                checked = _alike_matched(conn, acting_user(conn), checked, batch, tz)
             if batch.twins:
                 checked = _reopened_twins(conn, acting_user(conn), checked, batch, result)
             if batch.done_twins:
@@ -714,9 +718,10 @@ def _owned_ids(
     from todo_cli.formats.todotxt import owned_id, user_namespace
 
     named = {record.id for record in records} | set(batch.positions) | rejected
-    named |= set(batch.twins) | {twin for twins in batch.twins.values() for twin in twins}
+    named |= set(batch.twins) | {twin for twins in _each_once(batch.twins) for twin in twins}
     named |= set(batch.done_twins) | {pair[0] for pair in batch.done_twins.values()}
     named |= set(batch.next_of) | set(batch.next_of.values())
+    named |= {task_id for group in batch.alike for task_id in group}
     derived = sorted(named - (batch.explicit or set()), key=str)
     if not derived:
         return records, rejected
@@ -729,11 +734,12 @@ def _owned_ids(
         return ids.get(task_id, task_id)
 
     batch.positions = {own(key): where for key, where in batch.positions.items()}
-    batch.twins = {own(key): [own(twin) for twin in twins] for key, twins in batch.twins.items()}
+    batch.twins = _twins_renamed(batch.twins, own)
     batch.done_twins = {
         own(key): (own(alone), where) for key, (alone, where) in batch.done_twins.items()
     }
     batch.next_of = {own(key): own(done) for key, done in batch.next_of.items()}
+    batch.alike = [[own(task_id) for task_id in group] for group in batch.alike]
     owned = [
         replace(record, id=own(record.id)) if record.id in ids else record for record in records
     ]
@@ -853,6 +859,108 @@ def _without_cycles(
     return [record for record in records if record.id not in left_out]
 
 
+def _alike_matched(
+    conn: Any, user: str, records: list[TaskRecord], batch: ImportBatch, tz: tzinfo
+) -> list[TaskRecord]:
+    """Lines alike (the same words and creation day, no uuid:) matched to the tasks here
+    that they still are, rather than by their order.
+
+    Such lines get their ids by their order, and the order changes when todo.sh
+    archives one: `do` then `archive` moves the done line to done.txt, read first, so
+    it took the open task's id and the open line the done one's: both "updated",
+    done and open swapped. Here a line keeps the task its order gives it when that
+    task is as the line says (done or open, and the day it was done); the others
+    take, among the ids of their set, a task that is; any line left keeps an id of
+    the set. Only sets whose every line is a task here: which is which is all that
+    is in question. Lines still in their order change nothing.
+    """
+    by_id = {record.id: record for record in records}
+    groups = [[by_id[i] for i in group if i in by_id] for group in batch.alike]
+    groups = [members for members in groups if len(members) > 1]
+    if not groups:
+        return records
+    ids = sorted({record.id for members in groups for record in members}, key=str)
+    here = {task.id: task for task in TaskRepository(conn, user, lean=True).by_ids(ids)}
+
+    def state(it: TaskRecord | Task) -> tuple[bool, date | None]:
+        # Done or not, and the day: what `do` and `archive` change. (Not the priority:
+        # `pri` keeps a line where it is, so the order holds.)
+        if it.completed_at is None or not it.completed:
+            return (False, None)
+        return (True, local_date(it.completed_at, tz))
+
+    moved: dict[UUID, UUID] = {}
+    for members in groups:
+        if any(record.id not in here for record in members):
+            # A line of the set new here (added again, or reopened and written back
+            # beside its archived copy): _reopened_twins and _done_twins tell those.
+            continue
+        # A line keeps its own task when that task is as the line says; the other lines
+        # take, in their order, the tasks left that are as they say; those still left
+        # keep their own id if free, else the first id free (a new task, or one changed).
+        taken: dict[UUID, UUID] = {}  # a line's id -> the id it takes
+        used: set[UUID] = set()
+        waiting: dict[tuple[bool, date | None], list[UUID]] = {}
+        for record in members:
+            task = here.get(record.id)
+            if task is not None and state(task) == state(record):
+                taken[record.id] = record.id
+                used.add(record.id)
+        for record in members:
+            task = here.get(record.id)
+            if record.id not in used and task is not None:
+                waiting.setdefault(state(task), []).append(record.id)
+        for record in members:
+            if record.id in taken:
+                continue
+            matching = waiting.get(state(record), [])
+            while matching and matching[0] in used:
+                matching.pop(0)
+            if matching:
+                taken[record.id] = matching.pop(0)
+                used.add(taken[record.id])
+        free = [record.id for record in members if record.id not in used]
+        for record in members:
+            if record.id not in taken:
+                own = record.id if record.id in free else free[0]
+                free.remove(own)
+                taken[record.id] = own
+        moved |= {line: task_id for line, task_id in taken.items() if line != task_id}
+    if not moved:
+        return records
+
+    def new(task_id: UUID) -> UUID:
+        return moved.get(task_id, task_id)
+
+    # A permutation of each set's ids: every map of the batch keyed by them follows it.
+    batch.positions = {new(task_id): where for task_id, where in batch.positions.items()}
+    batch.twins = _twins_renamed(batch.twins, new)
+    batch.done_twins = {
+        new(key): (new(alone), where) for key, (alone, where) in batch.done_twins.items()
+    }
+    batch.next_of = {new(key): new(done) for key, done in batch.next_of.items()}
+    return [replace(record, id=new(record.id)) for record in records]
+
+
+def _each_once(twins: Mapping[UUID, list[UUID]]) -> Iterator[list[UUID]]:
+    """The lists of `twins`, each once: the open lines of one set of words share
+    theirs (formats.todotxt), and 10,000 lines alike would make 10,000 x 10,000."""
+    return iter({id(shared): shared for shared in twins.values()}.values())
+
+
+def _twins_renamed(
+    twins: Mapping[UUID, list[UUID]], rename: Callable[[UUID], UUID]
+) -> dict[UUID, list[UUID]]:
+    """`twins` with every id renamed, the lists its lines share still shared."""
+    renamed: dict[int, list[UUID]] = {}
+    out = {}
+    for key, shared in twins.items():
+        if id(shared) not in renamed:
+            renamed[id(shared)] = [rename(twin) for twin in shared]
+        out[rename(key)] = renamed[id(shared)]
+    return out
+
+
 def _reopened_twins(
     conn: Any, user: str, records: list[TaskRecord], batch: ImportBatch, result: Imported
 ) -> list[TaskRecord]:
@@ -863,7 +971,7 @@ def _reopened_twins(
     alone: it takes the archived task's id, and its record replaces the archive's. A
     line whose own id is a task here already keeps it; one task is taken once.
     """
-    wanted = {twin for twins in batch.twins.values() for twin in twins}
+    wanted = {twin for twins in _each_once(batch.twins) for twin in twins}
     candidates = [r.id for r in records if r.id in batch.twins]
     repository = TaskRepository(conn, user, lean=True)
     here = {task.id: task for task in repository.by_ids(sorted(wanted | set(candidates), key=str))}
