@@ -533,6 +533,28 @@ def test_a_task_deleted_here_that_a_backup_brings_back_is_said_to_come_back(
     assert (fresh["added"], fresh["notices"]) == (1, [])
 
 
+def test_a_task_a_backup_brings_back_is_waited_on_again_as_before_its_delete(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Deleting A took B's dependency on it; the backup has both. Restored, B waited on
+    # nothing and was counted unchanged: undo of the delete would have linked it.
+    ok(todo("add", "A"))
+    ok(todo("add", "B", "dep:1"))
+    ok(todo("add", "C"))
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path))
+    ok(todo("delete", "1", "--yes"))
+    summary = import_json(todo, backup)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (1, 1, 1)
+    assert summary["notices"] == ["1 task(s) deleted here came back from the file: #1"]
+    restored = {t["title"]: t for t in tasks(todo)}
+    assert restored["B"]["depends"] == [restored["A"]["id"]]
+    again = import_json(todo, backup)
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    ok(todo("undo"))  # the restore, links and all
+    assert [t["title"] for t in tasks(todo)] == ["B", "C"]
+    assert count(todo.url, "task_dependencies") == 0
+
+
 @pytest.mark.parametrize("fmt", ["taskwarrior", "todotxt"])
 def test_a_task_deleted_here_after_a_synced_file_last_changed_stays_deleted(
     todo: Todo, tmp_path: Path, fmt: str
@@ -3065,6 +3087,55 @@ def _tw(uuid_tail: str, title: str, *depends: str, modified: str = "20261120T093
     if depends:
         task["depends"] = [f"aaaaaaaa-0000-4000-8000-0000000000{d}" for d in depends]
     return json.dumps(task)
+
+
+def test_a_dependency_kept_for_taskwarrior_is_linked_once_its_task_is_here(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # C waits on A in Taskwarrior; a filtered export brought C alone: A's uuid is kept for
+    # Taskwarrior. When A comes, the dependency is ours, and no longer kept: removed
+    # here, it is gone from the next export too (it came back there, and then here).
+    only_c = write(tmp_path, "c.json", f"[{_tw('41', 'C', '42')}]")
+    only_a = write(tmp_path, "a.json", f"[{_tw('42', 'A')}]")
+    first = import_json(todo, only_c)
+    assert any("kept with it for Taskwarrior" in n for n in first["notices"])
+    summary = import_json(todo, only_a)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (1, 1, 0)
+    assert titled(tasks(todo), "C")["depends"] == ["aaaaaaaa-0000-4000-8000-000000000042"]
+    assert "kept from its import" not in ok(todo("show", "1")).stdout
+    assert import_json(todo, only_a)["updated"] == 0  # linked once
+    ok(todo("edit", "1", "dep:-2"))
+    exported = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    assert [("depends" in task, task["description"]) for task in exported] == [
+        (False, "C"),
+        (False, "A"),
+    ]
+    assert titled(tasks(todo), "C")["depends"] == []
+    # The file's older copy of C changes nothing.
+    assert import_json(todo, only_c)["updated"] == 0
+    assert titled(tasks(todo), "C")["depends"] == []
+    # One undo takes the import of A back: A gone, C's dependency kept for Taskwarrior.
+    ok(todo("undo"))
+    ok(todo("undo"))
+    assert [t["title"] for t in tasks(todo)] == ["C"]
+    exported = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    assert exported[0]["depends"] == ["aaaaaaaa-0000-4000-8000-000000000042"]
+
+
+def test_a_kept_dependency_that_would_close_a_cycle_here_is_left_out(
+    todo: Todo, tmp_path: Path
+) -> None:
+    import_json(todo, write(tmp_path, "c.json", f"[{_tw('51', 'C', '52')}]"))
+    b = ok(todo("add", "B", "dep:1", "--json")).json()["id"]
+    # A comes waiting on B: C -> A -> B -> C would be a cycle.
+    a = json.loads(_tw("52", "A")) | {"depends": [b]}
+    summary = import_json(todo, write(tmp_path, "a.json", json.dumps([a])))
+    assert summary["added"] == 1
+    assert summary["notices"] == [
+        "#1 waits on #3 in Taskwarrior, which would make a cycle here: left out"
+    ]
+    assert titled(tasks(todo), "C")["depends"] == []
+    assert "kept from its import" not in ok(todo("show", "1")).stdout
 
 
 def test_an_import_whose_dependencies_make_a_cycle_is_refused(todo: Todo, tmp_path: Path) -> None:

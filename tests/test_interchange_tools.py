@@ -554,6 +554,30 @@ def test_a_dependency_outside_a_filtered_export_stays_in_taskwarrior(
     assert (again["added"], again["updated"]) == (0, 0)
 
 
+def test_a_kept_dependency_becomes_ours_when_its_task_comes_and_can_be_removed(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """The two projects' exports one after the other: the dependency is linked when the
+    second brings its task; removed here, Taskwarrior loses it too (it came back)."""
+    task = Taskwarrior(tmp_path / "made")
+    task("add", "Get quote", "project:home")
+    quote = task.uuid("/Get quote/")
+    task("add", "Send invoice", "project:work", f"depends:{quote}")
+    for project in ("work", "home"):
+        (tmp_path / f"{project}.json").write_text(task(f"project:{project}", "export"), "utf-8")
+    ok(todo("import", str(tmp_path / "work.json")))
+    summary = ok(todo("import", str(tmp_path / "home.json"), "--json")).json()
+    assert (summary["added"], summary["updated"]) == (1, 1)
+    invoice = next(t for t in ok(todo("list", "--json")).json() if t["title"] == "Send invoice")
+    assert invoice["depends"] == [quote]
+    ok(todo("edit", "1", "dep:-2"))
+    ours = tmp_path / "todo-export.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior")).stdout, "utf-8")
+    task.import_file(ours)
+    back = {o["description"]: o.get("depends") for o in task.export()}
+    assert back == {"Get quote": None, "Send invoice": None}
+
+
 def test_task_imports_our_export_without_a_complaint(
     through_taskwarrior: TaskwarriorRoundTrip,
 ) -> None:

@@ -1746,6 +1746,17 @@ class ImportWriter:
             )
         self._kept_edges.update((task_id, kept) for kept in held.depends & set(depends))
 
+    def holding(self, key: str) -> dict[UUID, dict[str, Any]]:
+        """The user's tasks whose attributes have `key`, with their attributes."""
+        from sqlalchemy import String, select, type_coerce
+
+        # Attributes are JSON text on both backends, keys quoted: a LIKE finds the few.
+        # (As text: the column's own type would encode the pattern as JSON.)
+        stmt = select(tasks.c.id, tasks.c.attributes).where(
+            self._owner, type_coerce(tasks.c.attributes, String).like(f'%"{key}"%')
+        )
+        return {row[0]: row[1] for row in self.conn.execute(stmt) if row[1] and key in row[1]}
+
     def mine(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these ids are the user's tasks."""
         from sqlalchemy import select

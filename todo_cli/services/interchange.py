@@ -547,6 +547,8 @@ class Imported:
     problems: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # Tasks deleted here that the file brought back (not reported: their links are).
+    came_back: set[UUID] = field(default_factory=set)
 
     def skip(self, reason: str, count: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + count
@@ -1350,7 +1352,10 @@ def _apply(
         keep_missing=from_taskwarrior,
     )
     # After the new tasks are in: a dependency left out before may point at one.
-    _mend_dependencies(writer, tied, result)
+    mended = _mend_dependencies(writer, tied, result)
+    _kept_dependencies_here(writer, records, written, result, counted=mended)
+    if result.came_back:
+        _waiting_again(writer, records, written, result, counted=mended)
     if older:
         result.notices.append(
             f"{len(older)} task(s) left as they are: changed here since the file's copy "
@@ -1641,7 +1646,7 @@ def _about(theirs: datetime, ours: datetime) -> bool:
 _ANNOTATION_SHIFT_S = 5
 
 
-def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imported) -> None:
+def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imported) -> set[UUID]:
     """Dependencies a file names for a task we hold as of the same moment, that we lack.
 
     Same time, same task: the file's dependencies are ours too. One we lack was left
@@ -1649,7 +1654,7 @@ def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imp
     that both ends are here it is linked; the task counts as updated, not unchanged.
     """
     if not tied:
-        return
+        return set()
     have = writer.dependencies_of([record.id for record in tied])
     for record in tied:
         if record.id in record.depends:
@@ -1657,18 +1662,143 @@ def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imp
     wanted = {record.id: set(record.depends) - have.get(record.id, set()) for record in tied}
     wanted = {task_id: missing for task_id, missing in wanted.items() if missing}
     if not wanted:
-        return
+        return set()
     present = writer.mine(sorted({d for missing in wanted.values() for d in missing}, key=str))
     edges = [
         (a, b) for a, missing in wanted.items() for b in sorted(missing, key=str) if b in present
     ]
     if not edges:
-        return
+        return set()
     writer.link(edges)
     _refuse_cycles(writer, {a for a, _ in edges})
-    mended = len({a for a, _ in edges})
-    result.updated += mended
-    result.unchanged -= mended
+    mended = {a for a, _ in edges}
+    result.updated += len(mended)
+    result.unchanged -= len(mended)
+    return mended
+
+
+def _kept_dependencies_here(
+    writer: ImportWriter,
+    records: list[TaskRecord],
+    written: list[TaskRecord],
+    result: Imported,
+    *,
+    counted: set[UUID],
+) -> None:
+    """Dependencies kept for Taskwarrior (DEPENDS_HINT) on tasks that are here now: linked.
+
+    A task whose Taskwarrior dependency was not in its file keeps the uuid for
+    Taskwarrior alone. Once that task is here (this import, or one before), the
+    dependency is one of ours: linked, and no longer kept, so that removing it here
+    (`dep:-N`) removes it from the next export too. One that would close a cycle
+    with the user's own dependencies is left out, and said so.
+    """
+    from todo_cli.domain.fields import DEPENDS_HINT
+    from todo_cli.domain.graph import find_cycle
+
+    holders = writer.holding(DEPENDS_HINT)
+    named = {
+        UUID(uuid)
+        for attributes in holders.values()
+        for uuid in _listed(attributes[DEPENDS_HINT])
+        if is_uuid(uuid)
+    }
+    present = writer.mine(sorted(named, key=str)) if named else set()
+    if not present:
+        return
+    graph: dict[UUID, list[UUID]] = {}
+    for waiting, waited in TaskRepository(writer.conn, writer.user, lean=True).dependency_edges():
+        graph.setdefault(waiting, []).append(waited)
+    changed: dict[UUID, dict[str, Any] | None] = {}
+    edges = []
+    for task_id, attributes in sorted(holders.items(), key=lambda item: str(item[0])):
+        kept = _listed(attributes[DEPENDS_HINT])
+        here = [uuid for uuid in kept if is_uuid(uuid) and UUID(uuid) in present]
+        if not here:
+            continue
+        rest = [uuid for uuid in kept if uuid not in here]
+        others = {key: value for key, value in attributes.items() if key != DEPENDS_HINT}
+        changed[task_id] = (others | {DEPENDS_HINT: rest} if rest else others) or None
+        for uuid in here:
+            waited = UUID(uuid)
+            if waited == task_id or waited in graph.get(task_id, []):
+                continue
+            graph.setdefault(task_id, []).append(waited)
+            if find_cycle(graph, [task_id]) is not None:
+                graph[task_id].remove(waited)
+                numbers = writer.existing([task_id, waited])
+                result.notices.append(
+                    f"#{numbers[task_id].number} waits on #{numbers[waited].number} in "
+                    "Taskwarrior, which would make a cycle here: left out"
+                )
+                continue
+            edges.append((task_id, waited))
+    writer.set_attributes(changed)
+    writer.link(edges)
+    # Counted once: a task of this file already is (an unchanged one now is updated).
+    in_file = {record.id for record in records}
+    counted = counted | {record.id for record in written}
+    for task_id in changed:
+        if task_id not in counted:
+            result.updated += 1
+            if task_id in in_file:
+                result.unchanged -= 1
+
+
+def _waiting_again(
+    writer: ImportWriter,
+    records: list[TaskRecord],
+    written: list[TaskRecord],
+    result: Imported,
+    *,
+    counted: set[UUID],
+) -> None:
+    """The file's tasks that wait on a task it brought back (deleted here): waiting again.
+
+    Deleting a task takes every dependency on it (the tasks that waited on it change
+    only by that); the file, older, still has them. Restoring the task links them
+    again, as the undo of the delete would, but for one that would now close a cycle
+    (left out, and said so).
+    """
+    from todo_cli.domain.graph import find_cycle
+
+    counted = counted | {record.id for record in written}
+    wanted = [
+        (record.id, waited)
+        for record in records
+        if record.id not in counted
+        for waited in record.depends
+        if waited in result.came_back
+    ]
+    if not wanted:
+        return
+    mine = writer.mine(sorted({waiting for waiting, _ in wanted}, key=str))
+    have = writer.dependencies_of(sorted(mine, key=str))
+    graph: dict[UUID, list[UUID]] = {}
+    for a, b in TaskRepository(writer.conn, writer.user, lean=True).dependency_edges():
+        graph.setdefault(a, []).append(b)
+    edges = []
+    for waiting, waited in wanted:
+        if waiting not in mine or waited in have.get(waiting, set()):
+            continue
+        graph.setdefault(waiting, []).append(waited)
+        if find_cycle(graph, [waiting]) is not None:
+            graph[waiting].remove(waited)
+            numbers = writer.existing([waiting, waited])
+            result.notices.append(
+                f"#{numbers[waiting].number} waited on #{numbers[waited].number} in the "
+                "file, which would make a cycle here now: left out"
+            )
+            continue
+        edges.append((waiting, waited))
+    writer.link(edges)
+    again = {waiting for waiting, _ in edges}
+    result.updated += len(again)
+    result.unchanged -= len(again)
+
+
+def _listed(value: object) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _series_ended_there(
@@ -2002,9 +2132,13 @@ def _insert(
     # change of ours that the file's copy undoes (one undo takes the import back).
     # (Only a delete made here: one whose import an undo took back just comes in.)
     deleted = {task_id for task_id, _, _, undone in deletes if not undone}
-    back = [
-        n for task_id, n in kept.items() if task_id in holders.get(n, ()) and task_id in deleted
-    ]
+    returned = {
+        task_id: n
+        for task_id, n in kept.items()
+        if task_id in holders.get(n, ()) and task_id in deleted
+    }
+    result.came_back |= returned.keys()
+    back = list(returned.values())
     if back:
         result.notices.append(
             f"{len(back)} task(s) deleted here came back from the file: {_named(back)}"
@@ -2179,12 +2313,38 @@ def export(
             return notices
         records = _counted((record_of(task) for task in repository.find(query)), progress)
         if fmt == "taskwarrior":
+            records = _kept_for_taskwarrior(ImportWriter(conn, acting_user(conn)), records)
             pieces = taskwarrior.write(records, tz=tz, notices=notices)
         else:
             pieces = todotxt.write(records, tz=tz, notices=notices, owner=acting_user(conn))
         for piece in pieces:
             out.write(piece)
     return notices
+
+
+def _kept_for_taskwarrior(
+    writer: ImportWriter, records: Iterator[TaskRecord]
+) -> Iterator[TaskRecord]:
+    """The records, with the dependencies kept for Taskwarrior (DEPENDS_HINT) on tasks
+    that are here left out: those are ours now, linked or unlinked here (a database
+    from before imports linked them keeps the copies until its next import)."""
+    from todo_cli.domain.fields import DEPENDS_HINT
+
+    holders = writer.holding(DEPENDS_HINT)
+    named = {
+        UUID(uuid)
+        for attributes in holders.values()
+        for uuid in _listed(attributes[DEPENDS_HINT])
+        if is_uuid(uuid)
+    }
+    here = {str(task_id) for task_id in writer.mine(sorted(named, key=str))} if named else set()
+    for record in records:
+        kept = record.attributes.get(DEPENDS_HINT)
+        if here and isinstance(kept, list) and here.intersection(kept):
+            rest = [uuid for uuid in kept if uuid not in here]
+            attributes = {k: v for k, v in record.attributes.items() if k != DEPENDS_HINT}
+            record = replace(record, attributes=attributes | ({DEPENDS_HINT: rest} if rest else {}))
+        yield record
 
 
 def _encoded(exported: Iterator[tuple[str, str | None] | Task]) -> Iterator[str]:
