@@ -1694,7 +1694,6 @@ def _kept_dependencies_here(
     with the user's own dependencies is left out, and said so.
     """
     from todo_cli.domain.fields import DEPENDS_HINT
-    from todo_cli.domain.graph import find_cycle
 
     holders = writer.holding(DEPENDS_HINT)
     named = {
@@ -1706,11 +1705,8 @@ def _kept_dependencies_here(
     present = writer.mine(sorted(named, key=str)) if named else set()
     if not present:
         return
-    graph: dict[UUID, list[UUID]] = {}
-    for waiting, waited in TaskRepository(writer.conn, writer.user, lean=True).dependency_edges():
-        graph.setdefault(waiting, []).append(waited)
     changed: dict[UUID, dict[str, Any] | None] = {}
-    edges = []
+    pairs = []
     for task_id, attributes in sorted(holders.items(), key=lambda item: str(item[0])):
         kept = _listed(attributes[DEPENDS_HINT])
         here = [uuid for uuid in kept if is_uuid(uuid) and UUID(uuid) in present]
@@ -1719,22 +1715,9 @@ def _kept_dependencies_here(
         rest = [uuid for uuid in kept if uuid not in here]
         others = {key: value for key, value in attributes.items() if key != DEPENDS_HINT}
         changed[task_id] = (others | {DEPENDS_HINT: rest} if rest else others) or None
-        for uuid in here:
-            waited = UUID(uuid)
-            if waited == task_id or waited in graph.get(task_id, []):
-                continue
-            graph.setdefault(task_id, []).append(waited)
-            if find_cycle(graph, [task_id]) is not None:
-                graph[task_id].remove(waited)
-                numbers = writer.existing([task_id, waited])
-                result.notices.append(
-                    f"#{numbers[task_id].number} waits on #{numbers[waited].number} in "
-                    "Taskwarrior, which would make a cycle here: left out"
-                )
-                continue
-            edges.append((task_id, waited))
+        pairs += [(task_id, UUID(uuid)) for uuid in here]
     writer.set_attributes(changed)
-    writer.link(edges)
+    writer.link(_acyclic(writer, pairs, result, "in Taskwarrior"))
     # Counted once: a task of this file already is (an unchanged one now is updated).
     in_file = {record.id for record in records}
     counted = counted | {record.id for record in written}
@@ -1760,7 +1743,6 @@ def _waiting_again(
     again, as the undo of the delete would, but for one that would now close a cycle
     (left out, and said so).
     """
-    from todo_cli.domain.graph import find_cycle
 
     counted = counted | {record.id for record in written}
     wanted = [
@@ -1773,28 +1755,39 @@ def _waiting_again(
     if not wanted:
         return
     mine = writer.mine(sorted({waiting for waiting, _ in wanted}, key=str))
-    have = writer.dependencies_of(sorted(mine, key=str))
+    edges = _acyclic(writer, [pair for pair in wanted if pair[0] in mine], result, "in the file")
+    writer.link(edges)
+    again = {waiting for waiting, _ in edges}
+    result.updated += len(again)
+    result.unchanged -= len(again)
+
+
+def _acyclic(
+    writer: ImportWriter, pairs: list[tuple[UUID, UUID]], result: Imported, where: str
+) -> list[tuple[UUID, UUID]]:
+    """The (waiting, waited on) pairs to link: those not linked yet that close no cycle
+    with the user's dependencies and the pairs before them. One that would is left
+    out, and said so ("#3 waits on #5 `where`, which would make a cycle here")."""
+    from todo_cli.domain.graph import find_cycle
+
     graph: dict[UUID, list[UUID]] = {}
-    for a, b in TaskRepository(writer.conn, writer.user, lean=True).dependency_edges():
-        graph.setdefault(a, []).append(b)
+    for waiting, waited in TaskRepository(writer.conn, writer.user, lean=True).dependency_edges():
+        graph.setdefault(waiting, []).append(waited)
     edges = []
-    for waiting, waited in wanted:
-        if waiting not in mine or waited in have.get(waiting, set()):
+    for waiting, waited in pairs:
+        if waited == waiting or waited in graph.get(waiting, []):
             continue
         graph.setdefault(waiting, []).append(waited)
         if find_cycle(graph, [waiting]) is not None:
             graph[waiting].remove(waited)
             numbers = writer.existing([waiting, waited])
             result.notices.append(
-                f"#{numbers[waiting].number} waited on #{numbers[waited].number} in the "
-                "file, which would make a cycle here now: left out"
+                f"#{numbers[waiting].number} waits on #{numbers[waited].number} {where}, "
+                "which would make a cycle here: left out"
             )
             continue
         edges.append((waiting, waited))
-    writer.link(edges)
-    again = {waiting for waiting, _ in edges}
-    result.updated += len(again)
-    result.unchanged -= len(again)
+    return edges
 
 
 def _listed(value: object) -> list[str]:
