@@ -735,13 +735,7 @@ def _owned_ids(
     def own(task_id: UUID) -> UUID:
         return ids.get(task_id, task_id)
 
-    batch.positions = {own(key): where for key, where in batch.positions.items()}
-    batch.twins = _twins_renamed(batch.twins, own)
-    batch.done_twins = {
-        own(key): (own(alone), where) for key, (alone, where) in batch.done_twins.items()
-    }
-    batch.next_of = {own(key): own(done) for key, done in batch.next_of.items()}
-    batch.alike = [[own(task_id) for task_id in group] for group in batch.alike]
+    _renamed(batch, own)
     owned = [
         replace(record, id=own(record.id)) if record.id in ids else record for record in records
     ]
@@ -934,14 +928,19 @@ def _alike_matched(
     def new(task_id: UUID) -> UUID:
         return moved.get(task_id, task_id)
 
-    # A permutation of each set's ids: every map of the batch keyed by them follows it.
-    batch.positions = {new(task_id): where for task_id, where in batch.positions.items()}
-    batch.twins = _twins_renamed(batch.twins, new)
-    batch.done_twins = {
-        new(key): (new(alone), where) for key, (alone, where) in batch.done_twins.items()
-    }
-    batch.next_of = {new(key): new(done) for key, done in batch.next_of.items()}
+    _renamed(batch, new)  # a permutation of each set's ids
     return [replace(record, id=new(record.id)) for record in records]
+
+
+def _renamed(batch: ImportBatch, rename: Callable[[UUID], UUID]) -> None:
+    """Every id the batch's maps hold renamed: they follow the records' ids."""
+    batch.positions = {rename(key): where for key, where in batch.positions.items()}
+    batch.twins = _twins_renamed(batch.twins, rename)
+    batch.done_twins = {
+        rename(key): (rename(alone), where) for key, (alone, where) in batch.done_twins.items()
+    }
+    batch.next_of = {rename(key): rename(done) for key, done in batch.next_of.items()}
+    batch.alike = [[rename(task_id) for task_id in group] for group in batch.alike]
 
 
 def _each_once(twins: Mapping[UUID, list[UUID]]) -> Iterator[list[UUID]]:
