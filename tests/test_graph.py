@@ -57,3 +57,15 @@ def test_of_several_starts_the_shortest_path_back_is_found_in_one_walk() -> None
     assert path_between(edges, [20, 10], 1) == [20, 1]
     assert path_between(edges, [10], 1) == [10, 11, 12, 1]
     assert path_between(edges, [], 1) is None
+
+
+def test_a_long_cycle_is_shown_with_its_middle_counted() -> None:
+    from todo_cli.domain.graph import shown_path
+
+    assert shown_path(["#1", "#2", "#1"]) == "#1 -> #2 -> #1"
+    steps = [f"#{n}" for n in range(1, 3001)] + ["#1"]
+    assert shown_path(steps) == (
+        "#1 -> #2 -> #3 -> #4 -> #5 -> #6 -> (2,990 more) -> #2997 -> #2998 -> #2999 -> #3000 -> #1"
+    )
+    twelve = [f"#{n}" for n in range(1, 13)]
+    assert shown_path(twelve) == " -> ".join(twelve)

@@ -3152,6 +3152,30 @@ def test_an_import_whose_dependencies_make_a_cycle_is_refused(todo: Todo, tmp_pa
     assert nothing_written(todo)
 
 
+def test_a_cycle_through_tasks_here_names_them_by_number_and_a_long_one_in_short(
+    todo: Todo, tmp_path: Path
+) -> None:
+    import_json(todo, write(tmp_path, "a.json", f"[{_tw('61', 'A')}]"))
+    ok(todo("add", "B", "dep:1"))
+    c = ok(todo("add", "C", "dep:2", "--json")).json()["id"]
+    newer = json.loads(_tw("61", "A", modified="20261121T093000Z")) | {"depends": [c]}
+    result = todo("import", str(write(tmp_path, "a2.json", json.dumps([newer]))))
+    assert result.exit_code == 2
+    assert (
+        "task 1 (aaaaaaaa-0000-4000-8000-000000000061): depends: makes a cycle: "
+        "task 1 -> #3 -> #2 -> task 1"
+    ) in result.stderr
+    # A chain of 40 closed by the file: the middle of the path is counted, not listed.
+    chain = [_tw(f"{n:02d}", f"T{n}", f"{n + 1:02d}") for n in range(10, 49)]
+    chain.append(_tw("49", "T49", "10"))
+    long = todo("import", str(write(tmp_path, "chain.json", "[" + ",".join(chain) + "]")))
+    assert long.exit_code == 2
+    assert (
+        "task 1 -> task 2 -> task 3 -> task 4 -> task 5 -> task 6 -> (30 more) -> " in long.stderr
+    )
+    assert len(long.stderr) < 3_000
+
+
 def test_every_cycle_of_a_file_is_named_in_one_refusal(todo: Todo, tmp_path: Path) -> None:
     # Not one cycle a run: the user fixes them all at once.
     tasks_ = [_tw("21", "TA", "22"), _tw("22", "TB", "21"), _tw("23", "TC", "23")]
@@ -3196,11 +3220,11 @@ def test_a_cycle_closed_through_tasks_already_here_is_refused(todo: Todo, tmp_pa
     )
     result = todo("import", str(closing))
     assert result.exit_code == 2
-    assert (
+    # The tasks already here by their numbers, as `todo edit` names them.
+    assert result.stderr.endswith(
         "task 1 (aaaaaaaa-0000-4000-8000-000000000033): depends: makes a cycle: task 1 -> "
-        "aaaaaaaa-0000-4000-8000-000000000034 -> "
-    ) in result.stderr
-    assert result.stderr.endswith(" -> task 1 (fix the input and import again)\n")
+        "#4 -> #1 -> #2 -> task 1 (fix the input and import again)\n"
+    )
     assert count(todo.url, "task_dependencies") == 4
 
 

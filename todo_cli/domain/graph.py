@@ -74,3 +74,17 @@ def path_between(
                 following.append(step)
         frontier = following
     return None
+
+
+# Steps of a cycle shown in a message: a chain of 3,000 dependencies made one line of
+# 26 KB (and an import repeated it for every task of it).
+SHOWN_STEPS = 12
+
+
+def shown_path(steps: list[str]) -> str:
+    """``a -> b -> ... -> a``, the middle of a long one left out and counted."""
+    if len(steps) <= SHOWN_STEPS:
+        return " -> ".join(steps)
+    head, tail = steps[: SHOWN_STEPS // 2], steps[-(SHOWN_STEPS // 2 - 1) :]
+    hidden = len(steps) - len(head) - len(tail)
+    return " -> ".join([*head, f"({hidden:,} more)", *tail])

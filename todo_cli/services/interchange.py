@@ -816,7 +816,7 @@ def _without_cycles(
     The file's dependencies are taken over ours for its tasks; the check made once
     the import is written (_refuse_cycles) still has the last word.
     """
-    from todo_cli.domain.graph import find_cycle
+    from todo_cli.domain.graph import find_cycle, shown_path
 
     graph: dict[UUID, list[UUID]] = {}
     for waiting, waited in TaskRepository(conn, user, lean=True).dependency_edges():
@@ -830,7 +830,15 @@ def _without_cycles(
         members = [task_id for task_id in cycle[:-1] if task_id in mine]
         if not members:
             break  # a cycle of ours alone, not this file's: _refuse_cycles tells it
-        path = " -> ".join(positions.get(task_id, str(task_id)) for task_id in cycle)
+        # A task of the file by its place there, one already here by its number.
+        here = [task_id for task_id in cycle if task_id not in positions]
+        numbers = {
+            task.id: f"#{task.number}"
+            for task in TaskRepository(conn, user, lean=True).by_ids(here)
+        }
+        path = shown_path(
+            [positions.get(task_id) or numbers.get(task_id, str(task_id)) for task_id in cycle]
+        )
         problems = [
             Problem(
                 f"{positions.get(task_id, 'a task')} ({task_id})",
@@ -2269,9 +2277,11 @@ def _refuse_cycles(writer: ImportWriter, starts: set[UUID]) -> None:
 
 def _cycle(cycle: list[UUID]) -> InvalidInput:
     """The refusal of a cycle, ``[a, b, ..., a]`` (a task naming itself is ``[a, a]``)."""
+    from todo_cli.domain.graph import shown_path
+
     return InvalidInput(
         "the dependencies make a cycle: "
-        + " -> ".join(str(task_id) for task_id in cycle)
+        + shown_path([str(task_id) for task_id in cycle])
         + " (each waits on the next)",
         hint=NOTHING_IMPORTED,
     )

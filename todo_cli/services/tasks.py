@@ -17,7 +17,7 @@ from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.filters import Filter
-from todo_cli.domain.graph import path_between
+from todo_cli.domain.graph import path_between, shown_path
 from todo_cli.domain.ids import new_id
 from todo_cli.errors import Declined, InvalidInput, NotFound
 from todo_cli.repository.refs import Ref
@@ -487,7 +487,7 @@ def _refuse_cycles(
     if back is not None:
         cycle = [task.id, *back]
         numbers = {t.id: t.number for t in repository.by_ids(cycle)}
-        shown = " -> ".join(f"#{numbers.get(step, '?')}" for step in cycle)
+        shown = shown_path([f"#{numbers.get(step, '?')}" for step in cycle])
         raise InvalidInput(
             f"that makes a cycle: {shown} (each waits on the next)",
             hint="nothing was changed",
