@@ -2659,6 +2659,14 @@ def test_todotxt_lines_alike_in_their_order_are_their_tasks(todo: Todo, tmp_path
     (source.parent / "todo.txt").touch()
     assert import_json(todo, source)["updated"] == 1
     assert sorted((t["number"], t["completed"]) for t in tasks(todo)) == [(1, True), (2, False)]
+    # `todo.sh pri` keeps a line where it is: priorities swapped in the file are the
+    # tasks' new priorities, not the tasks swapped (the order holds for all but done).
+    plants = write(tmp_path, "plants/todo.txt", "(A) 2026-11-20 Water\n(B) 2026-11-20 Water\n")
+    import_json(todo, plants)
+    write(tmp_path, "plants/todo.txt", "(B) 2026-11-20 Water\n(A) 2026-11-20 Water\n")
+    assert import_json(todo, plants)["updated"] == 2
+    waters = sorted((t["number"], t["priority"]) for t in tasks(todo) if t["title"] == "Water")
+    assert waters == [(3, "M"), (4, "H")]
 
 
 def test_todotxt_done_tasks_exported_beside_their_done_txt_are_not_taken_twice(
@@ -3120,6 +3128,24 @@ def test_a_dependency_kept_for_taskwarrior_is_linked_once_its_task_is_here(
     assert [t["title"] for t in tasks(todo)] == ["C"]
     exported = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
     assert exported[0]["depends"] == ["aaaaaaaa-0000-4000-8000-000000000042"]
+
+
+def test_a_dependency_kept_for_taskwarrior_is_never_linked_to_another_users_task(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Alice holds A; Bob's C waits on A's uuid in his Taskwarrior. Bob's imports that add
+    # tasks look for kept dependencies whose task arrived: Alice's A is not his.
+    import_json(todo, write(tmp_path, "a.json", f"[{_tw('72', 'A')}]"))
+    bob = todo.as_user("bob")
+    c = json.loads(_tw("71", "C", "72")) | {"uuid": "bbbbbbbb-0000-4000-8000-000000000071"}
+    ok(bob("import", str(write(tmp_path, "c.json", json.dumps([c])))))
+    d = json.loads(_tw("73", "D")) | {"uuid": "bbbbbbbb-0000-4000-8000-000000000073"}
+    summary = import_json(bob, write(tmp_path, "d.json", json.dumps([d])))
+    assert (summary["added"], summary["updated"]) == (1, 0)
+    assert [t["depends"] for t in tasks(bob)] == [[], []]
+    exported = json.loads(ok(bob("export", "--format", "taskwarrior")).stdout)
+    assert exported[0]["depends"] == ["aaaaaaaa-0000-4000-8000-000000000072"]
+    assert [t["title"] for t in tasks(todo)] == ["A"]
 
 
 def test_a_kept_dependency_that_would_close_a_cycle_here_is_left_out(

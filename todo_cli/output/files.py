@@ -8,8 +8,8 @@ import re
 import signal
 import stat
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -151,29 +151,18 @@ def _descriptor(path: str) -> int | None:
         path = os.path.join(os.path.dirname(path), link)
 
 
-@contextmanager
-def _into_descriptor(path: str, descriptor: int) -> Iterator[IO[str]]:
+def _into_descriptor(path: str, descriptor: int) -> AbstractContextManager[IO[str]]:
     """Written into the open descriptor as `-o -` writes stdout: where it stands,
     appending if it appends, nothing replaced or truncated."""
-    try:
-        duplicate = os.dup(descriptor)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(duplicate, "w", encoding="utf-8", newline="") as out:
-            yield out
-            out.flush()
-    except BrokenPipeError:
-        raise  # as _in_place: a reader that left early is no error
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    return _in_place(path, lambda: os.fdopen(os.dup(descriptor), "w", encoding="utf-8", newline=""))
 
 
 @contextmanager
-def _in_place(path: str) -> Iterator[IO[str]]:
-    """A device, FIFO or socket opened for writing as it is: no temporary, no chmod."""
+def _in_place(path: str, opened: Callable[[], IO[str]] | None = None) -> Iterator[IO[str]]:
+    """A device, FIFO or socket opened for writing as it is (or what `opened` opens):
+    no temporary, no chmod."""
     try:
-        out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+        out = opened() if opened else open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     try:

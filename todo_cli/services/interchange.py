@@ -1360,7 +1360,10 @@ def _apply(
     )
     # After the new tasks are in: a dependency left out before may point at one.
     mended = _mend_dependencies(writer, tied, result)
-    _kept_dependencies_here(writer, records, written, result, counted=mended)
+    if result.added:
+        # Only a task that arrives can be one a kept dependency names (one LIKE over
+        # the user's tasks: not for an import that added nothing).
+        _kept_dependencies_here(writer, records, written, result, counted=mended)
     if result.came_back:
         _waiting_again(writer, records, written, result, counted=mended)
     if older:
@@ -1702,14 +1705,7 @@ def _kept_dependencies_here(
     """
     from todo_cli.domain.fields import DEPENDS_HINT
 
-    holders = writer.holding(DEPENDS_HINT)
-    named = {
-        UUID(uuid)
-        for attributes in holders.values()
-        for uuid in _listed(attributes[DEPENDS_HINT])
-        if is_uuid(uuid)
-    }
-    present = writer.mine(sorted(named, key=str)) if named else set()
+    holders, present = _kept_and_here(writer)
     if not present:
         return
     changed: dict[UUID, dict[str, Any] | None] = {}
@@ -1777,6 +1773,8 @@ def _acyclic(
     out, and said so ("#3 waits on #5 `where`, which would make a cycle here")."""
     from todo_cli.domain.graph import find_cycle
 
+    if not pairs:
+        return []
     graph: dict[UUID, list[UUID]] = {}
     for waiting, waited in TaskRepository(writer.conn, writer.user, lean=True).dependency_edges():
         graph.setdefault(waiting, []).append(waited)
@@ -1795,6 +1793,21 @@ def _acyclic(
             continue
         edges.append((waiting, waited))
     return edges
+
+
+def _kept_and_here(writer: ImportWriter) -> tuple[dict[UUID, dict[str, Any]], set[UUID]]:
+    """The user's tasks keeping dependencies for Taskwarrior (DEPENDS_HINT), with their
+    attributes, and which of the uuids kept are tasks of the user's here now."""
+    from todo_cli.domain.fields import DEPENDS_HINT
+
+    holders = writer.holding(DEPENDS_HINT)
+    named = {
+        UUID(uuid)
+        for attributes in holders.values()
+        for uuid in _listed(attributes[DEPENDS_HINT])
+        if is_uuid(uuid)
+    }
+    return holders, writer.mine(sorted(named, key=str)) if named else set()
 
 
 def _listed(value: object) -> list[str]:
@@ -2332,14 +2345,7 @@ def _kept_for_taskwarrior(
     from before imports linked them keeps the copies until its next import)."""
     from todo_cli.domain.fields import DEPENDS_HINT
 
-    holders = writer.holding(DEPENDS_HINT)
-    named = {
-        UUID(uuid)
-        for attributes in holders.values()
-        for uuid in _listed(attributes[DEPENDS_HINT])
-        if is_uuid(uuid)
-    }
-    here = {str(task_id) for task_id in writer.mine(sorted(named, key=str))} if named else set()
+    here = {str(task_id) for task_id in _kept_and_here(writer)[1]}
     for record in records:
         kept = record.attributes.get(DEPENDS_HINT)
         if here and isinstance(kept, list) and here.intersection(kept):

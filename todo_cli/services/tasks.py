@@ -144,13 +144,12 @@ def _selected(
                 "for, not a task)",
                 hint="give task references alone, or a filter alone",
             )
-        # `reopen` selects among the done tasks, `done` among the open ones: the
-        # listing that previews each is a different one.
-        listing = "`todo list --done`" if status == "done" else "`todo list`"
-        if status == "all":
-            listing = "`todo list --all`"
-        elif waiting == "only":
-            listing = "`todo list --waiting`"
+        # `reopen` selects among the done tasks, `done` among the open ones (or those
+        # --all, --waiting give): the listing that previews each is a different one.
+        option = {"done": " --done", "all": " --all"}.get(status) or (
+            " --waiting" if waiting == "only" else ""
+        )
+        listing = f"`todo list{option}`"
         raise NotFound(
             "no task matches the filter",
             hint=f"{listing} with the same filter and options shows what it selects",
