@@ -598,31 +598,63 @@ def test_dep_words_from_a_real_process(todo: Todo) -> None:
 
 
 @pytest.mark.parametrize(
-    ("command", "expected"),
-    [
-        (
-            ["edit", "2", "--depends", ""],
-            "error: '--depends ': needs task numbers (e.g. --depends 3,7 or --depends -3)\n",
-        ),
-        (["edit", "2", "dep:"], "error: 'dep:': needs task numbers (e.g. dep:3,7 or dep:-3)\n"),
-        (
-            ["add", "third", "--depends", ""],
-            "error: '--depends ': needs task numbers (e.g. --depends 3,7)\n",
-        ),
-        (["add", "third", "dep:"], "error: 'dep:': needs task numbers (e.g. dep:3,7)\n"),
-    ],
+    "words",
+    [["dep:"], ["--depends", ""], ["DEP:"], ["dep:", "+errand"]],
 )
-def test_an_empty_dependency_list_is_refused_by_name_and_changes_nothing(
-    todo: Todo, command: list[str], expected: str
+def test_an_empty_dependency_value_clears_them_all_as_due_does(
+    todo: Todo, words: list[str]
 ) -> None:
-    # Not "nothing to change": the user gave --depends, empty, and is told what it needs.
-    first = add(todo, "Book flights")
-    add(todo, "Pack bags", "dep:1")
-    result = todo(*command)
-    assert (result.exit_code, result.stderr) == (2, expected)
+    # Taskwarrior's `depends:` clears too: an empty value clears, whatever the key.
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Pack bags", "dep:1,2")
+    result = todo("edit", "3", *words)
+    assert (result.exit_code, result.stderr) == (0, "edited #3: Pack bags\n")
     tasks = by_number(todo)
-    assert sorted(tasks) == [1, 2]
-    assert tasks[2]["depends"] == [first["id"]]
+    assert tasks[3]["depends"] == []
+    assert tasks[1]["depends"] == tasks[2]["depends"] == []
+    assert todo("list", "+blocked", "--json").json() == []
+    undone = todo("undo")
+    assert undone.exit_code == 0, undone.stderr
+    assert sorted(by_number(todo)[3]["depends"]) == sorted([tasks[1]["id"], tasks[2]["id"]])
+
+
+def test_an_empty_dependency_value_with_others_keeps_only_those(todo: Todo) -> None:
+    # `dep: dep:2` is "wait on #2 alone": one already there stays (no unlink and
+    # relink), the others go.
+    add(todo, "Book flights")
+    add(todo, "Renew passport")
+    add(todo, "Call the bank")
+    add(todo, "Pack bags", "dep:1,2")
+    tasks = by_number(todo)
+    for words in (["dep:", "dep:2,3"], ["dep:2,3", "--depends", ""]):
+        result = todo("edit", "4", *words)
+        assert (result.exit_code, result.stderr) == (0, "edited #4: Pack bags\n")
+        assert sorted(by_number(todo)[4]["depends"]) == sorted([tasks[2]["id"], tasks[3]["id"]])
+        again = todo("edit", "4", *words)
+        assert again.stderr == "unchanged #4: Pack bags (it was so already)\n"
+        assert todo("edit", "4", "dep:1,2", "dep:-3").exit_code == 0
+
+
+def test_an_empty_dependency_value_on_a_task_waiting_on_nothing_changes_nothing(
+    todo: Todo,
+) -> None:
+    add(todo, "Book flights")
+    result = todo("edit", "1", "dep:")
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "unchanged #1: Book flights (it was so already)\n",
+    )
+    assert todo("history", "--json").json()[0]["command"] == "todo add 'Book flights' --json"
+
+
+@pytest.mark.parametrize("words", [["dep:"], ["--depends", ""]])
+def test_an_empty_dependency_value_on_add_waits_on_nothing(todo: Todo, words: list[str]) -> None:
+    # As `todo add x due:` adds a task with no due date.
+    add(todo, "Book flights")
+    result = todo("add", "Pack bags", *words, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["title"], result.json()["depends"]) == ("Pack bags", [])
 
 
 @pytest.mark.parametrize(

@@ -146,8 +146,12 @@ def test_dependencies_are_parsed_as_additions_and_removals() -> None:
     assert words.remove_depends == ("4",)
 
 
-def test_an_empty_dependency_list_is_refused() -> None:
-    assert "dep:" in refusal("t dep:").message
+def test_an_empty_dependency_value_clears_and_an_empty_item_is_refused() -> None:
+    words = edit_words("dep: dep:3")
+    assert (words.clear_depends, words.add_depends, words.changes_anything) == (True, ("3",), True)
+    assert edit_words("dep:").changes_anything
+    assert not edit_words("dep:3").clear_depends
+    assert refusal("t dep:3,").message == "'dep:3,': an empty task reference"
 
 
 # --- tags ---------------------------------------------------------------------------

@@ -161,7 +161,7 @@ DependsOption = Annotated[
     typer.Option(
         "--depends",
         metavar="REFS",
-        help="Tasks that must be done first: 3,7 (on edit, -3 removes; repeat for more).",
+        help='Tasks that must be done first: 3,7 (on edit, -3 removes, "" clears; repeat).',
         show_default=False,
     ),
 ]
@@ -231,14 +231,19 @@ def _composed(tags: list[str] | None) -> list[str] | None:
 
 def _dependency_refs(
     words: Words, flags: list[str] | None, *, editing: bool
-) -> tuple[list[TaskRef], list[TaskRef]]:
-    """The task references of dep:3,7 / dep:-3 (and --depends, as often as dep:), parsed."""
+) -> tuple[list[TaskRef], list[TaskRef], bool]:
+    """The task references of dep:3,7 / dep:-3 (and --depends, as often as dep:), parsed,
+    and whether `dep:` (`--depends ''`) clears the dependencies the task has first."""
     from todo_cli.domain.modifiers import parse_depends
     from todo_cli.repository.refs import number_list, parse_ref
 
     added, removed = list(words.add_depends), list(words.remove_depends)
+    clear = words.clear_depends
     origin = dict(words.depends_origin)
     for flag in flags or ():
+        if not flag.strip():
+            clear = True
+            continue
         more, fewer = parse_depends(f"--depends {flag}", flag, editing=editing)
         added += more
         removed += fewer
@@ -256,7 +261,7 @@ def _dependency_refs(
                 raise InvalidInput(f"{origin[item]!r}: {exc.message}", hint=exc.hint) from None
         return found
 
-    return refs(added), refs(removed)
+    return refs(added), refs(removed), clear
 
 
 def _values(
@@ -544,7 +549,7 @@ def add(
             every_line = parsed
     if bulk:
         # dep: and --depends given on the command line: every line's task waits on them.
-        waits_on, _ = _dependency_refs(every_line, depends, editing=False)
+        waits_on, _, _ = _dependency_refs(every_line, depends, editing=False)
         count, items = _stdin_tasks(description, flags, tags, typed_as_words)
 
         def added_many(added: AddedTasks) -> None:
@@ -568,7 +573,7 @@ def add(
         # that leaves things.
         exc.hint = exc.hint or "nothing was added"
         raise
-    waits_on, _ = _dependency_refs(parsed, depends, editing=False)
+    waits_on, _, _ = _dependency_refs(parsed, depends, editing=False)
 
     def added(task: Task) -> None:
         if json:
@@ -1083,6 +1088,7 @@ def edit(
       todo edit 1-4,7 project:home +weekend    # five tasks at once
       todo edit 3 due: project:                # clear the due date and project
       todo edit 3 dep:5 dep:-2                 # now waits on 5, no longer on 2
+      todo edit 3 dep:                         # waits on nothing any more
       todo edit 3 recur:                       # the series ends with this task
       todo edit 3 -d "Photos first"            # a new description
       todo edit 3 -d ""                        # remove the description
@@ -1159,7 +1165,7 @@ def edit(
     flags = _flags(project, due, wait, priority, recur)
     given = any(v is not None for v in flags.values()) or title is not None
     wanted = parsed.changes_anything or given or description is not None
-    # An empty --depends is not "nothing": parse_depends says what it needs.
+    # An empty --depends is not "nothing": it clears the dependencies.
     if not (wanted or tag or untag or depends is not None):
         if not ref_shaped:
             parse_refs([ref], "task")  # `todo edit -a`: says what a reference is
@@ -1203,7 +1209,7 @@ def edit(
     except InvalidInput as exc:
         exc.hint = exc.hint or "nothing was changed"
         raise
-    adding, removing = _dependency_refs(parsed, depends, editing=True)
+    adding, removing, clearing = _dependency_refs(parsed, depends, editing=True)
 
     def edited(outcomes: list[tasks.Edited]) -> None:
         if json:
@@ -1237,6 +1243,7 @@ def edit(
             remove_tags=removing_tags,
             add_depends=adding,
             remove_depends=removing,
+            clear_depends=clearing,
             report=edited,
         )
 

@@ -59,6 +59,8 @@ class Words:
     origin: Mapping[str, str] = field(default_factory=dict)
     add_depends: tuple[str, ...] = ()
     remove_depends: tuple[str, ...] = ()
+    # `dep:` with no value: every dependency the task has goes (edit; on add, none)
+    clear_depends: bool = False
     # each dependency reference -> the word it came from (`dep:3,x`), for errors
     depends_origin: Mapping[str, str] = field(default_factory=dict)
     # where each word of `text` was among the words parsed (their indexes)
@@ -82,6 +84,7 @@ class Words:
             or self.raw
             or self.add_depends
             or self.remove_depends
+            or self.clear_depends
         )
 
 
@@ -95,6 +98,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
     origin: dict[str, str] = {}
     add_depends: list[str] = []
     remove_depends: list[str] = []
+    clear_depends = False
     depends_origin: dict[str, str] = {}
     for position, word in enumerate(words):
         if word == "--":
@@ -114,6 +118,10 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
             text_at.append(position)
             continue
         if name == "depends":
+            if not value:
+                # An empty value clears, as `due:` does (Taskwarrior's `depends:` too).
+                clear_depends = True
+                continue
             added, removed = parse_depends(word, value, editing=editing)
             add_depends.extend(added)
             remove_depends.extend(removed)
@@ -133,6 +141,7 @@ def parse_words(words: Sequence[str], *, editing: bool) -> Words:
         origin=origin,
         add_depends=tuple(add_depends),
         remove_depends=tuple(remove_depends),
+        clear_depends=clear_depends,
         depends_origin=depends_origin,
         text_at=tuple(text_at),
     )
@@ -149,12 +158,10 @@ def _tag(word: str) -> str:
 def parse_depends(word: str, value: str, *, editing: bool) -> tuple[list[str], list[str]]:
     """`dep:3,7` adds, `dep:-3` removes (editing only); each item a task reference.
 
+    (An empty value clears every dependency: the callers see to it, as a flag.)
+
     ``word`` is what the user typed (`dep:3,7`, `--depends 3,7`), for the errors.
     """
-    if not value:
-        stem = "--depends " if word.startswith("--") else "dep:"
-        example = f"{stem}3,7 or {stem}-3" if editing else f"{stem}3,7"
-        raise InvalidInput(f"{word!r}: needs task numbers", hint=f"e.g. {example}")
     added, removed = [], []
     for item in value.split(","):
         item = item.strip()

@@ -514,9 +514,13 @@ def edit(
     remove_tags: Sequence[str] = (),
     add_depends: Sequence[Ref] = (),
     remove_depends: Sequence[Ref] = (),
+    clear_depends: bool = False,
     report: Report[list[Edited]] | None = None,
 ) -> list[Edited]:
     """The same changes to each task named, in one transaction (one undo), or none.
+
+    `clear_depends` takes every dependency a task has away before `add_depends`
+    are added (`dep: dep:7` leaves the task waiting on #7 alone).
 
     Each task is checked as it comes, against what the ones before it became:
     a dependency cycle the edit of the third would close is refused, and the
@@ -539,7 +543,13 @@ def edit(
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
             _project_edit(task, wanted)
-            _refuse_cycles(repository, task, adding, removing)
+            taken = removing
+            if clear_depends:
+                # What it waits on now, but for what the edit adds again (kept).
+                again = {other.id for other in adding}
+                kept_out = [d for d in task.depends if d not in again]
+                taken = [*removing, *repository.by_ids(kept_out)] if kept_out else removing
+            _refuse_cycles(repository, task, adding, taken)
             ending = "recur" in changes and changes["recur"] is None and task.series_id
             carrier = repository.open_successor(task) if ending else None
             edited = repository.edit(
@@ -548,7 +558,7 @@ def edit(
                 add_tags=add_tags,
                 remove_tags=remove_tags,
                 add_depends=adding,
-                remove_depends=removing,
+                remove_depends=taken,
             )
             if ending and task.series_id is not None:
                 # `recur:` stops the series (SPEC), whichever member it names: on a
