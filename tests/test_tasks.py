@@ -635,6 +635,44 @@ def test_edit_with_a_bad_title_changes_nothing(todo: Todo) -> None:
     assert todo("show", "1", "--json").json() == before
 
 
+@pytest.mark.parametrize("piped", ["Buy oat milk\n", "Buy oat milk", "Buy oat milk\r\n"])
+def test_edit_with_a_lone_dash_takes_the_title_from_stdin(todo: Todo, piped: str) -> None:
+    # As `add -` and `note 3 -` read stdin: one line, less the newline that ends it.
+    add(todo, "Buy milk")
+    result = todo("edit", "1", "-", "pri:H", "--json", input=piped)
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["title"], result.json()["priority"]) == ("Buy oat milk", "H")
+
+
+@pytest.mark.parametrize(
+    ("piped", "message"),
+    [
+        (
+            "one\ntwo\n",
+            "error: stdin holds 2 lines: a title is one line (join them first, "
+            "or give the rest as a note with `todo note N -`; nothing was changed)\n",
+        ),
+        ("", "error: stdin holds no title (nothing was changed)\n"),
+        ("  \n", "error: stdin holds no title (nothing was changed)\n"),
+    ],
+)
+def test_edit_with_a_lone_dash_refuses_what_is_no_title_and_changes_nothing(
+    todo: Todo, piped: str, message: str
+) -> None:
+    before = add(todo, "Buy milk")
+    result = todo("edit", "1", "-", "pri:H", input=piped)
+    assert (result.exit_code, result.stderr) == (2, message)
+    assert todo("show", "1", "--json").json() == before
+
+
+def test_edit_with_a_dash_after_the_double_dash_or_among_words_takes_it_as_text(
+    todo: Todo,
+) -> None:
+    add(todo, "Buy milk")
+    assert todo("edit", "1", "--", "-", input="not read\n").stderr == "edited #1: -\n"
+    assert todo("edit", "1", "a", "-", "b", input="not read\n").stderr == "edited #1: a - b\n"
+
+
 def test_delete_without_a_terminal_needs_yes(todo: Todo) -> None:
     add(todo, "t")
     result = todo("delete", "1")

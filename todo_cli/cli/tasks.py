@@ -1047,7 +1047,7 @@ def edit(
         typer.Argument(
             metavar="WORDS...",
             help="+tag adds a tag, -tag removes one, key:value sets a field (key: clears it); "
-            "other words are a new title.",
+            "other words are a new title (a lone - reads it from stdin).",
             show_default=False,
             autocompletion=_complete_words,
         ),
@@ -1084,6 +1084,7 @@ def edit(
     \b
     Examples:
       todo edit 3 Buy oat milk                 # a new title
+      echo "Buy oat milk" | todo edit 3 -      # the new title from stdin
       todo edit 3 +urgent -someday pri:H due:tomorrow
       todo edit 1-4,7 project:home +weekend    # five tasks at once
       todo edit 3 due: project:                # clear the due date and project
@@ -1200,6 +1201,9 @@ def edit(
             f"the tag {both[0]!r} is both added and removed", hint="give one; nothing was changed"
         )
     text = title if title is not None else parsed.title
+    if text == "-" and title is None and "-" in (words or []):
+        # A bare `-` (not after --) is stdin, as for `add -` and `note 3 -`: the new title.
+        text = _title_from_stdin()
     if text is not None:
         changes["title"] = text
     if description is not None:
@@ -1297,6 +1301,22 @@ def note(
             render.tell(f"noted on #{task.number}: {task.title}")
 
     tasks.note(settings(ctx), parsed, written, report=noted)
+
+
+def _title_from_stdin() -> str:
+    """One line of stdin, less the newline that ends it: a title (`todo edit 3 -`)."""
+    from todo_cli.formats.input import read_text, split_lines
+
+    lines = split_lines(read_text("-", hint="nothing was changed"))
+    if len(lines) > 1:
+        raise InvalidInput(
+            f"stdin holds {len(lines):,} lines: a title is one line",
+            hint="join them first, or give the rest as a note with `todo note N -`; "
+            "nothing was changed",
+        )
+    if not lines or not lines[0].strip():
+        raise InvalidInput("stdin holds no title", hint="nothing was changed")
+    return lines[0]
 
 
 def _naming(targets: list[Task]) -> str:
