@@ -673,6 +673,28 @@ def test_edit_with_a_dash_after_the_double_dash_or_among_words_takes_it_as_text(
     assert todo("edit", "1", "a", "-", "b", input="not read\n").stderr == "edited #1: a - b\n"
 
 
+@pytest.mark.parametrize(
+    ("command", "words", "message"),
+    [
+        ("note", ["1-2", "Called"], "error: '1-2' names 2 tasks: todo note takes one"),
+        ("show", ["2,1"], "error: '2,1' names 2 tasks: todo show takes one"),
+        ("history", ["1-2"], "error: '1-2' names 2 tasks: todo history takes one"),
+    ],
+)
+def test_a_command_of_one_task_refuses_a_list_as_naming_several(
+    todo: Todo, command: str, words: list[str], message: str
+) -> None:
+    # Not "not a task reference": it is one, of two tasks.
+    add(todo, "Buy milk")
+    add(todo, "Call the bank")
+    result = todo(command, *words)
+    first = words[0][0]
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"{message} (give one, e.g. todo {command} {first})\n"
+    assert todo("show", "1", "--json").json()["notes"] == []
+    assert todo("show", "1,1", "--json").json()["title"] == "Buy milk"
+
+
 def test_delete_without_a_terminal_needs_yes(todo: Todo) -> None:
     add(todo, "t")
     result = todo("delete", "1")

@@ -64,10 +64,10 @@ def history(
     # times are UTC), as `show --json` needs no zone either; a task's has its "changes".
     tz = local_zone() if ref is not None or not json else UTC
     if ref is not None:
-        from todo_cli.repository.refs import parse_ref
+        from todo_cli.repository.refs import one_task
 
         number, changes, names = journal.task_history(
-            settings(ctx), parse_ref(ref, "task"), limit=limit
+            settings(ctx), one_task(ref, "history"), limit=limit
         )
         if json:
             render.write_json_array(

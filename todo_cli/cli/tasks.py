@@ -1028,10 +1028,10 @@ def show(ctx: typer.Context, ref: Ref, json: Json = False) -> None:
     """
     from todo_cli.output import render
     from todo_cli.output.tasks import task_detail
-    from todo_cli.repository.refs import parse_ref
+    from todo_cli.repository.refs import one_task
     from todo_cli.services import tasks
 
-    detail: Detail = tasks.show(settings(ctx), parse_ref(ref, "task"))
+    detail: Detail = tasks.show(settings(ctx), one_task(ref, "show"))
     if json:
         render.write_json(render.task_json(detail.task))
     else:
@@ -1274,10 +1274,10 @@ def note(
     from todo_cli.cli.options import WORD_MARK
     from todo_cli.domain.fields import clean_note
     from todo_cli.output import render
-    from todo_cli.repository.refs import parse_ref
+    from todo_cli.repository.refs import one_task
     from todo_cli.services import tasks
 
-    parsed = parse_ref(ref, "task")
+    parsed = one_task(ref, "note")
     words = list(text)
     if WORD_MARK + "--" in words:
         words.remove(WORD_MARK + "--")  # the first `--` ends the options: no word of it

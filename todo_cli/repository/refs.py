@@ -187,6 +187,18 @@ def is_ref_shaped(word: str) -> bool:
     return True
 
 
+def one_task(raw: str, command: str) -> Ref:
+    """The one task a command of one task names (`show`, `note`, `history`): a list or
+    range (`1-3`) is refused as naming several, not as no reference."""
+    numbers = number_list(raw, more=f"todo {command} takes one task")
+    if numbers is not None and len(set(numbers)) > 1:
+        raise InvalidInput(
+            f"{raw.strip()!r} names {len(set(numbers)):,} tasks: todo {command} takes one",
+            hint=f"give one, e.g. todo {command} {numbers[0]}",
+        )
+    return parse_ref(numbers[0] if numbers else raw, "task")
+
+
 def parse_refs(raws: Sequence[str], noun: str) -> list[Ref]:
     return [parse_ref(raw, noun) for raw in raws]
 
