@@ -2335,6 +2335,28 @@ def _rewritten(source: Path, text: str) -> Path:
     return source
 
 
+@pytest.mark.parametrize("how", ["todotxt", "json"])
+def test_reopening_a_task_an_import_completed_takes_back_the_next_task_it_made(
+    todo: Todo, tmp_path: Path, how: str
+) -> None:
+    # As `todo done 1; todo reopen 1` does: one open task of the series, never two.
+    ok(todo("add", "Pay rent", "due:2026-12-31", "recur:monthly"))
+    if how == "todotxt":
+        line = ok(todo("export", "--format", "todotxt")).stdout
+        source = write(tmp_path, "todo.txt", "x 2026-12-06 " + line)
+    else:
+        document = json.loads(ok(todo("export")).stdout)
+        later = (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        document[0] |= {"completed": True, "completed_at": later, "updated_at": later}
+        source = write(tmp_path, "done.json", json.dumps(document))
+    assert import_json(todo, source)["created"] == 1
+    result = ok(todo("reopen", "1"))
+    assert result.stderr == "reopened #1: Pay rent\n  took back #2, the next of its series\n"
+    assert [(t["number"], t["completed"]) for t in tasks(todo)] == [(1, False)]
+    ok(todo("undo"))
+    assert [(t["number"], t["completed"]) for t in tasks(todo)] == [(1, True), (2, False)]
+
+
 def test_todotxt_a_recurring_task_done_there_goes_on_here_once(todo: Todo, tmp_path: Path) -> None:
     """todo.sh's `do` makes no next task of a `rec:` line: the import makes it, as
     `todo done` does, and importing the same file again makes no second one."""

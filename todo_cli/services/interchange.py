@@ -1494,7 +1494,11 @@ def _series_go_on(
             continue
         if priorities and task.id in priorities:
             values["priority"] = priorities[task.id]
-        following = repository.add_taking(values, values.pop("id", None))
+        # Made at its completion, as `todo done` makes it: `reopen` knows the next task
+        # its completion made by that time, and takes it back (not the import's time).
+        made_at = task.completed_at
+        maker = TaskRepository(conn, user, now=made_at) if made_at is not None else repository
+        following = maker.add_taking(values, values.pop("id", None))
         result.created += 1
         assert following.due is not None  # a recurring task has one
         where = positions.get(task.id, f"#{task.number}")
