@@ -775,3 +775,73 @@ def test_export_ended_by_a_signal_leaves_no_temporary_file(
     assert proc.returncode == -signum, proc.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out.json"]
     assert target.read_text() == "the old export\n"
+
+
+def _todo_popen(
+    todo: Todo, args: list[str], *, stdin: int, stdout: int, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "todo_cli", *args],
+        stdin=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ) | todo.env | (env or {}),
+        cwd=REPO,
+    )
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_non_blocking_stdout_gets_all_of_the_output_and_stays_non_blocking(
+    todo: Todo, unbuffered: str
+) -> None:
+    # A parent with an event loop (Node) may hand over a non-blocking pipe. Writing
+    # 1 MB of JSON into it cut the output short with exit 0 (PYTHONUNBUFFERED) or
+    # failed with an internal error: todo waits for the reader, as cat does.
+    lines = "".join(f"task {n}\n" for n in range(1, 3001)).encode()
+    reading, writing = os.pipe()
+    os.set_blocking(writing, False)
+    env = {"PYTHONUNBUFFERED": unbuffered} if unbuffered else {}
+    proc = _todo_popen(todo, ["add", "--json"], stdin=subprocess.PIPE, stdout=writing, env=env)
+    assert proc.stdin is not None
+    assert proc.stderr is not None
+    proc.stdin.write(lines)
+    proc.stdin.close()
+    time.sleep(1)  # the pipe is full by now: the command waits, it does not give up
+    import threading
+
+    chunks: list[bytes] = []
+
+    def read_all() -> None:
+        while chunk := os.read(reading, 65536):  # ends once `writing` is closed too
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=read_all)
+    reader.start()
+    assert proc.wait(timeout=60) == 0
+    still_non_blocking = not os.get_blocking(writing)
+    os.close(writing)
+    reader.join(timeout=60)
+    os.close(reading)
+    with proc.stderr:
+        assert proc.stderr.read() == b""
+    added = json.loads(b"".join(chunks))
+    assert [task["title"] for task in added] == [f"task {n}" for n in range(1, 3001)]
+    assert still_non_blocking  # as the parent left it (its event loop expects it so)
+    assert len(todo("list", "--json").json()) == 3000
+
+
+def test_a_non_blocking_stdin_is_read_to_its_end(todo: Todo) -> None:
+    # Only what the pipe held when todo first read it was taken (one task of three),
+    # and the rest lost with exit 0.
+    reading, writing = os.pipe()
+    os.set_blocking(reading, False)
+    proc = _todo_popen(todo, ["add"], stdin=reading, stdout=subprocess.PIPE)
+    os.close(reading)
+    os.write(writing, b"first line\n")
+    time.sleep(1.5)
+    os.write(writing, b"second line\nthird line\n")
+    os.close(writing)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (0, b"", b"added 3 tasks: #1..#3\n")
+    titles = [task["title"] for task in todo("list", "--json").json()]
+    assert titles == ["first line", "second line", "third line"]

@@ -14,6 +14,7 @@ def main() -> None:
     try:
         if sys.stdin is None:
             _stdin_from_devnull()
+        made_blocking = _blocking_streams()
         # A running command server (`todo server start`) runs the command in a warm
         # child of its own; the client costs a few milliseconds and answers None
         # whenever the command must run here instead (no server, a stale one...).
@@ -26,6 +27,7 @@ def main() -> None:
             # interpreter's teardown would cost a tenth of a served command.
             import os
 
+            _nonblocking_again(made_blocking)
             os._exit(code & 0xFF)
 
         import gc
@@ -52,6 +54,45 @@ def main() -> None:
         # Python would give, without its teardown (todo_cli/ending.py says why).
         end_process(exc.code)
     end_process(0)
+
+
+def _blocking_streams() -> "list[int]":
+    """Make stdin, stdout and stderr blocking for the command, where the parent left them
+    non-blocking (a pipe or terminal shared with an event loop, Node's): the fds they
+    return to it, non-blocking again, when the command ends.
+
+    Python's streams are not written for non-blocking fds: a write the pipe has no
+    room for raised BlockingIOError, and with PYTHONUNBUFFERED output was cut short
+    while the command said nothing and exited 0; a read took what the pipe held at
+    that moment as all of stdin. Blocking, a pipe's reader sets the pace, as with cat.
+    """
+    import os
+
+    made = []
+    for fd in (0, 1, 2):
+        try:
+            if not os.get_blocking(fd):
+                os.set_blocking(fd, True)
+                made.append(fd)
+        except OSError:
+            pass  # closed: the command says so where it uses the stream
+    if made:
+        import atexit
+
+        atexit.register(_nonblocking_again, made)
+    return made
+
+
+def _nonblocking_again(fds: "list[int]") -> None:
+    """The parent's non-blocking fds as it left them (its event loop expects them so)."""
+    import os
+
+    for fd in fds:
+        # (No contextlib here: this module imports nothing a served command need not.)
+        try:  # noqa: SIM105
+            os.set_blocking(fd, False)
+        except OSError:
+            pass
 
 
 def _interrupted_while_loading() -> None:
