@@ -1874,6 +1874,17 @@ def test_json_and_export_are_utf8_in_a_latin1_locale(todo: Todo, tmp_path: Path)
     assert json.loads(tw_out.stdout.decode("utf-8"))[0]["description"] == "café"
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "utf-8"])
+def test_a_json_error_is_valid_utf8_json_whatever_stderr_encodes(todo: Todo, encoding: str) -> None:
+    # In ASCII, Python wrote `\xe4` (no JSON escape); in Latin-1 the byte 0xE4: jq
+    # refused both. The error object is valid JSON, in UTF-8 (ASCII is), everywhere.
+    done = run_process(["show", "ä😀x", "--json"], env=todo.env | {"PYTHONIOENCODING": encoding})
+    assert (done.returncode, done.stdout) == (2, b"")
+    error = json.loads(done.stderr.decode("utf-8"))["error"]
+    assert error["code"] == "invalid_input"
+    assert error["message"].startswith("'ä😀x' is not a task reference")
+
+
 def test_a_table_of_plain_ascii_shows_on_a_latin1_terminal(todo: Todo) -> None:
     # The rule under the header (U+2500), todo's own, failed `todo list` with exit 74.
     todo("add", "Buy milk")
