@@ -2538,3 +2538,31 @@ def test_a_missing_task_named_by_reference_is_exit_1_saying_how_to_search(
     assert [task["title"] for task in todo("list", "--json", "--", "2026").json()] == [
         "Budget 2026"
     ]
+
+
+def test_tags_and_projects_are_in_code_point_order_whatever_the_collation(
+    postgres: PostgresHandle,
+) -> None:
+    """A database whose collation sorts as people do (ICU: "a ä aa b B") listed tags
+    and projects in that order, while SQLite, a task's own tags and export use code
+    points: one order on every backend."""
+    name = f"todo_icu_{os.getpid()}"
+    postgres.drop(name)
+    # (The clause after TEMPLATE: a database of ICU collation, its default for text.)
+    url = postgres.create(name, "template0 LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'")
+    try:
+        assert run_cli(["db", "upgrade"], env={"TODO_DATABASE_URL": url}).exit_code == 0
+        todo = Todo(url)
+        words = ["b", "B", "a", "ä", "aa", "Mm", "zz"]
+        add(todo, "Sort me", *(f"+{word}" for word in words))
+        for word in words:
+            add(todo, f"In {word}", f"project:{word}")
+        expected = sorted(words)
+        assert expected == ["B", "Mm", "a", "aa", "b", "zz", "ä"]
+        listed = todo("tags", "--json")
+        assert listed.exit_code == 0, listed.stderr
+        assert [t["name"] for t in listed.json()] == expected
+        assert [p["name"] for p in todo("projects", "--json").json()] == expected
+        assert todo("show", "1", "--json").json()["tags"] == expected
+    finally:
+        postgres.drop(name)

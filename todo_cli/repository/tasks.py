@@ -1341,9 +1341,11 @@ class TaskRepository:
             .join(tasks, tasks.c.id == task_tags.c.task_id)
             .where(self._owner, tasks.c.completed.is_(False))
             .group_by(task_tags.c.tag)
-            .order_by(task_tags.c.tag)
         )
-        return [Counted(name, count) for name, count in self.conn.execute(stmt)]
+        # Sorted here, by code point: a PostgreSQL database's collation (ICU's "a ä aa
+        # b B") is not SQLite's order, nor the order of the tags a task lists.
+        rows = sorted(self.conn.execute(stmt), key=lambda row: row[0])
+        return [Counted(name, count) for name, count in rows]
 
     def projects(self) -> list[Counted]:
         """Projects of the user's open tasks, with how many tasks are in each; by name."""
@@ -1353,9 +1355,9 @@ class TaskRepository:
             select(tasks.c.project, func.count())
             .where(self._owner, tasks.c.completed.is_(False), tasks.c.project.is_not(None))
             .group_by(tasks.c.project)
-            .order_by(tasks.c.project)
         )
-        return [Counted(name, count) for name, count in self.conn.execute(stmt)]
+        rows = sorted(self.conn.execute(stmt), key=lambda row: row[0])
+        return [Counted(name, count) for name, count in rows]
 
     def _resolve(self, refs: Sequence[Ref]) -> list[Task]:
         return [
