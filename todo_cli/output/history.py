@@ -224,7 +224,7 @@ def history_table(rows: Sequence[tuple[Operation, Summary]], tz: tzinfo) -> None
             [
                 str(operation.number or ""),
                 _when(operation.created_at, tz),
-                one_line(operation.command),
+                one_line(operation.command_shown),
                 describe(operation, summary) + undone,
             ]
         )
@@ -421,7 +421,7 @@ def task_history(
             when = _when(operation.created_at, tz)
             undone = " (undone)" if operation.undone_by else ""
             out.write(
-                f"#{operation.number or '-'}  {when}  {one_line(operation.command)}{undone}\n"
+                f"#{operation.number or '-'}  {when}  {one_line(operation.command_shown)}{undone}\n"
             )
             last = operation.id
         for line in field_changes(change, tz, names):
@@ -440,7 +440,9 @@ def undone_text(result: Undone) -> str:
             parts.append(f"{label} " + ", ".join(_rows(n, table) for table, n in counts.items()))
     verb = "would undo" if result.dry_run else "undid"
     operation = result.operation
-    return f"{verb} #{operation.number} ({operation.command}): " + ("; ".join(parts) or "nothing")
+    return f"{verb} #{operation.number} ({operation.command_shown}): " + (
+        "; ".join(parts) or "nothing"
+    )
 
 
 def undone_json(result: Undone) -> dict[str, Any]:

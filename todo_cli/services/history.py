@@ -129,7 +129,7 @@ def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
             "nothing was changed"
         )
     return Conflict(
-        f"cannot undo #{operation.number} ({operation.command}): {rows}",
+        f"cannot undo #{operation.number} ({operation.command_shown}): {rows}",
         hint=hint,
     )
 
@@ -186,7 +186,7 @@ def _clash_text(clash: Clash) -> str:
         # PostgreSQL's command reads "outside todo: <the statement>", SQLite's has none.
         statement = clash.later.command.removeprefix("outside todo").lstrip(": ")
         return f"{what} (outside todo{': ' + statement if statement else ''})"
-    return f"{what} (by #{clash.later.number}: {clash.later.command})"
+    return f"{what} (by #{clash.later.number}: {clash.later.command_shown})"
 
 
 def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = None) -> Undone:
@@ -271,7 +271,7 @@ class _Rehearsed(Exception):
 def _taken_by_another(operation: Operation, rows: Sequence[str] = ()) -> Conflict:
     named = f": {', '.join(dict.fromkeys(rows))}" if rows else ""
     return Conflict(
-        f"cannot undo #{operation.number} ({operation.command}): a row it would bring "
+        f"cannot undo #{operation.number} ({operation.command_shown}): a row it would bring "
         f"back has an id that another user's row holds now{named}",
         hint="it cannot come back under that id; nothing was changed",
     )
