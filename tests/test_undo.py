@@ -519,6 +519,19 @@ def test_history_of_a_task_as_json(todo: Todo) -> None:
     assert edits == {"tasks": ["priority: - -> H"], "task_tags": ["+home"]}
 
 
+def test_history_of_a_task_as_json_leaves_out_what_the_text_leaves_out(todo: Todo) -> None:
+    # A note also moves the task's updated_at: that was an entry of its own, with no
+    # changes and no fields, which `jq length` counted as a change.
+    ok(todo, "add", "Buy milk")
+    ok(todo, "note", "1", "Oat milk")
+    found = history(todo, "1")
+    assert [(e["number"], e["table"], e["changes"]) for e in found] == [
+        (1, "tasks", ["added"]),
+        (2, "task_notes", ["note added: Oat milk"]),
+    ]
+    assert len(todo("history", "1").stdout.splitlines()) == 4
+
+
 def test_history_of_another_users_task_is_not_found(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     result = todo.as_user("bob")("history", "1")
@@ -1611,3 +1624,18 @@ def test_history_leaves_out_a_sampled_task_whose_later_update_the_sample_cut_off
     assert len(samples) == 2 * SAMPLE
     summary = Summary(counts={("tasks", "update"): 6}, samples=samples)
     assert describe(operation, summary) == "reopened #2 #3 #4 #5 #6 and 1 more"
+
+
+def test_a_long_command_is_named_by_its_start_in_undo_and_history(todo: Todo) -> None:
+    # `todo list ... | xargs todo done`: 3,000 ids made undo's one line 111 KB long.
+    assert todo("add", input="".join(f"task {n}\n" for n in range(1, 121))).exit_code == 0
+    numbers = [str(n) for n in range(1, 121)]
+    command = "todo done " + " ".join(numbers)
+    assert len(command) == 381
+    assert todo("done", *numbers).exit_code == 0
+    shown = f"{command[:200]}... (381 characters)"
+    undone = todo("undo")
+    assert (undone.exit_code, undone.stderr) == (0, f"undid #2 ({shown}): set back 120 tasks\n")
+    assert todo("history", "--json").json()[1]["command"] == command
+    lines = todo("history", "1").stdout.splitlines()
+    assert any(shown in line for line in lines), lines

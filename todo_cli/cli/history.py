@@ -70,15 +70,27 @@ def history(
             settings(ctx), one_task(ref, "history"), limit=limit
         )
         if json:
-            render.write_json_array(
-                shown.operation_json(operation)
-                | {
-                    "table": change.table,
-                    "action": change.action,
-                    "changes": shown.field_changes(change, tz, names),
-                    "fields": shown.field_values(change),
-                }
+            entries = [
+                (
+                    operation.id,
+                    shown.operation_json(operation)
+                    | {
+                        "table": change.table,
+                        "action": change.action,
+                        "changes": shown.field_changes(change, tz, names),
+                        "fields": shown.field_values(change),
+                    },
+                )
                 for operation, change in changes
+            ]
+            # A change of nothing to show (the task's updated_at, moved by a note or
+            # a tag) beside the operation's real one is left out, as the text leaves
+            # it; an operation with nothing else is kept, as its line is.
+            told = {key for key, entry in entries if entry["changes"] or entry["fields"]}
+            render.write_json_array(
+                entry
+                for key, entry in entries
+                if entry["changes"] or entry["fields"] or key not in told
             )
         else:
             shown.task_history(number, changes, tz, names)
