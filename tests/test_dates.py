@@ -458,6 +458,29 @@ def test_an_ambiguous_wall_time_is_its_first_occurrence(
     assert localize(datetime.strptime(word, "%Y-%m-%dT%H:%M"), tz) == utc
 
 
+@pytest.mark.parametrize(
+    ("tz", "utc", "shown"),
+    [
+        # The hour Berlin's clocks show twice: its two passes told apart by the offset.
+        (BERLIN, datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "2026-10-25 02:30 +02:00"),
+        (BERLIN, datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "2026-10-25 02:30 +01:00"),
+        (NEW_YORK, datetime(2026, 11, 1, 6, 30, tzinfo=UTC), "2026-11-01 01:30 -05:00"),
+        # Any other time, as ever: without.
+        (BERLIN, datetime(2026, 10, 25, 2, 30, tzinfo=UTC), "2026-10-25 03:30"),
+        (BERLIN, datetime(2026, 10, 24, 23, 59, tzinfo=UTC), "2026-10-25 01:59"),
+        (BERLIN, datetime(2026, 3, 29, 1, 30, tzinfo=UTC), "2026-03-29 03:30"),
+        (UTC, datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "2026-10-25 00:30"),
+    ],
+)
+def test_a_time_the_clocks_show_twice_is_shown_with_its_offset(
+    tz: tzinfo, utc: datetime, shown: str
+) -> None:
+    from todo_cli.output.tasks import local_time
+
+    assert dates.local_text(utc, tz) == shown
+    assert local_time(utc, tz) == shown
+
+
 def test_localize_refuses_an_aware_datetime() -> None:
     with pytest.raises(ValueError, match="naive"):
         localize(WED, BERLIN)

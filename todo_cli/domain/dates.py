@@ -451,6 +451,16 @@ class _NoSuchDate(Exception):
         self.hint = hint
 
 
+def wall_clock(local: datetime) -> str:
+    """A local time's hour and minute, ``02:30``; with its offset, ``02:30 +01:00``,
+    where the zone's clocks show that time twice (the hour a change back from summer
+    time repeats): two instants an hour apart read the same otherwise."""
+    text = f"{local:%H:%M}"
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += " " + _offset_text(local.utcoffset())
+    return text
+
+
 def _clock_text(wall: datetime) -> str:
     """A wall time as an ISO word writes it: ``02:30``, ``02:30:45``, ``02:59:59.5``."""
     text = f"{wall:%H:%M}"
@@ -600,7 +610,7 @@ def describe(instant: datetime, now: datetime, tz: tzinfo) -> str:
         if -_RELATIVE_DAYS_SHOWN <= days <= -2:
             return f"{-days}d ago"
         return local.date().isoformat()
-    clock = local.strftime("%H:%M")
+    clock = wall_clock(local)
     if days == 0:
         return clock
     if days == 1:
@@ -616,7 +626,7 @@ def local_text(instant: datetime, tz: tzinfo) -> str:
     if is_all_day(instant, tz):
         return local.date().isoformat()
     # isoformat, not strftime's %Y, which does not pad years before 1000 on every platform.
-    return f"{local.date().isoformat()} {local:%H:%M}"
+    return f"{local.date().isoformat()} {wall_clock(local)}"
 
 
 def is_overdue(due: datetime, now: datetime) -> bool:

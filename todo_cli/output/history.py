@@ -204,8 +204,10 @@ def _counted(counts: dict[tuple[str, str], int]) -> str:
 
 def _when(instant: datetime, tz: tzinfo) -> str:
     # isoformat, not strftime's %Y, which does not pad years before 1000 on every platform.
+    from todo_cli.domain.dates import wall_clock
+
     local = instant.astimezone(tz)
-    return f"{local.date().isoformat()} {local:%H:%M}"
+    return f"{local.date().isoformat()} {wall_clock(local)}"
 
 
 def history_table(rows: Sequence[tuple[Operation, Summary]], tz: tzinfo) -> None:

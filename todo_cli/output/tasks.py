@@ -28,9 +28,11 @@ def _zone() -> tzinfo:
 def local_time(value: datetime | None, tz: tzinfo | None = None) -> str:
     if value is None:
         return ""
+    from todo_cli.domain.dates import wall_clock
+
     local = value.astimezone(tz)
     # isoformat, not strftime's %Y, which does not pad years before 1000 (dates.local_text).
-    return f"{local.date().isoformat()} {local:%H:%M}"
+    return f"{local.date().isoformat()} {wall_clock(local)}"
 
 
 def _text(value: Any) -> str:
