@@ -993,13 +993,14 @@ def test_undo_blocked_by_another_users_import_names_nothing_of_theirs(
     result = todo("undo")
     assert result.exit_code == 1, result.stderr
     # Her own row is named, as she knew it (under row security no check sees bob's row:
-    # the primary key refuses; the tasks her undo brings back are named, of which one
-    # is his, and no conversation).
+    # the primary key refuses, and the rows of its table her undo brings back are
+    # named, of which one is his: the conversation, restored before its messages).
     named = {"task": ": task #1", "conversation": ": conversation #1, a message"}[kind]
-    unseen = backend == RLS and kind == "conversation"
+    if backend == RLS and kind == "conversation":
+        named = ": conversation #1"
     assert (
-        "a row it would bring back has an id that another user's row holds now"
-        f"{'' if unseen else named} (it cannot come back"
+        f"a row it would bring back has an id that another user's row holds now{named} "
+        "(it cannot come back"
     ) in result.stderr
     assert "bob" not in result.stderr
     assert str(path) not in result.stderr
@@ -1639,3 +1640,16 @@ def test_a_long_command_is_named_by_its_start_in_undo_and_history(todo: Todo) ->
     assert todo("history", "--json").json()[1]["command"] == command
     lines = todo("history", "1").stdout.splitlines()
     assert any(shown in line for line in lines), lines
+
+
+def test_history_tells_apart_the_two_passes_of_the_hour_clocks_show_twice(
+    todo: Todo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 02:30 in Berlin on 2026-10-25 happens twice: a due moved from the first to the
+    # second read "due: 2026-10-25 02:30 -> 2026-10-25 02:30", a change of nothing.
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    ok(todo, "add", "Call", "due:2026-10-25T02:30")
+    ok(todo, "edit", "1", "due:2026-10-25T02:30+01:00")
+    lines = todo("history", "1").stdout.splitlines()
+    assert lines[-1] == "    due: 2026-10-25 02:30 +02:00 -> 2026-10-25 02:30 +01:00"
+    assert "  due:      2026-10-25 02:30 +01:00" in todo("show", "1").stdout.splitlines()

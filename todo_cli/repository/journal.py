@@ -108,6 +108,9 @@ class Plan:
     reverted: dict[str, int]
     restored: dict[str, int]
     tasks: list[Change]
+    # Some of the rows of each other table it wrote (conversations, messages...): to
+    # name them where an undo is refused over one.
+    others: list[Change] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -947,12 +950,10 @@ class JournalRepository:
             for counts, value in ((removed, gone), (reverted, back), (restored, again)):
                 if value:
                     counts[table] = int(value)
-        tasks = [
-            change
-            for change in self._samples({operation.id: self._written_by(operation)})[operation.id]
-            if change.table == "tasks"
-        ]
-        return Plan(removed, reverted, restored, tasks)
+        sampled = self._samples({operation.id: self._written_by(operation)})[operation.id]
+        tasks = [change for change in sampled if change.table == "tasks"]
+        others = [change for change in sampled if change.table != "tasks"]
+        return Plan(removed, reverted, restored, tasks, others)
 
     def revert(self, operation: Operation) -> None:
         """Put every row the operation touched back as it was before it.

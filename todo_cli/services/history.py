@@ -240,20 +240,29 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
         # conflict it is rather than as the database's words.
         if reverting is None or not (exc.constraint or "").startswith("pk_"):
             raise
-        named = _brought_back(settings, reverting) if exc.constraint == "pk_tasks" else []
+        table = _PRIMARY_KEYS.get(exc.constraint or "")
+        named = _brought_back(settings, reverting, table) if table else []
         raise _taken_by_another(reverting, named) from None
 
 
-def _brought_back(settings: Settings, operation: Operation) -> list[str]:
-    """The tasks undoing `operation` would bring back, named as it recorded them: one
-    of them has an id another user's task holds now (which one, the database alone
-    can tell; where it is one, it is that one)."""
+# The tables whose rows an undo brings back under their own ids, by primary key.
+_PRIMARY_KEYS = {
+    "pk_tasks": "tasks",
+    "pk_conversations": "conversations",
+    "pk_messages": "messages",
+}
+
+
+def _brought_back(settings: Settings, operation: Operation, table: str) -> list[str]:
+    """The rows of `table` undoing `operation` would bring back, named as it recorded
+    them: one of them has an id another user's row holds now (which one, the database
+    alone can tell; where it is one, it is that one)."""
     with transaction(settings, read_only=True) as conn:
         plan = JournalRepository(conn, acting_user(conn)).plan(operation)
     named = [
         _row_name(change.table, change.before or {})
-        for change in plan.tasks
-        if change.action == "delete" and change.before is not None
+        for change in (plan.tasks if table == "tasks" else plan.others)
+        if change.table == table and change.action == "delete" and change.before is not None
     ]
     if len(named) > 1:
         return [f"one of {', '.join(named[:5])}{' and more' if len(named) > 5 else ''}"]
