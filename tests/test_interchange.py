@@ -4037,6 +4037,22 @@ def test_another_users_task_ids_are_refused_plainly_on_every_backend(
     assert json.loads(refused.stderr)["error"]["code"] == "invalid_input"
 
 
+def test_every_task_id_of_another_user_is_named_in_one_refusal(todo: Todo, tmp_path: Path) -> None:
+    # One at a time, a file of eight of alice's tasks took eight tries to learn which.
+    for n in range(1, 9):
+        assert todo("add", f"Alice's task {n}").exit_code == 0
+    exported = export_bytes(todo, tmp_path)
+    ids = [task["id"] for task in json.loads(exported)]
+    bob = todo.as_user("bob")
+    result = bob("import", str(write(tmp_path, "alice.json", exported)))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: task {ids[0]} is already in this database, under another user (and 7 more: "
+        f"{', '.join(ids[1:6])} and 2 more) (nothing was imported)\n",
+    )
+    assert bob("list", "--json").json() == []
+
+
 def test_a_task_left_as_it_is_gets_no_notice_of_what_its_import_kept(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -672,12 +672,9 @@ def import_tasks(
         # _apply cannot see that an id of the file is theirs: the primary key says so.
         if exc.constraint == "pk_tasks":
             held = _held_by_another(settings, [record.id for record in checked])
-            if held is not None:
+            if held:
                 # Named as where todo sees every user's tasks (_apply).
-                raise InvalidInput(
-                    f"task {held} is already in this database, under another user",
-                    hint=NOTHING_IMPORTED,
-                ) from None
+                raise _theirs_refused(held) from None
             raise InvalidInput(
                 f"a task of {describe(source)} is already in this database, under another user",
                 hint=f"its id is taken; {NOTHING_IMPORTED}",
@@ -685,23 +682,37 @@ def import_tasks(
         raise
 
 
+def _theirs_refused(ids: list[UUID]) -> InvalidInput:
+    """The refusal of a file holding other users' tasks: all of them named (the first
+    few, and how many), where one at a time a file of many took as many tries."""
+    more = ""
+    if len(ids) > 1:
+        shown = ", ".join(str(task_id) for task_id in ids[1:6])
+        rest = f" and {len(ids) - 6:,} more" if len(ids) > 6 else ""
+        more = f" (and {len(ids) - 1:,} more: {shown}{rest})"
+    return InvalidInput(
+        f"task {ids[0]} is already in this database, under another user{more}",
+        hint=NOTHING_IMPORTED,
+    )
+
+
 class _Held(Exception):
-    def __init__(self, task_id: UUID | None) -> None:
-        self.task_id = task_id
+    def __init__(self, task_ids: list[UUID]) -> None:
+        self.task_ids = task_ids
 
 
-def _held_by_another(settings: Settings, ids: list[UUID]) -> UUID | None:
-    """The first of these ids another user's task holds, asked of the key (row security
-    hides their tasks) in a transaction of its own, rolled back: the import refused
-    for one names it, as one seen is named."""
+def _held_by_another(settings: Settings, ids: list[UUID]) -> list[UUID]:
+    """These ids another user's tasks hold, asked of the key (row security hides their
+    tasks) in a transaction of its own, rolled back: the import refused for them names
+    them, as ones seen are named."""
     try:
         with transaction(settings) as conn:
             writer = ImportWriter(conn, acting_user(conn))
             existing = writer.existing(ids)
             held = writer.held_unseen([task_id for task_id in ids if task_id not in existing])
-            raise _Held(next((task_id for task_id in ids if task_id in held), None))
+            raise _Held([task_id for task_id in ids if task_id in held])
     except _Held as found:
-        return found.task_id
+        return found.task_ids
 
 
 def _owned_ids(
@@ -1144,6 +1155,8 @@ def _apply(
     kept_newer = timeless = 0
     # Ids of the file that are another user's tasks, left out (``skip_invalid``).
     foreign: set[UUID] = set()
+    # ... or refused, all of them named (no ``skip_invalid``).
+    theirs: list[UUID] = []
     older: list[UUID] = []
     returning: list[UUID] = []
     # Ours as of the same moment, in a format that holds all of a task: see ``exact``.
@@ -1160,10 +1173,8 @@ def _apply(
             writes.append(record)
         elif not found.mine:
             if not skip_invalid:
-                raise InvalidInput(
-                    f"task {record.id} is already in this database, under another user",
-                    hint=NOTHING_IMPORTED,
-                )
+                theirs.append(record.id)
+                continue
             # Theirs is not touched, nor linked to: left out like an invalid task.
             where = (positions or {}).get(record.id, "a task")
             result.problems.append(
@@ -1210,6 +1221,8 @@ def _apply(
             result.unchanged += 1
         if progress is not None:
             progress(1)
+    if theirs:
+        raise _theirs_refused(theirs)
     numbers = {task_id: found.number for task_id, found in existing.items() if found.mine}
     if ending:
         assert ended_at is not None
