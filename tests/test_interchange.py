@@ -2357,6 +2357,28 @@ def test_reopening_a_task_an_import_completed_takes_back_the_next_task_it_made(
     assert [(t["number"], t["completed"]) for t in tasks(todo)] == [(1, True), (2, False)]
 
 
+def test_reopening_an_earlier_task_leaves_the_next_task_a_later_completion_made(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Two completions read from todo.txt on one day are both at its midnight: the open
+    # task the second made was taken back by reopening the first, as if the first's.
+    source = write(tmp_path, "todo.txt", "2026-12-01 Water plants due:2026-12-07 rec:+1w\n")
+    ok(todo("import", str(source)))
+    for _ in range(2):
+        line = ok(todo("export", "--format", "todotxt")).stdout
+        _rewritten(source, "x 2026-12-06 " + line)
+        assert import_json(todo, source)["created"] == 1
+    result = ok(todo("reopen", "1"))
+    assert result.stderr == (
+        "reopened #1: Water plants\n  #1 left its series: a later one, #3, is open\n"
+    )
+    assert [(t["number"], t["completed"], t["due"][:10]) for t in tasks(todo)] == [
+        (1, False, "2026-12-07"),
+        (2, True, "2026-12-14"),
+        (3, False, "2026-12-21"),
+    ]
+
+
 def test_todotxt_a_recurring_task_done_there_goes_on_here_once(todo: Todo, tmp_path: Path) -> None:
     """todo.sh's `do` makes no next task of a `rec:` line: the import makes it, as
     `todo done` does, and importing the same file again makes no second one."""

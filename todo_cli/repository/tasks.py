@@ -847,6 +847,22 @@ class TaskRepository:
                 found[task.series_id] = task
         return found
 
+    def latest_done_due(self, series_ids: Iterable[UUID]) -> dict[UUID, datetime]:
+        """The latest due among the done tasks of each of these series, by series."""
+        from sqlalchemy import func, select
+
+        found: dict[UUID, datetime] = {}
+        for chunk in chunked(sorted(set(series_ids), key=str)):
+            stmt = (
+                select(tasks.c.series_id, func.max(tasks.c.due))
+                .where(self._owner, tasks.c.series_id.in_(chunk), tasks.c.completed.is_(True))
+                .group_by(tasks.c.series_id)
+            )
+            for series, due in self.conn.execute(stmt):
+                if due is not None:
+                    found[series] = due
+        return found
+
     def waited_on(self, ids: Iterable[UUID]) -> set[UUID]:
         """Which of these tasks one of the user's tasks waits on (:meth:`waiting_on`,
         for many at once)."""

@@ -350,7 +350,16 @@ def _before_reopen(
         series for task in found if (series := series_of_done(task)) is not None
     )
     waited_on = repository.waited_on(task.id for task in open_ones.values())
+    latest_due = repository.latest_done_due(open_ones) if open_ones else {}
     gone: list[Task] = []
+
+    def made_by(task: Task, open_one: Task) -> bool:
+        # The open task its completion made: made when it was completed, and no later
+        # task of the series done since (two completions imported from todo.txt on one
+        # day are both at its midnight: the later one made the open task).
+        latest = latest_due.get(open_one.series_id) if open_one.series_id else None
+        later_done = latest is not None and task.due is not None and latest > task.due
+        return open_one.created_at == task.completed_at and not later_done
 
     def untouched(open_one: Task) -> bool:
         # Never edited (or every edit undone), no notes, nothing waits on it and it
@@ -382,7 +391,7 @@ def _before_reopen(
                 reopening[task.series_id] = task
             continue
         assert task.series_id is not None  # it has an open one
-        if open_one.created_at == task.completed_at and untouched(open_one):
+        if made_by(task, open_one) and untouched(open_one):
             gone.append(open_one)
             del open_ones[task.series_id]
             prepared[task.id] = Changed(task, True, removed=open_one)
@@ -393,9 +402,9 @@ def _before_reopen(
                 left_for_ours[earlier.id] = task.series_id
             reopening[task.series_id] = task
         else:
-            if open_one.created_at == task.completed_at and open_one.id in waited_on:
+            if made_by(task, open_one) and open_one.id in waited_on:
                 why = f"its next one, #{open_one.number}, is waited on by another task"
-            elif open_one.created_at == task.completed_at:
+            elif made_by(task, open_one):
                 why = f"its next one, #{open_one.number}, had been changed"
             else:
                 which = "a later" if _series_order(open_one) > _series_order(task) else "an earlier"
