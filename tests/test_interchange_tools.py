@@ -392,6 +392,42 @@ def test_the_series_done_in_todo_goes_back_where_it_came_from_without_a_twin(
     ]
 
 
+def test_each_round_trip_s_completion_in_taskwarrior_stays_done_here(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A series whose open task is done in Taskwarrior, twice, each time brought back.
+
+    Its template then has no pending instance, and its open task is made here. The
+    second time, that task (written back and done there) and the new open task had one
+    id: the new one overwrote it, and the completion was lost in both tools.
+    """
+    due = (datetime.now(UTC) + timedelta(days=40)).strftime("%Y-%m-%d")
+    ok(todo("add", "Pay rent", f"due:{due}", "recur:monthly"))
+    task = Taskwarrior(tmp_path / "tw")
+    ours = tmp_path / "ours.json"
+    theirs = tmp_path / "theirs.json"
+    for _ in range(2):
+        ours.write_text(ok(todo("export", "--all", "--format", "taskwarrior")).stdout, "utf-8")
+        task.import_file(ours)
+        time.sleep(1.1)  # Taskwarrior's modified has whole seconds: a change of its own
+        task("rc.recurrence=off", task.uuid("status:pending", "+PENDING"), "done")
+        theirs.write_text(task("rc.recurrence=off", "export"), "utf-8")
+        ok(todo("import", str(theirs)))
+    listed = [
+        (t["number"], t["completed"], t["due"][:10])
+        for t in ok(todo("list", "--all", "--sort", "number", "--json")).json()
+    ]
+    assert [(number, completed) for number, completed, _ in listed] == [
+        (1, True),
+        (2, True),
+        (3, False),
+    ]
+    assert len({day for _, _, day in listed}) == 3  # three occurrences, one task each
+    # Imported again, the same file adds nothing.
+    again = ok(todo("import", str(theirs), "--json")).json()
+    assert (again["added"], again["updated"]) == (0, 0)
+
+
 @pytest.mark.parametrize("end", ["edit recur:", "delete the open task"])
 def test_a_series_ended_in_todo_ends_where_it_came_from(
     todo: Todo, tmp_path: Path, end: str

@@ -884,6 +884,7 @@ def _resolve(
             )
 
     made: list[TaskRecord] = []
+    in_file = {task.record.id for task in tasks}
     for uuid, template in templates.items():
         if uuid in carriers:
             # Its recurrence travels with its open instance: the template itself
@@ -902,6 +903,13 @@ def _resolve(
             attributes=template.attributes,
         )
         record = _after_the_done_ones(record, template, tasks, tz)
+        if record.id in in_file:
+            # The open task made the last time, written back and done in Taskwarrior:
+            # this one is the occurrence after it, an id of its own (the same for the
+            # same file, so that importing it again adds nothing). Made under the first
+            # id again, it overwrote the done one, and the completion was lost.
+            occurrence = record.due.isoformat() if record.due is not None else "-"
+            record = replace(record, id=uuid5(NAMESPACE, f"{uuid}/open/{occurrence}"))
         if _past_its_until(record, template):
             # Taskwarrior makes no instance after `until` (it had deleted the last
             # ones): the series is over there, and not started again here.
