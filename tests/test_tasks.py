@@ -695,6 +695,70 @@ def test_a_command_of_one_task_refuses_a_list_as_naming_several(
     assert todo("show", "1,1", "--json").json()["title"] == "Buy milk"
 
 
+@pytest.mark.parametrize(
+    ("command", "word"),
+    [
+        (["done"], "1,"),
+        (["delete", "--yes"], "1,"),
+        (["done"], "1,,2"),
+        (["done"], "#1,"),
+        (["done"], "1-"),
+        (["done"], "1-2,"),
+    ],
+)
+def test_a_list_of_numbers_with_a_part_missing_is_refused_not_searched_for(
+    todo: Todo, command: list[str], word: str
+) -> None:
+    # As text, `todo done 1,` completed "Pay rent 1,200 EUR" (a script building `1,2,3,`).
+    add(todo, "Buy milk")
+    add(todo, "Pay rent 1,200 EUR")
+    name = command[0]
+    result = todo(*command, word)
+    quoted = f"'{word}'" if word.startswith("#") else word
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {word!r} is a list of task numbers with a part missing (write it whole, "
+        f"as 1,3 or 2-4; to search for it as text: `todo {name} -- {quoted}`; "
+        "nothing was changed)\n",
+    )
+    assert [t["completed"] for t in todo("list", "--all", "--json").json()] == [False, False]
+    searched = todo("done", "--", "1,")
+    assert searched.stderr.startswith("completed #2: Pay rent 1,200 EUR")
+
+
+def test_edit_refuses_a_broken_list_instead_of_suggesting_it_as_a_title(todo: Todo) -> None:
+    add(todo, "Buy milk")
+    add(todo, "Call the bank")
+    result = todo("edit", "1,", "2", "+errand")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: '1,' is a list of task numbers with a part missing "
+        "(write it whole, as 1,3 or 2-4; nothing was changed)\n",
+    )
+
+
+@pytest.mark.parametrize("words", [["1", "HUGE", "+x"], ["HUGE", "+x"], ["1", "#HUGE", "+x"]])
+def test_edit_of_a_task_number_of_thousands_of_digits_is_out_of_range(
+    todo: Todo, words: list[str]
+) -> None:
+    # int() of 4,301 digits and more is an error of its own: exit 70, "this is a bug".
+    add(todo, "Buy milk")
+    huge = "1" + "0" * 4300
+    result = todo("edit", *(word.replace("HUGE", huge) for word in words))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: task number '")
+    assert "characters)' is out of range" in result.stderr
+
+
+@pytest.mark.parametrize(("word", "named"), [("-1", "'-1'"), ("--", "'--'")])
+def test_note_names_a_bad_reference_as_typed(todo: Todo, word: str, named: str) -> None:
+    add(todo, "Buy milk")
+    result = todo("note", word, "1", "hello")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {named} is not a task reference")
+    assert "\x1f" not in result.stderr
+
+
 def test_delete_without_a_terminal_needs_yes(todo: Todo) -> None:
     add(todo, "t")
     result = todo("delete", "1")

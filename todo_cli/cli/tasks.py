@@ -448,7 +448,7 @@ def _checked_lines(
                         raise InvalidInput(
                             f"{context}{exc.message}", hint="nothing was added"
                         ) from None
-                if words.add_depends or words.remove_depends:
+                if words.add_depends or words.remove_depends or words.clear_depends:
                     raise InvalidInput(
                         f"{context}dep: is not taken on a stdin line",
                         hint="give dep: on the command line, for every line, or add "
@@ -809,7 +809,12 @@ def _selection(
 ) -> list[TaskRef] | Filter:
     """References, or (when any word is a filter term or text, or --without) a filter."""
     from todo_cli.domain.filters import is_filter_term
-    from todo_cli.repository.refs import is_ref_shaped, number_list, parse_refs
+    from todo_cli.repository.refs import (
+        is_ref_shaped,
+        number_list,
+        parse_refs,
+        refuse_broken_list,
+    )
 
     def names_tasks(word: str) -> bool:
         """A reference, or Taskwarrior's list or range of them (`1,3`, `2-4`)."""
@@ -818,6 +823,8 @@ def _selection(
     # `todo done -- $words` with $words empty is no filter at all, not one that
     # matches every task: as a bare `todo done`, it is refused; `done 1 --` is `done 1`.
     words = _without_bare_separator(unmark(args))
+    for word in words[: words.index("--")] if "--" in words else words:
+        refuse_broken_list(word, ctx.command_path.split()[-1])
     if without or any(is_filter_term(word) or not names_tasks(word) for word in words):
         # A reference beside filter terms would be searched for as text, and the filter
         # would act on other tasks than the one named (`todo done 2 +errand` completing
@@ -1099,11 +1106,12 @@ def edit(
     from todo_cli.domain.models import validate_task
     from todo_cli.domain.modifiers import parse_words
     from todo_cli.output import render
-    from todo_cli.repository.refs import parse_refs
+    from todo_cli.repository.refs import parse_refs, refuse_broken_list
     from todo_cli.services import tasks
 
     # The reference is a word too: after `--`, or as `-5`, it comes marked.
     ref = unmark([ref])[0]
+    refuse_broken_list(ref, "edit", searches=False)  # not moved into a title by a hint
     typed = unmark(words)
     parsed = parse_words(typed, editing=True)
     tag, untag = _composed(tag), _composed(untag)
@@ -1152,7 +1160,9 @@ def edit(
     selection = _numbers_listed([ref, *more], more="edit the rest with another command")
     # `1 1` and `1 #1` name one task, as everywhere else (they are edited once).
     distinct = {
-        int(word.removeprefix("#")) if word.removeprefix("#").isdecimal() else word.lower()
+        # (Digits past 19 are no task number: compared as text, and refused below as
+        # out of range; int() of 4,301 digits and more is an error of its own.)
+        int(word.removeprefix("#")) if _short_digits(word.removeprefix("#")) else word.lower()
         for word in selection
     }
     several = len(selection) > 1  # the JSON is an array (of one, for `1 1`)
@@ -1277,7 +1287,8 @@ def note(
     from todo_cli.repository.refs import one_task
     from todo_cli.services import tasks
 
-    parsed = one_task(ref, "note")
+    # The reference is a word too: after `--`, or as `-5`, it comes marked (edit's).
+    parsed = one_task(unmark([ref])[0], "note")
     words = list(text)
     if WORD_MARK + "--" in words:
         words.remove(WORD_MARK + "--")  # the first `--` ends the options: no word of it
@@ -1301,6 +1312,10 @@ def note(
             render.tell(f"noted on #{task.number}: {task.title}")
 
     tasks.note(settings(ctx), parsed, written, report=noted)
+
+
+def _short_digits(word: str) -> bool:
+    return word.isdecimal() and len(word) <= 19
 
 
 def _title_from_stdin() -> str:

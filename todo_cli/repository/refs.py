@@ -173,6 +173,39 @@ def _listed_number(end: str, text: str) -> int:
     return number
 
 
+_LIST_CHARACTERS = re.compile(r"[#0-9,-]*[0-9][#0-9,-]*")
+
+
+def broken_list(word: str) -> bool:
+    """Whether `word` is a list or range of task numbers with a part missing: `1,`,
+    `1,,3`, `1-2,`, `3-`. Taken as text, it found the tasks whose words hold it (`todo
+    done 1,` completed "Pay rent 1,200 EUR"); a script that builds `1,2,3,` means
+    references. (A date, `2026-12-06`, has no comma and no trailing dash: text.)"""
+    text = word.strip()
+    if not _LIST_CHARACTERS.fullmatch(text) or not ("," in text or text.endswith("-")):
+        return False
+    try:
+        return number_list(text) is None
+    except InvalidInput:
+        return False  # a list, refused for what it names (backwards, too long)
+
+
+def refuse_broken_list(word: str, command: str, *, searches: bool = True) -> None:
+    """The refusal of a :func:`broken_list` word, naming it (`searches`: the command
+    takes a filter, and the word after -- is text to search for)."""
+    if broken_list(word):
+        from shlex import quote
+
+        text = word.strip()
+        search = (
+            f"; to search for it as text: `todo {command} -- {quote(text)}`" if searches else ""
+        )
+        raise InvalidInput(
+            f"{text!r} is a list of task numbers with a part missing",
+            hint=f"write it whole, as 1,3 or 2-4{search}; nothing was changed",
+        )
+
+
 def is_ref_shaped(word: str) -> bool:
     """Whether `word` is written as a reference (a number, a UUID or 4+ hex digits of one).
 
