@@ -5,7 +5,9 @@ Each test runs on SQLite and on PostgreSQL (the `todo` fixture of tests/conftest
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -679,3 +681,39 @@ def test_a_bad_dependency_reference_names_the_word_it_came_from(
     )
     assert sorted(by_number(todo)) == [1, 2]
     assert by_number(todo)[2]["depends"] == []
+
+
+def test_an_empty_dependency_value_clears_one_kept_for_taskwarrior_too(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # A dependency on a task not in the file is kept to be written back: `dep:` said
+    # "unchanged", and the export still made the task wait there.
+    elsewhere = "5d0c4a84-7c4e-4a51-9d2f-2b0e5f3e6a01"
+    waiter = {
+        "uuid": "9b7e3c1a-0a3e-4b8e-8f5e-0c6c9d1e2f30",
+        "description": "Waiter",
+        "status": "pending",
+        "entry": "20261120T093000Z",
+        "modified": "20261120T093000Z",
+        "depends": [elsewhere],
+    }
+    source = tmp_path / "work.json"
+    source.write_text(json.dumps([waiter]), encoding="utf-8")
+    assert todo("import", str(source)).exit_code == 0
+    result = todo("edit", "1", "dep:")
+    assert (result.exit_code, result.stderr) == (0, "edited #1: Waiter\n")
+    (back,) = json.loads(todo("export", "--format", "taskwarrior").stdout)
+    assert "depends" not in back
+    assert todo("undo").exit_code == 0
+    (back,) = json.loads(todo("export", "--format", "taskwarrior").stdout)
+    assert back["depends"] == [elsewhere]
+
+
+def test_an_empty_dependency_value_on_a_stdin_line_is_refused_as_any_dep_is(
+    todo: Todo,
+) -> None:
+    add(todo, "Book flights")
+    result = todo("add", "-", input="Pack bags dep:\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: stdin line 1: dep: is not taken on a stdin line")
+    assert sorted(by_number(todo)) == [1]

@@ -554,6 +554,7 @@ def edit(
             _project_edit(task, wanted)
             taken = removing
             if clear_depends:
+                _kept_dependencies_cleared(task, wanted)
                 # What it waits on now, but for what the edit adds again (kept).
                 again = {other.id for other in adding}
                 kept_out = [d for d in task.depends if d not in again]
@@ -580,6 +581,18 @@ def edit(
             changed = edited.updated_at != task.updated_at or stopped is not None
             outcomes.append(Edited(edited, changed, stopped))
         return deliver(report, outcomes)
+
+
+def _kept_dependencies_cleared(task: Task, wanted: dict[str, Any]) -> None:
+    """`dep:` clears the dependencies Taskwarrior gave the task on tasks not here, kept
+    to be written back (DEPENDS_HINT), as well as ours: otherwise it waits on them
+    again in Taskwarrior, and nothing here could take them away."""
+    from todo_cli.domain.fields import DEPENDS_HINT
+
+    attributes = dict(wanted.get("attributes", task.attributes) or {})
+    if DEPENDS_HINT in attributes:
+        del attributes[DEPENDS_HINT]
+        wanted["attributes"] = attributes or None
 
 
 def _project_edit(task: Task, wanted: dict[str, Any]) -> None:
