@@ -2379,6 +2379,22 @@ def test_reopening_an_earlier_task_leaves_the_next_task_a_later_completion_made(
     ]
 
 
+def test_todotxt_a_task_done_the_day_it_was_made_is_not_done_before_it_was_made(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # todo.txt keeps the day done: its midnight came before the task's making, and
+    # Taskwarrior refused the export ("the 'entry' date is after the 'end' date").
+    ok(todo("add", "Buy milk"))
+    line = ok(todo("export", "--format", "todotxt")).stdout
+    today = datetime.now().astimezone().date().isoformat()
+    source = write(tmp_path, "todo.txt", f"x {today} {line}")
+    ok(todo("import", str(source)))
+    (task,) = tasks(todo)
+    assert task["completed"] is True
+    assert task["completed_at"] >= task["created_at"]
+    assert task["completed_at"][:10] == task["created_at"][:10]
+
+
 def test_todotxt_a_recurring_task_done_there_goes_on_here_once(todo: Todo, tmp_path: Path) -> None:
     """todo.sh's `do` makes no next task of a `rec:` line: the import makes it, as
     `todo done` does, and importing the same file again makes no second one."""

@@ -2023,7 +2023,11 @@ def _overlaid(current: TaskRecord, record: TaskRecord, now: datetime, tz: tzinfo
         # The day it was done is all todo.txt keeps of the time.
         taken["completed_at"] = current.completed_at
     else:
-        taken["completed_at"] = record.completed_at
+        # The day's midnight, or the task's making where that is later: done the day it
+        # was made (`todo.sh do` of a task added this morning), it was done after.
+        done_at = record.completed_at
+        made = current.created_at
+        taken["completed_at"] = max(done_at, made) if done_at and made else done_at
     from todo_cli.formats.todotxt import LINE_HINT
 
     # The line as it now reads: its conventions (which of (D)-(Z) an L is) are its
