@@ -689,6 +689,26 @@ def test_a_number_an_earlier_import_left_free_is_kept_below_the_counter(
     assert [(t["title"], t["number"]) for t in tasks(todo)] == [("One", 1), ("Two", 2)]
 
 
+def test_a_deleted_tasks_number_is_not_given_to_another_after_the_journal_is_pruned(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Which numbers deleted tasks held, the import learnt from the journal: pruned, it
+    # gave #1, held by a task deleted before, to a new task of a file.
+    ok(todo("add", "One"))
+    ok(todo("add", "Two"))
+    ok(todo("delete", "1", "--yes"))
+    assert ok(todo("history", "--prune-before", "tomorrow", "--yes")).stderr.startswith(
+        "pruned 3 operations"
+    )
+    assert todo("history", "--json").json() == []
+    summary = import_json(todo, write(tmp_path, "new.json", json.dumps([own(number=1)])))
+    assert summary["renumbered"] == {"1": 3}
+    assert [t["number"] for t in tasks(todo)] == [2, 3]
+    # Above the counter, a file's numbers are kept as ever.
+    summary = import_json(todo, write(tmp_path, "high.json", json.dumps([own(number=9)])))
+    assert summary["renumbered"] == {}
+
+
 def test_a_number_too_high_to_leave_room_for_new_tasks_is_not_kept(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -1156,9 +1156,14 @@ class JournalRepository:
         from sqlalchemy import delete
 
         listed = 0
+        # The prune's own operation stays (it records nothing: history and undo pass it
+        # over): it tells an import that which numbers deleted tasks held is no longer
+        # all in the journal (ImportWriter.pruned).
+        own = self.conn.info.get("todo_operation")
         for prunable in self._prunable(before):
             listed += self._listed(prunable)
-            self.conn.execute(delete(operations).where(prunable))
+            kept = prunable if own is None else prunable & (operations.c.id != own)
+            self.conn.execute(delete(operations).where(kept))
         return listed
 
 

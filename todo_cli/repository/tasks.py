@@ -1638,6 +1638,27 @@ class ImportWriter:
             taken |= {row[0] for row in self.conn.execute(stmt)}
         return taken
 
+    def pruned(self) -> bool:
+        """Whether the user's journal was ever pruned (`history --prune-before` keeps
+        its own operation, which records nothing): the task deletes it held, and so
+        which numbers deleted tasks held, may be gone from it."""
+        from sqlalchemy import exists, select
+
+        from todo_cli.db.schema import journal, operations, users
+
+        recorded = exists(select(journal.c.id).where(journal.c.operation_id == operations.c.id))
+        stmt = select(
+            exists(
+                select(operations.c.id).where(
+                    operations.c.user_id
+                    == select(users.c.id).where(users.c.name == self.user).scalar_subquery(),
+                    operations.c.command.contains("--prune-before", autoescape=True),
+                    ~recorded,
+                )
+            )
+        )
+        return bool(self.conn.execute(stmt).scalar())
+
     def counter(self) -> int:
         """The last task number ever handed out to the user (0 before the first).
 

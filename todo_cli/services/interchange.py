@@ -2149,6 +2149,11 @@ def _insert(
     holders: dict[int, set[UUID]] = {}
     for task_id, held_number, _, _ in deletes:
         holders.setdefault(held_number, set()).add(task_id)
+    # Once the journal was pruned, a number at or below the counter that it knows no
+    # holder of may have been a deleted task's: kept only where it knows.
+    unknown_below = (
+        counter if counter and wanted and wanted[0] <= counter and writer.pruned() else 0
+    )
     kept: dict[UUID, int] = {}
     used: set[int] = set()
     for record in new:
@@ -2159,6 +2164,7 @@ def _insert(
             and number not in taken
             and number not in used
             and holders.get(number, {record.id}) == {record.id}
+            and (number > unknown_below or number in holders)
         ):
             kept[record.id] = number
             used.add(number)
