@@ -1498,12 +1498,6 @@ class TaskRepository:
         for word in wanted.words:
             yield self._contains(word)
 
-    def _title_order(self) -> ColumnElement[Any]:
-        """Titles in any case, in code-point order on every backend: SQLite's, where a
-        PostgreSQL database's collation (ICU's, a locale's) put "ä" before "b"."""
-        lowered = self._lower(tasks.c.title)
-        return lowered if self.conn.dialect.name == "sqlite" else lowered.collate("C")
-
     def _order(self, query: TaskQuery) -> list[Any]:
         from sqlalchemy import case, literal_column
 
@@ -1516,7 +1510,7 @@ class TaskRepository:
             "number": tasks.c.number,
             "created": tasks.c.created_at,
             "updated": tasks.c.updated_at,
-            "title": self._title_order(),
+            "title": self._lower(tasks.c.title),
             "completed": tasks.c.completed_at,
         }[query.sort]
         first_is_low = (query.sort in ascending) != query.reverse
