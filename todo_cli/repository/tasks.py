@@ -847,20 +847,22 @@ class TaskRepository:
                 found[task.series_id] = task
         return found
 
-    def latest_done_due(self, series_ids: Iterable[UUID]) -> dict[UUID, datetime]:
-        """The latest due among the done tasks of each of these series, by series."""
-        from sqlalchemy import func, select
+    def latest_done(self, series_ids: Iterable[UUID]) -> dict[UUID, tuple[datetime, datetime]]:
+        """The latest (completion, due) among the done tasks of each of these series."""
+        from sqlalchemy import select
 
-        found: dict[UUID, datetime] = {}
+        found: dict[UUID, tuple[datetime, datetime]] = {}
         for chunk in chunked(sorted(set(series_ids), key=str)):
-            stmt = (
-                select(tasks.c.series_id, func.max(tasks.c.due))
-                .where(self._owner, tasks.c.series_id.in_(chunk), tasks.c.completed.is_(True))
-                .group_by(tasks.c.series_id)
+            stmt = select(tasks.c.series_id, tasks.c.completed_at, tasks.c.due).where(
+                self._owner,
+                tasks.c.series_id.in_(chunk),
+                tasks.c.completed.is_(True),
+                tasks.c.completed_at.is_not(None),
+                tasks.c.due.is_not(None),
             )
-            for series, due in self.conn.execute(stmt):
-                if due is not None:
-                    found[series] = due
+            for series, completed_at, due in self.conn.execute(stmt):
+                if series not in found or (completed_at, due) > found[series]:
+                    found[series] = (completed_at, due)
         return found
 
     def waited_on(self, ids: Iterable[UUID]) -> set[UUID]:

@@ -350,15 +350,16 @@ def _before_reopen(
         series for task in found if (series := series_of_done(task)) is not None
     )
     waited_on = repository.waited_on(task.id for task in open_ones.values())
-    latest_due = repository.latest_done_due(open_ones) if open_ones else {}
+    latest = repository.latest_done(open_ones) if open_ones else {}
     gone: list[Task] = []
 
     def made_by(task: Task, open_one: Task) -> bool:
-        # The open task its completion made: made when it was completed, and no later
-        # task of the series done since (two completions imported from todo.txt on one
-        # day are both at its midnight: the later one made the open task).
-        latest = latest_due.get(open_one.series_id) if open_one.series_id else None
-        later_done = latest is not None and task.due is not None and latest > task.due
+        # The open task its completion made: made when it was completed, and no task
+        # of the series done later (two completions imported from todo.txt on one day
+        # are both at its midnight: then the later occurrence's made the open task).
+        last = latest.get(open_one.series_id) if open_one.series_id else None
+        ours = (task.completed_at, task.due)
+        later_done = last is not None and None not in ours and last > ours
         return open_one.created_at == task.completed_at and not later_done
 
     def untouched(open_one: Task) -> bool:
