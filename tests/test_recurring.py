@@ -222,6 +222,43 @@ def test_completing_carries_the_task_into_its_successor(todo: Todo) -> None:
     assert moment(nxt["due"]) == instant((due + timedelta(days=7)).isoformat(), BERLIN)
 
 
+def test_the_next_task_takes_the_id_derived_from_the_completed_ones(todo: Todo) -> None:
+    """So that two databases completing the same task make the same next one."""
+    from todo_cli.domain.ids import successor_id
+
+    first = add(todo, "Pay rent", f"due:{future_monday(today()).isoformat()}", "recur:monthly")
+    _, nxt = successor(todo, "1")
+    assert nxt["id"] == str(successor_id(UUID(first["id"])))
+    # Reopened, the next task is taken back; completed again, it is made again.
+    assert todo("reopen", "1").exit_code == 0
+    assert [t["number"] for t in every_task(todo)] == [1]
+    _, again = successor(todo, "1")
+    assert (again["id"], again["number"]) == (nxt["id"], 3)
+
+
+def test_a_task_completed_again_whose_next_task_is_still_there_makes_one_of_another_id(
+    todo: Todo,
+) -> None:
+    """#1 left its series (its next task had been changed), was made to repeat again and
+    is completed: the id derived from it is #2's, so #3 gets an id of its own."""
+    first = add(todo, "Pay rent", f"due:{future_monday(today()).isoformat()}", "recur:monthly")
+    _, kept = successor(todo, "1")
+    assert todo("edit", "2", "+changed").exit_code == 0
+    assert todo("reopen", "1").exit_code == 0
+    assert todo("edit", "1", "recur:weekly").exit_code == 0
+    _, nxt = successor(todo, "1")
+    assert nxt["number"] == 3
+    assert nxt["id"] not in (kept["id"], first["id"])
+    found = every_task(todo)
+    assert [(t["number"], t["completed"], t["recur"]) for t in found] == [
+        (1, True, "weekly"),
+        (2, False, "monthly"),
+        (3, False, "weekly"),
+    ]
+    assert todo("undo").exit_code == 0
+    assert [(t["number"], t["completed"]) for t in every_task(todo)] == [(1, False), (2, False)]
+
+
 def test_the_successors_wait_moves_with_its_due(todo: Todo) -> None:
     due = future_monday(today())
     wait = due - timedelta(days=2)

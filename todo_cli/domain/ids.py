@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 _RANDOM_BITS = 74  # rand_a (12 bits) and rand_b (62 bits) of RFC 9562's layout
 _VERSION = 7 << 76
@@ -60,6 +60,22 @@ def reference_ids(count: int) -> list[UUID]:
 def reference_id() -> UUID:
     """One random id for a row people name by a prefix of its id."""
     return uuid4()
+
+
+# The namespace of successor_id's ids: fixed, so every database derives the same one.
+_SUCCESSOR: UUID = UUID("9d3b6c1e-52a4-4f0e-8c71-3e5a9b2d7f40")
+
+
+def successor_id(task_id: UUID) -> UUID:
+    """The id the next task of a recurring task's series takes when it is completed.
+
+    Derived from the completed task's id, not random: two databases kept in step by
+    exports of our JSON, each completing the same task, make the same next task, and
+    importing one's file into the other updates it instead of adding a second open
+    copy of the occurrence. Where a task holds it already (the task made by an
+    earlier completion, reopened since), the next task gets a random id.
+    """
+    return uuid5(_SUCCESSOR, str(task_id))
 
 
 def is_uuid(text: str) -> bool:

@@ -639,15 +639,17 @@ class TaskRepository:
         *,
         depends: Sequence[Task] = (),
         task_id: UUID | None = None,
+        or_else: UUID | None = None,
     ) -> Task:
         """Add one task: on PostgreSQL one statement, plus one each for tags and dependencies.
 
-        ``task_id``: its id, when it is not to be a new one.
+        ``task_id``: its id, when it is not to be a new one. ``or_else`` (PostgreSQL
+        only): the id it takes instead where a row the transaction sees has ``task_id``.
         """
         tags = tuple(values.get("tags") or ())
         task_id = task_id or reference_id()
         if self.conn.dialect.name == "postgresql":
-            row = self._add_in_one_statement(values, task_id)
+            row = self._add_in_one_statement(values, task_id, or_else)
         else:
             user_id, number = take_numbers(self.conn, self.user, "task_counter", 1, self.now)
             row = new_row(values, task_id=task_id, user_id=user_id, number=number, now=self.now)
@@ -680,8 +682,14 @@ class TaskRepository:
         """
         from sqlalchemy.exc import IntegrityError
 
+        from todo_cli.db.transaction import isolated
+
         if task_id is None:
             return self.add(values)
+        if self.conn.dialect.name == "postgresql" and not isolated(self.conn):
+            # Every row is in sight: the insert itself takes the other id where one
+            # has this one, and a savepoint's two round trips are spared.
+            return self.add(values, task_id=task_id, or_else=reference_id())
         try:
             with self.conn.begin_nested():
                 return self.add(values, task_id=task_id)
@@ -689,8 +697,10 @@ class TaskRepository:
             # A refusal for any other reason comes again, and goes on, from this one.
             return self.add(values)
 
-    def _add_in_one_statement(self, values: Mapping[str, Any], task_id: UUID) -> dict[str, Any]:
-        from sqlalchemy import literal, null, select
+    def _add_in_one_statement(
+        self, values: Mapping[str, Any], task_id: UUID, or_else: UUID | None = None
+    ) -> dict[str, Any]:
+        from sqlalchemy import case, exists, literal, null, select
 
         user = upsert_taking_numbers("postgresql", self.user, "task_counter", 1, self.now).cte("u")
         row = new_row(values, task_id=task_id, user_id=None, number=0, now=self.now)
@@ -698,6 +708,12 @@ class TaskRepository:
             "user_id": user.c.id,
             "number": user.c.task_counter,
         }
+        if or_else is not None:
+            taken = exists().where(tasks.c.id == literal(task_id, tasks.c.id.type))
+            computed["id"] = case(
+                (taken, literal(or_else, tasks.c.id.type)),
+                else_=literal(task_id, tasks.c.id.type),
+            )
 
         def value(name: str) -> ColumnElement[Any]:
             if name in computed:
@@ -707,9 +723,11 @@ class TaskRepository:
         stmt = (
             tasks.insert()
             .from_select(list(row), select(*(value(name) for name in row)))
-            .returning(tasks.c.user_id, tasks.c.number)
+            .returning(tasks.c.user_id, tasks.c.number, tasks.c.id)
         )
-        row["user_id"], row["number"] = numbered(self.conn, stmt, "task_counter", 1).one()
+        row["user_id"], row["number"], row["id"] = numbered(
+            self.conn, stmt, "task_counter", 1
+        ).one()
         return row
 
     def add_many(

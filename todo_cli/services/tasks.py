@@ -184,11 +184,13 @@ class Completion:
 def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any] | None:
     """The next task of `task`'s series: what carries over, and its due (and wait).
 
-    With "id": the id it is to take, the place it has in the series as another tool
-    keeps it. None: the series ends here, its next due past the `until` Taskwarrior
-    gave it (kept with the task from an import).
+    With "id": the id it is to take (the place it has in the series as another tool
+    keeps it, or one derived from `task`'s id), if no task holds it. None: the series
+    ends here, its next due past the `until` Taskwarrior gave it (kept with the task
+    from an import).
     """
     from todo_cli.domain.fields import CARRIED_HINTS, SERIES_HINT, is_hint_key
+    from todo_cli.domain.ids import successor_id
     from todo_cli.domain.recurrence import next_due, parse_recur, shift
 
     assert task.recur is not None
@@ -238,8 +240,9 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         # this one task does not carry over.
         "attributes": attributes or None,
     }
-    if taking is not None:
-        values["id"] = taking
+    # The series as another tool keeps it names the next task; else it is named after
+    # the completed one (ids.successor_id says why).
+    values["id"] = taking if taking is not None else successor_id(task.id)
     return values
 
 
