@@ -3587,6 +3587,38 @@ def test_skip_invalid_imports_the_valid_tasks_and_reports_each_one_left_out(
     assert sorted(t["title"] for t in tasks(todo)) == ["Good one", "Good two"]
 
 
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        (tw(description="Kept", project="p\ud800"), "'taskwarrior.project': its value"),
+        (tw(description="Kept", myuda="s \udc80 x"), "'myuda': its value"),
+        (tw(description="Kept", **{"uda\ud800": "x"}), "'uda\\ud800': its name"),
+        (own(title="Kept", attributes={"x": ["a", {"b": "\ud800"}]}), "'x': its value"),
+    ],
+    ids=["taskwarrior project", "taskwarrior uda", "uda name", "own attributes"],
+)
+def test_a_lone_surrogate_in_what_a_task_keeps_is_refused_naming_it(
+    todo: Todo, tmp_path: Path, bad: dict[str, Any], named: str
+) -> None:
+    """A lone surrogate (no UTF-8) where a task keeps another tool's fields was a crash
+    at the write ("this is a bug", exit 70), with --dry-run and --skip-invalid too."""
+    path = write(tmp_path, "tasks.json", json.dumps([bad]))
+    for extra in ((), ("--dry-run",)):
+        result = todo("import", str(path), *extra)
+        assert result.exit_code == 2, result.stderr
+        assert (
+            f"task 1 ({bad.get('uuid') or bad['id']}): attributes: {named} is not valid UTF-8"
+            in (result.stderr)
+        )
+    assert nothing_written(todo)
+    good = tw(description="Fine") if "uuid" in bad else own(title="Fine")
+    summary = import_json(
+        todo, write(tmp_path, "two.json", json.dumps([bad, good])), "--skip-invalid"
+    )
+    assert (summary["added"], summary["skipped"]) == (1, {"invalid": 1})
+    assert [t["title"] for t in tasks(todo)] == ["Fine"]
+
+
 def test_skip_invalid_counts_a_task_with_two_problems_as_one_task_left_out(
     todo: Todo, tmp_path: Path
 ) -> None:

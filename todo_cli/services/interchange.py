@@ -139,7 +139,41 @@ def _check(record: TaskRecord, where: str) -> Problem | None:
             check_text(note.text, f"note {index}")
         except InvalidInput as exc:
             return Problem(where, "notes", exc.message)
+    if record.attributes:
+        problem = _check_attributes(record.attributes)
+        if problem is not None:
+            return Problem(where, "attributes", problem)
     return None
+
+
+def _check_attributes(attributes: Mapping[str, Any]) -> str | None:
+    """Why the database cannot store what a task keeps from another tool, if it cannot.
+
+    A lone surrogate (``"\\ud800"`` in a JSON file) is no UTF-8: the write failed
+    as "this is a bug" for the whole import, where the same in a title is refused.
+    """
+    from todo_cli.domain.text import escaped
+
+    for key, value in attributes.items():
+        for what, text in (("name", key), *(("value", part) for part in _strings(value))):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"'{escaped(key)}': its {what} is not valid UTF-8"
+    return None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, its objects' keys too."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 # --- reading ------------------------------------------------------------------------
