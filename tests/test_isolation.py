@@ -760,18 +760,29 @@ def test_a_migration_behind_a_members_open_transaction_gives_up_and_says_why(
     assert team.admin_cli("db", "upgrade").exit_code == 0
 
 
+@pytest.mark.parametrize("isolation", ["on", "off"])
 def test_a_downgrade_that_would_show_a_users_rows_to_a_stranger_says_so_and_asks(
-    team: Team,
+    team: Team, isolation: str
 ) -> None:
     # Revision 0013 holds a login to the users row of its name: zed_x, a member role
     # of the server (granted in another database), would be shown the rows the admin
     # made here `--user zed_x`, and the upgrade back took them as granted. The step
-    # down was taken without a word.
+    # down was taken without a word. With isolation off, nobody is shown anything at
+    # 0013, but the upgrade back marks the row granted all the same, and the first
+    # grant after it turned isolation on with zed_x a member here.
+    if isolation == "off":
+        assert team.admin_cli("db", "isolate", "--off").exit_code == 0
     made = run_cli(["--user", "zed_x", "add", "private"], env={"TODO_DATABASE_URL": team.admin})
     assert made.exit_code == 0, made.stderr
     with connect(team.admin) as admin:
         admin.execute("CREATE ROLE zed_x LOGIN PASSWORD 'zed-Pass_w0rd-12345' IN ROLE todo_member")
     try:
+        if isolation == "off":
+            # Nor is zed_x counted among the members isolation off keeps out.
+            listed = team.admin_cli("db", "members")
+            assert f"warning: {len(pgharness.MEMBER_PASSWORDS)} members of this database " in (
+                listed.stderr
+            )
         asked = team.admin_cli("db", "downgrade", "0013")
         assert asked.exit_code == 2
         assert "show the rows of 1 user(s) not granted here (zed_x) to the member login" in (

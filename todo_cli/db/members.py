@@ -1241,13 +1241,24 @@ def locked_out(settings: Settings) -> int:
             return 0
         if conn.execute(text("SELECT to_regclass('public.users') IS NULL")).scalar():
             return 0  # no todo tables at all (base): no user of this database is left
-        # The group is the cluster's: its members that are users of this database.
+        # The group is the cluster's: its members that are users of this database,
+        # granted here where the schema says so (0014 on): a member of another todo
+        # database of the server is no member of this one, whatever the names.
+        granted = conn.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute "
+                "WHERE attrelid = 'public.users'::pg_catalog.regclass "
+                "AND attname = 'granted' AND NOT attisdropped)"
+            )
+        ).scalar()
         found = conn.execute(
             text(
                 "SELECT count(*) FROM pg_catalog.pg_auth_members m "
                 "JOIN pg_catalog.pg_roles g ON g.oid = m.roleid AND g.rolname = :group "
                 "JOIN pg_catalog.pg_roles r ON r.oid = m.member "
-                "WHERE EXISTS (SELECT 1 FROM public.users u WHERE u.name = r.rolname::text)"
+                "WHERE EXISTS (SELECT 1 FROM public.users u WHERE u.name = r.rolname::text"
+                + (" AND u.granted" if granted else "")
+                + ")"
             ),
             {"group": GROUP_ROLE},
         ).scalar()
