@@ -97,10 +97,20 @@ def test_config_file_that_is_not_utf8_is_exit_3(tmp_path: Path) -> None:
         resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)})
 
 
+def test_a_config_file_that_begins_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    # As Notepad saves UTF-8: it was "not valid TOML: Invalid statement (at line 1, column 1)".
+    config = tmp_path / "config.toml"
+    config.write_bytes("\ufeffuser = 'zoë'\n".encode())
+    assert resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)}).user == "zoë"
+
+
 def test_bad_number_in_environment_is_exit_3() -> None:
     result = run_cli(["list"], env={"TODO_CONNECT_TIMEOUT": "fast"})
     assert result.exit_code == 3
     assert "TODO_CONNECT_TIMEOUT" in result.stderr
+    result = run_cli(["list"], env={"TODO_CONNECT_RETRIES": "2.5"})
+    assert result.exit_code == 3
+    assert "TODO_CONNECT_RETRIES='2.5' is not a whole number" in result.stderr
 
 
 def test_an_empty_todo_config_is_refused_not_taken_for_the_default_file(tmp_path: Path) -> None:
@@ -492,6 +502,12 @@ def test_a_relative_sqlite_file_in_the_config_file_is_next_to_it(tmp_path: Path)
     config.write_text('database_url = "sqlite:///data/todo.db"\n')
     settings = resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)})
     assert settings.database_url == f"sqlite:///{tmp_path}/conf dir%25/data/todo.db"
+    # A scheme is read in any case (RFC 3986), so it is next to the config file in any.
+    for scheme in ("SQLITE", "Sqlite+pysqlite"):
+        config.write_text(f'database_url = "{scheme}:///todo.db"\n')
+        settings = resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)})
+        assert settings.database_url == f"{scheme}:///{tmp_path}/conf dir%25/todo.db"
+    config.write_text('database_url = "sqlite:///data/todo.db"\n')
     for absolute in (f"sqlite:///{tmp_path}/abs.db", "postgresql://me@host/db"):
         config.write_text(f'database_url = "{absolute}"\n')
         settings = resolve(db=None, user=None, environ={"TODO_CONFIG": str(config)})

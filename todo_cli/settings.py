@@ -161,7 +161,9 @@ def read_config_file(path: Path) -> FileSettings:
     import tomllib  # only when there is a file to parse
 
     try:
-        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+        # utf-8-sig: a byte-order mark, as some Windows editors begin a file with, is no
+        # TOML ("Invalid statement (at line 1, column 1)"), and says nothing of its own.
+        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(
             f"config file {path} is not valid TOML: {exc}", hint="fix or remove the file"
@@ -227,7 +229,9 @@ def _env_number(environ: Mapping[str, str], name: str, kind: type[float] | type[
     try:
         return kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number", hint=f"unset {name}") from None
+        # As the config file says it of the same value (`connect_retries = 2.5`).
+        said = "is not a whole number" if kind is int else "is not a number"
+        raise ConfigError(f"{name}={raw!r} {said}", hint=f"unset {name}") from None
 
 
 def _login_name() -> str:
@@ -255,7 +259,7 @@ def _beside(url: str, config: Path) -> str:
     own (`cd ~/proj && todo add` wrote one, `cd ~ && todo list` showed another)."""
     import re
 
-    found = re.fullmatch(r"(sqlite(?:\+\w+)?:///)([^/].*)", url, re.DOTALL)
+    found = re.fullmatch(r"(sqlite(?:\+\w+)?:///)([^/].*)", url, re.DOTALL | re.IGNORECASE)
     if found is None or found[2].startswith(":memory:"):
         return url
     where = str(config.absolute().parent).replace("%", "%25").replace("?", "%3F")
