@@ -248,6 +248,18 @@ def test_a_url_of_several_hosts_is_said_to_be_one_todo_cannot_use() -> None:
     )
 
 
+def test_a_url_parameter_given_twice_is_named_not_sent_as_a_pair() -> None:
+    # Both values reached libpq as one text, "invalid sslmode value: \"('require',
+    # 'verify-full')\"", said as a server that might be down.
+    url = "postgresql://u:s3cret@127.0.0.1:1/db?sslmode=require&sslmode=verify-full"
+    proc = run_process(["--db", url, "list"])
+    assert proc.returncode == 3
+    assert proc.stderr.decode() == (
+        "error: database URL 'postgresql://u:***@127.0.0.1:1/db?sslmode=require&sslmode="
+        "verify-full' gives 'sslmode' more than once (keep one value of each parameter)\n"
+    )
+
+
 def test_a_password_with_a_comma_and_a_slash_is_no_list_of_hosts() -> None:
     proc = run_process(["--db", "postgresql://u:pa,ss/word@127.0.0.1:5432/db", "list"])
     assert proc.returncode == 3

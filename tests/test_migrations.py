@@ -899,6 +899,26 @@ def test_migrations_go_to_the_direct_url_while_commands_use_the_pooled_one(
     assert "ep-x-pooler.invalid" in listed.stderr
 
 
+def test_a_direct_url_that_refuses_the_login_is_named_as_the_direct_one(
+    db_url: str, backend: str
+) -> None:
+    """Masked, a direct URL with a wrong password reads like the main URL that works:
+    the error said the main one refused the login."""
+    if backend != "postgresql":
+        not_applicable("a direct endpoint is a PostgreSQL matter")
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(db_url)
+    wrong = parts._replace(netloc=f"{parts.username}:typo@{parts.hostname}:{parts.port}")
+    env = {"TODO_DATABASE_URL": db_url, "TODO_DIRECT_DATABASE_URL": urlunsplit(wrong)}
+    assert run_cli(["list"], env=env).exit_code == 0
+    result = run_cli(["db", "current"], env=env)
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.startswith("error: the direct URL postgresql://"), result.stderr
+    assert "refused the login" in result.stderr
+    assert "typo" not in result.stderr
+
+
 def test_a_direct_url_of_another_database_is_refused_and_changes_nothing(
     db_url: str, empty_db_url: str, backend: str
 ) -> None:

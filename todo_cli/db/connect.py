@@ -94,7 +94,7 @@ def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
     """Turn an SQLAlchemy or driver error into a one-line, password-free TodoError."""
     from sqlalchemy.exc import DBAPIError, IntegrityError
 
-    where = db.masked
+    where = f"the direct URL {db.masked}" if db.given_as_direct else db.masked
     if isinstance(exc, IntegrityError):
         diagnosis = getattr(exc.orig, "diag", None)
         return Refused(

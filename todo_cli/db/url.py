@@ -33,6 +33,9 @@ class DatabaseURL:
     # ``TODO_DATABASE_URL``, ``database_url in <file>``, ``default``), so that a hint
     # names the setting this user changes; not part of which database it is.
     source: str | None = field(default=None, compare=False)
+    # Given as the direct endpoint (TODO_DIRECT_DATABASE_URL, direct_database_url):
+    # masked, it reads like the main URL, so an error says which of the two failed.
+    given_as_direct: bool = field(default=False, compare=False)
 
     @property
     def setting(self) -> str:
@@ -81,7 +84,7 @@ class DatabaseURL:
                     hint="make TODO_DIRECT_DATABASE_URL (or direct_database_url) the direct "
                     "endpoint of the same database, or unset it",
                 )
-            return replace(direct, source=self.source)
+            return replace(direct, source=self.source, given_as_direct=True)
         if not self.is_neon_pooler:
             return self
         host = self.url.host or ""
@@ -188,6 +191,15 @@ def parse_url(raw: str, source: str | None = None) -> DatabaseURL:
         from urllib.parse import unquote
 
         url = url.set(host=unquote(url.host))
+    twice = sorted(name for name, value in url.query.items() if isinstance(value, tuple))
+    if backend == "postgresql" and twice:
+        # SQLAlchemy keeps both values as a tuple, which reached libpq as its text
+        # ("invalid sslmode value: \"('require', 'verify-full')\"", as if the server
+        # were down); which of the two was meant, todo cannot tell.
+        raise ConfigError(
+            f"database URL {mask_url(text)!r} gives {', '.join(map(repr, twice))} more than once",
+            hint="keep one value of each parameter",
+        )
     if backend == "postgresql" and not (url.host or url.query.get("host")):
         # libpq would silently fall back to a local socket; be explicit instead.
         raise ConfigError(f"database URL {mask_url(text)!r} names no host", hint=_HINT)
