@@ -8,8 +8,8 @@ in one pass at the end.
 
 Piped, a table has no colour, no rule and no wrapping: every line is whole, as
 wide as its widest cell, so `grep` and `awk` see everything. On a terminal the
-header is bold with a rule under it, rows may be coloured, and the one
-flexible column wraps to the window's width. Colour is off when ``NO_COLOR``
+header is bold with a rule under it, rows may be coloured, and the text
+columns wrap to the window's width, the widest first. Colour is off when ``NO_COLOR``
 is set. Cells are text as shown (already escaped by the caller): nothing in
 them is read as markup.
 """
@@ -34,6 +34,8 @@ _SGR: dict[str, str] = {
     "cyan": "36",
 }
 _GAP = "  "
+# What a text column is narrowed to at the least on a terminal too narrow for it.
+_NARROWEST = 10
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,34 @@ class Table:
                 write(self._line(picked, shown, widths) + "\n")
 
     def _fit(self, widths: dict[int, int], shown: list[int]) -> None:
-        """Narrow the flexible column so a row fits the terminal, down to 10 cells."""
+        """Narrow the text columns so a row fits the terminal, the widest first.
+
+        The flexible column alone, down to 10 cells, left a row of long tags or a
+        long project wider than the window, and the terminal wrapped every line
+        of it. Each left-aligned column may give way, to its header's width or 10
+        cells: the widest is brought down to the next widest, and so on, until
+        the row fits (or none can give more: it is then as narrow as it gets).
+        """
         total = sum(widths.values()) + len(_GAP) * (len(shown) - 1)
         room = shutil.get_terminal_size().columns
-        flexible = [i for i in shown if self.columns[i].flexible]
-        if total > room and flexible:
-            i = flexible[0]
-            widths[i] = max(10, widths[i] - (total - room))
+        floor = {
+            i: max(_NARROWEST, cell_width(self.columns[i].header))
+            for i in shown
+            if self.columns[i].flexible or self.columns[i].align == "left"
+        }
+        while total > room:
+            giving = [i for i in floor if widths[i] > floor[i]]
+            if not giving:
+                return
+            widest = max(widths[i] for i in giving)
+            at_widest = [i for i in giving if widths[i] == widest]
+            below = max((widths[i] for i in giving if widths[i] < widest), default=0)
+            # Down to the next widest, or by what is left over, shared out.
+            share = -(-(total - room) // len(at_widest))
+            for i in at_widest:
+                narrower = max(floor[i], below, widths[i] - share)
+                total -= widths[i] - narrower
+                widths[i] = narrower
 
     def _line(self, cells: Sequence[str], shown: list[int], widths: dict[int, int]) -> str:
         parts = []
