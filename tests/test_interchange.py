@@ -2031,6 +2031,9 @@ def test_show_lists_what_an_import_kept_that_todo_has_no_field_for(
                     "estimate": "3h",
                     "points": 5,
                     "client": "\x1b[31mACME",
+                    # Kept as a list: its controls in the one notation (JSON's is
+                    # \u001b for ESC and none for a C1 character), a backslash as JSON's.
+                    "tags": ["bad\x1b[2J", "c1\x9b31m", "back\\slash", "ok"],
                 }
             ]
         ),
@@ -2039,6 +2042,7 @@ def test_show_lists_what_an_import_kept_that_todo_has_no_field_for(
     shown = ok(todo("show", "1")).stdout
     assert shown.endswith(
         "  kept from its import:\n    client: \\x1b[31mACME\n    estimate: 3h\n    points: 5\n"
+        '    taskwarrior.tags: ["back\\\\slash", "bad\\x1b[2J", "c1\\x9b31m"]\n'
     ), shown
 
 

@@ -191,5 +191,28 @@ def task_detail(
 
         out.write("  kept from its import:\n")
         for key, value in sorted(kept.items()):
-            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            text = (
+                value
+                if isinstance(value, str)
+                else _json_shown(json.dumps(value, ensure_ascii=False))
+            )
             out.write(f"    {one_line(key)}: {one_line(text)}\n")
+
+
+def _json_shown(text: str) -> str:
+    """A JSON value's text with its strings' characters as one_line shows them.
+
+    JSON writes a control character as ``\\u001b`` and a C1 one (U+009B) raw, which
+    one_line then showed as ``\\x9b``: a kept tag read in two notations on one line,
+    neither the ``\\x1b`` of the title and the import's notice. The escapes JSON made
+    are undone (an escaped backslash kept), and one_line escapes every control alike.
+    """
+    import re
+
+    def undo(found: re.Match[str]) -> str:
+        if found[1]:
+            return found[1]
+        return chr(int(found[2], 16))
+
+    # Written with ensure_ascii=False, JSON escapes no character above U+001F.
+    return re.sub(r"(\\\\)|\\u(00[01][0-9a-f])", undo, text)
