@@ -160,7 +160,9 @@ def test_downgrade_to_0006_says_how_many_messages_it_would_cut_and_needs_a_yes(o
 
 
 def test_downgrade_with_yes_cuts_long_messages_to_their_first_5000_characters(owner: Todo) -> None:
-    fill_long_messages(owner)
+    # Not alice: the suite makes member roles alice, bob... on its server, and a
+    # downgrade below 0014 asks before it would hand a users row so named to them.
+    fill_long_messages(owner.as_user("dana"))
     result = owner("db", "downgrade", "0006", "--yes")
     assert result.exit_code == 0, result.stderr
     assert "this downgrade will cut 2 messages longer than 5,000 characters" in result.stderr
@@ -252,15 +254,18 @@ def test_undo_restores_a_deleted_message_that_is_found_again(todo: Todo) -> None
 
 
 def test_downgrade_below_the_stored_vectors_loses_nothing_and_asks_nothing(owner: Todo) -> None:
-    new(owner, "Orchard plans")
-    apples = say(owner, "1", "The apples ripen in September")
+    # Not alice: the suite makes member roles alice, bob... on its server, and a
+    # downgrade below 0014 asks before it would hand a users row so named to them.
+    dana = owner.as_user("dana")
+    new(dana, "Orchard plans")
+    apples = say(dana, "1", "The apples ripen in September")
     result = owner("db", "downgrade", "0008")
     assert result.exit_code == 0, result.stderr
     assert "will delete" not in result.stderr
     assert current_revision(owner) == "0008"
     assert owner("db", "upgrade").exit_code == 0
-    assert found(owner, "apple") == [apples]
-    assert titles_found(owner, "orchard") == ["Orchard plans"]
+    assert found(dana, "apple") == [apples]
+    assert titles_found(dana, "orchard") == ["Orchard plans"]
 
 
 # --- what a search matches --------------------------------------------------------------------

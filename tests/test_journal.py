@@ -610,11 +610,11 @@ def test_a_users_operations_carry_that_user(todo: Todo) -> None:
 # --- the migration, drilled with data -------------------------------------------------
 
 
-def _filled(todo: Todo) -> None:
+def _filled(todo: Todo, other: str = "bob") -> None:
     seed(todo)
     ok(todo, "add", input="".join(f"task {i}\n" for i in range(5)))
     ok(todo, "undo")
-    ok(todo.as_user("bob"), "add", "bob's")
+    ok(todo.as_user(other), "add", f"{other}'s")
 
 
 def test_downgrade_below_the_journal_refuses_without_yes(db_url: str) -> None:
@@ -730,9 +730,13 @@ def test_journal_keys_compare_bytewise_and_a_prefix_search_uses_their_index(
     assert "row_key >= '[\"0123'::text" in plan, plan
 
 
-def test_the_cascade_migration_round_trips_with_the_journal_kept(db_url: str) -> None:
-    todo = Todo(db_url)
-    _filled(todo)
+def test_the_cascade_migration_round_trips_with_the_journal_kept(db_url: str, backend: str) -> None:
+    # Not alice on a plain database: the suite makes member roles alice, bob... on its
+    # server, and a downgrade below 0014 asks before it would hand a users row so named
+    # to them (isolated, alice is the member granted here).
+    isolated = backend == "postgresql-rls"
+    todo = Todo(db_url, "alice" if isolated else "dana")
+    _filled(todo, "bob" if isolated else "erin")
     journal = _journal(db_url)
     tasks = sql_rows(db_url, "SELECT id, number, title FROM tasks ORDER BY id")
     assert len(journal) == 18
