@@ -1152,6 +1152,49 @@ def test_two_databases_completing_the_same_task_of_a_series_stay_one_series_when
     assert [t["id"] for t in tasks(twin)] == [t["id"] for t in tasks(todo)]
 
 
+def test_a_reopen_in_one_database_takes_the_next_task_back_in_the_other_when_synced(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    """Reopened here, the task's next one is taken back; the twin's import of our file
+    left our reopened task out as a second open task of its series, every sync."""
+    ok(todo("add", "Water plants", "recur:weekly", "due:2026-12-07"))
+    ok(todo("done", "1"))
+    twin = databases.on(backend)
+    ok(twin("import", str(write(tmp_path, "done.json", export_bytes(todo, tmp_path, "--all")))))
+    ok(todo("reopen", "1"))
+    reopened = write(tmp_path, "reopened.json", export_bytes(todo, tmp_path, "--all"))
+    summary = import_json(twin, reopened)
+    assert (summary["updated"], summary["deleted"], summary["skipped"]) == (1, 1, {})
+    assert summary["notices"] == [
+        "task 1: #1 reopened, so #2, the next task its completion made, is taken back "
+        "(as todo reopen takes it)"
+    ]
+    assert [(t["number"], t["completed"]) for t in tasks(twin)] == [(1, False)]
+    back = import_json(todo, write(tmp_path, "twin.json", export_bytes(twin, tmp_path, "--all")))
+    assert (back["added"], back["skipped"]) == (0, {})
+    assert export_bytes(todo, tmp_path, "--all") == export_bytes(twin, tmp_path, "--all")
+    # One undoable operation: the next task comes back with the done task.
+    ok(twin("undo"))
+    assert [(t["number"], t["completed"]) for t in tasks(twin)] == [(1, True), (2, False)]
+
+
+def test_a_next_task_changed_since_it_was_made_is_not_taken_back_by_a_reopen_in_the_file(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    ok(todo("add", "Water plants", "recur:weekly", "due:2026-12-07"))
+    ok(todo("done", "1"))
+    twin = databases.on(backend)
+    ok(twin("import", str(write(tmp_path, "done.json", export_bytes(todo, tmp_path, "--all")))))
+    ok(twin("note", "2", "use the rain water"))
+    ok(todo("reopen", "1"))
+    summary = import_json(twin, write(tmp_path, "r.json", export_bytes(todo, tmp_path, "--all")))
+    assert (summary["deleted"], summary["skipped"]) == (
+        0,
+        {"a_second_open_task_of_a_recurring_series": 1},
+    )
+    assert [(t["number"], t["completed"]) for t in tasks(twin)] == [(1, True), (2, False)]
+
+
 @pytest.mark.usefixtures("compared")
 def test_a_file_imported_with_new_numbers_is_unchanged_the_second_time(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path

@@ -1312,6 +1312,8 @@ def _apply(
             or set(record.depends) != set(had.depends)
         ]
         result.unchanged += len(back) - len(writes)
+    if exact:
+        _successors_taken_back(conn, user, records, writes, existing, result, positions or {})
     left_out = _second_open_tasks(writer, writes, numbers)
     deletes: list[tuple[UUID, int, datetime, bool]] | None = None
     stay_deleted: dict[UUID, int] = {}
@@ -1942,6 +1944,67 @@ def _ended_with_a_delete(
         f"out, as they went with it: {_named(sorted(set(gone.values())))}"
     )
     return [r for r in writes if r.id not in gone]
+
+
+def _successors_taken_back(
+    conn: Any,
+    user: str,
+    records: list[TaskRecord],
+    writes: list[TaskRecord],
+    existing: Mapping[UUID, Existing],
+    result: Imported,
+    positions: Mapping[UUID, str],
+) -> None:
+    """Take back the next task a completion made here, where the file reopens that task.
+
+    Reopened in another database, a recurring task's next task went there, as `todo
+    reopen` takes it back; here it stayed open, and the file's reopened task was left
+    out as a second open task of its series, in every sync both ways. The next task
+    is known by its id (derived from the completed task's: ids.successor_id); it is
+    taken back as reopen takes it: when the file does not hold it, nobody changed
+    it since it was made, and no task waits on it. Else the file's task is left out.
+    """
+    from todo_cli.domain.ids import successor_id
+
+    reopened = [
+        r for r in writes if not r.completed and r.series_id is not None and r.id in existing
+    ]
+    if not reopened:
+        return
+    in_file = {r.id for r in records}
+    following = {successor_id(r.id): r for r in reopened}
+    candidates = [task_id for task_id in following if task_id not in in_file]
+    if not candidates:
+        return
+    ours = _records_of(conn, user, [r.id for r in reopened] + candidates)
+    repository = TaskRepository(conn, user, lean=True)
+    waited_on = repository.waited_on(candidates)
+    taken: dict[UUID, TaskRecord] = {}
+    for task_id in candidates:
+        record = following[task_id]
+        nxt, was = ours.get(task_id), ours.get(record.id)
+        if (
+            nxt is None
+            or was is None
+            or not was.completed
+            or nxt.completed
+            or nxt.series_id != record.series_id
+            or nxt.updated_at != nxt.created_at
+            or task_id in waited_on
+        ):
+            continue
+        taken[task_id] = record
+    if not taken:
+        return
+    gone = repository.delete_tasks(repository.by_ids(sorted(taken, key=str)))
+    result.deleted += len(gone)
+    for task in sorted(gone, key=lambda t: t.number):
+        record = taken[task.id]
+        where = positions.get(record.id, f"#{existing[record.id].number}")
+        result.notices.append(
+            f"{where}: #{existing[record.id].number} reopened, so #{task.number}, the next "
+            "task its completion made, is taken back (as todo reopen takes it)"
+        )
 
 
 def _second_open_tasks(
