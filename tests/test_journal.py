@@ -418,6 +418,28 @@ def test_each_raw_sql_transaction_gets_an_operation_of_its_own(
     assert [counted(changes(todo.url, op.id)) for op in outside] == [{("tasks", "update"): 1}] * 2
 
 
+@pytest.mark.parametrize(
+    ("words", "recorded"),
+    [
+        (["Café", "crème", "+b"], "todo add Café crème +b"),
+        (["it's"], 'todo add "it\'s"'),
+        (["it's $HOME"], "todo add 'it'\"'\"'s $HOME'"),
+        (["日本 語", "x\\y"], "todo add '日本 語' 'x\\y'"),
+    ],
+)
+def test_the_command_is_recorded_as_one_would_type_it(
+    todo: Todo, words: list[str], recorded: str
+) -> None:
+    # shlex.join quoted every word with a letter outside ASCII ('Café') and an
+    # apostrophe as 'it'"'"'s; the text still reads back as the same words.
+    import shlex
+
+    ok(todo, "add", *words)
+    command = latest_operation(todo.url).command
+    assert command == recorded
+    assert shlex.split(command) == ["todo", "add", *words]
+
+
 def test_a_command_after_a_raw_sql_write_records_its_own_operation(todo: Todo) -> None:
     ok(todo, "add", "Buy milk")
     execute(todo.url, "UPDATE tasks SET title = 'Buy bread'")

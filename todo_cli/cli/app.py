@@ -19,6 +19,8 @@ from todo_cli import __version__
 from todo_cli.errors import ExitCode, OutputError, TodoError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from typer.models import CommandInfo
 
     from todo_cli.settings import Settings
@@ -58,7 +60,29 @@ def command_line() -> str:
     # Each argument masked before quoting, and only then: a quoted URL
     # ('...?sslmode=require') would no longer look like a URL to the masking, and
     # a mask applied after quoting would take the closing quote with the value.
-    return scrub(shlex.join(("todo", *(mask_text(escaped(arg)) for arg in _ARGV.get()))))
+    words = ("todo", *(mask_text(escaped(arg)) for arg in _ARGV.get()))
+    return scrub(" ".join(_as_typed(word, shlex.quote) for word in words))
+
+
+# What a shell takes literally outside quotes, in ASCII (shlex.quote's own set).
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
+# What a shell reads specially inside double quotes.
+_DOUBLE_SPECIAL = frozenset('"$`\\!')
+
+
+def _as_typed(word: str, quote: Callable[[str], str]) -> str:
+    """`word` as one would type it: bare where a shell takes it as it is (a letter
+    outside ASCII too: shlex.quote quoted `Café` as `'Café'`), in double quotes where
+    it has an apostrophe and nothing a shell reads in them (`"it's"`, which shlex.quote
+    made `'it'"'"'s'`), else as shlex.quote quotes it."""
+    if word and all(
+        char in _PLAIN or (not char.isascii() and char.isprintable() and not char.isspace())
+        for char in word
+    ):
+        return word
+    if "'" in word and not _DOUBLE_SPECIAL & set(word) and word.isprintable():
+        return f'"{word}"'
+    return quote(word)
 
 
 @contextlib.contextmanager
