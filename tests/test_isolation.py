@@ -1319,9 +1319,21 @@ def test_an_admin_without_bypassrls_is_refused_with_the_fix(postgres: PostgresHa
         assert run_cli(["db", "upgrade"], env=env).exit_code == 0
         result = run_cli(["db", "grant", "alice", "--existing-role"], env=env)
         assert result.exit_code == 3
-        assert "BYPASSRLS" in result.stderr
+        assert result.stderr.endswith(
+            "(as a superuser: ALTER ROLE todo_weak_admin BYPASSRLS; nothing was changed)\n"
+        )
         info = run_cli(["db", "info", "--json"], env=env).json()
         assert info["isolation"] == "application only"
+        # Lacking both, both are said at once: not one, then the other on the next try.
+        server.admin("ALTER ROLE todo_weak_admin NOCREATEROLE")
+        result = run_cli(["db", "grant", "alice", "--existing-role"], env=env)
+        assert result.exit_code == 3
+        assert result.stderr == (
+            "error: refused: making login roles needs CREATEROLE, which this admin role "
+            "lacks (nor does it bypass row security: BYPASSRLS); nothing was changed (as a "
+            "superuser: ALTER ROLE todo_weak_admin CREATEROLE BYPASSRLS (on Neon, console "
+            "roles have it))\n"
+        )
     finally:
         server.drop_database(name)
         server.admin("DROP ROLE todo_weak_admin")
@@ -1856,7 +1868,7 @@ def test_an_admin_without_createrole_is_told_so_by_rotate_and_revoke(
             assert (result.exit_code, result.stderr) == (
                 3,
                 f"error: refused: {doing} needs CREATEROLE, which this admin role lacks; "
-                "nothing was changed (as a superuser: ALTER ROLE <admin> CREATEROLE (on "
+                f"nothing was changed (as a superuser: ALTER ROLE {ADMIN_ROLE} CREATEROLE (on "
                 "Neon, console roles have it))\n",
             ), command
     finally:

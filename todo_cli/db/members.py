@@ -487,20 +487,46 @@ def _require_createrole(conn: Connection, doing: str = "making login roles") -> 
     "permission denied" (ALTER ROLE ... PASSWORD, DROP ROLE) for want of CREATEROLE."""
     from sqlalchemy import text
 
-    # Neon's console roles create roles through their membership of neon_superuser.
-    allowed = conn.execute(
-        text(
-            "SELECT rolcreaterole OR rolsuper OR coalesce(pg_catalog.pg_has_role(current_user, "
-            "(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = :neon), 'MEMBER'), false) "
-            "FROM pg_catalog.pg_roles WHERE rolname = current_user"
-        ),
-        {"neon": NEON_BYPASS_ROLE},
-    ).scalar()
-    if not allowed:
+    if not _may_create_roles(conn):
+        me = conn.execute(text("SELECT current_user::text")).scalar_one()
+        lacking, also = "CREATEROLE", ""
+        if doing == "making login roles" and not any(
+            found.name == me and {"superuser", "BYPASSRLS"} & set(found.reasons)
+            for found in bypassing_roles(conn)
+        ):
+            # A grant needs both: said at once, not the other after this one is given.
+            lacking, also = "CREATEROLE BYPASSRLS", " (nor does it bypass row security: BYPASSRLS)"
         raise DatabaseError(
-            f"refused: {doing} needs CREATEROLE, which this admin role lacks; nothing was changed",
-            hint="as a superuser: ALTER ROLE <admin> CREATEROLE (on Neon, console roles have it)",
+            f"refused: {doing} needs CREATEROLE, which this admin role lacks{also}; "
+            "nothing was changed",
+            hint=f"as a superuser: ALTER ROLE {_role_name(me)} {lacking} (on Neon, console "
+            "roles have it)",
         )
+
+
+def _may_create_roles(conn: Connection) -> bool:
+    from sqlalchemy import text
+
+    # Neon's console roles create roles through their membership of neon_superuser.
+    return bool(
+        conn.execute(
+            text(
+                "SELECT rolcreaterole OR rolsuper OR coalesce(pg_catalog.pg_has_role("
+                "current_user, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = :neon), "
+                "'MEMBER'), false) FROM pg_catalog.pg_roles WHERE rolname = current_user"
+            ),
+            {"neon": NEON_BYPASS_ROLE},
+        ).scalar()
+    )
+
+
+def _role_name(name: str) -> str:
+    """A role's name as SQL takes it: quoted unless it is a plain lower-case word."""
+    import re
+
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def grants() -> list[str]:
@@ -624,10 +650,14 @@ def _check_bypass(conn: Connection) -> None:
     active = conn.execute(text("SELECT row_security_active('public.tasks')")).scalar()
     me = conn.execute(text("SELECT current_user::text")).scalar_one()
     if active:
+        # Said at once, and not after BYPASSRLS is given: the other privilege a grant
+        # needs (making the member's login role), where it is missing too.
+        lacking = "BYPASSRLS" if _may_create_roles(conn) else "BYPASSRLS CREATEROLE"
+        also = "" if lacking == "BYPASSRLS" else " (nor may it make roles: CREATEROLE)"
         raise DatabaseError(
             f"refused: {me} owns the tables but does not bypass row-level security, so with "
-            "isolation on it would see no rows and the journal could not be written",
-            hint=f"as a superuser: ALTER ROLE {me} BYPASSRLS; nothing was changed",
+            f"isolation on it would see no rows and the journal could not be written{also}",
+            hint=f"as a superuser: ALTER ROLE {_role_name(me)} {lacking}; nothing was changed",
         )
     owner = conn.execute(
         text(
