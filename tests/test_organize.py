@@ -2540,6 +2540,22 @@ def test_a_missing_task_named_by_reference_is_exit_1_saying_how_to_search(
     ]
 
 
+@pytest.mark.parametrize("command", ["done", "reopen", "delete"])
+def test_a_missing_task_named_by_hex_digits_says_how_to_search_for_the_word(
+    todo: Todo, command: str
+) -> None:
+    # README: `todo done -- cafe` searches; the error said only "no task 'cafe'".
+    add(todo, "Visit the cafe")
+    result = todo(command, "cafe")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: no task 'cafe' (to search for cafe as text: todo {command} -- cafe)\n"
+    )
+    # A number is no word to search for: the hint is where the tasks are.
+    assert todo(command, "99").stderr == "error: no task '99' (see `todo list --all`)\n"
+    assert [t["completed"] for t in todo("list", "--all", "--json").json()] == [False]
+
+
 def test_tags_and_projects_are_in_code_point_order_whatever_the_collation(
     postgres: PostgresHandle,
 ) -> None:

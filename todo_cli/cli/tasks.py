@@ -965,14 +965,34 @@ def _set_completed(
 
     # Off a terminal nobody could answer: a script's filter acts, as ever (undo takes it back).
     asking = by_filter and not yes and sys.stdin.isatty()
-    tasks.set_completed(
-        settings(ctx),
-        selection,
-        completed,
-        waiting="only" if waiting else "hide",
-        confirm=confirm if asking else None,
-        report=changed,
-    )
+    with _hex_words_searchable(ctx, None if by_filter else args):
+        tasks.set_completed(
+            settings(ctx),
+            selection,
+            completed,
+            waiting="only" if waiting else "hide",
+            confirm=confirm if asking else None,
+            report=changed,
+        )
+
+
+@contextmanager
+def _hex_words_searchable(ctx: typer.Context, words: list[str] | None) -> Iterator[None]:
+    """A task named by hex digits (`todo done cafe`) that does not exist says how to
+    search for the word, as `list` says it: README names `todo done -- cafe`, and the
+    error said only "no task 'cafe'"."""
+    try:
+        yield
+    except NotFound as exc:
+        hexes = [word for word in words or () if not word.strip().lstrip("#").isdecimal()]
+        if not hexes:
+            raise
+        from shlex import join
+
+        text = join(hexes)
+        raise NotFound(
+            exc.message, hint=f"to search for {text} as text: {ctx.command_path} -- {text}"
+        ) from None
 
 
 # A filter matching more tasks than this asks first on a terminal (Taskwarrior's rc.bulk).
@@ -1405,14 +1425,15 @@ def delete(
                 )
                 render.tell(f"deleted #{task.number}: {task.title}{ends}")
 
-    tasks.delete(
-        settings(ctx),
-        selection,
-        status=status,
-        waiting=shown,
-        confirm=None if yes else confirm,
-        report=deleted,
-    )
+    with _hex_words_searchable(ctx, refs if isinstance(selection, list) else None):
+        tasks.delete(
+            settings(ctx),
+            selection,
+            status=status,
+            waiting=shown,
+            confirm=None if yes else confirm,
+            report=deleted,
+        )
 
 
 def _counted(
