@@ -1949,6 +1949,59 @@ def test_the_next_task_of_an_imported_series_is_the_instance_taskwarrior_made_fo
     assert again["created"][0]["id"] == ahead["uuid"]
 
 
+def test_a_task_waiting_on_a_later_taskwarrior_instance_waits_on_that_one(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Not imported (the series has its open task here), the later instance a task waits
+    on stays its dependency: kept for Taskwarrior, and linked once the series reaches it
+    here. It was moved to the series' open task, an earlier date: completing that showed
+    the task unblocked, and written back, Taskwarrior's task waited on the wrong date."""
+    series = weekly_series_behind("Stretch")
+    _, _, carrier, _, ahead = series
+    waiting = tw(description="Book the physio", depends=[ahead["uuid"]])
+    summary = import_json(todo, write(tmp_path, "series.json", json.dumps([*series, waiting])))
+    assert (
+        f"{waiting['uuid']}: depends on {ahead['uuid']}, a later instance of a recurring "
+        "task, not imported: kept with it for Taskwarrior, not linked here"
+    ) in summary["notices"]
+    assert titled(tasks(todo), "Book the physio")["depends"] == []
+
+    def written_back() -> list[str]:
+        ours = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
+        (physio,) = [o for o in ours if o["uuid"] == waiting["uuid"]]
+        return list(physio["depends"])
+
+    assert written_back() == [ahead["uuid"]]
+    (opened,) = [t for t in tasks(todo) if not t["completed"] and t["id"] == carrier["uuid"]]
+    (done,) = ok(todo("done", str(opened["number"]), "--json")).json()
+    assert done["created"][0]["id"] == ahead["uuid"]
+    assert titled(tasks(todo), "Book the physio")["depends"] == [ahead["uuid"]]
+    assert written_back() == [ahead["uuid"]]
+
+
+def test_an_open_instance_deleted_in_taskwarrior_leaves_the_series_going_on(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`task N delete` of a series' open instance: its template makes the next one. The
+    import deleted the open task here and ended the series (its done task lost its
+    recurrence) while making the template's next open task, which went on repeating."""
+    ok(todo("add", "Pill", "due:2026-12-27", "recur:daily"))
+    ok(todo("done", "1"))
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
+    (instance,) = [o for o in ours if o["status"] == "pending"]
+    later = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y%m%dT%H%M%SZ")
+    instance |= {"status": "deleted", "end": later, "modified": later}
+    path = write(tmp_path, "deleted.json", json.dumps(ours))
+    summary = import_json(todo, path)
+    assert (summary["deleted"], summary["added"]) == (1, 1)
+    found = [(t["number"], t["completed"], t["recur"]) for t in tasks(todo)]
+    assert found == [(1, True, "daily"), (3, False, "daily")]
+    assert "todo import" not in ok(todo("history", "1")).stdout  # #1 was not touched
+    again = import_json(todo, path)
+    assert (again["added"], again["updated"], again["deleted"]) == (0, 0, 0)
+    assert not [n for n in again["notices"] if "imported" in n or "changed here" in n]
+
+
 def test_a_series_whose_due_was_moved_here_goes_on_without_taskwarriors_count(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -850,8 +850,9 @@ def _resolve(
         if series_id in dead:
             apart.update(task.record.id for task in later)
             continue
-        for task in later:
-            redirect[task.record.id] = carrier.record.id
+        # A dependency on a later instance stays on it (kept for Taskwarrior, where it
+        # goes back with the instance): moved to this one, the task waiting on the
+        # 30 March standup waited on the 23rd's, here and, written back, there.
         if not later:
             continue
         batch.skip(SKIP_LATER_INSTANCE, len(later))
@@ -923,8 +924,9 @@ def _resolve(
         made.append(record)
         redirect[uuid] = record.id
         batch.notices.append(
-            f"{template.where}: recurring template with no pending instance: imported as "
-            "its open task"
+            # (Read so on every import of the file: "imported" said it of one that
+            # added nothing, the open task made by the first.)
+            f"{template.where}: recurring template with no pending instance: read as its open task"
         )
         if template.recur_notice:
             batch.notices.append(f"{template.where}: {template.recur_notice}")

@@ -675,7 +675,14 @@ def import_tasks(
                 # those that waited on it, which would make their newer copies in
                 # the file look older than ours, and left out.
                 known = ImportWriter(conn, acting_user(conn)).existing([r.id for r in checked])
-                _deleted_there(conn, acting_user(conn), batch.deleted, result)
+                # A series the file carries on (an open recurring task of it: its
+                # template lives there) does not end with the instance deleted there.
+                alive = {
+                    r.series_id
+                    for r in checked
+                    if r.series_id is not None and r.recur is not None and not r.completed
+                }
+                _deleted_there(conn, acting_user(conn), batch.deleted, result, alive)
             _apply(
                 conn,
                 acting_user(conn),
@@ -788,7 +795,11 @@ def _owned_ids(
 
 
 def _deleted_there(
-    conn: Any, user: str, deleted: dict[UUID, tuple[str, datetime | None]], result: Imported
+    conn: Any,
+    user: str,
+    deleted: dict[UUID, tuple[str, datetime | None]],
+    result: Imported,
+    alive: set[UUID] | None = None,
 ) -> None:
     """The user's tasks that the file has as deleted: deleted here too, as `todo delete`
     would, unless changed here since (or the file does not say when): those are left.
@@ -818,7 +829,13 @@ def _deleted_there(
     if not doomed:
         return
     repository = TaskRepository(conn, user, lean=True)
-    gone = repository.delete_ending_series(repository.by_ids(doomed))
+    found_tasks = repository.by_ids(doomed)
+    # Deleted, the open task of a series ends it (as `todo delete`), unless the file
+    # carries the series on: its done tasks kept their recurrence there, and lost it
+    # here while the file's next open task went on repeating.
+    going_on = [t for t in found_tasks if alive and t.series_id in alive]
+    gone = repository.delete_ending_series([t for t in found_tasks if t not in going_on])
+    gone += repository.delete_tasks(going_on)
     result.deleted += len(gone)
     left = result.skipped.get(SKIP_DELETED, 0) - len(gone)
     if left > 0:
@@ -2370,6 +2387,16 @@ def _link(
                 raise _cycle([record.id, record.id])
             if dependency in known:
                 edges.append((record.id, dependency))
+            elif keep_missing and skipped and skipped.get(dependency) == SKIP_SECOND_OPEN:
+                # A later instance of a Taskwarrior series (not imported: the series has
+                # its open task here): the task waits on that one there, and goes back
+                # waiting on it. Moved to the open task here, it waited on an earlier
+                # date, and was written back so.
+                missing.append(str(dependency))
+                result.notices.append(
+                    f"{record.id}: depends on {dependency}, a later instance of a recurring "
+                    "task, not imported: kept with it for Taskwarrior, not linked here"
+                )
             elif skipped and dependency in skipped:
                 result.notices.append(
                     f"{record.id}: depends on {dependency}, which was skipped "

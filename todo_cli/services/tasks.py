@@ -283,6 +283,8 @@ def set_completed(
     touched it; otherwise the reopened task leaves the series, so a series
     never has two open tasks.
     """
+    from todo_cli.domain.fields import SERIES_HINT
+
     status: Status = "open" if completed else "done"
     shown: Waiting = waiting if completed else "include"
     if confirm is not None and isinstance(selection, Filter):
@@ -311,6 +313,9 @@ def set_completed(
                     ) from None
                 if values is not None:
                     nxt = repository.add_taking(values, values.pop("id", None))
+                    if SERIES_HINT in (task.attributes or {}):
+                        # Its id may be the one of an instance Taskwarrior had made.
+                        _waiting_on_it_there(repository, nxt)
                     change = Changed(task, did, created=nxt)
                 elif task.series_id is not None:
                     # Past its `until`: the series is over, as when it is ended by
@@ -318,6 +323,32 @@ def set_completed(
                     repository.end_series([task.series_id])
             results.append(change)
         return deliver(report, Completion(results))
+
+
+def _waiting_on_it_there(repository: TaskRepository, made: Task) -> None:
+    """Tasks that wait in Taskwarrior on the instance `made` takes the place of (its
+    uuid, kept with them as DEPENDS_HINT: the instance was not imported) wait on it here.
+
+    Not linked, they went back waiting on it, but here nothing waited on the new task:
+    completing it in todo did not show them unblocked, nor `dep:-N` reach them.
+    """
+    from todo_cli.domain.fields import DEPENDS_HINT
+    from todo_cli.repository.tasks import ImportWriter
+
+    writer = ImportWriter(repository.conn, repository.user)
+    named = str(made.id)
+    changed: dict[UUID, dict[str, Any] | None] = {}
+    for task_id, attributes in writer.holding(DEPENDS_HINT).items():
+        kept = attributes.get(DEPENDS_HINT)
+        if not isinstance(kept, list) or named not in kept:
+            continue
+        rest = [uuid for uuid in kept if uuid != named]
+        others = {key: value for key, value in attributes.items() if key != DEPENDS_HINT}
+        changed[task_id] = (others | {DEPENDS_HINT: rest} if rest else others) or None
+    if changed:
+        # A new task waits on nothing: no cycle can close through it.
+        writer.set_attributes(changed)
+        writer.link([(task_id, made.id) for task_id in sorted(changed, key=str)])
 
 
 def _before_reopen(
