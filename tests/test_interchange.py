@@ -1961,8 +1961,8 @@ def test_a_task_waiting_on_a_later_taskwarrior_instance_waits_on_that_one(
     waiting = tw(description="Book the physio", depends=[ahead["uuid"]])
     summary = import_json(todo, write(tmp_path, "series.json", json.dumps([*series, waiting])))
     assert (
-        f"{waiting['uuid']}: depends on {ahead['uuid']}, a later instance of a recurring "
-        "task, not imported: kept with it for Taskwarrior, not linked here"
+        f"task {len(series) + 1}: depends on {ahead['uuid']}, a later instance of a "
+        "recurring task, not imported: kept with it for Taskwarrior, not linked here"
     ) in summary["notices"]
     assert titled(tasks(todo), "Book the physio")["depends"] == []
 

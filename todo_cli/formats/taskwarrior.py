@@ -842,6 +842,9 @@ def _resolve(
     # tasks of a series that has ended, each imported (Taskwarrior lists them all, and
     # makes no more of them), kept as instances of it for writing back.
     apart: set[UUID] = set()
+    # The later instances not imported, kept with their series' open task: a task
+    # waiting on one keeps that dependency for Taskwarrior (_fix_dependencies).
+    apart_later: set[UUID] = set()
     for series_id, members in open_by_series.items():
         here = open_here.get(series_id)
         members.sort(key=lambda task: (task.record.id != here, *_instance_order(task)))
@@ -850,9 +853,9 @@ def _resolve(
         if series_id in dead:
             apart.update(task.record.id for task in later)
             continue
-        # A dependency on a later instance stays on it (kept for Taskwarrior, where it
-        # goes back with the instance): moved to this one, the task waiting on the
-        # 30 March standup waited on the 23rd's, here and, written back, there.
+        for task in later:
+            redirect[task.record.id] = carrier.record.id
+            apart_later.add(task.record.id)
         if not later:
             continue
         batch.skip(SKIP_LATER_INSTANCE, len(later))
@@ -981,7 +984,7 @@ def _resolve(
             record = replace(record, attributes={**record.attributes, SERIES_HINT: hint})
         made.append(record)
 
-    batch.records.extend(_fix_dependencies(made, redirect, batch, tasks))
+    batch.records.extend(_fix_dependencies(made, redirect, batch, tasks, apart_later))
 
 
 def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[str, Any] | None:
@@ -1081,16 +1084,31 @@ def _fix_dependencies(
     redirect: dict[UUID, UUID | None],
     batch: ImportBatch,
     tasks: list[_Task],
+    later: set[UUID],
 ) -> Iterator[TaskRecord]:
+    """The records with their dependencies on tasks not imported as they are: one on a
+    deleted task dropped, one on a template on its open instance, and one on a later
+    instance of a series kept for Taskwarrior (DEPENDS_HINT), not linked here. Moved to
+    the series' open task, a task waiting on the 30 March standup waited on the 23rd's,
+    here and, written back, in Taskwarrior; the instance goes back with its series, and
+    once the series reaches it here the task waits on it (services.tasks)."""
     where = {task.record.id: task.where for task in tasks}
     for record in records:
         if not any(dependency in redirect for dependency in record.depends):
             yield record
             continue
         kept: set[UUID] = set()
+        elsewhere: list[str] = []
         for dependency in record.depends:
             target = redirect.get(dependency, dependency)
-            if target is None:
+            if dependency in later and dependency != record.id:
+                elsewhere.append(str(dependency))
+                batch.notices.append(
+                    f"{where.get(record.id, str(record.id))}: depends on {dependency}, a "
+                    "later instance of a recurring task, not imported: kept with it for "
+                    "Taskwarrior, not linked here"
+                )
+            elif target is None:
                 batch.notices.append(
                     f"{where.get(record.id, str(record.id))}: depends: {dependency} is "
                     "deleted: dependency dropped"
@@ -1099,7 +1117,13 @@ def _fix_dependencies(
                 # A task redirected to this one (a later instance of its own series) is
                 # no dependency; a task naming itself is a cycle, which the import refuses.
                 kept.add(target)
-        yield replace(record, depends=tuple(sorted(kept, key=str)))
+        record = replace(record, depends=tuple(sorted(kept, key=str)))
+        if elsewhere:
+            already = record.attributes.get(DEPENDS_HINT)
+            listed = [d for d in already if isinstance(d, str)] if isinstance(already, list) else []
+            attributes = {**record.attributes, DEPENDS_HINT: sorted({*listed, *elsewhere})}
+            record = replace(record, attributes=attributes)
+        yield record
 
 
 # -- writing ----------------------------------------------------------------------------------

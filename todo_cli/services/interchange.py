@@ -2387,16 +2387,6 @@ def _link(
                 raise _cycle([record.id, record.id])
             if dependency in known:
                 edges.append((record.id, dependency))
-            elif keep_missing and skipped and skipped.get(dependency) == SKIP_SECOND_OPEN:
-                # A later instance of a Taskwarrior series (not imported: the series has
-                # its open task here): the task waits on that one there, and goes back
-                # waiting on it. Moved to the open task here, it waited on an earlier
-                # date, and was written back so.
-                missing.append(str(dependency))
-                result.notices.append(
-                    f"{record.id}: depends on {dependency}, a later instance of a recurring "
-                    "task, not imported: kept with it for Taskwarrior, not linked here"
-                )
             elif skipped and dependency in skipped:
                 result.notices.append(
                     f"{record.id}: depends on {dependency}, which was skipped "
@@ -2414,7 +2404,10 @@ def _link(
                     "nor one of your tasks: left out"
                 )
         if missing:
-            kept[record.id] = {**record.attributes, DEPENDS_HINT: sorted(missing)}
+            # Beside what the format kept already (a later instance of a series).
+            already = record.attributes.get(DEPENDS_HINT)
+            listed = [d for d in already if isinstance(d, str)] if isinstance(already, list) else []
+            kept[record.id] = {**record.attributes, DEPENDS_HINT: sorted({*listed, *missing})}
     writer.set_attributes(kept)
     linked = writer.link(edges)
     if linked:
