@@ -1979,6 +1979,26 @@ def test_a_task_waiting_on_a_later_taskwarrior_instance_waits_on_that_one(
     assert written_back() == [ahead["uuid"]]
 
 
+def test_a_taskwarrior_change_in_the_second_of_ours_is_left_alone_and_said(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Taskwarrior keeps whole seconds: a change made there in the second ours was made
+    reads older than ours, and was left alone without a word."""
+    ok(todo("add", "Call the bank"))
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    same = write(tmp_path, "same.json", json.dumps(ours))
+    quiet = import_json(todo, same)  # our own copy back: nothing to say
+    assert (quiet["updated"], quiet["unchanged"], quiet["notices"]) == (0, 1, [])
+    ours[0]["description"] = "Call the bank about the card"
+    summary = import_json(todo, write(tmp_path, "changed.json", json.dumps(ours)))
+    assert (summary["updated"], summary["unchanged"]) == (0, 1)
+    assert summary["notices"] == [
+        "1 task(s) left as they are: changed in Taskwarrior in the second they last "
+        "changed here, which Taskwarrior cannot tell apart (it keeps whole seconds): #1"
+    ]
+    assert [t["title"] for t in tasks(todo)] == ["Call the bank"]
+
+
 def test_an_open_instance_deleted_in_taskwarrior_leaves_the_series_going_on(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -1218,6 +1218,8 @@ def _apply(
     before: list[TaskRecord] = []
     # Of a series the file ended (``ended_at``), and not newer than ours.
     ending: list[TaskRecord] = []
+    # From Taskwarrior, changed in the very second ours last changed: said where they differ.
+    same_second: list[TaskRecord] = []
     for record in records:
         found = existing.get(record.id)
         if found is None:
@@ -1264,10 +1266,12 @@ def _apply(
                 tied.append(record)
             elif exact and stored < found.updated_at:
                 before.append(record)
-            elif stored < found.updated_at and not (
-                # Taskwarrior keeps whole seconds: ours, written there, reads older.
-                from_taskwarrior and _same_second(stored, found.updated_at)
-            ):
+            elif from_taskwarrior and _same_second(stored, found.updated_at):
+                # Taskwarrior keeps whole seconds: ours, written there, reads older. A
+                # change made there in that second reads so too.
+                if stored < found.updated_at:
+                    same_second.append(record)
+            elif stored < found.updated_at:
                 older.append(record.id)
             result.unchanged += 1
         if progress is not None:
@@ -1432,6 +1436,16 @@ def _apply(
         _kept_dependencies_here(writer, records, written, result, counted=mended)
     if result.came_back:
         _waiting_again(writer, records, written, result, counted=mended)
+    # A series the file ended changes by that (its tasks repeat no more), not by these.
+    same_second = [r for r in same_second if not (ended_at and r.series_id in ended_at)]
+    if same_second:
+        unsure = _differ_from_ours(conn, user, same_second)
+        if unsure:
+            result.notices.append(
+                f"{len(unsure)} task(s) left as they are: changed in Taskwarrior in the "
+                "second they last changed here, which Taskwarrior cannot tell apart (it "
+                "keeps whole seconds): " + _named([numbers[task_id] for task_id in unsure])
+            )
     if older:
         result.notices.append(
             f"{len(older)} task(s) left as they are: changed here since the file's copy "
@@ -1711,6 +1725,23 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
     if kept != list(record.notes):
         changes["notes"] = tuple(kept)
     return replace(record, **changes) if changes else record
+
+
+def _differ_from_ours(conn: Any, user: str, records: list[TaskRecord]) -> list[UUID]:
+    """Of Taskwarrior's copies of the user's tasks, those whose content is not ours
+    (what Taskwarrior could not hold taken from ours, as on an update)."""
+    held = _records_of(conn, user, [record.id for record in records])
+    differing = []
+    for record in records:
+        had = held.get(record.id)
+        if had is None:
+            continue
+        # What a person changes: what todo keeps for Taskwarrior alone (the series as
+        # it keeps it, say) is taken from the file whatever the times.
+        back = replace(_back_from_taskwarrior(record, had), attributes=had.attributes)
+        if _as_imported(back, had) != had or set(back.depends) != set(had.depends):
+            differing.append(record.id)
+    return differing
 
 
 def _same_second(theirs: datetime, ours: datetime) -> bool:
