@@ -1178,6 +1178,30 @@ def test_a_reopen_in_one_database_takes_the_next_task_back_in_the_other_when_syn
     assert [(t["number"], t["completed"]) for t in tasks(twin)] == [(1, True), (2, False)]
 
 
+def test_an_update_from_a_newer_copy_says_which_tasks_lose_notes_added_here(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    """Kept in step by our JSON: a note added on the side whose copy changed earlier
+    went with the other side's newer copy, and the import said only "1 updated"."""
+    ok(todo("add", "Call the bank"))
+    ok(todo("add", "Find the IBAN"))
+    twin = databases.on(backend)
+    ok(twin("import", str(write(tmp_path, "start.json", export_bytes(todo, tmp_path)))))
+    ok(todo("note", "1", "account no. 12345"))
+    ok(twin("note", "1", "call before noon"))  # later: the twin's copy is newer
+    ok(twin("note", "2", "it is on the card"))
+    summary = import_json(todo, write(tmp_path, "twin.json", export_bytes(twin, tmp_path)))
+    assert summary["updated"] == 2
+    assert summary["notices"] == [
+        "1 task(s) updated from the file's newer copy lose notes added here that the "
+        "file does not have (todo undo brings them back): #1"
+    ]
+    ok(todo("undo"))
+    assert [n["text"] for n in titled(tasks(todo), "Call the bank")["notes"]] == [
+        "account no. 12345"
+    ]
+
+
 def test_a_next_task_changed_since_it_was_made_is_not_taken_back_by_a_reopen_in_the_file(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:

@@ -1379,12 +1379,24 @@ def _apply(
     # A task the file completes goes first, so that one it opens in the same
     # series never meets the old open one (the database checks each statement).
     parts = writer.parts_of([record.id for record in updates])
+    # Our JSON's newer copy of a task replaces ours whole: a note added here, on the
+    # copy changed earlier, goes with the update. Said, naming the tasks (undo brings
+    # the notes back), rather than found out later in `todo show`.
+    dropped: list[int] = []
     for record in sorted(updates, key=lambda r: not r.completed):
         values = _columns(record) | {"number": existing[record.id].number}
-        writer.replace(
-            record.id, values, record.tags, _notes(record), record.depends, parts[record.id]
-        )
+        now_held = parts[record.id]
+        if exact and now_held.notes:
+            in_file = {(note.created_at, note.text) for note in record.notes}
+            if any((when, text) not in in_file for _, when, text in now_held.notes):
+                dropped.append(existing[record.id].number)
+        writer.replace(record.id, values, record.tags, _notes(record), record.depends, now_held)
     result.updated += len(updates)
+    if dropped:
+        result.notices.append(
+            f"{len(dropped)} task(s) updated from the file's newer copy lose notes added "
+            f"here that the file does not have (todo undo brings them back): {_named(dropped)}"
+        )
     numbers |= _insert(writer, new, result, now, deletes)
     if by_content or exact:
         # Completed in todo.txt (todo.sh's `do`) or in our JSON by hand, which make
