@@ -984,7 +984,15 @@ def _hex_words_searchable(ctx: typer.Context, words: list[str] | None) -> Iterat
     try:
         yield
     except NotFound as exc:
-        hexes = [word for word in words or () if not word.strip().lstrip("#").isdecimal()]
+        import re
+
+        # Hex digits with a letter among them (`cafe`, `3f2a91c0-7b`): not a number,
+        # a list or a range (`1-5000`), which name tasks by number alone.
+        hexes = [
+            word
+            for word in words or ()
+            if re.fullmatch(r"[0-9a-fA-F-]+", word.strip()) and re.search(r"[a-fA-F]", word.strip())
+        ]
         if not hexes:
             raise
         from shlex import join
