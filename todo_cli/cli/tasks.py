@@ -678,10 +678,12 @@ def _named_or_searched(
     except NotFound as exc:
         if not named:
             raise
-        words = join(unmark(terms))
-        raise NotFound(
-            exc.message, hint=f"to search for {words} as text: {ctx.command_path} -- {words}"
-        ) from None
+        raise NotFound(exc.message, hint=_search_hint(ctx, join(unmark(terms)))) from None
+
+
+def _search_hint(ctx: typer.Context, words: str) -> str:
+    """How to search for words (shell-quoted) that were taken as task references."""
+    return f"to search for {words} as text: {ctx.command_path} -- {words}"
 
 
 def _filter(terms: list[str], without: list[str] | None = None) -> Filter:
@@ -997,10 +999,7 @@ def _hex_words_searchable(ctx: typer.Context, words: list[str] | None) -> Iterat
             raise
         from shlex import join
 
-        text = join(hexes)
-        raise NotFound(
-            exc.message, hint=f"to search for {text} as text: {ctx.command_path} -- {text}"
-        ) from None
+        raise NotFound(exc.message, hint=_search_hint(ctx, join(hexes))) from None
 
 
 # A filter matching more tasks than this asks first on a terminal (Taskwarrior's rc.bulk).

@@ -321,6 +321,25 @@ UNSHOWN_HINTS: Final = ENDED_HINTS | {DEAD_TEMPLATE_HINT, IMASK_HINT}
 DEPENDS_HINT: Final = "taskwarrior.depends"
 
 
+def kept_depends(attributes: Mapping[str, Any]) -> list[str]:
+    """The uuids a task keeps for Taskwarrior (DEPENDS_HINT): text, as JSON holds them."""
+    value = attributes.get(DEPENDS_HINT)
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def with_kept_depends(attributes: Mapping[str, Any], added: list[str]) -> dict[str, Any]:
+    """`attributes` keeping these uuids for Taskwarrior too, beside those kept already."""
+    return {**attributes, DEPENDS_HINT: sorted({*kept_depends(attributes), *added})}
+
+
+def without_kept_depends(attributes: Mapping[str, Any], gone: set[str]) -> dict[str, Any] | None:
+    """`attributes` no longer keeping these uuids (linked here now); None when nothing
+    is left, as a task keeping nothing stores it."""
+    rest = [uuid for uuid in kept_depends(attributes) if uuid not in gone]
+    others = {key: value for key, value in attributes.items() if key != DEPENDS_HINT}
+    return (others | {DEPENDS_HINT: rest} if rest else others) or None
+
+
 # Tags and a project Taskwarrior holds that are none here (`+@home`, `a.b`,
 # `project:My Project`): kept with the task, written back to Taskwarrior, and
 # carried to the next task of a series as the rest of the task is.

@@ -100,6 +100,7 @@ from todo_cli.domain.fields import (
     SERIES_HINT,
     TASKWARRIOR_PROJECT_HINT,
     TASKWARRIOR_TAGS_HINT,
+    with_kept_depends,
 )
 from todo_cli.domain.names import composed
 from todo_cli.domain.recurrence import Recurrence, Unit, parse_recur
@@ -1119,10 +1120,7 @@ def _fix_dependencies(
                 kept.add(target)
         record = replace(record, depends=tuple(sorted(kept, key=str)))
         if elsewhere:
-            already = record.attributes.get(DEPENDS_HINT)
-            listed = [d for d in already if isinstance(d, str)] if isinstance(already, list) else []
-            attributes = {**record.attributes, DEPENDS_HINT: sorted({*listed, *elsewhere})}
-            record = replace(record, attributes=attributes)
+            record = replace(record, attributes=with_kept_depends(record.attributes, elsewhere))
         yield record
 
 

@@ -1816,7 +1816,7 @@ def _kept_dependencies_here(
     (`dep:-N`) removes it from the next export too. One that would close a cycle
     with the user's own dependencies is left out, and said so.
     """
-    from todo_cli.domain.fields import DEPENDS_HINT
+    from todo_cli.domain.fields import kept_depends, without_kept_depends
 
     holders, present = _kept_and_here(writer)
     if not present:
@@ -1824,13 +1824,11 @@ def _kept_dependencies_here(
     changed: dict[UUID, dict[str, Any] | None] = {}
     pairs = []
     for task_id, attributes in sorted(holders.items(), key=lambda item: str(item[0])):
-        kept = _listed(attributes[DEPENDS_HINT])
+        kept = kept_depends(attributes)
         here = [uuid for uuid in kept if is_uuid(uuid) and UUID(uuid) in present]
         if not here:
             continue
-        rest = [uuid for uuid in kept if uuid not in here]
-        others = {key: value for key, value in attributes.items() if key != DEPENDS_HINT}
-        changed[task_id] = (others | {DEPENDS_HINT: rest} if rest else others) or None
+        changed[task_id] = without_kept_depends(attributes, set(here))
         pairs += [(task_id, UUID(uuid)) for uuid in here]
     writer.set_attributes(changed)
     writer.link(_acyclic(writer, pairs, result, "in Taskwarrior"))
@@ -1911,20 +1909,16 @@ def _acyclic(
 def _kept_and_here(writer: ImportWriter) -> tuple[dict[UUID, dict[str, Any]], set[UUID]]:
     """The user's tasks keeping dependencies for Taskwarrior (DEPENDS_HINT), with their
     attributes, and which of the uuids kept are tasks of the user's here now."""
-    from todo_cli.domain.fields import DEPENDS_HINT
+    from todo_cli.domain.fields import DEPENDS_HINT, kept_depends
 
     holders = writer.holding(DEPENDS_HINT)
     named = {
         UUID(uuid)
         for attributes in holders.values()
-        for uuid in _listed(attributes[DEPENDS_HINT])
+        for uuid in kept_depends(attributes)
         if is_uuid(uuid)
     }
     return holders, writer.mine(sorted(named, key=str)) if named else set()
-
-
-def _listed(value: object) -> list[str]:
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _series_ended_there(
@@ -2036,8 +2030,10 @@ def _successors_taken_back(
     candidates = [task_id for task_id in following if task_id not in in_file]
     if not candidates:
         return
-    ours = _records_of(conn, user, [r.id for r in reopened] + candidates)
     repository = TaskRepository(conn, user, lean=True)
+    # Read once: compared as records, and the ones taken back deleted as these tasks.
+    held = {task.id: task for task in repository.by_ids([r.id for r in reopened] + candidates)}
+    ours = {task_id: record_of(task) for task_id, task in held.items()}
     waited_on = repository.waited_on(candidates)
     taken: dict[UUID, TaskRecord] = {}
     for task_id in candidates:
@@ -2056,7 +2052,7 @@ def _successors_taken_back(
         taken[task_id] = record
     if not taken:
         return
-    gone = repository.delete_tasks(repository.by_ids(sorted(taken, key=str)))
+    gone = repository.delete_tasks([held[task_id] for task_id in sorted(taken, key=str)])
     result.deleted += len(gone)
     for task in sorted(gone, key=lambda t: t.number):
         record = taken[task.id]
@@ -2416,7 +2412,7 @@ def _link(
     neither in the file nor here (a filtered `task export`) is kept with the task
     (DEPENDS_HINT) and written back, so that Taskwarrior keeps it.
     """
-    from todo_cli.domain.fields import DEPENDS_HINT
+    from todo_cli.domain.fields import with_kept_depends
 
     in_file = {record.id for record in records}
     outside = sorted({d for r in written for d in r.depends if d not in in_file}, key=str)
@@ -2448,9 +2444,7 @@ def _link(
                 )
         if missing:
             # Beside what the format kept already (a later instance of a series).
-            already = record.attributes.get(DEPENDS_HINT)
-            listed = [d for d in already if isinstance(d, str)] if isinstance(already, list) else []
-            kept[record.id] = {**record.attributes, DEPENDS_HINT: sorted({*listed, *missing})}
+            kept[record.id] = with_kept_depends(record.attributes, missing)
     writer.set_attributes(kept)
     linked = writer.link(edges)
     if linked:

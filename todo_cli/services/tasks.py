@@ -332,19 +332,16 @@ def _waiting_on_it_there(repository: TaskRepository, made: Task) -> None:
     Not linked, they went back waiting on it, but here nothing waited on the new task:
     completing it in todo did not show them unblocked, nor `dep:-N` reach them.
     """
-    from todo_cli.domain.fields import DEPENDS_HINT
+    from todo_cli.domain.fields import DEPENDS_HINT, kept_depends, without_kept_depends
     from todo_cli.repository.tasks import ImportWriter
 
     writer = ImportWriter(repository.conn, repository.user)
     named = str(made.id)
-    changed: dict[UUID, dict[str, Any] | None] = {}
-    for task_id, attributes in writer.holding(DEPENDS_HINT).items():
-        kept = attributes.get(DEPENDS_HINT)
-        if not isinstance(kept, list) or named not in kept:
-            continue
-        rest = [uuid for uuid in kept if uuid != named]
-        others = {key: value for key, value in attributes.items() if key != DEPENDS_HINT}
-        changed[task_id] = (others | {DEPENDS_HINT: rest} if rest else others) or None
+    changed = {
+        task_id: without_kept_depends(attributes, {named})
+        for task_id, attributes in writer.holding(DEPENDS_HINT).items()
+        if named in kept_depends(attributes)
+    }
     if changed:
         # A new task waits on nothing: no cycle can close through it.
         writer.set_attributes(changed)
