@@ -199,3 +199,65 @@ def test_concurrent_adds_through_a_transaction_pooler(pooled: Todo) -> None:
     assert all(proc.returncode == 0 for proc in procs), [err for _, err in results]
     numbers = sorted(json.loads(out)["number"] for out, _ in results)
     assert numbers == list(range(1, 21))
+
+
+# A psql user's DateStyle, set in the shell (libpq's PGDATESTYLE, PGOPTIONS) or on
+# the database: psycopg reads timestamps in ISO only, and every command reading a
+# task failed as "this is a bug" (exit 70), `add` alone working.
+_DATESTYLES = [
+    {"PGDATESTYLE": "German"},
+    {"PGDATESTYLE": "SQL, DMY"},
+    {"PGOPTIONS": "-c datestyle=Postgres"},
+]
+
+
+def _dates_read_back(todo: Todo, env: dict[str, str]) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        done = subprocess.run(
+            [sys.executable, "-m", "todo_cli", *args],
+            capture_output=True,
+            env=dict(os.environ) | todo.env | env | {"TZ": "Europe/Berlin"},
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, (args, done.stderr.decode())
+        return done
+
+    run("add", "Buy milk", "due:2027-03-28T09:30")
+    listed = json.loads(run("list", "--json").stdout)
+    assert [(t["title"], t["due"]) for t in listed] == [("Buy milk", "2027-03-28T07:30:00.000000Z")]
+    assert "due:      2027-03-28 09:30" in run("show", "1").stdout.decode()
+    run("done", "1")
+    exported = json.loads(run("export", "--all").stdout)
+    assert [task["completed"] for task in exported] == [True]
+    assert "todo done 1" in run("history").stdout.decode()
+
+
+@pytest.mark.parametrize("env", _DATESTYLES, ids=lambda env: next(iter(env.values())))
+def test_a_datestyle_in_the_shell_other_than_iso_reads_tasks_as_iso(
+    todo: Todo, backend: str, env: dict[str, str]
+) -> None:
+    if backend == "sqlite":
+        not_applicable("DateStyle is a PostgreSQL setting")
+    _dates_read_back(todo, env)
+
+
+@pytest.mark.parametrize("env", _DATESTYLES[:2], ids=lambda env: next(iter(env.values())))
+def test_a_datestyle_in_the_shell_reads_tasks_as_iso_through_a_transaction_pooler(
+    pooled: Todo, env: dict[str, str]
+) -> None:
+    _dates_read_back(pooled, env)
+
+
+@pytest.mark.parametrize("style", ["German", "SQL, DMY", "Postgres, MDY"])
+def test_a_databases_own_datestyle_other_than_iso_reads_tasks_as_iso(
+    todo: Todo, backend: str, postgres: PostgresHandle, style: str
+) -> None:
+    if backend == "sqlite":
+        not_applicable("DateStyle is a PostgreSQL setting")
+    from sqlalchemy.engine import make_url
+
+    name = make_url(todo.url).database
+    postgres._admin(f"ALTER DATABASE \"{name}\" SET datestyle = '{style}'")
+    _dates_read_back(todo, {})

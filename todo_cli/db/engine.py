@@ -436,4 +436,17 @@ def _postgres_engine(db: DatabaseURL, *, connect_timeout: float, connect_retries
                 time.sleep(delay)
                 delay *= 2
 
+    @event.listens_for(engine, "connect")
+    def _iso_dates(dbapi_connection: Any, _record: Any) -> None:
+        # psycopg reads timestamps in DateStyle ISO only: a `PGDATESTYLE=German` in
+        # the user's shell, `PGOPTIONS='-c datestyle=...'` or a database's own
+        # `datestyle` made every command that reads a task fail as a bug. The
+        # server says the style at connect: a round trip only where it is not ISO.
+        # A session setting (committed), which PgBouncer keeps for its client.
+        style = dbapi_connection.pgconn.parameter_status(b"DateStyle") or b"ISO"
+        if not style.startswith(b"ISO"):
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET datestyle TO ISO")
+            dbapi_connection.commit()
+
     return engine
