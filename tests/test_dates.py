@@ -6,6 +6,7 @@ Pure and fast: the clock is always passed in (``now``), in zones with daylight s
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -108,6 +109,21 @@ def test_a_tz_that_is_neither_a_zone_nor_a_posix_rule_is_refused(value: str) -> 
     with pytest.raises(InvalidInput, match=repr(value)) as caught:
         local_zone({"TZ": value})
     assert "POSIX rule" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "value", ["XXX-24", "XXX24:30", "<+24>-24", "XXX-24:00:01", "CET-1CEST-24,M3.5.0,M10.5.0/3"]
+)
+def test_a_posix_rule_of_a_day_or_more_off_utc_is_refused_as_no_zone(value: str) -> None:
+    # The C library takes offsets up to 24:59:59 (`TZ=XXX-24 date` works); Python's
+    # are under a day: every command failed at its first date as a bug (exit 70).
+    with pytest.raises(InvalidInput, match=re.escape(repr(value))) as caught:
+        local_zone({"TZ": value})
+    assert caught.value.exit_code == ExitCode.USAGE
+    # Just under a day is a zone.
+    assert local_zone({"TZ": "XXX-23:59"}).utcoffset(datetime(2026, 1, 1)) == timedelta(
+        hours=23, minutes=59
+    )
 
 
 def test_tz_from_the_process_environment_by_default(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -226,7 +226,16 @@ def _posix_rule_zone(rule: str) -> ZoneInfo:
 
     types = struct.pack(">lBB", 0, 0, 0) + b"UTC\0"
     data = header() + types + header() + types + b"\n" + rule.encode("ascii") + b"\n"
-    return ZoneInfo.from_file(io.BytesIO(data), key=rule)
+    zone = ZoneInfo.from_file(io.BytesIO(data), key=rule)
+    # The C library takes offsets up to 24:59:59 (`XXX-24`); Python's are under a
+    # day, and such a zone failed later, at the first date, as a bug (exit 70).
+    # Asked in January and July: a rule's standard and daylight offsets both.
+    for month in (1, 7):
+        try:
+            datetime(2000, month, 15, 12, tzinfo=zone).utcoffset()
+        except (ValueError, OverflowError):
+            raise ValueError(rule) from None
+    return zone
 
 
 def _system_zone() -> tzinfo:
