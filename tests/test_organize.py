@@ -789,6 +789,23 @@ def test_edit_of_several_tasks_refuses_a_title(call: Todo, words: list[str], sai
     assert [stored(shown(call, n)) for n in (1, 2, 3)] == before
 
 
+@pytest.mark.parametrize(
+    ("refs", "shape"),
+    [(["1"], dict), (["#1"], dict), (["1-1"], list), (["1-1,1"], list), (["1", "1"], list)],
+)
+def test_edit_json_is_an_array_when_the_references_may_name_many(
+    call: Todo, refs: list[str], shape: type
+) -> None:
+    # `todo edit "$refs" +x --json | jq '.[]'` broke when a range named one task
+    # (`5-5`): its JSON was an object, a range of two's an array.
+    result = call("edit", *refs, "+x", "--json")
+    assert result.exit_code == 0, result.stderr
+    edited: Any = result.json()
+    assert type(edited) is shape
+    tasks: list[Any] = edited if isinstance(edited, list) else [edited]
+    assert [task["tags"] for task in tasks] == [["home", "phone", "x"]]
+
+
 @pytest.mark.parametrize("twice", [["1", "1"], ["1", "#1"], ["1,1"]])
 def test_edit_of_one_task_named_twice_takes_a_title(call: Todo, twice: list[str]) -> None:
     # `todo edit 1 1 --title X` said "the title of 2 tasks"; duplicates are one task
