@@ -1699,6 +1699,27 @@ def test_a_reference_beside_a_filter_suggests_the_whole_filter(
     )
 
 
+@pytest.mark.parametrize("refs", [["2"], ["2", "3"], ["1-2"]])
+def test_list_of_references_beside_a_search_is_refused_as_beside_any_filter(
+    todo: Todo, refs: list[str]
+) -> None:
+    # `list 2 --search a` listed nothing (exit 0): #2 and the search, both at once,
+    # where `list 2 +a` and `list 2 --without a` are refused.
+    for title in ("a", "b", "c"):
+        add(todo, title)
+    result = todo("list", *refs, "--search", "a b", "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert json.loads(result.stderr)["error"]["message"] == (
+        f"'{refs[0]}' is a task reference and --search 'a b' is a filter: give references "
+        f"alone, or a filter alone (to search for '{refs[0]}' as text, put it after --: "
+        f"`todo list --search 'a b' -- {refs[0]}`)"
+    )
+    searched = todo("list", "--json", "--search", "b", "--", "2")
+    assert searched.exit_code == 0
+    assert searched.json() == []
+
+
 @pytest.mark.parametrize("command", ["list", "export", "done"])
 def test_a_reference_then_a_bare_double_dash_is_that_task(todo: Todo, command: str) -> None:
     # `todo export "$id" -- $words` with $words empty: `list 1 --` and `export 1 --`

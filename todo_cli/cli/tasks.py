@@ -602,7 +602,9 @@ def _named_or_titled(ref: str, more: list[str]) -> Iterator[None]:
         raise NotFound(exc.message, hint=f"{exc.hint}; {titled}" if exc.hint else titled) from None
 
 
-def _named(words: list[str], without: list[str] | None, command: str) -> tuple[TaskRef, ...]:
+def _named(
+    words: list[str], without: list[str] | None, command: str, search: str | None = None
+) -> tuple[TaskRef, ...]:
     """The tasks `list` or `export` words name by reference, if that is all they are.
 
     Task numbers (`12`, `#12`), Taskwarrior's lists and ranges of them (`1,3`,
@@ -617,13 +619,21 @@ def _named(words: list[str], without: list[str] | None, command: str) -> tuple[T
     words = _without_bare_separator(words)
     head = words[: words.index("--")] if "--" in words else words
     text = [word for word in head if not is_filter_term(word)]
-    if text and (len(text) < len(head) or without) and all(map(_names_a_task, text)):
+    filtered = without or search is not None
+    if text and (len(text) < len(head) or filtered) and all(map(_names_a_task, text)):
         # `todo export 1 +x`: the 1 would be searched for as text, and a script would
         # get other tasks than #1. Refused, as done refuses it.
         from shlex import quote
 
         terms = [word for word in head if is_filter_term(word)]
-        other = quote(terms[0]) if terms else f"--without {quote((without or [''])[0])}"
+        # (`list 2 --search a` listed nothing: #2 and the search, both at once.)
+        other = (
+            quote(terms[0])
+            if terms
+            else f"--without {quote(without[0])}"
+            if without
+            else f"--search {quote(search or '')}"
+        )
         raise InvalidUsage(
             f"{text[0]!r} is a task reference and {other} is a filter: "
             "give references alone, or a filter alone",
@@ -760,7 +770,7 @@ def list_(
         raise InvalidUsage(f"--json and --format {fmt} do not go together", hint="pick one")
     refuse_empty_search(search, "task")
     output = Format.json if json else fmt or Format.table
-    named = _named(unmark(terms), without, ctx.command_path)
+    named = _named(unmark(terms), without, ctx.command_path, search)
     if named and (done or waiting):
         raise InvalidUsage(
             f"--{'done' if done else 'waiting'} chooses among a filter's tasks, and the tasks "
