@@ -649,6 +649,23 @@ def test_a_time_in_the_gap_says_what_names_the_moment(tz: tzinfo, word: str, hin
     assert parse(first, WED, tz).due == parse(second, WED, tz).due
 
 
+def test_a_day_the_zone_jumps_over_is_refused_naming_the_day_the_clocks_show() -> None:
+    # Samoa went from 2011-12-29 to 12-31: `due:2011-12-30` was stored as the end of
+    # the 29th (a day early, silently) and `wait:2011-12-30` as the 31st.
+    apia = ZoneInfo("Pacific/Apia")
+    with pytest.raises(InvalidInput) as caught:
+        parse("2011-12-30", WED, apia)
+    assert caught.value.message == (
+        "due: '2011-12-30' is not a date: there is no 2011-12-30 in Pacific/Apia "
+        "(the clocks jump over that whole day)"
+    )
+    assert caught.value.hint == "give 2011-12-31, the day the clocks show then"
+    assert parse("2011-12-31", WED, apia).day == date(2011, 12, 31)
+    # A day whose midnight the clocks skip still is a day (Santiago: 00:00 -> 01:00).
+    santiago = ZoneInfo("America/Santiago")
+    assert parse("2026-09-06", WED, santiago).day == date(2026, 9, 6)
+
+
 def test_refusal_reads_as_one_line_for_the_user() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse("tomorow", WED, BERLIN)

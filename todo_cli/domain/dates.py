@@ -558,6 +558,15 @@ def _iso(match: re.Match[str], tz: tzinfo) -> When:
         )
     calendar_day = date(year, month, day)
     if match["hour"] is None:
+        begins = day_start(calendar_day, tz).astimezone(tz).date()
+        if begins != calendar_day:
+            # Samoa went from 2011-12-29 to 12-31: a due on the 30th was stored as
+            # the end of the 29th (the day before, silently), a wait as the 31st.
+            where = getattr(tz, "key", None) or "the local time zone"
+            raise _NoSuchDate(
+                f"there is no {calendar_day} in {where} (the clocks jump over that whole day)",
+                f"give {begins}, the day the clocks show then",
+            )
         return When.of_day(calendar_day, tz)
     hour, minute = int(match["hour"]), int(match["minute"])
     second = int(match["second"] or 0)
