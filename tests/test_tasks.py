@@ -726,6 +726,25 @@ def test_a_list_of_numbers_with_a_part_missing_is_refused_not_searched_for(
     assert searched.stderr.startswith("completed #2: Pay rent 1,200 EUR")
 
 
+@pytest.mark.parametrize("command", ["list", "export"])
+@pytest.mark.parametrize("word", ["1,2,", "3-", "1,,2"])
+def test_list_and_export_refuse_a_list_of_numbers_with_a_part_missing(
+    todo: Todo, command: str, word: str
+) -> None:
+    # `todo export 1,2,` searched for the text "1,2," and wrote an empty backup (exit 0).
+    add(todo, "Buy milk")
+    add(todo, "Pay rent 1,200 EUR")
+    result = todo(command, word, "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert json.loads(result.stderr)["error"]["message"] == (
+        f"{word!r} is a list of task numbers with a part missing (write it whole, as 1,3 "
+        f"or 2-4; to search for it as text: `todo {command} -- {word}`)"
+    )
+    searched = todo(command, "--json", "--", "1,")
+    assert [task["number"] for task in searched.json()] == [2]
+
+
 def test_edit_refuses_a_broken_list_instead_of_suggesting_it_as_a_title(todo: Todo) -> None:
     add(todo, "Buy milk")
     add(todo, "Call the bank")

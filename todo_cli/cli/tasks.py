@@ -614,10 +614,13 @@ def _named(
     `--` is there: `todo list Q4 2026` searches.
     """
     from todo_cli.domain.filters import is_filter_term
-    from todo_cli.repository.refs import parse_refs
+    from todo_cli.repository.refs import parse_refs, refuse_broken_list
 
     words = _without_bare_separator(words)
     head = words[: words.index("--")] if "--" in words else words
+    for word in head:
+        # `export 1,2,` searched for the text "1,2," and wrote an empty backup, exit 0.
+        refuse_broken_list(word, command.split()[-1], writes=False)
     text = [word for word in head if not is_filter_term(word)]
     filtered = without or search is not None
     if text and (len(text) < len(head) or filtered) and all(map(_names_a_task, text)):

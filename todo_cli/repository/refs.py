@@ -190,9 +190,12 @@ def broken_list(word: str) -> bool:
         return False  # a list, refused for what it names (backwards, too long)
 
 
-def refuse_broken_list(word: str, command: str, *, searches: bool = True) -> None:
+def refuse_broken_list(
+    word: str, command: str, *, searches: bool = True, writes: bool = True
+) -> None:
     """The refusal of a :func:`broken_list` word, naming it (`searches`: the command
-    takes a filter, and the word after -- is text to search for)."""
+    takes a filter, and the word after -- is text to search for; `writes`: it would
+    have changed tasks, and says it changed nothing)."""
     if broken_list(word):
         from shlex import quote
 
@@ -202,7 +205,7 @@ def refuse_broken_list(word: str, command: str, *, searches: bool = True) -> Non
         )
         raise InvalidInput(
             f"{text!r} is a list of task numbers with a part missing",
-            hint=f"write it whole, as 1,3 or 2-4{search}; nothing was changed",
+            hint=f"write it whole, as 1,3 or 2-4{search}{'; nothing was changed' * writes}",
         )
 
 
