@@ -1055,6 +1055,28 @@ def test_undo_refuses_when_another_process_changed_the_row_since(todo: Todo) -> 
     assert history(todo)[0]["undone"] is False
 
 
+def test_a_change_outside_todo_after_an_undo_is_named_not_the_undo(
+    todo: Todo, backend: str
+) -> None:
+    # The refusal named the undo ("by #3: todo undo") and said "undo the later
+    # operation first", which undo never does: the user was stuck.
+    ok(todo, "add", "Milk")
+    ok(todo, "edit", "1", "pri:L")
+    ok(todo, "undo")
+    execute(todo.url, "UPDATE tasks SET title = 'Buy oat milk'")
+    before = (tasks(todo), count(todo.url, "operations"), count(todo.url, "journal"))
+    result = todo("undo")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot undo #1 (todo add Milk): task #1 ("), (
+        result.stderr
+    )
+    assert "todo undo" not in result.stderr
+    assert "later operation" not in result.stderr
+    assert "a change made outside todo is not undone by todo" in result.stderr
+    assert ("(by another process)" if backend == RLS else "(outside todo") in result.stderr
+    assert (tasks(todo), count(todo.url, "operations"), count(todo.url, "journal")) == before
+
+
 def test_a_task_deleted_outside_todo_is_found_by_its_history(
     todo: Todo, backend: str, request: pytest.FixtureRequest
 ) -> None:

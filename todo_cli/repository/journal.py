@@ -902,7 +902,14 @@ class JournalRepository:
     ) -> tuple[Operation | None, bool, dict[str, Any] | None]:
         """The first operation after `after_id` that touched this row and is not undone,
         whether it is another user's (one outside todo is no one's), and the row's
-        image before that change."""
+        image before that change.
+
+        An undo is never that change: it puts rows back as they were after the
+        operations before it, so what clashes is another change (one outside todo
+        after `todo undo` was blamed on the undo, with "undo the later operation
+        first", which undo never does); under row security, one this user cannot
+        see (None: "by another process").
+        """
         from sqlalchemy import select
 
         theirs = (operations.c.user_id.is_not(None)) & (
@@ -916,6 +923,7 @@ class JournalRepository:
                 journal.c.row_key == row_key,
                 journal.c.id > after_id,
                 operations.c.undone_by.is_(None),
+                operations.c.undoes.is_(None),
             )
             .order_by(journal.c.id)
             .limit(1)
