@@ -587,6 +587,58 @@ def test_ctrl_c_once_the_change_is_committing_ends_with_exit_0(todo: Todo, momen
     assert [task["title"] for task in listed] == ["Buy milk"]
 
 
+# A write command says what it did before it commits: a signal in that gap.
+_BEFORE_THE_COMMIT = (
+    "from todo_cli.repository import recording\n"
+    "finish = recording.finish\n"
+    "def finished(conn):\n"
+    "    finish(conn)\n"
+    "    os.kill(os.getpid(), signal.SIG{name})\n"
+    "recording.finish = finished\n"
+)
+
+
+@pytest.mark.parametrize("name", ["TERM", "HUP"])
+def test_sigterm_or_sighup_before_the_commit_is_taken_as_ctrl_c(todo: Todo, name: str) -> None:
+    # `timeout`, systemd or a closed ssh session: by their default the process ended
+    # with "added #1" on stderr, nothing stored and nothing more said (exit 143/129).
+    proc = _patched(todo, _BEFORE_THE_COMMIT.format(name=name), "add", "Buy milk")
+    assert (proc.returncode, proc.stderr.decode().splitlines()) == (
+        130,
+        ["added #1: Buy milk", "error: interrupted (nothing was changed)"],
+    )
+    assert json.loads(todo.process("list", "--json").stdout) == []
+    # The next command works, and nothing of the rolled-back one is in the history.
+    assert todo.process("add", "Call mum").returncode == 0
+    assert [t["title"] for t in json.loads(todo.process("list", "--json").stdout)] == ["Call mum"]
+
+
+def test_a_sighup_ignored_by_nohup_stays_ignored(todo: Todo) -> None:
+    patch = "signal.signal(signal.SIGHUP, signal.SIG_IGN)\n" + _BEFORE_THE_COMMIT.format(name="HUP")
+    proc = _patched(todo, patch, "add", "Buy milk")
+    assert (proc.returncode, proc.stderr) == (0, b"added #1: Buy milk\n")
+    listed = json.loads(todo.process("list", "--json").stdout)
+    assert [task["title"] for task in listed] == ["Buy milk"]
+
+
+@pytest.mark.parametrize("name", ["TERM", "HUP"])
+def test_sigterm_or_sighup_once_the_commit_begins_lets_the_change_stand(
+    todo: Todo, name: str
+) -> None:
+    patch = (
+        "from todo_cli.db import transaction as t\n"
+        "hold = t._hold_terminations\n"
+        "def held(handlers):\n"
+        "    hold(handlers)\n"
+        f"    os.kill(os.getpid(), signal.SIG{name})\n"
+        "t._hold_terminations = held\n"
+    )
+    proc = _patched(todo, patch, "add", "Buy milk")
+    assert (proc.returncode, proc.stderr) == (0, b"added #1: Buy milk\n")
+    listed = json.loads(todo.process("list", "--json").stdout)
+    assert [task["title"] for task in listed] == ["Buy milk"]
+
+
 _MIGRATION_CTRL_C_AT = {
     # As the migration's commit begins: the downgrade stands, said and exit 0.
     "during the commit": (_CTRL_C_AT["during the commit"], 0),

@@ -46,9 +46,11 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
     acting user, whatever name the settings would have defaulted to.
     """
     db = parse_url(settings.database_url, settings.database_source)
+    # Each signal whose handler this transaction changed, with the one to put back.
+    held: dict[int, Any] = {}
     if not read_only:
         _committed[0] = False
-    held: list[Any] = []
+        held |= _terminations_interrupt()
     try:
         with connected(db, settings) as conn:
             yield from _transaction(conn, db, settings, read_only, held)
@@ -56,7 +58,8 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
         if held:
             import signal
 
-            signal.signal(signal.SIGINT, held[0])
+            for signum, handler in held.items():
+                signal.signal(signum, handler)
 
 
 # Whether the command's latest write transaction committed (see committed_last).
@@ -100,8 +103,44 @@ def hold_interrupts() -> Any:
     return signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _hold_terminations(held: dict[int, Any]) -> None:
+    """From the commit on, SIGTERM and SIGHUP wait as Ctrl-C does (hold_interrupts):
+    the change stands, and the command ends as it would have."""
+    import signal
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signum in held:
+            signal.signal(signum, signal.SIG_IGN)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminations_interrupt() -> dict[int, Any]:
+    """SIGTERM and SIGHUP (`timeout`, systemd, a closed ssh session) taken as Ctrl-C
+    until the commit: the transaction is rolled back and said so (exit 130).
+
+    A write command says what it did before it commits (`added 100,000 tasks`);
+    by their default these signals ended it in that gap with nothing stored and
+    nothing more said, the log keeping a change that never happened. Left alone
+    where someone set them (nohup ignores SIGHUP; the command server's children
+    have their own). Returns the handlers to put back.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    changed: dict[int, Any] = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            changed[signum] = signal.signal(signum, _interrupt)
+    return changed
+
+
 def _transaction(
-    conn: Connection, db: Any, settings: Settings, read_only: bool, held: list[Any]
+    conn: Connection, db: Any, settings: Settings, read_only: bool, held: dict[int, Any]
 ) -> Iterator[Connection]:
     if read_only:
         conn.execution_options(todo_read_only=True)
@@ -155,7 +194,10 @@ def _transaction(
             recording.finish(conn)
             handler = hold_interrupts()
             if handler is not None:
-                held.append(handler)
+                import signal
+
+                held.setdefault(signal.SIGINT, handler)
+            _hold_terminations(held)
         txn.commit()
         if not read_only:
             _committed[0] = True
