@@ -639,6 +639,65 @@ def test_sigterm_or_sighup_once_the_commit_begins_lets_the_change_stand(
     assert [task["title"] for task in listed] == ["Buy milk"]
 
 
+# The command's own PostgreSQL session ended (a server restart, an admin's
+# pg_terminate_backend) at a moment of the command: before its commit, or as the
+# commit is sent (ended from another session, so that the commit meets it).
+_SESSION_ENDED = {
+    "during the command": (
+        "from todo_cli.repository import recording\n"
+        "finish = recording.finish\n"
+        "def finished(conn):\n"
+        "    finish(conn)\n"
+        "    conn.exec_driver_sql('SELECT pg_terminate_backend(pg_backend_pid())')\n"
+        "recording.finish = finished\n"
+    ),
+    "while committing": (
+        "import psycopg\n"
+        "from todo_cli.repository import recording\n"
+        "from todo_cli.db import transaction as t\n"
+        "finish, hold, pids = recording.finish, t._hold_terminations, []\n"
+        "def finished(conn):\n"
+        "    finish(conn)\n"
+        "    pids.append(conn.exec_driver_sql('SELECT pg_backend_pid()').scalar())\n"
+        "def held(handlers):\n"
+        "    hold(handlers)\n"
+        "    url = os.environ['TODO_DATABASE_URL'].replace('+psycopg', '')\n"
+        "    with psycopg.connect(url, autocommit=True) as other:\n"
+        "        other.execute('SELECT pg_terminate_backend(%s)', pids)\n"
+        "recording.finish, t._hold_terminations = finished, held\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("moment", list(_SESSION_ENDED))
+def test_a_connection_lost_during_a_command_says_so_and_what_became_of_the_change(
+    todo: Todo, backend: str, moment: str
+) -> None:
+    # It said "cannot reach ...: the connection is lost (check the URL, that the
+    # server is up, and the network)": advice for connecting, nothing of the change.
+    if backend == "sqlite":
+        from tests.ci_gate import not_applicable
+
+        not_applicable("a PostgreSQL session")
+    proc = _patched(todo, _SESSION_ENDED[moment], "add", "Buy milk")
+    assert proc.returncode == 3, proc.stderr
+    error = proc.stderr.decode().splitlines()[-1]
+    assert error.startswith("error: lost the connection to postgresql"), error
+    assert ":***@" in error
+    if moment == "during the command":
+        assert " during the command: " in error
+        assert error.endswith(
+            "(its change was rolled back; run it again once the server is reachable)"
+        )
+    else:
+        assert " while committing: " in error
+        assert error.endswith(
+            "(whether the change stands cannot be told: `todo history` lists it if it does)"
+        )
+    # Nothing stood either way (the session ended before the commit reached it).
+    assert json.loads(todo.process("list", "--json").stdout) == []
+
+
 _MIGRATION_CTRL_C_AT = {
     # As the migration's commit begins: the downgrade stands, said and exit 0.
     "during the commit": (_CTRL_C_AT["during the commit"], 0),

@@ -39,13 +39,17 @@ def connected(
         create_parent=settings.is_default_sqlite,
         source=settings.database_source,
     )
+    # Whether the connection was made: a connection lost after that is lost in the
+    # middle of the command, not a server out of reach.
+    made: list[bool] = []
     try:
         with engine.connect() as conn:
+            made.append(True)
             yield conn
     except TodoError:
         raise
     except SQLAlchemyError as exc:
-        raise translate(exc, db) from exc
+        raise translate(exc, db, lost=bool(made)) from exc
     except Exception as exc:
         # Work done on the driver's own connection (COPY, executemany) raises
         # the driver's errors; wrapped as SQLAlchemy would, they read the same.
@@ -54,7 +58,7 @@ def connected(
             wrapped = _undecodable_sqlite_error(exc)
         if wrapped is None:
             raise
-        raise translate(wrapped, db) from exc
+        raise translate(wrapped, db, lost=bool(made)) from exc
     finally:
         engine.dispose()
 
@@ -90,8 +94,11 @@ def _undecodable_sqlite_error(exc: Exception) -> Exception | None:
     return _as_dbapi_error(sqlite3.DatabaseError(message))
 
 
-def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
-    """Turn an SQLAlchemy or driver error into a one-line, password-free TodoError."""
+def translate(exc: BaseException, db: DatabaseURL, *, lost: bool = False) -> TodoError:
+    """Turn an SQLAlchemy or driver error into a one-line, password-free TodoError.
+
+    `lost`: the error came once the connection was made (a connection failing then
+    was lost during the command: said so, with what became of its change)."""
     from sqlalchemy.exc import DBAPIError, IntegrityError
 
     where = f"the direct URL {db.masked}" if db.given_as_direct else db.masked
@@ -163,11 +170,32 @@ def translate(exc: BaseException, db: DatabaseURL) -> TodoError:
             hint="check the host name in the URL, and the network's DNS",
         )
     if exc.connection_invalidated or "connect" in lowered or "server closed" in lowered:
+        if lost:
+            return _lost(where, detail)
         return DatabaseError(
             f"cannot reach {where}: {detail}",
             hint="check the URL, that the server is up, and the network",
         )
     return DatabaseError(f"database error on {where}: {detail}")
+
+
+def _lost(where: str, detail: str) -> TodoError:
+    """A connection lost during the command (the server restarted, the session ended
+    by an admin, the network gone): "cannot reach", with advice for connecting,
+    said nothing of the change. Before the commit the server rolls it back; during
+    it, whether it stands cannot be told from here."""
+    import sys
+
+    recorder = sys.modules.get("todo_cli.db.transaction")
+    if recorder is not None and recorder.commit_in_doubt():
+        return DatabaseError(
+            f"lost the connection to {where} while committing: {detail}",
+            hint="whether the change stands cannot be told: `todo history` lists it if it does",
+        )
+    return DatabaseError(
+        f"lost the connection to {where} during the command: {detail}",
+        hint="its change was rolled back; run it again once the server is reachable",
+    )
 
 
 def _translate_sqlite(db: DatabaseURL, detail: str, lowered: str) -> TodoError:

@@ -107,6 +107,7 @@ def migration_connection(settings: Settings) -> Iterator[Connection]:
                 handler = transaction.hold_interrupts()
                 if handler is not None:
                     held.append(handler)
+                transaction.committing()
                 txn.commit()
                 transaction.committed()
                 if empty:

@@ -49,7 +49,7 @@ def transaction(settings: Settings, *, read_only: bool = False) -> Iterator[Conn
     # Each signal whose handler this transaction changed, with the one to put back.
     held: dict[int, Any] = {}
     if not read_only:
-        _committed[0] = False
+        _committed[0] = _committing[0] = False
         held |= _terminations_interrupt()
     try:
         with connected(db, settings) as conn:
@@ -68,7 +68,17 @@ _committed = [False]
 
 def forget_commits() -> None:
     """A new command line (a process may run several: tests, the server's children)."""
-    _committed[0] = False
+    _committed[0] = _committing[0] = False
+
+
+# Whether the latest write transaction has sent its commit (see commit_in_doubt).
+_committing = [False]
+
+
+def commit_in_doubt() -> bool:
+    """Whether the latest write transaction sent its commit and did not hear back:
+    a connection lost then may or may not have committed it."""
+    return _committing[0] and not _committed[0]
 
 
 def committed_last() -> bool:
@@ -79,7 +89,12 @@ def committed_last() -> bool:
 
 def began_writing() -> None:
     """A write transaction begins: until it commits, a Ctrl-C undoes it."""
-    _committed[0] = False
+    _committed[0] = _committing[0] = False
+
+
+def committing() -> None:
+    """The write transaction begun last sends its commit now (see commit_in_doubt)."""
+    _committing[0] = True
 
 
 def committed() -> None:
@@ -198,6 +213,7 @@ def _transaction(
 
                 held.setdefault(signal.SIGINT, handler)
             _hold_terminations(held)
+            _committing[0] = True
         txn.commit()
         if not read_only:
             _committed[0] = True
