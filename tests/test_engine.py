@@ -541,6 +541,15 @@ def test_a_database_in_a_read_only_directory_says_so(
         f"cannot open the SQLite file {path}: its directory is read-only, and SQLite writes "
         "its -wal and -shm files beside it"
     )
+    # A database already in WAL mode: every command, `list` too, fails as "attempt to
+    # write a readonly database"; it was said as the file being read-only.
+    readonly = "attempt to write a readonly database"
+    error = _translate_sqlite(parse_url(f"sqlite:///{path}"), readonly, readonly)
+    assert (error.exit_code, error.message) == (
+        3,
+        f"cannot open the SQLite file {path}: its directory is read-only, and SQLite writes "
+        "its -wal and -shm files beside it",
+    )
     missing = tmp_path / "nowhere" / "x.db"
     other = _translate_sqlite(parse_url(f"sqlite:///{missing}"), detail, detail)
     assert other.message == f"cannot open the SQLite file {missing}: {detail}"

@@ -212,6 +212,12 @@ def _translate_sqlite(db: DatabaseURL, detail: str, lowered: str) -> TodoError:
             hint=f"point {db.setting} at another file",
         )
     if "readonly" in lowered or "read-only" in lowered:
+        import os
+
+        if path is not None and os.access(path, os.W_OK) and not os.access(path.parent, os.W_OK):
+            # A command that only reads failed as "the file is read-only" too, a
+            # writable file: SQLite keeps the write-ahead log and index beside it.
+            return _unopenable(path, detail)
         return ConfigError(
             f"{path} is read-only: {detail}", hint="check the file's and directory's permissions"
         )
