@@ -964,6 +964,51 @@ def test_purge_deletes_every_row_and_leaves_no_journal_of_them(team: Team) -> No
         assert admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'ivy_x'").fetchone() is None
 
 
+def test_purge_deletes_the_images_changes_made_outside_todo_kept_of_the_rows(
+    team: Team,
+) -> None:
+    # The admin's psql changes to a member's rows are operations of no user: their
+    # journal kept her whole task (title, tags, notes, chat) after the purge, seen
+    # by no one and pruned by no one.
+    granted = team.admin_cli("db", "grant", "uma_o")
+    uma = Todo(granted.stdout.strip(), "uma_o")
+    ok(uma, "add", "uma's secret", "+tag")
+    ok(uma, "add", "uma's other")
+    ok(uma, "edit", "1", "dep:2")
+    ok(uma, "note", "1", "uma's note")
+    ok(uma, "chat-log", "new", "--title", "uma's chat")
+    ok(uma, "chat-log", "append", "1", "--role", "user", "uma's message")
+    ok(team.bob, "add", "bob's own")
+    with connect(team.admin) as admin:
+        admin.execute("UPDATE tasks SET title = title || ' (seen)'")
+        admin.execute("UPDATE task_notes SET text = text || ' (seen)'")
+        admin.execute("DELETE FROM task_tags")
+        admin.execute("DELETE FROM task_dependencies")
+        admin.execute("DELETE FROM messages")
+        admin.execute("UPDATE conversations SET title = title || ' (seen)'")
+        outside = admin.execute("SELECT count(*) FROM operations WHERE user_id IS NULL")
+        assert outside.fetchone()[0] > 0
+    purged = team.admin_cli("db", "revoke", "uma_o", "--purge", "--yes")
+    assert purged.exit_code == 0, purged.stderr
+    with connect(team.admin) as admin:
+        leftovers = admin.execute(
+            "SELECT j.table_name FROM journal j WHERE j.before::text LIKE '%uma''s%' "
+            "OR j.after::text LIKE '%uma''s%'"
+        ).fetchall()
+        assert leftovers == []
+        # Bob's row, changed by the same statement, keeps its record of it.
+        bobs = admin.execute(
+            "SELECT count(*) FROM journal j JOIN operations o ON o.id = j.operation_id "
+            "WHERE o.user_id IS NULL AND j.after::text LIKE '%bob''s own (seen)%'"
+        ).fetchone()
+        assert bobs == (1,)
+        empty = admin.execute(
+            "SELECT count(*) FROM operations o WHERE NOT EXISTS "
+            "(SELECT 1 FROM journal j WHERE j.operation_id = o.id) AND o.user_id IS NULL"
+        ).fetchone()
+        assert empty == (0,)
+
+
 def test_purge_after_a_revoke_still_deletes_the_rows(team: Team) -> None:
     granted = team.admin_cli("db", "grant", "kim_p")
     ok(Todo(granted.stdout.strip(), "kim_p"), "add", "left behind")

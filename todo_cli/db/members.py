@@ -1206,6 +1206,16 @@ def revoke(
             # The cascade from users takes their tasks, conversations and
             # operations (with their journal). The journal this very purge
             # writes would keep an image of every deleted row: it goes too.
+            # So do the images of their rows that changes made outside todo
+            # (psql, as the admin) left: those operations are no user's, and
+            # kept the member's tasks after the purge, seen by no one.
+            conn.execute(text(_PURGE_OUTSIDE_IMAGES), {"name": name})
+            conn.execute(
+                text(
+                    "DELETE FROM operations o WHERE o.user_id IS NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM journal j WHERE j.operation_id = o.id)"
+                )
+            )
             conn.execute(text("DELETE FROM users WHERE name = :name"), {"name": name})
             conn.execute(text("DELETE FROM operations WHERE txid = txid_current()"))
         if not purge:
@@ -1218,6 +1228,43 @@ def revoke(
         if role is not None:
             _execute(conn, sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
         return Revoked(name, role is not None, tasks, conversations, kept_for)
+
+
+# The journal rows of changes made outside todo (operations of no user) to one
+# user's rows, by the images they hold: tasks and conversations by their user,
+# the rows under them by their task or conversation (that user's now, or in an
+# image of it); then such operations left with no rows.
+_PURGE_OUTSIDE_IMAGES: Final = """
+WITH her AS (SELECT id::text AS id FROM users WHERE name = :name),
+outside AS (
+    SELECT j.id, j.table_name, coalesce(j.after, j.before) AS image
+    FROM journal j JOIN operations o ON o.id = j.operation_id
+    WHERE o.user_id IS NULL
+),
+owned AS (
+    SELECT id, table_name, image FROM outside
+    WHERE table_name IN ('tasks', 'conversations') AND image->>'user_id' IN (SELECT id FROM her)
+),
+her_tasks AS (
+    SELECT id::text AS id FROM tasks WHERE user_id::text IN (SELECT id FROM her)
+    UNION SELECT image->>'id' FROM owned WHERE table_name = 'tasks'
+),
+her_conversations AS (
+    SELECT id::text AS id FROM conversations WHERE user_id::text IN (SELECT id FROM her)
+    UNION SELECT image->>'id' FROM owned WHERE table_name = 'conversations'
+),
+gone AS (
+    SELECT id FROM owned
+    UNION SELECT id FROM outside
+    WHERE (table_name IN ('task_tags', 'task_notes', 'task_dependencies')
+           AND image->>'task_id' IN (SELECT id FROM her_tasks))
+       OR (table_name = 'task_dependencies'
+           AND image->>'depends_on_id' IN (SELECT id FROM her_tasks))
+       OR (table_name = 'messages'
+           AND image->>'conversation_id' IN (SELECT id FROM her_conversations))
+)
+DELETE FROM journal WHERE id IN (SELECT id FROM gone)
+"""
 
 
 def _members(conn: Connection) -> list[Member]:
