@@ -460,13 +460,25 @@ def test_history_of_a_deleted_task_reads_the_same_on_every_backend(todo: Todo) -
     """What went with the task (its tags), then the task: SQLite journals a cascade
     before the row that caused it, PostgreSQL after."""
     ok(todo, "add", "Buy milk", "+home", "+shop")
+    ok(todo, "add", "Pay rent")
+    ok(todo, "edit", "1", "dep:2")
+    ok(todo, "note", "1", "from the corner shop")
     ok(todo, "delete", "1", "--yes")
     lines = ok(todo, "history", "1").stdout.splitlines()
-    assert [line.strip() for line in lines[-3:]] == ["-home", "-shop", "deleted"]
+    # (Its notes and tags went in one order on SQLite and in another on PostgreSQL.)
+    assert [line.strip() for line in lines[-5:]] == [
+        "-home",
+        "-shop",
+        "note removed: from the corner shop",
+        "no longer waits on #2",
+        "deleted",
+    ]
     found = ok(todo, "history", "1", "--json").json()
-    assert [(e["table"], e["action"]) for e in found][-3:] == [
+    assert [(e["table"], e["action"]) for e in found][-5:] == [
         ("task_tags", "delete"),
         ("task_tags", "delete"),
+        ("task_notes", "delete"),
+        ("task_dependencies", "delete"),
         ("tasks", "delete"),
     ]
 

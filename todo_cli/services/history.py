@@ -30,20 +30,34 @@ def history(settings: Settings, *, limit: int | None) -> list[tuple[Operation, S
 
 def _in_reading_order(changes: list[tuple[Operation, Change]]) -> list[tuple[Operation, Change]]:
     """Within each operation, the task's delete after what went with it (its tags,
-    notes, dependencies): SQLite journals a cascade before the row that caused it,
-    PostgreSQL after, and a history reads the same on both. Otherwise as recorded."""
+    notes, dependencies, in that order): SQLite journals a cascade before the row
+    that caused it, PostgreSQL after, each in an order of its own, and a history
+    reads the same on both. Otherwise as recorded."""
     ordered: list[tuple[Operation, Change]] = []
     start = 0
     for end in range(1, len(changes) + 1):
         if end == len(changes) or changes[end][0].id != changes[start][0].id:
-            # sorted() keeps the recorded order among equals.
-            ordered += sorted(changes[start:end], key=_deletes_the_task)
+            group = changes[start:end]
+            if any(map(_deletes_the_task, group)):
+                # sorted() keeps the recorded order among equals.
+                group = sorted(group, key=_cascade_rank)
+            ordered += group
             start = end
     return ordered
 
 
 def _deletes_the_task(pair: tuple[Operation, Change]) -> bool:
     return pair[1].table == "tasks" and pair[1].action == "delete"
+
+
+# The rows a task's delete takes with it, in the order a history lists them.
+_WENT_WITH_IT = {"task_tags": 0, "task_notes": 1, "task_dependencies": 2}
+
+
+def _cascade_rank(pair: tuple[Operation, Change]) -> tuple[bool, int]:
+    change = pair[1]
+    went = _WENT_WITH_IT.get(change.table, -1) if change.action == "delete" else -1
+    return _deletes_the_task(pair), went
 
 
 def task_history(
