@@ -483,6 +483,28 @@ def test_history_of_a_deleted_task_reads_the_same_on_every_backend(todo: Todo) -
     ]
 
 
+def test_history_of_a_next_task_made_again_after_an_undo_says_which_number_each_had(
+    todo: Todo,
+) -> None:
+    # The next task of a series takes an id derived from the completed one's: made,
+    # taken back by undo, made again (#3, numbers are never reused), one id held
+    # both numbers, and `history 2` and `history 3` told one story with none.
+    ok(todo, "add", "Rent", "due:2026-12-01", "recur:monthly")
+    ok(todo, "done", "1")
+    ok(todo, "undo")
+    ok(todo, "done", "1")
+    for number in ("2", "3"):
+        lines = [line.strip() for line in ok(todo, "history", number).stdout.splitlines()]
+        assert [line for line in lines if not line.startswith("#")] == [
+            "added as #2",
+            "deleted (#2)",
+            "added as #3",
+        ]
+    # A task that only ever had one number reads as ever.
+    lines = ok(todo, "history", "1").stdout.splitlines()
+    assert lines[1].strip() == "added"
+
+
 def test_history_of_a_task_shows_tags_added_and_removed(todo: Todo) -> None:
     ok(todo, "add", "Buy milk", "+home")
     ok(todo, "edit", "1", "-home", "+shop")

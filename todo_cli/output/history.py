@@ -417,6 +417,13 @@ def task_history(
     if not changes:
         out.write(f"#{task_number}: no recorded changes\n")
         return
+    # One id that held several numbers (the next task of a series, made again with
+    # the same id after an undo took the first back): each add and delete says which.
+    held = {
+        (change.after or change.before or {}).get("number")
+        for _, change in changes
+        if change.table == "tasks" and change.action != "update"
+    }
     last: Any = None
     for operation, change in changes:
         if operation.id != last:
@@ -426,7 +433,11 @@ def task_history(
                 f"#{operation.number or '-'}  {when}  {one_line(operation.command_shown)}{undone}\n"
             )
             last = operation.id
-        for line in field_changes(change, tz, names):
+        lines = field_changes(change, tz, names)
+        if len(held) > 1 and change.table == "tasks" and change.action != "update":
+            number = (change.after or change.before or {}).get("number")
+            lines = [f"added as #{number}" if change.action == "insert" else f"deleted (#{number})"]
+        for line in lines:
             out.write(f"    {line}\n")
 
 
