@@ -1719,6 +1719,10 @@ def test_a_time_zone_the_server_cannot_see_is_the_clients(served: ServerHandle, 
         # The dynamic loader's, read as the process starts (`faketime todo` sets
         # LD_PRELOAD: served, the child kept the real clock).
         ({"LD_BIND_NOW": "1"}, False),
+        # libfaketime's own: a server faked too has its clock running on since it
+        # started (a task dated the next day twenty seconds later), or another offset.
+        ({"FAKETIME": "@2027-01-01 23:59:45"}, False),
+        ({"FAKETIME_NO_CACHE": "1"}, False),
         # What the request carries itself, or any ordinary zone: served.
         ({"PYTHONUNBUFFERED": "1"}, True),
         ({"TZ": "Asia/Tokyo"}, True),
@@ -1732,6 +1736,16 @@ def test_variables_read_at_import_time_run_the_command_in_the_client(
     before = served.served()
     assert run_todo(["list"], served.env | env, cwd=served.cwd) == here
     assert served.served() == before + served_there
+
+
+def test_a_clock_faked_by_libfaketime_is_told_by_its_preload_or_its_variables() -> None:
+    from todo_cli.server.client import clock_faked
+
+    library = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+    assert clock_faked({"LD_PRELOAD": f"/opt/other.so:{library}"})
+    assert clock_faked({"FAKETIME": "+2d"})
+    assert not clock_faked({"LD_PRELOAD": "/opt/other.so", "TZ": "Europe/Berlin"})
+    assert not clock_faked({})
 
 
 # --- another place: namespaces, niceness -------------------------------------------------------

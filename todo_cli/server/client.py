@@ -120,7 +120,7 @@ def run(argv: "list[str]") -> "int | None":
     try:
         # First: such a command runs here whatever the mode, and TODO_CONFIG may
         # itself be one (a `<(...)`), which reading it for the mode would use up.
-        if names_own_files(argv, os.environ) or runs_here(argv):
+        if names_own_files(argv, os.environ) or runs_here(argv) or clock_faked(os.environ):
             return None
         mode = server_mode(os.environ)
         if mode == "off":
@@ -134,6 +134,18 @@ def run(argv: "list[str]") -> "int | None":
     except Exception:
         return None
     return _handoff(sock, argv)
+
+
+def clock_faked(environ: "Mapping[str, str]") -> bool:
+    """Whether this process's clock is libfaketime's (`faketime todo ...`).
+
+    The server's child reads the server's clock: faked too, it has run on since
+    the server started (`faketime '2027-01-01 23:59:45'` gave a task the next
+    day's date twenty seconds later), and with another offset the one the server
+    was started with. Such a command runs here, and starts no server (auto).
+    """
+    preload = environ.get("LD_PRELOAD", "")
+    return "faketime" in preload.lower() or any(name.startswith("FAKETIME") for name in environ)
 
 
 def _command_of(argv: "list[str]") -> "str | None":
