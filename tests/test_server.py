@@ -603,7 +603,7 @@ def test_a_bad_idle_setting_is_a_config_error(unserved: ServerHandle) -> None:
     assert b"TODO_SERVER_IDLE is not a number of seconds: 'soon'" in result.stderr
 
 
-@pytest.mark.parametrize("idle", ["inf", "nan", "2147484", "3000000"])
+@pytest.mark.parametrize("idle", ["inf", "nan", "2147484", "3000000", "-1", "-0.5"])
 def test_an_idle_time_the_server_cannot_wait_is_refused_before_it_starts(
     unserved: ServerHandle, idle: str
 ) -> None:

@@ -28,7 +28,8 @@ Idle = Annotated[
     typer.Option(
         "--idle",
         metavar="SECONDS",
-        min=0,
+        # (No min=: check_idle refuses a negative one as every other bad value,
+        # naming the bounds, where click's range message did not.)
         help="Exit after this long unused; 0 never (default: TODO_SERVER_IDLE, "
         "server_idle_timeout in the config file, or 1800).",
         show_default=False,
