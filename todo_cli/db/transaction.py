@@ -139,8 +139,9 @@ def _terminations_interrupt() -> dict[int, Any]:
     A write command says what it did before it commits (`added 100,000 tasks`);
     by their default these signals ended it in that gap with nothing stored and
     nothing more said, the log keeping a change that never happened. Left alone
-    where someone set them (nohup ignores SIGHUP; the command server's children
-    have their own). Returns the handlers to put back.
+    where someone set them (nohup ignores SIGHUP). A served command's client
+    passes them on to the command, which takes them so too. Returns the handlers
+    to put back.
     """
     import signal
     import threading
