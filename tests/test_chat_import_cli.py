@@ -934,6 +934,37 @@ def test_a_20_mb_export_on_stdin_imports_in_bounded_memory(
     assert grown < 64, f"import peak {peak:.0f} MiB, {grown:.0f} MiB over list"
 
 
+def test_a_message_the_export_changed_since_it_was_imported_is_kept_and_said(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Claude keeps a message's uuid when it is edited: the import left the old text
+    # here without a word, and counted the conversation unchanged.
+    def export(answer: str) -> Path:
+        conversation = chatgpt_conversation(
+            said("user", "the question", time=1_700_000_001.0),
+            said("assistant", answer, time=1_700_000_002.0),
+            id="F",
+            conversation_id="F",
+        )
+        return write_json(tmp_path / "conversations.json", [conversation])
+
+    assert todo("chat-log", "import", str(export("the answer"))).exit_code == 0
+    again = todo("chat-log", "import", str(export("a better answer")), "--json")
+    assert again.exit_code == 0, again.stderr
+    assert (again.json()["messages_added"], again.json()["notices"]) == (
+        0,
+        [
+            "conversation #1 (F): 1 message(s) the export has changed since they were "
+            "imported are kept as they were here (messages are never changed)"
+        ],
+    )
+    shown = todo("chat-log", "show", "1", "--json").json()
+    assert [m["content"] for m in shown["messages"]] == ["the question", "the answer"]
+    # The same export again, unchanged: nothing said.
+    same = todo("chat-log", "import", str(export("the answer")), "--json")
+    assert same.json()["notices"] == []
+
+
 def test_a_message_left_out_once_and_imported_later_is_said_to_be_out_of_place(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -725,8 +725,11 @@ class ConversationRepository:
 
     # --- imports by the source's ids --------------------------------------------
 
-    def by_source(self, source: str, source_id: str) -> tuple[Conversation, set[str], int] | None:
-        """The user's conversation imported from (source, id): it, its messages' ids, last seq."""
+    def by_source(
+        self, source: str, source_id: str
+    ) -> tuple[Conversation, dict[str, str], int] | None:
+        """The user's conversation imported from (source, id): it, its messages' ids
+        (each with its content, to tell one the export changed since), last seq."""
         from sqlalchemy import func, select
 
         row = self.conn.execute(
@@ -739,9 +742,9 @@ class ConversationRepository:
         if row is None:
             return None
         ids = {
-            r[0]
+            r[0]: r[1]
             for r in self.conn.execute(
-                select(messages.c.source_id).where(
+                select(messages.c.source_id, messages.c.content).where(
                     messages.c.conversation_id == row.id, messages.c.source_id.is_not(None)
                 )
             )

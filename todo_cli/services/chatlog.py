@@ -206,6 +206,22 @@ def _shown_id(source_id: str) -> str:
     return shown if shown.isprintable() else repr(shown)
 
 
+def _changed_since(here: str, role: str, content: str) -> bool:
+    """Whether a message of the export differs from the same message stored here, as
+    the import would store it (a message it would refuse now is no change to say)."""
+    from todo_cli.domain.chat import MessageCreate
+    from todo_cli.domain.models import parse
+    from todo_cli.errors import InvalidInput
+
+    if content == here:
+        return False
+    try:
+        checked = parse(MessageCreate, {"role": role, "content": content})
+    except InvalidInput:
+        return False
+    return checked.content != here
+
+
 def _import_one(
     repository: ConversationRepository, imported: ImportedConversation, result: ChatImport
 ) -> None:
@@ -227,11 +243,16 @@ def _import_one(
         )
         return
     existing = repository.by_source(imported.source, imported.source_id)
-    known = existing[1] if existing is not None else set()
+    stored = existing[1] if existing is not None else {}
+    known = set(stored)
     items: list[MessageCreate] = []
     ids: list[str] = []
+    # Messages here that the export has with other content (Claude keeps a message's
+    # uuid when it is edited): kept as they are, messages being never changed, and said.
+    changed = 0
     for message in imported.messages:
         if message.source_id in known:
+            changed += _changed_since(stored[message.source_id], message.role, message.content)
             continue
         wrong = _wrong_source_id(message.source_id)
         if wrong is not None:
@@ -272,6 +293,12 @@ def _import_one(
         )
     if existing is not None:
         conversation, _, last_seq = existing
+        if changed:
+            result.notices.append(
+                f"conversation #{conversation.number} ({imported.source_id}): {changed} "
+                "message(s) the export has changed since they were imported are kept as "
+                "they were here (messages are never changed)"
+            )
         shown = {message.source_id for message in imported.messages}
         if items and known - shown:
             # An earlier prompt edited there (or another answer chosen): the export
