@@ -701,6 +701,22 @@ def test_a_connection_lost_during_a_command_says_so_and_what_became_of_the_chang
 _MIGRATION_CTRL_C_AT = {
     # As the migration's commit begins: the downgrade stands, said and exit 0.
     "during the commit": (_CTRL_C_AT["during the commit"], 0),
+    # After it, in the look at who can still use the database (a second connection,
+    # PostgreSQL): the downgrade stands, exit 0 (it said "nothing was changed", 130).
+    "in the look after the commit": (
+        "from contextlib import contextmanager\n"
+        "from todo_cli.db import migrate\n"
+        "made, calls = migrate.migration_connection, []\n"
+        "@contextmanager\n"
+        "def looked(settings, **options):\n"
+        "    calls.append(1)\n"
+        "    with made(settings, **options) as conn:\n"
+        "        if len(calls) == 2:\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        yield conn\n"
+        "migrate.migration_connection = looked\n",
+        0,
+    ),
     # Before it (the last check of the migration): rolled back, exit 130.
     "before the commit": (
         "from todo_cli.db import migrate\n"

@@ -1313,7 +1313,7 @@ def locked_out(settings: Settings) -> int:
 
     if parse_url(settings.database_url, settings.database_source).backend != "postgresql":
         return 0
-    with migration_connection(settings) as conn:
+    with migration_connection(settings, writes=False) as conn:
         if mode(conn) == "database-enforced":
             return 0
         if conn.execute(text("SELECT to_regclass('public.users') IS NULL")).scalar():

@@ -75,17 +75,21 @@ MIGRATION_LOCK_KEY = 0x746F646F
 
 
 @contextmanager
-def migration_connection(settings: Settings) -> Iterator[Connection]:
+def migration_connection(settings: Settings, *, writes: bool = True) -> Iterator[Connection]:
     """A connection to the migration endpoint, inside one locked transaction.
 
     Neon's pooled URL is swapped for its direct endpoint. On SQLite, foreign
     keys are off for the duration (batch mode needs it) and checked by hand
     before the commit, so a migration can never leave a dangling reference.
+    ``writes=False``: a look that changes nothing, after a migration perhaps
+    (``members.locked_out``): a Ctrl-C during it leaves that migration's commit
+    said as it stands, not "interrupted (nothing was changed)".
     """
     from todo_cli.db import transaction
 
     db = _direct(settings)
-    transaction.began_writing()
+    if writes:
+        transaction.began_writing()
     held: list[Any] = []
     try:
         with connected(db, settings, for_migrations=True) as conn:
@@ -107,9 +111,11 @@ def migration_connection(settings: Settings) -> Iterator[Connection]:
                 handler = transaction.hold_interrupts()
                 if handler is not None:
                     held.append(handler)
-                transaction.committing()
+                if writes:
+                    transaction.committing()
                 txn.commit()
-                transaction.committed()
+                if writes:
+                    transaction.committed()
                 if empty:
                     # `db upgrade` made the schema in a new, empty file: WAL from now
                     # on (engine._use_wal left it in SQLite's default mode).
