@@ -1205,12 +1205,11 @@ def edit(
         int(word.removeprefix("#")) if _short_digits(word.removeprefix("#")) else word.lower()
         for word in selection
     }
-    from todo_cli.repository.refs import number_list
-
     # The JSON is an array when the references may name many: several words (of one
-    # task too, `1 1`), or a range or list (`5-5`, `5,`), however many it names: a
-    # script's `todo edit "$refs" --json | jq '.[]'` broke when $refs named one.
-    several = len(selection) > 1 or any(number_list(word) is not None for word in [ref, *more])
+    # task too, `1 1`), or a range or list, however many it names (`5-5` is spelled
+    # out as `5`): a script's `todo edit "$refs" --json | jq '.[]'` broke when $refs
+    # named one.
+    several = len(selection) > 1 or selection != [ref, *more]
     if len(distinct) > 1 and (title is not None or parsed.title is not None):
         # One title on many tasks is a slip (`todo edit 1-3 Renamed`), never a wish.
         given_title = "--title" if title is not None else repr(parsed.title)
