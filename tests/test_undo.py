@@ -1089,6 +1089,53 @@ def test_undo_refuses_when_another_process_changed_the_row_since(todo: Todo) -> 
     assert history(todo)[0]["undone"] is False
 
 
+def without_attributes(todo: Todo, backend: str) -> None:
+    """Make every journal image of the database as a todo of schema 0005 wrote it: with
+    no `attributes`, the column 0006 added to tasks (NULL in each row the upgrade kept)."""
+    drop = "json_remove({0}, '$.attributes')" if backend == "sqlite" else "{0} - 'attributes'"
+    execute(
+        todo.url,
+        f"UPDATE journal SET before = {drop.format('before')}, after = {drop.format('after')}",
+    )
+    images = sql_rows(todo.url, "SELECT before, after FROM journal WHERE table_name = 'tasks'")
+    assert images
+    assert not any("attributes" in str(image) for row in images for image in row)
+
+
+def test_undo_reaches_past_an_upgrade_whose_images_lack_a_column(todo: Todo, backend: str) -> None:
+    # A SQLite file written by a todo of schema 0005 and upgraded by an ordinary
+    # command refused every undo, "changed since (by another process)": SQLite
+    # compared each image whole, and the old ones lack the columns added since.
+    ok(todo, "add", "Buy milk", "+shop", "pri:H")
+    ok(todo, "add", "Call mom")
+    ok(todo, "edit", "1", "Buy oat milk")
+    ok(todo, "done", "2")
+    ok(todo, "note", "1", "two litres")
+    ok(todo, "delete", "2", "--yes")
+    without_attributes(todo, backend)
+    for number in range(6, 0, -1):
+        result = todo("undo")
+        assert (result.exit_code, result.stderr.split(" (")[0]) == (0, f"undid #{number}")
+    assert tasks(todo) == []
+
+
+def test_a_column_an_old_image_lacks_still_clashes_when_changed_outside_todo(
+    todo: Todo, backend: str
+) -> None:
+    # Read as NULL, what the upgrade put there: a value there since is a change.
+    ok(todo, "add", "Buy milk")
+    ok(todo, "edit", "1", "pri:H")
+    without_attributes(todo, backend)
+    execute(todo.url, """UPDATE tasks SET attributes = '{"x": "1"}'""")
+    before = (tasks(todo), count(todo.url, "operations"), count(todo.url, "journal"))
+    result = todo("undo")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot undo #2 (todo edit 1 pri:H): task #1 ("), (
+        result.stderr
+    )
+    assert (tasks(todo), count(todo.url, "operations"), count(todo.url, "journal")) == before
+
+
 def test_a_change_outside_todo_after_an_undo_is_named_not_the_undo(
     todo: Todo, backend: str
 ) -> None:

@@ -638,14 +638,18 @@ class JournalRepository:
             f"{alias}.{name} = {value}" for name, value in zip(key, values, strict=True)
         )
 
-    def _image_of(self, table: str, alias: str, *, untimed: bool = False) -> str:
-        """SQL: a row as the triggers record it, for comparing with a recorded image
-        (``untimed``: without updated_at, as json_remove leaves a recorded one)."""
-        columns = [
+    def _columns(self, table: str, *, untimed: bool = False) -> list[str]:
+        """The table's columns an image holds (``untimed``: without updated_at)."""
+        return [
             column.name
             for column in metadata.tables[table].columns
             if not (untimed and column.name == "updated_at")
         ]
+
+    def _image_of(self, table: str, alias: str, *, untimed: bool = False) -> str:
+        """SQL: a row as the triggers record it, for comparing with a recorded image
+        (``untimed``: without updated_at, as json_remove leaves a recorded one)."""
+        columns = self._columns(table, untimed=untimed)
         return "json_object(" + ", ".join(f"'{c}', {alias}.{c}" for c in columns) + ")"
 
     def _plan_for_size(self, operation: Operation) -> None:
@@ -738,7 +742,17 @@ class JournalRepository:
             if self._sqlite:
                 image = self._image_of(table, "r", untimed=untimed)
                 after = "json_remove(last.after, '$.updated_at')" if untimed else "last.after"
-                differs = f"{image} IS NOT {after}"
+                # The image whole first, its columns one by one only when that
+                # differs: an image a trigger wrote before a column was added (an
+                # older schema, upgraded since) lacks the column, which reads as
+                # NULL, what the upgrade put there, as PostgreSQL's
+                # jsonb_populate_record reads it. Compared whole, every such image
+                # clashed, and no undo reached past the upgrade.
+                each = " OR ".join(
+                    f"json_extract(last.after, '$.{c}') IS NOT r.{c}"
+                    for c in self._columns(table, untimed=untimed)
+                )
+                differs = f"({image} IS NOT {after} AND ({each}))"
             else:
                 # The columns todo keeps, not the whole row: PostgreSQL's
                 # stored search vectors are derived and left out of images.
