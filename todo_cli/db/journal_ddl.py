@@ -38,12 +38,25 @@ JOURNALED: Final[Mapping[str, tuple[str, ...]]] = {
 }
 ACTIONS: Final = ("insert", "update", "delete")
 
+# A statement run outside todo, masked before it is stored (revision 0018): SQL's
+# PASSWORD 'literal', a password= parameter and a URL's password, the forms
+# todo_cli.redact masks when it shows one. PostgreSQL's regular expressions:
+# \m is the start of a word.
+_MASKED_QUERY: Final = (
+    "pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace("
+    "pg_catalog.current_query(), "
+    "'(\\mpassword\\s+)(''(''''|[^''])*''?)', '\\1***', 'gi'), "
+    "'(\\m(ssl)?password\\s*=\\s*)(''(\\\\.|[^''\\\\])*''?|[^\\s&'']*)', '\\1***', 'gi'), "
+    "'(://[^/\\s:@]*:)[^@\\s/]*@', '\\1***@', 'g')"
+)
+
 # The functions as migrations 0008 (isolation: definer functions, every name
 # schema-qualified, the search path ending in pg_temp), 0009 (row images
 # without the stored search vectors), 0010 (the transaction names its
-# operation in the setting todo.operation), 0013 (the journal's cascade) and
-# 0015 (a statement that changed no row opens no operation) left them: a
-# schema made from the models is the one the migrations make.
+# operation in the setting todo.operation), 0013 (the journal's cascade), 0015
+# (a statement that changed no row opens no operation) and 0018 (a password in
+# an outside statement masked before it is stored) left them: a schema made
+# from the models is the one the migrations make.
 PG_FUNCTIONS: Final = (
     """
 CREATE OR REPLACE FUNCTION public.todo_operation_id() RETURNS uuid
@@ -66,9 +79,14 @@ BEGIN
             RETURNING id, operation_counter INTO who, numbered;
         END IF;
         found := pg_catalog.gen_random_uuid();
+        -- Masked whole, then cut: a password across the 200th character is
+        -- masked too.
         INSERT INTO public.operations (id, user_id, number, created_at, command, txid)
         VALUES (found, who, numbered, pg_catalog.now(),
-                'outside todo: ' || pg_catalog.left(pg_catalog.current_query(), 200),
+                'outside todo: ' || pg_catalog.left(
+                    """
+    + _MASKED_QUERY
+    + """, 200),
                 pg_catalog.txid_current());
         PERFORM pg_catalog.set_config('todo.operation', found::text, true);
     END IF;

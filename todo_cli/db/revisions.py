@@ -36,6 +36,7 @@ REVISIONS: Final = (
     "0015",
     "0016",
     "0017",
+    "0018",
 )
 HEAD: Final = REVISIONS[-1]
 
