@@ -309,6 +309,9 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("TODO_CONFIG", str(tmp_path / "xdg-config" / "todo-cli" / "config.toml"))
     monkeypatch.setenv("TODO_CONNECT_RETRIES", "0")
     monkeypatch.delenv("NO_COLOR", raising=False)
+    from todo_cli.redact import forget
+
+    forget()  # a password an earlier test's URL held must not mask this test's words
 
 
 # --- running todo --------------------------------------------------------------

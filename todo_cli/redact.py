@@ -102,6 +102,13 @@ def remember(secret: str | None) -> None:
             _remembered.add(form)
 
 
+def forget() -> None:
+    """Drop every remembered password: for a process that runs one command after
+    another (the test suite's in-process runs), where one command's password,
+    `typo` say, would mask that word in the next one's messages."""
+    _remembered.clear()
+
+
 def remember_url(raw: str) -> None:
     """Remember whatever password `raw` carries, however it is written."""
     match = _SCHEME.match(raw)
