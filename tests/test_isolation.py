@@ -1138,6 +1138,47 @@ def test_a_role_that_may_set_role_to_the_owner_is_no_member_and_is_listed_as_byp
         server.admin(f"DROP ROLE {middle}")
 
 
+@pytest.mark.parametrize(
+    "predefined", ["pg_execute_server_program", "pg_read_server_files", "pg_write_server_files"]
+)
+def test_a_role_that_reaches_the_servers_files_or_programs_is_no_member_and_bypasses(
+    team: Team, postgres: PostgresHandle, predefined: str
+) -> None:
+    """COPY ... TO PROGRAM (or a server file read or written) reaches a superuser's login
+    or the data files: such a member read every member's tasks, listed by neither `db
+    info` nor `db members` as bypassing, and `--existing-role` took such a role."""
+    from todo_cli.db.members import GROUP_ROLE
+
+    server = postgres.server
+    assert server is not None
+    with role_made_outside_todo(postgres, "files", f"IN ROLE {predefined}") as (name, _):
+        result = team.admin_cli("db", "grant", name, "--existing-role")
+        assert (result.exit_code, result.stderr) == (
+            2,
+            f"error: {name} cannot be a member: it is a member of {predefined} (it reaches "
+            "the server's files or programs, and through them every member's rows) (end "
+            f"{name}'s membership in {predefined} (REVOKE it, or the role through which it "
+            "has it), or grant another role)\n",
+        )
+        assert not one(team.admin, "SELECT pg_has_role(%s, %s, 'MEMBER')", name, GROUP_ROLE)
+        info = team.admin_cli("db", "info", "--json").json()
+        assert f"{name} (member of {predefined})" in info["bypass_rls"]
+    # A member given it afterwards, by a superuser todo cannot stop: named as bypassing.
+    granted = team.admin_cli("db", "grant", "files_later", "--json")
+    assert granted.exit_code == 0, granted.stderr
+    try:
+        members = {m["name"]: m for m in team.admin_cli("db", "members", "--json").json()}
+        assert members["files_later"]["bypasses_rls"] is False
+        server.admin(f"GRANT {predefined} TO files_later")
+        members = {m["name"]: m for m in team.admin_cli("db", "members", "--json").json()}
+        assert members["files_later"]["bypasses_rls"] is True
+        info = team.admin_cli("db", "info", "--json").json()
+        assert f"files_later (member of {predefined})" in info["bypass_rls"]
+    finally:
+        server.admin(f"REVOKE {predefined} FROM files_later")
+        assert team.admin_cli("db", "revoke", "files_later", "--purge", "--yes").exit_code == 0
+
+
 def test_a_role_with_createrole_is_no_member_and_is_listed_as_bypassing(
     team: Team, postgres: PostgresHandle
 ) -> None:

@@ -342,14 +342,29 @@ def mode(conn: Connection) -> str:
     return "partial" if any(flags) else APPLICATION_ONLY
 
 
+# PostgreSQL's predefined roles that reach the server's own files or programs
+# (COPY ... TO PROGRAM, pg_read_file, COPY ... TO a file): the data files, or a
+# superuser's login over the socket, are then within reach, and no policy holds
+# that. PostgreSQL's documentation counts them as a superuser's equivalent.
+_SERVER_REACH: Final = (
+    "it reaches the server's files or programs, and through them every member's rows"
+)
+SERVER_ACCESS_ROLES: Final = (
+    "pg_execute_server_program",
+    "pg_read_server_files",
+    "pg_write_server_files",
+)
+
 # Roles that see every member's rows by what they are: superusers, BYPASSRLS, the
 # tables' owner (it may turn row security off), CREATEROLE (it may make itself a
-# member of the owner), Neon's administrator role, and whoever may create objects
-# in schema public (see _SCHEMA_WRITER). A role that may SET ROLE to one of them (a
-# member of it, however indirectly) can see as much, so it bypasses too.
+# member of the owner), Neon's administrator role, whoever may create objects in
+# schema public (see _SCHEMA_WRITER), and the predefined roles of the server's
+# files and programs. A role that may SET ROLE to one of them (a member of it,
+# however indirectly) can see as much, so it bypasses too.
 _STRONG_ROLES = (
     "SELECT s.oid, s.rolname FROM pg_catalog.pg_roles s "
     "WHERE s.rolsuper OR s.rolbypassrls OR s.rolcreaterole "
+    f"OR s.rolname IN ({', '.join(repr(name) for name in SERVER_ACCESS_ROLES)}) "
     "OR s.oid = (SELECT relowner FROM pg_catalog.pg_class "
     "            WHERE oid = to_regclass('public.tasks')) "
     "OR s.oid = CAST(:neon AS oid) "
@@ -891,6 +906,13 @@ def grant(
                     f"({'; '.join(reasons) or 'it bypasses row security'})",
                     hint="grant a role without those attributes",
                 )
+            if role.bypasses in SERVER_ACCESS_ROLES:
+                raise InvalidInput(
+                    f"{name} cannot be a member: it is a member of {role.bypasses} "
+                    f"({_SERVER_REACH})",
+                    hint=f"end {name}'s membership in {role.bypasses} (REVOKE it, or the role "
+                    "through which it has it), or grant another role",
+                )
             if role.bypasses is not None:
                 raise InvalidInput(
                     f"{name} may SET ROLE {role.bypasses}, which no policy holds "
@@ -1018,6 +1040,8 @@ def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
 
 def _why_not_a_member(conn: Connection, name: str, bypasses: str) -> str:
     """Why no policy would hold the role: its own attributes, or a role it may become."""
+    if bypasses in SERVER_ACCESS_ROLES:
+        return f"it is a member of {bypasses}: {_SERVER_REACH}"
     if bypasses != name:
         return f"it may SET ROLE {bypasses}, which no policy holds"
     reasons = next((b.reasons for b in bypassing_roles(conn) if b.name == name), ())
