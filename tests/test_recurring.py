@@ -661,6 +661,72 @@ def test_reopen_after_an_undone_edit_of_the_successor_takes_it_back(
     assert series_counts(todo.url, first["series_id"]) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    "taken_back",
+    [["reopen", "1"], ["undo"]],
+    ids=["reopened", "undone"],
+)
+def test_a_second_reopen_takes_back_the_next_task_its_second_completion_made(
+    todo: Todo, taken_back: list[str]
+) -> None:
+    # The next task's id is derived from the completed one's: made again by the second
+    # completion, it was read as changed by the first one's taking back ("#1 left its
+    # series: its next one, #3, had been changed"), and the series had two open tasks.
+    first = add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}",
+                "recur:weekly")  # fmt: skip
+    successor(todo, "1")
+    assert todo(*taken_back).exit_code == 0
+    _, again = successor(todo, "1")
+    assert again["number"] == 3
+    reopened = todo("reopen", "1")
+    assert (reopened.exit_code, reopened.stderr) == (
+        0,
+        "reopened #1: Water the plants\n  took back #3, the next of its series\n",
+    )
+    tasks = {task["number"]: task for task in every_task(todo)}
+    assert list(tasks) == [1]
+    assert (tasks[1]["recur"], tasks[1]["series_id"]) == ("weekly", first["series_id"])
+    assert series_counts(todo.url, first["series_id"]) == (1, 1)
+
+
+def test_a_next_task_made_again_and_completed_then_undone_is_still_taken_back(
+    todo: Todo,
+) -> None:
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
+    successor(todo, "1")
+    assert todo("reopen", "1").exit_code == 0
+    successor(todo, "1")
+    assert todo("done", "3").exit_code == 0
+    assert todo("undo").exit_code == 0
+    reopened = todo("reopen", "1")
+    assert "took back #3, the next of its series" in reopened.stderr, reopened.stderr
+    assert [task["number"] for task in every_task(todo)] == [1]
+
+
+def test_a_next_task_made_again_and_edited_is_kept_by_the_second_reopen(todo: Todo) -> None:
+    # Its own story starts at its making: an edit of it since is a change.
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
+    successor(todo, "1")
+    assert todo("reopen", "1").exit_code == 0
+    successor(todo, "1")
+    assert todo("edit", "3", "pri:H").exit_code == 0
+    reopened = todo("reopen", "1")
+    assert "#1 left its series: its next one, #3, had been changed" in reopened.stderr
+    assert [task["number"] for task in every_task(todo)] == [1, 3]
+
+
+def test_a_successor_deleted_and_brought_back_by_undo_keeps_its_edit(todo: Todo) -> None:
+    # An undo's insert brings back the same task: its story (the edit) goes on.
+    add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")
+    successor(todo, "1")
+    assert todo("edit", "2", "pri:H").exit_code == 0
+    assert todo("delete", "2", "--yes").exit_code == 0
+    assert todo("undo").exit_code == 0
+    reopened = todo("reopen", "1")
+    assert "#1 left its series: its next one, #2, had been changed" in reopened.stderr
+    assert [task["number"] for task in every_task(todo)] == [1, 2]
+
+
 def test_reopen_after_a_second_edit_of_the_successor_still_keeps_it(todo: Todo) -> None:
     """One edit undone, another kept: the successor was changed."""
     add(todo, "Water the plants", f"due:{future_monday(today()).isoformat()}", "recur:weekly")

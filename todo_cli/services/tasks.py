@@ -471,19 +471,30 @@ def _never_changed(repository: TaskRepository, task: Task) -> bool:
     time (another machine's) may leave updated_at where it was. Only where
     the journal no longer holds its making (pruned) is an unmoved updated_at
     taken as the answer.
+
+    Its making is the latest insert of its id by a command, not by an undo: a
+    next task's id is derived from the completed task's, so completing that task
+    again after a reopen or an undo makes a task of the same id, whose story
+    starts there. What the id went through before (the first one made, then
+    taken back) is another task's, and read as a change it kept every second
+    reopen from taking the next one back. An undo's insert brings back the same
+    task (an undone delete), whose story goes on.
     """
     from todo_cli.repository.journal import JournalRepository
 
     made_by = None
+    changed = False
     journal = JournalRepository(repository.conn, repository.user)
     for operation, change in journal.task_changes(task.id):
-        if made_by is None:
-            if (change.table, change.action) != ("tasks", "insert"):
-                return False  # its making was pruned from the journal, but not all since
-            made_by = operation.id
+        if (change.table, change.action) == ("tasks", "insert") and operation.undoes is None:
+            made_by, changed = operation.id, False
+        elif made_by is None:
+            changed = True  # its making was pruned from the journal, but not all since
         elif operation.id != made_by and operation.undone_by is None and operation.undoes is None:
-            return False
-    return made_by is not None or task.updated_at == task.created_at
+            changed = True
+    if made_by is None:
+        return not changed and task.updated_at == task.created_at
+    return not changed
 
 
 @dataclass(frozen=True)
