@@ -441,6 +441,32 @@ def test_a_limit_outside_1_to_2147483647_is_exit_2_naming_the_limit(todo: Todo, 
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["list", "--limit", "abc"],
+            "Invalid value for '--limit' / '-n': 'abc' is not a whole number.",
+        ),
+        (
+            ["history", "-n", "1.5"],
+            "Invalid value for '--limit' / '-n': '1.5' is not a whole number.",
+        ),
+        (
+            ["server", "start", "--idle", "soon"],
+            "Invalid value for '--idle': 'soon' is not a number.",
+        ),
+    ],
+)
+def test_a_value_that_is_no_number_is_said_so_not_in_clicks_type_names(
+    todo: Todo, args: list[str], said: str
+) -> None:
+    # "'abc' is not a valid int range": the name of click's type, not the user's words.
+    result = todo(*args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {said} (see `todo {' '.join(args[:-2])} --help`)\n"
+
+
 def test_the_largest_limit_lists_every_task(todo: Todo) -> None:
     todo("add", "Buy milk")
     todo("add", "Call mom")

@@ -454,6 +454,13 @@ class TodoGroup(TyperGroup):
             # click lays some out over lines ("Choose from:\n\tuser,\n\tassistant"):
             # an error is one line, and escaped those showed as \n and \t.
             message = re.sub(r"\s*\n\s*", " ", exc.format_message())
+            # click names its own types ("'abc' is not a valid int range"): said
+            # in the words of every other bad value.
+            message = re.sub(
+                r"is not a valid (int|integer|float)( range)?\.",
+                lambda m: "is not a whole number." if m[1] != "float" else "is not a number.",
+                message,
+            )
             report("usage", f"{message} (see `{command} --help`)", as_json=as_json)
             return ExitCode.USAGE
         except (typer.Abort, KeyboardInterrupt):
