@@ -138,6 +138,17 @@ def translate(exc: BaseException, db: DatabaseURL, *, lost: bool = False) -> Tod
             hint="the admin needs CREATEROLE, and from PostgreSQL 16 the ADMIN option on "
             "that role (GRANT it TO the admin WITH ADMIN OPTION, as a superuser)",
         )
+    if "permission denied for table alembic_version" in lowered:
+        # The first thing every command reads. A member's login meets this when
+        # isolation is off (`todo db isolate --off`, a downgrade below 0008 takes
+        # the members' grants away); "permission denied for table
+        # alembic_version" named a table no user of todo knows.
+        return DatabaseError(
+            f"{where} may not read todo's tables here: the login is a member while "
+            "this database's isolation is off, or one it never granted",
+            hint="ask the database's admin to run `todo db isolate` (it lets members "
+            "back in), or `todo db grant NAME --existing-role`",
+        )
     if "permission denied" in lowered:
         return DatabaseError(f"{where} refused: {detail}", hint="ask the database's owner")
     if "lock timeout" in lowered:
