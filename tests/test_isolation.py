@@ -817,6 +817,34 @@ def test_members_names_the_users_whose_rows_no_member_holds(team: Team) -> None:
     )
 
 
+def test_purge_deletes_rows_held_by_no_member_whose_name_a_non_member_login_has(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    # `db members` offers `revoke NAME --purge` for them; with a login of that name
+    # that is no todo member (made for something else), the revoke refused, and no
+    # command could delete the rows. They go; the login is not todo's, and stays.
+    with role_made_outside_todo(postgres, "plain") as (name, _):
+        made = run_cli(["--user", name, "add", "kept"], env={"TODO_DATABASE_URL": team.admin})
+        assert made.exit_code == 0, made.stderr
+        assert f"held by no member here: {name} (1 task" in team.admin_cli("db", "members").stderr
+        kept = team.admin_cli("db", "revoke", name)
+        assert kept.exit_code == 2
+        assert one(team.admin, "SELECT count(*) FROM users WHERE name = %s", name) == 1
+        purged = team.admin_cli("db", "revoke", name, "--purge", "--yes")
+        assert (purged.exit_code, purged.stderr) == (
+            0,
+            f"deleted {name}'s 1 task and 0 conversations\n",
+        )
+        assert one(team.admin, "SELECT count(*) FROM users WHERE name = %s", name) == 0
+        assert one(team.admin, "SELECT count(*) FROM pg_roles WHERE rolname = %s", name) == 1
+        again = team.admin_cli("db", "revoke", name, "--purge", "--yes")
+        assert (again.exit_code, again.stderr) == (
+            1,
+            f"error: no user named {name!r} in this database, and its role is no todo "
+            "member; nothing was changed (see `todo db members`)\n",
+        )
+
+
 def test_password_stdin_sets_the_members_password(team: Team) -> None:
     chosen = "correct horse battery staple é"
     granted = team.admin_cli("db", "grant", "fay_p", "--password-stdin", input=chosen + "\n")

@@ -1181,7 +1181,19 @@ def revoke(
     name = validate_role_name(name)
     with _admin_connection(settings) as conn:
         role = _role(conn, name)
-        if role is not None:
+        if role is not None and not role.member and purge:
+            # A login of the name that is no todo member (made outside todo, or for
+            # something else): not todo's to drop, but the rows of the user named
+            # so here go, as `db members` offers ("--purge deletes them"). Refused,
+            # they could be deleted by no command.
+            if _task_count(conn, name) is None:
+                raise NotFound(
+                    f"no user named {name!r} in this database, and its role is no todo "
+                    "member; nothing was changed",
+                    hint="see `todo db members`",
+                )
+            role = None
+        elif role is not None:
             _require_member(conn, name)
             if not _granted_here(conn, name):
                 # The role is server-wide: dropping it cut off the member of another
