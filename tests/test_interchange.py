@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests import conftest
+from tests.ci_gate import not_applicable
 from tests.conftest import REPO, RLS, PostgresHandle, Result, Todo, in_bash, sql_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -1058,22 +1059,82 @@ def test_a_task_edited_in_the_file_with_its_updated_at_as_it_was_is_taken(
     ]
     milk = titled(tasks(todo), "Buy oat milk")
     assert (milk["tags"], milk["number"]) == (["errand", "oat"], old["number"])
-    assert milk["updated_at"] == old["updated_at"]
+    # The import is the change: its time moves (SPEC), so that no copy of the old
+    # time (the export from before, the other database of a sync) takes it back.
+    assert milk["updated_at"] > old["updated_at"]
     # The same file again: nothing to take, nothing to say.
     again = import_json(todo, edited)
     assert (again["updated"], again["unchanged"], again["notices"]) == (0, 1, [])
-    # The file edited once more: taken too (the file imported last wins a tie).
-    document = json.loads(edited.read_text(encoding="utf-8"))
-    document[0]["title"] = "Buy soy milk"
-    edited.write_text(json.dumps(document), encoding="utf-8")
-    assert import_json(todo, edited)["updated"] == 1
-    assert titled(tasks(todo), "Buy soy milk")["tags"] == ["errand", "oat"]
-    # So is the export from before the edits, and one undo takes that back.
+    # The export from before the edit is older now: left alone, and said.
     before = import_json(todo, original)
-    assert (before["updated"], before["unchanged"]) == (1, 7)
-    assert titled(tasks(todo), "Buy milk") == old
+    assert (before["updated"], before["unchanged"]) == (0, 8)
+    assert before["notices"] == [
+        f"1 task(s) left as they are: changed here since the file's copy of them: #{old['number']}"
+    ]
+    assert titled(tasks(todo), "Buy oat milk") == milk
+    # One undo takes the edit back.
     ok(todo("undo"))
-    assert titled(tasks(todo), "Buy soy milk")["tags"] == ["errand", "oat"]
+    assert titled(tasks(todo), "Buy milk") | {"updated_at": None} == old | {"updated_at": None}
+
+
+def test_a_hand_edit_taken_survives_a_two_way_sync_of_two_databases(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Taken at the file's time, the edit read as of the same moment as the other
+    # database's copy: synced back and forth (other -> here, here -> other), it was
+    # lost on both sides, every import exit 0.
+    other = Todo(f"sqlite:///{tmp_path / 'other.db'}")
+    ok(todo("add", "Buy milk", "+errand"))
+    copy = write(tmp_path, "copy.json", export_bytes(todo, tmp_path))
+    assert import_json(other, copy)["added"] == 1
+    document = json.loads(copy.read_text(encoding="utf-8"))
+    document[0]["title"] = "Buy oat milk"
+    edited = write(tmp_path, "edited.json", json.dumps(document))
+    assert import_json(todo, edited)["updated"] == 1
+    back = import_json(todo, write(tmp_path, "other.json", export_bytes(other, tmp_path)))
+    assert (back["updated"], back["unchanged"]) == (0, 1)
+    there = import_json(other, write(tmp_path, "here.json", export_bytes(todo, tmp_path)))
+    assert (there["updated"], there["unchanged"]) == (1, 0)
+    for side in (todo, other):
+        assert [t["title"] for t in tasks(side)] == ["Buy oat milk"]
+
+
+def test_a_copy_whose_updated_at_is_before_its_creation_is_older_and_left_alone(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Stored at its creation (a time of change cannot be before it), it read as of the
+    # same moment as ours, and was taken over a task the file's copy is older than.
+    ok(todo("add", "Buy milk"))
+    document = json.loads(export_bytes(todo, tmp_path))
+    document[0] |= {"title": "stale copy", "updated_at": "2020-01-01T00:00:00.000000Z"}
+    before = tasks(todo)
+    summary = import_json(todo, write(tmp_path, "stale.json", json.dumps(document)))
+    assert (summary["updated"], summary["unchanged"]) == (0, 1)
+    assert (
+        "1 task(s) left as they are: changed here since the file's copy of them: #1"
+        in (summary["notices"])
+    )
+    assert tasks(todo) == before
+
+
+def test_notes_of_one_instant_in_any_order_are_the_same_task_at_the_next_import(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Kept in the file's order, and given back by time then text, they read as a
+    # change at every import of the same file: "1 updated" and an empty "edited #1".
+    ok(todo("add", "Buy milk"))
+    ok(todo("note", "1", "first"))
+    document = json.loads(export_bytes(todo, tmp_path))
+    (note,) = document[0]["notes"]
+    document[0]["notes"].append({"created_at": note["created_at"], "text": "another"})
+    path = write(tmp_path, "notes.json", json.dumps(document))
+    assert import_json(todo, path)["updated"] == 1
+    recorded = changes_recorded(todo)
+    for _ in range(2):
+        summary = import_json(todo, path)
+        assert (summary["updated"], summary["unchanged"], summary["notices"]) == (0, 1, [])
+    assert changes_recorded(todo) == recorded
+    assert [n["text"] for n in tasks(todo)[0]["notes"]] == ["another", "first"]
 
 
 def test_a_taskwarrior_project_that_is_none_here_goes_with_project_cleared_or_set(
@@ -4161,6 +4222,60 @@ def test_export_refuses_to_replace_a_read_only_backup(todo: Todo, tmp_path: Path
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_export_to_a_path_ending_in_a_slash_is_refused_not_written_as_a_file(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `-o backups/` wrote a file named backups, exit 0: the user meant a directory.
+    fill(todo)
+    result = todo("export", "--all", "-o", f"{tmp_path / 'backups'}/")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        74,
+        "",
+        f"error: cannot write {tmp_path / 'backups'}/: a path ending in / names a directory, "
+        "and there is none (give a file name)\n",
+    )
+    assert not (tmp_path / "backups").exists()
+
+
+def test_export_to_the_longest_file_name_linux_allows_is_written(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Its temporary beside it (.NAME.xxxxxxxx) was too long: "File name too long", 74.
+    fill(todo)
+    target = tmp_path / ("é" * 124 + "ab.json")  # 131 characters, 255 bytes
+    assert len(os.fsencode(target.name)) == 255
+    ok(todo("export", "--all", "-o", str(target)))
+    assert target.read_text("utf-8") == ok(todo("export", "--all")).stdout
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_export_onto_a_read_only_file_system_says_so_not_make_the_file_writable(
+    todo: Todo, tmp_path: Path, backend: str
+) -> None:
+    # "it is read-only (make it writable to replace it)" of a writable file: making it
+    # writable changed nothing.
+    if backend != "sqlite":
+        not_applicable("a file system matter: the sqlite run covers it")
+    fill(todo)
+    mounted = tmp_path / "mounted"
+    mounted.mkdir()
+    kept = write(mounted, "backup.json", "KEEP\n")
+    proc = in_bash(
+        todo,
+        'unshare --mount bash -c \'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" '
+        '&& shift && exec "$@"\' bash "$1" "${TODO[@]}" export --all -o "$2"',
+        str(mounted),
+        str(kept),
+    )
+    if b"unshare failed" in proc.stderr or b"mount:" in proc.stderr:
+        not_applicable(f"needs a mount namespace of its own: {proc.stderr.decode()!r}")
+    assert (proc.returncode, proc.stderr.decode()) == (
+        74,
+        f"error: cannot write {kept}: it is on a read-only file system\n",
+    )
+    assert kept.read_text("utf-8") == "KEEP\n"
+
+
 def test_export_through_a_symlink_loop_is_a_write_error_not_a_bug(
     todo: Todo, tmp_path: Path
 ) -> None:
@@ -4487,3 +4602,50 @@ def test_export_selects_as_list_does_with_the_waiting_tasks_too(todo: Todo) -> N
     exported = json.loads(ok(todo("export", "+errand")).stdout)
     assert [t["title"] for t in exported] == ["Buy milk", "Later"]
     assert "waiting ones included" in ok(todo("export", "--help")).stdout
+
+
+# --- instants of our own JSON ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2026-12-24T17:00:00.000000Z", datetime(2026, 12, 24, 17, tzinfo=UTC)),
+        ("2026-12-24T17:00:00Z", datetime(2026, 12, 24, 17, tzinfo=UTC)),
+        ("2026-12-24T18:00:00.5+01:00", datetime(2026, 12, 24, 17, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-12-24T17:00:00-00:00", datetime(2026, 12, 24, 17, tzinfo=UTC)),
+        # RFC 3339 (5.6): "T" and "Z" may be lower case; they were refused as no RFC 3339 time.
+        ("2026-12-24t17:00:00z", datetime(2026, 12, 24, 17, tzinfo=UTC)),
+        ("2026-12-24t18:00:00+01:00", datetime(2026, 12, 24, 17, tzinfo=UTC)),
+    ],
+)
+def test_an_rfc_3339_time_is_read_in_each_of_its_spellings(text: str, instant: datetime) -> None:
+    from todo_cli.formats.interchange import parse_instant
+
+    assert parse_instant(text) == instant
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2026-12-24 17:00:00Z", "is not an RFC 3339 time"),
+        ("2026-12-24x17:00:00Z", "is not an RFC 3339 time"),
+        ("2026-12-24T17:00:00", "is not an RFC 3339 time"),  # no zone: no one instant
+        ("2026-12-24T17:00:00y", "is not an RFC 3339 time"),
+        ("2026-02-30T17:00:00Z", "is not a date that exists"),
+    ],
+)
+def test_a_time_that_is_no_rfc_3339_instant_is_refused_saying_why(text: str, why: str) -> None:
+    from todo_cli.formats.interchange import parse_instant
+
+    with pytest.raises(ValueError, match=why):
+        parse_instant(text)
+
+
+def test_a_task_of_our_json_with_lower_case_t_and_z_is_imported(todo: Todo, tmp_path: Path) -> None:
+    ok(todo("add", "Buy milk"))
+    document = json.loads(export_bytes(todo, tmp_path))
+    document[0] |= {"due": "2026-12-24t17:00:00z", "updated_at": "2030-01-01t00:00:00z"}
+    summary = import_json(todo, write(tmp_path, "lower.json", json.dumps(document)))
+    assert summary["updated"] == 1
+    assert tasks(todo)[0]["due"] == "2026-12-24T17:00:00.000000Z"

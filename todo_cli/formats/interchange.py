@@ -85,7 +85,8 @@ ELLIPSIS: Final = "\u2026"
 _MIN_WORD_CUT: Final = TITLE_MAX // 2
 
 _INSTANT = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})",
+    # RFC 3339 (5.6): "T" and "Z" may be lower case too.
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([Zz]|[+-]\d{2}:\d{2})",
     re.ASCII,
 )
 
@@ -112,7 +113,8 @@ def parse_instant(text: str) -> datetime:
     if match is None:
         raise ValueError(f"{text!r} is not an RFC 3339 time such as 2026-11-24T09:30:00.000000Z")
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        # Upper case: the pattern let through no letter but t and z.
+        value = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{text!r} is not a date that exists") from None
     try:
@@ -508,8 +510,10 @@ class _RecordReader:
                 self.problem("notes", f"note {index}: created_at: {reason}")
                 continue
             notes.append(Note(created_at, text))
-        # Stable: notes made in the same instant keep their order.
-        return tuple(sorted(notes, key=lambda note: note.created_at))
+        # In the order the database gives them back: by time, then text. Notes of
+        # one instant kept in the file's order read as a change of the task at
+        # every import of the same file (an empty "edited" in history each time).
+        return tuple(sorted(notes))
 
     def depends(self) -> tuple[UUID, ...]:
         value = self.obj.get("depends", [])

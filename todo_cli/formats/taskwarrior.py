@@ -789,7 +789,7 @@ def _annotations(
             problem("annotations", f"annotation {index}: entry: {reason}")
             continue
         notes.append(Note(created_at, text))
-    return tuple(sorted(notes, key=lambda note: note.created_at))
+    return tuple(sorted(notes))  # as the database gives them back: by time, then text
 
 
 def _depends(value: Any, problem: _Report) -> tuple[UUID, ...]:

@@ -41,11 +41,21 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     if mode is not None and stat.S_ISDIR(mode):
         raise OutputError(f"cannot write {path}: it is a directory")
+    if path.endswith("/"):
+        # `-o backups/` for a directory not made yet: a file named backups was
+        # written, where the user meant a directory.
+        raise OutputError(
+            f"cannot write {path}: a path ending in / names a directory, and there is none "
+            "(give a file name)"
+        )
     if mode is not None and not stat.S_ISREG(mode):
         with _in_place(path) as out:
             yield out
         return
     if mode is not None and (not mode & 0o222 or not os.access(path, os.W_OK)):
+        if mode & 0o222 and _on_read_only_file_system(path):
+            # Making the file writable would change nothing.
+            raise OutputError(f"cannot write {path}: it is on a read-only file system")
         # A backup made read-only is kept so: replacing it (the rename needs only the
         # directory) would take no notice of what the user said.
         raise OutputError(f"cannot write {path}: it is read-only (make it writable to replace it)")
@@ -58,7 +68,7 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
         # the directory the command runs in was deleted.
         raise OutputError(f"cannot write {path}: the working directory no longer exists") from None
     try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{_shortened(target.name)}.")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     try:
@@ -84,6 +94,25 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _on_read_only_file_system(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+# Of the 255 bytes a file name may have, what the temporary beside it keeps of the
+# name: its dots and mkstemp's eight random characters take the rest. A name of
+# 246 bytes or more was refused as "File name too long" (exit 74).
+_TEMPORARY_NAME_BYTES = 200
+
+
+def _shortened(name: str) -> str:
+    while len(os.fsencode(name)) > _TEMPORARY_NAME_BYTES:
+        name = name[:-1]
+    return name
 
 
 class _Terminated(BaseException):

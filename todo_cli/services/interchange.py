@@ -1260,7 +1260,12 @@ def _apply(
                 ending.append(record)
             if from_taskwarrior and SERIES_HINT in record.attributes:
                 hinted.append(record)
-            if exact and stored == found.updated_at:
+            if exact and record.updated_at < stored == found.updated_at:
+                # Its time of change is before its creation: the file's copy is
+                # older than ours as the file has it (stored at its creation, see
+                # _stored_change, it read as of the same moment and was taken).
+                before.append(record)
+            elif exact and stored == found.updated_at:
                 same_time.append(record)
             elif record.depends and stored == found.updated_at:
                 tied.append(record)
@@ -1295,7 +1300,12 @@ def _apply(
         older += [record.id for record in _differing(conn, user, before, numbers)[0]]
     if same_time:
         differing, alike = _differing(conn, user, same_time, numbers)
-        writes += differing
+        # Edited in the file without a new time of change: taken, and the import is
+        # the change (SPEC: updated_at moves on every change). Kept at the file's
+        # time, ours read as of the same moment as every other copy: the next
+        # import of one (the other database of a sync, the backup) took that back,
+        # and the edit was lost on both sides.
+        writes += [replace(record, updated_at=max(now, record.created_at)) for record in differing]
         tied += [record for record in alike if record.depends]
         result.unchanged -= len(differing)
         if differing:
