@@ -1971,6 +1971,34 @@ def test_rotate_of_a_member_role_of_another_database_is_refused(
         assert one(url, "SELECT session_user") == name  # the old password still works
 
 
+def test_a_member_role_whose_granting_databases_are_all_gone_can_be_revoked(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    # Granted by a database dropped since: no database's revoke took it ("revoke it with
+    # the URL of the database that granted it", a database gone), and the login stayed
+    # a member role of the server, able to connect to every todo database on it.
+    from todo_cli.db.members import GROUP_ROLE
+
+    server = postgres.server
+    assert server is not None
+    gone = 4_000_000_000  # no database's oid
+    postgres_oid = one(team.admin, "SELECT oid::bigint FROM pg_database WHERE datname = 'postgres'")
+    with role_made_outside_todo(postgres, "kept", f"IN ROLE {GROUP_ROLE}") as (name, _):
+        # Named by a database that still exists: its admin's to revoke, as before.
+        server.admin(f"COMMENT ON ROLE {name} IS 'todo member of databases [{postgres_oid}]'")
+        refused = team.admin_cli("db", "revoke", name)
+        assert refused.exit_code == 2
+        assert refused.stderr.startswith(f"error: {name} is no member of this database")
+    with role_made_outside_todo(postgres, "orphan", f"IN ROLE {GROUP_ROLE}") as (name, _):
+        server.admin(f"COMMENT ON ROLE {name} IS 'todo member of databases [{gone}]'")
+        revoked = team.admin_cli("db", "revoke", name)
+        assert (revoked.exit_code, revoked.stderr) == (
+            0,
+            f"dropped the role {name}: that login no longer works\n",
+        )
+        assert one(team.admin, "SELECT count(*) FROM pg_roles WHERE rolname = %s", name) == 0
+
+
 def test_an_admin_without_createrole_is_told_so_by_rotate_and_revoke(
     team: Team, postgres: PostgresHandle
 ) -> None:

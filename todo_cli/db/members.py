@@ -994,6 +994,23 @@ def _role_note(conn: Connection, name: str) -> tuple[bool, list[int] | None]:
     return True, found
 
 
+def _granted_by_gone_databases(conn: Connection, name: str) -> bool:
+    """Whether every database the role's note says granted it is gone (dropped):
+    then no database's admin could revoke it, and the login stayed a member role
+    of the server for good, able to connect to every todo database on it. Any
+    todo database's admin may drop it then."""
+    from sqlalchemy import text
+
+    _, known = _role_note(conn, name)
+    if not known:
+        return False  # no note of todo's: whose it is cannot be told
+    left = conn.execute(
+        text("SELECT count(*) FROM pg_catalog.pg_database WHERE oid::bigint = ANY(:oids)"),
+        {"oids": known},
+    ).scalar_one()
+    return int(left) == 0
+
+
 def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
     """Add this database to the role's note (grant), or take it out (revoke); returns
     the names of the other databases it names that still exist. A comment of
@@ -1195,7 +1212,7 @@ def revoke(
             role = None
         elif role is not None:
             _require_member(conn, name)
-            if not _granted_here(conn, name):
+            if not _granted_here(conn, name) and not _granted_by_gone_databases(conn, name):
                 # The role is server-wide: dropping it cut off the member of another
                 # database of the server, whose rows there stayed granted to the name
                 # (and so to the next role of that name, before revision 0017). With
