@@ -4649,3 +4649,38 @@ def test_a_task_of_our_json_with_lower_case_t_and_z_is_imported(todo: Todo, tmp_
     summary = import_json(todo, write(tmp_path, "lower.json", json.dumps(document)))
     assert summary["updated"] == 1
     assert tasks(todo)[0]["due"] == "2026-12-24T17:00:00.000000Z"
+
+
+def test_a_number_changed_in_the_file_is_said_to_stay_as_it_is_here(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # The number 50 of a hand-edited task was dropped in silence, its new title taken.
+    ok(todo("add", "Buy milk"))
+    ok(todo("add", "Call mom"))
+    document = json.loads(export_bytes(todo, tmp_path))
+    document[1] |= {"number": 50, "title": "Call mom today"}
+    document[1]["updated_at"] = "2099-01-01T00:00:00.000000Z"
+    summary = import_json(todo, write(tmp_path, "numbered.json", json.dumps(document)))
+    assert (summary["updated"], summary["unchanged"]) == (1, 1)
+    assert summary["notices"] == [
+        "1 task(s) keep their number here, not the file's (an import numbers no task of yours "
+        "again): #2 (50 in the file)"
+    ]
+    assert [(t["number"], t["title"]) for t in tasks(todo)] == [
+        (1, "Buy milk"),
+        (2, "Call mom today"),
+    ]
+
+
+def test_a_task_renumbered_when_it_came_in_is_not_said_again_at_each_import(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Its number in the file is another task's here: said once, when it was renumbered.
+    other = Todo(f"sqlite:///{tmp_path / 'other.db'}")
+    ok(other("add", "Buy milk"))
+    copy = write(tmp_path, "copy.json", export_bytes(other, tmp_path))
+    ok(todo("add", "Mine"))
+    first = import_json(todo, copy)
+    assert first["renumbered"] == {"1": 2}
+    again = import_json(todo, copy)
+    assert (again["unchanged"], again["notices"]) == (1, [])

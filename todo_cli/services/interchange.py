@@ -1283,6 +1283,31 @@ def _apply(
             progress(1)
     if theirs:
         raise _theirs_refused(theirs)
+    # Ours numbered otherwise in a file of our own (edited there): an import numbers
+    # no task of the user's again. Said: the rest of such a task was taken in silence.
+    # Not where the file's number is another task's here (an import renumbered the
+    # task when it came in, said then): a sync would say so at every import.
+    numbered_otherwise = [
+        (found.number, record.number)
+        for record in (records if exact else [])
+        if (found := existing.get(record.id)) is not None
+        and found.mine
+        and record.number is not None
+        and record.number != found.number
+    ]
+    if numbered_otherwise:
+        taken_here = writer.numbers_taken(sorted({there for _, there in numbered_otherwise}))
+        numbered_otherwise = [pair for pair in numbered_otherwise if pair[1] not in taken_here]
+    if numbered_otherwise:
+        shown = ", ".join(
+            f"#{mine} ({theirs} in the file)" for mine, theirs in numbered_otherwise[:5]
+        )
+        more = len(numbered_otherwise) - 5
+        result.notices.append(
+            f"{len(numbered_otherwise)} task(s) keep their number here, not the file's "
+            f"(an import numbers no task of yours again): {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
     numbers = {task_id: found.number for task_id, found in existing.items() if found.mine}
     if ending:
         assert ended_at is not None
