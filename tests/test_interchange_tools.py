@@ -881,7 +881,30 @@ def test_the_next_task_of_a_series_done_with_todo_sh_keeps_its_priority(
     plants = sorted(
         (t for t in every_task(todo) if t["title"] == "Water plants"), key=lambda t: t["number"]
     )
-    assert [(t["completed"], t["priority"]) for t in plants] == [(True, None), (False, "L")]
+    # The done one keeps its priority too, as with `todo done`.
+    assert [(t["completed"], t["priority"]) for t in plants] == [(True, "L"), (False, "L")]
+
+
+def test_a_task_done_with_todo_sh_keeps_its_priority_and_a_reopen_gives_it_back(
+    todo: Todo, todotxt: TodoTxt
+) -> None:
+    # `todo.sh do` takes `(A)` off the line: read as the priority cleared, the task lost
+    # it for good (reopened without it, exported without it), where `todo done` keeps it.
+    todotxt("-a", "do", str(line_of(todotxt, "Call mom")))
+    done_line = next(
+        line for line in todotxt.todo_file.read_text("utf-8").splitlines() if "Call mom" in line
+    )
+    assert done_line.startswith("x ")
+    assert "(A)" not in done_line
+    summary = ok(todo("import", str(todotxt.todo_file), "--json")).json()
+    assert summary["updated"] == 1
+    (mom,) = [t for t in every_task(todo) if t["title"] == "Call mom"]
+    assert (mom["completed"], mom["priority"]) == (True, "H")
+    again = ok(todo("import", str(todotxt.todo_file), "--json")).json()
+    assert again["updated"] == 0
+    ok(todo("reopen", str(mom["number"])))
+    exported = ok(todo("export", "--format", "todotxt", str(mom["number"]))).stdout
+    assert exported.startswith("(A) ")
 
 
 def test_a_priority_set_with_todo_sh_arrives_with_the_import(todo: Todo, todotxt: TodoTxt) -> None:

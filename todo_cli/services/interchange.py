@@ -2240,9 +2240,19 @@ def _held_alike(name: str, record: TaskRecord, current: TaskRecord, tz: tzinfo) 
     change that moves it to midnight.
     """
     ours, theirs = getattr(current, name), getattr(record, name)
+    if name == "priority" and _priority_dropped_by_done(record):
+        # todo.sh's `do` drops the line's (A): a done line without a priority says
+        # nothing of it. Read as cleared, a task done there lost it for good (a
+        # reopen here brought it back without one), where `todo done` keeps it.
+        return True
     if name in _DAYS_ONLY and ours is not None and theirs is not None:
         return bool(local_date(ours, tz) == local_date(theirs, tz))
     return bool(ours == theirs)
+
+
+def _priority_dropped_by_done(record: TaskRecord) -> bool:
+    """Whether the line is done with no priority on it (`pri:A` would give one)."""
+    return record.completed and record.priority is None
 
 
 def _differs(record: TaskRecord, current: TaskRecord | None, tz: tzinfo) -> bool:
@@ -2258,6 +2268,8 @@ def _differs(record: TaskRecord, current: TaskRecord | None, tz: tzinfo) -> bool
     # (C) to (D) with `todo.sh pri`: L either way, but not the line it was.
     from todo_cli.formats.todotxt import priority_letter
 
+    if _priority_dropped_by_done(record):
+        return False
     return priority_letter(record) != priority_letter(current)
 
 
