@@ -4684,3 +4684,22 @@ def test_a_task_renumbered_when_it_came_in_is_not_said_again_at_each_import(
     assert first["renumbered"] == {"1": 2}
     again = import_json(todo, copy)
     assert (again["unchanged"], again["notices"]) == (1, [])
+
+
+def test_a_taskwarrior_export_with_a_title_attribute_is_read_as_taskwarriors(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Its objects have an id (the working-set number) and, with a user-defined attribute
+    # named title, a title: read as ours, "uuid: is not a field of a task", exit 2.
+    exported = [
+        {"id": 1, "description": "Read the paper", "title": "Attention is all you need"}
+        | {"uuid": "6513270e-269e-4d37-b2a7-4de452e6b438", "status": "pending"}
+        | {"entry": "20260105T080000Z", "modified": "20260105T080000Z", "urgency": 0}
+    ]
+    summary = import_json(todo, write(tmp_path, "tw.json", json.dumps(exported)))
+    assert (summary["format"], summary["added"]) == ("taskwarrior", 1)
+    (task,) = json.loads(export_bytes(todo, tmp_path))
+    assert (task["title"], task["attributes"]) == (
+        "Read the paper",
+        {"title": "Attention is all you need"},
+    )

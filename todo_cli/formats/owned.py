@@ -19,8 +19,16 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def looks_like(obj: Any) -> bool:
-    """Whether a JSON object is one of ours (Taskwarrior's have uuid and description)."""
-    return isinstance(obj, dict) and "id" in obj and "title" in obj
+    """Whether a JSON object is one of ours (Taskwarrior's have uuid and description).
+
+    Taskwarrior's export has an ``id`` too (the working-set number), and a
+    user-defined attribute may be named ``title``: an object with Taskwarrior's
+    own ``uuid`` and ``description`` is Taskwarrior's, whatever else it holds
+    (read as ours, its uuid, status and entry were "not a field of a task").
+    """
+    if not isinstance(obj, dict) or "id" not in obj or "title" not in obj:
+        return False
+    return not ("uuid" in obj and "description" in obj)
 
 
 def read(objects: Iterable[tuple[str, Any]]) -> ImportBatch:
