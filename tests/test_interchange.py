@@ -1157,6 +1157,38 @@ def test_a_taskwarrior_project_that_is_none_here_goes_with_project_cleared_or_se
     assert "taskwarrior.project" not in tasks(todo)[0].get("attributes", {})
 
 
+def test_a_taskwarrior_tag_that_is_none_here_is_taken_away_with_untag(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `--untag @phone` said "'@phone' is not a tag", of a tag `todo show` lists as kept:
+    # nothing here could take it away, and it went back to Taskwarrior each time.
+    exported = [
+        {"uuid": "6513270e-269e-4d37-b2a7-4de452e6b438", "description": "Call mom"}
+        | {"status": "pending", "entry": "20260105T080000Z", "tags": ["@phone", "a.b", "x"]}
+    ]
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps(exported)))))
+    result = todo("edit", "1", "--untag", "@phone")
+    assert (result.exit_code, result.stderr) == (0, "edited #1: Call mom\n")
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert back[0]["tags"] == ["a.b", "x"]
+    # One it does not keep is refused as before, and nothing is changed.
+    before = tasks(todo)
+    refused = todo("edit", "1", "--untag", "@nope", "--untag", "a.b")
+    assert (refused.exit_code, refused.stderr) == (
+        2,
+        "error: --untag @nope: '@nope' is not a tag: a tag starts with a letter and holds "
+        "letters, digits, _ and - (nor is it a tag a task named keeps from its import "
+        "(`todo show` lists those); nothing was changed)\n",
+    )
+    assert tasks(todo) == before
+    ok(todo("edit", "1", "--untag", "a.b", "--untag", "x"))
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert "tags" not in back[0]
+    ok(todo("undo"))
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert back[0]["tags"] == ["a.b", "x"]
+
+
 def test_a_recurring_task_completed_by_hand_in_the_file_goes_on_as_done_would(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:

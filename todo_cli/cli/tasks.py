@@ -1240,6 +1240,13 @@ def edit(
         )
     refs = parse_refs(selection, "task")
     # The edited task is checked instead: its stored due counts too.
+    # A tag no tag here (@phone, a.b) that an import kept with a task, to be written
+    # back to Taskwarrior: --untag takes it away (the service refuses one no task
+    # named keeps). Refused here as no tag, nothing could remove it.
+    from todo_cli.domain.names import tag_problem
+
+    kept_untags = [name for name in untag or [] if name and tag_problem(name)]
+    untag = [name for name in untag or [] if name not in kept_untags]
     changes = _values(parsed, flags, tag, warn=False, untag_flags=untag)
     if title is not None and parsed.title is not None:
         raise InvalidInput(
@@ -1247,7 +1254,7 @@ def edit(
             hint="give it once; nothing was changed",
         )
     adding_tags = [*parsed.add_tags, *(tag or [])]
-    removing_tags = [*parsed.remove_tags, *(untag or [])]
+    removing_tags = [*parsed.remove_tags, *untag]
     both = sorted(set(adding_tags) & set(removing_tags))
     if both:
         # Which one wins would depend on an order nobody sees: refuse instead.
@@ -1299,6 +1306,7 @@ def edit(
             changes,
             add_tags=adding_tags,
             remove_tags=removing_tags,
+            remove_kept_tags=kept_untags,
             add_depends=adding,
             remove_depends=removing,
             clear_depends=clearing,

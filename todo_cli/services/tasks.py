@@ -564,6 +564,7 @@ def edit(
     *,
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
+    remove_kept_tags: Sequence[str] = (),
     add_depends: Sequence[Ref] = (),
     remove_depends: Sequence[Ref] = (),
     clear_depends: bool = False,
@@ -573,6 +574,8 @@ def edit(
 
     `clear_depends` takes every dependency a task has away before `add_depends`
     are added (`dep: dep:7` leaves the task waiting on #7 alone).
+    `remove_kept_tags`: tags that are none here (`@phone`) which an import kept with
+    the tasks to write back to Taskwarrior; one no task named keeps is refused.
 
     Each task is checked as it comes, against what the ones before it became:
     a dependency cycle the edit of the third would close is refused, and the
@@ -591,10 +594,12 @@ def edit(
                 hint="give one; nothing was changed",
             )
         outcomes = []
+        untagged: set[str] = set()
         for task in found:
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
             _project_edit(task, wanted)
+            untagged |= _kept_tags_removed(task, wanted, remove_kept_tags)
             taken = removing
             if clear_depends:
                 _kept_dependencies_cleared(task, wanted)
@@ -623,6 +628,16 @@ def edit(
             # Every change moves updated_at: tags and dependencies too.
             changed = edited.updated_at != task.updated_at or stopped is not None
             outcomes.append(Edited(edited, changed, stopped))
+        unknown = [name for name in remove_kept_tags if name not in untagged]
+        if unknown:
+            # As the words refuse a tag that is none (nothing was changed: rolled back).
+            from todo_cli.domain.names import tag_problem
+
+            raise InvalidInput(
+                f"--untag {unknown[0]}: {tag_problem(unknown[0])}",
+                hint="nor is it a tag a task named keeps from its import (`todo show` lists "
+                "those); nothing was changed",
+            )
         return deliver(report, outcomes)
 
 
@@ -636,6 +651,26 @@ def _kept_dependencies_cleared(task: Task, wanted: dict[str, Any]) -> None:
     if DEPENDS_HINT in attributes:
         del attributes[DEPENDS_HINT]
         wanted["attributes"] = attributes or None
+
+
+def _kept_tags_removed(task: Task, wanted: dict[str, Any], names: Sequence[str]) -> set[str]:
+    """Take the tags `names` out of those Taskwarrior gave the task that are none here
+    (kept in TASKWARRIOR_TAGS_HINT and written back); returns those it had."""
+    from todo_cli.domain.fields import TASKWARRIOR_TAGS_HINT
+
+    attributes = dict(wanted.get("attributes", task.attributes) or {})
+    kept = attributes.get(TASKWARRIOR_TAGS_HINT)
+    if not names or not isinstance(kept, list):
+        return set()
+    found = {name for name in names if name in kept}
+    if found:
+        left = [name for name in kept if name not in found]
+        if left:
+            attributes[TASKWARRIOR_TAGS_HINT] = left
+        else:
+            del attributes[TASKWARRIOR_TAGS_HINT]
+        wanted["attributes"] = attributes or None
+    return found
 
 
 def _project_edit(task: Task, wanted: dict[str, Any]) -> None:
