@@ -4735,3 +4735,20 @@ def test_a_taskwarrior_export_with_a_title_attribute_is_read_as_taskwarriors(
         "Read the paper",
         {"title": "Attention is all you need"},
     )
+
+
+def test_a_done_line_whose_series_runs_past_the_calendar_is_named_and_nothing_imported(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # "error: recur: the series yearly runs past 9999-12-29": neither the file's line
+    # nor its task was named, and the user had to find it by hand.
+    ok(todo("import", str(write(tmp_path, "a/todo.txt", "Far due:9999-12-29 rec:+1y\nMilk\n"))))
+    before = tasks(todo)
+    done = "x 2026-12-06 Far due:9999-12-29 rec:+1y\nx 2026-12-06 Milk\n"
+    result = todo("import", str(write(tmp_path, "b/todo.txt", done)))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: line 1: #1 'Far' done: recur: the series yearly runs past 9999-12-29, the "
+        "last day a task can be due (nothing was imported; stop the recurrence with recur:)\n",
+    )
+    assert tasks(todo) == before

@@ -1613,7 +1613,15 @@ def _series_go_on(
     for task in repository.by_ids(completed):
         if task.recur is None or repository.open_successor(task) is not None:
             continue
-        values = successor_values(task, now=repository.now, tz=tz)
+        try:
+            values = successor_values(task, now=repository.now, tz=tz)
+        except InvalidInput as exc:
+            # A series that would run past the calendar: the line or task it is named.
+            where = positions.get(task.id, f"#{task.number}")
+            raise InvalidInput(
+                f"{where}: #{task.number} {task.title!r} done: {exc.message}",
+                hint=f"nothing was imported; {exc.hint}" if exc.hint else "nothing was imported",
+            ) from None
         if values is None:
             # The series ends with it (Taskwarrior's until), as `todo done` ends it.
             if task.series_id is not None:
