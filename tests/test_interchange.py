@@ -3080,7 +3080,9 @@ def test_todotxt_each_line_is_as_new_as_its_own_file(todo: Todo, tmp_path: Path)
     source = write(tmp_path, "todo.txt", "2026-11-20 Call mom\n")
     import_json(todo, source)
     rent = titled(tasks(todo), "Pay rent", completed=True)
-    ok(todo("edit", str(rent["number"]), "pri:H"))
+    # (Not a priority: a done line without one says nothing of it, as `todo.sh do`
+    # takes it off the line.)
+    ok(todo("edit", str(rent["number"]), "+urgent"))
     # done.txt was last written before that edit, todo.txt after it: the done line is
     # the older copy, and the edit made here stands.
     now = time.time()
@@ -3092,7 +3094,7 @@ def test_todotxt_each_line_is_as_new_as_its_own_file(todo: Todo, tmp_path: Path)
         "1 task(s) left as they are: changed here after the file was written"
         in (summary["notices"])
     )
-    assert titled(tasks(todo), "Pay rent", completed=True)["priority"] == "H"
+    assert titled(tasks(todo), "Pay rent", completed=True)["tags"] == ["urgent"]
 
 
 def test_todotxt_named_otherwise_or_from_stdin_reads_no_done_txt(
