@@ -519,19 +519,48 @@ def get(settings: Settings, ref: Ref) -> Task:
         return TaskRepository(conn, acting_user(conn)).get(ref)
 
 
+class _Dependencies:
+    """The user's dependencies (who waits on whom), read once per command and kept in
+    step as its tasks are edited. Read again for each task, an edit of 5,000 tasks
+    that adds a dependency took eight minutes (tasks times dependencies)."""
+
+    def __init__(self, repository: TaskRepository) -> None:
+        self.repository = repository
+        self.edges: dict[UUID, set[UUID]] | None = None
+
+    def current(self) -> dict[UUID, set[UUID]]:
+        if self.edges is None:
+            self.edges = {}
+            for waiting, waited in self.repository.dependency_edges():
+                self.edges.setdefault(waiting, set()).add(waited)
+        return self.edges
+
+    def changed(self, task: Task, adding: Sequence[Task], removing: Sequence[Task]) -> None:
+        """What the edit of `task` wrote, once it is written."""
+        if self.edges is None or not (adding or removing):
+            return  # not read yet: read when needed, with the change in it
+        waits_on = self.edges.setdefault(task.id, set())
+        waits_on.difference_update(other.id for other in removing)
+        waits_on.update(other.id for other in adding)
+
+
 def _refuse_cycles(
-    repository: TaskRepository, task: Task, adding: Sequence[Task], removing: Sequence[Task]
+    repository: TaskRepository,
+    task: Task,
+    adding: Sequence[Task],
+    removing: Sequence[Task],
+    graph: _Dependencies | None = None,
 ) -> None:
-    """A dependency that would let a task wait on itself, by any path, is refused."""
+    """A dependency that would let a task wait on itself, by any path, is refused.
+
+    (What the task stops waiting on, ``removing``, changes nothing of it: a path back
+    to the task ends there, and what it waits on is never walked.)
+    """
     if any(other.id == task.id for other in adding):
         raise InvalidInput(f"#{task.number} cannot wait on itself", hint="nothing was changed")
     if not adding:
         return
-    gone = {(task.id, other.id) for other in removing}
-    edges: dict[UUID, set[UUID]] = {}
-    for waiting, waited in repository.dependency_edges():
-        if (waiting, waited) not in gone:
-            edges.setdefault(waiting, set()).add(waited)
+    edges = (graph or _Dependencies(repository)).current()
     # A cycle the new dependencies close runs through one of them: a path back from
     # the task waited on. One already there (written outside todo) is no edit's doing.
     back = path_between(edges, [other.id for other in adding], task.id)
@@ -595,6 +624,7 @@ def edit(
             )
         outcomes = []
         untagged: set[str] = set()
+        graph = _Dependencies(repository)
         for task in found:
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
@@ -607,7 +637,7 @@ def edit(
                 again = {other.id for other in adding}
                 kept_out = [d for d in task.depends if d not in again]
                 taken = [*removing, *repository.by_ids(kept_out)] if kept_out else removing
-            _refuse_cycles(repository, task, adding, taken)
+            _refuse_cycles(repository, task, adding, taken, graph)
             ending = "recur" in changes and changes["recur"] is None and task.series_id
             carrier = repository.open_successor(task) if ending else None
             edited = repository.edit(
@@ -618,6 +648,7 @@ def edit(
                 add_depends=adding,
                 remove_depends=taken,
             )
+            graph.changed(task, adding, taken)
             if ending and task.series_id is not None:
                 # `recur:` stops the series (SPEC), whichever member it names: on a
                 # done one it changed that row alone, and the open task went on
