@@ -40,10 +40,14 @@ class State:
 # session holds (a forgotten `psql` transaction, a suspended `todo import`): a
 # command waited for ever, saying nothing, where SQLite gives up after its busy
 # timeout. Local to the transaction, so a pooler's next client is not given it.
+# And without JIT: a long list (urgency and the tags, notes and dependencies of each
+# task, in one statement) is costed above a stock server's JIT thresholds, and
+# compiling it took 0.6-1.0 s of a 1.5 s query, for every `todo list`.
 LOCK_WAIT_SECONDS: Final = 30
 STATE_SQL: Final = (
     "SELECT version_num, "
     f"set_config('lock_timeout', '{LOCK_WAIT_SECONDS}s', true) AS lock_wait, "
+    "set_config('jit', 'off', true) AS no_jit, "
     "coalesce(row_security_active(to_regclass('tasks')), false) AS isolated, "
     "session_user::text AS login, "
     "EXISTS (SELECT 1 FROM users WHERE name = session_user::text) AS enrolled, "
