@@ -12,6 +12,11 @@ Not a test: it measures, and checks the issue's targets at the end.
   as ``task export`` writes; tags, a project, a due and annotations on some)
   into an empty database, against ``task import FILE`` of the same file into an
   empty data directory. Target: todo's peak memory under 300 MiB.
+- update: ``todo import FILE2`` of the same N tasks, each changed later in
+  Taskwarrior (a longer description, a newer ``modified``, a tag more on a
+  tenth), into a copy of the database holding the first import, against
+  ``task import FILE2`` into a copy of Taskwarrior's data holding it. No target:
+  measured so that an import which updates is seen beside one that adds.
 - export: ``todo export --all`` (our own JSON) of N tasks against ``task
   export`` of the same N tasks. Targets: todo's peak memory under 100 MiB, and
   faster than Taskwarrior.
@@ -35,7 +40,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -115,7 +120,40 @@ def write_import_file(path: Path, n: int, *, seed: int = 7) -> Path:
     return path
 
 
-def build(root: Path, n: int, pg: Postgres | None, task_bin: str | None, import_file: Path) -> Plan:
+def write_update_file(source: Path, path: Path) -> Path:
+    """The tasks of `source`, each changed a month later: its description longer,
+    a tag more on every tenth."""
+    tasks = json.loads(source.read_text(encoding="utf-8"))
+    for index, task in enumerate(tasks):
+        task["description"] += " (revised)"
+        modified = datetime.strptime(task["modified"], "%Y%m%dT%H%M%SZ") + timedelta(days=30)
+        task["modified"] = modified.strftime("%Y%m%dT%H%M%SZ")
+        if index % 10 == 0:
+            task["tags"] = sorted({*task.get("tags", []), "revised"})
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[\n" + ",\n".join(map(json.dumps, tasks)) + "\n]\n")
+    return path
+
+
+def _copy_dir(template: Path, path: Path, taskrc: Path) -> Callable[[], None]:
+    """A fresh copy of a Taskwarrior data directory, and a TASKRC pointing at it."""
+
+    def prepare() -> None:
+        shutil.rmtree(path, ignore_errors=True)
+        shutil.copytree(template, path)
+        taskrc.write_text(f"data.location={path}\n", encoding="utf-8")
+
+    return prepare
+
+
+def build(
+    root: Path,
+    n: int,
+    pg: Postgres | None,
+    task_bin: str | None,
+    import_file: Path,
+    update_file: Path,
+) -> Plan:
     """The databases and data directories (filled untimed) and the benches, round-robin."""
     todo = todo_command()
     env = base_env(root)
@@ -134,6 +172,7 @@ def build(root: Path, n: int, pg: Postgres | None, task_bin: str | None, import_
         notes.append(f"PostgreSQL {pg.version()}: {pg.where}")
 
     imports: list[Bench] = []
+    updates: list[Bench] = []
     exports: list[Bench] = []
     for backend in backends:
         where = BACKEND_NAMES[backend]
@@ -143,14 +182,29 @@ def build(root: Path, n: int, pg: Postgres | None, task_bin: str | None, import_
             full = root / "full.db"
             shutil.copyfile(empty_sqlite, full)
             full_url = f"sqlite:///{full}"
+            changed = root / "update-target.db"
+            changed_url, prepare_changed = f"sqlite:///{changed}", _copy_sqlite(full, changed)
         else:
             assert pg is not None
             fresh_url = pg.create(f"{prefix}_target", f"{prefix}_empty")
             prepare = _fresh_pg(pg, f"{prefix}_target", f"{prefix}_empty")
             full_url = pg.create(f"{prefix}_full", f"{prefix}_empty")
+            changed_url = pg.create(f"{prefix}_update", f"{prefix}_empty")
+            prepare_changed = _fresh_pg(pg, f"{prefix}_update", f"{prefix}_full")
         began = time.perf_counter()
         run_setup([*todo, "import", str(import_file)], todo_env(full_url), root)
         _say(f"  {where}: {size_name(n)} tasks imported in {time.perf_counter() - began:.1f} s")
+        updates.append(
+            Bench(
+                f"{backend}-update",
+                section,
+                f"todo import FILE2 ({where}, all {size_name(n)} changed)",
+                [*todo, "import", str(update_file)],
+                todo_env(changed_url),
+                prepare=prepare_changed,
+                rival="task-update" if task_bin else None,
+            )
+        )
         imports.append(
             Bench(
                 f"{backend}-import",
@@ -193,6 +247,18 @@ def build(root: Path, n: int, pg: Postgres | None, task_bin: str | None, import_
                 prepare=_fresh_dir(fresh_data, fresh_rc),
             )
         )
+        benches += updates
+        changed_data, changed_rc = root / "task-update", root / "taskrc-update"
+        benches.append(
+            Bench(
+                "task-update",
+                section,
+                "Taskwarrior: task import FILE2 (the same changes)",
+                [task_bin, *TASK_RC, "import", str(update_file)],
+                {**env, "TASKRC": str(changed_rc), "TASKDATA": str(changed_data)},
+                prepare=_copy_dir(full_data, changed_data, changed_rc),
+            )
+        )
         benches += exports
         benches.append(
             Bench(
@@ -204,7 +270,7 @@ def build(root: Path, n: int, pg: Postgres | None, task_bin: str | None, import_
             )
         )
     else:
-        benches += exports
+        benches += updates + exports
     return Plan(benches, notes, (n,), backends, task_bin is not None)
 
 
@@ -262,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import_file = write_import_file(root / "taskwarrior-export.json", args.size)
         _say(f"preparing {size_name(args.size)} tasks ...")
         try:
-            plan = build(root, args.size, pg, task_bin, import_file)
+            update_file = write_update_file(import_file, root / "taskwarrior-changed.json")
+            plan = build(root, args.size, pg, task_bin, import_file, update_file)
         except BenchError as exc:
             _say(f"error: setting up failed: {exc}")
             return 1

@@ -27,7 +27,14 @@ from todo_cli.domain.ids import is_uuid, new_id, new_ids
 from todo_cli.domain.limits import IMPORTED_NUMBER_MAX
 from todo_cli.errors import InvalidInput, Refused
 from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
-from todo_cli.repository.tasks import Existing, ImportWriter, TaskQuery, TaskRepository, new_row
+from todo_cli.repository.tasks import (
+    Existing,
+    ImportWriter,
+    Replacement,
+    TaskQuery,
+    TaskRepository,
+    new_row,
+)
 from todo_cli.services.common import Report, deliver
 
 if TYPE_CHECKING:
@@ -1418,6 +1425,7 @@ def _apply(
     # copy changed earlier, goes with the update. Said, naming the tasks (undo brings
     # the notes back), rather than found out later in `todo show`.
     dropped: list[int] = []
+    replacements: list[Replacement] = []
     for record in sorted(updates, key=lambda r: not r.completed):
         values = _columns(record) | {"number": existing[record.id].number}
         now_held = parts[record.id]
@@ -1425,7 +1433,10 @@ def _apply(
             in_file = {(note.created_at, note.text) for note in record.notes}
             if any((when, text) not in in_file for _, when, text in now_held.notes):
                 dropped.append(existing[record.id].number)
-        writer.replace(record.id, values, record.tags, _notes(record), record.depends, now_held)
+        replacements.append(
+            (record.id, values, record.tags, _notes(record), record.depends, now_held)
+        )
+    writer.replace_all(replacements)
     result.updated += len(updates)
     if dropped:
         result.notices.append(
