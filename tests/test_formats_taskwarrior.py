@@ -280,7 +280,7 @@ def test_a_description_that_is_no_title_says_why(tz: Any, description: Any, mess
 
 
 def test_a_task_refused_for_a_problem_is_known_by_its_uuid(tz: Any) -> None:
-    bad = obj(priority="X")
+    bad = obj(priority=3)
     result = read_objects(tz, obj(), bad)
     assert result.rejected == {UUID(bad["uuid"])}
 
@@ -637,7 +637,7 @@ def test_an_unknown_status_is_a_problem(tz: Any) -> None:
     [
         ({"uuid": "not-a-uuid"}, "uuid"),
         ({"description": "  "}, "description"),
-        ({"priority": "X"}, "priority"),
+        ({"priority": 3}, "priority"),
         ({"project": 2026}, "project"),
         ({"tags": ["ok", 3]}, "tags"),
         ({"annotations": [{"entry": "20261120T080000Z"}]}, "annotations"),
@@ -688,6 +688,44 @@ def test_tags_and_a_project_taskwarrior_takes_that_are_none_here_are_kept(tz: An
         (["fine"], "home.garden"),
     ]
     assert all(not key.startswith("taskwarrior.") for o in written for key in o)
+
+
+def test_a_priority_taskwarrior_takes_that_is_none_here_is_kept(tz: Any) -> None:
+    # `uda.priority.values=H,M,L,1,2` lets `task add priority:1`, and `task import`
+    # takes any word: refused, the task (and the whole import) could not come in.
+    result = read_objects(tz, obj(priority="1"), obj(priority="1"), obj(priority="H"))
+    assert result.problems == []
+    first, second, third = result.records
+    assert (first.priority, first.attributes) == (None, {"taskwarrior.priority": "1"})
+    assert (second.priority, second.attributes) == (None, {"taskwarrior.priority": "1"})
+    assert (third.priority, third.attributes) == ("H", {})
+    assert result.notices == [
+        "task 1, task 2: priority '1' is no priority here: kept with the task, "
+        "shown by todo show and written back on Taskwarrior export"
+    ]
+    assert [o.get("priority") for o in written(tz, *result.records)] == ["1", "1", "H"]
+    # A priority given here is the task's: it is written, not the one kept.
+    given = replace(first, priority="L")
+    assert [o["priority"] for o in written(tz, given)] == ["L"]
+
+
+def test_tags_past_the_most_a_task_has_here_are_kept(tz: Any) -> None:
+    # Taskwarrior has no limit on tags: the task comes in with the first 30, the
+    # rest are kept with it and written back.
+    names = [f"t{n:02}" for n in range(34)]
+    result = read_objects(tz, obj(tags=[*names, "@home"]))
+    assert result.problems == []
+    (record_read,) = result.records
+    assert record_read.tags == tuple(names[:30])
+    assert record_read.attributes == {"taskwarrior.tags": ["@home", *names[30:]]}
+    kept = "kept with the task, shown by todo show and written back on Taskwarrior export"
+    assert result.notices == [
+        "task 1: 34 tags, 30 the most a task has here: the other 4 (t30, t31, t32, t33) "
+        "are kept with the task, shown by todo show and written back on Taskwarrior export",
+        f"task 1: tag '@home' is no tag here: {kept}",
+    ]
+    (back,) = written(tz, record_read)
+    assert back["tags"] == sorted([*names, "@home"])
 
 
 def test_a_date_of_json_null_is_no_date(tz: Any) -> None:

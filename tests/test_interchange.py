@@ -3776,7 +3776,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         "export.json",
-        json.dumps([tw(priority="urgent")]),
+        json.dumps([tw(priority=["urgent"])]),
         "task 1: priority:",
         id="taskwarrior-bad-priority",
     ),
@@ -4001,7 +4001,7 @@ def test_skip_invalid_says_a_dependency_on_a_task_left_out_was_skipped(
         good = own(title="Good", depends=[bad_id])
         good_id = good["id"]
     else:
-        bad = tw(description="Bad", priority="X")
+        bad = tw(description="Bad", priority=3)
         bad_id = bad["uuid"]
         good = tw(description="Good", depends=[bad_id])
         good_id = good["uuid"]

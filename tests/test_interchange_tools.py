@@ -724,6 +724,48 @@ def test_tags_and_projects_taskwarrior_takes_but_todo_does_not_survive_the_round
     assert sorted(fresh("+@phone", "_uuids").split()) == [task.uuid("/Call mom/")]
 
 
+def test_a_priority_of_its_own_and_tags_past_thirty_survive_the_round_trip(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # `uda.priority.values` may list other words; Taskwarrior has no limit on tags.
+    # Either refused the task (and the import) here; now kept and written back.
+    own = "rc.uda.priority.values=H,M,L,1,"
+    many = [f"+t{n:02}" for n in range(34)]
+    task = Taskwarrior(tmp_path / "made")
+    task(own, "add", "Ship it", "priority:1")
+    task("add", "Label boxes", *many)
+    made = task.export()
+    assert {o["description"]: o.get("priority") for o in made}["Ship it"] == "1"
+    source = tmp_path / "made.json"
+    source.write_text(json.dumps(made), encoding="utf-8")
+    summary = ok(todo("import", str(source), "--json")).json()
+    assert (summary["added"], summary["problems"]) == (2, [])
+    here = {t["title"]: t for t in ok(todo("list", "--json")).json()}
+    assert here["Ship it"]["priority"] is None
+    assert len(here["Label boxes"]["tags"]) == 30
+    ours = tmp_path / "ours.json"
+    ours.write_text(ok(todo("export", "--format", "taskwarrior")).stdout, encoding="utf-8")
+    fresh = Taskwarrior(tmp_path / "fresh")
+    fresh.import_file(ours)
+    back = {o["uuid"]: (o.get("priority"), sorted(o.get("tags", []))) for o in fresh.export()}
+    assert back == {o["uuid"]: (o.get("priority"), sorted(o.get("tags", []))) for o in made}
+    # A priority given here is the task's from then on.
+    ok(todo("edit", str(here["Ship it"]["number"]), "pri:H"))
+    (shipped,) = [
+        o
+        for o in json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+        if o["description"] == "Ship it"
+    ]
+    assert shipped["priority"] == "H"
+    ok(todo("edit", str(here["Ship it"]["number"]), "pri:"))
+    (cleared,) = [
+        o
+        for o in json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+        if o["description"] == "Ship it"
+    ]
+    assert "priority" not in cleared
+
+
 # --- todo.txt ------------------------------------------------------------------------------------
 
 

@@ -340,16 +340,18 @@ def without_kept_depends(attributes: Mapping[str, Any], gone: set[str]) -> dict[
     return (others | {DEPENDS_HINT: rest} if rest else others) or None
 
 
-# Tags and a project Taskwarrior holds that are none here (`+@home`, `a.b`,
-# `project:My Project`): kept with the task, written back to Taskwarrior, and
-# carried to the next task of a series as the rest of the task is.
+# Tags, a project and a priority Taskwarrior holds that are none here (`+@home`,
+# `a.b`, `project:My Project`, `priority:1` where `uda.priority.values` lists it,
+# tags past the most a task has here): kept with the task, written back to
+# Taskwarrior, and carried to the next task of a series as the rest of the task is.
 TASKWARRIOR_TAGS_HINT: Final = "taskwarrior.tags"
 TASKWARRIOR_PROJECT_HINT: Final = "taskwarrior.project"
+TASKWARRIOR_PRIORITY_HINT: Final = "taskwarrior.priority"
 # The todo.txt line a task was read from: its conventions (`+phone` a tag written
 # with +, no creation date, `(D)` for an L) go on with the next task of a series.
 TODOTXT_LINE_HINT: Final = "todotxt.line"
 CARRIED_HINTS: Final = frozenset(
-    {TASKWARRIOR_TAGS_HINT, TASKWARRIOR_PROJECT_HINT, TODOTXT_LINE_HINT}
+    {TASKWARRIOR_TAGS_HINT, TASKWARRIOR_PROJECT_HINT, TASKWARRIOR_PRIORITY_HINT, TODOTXT_LINE_HINT}
 )
 
 

@@ -21,16 +21,18 @@ Reading, key by key:
 - ``due``, ``wait``: ``20261124T093000Z``. Taskwarrior stores a due typed as a date as
   00:00 local time, so a due at exactly 00:00 local is read as that whole day (our
   23:59:59.999999 local); a due really meant for midnight reads as the day too.
-- ``priority`` H/M/L (anything else is a problem), ``project``, ``tags`` (an array),
+- ``priority`` H/M/L, ``project``, ``tags`` (an array),
   ``annotations`` (notes, with their times), ``depends`` (an array of uuids, or the older
   comma-separated string). A dependency on a task of the input that is not imported
   (deleted, a template, a later recurring instance) is dropped or redirected, with a notice.
 - ``id``, ``urgency`` (output only), ``mask``, ``imask``, ``rtype``, ``parent``
   (recurrence bookkeeping) are not kept as attributes: the writer makes the bookkeeping
   again, from what is kept of the series (below) where there is some.
-- A tag or project Taskwarrior takes that is none here (``+@home``, ``a.b``, ``project:My
-  Project``) does not refuse the task: it is kept in ``attributes`` (``taskwarrior.tags``,
-  ``taskwarrior.project``), said in a notice, written back, and carried to the next task
+- A tag, project or priority Taskwarrior takes that is none here (``+@home``, ``a.b``,
+  ``project:My Project``, a priority ``uda.priority.values`` lists beside H, M and L: ``task
+  import`` takes any word), and the tags past the most a task has here, do not refuse the
+  task: they are kept in ``attributes`` (``taskwarrior.tags``, ``taskwarrior.project``,
+  ``taskwarrior.priority``), said in a notice, written back, and carried to the next task
   of a series.
 - Every other key (``scheduled``, ``until``, ``start``, user-defined attributes, keys we
   do not know) is kept as-is in ``attributes`` and written back.
@@ -98,6 +100,7 @@ from todo_cli.domain.fields import (
     ENDED_SERIES_HINT,
     IMASK_HINT,
     SERIES_HINT,
+    TASKWARRIOR_PRIORITY_HINT,
     TASKWARRIOR_PROJECT_HINT,
     TASKWARRIOR_TAGS_HINT,
     with_kept_depends,
@@ -556,9 +559,18 @@ def _map_object(
     if due is not None:
         due = _due_from_taskwarrior(due, tz)
     wait = date("wait")
-    priority = _priority(obj.get("priority"), problem)
+    priority, odd_priority = _priority(obj.get("priority"), problem)
     project, odd_project = _project(obj.get("project"), problem)
     tags, odd_tags = _tags(obj.get("tags"), problem)
+    if len(tags) > TAGS_PER_TASK_MAX:
+        # Taskwarrior has no such limit: the tags past it are kept, as one none here is.
+        tags, more = tags[:TAGS_PER_TASK_MAX], tags[TAGS_PER_TASK_MAX:]
+        odd_tags = tuple(sorted((*odd_tags, *more)))
+        batch.notices.append(
+            f"{where}: {len(tags) + len(more)} tags, {TAGS_PER_TASK_MAX} the most a task "
+            f"has here: the other {len(more)} ({_listed(list(more))}) are kept with the "
+            "task, shown by todo show and written back on Taskwarrior export"
+        )
     notes = _annotations(
         obj.get("annotations"), problem, tz, lambda text: batch.notices.append(f"{where}: {text}")
     )
@@ -593,8 +605,14 @@ def _map_object(
         attributes[TASKWARRIOR_PROJECT_HINT] = odd_project
     if odd_tags:
         attributes[TASKWARRIOR_TAGS_HINT] = list(odd_tags)
+    if odd_priority is not None:
+        attributes[TASKWARRIOR_PRIORITY_HINT] = odd_priority
     if unheld is not None:
-        for what, values in (("project", [odd_project] if odd_project else []), ("tag", odd_tags)):
+        for what, values in (
+            ("priority", [odd_priority] if odd_priority else []),
+            ("project", [odd_project] if odd_project else []),
+            ("tag", [tag for tag in odd_tags if check_tag(tag) is not None]),
+        ):
             for value in values:
                 unheld.setdefault((what, value), []).append(where)
     if modified is not None and modified < entry:
@@ -712,13 +730,17 @@ def _title(
     return title, description
 
 
-def _priority(value: Any, problem: _Report) -> Priority | None:
+def _priority(value: Any, problem: _Report) -> tuple[Priority | None, str | None]:
+    """The priority, and one Taskwarrior took that is none here (`uda.priority.values`
+    may list any word beside H, M and L): the task keeps it (see _map_object)."""
     if value is None or value == "":
-        return None
+        return None, None
+    if not isinstance(value, str):
+        problem("priority", "is not a string")
+        return None, None
     if value not in PRIORITIES:
-        problem("priority", f"{value!r} is not H, M or L")
-        return None
-    return cast(Priority, value)
+        return None, value
+    return cast(Priority, value), None
 
 
 def _project(value: Any, problem: _Report) -> tuple[str | None, str | None]:
@@ -748,8 +770,6 @@ def _tags(value: Any, problem: _Report) -> tuple[tuple[str, ...], tuple[str, ...
     # As typed on the command line: é as e + U+0301 is the é of one character.
     for tag in sorted({composed(tag) for tag in items if tag}):
         (odd if check_tag(tag) is not None else tags).append(tag)
-    if len(tags) > TAGS_PER_TASK_MAX:
-        problem("tags", f"{len(tags)} tags, the limit is {TAGS_PER_TASK_MAX}")
     return tuple(tags), tuple(odd)
 
 
@@ -1225,8 +1245,11 @@ def _objects(
                 loss("due at 00:00 local time: Taskwarrior shows it as a date")
     if record.wait is not None:
         obj["wait"] = _format_date(record.wait)
+    odd_priority = record.attributes.get(TASKWARRIOR_PRIORITY_HINT)
     if record.priority is not None:
         obj["priority"] = record.priority
+    elif isinstance(odd_priority, str) and odd_priority:
+        obj["priority"] = odd_priority
     odd_project = record.attributes.get(TASKWARRIOR_PROJECT_HINT)
     if record.project is not None:
         obj["project"] = record.project

@@ -628,7 +628,7 @@ def edit(
         for task in found:
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
-            _project_edit(task, wanted)
+            _kept_fields_edit(task, wanted)
             untagged |= _kept_tags_removed(task, wanted, remove_kept_tags)
             taken = removing
             if clear_depends:
@@ -704,15 +704,19 @@ def _kept_tags_removed(task: Task, wanted: dict[str, Any], names: Sequence[str])
     return found
 
 
-def _project_edit(task: Task, wanted: dict[str, Any]) -> None:
-    """A project given (or cleared) replaces one Taskwarrior had that is none here
-    (`project:'Side Stuff'`, kept in TASKWARRIOR_PROJECT_HINT and written back):
-    otherwise `project:` could never take it away."""
-    from todo_cli.domain.fields import TASKWARRIOR_PROJECT_HINT
+def _kept_fields_edit(task: Task, wanted: dict[str, Any]) -> None:
+    """A project or priority given (or cleared) replaces one Taskwarrior had that is
+    none here (`project:'Side Stuff'`, `priority:1`, kept in TASKWARRIOR_PROJECT_HINT
+    and TASKWARRIOR_PRIORITY_HINT and written back): otherwise `project:` or `pri:`
+    could never take it away."""
+    from todo_cli.domain.fields import TASKWARRIOR_PRIORITY_HINT, TASKWARRIOR_PROJECT_HINT
 
     attributes = dict(wanted.get("attributes", task.attributes) or {})
-    if "project" in wanted and TASKWARRIOR_PROJECT_HINT in attributes:
-        del attributes[TASKWARRIOR_PROJECT_HINT]
+    hints = {"project": TASKWARRIOR_PROJECT_HINT, "priority": TASKWARRIOR_PRIORITY_HINT}
+    taken = [hint for field, hint in hints.items() if field in wanted and hint in attributes]
+    for hint in taken:
+        del attributes[hint]
+    if taken:
         wanted["attributes"] = attributes or None
 
 
