@@ -8,8 +8,10 @@ in the log: reading the log then needs no waiting and no polling.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +169,28 @@ def test_no_named_prepared_statements_for_poolers(pg_todo: Todo, postgres: Postg
     assert prepared, "nothing went through the extended protocol: nothing was checked"
     assert set(prepared) == {"<unnamed>"}
     assert not [s for s in sent if s.verb in ("PREPARE", "SET", "DEALLOCATE")]
+
+
+def test_an_import_updating_many_tasks_sends_one_update_for_the_done_and_one_for_the_rest(
+    pg_todo: Todo, postgres: PostgresHandle, tmp_path: Path
+) -> None:
+    # One UPDATE a task ran the journal's statement trigger once a task: 10,000
+    # tasks updated spent 6.8 s in it.
+    assert pg_todo("add", input="".join(f"Task {n}\n" for n in range(3, 51))).exit_code == 0
+    exported = pg_todo("export", "--format", "taskwarrior")
+    assert exported.exit_code == 0, exported.stderr
+    changed = [
+        task
+        | {"description": task["description"] + " (changed)", "modified": "20990101T000000Z"}
+        | ({"status": "completed", "end": "20990101T000000Z"} if n % 5 == 0 else {})
+        for n, task in enumerate(json.loads(exported.stdout))
+    ]
+    source = tmp_path / "changed.json"
+    source.write_text(json.dumps(changed), encoding="utf-8")
+    sent = statements(postgres, pg_todo, "import", str(source))
+    assert [s.what for s in sent].count("update tasks") == 2, [s.sql[:80] for s in sent]
+    listed = pg_todo("list", "--all", "--json")
+    found = json.loads(listed.stdout)
+    assert len(found) == 50
+    assert all(task["title"].endswith(" (changed)") for task in found)
+    assert sum(task["completed"] for task in found) == 10

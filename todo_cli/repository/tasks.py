@@ -1805,10 +1805,19 @@ class ImportWriter:
 
         if not replacements:
             return
-        self.conn.execute(
-            update(tasks).where(tasks.c.id == bindparam("_task")),
-            [{"_task": task_id, **values} for task_id, values, *_ in replacements],
-        )
+        rows = [{"_task": task_id, **values} for task_id, values, *_ in replacements]
+        if self.conn.dialect.name == "postgresql":
+            # One statement for the tasks completed, then one for the rest: the
+            # journal's statement trigger runs twice, not once a task (10,000
+            # UPDATEs spent 6.8 s in it), and no task opened meets one the
+            # file completes in the same series (each row is checked as written).
+            completed = [row for row in rows if row["completed"]]
+            others = [row for row in rows if not row["completed"]]
+            for part in (completed, others):
+                if part:
+                    _update_unnest(self.conn, "tasks", "id", part)
+        else:
+            self.conn.execute(update(tasks).where(tasks.c.id == bindparam("_task")), rows)
         gone_tags: list[dict[str, Any]] = []
         new_tags: list[dict[str, Any]] = []
         gone_notes: list[UUID] = []
@@ -1980,6 +1989,27 @@ def _insert_unnest(conn: Connection, table: str, rows: list[dict[str, Any]]) -> 
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
             [[row[column] for row in rows] for column in columns],
+        )
+
+
+def _update_unnest(conn: Connection, table: str, key: str, rows: list[dict[str, Any]]) -> None:
+    """Rows of `table` set to these values in one UPDATE from one array per column
+    (PostgreSQL): each row's `_task` is its `key`. Every row has the same keys."""
+    columns = [column for column in rows[0] if column != "_task"]
+    raw: Any = conn.connection.driver_connection
+    table_columns = tasks.metadata.tables[table].c
+    arrays = ", ".join(
+        f"%s::{table_columns[column].type.compile(dialect=conn.dialect)}[]"
+        for column in [key, *columns]
+    )
+    assignments = ", ".join(f"{column} = given.{column}" for column in columns)
+    given = [_json_as_text(row, conn.dialect) for row in rows]
+    with raw.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} "
+            f"FROM unnest({arrays}) AS given({', '.join([key, *columns])}) "
+            f"WHERE {table}.{key} = given.{key}",
+            [[row["_task"] for row in given], *([row[c] for row in given] for c in columns)],
         )
 
 
