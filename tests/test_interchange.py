@@ -1276,6 +1276,31 @@ def test_a_taskwarrior_tag_that_is_none_here_is_taken_away_with_untag(
     assert back[0]["tags"] == ["a.b", "x"]
 
 
+def test_a_tag_kept_past_the_thirty_a_task_has_is_taken_away_with_untag(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # A tag of a tag's shape kept past the limit: `--untag t31` and `-t30` said
+    # "unchanged (it was so already)" while `todo show` listed it and the export
+    # wrote it back to Taskwarrior.
+    names = [f"t{n:02}" for n in range(32)]
+    exported = [
+        {"uuid": "6513270e-269e-4d37-b2a7-4de452e6b438", "description": "Label boxes"}
+        | {"status": "pending", "entry": "20260105T080000Z", "tags": names}
+    ]
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps(exported)))))
+    result = todo("edit", "1", "--untag", "t31")
+    assert (result.exit_code, result.stderr) == (0, "edited #1: Label boxes\n")
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert back[0]["tags"] == names[:31]
+    ok(todo("edit", "1", "-t30", "-t00"))
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert back[0]["tags"] == names[1:30]
+    assert "taskwarrior.tags" not in ok(todo("show", "1")).stdout
+    ok(todo("undo"))
+    back = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert back[0]["tags"] == names[:31]
+
+
 def test_a_recurring_task_completed_by_hand_in_the_file_goes_on_as_done_would(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:

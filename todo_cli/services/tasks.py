@@ -629,7 +629,8 @@ def edit(
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
             _kept_fields_edit(task, wanted)
-            untagged |= _kept_tags_removed(task, wanted, remove_kept_tags)
+            # A tag of a tag's shape may be kept too (past the most a task has here).
+            untagged |= _kept_tags_removed(task, wanted, [*remove_kept_tags, *remove_tags])
             taken = removing
             if clear_depends:
                 _kept_dependencies_cleared(task, wanted)
