@@ -1407,6 +1407,36 @@ def test_an_update_from_a_newer_copy_says_which_tasks_lose_notes_added_here(
     ]
 
 
+def test_a_taskwarrior_update_says_which_tasks_lose_notes_added_here(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A note added here to a task Taskwarrior changed later went with the update,
+    and the import said only "1 updated", as our JSON's did."""
+    ok(todo("add", "Call the bank"))
+    ok(todo("add", "Find the IBAN"))
+    ok(todo("note", "2", "it is on the card"))
+    exported = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    ok(todo("note", "1", "account no. 12345"))
+    changed = [
+        task | {"description": task["description"] + "!", "modified": "20990101T000000Z"}
+        for task in exported
+    ]
+    summary = import_json(todo, write(tmp_path, "tw.json", json.dumps(changed)))
+    assert summary["updated"] == 2
+    assert summary["notices"] == [
+        "1 task(s) updated from the file's newer copy lose notes added here that the "
+        "file does not have (todo undo brings them back): #1"
+    ]
+    # The note the file has (an annotation of Taskwarrior's) stays, and is not named.
+    assert [n["text"] for n in titled(tasks(todo), "Find the IBAN!")["notes"]] == [
+        "it is on the card"
+    ]
+    ok(todo("undo"))
+    assert [n["text"] for n in titled(tasks(todo), "Call the bank")["notes"]] == [
+        "account no. 12345"
+    ]
+
+
 def test_a_next_task_changed_since_it_was_made_is_not_taken_back_by_a_reopen_in_the_file(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:

@@ -1429,7 +1429,9 @@ def _apply(
     for record in sorted(updates, key=lambda r: not r.completed):
         values = _columns(record) | {"number": existing[record.id].number}
         now_held = parts[record.id]
-        if exact and now_held.notes:
+        # Taskwarrior's annotations are its notes too: a record from it holds the
+        # notes of ours it matched, with our times (_back_from_taskwarrior).
+        if (exact or from_taskwarrior) and now_held.notes:
             in_file = {(note.created_at, note.text) for note in record.notes}
             if any((when, text) not in in_file for _, when, text in now_held.notes):
                 dropped.append(existing[record.id].number)
