@@ -1437,6 +1437,34 @@ def test_a_taskwarrior_update_says_which_tasks_lose_notes_added_here(
     ]
 
 
+def test_history_calls_an_import_completing_some_tasks_and_editing_others_an_edit(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # The verb came from the first few tasks updated, the ones completed: "completed
+    # #1 #2 #3 #4 #5 and 7 more" of an import that completed 5 tasks of 12.
+    ok(todo("add", input="".join(f"Task {n}\n" for n in range(1, 13))))
+    exported = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    later = "20990101T000000Z"
+    changed = [
+        task
+        | {"modified": later}
+        | (
+            {"status": "completed", "end": later}
+            if n < 5
+            else {"description": task["description"] + " (later)"}
+        )
+        for n, task in enumerate(exported)
+    ]
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps(changed)))))
+    (latest,) = ok(todo("history", "--json", "--limit", "1")).json()
+    assert latest["summary"] == "edited #1 #2 #3 #4 #5 and 7 more"
+    # All completed by `done`: completed.
+    ok(todo("add", input="".join(f"Task {n}\n" for n in range(13, 25))))
+    ok(todo("done", "13-24"))
+    (latest,) = ok(todo("history", "--json", "--limit", "1")).json()
+    assert latest["summary"] == "completed #13 #14 #15 #16 #17 and 7 more"
+
+
 def test_a_next_task_changed_since_it_was_made_is_not_taken_back_by_a_reopen_in_the_file(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:

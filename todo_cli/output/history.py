@@ -56,7 +56,7 @@ def describe(
             parts.append(f"added {plural(added, 'task')}")
     updated = counts.get(("tasks", "update"), 0)
     if updated:
-        parts.append(_updates(tasks, updated, counts))
+        parts.append(_updates(tasks, updated, counts, summary.last_update))
     deleted = counts.get(("tasks", "delete"), 0)
     if deleted:
         first = next((c for c in tasks if c.action == "delete"), None)
@@ -81,9 +81,16 @@ def _merged(changes: list[Change]) -> list[Change]:
     return list(by_key.values())
 
 
-def _updates(tasks: list[Change], updated: int, counts: dict[tuple[str, str], int]) -> str:
+def _updates(
+    tasks: list[Change],
+    updated: int,
+    counts: dict[tuple[str, str], int],
+    last: Change | None = None,
+) -> str:
     """``updated``: how many tasks the operation changed; ``tasks``, the first few of its
-    task rows (JournalRepository._samples)."""
+    task rows (JournalRepository._samples); ``last``, its last task update. A verb
+    that holds for the first few holds for all only if it holds for the last too:
+    an import completing 5 tasks and editing 7 was "completed #1 ... and 7 more"."""
     recorded = [c for c in tasks if c.action == "update" and c.before and c.after]
     changes = _merged(recorded)
     if len(recorded) >= 2 * SAMPLE and len(changes) > 1:
@@ -100,13 +107,21 @@ def _updates(tasks: list[Change], updated: int, counts: dict[tuple[str, str], in
             and _truthy(change.before["completed"]) != done
         )
 
+    def ends(done: bool) -> bool:
+        # By where it ends alone: its row may be updated twice, its first image unseen.
+        return last is None or last.after is None or _truthy(last.after["completed"]) == done
+
     verb = "edited"
     chosen = changes
-    if changes and all(became(c, True) for c in changes):
+    if changes and all(became(c, True) for c in changes) and ends(True):
         verb = "completed"
-    elif changes and all(became(c, False) for c in changes):
+    elif changes and all(became(c, False) for c in changes) and ends(False):
         verb = "reopened"
-    elif counts.get(("task_notes", "insert")) and all(_only_touched(c) for c in changes):
+    elif (
+        counts.get(("task_notes", "insert"))
+        and all(_only_touched(c) for c in changes)
+        and (last is None or _only_touched(last))
+    ):
         verb = "noted"
     shown = _numbers(chosen, lambda change: True)
     more = f" and {updated - len(chosen)} more" if updated > len(chosen) else ""

@@ -80,6 +80,9 @@ class Summary:
 
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
     samples: list[Change] = field(default_factory=list)
+    # Its last task update: the samples are its first rows, and an import writes
+    # the tasks it completes before the ones it edits.
+    last_update: Change | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,35 @@ class JournalRepository:
             touched[operation_id].setdefault(table, set()).add(action)
         for operation_id, samples in self._samples(touched).items():
             result[operation_id].samples.extend(samples)
+        updating = [op for op in ids if "update" in touched[op].get("tasks", ())]
+        for operation_id, change in self._last_task_updates(updating).items():
+            result[operation_id].last_update = change
         return result
+
+    def _last_task_updates(self, ids: Sequence[UUID]) -> dict[UUID, Change]:
+        """Each of these operations' last task update (one LIMIT each, by its index)."""
+        from sqlalchemy import select, union_all
+
+        found: dict[UUID, Change] = {}
+        for start in range(0, len(ids), 200):
+            parts = [
+                select(
+                    select(journal)
+                    .where(
+                        journal.c.operation_id == operation_id,
+                        (journal.c.table_name + "") == "tasks",
+                        journal.c.action == "update",
+                    )
+                    .order_by(journal.c.id.desc())
+                    .limit(1)
+                    .subquery()
+                )
+                for operation_id in ids[start : start + 200]
+            ]
+            every = union_all(*parts).subquery()
+            for row in self.conn.execute(select(every)):
+                found[row.operation_id] = self._change(row)
+        return found
 
     def _samples(
         self, wanted: Mapping[UUID, Mapping[str, Iterable[str]]]
