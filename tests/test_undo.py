@@ -1449,6 +1449,40 @@ def test_prune_without_yes_and_without_a_terminal_refuses_with_exit_2(todo: Todo
     assert count(todo.url, "operations") == 1
 
 
+def test_prune_refuses_when_operations_changed_while_its_question_waited(todo: Todo) -> None:
+    # "delete 2 operations?" answered yes deleted 4: another shell's add and done,
+    # made while the question waited, went too (`--prune-before tomorrow`).
+    from datetime import timedelta
+
+    from todo_cli.errors import Conflict
+    from todo_cli.services import history
+    from todo_cli.settings import resolve
+
+    ok(todo, "add", "first")
+    ok(todo, "add", "second")
+    env = {**todo.env, "TODO_CONFIG": os.devnull}
+    settings = resolve(db=env["TODO_DATABASE_URL"], user=todo.user, environ=env)
+    asked: list[int] = []
+
+    def meanwhile(shown: int) -> bool:
+        asked.append(shown)
+        ok(todo, "add", "made in another shell")
+        return True
+
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    with pytest.raises(Conflict) as refused:
+        history.prune(settings, tomorrow, confirm=meanwhile)
+    assert asked == [2]
+    assert refused.value.message == (
+        "operations changed while the prune waited for its answer: it would now delete "
+        "3 operations, not 2"
+    )
+    assert refused.value.hint == "nothing was pruned; run it again"
+    assert count(todo.url, "operations") == 3
+    # Asked again, the answer covers what it was shown.
+    assert history.prune(settings, tomorrow, confirm=lambda shown: shown == 3) == 3
+
+
 def test_prune_with_nothing_before_the_date_asks_nothing_and_says_so(todo: Todo) -> None:
     # No terminal, no --yes: there is nothing to confirm, so no refusal either.
     ok(todo, "add", "Buy milk")

@@ -318,4 +318,16 @@ def prune(
     if confirm is not None and not confirm(count):
         raise Declined("nothing was pruned")
     with transaction(settings) as conn:
-        return deliver(report, JournalRepository(conn, acting_user(conn)).prune(before))
+        journal = JournalRepository(conn, acting_user(conn))
+        if confirm is not None:
+            # Other shells wrote on while the question waited (`--prune-before
+            # tomorrow` takes their operations too): a "yes" covers the operations
+            # it was shown, and no others, as `todo db downgrade` does.
+            now = journal.prune_count(before)
+            if now != count:
+                raise Conflict(
+                    f"operations changed while the prune waited for its answer: it would "
+                    f"now delete {now:,} operation{'' if now == 1 else 's'}, not {count:,}",
+                    hint="nothing was pruned; run it again",
+                )
+        return deliver(report, journal.prune(before))
