@@ -439,6 +439,133 @@ def test_a_series_taskwarrior_has_gone_on_with_is_kept_to_be_written_back(tz: An
     assert written[1]["uuid"] == carrier["uuid"]
 
 
+def _a_sync_of_what_changed() -> tuple[dict[str, Any], ...]:
+    """A weekly series of four instances; the first done in Taskwarrior after the last
+    sync: `task modified.after:X export` holds the template and that instance alone."""
+    template = obj(status="recurring", recur="weekly", due="20261102T090000Z", mask="+---")
+    instances = [
+        obj(
+            parent=template["uuid"],
+            imask=index,
+            recur="weekly",
+            due=f"202611{2 + 7 * index:02d}T090000Z",
+            modified="20261101T090000Z",
+        )
+        for index in range(4)
+    ]
+    done = {**instances[0], "status": "completed", "end": "20261103T100000Z"}
+    return template, done, *instances
+
+
+def test_a_synced_template_goes_on_with_the_instance_kept_here(tz: Any) -> None:
+    """The series' open task here done in the file, its later instances not in it
+    (unchanged in Taskwarrior): the next kept one is the series' open task, the rest
+    kept after it, as a whole export would have given them. Nothing is counted as
+    skipped but the template, the one task the file has and does not import."""
+    template, done, first, second, third, fourth = _a_sync_of_what_changed()
+    kept = {
+        "recur": "weekly",
+        "due": template["due"],
+        "mask": "----",
+        "imask": 0,
+        "later": [second, third, fourth],
+    }
+    asked: list[list[UUID]] = []
+
+    def held(series: Any) -> dict[UUID, tuple[UUID, Any]]:
+        asked.append(list(series))
+        return {UUID(template["uuid"]): (UUID(first["uuid"]), kept)}
+
+    batch = read(((f"task {n}", o) for n, o in enumerate([template, done], 1)), tz=tz, held=held)
+    assert asked == [[UUID(template["uuid"])]]
+    assert batch.problems == []
+    assert batch.skipped == {"recurring template": 1}
+    by_id = {str(r.id): r for r in batch.records}
+    assert sorted(by_id) == sorted([first["uuid"], second["uuid"]])
+    assert by_id[first["uuid"]].completed
+    following = by_id[second["uuid"]]
+    assert not following.completed
+    assert following.due == tw_time(second["due"])
+    assert str(following.series_id) == template["uuid"]
+    assert following.recur == "weekly"
+    assert following.attributes["taskwarrior.series"] == {
+        "recur": "weekly",
+        "due": template["due"],
+        "mask": "+---",
+        "imask": 1,
+        "later": [third, fourth],
+    }
+    assert batch.notices == [
+        "task 1: the recurring task's open task here is done in the file: its series goes "
+        "on with the instances Taskwarrior had made, kept here since the last import"
+    ]
+
+
+def test_a_synced_series_goes_on_with_the_kept_instance_before_a_new_one(tz: Any) -> None:
+    """Taskwarrior made an instance after the last sync as well (its recurrence runs
+    on every command): the file has it, pending, beside the done one. The series'
+    open task is still the earliest pending instance, kept here, not that new one."""
+    template, done, first, second, third, fourth = _a_sync_of_what_changed()
+    template = {**template, "mask": "+----"}
+    fifth = obj(
+        parent=template["uuid"],
+        imask=4,
+        recur="weekly",
+        due="20261130T090000Z",
+        entry="20261129T080000Z",
+    )
+    kept = {
+        "recur": "weekly",
+        "due": template["due"],
+        "mask": "----",
+        "imask": 0,
+        "later": [second, third, fourth],
+    }
+    batch = read(
+        [("task 1", template), ("task 2", done), ("task 3", fifth)],
+        tz=tz,
+        held=lambda series: {UUID(template["uuid"]): (UUID(first["uuid"]), kept)},
+    )
+    assert batch.problems == []
+    assert batch.skipped == {"recurring template": 1, "later recurring instance": 1}
+    (following,) = [r for r in batch.records if not r.completed]
+    assert str(following.id) == second["uuid"]
+    hint = following.attributes["taskwarrior.series"]
+    assert (hint["mask"], hint["imask"]) == ("+----", 1)
+    assert [o["uuid"] for o in hint["later"]] == [third["uuid"], fourth["uuid"], fifth["uuid"]]
+    assert batch.notices[-1] == (
+        f"task 3: later pending instances of the recurring task at instance {second['uuid']} "
+        "(kept here) not imported: one open task per series, the next one comes when it is "
+        "done"
+    )
+
+
+def test_a_synced_template_whose_open_task_here_is_not_in_the_file_makes_none(tz: Any) -> None:
+    """The series' open task here unchanged in Taskwarrior (not in the file): the
+    series stays at it, no open task is made of the template."""
+    template, done, first, second, *_ = _a_sync_of_what_changed()
+    batch = read(
+        [("task 1", template), ("task 2", done)],
+        tz=tz,
+        held=lambda series: {UUID(template["uuid"]): (UUID(second["uuid"]), None)},
+    )
+    assert batch.skipped == {"recurring template": 1}
+    assert [(str(r.id), r.completed) for r in batch.records] == [(first["uuid"], True)]
+
+
+def test_a_synced_template_with_nothing_kept_here_is_read_as_its_open_task(tz: Any) -> None:
+    """Nothing kept of the series (its open task was made here): as without the database."""
+    template, done, first, *_ = _a_sync_of_what_changed()
+    alone = read([("task 1", template), ("task 2", done)], tz=tz)
+    asked = read(
+        [("task 1", template), ("task 2", done)],
+        tz=tz,
+        held=lambda series: {UUID(template["uuid"]): (UUID(first["uuid"]), None)},
+    )
+    assert asked.records == alone.records
+    assert len([r for r in asked.records if not r.completed]) == 1
+
+
 def test_a_kept_series_is_not_written_once_its_recurrence_changed(tz: Any) -> None:
     template = obj(status="recurring", recur="weekly", due="20261102T090000Z", mask="+-")
     carrier = obj(parent=template["uuid"], imask=1, recur="weekly", due="20261109T090000Z")

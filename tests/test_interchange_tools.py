@@ -428,6 +428,59 @@ def test_each_round_trip_s_completion_in_taskwarrior_stays_done_here(
     assert (again["added"], again["updated"]) == (0, 0)
 
 
+def test_a_sync_of_what_changed_after_an_instance_done_in_taskwarrior_makes_no_twin(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`task modified.after:X export | todo import -` after `task done` of the open instance.
+
+    The file holds what changed: the template (its mask) and the instance done, not the
+    later instances Taskwarrior made before X. The template read alone looked like a
+    series with no pending instance: todo made an open task of its own beside
+    Taskwarrior's, the export back wrote that occurrence twice. The next instance kept
+    here since the first import is the series' open task, as a whole export gives it.
+    """
+    task = Taskwarrior(tmp_path / "tw")
+    start = datetime.now(UTC) - timedelta(days=70)
+    task("add", "Pay rent", "recur:monthly", f"due:{start.strftime('%Y-%m-%d')}")
+    task("list")  # the instances up to now: three or four, the first overdue
+    made = task.export()
+    (template,) = [o for o in made if o["status"] == "recurring"]
+    instances = sorted(
+        (o for o in made if o.get("parent") == template["uuid"]), key=lambda o: str(o["due"])
+    )
+    assert len(instances) >= 3
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps(made), "utf-8")
+    ok(todo("import", str(whole)))
+
+    time.sleep(1.1)  # Taskwarrior's modified has whole seconds
+    since = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    time.sleep(1.1)
+    task("rc.recurrence=off", instances[0]["uuid"], "done")
+    changed = json.loads(task("rc.recurrence=off", f"modified.after:{since}", "export"))
+    assert sorted(o["uuid"] for o in changed) == sorted([template["uuid"], instances[0]["uuid"]])
+    synced = tmp_path / "changed.json"
+    synced.write_text(json.dumps(changed), "utf-8")
+    summary = ok(todo("import", str(synced), "--json")).json()
+    assert (summary["added"], summary["updated"]) == (1, 1)
+
+    listed = ok(todo("list", "--all", "--sort", "number", "--json")).json()
+    assert [(t["id"], t["completed"]) for t in listed] == [
+        (instances[0]["uuid"], True),
+        (instances[1]["uuid"], False),
+    ]
+    # Imported again, the same file changes nothing.
+    again = ok(todo("import", str(synced), "--json")).json()
+    assert (again["added"], again["updated"]) == (0, 0)
+
+    after = exported_back(todo, task, tmp_path)
+    pending = sorted(
+        o["uuid"] for o in after if o["status"] == "pending" and o["description"] == "Pay rent"
+    )
+    assert pending == sorted(o["uuid"] for o in instances[1:])
+    assert len(after) == len(made)
+
+
 @pytest.mark.parametrize("end", ["edit recur:", "delete the open task"])
 def test_a_series_ended_in_todo_ends_where_it_came_from(
     todo: Todo, tmp_path: Path, end: str

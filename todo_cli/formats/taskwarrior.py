@@ -135,6 +135,11 @@ __all__ = [
     "write",
 ]
 
+# The importing user's open task of each of some series: series id -> (task id, what
+# it keeps of the series, SERIES_HINT, or None). Asked of the database while the file
+# is read.
+Held = Callable[[Sequence[UUID]], dict[UUID, tuple[UUID, Any]]]
+
 # Ids we derive (a template's own open task, a lone recurring task's series) are uuid5 in
 # this namespace, so importing the same file again derives the same ids. Never change it.
 NAMESPACE: Final = UUID("6f1c9a52-3d0e-4c57-9a8e-2b7d4e1f0a63")
@@ -426,7 +431,7 @@ def read(
     objects: Iterable[tuple[str, Any]],
     *,
     tz: tzinfo,
-    held: Callable[[Sequence[UUID]], dict[UUID, UUID]] | None = None,
+    held: Held | None = None,
 ) -> ImportBatch:
     """Map Taskwarrior objects, each with its position, to task records.
 
@@ -435,9 +440,12 @@ def read(
     (records are small); the raw text need not be held.
 
     ``held``: the importing user's open task of each of some series (series id -> task
-    id). A series with several pending instances keeps the one that is its open task
-    here as such, so that a change made to it in Taskwarrior is taken (and the ones
-    Taskwarrior made meanwhile are not).
+    id, and what it keeps of the series: SERIES_HINT). A series with several pending
+    instances keeps the one that is its open task here as such, so that a change made
+    to it in Taskwarrior is taken (and the ones Taskwarrior made meanwhile are not). A
+    template with no pending instance in the file (a sync of what changed: the
+    instances Taskwarrior did not change are not in it) goes on from the open task
+    here: see _from_the_open_one.
     """
     batch = ImportBatch()
     tasks: list[_Task] = []
@@ -833,7 +841,7 @@ def _resolve(
     tasks: list[_Task],
     batch: ImportBatch,
     tz: tzinfo,
-    held: Callable[[Sequence[UUID]], dict[UUID, UUID]] | None = None,
+    held: Held | None = None,
 ) -> None:
     """Turn templates into the recurrence of one open instance each; fix up dependencies."""
     templates = {task.record.id: task for task in tasks if task.status == "recurring"}
@@ -857,7 +865,30 @@ def _resolve(
     # The open task of each series: the one held here already (the series is at it
     # here), else the earliest due (no due last), then the lowest index.
     shared = [series_id for series_id, members in open_by_series.items() if len(members) > 1]
-    open_here = held(shared) if held is not None and shared else {}
+    # Every series the file has the template of is asked about too: its open task
+    # here, done in the file, may keep instances the file does not hold.
+    asked = sorted({*shared, *templates}, key=str)
+    found = held(asked) if held is not None and asked else {}
+    open_here = {series_id: found[series_id][0] for series_id in shared if series_id in found}
+    # Templates whose series is at an open task here the file does not hold: unchanged
+    # in Taskwarrior since, and still the series' open task (series id -> that task).
+    at_open_here: dict[UUID, UUID] = {}
+    # Later instances kept here that the file did not hold, now the series' open task
+    # and the ones after it: not in the file, so not counted or named as skipped.
+    recalled: set[UUID] = set()
+    for series_id, template in templates.items():
+        if series_id not in found:
+            continue
+        kept = _from_the_open_one(template, found[series_id], tasks, tz, batch)
+        if isinstance(kept, UUID):
+            if series_id not in open_by_series:
+                at_open_here[series_id] = kept
+        elif kept:
+            # Beside any instance Taskwarrior made since (the file has those): the
+            # earliest pending one is the series' open task, as ever.
+            open_by_series.setdefault(series_id, []).extend(kept)
+            recalled.update(task.record.id for task in kept)
+            tasks.extend(kept)
     carriers: dict[UUID, _Task] = {}
     # Pending instances of a deleted template besides the one that keeps its series:
     # tasks of a series that has ended, each imported (Taskwarrior lists them all, and
@@ -877,6 +908,7 @@ def _resolve(
         for task in later:
             redirect[task.record.id] = carrier.record.id
             apart_later.add(task.record.id)
+        later = [task for task in later if task.record.id not in recalled]
         if not later:
             continue
         batch.skip(SKIP_LATER_INSTANCE, len(later))
@@ -911,6 +943,11 @@ def _resolve(
     made: list[TaskRecord] = []
     in_file = {task.record.id for task in tasks}
     for uuid, template in templates.items():
+        if uuid in at_open_here:
+            # Changed in Taskwarrior, its instances not: the series goes on here as it is.
+            batch.skip(SKIP_TEMPLATE)
+            redirect[uuid] = at_open_here[uuid]
+            continue
         if uuid in carriers:
             # Its recurrence travels with its open instance: the template itself
             # is not imported. (One with no open instance is: as that task,
@@ -1006,6 +1043,58 @@ def _resolve(
         made.append(record)
 
     batch.records.extend(_fix_dependencies(made, redirect, batch, tasks, apart_later))
+
+
+def _from_the_open_one(
+    template: _Task,
+    here: tuple[UUID, Any],
+    tasks: list[_Task],
+    tz: tzinfo,
+    batch: ImportBatch,
+) -> UUID | list[_Task]:
+    """A template in the file whose series has an open task here (``here``: its id and
+    SERIES_HINT): the instances the file does not hold that its series goes on with.
+
+    `task modified.after:X export` holds what changed since X: the template (its mask
+    moves when an instance is done) and the instance done, not the later instances
+    Taskwarrior made before X and has not touched. Read alone, the template looked
+    like a series with no pending instance, and a second open task was made beside
+    Taskwarrior's (which the export back then wrote twice). The open task here is
+    not in the file: it is unchanged there, and the series stays at it (its id; with
+    no pending instance in the file, the template makes none). It is done or deleted
+    in the file: the later instances it keeps that the file does not hold are still
+    pending in Taskwarrior, and are what a whole export would have held: mapped from
+    their kept objects. Nothing kept (a task made here, or every kept one changed),
+    or the open task still open in the file: [] (the template is read as ever).
+    """
+    task_id, hint = here
+    in_file = {task.record.id: task for task in tasks}
+    if task_id not in in_file:
+        return task_id
+    if in_file[task_id].status in _OPEN or not isinstance(hint, dict):
+        return []
+    recalled: list[_Task] = []
+    for raw in hint.get("later") or ():
+        if not isinstance(raw, dict) or not isinstance(raw.get("uuid"), str):
+            continue
+        where = f"instance {raw['uuid']} (kept here)"
+        scratch = ImportBatch()  # taken when it was imported: its notices were said then
+        try:
+            instance = _map_object(where, raw, tz, scratch)
+        except OverflowError:
+            continue
+        if instance is None or scratch.problems or instance.record.id in in_file:
+            continue  # in the file: changed in Taskwarrior, the file's copy is the one
+        if instance.status in _OPEN and instance.parent == template.record.id:
+            batch.positions[instance.record.id] = where
+            recalled.append(instance)
+    if recalled:
+        batch.notices.append(
+            f"{template.where}: the recurring task's open task here is done in the file: "
+            "its series goes on with the instances Taskwarrior had made, kept here since "
+            "the last import"
+        )
+    return recalled
 
 
 def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[str, Any] | None:

@@ -1727,17 +1727,20 @@ class ImportWriter:
         found = self.conn.execute(stmt).scalar_one_or_none()
         return int(found or 0)
 
-    def open_in_series(self, series_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, int]]:
-        """The user's open task of each of these series: series id -> (task id, number)."""
+    def open_in_series(self, series_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, int, Any]]:
+        """The user's open task of each of these series: series id -> (task id, number,
+        what it keeps of the series as Taskwarrior does, SERIES_HINT, or None)."""
         from sqlalchemy import select
 
-        found: dict[UUID, tuple[UUID, int]] = {}
+        from todo_cli.domain.fields import SERIES_HINT
+
+        found: dict[UUID, tuple[UUID, int, Any]] = {}
         for chunk in chunked(series_ids):
-            stmt = select(tasks.c.series_id, tasks.c.id, tasks.c.number).where(
+            stmt = select(tasks.c.series_id, tasks.c.id, tasks.c.number, tasks.c.attributes).where(
                 self._owner, tasks.c.series_id.in_(chunk), tasks.c.completed.is_(False)
             )
             for row in self.conn.execute(stmt):
-                found[row.series_id] = (row.id, row.number)
+                found[row.series_id] = (row.id, row.number, (row.attributes or {}).get(SERIES_HINT))
         return found
 
     def reserve(self, count: int, at_least: int, now: datetime) -> tuple[Any, int]:

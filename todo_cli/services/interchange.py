@@ -40,6 +40,7 @@ from todo_cli.services.common import Report, deliver
 if TYPE_CHECKING:
     from todo_cli.domain.fields import Task
     from todo_cli.formats.jsonstream import Readable
+    from todo_cli.formats.taskwarrior import Held
     from todo_cli.settings import Settings
 
 Format = Literal["json", "taskwarrior", "todotxt"]
@@ -194,7 +195,7 @@ def read(
     today: date,
     skip_invalid: bool = False,
     archive: Path | None = None,
-    held: Callable[[Sequence[UUID]], dict[UUID, UUID]] | None = None,
+    held: Held | None = None,
 ) -> tuple[Format, ImportBatch]:
     """The records of `source` (a path, or `-` for stdin) and the format they were in.
 
@@ -276,7 +277,7 @@ def _read(
     today: date,
     on_bad: Callable[[str, str], None] | None,
     archive: Path | None = None,
-    held: Callable[[Sequence[UUID]], dict[UUID, UUID]] | None = None,
+    held: Held | None = None,
 ) -> tuple[Format, ImportBatch]:
     from todo_cli.formats import jsonstream, owned, taskwarrior
     from todo_cli.formats.input import describe, open_binary
@@ -855,14 +856,14 @@ def _deleted_there(
     )
 
 
-def _open_here(settings: Settings) -> Callable[[Sequence[UUID]], dict[UUID, UUID]]:
-    """The user's open task of each of some series (series id -> task id): asked while
-    the file is read (before the import's own transaction, which writes)."""
+def _open_here(settings: Settings) -> Held:
+    """The user's open task of each of some series (series id -> task id, SERIES_HINT):
+    asked while the file is read (before the import's own transaction, which writes)."""
 
-    def open_here(series_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+    def open_here(series_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, Any]]:
         with transaction(settings, read_only=True) as conn:
             found = ImportWriter(conn, acting_user(conn)).open_in_series(series_ids)
-        return {series_id: task_id for series_id, (task_id, _) in found.items()}
+        return {series_id: (task_id, hint) for series_id, (task_id, _, hint) in found.items()}
 
     return open_here
 
@@ -2135,7 +2136,7 @@ def _second_open_tasks(
         return {}
     written = {r.id: r for r in writes}
     holders: dict[UUID, UUID] = {}
-    for series_id, (task_id, number) in writer.open_in_series(series).items():
+    for series_id, (task_id, number, _) in writer.open_in_series(series).items():
         numbers[task_id] = number
         write = written.get(task_id)
         if write is None or (not write.completed and write.series_id == series_id):
