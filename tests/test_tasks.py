@@ -956,3 +956,67 @@ def test_a_listing_on_sqlite_sorts_in_a_temporary_file_not_in_memory(
     assert seen == [1]
     with transaction(settings) as conn:  # a write keeps its statement journals in memory
         assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2
+
+
+# --- a question answered after another command changed its tasks ------------------------------
+
+
+def _service_settings(todo: Todo) -> Any:
+    import os
+
+    from todo_cli.settings import resolve
+
+    env = {**todo.env, "TODO_CONFIG": os.devnull}
+    return resolve(db=env["TODO_DATABASE_URL"], user=todo.user, environ=env)
+
+
+@pytest.mark.parametrize("verb", ["done", "delete"])
+def test_a_task_deleted_while_the_question_waited_is_named_as_shown(todo: Todo, verb: str) -> None:
+    # `todo done +errand` answered yes after another shell deleted #2: the error named
+    # a uuid the user never saw ("no task 'e1c40beb-...'"). Nothing is done, the task
+    # is named as the question listed it.
+    from datetime import UTC, datetime
+
+    from todo_cli.domain.filters import parse_filter
+    from todo_cli.errors import Conflict
+    from todo_cli.services import tasks
+
+    for title in ("a", "b", "c", "d", "e"):
+        add(todo, title, "+errand")
+    shown: list[list[int]] = []
+
+    def meanwhile(targets: list[Any]) -> bool:
+        shown.append([task.number for task in targets])
+        assert todo("delete", "2", "4", "--yes").exit_code == 0
+        return True
+
+    errands = parse_filter(["+errand"], now=datetime.now(UTC), tz=UTC)
+    settings = _service_settings(todo)
+
+    def act() -> object:
+        if verb == "done":
+            return tasks.set_completed(settings, errands, True, confirm=meanwhile)
+        return tasks.delete(settings, errands, confirm=meanwhile)
+
+    with pytest.raises(Conflict) as refused:
+        act()
+    assert shown == [[1, 2, 3, 4, 5]]
+    assert refused.value.message == (
+        "#2 'b', #4 'd' were deleted by another command while the question waited"
+    )
+    what = "changed" if verb == "done" else "deleted"
+    assert refused.value.hint == f"nothing was {what}; run it again"
+    assert refused.value.exit_code == 1
+    left = todo("list", "--all", "--json").json()
+    assert [(task["number"], task["completed"]) for task in left] == [
+        (1, False),
+        (3, False),
+        (5, False),
+    ]
+    # Asked again, it acts on what is left.
+    if verb == "done":
+        done = tasks.set_completed(settings, errands, True, confirm=lambda targets: True)
+        assert [r.task.number for r in done.results if r.changed] == [1, 3, 5]
+    else:
+        gone = tasks.delete(settings, errands, confirm=lambda targets: True)
+        assert [task.number for task in gone] == [1, 3, 5]

@@ -287,11 +287,15 @@ def set_completed(
 
     status: Status = "open" if completed else "done"
     shown: Waiting = waiting if completed else "include"
+    asked: list[Task] | None = None
     if confirm is not None and isinstance(selection, Filter):
-        selection = _confirmed(settings, selection, status, shown, confirm, "nothing was changed")
+        asked = _confirmed(settings, selection, status, shown, confirm, "nothing was changed")
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
-        found = _selected(repository, selection, status=status, waiting=shown)
+        if asked is None:
+            found = _selected(repository, selection, status=status, waiting=shown)
+        else:
+            found = _as_asked(repository, asked, "nothing was changed")
         prepared: dict[UUID, Changed] = {}
         leaving: set[UUID] = set()
         if not completed:
@@ -786,11 +790,15 @@ def delete(
     Deleting the open task of a recurring series ends the series; deleting a
     task others wait on frees them (the database drops the dependency).
     """
+    asked: list[Task] | None = None
     if confirm is not None:
-        selection = _confirmed(settings, selection, status, waiting, confirm, "nothing was deleted")
+        asked = _confirmed(settings, selection, status, waiting, confirm, "nothing was deleted")
     with transaction(settings) as conn:
         repository = TaskRepository(conn, acting_user(conn))
-        found = _selected(repository, selection, status=status, waiting=waiting)
+        if asked is None:
+            found = _selected(repository, selection, status=status, waiting=waiting)
+        else:
+            found = _as_asked(repository, asked, "nothing was deleted")
         return deliver(report, repository.delete_ending_series(found))
 
 
@@ -801,8 +809,9 @@ def _confirmed(
     waiting: Waiting,
     confirm: Callable[[list[Task]], bool],
     declined: str,
-) -> list[Ref]:
-    """The tasks a selection names, once `confirm` says yes to them: exactly those.
+) -> list[Task]:
+    """The tasks a selection names, once `confirm` says yes to them: exactly those,
+    as they were shown (see _as_asked).
 
     Asked outside any transaction (a person may take their time; SQLite would
     hold its write lock all along). No is Declined, saying `declined`.
@@ -813,7 +822,31 @@ def _confirmed(
         )
     if not confirm(targets):
         raise Declined(declined)
-    return [Ref.to(task.id) for task in targets]
+    return targets
+
+
+def _as_asked(repository: TaskRepository, asked: list[Task], nothing: str) -> list[Task]:
+    """The tasks a question listed and the user said yes to, as they are now.
+
+    Another command may have deleted some while the question waited: the user
+    agreed to act on all of them together, so nothing is done, and the tasks are
+    named as the question showed them (their ids, looked up by reference, said
+    "no task '<uuid>'": an id the user never saw). Conflict (exit 1).
+    """
+    from todo_cli.domain.text import one_line
+    from todo_cli.errors import Conflict
+
+    now = {task.id: task for task in repository.by_ids([task.id for task in asked])}
+    gone = [task for task in asked if task.id not in now]
+    if gone:
+        named = ", ".join(f"#{task.number} {one_line(task.title)!r}" for task in gone[:5])
+        more = f" and {len(gone) - 5:,} more" if len(gone) > 5 else ""
+        were = "was" if len(gone) == 1 else "were"
+        raise Conflict(
+            f"{named}{more} {were} deleted by another command while the question waited",
+            hint=f"{nothing}; run it again",
+        )
+    return [now[task.id] for task in asked]
 
 
 def tags(settings: Settings) -> list[Counted]:
