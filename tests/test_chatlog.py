@@ -507,3 +507,61 @@ def test_search_says_when_more_match_than_it_shows(
     best = "the best match" if shown == 1 else f"the {shown} best matches"
     note = f"{best}; more match (--limit N shows N)\n"
     assert result.stderr == (note if told else "")
+
+
+def _service_settings(todo: Todo) -> Any:
+    import os
+
+    from todo_cli.settings import resolve
+
+    env = {**todo.env, "TODO_CONFIG": os.devnull}
+    return resolve(db=env["TODO_DATABASE_URL"], user=todo.user, environ=env)
+
+
+def test_delete_refuses_when_messages_came_while_its_question_waited(todo: Todo) -> None:
+    # "delete conversation #1 plan and its 1 message? y" deleted 4: three appended by
+    # another shell while the question waited went too.
+    from todo_cli.errors import Conflict
+    from todo_cli.repository.refs import parse_ref
+    from todo_cli.services import chatlog
+
+    conv = new(todo, "plan")
+    say(todo, str(conv["number"]), "user", "hello")
+    asked: list[int] = []
+
+    def meanwhile(target: Any) -> bool:
+        asked.append(target.message_count)
+        for n in range(3):
+            say(todo, str(conv["number"]), "assistant", f"important answer {n}")
+        return True
+
+    settings = _service_settings(todo)
+    ref = parse_ref(str(conv["number"]), "conversation")
+    with pytest.raises(Conflict) as refused:
+        chatlog.delete(settings, ref, confirm=meanwhile)
+    assert asked == [1]
+    assert refused.value.message == (
+        "conversation #1 changed while the question waited: it has 4 messages now, not 1"
+    )
+    assert refused.value.hint == "nothing was deleted; run it again"
+    assert refused.value.exit_code == 1
+    assert len(export(todo, "1")["messages"]) == 4
+    # Deleted by another command meanwhile: said so, not "no conversation '<uuid>'".
+    with pytest.raises(Conflict) as gone:
+        chatlog.delete(
+            settings,
+            ref,
+            confirm=lambda target: todo("chat-log", "delete", "1", "--yes").exit_code == 0,
+        )
+    assert gone.value.message == (
+        "conversation #1 was deleted by another command while the question waited"
+    )
+    # Asked again with nothing changed, it deletes.
+    again = new(todo, "again")
+    say(todo, str(again["number"]), "user", "hi")
+    deleted = chatlog.delete(
+        settings,
+        parse_ref(str(again["number"]), "conversation"),
+        confirm=lambda target: target.message_count == 1,
+    )
+    assert deleted.message_count == 1

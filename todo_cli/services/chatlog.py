@@ -59,15 +59,46 @@ def delete(
     confirm: Callable[[Conversation], bool] | None,
     report: Report[Conversation] | None = None,
 ) -> Conversation:
-    """Delete a conversation and its messages; with `confirm`, only once it says yes."""
+    """Delete a conversation and its messages; with `confirm`, only once it says yes.
+
+    The question is asked outside any transaction (SQLite would hold its write
+    lock while a person reads it). Should another command add or delete messages
+    meanwhile, the answer was about other messages: nothing is deleted (Conflict,
+    exit 1), as `history --prune-before` does.
+    """
+    asked: Conversation | None = None
     if confirm is not None:
         with transaction(settings, read_only=True) as conn:
-            target = ConversationRepository(conn, acting_user(conn)).get(ref)
-        if not confirm(target):
+            asked = ConversationRepository(conn, acting_user(conn)).get(ref)
+        if not confirm(asked):
             raise Declined("nothing was deleted")
-        ref = Ref.to(target.id)
+        ref = Ref.to(asked.id)
     with transaction(settings) as conn:
-        return deliver(report, ConversationRepository(conn, acting_user(conn)).delete(ref))
+        repository = ConversationRepository(conn, acting_user(conn))
+        if asked is not None:
+            _as_asked(repository, asked)
+        return deliver(report, repository.delete(ref))
+
+
+def _as_asked(repository: ConversationRepository, asked: Conversation) -> None:
+    """Refuse (Conflict) when the conversation the question named changed since."""
+    from todo_cli.errors import Conflict, NotFound
+
+    try:
+        now = repository.get(Ref.to(asked.id))
+    except NotFound:
+        raise Conflict(
+            f"conversation #{asked.number} was deleted by another command while the "
+            "question waited",
+            hint="it is gone already",
+        ) from None
+    if now.message_count != asked.message_count:
+        raise Conflict(
+            f"conversation #{asked.number} changed while the question waited: it has "
+            f"{now.message_count:,} message{'' if now.message_count == 1 else 's'} now, "
+            f"not {asked.message_count:,}",
+            hint="nothing was deleted; run it again",
+        )
 
 
 def import_transcript(
