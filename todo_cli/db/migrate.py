@@ -732,6 +732,8 @@ def downgrade(
         if target == "base":
             return None, None, []
         raise InvalidUsage(f"nothing to downgrade: there is no database at {missing}")
+    if asks and db.backend == "sqlite":
+        return _asked_apart(settings, target, confirm)
     with migration_connection(settings) as conn:
         before = read_revision(conn, look_first=True)
         # Another program's schema (its tables, its stamp, its users and tasks) or
@@ -762,18 +764,60 @@ def downgrade(
         if asks and conn.dialect.name == "postgresql":
             # The trial's locks went with its savepoint, so other sessions wrote on
             # while the question waited: a "yes" covers the rows it was shown, and
-            # no others. (On SQLite this transaction holds the write lock all along.)
+            # no others. (SQLite asks with no transaction open: _asked_apart.)
             _hold(conn, tables)
             now = _losses(conn, config, script, before, end, _snapshot(conn))
             if now != losses:
-                listing = "; ".join(loss.describe() for loss in now) or "delete nothing"
-                raise Conflict(
-                    f"rows changed while the downgrade waited for its answer: it would "
-                    f"now {listing}",
-                    hint="nothing was changed; run it again",
-                )
+                raise _changed_meanwhile(now)
         command.downgrade(config, end or "base")
         return before, read_revision(conn, look_first=True), losses
+
+
+def _changed_meanwhile(now: list[DataLoss]) -> Conflict:
+    listing = "; ".join(loss.describe() for loss in now) or "delete nothing"
+    return Conflict(
+        f"rows changed while the downgrade waited for its answer: it would now {listing}",
+        hint="nothing was changed; run it again",
+    )
+
+
+class _Shown(Exception):
+    """The first look of a SQLite downgrade that asks: what it would delete."""
+
+    def __init__(self, losses: list[DataLoss]) -> None:
+        self.losses = losses
+
+
+def _asked_apart(
+    settings: Settings, target: str, confirm: Callable[[list[DataLoss]], bool]
+) -> tuple[str | None, str | None, list[DataLoss]]:
+    """A SQLite downgrade whose question waits with no transaction open.
+
+    SQLite has one writer, and the trial that finds the losses needs the write
+    lock: asked inside it, the question held the file while a person read it,
+    and every other shell's write failed after its 30 s wait (exit 3). The first
+    look is rolled back (nothing to lose: it was the downgrade, and nothing is
+    asked); after a yes the downgrade runs anew holding the file from the start,
+    and what it would delete then must be what was shown (Conflict otherwise,
+    nothing changed), as on PostgreSQL.
+    """
+
+    def look(losses: list[DataLoss]) -> bool:
+        raise _Shown(losses)
+
+    try:
+        return downgrade(settings, target, confirm=look, asks=False)
+    except _Shown as shown:
+        losses = shown.losses
+    if not confirm(losses):
+        raise Declined("nothing was changed")
+
+    def as_shown(now: list[DataLoss]) -> bool:
+        if now != losses:
+            raise _changed_meanwhile(now)
+        return True
+
+    return downgrade(settings, target, confirm=as_shown, asks=False)
 
 
 @dataclass(frozen=True)
