@@ -2343,3 +2343,52 @@ def test_a_long_reference_list_lists_and_exports_exactly_those_tasks(todo: Todo)
     assert [task["number"] for task in last.json()] == [2500, 2499]
     exported = json.loads(todo("export", *named).stdout)
     assert len(exported) == 1_251
+
+
+def test_a_deadlock_with_another_command_says_so_and_to_run_it_again(
+    backend: str, todo: Todo
+) -> None:
+    # Two users importing the same tasks at once in opposite orders: PostgreSQL ended
+    # one with "database error on ...: deadlock detected", no hint, as if the database
+    # were broken. The server's own error, as a command meets it, is told as a clash.
+    if backend != "postgresql":
+        not_applicable("SQLite has one writer at a time; the postgresql run covers RLS")
+    import threading
+
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from todo_cli.db.connect import translate
+    from todo_cli.db.url import parse_url
+    from todo_cli.errors import DatabaseError
+
+    raw = todo.url.replace("+psycopg", "")
+    failures: list[BaseException] = []
+
+    def take(conn: psycopg.Connection[Any], key: int) -> None:
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+        except psycopg.errors.DeadlockDetected as exc:
+            failures.append(exc)
+        finally:
+            conn.rollback()
+
+    with psycopg.connect(raw) as first, psycopg.connect(raw) as second:
+        first.execute("SELECT pg_advisory_xact_lock(1)")
+        second.execute("SELECT pg_advisory_xact_lock(2)")
+        waiting = threading.Thread(target=take, args=(first, 2))
+        waiting.start()
+        time.sleep(0.3)
+        take(second, 1)
+        waiting.join(timeout=30)
+    (deadlock,) = failures
+    error = translate(OperationalError("SELECT", None, deadlock), parse_url(todo.url))
+    assert isinstance(error, DatabaseError)
+    assert error.exit_code == 3
+    assert error.message.startswith(
+        f"{parse_url(todo.url).masked} stopped the command: another command running at the "
+        "same time was writing the same rows (deadlock detected"
+    )
+    assert error.message.endswith("; nothing was changed")
+    assert error.hint == "run it again"
+    assert "s3cret" not in error.message

@@ -160,6 +160,16 @@ def translate(exc: BaseException, db: DatabaseURL, *, lost: bool = False) -> Tod
             hint="run the command again once it ends; a forgotten one (pg_stat_activity "
             "shows it, often 'idle in transaction') can be ended",
         )
+    if "deadlock detected" in lowered or "could not serialize access" in lowered:
+        # Two commands at once, each waiting on a row the other had written (two
+        # imports of the same tasks in opposite orders): the server ends one. Not
+        # a broken database, and the other command's change may be why this one
+        # fails when run again (said then, as a refusal of its own).
+        return DatabaseError(
+            f"{where} stopped the command: another command running at the same time "
+            f"was writing the same rows ({detail}); nothing was changed",
+            hint="run it again",
+        )
     if "too many connections for role" in lowered:
         # The login's own CONNECTION LIMIT (`todo db grant --connection-limit`), not the
         # server's: the server is up and reachable.
