@@ -553,6 +553,46 @@ def test_a_synced_template_whose_open_task_here_is_not_in_the_file_makes_none(tz
     assert [(str(r.id), r.completed) for r in batch.records] == [(first["uuid"], True)]
 
 
+def test_a_later_instance_done_out_of_turn_leaves_the_series_kept_here(tz: Any) -> None:
+    """The third instance done in Taskwarrior, the series' open task here (the first)
+    untouched: the file holds the template and that instance. The series kept with
+    the open task here moves on as the file has it (the template's mask, the done
+    instance no longer among the later ones): written back, its uuid went to
+    Taskwarrior twice, pending and done, under the old mask."""
+    template, _, first, second, third, fourth = _a_sync_of_what_changed()
+    template = {**template, "mask": "--+-"}
+    done = {**third, "status": "completed", "end": "20261117T100000Z"}
+    kept = {
+        "recur": "weekly",
+        "due": template["due"],
+        "mask": "----",
+        "imask": 0,
+        "later": [second, third, fourth],
+    }
+    batch = read(
+        [("task 1", template), ("task 2", done)],
+        tz=tz,
+        held=lambda series: {UUID(template["uuid"]): (UUID(first["uuid"]), kept)},
+    )
+    assert batch.problems == []
+    assert batch.skipped == {"recurring template": 1}
+    assert [(str(r.id), r.completed) for r in batch.records] == [(third["uuid"], True)]
+    assert batch.series_moved == {
+        UUID(first["uuid"]): {**kept, "mask": "--+-", "later": [second, fourth]}
+    }
+    # Its place in the series goes back with it.
+    (record,) = batch.records
+    assert record.attributes["taskwarrior.imask"] == 2
+    (written,) = [
+        o for o in json.loads("".join(write([record], tz=tz))) if o["uuid"] == third["uuid"]
+    ]
+    assert (written["status"], written["imask"], written["parent"]) == (
+        "completed",
+        2,
+        template["uuid"],
+    )
+
+
 def test_a_synced_template_with_nothing_kept_here_is_read_as_its_open_task(tz: Any) -> None:
     """Nothing kept of the series (its open task was made here): as without the database."""
     template, done, first, *_ = _a_sync_of_what_changed()

@@ -481,6 +481,54 @@ def test_a_sync_of_what_changed_after_an_instance_done_in_taskwarrior_makes_no_t
     assert len(after) == len(made)
 
 
+def test_a_sync_of_an_instance_done_out_of_turn_goes_back_as_taskwarrior_has_it(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A later instance done in Taskwarrior (not the series' open task here), synced by
+    what changed: the file holds the template and that instance. Written back, our
+    export held the instance twice (pending among the series' later ones, and done)
+    and the template's old mask; the done instance went without its index, which
+    `task import` read as 0 (marking the open instance's place done)."""
+    task = Taskwarrior(tmp_path / "tw")
+    start = datetime.now(UTC) - timedelta(days=70)
+    task("add", "Pay rent", "recur:monthly", f"due:{start.strftime('%Y-%m-%d')}")
+    task("list")
+    made = task.export()
+    (template,) = [o for o in made if o["status"] == "recurring"]
+    instances = sorted(
+        (o for o in made if o.get("parent") == template["uuid"]), key=lambda o: str(o["due"])
+    )
+    assert len(instances) >= 3
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps(made), "utf-8")
+    ok(todo("import", str(whole)))
+
+    time.sleep(1.1)
+    since = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    time.sleep(1.1)
+    task("rc.recurrence=off", instances[2]["uuid"], "done")
+    changed = json.loads(task("rc.recurrence=off", f"modified.after:{since}", "export"))
+    (mask,) = [o["mask"] for o in changed if o["uuid"] == template["uuid"]]
+    synced = tmp_path / "changed.json"
+    synced.write_text(json.dumps(changed), "utf-8")
+    ok(todo("import", str(synced)))
+
+    ours = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    uuids = [o["uuid"] for o in ours]
+    assert len(uuids) == len(set(uuids))
+    (written,) = [o for o in ours if o["uuid"] == template["uuid"]]
+    assert written["mask"] == mask
+    (done,) = [o for o in ours if o["uuid"] == instances[2]["uuid"]]
+    assert (done["status"], done["imask"]) == ("completed", 2)
+
+    after = exported_back(todo, task, tmp_path)
+    (back,) = [o for o in after if o["uuid"] == template["uuid"]]
+    assert back["mask"][: len(mask)] == mask
+    pending = sorted(o["uuid"] for o in after if o["status"] == "pending")
+    assert pending == sorted(o["uuid"] for i, o in enumerate(instances) if i != 2)
+    assert len(after) == len(made)
+
+
 @pytest.mark.parametrize("end", ["edit recur:", "delete the open task"])
 def test_a_series_ended_in_todo_ends_where_it_came_from(
     todo: Todo, tmp_path: Path, end: str

@@ -600,6 +600,10 @@ class ImportBatch:
     # todo.txt: the derived ids of each set of lines alike (the same words and creation
     # day, without uuid:), which the database may match to its tasks otherwise.
     alike: list[list[UUID]] = field(default_factory=list)
+    # Taskwarrior: the series kept with an open task here that the file does not hold
+    # (unchanged there), as the file's template and done instances have moved it on:
+    # task id -> its new SERIES_HINT (formats.taskwarrior._from_the_open_one).
+    series_moved: dict[UUID, dict[str, Any]] = field(default_factory=dict)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))

@@ -1029,6 +1029,15 @@ def _resolve(
                 series = None
             if attributes != record.attributes:
                 record = replace(record, attributes=attributes)
+        if (
+            task.status == "completed"
+            and task.parent is not None
+            and task.imask is not None
+            and IMASK_HINT not in record.attributes
+        ):
+            # Its place in the series, written back: without it `task import` read the
+            # done instance as index 0 and marked that place of the template's mask.
+            record = replace(record, attributes={**record.attributes, IMASK_HINT: task.imask})
         if notice and task.status in _OPEN:
             batch.notices.append(f"{task.where}: {notice}")
         if task.status in _OPEN and recur is not None and record.due is None:
@@ -1070,6 +1079,9 @@ def _from_the_open_one(
     task_id, hint = here
     in_file = {task.record.id: task for task in tasks}
     if task_id not in in_file:
+        moved = _series_moved(template, hint, in_file)
+        if moved is not None:
+            batch.series_moved[task_id] = moved
         return task_id
     if in_file[task_id].status in _OPEN or not isinstance(hint, dict):
         return []
@@ -1095,6 +1107,39 @@ def _from_the_open_one(
             "the last import"
         )
     return recalled
+
+
+def _series_moved(
+    template: _Task, hint: Any, in_file: Mapping[UUID, _Task]
+) -> dict[str, Any] | None:
+    """The series kept with an open task here that the file does not hold, as the file
+    has moved it on: the template's due and mask as the file has them, without the
+    later instances the file holds (done or deleted there, out of turn: written back
+    as pending beside the file's copy, their uuid went to Taskwarrior twice). None:
+    unchanged, or nothing whole kept."""
+    kept = template.raw or {}
+    if not isinstance(hint, dict) or not isinstance(hint.get("later"), list):
+        return None
+    if not isinstance(kept.get("due"), str) or not isinstance(kept.get("mask"), str):
+        return None
+    later = [
+        raw
+        for raw in hint["later"]
+        if not (
+            isinstance(raw, dict)
+            and isinstance(raw.get("uuid"), str)
+            and _uuid_in(raw["uuid"], in_file)
+        )
+    ]
+    moved = {**hint, "due": kept["due"], "mask": kept["mask"], "later": later}
+    return None if moved == hint else moved
+
+
+def _uuid_in(text: str, ids: Mapping[UUID, object]) -> bool:
+    try:
+        return UUID(text) in ids
+    except ValueError:
+        return False
 
 
 def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[str, Any] | None:
@@ -1375,6 +1420,9 @@ def _objects(
         obj.update(recur=recur, rtype="periodic")
         if record.series_id is not None:
             obj["parent"] = str(record.series_id)
+            own = record.attributes.get(IMASK_HINT)
+            if isinstance(own, int) and not isinstance(own, bool) and own >= 0:
+                obj["imask"] = own  # done in Taskwarrior: its place there
         yield obj
         return
     if record.due is None:

@@ -671,6 +671,10 @@ def import_tasks(
                 checked = _done_twins(conn, acting_user(conn), checked, batch, result)
             if batch.next_of:
                 checked = _next_in_series(conn, acting_user(conn), checked, batch.next_of)
+            if batch.series_moved:
+                checked = checked + _series_moved_here(
+                    conn, acting_user(conn), batch.series_moved, batch.positions
+                )
             if any(record.depends for record in checked):
                 checked = _without_cycles(
                     conn, acting_user(conn), checked, batch.positions, result, rejected,
@@ -1682,6 +1686,25 @@ def _differing(
         else:
             differing.append(record)
     return differing, alike
+
+
+def _series_moved_here(
+    conn: Any, user: str, moved: Mapping[UUID, dict[str, Any]], positions: dict[UUID, str]
+) -> list[TaskRecord]:
+    """Open tasks here the file does not hold, each with the series Taskwarrior keeps
+    beside it as the file has moved it on (batch.series_moved): records as they are
+    but for that, which the import takes as it takes a series Taskwarrior ran ahead
+    with (_apply's `hinted`), so that our export written back holds neither a done
+    instance as pending nor the template's old mask."""
+    found = _records_of(conn, user, list(moved))
+    out = []
+    for task_id, hint in moved.items():
+        record = found.get(task_id)
+        if record is None or record.completed or SERIES_HINT not in record.attributes:
+            continue
+        positions.setdefault(task_id, f"#{record.number}")
+        out.append(replace(record, attributes={**record.attributes, SERIES_HINT: hint}))
+    return out
 
 
 def _records_of(conn: Any, user: str, ids: list[UUID]) -> dict[UUID, TaskRecord]:
