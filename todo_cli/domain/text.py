@@ -95,3 +95,8 @@ def one_line(value: str) -> str:
 def multi_line(value: str) -> str:
     """Text for a transcript: newlines and tabs kept, other controls escaped."""
     return _ESCAPE_BUT_LAYOUT.sub(_escape, value)
+
+
+def plural(count: int, noun: str) -> str:
+    """`count` of `noun`, as every message says it: "1 task", "2,000 tasks"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

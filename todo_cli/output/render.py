@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from todo_cli.domain.fields import TASK_FIELDS, Kind
 from todo_cli.domain.text import json_safe, one_line
+from todo_cli.domain.text import plural as plural  # the services say counts so too
 
 if TYPE_CHECKING:
     from todo_cli.domain.chat import Conversation, Message
@@ -205,10 +206,6 @@ def tell(message: str) -> None:
     """
     with contextlib.suppress(OSError):
         sys.stderr.write(one_line(message) + "\n")
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 # Items a report names one by one on stderr; --json lists every one.

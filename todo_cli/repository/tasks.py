@@ -1943,7 +1943,7 @@ def bulk_insert(conn: Connection, table: str, rows: Iterable[dict[str, Any]]) ->
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        _insert_unnest(conn, table, [_json_as_text(row, conn.dialect) for row in rows])
+        _insert_unnest(conn, table, rows)
     else:
         _insert_sqlite(conn, table, rows)
 
@@ -1979,19 +1979,29 @@ def _json_as_text(row: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     return row | {"attributes": JSONText().process_bind_param(attributes, dialect)}
 
 
-def _insert_unnest(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    """Rows in as one INSERT of one array per column, unnested by the server: still
-    one statement, where row-level security refuses COPY FROM."""
-    columns = list(rows[0])
-    raw: Any = conn.connection.driver_connection
+def _unnest_arrays(
+    conn: Connection, table: str, columns: list[str], rows: list[dict[str, Any]]
+) -> tuple[str, list[list[Any]]]:
+    """`unnest(...)`'s placeholders for these columns of `table`, one typed array each
+    (`%s::text[]`), and the arrays: each column's values over the rows, the JSON
+    column as the text its own type would store (_json_as_text)."""
     table_columns = tasks.metadata.tables[table].c
     arrays = ", ".join(
         f"%s::{table_columns[column].type.compile(dialect=conn.dialect)}[]" for column in columns
     )
+    given = [_json_as_text(row, conn.dialect) for row in rows]
+    return arrays, [[row[column] for row in given] for column in columns]
+
+
+def _insert_unnest(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Rows in as one INSERT of one array per column, unnested by the server: still
+    one statement, where row-level security refuses COPY FROM."""
+    columns = list(rows[0])
+    arrays, values = _unnest_arrays(conn, table, columns, rows)
+    raw: Any = conn.connection.driver_connection
     with raw.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
-            [[row[column] for row in rows] for column in columns],
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})", values
         )
 
 
@@ -1999,20 +2009,17 @@ def _update_unnest(conn: Connection, table: str, key: str, rows: list[dict[str, 
     """Rows of `table` set to these values in one UPDATE from one array per column
     (PostgreSQL): each row's `_task` is its `key`. Every row has the same keys."""
     columns = [column for column in rows[0] if column != "_task"]
-    raw: Any = conn.connection.driver_connection
-    table_columns = tasks.metadata.tables[table].c
-    arrays = ", ".join(
-        f"%s::{table_columns[column].type.compile(dialect=conn.dialect)}[]"
-        for column in [key, *columns]
+    arrays, values = _unnest_arrays(
+        conn, table, [key, *columns], [row | {key: row["_task"]} for row in rows]
     )
     assignments = ", ".join(f"{column} = given.{column}" for column in columns)
-    given = [_json_as_text(row, conn.dialect) for row in rows]
+    raw: Any = conn.connection.driver_connection
     with raw.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {assignments} "
             f"FROM unnest({arrays}) AS given({', '.join([key, *columns])}) "
             f"WHERE {table}.{key} = given.{key}",
-            [[row["_task"] for row in given], *([row[c] for row in given] for c in columns)],
+            values,
         )
 
 

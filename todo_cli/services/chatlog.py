@@ -82,6 +82,7 @@ def delete(
 
 def _as_asked(repository: ConversationRepository, asked: Conversation) -> None:
     """Refuse (Conflict) when the conversation the question named changed since."""
+    from todo_cli.domain.text import plural
     from todo_cli.errors import Conflict, NotFound
 
     try:
@@ -95,8 +96,7 @@ def _as_asked(repository: ConversationRepository, asked: Conversation) -> None:
     if now.message_count != asked.message_count:
         raise Conflict(
             f"conversation #{asked.number} changed while the question waited: it has "
-            f"{now.message_count:,} message{'' if now.message_count == 1 else 's'} now, "
-            f"not {asked.message_count:,}",
+            f"{plural(now.message_count, 'message')} now, not {asked.message_count:,}",
             hint="nothing was deleted; run it again",
         )
 

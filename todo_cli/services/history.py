@@ -10,6 +10,7 @@ from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, transaction
 from todo_cli.domain.ids import is_uuid
+from todo_cli.domain.text import plural
 from todo_cli.errors import Conflict, Declined, NotFound, Refused
 from todo_cli.repository.journal import Change, Clash, JournalRepository, Operation, Plan, Summary
 from todo_cli.services.common import Report, deliver
@@ -327,7 +328,7 @@ def prune(
             if now != count:
                 raise Conflict(
                     f"operations changed while the prune waited for its answer: it would "
-                    f"now delete {now:,} operation{'' if now == 1 else 's'}, not {count:,}",
+                    f"now delete {plural(now, 'operation')}, not {count:,}",
                     hint="nothing was pruned; run it again",
                 )
         return deliver(report, journal.prune(before))
