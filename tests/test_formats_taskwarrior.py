@@ -593,6 +593,101 @@ def test_a_later_instance_done_out_of_turn_leaves_the_series_kept_here(tz: Any) 
     )
 
 
+def test_an_instance_edited_there_keeps_the_series_kept_here(tz: Any) -> None:
+    """The open instance edited in Taskwarrior, alone in the file (its template did not
+    change): the series kept with it here stays, the later instances as the file has
+    them, and no notice says the series starts over."""
+    template, _, first, second, third, fourth = _a_sync_of_what_changed()
+    edited = {**first, "description": "Pay the rent", "modified": "20261105T090000Z"}
+    third_edited = {**third, "description": "Third, moved", "modified": "20261105T090000Z"}
+    kept = {
+        "recur": "weekly",
+        "due": template["due"],
+        "mask": "----",
+        "imask": 0,
+        "later": [second, third, fourth],
+    }
+    batch = read(
+        [("task 1", edited), ("task 2", third_edited)],
+        tz=tz,
+        held=lambda series: {UUID(template["uuid"]): (UUID(first["uuid"]), kept)},
+    )
+    assert batch.problems == []
+    (record,) = batch.records
+    assert (str(record.id), record.title) == (first["uuid"], "Pay the rent")
+    assert record.attributes["taskwarrior.series"] == {
+        **kept,
+        "later": [second, {k: v for k, v in third_edited.items() if k != "id"}, fourth],
+    }
+    assert not any("starts over" in notice for notice in batch.notices)
+
+
+def test_a_synced_template_and_open_task_keep_the_instances_the_file_left_out(tz: Any) -> None:
+    """The open instance edited and a new instance made in Taskwarrior: the file holds
+    the template (its mask grew), the open task and the new instance, not the later
+    instances made before. Those stay kept after the open task: dropped, the next task
+    here took an id of its own beside Taskwarrior's instance for that occurrence."""
+    template, _, first, second, third, fourth = _a_sync_of_what_changed()
+    kept = {
+        "recur": "weekly",
+        "due": template["due"],
+        "mask": "---",
+        "imask": 0,
+        "later": [second, third],
+    }
+    edited = {**first, "description": "Edited there", "modified": "20261105T090000Z"}
+    batch = read(
+        [("task 1", {**template, "mask": "----"}), ("task 2", edited), ("task 3", fourth)],
+        tz=tz,
+        held=lambda series: {UUID(template["uuid"]): (UUID(first["uuid"]), kept)},
+    )
+    assert batch.problems == []
+    assert batch.skipped == {"recurring template": 1, "later recurring instance": 1}
+    (record,) = batch.records
+    assert (str(record.id), record.title) == (first["uuid"], "Edited there")
+    hint = record.attributes["taskwarrior.series"]
+    assert (hint["mask"], hint["imask"]) == ("----", 0)
+    assert [o["uuid"] for o in hint["later"]] == [second["uuid"], third["uuid"], fourth["uuid"]]
+
+
+def test_the_template_keeps_the_distance_of_its_wait_before_its_due(tz: Any) -> None:
+    """Taskwarrior gives each new instance the template's wait as a distance from its
+    due: written with the open task's wait beside the series' first due, every later
+    instance waited until days after it was due."""
+    template = obj(
+        status="recurring",
+        recur="weekly",
+        due="20261102T090000Z",
+        wait="20261031T090000Z",
+        mask="+-",
+    )
+    done = obj(
+        parent=template["uuid"],
+        imask=0,
+        recur="weekly",
+        status="completed",
+        due="20261102T090000Z",
+        wait="20261031T090000Z",
+        end="20261102T100000Z",
+    )
+    carrier = obj(
+        parent=template["uuid"],
+        imask=1,
+        recur="weekly",
+        due="20261109T090000Z",
+        wait="20261107T090000Z",
+    )
+    batch = read_objects(tz, template, done, carrier)
+    (open_task,) = [r for r in batch.records if not r.completed]
+    written = json.loads("".join(write([open_task], tz=tz)))
+    assert (written[0]["status"], written[0]["due"], written[0]["wait"]) == (
+        "recurring",
+        "20261102T090000Z",
+        "20261031T090000Z",
+    )
+    assert (written[1]["due"], written[1]["wait"]) == ("20261109T090000Z", "20261107T090000Z")
+
+
 def test_a_synced_template_with_nothing_kept_here_is_read_as_its_open_task(tz: Any) -> None:
     """Nothing kept of the series (its open task was made here): as without the database."""
     template, done, first, *_ = _a_sync_of_what_changed()
@@ -1473,3 +1568,23 @@ def test_a_batch_with_problems_raises_invalid_input_listing_them() -> None:
     with pytest.raises(InvalidInput) as caught:
         batch.raise_for_problems("todo.txt")
     assert "line 3: due: '2026-02-30' is not a date that exists" in caught.value.message
+
+
+def test_an_instance_done_here_goes_back_with_its_place_in_the_series(tz: Any) -> None:
+    """Done with `todo done`, the task keeps the series as Taskwarrior had it beside it:
+    written without its index, `task import` read it as 0 and marked that place done."""
+    hint = {"recur": "weekly", "due": "20261102T090000Z", "mask": "++--", "imask": 2, "later": []}
+    done = record(
+        recur="weekly",
+        series_id=uuid4(),
+        due=datetime(2026, 11, 16, 9, tzinfo=UTC),
+        completed=True,
+        completed_at=datetime(2026, 11, 16, 10, tzinfo=UTC),
+        attributes={"taskwarrior.series": hint},
+    )
+    [written_done] = written(tz, done)
+    assert (written_done["status"], written_done["imask"]) == ("completed", 2)
+    # Done in Taskwarrior, its own index (taskwarrior.imask) is the one written.
+    there = replace(done, attributes={"taskwarrior.imask": 1})
+    [written_there] = written(tz, there)
+    assert written_there["imask"] == 1

@@ -529,6 +529,109 @@ def test_a_sync_of_an_instance_done_out_of_turn_goes_back_as_taskwarrior_has_it(
     assert len(after) == len(made)
 
 
+def _monthly_series(task: Taskwarrior) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A monthly series begun 70 days ago, its instances made: `task export`, the template."""
+    start = datetime.now(UTC) - timedelta(days=70)
+    task("add", "Pay rent", "recur:monthly", f"due:{start.strftime('%Y-%m-%d')}")
+    task("list")
+    made = task.export()
+    (template,) = [o for o in made if o["status"] == "recurring"]
+    return made, template
+
+
+def test_a_sync_of_an_instance_edited_there_keeps_the_series_and_makes_nothing_twice(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """The open instance edited in Taskwarrior, synced by what changed: the file holds
+    that instance alone (an edit does not touch the template). todo dropped the series
+    it kept with the task ("the series starts over in Taskwarrior"), and our export
+    written back made every later occurrence a second time there."""
+    task = Taskwarrior(tmp_path / "tw")
+    made, template = _monthly_series(task)
+    pending = sorted(
+        (o for o in made if o.get("parent") == template["uuid"]), key=lambda o: str(o["due"])
+    )
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps(made), "utf-8")
+    ok(todo("import", str(whole)))
+    time.sleep(1.1)
+    since = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    time.sleep(1.1)
+    task("rc.recurrence=off", pending[0]["uuid"], "modify", "Pay the rent")
+    changed = json.loads(task("rc.recurrence=off", f"modified.after:{since}", "export"))
+    assert [o["uuid"] for o in changed] == [pending[0]["uuid"]]
+    synced = tmp_path / "changed.json"
+    synced.write_text(json.dumps(changed), "utf-8")
+    result = ok(todo("import", str(synced)))
+    assert "starts over" not in result.stderr
+    (shown,) = ok(todo("list", "--json")).json()
+    assert (shown["id"], shown["title"]) == (pending[0]["uuid"], "Pay the rent")
+
+    after = exported_back(todo, task, tmp_path)
+    instances = [o for o in after if o.get("parent") == template["uuid"]]
+    assert sorted(o["uuid"] for o in instances) == sorted(o["uuid"] for o in pending)
+    assert len({o["due"] for o in instances}) == len(instances)  # no occurrence twice
+    (back,) = [o for o in after if o["uuid"] == template["uuid"]]
+    assert (back["due"], back["mask"]) == (template["due"], template["mask"])
+
+
+def test_the_template_written_back_keeps_its_wait_before_its_due(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A series waiting two days before each due, its open instance done in Taskwarrior:
+    the template went back with its own due and the next instance's wait, five days
+    after that due, and every instance Taskwarrior made then waited until after it was
+    due."""
+    task = Taskwarrior(tmp_path / "tw")
+    start = datetime.now(UTC) - timedelta(days=35)
+    task("add", "Review week", "recur:weekly", f"due:{start.strftime('%Y-%m-%d')}", "wait:due-2d")
+    task("list")
+    made = task.export()
+    (template,) = [o for o in made if o["status"] == "recurring"]
+    first = min((o for o in made if o.get("parent") == template["uuid"]), key=lambda o: o["due"])
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps(made), "utf-8")
+    ok(todo("import", str(whole)))
+    time.sleep(1.1)  # Taskwarrior's modified has whole seconds: a change of its own
+    task("rc.recurrence=off", first["uuid"], "done")
+    whole.write_text(task("rc.recurrence=off", "export"), "utf-8")
+    assert ok(todo("import", str(whole), "--json")).json()["updated"] == 1
+    ours = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    (written,) = [o for o in ours if o["uuid"] == template["uuid"]]
+    assert (written["due"], written["wait"]) == (template["due"], template["wait"])
+    after = exported_back(todo, task, tmp_path)
+    for instance in (o for o in after if o.get("parent") == template["uuid"]):
+        assert instance["wait"] < instance["due"], instance
+
+
+def test_an_older_export_imported_again_leaves_the_series_as_it_is(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """An instance deleted in Taskwarrior and synced, then an export taken before that
+    imported again: its tasks are all older than ours, yet the series it keeps was
+    taken ("1 updated"), and our export brought the deleted instance back."""
+    task = Taskwarrior(tmp_path / "tw")
+    made, template = _monthly_series(task)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(made), "utf-8")
+    ok(todo("import", str(old)))
+    later = sorted(
+        (o for o in made if o.get("parent") == template["uuid"]), key=lambda o: str(o["due"])
+    )[1]
+    time.sleep(1.1)
+    task("rc.recurrence=off", later["uuid"], "delete")
+    now = tmp_path / "now.json"
+    now.write_text(task("rc.recurrence=off", "export"), "utf-8")
+    ok(todo("import", str(now)))
+    before = ok(todo("export", "--all", "--format", "taskwarrior")).stdout
+    again = ok(todo("import", str(old), "--json")).json()
+    assert (again["added"], again["updated"]) == (0, 0)
+    assert ok(todo("export", "--all", "--format", "taskwarrior")).stdout == before
+    after = exported_back(todo, task, tmp_path)
+    (gone,) = [o for o in after if o["uuid"] == later["uuid"]]
+    assert gone["status"] == "deleted"
+
+
 @pytest.mark.parametrize("end", ["edit recur:", "delete the open task"])
 def test_a_series_ended_in_todo_ends_where_it_came_from(
     todo: Todo, tmp_path: Path, end: str

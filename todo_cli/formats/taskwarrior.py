@@ -863,13 +863,17 @@ def _resolve(
                 open_by_series.setdefault(series, []).append(task)
 
     # The open task of each series: the one held here already (the series is at it
-    # here), else the earliest due (no due last), then the lowest index.
-    shared = [series_id for series_id, members in open_by_series.items() if len(members) > 1]
-    # Every series the file has the template of is asked about too: its open task
-    # here, done in the file, may keep instances the file does not hold.
-    asked = sorted({*shared, *templates}, key=str)
+    # here), else the earliest due (no due last), then the lowest index. Every series
+    # of the file is asked about (its template's, its open instances'): what is kept
+    # of it here beside its open task covers the instances a filtered export leaves
+    # out (_from_the_open_one, _hint_kept).
+    asked = sorted({*open_by_series, *templates}, key=str)
     found = held(asked) if held is not None and asked else {}
-    open_here = {series_id: found[series_id][0] for series_id in shared if series_id in found}
+    # The series' open task here, where the file holds it open: it stays the open one.
+    in_file_open = {task.record.id for task in tasks if task.status in _OPEN}
+    open_here = {
+        series_id: task_id for series_id, (task_id, _) in found.items() if task_id in in_file_open
+    }
     # Templates whose series is at an open task here the file does not hold: unchanged
     # in Taskwarrior since, and still the series' open task (series id -> that task).
     at_open_here: dict[UUID, UUID] = {}
@@ -925,13 +929,27 @@ def _resolve(
                 "not imported: one open task per series, the next one comes when it is done"
             )
 
-    hints = {
-        carrier.record.id: _series_hint(templates[series_id], carrier, open_by_series[series_id])
-        for series_id, carrier in carriers.items()
-        if series_id in templates
-    }
+    hints: dict[UUID, dict[str, Any] | None] = {}
     for series_id, carrier in carriers.items():
-        if carrier.parent is not None and series_id not in templates and series_id not in dead:
+        if series_id in templates:
+            hints[carrier.record.id] = _series_hint(
+                templates[series_id], carrier, open_by_series[series_id]
+            )
+        elif (
+            series_id in found
+            and series_id not in dead
+            and found[series_id][0] == (carrier.record.id)
+        ):
+            hints[carrier.record.id] = _hint_kept(
+                found[series_id][1], carrier, open_by_series[series_id], tasks
+            )
+    for series_id, carrier in carriers.items():
+        if (
+            carrier.parent is not None
+            and series_id not in templates
+            and series_id not in dead
+            and hints.get(carrier.record.id) is None
+        ):
             # `task status:pending export`: what Taskwarrior keeps of the series is not
             # here, and an export written back would make its template anew.
             batch.notices.append(
@@ -1073,8 +1091,11 @@ def _from_the_open_one(
     no pending instance in the file, the template makes none). It is done or deleted
     in the file: the later instances it keeps that the file does not hold are still
     pending in Taskwarrior, and are what a whole export would have held: mapped from
-    their kept objects. Nothing kept (a task made here, or every kept one changed),
-    or the open task still open in the file: [] (the template is read as ever).
+    their kept objects. Still open in the file (a filtered export holding the template
+    when Taskwarrior made an instance since): the kept ones not in the file stay kept
+    after it, where they were dropped, and the next task of the series here took an id
+    of its own beside Taskwarrior's instance. Nothing kept (a task made here, or every
+    kept one changed): [] (the template is read as ever).
     """
     task_id, hint = here
     in_file = {task.record.id: task for task in tasks}
@@ -1083,8 +1104,9 @@ def _from_the_open_one(
         if moved is not None:
             batch.series_moved[task_id] = moved
         return task_id
-    if in_file[task_id].status in _OPEN or not isinstance(hint, dict):
+    if not isinstance(hint, dict):
         return []
+    done_here = in_file[task_id].status not in _OPEN
     recalled: list[_Task] = []
     for raw in hint.get("later") or ():
         if not isinstance(raw, dict) or not isinstance(raw.get("uuid"), str):
@@ -1100,7 +1122,7 @@ def _from_the_open_one(
         if instance.status in _OPEN and instance.parent == template.record.id:
             batch.positions[instance.record.id] = where
             recalled.append(instance)
-    if recalled:
+    if recalled and done_here:
         batch.notices.append(
             f"{template.where}: the recurring task's open task here is done in the file: "
             "its series goes on with the instances Taskwarrior had made, kept here since "
@@ -1140,6 +1162,37 @@ def _uuid_in(text: str, ids: Mapping[UUID, object]) -> bool:
         return UUID(text) in ids
     except ValueError:
         return False
+
+
+def _hint_kept(
+    hint: Any, carrier: _Task, members: list[_Task], tasks: list[_Task]
+) -> dict[str, Any] | None:
+    """SERIES_HINT of a series' open task here that is in the file without its template
+    (`task modified.after:X export` after an instance was edited there: the template
+    did not change, and is not in it): the series as kept here, the later instances
+    as the file has them. Read alone, the task lost what was kept of its series, and
+    our export written back started the series over in Taskwarrior: every later
+    occurrence twice. None: nothing whole kept."""
+    if not isinstance(hint, dict) or not isinstance(hint.get("later"), list):
+        return None
+    in_file = {task.record.id: task for task in tasks}
+    given = {
+        task.raw["uuid"]: task.raw
+        for task in members
+        if task is not carrier and task.raw is not None and isinstance(task.raw.get("uuid"), str)
+    }
+    later: list[Any] = []
+    for item in hint["later"]:
+        uuid = item.get("uuid") if isinstance(item, dict) else None
+        if isinstance(uuid, str) and _uuid_in(uuid, in_file):
+            if uuid in given:
+                later.append(given.pop(uuid))  # changed there: the file's copy
+            continue  # done or deleted there
+        later.append(item)
+    later.extend(given.values())  # made there since
+    later.sort(key=lambda item: (isinstance(item, dict) and _index(item.get("imask"))) or 0)
+    imask = carrier.imask if carrier.imask is not None else hint.get("imask")
+    return {**hint, "imask": imask, "later": later}
 
 
 def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[str, Any] | None:
@@ -1421,8 +1474,11 @@ def _objects(
         if record.series_id is not None:
             obj["parent"] = str(record.series_id)
             own = record.attributes.get(IMASK_HINT)
+            kept = record.attributes.get(SERIES_HINT)
+            if own is None and isinstance(kept, dict):
+                own = kept.get("imask")  # done here: its place as the series kept it
             if isinstance(own, int) and not isinstance(own, bool) and own >= 0:
-                obj["imask"] = own  # done in Taskwarrior: its place there
+                obj["imask"] = own  # its place there
         yield obj
         return
     if record.due is None:
@@ -1439,7 +1495,7 @@ def _objects(
         if kept is not None:
             # The series as Taskwarrior left it: its first due, its mask, this task's
             # index and the instances after it, so that it makes none of them again.
-            template.update(due=kept["due"], mask=kept["mask"])
+            _as_kept(template, kept)
             index = kept["imask"]
             # Instances the series passed over here (done late, past their dates):
             # deleted there too, as the mask has them ("X").
@@ -1534,7 +1590,7 @@ def _ended(
             template = _template(obj, series, "deleted", word)
             template["end"] = obj["modified"]
             if kept is not None:
-                template.update(due=kept["due"], mask=kept["mask"])
+                _as_kept(template, kept)
         yield template
         templates[series] = index
     obj.update(parent=str(series), recur=word, rtype="periodic")
@@ -1553,6 +1609,23 @@ def _ended(
             templates[series] = max(templates[series], index + 1)
     yield obj
     yield from later
+
+
+def _as_kept(template: dict[str, Any], kept: Mapping[str, Any]) -> None:
+    """A template made from its open task, given the series' own first due and mask.
+
+    Taskwarrior gives each instance it makes the template's wait as a distance
+    before (or after) its due: the open task's wait kept beside the template's
+    older due put every later instance's wait days past its due (hidden until
+    after it was due). The distance is kept instead.
+    """
+    due, wait = template.get("due"), template.get("wait")
+    template.update(due=kept["due"], mask=kept["mask"])
+    if isinstance(due, str) and isinstance(wait, str) and due != kept["due"]:
+        with contextlib.suppress(ValueError):
+            template["wait"] = _format_date(
+                parse_date(kept["due"]) + (parse_date(wait) - parse_date(due))
+            )
 
 
 def _kept_series(hint: Any, recur: str) -> dict[str, Any] | None:

@@ -1361,6 +1361,8 @@ def _apply(
             hint = record.attributes[SERIES_HINT]
             if here is None or here.recur != record.recur:
                 continue
+            if _series_behind(hint, here.attributes.get(SERIES_HINT)):
+                continue  # an older file's: the series has moved on since (kept)
             if here.attributes.get(SERIES_HINT) != hint:
                 writes.append(replace(here, attributes={**here.attributes, SERIES_HINT: hint}))
                 result.unchanged -= 1
@@ -1702,9 +1704,43 @@ def _series_moved_here(
         record = found.get(task_id)
         if record is None or record.completed or SERIES_HINT not in record.attributes:
             continue
+        if _series_behind(hint, record.attributes[SERIES_HINT]):
+            continue
         positions.setdefault(task_id, f"#{record.number}")
         out.append(replace(record, attributes={**record.attributes, SERIES_HINT: hint}))
     return out
+
+
+def _series_behind(given: Any, ours: Any) -> bool:
+    """Whether a series as a file keeps it beside its open task (SERIES_HINT) is older
+    than ours: an occurrence still open in its mask that ours has done or deleted
+    ('-' where ours has '+' or 'X'), a shorter mask, or a later instance in an older
+    copy than ours. Its task no newer than ours, such a file's series was taken all
+    the same, and our export brought instances deleted in Taskwarrior back to life.
+    """
+    if not (isinstance(given, dict) and isinstance(ours, dict)):
+        return False
+    new, old = given.get("mask"), ours.get("mask")
+    if given.get("recur") != ours.get("recur") or not (
+        isinstance(new, str) and isinstance(old, str)
+    ):
+        return False  # another recurrence: no count of occurrences to compare
+    if len(new) < len(old) or any(o not in "-W" and n != o for n, o in zip(new, old, strict=False)):
+        return True
+    if new != old:
+        return False
+    ours_later = {
+        item.get("uuid"): item.get("modified")
+        for item in ours.get("later") or ()
+        if isinstance(item, dict)
+    }
+    return any(
+        isinstance(item, dict)
+        and isinstance(item.get("modified"), str)
+        and isinstance(ours_later.get(item.get("uuid")), str)
+        and item["modified"] < ours_later[item.get("uuid")]
+        for item in given.get("later") or ()
+    )
 
 
 def _records_of(conn: Any, user: str, ids: list[UUID]) -> dict[UUID, TaskRecord]:
