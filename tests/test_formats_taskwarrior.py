@@ -650,6 +650,33 @@ def test_a_synced_template_and_open_task_keep_the_instances_the_file_left_out(tz
     assert [o["uuid"] for o in hint["later"]] == [second["uuid"], third["uuid"], fourth["uuid"]]
 
 
+def test_a_later_instance_edited_there_goes_with_the_series_kept_here(tz: Any) -> None:
+    """A later instance (not the series' open task here) edited in Taskwarrior, alone in
+    a filtered file: it was read as a second open task and left out, and the export
+    written back took the edit away there. It goes with the series kept beside the
+    open task here, as the file has it."""
+    template, _, first, second, third, fourth = _a_sync_of_what_changed()
+    kept = {
+        "recur": "weekly",
+        "due": template["due"],
+        "mask": "----",
+        "imask": 0,
+        "later": [second, third, fourth],
+    }
+    edited = {**third, "description": "Third, moved", "due": "20261117T090000Z", "id": 4}
+    batch = read(
+        [("task 1", edited)],
+        tz=tz,
+        held=lambda series: {UUID(template["uuid"]): (UUID(first["uuid"]), kept)},
+    )
+    assert batch.problems == []
+    assert batch.records == []
+    assert batch.skipped == {"later recurring instance": 1}
+    copy = {k: v for k, v in edited.items() if k != "id"}
+    assert batch.series_moved == {UUID(first["uuid"]): {**kept, "later": [second, copy, fourth]}}
+    assert not any("starts over" in notice for notice in batch.notices)
+
+
 def test_the_template_keeps_the_distance_of_its_wait_before_its_due(tz: Any) -> None:
     """Taskwarrior gives each new instance the template's wait as a distance from its
     due: written with the open task's wait beside the series' first due, every later

@@ -575,6 +575,46 @@ def test_a_sync_of_an_instance_edited_there_keeps_the_series_and_makes_nothing_t
     assert (back["due"], back["mask"]) == (template["due"], template["mask"])
 
 
+def test_a_sync_of_a_later_instance_edited_there_keeps_the_edit_both_ways(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A later instance (not the series' open task) renamed and moved in Taskwarrior,
+    synced by what changed: left out here as "a second open task", and our export
+    written back took the rename and the new due away there."""
+    task = Taskwarrior(tmp_path / "tw")
+    made, template = _monthly_series(task)
+    pending = sorted(
+        (o for o in made if o.get("parent") == template["uuid"]), key=lambda o: str(o["due"])
+    )
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps(made), "utf-8")
+    ok(todo("import", str(whole)))
+    time.sleep(1.1)
+    since = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    time.sleep(1.1)
+    moved = pending[1]
+    new_due = (datetime.strptime(moved["due"], "%Y%m%dT%H%M%SZ") + timedelta(days=2)).strftime(
+        "%Y-%m-%d"
+    )
+    task("rc.recurrence=off", moved["uuid"], "modify", "Pay rent, late", f"due:{new_due}")
+    changed = task("rc.recurrence=off", f"modified.after:{since}", "export")
+    (edited,) = json.loads(changed)
+    synced = tmp_path / "changed.json"
+    synced.write_text(changed, "utf-8")
+    result = ok(todo("import", str(synced), "--json"))
+    assert "second open task" not in result.stdout
+    assert ok(todo("import", str(synced), "--json")).json()["updated"] == 0
+    after = exported_back(todo, task, tmp_path)
+    (back,) = [o for o in after if o["uuid"] == moved["uuid"]]
+    assert (back["description"], back["due"], back["status"]) == (
+        "Pay rent, late",
+        edited["due"],
+        "pending",
+    )
+    instances = [o for o in after if o.get("parent") == template["uuid"]]
+    assert sorted(o["uuid"] for o in instances) == sorted(o["uuid"] for o in pending)
+
+
 def test_the_template_written_back_keeps_its_wait_before_its_due(
     todo: Todo, tmp_path: Path
 ) -> None:

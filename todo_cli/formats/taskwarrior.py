@@ -86,7 +86,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final, cast
@@ -880,6 +880,35 @@ def _resolve(
     # Later instances kept here that the file did not hold, now the series' open task
     # and the ones after it: not in the file, so not counted or named as skipped.
     recalled: set[UUID] = set()
+    # Pending instances of the file kept with their series' open task here, which the
+    # file does not hold: instance id -> that task.
+    kept_with: dict[UUID, UUID] = {}
+    in_file = {task.record.id for task in tasks}
+    for series_id in asked:
+        if series_id not in found or series_id in dead or found[series_id][0] in in_file:
+            continue
+        task_id, hint = found[series_id]
+        after = [task for task in open_by_series.get(series_id, ()) if _after_kept(task, hint)]
+        moved = _series_moved(templates.get(series_id), hint, in_file, after)
+        if moved is not None:
+            batch.series_moved[task_id] = moved
+        if after:
+            # Later instances changed there (or made since): the series is at its open
+            # task here, unchanged there; they go with what it keeps of the series.
+            # Read as open tasks, they were "a second open task" left out, and the
+            # export written back took the change away there.
+            remaining = [task for task in open_by_series[series_id] if task not in after]
+            if remaining:
+                open_by_series[series_id] = remaining
+            else:
+                del open_by_series[series_id]
+            kept_with.update((task.record.id, task_id) for task in after)
+            batch.skip(SKIP_LATER_INSTANCE, len(after))
+            batch.notices.append(
+                f"{', '.join(task.where for task in after)}: later pending instances of a "
+                "recurring task whose open task here the file does not hold: kept with it "
+                "(one open task per series), as the file has them"
+            )
     for series_id, template in templates.items():
         if series_id not in found:
             continue
@@ -900,7 +929,8 @@ def _resolve(
     apart: set[UUID] = set()
     # The later instances not imported, kept with their series' open task: a task
     # waiting on one keeps that dependency for Taskwarrior (_fix_dependencies).
-    apart_later: set[UUID] = set()
+    apart_later: set[UUID] = set(kept_with)
+    redirect.update(kept_with)
     for series_id, members in open_by_series.items():
         here = open_here.get(series_id)
         members.sort(key=lambda task: (task.record.id != here, *_instance_order(task)))
@@ -1100,13 +1130,11 @@ def _from_the_open_one(
     task_id, hint = here
     in_file = {task.record.id: task for task in tasks}
     if task_id not in in_file:
-        moved = _series_moved(template, hint, in_file)
-        if moved is not None:
-            batch.series_moved[task_id] = moved
-        return task_id
+        return task_id  # (what the file changed of its series: batch.series_moved)
     if not isinstance(hint, dict):
         return []
-    done_here = in_file[task_id].status not in _OPEN
+    status_there = in_file[task_id].status
+    done_here = status_there not in _OPEN
     recalled: list[_Task] = []
     for raw in hint.get("later") or ():
         if not isinstance(raw, dict) or not isinstance(raw.get("uuid"), str):
@@ -1124,40 +1152,57 @@ def _from_the_open_one(
             recalled.append(instance)
     if recalled and done_here:
         batch.notices.append(
-            f"{template.where}: the recurring task's open task here is done in the file: "
+            f"{template.where}: the recurring task's open task here is "
+            f"{'deleted' if status_there == 'deleted' else 'done'} in the file: "
             "its series goes on with the instances Taskwarrior had made, kept here since "
             "the last import"
         )
     return recalled
 
 
+def _after_kept(task: _Task, hint: Any) -> bool:
+    """Whether a pending instance of the file comes after the series' open task here, as
+    what is kept of the series beside it (SERIES_HINT) counts its places."""
+    if not isinstance(hint, dict):
+        return False
+    own = _index(hint.get("imask"))
+    return own is not None and task.imask is not None and task.imask > own
+
+
 def _series_moved(
-    template: _Task, hint: Any, in_file: Mapping[UUID, _Task]
+    template: _Task | None, hint: Any, in_file: Collection[UUID], given: Sequence[_Task] = ()
 ) -> dict[str, Any] | None:
     """The series kept with an open task here that the file does not hold, as the file
     has moved it on: the template's due and mask as the file has them, without the
-    later instances the file holds (done or deleted there, out of turn: written back
-    as pending beside the file's copy, their uuid went to Taskwarrior twice). None:
-    unchanged, or nothing whole kept."""
-    kept = template.raw or {}
+    later instances the file holds done or deleted (out of turn: written back as
+    pending beside the file's copy, their uuid went to Taskwarrior twice), and with
+    the file's copies of the pending ones ``given`` (changed there, or made since).
+    None: unchanged, or nothing whole kept."""
     if not isinstance(hint, dict) or not isinstance(hint.get("later"), list):
         return None
-    if not isinstance(kept.get("due"), str) or not isinstance(kept.get("mask"), str):
-        return None
-    later = [
-        raw
-        for raw in hint["later"]
-        if not (
-            isinstance(raw, dict)
-            and isinstance(raw.get("uuid"), str)
-            and _uuid_in(raw["uuid"], in_file)
-        )
-    ]
-    moved = {**hint, "due": kept["due"], "mask": kept["mask"], "later": later}
+    copies = {
+        task.raw["uuid"]: task.raw
+        for task in given
+        if task.raw is not None and isinstance(task.raw.get("uuid"), str)
+    }
+    later: list[Any] = []
+    for raw in hint["later"]:
+        uuid = raw.get("uuid") if isinstance(raw, dict) else None
+        if isinstance(uuid, str) and _uuid_in(uuid, in_file):
+            if uuid in copies:
+                later.append(copies.pop(uuid))  # changed there: the file's copy
+            continue  # done or deleted there
+        later.append(raw)
+    later.extend(copies.values())  # made there since
+    later.sort(key=lambda item: (isinstance(item, dict) and _index(item.get("imask"))) or 0)
+    moved = {**hint, "later": later}
+    kept = (template.raw or {}) if template is not None else {}
+    if isinstance(kept.get("due"), str) and isinstance(kept.get("mask"), str):
+        moved.update(due=kept["due"], mask=kept["mask"])
     return None if moved == hint else moved
 
 
-def _uuid_in(text: str, ids: Mapping[UUID, object]) -> bool:
+def _uuid_in(text: str, ids: Collection[UUID]) -> bool:
     try:
         return UUID(text) in ids
     except ValueError:
