@@ -883,7 +883,8 @@ def _resolve(
     # Pending instances of the file kept with their series' open task here, which the
     # file does not hold: instance id -> that task.
     kept_with: dict[UUID, UUID] = {}
-    in_file = {task.record.id for task in tasks}
+    # The file's own tasks, by id: made once (asked for every series of the file).
+    in_file = {task.record.id: task for task in tasks}
     for series_id in asked:
         if series_id not in found or series_id in dead or found[series_id][0] in in_file:
             continue
@@ -912,7 +913,7 @@ def _resolve(
     for series_id, template in templates.items():
         if series_id not in found:
             continue
-        kept = _from_the_open_one(template, found[series_id], tasks, tz, batch)
+        kept = _from_the_open_one(template, found[series_id], in_file, tz, batch)
         if isinstance(kept, UUID):
             if series_id not in open_by_series:
                 at_open_here[series_id] = kept
@@ -971,7 +972,7 @@ def _resolve(
             and found[series_id][0] == (carrier.record.id)
         ):
             hints[carrier.record.id] = _hint_kept(
-                found[series_id][1], carrier, open_by_series[series_id], tasks
+                found[series_id][1], carrier, open_by_series[series_id], in_file
             )
     for series_id, carrier in carriers.items():
         if (
@@ -989,7 +990,6 @@ def _resolve(
             )
 
     made: list[TaskRecord] = []
-    in_file = {task.record.id for task in tasks}
     for uuid, template in templates.items():
         if uuid in at_open_here:
             # Changed in Taskwarrior, its instances not: the series goes on here as it is.
@@ -1105,7 +1105,7 @@ def _resolve(
 def _from_the_open_one(
     template: _Task,
     here: tuple[UUID, Any],
-    tasks: list[_Task],
+    in_file: Mapping[UUID, _Task],
     tz: tzinfo,
     batch: ImportBatch,
 ) -> UUID | list[_Task]:
@@ -1128,7 +1128,6 @@ def _from_the_open_one(
     kept one changed): [] (the template is read as ever).
     """
     task_id, hint = here
-    in_file = {task.record.id: task for task in tasks}
     if task_id not in in_file:
         return task_id  # (what the file changed of its series: batch.series_moved)
     if not isinstance(hint, dict):
@@ -1180,13 +1179,27 @@ def _series_moved(
     None: unchanged, or nothing whole kept."""
     if not isinstance(hint, dict) or not isinstance(hint.get("later"), list):
         return None
+    moved = {**hint, "later": _later_as_the_file_has_them(hint["later"], in_file, given)}
+    kept = (template.raw or {}) if template is not None else {}
+    if isinstance(kept.get("due"), str) and isinstance(kept.get("mask"), str):
+        moved.update(due=kept["due"], mask=kept["mask"])
+    return None if moved == hint else moved
+
+
+def _later_as_the_file_has_them(
+    kept: list[Any], in_file: Collection[UUID], given: Iterable[_Task]
+) -> list[Any]:
+    """A series' kept later instances (SERIES_HINT "later") as the file has them: the
+    file's copy of one it holds pending (``given``: changed there), none of one it holds
+    done or deleted, and the pending ones ``given`` that were not kept (made there
+    since), in the series' order."""
     copies = {
         task.raw["uuid"]: task.raw
         for task in given
         if task.raw is not None and isinstance(task.raw.get("uuid"), str)
     }
     later: list[Any] = []
-    for raw in hint["later"]:
+    for raw in kept:
         uuid = raw.get("uuid") if isinstance(raw, dict) else None
         if isinstance(uuid, str) and _uuid_in(uuid, in_file):
             if uuid in copies:
@@ -1195,11 +1208,7 @@ def _series_moved(
         later.append(raw)
     later.extend(copies.values())  # made there since
     later.sort(key=lambda item: (isinstance(item, dict) and _index(item.get("imask"))) or 0)
-    moved = {**hint, "later": later}
-    kept = (template.raw or {}) if template is not None else {}
-    if isinstance(kept.get("due"), str) and isinstance(kept.get("mask"), str):
-        moved.update(due=kept["due"], mask=kept["mask"])
-    return None if moved == hint else moved
+    return later
 
 
 def _uuid_in(text: str, ids: Collection[UUID]) -> bool:
@@ -1210,7 +1219,7 @@ def _uuid_in(text: str, ids: Collection[UUID]) -> bool:
 
 
 def _hint_kept(
-    hint: Any, carrier: _Task, members: list[_Task], tasks: list[_Task]
+    hint: Any, carrier: _Task, members: list[_Task], in_file: Mapping[UUID, _Task]
 ) -> dict[str, Any] | None:
     """SERIES_HINT of a series' open task here that is in the file without its template
     (`task modified.after:X export` after an instance was edited there: the template
@@ -1220,22 +1229,8 @@ def _hint_kept(
     occurrence twice. None: nothing whole kept."""
     if not isinstance(hint, dict) or not isinstance(hint.get("later"), list):
         return None
-    in_file = {task.record.id: task for task in tasks}
-    given = {
-        task.raw["uuid"]: task.raw
-        for task in members
-        if task is not carrier and task.raw is not None and isinstance(task.raw.get("uuid"), str)
-    }
-    later: list[Any] = []
-    for item in hint["later"]:
-        uuid = item.get("uuid") if isinstance(item, dict) else None
-        if isinstance(uuid, str) and _uuid_in(uuid, in_file):
-            if uuid in given:
-                later.append(given.pop(uuid))  # changed there: the file's copy
-            continue  # done or deleted there
-        later.append(item)
-    later.extend(given.values())  # made there since
-    later.sort(key=lambda item: (isinstance(item, dict) and _index(item.get("imask"))) or 0)
+    others = [task for task in members if task is not carrier]
+    later = _later_as_the_file_has_them(hint["later"], in_file, others)
     imask = carrier.imask if carrier.imask is not None else hint.get("imask")
     return {**hint, "imask": imask, "later": later}
 
