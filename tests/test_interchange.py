@@ -1746,6 +1746,56 @@ def test_taskwarrior_reimport_after_a_series_task_was_done_in_both_leaves_one_op
     assert [t["id"] for t in open_ones] == [successor["id"]]
 
 
+def test_an_older_copy_of_the_series_open_task_changed_by_a_write_back_leaves_the_series(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A file from before the series moved on here, whose copy of the series' open task
+    is newer than ours (Taskwarrior's import stamped it when our export was written
+    back): the task was taken with the series as that file kept it ("1 updated"), the
+    mask rolled back, and our export brought an instance deleted there back as pending."""
+    series = str(uuid4())
+    made = "20261201T080000Z"
+    template = tw(
+        uuid=series, description="Pay rent", status="recurring", recur="monthly",
+        due="20270115T230000Z", mask="---", entry=made, modified=made,
+    )  # fmt: skip
+    instances = [
+        tw(
+            description="Pay rent",
+            parent=series,
+            imask=index,
+            recur="monthly",
+            due=due,
+            entry=made,
+            modified=made,
+        )
+        for index, due in enumerate(("20270115T230000Z", "20270215T230000Z", "20270315T230000Z"))
+    ]
+    ok(todo("import", str(write(tmp_path, "first.json", json.dumps([template, *instances])))))
+    moved = "20261202T080000Z"
+    now = [
+        template | {"mask": "+X-", "modified": moved},
+        instances[0] | {"status": "completed", "end": moved, "modified": moved},
+        instances[1] | {"status": "deleted", "end": moved, "modified": moved},
+        instances[2],
+    ]
+    ok(todo("import", str(write(tmp_path, "now.json", json.dumps(now)))))
+    (held,) = [t for t in tasks(todo) if not t["completed"]]
+    assert held["id"] == instances[2]["uuid"]
+    before = ok(todo("export", "--all", "--format", "taskwarrior")).stdout
+    stamped = "20261201T080001Z"  # our export written back, a second after it was made
+    old = [template, *instances[:2], instances[2] | {"modified": stamped}]
+    summary = import_json(todo, write(tmp_path, "old.json", json.dumps(old)))
+    assert (summary["added"], summary["updated"]) == (0, 0)
+    after = ok(todo("export", "--all", "--format", "taskwarrior")).stdout
+    assert after == before
+    written = {o["uuid"]: o for o in json.loads(after)}
+    assert written[series]["mask"] == "+X-"
+    assert (
+        instances[1]["uuid"] not in written or written[instances[1]["uuid"]]["status"] != "pending"
+    )
+
+
 def test_taskwarrior_changes_to_the_series_task_held_here_are_taken_beside_earlier_ones(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -1852,6 +1852,16 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
         kept.append(mine or note)
     if kept != list(record.notes):
         changes["notes"] = tuple(kept)
+    given = record.attributes.get(SERIES_HINT)
+    if given is not None and _series_behind(given, ours.attributes.get(SERIES_HINT)):
+        # The task changed there after our export was written back (Taskwarrior's
+        # import gives what it changes a new `modified`), its series as it was then:
+        # an older copy of the series than ours, which has moved on since (an
+        # occurrence done or deleted). Taken, it rolled the series back, and our export
+        # brought an instance deleted there back to life.
+        attributes = dict(changes.get("attributes", record.attributes))
+        attributes[SERIES_HINT] = ours.attributes[SERIES_HINT]
+        changes["attributes"] = attributes
     return replace(record, **changes) if changes else record
 
 
