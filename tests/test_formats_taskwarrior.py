@@ -423,6 +423,8 @@ def test_a_series_taskwarrior_has_gone_on_with_is_kept_to_be_written_back(tz: An
             "mask": "+--",
             "imask": 1,
             "later": [kept],
+            # The template's own fields, which the series' next instances take there.
+            "own": {"description": "Something", "priority": None, "project": None, "tags": None},
         }
     }
     written = json.loads("".join(write([open_task], tz=tz)))
@@ -494,6 +496,7 @@ def test_a_synced_template_goes_on_with_the_instance_kept_here(tz: Any) -> None:
         "mask": "+---",
         "imask": 1,
         "later": [third, fourth],
+        "own": {"description": "Something", "priority": None, "project": None, "tags": None},
     }
     assert batch.notices == [
         "task 1: the recurring task's open task here is done in the file: its series goes "

@@ -1796,6 +1796,48 @@ def test_an_older_copy_of_the_series_open_task_changed_by_a_write_back_leaves_th
     )
 
 
+@pytest.mark.parametrize("edited_here", [False, True])
+def test_an_instance_renamed_there_is_not_the_series_unless_renamed_here_too(
+    todo: Todo, tmp_path: Path, edited_here: bool
+) -> None:
+    """A file whose open instance has a title its template has not (renamed in
+    Taskwarrior): the template goes back with its own, and the next task takes it.
+    Renamed here afterwards, the series is renamed: the template goes back with ours."""
+    series = str(uuid4())
+    template = tw(
+        uuid=series, description="Pay rent", status="recurring", recur="monthly",
+        due="20270115T230000Z", mask="-", priority="H",
+    )  # fmt: skip
+    instance = tw(
+        description="Pay rent, this once", parent=series, imask=0, recur="monthly",
+        due="20270115T230000Z",
+    )  # fmt: skip
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([template, instance])))))
+    (held,) = tasks(todo)
+    assert (held["title"], held["priority"]) == ("Pay rent, this once", None)
+    if edited_here:
+        ok(todo("edit", str(held["number"]), "Rent", "priority:L"))
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    (written,) = [o for o in ours if o["uuid"] == series]
+    expected = ("Rent", "L") if edited_here else ("Pay rent", "H")
+    assert (written["description"], written.get("priority")) == expected
+    if edited_here:
+        # Then the instance tagged there and synced by what changed (the template,
+        # written back as ours, unchanged there): the series stays as renamed here.
+        (there,) = [o for o in ours if o["uuid"] == instance["uuid"]]
+        tagged = there | {"tags": ["rent"], "modified": "20301201T080000Z"}
+        ok(todo("import", str(write(tmp_path, "tagged.json", json.dumps([tagged])))))
+        ours = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+        (written,) = [o for o in ours if o["uuid"] == series]
+        assert (written["description"], written.get("priority")) == expected
+    (done,) = ok(todo("done", str(held["number"]), "--json")).json()
+    (following,) = done["created"]
+    assert (following["title"], following["priority"]) == expected
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    (written,) = [o for o in ours if o["uuid"] == series]
+    assert (written["description"], written.get("priority")) == expected
+
+
 def test_taskwarrior_changes_to_the_series_task_held_here_are_taken_beside_earlier_ones(
     todo: Todo, tmp_path: Path
 ) -> None:
@@ -2057,7 +2099,11 @@ def test_a_recurrence_after_completion_survives_an_edit_made_in_taskwarrior(
     edited = instance | {"tags": ["fit"], "modified": "20991204T200000Z"}
     ok(todo("import", str(write(tmp_path, "edited.json", json.dumps([template, edited])))))
     (task,) = json.loads(ok(todo("export", "--format", "json")).stdout)
-    assert (task["recur"], task["tags"], task["attributes"]) == ("1w", ["fit"], {})
+    assert (task["recur"], task["tags"]) == ("1w", ["fit"])
+    # The tag is the instance's alone (its template has none): kept so, the series'
+    # next task is made without it, as Taskwarrior's next instance is.
+    kept = task["attributes"]["taskwarrior.series"]
+    assert (kept["own"]["tags"], kept["read"]) == (None, {"tags": ["fit"]})
     # Its recurrence changed there (`task modify recur:2w` changes the template too):
     # Taskwarrior's, on the cadence.
     changed = [

@@ -539,6 +539,63 @@ def _monthly_series(task: Taskwarrior) -> tuple[list[dict[str, Any]], dict[str, 
     return made, template
 
 
+@pytest.mark.parametrize("sync", ["whole export", "what changed"])
+@pytest.mark.parametrize("change", ["an instance renamed", "the template given fields"])
+def test_a_series_keeps_its_templates_own_fields_both_ways(
+    todo: Todo, tmp_path: Path, change: str, sync: str
+) -> None:
+    """The template is the series there: Taskwarrior makes each new instance from it.
+    One instance renamed there renamed the series after a sync (the template went back
+    as the open task here was); a template given a priority, a tag and a project there
+    had them taken away. Now the template keeps its own fields, and the next task here
+    is made from them, as Taskwarrior's next instance is."""
+    task = Taskwarrior(tmp_path / "tw")
+    made, template = _monthly_series(task)
+    first = min((o for o in made if o.get("parent") == template["uuid"]), key=lambda o: o["due"])
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps(made), "utf-8")
+    ok(todo("import", str(whole)))
+    time.sleep(1.1)
+    since = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    time.sleep(1.1)
+    if change == "an instance renamed":
+        task("rc.recurrence=off", first["uuid"], "modify", "Pay rent, this once")
+        series = {"description": "Pay rent"}
+    else:
+        task(
+            "rc.recurrence=off", template["uuid"], "modify", "priority:H", "+bills", "project:home"
+        )
+        series = {"description": "Pay rent", "priority": "H", "tags": ["bills"], "project": "home"}
+    what = [f"modified.after:{since}"] if sync == "what changed" else []
+    changed = task("rc.recurrence=off", *what, "export")
+    synced = tmp_path / "synced.json"
+    synced.write_text(changed, "utf-8")
+    ok(todo("import", str(synced)))
+    assert ok(todo("import", str(synced), "--json")).json()["updated"] == 0
+
+    after = exported_back(todo, task, tmp_path)
+    (back,) = [o for o in after if o["uuid"] == template["uuid"]]
+    assert {key: back.get(key) for key in series} == series
+    (held,) = ok(todo("list", "--json")).json()
+    assert held["id"] == first["uuid"]
+    if change == "an instance renamed":
+        assert held["title"] == "Pay rent, this once"
+    else:
+        assert (held["priority"], held["tags"], held["project"]) == (None, [], None)
+    (done,) = ok(todo("done", str(held["number"]), "--json")).json()
+    (following,) = done["created"]
+    assert following["title"] == "Pay rent"
+    if change == "the template given fields":
+        assert (following["priority"], following["tags"], following["project"]) == (
+            "H",
+            ["bills"],
+            "home",
+        )
+    again = exported_back(todo, task, tmp_path)
+    (back,) = [o for o in again if o["uuid"] == template["uuid"]]
+    assert {key: back.get(key) for key in series} == series
+
+
 def test_a_sync_of_an_instance_edited_there_keeps_the_series_and_makes_nothing_twice(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -132,6 +132,9 @@ __all__ = [
     "read",
     "recur_from_taskwarrior",
     "recur_to_taskwarrior",
+    "series_after",
+    "series_edited",
+    "series_fields",
     "write",
 ]
 
@@ -659,7 +662,7 @@ def _map_object(
     )
     kept: dict[str, Any] | None = None
     if status == "recurring":
-        kept = {key: obj[key] for key in ("due", "mask", "recur") if key in obj}
+        kept = {key: obj[key] for key in ("due", "mask", "recur", *_SERIES_OWN) if key in obj}
     elif status in _OPEN and parent is not None:
         kept = {key: value for key, value in obj.items() if key not in ("id", "urgency")}
     return _Task(where, cast(str, status), record, parent, imask, recur, notice, attributes, kept)
@@ -1183,6 +1186,17 @@ def _series_moved(
     kept = (template.raw or {}) if template is not None else {}
     if isinstance(kept.get("due"), str) and isinstance(kept.get("mask"), str):
         moved.update(due=kept["due"], mask=kept["mask"])
+        had, read = hint.get("own"), hint.get("read")
+        if isinstance(had, dict):
+            # The template changed there (a priority given to the series): the open
+            # task here, unchanged there, is as it was read.
+            own = {key: _own_value(kept, key) for key in _SERIES_OWN}
+            read = read if isinstance(read, dict) else {}
+            as_read = {key: read.get(key, had.get(key)) for key in _SERIES_OWN}
+            moved["own"] = own
+            moved.pop("read", None)
+            if apart := {k: v for k, v in as_read.items() if v != own[k]}:
+                moved["read"] = apart
     return None if moved == hint else moved
 
 
@@ -1232,7 +1246,15 @@ def _hint_kept(
     others = [task for task in members if task is not carrier]
     later = _later_as_the_file_has_them(hint["later"], in_file, others)
     imask = carrier.imask if carrier.imask is not None else hint.get("imask")
-    return {**hint, "imask": imask, "later": later}
+    kept = {**hint, "imask": imask, "later": later}
+    own = hint.get("own")
+    if isinstance(own, dict):
+        # The template unchanged (not in the file): the instance edited there is that
+        # instance, not the series.
+        kept.pop("read", None)
+        if read := _read_apart(own, carrier.raw or {}):
+            kept["read"] = read
+    return kept
 
 
 def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[str, Any] | None:
@@ -1243,19 +1265,56 @@ def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[
     if carrier.imask is None or not isinstance(kept.get("recur"), str):
         return None
     later = [task.raw for task in members[1:] if task.raw is not None]
+    own = {key: _own_value(kept, key) for key in _SERIES_OWN}
+    read = _read_apart(own, carrier.raw or {})
     if (
         kept["mask"] == "-"
         and carrier.imask == 0
         and not later
+        and not read
         and kept["due"] == (carrier.raw or {}).get("due")
     ):
         return None  # a series just begun: what the writer makes of the open task anyway
-    return {
+    hint = {
         "recur": kept["recur"],
         "due": kept["due"],
         "mask": kept["mask"],
         "imask": carrier.imask,
         "later": later,
+        "own": own,
+    }
+    if read:
+        hint["read"] = read
+    return hint
+
+
+# What Taskwarrior makes each new instance of a series from: its template's own
+# fields. An instance renamed there (or given a tag) is that instance alone, and a
+# template changed there (`task <template> modify priority:H`) is the series: kept
+# beside the open task here (SERIES_HINT "own"; "read": the open task's value, as
+# read, where it was not the template's), the template is written back with its
+# own fields while the open task's are unchanged here since, and the next task
+# here takes them (series_fields). Before, the template went back as the open task
+# was: one instance renamed renamed the series there, and a template's new
+# priority was taken away.
+_SERIES_OWN: Final = ("description", "priority", "project", "tags")
+
+
+def _own_value(obj: Mapping[str, Any], key: str) -> Any:
+    """A field of a Taskwarrior object as the series compares it: absent and empty are
+    None, tags a sorted list."""
+    value = obj.get(key)
+    if key == "tags" and isinstance(value, list):
+        return sorted({tag for tag in value if isinstance(tag, str) and tag}) or None
+    return value if isinstance(value, str) and value else None
+
+
+def _read_apart(own: Mapping[str, Any], instance: Mapping[str, Any]) -> dict[str, Any]:
+    """An open instance's fields that are not its template's (own)."""
+    return {
+        key: value
+        for key in _SERIES_OWN
+        if key in own and (value := _own_value(instance, key)) != own[key]
     }
 
 
@@ -1661,6 +1720,14 @@ def _as_kept(template: dict[str, Any], kept: Mapping[str, Any]) -> None:
     """
     due, wait = template.get("due"), template.get("wait")
     template.update(due=kept["due"], mask=kept["mask"])
+    own, read = kept["own"], kept["read"]
+    for key, value in own.items():
+        if _own_value(template, key) == read.get(key, value):
+            # Unchanged here since it was read: the series' own (see _SERIES_OWN).
+            if value is None:
+                template.pop(key, None)
+            else:
+                template[key] = value
     if isinstance(due, str) and isinstance(wait, str) and due != kept["due"]:
         with contextlib.suppress(ValueError):
             template["wait"] = _format_date(
@@ -1690,7 +1757,98 @@ def _kept_series(hint: Any, recur: str) -> dict[str, Any] | None:
         "imask": imask,
         "later": [dict(item) for item in later],
         "gone": [dict(item) for item in gone],
+        "own": _own_fields(hint.get("own")),
+        "read": _own_fields(hint.get("read")),
     }
+
+
+def _own_fields(kept: Any) -> dict[str, Any]:
+    """SERIES_HINT's "own" or "read" as written: what is not a field of _SERIES_OWN
+    with a value it can have (a hint edited by hand) is left out."""
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        key: value
+        for key, value in kept.items()
+        if key in _SERIES_OWN
+        and (
+            value is None
+            or (key != "tags" and isinstance(value, str) and value)
+            or (key == "tags" and _own_value({"tags": value}, "tags") == value)
+        )
+    }
+
+
+def _there(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Our title, description, priority, project and tags as Taskwarrior's fields of
+    _SERIES_OWN, compared as _own_value compares them (see _objects)."""
+    title, description = values["title"], values["description"]
+    there = (
+        description
+        if description is not None and split_title(description) == (title, description)
+        else title
+    )
+    return {
+        "description": there,
+        "priority": values["priority"],
+        "project": values["project"],
+        "tags": sorted(values["tags"]) or None,
+    }
+
+
+def series_edited(
+    hint: Any, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """SERIES_HINT of a series' open task edited here (``before`` and ``after``: its
+    title, description, priority, project and tags): the fields edited are the
+    series' own now, as the template goes back with them. None: nothing to change."""
+    if not isinstance(hint, dict) or not isinstance(hint.get("own"), dict):
+        return None
+    was, now = _there(before), _there(after)
+    edited = {key: value for key, value in now.items() if value != was[key]}
+    if not edited:
+        return None
+    read = hint.get("read")
+    read = {k: v for k, v in read.items() if k not in edited} if isinstance(read, dict) else {}
+    changed = {**hint, "own": {**hint["own"], **edited}}
+    changed.pop("read", None)
+    if read:
+        changed["read"] = read
+    return changed
+
+
+def series_fields(hint: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The next task's title, description, priority, project and tags, from the done
+    task's ``values``: the template's own where the done task's field is unchanged
+    here since the series was read (SERIES_HINT "own" and "read"), as Taskwarrior
+    makes its next instance from the template; the done task's where it changed here
+    (the series changed here) or where the template's is none here (an odd priority)."""
+    if not isinstance(hint, dict) or not isinstance(hint.get("recur"), str):
+        return {}
+    kept = _kept_series(hint, hint["recur"])
+    if kept is None or not kept["own"]:
+        return {}
+    own, read = kept["own"], kept["read"]
+    ours = _there(values)
+    taken: dict[str, Any] = {}
+    for key, value in own.items():
+        if ours[key] != read.get(key, value) or value == ours[key]:
+            continue
+        if key == "description":
+            if value is not None:
+                title, whole = split_title(value)
+                taken["title"] = title
+                if whole is not None:
+                    taken["description"] = whole
+        elif key == "priority":
+            if value is None or value in PRIORITIES:
+                taken["priority"] = value
+        elif key == "project":
+            if value is None or check_project(value) is None:
+                taken["project"] = value
+        elif value is None or all(check_tag(tag) is None for tag in value):
+            taken["tags"] = tuple(value or ())
+    return taken
 
 
 def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | None]:
@@ -1745,6 +1903,9 @@ def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | N
         "imask": index,
         "later": later,
     }
+    if kept["own"]:
+        # The next task takes the template's own fields (series_fields): none apart.
+        following["own"] = kept["own"]
     if gone:
         following["gone"] = gone
     return taken, following

@@ -212,6 +212,7 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         if not is_hint_key(key) or key in CARRIED_HINTS
     }
     taking = None
+    taking_fields = False
     series_hint = (task.attributes or {}).get(SERIES_HINT)
     if series_hint is not None and following.anchor == (task.recur_anchor or task.due):
         # The series as another tool keeps it goes on with the next task (see
@@ -222,6 +223,7 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         taking, kept = series_after(series_hint, following.index - (task.recur_index or 0))
         if kept is not None:
             attributes[SERIES_HINT] = kept
+            taking_fields = True
     values = {
         "title": task.title,
         "description": task.description,
@@ -240,6 +242,13 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
         # this one task does not carry over.
         "attributes": attributes or None,
     }
+    if series_hint is not None and taking_fields:
+        # Taskwarrior makes the next instance from the template: its own fields, where
+        # ours are unchanged since the series was read (an instance renamed there is
+        # that instance; a template given a priority there is the series).
+        from todo_cli.formats.taskwarrior import series_fields
+
+        values |= series_fields(series_hint, values)
     # The series as another tool keeps it names the next task; else it is named after
     # the completed one (ids.successor_id says why).
     values["id"] = taking if taking is not None else successor_id(task.id)
@@ -633,6 +642,7 @@ def edit(
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
             _kept_fields_edit(task, wanted)
+            _series_fields_edit(task, wanted, add_tags, remove_tags)
             # A tag of a tag's shape may be kept too (past the most a task has here).
             untagged |= _kept_tags_removed(task, wanted, [*remove_kept_tags, *remove_tags])
             taken = removing
@@ -723,6 +733,41 @@ def _kept_fields_edit(task: Task, wanted: dict[str, Any]) -> None:
         del attributes[hint]
     if taken:
         wanted["attributes"] = attributes or None
+
+
+def _series_fields_edit(
+    task: Task, wanted: dict[str, Any], add_tags: Sequence[str], remove_tags: Sequence[str]
+) -> None:
+    """A series' open task edited here changes the series: what is kept of the series as
+    Taskwarrior keeps it (SERIES_HINT "own") takes the new title, priority, project or
+    tags, so that the template goes back with them and a later sync reads the open
+    task against them (formats.taskwarrior.series_edited)."""
+    from todo_cli.domain.fields import SERIES_HINT
+
+    attributes = dict(wanted.get("attributes", task.attributes) or {})
+    hint = attributes.get(SERIES_HINT)
+    if not isinstance(hint, dict) or "own" not in hint:
+        return
+    from todo_cli.formats.taskwarrior import series_edited
+
+    def fields(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "title": values.get("title", task.title),
+            "description": values.get("description", task.description),
+            "priority": values.get("priority", task.priority),
+            "project": values.get("project", task.project),
+        }
+
+    tags = set(task.tags)
+    if "tags" in wanted:
+        tags = set(wanted["tags"] or ())
+    edited = series_edited(
+        hint,
+        fields({}) | {"tags": task.tags},
+        fields(wanted) | {"tags": tuple((tags | set(add_tags)) - set(remove_tags))},
+    )
+    if edited is not None:
+        wanted["attributes"] = {**attributes, SERIES_HINT: edited}
 
 
 def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
