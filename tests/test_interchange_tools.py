@@ -1250,6 +1250,29 @@ def test_a_task_done_with_todo_sh_keeps_its_priority_and_a_reopen_gives_it_back(
     assert exported.startswith("(A) ")
 
 
+def test_a_task_of_a_letter_past_c_done_with_todo_sh_keeps_its_letter(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """(D) to (Z) are all L here; the line says which. `todo.sh do` takes the (D) off:
+    the task kept L, but its line went back `pri:C`, and reopened it was (C)."""
+    tool = TodoTxt(tmp_path)
+    tool("add", "(D) Dee task")
+    tool("add", "(E) Eee task")
+    ok(todo("import", str(tool.todo_file)))
+    tool("-a", "do", "1")
+    summary = ok(todo("import", str(tool.todo_file), "--json")).json()
+    assert (summary["updated"], summary["unchanged"]) == (1, 1)
+    (dee,) = [t for t in every_task(todo) if t["title"] == "Dee task"]
+    assert (dee["completed"], dee["priority"]) == (True, "L")
+    done_line = ok(todo("export", "--format", "todotxt", "--all", str(dee["number"]))).stdout
+    assert done_line.startswith("x ")
+    assert done_line.split(" ", 2)[2] == "Dee task pri:D\n"
+    assert ok(todo("import", str(tool.todo_file), "--json")).json()["updated"] == 0
+    ok(todo("reopen", str(dee["number"])))
+    reopened = ok(todo("export", "--format", "todotxt", str(dee["number"]))).stdout
+    assert reopened.startswith("(D) "), reopened
+
+
 def test_a_priority_set_with_todo_sh_arrives_with_the_import(todo: Todo, todotxt: TodoTxt) -> None:
     todotxt("pri", str(line_of(todotxt, "Review quarterly goals")), "A")
     summary = ok(todo("import", str(todotxt.todo_file), "--json")).json()

@@ -2307,13 +2307,22 @@ def _overlaid(current: TaskRecord, record: TaskRecord, now: datetime, tz: tzinfo
         done_at = record.completed_at
         made = current.created_at
         taken["completed_at"] = max(done_at, made) if done_at and made else done_at
-    from todo_cli.formats.todotxt import LINE_HINT
+    from todo_cli.formats.todotxt import LINE_HINT, priority_letter
 
     # The line as it now reads: its conventions (which of (D)-(Z) an L is) are its
     # own, and a line read with none (written as todo writes it) has no hint.
     attributes = {name: value for name, value in current.attributes.items() if name != LINE_HINT}
     if LINE_HINT in record.attributes:
         attributes[LINE_HINT] = record.attributes[LINE_HINT]
+    if (
+        _priority_dropped_by_done(record)
+        and LINE_HINT in current.attributes
+        and priority_letter(replace(current, attributes=attributes)) != priority_letter(current)
+    ):
+        # todo.sh's `do` took the (D) off the line: the task keeps its priority (see
+        # _held_alike), and the letter with it, from the line it had, as `todo done`
+        # keeps both. (Read from the done line, a (D) task came back as (C).)
+        attributes[LINE_HINT] = current.attributes[LINE_HINT]
     return replace(current, **taken, attributes=attributes, updated_at=now)
 
 
