@@ -150,6 +150,22 @@ def test_history_counts_a_bulk_add_of_a_thousand_tasks(todo: Todo) -> None:
     assert "added 1,000 tasks" in ok(todo, "history").stdout
 
 
+def test_history_says_in_words_what_an_import_linking_a_dependency_did(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A backup edited by hand to add a dependency, imported: the operation changed no
+    task row, and history named the table ("insert 1 task_dependencies")."""
+    ok(todo, "add", "Buy paint")
+    ok(todo, "add", "Paint wall")
+    backup = json.loads(ok(todo, "export", "--all").stdout)
+    backup[1]["depends"] = [backup[0]["id"]]
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(backup), "utf-8")
+    ok(todo, "import", str(edited))
+    assert history(todo)[0]["summary"] == "added 1 task dependency"
+    assert "added 1 task dependency" in ok(todo, "history").stdout
+
+
 def test_history_says_what_chat_log_commands_did(todo: Todo) -> None:
     ok(todo, "chat-log", "new", "-t", "planning")
     ok(todo, "chat-log", "append", "1", "-r", "user", "hello")

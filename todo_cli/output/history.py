@@ -213,8 +213,16 @@ def _what_undo(summary: Summary) -> str:
     return "; ".join(parts) or "nothing"
 
 
+# What an operation did to rows no task change names (a dependency alone, linked by
+# an import), in words: "added 1 task dependency", not the table's name.
+_ROW_VERBS = {"insert": "added", "update": "changed", "delete": "removed"}
+
+
 def _counted(counts: dict[tuple[str, str], int]) -> str:
-    return ", ".join(f"{action} {n} {table}" for (table, action), n in sorted(counts.items()))
+    return ", ".join(
+        f"{_ROW_VERBS.get(action, action)} {_rows(n, table)}"
+        for (table, action), n in sorted(counts.items())
+    )
 
 
 def _when(instant: datetime, tz: tzinfo) -> str:
