@@ -560,7 +560,7 @@ def test_a_series_keeps_its_templates_own_fields_both_ways(
     time.sleep(1.1)
     if change == "an instance renamed":
         task("rc.recurrence=off", first["uuid"], "modify", "Pay rent, this once")
-        series = {"description": "Pay rent"}
+        series: dict[str, Any] = {"description": "Pay rent"}
     else:
         task(
             "rc.recurrence=off", template["uuid"], "modify", "priority:H", "+bills", "project:home"
