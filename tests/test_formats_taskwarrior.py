@@ -425,6 +425,7 @@ def test_a_series_taskwarrior_has_gone_on_with_is_kept_to_be_written_back(tz: An
             "later": [kept],
             # The template's own fields, which the series' next instances take there.
             "own": {"description": "Something", "priority": None, "project": None, "tags": None},
+            "entry": template["entry"],  # when the series was made there
         }
     }
     written = json.loads("".join(write([open_task], tz=tz)))
@@ -439,6 +440,31 @@ def test_a_series_taskwarrior_has_gone_on_with_is_kept_to_be_written_back(tz: An
     ]
     assert (written[0]["uuid"], written[0]["status"]) == (template["uuid"], "recurring")
     assert written[1]["uuid"] == carrier["uuid"]
+
+
+def test_a_series_template_goes_back_with_its_own_entry(tz: Any) -> None:
+    """When the series was made there, not when its open instance was: the template
+    went back with the open task's `entry`."""
+    template = obj(
+        status="recurring", recur="weekly", due="20261102T090000Z", mask="--",
+        entry="20261101T080000Z",
+    )  # fmt: skip
+    carrier = obj(
+        parent=template["uuid"], imask=0, recur="weekly", due="20261102T090000Z",
+        entry="20261102T080000Z",
+    )  # fmt: skip
+    later = obj(
+        parent=template["uuid"], imask=1, recur="weekly", due="20261109T090000Z",
+        entry="20261109T080000Z",
+    )  # fmt: skip
+    batch = read_objects(tz, template, carrier, later)
+    (open_task,) = batch.records
+    written = json.loads("".join(write([open_task], tz=tz)))
+    assert [(o["uuid"], o["entry"]) for o in written] == [
+        (template["uuid"], template["entry"]),
+        (carrier["uuid"], carrier["entry"]),
+        (later["uuid"], later["entry"]),
+    ]
 
 
 def _a_sync_of_what_changed() -> tuple[dict[str, Any], ...]:
@@ -497,6 +523,7 @@ def test_a_synced_template_goes_on_with_the_instance_kept_here(tz: Any) -> None:
         "imask": 1,
         "later": [third, fourth],
         "own": {"description": "Something", "priority": None, "project": None, "tags": None},
+        "entry": template["entry"],
     }
     assert batch.notices == [
         "task 1: the recurring task's open task here is done in the file: its series goes "
@@ -581,7 +608,12 @@ def test_a_later_instance_done_out_of_turn_leaves_the_series_kept_here(tz: Any) 
     assert batch.skipped == {"recurring template": 1}
     assert [(str(r.id), r.completed) for r in batch.records] == [(third["uuid"], True)]
     assert batch.series_moved == {
-        UUID(first["uuid"]): {**kept, "mask": "--+-", "later": [second, fourth]}
+        UUID(first["uuid"]): {
+            **kept,
+            "mask": "--+-",
+            "later": [second, fourth],
+            "entry": template["entry"],
+        }
     }
     # Its place in the series goes back with it.
     (record,) = batch.records

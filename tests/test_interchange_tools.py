@@ -576,6 +576,7 @@ def test_a_series_keeps_its_templates_own_fields_both_ways(
     after = exported_back(todo, task, tmp_path)
     (back,) = [o for o in after if o["uuid"] == template["uuid"]]
     assert {key: back.get(key) for key in series} == series
+    assert back["entry"] == template["entry"]  # when the series was made, not an instance
     (held,) = ok(todo("list", "--json")).json()
     assert held["id"] == first["uuid"]
     if change == "an instance renamed":
@@ -594,6 +595,7 @@ def test_a_series_keeps_its_templates_own_fields_both_ways(
     again = exported_back(todo, task, tmp_path)
     (back,) = [o for o in again if o["uuid"] == template["uuid"]]
     assert {key: back.get(key) for key in series} == series
+    assert back["entry"] == template["entry"]
 
 
 def test_a_sync_of_an_instance_edited_there_keeps_the_series_and_makes_nothing_twice(

@@ -662,7 +662,9 @@ def _map_object(
     )
     kept: dict[str, Any] | None = None
     if status == "recurring":
-        kept = {key: obj[key] for key in ("due", "mask", "recur", *_SERIES_OWN) if key in obj}
+        kept = {
+            key: obj[key] for key in ("due", "mask", "recur", "entry", *_SERIES_OWN) if key in obj
+        }
     elif status in _OPEN and parent is not None:
         kept = {key: value for key, value in obj.items() if key not in ("id", "urgency")}
     return _Task(where, cast(str, status), record, parent, imask, recur, notice, attributes, kept)
@@ -1186,6 +1188,8 @@ def _series_moved(
     kept = (template.raw or {}) if template is not None else {}
     if isinstance(kept.get("due"), str) and isinstance(kept.get("mask"), str):
         moved.update(due=kept["due"], mask=kept["mask"])
+        if isinstance(kept.get("entry"), str):
+            moved["entry"] = kept["entry"]
         had, read = hint.get("own"), hint.get("read")
         if isinstance(had, dict):
             # The template changed there (a priority given to the series): the open
@@ -1285,6 +1289,10 @@ def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[
     }
     if read:
         hint["read"] = read
+    if isinstance(kept.get("entry"), str):
+        # When the series was made there: written back as it was (the open task's
+        # `entry` is when that instance was made).
+        hint["entry"] = kept["entry"]
     return hint
 
 
@@ -1720,6 +1728,8 @@ def _as_kept(template: dict[str, Any], kept: Mapping[str, Any]) -> None:
     """
     due, wait = template.get("due"), template.get("wait")
     template.update(due=kept["due"], mask=kept["mask"])
+    if kept["entry"] is not None:
+        template["entry"] = kept["entry"]
     own, read = kept["own"], kept["read"]
     for key, value in own.items():
         if _own_value(template, key) == read.get(key, value):
@@ -1759,6 +1769,7 @@ def _kept_series(hint: Any, recur: str) -> dict[str, Any] | None:
         "gone": [dict(item) for item in gone],
         "own": _own_fields(hint.get("own")),
         "read": _own_fields(hint.get("read")),
+        "entry": entry if isinstance(entry := hint.get("entry"), str) else None,
     }
 
 
@@ -1906,6 +1917,8 @@ def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | N
     if kept["own"]:
         # The next task takes the template's own fields (series_fields): none apart.
         following["own"] = kept["own"]
+    if kept["entry"] is not None:
+        following["entry"] = kept["entry"]
     if gone:
         following["gone"] = gone
     return taken, following
