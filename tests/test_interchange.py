@@ -1838,6 +1838,42 @@ def test_an_instance_renamed_there_is_not_the_series_unless_renamed_here_too(
     assert (written["description"], written.get("priority")) == expected
 
 
+@pytest.mark.parametrize(
+    ("instance_field", "kept"),
+    [({"tags": ["@home"]}, "taskwarrior.tags"), ({"project": "My Home"}, "taskwarrior.project")],
+)
+def test_a_field_none_here_on_one_instance_is_not_the_series(
+    todo: Todo, tmp_path: Path, instance_field: dict[str, Any], kept: str
+) -> None:
+    """A tag or project Taskwarrior takes and todo does not (`+@home`, `project:'My
+    Home'`), on the open instance alone: kept beside the task, it went on to the next
+    task, and the template went back with it in place of its own tag and project."""
+    series = str(uuid4())
+    template = tw(
+        uuid=series, description="Gym", status="recurring", recur="weekly",
+        due="20270104T230000Z", mask="-", tags=["health"], project="fit",
+    )  # fmt: skip
+    instance = tw(
+        description="Gym", parent=series, imask=0, recur="weekly", due="20270104T230000Z",
+        tags=["health"], project="fit",
+    ) | instance_field  # fmt: skip
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([template, instance])))))
+    (held,) = json.loads(ok(todo("export")).stdout)  # our JSON: with what is kept
+    assert kept in held["attributes"]
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    (written,) = [o for o in ours if o["uuid"] == series]
+    assert (written["tags"], written["project"]) == (["health"], "fit")
+    (done,) = ok(todo("done", str(held["number"]), "--json")).json()
+    (following,) = done["created"]
+    assert (following["tags"], following["project"]) == (["health"], "fit")
+    (made,) = json.loads(ok(todo("export")).stdout)
+    assert made["id"] == following["id"]
+    assert kept not in made["attributes"]
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    (written,) = [o for o in ours if o["uuid"] == series]
+    assert (written["tags"], written["project"]) == (["health"], "fit")
+
+
 def test_taskwarrior_changes_to_the_series_task_held_here_are_taken_beside_earlier_ones(
     todo: Todo, tmp_path: Path
 ) -> None:

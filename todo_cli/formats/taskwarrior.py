@@ -1799,11 +1799,27 @@ def _there(values: Mapping[str, Any]) -> dict[str, Any]:
         if description is not None and split_title(description) == (title, description)
         else title
     )
+    # What Taskwarrior took that is none here is kept beside the task and written back
+    # as its priority, project and tags (see _objects): so is it compared.
+    kept = values.get("attributes") or {}
+    priority, project = values["priority"], values["project"]
+    odd_priority, odd_project = (
+        kept.get(TASKWARRIOR_PRIORITY_HINT),
+        kept.get(TASKWARRIOR_PROJECT_HINT),
+    )
+    if priority is None and isinstance(odd_priority, str) and odd_priority:
+        priority = odd_priority
+    if project is None and isinstance(odd_project, str) and odd_project:
+        project = odd_project
+    tags = set(values["tags"])
+    odd_tags = kept.get(TASKWARRIOR_TAGS_HINT)
+    if isinstance(odd_tags, list):
+        tags.update(tag for tag in odd_tags if isinstance(tag, str) and tag)
     return {
         "description": there,
-        "priority": values["priority"],
-        "project": values["project"],
-        "tags": sorted(values["tags"]) or None,
+        "priority": priority,
+        "project": project,
+        "tags": sorted(tags) or None,
     }
 
 
@@ -1842,6 +1858,7 @@ def series_fields(hint: Any, values: Mapping[str, Any]) -> dict[str, Any]:
     own, read = kept["own"], kept["read"]
     ours = _there(values)
     taken: dict[str, Any] = {}
+    odd: dict[str, Any] = {}
     for key, value in own.items():
         if ours[key] != read.get(key, value) or value == ours[key]:
             continue
@@ -1852,13 +1869,31 @@ def series_fields(hint: Any, values: Mapping[str, Any]) -> dict[str, Any]:
                 if whole is not None:
                     taken["description"] = whole
         elif key == "priority":
-            if value is None or value in PRIORITIES:
-                taken["priority"] = value
+            # One none here (`priority:1`) is kept beside the task, as an import keeps it.
+            usual = value is None or value in PRIORITIES
+            taken["priority"] = value if usual else None
+            odd[TASKWARRIOR_PRIORITY_HINT] = None if usual else value
         elif key == "project":
-            if value is None or check_project(value) is None:
-                taken["project"] = value
-        elif value is None or all(check_tag(tag) is None for tag in value):
-            taken["tags"] = tuple(value or ())
+            usual = value is None or check_project(value) is None
+            taken["project"] = value if usual else None
+            odd[TASKWARRIOR_PROJECT_HINT] = None if usual else value
+        else:
+            tags = [tag for tag in value or () if check_tag(tag) is None]
+            more = [tag for tag in value or () if check_tag(tag) is not None]
+            if len(tags) > TAGS_PER_TASK_MAX:
+                tags, more = tags[:TAGS_PER_TASK_MAX], tags[TAGS_PER_TASK_MAX:] + more
+            taken["tags"] = tuple(tags)
+            odd[TASKWARRIOR_TAGS_HINT] = more or None
+    if odd:
+        # The done task's own odd fields go with it, not to the next task: the fields
+        # taken from the template are the template's, odd ones too.
+        attributes = dict(values.get("attributes") or {})
+        for hint, kept in odd.items():
+            if kept is None:
+                attributes.pop(hint, None)
+            else:
+                attributes[hint] = kept
+        taken["attributes"] = attributes or None
     return taken
 
 

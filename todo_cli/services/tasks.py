@@ -642,9 +642,9 @@ def edit(
             wanted = dict(changes)
             _recurrence_edit(task, wanted)
             _kept_fields_edit(task, wanted)
-            _series_fields_edit(task, wanted, add_tags, remove_tags)
             # A tag of a tag's shape may be kept too (past the most a task has here).
             untagged |= _kept_tags_removed(task, wanted, [*remove_kept_tags, *remove_tags])
+            _series_fields_edit(task, wanted, add_tags, remove_tags)
             taken = removing
             if clear_depends:
                 _kept_dependencies_cleared(task, wanted)
@@ -756,6 +756,9 @@ def _series_fields_edit(
             "description": values.get("description", task.description),
             "priority": values.get("priority", task.priority),
             "project": values.get("project", task.project),
+            # What Taskwarrior took that is none here (`+@home`) is kept and written back
+            # with them: `--untag @home` is an edit of the tags too.
+            "attributes": values.get("attributes", task.attributes),
         }
 
     tags = set(task.tags)
