@@ -1874,6 +1874,38 @@ def test_a_field_none_here_on_one_instance_is_not_the_series(
     assert (written["tags"], written["project"]) == (["health"], "fit")
 
 
+def test_a_series_field_changed_on_both_sides_keeps_the_change_made_here(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """The open task edited here (title, priority), then the template changed there
+    (priority, project) before a sync: the field changed on both sides keeps the edit
+    made here, the one changed there alone is taken."""
+    series = str(uuid4())
+    template = tw(
+        uuid=series, description="Gym", status="recurring", recur="weekly",
+        due="20270104T230000Z", mask="-", modified="20261201T080000Z",
+    )  # fmt: skip
+    instance = tw(
+        description="Gym", parent=series, imask=0, recur="weekly", due="20270104T230000Z",
+        modified="20261201T080000Z",
+    )  # fmt: skip
+    later = tw(
+        description="Gym", parent=series, imask=1, recur="weekly", due="20270111T230000Z",
+        modified="20261201T080000Z",
+    )  # fmt: skip
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([template, instance, later])))))
+    ok(todo("edit", "1", "Gym here", "pri:H"))
+    changed = template | {"priority": "L", "project": "tw", "modified": "20991201T080000Z"}
+    ok(todo("import", str(write(tmp_path, "changed.json", json.dumps([changed, instance, later])))))
+    ours = json.loads(ok(todo("export", "--format", "taskwarrior")).stdout)
+    (written,) = [o for o in ours if o["uuid"] == series]
+    assert (written["description"], written["priority"], written["project"]) == (
+        "Gym here",
+        "H",
+        "tw",
+    )
+
+
 def test_taskwarrior_changes_to_the_series_task_held_here_are_taken_beside_earlier_ones(
     todo: Todo, tmp_path: Path
 ) -> None:
