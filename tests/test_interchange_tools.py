@@ -328,6 +328,36 @@ def exported_back(todo: Todo, task: Taskwarrior, tmp_path: Path) -> list[dict[st
     return after
 
 
+def test_a_dependency_on_a_task_deleted_there_goes_back_as_it_was(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Taskwarrior keeps a dependency on a deleted task (`task undo` brings the task
+    back). Dropped on import, the export written back took it from a task nobody had
+    changed there."""
+    task = Taskwarrior(tmp_path / "tw")
+    task("add", "Old step")
+    old = task.uuid("Old")
+    task("add", "Main", f"depends:{old}")
+    task(old, "delete")
+    made = task.export()
+    source = tmp_path / "made.json"
+    source.write_text(json.dumps(made), "utf-8")
+    summary = ok(todo("import", str(source), "--json")).json()
+    (main,) = [o for o in made if o["description"] == "Main"]
+    assert (
+        f"task {made.index(main) + 1}: depends on {old}, deleted there: kept with it for "
+        "Taskwarrior, not linked here"
+    ) in summary["notices"]
+    (here,) = ok(todo("list", "--json")).json()
+    assert here["depends"] == []
+    written = tmp_path / "ours.json"
+    written.write_text(ok(todo("export", "--format", "taskwarrior")).stdout, "utf-8")
+    assert "skip" in task.import_file(written)  # unchanged there: nothing rewritten
+    (back,) = [o for o in task.export() if o["uuid"] == main["uuid"]]
+    assert back["depends"] == [old]
+    assert back["modified"] == main["modified"]
+
+
 def test_our_export_imported_where_it_came_from_makes_no_task_twice(
     todo: Todo, tmp_path: Path
 ) -> None:

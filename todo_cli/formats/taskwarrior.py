@@ -1402,8 +1402,8 @@ def _fix_dependencies(
     later: set[UUID],
 ) -> Iterator[TaskRecord]:
     """The records with their dependencies on tasks not imported as they are: one on a
-    deleted task dropped, one on a template on its open instance, and one on a later
-    instance of a series kept for Taskwarrior (DEPENDS_HINT), not linked here. Moved to
+    deleted task and one on a later instance of a series kept for Taskwarrior
+    (DEPENDS_HINT), not linked here; one on a template on its open instance. Moved to
     the series' open task, a task waiting on the 30 March standup waited on the 23rd's,
     here and, written back, in Taskwarrior; the instance goes back with its series, and
     once the series reaches it here the task waits on it (services.tasks)."""
@@ -1424,9 +1424,12 @@ def _fix_dependencies(
                     "Taskwarrior, not linked here"
                 )
             elif target is None:
+                # Taskwarrior keeps it (`task undo` brings the task back): dropped, the
+                # export written back took it from a task nobody had changed there.
+                elsewhere.append(str(dependency))
                 batch.notices.append(
-                    f"{where.get(record.id, str(record.id))}: depends: {dependency} is "
-                    "deleted: dependency dropped"
+                    f"{where.get(record.id, str(record.id))}: depends on {dependency}, "
+                    "deleted there: kept with it for Taskwarrior, not linked here"
                 )
             elif target != record.id or dependency == record.id:
                 # A task redirected to this one (a later instance of its own series) is
