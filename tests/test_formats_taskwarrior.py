@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from todo_cli.domain.dates import day_end, day_start, is_all_day
+from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
 from todo_cli.errors import InvalidInput
 from todo_cli.formats import taskwarrior
 from todo_cli.formats.interchange import ImportBatch, InvalidRecord, Note, TaskRecord
@@ -1538,8 +1538,15 @@ def test_our_own_tasks_survive_task_import_and_export(tmp_path: Path, tz: Any) -
     got = {r.id: r for r in again.records}
     assert got.keys() == expected.keys()
     for task_id, want in expected.items():
-        # Taskwarrior has no task numbers: they are the product's to give.
-        assert got[task_id] == TaskRecord(**{**_fields(want), "number": None}), want.title
+        # Taskwarrior has no task numbers: they are the product's to give. A whole-day
+        # due comes back with Taskwarrior's own (its 00:00), kept to be written back.
+        attributes = dict(got[task_id].attributes)
+        if "taskwarrior.due" in attributes:
+            assert want.due == day_end(local_date(want.due, tz), tz), want.title
+            midnight = day_start(local_date(want.due, tz), tz)
+            assert attributes.pop("taskwarrior.due") == midnight.strftime("%Y%m%dT%H%M%SZ")
+        back = replace(got[task_id], attributes=attributes)
+        assert back == TaskRecord(**{**_fields(want), "number": None}), want.title
 
 
 def _fields(record: TaskRecord) -> dict[str, Any]:

@@ -2563,6 +2563,63 @@ def test_a_taskwarrior_dependency_is_kept_by_id(
     assert titled(found, "Write report")["depends"] == [titled(found, "Buy milk")["id"]]
 
 
+class _InZone(Todo):
+    """`todo` run in another zone: the same database and user."""
+
+    def __init__(self, todo: Todo, zone: str) -> None:
+        super().__init__(todo.url, todo.user)
+        self.zone = zone
+
+    @property
+    def env(self) -> dict[str, str]:
+        return super().env | {"TZ": self.zone}
+
+
+@pytest.mark.parametrize("elsewhere", ["UTC", "America/New_York"])
+@pytest.mark.parametrize(
+    "due",
+    [
+        "20270327T230000Z",  # 2027-03-28 00:00 in Berlin: a day of 23 hours there
+        "20261206T230000Z",  # 2026-12-07 00:00 in Berlin
+    ],
+)
+def test_a_whole_day_due_goes_back_to_taskwarrior_as_it_was_from_any_zone(
+    todo: Todo, tmp_path: Path, elsewhere: str, due: str
+) -> None:
+    """A due at 00:00 in Berlin is a whole day here, kept as its last microsecond in
+    Berlin. Exported from another zone it was no longer 00:00 there, and went back as
+    23:59:59 that day: Taskwarrior took the change nobody made."""
+    made = tw(description="Pay rent", due=due, modified="20261201T080000Z")
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([made])))))
+    (here,) = tasks(todo)
+    assert here["due"].endswith("59:59.999999Z")  # the whole day
+    for zone in (todo, _InZone(todo, elsewhere)):
+        (back,) = json.loads(ok(zone("export", "--format", "taskwarrior")).stdout)
+        assert (back["due"], back["modified"]) == (due, made["modified"])
+    # Changed here, the due is ours: the whole of 2 April in Berlin, where it was set.
+    ok(todo("edit", "1", "due:2027-04-02"))
+    (back,) = json.loads(ok(_InZone(todo, elsewhere)("export", "--format", "taskwarrior")).stdout)
+    assert back["due"] == "20270402T215959Z"
+
+
+def test_a_task_started_there_and_done_here_is_no_longer_started(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`task done` takes `start` away. `todo done` kept it: `todo show` listed a done
+    task as started, and the next sync read Taskwarrior's copy as a change."""
+    started = tw(description="Write report", start="20261201T090000Z", modified="20261201T090000Z")
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([started])))))
+    assert "start:" in ok(todo("show", "1")).stdout
+    ok(todo("done", "1"))
+    assert "start:" not in ok(todo("show", "1")).stdout
+    (ours,) = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert "start" not in ours
+    # Taskwarrior's copy of it, after `task import` of ours: nothing to take.
+    there = ours | {"modified": "20991201T090000Z"}
+    summary = import_json(todo, write(tmp_path, "back.json", json.dumps([there])))
+    assert (summary["updated"], summary["unchanged"]) == (0, 1)
+
+
 def test_taskwarrior_depends_as_the_old_comma_string(todo: Todo, tmp_path: Path) -> None:
     first, second = tw(description="First"), tw(description="Second")
     third = tw(description="Third", depends=f"{second['uuid']},{first['uuid']}")

@@ -88,7 +88,7 @@ import json
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Final, cast
 from uuid import UUID, uuid5
 
@@ -152,6 +152,12 @@ RECUR_HINT: Final = "taskwarrior.recur"
 # can be earlier than the instance's `entry`; we keep updated >= created, so the
 # original is kept here and written back while the task is unchanged.
 MODIFIED_HINT: Final = "taskwarrior.modified"
+# A due at 00:00 local is a whole day, stored as the day's last microsecond in the
+# zone of the import: exported from another zone (a cron job in UTC, a laptop
+# after a trip), it was no longer 00:00 there and went back as 23:59:59, a change
+# nobody made. Taskwarrior's own due is kept here and written back while ours is
+# still that whole day (_due_as_it_was).
+DUE_HINT: Final = "taskwarrior.due"
 # SERIES_HINT (domain.fields) is the series as Taskwarrior keeps it, on the open
 # task that carries it: the template's due and mask, the task's own index, and
 # the later pending instances not imported, as Taskwarrior wrote them. Written
@@ -567,8 +573,11 @@ def _map_object(
         entry = modified or end or datetime.now(UTC)
         batch.notices.append(f"{where}: no entry (when it was made): taken as {taken}")
     due = date("due")
+    due_there = None
     if due is not None:
-        due = _due_from_taskwarrior(due, tz)
+        whole_day = _due_from_taskwarrior(due, tz)
+        if whole_day != due:
+            due_there, due = _format_date(due), whole_day
     wait = date("wait")
     priority, odd_priority = _priority(obj.get("priority"), problem)
     project, odd_project = _project(obj.get("project"), problem)
@@ -628,6 +637,8 @@ def _map_object(
                 unheld.setdefault((what, value), []).append(where)
     if modified is not None and modified < entry:
         attributes[MODIFIED_HINT] = obj["modified"]
+    if due_there is not None:
+        attributes[DUE_HINT] = due_there
     completed = status == "completed"
     completed_at = end
     if completed and end is None:
@@ -694,6 +705,21 @@ def _index(value: Any) -> int | None:
         # (int() itself refuses thousands of digits).
         return int(value) if len(value) <= len(str(INTEGER_MAX)) else INTEGER_MAX
     return None
+
+
+def _due_as_it_was(record: TaskRecord) -> str | None:
+    """Taskwarrior's due (DUE_HINT) while the task's due is still the whole day that
+    began then: its last microsecond, a day of 23 to 25 hours later (whatever zone
+    the import ran in). None when the due was changed here, or none is kept."""
+    kept = record.attributes.get(DUE_HINT)
+    if not isinstance(kept, str) or record.due is None or record.due.microsecond != 999_999:
+        return None
+    try:
+        began = _parse_date(kept)
+    except ValueError:
+        return None  # a hint edited by hand: the task's own due stands
+    length = record.due - began
+    return kept if timedelta(hours=22) < length < timedelta(hours=26) else None
 
 
 def _due_from_taskwarrior(due: datetime, tz: tzinfo) -> datetime:
@@ -1534,7 +1560,10 @@ def _objects(
     if record.completed:
         obj["end"] = _format_date(record.completed_at or record.updated_at)
     if record.due is not None:
-        if is_all_day(record.due, tz):
+        kept_due = _due_as_it_was(record)
+        if kept_due is not None:
+            obj["due"] = kept_due
+        elif is_all_day(record.due, tz):
             obj["due"] = _format_date(day_start(local_date(record.due, tz), tz))
         else:
             obj["due"] = _format_date(record.due)

@@ -335,7 +335,24 @@ def set_completed(
                     # hand (a tool holding it as a series is told so on export).
                     repository.end_series([task.series_id])
             results.append(change)
+        if completed:
+            _stopped(repository, [change.task for change in results if change.changed])
         return deliver(report, Completion(results))
+
+
+def _stopped(repository: TaskRepository, done: list[Task]) -> None:
+    """Tasks done here no longer keep Taskwarrior's `start` (when one was started there),
+    as `task done` takes it away: kept, `todo show` listed a done task as started, and
+    the next sync read Taskwarrior's copy, without it, as a change ("1 updated")."""
+    started = {
+        task.id: {key: value for key, value in task.attributes.items() if key != "start"} or None
+        for task in done
+        if task.attributes and "start" in task.attributes
+    }
+    if started:
+        from todo_cli.repository.tasks import ImportWriter
+
+        ImportWriter(repository.conn, repository.user).set_attributes(started)
 
 
 def _waiting_on_it_there(repository: TaskRepository, made: Task) -> None:
