@@ -1542,6 +1542,7 @@ def test_our_own_tasks_survive_task_import_and_export(tmp_path: Path, tz: Any) -
         # due comes back with Taskwarrior's own (its 00:00), kept to be written back.
         attributes = dict(got[task_id].attributes)
         if "taskwarrior.due" in attributes:
+            assert want.due is not None
             assert want.due == day_end(local_date(want.due, tz), tz), want.title
             midnight = day_start(local_date(want.due, tz), tz)
             assert attributes.pop("taskwarrior.due") == midnight.strftime("%Y%m%dT%H%M%SZ")
