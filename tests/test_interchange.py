@@ -847,6 +847,25 @@ def test_a_dependency_left_out_with_its_task_is_linked_by_the_full_file_later(
     assert titled(tasks(todo), "Three")["depends"] == [two["id"]]
 
 
+def test_a_dependency_added_by_hand_on_a_task_not_there_is_said_left_out(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A backup edited by hand so that a task depends on a uuid neither in the file nor
+    here (mistyped): counted unchanged, no note, the dependency dropped in silence."""
+    ok(todo("add", "Buy paint"))
+    ok(todo("add", "Paint wall"))
+    backup = json.loads(ok(todo("export", "--all")).stdout)
+    nowhere = "00000000-0000-4000-8000-000000000001"
+    backup[1]["depends"] = [nowhere]
+    summary = import_json(todo, write(tmp_path, "edited.json", json.dumps(backup)))
+    assert (summary["updated"], summary["unchanged"]) == (0, 2)
+    assert summary["notices"] == [
+        f"{backup[1]['id']}: depends on {nowhere}, which is not in the file nor one of "
+        "your tasks: left out"
+    ]
+    assert titled(tasks(todo), "Paint wall")["depends"] == []
+
+
 def test_two_open_tasks_of_one_series_in_a_file_import_the_first_and_leave_out_the_second(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -1496,7 +1496,7 @@ def _apply(
         keep_missing=from_taskwarrior,
     )
     # After the new tasks are in: a dependency left out before may point at one.
-    mended = _mend_dependencies(writer, tied, result)
+    mended = _mend_dependencies(writer, tied, result, skipped if exact else None)
     if result.added:
         # Only a task that arrives can be one a kept dependency names (one LIKE over
         # the user's tasks: not for an import that added nothing).
@@ -1895,12 +1895,21 @@ def _about(theirs: datetime, ours: datetime) -> bool:
 _ANNOTATION_SHIFT_S = 5
 
 
-def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imported) -> set[UUID]:
+def _mend_dependencies(
+    writer: ImportWriter,
+    tied: list[TaskRecord],
+    result: Imported,
+    skipped: dict[UUID, str] | None = None,
+) -> set[UUID]:
     """Dependencies a file names for a task we hold as of the same moment, that we lack.
 
     Same time, same task: the file's dependencies are ours too. One we lack was left
     out when the task came in (its other end was skipped, or not there yet), and now
     that both ends are here it is linked; the task counts as updated, not unchanged.
+    ``skipped`` (our own format, id -> why skipped): one whose other end is still not
+    here is said left out, as when the task came in: a dependency added to a backup
+    by hand on a task that is not there (a uuid mistyped) was dropped in silence.
+    (Not for Taskwarrior: it keeps such a dependency with the task, and says so.)
     """
     if not tied:
         return set()
@@ -1913,6 +1922,15 @@ def _mend_dependencies(writer: ImportWriter, tied: list[TaskRecord], result: Imp
     if not wanted:
         return set()
     present = writer.mine(sorted({d for missing in wanted.values() for d in missing}, key=str))
+    if skipped is not None:
+        for task_id, missing in wanted.items():
+            for dependency in sorted(missing - present, key=str):
+                why = (
+                    f"which was skipped ({skipped[dependency]})"
+                    if dependency in skipped
+                    else "which is not in the file nor one of your tasks"
+                )
+                result.notices.append(f"{task_id}: depends on {dependency}, {why}: left out")
     edges = [
         (a, b) for a, missing in wanted.items() for b in sorted(missing, key=str) if b in present
     ]
