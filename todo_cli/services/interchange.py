@@ -1814,7 +1814,7 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
     recurrence after completion (Taskwarrior has none: ours went there as the cadence
     it writes for it, and the file still has that).
     """
-    from todo_cli.formats.taskwarrior import RECUR_HINT, recur_to_taskwarrior
+    from todo_cli.formats.taskwarrior import DUE_HINT, RECUR_HINT, recur_to_taskwarrior
 
     changes: dict[str, Any] = {}
     if ours.recur is not None and record.recur is not None and record.recur != ours.recur:
@@ -1852,6 +1852,14 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
         kept.append(mine or note)
     if kept != list(record.notes):
         changes["notes"] = tuple(kept)
+    if record.due == ours.due and record.attributes.get(DUE_HINT) != ours.attributes.get(DUE_HINT):
+        # The same whole day: Taskwarrior's 00:00 of it is kept as ours had it (none,
+        # for a task made here), not taken for a change.
+        attributes = dict(changes.get("attributes", record.attributes))
+        attributes.pop(DUE_HINT, None)
+        if DUE_HINT in ours.attributes:
+            attributes[DUE_HINT] = ours.attributes[DUE_HINT]
+        changes["attributes"] = attributes
     given = record.attributes.get(SERIES_HINT)
     if given is not None and _series_behind(given, ours.attributes.get(SERIES_HINT)):
         # The task changed there after our export was written back (Taskwarrior's
