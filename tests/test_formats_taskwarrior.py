@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -426,6 +427,7 @@ def test_a_series_taskwarrior_has_gone_on_with_is_kept_to_be_written_back(tz: An
             # The template's own fields, which the series' next instances take there.
             "own": {"description": "Something", "priority": None, "project": None, "tags": None},
             "entry": template["entry"],  # when the series was made there
+            "zone": ZONE,  # where Taskwarrior steps it: the import's
         }
     }
     written = json.loads("".join(write([open_task], tz=tz)))
@@ -465,6 +467,40 @@ def test_a_series_template_goes_back_with_its_own_entry(tz: Any) -> None:
         (carrier["uuid"], carrier["entry"]),
         (later["uuid"], later["entry"]),
     ]
+
+
+def test_a_series_is_stepped_in_the_zone_taskwarrior_keeps_it_in() -> None:
+    """A Berlin series' open task done under TZ=America/New_York a week after the US
+    clocks changed and before Berlin's: stepped in New York, the next whole day came
+    out an hour off Taskwarrior's, the count of occurrences started over, and our
+    export gave Taskwarrior a second task that day beside its own instance."""
+    from dataclasses import fields as dataclass_fields
+
+    from todo_cli.domain.fields import Task
+    from todo_cli.services.tasks import successor_values
+
+    berlin, new_york = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
+    template = obj(status="recurring", recur="weekly", due="20270310T230000Z", mask="+--")
+    carrier = obj(parent=template["uuid"], imask=1, recur="weekly", due="20270317T230000Z")
+    later = obj(parent=template["uuid"], imask=2, recur="weekly", due="20270324T230000Z")
+    done = obj(
+        parent=template["uuid"], imask=0, recur="weekly", due="20270310T230000Z",
+        status="completed", end="20270311T110000Z",
+    )  # fmt: skip
+    batch = read_objects(berlin, template, done, carrier, later)
+    (record,) = [r for r in batch.records if not r.completed]
+    assert record.attributes["taskwarrior.series"]["zone"] == "Europe/Berlin"
+    given = {
+        f.name: getattr(record, f.name) for f in dataclass_fields(Task) if hasattr(record, f.name)
+    }
+    now = datetime(2027, 3, 21, 16, tzinfo=UTC)
+    done_here = {"number": 2, "completed": True, "completed_at": now}
+    task = Task(**given | done_here | {"blocked_by": (), "blocks": (), "urgency": 0.0})
+    following = successor_values(task, now=now, tz=new_york)
+    assert following is not None
+    # Taskwarrior's instance for 25 March takes the place: its uuid and its day.
+    assert str(following["id"]) == later["uuid"]
+    assert following["due"] == day_end(date(2027, 3, 25), berlin)
 
 
 def _a_sync_of_what_changed() -> tuple[dict[str, Any], ...]:
@@ -524,6 +560,7 @@ def test_a_synced_template_goes_on_with_the_instance_kept_here(tz: Any) -> None:
         "later": [third, fourth],
         "own": {"description": "Something", "priority": None, "project": None, "tags": None},
         "entry": template["entry"],
+        "zone": ZONE,
     }
     assert batch.notices == [
         "task 1: the recurring task's open task here is done in the file: its series goes "

@@ -183,6 +183,23 @@ def local_zone(environ: Mapping[str, str] | None = None) -> tzinfo:
     return _system_zone()
 
 
+def zone_name(tz: tzinfo) -> str | None:
+    """A name :func:`zone_named` gives ``tz`` back by (its IANA name or file, "UTC"),
+    or None for a zone that has none (a POSIX rule's)."""
+    if tz is UTC:
+        return "UTC"
+    key = getattr(tz, "key", None)
+    return key if isinstance(key, str) and key else None
+
+
+def zone_named(name: str) -> tzinfo | None:
+    """The zone of a name :func:`zone_name` gave; None when this machine has none by it."""
+    try:
+        return _zone_from_tz(name) if name.strip() else None
+    except InvalidInput:
+        return None
+
+
 def _zone_from_tz(raw: str) -> tzinfo:
     name = raw[1:] if raw.startswith(":") else raw
     if not name.strip():

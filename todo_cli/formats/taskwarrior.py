@@ -92,7 +92,14 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Final, cast
 from uuid import UUID, uuid5
 
-from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date
+from todo_cli.domain.dates import (
+    day_end,
+    day_start,
+    is_all_day,
+    local_date,
+    zone_name,
+    zone_named,
+)
 from todo_cli.domain.fields import (
     DEAD_TEMPLATE_HINT,
     DEPENDS_HINT,
@@ -135,6 +142,7 @@ __all__ = [
     "series_after",
     "series_edited",
     "series_fields",
+    "series_zone",
     "write",
 ]
 
@@ -995,7 +1003,7 @@ def _resolve(
     for series_id, carrier in carriers.items():
         if series_id in templates:
             hints[carrier.record.id] = _series_hint(
-                templates[series_id], carrier, open_by_series[series_id]
+                templates[series_id], carrier, open_by_series[series_id], tz
             )
         elif (
             series_id in found
@@ -1287,7 +1295,9 @@ def _hint_kept(
     return kept
 
 
-def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[str, Any] | None:
+def _series_hint(
+    template: _Task, carrier: _Task, members: list[_Task], tz: tzinfo
+) -> dict[str, Any] | None:
     """SERIES_HINT of a series' open task: what Taskwarrior keeps of the series beside it."""
     kept = template.raw or {}
     if not isinstance(kept.get("due"), str) or not isinstance(kept.get("mask"), str):
@@ -1319,7 +1329,21 @@ def _series_hint(template: _Task, carrier: _Task, members: list[_Task]) -> dict[
         # When the series was made there: written back as it was (the open task's
         # `entry` is when that instance was made).
         hint["entry"] = kept["entry"]
+    if (zone := zone_name(tz)) is not None:
+        # Taskwarrior steps a series in its own zone, the one it was synced in: the
+        # next task here is stepped there too (series_zone). Stepped in another zone
+        # (`todo done` under TZ=America/New_York of a Berlin series), a week's whole
+        # day came out an hour off across a daylight-saving change, the count of
+        # occurrences started over, and Taskwarrior got a second task that day.
+        hint["zone"] = zone
     return hint
+
+
+def series_zone(hint: Any) -> tzinfo | None:
+    """The zone a series kept as Taskwarrior keeps it is stepped in (SERIES_HINT "zone"),
+    if it has one this machine knows."""
+    zone = hint.get("zone") if isinstance(hint, dict) else None
+    return zone_named(zone) if isinstance(zone, str) else None
 
 
 # What Taskwarrior makes each new instance of a series from: its template's own
@@ -1986,6 +2010,8 @@ def series_after(hint: Any, steps: int) -> tuple[UUID | None, dict[str, Any] | N
         following["own"] = kept["own"]
     if kept["entry"] is not None:
         following["entry"] = kept["entry"]
+    if isinstance(hint.get("zone"), str):
+        following["zone"] = hint["zone"]
     if gone:
         following["gone"] = gone
     return taken, following

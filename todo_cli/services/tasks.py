@@ -195,6 +195,12 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
 
     assert task.recur is not None
     assert task.due is not None
+    series_hint = (task.attributes or {}).get(SERIES_HINT)
+    if series_hint is not None:
+        from todo_cli.formats.taskwarrior import series_zone
+
+        # A series Taskwarrior keeps is stepped in the zone it keeps it in.
+        tz = series_zone(series_hint) or tz
     following = next_due(
         parse_recur(task.recur),
         due=task.due,
@@ -213,7 +219,6 @@ def successor_values(task: Task, *, now: datetime, tz: tzinfo) -> dict[str, Any]
     }
     taking = None
     taking_fields = False
-    series_hint = (task.attributes or {}).get(SERIES_HINT)
     if series_hint is not None and following.anchor == (task.recur_anchor or task.due):
         # The series as another tool keeps it goes on with the next task (see
         # formats.taskwarrior.series_after); re-anchored (a due edited), its count
