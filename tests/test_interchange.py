@@ -2639,6 +2639,29 @@ def test_a_task_started_there_and_done_here_is_no_longer_started(
     assert (summary["updated"], summary["unchanged"]) == (0, 1)
 
 
+def test_a_task_taskwarrior_holds_as_ours_is_not_said_left_alone(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`todo done` undone here: the task changed here (later `modified`), its content
+    as Taskwarrior has it. `task import` of our export skips it, keeping its older
+    stamp, and every sync named it as left alone "changed here", though the copies are
+    the same. One whose content differs is still named."""
+    made = [
+        tw(description="Write report", modified="20261201T080000Z"),
+        tw(description="Other", modified="20261201T080000Z"),
+    ]
+    source = write(tmp_path, "tw.json", json.dumps(made))
+    ok(todo("import", str(source)))
+    ok(todo("done", "1"))
+    ok(todo("undo"))
+    ok(todo("edit", "2", "Other here"))
+    summary = import_json(todo, source)
+    assert (summary["updated"], summary["unchanged"]) == (0, 2)
+    assert summary["notices"] == [
+        "1 task(s) left as they are: changed here since the file's copy of them: #2"
+    ]
+
+
 def test_taskwarrior_depends_as_the_old_comma_string(todo: Todo, tmp_path: Path) -> None:
     first, second = tw(description="First"), tw(description="Second")
     third = tw(description="Third", depends=f"{second['uuid']},{first['uuid']}")

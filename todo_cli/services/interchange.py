@@ -1221,6 +1221,8 @@ def _apply(
     # ... or refused, all of them named (no ``skip_invalid``).
     theirs: list[UUID] = []
     older: list[UUID] = []
+    # ... those from Taskwarrior: named only where they differ from ours (see below).
+    older_there: list[TaskRecord] = []
     returning: list[UUID] = []
     # Ours as of the same moment, in a format that holds all of a task: see ``exact``.
     same_time: list[TaskRecord] = []
@@ -1290,6 +1292,8 @@ def _apply(
                     same_second.append(record)
             elif stored < found.updated_at:
                 older.append(record.id)
+                if from_taskwarrior:
+                    older_there.append(record)
             result.unchanged += 1
         if progress is not None:
             progress(1)
@@ -1513,6 +1517,14 @@ def _apply(
                 "second they last changed here, which Taskwarrior cannot tell apart (it "
                 "keeps whole seconds): " + _named([numbers[task_id] for task_id in unsure])
             )
+    if older_there:
+        # Ours written there with a newer `modified` and the content Taskwarrior had
+        # (a `todo done` undone here): `task import` skips it, keeping its own older
+        # stamp, and every later sync named the task as left alone, though the two
+        # copies are the same.
+        unlike = set(_differ_from_ours(conn, user, older_there))
+        same_there = {record.id for record in older_there} - unlike
+        older = [task_id for task_id in older if task_id not in same_there]
     if older:
         result.notices.append(
             f"{len(older)} task(s) left as they are: changed here since the file's copy "
