@@ -383,7 +383,7 @@ def test_a_recurrence_word_is_kept_to_be_written_back(tz: Any) -> None:
     instance = obj(parent=template["uuid"], imask=0, recur="biweekly", due="20261201T090000Z")
     record = read_objects(tz, template, instance).records[0]
     assert record.recur == "+2w"
-    assert record.attributes == {"taskwarrior.recur": "biweekly"}
+    assert record.attributes["taskwarrior.recur"] == "biweekly"
     written = json.loads("".join(write([record], tz=tz)))
     assert [o["recur"] for o in written] == ["biweekly", "biweekly"]
 
@@ -860,11 +860,21 @@ def test_a_broken_kept_series_goes_on_with_nothing(hint: Any, steps: int) -> Non
     assert taskwarrior.series_after(hint, steps) == (None, None)
 
 
-def test_a_series_just_begun_keeps_nothing_beside_its_open_task(tz: Any) -> None:
-    template = obj(status="recurring", recur="weekly", due="20261102T090000Z", mask="-")
-    carrier = obj(parent=template["uuid"], imask=0, recur="weekly", due="20261102T090000Z")
+def test_a_series_just_begun_keeps_its_first_due_count_and_zone(tz: Any) -> None:
+    """Its first instance alone: what Taskwarrior keeps of it is kept too. Written from
+    the open task once it was done here, a monthly series from the 31st started over
+    from the next month's last day, and one done under another zone moved a day."""
+    template = obj(status="recurring", recur="monthly", due="20270130T230000Z", mask="-")
+    carrier = obj(parent=template["uuid"], imask=0, recur="monthly", due="20270130T230000Z")
     (open_task,) = read_objects(tz, template, carrier).records
-    assert open_task.attributes == {}
+    kept = open_task.attributes["taskwarrior.series"]
+    assert (kept["due"], kept["mask"], kept["imask"], kept["later"]) == (
+        template["due"],
+        "-",
+        0,
+        [],
+    )
+    assert kept["zone"] == ZONE
 
 
 def test_a_template_without_a_pending_instance_becomes_its_open_task(tz: Any) -> None:
@@ -1583,6 +1593,11 @@ def test_our_own_tasks_survive_task_import_and_export(tmp_path: Path, tz: Any) -
             assert want.due == day_end(local_date(want.due, tz), tz), want.title
             midnight = day_start(local_date(want.due, tz), tz)
             assert attributes.pop("taskwarrior.due") == midnight.strftime("%Y%m%dT%H%M%SZ")
+        if want.recur is not None:
+            # A series comes back with what Taskwarrior keeps of it (its first due, count,
+            # zone): the template as written.
+            kept = attributes.pop("taskwarrior.series")
+            assert (kept["mask"], kept["imask"], kept["later"]) == ("-", 0, []), want.title
         back = replace(got[task_id], attributes=attributes)
         assert back == TaskRecord(**{**_fields(want), "number": None}), want.title
 

@@ -2662,6 +2662,34 @@ def test_a_task_taskwarrior_holds_as_ours_is_not_said_left_alone(
     ]
 
 
+def test_a_taskwarrior_series_done_under_another_zone_stays_on_its_days(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A weekly Berlin series (its first instance alone) done under New York in the week
+    Berlin's clocks change: stepped in New York, the next whole day came out an hour
+    late in Berlin (00:59 the next day), the template was rewritten to it, and every
+    instance Taskwarrior made afterwards was a day late. It is stepped in Berlin, where
+    it was imported, and goes back as that day's 00:00 there."""
+    series = str(uuid4())
+    template = tw(
+        uuid=series, description="Bins", status="recurring", recur="weekly",
+        due="20270324T230000Z", mask="-",
+    )  # fmt: skip
+    instance = tw(
+        description="Bins", parent=series, imask=0, recur="weekly", due="20270324T230000Z"
+    )
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([template, instance])))))
+    away = _InZone(todo, "America/New_York")
+    (done,) = ok(away("done", "1", "--json")).json()
+    (following,) = done["created"]
+    assert following["due"] == "2027-04-01T21:59:59.999999Z"  # 1 April, all of it in Berlin
+    written = {
+        o["uuid"]: o for o in json.loads(ok(away("export", "--format", "taskwarrior")).stdout)
+    }
+    assert (written[series]["due"], written[series]["mask"]) == ("20270324T230000Z", "+-")
+    assert written[following["id"]]["due"] == "20270331T220000Z"  # 00:00 on 1 April in Berlin
+
+
 def test_taskwarrior_depends_as_the_old_comma_string(todo: Todo, tmp_path: Path) -> None:
     first, second = tw(description="First"), tw(description="Second")
     third = tw(description="Third", depends=f"{second['uuid']},{first['uuid']}")

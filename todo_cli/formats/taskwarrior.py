@@ -730,6 +730,18 @@ def _due_as_it_was(record: TaskRecord) -> str | None:
     return kept if timedelta(hours=22) < length < timedelta(hours=26) else None
 
 
+def _whole_day_zone(record: TaskRecord, tz: tzinfo) -> tzinfo | None:
+    """The zone the task's due is a whole day in, as Taskwarrior writes one (00:00): the
+    export's, or that of the series Taskwarrior keeps it in (a `todo done` under another
+    TZ made the next task a whole day there). None: a due at a time of day."""
+    if record.due is None:
+        return None
+    if is_all_day(record.due, tz):
+        return tz
+    zone = series_zone(record.attributes.get(SERIES_HINT))
+    return zone if zone is not None and is_all_day(record.due, zone) else None
+
+
 def _due_from_taskwarrior(due: datetime, tz: tzinfo) -> datetime:
     # Taskwarrior stores a date typed without a time as 00:00 local: that is a whole day,
     # which we keep as its last microsecond so that "overdue" is simply due < now.
@@ -1307,14 +1319,10 @@ def _series_hint(
     later = [task.raw for task in members[1:] if task.raw is not None]
     own = {key: _own_value(kept, key) for key in _SERIES_OWN}
     read = _read_apart(own, carrier.raw or {})
-    if (
-        kept["mask"] == "-"
-        and carrier.imask == 0
-        and not later
-        and not read
-        and kept["due"] == (carrier.raw or {}).get("due")
-    ):
-        return None  # a series just begun: what the writer makes of the open task anyway
+    # Kept for a series just begun too: its first due, count and zone are Taskwarrior's
+    # (written from the open task once it was done here, a monthly series from the
+    # 31st started over from the 31st of the next month, and one done under another
+    # zone moved to another day there).
     hint = {
         "recur": kept["recur"],
         "due": kept["due"],
@@ -1585,10 +1593,11 @@ def _objects(
         obj["end"] = _format_date(record.completed_at or record.updated_at)
     if record.due is not None:
         kept_due = _due_as_it_was(record)
+        whole_day = _whole_day_zone(record, tz)
         if kept_due is not None:
             obj["due"] = kept_due
-        elif is_all_day(record.due, tz):
-            obj["due"] = _format_date(day_start(local_date(record.due, tz), tz))
+        elif whole_day is not None:
+            obj["due"] = _format_date(day_start(local_date(record.due, whole_day), whole_day))
         else:
             obj["due"] = _format_date(record.due)
             if record.due == day_start(local_date(record.due, tz), tz):
