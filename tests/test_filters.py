@@ -192,6 +192,36 @@ def test_a_taskwarrior_filter_is_refused_saying_what_todo_has(term: str, instead
     assert (error.hint or "").endswith("after -- it is text to search for")
 
 
+@pytest.mark.parametrize(
+    ("line", "term", "named"),
+    [
+        ("+a or +b", "or", "or"),
+        ("+a and -b", "and", "and"),
+        ("+a xor +b", "xor", "xor"),
+        ("+a OR +b", "OR", "or"),
+        ("( +a or +b )", "(", "parentheses"),
+        ("(+a +b)", "(+a", "parentheses"),
+        ("+a pro:home)", "pro:home)", "parentheses"),
+        ("or", "or", "or"),
+    ],
+)
+def test_taskwarriors_operators_are_refused_not_searched_for(
+    line: str, term: str, named: str
+) -> None:
+    # `todo list +a or +b` searched for the word "or" among the tasks tagged a and b:
+    # an empty list, exit 0, that read as "nothing tagged a or b".
+    error = refusal(line)
+    assert error.exit_code == ExitCode.USAGE
+    assert error.message == f"{term!r} is Taskwarrior's filter syntax, not todo's"
+    assert (error.hint or "").startswith(f"todo has no {named}: every term must match")
+    assert (error.hint or "").endswith("after -- it is text to search for")
+
+
+def test_an_operator_after_a_double_dash_and_a_word_with_brackets_are_text() -> None:
+    assert parsed("+a -- or (b)").words == ("or", "(b)")
+    assert parsed("(draft) notes)").words == ("(draft)", "notes)")
+
+
 def test_taskwarriors_spellings_of_project_and_priority_filter() -> None:
     found = parsed("proj:home prio:h")
     assert (found.project, found.priority) == ("home", "H")

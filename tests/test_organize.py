@@ -186,6 +186,28 @@ def test_dash_h_after_a_word_is_a_word_not_a_request_for_help(todo: Todo) -> Non
     assert count(todo, "tasks") == 2
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["list", "+a", "or", "+b"], ["done", "+a", "or", "+b"], ["delete", "(", "+a", ")", "--yes"]],
+    ids=["list", "done", "delete"],
+)
+def test_taskwarriors_or_is_refused_and_changes_nothing(todo: Todo, args: list[str]) -> None:
+    # `todo list +a or +b` listed nothing, exit 0 (the word "or" searched for among
+    # the tasks tagged both): an answer that was none.
+    add(todo, "Alpha", "+a")
+    add(todo, "Beta", "+b")
+    before = listed(todo, "--all")
+    result = todo(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "is Taskwarrior's filter syntax, not todo's" in result.stderr
+    assert listed(todo, "--all") == before
+    # After -- it is a word to search for, as any other.
+    add(todo, "Tea or coffee")
+    found = todo("list", "--json", "--", "or")
+    assert [t["title"] for t in found.json()] == ["Tea or coffee"]
+
+
 @pytest.mark.parametrize("term", ["recur:daily", "wait:tomorrow", "due.befor:fri", "pri.above:L"])
 def test_list_refuses_a_key_that_is_no_filter(todo: Todo, term: str) -> None:
     add(todo, "x", "due:today", "recur:daily", "pri:H")

@@ -109,6 +109,23 @@ _TASKWARRIOR: dict[str, str | None] = {
 }
 
 
+# Taskwarrior's operators between filter terms. Here every term must match already
+# (there is no "either"); as words they were searched for as text, and `list +a or +b`
+# listed nothing, an answer that was none.
+_OPERATORS = frozenset({"and", "or", "xor", "(", ")"})
+
+
+def _operator(term: str) -> str | None:
+    """The Taskwarrior operator `term` is or carries (`or`, `(`, `(+a`, `+b)`), or None."""
+    if term.lower() in _OPERATORS:
+        return term.lower()
+    if len(term) > 1 and term[0] == "(" and is_filter_term(term.lstrip("(")):
+        return "("
+    if len(term) > 1 and term[-1] == ")" and is_filter_term(term.rstrip(")")):
+        return ")"
+    return None
+
+
 def taskwarrior_key(key: str) -> str | None:
     """The hint for a Taskwarrior attribute (`status`, `tags.has`), or None for another key."""
     base = key.lower().partition(".")[0]
@@ -198,6 +215,14 @@ def parse_filter(
             # After --, every word is text to search for, as for add and edit.
             words.extend(terms[position + 1 :])
             break
+        operator = _operator(term)
+        if operator is not None:
+            raise InvalidInput(
+                f"{term!r} is Taskwarrior's filter syntax, not todo's",
+                hint=f"todo has no {'parentheses' if operator in '()' else operator}: every "
+                "term must match, so for either of two, list each; after -- it is text to "
+                "search for",
+            )
         if term in ("+overdue", "-overdue"):
             # No task carries the tag "overdue" (it is refused as one): -overdue is
             # "not overdue", as -blocked is "not blocked".
