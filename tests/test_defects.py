@@ -1479,10 +1479,78 @@ def test_deleting_a_series_open_task_works_when_this_clock_is_behind_its_done_on
     assert deleted.exit_code == 0, deleted.stderr
     done = todo("show", "1", "--json")
     assert done.exit_code == 0, done.stderr
+    # Its recurrence taken off is a change: its time moves on, by the least step.
     assert (done.json()["recur"], done.json()["updated_at"]) == (
         None,
-        "2099-01-01T00:00:00.000000Z",
+        "2099-01-01T00:00:00.000001Z",
     )
+
+
+def _from_a_clock_ahead(todo: Todo, tmp_path: Path, *, completed: bool = False) -> Path:
+    """A task last changed by a clock ahead of this one (another machine's), imported
+    from our JSON: the file, kept as the backup or the other side of a sync is."""
+    ahead = "2099-12-31T23:59:59.999998Z"
+    done = f', "completed_at": "{ahead}"' if completed else ""
+    path = tmp_path / "ahead.json"
+    path.write_text(
+        '[{"id": "0b6b9b0e-7f3c-4c5e-9a59-2b1e7f0f6a11", "number": 1, "title": "Pay rent", '
+        f'"completed": {json.dumps(completed)}{done}, "created_at": "{ahead}", '
+        f'"updated_at": "{ahead}"}}]',
+        "utf-8",
+    )
+    imported = todo("import", str(path))
+    assert imported.exit_code == 0, imported.stderr
+    return path
+
+
+def _imported_again(todo: Todo, path: Path) -> dict[str, Any]:
+    result = todo("import", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    summary: dict[str, Any] = result.json()
+    return summary
+
+
+@pytest.mark.parametrize("step", ["done", "reopen"])
+def test_done_and_reopen_on_a_clock_behind_the_task_are_later_than_its_last_change(
+    todo: Todo, tmp_path: Path, step: str
+) -> None:
+    """`todo done` kept such a task's time: the file it came from, imported again, read
+    as "edited in the file without a new updated_at" and took the open copy back."""
+    path = _from_a_clock_ahead(todo, tmp_path, completed=step == "reopen")
+    changed = todo(step, "1", "--json")
+    assert changed.exit_code == 0, changed.stderr
+    assert changed.json()[0]["updated_at"] == "2099-12-31T23:59:59.999999Z"
+    assert (_imported_again(todo, path)["updated"], _shown(todo)["completed"]) == (
+        0,
+        step == "done",
+    )
+    # Once more, across the year's end: the microseconds carry into the seconds.
+    again = todo("reopen" if step == "done" else "done", "1", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert again.json()[0]["updated_at"] == "2100-01-01T00:00:00.000000Z"
+
+
+def test_an_undo_on_a_clock_behind_the_task_is_later_than_the_change_it_takes_back(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """The undo set the task's time to now (before the edit it undid, on this clock):
+    an export taken before the undo read newer, and its import brought the edit back."""
+    _from_a_clock_ahead(todo, tmp_path)
+    assert todo("edit", "1", "pri:H").exit_code == 0
+    before = tmp_path / "before-undo.json"
+    assert todo("export", "--all", "-o", str(before)).exit_code == 0
+    assert todo("undo").exit_code == 0
+    undone = _shown(todo)
+    assert (undone["priority"], undone["updated_at"]) == (None, "2100-01-01T00:00:00.000000Z")
+    assert _imported_again(todo, before)["updated"] == 0
+    assert _shown(todo)["priority"] is None
+
+
+def _shown(todo: Todo) -> dict[str, Any]:
+    shown = todo("show", "1", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    task: dict[str, Any] = shown.json()
+    return task
 
 
 def test_a_successor_changed_outside_todo_is_kept_by_a_reopen(

@@ -164,6 +164,27 @@ def _sqlite_text(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
+def just_after(expression: str, dialect: str) -> str:
+    """SQL for the time one microsecond after `expression`, a stored UTCDateTime.
+
+    A change made now to a task whose last change reads later than now (a clock
+    behind the one that wrote it) is stamped just after that change: left at its
+    time, or set before it, the change read as none, or older, to an import of a
+    copy taken before it, which then took the change back. SQLite's time is text
+    of a fixed width (see UTCDateTime): its microseconds are counted on, carried
+    into the seconds at .999999; text of another shape is left as it is.
+    """
+    if dialect != "sqlite":
+        return f"({expression} + interval '1 microsecond')"
+    e = expression
+    return (
+        f"(CASE WHEN length({e}) <> 26 THEN {e} "
+        f"WHEN substr({e}, 21) = '999999' "
+        f"THEN strftime('%Y-%m-%dT%H:%M:%S', substr({e}, 1, 19), '+1 second') || '.000000' "
+        f"ELSE substr({e}, 1, 20) || printf('%06d', CAST(substr({e}, 21) AS INTEGER) + 1) END)"
+    )
+
+
 def not_blank_and_at_most(column: str, limit: int) -> str:
     return f"length(trim({column})) >= 1 AND length({column}) <= {limit}"
 

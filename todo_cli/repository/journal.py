@@ -1063,18 +1063,19 @@ class JournalRepository:
     def _set_back(self, table: str, op: Any) -> None:
         """Rows the operation changed (and left) get their values from before it.
 
-        A task's updated_at is the time of the undo: the undo is a change like
-        any other (SPEC: updated_at moves on every change). Set back to the
-        time of the change undone, a task would read as older than an export
-        taken before the undo, and importing that export would bring back what
-        was undone. (A task that comes back from a delete keeps its time: it
+        A task's updated_at is the time of the undo, and never before the time
+        it has: the undo is a change like any other (SPEC: updated_at moves on
+        every change). Set back to the time of the change undone (or stamped by
+        a clock behind it), a task would read as older than an export taken
+        before the undo, and importing that export would bring back what was
+        undone. (A task that comes back from a delete keeps its time: it
         is the task as it was.)
         """
         from datetime import UTC, datetime
 
         from sqlalchemy import bindparam, text
 
-        from todo_cli.db.schema import UTCDateTime
+        from todo_cli.db.schema import UTCDateTime, just_after
 
         key = journal_ddl.JOURNALED[table]
         columns = [c.name for c in metadata.tables[table].columns if c.name not in key]
@@ -1082,11 +1083,13 @@ class JournalRepository:
             return  # a table of keys alone (tags, dependencies) has nothing to set back
         timed = table == "tasks"
         firsts = self._firsts(table, "f.action <> 'insert' AND l.action <> 'delete'")
+        # Never before its creation, whatever the clock says now (a clock set back):
+        # the CHECK on tasks would refuse the undo. Nor before the change it takes
+        # back (a clock behind the one that made it): the undo is a change after it.
+        after = just_after(f"{table}.updated_at", "sqlite" if self._sqlite else "postgresql")
         if self._sqlite:
-            # Never before its creation, whatever the clock says now (a clock set
-            # back): the CHECK on tasks would refuse the undo.
             sets = ", ".join(
-                f"{c} = max(:now, json_extract(o.before, '$.created_at'))"
+                f"{c} = max(:now, json_extract(o.before, '$.created_at'), {after})"
                 if timed and c == "updated_at"
                 else f"{c} = json_extract(o.before, '$.{c}')"
                 for c in columns
@@ -1095,7 +1098,7 @@ class JournalRepository:
             statement = f"UPDATE {table} SET {sets} FROM ({firsts}) AS o WHERE {match}"
         else:
             sets = ", ".join(
-                f"{c} = GREATEST(:now, o.created_at)"
+                f"{c} = GREATEST(:now, o.created_at, {after})"
                 if timed and c == "updated_at"
                 else f"{c} = o.{c}"
                 for c in columns

@@ -989,19 +989,27 @@ class TaskRepository:
         return _task_of(dict(row._mapping), self.now, **kept)
 
     def _not_back(self) -> Any:
-        """A statement's time of change for its rows: now, or theirs where that is later.
+        """A statement's time of change for its rows: now, or just after theirs where
+        that is not before now.
 
-        Never back in time, as _moved: a clock behind the one that wrote the
-        task (another machine's) must not break the CHECK that a task is
-        updated after it was created. (A set-based statement keeps such a
-        row's time rather than adding a step per row in SQL.)
+        As _moved, set-based: a clock behind the one that wrote the task (another
+        machine's, an NTP step) must neither move it back (the CHECK that a task
+        is updated after it was created) nor leave it where it was: `todo done`
+        that kept the time read as no change to an import of the file the task
+        came from, which took the open copy back ("edited in the file without a
+        new updated_at").
         """
-        from sqlalchemy import case, literal
+        from sqlalchemy import case, literal, literal_column
+
+        from todo_cli.db.schema import just_after
 
         # Typed as the column, so that SQLite stores the time in the column's own form
         # (an untyped value would be the driver's, which sorts differently).
         now = literal(self.now, tasks.c.updated_at.type)
-        return case((tasks.c.updated_at > now, tasks.c.updated_at), else_=now)
+        after = literal_column(
+            just_after("tasks.updated_at", self.conn.dialect.name), tasks.c.updated_at.type
+        )
+        return case((tasks.c.updated_at >= now, after), else_=now)
 
     def _moved(self, task: Task) -> datetime:
         """The task's time of change for a change made now: now, and never not later.
