@@ -422,6 +422,39 @@ def test_the_series_done_in_todo_goes_back_where_it_came_from_without_a_twin(
     ]
 
 
+def test_a_series_done_in_todo_and_synced_reads_unchanged_on_every_sync_after(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`todo done` of a Taskwarrior series' open task, written back, then Taskwarrior's
+    export imported (a sync), and again: nothing changed by anyone, so nothing updated
+    and nothing named. The done task went there with its place in the series (which
+    `task import` stamped), and the next task without the anchor and count todo keeps:
+    read back, the one was "1 updated" and the other named on every sync as "left as
+    they are: changed in Taskwarrior in the second they last changed here".
+    """
+    task = Taskwarrior(tmp_path / "made")
+    made, _ = _monthly_series(task)
+    source = tmp_path / "task-export.json"
+    source.write_text(json.dumps(made), encoding="utf-8")
+    ok(todo("import", str(source)))
+    (open_task,) = ok(todo("list", "--json")).json()
+    ok(todo("done", str(open_task["number"])))
+    time.sleep(1.1)  # `task import` stamps what it changes in a later second
+    after = exported_back(todo, task, tmp_path)
+    pending = [o for o in after if o["status"] == "pending"]
+    assert len({o["due"] for o in pending}) == len(pending)  # no occurrence twice
+    theirs = tmp_path / "theirs.json"
+    theirs.write_text(task("rc.recurrence=off", "export"), "utf-8")
+    for _ in range(2):
+        summary = ok(todo("import", str(theirs), "--json")).json()
+        assert (summary["added"], summary["updated"]) == (0, 0), summary
+        assert [n for n in summary["notices"] if "left as they are" in n] == []
+    exported = tmp_path / "again.json"
+    exported.write_text(ok(todo("export", "--format", "taskwarrior", "--all")).stdout, "utf-8")
+    assert "skip" in task.import_file(exported)
+    assert "mod " not in task.import_file(exported)
+
+
 def test_each_round_trip_s_completion_in_taskwarrior_stays_done_here(
     todo: Todo, tmp_path: Path
 ) -> None:

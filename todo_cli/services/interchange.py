@@ -1826,7 +1826,13 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
     recurrence after completion (Taskwarrior has none: ours went there as the cadence
     it writes for it, and the file still has that).
     """
-    from todo_cli.formats.taskwarrior import DUE_HINT, RECUR_HINT, recur_to_taskwarrior
+    from todo_cli.domain.fields import IMASK_HINT
+    from todo_cli.formats.taskwarrior import (
+        DUE_HINT,
+        MODIFIED_HINT,
+        RECUR_HINT,
+        recur_to_taskwarrior,
+    )
 
     changes: dict[str, Any] = {}
     if ours.recur is not None and record.recur is not None and record.recur != ours.recur:
@@ -1872,8 +1878,49 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
         if DUE_HINT in ours.attributes:
             attributes[DUE_HINT] = ours.attributes[DUE_HINT]
         changes["attributes"] = attributes
+    if (
+        ours.recur is not None
+        and record.recur is not None
+        and record.recur_anchor is None
+        and record.series_id == ours.series_id
+        and record.due == ours.due
+    ):
+        # Taskwarrior has no anchor and count of ours (it steps a series by what is kept
+        # of it, SERIES_HINT): read as anchored on its own due, an instance changed
+        # there (or not: stamped by `task import`) read as a change nobody made, and
+        # was named as left alone on every sync.
+        changes["recur_anchor"] = ours.recur_anchor
+        changes["recur_index"] = ours.recur_index
+    kept_series = ours.attributes.get(SERIES_HINT)
+    if (
+        record.completed
+        and ours.completed
+        and isinstance(kept_series, dict)
+        and SERIES_HINT not in record.attributes
+        and record.attributes.get(IMASK_HINT) == kept_series.get("imask")
+    ):
+        # Done here, it went there with its place in the series (its imask, from the
+        # series it kept), and `task import` stamped it: read back, that place is the
+        # series it keeps, not a change ("1 updated" after every `todo done` synced).
+        attributes = dict(changes.get("attributes", record.attributes))
+        attributes.pop(IMASK_HINT, None)
+        attributes[SERIES_HINT] = kept_series
+        if MODIFIED_HINT in ours.attributes:
+            attributes[MODIFIED_HINT] = ours.attributes[MODIFIED_HINT]
+        changes["attributes"] = attributes
     given = record.attributes.get(SERIES_HINT)
-    if given is not None and _series_behind(given, ours.attributes.get(SERIES_HINT)):
+    if (
+        isinstance(given, dict)
+        and isinstance(kept_series, dict)
+        and "gone" in kept_series
+        and given == {key: value for key, value in kept_series.items() if key != "gone"}
+    ):
+        # The instances the series passed over here went there as deleted (ours keeps
+        # them as "gone" to write them so): Taskwarrior's series is ours, not a change.
+        attributes = dict(changes.get("attributes", record.attributes))
+        attributes[SERIES_HINT] = kept_series
+        changes["attributes"] = attributes
+    elif given is not None and _series_behind(given, ours.attributes.get(SERIES_HINT)):
         # The task changed there after our export was written back (Taskwarrior's
         # import gives what it changes a new `modified`), its series as it was then:
         # an older copy of the series than ours, which has moved on since (an
