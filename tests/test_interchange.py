@@ -2594,6 +2594,137 @@ class _InZone(Todo):
         return super().env | {"TZ": self.zone}
 
 
+def test_a_due_at_midnight_set_here_stays_that_instant_after_a_change_in_taskwarrior(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`due:2027-05-10T00:00` goes to Taskwarrior as that instant, which it shows as a
+    date and which reads back as the whole day: each sync named the task as "changed in
+    Taskwarrior in the second they last changed here", and a tag added there moved the
+    due to the day's end here."""
+    ok(todo("add", "Submit form", "due:2027-05-10T00:00"))
+    (ours,) = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert ours["due"] == "20270509T220000Z"
+    (before,) = tasks(todo)
+    # Taskwarrior's copy, as `task import` of ours keeps it: the same.
+    same = import_json(todo, write(tmp_path, "same.json", json.dumps([ours])))
+    assert (same["updated"], same["unchanged"], same["notices"]) == (0, 1, [])
+    # Tagged there: the tag is taken, the due is the one it was.
+    tagged = ours | {"tags": ["office"], "modified": "20991201T090000Z"}
+    assert import_json(todo, write(tmp_path, "tagged.json", json.dumps([tagged])))["updated"] == 1
+    (after,) = tasks(todo)
+    assert (after["due"], after["tags"]) == (before["due"], ["office"])
+    # Moved there to another midnight: that is a change, the whole day as ever.
+    moved = tagged | {"due": "20270510T220000Z", "modified": "20991202T090000Z"}
+    assert import_json(todo, write(tmp_path, "moved.json", json.dumps([moved])))["updated"] == 1
+    assert tasks(todo)[0]["due"] == "2027-05-11T21:59:59.999999Z"
+
+
+def test_a_dependency_here_on_a_task_deleted_in_taskwarrior_is_kept_for_it(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Linked here, the dependency went with the task deleted (as the file has it), though
+    the import said it was kept: the next export took it away there from a task nobody
+    changed. It is kept with the task and written back, as Taskwarrior keeps it."""
+    old = tw(description="Old step", modified="20261120T080000Z")
+    main = tw(description="Main", depends=[old["uuid"]], modified="20261120T080000Z")
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([old, main])))))
+    gone = old | {"status": "deleted", "end": "20261121T080000Z", "modified": "20261121T080000Z"}
+    summary = import_json(todo, write(tmp_path, "deleted.json", json.dumps([gone, main])))
+    assert (summary["deleted"], summary["updated"]) == (1, 0)
+    assert [f"depends on {old['uuid']}, deleted there: kept" in n for n in summary["notices"]]
+    (here,) = tasks(todo)
+    assert (here["title"], here["depends"]) == ("Main", [])
+    (back,) = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert back["depends"] == [old["uuid"]]
+    # Its own dependency removed here is not kept for it: the task's newer copy is ours.
+    ok(todo("edit", str(here["number"]), "dep:"))
+    (back,) = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert "depends" not in back
+
+
+def test_of_two_annotations_of_one_text_the_one_taskwarrior_kept_is_kept(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`task denotate called` took out the first of two "called" notes: the other's time
+    (five seconds before, within the shift Taskwarrior gives notes of one second) was
+    kept for the one left, and written back so."""
+    first = {"entry": "20261120T090005Z", "description": "called"}
+    second = {"entry": "20261120T090010Z", "description": "called"}
+    both = tw(description="Dup", annotations=[first, second], modified="20261120T090010Z")
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([both])))))
+    one = both | {"annotations": [second], "modified": "20261120T090200Z"}
+    summary = import_json(todo, write(tmp_path, "one.json", json.dumps([one])))
+    assert (summary["updated"], summary["notices"]) == (1, [])
+    (here,) = tasks(todo)
+    assert here["notes"] == [{"created_at": "2026-11-20T09:00:10.000000Z", "text": "called"}]
+    (back,) = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert back["annotations"] == [second]
+
+
+def test_a_note_removed_in_taskwarrior_is_not_said_lost_as_added_here(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A note Taskwarrior had, removed there: the import said the task lost "notes added
+    here" and that todo undo brings them back. One added here and not there still is."""
+    note = {"entry": "20261120T090010Z", "description": "number is 555-1234"}
+    made = tw(description="Call plumber", annotations=[note], modified="20261120T090010Z")
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([made])))))
+    removed = made | {"annotations": [], "modified": "20261120T090200Z"}
+    summary = import_json(todo, write(tmp_path, "removed.json", json.dumps([removed])))
+    assert (summary["updated"], summary["notices"]) == (1, [])
+    assert tasks(todo)[0]["notes"] == []
+    ok(todo("note", "1", "Ask for Tuesday"))
+    later = removed | {"priority": "H", "modified": "20991201T090000Z"}
+    summary = import_json(todo, write(tmp_path, "later.json", json.dumps([later])))
+    assert summary["notices"] == [
+        "1 task(s) updated from the file's newer copy lose notes added here that the file "
+        "does not have (todo undo brings them back): #1"
+    ]
+
+
+def test_a_task_completed_while_started_in_taskwarrior_goes_back_as_it_was(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`task modify status:completed` keeps `start`: our export dropped it, `task import`
+    changed the task there, and the next sync read "1 updated"."""
+    done = tw(
+        description="Report",
+        status="completed",
+        start="20261120T090010Z",
+        end="20261120T090020Z",
+        modified="20261120T090020Z",
+    )
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([done])))))
+    (back,) = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert (back["start"], back["end"], back["modified"]) == (
+        done["start"],
+        done["end"],
+        done["modified"],
+    )
+
+
+def test_a_cycle_of_a_link_kept_here_and_one_of_the_file_names_the_tasks(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A link made here and the reverse one made in Taskwarrior: each side allowed its
+    own. The refusal named the tasks by uuid alone, and not how to get out of it."""
+    flight = tw(description="Book flight", modified="20261120T080000Z")
+    visa = tw(description="Get visa", modified="20261120T080000Z")
+    ok(todo("import", str(write(tmp_path, "tw.json", json.dumps([flight, visa])))))
+    ok(todo("edit", "1", "dep:2"))
+    there = visa | {"depends": [flight["uuid"]], "modified": "20991201T090000Z"}
+    before = tasks(todo)
+    result = todo("import", str(write(tmp_path, "there.json", json.dumps([flight, there]))))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: the dependencies make a cycle: #2 'Get visa' -> #1 'Book flight' -> "
+        "#2 'Get visa' (each waits on the next) (a link kept here (changed here since the "
+        "file's copy) and one of the file close it: take one out, here with todo edit N "
+        "dep:-M or in the file, and import again; nothing was imported)"
+    )
+    assert tasks(todo) == before
+
+
 @pytest.mark.parametrize("elsewhere", ["UTC", "America/New_York"])
 @pytest.mark.parametrize(
     "due",

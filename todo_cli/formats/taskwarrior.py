@@ -1557,9 +1557,10 @@ def _objects(
         for key, value in record.attributes.items()
         if not is_hint_key(key) and key not in _MAPPED and key not in _BOOKKEEPING
     }
-    if record.completed:
-        # A task done is no longer started: `task done` stops it (takes `start` away).
-        obj.pop("start", None)
+    # (A task done here keeps no `start`: `todo done` takes it away, as `task done`
+    # does. One done in Taskwarrior with it, `task modify status:completed`, keeps it
+    # there, and so here: dropped, the export written back changed it there, and the
+    # next sync read "1 updated".)
     description = record.title
     annotations = [
         {"entry": _format_date(note.created_at), "description": note.text} for note in record.notes

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from todo_cli.db.transaction import acting_user, isolated, transaction
 from todo_cli.domain.dates import local_date
-from todo_cli.domain.fields import ENDED_RECUR_HINT, SERIES_HINT
+from todo_cli.domain.fields import ENDED_RECUR_HINT, SERIES_HINT, kept_depends
 from todo_cli.domain.ids import is_uuid, new_id, new_ids
 from todo_cli.domain.limits import IMPORTED_NUMBER_MAX
 from todo_cli.errors import InvalidInput, Refused
@@ -694,7 +694,12 @@ def import_tasks(
                     for r in checked
                     if r.series_id is not None and r.recur is not None and not r.completed
                 }
-                _deleted_there(conn, acting_user(conn), batch.deleted, result, alive)
+                # What each task waits on there: linked, or kept (on a task the file
+                # has deleted, which the reader keeps with it: DEPENDS_HINT).
+                depends_there = {
+                    r.id: {*map(str, r.depends), *kept_depends(r.attributes)} for r in checked
+                }
+                _deleted_there(conn, acting_user(conn), batch.deleted, result, alive, depends_there)
             _apply(
                 conn,
                 acting_user(conn),
@@ -812,12 +817,15 @@ def _deleted_there(
     deleted: dict[UUID, tuple[str, datetime | None]],
     result: Imported,
     alive: set[UUID] | None = None,
+    depends_there: Mapping[UUID, set[str]] | None = None,
 ) -> None:
     """The user's tasks that the file has as deleted: deleted here too, as `todo delete`
     would, unless changed here since (or the file does not say when): those are left.
 
     Kept, a task deleted in Taskwarrior would come back there with the next export.
     Each one deleted here counts as deleted, no longer as skipped; undo brings it back.
+    ``depends_there``: the dependencies of the file's tasks; one of ours on a task
+    deleted so is kept with it (DEPENDS_HINT), as Taskwarrior keeps it.
     """
     from todo_cli.formats.taskwarrior import SKIP_DELETED
 
@@ -842,6 +850,8 @@ def _deleted_there(
         return
     repository = TaskRepository(conn, user, lean=True)
     found_tasks = repository.by_ids(doomed)
+    if depends_there:
+        _keep_dependencies_on(writer, repository, set(doomed), depends_there)
     # Deleted, the open task of a series ends it (as `todo delete`), unless the file
     # carries the series on: its done tasks kept their recurrence there, and lost it
     # here while the file's next open task went on repeating.
@@ -858,6 +868,44 @@ def _deleted_there(
         "deleted here, as the file has them deleted: "
         + ", ".join(f"#{t.number}" for t in sorted(gone, key=lambda t: t.number))
     )
+
+
+def _keep_dependencies_on(
+    writer: ImportWriter,
+    repository: TaskRepository,
+    doomed: set[UUID],
+    depends_there: Mapping[UUID, set[str]],
+) -> None:
+    """Our dependencies on tasks about to be deleted as the file has them deleted, where
+    the file's copy of the waiting task still has them: kept with it (DEPENDS_HINT).
+
+    Taskwarrior keeps a dependency on a deleted task (`task undo` brings the task
+    back). Linked here, it went with the task deleted here, though the import said it
+    was kept, and the next export took it away there from a task nobody changed.
+    """
+    from todo_cli.domain.fields import with_kept_depends
+
+    named = {str(task_id) for task_id in doomed}
+    waiting = {
+        task_id: {UUID(uuid) for uuid in gone}
+        for task_id, depends in depends_there.items()
+        if (gone := named & depends)
+    }
+    if not waiting:
+        return
+    linked = writer.dependencies_of(sorted(waiting, key=str))
+    keep = {
+        task_id: sorted(str(d) for d in gone & linked.get(task_id, set()))
+        for task_id, gone in waiting.items()
+    }
+    keep = {task_id: uuids for task_id, uuids in keep.items() if uuids}
+    if keep:
+        writer.set_attributes(
+            {
+                task.id: with_kept_depends(task.attributes or {}, keep[task.id])
+                for task in repository.by_ids(sorted(keep, key=str))
+            }
+        )
 
 
 def _open_here(settings: Settings) -> Held:
@@ -1444,7 +1492,13 @@ def _apply(
         # notes of ours it matched, with our times (_back_from_taskwarrior).
         if (exact or from_taskwarrior) and now_held.notes:
             in_file = {(note.created_at, note.text) for note in record.notes}
-            if any((when, text) not in in_file for _, when, text in now_held.notes):
+            if any(
+                (when, text) not in in_file
+                # A note of whole seconds came from Taskwarrior (ours have their
+                # microseconds, there too): removed there, it is no note added here.
+                and not (from_taskwarrior and when.microsecond == 0)
+                for _, when, text in now_held.notes
+            ):
                 dropped.append(existing[record.id].number)
         replacements.append(
             (record.id, values, record.tags, _notes(record), record.depends, now_held)
@@ -1861,7 +1915,16 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
     unclaimed = list(ours.notes)
     kept = []
     for note in notes:
+        # Its own second first: of two notes of one text, the other one's time (a few
+        # seconds before) was taken for the one Taskwarrior kept, and written back so.
         mine = next(
+            (
+                n
+                for n in unclaimed
+                if n.text == note.text and _same_second(note.created_at, n.created_at)
+            ),
+            None,
+        ) or next(
             (n for n in unclaimed if n.text == note.text and _about(note.created_at, n.created_at)),
             None,
         )
@@ -1870,7 +1933,23 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
         kept.append(mine or note)
     if kept != list(record.notes):
         changes["notes"] = tuple(kept)
-    if record.due == ours.due and record.attributes.get(DUE_HINT) != ours.attributes.get(DUE_HINT):
+    there = record.attributes.get(DUE_HINT)
+    if (
+        record.due != ours.due
+        and ours.due is not None
+        and isinstance(there, str)
+        and DUE_HINT not in ours.attributes
+        and _instant(there) == ours.due
+    ):
+        # A due at 00:00 set here (`due:2027-05-10T00:00`): Taskwarrior's due is that
+        # very instant, which it shows as a date, and which reads back as the whole
+        # day. The same instant is no change: taken, the due moved to the day's end
+        # at the first other change there.
+        attributes = dict(changes.get("attributes", record.attributes))
+        attributes.pop(DUE_HINT, None)
+        changes["attributes"] = attributes
+        changes["due"] = ours.due
+    elif record.due == ours.due and there != ours.attributes.get(DUE_HINT):
         # The same whole day: Taskwarrior's 00:00 of it is kept as ours had it (none,
         # for a task made here), not taken for a change.
         attributes = dict(changes.get("attributes", record.attributes))
@@ -1930,6 +2009,16 @@ def _back_from_taskwarrior(record: TaskRecord, ours: TaskRecord) -> TaskRecord:
         attributes[SERIES_HINT] = ours.attributes[SERIES_HINT]
         changes["attributes"] = attributes
     return replace(record, **changes) if changes else record
+
+
+def _instant(text: str) -> datetime | None:
+    """A Taskwarrior date kept as it was written (DUE_HINT), or None if it is none."""
+    from todo_cli.formats.taskwarrior import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
 
 
 def _differ_from_ours(conn: Any, user: str, records: list[TaskRecord]) -> list[UUID]:
@@ -2687,7 +2776,9 @@ def _refuse_cycles(writer: ImportWriter, starts: set[UUID]) -> None:
     """Dependencies that let a task wait on itself, by any path, refuse the import.
 
     Walked from the tasks this import linked, over every dependency of the user's
-    (the file's and those already here), as `todo edit` refuses one.
+    (the file's and those already here), as `todo edit` refuses one. (A cycle of
+    the file's own links over ours is told before, by _without_cycles: one found
+    here closes through a task kept as it is here, newer than the file's copy.)
     """
     from todo_cli.domain.graph import find_cycle
     from todo_cli.repository.tasks import TaskRepository
@@ -2698,18 +2789,35 @@ def _refuse_cycles(writer: ImportWriter, starts: set[UUID]) -> None:
         graph.setdefault(waiting, []).append(waited)
     cycle = find_cycle(graph, sorted(starts, key=str))
     if cycle is not None:
-        raise _cycle(cycle)
+        # All of them the user's by now: named by number and title, as `list` shows
+        # them (the ids alone said nothing of which tasks to look at).
+        tasks = {task.id: task for task in repository.by_ids(sorted(set(cycle), key=str))}
+        raise _cycle(
+            cycle,
+            [
+                f"#{tasks[task_id].number} {tasks[task_id].title!r}"
+                if task_id in tasks
+                else str(task_id)
+                for task_id in cycle
+            ],
+            hint="a link kept here (changed here since the file's copy) and one of the "
+            "file close it: take one out, here with todo edit N dep:-M or in the file, "
+            "and import again; " + NOTHING_IMPORTED,
+        )
 
 
-def _cycle(cycle: list[UUID]) -> InvalidInput:
-    """The refusal of a cycle, ``[a, b, ..., a]`` (a task naming itself is ``[a, a]``)."""
+def _cycle(
+    cycle: list[UUID], named: list[str] | None = None, hint: str = NOTHING_IMPORTED
+) -> InvalidInput:
+    """The refusal of a cycle, ``[a, b, ..., a]`` (a task naming itself is ``[a, a]``),
+    its tasks shown as ``named`` says (their ids, by default)."""
     from todo_cli.domain.graph import shown_path
 
     return InvalidInput(
         "the dependencies make a cycle: "
-        + shown_path([str(task_id) for task_id in cycle])
+        + shown_path(named or [str(task_id) for task_id in cycle])
         + " (each waits on the next)",
-        hint=NOTHING_IMPORTED,
+        hint=hint,
     )
 
 
