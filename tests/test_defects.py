@@ -1546,6 +1546,23 @@ def test_an_undo_on_a_clock_behind_the_task_is_later_than_the_change_it_takes_ba
     assert _shown(todo)["priority"] is None
 
 
+def test_a_hand_edit_imported_on_a_clock_behind_the_task_is_later_than_its_last_change(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A file of ours edited by hand, its updated_at left as it was: taken, at now, the
+    backup of the same time (behind it on this clock) read newer and took the edit back."""
+    backup = _from_a_clock_ahead(todo, tmp_path)
+    edited = tmp_path / "edited.json"
+    edited.write_text(backup.read_text("utf-8").replace("Pay rent", "Pay rent today"), "utf-8")
+    assert _imported_again(todo, edited)["updated"] == 1
+    assert (_shown(todo)["title"], _shown(todo)["updated_at"]) == (
+        "Pay rent today",
+        "2099-12-31T23:59:59.999999Z",
+    )
+    assert _imported_again(todo, backup)["updated"] == 0
+    assert _shown(todo)["title"] == "Pay rent today"
+
+
 def _shown(todo: Todo) -> dict[str, Any]:
     shown = todo("show", "1", "--json")
     assert shown.exit_code == 0, shown.stderr

@@ -214,6 +214,9 @@ def test_taskwarriors_operators_are_refused_not_searched_for(
     assert error.exit_code == ExitCode.USAGE
     assert error.message == f"{term!r} is Taskwarrior's filter syntax, not todo's"
     assert (error.hint or "").startswith(f"todo has no {named}: every term must match")
+    # Every term must match already: `and` is left out, not listed apart.
+    advice = "already, so leave it out" if named == "and" else "so for either of two, list each"
+    assert advice in (error.hint or "")
     assert (error.hint or "").endswith("after -- it is text to search for")
 
 

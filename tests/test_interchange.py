@@ -969,10 +969,12 @@ def test_an_update_from_a_file_is_one_operation_that_undo_takes_back(
         return [{k: v for k, v in t.items() if k != "updated_at"} for t in json.loads(document)]
 
     # Every task as it was; the one the undo set back changed now (an undo is a
-    # change: its time moved on from the one it had, and is not the file's 2099).
+    # change: its time moves on from the one it had, the file's 2099, which this
+    # clock is behind: just after it, or the file imported again took the change back).
     assert untimed(after) == untimed(before)
     old, new = (titled(json.loads(x), "Buy milk")["updated_at"] for x in (before, after))
-    assert old < new < "2099"
+    assert old < new == "2099-01-01T00:00:00.000001Z"
+    assert import_json(todo, changed)["updated"] == 0
     others = [t for t in json.loads(after) if t["title"] != "Buy milk"]
     assert others == [t for t in json.loads(before) if t["title"] != "Buy milk"]
 
@@ -1418,7 +1420,8 @@ def test_an_update_from_a_newer_copy_says_which_tasks_lose_notes_added_here(
     assert summary["updated"] == 2
     assert summary["notices"] == [
         "1 task(s) updated from the file's newer copy lose notes added here that the "
-        "file does not have (todo undo brings them back): #1"
+        "file does not have (removed there, or added here after its copy: todo undo brings "
+        "them back): #1"
     ]
     ok(todo("undo"))
     assert [n["text"] for n in titled(tasks(todo), "Call the bank")["notes"]] == [
@@ -1444,7 +1447,8 @@ def test_a_taskwarrior_update_says_which_tasks_lose_notes_added_here(
     assert summary["updated"] == 2
     assert summary["notices"] == [
         "1 task(s) updated from the file's newer copy lose notes added here that the "
-        "file does not have (todo undo brings them back): #1"
+        "file does not have (removed there, or added here after its copy: todo undo brings "
+        "them back): #1"
     ]
     # The note the file has (an annotation of Taskwarrior's) stays, and is not named.
     assert [n["text"] for n in titled(tasks(todo), "Find the IBAN!")["notes"]] == [
@@ -2677,8 +2681,9 @@ def test_a_note_removed_in_taskwarrior_is_not_said_lost_as_added_here(
     later = removed | {"priority": "H", "modified": "20991201T090000Z"}
     summary = import_json(todo, write(tmp_path, "later.json", json.dumps([later])))
     assert summary["notices"] == [
-        "1 task(s) updated from the file's newer copy lose notes added here that the file "
-        "does not have (todo undo brings them back): #1"
+        "1 task(s) updated from the file's newer copy lose notes added here that the "
+        "file does not have (removed there, or added here after its copy: todo undo brings "
+        "them back): #1"
     ]
 
 

@@ -220,8 +220,12 @@ def parse_filter(
             raise InvalidInput(
                 f"{term!r} is Taskwarrior's filter syntax, not todo's",
                 hint=f"todo has no {'parentheses' if operator in '()' else operator}: every "
-                "term must match, so for either of two, list each; after -- it is text to "
-                "search for",
+                + (
+                    "term must match already, so leave it out"
+                    if operator == "and"
+                    else "term must match, so for either of two, list each"
+                )
+                + "; after -- it is text to search for",
             )
         if term in ("+overdue", "-overdue"):
             # No task carries the tag "overdue" (it is refused as one): -overdue is

@@ -15,7 +15,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 from uuid import UUID
@@ -1393,8 +1393,16 @@ def _apply(
         # the change (SPEC: updated_at moves on every change). Kept at the file's
         # time, ours read as of the same moment as every other copy: the next
         # import of one (the other database of a sync, the backup) took that back,
-        # and the edit was lost on both sides.
-        writes += [replace(record, updated_at=max(now, record.created_at)) for record in differing]
+        # and the edit was lost on both sides. (Just after ours where this clock is
+        # behind it, another machine's: at now, the copies read newer than the edit.)
+        step = timedelta(microseconds=1)
+        writes += [
+            replace(
+                record,
+                updated_at=max(now, record.created_at, existing[record.id].updated_at + step),
+            )
+            for record in differing
+        ]
         tied += [record for record in alike if record.depends]
         result.unchanged -= len(differing)
         if differing:
@@ -1508,7 +1516,8 @@ def _apply(
     if dropped:
         result.notices.append(
             f"{len(dropped)} task(s) updated from the file's newer copy lose notes added "
-            f"here that the file does not have (todo undo brings them back): {_named(dropped)}"
+            "here that the file does not have (removed there, or added here after its copy: "
+            f"todo undo brings them back): {_named(dropped)}"
         )
     numbers |= _insert(writer, new, result, now, deletes)
     if by_content or exact:
