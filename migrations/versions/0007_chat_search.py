@@ -146,7 +146,8 @@ def losses(conn: Connection) -> list[tuple[str, int, str]]:
             "messages",
             count,
             f"cut {count} {noun} longer than {OLD_CONTENT_MAX:,} characters to their first "
-            f"{OLD_CONTENT_MAX:,} (the rest is lost)",
+            f"{OLD_CONTENT_MAX:,} (the rest is lost; after the spaces that start one, "
+            "where they are that many)",
         )
     ]
 
@@ -225,8 +226,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     postgres = op.get_context().dialect.name == "postgresql"
+    # A message whose first 5,000 characters are spaces is cut from its first other
+    # one: cut at the start, it was blank, the old check refused it, and no downgrade
+    # below this revision could be made at all (those to 0001 and base either).
+    first = f"substr(content, 1, {OLD_CONTENT_MAX})"
     cut = (
-        f"UPDATE messages SET content = substr(content, 1, {OLD_CONTENT_MAX}) "
+        f"UPDATE messages SET content = CASE WHEN trim({first}) = '' "
+        f"THEN substr(ltrim(content), 1, {OLD_CONTENT_MAX}) ELSE {first} END "
         f"WHERE length(content) > {OLD_CONTENT_MAX}"
     )
     if postgres:

@@ -14,9 +14,13 @@ series. The index is now on (user_id, series_id), under the same name, with
 the same condition.
 
 The downgrade puts the index on the series alone back. Where several users
-have an open task in one series, each user's tasks of it after the first
-user's get a series id of their own (said and asked before, as rows it
-changes): the old index could not be made over them.
+have an open task in one series, the user the series is first of keeps its id
+and each other one's tasks of it get a series id of their own (said and asked
+before, as rows it changes): the old index could not be made over them. First:
+whose task of it was made first, then who has more of its tasks, then the
+user made first. (By the users' ids alone, random, the series' own user could
+lose it: a Taskwarrior series is its template's uuid, and the export after the
+upgrade back wrote a second template, every later task made twice there.)
 """
 
 from collections.abc import Sequence
@@ -34,16 +38,24 @@ INDEX = "uq_tasks_series_id_open"
 # Frozen: a revision is history.
 OPEN_IN_SERIES = "series_id IS NOT NULL AND NOT completed"
 
+# Each user's part of each series: when its first task was made, how many it has,
+# whether one is open, and when the user was made.
+_PER_USER = (
+    "(SELECT t.user_id, t.series_id, min(t.created_at) AS first_made, count(*) AS made,"
+    " max(CASE WHEN t.completed THEN 0 ELSE 1 END) AS open, min(u.created_at) AS joined"
+    " FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.series_id IS NOT NULL"
+    " GROUP BY t.user_id, t.series_id)"
+)
 # (user, series) pairs whose tasks the downgrade moves to a series of their own: a
-# series open under several users, every user's but the first one's.
+# series open under several users, every user's but the first one's (see above).
 SHARED = sa.text(
-    "SELECT t.user_id, t.series_id FROM tasks t "
-    "WHERE t.series_id IS NOT NULL AND EXISTS ("
-    " SELECT 1 FROM tasks o WHERE o.series_id = t.series_id AND NOT o.completed"
-    " AND o.user_id < t.user_id) "
-    "AND EXISTS (SELECT 1 FROM tasks m WHERE m.series_id = t.series_id"
-    " AND m.user_id = t.user_id AND NOT m.completed) "
-    "GROUP BY t.user_id, t.series_id ORDER BY t.user_id, t.series_id"
+    f"SELECT p.user_id, p.series_id FROM {_PER_USER} p WHERE p.open = 1 AND EXISTS ("
+    f" SELECT 1 FROM {_PER_USER} o WHERE o.series_id = p.series_id AND o.open = 1"
+    " AND o.user_id <> p.user_id AND (o.first_made < p.first_made"
+    " OR (o.first_made = p.first_made AND (o.made > p.made"
+    " OR (o.made = p.made AND (o.joined < p.joined"
+    " OR (o.joined = p.joined AND o.user_id < p.user_id)))))))"
+    " ORDER BY p.user_id, p.series_id"
 )
 
 
@@ -91,17 +103,23 @@ def downgrade() -> None:
     # (user, series) pair, in a temporary table: a random value in the UPDATE itself
     # could differ between the tasks of one pair.
     sqlite = op.get_context().dialect.name == "sqlite"
-    new = (
-        "lower(hex(randomblob(16)))"
-        if sqlite
-        else "md5(random()::text || clock_timestamp()::text || s.user_id::text)::uuid"
-    )
+    # A random (version 4) UUID, as every id here is. SQLite has no function for one:
+    # 32 random hex digits, the version digit 4 and the variant one of 8, 9, a or b
+    # (taken from the digit it replaces, so that every task of a pair gets the same).
+    new = "hex(randomblob(16))" if sqlite else "gen_random_uuid()"
     op.execute(
         f"CREATE TEMPORARY TABLE todo_moved_series AS SELECT s.user_id, s.series_id, "
         f"{new} AS new_id FROM ({SHARED.text}) s"
     )
+    uuid4 = (
+        "lower(substr(m.new_id, 1, 12) || '4' || substr(m.new_id, 14, 3) || "
+        "substr('89ab', 1 + (instr('0123456789ABCDEF', substr(m.new_id, 17, 1)) - 1) % 4, 1)"
+        " || substr(m.new_id, 18))"
+        if sqlite
+        else "m.new_id"
+    )
     op.execute(
-        "UPDATE tasks SET series_id = m.new_id FROM todo_moved_series m "
+        f"UPDATE tasks SET series_id = {uuid4} FROM todo_moved_series m "
         "WHERE tasks.user_id = m.user_id AND tasks.series_id = m.series_id"
     )
     op.execute("DROP TABLE todo_moved_series")

@@ -163,16 +163,24 @@ def current(ctx: typer.Context, json: Json = False) -> None:
       todo db current
     """
     from todo_cli.db import migrate
-    from todo_cli.db.revisions import HEAD
+    from todo_cli.db.revisions import HEAD, is_newer
     from todo_cli.output import render
 
     settings = settings_of(ctx)
     _tell_missing_file(settings)
     revision = migrate.current(settings)
     if json:
-        render.write_json({"current": revision, "head": HEAD})
+        render.write_json({"current": revision, "head": HEAD, "newer": is_newer(revision)})
     else:
-        mark = " (head)" if revision == HEAD else f" (head is {HEAD})"
+        # Which way it is off: behind is `todo db upgrade`; newer wants a newer todo
+        # (every other command refuses it, exit 4).
+        mark = (
+            " (head)"
+            if revision == HEAD
+            else f" (newer than this todo, whose head is {HEAD}: upgrade todo)"
+            if is_newer(revision)
+            else f" (head is {HEAD})"
+        )
         sys.stdout.write(f"{revision or 'base'}{mark}\n")
 
 
