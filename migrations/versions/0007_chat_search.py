@@ -146,8 +146,7 @@ def losses(conn: Connection) -> list[tuple[str, int, str]]:
             "messages",
             count,
             f"cut {count} {noun} longer than {OLD_CONTENT_MAX:,} characters to their first "
-            f"{OLD_CONTENT_MAX:,} (the rest is lost; after the spaces that start one, "
-            "where they are that many)",
+            f"{OLD_CONTENT_MAX:,} (the rest is lost)",
         )
     ]
 
