@@ -174,13 +174,12 @@ def current(ctx: typer.Context, json: Json = False) -> None:
     else:
         # Which way it is off: behind is `todo db upgrade`; newer wants a newer todo
         # (every other command refuses it, exit 4).
-        mark = (
-            " (head)"
-            if revision == HEAD
-            else f" (newer than this todo, whose head is {HEAD}: upgrade todo)"
-            if is_newer(revision)
-            else f" (head is {HEAD})"
-        )
+        if revision == HEAD:
+            mark = " (head)"
+        elif is_newer(revision):
+            mark = f" (newer than this todo, whose head is {HEAD}: upgrade todo)"
+        else:
+            mark = f" (head is {HEAD})"
         sys.stdout.write(f"{revision or 'base'}{mark}\n")
 
 

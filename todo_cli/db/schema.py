@@ -10,7 +10,7 @@ fields (:mod:`todo_cli.domain.fields`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -162,6 +162,20 @@ WHERE = "todo_where"
 def _sqlite_text(value: datetime) -> str:
     # A bulk add binds the same instant 200,000 times; format it once.
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+# The least step of a stored time: both backends keep microseconds.
+TICK = timedelta(microseconds=1)
+
+
+def changed_at(now: datetime, last: datetime) -> datetime:
+    """The time of a change made at `now` to a row whose last change is at `last`.
+
+    Now, unless this clock is behind that change (another machine's, an NTP
+    step): then just after it, as :func:`just_after` says in SQL, and for the
+    same reason.
+    """
+    return max(now, last + TICK)
 
 
 def just_after(expression: str, dialect: str) -> str:

@@ -23,6 +23,7 @@ from todo_cli.db.schema import (
     DEPENDENCY_LINKS,
     TAG_COUNT,
     JSONText,
+    changed_at,
     task_dependencies,
     task_notes,
     task_tags,
@@ -88,8 +89,6 @@ _HEX_DIGITS = "0123456789abcdef"
 _UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 # No task field holds this: a column edit() cannot compare is written.
 _UNSET = object()
-# The least step of a stored time (both backends keep microseconds).
-_TICK = timedelta(microseconds=1)
 _INSTANT_COLUMNS = ("completed_at", "created_at", "updated_at", "due", "wait", "recur_anchor")
 _TEXT_COLUMNS = ("title", "description", "priority", "project", "recur", "attributes")
 
@@ -1020,7 +1019,7 @@ class TaskRepository:
         reads as no change to an import elsewhere ("newer updates"), and to a
         reopen asking whether its successor was touched.
         """
-        return max(self.now, task.updated_at + _TICK)
+        return changed_at(self.now, task.updated_at)
 
     def dependency_edges(self) -> list[tuple[UUID, UUID]]:
         """Every (task, waits on) pair among the user's tasks: the graph a cycle check walks."""

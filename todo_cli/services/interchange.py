@@ -15,11 +15,12 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 from uuid import UUID
 
+from todo_cli.db.schema import changed_at
 from todo_cli.db.transaction import acting_user, isolated, transaction
 from todo_cli.domain.dates import local_date
 from todo_cli.domain.fields import ENDED_RECUR_HINT, SERIES_HINT, kept_depends
@@ -1395,11 +1396,10 @@ def _apply(
         # import of one (the other database of a sync, the backup) took that back,
         # and the edit was lost on both sides. (Just after ours where this clock is
         # behind it, another machine's: at now, the copies read newer than the edit.)
-        step = timedelta(microseconds=1)
         writes += [
             replace(
                 record,
-                updated_at=max(now, record.created_at, existing[record.id].updated_at + step),
+                updated_at=max(changed_at(now, existing[record.id].updated_at), record.created_at),
             )
             for record in differing
         ]
