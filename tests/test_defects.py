@@ -2276,6 +2276,32 @@ def test_a_recorded_command_line_stays_shell_quoted_when_masked(url: str) -> Non
     assert "Sekr1t-x" not in mask_statement(unmasked)
 
 
+# A statement recorded by an older revision (0018 masked SQL's plain literal
+# alone) is masked as shown, whatever string constant holds the password.
+@pytest.mark.parametrize(
+    ("statement", "secret", "shown"),
+    [
+        ("ALTER ROLE r PASSWORD E'Esc-Pw1'; UPDATE t", "Esc-Pw1", "PASSWORD ***; UPDATE t"),
+        ("ALTER ROLE r PASSWORD e'a''b\\'c-Pw2'; UPDATE t", "c-Pw2", "PASSWORD ***; UPDATE t"),
+        ("ALTER ROLE r PASSWORD U&'U\\0020Pw3'; UPDATE t", "Pw3", "PASSWORD ***; UPDATE t"),
+        ("ALTER ROLE r PASSWORD $p$D;l$-Pw4$p$; UPDATE t", "Pw4", "PASSWORD ***; UPDATE t"),
+        ("ALTER ROLE r PASSWORD $$D$-Pw5$$; UPDATE t SET a = $$x$$", "Pw5", "= $$x$$"),
+        ("/* PASSWORD $q$Open-Pw6 */ UPDATE t", "Open-Pw6", "/* PASSWORD ***"),
+        ("UPDATE t SET d = 'host=h password=''Two Pw7'' dbname=d'", "Pw7", "=*** dbname=d'"),
+        ("ALTER ROLE r PASSWORD NULL; UPDATE t", "", "PASSWORD NULL; UPDATE t"),
+    ],
+)
+def test_a_recorded_statement_is_shown_with_any_form_of_password_masked(
+    statement: str, secret: str, shown: str
+) -> None:
+    from todo_cli.redact import mask_statement
+
+    masked = mask_statement("outside todo: " + statement)
+    assert masked.endswith(shown), masked
+    if secret:
+        assert secret not in masked
+
+
 def test_an_ambiguous_prefix_is_said_with_the_references_that_match_nothing(
     todo: Todo, tmp_path: Path
 ) -> None:

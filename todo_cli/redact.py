@@ -19,7 +19,10 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 # `password=...` as a URL query parameter or a libpq keyword: a quoted value
 # (libpq quoting, with backslash escapes) or everything up to a space or `&`.
 # `sslpassword` (the passphrase of the client's key) is a secret as much.
-_PASSWORD_PARAM = re.compile(r"(?i)(\b(?:ssl)?password\s*=\s*)('(?:\\.|[^'\\])*'?|[^\s&]*)")
+# Inside an SQL literal the value's quotes are doubled (''...''): masked whole.
+_PASSWORD_PARAM = re.compile(
+    r"(?i)(\b(?:ssl)?password\s*=\s*)(''[^']*''|'(?:\\.|[^'\\])*'?|[^\s&]*)"
+)
 
 _remembered: set[str] = set()
 
@@ -60,8 +63,15 @@ def mask_text(text: str) -> str:
 
 
 # SQL's `PASSWORD 'secret'` (CREATE or ALTER ROLE): a change made outside todo is
-# journaled with the statement that made it (its first 200 characters).
-_SQL_PASSWORD = re.compile(r"(?i)(\bpassword\s+)('(?:''|[^'])*'?)")
+# journaled with the statement that made it (its first 200 characters). Any
+# string constant PostgreSQL takes: '...', E'...' (backslash escapes), U&'...',
+# $tag$...$tag$, and a dollar quote left open (in a comment) to the end. The
+# database masks the same forms before it stores them (db.journal_ddl); this
+# masks what an older revision stored.
+_SQL_PASSWORD = re.compile(
+    r"(?is)(\bpassword\s+)"
+    r"(e?'(?:''|\\.|[^'\\])*'?|u&'(?:''|[^'])*'?|\$(\w*)\$.*?\$\3\$|\$\w*\$.*)"
+)
 
 
 def mask_statement(text: str) -> str:

@@ -38,23 +38,31 @@ JOURNALED: Final[Mapping[str, tuple[str, ...]]] = {
 }
 ACTIONS: Final = ("insert", "update", "delete")
 
-# A statement run outside todo, masked before it is stored (revision 0018): SQL's
-# PASSWORD 'literal', a password= parameter and a URL's password, the forms
-# todo_cli.redact masks when it shows one. PostgreSQL's regular expressions:
-# \m is the start of a word.
+# A statement run outside todo, masked before it is stored (revisions 0018 and
+# 0019): SQL's PASSWORD given as any string constant ('...', E'...', U&'...',
+# $tag$...$tag$, or one a comment leaves open, masked to the end), a password=
+# parameter (quoted, also as a literal inside SQL's own quotes: ''...''), and a
+# URL's password: the forms todo_cli.redact masks when it shows one.
+# PostgreSQL's regular expressions (ARE): \m is the start of a word; a pattern
+# whose first quantifier is lazy (\s+?) takes the shortest match, so a dollar
+# quote ends at its first closing tag.
 _MASKED_QUERY: Final = (
     "pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace("
+    "pg_catalog.regexp_replace(pg_catalog.regexp_replace("
     "pg_catalog.current_query(), "
-    "'(\\mpassword\\s+)(''(''''|[^''])*''?)', '\\1***', 'gi'), "
-    "'(\\m(ssl)?password\\s*=\\s*)(''(\\\\.|[^''\\\\])*''?|[^\\s&'']*)', '\\1***', 'gi'), "
-    "'(://[^/\\s:@]*:)[^@\\s/]*@', '\\1***@', 'g')"
+    r"'(\mpassword\s+)([eE]?''(''''|\\.|[^''\\])*''?|[uU]&''(''''|[^''])*''?)', '\1***', 'gi'), "
+    r"'(\mpassword\s+?)\$(\w*?)\$.*?\$\2\$', '\1***', 'gi'), "
+    r"'(\mpassword\s+)\$\w*\$.*', '\1***', 'gi'), "
+    r"'(\m(ssl)?password\s*=\s*)(''''[^'']*''''|''(\\.|[^''\\])*''?|[^\s&'']*)', "
+    r"'\1***', 'gi'), "
+    r"'(://[^/\s:@]*:)[^@\s/]*@', '\1***@', 'g')"
 )
 
 # The functions as migrations 0008 (isolation: definer functions, every name
 # schema-qualified, the search path ending in pg_temp), 0009 (row images
 # without the stored search vectors), 0010 (the transaction names its
 # operation in the setting todo.operation), 0013 (the journal's cascade), 0015
-# (a statement that changed no row opens no operation) and 0018 (a password in
+# (a statement that changed no row opens no operation), 0018 and 0019 (a password in
 # an outside statement masked before it is stored) left them: a schema made
 # from the models is the one the migrations make.
 PG_FUNCTIONS: Final = (

@@ -37,6 +37,7 @@ REVISIONS: Final = (
     "0016",
     "0017",
     "0018",
+    "0019",
 )
 HEAD: Final = REVISIONS[-1]
 

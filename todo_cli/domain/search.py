@@ -16,6 +16,7 @@ or quoted, never pasted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from todo_cli.domain.text import check_text, escaped
@@ -199,7 +200,9 @@ def snippet_parts(snippet: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(text), spans
 
 
-def text_pattern(term: Term, *, postgres: bool = False) -> str:
+def text_pattern(
+    term: Term, *, postgres: bool = False, spell: Callable[[str], str] | None = None
+) -> str:
     """A regular expression for the term's words in order, found in the text itself.
 
     A word written with spaces is whole (a word boundary each side); a word of an
@@ -207,6 +210,7 @@ def text_pattern(term: Term, *, postgres: bool = False) -> str:
     but letters and digits, at least one such character between two spaced words.
     The words are \\w+ runs: nothing in them is an operator. ``postgres`` writes
     PostgreSQL's syntax (\\m and \\M mark the start and end of a word); else Python's.
+    ``spell`` writes a spaced word's pattern (as it is, without).
     """
     start, end, gap = (r"\m", r"\M", "[^[:alnum:]]") if postgres else (r"\b", r"\b", r"[\W_]")
     pattern = ""
@@ -215,7 +219,7 @@ def text_pattern(term: Term, *, postgres: bool = False) -> str:
         unspaced = bool(_UNSPACED.search(word))
         if pattern:
             pattern += gap + ("*" if unspaced or previous_unspaced else "+")
-        pattern += word if unspaced else f"{start}{word}{end}"
+        pattern += word if unspaced else f"{start}{spell(word) if spell else word}{end}"
         previous_unspaced = unspaced
     return pattern
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -113,13 +114,47 @@ def _partly_stop_words(term: Term) -> bool:
 
 def _phrase_in_text(term: Term) -> str:
     """A PostgreSQL regular expression for a phrase with stop words: each stop word
-    whole, each other word by its first three letters (the tsquery, matched as well,
-    checks the rest by stem: "passport" finds "passports"), in order, side by side."""
+    whole, each other word by its first three letters, with or without their accents
+    (the tsquery, matched as well, checks the rest by stem and without accents:
+    "passport" finds "passports", "zurich" finds "Zürich"), in order, side by side."""
     parts = [
-        rf"\m{word}\M" if word.lower() in _PG_STOP_WORDS else rf"\m{word[:3]}\w*"
+        rf"\m{word}\M" if word.lower() in _PG_STOP_WORDS else rf"\m{_accent_blind(word[:3])}\w*"
         for word in term.words
     ]
     return "[^[:alnum:]]+".join(parts)
+
+
+@functools.cache
+def _accented() -> dict[str, str]:
+    """Each ASCII letter -> the Latin letters that are it with accents, both cases
+    ("u" -> "ùúûüũūŭůűųÙÚ..."): those whose canonical decomposition starts with it, as
+    the search configuration's unaccent (and SQLite's index) take them as that letter."""
+    import unicodedata
+
+    found: dict[str, list[str]] = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        letter = chr(code)
+        base = unicodedata.normalize("NFD", letter)[0]
+        if base != letter and base.isascii() and base.isalpha():
+            found.setdefault(base.lower(), []).append(letter)
+    return {base: "".join(letters) for base, letters in found.items()}
+
+
+def _accent_blind(word: str) -> str:
+    """A PostgreSQL pattern for `word` (a \\w+ run: no operator in it) with or without
+    accents on its Latin letters, in either case. The text is matched as stored: a
+    phrase's words were found without their accents by the index, and the text check
+    of the same phrase then missed "flew to Zürich" for "flew to zurich"."""
+    import unicodedata
+
+    parts = []
+    for letter in word:
+        base = unicodedata.normalize("NFD", letter)[0].lower()
+        if base.isascii() and base.isalpha():
+            parts.append(f"[{base}{base.upper()}{_accented().get(base, '')}]")
+        else:
+            parts.append(letter)
+    return "".join(parts)
 
 
 def _by_text(term: Term) -> bool:
@@ -201,6 +236,19 @@ def _pg_match(
         looked_for = [_term_tsquery(term) for term in group if not term.negated]
         if looked_for:
             wanted.append(_balanced(looked_for, func.tsquery_or))
+    for group in query.groups:
+        (term, *others) = group
+        if term.negated and term.phrase and not others and not _by_text(term):
+            # A phrase left out is left out of a long message too, where its words lie
+            # past the positions the vector keeps (every one at 16,383: no phrase).
+            conditions.append(
+                not_(
+                    and_(
+                        func.octet_length(text) > _POSITIONS_END_AFTER,
+                        in_text(text_pattern(term, postgres=True, spell=_accent_blind)),
+                    )
+                )
+            )
     ranked = _balanced(parts, func.tsquery_and) if parts else None
     if ranked is not None:
         found_by_index = vector.op("@@", is_comparison=True)(ranked)
@@ -240,7 +288,7 @@ def _past_the_positions(
         loose: list[ColumnElement[Any]] = []
         for term in group:
             if term.phrase and not term.negated:
-                found = in_text(text_pattern(term, postgres=True))
+                found = in_text(text_pattern(term, postgres=True, spell=_accent_blind))
                 loose.append(func.plainto_tsquery(_config(), " ".join(term.words)))
             else:
                 found = vector.op("@@", is_comparison=True)(_term_tsquery(term))
