@@ -678,11 +678,23 @@ def test_a_config_file_todo_refuses_starts_no_server(unserved: ServerHandle, tex
     assert not _servers_of(unserved.runtime)
 
 
-def test_off_ignores_a_running_server(served: ServerHandle) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        'server = "off"\n',
+        # A byte-order mark (a Windows editor's "UTF-8 with BOM"), which the CLI reads
+        # past: the client's lean scan did not, and saw no `server` key.
+        '\ufeffserver = "off"\n',
+        # A line of a multi-line string that looks like a table: the scan stopped there.
+        'user = """\n[me]"""\nserver = "off"\n',
+    ],
+    ids=["plain", "byte-order-mark", "multi-line-string"],
+)
+def test_off_ignores_a_running_server(served: ServerHandle, text: str) -> None:
     before = served.served()
     assert served.todo("add", "here", TODO_SERVER="off").code == 0
     config = served.cwd / "config.toml"
-    config.write_text('server = "off"\n')
+    config.write_text(text, "utf-8")
     assert served.todo("list", TODO_CONFIG=str(config)).code == 0
     assert served.served() == before
 

@@ -318,9 +318,14 @@ def config_value(environ: "Mapping[str, str]", key: str) -> "str | None":
     if data is None:
         return None
     try:
-        text = data.decode("utf-8")
+        # utf-8-sig, as the CLI's settings read it: a file a Windows editor began with
+        # a byte-order mark hid its first key here, and `server = "off"` was not seen.
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+    if '"""' in text or "'''" in text:
+        # A multi-line string may hold lines that look like a table or a key.
+        return _config_value_by_toml(text, key)
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("["):
