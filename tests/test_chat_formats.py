@@ -1218,3 +1218,22 @@ def test_reading_a_20_mb_export_holds_one_conversation_not_the_file(tmp_path: Pa
     # json.load of this file peaks near 180 MiB; one conversation at a time,
     # about the interpreter plus the largest conversation (a few MB) parsed.
     assert peak - baseline < 60, f"peak RSS {peak:.0f} MiB, baseline {baseline:.0f} MiB"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(True, "not true"), (None, None), ([1, 2], "not [1, 2]"), ("soon", "not 'soon'")],
+)
+def test_a_time_of_the_wrong_type_is_quoted_as_the_file_writes_it(
+    value: object, shown: str | None
+) -> None:
+    """`true` in the file was quoted as Python's `True`, which a search of it misses."""
+    from todo_cli.formats.chats import from_unix
+
+    if shown is None:
+        assert from_unix(value, "f.json: message 'b'") is None
+        return
+    with pytest.raises(InvalidInput) as caught:
+        from_unix(value, "f.json: message 'b'")
+    expected = f"f.json: message 'b': a time must be a number of seconds, {shown}"
+    assert caught.value.message == expected

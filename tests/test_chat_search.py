@@ -568,6 +568,18 @@ def test_a_phrase_left_out_is_left_out_of_a_long_message(todo: Todo) -> None:
     )
 
 
+def test_a_snippet_of_a_piped_message_ends_without_its_newline(todo: Todo) -> None:
+    # `echo ... | todo chat-log append 1 -` stores echo's newline; `show` leaves it out,
+    # the snippet showed it as "\n".
+    new(todo)
+    say(todo, "1", "Rent and the passport.\n", role="assistant")
+    (hit,) = search(todo, "passport")
+    assert hit["snippet"] == "Rent and the passport."
+    assert [hit["snippet"][start:end] for start, end in hit["matches"]] == ["passport"]
+    piped = todo("chat-log", "search", "passport")
+    assert piped.stdout.endswith("\n  Rent and the [passport].\n"), piped.stdout
+
+
 def test_a_word_of_an_unspaced_script_is_marked_in_the_snippet(todo: Todo) -> None:
     new(todo)
     say(todo, "1", "東京タワーに行きたい")

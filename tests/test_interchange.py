@@ -2423,6 +2423,37 @@ def test_the_next_task_of_an_imported_series_is_the_instance_taskwarrior_made_fo
     assert again["created"][0]["id"] == ahead["uuid"]
 
 
+def test_a_dependency_kept_for_taskwarrior_is_written_with_its_task_in_one_change(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """A dependency on a task neither in the file nor here is kept with the task as it
+    is written: set after, the task one import added read in history as "added #1;
+    edited #1", two journal rows and a statement more."""
+    absent = str(uuid4())
+    waiting = tw(description="Waits on one not here", depends=[absent], modified="20261120T090000Z")
+    summary = import_json(todo, write(tmp_path, "tw.json", json.dumps([waiting])))
+    assert (summary["added"], summary["updated"]) == (1, 0)
+    (entry,) = ok(todo("history", "--json")).json()
+    assert entry["changes"] == [{"table": "tasks", "action": "insert", "rows": 1}]
+    assert "edited" not in entry["summary"]
+
+    def written_back() -> list[str]:
+        (ours,) = json.loads(ok(todo("export", "--format", "taskwarrior", "--all")).stdout)
+        return list(ours["depends"])
+
+    assert written_back() == [absent]
+    # Updated from a newer copy: one update of the task, the dependency still kept.
+    newer = waiting | {"description": "Waits on it still", "modified": "20261121T090000Z"}
+    summary = import_json(todo, write(tmp_path, "tw2.json", json.dumps([newer])))
+    assert (summary["added"], summary["updated"]) == (0, 1)
+    latest = ok(todo("history", "--json")).json()[0]
+    assert latest["changes"] == [{"table": "tasks", "action": "update", "rows": 1}]
+    assert written_back() == [absent]
+    ok(todo("undo"))
+    ok(todo("undo"))
+    assert tasks(todo) == []
+
+
 def test_a_task_waiting_on_a_later_taskwarrior_instance_waits_on_that_one(
     todo: Todo, tmp_path: Path
 ) -> None:

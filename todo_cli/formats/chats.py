@@ -99,12 +99,26 @@ _UNIX_MIN: Final = 0.0
 _UNIX_MAX: Final = 253_402_300_799.0  # 9999-12-31T23:59:59Z
 
 
+def as_written(value: object) -> str:
+    """A value of a file as a message quotes it: JSON's own spelling (`true`, `null`,
+    `[1]`), not Python's (`True`), which a search of the file does not find; a
+    string quoted as the other messages quote one."""
+    if isinstance(value, str):
+        return repr(value)
+    import json
+
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def from_unix(value: object, where: str) -> datetime | None:
     """A Unix time in seconds (int or float) as aware UTC; None for null."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"{where}: a time must be a number of seconds, not {value!r}")
+        raise InvalidInput(f"{where}: a time must be a number of seconds, not {as_written(value)}")
     if not math.isfinite(value) or not _UNIX_MIN <= value <= _UNIX_MAX:
         raise InvalidInput(f"{where}: {value!r} is not a time")
     return in_calendar(datetime.fromtimestamp(value, UTC), where)
@@ -119,7 +133,7 @@ def from_iso(value: object, where: str) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise InvalidInput(f"{where}: a time must be a string, not {value!r}")
+        raise InvalidInput(f"{where}: a time must be a string, not {as_written(value)}")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -622,8 +622,11 @@ class ConversationRepository:
             found = self._search_sqlite(query, limit)
         else:
             found = self._search_postgres(query, limit)
+        # Without the white space around it: a message piped in (`echo ... | append -`)
+        # ends in a newline, which a snippet of its end showed as "\n".
         return [
-            replace(hit, snippet=short_words(hit.snippet)) if hit.snippet else hit for hit in found
+            replace(hit, snippet=short_words(hit.snippet).strip()) if hit.snippet else hit
+            for hit in found
         ]
 
     def _search_sqlite(self, query: Query, limit: int) -> list[Hit]:

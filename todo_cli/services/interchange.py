@@ -1483,6 +1483,20 @@ def _apply(
             )
         if from_taskwarrior:
             writes = _ended_with_a_delete(conn, user, writes, existing, written_at, result)
+    absent = {task_id for task_id in left_out if task_id not in existing} | foreign
+    absent |= stay_deleted.keys()
+    skipped = (
+        dict.fromkeys(rejected or (), SKIP_INVALID)
+        | dict.fromkeys(foreign, SKIP_INVALID)
+        | dict.fromkeys(absent - foreign - stay_deleted.keys(), SKIP_SECOND_OPEN)
+        | dict.fromkeys(stay_deleted, "deleted here")
+    )
+    of_file = [r for r in records if r.id not in absent]
+    if from_taskwarrior:
+        # Kept with the task as it is written: set after, an added task read in its
+        # history as added and edited by the one import.
+        kept = _kept_missing(writer, of_file, [r for r in writes if r.id not in left_out], skipped)
+        writes = [replace(r, attributes=kept[r.id]) if r.id in kept else r for r in writes]
     new = [r for r in writes if r.id not in existing and r.id not in left_out]
     updates = [r for r in writes if r.id in existing and r.id not in left_out]
     # A task the file completes goes first, so that one it opens in the same
@@ -1545,18 +1559,10 @@ def _apply(
         )
     if left_out:
         result.skip(SKIP_SECOND_OPEN, len(left_out))
-    absent = {task_id for task_id in left_out if task_id not in existing} | foreign
-    absent |= stay_deleted.keys()
     written = [r for r in writes if r.id not in left_out]
-    skipped = (
-        dict.fromkeys(rejected or (), SKIP_INVALID)
-        | dict.fromkeys(foreign, SKIP_INVALID)
-        | dict.fromkeys(absent - foreign - stay_deleted.keys(), SKIP_SECOND_OPEN)
-        | dict.fromkeys(stay_deleted, "deleted here")
-    )
     _link(
         writer,
-        [r for r in records if r.id not in absent],
+        of_file,
         written,
         result,
         skipped,
@@ -2740,17 +2746,14 @@ def _link(
     is not the user's either is left out, and said so; a task naming itself is a
     cycle, refused as any other. ``keep_missing`` (Taskwarrior): one on a task that is
     neither in the file nor here (a filtered `task export`) is kept with the task
-    (DEPENDS_HINT) and written back, so that Taskwarrior keeps it.
+    (DEPENDS_HINT, by _kept_missing as it is written) and written back, so that
+    Taskwarrior keeps it.
     """
-    from todo_cli.domain.fields import with_kept_depends
-
     in_file = {record.id for record in records}
     outside = sorted({d for r in written for d in r.depends if d not in in_file}, key=str)
     known = in_file | (writer.mine(outside) if outside else set())
     edges = []
-    kept: dict[UUID, dict[str, Any] | None] = {}
     for record in written:
-        missing = []
         for dependency in record.depends:
             if dependency == record.id:
                 raise _cycle([record.id, record.id])
@@ -2762,7 +2765,6 @@ def _link(
                     f"({skipped[dependency]}): left out"
                 )
             elif keep_missing:
-                missing.append(str(dependency))
                 result.notices.append(
                     f"{record.id}: depends on {dependency}, which is not in the file "
                     "nor one of your tasks: kept with it for Taskwarrior, not linked here"
@@ -2772,13 +2774,36 @@ def _link(
                     f"{record.id}: depends on {dependency}, which is not in the file "
                     "nor one of your tasks: left out"
                 )
-        if missing:
-            # Beside what the format kept already (a later instance of a series).
-            kept[record.id] = with_kept_depends(record.attributes, missing)
-    writer.set_attributes(kept)
     linked = writer.link(edges)
     if linked:
         _refuse_cycles(writer, {a for a, _ in linked})
+
+
+def _kept_missing(
+    writer: ImportWriter,
+    records: list[TaskRecord],
+    written: list[TaskRecord],
+    skipped: Mapping[UUID, str],
+) -> dict[UUID, dict[str, Any]]:
+    """The attributes of each task to write that depends on a task neither in the file
+    (`records`) nor here, nor skipped: its own, with those dependencies kept
+    (DEPENDS_HINT) beside what the format kept already (a later instance of a series).
+    _link says each, as it links the others."""
+    from todo_cli.domain.fields import with_kept_depends
+
+    in_file = {record.id for record in records}
+    outside = sorted({d for r in written for d in r.depends if d not in in_file}, key=str)
+    known = in_file | (writer.mine(outside) if outside else set())
+    kept: dict[UUID, dict[str, Any]] = {}
+    for record in written:
+        missing = [
+            str(dependency)
+            for dependency in record.depends
+            if dependency != record.id and dependency not in known and dependency not in skipped
+        ]
+        if missing:
+            kept[record.id] = with_kept_depends(record.attributes, missing)
+    return kept
 
 
 def _refuse_cycles(writer: ImportWriter, starts: set[UUID]) -> None:
