@@ -3550,6 +3550,81 @@ def _added_again_beside_its_done_copy(todo: Todo, tmp_path: Path) -> Path:
     return source
 
 
+def test_todotxt_a_task_deleted_here_stays_deleted_as_done_txt_grows(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """todo.sh only appends to done.txt: each `do` moves its time on, and a done task
+    deleted here came back from its old, unchanged line at the next import."""
+    write(tmp_path, "done.txt", "x 2026-11-21 2026-11-20 Buy milk\n")
+    source = write(
+        tmp_path, "todo.txt", "2026-11-20 Call bank\n2026-11-20 Old errand\n2026-11-20 Fix bike\n"
+    )
+    assert import_json(todo, source)["added"] == 4
+    numbers = {t["title"]: t["number"] for t in tasks(todo)}
+    for title in ("Buy milk", "Old errand", "Fix bike"):
+        ok(todo("delete", str(numbers[title]), "--yes"))
+    write(tmp_path, "todo.txt", ok(todo("export", "--format", "todotxt")).stdout)
+    # todo.sh does three lines and archives them. Buy milk's line is as it was; Old
+    # errand was done there on a day before its delete here (no change after it); Fix
+    # bike was open here when deleted and is done there on a later day: that is a
+    # change made there since, and it comes back.
+    write(
+        tmp_path,
+        "done.txt",
+        "x 2026-11-21 2026-11-20 Buy milk\n"
+        "x 2026-11-22 2026-11-20 Call bank\n"
+        "x 2026-11-22 2026-11-20 Old errand\n"
+        "x 2099-01-01 2026-11-20 Fix bike\n",
+    )
+    write(tmp_path, "todo.txt", "")
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"], summary["unchanged"]) == (1, 1, 2)
+    assert (
+        f"2 task(s) deleted here after the file's copy last changed, left deleted: "
+        f"#{numbers['Buy milk']}, #{numbers['Old errand']}"
+    ) in summary["notices"]
+    assert (
+        f"1 task(s) deleted here came back from the file: #{numbers['Fix bike']}"
+        in (summary["notices"])
+    )
+    assert sorted((t["title"], t["completed"]) for t in tasks(todo)) == [
+        ("Call bank", True),
+        ("Fix bike", True),
+    ]
+    again = import_json(todo, source)
+    assert (again["added"], again["updated"]) == (0, 0)
+
+
+def test_todotxt_the_open_line_of_a_series_done_here_is_named_by_its_task(
+    todo: Todo, tmp_path: Path
+) -> None:
+    # Said "line 1 (<a uuid the line does not carry>): its series already has open #3".
+    source = write(
+        tmp_path,
+        "todo.txt",
+        "2026-11-20 Water plants rec:+1w due:2030-01-07\n2026-11-20 Call bank\n",
+    )
+    assert import_json(todo, source)["added"] == 2
+    ok(todo("done", "1"))
+    # todo.sh changes the other line; the series' line is as it was.
+    write(
+        tmp_path,
+        "todo.txt",
+        "2026-11-20 Water plants rec:+1w due:2030-01-07\n(A) 2026-11-20 Call bank\n",
+    )
+    summary = import_json(todo, source)
+    assert (summary["added"], summary["updated"]) == (0, 1)
+    assert (
+        "line 1: #1 'Water plants' is done here and its series goes on as #3: the file's "
+        "open copy of it is left out"
+    ) in summary["notices"]
+    assert [(t["number"], t["completed"]) for t in tasks(todo)] == [
+        (1, True),
+        (2, False),
+        (3, False),
+    ]
+
+
 def test_todotxt_a_line_added_again_beside_its_done_copy_is_a_second_task(
     todo: Todo, tmp_path: Path
 ) -> None:

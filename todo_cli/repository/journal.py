@@ -546,6 +546,25 @@ class JournalRepository:
             if row.number is not None
         ]
 
+    def completed_when_deleted(self, task_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these tasks were completed when last deleted here (the latest
+        delete's image of the task; one pass over the deletes, as task_deletes)."""
+        from sqlalchemy import select
+
+        wanted = set(task_ids)
+        last: dict[UUID, bool] = {}
+        stmt = (
+            select(journal.c.row_key, journal.c.before)
+            .join(operations, operations.c.id == journal.c.operation_id)
+            .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
+            .order_by(journal.c.id)
+        )
+        for row in self.conn.execute(stmt):
+            task_id = UUID(str(json.loads(row.row_key)[0]))
+            if task_id in wanted:
+                last[task_id] = bool((_image(row.before) or {}).get("completed"))
+        return {task_id for task_id, completed in last.items() if completed}
+
     def instances_kept_by_deletes(self) -> dict[UUID, tuple[int, datetime]]:
         """Taskwarrior's instances of a series that a task deleted here kept
         (SERIES_HINT's later ones: never tasks here), with the number that task held

@@ -1463,6 +1463,7 @@ def _apply(
         latest = {
             task_id: (number, when) for task_id, number, when, undone in deletes if not undone
         }
+        archived = _archived_done_here(conn, user, writes, existing, latest, positions, tz)
         for record in writes:
             if record.id in existing or record.id not in latest:
                 continue
@@ -1472,7 +1473,7 @@ def _apply(
                 if not by_content
                 else (None if written_at is None else written_at(record.id))
             )
-            if changed is not None and changed <= deleted_at:
+            if (changed is not None and changed <= deleted_at) or record.id in archived:
                 stay_deleted[record.id] = number
         if stay_deleted:
             writes = [r for r in writes if r.id not in stay_deleted]
@@ -1552,8 +1553,18 @@ def _apply(
         result.renumbered = {
             old: number for old, number in result.renumbered_ids.values() if holders[old] == 1
         }
+    titles = {record.id: record.title for record in records if record.id in left_out}
     for task_id, holder in left_out.items():
         where = (positions or {}).get(task_id, "a task")
+        done_here = existing.get(task_id)
+        if done_here is not None and done_here.completed:
+            # The file's open copy of a task done here (todo.txt's line, not yet
+            # written again): no second task, and named as `list` shows it.
+            result.notices.append(
+                f"{where}: #{done_here.number} {titles[task_id]!r} is done here and its series "
+                f"goes on as #{numbers[holder]}: the file's open copy of it is left out"
+            )
+            continue
         result.notices.append(
             f"{where} ({task_id}): its series already has open #{numbers[holder]}; left out"
         )
@@ -2443,6 +2454,46 @@ def done_beside(source: str) -> Path | None:
     except OSError:
         return None
     return done
+
+
+def _archived_done_here(
+    conn: Any,
+    user: str,
+    writes: list[TaskRecord],
+    existing: Mapping[UUID, Any],
+    latest: Mapping[UUID, tuple[int, datetime]],
+    positions: Mapping[UUID, str] | None,
+    tz: tzinfo,
+) -> set[UUID]:
+    """Tasks deleted here whose done.txt line is no change made there since.
+
+    todo.sh only appends to done.txt: its time of change moves with every task
+    `do` or `archive` moves there, and a task deleted here came back from its
+    old, unchanged line at the next import. Such a line is the completion the
+    task had when it was deleted here, or one made on a day before the delete;
+    either way no change there after it. (A task open here when deleted, done
+    there on the day of the delete, may have been done after it: it comes back,
+    as the file's time says.)
+    """
+    done_on = {
+        r.id: local_date(r.completed_at, tz)
+        for r in writes
+        if r.completed
+        and r.completed_at is not None
+        and r.id not in existing
+        and r.id in latest
+        and (positions or {}).get(r.id, "").startswith(_ARCHIVE_WHERE)
+    }
+    if not done_on:
+        return set()
+    from todo_cli.repository.journal import JournalRepository
+
+    done_when_deleted = JournalRepository(conn, user).completed_when_deleted(list(done_on))
+    return {
+        task_id
+        for task_id, day in done_on.items()
+        if task_id in done_when_deleted or day < local_date(latest[task_id][1], tz)
+    }
 
 
 def _written_at_of(
