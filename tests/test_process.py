@@ -241,6 +241,38 @@ def test_terminal_narrows_long_tags_and_projects_too_so_every_line_fits(todo: To
     assert "Short title" in screen  # a title no wider than its share is left whole
 
 
+def test_a_narrow_terminal_folds_a_project_after_its_dot(todo: Todo) -> None:
+    # At 40 columns `home.garden` was cut at its tenth cell: `home.garde`, then `n`.
+    todo.process(
+        "add", "Renew passport", "+travel", "project:home.garden", "recur:weekly", "due:sat"
+    )
+    todo.process("add", "Call the bank", "+finance", "project:home.admin", "pri:H", "dep:1")
+    screen = _run_on_a_terminal(todo, "list", NO_COLOR="1", COLUMNS="40")
+    lines = screen.replace("\r", "").splitlines()
+    (folded,) = [n for n, line in enumerate(lines) if "home. " in line]
+    assert "home.garde" not in screen
+    assert lines[folded + 1].split()[0] == "garden", screen
+    assert "home.admin" in screen  # as wide as the column: whole
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "pieces"),
+    [
+        ("home.garden", 10, ["home.", "garden"]),
+        ("home.garden.shed", 15, ["home.garden.", "shed"]),
+        ("a.bcdefghijkl", 5, ["a.bcd", "efghi", "jkl"]),  # a dot too early: cut at the width
+        ("abcdefghijk", 5, ["abcde", "fghij", "k"]),
+        ("two words", 5, ["two", "words"]),
+    ],
+)
+def test_fold_breaks_a_long_name_after_a_dot_in_its_second_half(
+    text: str, width: int, pieces: list[str]
+) -> None:
+    from todo_cli.output.table import fold
+
+    assert fold(text, width) == pieces
+
+
 @contextmanager
 def _answering_on_a_terminal(
     todo: Todo, *args: str

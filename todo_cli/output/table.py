@@ -198,6 +198,11 @@ def fold(text: str, width: int) -> list[str]:
             lines.append(line)
         while cell_width(word) > width:
             cut = _cut(word, width)
+            # After a dot, comma, hyphen or slash in the piece's second half, where a
+            # name has one (a project's `home.` then `garden`, not `home.garde`, `n`).
+            parts = max(word.rfind(mark, 0, cut) for mark in ".,-/") + 1
+            if 2 * parts >= cut:
+                cut = parts
             lines.append(word[:cut])
             word = word[cut:]
         line = word
