@@ -2289,6 +2289,14 @@ def test_a_recorded_command_line_stays_shell_quoted_when_masked(url: str) -> Non
         ("/* PASSWORD $q$Open-Pw6 */ UPDATE t", "Open-Pw6", "/* PASSWORD ***"),
         ("UPDATE t SET d = 'host=h password=''Two Pw7'' dbname=d'", "Pw7", "=*** dbname=d'"),
         ("ALTER ROLE r PASSWORD NULL; UPDATE t", "", "PASSWORD NULL; UPDATE t"),
+        ("ALTER ROLE r PASSWORD /* new */ 'Cmt-Pw8'; UPDATE t", "Pw8", "*/ ***; UPDATE t"),
+        ("ALTER USER r PASSWORD -- new\n'Line-Pw9'; UPDATE t", "Pw9", "\n***; UPDATE t"),
+        ("alter user r password'Tight-Pw10'; UPDATE t", "Pw10", "password***; UPDATE t"),
+        ("ALTER USER r PASSWORD 'Split-'\n  'Pw11'; UPDATE t", "Pw11", "PASSWORD ***; UPDATE t"),
+        ("UPDATE t SET d = 'postgresql://a:S@At-Pw12@db/x'", "Pw12", "a:***@db/x'"),
+        ("UPDATE t SET title = 'reset the password for bob'", "", "password for bob'"),
+        # As 0018 stored a continued string: its first part masked, the rest not.
+        ("ALTER USER r PASSWORD ***\n  'Pw13'; UPDATE t", "Pw13", "PASSWORD ***; UPDATE t"),
     ],
 )
 def test_a_recorded_statement_is_shown_with_any_form_of_password_masked(

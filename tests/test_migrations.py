@@ -1207,6 +1207,13 @@ _PASSWORD_FORMS = (
     ("/* ALTER ROLE r ENCRYPTED PASSWORD U&'Uni\\0020Pw-04'; */ ", "Uni\\0020Pw-04"),
     ("/* ALTER ROLE r PASSWORD 'Plain-Pw-05' */ ", "Plain-Pw-05"),
     ("/* dsn 'host=h password=''Quoted Pw-06'' dbname=d' */ ", "Quoted Pw-06"),
+    # A comment, or nothing, between PASSWORD and its string; a string continued on the
+    # next line ('a' newline 'b' is 'ab'); a URL whose password holds an @.
+    ("/* ALTER ROLE r PASSWORD /* new */ 'Cmt-Pw-08' */ ", "Cmt-Pw-08"),
+    ("/* ALTER USER r PASSWORD -- new\n'Line-Pw-09' */ ", "Line-Pw-09"),
+    ("/* alter user r password'Tight-Pw-10' */ ", "Tight-Pw-10"),
+    ("/* CREATE ROLE r LOGIN PASSWORD 'Split-'\n  'Pw-11' */ ", "Pw-11"),
+    ("/* postgresql://app:Sec@At-Pw-12@db/x */ ", "At-Pw-12"),
 )
 
 
@@ -1227,7 +1234,7 @@ def test_0019_masks_a_password_given_as_any_string_constant_before_it_is_stored(
     assert len(before) == len(_PASSWORD_FORMS)
     # What 0018 let through: all but its own plain literal.
     kept = [secret in command for (_, secret), command in zip(_PASSWORD_FORMS, before, strict=True)]
-    assert kept == [True, True, True, True, True, False, True]
+    assert kept == [True, True, True, True, True, False, True, True, True, True, True, True]
     up = run_cli(["--db", db_url, "db", "upgrade"])
     assert up.exit_code == 0, up.stderr
     for form, _ in _PASSWORD_FORMS:

@@ -65,13 +65,18 @@ def mask_text(text: str) -> str:
 # SQL's `PASSWORD 'secret'` (CREATE or ALTER ROLE): a change made outside todo is
 # journaled with the statement that made it (its first 200 characters). Any
 # string constant PostgreSQL takes: '...', E'...' (backslash escapes), U&'...',
-# $tag$...$tag$, and a dollar quote left open (in a comment) to the end. The
-# database masks the same forms before it stores them (db.journal_ddl); this
-# masks what an older revision stored.
+# $tag$...$tag$, and a dollar quote left open (in a comment) to the end; after
+# white space, comments or nothing, and continued over lines ('a'<newline>'b').
+# The database masks the same forms before it stores them (db.journal_ddl);
+# this masks what an older revision stored.
+_SQL_COMMENT = r"/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$)"
+_SQL_STRING = r"e?'(?:''|\\.|[^'\\])*'?|u&'(?:''|[^'])*'?"
 _SQL_PASSWORD = re.compile(
-    r"(?is)(\bpassword\s+)"
-    r"(e?'(?:''|\\.|[^'\\])*'?|u&'(?:''|[^'])*'?|\$(\w*)\$.*?\$\3\$|\$\w*\$.*)"
+    rf"(?is)(\bpassword(?:\s|{_SQL_COMMENT})*)"
+    rf"((?:{_SQL_STRING})(?:\s*\n\s*(?:{_SQL_STRING}))*|\$(\w*)\$.*?\$\3\$|\$\w*\$.*)"
 )
+# What revision 0018 masked of a string continued on the next line: the rest of it.
+_SQL_MASKED_CONTINUED = re.compile(rf"(?is)(\bpassword\s*\*\*\*)(?:\s*\n\s*(?:{_SQL_STRING}))+")
 
 
 def mask_statement(text: str) -> str:
@@ -92,7 +97,8 @@ def mask_statement(text: str) -> str:
         else:
             if shlex.join(words) == text:
                 return shlex.join(mask_text(word) for word in words)
-    return mask_text(_SQL_PASSWORD.sub(lambda m: m.group(1) + MASK, text))
+    masked = _SQL_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
+    return mask_text(_SQL_MASKED_CONTINUED.sub(lambda m: m.group(1), masked))
 
 
 def _mask_part(part: str) -> str:

@@ -11,8 +11,11 @@ todo before the journal stored it, but only as SQL's plain literal
 `todo history` once the password was no longer the one of the URL in use);
 a libpq `password=''...''` inside an SQL literal (its quotes doubled) was
 masked only up to its first quote. Now every string-constant form is masked
-(a dollar quote a comment leaves open, to the end of the text), and the
-upgrade masks the operations already recorded. The downgrade puts revision
+(a dollar quote a comment leaves open, to the end of the text), after white
+space, comments or nothing (`PASSWORD /* new */ '...'`, `password'...'`) and
+continued over lines (`'ab'` newline `'cd'` is `'abcd'`); a URL's password is
+masked to its user info's last `@` (a password may hold one); and the upgrade
+masks the operations already recorded. The downgrade puts revision
 0018's function back; what was masked stays masked. SQLite's triggers record
 no statement and are left as they are.
 """
@@ -27,21 +30,30 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Frozen: a revision is history. PostgreSQL's regular expressions (ARE): \m is
-# the start of a word; a pattern whose first quantifier is lazy (\s+?) takes the
+# the start of a word; a pattern whose first quantifier is lazy (*?) takes the
 # shortest match, so a dollar quote ends at its first closing tag. The forms
 # todo masks when it shows a statement (todo_cli.redact): SQL's PASSWORD as any
 # string constant, a password= parameter (also inside SQL's doubled quotes), and
 # the password of a URL's user info.
 MASKED = (
     "pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace("
-    "pg_catalog.regexp_replace(pg_catalog.regexp_replace("
+    "pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace("
     "{0}, "
-    r"'(\mpassword\s+)([eE]?''(''''|\\.|[^''\\])*''?|[uU]&''(''''|[^''])*''?)', '\1***', 'gi'), "
-    r"'(\mpassword\s+?)\$(\w*?)\$.*?\$\2\$', '\1***', 'gi'), "
-    r"'(\mpassword\s+)\$\w*\$.*', '\1***', 'gi'), "
+    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*)((?:[eE]?''(?:'''"
+    r"'|\\.|[^''\\])*''?|[uU]&''(?:''''|[^''])*''?)(?:\s*\n\s*(?:[eE]?''(?:''''|\\.|[^"
+    r"''\\])*''?|[uU]&''(?:''''|[^''])*''?))*)', "
+    r"'\1***', 'gi'), "
+    r"'(\mpassword\s*\*\*\*)(?:\s*\n\s*(?:[eE]?''(?:''''|\\.|[^''\\])*''?|[uU]&''(?:''"
+    r"''|[^''])*''?))+', "
+    r"'\1', 'gi'), "
+    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*?)\$(\w*?)\$.*?\$\2\$', "
+    r"'\1***', 'gi'), "
+    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*)\$\w*\$.*', "
+    r"'\1***', 'gi'), "
     r"'(\m(ssl)?password\s*=\s*)(''''[^'']*''''|''(\\.|[^''\\])*''?|[^\s&'']*)', "
     r"'\1***', 'gi'), "
-    r"'(://[^/\s:@]*:)[^@\s/]*@', '\1***@', 'g')"
+    r"'(://[^/\s:@]*:)[^\s/]*@', "
+    r"'\1***@', 'g')"
 )
 
 OPERATION_ID = f"""

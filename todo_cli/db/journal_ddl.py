@@ -40,22 +40,33 @@ ACTIONS: Final = ("insert", "update", "delete")
 
 # A statement run outside todo, masked before it is stored (revisions 0018 and
 # 0019): SQL's PASSWORD given as any string constant ('...', E'...', U&'...',
-# $tag$...$tag$, or one a comment leaves open, masked to the end), a password=
+# $tag$...$tag$, or one a comment leaves open, masked to the end), after white
+# space, comments or nothing, and continued over lines, a password=
 # parameter (quoted, also as a literal inside SQL's own quotes: ''...''), and a
-# URL's password: the forms todo_cli.redact masks when it shows one.
+# URL's password (to the user info's last @): the forms todo_cli.redact masks
+# when it shows one.
 # PostgreSQL's regular expressions (ARE): \m is the start of a word; a pattern
-# whose first quantifier is lazy (\s+?) takes the shortest match, so a dollar
+# whose first quantifier is lazy (*?) takes the shortest match, so a dollar
 # quote ends at its first closing tag.
 _MASKED_QUERY: Final = (
     "pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace("
-    "pg_catalog.regexp_replace(pg_catalog.regexp_replace("
+    "pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace("
     "pg_catalog.current_query(), "
-    r"'(\mpassword\s+)([eE]?''(''''|\\.|[^''\\])*''?|[uU]&''(''''|[^''])*''?)', '\1***', 'gi'), "
-    r"'(\mpassword\s+?)\$(\w*?)\$.*?\$\2\$', '\1***', 'gi'), "
-    r"'(\mpassword\s+)\$\w*\$.*', '\1***', 'gi'), "
+    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*)((?:[eE]?''(?:'''"
+    r"'|\\.|[^''\\])*''?|[uU]&''(?:''''|[^''])*''?)(?:\s*\n\s*(?:[eE]?''(?:''''|\\.|[^"
+    r"''\\])*''?|[uU]&''(?:''''|[^''])*''?))*)', "
+    r"'\1***', 'gi'), "
+    r"'(\mpassword\s*\*\*\*)(?:\s*\n\s*(?:[eE]?''(?:''''|\\.|[^''\\])*''?|[uU]&''(?:''"
+    r"''|[^''])*''?))+', "
+    r"'\1', 'gi'), "
+    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*?)\$(\w*?)\$.*?\$\2\$', "
+    r"'\1***', 'gi'), "
+    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*)\$\w*\$.*', "
+    r"'\1***', 'gi'), "
     r"'(\m(ssl)?password\s*=\s*)(''''[^'']*''''|''(\\.|[^''\\])*''?|[^\s&'']*)', "
     r"'\1***', 'gi'), "
-    r"'(://[^/\s:@]*:)[^@\s/]*@', '\1***@', 'g')"
+    r"'(://[^/\s:@]*:)[^\s/]*@', "
+    r"'\1***@', 'g')"
 )
 
 # The functions as migrations 0008 (isolation: definer functions, every name

@@ -118,7 +118,9 @@ def _phrase_in_text(term: Term) -> str:
     (the tsquery, matched as well, checks the rest by stem and without accents:
     "passport" finds "passports", "zurich" finds "Zürich"), in order, side by side."""
     parts = [
-        rf"\m{word}\M" if word.lower() in _PG_STOP_WORDS else rf"\m{_accent_blind(word[:3])}\w*"
+        rf"\m{word}\M"
+        if word.lower() in _PG_STOP_WORDS
+        else rf"\m{_accent_blind(_bare(word)[:3])}\w*"
         for word in term.words
     ]
     return "[^[:alnum:]]+".join(parts)
@@ -140,20 +142,30 @@ def _accented() -> dict[str, str]:
     return {base: "".join(letters) for base, letters in found.items()}
 
 
-def _accent_blind(word: str) -> str:
-    """A PostgreSQL pattern for `word` (a \\w+ run: no operator in it) with or without
-    accents on its Latin letters, in either case. The text is matched as stored: a
-    phrase's words were found without their accents by the index, and the text check
-    of the same phrase then missed "flew to Zürich" for "flew to zurich"."""
+def _bare(word: str) -> str:
+    """`word` without its combining marks: "Zu\u0308rich" (as macOS writes it) is "Zurich"."""
     import unicodedata
 
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+# Combining diacritical marks: an accent the text writes apart from its letter (NFD).
+_MARKS = "[\u0300-\u036f]*"
+
+
+def _accent_blind(word: str) -> str:
+    """A PostgreSQL pattern for `word` (a \\w+ run: no operator in it) with or without
+    accents on its Latin letters, in either case, an accent written with its letter
+    (NFC) or apart from it (NFD), in the text or in the word. The text is matched as
+    stored: a phrase's words were found without their accents by the index, and the
+    text check of the same phrase then missed "flew to Zürich" for "flew to zurich"."""
     parts = []
-    for letter in word:
-        base = unicodedata.normalize("NFD", letter)[0].lower()
+    for letter in _bare(word):
+        base = letter.lower()
         if base.isascii() and base.isalpha():
-            parts.append(f"[{base}{base.upper()}{_accented().get(base, '')}]")
+            parts.append(f"[{base}{base.upper()}{_accented().get(base, '')}]{_MARKS}")
         else:
-            parts.append(letter)
+            parts.append(letter + _MARKS)
     return "".join(parts)
 
 
