@@ -977,6 +977,34 @@ def test_recur_empty_on_edit_ends_the_series(todo: Todo) -> None:
     assert [task["number"] for task in every_task(todo)] == [1]
 
 
+def test_a_new_recurrence_on_a_done_member_is_refused_naming_the_open_task(todo: Todo) -> None:
+    # It changed that done record alone ("edited #1"), and the open task went on monthly.
+    add(todo, "Rent", f"due:{future_monday(today()).isoformat()}", "recur:monthly")
+    successor(todo, "1")
+    before = ok_export(todo)
+    result = todo("edit", "1", "recur:weekly")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: #1 is done: its series goes on as #2, which holds its recurrence "
+        "(change it there, todo edit 2 recur:weekly; nothing was changed)\n"
+    )
+    assert ok_export(todo) == before
+    # Restated as it is (a script that always passes it): no change, no refusal.
+    assert todo("edit", "1", "recur:monthly").exit_code == 0
+    # On the open task it changes the series.
+    assert todo("edit", "2", "recur:weekly").exit_code == 0
+    assert {t["number"]: t["recur"] for t in every_task(todo)} == {1: "monthly", 2: "weekly"}
+    # Deleting the done one leaves the series going on.
+    assert todo("delete", "1", "--yes").exit_code == 0
+    assert len(complete(todo, "2")["created"]) == 1
+
+
+def ok_export(todo: Todo) -> str:
+    result = todo("export", "--all")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
 def test_recur_empty_on_a_done_member_ends_the_series_it_names(todo: Todo) -> None:
     # SPEC: `recur:` on edit stops the series. On a done member it changed that row
     # alone, said nothing, and the open task went on repeating.

@@ -662,6 +662,7 @@ def edit(
         graph = _Dependencies(repository)
         for task in found:
             wanted = dict(changes)
+            _done_member_keeps_its_recurrence(repository, task, changes)
             _recurrence_edit(task, wanted)
             _kept_fields_edit(task, wanted)
             # A tag of a tag's shape may be kept too (past the most a task has here).
@@ -793,6 +794,31 @@ def _series_fields_edit(
     )
     if edited is not None:
         wanted["attributes"] = {**attributes, SERIES_HINT: edited}
+
+
+def _done_member_keeps_its_recurrence(
+    repository: TaskRepository, task: Task, changes: Mapping[str, Any]
+) -> None:
+    """A new recurrence on a done task of a series going on is refused, naming the task
+    to change instead.
+
+    It changed that done record alone, "edited #1", while the open task went on as
+    before: the user who edited the number they had just completed believed the
+    series changed. (`recur:` alone ends the series from any of its tasks.)
+    """
+    if changes.get("recur") is None or not task.completed or task.recur is None:
+        return
+    if changes["recur"] == task.recur and changes.get("due", task.due) == task.due:
+        return  # restated (a script that always passes it): no change, as _recurrence_edit
+    carrier = repository.open_successor(task) if task.series_id is not None else None
+    if carrier is None or carrier.recur is None:
+        return
+    raise InvalidInput(
+        f"#{task.number} is done: its series goes on as #{carrier.number}, which holds "
+        "its recurrence",
+        hint=f"change it there, todo edit {carrier.number} recur:{changes['recur']}; "
+        "nothing was changed",
+    )
 
 
 def _recurrence_edit(task: Task, wanted: dict[str, Any]) -> None:
