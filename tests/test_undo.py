@@ -1465,6 +1465,29 @@ def test_prune_without_yes_and_without_a_terminal_refuses_with_exit_2(todo: Todo
     assert count(todo.url, "operations") == 1
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--limit", "1"],
+            "error: --prune-before takes no --limit: it deletes every operation before DATE "
+            "(leave --limit out; nothing was deleted)\n",
+        ),
+        (["1"], "error: --prune-before takes no task (leave REF out)\n"),
+    ],
+    ids=["limit", "task"],
+)
+def test_prune_refuses_what_it_cannot_honour_and_deletes_nothing(
+    todo: Todo, extra: list[str], message: str
+) -> None:
+    # `--limit 1` read as a cap on what is deleted; it was dropped and all three went.
+    for title in ("A", "B", "C"):
+        ok(todo, "add", title)
+    result = todo("history", "--prune-before", "2999-01-01", "--yes", *extra)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+    assert count(todo.url, "operations") == 3
+
+
 def test_prune_refuses_when_operations_changed_while_its_question_waited(todo: Todo) -> None:
     # "delete 2 operations?" answered yes deleted 4: another shell's add and done,
     # made while the question waited, went too (`--prune-before tomorrow`).

@@ -53,6 +53,13 @@ def history(
     if prune_before is not None:
         if ref is not None:
             raise InvalidUsage("--prune-before takes no task", hint="leave REF out")
+        if limit is not None:
+            # Read as a cap on what is deleted, it was dropped without a word and every
+            # operation before DATE went.
+            raise InvalidUsage(
+                "--prune-before takes no --limit: it deletes every operation before DATE",
+                hint="leave --limit out; nothing was deleted",
+            )
         _prune(ctx, prune_before, yes, json)
         return
     from datetime import UTC
