@@ -1264,7 +1264,7 @@ def test_the_change_outside_todo_that_stops_an_undo_is_in_the_tasks_history(
     refused = todo("undo")
     assert refused.exit_code == 1
     # The task's own number, not a placeholder to fill in.
-    assert "(the row as it was before it is in `todo history 1`)" in refused.stderr
+    assert "(what happened to the row is in `todo history 1`)" in refused.stderr
     shown = ok(todo, "history", "1").stdout.splitlines()
     assert shown[-1] == "    -home"
     assert "    title: Buy milk -> Buy bread" in shown
@@ -1285,7 +1285,8 @@ def test_the_change_outside_todo_that_stops_an_undo_is_in_the_tasks_history(
 
 
 # A tag deleted outside todo from one of two tasks: the refusal said `todo history
-# NUMBER`, naming neither. The tag's task is named by its id (the row holds no number).
+# NUMBER`, naming neither. The tag's task is named by the number it holds (the row holds
+# none: it is looked up).
 def test_a_refusal_over_a_tag_changed_outside_todo_names_the_tags_task(
     todo: Todo, backend: str
 ) -> None:
@@ -1300,9 +1301,42 @@ def test_a_refusal_over_a_tag_changed_outside_todo_names_the_tags_task(
     refused = todo("undo")
     assert refused.exit_code == 1
     second = ok(todo, "show", "2", "--json").json()["id"]
-    assert f"(the row as it was before it is in `todo history {second}`)" in refused.stderr
+    assert ") deleted since (" in refused.stderr
+    assert "(what happened to the row is in `todo history 2`)" in refused.stderr
     if backend != RLS:  # (row security hides a change made outside todo from history)
         assert ok(todo, "history", second).stdout.splitlines()[-1] == "    -y"
+
+
+@pytest.mark.parametrize(
+    ("steps", "outside", "said"),
+    [
+        (
+            [["add", "A"], ["note", "1", "hello"]],
+            "DELETE FROM task_notes",
+            "cannot undo #2 (todo note 1 hello): a note (",
+        ),
+        (
+            [["add", "A"], ["edit", "1", "pri:H"]],
+            "DELETE FROM tasks",
+            "cannot undo #2 (todo edit 1 pri:H): task #1 (",
+        ),
+    ],
+    ids=["note", "task"],
+)
+def test_an_undo_refused_over_a_row_deleted_outside_todo_says_deleted(
+    todo: Todo, backend: str, steps: list[list[str]], outside: str, said: str
+) -> None:
+    # It said "changed since" of a row deleted since, and named a note's task by its id.
+    for step in steps:
+        ok(todo, *step)
+    execute(todo.url, outside)
+    refused = todo("undo")
+    assert refused.exit_code == 1
+    assert ") deleted since (" in refused.stderr
+    assert "changed since" not in refused.stderr
+    if backend != RLS:  # (row security hides the row's story from the member: unnamed)
+        assert refused.stderr.startswith(f"error: {said}"), refused.stderr
+        assert "(what happened to the row is in `todo history 1`)" in refused.stderr
 
 
 def test_undo_refuses_when_a_task_it_added_was_deleted_outside_todo(todo: Todo) -> None:

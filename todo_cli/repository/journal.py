@@ -93,7 +93,8 @@ class Clash:
     key: list[Any]
     image: dict[str, Any] | None
     later: Operation | None
-    # What happened since: "changed" (a row the operation touched); "added" into
+    # What happened since: "changed" (a row the operation touched), "deleted" (one it
+    # left there, gone now); "added" into
     # a row it added (a note of a task it made: undoing would delete it with that
     # row); "number" (the image is the task that now holds the number of a task
     # undo would bring back).
@@ -831,7 +832,9 @@ class JournalRepository:
                 f"LIMIT {limit}"
             )
             for row in self.conn.execute(text(sql), {"op": op}):
-                found.append(self._clash(table, row, row.last_id))
+                # Gone now (a row the operation left there): deleted since, not changed.
+                gone = row.now_image is None
+                found.append(self._clash(table, row, row.last_id, "deleted" if gone else "changed"))
             if len(found) >= limit:
                 break
         if len(found) < limit and "delete" in written.get("tasks", ()):

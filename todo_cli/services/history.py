@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -122,7 +122,9 @@ class Undone:
     dry_run: bool
 
 
-def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
+def _refuse(
+    operation: Operation, clashes: list[Clash], numbers: Mapping[UUID, int] | None = None
+) -> Conflict:
     kinds = {clash.kind for clash in clashes[:5]}
     if len(kinds) == 1:
         rows = "; ".join(_clash_text(clash) for clash in clashes[:5])
@@ -137,10 +139,10 @@ def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
         # A change made outside todo (psql, another program) is no operation of
         # the user's: undo cannot take it back, so "undo the later one" would
         # send them after something they cannot reach.
-        where = f"todo history {_task_named(clashes)}"
+        where = f"todo history {_task_named(clashes, numbers or {})}"
         hint = (
             "a change made outside todo is not undone by todo, and this operation is not "
-            f"undone over it (the row as it was before it is in `{where}`); "
+            f"undone over it (what happened to the row is in `{where}`); "
             "nothing was changed"
         )
     return Conflict(
@@ -149,25 +151,34 @@ def _refuse(operation: Operation, clashes: list[Clash]) -> Conflict:
     )
 
 
-def _task_named(clashes: list[Clash]) -> str:
-    """How `todo history` finds the task of the first clash: its number, or the id
-    of the task a tag, note or dependency row belongs to (which number it holds,
-    the row does not say)."""
+def _task_named(clashes: list[Clash], numbers: Mapping[UUID, int]) -> str:
+    """How `todo history` finds the task of the first clash: its number, or the number
+    the task a tag, note or dependency row belongs to holds now (`numbers`: the row
+    does not say), else that task's id."""
     for clash in clashes:
         image = clash.image or {}
         if clash.table == "tasks" and isinstance(image.get("number"), int):
             return str(image["number"])
+    for task_id in _tasks_of(clashes):
+        return str(numbers.get(task_id, task_id))
+    return "NUMBER"
+
+
+def _tasks_of(clashes: list[Clash]) -> list[UUID]:
+    """The tasks the tag, note and dependency rows of these clashes belong to."""
+    found = []
     for clash in clashes:
         task_id = (clash.image or {}).get("task_id")
         if task_id is None and clash.table in ("task_tags", "task_dependencies") and clash.key:
             task_id = clash.key[0]  # the row's key starts with its task's id
         if isinstance(task_id, str) and is_uuid(task_id):
-            return str(UUID(task_id))
-    return "NUMBER"
+            found.append(UUID(task_id))
+    return found
 
 
 _SINCE = {
     "changed": "changed since",
+    "deleted": "deleted since",
     "added": "added since to what it added",
     "number": "taken since: the number of a task it would bring back",
 }
@@ -235,7 +246,10 @@ def undo(settings: Settings, *, dry_run: bool, report: Report[Undone] | None = N
                 ]
                 raise _taken_by_another(operation, own)
             if clashes:
-                raise _refuse(operation, clashes)
+                from todo_cli.repository.tasks import TaskRepository
+
+                owned = TaskRepository(conn, acting_user(conn)).by_ids(_tasks_of(clashes))
+                raise _refuse(operation, clashes, {task.id: task.number for task in owned})
             plan = repository.plan(operation)
             reverting = operation
             repository.revert(operation)
