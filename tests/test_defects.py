@@ -2295,6 +2295,14 @@ def test_a_recorded_command_line_stays_shell_quoted_when_masked(url: str) -> Non
         ("ALTER USER r PASSWORD 'Split-'\n  'Pw11'; UPDATE t", "Pw11", "PASSWORD ***; UPDATE t"),
         ("UPDATE t SET d = 'postgresql://a:S@At-Pw12@db/x'", "Pw12", "a:***@db/x'"),
         ("UPDATE t SET title = 'reset the password for bob'", "", "password for bob'"),
+        (
+            "ALTER ROLE r PASSWORD /* a /* b */ c */ 'Nest-Pw14'; UPDATE t",
+            "Pw14",
+            "*/ ***; UPDATE t",
+        ),  # noqa: E501
+        ("ALTER ROLE r PASSWORD 'Cont-' -- c\n'Tail-Pw15'; UPDATE t", "Pw15", "***; UPDATE t"),
+        ("DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ''Do-Pw16'''; END$$", "Pw16", "***'; END$$"),
+        ("DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ***Do-Pw17'''; END$$", "Pw17", "***'; END$$"),
         # As 0018 stored a continued string: its first part masked, the rest not.
         ("ALTER USER r PASSWORD ***\n  'Pw13'; UPDATE t", "Pw13", "PASSWORD ***; UPDATE t"),
     ],

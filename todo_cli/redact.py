@@ -69,14 +69,24 @@ def mask_text(text: str) -> str:
 # white space, comments or nothing, and continued over lines ('a'<newline>'b').
 # The database masks the same forms before it stores them (db.journal_ddl);
 # this masks what an older revision stored.
-_SQL_COMMENT = r"/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$)"
-_SQL_STRING = r"e?'(?:''|\\.|[^'\\])*'?|u&'(?:''|[^'])*'?"
+# A comment (one level of nesting, as PostgreSQL nests them), a string constant (also
+# one inside another string, its quotes doubled, as a DO block's EXECUTE writes it),
+# and what continues a string on the next line (a line comment may come between).
+_SQL_INNER_COMMENT = r"/\*(?:[^*]|\*+[^*/])*\*+/"
+_SQL_COMMENT = rf"/\*(?:[^*/]|\*+[^*/]|/+[^*/]|{_SQL_INNER_COMMENT})*\*+/|--[^\n]*(?:\n|$)"
+_SQL_STRING = r"''[^']*''|e?'(?:''|\\.|[^'\\])*'?|u&'(?:''|[^'])*'?"
+_SQL_NEXT_LINE = r"(?:\s*(?:--[^\n]*)?\n)+\s*"
 _SQL_PASSWORD = re.compile(
     rf"(?is)(\bpassword(?:\s|{_SQL_COMMENT})*)"
-    rf"((?:{_SQL_STRING})(?:\s*\n\s*(?:{_SQL_STRING}))*|\$(\w*)\$.*?\$\3\$|\$\w*\$.*)"
+    rf"((?:{_SQL_STRING})(?:{_SQL_NEXT_LINE}(?:{_SQL_STRING}))*"
+    r"|\$(\w*)\$.*?\$\3\$|\$\w*\$.*)"
 )
 # What revision 0018 masked of a string continued on the next line: the rest of it.
-_SQL_MASKED_CONTINUED = re.compile(rf"(?is)(\bpassword\s*\*\*\*)(?:\s*\n\s*(?:{_SQL_STRING}))+")
+_SQL_MASKED_CONTINUED = re.compile(
+    rf"(?is)(\bpassword\s*\*\*\*)(?:{_SQL_NEXT_LINE}(?:{_SQL_STRING}))+"
+)
+# ... and of a string inside a string (0018 took its doubled quotes for an empty one).
+_SQL_MASKED_REST = re.compile(r"(?i)(\bpassword\s*\*\*\*)[^'\s;][^']*''")
 
 
 def mask_statement(text: str) -> str:
@@ -98,7 +108,8 @@ def mask_statement(text: str) -> str:
             if shlex.join(words) == text:
                 return shlex.join(mask_text(word) for word in words)
     masked = _SQL_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
-    return mask_text(_SQL_MASKED_CONTINUED.sub(lambda m: m.group(1), masked))
+    masked = _SQL_MASKED_CONTINUED.sub(lambda m: m.group(1), masked)
+    return mask_text(_SQL_MASKED_REST.sub(lambda m: m.group(1), masked))
 
 
 def _mask_part(part: str) -> str:

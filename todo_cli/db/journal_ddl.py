@@ -40,8 +40,10 @@ ACTIONS: Final = ("insert", "update", "delete")
 
 # A statement run outside todo, masked before it is stored (revisions 0018 and
 # 0019): SQL's PASSWORD given as any string constant ('...', E'...', U&'...',
-# $tag$...$tag$, or one a comment leaves open, masked to the end), after white
-# space, comments or nothing, and continued over lines, a password=
+# $tag$...$tag$, or one a comment leaves open, masked to the end; a string inside
+# a string, its quotes doubled, as a DO block's EXECUTE has it), after white space,
+# comments (one level nested) or nothing, and continued over lines (a line comment
+# between), a password=
 # parameter (quoted, also as a literal inside SQL's own quotes: ''...''), and a
 # URL's password (to the user info's last @): the forms todo_cli.redact masks
 # when it shows one.
@@ -51,17 +53,23 @@ ACTIONS: Final = ("insert", "update", "delete")
 _MASKED_QUERY: Final = (
     "pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace("
     "pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace("
+    "pg_catalog.regexp_replace("
     "pg_catalog.current_query(), "
-    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*)((?:[eE]?''(?:'''"
-    r"'|\\.|[^''\\])*''?|[uU]&''(?:''''|[^''])*''?)(?:\s*\n\s*(?:[eE]?''(?:''''|\\.|[^"
-    r"''\\])*''?|[uU]&''(?:''''|[^''])*''?))*)', "
+    r"'(\mpassword(?:\s|/\*(?:[^*/]|\*+[^*/]|/+[^*/]|/\*(?:[^*]|\*+[^*/])*\*+/)*\*+/|-"
+    r"-[^\n]*(?:\n|$))*)((?:''''[^'']*''''|[eE]?''(?:''''|\\.|[^''\\])*''?|[uU]&''(?:'"
+    r"'''|[^''])*''?)(?:(?:\s*(?:--[^\n]*)?\n)+\s*(?:''''[^'']*''''|[eE]?''(?:''''|\\."
+    r"|[^''\\])*''?|[uU]&''(?:''''|[^''])*''?))*)', "
     r"'\1***', 'gi'), "
-    r"'(\mpassword\s*\*\*\*)(?:\s*\n\s*(?:[eE]?''(?:''''|\\.|[^''\\])*''?|[uU]&''(?:''"
-    r"''|[^''])*''?))+', "
+    r"'(\mpassword\s*\*\*\*)(?:(?:\s*(?:--[^\n]*)?\n)+\s*(?:''''[^'']*''''|[eE]?''(?:'"
+    r"'''|\\.|[^''\\])*''?|[uU]&''(?:''''|[^''])*''?))+', "
     r"'\1', 'gi'), "
-    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*?)\$(\w*?)\$.*?\$\2\$', "
+    r"'(\mpassword\s*\*\*\*)[^''\s;][^'']*''''', "
+    r"'\1', 'gi'), "
+    r"'(\mpassword(?:\s|/\*(?:[^*/]|\*+[^*/]|/+[^*/]|/\*(?:[^*]|\*+[^*/])*\*+/)*\*+/|-"
+    r"-[^\n]*(?:\n|$))*?)\$(\w*?)\$.*?\$\2\$', "
     r"'\1***', 'gi'), "
-    r"'(\mpassword(?:\s|/\*(?:[^*]|\*+[^*/])*\*+/|--[^\n]*(?:\n|$))*)\$\w*\$.*', "
+    r"'(\mpassword(?:\s|/\*(?:[^*/]|\*+[^*/]|/+[^*/]|/\*(?:[^*]|\*+[^*/])*\*+/)*\*+/|-"
+    r"-[^\n]*(?:\n|$))*)\$\w*\$.*', "
     r"'\1***', 'gi'), "
     r"'(\m(ssl)?password\s*=\s*)(''''[^'']*''''|''(\\.|[^''\\])*''?|[^\s&'']*)', "
     r"'\1***', 'gi'), "
