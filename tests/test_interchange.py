@@ -3595,6 +3595,32 @@ def test_todotxt_a_task_deleted_here_stays_deleted_as_done_txt_grows(
     assert (again["added"], again["updated"]) == (0, 0)
 
 
+def test_todotxt_a_task_reopened_then_deleted_here_stays_deleted_as_done_txt_grows(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Archived by todo.sh, reopened here and deleted the same day: it came back, done,
+    from its unchanged done.txt line at the next `todo.sh do` of another task."""
+    from todo_cli.domain.dates import local_zone
+
+    day = datetime.now(local_zone()).date().isoformat()
+    write(tmp_path, "done.txt", f"x {day} 2026-11-20 Buy milk\n")
+    source = write(tmp_path, "todo.txt", "2026-11-20 Call bank\n")
+    assert import_json(todo, source)["added"] == 2
+    milk = titled(tasks(todo), "Buy milk", completed=True)["number"]
+    ok(todo("reopen", str(milk)))
+    write(tmp_path, "todo.txt", ok(todo("export", "--format", "todotxt")).stdout)
+    ok(todo("delete", str(milk), "--yes"))
+    write(tmp_path, "todo.txt", ok(todo("export", "--format", "todotxt")).stdout)
+    # todo.sh does Call bank and archives it: done.txt grows; Buy milk's line is as it was.
+    write(tmp_path, "done.txt", f"x {day} 2026-11-20 Buy milk\nx {day} 2026-11-20 Call bank\n")
+    write(tmp_path, "todo.txt", "")
+    summary = import_json(todo, source)
+    assert (
+        f"1 task(s) deleted here after the file's copy last changed, left deleted: #{milk}"
+    ) in summary["notices"]
+    assert [(t["title"], t["completed"]) for t in tasks(todo)] == [("Call bank", True)]
+
+
 def test_todotxt_the_open_line_of_a_series_done_here_is_named_by_its_task(
     todo: Todo, tmp_path: Path
 ) -> None:
@@ -3618,6 +3644,8 @@ def test_todotxt_the_open_line_of_a_series_done_here_is_named_by_its_task(
         "line 1: #1 'Water plants' is done here and its series goes on as #3: the file's "
         "open copy of it is left out"
     ) in summary["notices"]
+    # Counted as what it is, not as a second open task of the series.
+    assert summary["skipped"] == {"an_old_open_copy_of_a_task_done_here": 1}
     assert [(t["number"], t["completed"]) for t in tasks(todo)] == [
         (1, True),
         (2, False),

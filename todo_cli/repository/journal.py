@@ -155,6 +155,19 @@ def _image(value: Any) -> dict[str, Any] | None:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
+def _instant(value: Any) -> datetime | None:
+    """A time of a row image: SQLite's UTC text without an offset, PostgreSQL's with one."""
+    if not isinstance(value, str):
+        return None
+    from datetime import UTC
+
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
 def _owner_at(owners: list[tuple[int, str | None]], journal_id: int) -> str | None:
     """The owner a task's id had at a journal row: that of its `tasks` row's latest
     change up to it (a tag, note or dependency follows its task's insert), else the
@@ -547,24 +560,29 @@ class JournalRepository:
             if row.number is not None
         ]
 
-    def completed_when_deleted(self, task_ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these tasks were completed when last deleted here (the latest
-        delete's image of the task; one pass over the deletes, as task_deletes)."""
+    def completions_of(self, task_ids: Sequence[UUID]) -> dict[UUID, set[datetime]]:
+        """Each completion these tasks had here, as the journal's images of them show it
+        (completed_at of every image that is completed: done, reopened, deleted...)."""
         from sqlalchemy import select
 
-        wanted = set(task_ids)
-        last: dict[UUID, bool] = {}
-        stmt = (
-            select(journal.c.row_key, journal.c.before)
-            .join(operations, operations.c.id == journal.c.operation_id)
-            .where(self._owner, journal.c.table_name == "tasks", journal.c.action == "delete")
-            .order_by(journal.c.id)
-        )
-        for row in self.conn.execute(stmt):
-            task_id = UUID(str(json.loads(row.row_key)[0]))
-            if task_id in wanted:
-                last[task_id] = bool((_image(row.before) or {}).get("completed"))
-        return {task_id for task_id, completed in last.items() if completed}
+        wanted = {self._key_text([task_id]): task_id for task_id in task_ids}
+        found: dict[UUID, set[datetime]] = {}
+        for chunk in chunked(sorted(wanted)):
+            stmt = (
+                select(journal.c.row_key, journal.c.before, journal.c.after)
+                .join(operations, operations.c.id == journal.c.operation_id)
+                .where(
+                    self._owner,
+                    journal.c.table_name == "tasks",
+                    journal.c.row_key.in_(chunk),
+                )
+            )
+            for row in self.conn.execute(stmt):
+                for image in (_image(row.before), _image(row.after)):
+                    when = _instant((image or {}).get("completed_at"))
+                    if image and image.get("completed") and when is not None:
+                        found.setdefault(wanted[row.row_key], set()).add(when)
+        return found
 
     def instances_kept_by_deletes(self) -> dict[UUID, tuple[int, datetime]]:
         """Taskwarrior's instances of a series that a task deleted here kept

@@ -50,6 +50,7 @@ NOTHING_IMPORTED = "nothing was imported"
 # Reasons a task of the file is skipped, as the summary counts them.
 SKIP_INVALID = "invalid"
 SKIP_SECOND_OPEN = "a second open task of a recurring series"
+SKIP_DONE_HERE = "an old open copy of a task done here"
 
 
 # --- tasks and records ---------------------------------------------------------------
@@ -1554,6 +1555,7 @@ def _apply(
             old: number for old, number in result.renumbered_ids.values() if holders[old] == 1
         }
     titles = {record.id: record.title for record in records if record.id in left_out}
+    stale = 0
     for task_id, holder in left_out.items():
         where = (positions or {}).get(task_id, "a task")
         done_here = existing.get(task_id)
@@ -1564,12 +1566,15 @@ def _apply(
                 f"{where}: #{done_here.number} {titles[task_id]!r} is done here and its series "
                 f"goes on as #{numbers[holder]}: the file's open copy of it is left out"
             )
+            stale += 1
             continue
         result.notices.append(
             f"{where} ({task_id}): its series already has open #{numbers[holder]}; left out"
         )
-    if left_out:
-        result.skip(SKIP_SECOND_OPEN, len(left_out))
+    if stale:
+        result.skip(SKIP_DONE_HERE, stale)
+    if len(left_out) > stale:
+        result.skip(SKIP_SECOND_OPEN, len(left_out) - stale)
     written = [r for r in writes if r.id not in left_out]
     _link(
         writer,
@@ -2469,10 +2474,10 @@ def _archived_done_here(
 
     todo.sh only appends to done.txt: its time of change moves with every task
     `do` or `archive` moves there, and a task deleted here came back from its
-    old, unchanged line at the next import. Such a line is the completion the
-    task had when it was deleted here, or one made on a day before the delete;
-    either way no change there after it. (A task open here when deleted, done
-    there on the day of the delete, may have been done after it: it comes back,
+    old, unchanged line at the next import. Such a line is a completion the task
+    had here (when deleted, or before a reopen), or one made on a day before the
+    delete; either way no change there after it. (A task never done here, done
+    there on the day of its delete, may have been done after it: it comes back,
     as the file's time says.)
     """
     done_on = {
@@ -2488,11 +2493,12 @@ def _archived_done_here(
         return set()
     from todo_cli.repository.journal import JournalRepository
 
-    done_when_deleted = JournalRepository(conn, user).completed_when_deleted(list(done_on))
+    completions = JournalRepository(conn, user).completions_of(list(done_on))
     return {
         task_id
         for task_id, day in done_on.items()
-        if task_id in done_when_deleted or day < local_date(latest[task_id][1], tz)
+        if day < local_date(latest[task_id][1], tz)
+        or day in {local_date(when, tz) for when in completions.get(task_id, ())}
     }
 
 
