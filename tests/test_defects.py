@@ -2299,7 +2299,7 @@ def test_a_recorded_command_line_stays_shell_quoted_when_masked(url: str) -> Non
             "ALTER ROLE r PASSWORD /* a /* b */ c */ 'Nest-Pw14'; UPDATE t",
             "Pw14",
             "*/ ***; UPDATE t",
-        ),  # noqa: E501
+        ),
         ("ALTER ROLE r PASSWORD 'Cont-' -- c\n'Tail-Pw15'; UPDATE t", "Pw15", "***; UPDATE t"),
         ("DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ''Do-Pw16'''; END$$", "Pw16", "***'; END$$"),
         ("DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ***Do-Pw17'''; END$$", "Pw17", "***'; END$$"),

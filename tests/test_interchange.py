@@ -1498,10 +1498,15 @@ def test_a_next_task_changed_since_it_was_made_is_not_taken_back_by_a_reopen_in_
     ok(twin("note", "2", "use the rain water"))
     ok(todo("reopen", "1"))
     summary = import_json(twin, write(tmp_path, "r.json", export_bytes(todo, tmp_path, "--all")))
+    # The file's #1 is open again; here it is done and its series goes on as #2.
     assert (summary["deleted"], summary["skipped"]) == (
         0,
-        {"a_second_open_task_of_a_recurring_series": 1},
+        {"an_open_copy_of_a_task_done_here": 1},
     )
+    assert (
+        "task 1: #1 'Water plants' is done here and its series goes on as #2: the file's "
+        "open copy of it is left out"
+    ) in summary["notices"]
     assert [(t["number"], t["completed"]) for t in tasks(twin)] == [(1, True), (2, False)]
 
 
@@ -3645,7 +3650,7 @@ def test_todotxt_the_open_line_of_a_series_done_here_is_named_by_its_task(
         "open copy of it is left out"
     ) in summary["notices"]
     # Counted as what it is, not as a second open task of the series.
-    assert summary["skipped"] == {"an_old_open_copy_of_a_task_done_here": 1}
+    assert summary["skipped"] == {"an_open_copy_of_a_task_done_here": 1}
     assert [(t["number"], t["completed"]) for t in tasks(todo)] == [
         (1, True),
         (2, False),

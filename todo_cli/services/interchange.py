@@ -50,7 +50,7 @@ NOTHING_IMPORTED = "nothing was imported"
 # Reasons a task of the file is skipped, as the summary counts them.
 SKIP_INVALID = "invalid"
 SKIP_SECOND_OPEN = "a second open task of a recurring series"
-SKIP_DONE_HERE = "an old open copy of a task done here"
+SKIP_DONE_HERE = "an open copy of a task done here"
 
 
 # --- tasks and records ---------------------------------------------------------------
