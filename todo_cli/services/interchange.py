@@ -1560,8 +1560,8 @@ def _apply(
         where = (positions or {}).get(task_id, "a task")
         done_here = existing.get(task_id)
         if done_here is not None and done_here.completed:
-            # The file's open copy of a task done here (todo.txt's line, not yet
-            # written again): no second task, and named as `list` shows it.
+            # The file's open copy of a task done here (a todo.txt line not yet written
+            # again, or a copy reopened elsewhere): no second task; named as `list` does.
             result.notices.append(
                 f"{where}: #{done_here.number} {titles[task_id]!r} is done here and its series "
                 f"goes on as #{numbers[holder]}: the file's open copy of it is left out"
