@@ -62,7 +62,10 @@ MASKED = (
     r"'\1***@', 'g')"
 )
 
-OPERATION_ID = f"""
+
+def _operation_id(masked: str) -> str:
+    """todo_operation_id() as this revision (or, with 0018's mask, 0018) defines it."""
+    return f"""
 CREATE OR REPLACE FUNCTION public.todo_operation_id() RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -88,7 +91,7 @@ BEGIN
         INSERT INTO public.operations (id, user_id, number, created_at, command, txid)
         VALUES (found, who, numbered, pg_catalog.now(),
                 'outside todo: ' || pg_catalog.left(
-                    {MASKED.format("pg_catalog.current_query()")}, 200),
+                    {masked.format("pg_catalog.current_query()")}, 200),
                 pg_catalog.txid_current());
         PERFORM pg_catalog.set_config('todo.operation', found::text, true);
     END IF;
@@ -96,6 +99,9 @@ BEGIN
 END
 $$
 """
+
+
+OPERATION_ID = _operation_id(MASKED)
 
 # Revision 0018's mask and function, for the downgrade.
 OLD_MASKED = (
@@ -106,40 +112,7 @@ OLD_MASKED = (
     "'(://[^/\\s:@]*:)[^@\\s/]*@', '\\1***@', 'g')"
 )
 
-OLD_OPERATION_ID = f"""
-CREATE OR REPLACE FUNCTION public.todo_operation_id() RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    named text := pg_catalog.current_setting('todo.operation', true);
-    found uuid;
-    who uuid;
-    numbered integer;
-BEGIN
-    IF named ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$' THEN
-        SELECT id INTO found FROM public.operations
-        WHERE id = named::uuid AND txid = pg_catalog.txid_current();
-    END IF;
-    IF found IS NULL THEN
-        IF (SELECT relrowsecurity FROM pg_catalog.pg_class
-            WHERE oid = 'public.tasks'::pg_catalog.regclass) THEN
-            UPDATE public.users SET operation_counter = operation_counter + 1
-            WHERE name = session_user::text
-            RETURNING id, operation_counter INTO who, numbered;
-        END IF;
-        found := pg_catalog.gen_random_uuid();
-        -- Masked whole, then cut: a password across the 200th character is
-        -- masked too.
-        INSERT INTO public.operations (id, user_id, number, created_at, command, txid)
-        VALUES (found, who, numbered, pg_catalog.now(),
-                'outside todo: ' || pg_catalog.left(
-                    {OLD_MASKED.format("pg_catalog.current_query()")}, 200),
-                pg_catalog.txid_current());
-        PERFORM pg_catalog.set_config('todo.operation', found::text, true);
-    END IF;
-    RETURN found;
-END
-$$
-"""
+OLD_OPERATION_ID = _operation_id(OLD_MASKED)
 
 # The operations recorded before: only outside ones hold a statement (todo's own
 # record its command line, which todo masks as it writes it).
