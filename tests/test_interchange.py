@@ -5490,3 +5490,70 @@ def test_a_done_line_whose_series_runs_past_the_calendar_is_named_and_nothing_im
         "last day a task can be due (nothing was imported; stop the recurrence with recur:)\n",
     )
     assert tasks(todo) == before
+
+
+def test_a_refused_import_with_many_problems_lists_every_one_with_json(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """The error line names the first ten and says how to see the rest; --json's error
+    object lists every problem, where and which field, for a script to act on."""
+    tasks_in_file = [
+        {
+            "uuid": f"aaaaaaaa-0000-4000-8000-0000000001{index:02}",
+            "description": f"Task {index}",
+            "status": "pending",
+            "entry": "20261120T093000Z" if index % 2 else f"bad{index}",
+        }
+        | ({"due": "soon"} if index == 7 else {})
+        for index in range(1, 25)
+    ]
+    source = write(tmp_path, "many.json", json.dumps(tasks_in_file))
+    result = todo("import", str(source))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {source}: 13 problems, nothing imported: task 2: ")
+    assert result.stderr.endswith(
+        "; and 3 more (fix the input and import again; --json lists every problem)\n"
+    )
+    result = todo("import", str(source), "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "invalid_input"
+    assert error["message"].startswith(f"{source}: 13 problems, nothing imported: ")
+    assert error["problems"][0] == {
+        "where": "task 2",
+        "field": "entry",
+        "message": "'bad2' is not a date such as 20261124T093000Z",
+    }
+    assert error["problems"][3] == {
+        "where": "task 7",
+        "field": "due",
+        "message": "'soon' is not a date such as 20261124T093000Z",
+    }
+    assert [problem["where"] for problem in error["problems"]] == [
+        f"task {index}" for index in (2, 4, 6, 7, 8, 10, 12, 14, 16, 18, 20, 22, 24)
+    ]
+    assert nothing_written(todo)
+
+
+def test_a_refused_import_with_few_problems_names_them_all_in_its_line(
+    todo: Todo, tmp_path: Path
+) -> None:
+    source = write(tmp_path, "one.json", json.dumps([json.loads(_tw("31", "A")) | {"due": "x"}]))
+    result = todo("import", str(source), "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr) == {
+        "error": {
+            "code": "invalid_input",
+            "message": f"{source}: 1 problem, nothing imported: task 1: due: 'x' is not "
+            "a date such as 20261124T093000Z (fix the input and import again)",
+            "problems": [
+                {
+                    "where": "task 1",
+                    "field": "due",
+                    "message": "'x' is not a date such as 20261124T093000Z",
+                }
+            ],
+        }
+    }
+    assert nothing_written(todo)

@@ -35,6 +35,9 @@ class TodoError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # More for --json's error object than its one-line message holds (a refused
+        # import's every problem): key -> a JSON value, beside "code" and "message".
+        self.details: dict[str, object] = {}
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message

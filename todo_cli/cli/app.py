@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -177,23 +177,40 @@ def _check_debug_variable() -> None:
 _SURROGATE_REPR = re.compile(r"(?<!\\)\\udc([89a-f][0-9a-f])")
 
 
-def report(code: str, message: str, *, as_json: bool) -> None:
-    """The one line an error becomes on stderr (with every known password removed)."""
+def report(
+    code: str, message: str, *, as_json: bool, details: dict[str, object] | None = None
+) -> None:
+    """The one line an error becomes on stderr (with every known password removed);
+    with --json, `details` go into its object too, their text cleaned the same way."""
     from todo_cli.domain.text import escaped, one_line
     from todo_cli.redact import scrub
 
     # A byte that was not UTF-8 in an argument is a lone surrogate, named by repr()
     # as `\\udce9`: said as the byte it was, `\\xe9`, in every message alike.
-    message = _SURROGATE_REPR.sub(r"\\x\1", escaped(scrub(message)))
+    def _clean(text: str) -> str:
+        return _SURROGATE_REPR.sub(r"\\x\1", escaped(scrub(text)))
+
+    message = _clean(message)
     if as_json:
         from todo_cli.output.render import error_json
 
-        line = error_json(code, message)
+        line = error_json(code, message, _cleaned(details, _clean) if details else None)
     else:
         line = f"error: {one_line(message)}"
     # An error line nobody can read (stderr's reader gone): the exit status says it.
     with contextlib.suppress(OSError):
         sys.stderr.write(line + "\n")
+
+
+def _cleaned(value: Any, clean: Callable[[str], str]) -> Any:
+    """`value` (JSON: dicts, lists, text, numbers, None) with `clean` applied to its text."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {key: _cleaned(item, clean) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item, clean) for item in value]
+    return value
 
 
 def _traceback(exc: BaseException) -> None:
@@ -441,7 +458,7 @@ class TodoGroup(TyperGroup):
 
                 tell(exc.message)
             else:
-                report(exc.code, str(exc), as_json=as_json)
+                report(exc.code, str(exc), as_json=as_json, details=exc.details)
             return exc.exit_code
         except click.exceptions.NoArgsIsHelpError as exc:
             # Bare `todo` (or `todo db`): the help, as asked for, on stdout.

@@ -629,7 +629,8 @@ class ImportBatch:
         self.next_of.update(other.next_of)
 
     def raise_for_problems(self, source: str, *, shown: int = 10) -> None:
-        """Raise ``InvalidInput`` (exit 2) listing the first ``shown`` problems, if any."""
+        """Raise ``InvalidInput`` (exit 2) listing the first ``shown`` problems, if any;
+        its ``details`` list every one, for --json's error object."""
         if not self.problems:
             return
         lines = [str(problem) for problem in self.problems[:shown]]
@@ -638,8 +639,14 @@ class ImportBatch:
             lines.append(f"and {more} more")
         count = len(self.problems)
         # One line, as every error is: problems are separated by "; ".
-        raise InvalidInput(
+        error = InvalidInput(
             f"{source}: {count} problem{'' if count == 1 else 's'}, nothing imported: "
             + "; ".join(lines),
-            hint="fix the input and import again",
+            hint="fix the input and import again"
+            + ("; --json lists every problem" if more > 0 else ""),
         )
+        error.details["problems"] = [
+            {"where": problem.where, "field": problem.field, "message": problem.message}
+            for problem in self.problems
+        ]
+        raise error

@@ -186,11 +186,12 @@ def write_json_lines(items: Iterable[dict[str, Any]], out: TextIO | None = None)
     return count
 
 
-def error_json(code: str, message: str) -> str:
+def error_json(code: str, message: str, details: dict[str, Any] | None = None) -> str:
     """The error object as stderr carries it: where stderr is not UTF-8 (an ASCII or
     Latin-1 locale) in ASCII, each other character as a JSON \\u escape, so that it
-    is the same valid JSON whatever the locale; in UTF-8, as it is."""
-    error = {"error": {"code": code, "message": message}}
+    is the same valid JSON whatever the locale; in UTF-8, as it is. `details` are
+    keys beside code and message (TodoError.details)."""
+    error = {"error": {"code": code, "message": message, **(details or {})}}
     encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
     if encoding.lower().replace("-", "").replace("_", "") == "utf8":
         return dumps(error)
