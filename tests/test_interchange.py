@@ -5557,3 +5557,58 @@ def test_a_refused_import_with_few_problems_names_them_all_in_its_line(
         }
     }
     assert nothing_written(todo)
+
+
+def _name_made_id(line: str, user: str) -> UUID:
+    """The id a line without uuid: was given from its user's name (before their row's id)."""
+    from todo_cli.formats import todotxt as reader
+
+    read = reader.read([(1, line)], tz=ZoneInfo(ZONE), today=datetime(2026, 11, 30).date())
+    (record,) = read.records
+    return reader.owned_id(record.id, reader.name_namespace(user))
+
+
+def test_no_user_can_work_out_the_id_another_users_todotxt_line_gets(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Made from the user's name, which every login sees, the id of alice's "Secret
+    appointment" line was known to bob: an import of a task with that id (a dry run)
+    was refused as "already in this database, under another user", which told him she
+    holds one of those words. It is made from her row's random id."""
+    line = "2026-11-30 Secret appointment"
+    source = write(tmp_path, "todo.txt", line + "\n")
+    assert import_json(todo, source)["added"] == 1
+    (task,) = todo("list", "--json").json()
+    guessed = _name_made_id(line, todo.user)
+    assert task["id"] != str(guessed)
+    probe = write(tmp_path, "probe.json", json.dumps([tw(uuid=str(guessed), description="x")]))
+    bob = todo.as_user("bob")
+    dry = bob("import", str(probe), "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.json()["added"] == 1
+    # The same user in another database: another row, other ids (none of them the name's).
+    assert import_json(bob, source)["added"] == 1
+    (his,) = bob("list", "--json").json()
+    assert his["id"] not in (task["id"], str(_name_made_id(line, "bob")))
+
+
+def test_a_todotxt_task_whose_id_was_made_from_the_users_name_is_found_again(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Tasks imported while ids were made from the user's name keep them: importing the
+    file again finds each (no second copy), and writes it back without uuid:."""
+    lines = ["2026-11-30 Water the plants", "(A) 2026-11-30 Call mom +family"]
+    made = [
+        own(id=str(_name_made_id(line, todo.user)), number=n, title=title)
+        for n, (line, title) in enumerate(
+            zip(lines, ("Water the plants", "Call mom"), strict=True), 1
+        )
+    ]
+    made[0] |= {"created_at": "2026-11-29T23:00:00.000000Z"}
+    made[1] |= {"priority": "H", "project": "family", "created_at": "2026-11-30T10:00:00.000000Z"}
+    assert import_json(todo, write(tmp_path, "older.json", json.dumps(made)))["added"] == 2
+    source = write(tmp_path, "todo.txt", "\n".join(lines) + "\n")
+    again = import_json(todo, source)
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    assert sorted(t["id"] for t in todo("list", "--json").json()) == sorted(m["id"] for m in made)
+    assert ok(todo("export", "--format", "todotxt")).stdout == source.read_text()

@@ -57,7 +57,7 @@ in ``notices``, counted by kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import Final, cast
@@ -85,6 +85,7 @@ __all__ = [
     "LINE_HINT",
     "NAMESPACE",
     "Identities",
+    "name_namespace",
     "owned_id",
     "priority_letter",
     "read",
@@ -178,8 +179,21 @@ def _derived_id(key: str, occurrence: int) -> UUID:
     return uuid5(NAMESPACE, key if occurrence == 1 else f"{key}\x00{occurrence}")
 
 
-def user_namespace(user: str) -> UUID:
-    """The namespace of `user`'s ids (see :func:`owned_id`), made once a file."""
+def user_namespace(user_id: UUID) -> UUID:
+    """The namespace of a user's ids (see :func:`owned_id`), from their users row's id.
+
+    That id is random and, where members are kept apart, only its user reads it:
+    another member cannot work out which ids a user's lines get, and so cannot find
+    out, by importing or inserting one (the primary key refuses an id taken), whether
+    they hold a task of given words. Made from the user's name, as before
+    (:func:`name_namespace`), every login could.
+    """
+    return uuid5(NAMESPACE, f"user-id\x00{user_id.hex}")
+
+
+def name_namespace(user: str) -> UUID:
+    """The namespace a user's ids were made in before :func:`user_namespace`, from
+    their name: a task imported then keeps its id, which the import looks up."""
     return uuid5(NAMESPACE, f"user\x00{user}")
 
 
@@ -188,8 +202,8 @@ def owned_id(derived: UUID, space: UUID) -> UUID:
     (:func:`user_namespace`): the same words in two users' files are two tasks, and
     one user's import never meets (or, where members are kept apart, finds out about)
     another's task. Read derives the line's id alone; the import makes it the
-    user's, keeping an older task of this user's that has it as its id (made before
-    ids were the user's)."""
+    user's, keeping an older task of this user's that has it as its id, or the id of
+    the user's name (made before ids were the user's, or their row's)."""
     return uuid5(space, derived.hex)
 
 
@@ -823,26 +837,25 @@ def write(
     *,
     tz: tzinfo,
     notices: list[str] | None = None,
-    owner: str | None = None,
+    spaces: Sequence[UUID] = (),
 ) -> Iterator[str]:
     """One todo.txt line per record, each ending in a newline; see the module docstring.
 
     What todo.txt cannot hold is added to ``notices`` (when given), one line per kind with
     a count and the first tasks named (:class:`Losses`), once the last record is written.
-    ``owner`` is whose tasks they are: an id the line derives for them (:func:`owned_id`)
-    needs no ``uuid:``.
+    ``spaces`` are the namespaces of the user whose tasks they are (theirs and their
+    name's): an id the line derives for them (:func:`owned_id`) needs no ``uuid:``.
     """
     counts: dict[str, int] = {}
     losses = Losses("todo.txt")
-    space = None if owner is None else user_namespace(owner)
     for record in records:
-        yield _line(record, tz, counts, losses, space) + "\n"
+        yield _line(record, tz, counts, losses, spaces) + "\n"
     if notices is not None:
         notices.extend(losses.notices())
 
 
 def _line(
-    record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses, space: UUID | None
+    record: TaskRecord, tz: tzinfo, counts: dict[str, int], losses: Losses, spaces: Sequence[UUID]
 ) -> str:
     def loss(kind: str) -> None:
         losses.add(kind, record)
@@ -886,10 +899,10 @@ def _line(
     else:
         _report_differences(_reads_back(canonical, tz), want, record, tz, loss)
 
-    return _with_id(line, record.id, counts, space)
+    return _with_id(line, record.id, counts, spaces)
 
 
-def _with_id(line: str, record_id: UUID, counts: dict[str, int], space: UUID | None) -> str:
+def _with_id(line: str, record_id: UUID, counts: dict[str, int], spaces: Sequence[UUID]) -> str:
     """``line`` with a ``uuid:`` word when reading it would not give ``record_id`` back."""
     prefix = _split_prefix(line)
     text = _parse_text(prefix.text)
@@ -904,7 +917,7 @@ def _with_id(line: str, record_id: UUID, counts: dict[str, int], space: UUID | N
         ]
         return " ".join(words)
     derived = _derived_id(key, occurrence)
-    if record_id == derived or (space is not None and record_id == owned_id(derived, space)):
+    if record_id == derived or any(record_id == owned_id(derived, space) for space in spaces):
         return line
     return f"{line} uuid:{record_id}"
 

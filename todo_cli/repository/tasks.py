@@ -1719,6 +1719,16 @@ class ImportWriter:
         )
         return bool(self.conn.execute(stmt).scalar())
 
+    def user_row_id(self) -> UUID | None:
+        """The id of the user's row: None before their first write."""
+        from sqlalchemy import select
+
+        from todo_cli.db.schema import users
+
+        stmt = select(users.c.id).where(users.c.name == self.user)
+        found: UUID | None = self.conn.execute(stmt).scalar_one_or_none()
+        return found
+
     def counter(self) -> int:
         """The last task number ever handed out to the user (0 before the first).
 

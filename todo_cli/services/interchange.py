@@ -785,10 +785,14 @@ def _owned_ids(
     """todo.txt's derived ids made the user's (formats.todotxt.owned_id), everywhere the
     batch names them: two users' "Buy milk" were one id, the second import refused as
     "already in this database, under another user" (which, where members are kept
-    apart, told one whether another has a task of those words). An id a task of this
-    user's already has (imported before ids were the user's) stays its id, so that
-    importing the file again finds it, and adds no second copy."""
-    from todo_cli.formats.todotxt import owned_id, user_namespace
+    apart, told one whether another has a task of those words). The ids are made from
+    the user's row's random id, which no other member reads: made from the name, as
+    they once were, any member could work them out and ask the primary key. An id a
+    task of this user's already has (the line's own, imported before ids were the
+    user's, or the name's) stays its id, so that importing the file again finds it,
+    and adds no second copy."""
+    from todo_cli.formats.todotxt import name_namespace, owned_id, user_namespace
+    from todo_cli.repository.users import take_numbers
 
     named = {record.id for record in records} | set(batch.positions) | rejected
     named |= set(batch.twins) | {twin for twins in _each_once(batch.twins) for twin in twins}
@@ -798,10 +802,22 @@ def _owned_ids(
     derived = sorted(named - (batch.explicit or set()), key=str)
     if not derived:
         return records, rejected
-    existing = ImportWriter(conn, user).existing(derived)
+    writer = ImportWriter(conn, user)
+    user_id = writer.user_row_id()
+    if user_id is None:  # the user's first write: their row (and its id) made now
+        user_id, _ = take_numbers(conn, user, "task_counter", 0, datetime.now(UTC))
+    space = user_namespace(user_id)
+    named_space = name_namespace(user)
+    by_name = {old: owned_id(old, named_space) for old in derived}
+    existing = writer.existing([*derived, *by_name.values()])
     kept = {task_id for task_id, found in existing.items() if found.mine}
-    space = user_namespace(user)
-    ids = {old: old if old in kept else owned_id(old, space) for old in derived}
+
+    def id_of(old: UUID) -> UUID:
+        if old in kept:
+            return old
+        return by_name[old] if by_name[old] in kept else owned_id(old, space)
+
+    ids = {old: id_of(old) for old in derived}
 
     def own(task_id: UUID) -> UUID:
         return ids.get(task_id, task_id)
@@ -2943,7 +2959,7 @@ def export(
             records = _kept_for_taskwarrior(ImportWriter(conn, acting_user(conn)), records)
             pieces = taskwarrior.write(records, tz=tz, notices=notices)
         else:
-            pieces = todotxt.write(records, tz=tz, notices=notices, owner=acting_user(conn))
+            pieces = todotxt.write(records, tz=tz, notices=notices, spaces=_spaces(conn))
         for piece in pieces:
             out.write(piece)
     return notices
@@ -2965,6 +2981,17 @@ def _kept_for_taskwarrior(
             attributes = {k: v for k, v in record.attributes.items() if k != DEPENDS_HINT}
             record = replace(record, attributes=attributes | ({DEPENDS_HINT: rest} if rest else {}))
         yield record
+
+
+def _spaces(conn: Any) -> list[UUID]:
+    """The namespaces of the acting user's todo.txt ids (formats.todotxt.owned_id): their
+    row's, and their name's, in which tasks imported before were given theirs."""
+    from todo_cli.formats.todotxt import name_namespace, user_namespace
+
+    user = acting_user(conn)
+    user_id = ImportWriter(conn, user).user_row_id()
+    by_name = name_namespace(user)
+    return [by_name] if user_id is None else [user_namespace(user_id), by_name]
 
 
 def _encoded(exported: Iterator[tuple[str, str | None] | Task]) -> Iterator[str]:
