@@ -174,12 +174,18 @@ def test_a_key_that_is_no_filter_is_refused_not_searched_for(term: str) -> None:
 @pytest.mark.parametrize(
     ("term", "instead"),
     [
-        ("status:pending", "todo has no status: filter; use --done, --all, --waiting"),
-        ("Status:completed", "todo has no status: filter; use --done, --all, --waiting"),
+        (
+            "status:pending",
+            "todo has no status: filter; use --all (list, export), --done and --waiting (list)",
+        ),
+        (
+            "Status:completed",
+            "todo has no status: filter; use --all (list, export), --done and --waiting (list)",
+        ),
         ("description.contains:milk", "todo has no description: filter; use words"),
         ("tags.has:home", "todo has no tags: filter; use +tag and -tag"),
-        ("entry.before:eow", "todo has no entry: filter; use --sort created"),
-        ("limit:5", "todo has no limit: filter; use --limit N"),
+        ("entry.before:eow", "todo has no entry: filter; use list --sort created"),
+        ("limit:5", "todo has no limit: filter; use list --limit N"),
         ("scheduled:today", "todo has no scheduled: filter; after -- it is text"),
     ],
 )

@@ -92,20 +92,21 @@ def is_filter_term(word: str) -> bool:
 # `description.contains:milk`, `entry.before:eow`): its users type them, and as text
 # they matched nothing, an empty export taken for a backup. Refused, with what todo has.
 _TASKWARRIOR: dict[str, str | None] = {
-    "status": "--done, --all, --waiting",
+    # (Said for every command that takes a filter: the options are named with theirs.)
+    "status": "--all (list, export), --done and --waiting (list)",
     "description": "words (each is searched for in titles, descriptions and notes)",
     "tags": "+tag and -tag",
     "tag": "+tag and -tag",
-    "entry": "--sort created",
-    "end": "--done and --sort completed",
-    "modified": "--sort updated",
+    "entry": "list --sort created",
+    "end": "list --done and --sort completed",
+    "modified": "list --sort updated",
     "start": None,
     "scheduled": None,
     "until": None,
     "uuid": "the id as a reference (todo list ID)",
     "id": "the number as a reference (todo list 12)",
-    "limit": "--limit N",
-    "urgency": "the default order (urgency first)",
+    "limit": "list --limit N",
+    "urgency": "list's default order (urgency first)",
 }
 
 
