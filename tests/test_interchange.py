@@ -1404,6 +1404,27 @@ def test_a_reopen_in_one_database_takes_the_next_task_back_in_the_other_when_syn
     assert [(t["number"], t["completed"]) for t in tasks(twin)] == [(1, True), (2, False)]
 
 
+def test_a_task_completed_in_both_databases_and_synced_is_reopened_with_its_next_taken_back(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    """Completed in both, the later completion synced over the earlier: the next task,
+    the same but for its times (made at the other's completion), was read by reopen
+    as changed by someone since; it stayed, and the reopened task left its series:
+    two open copies, which the next sync took to the other database too."""
+    ok(todo("add", "Water plants", "recur:weekly", "due:2026-12-07"))
+    twin = databases.on(backend)
+    ok(twin("import", str(write(tmp_path, "start.json", export_bytes(todo, tmp_path)))))
+    ok(todo("done", "1"))
+    ok(twin("done", "1"))  # later: the twin's copies are newer
+    synced = import_json(todo, write(tmp_path, "twin.json", export_bytes(twin, tmp_path, "--all")))
+    assert (synced["added"], synced["updated"]) == (0, 2)
+    reopened = ok(todo("reopen", "1"))
+    assert reopened.stderr == "reopened #1: Water plants\n  took back #2, the next of its series\n"
+    assert [(t["number"], t["completed"], t["recur"]) for t in tasks(todo)] == [
+        (1, False, "weekly")
+    ]
+
+
 def test_an_update_from_a_newer_copy_says_which_tasks_lose_notes_added_here(
     todo: Todo, backend: str, databases: Databases, tmp_path: Path
 ) -> None:
@@ -4992,6 +5013,39 @@ def test_export_refuses_to_replace_a_read_only_backup(todo: Todo, tmp_path: Path
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_export_into_a_directory_it_may_not_change_says_why_and_what_to_do(
+    todo: Todo, tmp_path: Path, backend: str
+) -> None:
+    """The file is writable, its directory is not: the file is written beside it and
+    moved over it, which the directory refuses. "Permission denied" alone named the
+    file, which the user may write, and gave no hint."""
+    if backend != "sqlite":
+        not_applicable("a file system matter: the sqlite run covers it")
+    fill(todo)
+    shut = tmp_path / "shut"
+    shut.mkdir()
+    kept = write(shut, "backup.json", "KEEP\n")
+    kept.chmod(0o666)
+    shut.chmod(0o555)
+    # Root writes anywhere: without the capability to pass over a directory's mode.
+    drop = (
+        "setpriv --inh-caps=-all --bounding-set=-dac_override,-dac_read_search "
+        if os.geteuid() == 0
+        else ""
+    )
+    try:
+        proc = in_bash(todo, f'{drop}"${{TODO[@]}}" export --all -o "$1"', str(kept))
+    finally:
+        shut.chmod(0o755)
+    assert (proc.returncode, proc.stderr.decode()) == (
+        74,
+        f"error: cannot write {kept}: Permission denied to make a file in {shut} (the file is "
+        "written there and then moved over the old one: write into a directory you may "
+        "change, or make this one writable)\n",
+    )
+    assert kept.read_text("utf-8") == "KEEP\n"
+
+
 def test_export_to_a_path_ending_in_a_slash_is_refused_not_written_as_a_file(
     todo: Todo, tmp_path: Path
 ) -> None:
@@ -5387,6 +5441,9 @@ def test_export_selects_as_list_does_with_the_waiting_tasks_too(todo: Todo) -> N
         # RFC 3339 (5.6): "T" and "Z" may be lower case; they were refused as no RFC 3339 time.
         ("2026-12-24t17:00:00z", datetime(2026, 12, 24, 17, tzinfo=UTC)),
         ("2026-12-24t18:00:00+01:00", datetime(2026, 12, 24, 17, tzinfo=UTC)),
+        # Nanoseconds (Go's RFC3339Nano) were refused as no RFC 3339 time: cut.
+        ("2026-12-24T17:00:00.123456789Z", datetime(2026, 12, 24, 17, 0, 0, 123456, tzinfo=UTC)),
+        ("2026-12-24T18:00:00.1234567+01:00", datetime(2026, 12, 24, 17, 0, 0, 123456, tzinfo=UTC)),
     ],
 )
 def test_an_rfc_3339_time_is_read_in_each_of_its_spellings(text: str, instant: datetime) -> None:
@@ -5402,6 +5459,7 @@ def test_an_rfc_3339_time_is_read_in_each_of_its_spellings(text: str, instant: d
         ("2026-12-24x17:00:00Z", "is not an RFC 3339 time"),
         ("2026-12-24T17:00:00", "is not an RFC 3339 time"),  # no zone: no one instant
         ("2026-12-24T17:00:00y", "is not an RFC 3339 time"),
+        ("2026-12-24T17:00:00.1234567891Z", "is not an RFC 3339 time"),  # past nanoseconds
         ("2026-02-30T17:00:00Z", "is not a date that exists"),
     ],
 )
@@ -5410,6 +5468,24 @@ def test_a_time_that_is_no_rfc_3339_instant_is_refused_saying_why(text: str, why
 
     with pytest.raises(ValueError, match=why):
         parse_instant(text)
+
+
+def test_a_task_of_our_json_with_times_to_the_nanosecond_is_imported_to_the_microsecond(
+    todo: Todo, tmp_path: Path
+) -> None:
+    made = own(
+        title="From Go",
+        created_at="2026-11-20T08:00:00.123456789Z",
+        updated_at="2026-11-20T08:00:00.999999999Z",
+        due="2026-12-24T17:00:00.5000001+01:00",
+    )
+    assert import_json(todo, write(tmp_path, "go.json", json.dumps([made])))["added"] == 1
+    (task,) = json.loads(ok(todo("export")).stdout)
+    assert (task["created_at"], task["updated_at"], task["due"]) == (
+        "2026-11-20T08:00:00.123456Z",
+        "2026-11-20T08:00:00.999999Z",
+        "2026-12-24T16:00:00.500000Z",
+    )
 
 
 def test_a_task_of_our_json_with_lower_case_t_and_z_is_imported(todo: Todo, tmp_path: Path) -> None:

@@ -86,7 +86,9 @@ _MIN_WORD_CUT: Final = TITLE_MAX // 2
 
 _INSTANT = re.compile(
     # RFC 3339 (5.6): "T" and "Z" may be lower case too.
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([Zz]|[+-]\d{2}:\d{2})",
+    # Up to nanoseconds (Go's RFC3339Nano, JavaScript's milliseconds): cut to the
+    # microsecond, what the database holds, as fromisoformat cuts them.
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})",
     re.ASCII,
 )
 

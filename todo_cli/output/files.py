@@ -69,6 +69,14 @@ def atomic_text(path: str) -> Iterator[IO[str]]:
         raise OutputError(f"cannot write {path}: the working directory no longer exists") from None
     try:
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{_shortened(target.name)}.")
+    except PermissionError as exc:
+        # The file is written beside its target and moved over it: the directory
+        # must take a new file, whatever the file itself allows.
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror} to make a file in {target.parent}",
+            hint="the file is written there and then moved over the old one: "
+            "write into a directory you may change, or make this one writable",
+        ) from None
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     try:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from todo_cli.domain.fields import Task
+    from todo_cli.repository.journal import Change
     from todo_cli.repository.tasks import Status, Waiting
     from todo_cli.settings import Settings
 
@@ -526,10 +527,27 @@ def _never_changed(repository: TaskRepository, task: Task) -> bool:
         elif made_by is None:
             changed = True  # its making was pruned from the journal, but not all since
         elif operation.id != made_by and operation.undone_by is None and operation.undoes is None:
-            changed = True
+            changed = changed or not _times_only(change)
     if made_by is None:
         return not changed and task.updated_at == task.created_at
     return not changed
+
+
+# What an import of another database's copy of the same task may move and nothing
+# else does: the next task of a series completed in both databases is made there at
+# that completion's time (its id derived from the completed task's, its content
+# the same), and the sync takes the newer copy's times.
+_MADE_TIMES = frozenset({"created_at", "updated_at"})
+
+
+def _times_only(change: Change) -> bool:
+    """Whether the change moved the task's times of making and change, and nothing else."""
+    if (change.table, change.action) != ("tasks", "update"):
+        return False
+    before, after = change.before or {}, change.after or {}
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)} <= (
+        _MADE_TIMES
+    )
 
 
 @dataclass(frozen=True)
