@@ -1782,17 +1782,67 @@ def test_taskwarrior_reimport_after_a_series_task_was_done_in_both_leaves_one_op
     again = write(
         tmp_path, "tw1c.json", json.dumps([template | {"mask": "+-"}, done_there, theirs])
     )
+    # Both made the next task for one date: one occurrence, and the task here takes the
+    # uuid of Taskwarrior's (left out, both went back: two pending tasks for a date).
+    number = successor["number"]
     for extra in (["--dry-run"], []):
         result = ok(todo("import", str(again), *extra))
-        assert "skipped 1 task: a second open task of a recurring series" in result.stderr
         assert (
-            f"task 3 ({theirs['uuid']}): its series already has open #{successor['number']}; "
-            "left out" in result.stderr
+            f"task 3: the instance Taskwarrior made for the date of #{number}, the open "
+            f"task of its series here: one task, and #{number} takes its uuid" in result.stderr
         )
     summary = import_json(todo, again)
     assert summary["added"] == 0
     open_ones = [t for t in tasks(todo) if t["series_id"] == series and not t["completed"]]
-    assert [t["id"] for t in open_ones] == [successor["id"]]
+    assert [(t["id"], t["number"]) for t in open_ones] == [(theirs["uuid"], number)]
+    written = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    assert [o["uuid"] for o in written if o["status"] == "pending"] == [theirs["uuid"]]
+
+
+def test_the_instance_made_there_since_the_last_import_is_the_open_task_done_here(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Taskwarrior made the series' instance for a date after the last import, and todo
+    made its own task for that date when the one before was done here: the import
+    takes them as one occurrence (the task here takes the instance's uuid). Read as a
+    later instance, both went back, two pending tasks for one date there."""
+    series = str(uuid4())
+    template, first = _rent_series(series)
+    second = _rent_instance(series, due="20261231T230000Z", entry="20261120T080000Z")
+    ok(todo("import", str(write(tmp_path, "a.json", json.dumps([template, first, second])))))
+    ok(todo("done", "1"))  # the next is the instance Taskwarrior had made: its uuid
+    ok(todo("done", "2"))  # the next is todo's own
+    (made_here,) = [t for t in tasks(todo) if not t["completed"]]
+    assert made_here["id"] not in (first["uuid"], second["uuid"])
+    third = tw(
+        description="Pay rent",
+        parent=series,
+        imask=2,
+        recur="monthly",
+        due="20270131T230000Z",
+        entry="20261201T090000Z",
+        modified="20261201T090000Z",
+    )  # fmt: skip (made there before the task here was: ours is newer)
+    later = write(tmp_path, "b.json", json.dumps([template, first, second, third]))
+    summary = import_json(todo, later)
+    assert (summary["added"], summary["updated"]) == (0, 0)
+    assert (
+        f"task 4: the instance Taskwarrior made for the date of #{made_here['number']}, the "
+        f"open task of its series here: one task, and #{made_here['number']} takes its uuid"
+    ) in summary["notices"]
+    (open_task,) = [t for t in tasks(todo) if not t["completed"]]
+    assert open_task | {"id": None} == made_here | {"id": None}
+    assert open_task["id"] == third["uuid"]
+    written = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    pending = [o for o in written if o["status"] == "pending"]
+    assert [(o["uuid"], o["due"]) for o in pending] == [(third["uuid"], third["due"])]
+    again = import_json(todo, later)  # the same file: one task still, nothing to say
+    assert (again["added"], again["updated"]) == (0, 0)
+    assert not [n for n in again["notices"] if "takes its uuid" in n]
+    # One undoable operation: the task has its own id again.
+    ok(todo("undo"))
+    (back,) = [t for t in tasks(todo) if not t["completed"]]
+    assert back == made_here
 
 
 def test_an_older_copy_of_the_series_open_task_changed_by_a_write_back_leaves_the_series(

@@ -1400,3 +1400,44 @@ def test_a_task_todo_sh_did_and_archived_is_completed_by_importing_done_txt(
     ok(todo("import", str(todotxt.todo_file)))
     rents = [t for t in every_task(todo) if t["title"] == "Pay rent"]
     assert [t["completed"] for t in rents] == [True]
+
+
+def test_an_instance_taskwarrior_made_after_the_import_is_the_task_todo_made_for_its_date(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """Taskwarrior makes the next instances of a series as time goes on; todo makes the
+    next task of it when the one before is done. The instance for a date that
+    Taskwarrior made after the last import, and todo's task for that date, were both
+    written back: two pending tasks for one date. Now the task here takes the
+    instance's uuid at the next import: one pending task a date, in both tools."""
+    task = Taskwarrior(tmp_path / "tw")
+    start = datetime.now(UTC) - timedelta(days=1)
+    task("add", "Weekly sync", "recur:weekly", f"due:{start.strftime('%Y-%m-%d')}")
+    task("list")  # the instances up to now, and the next
+    first = tmp_path / "first.json"
+    first.write_text(task("rc.recurrence=off", "export"), "utf-8")
+    ok(todo("import", str(first)))
+    task("rc.recurrence.limit=4", "list")  # instances todo has not read
+    known = {o["uuid"] for o in json.loads(first.read_text("utf-8"))}
+    made_here: dict[str, Any] | None = None
+    for _ in range(4):  # done here until the open task is one todo made itself
+        (open_task,) = ok(todo("list", "--json")).json()
+        if open_task["id"] not in known:
+            made_here = open_task
+            break
+        ok(todo("done", str(open_task["number"])))
+    assert made_here is not None
+    theirs = tmp_path / "theirs.json"
+    theirs.write_text(task("rc.recurrence=off", "export"), "utf-8")
+    summary = ok(todo("import", str(theirs), "--json")).json()
+    assert summary["added"] == 0
+    assert len([n for n in summary["notices"] if "takes its uuid" in n]) == 1
+    (now_open,) = ok(todo("list", "--json")).json()
+    assert now_open["number"] == made_here["number"]
+    instances = {o["uuid"]: o for o in json.loads(theirs.read_text("utf-8"))}
+    assert instances[now_open["id"]]["status"] == "pending"
+    after = exported_back(todo, task, tmp_path)
+    pending = [o for o in after if o["description"] == "Weekly sync" and o["status"] == "pending"]
+    assert len({o["due"] for o in pending}) == len(pending)  # no date twice
+    assert now_open["id"] in {o["uuid"] for o in pending}
+    assert made_here["id"] not in {o["uuid"] for o in after}

@@ -606,6 +606,10 @@ class ImportBatch:
     # (unchanged there), as the file's template and done instances have moved it on:
     # task id -> its new SERIES_HINT (formats.taskwarrior._from_the_open_one).
     series_moved: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    # Taskwarrior: the open task of a series here that the file does not hold -> the
+    # file's pending instance in its place (made there since the last import): one
+    # occurrence, whose uuid the task here takes (formats.taskwarrior._same_place).
+    same_occurrence: dict[UUID, UUID] = field(default_factory=dict)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))

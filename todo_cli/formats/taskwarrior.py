@@ -940,6 +940,18 @@ def _resolve(
         if series_id not in found or series_id in dead or found[series_id][0] in in_file:
             continue
         task_id, hint = found[series_id]
+        twin = _same_place(open_by_series.get(series_id, ()), hint)
+        if twin is not None:
+            # The instance Taskwarrior made for the place of the series' open task here
+            # (made by `todo done` after the last import: its uuid was not known then):
+            # one occurrence, which the task here becomes (it takes the instance's
+            # uuid, as `todo done` gives the next task the uuid of an instance it knows),
+            # and the series goes on as if the file held it. Read as a later instance,
+            # the export wrote both back: two pending tasks for one date there.
+            batch.same_occurrence[task_id] = twin.record.id
+            found[series_id] = (twin.record.id, hint)
+            open_here[series_id] = twin.record.id
+            continue
         after = [task for task in open_by_series.get(series_id, ()) if _after_kept(task, hint)]
         moved = _series_moved(templates.get(series_id), hint, in_file, after)
         if moved is not None:
@@ -1208,6 +1220,16 @@ def _from_the_open_one(
             "the last import"
         )
     return recalled
+
+
+def _same_place(members: Sequence[_Task], hint: Any) -> _Task | None:
+    """The one pending instance of the file in the place (``imask``) of the series' open
+    task here, as what is kept of the series beside it (SERIES_HINT) counts places."""
+    if not isinstance(hint, dict):
+        return None
+    own = _index(hint.get("imask"))
+    same = [task for task in members if own is not None and task.imask == own]
+    return same[0] if len(same) == 1 else None
 
 
 def _after_kept(task: _Task, hint: Any) -> bool:

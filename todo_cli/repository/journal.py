@@ -884,7 +884,12 @@ class JournalRepository:
             "FROM spans JOIN journal AS f ON f.id = spans.first "
             "JOIN journal AS l ON l.id = spans.last "
             f"JOIN tasks AS r ON {held} "
-            f"WHERE f.action <> 'insert' AND l.action = 'delete' LIMIT {limit}"
+            f"WHERE f.action <> 'insert' AND l.action = 'delete' "
+            # Not a task the operation added (an import's task that took the id of one
+            # it deleted, keeping its number): the undo takes it away first.
+            f"AND {row_key} NOT IN (SELECT s.row_key FROM spans AS s "
+            "JOIN journal AS i ON i.id = s.first WHERE i.action = 'insert') "
+            f"LIMIT {limit}"
         )
         rows = self.conn.execute(text(sql), {"op": op}).all()
         if not rows:

@@ -1653,6 +1653,43 @@ class ImportWriter:
                 )
         return found
 
+    def take_id(self, old: UUID, new: UUID) -> int | None:
+        """The user's open task `old` given the id `new`, which no task holds: its row,
+        tags, notes and dependencies (both ways) as they were, under the new id and the
+        same number (returned). Rows are keyed by it: the old go (one delete each) and
+        the new come (one insert each), journaled as such, so undo puts the old id back.
+        None, changing nothing, where `old` is not the user's open task."""
+        from sqlalchemy import delete, insert, or_, select
+
+        found = self.conn.execute(
+            select(tasks).where(self._owner, tasks.c.id == old, tasks.c.completed.is_(False))
+        ).mappings()
+        row = found.one_or_none()
+        if row is None:
+            return None
+        tags = self.conn.execute(select(task_tags).where(task_tags.c.task_id == old)).mappings()
+        tag_rows = [dict(tag) | {"task_id": new} for tag in tags]
+        notes = self.conn.execute(select(task_notes).where(task_notes.c.task_id == old)).mappings()
+        note_rows = [dict(note) | {"task_id": new} for note in notes]
+        links = self.conn.execute(
+            select(task_dependencies).where(
+                or_(task_dependencies.c.task_id == old, task_dependencies.c.depends_on_id == old)
+            )
+        ).mappings()
+        link_rows = [
+            {key: new if value == old else value for key, value in link.items()} for link in links
+        ]
+        # Deleted first: the number is the user's once (unique), and the delete takes
+        # the tags, notes and links with it (ON DELETE CASCADE).
+        self.conn.execute(delete(tasks).where(tasks.c.id == old))
+        self.conn.execute(insert(tasks), [dict(row) | {"id": new}])
+        for table, rows in ((task_tags, tag_rows), (task_notes, note_rows)):
+            if rows:
+                self.conn.execute(insert(table), rows)
+        if link_rows:
+            self.conn.execute(insert(task_dependencies), link_rows)
+        return int(row["number"])
+
     def held_unseen(self, ids: Sequence[UUID]) -> set[UUID]:
         """Of these ids (none of them a task this user sees), those another user's task
         holds. Under row security only the primary key knows them: a stand-in row is

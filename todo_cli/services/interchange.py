@@ -26,7 +26,7 @@ from todo_cli.domain.dates import local_date
 from todo_cli.domain.fields import ENDED_RECUR_HINT, SERIES_HINT, kept_depends
 from todo_cli.domain.ids import is_uuid, new_id, new_ids
 from todo_cli.domain.limits import IMPORTED_NUMBER_MAX
-from todo_cli.errors import InvalidInput, Refused
+from todo_cli.errors import Conflict, InvalidInput, Refused
 from todo_cli.formats.interchange import INTEGER_MAX, ImportBatch, Problem, TaskRecord
 from todo_cli.repository.tasks import (
     Existing,
@@ -663,6 +663,8 @@ def import_tasks(
     try:
         with transaction(settings) as conn:
             by_content = chosen == "todotxt"
+            if batch.same_occurrence:
+                _same_occurrence(conn, acting_user(conn), batch, result)
             if batch.explicit is not None:
                 checked, rejected = _owned_ids(conn, acting_user(conn), checked, batch, rejected)
             if batch.alike:
@@ -827,6 +829,32 @@ def _owned_ids(
         replace(record, id=own(record.id)) if record.id in ids else record for record in records
     ]
     return owned, {own(task_id) for task_id in rejected}
+
+
+def _same_occurrence(conn: Any, user: str, batch: ImportBatch, result: Imported) -> None:
+    """The open task of a series here that the file does not hold takes the uuid of the
+    file's pending instance in its place (formats.taskwarrior._same_place): one
+    occurrence, one task on both sides, as `todo done` makes the next task with the
+    uuid of the instance Taskwarrior had made, where it knows it."""
+    writer = ImportWriter(conn, user)
+    wanted = sorted(batch.same_occurrence.values(), key=str)
+    taken = set(writer.existing(wanted))
+    taken |= writer.held_unseen([task_id for task_id in wanted if task_id not in taken])
+    for old, new in sorted(batch.same_occurrence.items(), key=lambda pair: str(pair[1])):
+        where = batch.positions.get(new, str(new))
+        if new in taken:
+            continue  # a task already (imported apart): the file's copy is that task
+        number = writer.take_id(old, new)
+        if number is None:
+            raise Conflict(
+                f"{where}: the open task of its recurring series here changed while the "
+                "file was read; nothing was imported",
+                hint="run the import again",
+            )
+        result.notices.append(
+            f"{where}: the instance Taskwarrior made for the date of #{number}, the open "
+            f"task of its series here: one task, and #{number} takes its uuid"
+        )
 
 
 def _deleted_there(
