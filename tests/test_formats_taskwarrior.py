@@ -315,6 +315,14 @@ def test_a_long_description_keeps_its_first_line_as_the_title(tz: Any) -> None:
     ]
 
 
+def test_spaces_around_a_description_are_left_out_and_said(tz: Any) -> None:
+    # Taskwarrior keeps "  padded  "; the title here has no spaces around it, as
+    # `todo add` trims them: left out, where the import said nothing of it.
+    result = read_objects(tz, obj(description="  padded  "), obj(description="plain"))
+    assert [record.title for record in result.records] == ["padded", "plain"]
+    assert result.notices == ["task 1: spaces around the description left out"]
+
+
 @pytest.mark.parametrize(
     ("tw_recur", "ours"),
     [

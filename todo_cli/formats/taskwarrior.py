@@ -774,6 +774,9 @@ def _title(
         problem("description", "is empty")
         return None, None
     title, description = split_title(value)
+    if description is None and title != value:
+        # Taskwarrior keeps them; a title here has none (as `todo add` trims them).
+        batch.notices.append(f"{where}: spaces around the description left out")
     if description is not None:
         if len(description) > DESCRIPTION_MAX:
             problem(
