@@ -203,6 +203,14 @@ def parse_url(raw: str, source: str | None = None) -> DatabaseURL:
     if backend == "postgresql" and not (url.host or url.query.get("host")):
         # libpq would silently fall back to a local socket; be explicit instead.
         raise ConfigError(f"database URL {mask_url(text)!r} names no host", hint=_HINT)
+    if backend == "sqlite" and (url.host or url.username or url.port):
+        # `sqlite://host/x.db`: the driver refused it only when connecting, with a
+        # many-line ArgumentError (exit 70), and the file had been made empty first.
+        raise ConfigError(
+            f"{mask_url(text)!r} names a host: a SQLite database is a file on this machine",
+            hint="three slashes, then the path: sqlite:///relative/todo.db or "
+            "sqlite:////absolute/path/todo.db",
+        )
     if backend == "sqlite" and (not url.database or url.database == ":memory:"):
         raise ConfigError(
             f"{mask_url(text)!r} is an in-memory SQLite database, gone when the command ends",
