@@ -1025,3 +1025,41 @@ def test_a_non_blocking_stdin_is_read_to_its_end(todo: Todo) -> None:
     assert (proc.returncode, out, err) == (0, b"", b"added 3 tasks: #1..#3\n")
     titles = [task["title"] for task in todo("list", "--json").json()]
     assert titles == ["first line", "second line", "third line"]
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether the process has a handler of its own for `signum` (/proc's SigCgt)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize(
+    "args", [["add", "-"], ["import", "-"], ["chat-log", "import", "-"]], ids="_".join
+)
+def test_a_signal_while_a_write_command_reads_its_input_is_taken_as_ctrl_c(
+    todo: Todo, args: list[str], signum: int
+) -> None:
+    """`add -` and `import` read their input before the transaction opens: SIGTERM or
+    SIGHUP there (`timeout`, a closed ssh session) ended them with 143 or 129 and not
+    a word, where README says a write command takes them as Ctrl-C."""
+    proc = _todo_popen(todo, args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write(b"Buy milk\n")
+    proc.stdin.flush()  # and left open: the command waits for the rest
+    deadline = time.monotonic() + 30
+    try:
+        while not _catches(proc.pid, signum) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the command never took the signal"
+            time.sleep(0.02)
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (130, b"error: interrupted (nothing was changed)\n")
+    assert todo("list", "--all", "--json").json() == []
+    assert todo("chat-log", "list", "--json").json() == []

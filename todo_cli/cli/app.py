@@ -152,7 +152,7 @@ def debugging(argv: Sequence[str]) -> bool:
 
 
 def _check_variables() -> None:
-    from todo_cli.server.client import mode_problem
+    from todo_cli.server.client import idle_problem, mode_problem
 
     _check_debug_variable()
     problem = mode_problem(os.environ)
@@ -160,6 +160,11 @@ def _check_variables() -> None:
         from todo_cli.errors import ConfigError
 
         raise ConfigError(problem, hint="e.g. TODO_SERVER=off; nothing was run")
+    problem = idle_problem(os.environ)
+    if problem is not None:
+        from todo_cli.errors import ConfigError
+
+        raise ConfigError(problem, hint="seconds, e.g. TODO_SERVER_IDLE=600; nothing was run")
 
 
 def _check_debug_variable() -> None:

@@ -440,35 +440,42 @@ def import_(
       todo chat-log export 1 | todo chat-log import - --title "Copy of 1"
     """
     json = _group_json(ctx, json)
+    from todo_cli.db.transaction import interruptible
     from todo_cli.formats import transcript
     from todo_cli.formats.input import describe
     from todo_cli.output import render
     from todo_cli.services import chatlog
 
-    with _opened(file, fmt) as (chosen, stream):
-        if chosen != "transcript":
-            if title is not None:
-                raise InvalidUsage("--title is for a transcript", hint="leave it out")
-            _import_export(ctx, file, chosen, stream, json)
-            return
-        assert stream is not None
-        parsed = transcript.read(stream, describe(file), title)
-    if not parsed.messages and parsed.conversation.title is None and parsed.conversation_id is None:
-        # `[]` (an empty export, say) would otherwise leave an empty, untitled
-        # conversation behind, one more each time it is imported.
-        raise InvalidInput(
-            f"{describe(file)} holds no messages",
-            hint=f"{transcript.NOTHING_IMPORTED}; start an empty one with todo chat-log new",
-        )
+    # The file is read (and checked) before the transaction opens: seconds for a big one.
+    with interruptible():
+        with _opened(file, fmt) as (chosen, stream):
+            if chosen != "transcript":
+                if title is not None:
+                    raise InvalidUsage("--title is for a transcript", hint="leave it out")
+                _import_export(ctx, file, chosen, stream, json)
+                return
+            assert stream is not None
+            parsed = transcript.read(stream, describe(file), title)
+        if (
+            not parsed.messages
+            and parsed.conversation.title is None
+            and parsed.conversation_id is None
+        ):
+            # `[]` (an empty export, say) would otherwise leave an empty, untitled
+            # conversation behind, one more each time it is imported.
+            raise InvalidInput(
+                f"{describe(file)} holds no messages",
+                hint=f"{transcript.NOTHING_IMPORTED}; start an empty one with todo chat-log new",
+            )
 
-    imported = _reporter(
-        json,
-        lambda made: (
-            f"imported conversation #{made.number} with "
-            f"{render.plural(made.message_count, 'message')}"
-        ),
-    )
-    chatlog.import_transcript(settings(ctx), parsed, report=imported)
+        imported = _reporter(
+            json,
+            lambda made: (
+                f"imported conversation #{made.number} with "
+                f"{render.plural(made.message_count, 'message')}"
+            ),
+        )
+        chatlog.import_transcript(settings(ctx), parsed, report=imported)
 
 
 @contextmanager

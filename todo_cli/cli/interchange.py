@@ -209,6 +209,7 @@ def import_(
       task export | todo import -
       todo import ~/todo/todo.txt --dry-run
     """
+    from todo_cli.db.transaction import interruptible
     from todo_cli.output import render
     from todo_cli.output.progress import progress
     from todo_cli.services import interchange
@@ -221,7 +222,8 @@ def import_(
         for line in _summary_lines(result):
             render.tell(line)
 
-    with progress("importing") as advance:
+    # The file is read and checked before the transaction opens (seconds, for a big one).
+    with interruptible(), progress("importing") as advance:
         interchange.import_tasks(
             settings(ctx),
             source,

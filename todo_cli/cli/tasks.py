@@ -548,20 +548,26 @@ def add(
             typed_as_words = dict(parsed.origin)
             every_line = parsed
     if bulk:
-        # dep: and --depends given on the command line: every line's task waits on them.
-        waits_on, _, _ = _dependency_refs(every_line, depends, editing=False)
-        count, items = _stdin_tasks(description, flags, tags, typed_as_words)
+        from todo_cli.db.transaction import interruptible
 
-        def added_many(added: AddedTasks) -> None:
-            if json:
-                render.write_json_array(render.task_json(task) for task in added)
-                render.flush_stdout()
-            else:
-                count = render.plural(len(added), "task")
-                span = f"#{added.first}" + ("" if added.first == added.last else f"..#{added.last}")
-                render.tell(f"added {count}: {span}")
+        # stdin is read (and checked) before the transaction opens: a pipe may be slow.
+        with interruptible():
+            # dep: and --depends given on the command line: every line's task waits on them.
+            waits_on, _, _ = _dependency_refs(every_line, depends, editing=False)
+            count, items = _stdin_tasks(description, flags, tags, typed_as_words)
 
-        tasks.add_many(settings(ctx), items, count=count, depends=waits_on, report=added_many)
+            def added_many(added: AddedTasks) -> None:
+                if json:
+                    render.write_json_array(render.task_json(task) for task in added)
+                    render.flush_stdout()
+                else:
+                    count = render.plural(len(added), "task")
+                    span = f"#{added.first}" + (
+                        "" if added.first == added.last else f"..#{added.last}"
+                    )
+                    render.tell(f"added {count}: {span}")
+
+            tasks.add_many(settings(ctx), items, count=count, depends=waits_on, report=added_many)
         return
 
     parsed = parse_words(typed, editing=False)

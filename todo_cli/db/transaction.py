@@ -132,6 +132,23 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM and SIGHUP taken as Ctrl-C from here on, as a write transaction takes
+    them (see _terminations_interrupt), for a write command that first reads its
+    input (`add -`, `import`): by their default they ended it there with 143 or 129
+    and not a word, where Ctrl-C said "interrupted (nothing was changed)". The
+    transaction inside finds them taken and leaves them; here they are put back."""
+    import signal
+
+    held = _terminations_interrupt()
+    try:
+        yield
+    finally:
+        for signum, handler in held.items():
+            signal.signal(signum, handler)
+
+
 def _terminations_interrupt() -> dict[int, Any]:
     """SIGTERM and SIGHUP (`timeout`, systemd, a closed ssh session) taken as Ctrl-C
     until the commit: the transaction is rolled back and said so (exit 130).

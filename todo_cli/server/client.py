@@ -277,6 +277,10 @@ def server_mode(environ: "Mapping[str, str]") -> str:
     if not raw.strip():
         raw = config_value(environ, "server") or ""
     value = raw.strip().lower()
+    if value in ("auto", *_ON) and idle_problem(environ) is not None:
+        # `auto` started a server on the default idle time in its place, said only
+        # in the server's log: run here, where the CLI refuses it (exit 3).
+        return "off"
     if value == "auto":
         return "auto"
     if value in _ON:
@@ -293,6 +297,21 @@ def mode_problem(environ: "Mapping[str, str]") -> "str | None":
     if raw.strip().lower() in ("auto", *_ON, *_OFF):
         return None
     return f"{MODE_VARIABLE}={raw!r} is not on, off or auto"
+
+
+def idle_problem(environ: "Mapping[str, str]") -> "str | None":
+    """What is wrong with ``TODO_SERVER_IDLE``, if it is set: every command refuses a
+    bad one, as a bad ``server_idle_timeout`` in the config file."""
+    raw = environ.get(IDLE_VARIABLE, "")
+    if not raw.strip():
+        return None
+    from todo_cli.server.server import resolve_idle  # (only where it is set)
+
+    try:
+        resolve_idle({IDLE_VARIABLE: raw})
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def config_path(environ: "Mapping[str, str]") -> str:
