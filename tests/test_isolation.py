@@ -1491,6 +1491,26 @@ def test_downgrading_an_isolated_database_cuts_members_off(team: Team) -> None:
     assert [t["title"] for t in ok(team.alice, "list", "--json")] == ["before the downgrade"]
 
 
+def test_a_member_left_by_a_downgrade_to_base_is_revoked_after_the_upgrade(
+    team: Team, postgres: PostgresHandle
+) -> None:
+    """`db downgrade base` takes the users rows with the tables and leaves the roles:
+    after the upgrade, `db revoke` said to revoke with the URL of the database that
+    granted it, this one, and no command could."""
+    server = postgres.server
+    assert server is not None
+    name = f"dora_{uuid.uuid4().hex[:8]}"
+    try:
+        assert team.admin_cli("db", "grant", name).exit_code == 0
+        assert team.admin_cli("db", "downgrade", "base", "--yes").exit_code == 0
+        assert team.admin_cli("db", "upgrade").exit_code == 0
+        result = team.admin_cli("db", "revoke", name)
+        assert result.exit_code == 0, result.stderr
+        assert one(team.admin, "SELECT count(*) FROM pg_roles WHERE rolname = %s", name) == 0
+    finally:
+        server.admin(f"DROP ROLE IF EXISTS {name}")
+
+
 def test_a_downgrade_that_keeps_revision_0008_keeps_members_isolated(team: Team) -> None:
     ok(team.alice, "add", "alice's")
     ok(team.bob, "chat-log", "new", "--title", "Bob's orchard")

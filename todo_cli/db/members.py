@@ -1011,6 +1011,21 @@ def _granted_by_gone_databases(conn: Connection, name: str) -> bool:
     return int(left) == 0
 
 
+def _noted_here(conn: Connection, name: str) -> bool:
+    """Whether the role's note says this database granted it: a member whose users
+    row went with the tables (`db downgrade base`, then `db upgrade`) is still this
+    database's to revoke, which no other database's admin could do."""
+    from sqlalchemy import text
+
+    _, known = _role_note(conn, name)
+    if not known:
+        return False
+    here = conn.execute(
+        text("SELECT oid::bigint FROM pg_catalog.pg_database WHERE datname = current_database()")
+    ).scalar_one()
+    return int(here) in known
+
+
 def _note_database(conn: Connection, name: str, *, add: bool) -> list[str]:
     """Add this database to the role's note (grant), or take it out (revoke); returns
     the names of the other databases it names that still exist. A comment of
@@ -1212,7 +1227,11 @@ def revoke(
             role = None
         elif role is not None:
             _require_member(conn, name)
-            if not _granted_here(conn, name) and not _granted_by_gone_databases(conn, name):
+            if (
+                not _granted_here(conn, name)
+                and not _granted_by_gone_databases(conn, name)
+                and not _noted_here(conn, name)
+            ):
                 # The role is server-wide: dropping it cut off the member of another
                 # database of the server, whose rows there stayed granted to the name
                 # (and so to the next role of that name, before revision 0017). With
