@@ -2519,3 +2519,41 @@ def test_a_deadlock_with_another_command_says_so_and_to_run_it_again(
     assert error.message.endswith("; nothing was changed")
     assert error.hint == "run it again"
     assert "s3cret" not in error.message
+
+
+def test_a_time_sqlite3_wrote_in_another_form_is_read_and_a_garbled_one_named(
+    tmp_path: Path,
+) -> None:
+    """sqlite3's own `strftime('%s')` (Unix seconds) made every command that read the
+    task an internal error, exit 70, `edit` and `delete` too: only sqlite3 could
+    mend it. Such times are read as what they say; one that is no time is exit 3,
+    naming it."""
+    url = f"sqlite:///{tmp_path}/todo.db"
+    todo = Todo(url)
+    assert todo("add", "a", "due:2026-12-24T10:00").exit_code == 0
+    assert todo("add", "b").exit_code == 0
+    with sqlite3.connect(tmp_path / "todo.db") as conn:
+        conn.execute("UPDATE tasks SET due = strftime('%s', '2026-12-24 09:00') WHERE number = 1")
+        conn.execute("UPDATE tasks SET wait = '2026-12-20 08:00:00' WHERE number = 2")
+    listed = todo("list", "--all", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert [(t["due"], t["wait"]) for t in listed.json()] == [
+        ("2026-12-24T09:00:00.000000Z", None),
+        (None, "2026-12-20T08:00:00.000000Z"),
+    ]
+    # And mended by todo: written back in todo's own form.
+    assert todo("edit", "1", "due:2026-12-25T10:00").exit_code == 0
+    with sqlite3.connect(tmp_path / "todo.db") as conn:
+        (due,) = conn.execute("SELECT due FROM tasks WHERE number = 1").fetchone()
+        assert len(due) == len("2026-12-25T10:00:00.000000")  # todo's own form
+        assert due.startswith("2026-12-25T")
+        conn.execute("UPDATE tasks SET due = 'soon' WHERE number = 2")
+    for args in (["list", "--all"], ["show", "2"], ["export", "--all"]):
+        result = todo(*args)
+        assert result.exit_code == 3, (args, result.stderr)
+        assert result.stderr == (
+            "error: the database holds a time todo cannot read: 'soon' (written by another "
+            "program) (set it with sqlite3 in todo's form, 2026-11-24T09:30:00.000000 (UTC), "
+            "or to NULL)\n"
+        )
+    assert todo("delete", "1", "--yes").exit_code == 0

@@ -104,10 +104,36 @@ class UTCDateTime(TypeDecorator[datetime]):
             # SQLite's text is UTC without an offset. Parsing it with one is a
             # fifth of the cost of parsing, then replace(tzinfo=...): it counts
             # at 100,000 rows.
-            return datetime.fromisoformat(value + "+00:00")
+            try:
+                return datetime.fromisoformat(value + "+00:00")
+            except ValueError:
+                return _written_elsewhere(value)
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _written_elsewhere(value: str) -> datetime:
+    """A SQLite time in a form todo never writes, as another program wrote it: Unix
+    seconds (sqlite3's `strftime('%s')`, `unixepoch()`), or ISO 8601 with an offset
+    of its own. Read as what it says (every command read the task, until then an
+    internal error, `edit` and `delete` too: no todo command could repair it);
+    anything else is refused naming the value."""
+    text = value.strip()
+    try:
+        if text.replace(".", "", 1).isdigit() or (
+            text[:1] == "-" and text[1:].replace(".", "", 1).isdigit()
+        ):
+            return datetime.fromtimestamp(float(text), UTC)
+        found = datetime.fromisoformat(text)
+        return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        from todo_cli.errors import DatabaseError
+
+        raise DatabaseError(
+            f"the database holds a time todo cannot read: {value!r} (written by another program)",
+            hint="set it with sqlite3 in todo's form, 2026-11-24T09:30:00.000000 (UTC), or to NULL",
+        ) from None
 
 
 class JSONText(TypeDecorator[dict[str, Any]]):
