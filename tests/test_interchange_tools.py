@@ -1441,3 +1441,34 @@ def test_an_instance_taskwarrior_made_after_the_import_is_the_task_todo_made_for
     assert len({o["due"] for o in pending}) == len(pending)  # no date twice
     assert now_open["id"] in {o["uuid"] for o in pending}
     assert made_here["id"] not in {o["uuid"] for o in after}
+
+
+def test_a_series_edited_here_reaches_the_instances_taskwarrior_had_made(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """`todo edit` of a series' open task is the series: the template goes back with it,
+    and so do the later instances Taskwarrior had made (as `task modify` of a recurring
+    task carries a change to them). Written back as Taskwarrior had them, the priority
+    was lost there once the open task was done there, and so here at the next sync."""
+    task = Taskwarrior(tmp_path / "tw")
+    made, template = _monthly_series(task)
+    source = tmp_path / "made.json"
+    source.write_text(json.dumps(made), "utf-8")
+    ok(todo("import", str(source)))
+    (open_task,) = ok(todo("list", "--json")).json()
+    ok(todo("edit", str(open_task["number"]), "pri:H"))
+    ours = tmp_path / "ours.json"
+    ours.write_text(ok(todo("export", "--all", "--format", "taskwarrior")).stdout, "utf-8")
+    task.import_file(ours)
+    there = json.loads(task("rc.recurrence=off", "export"))
+    pending = [o for o in there if o.get("parent") == template["uuid"] and o["status"] == "pending"]
+    assert len(pending) > 1  # the open one, and the ones Taskwarrior made after it
+    assert {o.get("priority") for o in pending} == {"H"}
+    time.sleep(1.1)  # Taskwarrior's modified has whole seconds: a change of its own
+    task("rc.recurrence=off", open_task["id"], "done")
+    theirs = tmp_path / "theirs.json"
+    theirs.write_text(task("rc.recurrence=off", "export"), "utf-8")
+    ok(todo("import", str(theirs)))
+    (following,) = ok(todo("list", "--json")).json()
+    assert following["id"] != open_task["id"]
+    assert following["priority"] == "H"

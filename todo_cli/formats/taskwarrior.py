@@ -1932,7 +1932,27 @@ def series_edited(
     changed.pop("read", None)
     if read:
         changed["read"] = read
+    if isinstance(hint.get("later"), list):
+        changed["later"] = [_with_series_edit(item, hint["own"], edited) for item in hint["later"]]
     return changed
+
+
+def _with_series_edit(item: Any, own: Mapping[str, Any], edited: Mapping[str, Any]) -> Any:
+    """A later instance Taskwarrior had made, given the series' fields edited here where
+    it has the template's value, as `task modify` of a recurring task carries a change
+    to its pending instances. Written back as Taskwarrior had it, a priority given to
+    the series here was lost there once the instance before it was done there."""
+    if not isinstance(item, dict):
+        return item
+    moved = dict(item)
+    for key, value in edited.items():
+        if key not in own or _own_value(item, key) != own[key]:
+            continue  # the instance's own value (changed there): it stays
+        if value is None:
+            moved.pop(key, None)
+        else:
+            moved[key] = value
+    return moved
 
 
 def series_fields(hint: Any, values: Mapping[str, Any]) -> dict[str, Any]:
