@@ -5694,13 +5694,16 @@ def _name_made_id(line: str, user: str) -> UUID:
     return reader.owned_id(record.id, reader.name_namespace(user))
 
 
-def test_no_user_can_work_out_the_id_another_users_todotxt_line_gets(
-    todo: Todo, tmp_path: Path
+def test_no_member_can_work_out_the_id_another_members_todotxt_line_gets(
+    todo: Todo, backend: str, tmp_path: Path
 ) -> None:
     """Made from the user's name, which every login sees, the id of alice's "Secret
     appointment" line was known to bob: an import of a task with that id (a dry run)
     was refused as "already in this database, under another user", which told him she
-    holds one of those words. It is made from her row's random id."""
+    holds one of those words. Where row security keeps members apart it is made from
+    her row's random id."""
+    if backend != RLS:
+        not_applicable("members are kept apart by row security alone")
     line = "2026-11-30 Secret appointment"
     source = write(tmp_path, "todo.txt", line + "\n")
     assert import_json(todo, source)["added"] == 1
@@ -5712,10 +5715,47 @@ def test_no_user_can_work_out_the_id_another_users_todotxt_line_gets(
     dry = bob("import", str(probe), "--dry-run", "--json")
     assert dry.exit_code == 0, dry.stderr
     assert dry.json()["added"] == 1
-    # The same user in another database: another row, other ids (none of them the name's).
     assert import_json(bob, source)["added"] == 1
     (his,) = bob("list", "--json").json()
     assert his["id"] not in (task["id"], str(_name_made_id(line, "bob")))
+
+
+def test_a_todotxt_file_imported_again_after_a_restore_elsewhere_adds_nothing(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    """Its tasks restored into another database by our JSON, the same todo.txt imported
+    there finds them: under row security their ids were made from the user's row in
+    the first database, which the second does not have (every line came in twice)."""
+    source = write(tmp_path, "todo.txt", "(A) Buy milk +home\nCall mom due:2026-12-30\n")
+    assert import_json(todo, source)["added"] == 2
+    ok(todo("delete", "2", "--yes"))
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path, "--all"))
+    elsewhere = databases.on(backend)
+    assert import_json(elsewhere, backup)["added"] == 1
+    again = import_json(elsewhere, source)
+    assert (again["added"], again["unchanged"]) == (1, 1)  # the deleted one: not restored
+    assert import_json(elsewhere, source)["unchanged"] == 2
+    assert sorted(t["title"] for t in tasks(elsewhere)) == ["Buy milk", "Call mom"]
+    # Written back, each line finds its task again without a uuid: word.
+    assert ok(elsewhere("export", "--format", "todotxt")).stdout == source.read_text()
+    assert import_json(todo, source)["added"] == 0  # deleted here after the file: stays so
+
+
+def test_two_databases_importing_one_todotxt_file_stay_one_list_when_synced(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    """A laptop and a desktop each import the same todo.txt, then sync by our JSON: the
+    lines have the same ids in both (made from the user's name where no row security
+    keeps members apart), and nothing comes in twice."""
+    if backend == RLS:
+        not_applicable("under row security a line's id is the member's row's (another test)")
+    source = write(tmp_path, "todo.txt", "(A) Buy milk +home\nCall mom due:2026-12-30\n")
+    desktop = databases.on(backend)
+    assert import_json(todo, source)["added"] == 2
+    assert import_json(desktop, source)["added"] == 2
+    synced = import_json(desktop, write(tmp_path, "laptop.json", export_bytes(todo, tmp_path)))
+    assert synced["added"] == 0
+    assert len(tasks(desktop)) == 2
 
 
 def test_a_todotxt_task_whose_id_was_made_from_the_users_name_is_found_again(

@@ -350,6 +350,10 @@ TASKWARRIOR_PRIORITY_HINT: Final = "taskwarrior.priority"
 # The todo.txt line a task was read from: its conventions (`+phone` a tag written
 # with +, no creation date, `(D)` for an L) go on with the next task of a series.
 TODOTXT_LINE_HINT: Final = "todotxt.line"
+# The namespace a todo.txt line's id was made in (formats.todotxt.owned_id): its
+# user's row's random id, which another database (a restore, a sync by our JSON)
+# does not have; kept with the task so that its line finds it there too.
+TODOTXT_SPACE_HINT: Final = "todotxt.space"
 CARRIED_HINTS: Final = frozenset(
     {TASKWARRIOR_TAGS_HINT, TASKWARRIOR_PROJECT_HINT, TASKWARRIOR_PRIORITY_HINT, TODOTXT_LINE_HINT}
 )

@@ -57,14 +57,14 @@ in ``notices``, counted by kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
-from typing import Final, cast
+from typing import Any, Final, cast
 from uuid import UUID, uuid5
 
 from todo_cli.domain.dates import day_end, day_start, is_all_day, local_date, starts_day
-from todo_cli.domain.fields import TODOTXT_LINE_HINT
+from todo_cli.domain.fields import TODOTXT_LINE_HINT, TODOTXT_SPACE_HINT
 from todo_cli.domain.ids import is_uuid
 from todo_cli.domain.names import composed
 from todo_cli.domain.recurrence import Unit, day_after, parse_recur
@@ -899,10 +899,28 @@ def _line(
     else:
         _report_differences(_reads_back(canonical, tz), want, record, tz, loss)
 
-    return _with_id(line, record.id, counts, spaces)
+    return _with_id(line, record.id, counts, spaces, record.attributes)
 
 
-def _with_id(line: str, record_id: UUID, counts: dict[str, int], spaces: Sequence[UUID]) -> str:
+def kept_space(attributes: Mapping[str, Any]) -> UUID | None:
+    """The namespace a task's line id was made in, as the task keeps it (None: none,
+    or not a UUID)."""
+    kept = attributes.get(TODOTXT_SPACE_HINT)
+    if not isinstance(kept, str):
+        return None
+    try:
+        return UUID(kept)
+    except ValueError:
+        return None
+
+
+def _with_id(
+    line: str,
+    record_id: UUID,
+    counts: dict[str, int],
+    spaces: Sequence[UUID],
+    attributes: Mapping[str, Any],
+) -> str:
     """``line`` with a ``uuid:`` word when reading it would not give ``record_id`` back."""
     prefix = _split_prefix(line)
     text = _parse_text(prefix.text)
@@ -919,6 +937,9 @@ def _with_id(line: str, record_id: UUID, counts: dict[str, int], spaces: Sequenc
     derived = _derived_id(key, occurrence)
     if record_id == derived or any(record_id == owned_id(derived, space) for space in spaces):
         return line
+    kept = kept_space(attributes)
+    if kept is not None and record_id == owned_id(derived, kept):
+        return line  # made in another database's namespace, kept with the task
     return f"{line} uuid:{record_id}"
 
 

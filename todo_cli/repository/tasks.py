@@ -1756,6 +1756,27 @@ class ImportWriter:
         )
         return bool(self.conn.execute(stmt).scalar())
 
+    def todotxt_spaces(self) -> set[UUID]:
+        """The namespaces the user's tasks keep their todo.txt line ids were made in
+        (TODOTXT_SPACE_HINT): one a database, most often this one."""
+        from sqlalchemy import Text, select, type_coerce
+
+        from todo_cli.domain.fields import TODOTXT_SPACE_HINT
+
+        # As text: compared as the JSON column, the pattern was bound as JSON too.
+        marker = f'"{TODOTXT_SPACE_HINT}":"'
+        stored = type_coerce(tasks.c.attributes, Text)
+        stmt = select(tasks.c.attributes).where(
+            self._owner, stored.contains(marker, autoescape=True)
+        )
+        found: set[UUID] = set()
+        for (attributes,) in self.conn.execute(stmt):
+            kept = (attributes or {}).get(TODOTXT_SPACE_HINT)
+            if isinstance(kept, str):
+                with contextlib.suppress(ValueError):
+                    found.add(UUID(kept))
+        return found
+
     def user_row_id(self) -> UUID | None:
         """The id of the user's row: None before their first write."""
         from sqlalchemy import select

@@ -787,13 +787,24 @@ def _owned_ids(
     """todo.txt's derived ids made the user's (formats.todotxt.owned_id), everywhere the
     batch names them: two users' "Buy milk" were one id, the second import refused as
     "already in this database, under another user" (which, where members are kept
-    apart, told one whether another has a task of those words). The ids are made from
-    the user's row's random id, which no other member reads: made from the name, as
-    they once were, any member could work them out and ask the primary key. An id a
-    task of this user's already has (the line's own, imported before ids were the
-    user's, or the name's) stays its id, so that importing the file again finds it,
-    and adds no second copy."""
+    apart, told one whether another has a task of those words).
+
+    A new task's id is made in the namespace of the user's name: two databases that
+    import the same file give its lines the same ids, and stay one set of tasks when
+    synced by our JSON. Where row security keeps members apart, the name is no
+    secret (any member could work the ids out and ask the primary key): there it is
+    the namespace of the user's row's random id, which no other member reads, and
+    the task keeps it (TODOTXT_SPACE_HINT), so that restored or synced into another
+    database by our JSON, where the user's row has another id, its line still finds
+    it. A line finds the task of this user's that has, or had (deleted here: it
+    stays deleted), any of the ids it may have been given: the line's own (before
+    ids were the user's), the name's, or one in a namespace the user's tasks keep;
+    only then is it new.
+    """
+    from todo_cli.db.transaction import isolated
+    from todo_cli.domain.fields import TODOTXT_SPACE_HINT
     from todo_cli.formats.todotxt import name_namespace, owned_id, user_namespace
+    from todo_cli.repository.journal import JournalRepository
     from todo_cli.repository.users import take_numbers
 
     named = {record.id for record in records} | set(batch.positions) | rejected
@@ -805,29 +816,48 @@ def _owned_ids(
     if not derived:
         return records, rejected
     writer = ImportWriter(conn, user)
-    user_id = writer.user_row_id()
-    if user_id is None:  # the user's first write: their row (and its id) made now
-        user_id, _ = take_numbers(conn, user, "task_counter", 0, datetime.now(UTC))
-    space = user_namespace(user_id)
-    named_space = name_namespace(user)
-    by_name = {old: owned_id(old, named_space) for old in derived}
-    existing = writer.existing([*derived, *by_name.values()])
-    kept = {task_id for task_id, found in existing.items() if found.mine}
-
-    def id_of(old: UUID) -> UUID:
-        if old in kept:
-            return old
-        return by_name[old] if by_name[old] in kept else owned_id(old, space)
-
-    ids = {old: id_of(old) for old in derived}
+    space, kept_as = name_namespace(user), None
+    if isolated(conn):
+        user_id = writer.user_row_id()
+        if user_id is None:  # the member's first write: their row (and its id) made now
+            user_id, _ = take_numbers(conn, user, "task_counter", 0, datetime.now(UTC))
+        space = user_namespace(user_id)
+        kept_as = space.hex
+    # (Each namespace with the hex the task made in it keeps: None for the name's.)
+    spaces: dict[UUID, str | None] = {name_namespace(user): None}
+    spaces |= {kept: kept.hex for kept in writer.todotxt_spaces() if kept != space}
+    candidates = {
+        old: [(old, None), *((owned_id(old, s), kept) for s, kept in spaces.items())]
+        for old in derived
+    }
+    existing = writer.existing([task_id for each in candidates.values() for task_id, _ in each])
+    mine = {task_id for task_id, found in existing.items() if found.mine}
+    deleted = {
+        task_id
+        for task_id, _, _, by_undo in JournalRepository(conn, user).task_deletes()
+        if not by_undo
+    }
+    made: dict[UUID, tuple[UUID, str | None]] = {}
+    for old in derived:
+        found = [pair for pair in candidates[old] if pair[0] in mine]
+        found = found or [pair for pair in candidates[old] if pair[0] in deleted]
+        made[old] = found[0] if found else (owned_id(old, space), kept_as)
+    ids = {old: task_id for old, (task_id, _) in made.items()}
+    kept_in = {task_id: hex for task_id, hex in made.values() if hex is not None}
 
     def own(task_id: UUID) -> UUID:
         return ids.get(task_id, task_id)
 
     _renamed(batch, own)
-    owned = [
-        replace(record, id=own(record.id)) if record.id in ids else record for record in records
-    ]
+    owned = []
+    for record in records:
+        if record.id in ids:
+            task_id = ids[record.id]
+            record = replace(record, id=task_id)
+            if task_id in kept_in:
+                attributes = {**record.attributes, TODOTXT_SPACE_HINT: kept_in[task_id]}
+                record = replace(record, attributes=attributes)
+        owned.append(record)
     return owned, {own(task_id) for task_id in rejected}
 
 
