@@ -101,7 +101,9 @@ def test_a_sqlite_url_with_parameters_is_exit_3_naming_them_not_a_warning(
     assert "Warning" not in result.stderr
 
 
-@pytest.mark.parametrize("host", ["localhost", "u:pw@host", "host:5432"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "u:pw@host", "host:5432", ":pw@", "bob@", "@", "[::1]", "%2Ftmp"]
+)
 def test_a_sqlite_url_naming_a_host_is_exit_3_and_makes_no_file(tmp_path: Path, host: str) -> None:
     # `sqlite://localhost/path` was an internal error (exit 70) quoting the driver's
     # many-line ArgumentError, after an empty file had been made.
@@ -109,8 +111,9 @@ def test_a_sqlite_url_naming_a_host_is_exit_3_and_makes_no_file(tmp_path: Path, 
         result = run_cli(["--db", f"sqlite://{host}/{tmp_path}/x.db", *args])
         assert (result.exit_code, result.stdout) == (3, ""), args
         assert result.stderr.startswith("error: 'sqlite://"), result.stderr
-        assert "names a host: a SQLite database is a file on this machine (three slashes" in (
-            result.stderr
+        assert (
+            "names a host, user or password: a SQLite database is a file on this machine "
+            "(three slashes" in result.stderr
         )
         assert "pw" not in result.stderr.replace("Pass", "")
     assert list(tmp_path.iterdir()) == []

@@ -176,11 +176,13 @@ def test_a_key_that_is_no_filter_is_refused_not_searched_for(term: str) -> None:
     [
         (
             "status:pending",
-            "todo has no status: filter; use --all (list, export), --done and --waiting (list)",
+            "todo has no status: filter; use the command's --all, --done or --waiting "
+            "(see its --help)",
         ),
         (
             "Status:completed",
-            "todo has no status: filter; use --all (list, export), --done and --waiting (list)",
+            "todo has no status: filter; use the command's --all, --done or --waiting "
+            "(see its --help)",
         ),
         ("description.contains:milk", "todo has no description: filter; use words"),
         ("tags.has:home", "todo has no tags: filter; use +tag and -tag"),

@@ -5294,6 +5294,17 @@ def test_every_task_id_of_another_user_is_named_in_one_refusal(todo: Todo, tmp_p
         f"error: task {ids[0]} is already in this database, under another user (and 7 more: "
         f"{', '.join(ids[1:6])} and 2 more) (nothing was imported)\n",
     )
+    # With --json, every one of them, where it is in the file.
+    result = bob("import", str(tmp_path / "alice.json"), "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["error"]["problems"] == [
+        {
+            "where": f"task {n} ({task_id})",
+            "field": "id",
+            "message": "is already in this database, under another user",
+        }
+        for n, task_id in enumerate(ids, 1)
+    ]
     assert bob("list", "--json").json() == []
 
 

@@ -1037,7 +1037,16 @@ def _catches(pid: int, signum: int) -> bool:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 @pytest.mark.parametrize(
-    "args", [["add", "-"], ["import", "-"], ["chat-log", "import", "-"]], ids="_".join
+    "args",
+    [
+        ["add", "-"],
+        ["import", "-"],
+        ["chat-log", "import", "-"],
+        ["edit", "1", "-"],
+        ["note", "1", "-"],
+        ["chat-log", "append", "1", "--role", "user", "-"],
+    ],
+    ids="_".join,
 )
 def test_a_signal_while_a_write_command_reads_its_input_is_taken_as_ctrl_c(
     todo: Todo, args: list[str], signum: int
@@ -1045,6 +1054,9 @@ def test_a_signal_while_a_write_command_reads_its_input_is_taken_as_ctrl_c(
     """`add -` and `import` read their input before the transaction opens: SIGTERM or
     SIGHUP there (`timeout`, a closed ssh session) ended them with 143 or 129 and not
     a word, where README says a write command takes them as Ctrl-C."""
+    assert todo("add", "kept").exit_code == 0
+    assert todo("chat-log", "new", "--title", "kept").exit_code == 0
+    before = (todo("export", "--all").stdout, todo("chat-log", "export", "1").stdout)
     proc = _todo_popen(todo, args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert proc.stdin is not None
     proc.stdin.write(b"Buy milk\n")
@@ -1061,5 +1073,5 @@ def test_a_signal_while_a_write_command_reads_its_input_is_taken_as_ctrl_c(
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=30)
     assert (proc.returncode, err) == (130, b"error: interrupted (nothing was changed)\n")
-    assert todo("list", "--all", "--json").json() == []
-    assert todo("chat-log", "list", "--json").json() == []
+    assert (todo("export", "--all").stdout, todo("chat-log", "export", "1").stdout) == before
+    assert len(todo("chat-log", "list", "--json").json()) == 1

@@ -181,6 +181,11 @@ def append(
     if text is None and sys.stdin.isatty():
         raise InvalidUsage("missing TEXT", hint="give the message, or - to read it from stdin")
     ref = parse_ref(conversation, "conversation")
+    if text in (None, "-"):
+        from todo_cli.db.transaction import interruptible
+
+        # SIGTERM and SIGHUP as Ctrl-C from here to the command's end, as a write takes them.
+        ctx.with_resource(interruptible())
     content = read_text("-", hint="nothing was written") if text in (None, "-") else text
     try:
         message = parse(MessageCreate, {"role": role.value, "content": content})

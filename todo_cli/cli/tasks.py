@@ -1270,7 +1270,7 @@ def edit(
     text = title if title is not None else parsed.title
     if text == "-" and title is None and "-" in (words or []):
         # A bare `-` (not after --) is stdin, as for `add -` and `note 3 -`: the new title.
-        text = _title_from_stdin()
+        text = _title_from_stdin(ctx)
     if text is not None:
         changes["title"] = text
     if description is not None:
@@ -1352,8 +1352,11 @@ def note(
         words.remove(WORD_MARK + "--")  # the first `--` ends the options: no word of it
     given = " ".join(unmark(words))
     if text == ["-"]:
+        from todo_cli.db.transaction import interruptible
         from todo_cli.formats.input import read_text
 
+        # SIGTERM and SIGHUP as Ctrl-C from here to the command's end, as a write takes them.
+        ctx.with_resource(interruptible())
         # As `chat-log append ... -`: the note is stdin, less the newline that ends it.
         given = read_text("-", hint="nothing was written").removesuffix("\n")
         given = given.removesuffix("\r")
@@ -1376,10 +1379,13 @@ def _short_digits(word: str) -> bool:
     return word.isdecimal() and len(word) <= 19
 
 
-def _title_from_stdin() -> str:
+def _title_from_stdin(ctx: typer.Context) -> str:
     """One line of stdin, less the newline that ends it: a title (`todo edit 3 -`)."""
+    from todo_cli.db.transaction import interruptible
     from todo_cli.formats.input import read_text, split_lines
 
+    # SIGTERM and SIGHUP as Ctrl-C from here to the command's end, as a write takes them.
+    ctx.with_resource(interruptible())
     lines = split_lines(read_text("-", hint="nothing was changed"))
     if len(lines) > 1:
         raise InvalidInput(

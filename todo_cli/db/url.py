@@ -203,11 +203,13 @@ def parse_url(raw: str, source: str | None = None) -> DatabaseURL:
     if backend == "postgresql" and not (url.host or url.query.get("host")):
         # libpq would silently fall back to a local socket; be explicit instead.
         raise ConfigError(f"database URL {mask_url(text)!r} names no host", hint=_HINT)
-    if backend == "sqlite" and (url.host or url.username or url.port):
-        # `sqlite://host/x.db`: the driver refused it only when connecting, with a
-        # many-line ArgumentError (exit 70), and the file had been made empty first.
+    if backend == "sqlite" and text.split("://", 1)[1].split("/", 1)[0]:
+        # `sqlite://host/x.db`, `sqlite://:pw@/x.db`: the driver refused them only when
+        # connecting, with a many-line ArgumentError (exit 70), and the file had been
+        # made empty first; `sqlite://@/x.db` was taken as x.db, its @ unsaid.
         raise ConfigError(
-            f"{mask_url(text)!r} names a host: a SQLite database is a file on this machine",
+            f"{mask_url(text)!r} names a host, user or password: a SQLite database is a "
+            "file on this machine",
             hint="three slashes, then the path: sqlite:///relative/todo.db or "
             "sqlite:////absolute/path/todo.db",
         )

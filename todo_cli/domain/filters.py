@@ -92,8 +92,8 @@ def is_filter_term(word: str) -> bool:
 # `description.contains:milk`, `entry.before:eow`): its users type them, and as text
 # they matched nothing, an empty export taken for a backup. Refused, with what todo has.
 _TASKWARRIOR: dict[str, str | None] = {
-    # (Said for every command that takes a filter: the options are named with theirs.)
-    "status": "--all (list, export), --done and --waiting (list)",
+    # (Said for every command that takes a filter: each has some of these options.)
+    "status": "the command's --all, --done or --waiting (see its --help)",
     "description": "words (each is searched for in titles, descriptions and notes)",
     "tags": "+tag and -tag",
     "tag": "+tag and -tag",

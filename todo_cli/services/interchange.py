@@ -736,7 +736,7 @@ def import_tasks(
             held = _held_by_another(settings, [record.id for record in checked])
             if held:
                 # Named as where todo sees every user's tasks (_apply).
-                raise _theirs_refused(held) from None
+                raise _theirs_refused(held, batch.positions) from None
             raise InvalidInput(
                 f"a task of {describe(source)} is already in this database, under another user",
                 hint=f"its id is taken; {NOTHING_IMPORTED}",
@@ -744,18 +744,28 @@ def import_tasks(
         raise
 
 
-def _theirs_refused(ids: list[UUID]) -> InvalidInput:
+def _theirs_refused(ids: list[UUID], positions: Mapping[UUID, str] | None = None) -> InvalidInput:
     """The refusal of a file holding other users' tasks: all of them named (the first
-    few, and how many), where one at a time a file of many took as many tries."""
+    few, and how many), where one at a time a file of many took as many tries; with
+    --json every one, where in the file, as the problems of any refused import."""
     more = ""
     if len(ids) > 1:
         shown = ", ".join(str(task_id) for task_id in ids[1:6])
         rest = f" and {len(ids) - 6:,} more" if len(ids) > 6 else ""
         more = f" (and {len(ids) - 1:,} more: {shown}{rest})"
-    return InvalidInput(
+    error = InvalidInput(
         f"task {ids[0]} is already in this database, under another user{more}",
         hint=NOTHING_IMPORTED,
     )
+    error.details["problems"] = [
+        {
+            "where": f"{(positions or {}).get(task_id, 'a task')} ({task_id})",
+            "field": "id",
+            "message": "is already in this database, under another user",
+        }
+        for task_id in ids
+    ]
+    return error
 
 
 class _Held(Exception):
@@ -1422,7 +1432,7 @@ def _apply(
         if progress is not None:
             progress(1)
     if theirs:
-        raise _theirs_refused(theirs)
+        raise _theirs_refused(theirs, positions)
     # Ours numbered otherwise in a file of our own (edited there): an import numbers
     # no task of the user's again. Said: the rest of such a task was taken in silence.
     # Not where the file's number is another task's here (an import renumbered the
