@@ -1845,6 +1845,48 @@ def test_the_instance_made_there_since_the_last_import_is_the_open_task_done_her
     assert back == made_here
 
 
+def test_the_instances_made_there_since_the_last_import_are_the_tasks_done_here_for_them(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """todo done twice after the import: its tasks for two dates, one done, one open;
+    Taskwarrior made its instances for both dates meanwhile. The open task took its
+    instance's uuid, but the done one did not: the instance stayed pending there
+    beside it, and done there too it came back as a second completion of one date."""
+    series = str(uuid4())
+    template, first = _rent_series(series)
+    ok(todo("import", str(write(tmp_path, "a.json", json.dumps([template, first])))))
+    ok(todo("done", "1"))
+    ok(todo("done", "2"))
+    made_here = {t["number"]: t for t in tasks(todo)}
+    made = "20261201T090000Z"  # before the tasks here were made: ours are newer
+    second, third = (
+        tw(
+            description="Pay rent", parent=series, imask=index, recur="monthly", due=due,
+            entry=made, modified=made,
+        )
+        for index, due in ((1, "20261231T230000Z"), (2, "20270131T230000Z"))
+    )  # fmt: skip
+    later = write(tmp_path, "b.json", json.dumps([template, first, second, third]))
+    summary = import_json(todo, later)
+    assert summary["added"] == 0
+    assert (
+        "task 3: the instance Taskwarrior made for the date of #2, done here: one task, and "
+        "#2 takes its uuid"
+    ) in summary["notices"]
+    now = {t["number"]: t for t in tasks(todo)}
+    assert (now[2]["id"], now[3]["id"]) == (second["uuid"], third["uuid"])
+    assert now[2] | {"id": None} == made_here[2] | {"id": None}
+    written = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    by_uuid = {o["uuid"]: o for o in written}
+    assert by_uuid[second["uuid"]]["status"] == "completed"
+    assert [o["uuid"] for o in written if o["status"] == "pending"] == [third["uuid"]]
+    again = import_json(todo, later)
+    assert (again["added"], again["updated"]) == (0, 0)
+    assert not [n for n in again["notices"] if "takes its uuid" in n]
+    ok(todo("undo"))
+    assert {t["number"]: t for t in tasks(todo)} == made_here
+
+
 def test_an_older_copy_of_the_series_open_task_changed_by_a_write_back_leaves_the_series(
     todo: Todo, tmp_path: Path
 ) -> None:

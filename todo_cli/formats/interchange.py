@@ -610,6 +610,9 @@ class ImportBatch:
     # file's pending instance in its place (made there since the last import): one
     # occurrence, whose uuid the task here takes (formats.taskwarrior._same_place).
     same_occurrence: dict[UUID, UUID] = field(default_factory=dict)
+    # Taskwarrior: the file's pending instances by series and place (imask): a task of
+    # the series made here since, done or open, in one of those places is that instance.
+    pending_places: dict[UUID, dict[int, UUID]] = field(default_factory=dict)
 
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where, field_name, message))

@@ -915,6 +915,8 @@ def _resolve(
             series = _series_of(task)
             if series is not None:
                 open_by_series.setdefault(series, []).append(task)
+                if task.imask is not None:
+                    batch.pending_places.setdefault(series, {})[task.imask] = task.record.id
 
     # The open task of each series: the one held here already (the series is at it
     # here), else the earliest due (no due last), then the lowest index. Every series

@@ -1653,17 +1653,31 @@ class ImportWriter:
                 )
         return found
 
-    def take_id(self, old: UUID, new: UUID) -> int | None:
-        """The user's open task `old` given the id `new`, which no task holds: its row,
+    def done_in_series(self, series_ids: Sequence[UUID]) -> list[tuple[UUID, UUID, Any]]:
+        """The user's done tasks of these series: (task id, series id, attributes)."""
+        from sqlalchemy import select
+
+        found = []
+        for chunk in chunked(series_ids):
+            stmt = select(tasks.c.id, tasks.c.series_id, tasks.c.attributes).where(
+                self._owner, tasks.c.series_id.in_(chunk), tasks.c.completed.is_(True)
+            )
+            found += [(row.id, row.series_id, row.attributes) for row in self.conn.execute(stmt)]
+        return found
+
+    def take_id(self, old: UUID, new: UUID, *, open_only: bool = True) -> int | None:
+        """The user's task `old` given the id `new`, which no task holds: its row,
         tags, notes and dependencies (both ways) as they were, under the new id and the
         same number (returned). Rows are keyed by it: the old go (one delete each) and
         the new come (one insert each), journaled as such, so undo puts the old id back.
-        None, changing nothing, where `old` is not the user's open task."""
+        None, changing nothing, where `old` is not the user's open task (`open_only`),
+        or not the user's task."""
         from sqlalchemy import delete, insert, or_, select
 
-        found = self.conn.execute(
-            select(tasks).where(self._owner, tasks.c.id == old, tasks.c.completed.is_(False))
-        ).mappings()
+        which = select(tasks).where(self._owner, tasks.c.id == old)
+        if open_only:
+            which = which.where(tasks.c.completed.is_(False))
+        found = self.conn.execute(which).mappings()
         row = found.one_or_none()
         if row is None:
             return None

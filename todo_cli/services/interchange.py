@@ -663,7 +663,7 @@ def import_tasks(
     try:
         with transaction(settings) as conn:
             by_content = chosen == "todotxt"
-            if batch.same_occurrence:
+            if batch.same_occurrence or batch.pending_places:
                 _same_occurrence(conn, acting_user(conn), batch, result)
             if batch.explicit is not None:
                 checked, rejected = _owned_ids(conn, acting_user(conn), checked, batch, rejected)
@@ -894,6 +894,49 @@ def _same_occurrence(conn: Any, user: str, batch: ImportBatch, result: Imported)
         result.notices.append(
             f"{where}: the instance Taskwarrior made for the date of #{number}, the open "
             f"task of its series here: one task, and #{number} takes its uuid"
+        )
+    _done_in_their_places(writer, batch, result)
+
+
+def _done_in_their_places(writer: ImportWriter, batch: ImportBatch, result: Imported) -> None:
+    """A task of a series done here, made by `todo done` after the last import (its
+    uuid todo's own), in the place of a pending instance of the file that Taskwarrior
+    made since: one occurrence, which the done task is (it takes the instance's uuid,
+    as the open one does in _same_occurrence). Left apart, the instance stayed
+    pending there beside ours done, and done there too it came back as a second
+    completion of one date."""
+    from todo_cli.domain.fields import IMASK_HINT, SERIES_HINT
+
+    in_file = set(batch.positions) | set(batch.deleted)
+    in_file |= {task_id for places in batch.pending_places.values() for task_id in places.values()}
+    pairs: dict[UUID, UUID] = {}
+    for task_id, series_id, attributes in writer.done_in_series(sorted(batch.pending_places)):
+        if task_id in in_file:
+            continue
+        kept = attributes or {}
+        place = kept.get(IMASK_HINT)
+        if place is None and isinstance(kept.get(SERIES_HINT), dict):
+            place = kept[SERIES_HINT].get("imask")
+        if not isinstance(place, int) or isinstance(place, bool):
+            continue
+        instance = batch.pending_places.get(series_id, {}).get(place)
+        if instance is not None and instance not in batch.same_occurrence.values():
+            pairs[task_id] = instance
+    if not pairs:
+        return
+    wanted = sorted(pairs.values(), key=str)
+    taken = set(writer.existing(wanted))
+    taken |= writer.held_unseen([task_id for task_id in wanted if task_id not in taken])
+    for old, new in sorted(pairs.items(), key=lambda pair: str(pair[1])):
+        if new in taken:
+            continue
+        number = writer.take_id(old, new, open_only=False)
+        if number is None:
+            continue  # gone meanwhile: the instance stays as the file has it
+        where = batch.positions.get(new, f"instance {new}")
+        result.notices.append(
+            f"{where}: the instance Taskwarrior made for the date of #{number}, done here: "
+            f"one task, and #{number} takes its uuid"
         )
 
 
