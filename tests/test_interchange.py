@@ -1887,6 +1887,52 @@ def test_the_instances_made_there_since_the_last_import_are_the_tasks_done_here_
     assert {t["number"]: t for t in tasks(todo)} == made_here
 
 
+def test_the_instances_after_the_one_a_task_here_took_go_back_as_taskwarrior_made_them(
+    todo: Todo, tmp_path: Path
+) -> None:
+    """The task todo made for a date took the uuid of Taskwarrior's instance for it; the
+    instances Taskwarrior had made after it were dropped, the template went back with
+    our shorter mask, and Taskwarrior made their dates again (two tasks a date)."""
+    series = str(uuid4())
+    template, first = _rent_series(series)
+    ok(todo("import", str(write(tmp_path, "a.json", json.dumps([template, first])))))
+    ok(todo("done", "1"))  # todo's own task for the second date
+    made = "20261201T090000Z"
+    second, third = (
+        tw(
+            description="Pay rent", parent=series, imask=index, recur="monthly", due=due,
+            entry=made, modified=made,
+        )
+        for index, due in ((1, "20261231T230000Z"), (2, "20270131T230000Z"))
+    )  # fmt: skip
+    later = [template | {"mask": "---"}, first, second, third]
+    summary = import_json(todo, write(tmp_path, "b.json", json.dumps(later)))
+    assert summary["added"] == 0
+    written = json.loads(ok(todo("export", "--all", "--format", "taskwarrior")).stdout)
+    by_uuid = {o["uuid"]: o for o in written}
+    assert by_uuid[series]["mask"] == "+--"
+    assert sorted((o["due"], o["uuid"]) for o in written if o["status"] == "pending") == [
+        (second["due"], second["uuid"]),
+        (third["due"], third["uuid"]),
+    ]
+
+
+def test_a_todotxt_file_imported_after_a_restore_under_another_name_adds_nothing(
+    todo: Todo, backend: str, databases: Databases, tmp_path: Path
+) -> None:
+    """Outside row security a line's id is made from the user's name; restored by our
+    JSON into a database where the user has another name (another login on another
+    machine), the same todo.txt brought every line in again."""
+    source = write(tmp_path, "todo.txt", "(A) Buy milk +home\nCall mom due:2026-12-30\n")
+    assert import_json(todo, source)["added"] == 2
+    backup = write(tmp_path, "backup.json", export_bytes(todo, tmp_path, "--all"))
+    elsewhere = databases.on(backend).as_user("bob")
+    assert import_json(elsewhere, backup)["added"] == 2
+    again = import_json(elsewhere, source)
+    assert (again["added"], again["unchanged"]) == (0, 2)
+    assert ok(elsewhere("export", "--format", "todotxt")).stdout == source.read_text()
+
+
 def test_an_older_copy_of_the_series_open_task_changed_by_a_write_back_leaves_the_series(
     todo: Todo, tmp_path: Path
 ) -> None:

@@ -950,13 +950,22 @@ def _resolve(
             # The instance Taskwarrior made for the place of the series' open task here
             # (made by `todo done` after the last import: its uuid was not known then):
             # one occurrence, which the task here becomes (it takes the instance's
-            # uuid, as `todo done` gives the next task the uuid of an instance it knows),
-            # and the series goes on as if the file held it. Read as a later instance,
-            # the export wrote both back: two pending tasks for one date there.
+            # uuid, as `todo done` gives the next task the uuid of an instance it knows).
+            # Read as a later instance, the export wrote both back: two pending tasks
+            # for one date there. The file's copy is not imported (the task here is the
+            # newer: made since the file's last import); the series goes on as with any
+            # open task here the file does not hold, its later instances kept with it
+            # (left out, the template went back with a shorter mask, and Taskwarrior
+            # made their dates again).
             batch.same_occurrence[task_id] = twin.record.id
-            found[series_id] = (twin.record.id, hint)
-            open_here[series_id] = twin.record.id
-            continue
+            members = [task for task in open_by_series[series_id] if task is not twin]
+            if members:
+                open_by_series[series_id] = members
+            else:
+                del open_by_series[series_id]
+            redirect[twin.record.id] = twin.record.id  # the task here, by its new id
+            task_id = twin.record.id
+            found[series_id] = (task_id, hint)
         after = [task for task in open_by_series.get(series_id, ()) if _after_kept(task, hint)]
         moved = _series_moved(templates.get(series_id), hint, in_file, after)
         if moved is not None:

@@ -803,13 +803,13 @@ def _owned_ids(
     import the same file give its lines the same ids, and stay one set of tasks when
     synced by our JSON. Where row security keeps members apart, the name is no
     secret (any member could work the ids out and ask the primary key): there it is
-    the namespace of the user's row's random id, which no other member reads, and
-    the task keeps it (TODOTXT_SPACE_HINT), so that restored or synced into another
-    database by our JSON, where the user's row has another id, its line still finds
-    it. A line finds the task of this user's that has, or had (deleted here: it
-    stays deleted), any of the ids it may have been given: the line's own (before
-    ids were the user's), the name's, or one in a namespace the user's tasks keep;
-    only then is it new.
+    the namespace of the user's row's random id, which no other member reads. The
+    task keeps its namespace (TODOTXT_SPACE_HINT), so that restored or synced into
+    another database by our JSON, where the user's row has another id or the user
+    another name, its line still finds it. A line finds the task of this user's that
+    has, or had (deleted here: it stays deleted), any of the ids it may have been
+    given: the line's own (before ids were the user's), the name's, or one in a
+    namespace the user's tasks keep; only then is it new.
     """
     from todo_cli.db.transaction import isolated
     from todo_cli.domain.fields import TODOTXT_SPACE_HINT
@@ -826,13 +826,12 @@ def _owned_ids(
     if not derived:
         return records, rejected
     writer = ImportWriter(conn, user)
-    space, kept_as = name_namespace(user), None
+    space = name_namespace(user)
     if isolated(conn):
         user_id = writer.user_row_id()
         if user_id is None:  # the member's first write: their row (and its id) made now
             user_id, _ = take_numbers(conn, user, "task_counter", 0, datetime.now(UTC))
         space = user_namespace(user_id)
-        kept_as = space.hex
     # (Each namespace with the hex the task made in it keeps: None for the name's.)
     spaces: dict[UUID, str | None] = {name_namespace(user): None}
     spaces |= {kept: kept.hex for kept in writer.todotxt_spaces() if kept != space}
@@ -851,7 +850,9 @@ def _owned_ids(
     for old in derived:
         found = [pair for pair in candidates[old] if pair[0] in mine]
         found = found or [pair for pair in candidates[old] if pair[0] in deleted]
-        made[old] = found[0] if found else (owned_id(old, space), kept_as)
+        # A new task keeps its namespace, the name's too: restored under another name
+        # (another login on another machine), its line finds it there.
+        made[old] = found[0] if found else (owned_id(old, space), space.hex)
     ids = {old: task_id for old, (task_id, _) in made.items()}
     kept_in = {task_id: hex for task_id, hex in made.values() if hex is not None}
 
@@ -1928,11 +1929,32 @@ def _series_moved_here(
         record = found.get(task_id)
         if record is None or record.completed or SERIES_HINT not in record.attributes:
             continue
-        if _series_behind(hint, record.attributes[SERIES_HINT]):
-            continue
+        ours = record.attributes[SERIES_HINT]
+        taken: dict[str, Any] | None = hint
+        if _series_behind(hint, ours):
+            taken = _past_ours(hint, ours)
+            if taken is None:
+                continue
         positions.setdefault(task_id, f"#{record.number}")
-        out.append(replace(record, attributes={**record.attributes, SERIES_HINT: hint}))
+        out.append(replace(record, attributes={**record.attributes, SERIES_HINT: taken}))
     return out
+
+
+def _past_ours(given: Mapping[str, Any], ours: Any) -> dict[str, Any] | None:
+    """A series as the file keeps it that is behind ours only in what was done here
+    since its import ('-' in its mask where ours has '+' or 'X': Taskwarrior has not
+    heard of it yet), with places ours has not reached (instances Taskwarrior made
+    meanwhile): ours, with those places and the later instances the file has there.
+    Refused whole as behind, they were left out: the template went back with our
+    shorter mask, and Taskwarrior made their dates again. None: behind otherwise."""
+    if not isinstance(ours, dict) or given.get("recur") != ours.get("recur"):
+        return None
+    new, old = given.get("mask"), ours.get("mask")
+    if not (isinstance(new, str) and isinstance(old, str)) or len(new) <= len(old):
+        return None
+    if any(n != o and not (n == "-" and o in "+X") for n, o in zip(new, old, strict=False)):
+        return None
+    return {**given, "mask": old + new[len(old) :]}
 
 
 def _series_behind(given: Any, ours: Any) -> bool:
