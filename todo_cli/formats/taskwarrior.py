@@ -958,12 +958,21 @@ def _resolve(
             # (left out, the template went back with a shorter mask, and Taskwarrior
             # made their dates again).
             batch.same_occurrence[task_id] = twin.record.id
-            members = [task for task in open_by_series[series_id] if task is not twin]
+            # Its pending instances before that place are behind the series here (done
+            # here since, or passed over): neither is the series' open task.
+            place = twin.imask if twin.imask is not None else 0  # (_same_place: one)
+            behind = [
+                task
+                for task in open_by_series[series_id]
+                if task is twin or (task.imask is not None and task.imask < place)
+            ]
+            members = [task for task in open_by_series[series_id] if task not in behind]
             if members:
                 open_by_series[series_id] = members
             else:
                 del open_by_series[series_id]
-            redirect[twin.record.id] = twin.record.id  # the task here, by its new id
+            # (Not imported: the task here, by its new id, and the tasks here they are.)
+            redirect.update((task.record.id, task.record.id) for task in behind)
             task_id = twin.record.id
             found[series_id] = (task_id, hint)
         after = [task for task in open_by_series.get(series_id, ()) if _after_kept(task, hint)]
@@ -989,6 +998,12 @@ def _resolve(
             )
     for series_id, template in templates.items():
         if series_id not in found:
+            continue
+        if found[series_id][0] in batch.same_occurrence.values():
+            # The task here that takes its instance's uuid: the file's copy is not read,
+            # and the series stays at it, as at any open task here the file does not hold.
+            if series_id not in open_by_series:
+                at_open_here[series_id] = found[series_id][0]
             continue
         kept = _from_the_open_one(template, found[series_id], in_file, tz, batch)
         if isinstance(kept, UUID):
