@@ -854,7 +854,7 @@ def _owned_ids(
         # (another login on another machine), its line finds it there.
         made[old] = found[0] if found else (owned_id(old, space), space.hex)
     ids = {old: task_id for old, (task_id, _) in made.items()}
-    kept_in = {task_id: hex for task_id, hex in made.values() if hex is not None}
+    kept_in = {task_id: space for task_id, space in made.values() if space is not None}
 
     def own(task_id: UUID) -> UUID:
         return ids.get(task_id, task_id)
@@ -878,9 +878,7 @@ def _same_occurrence(conn: Any, user: str, batch: ImportBatch, result: Imported)
     occurrence, one task on both sides, as `todo done` makes the next task with the
     uuid of the instance Taskwarrior had made, where it knows it."""
     writer = ImportWriter(conn, user)
-    wanted = sorted(batch.same_occurrence.values(), key=str)
-    taken = set(writer.existing(wanted))
-    taken |= writer.held_unseen([task_id for task_id in wanted if task_id not in taken])
+    taken = _taken(writer, batch.same_occurrence.values())
     for old, new in sorted(batch.same_occurrence.items(), key=lambda pair: str(pair[1])):
         where = batch.positions.get(new, str(new))
         if new in taken:
@@ -897,6 +895,14 @@ def _same_occurrence(conn: Any, user: str, batch: ImportBatch, result: Imported)
             f"task of its series here: one task, and #{number} takes its uuid"
         )
     _done_in_their_places(writer, batch, result)
+
+
+def _taken(writer: ImportWriter, ids: Iterable[UUID]) -> set[UUID]:
+    """Which of these ids a task holds, anyone's: seen, or (under row security) held
+    by another member's task, which only the primary key knows."""
+    wanted = sorted(ids, key=str)
+    taken = set(writer.existing(wanted))
+    return taken | writer.held_unseen([task_id for task_id in wanted if task_id not in taken])
 
 
 def _done_in_their_places(writer: ImportWriter, batch: ImportBatch, result: Imported) -> None:
@@ -925,9 +931,7 @@ def _done_in_their_places(writer: ImportWriter, batch: ImportBatch, result: Impo
             pairs[task_id] = instance
     if not pairs:
         return
-    wanted = sorted(pairs.values(), key=str)
-    taken = set(writer.existing(wanted))
-    taken |= writer.held_unseen([task_id for task_id in wanted if task_id not in taken])
+    taken = _taken(writer, pairs.values())
     for old, new in sorted(pairs.items(), key=lambda pair: str(pair[1])):
         if new in taken:
             continue
